@@ -1,0 +1,179 @@
+"""The located decode tree: FieldNode, Finding, DecodedSection, DecodedRecord.
+
+A FieldNode is the single "field location" object that the tree view, the hex view, reports
+and JSON all share (Wireshark's FieldInformation is the model): it knows where it sits in the
+record's bytes (``offset``/``length`` relative to the record start, and ``bit_offset``/
+``bit_width`` for bit fields, counted from bit 0 of the little-endian integer at ``offset``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+NOTE = "note"
+LEVELS = (ERROR, WARNING, NOTE)
+
+
+@dataclass(slots=True)
+class Finding:
+    level: str
+    message: str
+    offset: int
+    length: int
+    code: str = ""
+
+    def as_json(self) -> dict:
+        return {"level": self.level, "message": self.message, "offset": self.offset,
+                "length": self.length, "code": self.code}
+
+
+class FieldNode:
+    """One decoded field with its location. Children may be built lazily (flag bits)."""
+
+    __slots__ = ("name", "label", "value", "display", "offset", "length", "bit_offset",
+                 "bit_width", "kind", "description", "parent", "_children", "_make_children",
+                 "valid")
+
+    def __init__(self, name: str, label: str, value: Any, display: str, offset: int,
+                 length: int, *, bit_offset: int | None = None, bit_width: int | None = None,
+                 kind: str = "int", description: str = "", children: list | None = None,
+                 make_children: Callable[[FieldNode], list] | None = None,
+                 valid: bool = True) -> None:
+        self.name = name
+        self.label = label
+        self.value = value
+        self.display = display
+        self.offset = offset
+        self.length = length
+        self.bit_offset = bit_offset
+        self.bit_width = bit_width
+        self.kind = kind
+        self.description = description
+        self.parent: FieldNode | None = None
+        self._children = None
+        self._make_children = make_children
+        self.valid = valid
+        if children:
+            self._children = []
+            for c in children:
+                self.add(c)
+
+    # -- tree --------------------------------------------------------------------------
+    @property
+    def children(self) -> list[FieldNode]:
+        if self._children is None:
+            self._children = []
+            if self._make_children is not None:
+                made = self._make_children(self)
+                self._make_children = None
+                for c in made:
+                    self.add(c)
+        return self._children
+
+    def add(self, child: FieldNode) -> FieldNode:
+        if self._children is None:
+            self._children = []
+        child.parent = self
+        self._children.append(child)
+        return child
+
+    def has_children(self) -> bool:
+        return bool(self._children) or self._make_children is not None
+
+    def walk(self) -> Iterator[FieldNode]:
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+    @property
+    def path(self) -> str:
+        parts = []
+        node: FieldNode | None = self
+        while node is not None and node.parent is not None:
+            parts.append(node.name)
+            node = node.parent
+        return ".".join(reversed(parts))
+
+    def find(self, path: str) -> FieldNode | None:
+        """Child by dotted path of names (``header.flags.recovered``)."""
+        node: FieldNode | None = self
+        for part in path.split(".") if path else []:
+            if node is None:
+                return None
+            node = next((c for c in node.children if c.name == part), None)
+        return node
+
+    def deepest_at(self, offset: int) -> FieldNode | None:
+        """The deepest node whose byte range covers ``offset`` (hex click → tree)."""
+        if not (self.offset <= offset < self.offset + self.length) and self.parent is not None:
+            return None
+        best = self if self.parent is not None else None
+        for c in self.children:
+            if c.length and c.offset <= offset < c.offset + c.length:
+                hit = c.deepest_at(offset)
+                if hit is not None:
+                    # prefer whole-byte fields over a bit of a multi-byte word
+                    return hit
+        return best
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+    def __repr__(self) -> str:
+        bits = f" bits {self.bit_offset}+{self.bit_width}" if self.bit_width is not None else ""
+        return f"<FieldNode {self.path or self.name} @{self.offset}+{self.length}{bits} = {self.display}>"
+
+
+@dataclass(slots=True)
+class DecodedSection:
+    index: int
+    descriptor: FieldNode | None
+    body: FieldNode | None
+    values: dict = field(default_factory=dict)  # the JSON-facing descriptor values
+    fields: dict | None = None  # decoded body (sections issue)
+    summary: str = ""
+
+    @property
+    def type_guid(self) -> str:
+        return self.values.get("type", "")
+
+
+@dataclass(slots=True)
+class DecodedRecord:
+    """A decoded record (CPER, a single section, or a WhLg event entry) and its findings."""
+
+    data: bytes
+    kind: str  # "cper" | "whlg" | "section" | "unknown"
+    root: FieldNode
+    header: dict = field(default_factory=dict)
+    sections: list[DecodedSection] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    source: dict = field(default_factory=dict)
+    summary: str = ""
+    extent: int = 0  # bytes of ``data`` that belong to this record
+
+    def add_finding(self, level: str, message: str, offset: int, length: int,
+                    code: str = "") -> Finding:
+        f = Finding(level, message, offset, length, code)
+        self.findings.append(f)
+        return f
+
+    @property
+    def worst_level(self) -> str | None:
+        for level in LEVELS:
+            if any(f.level == level for f in self.findings):
+                return level
+        return None
+
+    def has_errors(self) -> bool:
+        return any(f.level == ERROR for f in self.findings)
+
+    def findings_at(self, offset: int, length: int = 1) -> list[Finding]:
+        end = offset + max(length, 1)
+        return [f for f in self.findings
+                if f.offset < end and offset < f.offset + max(f.length, 1)]

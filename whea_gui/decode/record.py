@@ -1,0 +1,470 @@
+"""Located decode of CPER records: header, descriptors, body placement and the §11 checks.
+
+Decode what fits, flag the rest: every function here returns a (possibly partial) tree plus
+findings and never raises on any input.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from ..formats import cper, guids
+from ..formats.cper import (
+    DESCRIPTOR,
+    DESCRIPTOR_SIZE,
+    DESCRIPTOR_WINDOWS,
+    HEADER,
+    HEADER_SIZE,
+    PERSISTENCE_BITS,
+    PERSISTENCE_SIGNATURE,
+)
+from ..formats.fields import Field, bit_nodes, display_value, make_node
+from ..formats.timestamp import decode_timestamp
+from .model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode
+from .sections import SectionContext, decode_body
+
+_U32 = struct.Struct("<I")
+_U16 = struct.Struct("<H")
+
+
+def _flag_names(bits, value: int) -> list[str]:
+    return [b.name for b in bits if b.width == 1 and value >> b.bit & 1]
+
+
+# -- header --------------------------------------------------------------------------------
+def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool):
+    ts = decode_timestamp(raw, creator)
+    if ts.value is not None:
+        text = ts.value.isoformat(sep=" ")
+        text += f" ({ts.encoding}, {'precise' if ts.precise else 'imprecise'})"
+    else:
+        text = f"undecodable: {ts.problem}"
+    if not valid:
+        text = "(not valid) " + text
+    labels = ("Seconds", "Minutes", "Hours", "Day", "Month", "Year", "Century")
+    names = ("seconds", "minutes", "hours", "day", "month", "year", "century")
+
+    def make(_n):
+        kids = []
+        parts = ts.parts if ts.encoding in ("bcd", "binary") else ()
+        for i, (pos, name, label) in enumerate(zip((0, 1, 2, 4, 5, 6, 7), names, labels)):
+            if parts:
+                kids.append(FieldNode(name, label, parts[i], f"{parts[i]} (0x{raw[pos]:02X})",
+                                      off + pos, 1))
+        kids.append(FieldNode("precise", "Precise", int(ts.precise),
+                              "set" if ts.precise else "clear", off + 3, 1, bit_offset=0,
+                              bit_width=1, kind="bit",
+                              description="Set: the time is when the error happened; clear: when it was collected"))
+        return kids
+
+    node = FieldNode(f.name, f.label, ts.iso, text, off, 8, kind="timestamp",
+                     description="Local time; BCD per UEFI, binary in Windows records",
+                     make_children=make, valid=valid)
+    return node, ts
+
+
+def _persistence_node(f: Field, value: int, off: int) -> FieldNode:
+    sig = value & 0xFFFF
+    if value == 0:
+        disp = "0 (not persisted)"
+    elif sig == PERSISTENCE_SIGNATURE:
+        disp = (f"0x{value:016X} (ER, stored length {(value >> 16) & 0xFFFFFF}, "
+                f"identifier {(value >> 40) & 0xFFFF})")
+    else:
+        disp = f"0x{value:016X}"
+    make = None
+    if sig == PERSISTENCE_SIGNATURE:
+        def make(_n):
+            return bit_nodes(PERSISTENCE_BITS, value, off, 8)
+    return FieldNode(f.name, f.label, value, disp, off, 8, kind="hex",
+                     description="WHEA_PERSISTENCE_INFO (decoded when it starts with \"ER\")",
+                     make_children=make)
+
+
+def _decode_header(rec: DecodedRecord, buf: bytes, n: int) -> dict[str, Any]:
+    header = rec.root.add(FieldNode("header", "Record header", None, "", 0, min(HEADER_SIZE, n),
+                                    kind="struct"))
+    creator = guids.guid_text(buf[64:80]) if n >= 80 else ""
+    valid_bits = _U32.unpack_from(buf, 16)[0] if n >= 20 else 0
+    holder: dict[str, Any] = {}
+
+    def ts_hook(f, v, off):
+        node, holder["ts"] = _timestamp_node(f, v, off, creator, bool(valid_bits & 2))
+        return node
+
+    def rev_hook(f, v, off):
+        return make_node(f, v, off, display=f"{cper.revision_text(v)} (0x{v:04X})")
+
+    def guid_valid_hook(bit):
+        def hook(f, v, off):
+            valid = bool(valid_bits & bit)
+            disp = display_value(f, v) + ("" if valid else " (not valid)")
+            return make_node(f, v, off, display=disp, valid=valid)
+        return hook
+
+    hooks = {"timestamp": ts_hook, "revision": rev_hook, "persistence_info": _persistence_node,
+             "platform_id": guid_valid_hook(1), "partition_id": guid_valid_hook(4)}
+    values, count = HEADER.decode(buf, 0, n, header, hooks)
+    header.display = f"{count} of {len(HEADER.fields)} fields" if count < len(HEADER.fields) else ""
+    values["_ts"] = holder.get("ts")
+    values["_creator"] = creator
+    return values
+
+
+def _check_header(rec: DecodedRecord, v: dict[str, Any], n: int) -> None:
+    add = rec.add_finding
+    if n < HEADER_SIZE:
+        add(ERROR, f"Record is {n} bytes; a CPER record header needs {HEADER_SIZE} "
+                   "(truncated: only the fields shown could be read)", 0, n, "header-truncated")
+    if "signature_start" in v and v["signature_start"] != cper.SIGNATURE:
+        add(ERROR, f'Signature is {bytes(v["signature_start"])!r}, expected "CPER": '
+                   "not a CPER record, so no other field is checked", 0, 4, "signature")
+        return
+    if "revision" in v and v["revision"] not in cper.KNOWN_REVISIONS:
+        major = v["revision"] >> 8
+        level = WARNING if major not in (1, 2) else NOTE
+        add(level, f"Unusual record revision {cper.revision_text(v['revision'])} "
+                   f"(0x{v['revision']:04X}); known: 1.0, 1.1, 2.1, 2.4, 2.16", 4, 2, "revision")
+    if "signature_end" in v and v["signature_end"] != cper.SIGNATURE_END:
+        add(ERROR, f"SignatureEnd is 0x{v['signature_end']:08X}, expected 0xFFFFFFFF", 6, 4,
+            "signature-end")
+    if "section_count" in v and v["section_count"] == 0:
+        add(ERROR, "SectionCount is 0; a record must contain at least one section", 10, 2,
+            "section-count-zero")
+    if "severity" in v and v["severity"] > 3:
+        add(WARNING, f"Record severity {v['severity']} is undefined (0–3)", 12, 4, "severity")
+    if "valid_bits" in v and v["valid_bits"] & ~7:
+        add(WARNING, f"Reserved validation bits set (0x{v['valid_bits']:08X})", 16, 4, "reserved")
+    if "flags" in v and v["flags"] & 0xFFFFFE00:
+        add(WARNING, f"Reserved header flag bits set (0x{v['flags']:08X})", 104, 4, "reserved")
+    if "reserved" in v:
+        res = bytes(v["reserved"])
+        if any(res[4:]) or (any(res[:4]) and v.get("_creator") not in guids.WINDOWS_CREATORS):
+            add(WARNING, "Reserved header bytes 116–127 are not zero", 116, 12, "reserved")
+    ts = v.get("_ts")
+    if ts is not None and v.get("valid_bits", 0) & 2:
+        if ts.value is None:
+            add(WARNING, f"Timestamp is marked valid but cannot be decoded: {ts.problem}", 24, 8,
+                "timestamp")
+        elif ts.problem:
+            add(WARNING, f"Timestamp looks wrong: {ts.problem}", 24, 8, "timestamp")
+    if "persistence_info" in v:
+        p = v["persistence_info"]
+        if p and p & 0xFFFF != PERSISTENCE_SIGNATURE:
+            add(WARNING, "PersistenceInfo is not zero but does not start with the \"ER\" signature",
+                108, 8, "persistence")
+        elif p and p >> 59:
+            add(WARNING, "PersistenceInfo reserved bits 59–63 are set", 108, 8, "persistence")
+
+
+# -- descriptors and bodies ----------------------------------------------------------------
+def _descriptor_values(dv: dict[str, Any], index: int) -> dict[str, Any]:
+    flags_bits = (cper.SECTION_FLAGS_WINDOWS if dv.get("_windows") else cper.SECTION_FLAGS_UEFI)
+    vb = dv.get("valid_bits", 0)
+    return {
+        "index": index,
+        "offset": dv.get("section_offset"),
+        "length": dv.get("section_length"),
+        "revision": dv.get("revision"),
+        "flags": dv.get("flags"),
+        "flag_names": _flag_names(flags_bits, dv.get("flags", 0)),
+        "type": guids.guid_text(dv["section_type"]) if "section_type" in dv else None,
+        "type_name": guids.name_of(guids.guid_text(dv["section_type"]), "section")
+        if "section_type" in dv else None,
+        "severity": dv.get("severity"),
+        "severity_name": cper.severity_name(dv["severity"]) if "severity" in dv else None,
+        "fru_id": guids.guid_text(dv["fru_id"]) if "fru_id" in dv and vb & 1 else None,
+        "fru_text": _fru_text(dv["fru_text"]) if "fru_text" in dv and vb & 2 else None,
+    }
+
+
+def _fru_text(raw: bytes) -> str:
+    return bytes(raw).split(b"\0", 1)[0].decode("latin-1")
+
+
+def decode_descriptor(rec: DecodedRecord, buf: bytes, off: int, limit: int, index: int,
+                      windows: bool) -> tuple[FieldNode, dict[str, Any], int]:
+    layout = DESCRIPTOR_WINDOWS if windows else DESCRIPTOR
+    node = FieldNode(f"descriptor_{index}", f"Section descriptor {index}", None, "", off,
+                     min(DESCRIPTOR_SIZE, limit - off), kind="struct")
+    vb = buf[off + 10] if off + 10 < limit else 0
+
+    def valid_hook(bit):
+        def hook(f, v, o):
+            valid = bool(vb & bit)
+            disp = display_value(f, v) + ("" if valid else " (not valid)")
+            return make_node(f, v, o, display=disp, valid=valid)
+        return hook
+
+    rev_hook = (lambda f, v, o: make_node(f, v, o, display=f"{cper.revision_text(v)} (0x{v:04X})"))
+    values, count = layout.decode(buf, off, limit, node,
+                                  {"fru_id": valid_hook(1), "fru_text": valid_hook(2),
+                                   "revision": rev_hook})
+    values["_windows"] = windows
+    return node, values, count
+
+
+def _check_descriptor(rec: DecodedRecord, dv: dict[str, Any], doff: int, index: int) -> None:
+    add = rec.add_finding
+    name = f"Descriptor {index}"
+    if dv.get("reserved"):
+        add(WARNING, f"{name}: reserved byte is 0x{dv['reserved']:02X}, should be 0", doff + 11, 1,
+            "reserved")
+    if dv.get("valid_bits", 0) & 0xFC:
+        add(WARNING, f"{name}: reserved validation bits set (0x{dv['valid_bits']:02X})", doff + 10,
+            1, "reserved")
+    if dv.get("flags", 0) & 0xFFFFFF00:
+        add(WARNING, f"{name}: reserved section flag bits set (0x{dv['flags']:08X})", doff + 12, 4,
+            "reserved")
+    if dv.get("severity", 0) > 3:
+        add(WARNING, f"{name}: section severity {dv['severity']} is undefined (0–3)", doff + 48, 4,
+            "severity")
+    if "fru_text" in dv and dv.get("valid_bits", 0) & 2:
+        text = bytes(dv["fru_text"]).split(b"\0", 1)[0]
+        if any(c < 32 or c > 126 for c in text):
+            add(NOTE, f"{name}: FRU text has non-printable characters", doff + 52, 20, "fru-text")
+
+
+def record_extent(buf: bytes) -> int:
+    """Bytes that belong to the record at the start of ``buf`` (RecordLength when usable)."""
+    n = len(buf)
+    if n < HEADER_SIZE:
+        return n
+    length = _U32.unpack_from(buf, 20)[0]
+    count = _U16.unpack_from(buf, 10)[0]
+    if HEADER_SIZE + DESCRIPTOR_SIZE * max(count, 1) <= length <= n:
+        return length
+    end = HEADER_SIZE
+    for i in range(count):
+        d = HEADER_SIZE + DESCRIPTOR_SIZE * i
+        if d + DESCRIPTOR_SIZE > n:
+            break
+        end = d + DESCRIPTOR_SIZE
+        so, sl = struct.unpack_from("<II", buf, d)
+        if end <= so < n:
+            end = max(end, min(so + sl, n))
+    return max(end, min(length, n) if length >= HEADER_SIZE else end)
+
+
+def decode_record(data: bytes, *, source: dict | None = None) -> DecodedRecord:
+    """Decode the record at the start of ``data``. Never raises.
+
+    Bytes after the record's extent are shown as trailing data (a note), never dropped.
+    """
+    buf = bytes(data)
+    n = len(buf)
+    if buf[:4] == b"WhLg":
+        from .whlg import decode_whlg
+        return decode_whlg(buf, source=source)
+    root = FieldNode("record", "CPER record", None, "", 0, n, kind="record")
+    rec = DecodedRecord(buf, "cper", root, source=dict(source or {}))
+    try:
+        _decode_cper(rec, buf, n)
+    except Exception as exc:  # last line of defence: keep the bytes and say what happened
+        rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
+                        0, n, "internal")
+    return rec
+
+
+def _decode_cper(rec: DecodedRecord, buf: bytes, n: int) -> None:
+    hv = _decode_header(rec, buf, n)
+    _check_header(rec, hv, n)
+    rec.header = _header_json(hv)
+    if n < HEADER_SIZE:
+        rec.extent = n
+        _summarise(rec)
+        return
+    if hv["signature_start"] != cper.SIGNATURE:
+        # Not a CPER record: reading descriptors out of random bytes only adds noise.
+        rec.root.add(FieldNode("unparsed", "Not decoded", None, f"{n - HEADER_SIZE} bytes",
+                               HEADER_SIZE, n - HEADER_SIZE, kind="gap"))
+        rec.extent = n
+        rec.summary = "Not a CPER record (no \"CPER\" signature)"
+        return
+    count = hv["section_count"]
+    length = hv["length"]
+    desc_end = HEADER_SIZE + DESCRIPTOR_SIZE * count
+    if length > n:
+        rec.add_finding(ERROR, f"RecordLength is {length} but only {n} bytes are present "
+                               f"(truncated by {length - n} bytes)", 20, 4, "truncated")
+    if length < desc_end:
+        rec.add_finding(ERROR, f"RecordLength {length} is smaller than the header and "
+                               f"{count} descriptors ({desc_end} bytes)", 20, 4, "length-too-small")
+    bound = length if desc_end <= length <= n else n
+    creator = hv["_creator"]
+    windows = creator in guids.WINDOWS_CREATORS
+
+    descs: list[tuple[FieldNode, dict, int]] = []
+    first_body = bound
+    for i in range(count):
+        doff = HEADER_SIZE + DESCRIPTOR_SIZE * i
+        if doff >= first_body and descs:
+            rec.add_finding(ERROR, f"SectionCount is {count} but section data begins at offset "
+                                   f"{first_body}, so only {len(descs)} descriptor(s) are present",
+                            10, 2, "section-count")
+            break
+        if doff + DESCRIPTOR_SIZE > n:
+            rec.add_finding(ERROR, f"SectionCount is {count} but descriptor {i} (offset {doff}) "
+                                   f"does not fit in the {n} bytes present", doff,
+                            max(0, n - doff), "descriptor-truncated")
+            if doff < n:
+                node, dv, _ = decode_descriptor(rec, buf, doff, n, i, windows)
+                rec.root.add(node)
+            break
+        node, dv, _ = decode_descriptor(rec, buf, doff, n, i, windows)
+        rec.root.add(node)
+        descs.append((node, dv, doff))
+        so = dv["section_offset"]
+        if HEADER_SIZE + DESCRIPTOR_SIZE <= so < first_body:
+            first_body = so
+    _decode_bodies(rec, buf, n, descs, count, length, creator)
+    rec.extent = record_extent(buf)
+    end_used = max([rec.extent] + [d[2] + DESCRIPTOR_SIZE for d in descs])
+    if end_used < n:
+        rec.root.add(FieldNode("trailing", "Trailing bytes", None,
+                               f"{n - end_used} bytes after the record", end_used, n - end_used,
+                               kind="gap"))
+        rec.add_finding(NOTE, f"{n - end_used} bytes follow the record's end (offset {end_used})",
+                        end_used, n - end_used, "trailing")
+    _severity_consistency(rec)
+    _summarise(rec)
+
+
+def _decode_bodies(rec, buf, n, descs, count, length, creator) -> None:
+    # With a SectionCount larger than the descriptors present, judge by those present.
+    desc_end = HEADER_SIZE + DESCRIPTOR_SIZE * min(count, max(len(descs), 1))
+    fmp = creator == guids.LINUX_FMP_CREATOR
+    ranges: list[tuple[int, int, int]] = []
+    for i, (dnode, dv, doff) in enumerate(descs):
+        _check_descriptor(rec, dv, doff, i)
+        sv = _descriptor_values(dv, i)
+        section = DecodedSection(i, dnode, None, sv)
+        rec.sections.append(section)
+        so, sl = dv["section_offset"], dv["section_length"]
+        if fmp and so == HEADER_SIZE and count >= 1:
+            # Linux FMPM writes offset 128 though the body follows the descriptors (C17)
+            rec.add_finding(NOTE, f"Descriptor {i}: Linux FMP record; SectionOffset 128 taken as "
+                                  f"{desc_end} (known Linux quirk)", doff, 8, "fmp-offset")
+            sl = min(sl, max(0, length - desc_end))
+            so = desc_end
+        if sl == 0:
+            rec.add_finding(ERROR, f"Descriptor {i}: SectionLength is 0", doff + 4, 4, "length-zero")
+            continue
+        if so < desc_end:
+            rec.add_finding(ERROR, f"Descriptor {i}: SectionOffset {so} points into the header or "
+                                   f"descriptors (which end at {desc_end})", doff, 4,
+                            "offset-overlaps-header")
+            continue
+        end = so + sl  # Python ints: no 32-bit overflow
+        if end > length:
+            rec.add_finding(ERROR, f"Descriptor {i}: section ends at {end}, beyond RecordLength "
+                                   f"{length}", doff, 8, "section-beyond-length")
+        if so >= n:
+            rec.add_finding(ERROR, f"Descriptor {i}: SectionOffset {so} is beyond the {n} bytes "
+                                   "present; the body is missing", doff, 4, "section-missing")
+            continue
+        avail = min(end, n) - so
+        if end > n:
+            rec.add_finding(ERROR, f"Descriptor {i}: body truncated, {avail} of {sl} bytes present",
+                            so, avail, "section-truncated")
+        tname = sv["type_name"]
+        body = FieldNode(f"section_{i}", f"Section {i}: {tname}", None, f"{avail} bytes", so, avail,
+                         kind="section")
+        rec.root.add(body)
+        section.body = body
+        ranges.append((so, so + avail, i))
+        decode_body(SectionContext(buf, so, avail, sl, body, rec, section, creator))
+    _check_placement(rec, ranges, desc_end, min(length, n) if length >= desc_end else n)
+
+
+def _check_placement(rec, ranges, desc_end, limit) -> None:
+    ranges.sort()
+    pos = min(desc_end, limit)
+    prev = None
+    for start, end, i in ranges:
+        if prev is not None and start < prev[1]:
+            rec.add_finding(ERROR, f"Section {i} (bytes {start}–{end - 1}) overlaps section "
+                                   f"{prev[2]} (bytes {prev[0]}–{prev[1] - 1})", start,
+                            min(end, prev[1]) - start, "overlap")
+        elif start > pos:
+            _gap(rec, pos, start)
+        pos = max(pos, end)
+        if prev is None or end > prev[1]:
+            prev = (start, end, i)
+    if limit > pos:
+        _gap(rec, pos, limit)
+
+
+def _gap(rec: DecodedRecord, start: int, end: int) -> None:
+    rec.root.add(FieldNode(f"unused_{start}", "Unused bytes", None, f"{end - start} bytes",
+                           start, end - start, kind="gap"))
+    rec.add_finding(NOTE, f"{end - start} unused bytes at offset {start} (free space is allowed)",
+                    start, end - start, "gap")
+
+
+def _severity_consistency(rec: DecodedRecord) -> None:
+    hs = rec.header.get("severity")
+    secs = [s.values["severity"] for s in rec.sections if s.values.get("severity") is not None]
+    if hs is None or not secs or hs not in cper.SEVERITY_RANK:
+        return
+    worst = max(secs, key=lambda s: cper.SEVERITY_RANK.get(s, 0))
+    if cper.SEVERITY_RANK.get(worst, 0) > cper.SEVERITY_RANK[hs]:
+        rec.add_finding(WARNING, f"Record severity is {cper.severity_name(hs)} but a section is "
+                                 f"{cper.severity_name(worst)}", 12, 4, "severity-mismatch")
+
+
+def _header_json(v: dict[str, Any]) -> dict[str, Any]:
+    ts = v.get("_ts")
+    vb = v.get("valid_bits", 0)
+    out: dict[str, Any] = {
+        "revision": v.get("revision"),
+        "revision_text": cper.revision_text(v["revision"]) if "revision" in v else None,
+        "section_count": v.get("section_count"),
+        "severity": v.get("severity"),
+        "severity_name": cper.severity_name(v["severity"]) if "severity" in v else None,
+        "valid_bits": v.get("valid_bits"),
+        "length": v.get("length"),
+        "timestamp": ts.iso if ts is not None and vb & 2 else None,
+        "timestamp_raw": ts.raw_hex if ts is not None else None,
+        "timestamp_encoding": ts.encoding if ts is not None else None,
+        "timestamp_precise": ts.precise if ts is not None else None,
+        "platform_id": guids.guid_text(v["platform_id"]) if "platform_id" in v and vb & 1 else None,
+        "partition_id": guids.guid_text(v["partition_id"]) if "partition_id" in v and vb & 4 else None,
+        "creator_id": v.get("_creator") or None,
+        "creator_name": None,
+        "notify_type": guids.guid_text(v["notify_type"]) if "notify_type" in v else None,
+        "notify_type_name": None,
+        "record_id": v.get("record_id"),
+        "flags": v.get("flags"),
+        "flag_names": _flag_names(cper.HEADER_FLAGS, v.get("flags", 0)),
+        "persistence_info": v.get("persistence_info"),
+    }
+    if out["creator_id"]:
+        out["creator_name"] = guids.name_of(out["creator_id"], "creator")
+    if out["notify_type"]:
+        out["notify_type_name"] = guids.name_of(out["notify_type"], "notify")
+    p = v.get("persistence_info") or 0
+    if p & 0xFFFF == PERSISTENCE_SIGNATURE:
+        out["persistence"] = {"signature": "ER", "length": (p >> 16) & 0xFFFFFF,
+                              "identifier": (p >> 40) & 0xFFFF, "attributes": (p >> 56) & 3,
+                              "do_not_log": bool(p >> 58 & 1)}
+    return out
+
+
+def _summarise(rec: DecodedRecord) -> None:
+    """A one-line fallback summary; the explain module gives the full plain-language text."""
+    try:
+        from .explain import summarise_record
+    except ImportError:
+        summarise_record = None
+    if summarise_record is not None:
+        try:
+            summarise_record(rec)
+            return
+        except Exception as exc:
+            rec.add_finding(NOTE, f"Summary unavailable ({type(exc).__name__}: {exc})", 0, 0,
+                            "internal")
+    h = rec.header
+    kinds = ", ".join(s.values.get("type_name") or "?" for s in rec.sections) or "no sections"
+    rec.summary = f"{h.get('severity_name') or 'Unknown'} error record: {kinds}"

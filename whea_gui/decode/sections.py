@@ -1,0 +1,96 @@
+"""Registry of section-body decoders keyed by section-type GUID.
+
+Adding a section type is adding one module that calls ``register``. A decoder gets a
+``SectionContext`` and adds located children to ``ctx.node``; it returns the JSON-facing
+``fields`` dict (snake_case keys) and may set ``ctx.section.summary``. The dispatcher catches any
+exception a decoder raises and turns it into an error finding, so a bad body never loses the
+record: the bytes stay in the tree as raw data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .model import ERROR, DecodedRecord, DecodedSection, FieldNode
+
+
+@dataclass(slots=True)
+class SectionContext:
+    data: bytes  # the whole record's bytes (offsets below are relative to its start)
+    offset: int  # body start
+    length: int  # body bytes actually present (declared length clipped to the data)
+    declared_length: int
+    node: FieldNode  # the body node: add decoded children here
+    record: DecodedRecord
+    section: DecodedSection
+    creator_id: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+    @property
+    def body(self) -> bytes:
+        return self.data[self.offset:self.end]
+
+    def finding(self, level: str, message: str, offset: int | None = None,
+                length: int | None = None, code: str = "") -> None:
+        off = self.offset if offset is None else offset
+        ln = self.length if length is None else length
+        prefix = f"Section {self.section.index}: "
+        self.record.add_finding(level, prefix + message, off, ln, code)
+
+
+Decoder = Callable[[SectionContext], "dict | None"]
+_DECODERS: dict[str, Decoder] = {}
+_loaded = False
+
+
+def register(*guid_texts: str) -> Callable[[Decoder], Decoder]:
+    """Decorator: ``@register("9876ccad-...")`` makes the function the decoder for those GUIDs."""
+    def deco(fn: Decoder) -> Decoder:
+        for g in guid_texts:
+            _DECODERS[g.lower()] = fn
+        return fn
+    return deco
+
+
+def _load_plugins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    try:
+        pkg = importlib.import_module("whea_gui.formats.sections")
+    except ModuleNotFoundError:
+        return
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+
+
+def decoder_for(guid: str) -> Decoder | None:
+    _load_plugins()
+    return _DECODERS.get(guid.lower())
+
+
+def known_section_types() -> list[str]:
+    _load_plugins()
+    return sorted(_DECODERS)
+
+
+def decode_body(ctx: SectionContext) -> None:
+    """Run the registered decoder for the section's type; never raises."""
+    decoder = decoder_for(ctx.section.type_guid)
+    if decoder is None or ctx.length <= 0:
+        return
+    try:
+        fields = decoder(ctx)
+    except Exception as exc:  # a decoder bug must not lose the record
+        ctx.finding(ERROR, f"could not be decoded ({type(exc).__name__}: {exc}); shown as raw bytes",
+                    code="decoder-failed")
+        return
+    ctx.section.fields = fields

@@ -1,0 +1,1 @@
+"""Binary layouts (Qt-free): record header, descriptors, section bodies, GUID registry."""

@@ -1,0 +1,222 @@
+"""A small declarative layout language shared by parsing, locating and building.
+
+A ``Layout`` is a list of ``Field``s. From it we derive, once:
+  * a ``construct`` Struct (used to *build* bytes and, in tests, to cross-check parsing),
+  * a ``struct.Struct`` for the hot located-decode path (one ``unpack_from`` per structure),
+  * each field's byte offset, so every decoded value becomes a located FieldNode.
+
+Bit fields are described by ``Bits`` entries on an integer field; their nodes are made lazily,
+so listing thousands of records does not pay for flag children nobody expands.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import construct as cs
+
+from ..decode.model import FieldNode
+from . import guids
+
+_INT_FMT = {1: "B", 2: "H", 4: "I", 8: "Q"}
+_CS_INT = {1: cs.Int8ul, 2: cs.Int16ul, 4: cs.Int32ul, 8: cs.Int64ul}
+
+
+@dataclass(frozen=True)
+class Bits:
+    """A named bit or bit range inside an integer field (bit 0 = least significant)."""
+
+    bit: int
+    name: str
+    label: str
+    width: int = 1
+    meaning: str = ""
+    values: Mapping[int, str] | None = None  # enum names for multi-bit values
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    size: int
+    kind: str = "int"  # int | hex | enum | flags | guid | bytes | ascii | sig
+    enum: Mapping[int, str] | None = None
+    bits: Sequence[Bits] = ()
+    guid_kind: str | None = None
+    description: str = ""
+    reserved_mask: int = 0  # bits that are reserved (only reported when set)
+
+    @property
+    def fmt(self) -> str:
+        if self.kind in ("guid", "bytes", "ascii", "sig") or self.size not in _INT_FMT:
+            return f"{self.size}s"
+        return _INT_FMT[self.size]
+
+    @property
+    def construct(self) -> cs.Construct:
+        if self.fmt.endswith("s"):
+            return cs.Bytes(self.size)
+        return _CS_INT[self.size]
+
+
+class Layout:
+    """A fixed-size packed little-endian structure."""
+
+    def __init__(self, name: str, fields: Sequence[Field]) -> None:
+        self.name = name
+        self.fields = tuple(fields)
+        self.offsets: dict[str, int] = {}
+        off = 0
+        for f in self.fields:
+            self.offsets[f.name] = off
+            off += f.size
+        self.size = off
+        self.struct = struct.Struct("<" + "".join(f.fmt for f in self.fields))
+        self.construct = cs.Struct(*[f.name / f.construct for f in self.fields])
+        self._by_name = {f.name: f for f in self.fields}
+
+    def __getitem__(self, name: str) -> Field:
+        return self._by_name[name]
+
+    def unpack(self, buf, offset: int = 0) -> dict[str, Any]:
+        return dict(zip((f.name for f in self.fields), self.struct.unpack_from(buf, offset)))
+
+    def pack(self, values: Mapping[str, Any]) -> bytes:
+        return self.construct.build({f.name: values[f.name] for f in self.fields})
+
+    def decode(self, buf, offset: int, limit: int, parent: FieldNode,
+               fmt_hooks: Mapping[str, Callable[[Field, Any, int], FieldNode]] | None = None
+               ) -> tuple[dict[str, Any], int]:
+        """Decode fields at ``offset`` into ``parent``; fields past ``limit`` are left out.
+
+        Returns the values decoded and how many fields fitted (== len(fields) when whole).
+        """
+        if offset + self.size <= limit:
+            raw = self.struct.unpack_from(buf, offset)
+            count = len(self.fields)
+        else:
+            raw = []
+            off = offset
+            for f in self.fields:
+                if off + f.size > limit:
+                    break
+                raw.append(struct.unpack_from("<" + f.fmt, buf, off)[0])
+                off += f.size
+            count = len(raw)
+        values: dict[str, Any] = {}
+        off = offset
+        for f, v in zip(self.fields, raw):
+            values[f.name] = v
+            hook = fmt_hooks.get(f.name) if fmt_hooks else None
+            parent.add(hook(f, v, off) if hook else make_node(f, v, off))
+            off += f.size
+        return values, count
+
+
+def hexint(value: int, size: int) -> str:
+    return f"0x{value:0{size * 2}X}"
+
+
+def make_node(f: Field, value: Any, offset: int, *, display: str | None = None,
+              valid: bool = True) -> FieldNode:
+    """The FieldNode for one field value, with its display text and lazy bit children."""
+    kind = f.kind
+    if display is None:
+        display = display_value(f, value)
+    make_children = None
+    if f.bits or f.reserved_mask:
+        make_children = _bit_children_factory(f, value, offset)
+    if kind == "guid":
+        value = guids.guid_text(value)
+    return FieldNode(f.name, f.label, value, display, offset, f.size, kind=kind,
+                     description=f.description, make_children=make_children, valid=valid)
+
+
+def display_value(f: Field, value: Any) -> str:
+    kind = f.kind
+    if kind == "int":
+        return str(value)
+    if kind == "hex":
+        return hexint(value, f.size)
+    if kind == "enum":
+        name = (f.enum or {}).get(value)
+        return f"{name} ({value})" if name else f"Unknown ({value})"
+    if kind == "flags":
+        names = [b.label for b in f.bits if b.width == 1 and value >> b.bit & 1]
+        return hexint(value, f.size) + (f" ({', '.join(names)})" if names else "")
+    if kind == "guid":
+        text = guids.guid_text(value)
+        if f.guid_kind:
+            name = guids.name_of(text, f.guid_kind, "")
+            return f"{name} {{{text}}}" if name else text
+        return text
+    if kind in ("ascii", "sig"):
+        return ascii_text(value)
+    if kind == "bytes":
+        return bytes(value).hex(" ").upper() if len(value) <= 32 else f"{len(value)} bytes"
+    return str(value)
+
+
+def ascii_text(raw: bytes) -> str:
+    text = bytes(raw).split(b"\0", 1)[0]
+    return "".join(chr(c) if 32 <= c < 127 else f"\\x{c:02x}" for c in text)
+
+
+def _bit_children_factory(f: Field, value: int, offset: int):
+    def make(_parent: FieldNode) -> list[FieldNode]:
+        return bit_nodes(f.bits, value, offset, f.size, f.reserved_mask)
+    return make
+
+
+def bit_nodes(bits: Sequence[Bits], value: int, offset: int, size: int,
+              reserved_mask: int = 0) -> list[FieldNode]:
+    """One node per named bit (set or clear) plus one per set reserved bit."""
+    nodes = []
+    covered = 0
+    for b in bits:
+        mask = (1 << b.width) - 1
+        covered |= mask << b.bit
+        v = (value >> b.bit) & mask
+        if b.width == 1 and not b.values:
+            disp = "set" if v else "clear"
+        elif b.values:
+            name = b.values.get(v)
+            disp = f"{name} ({v})" if name else f"Unknown ({v})"
+        else:
+            disp = f"{v} (0x{v:X})"
+        nodes.append(_bit_node(b.name, b.label, v, disp, offset, size, b.bit, b.width,
+                               b.meaning))
+    reserved = value & reserved_mask & ~covered
+    bit = 0
+    while reserved:
+        if reserved & 1:
+            nodes.append(_bit_node(f"reserved_bit_{bit}", f"Bit {bit} (reserved)", 1,
+                                   "set (reserved, should be 0)", offset, size, bit, 1,
+                                   "A reserved bit that is set"))
+        reserved >>= 1
+        bit += 1
+    return nodes
+
+
+def _bit_node(name, label, v, disp, offset, size, bit, width, meaning) -> FieldNode:
+    # Narrow the byte range to the bytes that hold the bits, so the hex view marks them.
+    first = bit // 8
+    last = (bit + width - 1) // 8
+    if last >= size:
+        last = size - 1
+    return FieldNode(name, label, v, disp, offset + first, last - first + 1,
+                     bit_offset=bit - first * 8, bit_width=width, kind="bit",
+                     description=meaning)
+
+
+@dataclass
+class BitFlags:
+    """Names of the set bits in a value, by a Bits table (for JSON ``flag_names``)."""
+
+    bits: Sequence[Bits] = field(default_factory=tuple)
+
+    def names(self, value: int) -> list[str]:
+        return [b.name for b in self.bits if b.width == 1 and value >> b.bit & 1]
