@@ -136,7 +136,11 @@ class DecodedSection:
     body: FieldNode | None
     values: dict = field(default_factory=dict)  # the JSON-facing descriptor values
     fields: dict | None = None  # decoded body (sections issue)
-    summary: str = ""
+    summary: str = ""  # one plain-language sentence set by the body decoder
+    # What failed and where, for explanations and fault grouping (set by body decoders):
+    # component: "cpu" | "memory" | "pcie" | "pci" | "firmware" | "iommu" | "cxl" | "platform" | ...
+    component: str = ""
+    location: dict = field(default_factory=dict)  # e.g. {"apic_id": 13, "bank": 5}
 
     @property
     def type_guid(self) -> str:
