@@ -42,6 +42,8 @@ def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool):
         text = f"undecodable: {ts.problem}"
     if not valid:
         text = "(not valid) " + text
+    if raw[3] & 0xFE:
+        text += f" [reserved flag bits 0x{raw[3] & 0xFE:02X}]"
     labels = ("Seconds", "Minutes", "Hours", "Day", "Month", "Year", "Century")
     names = ("seconds", "minutes", "hours", "day", "month", "year", "century")
 
@@ -56,6 +58,7 @@ def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool):
                               "set" if ts.precise else "clear", off + 3, 1, bit_offset=0,
                               bit_width=1, kind="bit",
                               description="Set: the time is when the error happened; clear: when it was collected"))
+        kids.extend(bit_nodes((), raw[3], off + 3, 1, reserved_mask=0xFE))
         return kids
 
     node = FieldNode(f.name, f.label, ts.iso, text, off, 8, kind="timestamp",
@@ -143,6 +146,9 @@ def _check_header(rec: DecodedRecord, v: dict[str, Any], n: int) -> None:
         if any(res[4:]) or (any(res[:4]) and v.get("_creator") not in guids.WINDOWS_CREATORS):
             add(WARNING, "Reserved header bytes 116–127 are not zero", 116, 12, "reserved")
     ts = v.get("_ts")
+    if ts is not None and len(ts.raw) == 8 and ts.raw[3] & 0xFE:
+        add(WARNING, f"Timestamp flag byte has reserved bits set (0x{ts.raw[3]:02X})", 27, 1,
+            "reserved")
     if ts is not None and v.get("valid_bits", 0) & 2:
         if ts.value is None:
             add(WARNING, f"Timestamp is marked valid but cannot be decoded: {ts.problem}", 24, 8,
