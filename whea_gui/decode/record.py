@@ -253,10 +253,11 @@ def record_extent(buf: bytes) -> int:
     return max(end, min(length, n) if length >= HEADER_SIZE else end)
 
 
-def decode_record(data: bytes, *, source: dict | None = None) -> DecodedRecord:
+def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = True) -> DecodedRecord:
     """Decode the record at the start of ``data``. Never raises.
 
     Bytes after the record's extent are shown as trailing data (a note), never dropped.
+    ``bodies=False`` locates section bodies but leaves them raw (header+descriptor decode).
     """
     buf = bytes(data)
     n = len(buf)
@@ -266,14 +267,14 @@ def decode_record(data: bytes, *, source: dict | None = None) -> DecodedRecord:
     root = FieldNode("record", "CPER record", None, "", 0, n, kind="record")
     rec = DecodedRecord(buf, "cper", root, source=dict(source or {}))
     try:
-        _decode_cper(rec, buf, n)
+        _decode_cper(rec, buf, n, bodies)
     except Exception as exc:  # last line of defence: keep the bytes and say what happened
         rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
                         0, n, "internal")
     return rec
 
 
-def _decode_cper(rec: DecodedRecord, buf: bytes, n: int) -> None:
+def _decode_cper(rec: DecodedRecord, buf: bytes, n: int, bodies: bool = True) -> None:
     hv = _decode_header(rec, buf, n)
     _check_header(rec, hv, n)
     rec.header = _header_json(hv)
@@ -324,7 +325,7 @@ def _decode_cper(rec: DecodedRecord, buf: bytes, n: int) -> None:
         so = dv["section_offset"]
         if HEADER_SIZE + DESCRIPTOR_SIZE <= so < first_body:
             first_body = so
-    _decode_bodies(rec, buf, n, descs, count, length, creator)
+    _decode_bodies(rec, buf, n, descs, count, length, creator, bodies)
     rec.extent = record_extent(buf)
     end_used = max([rec.extent] + [d[2] + DESCRIPTOR_SIZE for d in descs])
     if end_used < n:
@@ -337,7 +338,7 @@ def _decode_cper(rec: DecodedRecord, buf: bytes, n: int) -> None:
     _summarise(rec)
 
 
-def _decode_bodies(rec, buf, n, descs, count, length, creator) -> None:
+def _decode_bodies(rec, buf, n, descs, count, length, creator, bodies=True) -> None:
     # With a SectionCount larger than the descriptors present, judge by those present.
     desc_end = HEADER_SIZE + DESCRIPTOR_SIZE * min(count, max(len(descs), 1))
     fmp = creator == guids.LINUX_FMP_CREATOR
@@ -380,7 +381,8 @@ def _decode_bodies(rec, buf, n, descs, count, length, creator) -> None:
         rec.root.add(body)
         section.body = body
         ranges.append((so, so + avail, i))
-        decode_body(SectionContext(buf, so, avail, sl, body, rec, section, creator))
+        if bodies:
+            decode_body(SectionContext(buf, so, avail, sl, body, rec, section, creator))
     _check_placement(rec, ranges, desc_end, min(length, n) if length >= desc_end else n)
 
 
