@@ -206,3 +206,50 @@ def test_cli_build_round_trip_and_exit_codes(tmp_path):
     jl.write_text(json.dumps(obj) + "\n")
     res = run_cli("build", str(jl), "-o", str(out))
     assert res.returncode == 1 and out.read_bytes()[20:24] == b"\x05\0\0\0"
+
+
+# A section decoder registered by this test, so body-field edits are exercised whatever
+# decoders the project has: fields named like their located nodes are written back.
+TEST_GUID = "5e1ec7ed-0000-4000-8000-00000000b0d1"
+
+
+def _register_test_decoder():
+    from whea_gui.decode.sections import register
+    from whea_gui.formats.fields import Field, Layout
+    layout = Layout("test_body", [Field("counter", "Counter", 4), Field("address", "Address", 8, "hex"),
+                                  Field("name", "Name", 8, "ascii")])
+
+    @register(TEST_GUID)
+    def decode_test(ctx):
+        values, _ = layout.decode(ctx.data, ctx.offset, ctx.end, ctx.node)
+        return {"counter": values["counter"], "address": values["address"],
+                "name": bytes(values["name"]).rstrip(b"\0").decode(), "nested": {"address": 1}}
+    return layout
+
+
+def test_body_field_edits_in_json_are_written_back():
+    _register_test_decoder()
+    body = struct.pack("<IQ8s", 5, 0x1000, b"abc")
+    obj = {"header": {"creator_id": guids.NULL_GUID},
+           "sections": [{"type": TEST_GUID, "severity": 2, "body_base64": base64.b64encode(body).decode()}]}
+    data = build_record(obj).data
+    js = to_json(data)
+    assert js["sections"][0]["fields"]["counter"] == 5
+    assert build_record(js).data == data
+    js["sections"][0]["fields"]["counter"] = 6
+    js["sections"][0]["fields"]["address"] = "0x2000"
+    js["sections"][0]["fields"]["name"] = "xyz"
+    res = build_record(js)
+    start = js["sections"][0]["body_offset"]
+    assert res.data[start:start + 20] == struct.pack("<IQ8s", 6, 0x2000, b"xyz")
+    assert changed_offsets(data, res.data) <= set(range(start, start + 20))
+    assert res.warnings == []
+    # a derived value with no field of its own cannot be written: said, not silently dropped
+    js["sections"][0]["fields"]["nested"]["address"] = 2
+    assert "nested.address" in build_record(js).warnings[0]
+    # fields decoded as another section type are not applied to the new type
+    js = to_json(data)
+    js["sections"][0]["fields"]["counter"] = 99
+    js["sections"][0]["type"] = "a5bc1114-6f64-4ede-b863-3e83ed7c83b1"
+    out = build_record(js).data
+    assert out[start:start + 4] == struct.pack("<I", 5)

@@ -172,8 +172,9 @@ def _section_body(s: dict, i: int) -> bytes | None:
         return bytes.fromhex(s["body_hex"])
     if "body_offset" in s or s.get("offset") is not None and "descriptor_offset" in s:
         return None  # decoded without a body (missing or zero length): nothing to write
-    from .bodies import catalog
     import random
+
+    from .bodies import catalog
     kind = catalog.find(s.get("type") or "")
     if kind is None:
         return None
@@ -317,7 +318,8 @@ def _build_whlg(obj: dict, buf: _Buffer) -> None:
 
 # -- body fields edited in the JSON ----------------------------------------------------------
 def _apply_field_edits(obj: dict, data: bytes, res: BuildResult) -> bytes:
-    wanted = [(i, s.get("fields")) for i, s in enumerate(obj.get("sections") or [])]
+    wanted = [(i, s.get("fields")) for i, s in enumerate(obj.get("sections") or [])
+              if s.get("fields_type") in (None, s.get("type"))]
     if not any(f for _, f in wanted):
         return data
     rec = decode_record(data)
@@ -372,14 +374,29 @@ class _Missing:
     pass
 
 
+def _list_path(path: tuple) -> str:
+    """("error_info", 0, "ip") -> "error_info_0.ip": how decoders name list items."""
+    parts: list[str] = []
+    for p in path:
+        if isinstance(p, int) and parts:
+            parts[-1] = f"{parts[-1]}_{p}"
+        else:
+            parts.append(str(p))
+    return ".".join(parts)
+
+
 def _node_for(body: FieldNode | None, path: tuple) -> FieldNode | None:
     """The body node named like the JSON path (exact dotted path, else a unique name match)."""
     if body is None:
         return None
     names = [str(p) for p in path]
-    node = body.find(".".join(names))
-    if node is not None and node is not body:
-        return node
-    last = names[-1]
-    hits = [n for n in body.walk() if n is not body and n.name == last]
+    for candidate in (".".join(names), _list_path(path)):
+        node = body.find(candidate)
+        if node is not None and node is not body:
+            return node
+    # else a unique node whose path ends with the whole JSON path (decoders may group fields)
+    base = len(body.path) + 1
+    tails = {".".join(names), _list_path(path)}
+    hits = [n for n in body.walk() if n is not body
+            and any(n.path[base:] == t or n.path[base:].endswith("." + t) for t in tails)]
     return hits[0] if len(hits) == 1 else None

@@ -71,6 +71,8 @@ def _section_raw(data: bytes, sj: dict, sec, covered: list) -> dict:
         sj["fru_id_raw"] = guids.guid_text(data[off + 32:off + 48])
         sj["fru_text_hex"] = data[off + 52:off + 72].hex()
         covered.append((off, off + 72))
+    if sj.get("fields") is not None:
+        sj["fields_type"] = sj.get("type")  # a changed ``type`` makes the old fields not apply
     body = sec.body
     if body is not None:
         sj["body_offset"] = body.offset
