@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from whea_gui.build import EditError, RecordEditor, build_record
 from whea_gui.decode import decode_record, record_to_json
@@ -253,3 +255,26 @@ def test_body_field_edits_in_json_are_written_back():
     js["sections"][0]["type"] = "a5bc1114-6f64-4ede-b863-3e83ed7c83b1"
     out = build_record(js).data
     assert out[start:start + 4] == struct.pack("<I", 5)
+
+
+def _mutated_record(seed_bytes: bytes, cut: int, flips: list[tuple[int, int]]) -> bytes:
+    from whea_gui.build import new_record
+    data = bytearray(new_record("memory", "pcie") + seed_bytes)
+    for pos, val in flips:
+        data[pos % len(data)] = val
+    return bytes(data[:max(0, len(data) - cut)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=64), st.integers(0, 700),
+       st.lists(st.tuples(st.integers(0, 2000), st.integers(0, 255)), max_size=12))
+def test_any_damaged_record_rebuilds_identically(tail, cut, flips):
+    data = _mutated_record(tail, cut, flips)
+    obj = to_json(data)
+    assert build_record(obj).data == data
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_rebuild_identically(data):
+    assert build_record(to_json(data)).data == data
