@@ -226,3 +226,10 @@ def test_random_edits_undo_to_the_original(edits):
     while ed.can_undo:
         ed.undo()
     assert ed.data == original
+
+
+def test_choices_for_drop_downs(ed):
+    assert ed.choices("header.severity") == {0: "Recoverable", 1: "Fatal", 2: "Corrected",
+                                             3: "Informational"}
+    assert ed.choices("header.flags.recovered") == {0: "clear", 1: "set"}
+    assert ed.choices("header.record_id") == {}

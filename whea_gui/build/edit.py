@@ -67,6 +67,17 @@ class RecordEditor:
             raise KeyError(f"no field {path!r} in this record")
         return node
 
+    def choices(self, path: str) -> dict[int, str]:
+        """The named values of an enum or multi-bit field (for a drop-down); {} if none."""
+        node = self.find(path)
+        spec = node.spec
+        table = getattr(spec, "enum", None) or getattr(spec, "values", None)
+        if table:
+            return dict(table)
+        if node.bit_width == 1:
+            return {0: "clear", 1: "set"}
+        return {}
+
     # -- edits -------------------------------------------------------------------------
     def set_field(self, path: str, value: Any, *, encoding: str | None = None,
                   precise: bool | None = None) -> bytes:
