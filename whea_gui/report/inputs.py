@@ -1,0 +1,68 @@
+"""Where a report's records come from: paths (any input ``whea_gui.sources`` reads), record
+bytes, ``RecordRef``s or already decoded records, filtered and decoded one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from os import PathLike
+
+from ..decode import decode_record
+from ..decode.model import DecodedRecord
+from ..sources import RecordRef, iter_path
+from ..sources.base import Problem
+from .filters import ReportFilters
+
+
+class ReportCancelled(Exception):
+    """The caller's ``cancel()`` said stop; no output file was left behind."""
+
+
+@dataclass(slots=True)
+class Selected:
+    index: int  # 1-based place among all input records (before filtering)
+    record: DecodedRecord
+
+
+def _refs(items, on_problem: Callable[[Problem], None]) -> Iterator[RecordRef | DecodedRecord]:
+    if isinstance(items, (str, PathLike, bytes, bytearray, DecodedRecord, RecordRef)):
+        items = [items]
+    for item in items:
+        if isinstance(item, (str, PathLike)):
+            yield from iter_path(item, on_problem=on_problem)
+        elif isinstance(item, (DecodedRecord, RecordRef)):
+            yield item
+        elif isinstance(item, (bytes, bytearray, memoryview)):
+            yield RecordRef(bytes(item), {})
+        elif isinstance(item, tuple) and len(item) == 2:
+            yield RecordRef(bytes(item[0]), dict(item[1] or {}))
+        else:
+            raise TypeError(f"cannot report on a {type(item).__name__}")
+
+
+def select_records(items: Iterable, filters: ReportFilters,
+                   on_problem: Callable[[Problem], None],
+                   cancel: Callable[[], bool] | None = None) -> Iterator[Selected]:
+    """Decoded records that pass ``filters``, in input order.
+
+    With conditions beyond ``record``, a record is first decoded without its bodies (cheap) to
+    test them, and fully decoded only when it passes. Raises SourceError for an unreadable path
+    and ReportCancelled when ``cancel()`` turns true.
+    """
+    prefilter = filters.active and filters != ReportFilters(record=filters.record)
+    for index, ref in enumerate(_refs(items, on_problem), start=1):
+        if cancel is not None and cancel():
+            raise ReportCancelled()
+        if not filters.wants_index(index):
+            if filters.record is not None and index > filters.record:
+                return
+            continue
+        if isinstance(ref, DecodedRecord):
+            if filters.matches(ref):
+                yield Selected(index, ref)
+            continue
+        if prefilter and not filters.matches(decode_record(ref.data, source=ref.source,
+                                                           bodies=False)):
+            continue
+        yield Selected(index, decode_record(ref.data, source=ref.source))
