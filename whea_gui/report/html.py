@@ -24,11 +24,17 @@ from .summary import SummaryBuilder
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+def when(text: str | None) -> str:
+    """An ISO time as people read it (a space, not "T", between date and time)."""
+    return (text or "").replace("T", " ")
+
+
 @cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=False, lstrip_blocks=False)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["when"] = when
+    return env
 
 
 def render_record(rec: DecodedRecord, index: int) -> str:

@@ -28,7 +28,8 @@ A4 = "A4"
 MARGINS_MM = (14, 12, 14, 12)  # left, top, right, bottom
 HEADER_MM, FOOTER_MM = 7, 7
 RESOLUTION = 300
-CHART_W, CHART_H = 880, 240  # the SVG's size; shown at this many points wide on the page
+CHART_W, CHART_H = 880, 240  # the SVG's size
+CHART_PT = (700, 191)  # its size on the page, in the document's pixel units (about the text width)
 
 
 class PdfWriter(ReportWriter):
@@ -42,10 +43,12 @@ class PdfWriter(ReportWriter):
         self.rows = Spool()
         self.details = Spool()
         self.toc: list[dict[str, Any]] = []
+        self.rows_written = 0
         self._pages: dict[str, int] = {}  # anchor → page, from the previous layout pass
 
     def add(self, rec: DecodedRecord, index: int) -> None:
         self.rows.write(self.row_template.render(row=record_row(rec, index)))
+        self.rows_written += 1
         if self.wants_detail():
             d = record_detail(rec, index)
             self.details.write(self.record_template.render(d=d))
@@ -57,14 +60,14 @@ class PdfWriter(ReportWriter):
         toc = [{"anchor": "summary", "title": "Summary", "level": 0, "page": ""},
                {"anchor": "records", "title": "Record list", "level": 0, "page": ""}] + self.toc
         for e in toc:
-            e["page"] = self._pages.get(e["anchor"], "")
+            e["page"] = self._pages.get(e["anchor"], self._pages.get("*", ""))
         left = summary["records"] - self.detailed
         note = (f"Details follow for the first {self.detailed} records; {left} more are in the "
                 "record list only.") if left > 0 else ""
         return "".join(environment().get_template("pdf.html.j2").generate(
             title=m.title, version=m.version, generated_at=m.generated_at, inputs=m.inputs,
             filters=m.filters, problems=m.problems, summary=summary, toc=toc,
-            chart=chart, chart_width=CHART_W * 0.62, chart_height=CHART_H * 0.62,
+            chart=chart, chart_width=CHART_PT[0], chart_height=CHART_PT[1],
             table_rows=_chunks(self.rows), details=_chunks(self.details), detail_note=note))
 
     def finish(self, summary: dict[str, Any], builder: SummaryBuilder) -> None:
@@ -76,6 +79,11 @@ class PdfWriter(ReportWriter):
     def close(self) -> None:
         self.rows.close()
         self.details.close()
+
+
+def doc_pages_guess(writer: PdfWriter) -> int:
+    """An upper bound of the page count, for the width of the contents' page numbers."""
+    return 10 + 6 * writer.detailed + writer.rows_written // 20
 
 
 def _chunks(spool: Spool):
@@ -145,9 +153,10 @@ def render_pdf(writer: PdfWriter, summary: dict[str, Any], svg: str) -> bytes:
     doc.setDefaultFont(font)
     if svg:
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart.png"), _chart_image(svg))
-    writer._pages = {}
+    # Pass 1 with the widest page numbers in the contents, so filling them in moves nothing.
+    writer._pages = {"*": 10 ** len(str(max(doc_pages_guess(writer), 1)))}
     doc.setHtml(writer.html(summary, bool(svg)))
-    for _ in range(3):  # numbers rarely move a line; stop when the pages are stable
+    for _ in range(3):
         pages = _anchor_pages(doc, body_h)
         if pages == writer._pages:
             break
