@@ -11,7 +11,7 @@ from os import PathLike
 from ..decode import decode_record
 from ..decode.model import DecodedRecord
 from ..sources import RecordRef, iter_path
-from ..sources.base import Problem
+from ..sources.base import Problem, SourceError
 from .filters import ReportFilters
 
 
@@ -30,7 +30,11 @@ def _refs(items, on_problem: Callable[[Problem], None]) -> Iterator[RecordRef | 
         items = [items]
     for item in items:
         if isinstance(item, (str, PathLike)):
-            yield from iter_path(item, on_problem=on_problem)
+            try:
+                yield from iter_path(item, on_problem=on_problem)
+            except SourceError as exc:  # one unreadable input: say so and go on with the rest
+                text = str(exc).removeprefix(f"{item}: ")
+                on_problem(Problem(str(item), None, text, "error"))
         elif isinstance(item, (DecodedRecord, RecordRef)):
             yield item
         elif isinstance(item, (bytes, bytearray, memoryview)):
@@ -47,8 +51,8 @@ def select_records(items: Iterable, filters: ReportFilters,
     """Decoded records that pass ``filters``, in input order.
 
     With conditions beyond ``record``, a record is first decoded without its bodies (cheap) to
-    test them, and fully decoded only when it passes. Raises SourceError for an unreadable path
-    and ReportCancelled when ``cancel()`` turns true.
+    test them, and fully decoded only when it passes. An unreadable path becomes an error-level
+    Problem and the others are still read. Raises ReportCancelled when ``cancel()`` turns true.
     """
     prefilter = filters.active and filters != ReportFilters(record=filters.record)
     for index, ref in enumerate(_refs(items, on_problem), start=1):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..decode.model import DecodedRecord
+from ..decode.model import LEVELS, DecodedRecord
 
 # Keys a reader may put in ``RecordRef.source`` for the container's own time (Event Log
 # TimeCreated, Redfish Created, ...) and for the machine name.
@@ -85,10 +85,10 @@ def section_type_labels(rec: DecodedRecord) -> list[str]:
 
 
 def findings_text(rec: DecodedRecord) -> str:
-    counts = {}
+    counts = {level: 0 for level in LEVELS}
     for f in rec.findings:
         counts[f.level] = counts.get(f.level, 0) + 1
-    return ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in counts.items())
+    return ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in counts.items() if n)
 
 
 def record_row(rec: DecodedRecord, index: int) -> dict[str, Any]:

@@ -43,6 +43,7 @@ class ReportResult:
     detailed: int
     summary: dict[str, Any]
     problems: list[str] = field(default_factory=list)
+    unreadable: int = 0  # inputs that could not be read at all (error-level problems)
 
 
 def format_for(out_path: str | os.PathLike, fmt: str | None = None) -> str:
@@ -102,14 +103,18 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     ``fmt``: html, pdf, md, json, jsonl or csv (default: from the extension). ``filters``: a
     ``ReportFilters`` or a dict of ``ReportFilters.build`` arguments. ``progress(done, total)``
     is called as records are written (total None when unknown); ``cancel()`` returning true
-    stops with ReportCancelled and no output file. Raises SourceError for an unreadable input,
-    FilterError for a bad filter value.
+    stops with ReportCancelled and no output file. An unreadable input is listed among the
+    report's problems (``ReportResult.unreadable`` counts them) and the others are still read.
+    Raises FilterError for a bad filter value, ValueError for an unknown format.
     """
     fmt = format_for(out_path, fmt)
     flt = ReportFilters.coerce(filters)
     problems: list[str] = []
+    unreadable = 0
 
     def problem(p: Problem) -> None:
+        nonlocal unreadable
+        unreadable += p.level == "error"
         if len(problems) < MAX_PROBLEMS:
             problems.append(str(p))
         if on_problem is not None:
@@ -158,4 +163,4 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
                 os.unlink(tmp)
             except OSError:
                 pass
-    return ReportResult(str(out_path), fmt, done, writer.detailed, summary, problems)
+    return ReportResult(str(out_path), fmt, done, writer.detailed, summary, problems, unreadable)
