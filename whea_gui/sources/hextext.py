@@ -88,11 +88,13 @@ def sniff(head: bytes, path: str = "") -> int:
 
 # -- line parsers ---------------------------------------------------------------------------------
 def _words(tokens: list[str], width: int) -> tuple[bytes, bytes] | None:
-    """(memory order, written order) bytes of same-width hex tokens, or None."""
+    """(memory order, written order) bytes of same-width hex tokens, or None. The last token may
+    be shorter (xxd's final group on a partial line)."""
     le, written = [], []
-    for t in tokens:
+    for i, t in enumerate(tokens):
         t = t.replace("`", "")
-        if len(t) != width or not _HEX.fullmatch(t):
+        last_and_short = i == len(tokens) - 1 and len(t) < width and len(t) % 2 == 0
+        if (len(t) != width and not last_and_short) or not _HEX.fullmatch(t):
             return None
         b = bytes.fromhex(t)
         written.append(b)
@@ -143,6 +145,9 @@ def parse_dump_line(line: str):
 def parse_loose_line(line: str) -> bytes | None:
     """Bytes of a line of loose hex (forum style), or None if it is not one."""
     text = line.strip()
+    if "{" in text:  # a C initialiser: "uint8_t rec[] = { 0x43, 0x50, ... };"
+        text = text.split("{", 1)[1]
+    text = text.split("}", 1)[0].strip()
     if not text:
         return None
     label = _LABEL.match(text)
