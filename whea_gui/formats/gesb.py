@@ -111,16 +111,14 @@ def walk_gesb(buf: bytes, offset: int, limit: int, parent_node: FieldNode, recor
     pos, index = data_start, first_index
     while pos < data_end:
         left = data_start + data_len - pos
-        if data_end - pos < 24:
-            add(ERROR, f"{data_end - pos} bytes left in DataLength after the last entry, too few "
-                       "for an entry header (Linux rejects such a block)", pos, data_end - pos,
-                "gesb-trailing")
+        hsize = ENTRY_V1_SIZE
+        if data_end - pos >= 22:
+            hsize = entry_header_size(struct.unpack_from("<H", buf, pos + 20)[0])
+        if left < hsize:
+            add(ERROR, f"{left} bytes left in DataLength after the last entry, too few for a "
+                       f"{hsize}-byte entry header (Linux rejects such a block)", pos,
+                min(left, data_end - pos), "gesb-trailing")
             break
-        rev = struct.unpack_from("<H", buf, pos + 20)[0]
-        hsize = entry_header_size(rev)
-        if hsize > left:
-            add(ERROR, f"Data entry {index - first_index} header ({hsize} bytes) does not fit in the "
-                       f"{left} bytes left of DataLength", pos, data_end - pos, "gede-overrun")
         section, end = _entry(buf, pos, data_end, left, hsize, index, node, record, creator_id)
         walk.sections.append(section)
         if section.body is not None:

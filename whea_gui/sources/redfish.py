@@ -33,9 +33,10 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
         docs = _json_lines(text, path, on_problem, exc)
     found = 0
     for doc in docs:
-        for entry in _entries(doc, path, on_problem):
+        for member, entry in enumerate(_entries(doc, path, on_problem)):
             ref = _entry_ref(entry, path, on_problem)
             if ref is not None:
+                ref.source["member"] = member  # position among the file's log entries
                 found += 1
                 yield ref
     if not found:
