@@ -160,3 +160,17 @@ def test_arbitrary_bytes_never_raise(blob):
         off = ref.source["offset"]
         assert off >= end and blob[off:off + len(ref.data)] == ref.data
         end = off + len(ref.data)
+
+
+def test_carving_libcper_generated_records_of_every_type():
+    rng = random.Random(3)
+    files = sorted((VECTORS / "libcper-generated").glob("*/0[01]?.cper"))
+    files = [f for f in files if f.parent.name != "single-section"]
+    blob = bytearray()
+    placed = []
+    for f in files:
+        blob += _garbage(rng, rng.randrange(1, 200))
+        placed.append((len(blob), f.read_bytes()))
+        blob += placed[-1][1]
+    refs = list(iter_bytes(bytes(blob), "gen.bin"))
+    assert [(r.source["offset"], r.data) for r in refs] == placed

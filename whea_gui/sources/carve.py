@@ -27,10 +27,9 @@ def cper_length(buf, pos: int, end: int) -> int | None:
     """RecordLength of a plausible CPER header at ``pos``, else None."""
     if end - pos < 24:
         return None
-    sig, rev, sig_end, count, severity, _vb = _HDR.unpack_from(buf, pos)
-    if sig != CPER_SIG or sig_end != 0xFFFFFFFF or not 1 <= count <= MAX_SECTIONS:
-        return None
-    if severity > 3 or not 1 <= rev >> 8 <= 3:
+    sig, _rev, sig_end, count, severity, _vb = _HDR.unpack_from(buf, pos)
+    # The revision is not checked: libcper's generator writes major 0, old firmware 1.x.
+    if sig != CPER_SIG or sig_end != 0xFFFFFFFF or not 1 <= count <= MAX_SECTIONS or severity > 3:
         return None
     length = struct.unpack_from("<I", buf, pos + 20)[0]
     if not 128 + 72 * count <= length <= MAX_RECORD:
