@@ -58,7 +58,7 @@ def walk(path: str, on_problem, *, progress: Callable[[Progress], None] | None =
 
     if not os.path.isdir(path):
         if not os.path.exists(path):
-            raise SourceError(f"{path}: no such file or folder")
+            raise SourceError(f"{path}: cannot read: no such file or folder")
         count = 0
         for ref in iter_file(path, on_problem):
             count += 1
