@@ -45,25 +45,26 @@ def test_v300_entries_have_a_located_timestamp():
     blk, _ = _block(MEM, v3=True)
     rec = decode_record(blk, source={"kind": "gesb"})
     assert not rec.has_errors()
-    entry = rec.root.find("status_block.entry_0")
-    assert entry.length == 72
-    ts = entry.find("timestamp")
-    assert ts.offset == 20 + 64 and ts.length == 8 and ts.value.startswith("2024-11-09T15:43:21")
+    entry = rec.root.find("error_status_block.entry_0")
+    assert entry.find("header").length == 72
+    ts = entry.find("header.timestamp")
+    assert ts.offset == 20 + 64 and ts.length == 8 and ts.display.startswith("2024-11-09 15:43:21")
     assert rec.sections[0].values["timestamp"].startswith("2024-11-09T15:43:21")
-    assert rec.root.deepest_at(20 + 72).name.startswith("section_0") or rec.sections[0].body.offset == 92
+    assert rec.sections[0].body.offset == 92 and rec.root.deepest_at(92).path.startswith(
+        "error_status_block.entry_0.body")
 
 
 def test_status_block_problems_are_findings_with_ranges():
     blk, _ = _block(MEM)
     wrong_count = struct.pack("<I", 2 | 3 << 4) + blk[4:]
     rec = decode_record(wrong_count, source={"kind": "gesb"})
-    assert [(f.code, f.offset) for f in rec.findings if f.level == "warning"] == [("gesb-entry-count", 0)]
+    assert [(f.code, f.offset) for f in rec.findings] == [("gesb-entry-count", 0)]
     short = blk[:12] + struct.pack("<I", 40) + blk[16:56]
     rec = decode_record(short, source={"kind": "gesb"})
     assert {"gesb-data-length"} <= {f.code for f in rec.findings if f.level == "error"}
     overlap = blk[:4] + struct.pack("<II", 30, 8) + blk[12:] + b"\0" * 8
     rec = decode_record(overlap, source={"kind": "gesb"})
-    assert any(f.code == "gesb-raw-overlap" and f.offset == 4 for f in rec.findings)
+    assert any(f.code == "gesb-raw-offset" and f.offset == 4 for f in rec.findings)
     truncated = blk[:-10]
     rec = decode_record(truncated, source={"kind": "gesb"})
     assert rec.has_errors() and rec.sections[0].body.end == len(truncated)

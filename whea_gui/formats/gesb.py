@@ -1,259 +1,256 @@
 """ACPI Generic Error Status Block (GESB) and its Generic Error Data Entries (FORMAT.md §9.1–9.3).
 
-``walk_gesb`` decodes one block into located nodes, checks it the way Linux (``cper_estatus_check``)
-and FWTS do, and dispatches each entry's body through the section-decoder registry, so a body
-decodes the same whether it came in a CPER record, a BERT region or a Microsoft generic section.
+Used for the Microsoft GENERIC section body (§8.4) and, by the sources package, for BERT
+regions and GHES buffers. Each entry's body goes through the section registry like a CPER body.
+The walk follows Linux's ``cper_estatus_check``: by DataLength, never by ErrorDataEntryCount
+(conflict C15), checking that 64 bytes remain before an entry's Revision is read.
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..decode.model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode
-from . import guids
-from .cper import SECTION_FLAGS_UEFI, SEVERITY, revision_text, severity_name
+from ..decode.nested import decode_nested
+from . import cper, guids
 from .fields import Bits, Field, Layout, display_value, make_node
 from .timestamp import decode_timestamp
 
-BLOCK_HEADER_SIZE = 20
-ENTRY_V1_SIZE = 64
-ENTRY_V3_SIZE = 72
-V3_REVISION = 0x300
+HEADER_SIZE = 20
+ENTRY_V1_SIZE, ENTRY_V3_SIZE = 64, 72
 
 BLOCK_STATUS_BITS = (
     Bits(0, "uncorrectable_valid", "Uncorrectable error valid"),
     Bits(1, "correctable_valid", "Correctable error valid"),
     Bits(2, "multiple_uncorrectable", "Multiple uncorrectable errors"),
     Bits(3, "multiple_correctable", "Multiple correctable errors"),
-    Bits(4, "entry_count", "Error data entry count", width=10,
-         meaning="Bits 4–13 (ACPI/edk2/WDK); ACPICA masks only 8 bits (FORMAT.md C15)"),
+    Bits(4, "error_data_entry_count", "Error data entry count", 10,
+         "Bits 4–13 (ACPI/WDK; Linux masks only 8 bits, C15); never used to walk the entries"),
 )
-BLOCK = Layout("generic_error_status_block", [
+HEADER = Layout("generic_error_status_block", [
     Field("block_status", "Block status", 4, "flags", bits=BLOCK_STATUS_BITS,
           reserved_mask=0xFFFFC000),
     Field("raw_data_offset", "Raw data offset", 4, "int", description="From the start of the block"),
     Field("raw_data_length", "Raw data length", 4, "int"),
     Field("data_length", "Data length", 4, "int", description="Bytes of all data entries"),
-    Field("error_severity", "Error severity", 4, "enum", enum=SEVERITY),
+    Field("error_severity", "Error severity", 4, "enum", enum=cper.SEVERITY),
 ])
-assert BLOCK.size == BLOCK_HEADER_SIZE
-
 ENTRY_VALID_BITS = (
     Bits(0, "fru_id_valid", "FRU ID valid"),
     Bits(1, "fru_text_valid", "FRU text valid"),
-    Bits(2, "timestamp_valid", "Timestamp valid", meaning="Revision 0x300 entries only"),
+    Bits(2, "timestamp_valid", "Timestamp valid", meaning="Revision ≥ 0x300 only"),
 )
-_ENTRY_FIELDS = [
+ENTRY = Layout("generic_error_data_entry", [
     Field("section_type", "Section type", 16, "guid", guid_kind="section"),
-    Field("error_severity", "Error severity", 4, "enum", enum=SEVERITY),
-    Field("revision", "Revision", 2, "hex"),
-    Field("valid_bits", "Validation bits", 1, "flags", bits=ENTRY_VALID_BITS, reserved_mask=0xF8),
-    Field("flags", "Flags", 1, "flags", bits=SECTION_FLAGS_UEFI),
-    Field("error_data_length", "Error data length", 4, "int", description="Bytes of the body"),
+    Field("error_severity", "Error severity", 4, "enum", enum=cper.SEVERITY),
+    Field("revision", "Revision", 2, "hex", description="≥ 0x0300 selects the 72-byte header"),
+    Field("validation_bits", "Validation bits", 1, "flags", bits=ENTRY_VALID_BITS,
+          reserved_mask=0xF8),
+    Field("flags", "Flags", 1, "flags", bits=cper.SECTION_FLAGS_UEFI),
+    Field("error_data_length", "Error data length", 4, "int"),
     Field("fru_id", "FRU ID", 16, "guid"),
     Field("fru_text", "FRU text", 20, "ascii"),
-]
-ENTRY_V1 = Layout("generic_error_data_entry", _ENTRY_FIELDS)
-ENTRY_V3 = Layout("generic_error_data_entry_v300",
-                  _ENTRY_FIELDS + [Field("timestamp", "Timestamp", 8, "bytes")])
-assert ENTRY_V1.size == ENTRY_V1_SIZE and ENTRY_V3.size == ENTRY_V3_SIZE
-KNOWN_ENTRY_REVISIONS = {0x0100, 0x0201, 0x0300}
-_HDR = struct.Struct("<5I")
-
-
-def block_length(buf, offset: int = 0) -> int | None:
-    """Bytes of the block at ``offset`` (Linux ``cper_estatus_len``, in Python ints so hostile
-    values cannot wrap), or None if fewer than 20 bytes are there."""
-    if len(buf) - offset < BLOCK_HEADER_SIZE:
-        return None
-    _status, raw_off, raw_len, data_len, _sev = _HDR.unpack_from(buf, offset)
-    return raw_off + raw_len if raw_len else BLOCK_HEADER_SIZE + data_len
-
-
-def entry_header_size(revision: int) -> int:
-    return ENTRY_V3_SIZE if revision >> 8 >= 3 else ENTRY_V1_SIZE
+])
+_TS = Field("timestamp", "Timestamp", 8, "bytes")
 
 
 @dataclass
-class GesbWalk:
-    values: dict[str, Any]  # JSON-facing block header values
-    sections: list[DecodedSection] = field(default_factory=list)  # one per data entry
-    length: int = 0  # bytes of the block (from its header), clipped to what is present
+class GesbEntry:
+    """One Generic Error Data Entry and its decoded body."""
+
+    index: int
+    offset: int  # entry header, relative to the record/buffer start
+    header_size: int  # 64 or 72
+    body_offset: int
+    body_length: int  # bytes present (ErrorDataLength clipped to the data)
+    values: dict  # header values (JSON-ready, descriptor-like keys)
+    node: FieldNode
+    section: DecodedSection
 
 
-def walk_gesb(buf: bytes, offset: int, limit: int, parent_node: FieldNode, record: DecodedRecord,
-              *, creator_id: str = "", first_index: int = 0) -> GesbWalk:
-    """Decode the block at ``offset`` (record-relative) within ``buf[:limit]`` into
-    ``parent_node``; findings go to ``record``. Never raises on bad input."""
-    from ..decode.sections import SectionContext, decode_body
+@dataclass
+class GesbBlock:
+    offset: int
+    length: int  # the block's extent per cper_estatus_len (clipped to the data present)
+    header: dict = field(default_factory=dict)
+    entries: list[GesbEntry] = field(default_factory=list)
+    node: FieldNode | None = None
 
+
+def block_length(buf: bytes, offset: int = 0) -> int | None:
+    """``cper_estatus_len``: RawDataOffset + RawDataLength if raw data, else 20 + DataLength."""
+    if offset + HEADER_SIZE > len(buf):
+        return None
+    raw_off, raw_len, data_len = struct.unpack_from("<III", buf, offset + 4)
+    return raw_off + raw_len if raw_len else HEADER_SIZE + data_len
+
+
+def walk_gesb(buf: bytes, offset: int, limit: int, parent_node: FieldNode,
+              record: DecodedRecord, *, tag: str = "Generic error status block",
+              creator_id: str = "") -> list[GesbEntry]:
+    """Decode the GESB at ``offset`` (bytes up to ``limit``) into ``parent_node``; findings go to
+    ``record`` with byte ranges. Returns the entries (their bodies decoded). Never raises."""
+    return decode_gesb(buf, offset, limit, parent_node, record, tag=tag,
+                       creator_id=creator_id).entries
+
+
+def decode_gesb(buf: bytes, offset: int, limit: int, parent_node: FieldNode,
+                record: DecodedRecord, *, tag: str = "Generic error status block",
+                creator_id: str = "") -> GesbBlock:
+    limit = min(limit, len(buf))
+    block = GesbBlock(offset, max(0, limit - offset))
     add = record.add_finding
-    node = parent_node.add(FieldNode("status_block", "Generic error status block", None, "", offset,
-                                     min(BLOCK_HEADER_SIZE, limit - offset), kind="struct"))
-    v, count = BLOCK.decode(buf, offset, limit, node)
-    walk = GesbWalk(_block_json(v))
-    if count < len(BLOCK.fields):
-        add(ERROR, f"Status block is {limit - offset} bytes; its header needs {BLOCK_HEADER_SIZE}",
-            offset, limit - offset, "gesb-truncated")
-        walk.length = limit - offset
-        return walk
-    status, raw_off, raw_len, data_len = (v["block_status"], v["raw_data_offset"],
-                                          v["raw_data_length"], v["data_length"])
-    total = raw_off + raw_len if raw_len else BLOCK_HEADER_SIZE + data_len
-    walk.length = min(total, limit - offset)
-    node.length = walk.length
-    walk.values["length"] = total
-    _check_block(record, v, offset, limit, total)
-    data_start = offset + BLOCK_HEADER_SIZE
-    data_end = min(data_start + data_len, limit)
-    pos, index = data_start, first_index
-    while pos < data_end:
-        left = data_start + data_len - pos
-        hsize = ENTRY_V1_SIZE
-        if data_end - pos >= 22:
-            hsize = entry_header_size(struct.unpack_from("<H", buf, pos + 20)[0])
-        if left < hsize:
-            add(ERROR, f"{left} bytes left in DataLength after the last entry, too few for a "
-                       f"{hsize}-byte entry header (Linux rejects such a block)", pos,
-                min(left, data_end - pos), "gesb-trailing")
-            break
-        section, end = _entry(buf, pos, data_end, left, hsize, index, node, record, creator_id)
-        walk.sections.append(section)
-        if section.body is not None:
-            decode_body(SectionContext(buf, section.body.offset, section.body.length,
-                                       section.values["length"] or 0, section.body, record,
-                                       section, creator_id))
-        pos, index = end, index + 1
-    _check_entries(record, walk, offset, status)
-    if raw_len and raw_off >= BLOCK_HEADER_SIZE and offset + raw_off < limit:
-        r_end = min(offset + raw_off + raw_len, limit)
-        node.add(FieldNode("raw_data", "Raw data", None, f"{r_end - offset - raw_off} bytes",
-                           offset + raw_off, r_end - offset - raw_off, kind="bytes"))
-    walk.values["entries_found"] = len(walk.sections)
-    return walk
-
-
-def _block_json(v: dict) -> dict[str, Any]:
-    status = v.get("block_status", 0)
-    return {
-        "block_status": v.get("block_status"),
-        "block_status_names": [b.name for b in BLOCK_STATUS_BITS if b.width == 1 and status >> b.bit & 1],
-        "entry_count": (status >> 4) & 0x3FF if "block_status" in v else None,
-        "raw_data_offset": v.get("raw_data_offset"),
-        "raw_data_length": v.get("raw_data_length"),
-        "data_length": v.get("data_length"),
-        "severity": v.get("error_severity"),
-        "severity_name": severity_name(v["error_severity"]) if "error_severity" in v else None,
+    avail = limit - offset
+    if avail < HEADER_SIZE:
+        add(ERROR, f"{tag}: truncated, {max(avail, 0)} bytes present but the header needs "
+                   f"{HEADER_SIZE}", offset, max(avail, 0), "gesb-truncated")
+        return block
+    node = parent_node.add(FieldNode("error_status_block", "Generic error status block", None,
+                                     "", offset, avail, kind="struct"))
+    block.node = node
+    hnode = node.add(FieldNode("header", "Block header", None, "", offset, HEADER_SIZE,
+                               kind="struct"))
+    h, _ = HEADER.decode(buf, offset, limit, hnode)
+    status, data_len = h["block_status"], h["data_length"]
+    raw_off, raw_len, sev = h["raw_data_offset"], h["raw_data_length"], h["error_severity"]
+    count_field = status >> 4 & 0x3FF
+    block.header = {
+        "block_status": status, "uncorrectable_valid": bool(status & 1),
+        "correctable_valid": bool(status & 2), "multiple_uncorrectable": bool(status & 4),
+        "multiple_correctable": bool(status & 8), "error_data_entry_count": count_field,
+        "raw_data_offset": raw_off, "raw_data_length": raw_len, "data_length": data_len,
+        "error_severity": sev, "error_severity_name": cper.severity_name(sev),
     }
-
-
-def _check_block(record, v, offset, limit, total) -> None:
-    add = record.add_finding
-    status, raw_off, raw_len, data_len, sev = (v["block_status"], v["raw_data_offset"],
-                                               v["raw_data_length"], v["data_length"], v["error_severity"])
+    extent = raw_off + raw_len if raw_len else HEADER_SIZE + data_len  # Python ints: no overflow
+    block.length = min(extent, avail)
+    node.length = block.length
+    node.display = f"{count_field} entr{'y' if count_field == 1 else 'ies'} declared, {data_len} data bytes"
     if status == 0:
-        add(NOTE, "BlockStatus is 0: the block reports no valid error (Linux GHES ignores it)",
+        add(WARNING, f"{tag}: BlockStatus is 0 (no valid error); Linux ignores such a block",
             offset, 4, "gesb-empty")
     if status & 0xFFFFC000:
-        add(WARNING, f"Reserved BlockStatus bits 14–31 are set (0x{status:08X})", offset, 4, "reserved")
+        add(WARNING, f"{tag}: reserved BlockStatus bits set (0x{status:08X})", offset, 4, "reserved")
     if sev > 3:
-        add(WARNING, f"Block severity {sev} is undefined (0–3)", offset + 16, 4, "severity")
+        add(WARNING, f"{tag}: ErrorSeverity {sev} is undefined (0–3)", offset + 16, 4, "severity")
     if data_len and data_len < ENTRY_V1_SIZE:
-        add(ERROR, f"DataLength {data_len} is smaller than one data entry header (64)", offset + 12, 4,
-            "gesb-data-length")
-    if offset + BLOCK_HEADER_SIZE + data_len > limit:
-        add(ERROR, f"DataLength {data_len} runs past the {limit - offset} bytes present "
-                   "(truncated)", offset + 12, 4, "gesb-truncated")
-    if raw_len and raw_off < BLOCK_HEADER_SIZE + data_len:
-        add(ERROR, f"RawDataOffset {raw_off} points into the data entries (which end at "
-                   f"{BLOCK_HEADER_SIZE + data_len})", offset + 4, 4, "gesb-raw-overlap")
-    if raw_len and offset + raw_off + raw_len > limit:
-        add(ERROR, f"Raw data ({raw_len} bytes at {raw_off}) runs past the block's "
-                   f"{limit - offset} bytes", offset + 4, 8, "gesb-raw-truncated")
-    if offset + total < limit:
-        record.root.add(FieldNode("trailing", "Trailing bytes", None,
-                                  f"{limit - offset - total} bytes after the block",
-                                  offset + total, limit - offset - total, kind="gap"))
-        add(NOTE, f"{limit - offset - total} bytes follow the block's end (offset {offset + total})",
-            offset + total, limit - offset - total, "trailing")
+        add(ERROR, f"{tag}: DataLength {data_len} is smaller than one entry header "
+                   f"({ENTRY_V1_SIZE})", offset + 12, 4, "gesb-data-length")
+    if raw_len and raw_off < HEADER_SIZE + data_len:
+        add(ERROR, f"{tag}: RawDataOffset {raw_off} points into the header or data entries "
+                   f"(which end at {HEADER_SIZE + data_len})", offset + 4, 4, "gesb-raw-offset")
+    if HEADER_SIZE + data_len > avail:
+        add(ERROR, f"{tag}: DataLength {data_len} runs past the {avail} bytes present "
+                   f"(truncated by {HEADER_SIZE + data_len - avail})", offset + 12, 4,
+            "gesb-truncated")
+    _walk_entries(buf, offset, min(HEADER_SIZE + data_len, avail), block, record, tag, creator_id)
+    n = len(block.entries)
+    if count_field != n:
+        add(NOTE if status else WARNING,
+            f"{tag}: ErrorDataEntryCount is {count_field} but {n} entr{'y' if n == 1 else 'ies'} "
+            "were found by walking DataLength", offset, 4, "gesb-entry-count")
+    if raw_len:
+        start = offset + raw_off
+        present = max(0, min(raw_len, limit - start))
+        if present < raw_len:
+            add(ERROR, f"{tag}: raw data ({raw_len} bytes at block offset {raw_off}) extends past "
+                       f"the data present", offset + 4, 8, "gesb-raw-truncated")
+        if present:
+            raw = bytes(buf[start:start + present])
+            node.add(FieldNode("raw_data", "Raw data", raw, f"{present} bytes", start, present,
+                               kind="bytes", description="Vendor-specific raw error data"))
+    return block
 
 
-def _check_entries(record, walk, offset, status) -> None:
-    count = (status >> 4) & 0x3FF
-    found = len(walk.sections)
-    if status and count != found:
-        record.add_finding(WARNING, f"BlockStatus says {count} data entries but {found} were found "
-                                    "by walking DataLength", offset, 4, "gesb-entry-count")
-
-
-def _entry(buf, pos, data_end, left, hsize, index, block_node, record, creator_id):
-    layout = ENTRY_V3 if hsize == ENTRY_V3_SIZE else ENTRY_V1
-    node = block_node.add(FieldNode(f"entry_{index}", f"Data entry {index}", None, "", pos,
-                                    min(hsize, data_end - pos), kind="struct"))
-    vb = buf[pos + 22] if pos + 22 < data_end else 0
-
-    def valid_hook(bit):
-        def hook(f, v, o):
-            valid = bool(vb & bit)
-            return make_node(f, v, o, display=display_value(f, v) + ("" if valid else " (not valid)"),
-                             valid=valid)
-        return hook
-
-    hooks = {"fru_id": valid_hook(1), "fru_text": valid_hook(2), "timestamp": _ts_hook(vb, creator_id),
-             "revision": lambda f, v, o: make_node(f, v, o, display=f"{revision_text(v)} (0x{v:04X})")}
-    v, _count = layout.decode(buf, pos, data_end, node, hooks)
-    type_text = guids.guid_text(v["section_type"]) if "section_type" in v else None
-    body_off = pos + hsize
-    declared = v.get("error_data_length")
-    values = {
-        "index": index, "offset": body_off, "length": declared, "revision": v.get("revision"),
-        "flags": v.get("flags"),
-        "flag_names": [b.name for b in SECTION_FLAGS_UEFI if v.get("flags", 0) >> b.bit & 1],
-        "type": type_text, "type_name": guids.name_of(type_text, "section") if type_text else None,
-        "severity": v.get("error_severity"),
-        "severity_name": severity_name(v["error_severity"]) if "error_severity" in v else None,
-        "fru_id": guids.guid_text(v["fru_id"]) if "fru_id" in v and vb & 1 else None,
-        "fru_text": bytes(v["fru_text"]).split(b"\0", 1)[0].decode("latin-1")
-        if "fru_text" in v and vb & 2 else None,
-    }
-    if hsize == ENTRY_V3_SIZE and "timestamp" in v and vb & 4:
-        values["timestamp"] = decode_timestamp(bytes(v["timestamp"]), creator_id).iso
-    section = DecodedSection(index, node, None, values)
-    _check_entry(record, v, pos, index, vb)
-    if declared is None:
-        return section, data_end
-    end = body_off + declared
-    if declared > left - hsize:
-        record.add_finding(ERROR, f"Data entry {index}: ErrorDataLength {declared} runs past the "
-                                  f"{max(0, left - hsize)} bytes left of DataLength", pos + 24, 4,
-                           "gede-overrun")
-    avail = max(0, min(end, data_end) - body_off)
-    if avail:
-        name = values["type_name"] or "Unknown"
-        section.body = block_node.add(FieldNode(f"section_{index}", f"Section {index}: {name}", None,
-                                                f"{avail} bytes", body_off, avail, kind="section"))
-    return section, min(max(end, body_off), data_end) if declared <= left - hsize else data_end
-
-
-def _ts_hook(vb: int, creator_id: str):
-    def hook(f, v, o):
-        ts = decode_timestamp(bytes(v), creator_id)
-        text = ts.value.isoformat(sep=" ") if ts.value else f"undecodable ({ts.problem})"
-        return FieldNode(f.name, f.label, ts.iso, text + ("" if vb & 4 else " (not valid)"), o, 8,
-                         kind="timestamp", valid=bool(vb & 4))
-    return hook
-
-
-def _check_entry(record, v, pos, index, vb) -> None:
+def _walk_entries(buf, offset, data_end_rel, block, record, tag, creator_id) -> None:
     add = record.add_finding
-    if "revision" in v and v["revision"] not in KNOWN_ENTRY_REVISIONS:
-        add(NOTE, f"Data entry {index}: unusual revision 0x{v['revision']:04X} (known 0x0100, 0x0201, "
-                  "0x0300)", pos + 20, 2, "gede-revision")
-    if v.get("error_severity", 0) > 3:
-        add(WARNING, f"Data entry {index}: severity {v['error_severity']} is undefined (0–3)", pos + 16,
-            4, "severity")
-    if vb & 0xF8:
-        add(WARNING, f"Data entry {index}: reserved validation bits set (0x{vb:02X})", pos + 22, 1,
-            "reserved")
+    pos = offset + HEADER_SIZE
+    end = offset + data_end_rel
+    index = 0
+    while pos < end:
+        remaining = end - pos
+        if remaining < ENTRY_V1_SIZE:
+            add(ERROR, f"{tag}: {remaining} byte(s) left in DataLength, too few for an entry "
+                       f"header ({ENTRY_V1_SIZE})", pos, remaining, "gesb-trailing")
+            block.node.add(FieldNode(f"trailing_{pos}", "Unparsed data bytes", None,
+                                     f"{remaining} bytes", pos, remaining, kind="gap"))
+            return
+        revision = struct.unpack_from("<H", buf, pos + 20)[0]
+        hsize = ENTRY_V3_SIZE if revision >> 8 >= 3 else ENTRY_V1_SIZE
+        if hsize > remaining:
+            add(ERROR, f"{tag}: entry {index} has a {hsize}-byte header (revision 0x{revision:04X}) "
+                       f"but only {remaining} bytes remain", pos, remaining, "gesb-entry-truncated")
+            return
+        entry = _entry(buf, pos, hsize, end, index, block, record, tag, creator_id)
+        block.entries.append(entry)
+        declared = entry.values["length"]
+        if hsize + declared > remaining:
+            add(ERROR, f"{tag}: entry {index} declares {declared} data bytes but only "
+                       f"{remaining - hsize} remain in DataLength", pos + 24, 4,
+                "gesb-entry-truncated")
+            return
+        pos += hsize + declared
+        index += 1
+
+
+def _entry(buf, pos, hsize, end, index, block, record, tag, creator_id) -> GesbEntry:
+    enode = block.node.add(FieldNode(f"entry_{index}", f"Data entry {index}", None, "", pos,
+                                     hsize, kind="struct"))
+    hnode = enode.add(FieldNode("header", "Entry header", None, "", pos, hsize, kind="struct"))
+    v, _ = ENTRY.decode(buf, pos, pos + ENTRY.size, hnode)
+    vb = v["validation_bits"]
+    values = _entry_values(v, index, pos + hsize)
+    ts_text = None
+    if hsize == ENTRY_V3_SIZE:
+        # Firmware writes GESB entries, whatever record wraps them: BCD rule, not the creator's.
+        ts = decode_timestamp(buf[pos + 64:pos + 72], "")
+        valid = bool(vb & 4)
+        disp = (ts.value.isoformat(sep=" ") if ts.value else f"undecodable: {ts.problem}")
+        hnode.add(make_node(_TS, bytes(buf[pos + 64:pos + 72]), pos + 64,
+                            display=disp + ("" if valid else " (not valid)"), valid=valid))
+        ts_text = ts.iso if valid else None
+        if valid and ts.value is None:
+            record.add_finding(WARNING, f"{tag}: entry {index} timestamp is marked valid but cannot "
+                                        f"be decoded ({ts.problem})", pos + 64, 8, "timestamp")
+    values["timestamp"] = ts_text
+    if v["error_severity"] > 3:
+        record.add_finding(WARNING, f"{tag}: entry {index} severity {v['error_severity']} is "
+                                    "undefined (0–3)", pos + 16, 4, "severity")
+    if vb & 0xF8 or (hsize == ENTRY_V1_SIZE and vb & 4):
+        record.add_finding(WARNING, f"{tag}: entry {index} has reserved validation bits set "
+                                    f"(0x{vb:02X})", pos + 22, 1, "reserved")
+    body_off = pos + hsize
+    present = max(0, min(values["length"], end - body_off))
+    enode.length = hsize + present
+    enode.display = f"{values['type_name']}, {values['severity_name']}"
+    section = decode_nested(record, buf, enode, name="body", label=f"Body: {values['type_name']}",
+                            offset=body_off, length=present, declared_length=values["length"],
+                            values=values, tag=f"{tag}, entry {index}", creator_id=creator_id)
+    return GesbEntry(index, pos, hsize, body_off, present, values, enode, section)
+
+
+def _entry_values(v: dict, index: int, body_offset: int) -> dict:
+    type_guid = guids.guid_text(v["section_type"])
+    vb = v["validation_bits"]
+    f = ENTRY["fru_text"]
+    return {
+        "index": index, "offset": body_offset, "length": v["error_data_length"],
+        "revision": v["revision"], "validation_bits": vb, "flags": v["flags"],
+        "flag_names": [b.name for b in cper.SECTION_FLAGS_UEFI if v["flags"] >> b.bit & 1],
+        "type": type_guid, "type_name": guids.name_of(type_guid, "section"),
+        "severity": v["error_severity"], "severity_name": cper.severity_name(v["error_severity"]),
+        "fru_id": guids.guid_text(v["fru_id"]) if vb & 1 else None,
+        "fru_text": display_value(f, v["fru_text"]) if vb & 2 else None,
+    }
+
+
+def entry_json(entry: GesbEntry) -> dict:
+    """An entry as JSON: its header values plus the decoded body (like a record section)."""
+    s = entry.section
+    return dict(entry.values, header_size=entry.header_size, fields=s.fields, summary=s.summary,
+                component=s.component, location=s.location)
+
+
+def block_json(block: GesbBlock) -> dict:
+    return dict(block.header, entries=[entry_json(e) for e in block.entries])
+

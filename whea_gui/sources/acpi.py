@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..formats import guids
-from ..formats.gesb import BLOCK_HEADER_SIZE, ENTRY_V1_SIZE, block_length, entry_header_size
+from ..formats.gesb import ENTRY_V1_SIZE, ENTRY_V3_SIZE, block_length
+from ..formats.gesb import HEADER_SIZE as BLOCK_HEADER_SIZE
 from .base import Problem, RecordRef, SourceError
 from .base import read_bytes as read_file
 
@@ -44,7 +45,7 @@ def gesb_score(head: bytes) -> int:
     esev, rev, vb, _flags, elen = struct.unpack_from("<IHBBI", head, e + 16)
     if esev > 3 or vb & 0xF8 or not 1 <= rev >> 8 <= 3:
         return 0
-    if entry_header_size(rev) + elen > data_len:
+    if (ENTRY_V3_SIZE if rev >> 8 >= 3 else ENTRY_V1_SIZE) + elen > data_len:
         return 0
     known = guids.lookup(guids.guid_text(head[e:e + 16]), guids.SECTION) is not None
     return 70 if known else 40
