@@ -105,7 +105,7 @@ def test_libcper_cperhex_files_match_their_binaries():
 
 
 def test_blocks_without_a_signature_are_skipped_when_others_have_one():
-    text = "Keywords: 0x8000000000000000\n" + h.forum_spaced(REC)
+    text = "Keywords: 0x8000000000000000\nThe record:\n" + h.forum_spaced(REC)
     problems = []
     refs = list(iter_bytes(text.encode(), "t.txt", problems.append))
     assert [r.data for r in refs] == [REC]

@@ -90,16 +90,22 @@ def sniff(head: bytes, path: str = "") -> int:
 def _words(tokens: list[str], width: int) -> tuple[bytes, bytes] | None:
     """(memory order, written order) bytes of same-width hex tokens, or None. The last token may
     be shorter (xxd's final group on a partial line)."""
-    le, written = [], []
-    for i, t in enumerate(tokens):
-        t = t.replace("`", "")
-        last_and_short = i == len(tokens) - 1 and len(t) < width and len(t) % 2 == 0
-        if (len(t) != width and not last_and_short) or not _HEX.fullmatch(t):
-            return None
-        b = bytes.fromhex(t)
-        written.append(b)
-        le.append(b[::-1])
-    return b"".join(le), b"".join(written)
+    if not tokens:
+        return None
+    if width == 16:
+        tokens = [t.replace("`", "") for t in tokens]
+    last = len(tokens[-1])
+    if last > width or last % 2 or any(len(t) != width for t in tokens[:-1]):
+        return None
+    try:
+        written = bytes.fromhex("".join(tokens))
+    except ValueError:
+        return None
+    if width == 2:
+        return written, written
+    step = width // 2
+    le = b"".join(written[i:i + step][::-1] for i in range(0, len(written), step))
+    return le, written
 
 
 def _is_ascii_column(seg: str, line_bytes: bytes) -> bool:
@@ -132,10 +138,8 @@ def parse_dump_line(line: str):
         return None
     le, written = got
     for seg in segments[1:]:
-        if _is_ascii_column(seg, written):
-            break
         more = _words(_MIDDLE_HYPHEN.sub(" ", seg).split(), width)
-        if more is None:
+        if more is None or _is_ascii_column(seg, written):
             break
         le, written = le + more[0], written + more[1]
     addr = int(addr_text.replace("`", "").removeprefix("0x"), 16)
@@ -274,7 +278,13 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     if not blocks:
         on_problem(Problem(path, 0, "text file holds no hex or base64 record data", "warning"))
         return
+    with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
     for i, block in enumerate(blocks):
+        if any(with_sig) and not with_sig[i]:
+            on_problem(Problem(path, None, f"text block at line {block.line}: {len(block.data)} bytes "
+                                           "of hex without a record signature; skipped", "note"))
+            continue
+
         def sink(p: Problem, block=block) -> None:
             on_problem(Problem(p.path, p.offset, f"text block at line {block.line} "
                                f"(offsets in its decoded bytes): {p.message}", p.level, p.length))
