@@ -153,12 +153,13 @@ def _decode_one(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
                          f"{avail} bytes", arr, avail, kind="struct" if avail else "bytes")
     if avail:
         node.add(arr_node)
-    out["registers"], out["data"] = _registers(ctx, i, ctype, h, arr, avail, size, arr_node)
+    out["registers"] = _registers(ctx, i, ctype, h, arr, avail, size, arr_node)
+    out["data"] = ctx.data[arr:arr + avail].hex()
     return out
 
 
-def _registers(ctx, i, ctype, h, arr, avail, size, arr_node):
-    """(named registers or None, hex of the raw array or None)."""
+def _registers(ctx, i, ctype, h, arr, avail, size, arr_node) -> dict[str, int] | None:
+    """Named registers for the types that define them (None for raw types)."""
     fixed = FIXED_LAYOUTS.get(ctype)
     if fixed is not None:
         if size != fixed.size:
@@ -167,9 +168,9 @@ def _registers(ctx, i, ctype, h, arr, avail, size, arr_node):
                         arr - HEADER_SIZE + 2, 2, "context-size")
         limit = arr + min(avail, fixed.size)
         values, _count = fixed.decode(ctx.data, arr, limit, arr_node)
-        extra = raw_node(ctx, arr_node, "extra", "Bytes beyond the register set",
-                         arr + fixed.size, arr + avail)
-        return dict(values), extra.value.hex() if extra is not None else None
+        raw_node(ctx, arr_node, "extra", "Bytes beyond the register set", arr + fixed.size,
+                 arr + avail)
+        return dict(values)
     if ctype in (1, 7) and avail >= 8:
         base = h["msr_address"] if ctype == 1 else h["mm_register_address"]
         regs = {}
@@ -181,7 +182,7 @@ def _registers(ctx, i, ctype, h, arr, avail, size, arr_node):
             regs[name] = value
         raw_node(ctx, arr_node, "extra", "Bytes beyond the last whole register",
                  arr + avail // 8 * 8, arr + avail)
-        return regs, ctx.data[arr:arr + avail].hex()
+        return regs
     if avail:
         arr_node.kind = "bytes"
-    return None, ctx.data[arr:arr + avail].hex()
+    return None
