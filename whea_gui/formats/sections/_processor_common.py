@@ -51,6 +51,11 @@ def decode_struct(ctx: SectionContext, layout: Layout, off: int, node: FieldNode
             b_off, b_len = blame or (ctx.offset, min(ctx.length, 1))
             ctx.finding(ERROR, msg, b_off, b_len, "body-truncated")
         node.display = node.display or f"truncated: {have} of {layout.size} bytes"
+        done = off + sum(f.size for f in layout.fields[:count])
+        if done < end:  # the bytes of the field that was cut, so no byte goes unshown
+            node.add(FieldNode("truncated", "Truncated field", ctx.data[done:end],
+                               f"{end - done} bytes (field cut short)", done, end - done,
+                               kind="bytes"))
     return values, whole
 
 
