@@ -46,7 +46,12 @@ def test_zen4_cmci_record_matches_decodewhearecord_readme():
     ci = info["check_info"]
     assert (ci["operation_name"], ci["level"], ci["uncorrected"]) == ("instruction fetch", 0, False)
     assert ci["precise_ip"] is None  # its valid bit (5) is clear
-    assert len(f["context_info"]) == 1
+    # Windows left an all-zero 64-byte slot before the context (DWR reads a 0-byte context
+    # there); the MSR context after it is the one the count describes
+    (c,) = f["context_info"]
+    assert (c["register_context_type"], c["register_array_size"], c["msr_address"]) == (1, 8, 0x180)
+    assert [x.code for x in rec.findings] == ["empty-slot"]
+    assert sec.body.find("context_0").offset == sec.body.offset + 192
     assert sec.location == {"apic_id": 13, "processor_id": 13}
     assert sec.summary == ("Corrected cache error on CPU with APIC id 13 "
                            "(instruction fetch, level 0)")
@@ -118,6 +123,14 @@ def test_bus_and_ms_checks_and_validity():
     level = sec.body.find("error_info_2.check_info.level")
     assert not level.valid and "(not valid)" in level.display
     check_located(rec)
+
+
+def test_zero_context_is_not_skipped_without_a_real_one_after_it():
+    body = header(0, 1) + bytes(64) + struct.pack("<HHIQ", 9, 4, 0, 0) + bytes(4)
+    rec, sec = decode_body(body, GUID)
+    (c,) = sec.fields["context_info"]
+    assert (c["register_context_type"], c["register_array_size"]) == (0, 0)
+    assert not any(f.code == "empty-slot" for f in rec.findings)
 
 
 def test_unknown_check_guid_is_raw_with_a_note():

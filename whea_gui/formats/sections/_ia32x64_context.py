@@ -93,6 +93,7 @@ def decode_contexts(ctx: SectionContext, start: int, count: int,
     """Decode ``count`` context structures from ``start``; returns (JSON list, end offset)."""
     if count == 0:
         return [], start
+    start = _skip_empty_slots(ctx, start)
     chosen, other = _context_walk.plan(ctx.data, start, ctx.end, count, HEADER_SIZE,
                                        _read_header(ctx.data), _plausibility, ctx.end)
     _report_walk(ctx, chosen, other)
@@ -105,6 +106,29 @@ def decode_contexts(ctx: SectionContext, start: int, count: int,
                            f"context structure(s) start inside the section; {missing} missing",
                     *count_field, "count-overrun")
     return out, chosen.end
+
+
+def _skip_empty_slots(ctx: SectionContext, start: int) -> int:
+    """Skip all-zero 64-byte blocks in front of the first context.
+
+    Windows has been seen to leave an empty (all-zero) error-information slot before the
+    context it reports (DecodeWheaRecord's AMD Zen 4 CMCI sample): read naively, that slot
+    is a 0-byte "unclassified" context and the real one is lost in the tail. Skip such a
+    block only when a plausible non-empty context header follows it.
+    """
+    pos, data = start, ctx.data
+    while pos + 64 + HEADER_SIZE <= ctx.end and not any(data[pos:pos + 64]):
+        ctype, size = struct.unpack_from("<HH", data, pos + 64)
+        if not (1 <= ctype <= 7 and size and pos + 64 + HEADER_SIZE + size <= ctx.end):
+            break
+        pos += 64
+    if pos != start:
+        ctx.finding(NOTE, f"{pos - start} zero bytes (an empty error-information slot) come "
+                          "before the context structures; contexts are read after them",
+                    start, pos - start, "empty-slot")
+        ctx.node.add(FieldNode("empty_slot", "Empty slot (all zero)", data[start:pos],
+                               f"{pos - start} zero bytes", start, pos - start, kind="bytes"))
+    return pos
 
 
 def _report_walk(ctx: SectionContext, chosen, other) -> None:
