@@ -44,6 +44,10 @@ def main() -> None:
     from whea_gui.decode.record import decode_record
     from whea_gui.decode.sections import decode_body  # noqa: F401  (section plug-ins load once)
 
+    broken = [f.message for b in recs for f in decode_record(b).findings if f.code in
+              ("internal", "decoder-failed")]
+    assert not broken, f"decoder failures would make the figures meaningless: {broken[:3]}"
+
     def located(items):
         for b in items:
             decode_record(b)

@@ -33,8 +33,7 @@ def _flag_names(bits, value: int) -> list[str]:
 
 
 # -- header --------------------------------------------------------------------------------
-def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool):
-    ts = decode_timestamp(raw, creator)
+def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool, ts) -> FieldNode:
     if ts.value is not None:
         text = ts.value.isoformat(sep=" ")
         text += f" ({ts.encoding}, {'precise' if ts.precise else 'imprecise'})"
@@ -61,10 +60,9 @@ def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool):
         kids.extend(bit_nodes((), raw[3], off + 3, 1, reserved_mask=0xFE))
         return kids
 
-    node = FieldNode(f.name, f.label, ts.iso, text, off, 8, kind="timestamp",
+    return FieldNode(f.name, f.label, ts.iso, text, off, 8, kind="timestamp",
                      description="Local time; BCD per UEFI, binary in Windows records",
                      make_children=make, valid=valid)
-    return node, ts
 
 
 def _persistence_node(f: Field, value: int, off: int) -> FieldNode:
@@ -90,11 +88,10 @@ def _decode_header(rec: DecodedRecord, buf: bytes, n: int) -> dict[str, Any]:
                                     kind="struct"))
     creator = guids.guid_text(buf[64:80]) if n >= 80 else ""
     valid_bits = _U32.unpack_from(buf, 16)[0] if n >= 20 else 0
-    holder: dict[str, Any] = {}
+    holder: dict[str, Any] = {"ts": decode_timestamp(buf[24:32], creator) if n >= 32 else None}
 
     def ts_hook(f, v, off):
-        node, holder["ts"] = _timestamp_node(f, v, off, creator, bool(valid_bits & 2))
-        return node
+        return _timestamp_node(f, v, off, creator, bool(valid_bits & 2), holder["ts"])
 
     def rev_hook(f, v, off):
         return make_node(f, v, off, display=f"{cper.revision_text(v)} (0x{v:04X})")
@@ -108,7 +105,7 @@ def _decode_header(rec: DecodedRecord, buf: bytes, n: int) -> dict[str, Any]:
 
     hooks = {"timestamp": ts_hook, "revision": rev_hook, "persistence_info": _persistence_node,
              "platform_id": guid_valid_hook(1), "partition_id": guid_valid_hook(4)}
-    values, count = HEADER.decode(buf, 0, n, header, hooks)
+    values, count = HEADER.decode(buf, 0, n, header, hooks, lazy=True)
     header.display = f"{count} of {len(HEADER.fields)} fields" if count < len(HEADER.fields) else ""
     values["_ts"] = holder.get("ts")
     values["_creator"] = creator
@@ -206,7 +203,7 @@ def decode_descriptor(rec: DecodedRecord, buf: bytes, off: int, limit: int, inde
     rev_hook = (lambda f, v, o: make_node(f, v, o, display=f"{cper.revision_text(v)} (0x{v:04X})"))
     values, count = layout.decode(buf, off, limit, node,
                                   {"fru_id": valid_hook(1), "fru_text": valid_hook(2),
-                                   "revision": rev_hook})
+                                   "revision": rev_hook}, lazy=True)
     values["_windows"] = windows
     return node, values, count
 
@@ -460,12 +457,22 @@ def _header_json(v: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_EXPLAIN: list = []
+
+
+def _summariser():
+    if not _EXPLAIN:
+        try:
+            from .explain import summarise_record
+        except ImportError:
+            summarise_record = None
+        _EXPLAIN.append(summarise_record)
+    return _EXPLAIN[0]
+
+
 def _summarise(rec: DecodedRecord) -> None:
     """A one-line fallback summary; the explain module gives the full plain-language text."""
-    try:
-        from .explain import summarise_record
-    except ImportError:
-        summarise_record = None
+    summarise_record = _summariser()
     if summarise_record is not None:
         try:
             summarise_record(rec)
