@@ -92,12 +92,17 @@ def gated_bit_nodes(bits: Sequence[Bits], value: int, off: int, size: int,
 
 
 def word_node(f: Field, value: int, off: int, bits: Sequence[Bits], reserved_mask: int,
-              gates: Mapping[str, int], display: str | None = None) -> FieldNode:
-    """A 64-bit information word whose bit children are chosen at decode time."""
+              gates: Mapping[str, int], display: str | Callable[[], str] | None = None
+              ) -> FieldNode:
+    """An information word whose bit children are chosen at decode time.
+
+    ``display`` may be a function: its text is then made only when someone looks.
+    """
     def make(_n: FieldNode) -> list[FieldNode]:
         return gated_bit_nodes(bits, value, off, f.size, reserved_mask, gates)
-    return FieldNode(f.name, f.label, value, display or display_value(f, value), off, f.size,
-                     kind=f.kind, description=f.description, make_children=make)
+    fmt = display if callable(display) else (lambda: display_value(f, value))
+    return FieldNode(f.name, f.label, value, display if isinstance(display, str) else None, off,
+                     f.size, kind=f.kind, description=f.description, make_children=make, fmt=fmt)
 
 
 def bits_of(value: int, bit: int, width: int = 1) -> int:

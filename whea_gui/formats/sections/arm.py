@@ -191,12 +191,12 @@ def decode_arm(ctx: SectionContext) -> dict[str, Any]:
 
 def _mpidr_node(f: Field, v: int, off: int) -> FieldNode:
     return word_node(f, v, off, ids.MPIDR_BITS, 0, {},
-                     display=f"0x{v:016X} (affinity {ids.mpidr_text(v)})")
+                     display=lambda: f"0x{v:016X} (affinity {ids.mpidr_text(v)})")
 
 
 def _midr_node(f: Field, v: int, off: int) -> FieldNode:
     return word_node(f, v, off, ids.MIDR_BITS, ids.MIDR_RESERVED, {},
-                     display=f"0x{v:016X} ({ids.midr_text(v)})")
+                     display=lambda: f"0x{v:016X} ({ids.midr_text(v)})")
 
 
 def _header_json(values: dict[str, Any], vb: int, psci_valid: bool) -> dict[str, Any]:
@@ -269,7 +269,7 @@ def _decode_info(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, A
             return make_node(f, v, o, display=f"0x{v:016X} ({what}: raw)")
         bits, reserved, gates = layout
         return word_node(f, v, o, bits, reserved, gates,
-                         display=f"0x{v:016X} ({KIND_WORDS[kind]} error: "
+                         display=lambda: f"0x{v:016X} ({KIND_WORDS[kind]} error: "
                                  f"{_info_text(gated_values(v, bits, gates))})")
 
     values, _ = decode_struct(ctx, INFO, off, node, f"Error-information structure {i}",

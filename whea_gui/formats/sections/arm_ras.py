@@ -71,7 +71,7 @@ def _reg_fields() -> list[Field]:
 
 
 def _status_hook(f: Field, v: int, off: int) -> FieldNode:
-    return word_node(f, v, off, ERR_STATUS_BITS, 0, {}, display=f"0x{v:016X} ({status_text(v)})")
+    return word_node(f, v, off, ERR_STATUS_BITS, 0, {}, display=lambda: f"0x{v:016X} ({status_text(v)})")
 
 
 def status_text(v: int) -> str:

@@ -249,7 +249,7 @@ def _decode_info(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
             return make_node(f, v, o, display=f"0x{v:016X} (unknown structure type: raw)")
         kind, bits, reserved, gates = check
         return word_node(f, v, o, bits, reserved, gates,
-                         display=f"0x{v:016X} ({kind} check: {_check_text(v, kind, bits, gates)})")
+                         display=lambda: f"0x{v:016X} ({kind} check: {_check_text(v, kind, bits, gates)})")
 
     values, _ = decode_struct(ctx, INFO, off, node, f"Error-information structure {i}",
                               valid_hooks(vb, INFO_GATES, {"check_info": check_hook}))

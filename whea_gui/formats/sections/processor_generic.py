@@ -107,13 +107,13 @@ def _cpu_version_node(family: str, native_valid: bool):
     def hook(f: Field, v: int, off: int) -> FieldNode:
         if family == "arm":
             return word_node(f, v, off, ids.MIDR_BITS, 0, {},
-                             display=f"0x{v:016X} (MIDR_EL1: {ids.midr_text(v)})")
+                             display=lambda: f"0x{v:016X} (MIDR_EL1: {ids.midr_text(v)})")
         if family == "ia64":
             return make_node(f, v, off)
         bits = ids.X86_SIGNATURE_BITS + (ids.NATIVE_MODEL_ID_BITS if native_valid else ())
         reserved = ids.X86_SIGNATURE_RESERVED | (0 if native_valid else 0xFFFFFFFF00000000)
         return word_node(f, v, off, bits, reserved, {},
-                         display=f"0x{v:016X} ({ids.x86_signature_text(v & 0xFFFFFFFF)})")
+                         display=lambda: f"0x{v:016X} ({ids.x86_signature_text(v & 0xFFFFFFFF)})")
     return hook
 
 
@@ -121,7 +121,7 @@ def _processor_id_node(family: str):
     def hook(f: Field, v: int, off: int) -> FieldNode:
         if family == "arm":
             return word_node(f, v, off, ids.MPIDR_BITS, 0, {},
-                             display=f"0x{v:016X} (MPIDR_EL1 affinity {ids.mpidr_text(v)})")
+                             display=lambda: f"0x{v:016X} (MPIDR_EL1 affinity {ids.mpidr_text(v)})")
         if family == "x86":
             return make_node(f, v, off, display=f"{v} (0x{v:X}, local APIC ID)")
         return make_node(f, v, off)
