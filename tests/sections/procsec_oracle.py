@@ -13,6 +13,7 @@ import base64
 import json
 from pathlib import Path
 
+from procsec_build import check_located
 from vectorlib import VECTORS
 
 from whea_gui.decode import decode_record
@@ -339,11 +340,13 @@ COMPARE = {"GenericProcessor": compare_generic, "Ia32x64Processor": compare_ia32
 
 
 def compare_record(path: Path, key: str) -> list[str]:
+    """Mismatches between libcper's JSON and ours for every ``key`` section of the record."""
     d = Diff()
     rec, found = pairs(path, key)
     assert found, f"{path.name}: no {key} section"
     for ours, lib in found:
         assert ours.fields is not None, f"{path.name}: section {ours.index} was not decoded"
+        check_located(rec, ours.index)  # every node inside the body, bits located
         if key == "ArmProcessor":
             compare_arm(d, lib, ours.fields, ours)
         else:

@@ -162,7 +162,8 @@ def _fixed(ctx, arr_node, ctype, arr, avail, size, i) -> dict[str, int]:
     hooks = None
     if ctype == 9:
         hooks = {f.name: _d128_hook for f in layout.fields}
-    values, _count = layout.decode(ctx.data, arr, arr + min(avail, layout.size), arr_node, hooks)
+    values, _count = layout.decode(ctx.data, arr, arr + min(avail, layout.size), arr_node, hooks,
+                                   lazy=avail == layout.size)  # lazy: nothing else is added
     raw_node(ctx, arr_node, "extra", "Bytes beyond the register set", arr + layout.size,
              arr + avail)
     if ctype == 9:

@@ -191,7 +191,7 @@ def _registers(ctx, i, ctype, h, arr, avail, size, arr_node) -> dict[str, int] |
                                  f"RegisterArraySize {size}; the type defines {fixed.size} bytes",
                         arr - HEADER_SIZE + 2, 2, "context-size")
         limit = arr + min(avail, fixed.size)
-        values, _count = fixed.decode(ctx.data, arr, limit, arr_node)
+        values, _count = fixed.decode(ctx.data, arr, limit, arr_node, lazy=avail == fixed.size)
         raw_node(ctx, arr_node, "extra", "Bytes beyond the register set", arr + fixed.size,
                  arr + avail)
         return dict(values)

@@ -30,15 +30,17 @@ def struct_node(parent: FieldNode, name: str, label: str, off: int, size: int, e
 
 def decode_struct(ctx: SectionContext, layout: Layout, off: int, node: FieldNode, what: str,
                   hooks: Mapping[str, Hook] | None = None, *,
-                  blame: tuple[int, int] | None = None,
-                  end: int | None = None) -> tuple[dict[str, Any], bool]:
+                  blame: tuple[int, int] | None = None, end: int | None = None,
+                  lazy: bool = False) -> tuple[dict[str, Any], bool]:
     """Decode ``layout`` at ``off`` into ``node``; a cut-short structure gets an error finding.
 
     ``end`` defaults to the body's end. ``blame`` is the byte range to point at when not even
     one byte of the structure is present (usually the count field that promised it).
+    ``lazy`` makes the field nodes on first use; only for a node that gets no other children.
     """
     end = ctx.end if end is None else end
-    values, count = layout.decode(ctx.data, off, end, node, hooks)
+    lazy = lazy and off + layout.size <= end
+    values, count = layout.decode(ctx.data, off, end, node, hooks, lazy=lazy)
     whole = count == len(layout.fields)
     if not whole:
         have = max(0, end - off)

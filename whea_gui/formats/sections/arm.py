@@ -274,7 +274,7 @@ def _decode_info(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, A
 
     values, _ = decode_struct(ctx, INFO, off, node, f"Error-information structure {i}",
                               valid_hooks(vb, INFO_GATES, {"error_information": info_hook}),
-                              end=end)
+                              end=end, lazy=True)
     node.display = ", ".join(KIND_WORDS[k] for k in flag_names(TYPE_BITS, etype)) or "no type"
     _check_info(ctx, i, off, values, etype)
     out: dict[str, Any] = {

@@ -248,7 +248,8 @@ def _syndromes(ctx: SectionContext, v: dict[str, Any]) -> list[dict[str, Any]]:
         rev = ctx.data[off + 4] if off + 4 < ctx.end else 0
         gates = valid_hooks(1 if rev else 0, {"err_misc2": 0, "err_misc3": 0},
                             {"err_status": _status_hook})
-        d, _ = decode_struct(ctx, DESCRIPTOR, off, node, f"Error syndrome descriptor {i}", gates)
+        d, _ = decode_struct(ctx, DESCRIPTOR, off, node, f"Error syndrome descriptor {i}", gates,
+                             lazy=True)
         node.display = (f"record {d['error_record_index']}: {status_text(d['err_status'])}"
                         if "err_status" in d else node.display)
         entry = {k: d.get(k) for k in ("error_record_index", "ras_extension_revision",

@@ -252,7 +252,8 @@ def _decode_info(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
                          display=lambda: f"0x{v:016X} ({kind} check: {_check_text(v, kind, bits, gates)})")
 
     values, _ = decode_struct(ctx, INFO, off, node, f"Error-information structure {i}",
-                              valid_hooks(vb, INFO_GATES, {"check_info": check_hook}))
+                              valid_hooks(vb, INFO_GATES, {"check_info": check_hook}),
+                              lazy=True)
     kind = check[0] if check else None
     node.display = f"{kind} check" if kind else (guids.name_of(type_text, "check") if type_text else "")
     out: dict[str, Any] = {
