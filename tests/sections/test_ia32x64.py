@@ -165,6 +165,15 @@ def test_register_contexts_padded_or_not(pad):
     check_located(rec)
 
 
+def test_edk2_x64_register_state_without_cr8():
+    edk2 = X64_REGS[:200] + X64_REGS[208:]  # drop CR8: 236 bytes
+    rec, sec = decode_body(header(0, 1) + context(3, edk2), GUID)
+    regs = sec.fields["context_info"][0]["registers"]
+    assert "cr8" not in regs and regs["cr4"] == 15 and regs["gdtr_0"] == 21 and regs["tr"] == 0x40
+    assert [f.code for f in rec.findings if f.message.startswith("Section 0")] == ["context-size"]
+    check_located(rec)
+
+
 def test_context_count_overrun_and_truncated_array():
     body = header(1, 3) + info(CACHE, 0) + context(3, X64_REGS)[:100]
     rec, sec = decode_body(body, GUID)

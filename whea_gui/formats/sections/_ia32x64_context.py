@@ -49,9 +49,12 @@ X64_REGISTERS = _regs("x64_register_state", [
     # 16-byte pseudo-descriptors, shown as two 64-bit halves (as libcper does)
     ("gdtr_0", 8), ("gdtr_1", 8), ("idtr_0", 8), ("idtr_1", 8), ("ldtr", 2), ("tr", 2),
 ])
+# edk2's EFI_CONTEXT_X64_REGISTER_STATE has no CR8: 236 bytes, later fields 8 bytes earlier (C13)
+X64_REGISTERS_EDK2 = Layout("x64_register_state_edk2",
+                            [f for f in X64_REGISTERS.fields if f.name != "cr8"])
 DEBUG32 = _regs("debug_registers_32", [(f"dr{i}", 4) for i in range(8)])
 DEBUG64 = _regs("debug_registers_64", [(f"dr{i}", 8) for i in range(8)])
-assert IA32_REGISTERS.size == 92 and X64_REGISTERS.size == 244  # FORMAT.md §6.2.3
+assert (IA32_REGISTERS.size, X64_REGISTERS.size, X64_REGISTERS_EDK2.size) == (92, 244, 236)
 FIXED_LAYOUTS = {2: IA32_REGISTERS, 3: X64_REGISTERS, 5: DEBUG32, 6: DEBUG64}
 FXSAVE_SIZE = 512
 
@@ -185,6 +188,11 @@ def _decode_one(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
 def _registers(ctx, i, ctype, h, arr, avail, size, arr_node) -> dict[str, int] | None:
     """Named registers for the types that define them (None for raw types)."""
     fixed = FIXED_LAYOUTS.get(ctype)
+    if ctype == 3 and size == X64_REGISTERS_EDK2.size:
+        fixed = X64_REGISTERS_EDK2
+        ctx.finding(NOTE, f"context structure {i} is a 236-byte X64 register state: read with "
+                          "the edk2 layout, which has no CR8 (conflict C13)",
+                    arr - HEADER_SIZE + 2, 2, "context-size")
     if fixed is not None:
         if size != fixed.size:
             ctx.finding(WARNING, f"context structure {i} ({CONTEXT_TYPES[ctype]}) has "
