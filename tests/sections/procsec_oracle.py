@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
+import struct
 from pathlib import Path
 
-from procsec_build import check_located
+from procsec_build import check_located, wrap
 from vectorlib import VECTORS
 
 from whea_gui.decode import decode_record
@@ -38,6 +39,8 @@ def vector_files(key: str) -> list[Path]:
     for p in sorted((VECTORS / "libcper-generated" / "multi").glob("*.cper")):
         if any(key in s for s in load_json(p).get("sections", [])):
             paths.append(p)
+    single = VECTORS / "libcper-generated" / "single-section"
+    paths += sorted(single.glob(f"{GENERATED_DIRS[key]}-[0-9][0-9][0-9].cper"))
     return paths
 
 
@@ -46,9 +49,17 @@ def load_json(path: Path) -> dict:
 
 
 def pairs(path: Path, key: str):
-    """(our DecodedSection, libcper section dict) for every ``key`` section of the record."""
-    rec = decode_record(path.read_bytes())
+    """The record and (our DecodedSection, libcper section dict) for every ``key`` section."""
     lib = load_json(path)
+    if "section" in lib:
+        # single-section form: a descriptor then the body, no record header; we put the same
+        # body in a record of our own
+        data = path.read_bytes()
+        offset, length = struct.unpack_from("<II", data, 0)
+        rec = decode_record(wrap(data[offset:offset + length], SECTION_KEYS[key]))
+        lib = {"sections": [lib["section"]]}
+    else:
+        rec = decode_record(path.read_bytes())
     out = []
     for ours, theirs in zip(rec.sections, lib["sections"], strict=True):
         if key in theirs:

@@ -21,7 +21,7 @@ def test_values_match_libcper(path):
 
 def test_every_generated_directory_record_is_compared():
     names = {p.parent.name for p in FILES}
-    assert {"libcper-examples", "generic", "multi"} <= names
+    assert {"libcper-examples", "generic", "multi", "single-section"} <= names
     assert len([p for p in FILES if p.parent.name == "generic"]) == 21
 
 
