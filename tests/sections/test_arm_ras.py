@@ -69,7 +69,7 @@ def test_node_with_syndromes_and_aux_data():
     assert sec.component == "cpu"
     assert sec.location == {"mpidr": 0x0000000100000203, "error_record_index": 3,
                             "address": 0x80004000}
-    assert sec.summary == ("Recoverable error (uncorrected (recoverable)) in Arm RAS processor node "
+    assert sec.summary == ("Recoverable RAS error (uncorrected (recoverable)) in Arm RAS processor node "
                            "(MPIDR affinity 1.0.2.3), error record 3, address 0x80004000")
     ue = sec.body.find("error_syndrome_1.err_status.ue")
     assert (ue.offset - sec.body.offset, ue.bit_offset, ue.bit_width) == (80 + 72 + 24 + 3, 5, 1)
@@ -117,7 +117,7 @@ def test_microsoft_arm_ras_node():
     assert f["err_status_fields"]["uet_name"] == "recoverable"
     assert sec.component == "memory"
     assert sec.location == {"node_index": 12, "address": 0x9000}
-    assert sec.summary == ("Fatal error (uncorrected (recoverable)) in Arm RAS memory node 12, "
+    assert sec.summary == ("Fatal RAS error (uncorrected (recoverable)) in Arm RAS memory node 12, "
                            "address 0x9000")
     check_located(rec)
 

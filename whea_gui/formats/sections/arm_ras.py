@@ -86,7 +86,7 @@ def status_text(v: int) -> str:
         parts.append(f"corrected ({CE[v >> 24 & 3]})")
     if v >> 27 & 1:
         parts.append("overflow")
-    return ", ".join(parts) or "valid, no error class set"
+    return ", ".join(parts) or "status valid, no UE/DE/CE bit set"
 
 
 def _status_json(v: int) -> dict[str, Any]:
@@ -433,7 +433,7 @@ def _describe(ctx: SectionContext, f: dict[str, Any], syndromes: list[dict[str, 
     what = "RAS error"
     if hit is not None:
         status = hit["err_status"]
-        what = f"error ({status_text(status)})"
+        what = f"RAS error ({status_text(status)})"
         if hit.get("error_record_index") is not None:
             loc["error_record_index"] = hit["error_record_index"]
             where += f", error record {hit['error_record_index']}"
