@@ -116,8 +116,11 @@ def test_prose_only_is_an_error_for_paste_and_a_warning_for_files():
     with pytest.raises(ValueError, match="No hex or base64"):
         parse_pasted_text("The machine rebooted twice, no idea why.")
     problems = []
-    assert list(iter_bytes(b"The machine rebooted twice, no idea why.\n", "notes.txt", problems.append)) == []
-    assert problems and problems[0].path == "notes.txt"
+    text = b"The machine rebooted twice, no idea why.\n"
+    refs = list(iter_bytes(text, "notes.txt", problems.append))
+    # opened directly it is still shown (as bytes that are not a record); folder walks skip it
+    assert [(r.data, r.source["format"]) for r in refs] == [(text, "unknown")]
+    assert problems and problems[0].path == "notes.txt" and problems[0].level == "warning"
 
 
 @settings(max_examples=100, deadline=None)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from .base import Problem, RecordRef
 from .carve import SIGNATURES
+from .raw import SMALL_FILE
 
 name = "text"
 
@@ -277,6 +278,8 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     blocks = parse_blocks(decode_text(data))
     if not blocks:
         on_problem(Problem(path, 0, "text file holds no hex or base64 record data", "warning"))
+        if len(data) <= SMALL_FILE:  # opened directly: still shown as bytes; folder walks skip it
+            yield RecordRef(bytes(data), {"path": path, "offset": 0, "kind": name, "format": "unknown"})
         return
     with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
     for i, block in enumerate(blocks):
