@@ -251,16 +251,3 @@ def aer_not_granted(rec: DecodedRecord, buf: bytes, start: int, end: int, node: 
                           "present", start, end - start, "payload-extra")
     return {"raw": bytes(buf[start:end]).hex()}
 
-
-NO_PAYLOAD_TEXT = {
-    0x80000018: "firmware did not grant PCIe AER control to Windows (_OSC); firmware handles "
-                "PCIe errors first",
-}
-
-
-def summarise_without_payload(rec: DecodedRecord) -> None:
-    """Entries whose Id defines no payload still get a sentence when we know what they mean."""
-    text = NO_PAYLOAD_TEXT.get(rec.header.get("id"))
-    if text and not rec.header.get("payload_length"):
-        _set_summary(rec, text)
-
