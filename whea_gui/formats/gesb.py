@@ -202,7 +202,8 @@ def _entry(buf, pos, hsize, end, index, block, record, tag, creator_id) -> GesbE
     values = _entry_values(v, index, pos + hsize)
     ts_text = None
     if hsize == ENTRY_V3_SIZE:
-        ts = decode_timestamp(buf[pos + 64:pos + 72], creator_id)
+        # Firmware writes GESB entries, whatever record wraps them: BCD rule, not the creator's.
+        ts = decode_timestamp(buf[pos + 64:pos + 72], "")
         valid = bool(vb & 4)
         disp = (ts.value.isoformat(sep=" ") if ts.value else f"undecodable: {ts.problem}")
         hnode.add(make_node(_TS, bytes(buf[pos + 64:pos + 72]), pos + 64,
