@@ -105,6 +105,10 @@ def decode_gesb(buf: bytes, offset: int, limit: int, parent_node: FieldNode,
     if avail < HEADER_SIZE:
         add(ERROR, f"{tag}: truncated, {max(avail, 0)} bytes present but the header needs "
                    f"{HEADER_SIZE}", offset, max(avail, 0), "gesb-truncated")
+        if avail > 0:
+            parent_node.add(FieldNode("error_status_block", "Generic error status block (truncated)",
+                                      bytes(buf[offset:limit]), f"{avail} bytes", offset, avail,
+                                      kind="bytes"))
         return block
     node = parent_node.add(FieldNode("error_status_block", "Generic error status block", None,
                                      "", offset, avail, kind="struct"))

@@ -26,6 +26,9 @@ def decode_fixed(ctx: SectionContext, layout: Layout, offset: int | None = None,
     whole = count == len(layout.fields)
     if not whole:
         have = max(0, ctx.end - off)
+        fitted = off + sum(f.size for f in layout.fields[:count])
+        raw_node(node, ctx.data, "undecoded", "Undecoded bytes (structure cut short)", fitted,
+                 ctx.end - fitted)
         ctx.finding(ERROR, f"{what or layout.name} needs {layout.size} bytes but only {have} are "
                            f"present; {count} of {len(layout.fields)} fields decoded",
                     off, have, "body-truncated")

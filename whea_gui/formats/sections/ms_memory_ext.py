@@ -3,6 +3,7 @@ companions to a UEFI memory section, carrying the DRAM address as the platform t
 
 from __future__ import annotations
 
+from ...decode.model import ERROR
 from ...decode.sections import SectionContext, register
 from ..fields import Bits, Field, Layout
 from ._ms_util import check_valid_bits, decode_fixed, note_extra, raw_node, struct_node
@@ -74,7 +75,7 @@ AMD_ADDR = _layout("WHEA_MEMORY_HARDWARE_ADDRESS_AMD", AMD_FIELDS)
 
 
 def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
-    size = HEAD.size + addr.size + RESERVED_SIZE
+    size = HEAD.size + addr.size + 2 * RESERVED_SIZE  # Reserved[40] inside the address and after it
     hv, whole = decode_fixed(ctx, HEAD, what=f"{vendor} memory error extension")
     f: dict = {"vendor": vendor}
     if "flags" in hv:
@@ -89,7 +90,7 @@ def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
     check_valid_bits(ctx, vb, (1 << len(addr.fields)) - 1, ctx.offset + 8, 8)
     a_off = ctx.offset + HEAD.size
     node = struct_node(ctx.node, "hardware_address", "Hardware address", a_off,
-                       min(addr.size, ctx.end - a_off))
+                       min(addr.size + RESERVED_SIZE, ctx.end - a_off))
     av, awhole = decode_fixed(ctx, addr, a_off, node, what=f"{vendor} hardware address")
     for i, fl in enumerate(addr.fields):
         valid = bool(vb >> i & 1)
@@ -101,10 +102,15 @@ def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
     hw = {fl.name: av[fl.name] for i, fl in enumerate(addr.fields) if vb >> i & 1 and fl.name in av}
     f["hardware_address"] = hw
     if awhole:
-        raw_node(ctx.node, ctx.data, "reserved", "Reserved[40]", a_off + addr.size,
-                 min(RESERVED_SIZE, ctx.end - a_off - addr.size))
+        r_off = a_off + addr.size
+        raw_node(node, ctx.data, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
+        r_off += RESERVED_SIZE
+        raw_node(ctx.node, ctx.data, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
         if ctx.length >= size:
             note_extra(ctx, size, "memory error extension")
+        else:
+            ctx.finding(ERROR, f"{vendor} memory error extension needs {size} bytes but the body has "
+                               f"{ctx.length}", ctx.offset, ctx.length, "body-truncated")
     loc = {key: hw[name] for key, name in LOCATION_KEYS[vendor.lower()] if name in hw}
     ctx.section.location = loc
     how = [b.label.lower() for b in EXT_FLAGS if hv["flags"] >> b.bit & 1]

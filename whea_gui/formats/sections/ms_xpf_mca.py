@@ -75,6 +75,9 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
     buf, base, n = ctx.data, ctx.offset, ctx.length
     if n < 4:
         ctx.finding(ERROR, f"XPF MCA body is {n} bytes; not even the version fits", code="body-truncated")
+        raw_node(ctx.node, buf, "undecoded", "Undecoded bytes", base, n)
+        ctx.section.component = "cpu"
+        ctx.section.summary = "Machine-check bank dump (truncated before its version)"
         return {}
     version = _U32.unpack_from(buf, base)[0]
     vendor = _U32.unpack_from(buf, base + 4)[0] if n >= 8 else 0
