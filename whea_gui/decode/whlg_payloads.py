@@ -251,3 +251,6 @@ def aer_not_granted(rec: DecodedRecord, buf: bytes, start: int, end: int, node: 
                           "present", start, end - start, "payload-extra")
     return {"raw": bytes(buf[start:end]).hex()}
 
+
+
+PAYLOAD_IDS = tuple(sorted(set(FIXED) | {0x8000000C, 0x80000002, 0x80000018}))
