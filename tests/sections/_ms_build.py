@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import whea_gui.decode  # noqa: F401  (import order: the core has a formats↔decode cycle)
 from whea_gui.formats import cper, guids
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"

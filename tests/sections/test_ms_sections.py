@@ -24,7 +24,7 @@ G = {
     "pcie_sum": "e96eca99-53e2-4f52-9be7-d2dbe9508ed0", "pmem": "81687003-dbfd-4728-9ffd-f0904f97597d",
     "range": "cc245308-61d5-4356-a707-25172ec2f5ea", "dpc": "ec49534b-30e7-4358-972f-eca6958fae3b",
     "sea": "f5fe48a6-84ce-4c1e-aa64-20c9a53099f1", "sei": "f2a4a152-9c6d-4020-aecf-7695b389251b",
-    "ras": "e3ebf4a2-df50-4708-b2d7-0b29ec2f7aa9", "ext_ras": "c6749ac0-16fb-4868-b976-65a61299834f",
+    "ext_ras": "c6749ac0-16fb-4868-b976-65a61299834f",
     "memext_intel": "e16edb28-6113-4263-a41d-e53f8de78751",
     "memext_amd": "0d3a4a3b-774a-4c72-95e2-152d43180374",
     "xpf_mca": "8a1e1d01-42f9-4557-9c33-565e5cc3f7e8", "generic": "e71254e8-c1b9-4940-ab76-909703a4320f",
@@ -149,7 +149,7 @@ def test_pmem_and_memory_range():
     assert not rec.findings
 
 
-def test_dpc_and_arm_sections():
+def test_dpc_sea_sei_and_extended_ras():
     body = (struct.pack("<I", 0x1001D) + struct.pack("<HHHH", 0, 0, 0b101, 0x0310)
             + bytes(68 - 12))
     rec, sec = one(G["dpc"], body)
@@ -160,11 +160,6 @@ def test_dpc_and_arm_sections():
     assert "FAR 0xDEAD000" in sec.summary and "kernel" in sec.summary
     rec, sec = one(G["sei"], struct.pack("<IQ", 0x2F << 26, 0))
     assert sec.fields["exception_class"] == 0x2F
-    status = (1 << 30) | (1 << 29) | (1 << 31) | 0x12
-    body = struct.pack("<IIBB", 8, 4, 0, 1) + bytes(6) + struct.pack("<8Q", 0, 0, status, 0xABC0, 0, 0, 0, 0)
-    rec, sec = one(G["ras"], body)
-    assert sec.component == "memory" and sec.location == {"ras_node": 4, "node_type": "memory"}
-    assert "uncorrected" in sec.summary and "0xABC0" in sec.summary
     rec, sec = one(G["ext_ras"], struct.pack("<IIQ", 1, 2, 16) + struct.pack("<QQ", 5, 6))
     assert sec.fields["section_data"] == [5, 6]
 
