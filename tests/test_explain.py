@@ -144,3 +144,14 @@ def test_libcper_records_get_a_component_even_without_section_decoders():
         e = explain_record(rec)
         assert e["component"] == comp, kind
         assert rec.summary.startswith(e["headline"])
+
+
+def test_generic_error_block_takes_its_component_from_the_entries():
+    memory = "a5bc1114-6f64-4ede-b863-3e83ed7c83b1"
+    head = (bytes.fromhex("1411bca5646fde4eb8633e83ed7c83b1") + struct.pack("<IHBBI", 2, 0x0201, 0, 1, 80)
+            + bytes(36))
+    block = struct.pack("<IIIII", 0x12, 0, 0, 64 + 80, 2) + head + bytes(80)
+    rec = decode_record(build_record([("e71254e8-c1b9-4940-ab76-909703a4320f", block)]))
+    assert rec.sections[0].fields["entries"][0]["type"] == memory
+    e = explain_record(rec)
+    assert e["component"] == "memory" and "memory (RAM)" in e["headline"]

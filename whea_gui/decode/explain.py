@@ -54,6 +54,7 @@ METADATA_TYPES = {"c34832a1-02c3-4c52-a9f1-9f1d5d7723fc"}
 # When several sections locate the error, the device that holds the data outranks the detector.
 COMPONENT_PRIORITY = {"memory": 3, "pcie": 3, "pci": 3, "cxl": 3, "iommu": 2, "cpu": 2,
                       "firmware": 1, "platform": 1}
+HEX_KEYS = {"nfit_handle", "umc", "handle"}
 DIMM_KEYS = {"dimm", "dimm_slot", "module", "card", "socket", "node", "channel", "rank",
              "dimm_rank", "memory_controller", "umc"}
 WHLG_ADVICE = {
@@ -134,7 +135,15 @@ def _component_name(rec: DecodedRecord, lead, component: str) -> str:
 
 # -- which section speaks for the record -------------------------------------------------------
 def _component(s: DecodedSection) -> str:
-    return s.component or TYPE_COMPONENT.get((s.type_guid or "").lower(), "")
+    if s.component:
+        return s.component
+    entries = s.fields.get("entries") if isinstance(s.fields, dict) else None
+    if isinstance(entries, list):  # a GESB: its entries say what failed
+        for e in entries:
+            comp = e.get("component") or TYPE_COMPONENT.get(str(e.get("type", "")).lower())
+            if comp:
+                return comp
+    return TYPE_COMPONENT.get((s.type_guid or "").lower(), "")
 
 
 def _record_severity(rec: DecodedRecord) -> int | None:
@@ -195,7 +204,9 @@ def _where_text(loc: dict, component: str) -> str:
     for key, val in loc.items():
         if val is None or val == "":
             continue
-        parts.append(f"{key.replace('_', ' ')} {val}")
+        if isinstance(val, int) and not isinstance(val, bool) and (val >= 0x10000 or key in HEX_KEYS):
+            val = f"0x{val:X}"
+        parts.append(f"{key.replace('_', ' ').replace('guid', 'GUID')} {val}")
     return ", ".join(parts)
 
 
