@@ -259,7 +259,7 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     if "vendor_id" in loc:
         text += f" (vendor {loc['vendor_id']:04x} device {loc['device_id']:04x})"
     if "port_type_name" in fields and not loc:
-        text += f" reported by a {fields['port_type_name'].lower()}"
+        text += f" ({fields['port_type_name'].lower()})"
     if names:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         text += f": {shown}"
