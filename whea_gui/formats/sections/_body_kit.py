@@ -178,3 +178,9 @@ def pci_bdf(segment: int | None, bus: int | None, device: int | None, function: 
     def h(v, width):
         return "?" * width if v is None else f"{v:0{width}x}"
     return f"{h(segment, 4)}:{h(bus, 2)}:{h(device, 2)}.{'?' if function is None else f'{function:x}'}"
+
+
+def vendor_device_text(loc: Mapping[str, Any]) -> str:
+    """`` (vendor 8086 device 2030)`` from whichever IDs are known; empty when neither is."""
+    parts = [f"{key} {loc[key + '_id']:04x}" for key in ("vendor", "device") if key + "_id" in loc]
+    return f" ({' '.join(parts)})" if parts else ""

@@ -22,6 +22,7 @@ from ._body_kit import (
     trailing_bytes,
     valid_bits_field,
     valid_map,
+    vendor_device_text,
 )
 
 EVENT_KINDS = {
@@ -179,7 +180,7 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     text = f"CXL {kind} event"
     if {"segment", "bus", "device", "function"} <= loc.keys():
         text += " from " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
-        text += f" (vendor {loc['vendor_id']:04x} device {loc['device_id']:04x})"
+    text += vendor_device_text(loc)
     if "device_serial_number" in fields:
         text += f", serial 0x{fields['device_serial_number']:x}"
     sec.summary = text

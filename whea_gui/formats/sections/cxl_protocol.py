@@ -24,6 +24,7 @@ from ._body_kit import (
     trailing_bytes,
     valid_bits_field,
     valid_map,
+    vendor_device_text,
 )
 
 CXL_PROTOCOL_GUID = "80b9efb4-52b5-4de3-a777-68784b771048"
@@ -240,8 +241,7 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
         text += " at " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
     elif "rcrb_base_address" in loc:
         text += f" at RCRB 0x{loc['rcrb_base_address']:x}"
-    if "vendor_id" in loc:
-        text += f" (vendor {loc['vendor_id']:04x} device {loc['device_id']:04x})"
+    text += vendor_device_text(loc)
     ras = fields.get("ras_capability") or {}
     unc = ras.get("uncorrectable_error_status", {}).get("raw", 0)
     cor = ras.get("correctable_error_status", {}).get("raw", 0)

@@ -17,6 +17,7 @@ from ._body_kit import (
     trailing_bytes,
     valid_bits_field,
     valid_map,
+    vendor_device_text,
 )
 from ._error_status import ERROR_STATUS_FIELD, error_status_json, error_status_node, error_status_text
 
@@ -255,7 +256,7 @@ def _describe_component(ctx: SectionContext, fields: dict, head: dict) -> None:
     text = "PCI/PCI-X device error"
     if "error_status" in fields:
         text = f"PCI/PCI-X device error ({error_status_text(head['error_status'])})"
-    if loc:
+    if {"segment", "bus", "device", "function"} <= loc.keys():
         text += " at " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
-        text += f" (vendor {loc['vendor_id']:04x} device {loc['device_id']:04x})"
+    text += vendor_device_text(loc)
     sec.summary = text

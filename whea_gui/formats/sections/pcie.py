@@ -17,6 +17,7 @@ from ._body_kit import (
     struct_node,
     trailing_bytes,
     valid_bits_field,
+    vendor_device_text,
 )
 
 PCIE_GUID = "d995e954-bbc1-430f-ad91-b44dcb3c6f35"
@@ -256,8 +257,7 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
         text += " at " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
     elif "rcrb_base_address" in loc:
         text += f" at RCRB 0x{loc['rcrb_base_address']:x}"
-    if "vendor_id" in loc:
-        text += f" (vendor {loc['vendor_id']:04x} device {loc['device_id']:04x})"
+    text += vendor_device_text(loc)
     if "port_type_name" in fields and not loc:
         text += f" ({fields['port_type_name'].lower()})"
     if names:
