@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from uefi_b_oracle import (
     DWR,
+    STATUS_RULES,
     Rule,
     build_record,
     check_located,
@@ -24,21 +25,9 @@ from uefi_b_oracle import (
 from whea_gui.decode import decode_record
 from whea_gui.formats.sections.memory import MEMORY2_GUID, MEMORY_GUID
 
-_STATUS = [
-    Rule(r"errorStatus\.errorType\.value", "error_status.error_type"),
-    Rule(r"errorStatus\.errorType\.name", "error_status.error_type_name"),
-    Rule(r"errorStatus\.errorType\.description", None, reason="prose description of the error type"),
-    Rule(r"errorStatus\.addressSignal", "error_status.address"),
-    Rule(r"errorStatus\.controlSignal", "error_status.control"),
-    Rule(r"errorStatus\.dataSignal", "error_status.data"),
-    Rule(r"errorStatus\.detectedByResponder", "error_status.responder"),
-    Rule(r"errorStatus\.detectedByRequester", "error_status.requester"),
-    Rule(r"errorStatus\.firstError", "error_status.first_error"),
-    Rule(r"errorStatus\.overflowDroppedLogs", "error_status.overflow"),
-]
 _BANK_REASON = ("libcper prints bank address/group whenever the plain-bank bit 6 is clear, even with "
                 "bits 19/20 (bank group/address valid) clear; we only report them when valid")
-_COMMON = _STATUS + [
+_COMMON = STATUS_RULES + [
     Rule(r"bank\.value", "bank"),
     Rule(r"bank\.address", "bank_address", fallback=tree_value("bank", lambda v: v & 0xFF),
          reason=_BANK_REASON),

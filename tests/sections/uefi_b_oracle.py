@@ -168,6 +168,20 @@ def body_bytes(rel_offset: int, length: int):
     return get
 
 
+# Generic error status (§6.0), as embedded in memory and PCI sections
+STATUS_RULES = [
+    Rule(r"errorStatus\.errorType\.value", "error_status.error_type"),
+    Rule(r"errorStatus\.errorType\.name", "error_status.error_type_name"),
+    Rule(r"errorStatus\.errorType\.description", None, reason="prose description of the error type"),
+    Rule(r"errorStatus\.addressSignal", "error_status.address"),
+    Rule(r"errorStatus\.controlSignal", "error_status.control"),
+    Rule(r"errorStatus\.dataSignal", "error_status.data"),
+    Rule(r"errorStatus\.detectedByResponder", "error_status.responder"),
+    Rule(r"errorStatus\.detectedByRequester", "error_status.requester"),
+    Rule(r"errorStatus\.firstError", "error_status.first_error"),
+    Rule(r"errorStatus\.overflowDroppedLogs", "error_status.overflow"),
+]
+
 # -- building records -----------------------------------------------------------------------------------
 def build_record(section_type: str, body: bytes, *, severity: int = 2, declared_length: int | None = None,
                  creator: str = "00000000-0000-0000-0000-000000000000") -> bytes:
