@@ -145,7 +145,7 @@ def test_vtd_fault_record_bits():
     assert fr["request_type"] == "AtomicOp request"
     assert sec.fields["oem_id_text"] == "INTEL"
     assert sec.summary == ("Intel VT-d DMA remapping fault 0x06 (read access not allowed by the page "
-                           "tables) on a AtomicOp request from 3b:01.0 at address 0x1234567000")
+                           "tables) on an AtomicOp request from 3b:01.0 at address 0x1234567000")
     node = sec.body.find("fault_record_hi")
     fault = next(c for c in node.children if c.name == "fault")
     assert (fault.offset, fault.bit_offset, fault.bit_width) == (node.offset + 7, 7, 1)

@@ -248,6 +248,10 @@ def _fault_record_json(lo: int, hi: int) -> dict[str, Any]:
     }
 
 
+def _article(noun: str) -> str:
+    return ("an " if noun[0].lower() in "aeiou" else "a ") + noun
+
+
 def _describe_vtd(ctx: SectionContext, fields: dict) -> None:
     sec = ctx.section
     sec.component = "iommu"
@@ -260,7 +264,7 @@ def _describe_vtd(ctx: SectionContext, fields: dict) -> None:
     sec.location = {"requester_id": sid, "bus": sid >> 8, "device": sid >> 3 & 0x1F,
                     "function": sid & 7, "device_address": fr["fault_address"]}
     sec.summary = (f"Intel VT-d DMA remapping fault 0x{fr['fault_reason']:02x} "
-                   f"({fr['fault_reason_name']}) on a {fr['request_type']} from "
+                   f"({fr['fault_reason_name']}) on {_article(fr['request_type'])} from "
                    f"{requester_bdf(sid)} at address 0x{fr['fault_address']:x}")
 
 
