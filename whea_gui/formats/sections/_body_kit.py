@@ -42,6 +42,15 @@ def decode_fields(ctx: SectionContext, layout: Layout, offset: int, parent: Fiel
             if valid.get(node.name, True) is False:
                 node.valid = False
                 node.display = f"{node.display} (not valid)"
+    if count < len(layout.fields):
+        # the bytes of a field cut off by the end stay visible (never lost), as raw bytes
+        f = layout.fields[count]
+        start = offset + sum(x.size for x in layout.fields[:count])
+        if start < limit:
+            raw = bytes(ctx.data[start:limit])
+            parent.add(FieldNode(f"{f.name}_truncated", f"{f.label} (truncated)", raw,
+                                 f"{len(raw)} of {f.size} bytes: {raw.hex(' ').upper()}", start,
+                                 len(raw), kind="bytes", valid=False))
     return values
 
 

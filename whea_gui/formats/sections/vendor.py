@@ -50,6 +50,8 @@ NVIDIA_HEAD = Layout("nvidia", [
     Field("reserved", "Reserved", 1, "hex"),
     Field("instance_base", "Instance base", 8, "hex"),
 ])
+CMET_DISABLED_REASONS = {0: "alias checker failed", 1: "training at POR frequency failed",
+                         2: "training at boot frequency failed", 3: "threshold of bad pages exceeded"}
 NVIDIA_REGISTER = Layout("nvidia_register", [
     Field("address", "Address", 8, "hex"),
     Field("value", "Value", 8, "hex"),
@@ -87,6 +89,8 @@ def decode_nvidia(ctx: SectionContext) -> dict[str, Any]:
                 node = struct_node(rnode, f"register_{i}", f"Register {i}", off, NVIDIA_REGISTER.size)
                 rv = decode_fields(ctx, NVIDIA_REGISTER, off, node)
                 node.display = f"0x{rv['address']:X} = 0x{rv['value']:X}"
+                if fields.get("signature") == "CMET-INFO":
+                    rv = dict(rv, cmet_info=_cmet_info(rv["value"]))
                 regs.append(rv)
         if count <= room:
             trailing_bytes(ctx, NVIDIA_HEAD.size + count * NVIDIA_REGISTER.size, "NVIDIA error")
@@ -103,3 +107,12 @@ def decode_nvidia(ctx: SectionContext) -> dict[str, Any]:
         text += f", type {fields['error_type']} instance {fields.get('error_instance', '?')}"
     sec.summary = text
     return fields
+
+
+def _cmet_info(value: int) -> dict[str, Any]:
+    """A CMET-INFO register value: memory channel state, with the bit layout libcper decodes."""
+    count = value & 0xFFFFFFFF
+    reason = value >> 35 & 3
+    return {"error_count": count - (1 << 32) if count >> 31 else count,
+            "channel_enabled": bool(value >> 32 & 1), "channel_is_spare": bool(value >> 33 & 1),
+            "disabled_reason": reason, "disabled_reason_name": CMET_DISABLED_REASONS[reason]}
