@@ -13,7 +13,7 @@ from typing import Any
 
 from ...decode.model import ERROR, NOTE, WARNING, FieldNode
 from ...decode.sections import SectionContext
-from ..fields import Bits, Field, Layout, bit_nodes, hexint, make_node
+from ..fields import Bits, Field, Layout, bit_nodes, hexint
 
 Hook = Callable[[Field, Any, int], FieldNode]
 
@@ -129,8 +129,8 @@ def bits_json(bits: Sequence[Bits], value: int) -> dict[str, Any]:
     return out
 
 
-def register_node(f: Field, value: int, offset: int) -> FieldNode:
-    """A register: hex value plus the set flags and multi-bit fields in the display."""
+def register_text(f: Field, value: int) -> str:
+    """Hex value plus the set flags and non-zero multi-bit fields of a register."""
     parts = []
     for b in f.bits:
         v = (value >> b.bit) & ((1 << b.width) - 1)
@@ -139,8 +139,16 @@ def register_node(f: Field, value: int, offset: int) -> FieldNode:
                 parts.append(b.label)
         elif v and not b.name.startswith("reserved"):
             parts.append(f"{b.label} {b.values.get(v, v) if b.values else v}")
-    disp = hexint(value, f.size) + (f" ({', '.join(parts)})" if parts else "")
-    return make_node(f, value, offset, display=disp)
+    return hexint(value, f.size) + (f" ({', '.join(parts)})" if parts else "")
+
+
+def register_node(f: Field, value: int, offset: int) -> FieldNode:
+    """A register node; its display text and bit children are made only when first shown."""
+    make = bit_children(f.bits, value, offset, f.size, f.reserved_mask) if f.bits or f.reserved_mask \
+        else None
+    return FieldNode(f.name, f.label, value, None, offset, f.size, kind=f.kind,
+                     description=f.description, make_children=make,
+                     fmt=lambda: register_text(f, value), spec=f)
 
 
 def enum_text(table: Mapping[int, str], value: int, unknown: str = "reserved") -> str:
@@ -175,10 +183,10 @@ def raw_node(parent: FieldNode, ctx: SectionContext, name: str, label: str, offs
                                 description=description))
 
 
-def bit_children(bits: Sequence[Bits], value: int, offset: int, size: int):
-    """A lazy ``make_children`` for bit nodes of a value that is not a plain Field."""
+def bit_children(bits: Sequence[Bits], value: int, offset: int, size: int, reserved_mask: int = 0):
+    """A lazy ``make_children`` for the bit nodes of a value."""
     def make(_parent: FieldNode) -> list[FieldNode]:
-        return bit_nodes(bits, value, offset, size)
+        return bit_nodes(bits, value, offset, size, reserved_mask)
     return make
 
 
