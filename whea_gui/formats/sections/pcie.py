@@ -252,7 +252,7 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
         loc["rcrb_base_address"] = dev["rcrb_base_address"]
     sec.location = loc
     kind, names = error_class(fields, sec.values.get("severity_name"))
-    text = f"PCIe {kind} error".replace("  ", " ") if kind else "PCIe error"
+    text = f"PCIe {kind} error" if kind else "PCIe error"
     if {"segment", "bus", "device", "function"} <= loc.keys():
         text += " at " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
     elif "rcrb_base_address" in loc:
