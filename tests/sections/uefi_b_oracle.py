@@ -32,25 +32,37 @@ DWR = VECTORS / "DecodeWheaRecord"
 def libcper_sections(json_key: str, generated_dirs: tuple[str, ...] = (),
                      examples: tuple[str, ...] = ()) -> list[tuple[str, int]]:
     """(record path, section index) of every libcper-decoded section whose JSON key is ``json_key``,
-    from the named generated folders, the named examples and all multi-section records."""
+    from the named generated folders (and their single-section files), the named examples and all
+    multi-section records."""
     paths = []
     for d in generated_dirs:
         paths += sorted((GENERATED / d).glob("*.cper"))
+        paths += sorted((GENERATED / "single-section").glob(f"{d}-[0-9][0-9][0-9].cper"))
     paths += [EXAMPLES / f"{name}.cper" for name in examples]
     paths += sorted((GENERATED / "multi").glob("*.cper"))
     out = []
     for p in paths:
         doc = json.loads(p.with_suffix(".json").read_text())
-        for i, sec in enumerate(doc["sections"]):
+        for i, sec in enumerate(doc["sections"] if "sections" in doc else [doc["section"]]):
             if json_key in sec:
                 out.append((str(p.relative_to(VECTORS)), i))
     return out
 
 
 def load_case(rel: str, index: int, json_key: str) -> tuple[DecodedRecord, DecodedSection, dict]:
+    """Our decode and libcper's JSON of one section. A single-section file (a descriptor and the body,
+    no record header) is decoded by putting its body into a record of our own."""
     path = VECTORS / rel
-    rec = decode_record(path.read_bytes(), source={"path": str(path)})
-    oracle = json.loads(path.with_suffix(".json").read_text())["sections"][index][json_key]
+    doc = json.loads(path.with_suffix(".json").read_text())
+    data = path.read_bytes()
+    if "section" in doc:
+        offset, length = struct.unpack_from("<II", data, 0)
+        guid = str(uuid.UUID(bytes_le=data[16:32]))
+        data = build_record(guid, data[offset:offset + length])
+        oracle = doc["section"][json_key]
+    else:
+        oracle = doc["sections"][index][json_key]
+    rec = decode_record(data, source={"path": str(path)})
     return rec, rec.sections[index], oracle
 
 
