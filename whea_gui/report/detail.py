@@ -16,6 +16,7 @@ try:  # the plain-language explanation (sec-ms) may land after the reports
 except ImportError:  # pragma: no cover - only on a tree without decode/explain.py
     _explain = None
 
+EXPLAIN_TEXT = ("headline", "severity_meaning", "component", "component_name", "where", "detail")
 MAX_DISPLAY = 2000  # longer display texts (raw dumps) are cut; JSON keeps every byte
 
 
@@ -118,9 +119,13 @@ def explanation(rec: DecodedRecord) -> dict | None:
     if _explain is None:
         return None
     try:
-        return _explain(rec)
+        got = _explain(rec)
     except Exception as exc:  # an explanation is a nicety; the report goes on without it
-        return {"headline": rec.summary, "caveats": [f"explanation unavailable: {exc}"]}
+        got = {"headline": rec.summary, "caveats": [f"explanation unavailable: {exc}"]}
+    out = dict.fromkeys(EXPLAIN_TEXT, "") | {"advice": [], "caveats": []}
+    out.update({k: v for k, v in got.items() if v is not None})
+    out["component_name"] = out["component_name"] or out["component"]
+    return out
 
 
 def record_detail(rec: DecodedRecord, index: int) -> RecordDetail:

@@ -10,9 +10,11 @@ document ID is derived from it, so the same input and generated-at give the same
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import os
 import re
+import sys
 import uuid
 from typing import Any
 
@@ -43,32 +45,35 @@ class PdfWriter(ReportWriter):
         self.rows = Spool()
         self.details = Spool()
         self.toc: list[dict[str, Any]] = []
-        self.rows_written = 0
-        self._pages: dict[str, int] = {}  # anchor → page, from the previous layout pass
 
     def add(self, rec: DecodedRecord, index: int) -> None:
         self.rows.write(self.row_template.render(row=record_row(rec, index)))
-        self.rows_written += 1
         if self.wants_detail():
             d = record_detail(rec, index)
             self.details.write(self.record_template.render(d=d))
             self.toc.append({"anchor": d.anchor, "title": d.title, "level": 1, "page": ""})
             self.detailed += 1
 
-    def html(self, summary: dict[str, Any], chart: bool) -> str:
+    def contents(self, summary: dict[str, Any], pages: dict[str, int]) -> str:
+        """The front matter: title, inputs, and the contents with page numbers."""
         m = self.meta
-        toc = [{"anchor": "summary", "title": "Summary", "level": 0, "page": ""},
-               {"anchor": "records", "title": "Record list", "level": 0, "page": ""}] + self.toc
-        for e in toc:
-            e["page"] = self._pages.get(e["anchor"], self._pages.get("*", ""))
+        toc = [{"anchor": "summary", "title": "Summary", "level": 0},
+               {"anchor": "records", "title": "Record list", "level": 0}] + self.toc
+        toc = [dict(e, page=pages.get(e["anchor"], pages.get("*", ""))) for e in toc]
+        return environment().get_template("pdf_front.html.j2").render(
+            title=m.title, version=m.version, generated_at=m.generated_at, inputs=m.inputs,
+            filters=m.filters, summary=summary, toc=toc)
+
+    def body(self, summary: dict[str, Any], chart: bool) -> str:
+        """Summary, record list and record details (each record from a new page)."""
+        m = self.meta
         left = summary["records"] - self.detailed
         note = (f"Details follow for the first {self.detailed} records; {left} more are in the "
                 "record list only.") if left > 0 else ""
         return "".join(environment().get_template("pdf.html.j2").generate(
-            title=m.title, version=m.version, generated_at=m.generated_at, inputs=m.inputs,
-            filters=m.filters, problems=m.problems, summary=summary, toc=toc,
-            chart=chart, chart_width=CHART_PT[0], chart_height=CHART_PT[1],
-            table_rows=_chunks(self.rows), details=_chunks(self.details), detail_note=note))
+            problems=m.problems, summary=summary, chart=chart, chart_width=CHART_PT[0],
+            chart_height=CHART_PT[1], table_rows=_chunks(self.rows), details=_chunks(self.details),
+            detail_note=note))
 
     def finish(self, summary: dict[str, Any], builder: SummaryBuilder) -> None:
         times, severity = builder.timed()
@@ -79,11 +84,6 @@ class PdfWriter(ReportWriter):
     def close(self) -> None:
         self.rows.close()
         self.details.close()
-
-
-def doc_pages_guess(writer: PdfWriter) -> int:
-    """An upper bound of the page count, for the width of the contents' page numbers."""
-    return 10 + 6 * writer.detailed + writer.rows_written // 20
 
 
 def _chunks(spool: Spool):
@@ -101,6 +101,27 @@ def _app():
     return app
 
 
+def _protect_singletons() -> None:
+    """PySide6 6.12 on CPython < 3.12 drops a reference to None/True/False on every void call;
+    a long PDF makes enough such calls to free None ("none_dealloc" abort). When the binding
+    does this, give the singletons a huge extra count (immortal, as on 3.12+). Same fix as the
+    window applies (ui/compat.py)."""
+    if _GUARDED or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return
+    from PySide6.QtCore import QObject
+    probe = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(16):
+        probe.setObjectName("probe")
+    if sys.getrefcount(None) < before:
+        for obj in (None, True, False):
+            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
+    _GUARDED.append(True)
+
+
+_GUARDED: list[bool] = []
+
+
 def _chart_image(svg: str):
     from PySide6.QtCore import QByteArray, QRectF
     from PySide6.QtGui import QImage, QPainter
@@ -116,17 +137,12 @@ def _chart_image(svg: str):
 
 
 def render_pdf(writer: PdfWriter, summary: dict[str, Any], svg: str) -> bytes:
-    """Lay out, number the pages, fill in the contents, lay out again, and draw every page."""
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, QUrl, QUuid
-    from PySide6.QtGui import (
-        QFont,
-        QPageLayout,
-        QPageSize,
-        QPainter,
-        QPdfWriter,
-        QTextDocument,
-    )
+    """Lay out the body once and read each anchor's page; lay out the contents (small) with
+    those numbers shifted by its own length; draw contents then body with running headers."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QUrl, QUuid
+    from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
     _app()
+    _protect_singletons()
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -139,53 +155,78 @@ def render_pdf(writer: PdfWriter, summary: dict[str, Any], svg: str) -> bytes:
     left, top, right, bottom = MARGINS_MM
     pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
                                   QMarginsF(left, top, right, bottom), QPageLayout.Unit.Millimeter))
-    page = pdf.pageLayout().paintRectPixels(RESOLUTION)
-    mm = RESOLUTION / 25.4
-    head, foot = HEADER_MM * mm, FOOTER_MM * mm
-    body_h = page.height() - head - foot
+    frame = _Frame(pdf)
 
-    doc = QTextDocument()
-    doc.documentLayout().setPaintDevice(pdf)
-    doc.setPageSize(QSizeF(page.width(), body_h))
-    doc.setDocumentMargin(0)
-    font = QFont("DejaVu Sans")
-    font.setPointSizeF(9)
-    doc.setDefaultFont(font)
+    body = frame.document(QTextDocument)
     if svg:
-        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart.png"), _chart_image(svg))
-    # Pass 1 with the widest page numbers in the contents, so filling them in moves nothing.
-    writer._pages = {"*": 10 ** len(str(max(doc_pages_guess(writer), 1)))}
-    doc.setHtml(writer.html(summary, bool(svg)))
+        body.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart.png"), _chart_image(svg))
+    body.setHtml(writer.body(summary, bool(svg)))
+    body_pages = _anchor_pages(body, frame.body_h)
+    front = frame.document(QTextDocument)
+    # widest numbers first, so filling in the real ones cannot add a line
+    wide = {"*": int("9" * len(str(body.pageCount() + len(writer.toc) + 10)))}
+    front.setHtml(writer.contents(summary, wide))
     for _ in range(3):
-        pages = _anchor_pages(doc, body_h)
-        if pages == writer._pages:
+        lead = front.pageCount()
+        front.setHtml(writer.contents(summary, {k: v + lead for k, v in body_pages.items()}))
+        if front.pageCount() == lead:
             break
-        writer._pages = pages
-        doc.setHtml(writer.html(summary, bool(svg)))
-    total = doc.pageCount()
+    total = front.pageCount() + body.pageCount()
 
     painter = QPainter(pdf)
-    small = QFont("DejaVu Sans")
-    small.setPointSizeF(7.5)
-    for p in range(total):
-        if p:
-            pdf.newPage()
-        painter.save()
-        painter.translate(0, head - p * body_h)
-        doc.drawContents(painter, QRectF(0, p * body_h, page.width(), body_h))
-        painter.restore()
-        painter.setFont(small)
-        painter.setPen(0x566573)
-        painter.drawText(QRectF(0, 0, page.width(), head * 0.7), 0x0001 | 0x0040,
-                         writer.meta.title)  # AlignLeft | AlignBottom
-        painter.drawText(QRectF(0, 0, page.width(), head * 0.7), 0x0002 | 0x0040,
-                         "WHEA Inspector")  # AlignRight | AlignBottom
-        painter.drawLine(0, int(head * 0.8), page.width(), int(head * 0.8))
-        painter.drawText(QRectF(0, page.height() - foot * 0.7, page.width(), foot * 0.7),
-                         0x0004 | 0x0020, f"Page {p + 1} of {total}")  # AlignHCenter | AlignTop
+    number = 0
+    for doc in (front, body):
+        for p in range(doc.pageCount()):
+            if number:
+                pdf.newPage()
+            number += 1
+            frame.draw_page(painter, doc, p, number, total, writer.meta.title)
     painter.end()
     buf.close()
     return _fix_dates(bytes(data.data()), writer.meta.generated_at)
+
+
+class _Frame:
+    """Page geometry: a running header and footer around the text block."""
+
+    def __init__(self, pdf) -> None:
+        from PySide6.QtGui import QFont
+        self.pdf = pdf
+        self.page = pdf.pageLayout().paintRectPixels(RESOLUTION)
+        mm = RESOLUTION / 25.4
+        self.head, self.foot = HEADER_MM * mm, FOOTER_MM * mm
+        self.body_h = self.page.height() - self.head - self.foot
+        self.font = QFont("DejaVu Sans")
+        self.font.setPointSizeF(9)
+        self.small = QFont("DejaVu Sans")
+        self.small.setPointSizeF(7.5)
+
+    def document(self, cls):
+        from PySide6.QtCore import QSizeF
+        doc = cls()
+        doc.documentLayout().setPaintDevice(self.pdf)
+        doc.setPageSize(QSizeF(self.page.width(), self.body_h))
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(self.font)
+        return doc
+
+    def draw_page(self, painter, doc, p: int, number: int, total: int, title: str) -> None:
+        from PySide6.QtCore import QRectF, Qt
+        w, head, foot = self.page.width(), self.head, self.foot
+        painter.save()
+        painter.translate(0, head - p * self.body_h)
+        doc.drawContents(painter, QRectF(0, p * self.body_h, w, self.body_h))
+        painter.restore()
+        painter.setFont(self.small)
+        painter.setPen(0x566573)
+        band = QRectF(0, 0, w, head * 0.7)
+        painter.drawText(band, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, title)
+        painter.drawText(band, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
+                         "WHEA Inspector")
+        painter.drawLine(0, int(head * 0.8), w, int(head * 0.8))
+        painter.drawText(QRectF(0, self.page.height() - foot * 0.7, w, foot * 0.7),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                         f"Page {number} of {total}")
 
 
 def _anchor_pages(doc, body_h: float) -> dict[str, int]:

@@ -142,9 +142,9 @@ class SummaryBuilder:
         return out
 
     def _analysis(self) -> dict[str, Any]:
-        rule = {"records": self.storm_count, "window_seconds": self.storm_window}
+        storm_rule = {"records": self.storm_count, "window_seconds": self.storm_window}
         if _analysis is None:
-            return {"thresholds": [], "storms": [], "storm_rule": rule,
+            return {"thresholds": [], "storms": [], "storm_rule": storm_rule,
                     "analysis_note": "threshold and storm analysis not available in this build"}
         data = _analysis.TimelineData(
             np.where(np.frombuffer(self.times, np.int64) >= 0, np.frombuffer(self.times, np.int64),
@@ -165,7 +165,7 @@ class SummaryBuilder:
         storms = [{"start": from_epoch(s.start), "end": from_epoch(s.end), "records": s.count,
                    "peak_per_window": s.peak, "first_record": int(index[data.order[s.first]])}
                   for s in data.storms(self.storm_count, self.storm_window)]
-        return {"thresholds": thresholds, "storms": storms, "storm_rule": rule, "analysis_note": ""}
+        return {"thresholds": thresholds, "storms": storms, "storm_rule": storm_rule, "analysis_note": ""}
 
 
 def _ranked(counter: Counter, top: int | None = None) -> dict[str, int]:
