@@ -96,8 +96,8 @@ def timeline_svg(times: np.ndarray, severity: np.ndarray, storms: list[dict] = (
                 continue
             h = c / peak * ph
             y -= h
-            out.append(f'<rect x="{left + i * xs + 0.5:.1f}" y="{y:.1f}" width="{max(xs - 1, 0.8):.1f}" '
-                       f'height="{h:.1f}" fill="{colour}"/>')
+            out.append(f'<rect class="bar" x="{left + i * xs + 0.5:.1f}" y="{y:.1f}" '
+                       f'width="{max(xs - 1, 0.8):.1f}" height="{h:.1f}" fill="{colour}"/>')
     for c in thresholds:
         cx = x(_epoch(c["time"]))
         out.append(f'<line x1="{cx:.1f}" y1="{top}" x2="{cx:.1f}" y2="{top + ph}" stroke="{CROSSING}" '
