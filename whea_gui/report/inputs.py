@@ -25,7 +25,8 @@ class Selected:
     record: DecodedRecord
 
 
-def _refs(items, on_problem: Callable[[Problem], None]) -> Iterator[RecordRef | DecodedRecord]:
+def _refs(items, on_problem: Callable[[Problem], None],
+          on_unreadable: Callable[[Problem], None]) -> Iterator[RecordRef | DecodedRecord]:
     if isinstance(items, (str, PathLike, bytes, bytearray, DecodedRecord, RecordRef)):
         items = [items]
     for item in items:
@@ -34,7 +35,7 @@ def _refs(items, on_problem: Callable[[Problem], None]) -> Iterator[RecordRef | 
                 yield from iter_path(item, on_problem=on_problem)
             except SourceError as exc:  # one unreadable input: say so and go on with the rest
                 text = str(exc).removeprefix(f"{item}: ")
-                on_problem(Problem(str(item), None, text, "error"))
+                on_unreadable(Problem(str(item), None, text, "error"))
         elif isinstance(item, (DecodedRecord, RecordRef)):
             yield item
         elif isinstance(item, (bytes, bytearray, memoryview)):
@@ -47,15 +48,17 @@ def _refs(items, on_problem: Callable[[Problem], None]) -> Iterator[RecordRef | 
 
 def select_records(items: Iterable, filters: ReportFilters,
                    on_problem: Callable[[Problem], None],
-                   cancel: Callable[[], bool] | None = None) -> Iterator[Selected]:
+                   cancel: Callable[[], bool] | None = None,
+                   on_unreadable: Callable[[Problem], None] | None = None) -> Iterator[Selected]:
     """Decoded records that pass ``filters``, in input order.
 
     With conditions beyond ``record``, a record is first decoded without its bodies (cheap) to
-    test them, and fully decoded only when it passes. An unreadable path becomes an error-level
-    Problem and the others are still read. Raises ReportCancelled when ``cancel()`` turns true.
+    test them, and fully decoded only when it passes. An unreadable path is passed to
+    ``on_unreadable`` (default: ``on_problem``) and the others are still read. Raises ReportCancelled when ``cancel()`` turns true.
     """
     prefilter = filters.active and filters != ReportFilters(record=filters.record)
-    for index, ref in enumerate(_refs(items, on_problem), start=1):
+    for index, ref in enumerate(_refs(items, on_problem, on_unreadable or on_problem),
+                                 start=1):
         if cancel is not None and cancel():
             raise ReportCancelled()
         if not filters.wants_index(index):

@@ -113,12 +113,15 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     unreadable = 0
 
     def problem(p: Problem) -> None:
-        nonlocal unreadable
-        unreadable += p.level == "error"
         if len(problems) < MAX_PROBLEMS:
             problems.append(str(p))
         if on_problem is not None:
             on_problem(p)
+
+    def cannot_read(p: Problem) -> None:
+        nonlocal unreadable
+        unreadable += 1
+        problem(p)
 
     meta = ReportMeta(title or DEFAULT_TITLE, generated_at or generated_now(),
                       _input_names(records_or_paths), flt.describe(), problems, detail_limit)
@@ -138,7 +141,7 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     builder = SummaryBuilder()
     done = 0
     try:
-        for sel in select_records(records_or_paths, flt, problem, cancel):
+        for sel in select_records(records_or_paths, flt, problem, cancel, cannot_read):
             writer.add(sel.record, sel.index)
             builder.add(sel.record, sel.index)
             done += 1
