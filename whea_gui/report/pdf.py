@@ -198,6 +198,9 @@ class _Frame:
         self.body_h = self.page.height() - self.head - self.foot
         self.font = QFont("DejaVu Sans")
         self.font.setPointSizeF(9)
+        # no ligatures: "fi" in a file name must copy out of the PDF as two letters
+        self.font.setFeature(QFont.Tag("liga"), 0)
+        self.font.setFeature(QFont.Tag("clig"), 0)
         self.small = QFont("DejaVu Sans")
         self.small.setPointSizeF(7.5)
 
@@ -213,10 +216,7 @@ class _Frame:
     def draw_page(self, painter, doc, p: int, number: int, total: int, title: str) -> None:
         from PySide6.QtCore import QRectF, Qt
         w, head, foot = self.page.width(), self.head, self.foot
-        painter.save()
-        painter.translate(0, head - p * self.body_h)
-        doc.drawContents(painter, QRectF(0, p * self.body_h, w, self.body_h))
-        painter.restore()
+        # header, body, footer: the order text is read back (copying, screen readers)
         painter.setFont(self.small)
         painter.setPen(0x566573)
         band = QRectF(0, 0, w, head * 0.7)
@@ -224,13 +224,21 @@ class _Frame:
         painter.drawText(band, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
                          "WHEA Inspector")
         painter.drawLine(0, int(head * 0.8), w, int(head * 0.8))
+        painter.save()
+        painter.translate(0, head - p * self.body_h)
+        # a hair short of the page end: a block starting on the next page is not drawn clipped here
+        doc.drawContents(painter, QRectF(0, p * self.body_h, w, self.body_h - 1))
+        painter.restore()
+        painter.setFont(self.small)
+        painter.setPen(0x566573)
         painter.drawText(QRectF(0, self.page.height() - foot * 0.7, w, foot * 0.7),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                          f"Page {number} of {total}")
 
 
 def _anchor_pages(doc, body_h: float) -> dict[str, int]:
-    """1-based page of each named anchor (the ``<a name>`` in headings)."""
+    """1-based page of each named anchor (the ``<a name>`` in headings): the page its first
+    line sits on (a block's rectangle may begin in the previous page's bottom margin)."""
     layout = doc.documentLayout()
     pages: dict[str, int] = {}
     block = doc.begin()
@@ -240,8 +248,12 @@ def _anchor_pages(doc, body_h: float) -> dict[str, int]:
             frag = it.fragment()
             if frag.isValid():
                 for name in frag.charFormat().anchorNames():
-                    top = layout.blockBoundingRect(block).top()
-                    pages.setdefault(name, int(top // body_h) + 1)
+                    if name not in pages:
+                        top = layout.blockBoundingRect(block).top()  # lays out up to here
+                        line = block.layout().lineAt(0)
+                        if line.isValid():
+                            top += line.y() + line.height() / 2
+                        pages[name] = int(top // body_h) + 1
             it += 1
         block = block.next()
     return pages
