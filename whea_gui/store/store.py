@@ -413,12 +413,14 @@ class Store:
             old = existing.get(checked[i].record_id)
             new_count = count + (old is None)
             new_used = used - (old[1] if old else 0) + len(checked[i].data)
-            if (max_records is not None and new_count > max_records) or \
-                    (max_bytes is not None and new_used > max_bytes):
-                results[i].status = STATUS_INSUFFICIENT_RESOURCES
-                results[i].reason = (f"store full: {count} records, {used} of "
-                                     f"{max_bytes if max_bytes is not None else 'unlimited'} bytes used "
-                                     f"(limit {max_records if max_records is not None else 'none'} records)")
+            reason = ""
+            if max_records is not None and new_count > max_records:
+                reason = f"store full: it holds {count} of at most {max_records} records"
+            elif max_bytes is not None and new_used > max_bytes:
+                reason = (f"store full: {used} of {max_bytes} bytes are used and this record "
+                          f"needs {len(checked[i].data)}")
+            if reason:
+                results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
                 continue
             count, used = new_count, new_used
             fits.append(i)
@@ -428,25 +430,56 @@ class Store:
         todo = self._fit(conn, checked, todo, results)
         if not todo:
             return
-        existing = self._existing(conn, [checked[i].record_id for i in todo])
-        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
-        first_slot = (seq[0] if seq else 0) + 1
+        ids = [checked[i].record_id for i in todo]
+        existing = self._existing(conn, ids)
+        first_slot = self._next_slot(conn)
         slots = [first_slot + k for k in range(len(todo))]
         stamped = [rules.stamp(checked[i].data, slot) for i, slot in zip(todo, slots)]
         rows = self._index_rows(conn, stamped, [sources[i] for i in todo])
-        old_slots = [(existing[checked[i].record_id][0],) for i in todo if checked[i].record_id in existing]
+        self._replace(conn, existing, ids, slots, stamped, rows)
+        for i in todo:
+            results[i].replaced = checked[i].record_id in existing
+
+    @staticmethod
+    def _next_slot(conn) -> int:
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
+        return (seq[0] if seq else 0) + 1
+
+    @staticmethod
+    def _replace(conn, existing, ids, slots, datas, rows) -> None:
+        """Delete the rows of ``existing`` ids and insert the new ones (inside a transaction)."""
+        old_slots = [(existing[rid][0],) for rid in ids if rid in existing]
         conn.executemany("DELETE FROM records WHERE slot = ?", old_slots)
         conn.executemany("DELETE FROM record_data WHERE slot = ?", old_slots)
         conn.executemany(
             "INSERT INTO records (slot, record_id, ts, severity, length, inserted_at, idx) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((slot, signed(checked[i].record_id), int(row["timestamp"]), int(row["severity"]),
-              len(data), int(row["inserted_at"]), row.tobytes())
-             for i, slot, data, row in zip(todo, slots, stamped, rows)))
+            ((slot, signed(rid), int(row["timestamp"]), int(row["severity"]), len(data),
+              int(row["inserted_at"]), row.tobytes())
+             for rid, slot, data, row in zip(ids, slots, datas, rows)))
         conn.executemany("INSERT INTO record_data (slot, crc, data) VALUES (?, ?, ?)",
-                         ((slot, crc_bytes(data), data) for slot, data in zip(slots, stamped)))
-        for i in todo:
-            results[i].replaced = checked[i].record_id in existing
+                         ((slot, crc_bytes(data), data) for slot, data in zip(slots, datas)))
+
+    def restore_records(self, items: list[tuple[bytes, dict, int | None]], batch_size: int = 1000) -> None:
+        """Store (bytes, source, inserted_at) exactly as given — already stamped records, e.g.
+        salvaged ones. No validation, no new PersistenceInfo."""
+        self._require_writable()
+        now = int(time.time())
+        for start in range(0, len(items), batch_size):
+            part = items[start:start + batch_size]
+            datas = [bytes(d) for d, _, _ in part]
+            ids = [rules.record_id_of(d) for d in datas]
+            with self._lock:
+                try:
+                    with self._write() as conn:
+                        existing = self._existing(conn, ids)
+                        first = self._next_slot(conn)
+                        slots = [first + k for k in range(len(part))]
+                        rows = self._index_rows(conn, datas, [s or {} for _, s, _ in part],
+                                                [now if t is None else t for _, _, t in part])
+                        self._replace(conn, existing, ids, slots, datas, rows)
+                except sqlite3.Error as exc:
+                    raise self._error(exc) from exc
 
     def _index_rows(self, conn, stamped: list[bytes], sources: list[dict],
                     inserted_at: list[int] | None = None) -> np.ndarray:
