@@ -20,3 +20,8 @@ def build_record(template: bytes, record_id: int, severity: int | None = None,
     if timestamp is not None:
         out[24:32] = timestamp
     return bytes(out)
+
+
+def child_record(template: bytes, record_id: int) -> bytes:
+    """The record writer_child.py writes for ``record_id``."""
+    return build_record(template, record_id, severity=record_id % 4)
