@@ -34,19 +34,21 @@ class Finding:
 class FieldNode:
     """One decoded field with its location. Children may be built lazily (flag bits)."""
 
-    __slots__ = ("name", "label", "value", "display", "offset", "length", "bit_offset",
+    __slots__ = ("name", "label", "value", "_display", "_fmt", "offset", "length", "bit_offset",
                  "bit_width", "kind", "description", "parent", "_children", "_make_children",
-                 "valid")
+                 "valid", "spec")
 
     def __init__(self, name: str, label: str, value: Any, display: str, offset: int,
                  length: int, *, bit_offset: int | None = None, bit_width: int | None = None,
                  kind: str = "int", description: str = "", children: list | None = None,
                  make_children: Callable[[FieldNode], list] | None = None,
-                 valid: bool = True) -> None:
+                 valid: bool = True, fmt: Callable[[], str] | None = None,
+                 spec: Any = None) -> None:
         self.name = name
         self.label = label
         self.value = value
-        self.display = display
+        self._display = display
+        self._fmt = fmt  # computes the display text on first use (most nodes are never shown)
         self.offset = offset
         self.length = length
         self.bit_offset = bit_offset
@@ -57,10 +59,23 @@ class FieldNode:
         self._children = None
         self._make_children = make_children
         self.valid = valid
+        self.spec = spec  # the Field/Bits definition it came from (enum names for editing)
         if children:
             self._children = []
             for c in children:
                 self.add(c)
+
+    @property
+    def display(self) -> str:
+        if self._display is None:
+            self._display = self._fmt() if self._fmt is not None else ""
+            self._fmt = None
+        return self._display
+
+    @display.setter
+    def display(self, text: str) -> None:
+        self._display = text
+        self._fmt = None
 
     # -- tree --------------------------------------------------------------------------
     @property
