@@ -3,6 +3,7 @@
 See docs/store.md for the API, status codes, the first-record convention and the schema.
 """
 
+from .results import ReadResult, StoreDamaged, StoreError, WriteResult, WriteSummary
 from .rules import FIRST_RECORD_ID, INVALID_RECORD_ID
 from .status import (
     STATUS_BUFFER_TOO_SMALL,
@@ -17,15 +18,7 @@ from .status import (
     nt_success,
     status_name,
 )
-from .store import (
-    DEFAULT_PATH,
-    ReadResult,
-    Store,
-    StoreDamaged,
-    StoreError,
-    WriteResult,
-    WriteSummary,
-)
+from .store import DEFAULT_PATH, Store
 
 __all__ = [
     "FIRST_RECORD_ID", "INVALID_RECORD_ID", "STATUS_BUFFER_TOO_SMALL", "STATUS_DISK_FULL",

@@ -27,7 +27,8 @@ import numpy as np
 
 from ..index.table import ROW_DTYPE
 from . import rules
-from .store import Store, StoreDamaged, StoreError, crc_bytes, unsigned
+from .results import StoreDamaged, StoreError, crc_bytes, unsigned
+from .store import Store
 
 _U32 = struct.Struct("<I")
 
