@@ -37,6 +37,8 @@ def test_init_write_list_read_clear(store_path, capsys):
     code, out, _ = run(capsys, "list")
     assert code == 0 and len(out.splitlines()) == 10
     assert "0x01DBEA259DBFA6D8  2025-07-01T02:01:34" in out
+    code, out, _ = run(capsys, "list", "--sort", "time", "--limit", "2")
+    assert [line[:18] for line in out.splitlines()] == ["0x01DC5518E0AAB1C0", "0x01DC1BFFF8D95BE4"]
     code, out, _ = run(capsys, "list", "--json", "--severity", "fatal")
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 4 and all(r["severity_name"] == "Fatal" for r in rows)
@@ -66,10 +68,10 @@ def test_read_to_file_and_last_record(store_path, capsys, tmp_path):
 
 def test_import_with_provenance_and_export(store_path, capsys, tmp_path):
     sources = [DWR / "cper_mce_fatal_amd_xpfmca_v3.bin", VECTORS / "malformed" / "m22-trailing-garbage.cper",
-               VECTORS / "malformed" / "m09-bad-signature-end.cper"]
+               VECTORS / "malformed" / "m09-bad-signature-end.cper", DWR / "whlg_cmci_restart.bin"]
     code, out, err = run(capsys, "import", *sources, "--host", "server7")
     assert code == 1 and "m09-bad-signature-end.cper@0: STATUS_INVALID_PARAMETER" in err
-    assert "imported 2 records" in out
+    assert "imported 2 records" in out and "skipped 1 WhLg event-log entries" in out
     with Store(store_path) as store:
         table = store.record_table()
     assert {table.row(i)["host"] for i in range(len(table))} == {"server7"}

@@ -69,6 +69,8 @@ def register(sub) -> None:
     _filters(c)
     c.add_argument("--json", action="store_true", help="JSON Lines, one object per record")
     c.add_argument("--limit", type=int, help="at most N records")
+    c.add_argument("--sort", choices=("store", "time"), default="store",
+                   help="store order (default) or by time, newest first")
 
     c = cmd("import", run_import, "store the records of any input (files, event logs, ...)")
     c.add_argument("sources", nargs="+", metavar="SOURCE")
@@ -234,6 +236,8 @@ def run_list(args) -> int:
             table, idx = _selected(store, args)
         except ValueError as exc:
             raise StoreError(f"bad filter: {exc}") from None
+    if args.sort == "time":
+        idx = idx[table.take(idx).argsort("timestamp", descending=True)]
     if args.limit is not None:
         idx = idx[:args.limit]
     out = sys.stdout
@@ -257,13 +261,16 @@ def run_list(args) -> int:
 
 def run_import(args) -> int:
     status = EXIT_OK
-    counts = {"sources": 0}
+    counts = {"sources": 0, "events": 0}
 
     def refs():
         nonlocal status
         for path in args.sources:
             try:
                 for ref in iter_path(path, on_problem=_report_problem):
+                    if ref.data[:4] == b"WhLg":  # an event-log entry, not an error record
+                        counts["events"] += 1
+                        continue
                     source = dict(ref.source)
                     if args.host:
                         source["host"] = args.host
@@ -286,6 +293,8 @@ def run_import(args) -> int:
                                       on_result=on_result)
     print(f"imported {summary.written} records ({summary.replaced} replaced an earlier copy) from "
           f"{counts['sources']} sources; {summary.refused} refused, {summary.failed} failed")
+    if counts["events"]:
+        print(f"skipped {counts['events']} WhLg event-log entries (the store keeps CPER error records)")
     return status
 
 
