@@ -9,6 +9,8 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from store_helpers import VECTORS
 
 from whea_gui.decode import decode_record
@@ -336,3 +338,24 @@ def test_damaged_record_bytes_are_reported(tmp_path, make_record):
         s.conn.execute("UPDATE record_data SET data = ?", (bytes(data),))
         with pytest.raises(StoreError, match="checksum"):
             s.read_error_record(1)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(0, 1018), st.integers(0, 255)), max_size=6),
+       cut=st.one_of(st.just(1100), st.integers(0, 1100)))
+def test_mutated_records_are_stored_or_refused_never_broken(tmp_path, template, edits, cut):
+    data = bytearray(template + b"\xAA" * 81)
+    for pos, value in edits:
+        data[pos] = value
+    data = bytes(data[:cut])
+    with Store(tmp_path / "h.sqlite") as s:
+        before = len(s)
+        result = s.write_error_record(data)
+        if result.ok:
+            stored = s.get(result.record_id)
+            assert stored is not None and not decode_record(stored).has_errors()
+            assert _unstamped(stored) == _unstamped(data[:len(stored)])
+            assert len(s) == before + (not result.replaced)
+        else:
+            assert result.status == STATUS_INVALID_PARAMETER and result.reason
+            assert len(s) == before
