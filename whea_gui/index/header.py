@@ -138,9 +138,12 @@ def _index_chunk(u8: np.ndarray, offs: np.ndarray, lengths: np.ndarray | None) -
     sig = np.where(avail >= 4, h["signature"], 0)
     kind = np.where(sig == _SIG_CPER, KIND_CPER, np.where(sig == _SIG_WHLG, KIND_WHLG, KIND_UNKNOWN))
     cper = kind == KIND_CPER
+    masks: dict[int, np.ndarray] = {}
 
     def present(end):  # header field ending at ``end`` is there (and this is CPER)
-        return cper & (avail >= end)
+        if end not in masks:
+            masks[end] = cper & (avail >= end)
+        return masks[end]
 
     hlen = np.where(present(24), h["length"], 0).astype(np.int64)
     if lengths is not None:
@@ -150,16 +153,15 @@ def _index_chunk(u8: np.ndarray, offs: np.ndarray, lengths: np.ndarray | None) -
         own = np.where(cper, hlen, np.where(kind == KIND_WHLG, whlg_len, avail))
         span = np.where((own >= 1) & (own <= avail), own, avail)
     count = np.where(present(12), h["section_count"], 0).astype(np.int64)
-    sev_raw = h["severity"]
-    severity = np.where(present(16), np.minimum(sev_raw, 4), -1).astype(np.int8)
+    severity = np.where(present(16), np.minimum(h["severity"], 4), -1).astype(np.int8)
     valid_bits = np.where(present(20), h["valid_bits"], 0)
 
-    problems = np.zeros(m, dtype=np.uint16)
-    problems[~cper] |= NOT_CPER
-    problems[present(10) & (h["signature_end"] != 0xFFFFFFFF)] |= BAD_SIGNATURE_END
-    problems[cper & ((avail < HEADER_SIZE) | (hlen > span))] |= TRUNCATED
-    problems[present(24) & (hlen < HEADER_SIZE + DESCRIPTOR_SIZE * np.maximum(count, 1))] |= LENGTH_TOO_SMALL
-    problems[present(12) & (count == 0)] |= NO_SECTIONS
+    # problem bits as whole-array ORs (boolean-mask updates are much slower)
+    problems = (~cper) * NOT_CPER
+    problems |= (present(10) & (h["signature_end"] != 0xFFFFFFFF)) * BAD_SIGNATURE_END
+    problems |= (cper & ((avail < HEADER_SIZE) | (hlen > span))) * TRUNCATED
+    problems |= (present(24) & (hlen < HEADER_SIZE + DESCRIPTOR_SIZE * np.maximum(count, 1))) * LENGTH_TOO_SMALL
+    problems |= (present(12) & (count == 0)) * NO_SECTIONS
 
     # timestamp (only when marked valid); creator class decides BCD vs binary
     clo, chi = h["creator_lo"], h["creator_hi"]
@@ -169,41 +171,48 @@ def _index_chunk(u8: np.ndarray, offs: np.ndarray, lengths: np.ndarray | None) -
     cclass[(clo == _PSTORE_PAIR[0]) & (chi == _PSTORE_PAIR[1])] = ts.CREATOR_PSTORE
     want_time = present(32) & (valid_bits & 2 != 0)
     stamp = np.full(m, ts.MISSING, dtype=np.int64)
-    if want_time.any():
+    if want_time.all():
+        stamp = ts.decode_timestamps(h["timestamp"], cclass)
+    elif want_time.any():
         stamp[want_time] = ts.decode_timestamps(h["timestamp"][want_time], cclass[want_time])
-    problems[want_time & (stamp == ts.MISSING)] |= TIMESTAMP_BAD
+    problems |= (want_time & (stamp == ts.MISSING)) * TIMESTAMP_BAD
 
     # descriptors: section offset/length checks and the section-type list
     n_fit = np.clip((np.minimum(span, avail) - HEADER_SIZE) // DESCRIPTOR_SIZE, 0, None)
     n_read = np.minimum(np.minimum(count, n_fit), MAX_DESCRIPTORS)
-    problems[cper & (n_read < count)] |= TYPES_TRUNCATED
+    problems |= (cper & (n_read < count)) * TYPES_TRUNCATED
     width = int(n_read.max()) if m else 0
-    type_lo = np.zeros((m, width), dtype=np.uint64)
-    type_hi = np.zeros((m, width), dtype=np.uint64)
-    has = np.zeros((m, width), dtype=bool)
+    # column-major: each descriptor position is contiguous, so equal neighbours form runs
+    type_lo = np.zeros((width, m), dtype=np.uint64)
+    type_hi = np.zeros((width, m), dtype=np.uint64)
+    has = np.zeros((width, m), dtype=bool)
     desc_end = HEADER_SIZE + DESCRIPTOR_SIZE * count
     for j in range(width):
-        rows = np.flatnonzero(n_read > j)
+        every = bool((n_read > j).all())
+        rows = slice(None) if every else np.flatnonzero(n_read > j)
         d = _rows(u8, offs[rows] + HEADER_SIZE + DESCRIPTOR_SIZE * j, 32).view(_DESC_DTYPE).ravel()
         so, sl = d["offset"].astype(np.int64), d["length"].astype(np.int64)
         outside = (so < desc_end[rows]) | (so + sl > hlen[rows]) | (sl == 0)
-        problems[rows[outside]] |= SECTION_OUTSIDE
-        type_lo[rows, j], type_hi[rows, j], has[rows, j] = d["type_lo"], d["type_hi"], True
+        if every:
+            problems |= outside * SECTION_OUTSIDE
+        else:
+            problems[rows[outside]] |= SECTION_OUTSIDE
+        type_lo[j, rows], type_hi[j, rows], has[j, rows] = d["type_lo"], d["type_hi"], True
 
     # one code space for every GUID seen in this chunk
     parts_lo = [clo[present(80)], h["notify_lo"][present(96)], type_lo[has]]
     parts_hi = [chi[present(80)], h["notify_hi"][present(96)], type_hi[has]]
-    codes, first = _unique_pairs(np.concatenate(parts_lo), np.concatenate(parts_hi))
     all_lo, all_hi = np.concatenate(parts_lo), np.concatenate(parts_hi)
+    codes, first = _unique_pairs(all_lo, all_hi)
     guid_list = [_guid_text(int(all_lo[i]), int(all_hi[i])) for i in first]
     a, b = len(parts_lo[0]), len(parts_lo[1])
     creator = np.full(m, -1, dtype=np.int32)
     creator[present(80)] = codes[:a]
     notify = np.full(m, -1, dtype=np.int32)
     notify[present(96)] = codes[a:a + b]
-    type_codes = np.full((m, width), -1, dtype=np.int64)
+    type_codes = np.full((width, m), -1, dtype=np.int64)
     type_codes[has] = codes[a + b:]
-    section_types, type_lists = _type_lists(type_codes, cper, guid_list)
+    section_types, type_lists = _type_lists(type_codes.T, cper, guid_list)
 
     return HeaderIndex(
         kind=kind.astype(np.int8),
@@ -213,7 +222,7 @@ def _index_chunk(u8: np.ndarray, offs: np.ndarray, lengths: np.ndarray | None) -
         section_count=np.minimum(count, 0xFFFF).astype(np.uint16),
         length=np.minimum(span, 0xFFFFFFFF).astype(np.uint32),
         flags=np.where(present(108), h["flags"], 0).astype(np.uint32),
-        problems=problems, guids=guid_list, type_lists=type_lists)
+        problems=problems.astype(np.uint16), guids=guid_list, type_lists=type_lists)
 
 
 def _type_lists(codes: np.ndarray, cper: np.ndarray, guid_list: list[str]):
@@ -224,7 +233,7 @@ def _type_lists(codes: np.ndarray, cper: np.ndarray, guid_list: list[str]):
     key = np.zeros(m, dtype=np.uint64)
     for j in range(width):
         key = key * _MIX + (codes[:, j] + 2).astype(np.uint64)
-    sel = np.flatnonzero(cper)
+    sel = slice(None) if cper.all() else np.flatnonzero(cper)
     inv, first = _unique(key[sel])
     reps = codes[sel][first]
     if not (reps[inv] == codes[sel]).all():  # hash collision: exact path

@@ -61,14 +61,16 @@ def decode_timestamps(raw: np.ndarray, creator_class: np.ndarray) -> np.ndarray:
         return out
     creator_class = np.asarray(creator_class)
     date = [raw[:, i] for i in _DATE_BYTES]
-
     bin_secs, bin_ok = _epoch(date)
-    hi = np.stack([b >> 4 for b in date])
-    lo = np.stack([b & 0xF for b in date])
-    all_bcd = ((hi <= 9) & (lo <= 9)).all(axis=0)
-    bcd_secs, bcd_ok = _epoch([(b >> 4).astype(np.int64) * 10 + (b & 0xF) for b in date])
-    use_bcd = (creator_class != CREATOR_WINDOWS) & all_bcd & bcd_ok
-    out = np.where(use_bcd, bcd_secs, np.where(bin_ok, bin_secs, MISSING))
+    out = np.where(bin_ok, bin_secs, MISSING)
+    # BCD is tried only for non-Windows creators whose every nibble is a decimal digit
+    candidates = np.flatnonzero(creator_class != CREATOR_WINDOWS)
+    if len(candidates):
+        sub = [b[candidates] for b in date]
+        all_bcd = np.logical_and.reduce([((b >> 4) <= 9) & ((b & 0xF) <= 9) for b in sub])
+        bcd_secs, bcd_ok = _epoch([(b >> 4).astype(np.int64) * 10 + (b & 0xF) for b in sub])
+        use = all_bcd & bcd_ok
+        out[candidates[use]] = bcd_secs[use]
 
     pstore = creator_class == CREATOR_PSTORE
     if pstore.any():
