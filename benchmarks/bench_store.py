@@ -71,7 +71,7 @@ def main() -> None:
 
     flat = rows.reshape(-1)
     offsets = np.arange(n, dtype=np.int64) * size
-    best = min(_timed(RecordTable.from_buffer, flat, offsets) for _ in range(3))
+    best = min(_timed(RecordTable.from_buffer, flat, offsets) for _ in range(5))
     print(f"RecordTable.from_buffer (header index): {n / best:,.0f} records/s ({best:.3f} s for {n:,})")
     m = min(n, 200_000)
     best = _timed(RecordTable.from_records, ((rows[i].tobytes(), {"path": "x"}) for i in range(m)))
