@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from store_helpers import VECTORS
 
 from whea_gui.decode import decode_record
-from whea_gui.index.table import RecordTable
+from whea_gui.index.table import COLUMNS, ROW_DTYPE, RecordTable
 from whea_gui.store import (
     STATUS_BUFFER_TOO_SMALL,
     STATUS_DISK_FULL,
@@ -27,6 +27,7 @@ from whea_gui.store import (
     Store,
     StoreError,
     nt_success,
+    reindex,
     schema,
     status_name,
 )
@@ -359,3 +360,26 @@ def test_mutated_records_are_stored_or_refused_never_broken(tmp_path, template, 
         else:
             assert result.status == STATUS_INVALID_PARAMETER and result.reason
             assert len(s) == before
+
+
+def test_index_rows_are_rebuilt_when_the_columns_change(tmp_path, dwr_cper):
+    path = tmp_path / "layout.sqlite"
+    with Store(path) as s:
+        for name, data in dwr_cper:
+            s.write_error_record(data, source={"path": name, "offset": 3, "host": "h",
+                                               "time_created": 1_700_000_000})
+        before = s.record_table()
+        # rewrite the rows in an older layout that lacked two columns
+        old = np.dtype([(n, c) for n, c in COLUMNS if n not in ("problems", "flags")])
+        for slot, idx in s.conn.execute("SELECT slot, idx FROM records").fetchall():
+            row = np.frombuffer(idx, ROW_DTYPE)[0]
+            packed = np.zeros(1, old)
+            for name in old.names:
+                packed[name] = row[name]
+            s.conn.execute("UPDATE records SET idx = ? WHERE slot = ?", (packed.tobytes(), slot))
+        s.conn.execute("UPDATE meta SET value = ? WHERE key = 'row_format'", (reindex.row_format(old),))
+    with pytest.raises(StoreError, match="rebuilding"):
+        Store(path, readonly=True)
+    with Store(path) as s:
+        after = s.record_table()
+    assert [after.row(i) for i in range(len(after))] == [before.row(i) for i in range(len(before))]

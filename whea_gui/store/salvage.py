@@ -27,6 +27,7 @@ import numpy as np
 
 from ..index.table import ROW_DTYPE
 from . import rules
+from .reindex import source_of
 from .results import StoreDamaged, StoreError, crc_bytes, unsigned
 from .store import Store
 
@@ -268,14 +269,4 @@ def _carve(path: str, report: SalvageReport):
 def _provenance(idx: bytes | None, names: dict[int, str]) -> tuple[dict, int | None]:
     if idx is None:
         return {}, None
-    row = np.frombuffer(idx, ROW_DTYPE)[0]
-    source: dict = {}
-    if row["path"] >= 0 and int(row["path"]) in names:
-        source["path"] = names[int(row["path"])]
-        source["offset"] = int(row["offset"])
-    if row["host"] >= 0 and int(row["host"]) in names:
-        source["host"] = names[int(row["host"])]
-    if row["event_time"] >= 0:
-        source["time_created"] = int(row["event_time"])
-    inserted = int(row["inserted_at"])
-    return source, inserted if inserted >= 0 else None
+    return source_of(np.frombuffer(idx, ROW_DTYPE)[0], names)

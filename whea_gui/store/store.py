@@ -20,7 +20,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ..index.table import COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
-from . import rules, schema
+from . import reindex, rules, schema
 from .results import (
     ReadResult,
     StoreDamaged,
@@ -66,10 +66,16 @@ class Store:
         self._lock = threading.RLock()
         self._names: dict[tuple[str, str], int] = {}
         self._pending: dict[tuple[str, str], int] = {}
+        self._conn = None
         try:
             self._conn = self._connect(timeout)
+            self._check_row_format()
         except sqlite3.Error as exc:
+            self.close()
             raise self._error(exc) from exc
+        except BaseException:
+            self.close()
+            raise
 
     # -- connection --------------------------------------------------------------------
     def _connect(self, timeout: float) -> sqlite3.Connection:
@@ -102,6 +108,24 @@ class Store:
                 raise StoreError(f"{self.path}: store schema version {version} needs upgrading "
                                  f"to {latest}; open it once with write access")
             schema.migrate(conn, int(time.time()))
+
+    def _check_row_format(self) -> None:
+        stored = self.conn.execute("SELECT value FROM meta WHERE key = ?",
+                                   (reindex.ROW_FORMAT_KEY,)).fetchone()
+        current = reindex.row_format()
+        if stored and stored[0] == current:
+            return
+        if self.readonly:
+            if stored:
+                raise StoreError(f"{self.path}: the store's index rows need rebuilding for this "
+                                 "version; open it once with write access")
+            return
+        with self._lock, self._write() as conn:
+            if stored:
+                reindex.reindex(self, conn, reindex.dtype_of(stored[0]))
+            else:  # a new store
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                             (reindex.ROW_FORMAT_KEY, current))
 
     def close(self) -> None:
         with self._lock:
@@ -432,7 +456,8 @@ class Store:
         for name in STRING_COLUMNS:
             rows[name] = scodes[table.columns[name]]
         rows["section_types"] = tcodes[table.columns["section_types"]]
-        rows["inserted_at"] = int(time.time()) if inserted_at is None else inserted_at
+        now = int(time.time())
+        rows["inserted_at"] = now if inserted_at is None else [now if t < 0 else t for t in inserted_at]
         return rows
 
     def _name_ids(self, conn, kind: str, texts: list[str]) -> list[int]:
