@@ -255,7 +255,7 @@ def fault_columns(decoded_records: Iterable) -> dict[str, Categorical]:
     """``location``, ``component``, ``page``, ``dimm`` and ``cpu`` columns of decoded records."""
     rows = [_faults.record_fault(r) for r in decoded_records]
     cols = {"location": Categorical.from_values(key for _, key, _ in rows),
-            "component": Categorical.from_values(_faults.COMPONENT_LABELS.get(c, c.upper())
+            "component": Categorical.from_values(_faults.COMPONENT_LABELS.get(c, c.upper()) if c else None
                                                  for c, _, _ in rows)}
     for scope in ("page", "dimm", "cpu"):
         cols[scope] = Categorical.from_values(s.get(scope) for _, _, s in rows)

@@ -47,7 +47,7 @@ _SECTION_COMPONENT = {
 }
 COMPONENT_LABELS = {"cpu": "CPU", "memory": "Memory", "pcie": "PCIe", "pci": "PCI",
                     "firmware": "Firmware", "iommu": "IOMMU", "cxl": "CXL", "ccix": "CCIX",
-                    "platform": "Platform", "": "Other"}
+                    "platform": "Platform"}
 
 
 def component_of_section_type(guid: str | None) -> str:
