@@ -252,8 +252,19 @@ class TimelineData:
 
 # -- building the columns ------------------------------------------------------------------
 def fault_columns(decoded_records: Iterable) -> dict[str, Categorical]:
-    """``location``, ``component``, ``page``, ``dimm`` and ``cpu`` columns of decoded records."""
-    rows = [_faults.record_fault(r) for r in decoded_records]
+    """``location``, ``component``, ``page``, ``dimm`` and ``cpu`` columns of decoded records.
+
+    Keys are prefixed with the host (``node07 | cpu:apic=13:bank=5``) when the reader knows it,
+    so the same bank on two machines stays two faults.
+    """
+    rows = []
+    for rec in decoded_records:
+        comp, key, scopes = _faults.record_fault(rec)
+        host = _faults.host_of(rec.source)
+        if host:
+            key = f"{host} | {key}" if key else key
+            scopes = {k: f"{host} | {v}" for k, v in scopes.items()}
+        rows.append((comp, key, scopes))
     cols = {"location": Categorical.from_values(key for _, key, _ in rows),
             "component": Categorical.from_values(_faults.COMPONENT_LABELS.get(c, c.upper()) if c else None
                                                  for c, _, _ in rows)}

@@ -197,12 +197,17 @@ def record_time(rec) -> tuple[int | None, int]:
     return None, TIME_NONE
 
 
+def host_of(source: Mapping[str, Any] | None) -> str:
+    host = _first(source or {}, "host", "computer", "hostname")
+    return str(host) if host else ""
+
+
 def source_label(source: Mapping[str, Any] | None) -> str:
     """Host when the reader knows it, else the file name."""
     src = source or {}
-    host = _first(src, "host", "computer", "hostname")
+    host = host_of(src)
     if host:
-        return str(host)
+        return host
     path = src.get("path")
     return os.path.basename(str(path)) or str(path) if path else "(unknown)"
 
