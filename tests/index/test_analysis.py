@@ -349,3 +349,13 @@ def test_columns_accept_datetime64_and_codes():
 def test_categorical_from_values():
     c = Categorical.from_values(["b", "a", "", None, "b"])
     assert c.codes.tolist() == [0, 1, -1, -1, 0] and c.labels == ["b", "a"]
+
+
+def test_fault_keys_are_per_host_when_the_host_is_known():
+    recs = [_record("cpu", {"apic_id": 1, "bank": 5}) for _ in range(3)]
+    recs[0].source = {"host": "node01"}
+    recs[1].source = {"host": "node02"}
+    cols = fault_columns(recs)
+    assert cols["location"].labels == ["node01 | cpu:apic=1:bank=5", "node02 | cpu:apic=1:bank=5",
+                                       "cpu:apic=1:bank=5"]
+    assert cols["cpu"].labels == ["node01 | cpu:apic=1", "node02 | cpu:apic=1", "cpu:apic=1"]
