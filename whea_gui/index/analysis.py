@@ -111,6 +111,7 @@ class TimelineData:
         self._sorted: dict[str, np.ndarray] = {}
         self._stacks: dict[tuple, tuple[np.ndarray, list[str]]] = {}
         self._rolling: dict[tuple, Rolling] = {}
+        self._ts_counts: dict[str, int] | None = None
 
     # -- basics ----------------------------------------------------------------------------
     @property
@@ -121,8 +122,10 @@ class TimelineData:
         return (int(self.t[0]), int(self.t[-1])) if len(self.t) else None
 
     def time_source_counts(self) -> dict[str, int]:
-        counts = np.bincount(self.time_source, minlength=len(TIME_SOURCE_NAMES))
-        return {name: int(c) for name, c in zip(TIME_SOURCE_NAMES, counts)}
+        if self._ts_counts is None:
+            counts = np.bincount(self.time_source, minlength=len(TIME_SOURCE_NAMES))
+            self._ts_counts = {name: int(c) for name, c in zip(TIME_SOURCE_NAMES, counts)}
+        return dict(self._ts_counts)
 
     def time_source_names(self) -> list[str]:
         """The ``time_source`` column as text, per record: "record" / "event" / "none"."""
@@ -244,7 +247,8 @@ class TimelineData:
         if t0 is None or t1 is None:
             errors = self.n
         else:
-            errors = int(np.count_nonzero((self.t >= min(t0, t1)) & (self.t <= max(t0, t1))))
+            errors = int(np.searchsorted(self.t, max(t0, t1), side="right")
+                         - np.searchsorted(self.t, min(t0, t1), side="left"))
         located = int(counts.sum())
         return {"errors": errors, "located": located, "unlocated": errors - located,
                 "faults": int(np.count_nonzero(counts))}

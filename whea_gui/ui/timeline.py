@@ -123,7 +123,7 @@ class TimelinePanel(QWidget):
         w = pg.PlotWidget(axisItems={"bottom": axis}, background="w")
         p = w.getPlotItem()
         p.setMouseEnabled(x=True, y=False)
-        p.showGrid(x=True, y=True, alpha=0.15)
+        p.showGrid(x=False, y=True, alpha=0.15)
         p.hideButtons()
         p.getViewBox().disableAutoRange()
         for name in ("left", "bottom"):
@@ -167,6 +167,7 @@ class TimelinePanel(QWidget):
         self.rate_legend = rp.addLegend(offset=(8, 4), labelTextColor="#222222",
                                         brush=pg.mkBrush(255, 255, 255, 200))
         self.rate_items: list = []
+        self._legend_names: list[str] = []
         self._rate_curves: tuple[list, int] = ([], 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.plot)
@@ -212,7 +213,7 @@ class TimelinePanel(QWidget):
         col.addWidget(self.storm_table, 1)
         tabs.addTab(page, "Storms")
         # locations
-        page = QWidget()
+        page = self.location_page = QWidget()
         col = QVBoxLayout(page)
         self.fault_label = QLabel()
         self.fault_label.setWordWrap(True)
@@ -222,6 +223,8 @@ class TimelinePanel(QWidget):
         col.addWidget(self.location_plot, 1)
         tabs.addTab(page, "Top locations")
         self.tabs = tabs
+        self._locations_dirty = True
+        tabs.currentChanged.connect(self._update_locations)
         return tabs
 
     # -- data --------------------------------------------------------------------------------
@@ -280,7 +283,7 @@ class TimelinePanel(QWidget):
         self._timer.start()
 
     def rebin(self) -> None:
-        """Re-count the visible range (plus half a view either side, for smooth panning)."""
+        """Re-count the visible range (plus a quarter view either side, for smooth panning)."""
         self._timer.stop()
         if self.data is None or not self.data.timed:
             self.bars.clear()
@@ -289,12 +292,15 @@ class TimelinePanel(QWidget):
         x0, x1 = self.visible_range()
         span = max(x1 - x0, 1.0)
         width = choose_bin_width(span)
-        h = self.data.histogram(x0 - span / 2, x1 + span / 2, by=self.group_by, width=width)
+        h = self.data.histogram(x0 - span / 4, x1 + span / 4, by=self.group_by, width=width)
         self.histogram = h
         self.bars.draw(h, self.log)
-        self.legend.clear()
-        for item in self.bars.items:
-            self.legend.addItem(item, item.opts.get("name"))
+        names = [item.opts.get("name") for item in self.bars.items]
+        if names != self._legend_names:  # rebuilding the legend is slow: only on change
+            self.legend.clear()
+            for item, name in zip(self.bars.items, names):
+                self.legend.addItem(item, name)
+            self._legend_names = names
         visible = (h.edges[1:] > x0) & (h.edges[:-1] < x1)
         top = self.bars.top[visible]
         lo, hi = self.bars.y_range()
@@ -305,7 +311,8 @@ class TimelinePanel(QWidget):
         self._draw_crossing_marks()
         self._fit_rate_y()
         self.bin_label.setText(f"bins of {width_text(width)}")
-        self._update_locations(x0, x1)
+        self._locations_dirty = True
+        self._update_locations()
         self._update_info()
 
     def _draw_storms(self, lo: float, hi: float, width: int) -> None:
@@ -344,7 +351,7 @@ class TimelinePanel(QWidget):
         rule = rules[max(self.rate_rule_combo.currentIndex(), 0)]
         curves = self.data.rate_curves(rule, top=5)
         for i, (label, xs, ys) in enumerate(curves):
-            item = pg.PlotDataItem(xs, ys, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1.6),
+            item = pg.PlotDataItem(xs, ys, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1),
                                    name=label)
             rp.addItem(item)  # clip/downsample only once it sits in the ViewBox (pyqtgraph)
             item.setClipToView(True)
@@ -414,9 +421,13 @@ class TimelinePanel(QWidget):
         if redraw:
             self.rebin()
 
-    def _update_locations(self, x0: float, x1: float) -> None:
-        if self.data is None:
+    def _update_locations(self, *_args) -> None:
+        """The top-locations chart follows the visible range; drawn only while its tab shows."""
+        if self.data is None or not self._locations_dirty or \
+                self.tabs.currentWidget() is not self.location_page:
             return
+        self._locations_dirty = False
+        x0, x1 = self.visible_range()
         summary = self.data.fault_summary(x0, x1)
         self.location_bars.draw(self.data.top_locations(15, x0, x1))
         self.fault_label.setText(

@@ -39,24 +39,41 @@ def bin_text(h: Histogram, i: int) -> str:
 
 
 class StackedBars:
-    """One BarGraphItem per group, stacked bottom-up, redrawn from a Histogram."""
+    """One BarGraphItem per group, stacked bottom-up, redrawn from a Histogram.
+
+    Items are kept per group label and updated in place: adding and removing graphics items
+    on every zoom step costs more than drawing them.
+    """
 
     def __init__(self, plot: pg.PlotItem) -> None:
         self.plot = plot
-        self.items: list[pg.BarGraphItem] = []
+        self._items: dict[str, pg.BarGraphItem] = {}
+        self.items: list[pg.BarGraphItem] = []  # drawn this time, bottom-up
         self.log = False
         self.top = np.zeros(0)  # bar tops in view units (for markers and y range)
 
     def clear(self) -> None:
-        for item in self.items:
-            self.plot.removeItem(item)
+        for item in self._items.values():
+            item.hide()
         self.items = []
+        self.top = np.zeros(0)
+
+    def _item(self, label: str, index: int) -> pg.BarGraphItem:
+        item = self._items.get(label)
+        if item is None:
+            colour = colour_for(label, index)
+            item = pg.BarGraphItem(x0=[], width=1, y0=[], height=[], brush=pg.mkBrush(colour),
+                                   pen=pg.mkPen(colour, width=0), name=label)
+            item.setZValue(10)
+            self.plot.addItem(item)
+            self._items[label] = item
+        return item
 
     def draw(self, h: Histogram, log: bool) -> None:
-        self.clear()
         self.log = log
         x0 = h.edges[:-1]
         cum = np.zeros(len(x0))
+        drawn = []
         for i, label in enumerate(h.labels):
             counts = h.counts[:, i].astype(np.float64)
             nz = counts > 0
@@ -68,16 +85,16 @@ class StackedBars:
                 height = np.log10(above) - y0
             else:
                 y0, height = below, counts[nz]
-            colour = colour_for(label, i)
-            item = pg.BarGraphItem(x0=x0[nz], width=h.width, y0=y0, height=height,
-                                   brush=pg.mkBrush(colour), pen=pg.mkPen(colour, width=0))
-            item.setZValue(10)
-            item.setOpts(name=label)
-            self.plot.addItem(item)
-            self.items.append(item)
+            item = self._item(label, i)
+            item.setOpts(x0=x0[nz], width=h.width, y0=y0, height=height)
+            item.show()
+            drawn.append(item)
             cum += counts
-        totals = cum
-        self.top = np.where(totals > 0, np.log10(np.maximum(totals, 1)), LOG_FLOOR) if log else totals
+        for item in self._items.values():
+            if item not in drawn:
+                item.hide()
+        self.items = drawn
+        self.top = np.where(cum > 0, np.log10(np.maximum(cum, 1)), LOG_FLOOR) if log else cum
 
     def y_range(self) -> tuple[float, float]:
         peak = float(self.top.max()) if len(self.top) else (1.0 if not self.log else 0.0)
@@ -102,26 +119,28 @@ class LocationBars:
 
     def draw(self, rows: list[tuple[str, int]]) -> None:
         plot = self.widget.getPlotItem()
-        if self.item is not None:
-            plot.removeItem(self.item)
-        for t in self.texts:
-            plot.removeItem(t)
-        self.texts = []
+        if self.item is None:
+            self.item = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[],
+                                        brush=pg.mkBrush("#a9c4e2"), pen=pg.mkPen(None))
+            plot.addItem(self.item)
+        while len(self.texts) < len(rows):  # a pool of labels, reused on every update
+            text = pg.TextItem("", color="#222222", anchor=(0, 0.5))
+            plot.addItem(text)
+            self.texts.append(text)
+        for text in self.texts[len(rows):]:
+            text.hide()
         if not rows:
-            self.item = None
+            self.item.setOpts(x0=[], y=[], width=[])
             return
         counts = np.array([c for _, c in rows], dtype=np.float64)
-        widths = np.log10(counts) - LOG_FLOOR
         y = np.arange(len(rows), dtype=np.float64)
-        self.item = pg.BarGraphItem(x0=np.full(len(rows), LOG_FLOOR), y=y, height=0.7, width=widths,
-                                    brush=pg.mkBrush("#a9c4e2"), pen=pg.mkPen(None))
-        plot.addItem(self.item)
+        self.item.setOpts(x0=np.full(len(rows), LOG_FLOOR), y=y, width=np.log10(counts) - LOG_FLOOR)
         top = int(np.ceil(np.log10(counts.max()) + 1e-9))
         plot.getAxis("bottom").setTicks([[(k, f"{10 ** k:,}") for k in range(top + 1)], []])
         for i, (label, count) in enumerate(rows):
-            text = pg.TextItem(f"{label}  ({count:,})", color="#222222", anchor=(0, 0.5))
+            text = self.texts[i]
+            text.setText(f"{label}  ({count:,})")
             text.setPos(LOG_FLOOR, float(i))
-            plot.addItem(text)
-            self.texts.append(text)
+            text.show()
         plot.setXRange(LOG_FLOOR, float(np.log10(counts.max())) + 0.2, padding=0)
         plot.setYRange(-0.6, len(rows) - 0.4, padding=0)
