@@ -36,13 +36,14 @@ class FieldNode:
 
     __slots__ = ("name", "label", "value", "_display", "_fmt", "offset", "length", "bit_offset",
                  "bit_width", "kind", "description", "parent", "_children", "_make_children",
-                 "valid")
+                 "valid", "spec")
 
     def __init__(self, name: str, label: str, value: Any, display: str, offset: int,
                  length: int, *, bit_offset: int | None = None, bit_width: int | None = None,
                  kind: str = "int", description: str = "", children: list | None = None,
                  make_children: Callable[[FieldNode], list] | None = None,
-                 valid: bool = True, fmt: Callable[[], str] | None = None) -> None:
+                 valid: bool = True, fmt: Callable[[], str] | None = None,
+                 spec: Any = None) -> None:
         self.name = name
         self.label = label
         self.value = value
@@ -58,6 +59,7 @@ class FieldNode:
         self._children = None
         self._make_children = make_children
         self.valid = valid
+        self.spec = spec  # the Field/Bits definition it came from (enum names for editing)
         if children:
             self._children = []
             for c in children:

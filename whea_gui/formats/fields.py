@@ -144,7 +144,8 @@ def make_node(f: Field, value: Any, offset: int, *, display: str | None = None,
     if kind == "guid":
         value = guids.guid_text(value)
     return FieldNode(f.name, f.label, value, display, offset, f.size, kind=kind,
-                     description=f.description, make_children=make_children, valid=valid, fmt=fmt)
+                     description=f.description, make_children=make_children, valid=valid, fmt=fmt,
+                     spec=f)
 
 
 def display_value(f: Field, value: Any) -> str:
@@ -199,8 +200,9 @@ def bit_nodes(bits: Sequence[Bits], value: int, offset: int, size: int,
             disp = f"{name} ({v})" if name else f"Unknown ({v})"
         else:
             disp = f"{v} (0x{v:X})"
-        nodes.append(_bit_node(b.name, b.label, v, disp, offset, size, b.bit, b.width,
-                               b.meaning))
+        node = _bit_node(b.name, b.label, v, disp, offset, size, b.bit, b.width, b.meaning)
+        node.spec = b
+        nodes.append(node)
     reserved = value & reserved_mask & ~covered
     bit = 0
     while reserved:
