@@ -326,11 +326,15 @@ def test_time_source_column_over_mixed_records():
                          source={"host": "h2", "time_created": "2024-11-10T00:00:00Z"})
     boot = decode_record((DWR / "cper_boot_rev0101_venhw_section.bin").read_bytes(),
                          source={"path": "/logs/boot.bin"})
-    d = from_decoded([good, whlg, boot])
-    assert d.time_source_names() == ["record", "event", "none"]
-    assert d.time_source_counts() == {"none": 1, "record": 1, "event": 1}
-    assert d.groups["source"].labels == ["h1", "h2", "boot.bin"]
-    assert d.timed == 2 and d.span()[1] - d.span()[0] == 14 * HOUR + 4 * MINUTE + 27
+    mem = decode_record((DWR / "cper_memory_1sec_padded.bin").read_bytes(),
+                        source={"path": "/logs/mem.bin"})
+    assert boot.header["platform_id"] and mem.header["platform_id"] is None
+    d = from_decoded([good, whlg, boot, mem])
+    assert d.time_source_names() == ["record", "event", "none", "record"]
+    assert d.time_source_counts() == {"none": 1, "record": 2, "event": 1}
+    # host from the reader, else the record's PlatformID, else the file name
+    assert d.groups["source"].labels == ["h1", "h2", "platform 37006b9c", "mem.bin"]
+    assert d.timed == 3 and d.span()[0] == record_time(good)[0]
 
 
 def test_columns_accept_datetime64_and_codes():
@@ -359,3 +363,24 @@ def test_fault_keys_are_per_host_when_the_host_is_known():
     assert cols["location"].labels == ["node01 | cpu:apic=1:bank=5", "node02 | cpu:apic=1:bank=5",
                                        "cpu:apic=1:bank=5"]
     assert cols["cpu"].labels == ["node01 | cpu:apic=1", "node02 | cpu:apic=1", "cpu:apic=1"]
+
+
+# -- end to end: generated record bytes → decode → analysis --------------------------------
+def test_generated_fleet_bytes_give_storm_hosts_and_cpu_faults():
+    from whea_gui.build.generate import Storm, generate_timeline, host_platform_id
+
+    gen = generate_timeline(["ia32x64", "memory"], 90, seed=11, hosts=["alpha", "beta"],
+                            storm=Storm(count=25, kind="ia32x64", duration=dt.timedelta(seconds=50)))
+    recs = [decode_record(g.data, source={"path": "fleet.bin"}) for g in gen]
+    d = from_decoded(recs)
+    assert d.timed == 90 and d.time_source_counts()["record"] == 90
+    platforms = {f"platform {host_platform_id(h)[:8]}" for h in ("alpha", "beta")}
+    assert set(d.groups["source"].labels) == platforms
+    storm_times = sorted(int(g.time.replace(tzinfo=dt.UTC).timestamp()) for g in gen if g.role == "storm")
+    [storm] = d.storms(10, 60)
+    assert storm.start <= storm_times[0] and storm.end >= storm_times[-1]
+    inside = sum(storm.start <= int(g.time.replace(tzinfo=dt.UTC).timestamp()) <= storm.end for g in gen)
+    assert storm.count == inside >= 25
+    cpu_keys = [k for k in d.faults["location"].labels if "cpu:apic=" in k]
+    assert cpu_keys and all(k.split(" | ")[0] in platforms for k in cpu_keys)
+    assert set(d.groups["component"].labels) == {"CPU", "Memory"}

@@ -258,13 +258,13 @@ class TimelineData:
 def fault_columns(decoded_records: Iterable) -> dict[str, Categorical]:
     """``location``, ``component``, ``page``, ``dimm`` and ``cpu`` columns of decoded records.
 
-    Keys are prefixed with the host (``node07 | cpu:apic=13:bank=5``) when the reader knows it,
-    so the same bank on two machines stays two faults.
+    Keys are prefixed with the host (``node07 | cpu:apic=13:bank=5``) when the reader knows it
+    or the record has a PlatformID, so the same bank on two machines stays two faults.
     """
     rows = []
     for rec in decoded_records:
         comp, key, scopes = _faults.record_fault(rec)
-        host = _faults.host_of(rec.source)
+        host = _faults.host_of(rec.source, rec.header)
         if host:
             key = f"{host} | {key}" if key else key
             scopes = {k: f"{host} | {v}" for k, v in scopes.items()}
@@ -286,7 +286,7 @@ def from_decoded(records: Sequence) -> TimelineData:
         "notify": [(r.header or {}).get("notify_type_name") for r in records],
         "section": [v.get("type_name") for v in first],
         "component": fcols.pop("component"),
-        "source": [_faults.source_label(r.source) for r in records],
+        "source": [_faults.source_label(r.source, r.header) for r in records],
     }
     severity = [(r.header or {}).get("severity") for r in records]
     severity = [s if isinstance(s, int) else -1 for s in severity]

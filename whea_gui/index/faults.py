@@ -74,6 +74,8 @@ def _cpu_id(loc: Mapping[str, Any]) -> str:
         v = _first(loc, *names)
         if v is not None:
             parts.append(f"{key}={_text(v) if key != 'mpidr' else hex(v) if isinstance(v, int) else v}")
+    if not parts and loc.get("processor_id") is not None:  # neither APIC ID nor MPIDR known
+        parts.append(f"id={_text(loc['processor_id'])}")
     return ":".join(parts)
 
 
@@ -123,7 +125,8 @@ def location_key(component: str, location: Mapping[str, Any] | None) -> str:
         if bdf:
             return f"{comp}:{bdf}"
     if comp == "firmware":
-        rid = _first(loc, "record_id", "record_identifier")
+        rid = _first(loc, "firmware_record_id", "record_id", "record_identifier",
+                     "firmware_record_guid")
         if rid is not None:
             return f"firmware:{_text(rid)}"
     parts = [f"{k}={_text(v)}" for k, v in loc.items() if v is not None and not isinstance(v, dict)]
@@ -197,15 +200,19 @@ def record_time(rec) -> tuple[int | None, int]:
     return None, TIME_NONE
 
 
-def host_of(source: Mapping[str, Any] | None) -> str:
+def host_of(source: Mapping[str, Any] | None, header: Mapping[str, Any] | None = None) -> str:
+    """The machine a record came from: the reader's host name, else the record's PlatformID."""
     host = _first(source or {}, "host", "computer", "hostname")
-    return str(host) if host else ""
+    if host:
+        return str(host)
+    platform = (header or {}).get("platform_id")
+    return f"platform {platform[:8]}" if platform else ""
 
 
-def source_label(source: Mapping[str, Any] | None) -> str:
-    """Host when the reader knows it, else the file name."""
+def source_label(source: Mapping[str, Any] | None, header: Mapping[str, Any] | None = None) -> str:
+    """Host when known (reader or PlatformID), else the file name."""
     src = source or {}
-    host = host_of(src)
+    host = host_of(src, header)
     if host:
         return host
     path = src.get("path")
