@@ -138,7 +138,7 @@ class TimelinePanel(QWidget):
         self.plot = self._date_plot()
         pi = self.plot.getPlotItem()
         pi.setLabel("left", "records per bin")
-        self.legend = pi.addLegend(offset=(8, 4), colCount=4, labelTextColor="#222222",
+        self.legend = pi.addLegend(offset=(8, 4), colCount=6, labelTextColor="#222222",
                                    brush=pg.mkBrush(255, 255, 255, 200))
         self.bars = StackedBars(pi)
         self.storm_item = pg.BarGraphItem(x0=[], width=[], y0=[], height=[],
@@ -295,12 +295,7 @@ class TimelinePanel(QWidget):
         h = self.data.histogram(x0 - span / 4, x1 + span / 4, by=self.group_by, width=width)
         self.histogram = h
         self.bars.draw(h, self.log)
-        names = [item.opts.get("name") for item in self.bars.items]
-        if names != self._legend_names:  # rebuilding the legend is slow: only on change
-            self.legend.clear()
-            for item, name in zip(self.bars.items, names):
-                self.legend.addItem(item, name)
-            self._legend_names = names
+        self._update_legend()
         visible = (h.edges[1:] > x0) & (h.edges[:-1] < x1)
         top = self.bars.top[visible]
         lo, hi = self.bars.y_range()
@@ -315,6 +310,20 @@ class TimelinePanel(QWidget):
         self._update_locations()
         self._update_info()
 
+    def _update_legend(self) -> None:
+        """Groups, then the markers in use; rebuilt only on change (it is slow to rebuild)."""
+        entries = [(item, item.opts.get("name")) for item in self.bars.items]
+        if self.storm_list:
+            entries.append((self.storm_item, "storm"))
+        if self.crossings:
+            entries.append((self.cross_marks, "threshold crossing"))
+        names = [name for _, name in entries]
+        if names != self._legend_names:
+            self.legend.clear()
+            for item, name in entries:
+                self.legend.addItem(item, name)
+            self._legend_names = names
+
     def _draw_storms(self, lo: float, hi: float, width: int) -> None:
         x0, x1 = self.visible_range()
         shown = [s for s in self.storm_list if s.end >= x0 and s.start <= x1]
@@ -322,7 +331,8 @@ class TimelinePanel(QWidget):
             self.storm_item.setOpts(x0=[], width=[], y0=[], height=[])
             return
         starts = np.array([s.start for s in shown], dtype=np.float64)
-        widths = np.maximum([s.duration for s in shown], width * 2.0)  # visible at any zoom
+        px = (x1 - x0) / max(self.plot.getPlotItem().getViewBox().width(), 1.0)
+        widths = np.maximum([s.duration for s in shown], max(width, 12 * px))  # visible at any zoom
         centre_shift = (widths - np.array([s.duration for s in shown])) / 2
         self.storm_item.setOpts(x0=starts - centre_shift, width=widths,
                                 y0=np.full(len(shown), lo), height=np.full(len(shown), hi - lo))
@@ -408,6 +418,7 @@ class TimelinePanel(QWidget):
         self._draw_rates()
         if redraw:
             self._draw_crossing_marks()
+            self._update_legend()
 
     def _update_storms(self, *_args, redraw: bool = True) -> None:
         self.storm_list = self.data.storms(*self.storm_settings.values()) if self.data else []
