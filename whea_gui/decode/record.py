@@ -253,11 +253,21 @@ def record_extent(buf: bytes) -> int:
 def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = True) -> DecodedRecord:
     """Decode the record at the start of ``data``. Never raises.
 
+    ``source["format"]`` (or ``source["kind"]``) "gesb" or "section" routes to the status-block
+    or single-section decoder; otherwise the bytes' own signature decides.
+
     Bytes after the record's extent are shown as trailing data (a note), never dropped.
     ``bodies=False`` locates section bodies but leaves them raw (header+descriptor decode).
     """
     buf = bytes(data)
     n = len(buf)
+    fmt = (source or {}).get("format") or (source or {}).get("kind")
+    if fmt == "gesb":  # ACPI status block (BERT / GHES), not a CPER record
+        from .gesb_record import decode_gesb
+        return decode_gesb(buf, source=source)
+    if fmt == "section":  # one descriptor + body (libcper single section, Redfish CPERSection)
+        from .single_section import decode_single_section
+        return decode_single_section(buf, source=source)
     if buf[:4] == b"WhLg":
         from .whlg import decode_whlg
         return decode_whlg(buf, source=source)
