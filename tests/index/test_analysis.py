@@ -232,6 +232,9 @@ def test_overlapping_bursts_merge_and_separate_ones_do_not():
 @pytest.mark.parametrize("component, location, key", [
     ("cpu", {"apic_id": 13, "bank": 5}, "cpu:apic=13:bank=5"),
     ("cpu", {"apic_id": 13}, "cpu:apic=13"),
+    ("cpu", {"apic_id": 13, "processor_number": 13, "bank": 3}, "cpu:apic=13:bank=3"),
+    ("cpu", {"processor_id": 4}, "cpu:cpu=4"),
+    ("cpu", {"mpidr": 0x81000100, "processor_id": 0x81000100}, "cpu:mpidr=0x81000100"),
     ("memory", {"physical_address": 0x12345678, "node": 0, "card": 1, "module": 3},
      "memory:node=0/card=1/module=3"),
     ("memory", {"physical_address": 0x12345678}, "memory:page=0x12345"),
@@ -332,8 +335,8 @@ def test_time_source_column_over_mixed_records():
     d = from_decoded([good, whlg, boot, mem])
     assert d.time_source_names() == ["record", "event", "none", "record"]
     assert d.time_source_counts() == {"none": 1, "record": 2, "event": 1}
-    # host from the reader, else the record's PlatformID, else the file name
-    assert d.groups["source"].labels == ["h1", "h2", "platform 37006b9c", "mem.bin"]
+    # host from the reader, else the file name
+    assert d.groups["source"].labels == ["h1", "h2", "boot.bin", "mem.bin"]
     assert d.timed == 3 and d.span()[0] == record_time(good)[0]
 
 
@@ -375,12 +378,27 @@ def test_generated_fleet_bytes_give_storm_hosts_and_cpu_faults():
     d = from_decoded(recs)
     assert d.timed == 90 and d.time_source_counts()["record"] == 90
     platforms = {f"platform {host_platform_id(h)[:8]}" for h in ("alpha", "beta")}
-    assert set(d.groups["source"].labels) == platforms
+    assert d.groups["source"].labels == ["fleet.bin"]
     storm_times = sorted(int(g.time.replace(tzinfo=dt.UTC).timestamp()) for g in gen if g.role == "storm")
     [storm] = d.storms(10, 60)
     assert storm.start <= storm_times[0] and storm.end >= storm_times[-1]
     inside = sum(storm.start <= int(g.time.replace(tzinfo=dt.UTC).timestamp()) <= storm.end for g in gen)
     assert storm.count == inside >= 25
     cpu_keys = [k for k in d.faults["location"].labels if "cpu:apic=" in k]
-    assert cpu_keys and all(k.split(" | ")[0] in platforms for k in cpu_keys)
+    # fault keys carry the machine (here its PlatformID): the same APIC ID on two hosts is two faults
+    assert cpu_keys and {k.split(" | ")[0] for k in cpu_keys} == platforms
     assert set(d.groups["component"].labels) == {"CPU", "Memory"}
+
+
+def test_fault_location_of_real_windows_records():
+    def fault(name):
+        from whea_gui.index.faults import record_fault
+        return record_fault(decode_record((DWR / name).read_bytes()))
+
+    # the maintainer's decode: LocalAPICId 13; the MCA section adds the bank
+    assert fault("cper_cmci_amd_zen4_xpfmca_v4.bin") == ("cpu", "cpu:apic=13:bank=3",
+                                                         {"cpu": "cpu:apic=13"})
+    # an empty memory section first (no valid bits), then the processor sections
+    assert fault("cper_mce_fatal_amd_xpfmca_v3.bin")[:2] == ("cpu", "cpu:apic=11:bank=0")
+    assert fault("cper_memory_2sec_padded.bin") == ("memory", "memory:node=0/card=0",
+                                                    {"dimm": "memory:node=0/card=0"})

@@ -24,14 +24,24 @@ def test_real_windows_records(capsys):
     assert code == 0
     assert (rep["records"], rep["timed"]) == (3, 2)
     assert rep["time_sources"] == {"none": 1, "record": 2, "event": 0}
-    # the maintainer's decode of the Zen 4 record: LocalAPICId 13; issue #7 record: TimeCreated
-    # 2024-11-09T09:55:33.65Z
-    assert {"location": "cpu:apic=13", "count": 1} in rep["top_locations"]
+    # the maintainer's decode of the Zen 4 record: LocalAPICId 13 (bank 3 from its MCA section);
+    # the issue #7 record: TimeCreated 2024-11-09T09:55:33.65Z
+    assert {"location": "cpu:apic=13:bank=3", "count": 1} in rep["top_locations"]
     times = {Path(r["source"]["path"]).name: (r["time"], r["time_source"]) for r in rep["record_times"]}
     assert times["cper_cmci_amd_xpfmca_v2r2.bin"] == ("2024-11-09T09:55:33Z", "record")
     assert times["whlg_cmci_restart.bin"] == (None, "none")
     assert rep["bins"]["by"] == "severity" and sum(map(sum, rep["bins"]["counts"])) == 2
     assert rep["crossings"] == [] and rep["storms"] == []
+
+
+def test_event_log_entries_use_the_event_time(capsys):
+    # 47 WhLg entries (no timestamp of their own) from a November 2024 Kernel-WHEA channel
+    code, rep = _json(capsys, VECTORS / "evtx" / "kernel_whea_operational_52events.evtx")
+    assert code == 0
+    assert rep["time_sources"] == {"none": 0, "record": 0, "event": 47}
+    assert {r["time_source"] for r in rep["record_times"]} == {"event"}
+    assert all(r["time"].startswith("2024-11-") for r in rep["record_times"])
+    assert rep["span"]["start"] >= "2024-11-01" and rep["span"]["end"] < "2024-12-01"
 
 
 def test_generated_month_storm_and_text(tmp_path, capsys):

@@ -10,11 +10,13 @@ arrays. Build it from decoded records (``from_decoded``), from the columnar ``Re
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..formats import guids
 from ..formats.cper import SEVERITY
 from . import faults as _faults
 from .faults import TIME_NONE, TIME_RECORD, TIME_SOURCE_NAMES
@@ -286,10 +288,55 @@ def from_decoded(records: Sequence) -> TimelineData:
         "notify": [(r.header or {}).get("notify_type_name") for r in records],
         "section": [v.get("type_name") for v in first],
         "component": fcols.pop("component"),
-        "source": [_faults.source_label(r.source, r.header) for r in records],
+        "source": [_faults.source_label(r.source) for r in records],
     }
     severity = [(r.header or {}).get("severity") for r in records]
     severity = [s if isinstance(s, int) else -1 for s in severity]
     return TimelineData([np.nan if t is None else t for t in times],
                         time_source=np.asarray(sources, dtype=np.uint8), severity=severity,
                         groups=groups, faults=fcols)
+
+
+def _relabel(codes: np.ndarray, labels: Sequence[str | None]) -> Categorical:
+    """Codes into ``labels`` (None = no value) → a Categorical with unique labels."""
+    mapping: dict[str, int] = {}
+    lut = np.full(len(labels) + 1, -1, dtype=np.int32)  # the last slot serves code -1
+    for i, lab in enumerate(labels):
+        if lab:
+            lut[i] = mapping.setdefault(lab, len(mapping))
+    codes = np.asarray(codes, dtype=np.int64)
+    return Categorical(lut[np.where((codes >= 0) & (codes < len(labels)), codes, len(labels))],
+                       list(mapping))
+
+
+def from_record_table(table, faults: Mapping | None = None) -> TimelineData:
+    """Analysis input from the columnar ``RecordTable`` (whea_gui.index.table).
+
+    The table is built from headers and descriptors only, so it has times (with their
+    source), severity, notify type, section types, host and path, but no fault locations:
+    pass ``faults`` (e.g. ``fault_columns`` of the same records, decoded) to get thresholds
+    and top locations.
+    """
+    c = table.columns
+    strings = list(table.strings)
+    source = np.asarray(c["time_source"], dtype=np.uint8)
+    times = np.where(source > 0, c["timestamp"], np.iinfo(np.int64).min)
+    sev = np.asarray(c["severity"], dtype=np.int16)
+    firsts = [lst[0] if lst else None for lst in table.type_lists]
+    comps = [next((_faults.component_of_section_type(g) for g in lst
+                   if _faults.component_of_section_type(g)), "") for lst in table.type_lists]
+    host, path = np.asarray(c["host"]), np.asarray(c["path"])
+    src_codes = np.where(host >= 0, host, np.where(path >= 0, path + len(strings), -1))
+    src_labels = strings + [os.path.basename(s) or s for s in strings]
+    notify_used = {int(x) for x in np.unique(c["notify"]) if x >= 0}
+    groups = {
+        "notify": _relabel(c["notify"], [guids.name_of(s, "notify") if i in notify_used else None
+                                         for i, s in enumerate(strings)]),
+        "section": _relabel(c["section_types"], [guids.name_of(g, "section") if g else None
+                                                 for g in firsts]),
+        "component": _relabel(c["section_types"], [_faults.COMPONENT_LABELS.get(k, k.upper())
+                                                   if k else None for k in comps]),
+        "source": _relabel(src_codes, src_labels),
+    }
+    return TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
+                        groups=groups, faults=faults)

@@ -67,15 +67,18 @@ def _text(v: Any) -> str:
 
 
 def _cpu_id(loc: Mapping[str, Any]) -> str:
+    """socket / APIC ID or MPIDR / core / thread; a logical processor number only when no
+    hardware ID is known (Windows numbers processors in its own order)."""
     parts = []
     for key, names in (("socket", ("socket",)), ("apic", ("apic_id", "apic", "initial_apic_id")),
-                       ("mpidr", ("mpidr",)), ("cpu", ("processor", "cpu", "processor_number")),
-                       ("core", ("core",)), ("thread", ("thread",))):
+                       ("mpidr", ("mpidr",)), ("core", ("core",)), ("thread", ("thread",))):
         v = _first(loc, *names)
         if v is not None:
-            parts.append(f"{key}={_text(v) if key != 'mpidr' else hex(v) if isinstance(v, int) else v}")
-    if not parts and loc.get("processor_id") is not None:  # neither APIC ID nor MPIDR known
-        parts.append(f"id={_text(loc['processor_id'])}")
+            parts.append(f"{key}={hex(v) if key == 'mpidr' and isinstance(v, int) else _text(v)}")
+    if not any(p.startswith(("apic=", "mpidr=")) for p in parts):
+        v = _first(loc, "processor_number", "processor", "cpu", "processor_id")
+        if v is not None:
+            parts.append(f"cpu={_text(v)}")
     return ":".join(parts)
 
 
@@ -209,10 +212,10 @@ def host_of(source: Mapping[str, Any] | None, header: Mapping[str, Any] | None =
     return f"platform {platform[:8]}" if platform else ""
 
 
-def source_label(source: Mapping[str, Any] | None, header: Mapping[str, Any] | None = None) -> str:
-    """Host when known (reader or PlatformID), else the file name."""
+def source_label(source: Mapping[str, Any] | None) -> str:
+    """The host the reader names, else the file name (as the columnar table has them)."""
     src = source or {}
-    host = host_of(src, header)
+    host = host_of(src)
     if host:
         return host
     path = src.get("path")
@@ -220,13 +223,17 @@ def source_label(source: Mapping[str, Any] | None, header: Mapping[str, Any] | N
 
 
 def record_fault(rec) -> tuple[str, str, dict[str, str]]:
-    """(component, location key, scope keys) of a decoded record: its first located section."""
-    component = ""
+    """(component, location key, scope keys) of a decoded record.
+
+    The location is the first section's that has one, refined by a later section naming a
+    finer place within it (Processor Generic gives the APIC ID, the MCA section adds the bank);
+    the component is that section's, else the first component any section names.
+    """
+    component, best = "", None
     for sec in rec.sections:
         comp = sec.component or component_of_section_type(sec.values.get("type"))
         component = component or comp
         key = location_key(comp, sec.location)
-        if key:
-            return comp, key, scope_keys(comp, sec.location)
-    return component, "", {}
-
+        if key and (best is None or key.startswith(best[1] + ":")):
+            best = (comp, key, scope_keys(comp, sec.location))
+    return best if best is not None else (component, "", {})
