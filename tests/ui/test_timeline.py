@@ -196,3 +196,25 @@ def test_singleton_refcounts_survive_a_session(panel, qtbot):
         assert sys.getrefcount(None) > 1 << 39 and sys.getrefcount(True) > 1 << 39
     else:
         assert abs(sys.getrefcount(None) - before) < 1000
+
+
+def test_activating_a_crossing_selects_its_window(panel, qtbot):
+    [c] = panel.crossings
+    with qtbot.waitSignal(panel.timeRangeSelected, timeout=2000) as sig:
+        panel.tabs.crossingActivated.emit(0)  # what a double-click on row 0 sends
+    assert sig.args == [float(c.time - DAY), float(c.time)]
+    x0, x1 = panel.visible_range()
+    assert x0 < c.time - DAY and x1 > c.until
+
+
+def test_top_locations_follow_the_view_when_shown(panel, qtbot):
+    assert panel.tabs.location_bars.item is None  # not drawn while hidden
+    panel.tabs.setCurrentWidget(panel.tabs.location_page)
+    texts = [t.textItem.toPlainText() for t in panel.tabs.location_bars.texts if t.isVisible()]
+    assert texts[0] == "bad-dimm  (12)" and len(texts) == 3  # bad-dimm, dimm0, dimm2
+    # 20 CPU errors and 2 fatal ones carry no DIMM
+    assert "3 distinct fault locations from 54 records (22 without a location)" in \
+        panel.tabs.fault_label.text()
+    panel.zoom_to(T0 + 6 * DAY, T0 + 6 * DAY + 12 * HOUR)  # day 6: 2 fatal at 08:00, 4 at 10:00
+    qtbot.waitUntil(lambda: "2 distinct fault locations from 6 records (4 without a location)"
+                    in panel.tabs.fault_label.text(), timeout=2000)

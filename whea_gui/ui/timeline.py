@@ -13,17 +13,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,36 +27,11 @@ from ..index.analysis import TimelineData
 from ..index.rates import Crossing, Storm, ThresholdRule, default_rules
 from ..index.timebins import choose_bin_width, width_text
 from .compat import fix_singleton_refcounts
-from .timeline_controls import StormSettings, ThresholdEditor
-from .timeline_plot import PALETTE, LocationBars, StackedBars, bin_text, utc_text
+from .timeline_plot import PALETTE, StackedBars, bin_text
+from .timeline_side import TimelineSide
 
 fix_singleton_refcounts()
-MAX_LIST_ROWS = 500
 DEBOUNCE_MS = 60
-
-
-def _table(headers: tuple[str, ...], stretch: int | None = None) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().hide()
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    if stretch is None:
-        t.horizontalHeader().setStretchLastSection(True)
-    else:
-        t.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return t
-
-
-def _fill(table: QTableWidget, rows: list[tuple]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            item = QTableWidgetItem(f"{value:,}" if isinstance(value, int) else str(value))
-            if isinstance(value, int):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)
 
 
 class TimelinePanel(QWidget):
@@ -178,54 +148,20 @@ class TimelinePanel(QWidget):
         col.addWidget(self.hover_label)
         return box
 
-    def _build_side(self, rules, storm_count, storm_window) -> QTabWidget:
-        tabs = QTabWidget()
-        # thresholds
-        page = QWidget()
-        col = QVBoxLayout(page)
-        self.threshold_editor = ThresholdEditor(rules)
+    def _build_side(self, rules, storm_count, storm_window) -> TimelineSide:
+        side = self.tabs = TimelineSide(rules, storm_count, storm_window)
+        # the editors and lists, by their names, for the main window and tests
+        self.threshold_editor, self.rate_rule_combo = side.threshold_editor, side.rate_rule_combo
+        self.cross_table, self.storm_settings, self.storm_table = (
+            side.cross_table, side.storm_settings, side.storm_table)
         self.threshold_editor.rulesChanged.connect(self._update_thresholds)
-        col.addWidget(self.threshold_editor)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Rate plot"))
-        self.rate_rule_combo = QComboBox()
-        self.rate_rule_combo.addItems([r.name for r in rules])
-        self.rate_rule_combo.setCurrentIndex(min(1, len(rules) - 1))
         self.rate_rule_combo.currentIndexChanged.connect(self._draw_rates)
-        row.addWidget(self.rate_rule_combo, 1)
-        col.addLayout(row)
-        self.cross_summary = QLabel()
-        col.addWidget(self.cross_summary)
-        self.cross_table = _table(("Rule", "Location", "Crossed at (UTC)", "Count", "Peak"), 1)
-        self.cross_table.cellDoubleClicked.connect(self._on_crossing_activated)
-        col.addWidget(self.cross_table, 1)
-        tabs.addTab(page, "Thresholds")
-        # storms
-        page = QWidget()
-        col = QVBoxLayout(page)
-        self.storm_settings = StormSettings(storm_count, storm_window)
         self.storm_settings.changed.connect(self._update_storms)
-        col.addWidget(self.storm_settings)
-        self.storm_summary = QLabel()
-        col.addWidget(self.storm_summary)
-        self.storm_table = _table(("Start (UTC)", "End", "Duration", "Records", "Peak"))
-        self.storm_table.cellDoubleClicked.connect(self._on_storm_activated)
-        col.addWidget(self.storm_table, 1)
-        tabs.addTab(page, "Storms")
-        # locations
-        page = self.location_page = QWidget()
-        col = QVBoxLayout(page)
-        self.fault_label = QLabel()
-        self.fault_label.setWordWrap(True)
-        col.addWidget(self.fault_label)
-        self.location_plot = pg.PlotWidget(background="w")
-        self.location_bars = LocationBars(self.location_plot)
-        col.addWidget(self.location_plot, 1)
-        tabs.addTab(page, "Top locations")
-        self.tabs = tabs
+        side.crossingActivated.connect(self._on_crossing_activated)
+        side.stormActivated.connect(self._on_storm_activated)
+        side.locationsShown.connect(self._update_locations)
         self._locations_dirty = True
-        tabs.currentChanged.connect(self._update_locations)
-        return tabs
+        return side
 
     # -- data --------------------------------------------------------------------------------
     def set_data(self, data: TimelineData) -> None:
@@ -405,16 +341,7 @@ class TimelinePanel(QWidget):
             for rule in self.threshold_editor.rules():
                 self.crossings.extend(self.data.crossings(rule))
         self.crossings.sort(key=lambda c: c.time)
-        shown = self.crossings[:MAX_LIST_ROWS]
-        _fill(self.cross_table, [(c.rule, c.label, utc_text(c.time, True), c.count, c.peak)
-                                 for c in shown])
-        for row, c in enumerate(shown):
-            self.cross_table.item(row, 1).setToolTip(
-                f"{c.label}: at or above the threshold until {utc_text(c.until, True)} UTC")
-        more = f" (first {MAX_LIST_ROWS} listed)" if len(self.crossings) > MAX_LIST_ROWS else ""
-        groups = len({(c.rule, c.label) for c in self.crossings})
-        self.cross_summary.setText(f"{len(self.crossings):,} crossings in {groups:,} groups{more}; "
-                                   "a crossing is the record whose count reaches the threshold")
+        self.tabs.show_crossings(self.crossings)
         self._draw_rates()
         if redraw:
             self._draw_crossing_marks()
@@ -422,28 +349,18 @@ class TimelinePanel(QWidget):
 
     def _update_storms(self, *_args, redraw: bool = True) -> None:
         self.storm_list = self.data.storms(*self.storm_settings.values()) if self.data else []
-        shown = self.storm_list[:MAX_LIST_ROWS]
-        _fill(self.storm_table, [(utc_text(s.start, True), utc_text(s.end, True),
-                                  f"{s.duration:,} s", s.count, s.peak) for s in shown])
-        n, w = self.storm_settings.values()
-        more = f" (first {MAX_LIST_ROWS} listed)" if len(self.storm_list) > MAX_LIST_ROWS else ""
-        self.storm_summary.setText(f"{len(self.storm_list):,} storm{'s' if len(self.storm_list) != 1 else ''}"
-                                   f" of ≥ {n} records within {w} s{more}")
+        self.tabs.show_storms(self.storm_list)
         if redraw:
             self.rebin()
 
     def _update_locations(self, *_args) -> None:
         """The top-locations chart follows the visible range; drawn only while its tab shows."""
-        if self.data is None or not self._locations_dirty or \
-                self.tabs.currentWidget() is not self.location_page:
+        if self.data is None or not self._locations_dirty or not self.tabs.locations_visible():
             return
         self._locations_dirty = False
         x0, x1 = self.visible_range()
-        summary = self.data.fault_summary(x0, x1)
-        self.location_bars.draw(self.data.top_locations(15, x0, x1))
-        self.fault_label.setText(
-            f"In view: {summary['faults']:,} distinct fault locations from {summary['errors']:,} "
-            f"records ({summary['unlocated']:,} without a location)")
+        self.tabs.show_locations(self.data.top_locations(15, x0, x1),
+                                 self.data.fault_summary(x0, x1))
 
     def _update_info(self) -> None:
         d = self.data
@@ -500,14 +417,14 @@ class TimelinePanel(QWidget):
     def zoom_to(self, t0: float, t1: float) -> None:
         self.plot.getPlotItem().getViewBox().setXRange(t0, t1, padding=0.05)
 
-    def _on_crossing_activated(self, row: int, _col: int) -> None:
+    def _on_crossing_activated(self, row: int) -> None:
         c = self.crossings[row]
         rule = next((r for r in self.threshold_editor.rules() if r.name == c.rule), None)
         window = rule.window if rule else 86400
         self.zoom_to(c.time - window * 1.5, c.until + window * 0.5)
         self.select_range(c.time - window, c.time)
 
-    def _on_storm_activated(self, row: int, _col: int) -> None:
+    def _on_storm_activated(self, row: int) -> None:
         s = self.storm_list[row]
         pad = max(s.duration, 60) * 3
         self.zoom_to(s.start - pad, s.end + pad)
