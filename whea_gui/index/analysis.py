@@ -114,6 +114,7 @@ class TimelineData:
         self._stacks: dict[tuple, tuple[np.ndarray, list[str]]] = {}
         self._rolling: dict[tuple, Rolling] = {}
         self._ts_counts: dict[str, int] | None = None
+        self._sev_sorted: np.ndarray | None = None
 
     # -- basics ----------------------------------------------------------------------------
     @property
@@ -193,7 +194,9 @@ class TimelineData:
                 return Rolling(*(np.zeros(0, np.int64) for _ in range(4)))
             mask = None
             if rule.severities:
-                mask = np.isin(self.severity[self.order], rule.severities)
+                if self._sev_sorted is None:
+                    self._sev_sorted = self.severity[self.order]
+                mask = np.isin(self._sev_sorted, rule.severities)
             self._rolling[key] = rolling_counts(self.t, self.sorted_codes(rule.scope),
                                                 rule.window, mask)
         return self._rolling[key]

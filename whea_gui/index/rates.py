@@ -64,17 +64,20 @@ def rolling_counts(times: np.ndarray, groups: np.ndarray, window: int,
                    mask: np.ndarray | None = None) -> Rolling:
     """Per-record counts in ``[t - window, t]`` within each group (codes >= 0; -1 = skip).
 
-    ``times`` must be sorted ascending. One lexsort and one searchsorted over a composite
-    (group, time) key: O(n log n), no Python loop over groups.
+    ``times`` must be sorted ascending. One stable sort by group (times stay in order within
+    a group) and one searchsorted over a composite (group, time) key: no Python loop.
     """
     sel = groups >= 0
     if mask is not None:
         sel &= mask
     idx = np.flatnonzero(sel)
-    g = groups[idx].astype(np.int64)
+    g = groups[idx]
+    # a stable sort of small codes is a radix sort: several times faster than a lexsort
+    small = len(g) == 0 or int(g.max()) < np.iinfo(np.int16).max
+    order = np.argsort(g.astype(np.int16) if small else g, kind="stable")
+    idx = idx[order]
+    g = g[order].astype(np.int64)
     t = times[idx].astype(np.int64)
-    order = np.lexsort((t, g))  # stable: ties keep arrival order
-    idx, g, t = idx[order], g[order], t[order]
     if len(t) == 0:
         empty = np.zeros(0, np.int64)
         return Rolling(idx, g, t, empty)
