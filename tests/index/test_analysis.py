@@ -402,3 +402,56 @@ def test_fault_location_of_real_windows_records():
     assert fault("cper_mce_fatal_amd_xpfmca_v3.bin")[:2] == ("cpu", "cpu:apic=11:bank=0")
     assert fault("cper_memory_2sec_padded.bin") == ("memory", "memory:node=0/card=0",
                                                     {"dimm": "memory:node=0/card=0"})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 2000), min_size=0, max_size=150), st.integers(2, 8),
+       st.integers(1, 120))
+def test_storms_match_brute_force(offsets, min_count, window):
+    t = np.array(sorted(offsets), dtype=np.int64)
+    spans = []  # index ranges of every window holding at least min_count records
+    for j in range(len(t)):
+        k = j
+        while k + 1 < len(t) and t[k + 1] - t[j] < window:
+            k += 1
+        if k - j + 1 >= min_count:
+            spans.append([j, k])
+    merged = []
+    for j, k in spans:  # windows sharing a record are one storm
+        if merged and j <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], k)
+        else:
+            merged.append([j, k])
+    found = storms(t, min_count, window)
+    assert [(s.first, s.first + s.count - 1) for s in found] == [tuple(m) for m in merged]
+    assert all(s.start == t[s.first] and s.end == t[s.first + s.count - 1] for s in found)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4 * DAY), st.integers(0, 2), st.sampled_from([0, 1, 2])),
+                min_size=1, max_size=80), st.integers(1, 6), st.integers(HOUR, 2 * DAY))
+def test_crossings_match_brute_force(events, threshold, window):
+    events.sort(key=lambda e: e[0])
+    d = TimelineData(T0 + np.array([e[0] for e in events]), severity=[e[2] for e in events],
+                     faults={"dimm": [f"d{e[1]}" for e in events]})
+    got = [(c.label, c.time - T0) for c in d.crossings(ThresholdRule("r", "dimm", threshold, window))]
+    expected = []
+    for g in sorted({e[1] for e in events}):
+        mine = [e[0] for e in events if e[1] == g and e[2] == CORRECTED]
+        above = False
+        for i, ti in enumerate(mine):
+            count = sum(1 for tj in mine[:i + 1] if ti - window <= tj)
+            if count >= threshold and not above:
+                expected.append((f"d{g}", ti))
+            above = count >= threshold
+    assert sorted(got, key=lambda x: (x[1], x[0])) == sorted(expected, key=lambda x: (x[1], x[0]))
+
+
+def test_empty_and_timeless_data():
+    empty = TimelineData(np.zeros(0, np.int64))
+    assert empty.span() is None and empty.histogram().counts.shape[0] >= 1
+    assert empty.storms(2) == [] and empty.top_locations() == []
+    assert empty.crossings(default_rules()[1]) == []  # no fault columns at all
+    none = TimelineData([None, None], severity=[2, 2])
+    assert none.timed == 0 and none.time_source_counts()["none"] == 2
+    assert int(none.histogram().counts.sum()) == 0

@@ -218,3 +218,16 @@ def test_top_locations_follow_the_view_when_shown(panel, qtbot):
     panel.zoom_to(T0 + 6 * DAY, T0 + 6 * DAY + 12 * HOUR)  # day 6: 2 fatal at 08:00, 4 at 10:00
     qtbot.waitUntil(lambda: "2 distinct fault locations from 6 records (4 without a location)"
                     in panel.tabs.fault_label.text(), timeout=2000)
+
+
+def test_panel_without_times_or_fault_columns(qtbot):
+    w = TimelinePanel(TimelineData([None, None], severity=[2, 2]))
+    qtbot.addWidget(w)
+    w.show()
+    assert w.info.text() == "No records with a time"
+    assert w.crossings == [] and w.storm_list == [] and not w.bars.items
+    later = TimelinePanel()  # data can come later
+    qtbot.addWidget(later)
+    later.set_data(TimelineData(T0 + np.arange(30) * 5, severity=[2] * 30))  # no fault columns
+    assert int(later.histogram.counts.sum()) == 30 and later.crossings == []
+    assert "1 storm of ≥ 10 records" in later.tabs.storm_summary.text()
