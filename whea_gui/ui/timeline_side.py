@@ -92,7 +92,7 @@ class TimelineSide(QTabWidget):
         col.addWidget(self.storm_settings)
         self.storm_summary = QLabel()
         col.addWidget(self.storm_summary)
-        self.storm_table = _table(("Start (UTC)", "End", "Duration", "Records", "Peak"))
+        self.storm_table = _table(("Start (UTC)", "End", "Duration", "Records", "Peak in window"))
         self.storm_table.cellDoubleClicked.connect(lambda r, _c: self.stormActivated.emit(r))
         col.addWidget(self.storm_table, 1)
         return page
