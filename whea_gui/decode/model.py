@@ -102,17 +102,21 @@ class FieldNode:
     @property
     def children(self) -> list[FieldNode]:
         if self._children is None:
-            self._children = []
-            if self._make_children is not None:
-                made = self._make_children(self)
-                self._make_children = None
-                for c in made:
-                    self.add(c)
+            self._materialise()
         return self._children
+
+    def _materialise(self) -> None:
+        self._children = kids = []
+        make, self._make_children = self._make_children, None
+        if make is not None:
+            ref = weakref.ref(self)
+            for c in make(self):
+                c._parent = ref
+                kids.append(c)
 
     def add(self, child: FieldNode) -> FieldNode:
         if self._children is None:
-            self._children = []
+            self._materialise()  # lazy children first, so an added node comes after them
         child._parent = weakref.ref(self)
         self._children.append(child)
         return child
