@@ -67,7 +67,30 @@ def aggregation(args) -> object:
     print(f"  top locations + fault summary      "
           f"{ms(best(lambda: (data.top_locations(15), data.fault_summary()), args.repeat))}"
           f"  ({data.fault_summary()['faults']:,} faults)")
+    print(f"  RecordTable → TimelineData         {ms(best(lambda: from_table(data), args.repeat))}")
     return data
+
+
+def from_table(data):
+    """The same rows as a store RecordTable (codes into GUID and host strings), adapted back."""
+    import numpy as np
+
+    from whea_gui.index.analysis import from_record_table
+    from whea_gui.index.table import RecordTable
+
+    notify = ["2dce8bb1-bdd7-450e-b9ad-9cf4ebd4f890", "4e292f96-d843-4a55-a8c2-d481f27ebeee",
+              "cf93c01f-1a16-4dfc-b8bc-9c4daf67c104", "e8f56ffe-919c-4cc5-ba88-65abe14913bb",
+              "3d61a466-ab40-409a-a698-f362d464b38f"]
+    sections = [("dc3ea0b0-a144-4797-b95b-53fa242b6e1d",), ("a5bc1114-6f64-4ede-b863-3e83ed7c83b1",),
+                ("d995e954-bbc1-430f-ad91-b44dcb3c6f35",), ("81212a96-09ed-4996-9471-8d729c8e69ed",)]
+    hosts = data.groups["source"].labels
+    table = RecordTable({
+        "timestamp": np.where(data.time_source > 0, data.times, -1),
+        "time_source": data.time_source.astype(np.int8),
+        "severity": data.severity.astype(np.int8),
+        "notify": data.groups["notify"].codes, "section_types": data.groups["section"].codes,
+        "host": data.groups["source"].codes + len(notify)}, notify + hosts, sections)
+    return from_record_table(table, faults=data.faults)
 
 
 def rendering(data, args) -> None:

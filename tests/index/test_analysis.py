@@ -455,3 +455,32 @@ def test_empty_and_timeless_data():
     none = TimelineData([None, None], severity=[2, 2])
     assert none.timed == 0 and none.time_source_counts()["none"] == 2
     assert int(none.histogram().counts.sum()) == 0
+
+
+# -- the columnar RecordTable -----------------------------------------------------------------
+def _refs():
+    from whea_gui.sources import iter_path
+    paths = sorted(DWR.glob("*.bin")) + [VECTORS / "evtx" / "kernel_whea_operational_52events.evtx"]
+    return [ref for p in paths for ref in iter_path(p)]
+
+
+def test_record_table_gives_the_same_timeline_as_decoded_records():
+    from whea_gui.index.analysis import from_record_table
+    from whea_gui.index.table import RecordTable
+
+    refs = _refs()
+    table = RecordTable.from_records((r.data, r.source) for r in refs)
+    decoded = [decode_record(r.data, source=r.source) for r in refs]
+    a, b = from_record_table(table), from_decoded(decoded)
+    assert a.n == b.n == 71
+    assert a.time_source_names() == b.time_source_names()
+    assert a.time_source_counts() == {"none": 14, "record": 10, "event": 47}
+    assert np.array_equal(a.times[a.time_source > 0], b.times[b.time_source > 0])
+    for by in ("severity", "notify", "section", "source"):
+        ha, hb = a.histogram(by=by, width=WEEK), b.histogram(by=by, width=WEEK)
+        assert dict(zip(ha.labels, ha.counts.sum(0))) == dict(zip(hb.labels, hb.counts.sum(0))), by
+    # the table never decodes bodies: fault columns come from decoded records when wanted
+    assert a.top_locations() == []
+    c = from_record_table(table, faults=fault_columns(decoded))
+    assert c.top_locations(3) == b.top_locations(3)
+    assert c.fault_summary() == b.fault_summary()
