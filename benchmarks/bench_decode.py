@@ -24,18 +24,20 @@ def corpus() -> list[bytes]:
     return [Path(p).read_bytes() for p in sorted(files)]
 
 
-def rate(fn, items, repeat: int) -> float:
-    best = float("inf")
+def rates(cases: dict, repeat: int) -> dict[str, float]:
+    """Best time of each case, the cases interleaved so machine-load drift hits all alike."""
+    best = {name: float("inf") for name in cases}
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn(items)
-        best = min(best, time.perf_counter() - t)
-    return len(items) / best
+        for name, (fn, items) in cases.items():
+            t = time.process_time()  # CPU time: less disturbed by other processes
+            fn(items)
+            best[name] = min(best[name], time.process_time() - t)
+    return {name: len(cases[name][1]) / best[name] for name in cases}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--scale", type=int, default=20, help="corpus copies for the index path")
     args = ap.parse_args()
     recs = corpus()
@@ -56,7 +58,7 @@ def main() -> None:
         for b in items:
             decode_record(b, bodies=False)
 
-    results = {}
+    cases = {}
     try:
         from whea_gui.index.table import RecordTable
 
@@ -71,11 +73,11 @@ def main() -> None:
 
         def index(_items):
             RecordTable.from_buffer(blob, offs)
-        results["index (numpy header+descriptor)"] = rate(index, big, args.repeat)
+        cases["index (numpy header+descriptor)"] = (index, big)
     except ImportError as exc:
         print(f"index path unavailable: {exc}")
-    results["located decode (header+descriptors)"] = rate(located_headers, recs, args.repeat)
-    results["located decode (full, all sections)"] = rate(located, recs, args.repeat)
+    cases["located decode (header+descriptors)"] = (located_headers, recs)
+    cases["located decode (full, all sections)"] = (located, recs)
     try:
         import cper
 
@@ -86,14 +88,16 @@ def main() -> None:
         import os
         saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
+        cases["libcper cper.parse (whole record)"] = (lib, recs)
         try:
-            results["libcper cper.parse (whole record)"] = rate(lib, recs, args.repeat)
+            results = rates(cases, args.repeat)
         finally:
             os.dup2(saved, 2)
             os.close(devnull)
             os.close(saved)
     except ImportError:
         print("cper (libcper binding) not installed: pip install cper (needs libjson-c-dev)")
+        results = rates(cases, args.repeat)
     base = results.get("libcper cper.parse (whole record)")
     for name, r in results.items():
         ratio = f"  {r / base:6.2f}x libcper" if base else ""

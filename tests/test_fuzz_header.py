@@ -60,8 +60,10 @@ def test_bitflip_sweep_over_every_header_and_descriptor_byte():
     for pos in range(4, 128 + 72 * base[10]):  # past the signature (a flip there means "not CPER")
         data = bytearray(base)
         data[pos] ^= 1 << rng.randrange(8)
-        before = decode_record(base).root.deepest_at(pos)
-        after = decode_record(bytes(data)).root.deepest_at(pos)
+        # keep the records alive: nodes hold only weak links to their parents
+        rec_before, rec_after = decode_record(base), decode_record(bytes(data))
+        before = rec_before.root.deepest_at(pos)
+        after = rec_after.root.deepest_at(pos)
         assert before is not None and after is not None, pos
         # compare whole fields, not a bit child (a flipped reserved bit adds one)
         while before.kind == "bit":

@@ -481,6 +481,11 @@ def _summariser():
 
 
 def _summarise(rec: DecodedRecord) -> None:
+    """Arrange for the summary to be made when first asked for."""
+    rec._summarizer = _summarise_now
+
+
+def _summarise_now(rec: DecodedRecord) -> None:
     """A one-line fallback summary; the explain module gives the full plain-language text."""
     summarise_record = _summariser()
     if summarise_record is not None:

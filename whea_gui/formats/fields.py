@@ -134,17 +134,14 @@ def make_node(f: Field, value: Any, offset: int, *, display: str | None = None,
               valid: bool = True) -> FieldNode:
     """The FieldNode for one field value, with its display text and lazy bit children."""
     kind = f.kind
-    fmt = None
-    if display is None:
-        def fmt(f=f, value=value):
-            return display_value(f, value)
     make_children = None
     if f.bits or f.reserved_mask:
         make_children = _bit_children_factory(f, value, offset)
     if kind == "guid":
         value = guids.guid_text(value)
+    # With no display given, FieldNode.display formats (spec, value) on first use.
     return FieldNode(f.name, f.label, value, display, offset, f.size, kind=kind,
-                     description=f.description, make_children=make_children, valid=valid, fmt=fmt,
+                     description=f.description, make_children=make_children, valid=valid,
                      spec=f)
 
 
@@ -161,7 +158,7 @@ def display_value(f: Field, value: Any) -> str:
         names = [b.label for b in f.bits if b.width == 1 and value >> b.bit & 1]
         return hexint(value, f.size) + (f" ({', '.join(names)})" if names else "")
     if kind == "guid":
-        text = guids.guid_text(value)
+        text = value if isinstance(value, str) else guids.guid_text(value)
         if f.guid_kind:
             name = guids.name_of(text, f.guid_kind, "")
             return f"{name} {{{text}}}" if name else text

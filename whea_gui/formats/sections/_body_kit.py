@@ -13,7 +13,7 @@ from typing import Any
 
 from ...decode.model import ERROR, NOTE, WARNING, FieldNode
 from ...decode.sections import SectionContext
-from ..fields import Bits, Field, Layout, bit_nodes, hexint
+from ..fields import Bits, Field, Layout, bit_nodes, hexint, make_node
 
 Hook = Callable[[Field, Any, int], FieldNode]
 
@@ -36,12 +36,11 @@ def decode_fields(ctx: SectionContext, layout: Layout, offset: int, parent: Fiel
     limit = ctx.end if end is None else min(end, ctx.end)
     if offset >= limit:
         return {}
-    values, count = layout.decode(ctx.data, offset, limit, parent, hooks)
-    if valid and count:
-        for node in parent.children[-count:]:
-            if valid.get(node.name, True) is False:
-                node.valid = False
-                node.display = f"{node.display} (not valid)"
+    if valid and any(v is False for v in valid.values()):
+        hooks = _marking_invalid(layout, valid, hooks)
+    # Nodes are made when first shown, unless the parent already has children to keep in order.
+    values, count = layout.decode(ctx.data, offset, limit, parent, hooks,
+                                  lazy=not parent.has_children())
     if count < len(layout.fields):
         # the bytes of a field cut off by the end stay visible (never lost), as raw bytes
         f = layout.fields[count]
@@ -52,6 +51,22 @@ def decode_fields(ctx: SectionContext, layout: Layout, offset: int, parent: Fiel
                                  f"{len(raw)} of {f.size} bytes: {raw.hex(' ').upper()}", start,
                                  len(raw), kind="bytes", valid=False))
     return values
+
+
+def _marking_invalid(layout: Layout, valid: Mapping[str, bool], hooks: Mapping[str, Hook] | None):
+    """Hooks that mark fields whose validation bit is clear: shown "(not valid)", valid=False."""
+    merged = dict(hooks or {})
+    for f in layout.fields:
+        if valid.get(f.name, True) is False:
+            inner = merged.get(f.name)
+
+            def hook(f, v, off, inner=inner):
+                node = inner(f, v, off) if inner else make_node(f, v, off)
+                node.valid = False
+                node.display = f"{node.display} (not valid)"
+                return node
+            merged[f.name] = hook
+    return merged
 
 
 def fixed_size_check(ctx: SectionContext, size: int, what: str, *, minimum: int | None = None) -> bool:
