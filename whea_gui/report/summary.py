@@ -59,9 +59,23 @@ class _Codes:
             self.labels.append(label)
         self.codes.append(code)
 
-    def counts(self) -> Counter:
-        c = np.bincount(np.frombuffer(self.codes, np.int32) + 1, minlength=len(self.labels) + 1)
-        return Counter({label: int(c[i + 1]) for i, label in enumerate(self.labels) if c[i + 1]})
+    def _bincount(self) -> np.ndarray:
+        codes = np.frombuffer(self.codes, np.int32)
+        return np.bincount(codes[codes >= 0], minlength=len(self.labels))
+
+    def distinct(self) -> int:
+        return int(np.count_nonzero(self._bincount()))
+
+    def top(self, n: int) -> dict[str, int]:
+        """The ``n`` most frequent labels (ties by label), without building a table of all."""
+        counts = self._bincount()
+        if len(counts) > n:
+            cut = np.partition(counts, len(counts) - n)[len(counts) - n]
+            keep = np.flatnonzero(counts >= max(cut, 1))
+        else:
+            keep = np.flatnonzero(counts)
+        ranked = sorted(((self.labels[i], int(counts[i])) for i in keep), key=lambda kv: (-kv[1], kv[0]))
+        return dict(ranked[:n])
 
 
 class SummaryBuilder:
@@ -131,8 +145,8 @@ class SummaryBuilder:
             "by_section_type": _ranked(self.by["section_type"]),
             "by_notify_type": _ranked(self.by["notify_type"]),
             "by_component": _ranked(self.by["component"]),
-            "by_location": _ranked(self.faults["location"].counts(), TOP_LOCATIONS),
-            "locations": len(self.faults["location"].counts()),
+            "by_location": self.faults["location"].top(TOP_LOCATIONS),
+            "locations": self.faults["location"].distinct(),
             "by_source": _ranked(self.by["source"]),
             "time_sources": _ranked(self.by["time_source"]),
             "findings": {level: self.by["findings"][level] for level in LEVELS
@@ -146,13 +160,19 @@ class SummaryBuilder:
         if _analysis is None:
             return {"thresholds": [], "storms": [], "storm_rule": storm_rule,
                     "analysis_note": "threshold and storm analysis not available in this build"}
-        data = _analysis.TimelineData(
-            np.where(np.frombuffer(self.times, np.int64) >= 0, np.frombuffer(self.times, np.int64),
-                     np.iinfo(np.int64).min),
-            time_source=np.frombuffer(self.time_source, np.int8).astype(np.uint8),
-            severity=np.frombuffer(self.severity, np.int8).astype(np.int16),
-            faults={k: (np.frombuffer(c.codes, np.int32), c.labels) for k, c in self.faults.items()})
+        times = np.frombuffer(self.times, np.int64)
         index = np.frombuffer(self.index, np.int64)
+        # Threshold rules count by page/DIMM/CPU: only records with such a key take part, so
+        # the analysis arrays stay small however many records there are.
+        scoped = np.zeros(len(times), bool)
+        for scope in SCOPES[1:]:
+            scoped |= np.frombuffer(self.faults[scope].codes, np.int32) >= 0
+        rows = np.flatnonzero(scoped & (times >= 0))
+        data = _analysis.TimelineData(
+            times[rows], time_source=np.frombuffer(self.time_source, np.int8)[rows].astype(np.uint8),
+            severity=np.frombuffer(self.severity, np.int8)[rows].astype(np.int16),
+            faults={k: (np.frombuffer(c.codes, np.int32)[rows], c.labels)
+                    for k, c in self.faults.items() if k != "location"})
         thresholds = []
         for rule in _rates.default_rules():
             for c in data.crossings(rule):
@@ -160,11 +180,13 @@ class SummaryBuilder:
                                    "threshold": rule.threshold, "window_seconds": rule.window,
                                    "location": c.label, "time": from_epoch(c.time),
                                    "peak": c.peak, "until": from_epoch(c.until),
-                                   "record": int(index[c.record])})
+                                   "record": int(index[rows[c.record]])})
         thresholds.sort(key=lambda x: (x["time"], x["rule"], x["location"]))
+        timed = np.flatnonzero(times >= 0)
+        order = timed[np.argsort(times[timed], kind="stable")]
         storms = [{"start": from_epoch(s.start), "end": from_epoch(s.end), "records": s.count,
-                   "peak_per_window": s.peak, "first_record": int(index[data.order[s.first]])}
-                  for s in data.storms(self.storm_count, self.storm_window)]
+                   "peak_per_window": s.peak, "first_record": int(index[order[s.first]])}
+                  for s in _rates.storms(times[order], self.storm_count, self.storm_window)]
         return {"thresholds": thresholds, "storms": storms, "storm_rule": storm_rule, "analysis_note": ""}
 
 
