@@ -158,3 +158,19 @@ def test_cli_writes_to_stdout(capfd):
     out = capfd.readouterr().out.splitlines()
     assert json.loads(out[-1])["summary"]["records"] == 1
     assert os.path.basename(json.loads(out[1])["source"]["path"]) == dwr_files()[0].name
+
+
+def test_a_record_store_is_an_input(tmp_path):
+    from whea_gui.store import Store
+    items = timeline_items(25)
+    path = tmp_path / "fleet.wheastore"
+    with Store(path) as store:
+        store.write_records(items)
+    out = tmp_path / "r.jsonl"
+    result = write_report([path], out, filters={"source": "node-b"})
+    lines = [json.loads(x) for x in out.read_text().splitlines()[1:-1]]
+    want = [data for data, src in items if src["host"] == "node-b"]
+    assert result.unreadable == 0 and len(lines) == len(want) > 0
+    assert sorted(x["header"]["record_id"] for x in lines) == sorted(
+        int.from_bytes(d[96:104], "little") for d in want)
+    assert all(x["source"]["kind"] == "store" and x["source"]["host"] == "node-b" for x in lines)
