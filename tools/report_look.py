@@ -1,6 +1,6 @@
 """Look-check: render report pages to PNG so a person can see them (not a test, not a runtime
 dependency). PDF pages via pypdfium2 (pip install pypdfium2); HTML via headless Chromium when
-installed (apt-get install chromium).
+installed (apt-get install chromium); Markdown, CSV and JSON drawn with Qt.
 
 Run: python tools/report_look.py REPORT.pdf|REPORT.html [--pages 1,2,5] [--out DIR] [--width PX]
 """
@@ -51,6 +51,40 @@ def html_page(html: Path, out: Path, width: int, height: int) -> list[Path]:
     return [path]
 
 
+def text_page(report: Path, out: Path, width: int, height: int) -> list[Path]:
+    """Markdown as Qt renders it, CSV as a table, JSON as text: the top of the file."""
+    import csv
+    import html
+
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QTextDocument
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _app = QGuiApplication.instance() or QGuiApplication([])
+    text = report.read_text(encoding="utf-8")
+    doc = QTextDocument()
+    doc.setDefaultFont(QFont("DejaVu Sans", 9))
+    if report.suffix == ".md":
+        doc.setMarkdown(text[:60000])
+    elif report.suffix == ".csv":
+        rows = list(csv.reader(text.splitlines()[:40]))
+        cells = "".join("<tr>" + "".join(f"<td>{html.escape(c[:90])}</td>" for c in r) + "</tr>"
+                        for r in rows)
+        doc.setHtml(f'<table border="1" cellspacing="0" cellpadding="3" style="font-size:8pt">{cells}</table>')
+    else:
+        doc.setHtml("<pre style='font-size:8pt'>" + html.escape("\n".join(
+            line[:160] for line in text.splitlines()[:80])) + "</pre>")
+    doc.setTextWidth(width - 20)
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.translate(10, 10)
+    doc.drawContents(painter, QRectF(0, 0, width - 20, height - 20))
+    painter.end()
+    path = out / f"{report.stem}-{report.suffix[1:]}.png"
+    image.save(str(path))
+    return [path]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("report", type=Path)
@@ -63,6 +97,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.report.suffix.lower() == ".pdf":
         made = pdf_pages(args.report, [int(p) for p in args.pages.split(",")], args.out, args.scale)
+    elif args.report.suffix.lower() in (".md", ".csv", ".json", ".jsonl"):
+        made = text_page(args.report, args.out, args.width, args.height)
     else:
         made = html_page(args.report, args.out, args.width, args.height)
     for m in made:

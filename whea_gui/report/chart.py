@@ -66,7 +66,7 @@ def timeline_svg(times: np.ndarray, severity: np.ndarray, storms: list[dict] = (
         return ""
     start, w, counts = histogram(np.asarray(times, np.int64), np.asarray(severity))
     nb = len(counts)
-    left, right, top, bottom = 48, 12, 26, 44
+    left, right, top, bottom = 48, 40, 26, 44
     pw, ph = width - left - right, height - top - bottom
     peak = max(int(counts.sum(axis=1).max()), 1)
     xs = pw / nb

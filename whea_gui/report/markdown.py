@@ -15,6 +15,7 @@ from .base import ReportWriter, Spool
 from .detail import FieldRow, RecordDetail, header_facts, record_detail
 from .summary import SummaryBuilder
 
+MD_LOCATIONS = 10  # a ticket wants the worst few; the other formats list more
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
 _SPACE = re.compile(r"[\r\n\t]+")
 
@@ -98,7 +99,8 @@ def summary_markdown(summary: dict[str, Any]) -> list[str]:
     lines.append("")
     if summary.get("by_location"):
         lines += ["Top fault locations:", ""]
-        lines += _table(["Location", "Records"], [[k, v] for k, v in summary["by_location"].items()])
+        lines += _table(["Location", "Records"],
+                        [[k, v] for k, v in list(summary["by_location"].items())[:MD_LOCATIONS]])
         lines.append("")
     if summary.get("thresholds"):
         lines += ["Thresholds crossed:", ""]
@@ -143,6 +145,7 @@ class MarkdownWriter(ReportWriter):
         w("\n".join(summary_markdown(summary)) + "\n")
         if m.problems:
             w("Input problems:\n\n" + "".join(f"- {md(p)}\n" for p in m.problems) + "\n")
+        w("## Record list\n\n")
         w("| # | Time | Severity | Sections | Summary | Findings |\n|---|---|---|---|---|---|\n")
         self.rows.copy_to(self.out)
         w("\n")
