@@ -93,11 +93,18 @@ def _chunks(spool: Spool):
 
 
 def _app():
+    """The running Qt application, or a new offscreen one. A QApplication (not just a
+    QGuiApplication), so the same process can still create widgets later (the window, tests)."""
     from PySide6.QtGui import QGuiApplication
     app = QGuiApplication.instance()
     if app is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication(["whea-report"])
+        try:
+            from PySide6.QtWidgets import QApplication
+        except ImportError:  # a Qt without widgets: text documents and PDF need only QtGui
+            app = QGuiApplication(["whea-report"])
+        else:
+            app = QApplication(["whea-report"])
     return app
 
 
@@ -150,8 +157,10 @@ def render_pdf(writer: PdfWriter, summary: dict[str, Any], svg: str) -> bytes:
     pdf.setResolution(RESOLUTION)
     pdf.setTitle(writer.meta.title)
     pdf.setCreator(f"WHEA Inspector {writer.meta.version}")
-    pdf.setDocumentId(QUuid(str(uuid.uuid5(uuid.NAMESPACE_URL, f"whea-report:{writer.meta.title}:"
-                                                                f"{writer.meta.generated_at}"))))
+    if hasattr(pdf, "setDocumentId"):  # Qt 6.8+; older ones make a random ID
+        doc_id = uuid.uuid5(uuid.NAMESPACE_URL, f"whea-report:{writer.meta.title}:"
+                                                f"{writer.meta.generated_at}")
+        pdf.setDocumentId(QUuid(str(doc_id)))
     left, top, right, bottom = MARGINS_MM
     pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
                                   QMarginsF(left, top, right, bottom), QPageLayout.Unit.Millimeter))
@@ -198,9 +207,10 @@ class _Frame:
         self.body_h = self.page.height() - self.head - self.foot
         self.font = QFont("DejaVu Sans")
         self.font.setPointSizeF(9)
-        # no ligatures: "fi" in a file name must copy out of the PDF as two letters
-        self.font.setFeature(QFont.Tag("liga"), 0)
-        self.font.setFeature(QFont.Tag("clig"), 0)
+        if hasattr(self.font, "setFeature"):  # Qt 6.7+
+            # no ligatures: "fi" in a file name must copy out of the PDF as two letters
+            self.font.setFeature(QFont.Tag("liga"), 0)
+            self.font.setFeature(QFont.Tag("clig"), 0)
         self.small = QFont("DejaVu Sans")
         self.small.setPointSizeF(7.5)
 
