@@ -60,6 +60,7 @@ class ReportWriter:
     """One output format. ``binary`` writers get a binary stream, the others UTF-8 text."""
 
     binary = False
+    needs_summary = True  # False: only counts are kept (no per-record summary columns)
 
     def __init__(self, out: IO, meta: ReportMeta) -> None:
         self.out = out

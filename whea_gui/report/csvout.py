@@ -25,6 +25,7 @@ def safe_cell(value: Any) -> Any:
 
 
 class CsvWriter(ReportWriter):
+    needs_summary = False
     def __init__(self, out, meta) -> None:
         super().__init__(out, meta)
         self.csv = csv.writer(out, lineterminator="\r\n")

@@ -78,6 +78,21 @@ class _Codes:
         return dict(ranked[:n])
 
 
+class CountingBuilder:
+    """For formats without a summary (CSV): counts only, so memory stays flat."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.with_errors = 0
+
+    def add(self, rec: DecodedRecord, index: int) -> None:
+        self.total += 1
+        self.with_errors += rec.has_errors()
+
+    def result(self) -> dict[str, Any]:
+        return {"records": self.total, "records_with_errors": self.with_errors}
+
+
 class SummaryBuilder:
     def __init__(self, storm_count: int = STORM_COUNT, storm_window: int = STORM_WINDOW) -> None:
         self.storm_count, self.storm_window = storm_count, storm_window

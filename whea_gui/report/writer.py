@@ -21,7 +21,7 @@ from ..sources.base import Problem
 from .base import ReportMeta
 from .filters import ReportFilters
 from .inputs import ReportCancelled, select_records
-from .summary import SummaryBuilder
+from .summary import CountingBuilder, SummaryBuilder
 
 # format → (module, writer class)
 FORMATS = {"html": ("html", "HtmlWriter"), "pdf": ("pdf", "PdfWriter"),
@@ -138,7 +138,7 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
                                    dir=str(target.parent) if str(target.parent) else ".")
         fh = os.fdopen(fd, "wb") if cls.binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
     writer = cls(fh, meta)
-    builder = SummaryBuilder()
+    builder = SummaryBuilder() if cls.needs_summary else CountingBuilder()
     done = 0
     try:
         for sel in select_records(records_or_paths, flt, problem, cancel, cannot_read):
