@@ -8,13 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..decode.explain import explain_record as _explain
 from ..decode.model import DecodedRecord, DecodedSection, FieldNode
 from .rows import record_row
-
-try:  # the plain-language explanation (sec-ms) may land after the reports
-    from ..decode.explain import explain_record as _explain
-except ImportError:  # pragma: no cover - only on a tree without decode/explain.py
-    _explain = None
 
 EXPLAIN_TEXT = ("headline", "severity_meaning", "component", "component_name", "where", "detail")
 MAX_DISPLAY = 2000  # longer display texts (raw dumps) are cut; JSON keeps every byte
@@ -116,8 +112,7 @@ def _label_path(node: FieldNode | None) -> str:
 
 
 def explanation(rec: DecodedRecord) -> dict | None:
-    if _explain is None:
-        return None
+    """``explain_record``'s sentences with every key present (the templates are strict)."""
     try:
         got = _explain(rec)
     except Exception as exc:  # an explanation is a nicety; the report goes on without it

@@ -17,14 +17,10 @@ from typing import Any
 import numpy as np
 
 from ..decode.model import LEVELS, DecodedRecord
+from ..index import analysis as _analysis
+from ..index import rates as _rates
 from .faultkeys import component_label, record_fault
 from .rows import host_of, record_time, section_type_labels, severity_label
-
-try:
-    from ..index import analysis as _analysis
-    from ..index import rates as _rates
-except ImportError:  # pragma: no cover - only on a tree without the timeline analysis
-    _analysis = _rates = None
 
 EPOCH = dt.datetime(1970, 1, 1)
 SEVERITY_ORDER = ("Fatal", "Recoverable", "Corrected", "Informational", "Unknown", "Event log entry")
@@ -172,9 +168,6 @@ class SummaryBuilder:
 
     def _analysis(self) -> dict[str, Any]:
         storm_rule = {"records": self.storm_count, "window_seconds": self.storm_window}
-        if _analysis is None:
-            return {"thresholds": [], "storms": [], "storm_rule": storm_rule,
-                    "analysis_note": "threshold and storm analysis not available in this build"}
         times = np.frombuffer(self.times, np.int64)
         index = np.frombuffer(self.index, np.int64)
         # Threshold rules count by page/DIMM/CPU: only records with such a key take part, so
