@@ -1,0 +1,1 @@
+"""Qt user interface of WHEA Inspector (the only package that imports Qt)."""
