@@ -118,9 +118,9 @@ class RecordTableModel(QAbstractTableModel):
 
     def _reorder(self) -> None:
         # Keep the selection and current row on the same records across the new order.
+        self.layoutAboutToBeChanged.emit()  # views store persistent indexes now: read them after
         kept = [(p, int(self._rows[p.row()])) for p in self.persistentIndexList()
                 if p.isValid() and p.row() < len(self._rows)]
-        self.layoutAboutToBeChanged.emit()
         self._rows = self._compute_rows()
         if kept:
             inverse = np.full(len(self._rs), -1, dtype=np.int64)

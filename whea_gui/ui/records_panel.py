@@ -61,8 +61,7 @@ class RecordsPanel(QWidget):
         self.use_time = QCheckBox("Time")
         self.time_from = QDateTimeEdit(calendarPopup=True, displayFormat="yyyy-MM-dd HH:mm:ss")
         self.time_to = QDateTimeEdit(calendarPopup=True, displayFormat="yyyy-MM-dd HH:mm:ss")
-        for w in (self.time_from, self.time_to):
-            w.setTimeSpec(Qt.UTC)  # record times are naive local times: keep them unshifted
+        for w in (self.time_from, self.time_to):  # record times are naive: shown as written
             w.setEnabled(False)
         self.count = QLabel("0 records")
 

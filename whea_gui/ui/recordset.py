@@ -27,7 +27,7 @@ SEV_UNKNOWN = -1
 KIND_CPER, KIND_WHLG, KIND_OTHER = 0, 1, 2
 KIND_NAMES = {KIND_CPER: "CPER", KIND_WHLG: "WhLg", KIND_OTHER: "?"}
 SEVERITY_NAMES = cper.SEVERITY
-MAX_LISTED_SECTIONS = 16  # descriptors read for the type column; the tree shows them all
+MAX_LISTED_SECTIONS = 256  # descriptors read for the type column (bounded against junk counts)
 
 COLUMNS = ("time", "severity", "kind", "notify", "types", "path", "offset", "length")
 _DTYPES = {"time": np.int64, "severity": np.int16, "kind": np.int8, "notify": np.int32,

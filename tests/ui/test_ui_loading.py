@@ -1,0 +1,200 @@
+"""Loading every kind of input: files, folders, concatenations, bad files, paste, drop, store."""
+
+import base64
+import importlib.util
+import sqlite3
+
+import pytest
+from conftest import VECTORS, load
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from whea_gui.decode import decode_record
+from whea_gui.decode.split import split_records
+from whea_gui.sources import iter_path
+from whea_gui.ui.inputs import expand_paths, iter_inputs
+from whea_gui.ui.paste import PasteError, parse_text
+from whea_gui.ui.store_adapter import is_store_file
+from whea_gui.ui.window import MainWindow
+
+MALFORMED = sorted(VECTORS.glob("malformed/*.cper"))
+CMC = VECTORS / "DecodeWheaRecord/cper_cmc_amd_xpfmca_v2r1.bin"
+
+
+@pytest.mark.parametrize("path", MALFORMED, ids=lambda p: p.name)
+def test_malformed_inputs_show_findings_not_tracebacks(qtbot, window, path):
+    import sys
+    hook = sys.excepthook
+    load(qtbot, window, [path])
+    refs = list(iter_path(path))
+    assert window.records_panel.model.rowCount() == len(refs)
+    for row in range(len(refs)):
+        window.select_record(row)
+        rec = window.current_record
+        want = decode_record(refs[row].data, source=refs[row].source)
+        assert rec.data == refs[row].data
+        assert window.findings_model.rowCount() == len(want.findings)
+        assert window.field_model.rowCount() == len(want.root.children)
+        assert window.hex.data() == refs[row].data
+        assert rec.summary and rec.summary in window.summary.text().replace("&amp;", "&") or \
+            window.summary.text()
+    assert sys.excepthook is hook
+
+
+def test_concatenated_records_are_listed_separately(qtbot, window):
+    path = VECTORS / "malformed/m23-two-records-concatenated.cper"
+    load(qtbot, window, [path])
+    data = path.read_bytes()
+    spans = list(split_records(data))
+    assert len(spans) == 2
+    for row, (off, length) in enumerate(spans):
+        window.select_record(row)
+        assert window.current_record.source["offset"] == off
+        assert window.current_record.data == data[off:off + length]
+
+
+def test_a_folder_loads_its_record_files_and_skips_the_rest(qtbot, window):
+    folder = VECTORS / "DecodeWheaRecord"
+    load(qtbot, window, [folder])
+    want = sum(len(list(iter_path(p))) for p in sorted(folder.glob("*.bin")))
+    assert window.records_panel.model.rowCount() == want
+    notes = [p for p in window.problems if "not recognised" in p.message]
+    assert notes and "1 file(s)" in notes[0].message  # the README
+
+
+def test_unreadable_and_missing_inputs_are_reported_by_name(qtbot, window, tmp_path):
+    missing = tmp_path / "nope.bin"
+    load(qtbot, window, [missing])
+    assert window.records_panel.model.rowCount() == 0
+    assert any(str(missing) in str(p) for p in window.problems)
+    assert "nope.bin" in window.status_message.toolTip()
+    assert "Nothing could be read" in window.summary.text()
+
+
+def test_progress_and_cancel(qtbot, window, tmp_path):
+    big = tmp_path / "many.bin"
+    big.write_bytes(CMC.read_bytes() * 30_000)  # 28 MB
+    with qtbot.waitSignal(window.loadFinished, timeout=60_000):
+        job = window.open_paths([big])
+        assert window.cancel_button.isVisible() and window.progress.isVisible()
+        window.cancel_loading()
+    assert job.cancelled
+    assert window.records_panel.model.rowCount() < 30_000
+    assert not window.progress.isVisible()
+    assert "cancelled" in window.status_message.text()
+
+
+def test_a_large_file_streams_in_batches(qtbot, window, tmp_path):
+    big = tmp_path / "many.bin"
+    big.write_bytes(CMC.read_bytes() * 5000)
+    batches = []
+    window.records_panel.model.rowsInserted.connect(lambda *_a: batches.append(1))
+    load(qtbot, window, [big])
+    assert window.records_panel.model.rowCount() == 5000
+    assert len(batches) >= 2  # the first rows were shown before the rest were read
+    window.select_record(4999)
+    assert window.current_record.source["offset"] == 4999 * len(CMC.read_bytes())
+
+
+def test_paste_hex_and_base64_from_the_clipboard(qtbot, window):
+    data = CMC.read_bytes()
+    clip = QApplication.clipboard()
+    for text in (data.hex(" "), base64.b64encode(data).decode()):
+        clip.setText(text)
+        before = window.records_panel.model.rowCount()
+        with qtbot.waitSignal(window.loadFinished, timeout=10_000):
+            window.paste_record()
+        assert window.records_panel.model.rowCount() == before + 1
+        window.select_record(before)
+        assert window.current_record.data == data
+        assert window.current_record.source["path"] == "<clipboard>"
+
+
+def test_drop_files_and_text(qtbot, window):
+    md = QMimeData()
+    md.setUrls([QUrl.fromLocalFile(str(CMC))])
+    with qtbot.waitSignal(window.loadFinished, timeout=10_000):
+        window.dropEvent(QDropEvent(QPointF(5, 5), Qt.CopyAction, md, Qt.LeftButton, Qt.NoModifier))
+    assert window.records_panel.model.rowCount() == 1
+    md2 = QMimeData()
+    md2.setText(CMC.read_bytes().hex())
+    with qtbot.waitSignal(window.loadFinished, timeout=10_000):
+        window.dropEvent(QDropEvent(QPointF(5, 5), Qt.CopyAction, md2, Qt.LeftButton, Qt.NoModifier))
+    assert window.records_panel.model.rowCount() == 2
+
+
+def test_paste_parser_forms_and_errors():
+    data = bytes(range(40))
+    assert parse_text(data.hex()) == data
+    assert parse_text(", ".join(f"0x{b:02x}" for b in data)) == data
+    assert parse_text(data.hex(":").upper()) == data
+    dump = "\n".join(f"{i:08x}  {data[i:i + 16].hex(' ')}  |................|"
+                     for i in range(0, len(data), 16))
+    assert parse_text(dump) == data
+    assert parse_text(base64.b64encode(data).decode()) == data
+    with pytest.raises(PasteError, match="odd number"):
+        parse_text("abc")
+    with pytest.raises(PasteError, match="no text"):
+        parse_text("   ")
+    with pytest.raises(PasteError, match="neither hex nor Base64"):
+        parse_text("hello, world!")
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(min_size=1, max_size=300), sep=st.sampled_from(["", " ", "\n", ", ", ":"]),
+       upper=st.booleans())
+def test_any_hex_text_round_trips(data, sep, upper):
+    text = sep.join(f"{b:02x}" for b in data)
+    assert parse_text(text.upper() if upper else text) == data
+
+
+def test_store_files_are_recognised_and_handled_without_a_traceback(qtbot, window, tmp_path):
+    db = tmp_path / "records.bin"  # no telling name: recognised by the SQLite magic
+    con = sqlite3.connect(db)
+    con.execute("create table t (x)")
+    con.commit()
+    con.close()
+    assert is_store_file(db) and not is_store_file(CMC)
+    load(qtbot, window, [db])
+    if importlib.util.find_spec("whea_gui.store") is None:
+        assert any("store support" in p.message and p.path == str(db) for p in window.problems)
+    else:  # with the store merged, an unrelated SQLite file is still only a reported problem
+        assert window.records_panel.model.rowCount() == 0 or window.problems
+
+
+def test_expand_paths_walks_folders_in_order(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "2.cper").write_bytes(CMC.read_bytes())
+    (tmp_path / "a.cper").write_bytes(CMC.read_bytes())
+    (tmp_path / "notes.txt").write_text("not a record")
+    problems = []
+    files = expand_paths([tmp_path], problems.append)
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.cper", "b/2.cper"]
+    assert len(problems) == 1 and problems[0].level == "note"
+    got = list(iter_inputs([tmp_path], problems.append))
+    assert [p.done for _r, p in got] == [len(CMC.read_bytes()), 2 * len(CMC.read_bytes())]
+
+
+def test_recent_files_and_layout_are_remembered(qtbot, tmp_path):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    load(qtbot, win, [CMC])
+    win.findings_dock.hide()
+    win.set_hex_numbers(True)
+    win.splitter.setSizes([700, 500])
+    sizes = win.splitter.sizes()
+    win.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.show()
+    again._fill_recent()
+    assert [a.text() for a in again.recent_menu.actions()][0] == str(CMC.resolve())
+    assert not again.findings_dock.isVisible()
+    assert again.act_hex_numbers.isChecked()
+    got = again.splitter.sizes()
+    assert abs(got[0] / sum(got) - sizes[0] / sum(sizes)) < 0.01, (got, sizes, again.size())
+    again.close()
