@@ -153,3 +153,22 @@ def test_time_range_filter_widgets(qtbot, window):
     panel.time_to.setDateTime(_from_seconds(first))
     panel.apply_filter()
     assert panel.model.rowCount() == int(np.sum(t == first))
+
+
+def test_many_signals_and_event_loops_do_not_exhaust_singletons(qtbot):
+    """PySide6 6.12 on Python 3.11 drops a reference to True per emit and to None per
+    processEvents(); without the guard this test aborts the interpreter."""
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtWidgets import QApplication
+
+    import whea_gui.ui  # noqa: F401  (applies the guard)
+
+    class Pinger(QObject):
+        ping = Signal(int)
+
+    p = Pinger()
+    for i in range(20_000):
+        p.ping.emit(i)
+    for _ in range(5_000):
+        QApplication.processEvents()
+    assert sys.getrefcount(True) > 1000 and sys.getrefcount(None) > 1000
