@@ -12,6 +12,18 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from ..decode.model import ERROR, WARNING, DecodedRecord, FieldNode
 from .palette import HEADER_TINT, section_colour
+from .qtconst import (
+    ALIGNMENT,
+    DECORATION,
+    DISPLAY,
+    FONT,
+    FOREGROUND,
+    HORIZONTAL,
+    ITEM_FLAGS,
+    NO_FLAGS,
+    RIGHT,
+    TOOLTIP,
+)
 
 HEADERS = ("Field", "Value", "Raw", "Offset", "Size", "Meaning")
 FIELD, VALUE, RAW, OFFSET, SIZE, MEANING = range(6)
@@ -198,27 +210,27 @@ class FieldTreeModel(QAbstractItemModel):
         self.endInsertRows()
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(HEADERS):
+        if HORIZONTAL and role == DISPLAY and 0 <= section < len(HEADERS):
             return HEADERS[section]
         return None
 
     def flags(self, index):
         if not index.isValid():
-            return Qt.NoItemFlags
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable
+            return NO_FLAGS
+        return ITEM_FLAGS
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid():
             return None
         node: FieldNode = index.internalPointer()
         col = index.column()
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return self.cell_text(node, col)
         if role == NODE_ROLE:
             return node
-        if role == Qt.ToolTipRole:
+        if role == TOOLTIP:
             return self._tooltip(node)
-        if role == Qt.ForegroundRole:
+        if role == FOREGROUND:
             level = self._finding_level.get(id(node))
             if level == ERROR:
                 return _RED
@@ -227,17 +239,17 @@ class FieldTreeModel(QAbstractItemModel):
             if not node.valid or (node.kind == "bit" and not node.value) or node.kind == "gap":
                 return _GREY
             return None
-        if role == Qt.FontRole:
+        if role == FONT:
             if node.kind == "bit" and node.value and col in (FIELD, VALUE):
                 return self._bold
             if not node.valid and col == VALUE:
                 return self._italic
             return None
-        if role == Qt.DecorationRole and col == FIELD:
+        if role == DECORATION and col == FIELD:
             colour = self._section_colour(node)
             return colour
-        if role == Qt.TextAlignmentRole and col in (OFFSET, SIZE):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == ALIGNMENT and col in (OFFSET, SIZE):
+            return RIGHT
         return None
 
     def _section_colour(self, node: FieldNode) -> QColor | None:

@@ -7,6 +7,17 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from ..decode.model import LEVELS, DecodedRecord, Finding
 from .palette import LEVEL_COLOURS
+from .qtconst import (
+    ALIGNMENT,
+    DECORATION,
+    DISPLAY,
+    FOREGROUND,
+    HORIZONTAL,
+    LEAF_FLAGS,
+    NO_FLAGS,
+    RIGHT,
+    TOOLTIP,
+)
 
 HEADERS = ("Level", "Offset", "Length", "Message")
 LEVEL, OFFSET, LENGTH, MESSAGE = range(4)
@@ -60,32 +71,32 @@ class FindingsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(HEADERS):
+        if HORIZONTAL and role == DISPLAY and 0 <= section < len(HEADERS):
             return HEADERS[section]
         return None
 
     def flags(self, index):
         if not index.isValid():
-            return Qt.NoItemFlags
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemNeverHasChildren
+            return NO_FLAGS
+        return LEAF_FLAGS
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._items):
             return None
         f = self._items[index.row()]
         col = index.column()
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return (f.level.capitalize(), str(f.offset), str(f.length), f.message)[col]
-        if role == Qt.DecorationRole and col == LEVEL:
+        if role == DECORATION and col == LEVEL:
             return level_icon(f.level)
-        if role == Qt.ForegroundRole and col == LEVEL:
+        if role == FOREGROUND and col == LEVEL:
             return LEVEL_COLOURS.get(f.level)
-        if role == Qt.ToolTipRole:
+        if role == TOOLTIP:
             end = f.offset + max(f.length, 1) - 1
             return (f"{f.message}\nRecord bytes {f.offset}–{end}; file offset "
                     f"{self._base + f.offset}" + (f"\nCode: {f.code}" if f.code else ""))
-        if role == Qt.TextAlignmentRole and col in (OFFSET, LENGTH):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == ALIGNMENT and col in (OFFSET, LENGTH):
+            return RIGHT
         if role == FINDING_ROLE:
             return f
         return None

@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from ..decode.record import decode_record
+from .qtconst import DISPLAY, FOREGROUND, HORIZONTAL, LEAF_FLAGS, NO_FLAGS, TOOLTIP, USER, VERTICAL
 from .recordquery import SORT_KEYS, RecordFilter, filter_rows, sort_rows
 from .recordset import NO_TIME, RecordSet
 
@@ -89,7 +90,7 @@ class RecordTableModel(QAbstractTableModel):
             row = self.row_of_record(record)
             if row >= 0:
                 idx = self.index(row, SUMMARY)
-                self.dataChanged.emit(idx, idx, [Qt.DisplayRole])
+                self.dataChanged.emit(idx, idx, [DISPLAY])
 
     # -- filter and sort ---------------------------------------------------------------------
     @property
@@ -140,16 +141,16 @@ class RecordTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal and 0 <= section < len(HEADERS):
+        if role == DISPLAY and HORIZONTAL and 0 <= section < len(HEADERS):
             return HEADERS[section]
-        if role == Qt.DisplayRole and orientation == Qt.Vertical and 0 <= section < len(self._rows):
+        if role == DISPLAY and orientation == VERTICAL and 0 <= section < len(self._rows):
             return str(section + 1)
         return None
 
     def flags(self, index):
         if not index.isValid():
-            return Qt.NoItemFlags
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemNeverHasChildren
+            return NO_FLAGS
+        return LEAF_FLAGS
 
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -157,7 +158,7 @@ class RecordTableModel(QAbstractTableModel):
         i = int(self._rows[index.row()])
         col = index.column()
         rs = self._rs
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             if col == TIME:
                 return time_text(int(rs.column("time")[i]))
             if col == SEVERITY:
@@ -176,15 +177,15 @@ class RecordTableModel(QAbstractTableModel):
                 src = rs.source(i)
                 name = str(src.get("path", "")).replace("\\", "/").rsplit("/", 1)[-1]
                 return f"{name} @{src.get('offset', 0)}"
-        elif role == Qt.ForegroundRole and col == SEVERITY:
+        elif role == FOREGROUND and col == SEVERITY:
             return SEVERITY_COLOURS.get(int(rs.column("severity")[i]))
-        elif role == Qt.ToolTipRole:
+        elif role == TOOLTIP:
             if col == SOURCE:
                 src = rs.source(i)
                 return "\n".join(f"{k}: {v}" for k, v in src.items())
             if col == SUMMARY:
                 return self._summaries.get(i) or rs.quick_summary(i)
-        elif role == Qt.UserRole:
+        elif role == USER:
             return i
         return None
 
@@ -210,7 +211,7 @@ class RecordTableModel(QAbstractTableModel):
             done += 1
         if done and self._rows.size:
             self.dataChanged.emit(self.index(0, SUMMARY), self.index(len(self._rows) - 1, SUMMARY),
-                                  [Qt.DisplayRole])
+                                  [DISPLAY])
             self.summariesUpdated.emit()
         if self._pending:
             self._timer.start()
