@@ -195,6 +195,7 @@ def test_recent_files_and_layout_are_remembered(qtbot, tmp_path):
     assert [a.text() for a in again.recent_menu.actions()][0] == str(CMC.resolve())
     assert not again.findings_dock.isVisible()
     assert again.act_hex_numbers.isChecked()
-    got = again.splitter.sizes()
-    assert abs(got[0] / sum(got) - sizes[0] / sum(sizes)) < 0.01, (got, sizes, again.size())
+    # the hex pane keeps its width (the tree takes what is left of a window the offscreen
+    # platform's 800x600 screen may have shrunk)
+    assert again.splitter.sizes()[1] == sizes[1]
     again.close()

@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import base64
 import bisect
+import math
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QFontDatabase, QFontMetrics, QKeySequence, QPainter, QPen
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QFontMetricsF,
+    QKeySequence,
+    QPainter,
+    QPen,
+)
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QMenu
 
 from .palette import (
@@ -69,16 +79,17 @@ class HexView(QAbstractScrollArea):
     # -- geometry ----------------------------------------------------------------------------
     def _metrics(self) -> None:
         fm = QFontMetrics(self.font())
-        self._cw = max(fm.horizontalAdvance("0"), 1)
+        # fractional advance: strings drawn in one call must line up with the computed cells
+        self._cw = max(QFontMetricsF(self.font()).horizontalAdvance("0"), 1.0)
         self._ascent = fm.ascent()
         self._lh = fm.height() + 7  # room under the text for bit ticks
         digits = max(8, len(f"{max(len(self._data) - 1, 0):X}"))
         self._digits = digits
-        m = self._cw // 2 + 2
+        m = round(self._cw / 2) + 2
         self._x_off = m
         self._x_hex = m + (digits + 2) * self._cw
         self._x_ascii = self._x_hex + (ROW_BYTES * 3 + 2) * self._cw
-        self._width = self._x_ascii + ROW_BYTES * self._cw + m
+        self._width = math.ceil(self._x_ascii + ROW_BYTES * self._cw + m)
         self._update_scrollbars()
 
     def changeEvent(self, event) -> None:
@@ -87,7 +98,8 @@ class HexView(QAbstractScrollArea):
             self._metrics()
 
     def sizeHint(self) -> QSize:
-        return QSize(self._width + self.verticalScrollBar().sizeHint().width() + 4, 400)
+        extra = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth() + 4
+        return QSize(self._width + extra, 400)
 
     @property
     def row_count(self) -> int:
@@ -105,7 +117,7 @@ class HexView(QAbstractScrollArea):
         hbar = self.horizontalScrollBar()
         hbar.setRange(0, max(0, self._width - self.viewport().width()))
         hbar.setPageStep(self.viewport().width())
-        hbar.setSingleStep(self._cw)
+        hbar.setSingleStep(math.ceil(self._cw))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -122,13 +134,13 @@ class HexView(QAbstractScrollArea):
         x = pos.x() + self.horizontalScrollBar().value()
         row = self.verticalScrollBar().value() + pos.y() // self._lh
         col = -1
-        if self._x_hex - self._cw // 2 <= x < self._x_ascii - self._cw:
+        if self._x_hex - self._cw / 2 <= x < self._x_ascii - self._cw:
             rel = x - self._x_hex
             if rel >= 8 * 3 * self._cw:
                 rel -= self._cw
-            col = max(0, min(ROW_BYTES - 1, rel // (3 * self._cw)))
+            col = max(0, min(ROW_BYTES - 1, int(rel // (3 * self._cw))))
         elif self._x_ascii <= x < self._x_ascii + ROW_BYTES * self._cw:
-            col = (x - self._x_ascii) // self._cw
+            col = int((x - self._x_ascii) // self._cw)
         if col < 0 or pos.y() < 0:
             return -1
         off = row * ROW_BYTES + col
@@ -138,8 +150,8 @@ class HexView(QAbstractScrollArea):
         """The viewport point at the centre of ``offset``'s hex (or ASCII) cell."""
         row = offset // ROW_BYTES - self.verticalScrollBar().value()
         col = offset % ROW_BYTES
-        x = (self._ascii_x(col) + self._cw // 2) if ascii_column else (self._hex_x(col) + self._cw)
-        return QPoint(x - self.horizontalScrollBar().value(), row * self._lh + self._lh // 2)
+        x = (self._ascii_x(col) + self._cw / 2) if ascii_column else (self._hex_x(col) + self._cw)
+        return QPoint(int(x) - self.horizontalScrollBar().value(), row * self._lh + self._lh // 2)
 
     # -- content -----------------------------------------------------------------------------
     def set_data(self, data: bytes | memoryview) -> None:
@@ -166,7 +178,16 @@ class HexView(QAbstractScrollArea):
 
     def set_findings(self, findings) -> None:
         """Iterable of (start, length, level)."""
-        self._findings = [(s, s + max(n, 1), lvl) for s, n, lvl in findings]
+        spans = sorted((s, s + max(n, 1), lvl) for s, n, lvl in findings)
+        errors: list[tuple[int, int, str]] = []  # merged, so overlapping errors tint once
+        for s, e, lvl in spans:
+            if lvl != "error":
+                continue
+            if errors and s <= errors[-1][1]:
+                errors[-1] = (errors[-1][0], max(e, errors[-1][1]), lvl)
+            else:
+                errors.append((s, e, lvl))
+        self._findings = errors + [sp for sp in spans if sp[2] != "error"]
         self.viewport().update()
 
     def selection(self) -> tuple[int, int]:
@@ -228,7 +249,7 @@ class HexView(QAbstractScrollArea):
         p.translate(-self.horizontalScrollBar().value(), 0)
         top = self.verticalScrollBar().value()
         last = min(self.row_count, top + self.viewport().height() // self._lh + 2)
-        gutter = QRect(0, 0, self._x_hex - self._cw, self.viewport().height())
+        gutter = QRectF(0, 0, self._x_hex - self._cw, self.viewport().height())
         p.fillRect(gutter, pal.alternateBase())
         for row in range(top, last):
             self._paint_row(p, row, (row - top) * self._lh)
@@ -267,7 +288,7 @@ class HexView(QAbstractScrollArea):
         # text
         base_y = y + self._ascent + 1
         p.setPen(self.palette().text().color())
-        p.drawText(self._x_off, base_y, f"{start:0{self._digits}X}")
+        p.drawText(QPointF(self._x_off, base_y), f"{start:0{self._digits}X}")
         hex_cells = [f"{b:02X}" for b in chunk]
         asc = chunk.decode("latin-1").translate(_TRANSLATE)
         selected = set(range(sel_a - start, sel_b - start)) if sel_a < sel_b and not bit_field \
@@ -286,10 +307,11 @@ class HexView(QAbstractScrollArea):
             p.setPen(self.palette().text().color() if colour is None else colour)
             hex_left = "".join(hex_cells[c] + " " if c in cols else "   " for c in range(min(n, 8)))
             hex_right = "".join(hex_cells[c] + " " if c in cols else "   " for c in range(8, n))
-            p.drawText(self._hex_x(0), base_y, hex_left)
+            p.drawText(QPointF(self._hex_x(0), base_y), hex_left)
             if hex_right:
-                p.drawText(self._hex_x(8), base_y, hex_right)
-            p.drawText(self._x_ascii, base_y, "".join(asc[c] if c in cols else " " for c in range(n)))
+                p.drawText(QPointF(self._hex_x(8), base_y), hex_right)
+            p.drawText(QPointF(self._x_ascii, base_y),
+                       "".join(asc[c] if c in cols else " " for c in range(n)))
         # underlines for warnings/notes
         for a, b, level in marks:
             if level == "error":
@@ -298,8 +320,8 @@ class HexView(QAbstractScrollArea):
                        Qt.SolidLine if level == "warning" else Qt.DotLine)
             p.setPen(pen)
             uy = y + self._lh - 2
-            p.drawLine(self._hex_x(a % ROW_BYTES) - self._cw // 2 + 1, uy,
-                       self._hex_x((b - 1) % ROW_BYTES) + 2 * self._cw + self._cw // 2 - 1, uy)
+            p.drawLine(QLineF(self._hex_x(a % ROW_BYTES) - self._cw / 2 + 1, uy,
+                              self._hex_x((b - 1) % ROW_BYTES) + 2.5 * self._cw - 1, uy))
         if self._bits is not None:
             self._paint_bits(p, start, end, y)
 
@@ -307,10 +329,10 @@ class HexView(QAbstractScrollArea):
         """Fill bytes [a, b) of one row in both the hex and the ASCII columns."""
         ca, cb = a % ROW_BYTES, (b - 1) % ROW_BYTES
         h = self._lh - 1
-        x0 = self._hex_x(ca) - self._cw // 2
-        x1 = self._hex_x(cb) + 2 * self._cw + self._cw // 2
-        p.fillRect(QRect(x0, y, x1 - x0, h), colour)
-        p.fillRect(QRect(self._ascii_x(ca), y, (cb - ca + 1) * self._cw, h), colour)
+        x0 = self._hex_x(ca) - self._cw / 2
+        x1 = self._hex_x(cb) + 2.5 * self._cw
+        p.fillRect(QRectF(x0, y, x1 - x0, h), colour)
+        p.fillRect(QRectF(self._ascii_x(ca), y, (cb - ca + 1) * self._cw, h), colour)
 
     def _paint_bits(self, p: QPainter, start: int, end: int, y: int) -> None:
         off, bit0, width = self._bits
@@ -319,7 +341,7 @@ class HexView(QAbstractScrollArea):
         step = 3 * self._cw / 8  # eight ticks across the byte's cell
         ty = y + self._lh - 6
         for byte in range(max(first_byte, start), min(last_byte + 1, end)):
-            x = self._hex_x(byte % ROW_BYTES) - self._cw // 2 + 0.5
+            x = self._hex_x(byte % ROW_BYTES) - self._cw / 2 + 0.5
             for k in range(8):  # bit 7 drawn leftmost, as the hex digits read
                 absolute = (byte - off) * 8 + k
                 bx = x + (7 - k) * step
@@ -345,17 +367,17 @@ class HexView(QAbstractScrollArea):
             y = (row - top) * self._lh
             top_to = min(seg_b, s + ROW_BYTES)  # bytes with nothing of the range above them
             bottom_from = max(seg_a, e - ROW_BYTES)  # bytes with nothing of the range below them
-            for x_of, w in ((lambda c: self._hex_x(c) - self._cw // 2, 3 * self._cw),
+            for x_of, w in ((lambda c: self._hex_x(c) - self._cw / 2, 3 * self._cw),
                             (self._ascii_x, self._cw)):
                 def x(off, _x_of=x_of):
                     return _x_of(off % ROW_BYTES)
                 left, right = x(seg_a), x(seg_b - 1) + w - 1
-                p.drawLine(left, y, left, y + h)
-                p.drawLine(right, y, right, y + h)
+                p.drawLine(QLineF(left, y, left, y + h))
+                p.drawLine(QLineF(right, y, right, y + h))
                 if seg_a < top_to:
-                    p.drawLine(left, y, x(top_to - 1) + w - 1, y)
+                    p.drawLine(QLineF(left, y, x(top_to - 1) + w - 1, y))
                 if bottom_from < seg_b:
-                    p.drawLine(x(bottom_from), y + h, right, y + h)
+                    p.drawLine(QLineF(x(bottom_from), y + h, right, y + h))
 
     # -- input -------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:

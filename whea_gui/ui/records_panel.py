@@ -62,6 +62,9 @@ class RecordsPanel(QWidget):
         self.time_from = QDateTimeEdit(calendarPopup=True, displayFormat="yyyy-MM-dd HH:mm:ss")
         self.time_to = QDateTimeEdit(calendarPopup=True, displayFormat="yyyy-MM-dd HH:mm:ss")
         for w in (self.time_from, self.time_to):  # record times are naive: shown as written
+            w.setMinimumDateTime(_from_seconds(0))
+            w.setSpecialValueText("—")  # shown until records with times are loaded
+            w.setDateTime(w.minimumDateTime())
             w.setEnabled(False)
         self.count = QLabel("0 records")
 

@@ -47,7 +47,7 @@ from .summary import SummaryLabel
 
 TITLE = "WHEA Inspector"
 DECODE_CACHE = 16
-TREE_WIDTHS = (230, 260, 150, 60, 60)
+TREE_WIDTHS = (220, 300, 150, 55, 55)
 
 
 class MainWindow(QMainWindow):
@@ -112,8 +112,8 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("InspectorSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.hex)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)  # extra width goes to the tree; the hex view has a
+        self.splitter.setStretchFactor(1, 0)  # natural width
         self.setCentralWidget(self.splitter)
 
         self.findings_model = FindingsModel(self)
@@ -141,8 +141,7 @@ class MainWindow(QMainWindow):
                 self.resizeDocks([self.records_dock, self.findings_dock], [190, 120], Qt.Vertical)
             if self.settings.value("window/splitter") is None:
                 hex_width = self.hex.sizeHint().width()
-                total = max(self.splitter.width(), hex_width + 400)
-                self.splitter.setSizes([total - hex_width, hex_width])
+                self.splitter.setSizes([max(self.splitter.width() - hex_width, 400), hex_width])
 
     def _action(self, text, slot, shortcut=None, checkable=False) -> QAction:
         act = QAction(text, self)
@@ -446,8 +445,10 @@ class MainWindow(QMainWindow):
 
     def _findings_title(self) -> str:
         counts = self.findings_model.counts()
-        if not any(counts.values()):
+        if self._rec is None:
             return "Findings"
+        if not any(counts.values()):
+            return "Findings — none: every check passed"
         return "Findings — " + ", ".join(f"{n} {lvl}{'s' if n != 1 else ''}"
                                         for lvl, n in counts.items() if n)
 
