@@ -11,6 +11,7 @@ from ..decode.model import FieldNode
 from ..sources import iter_path
 from ..sources.base import SourceError
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._progress import ProgressBar
 
 
 def register(sub) -> None:
@@ -29,9 +30,16 @@ def register(sub) -> None:
 def run(args) -> int:
     status = EXIT_OK
     out = sys.stdout
+    problems = []
+
+    def on_problem(pr) -> None:
+        problems.append(pr.level)
+        print(f"whea: {pr}", file=sys.stderr)
+
     for path in args.paths:
+        bar = ProgressBar.for_terminal()
         try:
-            for ref in iter_path(path, on_problem=lambda pr: print(f"whea: {pr}", file=sys.stderr)):
+            for ref in iter_path(path, on_problem=on_problem, progress=bar):
                 rec = decode_record(ref.data, source=ref.source)
                 if rec.has_errors():
                     status = max(status, EXIT_FINDINGS)
@@ -42,6 +50,11 @@ def run(args) -> int:
         except SourceError as exc:
             print(f"whea: {exc}", file=sys.stderr)
             status = EXIT_USAGE
+        finally:
+            if bar:
+                bar.finish()
+    if "error" in problems:  # e.g. a damaged event log chunk: the input lost data
+        status = max(status, EXIT_FINDINGS)
     return status
 
 

@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from .model import DecodedRecord, FieldNode
+from .rawjson import add_raw_keys
 
 
 def record_to_json(rec: DecodedRecord, *, with_tree: bool = False) -> dict[str, Any]:
@@ -19,6 +20,7 @@ def record_to_json(rec: DecodedRecord, *, with_tree: bool = False) -> dict[str, 
         "summary": rec.summary,
         "length": len(rec.data),
     }
+    add_raw_keys(rec, out)  # what ``whea build`` needs to rebuild the exact bytes
     if with_tree:
         out["tree"] = node_to_json(rec.root)
         out["data_base64"] = base64.b64encode(rec.data).decode()

@@ -8,6 +8,7 @@ record's bytes (``offset``/``length`` relative to the record start, and ``bit_of
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,52 +33,91 @@ class Finding:
 
 
 class FieldNode:
-    """One decoded field with its location. Children may be built lazily (flag bits)."""
+    """One decoded field with its location. Children may be built lazily (flag bits).
 
-    __slots__ = ("name", "label", "value", "display", "offset", "length", "bit_offset",
-                 "bit_width", "kind", "description", "parent", "_children", "_make_children",
-                 "valid")
+    A node links to its parent weakly (no reference cycles, so a discarded tree is freed at
+    once instead of by the cyclic collector): keep the record or root alive while walking up.
+    """
+
+    __slots__ = ("name", "label", "value", "_display", "_fmt", "offset", "length", "bit_offset",
+                 "bit_width", "kind", "description", "_parent", "_children", "_make_children",
+                 "__weakref__",
+                 "valid", "spec")
 
     def __init__(self, name: str, label: str, value: Any, display: str, offset: int,
                  length: int, *, bit_offset: int | None = None, bit_width: int | None = None,
                  kind: str = "int", description: str = "", children: list | None = None,
                  make_children: Callable[[FieldNode], list] | None = None,
-                 valid: bool = True) -> None:
+                 valid: bool = True, fmt: Callable[[], str] | None = None,
+                 spec: Any = None) -> None:
         self.name = name
         self.label = label
         self.value = value
-        self.display = display
+        self._display = display
+        self._fmt = fmt  # computes the display text on first use (most nodes are never shown)
         self.offset = offset
         self.length = length
         self.bit_offset = bit_offset
         self.bit_width = bit_width
         self.kind = kind
         self.description = description
-        self.parent: FieldNode | None = None
+        self._parent = None  # a weak reference: trees have no cycles, so they free at once
         self._children = None
         self._make_children = make_children
         self.valid = valid
+        self.spec = spec  # the Field/Bits definition it came from (enum names for editing)
         if children:
             self._children = []
             for c in children:
                 self.add(c)
 
+    @property
+    def display(self) -> str:
+        if self._display is None:
+            if self._fmt is not None:
+                self._display = self._fmt()
+                self._fmt = None
+            elif self.spec is not None and hasattr(self.spec, "fmt"):  # a layout Field
+                from ..formats.fields import display_value
+                self._display = display_value(self.spec, self.value)
+            else:
+                self._display = ""
+        return self._display
+
+    @display.setter
+    def display(self, text: str) -> None:
+        self._display = text
+        self._fmt = None
+
     # -- tree --------------------------------------------------------------------------
+    @property
+    def parent(self) -> FieldNode | None:
+        ref = self._parent
+        return ref() if ref is not None else None
+
+    @parent.setter
+    def parent(self, node: FieldNode | None) -> None:
+        self._parent = weakref.ref(node) if node is not None else None
+
     @property
     def children(self) -> list[FieldNode]:
         if self._children is None:
-            self._children = []
-            if self._make_children is not None:
-                made = self._make_children(self)
-                self._make_children = None
-                for c in made:
-                    self.add(c)
+            self._materialise()
         return self._children
+
+    def _materialise(self) -> None:
+        self._children = kids = []
+        make, self._make_children = self._make_children, None
+        if make is not None:
+            ref = weakref.ref(self)
+            for c in make(self):
+                c._parent = ref
+                kids.append(c)
 
     def add(self, child: FieldNode) -> FieldNode:
         if self._children is None:
-            self._children = []
-        child.parent = self
+            self._materialise()  # lazy children first, so an added node comes after them
+        child._parent = weakref.ref(self)
         self._children.append(child)
         return child
 
@@ -158,8 +198,22 @@ class DecodedRecord:
     sections: list[DecodedSection] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     source: dict = field(default_factory=dict)
-    summary: str = ""
     extent: int = 0  # bytes of ``data`` that belong to this record
+    _summary: str = ""
+    # The plain-language summary is made on first use: listing a store needs none of them.
+    _summarizer: Callable[[DecodedRecord], None] | None = None
+
+    @property
+    def summary(self) -> str:
+        if self._summarizer is not None:
+            make, self._summarizer = self._summarizer, None
+            make(self)
+        return self._summary
+
+    @summary.setter
+    def summary(self, text: str) -> None:
+        self._summarizer = None
+        self._summary = text
 
     def add_finding(self, level: str, message: str, offset: int, length: int,
                     code: str = "") -> Finding:

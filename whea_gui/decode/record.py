@@ -33,8 +33,7 @@ def _flag_names(bits, value: int) -> list[str]:
 
 
 # -- header --------------------------------------------------------------------------------
-def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool):
-    ts = decode_timestamp(raw, creator)
+def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool, ts) -> FieldNode:
     if ts.value is not None:
         text = ts.value.isoformat(sep=" ")
         text += f" ({ts.encoding}, {'precise' if ts.precise else 'imprecise'})"
@@ -42,6 +41,8 @@ def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool):
         text = f"undecodable: {ts.problem}"
     if not valid:
         text = "(not valid) " + text
+    if raw[3] & 0xFE:
+        text += f" [reserved flag bits 0x{raw[3] & 0xFE:02X}]"
     labels = ("Seconds", "Minutes", "Hours", "Day", "Month", "Year", "Century")
     names = ("seconds", "minutes", "hours", "day", "month", "year", "century")
 
@@ -56,12 +57,12 @@ def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool):
                               "set" if ts.precise else "clear", off + 3, 1, bit_offset=0,
                               bit_width=1, kind="bit",
                               description="Set: the time is when the error happened; clear: when it was collected"))
+        kids.extend(bit_nodes((), raw[3], off + 3, 1, reserved_mask=0xFE))
         return kids
 
-    node = FieldNode(f.name, f.label, ts.iso, text, off, 8, kind="timestamp",
+    return FieldNode(f.name, f.label, ts.iso, text, off, 8, kind="timestamp",
                      description="Local time; BCD per UEFI, binary in Windows records",
                      make_children=make, valid=valid)
-    return node, ts
 
 
 def _persistence_node(f: Field, value: int, off: int) -> FieldNode:
@@ -87,11 +88,10 @@ def _decode_header(rec: DecodedRecord, buf: bytes, n: int) -> dict[str, Any]:
                                     kind="struct"))
     creator = guids.guid_text(buf[64:80]) if n >= 80 else ""
     valid_bits = _U32.unpack_from(buf, 16)[0] if n >= 20 else 0
-    holder: dict[str, Any] = {}
+    holder: dict[str, Any] = {"ts": decode_timestamp(buf[24:32], creator) if n >= 32 else None}
 
     def ts_hook(f, v, off):
-        node, holder["ts"] = _timestamp_node(f, v, off, creator, bool(valid_bits & 2))
-        return node
+        return _timestamp_node(f, v, off, creator, bool(valid_bits & 2), holder["ts"])
 
     def rev_hook(f, v, off):
         return make_node(f, v, off, display=f"{cper.revision_text(v)} (0x{v:04X})")
@@ -105,7 +105,7 @@ def _decode_header(rec: DecodedRecord, buf: bytes, n: int) -> dict[str, Any]:
 
     hooks = {"timestamp": ts_hook, "revision": rev_hook, "persistence_info": _persistence_node,
              "platform_id": guid_valid_hook(1), "partition_id": guid_valid_hook(4)}
-    values, count = HEADER.decode(buf, 0, n, header, hooks)
+    values, count = HEADER.decode(buf, 0, n, header, hooks, lazy=True)
     header.display = f"{count} of {len(HEADER.fields)} fields" if count < len(HEADER.fields) else ""
     values["_ts"] = holder.get("ts")
     values["_creator"] = creator
@@ -143,6 +143,9 @@ def _check_header(rec: DecodedRecord, v: dict[str, Any], n: int) -> None:
         if any(res[4:]) or (any(res[:4]) and v.get("_creator") not in guids.WINDOWS_CREATORS):
             add(WARNING, "Reserved header bytes 116–127 are not zero", 116, 12, "reserved")
     ts = v.get("_ts")
+    if ts is not None and len(ts.raw) == 8 and ts.raw[3] & 0xFE:
+        add(WARNING, f"Timestamp flag byte has reserved bits set (0x{ts.raw[3]:02X})", 27, 1,
+            "reserved")
     if ts is not None and v.get("valid_bits", 0) & 2:
         if ts.value is None:
             add(WARNING, f"Timestamp is marked valid but cannot be decoded: {ts.problem}", 24, 8,
@@ -200,7 +203,7 @@ def decode_descriptor(rec: DecodedRecord, buf: bytes, off: int, limit: int, inde
     rev_hook = (lambda f, v, o: make_node(f, v, o, display=f"{cper.revision_text(v)} (0x{v:04X})"))
     values, count = layout.decode(buf, off, limit, node,
                                   {"fru_id": valid_hook(1), "fru_text": valid_hook(2),
-                                   "revision": rev_hook})
+                                   "revision": rev_hook}, lazy=True)
     values["_windows"] = windows
     return node, values, count
 
@@ -247,27 +250,38 @@ def record_extent(buf: bytes) -> int:
     return max(end, min(length, n) if length >= HEADER_SIZE else end)
 
 
-def decode_record(data: bytes, *, source: dict | None = None) -> DecodedRecord:
+def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = True) -> DecodedRecord:
     """Decode the record at the start of ``data``. Never raises.
 
+    ``source["format"]`` (or ``source["kind"]``) "gesb" or "section" routes to the status-block
+    or single-section decoder; otherwise the bytes' own signature decides.
+
     Bytes after the record's extent are shown as trailing data (a note), never dropped.
+    ``bodies=False`` locates section bodies but leaves them raw (header+descriptor decode).
     """
     buf = bytes(data)
     n = len(buf)
+    fmt = (source or {}).get("format") or (source or {}).get("kind")
+    if fmt == "gesb":  # ACPI status block (BERT / GHES), not a CPER record
+        from .gesb_record import decode_gesb
+        return decode_gesb(buf, source=source)
+    if fmt == "section":  # one descriptor + body (libcper single section, Redfish CPERSection)
+        from .single_section import decode_single_section
+        return decode_single_section(buf, source=source)
     if buf[:4] == b"WhLg":
         from .whlg import decode_whlg
         return decode_whlg(buf, source=source)
     root = FieldNode("record", "CPER record", None, "", 0, n, kind="record")
     rec = DecodedRecord(buf, "cper", root, source=dict(source or {}))
     try:
-        _decode_cper(rec, buf, n)
+        _decode_cper(rec, buf, n, bodies)
     except Exception as exc:  # last line of defence: keep the bytes and say what happened
         rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
                         0, n, "internal")
     return rec
 
 
-def _decode_cper(rec: DecodedRecord, buf: bytes, n: int) -> None:
+def _decode_cper(rec: DecodedRecord, buf: bytes, n: int, bodies: bool = True) -> None:
     hv = _decode_header(rec, buf, n)
     _check_header(rec, hv, n)
     rec.header = _header_json(hv)
@@ -318,7 +332,7 @@ def _decode_cper(rec: DecodedRecord, buf: bytes, n: int) -> None:
         so = dv["section_offset"]
         if HEADER_SIZE + DESCRIPTOR_SIZE <= so < first_body:
             first_body = so
-    _decode_bodies(rec, buf, n, descs, count, length, creator)
+    _decode_bodies(rec, buf, n, descs, count, length, creator, bodies)
     rec.extent = record_extent(buf)
     end_used = max([rec.extent] + [d[2] + DESCRIPTOR_SIZE for d in descs])
     if end_used < n:
@@ -331,7 +345,7 @@ def _decode_cper(rec: DecodedRecord, buf: bytes, n: int) -> None:
     _summarise(rec)
 
 
-def _decode_bodies(rec, buf, n, descs, count, length, creator) -> None:
+def _decode_bodies(rec, buf, n, descs, count, length, creator, bodies=True) -> None:
     # With a SectionCount larger than the descriptors present, judge by those present.
     desc_end = HEADER_SIZE + DESCRIPTOR_SIZE * min(count, max(len(descs), 1))
     fmp = creator == guids.LINUX_FMP_CREATOR
@@ -374,7 +388,8 @@ def _decode_bodies(rec, buf, n, descs, count, length, creator) -> None:
         rec.root.add(body)
         section.body = body
         ranges.append((so, so + avail, i))
-        decode_body(SectionContext(buf, so, avail, sl, body, rec, section, creator))
+        if bodies:
+            decode_body(SectionContext(buf, so, avail, sl, body, rec, section, creator))
     _check_placement(rec, ranges, desc_end, min(length, n) if length >= desc_end else n)
 
 
@@ -452,12 +467,27 @@ def _header_json(v: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_EXPLAIN: list = []
+
+
+def _summariser():
+    if not _EXPLAIN:
+        try:
+            from .explain import summarise_record
+        except ImportError:
+            summarise_record = None
+        _EXPLAIN.append(summarise_record)
+    return _EXPLAIN[0]
+
+
 def _summarise(rec: DecodedRecord) -> None:
+    """Arrange for the summary to be made when first asked for."""
+    rec._summarizer = _summarise_now
+
+
+def _summarise_now(rec: DecodedRecord) -> None:
     """A one-line fallback summary; the explain module gives the full plain-language text."""
-    try:
-        from .explain import summarise_record
-    except ImportError:
-        summarise_record = None
+    summarise_record = _summariser()
     if summarise_record is not None:
         try:
             summarise_record(rec)

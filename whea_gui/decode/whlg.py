@@ -102,7 +102,15 @@ def owner_tag_text(value: int) -> str:
     return f"'{text}'" + (f" {name}" if name else "")
 
 
+def _load_payloads() -> None:
+    try:
+        from . import whlg_payloads  # noqa: F401  (registers the payload decoders)
+    except ImportError:
+        pass
+
+
 def decode_whlg(buf: bytes, *, source: dict | None = None) -> DecodedRecord:
+    _load_payloads()
     n = len(buf)
     root = FieldNode("entry", "WHEA event log entry", None, "", 0, n, kind="record")
     rec = DecodedRecord(buf, "whlg", root, source=dict(source or {}))
@@ -161,5 +169,18 @@ def _decode(rec: DecodedRecord, buf: bytes, n: int) -> None:
                                rec.extent, n - rec.extent, kind="gap"))
         rec.add_finding(NOTE, f"{n - rec.extent} bytes follow the entry's end", rec.extent,
                         n - rec.extent, "trailing")
-    rec.summary = (f"WHEA event log entry: {rec.header['id_name']} "
-                   f"({rec.header['type_name']}, owner {rec.header['owner_tag_text']})")
+    rec.summary = rec.summary or (f"WHEA event log entry: {rec.header['id_name']} "
+                                  f"({rec.header['type_name']}, owner {rec.header['owner_tag_text']})")
+    _summarise(rec)
+
+
+def _summarise(rec: DecodedRecord) -> None:
+    """Let the explain module refine the one-line summary (as record.py does for CPER)."""
+    try:
+        from .explain import summarise_record
+    except ImportError:
+        return
+    try:
+        summarise_record(rec)
+    except Exception as exc:
+        rec.add_finding(NOTE, f"Summary unavailable ({type(exc).__name__}: {exc})", 0, 0, "internal")

@@ -77,6 +77,7 @@ class Layout:
         self.struct = struct.Struct("<" + "".join(f.fmt for f in self.fields))
         self.construct = cs.Struct(*[f.name / f.construct for f in self.fields])
         self._by_name = {f.name: f for f in self.fields}
+        self._names = tuple(f.name for f in self.fields)
 
     def __getitem__(self, name: str) -> Field:
         return self._by_name[name]
@@ -88,11 +89,13 @@ class Layout:
         return self.construct.build({f.name: values[f.name] for f in self.fields})
 
     def decode(self, buf, offset: int, limit: int, parent: FieldNode,
-               fmt_hooks: Mapping[str, Callable[[Field, Any, int], FieldNode]] | None = None
-               ) -> tuple[dict[str, Any], int]:
+               fmt_hooks: Mapping[str, Callable[[Field, Any, int], FieldNode]] | None = None,
+               lazy: bool = False) -> tuple[dict[str, Any], int]:
         """Decode fields at ``offset`` into ``parent``; fields past ``limit`` are left out.
 
         Returns the values decoded and how many fields fitted (== len(fields) when whole).
+        With ``lazy`` the child nodes are made when first asked for (listing thousands of
+        records needs the values, not the nodes).
         """
         if offset + self.size <= limit:
             raw = self.struct.unpack_from(buf, offset)
@@ -106,14 +109,21 @@ class Layout:
                 raw.append(struct.unpack_from("<" + f.fmt, buf, off)[0])
                 off += f.size
             count = len(raw)
-        values: dict[str, Any] = {}
-        off = offset
-        for f, v in zip(self.fields, raw):
-            values[f.name] = v
-            hook = fmt_hooks.get(f.name) if fmt_hooks else None
-            parent.add(hook(f, v, off) if hook else make_node(f, v, off))
-            off += f.size
+        values = dict(zip(self._names, raw))
+        if lazy and not parent.has_children():
+            parent._make_children = lambda _p: self._nodes(raw, offset, fmt_hooks)
+        else:
+            for node in self._nodes(raw, offset, fmt_hooks):
+                parent.add(node)
         return values, count
+
+    def _nodes(self, raw, offset, hooks) -> list[FieldNode]:
+        nodes, off = [], offset
+        for f, v in zip(self.fields, raw):
+            hook = hooks.get(f.name) if hooks else None
+            nodes.append(hook(f, v, off) if hook else make_node(f, v, off))
+            off += f.size
+        return nodes
 
 
 def hexint(value: int, size: int) -> str:
@@ -124,15 +134,15 @@ def make_node(f: Field, value: Any, offset: int, *, display: str | None = None,
               valid: bool = True) -> FieldNode:
     """The FieldNode for one field value, with its display text and lazy bit children."""
     kind = f.kind
-    if display is None:
-        display = display_value(f, value)
     make_children = None
     if f.bits or f.reserved_mask:
         make_children = _bit_children_factory(f, value, offset)
     if kind == "guid":
         value = guids.guid_text(value)
+    # With no display given, FieldNode.display formats (spec, value) on first use.
     return FieldNode(f.name, f.label, value, display, offset, f.size, kind=kind,
-                     description=f.description, make_children=make_children, valid=valid)
+                     description=f.description, make_children=make_children, valid=valid,
+                     spec=f)
 
 
 def display_value(f: Field, value: Any) -> str:
@@ -148,7 +158,7 @@ def display_value(f: Field, value: Any) -> str:
         names = [b.label for b in f.bits if b.width == 1 and value >> b.bit & 1]
         return hexint(value, f.size) + (f" ({', '.join(names)})" if names else "")
     if kind == "guid":
-        text = guids.guid_text(value)
+        text = value if isinstance(value, str) else guids.guid_text(value)
         if f.guid_kind:
             name = guids.name_of(text, f.guid_kind, "")
             return f"{name} {{{text}}}" if name else text
@@ -187,8 +197,9 @@ def bit_nodes(bits: Sequence[Bits], value: int, offset: int, size: int,
             disp = f"{name} ({v})" if name else f"Unknown ({v})"
         else:
             disp = f"{v} (0x{v:X})"
-        nodes.append(_bit_node(b.name, b.label, v, disp, offset, size, b.bit, b.width,
-                               b.meaning))
+        node = _bit_node(b.name, b.label, v, disp, offset, size, b.bit, b.width, b.meaning)
+        node.spec = b
+        nodes.append(node)
     reserved = value & reserved_mask & ~covered
     bit = 0
     while reserved:

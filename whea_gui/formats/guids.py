@@ -7,8 +7,10 @@ wire order).  A few producers put a GUID on the wire in RFC 4122 (big-endian) or
 
 from __future__ import annotations
 
+import struct
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 NOTIFY = "notify"
 CREATOR = "creator"
@@ -26,9 +28,18 @@ class GuidInfo:
     byte_swapped: bool = False  # matched through the RFC 4122 byte order
 
 
+_GUID_HEAD = struct.Struct("<IHH")
+
+
+@lru_cache(maxsize=4096)
+def _guid_text(raw: bytes) -> str:
+    a, b, c = _GUID_HEAD.unpack_from(raw)
+    return f"{a:08x}-{b:04x}-{c:04x}-{raw[8:10].hex()}-{raw[10:16].hex()}"
+
+
 def guid_text(raw: bytes) -> str:
-    """Canonical text of a 16-byte EFI GUID in wire order."""
-    return str(uuid.UUID(bytes_le=bytes(raw)))
+    """Canonical text of a 16-byte EFI GUID in wire order (== uuid.UUID(bytes_le=raw))."""
+    return _guid_text(bytes(raw))
 
 
 def guid_bytes(text: str) -> bytes:

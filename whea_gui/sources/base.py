@@ -17,10 +17,16 @@ class Problem:
     path: str
     offset: int | None
     message: str
-    level: str = "warning"
+    level: str = "warning"  # "error" | "warning" | "note"
+    length: int | None = None  # bytes concerned, when a range is known
 
     def __str__(self) -> str:
-        where = f" at byte offset {self.offset}" if self.offset is not None else ""
+        if self.offset is None:
+            where = ""
+        elif self.length:
+            where = f" at bytes {self.offset}–{self.offset + self.length - 1}"
+        else:
+            where = f" at byte offset {self.offset}"
         return f"{self.path}{where}: {self.message}"
 
 

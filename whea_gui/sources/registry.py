@@ -1,4 +1,9 @@
-"""Reader registry: each reader has ``name``, ``sniff(head, path) -> int`` and ``read``."""
+"""Reader registry: each reader has ``name``, ``sniff(head, path) -> int`` and ``read_bytes``.
+
+A reader may also have ``read_path(path, on_problem)`` to stream or memory-map a big file; it
+is preferred when present. Detection is by content: every reader scores the first bytes and
+the highest score wins (``raw`` is the fallback and carves records out of any binary).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from pathlib import Path
 from .base import Problem, RecordRef, SourceError, read_bytes
 
 ProblemSink = Callable[[Problem], None]
+HEAD_SIZE = 4096
 
-_READER_MODULES = ["raw"]  # more readers append their module names here
+# Order matters only for equal scores (the earlier wins).
+_READER_MODULES = ["raw", "hextext", "eventxml", "evtx_log", "redfish", "acpi", "efivar", "pstore"]
 readers: list = []
 
 
@@ -20,6 +27,11 @@ def _load() -> None:
         return
     for name in _READER_MODULES:
         readers.append(importlib.import_module(f"{__package__}.{name}"))
+
+
+def reader_named(name: str):
+    _load()
+    return next(r for r in readers if r.name == name)
 
 
 def detect(head: bytes, path: str = "") -> object:
@@ -35,19 +47,44 @@ def detect(head: bytes, path: str = "") -> object:
 
 def iter_bytes(data: bytes, path: str = "<bytes>",
                on_problem: ProblemSink | None = None) -> Iterator[RecordRef]:
-    reader = detect(data[:4096], path)
+    reader = detect(data[:HEAD_SIZE], path)
     yield from reader.read_bytes(data, path, on_problem or _ignore)
 
 
-def iter_path(path: str | Path, on_problem: ProblemSink | None = None) -> Iterator[RecordRef]:
-    """Records from a file (``-`` = standard input). Raises SourceError if it cannot be read."""
+def iter_file(path: str, on_problem: ProblemSink | None = None) -> Iterator[RecordRef]:
+    """Records from one file, by content. Raises SourceError if it cannot be read."""
+    sink = on_problem or _ignore
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_SIZE)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    reader = detect(head, path)
+    if hasattr(reader, "read_path"):
+        yield from reader.read_path(path, sink)
+    else:
+        yield from reader.read_bytes(read_bytes(path), path, sink)
+
+
+def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progress=None,
+              cancel=None) -> Iterator[RecordRef]:
+    """Records from a file, a folder (walked recursively), ``-`` (standard input) or
+    ``live:[channel,...]`` (Windows event logs). Raises SourceError if it cannot be read.
+
+    ``progress`` gets a ``folder.Progress`` after each file; ``cancel`` (a threading.Event or a
+    callable returning True) stops a folder walk between files and records.
+    """
     p = str(path)
     if p == "-":
         yield from iter_bytes(sys.stdin.buffer.read(), "<stdin>", on_problem)
         return
-    if Path(p).is_dir():
-        raise SourceError(f"{p}: is a folder (folder reading is not supported by this reader)")
-    yield from iter_bytes(read_bytes(p), p, on_problem)
+    if p.startswith("live:"):
+        from .live import iter_live
+        channels = [c for c in p[5:].split(",") if c] or None
+        yield from iter_live(channels, on_problem)
+        return
+    from .folder import walk
+    yield from walk(p, on_problem or _ignore, progress=progress, cancel=cancel)
 
 
 def _ignore(_p: Problem) -> None:

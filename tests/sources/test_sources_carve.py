@@ -1,0 +1,176 @@
+"""Raw files and carving records out of arbitrary binaries."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sources_helpers import DWR, VECTORS, dwr_records
+
+from whea_gui.decode import decode_record
+from whea_gui.sources import iter_bytes, iter_path, raw
+from whea_gui.sources.carve import find_headers
+
+MALFORMED = VECTORS / "malformed"
+
+
+def _garbage(rng: random.Random, n: int) -> bytes:
+    # Random bytes with the signatures' first letters removed, so no accidental header appears.
+    return bytes(b for b in rng.randbytes(n * 2) if b not in b"CW")[:n]
+
+
+def _blob_with_garbage(seed: int):
+    rng = random.Random(seed)
+    blob = bytearray(_garbage(rng, rng.randrange(1, 5000)))
+    placed = []
+    for name, data in dwr_records():
+        placed.append((len(blob), name, data))
+        blob += data
+        blob += _garbage(rng, rng.randrange(1, 3000))
+    return bytes(blob), placed
+
+
+def test_carving_finds_every_dwr_record_at_its_offset(tmp_path):
+    blob, placed = _blob_with_garbage(7)
+    path = tmp_path / "crash.dmp"
+    path.write_bytes(blob)
+    problems = []
+    refs = list(iter_path(path, problems.append))
+    assert [(r.source["offset"], r.data) for r in refs] == [(off, data) for off, _n, data in placed]
+    assert all(r.source["kind"] == "raw" and r.source["carved"] for r in refs)
+    # every byte not in a record is reported once as a skipped range, with its path
+    gaps = [(p.offset, p.length) for p in problems if "no CPER record" in p.message]
+    covered = sorted(gaps + [(off, len(data)) for off, _n, data in placed])
+    pos = 0
+    for off, length in covered:
+        assert off == pos
+        pos += length
+    assert pos == len(blob)
+    assert all(p.path == str(path) for p in problems)
+
+
+def test_carving_memory_mapped_and_in_memory_agree(tmp_path):
+    blob, placed = _blob_with_garbage(11)
+    path = tmp_path / "image.bin"
+    path.write_bytes(blob)
+    from_file = [(r.source["offset"], r.data) for r in iter_path(path)]
+    from_bytes = [(r.source["offset"], r.data) for r in iter_bytes(blob, str(path))]
+    assert from_file == from_bytes and len(from_file) == len(placed)
+
+
+def test_header_checks_reject_lookalikes():
+    good = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    bad_end = good[:6] + b"\0\0\0\0" + good[10:]
+    bad_count = good[:10] + b"\0\0" + good[12:]
+    bad_len = good[:20] + (100).to_bytes(4, "little") + good[24:]
+    for data in (bad_end, bad_count, bad_len, b"CPER" + b"\xff" * 40):
+        assert list(find_headers(b"xx" + data)) == []
+    assert list(find_headers(b"xx" + good)) == [(2, 277)]
+    whlg = (DWR / "whlg_cmci_restart.bin").read_bytes()
+    assert list(find_headers(whlg)) == [(0, 48)]
+    wrong_payload = whlg[:28] + (1).to_bytes(4, "little") + whlg[32:]
+    assert list(find_headers(wrong_payload)) == []
+
+
+def test_truncated_record_at_end_is_kept_and_reported():
+    rec = (DWR / "cper_cmc_amd_xpfmca_v2r1.bin").read_bytes()
+    blob = b"\0" * 100 + rec[:500]
+    problems = []
+    refs = list(iter_bytes(blob, "dump", problems.append))
+    assert [(r.source["offset"], r.data) for r in refs] == [(100, rec[:500])]
+    assert any(p.offset == 100 and "truncated" in p.message for p in problems)
+    decoded = decode_record(refs[0].data)
+    assert decoded.has_errors()  # the decoder says what is missing
+
+
+def test_file_starting_with_record_then_garbage_then_record():
+    a = (DWR / "cper_memory_2sec_padded.bin").read_bytes()
+    b = (DWR / "whlg_process_hest.bin").read_bytes()
+    blob = a + b"\x00\x11" * 300 + b
+    problems = []
+    refs = list(iter_bytes(blob, "x.bin", problems.append))
+    assert [(r.source["offset"], r.data) for r in refs] == [(0, a), (len(a) + 600, b)]
+    assert [(p.offset, p.length) for p in problems] == [(len(a), 600)]
+
+
+def test_malformed_trailing_garbage_stays_with_the_record():
+    data = (MALFORMED / "m22-trailing-garbage.cper").read_bytes()
+    refs = list(iter_bytes(data, "m22"))
+    assert len(refs) == 1 and refs[0].data == data
+    rec = decode_record(refs[0].data)
+    assert any(f.code == "trailing" for f in rec.findings)
+
+
+def test_malformed_two_records_concatenated_are_split():
+    data = (MALFORMED / "m23-two-records-concatenated.cper").read_bytes()
+    refs = list(iter_bytes(data, "m23"))
+    assert [r.source["offset"] for r in refs] == [0, 392]
+    assert b"".join(r.data for r in refs) == data
+
+
+def test_small_file_without_records_is_still_shown_but_marked():
+    data = (MALFORMED / "m28-random-bytes-400.cper").read_bytes()
+    problems = []
+    refs = list(iter_bytes(data, "m28", problems.append))
+    assert len(refs) == 1 and refs[0].data == data and refs[0].source["format"] == "unknown"
+    assert any("no CPER record" in p.message for p in problems)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.cper"
+    path.write_bytes(b"")
+    problems = []
+    refs = list(iter_path(path, problems.append))
+    assert len(refs) == 1 and refs[0].data == b""
+    assert problems[0].level == "error" and "empty" in problems[0].message
+
+
+_RECORDS = [d for _n, d in dwr_records()]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.binary(max_size=300), st.sampled_from(range(len(_RECORDS)))), max_size=6),
+       st.binary(max_size=300))
+def test_carving_property(parts, tail):
+    """Any garbage (signature letters removed) with records spliced in: each record is found
+    at its offset, refs never overlap, and nothing raises."""
+    blob = bytearray()
+    expect = []
+    for junk, idx in parts:
+        blob += bytes(b for b in junk if b not in b"CW")
+        expect.append((len(blob), _RECORDS[idx]))
+        blob += _RECORDS[idx]
+    blob += bytes(b for b in tail if b not in b"CW")
+    refs = list(raw.read_bytes(bytes(blob), "p", lambda p: None))  # not detection: junk may look like XML
+    got = [(r.source["offset"], r.data) for r in refs if r.source.get("format") != "unknown"]
+    if expect and expect[0][0] == 0:
+        # a file that starts with a record keeps bytes after its last record with it
+        assert [o for o, _ in got] == [o for o, _ in expect]
+        assert all(d.startswith(e) for (_, d), (_, e) in zip(got, expect))
+    else:
+        assert got == expect
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_never_raise(blob):
+    end = 0
+    for ref in iter_bytes(blob, "fuzz"):
+        off = ref.source["offset"]
+        assert off >= end and blob[off:off + len(ref.data)] == ref.data
+        end = off + len(ref.data)
+
+
+def test_carving_libcper_generated_records_of_every_type():
+    rng = random.Random(3)
+    files = sorted((VECTORS / "libcper-generated").glob("*/0[01]?.cper"))
+    files = [f for f in files if f.parent.name != "single-section"]
+    blob = bytearray()
+    placed = []
+    for f in files:
+        blob += _garbage(rng, rng.randrange(1, 200))
+        placed.append((len(blob), f.read_bytes()))
+        blob += placed[-1][1]
+    refs = list(iter_bytes(bytes(blob), "gen.bin"))
+    assert [(r.source["offset"], r.data) for r in refs] == placed

@@ -1,0 +1,206 @@
+"""Windows event logs: the real .evtx, damaged copies, XML exports and wevtutil output."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import sys
+
+import Evtx.Evtx as python_evtx  # an independent parser, used as the oracle
+import pytest
+import sources_helpers as h
+
+from whea_gui.decode import decode_record
+from whea_gui.sources import SourceError, iter_bytes, iter_path
+from whea_gui.sources.evtx_log import CHUNK_SIZE, scan_chunks
+from whea_gui.sources.live import parse_wevtutil_output, wevtutil_command
+from whea_gui.sources.winevent import decode_binary, iso_utc
+
+CHANNEL = "Microsoft-Windows-Kernel-WHEA/Operational"
+
+
+def _oracle() -> dict[int, dict]:
+    """What python-evtx reads (chunks the header counts: records 1–49), keyed by record id."""
+    out = {}
+    with python_evtx.Evtx(str(h.EVTX)) as log:
+        for rec in log.records():
+            xml = rec.xml()
+            fields = dict(re.findall(r'<Data Name="(\w+)">([^<]*)</Data>', xml))
+            out[rec.record_num()] = {
+                "event_id": int(re.search(r"<EventID[^>]*>(\d+)<", xml).group(1)),
+                "computer": re.search(r"<Computer>([^<]*)<", xml).group(1),
+                "time": re.search(r'SystemTime="([^"]+)"', xml).group(1), "fields": fields}
+    return out
+
+
+def test_real_evtx_47_entries_with_windows_provenance():
+    problems = []
+    refs = list(iter_path(h.EVTX, problems.append))
+    assert len(refs) == 47
+    oracle = _oracle()
+    assert len(oracle) == 49  # python-evtx trusts the header's stale chunk count; we read 52
+    ids = [r.source["event_record_id"] for r in refs]
+    assert ids == sorted(ids) and max(ids) == 52
+    for ref in refs:
+        src = ref.source
+        assert src["kind"] == "evtx" and src["event_id"] == 42 and src["channel"] == CHANNEL
+        assert src["provider"] == "Microsoft-Windows-Kernel-WHEA" and src["field"] == "RawData"
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", src["time_created"])
+        rec = decode_record(ref.data, source=src)
+        assert rec.kind == "whlg"
+        # Windows' own EventData: Length and Id of the entry match the decoded header
+        fields = oracle.get(src["event_record_id"], {}).get("fields")
+        if fields:
+            assert int(fields["Length"]) == len(ref.data) == rec.header["length"]
+            assert int(fields["Id"]) == rec.header["id"] and int(fields["Owner"]) == rec.header["owner_tag"]
+            assert _seconds(oracle[src["event_record_id"]]["time"]) == pytest.approx(
+                _seconds(src["time_created"]), abs=5e-6)  # python-evtx converts ticks via floats
+            assert oracle[src["event_record_id"]]["computer"] == src["computer"]
+    skipped = [p for p in problems if "carry no record data" in p.message]
+    assert len(skipped) == 1 and "Event ID 5 ×5" in skipped[0].message
+    assert not [p for p in problems if p.level in ("error", "warning")]
+
+
+def _seconds(text: str) -> float:
+    from datetime import datetime
+    return datetime.fromisoformat(iso_utc(text).replace("Z", "+00:00")).timestamp()
+
+
+def test_offsets_point_at_the_event_records():
+    blob = h.EVTX.read_bytes()
+    for ref in iter_path(h.EVTX):
+        off = ref.source["offset"]
+        assert blob[off:off + 4] == b"**\0\0"
+        assert struct.unpack_from("<Q", blob, off + 8)[0] == ref.source["event_record_id"]
+        assert ref.data in blob[off:off + struct.unpack_from("<I", blob, off + 4)[0]]
+
+
+def test_damaged_chunk_loses_only_that_chunk(tmp_path):
+    copy = tmp_path / "damaged.evtx"
+    shutil.copy(h.EVTX, copy)
+    blob = bytearray(copy.read_bytes())
+    chunk2 = 4096 + CHUNK_SIZE
+    for i in range(chunk2 + 612, chunk2 + 900):  # the string table / first records
+        blob[i] ^= 0x5A
+    copy.write_bytes(bytes(blob))
+    good = {r.source["event_record_id"] for r in iter_path(h.EVTX)}
+    problems = []
+    got = {r.source["event_record_id"] for r in iter_path(copy, problems.append)}
+    assert got == {i for i in good if not 26 <= i <= 49}
+    assert got and any(i > 49 for i in got)
+    lost = [p for p in problems if p.level == "error"]
+    assert lost and lost[0].offset == chunk2 and lost[0].path == str(copy)
+    assert h.EVTX.read_bytes() != bytes(blob)  # the original was not touched
+
+
+def test_checksum_damage_is_reported_and_events_still_read(tmp_path):
+    blob = bytearray(h.EVTX.read_bytes())
+    first = next(iter_path(h.EVTX))
+    at = blob.find(first.data, first.source["offset"])
+    blob[at + 40] ^= 0xFF  # inside the RawData bytes of event record 1
+    copy = tmp_path / "bitflip.evtx"
+    copy.write_bytes(bytes(blob))
+    problems = []
+    refs = list(iter_path(copy, problems.append))
+    assert len(refs) == 47 and refs[0].data[40] == first.data[40] ^ 0xFF
+    assert any(p.offset == 4096 and "checksum" in p.message for p in problems)
+
+
+def test_scan_chunks_reads_past_the_stale_header_count():
+    chunks = scan_chunks(h.EVTX.read_bytes(), "x", lambda p: None)
+    assert [(c["first"], c["last"]) for c in chunks] == [(1, 25), (26, 49), (50, 52)]
+    assert sum(len(c["records"]) for c in chunks) == 52
+
+
+def _rust_xml_events() -> list[str]:
+    import evtx
+    return [re.sub(r"^<\?xml[^>]*\?>\s*", "", r["data"]) for r in evtx.PyEvtxParser(str(h.EVTX)).records()]
+
+
+def test_event_viewer_xml_export_utf16_with_root(tmp_path):
+    text = '<?xml version="1.0" encoding="UTF-16"?>\r\n<Events>' + "".join(_rust_xml_events()) + "</Events>"
+    path = tmp_path / "export.xml"
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    refs = list(iter_path(path))
+    from_evtx = list(iter_path(h.EVTX))
+    assert [r.data for r in refs] == [r.data for r in from_evtx]
+    keys = ("event_record_id", "event_id", "provider", "time_created", "computer", "channel")
+    assert [[r.source[k] for k in keys] for r in refs] == [[r.source[k] for k in keys] for r in from_evtx]
+    raw = path.read_bytes()
+    for r in refs:
+        assert raw[r.source["offset"]:r.source["offset"] + 24].decode("utf-16-le") == "<Event xmlns"
+        assert r.source["kind"] == "eventxml"
+
+
+def test_xml_export_utf8_without_root_and_a_broken_event(tmp_path):
+    events = _rust_xml_events()
+    events[10] = events[10].replace("</System>", "</Sys>")  # not well-formed
+    path = tmp_path / "bare.xml"
+    path.write_text("\n".join(events), encoding="utf-8")
+    problems = []
+    refs = list(iter_path(path, problems.append))
+    assert len(refs) == 46 and 11 not in [r.source["event_record_id"] for r in refs]
+    bad = [p for p in problems if p.level == "error"]
+    assert len(bad) == 1 and path.read_bytes()[bad[0].offset:bad[0].offset + 6] == b"<Event"
+
+
+def _wevtutil_event(record: bytes, *, rid: int, eid: int, provider: str, channel: str, time: str) -> str:
+    # The shape 'wevtutil qe <channel> /f:xml' prints: one line per event, single quotes, hex binary.
+    return ("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+            f"<Provider Name='{provider}' Guid='{{c26c4f3c-3f66-4e99-8f8a-39405cfed220}}'/>"
+            f"<EventID>{eid}</EventID><Version>0</Version><Level>3</Level><Task>0</Task><Opcode>0</Opcode>"
+            f"<Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime='{time}'/>"
+            f"<EventRecordID>{rid}</EventRecordID><Correlation ActivityID='{{8f3b7a1e-0000-0000-0000-000000000000}}'/>"
+            "<Execution ProcessID='4' ThreadID='212'/>"
+            f"<Channel>{channel}</Channel><Computer>DESKTOP-7Q2M4RT</Computer><Security UserID='S-1-5-19'/>"
+            "</System><EventData><Data Name='ErrorSource'>1</Data><Data Name='ApicId'>0</Data>"
+            f"<Data Name='Length'>{len(record)}</Data><Data Name='RawData'>{record.hex().upper()}</Data>"
+            "</EventData></Event>")
+
+
+def test_wevtutil_output_for_whea_logger_and_kernel_whea_errors():
+    cmci = (h.DWR / "cper_cmci_amd_xpfmca_v2r2.bin").read_bytes()
+    mce = (h.DWR / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+    out = "\r\n".join([
+        _wevtutil_event(mce, rid=88123, eid=18, provider="Microsoft-Windows-WHEA-Logger", channel="System",
+                        time="2024-10-24T14:20:21.1234567Z"),
+        _wevtutil_event(cmci, rid=5, eid=20, provider="Microsoft-Windows-Kernel-WHEA",
+                        channel="Microsoft-Windows-Kernel-WHEA/Errors", time="2024-11-09T09:55:33.6500000Z"),
+    ]).encode()
+    refs = list(parse_wevtutil_output(out, "System", lambda p: None))
+    assert [r.data for r in refs] == [mce, cmci]
+    assert refs[1].source == {"path": "live:System", "offset": refs[1].source["offset"], "kind": "live",
+                              "field": "RawData", "event_record_id": 5, "event_id": 20,
+                              "provider": "Microsoft-Windows-Kernel-WHEA", "time_created": "2024-11-09T09:55:33.650000Z",
+                              "computer": "DESKTOP-7Q2M4RT", "channel": "Microsoft-Windows-Kernel-WHEA/Errors"}
+    assert refs[0].source["time_created"] == "2024-10-24T14:20:21.123456Z"
+    assert decode_record(refs[0].data).header["severity_name"] == "Fatal"
+    # the same text saved to a file is detected as event XML
+    assert [r.data for r in iter_bytes(out, "saved.xml")] == [mce, cmci]
+
+
+def test_wevtutil_command_filters_the_system_log():
+    cmd = wevtutil_command("System", 100)
+    assert cmd[:4] == ["wevtutil", "qe", "System", "/f:xml"] and "/c:100" in cmd
+    assert any("Microsoft-Windows-WHEA-Logger" in c for c in cmd)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="on Windows the live logs are read")
+def test_live_logs_need_windows():
+    with pytest.raises(SourceError, match="needs Windows"):
+        list(iter_path("live:System"))
+
+
+def test_binary_text_hex_or_base64():
+    rec = (h.DWR / "whlg_cmci_restart.bin").read_bytes()
+    import base64
+    assert decode_binary(rec.hex()) == rec
+    assert decode_binary(base64.b64encode(rec).decode()) == rec
+    assert decode_binary("not binary!") is None
+
+
+def test_time_normalisation():
+    assert iso_utc("2024-11-14 16:15:45.043371+00:00") == "2024-11-14T16:15:45.043371Z"
+    assert iso_utc("2024-11-14T18:15:45.0433719+02:00") == "2024-11-14T16:15:45.043371Z"
+    assert iso_utc("2024-11-14T16:15:45Z") == "2024-11-14T16:15:45.000000Z"

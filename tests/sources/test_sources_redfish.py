@@ -1,0 +1,110 @@
+"""Redfish LogEntry JSON (CPER and CPERSection) and the single-section decoder."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import sources_helpers as h
+
+from whea_gui.decode import decode_record, record_to_json
+from whea_gui.decode.single_section import decode_single_section
+from whea_gui.sources import iter_bytes, iter_path
+from whea_gui.sources.redfish import host_of
+
+SINGLE = h.VECTORS / "libcper-generated" / "single-section"
+REC = (h.DWR / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+SECTION = (SINGLE / "pcie-001.cper").read_bytes()
+
+
+def _entry(eid: str, dtype: str, data: bytes, **extra) -> dict:
+    e = {"@odata.id": f"/redfish/v1/Systems/system/LogServices/EventLog/Entries/{eid}",
+         "@odata.type": "#LogEntry.v1_15_0.LogEntry", "Id": eid, "Name": "System Event Log Entry",
+         "Created": "2025-03-04T10:11:12+00:00", "EntryType": "Event", "Severity": "Critical",
+         "Message": "A CPER error was logged", "DiagnosticDataType": dtype,
+         "DiagnosticData": base64.b64encode(data).decode(),
+         "Links": {"OriginOfCondition": {"@odata.id": "/redfish/v1/Systems/system/Processors/cpu0"}}}
+    e.update(extra)
+    return e
+
+
+def test_single_log_entry_with_a_whole_record():
+    doc = json.dumps(_entry("17", "CPER", REC)).encode()
+    refs = list(iter_bytes(doc, "entry.json"))
+    assert len(refs) == 1 and refs[0].data == REC
+    src = refs[0].source
+    assert src["kind"] == "redfish" and src["format"] == "cper" and src["entry_id"] == "17"
+    assert src["created"] == "2025-03-04T10:11:12+00:00" and src["host"] == "Systems/system"
+    assert src["origin_of_condition"] == "/redfish/v1/Systems/system/Processors/cpu0"
+    assert src["message"] == "A CPER error was logged"
+    assert decode_record(refs[0].data, source=src).kind == "cper"
+
+
+def test_collection_with_sections_links_and_other_entries(tmp_path):
+    coll = {"@odata.id": "/redfish/v1/Systems/system/LogServices/EventLog/Entries",
+            "Members@odata.count": 4, "Members": [
+                _entry("1", "CPERSection", SECTION),
+                {"@odata.id": "/redfish/v1/Systems/system/LogServices/EventLog/Entries/2"},
+                _entry("3", "OEM", b"whatever"),
+                _entry("4", "CPER", REC, **{"@odata.id": "https://bmc1.example:443/redfish/v1/Systems/1/"
+                                                         "LogServices/EventLog/Entries/4"}),
+            ]}
+    path = tmp_path / "entries.json"
+    path.write_text(json.dumps(coll, indent=2))
+    problems = []
+    refs = list(iter_path(path, problems.append))
+    assert [(r.source["entry_id"], r.source["format"], r.data) for r in refs] == [
+        ("1", "section", SECTION), ("4", "cper", REC)]
+    assert refs[1].source["host"] == "bmc1.example:443"
+    assert any("only a link" in p.message and "Entries/2" in p.message for p in problems)
+    sec = decode_record(refs[0].data, source=refs[0].source)
+    assert sec.kind == "section" and sec.sections[0].values["type"] == "d995e954-bbc1-430f-ad91-b44dcb3c6f35"
+    assert record_to_json(sec)["sections"][0]["offset"] == 72
+
+
+def test_json_lines_and_bad_base64():
+    good = json.dumps(_entry("1", "CPER", REC))
+    bad = json.dumps(dict(_entry("2", "CPER", REC), DiagnosticData="@@@not base64@@@"))
+    problems = []
+    refs = list(iter_bytes((good + "\n" + bad + "\n").encode(), "log.jsonl", problems.append))
+    assert [r.source["entry_id"] for r in refs] == ["1"]
+    assert any("LogEntry 2" in p.message and "base64" in p.message for p in problems)
+
+
+def test_host_of():
+    assert host_of("/redfish/v1/Managers/bmc/LogServices/Journal/Entries/9") == "Managers/bmc"
+    assert host_of("https://10.0.0.5/redfish/v1/Systems/1/LogServices/X/Entries/1") == "10.0.0.5"
+    assert host_of("") is None
+
+
+@pytest.mark.parametrize("path", sorted(SINGLE.glob("*.cper")), ids=lambda p: p.stem)
+def test_single_section_descriptor_matches_libcper(path):
+    rec = decode_single_section(path.read_bytes())
+    want = json.loads(path.with_suffix(".json").read_text())["sectionDescriptor"]
+    got = rec.sections[0].values
+    assert got["offset"] == want["sectionOffset"] and got["length"] == want["sectionLength"]
+    assert got["type"] == want["sectionType"]["data"] and got["severity"] == want["severity"]["code"]
+    assert got["revision"] == want["revision"]["major"] << 8 | want["revision"]["minor"]
+    assert got["flag_names"] == [k for k in ("primary", "containment_warning", "reset", "threshold_exceeded",
+                                             "resource_not_accessible", "latent_error", "propagated",
+                                             "overflow")
+                                 if want["flags"][_camel(k)]]
+    assert not rec.has_errors(), [f.message for f in rec.findings]
+    assert rec.sections[0].body.offset == 72 and rec.sections[0].body.length == want["sectionLength"]
+
+
+def _camel(key: str) -> str:
+    return {"threshold_exceeded": "errorThresholdExceeded", "containment_warning": "containmentWarning",
+            "resource_not_accessible": "resourceNotAccessible", "latent_error": "latentError"}.get(key, key)
+
+
+def test_single_section_problems():
+    rec = decode_single_section(SECTION[:40])
+    assert rec.has_errors() and any(f.code == "descriptor-truncated" for f in rec.findings)
+    rec = decode_single_section(SECTION[:100])
+    assert any(f.code == "section-truncated" and f.offset == 72 for f in rec.findings)
+    bad_off = (10).to_bytes(4, "little") + SECTION[4:]
+    assert any(f.code == "offset-overlaps-header" for f in decode_single_section(bad_off).findings)
+    rec = decode_single_section(SECTION + b"\0" * 5)
+    assert any(f.code == "trailing" for f in rec.findings)

@@ -1,0 +1,136 @@
+"""Damaged store files: a clear error, and `check` salvages every intact record (no more)."""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+
+import pytest
+from store_helpers import child_record
+
+from whea_gui.store import Store, StoreDamaged, StoreError
+from whea_gui.store.salvage import check_store, salvage
+
+RECORDS = 1500
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory, template):
+    """A closed store with RECORDS records, some cleared, and its surviving records' bytes."""
+    path = tmp_path_factory.mktemp("salvage") / "healthy.sqlite"
+    with Store(path) as store:
+        items = [(child_record(template, rid), {"path": "gen.bin", "offset": rid, "host": "h1"})
+                 for rid in range(1, RECORDS + 1)]
+        assert store.write_records(items, validate="header").written == RECORDS
+        cleared = set(range(1, RECORDS + 1, 9))
+        for rid in cleared:
+            store.clear_error_record(rid)
+        kept = {rid: data for rid, data in store}
+    assert not (path.parent / "healthy.sqlite-wal").exists()  # checkpointed on close
+    return path, kept, cleared
+
+
+def _intact(kept: dict[int, bytes], damaged: bytes) -> set[int]:
+    """Oracle: records whose checksum and bytes are still in the file, verbatim (a verbatim
+    copy starts with "CPER", so looking at each "CPER" equals a substring search)."""
+    size = len(next(iter(kept.values())))
+    starts = [m.start() for m in re.finditer(b"CPER", damaged)]
+    present = {damaged[p - 4:p + size] for p in starts if p >= 4}
+    return {rid for rid, data in kept.items()
+            if zlib.crc32(data).to_bytes(4, "little") + data in present}
+
+
+def _salvaged(path, tmp_path) -> tuple[dict[int, bytes], object]:
+    out = tmp_path / "salvaged.sqlite"
+    report = salvage(str(path), str(out))
+    with Store(out) as store:
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return {rid: data for rid, data in store}, report
+
+
+def _damage_and_check(tmp_path, healthy, damaged: bytes):
+    path, kept, cleared = healthy
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(damaged)
+    report = check_store(str(bad))
+    assert not report.ok and report.problems
+    got, salvage_report = _salvaged(bad, tmp_path)
+    expected = _intact(kept, damaged)
+    assert set(got) == expected
+    assert all(got[rid] == kept[rid] for rid in got)  # byte for byte, nothing corrupt
+    assert not set(got) & cleared  # cleared records stay cleared
+    return got, salvage_report
+
+
+def test_healthy_store_checks_ok(healthy):
+    path, kept, _ = healthy
+    report = check_store(str(path))
+    assert report.ok and report.records == len(kept)
+
+
+def test_truncated_store(tmp_path, healthy):
+    path, kept, _ = healthy
+    raw = path.read_bytes()
+    damaged = raw[: len(raw) * 55 // 100]
+    bad = tmp_path / "t.sqlite"
+    bad.write_bytes(damaged)
+    with pytest.raises(StoreDamaged, match="damaged.*whea store check"):
+        with Store(bad) as store:
+            store.record_table()
+            list(store)
+    got, report = _damage_and_check(tmp_path, healthy, damaged)
+    assert 0 < len(got) < len(kept)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_byte_corrupted_store(tmp_path, healthy, seed):
+    path, kept, _ = healthy
+    raw = bytearray(path.read_bytes())
+    rnd = random.Random(seed)
+    for _ in range(25):
+        pos = rnd.randrange(100, len(raw) - 64)  # keep the 100-byte file header
+        n = rnd.randrange(1, 64)
+        raw[pos:pos + n] = rnd.randbytes(n)
+    damaged = bytes(raw)
+    got, report = _damage_and_check(tmp_path, healthy, damaged)
+    assert len(got) > len(kept) // 2
+    assert report.recovered == len(got)
+
+
+def test_file_header_destroyed(tmp_path, healthy):
+    path, kept, _ = healthy
+    raw = bytearray(path.read_bytes())
+    raw[:100] = bytes(100)  # SQLite no longer recognises the file at all
+    bad = tmp_path / "h.sqlite"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(StoreError, match="h.sqlite"):
+        Store(bad, create=False)
+    got, report = _damage_and_check(tmp_path, healthy, bytes(raw))
+    assert report.from_pages == len(got) > 0
+
+
+def test_not_a_store_at_all(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(random.Random(0).randbytes(50_000))
+    assert not check_store(str(junk)).ok
+    got, report = _salvaged(junk, tmp_path)
+    assert got == {} and report.recovered == 0
+
+
+def test_salvage_refuses_to_overwrite(tmp_path, healthy):
+    path, _, _ = healthy
+    existing = tmp_path / "exists.sqlite"
+    existing.write_bytes(b"")
+    with pytest.raises(StoreError, match="already exists"):
+        salvage(str(path), str(existing))
+
+
+def test_salvage_keeps_provenance_when_the_index_is_readable(tmp_path, healthy):
+    path, kept, _ = healthy
+    got, report = _salvaged(path, tmp_path)  # salvaging a healthy store copies it all
+    assert set(got) == set(kept) and report.index_complete and report.from_pages == 0
+    with Store(tmp_path / "salvaged.sqlite") as store:
+        table = store.record_table()
+        row = table.row(0)
+        assert row["path"] == "gen.bin" and row["host"] == "h1" and row["offset"] == row["record_id"]

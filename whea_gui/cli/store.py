@@ -1,0 +1,358 @@
+"""``whea store ...``: the persistent record store from the command line (docs/store.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from ..decode import decode_record, record_to_json
+from ..sources import iter_path
+from ..sources.base import SourceError
+from ..store import (
+    DEFAULT_PATH,
+    STATUS_INVALID_PARAMETER,
+    STATUS_OBJECT_NOT_FOUND,
+    STATUS_SUCCESS,
+    WHEA_WRITE_FLAG_DUMMY,
+    Store,
+    StoreError,
+    status_name,
+)
+from ..store.salvage import check_store, salvage
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from .decode import render_text
+
+HELP = "keep records in a persistent store (PSHED write/read/clear semantics)"
+EPILOG = """The store is one SQLite file: --store PATH, else $WHEA_STORE, else ./whea-store.sqlite.
+Record ids are decimal or 0x-hex; `read 0` reads the first record.
+
+exit status:
+  0  done
+  1  a record was refused as invalid, or was not found; `check`: damage found (and salvaged)
+  2  unusable arguments, an unreadable input, or a store that cannot be used or written
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("store", help=HELP, description=HELP + ".", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--store", metavar="PATH", help="store file")
+    cmds = p.add_subparsers(dest="store_command", metavar="COMMAND")
+    p.set_defaults(func=lambda args: _usage(p))
+
+    def cmd(name, func, help_text):
+        c = cmds.add_parser(name, help=help_text, description=help_text, epilog=EPILOG,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        c.add_argument("--store", metavar="PATH", default=argparse.SUPPRESS, help="store file")
+        c.set_defaults(func=lambda args: _guard(func, args))
+        return c
+
+    c = cmd("init", run_init, "create a store (optionally limited like an NVRAM area)")
+    c.add_argument("--max-bytes", type=int, help="capacity in record bytes")
+    c.add_argument("--max-records", type=int, help="capacity in records")
+
+    c = cmd("write", run_write, "WriteErrorRecord every record of each FILE (full validation)")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--dummy", action="store_true", help="WHEA_WRITE_FLAG_DUMMY: validate only")
+
+    c = cmd("read", run_read, "ReadErrorRecord: show a record (0 = the first) or save its bytes")
+    c.add_argument("record_id", metavar="ID")
+    c.add_argument("-o", "--output", metavar="FILE", help="write the record's bytes to FILE")
+    c.add_argument("--json", action="store_true", help="the decoded record as JSON")
+
+    c = cmd("clear", run_clear, "ClearErrorRecord for each ID")
+    c.add_argument("record_ids", nargs="+", metavar="ID")
+
+    c = cmd("list", run_list, "list stored records from the index (no decoding)")
+    _filters(c)
+    c.add_argument("--json", action="store_true", help="JSON Lines, one object per record")
+    c.add_argument("--limit", type=int, help="at most N records")
+    c.add_argument("--sort", choices=("store", "time"), default="store",
+                   help="store order (default) or by time, newest first")
+
+    c = cmd("import", run_import, "store the records of any input (files, event logs, ...)")
+    c.add_argument("sources", nargs="+", metavar="SOURCE")
+    c.add_argument("--host", help="host name to record as the records' origin")
+    c.add_argument("--fast", action="store_true",
+                   help="check headers only instead of decoding every record (millions of records)")
+
+    c = cmd("export", run_export, "write stored records out (a folder: one .cper file each)")
+    c.add_argument("-o", "--output", metavar="DIR|FILE",
+                   help="a folder (existing, or ending in /) or one file; default standard output")
+    _filters(c)
+
+    c = cmd("stats", run_stats, "counts, capacity, time range")
+    c.add_argument("--json", action="store_true")
+
+    c = cmd("check", run_check, "integrity check; salvage intact records of a damaged store")
+    c.add_argument("-o", "--output", metavar="FILE",
+                   help="where to put the salvaged store (default STORE.salvaged.sqlite)")
+
+
+def _filters(c) -> None:
+    c.add_argument("--severity", action="append", help="fatal, corrected, recoverable, informational")
+    c.add_argument("--type", action="append", help="section type GUID or name")
+    c.add_argument("--since", help="time from (ISO date/time)")
+    c.add_argument("--until", help="time before (ISO date/time)")
+    c.add_argument("--text", help="text in names, GUIDs, sources or the record id")
+    c.add_argument("--source", help="text in the source path or host")
+
+
+def _usage(parser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def _guard(func, args) -> int:
+    try:
+        return func(args)
+    except StoreError as exc:
+        print(f"whea: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def store_path(args) -> str:
+    return getattr(args, "store", None) or os.environ.get("WHEA_STORE") or DEFAULT_PATH
+
+
+def parse_id(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        try:
+            value = int(text, 16)
+        except ValueError:
+            raise StoreError(f"{text!r} is not a record id (decimal or 0x-hex)") from None
+    if not 0 <= value < 1 << 64:
+        raise StoreError(f"{text!r} is not a 64-bit record id")
+    return value
+
+
+def _open(args, *, create: bool = False, readonly: bool | None = None) -> Store:
+    return Store(store_path(args), create=create, readonly=readonly)
+
+
+# -- commands -----------------------------------------------------------------------------
+def run_init(args) -> int:
+    path = store_path(args)
+    existed = os.path.exists(path)
+    with Store(path) as store:
+        if args.max_bytes is not None or args.max_records is not None:
+            store.set_capacity(args.max_bytes, args.max_records)
+        count, used = store.usage()
+        limit_b, limit_r = store.capacity()
+    state = "exists" if existed else "created"
+    print(f"{path}: store {state}, {count} records ({used} bytes); capacity "
+          f"{_limit(limit_b, 'bytes')}, {_limit(limit_r, 'records')}")
+    return EXIT_OK
+
+
+def _limit(value, unit: str) -> str:
+    return f"{value} {unit}" if value is not None else f"unlimited {unit}"
+
+
+def _report_problem(problem) -> None:
+    print(f"whea: {problem}", file=sys.stderr)
+
+
+def run_write(args) -> int:
+    status = EXIT_OK
+    flags = WHEA_WRITE_FLAG_DUMMY if args.dummy else 0
+    with _open(args, create=True) as store:
+        for path in args.files:
+            try:
+                for ref in iter_path(path, on_problem=_report_problem):
+                    where = f"{ref.source.get('path', path)}@{ref.source.get('offset', 0)}"
+                    result = store.write_error_record(ref.data, flags, source=ref.source)
+                    verb = "validated" if args.dummy else ("replaced" if result.replaced else "wrote")
+                    if result.ok:
+                        print(f"{verb} 0x{result.record_id:016X} from {where}")
+                    else:
+                        print(f"whea: {where}: {result.status_name}: {result.reason}", file=sys.stderr)
+                        status = max(status, EXIT_FINDINGS if result.status == STATUS_INVALID_PARAMETER
+                                     else EXIT_USAGE)
+                    for note in result.notes:
+                        print(f"whea: {where}: note: {note}", file=sys.stderr)
+            except SourceError as exc:
+                print(f"whea: {exc}", file=sys.stderr)
+                status = EXIT_USAGE
+    return status
+
+
+def run_read(args) -> int:
+    rid = parse_id(args.record_id)
+    with _open(args) as store:
+        result = store.read_error_record(rid)
+    if result.status == STATUS_OBJECT_NOT_FOUND:
+        what = "the store is empty" if rid == 0 else f"no record 0x{rid:016X}"
+        print(f"whea: {store.path}: {what} (STATUS_OBJECT_NOT_FOUND)", file=sys.stderr)
+        return EXIT_FINDINGS
+    last = result.next_record_id == result.record_id
+    nxt = "none (this is the last record)" if last else f"0x{result.next_record_id:016X}"
+    if args.output:
+        with open(args.output, "wb") as fh:
+            fh.write(result.record)
+        print(f"record 0x{result.record_id:016X}: {result.length} bytes written to {args.output}; "
+              f"next record id {nxt}")
+        return EXIT_OK
+    rec = decode_record(result.record, source={"path": f"{store.path} record 0x{result.record_id:016X}",
+                                               "offset": 0})
+    if args.json:
+        out = record_to_json(rec)
+        out["next_record_id"] = None if last else result.next_record_id
+        print(json.dumps(out))
+    else:
+        print(f"record 0x{result.record_id:016X} ({result.length} bytes), next record id {nxt}")
+        print(render_text(rec))
+    return EXIT_FINDINGS if rec.has_errors() else EXIT_OK
+
+
+def run_clear(args) -> int:
+    ids = [parse_id(t) for t in args.record_ids]
+    status = EXIT_OK
+    with _open(args) as store:
+        for rid in ids:
+            code = store.clear_error_record(rid)
+            if code == STATUS_SUCCESS:
+                print(f"cleared 0x{rid:016X}")
+            else:
+                print(f"whea: 0x{rid:016X}: {status_name(code)}", file=sys.stderr)
+                status = max(status, EXIT_FINDINGS if code == STATUS_OBJECT_NOT_FOUND else EXIT_USAGE)
+    return status
+
+
+def _selected(store: Store, args):
+    table = store.record_table()
+    idx = table.filter(text=args.text, severity=args.severity, types=args.type,
+                       start=args.since, end=args.until, source=args.source)
+    return table, idx
+
+
+def run_list(args) -> int:
+    with _open(args) as store:
+        try:
+            table, idx = _selected(store, args)
+        except ValueError as exc:
+            raise StoreError(f"bad filter: {exc}") from None
+    if args.sort == "time":
+        idx = idx[table.take(idx).argsort("timestamp", descending=True)]
+    if args.limit is not None:
+        idx = idx[:args.limit]
+    out = sys.stdout
+    for i in idx:
+        row = table.row(int(i))
+        if args.json:
+            row["record_id_hex"] = f"0x{row['record_id']:016X}"
+            out.write(json.dumps(row) + "\n")
+            continue
+        when = row["timestamp"] or "-"
+        if row["time_source"] == "event":
+            when += " (event)"
+        types = "+".join(row["section_type_names"]) or "-"
+        where = f"{row['path']}@{row['offset']}" if row["path"] else ""
+        if row["host"]:
+            where = f"{row['host']}:{where}"
+        out.write(f"0x{row['record_id']:016X}  {when:<28} {row['severity_name'] or '-':<13} "
+                  f"{row['notify_type_name'] or '-':<32} {types}  {row['length']} B  {where}\n")
+    return EXIT_OK
+
+
+def run_import(args) -> int:
+    status = EXIT_OK
+    counts = {"sources": 0, "events": 0}
+
+    def refs():
+        nonlocal status
+        for path in args.sources:
+            try:
+                for ref in iter_path(path, on_problem=_report_problem):
+                    if ref.data[:4] == b"WhLg":  # an event-log entry, not an error record
+                        counts["events"] += 1
+                        continue
+                    source = dict(ref.source)
+                    if args.host:
+                        source["host"] = args.host
+                    yield ref.data, source
+                counts["sources"] += 1
+            except SourceError as exc:
+                print(f"whea: {exc}", file=sys.stderr)
+                status = EXIT_USAGE
+
+    def on_result(result, source):
+        nonlocal status
+        if result.ok:
+            return
+        where = f"{source.get('path', '?')}@{source.get('offset', 0)}"
+        print(f"whea: {where}: {result.status_name}: {result.reason}", file=sys.stderr)
+        status = max(status, EXIT_FINDINGS if result.status == STATUS_INVALID_PARAMETER else EXIT_USAGE)
+
+    with _open(args, create=True) as store:
+        summary = store.write_records(refs(), validate="header" if args.fast else "full",
+                                      on_result=on_result)
+    print(f"imported {summary.written} records ({summary.replaced} replaced an earlier copy) from "
+          f"{counts['sources']} sources; {summary.refused} refused, {summary.failed} failed")
+    if counts["events"]:
+        print(f"skipped {counts['events']} WhLg event-log entries (the store keeps CPER error records)")
+    return status
+
+
+def run_export(args) -> int:
+    out = args.output
+    with _open(args) as store:
+        table, idx = _selected(store, args)
+        ids = [int(table.record_id[i]) for i in idx]
+        if out and (os.path.isdir(out) or out.endswith(("/", os.sep))):
+            os.makedirs(out, exist_ok=True)
+            for rid in ids:
+                with open(os.path.join(out, f"{rid:016X}.cper"), "wb") as fh:
+                    fh.write(store.read_error_record(rid).record)
+            print(f"exported {len(ids)} records to {out}", file=sys.stderr)
+            return EXIT_OK
+        if not out and sys.stdout.isatty():
+            raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
+        fh = open(out, "wb") if out else sys.stdout.buffer
+        try:
+            for rid in ids:
+                fh.write(store.read_error_record(rid).record)
+        finally:
+            if out:
+                fh.close()
+    print(f"exported {len(ids)} records to {out or 'standard output'}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_stats(args) -> int:
+    with _open(args) as store:
+        stats = store.stats()
+    if args.json:
+        print(json.dumps(stats))
+        return EXIT_OK
+    print(f"store        {stats['path']} (schema version {stats['schema_version']}, "
+          f"{stats['file_bytes']} bytes on disk)")
+    print(f"records      {stats['records']} ({stats['bytes']} bytes of records)")
+    print(f"capacity     {_limit(stats['max_bytes'], 'bytes')}, {_limit(stats['max_records'], 'records')}")
+    print("severity     " + (", ".join(f"{k} {v}" for k, v in stats["severity"].items() if v) or "-"))
+    print(f"time range   {stats['first_time'] or '-'} .. {stats['last_time'] or '-'}")
+    print(f"sources      {stats['sources']} files; hosts: {', '.join(stats['hosts']) or '-'}")
+    return EXIT_OK
+
+
+def run_check(args) -> int:
+    path = store_path(args)
+    report = check_store(path)
+    if report.ok:
+        print(f"{path}: ok ({report.records} records, integrity check passed, every checksum matches)")
+        return EXIT_OK
+    print(f"{path}: DAMAGED", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+    output = args.output or f"{path}.salvaged.sqlite"
+    result = salvage(path, output)
+    print(f"salvaged {result.recovered} intact records into {output} "
+          f"({result.from_tables} read through SQLite, {result.from_pages} found in the file's pages; "
+          f"{result.bad_copies} damaged copies left out)")
+    for note in result.notes:
+        print(f"  note: {note}")
+    return EXIT_FINDINGS

@@ -1,0 +1,154 @@
+"""``whea timeline PATH... [--json]``: when errors happened, threshold crossings, storms and the
+locations that keep failing, for every record in the files (the timeline panel, as text)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import replace
+
+from ..decode import decode_record
+from ..formats.cper import SEVERITY
+from ..index.analysis import GROUPINGS, TimelineData, from_decoded
+from ..index.faults import TIME_SOURCE_NAMES
+from ..index.rates import default_rules
+from ..index.timebins import width_text
+from ..sources import iter_path
+from ..sources.base import SourceError
+from . import EXIT_OK, EXIT_USAGE
+
+TIMELINE_EPILOG = """A crossing is the record whose count within the rule's window (same location,
+matching severity) reaches the threshold; a storm is at least N records within the storm window.
+Times are UTC: a record's own timestamp when valid, else its source's event time.
+
+exit status:
+  0  the analysis ran (crossings and storms are findings of the analysis, not errors)
+  2  unusable arguments, or a file that cannot be read
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("timeline", help="error timeline: bins, threshold crossings, storms, faults",
+                       description="Analyse when the records in each PATH happened (- = stdin).",
+                       epilog=TIMELINE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="one JSON object with every figure")
+    p.add_argument("--by", choices=sorted(GROUPINGS), default="severity",
+                   help="group the bin counts by this column (default: severity)")
+    p.add_argument("--bin", type=int, metavar="SECONDS", help="bin width (default: from the span)")
+    p.add_argument("--top", type=int, default=10, metavar="N", help="top locations listed (10)")
+    p.add_argument("--storm", type=int, default=10, metavar="N",
+                   help="a storm is at least N records ... (default 10)")
+    p.add_argument("--storm-window", type=int, default=60, metavar="SECONDS",
+                   help="... within this many seconds (default 60)")
+    p.add_argument("--threshold", action="append", default=[], metavar="SCOPE=N",
+                   help="override a rule's threshold, e.g. dimm=12 (scopes: page, dimm, cpu)")
+    p.set_defaults(func=run)
+
+
+def _iso(t: float | None) -> str | None:
+    return None if t is None else dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _rules(overrides: list[str]):
+    rules = default_rules()
+    for item in overrides:
+        scope, _, value = item.partition("=")
+        idx = next((i for i, r in enumerate(rules) if r.scope == scope.strip()), None)
+        if idx is None or not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(f"--threshold {item!r}: expected SCOPE=N with SCOPE one of "
+                             f"{', '.join(r.scope for r in rules)} and N >= 1")
+        rules[idx] = replace(rules[idx], threshold=int(value))
+    return rules
+
+
+def analyse(data: TimelineData, sources: list[dict], args) -> dict:
+    rules = _rules(args.threshold)
+    h = data.histogram(by=args.by, width=args.bin) if data.timed else None
+    crossings = [c for r in rules for c in data.crossings(r)]
+    crossings.sort(key=lambda c: c.time)
+    span = data.span()
+    return {
+        "records": data.n, "timed": data.timed, "time_sources": data.time_source_counts(),
+        "span": {"start": _iso(span[0]), "end": _iso(span[1])} if span else None,
+        "bins": None if h is None else {
+            "by": args.by, "width": h.width, "start": _iso(h.edges[0]), "labels": h.labels,
+            "counts": h.counts.tolist()},
+        "thresholds": [{"name": r.name, "scope": r.scope, "threshold": r.threshold,
+                        "window": r.window, "severities": [SEVERITY.get(s) for s in r.severities],
+                        "origin": r.origin} for r in rules],
+        "crossings": [{"rule": c.rule, "location": c.label, "time": _iso(c.time), "count": c.count,
+                       "peak": c.peak, "until": _iso(c.until), "source": sources[c.record]}
+                      for c in crossings],
+        "storms": [{"start": _iso(s.start), "end": _iso(s.end), "duration": s.duration,
+                    "count": s.count, "peak": s.peak}
+                   for s in data.storms(args.storm, args.storm_window)],
+        "faults": data.fault_summary(),
+        "top_locations": [{"location": k, "count": n} for k, n in data.top_locations(args.top)],
+        "record_times": [{"source": src, "time": _iso(data.times[i]) if data.time_source[i] else None,
+                          "time_source": TIME_SOURCE_NAMES[data.time_source[i]]}
+                         for i, src in enumerate(sources)],
+    }
+
+
+def render_text(report: dict, args) -> str:
+    ts = report["time_sources"]
+    out = [f"{report['records']:,} records: {report['timed']:,} on the timeline (own timestamp "
+           f"{ts['record']:,}, event time {ts['event']:,}), {ts['none']:,} without a time"]
+    if report["span"]:
+        b = report["bins"]
+        totals = [sum(row) for row in b["counts"]]
+        busiest = max(range(len(totals)), key=totals.__getitem__)
+        start = dt.datetime.fromisoformat(b["start"].replace("Z", "+00:00")).timestamp()
+        out.append(f"Span {report['span']['start']} – {report['span']['end']}; "
+                   f"{len(totals)} bins of {width_text(b['width'])}; busiest bin starts "
+                   f"{_iso(start + busiest * b['width'])} with {totals[busiest]:,} records "
+                   f"({', '.join(f'{lab} {row}' for lab, row in zip(b['labels'], b['counts'][busiest]) if row)})")
+    out.append("Threshold crossings (the record whose count in the window reaches the threshold):")
+    rules = {r["name"]: r for r in report["thresholds"]}
+    for c in report["crossings"] or [None]:
+        if c is None:
+            out.append("  none")
+            break
+        r = rules[c["rule"]]
+        out.append(f"  {c['time']}  {c['rule']} ({r['threshold']} per {r['window'] // 3600} h)  "
+                   f"{c['location']}  peak {c['peak']}, above until {c['until']}")
+    out.append(f"Storms (at least {args.storm} records within {args.storm_window} s):")
+    for s in report["storms"] or [None]:
+        if s is None:
+            out.append("  none")
+            break
+        out.append(f"  {s['start']} – {s['end']}  {s['count']:,} records, peak {s['peak']} "
+                   f"per {args.storm_window} s")
+    f = report["faults"]
+    out.append(f"Faults: {f['faults']:,} distinct locations from {f['located']:,} located records "
+               f"({f['unlocated']:,} without a location)")
+    for loc in report["top_locations"]:
+        out.append(f"  {loc['count']:>8,}  {loc['location']}")
+    return "\n".join(out)
+
+
+def run(args) -> int:
+    try:
+        _rules(args.threshold)
+    except ValueError as exc:
+        print(f"whea: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    records, sources, status = [], [], EXIT_OK
+    for path in args.paths:
+        try:
+            for ref in iter_path(path, on_problem=lambda pr: print(f"whea: {pr}", file=sys.stderr)):
+                rec = decode_record(ref.data, source=ref.source)
+                records.append(rec)
+                sources.append({k: ref.source.get(k) for k in ("path", "offset")})
+        except SourceError as exc:
+            print(f"whea: {exc}", file=sys.stderr)
+            status = EXIT_USAGE
+    report = analyse(from_decoded(records), sources, args)
+    if args.json:
+        sys.stdout.write(json.dumps(report) + "\n")
+    else:
+        sys.stdout.write(render_text(report, args) + "\n")
+    return status

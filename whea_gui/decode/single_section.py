@@ -1,0 +1,81 @@
+"""Decode a single CPER section: a 72-byte descriptor followed by its body, no record header.
+
+This is libcper's single-section form and Redfish's "CPERSection" diagnostic data. As in
+libcper, SectionOffset counts from the start of the descriptor (the generator writes 72).
+"""
+
+from __future__ import annotations
+
+from ..formats.cper import DESCRIPTOR_SIZE
+from .model import ERROR, NOTE, DecodedRecord, DecodedSection, FieldNode
+from .record import _check_descriptor, _descriptor_values, decode_descriptor
+from .sections import SectionContext, decode_body
+from .summary import summarise
+
+
+def decode_single_section(data: bytes, *, source: dict | None = None) -> DecodedRecord:
+    buf = bytes(data)
+    n = len(buf)
+    root = FieldNode("section_record", "CPER section", None, "", 0, n, kind="record")
+    rec = DecodedRecord(buf, "section", root, source=dict(source or {}))
+    try:
+        _decode(rec, buf, n)
+    except Exception as exc:  # last line of defence: keep the bytes and say what happened
+        rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
+                        0, n, "internal")
+        rec.extent = n
+    summarise(rec, "CPER section")
+    return rec
+
+
+def _decode(rec: DecodedRecord, buf: bytes, n: int) -> None:
+    if n == 0:
+        rec.add_finding(ERROR, "No bytes: a section needs a 72-byte descriptor", 0, 0, "truncated")
+        return
+    dnode, dv, count = decode_descriptor(rec, buf, 0, n, 0, False)
+    rec.root.add(dnode)
+    if n < DESCRIPTOR_SIZE:
+        rec.add_finding(ERROR, f"Only {n} bytes: the section descriptor needs {DESCRIPTOR_SIZE}", 0, n,
+                        "descriptor-truncated")
+        rec.extent = n
+        return
+    _check_descriptor(rec, dv, 0, 0)
+    values = _descriptor_values(dv, 0)
+    section = DecodedSection(0, dnode, None, values)
+    rec.sections.append(section)
+    rec.header = {"severity": values["severity"], "severity_name": values["severity_name"],
+                  "section_count": 1}
+    so, sl = dv["section_offset"], dv["section_length"]
+    rec.extent = min(n, max(DESCRIPTOR_SIZE, so + sl))
+    if so < DESCRIPTOR_SIZE:
+        rec.add_finding(ERROR, f"SectionOffset {so} points into the descriptor (the body must start "
+                               f"at {DESCRIPTOR_SIZE} or later)", 0, 4, "offset-overlaps-header")
+        rec.extent = n
+        return
+    if sl == 0:
+        rec.add_finding(ERROR, "SectionLength is 0", 4, 4, "length-zero")
+    if so > DESCRIPTOR_SIZE:
+        gap = min(so, n) - DESCRIPTOR_SIZE
+        rec.root.add(FieldNode("unused_72", "Unused bytes", None, f"{gap} bytes", DESCRIPTOR_SIZE, gap,
+                               kind="gap"))
+        rec.add_finding(NOTE, f"{gap} bytes between the descriptor and the body", DESCRIPTOR_SIZE, gap,
+                        "gap")
+    if so >= n:
+        if sl:
+            rec.add_finding(ERROR, f"SectionOffset {so} is beyond the {n} bytes present; the body is "
+                                   "missing", 0, 4, "section-missing")
+        return
+    avail = min(so + sl, n) - so
+    if so + sl > n:
+        rec.add_finding(ERROR, f"Body truncated: {avail} of {sl} bytes present", so, avail,
+                        "section-truncated")
+    if avail:
+        body = rec.root.add(FieldNode("section_0", f"Section: {values['type_name']}", None,
+                                      f"{avail} bytes", so, avail, kind="section"))
+        section.body = body
+        decode_body(SectionContext(buf, so, avail, sl, body, rec, section, ""))
+    if so + sl < n:
+        rec.root.add(FieldNode("trailing", "Trailing bytes", None, f"{n - so - sl} bytes after the section",
+                               so + sl, n - so - sl, kind="gap"))
+        rec.add_finding(NOTE, f"{n - so - sl} bytes follow the section's end", so + sl, n - so - sl,
+                        "trailing")

@@ -1,0 +1,186 @@
+"""CXL Component Events Section (FORMAT.md §6.16): 32-byte header + a CXL event record without its UUID.
+
+The section type GUID is the CXL event record UUID. Windows writes two of them in RFC 4122 byte order
+(conflict C3); the GUID registry knows those spellings and this module registers for both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...decode.model import ERROR, NOTE
+from ...decode.sections import SectionContext, register
+from .. import guids
+from ..fields import Bits, Field, Layout
+from ._body_kit import (
+    decode_fields,
+    fixed_size_check,
+    pci_bdf,
+    raw_node,
+    reserved_valid_bits,
+    struct_node,
+    trailing_bytes,
+    valid_bits_field,
+    valid_map,
+    vendor_device_text,
+)
+
+EVENT_KINDS = {
+    "fbcd0a77-c260-417f-85a9-088b1621eba6": "General Media",
+    "601dcbb3-9c06-4eab-b8af-4e9bfb5c9624": "DRAM",
+    "fe927475-dd59-4339-a586-79bab113b774": "Memory Module",
+    "77cf9271-9c02-470b-9fe4-bc7b75f2da97": "Physical Switch",
+    "40d26425-3396-4c4d-a5da-3d47263af425": "Virtual Switch",
+    "8dc44363-0c96-4710-b7bf-04bb99534c3f": "MLD Port",
+}
+HEADER_SIZE = 32
+MAX_LENGTH = 144  # 32-byte header + 112-byte event record (Linux GHES bound)
+
+VALID = ((0, "device_id", "Device ID valid"), (1, "device_serial_number", "Device serial number valid"),
+         (2, "event_log", "Component event log valid"))
+HEAD = Layout("cxl_component_head", [
+    Field("length", "Length", 4, "int", description="Bytes of the whole structure"),
+    valid_bits_field(8, VALID),
+])
+DEVICE_ID = Layout("cxl_component_device_id", [
+    Field("vendor_id", "Vendor ID", 2, "hex"),
+    Field("device_id", "Device ID", 2, "hex"),
+    Field("function", "Function", 1, "int"),
+    Field("device", "Device", 1, "int"),
+    Field("bus", "Bus", 1, "int"),
+    Field("segment", "Segment", 2, "int"),
+    Field("slot", "Slot", 2, "hex", bits=(Bits(3, "slot_number", "Slot number", 13),), reserved_mask=7),
+    Field("reserved", "Reserved", 1, "hex"),
+])
+SERIAL = Layout("cxl_component_serial", [Field("device_serial_number", "Device serial number", 8, "hex")])
+# CXL common event record header as carried here (from its offset 16: no UUID)
+EVENT_HEADER = Layout("cxl_event_header", [
+    Field("record_length", "Event record length", 1, "int"),
+    Field("flags", "Event record flags", 3, "bytes"),
+    Field("handle", "Event record handle", 2, "hex"),
+    Field("related_handle", "Related event record handle", 2, "hex"),
+    Field("timestamp", "Event record timestamp", 8, "int", description="Nanoseconds since 1970-01-01 UTC"),
+    Field("maintenance_operation_class", "Maintenance operation class", 1, "int"),
+    Field("maintenance_operation_subclass", "Maintenance operation subclass", 1, "int"),
+    Field("ld_id", "LD-ID", 2, "hex"),
+    Field("head_id", "Head ID", 1, "int"),
+    Field("reserved", "Reserved", 11, "bytes"),
+])
+assert EVENT_HEADER.size == 32
+
+
+def _event_guids() -> list[str]:
+    out = []
+    for g in EVENT_KINDS:
+        out.append(g)
+        swapped = guids.swapped_text(g)
+        info = guids.lookup(swapped)
+        if info is not None and info.byte_swapped:
+            out.append(swapped)
+    return out
+
+
+def _kind_of(type_guid: str) -> str:
+    if type_guid in EVENT_KINDS:
+        return EVENT_KINDS[type_guid]
+    for g, kind in EVENT_KINDS.items():
+        if guids.swapped_text(g) == type_guid:
+            return kind
+    return "component"
+
+
+@register(*_event_guids())
+def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
+    body = ctx.offset
+    fixed_size_check(ctx, HEADER_SIZE, "CXL component event")
+    h = decode_fields(ctx, HEAD, body, ctx.node)
+    vb = h.get("validation_bits", 0)
+    valid = valid_map(vb, {name: bit for bit, name, _l in VALID})
+    if "validation_bits" in h:
+        reserved_valid_bits(ctx, HEAD["validation_bits"], vb, body + 4)
+    fields: dict[str, Any] = {}
+    if "length" in h:
+        fields["length"] = h["length"]
+    fields["validation_bits"] = vb
+    if body + 12 < ctx.end:
+        dnode = struct_node(ctx.node, "device_id", "Device ID", body + 12, min(12, ctx.end - body - 12))
+        if not valid["device_id"]:
+            dnode.valid, dnode.display = False, "(not valid)"
+        dev = decode_fields(ctx, DEVICE_ID, body + 12, dnode)
+        if dev and valid["device_id"]:
+            d = {k: v for k, v in dev.items() if k != "reserved"}
+            if "slot" in d:
+                d["slot"] = d["slot"] >> 3
+            fields["device_id"] = d
+    serial = decode_fields(ctx, SERIAL, body + 24, ctx.node,
+                           valid={"device_serial_number": valid["device_serial_number"]})
+    if serial and valid["device_serial_number"]:
+        fields["device_serial_number"] = serial["device_serial_number"]
+    end = _log_end(ctx, h.get("length"))
+    event = _decode_event(ctx, body + HEADER_SIZE, end, valid["event_log"])
+    if event is not None and valid["event_log"]:
+        fields["event_log"] = event
+    _describe(ctx, fields)
+    return fields
+
+
+def _log_end(ctx: SectionContext, length: int | None) -> int:
+    body = ctx.offset
+    if length is None:
+        return ctx.end
+    if length < HEADER_SIZE:
+        ctx.finding(ERROR, f"Length field is {length}, less than the {HEADER_SIZE}-byte header; the "
+                           "rest of the section is shown as the event log", body, 4,
+                    code="length-too-small")
+        return ctx.end
+    if length > ctx.declared_length:
+        ctx.finding(ERROR, f"Length field is {length} but the section is {ctx.declared_length} bytes; "
+                           "only the event bytes inside the section are decoded", body, 4,
+                    code="length-exceeds-section")
+        return ctx.end
+    if length > MAX_LENGTH:
+        ctx.finding(NOTE, f"Length {length} exceeds {MAX_LENGTH} (32-byte header + 112-byte CXL event "
+                          "record); Linux rejects such a section", body, 4, code="cxl-event-length")
+    if body + length <= ctx.end:
+        trailing_bytes(ctx, length, "CXL component event")
+    return min(body + length, ctx.end)
+
+
+def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool) -> dict[str, Any] | None:
+    if end <= start:
+        return None
+    n = end - start
+    node = struct_node(ctx.node, "event_log", "CXL component event record", start, n,
+                       f"{n} bytes" + ("" if valid else " (not valid)"),
+                       "CXL event record from its offset 16 (the UUID is the section type)")
+    node.valid = valid
+    out: dict[str, Any] = {"data": ctx.data[start:end].hex()}
+    if n < EVENT_HEADER.size:
+        raw_node(node, ctx, "raw", "Event record bytes (shorter than the 32-byte common header)",
+                 start, n)
+        return out
+    hv = decode_fields(ctx, EVENT_HEADER, start, node, end=end)
+    out.update({k: (int.from_bytes(v, "little") if k == "flags" else v)
+                for k, v in hv.items() if k != "reserved"})
+    raw_node(node, ctx, "event_data", "Event-specific data", start + EVENT_HEADER.size,
+             n - EVENT_HEADER.size)
+    return out
+
+
+def _describe(ctx: SectionContext, fields: dict) -> None:
+    sec = ctx.section
+    sec.component = "cxl"
+    kind = _kind_of(sec.type_guid)
+    dev = fields.get("device_id") or {}
+    loc = {k: dev[k] for k in ("segment", "bus", "device", "function", "vendor_id", "device_id")
+           if k in dev}
+    if "device_serial_number" in fields:
+        loc["serial_number"] = fields["device_serial_number"]
+    sec.location = loc
+    text = f"CXL {kind} event"
+    if {"segment", "bus", "device", "function"} <= loc.keys():
+        text += " from " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
+    text += vendor_device_text(loc)
+    if "device_serial_number" in fields:
+        text += f", serial 0x{fields['device_serial_number']:x}"
+    sec.summary = text

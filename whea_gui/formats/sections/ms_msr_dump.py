@@ -1,0 +1,36 @@
+"""WHEA_MSR_DUMP_SECTION (FORMAT.md §8.8): a 5-byte packed header and MsrDumpLength data bytes."""
+
+from __future__ import annotations
+
+from ...decode.model import ERROR
+from ...decode.sections import SectionContext, register
+from ..fields import Field, Layout
+from ._ms_util import decode_fixed, note_extra, raw_node
+
+MSR_DUMP_GUID = "1c15b445-9b06-4667-ac25-33c056b88803"
+MSR_DUMP = Layout("WHEA_MSR_DUMP_SECTION", [
+    Field("msr_dump_buffer", "MsrDumpBuffer", 1, "hex"),
+    Field("msr_dump_length", "MsrDumpLength", 4, "int", description="Bytes of MSR data that follow"),
+])
+
+
+@register(MSR_DUMP_GUID)
+def decode_msr_dump(ctx: SectionContext) -> dict:
+    v, whole = decode_fixed(ctx, MSR_DUMP)
+    f = dict(v)
+    ctx.section.component = "cpu"
+    if not whole:
+        ctx.section.summary = "MSR dump (truncated header)"
+        return f
+    declared = v["msr_dump_length"]
+    start = ctx.offset + MSR_DUMP.size
+    present = max(0, min(declared, ctx.end - start))
+    if present < declared:
+        ctx.finding(ERROR, f"MsrDumpLength is {declared} but only {present} bytes follow",
+                    ctx.offset + 1, 4, "count")
+    raw_node(ctx.node, ctx.data, "msr_dump_data", "MSR dump data", start, present,
+             "Model-specific register values as captured by the platform (IPMI)")
+    f["msr_dump_data"] = bytes(ctx.data[start:start + present]).hex()
+    note_extra(ctx, MSR_DUMP.size + present, "MSR dump")
+    ctx.section.summary = f"Dump of model-specific registers ({present} bytes)"
+    return f

@@ -1,0 +1,136 @@
+"""Correctable-error summary sections Windows writes periodically (FORMAT.md §8.5, §8.6):
+per-DIMM corrected memory error counts and per-device PCIe AER correctable counters."""
+
+from __future__ import annotations
+
+import struct
+
+from ...decode.model import ERROR, WARNING, FieldNode
+from ...decode.sections import SectionContext, register
+from ..fields import Bits, Field, Layout, make_node
+from ._ms_util import check_valid_bits, decode_fixed, note_extra, pci_text, struct_node
+
+MEMORY_SUMMARY_GUID = "0e36c93e-ca15-4a83-ba8a-cbe80f7f0017"
+PCIE_SUMMARY_GUID = "e96eca99-53e2-4f52-9be7-d2dbe9508ed0"
+
+HEADER = Layout("summary_header", [Field("version", "Version", 2, "int"),
+                                   Field("count", "Count", 2, "int")])
+MEM_VALID = (Bits(0, "socket_id", "SocketId valid"), Bits(1, "channel_id", "ChannelId valid"),
+             Bits(2, "dimm_slot", "DimmSlot valid"),
+             Bits(3, "correctable_error_count", "CorrectableErrorCount valid"))
+MEM_ENTRY = Layout("WHEA_MEMORY_CORRECTABLE_ERROR_DATA", [
+    Field("valid_bits", "Validation bits", 8, "flags", bits=MEM_VALID,
+          reserved_mask=(1 << 64) - 1 - 0xF),
+    Field("socket_id", "Socket", 4, "int"), Field("channel_id", "Channel", 4, "int"),
+    Field("dimm_slot", "DIMM slot", 4, "int"),
+    Field("correctable_error_count", "Correctable errors", 4, "int"),
+])
+PCIE_VALID = (Bits(0, "segment", "Segment valid"), Bits(1, "bus", "Bus valid"),
+              Bits(2, "device", "Device valid"), Bits(3, "function", "Function valid"),
+              Bits(4, "mask", "Mask valid"),
+              Bits(5, "correctable_error_count", "CorrectableErrorCount valid"))
+# AER Correctable Error Status bits: one counter per bit (PCIe Base spec §7.8.4.5).
+AER_CORRECTABLE = {0: "Receiver Error", 6: "Bad TLP", 7: "Bad DLLP", 8: "REPLAY_NUM Rollover",
+                   12: "Replay Timer Timeout", 13: "Advisory Non-Fatal Error",
+                   14: "Corrected Internal Error", 15: "Header Log Overflow"}
+PCIE_ENTRY = Layout("PCIE_CORRECTABLE_ERROR_DEVICES", [
+    Field("valid_bits", "Validation bits", 8, "flags", bits=PCIE_VALID,
+          reserved_mask=(1 << 64) - 1 - 0x3F),
+    Field("segment", "Segment", 4, "int"), Field("bus", "Bus", 4, "int"),
+    Field("device", "Device", 4, "int"), Field("function", "Function", 4, "int"),
+    Field("mask", "Correctable error mask", 4, "hex"),
+])
+PCIE_ENTRY_SIZE = PCIE_ENTRY.size + 4 * 32  # 156
+
+
+def _entries(ctx: SectionContext, size: int, what: str) -> tuple[dict, int]:
+    h, whole = decode_fixed(ctx, HEADER, what=f"{what} header")
+    if not whole:
+        return h, 0
+    count = h["count"]
+    room = (ctx.length - HEADER.size) // size
+    if count > room:
+        ctx.finding(ERROR, f"{what}: Count is {count} but the body holds only {room} "
+                           f"{size}-byte entr{'y' if room == 1 else 'ies'}", ctx.offset + 2, 2,
+                    "count")
+    return h, min(count, room)
+
+
+def _valid(v: dict, key: str, bit: int):
+    return v[key] if v["valid_bits"] >> bit & 1 else None
+
+
+@register(MEMORY_SUMMARY_GUID)
+def decode_memory_summary(ctx: SectionContext) -> dict:
+    h, n = _entries(ctx, MEM_ENTRY.size, "Memory correctable error summary")
+    f: dict = dict(h, entries=[])
+    for i in range(n):
+        off = ctx.offset + HEADER.size + MEM_ENTRY.size * i
+        node = struct_node(ctx.node, f"entry_{i}", f"DIMM {i}", off, MEM_ENTRY.size)
+        v, _ = MEM_ENTRY.decode(ctx.data, off, ctx.end, node)
+        check_valid_bits(ctx, v["valid_bits"], 0xF, off, 8, f"DIMM entry {i} ValidBits")
+        e = {"socket_id": _valid(v, "socket_id", 0), "channel_id": _valid(v, "channel_id", 1),
+             "dimm_slot": _valid(v, "dimm_slot", 2),
+             "correctable_error_count": _valid(v, "correctable_error_count", 3)}
+        node.display = (f"socket {e['socket_id']}, channel {e['channel_id']}, slot {e['dimm_slot']}: "
+                        f"{e['correctable_error_count']} errors")
+        f["entries"].append(e)
+    note_extra(ctx, HEADER.size + MEM_ENTRY.size * n, "summary")
+    ctx.section.component = "memory"
+    total = sum(e["correctable_error_count"] or 0 for e in f["entries"])
+    worst = max(f["entries"], key=lambda e: e["correctable_error_count"] or 0, default=None)
+    if worst and worst["correctable_error_count"]:
+        ctx.section.location = {k: v for k, v in (("socket", worst["socket_id"]),
+                                                  ("channel", worst["channel_id"]),
+                                                  ("dimm_slot", worst["dimm_slot"])) if v is not None}
+        where = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ctx.section.location.items())
+        ctx.section.summary = (f"Corrected memory error summary: {total} errors on {n} DIMM(s); "
+                               f"most on {where or 'an unidentified DIMM'} "
+                               f"({worst['correctable_error_count']})")
+    else:
+        ctx.section.summary = f"Corrected memory error summary: {n} DIMM(s), no counts reported"
+    return f
+
+
+@register(PCIE_SUMMARY_GUID)
+def decode_pcie_summary(ctx: SectionContext) -> dict:
+    h, n = _entries(ctx, PCIE_ENTRY_SIZE, "PCIe correctable error summary")
+    f: dict = dict(h, devices=[])
+    for i in range(n):
+        off = ctx.offset + HEADER.size + PCIE_ENTRY_SIZE * i
+        node = struct_node(ctx.node, f"device_{i}", f"Device {i}", off, PCIE_ENTRY_SIZE)
+        hooks = {"mask": lambda fl, val, o: make_node(Field(fl.name, fl.label, 4, "hex", bits=tuple(
+            Bits(b, f"bit_{b}", name) for b, name in AER_CORRECTABLE.items())), val, o)}
+        v, _ = PCIE_ENTRY.decode(ctx.data, off, ctx.end, node, hooks)
+        check_valid_bits(ctx, v["valid_bits"], 0x3F, off, 8, f"PCIe device {i} ValidBits")
+        counts_off = off + PCIE_ENTRY.size
+        counts = list(struct.unpack_from("<32I", ctx.data, counts_off))
+        cnode = node.add(FieldNode("correctable_error_count", "Correctable error counts", None,
+                                   f"{sum(counts)} total", counts_off, 128, kind="struct"))
+        for b, c in enumerate(counts):
+            name = AER_CORRECTABLE.get(b, f"Status bit {b} (reserved)")
+            cnode.add(FieldNode(f"bit_{b}", name, c, str(c), counts_off + 4 * b, 4))
+            if c and b not in AER_CORRECTABLE:
+                ctx.finding(WARNING, f"PCIe device {i}: counter for reserved AER status bit {b} is {c}",
+                            counts_off + 4 * b, 4, "reserved")
+        d = {"segment": _valid(v, "segment", 0), "bus": _valid(v, "bus", 1),
+             "device": _valid(v, "device", 2), "function": _valid(v, "function", 3),
+             "mask": _valid(v, "mask", 4),
+             "correctable_error_count": counts if v["valid_bits"] >> 5 & 1 else None,
+             "total": sum(counts) if v["valid_bits"] >> 5 & 1 else None}
+        d["address"] = pci_text(d["segment"], d["bus"], d["device"], d["function"])
+        node.display = f"{d['address']}: {d['total']} errors"
+        f["devices"].append(d)
+    note_extra(ctx, HEADER.size + PCIE_ENTRY_SIZE * n, "summary")
+    ctx.section.component = "pcie"
+    worst = max(f["devices"], key=lambda d: d["total"] or 0, default=None)
+    if worst and worst["total"]:
+        ctx.section.location = {k: worst[k] for k in ("segment", "bus", "device", "function")
+                                if worst[k] is not None}
+        kinds = [f"{AER_CORRECTABLE.get(b, b)} ×{c}" for b, c in
+                 enumerate(worst["correctable_error_count"]) if c]
+        ctx.section.summary = (f"Corrected PCIe error summary: {n} device(s); most on "
+                               f"{worst['address']} ({worst['total']}: {', '.join(kinds)})")
+    else:
+        ctx.section.summary = f"Corrected PCIe error summary: {n} device(s), no counts reported"
+    return f

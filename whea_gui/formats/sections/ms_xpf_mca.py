@@ -1,0 +1,314 @@
+"""WHEA_XPF_MCA_SECTION: the raw x86 machine-check bank dump Windows adds (FORMAT.md §8.2, C25).
+
+Versions 1–5; the size comes from the version and, for version 2, from SectionLength (264-byte
+original or 272-byte form with GlobalCapability). MCi_STATUS is decoded bit by bit with the
+vendor's view (Intel / AMD / common) and the MCA error code split into its compound sub-fields.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ...decode.model import ERROR, NOTE, WARNING, FieldNode
+from ...decode.sections import SectionContext, register
+from .. import mca
+from ..fields import Bits, Field, Layout, bit_nodes, make_node
+from ._ms_util import BOOL, filetime_text, note_extra, raw_node, struct_node
+
+XPF_MCA_GUID = "8a1e1d01-42f9-4557-9c33-565e5cc3f7e8"
+SIZE_V1, SIZE_V2R2, SIZE_V3 = 264, 272, 292
+EX_BANKS = {4: 32, 5: 64}  # WHEA_XPF_MCA_EXBANK_COUNT by version
+EXT_REG_MAX, AMD_EXT_REG_NUM = 24, 10
+AMD_REG_NAMES = ("ipid", "synd", "config", "destat", "deaddr", "misc1", "misc2", "misc3",
+                 "misc4", "ras_cap")
+
+HEAD = Layout("WHEA_XPF_MCA_SECTION", [
+    Field("version_number", "Version", 4, "int", description="1–5 (WDK 10.0.28000 defines 5)"),
+    Field("cpu_vendor", "CPU vendor", 4, "enum", enum=mca.CPU_VENDOR),
+    Field("timestamp", "Timestamp", 8, "hex", description="LARGE_INTEGER; FILETIME (UTC) in observed records"),
+    Field("processor_number", "Processor number", 4, "int"),
+    Field("global_status", "MCG_STATUS", 8, "flags", bits=mca.MCG_STATUS_BITS,
+          reserved_mask=~0xF & (1 << 64) - 1),
+    Field("instruction_pointer", "Instruction pointer", 8, "hex"),
+    Field("bank_number", "Bank number", 4, "int", description="The MCA bank that logged the error"),
+    Field("status", "MCi_STATUS", 8, "hex"),
+    Field("address", "MCi_ADDR", 8, "hex", description="Valid only when MCi_STATUS.ADDRV is set"),
+    Field("misc", "MCi_MISC", 8, "hex", description="Valid only when MCi_STATUS.MISCV is set"),
+    Field("extended_register_count", "Extended register count", 4, "int"),
+    Field("apic_id", "APIC ID", 4, "int", description="Version ≥ 2 (Reserved2 in version 1)"),
+])
+EXT_REGS_OFFSET = HEAD.size  # 72
+RECOVERY_FAILURE_BITS = tuple(Bits(i, n, t) for i, (n, t) in enumerate([
+    ("not_supported", "NotSupported"), ("overflow", "Overflow"), ("context_corrupt", "ContextCorrupt"),
+    ("restart_ip_error_ip_not_valid", "RestartIpErrorIpNotValid"),
+    ("no_recovery_context", "NoRecoveryContext"), ("misc_or_addr_not_valid", "MiscOrAddrNotValid"),
+    ("invalid_address_mode", "InvalidAddressMode"), ("high_irql", "HighIrql"),
+    ("interrupts_disabled", "InterruptsDisabled"), ("swap_busy", "SwapBusy"),
+    ("stack_overflow", "StackOverflow")]))
+RECOVERY_ACTION_BITS = (Bits(0, "recovery_attempted", "RecoveryAttempted"),
+                        Bits(1, "hv_handled", "HvHandled"))
+RECOVERY = Layout("XPF_RECOVERY_INFO", [
+    Field("failure_reason", "Failure reason", 4, "flags", bits=RECOVERY_FAILURE_BITS,
+          reserved_mask=0xFFFFF800),
+    Field("action", "Action", 4, "flags", bits=RECOVERY_ACTION_BITS, reserved_mask=0xFFFFFFFC),
+    Field("action_required", "Action required", 1, "enum", enum=BOOL),
+    Field("recovery_succeeded", "Recovery succeeded", 1, "enum", enum=BOOL),
+    Field("recovery_kernel", "Recovery in kernel", 1, "enum", enum=BOOL),
+    Field("reserved", "Reserved", 1, "hex"),
+    Field("reserved2", "Reserved2", 2, "hex"),
+    Field("reserved3", "Reserved3", 2, "hex"),
+    Field("reserved4", "Reserved4", 4, "hex"),
+])
+_U32, _U64 = struct.Struct("<I"), struct.Struct("<Q")
+
+
+def expected_size(version: int, length: int) -> int:
+    if version == 2:
+        return SIZE_V2R2 if length >= SIZE_V2R2 else SIZE_V1
+    if version in EX_BANKS:
+        return SIZE_V3 + 4 + 28 * EX_BANKS[version]
+    return {1: SIZE_V1, 3: SIZE_V3}.get(version, SIZE_V1)
+
+
+@register(XPF_MCA_GUID)
+def decode_xpf_mca(ctx: SectionContext) -> dict:
+    buf, base, n = ctx.data, ctx.offset, ctx.length
+    if n < 4:
+        ctx.finding(ERROR, f"XPF MCA body is {n} bytes; not even the version fits", code="body-truncated")
+        raw_node(ctx.node, buf, "undecoded", "Undecoded bytes", base, n)
+        ctx.section.component = "cpu"
+        ctx.section.summary = "Machine-check bank dump (truncated before its version)"
+        return {}
+    version = _U32.unpack_from(buf, base)[0]
+    vendor = _U32.unpack_from(buf, base + 4)[0] if n >= 8 else 0
+    known = 1 <= version <= 5
+    size = expected_size(version, n)
+    if not known:
+        ctx.finding(WARNING, f"Unknown XPF MCA version {version} (known 1–5); decoded with the "
+                             "version-1 layout", base, 4, "version")
+    if n < size:
+        ctx.finding(ERROR, f"XPF MCA version {version} needs {size} bytes but the body has {n}; "
+                           "only the fields present are decoded", base, n, "body-truncated")
+    if vendor > 2:
+        ctx.finding(WARNING, f"CpuVendor {vendor} is undefined (0 other, 1 Intel, 2 AMD)",
+                    base + 4, 4, "enum")
+    hooks = {
+        "status": lambda f, v, o: mca.status_node("status", "MCi_STATUS", v, o, vendor),
+        "timestamp": lambda f, v, o: make_node(f, v, o, display=_time_text(v)),
+        "apic_id": lambda f, v, o: (make_node(f, v, o) if version >= 2 else
+                                    make_node(Field("reserved2", "Reserved2", 4, "hex"), v, o)),
+    }
+    v, _ = HEAD.decode(buf, base, ctx.end, ctx.node, hooks)
+    fields: dict = {"version": version, "cpu_vendor": vendor,
+                    "cpu_vendor_name": mca.CPU_VENDOR.get(vendor, "Unknown"),
+                    "size_form": size}
+    for key in ("processor_number", "instruction_pointer", "bank_number", "address", "misc",
+                "extended_register_count"):
+        if key in v:
+            fields[key] = v[key]
+    if "timestamp" in v:
+        fields["timestamp"] = v["timestamp"]
+        fields["timestamp_utc"] = filetime_text(v["timestamp"])
+    if "global_status" in v:
+        fields["global_status"] = mca.bits_json(mca.MCG_STATUS_BITS, v["global_status"])
+    if "status" in v:
+        fields["status"] = mca.status_json(v["status"], vendor)
+    if "apic_id" in v:
+        fields["apic_id" if version >= 2 else "reserved2"] = v["apic_id"]
+    amd_regs = vendor == 2 and version >= 2 and size >= SIZE_V2R2
+    _extended_registers(ctx, v.get("extended_register_count", 0), amd_regs, fields)
+    if size >= SIZE_V2R2 and version >= 2:
+        _global_capability(ctx, fields)
+    if version >= 3 and known:
+        _recovery_info(ctx, fields)
+    if version in EX_BANKS:
+        _ex_banks(ctx, vendor, EX_BANKS[version], fields)
+    if n > size:
+        note_extra(ctx, size, f"version-{version} structure")
+    _summarise(ctx, fields)
+    return fields
+
+
+def _time_text(value: int) -> str:
+    t = filetime_text(value)
+    return f"{value} ({t}, FILETIME)" if t else str(value)
+
+
+def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict) -> None:
+    buf, start = ctx.data, ctx.offset + EXT_REGS_OFFSET
+    avail = max(0, min(ctx.end - start, 8 * EXT_REG_MAX))
+    if avail <= 0:
+        return
+    limit = AMD_EXT_REG_NUM if amd else EXT_REG_MAX
+    if count > limit:
+        ctx.finding(WARNING, f"ExtendedRegisterCount is {count} but at most {limit} "
+                             f"{'AMD ' if amd else ''}registers are defined; {limit} shown",
+                    ctx.offset + 64, 4, "count")
+    shown = min(count, limit)
+    if amd:
+        node = struct_node(ctx.node, "amd_extended_registers", "AMD extended registers", start,
+                           avail, f"{shown} of {AMD_EXT_REG_NUM} valid")
+        regs: dict = {}
+        for i, name in enumerate(AMD_REG_NAMES):
+            off = start + 8 * i
+            if off + 8 > start + avail:
+                break
+            val = _U64.unpack_from(buf, off)[0]
+            regs[name] = val
+            node.add(_amd_reg_node(name, val, off, i < shown))
+        if "ipid" in regs:
+            ipid = regs["ipid"]
+            regs["smca_bank_type"] = mca.smca_bank_type(ipid)
+            regs["ipid_hardware_id"] = ipid >> 32 & 0xFFF
+            regs["ipid_mca_type"] = ipid >> 48 & 0xFFFF
+            regs["ipid_instance_id"] = ipid & 0xFFFFFFFF
+        raw_node(node, buf, "reserved", "Reserved[14]", start + 80, max(0, avail - 80))
+        fields["amd_extended_registers"] = regs
+        return
+    node = struct_node(ctx.node, "extended_registers", "Extended registers", start, avail,
+                       f"{shown} of {EXT_REG_MAX} used")
+    regs_list = []
+    for i in range(shown):
+        off = start + 8 * i
+        if off + 8 > start + avail:
+            break
+        val = _U64.unpack_from(buf, off)[0]
+        regs_list.append(val)
+        node.add(FieldNode(f"register_{i}", f"Register {i}", val, f"0x{val:016X}", off, 8,
+                           kind="hex"))
+    used = 8 * len(regs_list)
+    raw_node(node, buf, "unused", "Unused register slots", start + used, avail - used)
+    fields["extended_registers"] = regs_list
+
+
+def _amd_reg_node(name: str, val: int, off: int, valid: bool) -> FieldNode:
+    label = {"ras_cap": "RasCap", "ipid": "MCA_IPID", "synd": "MCA_SYND"}.get(name, f"MCA_{name.upper()}")
+    disp = f"0x{val:016X}" + ("" if valid else " (beyond ExtendedRegisterCount)")
+    make = None
+    if name == "ipid":
+        bank = mca.smca_bank_type(val)
+        if bank:
+            disp += f" ({bank})"
+
+        def make(_n, val=val, off=off):
+            return bit_nodes(mca.IPID_BITS, val, off, 8)
+    return FieldNode(name, label, val, disp, off, 8, kind="hex", valid=valid, make_children=make,
+                     description="AMD SMCA IPID: identifies the bank's hardware block" if name == "ipid" else "")
+
+
+def _global_capability(ctx: SectionContext, fields: dict) -> None:
+    off = ctx.offset + SIZE_V1
+    if off + 8 > ctx.end:
+        return
+    val = _U64.unpack_from(ctx.data, off)[0]
+    f = Field("global_capability", "MCG_CAP", 8, "flags", bits=mca.MCG_CAP_BITS,
+              reserved_mask=0xFFFFFFFFF000F000)
+    ctx.node.add(make_node(f, val, off))
+    fields["global_capability"] = mca.bits_json(mca.MCG_CAP_BITS, val)
+
+
+def _recovery_info(ctx: SectionContext, fields: dict) -> None:
+    off = ctx.offset + SIZE_V2R2
+    if off >= ctx.end:
+        return
+    node = struct_node(ctx.node, "recovery_info", "Recovery info (XPF_RECOVERY_INFO)", off,
+                       min(RECOVERY.size, ctx.end - off))
+    v, _ = RECOVERY.decode(ctx.data, off, ctx.end, node)
+    out = {}
+    if "failure_reason" in v:
+        out["failure_reason"] = mca.bits_json(RECOVERY_FAILURE_BITS, v["failure_reason"])
+    if "action" in v:
+        out["action"] = mca.bits_json(RECOVERY_ACTION_BITS, v["action"])
+    for key in ("action_required", "recovery_succeeded", "recovery_kernel"):
+        if key in v:
+            out[key] = bool(v[key])
+    fields["recovery_info"] = out
+
+
+def _ex_banks(ctx: SectionContext, vendor: int, slots: int, fields: dict) -> None:
+    buf, base = ctx.data, ctx.offset + SIZE_V3
+    if base + 4 > ctx.end:
+        return
+    count = _U32.unpack_from(buf, base)[0]
+    ctx.node.add(FieldNode("ex_bank_count", "ExBankCount", count, str(count), base, 4))
+    fields["ex_bank_count"] = count
+    if count > slots:
+        ctx.finding(WARNING, f"ExBankCount is {count} but the arrays hold {slots} banks; "
+                             f"{slots} shown", base, 4, "count")
+    shown = min(count, slots)
+    arrays = (("bank_number_ex", "BankNumberEx", 4), ("status_ex", "StatusEx", 8),
+              ("address_ex", "AddressEx", 8), ("misc_ex", "MiscEx", 8))
+    off = base + 4
+    columns: dict[str, list[int]] = {}
+    for name, label, width in arrays:
+        size = width * slots
+        avail = max(0, min(size, ctx.end - off))
+        if avail == 0:
+            break
+        node = struct_node(ctx.node, name, label, off, avail, f"{shown} of {slots} used")
+        vals = []
+        for i in range(shown):
+            o = off + width * i
+            if o + width > off + avail:
+                break
+            val = int.from_bytes(buf[o:o + width], "little")
+            vals.append(val)
+            if name == "status_ex":
+                node.add(mca.status_node(f"{name}_{i}", f"{label}[{i}]", val, o, vendor))
+            else:
+                node.add(FieldNode(f"{name}_{i}", f"{label}[{i}]", val,
+                                   str(val) if width == 4 else f"0x{val:016X}", o, width,
+                                   kind="int" if width == 4 else "hex"))
+        used = width * len(vals)
+        raw_node(node, buf, "unused", "Unused slots", off + used, avail - used)
+        if any(buf[off + used:off + avail]):
+            ctx.finding(NOTE, f"{label} has non-zero data beyond ExBankCount ({count})",
+                        off + used, avail - used, "unused-data")
+        columns[name] = vals
+        off += size
+    banks = []
+    for i in range(len(columns.get("bank_number_ex", []))):
+        entry: dict = {"bank": columns["bank_number_ex"][i]}
+        if i < len(columns.get("status_ex", [])):
+            entry["status"] = mca.status_json(columns["status_ex"][i], vendor)
+        for key, col in (("address", "address_ex"), ("misc", "misc_ex")):
+            if i < len(columns.get(col, [])):
+                entry[key] = columns[col][i]
+        banks.append(entry)
+    fields["ex_banks"] = banks
+
+
+def _summarise(ctx: SectionContext, fields: dict) -> None:
+    section = ctx.section
+    section.component = "cpu"
+    loc: dict = {"cpu_vendor": fields["cpu_vendor_name"]}
+    for key in ("processor_number", "apic_id", "bank_number"):
+        if key in fields:
+            loc["bank" if key == "bank_number" else key] = fields[key]
+    bank_type = (fields.get("amd_extended_registers") or {}).get("smca_bank_type")
+    if bank_type:
+        loc["bank_type"] = bank_type
+    status = fields.get("status")
+    if status and status["addr_valid"] and "address" in fields:
+        loc["address"] = fields["address"]
+    section.location = loc
+    if not status:
+        section.summary = "Machine-check bank dump (truncated before MCi_STATUS)"
+        return
+    bank = f"bank {fields.get('bank_number', '?')}" + (f" ({bank_type})" if bank_type else "")
+    cpu = f"CPU {fields.get('processor_number', '?')}"
+    if "apic_id" in fields:
+        cpu += f" (APIC ID {fields['apic_id']})"
+    if not status["valid"]:
+        section.summary = f"No valid error logged in machine-check {bank} of {cpu}"
+        ctx.finding(NOTE, "MCi_STATUS.VAL is clear: the bank held no valid error",
+                    ctx.offset + 40, 8, "mca-not-valid")
+        return
+    how = "Uncorrected" if status["uncorrected"] else "Corrected"
+    if status.get("deferred"):
+        how = "Deferred (uncorrected, not yet consumed)"
+    extras = [t for k, t in (("pcc", "processor context corrupt"), ("overflow", "overflow: earlier errors lost"),
+                             ("poison", "poisoned data consumed")) if status.get(k)]
+    addr = f" at MCi_ADDR 0x{fields['address']:X}" if "address" in loc else ""
+    section.summary = (f"{how} machine check in {bank} of {cpu}: {status['mca_error_text']}{addr}"
+                       + (f" ({'; '.join(extras)})" if extras else ""))

@@ -1,0 +1,330 @@
+"""RecordTable: the columnar record index (numpy) behind lists, filters, timelines and reports.
+
+Built from raw record bytes without decoding (``index/header.py``), so millions of records can be
+listed, filtered and sorted; only a record a person opens is decoded. String-like columns hold
+small integer codes: ``notify``, ``creator``, ``path`` and ``host`` index ``strings``;
+``section_types`` indexes ``type_lists`` (one tuple of section-type GUIDs per distinct list).
+Code -1 means "none". Times are int64 seconds since 1970 (-1 = missing); ``times()`` gives
+datetime64[s] with NaT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..formats import guids
+from . import header as hdr
+from .timestamps import MISSING, to_datetime64
+
+TIME_NONE, TIME_RECORD, TIME_EVENT = 0, 1, 2
+TIME_SOURCES = ("none", "record", "event")
+SEVERITY_NAMES = ("recoverable", "fatal", "corrected", "informational", "undefined")
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("record_id", "<u8"),
+    ("timestamp", "<i8"),      # record time, else event time, else -1
+    ("time_source", "i1"),     # TIME_SOURCES
+    ("event_time", "<i8"),     # time the source (event log) gives, -1 if none
+    ("severity", "i1"),        # 0-3, 4 = undefined value, -1 = missing
+    ("notify", "<i4"),
+    ("creator", "<i4"),
+    ("section_types", "<i4"),
+    ("section_count", "<u2"),
+    ("length", "<u4"),
+    ("flags", "<u4"),
+    ("kind", "i1"),            # header.KIND_NAMES
+    ("problems", "<u2"),       # header.PROBLEM_NAMES bits
+    ("path", "<i4"),
+    ("offset", "<i8"),
+    ("host", "<i4"),
+    ("inserted_at", "<i8"),
+)
+ROW_DTYPE = np.dtype([(name, code) for name, code in COLUMNS])  # packed: the store's index row
+STRING_COLUMNS = ("notify", "creator", "path", "host")
+
+
+def to_epoch(value: Any) -> int:
+    """Seconds since 1970 for a datetime (aware → UTC; naive taken as is), ISO text, number or
+    datetime64; -1 when there is no usable value."""
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, np.datetime64):
+        return MISSING if np.isnat(value) else int(value.astype("datetime64[s]").astype(np.int64))
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().replace("Z", "+00:00")
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return MISSING
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return int((value - dt.datetime(1970, 1, 1)).total_seconds() // 1)
+    return MISSING
+
+
+class RecordTable:
+    __slots__ = ("columns", "strings", "type_lists")
+
+    def __init__(self, columns: dict[str, np.ndarray], strings: Sequence[str] = (),
+                 type_lists: Sequence[tuple[str, ...]] = ()) -> None:
+        n = len(next(iter(columns.values()))) if columns else 0
+        self.columns = {name: np.asarray(columns[name], dtype=code) if name in columns
+                        else _default(name, code, n) for name, code in COLUMNS}
+        self.strings = list(strings)
+        self.type_lists = [tuple(t) for t in type_lists]
+
+    # -- building -----------------------------------------------------------------------
+    @classmethod
+    def empty(cls) -> RecordTable:
+        return cls({name: np.zeros(0, code) for name, code in COLUMNS})
+
+    @classmethod
+    def from_buffer(cls, buf, offsets, lengths=None, *, path: str | None = None,
+                    host: str | None = None, base_offset: int = 0,
+                    event_times: Sequence[Any] | np.ndarray | None = None) -> RecordTable:
+        """Index the records at ``offsets`` of one buffer (e.g. a whole file) — the fast path."""
+        hi = hdr.index_headers(buf, offsets, lengths)
+        n = len(hi.kind)
+        strings = list(hi.guids)
+        cols = _header_columns(hi)
+        cols["offset"] = np.asarray(offsets, dtype=np.int64) + base_offset
+        for name, value in (("path", path), ("host", host)):
+            if value is not None:
+                strings.append(str(value))
+                cols[name] = np.full(n, len(strings) - 1, np.int32)
+        if event_times is not None:
+            ev = np.asarray(event_times)
+            if ev.dtype.kind != "i":
+                ev = np.array([to_epoch(v) for v in ev], dtype=np.int64)
+            cols["event_time"] = ev.astype(np.int64)
+        _resolve_time(cols)
+        return cls(cols, strings, hi.type_lists)
+
+    @classmethod
+    def from_records(cls, records: Iterable[tuple[bytes, dict | None]]) -> RecordTable:
+        """Index (record bytes, source dict) pairs; the source may carry ``path``, ``offset``,
+        ``host`` (or ``computer``) and ``time_created`` (the event time)."""
+        datas: list[bytes] = []
+        sources: list[dict] = []
+        for data, source in records:
+            datas.append(bytes(data))
+            sources.append(source or {})
+        lengths = np.fromiter((len(d) for d in datas), dtype=np.int64, count=len(datas))
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if datas else lengths
+        table = cls.from_buffer(b"".join(datas), offsets, lengths)
+        table._add_provenance(sources)
+        return table
+
+    def _add_provenance(self, sources: list[dict]) -> None:
+        pos = {s: i for i, s in enumerate(self.strings)}
+
+        def code(value) -> int:
+            if value is None or value == "":
+                return -1
+            return pos.setdefault(str(value), len(pos))
+
+        cols = self.columns
+        cols["path"] = np.array([code(s.get("path")) for s in sources], dtype=np.int32)
+        cols["host"] = np.array([code(s.get("host") or s.get("computer")) for s in sources],
+                                dtype=np.int32)
+        cols["offset"] = np.array([int(s.get("offset") or 0) for s in sources], dtype=np.int64)
+        cols["event_time"] = np.array([to_epoch(s.get("time_created")) for s in sources],
+                                      dtype=np.int64)
+        self.strings = list(pos)
+        _resolve_time(cols)
+
+    # -- access ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.columns["record_id"])
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.columns[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def times(self) -> np.ndarray:
+        return to_datetime64(self.columns["timestamp"])
+
+    def string(self, code: int) -> str | None:
+        return self.strings[code] if 0 <= code < len(self.strings) else None
+
+    def types_of(self, i: int) -> tuple[str, ...]:
+        code = int(self.columns["section_types"][i])
+        return self.type_lists[code] if 0 <= code < len(self.type_lists) else ()
+
+    def row(self, i: int) -> dict[str, Any]:
+        """One record as a plain dict with names resolved (for lists, JSON and reports)."""
+        c = {name: col[i].item() for name, col in self.columns.items()}
+        sev, ts = c["severity"], c["timestamp"]
+        notify, creator = self.string(c["notify"]), self.string(c["creator"])
+        types = self.types_of(i)
+        problems = [text for bit, text in hdr.PROBLEM_NAMES.items() if c["problems"] & bit]
+        return {
+            "record_id": c["record_id"],
+            "kind": hdr.KIND_NAMES[c["kind"]] if 0 <= c["kind"] < 3 else "unknown",
+            "timestamp": _iso(ts), "time_source": TIME_SOURCES[c["time_source"]],
+            "event_time": _iso(c["event_time"]),
+            "severity": sev if sev >= 0 else None,
+            "severity_name": SEVERITY_NAMES[sev].capitalize() if sev >= 0 else None,
+            "notify_type": notify, "notify_type_name": guids.name_of(notify, "notify") if notify else None,
+            "creator_id": creator, "creator_name": guids.name_of(creator, "creator") if creator else None,
+            "section_types": list(types),
+            "section_type_names": [guids.name_of(t, "section") for t in types],
+            "section_count": c["section_count"], "length": c["length"], "flags": c["flags"],
+            "problems": problems,
+            "path": self.string(c["path"]), "offset": c["offset"], "host": self.string(c["host"]),
+            "inserted_at": _iso(c["inserted_at"]),
+        }
+
+    # -- selection ------------------------------------------------------------------------
+    def mask(self, *, text: str | None = None, severity: Iterable | None = None,
+             types: Iterable[str] | None = None, start: Any = None, end: Any = None,
+             source: str | None = None, kinds: Iterable[str] | None = None,
+             record_ids: Iterable[int] | None = None) -> np.ndarray:
+        """Boolean mask of rows matching every given condition (``start`` inclusive, ``end``
+        exclusive; a time bound excludes rows without a time)."""
+        c = self.columns
+        m = np.ones(len(self), dtype=bool)
+        if text:
+            m &= self._text_mask(text)
+        if severity is not None:
+            m &= np.isin(c["severity"], [_severity_code(s) for s in severity])
+        if types is not None:
+            wanted = {_type_key(t) for t in types}
+            codes = [i for i, lst in enumerate(self.type_lists)
+                     if any(g in wanted or guids.name_of(g, "section").lower() in wanted for g in lst)]
+            m &= np.isin(c["section_types"], codes)
+        if start is not None:
+            m &= (c["timestamp"] != MISSING) & (c["timestamp"] >= to_epoch(start))
+        if end is not None:
+            m &= (c["timestamp"] != MISSING) & (c["timestamp"] < to_epoch(end))
+        if source:
+            needle = source.lower()
+            codes = [i for i, s in enumerate(self.strings) if needle in s.lower()]
+            m &= np.isin(c["path"], codes) | np.isin(c["host"], codes)
+        if kinds is not None:
+            m &= np.isin(c["kind"], [hdr.KIND_NAMES.index(k) for k in kinds])
+        if record_ids is not None:
+            m &= np.isin(c["record_id"], np.array(list(record_ids), dtype=np.uint64))
+        return m
+
+    def filter(self, **conditions) -> np.ndarray:
+        """Row indices matching ``conditions`` (see ``mask``)."""
+        return np.flatnonzero(self.mask(**conditions))
+
+    def _text_mask(self, text: str) -> np.ndarray:
+        needle = text.strip().lower()
+        c = self.columns
+        hit = [i for i, s in enumerate(self.strings)
+               if needle in s.lower() or needle in (guids.name_of(s, default="") or "").lower()]
+        m = np.zeros(len(self), dtype=bool)
+        for col in STRING_COLUMNS:
+            m |= np.isin(c[col], hit)
+        lists = [i for i, lst in enumerate(self.type_lists)
+                 if any(needle in g or needle in guids.name_of(g, "section").lower() for g in lst)]
+        m |= np.isin(c["section_types"], lists)
+        sev = [i for i, name in enumerate(SEVERITY_NAMES) if needle in name]
+        m |= np.isin(c["severity"], sev)
+        try:
+            m |= c["record_id"] == np.uint64(int(needle, 0))
+        except (ValueError, OverflowError):
+            pass
+        return m
+
+    def argsort(self, by: str = "timestamp", descending: bool = False) -> np.ndarray:
+        """Stable order of rows by a column; missing times sort last either way."""
+        key = self.columns[by]
+        if by in ("timestamp", "event_time", "inserted_at"):
+            missing = key == MISSING
+            order = np.lexsort((-key if descending else key, missing))
+            return order
+        order = np.argsort(key, kind="stable")
+        return order[::-1] if descending else order
+
+    def take(self, idx) -> RecordTable:
+        idx = np.asarray(idx)
+        return RecordTable({k: v[idx] for k, v in self.columns.items()}, self.strings, self.type_lists)
+
+    def sorted(self, by: str = "timestamp", descending: bool = False) -> RecordTable:
+        return self.take(self.argsort(by, descending))
+
+    @classmethod
+    def concat(cls, tables: Sequence[RecordTable]) -> RecordTable:
+        """One table from several; string and type-list codes are remapped to shared tables."""
+        tables = list(tables)
+        if not tables:
+            return cls.empty()
+        spos: dict[str, int] = {}
+        lpos: dict[tuple[str, ...], int] = {}
+        parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in COLUMNS}
+        for t in tables:
+            smap = np.array([spos.setdefault(s, len(spos)) for s in t.strings] + [-1], np.int32)
+            lmap = np.array([lpos.setdefault(x, len(lpos)) for x in t.type_lists] + [-1], np.int32)
+            for name, _ in COLUMNS:
+                col = t.columns[name]
+                if name in STRING_COLUMNS:
+                    col = smap[col]  # -1 picks the trailing -1
+                elif name == "section_types":
+                    col = lmap[col]
+                parts[name].append(col)
+        return cls({k: np.concatenate(v) for k, v in parts.items()}, list(spos), list(lpos))
+
+
+# -- helpers --------------------------------------------------------------------------------
+def _default(name: str, code: str, n: int) -> np.ndarray:
+    fill = -1 if name in STRING_COLUMNS + ("section_types", "timestamp", "event_time",
+                                           "inserted_at", "severity") else 0
+    return np.full(n, fill, dtype=code)
+
+
+def _header_columns(hi: hdr.HeaderIndex) -> dict[str, np.ndarray]:
+    n = len(hi.kind)
+    return {
+        "record_id": hi.record_id, "timestamp": hi.timestamp,
+        "time_source": np.where(hi.timestamp != MISSING, TIME_RECORD, TIME_NONE).astype(np.int8),
+        "event_time": np.full(n, MISSING, np.int64),
+        "severity": hi.severity, "notify": hi.notify, "creator": hi.creator,
+        "section_types": hi.section_types, "section_count": hi.section_count,
+        "length": hi.length, "flags": hi.flags, "kind": hi.kind, "problems": hi.problems,
+        "path": np.full(n, -1, np.int32), "offset": np.zeros(n, np.int64),
+        "host": np.full(n, -1, np.int32), "inserted_at": np.full(n, MISSING, np.int64),
+    }
+
+
+def _resolve_time(cols: dict[str, np.ndarray]) -> None:
+    """The record's own time when it has one, else the event time from the source."""
+    own = np.where(cols["time_source"] == TIME_RECORD, cols["timestamp"], MISSING)
+    ev = cols["event_time"]
+    has_own = own != MISSING
+    cols["timestamp"] = np.where(has_own, own, ev)
+    cols["time_source"] = np.where(has_own, TIME_RECORD,
+                                   np.where(ev != MISSING, TIME_EVENT, TIME_NONE)).astype(np.int8)
+
+
+def _iso(secs: int) -> str | None:
+    if secs == MISSING:
+        return None
+    return str(np.datetime64(secs, "s"))
+
+
+def _severity_code(value) -> int:
+    if isinstance(value, str):
+        name = value.strip().lower()
+        if name.isdigit():
+            return int(name)
+        return SEVERITY_NAMES.index(name)
+    return int(value)
+
+
+def _type_key(value: str) -> str:
+    return value.strip().lower()

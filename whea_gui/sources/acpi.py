@@ -1,0 +1,127 @@
+"""ACPI boot and hardware error data: the BERT table, BERT regions and GHES status blocks.
+
+* A BERT table (``/sys/firmware/acpi/tables/BERT``, 48 bytes, FORMAT.md §9.4) names the boot
+  error region; its bytes come after the table in the same file (some dump tools) or from
+  ``data/BERT`` beside it (Linux sysfs).
+* A region (``/sys/firmware/acpi/tables/data/BERT``) or a dumped GHES buffer is one or more
+  Generic Error Status Blocks back to back, walked as Linux ``bert_print_all`` does.
+Each block is yielded on its own with ``kind`` "gesb"; ``decode_record`` decodes it as a status
+block (entry headers located, bodies through the section decoders).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..formats import guids
+from ..formats.gesb import ENTRY_V1_SIZE, ENTRY_V3_SIZE, block_length
+from ..formats.gesb import HEADER_SIZE as BLOCK_HEADER_SIZE
+from .base import Problem, RecordRef, SourceError
+from .base import read_bytes as read_file
+
+name = "gesb"
+BERT_TABLE_SIZE = 48
+_TABLE = struct.Struct("<4sIBB6s8sI4sIIQ")
+
+
+def sniff(head: bytes, path: str = "") -> int:
+    if head[:4] == b"BERT" and len(head) >= 8 and struct.unpack_from("<I", head, 4)[0] >= BERT_TABLE_SIZE:
+        return 95
+    return gesb_score(head)
+
+
+def gesb_score(head: bytes) -> int:
+    """How much ``head`` looks like a status block with at least one sane data entry."""
+    if len(head) < BLOCK_HEADER_SIZE + 24:
+        return 0
+    status, raw_off, raw_len, data_len, sev = struct.unpack_from("<5I", head, 0)
+    if not status or status & 0xFFFFC000 or sev > 3 or data_len < ENTRY_V1_SIZE:
+        return 0
+    if raw_len and raw_off < BLOCK_HEADER_SIZE + data_len:
+        return 0
+    e = BLOCK_HEADER_SIZE
+    esev, rev, vb, _flags, elen = struct.unpack_from("<IHBBI", head, e + 16)
+    if esev > 3 or vb & 0xF8 or not 1 <= rev >> 8 <= 3:
+        return 0
+    if (ENTRY_V3_SIZE if rev >> 8 >= 3 else ENTRY_V1_SIZE) + elen > data_len:
+        return 0
+    known = guids.lookup(guids.guid_text(head[e:e + 16]), guids.SECTION) is not None
+    return 70 if known else 40
+
+
+def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
+    if data[:4] == b"BERT":
+        yield from _bert_table(data, path, on_problem)
+    else:
+        yield from walk_region(data, path, on_problem, {"container": "gesb"})
+
+
+def _bert_table(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
+    if len(data) < BERT_TABLE_SIZE:
+        on_problem(Problem(path, 0, f"BERT table is {len(data)} bytes; it needs {BERT_TABLE_SIZE}", "error"))
+        return
+    (_sig, length, revision, _csum, oem_id, oem_table, _oem_rev, _creator, _creator_rev,
+     region_len, region_addr) = _TABLE.unpack_from(data, 0)
+    info = {"container": "bert", "bert_table_path": path, "region_address": region_addr,
+            "region_length": region_len, "oem_id": oem_id.rstrip(b"\0 ").decode("latin-1"),
+            "oem_table_id": oem_table.rstrip(b"\0 ").decode("latin-1"), "table_revision": revision}
+    table_len = min(max(length, BERT_TABLE_SIZE), len(data))
+    if sum(data[:table_len]) & 0xFF:
+        on_problem(Problem(path, 9, "BERT table checksum does not add up to 0", "warning", 1))
+    if region_len < BLOCK_HEADER_SIZE:
+        on_problem(Problem(path, 36, f"BootErrorRegionLength is {region_len}; a region needs at least "
+                                     f"{BLOCK_HEADER_SIZE} bytes", "warning", 4))
+    if len(data) > table_len:  # the region follows the table in this file
+        yield from walk_region(data, path, on_problem, info, start=table_len, region_len=region_len)
+        return
+    region_path = Path(path).parent / "data" / "BERT"
+    try:
+        region = read_file(region_path)
+    except SourceError:
+        on_problem(Problem(path, 40, f"the boot error region ({region_len} bytes at physical address "
+                                     f"0x{region_addr:X}) is not in this file and {region_path} cannot "
+                                     "be read; on Linux it is /sys/firmware/acpi/tables/data/BERT "
+                                     "(readable by root)", "warning", 12))
+        return
+    yield from walk_region(region, str(region_path), on_problem, info, region_len=region_len)
+
+
+def walk_region(data: bytes, path: str, on_problem, info: dict, *, start: int = 0,
+                region_len: int | None = None) -> Iterator[RecordRef]:
+    """Each status block in ``data[start:]``: stops at an empty block (BlockStatus 0) or one
+    that cannot be whole, as Linux does, reporting why."""
+    end = len(data)
+    if region_len is not None:
+        if start + region_len < end:
+            end = start + region_len
+        elif start + region_len > end:
+            on_problem(Problem(path, end, f"the region is {region_len} bytes but only {end - start} are "
+                                          "present", "warning"))
+    pos = start
+    index = 0
+    while end - pos >= BLOCK_HEADER_SIZE:
+        status = struct.unpack_from("<I", data, pos)[0]
+        length = block_length(data, pos)
+        if status == 0:
+            if any(data[pos:end]):
+                on_problem(Problem(path, pos, "a block with BlockStatus 0 (no error) ends the region; "
+                                              f"the {end - pos} bytes from here are not read", "note",
+                                   end - pos))
+            break
+        if length < BLOCK_HEADER_SIZE:
+            on_problem(Problem(path, pos, f"status block length {length} is impossible; stopped", "error"))
+            break
+        if length > end - pos:
+            on_problem(Problem(path, pos, f"status block declares {length} bytes but only {end - pos} "
+                                          "remain (truncated)", "warning", end - pos))
+            length = end - pos
+        src = {"path": path, "offset": pos, "kind": name, "format": "gesb", "block": index}
+        src.update(info)
+        yield RecordRef(bytes(data[pos:pos + length]), src)
+        pos += length
+        index += 1
+    if index == 0:
+        on_problem(Problem(path, start, "no error status block with an error in it (BlockStatus is 0 "
+                                        "or the region is empty)", "note"))

@@ -1,0 +1,106 @@
+"""Find CPER records and WhLg entries anywhere in a binary (crash dumps, memory images, ERST dumps).
+
+A hit must look like a real header, not just the 4-byte signature: CPER needs SignatureEnd
+0xFFFFFFFF, a section count of 1–1024, a defined severity and a RecordLength that holds the
+header and descriptors; WhLg needs version 1, a defined type and Length = 32 + PayloadLength.
+Scanning uses ``find`` on the buffer (bytes or mmap), which runs at memory speed in C.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+
+from .base import Problem, RecordRef
+
+CPER_SIG = b"CPER"
+WHLG_SIG = b"WhLg"
+SIGNATURES = (CPER_SIG, WHLG_SIG)
+MAX_SECTIONS = 1024
+MAX_RECORD = 64 << 20  # a larger RecordLength is taken as noise, not a record
+MAX_WHLG = 16 << 20
+_HDR = struct.Struct("<4sHIHII")  # signature, revision, signature end, count, severity, valid bits
+_WHLG = struct.Struct("<4s7I")
+
+
+def cper_length(buf, pos: int, end: int) -> int | None:
+    """RecordLength of a plausible CPER header at ``pos``, else None."""
+    if end - pos < 24:
+        return None
+    sig, _rev, sig_end, count, severity, _vb = _HDR.unpack_from(buf, pos)
+    # The revision is not checked: libcper's generator writes major 0, old firmware 1.x.
+    if sig != CPER_SIG or sig_end != 0xFFFFFFFF or not 1 <= count <= MAX_SECTIONS or severity > 3:
+        return None
+    length = struct.unpack_from("<I", buf, pos + 20)[0]
+    if not 128 + 72 * count <= length <= MAX_RECORD:
+        return None
+    return length
+
+
+def whlg_length(buf, pos: int, end: int) -> int | None:
+    """Length of a plausible WHEA_EVENT_LOG_ENTRY at ``pos``, else None."""
+    if end - pos < 32:
+        return None
+    sig, version, length, etype, _owner, _id, _flags, payload = _WHLG.unpack_from(buf, pos)
+    if sig != WHLG_SIG or version != 1 or etype > 2 or not 32 <= length <= MAX_WHLG:
+        return None
+    return length if payload == length - 32 else None
+
+
+def plausible_length(buf, pos: int, end: int) -> int | None:
+    sig = bytes(buf[pos:pos + 4])
+    if sig == CPER_SIG:
+        return cper_length(buf, pos, end)
+    if sig == WHLG_SIG:
+        return whlg_length(buf, pos, end)
+    return None
+
+
+def find_headers(buf, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """(offset, declared length) of every plausible header in ``buf[start:end]``, in order."""
+    end = len(buf) if end is None else end
+    nxt = {sig: buf.find(sig, start, end) for sig in SIGNATURES}
+    while True:
+        live = [(p, s) for s, p in nxt.items() if p >= 0]
+        if not live:
+            return
+        pos, sig = min(live)
+        length = plausible_length(buf, pos, end)
+        if length is not None:
+            yield pos, length
+        nxt[sig] = buf.find(sig, pos + 1, end)
+
+
+def carve(buf, path: str, on_problem, *, kind: str, start: int = 0, end: int | None = None,
+          base: int = 0) -> Iterator[RecordRef]:
+    """Each plausible record in ``buf[start:end]``; the bytes between them go to ``on_problem``.
+
+    ``base`` is added to every reported offset (the buffer's position in the file). A header
+    inside a record already yielded belongs to that record (embedded copies are not split out).
+    """
+    end = len(buf) if end is None else end
+    gap_from = start
+    found = 0
+    for pos, length in find_headers(buf, start, end):
+        if pos < gap_from:
+            continue
+        if pos > gap_from:
+            _gap(on_problem, path, base + gap_from, pos - gap_from)
+        avail = min(length, end - pos)
+        if avail < length:
+            on_problem(Problem(path, base + pos, f"record declares {length} bytes but only {avail} "
+                                                 "remain in the file (truncated)", "warning", avail))
+        found += 1
+        yield RecordRef(bytes(buf[pos:pos + avail]),
+                        {"path": path, "offset": base + pos, "kind": kind, "carved": True})
+        gap_from = pos + avail
+    if found and end > gap_from:
+        _gap(on_problem, path, base + gap_from, end - gap_from)
+    if not found:
+        on_problem(Problem(path, base + start, f"no CPER record or WhLg entry found in "
+                                               f"{end - start} bytes", "warning", end - start))
+
+
+def _gap(on_problem, path: str, offset: int, length: int) -> None:
+    on_problem(Problem(path, offset, f"{length} bytes hold no CPER record or WhLg entry; skipped",
+                       "note", length))

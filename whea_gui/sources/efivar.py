@@ -1,0 +1,42 @@
+"""UEFI ``HwErrRec####`` variables as efivarfs shows them: 4-byte attributes, then one CPER record
+(FORMAT.md §10.4), e.g. ``/sys/firmware/efi/efivars/HwErrRec0001-414e6bdd-…``."""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+from collections.abc import Iterator
+
+from .base import Problem, RecordRef
+
+name = "efivar"
+HW_ERROR_VARIABLE_GUID = "414e6bdd-e47b-47cc-b244-bb61020cf516"
+ATTRIBUTES = {0x1: "NON_VOLATILE", 0x2: "BOOTSERVICE_ACCESS", 0x4: "RUNTIME_ACCESS",
+              0x8: "HARDWARE_ERROR_RECORD", 0x10: "AUTHENTICATED_WRITE_ACCESS",
+              0x20: "TIME_BASED_AUTHENTICATED_WRITE_ACCESS", 0x40: "APPEND_WRITE"}
+_NAME = re.compile(r"^(?P<var>[A-Za-z]+[0-9A-Fa-f]{4})-(?P<guid>[0-9a-fA-F-]{36})$")
+
+
+def sniff(head: bytes, path: str = "") -> int:
+    if len(head) >= 8 and head[4:8] in (b"CPER", b"WhLg"):
+        attrs = struct.unpack_from("<I", head)[0]
+        if attrs & 0x1 and not attrs & ~0x7F:
+            return 60
+    return 0
+
+
+def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
+    attrs = struct.unpack_from("<I", data)[0] if len(data) >= 4 else 0
+    src = {"path": path, "offset": 4, "kind": name, "attributes": attrs,
+           "attribute_names": [n for bit, n in ATTRIBUTES.items() if attrs & bit]}
+    m = _NAME.match(os.path.basename(path))
+    if m:
+        src["variable"] = m.group("var")
+        src["vendor_guid"] = m.group("guid").lower()
+        if src["vendor_guid"] != HW_ERROR_VARIABLE_GUID:
+            on_problem(Problem(path, None, f"vendor GUID {src['vendor_guid']} is not the hardware error "
+                                           f"record GUID {HW_ERROR_VARIABLE_GUID}", "note"))
+    if not attrs & 0x8:
+        on_problem(Problem(path, 0, f"attributes 0x{attrs:08X} lack HARDWARE_ERROR_RECORD (0x8)", "note", 4))
+    yield RecordRef(bytes(data[4:]), src)

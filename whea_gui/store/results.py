@@ -1,0 +1,78 @@
+"""What the store's calls return, its errors, and small helpers shared with salvage."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from . import rules
+from .status import STATUS_INVALID_PARAMETER, STATUS_SUCCESS, status_name
+
+
+class StoreError(Exception):
+    """The store cannot be used; the message names the file and says why."""
+
+
+class StoreDamaged(StoreError):
+    """The store file is damaged (``whea store check`` salvages the intact records)."""
+
+
+@dataclass
+class WriteResult:
+    status: int
+    record_id: int
+    reason: str = ""
+    replaced: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_SUCCESS
+
+    @property
+    def status_name(self) -> str:
+        return status_name(self.status)
+
+
+class ReadResult(NamedTuple):
+    status: int
+    record: bytes
+    next_record_id: int
+    length: int  # the record's length (on STATUS_BUFFER_TOO_SMALL: the length needed)
+
+    @property
+    def record_id(self) -> int:
+        return rules.record_id_of(self.record)
+
+
+@dataclass
+class WriteSummary:
+    written: int = 0
+    replaced: int = 0
+    refused: int = 0  # STATUS_INVALID_PARAMETER
+    failed: int = 0  # any other failure (store full, disk full, read-only, busy)
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def add(self, result: WriteResult) -> None:
+        self.statuses[result.status_name] = self.statuses.get(result.status_name, 0) + 1
+        if result.ok:
+            self.written += 1
+            self.replaced += result.replaced
+        elif result.status == STATUS_INVALID_PARAMETER:
+            self.refused += 1
+        else:
+            self.failed += 1
+
+
+def signed(record_id: int) -> int:
+    """A u64 RecordId as SQLite's signed 64-bit INTEGER (two's complement)."""
+    return record_id - (1 << 64) if record_id >= 1 << 63 else record_id
+
+
+def unsigned(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
+
+
+def crc_bytes(data: bytes) -> bytes:
+    return zlib.crc32(data).to_bytes(4, "little")

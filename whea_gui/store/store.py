@@ -1,0 +1,591 @@
+"""The persistent error-record store: PSHED WriteErrorRecord / ReadErrorRecord / ClearErrorRecord
+semantics over one SQLite file (WAL, synchronous=FULL: a write that returned success survives a
+crash or power loss).
+
+Records are keyed by their header RecordId; writing an id that is already stored replaces it,
+as ERST does. ``read_error_record(0)`` reads the first record (ERST's "unspecified id");
+the next id of the last record is its own id (the PSHED "no more records" signal).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import numpy as np
+
+from ..index.table import COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
+from . import reindex, rules, schema
+from .results import (
+    ReadResult,
+    StoreDamaged,
+    StoreError,
+    WriteResult,
+    WriteSummary,
+    crc_bytes,
+    signed,
+    unsigned,
+)
+from .status import (
+    STATUS_BUFFER_TOO_SMALL,
+    STATUS_DISK_FULL,
+    STATUS_INSUFFICIENT_RESOURCES,
+    STATUS_INVALID_PARAMETER,
+    STATUS_MEDIA_WRITE_PROTECTED,
+    STATUS_OBJECT_NOT_FOUND,
+    STATUS_SUCCESS,
+    STATUS_UNSUCCESSFUL,
+    WHEA_WRITE_FLAG_DUMMY,
+)
+
+DEFAULT_PATH = "whea-store.sqlite"
+_SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_FULL, _SQLITE_READONLY = 11, 26, 13, 8
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR = 5, 6, 10
+_LOAD_CHUNK = 1 << 17  # slots per group_concat when loading the index
+
+
+class Store:
+    """One store file. ``readonly=None`` opens read-only when the file has no write permission."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_PATH, *, readonly: bool | None = None,
+                 create: bool = True, timeout: float = 30.0) -> None:
+        self.path = os.fspath(path)
+        if os.path.isdir(self.path):
+            raise StoreError(f"{self.path}: is a folder, not a store file")
+        exists = os.path.exists(self.path)
+        if not exists and (not create or readonly):
+            raise StoreError(f"{self.path}: no store here (create one with `whea store init`)")
+        if readonly is None:
+            readonly = exists and _write_protected(self.path)
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._names: dict[tuple[str, str], int] = {}
+        self._pending: dict[tuple[str, str], int] = {}
+        self._conn = None
+        try:
+            self._conn = self._connect(timeout)
+            self._check_row_format()
+        except sqlite3.Error as exc:
+            self.close()
+            raise self._error(exc) from exc
+        except BaseException:
+            self.close()
+            raise
+
+    # -- connection --------------------------------------------------------------------
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        mode = "ro" if self.readonly else "rwc"
+        uri = f"file:{quote(os.path.abspath(self.path))}?mode={mode}"
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            schema.configure(conn, readonly=self.readonly)
+            self._check_schema(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _check_schema(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        latest = schema.latest_version()
+        if version > latest:
+            raise StoreError(f"{self.path}: store schema version {version} was made by a newer "
+                             f"WHEA Inspector (this one knows up to {latest})")
+        if version == 0 and schema.user_tables(conn):
+            raise StoreError(f"{self.path}: is an SQLite file but not a WHEA store")
+        if version > 0:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'application'").fetchone()
+            if not row or row[0] != schema.APPLICATION:
+                raise StoreError(f"{self.path}: is an SQLite file but not a WHEA store")
+        if version < latest:
+            if self.readonly:
+                raise StoreError(f"{self.path}: store schema version {version} needs upgrading "
+                                 f"to {latest}; open it once with write access")
+            schema.migrate(conn, int(time.time()))
+
+    def _check_row_format(self) -> None:
+        stored = self.conn.execute("SELECT value FROM meta WHERE key = ?",
+                                   (reindex.ROW_FORMAT_KEY,)).fetchone()
+        current = reindex.row_format()
+        if stored and stored[0] == current:
+            return
+        if self.readonly:
+            if stored:
+                raise StoreError(f"{self.path}: the store's index rows need rebuilding for this "
+                                 "version; open it once with write access")
+            return
+        with self._lock, self._write() as conn:
+            if stored:
+                reindex.reindex(self, conn, reindex.dtype_of(stored[0]))
+            else:  # a new store
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                             (reindex.ROW_FORMAT_KEY, current))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"{self.path}: the store is closed")
+        return self._conn
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or (code == _SQLITE_IOERR and "short read" in str(exc)):
+            return StoreDamaged(f"{self.path}: the store file is damaged ({exc}); `whea store check "
+                                f"--store {self.path}` copies every intact record into a new store")
+        return StoreError(f"{self.path}: {exc}")
+
+    @contextmanager
+    def _read(self):
+        """A consistent snapshot for several SELECTs (WAL: readers never block writers)."""
+        with self._lock:
+            conn = self.conn
+            try:
+                conn.execute("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise self._error(exc) from exc
+
+    @contextmanager
+    def _write(self):
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            self._pending.clear()
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise
+        self._names.update(self._pending)
+        self._pending.clear()
+
+    # -- capacity ----------------------------------------------------------------------
+    def capacity(self) -> tuple[int | None, int | None]:
+        """(max bytes, max records) configured for this store; None = unlimited."""
+        with self._read() as conn:
+            rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
+                                     "('max_bytes', 'max_records')").fetchall())
+        return rows.get("max_bytes"), rows.get("max_records")
+
+    def set_capacity(self, max_bytes: int | None = None, max_records: int | None = None) -> None:
+        """Limit the store like an NVRAM area of that size: a write that does not fit returns
+        STATUS_INSUFFICIENT_RESOURCES."""
+        self._require_writable()
+        with self._lock, self._write() as conn:
+            for key, value in (("max_bytes", max_bytes), ("max_records", max_records)):
+                if value is None:
+                    conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+                else:
+                    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                 (key, int(value)))
+
+    def usage(self) -> tuple[int, int]:
+        """(records stored, bytes stored)."""
+        with self._read() as conn:
+            return self._usage(conn)
+
+    @staticmethod
+    def _usage(conn) -> tuple[int, int]:
+        count, used = conn.execute("SELECT count(*), coalesce(sum(length), 0) FROM records").fetchone()
+        return count, used
+
+    def _require_writable(self) -> None:
+        if self.readonly:
+            raise StoreError(f"{self.path}: the store is read-only")
+
+    # -- PSHED calls -------------------------------------------------------------------
+    def write_error_record(self, record: bytes, flags: int = 0, *,
+                           source: dict | None = None) -> WriteResult:
+        """WriteErrorRecord: validate (full decode), then store under the header RecordId.
+
+        ``WHEA_WRITE_FLAG_DUMMY`` validates and checks that the record would fit, storing nothing.
+        """
+        return self._write_batch([(record, source or {})], "full", flags)[0]
+
+    def read_error_record(self, record_id: int, buffer_length: int | None = None) -> ReadResult:
+        """ReadErrorRecord. ``record_id`` 0 reads the first stored record. ``buffer_length``
+        None means "large enough"."""
+        with self._read() as conn:
+            if record_id == rules.FIRST_RECORD_ID:
+                row = conn.execute("SELECT slot, record_id, length FROM records ORDER BY slot "
+                                   "LIMIT 1").fetchone()
+            else:
+                row = conn.execute("SELECT slot, record_id, length FROM records WHERE record_id = ?",
+                                   (signed(record_id),)).fetchone()
+            if row is None:
+                return ReadResult(STATUS_OBJECT_NOT_FOUND, b"", record_id, 0)
+            slot, rid, length = row[0], unsigned(row[1]), row[2]
+            nxt = conn.execute("SELECT record_id FROM records WHERE slot > ? ORDER BY slot LIMIT 1",
+                               (slot,)).fetchone()
+            next_id = unsigned(nxt[0]) if nxt else rid
+            if buffer_length is not None and buffer_length < length:
+                return ReadResult(STATUS_BUFFER_TOO_SMALL, b"", next_id, length)
+            data = self._data(conn, slot, rid)
+        return ReadResult(STATUS_SUCCESS, data, next_id, len(data))
+
+    def clear_error_record(self, record_id: int, flags: int = 0) -> int:
+        """ClearErrorRecord: STATUS_SUCCESS, or STATUS_OBJECT_NOT_FOUND when no such record
+        (ERST's "record not found"; the PSHED page lists only STATUS_UNSUCCESSFUL)."""
+        if self.readonly:
+            return STATUS_MEDIA_WRITE_PROTECTED
+        with self._lock:
+            try:
+                with self._write() as conn:
+                    row = conn.execute("SELECT slot FROM records WHERE record_id = ?",
+                                       (signed(record_id),)).fetchone()
+                    if row is None:
+                        return STATUS_OBJECT_NOT_FOUND
+                    conn.execute("DELETE FROM records WHERE slot = ?", row)
+                    conn.execute("DELETE FROM record_data WHERE slot = ?", row)
+            except sqlite3.Error as exc:
+                return self._write_failure(exc)[0]
+        return STATUS_SUCCESS
+
+    def _data(self, conn, slot: int, record_id: int) -> bytes:
+        row = conn.execute("SELECT crc, data FROM record_data WHERE slot = ?", (slot,)).fetchone()
+        if row is None or crc_bytes(row[1]) != row[0]:
+            what = "is missing" if row is None else "fails its checksum"
+            raise StoreDamaged(f"{self.path}: the bytes of record 0x{record_id:016X} {what}; "
+                               f"`whea store check --store {self.path}` salvages the intact records")
+        return bytes(row[1])
+
+    # -- writing many ------------------------------------------------------------------
+    def write_records(self, records: Iterable[tuple[bytes, dict | None]], *, validate: str = "full",
+                      flags: int = 0, batch_size: int = 1000,
+                      on_result: Callable[[WriteResult, dict], None] | None = None) -> WriteSummary:
+        """Store many records, ``batch_size`` per transaction (``validate``: "full" decodes each
+        record, "header" uses the vectorised header checks — for millions of records)."""
+        summary = WriteSummary()
+        batch: list[tuple[bytes, dict]] = []
+
+        def flush():
+            for result, (_, src) in zip(self._write_batch(batch, validate, flags), batch):
+                summary.add(result)
+                if on_result is not None:
+                    on_result(result, src)
+            batch.clear()
+
+        for data, source in records:
+            batch.append((data, source or {}))
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        return summary
+
+    def _write_batch(self, batch: list[tuple[bytes, dict]], validate: str, flags: int) -> list[WriteResult]:
+        datas = [d for d, _ in batch]
+        if validate == "full":
+            checked = [rules.check_full(d) for d in datas]
+        elif validate == "header":
+            checked = rules.check_headers(datas)
+        else:
+            raise ValueError(f"validate must be 'full' or 'header', not {validate!r}")
+        results = [WriteResult(STATUS_INVALID_PARAMETER if not c.ok else STATUS_SUCCESS,
+                               c.record_id, c.reason, notes=list(c.notes)) for c in checked]
+        todo = [i for i, c in enumerate(checked) if c.ok]
+        # within one batch the last record with an id wins (earlier ones count as replaced)
+        last = {checked[i].record_id: i for i in todo}
+        for i in todo:
+            if last[checked[i].record_id] != i:
+                results[i].notes.append("replaced by a later record with the same RecordId")
+        todo = [i for i in todo if last[checked[i].record_id] == i]
+        if not todo:
+            return results
+        if self.readonly:
+            for i in todo:
+                results[i].status = STATUS_MEDIA_WRITE_PROTECTED
+                results[i].reason = f"{self.path} is read-only"
+            return results
+        with self._lock:
+            try:
+                if flags & WHEA_WRITE_FLAG_DUMMY:
+                    with self._read() as conn:
+                        self._fit(conn, checked, todo, results)
+                    return results
+                with self._write() as conn:
+                    self._store(conn, checked, todo, results, [batch[i][1] for i in range(len(batch))])
+            except sqlite3.Error as exc:
+                status, reason = self._write_failure(exc)
+                for i in todo:
+                    if results[i].ok:
+                        results[i].status, results[i].reason, results[i].replaced = status, reason, False
+        return results
+
+    def _write_failure(self, exc: sqlite3.Error) -> tuple[int, str]:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code == _SQLITE_FULL:
+            return STATUS_DISK_FULL, f"{self.path}: disk full, nothing was written ({exc})"
+        if code == _SQLITE_READONLY:
+            return STATUS_MEDIA_WRITE_PROTECTED, f"{self.path} cannot be written ({exc})"
+        if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            return STATUS_UNSUCCESSFUL, f"{self.path} is busy (another writer holds it): {exc}"
+        error = self._error(exc)
+        if isinstance(error, StoreDamaged):
+            raise error from exc
+        return STATUS_UNSUCCESSFUL, str(error)
+
+    def _existing(self, conn, ids: list[int]) -> dict[int, tuple[int, int]]:
+        found: dict[int, tuple[int, int]] = {}
+        for i in range(0, len(ids), 500):
+            part = [signed(x) for x in ids[i:i + 500]]
+            marks = ",".join("?" * len(part))
+            for slot, rid, length in conn.execute(
+                    f"SELECT slot, record_id, length FROM records WHERE record_id IN ({marks})", part):
+                found[unsigned(rid)] = (slot, length)
+        return found
+
+    def _fit(self, conn, checked, todo, results) -> list[int]:
+        """Mark writes that would overflow the capacity; returns the ones that fit."""
+        max_bytes, max_records = (dict(conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('max_bytes', 'max_records')").fetchall()).get(k)
+            for k in ("max_bytes", "max_records"))
+        if max_bytes is None and max_records is None:
+            return todo
+        count, used = self._usage(conn)
+        existing = self._existing(conn, [checked[i].record_id for i in todo])
+        fits = []
+        for i in todo:
+            old = existing.get(checked[i].record_id)
+            new_count = count + (old is None)
+            new_used = used - (old[1] if old else 0) + len(checked[i].data)
+            reason = ""
+            if max_records is not None and new_count > max_records:
+                reason = f"store full: it holds {count} of at most {max_records} records"
+            elif max_bytes is not None and new_used > max_bytes:
+                reason = (f"store full: {used} of {max_bytes} bytes are used and this record "
+                          f"needs {len(checked[i].data)}")
+            if reason:
+                results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
+                continue
+            count, used = new_count, new_used
+            fits.append(i)
+        return fits
+
+    def _store(self, conn, checked, todo, results, sources) -> None:
+        todo = self._fit(conn, checked, todo, results)
+        if not todo:
+            return
+        ids = [checked[i].record_id for i in todo]
+        existing = self._existing(conn, ids)
+        first_slot = self._next_slot(conn)
+        slots = [first_slot + k for k in range(len(todo))]
+        stamped = [rules.stamp(checked[i].data, slot) for i, slot in zip(todo, slots)]
+        rows = self._index_rows(conn, stamped, [sources[i] for i in todo])
+        self._replace(conn, existing, ids, slots, stamped, rows)
+        for i in todo:
+            results[i].replaced = checked[i].record_id in existing
+
+    @staticmethod
+    def _next_slot(conn) -> int:
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
+        return (seq[0] if seq else 0) + 1
+
+    @staticmethod
+    def _replace(conn, existing, ids, slots, datas, rows) -> None:
+        """Delete the rows of ``existing`` ids and insert the new ones (inside a transaction)."""
+        old_slots = [(existing[rid][0],) for rid in ids if rid in existing]
+        conn.executemany("DELETE FROM records WHERE slot = ?", old_slots)
+        conn.executemany("DELETE FROM record_data WHERE slot = ?", old_slots)
+        conn.executemany(
+            "INSERT INTO records (slot, record_id, ts, severity, length, inserted_at, idx) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((slot, signed(rid), int(row["timestamp"]), int(row["severity"]), len(data),
+              int(row["inserted_at"]), row.tobytes())
+             for rid, slot, data, row in zip(ids, slots, datas, rows)))
+        conn.executemany("INSERT INTO record_data (slot, crc, data) VALUES (?, ?, ?)",
+                         ((slot, crc_bytes(data), data) for slot, data in zip(slots, datas)))
+
+    def restore_records(self, items: list[tuple[bytes, dict, int | None]], batch_size: int = 1000) -> None:
+        """Store (bytes, source, inserted_at) exactly as given — already stamped records, e.g.
+        salvaged ones. No validation, no new PersistenceInfo."""
+        self._require_writable()
+        now = int(time.time())
+        for start in range(0, len(items), batch_size):
+            part = items[start:start + batch_size]
+            datas = [bytes(d) for d, _, _ in part]
+            ids = [rules.record_id_of(d) for d in datas]
+            with self._lock:
+                try:
+                    with self._write() as conn:
+                        existing = self._existing(conn, ids)
+                        first = self._next_slot(conn)
+                        slots = [first + k for k in range(len(part))]
+                        rows = self._index_rows(conn, datas, [s or {} for _, s, _ in part],
+                                                [now if t is None else t for _, _, t in part])
+                        self._replace(conn, existing, ids, slots, datas, rows)
+                except sqlite3.Error as exc:
+                    raise self._error(exc) from exc
+
+    def _index_rows(self, conn, stamped: list[bytes], sources: list[dict],
+                    inserted_at: list[int] | None = None) -> np.ndarray:
+        """Packed RecordTable rows with string codes replaced by ``names`` ids."""
+        table = RecordTable.from_records(zip(stamped, sources))
+        scodes = np.array(self._name_ids(conn, "s", table.strings) + [-1], np.int64)
+        tcodes = np.array(self._name_ids(conn, "t", [",".join(t) for t in table.type_lists]) + [-1],
+                          np.int64)
+        rows = np.zeros(len(table), ROW_DTYPE)
+        for name, _ in COLUMNS:
+            rows[name] = table.columns[name]
+        for name in STRING_COLUMNS:
+            rows[name] = scodes[table.columns[name]]
+        rows["section_types"] = tcodes[table.columns["section_types"]]
+        now = int(time.time())
+        rows["inserted_at"] = now if inserted_at is None else [now if t < 0 else t for t in inserted_at]
+        return rows
+
+    def _name_ids(self, conn, kind: str, texts: list[str]) -> list[int]:
+        out = []
+        for text in texts:
+            key = (kind, text)
+            nid = self._names.get(key) or self._pending.get(key)
+            if nid is None:
+                row = conn.execute("SELECT id FROM names WHERE kind = ? AND text = ?", key).fetchone()
+                nid = row[0] if row else conn.execute(
+                    "INSERT INTO names (kind, text) VALUES (?, ?)", key).lastrowid
+                self._pending[key] = nid
+            out.append(nid)
+        return out
+
+    # -- reading many ------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.usage()[0]
+
+    def get(self, record_id: int) -> bytes | None:
+        result = self.read_error_record(record_id) if record_id else None
+        return result.record if result and result.status == STATUS_SUCCESS else None
+
+    def record_ids(self) -> np.ndarray:
+        """Stored RecordIds in store order (uint64)."""
+        with self._read() as conn:
+            ids = np.fromiter((r[0] for r in conn.execute("SELECT record_id FROM records ORDER BY slot")),
+                              dtype=np.int64)
+        return ids.view(np.uint64)
+
+    def iter_records(self, chunk: int = 256) -> Iterator[tuple[int, bytes]]:
+        """(record id, bytes) in store order; sees records written while iterating."""
+        last = 0
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    "SELECT r.slot, r.record_id, d.crc, d.data FROM records r "
+                    "LEFT JOIN record_data d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot "
+                    "LIMIT ?", (last, chunk)).fetchall()
+            if not rows:
+                return
+            for _slot, rid, crc, data in rows:
+                if data is None or crc_bytes(data) != crc:
+                    raise StoreDamaged(f"{self.path}: the bytes of record 0x{unsigned(rid):016X} "
+                                       "are missing or fail their checksum; `whea store check` "
+                                       "salvages the intact records")
+                yield unsigned(rid), bytes(data)
+            last = rows[-1][0]
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        return self.iter_records()
+
+    def record_table(self) -> RecordTable:
+        """The columnar index of every stored record, without reading a record's bytes."""
+        with self._read() as conn:
+            names = conn.execute("SELECT id, kind, text FROM names").fetchall()
+            count, lo, hi = conn.execute("SELECT count(*), min(slot), max(slot) FROM records").fetchone()
+            rows = np.zeros(count, ROW_DTYPE)
+            filled = 0
+            if count:
+                filled = self._load_rows(conn, rows, lo, hi)
+        if filled != count:
+            raise StoreDamaged(f"{self.path}: the record index has {filled} rows, expected {count}")
+        size = max((n[0] for n in names), default=-1) + 1
+        strings, type_lists = [""] * size, [()] * size
+        for nid, kind, text in names:
+            if kind == "t":
+                type_lists[nid] = tuple(text.split(",")) if text else ()
+            else:
+                strings[nid] = text
+        return RecordTable({name: rows[name] for name, _ in COLUMNS}, strings, type_lists)
+
+    def _load_rows(self, conn, rows: np.ndarray, lo: int, hi: int) -> int:
+        # group_concat joins the packed rows inside SQLite: one bytes object per chunk instead
+        # of a Python object per row and column (text_factory=bytes keeps the bytes as they are)
+        size = ROW_DTYPE.itemsize
+        filled = 0
+        old_factory = conn.text_factory
+        conn.text_factory = bytes
+        try:
+            for start in range(lo, hi + 1, _LOAD_CHUNK):
+                n, blob = conn.execute(
+                    "SELECT count(*), group_concat(idx, '') FROM records WHERE slot >= ? AND slot < ?",
+                    (start, start + _LOAD_CHUNK)).fetchone()
+                if not n:
+                    continue
+                if blob is None or len(blob) != n * size:
+                    blob = b"".join(r[0] for r in conn.execute(
+                        "SELECT idx FROM records WHERE slot >= ? AND slot < ? ORDER BY slot",
+                        (start, start + _LOAD_CHUNK)))
+                    if len(blob) != n * size:
+                        raise StoreDamaged(f"{self.path}: damaged index rows near slot {start}")
+                rows[filled:filled + n] = np.frombuffer(blob, ROW_DTYPE)
+                filled += n
+        finally:
+            conn.text_factory = old_factory
+        return filled
+
+    # -- statistics --------------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def stats(self) -> dict:
+        table = self.record_table()
+        max_bytes, max_records = self.capacity()
+        count, used = self.usage()
+        times = table.timestamp[table.timestamp >= 0]
+        sev = {name: int(n) for name, n in zip(
+            ("recoverable", "fatal", "corrected", "informational", "undefined"),
+            np.bincount(table.severity[table.severity >= 0].astype(np.int64), minlength=5))}
+        return {
+            "path": self.path, "schema_version": self.schema_version(),
+            "records": count, "bytes": used,
+            "max_bytes": max_bytes, "max_records": max_records,
+            "file_bytes": _file_bytes(self.path),
+            "severity": sev,
+            "first_time": str(np.datetime64(int(times.min()), "s")) if len(times) else None,
+            "last_time": str(np.datetime64(int(times.max()), "s")) if len(times) else None,
+            "hosts": sorted({table.string(c) for c in np.unique(table.host) if c >= 0}),
+            "sources": int(len(np.unique(table.path[table.path >= 0]))),
+        }
+
+
+def _write_protected(path: str) -> bool:
+    # a file without write permission bits is read-only by intent, even for root
+    return not os.access(path, os.W_OK) or os.stat(path).st_mode & 0o222 == 0
+
+
+def _file_bytes(path: str) -> int:
+    return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))

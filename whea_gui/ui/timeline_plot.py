@@ -1,0 +1,146 @@
+"""Drawing helpers for the timeline: stacked count bars (linear or log), storm shading,
+crossing markers and the horizontal "top locations" bar chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyqtgraph as pg
+
+from ..index.analysis import NONE_LABEL, OTHER_LABEL
+from ..index.timebins import Histogram, width_text
+
+SEVERITY_COLOURS = {"Fatal": "#d62728", "Recoverable": "#ff7f0e", "Corrected": "#4c78a8",
+                    "Informational": "#9da5ad", "Unknown": "#c7c7c7"}
+PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b",
+           "#9d755d", "#ff9da6", "#79706e")
+FIXED = {OTHER_LABEL: "#bab0ac", NONE_LABEL: "#dddddd"}
+LOG_FLOOR = -0.35  # log10 of the bar base in log scale: a count of 1 still shows
+
+
+def colour_for(label: str, index: int) -> str:
+    return SEVERITY_COLOURS.get(label) or FIXED.get(label) or PALETTE[index % len(PALETTE)]
+
+
+def utc_text(t: float, with_seconds: bool = False) -> str:
+    fmt = "%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M"
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime(fmt)
+
+
+def bin_text(h: Histogram, i: int) -> str:
+    """What the hover shows for bin ``i``: its time span and counts per group."""
+    t0, t1 = h.edges[i], h.edges[i + 1]
+    row = h.counts[i]
+    parts = [f"{lab} {int(c):,}" for lab, c in zip(h.labels, row) if c]
+    secs = h.width < 60
+    return (f"{utc_text(t0, secs)} – {utc_text(t1, secs)} UTC ({width_text(h.width)}): "
+            f"{int(row.sum()):,} records" + (" — " + ", ".join(parts) if parts else ""))
+
+
+class StackedBars:
+    """One BarGraphItem per group, stacked bottom-up, redrawn from a Histogram.
+
+    Items are kept per group label and updated in place: adding and removing graphics items
+    on every zoom step costs more than drawing them.
+    """
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.plot = plot
+        self._items: dict[str, pg.BarGraphItem] = {}
+        self.items: list[pg.BarGraphItem] = []  # drawn this time, bottom-up
+        self.log = False
+        self.top = np.zeros(0)  # bar tops in view units (for markers and y range)
+
+    def clear(self) -> None:
+        for item in self._items.values():
+            item.hide()
+        self.items = []
+        self.top = np.zeros(0)
+
+    def _item(self, label: str, index: int) -> pg.BarGraphItem:
+        item = self._items.get(label)
+        if item is None:
+            colour = colour_for(label, index)
+            item = pg.BarGraphItem(x0=[], width=1, y0=[], height=[], brush=pg.mkBrush(colour),
+                                   pen=pg.mkPen(colour, width=0), name=label)
+            item.setZValue(10)
+            self.plot.addItem(item)
+            self._items[label] = item
+        return item
+
+    def draw(self, h: Histogram, log: bool) -> None:
+        self.log = log
+        x0 = h.edges[:-1]
+        cum = np.zeros(len(x0))
+        drawn = []
+        for i, label in enumerate(h.labels):
+            counts = h.counts[:, i].astype(np.float64)
+            nz = counts > 0
+            if not nz.any():
+                continue
+            below, above = cum[nz], cum[nz] + counts[nz]
+            if log:
+                y0 = np.where(below > 0, np.log10(np.maximum(below, 1)), LOG_FLOOR)
+                height = np.log10(above) - y0
+            else:
+                y0, height = below, counts[nz]
+            item = self._item(label, i)
+            item.setOpts(x0=x0[nz], width=h.width, y0=y0, height=height)
+            item.show()
+            drawn.append(item)
+            cum += counts
+        for item in self._items.values():
+            if item not in drawn:
+                item.hide()
+        self.items = drawn
+        self.top = np.where(cum > 0, np.log10(np.maximum(cum, 1)), LOG_FLOOR) if log else cum
+
+    def y_range(self) -> tuple[float, float]:
+        peak = float(self.top.max()) if len(self.top) else (1.0 if not self.log else 0.0)
+        if self.log:
+            return LOG_FLOOR, max(peak, 0.0) + 0.3
+        return 0.0, max(peak, 1.0) * 1.12
+
+
+class LocationBars:
+    """Horizontal bars of the most frequent fault locations, log-scaled counts."""
+
+    def __init__(self, widget: pg.PlotWidget) -> None:
+        self.widget = widget
+        self.item: pg.BarGraphItem | None = None
+        self.texts: list[pg.TextItem] = []
+        plot = widget.getPlotItem()
+        plot.hideAxis("left")
+        plot.setLabel("bottom", "records (log scale)")
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.invertY(True)
+
+    def draw(self, rows: list[tuple[str, int]]) -> None:
+        plot = self.widget.getPlotItem()
+        if self.item is None:
+            self.item = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[],
+                                        brush=pg.mkBrush("#a9c4e2"), pen=pg.mkPen(None))
+            plot.addItem(self.item)
+        while len(self.texts) < len(rows):  # a pool of labels, reused on every update
+            text = pg.TextItem("", color="#222222", anchor=(0, 0.5))
+            plot.addItem(text)
+            self.texts.append(text)
+        for text in self.texts[len(rows):]:
+            text.hide()
+        if not rows:
+            self.item.setOpts(x0=[], y=[], width=[])
+            return
+        counts = np.array([c for _, c in rows], dtype=np.float64)
+        y = np.arange(len(rows), dtype=np.float64)
+        self.item.setOpts(x0=np.full(len(rows), LOG_FLOOR), y=y, width=np.log10(counts) - LOG_FLOOR)
+        top = int(np.ceil(np.log10(counts.max()) + 1e-9))
+        plot.getAxis("bottom").setTicks([[(k, f"{10 ** k:,}") for k in range(top + 1)], []])
+        for i, (label, count) in enumerate(rows):
+            text = self.texts[i]
+            text.setText(f"{label}  ({count:,})")
+            text.setPos(LOG_FLOOR, float(i))
+            text.show()
+        plot.setXRange(LOG_FLOOR, float(np.log10(counts.max())) + 0.2, padding=0)
+        plot.setYRange(-0.6, len(rows) - 0.4, padding=0)
