@@ -1,7 +1,6 @@
 """Loading every kind of input: files, folders, concatenations, bad files, paste, drop, store."""
 
 import base64
-import importlib.util
 import sqlite3
 
 import pytest
@@ -15,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from whea_gui.decode import decode_record
 from whea_gui.decode.split import split_records
 from whea_gui.sources import iter_path
-from whea_gui.ui.inputs import expand_paths, iter_inputs
+from whea_gui.ui.inputs import iter_inputs, plan
 from whea_gui.ui.paste import PasteError, parse_text
 from whea_gui.ui.store_adapter import is_store_file
 from whea_gui.ui.window import MainWindow
@@ -61,8 +60,8 @@ def test_a_folder_loads_its_record_files_and_skips_the_rest(qtbot, window):
     load(qtbot, window, [folder])
     want = sum(len(list(iter_path(p))) for p in sorted(folder.glob("*.bin")))
     assert window.records_panel.model.rowCount() == want
-    notes = [p for p in window.problems if "not recognised" in p.message]
-    assert notes and "1 file(s)" in notes[0].message  # the README
+    readme = [p for p in window.problems if p.path.endswith("README.md")]
+    assert readme and "no hex or base64 record data" in readme[0].message  # reported, not listed
 
 
 def test_unreadable_and_missing_inputs_are_reported_by_name(qtbot, window, tmp_path):
@@ -151,31 +150,74 @@ def test_any_hex_text_round_trips(data, sep, upper):
     assert parse_text(text.upper() if upper else text) == data
 
 
-def test_store_files_are_recognised_and_handled_without_a_traceback(qtbot, window, tmp_path):
+def _make_store(path, datas):
+    from whea_gui.store import Store
+    with Store(path) as st:
+        summary = st.write_records([(d, {"path": f"/logs/host-{i}.bin", "offset": 0})
+                                    for i, d in enumerate(datas)])
+        stored = [data for _rid, data in st.iter_records()]
+    assert summary.written == len(stored) > 0
+    return stored
+
+
+def test_a_record_store_is_listed_from_its_index_and_read_on_demand(qtbot, window, tmp_path):
+    datas = [r.data for p in sorted(VECTORS.glob("DecodeWheaRecord/cper_*.bin")) for r in iter_path(p)]
     db = tmp_path / "records.bin"  # no telling name: recognised by the SQLite magic
+    datas = _make_store(db, datas)  # what the store accepted (it refuses invalid records)
+    assert is_store_file(db) and not is_store_file(CMC)
+    load(qtbot, window, [db])
+    rows = window.records_panel.model.rowCount()
+    assert rows == len(datas)
+    got = set()
+    for row in range(rows):
+        window.select_record(row)
+        rec = window.current_record
+        assert rec.source["kind"] == "store" and rec.source["path"] == str(db)
+        got.add(rec.data)
+    assert got == set(datas)
+    # the list's Source column shows where each record was imported from
+    src = {window.records_panel.model.index(r, 5).data() for r in range(rows)}
+    assert all(s.startswith("host-") for s in src)
+
+
+def test_a_folder_with_a_store_reads_the_store_once_and_the_other_files(qtbot, window, tmp_path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    _make_store(folder / "a.wheastore", [CMC.read_bytes()])
+    (folder / "b.cper").write_bytes((VECTORS / "libcper-generated/generic/001.cper").read_bytes())
+    load(qtbot, window, [folder])
+    kinds = []
+    for row in range(window.records_panel.model.rowCount()):
+        window.select_record(row)
+        kinds.append(window.current_record.source.get("kind"))
+    assert sorted(kinds, key=str) == sorted(["store", "raw"], key=str)
+
+
+def test_sqlite_files_that_are_not_stores_are_reported(qtbot, window, tmp_path):
+    db = tmp_path / "other.sqlite"
     con = sqlite3.connect(db)
     con.execute("create table t (x)")
     con.commit()
     con.close()
-    assert is_store_file(db) and not is_store_file(CMC)
     load(qtbot, window, [db])
-    if importlib.util.find_spec("whea_gui.store") is None:
-        assert any("store support" in p.message and p.path == str(db) for p in window.problems)
-    else:  # with the store merged, an unrelated SQLite file is still only a reported problem
-        assert window.records_panel.model.rowCount() == 0 or window.problems
+    assert window.records_panel.model.rowCount() == 0
+    assert any(p.path == str(db) and "not a WHEA store" in p.message for p in window.problems)
 
 
-def test_expand_paths_walks_folders_in_order(tmp_path):
-    (tmp_path / "b").mkdir()
+def test_inputs_are_planned_and_report_progress(tmp_path):
+    tmp_path = tmp_path / "in"
+    (tmp_path / "b").mkdir(parents=True)
     (tmp_path / "b" / "2.cper").write_bytes(CMC.read_bytes())
     (tmp_path / "a.cper").write_bytes(CMC.read_bytes())
     (tmp_path / "notes.txt").write_text("not a record")
-    problems = []
-    files = expand_paths([tmp_path], problems.append)
-    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.cper", "b/2.cper"]
-    assert len(problems) == 1 and problems[0].level == "note"
-    got = list(iter_inputs([tmp_path], problems.append))
-    assert [p.done for _r, p in got] == [len(CMC.read_bytes()), 2 * len(CMC.read_bytes())]
+    problems, seen = [], []
+    assert plan([tmp_path], problems.append) == [(str(tmp_path), 2 * len(CMC.read_bytes()) + 12)]
+    got = list(iter_inputs([tmp_path], problems.append, progress=lambda d, t: seen.append((d, t))))
+    assert [r.source["path"] for r in got] == [str(tmp_path / "a.cper"), str(tmp_path / "b" / "2.cper")]
+    assert any("notes.txt" in p.path for p in problems)  # reported, not listed
+    total = 2 * len(CMC.read_bytes()) + 12
+    assert seen[-1] == (total, total) and all(t == total for _d, t in seen)
+    assert [d for d, _t in seen] == sorted(d for d, _t in seen)
 
 
 def test_recent_files_and_layout_are_remembered(qtbot, tmp_path):

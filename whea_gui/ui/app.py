@@ -1,7 +1,7 @@
 """``whea-gui [PATH...] [--screenshot OUT.png [--select FIELD] [--record N]] [--version]``.
 
-With no paths the bundled sample records open (``whea_gui/resources/sample``) when present, or an
-empty window with a welcome text. ``--screenshot`` renders the window after loading and exits,
+With no paths the bundled sample records open (``resources/sample``) when present, or an empty
+window with a welcome text. ``--screenshot`` renders the window after loading and exits,
 which is how the documentation pictures are made (it works with QT_QPA_PLATFORM=offscreen).
 """
 
@@ -14,7 +14,6 @@ from pathlib import Path
 
 from .. import __version__
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "resources" / "sample"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
@@ -34,9 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def sample_paths() -> list[str]:
-    if SAMPLE_DIR.is_dir() and any(f.is_file() for f in SAMPLE_DIR.rglob("*")):
-        return [str(SAMPLE_DIR)]
-    return []
+    """The bundled sample records. The raw file rather than the store: opening an SQLite store,
+    even read-only, leaves -wal/-shm files beside it, and the package folder is no place for them."""
+    from ..paths import sample_data_dir
+    from ..sample import RAW_NAME
+
+    raw = sample_data_dir() / RAW_NAME
+    return [str(raw)] if raw.is_file() else []
 
 
 def _parse_size(text: str) -> tuple[int, int]:

@@ -1,92 +1,78 @@
 """Expanding what the user opened (files, folders, store files) into records (Qt-free).
 
-Folders are walked in name order; inside a folder only files a reader recognises are read (so a
-README beside the dumps is not shown as a broken record), and the skipped ones are reported.
+Files and folders go through ``whea_gui.sources`` (content detection, folder walking, progress,
+cancellation). Record stores (SQLite) are not carved for bytes: their index rows are listed
+directly and each record's bytes are read from the store only when it is shown.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-from ..sources import Problem, RecordRef, SourceError, detect, iter_path
-from .store_adapter import is_store_file, iter_store
+from ..sources import Problem, RecordRef, SourceError, iter_path
+from ..sources.folder import list_files
+from .recordset import Batch
+from .store_adapter import is_store_file, store_batch
 
 ProblemSink = Callable[[Problem], None]
-RECOGNISED_SCORE = 2  # the raw reader answers 1 ("maybe") for anything; more means "this is mine"
+ProgressSink = Callable[[int, int], None]  # bytes done, bytes in all
 
 
-@dataclass(slots=True)
-class Progress:
-    done: int  # bytes of input handled so far
-    total: int  # bytes of input in all
-
-
-def _is_recognised(path: Path) -> bool:
-    if is_store_file(path):
-        return True
+def _size(path: str) -> int:
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
+        return os.path.getsize(path)
     except OSError:
-        return False
-    reader = detect(head, str(path))
-    return reader.sniff(head, str(path)) >= RECOGNISED_SCORE
+        return 0
 
 
-def expand_paths(paths, on_problem: ProblemSink) -> list[Path]:
-    """Files to read: given files as they are, folders as their recognised files (recursively)."""
-    out: list[Path] = []
+def plan(paths, on_problem: ProblemSink) -> list[tuple[str, int]]:
+    """(input, bytes) to read in order: files as given; a folder whole, unless it holds record
+    stores, which are then read as stores and the other files one by one."""
+    out: list[tuple[str, int]] = []
     for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found, skipped = [], 0
-            for root, dirs, files in os.walk(p):
-                dirs.sort()
-                for name in sorted(files):
-                    f = Path(root) / name
-                    if _is_recognised(f):
-                        found.append(f)
-                    else:
-                        skipped += 1
-            if skipped:
-                on_problem(Problem(str(p), None, f"{skipped} file(s) not recognised as error "
-                                                 "records were skipped", "note"))
-            if not found:
-                on_problem(Problem(str(p), None, "the folder holds no recognised record files"))
-            out.extend(found)
+        p = str(raw)
+        if not os.path.isdir(p):
+            out.append((p, _size(p)))
+            continue
+        files = list_files(p, on_problem)
+        if any(is_store_file(f) for f, _ in files):
+            out.extend((f, size) for f, size in files
+                       if not f.endswith(("-wal", "-shm", "-journal")))
         else:
-            out.append(p)
+            out.append((p, sum(size for _, size in files)))
     return out
 
 
-def iter_inputs(paths, on_problem: ProblemSink,
-                cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[RecordRef, Progress]]:
-    """Every record in ``paths`` with progress; unreadable inputs become problems, not errors."""
-    files = expand_paths(paths, on_problem)
-    sizes = []
-    for f in files:
-        try:
-            sizes.append(f.stat().st_size)
-        except OSError:
-            sizes.append(0)
-    total = sum(sizes)
+def iter_inputs(paths, on_problem: ProblemSink, cancelled: Callable[[], bool] = lambda: False,
+                progress: ProgressSink | None = None) -> Iterator[RecordRef | Batch]:
+    """Records (RecordRefs) and whole store listings (Batches) from ``paths``; inputs that
+    cannot be read become problems naming the file, and reading goes on."""
+    items = plan(paths, on_problem)
+    total = sum(size for _, size in items)
     done = 0
-    for f, size in zip(files, sizes):
+    for p, size in items:
         if cancelled():
             return
+        base = done
         try:
-            refs = iter_store(f) if is_store_file(f) else iter_path(f, on_problem)
-            for ref in refs:
-                at = min(size, int(ref.source.get("offset", 0) or 0) + len(ref.data))
-                yield ref, Progress(done + at, total)
-                if cancelled():
-                    return
+            if is_store_file(p) and not os.path.isdir(p):
+                yield store_batch(p)
+            else:
+                def step(prog, _base=base):
+                    if progress:
+                        progress(_base + prog.bytes_done, total)
+                for ref in iter_path(p, on_problem, progress=step, cancel=cancelled):
+                    if progress and not os.path.isdir(p):
+                        at = int(ref.source.get("offset", 0) or 0) + len(ref.data)
+                        progress(base + min(at, size), total)
+                    yield ref
         except SourceError as exc:
-            on_problem(Problem(str(f), None, str(exc).removeprefix(f"{f}: "), "error"))
-        except Exception as exc:  # a reader bug: say where, keep going with the next file
-            on_problem(Problem(str(f), None, f"could not be read ({type(exc).__name__}: {exc})",
+            on_problem(Problem(p, None, str(exc).removeprefix(f"{p}: "), "error"))
+        except Exception as exc:  # a reader bug: say where, keep going with the next input
+            on_problem(Problem(p, None, f"could not be read ({type(exc).__name__}: {exc})",
                                "error"))
         done += size
+        if progress:
+            progress(done, total)
+

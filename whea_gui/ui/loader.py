@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from ..sources import Problem, iter_bytes
 from .inputs import iter_inputs
-from .recordset import make_batch
+from .recordset import Batch, make_batch
 
 FIRST_BATCH = 256  # small, so the first rows paint quickly
 MAX_BATCH = 20_000
@@ -30,6 +30,7 @@ class LoadJob(QObject):
         self.thread: QThread | None = None
         self.problems: list[Problem] = []
         self.count = 0
+        self._done = (0, 0)
 
     def cancel(self) -> None:
         self._cancelled = True
@@ -42,43 +43,50 @@ class LoadJob(QObject):
         self.problems.append(problem)
         self.problem.emit(problem)
 
-    def _records(self):
+    def _items(self):
+        """RecordRefs and ready Batches (stores), with progress reported as they come."""
         if self._data is not None:
             total = len(self._data)
             for ref in iter_bytes(self._data, self._name, self._report):
-                yield ref, (int(ref.source.get("offset", 0)) + len(ref.data), total)
+                self._done = (int(ref.source.get("offset", 0)) + len(ref.data), total)
+                yield ref
             return
-        for ref, prog in iter_inputs(self.paths, self._report, lambda: self._cancelled):
-            yield ref, (prog.done, prog.total)
+
+        def progress(done, total):
+            self._done = (done, total)
+        yield from iter_inputs(self.paths, self._report, lambda: self._cancelled, progress)
 
     def run(self) -> None:
         pending = []
         limit = FIRST_BATCH
         last = time.perf_counter()
-        done = total = 0
         try:
-            for ref, (done, total) in self._records():
+            for item in self._items():
                 if self._cancelled:
                     break
-                pending.append(ref)
-                now = time.perf_counter()
-                if len(pending) >= limit or now - last > BATCH_SECONDS:
-                    self._emit(pending, done, total)
+                if isinstance(item, Batch):
+                    if pending:
+                        self._emit(make_batch(pending))
+                        pending = []
+                    self._emit(item)
+                    continue
+                pending.append(item)
+                if len(pending) >= limit or time.perf_counter() - last > BATCH_SECONDS:
+                    self._emit(make_batch(pending))
                     pending = []
                     limit = min(MAX_BATCH, limit * 4)
                     last = time.perf_counter()
             if pending and not self._cancelled:
-                self._emit(pending, done, total)
+                self._emit(make_batch(pending))
         except Exception as exc:  # never lose the thread silently
             self._report(Problem(", ".join(self.paths) or self._name, None,
                                  f"loading stopped ({type(exc).__name__}: {exc})", "error"))
         self.finished.emit(self)
 
-    def _emit(self, refs, done, total) -> None:
-        batch = make_batch(refs)
+    def _emit(self, batch: Batch) -> None:
         self.count += len(batch)
         self.batchReady.emit(batch)
-        self.progress.emit(done, total)
+        self.progress.emit(*self._done)
 
 
 def start_job(job: LoadJob, parent: QObject | None = None) -> QThread:

@@ -1,8 +1,8 @@
 """Text pasted from the clipboard → record bytes (hex dumps or Base64).
 
-The sources helper's ``parse_pasted_text`` is used when it exists; this fallback accepts plain hex
+The sources helper's ``parse_pasted_text`` is tried first; this fallback accepts plain hex
 (spaces, newlines, ``0x`` prefixes, commas and ``-``/``:`` separators allowed), hex dumps with a
-leading offset column, and Base64.
+leading offset column, and Base64, including inputs too short for the sources parser.
 """
 
 from __future__ import annotations
@@ -33,14 +33,16 @@ def _from_hex_dump(text: str) -> bytes | None:
 def parse_text(text: str) -> bytes:
     """Bytes from pasted text; raises PasteError with a plain reason."""
     try:
-        from ..sources import parse_pasted_text  # the sources helper's parser, when merged
+        from ..sources import parse_pasted_text  # the sources helper's parser: every dump style
     except ImportError:
         parse_pasted_text = None
     if parse_pasted_text is not None:
-        got = parse_pasted_text(text)
-        data = getattr(got, "data", got)
-        if isinstance(data, (bytes, bytearray)) and data:
-            return bytes(data)
+        try:
+            data = parse_pasted_text(text)
+            if data:
+                return bytes(data)
+        except ValueError:
+            pass  # too short or unusual for it: try the simple forms below
     stripped = text.strip()
     if not stripped:
         raise PasteError("the clipboard holds no text")

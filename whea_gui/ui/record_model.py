@@ -173,10 +173,10 @@ class RecordTableModel(QAbstractTableModel):
                     self._request_summary(i)
                     return rs.quick_summary(i)
                 return text
-            if col == SOURCE:
-                src = rs.source(i)
-                name = str(src.get("path", "")).replace("\\", "/").rsplit("/", 1)[-1]
-                return f"{name} @{src.get('offset', 0)}"
+            if col == SOURCE:  # from columns: no provenance dict per painted cell
+                path = rs.paths[rs.column("path")[i]]
+                name = path.replace("\\", "/").rsplit("/", 1)[-1] or "—"
+                return f"{name} @{int(rs.column('offset')[i])}"
         elif role == FOREGROUND and col == SEVERITY:
             return SEVERITY_COLOURS.get(int(rs.column("severity")[i]))
         elif role == TOOLTIP:

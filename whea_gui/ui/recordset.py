@@ -1,9 +1,9 @@
 """Columnar record list behind the record table (Qt-free).
 
 Listing, sorting and filtering read only numpy columns taken from each record's fixed header and
-descriptor bytes; nothing here runs the full decoder. The store helper's
-``whea_gui.index.table.RecordTable`` is the long-term home of such a table: the GUI only needs
-``len()``, the columns below and ``data(i)``/``source(i)``, so either can sit behind the model.
+descriptor bytes (indexed by ``whea_gui.index.table.RecordTable``); nothing here runs the full
+decoder. Records arrive in batches while a file loads, so the set grows; it keeps each batch's
+RecordTable for the timeline, and each record's bytes (or a lazy sequence, for a store).
 
 Category columns (notify type, section-type list, path) hold small integer ids into name lists,
 so a text filter matches each distinct name once and turns the hits into a numpy mask.
@@ -11,7 +11,7 @@ so a text filter matches each distinct name once and turns the hits into a numpy
 
 from __future__ import annotations
 
-import calendar
+import bisect
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,14 +20,13 @@ import numpy as np
 
 from ..decode.whlg import ENTRY_IDS, ENTRY_TYPE
 from ..formats import cper, guids
-from ..formats.timestamp import decode_timestamp
+from ..index.table import RecordTable
 
 NO_TIME = np.iinfo(np.int64).min  # sorts first; means "no valid timestamp"
 SEV_UNKNOWN = -1
 KIND_CPER, KIND_WHLG, KIND_OTHER = 0, 1, 2
 KIND_NAMES = {KIND_CPER: "CPER", KIND_WHLG: "WhLg", KIND_OTHER: "?"}
 SEVERITY_NAMES = cper.SEVERITY
-MAX_LISTED_SECTIONS = 256  # descriptors read for the type column (bounded against junk counts)
 
 COLUMNS = ("time", "severity", "kind", "notify", "types", "path", "offset", "length")
 _DTYPES = {"time": np.int64, "severity": np.int16, "kind": np.int8, "notify": np.int32,
@@ -48,6 +47,8 @@ class Batch:
     notify_keys: list[str] = field(default_factory=list)
     type_keys: list[tuple[str, ...]] = field(default_factory=list)
     path_keys: list[str] = field(default_factory=list)
+    table: RecordTable | None = None  # the index rows these columns came from, when known
+    source_of: object = None  # row -> provenance dict, for lazily read batches (a store)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -66,77 +67,71 @@ def _interner():
     return intern, keys
 
 
-_U16 = struct.Struct("<H")
-_U32 = struct.Struct("<I")
-_ts_cache: dict[tuple[bytes, str], int] = {}
+_WHLG = struct.Struct("<III")  # Type, OwnerTag, Id at offset 12 of a WhLg entry header
+_KIND_FROM_TABLE = np.array([KIND_OTHER, KIND_CPER, KIND_WHLG], dtype=np.int8)  # index by table kind
 
 
-def timestamp_seconds(raw: bytes, creator: str) -> int:
-    """Seconds since 1970 of the (local, naive) record time, or NO_TIME; decoded as the tree does."""
-    key = (raw, creator if creator in guids.WINDOWS_CREATORS
-           or creator == guids.LINUX_PSTORE_CREATOR else "")
-    got = _ts_cache.get(key)
-    if got is None:
-        ts = decode_timestamp(raw, key[1])
-        got = calendar.timegm(ts.value.timetuple()) if ts.value is not None else NO_TIME
-        if len(_ts_cache) > 200_000:
-            _ts_cache.clear()
-        _ts_cache[key] = got
-    return got
+def _codes_to_local(codes: np.ndarray, names: list) -> tuple[np.ndarray, list]:
+    """Table codes (-1 = none) → batch-local ids into a key list ("" for none)."""
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    keys = [names[c] if 0 <= c < len(names) else "" for c in uniq.tolist()]
+    return inverse.astype(np.int32).ravel(), keys
+
+
+def batch_from_table(table: RecordTable, data, extra: dict[int, dict] | None = None,
+                     whlg: dict[int, tuple[int, int]] | None = None) -> Batch:
+    """A Batch from the store helper's RecordTable (its columns, our category ids).
+
+    ``data`` is a sequence of record bytes (a list, or a lazy sequence for a store);
+    ``whlg`` gives (entry type, entry id) for WhLg rows, which the table does not index.
+    """
+    c = table.columns
+    n = len(table)
+    time = np.where(c["timestamp"] >= 0, c["timestamp"], NO_TIME).astype(np.int64)
+    severity = np.asarray(c["severity"], dtype=np.int16)
+    severity = np.where(severity < 0, SEV_UNKNOWN, severity).astype(np.int16)
+    kind = _KIND_FROM_TABLE[np.clip(c["kind"], 0, 2)]
+    notify, notify_keys = _codes_to_local(c["notify"], table.strings)
+    path, path_keys = _codes_to_local(c["path"], table.strings)
+    types, type_keys = _codes_to_local(c["section_types"], table.type_lists)
+    type_keys = [k if isinstance(k, tuple) else () for k in type_keys]
+    if whlg:
+        index = {k: i for i, k in enumerate(type_keys)}
+        for row, (etype, eid) in whlg.items():
+            key = (f"whlg:{eid}:{etype}",)
+            if key not in index:
+                index[key] = len(type_keys)
+                type_keys.append(key)
+            types[row] = index[key]
+    cols = {"time": time, "severity": severity, "kind": kind, "notify": notify, "types": types,
+            "path": path, "offset": np.asarray(c["offset"], dtype=np.int64),
+            "length": np.asarray(c["length"], dtype=np.int64)}
+    assert all(len(v) == n for v in cols.values())
+    return Batch(data, extra or {}, cols, notify_keys, type_keys, path_keys)
 
 
 def make_batch(refs: Iterable) -> Batch:
-    """Columns for RecordRefs (``.data`` bytes, ``.source`` dict) from their fixed-size parts."""
+    """Columns for RecordRefs (``.data`` bytes, ``.source`` dict) from their fixed-size parts,
+    indexed by ``whea_gui.index`` (vectorised over headers and descriptors; nothing decoded)."""
     datas: list[bytes] = []
+    sources: list[dict] = []
     extra: dict[int, dict] = {}
-    times, sevs, kinds, notifies, types, paths, offsets, lengths = ([] for _ in range(8))
-    notify_id, notify_keys = _interner()
-    type_id, type_keys = _interner()
-    path_id, path_keys = _interner()
+    whlg: dict[int, tuple[int, int]] = {}
     for row, ref in enumerate(refs):
         data = bytes(ref.data)
-        src = ref.source or {}
+        src = dict(ref.source or {})
         datas.append(data)
-        rest = {k: v for k, v in src.items() if k not in ("path", "offset", "kind")}
-        if rest or src.get("kind") not in (None, "raw"):
-            extra[row] = dict(src)
-        paths.append(path_id(str(src.get("path", ""))))
-        offsets.append(int(src.get("offset", 0) or 0))
-        lengths.append(len(data))
-        sig = data[:4]
-        if sig == b"CPER" and len(data) >= 128:
-            kinds.append(KIND_CPER)
-            sev = _U32.unpack_from(data, 12)[0]
-            sevs.append(sev if sev < 0x7FFF else SEV_UNKNOWN)
-            creator = guids.guid_text(data[64:80])
-            valid = _U32.unpack_from(data, 16)[0]
-            times.append(timestamp_seconds(data[24:32], creator) if valid & 2 else NO_TIME)
-            notifies.append(notify_id(guids.guid_text(data[80:96])))
-            count = min(_U16.unpack_from(data, 10)[0], MAX_LISTED_SECTIONS)
-            descs = []
-            for i in range(count):
-                d = 128 + 72 * i
-                if d + 32 > len(data):
-                    break
-                descs.append(guids.guid_text(data[d + 16:d + 32]))
-            types.append(type_id(tuple(descs)))
-        elif sig == b"WhLg" and len(data) >= 24:
-            kinds.append(KIND_WHLG)
-            sevs.append(SEV_UNKNOWN)
-            times.append(NO_TIME)
-            notifies.append(notify_id(""))
-            etype, _owner, eid = struct.unpack_from("<III", data, 12)
-            types.append(type_id((f"whlg:{eid}:{etype}",)))
-        else:
-            kinds.append(KIND_OTHER)
-            sevs.append(SEV_UNKNOWN)
-            times.append(NO_TIME)
-            notifies.append(notify_id(""))
-            types.append(type_id(()))
-    cols = {"time": times, "severity": sevs, "kind": kinds, "notify": notifies, "types": types,
-            "path": paths, "offset": offsets, "length": lengths}
-    arrays = {k: np.asarray(v, dtype=_DTYPES[k]) for k, v in cols.items()}
-    return Batch(datas, extra, arrays, notify_keys, type_keys, path_keys)
+        sources.append(src)
+        if any(k not in ("path", "offset", "kind") for k in src) or src.get("kind") not in (None, "raw"):
+            extra[row] = src
+        if data[:4] == b"WhLg" and len(data) >= 24:
+            etype, _owner, eid = _WHLG.unpack_from(data, 12)
+            whlg[row] = (etype, eid)
+    table = RecordTable.from_records(zip(datas, sources))
+    batch = batch_from_table(table, datas, extra, whlg)
+    batch.columns["length"] = np.fromiter((len(d) for d in datas), np.int64, len(datas))
+    batch.table = table
+    return batch
 
 
 def type_key_name(key: tuple[str, ...]) -> str:
@@ -156,7 +151,11 @@ class RecordSet:
     def __init__(self) -> None:
         self._n = 0
         self._cols = {k: np.empty(0, dtype=_DTYPES[k]) for k in COLUMNS}
-        self._data: list[bytes] = []
+        self._chunk_starts: list[int] = []
+        self._chunks: list = []  # record bytes per batch: lists, or lazy sequences (a store)
+        self._source_fns: dict[int, object] = {}  # chunk start -> row provenance function
+        self._tables: list[RecordTable] = []
+        self._table: RecordTable | None = None
         self._extra: dict[int, dict] = {}
         self.notify_keys: list[str] = []
         self.notify_names: list[str] = []
@@ -172,12 +171,26 @@ class RecordSet:
         return self._cols[name][:self._n]
 
     def data(self, i: int) -> bytes:
-        return self._data[i]
+        k = bisect.bisect_right(self._chunk_starts, i) - 1
+        if k < 0 or i >= self._n:
+            raise IndexError(i)
+        return self._chunks[k][i - self._chunk_starts[k]]
+
+    def table(self) -> RecordTable:
+        """The index rows of every record, in record order (for the timeline)."""
+        if self._table is None or len(self._table) != self._n:
+            self._table = RecordTable.concat(self._tables) if self._tables else RecordTable.empty()
+        return self._table
 
     def source(self, i: int) -> dict:
         src = self._extra.get(i)
         if src is not None:
             return dict(src)
+        if self._source_fns:
+            start = self._chunk_starts[bisect.bisect_right(self._chunk_starts, i) - 1]
+            fn = self._source_fns.get(start)
+            if fn is not None:
+                return fn(i - start)
         return {"path": self.paths[self._cols["path"][i]], "offset": int(self._cols["offset"][i]),
                 "kind": "raw"}
 
@@ -216,7 +229,14 @@ class RecordSet:
                 self._cols[name] = col = grown
             values = batch.columns[name]
             col[start:need] = maps[name][values] if name in maps else values
-        self._data.extend(batch.data)
+        self._chunk_starts.append(start)
+        self._chunks.append(batch.data)
+        if batch.source_of is not None:
+            self._source_fns[start] = batch.source_of
+        if batch.table is not None and len(self._tables) == len(self._chunks) - 1:
+            self._tables.append(batch.table)
+        else:  # a batch without index rows: no timeline for this set
+            self._tables = []
         for row, src in batch.extra.items():
             self._extra[start + row] = src
         self._n = need
@@ -227,7 +247,7 @@ class RecordSet:
     def severity_text_for(sev: int) -> str:
         if sev == SEV_UNKNOWN:
             return "—"
-        return SEVERITY_NAMES.get(sev, f"Undefined ({sev})")
+        return SEVERITY_NAMES.get(sev, "Undefined")  # the index keeps 4 for any value above 3
 
     def severity_text(self, i: int) -> str:
         sev = int(self._cols["severity"][i])

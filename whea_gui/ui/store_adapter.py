@@ -1,72 +1,69 @@
-"""A small adapter over the record store (``whea_gui.store``, SQLite) for the loader.
+"""Record stores (``whea_gui.store``, SQLite) as a source for the record list.
 
-The store is recognised by its name or by the SQLite file magic. Reading goes through
-``whea_gui.store`` when that package is present; the adapter accepts the few shapes such an API
-naturally takes (a module-level iterator, or a store object with an iterating method), each item
-being a RecordRef-like object (``.data``/``.source``) or plain bytes.
+A store is recognised by the SQLite file magic (or its name). Its index rows become the list's
+columns at once; a record's bytes are read from the store only when the record is shown.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
+import threading
 from pathlib import Path
 
-from ..sources.base import RecordRef, SourceError
+import numpy as np
+
+from ..sources.base import SourceError
+from .recordset import Batch, batch_from_table
 
 SQLITE_MAGIC = b"SQLite format 3\0"
-STORE_SUFFIXES = (".sqlite", ".sqlite3", ".db", ".whea")
+STORE_SUFFIXES = (".wheastore", ".sqlite", ".sqlite3", ".db")
 
 
 def is_store_file(path: str | Path) -> bool:
     p = Path(path)
-    if p.suffix.lower() in STORE_SUFFIXES:
-        return True
     try:
         with open(p, "rb") as fh:
             return fh.read(16) == SQLITE_MAGIC
     except OSError:
-        return False
+        return p.suffix.lower() in STORE_SUFFIXES and not p.is_dir()
 
 
-def _as_ref(item, path: str, n: int) -> RecordRef:
-    if isinstance(item, (bytes, bytearray, memoryview)):
-        return RecordRef(bytes(item), {"path": path, "offset": 0, "kind": "store", "row": n})
-    data = getattr(item, "data", None)
-    if data is None and isinstance(item, dict):
-        data = item.get("data")
-    src = dict(getattr(item, "source", None) or (item.get("source") if isinstance(item, dict) else {})
-               or {})
-    src.setdefault("path", path)
-    src.setdefault("kind", "store")
-    return RecordRef(bytes(data or b""), src)
+class StoreRecords:
+    """The bytes of a store's records by row, read on demand (one connection per thread)."""
+
+    def __init__(self, path: str, record_ids: np.ndarray) -> None:
+        self.path = path
+        self.ids = record_ids
+        self._local = threading.local()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> bytes:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            from ..store import Store
+            store = self._local.store = Store(self.path, readonly=True, create=False)
+        return store.get(int(self.ids[i])) or b""
+
+    def source(self, i: int) -> dict:
+        return {"path": self.path, "offset": 0, "kind": "store",
+                "record_id": f"0x{int(self.ids[i]):016X}"}
 
 
-def iter_store(path: str | Path) -> Iterator[RecordRef]:
-    """Records of a store file; SourceError says plainly when the store cannot be read."""
+def store_batch(path: str | Path) -> Batch:
+    """Every record of a store as one batch; SourceError says plainly why a store cannot be read."""
     p = str(path)
     try:
-        store = importlib.import_module("whea_gui.store")
-    except ImportError as exc:
-        raise SourceError(f"{p}: looks like a record store (SQLite), but store support "
-                          "(whea_gui.store) is not part of this build") from exc
-    items = None
-    for name in ("iter_store", "iter_records"):
-        fn = getattr(store, name, None)
-        if callable(fn):
-            items = fn(p)
-            break
-    if items is None:
-        opener = getattr(store, "open_store", None) or getattr(store, "Store", None)
-        if opener is None:
-            raise SourceError(f"{p}: whea_gui.store has no way to open a store file")
-        handle = opener(p)
-        for name in ("iter_refs", "iter_records", "records"):
-            meth = getattr(handle, name, None)
-            if callable(meth):
-                items = meth()
-                break
-        if items is None:
-            raise SourceError(f"{p}: the opened store cannot list its records")
-    for n, item in enumerate(items):
-        yield _as_ref(item, p, n)
+        from ..store import Store, StoreError
+    except ImportError as exc:  # pragma: no cover - the store ships with the app
+        raise SourceError(f"{p}: looks like a record store, but store support is missing") from exc
+    try:
+        with Store(p, readonly=True, create=False) as store:
+            table = store.record_table()
+    except StoreError as exc:
+        raise SourceError(str(exc) if str(exc).startswith(p) else f"{p}: {exc}") from exc
+    records = StoreRecords(p, np.asarray(table.record_id))
+    batch = batch_from_table(table, records)
+    batch.table = table
+    batch.source_of = records.source
+    return batch
