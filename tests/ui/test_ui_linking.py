@@ -162,3 +162,20 @@ def test_expanded_fields_stay_expanded_on_the_next_record(qtbot, window):
     window.select_record(1)
     idx = window.field_model.index_of_path("header.flags")
     assert window.tree.isExpanded(idx)
+
+
+def test_timeline_counts_the_loaded_records_and_filters_the_list(qtbot, window):
+    import numpy as np
+
+    from whea_gui.ui.recordset import NO_TIME
+    load(qtbot, window, [VECTORS / "DecodeWheaRecord"])
+    qtbot.waitUntil(lambda: window.timeline.data is not None
+                    and len(window.timeline.data.times) == window.records_panel.model.rowCount())
+    t = window.records_panel.records.column("time")
+    timed = np.sort(t[t != NO_TIME])
+    lo, hi = int(timed[len(timed) // 3]), int(timed[-1])
+    window.timeline.select_range(lo, hi)  # as a drag of the range selector ends
+    assert window.records_panel.use_time.isChecked()
+    assert window.records_panel.model.rowCount() == int(np.sum((t >= lo) & (t <= hi)))
+    window.timeline.clear_range()
+    assert window.records_panel.model.rowCount() == len(t)

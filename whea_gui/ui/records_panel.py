@@ -163,6 +163,20 @@ class RecordsPanel(QWidget):
         self.time_to.setEnabled(on)
         self.apply_filter()
 
+    def set_time_range(self, t0: int, t1: int) -> None:
+        """Filter to records from ``t0`` to ``t1`` (seconds; e.g. a range picked on the timeline)."""
+        for w, value in ((self.time_from, t0), (self.time_to, t1)):
+            w.blockSignals(True)
+            w.setDateTime(_from_seconds(max(int(value), 0)))
+            w.blockSignals(False)
+        self.use_time.blockSignals(True)
+        self.use_time.setChecked(True)
+        self.use_time.blockSignals(False)
+        self._time_toggled(True)
+
+    def clear_time_range(self) -> None:
+        self.use_time.setChecked(False)
+
     def current_filter(self) -> RecordFilter:
         use_time = self.use_time.isChecked()
         return RecordFilter(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QSplitter,
     QTableView,
     QToolButton,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from ..decode.model import DecodedRecord, FieldNode
 from ..decode.record import decode_record
+from ..index.analysis import from_record_table
 from ..sources import Problem
 from . import copying
 from .field_model import FieldTreeModel
@@ -44,9 +46,11 @@ from .paste import PasteError, parse_text
 from .records_panel import RecordsPanel
 from .settings import add_recent, make_settings, recent_files
 from .summary import SummaryLabel
+from .timeline import TimelinePanel
 
 TITLE = "WHEA Inspector"
 DECODE_CACHE = 16
+TIMELINE_DELAY_MS = 400  # batches arrive quickly while loading: recount once they pause
 TREE_WIDTHS = (220, 300, 150, 55, 55)
 
 
@@ -126,6 +130,20 @@ class MainWindow(QMainWindow):
         self.findings_view.setWordWrap(False)
         for col, width in enumerate((90, 60, 60)):
             self.findings_view.setColumnWidth(col, width)
+        self.timeline = TimelinePanel()
+        self.timeline_dock = QDockWidget("Timeline", self)
+        self.timeline_dock.setObjectName("TimelineDock")
+        scroller = QScrollArea()  # the plots' minimum height must not set the window's
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.NoFrame)
+        scroller.setWidget(self.timeline)
+        self.timeline_dock.setWidget(scroller)
+        self.addDockWidget(Qt.TopDockWidgetArea, self.timeline_dock)
+        self.tabifyDockWidget(self.records_dock, self.timeline_dock)
+        self.records_dock.raise_()
+        self._timeline_timer = QTimer(self, singleShot=True, interval=TIMELINE_DELAY_MS,
+                                      timeout=self.refresh_timeline)
+
         self.findings_dock = QDockWidget("Findings", self)
         self.findings_dock.setObjectName("FindingsDock")
         self.findings_dock.setWidget(self.findings_view)
@@ -189,6 +207,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.act_hex_numbers)
         view.addSeparator()
         view.addAction(self.records_dock.toggleViewAction())
+        view.addAction(self.timeline_dock.toggleViewAction())
         view.addAction(self.findings_dock.toggleViewAction())
         help_menu = mb.addMenu("&Help")
         help_menu.addAction(self._action("&About", self._about))
@@ -232,6 +251,9 @@ class MainWindow(QMainWindow):
         self.hex.byteClicked.connect(self._hex_clicked)
         self.hex.hoverChanged.connect(self._hex_hovered)
         self.hex.selectionChanged.connect(lambda *_: self._update_status())
+        self.timeline.timeRangeSelected.connect(self._timeline_range)
+        self.timeline.binClicked.connect(self._timeline_range)
+        self.timeline.timeRangeCleared.connect(self.records_panel.clear_time_range)
         self.findings_view.clicked.connect(self._finding_clicked)
         self.findings_view.activated.connect(self._finding_clicked)
 
@@ -316,6 +338,7 @@ class MainWindow(QMainWindow):
     def _batch_ready(self, batch) -> None:
         new = self.records_panel.records.extend(batch)
         self.records_panel.records_added(new)
+        self._timeline_timer.start()
         if self._record_index < 0 and self.records_panel.model.rowCount():
             self.records_panel.select_row(0)
 
@@ -372,6 +395,15 @@ class MainWindow(QMainWindow):
         self.records_panel.clear()
         self._decoded.clear()
         self.show_record(None)
+        self.refresh_timeline()
+
+    def refresh_timeline(self) -> None:
+        """Counts over time for every loaded record (from the index columns, no decoding)."""
+        self._timeline_timer.stop()
+        self.timeline.set_data(from_record_table(self.records_panel.records.table()))
+
+    def _timeline_range(self, t0: float, t1: float) -> None:
+        self.records_panel.set_time_range(int(t0), int(t1))
 
     def paste_record(self) -> None:
         text = QApplication.clipboard().text()
