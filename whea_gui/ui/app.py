@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="select this field (dotted path such as header.flags) before the screenshot")
     p.add_argument("--size", default="1400x900", metavar="WxH", help="window size for --screenshot")
     p.add_argument("--hex-numbers", action="store_true", help="show numbers in hexadecimal")
+    p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings"),
+                   help="with --screenshot: bring this dock to the front")
     return p
 
 
@@ -73,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"whea-gui: {p}: no such file or folder", file=sys.stderr)
     paths = [p for p in paths if Path(p).exists()]
     if args.screenshot:
-        status = screenshot(app, window, paths, args.screenshot, args.record, args.select, size)
+        status = screenshot(app, window, paths, args.screenshot, args.record, args.select, size,
+                            args.raise_dock)
         hook.uninstall()
         return status if not missing else max(status, EXIT_USAGE)
     window.show()
@@ -84,17 +87,21 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-def wait_for_load(app, window, timeout_s: float = 120.0) -> None:
+def wait_until(app, done, timeout_s: float = 120.0) -> None:
     import time
     deadline = time.monotonic() + timeout_s
-    while window.loading and time.monotonic() < deadline:
+    while not done() and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.005)
     app.processEvents()
 
 
+def wait_for_load(app, window, timeout_s: float = 120.0) -> None:
+    wait_until(app, lambda: not window.loading, timeout_s)
+
+
 def screenshot(app, window, paths, out, record: int, select: str | None,
-               size: tuple[int, int]) -> int:
+               size: tuple[int, int], raise_dock: str | None = None) -> int:
     """Load, select, render to ``out`` and report what could not be done."""
     window.resize(*size)
     window.show()
@@ -110,6 +117,10 @@ def screenshot(app, window, paths, out, record: int, select: str | None,
     if select and not window.select_field(select):
         print(f"whea-gui: --select {select}: no such field in the selected record", file=sys.stderr)
         status = EXIT_FAIL
+    if raise_dock:
+        window.raise_dock(raise_dock)
+        app.processEvents()
+        wait_until(app, lambda: not window.decoding_faults)  # thresholds need fault locations
     for _ in range(3):  # let layouts settle and lazy summaries paint
         app.processEvents()
     if not window.grab().save(str(out)):

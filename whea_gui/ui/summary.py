@@ -21,38 +21,56 @@ WELCOME = ("<h3>WHEA Inspector</h3>"
            "recognised by their content.</p>")
 
 
-def summary_html(rec: DecodedRecord) -> str:
-    """Headline, meaning, where, advice and a findings count, as small rich text."""
-    parts: list[str] = []
-    info = None
-    if explain_record is not None:
-        try:
-            info = explain_record(rec)
-        except Exception:  # an explanation bug must not hide the record
-            info = None
-    headline = (info or {}).get("headline") or rec.summary or "(no summary)"
-    parts.append(f"<b>{escape(str(headline))}</b>")
-    if info:
-        for key in ("severity_meaning", "component", "where"):
-            if info.get(key):
-                parts.append(escape(str(info[key])))
-        for item in info.get("advice") or []:
-            parts.append("▸ " + escape(str(item)))
-        for item in info.get("caveats") or []:
-            parts.append(f"<i>{escape(str(item))}</i>")
-    elif rec.summary and rec.summary != headline:
+MAX_ITEMS = 2  # advice and caveat lines shown; the rest are in the tooltip
+
+
+def _explanation(rec: DecodedRecord) -> dict:
+    if explain_record is None:
+        return {}
+    try:
+        return explain_record(rec) or {}
+    except Exception:  # an explanation bug must not hide the record
+        return {}
+
+
+def summary_html(rec: DecodedRecord, *, full: bool = False) -> str:
+    """Headline, meaning, part and place, advice, caveats and a findings count (rich text)."""
+    info = _explanation(rec)
+    headline = info.get("headline") or rec.summary or "(no summary)"
+    parts = [f"<b>{escape(str(headline))}</b>"]
+    if info.get("severity_meaning"):
+        parts.append(escape(str(info["severity_meaning"])))
+    facts = []
+    if info.get("component_name"):
+        facts.append(f"<i>Part:</i> {escape(str(info['component_name']))}")
+    where = info.get("where")
+    if where and where not in headline:
+        facts.append(f"<i>Where:</i> {escape(str(where))}")
+    detail = info.get("detail")
+    if detail and detail not in headline:
+        facts.append(f"<i>Detail:</i> {escape(str(detail))}")
+    if facts:
+        parts.append(" · ".join(facts))
+    limit = None if full else MAX_ITEMS
+    for key, fmt in (("advice", "▸ {}"), ("caveats", "<i>{}</i>")):
+        items = [str(x) for x in info.get(key) or []]
+        for item in items[:limit]:
+            parts.append(fmt.format(escape(item)))
+        if limit is not None and len(items) > limit:
+            parts.append(f"<span style='color:#5f6368'>(+{len(items) - limit} more {key}: "
+                         "hover to read)</span>")
+    if not info and rec.summary and rec.summary != headline:
         parts.append(escape(rec.summary))
     errors = sum(f.level == ERROR for f in rec.findings)
     warnings = sum(f.level == WARNING for f in rec.findings)
     src = rec.source or {}
-    where = f"{escape(str(src.get('path', '')))} @ {src.get('offset', 0)}" if src else ""
-    facts = [f"{rec.kind.upper()}, {len(rec.data)} bytes"]
-    if where:
-        facts.append(where)
+    line = [f"{rec.kind.upper()}, {len(rec.data)} bytes"]
+    if src:
+        line.append(f"{escape(str(src.get('path', '')))} @ {src.get('offset', 0)}")
     if errors or warnings:
         colour = "#b3261e" if errors else "#b35c00"
-        facts.append(f"<span style='color:{colour}'>{errors} error(s), {warnings} warning(s)</span>")
-    parts.append(f"<span style='color:#5f6368'>{' · '.join(facts)}</span>")
+        line.append(f"<span style='color:{colour}'>{errors} error(s), {warnings} warning(s)</span>")
+    parts.append(f"<span style='color:#5f6368'>{' · '.join(line)}</span>")
     return "<br>".join(parts)
 
 
@@ -69,3 +87,4 @@ class SummaryLabel(QLabel):
 
     def show_record(self, rec: DecodedRecord | None) -> None:
         self.setText(summary_html(rec) if rec is not None else WELCOME)
+        self.setToolTip(summary_html(rec, full=True) if rec is not None else "")

@@ -37,6 +37,7 @@ from ..decode.record import decode_record
 from ..index.analysis import from_record_table
 from ..sources import Problem
 from . import copying
+from .faults_job import FAULT_DECODE_LIMIT, FaultJob
 from .field_model import FieldTreeModel
 from .findings import FINDING_ROLE, FindingsModel
 from .hexview import HexView
@@ -50,6 +51,7 @@ from .timeline import TimelinePanel
 
 TITLE = "WHEA Inspector"
 DECODE_CACHE = 16
+TIMELINE_MIN_HEIGHT = 430
 TIMELINE_DELAY_MS = 400  # batches arrive quickly while loading: recount once they pause
 TREE_WIDTHS = (220, 300, 150, 55, 55)
 
@@ -57,6 +59,7 @@ TREE_WIDTHS = (220, 300, 150, 55, 55)
 class MainWindow(QMainWindow):
     loadFinished = Signal()
     recordShown = Signal(int)  # record index
+    faultsReady = Signal()  # the timeline's fault locations were decoded (or gave up)
 
     def __init__(self, settings=None) -> None:
         super().__init__()
@@ -72,6 +75,8 @@ class MainWindow(QMainWindow):
         self._linking = False  # True while a selection change comes from the other pane
         self._hex_cursor: int | None = None
         self._expanded_paths: set[str] = {"header"}
+        self._faults: tuple[int, dict] | None = None  # (record count, fault columns)
+        self._fault_job: FaultJob | None = None
 
         self._build_panes()
         self._build_actions()
@@ -141,6 +146,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.TopDockWidgetArea, self.timeline_dock)
         self.tabifyDockWidget(self.records_dock, self.timeline_dock)
         self.records_dock.raise_()
+        self.timeline_dock.visibilityChanged.connect(
+            lambda shown: shown and not self.loading and self.refresh_timeline())
         self._timeline_timer = QTimer(self, singleShot=True, interval=TIMELINE_DELAY_MS,
                                       timeout=self.refresh_timeline)
 
@@ -156,7 +163,7 @@ class MainWindow(QMainWindow):
         if not self._sized:  # first show without a remembered layout: sensible proportions
             self._sized = True
             if self.settings.value("window/state") is None:
-                self.resizeDocks([self.records_dock, self.findings_dock], [190, 120], Qt.Vertical)
+                self.resizeDocks([self.records_dock, self.findings_dock], [240, 95], Qt.Vertical)
             if self.settings.value("window/splitter") is None:
                 hex_width = self.hex.sizeHint().width()
                 self.splitter.setSizes([max(self.splitter.width() - hex_width, 400), hex_width])
@@ -373,6 +380,8 @@ class MainWindow(QMainWindow):
         if bad and not job.count and not self.records_panel.records:
             self.summary.setText(
                 "<b>Nothing could be read.</b><br>" + "<br>".join(_esc(str(p)) for p in bad[:8]))
+        if not self._jobs:
+            self.refresh_timeline()  # now with every record, and fault locations to follow
         self.loadFinished.emit()
 
     @property
@@ -380,11 +389,16 @@ class MainWindow(QMainWindow):
         return bool(self._jobs)
 
     @property
+    def decoding_faults(self) -> bool:
+        return self._fault_job is not None
+
+    @property
     def problems(self) -> list[Problem]:
         return list(self._problems)
 
     def cancel_loading(self, wait: bool = False) -> None:
-        for job in list(self._jobs):
+        jobs = list(self._jobs) + ([self._fault_job] if self._fault_job is not None else [])
+        for job in jobs:
             job.cancel()
             if wait and job.thread is not None:
                 job.thread.quit()
@@ -394,13 +408,43 @@ class MainWindow(QMainWindow):
         self.cancel_loading(wait=True)
         self.records_panel.clear()
         self._decoded.clear()
+        self._faults = None
         self.show_record(None)
         self.refresh_timeline()
 
     def refresh_timeline(self) -> None:
-        """Counts over time for every loaded record (from the index columns, no decoding)."""
+        """Counts over time for every loaded record (from the index columns, no decoding);
+        fault locations join once a background decode has found them."""
         self._timeline_timer.stop()
-        self.timeline.set_data(from_record_table(self.records_panel.records.table()))
+        rs = self.records_panel.records
+        faults = self._faults if self._faults is not None and self._faults[0] == len(rs) else None
+        self.timeline.set_data(from_record_table(rs.table(), faults[1] if faults else None))
+        if (faults is None and not self.loading and 0 < len(rs) <= FAULT_DECODE_LIMIT
+                and self.timeline.isVisible()):  # decode for thresholds only when looked at
+            self._start_fault_job()
+
+    def _start_fault_job(self) -> None:
+        if self._fault_job is not None:
+            if self._fault_job.count == len(self.records_panel.records):
+                return  # already working on exactly these records
+            self._fault_job.cancel()
+        job = FaultJob(self.records_panel.records)
+        job.finished.connect(self._fault_job_done)
+        self._fault_job = job
+        start_job(job, self)
+
+    def _fault_job_done(self, job: FaultJob) -> None:
+        if job.thread is not None:
+            job.thread.quit()
+            job.thread.wait()
+            job.thread.deleteLater()
+            job.thread = None
+        if job is self._fault_job:
+            self._fault_job = None
+        if job.faults is not None and job.count == len(self.records_panel.records):
+            self._faults = (job.count, job.faults)
+            self.refresh_timeline()
+        self.faultsReady.emit()
 
     def _timeline_range(self, t0: float, t1: float) -> None:
         self.records_panel.set_time_range(int(t0), int(t1))
@@ -653,6 +697,20 @@ class MainWindow(QMainWindow):
         menu.addAction("Expand all below", lambda: self.tree.expandRecursively(self.tree.currentIndex()))
         menu.addAction("Collapse all", self.tree.collapseAll)
         menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def raise_dock(self, name: str) -> bool:
+        """Bring a dock to the front: "records", "timeline" or "findings"."""
+        dock = {"records": self.records_dock, "timeline": self.timeline_dock,
+                "findings": self.findings_dock}.get(name)
+        if dock is None:
+            return False
+        dock.show()
+        dock.raise_()
+        if dock is self.timeline_dock:
+            self.refresh_timeline()
+            if dock.height() < TIMELINE_MIN_HEIGHT:  # the plots need room to be read
+                self.resizeDocks([dock], [TIMELINE_MIN_HEIGHT], Qt.Vertical)
+        return True
 
     def set_hex_numbers(self, on: bool) -> None:
         self.act_hex_numbers.setChecked(bool(on))
