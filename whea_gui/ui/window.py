@@ -6,6 +6,7 @@ a byte selects the deepest field that covers it; hovering a byte outlines its fi
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from pathlib import Path
 
@@ -49,7 +50,9 @@ from .settings import add_recent, make_settings, recent_files
 from .summary import SummaryLabel
 from .timeline import TimelinePanel
 
+log = logging.getLogger("whea_gui.ui")
 TITLE = "WHEA Inspector"
+THREAD_WAIT_MS = 10_000
 DECODE_CACHE = 16
 TIMELINE_MIN_HEIGHT = 430
 TIMELINE_DELAY_MS = 400  # batches arrive quickly while loading: recount once they pause
@@ -362,11 +365,7 @@ class MainWindow(QMainWindow):
     def _job_done(self, job: LoadJob) -> None:
         if job in self._jobs:
             self._jobs.remove(job)
-        if job.thread is not None:
-            job.thread.quit()
-            job.thread.wait()
-            job.thread.deleteLater()
-            job.thread = None
+        _end_thread(job)
         if not self._jobs:
             self.progress.hide()
             self.cancel_button.hide()
@@ -434,11 +433,7 @@ class MainWindow(QMainWindow):
         start_job(job, self)
 
     def _fault_job_done(self, job: FaultJob) -> None:
-        if job.thread is not None:
-            job.thread.quit()
-            job.thread.wait()
-            job.thread.deleteLater()
-            job.thread = None
+        _end_thread(job)
         if job is self._fault_job:
             self._fault_job = None
         if job.faults is not None and job.count == len(self.records_panel.records):
@@ -719,6 +714,19 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         QMessageBox.about(self, TITLE, f"<b>{TITLE}</b> {__version__}<br>Decode Windows WHEA / "
                                        "UEFI CPER hardware error records.")
+
+
+def _end_thread(job) -> None:
+    """Let a finished job's thread end (bounded: a stuck thread is logged, never waited on forever)."""
+    thread = job.thread
+    if thread is None:
+        return
+    thread.quit()
+    if not thread.wait(THREAD_WAIT_MS):
+        log.warning("a worker thread did not end within %d ms", THREAD_WAIT_MS)
+        return
+    thread.deleteLater()
+    job.thread = None
 
 
 def _esc(text: str) -> str:
