@@ -103,6 +103,8 @@ def wait_for_load(app, window, timeout_s: float = 120.0) -> None:
 def screenshot(app, window, paths, out, record: int, select: str | None,
                size: tuple[int, int], raise_dock: str | None = None) -> int:
     """Load, select, render to ``out`` and report what could not be done."""
+    from PySide6.QtGui import QImage
+
     window.resize(*size)
     window.show()
     if paths:
@@ -123,7 +125,8 @@ def screenshot(app, window, paths, out, record: int, select: str | None,
         wait_until(app, lambda: not window.decoding_faults)  # thresholds need fault locations
     for _ in range(3):  # let layouts settle and lazy summaries paint
         app.processEvents()
-    if not window.grab().save(str(out)):
+    image = window.grab().toImage().convertToFormat(QImage.Format_RGB888)  # no alpha: smaller
+    if not image.save(str(out), None, 0):  # 0 = smallest PNG
         print(f"whea-gui: cannot write {out}", file=sys.stderr)
         return EXIT_USAGE
     window.settings.sync()

@@ -21,7 +21,7 @@ WELCOME = ("<h3>WHEA Inspector</h3>"
            "recognised by their content.</p>")
 
 
-MAX_ITEMS = 2  # advice and caveat lines shown; the rest are in the tooltip
+MAX_SHOWN = {"advice": 2, "caveats": 1}  # lines shown above the tree; all are in the tooltip
 
 
 def _explanation(rec: DecodedRecord) -> dict:
@@ -51,8 +51,8 @@ def summary_html(rec: DecodedRecord, *, full: bool = False) -> str:
         facts.append(f"<i>Detail:</i> {escape(str(detail))}")
     if facts:
         parts.append(" · ".join(facts))
-    limit = None if full else MAX_ITEMS
     for key, fmt in (("advice", "▸ {}"), ("caveats", "<i>{}</i>")):
+        limit = None if full else MAX_SHOWN[key]
         items = [str(x) for x in info.get(key) or []]
         for item in items[:limit]:
             parts.append(fmt.format(escape(item)))

@@ -39,7 +39,7 @@ from ..index.analysis import from_record_table
 from ..sources import Problem
 from . import copying
 from .faults_job import FAULT_DECODE_LIMIT, FaultJob
-from .field_model import FieldTreeModel
+from .field_model import FieldTreeModel, bit_label
 from .findings import FINDING_ROLE, FindingsModel
 from .hexview import HexView
 from .loader import LoadJob, start_job
@@ -56,7 +56,7 @@ THREAD_WAIT_MS = 10_000
 DECODE_CACHE = 16
 TIMELINE_MIN_HEIGHT = 430
 TIMELINE_DELAY_MS = 400  # batches arrive quickly while loading: recount once they pause
-TREE_WIDTHS = (220, 300, 150, 55, 55)
+TREE_WIDTHS = (250, 280, 140, 55, 55)
 
 
 class MainWindow(QMainWindow):
@@ -647,7 +647,7 @@ class MainWindow(QMainWindow):
         inside = cursor - node.offset if node.offset <= cursor < node.end else 0
         text = f"{node.label}: +{inside} of {node.length}"
         if node.bit_width is not None:
-            text += f", bit {node.bit_offset}" + (f"+{node.bit_width}" if node.bit_width > 1 else "")
+            text += f", {bit_label(node)}"
         return text
 
     def _update_status(self) -> None:
