@@ -174,9 +174,9 @@ def test_timeline_counts_the_loaded_records_and_filters_the_list(qtbot, window):
     t = window.records_panel.records.column("time")
     timed = np.sort(t[t != NO_TIME])
     lo, hi = int(timed[len(timed) // 3]), int(timed[-1])
-    window.timeline.select_range(lo, hi)  # as a drag of the range selector ends
+    window.timeline.select_range(lo, hi)  # as a drag of the range selector ends: [lo, hi)
     assert window.records_panel.use_time.isChecked()
-    assert window.records_panel.model.rowCount() == int(np.sum((t >= lo) & (t <= hi)))
+    assert window.records_panel.model.rowCount() == int(np.sum((t >= lo) & (t < hi)))
     window.timeline.clear_range()
     assert window.records_panel.model.rowCount() == len(t)
 

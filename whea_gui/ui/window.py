@@ -7,6 +7,7 @@ a byte selects the deepest field that covers it; hovering a byte outlines its fi
 from __future__ import annotations
 
 import logging
+import math
 from collections import OrderedDict
 from pathlib import Path
 
@@ -442,7 +443,8 @@ class MainWindow(QMainWindow):
         self.faultsReady.emit()
 
     def _timeline_range(self, t0: float, t1: float) -> None:
-        self.records_panel.set_time_range(int(t0), int(t1))
+        """The timeline's ranges are [t0, t1); the list's time filter includes both ends."""
+        self.records_panel.set_time_range(math.ceil(t0), math.ceil(t1) - 1)
 
     def paste_record(self) -> None:
         text = QApplication.clipboard().text()
