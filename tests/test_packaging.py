@@ -1,0 +1,36 @@
+"""The PyInstaller one-folder bundle builds, starts headless and renders the window.
+
+Slow (a few minutes): it runs packaging/build.sh exactly as a packager would.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from whea_gui import __version__
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="the build script is the Linux one")
+def test_bundle_builds_and_runs_headless(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    subprocess.run(["bash", str(REPO / "packaging" / "build.sh")], cwd=REPO, env=env, check=True,
+                   timeout=1800, capture_output=True)
+    dist = REPO / "packaging" / "dist" / f"whea-inspector-{__version__}"
+    out = subprocess.run([str(dist / "whea-gui"), "--version"], env=env, capture_output=True,
+                         text=True, timeout=120, check=True)
+    assert __version__ in out.stdout + out.stderr
+    shot = tmp_path / "bundle.png"
+    subprocess.run([str(dist / "whea-gui"), "--screenshot", str(shot)], env=env, check=True,
+                   timeout=300, capture_output=True)
+    assert shot.stat().st_size > 20_000  # a rendered window, not an empty image
+    cli = subprocess.run([str(dist / "whea"), "decode", "--json",
+                          str(REPO / "resources" / "sample" / "sample-records.bin")],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.count("\n") == 400  # every bundled sample record, decoded by the bundle

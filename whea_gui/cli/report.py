@@ -1,0 +1,107 @@
+"""``whea report PATH... -o OUT.{html,pdf,md,json,jsonl,csv}``: a report of the records, filtered
+as in the window, written atomically (Ctrl-C leaves no half-written file)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
+from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+PROGRESS_EVERY = 1.0  # seconds between progress lines
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "report", help="write an HTML, PDF, Markdown, JSON or CSV report of records",
+        description="Report on every record in each PATH (files, folders, stores; - = standard "
+                    "input). The format comes from the output's extension or --format.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file (- = standard output)")
+    p.add_argument("--format", choices=sorted(FORMATS), help="output format (default: from OUT)")
+    p.add_argument("--title", help="report title")
+    p.add_argument("--since", metavar="TIME", help="only records at or after this ISO time")
+    p.add_argument("--until", metavar="TIME",
+                   help="only records at or before this ISO time (a date alone: the whole day)")
+    p.add_argument("--severity", action="append", metavar="NAME",
+                   help="only this severity (fatal, recoverable, corrected, informational); repeatable")
+    p.add_argument("--type", action="append", dest="types", metavar="TYPE",
+                   help="only records with this section type or notify type (name or GUID); repeatable")
+    p.add_argument("--source", metavar="TEXT", help="only records whose source path or host contains TEXT")
+    p.add_argument("--record", type=int, metavar="N", help="only the N-th record of the inputs (from 1)")
+    p.add_argument("--detail-limit", type=int, metavar="N",
+                   help="detail at most N records (the record list still has all)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
+    p.set_defaults(func=run)
+
+
+class _Progress:
+    """Throttled progress lines on standard error (a carriage-return line on a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.last = time.monotonic()
+        self.shown = False
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.last < PROGRESS_EVERY:
+            return
+        self.last = now
+        text = f"whea report: {done}" + (f" of {total}" if total else "") + " records"
+        if self.tty:
+            print("\r" + text, end="", file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
+        self.shown = True
+
+    def end(self) -> None:
+        if self.shown and self.tty:
+            print(file=sys.stderr)
+
+
+def run(args) -> int:
+    try:
+        filters = ReportFilters.build(args.since, args.until, args.severity, args.types,
+                                      args.source, args.record)
+    except FilterError as exc:
+        print(f"whea report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.detail_limit is not None and args.detail_limit < 0:
+        print("whea report: --detail-limit must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    progress = _Progress(not args.quiet)
+    try:
+        result = write_report(args.paths, args.output, args.format, filters, progress=progress,
+                              title=args.title, detail_limit=args.detail_limit,
+                              on_problem=lambda pr: print(f"whea: {pr}", file=sys.stderr))
+    except ValueError as exc:  # unknown format or extension
+        progress.end()
+        print(f"whea report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (KeyboardInterrupt, ReportCancelled):
+        progress.end()
+        print(f"whea report: interrupted; {args.output} was not written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        progress.end()
+        print(f"whea report: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    progress.end()
+    if args.record is not None and result.records == 0:
+        print(f"whea report: no record {args.record} matched (the inputs hold fewer records, or "
+              "the other filters exclude it); the report is empty", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.quiet and args.output != "-":
+        print(f"whea report: {result.records} records → {result.path} ({result.format})",
+              file=sys.stderr)
+    if result.unreadable:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if result.summary.get("records_with_errors") else EXIT_OK

@@ -1,0 +1,81 @@
+"""What every report writer gets: the report's metadata, a spool for parts written before the
+summary is known, and the interface ``add(record, index)`` / ``finish(summary, builder)``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from .. import __version__
+from ..decode.model import DecodedRecord
+from .summary import SummaryBuilder
+
+CHUNK = 1 << 16
+
+
+@dataclass
+class ReportMeta:
+    title: str
+    generated_at: str
+    inputs: list[str] = field(default_factory=list)
+    filters: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    detail_limit: int | None = None  # records beyond it are listed but not detailed
+    version: str = __version__
+
+
+class Spool:
+    """Text written while records stream in and copied into the output at the end (a temporary
+    file, so memory stays flat however many records there are)."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
+
+    def write(self, text: str) -> None:
+        self.file.write(text)
+
+    def chunks(self) -> Iterator[str]:
+        self.file.flush()
+        self.file.seek(0)
+        while True:
+            chunk = self.file.read(CHUNK)
+            if not chunk:
+                return
+            yield chunk
+
+    def copy_to(self, out: IO[str]) -> None:
+        self.file.flush()
+        self.file.seek(0)
+        shutil.copyfileobj(self.file, out, CHUNK)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class ReportWriter:
+    """One output format. ``binary`` writers get a binary stream, the others UTF-8 text."""
+
+    binary = False
+    needs_summary = True  # False: only counts are kept (no per-record summary columns)
+
+    def __init__(self, out: IO, meta: ReportMeta) -> None:
+        self.out = out
+        self.meta = meta
+        self.detailed = 0
+
+    def wants_detail(self) -> bool:
+        limit = self.meta.detail_limit
+        return limit is None or self.detailed < limit
+
+    def add(self, rec: DecodedRecord, index: int) -> None:
+        raise NotImplementedError
+
+    def finish(self, summary: dict[str, Any], builder: SummaryBuilder) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release temporary files (called on success and on failure)."""

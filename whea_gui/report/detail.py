@@ -1,0 +1,172 @@
+"""What a report shows for one record, independent of the output format: field rows with their
+byte ranges (set flag bits included), sections, findings with the field they fall in, the
+plain-language explanation and provenance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..decode.explain import explain_record as _explain
+from ..decode.model import DecodedRecord, DecodedSection, FieldNode
+from .rows import record_row
+
+EXPLAIN_TEXT = ("headline", "severity_meaning", "component", "component_name", "where", "detail")
+MAX_DISPLAY = 2000  # longer display texts (raw dumps) are cut; JSON keeps every byte
+
+
+@dataclass(slots=True)
+class FieldRow:
+    depth: int
+    label: str
+    value: str
+    where: str  # "@offset+length", with "bit n" / "bits a..b" for bit fields
+    kind: str
+    valid: bool = True
+
+
+@dataclass(slots=True)
+class SectionView:
+    index: int
+    title: str
+    values: dict  # the descriptor's JSON values (type, severity, flags, FRU ...)
+    summary: str
+    component: str
+    location: str
+    descriptor: list[FieldRow]
+    body: list[FieldRow]
+
+
+@dataclass(slots=True)
+class FindingView:
+    level: str
+    message: str
+    offset: int
+    length: int
+    field: str  # label path of the field the finding starts in
+
+
+@dataclass(slots=True)
+class RecordDetail:
+    index: int
+    anchor: str
+    title: str
+    row: dict
+    kind: str
+    summary: str
+    header: list[FieldRow]
+    sections: list[SectionView]
+    other: list[FieldRow]  # gaps, trailing bytes, entry payloads
+    findings: list[FindingView]
+    explanation: dict | None
+    provenance: list[tuple[str, str]] = field(default_factory=list)
+
+
+def where_text(node: FieldNode) -> str:
+    text = f"@{node.offset}+{node.length}"
+    if node.bit_width is not None:
+        hi = node.bit_offset + node.bit_width - 1
+        text += f" bit {node.bit_offset}" if node.bit_width == 1 else f" bits {node.bit_offset}..{hi}"
+    return text
+
+
+def _display(node: FieldNode) -> str:
+    text = node.display
+    if len(text) > MAX_DISPLAY:
+        text = text[:MAX_DISPLAY] + f" … ({len(text) - MAX_DISPLAY} more characters; see the JSON export)"
+    return text
+
+
+def field_rows(node: FieldNode, depth: int = 0) -> list[FieldRow]:
+    """The node's descendants as indented rows; flag bits that are clear are left out."""
+    rows: list[FieldRow] = []
+    for child in node.children:
+        if child.kind == "bit" and not child.value:
+            continue
+        rows.append(FieldRow(depth, child.label, _display(child), where_text(child), child.kind,
+                             child.valid))
+        if child.kind != "timestamp":  # its per-byte parts repeat the decoded time
+            rows.extend(field_rows(child, depth + 1))
+    return rows
+
+
+def _location_text(location: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in location.items() if v is not None)
+
+
+def _section_view(s: DecodedSection) -> SectionView:
+    v = s.values
+    return SectionView(s.index, v.get("type_name") or v.get("type") or "Unknown section", v,
+                       s.summary, s.component, _location_text(s.location or {}),
+                       field_rows(s.descriptor) if s.descriptor is not None else [],
+                       field_rows(s.body) if s.body is not None else [])
+
+
+def _label_path(node: FieldNode | None) -> str:
+    parts = []
+    while node is not None and node.parent is not None:
+        parts.append(node.label)
+        node = node.parent
+    return " › ".join(reversed(parts))
+
+
+def explanation(rec: DecodedRecord) -> dict | None:
+    """``explain_record``'s sentences with every key present (the templates are strict)."""
+    try:
+        got = _explain(rec)
+    except Exception as exc:  # an explanation is a nicety; the report goes on without it
+        got = {"headline": rec.summary, "caveats": [f"explanation unavailable: {exc}"]}
+    out = dict.fromkeys(EXPLAIN_TEXT, "") | {"advice": [], "caveats": []}
+    out.update({k: v for k, v in got.items() if v is not None})
+    out["component_name"] = out["component_name"] or out["component"]
+    return out
+
+
+def record_detail(rec: DecodedRecord, index: int) -> RecordDetail:
+    row = record_row(rec, index)
+    used = {id(s.descriptor) for s in rec.sections} | {id(s.body) for s in rec.sections}
+    header: list[FieldRow] = []
+    other: list[FieldRow] = []
+    for node in rec.root.children:
+        if id(node) in used:
+            continue
+        if node.name == "header":
+            header = field_rows(node)
+        else:
+            other.append(FieldRow(0, node.label, _display(node), where_text(node), node.kind,
+                                  node.valid))
+            other.extend(field_rows(node, 1))
+    findings = [FindingView(f.level, f.message, f.offset, f.length,
+                            _label_path(rec.root.deepest_at(f.offset)) if f.length else "")
+                for f in rec.findings]
+    src = rec.source or {}
+    prov = [(str(k), str(v)) for k, v in src.items() if v not in (None, "")]
+    prov += [("record kind", rec.kind), ("bytes", str(len(rec.data)))]
+    if rec.extent and rec.extent != len(rec.data):
+        prov.append(("record extent", str(rec.extent)))
+    title = f"Record {index}: {row['severity']}"
+    if row["section_types"]:
+        title += f" — {row['section_types']}"
+    elif row["notify_type"]:
+        title += f" — {row['notify_type']}"
+    return RecordDetail(index, f"record-{index}", title, row, rec.kind, rec.summary, header,
+                        [_section_view(s) for s in rec.sections], other, findings,
+                        explanation(rec), prov)
+
+
+def header_facts(rec: DecodedRecord) -> list[tuple[str, Any]]:
+    """A few header values for compact tables (Markdown)."""
+    h = rec.header or {}
+    keys = (("Severity", "severity_name"), ("Revision", "revision_text"), ("Time", "timestamp"),
+            ("Creator", "creator_name"), ("Notify type", "notify_type_name"),
+            ("Record ID", "record_id"), ("Platform ID", "platform_id"), ("Flags", "flag_names"),
+            ("Length", "length"), ("Entry", "id_name"), ("Type", "type_name"),
+            ("Owner", "owner_tag_text"))
+    out = []
+    for label, key in keys:
+        v = h.get(key)
+        if v in (None, "", []):
+            continue
+        out.append((label, ", ".join(v) if isinstance(v, list) else v))
+    return out

@@ -1,0 +1,113 @@
+"""One record as a row of the record list: the columns the window shows, CSV writes and the
+report tables print. Computed from a ``DecodedRecord`` (header, descriptors, provenance).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..decode.model import LEVELS, DecodedRecord
+
+# Keys a reader may put in ``RecordRef.source`` for the container's own time (Event Log
+# TimeCreated, Redfish Created, ...) and for the machine name.
+EVENT_TIME_KEYS = ("time_created", "event_time", "created", "time")
+HOST_KEYS = ("host", "computer", "hostname")
+
+ROW_COLUMNS = ("index", "time", "time_source", "severity", "kind", "notify_type", "section_types",
+               "summary", "findings", "path", "offset", "host", "record_id")
+COLUMN_LABELS = {"index": "#", "time": "Time", "time_source": "Time source",
+                 "severity": "Severity", "kind": "Kind", "notify_type": "Notify type",
+                 "section_types": "Section types", "summary": "Summary", "findings": "Findings",
+                 "path": "Source path", "offset": "Offset", "host": "Host",
+                 "record_id": "Record ID"}
+
+
+def parse_time(value: Any) -> dt.datetime | None:
+    """A naive datetime from ISO text or a datetime (aware → UTC, as the record list does);
+    None when there is no usable value."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        when = value
+    elif isinstance(value, dt.date):
+        when = dt.datetime(value.year, value.month, value.day)
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when
+
+
+def record_time(rec: DecodedRecord) -> tuple[dt.datetime | None, str]:
+    """(time, where it came from): the record's own valid timestamp ("record"), else the time the
+    source gives ("event"), else (None, "none")."""
+    if rec.kind == "cper":
+        t = parse_time((rec.header or {}).get("timestamp"))
+        if t is not None:
+            return t, "record"
+    for key in EVENT_TIME_KEYS:
+        t = parse_time((rec.source or {}).get(key))
+        if t is not None:
+            return t, "event"
+    return None, "none"
+
+
+def host_of(source: dict | None) -> str:
+    for key in HOST_KEYS:
+        value = (source or {}).get(key)
+        if value:
+            return str(value)
+    return ""
+
+
+def severity_label(rec: DecodedRecord) -> str:
+    h = rec.header or {}
+    if rec.kind == "cper":
+        return h.get("severity_name") or "Unknown"
+    if rec.kind == "whlg":
+        return "Event log entry"
+    return "Unknown"
+
+
+def notify_label(rec: DecodedRecord) -> str:
+    h = rec.header or {}
+    if rec.kind == "whlg":
+        return h.get("id_name") or ""
+    return h.get("notify_type_name") or h.get("notify_type") or ""
+
+
+def section_type_labels(rec: DecodedRecord) -> list[str]:
+    return [s.values.get("type_name") or s.values.get("type") or "?" for s in rec.sections]
+
+
+def findings_text(rec: DecodedRecord) -> str:
+    counts = {level: 0 for level in LEVELS}
+    for f in rec.findings:
+        counts[f.level] = counts.get(f.level, 0) + 1
+    return ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in counts.items() if n)
+
+
+def record_row(rec: DecodedRecord, index: int) -> dict[str, Any]:
+    """The record-list columns of one record (``index`` = its 1-based place in the inputs)."""
+    when, source = record_time(rec)
+    src = rec.source or {}
+    rid = (rec.header or {}).get("record_id")
+    return {
+        "index": index,
+        "time": when.isoformat() if when else "",
+        "time_source": source,
+        "severity": severity_label(rec),
+        "kind": rec.kind,
+        "notify_type": notify_label(rec),
+        "section_types": "; ".join(section_type_labels(rec)),
+        "summary": rec.summary,
+        "findings": findings_text(rec),
+        "path": str(src.get("path", "")),
+        "offset": src.get("offset", ""),
+        "host": host_of(src),
+        "record_id": "" if rid is None else rid,
+    }

@@ -1,0 +1,169 @@
+"""``write_report``: records (or paths) → one report file, in one pass, written atomically.
+
+The output is written to a temporary file beside the target and renamed into place only when
+complete, so a cancel, Ctrl-C or error never leaves a half-written report (an existing file of
+that name is kept as it was).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sized
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..sources.base import Problem
+from .base import ReportMeta
+from .filters import ReportFilters
+from .inputs import ReportCancelled, select_records
+from .summary import CountingBuilder, SummaryBuilder
+
+# format → (module, writer class)
+FORMATS = {"html": ("html", "HtmlWriter"), "pdf": ("pdf", "PdfWriter"),
+           "md": ("markdown", "MarkdownWriter"), "json": ("jsonout", "JsonWriter"),
+           "jsonl": ("jsonout", "JsonLinesWriter"), "csv": ("csvout", "CsvWriter")}
+EXTENSIONS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".markdown": "md",
+              ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+MAX_PROBLEMS = 1000  # kept for the report; later ones are counted only
+DEFAULT_TITLE = "WHEA error report"
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class ReportResult:
+    path: str
+    format: str
+    records: int
+    detailed: int
+    summary: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+    unreadable: int = 0  # inputs that could not be read at all (error-level problems)
+
+
+def format_for(out_path: str | os.PathLike, fmt: str | None = None) -> str:
+    """The format named by ``fmt``, else by the file extension; ValueError if neither works."""
+    if fmt:
+        key = fmt.lower().lstrip(".")
+        key = EXTENSIONS.get("." + key, key)
+        if key not in FORMATS:
+            raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+        return key
+    ext = Path(str(out_path)).suffix.lower()
+    if ext not in EXTENSIONS:
+        raise ValueError(f"cannot tell the report format from {str(out_path)!r}: use an extension "
+                         f"({', '.join(sorted(EXTENSIONS))}) or --format")
+    return EXTENSIONS[ext]
+
+
+def generated_now() -> str:
+    """The report's generated-at time: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    else:
+        when = dt.datetime.now(dt.UTC)
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _file_mode() -> int:
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def writer_class(fmt: str):
+    module, name = FORMATS[fmt]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
+
+
+def _input_names(items) -> list[str]:
+    if isinstance(items, (str, os.PathLike)):
+        return [str(items)]
+    if isinstance(items, (list, tuple)) and all(isinstance(i, (str, os.PathLike)) for i in items):
+        return [str(i) for i in items]
+    return []
+
+
+def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str | os.PathLike,
+                 fmt: str | None = None, filters: ReportFilters | dict | None = None, *,
+                 progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+                 title: str | None = None, generated_at: str | None = None,
+                 detail_limit: int | None = None,
+                 on_problem: Callable[[Problem], None] | None = None) -> ReportResult:
+    """Write a report of ``records_or_paths`` to ``out_path`` (``-`` = standard output).
+
+    ``records_or_paths``: paths (files, folders, stores: whatever ``whea_gui.sources`` reads),
+    record bytes, ``(bytes, source)`` pairs, ``RecordRef``s or ``DecodedRecord``s, mixed freely.
+    ``fmt``: html, pdf, md, json, jsonl or csv (default: from the extension). ``filters``: a
+    ``ReportFilters`` or a dict of ``ReportFilters.build`` arguments. ``progress(done, total)``
+    is called as records are written (total None when unknown); ``cancel()`` returning true
+    stops with ReportCancelled and no output file. An unreadable input is listed among the
+    report's problems (``ReportResult.unreadable`` counts them) and the others are still read.
+    Raises FilterError for a bad filter value, ValueError for an unknown format.
+    """
+    fmt = format_for(out_path, fmt)
+    flt = ReportFilters.coerce(filters)
+    problems: list[str] = []
+    unreadable = 0
+
+    def problem(p: Problem) -> None:
+        if len(problems) < MAX_PROBLEMS:
+            problems.append(str(p))
+        if on_problem is not None:
+            on_problem(p)
+
+    def cannot_read(p: Problem) -> None:
+        nonlocal unreadable
+        unreadable += 1
+        problem(p)
+
+    meta = ReportMeta(title or DEFAULT_TITLE, generated_at or generated_now(),
+                      _input_names(records_or_paths), flt.describe(), problems, detail_limit)
+    total = len(records_or_paths) if isinstance(records_or_paths, Sized) and not isinstance(
+        records_or_paths, (str, bytes, bytearray)) and not meta.inputs else None
+    cls = writer_class(fmt)
+    to_stdout = str(out_path) == "-"
+    target = Path(str(out_path))
+    if to_stdout:
+        fh = sys.stdout.buffer if cls.binary else sys.stdout
+        tmp = None
+    else:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                   dir=str(target.parent) if str(target.parent) else ".")
+        fh = os.fdopen(fd, "wb") if cls.binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+    writer = cls(fh, meta)
+    builder = SummaryBuilder() if cls.needs_summary else CountingBuilder()
+    done = 0
+    try:
+        for sel in select_records(records_or_paths, flt, problem, cancel, cannot_read):
+            writer.add(sel.record, sel.index)
+            builder.add(sel.record, sel.index)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        if cancel is not None and cancel():
+            raise ReportCancelled()
+        summary = builder.result()
+        writer.finish(summary, builder)
+        if tmp is not None:
+            fh.close()
+            os.chmod(tmp, _file_mode())  # mkstemp makes it private; give it a normal file's mode
+            os.replace(tmp, target)
+            tmp = None
+        else:
+            fh.flush()
+    finally:
+        writer.close()
+        if tmp is not None:
+            fh.close()
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return ReportResult(str(out_path), fmt, done, writer.detailed, summary, problems, unreadable)
