@@ -172,3 +172,27 @@ def test_many_signals_and_event_loops_do_not_exhaust_singletons(qtbot):
     for _ in range(5_000):
         QApplication.processEvents()
     assert sys.getrefcount(True) > 1000 and sys.getrefcount(None) > 1000
+
+
+def test_export_writes_the_listed_records(qtbot, window, tmp_path):
+    import json
+
+    from conftest import load as load_paths
+
+    from whea_gui.ui.export import export_listed
+    load_paths(qtbot, window, [VECTORS / "DecodeWheaRecord"])
+    panel = window.records_panel
+    panel.text.setText("xpf mca")  # filter the list: only these rows are exported
+    panel.apply_filter()
+    listed = panel.model.rowCount()
+    assert 0 < listed < len(panel.records)
+    out = tmp_path / "r.json"
+    result = export_listed(window, panel.model, str(out))
+    assert result.records == listed
+    doc = json.loads(out.read_text())
+    assert len(doc["records"]) == listed
+    md = tmp_path / "r.md"
+    assert export_listed(window, panel.model, str(md)).format == "md" and md.read_text()
+    window.select_record(0)
+    text = window.copy_record_markdown()
+    assert text and window.current_record.summary.split(" ")[0] in text

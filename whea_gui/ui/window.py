@@ -37,8 +37,10 @@ from .. import __version__
 from ..decode.model import DecodedRecord, FieldNode
 from ..decode.record import decode_record
 from ..index.analysis import from_record_table
+from ..report import record_markdown
 from ..sources import Problem
 from . import copying
+from .export import export_dialog
 from .faults_job import FAULT_DECODE_LIMIT, FaultJob
 from .field_model import FieldTreeModel, bit_label
 from .findings import FINDING_ROLE, FindingsModel
@@ -188,10 +190,11 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.act_paste = self._action("&Paste record", self.paste_record, "Ctrl+Shift+V")
+        self.act_export = self._action("&Export report…", lambda: export_dialog(self), "Ctrl+E")
         self.act_clear = self._action("&Close all records", self.clear_records)
         self.act_quit = self._action("&Quit", self.close, QKeySequence.Quit)
         for item in (self.act_open, self.act_open_folder, self.recent_menu, self.act_paste, None,
-                     self.act_clear, None, self.act_quit):
+                     self.act_export, None, self.act_clear, None, self.act_quit):
             if item is None:
                 file_menu.addSeparator()
             elif isinstance(item, QMenu):
@@ -205,9 +208,11 @@ class MainWindow(QMainWindow):
                                            "Ctrl+Shift+C")
         self.act_copy_text = self._action("Copy subtree as &text", lambda: self.copy_field("text"))
         self.act_copy_json = self._action("Copy subtree as &JSON", lambda: self.copy_field("json"))
+        self.act_copy_markdown = self._action("Copy record as &Markdown", self.copy_record_markdown)
         self.act_copy_value.setShortcutContext(Qt.WidgetWithChildrenShortcut)
         self.tree.addAction(self.act_copy_value)
-        for act in (self.act_copy_value, self.act_copy_bytes, self.act_copy_text, self.act_copy_json):
+        for act in (self.act_copy_value, self.act_copy_bytes, self.act_copy_text, self.act_copy_json,
+                    self.act_copy_markdown):
             edit.addAction(act)
         edit.addSeparator()
         edit.addAction(self.act_paste)
@@ -681,6 +686,14 @@ class MainWindow(QMainWindow):
             text = copying.subtree_json(node)
         else:
             raise ValueError(what)
+        QApplication.clipboard().setText(text)
+        return text
+
+    def copy_record_markdown(self) -> str:
+        """The selected record as Markdown (the reports module's per-record text)."""
+        if self._rec is None:
+            return ""
+        text = record_markdown(self._rec)
         QApplication.clipboard().setText(text)
         return text
 
