@@ -1,7 +1,7 @@
 """The bundled sample data: a month of records from a small fleet, made by our own generator.
 
 ``python -m whea_gui.sample`` rebuilds ``resources/sample/`` (same seed, same records). The
-store holds every main section type, background corrected errors, a 2-hour PCIe storm and one
+store holds every main section type, background corrected errors, a 5-minute PCIe storm and one
 DIMM that crosses the 10-per-24-hours corrected-error threshold.
 """
 
@@ -34,7 +34,10 @@ def build_sample(out_dir: Path, *, count: int = 400, seed: int = SEED) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     made = generate_timeline(list(SECTION_MIX), count=count, seed=seed,
                              start=dt.datetime(2025, 10, 1), span=dt.timedelta(days=30),
-                             storm=True, repeat=True, hosts=list(HOSTS))
+                             # 60 PCIe corrected errors in 5 minutes: a storm by the default rule
+                             # (10 records within 60 s)
+                             storm={"count": 60, "duration": dt.timedelta(minutes=5)},
+                             repeat=True, hosts=list(HOSTS))
     made.sort(key=lambda g: g.time)
     store_path = out_dir / STORE_NAME
     for suffix in ("", "-wal", "-shm"):

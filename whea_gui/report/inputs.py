@@ -15,8 +15,6 @@ from ..sources.base import Problem, SourceError
 from ..store.results import StoreError
 from .filters import ReportFilters
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
 
 class ReportCancelled(Exception):
     """The caller's ``cancel()`` said stop; no output file was left behind."""
@@ -35,10 +33,7 @@ def _refs(items, on_problem: Callable[[Problem], None],
     for item in items:
         if isinstance(item, (str, PathLike)):
             try:
-                if is_store(item):
-                    yield from store_refs(item)
-                else:
-                    yield from iter_path(item, on_problem=on_problem)
+                yield from iter_path(item, on_problem=on_problem)  # stores too (sources.store_file)
             except (SourceError, StoreError) as exc:  # one unreadable input: say so, go on
                 text = str(exc).removeprefix(f"{item}: ")
                 on_unreadable(Problem(str(item), None, text, "error"))
@@ -50,30 +45,6 @@ def _refs(items, on_problem: Callable[[Problem], None],
             yield RecordRef(bytes(item[0]), dict(item[1] or {}))
         else:
             raise TypeError(f"cannot report on a {type(item).__name__}")
-
-
-def is_store(path) -> bool:
-    """A record store (``whea store``'s SQLite file) rather than a file of records."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(16) == SQLITE_MAGIC
-    except OSError:
-        return False
-
-
-def store_refs(path) -> Iterator[RecordRef]:
-    """Every record of a store, in store order, with the provenance the store kept."""
-    from ..store import Store
-    with Store(path, readonly=True) as store:
-        table = store.record_table()
-        for i, (rid, data) in enumerate(store.iter_records()):
-            row = table.row(i) if i < len(table) else {}
-            src = {"path": str(path), "kind": "store", "record_id": rid}
-            for key, name in (("host", "host"), ("path", "origin_path"), ("offset", "origin_offset"),
-                              ("event_time", "time_created"), ("inserted_at", "inserted_at")):
-                if row.get(key) not in (None, ""):
-                    src[name] = row[key]
-            yield RecordRef(data, src)
 
 
 def select_records(items: Iterable, filters: ReportFilters,

@@ -18,7 +18,8 @@ ProblemSink = Callable[[Problem], None]
 HEAD_SIZE = 4096
 
 # Order matters only for equal scores (the earlier wins).
-_READER_MODULES = ["raw", "hextext", "eventxml", "evtx_log", "redfish", "acpi", "efivar", "pstore"]
+_READER_MODULES = ["raw", "hextext", "eventxml", "evtx_log", "redfish", "acpi", "efivar", "pstore",
+                   "store_file"]
 readers: list = []
 
 

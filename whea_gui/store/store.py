@@ -81,6 +81,11 @@ class Store:
     def _connect(self, timeout: float) -> sqlite3.Connection:
         mode = "ro" if self.readonly else "rwc"
         uri = f"file:{quote(os.path.abspath(self.path))}?mode={mode}"
+        if self.readonly and not os.path.exists(self.path + "-wal"):
+            # No writer has the store open (a WAL store keeps its -wal file while any connection
+            # is open): read it as immutable, so looking at a store never creates -wal/-shm
+            # files beside it (the bundled sample may sit in a read-only install folder).
+            uri += "&immutable=1"
         conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
                                check_same_thread=False)
         try:
