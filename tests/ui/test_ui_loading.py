@@ -241,3 +241,13 @@ def test_recent_files_and_layout_are_remembered(qtbot, tmp_path):
     # platform's 800x600 screen may have shrunk)
     assert again.splitter.sizes()[1] == sizes[1]
     again.close()
+
+
+def test_store_rows_carry_the_same_provenance_as_the_store_source(qtbot, window, tmp_path):
+    from whea_gui.sources import iter_path as read_any
+    db = tmp_path / "s.wheastore"
+    _make_store(db, [CMC.read_bytes()])
+    load(qtbot, window, [db])
+    window.select_record(0)
+    want = next(iter(read_any(db))).source  # sources.store_file's provenance for the record
+    assert window.current_record.source == want

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..index.table import RecordTable
 from ..sources.base import SourceError
 from .recordset import Batch, batch_from_table
 
@@ -30,9 +31,10 @@ def is_store_file(path: str | Path) -> bool:
 class StoreRecords:
     """The bytes of a store's records by row, read on demand (one connection per thread)."""
 
-    def __init__(self, path: str, record_ids: np.ndarray) -> None:
+    def __init__(self, path: str, table: RecordTable) -> None:
         self.path = path
-        self.ids = record_ids
+        self.table = table
+        self.ids = np.asarray(table.record_id)
         self._local = threading.local()
 
     def __len__(self) -> int:
@@ -46,8 +48,15 @@ class StoreRecords:
         return store.get(int(self.ids[i])) or b""
 
     def source(self, i: int) -> dict:
-        return {"path": self.path, "offset": 0, "kind": "store",
-                "record_id": f"0x{int(self.ids[i]):016X}"}
+        """Provenance as ``sources.store_file`` gives it: the store, the record id, and where
+        the record came from before it was stored."""
+        row = self.table.row(i)
+        src = {"path": self.path, "offset": 0, "kind": "store", "record_id": int(self.ids[i])}
+        for key, name in (("host", "host"), ("path", "origin_path"), ("offset", "origin_offset"),
+                          ("event_time", "time_created"), ("inserted_at", "inserted_at")):
+            if row.get(key) not in (None, ""):
+                src[name] = row[key]
+        return src
 
 
 def store_batch(path: str | Path) -> Batch:
@@ -62,7 +71,7 @@ def store_batch(path: str | Path) -> Batch:
             table = store.record_table()
     except StoreError as exc:
         raise SourceError(str(exc) if str(exc).startswith(p) else f"{p}: {exc}") from exc
-    records = StoreRecords(p, np.asarray(table.record_id))
+    records = StoreRecords(p, table)
     batch = batch_from_table(table, records)
     batch.table = table
     batch.source_of = records.source
