@@ -17,7 +17,7 @@ def _extent(buf: bytes, pos: int) -> int:
             length = struct.unpack_from("<I", buf, pos + 8)[0]
             return max(1, min(length, len(buf) - pos)) if length >= 32 else min(32, len(buf) - pos)
         return len(buf) - pos
-    return max(1, record_extent(buf[pos:]))
+    return max(1, record_extent(memoryview(buf)[pos:]))  # a view: slicing bytes would copy the rest
 
 
 def split_records(buf: bytes) -> Iterator[tuple[int, int]]:

@@ -1,0 +1,198 @@
+"""The whea-gui entry point: screenshots, --version, welcome/sample, exception hook, big lists."""
+
+import subprocess
+import sys
+
+import numpy as np
+from conftest import REPO, VECTORS, load
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+
+from whea_gui import __version__
+from whea_gui.ui import app, record_model
+from whea_gui.ui.errors import ExceptionHook
+from whea_gui.ui.recordset import NO_TIME, Batch, RecordSet
+
+CMC = VECTORS / "DecodeWheaRecord/cper_cmc_amd_xpfmca_v2r1.bin"
+
+
+def test_version_runs_without_a_display():
+    out = subprocess.run([sys.executable, "-m", "whea_gui.ui", "--version"], cwd=REPO,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == f"whea-gui {__version__}"
+
+
+def test_screenshot_renders_the_selected_field(qtbot, tmp_path):
+    out = tmp_path / "shot.png"
+    status = app.main([str(VECTORS / "malformed/m23-two-records-concatenated.cper"),
+                       "--screenshot", str(out), "--record", "1", "--select", "header.flags",
+                       "--size", "1000x700"])
+    assert status == 0
+    img = QImage(str(out))
+    assert (img.width(), img.height()) == (1000, 700)
+    # the picture is not blank: many distinct colours (text, tints, selection)
+    colours = {img.pixel(x, y) for x in range(0, 1000, 7) for y in range(0, 700, 7)}
+    assert len(colours) > 20
+
+
+def test_screenshot_reports_what_it_could_not_do(qtbot, tmp_path, capsys):
+    out = tmp_path / "shot.png"
+    assert app.main([str(CMC), "--screenshot", str(out), "--select", "header.nonsense"]) == 1
+    assert "header.nonsense" in capsys.readouterr().err
+    assert out.exists()
+    assert app.main([str(CMC), "--screenshot", str(out), "--record", "5"]) == 1
+    assert app.main([str(tmp_path / "missing.bin"), "--screenshot", str(out)]) == 2
+
+
+def test_screenshot_as_a_separate_process(tmp_path):
+    out = tmp_path / "proc.png"
+    env = {"QT_QPA_PLATFORM": "offscreen", "WHEA_GUI_SETTINGS_DIR": str(tmp_path / "s"),
+           "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-m", "whea_gui.ui", str(CMC), "--screenshot", str(out),
+                           "--select", "section_0"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert QImage(str(out)).width() == 1400
+
+
+def test_no_arguments_opens_the_sample_or_welcomes(qtbot, tmp_path, monkeypatch):
+    seen = {}
+    real = app.screenshot
+
+    def spy(qapp, window, paths, *rest):
+        seen["paths"] = paths
+        seen["text"] = window.summary.text()
+        status = real(qapp, window, paths, *rest)
+        seen["rows"] = window.records_panel.model.rowCount()
+        seen["summary"] = window.summary.text()
+        return status
+    monkeypatch.setattr(app, "screenshot", spy)
+    app.main(["--screenshot", str(tmp_path / "w.png")])
+    if app.sample_paths():
+        assert seen["rows"] > 0
+    else:
+        assert seen["paths"] == [] and seen["rows"] == 0
+        assert "Open" in seen["summary"] and "Paste" in seen["summary"]
+
+
+def test_exception_hook_shows_a_message_and_the_window_stays_usable(qtbot, window):
+    hook = ExceptionHook()
+    previous = sys.excepthook
+    hook.install()
+    try:
+        assert sys.excepthook is hook
+        try:
+            raise RuntimeError("boom in a slot")
+        except RuntimeError:
+            hook(*sys.exc_info())
+    finally:
+        hook.uninstall()
+    assert sys.excepthook is previous
+    assert "boom in a slot" in hook.last and "Traceback" in hook.last
+    box = hook.boxes[-1]
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert "RuntimeError: boom in a slot" in box.text()
+    box.close()
+    load(qtbot, window, [CMC])  # still works
+    assert window.select_field("header.flags")
+
+
+def test_a_million_rows_list_filter_and_sort_without_decoding(qtbot, window, monkeypatch):
+    n = 1_000_000
+    rng = np.random.default_rng(5)
+    data = CMC.read_bytes()
+    cols = {"time": rng.integers(1_600_000_000, 1_700_000_000, n).astype(np.int64),
+            "severity": rng.integers(0, 4, n).astype(np.int16), "kind": np.zeros(n, np.int8),
+            "notify": np.zeros(n, np.int32), "types": rng.integers(0, 2, n).astype(np.int32),
+            "path": np.zeros(n, np.int32), "offset": np.arange(n, dtype=np.int64) * len(data),
+            "length": np.full(n, len(data), np.int64)}
+    cols["time"][::10] = NO_TIME
+    rs = RecordSet()
+    rs.extend(Batch([data] * n, {}, cols, ["2dce8bb1-bdd7-450e-b9ad-9cf4ebd4f890"],
+                    [("9876ccad-47b4-4bdb-b65e-16f193c4f3db",),
+                     ("a5bc1114-6f64-4ede-b863-3e83ed7c83b1",)], ["/big.bin"]))
+    calls = []
+    real = record_model.decode_record
+    monkeypatch.setattr(record_model, "decode_record", lambda *a, **k: calls.append(1) or real(*a, **k))
+    panel = window.records_panel
+    panel.model.set_records(rs)
+    panel._refresh_type_choices()
+    assert panel.model.rowCount() == n
+    view = panel.view
+    view.scrollToBottom()
+    view.viewport().repaint()
+    view.scrollTo(panel.model.index(n // 2, 0))
+    view.viewport().repaint()
+    qtbot.wait(50)
+    assert len(calls) < 200  # only rows on screen get a lazy summary
+    panel.severity.setCurrentIndex(panel.severity.findData(2))
+    assert panel.model.rowCount() == int(np.sum(cols["severity"] == 2))
+    view.sortByColumn(0, Qt.DescendingOrder)
+    times = [int(rs.column("time")[panel.model.record_index(r)]) for r in range(0, 5000, 50)]
+    assert times == sorted(times, reverse=True)
+    panel.section_type.setCurrentIndex(panel.section_type.findText("Platform Memory"))
+    expect = int(np.sum((cols["severity"] == 2) & (cols["types"] == 1)))
+    assert panel.model.rowCount() == expect
+    assert panel.count.text() == f"{expect:,} of {n:,}"
+    panel.select_row(3)
+    assert window.current_record.data == data
+
+
+def test_time_range_filter_widgets(qtbot, window):
+    load(qtbot, window, [VECTORS / "DecodeWheaRecord"])
+    panel = window.records_panel
+    total = panel.model.rowCount()
+    t = panel.records.column("time")
+    timed = int(np.sum(t != NO_TIME))
+    assert 0 < timed < total
+    panel.use_time.setChecked(True)  # bounds default to the loaded range: every timed record
+    assert panel.model.rowCount() == timed
+    first = int(t[t != NO_TIME].min())
+    from whea_gui.ui.records_panel import _from_seconds
+    panel.time_to.setDateTime(_from_seconds(first))
+    panel.apply_filter()
+    assert panel.model.rowCount() == int(np.sum(t == first))
+
+
+def test_many_signals_and_event_loops_do_not_exhaust_singletons(qtbot):
+    """PySide6 6.12 on Python 3.11 drops a reference to True per emit and to None per
+    processEvents(); without the guard this test aborts the interpreter."""
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtWidgets import QApplication
+
+    import whea_gui.ui  # noqa: F401  (applies the guard)
+
+    class Pinger(QObject):
+        ping = Signal(int)
+
+    p = Pinger()
+    for i in range(20_000):
+        p.ping.emit(i)
+    for _ in range(5_000):
+        QApplication.processEvents()
+    assert sys.getrefcount(True) > 1000 and sys.getrefcount(None) > 1000
+
+
+def test_export_writes_the_listed_records(qtbot, window, tmp_path):
+    import json
+
+    from conftest import load as load_paths
+
+    from whea_gui.ui.export import export_listed
+    load_paths(qtbot, window, [VECTORS / "DecodeWheaRecord"])
+    panel = window.records_panel
+    panel.text.setText("xpf mca")  # filter the list: only these rows are exported
+    panel.apply_filter()
+    listed = panel.model.rowCount()
+    assert 0 < listed < len(panel.records)
+    out = tmp_path / "r.json"
+    result = export_listed(window, panel.model, str(out))
+    assert result.records == listed
+    doc = json.loads(out.read_text())
+    assert len(doc["records"]) == listed
+    md = tmp_path / "r.md"
+    assert export_listed(window, panel.model, str(md)).format == "md" and md.read_text()
+    window.select_record(0)
+    text = window.copy_record_markdown()
+    assert text and window.current_record.summary.split(" ")[0] in text

@@ -1,0 +1,138 @@
+"""``whea-gui [PATH...] [--screenshot OUT.png [--select FIELD] [--record N]] [--version]``.
+
+With no paths the bundled sample records open (``resources/sample``) when present, or an empty
+window with a welcome text. ``--screenshot`` renders the window after loading and exits,
+which is how the documentation pictures are made (it works with QT_QPA_PLATFORM=offscreen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .. import __version__
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="whea-gui", description="Inspect WHEA / UEFI CPER error records.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to open")
+    p.add_argument("--version", action="version", version=f"whea-gui {__version__}")
+    p.add_argument("--screenshot", metavar="OUT.png",
+                   help="render the window to this PNG after loading, then exit")
+    p.add_argument("--record", type=int, default=0, metavar="N",
+                   help="with --screenshot: select the N-th listed record (from 0)")
+    p.add_argument("--select", metavar="FIELD-PATH",
+                   help="select this field (dotted path such as header.flags) before the screenshot")
+    p.add_argument("--size", default="1400x900", metavar="WxH", help="window size for --screenshot")
+    p.add_argument("--hex-numbers", action="store_true", help="show numbers in hexadecimal")
+    p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings"),
+                   help="with --screenshot: bring this dock to the front")
+    return p
+
+
+def sample_paths() -> list[str]:
+    """The bundled sample records. The raw file rather than the store: opening an SQLite store,
+    even read-only, leaves -wal/-shm files beside it, and the package folder is no place for them."""
+    from ..paths import sample_data_dir
+    from ..sample import RAW_NAME
+
+    raw = sample_data_dir() / RAW_NAME
+    return [str(raw)] if raw.is_file() else []
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+        return max(w, 200), max(h, 200)
+    except ValueError:
+        raise SystemExit(f"whea-gui: --size must look like 1400x900, not {text!r}") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    size = _parse_size(args.size)
+    logging.basicConfig(level=logging.INFO, format="whea-gui: %(message)s")
+    from PySide6.QtWidgets import QApplication
+
+    from .errors import ExceptionHook
+    from .window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "whea-gui"])
+    app.setOrganizationName("WHEA Inspector")
+    app.setApplicationName("whea-gui")
+    app.setApplicationVersion(__version__)
+    hook = ExceptionHook().install()
+    window = MainWindow()
+    if args.hex_numbers:
+        window.set_hex_numbers(True)
+    paths = args.paths or sample_paths()
+    missing = [p for p in paths if not Path(p).exists()]
+    for p in missing:
+        print(f"whea-gui: {p}: no such file or folder", file=sys.stderr)
+    paths = [p for p in paths if Path(p).exists()]
+    if args.screenshot:
+        status = screenshot(app, window, paths, args.screenshot, args.record, args.select, size,
+                            args.raise_dock)
+        hook.uninstall()
+        return status if not missing else max(status, EXIT_USAGE)
+    window.show()
+    if paths:
+        window.open_paths(paths)
+    status = app.exec()
+    hook.uninstall()
+    return status
+
+
+def wait_until(app, done, timeout_s: float = 120.0) -> None:
+    import time
+    deadline = time.monotonic() + timeout_s
+    while not done() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    app.processEvents()
+
+
+def wait_for_load(app, window, timeout_s: float = 120.0) -> None:
+    wait_until(app, lambda: not window.loading, timeout_s)
+
+
+def screenshot(app, window, paths, out, record: int, select: str | None,
+               size: tuple[int, int], raise_dock: str | None = None) -> int:
+    """Load, select, render to ``out`` and report what could not be done."""
+    from PySide6.QtGui import QImage
+
+    window.resize(*size)
+    window.show()
+    if paths:
+        window.open_paths(paths)
+        wait_for_load(app, window)
+    status = EXIT_OK
+    if paths and not window.select_record(record):
+        print(f"whea-gui: --record {record}: only {window.records_panel.model.rowCount()} "
+              "record(s) listed", file=sys.stderr)
+        status = EXIT_FAIL
+    app.processEvents()
+    if select and not window.select_field(select):
+        print(f"whea-gui: --select {select}: no such field in the selected record", file=sys.stderr)
+        status = EXIT_FAIL
+    if raise_dock:
+        window.raise_dock(raise_dock)
+        app.processEvents()
+        wait_until(app, lambda: not window.decoding_faults)  # thresholds need fault locations
+    for _ in range(3):  # let layouts settle and lazy summaries paint
+        app.processEvents()
+    image = window.grab().toImage().convertToFormat(QImage.Format_RGB888)  # no alpha: smaller
+    if not image.save(str(out), None, 0):  # 0 = smallest PNG
+        print(f"whea-gui: cannot write {out}", file=sys.stderr)
+        return EXIT_USAGE
+    window.settings.sync()
+    window.close()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
