@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 from conftest import REPO, VECTORS, load
@@ -69,11 +70,21 @@ def test_no_arguments_opens_the_sample_or_welcomes(qtbot, tmp_path, monkeypatch)
         return status
     monkeypatch.setattr(app, "screenshot", spy)
     app.main(["--screenshot", str(tmp_path / "w.png")])
-    if app.sample_paths():
-        assert seen["rows"] > 0
-    else:
-        assert seen["paths"] == [] and seen["rows"] == 0
-        assert "Open" in seen["summary"] and "Paste" in seen["summary"]
+    # the repository ships the sample store: every record of it is listed, hosts and all
+    assert [Path(p).name for p in seen["paths"]] == ["sample.wheastore"]
+    assert seen["rows"] == 400
+    assert (tmp_path / "w.png").stat().st_size > 20_000
+
+
+def test_help_open_sample_data_lists_the_sample_with_hosts(qtbot, window):
+    job = window.open_sample()
+    qtbot.waitUntil(lambda: window.records_panel.model.rowCount() == 400, timeout=30_000)
+    assert job is not None
+    model = window.records_panel.model
+    source_col = next(c for c in range(model.columnCount())
+                      if model.headerData(c, Qt.Horizontal) == "Source")
+    sources = {model.data(model.index(r, source_col)) for r in range(model.rowCount())}
+    assert any("web-01" in str(s) for s in sources), sources
 
 
 def test_exception_hook_shows_a_message_and_the_window_stays_usable(qtbot, window):

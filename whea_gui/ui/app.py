@@ -35,13 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def sample_paths() -> list[str]:
-    """The bundled sample records. The raw file rather than the store: opening an SQLite store,
-    even read-only, leaves -wal/-shm files beside it, and the package folder is no place for them."""
+    """The bundled sample: the record store (it keeps each record's host), else the raw file.
+    A store looked at read-only is opened immutable, so the install folder stays untouched."""
     from ..paths import sample_data_dir
-    from ..sample import RAW_NAME
+    from ..sample import RAW_NAME, STORE_NAME
 
-    raw = sample_data_dir() / RAW_NAME
-    return [str(raw)] if raw.is_file() else []
+    for name in (STORE_NAME, RAW_NAME):
+        path = sample_data_dir() / name
+        if path.is_file():
+            return [str(path)]
+    return []
 
 
 def _parse_size(text: str) -> tuple[int, int]:

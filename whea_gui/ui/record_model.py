@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor
 from ..decode.record import decode_record
 from .qtconst import DISPLAY, FOREGROUND, HORIZONTAL, LEAF_FLAGS, NO_FLAGS, TOOLTIP, USER, VERTICAL
 from .recordquery import SORT_KEYS, RecordFilter, filter_rows, sort_rows
-from .recordset import NO_TIME, RecordSet
+from .recordset import NO_TIME, RecordSet, source_key_parts
 
 HEADERS = ("Time", "Severity", "Notify type", "Section types", "Summary", "Source")
 TIME, SEVERITY, NOTIFY, TYPES, SUMMARY, SOURCE = range(6)
@@ -174,9 +174,10 @@ class RecordTableModel(QAbstractTableModel):
                     return rs.quick_summary(i)
                 return text
             if col == SOURCE:  # from columns: no provenance dict per painted cell
-                path = rs.paths[rs.column("path")[i]]
+                host, path = source_key_parts(rs.paths[rs.column("path")[i]])
                 name = path.replace("\\", "/").rsplit("/", 1)[-1] or "—"
-                return f"{name} @{int(rs.column('offset')[i])}"
+                where = f"{name} @{int(rs.column('offset')[i])}"
+                return f"{host} · {where}" if host else where
         elif role == FOREGROUND and col == SEVERITY:
             return SEVERITY_COLOURS.get(int(rs.column("severity")[i]))
         elif role == TOOLTIP:

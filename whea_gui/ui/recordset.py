@@ -78,6 +78,28 @@ def _codes_to_local(codes: np.ndarray, names: list) -> tuple[np.ndarray, list]:
     return inverse.astype(np.int32).ravel(), keys
 
 
+HOST_SEP = "\x1f"  # a source key is "host<HOST_SEP>path" when the record's host is known
+
+
+def source_key_parts(key: str) -> tuple[str, str]:
+    """(host, path) of a source key ("" when the host is unknown)."""
+    host, sep, path = key.partition(HOST_SEP)
+    return (host, path) if sep else ("", key)
+
+
+def _source_codes(path_codes: np.ndarray, host_codes: np.ndarray, strings) -> tuple[np.ndarray, list]:
+    """Local codes and keys for (host, path) pairs, so the Source column can name the host."""
+    pairs = np.stack([np.asarray(path_codes, np.int64), np.asarray(host_codes, np.int64)], axis=1)
+    if len(pairs) == 0:
+        return np.zeros(0, np.int32), []
+    uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    keys = []
+    for p, h in uniq:
+        path = strings[p] if p >= 0 else ""
+        keys.append(f"{strings[h]}{HOST_SEP}{path}" if h >= 0 else path)
+    return inverse.reshape(-1).astype(np.int32), keys
+
+
 def batch_from_table(table: RecordTable, data, extra: dict[int, dict] | None = None,
                      whlg: dict[int, tuple[int, int]] | None = None) -> Batch:
     """A Batch from the store helper's RecordTable (its columns, our category ids).
@@ -92,7 +114,7 @@ def batch_from_table(table: RecordTable, data, extra: dict[int, dict] | None = N
     severity = np.where(severity < 0, SEV_UNKNOWN, severity).astype(np.int16)
     kind = _KIND_FROM_TABLE[np.clip(c["kind"], 0, 2)]
     notify, notify_keys = _codes_to_local(c["notify"], table.strings)
-    path, path_keys = _codes_to_local(c["path"], table.strings)
+    path, path_keys = _source_codes(c["path"], c["host"], table.strings)
     types, type_keys = _codes_to_local(c["section_types"], table.type_lists)
     type_keys = [k if isinstance(k, tuple) else () for k in type_keys]
     if whlg:
@@ -191,8 +213,11 @@ class RecordSet:
             fn = self._source_fns.get(start)
             if fn is not None:
                 return fn(i - start)
-        return {"path": self.paths[self._cols["path"][i]], "offset": int(self._cols["offset"][i]),
-                "kind": "raw"}
+        host, path = source_key_parts(self.paths[self._cols["path"][i]])
+        src = {"path": path, "offset": int(self._cols["offset"][i]), "kind": "raw"}
+        if host:
+            src["host"] = host
+        return src
 
     def _global_ids(self, kind: str, keys: list, names: list, store: list, name_of) -> np.ndarray:
         ids = self._ids[kind]

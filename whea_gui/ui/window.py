@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
         view.addAction(self.timeline_dock.toggleViewAction())
         view.addAction(self.findings_dock.toggleViewAction())
         help_menu = mb.addMenu("&Help")
+        self.act_open_sample = self._action("Open &sample data", self.open_sample)
+        help_menu.addAction(self.act_open_sample)
         help_menu.addAction(self._action("&About", self._about))
 
         tb = self.addToolBar("Main")
@@ -726,9 +728,21 @@ class MainWindow(QMainWindow):
         self.act_hex_numbers.setChecked(bool(on))
         self.field_model.set_hex_numbers(bool(on))
 
+    def open_sample(self) -> LoadJob | None:
+        """Help → Open sample data: the bundled month of records from four hosts."""
+        from .app import sample_paths
+
+        paths = sample_paths()
+        if not paths:
+            self.statusBar().showMessage("The bundled sample data is not installed", 5000)
+            return None
+        return self.open_paths(paths)
+
     def _about(self) -> None:
-        QMessageBox.about(self, TITLE, f"<b>{TITLE}</b> {__version__}<br>Decode Windows WHEA / "
-                                       "UEFI CPER hardware error records.")
+        QMessageBox.about(self, TITLE, f"<b>{TITLE}</b> {__version__}<br>Decode, inspect and "
+                          "report Windows WHEA / UEFI CPER hardware error records: every field "
+                          "and flag bit beside its bytes, timelines, reports.<br>"
+                          "Sample data: a month of generated records from four hosts.")
 
 
 def _end_thread(job) -> None:
