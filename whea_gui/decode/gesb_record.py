@@ -9,21 +9,12 @@ work the same. The walk itself is ``formats.gesb`` (shared with the Microsoft ge
 from __future__ import annotations
 
 from ..formats.gesb import decode_gesb as walk_block
-from .model import ERROR, NOTE, DecodedRecord, FieldNode
+from .model import NOTE, DecodedRecord, FieldNode, new_record
 from .summary import summarise
 
 
 def decode_gesb(data: bytes, *, source: dict | None = None) -> DecodedRecord:
-    buf = bytes(data)
-    n = len(buf)
-    root = FieldNode("gesb", "ACPI error status block record", None, "", 0, n, kind="record")
-    rec = DecodedRecord(buf, "gesb", root, source=dict(source or {}))
-    try:
-        _decode(rec, buf, n)
-    except Exception as exc:  # last line of defence: keep the bytes and say what happened
-        rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
-                        0, n, "internal")
-        rec.extent = n
+    rec = new_record(data, "gesb", "gesb", "ACPI error status block record", source, _decode)
     summarise(rec, "generic error status block")
     return rec
 

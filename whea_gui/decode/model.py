@@ -235,3 +235,24 @@ class DecodedRecord:
         end = offset + max(length, 1)
         return [f for f in self.findings
                 if f.offset < end and offset < f.offset + max(f.length, 1)]
+
+
+def new_record(data: bytes, kind: str, root_name: str, root_label: str, source: dict | None,
+               decode: Callable[[DecodedRecord, bytes, int], None]) -> DecodedRecord:
+    """A record whose ``decode(rec, buf, n)`` fills it in; never raises.
+
+    The last line of defence for every record kind: a decoder bug becomes an error finding
+    over the whole record, and the bytes are kept.
+    """
+    buf = bytes(data)
+    n = len(buf)
+    rec = DecodedRecord(buf, kind, FieldNode(root_name, root_label, None, "", 0, n, kind="record"),
+                        source=dict(source or {}))
+    try:
+        decode(rec, buf, n)
+    except Exception as exc:
+        rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
+                        0, n, "internal")
+        rec.extent = rec.extent or n
+    return rec
+

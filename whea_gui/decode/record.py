@@ -21,7 +21,7 @@ from ..formats.cper import (
 )
 from ..formats.fields import Field, bit_nodes, display_value, make_node
 from ..formats.timestamp import decode_timestamp
-from .model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode
+from .model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode, new_record
 from .sections import SectionContext, decode_body
 
 _U32 = struct.Struct("<I")
@@ -260,7 +260,6 @@ def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = Tru
     ``bodies=False`` locates section bodies but leaves them raw (header+descriptor decode).
     """
     buf = bytes(data)
-    n = len(buf)
     fmt = (source or {}).get("format") or (source or {}).get("kind")
     if fmt == "gesb":  # ACPI status block (BERT / GHES), not a CPER record
         from .gesb_record import decode_gesb
@@ -271,14 +270,8 @@ def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = Tru
     if buf[:4] == b"WhLg":
         from .whlg import decode_whlg
         return decode_whlg(buf, source=source)
-    root = FieldNode("record", "CPER record", None, "", 0, n, kind="record")
-    rec = DecodedRecord(buf, "cper", root, source=dict(source or {}))
-    try:
-        _decode_cper(rec, buf, n, bodies)
-    except Exception as exc:  # last line of defence: keep the bytes and say what happened
-        rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
-                        0, n, "internal")
-    return rec
+    return new_record(buf, "cper", "record", "CPER record", source,
+                      lambda rec, b, size: _decode_cper(rec, b, size, bodies))
 
 
 def _decode_cper(rec: DecodedRecord, buf: bytes, n: int, bodies: bool = True) -> None:

@@ -7,23 +7,14 @@ libcper, SectionOffset counts from the start of the descriptor (the generator wr
 from __future__ import annotations
 
 from ..formats.cper import DESCRIPTOR_SIZE
-from .model import ERROR, NOTE, DecodedRecord, DecodedSection, FieldNode
+from .model import ERROR, NOTE, DecodedRecord, DecodedSection, FieldNode, new_record
 from .record import _check_descriptor, _descriptor_values, decode_descriptor
 from .sections import SectionContext, decode_body
 from .summary import summarise
 
 
 def decode_single_section(data: bytes, *, source: dict | None = None) -> DecodedRecord:
-    buf = bytes(data)
-    n = len(buf)
-    root = FieldNode("section_record", "CPER section", None, "", 0, n, kind="record")
-    rec = DecodedRecord(buf, "section", root, source=dict(source or {}))
-    try:
-        _decode(rec, buf, n)
-    except Exception as exc:  # last line of defence: keep the bytes and say what happened
-        rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
-                        0, n, "internal")
-        rec.extent = n
+    rec = new_record(data, "section", "section_record", "CPER section", source, _decode)
     summarise(rec, "CPER section")
     return rec
 

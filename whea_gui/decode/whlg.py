@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..formats.fields import Bits, Field, Layout, make_node
-from .model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode
+from .model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode, new_record
 
 ENTRY_TYPE = {0: "Informational", 1: "Warning", 2: "Error"}
 OWNER_TAGS = {b"KRNL": "Kernel", b"HYVP": "Hyper-V", b"HAL ": "HAL", b"PCI ": "PCI",
@@ -111,15 +111,7 @@ def _load_payloads() -> None:
 
 def decode_whlg(buf: bytes, *, source: dict | None = None) -> DecodedRecord:
     _load_payloads()
-    n = len(buf)
-    root = FieldNode("entry", "WHEA event log entry", None, "", 0, n, kind="record")
-    rec = DecodedRecord(buf, "whlg", root, source=dict(source or {}))
-    try:
-        _decode(rec, buf, n)
-    except Exception as exc:
-        rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
-                        0, n, "internal")
-    return rec
+    return new_record(buf, "whlg", "entry", "WHEA event log entry", source, _decode)
 
 
 def _decode(rec: DecodedRecord, buf: bytes, n: int) -> None:
