@@ -207,3 +207,19 @@ def test_export_writes_the_listed_records(qtbot, window, tmp_path):
     window.select_record(0)
     text = window.copy_record_markdown()
     assert text and window.current_record.summary.split(" ")[0] in text
+
+
+def test_readme_run_command_renders_without_a_screen(tmp_path):
+    """`whea-gui --screenshot OUT.png` on a machine with no display: offscreen, the sample shown."""
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    out = tmp_path / "whea-inspector.png"
+    run = subprocess.run([sys.executable, "-m", "whea_gui.ui", "--screenshot", str(out)], cwd=REPO,
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    img = QImage(str(out))
+    assert img.width() >= 1000 and img.height() >= 600
+    assert out.stat().st_size > 100_000  # the sample's list, tree and hex view, not a blank window
+    plain = subprocess.run([sys.executable, "-m", "whea_gui.ui"], cwd=REPO, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 2 and "--screenshot" in plain.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings"),
                    help="with --screenshot: bring this dock to the front")
     return p
+
+
+def headless() -> bool:
+    """A Linux/BSD session with no X11 or Wayland display to open a window on."""
+    return (sys.platform.startswith(("linux", "freebsd"))
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
 
 
 def sample_paths() -> list[str]:
@@ -59,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     size = _parse_size(args.size)
     logging.basicConfig(level=logging.INFO, format="whea-gui: %(message)s")
+    if args.screenshot and headless():
+        # Rendering to a file needs no screen: without one, Qt's offscreen platform draws it.
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif headless() and "QT_QPA_PLATFORM" not in os.environ:
+        print("whea-gui: no screen (DISPLAY / WAYLAND_DISPLAY unset); use --screenshot OUT.png "
+              "to render the window to a file, or `whea` for the command line", file=sys.stderr)
+        return EXIT_USAGE
     from PySide6.QtWidgets import QApplication
 
     from .errors import ExceptionHook
