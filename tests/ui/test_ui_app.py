@@ -205,6 +205,9 @@ def test_export_writes_the_listed_records(qtbot, window, tmp_path):
     md = tmp_path / "r.md"
     assert export_listed(window, panel.model, str(md)).format == "md" and md.read_text()
     window.select_record(0)
+    one = tmp_path / "one.json"
+    assert export_listed(window, panel.model, str(one), records=[window.current_record]).records == 1
+    assert json.loads(one.read_text())["records"][0]["summary"] == window.current_record.summary
     text = window.copy_record_markdown()
     assert text and window.current_record.summary.split(" ")[0] in text
 

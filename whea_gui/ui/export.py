@@ -37,10 +37,11 @@ class ListedRecords(Sequence):
         return rs.data(record), rs.source(record)
 
 
-def export_listed(parent, model: RecordTableModel, out_path: str, *, title: str | None = None):
-    """Write the listed records to ``out_path`` (format from the extension); returns the
-    ReportResult, or None when cancelled. Raises ValueError / FilterError for bad requests."""
-    records = ListedRecords(model)
+def export_listed(parent, model: RecordTableModel, out_path: str, *, title: str | None = None,
+                  records=None):
+    """Write the listed records (or ``records``) to ``out_path`` (format from the extension);
+    returns the ReportResult, or None when cancelled. Raises ValueError / FilterError."""
+    records = ListedRecords(model) if records is None else records
     dialog = QProgressDialog("Writing the report…", "Cancel", 0, max(len(records), 1), parent)
     dialog.setWindowModality(Qt.WindowModal)
     dialog.setMinimumDuration(400)
@@ -59,10 +60,18 @@ def export_listed(parent, model: RecordTableModel, out_path: str, *, title: str 
         dialog.deleteLater()
 
 
-def export_dialog(window) -> None:
-    """Ask where to write, then export the listed records (window: the MainWindow)."""
+def export_dialog(window, *, selected: bool = False) -> None:
+    """Ask where to write, then export the listed records — the whole collection, or the
+    filtered view when a filter is set — or only the selected record (window: the MainWindow)."""
     model = window.records_panel.model
-    if not model.rowCount():
+    records = None
+    if selected:
+        rec = window.current_record
+        if rec is None:
+            QMessageBox.information(window, "Export report", "No record is selected.")
+            return
+        records = [rec]
+    elif not model.rowCount():
         QMessageBox.information(window, "Export report", "There are no listed records to export.")
         return
     path, _ = QFileDialog.getSaveFileName(window, "Export report", "whea-report.html", FILE_FILTER)
@@ -71,7 +80,7 @@ def export_dialog(window) -> None:
     if not any(path.lower().endswith(ext) for ext in EXTENSIONS):
         path += ".html"
     try:
-        result = export_listed(window, model, path)
+        result = export_listed(window, model, path, records=records)
     except (ValueError, FilterError, OSError) as exc:
         QMessageBox.warning(window, "Export report", f"The report could not be written: {exc}")
         return

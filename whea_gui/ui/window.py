@@ -191,10 +191,13 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.act_paste = self._action("&Paste record", self.paste_record, "Ctrl+Shift+V")
         self.act_export = self._action("&Export report…", lambda: export_dialog(self), "Ctrl+E")
+        self.act_export_selected = self._action("Export &selected record…",
+                                                lambda: export_dialog(self, selected=True))
         self.act_clear = self._action("&Close all records", self.clear_records)
         self.act_quit = self._action("&Quit", self.close, QKeySequence.Quit)
         for item in (self.act_open, self.act_open_folder, self.recent_menu, self.act_paste, None,
-                     self.act_export, None, self.act_clear, None, self.act_quit):
+                     self.act_export, self.act_export_selected, None, self.act_clear, None,
+                     self.act_quit):
             if item is None:
                 file_menu.addSeparator()
             elif isinstance(item, QMenu):
