@@ -6,6 +6,7 @@ findings and never raises on any input.
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import Any
 
@@ -25,6 +26,7 @@ from .model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNod
 from .sections import SectionContext, decode_body
 
 _U32 = struct.Struct("<I")
+_PRINTABLE = re.compile(rb"[\x20-\x7e]*")
 _U16 = struct.Struct("<H")
 
 
@@ -225,7 +227,7 @@ def _check_descriptor(rec: DecodedRecord, dv: dict[str, Any], doff: int, index: 
             "severity")
     if "fru_text" in dv and dv.get("valid_bits", 0) & 2:
         text = bytes(dv["fru_text"]).split(b"\0", 1)[0]
-        if any(c < 32 or c > 126 for c in text):
+        if not _PRINTABLE.fullmatch(text):
             add(NOTE, f"{name}: FRU text has non-printable characters", doff + 52, 20, "fru-text")
 
 

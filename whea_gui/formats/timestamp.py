@@ -8,6 +8,7 @@ are always kept; an impossible date is reported, never raised.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from . import guids
@@ -39,6 +40,11 @@ class Timestamp:
         return tuple(f(r[i]) for i in (0, 1, 2, 4, 5, 6, 7))
 
 
+# seven bytes whose both nibbles are decimal digits (seconds … century, without the flags byte)
+_BCD_DATE = re.compile(rb"[\x00-\x09\x10-\x19\x20-\x29\x30-\x39\x40-\x49\x50-\x59\x60-\x69"
+                       rb"\x70-\x79\x80-\x89\x90-\x99]{7}")
+
+
 def _bcd(b: int) -> int:
     return (b >> 4) * 10 + (b & 0xF)
 
@@ -68,7 +74,7 @@ def decode_timestamp(raw: bytes, creator_id: str = "") -> Timestamp:
         except OverflowError:
             return Timestamp(raw, "unix", None, False, "seconds out of range")
     date_bytes = [raw[i] for i in (0, 1, 2, 4, 5, 6, 7)]
-    if creator_id not in guids.WINDOWS_CREATORS and all(_is_bcd(b) for b in date_bytes):
+    if creator_id not in guids.WINDOWS_CREATORS and _BCD_DATE.fullmatch(raw[:3] + raw[4:]):
         s, m, h, d, mo, y, c = (_bcd(b) for b in date_bytes)
         value, problem = _build(s, m, h, d, mo, c * 100 + y)
         if value is not None and value.year in PLAUSIBLE_YEARS:
