@@ -40,9 +40,11 @@ from ..index.analysis import from_record_table
 from ..report import record_markdown
 from ..sources import Problem
 from . import copying
+from .edit_delegate import EditableFieldModel
+from .editing import EditController
 from .export import export_dialog
 from .faults_job import FAULT_DECODE_LIMIT, FaultJob
-from .field_model import FieldTreeModel, bit_label
+from .field_model import bit_label
 from .findings import FINDING_ROLE, FindingsModel
 from .hexview import HexView
 from .loader import LoadJob, start_job
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self._build_panes()
         self._build_actions()
         self._build_status()
+        self.editing = EditController(self)  # edit mode, undo, fix-up, save, compare, new
         self._connect()
         self._restore()
         self.show_record(None)
@@ -100,7 +103,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.TopDockWidgetArea, self.records_dock)
 
         self.summary = SummaryLabel()
-        self.field_model = FieldTreeModel(None, self)
+        self.field_model = EditableFieldModel(None, self)
         self.tree = QTreeView()
         self.tree.setObjectName("FieldTree")
         self.tree.setModel(self.field_model)
