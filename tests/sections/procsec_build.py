@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import struct
-import uuid
 
+from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header, with_declared_length
 from whea_gui.decode import decode_record
-from whea_gui.formats.cper import DESCRIPTOR, DESCRIPTOR_SIZE, HEADER, HEADER_SIZE
+from whea_gui.formats.cper import HEADER_SIZE
 
 UEFI_CREATOR = "00000000-0000-0000-0000-000000000000"
 WINDOWS_CREATOR = "cf07c4bd-b789-4e18-b3c4-1f732cb57131"
@@ -15,20 +15,9 @@ WINDOWS_CREATOR = "cf07c4bd-b789-4e18-b3c4-1f732cb57131"
 def wrap(body: bytes, section_guid: str, *, severity: int = 2, creator: str = UEFI_CREATOR,
          declared_length: int | None = None) -> bytes:
     """A valid record: header, one descriptor, then ``body`` (declared length may differ)."""
-    offset = HEADER_SIZE + DESCRIPTOR_SIZE
-    header = HEADER.pack({
-        "signature_start": b"CPER", "revision": 0x0101, "signature_end": 0xFFFFFFFF,
-        "section_count": 1, "severity": severity, "valid_bits": 0, "length": offset + len(body),
-        "timestamp": bytes(8), "platform_id": bytes(16), "partition_id": bytes(16),
-        "creator_id": uuid.UUID(creator).bytes_le, "notify_type": bytes(16), "record_id": 0,
-        "flags": 0, "persistence_info": 0, "reserved": bytes(12)})
-    desc = DESCRIPTOR.pack({
-        "section_offset": offset,
-        "section_length": len(body) if declared_length is None else declared_length,
-        "revision": 0x0100, "valid_bits": 0, "reserved": 0, "flags": 1,
-        "section_type": uuid.UUID(section_guid).bytes_le, "fru_id": bytes(16),
-        "severity": severity, "fru_text": bytes(20)})
-    return header + desc + body
+    header = make_header(creator=creator, severity=severity, revision=0x0101)
+    part = SectionPart(make_descriptor(section_guid, severity=severity, flags=1), body)
+    return with_declared_length(assemble(header, [part]), 0, declared_length)
 
 
 def body_of(record: bytes) -> bytes:

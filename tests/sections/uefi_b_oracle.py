@@ -19,6 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from whea_gui.build.layout import (
+    WINDOWS_SECTION_REVISION,
+    SectionPart,
+    assemble,
+    make_descriptor,
+    make_header,
+    with_declared_length,
+)
 from whea_gui.decode import decode_record
 from whea_gui.decode.model import DecodedRecord, DecodedSection, FieldNode
 
@@ -198,16 +206,10 @@ STATUS_RULES = [
 def build_record(section_type: str, body: bytes, *, severity: int = 2, declared_length: int | None = None,
                  creator: str = "00000000-0000-0000-0000-000000000000") -> bytes:
     """A one-section CPER record (revision 2.16) with ``body`` at offset 200."""
-    sl = len(body) if declared_length is None else declared_length
-    total = 200 + len(body)
-    header = b"CPER" + struct.pack("<HIHIII", 0x0210, 0xFFFFFFFF, 1, severity, 0, total)
-    header += bytes(8) + bytes(16) + bytes(16) + uuid.UUID(creator).bytes_le + bytes(16)
-    header += struct.pack("<QIQ", 1, 0, 0) + bytes(12)
-    assert len(header) == 128
-    desc = struct.pack("<IIHBBI", 200, sl, 0x0300, 0, 0, 1) + uuid.UUID(section_type).bytes_le
-    desc += bytes(16) + struct.pack("<I", severity) + bytes(20)
-    assert len(desc) == 72
-    return header + desc + body
+    header = make_header(creator=creator, severity=severity, record_id=1, revision=0x0210)
+    part = SectionPart(make_descriptor(section_type, severity=severity, flags=1,
+                                       revision=WINDOWS_SECTION_REVISION), body)
+    return with_declared_length(assemble(header, [part]), 0, declared_length)
 
 
 def section_body(rel: str, index: int = 0) -> tuple[str, bytes]:

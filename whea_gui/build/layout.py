@@ -128,3 +128,14 @@ def assemble(header: bytes, parts: list[SectionPart], *, set_severity: bool = Fa
     if set_severity and parts:
         struct.pack_into("<I", out, 12, worst_severity(parts))
     return bytes(out + descs + bodies + bytes(slack))
+
+
+def with_declared_length(record: bytes, index: int, length: int | None) -> bytes:
+    """``record`` with descriptor ``index`` declaring ``length`` body bytes (None: unchanged),
+    for crafting records whose SectionLength disagrees with the bytes present."""
+    if length is None:
+        return record
+    out = bytearray(record)
+    struct.pack_into("<I", out, HEADER_SIZE + DESCRIPTOR_SIZE * index + 4, length)
+    return bytes(out)
+
