@@ -142,3 +142,15 @@ def test_mutated_payloads_never_raise(entry_id, payload):
     for n in rec.root.walk():
         assert n.offset + n.length <= len(data)
     assert rec.summary
+
+
+def test_newer_entry_ids_are_named_before_any_payload_is_decoded():
+    """The record list names entry ids from whlg.ENTRY_IDS; the newer WDK ids used to be added
+    only when whlg_payloads was first imported (on the first WhLg decode)."""
+    import subprocess
+    import sys
+    code = ("import sys; from whea_gui.decode.whlg import ENTRY_IDS; "
+            "assert 'whea_gui.decode.whlg_payloads' not in sys.modules; "
+            "print(ENTRY_IDS[0x80000075], ENTRY_IDS[0x80040010])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["ErrorRecordFull", "PshedPiTraceLog"]

@@ -48,7 +48,7 @@ def test_bin_width_follows_span(span, width):
 def test_bin_widths_give_50_to_300_bins_for_realistic_spans():
     for span in (2 * HOUR, 9 * HOUR, 3 * DAY, 17 * DAY, 90 * DAY, 400 * DAY, 4 * 365 * DAY):
         w = choose_bin_width(span)
-        assert 40 <= span / w <= 300, (span, w)
+        assert 50 <= span / w <= 300, (span, w)
 
 
 def test_width_text():

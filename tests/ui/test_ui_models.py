@@ -188,3 +188,20 @@ def test_any_bytes_give_a_consistent_tree(qtmodeltester, prefix, junk, cut):
         hit = rec.root.deepest_at(off)
         if hit is not None:
             assert model.index_of(hit).isValid()
+
+
+def test_header_titles_are_for_the_horizontal_header_only(qtbot):
+    """headerData(0, Vertical) used to answer the first column's title ("Time", "Field")."""
+    rec = _record(VECTORS / "malformed/m06-truncated-in-section.cper")
+    tree = FieldTreeModel(rec)
+    findings = FindingsModel()
+    findings.set_record(rec)
+    refs = list(iter_path(VECTORS / "DecodeWheaRecord/cper_memory_2sec_padded.bin"))
+    rs = RecordSet()
+    table = RecordTableModel(rs)
+    table.rows_appended(rs.extend(make_batch(refs)))
+    for model in (tree, findings, table):
+        assert model.headerData(0, Qt.Horizontal) not in (None, "")
+    assert tree.headerData(0, Qt.Vertical) is None
+    assert findings.headerData(0, Qt.Vertical) is None
+    assert table.headerData(0, Qt.Vertical) == "1"  # row numbers, not a column title

@@ -23,7 +23,7 @@ ENTRY_FLAGS = (
     Bits(5, "no_format", "NoFormat"),
     Bits(6, "driver", "Driver"),
 )
-# WHEA_EVENT_LOG_ENTRY_ID names (WDK ntddk-whea.h); payload modules may add more.
+# WHEA_EVENT_LOG_ENTRY_ID names (WDK ntddk-whea.h), all in one table so every module sees them.
 ENTRY_IDS: dict[int, str] = {
     0x80000001: "CmcPollingTimeout", 0x80000002: "WheaInit", 0x80000003: "CmcSwitchToPolling",
     0x80000004: "DroppedCorrectedError", 0x80000005: "StartedReportHwError",
@@ -69,6 +69,13 @@ ENTRY_IDS: dict[int, str] = {
     0x80000064: "RowOfflineEvent", 0x80000065: "BitOfflineEvent",
     0x80000066: "BadGasFields", 0x80000067: "CrashDumpError",
     0x80000068: "CrashDumpCorruption", 0x80000069: "CrashDumpProgressPercent",
+    # Ids newer than the older SDKs' tables (WDK 10.0.28000).
+    0x8000006A: "PreviousCrashBugCheckProgress", 0x8000006B: "SELBugCheckStackDump",
+    0x8000006C: "PciePromotedAerErr", 0x8000006D: "CrashDumpGuid", 0x8000006E: "DumpGUIDStatus",
+    0x8000006F: "ProcessEINJ2", 0x80000070: "PshedWriteVendorDefined",
+    0x80000071: "PshedReadVendorDefined", 0x80000072: "ImpiOnline", 0x80000073: "ImpiSubscribe",
+    0x80000074: "ServerType", 0x80000075: "ErrorRecordFull", 0x80000076: "PluginIncorrectBufferRead",
+    0x80040010: "PshedPiTraceLog",
 }
 
 HEADER = Layout("whea_event_log_entry_header", [

@@ -13,16 +13,6 @@ from ..formats.fields import Field, Layout, ascii_text
 from .model import NOTE, WARNING, DecodedRecord, FieldNode
 from .whlg import ENTRY_IDS, register_payload
 
-# Ids newer than the header module's table (WDK 10.0.28000).
-ENTRY_IDS.update({
-    0x8000006A: "PreviousCrashBugCheckProgress", 0x8000006B: "SELBugCheckStackDump",
-    0x8000006C: "PciePromotedAerErr", 0x8000006D: "CrashDumpGuid", 0x8000006E: "DumpGUIDStatus",
-    0x8000006F: "ProcessEINJ2", 0x80000070: "PshedWriteVendorDefined",
-    0x80000071: "PshedReadVendorDefined", 0x80000072: "ImpiOnline", 0x80000073: "ImpiSubscribe",
-    0x80000074: "ServerType", 0x80000075: "ErrorRecordFull", 0x80000076: "PluginIncorrectBufferRead",
-    0x80040010: "PshedPiTraceLog",
-})
-
 BOOL = {0: "FALSE", 1: "TRUE"}
 TEXT = 32  # WHEA_ERROR_TEXT_LEN
 

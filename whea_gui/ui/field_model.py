@@ -210,7 +210,7 @@ class FieldTreeModel(QAbstractItemModel):
         self.endInsertRows()
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if HORIZONTAL and role == DISPLAY and 0 <= section < len(HEADERS):
+        if orientation == HORIZONTAL and role == DISPLAY and 0 <= section < len(HEADERS):
             return HEADERS[section]
         return None
 

@@ -71,7 +71,7 @@ class FindingsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if HORIZONTAL and role == DISPLAY and 0 <= section < len(HEADERS):
+        if orientation == HORIZONTAL and role == DISPLAY and 0 <= section < len(HEADERS):
             return HEADERS[section]
         return None
 

@@ -141,7 +141,7 @@ class RecordTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == DISPLAY and HORIZONTAL and 0 <= section < len(HEADERS):
+        if role == DISPLAY and orientation == HORIZONTAL and 0 <= section < len(HEADERS):
             return HEADERS[section]
         if role == DISPLAY and orientation == VERTICAL and 0 <= section < len(self._rows):
             return str(section + 1)
