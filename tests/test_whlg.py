@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from whea_gui.decode.record import decode_record
-from whea_gui.decode.whlg import _PAYLOADS
 from whea_gui.decode.whlg_payloads import PAYLOAD_IDS
+from whea_gui.decode.whlg_payloads import PAYLOADS as _PAYLOADS
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
 DWR = VECTORS / "DecodeWheaRecord"
@@ -145,12 +145,16 @@ def test_mutated_payloads_never_raise(entry_id, payload):
 
 
 def test_newer_entry_ids_are_named_before_any_payload_is_decoded():
-    """The record list names entry ids from whlg.ENTRY_IDS; the newer WDK ids used to be added
+    """The record list names entry ids from one table; the newer WDK ids used to be added to it
     only when whlg_payloads was first imported (on the first WhLg decode)."""
     import subprocess
     import sys
-    code = ("import sys; from whea_gui.decode.whlg import ENTRY_IDS; "
+    code = ("import sys; from whea_gui.decode.whlg_ids import ENTRY_IDS; "
             "assert 'whea_gui.decode.whlg_payloads' not in sys.modules; "
             "print(ENTRY_IDS[0x80000075], ENTRY_IDS[0x80040010])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["ErrorRecordFull", "PshedPiTraceLog"]
+    from whea_gui.decode import whlg
+    from whea_gui.decode.whlg_ids import ENTRY_IDS
+    from whea_gui.ui import recordset
+    assert whlg.ENTRY_IDS is ENTRY_IDS and recordset.ENTRY_IDS is ENTRY_IDS

@@ -27,3 +27,17 @@ def resource(*parts: str) -> Path:
 
 def sample_data_dir() -> Path:
     return resource("sample")
+
+
+SAMPLE_STORE_NAME = "sample.wheastore"
+SAMPLE_RAW_NAME = "sample-records.bin"
+
+
+def sample_paths() -> list[str]:
+    """The bundled sample: the record store (it keeps each record's host), else the raw file.
+    A store looked at read-only is opened immutable, so the install folder stays untouched."""
+    for name in (SAMPLE_STORE_NAME, SAMPLE_RAW_NAME):
+        path = sample_data_dir() / name
+        if path.is_file():
+            return [str(path)]
+    return []

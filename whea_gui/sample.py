@@ -12,15 +12,15 @@ import datetime as dt
 from pathlib import Path
 
 from .build.generate import generate_timeline
-from .paths import sample_data_dir
+from .paths import SAMPLE_RAW_NAME, SAMPLE_STORE_NAME, sample_data_dir
 
 SEED = 20251101
 HOSTS = ("web-01", "web-02", "db-01", "batch-07")
 SECTION_MIX = ("memory", "xpf-mca", "processor-generic", "ia32x64", "pcie", "firmware", "pci-bus",
                "pci-component", "memory2", "arm", "cxl-protocol", "dmar-vtd", "recovery-info",
                "generic-error", "memory-ext-intel")
-STORE_NAME = "sample.wheastore"
-RAW_NAME = "sample-records.bin"
+STORE_NAME = SAMPLE_STORE_NAME
+RAW_NAME = SAMPLE_RAW_NAME
 
 
 def sample_store_path() -> Path:

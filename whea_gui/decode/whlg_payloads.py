@@ -8,10 +8,23 @@ node, returns a JSON dict and sets a one-line ``rec.summary``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..formats import error_source
 from ..formats.fields import Field, Layout, ascii_text
 from .model import NOTE, WARNING, DecodedRecord, FieldNode
-from .whlg import ENTRY_IDS, register_payload
+from .whlg_ids import ENTRY_IDS
+
+PayloadDecoder = Callable[[DecodedRecord, bytes, int, int, FieldNode], "dict | None"]
+PAYLOADS: dict[int, PayloadDecoder] = {}
+
+
+def register_payload(*entry_ids: int):
+    def deco(fn: PayloadDecoder) -> PayloadDecoder:
+        for i in entry_ids:
+            PAYLOADS[i] = fn
+        return fn
+    return deco
 
 BOOL = {0: "FALSE", 1: "TRUE"}
 TEXT = 32  # WHEA_ERROR_TEXT_LEN

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from .. import __version__
+from ..paths import sample_paths
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -39,19 +40,6 @@ def headless() -> bool:
     """A Linux/BSD session with no X11 or Wayland display to open a window on."""
     return (sys.platform.startswith(("linux", "freebsd"))
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
-
-
-def sample_paths() -> list[str]:
-    """The bundled sample: the record store (it keeps each record's host), else the raw file.
-    A store looked at read-only is opened immutable, so the install folder stays untouched."""
-    from ..paths import sample_data_dir
-    from ..sample import RAW_NAME, STORE_NAME
-
-    for name in (STORE_NAME, RAW_NAME):
-        path = sample_data_dir() / name
-        if path.is_file():
-            return [str(path)]
-    return []
 
 
 def _parse_size(text: str) -> tuple[int, int]:

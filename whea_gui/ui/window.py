@@ -37,6 +37,7 @@ from .. import __version__
 from ..decode.model import DecodedRecord, FieldNode
 from ..decode.record import decode_record
 from ..index.analysis import from_record_table
+from ..paths import sample_paths
 from ..report import record_markdown
 from ..sources import Problem
 from . import copying
@@ -736,8 +737,6 @@ class MainWindow(QMainWindow):
 
     def open_sample(self) -> LoadJob | None:
         """Help → Open sample data: the bundled month of records from four hosts."""
-        from .app import sample_paths
-
         paths = sample_paths()
         if not paths:
             self.statusBar().showMessage("The bundled sample data is not installed", 5000)
