@@ -130,7 +130,7 @@ def test_crafted_intel_status_every_field():
         "miscv": (59, 1, 1), "en": (60, 1, 1), "uc": (61, 1, 1), "over": (62, 1, 1),
         "val": (63, 1, 1)}
     names = [c.name for c in node.children]
-    assert names == list(expect)
+    assert names == list(expect) + ["diagnosis"]  # the diagnosis node comes after the bits
     for name, (bit, width, value) in expect.items():
         n = node.find(name)
         assert (n.value, n.bit_width) == (value, width), name
@@ -145,7 +145,7 @@ def test_crafted_intel_status_every_field():
     assert f["mca_error_kind"] == "bus" and f["threshold_status"] == 2
     assert f["corrected_error_count"] == 0x1234 and f["ar"] and f["s"]
     assert sec.location == {"cpu_vendor": "Intel", "processor_number": 0, "apic_id": 7, "bank": 5,
-                            "address": 0}
+                            "address": 0, "unit": "bus/interconnect"}
 
 
 def test_crafted_amd_status_bits():
