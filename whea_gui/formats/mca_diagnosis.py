@@ -212,7 +212,7 @@ def sentence(d: dict) -> str | None:
     if d.get("core") is not None:
         out += f", core {d['core']}"
     if d.get("corrected_error_count"):
-        out += f" (corrected {d['corrected_error_count']} time(s) in this bank)"
+        out += f" ({d['corrected_error_count']} corrected error(s) counted by this bank)"
     if d.get("threshold_status", "").startswith("yellow"):
         out += "; corrected-error threshold exceeded"
     return out
