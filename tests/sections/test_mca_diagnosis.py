@@ -20,6 +20,8 @@ import random
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 try:
     from _ms_build import DWR, build_record
@@ -299,3 +301,35 @@ def test_invalid_bank_diagnoses_nothing():
     rec = decode_record(build_record([(XPF_MCA, intel_body(0x0091))]))
     d = rec.sections[0].fields["diagnosis"]
     assert d["unit"] is None and d["error"] is None and "VAL is clear" in d["undecoded"]
+
+
+def test_generated_umc_poison_is_not_blamed_on_the_dimm():
+    rec = decode_record(build_record([(XPF_MCA, amd_body(0x96 << 32, VALID_CE | 1 << 16))]))
+    d = rec.sections[0].fields["diagnosis"]
+    assert "poison" in d["error"] and "may be elsewhere" in d["part"]
+
+
+KNOWN_PAIRS = [(0xB0, t) for t in (0, 1, 2, 3, 5, 6, 7, 0x10)] + [
+    (0x2E, 0), (0x2E, 1), (0x2E, 2), (0x96, 0), (0x96, 1), (0x01, 0), (0x46, 1), (0x123, 9)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(pair=st.sampled_from(KNOWN_PAIRS), instance=st.integers(0, 0xFFFFFFFF),
+       status=st.integers(0, (1 << 64) - 1), synd=st.integers(0, (1 << 64) - 1),
+       addr=st.integers(0, (1 << 64) - 1), vendor=st.sampled_from(["amd", "intel"]))
+def test_any_register_values_give_a_consistent_diagnosis(pair, instance, status, synd, addr, vendor):
+    hwid, mcatype = pair
+    if vendor == "amd":
+        body = amd_body(mcatype << 48 | hwid << 32 | instance, status, synd, addr)
+    else:
+        body = intel_body(status)
+    rec = decode_record(build_record([(XPF_MCA, body)]))
+    assert_clean(rec)
+    sec = rec.sections[0]
+    d = sec.fields["diagnosis"]
+    assert_cites_resolve(rec, d)
+    for claim in ("unit", "error", "core", "channel", "address"):
+        if d[claim] is not None:  # every claim made is backed by a cited field
+            assert claim in d["cites"], claim
+    assert isinstance(sec.summary, str) and sec.summary
+    assert sec.body.find("status.diagnosis") is not None

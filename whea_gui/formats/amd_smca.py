@@ -193,7 +193,7 @@ CS2_MODEL_SPECIFIC = {
     20: ("shadow tag transaction error", None),
 }
 # UMC errors that point at the DIMM side rather than the controller's own SRAMs.
-UMC_DRAM_SIDE = {"umc": {0, 1, 4, 5, 8, 9, 11}, "umc2": {0, 1, 4, 5, 8}}
+UMC_DRAM_SIDE = {"umc": {0, 4, 5, 8, 9, 11}, "umc2": {0, 4, 5, 8}}
 
 
 def bank_type(ipid: int) -> BankType | None:

@@ -120,9 +120,12 @@ def _amd_umc(i: Inputs, d: dict, kind: str, xec: int) -> None:
     if kind == "umc":
         d["channel"] = amd_smca.umc_channel(i.ipid)
         d["cites"]["channel"] = p.of("amd_extended_registers.ipid.umc_channel")
-    dram = xec in amd_smca.UMC_DRAM_SIDE[kind]
-    d["part"] = "memory (DRAM side: DIMM, slot or channel)" if dram else \
-        "memory controller (inside the CPU)"
+    if xec == 1:  # poison read back from DRAM: the data was marked bad earlier, maybe elsewhere
+        d["part"] = "memory (poisoned data read back; the original fault may be elsewhere)"
+    elif xec in amd_smca.UMC_DRAM_SIDE[kind]:
+        d["part"] = "memory (DRAM side: DIMM, slot or channel)"
+    else:
+        d["part"] = "memory controller (inside the CPU)"
     if xec == 0 and i.status >> 53 & 1 and i.synd is not None:  # SyndV: rank in SYND[2:0]
         d["chip_select"] = i.synd & 7
         d["cites"]["chip_select"] = p.of("amd_extended_registers.synd.chip_select")
