@@ -333,3 +333,14 @@ def test_any_register_values_give_a_consistent_diagnosis(pair, instance, status,
             assert claim in d["cites"], claim
     assert isinstance(sec.summary, str) and sec.summary
     assert sec.body.find("status.diagnosis") is not None
+
+
+def test_diagnosis_node_is_not_editable():
+    from whea_gui.ui.edit_delegate import is_editable
+
+    rec = decode_record((DWR / "cper_cmci_amd_zen4_xpfmca_v4.bin").read_bytes())
+    status = xpf(rec).body.find("status")
+    node = status.find("diagnosis")
+    assert node.value is None and "op cache" in node.display
+    assert not is_editable(node)
+    assert is_editable(status.find("extended_error_code"))  # a real register field stays editable

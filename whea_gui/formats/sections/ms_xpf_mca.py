@@ -201,7 +201,9 @@ def _diagnosis_nodes(holder: dict, value: int, offset: int, vendor: int) -> list
             core[0].display += " (not valid: ErrCoreIdVal clear)"
         out += core
     text = mca_diagnosis.sentence(d) or "nothing decodable"
-    out.append(FieldNode("diagnosis", "Diagnosis", text, text, offset, 8, kind="text",
+    # value None and kind "derived": the text is read from the register, not stored in it, so
+    # the editor must not offer to type it over MCi_STATUS
+    out.append(FieldNode("diagnosis", "Diagnosis", None, text, offset, 8, kind="derived",
                          description=("Which unit, error, core and channel the registers name; "
                                       "not decoded: " + d["undecoded"]) if d.get("undecoded")
                          else "Which unit, error, core and channel the registers name"))
