@@ -130,7 +130,7 @@ def test_crafted_intel_status_every_field():
         "miscv": (59, 1, 1), "en": (60, 1, 1), "uc": (61, 1, 1), "over": (62, 1, 1),
         "val": (63, 1, 1)}
     names = [c.name for c in node.children]
-    assert names == list(expect)
+    assert names == list(expect) + ["diagnosis"]  # the diagnosis node comes after the bits
     for name, (bit, width, value) in expect.items():
         n = node.find(name)
         assert (n.value, n.bit_width) == (value, width), name
@@ -145,7 +145,7 @@ def test_crafted_intel_status_every_field():
     assert f["mca_error_kind"] == "bus" and f["threshold_status"] == 2
     assert f["corrected_error_count"] == 0x1234 and f["ar"] and f["s"]
     assert sec.location == {"cpu_vendor": "Intel", "processor_number": 0, "apic_id": 7, "bank": 5,
-                            "address": 0}
+                            "address": 0, "unit": "bus/interconnect"}
 
 
 def test_crafted_amd_status_bits():
@@ -211,3 +211,64 @@ def test_mutated_bodies_never_raise(data, version, vendor):
     sec = rec.sections[0]
     assert node_ranges_ok(sec.body, sec.values["offset"], len(rec.data))
     assert body_of(rec) == body
+
+
+# -- the 289-byte version-3 layout ---------------------------------------------------------------
+def early_v3_record() -> tuple[bytes, bytes]:
+    """The real 292-byte v3 record re-laid out as the early Windows 10 writer did: the same
+    section with a 17-byte XPF_RECOVERY_INFO (289 bytes), every offset and length consistent."""
+    from whea_gui.build.layout import assemble, split_record
+
+    real = (DWR / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+    header, parts = split_record(real)
+    [part] = [p for p in parts if p.type_guid == XPF_MCA]
+    assert len(part.body) == 292 and not any(part.body[289:])  # only reserved zeros dropped
+    part.body = part.body[:289]
+    return real, assemble(header, parts)
+
+
+def test_early_v3_289_bytes_is_a_layout_not_an_error():
+    real, data = early_v3_record()
+    old, new = decode_record(real), decode_record(data)
+    [sec] = [s for s in new.sections if s.type_guid == XPF_MCA]
+    [ref] = [s for s in old.sections if s.type_guid == XPF_MCA]
+    assert sec.values["length"] == 289 and len(data) == len(real) - 3
+    assert new.header["length"] == len(data)
+    assert not [x for x in new.findings if x.level == "error"], new.findings
+    notes = [x for x in new.findings if x.code == "layout-version"]
+    assert len(notes) == 1 and notes[0].level == "note" and "289 bytes" in notes[0].message
+    f = sec.fields
+    assert f["version"] == 3 and f["size_form"] == 289 and "289 bytes" in f["layout"]
+    # every value present decodes exactly as in the 292-byte original
+    for key in ("processor_number", "bank_number", "status", "address", "misc", "apic_id",
+                "amd_extended_registers", "global_capability", "recovery_info", "diagnosis"):
+        assert f[key] == ref.fields[key], key
+    rec_node = sec.body.find("recovery_info")
+    assert rec_node.length == 17
+    reserved = rec_node.find("reserved")
+    assert reserved.offset == rec_node.offset + 11 and reserved.length == 6
+    assert node_ranges_ok(sec.body, sec.values["offset"], sec.values["offset"] + 289)
+    assert sec.summary == ref.summary
+    # the 292-byte original names its SDK layout and gets no layout note
+    assert "10.0.20348" in ref.fields["layout"]
+    assert not [x for x in old.findings if x.code == "layout-version"]
+
+
+@pytest.mark.parametrize("length", [288, 290, 291])
+def test_v3_bodies_of_other_sizes_are_still_truncation_errors(length):
+    body = bytearray(crafted_v4((1 << 63) | 0x0150, size=292))
+    struct.pack_into("<I", body, 0, 3)
+    rec = decode_record(build_record([(XPF_MCA, bytes(body[:length]))]))
+    assert any(x.code == "body-truncated" and x.level == "error" for x in rec.findings)
+    assert not any(x.code == "layout-version" for x in rec.findings)
+
+
+def test_early_v3_declared_but_cut_short_is_an_error():
+    from whea_gui.build.layout import with_declared_length
+
+    body = bytearray(crafted_v4((1 << 63) | 0x0150, size=292))
+    struct.pack_into("<I", body, 0, 3)
+    data = with_declared_length(build_record([(XPF_MCA, bytes(body[:280]))]), 0, 289)
+    rec = decode_record(data)
+    assert rec.sections[0].fields["size_form"] == 289
+    assert any(x.code == "body-truncated" and x.level == "error" for x in rec.findings)

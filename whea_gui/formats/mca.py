@@ -7,6 +7,7 @@ small functions that turn a register value into located bit nodes and a JSON dic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..decode.model import FieldNode
@@ -188,9 +189,11 @@ def status_text(value: int, vendor: int) -> str:
 
 
 def status_node(name: str, label: str, value: int, offset: int, vendor: int,
-                description: str = "MCi_STATUS") -> FieldNode:
+                description: str = "MCi_STATUS",
+                extra: Callable[[], list[FieldNode]] | None = None) -> FieldNode:
     """The MCi_STATUS node; its children (made lazily) are every bit field, the MCA error code
-    with its compound sub-fields as grandchildren."""
+    with its compound sub-fields as grandchildren, then whatever ``extra`` returns (the
+    diagnosis nodes, known only once the rest of the section is decoded)."""
     def make(_n: FieldNode) -> list[FieldNode]:
         kids = bit_nodes(status_bits(vendor), value, offset, 8)
         mca = classify_mca_code(value & 0xFFFF)
@@ -201,7 +204,10 @@ def status_node(name: str, label: str, value: int, offset: int, vendor: int,
             sub = mca.bits if vendor != 2 else tuple(b for b in mca.bits if b.name != "f")
             for k in bit_nodes(sub, value, offset, 8):
                 code_node.add(k)
-        return kids
+        if vendor == 1:
+            kids[1].description = ("Model-specific (MSCOD): its meaning depends on the CPU model, "
+                                   "which the section does not record; not decoded")
+        return kids + (extra() if extra else [])
     return FieldNode(name, label, value, status_text(value, vendor), offset, 8, kind="flags",
                      description=description, make_children=make)
 
@@ -251,8 +257,10 @@ SMCA_BANK_TYPES = {
     (0x01, 0x3): "MPDMA", (0x18, 0x0): "NBIO (northbridge I/O)", (0x46, 0x0): "PCIe root port",
     (0x46, 0x1): "PCIe root port", (0x50, 0x0): "xGMI PCS", (0x6C, 0x0): "NBIF", (0x80, 0x0): "SHUB",
     (0xA8, 0x0): "SATA", (0xAA, 0x0): "USB", (0x241, 0x0): "GMI PCS", (0x259, 0x0): "xGMI PHY",
-    (0x267, 0x0): "WAFL PHY", (0x269, 0x0): "GMI PHY",
+    (0x267, 0x0): "WAFL PHY", (0x269, 0x0): "GMI PHY", (0x2E, 0x4): "MALL (memory-attached LLC)",
+    (0x170, 0x0): "USR data plane", (0x180, 0x0): "USR control plane",
 }
+# Diagnosis tables (unit names, extended error codes) live in amd_smca.py.
 IPID_BITS = (
     Bits(0, "instance_id", "Instance ID", 32),
     Bits(32, "hardware_id", "Hardware ID", 12),

@@ -1,8 +1,11 @@
 """WHEA_XPF_MCA_SECTION: the raw x86 machine-check bank dump Windows adds (FORMAT.md §8.2, C25).
 
-Versions 1–5; the size comes from the version and, for version 2, from SectionLength (264-byte
-original or 272-byte form with GlobalCapability). MCi_STATUS is decoded bit by bit with the
-vendor's view (Intel / AMD / common) and the MCA error code split into its compound sub-fields.
+Versions 1–5; the size comes from the version and, for versions 2 and 3, from SectionLength:
+each size a real writer produced is a layout of its own (``LAYOUTS``), decoded as far as it goes
+and named in ``fields["layout"]``, never reported as truncation. MCi_STATUS is decoded bit by bit
+with the vendor's view (Intel / AMD / common), the MCA error code split into its compound
+sub-fields, and ``fields["diagnosis"]`` says which unit, error, core and channel the registers
+name (``mca_diagnosis``).
 """
 
 from __future__ import annotations
@@ -11,12 +14,30 @@ import struct
 
 from ...decode.model import ERROR, NOTE, WARNING, FieldNode
 from ...decode.sections import SectionContext, register
-from .. import mca
+from .. import amd_smca, mca, mca_diagnosis
 from ..fields import Bits, Field, Layout, bit_nodes, make_node
 from ._ms_util import BOOL, filetime_text, note_extra, raw_node, struct_node
 
 XPF_MCA_GUID = "8a1e1d01-42f9-4557-9c33-565e5cc3f7e8"
+CMCI_NOTIFY = "919448b2-3739-4b7f-a8f1-e0062805c2a3"
 SIZE_V1, SIZE_V2R2, SIZE_V3 = 264, 272, 292
+# Version 3 as Windows 10 builds of 2019–2020 wrote it (descriptor, RecordLength and offsets all
+# consistent): XPF_RECOVERY_INFO is 17 bytes, 3 short of today's 20. No public SDK header declares
+# this form: v3 first appears in SDK 10.0.20348, already with the 20-byte structure.
+SIZE_V3_EARLY = 289
+RECOVERY_NAMED = 11  # FailureReason, Action, ActionRequired, RecoverySucceeded, RecoveryKernel
+# (version, size) → what the layout is, from the per-SDK WDK headers (DecodeWheaRecord inc/).
+LAYOUTS = {
+    (1, SIZE_V1): "XPF MCA v1, SDK 6.0–10.0.16299 layout (264 bytes; ApicId reserved)",
+    (2, SIZE_V1): "XPF MCA v2, SDK 10.0.17134/17763 layout (264 bytes, no GlobalCapability)",
+    (2, SIZE_V2R2): "XPF MCA v2, SDK 10.0.18362/19041 layout (272 bytes, AMD registers and "
+                    "GlobalCapability)",
+    (3, SIZE_V3_EARLY): "XPF MCA v3, early Windows 10 layout (289 bytes: 17-byte XPF_RECOVERY_INFO, "
+                        "in no public SDK header)",
+    (3, SIZE_V3): "XPF MCA v3, SDK 10.0.20348–10.0.22621 layout (292 bytes)",
+    (4, 1192): "XPF MCA v4, SDK 10.0.26100 layout (1192 bytes, 32 extra banks)",
+    (5, 2088): "XPF MCA v5, SDK 10.0.28000 layout (2088 bytes, 64 extra banks)",
+}
 EX_BANKS = {4: 32, 5: 64}  # WHEA_XPF_MCA_EXBANK_COUNT by version
 EXT_REG_MAX, AMD_EXT_REG_NUM = 24, 10
 AMD_REG_NAMES = ("ipid", "synd", "config", "destat", "deaddr", "misc1", "misc2", "misc3",
@@ -59,12 +80,16 @@ RECOVERY = Layout("XPF_RECOVERY_INFO", [
     Field("reserved3", "Reserved3", 2, "hex"),
     Field("reserved4", "Reserved4", 4, "hex"),
 ])
+RECOVERY_HEAD = Layout("XPF_RECOVERY_INFO (early)", RECOVERY.fields[:5])
 _U32, _U64 = struct.Struct("<I"), struct.Struct("<Q")
 
 
-def expected_size(version: int, length: int) -> int:
+def expected_size(version: int, length: int, declared: int | None = None) -> int:
+    """The layout size for ``version`` given the bytes present and the declared SectionLength."""
     if version == 2:
         return SIZE_V2R2 if length >= SIZE_V2R2 else SIZE_V1
+    if version == 3 and (length if declared is None else declared) == SIZE_V3_EARLY:
+        return SIZE_V3_EARLY
     if version in EX_BANKS:
         return SIZE_V3 + 4 + 28 * EX_BANKS[version]
     return {1: SIZE_V1, 3: SIZE_V3}.get(version, SIZE_V1)
@@ -82,7 +107,7 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
     version = _U32.unpack_from(buf, base)[0]
     vendor = _U32.unpack_from(buf, base + 4)[0] if n >= 8 else 0
     known = 1 <= version <= 5
-    size = expected_size(version, n)
+    size = expected_size(version, n, ctx.declared_length)
     if not known:
         ctx.finding(WARNING, f"Unknown XPF MCA version {version} (known 1–5); decoded with the "
                              "version-1 layout", base, 4, "version")
@@ -92,8 +117,14 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
     if vendor > 2:
         ctx.finding(WARNING, f"CpuVendor {vendor} is undefined (0 other, 1 Intel, 2 AMD)",
                     base + 4, 4, "enum")
+    if size == SIZE_V3_EARLY and n >= size:
+        ctx.finding(NOTE, f"{LAYOUTS[(3, size)]}: decoded as that layout, not as truncation",
+                    base, n, "layout-version")
+    diag_holder: dict = {}
     hooks = {
-        "status": lambda f, v, o: mca.status_node("status", "MCi_STATUS", v, o, vendor),
+        "status": lambda f, v, o: mca.status_node(
+            "status", "MCi_STATUS", v, o, vendor,
+            extra=lambda: _diagnosis_nodes(diag_holder, v, o, vendor)),
         "timestamp": lambda f, v, o: make_node(f, v, o, display=_time_text(v)),
         "apic_id": lambda f, v, o: (make_node(f, v, o) if version >= 2 else
                                     make_node(Field("reserved2", "Reserved2", 4, "hex"), v, o)),
@@ -101,7 +132,7 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
     v, _ = HEAD.decode(buf, base, ctx.end, ctx.node, hooks)
     fields: dict = {"version": version, "cpu_vendor": vendor,
                     "cpu_vendor_name": mca.CPU_VENDOR.get(vendor, "Unknown"),
-                    "size_form": size}
+                    "size_form": size, "layout": LAYOUTS.get((version, size))}
     for key in ("processor_number", "instruction_pointer", "bank_number", "address", "misc",
                 "extended_register_count"):
         if key in v:
@@ -120,13 +151,63 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
     if size >= SIZE_V2R2 and version >= 2:
         _global_capability(ctx, fields)
     if version >= 3 and known:
-        _recovery_info(ctx, fields)
+        _recovery_info(ctx, fields, size)
     if version in EX_BANKS:
         _ex_banks(ctx, vendor, EX_BANKS[version], fields)
     if n > size:
         note_extra(ctx, size, f"version-{version} structure")
+    if "status" in fields:
+        fields["diagnosis"] = diag_holder["diagnosis"] = _diagnose(ctx, fields)
     _summarise(ctx, fields)
     return fields
+
+
+def _diagnose(ctx: SectionContext, fields: dict) -> dict:
+    amd = fields.get("amd_extended_registers") or {}
+    gcap = fields.get("global_capability")
+    return mca_diagnosis.diagnose(mca_diagnosis.Inputs(
+        vendor=fields["cpu_vendor"], bank=fields.get("bank_number"),
+        status=fields["status"]["value"], address=fields.get("address"),
+        apic_id=fields.get("apic_id"), ipid=amd.get("ipid"), synd=amd.get("synd"),
+        global_capability=gcap["value"] if gcap else None,
+        cmci_notified=ctx.record.header.get("notify_type") == CMCI_NOTIFY,
+        paths=mca_diagnosis.Paths(ctx.node.path)))
+
+
+XEC_BITS = Bits(16, "extended_error_code", "Extended error code (AMD XEC, bits 21:16)", 6,
+                "AMD SMCA: the error within the bank's unit (meaning depends on the bank type)")
+ERR_CORE_BITS = (Bits(32, "err_core_id", "ErrCoreId (bits 37:32)", 6,
+                      "AMD: the core within the processor, when ErrCoreIdVal is set"),
+                 Bits(56, "err_core_id_valid", "ErrCoreIdVal (bit 56)",
+                      meaning="AMD: ErrCoreId names the core associated with the error"))
+
+
+def _diagnosis_nodes(holder: dict, value: int, offset: int, vendor: int) -> list[FieldNode]:
+    """Children added to MCi_STATUS: AMD's extended error code and core fields, then a
+    ``diagnosis`` node holding the one-line result (located on the whole register)."""
+    d = holder.get("diagnosis")
+    if d is None:
+        return []
+    out: list[FieldNode] = []
+    if vendor == 2:
+        [xec] = bit_nodes((XEC_BITS,), value, offset, 8)
+        if d.get("unit"):
+            xec.display = f"{xec.value}: {d['error'] or 'not decoded'} ({d['unit']})"
+        out.append(xec)
+        core = bit_nodes(ERR_CORE_BITS, value, offset, 8)
+        if d.get("core") is not None:
+            core[0].display = f"core {d['core']}"
+        elif not value >> 56 & 1:
+            core[0].display += " (not valid: ErrCoreIdVal clear)"
+        out += core
+    text = mca_diagnosis.sentence(d) or "nothing decodable"
+    # value None and kind "derived": the text is read from the register, not stored in it, so
+    # the editor must not offer to type it over MCi_STATUS
+    out.append(FieldNode("diagnosis", "Diagnosis", None, text, offset, 8, kind="derived",
+                         description=("Which unit, error, core and channel the registers name; "
+                                      "not decoded: " + d["undecoded"]) if d.get("undecoded")
+                         else "Which unit, error, core and channel the registers name"))
+    return out
 
 
 def _time_text(value: int) -> str:
@@ -155,7 +236,8 @@ def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict
                 break
             val = _U64.unpack_from(buf, off)[0]
             regs[name] = val
-            node.add(_amd_reg_node(name, val, off, i < shown))
+            umc = (amd_smca.bank_type(regs["ipid"]) or amd_smca.BankType("", "", "")).key == "umc"
+            node.add(_amd_reg_node(name, val, off, i < shown, umc))
         if "ipid" in regs:
             ipid = regs["ipid"]
             regs["smca_bank_type"] = mca.smca_bank_type(ipid)
@@ -181,7 +263,13 @@ def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict
     fields["extended_registers"] = regs_list
 
 
-def _amd_reg_node(name: str, val: int, off: int, valid: bool) -> FieldNode:
+UMC_CHANNEL = Bits(20, "umc_channel", "UMC channel (InstanceId bits 31:20)", 12,
+                   "AMD UMC bank: the memory channel this controller instance drives")
+CHIP_SELECT = Bits(0, "chip_select", "Chip select (bits 2:0)", 3,
+                   "AMD UMC DRAM ECC error with SyndV set: the chip select (rank)")
+
+
+def _amd_reg_node(name: str, val: int, off: int, valid: bool, umc_bank: bool = False) -> FieldNode:
     label = {"ras_cap": "RasCap", "ipid": "MCA_IPID", "synd": "MCA_SYND"}.get(name, f"MCA_{name.upper()}")
     disp = f"0x{val:016X}" + ("" if valid else " (beyond ExtendedRegisterCount)")
     make = None
@@ -189,9 +277,14 @@ def _amd_reg_node(name: str, val: int, off: int, valid: bool) -> FieldNode:
         bank = mca.smca_bank_type(val)
         if bank:
             disp += f" ({bank})"
+        umc = (amd_smca.bank_type(val) or amd_smca.BankType("", "", "")).key == "umc"
 
+        def make(_n, val=val, off=off, umc=umc):
+            extra = (UMC_CHANNEL,) if umc else ()
+            return bit_nodes(mca.IPID_BITS + extra, val, off, 8)
+    elif name == "synd" and umc_bank:
         def make(_n, val=val, off=off):
-            return bit_nodes(mca.IPID_BITS, val, off, 8)
+            return bit_nodes((CHIP_SELECT,), val, off, 8)
     return FieldNode(name, label, val, disp, off, 8, kind="hex", valid=valid, make_children=make,
                      description="AMD SMCA IPID: identifies the bank's hardware block" if name == "ipid" else "")
 
@@ -207,13 +300,21 @@ def _global_capability(ctx: SectionContext, fields: dict) -> None:
     fields["global_capability"] = mca.bits_json(mca.MCG_CAP_BITS, val)
 
 
-def _recovery_info(ctx: SectionContext, fields: dict) -> None:
+def _recovery_info(ctx: SectionContext, fields: dict, size: int) -> None:
     off = ctx.offset + SIZE_V2R2
     if off >= ctx.end:
         return
-    node = struct_node(ctx.node, "recovery_info", "Recovery info (XPF_RECOVERY_INFO)", off,
-                       min(RECOVERY.size, ctx.end - off))
-    v, _ = RECOVERY.decode(ctx.data, off, ctx.end, node)
+    if size == SIZE_V3_EARLY:  # 17 bytes: the named fields, then 6 bytes no header describes
+        end = min(ctx.end, off + SIZE_V3_EARLY - SIZE_V2R2)
+        node = struct_node(ctx.node, "recovery_info", "Recovery info (XPF_RECOVERY_INFO, 17-byte "
+                           "early form)", off, end - off)
+        v, _ = RECOVERY_HEAD.decode(ctx.data, off, end, node)
+        raw_node(node, ctx.data, "reserved", "Reserved (6 bytes; layout in no public header)",
+                 off + RECOVERY_NAMED, max(0, end - off - RECOVERY_NAMED))
+    else:
+        node = struct_node(ctx.node, "recovery_info", "Recovery info (XPF_RECOVERY_INFO)", off,
+                           min(RECOVERY.size, ctx.end - off))
+        v, _ = RECOVERY.decode(ctx.data, off, ctx.end, node)
     out = {}
     if "failure_reason" in v:
         out["failure_reason"] = mca.bits_json(RECOVERY_FAILURE_BITS, v["failure_reason"])
@@ -291,6 +392,10 @@ def _summarise(ctx: SectionContext, fields: dict) -> None:
     status = fields.get("status")
     if status and status["addr_valid"] and "address" in fields:
         loc["address"] = fields["address"]
+    diag = fields.get("diagnosis") or {}
+    for key in ("unit", "core", "channel", "chip_select"):
+        if diag.get(key) is not None:
+            loc[key] = diag[key]
     section.location = loc
     if not status:
         section.summary = "Machine-check bank dump (truncated before MCi_STATUS)"
@@ -310,5 +415,10 @@ def _summarise(ctx: SectionContext, fields: dict) -> None:
     extras = [t for k, t in (("pcc", "processor context corrupt"), ("overflow", "overflow: earlier errors lost"),
                              ("poison", "poisoned data consumed")) if status.get(k)]
     addr = f" at MCi_ADDR 0x{fields['address']:X}" if "address" in loc else ""
-    section.summary = (f"{how} machine check in {bank} of {cpu}: {status['mca_error_text']}{addr}"
-                       + (f" ({'; '.join(extras)})" if extras else ""))
+    if diag.get("address") is not None and diag.get("address_kind", "").startswith("UMC"):
+        addr = f" at UMC-normalised address 0x{diag['address']:X} (not a system physical address)"
+    what = mca_diagnosis.sentence(diag)
+    if what and diag.get("unit"):  # the unit and error the registers name, then the architectural code
+        what += f" [{status['mca_error_text']}]"
+    section.summary = (f"{how} machine check in {bank} of {cpu}: {what or status['mca_error_text']}"
+                       f"{addr}" + (f" ({'; '.join(extras)})" if extras else ""))
