@@ -1,0 +1,320 @@
+"""Typed locations: where an error happened, read per component from a section's location dict.
+
+Section decoders leave an untyped ``location`` dict whose keys mean different things per
+component (``device`` is a DRAM device in a memory section and a PCI device number in a PCIe
+one). ``read_location`` turns it into a ``Location`` of one family (memory, pci, cpu, firmware,
+other) made of ``Part``s; each part has one rendering per kind of number, everywhere:
+
+* addresses, handles, serial numbers, register values and PCI ids: hexadecimal with ``0x``;
+* counts and indices (node, socket, card, module, channel, rank, bank, row, column, DRAM device,
+  core, CPU number, APIC ID, MCA bank): decimal;
+* a PCI function address in the usual ``segment:bus:device.function`` hex notation.
+
+Each part cites the tree paths (``FieldNode.path``) of the fields it was read from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import DecodedSection, FieldNode
+from .tables import PCI_COMPONENTS
+
+DEC, HEX, TEXT = "dec", "hex", "text"
+
+
+@dataclass
+class Part:
+    kind: str  # what the number is ("row", "physical_address", "pci_address", ...)
+    label: str  # the words before the value ("row", "physical address", "PCIe")
+    value: str  # the value as shown
+    cites: list[str] = field(default_factory=list)
+    coarse: bool = False  # names the replaceable part (DIMM, device, CPU): goes in the headline
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} {self.value}" if self.label else self.value
+
+
+@dataclass
+class Location:
+    family: str  # "memory" | "pci" | "cpu" | "firmware" | "other"
+    parts: list[Part] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def kinds(self) -> set[str]:
+        return {p.kind for p in self.parts}
+
+    def text(self) -> str:
+        return ", ".join(p.text for p in self.parts)
+
+    def short_text(self) -> str:
+        """The parts that name the replaceable unit (else the first part), for the headline."""
+        coarse = [p for p in self.parts if p.coarse]
+        return ", ".join(p.text for p in (coarse or self.parts[:1]))
+
+    def short_cites(self) -> list[str]:
+        coarse = [p for p in self.parts if p.coarse] or self.parts[:1]
+        return _unique(c for p in coarse for c in p.cites)
+
+    def cites(self) -> list[str]:
+        return _unique(c for p in self.parts for c in p.cites)
+
+
+# key -> (label, style, coarse); the order is the order of the rendering
+MEMORY_KEYS: list[tuple[str, str, str, bool]] = [
+    ("fru_text", "FRU", TEXT, True),
+    ("socket", "socket", DEC, True),
+    ("node", "node", DEC, True),
+    ("memory_controller", "memory controller", DEC, True),
+    ("umc", "UMC", HEX, True),
+    ("channel", "channel", DEC, True),
+    ("subchannel", "subchannel", DEC, False),
+    ("card", "card", DEC, True),
+    ("module", "module", DEC, True),
+    ("dimm_slot", "DIMM slot", DEC, True),
+    ("chip_select", "chip select", DEC, False),
+    ("rank", "rank", DEC, False),
+    ("bank_group", "bank group", DEC, False),
+    ("bank_address", "bank address", DEC, False),
+    ("bank", "bank", DEC, False),
+    ("dram_device", "DRAM device", DEC, False),
+    ("chip_id", "chip ID", DEC, False),
+    ("row", "row", DEC, False),
+    ("column", "column", DEC, False),
+    ("physical_address", "physical address", HEX, False),
+    ("address", "error address", HEX, False),
+    ("card_handle", "card SMBIOS handle", HEX, False),
+    ("module_handle", "module SMBIOS handle", HEX, False),
+    ("nfit_handle", "NFIT handle", HEX, True),
+    ("fru_id", "FRU ID", HEX, True),
+    ("fru_architecture", "FRU architecture", HEX, False),
+    ("node_index", "RAS node", DEC, True),
+    ("error_record_index", "error record", DEC, False),
+]
+CPU_KEYS: list[tuple[str, str, str, bool]] = [
+    ("fru_text", "FRU", TEXT, False),
+    ("socket", "socket", DEC, True),
+    ("processor_number", "CPU", DEC, True),
+    ("apic_id", "APIC ID", DEC, True),
+    ("mpidr", "MPIDR", HEX, True),
+    ("processor_id", "processor ID", HEX, True),
+    ("core", "core", DEC, True),
+    ("node_index", "RAS node", DEC, True),
+    ("error_record_index", "error record", DEC, False),
+    ("channel", "channel", DEC, False),
+    ("address", "error address", HEX, False),
+]
+FIRMWARE_KEYS: list[tuple[str, str, str, bool]] = [
+    ("firmware_record_guid", "firmware record", TEXT, True),
+    ("firmware_record_id", "firmware record ID", HEX, True),
+    ("firmware_component", "firmware component", TEXT, True),
+]
+PCI_EXTRA_KEYS: list[tuple[str, str, str, bool]] = [
+    ("fru_text", "FRU", TEXT, False),
+    ("vendor_id", "vendor", HEX, False),
+    ("device_id", "device ID", HEX, False),
+    ("serial_number", "serial number", HEX, False),
+    ("rcrb_base_address", "RCRB base address", HEX, False),
+    ("device_address", "device address", HEX, False),
+    ("physical_address", "physical address", HEX, False),
+    ("source_id", "source ID", HEX, True),
+    ("port_id", "port ID", HEX, True),
+]
+OTHER_KEYS: list[tuple[str, str, str, bool]] = [
+    ("socket", "socket", DEC, True),
+    ("type_id", "type", DEC, True),
+    ("subtype_id", "subtype", DEC, True),
+    ("instance_id", "instance", HEX, True),
+    ("error_instance", "error instance", DEC, True),
+]
+# Tree field names a location key may have been read from (besides the key itself).
+ALIASES = {
+    "bank": ("bank_number", "bank"), "bus": ("primary_bus", "bus", "bus_id", "bus_number"),
+    "segment": ("segment", "segment_number"), "socket": ("socket_id", "socket"),
+    "channel": ("channel_id", "channel"), "apic_id": ("apic_id", "local_apic_id", "processor_id"),
+    "processor_id": ("processor_id", "apic_id", "mpidr"), "mpidr": ("mpidr", "mpidr_el1", "processor_id"),
+    "address": ("address", "err_addr", "error_address"),
+    "physical_address": ("physical_address", "starting_pfn", "start", "address"),
+    "serial_number": ("device_serial_number", "serial_number"), "module": ("module", "location_info"),
+    "dram_device": ("device",), "requester_id": ("requester_id", "source_id"),
+    "dimm_slot": ("dimm_slot", "dimm"), "firmware_record_guid": ("record_guid",),
+    "firmware_record_id": ("record_id",), "firmware_component": ("component_id",),
+    "vendor_id": ("vendor_id",), "device_id": ("device_id",), "device": ("device", "device_number"),
+    "function": ("function", "function_number"),
+}
+HEXISH = ("address", "handle", "serial", "guid", "mpidr", "signature", "status")
+
+
+def read_location(sec: DecodedSection, component: str, extra: dict | None = None) -> Location:
+    """The typed location of ``sec`` (empty when it names no place)."""
+    loc = dict(sec.location or {})
+    if extra:
+        for k, v in extra.items():
+            loc.setdefault(k, v)
+    fru = _fru_text(sec)
+    if fru:
+        loc["fru_text"] = fru
+    cite = _Citer(sec)
+    has_pci = "bus" in loc or (component in PCI_COMPONENTS and isinstance(loc.get("device"), int))
+    if component == "memory":
+        if not has_pci and "device" in loc:
+            loc["dram_device"] = loc.pop("device")
+        out = Location("memory")
+        if has_pci:  # memory behind a PCI/CXL device (memory range on a CXL device)
+            out.parts += _pci_parts(loc, cite, component)
+        out.parts += _keyed(loc, MEMORY_KEYS, cite) + _keyed(loc, PCI_EXTRA_KEYS, cite)
+    elif component == "cpu":
+        out = Location("cpu", _cpu_parts(loc, cite))
+    elif has_pci:
+        out = Location("pci", _pci_parts(loc, cite, component) + _keyed(loc, PCI_EXTRA_KEYS, cite))
+    elif component == "firmware":
+        out = Location("firmware", _keyed(loc, FIRMWARE_KEYS, cite))
+    else:
+        out = Location("other", _keyed(loc, OTHER_KEYS + PCI_EXTRA_KEYS, cite))
+    out.parts += _generic(loc, cite)
+    return out
+
+
+# -- families -------------------------------------------------------------------------------------
+def _pci_parts(loc: dict, cite: _Citer, component: str) -> list[Part]:
+    seg, bus, dev, fn = (loc.pop(k, None) for k in ("segment", "bus", "device", "function"))
+    rid = loc.pop("requester_id", None)
+    if not all(isinstance(v, int) or v is None for v in (seg, bus, dev, fn)) or bus is None:
+        loc.update({k: v for k, v in (("segment", seg), ("bus", bus), ("device", dev),
+                                      ("function", fn), ("requester_id", rid)) if v is not None})
+        return []
+    word = "PCIe" if component in ("pcie", "cxl") else "PCI"
+    text = (f"{seg:04x}:" if seg is not None else "") + f"{bus:02x}"
+    if dev is not None:
+        text += f":{dev:02x}" + (f".{fn}" if fn is not None else "")
+        label = f"{word} device"
+    else:
+        label = f"{word} bus"
+    if component == "iommu":
+        label = "requester " + label
+    cites = cite.many(("segment", seg), ("bus", bus), ("device", dev), ("function", fn),
+                      ("requester_id", rid))
+    return [Part("pci_address", label, text, cites, coarse=True)]
+
+
+def _cpu_parts(loc: dict, cite: _Citer) -> list[Part]:
+    if loc.get("processor_id") is not None and loc.get("processor_id") in (loc.get("apic_id"), loc.get("mpidr")):
+        cite.value_of("processor_id", loc.pop("processor_id"))  # the same number under another name
+    vendor = loc.pop("cpu_vendor", None)
+    unit = loc.pop("unit", None)
+    bank_type = loc.pop("bank_type", None)
+    parts = _keyed(loc, CPU_KEYS[:8], cite)
+    if "bank" in loc:
+        bank = loc.pop("bank")
+        label = (f"{vendor} MCA bank" if vendor and vendor != "Other" else "MCA bank")
+        value = _render(bank, DEC)
+        if unit or bank_type:
+            value += f" ({unit or bank_type})"
+        parts.append(Part("mca_bank", label, value, cite.many(("bank", bank)), coarse=True))
+    elif unit:
+        parts.append(Part("cpu_unit", "unit", str(unit), [], coarse=True))
+    if "address" in loc and vendor is not None:  # an x86 machine check: the MCi_ADDR register
+        addr = loc.pop("address")
+        parts.append(Part("mci_addr", "MCi_ADDR", _render(addr, HEX), cite.many(("address", addr))))
+    parts += _keyed(loc, CPU_KEYS[8:], cite)
+    return parts
+
+
+def _keyed(loc: dict, table, cite: _Citer) -> list[Part]:
+    parts = []
+    for key, label, style, coarse in table:
+        if key not in loc:
+            continue
+        val = loc.pop(key)
+        if val is None or val == "":
+            continue
+        parts.append(Part(key, label, _render(val, style), cite.many((key, val)), coarse))
+    return parts
+
+
+def _generic(loc: dict, cite: _Citer) -> list[Part]:
+    """Keys no family table knows (new decoders): one style per key name."""
+    parts = []
+    for key, val in loc.items():
+        if val is None or val == "" or isinstance(val, (dict, list, tuple)):
+            continue
+        style = HEX if any(h in key for h in HEXISH) else DEC
+        label = key.replace("_", " ").replace("guid", "GUID")
+        parts.append(Part(key, label, _render(val, style), cite.many((key, val)), coarse=True))
+    return parts
+
+
+def _render(val, style: str) -> str:
+    if isinstance(val, bool) or not isinstance(val, int):
+        return _printable(str(val))
+    if style == HEX:
+        return f"0x{val:X}"
+    return str(val)
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text).strip()
+
+
+def _fru_text(sec: DecodedSection) -> str:
+    text = _printable((sec.values or {}).get("fru_text") or "")
+    return f"“{text}”" if text else ""
+
+
+# -- citations ------------------------------------------------------------------------------------
+class _Citer:
+    """Finds the tree fields a location value came from (by name, preferring an equal value)."""
+
+    LIMIT = 3000  # nodes looked at per section (bounded work on huge sections)
+
+    def __init__(self, sec: DecodedSection) -> None:
+        self.sec = sec
+        self._index: dict[str, list[FieldNode]] | None = None
+
+    def _nodes(self) -> dict[str, list[FieldNode]]:
+        if self._index is None:
+            self._index = {}
+            if self.sec.body is not None:
+                seen = 0
+                level = [self.sec.body]
+                for _depth in range(4):
+                    nxt = []
+                    for node in level:
+                        for c in node.children:
+                            self._index.setdefault(c.name, []).append(c)
+                            nxt.append(c)
+                            seen += 1
+                        if seen > self.LIMIT:
+                            break
+                    level = nxt
+                    if seen > self.LIMIT:
+                        break
+        return self._index
+
+    def value_of(self, key: str, value) -> list[str]:
+        if key == "fru_text":
+            from .facts import desc_find
+            node = desc_find(self.sec, "fru_text")
+            return [node.path] if node is not None else []
+        names = ALIASES.get(key, ()) + (key,)
+        index = self._nodes()
+        found = [n for name in names for n in index.get(name, ())]
+        same = [n for n in found if n.value == value]
+        pick = (same or found)[:1]
+        if pick:
+            return [pick[0].path]
+        return [self.sec.body.path] if self.sec.body is not None else []
+
+    def many(self, *pairs) -> list[str]:
+        return _unique(c for key, val in pairs if val is not None for c in self.value_of(key, val))
+
+
+def _unique(items) -> list[str]:
+    out: list[str] = []
+    for x in items:
+        if x and x not in out:
+            out.append(x)
+    return out
