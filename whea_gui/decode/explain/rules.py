@@ -152,7 +152,10 @@ def _advice(f: Facts) -> list[Statement]:
             say("The error threshold was exceeded: plan to replace or service the failing part "
                 "(the record does not say which one; see the caveats).", f.hints["threshold_exceeded"])
     comp = f.component
-    if comp == "memory":
+    if f.lead is None:
+        say("The record names no part: look at the records logged at the same time, or read the "
+            "complete record again from its source.")
+    elif comp == "memory":
         _memory_advice(f, level, where, say, sev)
     elif comp == "cpu":
         _cpu_advice(f, level, where, say, sev)
@@ -293,8 +296,8 @@ def _caveats(f: Facts) -> list[Statement]:
         out.append(Statement("caveat", f"Part of the machine-check data could not be decoded: "
                                        f"{f.undecoded.value}", f.undecoded.cites))
     if f.lead is not None and not f.lead_decoded and f.lead.body is not None:
-        out.append(Statement("caveat", f"Section {f.lead.index} ({f.type_name or 'unknown type'}) was "
-                                       "not decoded: its bytes are shown raw.", [f.lead.body.path]))
+        out.append(Statement("caveat", f"Section {f.lead.index} ({_bare(f.type_name) or 'unknown type'}) "
+                                       "was not decoded: its bytes are shown raw.", [f.lead.body.path]))
     if f.error_findings:
         out.append(Statement("caveat", "The record is malformed or truncated: some fields could not be "
                                        f"read ({f.error_findings} error finding(s))."))
@@ -327,6 +330,10 @@ def _location_caveats(f: Facts) -> list[Statement]:
                                        "map it to a module with the vendor's tools or the BMC/firmware log.",
                              f.location.cites(), "location"))
     return out
+
+
+def _bare(name: str) -> str:
+    return name[1:-1] if name.startswith("(") and name.endswith(")") else name
 
 
 def _unique(items) -> list[str]:
