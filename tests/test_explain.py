@@ -52,7 +52,7 @@ def test_fatal_cpu_mce_advice_and_caveats():
     assert any("same processor (CPU 11" in a and "vendor" in a for a in e["advice"])
     assert any("before the last restart" in c for c in e["caveats"])  # PreviousError
     assert any("context was corrupt" in c for c in e["caveats"])  # PCC
-    assert "stopped" in e["severity_meaning"]
+    assert "stops" in e["severity_meaning"]
 
 
 def test_intel_record_with_empty_memory_sections_says_what_it_cannot_tell():
