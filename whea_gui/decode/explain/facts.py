@@ -241,7 +241,7 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts) -> None:
         if "valid" in status and not status.get("valid"):
             hints.setdefault("mca_not_valid", []).extend(_status_path(s, "val"))
     if lead is not None:
-        bank = next((p for p in f.location.parts if p.kind == "mca_bank"), None)
+        bank = next((p for p in f.location.parts if p.kind == "cpu_unit"), None)
         if bank is not None and "UMC" in bank.value:
             hints.setdefault("memory_controller", []).extend(bank.cites)
 

@@ -142,7 +142,7 @@ ALIASES = {
     "dram_device": ("device",), "requester_id": ("requester_id", "source_id"),
     "dimm_slot": ("dimm_slot", "dimm"), "firmware_record_guid": ("record_guid",),
     "firmware_record_id": ("record_id",), "firmware_component": ("component_id",),
-    "vendor_id": ("vendor_id",), "device_id": ("device_id",), "device": ("device", "device_number"),
+    "vendor_id": ("vendor_id",), "bank_type": ("ipid", "amd_extended_registers"), "device_id": ("device_id",), "device": ("device", "device_number"),
     "function": ("function", "function_number"),
 }
 HEXISH = ("address", "handle", "serial", "guid", "mpidr", "signature", "status")
@@ -210,12 +210,10 @@ def _cpu_parts(loc: dict, cite: _Citer) -> list[Part]:
     if "bank" in loc:
         bank = loc.pop("bank")
         label = (f"{vendor} MCA bank" if vendor and vendor != "Other" else "MCA bank")
-        value = _render(bank, DEC)
-        if unit or bank_type:
-            value += f" ({unit or bank_type})"
-        parts.append(Part("mca_bank", label, value, cite.many(("bank", bank)), coarse=True))
-    elif unit:
-        parts.append(Part("cpu_unit", "unit", str(unit), [], coarse=True))
+        parts.append(Part("mca_bank", label, _render(bank, DEC), cite.many(("bank", bank)), coarse=True))
+    if unit or bank_type:
+        cites = cite.many(("bank_type", bank_type)) if bank_type and not unit else []
+        parts.append(Part("cpu_unit", "unit", _printable(str(unit or bank_type)), cites, coarse=True))
     if "address" in loc and vendor is not None:  # an x86 machine check: the MCi_ADDR register
         addr = loc.pop("address")
         parts.append(Part("mci_addr", "MCi_ADDR", _render(addr, HEX), cite.many(("address", addr))))

@@ -286,6 +286,10 @@ FLAG_TEXT = {
 def _caveats(f: Facts) -> list[Statement]:
     out = [Statement("caveat", t, f.header_flags[k]) for k, t in FLAG_TEXT.items() if k in f.header_flags]
     out += [Statement("caveat", t, _unique(f.hints[k])) for k, t in HINT_TEXT.items() if k in f.hints]
+    if "threshold_exceeded" in f.hints and urgency(f) != "service":  # "service" says it as advice
+        out.append(Statement("caveat", "The record's Threshold exceeded flag is set: the platform counted "
+                                       "more errors on this part than its limit.",
+                             _unique(f.hints["threshold_exceeded"])))
     for index, sev, cites in f.worse_sections:
         out.append(Statement("caveat", f"Section {index} is marked {SEVERITY_WORD[sev]}, worse than the "
                                        f"record's {f.severity_word}: the record contradicts itself; the "
