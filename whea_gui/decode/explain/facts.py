@@ -7,6 +7,7 @@ location, what failed, and the flags and status bits that change the advice or n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..model import ERROR, DecodedRecord, DecodedSection
@@ -210,7 +211,8 @@ def _what(s: DecodedSection, diag: dict | None) -> Fact | None:
         name = s.fields.get("error_type_name")
         node = s.body.find("error_type") if s.body is not None else None
         if name:
-            return Fact(f"{name} error", [node.path] if node is not None else [body])
+            text = name if re.search(r"\berrors?\b", name, re.I) else f"{name} error"
+            return Fact(text, [node.path] if node is not None else [body])
         return Fact("Memory error of unstated type (the error type is not marked valid)",
                     [p for p in (_child_path(s, "validation_bits"),) if p] or [body])
     if s.summary:
@@ -261,7 +263,16 @@ def _memory_gaps(rec: DecodedRecord, f: Facts) -> None:
 
 
 # -- paths ----------------------------------------------------------------------------------------
+# Where CPER header fields end: their tree paths are known without building the (lazy) header
+# nodes, which would cost more than the whole explanation.
+HEADER_FIELD_END = {"header.severity": 16, "header.flags": 108}
+
+
 def _paths(rec: DecodedRecord, path: str) -> list[str]:
+    head, _, bit = path.partition("header.flags.")
+    key = "header.flags" if bit else path
+    if rec.kind == "cper" and key in HEADER_FIELD_END:
+        return [path] if len(rec.data) >= HEADER_FIELD_END[key] else []
     node = rec.root.find(path)
     return [node.path] if node is not None else []
 
@@ -282,9 +293,21 @@ def desc_find(s: DecodedSection, sub: str):
         s.descriptor.find(f"header.error_{sub}")
 
 
-def _desc_path(s: DecodedSection, sub: str) -> list[str]:
+DESCRIPTOR_FIELDS = {"section_type", "severity", "fru_text", "fru_id", "flags"}
+
+
+def desc_path(s: DecodedSection, sub: str) -> list[str]:
+    """The tree path of a descriptor field. A whole 72-byte record descriptor has every field, so
+    its paths are known without building its (lazy) nodes."""
+    d = s.descriptor
+    if d is not None and d.name.startswith("descriptor_") and d.length >= 72 \
+            and sub.split(".")[0] in DESCRIPTOR_FIELDS:
+        return [f"{d.path}.{sub}"]
     node = desc_find(s, sub)
     return [node.path] if node is not None else []
+
+
+_desc_path = desc_path
 
 
 def _status_path(s: DecodedSection, bit: str) -> list[str]:

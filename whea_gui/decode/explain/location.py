@@ -65,7 +65,6 @@ class Location:
 
 # key -> (label, style, coarse); the order is the order of the rendering
 MEMORY_KEYS: list[tuple[str, str, str, bool]] = [
-    ("fru_text", "FRU", TEXT, True),
     ("socket", "socket", DEC, True),
     ("node", "node", DEC, True),
     ("memory_controller", "memory controller", DEC, True),
@@ -95,7 +94,6 @@ MEMORY_KEYS: list[tuple[str, str, str, bool]] = [
     ("error_record_index", "error record", DEC, False),
 ]
 CPU_KEYS: list[tuple[str, str, str, bool]] = [
-    ("fru_text", "FRU", TEXT, False),
     ("socket", "socket", DEC, True),
     ("processor_number", "CPU", DEC, True),
     ("apic_id", "APIC ID", DEC, True),
@@ -113,7 +111,6 @@ FIRMWARE_KEYS: list[tuple[str, str, str, bool]] = [
     ("firmware_component", "firmware component", TEXT, True),
 ]
 PCI_EXTRA_KEYS: list[tuple[str, str, str, bool]] = [
-    ("fru_text", "FRU", TEXT, False),
     ("vendor_id", "vendor", HEX, False),
     ("device_id", "device ID", HEX, False),
     ("serial_number", "serial number", HEX, False),
@@ -129,6 +126,10 @@ OTHER_KEYS: list[tuple[str, str, str, bool]] = [
     ("subtype_id", "subtype", DEC, True),
     ("instance_id", "instance", HEX, True),
     ("error_instance", "error instance", DEC, True),
+    ("node_index", "RAS node", DEC, True),
+    ("mpidr", "MPIDR", HEX, True),
+    ("error_record_index", "error record", DEC, False),
+    ("address", "error address", HEX, False),
 ]
 # Tree field names a location key may have been read from (besides the key itself).
 ALIASES = {
@@ -155,8 +156,6 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
         for k, v in extra.items():
             loc.setdefault(k, v)
     fru = _fru_text(sec)
-    if fru:
-        loc["fru_text"] = fru
     cite = _Citer(sec)
     has_pci = "bus" in loc or (component in PCI_COMPONENTS and isinstance(loc.get("device"), int))
     if component == "memory":
@@ -175,6 +174,12 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
     else:
         out = Location("other", _keyed(loc, OTHER_KEYS + PCI_EXTRA_KEYS, cite))
     out.parts += _generic(loc, cite)
+    if fru:  # the producer's label of the part; for memory it names the DIMM slot
+        part = Part("fru_text", "FRU", fru, cite.value_of("fru_text", fru), coarse=component == "memory")
+        if component == "memory":
+            out.parts.insert(0, part)
+        else:
+            out.parts.append(part)
     return out
 
 
@@ -189,7 +194,7 @@ def _pci_parts(loc: dict, cite: _Citer, component: str) -> list[Part]:
     word = "PCIe" if component in ("pcie", "cxl") else "PCI"
     text = (f"{seg:04x}:" if seg is not None else "") + f"{bus:02x}"
     if dev is not None:
-        text += f":{dev:02x}" + (f".{fn}" if fn is not None else "")
+        text += f":{dev:02x}" + (f".{fn:x}" if fn is not None else "")
         label = f"{word} device"
     else:
         label = f"{word} bus"
@@ -281,7 +286,10 @@ class _Citer:
                 for _depth in range(4):
                     nxt = []
                     for node in level:
-                        for c in node.children:
+                        # only children already built: building lazy bit nodes costs more
+                        # than the whole explanation, and bits are never location values
+                        kids = node._children if node is not self.sec.body else node.children
+                        for c in kids or ():
                             self._index.setdefault(c.name, []).append(c)
                             nxt.append(c)
                             seen += 1
@@ -294,9 +302,8 @@ class _Citer:
 
     def value_of(self, key: str, value) -> list[str]:
         if key == "fru_text":
-            from .facts import desc_find
-            node = desc_find(self.sec, "fru_text")
-            return [node.path] if node is not None else []
+            from .facts import desc_path
+            return desc_path(self.sec, "fru_text")
         names = ALIASES.get(key, ()) + (key,)
         index = self._nodes()
         found = [n for name in names for n in index.get(name, ())]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .facts import Facts, desc_find
+from .facts import Facts, desc_path
 from .tables import COMPONENT_NAME, SEVERITY_MEANING, SEVERITY_WORD
 
 
@@ -110,8 +110,7 @@ def _headline(f: Facts) -> Statement:
 def _type_cites(f: Facts) -> list[str]:
     if f.lead is None:
         return []
-    node = desc_find(f.lead, "section_type")
-    return [node.path] if node is not None else []
+    return desc_path(f.lead, "section_type")
 
 
 def _severity(f: Facts) -> Statement:
@@ -170,11 +169,15 @@ def _advice(f: Facts) -> list[Statement]:
     elif comp == "platform":
         say("Check the system event log of the board management controller (BMC/SEL) for the source.")
         say("Update the system BIOS/UEFI firmware; if it repeats, contact the system vendor.")
-    elif "device_driver" in f.header_flags or comp:
+    elif "device_driver" in f.header_flags:
         say("A device driver reported this error: check that device's own event log entries and "
-            "vendor tools, and update its driver and firmware.", f.header_flags.get("device_driver"))
+            "vendor tools, and update its driver and firmware.", f.header_flags["device_driver"])
+    elif comp:
+        say(f"Check the {component_name(f)}'s own event log and vendor tools, and update its driver "
+            "and firmware.")
     else:
-        say("Look up the section type shown with the hardware or firmware vendor's tools.")
+        say(f"Look up the section type ({f.type_name if f.type_name and f.type_name != 'Unknown' else f.type_guid}) "
+            "in the hardware or firmware vendor's documentation or tools.", _type_cites(f))
         say("If it repeats, contact the system vendor with this record.")
     if level != "simulated":
         if "memory_controller" in f.hints and comp == "cpu":
@@ -325,10 +328,10 @@ def _location_caveats(f: Facts) -> list[Statement]:
         out.append(Statement("caveat", "The record has no readable section, so it does not say what "
                                        "failed or where.", [], "location"))
     elif not f.location:
-        part = component_name(f) if f.component else "hardware"
         cites = [f.lead.body.path] if f.lead.body is not None else []
-        out.append(Statement("caveat", f"The record does not say where in the {part} the error happened.",
-                             cites, "location"))
+        text = (f"The record does not say where in the {component_name(f)} the error happened."
+                if f.component else "The record does not say which part failed or where.")
+        out.append(Statement("caveat", text, cites, "location"))
     elif f.component == "memory" and not any(p.coarse for p in f.location.parts):
         out.append(Statement("caveat", f"Only {f.location.text()} is known, not the memory module (DIMM): "
                                        "map it to a module with the vendor's tools or the BMC/firmware log.",
