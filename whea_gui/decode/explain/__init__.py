@@ -11,7 +11,7 @@ from; ``rules.statements`` turns them into statements that cannot contradict eac
 from __future__ import annotations
 
 from ..model import DecodedRecord
-from .facts import Facts, gather
+from .facts import Facts, component_of, gather
 from .rules import Statement, component_name, statements, urgency
 from .whlg import explain_whlg
 
@@ -52,7 +52,7 @@ def explain_record(rec: DecodedRecord) -> dict:
         "advice": [s.text for s in said if s.kind == "advice"],
         "caveats": [s.text for s in said if s.kind == "caveat"],
         "sections": [{"index": s.index, "type_name": s.values.get("type_name"),
-                      "component": _component(s), "summary": s.summary} for s in rec.sections],
+                      "component": component_of(s), "summary": s.summary} for s in rec.sections],
         "state": f.state,
         "urgency": urgency(f) if record else "",
         "statements": [s.as_json() for s in said],
@@ -61,8 +61,3 @@ def explain_record(rec: DecodedRecord) -> dict:
         "location": [{"kind": p.kind, "label": p.label, "value": p.value, "cites": list(p.cites)}
                      for p in f.location.parts],
     }
-
-
-def _component(s) -> str:
-    from .facts import component_of
-    return component_of(s)

@@ -269,45 +269,51 @@ def _fru_text(sec: DecodedSection) -> str:
 
 # -- citations ------------------------------------------------------------------------------------
 class _Citer:
-    """Finds the tree fields a location value came from (by name, preferring an equal value)."""
+    """Finds the tree fields a location value came from (by name, preferring an equal value).
 
-    LIMIT = 3000  # nodes looked at per section (bounded work on huge sections)
+    The body's fields are indexed one tree level at a time, only as deep as a lookup needs
+    (most location fields are direct children of the body), and only through children already
+    built: building lazy bit nodes would cost more than the whole explanation, and bits are
+    never location values.
+    """
+
+    LIMIT = 3000  # nodes indexed per section (bounded work on huge sections)
+    DEPTH = 4
 
     def __init__(self, sec: DecodedSection) -> None:
         self.sec = sec
-        self._index: dict[str, list[FieldNode]] | None = None
+        self._index: dict[str, list[FieldNode]] = {}
+        self._frontier: list[FieldNode] = [sec.body] if sec.body is not None else []
+        self._depth = 0
+        self._seen = 0
 
-    def _nodes(self) -> dict[str, list[FieldNode]]:
-        if self._index is None:
-            self._index = {}
-            if self.sec.body is not None:
-                seen = 0
-                level = [self.sec.body]
-                for _depth in range(4):
-                    nxt = []
-                    for node in level:
-                        # only children already built: building lazy bit nodes costs more
-                        # than the whole explanation, and bits are never location values
-                        kids = node._children if node is not self.sec.body else node.children
-                        for c in kids or ():
-                            self._index.setdefault(c.name, []).append(c)
-                            nxt.append(c)
-                            seen += 1
-                        if seen > self.LIMIT:
-                            break
-                    level = nxt
-                    if seen > self.LIMIT:
-                        break
-        return self._index
+    def _deeper(self) -> bool:
+        """Index one more level; False when there is nothing more to index."""
+        if not self._frontier or self._depth >= self.DEPTH or self._seen > self.LIMIT:
+            return False
+        body = self.sec.body
+        nxt: list[FieldNode] = []
+        for node in self._frontier:
+            for c in (node.children if node is body else node._children) or ():
+                self._index.setdefault(c.name, []).append(c)
+                nxt.append(c)
+                self._seen += 1
+            if self._seen > self.LIMIT:
+                break
+        self._frontier = nxt
+        self._depth += 1
+        return True
 
     def value_of(self, key: str, value) -> list[str]:
         if key == "fru_text":
             from .facts import desc_path
             return desc_path(self.sec, "fru_text")
         names = ALIASES.get(key, ()) + (key,)
-        index = self._nodes()
-        found = [n for name in names for n in index.get(name, ())]
-        same = [n for n in found if n.value == value]
+        while True:
+            found = [n for name in names for n in self._index.get(name, ())]
+            same = [n for n in found if n.value == value]
+            if same or (found and not self._frontier) or not self._deeper():
+                break
         pick = (same or found)[:1]
         if pick:
             return [pick[0].path]
