@@ -51,13 +51,12 @@ class Location:
         return ", ".join(p.text for p in self.parts)
 
     def short_text(self) -> str:
-        """The parts that name the replaceable unit (else the first part), for the headline."""
-        coarse = [p for p in self.parts if p.coarse]
-        return ", ".join(p.text for p in (coarse or self.parts[:1]))
+        """The parts that name the replaceable unit (DIMM, device, CPU), for the headline and
+        advice; empty when the location names no such unit (only a row, an address, ...)."""
+        return ", ".join(p.text for p in self.parts if p.coarse)
 
     def short_cites(self) -> list[str]:
-        coarse = [p for p in self.parts if p.coarse] or self.parts[:1]
-        return _unique(c for p in coarse for c in p.cites)
+        return _unique(c for p in self.parts if p.coarse for c in p.cites)
 
     def cites(self) -> list[str]:
         return _unique(c for p in self.parts for c in p.cites)

@@ -96,9 +96,9 @@ def _headline(f: Facts) -> Statement:
     else:
         text = f"{word} {cname} {noun}".strip()
         cites += _type_cites(f)
-        if f.location:
+        if f.location.short_text():
             text += f" at {f.location.short_text()}"
-            cites += [c for p in f.location.parts if p.coarse for c in p.cites] or f.location.parts[0].cites
+            cites += f.location.short_cites()
     if not word:
         text += " (severity not stated)"
     if "simulated" in f.header_flags:
@@ -135,8 +135,8 @@ def _advice(f: Facts) -> list[Statement]:
                                     "attention.", f.header_flags["simulated"])]
     if level == "none":
         return [Statement("advice", "No action needed: this is a status report.", sev)]
-    where = f.location.short_text() if f.location else ""
-    wc = f.location.short_cites() if f.location else []
+    where = f.location.short_text()  # names the unit to act on; empty when none is named
+    wc = f.location.short_cites()
     out: list[Statement] = []
 
     def say(text: str, cites=None, located: bool = False) -> None:
@@ -209,7 +209,8 @@ def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
                 located=True)
         elif has_address:
             say("If corrected errors repeat, map the physical address to a module with the vendor's "
-                "tools or the BMC/firmware log, and schedule its replacement.", located=True)
+                "tools or the BMC/firmware log, and schedule its replacement.",
+                next(p.cites for p in f.location.parts if p.kind == "physical_address"), located=True)
         else:
             say("If corrected errors repeat, find the module in the BMC/firmware log (the record does "
                 "not name it) and schedule its replacement.")
