@@ -20,20 +20,20 @@ __all__ = ["explain_record", "summarise_record", "Facts", "Statement"]
 
 def summarise_record(rec: DecodedRecord) -> None:
     """Set ``rec.summary``: the headline plus the first piece of advice."""
-    exp = explain_record(rec)
+    exp = explain_record(rec, cites=False)  # the same words; no need to find cited fields
     if rec.kind == "whlg" or not exp["advice"]:
         rec.summary = exp["headline"]
         return
     rec.summary = f"{exp['headline']}. {exp['advice'][0]}"
 
 
-def explain_record(rec: DecodedRecord) -> dict:
+def explain_record(rec: DecodedRecord, *, cites: bool = True) -> dict:
     """{headline, severity, severity_meaning, component, component_name, where, detail, advice,
     caveats, sections} as plain sentences, plus ``statements`` (each with the tree paths it
     cites), ``cites`` (per key), ``location`` (typed parts) and ``state``."""
     if rec.kind == "whlg":
         return explain_whlg(rec)
-    f = gather(rec)
+    f = gather(rec, cites=cites)
     said = statements(f)
 
     def first(kind: str) -> Statement | None:

@@ -56,7 +56,9 @@ class Facts:
         return SEVERITY_WORD.get(self.severity, "")
 
 
-def gather(rec: DecodedRecord) -> Facts:
+def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
+    """The facts of ``rec``; ``cites=False`` skips finding the location's fields (the one-line
+    summary of every listed record needs the words, not the links)."""
     data = rec.data
     if rec.kind == "cper" and not data:
         return Facts("empty")
@@ -81,7 +83,7 @@ def gather(rec: DecodedRecord) -> Facts:
                      if diag.get(k) is not None}
             if diag.get("address") is not None and "address" not in (lead.location or {}):
                 extra["address"] = diag["address"]
-        f.location = read_location(lead, f.component, extra)
+        f.location = read_location(lead, f.component, extra, cites=cites)
         if diag:
             _diagnosis_cites(f.location, diag)
         f.what = _what(lead, diag)

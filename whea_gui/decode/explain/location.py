@@ -148,14 +148,16 @@ ALIASES = {
 HEXISH = ("address", "handle", "serial", "guid", "mpidr", "signature", "status")
 
 
-def read_location(sec: DecodedSection, component: str, extra: dict | None = None) -> Location:
-    """The typed location of ``sec`` (empty when it names no place)."""
+def read_location(sec: DecodedSection, component: str, extra: dict | None = None, *,
+                  cites: bool = True) -> Location:
+    """The typed location of ``sec`` (empty when it names no place). ``cites=False`` leaves the
+    parts without citations (the text is the same; finding fields costs time)."""
     loc = dict(sec.location or {})
     if extra:
         for k, v in extra.items():
             loc.setdefault(k, v)
     fru = _fru_text(sec)
-    cite = _Citer(sec)
+    cite = _Citer(sec) if cites else _NoCiter()
     has_pci = "bus" in loc or (component in PCI_COMPONENTS and isinstance(loc.get("device"), int))
     if component == "memory":
         if not has_pci and "device" in loc:
@@ -285,15 +287,25 @@ class _Citer:
         self._frontier: list[FieldNode] = [sec.body] if sec.body is not None else []
         self._depth = 0
         self._seen = 0
+        self._lazy = False  # second pass: also build lazy children (packed bit fields)
+
+    def _exhausted(self) -> bool:
+        """All built nodes are indexed (the lazy pass is only for names not found at all)."""
+        return not self._frontier or self._depth >= self.DEPTH or self._seen > self.LIMIT
 
     def _deeper(self) -> bool:
         """Index one more level; False when there is nothing more to index."""
+        if (not self._frontier or self._depth >= self.DEPTH or self._seen > self.LIMIT) \
+                and not self._lazy and self.sec.body is not None:
+            # nothing found among the built nodes: look again, building packed bit fields
+            self._lazy, self._index, self._frontier = True, {}, [self.sec.body]
+            self._depth = self._seen = 0
         if not self._frontier or self._depth >= self.DEPTH or self._seen > self.LIMIT:
             return False
         body = self.sec.body
         nxt: list[FieldNode] = []
         for node in self._frontier:
-            for c in (node.children if node is body else node._children) or ():
+            for c in (node.children if node is body or self._lazy else node._children) or ():
                 self._index.setdefault(c.name, []).append(c)
                 nxt.append(c)
                 self._seen += 1
@@ -311,15 +323,23 @@ class _Citer:
         while True:
             found = [n for name in names for n in self._index.get(name, ())]
             same = [n for n in found if n.value == value]
-            if same or (found and not self._frontier) or not self._deeper():
+            if same or (found and self._exhausted()) or not self._deeper():
                 break
-        pick = (same or found)[:1]
+        pick = (same or [n for n in found if n.kind != "bit"] or found)[:1]
         if pick:
             return [pick[0].path]
         return [self.sec.body.path] if self.sec.body is not None else []
 
     def many(self, *pairs) -> list[str]:
         return _unique(c for key, val in pairs if val is not None for c in self.value_of(key, val))
+
+
+class _NoCiter:
+    def value_of(self, key: str, value) -> list[str]:
+        return []
+
+    def many(self, *pairs) -> list[str]:
+        return []
 
 
 def _unique(items) -> list[str]:
