@@ -133,14 +133,20 @@ OTHER_KEYS: list[tuple[str, str, str, bool]] = [
 # Tree field names a location key may have been read from (besides the key itself).
 ALIASES = {
     "bank": ("bank_number", "bank"), "bus": ("primary_bus", "bus", "bus_id", "bus_number"),
-    "segment": ("segment", "segment_number"), "socket": ("socket_id", "socket"),
+    "segment": ("segment", "segment_number"),
+    "socket": ("socket_id", "processor_socket_id", "socket_number", "socket"),
+    "memory_controller": ("memory_controller_id",), "subchannel": ("sub_channel_id", "sub_channel"),
+    "rank": ("dimm_rank_id", "rank"), "umc": ("umc_bank_instance_id",),
     "channel": ("channel_id", "channel"), "apic_id": ("apic_id", "local_apic_id", "processor_id"),
     "processor_id": ("processor_id", "apic_id", "mpidr"), "mpidr": ("mpidr", "mpidr_el1", "processor_id"),
     "address": ("address", "err_addr", "error_address"),
-    "physical_address": ("physical_address", "starting_pfn", "start", "address"),
+    "physical_address": ("physical_address", "system_address", "system_physical_address",
+                         "starting_pfn", "start", "address"),
     "serial_number": ("device_serial_number", "serial_number"), "module": ("module", "location_info"),
-    "dram_device": ("device",), "requester_id": ("requester_id", "source_id"),
-    "dimm_slot": ("dimm_slot", "dimm"), "firmware_record_guid": ("record_guid",),
+    "dram_device": ("device",),
+    "requester_id": ("requester_id", "source_id", "source_identifier", "device_id"),
+    "device_address": ("device_address", "fault_address", "fault_information"),
+    "dimm_slot": ("dimm_slot_id", "dimm_slot", "dimm"), "firmware_record_guid": ("record_guid",),
     "firmware_record_id": ("record_id",), "firmware_component": ("component_id",),
     "vendor_id": ("vendor_id",), "bank_type": ("ipid", "amd_extended_registers"), "device_id": ("device_id",), "device": ("device", "device_number"),
     "function": ("function", "function_number"),
@@ -326,12 +332,13 @@ class _Citer:
             if same or (found and self._exhausted()) or not self._deeper():
                 break
         pick = (same or [n for n in found if n.kind != "bit"] or found)[:1]
-        if pick:
-            return [pick[0].path]
-        return [self.sec.body.path] if self.sec.body is not None else []
+        return [pick[0].path] if pick else []
 
     def many(self, *pairs) -> list[str]:
-        return _unique(c for key, val in pairs if val is not None for c in self.value_of(key, val))
+        """The fields of the given (key, value) pairs; the section body when none is found (a
+        value the decoder derived, e.g. a bus number taken from a requester ID)."""
+        got = _unique(c for key, val in pairs if val is not None for c in self.value_of(key, val))
+        return got or ([self.sec.body.path] if self.sec.body is not None else [])
 
 
 class _NoCiter:
