@@ -49,6 +49,8 @@ class Facts:
     memory_gaps: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
     undecoded: Fact | None = None  # what a CPU diagnosis could not decode
     error_findings: int = 0
+    error_cites: list[str] = field(default_factory=list)  # fields the error findings point at
+    section_count_cites: list[str] = field(default_factory=list)
     lead_decoded: bool = False
 
     @property
@@ -65,9 +67,16 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     if rec.kind == "cper" and data[:4] != b"CPER":
         return Facts("not_cper")
     f = Facts("record")
-    f.error_findings = sum(x.level == ERROR for x in rec.findings)
+    errors = [x for x in rec.findings if x.level == ERROR]
+    f.error_findings = len(errors)
+    for x in errors[:8]:
+        node = rec.root.deepest_at(x.offset) if x.offset < len(data) else None
+        if node is not None and node.path and node.path not in f.error_cites:
+            f.error_cites.append(node.path)
     _severity(rec, f)
     f.header_flags = {n: _paths(rec, f"header.flags.{n}") for n in rec.header.get("flag_names") or ()}
+    if not rec.sections:
+        f.section_count_cites = _first_path(rec, ("header.section_count", "header.error_data_entry_count"))
     lead = lead_section(rec)
     lead = inner_lead(lead) if lead is not None else None
     f.lead = lead

@@ -308,7 +308,7 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "was not decoded: its bytes are shown raw.", [f.lead.body.path]))
     if f.error_findings:
         out.append(Statement("caveat", "The record is malformed or truncated: some fields could not be "
-                                       f"read ({f.error_findings} error finding(s))."))
+                                       f"read ({f.error_findings} error finding(s)).", list(f.error_cites)))
     return out
 
 
@@ -327,7 +327,7 @@ def _location_caveats(f: Facts) -> list[Statement]:
                                  cites, "location"))
     if f.lead is None:
         out.append(Statement("caveat", "The record has no readable section, so it does not say what "
-                                       "failed or where.", [], "location"))
+                                       "failed or where.", f.section_count_cites, "location"))
     elif not f.location:
         cites = [f.lead.body.path] if f.lead.body is not None else []
         text = (f"The record does not say where in the {component_name(f)} the error happened."
