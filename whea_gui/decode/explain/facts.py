@@ -62,9 +62,9 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     """The facts of ``rec``; ``cites=False`` skips finding the location's fields (the one-line
     summary of every listed record needs the words, not the links)."""
     data = rec.data
-    if rec.kind == "cper" and not data:
+    if not data:
         return Facts("empty")
-    if rec.kind == "cper" and data[:4] != b"CPER":
+    if rec.kind in ("cper", "unknown") and data[:4] != b"CPER":
         return Facts("not_cper")
     f = Facts("record")
     errors = [x for x in rec.findings if x.level == ERROR]
