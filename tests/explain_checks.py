@@ -68,6 +68,8 @@ def check(rec, e: dict, bases: dict | None = None, where_from: str = "") -> None
     lead = [int(m) for c in e["cites"].get("headline", [])
             for m in re.findall(r"^(?:descriptor|section)_(\d+)\.(?:error_status_block\.entry_\d+\."
                                 r"header\.)?section_type$", c)]
+    if rec.kind == "cper" and rec.sections:
+        assert lead, f"{ctx}: the headline does not cite the lead section's type"
     if rec.sections and lead:
         comp = component_of(rec.sections[lead[0]])
         assert e["component"] == comp, ctx
