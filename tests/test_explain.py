@@ -49,10 +49,10 @@ def test_fatal_cpu_mce_advice_and_caveats():
     assert e["headline"].startswith("Fatal processor (CPU) error")
     assert "CPU 11" in e["where"] and "MCA bank 0" in e["where"]
     assert any("microcode" in a for a in e["advice"])
-    assert any("same CPU" in a and "vendor" in a for a in e["advice"])
+    assert any("same processor (CPU 11" in a and "vendor" in a for a in e["advice"])
     assert any("before the last restart" in c for c in e["caveats"])  # PreviousError
     assert any("context was corrupt" in c for c in e["caveats"])  # PCC
-    assert "stopped" in e["severity_meaning"]
+    assert "stops" in e["severity_meaning"]
 
 
 def test_intel_record_with_empty_memory_sections_says_what_it_cannot_tell():
@@ -96,7 +96,8 @@ def test_simulated_and_threshold_hints():
     rec = decode_record(build_record([(XPF_MCA, body, 2, 0b1000)], flags=0b100))  # simulated
     e = explain_record(rec)
     assert e["headline"].endswith("(simulated)") and "simulated" in e["advice"][0]
-    assert any("threshold" in a for a in e["advice"])
+    # injected: the threshold flag is part of the test, so no advice to replace anything
+    assert len(e["advice"]) == 1 and not any("threshold" in a for a in e["advice"])
     assert "APIC ID 42" in e["where"] and "Intel MCA bank 7" in e["where"]
 
 
@@ -111,11 +112,11 @@ def test_memory_controller_machine_check_points_at_dimms():
 def test_summaries_give_dimm_and_pcie_locations():
     mem = struct.pack("<HH", 1, 1) + struct.pack("<QIIII", 0xF, 1, 2, 1, 9)
     e = explain_record(decode_record(build_record([("0e36c93e-ca15-4a83-ba8a-cbe80f7f0017", mem)])))
-    assert e["component"] == "memory" and "socket 1, channel 2, dimm slot 1" in e["headline"]
+    assert e["component"] == "memory" and "socket 1, channel 2, DIMM slot 1" in e["headline"]
     counts = struct.pack("<32I", *([4] + [0] * 31))
     dev = struct.pack("<HH", 1, 1) + struct.pack("<QIIIII", 0x3F, 0, 0x41, 0, 0, 0) + counts
     e = explain_record(decode_record(build_record([("e96eca99-53e2-4f52-9be7-d2dbe9508ed0", dev)])))
-    assert e["component"] == "pcie" and "PCIe 0000:41:00.0" in e["headline"]
+    assert e["component"] == "pcie" and "PCIe device 0000:41:00.0" in e["headline"]
 
 
 @pytest.mark.parametrize("name", ["m06-truncated-in-section.cper", "m07-truncated-by-1.cper",

@@ -20,7 +20,7 @@ from ..formats.cper import (
     PERSISTENCE_BITS,
     PERSISTENCE_SIGNATURE,
 )
-from ..formats.fields import Field, bit_nodes, display_value, make_node
+from ..formats.fields import Field, bit_nodes, bytes_text, display_value, make_node
 from ..formats.timestamp import decode_timestamp
 from .model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode, new_record
 from .sections import SectionContext, decode_body
@@ -120,7 +120,7 @@ def _check_header(rec: DecodedRecord, v: dict[str, Any], n: int) -> None:
         add(ERROR, f"Record is {n} bytes; a CPER record header needs {HEADER_SIZE} "
                    "(truncated: only the fields shown could be read)", 0, n, "header-truncated")
     if "signature_start" in v and v["signature_start"] != cper.SIGNATURE:
-        add(ERROR, f'Signature is {bytes(v["signature_start"])!r}, expected "CPER": '
+        add(ERROR, f'Signature is {bytes_text(v["signature_start"])}, expected "CPER": '
                    "not a CPER record, so no other field is checked", 0, 4, "signature")
         return
     if "revision" in v and v["revision"] not in cper.KNOWN_REVISIONS:

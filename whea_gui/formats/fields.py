@@ -175,6 +175,13 @@ def ascii_text(raw: bytes) -> str:
     return "".join(chr(c) if 32 <= c < 127 else f"\\x{c:02x}" for c in text)
 
 
+def bytes_text(raw: bytes) -> str:
+    """Bytes for a message: hex, then the printable ASCII (others as '.'), e.g. 43 50 45 58 ("CPEX")."""
+    raw = bytes(raw)
+    shown = "".join(chr(c) if 32 <= c < 127 and c != 34 else "." for c in raw)
+    return f'{raw.hex(" ").upper()} ("{shown}")' if raw else "(no bytes)"
+
+
 def _bit_children_factory(f: Field, value: int, offset: int):
     def make(_parent: FieldNode) -> list[FieldNode]:
         return bit_nodes(f.bits, value, offset, f.size, f.reserved_mask)

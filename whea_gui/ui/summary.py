@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from ..decode.model import ERROR, WARNING, DecodedRecord
@@ -21,7 +21,9 @@ WELCOME = ("<h3>WHEA Inspector</h3>"
            "recognised by their content.</p>")
 
 
-MAX_SHOWN = {"advice": 2, "caveats": 1}  # lines shown above the tree; all are in the tooltip
+MAX_ADVICE = 3  # advice lines shown above the tree (all are in the tooltip); caveats: all, always
+LINK = "field:"  # anchors that select a field in the tree (SummaryLabel.field_requested)
+GREY = "#5f6368"
 
 
 def _explanation(rec: DecodedRecord) -> dict:
@@ -33,8 +35,29 @@ def _explanation(rec: DecodedRecord) -> dict:
         return {}
 
 
+def _linked(text: str, cites, *, underline: bool = False) -> str:
+    """``text`` escaped, as a link to the first cited field when there is one."""
+    cites = [c for c in cites or () if isinstance(c, str) and c]
+    if not cites:
+        return escape(text)
+    style = "color:inherit" + ("" if underline else ";text-decoration:none")
+    return f"<a href='{LINK}{escape(cites[0], quote=True)}' style='{style}'>{escape(text)}</a>"
+
+
+def _where_html(info: dict) -> str:
+    parts = info.get("location") or []
+    if parts:
+        return ", ".join(_linked(f"{p['label']} {p['value']}".strip(), p.get("cites"), underline=True)
+                         for p in parts)
+    return escape(str(info.get("where") or ""))
+
+
 def summary_html(rec: DecodedRecord, *, full: bool = False) -> str:
-    """Headline, meaning, part and place, advice, caveats and a findings count (rich text)."""
+    """Headline, meaning, part and place, advice, every caveat and a findings count (rich text).
+
+    Caveats (what the record cannot tell, or where it contradicts itself) are always shown: a
+    reader must not act on the advice without seeing them.
+    """
     info = _explanation(rec)
     headline = info.get("headline") or rec.summary or "(no summary)"
     parts = [f"<b>{escape(str(headline))}</b>"]
@@ -43,22 +66,27 @@ def summary_html(rec: DecodedRecord, *, full: bool = False) -> str:
     facts = []
     if info.get("component_name"):
         facts.append(f"<i>Part:</i> {escape(str(info['component_name']))}")
-    where = info.get("where")
-    if where and where not in headline:
-        facts.append(f"<i>Where:</i> {escape(str(where))}")
+    if info.get("where"):
+        facts.append(f"<i>Where:</i> {_where_html(info)}")
     detail = info.get("detail")
     if detail and detail not in headline:
-        facts.append(f"<i>Detail:</i> {escape(str(detail))}")
+        facts.append(f"<i>Detail:</i> {_linked(str(detail), (info.get('cites') or {}).get('detail'))}")
     if facts:
         parts.append(" · ".join(facts))
-    for key, fmt in (("advice", "▸ {}"), ("caveats", "<i>{}</i>")):
-        limit = None if full else MAX_SHOWN[key]
-        items = [str(x) for x in info.get(key) or []]
-        for item in items[:limit]:
-            parts.append(fmt.format(escape(item)))
-        if limit is not None and len(items) > limit:
-            parts.append(f"<span style='color:#5f6368'>(+{len(items) - limit} more {key}: "
-                         "hover to read)</span>")
+    said = info.get("statements") or []
+    advice = [s for s in said if s.get("kind") == "advice"] or \
+        [{"text": a, "cites": []} for a in info.get("advice") or []]
+    caveats = [s for s in said if s.get("kind") == "caveat"] or \
+        [{"text": c, "cites": []} for c in info.get("caveats") or []]
+    limit = None if full else MAX_ADVICE
+    for item in advice[:limit]:
+        parts.append("▸ " + escape(str(item["text"])))
+    if limit is not None and len(advice) > limit:
+        parts.append(f"<span style='color:{GREY}'>(+{len(advice) - limit} more advice: hover to "
+                     "read)</span>")
+    for item in caveats:
+        parts.append("<span style='color:#8a5300'>⚠ " + _linked(str(item["text"]), item.get("cites"))
+                     + "</span>")
     if not info and rec.summary and rec.summary != headline:
         parts.append(escape(rec.summary))
     errors = sum(f.level == ERROR for f in rec.findings)
@@ -70,20 +98,31 @@ def summary_html(rec: DecodedRecord, *, full: bool = False) -> str:
     if errors or warnings:
         colour = "#b3261e" if errors else "#b35c00"
         line.append(f"<span style='color:{colour}'>{errors} error(s), {warnings} warning(s)</span>")
-    parts.append(f"<span style='color:#5f6368'>{' · '.join(line)}</span>")
+    parts.append(f"<span style='color:{GREY}'>{' · '.join(line)}</span>")
     return "<br>".join(parts)
 
 
 class SummaryLabel(QLabel):
+    """The explanation pane; clicking a cited part (where, detail, a caveat) emits
+    ``field_requested`` with the field's tree path."""
+
+    field_requested = Signal(str)
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
         self.setTextFormat(Qt.RichText)
-        self.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.LinksAccessibleByMouse)
+        self.setOpenExternalLinks(False)
+        self.linkActivated.connect(self._link)
         self.setMargin(6)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
         self.setObjectName("summary")
         self.show_record(None)
+
+    def _link(self, href: str) -> None:
+        if href.startswith(LINK):
+            self.field_requested.emit(href[len(LINK):])
 
     def show_record(self, rec: DecodedRecord | None) -> None:
         self.setText(summary_html(rec) if rec is not None else WELCOME)

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.TopDockWidgetArea, self.records_dock)
 
         self.summary = SummaryLabel()
+        self.summary.field_requested.connect(self.select_field)  # cited fields in the explanation
         self.field_model = EditableFieldModel(None, self)
         self.tree = QTreeView()
         self.tree.setObjectName("FieldTree")

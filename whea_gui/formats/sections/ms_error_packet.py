@@ -11,7 +11,7 @@ from ...decode.model import ERROR, NOTE, WARNING
 from ...decode.nested import decode_nested
 from ...decode.sections import SectionContext, register
 from .. import cper, guids
-from ..fields import Bits, Field, Layout
+from ..fields import Bits, Field, Layout, bytes_text
 from ._ms_util import decode_fixed, note_extra, raw_node, struct_node
 
 ERROR_PACKET_GUID = "e71254e9-c1b9-4940-ab76-909703a4320f"
@@ -98,7 +98,7 @@ def decode_error_packet(ctx: SectionContext) -> dict:
     elif sig == b"ErPt":
         fields = _decode_v1(ctx)
     else:
-        ctx.finding(ERROR, f"Error packet signature is {sig!r}, expected \"WHEA\" (V2) or \"ErPt\" "
+        ctx.finding(ERROR, f"Error packet signature is {bytes_text(sig)}, expected \"WHEA\" (V2) or \"ErPt\" "
                            "(V1); the body is shown as raw bytes", ctx.offset, min(4, ctx.length),
                     "packet-signature")
         raw_node(ctx.node, ctx.data, "raw", "Raw packet", ctx.offset, ctx.length)

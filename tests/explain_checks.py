@@ -1,0 +1,100 @@
+"""Mechanical checks that an explanation does not contradict itself (shared by the tests).
+
+``check(rec, e, bases)`` asserts, for one decoded record and its ``explain_record`` dict:
+exactly one severity statement and a headline in its words; advice that points at a place only
+when a place is named; a caveat whenever no place is named; the headline's component is the
+component of the section the headline cites; no memory error placed on a PCI address unless
+the section itself names a PCI device; no "no action"/"no hardware" advice beside advice to act;
+every claim cites tree paths that exist. ``bases`` collects, over many records, the number base
+each kind of number was shown in, so one kind in two bases fails ``check_bases``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whea_gui.decode.explain.facts import component_of
+from whea_gui.decode.explain.tables import COMPONENT_NAME
+
+NUMBER = re.compile(r"\b(physical address|MCi_ADDR|error address|device address|DRAM device|"
+                    r"bank group|MCA bank|DIMM slot|memory controller|APIC ID|chip ID|row|column|"
+                    r"rank|bank|channel|socket|node|card|module|core|CPU) (0x[0-9A-Fa-f]+|\d+)\b")
+ACT = re.compile(r"\b(replace|Reseat|plan to)\b", re.I)
+LOCATED = re.compile(r"location shown|named in the location|at the location|"
+                     r"same (CPU|processor|module|DIMM) \(|device at |module at |part at ")
+
+
+def number_bases(text: str) -> list[tuple[str, str]]:
+    return [(label, "hex" if value.lower().startswith("0x") else "dec")
+            for label, value in NUMBER.findall(text)]
+
+
+def check(rec, e: dict, bases: dict | None = None, where_from: str = "") -> None:
+    ctx = f"{where_from}: {e.get('headline')!s}"
+    said = e["statements"]
+    kinds = [s["kind"] for s in said]
+    advice = [s for s in said if s["kind"] == "advice"]
+    caveats = [s for s in said if s["kind"] == "caveat"]
+    assert kinds.count("headline") == 1, ctx
+    assert e["advice"] == [s["text"] for s in advice] and e["caveats"] == [s["text"] for s in caveats]
+    if e.get("state") in ("not_cper", "empty"):
+        assert not rec.data or (rec.kind in ("cper", "unknown") and rec.data[:4] != b"CPER"), ctx
+        assert "severity" not in kinds and not advice and not e["severity"], ctx
+        assert "error" not in e["headline"].lower().replace("error report", ""), ctx
+        return
+    if e.get("state") == "whlg":
+        return
+    # how bad: one statement, and the headline uses its word
+    assert kinds.count("severity") == 1, ctx
+    word = e["severity"]
+    if word not in ("unknown", ""):
+        assert e["headline"].lower().startswith(word), ctx
+    else:
+        assert "severity not stated" in e["headline"], ctx
+    # where: advice pointing at a place needs a place, and names it
+    for s in advice:
+        if s["uses_location"] or LOCATED.search(s["text"]):
+            assert e["where"], ctx + " / " + s["text"]
+            assert s["uses_location"], ctx + " / " + s["text"]
+    if not e["where"]:
+        assert any(c["topic"] == "location" for c in caveats), ctx
+    # what to do: never "nothing" beside "act"
+    texts = [s["text"] for s in advice]
+    if any("no hardware needs attention" in t for t in texts):
+        assert len(texts) == 1, ctx
+    if any(t.startswith("No action needed") for t in texts):
+        assert not any(ACT.search(t) and not t.startswith("If ") for t in texts), ctx
+    # the headline's component is the component of the section it names
+    lead = [int(m) for c in e["cites"].get("headline", [])
+            for m in re.findall(r"^(?:descriptor|section)_(\d+)\.(?:error_status_block\.entry_\d+\."
+                                r"header\.)?section_type$", c)]
+    if rec.kind == "cper" and rec.sections:
+        assert lead, f"{ctx}: the headline does not cite the lead section's type"
+    if rec.sections and lead:
+        comp = component_of(rec.sections[lead[0]])
+        assert e["component"] == comp, ctx
+        if comp in COMPONENT_NAME:
+            assert COMPONENT_NAME[comp] in e["headline"], ctx
+        if comp == "":
+            # a decoded section with a known component would have been chosen instead
+            assert not any(component_of(s) for s in rec.sections), ctx
+        if comp == "memory" and "bus" not in (rec.sections[lead[0]].location or {}):
+            assert "PCI" not in e["headline"] and "PCI" not in e["where"], ctx
+    # every claim cites fields that exist
+    for s in said:
+        for path in s["cites"]:
+            assert rec.root.find(path) is not None, f"{ctx}: cited {path!r} is not in the tree"
+        if s["kind"] in ("headline", "severity", "where", "what"):
+            assert s["cites"], f"{ctx}: {s['kind']} cites nothing"
+    for p in e["location"]:
+        assert p["cites"], ctx
+    assert not any(f.code in ("internal", "decoder-failed") for f in rec.findings), ctx
+    if bases is not None:
+        own = " ".join([e["headline"], e["where"], e["detail"]] + texts + [c["text"] for c in caveats])
+        for label, base in number_bases(own):
+            bases.setdefault(label, {}).setdefault(base, ctx)
+
+
+def check_bases(bases: dict) -> None:
+    mixed = {label: seen for label, seen in bases.items() if len(seen) > 1}
+    assert not mixed, f"a kind of number is shown in two bases: {mixed}"

@@ -1,0 +1,352 @@
+"""Statements from facts: the headline, how bad, where, what failed, what to do, caveats.
+
+The rules are arranged so that their outputs cannot contradict each other:
+
+* one severity statement, made here from ``Facts.severity`` (the headline's word is the same);
+* one *urgency* per record (simulated / none / monitor / service / act) chosen from severity,
+  the simulated flag and the threshold flag; the advice is a function of (component, urgency),
+  so "no action needed" and "plan to replace" never appear together;
+* advice that points at a place is only made when the record has a location, and it names
+  that location; a record without a location always gets a caveat saying so;
+* every statement cites the tree paths of the fields it rests on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .facts import Facts, desc_path
+from .tables import COMPONENT_NAME, SEVERITY_MEANING, SEVERITY_WORD
+
+
+@dataclass
+class Statement:
+    kind: str  # "headline" | "severity" | "where" | "what" | "advice" | "caveat"
+    text: str
+    cites: list[str] = field(default_factory=list)
+    topic: str = ""  # e.g. "location": a caveat about where, or advice that depends on where
+    uses_location: bool = False  # advice that points at the place named in ``where``
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "text": self.text, "cites": list(self.cites),
+                "topic": self.topic, "uses_location": self.uses_location}
+
+
+def urgency(f: Facts) -> str:
+    if "simulated" in f.header_flags:
+        return "simulated"
+    if f.severity == 3:
+        return "none"
+    if f.severity in (0, 1):
+        return "act"
+    if "threshold_exceeded" in f.hints:
+        return "service"
+    if f.severity == 2:
+        return "monitor"
+    return "unknown"
+
+
+def component_name(f: Facts) -> str:
+    if f.component:
+        return COMPONENT_NAME.get(f.component, f"{f.component} device")
+    if "device_driver" in f.header_flags:
+        return "device (reported by its driver)"
+    if f.lead is None:
+        return "hardware"
+    name = f.type_name
+    if not name or name == "Unknown" or name.startswith("(none"):
+        return f"unidentified (section type {f.type_guid or 'unknown'})"
+    return name
+
+
+def statements(f: Facts) -> list[Statement]:
+    if f.state != "record":
+        return _not_a_record(f)
+    out = [_headline(f), _severity(f)]
+    if f.location:
+        out.append(Statement("where", f.location.text(), f.location.cites(), "location"))
+    if f.what is not None:
+        out.append(Statement("what", f.what.value, list(f.what.cites)))
+    out += _advice(f)
+    out += _caveats(f)
+    return out
+
+
+def _not_a_record(f: Facts) -> list[Statement]:
+    if f.state == "empty":
+        return [Statement("headline", "Empty input: no bytes to read"),
+                Statement("caveat", "There is nothing to explain: the input holds no bytes.")]
+    return [Statement("headline", 'Not a CPER record (no "CPER" signature)', ["header.signature_start"]),
+            Statement("caveat", "The bytes do not start with the CPER signature, so nothing in them is "
+                                "read as an error report.", ["header.signature_start"])]
+
+
+# -- headline and severity --------------------------------------------------------------------------
+def _headline(f: Facts) -> Statement:
+    word = f.severity_word
+    noun = "report" if f.severity == 3 else "error"
+    cname = component_name(f)
+    cites = list(f.severity_cites)
+    if f.lead is None:
+        text = f"{word or 'Error'} record with no readable sections" if word else \
+            "Error record with no readable sections"
+    elif cname.startswith("unidentified"):
+        text = f"{word} {noun} of unknown kind (section type {f.type_guid})".strip()
+        cites += _type_cites(f)
+    else:
+        text = f"{word} {cname} {noun}".strip()
+        cites += _type_cites(f)
+        if f.location.short_text():
+            text += f" at {f.location.short_text()}"
+            cites += f.location.short_cites()
+    if not word:
+        text += " (severity not stated)"
+    if "simulated" in f.header_flags:
+        text += " (simulated)"
+        cites += f.header_flags["simulated"]
+    return Statement("headline", text[0].upper() + text[1:], _unique(cites))
+
+
+def _type_cites(f: Facts) -> list[str]:
+    if f.lead is None:
+        return []
+    return desc_path(f.lead, "section_type")
+
+
+def _severity(f: Facts) -> Statement:
+    if f.severity is None:
+        raw = f" (value {f.severity_raw})" if isinstance(f.severity_raw, int) else ""
+        return Statement("severity", f"The record does not give a known severity{raw}.",
+                         list(f.severity_cites))
+    text = SEVERITY_MEANING[f.severity]
+    cites = list(f.severity_cites)
+    if "recovered" in f.header_flags and f.severity != 2:
+        text += " The record's Recovered flag says the operating system recovered from this error."
+        cites += f.header_flags["recovered"]
+    return Statement("severity", text, _unique(cites))
+
+
+# -- advice ---------------------------------------------------------------------------------------
+def _advice(f: Facts) -> list[Statement]:
+    level = urgency(f)
+    sev = list(f.severity_cites)
+    if level == "simulated":
+        return [Statement("advice", "This error was injected for testing (simulated): no hardware needs "
+                                    "attention.", f.header_flags["simulated"])]
+    if level == "none":
+        return [Statement("advice", "No action needed: this is a status report.", sev)]
+    where = f.location.short_text()  # names the unit to act on; empty when none is named
+    wc = f.location.short_cites()
+    out: list[Statement] = []
+
+    def say(text: str, cites=None, located: bool = False) -> None:
+        out.append(Statement("advice", text, _unique((cites or []) + (wc if located else [])),
+                             "location" if located else "", located))
+
+    if level == "service":
+        if where:
+            say(f"The error threshold was exceeded: plan to replace or service the part at {where}.",
+                f.hints["threshold_exceeded"], located=True)
+        else:
+            say("The error threshold was exceeded: plan to replace or service the failing part "
+                "(the record does not say which one; see the caveats).", f.hints["threshold_exceeded"])
+    comp = f.component
+    if f.lead is None:
+        say("The record names no part: look at the records logged at the same time, or read the "
+            "complete record again from its source.")
+    elif comp == "memory":
+        _memory_advice(f, level, where, say, sev)
+    elif comp == "cpu":
+        _cpu_advice(f, level, where, say, sev)
+    elif comp in ("pcie", "pci", "cxl", "ccix"):
+        _device_advice(level, where, say, sev)
+    elif comp == "iommu":
+        say("Update the system BIOS and the driver of the device doing DMA; a driver bug is a common "
+            "cause of DMA remapping faults.")
+    elif comp == "firmware":
+        say("Check the platform's own error log (BMC/SEL or firmware setup) for the detailed error.")
+        say("Update the system BIOS/UEFI firmware.")
+    elif comp == "platform":
+        say("Check the system event log of the board management controller (BMC/SEL) for the source.")
+        say("Update the system BIOS/UEFI firmware; if it repeats, contact the system vendor.")
+    elif "device_driver" in f.header_flags:
+        say("A device driver reported this error: check that device's own event log entries and "
+            "vendor tools, and update its driver and firmware.", f.header_flags["device_driver"])
+    elif comp:
+        say(f"Check the {component_name(f)}'s own event log and vendor tools, and update its driver "
+            "and firmware.")
+    else:
+        say(f"Look up the section type ({f.type_name if f.type_name and f.type_name != 'Unknown' else f.type_guid}) "
+            "in the hardware or firmware vendor's documentation or tools.", _type_cites(f))
+        say("If it repeats, contact the system vendor with this record.")
+    if level != "simulated":
+        if "memory_controller" in f.hints and comp == "cpu":
+            out.insert(0, Statement("advice", "The machine check came from the memory controller: the "
+                                              "memory (DIMMs) on it is the likely cause; run a memory test.",
+                                    f.hints["memory_controller"]))
+        if "poison" in f.hints:
+            say("Poisoned (corrupted) data was consumed: test the memory that held it.", f.hints["poison"])
+    return out
+
+
+def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    names_module = any(p.coarse for p in f.location.parts)
+    on_device = "pci_address" in f.location.kinds()  # memory on a CXL/PCI device, not a DIMM
+    unit = "device" if on_device else "memory module"
+    has_address = "physical_address" in f.location.kinds()
+    if level == "act":
+        say("Run a thorough memory test (for example MemTest86 or Windows Memory Diagnostic).", sev)
+        if names_module:
+            say(f"If errors recur or the test fails, replace the {unit} at {where}.", sev,
+                located=True)
+        else:
+            say("The record does not name the memory module: test the DIMMs one at a time to find it.")
+        say("Check that memory runs at supported speed and voltage (disable overclocking/XMP/EXPO).")
+    elif level == "monitor":
+        say("No action needed for an occasional corrected error.", sev)
+        if names_module:
+            say(f"If corrected errors repeat on the same {unit} ({where}), schedule its replacement.",
+                located=True)
+        elif has_address:
+            say("If corrected errors repeat, map the physical address to a module with the vendor's "
+                "tools or the BMC/firmware log, and schedule its replacement.",
+                next(p.cites for p in f.location.parts if p.kind == "physical_address"), located=True)
+        else:
+            say("If corrected errors repeat, find the module in the BMC/firmware log (the record does "
+                "not name it) and schedule its replacement.")
+        if not on_device:
+            say("Make sure memory is not overclocked (XMP/EXPO) and the DIMMs are seated properly.")
+    elif level == "service":
+        say("Make sure memory is not overclocked (XMP/EXPO) and the DIMMs are seated properly.")
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    if level == "act":
+        say("Check for BIOS/UEFI firmware and CPU microcode updates and install them.")
+        say("Remove any overclocking or undervolting; check cooling and the power supply.")
+        if where:
+            say(f"If it recurs on the same processor ({where}), contact the system or CPU vendor.",
+                located=True)
+        else:
+            say("If it recurs, contact the system or CPU vendor with these records.")
+    elif level == "service":
+        say("Check for BIOS/UEFI firmware and CPU microcode updates; check cooling.")
+    elif level == "monitor":
+        say("No action needed for a single event.", sev)
+        if where:
+            say(f"If it repeats on the same processor ({where}), update firmware/microcode and check "
+                "cooling; a rising rate means the CPU may be degrading.", located=True)
+        else:
+            say("If it repeats, update firmware/microcode and check cooling; a rising rate means the "
+                "CPU may be degrading.")
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+def _device_advice(level: str, where: str, say, sev) -> None:
+    if level == "act":
+        if where:
+            say(f"Reseat or replace the device at {where}; check its slot, riser and cables.", located=True)
+        else:
+            say("The record does not name the device: find it in the system event log or in records "
+                "logged at the same time, then check its slot, riser and cables.")
+        say("Update the device's firmware and driver and the system BIOS.")
+    elif level == "service":
+        say("Update the device's firmware and driver and the system BIOS.")
+    elif level == "monitor":
+        say("Usually link noise: no action needed for occasional events.", sev)
+        if where:
+            say(f"If frequent, reseat the device at {where}, check the slot/riser/cables and update "
+                "its firmware.", located=True)
+        else:
+            say("If frequent, find the device (the record does not name it), check its slot/riser/"
+                "cables and update its firmware.")
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+# -- caveats --------------------------------------------------------------------------------------
+HINT_TEXT = {
+    "mca_overflow": "A machine-check bank overflowed: earlier errors were lost, so this may be one of several.",
+    "mca_pcc": "The processor context was corrupt: execution could not safely continue.",
+    "mca_not_valid": "A machine-check bank in this record holds no valid error.",
+    "latent_error": "Latent error: bad data was found but had not been used yet.",
+    "containment_warning": "The error may not have been contained and could have spread.",
+    "reset": "The affected part had to be reset before it could be used again.",
+    "propagated": "The error was propagated by data poisoning from elsewhere.",
+    "resource_not_accessible": "The platform could not read all of the part's registers; some fields "
+                               "may be invalid.",
+}
+FLAG_TEXT = {
+    "previous_error": "This error happened before the last restart; it was reported after the system "
+                      "came back.",
+    "simulated": "The record is marked as simulated (error injection).",
+    "persist_pfn": "Windows marked the affected memory page to be taken out of use (PersistPfn).",
+}
+
+
+def _caveats(f: Facts) -> list[Statement]:
+    out = [Statement("caveat", t, f.header_flags[k]) for k, t in FLAG_TEXT.items() if k in f.header_flags]
+    out += [Statement("caveat", t, _unique(f.hints[k])) for k, t in HINT_TEXT.items() if k in f.hints]
+    if "threshold_exceeded" in f.hints and urgency(f) != "service":  # "service" says it as advice
+        out.append(Statement("caveat", "The record's Threshold exceeded flag is set: the platform counted "
+                                       "more errors on this part than its limit.",
+                             _unique(f.hints["threshold_exceeded"])))
+    for index, sev, cites in f.worse_sections:
+        out.append(Statement("caveat", f"Section {index} is marked {SEVERITY_WORD[sev]}, worse than the "
+                                       f"record's {f.severity_word}: the record contradicts itself; the "
+                                       "headline follows the record header.",
+                             _unique(f.severity_cites + cites)))
+    out += _location_caveats(f)
+    if f.undecoded is not None:
+        out.append(Statement("caveat", f"Part of the machine-check data could not be decoded: "
+                                       f"{f.undecoded.value}", f.undecoded.cites))
+    if f.lead is not None and not f.lead_decoded and f.lead.body is not None:
+        out.append(Statement("caveat", f"Section {f.lead.index} ({_bare(f.type_name) or 'unknown type'}) "
+                                       "was not decoded: its bytes are shown raw.", [f.lead.body.path]))
+    if f.error_findings:
+        out.append(Statement("caveat", "The record is malformed or truncated: some fields could not be "
+                                       f"read ({f.error_findings} error finding(s)).", list(f.error_cites)))
+    return out
+
+
+def _location_caveats(f: Facts) -> list[Statement]:
+    out = []
+    lead_index = f.lead.index if f.lead is not None else None
+    for index, name, why, cites in f.memory_gaps:
+        if index == lead_index:
+            continue  # said below, about the lead
+        if why == "undecoded":
+            out.append(Statement("caveat", f"Section {index} ({name}) was not decoded, so its memory "
+                                           "location is unknown.", cites, "location"))
+        else:
+            out.append(Statement("caveat", f"Section {index} ({name}) has no valid location fields: it "
+                                           "cannot tell which memory module (DIMM) is affected.",
+                                 cites, "location"))
+    if f.lead is None:
+        out.append(Statement("caveat", "The record has no readable section, so it does not say what "
+                                       "failed or where.", f.section_count_cites, "location"))
+    elif not f.location:
+        cites = [f.lead.body.path] if f.lead.body is not None else []
+        text = (f"The record does not say where in the {component_name(f)} the error happened."
+                if f.component else "The record does not say which part failed or where.")
+        out.append(Statement("caveat", text, cites, "location"))
+    elif f.component == "memory" and not any(p.coarse for p in f.location.parts):
+        out.append(Statement("caveat", f"Only {f.location.text()} is known, not the memory module (DIMM): "
+                                       "map it to a module with the vendor's tools or the BMC/firmware log.",
+                             f.location.cites(), "location"))
+    return out
+
+
+def _bare(name: str) -> str:
+    return name[1:-1] if name.startswith("(") and name.endswith(")") else name
+
+
+def _unique(items) -> list[str]:
+    out: list[str] = []
+    for x in items:
+        if x and x not in out:
+            out.append(x)
+    return out
