@@ -438,7 +438,7 @@ def _describe(ctx: SectionContext, f: dict) -> None:
     dev_name = f.get("source_device_type_name", "")
     sec.component = SOURCE_COMPONENT.get(dev, "platform")
     loc: dict[str, Any] = {}
-    if dev_name:
+    if dev_name and dev not in SOURCE_COMPONENT:  # a CPU or GPU is already named by the component
         loc["source_device"] = dev_name
     info = f.get("info", {})
     if "cpu" in info and "socket" in info["cpu"]:
