@@ -285,3 +285,21 @@ def test_one_record_around_builder_bytes():
     assert not section_findings(rec)
     assert [c["data_format_type_name"] for c in rec.sections[0].fields["contexts"]] == [
         "Key/value pairs (64-bit)", "Opaque"]
+
+
+def test_generated_events_decode_cleanly():
+    from whea_gui.build.generate import generate_records
+
+    seen = set()
+    for data in generate_records(["nvidia-event"], 24, seed=5):
+        rec = decode_record(data)
+        _clean(rec)
+        sec = rec.sections[0]
+        assert not section_findings(rec), [f.message for f in section_findings(rec)]
+        seen.add(sec.component)
+        if sec.component == "gpu":
+            assert "xid" in sec.location and "Xid" in sec.summary
+            assert [c["data_format_type"] for c in sec.fields["contexts"]] == [0x8001, 0x8002]
+        else:
+            assert "socket" in sec.location
+    assert seen == {"cpu", "gpu"}
