@@ -50,7 +50,7 @@ GPU_ARCHITECTURE = {0x16: "Turing", 0x17: "Ampere", 0x18: "Hopper", 0x19: "Ada",
                     0x1B: "Blackwell2", 0x1C: "Rubin"}
 # expected info major version per source device type (libcper skips the device info otherwise)
 INFO_MAJOR = {0: 0, 1: 1}
-MAX_ENTRY_NODES = 4096  # per context; the rest stay one raw node (bounded tree for hostile sizes)
+MAX_ENTRY_NODES = 4096  # per section; further entries stay raw nodes (bounded tree for hostile sizes)
 
 HEADER = Layout("nvidia_event_header", [
     Field("event_version", "Event version", 1, "int"),
@@ -244,6 +244,7 @@ def _decode_contexts(ctx: SectionContext, h: dict, at: int) -> list[dict]:
         return out
     cnode = struct_node(ctx.node, "contexts", "Event contexts", at, ctx.end - at, f"{count} declared")
     off = at
+    budget = [MAX_ENTRY_NODES]
     for i in range(count):  # count is one byte: at most 255 iterations, each ≥16 bytes or a stop
         if off + CONTEXT_HEADER.size > ctx.end:
             _missing_contexts(ctx, count, i, off, declared_end)
@@ -278,7 +279,7 @@ def _decode_contexts(ctx: SectionContext, h: dict, at: int) -> list[dict]:
                                f"(room for {size - CONTEXT_HEADER.size}); data clipped to the context",
                         off + 12, 4, code="nvidia-event-data-size")
         data_end = min(data_end, ctx_end)
-        entry["data"] = _decode_data(ctx, h, ftype, node, data_at, data_end, i)
+        entry["data"] = _decode_data(ctx, h, ftype, node, data_at, data_end, i, budget)
         if data_end < ctx_end:
             pad = raw_node(node, ctx, "padding", "Padding", data_end, ctx_end - data_end)
             if pad is not None and any(pad.value):
@@ -319,7 +320,7 @@ def _format_name(h: dict, ftype: int) -> str:
 
 
 def _decode_data(ctx: SectionContext, h: dict, ftype: int, node: FieldNode, at: int, end: int,
-                 index: int) -> dict[str, Any]:
+                 index: int, budget: list[int]) -> dict[str, Any]:
     n = max(0, end - at)
     gpu = h.get("source_device_type") == 1
     if gpu and ftype == 0x8000:
@@ -333,7 +334,7 @@ def _decode_data(ctx: SectionContext, h: dict, ftype: int, node: FieldNode, at: 
         return {"recommended_actions": {k: (val.hex() if isinstance(val, bytes) else val)
                                         for k, val in v.items()}}
     if ftype in ARRAY_FORMATS:
-        return _array(ctx, ftype, node, at, end, index)
+        return _array(ctx, ftype, node, at, end, index, budget)
     raw_node(node, ctx, "data", "Data (opaque)", at, n)
     return {"opaque": bytes(ctx.data[at:end]).hex()}
 
@@ -344,27 +345,37 @@ def _short(ctx: SectionContext, index: int, have: int, need: int, at: int) -> No
                              "fields are missing", at, have, code="nvidia-event-data-size")
 
 
-def _array(ctx: SectionContext, ftype: int, node: FieldNode, at: int, end: int, index: int) -> dict:
+def _array(ctx: SectionContext, ftype: int, node: FieldNode, at: int, end: int, index: int,
+           budget: list[int]) -> dict:
+    """An array data format: every entry in the JSON; entry nodes (made when first shown) up to the
+    section's budget, the rest as one raw node."""
     layout, key = ARRAY_FORMATS[ftype]
     n = max(0, end - at)
     count = n // layout.size
-    shown = min(count, MAX_ENTRY_NODES)
-    dnode = struct_node(node, "data", DATA_FORMAT[ftype], at, n, f"{count} entries")
-    entries = []
-    for j in range(count):
-        off = at + j * layout.size
-        if j < shown:
-            enode = struct_node(dnode, f"entry_{j}", f"Entry {j}", off, layout.size)
-            v = decode_fields(ctx, layout, off, enode)
-            enode.display = " = ".join(f"0x{v[f.name]:X}" for f in layout.fields)
-        else:
-            v = layout.unpack(ctx.data, off)
-        entries.append(v)
+    shown = min(count, budget[0])
+    budget[0] -= shown
+    names = [f.name for f in layout.fields]
+    raw = ctx.data[at:at + count * layout.size]
+    entries = [dict(zip(names, t)) for t in layout.struct.iter_unpack(raw)]
+
+    def make(_parent: FieldNode) -> list[FieldNode]:
+        out = []
+        for j in range(shown):
+            off = at + j * layout.size
+            enode = FieldNode(f"entry_{j}", f"Entry {j}", None,
+                              " = ".join(f"0x{entries[j][k]:X}" for k in names), off, layout.size,
+                              kind="struct")
+            layout.decode(ctx.data, off, off + layout.size, enode)
+            out.append(enode)
+        return out
+    dnode = node.add(FieldNode("data", DATA_FORMAT[ftype], None, f"{count} entries", at, n,
+                               kind="struct", make_children=make if shown else None))
     if count > shown:
         raw_node(dnode, ctx, "more_entries", f"Entries {shown}-{count - 1}", at + shown * layout.size,
                  (count - shown) * layout.size)
-        ctx.finding(NOTE, f"context {index}: {count} entries; the first {shown} are shown as fields, "
-                          "all are in the JSON", at, n, code="nvidia-event-many-entries")
+        ctx.finding(NOTE, f"context {index}: {count} entries; {shown} are shown as fields (at most "
+                          f"{MAX_ENTRY_NODES} per section), all are in the JSON", at, n,
+                    code="nvidia-event-many-entries")
     rest = n - count * layout.size
     if rest:
         raw_node(dnode, ctx, "partial_entry", "Bytes short of a whole entry", end - rest, rest)
