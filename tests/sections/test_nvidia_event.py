@@ -12,6 +12,8 @@ Deliberate differences from libcper (its JSON is still compared value by value w
     text with \\x escapes for the rest.
   * libcper reads DataSize bytes even when they run past CtxSize into the next context; we clip the
     data to its context and report an error.
+  * An InfoSize below 3 makes libcper start the contexts inside the info header; we report an error
+    and start them after the 3-byte header.
 """
 
 from __future__ import annotations
