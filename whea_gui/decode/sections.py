@@ -46,6 +46,8 @@ class SectionContext:
 
 Decoder = Callable[[SectionContext], "dict | None"]
 _DECODERS: dict[str, Decoder] = {}
+# Decoders for sections no GUID names (e.g. a device driver's own section type): (applies, decoder)
+_FALLBACKS: list[tuple[Callable[[SectionContext], bool], Decoder]] = []
 _loaded = False
 
 
@@ -54,6 +56,14 @@ def register(*guid_texts: str) -> Callable[[Decoder], Decoder]:
     def deco(fn: Decoder) -> Decoder:
         for g in guid_texts:
             _DECODERS[g.lower()] = fn
+        return fn
+    return deco
+
+
+def register_fallback(applies: Callable[[SectionContext], bool]) -> Callable[[Decoder], Decoder]:
+    """Decorator: the decoder for sections whose type has no decoder, when ``applies(ctx)``."""
+    def deco(fn: Decoder) -> Decoder:
+        _FALLBACKS.append((applies, fn))
         return fn
     return deco
 
@@ -85,9 +95,13 @@ def known_section_types() -> list[str]:
 def decode_body(ctx: SectionContext) -> None:
     """Run the registered decoder for the section's type; never raises."""
     decoder = decoder_for(ctx.section.type_guid)
-    if decoder is None or ctx.length <= 0:
+    if ctx.length <= 0:
         return
     try:
+        if decoder is None:
+            decoder = next((fn for applies, fn in _FALLBACKS if applies(ctx)), None)
+            if decoder is None:
+                return
         fields = decoder(ctx)
     except Exception as exc:  # a decoder bug must not lose the record
         ctx.finding(ERROR, f"could not be decoded ({type(exc).__name__}: {exc}); shown as raw bytes",

@@ -98,6 +98,8 @@ KINDS: list[Kind] = [
        component="memory", notify=MCE),
     _k("ampere", "2826cc9f-448c-4c2b-86b6-a95394b7ef33", misc.pack_ampere, component="platform"),
     _k("nvidia", "6d5244f2-2712-11ec-bea7-cb3fdb95c786", misc.pack_nvidia, component="platform"),
+    _k("nvidia-event", "9068e568-6ca0-11f0-aeaf-159343591eac", misc.pack_nvidia_event,
+       component="gpu", aliases=("nvidiaevent",)),
     # Microsoft sections
     _k("xpf-mca", "8a1e1d01-42f9-4557-9c33-565e5cc3f7e8", microsoft.pack_xpf_mca, component="cpu",
        notify=CMC, aliases=("ms-xpf-mca",)),

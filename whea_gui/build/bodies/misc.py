@@ -63,3 +63,38 @@ def pack_nvidia(r: random.Random, severity: int, over: dict) -> bytes:
                          "register_count": n, "instance_base": 0x1_0000_0000 | r.getrandbits(20) << 12,
                          **over})
     return head + b"".join(struct.pack("<QQ", 0x1_0000_0000 + 8 * i, r.getrandbits(64)) for i in range(n))
+
+
+# -- NVIDIA event (libcper "NvidiaEvent"; layout in formats/sections/nvidia_event.py) -------------------
+NVIDIA_EVENT_XIDS = [(48, "An uncorrectable double bit error (DBE) has been detected on GPU"),
+                     (63, "Row Remapper: New row marked for remapping, reset gpu to activate."),
+                     (79, "GPU has fallen off the bus."), (94, "Contained ECC error.")]
+
+
+def _event_context(ftype: int, data: bytes) -> bytes:
+    """A context: 16-byte header, the data, zero padding to a 16-byte multiple (CtxSize includes it)."""
+    size = (16 + len(data) + 15) & ~15
+    head = struct.pack("<IHHHHI", size, 0, 0, ftype, 0x100 if ftype >= 0x8000 else 0, len(data))
+    return (head + data).ljust(size, b"\0")
+
+
+def pack_nvidia_event(r: random.Random, severity: int, over: dict) -> bytes:
+    """A CPU event with key/value contexts, or a GPU event with an Xid and recommended actions."""
+    gpu = take(over, "source_device_type", r.choice([0, 1])) == 1
+    sig = take(over, "signature", r.choice(["GPU-MemSys", "GPU-Core"] if gpu else ["CPU-FAULT", "L2 RESET"]))
+    if gpu:
+        info = struct.pack("<HB", 0x0100, 16) + struct.pack("<BHHQ", 2, r.randrange(0, 4),
+                                                             r.randrange(0, 2), r.getrandbits(64))
+        code, text = r.choice(NVIDIA_EVENT_XIDS)
+        contexts = [_event_context(0x8001, struct.pack("<I", code) + text.encode() + b"\0"),
+                    _event_context(0x8002, struct.pack("<B3xHHQ", 0, r.randrange(0, 4), 0, 0))]
+    else:
+        info = struct.pack("<HB", 0x0000, 32) + struct.pack(
+            "<BI4IQ", r.randrange(0, 2), 0x00010141, *(r.getrandbits(32) for _ in range(4)),
+            0x0000FFFF00000000)  # 3 + 29 = 32 bytes: the contexts start 16-byte aligned
+        pairs = b"".join(struct.pack("<QQ", 0x1000 + 8 * i, r.getrandbits(64)) for i in range(2))
+        contexts = [_event_context(1, pairs), _event_context(4, struct.pack("<4I", *range(4)))]
+    head = struct.pack("<BBBBHHQ16s", 1, len(contexts), 1 if gpu else 0, 0,
+                       take(over, "event_type", r.randrange(1, 0x300)), r.randrange(0, 8),
+                       r.getrandbits(64) if r.random() < 0.5 else 0, sig.encode())
+    return head + info + b"".join(contexts)

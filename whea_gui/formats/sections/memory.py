@@ -6,7 +6,7 @@ from typing import Any
 
 from ...decode.model import NOTE, WARNING, FieldNode
 from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout, make_node
+from ..fields import Bits, Field, Layout, bit_nodes, hexint, make_node
 from ._body_kit import (
     decode_fields,
     fixed_size_check,
@@ -162,6 +162,56 @@ def _error_type_node(f: Field, value: int, offset: int) -> FieldNode:
 _HOOKS = {"error_status": error_status_node, "row": _num_node, "column": _num_node,
           "error_type": _error_type_node}
 
+def _part_valid_node(f: Field, value: int, offset: int, part_valid: dict[str, bool],
+                     describe) -> FieldNode:
+    """A field made of parts with validation bits of their own (UEFI N.2.5: the Extended byte's row
+    bits need bit 18, its chip ID bit 21; the bank's group and address bits 19/20). Each bit child
+    carries its own validity; the display names only the valid parts."""
+    def children(_parent: FieldNode) -> list[FieldNode]:
+        nodes = bit_nodes(f.bits, value, offset, f.size, f.reserved_mask)
+        for n in nodes:
+            if part_valid.get(n.name, True) is False:
+                n.valid = False
+                n.display = f"{n.display} (not valid)"
+        return nodes
+    return FieldNode(f.name, f.label, value, describe(value), offset, f.size, kind=f.kind,
+                     description=f.description, make_children=children, spec=f)
+
+
+def _extended_hook(vb: int):
+    rows, chip = _is_valid(vb, 18), _is_valid(vb, 21)
+
+    def describe(value: int) -> str:
+        parts = []
+        if rows:
+            parts.append(f"row bits 17:16 = {value & 3}")
+        if chip:
+            parts.append(f"chip {value >> 5}")
+        # with neither bit set the generic marking adds "(not valid)"
+        return hexint(value, 1) + (f" ({', '.join(parts)})" if parts else "")
+
+    def hook(f: Field, value: int, offset: int) -> FieldNode:
+        return _part_valid_node(f, value, offset, {"row_bit_16": rows, "row_bit_17": rows,
+                                                   "chip_identification": chip}, describe)
+    return hook
+
+
+def _bank_hook(vb: int, group_bit: int, address_bit: int):
+    plain, group, address = _is_valid(vb, 6), _is_valid(vb, group_bit), _is_valid(vb, address_bit)
+
+    def describe(value: int) -> str:
+        parts = [f"{value} (0x{value:X})"] if plain else [f"0x{value:04X}"]
+        if group:
+            parts.append(f"group {value >> 8}")
+        if address:
+            parts.append(f"address {value & 0xFF}")
+        return parts[0] + (f" ({', '.join(parts[1:])})" if parts[1:] else "")
+
+    def hook(f: Field, value: int, offset: int) -> FieldNode:
+        return _part_valid_node(f, value, offset, {"bank_group": group, "bank_address": address},
+                                describe)
+    return hook
+
 
 def _valid(vb: int, valid_of: dict[str, tuple[int, ...]]) -> dict[str, bool]:
     return {name: any(vb >> b & 1 for b in bits) for name, bits in valid_of.items()}
@@ -178,7 +228,8 @@ def decode_memory(ctx: SectionContext) -> dict[str, Any]:
     layout_end = _memory_extent(ctx, vb)
     valid = _valid(vb, _MEMORY_VALID_OF)
     # the legacy 73-byte form has no fields after the error type: its tail is shown as padding
-    values = decode_fields(ctx, MEMORY, body, ctx.node, valid=valid, hooks=_HOOKS,
+    hooks = dict(_HOOKS, extended=_extended_hook(vb), bank=_bank_hook(vb, 19, 20))
+    values = decode_fields(ctx, MEMORY, body, ctx.node, valid=valid, hooks=hooks,
                            end=body + layout_end)
     trailing_bytes(ctx, layout_end, "platform memory error",
                    level=NOTE if layout_end == MEMORY.size else None)
@@ -227,7 +278,7 @@ def decode_memory2(ctx: SectionContext) -> dict[str, Any]:
     fixed_size_check(ctx, MEMORY2.size, "Platform memory error 2")
     vb = int.from_bytes(data[body:body + 8], "little") if ctx.length >= 8 else 0
     values = decode_fields(ctx, MEMORY2, body, ctx.node, valid=_valid(vb, _MEMORY2_VALID_OF),
-                           hooks=_HOOKS)
+                           hooks=dict(_HOOKS, bank=_bank_hook(vb, 20, 21)))
     trailing_bytes(ctx, MEMORY2.size, "platform memory error 2")
     _check_common(ctx, values, vb, MEMORY2, MEMORY2_VALID_NAMES, _MEMORY2_VALID_OF, MEMORY2.size)
     if values.get("reserved"):
@@ -299,7 +350,9 @@ def _memory_json(values: dict, vb: int) -> dict[str, Any]:
     out = _common_json(values, vb, _MEMORY_VALID_OF, 19, 20)
     if "extended" in values and ((vb >> 18) & 1 or (vb >> 21) & 1):
         ext = values["extended"]
-        out["extended"] = {"raw": ext, "row_bit_16": bool(ext & 1), "row_bit_17": bool(ext & 2)}
+        out["extended"] = {"raw": ext}
+        if vb >> 18 & 1:  # row bits 16-17 need the extended-row bit, not the chip-ID bit
+            out["extended"].update(row_bit_16=bool(ext & 1), row_bit_17=bool(ext & 2))
         if vb >> 21 & 1:
             out["extended"]["chip_identification"] = ext >> 5
             out["chip_id"] = ext >> 5

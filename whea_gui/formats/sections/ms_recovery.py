@@ -1,9 +1,18 @@
-"""Windows recovery sections: WHEA_ERROR_RECOVERY_INFO_SECTION (FORMAT.md §8.10, 39 bytes) and
-WHEA_PCI_RECOVERY_SECTION (§8.13, 3 bytes)."""
+"""Windows recovery sections: WHEA_ERROR_RECOVERY_INFO_SECTION (FORMAT.md §8.10) and
+WHEA_PCI_RECOVERY_SECTION (§8.13, 3 bytes).
+
+The recovery-info section has had more than one size (each is a layout version, not truncation):
+  * 39 bytes: WDK 10.0.26100 and later declare RecoveryAction as a 64-bit union (packed, pack 1).
+  * 35 bytes: WDK 10.0.20348 to 10.0.22621 declare the same fields with a 32-bit RecoveryAction.
+  * 38 bytes: written by Windows 10 builds of 2019-2020 (FORMAT.md §8.2, "observed in the field");
+    no published header declares it. We read it with the field offsets of the 39-byte layout and
+    a 19-byte ProcessName: an assumption, said so in the note it gets.
+Every value is range-checked, so a body that does not fit the layout we chose is flagged.
+"""
 
 from __future__ import annotations
 
-from ...decode.model import NOTE
+from ...decode.model import ERROR, NOTE, WARNING
 from ...decode.sections import SectionContext, register
 from ..fields import Bits, Field, Layout
 from ._ms_util import BOOL, c_string, decode_fixed, note_extra
@@ -26,16 +35,36 @@ FAILURE_REASON = {
     12: "InterruptsDisabled", 13: "SwapBusy", 14: "StackOverflow", 15: "UnexpectedFailure",
     16: "KernelWillPageFaultBCAtCurrentIrql", 17: "FarNotValid",
 }
-RECOVERY_INFO = Layout("WHEA_ERROR_RECOVERY_INFO_SECTION", [
-    Field("recovery_kernel", "Recovery in kernel", 1, "enum", enum=BOOL),
-    Field("recovery_action", "Recovery action", 8, "flags", bits=RECOVERY_ACTION_BITS,
-          reserved_mask=~0x1F & (1 << 64) - 1),
-    Field("recovery_type", "Recovery type", 4, "enum", enum=RECOVERY_TYPE),
-    Field("irql", "IRQL", 1, "int", description="KIRQL when the error was handled"),
-    Field("recovery_succeeded", "Recovery succeeded", 1, "enum", enum=BOOL),
-    Field("failure_reason", "Failure reason", 4, "enum", enum={0: "None", **FAILURE_REASON}),
-    Field("process_name", "Process name", 20, "ascii"),
-])
+
+
+def _recovery_layout(name: str, action_size: int, name_size: int) -> Layout:
+    return Layout(name, [
+        Field("recovery_kernel", "Recovery in kernel", 1, "enum", enum=BOOL),
+        Field("recovery_action", "Recovery action", action_size, "flags", bits=RECOVERY_ACTION_BITS,
+              reserved_mask=~0x1F & (1 << 8 * action_size) - 1),
+        Field("recovery_type", "Recovery type", 4, "enum", enum=RECOVERY_TYPE),
+        Field("irql", "IRQL", 1, "int", description="KIRQL when the error was handled"),
+        Field("recovery_succeeded", "Recovery succeeded", 1, "enum", enum=BOOL),
+        Field("failure_reason", "Failure reason", 4, "enum", enum={0: "None", **FAILURE_REASON}),
+        Field("process_name", "Process name", name_size, "ascii"),
+    ])
+
+
+RECOVERY_INFO = _recovery_layout("WHEA_ERROR_RECOVERY_INFO_SECTION", 8, 20)
+assert RECOVERY_INFO.size == 39
+# declared section size -> (layout, JSON layout name, note for a size other than the current one)
+RECOVERY_LAYOUTS: dict[int, tuple[Layout, str, str]] = {
+    39: (RECOVERY_INFO, "wdk-10.0.26100", ""),
+    38: (_recovery_layout("WHEA_ERROR_RECOVERY_INFO_SECTION (38-byte)", 8, 19), "windows10-2019",
+         "38-byte Error Recovery Information section: the form Windows 10 builds of 2019-2020 wrote "
+         "(no published WDK header declares it). Its first 19 bytes are read at the offsets of the "
+         "current 39-byte layout; ProcessName has 19 bytes here instead of 20"),
+    35: (_recovery_layout("WHEA_ERROR_RECOVERY_INFO_SECTION (35-byte)", 4, 20), "wdk-10.0.20348",
+         "35-byte Error Recovery Information section: the layout WDK 10.0.20348 to 10.0.22621 "
+         "declare, with a 32-bit RecoveryAction (later WDKs widened it to 64 bits, making 39 bytes)"),
+}
+KNOWN_IRQL_MAX = 31  # KIRQL values 0-31 exist on x64; 0xFF is what real writers leave when unset
+
 SIGNAL_TYPE = {0: "Unknown", 1: "AER", 2: "DPC"}
 PCI_RECOVERY_STATUS = {
     0: "Unknown", 1: "No error", 2: "Link disable timeout", 3: "Link enable timeout",
@@ -52,8 +81,9 @@ PCI_RECOVERY = Layout("WHEA_PCI_RECOVERY_SECTION", [
 
 @register(RECOVERY_INFO_GUID)
 def decode_recovery_info(ctx: SectionContext) -> dict:
-    v, whole = decode_fixed(ctx, RECOVERY_INFO)
-    f: dict = {}
+    layout, layout_name, note = _choose_layout(ctx)
+    v, whole = decode_fixed(ctx, layout)
+    f: dict = {"layout": layout_name, "layout_size": layout.size}
     if "recovery_kernel" in v:
         f["recovery_kernel"] = bool(v["recovery_kernel"])
     if "recovery_action" in v:
@@ -73,10 +103,52 @@ def decode_recovery_info(ctx: SectionContext) -> dict:
         f["failure_reason_name"] = FAILURE_REASON.get(v["failure_reason"])
     if "process_name" in v:
         f["process_name"] = c_string(v["process_name"])
+    if note:
+        ctx.finding(NOTE, note, code="recovery-info-layout")
+    _check_values(ctx, layout, v)
     if whole:
-        note_extra(ctx, RECOVERY_INFO.size, "recovery-info section")
+        note_extra(ctx, layout.size, "recovery-info section")
     ctx.section.summary = _recovery_text(f)
     return f
+
+
+def _choose_layout(ctx: SectionContext) -> tuple[Layout, str, str]:
+    """The layout the section's own declared length names; other sizes are reported as errors."""
+    declared = ctx.declared_length
+    if declared in RECOVERY_LAYOUTS:
+        return RECOVERY_LAYOUTS[declared]
+    if declared < RECOVERY_INFO.size:
+        known = ", ".join(str(n) for n in sorted(RECOVERY_LAYOUTS))
+        ctx.finding(ERROR, f"Error Recovery Information section is {declared} bytes, which is no "
+                           f"known layout (known sizes: {known}); decoded as the 39-byte layout as far "
+                           "as the bytes go", code="section-too-small")
+    return RECOVERY_LAYOUTS[RECOVERY_INFO.size]
+
+
+def _check_values(ctx: SectionContext, layout: Layout, v: dict) -> None:
+    """Flag values no writer produces: either a bad section or a layout that does not fit."""
+    def off(name: str) -> int:
+        return ctx.offset + layout.offsets[name]
+
+    for key in ("recovery_kernel", "recovery_succeeded"):
+        if v.get(key, 0) > 1:
+            ctx.finding(WARNING, f"{layout[key].label} is {v[key]}, not a BOOLEAN (0 or 1)", off(key), 1,
+                        code="recovery-info-value")
+    if v.get("recovery_type", 0) not in (0, *RECOVERY_TYPE):
+        ctx.finding(WARNING, f"RecoveryType {v['recovery_type']} is not a known value (1, 2)",
+                    off("recovery_type"), 4, code="recovery-info-value")
+    if v.get("failure_reason", 0) not in (0, *FAILURE_REASON):
+        ctx.finding(WARNING, f"FailureReason {v['failure_reason']} is not a known value (1-17)",
+                    off("failure_reason"), 4, code="recovery-info-value")
+    irql = v.get("irql", 0)
+    if KNOWN_IRQL_MAX < irql < 0xFF:
+        ctx.finding(WARNING, f"IRQL {irql} is above 31, the highest x64 KIRQL", off("irql"), 1,
+                    code="recovery-info-value")
+    action = v.get("recovery_action", 0)
+    reserved = action & layout["recovery_action"].reserved_mask
+    if reserved:
+        ctx.finding(WARNING, f"reserved RecoveryAction bits are set (0x{reserved:X})",
+                    off("recovery_action"), layout["recovery_action"].size, code="reserved")
 
 
 def _recovery_text(f: dict) -> str:

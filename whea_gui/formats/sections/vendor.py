@@ -1,7 +1,8 @@
 """Vendor sections that libcper knows (FORMAT.md §5.5): Ampere (8 bytes) and NVIDIA (Grace, 32 + 16·n).
 
-Layouts follow libcper's ``EFI_AMPERE_ERROR_DATA`` and ``EFI_NVIDIA_ERROR_DATA``. Other vendor sections
-(NVIDIA events, HiSilicon, Yitian, Ampere rasdaemon) are named by the GUID registry only.
+Layouts follow libcper's ``EFI_AMPERE_ERROR_DATA`` and ``EFI_NVIDIA_ERROR_DATA``. NVIDIA event sections
+have their own module (``nvidia_event``); other vendor sections (HiSilicon, Yitian, Ampere rasdaemon)
+are named by the GUID registry only.
 """
 
 from __future__ import annotations
