@@ -269,7 +269,22 @@ def unclosed_events(count: int = 10_000) -> str:
 
 
 # -- the check --------------------------------------------------------------------------------
+SNIFF_PREFIXES = (0, 3, 8, 20, 44, 47, 48, 64, 128)
+
+
+def sniff_all(data: bytes, path: str) -> None:
+    """Detection sees any head: every structured reader's ``sniff`` on the first 4 KiB and on
+    short prefixes (a short file is a whole head)."""
+    from whea_gui.sources import acpi, efivar, eventxml, evtx_log, pstore, redfish
+    for module in (acpi, efivar, eventxml, evtx_log, pstore, redfish):
+        for n in SNIFF_PREFIXES + (4096,):
+            score = module.sniff(data[:n], path)
+            if not isinstance(score, int) or not 0 <= score <= 100:
+                raise AssertionError(f"{module.name}.sniff returned {score!r}")
+
+
 def run_reader(read: Callable, data: bytes, path: str) -> tuple[list, list]:
+    sniff_all(data, path)
     refs, problems = [], []
     for ref in read(data, path, problems.append):
         refs.append(ref)

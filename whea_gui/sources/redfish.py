@@ -23,6 +23,7 @@ from .hextext import decode_text
 
 name = "redfish"
 _KEYS = ('"DiagnosticData', '"@odata.', '"Members"', '"DiagnosticDataType"')
+MAX_DEPTH = 200  # JSON nesting parsed; deeper values are read as null (a LogEntry needs ~5)
 MAX_ENTRY_DEPTH = 16  # lists / Members nested inside each other that are walked for entries
 MAX_INT_DIGITS = 40  # longer integer literals are kept as text (no 64-bit value is longer)
 MAX_TEXT = 4096  # provenance strings are clipped to this many characters
@@ -67,6 +68,10 @@ class _Reader:
             return
         except RecursionError:
             first = ("deep", None)
+            doc = self._without_deep_values(text)
+            if doc is not None:
+                yield doc, ""
+                return
         except ValueError as exc:  # JSONDecodeError, or a number Python refuses
             first = ("invalid", exc)
         lines = [(m.start(), m.group()) for m in re.finditer(r"[^\r\n]+", text) if m.group().strip()]
@@ -90,6 +95,34 @@ class _Reader:
             yield doc, f"line {no} "
         if bad > MAX_LINE_PROBLEMS:
             self.problem(f"{bad - MAX_LINE_PROBLEMS} more lines are not valid JSON; skipped", "error")
+
+    def _without_deep_values(self, text: str):
+        """The document with every value nested deeper than ``MAX_DEPTH`` read as null (each
+        reported with its byte range), or None when even that does not parse."""
+        spans = _deep_spans(text, MAX_DEPTH)
+        if not spans or spans[-1][1] is None:
+            return None
+        patched = []
+        last = 0
+        for i, (start, end) in enumerate(spans):
+            patched += [text[last:start], f'"{_DEEP}{i}"']  # a marker string, found below
+            last = end
+        patched.append(text[last:])
+        try:
+            doc = _loads("".join(patched))
+        except (RecursionError, ValueError):
+            return None
+        pointers = _replace_markers(doc)
+        for i, (start, end) in enumerate(spans[:MAX_LINE_PROBLEMS]):
+            a, b = self.byte_offset(start), self.byte_offset(end)
+            where = _clip(pointers.get(i, ""))
+            self.on_problem(Problem(self.path, a, f"{where + ': ' if where else ''}a JSON value nested more "
+                                                  f"than {MAX_DEPTH} levels deep; read as null", "error",
+                                    b - a))
+        if len(spans) > MAX_LINE_PROBLEMS:
+            self.problem(f"{len(spans) - MAX_LINE_PROBLEMS} more values nested too deep; read as null",
+                         "error")
+        return doc
 
     def _bad_json(self, text: str, start: int, first, label: str) -> None:
         kind, exc = first
@@ -119,6 +152,46 @@ def _nesting(text: str, limit: int = 256) -> tuple[int, int]:
         elif c in "]}":
             depth -= 1
     return deepest, where
+
+
+_DEEP = "\\u0000whea-deep-"
+_MARKER = re.compile("\0whea-deep-([0-9]{1,9})")
+
+
+def _replace_markers(doc) -> dict[int, str]:
+    """Set each marker string left by ``_without_deep_values`` to None; {marker: JSON pointer}."""
+    found: dict[int, str] = {}
+    stack: list[tuple[str, object]] = [("", doc)]
+    while stack:
+        pointer, node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            p = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            m = _MARKER.fullmatch(value) if isinstance(value, str) else None
+            if m:
+                found[int(m.group(1))] = p
+                node[key] = None
+            elif isinstance(value, dict | list):
+                stack.append((p, value))
+    return found
+
+
+def _deep_spans(text: str, limit: int) -> list[tuple[int, int | None]]:
+    """(start, end) character ranges of the values that open nesting level ``limit + 1``; end
+    is None when the text ends inside one."""
+    spans: list[tuple[int, int | None]] = []
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        c = m.group()[0]
+        if c in "[{":
+            depth += 1
+            if depth == limit + 1:
+                spans.append((m.start(), None))
+        elif c in "]}":
+            if depth == limit + 1 and spans:
+                spans[-1] = (spans[-1][0], m.end())
+            depth = max(depth - 1, 0)
+    return spans
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
@@ -206,7 +279,7 @@ class _Fields:
             if len(value) > MAX_TEXT:
                 self.report(f"{where}/{key}", f"is {len(value)} characters long; clipped to {MAX_TEXT}",
                             "note")
-                return value[:MAX_TEXT] + "…"
+                return value[:MAX_TEXT - 1] + "…"
             return value
         self.report(f"{where}/{key}", f"is {_describe(value)}, not a string; ignored")
         return None
@@ -217,6 +290,7 @@ class _Fields:
 
 
 def _escape_path(rel: str) -> str:
+    """``~`` → ``~0`` in each segment of a pointer written here (RFC 6901)."""
     return "/".join(p.replace("~", "~0") for p in rel.split("/"))
 
 

@@ -22,6 +22,7 @@ from .carve import SIGNATURES
 
 BINARY_FIELDS = ("rawdata", "errorrecord", "binary", "errorpacket")
 _HEXTEXT = re.compile(r"[0-9a-fA-F\s]+")
+_SIGNATURE_HEX = re.compile(r"(?i)43504552|57684c67")  # "CPER" / "WhLg" written as hex
 _TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.,]([0-9]+))?\s*"
                    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?")
 
@@ -125,7 +126,7 @@ def _text_value(value: str, what: str, info: EventInfo) -> str:
     value = value.strip()
     if len(value) > MAX_TEXT:
         info.issues.append(f"{what} is {len(value)} characters long; clipped to {MAX_TEXT}")
-        return value[:MAX_TEXT] + "…"
+        return value[:MAX_TEXT - 1] + "…"
     return value
 
 
@@ -149,11 +150,16 @@ def _system(system: ET.Element, info: EventInfo) -> None:
 
 
 def _binaries(data: ET.Element, info: EventInfo) -> None:
+    """Binary fields by name, and any other field whose text is hex starting with a record
+    signature (a template with another field name, or a damaged log whose names are lost)."""
     for el in data.iter():
+        if el is data:
+            continue
         tag = _local(el.tag)
         key = (el.get("Name") or tag).lower()
-        if el is not data and key in BINARY_FIELDS and (el.text or "").strip():
-            info.binaries.append((el.get("Name") or tag, el.text.strip()))
+        text = (el.text or "").strip()
+        if text and (key in BINARY_FIELDS or _SIGNATURE_HEX.match(text)):
+            info.binaries.append((el.get("Name") or tag, text))
 
 
 def decode_binary(text: str) -> bytes | None:
