@@ -187,3 +187,21 @@ def test_cli_exit_code_and_no_traceback_for_the_reported_files(tmp_path):
         assert "Traceback" not in err and str(tmp_path / name) in err
         assert proc.returncode == (1 if name == "deep.json" else 0), (name, err)
         assert len(proc.stdout.splitlines()) == 2
+
+
+def test_json_lines_with_a_broken_first_line_and_blank_lines():
+    good = json.dumps(_entry("1", "CPER", REC))
+    text = '{"Id": "0", "DiagnosticData": \n\n' + good + "\n\n" + good.replace('"Id": "1"', '"Id": "2"') + "\n"
+    problems = []
+    refs = list(iter_bytes(text.encode(), "log.jsonl", problems.append))
+    assert [(r.source["entry_id"], r.source["line"], r.data) for r in refs] == [("1", 3, REC), ("2", 5, REC)]
+    [err] = [p for p in problems if p.level == "error"]
+    assert err.message.startswith("line 1: not valid JSON") and err.offset == len('{"Id": "0", "DiagnosticData": ')
+
+
+def test_pretty_printed_document_with_an_error_is_one_problem():
+    text = json.dumps({"Members": [_entry("1", "CPER", REC)]}, indent=2).replace('"Id": "1",', '"Id": "1"')
+    problems = []
+    assert list(iter_bytes(text.encode(), "pretty.json", problems.append)) == []
+    errors = [p for p in problems if p.level == "error"]
+    assert len(errors) == 1 and "not valid JSON" in errors[0].message and "line" in errors[0].message

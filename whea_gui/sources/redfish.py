@@ -74,23 +74,29 @@ class _Reader:
                 return
         except ValueError as exc:  # JSONDecodeError, or a number Python refuses
             first = ("invalid", exc)
-        lines = [(m.start(), m.group()) for m in re.finditer(r"[^\r\n]+", text) if m.group().strip()]
-        if len(lines) < 2 or not (first[0] == "deep" or getattr(first[1], "msg", "") == "Extra data"):
+        parsed = []  # (line number, start, document or the error)
+        start = 0
+        for line_no, line in enumerate(text.split("\n"), 1):
+            if line.strip():
+                try:
+                    parsed.append((line_no, start, _loads(line)))
+                except RecursionError:
+                    parsed.append((line_no, start, ("deep", None, line)))
+                except ValueError as exc:
+                    parsed.append((line_no, start, ("invalid", exc, line)))
+            start += len(line) + 1
+        objects = sum(isinstance(doc, dict) for _n, _s, doc in parsed)
+        lines_mode = len(parsed) >= 2 and objects and (
+            first[0] == "deep" or getattr(first[1], "msg", "") == "Extra data" or 2 * objects >= len(parsed))
+        if not lines_mode:  # one document with an error in it
             self._bad_json(text, 0, first, "")
             return
         bad = 0
-        for no, (start, line) in enumerate(lines, 1):
-            try:
-                doc = _loads(line)
-            except RecursionError:
+        for no, start, doc in parsed:
+            if isinstance(doc, tuple):
                 bad += 1
                 if bad <= MAX_LINE_PROBLEMS:
-                    self._bad_json(line, start, ("deep", None), f"line {no}: ")
-                continue
-            except ValueError as exc:
-                bad += 1
-                if bad <= MAX_LINE_PROBLEMS:
-                    self._bad_json(line, start, ("invalid", exc), f"line {no}: ")
+                    self._bad_json(doc[2], start, doc[:2], f"line {no}: ")
                 continue
             yield doc, f"line {no} "
         if bad > MAX_LINE_PROBLEMS:
@@ -131,8 +137,8 @@ class _Reader:
             self.problem(f"{label}JSON nested {depth} levels deep, more than the parser can hold "
                          "(the offset is where it passes 256 levels); not read", "error", start + pos)
         elif isinstance(exc, json.JSONDecodeError):
-            self.problem(f"{label}not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); "
-                         "not read", "error", start + exc.pos)
+            place = f"column {exc.colno}" if label else f"line {exc.lineno} column {exc.colno}"
+            self.problem(f"{label}not valid JSON: {exc.msg} ({place}); not read", "error", start + exc.pos)
         else:
             self.problem(f"{label}JSON cannot be read: {str(exc)[:200]}", "error", start)
 
@@ -233,6 +239,9 @@ def _entries(doc, reader: _Reader, label: str) -> Iterator[tuple[str, dict]]:
                 children.append((p, item, depth + 1))
             stack.extend(reversed(children))
         elif isinstance(node, dict):
+            if "Members" in node and node["Members"] is not None:
+                reader.problem(f"{label}{pointer}/Members: is {_describe(node['Members'])}, not an array; "
+                               "ignored")
             yield pointer, node
 
 
