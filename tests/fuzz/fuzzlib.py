@@ -15,6 +15,7 @@ import random
 import re
 import signal
 import struct
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,12 +41,16 @@ def deadline(seconds: float):
         raise CaseTimeout(f"no result within {seconds} s")
 
     old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    outer = signal.setitimer(signal.ITIMER_REAL, seconds)  # e.g. pytest-timeout's own alarm
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        if outer[0] > 0:  # give the outer alarm back what is left of it
+            left = outer[0] - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), outer[1])
 
 
 # -- seeds: real records ---------------------------------------------------------------------

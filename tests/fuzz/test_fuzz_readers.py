@@ -282,3 +282,19 @@ def test_any_json_value_in_a_log_entry_keeps_the_good_entry(key, value):
     assert failure is None, failure
     assert [r.data for r in refs if r.source["entry_id"] == "good"] == [record]
     _no_internal(problems)
+
+
+def test_the_deadline_gives_an_outer_alarm_back():
+    import signal
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    fired = []
+    old = signal.signal(signal.SIGALRM, lambda *_: fired.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 100)
+        with fuzzlib.deadline(1):
+            pass
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert 98 < left <= 100 and not fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
