@@ -304,3 +304,15 @@ def test_evtx_record_with_a_broken_size_names_the_records_lost(tmp_path):
     [err] = [p for p in problems if p.level == "error"]
     assert "damaged chunk 0: event record(s) 6–25 could not be read" in err.message
     assert "record number 6" in err.message and err.offset == 4096
+
+
+def test_problems_about_single_events_are_listed_fifty_times_then_counted():
+    bad = [_event(MCE, i, "2024-10-24T14:20:21Z").replace(MCE.hex().upper(), "!!" + MCE.hex()) for i in range(60)]
+    text = "\n".join(bad + [_event(CMCI, 99, "2024-10-24T14:20:21Z")])
+    problems = []
+    refs = list(iter_bytes(text.encode(), "many.xml", problems.append))
+    assert [r.data for r in refs] == [CMCI]
+    single = [p for p in problems if "neither hex nor base64" in p.message]
+    assert len(single) == 50 and single[-1].message.startswith("event record 49 ")
+    [rest] = [p for p in problems if "more problems with single events" in p.message]
+    assert rest.message.startswith("10 more") and rest.level == "error"

@@ -180,24 +180,29 @@ def decode_binary(text: str) -> bytes | None:
     return as_hex
 
 
+_LEVELS = ("note", "warning", "error")
+
+
 class EventCollector:
     """Turns events into RecordRefs. Every value it could not use and every WHEA event without
     record data is reported with the event's place (the first ``MAX_EVENT_NOTES`` one by one,
     the rest counted), and a summary note counts the events without data by Event ID."""
 
-    MAX_EVENT_NOTES = 50
+    MAX_EVENT_NOTES = 50  # problems about single events listed per file, then counted
 
     def __init__(self, path: str, kind: str, on_problem) -> None:
         self.path, self.kind, self.on_problem = path, kind, on_problem
         self.without_data: Counter = Counter()
         self.reported = self.unreported = 0
+        self.unreported_level = "note"
 
     def report(self, offset: int | None, message: str, level: str) -> None:
-        if level == "error" or self.reported < self.MAX_EVENT_NOTES:
-            self.reported += level != "error"
+        if self.reported < self.MAX_EVENT_NOTES:
+            self.reported += 1
             self.on_problem(Problem(self.path, offset, message, level))
         else:
             self.unreported += 1
+            self.unreported_level = max(self.unreported_level, level, key=_LEVELS.index)
 
     def refs(self, info: EventInfo, offset: int | None) -> Iterator[RecordRef]:
         where = info.where
@@ -224,8 +229,9 @@ class EventCollector:
 
     def finish(self) -> None:
         if self.unreported:
-            self.on_problem(Problem(self.path, None, f"{self.unreported} more notes and warnings about "
-                                                     "single events are not listed", "note"))
+            self.on_problem(Problem(self.path, None, f"{self.unreported} more problems with single events "
+                                                     f"are not listed (the first {self.MAX_EVENT_NOTES} are)",
+                                    self.unreported_level))
         if self.without_data:
             n = sum(self.without_data.values())
             ids = ", ".join(f"{eid} ×{c}" for eid, c in sorted(self.without_data.items(),
