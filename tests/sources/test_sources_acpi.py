@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+import pytest
 import sources_helpers as h
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -168,3 +169,68 @@ def test_pstore_cper_record_is_yielded(tmp_path):
     path.write_bytes(bytes(rec))
     refs = list(iter_path(path))
     assert [(r.source["kind"], r.data) for r in refs] == [("pstore", bytes(rec))]
+
+
+# -- hostile regions and variables (issue #15) ----------------------------------------------------
+@pytest.mark.parametrize("size", range(40, 52))
+def test_short_status_block_heads_are_detected_without_raising(size):
+    blk, _ = _block(MEM)
+    problems = []
+    refs = list(iter_bytes(blk[:size], "short.bin", problems.append))  # detection read past 44 bytes
+    assert all(r.data == blk[:size] for r in refs)
+
+
+def test_block_with_an_impossible_length_is_skipped_to_the_next_block():
+    a, _ = _block(MEM)
+    b, _ = _block(PCIE)
+    bad = bytearray(a)
+    bad[4:12] = struct.pack("<II", 4, 2)  # RawDataOffset 4, RawDataLength 2: a 6-byte block
+    region = bytes(bad) + b
+    problems = []
+    refs = list(iter_bytes(h.bert_table(len(region)) + region, "bert.dat", problems.append))
+    assert (48 + len(bad), b) in [(r.source["offset"], r.data) for r in refs]
+    [err] = [p for p in problems if p.level == "error"]
+    assert err.offset == 48 and "length 6 is impossible" in err.message
+
+
+def test_hostile_lengths_in_a_region_are_bounded():
+    a, _ = _block(MEM)
+    for fields in [(0, 0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFF0, 0x20, 64), (20, 0, 0xFFFFFFFF)]:
+        blk = a[:4] + struct.pack("<III", *fields) + a[16:]
+        problems = []
+        refs = list(iter_bytes(blk + a, "region.bin", problems.append))
+        assert refs and refs[0].source["offset"] == 0 and len(refs[0].data) <= len(blk + a)
+        assert any(p.offset == 0 for p in problems)
+
+
+def test_bytes_after_the_last_block_are_noted():
+    a, _ = _block(MEM)
+    problems = []
+    refs = list(iter_bytes(a + b"\x07" * 9, "region.bin", problems.append))
+    assert [r.data for r in refs] == [a]
+    assert any(p.offset == len(a) and p.length == 9 and "too few" in p.message for p in problems)
+
+
+def test_bert_table_from_memory_does_not_look_in_the_working_folder(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "BERT").write_bytes(_block(MEM)[0])
+    monkeypatch.chdir(tmp_path)
+    problems = []
+    assert list(iter_bytes(h.bert_table(4096), "<stdin>", problems.append)) == []
+    assert any("not in this input" in p.message for p in problems)
+
+
+def test_efivar_truncated_or_tiny_variables(tmp_path):
+    rec = (h.DWR / "cper_boot_rev0101_venhw_section.bin").read_bytes()
+    name = "HwErrRec0002-414e6bdd-e47b-47cc-b244-bb61020cf516"
+    path = tmp_path / name
+    path.write_bytes(struct.pack("<I", 0xF) + rec[:200])
+    problems = []
+    [ref] = iter_path(path, problems.append)
+    assert ref.data == rec[:200]
+    [warn] = [p for p in problems if p.level == "warning"]
+    assert warn.offset == 24 and f"declares {len(rec)} bytes" in warn.message and "holds 200" in warn.message
+    from whea_gui.sources import efivar
+    problems.clear()
+    assert list(efivar.read_bytes(b"\x0f\0\0\0CP", name, problems.append)) == []
+    assert problems[0].level == "error" and "6 bytes" in problems[0].message

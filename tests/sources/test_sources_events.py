@@ -204,3 +204,115 @@ def test_time_normalisation():
     assert iso_utc("2024-11-14 16:15:45.043371+00:00") == "2024-11-14T16:15:45.043371Z"
     assert iso_utc("2024-11-14T18:15:45.0433719+02:00") == "2024-11-14T16:15:45.043371Z"
     assert iso_utc("2024-11-14T16:15:45Z") == "2024-11-14T16:15:45.000000Z"
+
+
+# -- hostile events (issue #15) ------------------------------------------------------------------
+CMCI = (h.DWR / "cper_cmci_amd_xpfmca_v2r2.bin").read_bytes()
+MCE = (h.DWR / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+
+
+def _event(record: bytes, rid: int, time: str) -> str:
+    return _wevtutil_event(record, rid=rid, eid=18, provider="Microsoft-Windows-WHEA-Logger", channel="System",
+                           time=time)
+
+
+@pytest.mark.parametrize("time, why", [
+    ("2024-13-01T10:00:00.0000000Z", "month must be in 1..12"),
+    ("2024-10-24T14:20:21.1234567+99:99", "offset must be a timedelta"),
+    ("9999-12-31T23:59:59.9999999-05:00", "date value out of range"),
+    ("+30828-09-14T02:48:05.4775807Z", "not an ISO 8601 time"),  # FILETIME's last year, as Rust prints it
+])
+def test_impossible_system_time_is_kept_as_text_and_the_good_events_read(time, why):
+    text = "\n".join([_event(MCE, 1, "2024-10-24T14:20:21.1234567Z"), _event(CMCI, 2, time),
+                      _event(MCE, 3, "2024-10-25T08:00:00Z")])
+    problems = []
+    refs = list(iter_bytes(text.encode(), "times.xml", problems.append))
+    assert [(r.source["event_record_id"], r.data) for r in refs] == [(1, MCE), (2, CMCI), (3, MCE)]
+    assert refs[1].source["time_created"] == time  # raw text, not a guess
+    assert refs[0].source["time_created"] == "2024-10-24T14:20:21.123456Z"
+    [p] = problems
+    assert p.level == "warning" and p.message.startswith("event record 2 (Event ID 18): TimeCreated")
+    assert why in p.message and "kept as text" in p.message
+    assert text.encode()[p.offset:p.offset + 6] == b"<Event"
+
+
+def test_unclosed_event_tags_lose_only_themselves():
+    good = _event(MCE, 7, "2024-10-24T14:20:21Z")
+    text = "<Events><Event xmlns='x'><System>" + good + "<Event>" + good.replace(">7<", ">8<") + "<Event "
+    problems = []
+    refs = list(iter_bytes(text.encode(), "unclosed.xml", problems.append))
+    assert [(r.source["event_record_id"], r.data) for r in refs] == [(7, MCE), (8, MCE)]
+    unclosed = [p.offset for p in problems if "no closing </Event>" in p.message]
+    assert unclosed == [8, text.index("<Event>"), len(text) - 7]
+
+
+def test_hostile_ids_are_reported_not_guessed():
+    ev = _event(MCE, 1, "2024-10-24T14:20:21Z").replace("<EventRecordID>1<", "<EventRecordID>" + "9" * 5000 + "<")
+    ev = ev.replace("<EventID>18<", "<EventID>70000<")
+    problems = []
+    [ref] = iter_bytes(ev.encode(), "ids.xml", problems.append)
+    assert ref.data == MCE and ref.source["event_record_id"] is None and ref.source["event_id"] is None
+    messages = [p.message for p in problems]
+    assert any("EventRecordID '99999" in m and "5000 characters" in m for m in messages)
+    assert any("EventID '70000' is not a number in 0–65535" in m for m in messages)
+
+
+def test_record_found_by_signature_when_the_field_name_is_damaged():
+    ev = _event(CMCI, 4, "2024-10-24T14:20:21Z").replace("Name='RawData'", "N='RawData'")
+    [ref] = iter_bytes(ev.encode(), "names.xml")
+    assert ref.data == CMCI and ref.source["field"] == "Data"
+
+
+def test_evtx_events_without_raw_data_are_named_one_by_one():
+    problems = []
+    list(iter_path(h.EVTX, problems.append))
+    notes = [p for p in problems if "no RawData" in p.message]
+    blob = h.EVTX.read_bytes()
+    ids = []
+    for p in notes:
+        assert p.level == "note" and blob[p.offset:p.offset + 4] == b"**\0\0"
+        rid = struct.unpack_from("<Q", blob, p.offset + 8)[0]
+        assert p.message.startswith(f"event record {rid} (Event ID 5):")
+        ids.append(rid)
+    assert len(ids) == 5 and ids == sorted(ids)
+
+
+def test_truncated_evtx_names_the_lost_records(tmp_path):
+    blob = h.EVTX.read_bytes()
+    full = {r.source["event_record_id"]: r.data for r in iter_path(h.EVTX)}
+    for cut, lost_text, offset in [(4096 + CHUNK_SIZE + 3000, "event record(s) 26–49", 4096 + CHUNK_SIZE),
+                                   (4096 + CHUNK_SIZE + 300, "ends 300 bytes into a chunk", 4096 + CHUNK_SIZE)]:
+        path = tmp_path / f"cut{cut}.evtx"
+        path.write_bytes(blob[:cut])
+        problems = []
+        refs = list(iter_path(path, problems.append))
+        assert {r.source["event_record_id"]: r.data for r in refs} == {i: d for i, d in full.items() if i <= 25}
+        [err] = [p for p in problems if p.level == "error"]
+        assert lost_text in err.message and err.offset == offset and err.path == str(path)
+
+
+def test_evtx_record_with_a_broken_size_names_the_records_lost(tmp_path):
+    blob = bytearray(h.EVTX.read_bytes())
+    records = scan_chunks(bytes(blob), "x", lambda p: None)[0]["records"]
+    blob[records[6] + 4:records[6] + 8] = (0xFFFFFF).to_bytes(4, "little")
+    path = tmp_path / "size.evtx"
+    path.write_bytes(bytes(blob))
+    problems = []
+    got = {r.source["event_record_id"] for r in iter_path(path, problems.append)}
+    full = {r.source["event_record_id"] for r in iter_path(h.EVTX)}
+    assert got == {i for i in full if not 6 <= i <= 25}
+    [err] = [p for p in problems if p.level == "error"]
+    assert "damaged chunk 0: event record(s) 6–25 could not be read" in err.message
+    assert "record number 6" in err.message and err.offset == 4096
+
+
+def test_problems_about_single_events_are_listed_fifty_times_then_counted():
+    bad = [_event(MCE, i, "2024-10-24T14:20:21Z").replace(MCE.hex().upper(), "!!" + MCE.hex()) for i in range(60)]
+    text = "\n".join(bad + [_event(CMCI, 99, "2024-10-24T14:20:21Z")])
+    problems = []
+    refs = list(iter_bytes(text.encode(), "many.xml", problems.append))
+    assert [r.data for r in refs] == [CMCI]
+    single = [p for p in problems if "neither hex nor base64" in p.message]
+    assert len(single) == 50 and single[-1].message.startswith("event record 49 ")
+    [rest] = [p for p in problems if "more problems with single events" in p.message]
+    assert rest.message.startswith("10 more") and rest.level == "error"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 import sources_helpers as h
@@ -108,3 +109,99 @@ def test_single_section_problems():
     assert any(f.code == "offset-overlaps-header" for f in decode_single_section(bad_off).findings)
     rec = decode_single_section(SECTION + b"\0" * 5)
     assert any(f.code == "trailing" for f in rec.findings)
+
+
+# -- hostile JSON (issue #15): each case users reproduced, then the good entry beside it ---------
+def _collection_text(bad_key: str, hostile: str) -> str:
+    bad = _entry("bad", "CPER", REC, **{bad_key: "__HOSTILE__"})
+    return json.dumps({"Members": [bad, _entry("good", "CPER", REC)]}).replace('"__HOSTILE__"', hostile)
+
+
+@pytest.mark.parametrize("key, hostile, says", [
+    ("Links", "[1]", "/Members/0/Links (LogEntry bad): is an array, not an object"),
+    ("@odata.id", "5", "/Members/0/@odata.id (LogEntry bad): is the number 5, not a string"),
+    ("Id", "1" * 4400, "/Members/0/Id (LogEntry): is a 4400-digit number, not a string"),
+    ("Message", '{"a": 1}', "/Members/0/Message (LogEntry bad): is an object, not a string"),
+])
+def test_wrong_types_are_reported_with_their_json_pointer(key, hostile, says):
+    problems = []
+    refs = list(iter_bytes(_collection_text(key, hostile).encode(), "bmc.json", problems.append))
+    assert [r.data for r in refs] == [REC, REC]  # the bad entry's record is still good
+    assert [r.source["json_pointer"] for r in refs] == ["/Members/0", "/Members/1"]
+    assert refs[1].source["entry_id"] == "good" and refs[1].source["host"] == "Systems/system"
+    assert [p.path for p in problems] == ["bmc.json"] and says in problems[0].message
+    assert problems[0].level == "warning"
+    assert refs[0].source.get({"Links": "origin_of_condition", "@odata.id": "odata_id", "Id": "entry_id",
+                                "Message": "message"}[key]) is None
+    json.dumps([r.source for r in refs])  # provenance stays serialisable
+
+
+def test_nesting_3000_deep_is_read_as_null_and_the_rest_kept():
+    deep = "[" * 3000 + "]" * 3000
+    text = _collection_text("Links", deep)
+    problems = []
+    refs = list(iter_bytes(text.encode(), "deep.json", problems.append))
+    assert [r.source["entry_id"] for r in refs] == ["bad", "good"] and refs[1].data == REC
+    nested = [p for p in problems if "nested more than 200 levels" in p.message]
+    assert len(nested) == 1 and nested[0].level == "error"
+    assert nested[0].message.startswith("/Members/0/Links/0/0/")
+    start = text.index("[" * 201)  # ASCII: characters are bytes
+    # the document, Members, the entry and Links are levels 1-4: level 201 is the 198th bracket
+    assert nested[0].offset == start + 197 and nested[0].length == 2 * (3000 - 197)
+
+
+def test_unreadable_json_is_a_problem_not_a_traceback():
+    problems = []
+    assert list(iter_bytes(b'{"Members": ' + b"[" * 3000, "open.json", problems.append)) == []
+    errors = [p for p in problems if p.level == "error"]
+    # 3,001 levels with the outer object; level 257 opens at the 256th "["
+    assert errors and "nested 3001 levels deep" in errors[0].message and errors[0].offset == 12 + 255
+    problems.clear()
+    assert list(iter_bytes(b'{"Members": [1, }', "bad.json", problems.append)) == []
+    assert any("not valid JSON" in p.message and p.offset == 16 for p in problems)
+
+
+def test_json_lines_with_a_deep_line_and_a_huge_number_line():
+    good = json.dumps(_entry("1", "CPER", REC))
+    lines = [good, '{"Id": ' + "9" * 5000 + ', "DiagnosticDataType": "CPER"}', "[" * 3000, good]
+    problems = []
+    refs = list(iter_bytes("\n".join(lines).encode(), "log.jsonl", problems.append))
+    assert [(r.source["line"], r.data) for r in refs] == [(1, REC), (4, REC)]
+    assert any(p.message.startswith("line 2 /Id") and "5000-digit" in p.message for p in problems)
+    assert any(p.message.startswith("line 3: JSON nested 3000 levels") for p in problems)
+
+
+def test_cli_exit_code_and_no_traceback_for_the_reported_files(tmp_path):
+    import os
+    import subprocess
+    import sys
+    files = {"links.json": _collection_text("Links", "[1]"), "odata.json": _collection_text("@odata.id", "7"),
+             "deep.json": _collection_text("Message", "[" * 3000 + "]" * 3000),
+             "huge-id.json": _collection_text("Id", "1" * 4400)}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        repo = Path(__file__).resolve().parents[2]
+        proc = subprocess.run([sys.executable, "-m", "whea_gui.cli", "decode", "--json", str(tmp_path / name)],
+                              capture_output=True, env=dict(os.environ, PYTHONPATH=str(repo)))
+        err = proc.stderr.decode()
+        assert "Traceback" not in err and str(tmp_path / name) in err
+        assert proc.returncode == (1 if name == "deep.json" else 0), (name, err)
+        assert len(proc.stdout.splitlines()) == 2
+
+
+def test_json_lines_with_a_broken_first_line_and_blank_lines():
+    good = json.dumps(_entry("1", "CPER", REC))
+    text = '{"Id": "0", "DiagnosticData": \n\n' + good + "\n\n" + good.replace('"Id": "1"', '"Id": "2"') + "\n"
+    problems = []
+    refs = list(iter_bytes(text.encode(), "log.jsonl", problems.append))
+    assert [(r.source["entry_id"], r.source["line"], r.data) for r in refs] == [("1", 3, REC), ("2", 5, REC)]
+    [err] = [p for p in problems if p.level == "error"]
+    assert err.message.startswith("line 1: not valid JSON") and err.offset == len('{"Id": "0", "DiagnosticData": ')
+
+
+def test_pretty_printed_document_with_an_error_is_one_problem():
+    text = json.dumps({"Members": [_entry("1", "CPER", REC)]}, indent=2).replace('"Id": "1",', '"Id": "1"')
+    problems = []
+    assert list(iter_bytes(text.encode(), "pretty.json", problems.append)) == []
+    errors = [p for p in problems if p.level == "error"]
+    assert len(errors) == 1 and "not valid JSON" in errors[0].message and "line" in errors[0].message

@@ -34,7 +34,7 @@ def sniff(head: bytes, path: str = "") -> int:
 
 def gesb_score(head: bytes) -> int:
     """How much ``head`` looks like a status block with at least one sane data entry."""
-    if len(head) < BLOCK_HEADER_SIZE + 24:
+    if len(head) < BLOCK_HEADER_SIZE + 28:  # the header and the entry fields read below
         return 0
     status, raw_off, raw_len, data_len, sev = struct.unpack_from("<5I", head, 0)
     if not status or status & 0xFFFFC000 or sev > 3 or data_len < ENTRY_V1_SIZE:
@@ -77,6 +77,10 @@ def _bert_table(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
         yield from walk_region(data, path, on_problem, info, start=table_len, region_len=region_len)
         return
     region_path = Path(path).parent / "data" / "BERT"
+    if not Path(path).is_file():  # bytes from memory or standard input: no folder to look in
+        on_problem(Problem(path, 40, f"the boot error region ({region_len} bytes at physical address "
+                                     f"0x{region_addr:X}) is not in this input", "warning", 12))
+        return
     try:
         region = read_file(region_path)
     except SourceError:
@@ -111,8 +115,16 @@ def walk_region(data: bytes, path: str, on_problem, info: dict, *, start: int = 
                                    end - pos))
             break
         if length < BLOCK_HEADER_SIZE:
-            on_problem(Problem(path, pos, f"status block length {length} is impossible; stopped", "error"))
-            break
+            found = _next_block(data, pos + 4, end)
+            if found is None:
+                on_problem(Problem(path, pos, f"status block length {length} is impossible and no "
+                                              "further block is found; stopped", "error", end - pos))
+                break
+            on_problem(Problem(path, pos, f"status block length {length} is impossible; skipped "
+                                          f"{found - pos} bytes to the next plausible block", "error",
+                               found - pos))
+            pos = found
+            continue
         if length > end - pos:
             on_problem(Problem(path, pos, f"status block declares {length} bytes but only {end - pos} "
                                           "remain (truncated)", "warning", end - pos))
@@ -122,6 +134,22 @@ def walk_region(data: bytes, path: str, on_problem, info: dict, *, start: int = 
         yield RecordRef(bytes(data[pos:pos + length]), src)
         pos += length
         index += 1
+    if 0 < end - pos < BLOCK_HEADER_SIZE and any(data[pos:end]):
+        on_problem(Problem(path, pos, f"{end - pos} bytes after the last block are too few for a block "
+                                      "header; not read", "note", end - pos))
     if index == 0:
         on_problem(Problem(path, start, "no error status block with an error in it (BlockStatus is 0 "
                                         "or the region is empty)", "note"))
+
+
+def _next_block(data: bytes, pos: int, end: int) -> int | None:
+    """The next offset in ``data[pos:end]`` where a plausible status block with a sane first entry
+    starts: one linear scan, with a cheap byte test (ErrorSeverity 0-3, entry revision major 1-3)
+    before the full check."""
+    view = memoryview(data)
+    while end - pos >= BLOCK_HEADER_SIZE + 28:
+        if view[pos + 16] <= 3 and not any(view[pos + 17:pos + 20]) and 1 <= view[pos + 41] <= 3 \
+                and gesb_score(bytes(view[pos:pos + 64])):
+            return pos
+        pos += 1
+    return None

@@ -27,7 +27,11 @@ def sniff(head: bytes, path: str = "") -> int:
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
-    attrs = struct.unpack_from("<I", data)[0] if len(data) >= 4 else 0
+    if len(data) < 8:
+        on_problem(Problem(path, 0, f"{len(data)} bytes: an efivarfs variable needs 4 bytes of attributes "
+                                    "and a record after them; nothing to read", "error", len(data) or None))
+        return
+    attrs = struct.unpack_from("<I", data)[0]
     src = {"path": path, "offset": 4, "kind": name, "attributes": attrs,
            "attribute_names": [n for bit, n in ATTRIBUTES.items() if attrs & bit]}
     m = _NAME.match(os.path.basename(path))
@@ -39,4 +43,26 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
                                            f"record GUID {HW_ERROR_VARIABLE_GUID}", "note"))
     if not attrs & 0x8:
         on_problem(Problem(path, 0, f"attributes 0x{attrs:08X} lack HARDWARE_ERROR_RECORD (0x8)", "note", 4))
+    _check_length(data, path, on_problem)
     yield RecordRef(bytes(data[4:]), src)
+
+
+def _check_length(data: bytes, path: str, on_problem) -> None:
+    """The CPER RecordLength (or WhLg Length) against the bytes the variable holds."""
+    sig = bytes(data[4:8])
+    if sig == b"CPER" and len(data) >= 4 + 24:
+        declared, where = struct.unpack_from("<I", data, 4 + 20)[0], 4 + 20
+    elif sig == b"WhLg" and len(data) >= 4 + 12:  # Signature, Version, Length (FORMAT.md §1)
+        declared, where = struct.unpack_from("<I", data, 4 + 8)[0], 4 + 8
+    else:
+        if sig not in (b"CPER", b"WhLg"):
+            on_problem(Problem(path, 4, f"no CPER or WhLg signature after the attributes "
+                                        f"(found {sig.hex(' ')})", "warning", 4))
+        return
+    held = len(data) - 4
+    if declared > held:
+        on_problem(Problem(path, where, f"the record declares {declared} bytes but the variable holds "
+                                        f"{held} after the attributes (truncated)", "warning", 4))
+    elif declared < held:
+        on_problem(Problem(path, 4 + declared, f"{held - declared} bytes after the record's declared "
+                                               "length", "note", held - declared))

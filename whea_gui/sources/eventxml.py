@@ -3,13 +3,17 @@
 Each ``<Event>`` element is parsed on its own, so the file may have an ``<Events>`` root or
 none (wevtutil prints bare events one after another), be UTF-8 or UTF-16, and one broken event
 loses only itself. Offsets are byte offsets of the ``<Event`` tag in the file.
+
+Events are found by one linear pass over the opening and closing tags: an ``<Event`` followed
+by another ``<Event`` before any ``</Event>`` is reported as unclosed and the next one is read,
+so a file full of unclosed tags costs linear time and loses none of the whole events in it.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .base import Problem, RecordRef
 from .hextext import decode_text
@@ -17,7 +21,9 @@ from .winevent import EventCollector, parse_event
 
 name = "eventxml"
 EVENT_NS = "schemas.microsoft.com/win/2004/08/events/event"
-_EVENT = re.compile(r"<Event[\s>].*?</Event\s*>", re.S)
+_OPEN = re.compile(r"<Event[\s>]")
+_CLOSE = re.compile(r"</Event\s*>")
+MAX_EVENT_PROBLEMS = 50  # unclosed / broken events reported one by one, then counted
 
 
 def sniff(head: bytes, path: str = "") -> int:
@@ -27,51 +33,85 @@ def sniff(head: bytes, path: str = "") -> int:
     return 0
 
 
-def _encoding(data: bytes) -> tuple[str, int]:
-    """(codec, bytes per char for offset arithmetic or 0 for variable width), after any BOM."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", 2
-    sample = data[:512]
-    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and not sample[0::2].count(0):
-        return "utf-16-le", 2
-    return "utf-8", 0
+def byte_offset_function(data: bytes, text: str) -> Callable[[int], int]:
+    """Character index in ``text`` (``decode_text(data)``) → byte offset in ``data``, counted
+    incrementally (linear over increasing indexes, as readers ask)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        codec, bom = "utf-8", 3
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codec, bom = "utf-16-le", 2
+    elif len(data) >= 4 and data[:512][1::2].count(0) > len(data[:512]) // 4 and not data[:512][0::2].count(0):
+        codec, bom = "utf-16-le", 0
+    else:
+        codec, bom = ("latin-1" if len(text) == len(data) else "utf-8"), 0
+    if codec == "latin-1":
+        return lambda index: min(index, len(data))
+    state = [0, bom]  # (character, byte) reached so far
+
+    def offset_of(index: int) -> int:
+        if index < state[0]:
+            state[0], state[1] = 0, bom
+        state[1] += len(text[state[0]:index].encode(codec, "surrogatepass"))
+        state[0] = index
+        return min(state[1], len(data))
+    return offset_of
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
-    codec, width = _encoding(data)
-    bom = 2 if codec == "utf-16" else 3 if data.startswith(b"\xef\xbb\xbf") else 0
     text = decode_text(data)
-    yield from events_from_text(text, path, on_problem, name,
-                                offset_of=_offsets(text, width, bom))
+    yield from events_from_text(text, path, on_problem, name, offset_of=byte_offset_function(data, text))
 
 
-def _offsets(text: str, width: int, bom: int):
-    """Character index → byte offset in the file (incremental for UTF-8)."""
-    state = {"char": 0, "byte": bom}
-
-    def offset_of(index: int) -> int:
-        if width:
-            return bom + width * index
-        state["byte"] += len(text[state["char"]:index].encode("utf-8"))
-        state["char"] = index
-        return state["byte"]
-    return offset_of
+def event_spans(text: str) -> Iterator[tuple[int, int | None]]:
+    """(start, end) of each ``<Event`` element in one linear pass; end is None for an event that
+    is not closed before the next one starts (or before the end of the text)."""
+    closes = _CLOSE.finditer(text)
+    close = next(closes, None)
+    opens = _OPEN.finditer(text)
+    start = next(opens, None)
+    while start is not None:
+        while close is not None and close.start() < start.start():
+            close = next(closes, None)  # a stray closing tag
+        following = next(opens, None)
+        if close is None or (following is not None and following.start() < close.start()):
+            yield start.start(), None
+        else:
+            yield start.start(), close.end()
+            close = next(closes, None)
+        start = following
 
 
 def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=None
                      ) -> Iterator[RecordRef]:
     collector = EventCollector(path, kind, on_problem)
-    found = 0
-    for m in _EVENT.finditer(text):
+    found = broken = 0
+
+    def report(offset: int, message: str) -> None:
+        nonlocal broken
+        broken += 1
+        if broken <= MAX_EVENT_PROBLEMS:
+            on_problem(Problem(path, offset, message, "error"))
+
+    for start, end in event_spans(text):
         found += 1
-        offset = offset_of(m.start()) if offset_of else m.start()
+        offset = offset_of(start) if offset_of else start
+        if end is None:
+            report(offset, f"event {found} has no closing </Event> before the next event or the end "
+                           "of the file; skipped")
+            continue
         try:
-            elem = ET.fromstring(m.group(0))
+            elem = ET.fromstring(text[start:end])
         except ET.ParseError as exc:
-            on_problem(Problem(path, offset, f"event {found} is not well-formed XML ({exc}); "
-                                             "skipped", "error"))
+            report(offset, f"event {found} is not well-formed XML ({exc}); skipped")
+            continue
+        except (ValueError, RecursionError, MemoryError) as exc:  # e.g. expat refusing the text
+            report(offset, f"event {found} cannot be parsed ({type(exc).__name__}: {str(exc)[:120]}); "
+                           "skipped")
             continue
         yield from collector.refs(parse_event(elem), offset)
+    if broken > MAX_EVENT_PROBLEMS:
+        on_problem(Problem(path, None, f"{broken - MAX_EVENT_PROBLEMS} more events are unclosed or not "
+                                       "well-formed; skipped", "error"))
     if not found:
         on_problem(Problem(path, 0, "no <Event> elements found", "warning"))
     collector.finish()

@@ -72,7 +72,8 @@ def scan_chunks(buf, path: str, on_problem) -> list[dict]:
         end = min(off + CHUNK_SIZE, len(buf))
         ok_header = zlib.crc32(bytes(buf[off:off + 120]) + bytes(buf[off + 128:off + 512])) == header_crc
         ok_data = 512 <= free <= CHUNK_SIZE and zlib.crc32(bytes(buf[off + 512:off + free])) == data_crc
-        chunk = {"offset": off, "first": first, "last": last, "records": {}}
+        chunk = {"offset": off, "first": first, "last": last, "records": {}, "length": end - off,
+                 "truncated": end - off < CHUNK_SIZE}
         if not (ok_header and ok_data):
             on_problem(Problem(path, off, f"chunk {len(chunks)} (event records {first}–{last}) fails "
                                           "its checksum; its events may be damaged", "warning", end - off))
@@ -85,6 +86,11 @@ def scan_chunks(buf, path: str, on_problem) -> list[dict]:
             chunk["records"][rid] = pos
             pos += size
         chunks.append(chunk)
+    tail = FILE_HEADER_SIZE + (len(buf) - FILE_HEADER_SIZE) // CHUNK_SIZE * CHUNK_SIZE
+    if FILE_HEADER_SIZE <= tail < len(buf) and not any(c["offset"] == tail for c in chunks) \
+            and bytes(buf[tail:tail + 8]) == CHUNK_MAGIC[:len(buf) - tail]:
+        on_problem(Problem(path, tail, f"the file ends {len(buf) - tail} bytes into a chunk (a truncated "
+                                       "copy?); the events of that chunk are lost", "error", len(buf) - tail))
     if len(buf) >= FILE_HEADER_SIZE and not chunks:
         on_problem(Problem(path, FILE_HEADER_SIZE, "the event log holds no chunks (no events)", "note"))
     return chunks
@@ -97,32 +103,101 @@ def _events(source, path: str, chunks: list[dict], on_problem) -> Iterator[Recor
         raise SourceError(f"{path}: reading .evtx needs the 'evtx' package (pip install evtx)") from exc
     offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
     wanted: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    stopped = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             parser = evtx.PyEvtxParser(source, skip_errors=True)
             for rec in parser.records():
-                data = rec["data"]
+                rid, data = rec.get("event_record_id"), rec.get("data")
+                if not isinstance(rid, int) or not isinstance(data, str):
+                    continue
+                seen.add(rid)
                 if any(w in data for w in _WANTED):
-                    wanted.append((rec["event_record_id"], data))
-        except (RuntimeError, OSError) as exc:
-            on_problem(Problem(path, None, f"the event log could not be read further: {exc}", "error"))
-    for w in caught:
-        on_problem(_chunk_problem(path, str(w.message), chunks))
+                    wanted.append((rid, data))
+        except Exception as exc:  # noqa: BLE001 - the parser's errors are not typed
+            stopped = exc
+        except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException
+            if type(exc).__name__ != "PanicException":
+                raise
+            stopped = exc
+    if stopped is not None:
+        on_problem(Problem(path, None, f"the event log could not be read further "
+                                       f"({type(stopped).__name__}: {str(stopped)[:200]})", "error"))
+    reasons = [str(w.message) for w in caught]
+    for problem in _lost_records(path, chunks, seen, reasons):
+        on_problem(problem)
     collector = EventCollector(path, name, on_problem)
     for rid, xml in wanted:
         try:
             elem = ET.fromstring(xml)
-        except ET.ParseError as exc:
-            on_problem(Problem(path, offsets.get(rid), f"event record {rid}: unreadable XML ({exc})",
-                               "error"))
+        except (ET.ParseError, ValueError) as exc:
+            on_problem(Problem(path, offsets.get(rid), f"event record {rid}: unreadable XML ({exc}); "
+                                                       "skipped", "error"))
             continue
         yield from collector.refs(parse_event(elem), offsets.get(rid))
     collector.finish()
 
 
+_RECORD = re.compile(r"record number (\d+)")
 _RANGE = re.compile(r"record IDs (\d+)\.\.(\d+)")
 _NUMBER = re.compile(r"chunk number (\d+)")
+MAX_RECORDS_PER_CHUNK = (CHUNK_SIZE - 512) // 24  # an event record is at least 24 bytes
+
+
+def _lost_records(path: str, chunks: list[dict], seen: set[int], reasons: list[str]) -> Iterator[Problem]:
+    """One error per chunk whose event records did not all come out of the parser, naming the
+    record ids lost (from the chunk header's range and the records found in the chunk) and the
+    parser's reason; parser messages that name no chunk are reported as they are."""
+    used: set[int] = set()
+    for index, c in enumerate(chunks):
+        expected = set(c["records"])
+        first, last = c["first"], c["last"]
+        if first <= last and last - first < MAX_RECORDS_PER_CHUNK:
+            expected.update(range(first, last + 1))
+        lost = sorted(expected - seen)
+        if not lost:
+            continue
+        why = [i for i, r in enumerate(reasons) if _names_chunk(r, index, c, lost)]
+        used.update(why)
+        because = "; ".join(_clean(reasons[i]) for i in why[:2]) or (
+            "the file ends inside the chunk" if c.get("truncated") else "the parser skipped them")
+        whole = len(lost) == len(expected)
+        offset = c["offset"] if whole else c["records"].get(lost[0], c["offset"])
+        yield Problem(path, offset, f"damaged chunk {index}: event record(s) {_runs(lost)} could not be read, "
+                                    f"their events are lost ({because})", "error",
+                      c["length"] if offset == c["offset"] else None)
+    for i, r in enumerate(reasons):
+        if i not in used:
+            yield _chunk_problem(path, r, chunks)
+
+
+def _names_chunk(reason: str, index: int, chunk: dict, lost: list[int]) -> bool:
+    m = _RECORD.search(reason)
+    if m:
+        return int(m.group(1)) in lost or chunk["first"] <= int(m.group(1)) <= chunk["last"]
+    m = _RANGE.search(reason)
+    if m:
+        return int(m.group(1)) == chunk["first"]
+    m = _NUMBER.search(reason)
+    return bool(m) and int(m.group(1)) == index
+
+
+def _runs(ids: list[int], limit: int = 8) -> str:
+    """``[3, 4, 5, 9]`` → ``3–5, 9`` (the first ``limit`` runs, then a count)."""
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    text = ", ".join(f"{a}–{b}" if b > a else f"{a}" for a, b in runs[:limit])
+    return text + (f" and {len(runs) - limit} more ranges" if len(runs) > limit else "")
+
+
+def _clean(message: str) -> str:
+    return message.removeprefix("Skipping EVTX data: ").removeprefix("RuntimeError: ")[:300]
 
 
 def _chunk_problem(path: str, message: str, chunks: list[dict]) -> Problem:
@@ -135,6 +210,5 @@ def _chunk_problem(path: str, message: str, chunks: list[dict]) -> Problem:
         m = _NUMBER.search(message)
         if m and int(m.group(1)) < len(chunks):
             offset = chunks[int(m.group(1))]["offset"]
-    text = message.removeprefix("Skipping EVTX data: ").removeprefix("RuntimeError: ")
-    return Problem(path, offset, f"a damaged chunk was skipped, its events are lost ({text})", "error",
-                   CHUNK_SIZE if offset is not None else None)
+    return Problem(path, offset, f"a damaged chunk was skipped, its events are lost ({_clean(message)})",
+                   "error", CHUNK_SIZE if offset is not None else None)

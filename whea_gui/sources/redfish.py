@@ -1,6 +1,11 @@
 """Redfish ``LogEntry`` JSON from a BMC: one entry, a collection (``Members``), a list, or JSON
 Lines. ``DiagnosticDataType`` "CPER" carries a whole record and "CPERSection" one section (a
 72-byte descriptor then the body), both base64 in ``DiagnosticData``.
+
+BMC output is not trusted: every value used is type-checked, a value of the wrong type is
+reported with its JSON pointer (RFC 6901) and left out, and JSON that Python's parser cannot
+hold (nesting deeper than its recursion limit, integers of thousands of digits) is reported
+with the byte offset where it happens instead of raising.
 """
 
 from __future__ import annotations
@@ -8,14 +13,34 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from .base import Problem, RecordRef
+from .eventxml import byte_offset_function
 from .hextext import decode_text
 
 name = "redfish"
 _KEYS = ('"DiagnosticData', '"@odata.', '"Members"', '"DiagnosticDataType"')
+MAX_DEPTH = 200  # JSON nesting parsed; deeper values are read as null (a LogEntry needs ~5)
+MAX_ENTRY_DEPTH = 16  # lists / Members nested inside each other that are walked for entries
+MAX_INT_DIGITS = 40  # longer integer literals are kept as text (no 64-bit value is longer)
+MAX_TEXT = 4096  # provenance strings are clipped to this many characters
+MAX_LINE_PROBLEMS = 50  # JSON Lines: lines reported one by one before a summary
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)
+
+
+class LongNumber(str):
+    """An integer literal too long to be a value: kept as its text so parsing goes on."""
+
+
+def _parse_int(text: str) -> int | LongNumber:
+    return int(text) if len(text) <= MAX_INT_DIGITS else LongNumber(text)
+
+
+def _loads(text: str):
+    return json.loads(text, parse_int=_parse_int)
 
 
 def sniff(head: bytes, path: str = "") -> int:
@@ -25,95 +50,319 @@ def sniff(head: bytes, path: str = "") -> int:
     return 0
 
 
+class _Reader:
+    def __init__(self, data: bytes, path: str, on_problem) -> None:
+        self.path, self.on_problem = path, on_problem
+        self.text = decode_text(data)
+        self.byte_offset = byte_offset_function(data, self.text)
+
+    def problem(self, message: str, level: str = "warning", pos: int | None = None) -> None:
+        offset = self.byte_offset(pos) if pos is not None else None
+        self.on_problem(Problem(self.path, offset, message, level))
+
+    def documents(self) -> Iterator[tuple[object, str]]:
+        """(document, label): the whole file, or each line of JSON Lines."""
+        text = self.text
+        try:
+            yield _loads(text), ""
+            return
+        except RecursionError:
+            first = ("deep", None)
+            doc = self._without_deep_values(text)
+            if doc is not None:
+                yield doc, ""
+                return
+        except ValueError as exc:  # JSONDecodeError, or a number Python refuses
+            first = ("invalid", exc)
+        parsed = []  # (line number, start, document or the error)
+        start = 0
+        for line_no, line in enumerate(text.split("\n"), 1):
+            if line.strip():
+                try:
+                    parsed.append((line_no, start, _loads(line)))
+                except RecursionError:
+                    parsed.append((line_no, start, ("deep", None, line)))
+                except ValueError as exc:
+                    parsed.append((line_no, start, ("invalid", exc, line)))
+            start += len(line) + 1
+        objects = sum(isinstance(doc, dict) for _n, _s, doc in parsed)
+        lines_mode = len(parsed) >= 2 and objects and (
+            first[0] == "deep" or getattr(first[1], "msg", "") == "Extra data" or 2 * objects >= len(parsed))
+        if not lines_mode:  # one document with an error in it
+            self._bad_json(text, 0, first, "")
+            return
+        bad = 0
+        for no, start, doc in parsed:
+            if isinstance(doc, tuple):
+                bad += 1
+                if bad <= MAX_LINE_PROBLEMS:
+                    self._bad_json(doc[2], start, doc[:2], f"line {no}: ")
+                continue
+            yield doc, f"line {no} "
+        if bad > MAX_LINE_PROBLEMS:
+            self.problem(f"{bad - MAX_LINE_PROBLEMS} more lines are not valid JSON; skipped", "error")
+
+    def _without_deep_values(self, text: str):
+        """The document with every value nested deeper than ``MAX_DEPTH`` read as null (each
+        reported with its byte range), or None when even that does not parse."""
+        spans = _deep_spans(text, MAX_DEPTH)
+        if not spans or spans[-1][1] is None:
+            return None
+        patched = []
+        last = 0
+        for i, (start, end) in enumerate(spans):
+            patched += [text[last:start], f'"{_DEEP}{i}"']  # a marker string, found below
+            last = end
+        patched.append(text[last:])
+        try:
+            doc = _loads("".join(patched))
+        except (RecursionError, ValueError):
+            return None
+        pointers = _replace_markers(doc)
+        for i, (start, end) in enumerate(spans[:MAX_LINE_PROBLEMS]):
+            a, b = self.byte_offset(start), self.byte_offset(end)
+            where = _clip(pointers.get(i, ""))
+            self.on_problem(Problem(self.path, a, f"{where + ': ' if where else ''}a JSON value nested more "
+                                                  f"than {MAX_DEPTH} levels deep; read as null", "error",
+                                    b - a))
+        if len(spans) > MAX_LINE_PROBLEMS:
+            self.problem(f"{len(spans) - MAX_LINE_PROBLEMS} more values nested too deep; read as null",
+                         "error")
+        return doc
+
+    def _bad_json(self, text: str, start: int, first, label: str) -> None:
+        kind, exc = first
+        if kind == "deep":
+            depth, pos = _nesting(text)
+            self.problem(f"{label}JSON nested {depth} levels deep, more than the parser can hold "
+                         "(the offset is where it passes 256 levels); not read", "error", start + pos)
+        elif isinstance(exc, json.JSONDecodeError):
+            place = f"column {exc.colno}" if label else f"line {exc.lineno} column {exc.colno}"
+            self.problem(f"{label}not valid JSON: {exc.msg} ({place}); not read", "error", start + exc.pos)
+        else:
+            self.problem(f"{label}JSON cannot be read: {str(exc)[:200]}", "error", start)
+
+
+def _nesting(text: str, limit: int = 256) -> tuple[int, int]:
+    """(deepest nesting, character index of the bracket that opens level ``limit + 1``, or the
+    deepest level when shallower) by one linear scan that skips strings."""
+    depth = deepest = where = 0
+    for m in _TOKEN.finditer(text):
+        c = m.group()[0]
+        if c in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if depth <= limit + 1:
+                    where = m.start()
+        elif c in "]}":
+            depth -= 1
+    return deepest, where
+
+
+_DEEP = "\\u0000whea-deep-"
+_MARKER = re.compile("\0whea-deep-([0-9]{1,9})")
+
+
+def _replace_markers(doc) -> dict[int, str]:
+    """Set each marker string left by ``_without_deep_values`` to None; {marker: JSON pointer}."""
+    found: dict[int, str] = {}
+    stack: list[tuple[str, object]] = [("", doc)]
+    while stack:
+        pointer, node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            p = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            m = _MARKER.fullmatch(value) if isinstance(value, str) else None
+            if m:
+                found[int(m.group(1))] = p
+                node[key] = None
+            elif isinstance(value, dict | list):
+                stack.append((p, value))
+    return found
+
+
+def _deep_spans(text: str, limit: int) -> list[tuple[int, int | None]]:
+    """(start, end) character ranges of the values that open nesting level ``limit + 1``; end
+    is None when the text ends inside one."""
+    spans: list[tuple[int, int | None]] = []
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        c = m.group()[0]
+        if c in "[{":
+            depth += 1
+            if depth == limit + 1:
+                spans.append((m.start(), None))
+        elif c in "]}":
+            if depth == limit + 1 and spans:
+                spans[-1] = (spans[-1][0], m.end())
+            depth = max(depth - 1, 0)
+    return spans
+
+
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
-    text = decode_text(data)
-    try:
-        docs = [json.loads(text)]
-    except json.JSONDecodeError as exc:
-        docs = _json_lines(text, path, on_problem, exc)
+    reader = _Reader(data, path, on_problem)
     found = 0
-    for doc in docs:
-        for member, entry in enumerate(_entries(doc, path, on_problem)):
-            ref = _entry_ref(entry, path, on_problem)
+    member = 0
+    for doc, label in reader.documents():
+        for pointer, entry in _entries(doc, reader, label):
+            ref = _entry_ref(entry, pointer, label, reader)
             if ref is not None:
                 ref.source["member"] = member  # position among the file's log entries
+                member += 1
                 found += 1
                 yield ref
     if not found:
         on_problem(Problem(path, None, "no LogEntry with CPER or CPERSection diagnostic data", "warning"))
 
 
-def _json_lines(text: str, path: str, on_problem, first_error) -> list:
-    docs = []
-    for no, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            docs.append(json.loads(line))
-        except json.JSONDecodeError:
-            if not docs and no == 1:
-                on_problem(Problem(path, first_error.pos, f"not valid JSON: {first_error.msg} "
-                                                          f"(line {first_error.lineno})", "error"))
-                return []
-            on_problem(Problem(path, None, f"line {no} is not valid JSON; skipped", "error"))
-    return docs
-
-
-def _entries(doc, path: str, on_problem) -> Iterator[dict]:
-    if isinstance(doc, list):
-        for item in doc:
-            yield from _entries(item, path, on_problem)
-        return
-    if not isinstance(doc, dict):
-        return
-    if "Members" in doc and isinstance(doc["Members"], list):
-        for m in doc["Members"]:
-            if isinstance(m, dict) and set(m) <= {"@odata.id"}:
-                on_problem(Problem(path, None, f"collection member {m.get('@odata.id')} is only a link; "
-                                               "export the collection with $expand=. to include it",
-                                   "warning"))
+def _entries(doc, reader: _Reader, label: str) -> Iterator[tuple[str, dict]]:
+    """(JSON pointer, LogEntry object) for each entry, depth first in file order; walked with an
+    explicit stack so no nesting can exhaust Python's recursion limit."""
+    stack: list[tuple[str, object, int]] = [("", doc, 0)]
+    while stack:
+        pointer, node, depth = stack.pop()
+        if isinstance(node, list) or (isinstance(node, dict) and isinstance(node.get("Members"), list)):
+            if depth >= MAX_ENTRY_DEPTH:
+                reader.problem(f"{label}{pointer or '/'}: collections nested more than {MAX_ENTRY_DEPTH} "
+                               "deep; the rest is not read", "error")
                 continue
-            yield from _entries(m, path, on_problem)
-        return
-    yield doc
+            items = node if isinstance(node, list) else node["Members"]
+            base = pointer if isinstance(node, list) else f"{pointer}/Members"
+            children = []
+            for i, item in enumerate(items):
+                p = f"{base}/{i}"
+                if isinstance(item, dict) and item and set(item) <= {"@odata.id"}:
+                    reader.problem(f"{label}{p}: collection member {_clip(_text(item['@odata.id']))} is "
+                                   "only a link; export the collection with $expand=. to include it")
+                    continue
+                children.append((p, item, depth + 1))
+            stack.extend(reversed(children))
+        elif isinstance(node, dict):
+            if "Members" in node and node["Members"] is not None:
+                reader.problem(f"{label}{pointer}/Members: is {_describe(node['Members'])}, not an array; "
+                               "ignored")
+            yield pointer, node
 
 
-def _entry_ref(entry: dict, path: str, on_problem) -> RecordRef | None:
-    dtype = entry.get("DiagnosticDataType")
-    entry_id = entry.get("Id")
-    if dtype not in ("CPER", "CPERSection"):
+def _text(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)[:80] if _small(value) else \
+        f"<{type(value).__name__}>"
+
+
+def _small(value) -> bool:
+    return value is None or isinstance(value, bool | float) or (isinstance(value, int) and abs(value) < 1 << 64)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def _describe(value) -> str:
+    if isinstance(value, LongNumber):
+        return f"a {len(value.lstrip('-'))}-digit number"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return {dict: "an object", list: "an array", type(None): "null", str: "a string"}.get(
+        type(value), type(value).__name__)
+
+
+class _Fields:
+    """Typed reads of one LogEntry's members, reporting each wrong type with its JSON pointer."""
+
+    def __init__(self, entry: dict, pointer: str, label: str, reader: _Reader, entry_name: str) -> None:
+        self.entry, self.pointer, self.label, self.reader = entry, pointer, label, reader
+        self.entry_name = entry_name
+
+    def text(self, key: str, *, obj: dict | None = None, where: str = "", accept_int: bool = False
+             ) -> str | None:
+        obj = self.entry if obj is None else obj
+        if key not in obj or obj[key] is None:
+            return None
+        value = obj[key]
+        if accept_int and isinstance(value, int) and not isinstance(value, bool) and _small(value):
+            return str(value)
+        if isinstance(value, str) and not isinstance(value, LongNumber):
+            if len(value) > MAX_TEXT:
+                self.report(f"{where}/{key}", f"is {len(value)} characters long; clipped to {MAX_TEXT}",
+                            "note")
+                return value[:MAX_TEXT - 1] + "…"
+            return value
+        self.report(f"{where}/{key}", f"is {_describe(value)}, not a string; ignored")
         return None
+
+    def report(self, rel: str, message: str, level: str = "warning") -> None:
+        self.reader.problem(f"{self.label}{self.pointer}{_escape_path(rel)} ({self.entry_name}): {message}",
+                            level)
+
+
+def _escape_path(rel: str) -> str:
+    """``~`` → ``~0`` in each segment of a pointer written here (RFC 6901)."""
+    return "/".join(p.replace("~", "~0") for p in rel.split("/"))
+
+
+def _entry_ref(entry: dict, pointer: str, label: str, reader: _Reader) -> RecordRef | None:
+    dtype = entry.get("DiagnosticDataType")
+    if not isinstance(dtype, str) or dtype not in ("CPER", "CPERSection"):
+        return None
+    raw_id = entry.get("Id")
+    entry_name = f"LogEntry {_clip(raw_id)}" if isinstance(raw_id, str) and not isinstance(
+        raw_id, LongNumber) else "LogEntry"
+    f = _Fields(entry, pointer, label, reader, entry_name)
+    entry_id = f.text("Id", accept_int=True)
     raw = entry.get("DiagnosticData")
-    if not isinstance(raw, str) or not raw.strip():
-        where = entry.get("AdditionalDataURI")
-        on_problem(Problem(path, None, f"LogEntry {entry_id}: no DiagnosticData in the file"
-                                       + (f" (it is at {where})" if where else ""), "warning"))
+    if not isinstance(raw, str) or isinstance(raw, LongNumber) or not raw.strip():
+        where = f.text("AdditionalDataURI")
+        what = "no DiagnosticData in the file" if raw is None or raw == "" else \
+            f"DiagnosticData is {_describe(raw)}, not base64 text"
+        f.report("/DiagnosticData", what + (f" (it is at {_clip(where)})" if where else ""))
         return None
     try:
         data = base64.b64decode("".join(raw.split()), validate=True)
     except (binascii.Error, ValueError):
-        on_problem(Problem(path, None, f"LogEntry {entry_id}: DiagnosticData is not valid base64", "error"))
+        f.report("/DiagnosticData", "DiagnosticData is not valid base64; skipped", "error")
         return None
-    odata_id = entry.get("@odata.id") or ""
-    origin = (entry.get("Links") or {}).get("OriginOfCondition") or entry.get("OriginOfCondition")
-    src = {"path": path, "offset": 0, "kind": name,
+    odata_id = f.text("@odata.id") or ""
+    links = entry.get("Links")
+    origin = None
+    if isinstance(links, dict):
+        origin = _origin(links, "/Links", f)
+    elif links is not None:
+        f.report("/Links", f"is {_describe(links)}, not an object; ignored")
+    if origin is None:
+        origin = _origin(entry, "", f)
+    src = {"path": reader.path, "offset": 0, "kind": name,
            "format": "section" if dtype == "CPERSection" else "cper",
-           "entry_id": entry_id, "created": entry.get("Created"),
-           "origin_of_condition": origin.get("@odata.id") if isinstance(origin, dict) else origin,
-           "message": entry.get("Message"), "odata_id": odata_id or None, "host": host_of(odata_id),
-           "diagnostic_data_type": dtype}
+           "entry_id": entry_id, "created": f.text("Created"), "origin_of_condition": origin,
+           "message": f.text("Message"), "odata_id": odata_id or None, "host": host_of(odata_id),
+           "diagnostic_data_type": dtype, "json_pointer": pointer or "/"}
+    if label:
+        src["line"] = int(label.split()[1])
     return RecordRef(data, src)
+
+
+def _origin(obj: dict, where: str, f: _Fields) -> str | None:
+    """``OriginOfCondition`` is a link object ``{"@odata.id": ...}``; some BMCs write the URI."""
+    value = obj.get("OriginOfCondition")
+    if isinstance(value, dict):
+        return f.text("@odata.id", obj=value, where=f"{where}/OriginOfCondition")
+    return f.text("OriginOfCondition", obj=obj, where=where)
 
 
 def host_of(odata_id: str) -> str | None:
     """The BMC host when ``@odata.id`` is a full URL, else the owning resource
     (``Systems/1``, ``Managers/bmc``, ``Chassis/1``) from the path."""
-    if not odata_id:
+    if not odata_id or not isinstance(odata_id, str):
         return None
-    parts = urlsplit(odata_id)
-    if parts.netloc:
-        return parts.netloc
+    try:
+        parts = urlsplit(odata_id)
+        netloc = parts.netloc
+    except ValueError:  # e.g. an invalid IPv6 literal in the authority
+        return None
+    if netloc:
+        return netloc
     segs = [s for s in parts.path.split("/") if s]
     if len(segs) >= 4 and segs[0] == "redfish":
         return f"{segs[2]}/{segs[3]}"

@@ -22,7 +22,12 @@ from .carve import SIGNATURES
 
 BINARY_FIELDS = ("rawdata", "errorrecord", "binary", "errorpacket")
 _HEXTEXT = re.compile(r"[0-9a-fA-F\s]+")
-_TIME = re.compile(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?\s*(Z|[+-]\d\d:?\d\d)?")
+_SIGNATURE_HEX = re.compile(r"(?i)43504552|57684c67")  # "CPER" / "WhLg" written as hex
+_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.,]([0-9]+))?\s*"
+                   r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?")
+
+
+MAX_TEXT = 1024  # provenance strings (provider, computer, channel) are clipped to this
 
 
 @dataclass
@@ -34,10 +39,16 @@ class EventInfo:
     computer: str = ""
     channel: str = ""
     binaries: list[tuple[str, str]] = field(default_factory=list)  # (field name, text)
+    issues: list[str] = field(default_factory=list)  # values that could not be used, in words
 
     @property
     def is_whea(self) -> bool:
         return "WHEA" in self.provider.upper()
+
+    @property
+    def where(self) -> str:
+        rid = "?" if self.record_id is None else self.record_id
+        return f"event record {rid} (Event ID {'?' if self.event_id is None else self.event_id})"
 
     def provenance(self) -> dict:
         return {"event_record_id": self.record_id, "event_id": self.event_id,
@@ -49,29 +60,55 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text.strip(), 0) if text else None
-    except ValueError:
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def checked_int(text: str | None, what: str, maximum: int, issues: list[str]) -> int | None:
+    """A decimal (or 0x hex) number in 0..maximum; anything else is an issue and None."""
+    if text is None or not text.strip():
         return None
+    t = text.strip()
+    value = None
+    if len(t) <= 24:  # 2**64 has 20 digits: a longer text is no count or id
+        if re.fullmatch(r"[0-9]+", t):
+            value = int(t)
+        elif re.fullmatch(r"0[xX][0-9a-fA-F]+", t):
+            value = int(t, 16)
+    if value is None or value > maximum:
+        issues.append(f"{what} {_short(t)!r} is not a number in 0–{maximum}; ignored")
+        return None
+    return value
+
+
+def parse_time(text: str | None) -> tuple[str | None, str | None]:
+    """(``SystemTime`` as ISO 8601 UTC with microseconds, issue or None). Windows writes 7
+    fraction digits. A time that is not ISO 8601 or not a real date (month 13, zone +99:99, a
+    year past 9999 once moved to UTC) is kept as its raw text and the issue says why."""
+    if not text:
+        return None, None
+    m = _TIME.fullmatch(text.strip())
+    if not m:
+        return _short(text, 200), f"TimeCreated {_short(text)!r} is not an ISO 8601 time; kept as text"
+    day, clock, frac, zone = m.groups()
+    try:
+        dt = datetime.fromisoformat(f"{day}T{clock}").replace(
+            microsecond=int((frac or "0")[:6].ljust(6, "0")))
+        if zone and zone not in ("Z", "z"):
+            sign = 1 if zone[0] == "+" else -1
+            hh, mm = int(zone[1:3]), int(zone[-2:])
+            dt = dt.replace(tzinfo=timezone(sign * timedelta(hours=hh, minutes=mm)))
+        else:
+            dt = dt.replace(tzinfo=UTC)
+        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), None
+    except (ValueError, OverflowError) as exc:
+        return _short(text, 200), f"TimeCreated {_short(text)!r} is not a valid date ({exc}); kept as text"
 
 
 def iso_utc(text: str | None) -> str | None:
-    """``SystemTime`` as ISO 8601 UTC with microseconds (Windows writes 7 fraction digits)."""
-    if not text:
-        return None
-    m = _TIME.search(text)
-    if not m:
-        return text
-    day, clock, frac, zone = m.groups()
-    dt = datetime.fromisoformat(f"{day}T{clock}").replace(microsecond=int((frac or "0")[:6].ljust(6, "0")))
-    if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        hh, mm = int(zone[1:3]), int(zone[-2:])
-        dt = dt.replace(tzinfo=timezone(sign * timedelta(hours=hh, minutes=mm)))
-    else:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``SystemTime`` as ISO 8601 UTC with microseconds, or the raw text when it is not a valid
+    time (never raises)."""
+    return parse_time(text)[0]
 
 
 def parse_event(elem: ET.Element) -> EventInfo:
@@ -85,29 +122,44 @@ def parse_event(elem: ET.Element) -> EventInfo:
     return info
 
 
+def _text_value(value: str, what: str, info: EventInfo) -> str:
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        info.issues.append(f"{what} is {len(value)} characters long; clipped to {MAX_TEXT}")
+        return value[:MAX_TEXT - 1] + "…"
+    return value
+
+
 def _system(system: ET.Element, info: EventInfo) -> None:
     for el in system:
         tag = _local(el.tag)
         if tag == "Provider":
-            info.provider = el.get("Name") or el.get("EventSourceName") or ""
+            info.provider = _text_value(el.get("Name") or el.get("EventSourceName") or "", "Provider", info)
         elif tag == "EventID":
-            info.event_id = _int(el.text)
+            info.event_id = checked_int(el.text, "EventID", 0xFFFF, info.issues)
         elif tag == "EventRecordID":
-            info.record_id = _int(el.text)
+            info.record_id = checked_int(el.text, "EventRecordID", (1 << 64) - 1, info.issues)
         elif tag == "TimeCreated":
-            info.time_created = iso_utc(el.get("SystemTime"))
+            info.time_created, issue = parse_time(el.get("SystemTime"))
+            if issue:
+                info.issues.append(issue)
         elif tag == "Computer":
-            info.computer = (el.text or "").strip()
+            info.computer = _text_value(el.text or "", "Computer", info)
         elif tag == "Channel":
-            info.channel = (el.text or "").strip()
+            info.channel = _text_value(el.text or "", "Channel", info)
 
 
 def _binaries(data: ET.Element, info: EventInfo) -> None:
+    """Binary fields by name, and any other field whose text is hex starting with a record
+    signature (a template with another field name, or a damaged log whose names are lost)."""
     for el in data.iter():
+        if el is data:
+            continue
         tag = _local(el.tag)
         key = (el.get("Name") or tag).lower()
-        if el is not data and key in BINARY_FIELDS and (el.text or "").strip():
-            info.binaries.append((el.get("Name") or tag, el.text.strip()))
+        text = (el.text or "").strip()
+        if text and (key in BINARY_FIELDS or _SIGNATURE_HEX.match(text)):
+            info.binaries.append((el.get("Name") or tag, text))
 
 
 def decode_binary(text: str) -> bytes | None:
@@ -128,35 +180,58 @@ def decode_binary(text: str) -> bytes | None:
     return as_hex
 
 
+_LEVELS = ("note", "warning", "error")
+
+
 class EventCollector:
-    """Turns events into RecordRefs and remembers what it skipped, for one summary note."""
+    """Turns events into RecordRefs. Every value it could not use and every WHEA event without
+    record data is reported with the event's place (the first ``MAX_EVENT_NOTES`` one by one,
+    the rest counted), and a summary note counts the events without data by Event ID."""
+
+    MAX_EVENT_NOTES = 50  # problems about single events listed per file, then counted
 
     def __init__(self, path: str, kind: str, on_problem) -> None:
         self.path, self.kind, self.on_problem = path, kind, on_problem
         self.without_data: Counter = Counter()
+        self.reported = self.unreported = 0
+        self.unreported_level = "note"
+
+    def report(self, offset: int | None, message: str, level: str) -> None:
+        if self.reported < self.MAX_EVENT_NOTES:
+            self.reported += 1
+            self.on_problem(Problem(self.path, offset, message, level))
+        else:
+            self.unreported += 1
+            self.unreported_level = max(self.unreported_level, level, key=_LEVELS.index)
 
     def refs(self, info: EventInfo, offset: int | None) -> Iterator[RecordRef]:
+        where = info.where
+        for issue in info.issues:
+            self.report(offset, f"{where}: {issue}", "warning")
         if not info.binaries:
             if info.is_whea:
                 self.without_data[info.event_id] += 1
+                self.report(offset, f"{where}: no RawData (binary) field; nothing to decode", "note")
             return
-        where = f"event record {info.record_id} (Event ID {info.event_id})"
         for fname, text in info.binaries:
             data = decode_binary(text)
             if data is None:
-                self.on_problem(Problem(self.path, offset, f"{where}: {fname} is neither hex nor "
-                                                           "base64; skipped", "error"))
+                self.report(offset, f"{where}: {_short(fname)} is neither hex nor base64; skipped", "error")
                 continue
             if data[:4] not in SIGNATURES:
                 if not info.is_whea:
                     continue  # some other provider's binary data
-                self.on_problem(Problem(self.path, offset, f"{where}: {fname} does not start with a "
-                                                           "CPER or WhLg signature", "warning"))
-            src = {"path": self.path, "offset": offset, "kind": self.kind, "field": fname}
+                self.report(offset, f"{where}: {_short(fname)} does not start with a CPER or WhLg "
+                                    "signature", "warning")
+            src = {"path": self.path, "offset": offset, "kind": self.kind, "field": _short(fname, 200)}
             src.update(info.provenance())
             yield RecordRef(data, src)
 
     def finish(self) -> None:
+        if self.unreported:
+            self.on_problem(Problem(self.path, None, f"{self.unreported} more problems with single events "
+                                                     f"are not listed (the first {self.MAX_EVENT_NOTES} are)",
+                                    self.unreported_level))
         if self.without_data:
             n = sum(self.without_data.values())
             ids = ", ".join(f"{eid} ×{c}" for eid, c in sorted(self.without_data.items(),
