@@ -469,8 +469,7 @@ def _describe(ctx: SectionContext, f: dict) -> None:
             xids.append(data["legacy_xid"])
     if name:
         loc["gpu_model"] = name
-    if xids:
-        loc["xid"] = xids[0]["xid_code"]
+    # The Xid says what happened, not where: it goes in the summary, never in the location.
     sec.location = loc
     text = f"NVIDIA {dev_name or 'device'} event"
     if f.get("signature"):
