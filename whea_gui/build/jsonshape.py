@@ -264,6 +264,8 @@ class Array(Spec):
         if self.max_items is not None and len(value) > self.max_items:
             raise BuildInputError(path, f"{len(value)} items, at most {self.max_items}")
         for i, v in enumerate(value):
+            if v is None:
+                raise BuildInputError(f"{path}[{i}]", "null, expected an item")
             self.item.check(v, f"{path}[{i}]")
 
 
