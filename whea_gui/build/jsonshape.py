@@ -50,7 +50,7 @@ class BuildInputError(EditError):
 def show(value: Any, limit: int = 40) -> str:
     """A value for a message, cut short (hostile input can be megabytes long)."""
     if isinstance(value, (dict, list)):
-        return f"a JSON {'object' if isinstance(value, dict) else 'array'}"
+        return "an object" if isinstance(value, dict) else "an array"
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
         return f"a {value.bit_length()}-bit number"
     text = repr(value)
@@ -61,9 +61,18 @@ def size_text(n: int) -> str:
     return f"{n // MIB} MiB" if n % MIB == 0 else f"{n} bytes"
 
 
-def _type_name(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "text", bool: "true/false",
-            float: "a fraction", type(None): "null"}.get(type(value), "a number")
+def got(value: Any) -> str:
+    """What a value is, for "expected X, got Y"."""
+    if value is None or isinstance(value, bool):
+        return json_word(value)
+    if isinstance(value, (dict, list)):
+        return show(value)
+    kind = {str: "text", float: "the fraction"}.get(type(value), "the number")
+    return f"{kind} {show(value)}"
+
+
+def json_word(value: Any) -> str:
+    return {None: "null", True: "true", False: "false"}[value]
 
 
 # -- value specs ------------------------------------------------------------------------------
@@ -78,9 +87,7 @@ class Spec:
 def _int_value(value: Any, path: str) -> int:
     """An integer as ``parse_int`` reads it (JSON number, or text such as "0x1F")."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        kind = "a fraction, not an integer" if isinstance(value, float) else \
-            f"{_type_name(value)}, expected an integer"
-        raise BuildInputError(path, f"{show(value)} is {kind}")
+        raise BuildInputError(path, f"expected an integer, got {got(value)}")
     if isinstance(value, int):
         return value
     try:
@@ -114,7 +121,7 @@ def by_name(names: Mapping[int, str], text: str) -> int | None:
 
 def _text(value: Any, path: str) -> str:
     if not isinstance(value, str):
-        raise BuildInputError(path, f"{show(value)} is {_type_name(value)}, expected text")
+        raise BuildInputError(path, f"expected text, got {got(value)}")
     return value
 
 
@@ -206,7 +213,7 @@ class Text(Spec):
 class Flag(Spec):
     def check(self, value: Any, path: str) -> None:
         if value is not None and not isinstance(value, bool):
-            raise BuildInputError(path, f"{show(value)} is {_type_name(value)}, expected true or false")
+            raise BuildInputError(path, f"expected true or false, got {got(value)}")
 
 
 @dataclass(frozen=True)
@@ -242,7 +249,7 @@ class Obj(Spec):
         if value is None:
             return
         if not isinstance(value, dict):
-            raise BuildInputError(path, f"{show(value)} is {_type_name(value)}, expected an object")
+            raise BuildInputError(path, f"expected an object, got {got(value)}")
         for key in self.required:
             if value.get(key) is None:
                 raise BuildInputError(f"{path}.{key}", "missing")
@@ -260,12 +267,12 @@ class Array(Spec):
         if value is None:
             return
         if not isinstance(value, list):
-            raise BuildInputError(path, f"{show(value)} is {_type_name(value)}, expected an array")
+            raise BuildInputError(path, f"expected an array, got {got(value)}")
         if self.max_items is not None and len(value) > self.max_items:
             raise BuildInputError(path, f"{len(value)} items, at most {self.max_items}")
         for i, v in enumerate(value):
             if v is None:
-                raise BuildInputError(f"{path}[{i}]", "null, expected an item")
+                raise BuildInputError(f"{path}[{i}]", "expected an item, got null")
             self.item.check(v, f"{path}[{i}]")
 
 
@@ -348,8 +355,8 @@ def validate(obj: Any, *, max_size: int = DEFAULT_MAX_SIZE) -> int:
     """Check one decoded-JSON object; the size the record will have at most. Raises
     BuildInputError naming the first bad value."""
     if not isinstance(obj, dict):
-        raise BuildInputError("$", f"{show(obj)} is {_type_name(obj)}; each line must be one JSON "
-                                   "object as 'whea decode --json' writes")
+        raise BuildInputError("$", f"expected one JSON object per line (as 'whea decode --json' "
+                                   f"writes), got {got(obj)}")
     kind = obj.get("kind")
     if kind is None:
         kind = "cper"
