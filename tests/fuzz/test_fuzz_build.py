@@ -176,7 +176,7 @@ class Mutator:
             k = self.r.choice([2, 10, 300])
             obj["sections"] = (secs * k)[:2000]
             if self.r.random() < 0.5:
-                for i, s in enumerate(obj["sections"]):
+                for s in obj["sections"]:
                     if isinstance(s, dict):
                         s.pop("descriptor_offset", None)
                         s.pop("body_offset", None)
@@ -272,7 +272,7 @@ def fuzz_cases(seed: int = SEED, count: int = CASES) -> list[tuple[str, str, byt
     records = vector_records()
     m = Mutator(seed)
     out = []
-    for i in range(count):
+    for _ in range(count):
         name, _, text = records[m.r.randrange(len(records))]
         what, line = m.case(text)
         out.append((name, what, line))

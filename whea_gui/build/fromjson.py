@@ -78,7 +78,10 @@ def build_record(obj: Any, *, fix_up: bool = False, max_size: int = DEFAULT_MAX_
     if fix_up and kind == "cper":
         from .edit import RecordEditor
         ed = RecordEditor(data)
-        ed.fix_up()
+        try:
+            ed.fix_up()
+        except EditError as exc:
+            raise BuildInputError("$", f"cannot lay the record out again (--fix-up): {exc}") from None
         data = ed.data
         if len(data) > max_size:  # fix-up fills lost bodies with zeros (bounded in split_record)
             raise BuildInputError("$", f"laid out again, the record is {len(data)} bytes, over the "

@@ -22,7 +22,7 @@ import binascii
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..decode.whlg import HEADER as WHLG_HEADER
@@ -339,16 +339,28 @@ BUILDABLE_KINDS = ("cper", "whlg", "section", "unknown")
 # -- the check ------------------------------------------------------------------------------------
 @dataclass
 class _Extent:
-    """The furthest byte a record would reach, and which JSON key reaches it."""
+    """The furthest byte a record would reach, and the first JSON key that goes past the cap."""
 
+    cap: int
     end: int = 0
     path: str = ""
     value: Any = None
-    pieces: list = field(default_factory=list)
 
     def reach(self, end: int, path: str, value: Any = None) -> None:
-        if end > self.end:
-            self.end, self.path, self.value = end, path, value
+        """Bytes up to ``end`` are written because of the key at ``path`` (``value``: its value,
+        when it is an offset or length the person wrote)."""
+        if end > self.cap and not self.path:
+            self.path, self.value, self.end = path, value, end
+        elif not self.path:
+            self.end = max(self.end, end)
+
+    def message(self) -> str:
+        cap = size_text(self.cap)
+        how = " (use --max-size)" if self.cap < CPER_MAX_SIZE else " (CPER's u32 RecordLength)"
+        if self.value is not None and _int_value(self.value, "") > self.cap:
+            return f"{show(self.value)} exceeds the {cap} record cap{how}"
+        start = "" if self.value is None else f"from {show(self.value)}, "
+        return f"{start}the bytes reach {self.end}, past the {cap} record cap{how}"
 
 
 def validate(obj: Any, *, max_size: int = DEFAULT_MAX_SIZE) -> int:
@@ -365,30 +377,28 @@ def validate(obj: Any, *, max_size: int = DEFAULT_MAX_SIZE) -> int:
                                         "(other kinds only from their extra_bytes)")
     (WHLG_SHAPE if kind == "whlg" else CPER_SHAPE).check(obj, "$")
     cap = min(max_size, CPER_MAX_SIZE)
-    ext = _extent(obj, kind)
-    if ext.end > cap:
-        what = show(ext.value) if ext.value is not None else f"it reaches byte {ext.end}, which"
-        raise BuildInputError(ext.path, f"{what} exceeds the {size_text(cap)} record cap"
-                              + (" (use --max-size)" if cap < CPER_MAX_SIZE else
-                                 " (CPER's u32 RecordLength)"))
+    ext = _extent(obj, kind, cap)
+    if ext.path:
+        raise BuildInputError(ext.path, ext.message())
     return ext.end
 
 
-def _extent(obj: dict, kind: str) -> _Extent:
-    ext = _Extent()
+def _extent(obj: dict, kind: str, cap: int) -> _Extent:
+    ext = _Extent(cap)
     if obj.get("length") is not None:
         ext.reach(_int_value(obj["length"], "$.length"), "$.length", obj["length"])
     for i, extra in enumerate(obj.get("extra_bytes") or []):
         path = f"$.extra_bytes[{i}]"
-        ext.reach(_int_value(extra["offset"], path + ".offset")
-                  + base64_length(extra.get("base64"), path + ".base64"), path + ".offset",)
+        ext.reach(_int_value(extra["offset"], "") + base64_length(extra.get("base64"), ""),
+                  path + ".offset", extra["offset"])
     header = obj.get("header") or {}
     if kind == "whlg":
         ext.reach(WHLG_HEADER.size if header else 0, "$.header")
         if obj.get("payload_base64") is not None:
             start = obj.get("payload_offset")
             start = WHLG_HEADER.size if start is None else _int_value(start, "")
-            ext.reach(start + base64_length(obj["payload_base64"], ""), "$.payload_offset")
+            ext.reach(start + base64_length(obj["payload_base64"], ""), "$.payload_offset",
+                      obj.get("payload_offset"))
         return ext
     if kind != "cper":
         return ext
@@ -402,14 +412,14 @@ def _extent(obj: dict, kind: str) -> _Extent:
         path = f"$.sections[{i}]"
         doff = s.get("descriptor_offset")
         doff = HEADER_SIZE + DESCRIPTOR_SIZE * i if doff is None else _int_value(doff, "")
-        ext.reach(doff + DESCRIPTOR_SIZE, path + ".descriptor_offset")
+        ext.reach(doff + DESCRIPTOR_SIZE, path + ".descriptor_offset", s.get("descriptor_offset"))
         n = _body_length(s)
         start = s.get("body_offset") if s.get("body_offset") is not None else s.get("offset")
         if start is None:
             laid_out += n
         elif n:  # an offset with no body bytes is only a descriptor value
-            ext.reach(_int_value(start, "") + n, path + (".body_offset" if s.get("body_offset")
-                                                          is not None else ".offset"))
+            key = "body_offset" if s.get("body_offset") is not None else "offset"
+            ext.reach(_int_value(start, "") + n, f"{path}.{key}", s[key])
             if s.get("body_offset") is not None and s.get("body_base64") is not None:
                 pos = max(pos, _int_value(s["body_offset"], "") + n)
     if laid_out:
@@ -425,5 +435,7 @@ def _body_length(s: dict) -> int:
         return hex_length(s["body_hex"], "")
     if "body_offset" in s or s.get("offset") is not None and "descriptor_offset" in s:
         return 0  # decoded without a body
-    return DEFAULT_BODY_MAX  # at most: a default body of the section's kind
+    from .bodies import catalog
+    kind = catalog.find(s["type"]) if isinstance(s.get("type"), str) else None
+    return DEFAULT_BODY_MAX if kind is not None else 0  # at most: a default body of that kind
 
