@@ -120,10 +120,13 @@ _BASE = dt.datetime(1, 1, 1)
 _MICROSECOND = dt.timedelta(microseconds=1)
 
 
-def check_options(count: int, start: dt.datetime, span: dt.timedelta, hosts: Sequence[str]) -> None:
-    """ValueError with a plain reason for options that cannot make a timeline."""
+def check_count(count: int) -> None:
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT:
         raise ValueError(f"the record count must be 1 to {MAX_COUNT:,}, not {count!r}")
+
+
+def check_options(start: dt.datetime, span: dt.timedelta, hosts: Sequence[str]) -> None:
+    """ValueError with a plain reason for options that cannot make a timeline."""
     if span <= dt.timedelta(0):
         raise ValueError("the time span must be positive")
     if start < EARLIEST or start.tzinfo is not None:
@@ -146,12 +149,13 @@ def iter_timeline(types: Sequence[str] | None = None, count: int = 10, seed: int
     record is made when it is yielded. The random draws are the ones the list version always
     made, so the same seed gives the same bytes as before.
     """
+    check_count(count)
     r = random.Random(seed)
     kinds = [_kind(t) for t in (types or all_kinds())]
     start = start or DEFAULT_START
-    span = span or dt.timedelta(hours=max(count, 1))
+    span = span or dt.timedelta(hours=count)
     hosts = list(hosts or ["host-01"])
-    check_options(count, start, span, hosts)
+    check_options(start, span, hosts)
     if creator not in ("windows", "uefi", "mixed"):
         raise ValueError(f"creator must be windows, uefi or mixed, not {creator!r}")
     storm_cfg = _option(storm, Storm)
