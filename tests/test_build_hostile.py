@@ -191,3 +191,16 @@ def test_cli_builds_good_lines_and_names_bad_ones(tmp_path):
     assert out.read_bytes() == MEM2.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl", "empty.jsonl", "out.bin",
                                                           "rec.jsonl"]
+
+
+def test_body_field_values_that_cannot_be_written_are_edit_errors():
+    from whea_gui.build.values import EditError, encode_field
+    from whea_gui.decode.model import FieldNode
+    blob = FieldNode("blob", "Blob", b"", "", 0, 4, kind="bytes")
+    assert encode_field(blob, "0102", bytes(4)) == b"\1\2\0\0"
+    with pytest.raises(EditError, match="not hex digits"):
+        encode_field(blob, "zz", bytes(4))
+    ts = FieldNode("ts", "Time", None, "", 0, 8, kind="timestamp")
+    with pytest.raises(EditError, match="before 1970"):
+        encode_field(ts, "1969-12-31T23:59:59", bytes(8), encoding="unix")
+    assert encode_field(ts, "0001-01-01T00:00:00", bytes(8), encoding="binary")[4:] == b"\1\1\1\0"

@@ -144,6 +144,18 @@ class Mutator:
                              v.replace("-", ""), "{" + v + "}", v * 3])
         return _set(obj, p, new)
 
+    def edit_body_field(self, obj):
+        """A decoded body field changed: written back through its located field."""
+        paths = [p for p in _paths(obj) if len(p) > 3 and p[0] == "sections" and p[2] == "fields"
+                 and not isinstance(_get(obj, p), (dict, list))]
+        if not paths:
+            return obj
+        p = self.r.choice(paths)
+        v = _get(obj, p)
+        new = self.r.choice(HOSTILE + [v, str(v), "zz", "0x" + "f" * 20, -1, 2**64, "set",
+                                       "1969-01-01T00:00:00", "2025-01-01T00:00:00"])
+        return _set(obj, p, copy.deepcopy(new))
+
     def delete_key(self, obj):
         paths = [p for p in _paths(obj) if p and isinstance(_get(obj, p[:-1]), dict)]
         if paths:
@@ -261,7 +273,7 @@ class Mutator:
 MAX_DEPTH_PLUS = 33
 OBJECT_OPS = [Mutator.replace_value, Mutator.replace_value, Mutator.boundary_int,
               Mutator.boundary_int, Mutator.mutate_string, Mutator.mutate_string, Mutator.delete_key,
-              Mutator.add_key, Mutator.retype_container, Mutator.top_level, Mutator.many_sections,
+              Mutator.add_key, Mutator.edit_body_field, Mutator.edit_body_field, Mutator.retype_container, Mutator.top_level, Mutator.many_sections,
               Mutator.deep_nesting, Mutator.big_sizes, Mutator.timestamps]
 TEXT_OPS = [Mutator.bad_utf8, Mutator.truncate, Mutator.flip_byte, Mutator.bom_and_controls,
             Mutator.odd_numbers, Mutator.other_encoding, Mutator.duplicate_keys]

@@ -82,7 +82,10 @@ def encode_field(node: FieldNode, value: Any, current: bytes, *, creator: str = 
         raw = str(value).encode("latin-1", errors="replace")
         return _fit_bytes(node, raw)
     if kind == "bytes" and isinstance(value, str):
-        return _fit_bytes(node, bytes.fromhex(value))
+        try:
+            return _fit_bytes(node, bytes.fromhex(value))
+        except ValueError:
+            raise EditError(f"{node.path}: {value[:40]!r} is not hex digits") from None
     v = _enum_value(node, value) if kind == "enum" else parse_int(value, node.path)
     if n > 8 or n == 0:
         raise EditError(f"{node.path}: a {n}-byte field takes bytes, not a number")
@@ -122,6 +125,8 @@ def _encode_timestamp(node, value, current, creator, encoding, precise) -> bytes
     if enc not in ("bcd", "binary", "unix"):
         raise EditError(f"{node.path}: encoding must be bcd, binary or unix")
     keep_precise = old.precise if precise is None else bool(precise)
+    if enc == "unix" and value.replace(tzinfo=None) < dt.datetime(1970, 1, 1):
+        raise EditError(f"{node.path}: a unix timestamp cannot go before 1970")
     raw = encode_timestamp(value.replace(tzinfo=None), encoding=enc, precise=keep_precise)
     if enc != "unix":
         # keep the reserved flag bits 1-7 of byte 3 as they were
