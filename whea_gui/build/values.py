@@ -82,10 +82,7 @@ def encode_field(node: FieldNode, value: Any, current: bytes, *, creator: str = 
         raw = str(value).encode("latin-1", errors="replace")
         return _fit_bytes(node, raw)
     if kind == "bytes" and isinstance(value, str):
-        try:
-            return _fit_bytes(node, bytes.fromhex(value))
-        except ValueError:
-            raise EditError(f"{node.path}: {value[:40]!r} is not hex digits") from None
+        return _fit_bytes(node, bytes.fromhex(value))
     v = _enum_value(node, value) if kind == "enum" else parse_int(value, node.path)
     if n > 8 or n == 0:
         raise EditError(f"{node.path}: a {n}-byte field takes bytes, not a number")
