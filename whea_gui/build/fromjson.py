@@ -115,9 +115,11 @@ def line_cap(max_size: int) -> int:
     return 4 * max_size + (1 << 20)
 
 
-def value_cap(max_size: int) -> int:
-    """The most JSON values one line may hold (each costs ~50-200 bytes once parsed)."""
-    return (1 << 20) + max_size // 8
+def value_cap(max_size: int) -> tuple[int, int]:
+    """The most JSON values, and of them objects and arrays, one line may hold. Parsed, a value
+    costs 24-60 bytes and a container 60-100, so the parsed line stays near 100 MiB at the
+    default cap; decoded records have one container per few record bytes at most."""
+    return (1 << 20) + max_size // 16, (1 << 16) + max_size // 32
 
 
 def parse_line(line: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
@@ -135,9 +137,12 @@ def parse_line(line: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
         text = line
     if text.startswith("\ufeff"):
         text = text[1:]  # a byte-order mark some editors write
+    most_values, most_containers = value_cap(max_size)
     values = text.count(",") + text.count(":") + 1
-    if values > value_cap(max_size):
-        raise BuildInputError("", f"{values} JSON values on one line, more than a record of "
+    containers = text.count("{") + text.count("[")
+    if values > most_values or containers > most_containers:
+        what = f"{values} JSON values" if values > most_values else f"{containers} objects and arrays"
+        raise BuildInputError("", f"{what} on one line, more than a record of "
                                   f"{size_text(max_size)} needs (use --max-size)")
     _check_nesting(text)
     try:
