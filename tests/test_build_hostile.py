@@ -203,3 +203,24 @@ def test_body_field_values_that_cannot_be_written_are_edit_errors():
     with pytest.raises(EditError, match="before 1970"):
         encode_field(ts, "1969-12-31T23:59:59", bytes(8), encoding="unix")
     assert encode_field(ts, "0001-01-01T00:00:00", bytes(8), encoding="binary")[4:] == b"\1\1\1\0"
+
+
+def test_cli_writes_through_links_and_into_fifos(tmp_path):
+    import threading
+    jl = tmp_path / "rec.jsonl"
+    jl.write_bytes(json.dumps(vector_json()).encode() + b"\n")
+    target = tmp_path / "real.bin"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.bin"
+    link.symlink_to(target)
+    assert run_cli("build", str(jl), "-o", str(link)).returncode == 0
+    assert link.is_symlink() and target.read_bytes() == MEM2.read_bytes()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    res = run_cli("build", str(jl), "-o", str(fifo))
+    reader.join(30)
+    assert res.returncode == 0 and got == [MEM2.read_bytes()]
+    assert fifo.is_fifo()

@@ -80,25 +80,33 @@ def _lines(fh, cap: int):
 
 
 class _Output:
-    """Standard output, or a temporary file beside OUT that becomes OUT on ``commit``."""
+    """Standard output, or a temporary file beside OUT that becomes OUT on ``commit``.
+    OUT that exists and is not a regular file (/dev/null, a FIFO) is written directly."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
+        self.path = os.path.realpath(path) if os.path.islink(path) else path  # write the target
         self.tmp = None
         if path == "-":
             self.fh = sys.stdout.buffer
+        elif os.path.exists(self.path) and not os.path.isfile(self.path):
+            self.fh = open(self.path, "wb")  # noqa: SIM115 - closed in commit/discard
+            self.direct = True
         else:
-            folder = os.path.dirname(os.path.abspath(path))
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part",
-                                            dir=folder)
+            folder = os.path.dirname(os.path.abspath(self.path))
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.",
+                                            suffix=".part", dir=folder)
             self.fh = os.fdopen(fd, "wb")
-            os.chmod(self.tmp, _mode_for(path))
+            os.chmod(self.tmp, _mode_for(self.path))
 
     def write(self, data: bytes) -> None:
         self.fh.write(data)
 
+    direct = False
+
     def commit(self) -> None:
         self.fh.flush()
+        if self.direct:
+            self.fh.close()
         if self.tmp is not None:
             os.fsync(self.fh.fileno())
             self.fh.close()
@@ -106,6 +114,8 @@ class _Output:
             self.tmp = None
 
     def discard(self) -> None:
+        if self.direct:
+            self.fh.close()
         if self.tmp is not None:
             self.fh.close()
             try:
