@@ -79,9 +79,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--generate", type=int, default=20000)
     args = ap.parse_args()
+    generate_rss(args.generate)  # first: Linux carries a parent's peak RSS into its children
     big_record()
     hostile_lines()
-    generate_rss(args.generate)
 
 
 if __name__ == "__main__":
