@@ -428,7 +428,7 @@ def _extent(obj: dict, kind: str, cap: int) -> _Extent:
 
 
 def _body_length(s: dict) -> int:
-    """Body bytes the builder writes for a section (as ``fromjson.section_body`` picks them)."""
+    """Body bytes the builder writes for a section (as ``fromjson._section_body`` picks them)."""
     if s.get("body_base64") is not None:
         return base64_length(s["body_base64"], "")
     if s.get("body_hex") is not None:
