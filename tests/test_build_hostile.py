@@ -15,7 +15,7 @@ import pytest
 
 from whea_gui.build.bodies import catalog
 from whea_gui.build.fromjson import build_line, build_record
-from whea_gui.build.jsonshape import DEFAULT_BODY_MAX, BuildInputError
+from whea_gui.build.jsonshape import BuildInputError, validate
 from whea_gui.build.layout import split_record
 from whea_gui.decode import decode_record, record_to_json
 from whea_gui.formats import guids
@@ -130,12 +130,14 @@ def test_names_and_kind_keys_are_accepted_where_the_builder_knows_them():
         "$.header.severity: 'Dreadful' is not a number"
 
 
-def test_default_bodies_fit_the_size_estimate():
-    import random
-    for kind in catalog.KINDS:
-        for sev in range(4):
-            for seed in range(5):
-                assert len(kind.pack(random.Random(seed), sev, {})) <= DEFAULT_BODY_MAX, kind.key
+def test_the_size_check_knows_the_size_of_default_bodies():
+    obj = {"header": {"creator_id": guids.NULL_GUID},
+           "sections": [{"type": k.key, "severity": k.severity} for k in catalog.KINDS]}
+    assert validate(obj) == len(build_record(obj).data)
+    many = {"sections": [{"type": "xpf-mca"}] * 13000}
+    assert validate(many) == len(build_record(many).data) < 16 << 20
+    many["sections"] *= 2  # 26000 sections of 1264 bytes each: past the cap, said before building
+    assert refused(many).startswith("$.sections: the bytes reach 32864128, past the 16 MiB")
 
 
 def test_fix_up_does_not_fill_gigabytes_of_lost_bodies():

@@ -35,7 +35,6 @@ MIB = 1 << 20
 DEFAULT_MAX_SIZE = 16 * MIB
 CPER_MAX_SIZE = 0xFFFFFFFF  # RecordLength is a u32: no record can be longer
 MAX_DEPTH = 32  # decoded JSON nests about 10 deep; deeper is not ours
-DEFAULT_BODY_MAX = 4096  # no packer makes a default body this long (tested)
 TIMESTAMP_ENCODINGS = ("bcd", "binary", "unix")
 
 
@@ -413,7 +412,7 @@ def _extent(obj: dict, kind: str, cap: int) -> _Extent:
         doff = s.get("descriptor_offset")
         doff = HEADER_SIZE + DESCRIPTOR_SIZE * i if doff is None else _int_value(doff, "")
         ext.reach(doff + DESCRIPTOR_SIZE, path + ".descriptor_offset", s.get("descriptor_offset"))
-        n = _body_length(s)
+        n = _body_length(s, i)
         start = s.get("body_offset") if s.get("body_offset") is not None else s.get("offset")
         if start is None:
             laid_out += n
@@ -427,7 +426,7 @@ def _extent(obj: dict, kind: str, cap: int) -> _Extent:
     return ext
 
 
-def _body_length(s: dict) -> int:
+def _body_length(s: dict, i: int) -> int:
     """Body bytes the builder writes for a section (as ``fromjson._section_body`` picks them)."""
     if s.get("body_base64") is not None:
         return base64_length(s["body_base64"], "")
@@ -435,7 +434,6 @@ def _body_length(s: dict) -> int:
         return hex_length(s["body_hex"], "")
     if "body_offset" in s or s.get("offset") is not None and "descriptor_offset" in s:
         return 0  # decoded without a body
-    from .bodies import catalog
-    kind = catalog.find(s["type"]) if isinstance(s.get("type"), str) else None
-    return DEFAULT_BODY_MAX if kind is not None else 0  # at most: a default body of that kind
+    from .fromjson import default_body  # small (~1 KiB at most): made, measured, dropped
+    return len(default_body(s, i) or b"")
 
