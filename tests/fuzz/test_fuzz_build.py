@@ -375,6 +375,7 @@ def test_cli_sample_exit_codes_and_outputs(tmp_path):
     out = tmp_path / "mixed.bin"
     res = run_cli("build", str(jl), "-o", str(out), "--max-size", str(MAX_SIZE))
     assert res.returncode in (0, 1) and b"Traceback" not in res.stderr, res.stderr[-2000:]
+    assert b"internal error" not in res.stderr  # the CLI's last-resort catch never fired
     built = [r for r in results if r[3] == "built"]
     refused = [i for i, r in enumerate(results, 1) if r[3] == "refused"]
     assert refused and built
