@@ -167,7 +167,7 @@ def run(args) -> int:
         return EXIT_USAGE
     if failed:
         print(f"whea: {name}: {failed} line(s) could not be built, {built} record(s) written"
-              + ("" if built else f"; {args.output} left as it was"), file=sys.stderr)
+              + ("" if built else f"; {args.output} not written"), file=sys.stderr)
     return status
 
 
