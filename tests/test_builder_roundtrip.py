@@ -197,11 +197,15 @@ def test_cli_build_round_trip_and_exit_codes(tmp_path):
     res = run_cli("build", str(jl), "-o", str(out))
     assert res.returncode == 0, res.stderr
     assert out.read_bytes() == both.read_bytes()
+    # a line that is not JSON is named and skipped; the good line beside it is still built
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"header": \n')
+    bad.write_bytes(b'{"header": \n' + js.stdout.splitlines()[1] + b"\n")
     res = run_cli("build", str(bad), "-o", str(out))
-    assert res.returncode == 2 and b"line 1" in res.stderr
+    assert res.returncode == 1 and b"line 1: not JSON" in res.stderr
+    assert out.read_bytes() == load(MEM2)
     assert run_cli("build", str(tmp_path / "missing.jsonl"), "-o", str(out)).returncode == 2
+    assert run_cli("build", str(jl), "-o", str(tmp_path / "no" / "dir.bin")).returncode == 2
+    assert run_cli("build", str(jl), "-o", str(out), "--max-size", "5G").returncode == 2
     # a record made malformed on purpose is still written, with exit status 1
     obj = json.loads(js.stdout.splitlines()[0])
     obj["header"]["length"] = 5

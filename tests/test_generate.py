@@ -113,3 +113,66 @@ def test_cli_generate(tmp_path):
     bad = run_cli("generate", "--sections", "nonsense", "--count", "2", "-o", str(out))
     assert bad.returncode == 2 and "unknown section kind" in bad.stderr
     assert run_cli("generate", "--count", "2").returncode == 2
+
+
+def test_same_seed_gives_the_bytes_it_always_gave():
+    # pinned when generation became a stream (issue #15): the bytes are those of the list version
+    import hashlib
+    data = b"".join(generate_records(None, 120, 9, span=dt.timedelta(days=7), storm=True,
+                                     repeat=True, hosts=["web-01", "db-01"], creator="mixed"))
+    assert hashlib.sha256(data).hexdigest() == \
+        "39a0a9c9641ffc8fcbac09cf68f4b5750b093dbe528d2f904e20ebb5462758d0"
+
+
+def test_records_stream_without_being_kept():
+    import gc
+    import weakref
+
+    from whea_gui.build.generate import iter_timeline
+    it = iter_timeline(["memory", "pcie"], 60, 3, storm=True, repeat=True, hosts=["a", "b"])
+    first = next(it)
+    ref = weakref.ref(first)
+    first_bytes = first.data
+    del first
+    rest = [g.data for g in it]
+    gc.collect()
+    assert ref() is None  # nothing inside the generator holds on to a record once yielded
+    assert [first_bytes] + rest == generate_records(["memory", "pcie"], 60, 3, storm=True,
+                                                    repeat=True, hosts=["a", "b"])
+
+
+def test_options_that_cannot_make_a_timeline_are_refused():
+    from whea_gui.build.generate import MAX_COUNT
+    for kw, msg in [({"count": 0}, "record count"), ({"count": MAX_COUNT + 1}, "record count"),
+                    ({"count": 10**14}, "record count"), ({"span": -dt.timedelta(days=1)}, "span"),
+                    ({"start": dt.datetime(1, 1, 1)}, "start"),
+                    ({"start": dt.datetime(9999, 12, 1), "span": dt.timedelta(days=60)}, "9999"),
+                    ({"types": ["nonsense"]}, "unknown section kind"),
+                    ({"creator": "linux"}, "creator")]:
+        with pytest.raises(ValueError, match=msg):
+            generate_records(**kw)
+
+
+HOSTILE_ARGS = [
+    (["--count", "1e14"], "not a whole number"), (["--count", "-5"], "give 1 to"),
+    (["--count", "100000000000"], "give 1 to"), (["--days", "nan"], "span"),
+    (["--days", "1e300"], "span"), (["--start", "0001-01-01"], "1601"),
+    (["--start", "9999-12-31"], "9999"), (["--start", "garbage"], "not an ISO date"),
+    (["--sections", "nonsense"], "unknown section kind"), (["--sections", ",,"], "names no kind"),
+    (["--hosts", ",,"], "names no host"), (["--creator", "x"], "invalid choice")]
+
+
+def test_cli_generate_hostile_arguments(tmp_path, capsys):
+    from whea_gui.cli import main
+    out = tmp_path / "g.bin"
+    out.write_bytes(b"keep")
+    for args, message in HOSTILE_ARGS:
+        try:
+            rc = main(["generate", *args, "-o", str(out)])
+        except SystemExit as exc:  # argparse refuses a value with exit status 2
+            rc = exc.code
+        err = capsys.readouterr().err
+        assert rc == 2 and message in err, (args, err)
+        assert out.read_bytes() == b"keep" and [p.name for p in tmp_path.iterdir()] == ["g.bin"]
+    res = run_cli("generate", "--count", "2", "-o", str(tmp_path / "no" / "dir.bin"))
+    assert res.returncode == 2 and "cannot write" in res.stderr

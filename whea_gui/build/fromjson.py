@@ -7,6 +7,11 @@ record), else from the raw key that ``decode/rawjson.py`` added (``signature_hex
 Bodies come from ``body_base64`` (or a default body of the section's kind), and a body field
 edited in ``fields`` is written back through its located FieldNode. Bytes outside every field
 come from ``extra_bytes``. Unedited JSON therefore rebuilds the identical record.
+
+Hostile JSON never gets as far as the builder: ``parse_line`` bounds a line's size, encoding
+and nesting, and ``jsonshape.validate`` checks every value the builder reads, and the size the
+record will have, before a byte is allocated. Both raise ``BuildInputError`` naming the JSON
+path; ``build_line`` does all three for one line of ``whea build`` input.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +29,15 @@ from ..decode.whlg import HEADER as WHLG_HEADER
 from ..formats import guids
 from ..formats.cper import DESCRIPTOR, DESCRIPTOR_SIZE, HEADER, HEADER_SIZE, SEVERITY
 from ..formats.timestamp import decode_timestamp, encode_timestamp
+from .jsonshape import (
+    DEFAULT_MAX_SIZE,
+    MAX_DEPTH,
+    BuildInputError,
+    by_name,
+    parse_iso,
+    size_text,
+    validate,
+)
 from .layout import (
     UEFI_REVISION,
     UEFI_SECTION_REVISION,
@@ -39,8 +54,13 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def build_record(obj: dict[str, Any], *, fix_up: bool = False) -> BuildResult:
-    """The record bytes for one ``whea decode --json`` object. Raises EditError on bad values."""
+def build_record(obj: Any, *, fix_up: bool = False, max_size: int = DEFAULT_MAX_SIZE) -> BuildResult:
+    """The record bytes for one ``whea decode --json`` object.
+
+    Raises BuildInputError (an EditError) naming the JSON path of a value that cannot be built;
+    nothing is allocated for the record until the whole object has passed ``validate``.
+    """
+    validate(obj, max_size=max_size)
     res = BuildResult(b"")
     kind = obj.get("kind") or "cper"
     buf = _Buffer(obj.get("length"))
@@ -58,20 +78,97 @@ def build_record(obj: dict[str, Any], *, fix_up: bool = False) -> BuildResult:
     if fix_up and kind == "cper":
         from .edit import RecordEditor
         ed = RecordEditor(data)
-        ed.fix_up()
+        try:
+            ed.fix_up()
+        except EditError as exc:
+            raise BuildInputError("$", f"cannot lay the record out again (--fix-up): {exc}") from None
         data = ed.data
+        if len(data) > max_size:  # fix-up fills lost bodies with zeros (bounded in split_record)
+            raise BuildInputError("$", f"laid out again, the record is {len(data)} bytes, over the "
+                                       f"{size_text(max_size)} record cap (use --max-size)")
     res.data = data
     return res
 
 
-def build_jsonl(text: str, *, fix_up: bool = False) -> list[BuildResult]:
-    """One result per JSON object (one per line, or a single JSON array / object)."""
+def build_jsonl(text: str, *, fix_up: bool = False,
+                max_size: int = DEFAULT_MAX_SIZE) -> list[BuildResult]:
+    """One result per JSON object (one per line, or a single JSON array of objects)."""
     text = text.strip()
     if text.startswith("["):
-        objs = json.loads(text)
+        objs = parse_line(text, max_size=max_size)
+        if not isinstance(objs, list):
+            raise BuildInputError("$", "expected an array of record objects")
     else:
-        objs = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [build_record(o, fix_up=fix_up) for o in objs]
+        objs = [parse_line(line, max_size=max_size) for line in text.splitlines() if line.strip()]
+    return [build_record(o, fix_up=fix_up, max_size=max_size) for o in objs]
+
+
+def build_line(line: bytes | str, *, fix_up: bool = False,
+               max_size: int = DEFAULT_MAX_SIZE) -> BuildResult:
+    """One line of ``whea build`` input to record bytes; BuildInputError if it cannot be."""
+    return build_record(parse_line(line, max_size=max_size), fix_up=fix_up, max_size=max_size)
+
+
+def line_cap(max_size: int) -> int:
+    """The longest JSON line worth reading for a record of ``max_size`` bytes: its body as
+    base64 (4/3), the decoded fields beside it, and some room."""
+    return 4 * max_size + (1 << 20)
+
+
+def value_cap(max_size: int) -> tuple[int, int]:
+    """The most JSON values, and of them objects and arrays, one line may hold. Parsed, a value
+    costs 24-60 bytes and a container 60-100, so the parsed line stays near 100 MiB at the
+    default cap; decoded records have one container per few record bytes at most."""
+    return (1 << 20) + max_size // 16, (1 << 16) + max_size // 32
+
+
+def parse_line(line: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
+    """One JSON value from a line of input, with its size, encoding and nesting bounded."""
+    if len(line) > line_cap(max_size):
+        raise BuildInputError("", f"the line is {len(line)} bytes long, more than a record of "
+                                  f"{size_text(max_size)} needs (use --max-size)")
+    if isinstance(line, (bytes, bytearray)):
+        try:
+            text = bytes(line).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BuildInputError("", f"not UTF-8 text (byte 0x{line[exc.start]:02x} at column "
+                                      f"{exc.start + 1})") from None
+    else:
+        text = line
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a byte-order mark some editors write
+    most_values, most_containers = value_cap(max_size)
+    values = text.count(",") + text.count(":") + 1
+    containers = text.count("{") + text.count("[")
+    if values > most_values or containers > most_containers:
+        what = f"{values} JSON values" if values > most_values else f"{containers} objects and arrays"
+        raise BuildInputError("", f"{what} on one line, more than a record of "
+                                  f"{size_text(max_size)} needs (use --max-size)")
+    _check_nesting(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BuildInputError("", f"not JSON ({exc.msg} at column {exc.colno})") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4300 digits
+        raise BuildInputError("", f"not usable JSON ({str(exc)[:120]})") from None
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse brackets nested deeper than MAX_DEPTH before parsing (the parser would recurse).
+    Brackets inside strings are skipped."""
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        tok = m.group()
+        if tok in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise BuildInputError("", f"nested more than {MAX_DEPTH} levels deep "
+                                          f"(column {m.start() + 1})")
+        elif tok in "]}":
+            depth -= 1
+
+
+_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
 class _Buffer:
@@ -107,20 +204,28 @@ def _first(*values: Any) -> Any:
 
 
 def _named(value: Any, name: Any, table: dict[int, str], what: str) -> int | None:
+    """A value as a number or a name from ``table``; else the derived ``*_name`` key's value."""
+    if isinstance(value, str) and by_name(table, value) is not None:
+        return by_name(table, value)
     if value is not None:
         return parse_int(value, what)
-    if name:
-        for k, n in table.items():
-            if n.lower() == str(name).lower():
-                return k
+    if isinstance(name, str):
+        return by_name(table, name)
     return None
+
+
+def _section_type(text: Any) -> Any:
+    """A section type as GUID text; a catalogue kind name (``memory``) stands for its GUID."""
+    from .bodies import catalog
+    kind = catalog.find(text) if isinstance(text, str) else None
+    return kind.guid if kind is not None else text
 
 
 # -- CPER ----------------------------------------------------------------------------------
 def _build_cper(obj: dict, buf: _Buffer, res: BuildResult) -> None:
     h = obj.get("header") or {}
     sections = obj.get("sections") or []
-    creator = h.get("creator_id") or guids.NULL_GUID
+    creator = guids.guid_text(guids.guid_bytes(h.get("creator_id") or guids.NULL_GUID))
     windows = creator in guids.WINDOWS_CREATORS
     placed = _place_sections(sections, parse_int(_first(h.get("section_count"), len(sections))))
     for s, (doff, boff, body) in zip(sections, placed):
@@ -172,13 +277,21 @@ def _section_body(s: dict, i: int) -> bytes | None:
         return bytes.fromhex(s["body_hex"])
     if "body_offset" in s or s.get("offset") is not None and "descriptor_offset" in s:
         return None  # decoded without a body (missing or zero length): nothing to write
+    return default_body(s, i)
+
+
+def default_body(s: dict, i: int) -> bytes | None:
+    """The body a hand-written section of a known kind gets (the same bytes every time)."""
     import random
 
     from .bodies import catalog
     kind = catalog.find(s.get("type") or "")
     if kind is None:
         return None
-    return kind.pack(random.Random(i), parse_int(_first(s.get("severity"), kind.severity)), {})
+    severity = _named(s.get("severity"), s.get("severity_name"), SEVERITY, f"sections[{i}].severity")
+    if severity not in SEVERITY:  # the packers make realistic bodies for the four severities
+        severity = kind.severity
+    return kind.pack(random.Random(i), severity, {})
 
 
 def _write_descriptor(s: dict, doff: int, boff: int, body: bytes | None, windows: bool,
@@ -194,7 +307,7 @@ def _write_descriptor(s: dict, doff: int, boff: int, body: bytes | None, windows
                                        | (2 if s.get("fru_text") else 0))),
         "reserved": parse_int(_first(s.get("reserved"), 0)),
         "flags": parse_int(_first(s.get("flags"), 0)),
-        "section_type": _guid(s.get("type") or guids.NULL_GUID, f"sections[{i}].type"),
+        "section_type": _guid(_section_type(s.get("type")) or guids.NULL_GUID, f"sections[{i}].type"),
         "fru_id": _guid(fru_id or guids.NULL_GUID, f"sections[{i}].fru_id"),
         "severity": _first(_named(s.get("severity"), s.get("severity_name"), SEVERITY,
                                   f"sections[{i}].severity"), 2),
@@ -284,13 +397,17 @@ def _timestamp(h: dict, creator: str, windows: bool, default) -> bytes | None:
 
 
 def _encode_ts(iso: str, enc: str | None, windows: bool, precise: bool) -> bytes:
-    try:
-        value = dt.datetime.fromisoformat(iso).replace(tzinfo=None)
-    except ValueError:
-        raise EditError(f"header.timestamp: {iso!r} is not an ISO date and time") from None
+    value = parse_iso(iso, "$.header.timestamp")
     if enc not in ("bcd", "binary", "unix"):
         enc = "binary" if windows else "bcd"
+    if enc == "unix" and value < UNIX_EPOCH:
+        raise BuildInputError("$.header.timestamp", f"{value.isoformat()} is before 1970, which a "
+                              "unix timestamp cannot hold (give timestamp_raw, or another "
+                              "timestamp_encoding)")
     return encode_timestamp(value, encoding=enc, precise=precise)
+
+
+UNIX_EPOCH = dt.datetime(1970, 1, 1)
 
 
 # -- WhLg ----------------------------------------------------------------------------------
@@ -306,8 +423,7 @@ def _build_whlg(obj: dict, buf: _Buffer) -> None:
             v = bytes.fromhex(h["signature_hex"]) if h.get("signature_hex") else (
                 b"WhLg" if h.get("signature") else None)
         else:
-            v = h.get(names[f.name])
-            v = parse_int(v, f"header.{f.name}") if v is not None else None
+            v = _named(h.get(names[f.name]), None, f.enum or {}, f"header.{f.name}")
         if v is None:
             continue
         off = WHLG_HEADER.offsets[f.name]

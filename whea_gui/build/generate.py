@@ -13,8 +13,10 @@ import datetime as dt
 import random
 import struct
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..formats import guids
 from .bodies import catalog
@@ -89,9 +91,9 @@ def generate_records(types: Sequence[str] | None = None, count: int = 10, seed: 
                      repeat: RepeatFault | bool | dict | None = None,
                      hosts: Sequence[str] | None = None, creator: str = "windows") -> list[bytes]:
     """``count`` record bytes in time order (see ``generate_timeline`` for the options)."""
-    return [g.data for g in generate_timeline(types, count, seed, start=start, span=span,
-                                              storm=storm, repeat=repeat, hosts=hosts,
-                                              creator=creator)]
+    return [g.data for g in iter_timeline(types, count, seed, start=start, span=span,
+                                          storm=storm, repeat=repeat, hosts=hosts,
+                                          creator=creator)]
 
 
 def generate_timeline(types: Sequence[str] | None = None, count: int = 10, seed: int = 0, *,
@@ -106,43 +108,103 @@ def generate_timeline(types: Sequence[str] | None = None, count: int = 10, seed:
     ``storm`` and ``repeat`` (True, a dict of their fields, or the dataclass) plant the burst
     and the repeated DIMM fault, whose records are part of ``count``; ``hosts`` spreads the
     records over machines; ``creator`` is "windows" (binary timestamps), "uefi" (BCD) or "mixed".
+    ``iter_timeline`` yields the same records one at a time (for large counts).
     """
+    return list(iter_timeline(types, count, seed, start=start, span=span, storm=storm,
+                              repeat=repeat, hosts=hosts, creator=creator))
+
+
+MAX_COUNT = 10_000_000  # the time plan costs ~20 bytes a record; the records themselves stream
+EARLIEST = dt.datetime(1601, 1, 1)  # Windows record IDs count 100 ns from here
+_BASE = dt.datetime(1, 1, 1)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def check_count(count: int) -> None:
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT:
+        raise ValueError(f"the record count must be 1 to {MAX_COUNT:,}, not {count!r}")
+
+
+def check_options(start: dt.datetime, span: dt.timedelta, hosts: Sequence[str]) -> None:
+    """ValueError with a plain reason for options that cannot make a timeline."""
+    if span <= dt.timedelta(0):
+        raise ValueError("the time span must be positive")
+    if start < EARLIEST or start.tzinfo is not None:
+        raise ValueError(f"the start must be a local time from {EARLIEST.date()} on")
+    if dt.datetime.max - start < span + dt.timedelta(days=2):
+        raise ValueError("the timeline would end after the year 9999")
+    if not hosts:
+        raise ValueError("no host names")
+
+
+def iter_timeline(types: Sequence[str] | None = None, count: int = 10, seed: int = 0, *,
+                  start: dt.datetime | None = None, span: dt.timedelta | None = None,
+                  storm: Storm | bool | dict | None = None,
+                  repeat: RepeatFault | bool | dict | None = None,
+                  hosts: Sequence[str] | None = None,
+                  creator: str = "windows") -> Iterator[Generated]:
+    """``generate_timeline`` one record at a time, in time order.
+
+    Only the time plan is held (a time and a host number per record, in numpy arrays); each
+    record is made when it is yielded. The random draws are the ones the list version always
+    made, so the same seed gives the same bytes as before.
+    """
+    check_count(count)
     r = random.Random(seed)
     kinds = [_kind(t) for t in (types or all_kinds())]
     start = start or DEFAULT_START
-    span = span or dt.timedelta(hours=max(count, 1))
+    span = span or dt.timedelta(hours=count)
     hosts = list(hosts or ["host-01"])
+    check_options(start, span, hosts)
+    if creator not in ("windows", "uefi", "mixed"):
+        raise ValueError(f"creator must be windows, uefi or mixed, not {creator!r}")
     storm_cfg = _option(storm, Storm)
     repeat_cfg = _option(repeat, RepeatFault)
-    plan: list[tuple[dt.datetime, str, str, str, dict]] = []  # (time, host, kind, role, over)
+    when = np.empty(count, dtype=np.int64)  # microseconds since year 1, per plan entry
+    planned = 0
+    repeat_over: list[dict] = []
+    repeat_host = storm_host = ""
     if repeat_cfg is not None:
         n = min(repeat_cfg.count, count)
         at = repeat_cfg.at or start + span * r.uniform(0.2, 0.6)
-        host = repeat_cfg.host or hosts[0]
+        repeat_host = repeat_cfg.host or hosts[0]
         row = r.randrange(0, 0x10000)
         for i in range(n):
             t = at + repeat_cfg.window * (i / max(n - 1, 1)) + dt.timedelta(seconds=r.randrange(0, 60))
-            over = dict(repeat_cfg.location, row=row, column=(r.randrange(0, 128) * 8),
-                        _threshold=i >= repeat_cfg.threshold)
-            plan.append((t, host, "memory", "repeat", over))
+            when[planned] = (t - _BASE) // _MICROSECOND
+            planned += 1
+            repeat_over.append(dict(repeat_cfg.location, row=row, column=(r.randrange(0, 128) * 8),
+                                    _threshold=i >= repeat_cfg.threshold))
+    n_repeat = planned
+    storm_loc: dict = {}
     if storm_cfg is not None:
-        n = min(storm_cfg.count or max(count // 4, 1), count - len(plan))
+        n = min(storm_cfg.count or max(count // 4, 1), count - planned)
         at = storm_cfg.at or start + span * r.uniform(0.6, 0.9)
-        host = storm_cfg.host or hosts[-1]
-        loc = {"segment": 0, "bus": r.choice([0x3A, 0x5D, 0x85]), "device": r.randrange(0, 4),
-               "function": 0, "device_index": r.randrange(0, 6)}
+        storm_host = storm_cfg.host or hosts[-1]
+        storm_loc = {"segment": 0, "bus": r.choice([0x3A, 0x5D, 0x85]), "device": r.randrange(0, 4),
+                     "function": 0, "device_index": r.randrange(0, 6)}
         for _ in range(n):
             t = at + storm_cfg.duration * r.random()
-            plan.append((t, host, storm_cfg.kind, "storm", dict(loc)))
-    for i in range(count - len(plan)):
+            when[planned] = (t - _BASE) // _MICROSECOND
+            planned += 1
+    n_planted = planned
+    host_of = np.empty(count - n_planted, dtype=np.uint32)
+    for i in range(count - n_planted):
         t = start + span * r.random()
-        plan.append((t, r.choice(hosts), kinds[i % len(kinds)].key, "background", {}))
-    plan.sort(key=lambda p: p[0])
-    out = []
-    for serial, (t, host, key, role, over) in enumerate(plan):
-        t = t.replace(microsecond=0)
-        out.append(_make(r, serial, t, host, key, role, over, creator))
-    return out
+        when[planned] = (t - _BASE) // _MICROSECOND
+        planned += 1
+        host_of[i] = r.randrange(len(hosts))  # the draw r.choice(hosts) made
+    order = np.argsort(when, kind="stable")  # a stable sort, as list.sort was
+    for serial, idx in enumerate(order.tolist()):
+        t = (_BASE + dt.timedelta(microseconds=int(when[idx]))).replace(microsecond=0)
+        if idx < n_repeat:
+            host, key, role, over = repeat_host, "memory", "repeat", dict(repeat_over[idx])
+        elif idx < n_planted:
+            host, key, role, over = storm_host, storm_cfg.kind, "storm", dict(storm_loc)
+        else:
+            i = idx - n_planted
+            host, key, role, over = hosts[host_of[i]], kinds[i % len(kinds)].key, "background", {}
+        yield _make(r, serial, t, host, key, role, over, creator)
 
 
 def _option(value, cls):

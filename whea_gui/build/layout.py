@@ -22,6 +22,7 @@ UEFI_REVISION = 0x0101
 WINDOWS_SECTION_REVISION = 0x0300
 UEFI_SECTION_REVISION = 0x0100
 MAX_LOST_BODY = 64 * 1024
+MAX_LOST_TOTAL = 16 * 1024 * 1024  # 65535 descriptors x 64 KiB would be 4 GiB of zeros
 
 
 @dataclass
@@ -81,19 +82,27 @@ def split_record(data: bytes) -> tuple[bytes, list[SectionPart]]:
 
     Bytes outside the header, those descriptors and their bodies (gaps, trailing data) are not
     kept: splitting is for re-laying a record out. A body that is missing (offset into the
-    header or past the end) becomes zeros of its declared length, up to MAX_LOST_BODY; a
-    section that declares no length at all is left out.
+    header or past the end) becomes zeros of its declared length, up to MAX_LOST_BODY (and
+    MAX_LOST_TOTAL for all of them, else EditError); a section that declares no length at all
+    is left out.
     """
+    from .values import EditError
     rec = decode_record(data)
     header = bytes(data[:HEADER_SIZE]).ljust(HEADER_SIZE, b"\0")
     parts = []
+    lost = 0
     for sec in rec.sections:
         d = sec.descriptor
         desc = bytes(data[d.offset:d.offset + DESCRIPTOR_SIZE])
         if sec.body is not None:
             body = bytes(data[sec.body.offset:sec.body.end])
         else:
-            body = bytes(min(struct.unpack_from("<I", desc, 4)[0], MAX_LOST_BODY))
+            n = min(struct.unpack_from("<I", desc, 4)[0], MAX_LOST_BODY)
+            lost += n
+            if lost > MAX_LOST_TOTAL:
+                raise EditError(f"more than {MAX_LOST_TOTAL >> 20} MiB of section bodies are "
+                                "missing; not filling them with zeros")
+            body = bytes(n)
         if body:
             parts.append(SectionPart(desc, body))
     return header, parts

@@ -122,6 +122,8 @@ def _encode_timestamp(node, value, current, creator, encoding, precise) -> bytes
     if enc not in ("bcd", "binary", "unix"):
         raise EditError(f"{node.path}: encoding must be bcd, binary or unix")
     keep_precise = old.precise if precise is None else bool(precise)
+    if enc == "unix" and value.replace(tzinfo=None) < dt.datetime(1970, 1, 1):
+        raise EditError(f"{node.path}: a unix timestamp cannot go before 1970")
     raw = encode_timestamp(value.replace(tzinfo=None), encoding=enc, precise=keep_precise)
     if enc != "unix":
         # keep the reserved flag bits 1-7 of byte 3 as they were

@@ -1,14 +1,49 @@
-"""``whea generate``: reproducible synthetic records of every section kind, or a timeline."""
+"""``whea generate``: reproducible synthetic records of every section kind, or a timeline.
+
+Records stream to the output as they are made (only the time plan, ~20 bytes a record, is
+held), into a temporary file that replaces OUT when every record is written.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 from pathlib import Path
 
-from ..build.generate import all_kinds, describe_kinds, generate_timeline
+from ..build.generate import MAX_COUNT, all_kinds, describe_kinds, iter_timeline
 from . import EXIT_OK, EXIT_USAGE
+from .build import _Output
+
+
+def count_arg(text: str) -> int:
+    try:
+        n = int(text.strip().replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of records") from None
+    if not 1 <= n <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{n} records: give 1 to {MAX_COUNT:,} per run (more runs "
+                                         "with other seeds make more)")
+    return n
+
+
+def days_arg(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not math.isfinite(days) or not 0 < days <= 3_000_000:
+        raise argparse.ArgumentTypeError(f"{text}: the span must be more than 0 and at most "
+                                         "3,000,000 days")
+    return days
+
+
+def seed_arg(text: str) -> int:
+    try:
+        return int(text.strip().replace("_", ""), 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def register(sub) -> None:
@@ -22,13 +57,15 @@ def register(sub) -> None:
                "exit status: 0 written, 2 unusable arguments or unwritable output")
     p.add_argument("--sections", default="all", metavar="TYPE,...",
                    help="section kinds (see --list), GUIDs, or 'all' (default)")
-    p.add_argument("--count", type=int, default=10, metavar="N")
-    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--count", type=count_arg, default=10, metavar="N",
+                   help=f"how many records (1 to {MAX_COUNT:,}; default 10)")
+    p.add_argument("--seed", type=seed_arg, default=0, metavar="S")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="file for the records one after another ('-' = standard output)")
     p.add_argument("--split", metavar="DIR", help="write one .cper file per record into DIR")
     p.add_argument("--start", metavar="ISO", help="first possible time (default 2025-03-01)")
-    p.add_argument("--days", type=float, metavar="D", help="time span (default: one hour per record)")
+    p.add_argument("--days", type=days_arg, metavar="D",
+                   help="time span (default: one hour per record)")
     p.add_argument("--storm", action="store_true", help="add a 2-hour burst of PCIe corrected errors")
     p.add_argument("--repeat", action="store_true",
                    help="add 14 corrected errors on one DIMM within 20 hours (over a threshold of 10)")
@@ -47,33 +84,54 @@ def run(args) -> int:
     if not args.output and not args.split:
         print("whea: generate needs -o OUT or --split DIR", file=sys.stderr)
         return EXIT_USAGE
-    if args.count < 1:
-        print("whea: --count must be at least 1", file=sys.stderr)
+    types = all_kinds() if args.sections == "all" else [t for t in args.sections.split(",") if t.strip()]
+    hosts = [h for h in args.hosts.split(",") if h.strip()] if args.hosts else None
+    if not types or args.hosts is not None and not hosts:
+        print(f"whea: {'--hosts names no host' if types else '--sections names no kind'}",
+              file=sys.stderr)
         return EXIT_USAGE
-    types = all_kinds() if args.sections == "all" else [t for t in args.sections.split(",") if t]
     try:
-        start = dt.datetime.fromisoformat(args.start) if args.start else None
+        start = dt.datetime.fromisoformat(args.start).replace(tzinfo=None) if args.start else None
+    except ValueError:
+        print(f"whea: --start: {args.start!r} is not an ISO date and time (e.g. 2025-03-01T08:00)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
         span = dt.timedelta(days=args.days) if args.days else None
-        records = generate_timeline(types, args.count, args.seed, start=start, span=span,
-                                    storm=args.storm, repeat=args.repeat,
-                                    hosts=args.hosts.split(",") if args.hosts else None,
-                                    creator=args.creator)
-    except ValueError as exc:
+        records = iter_timeline(types, args.count, args.seed, start=start, span=span,
+                                storm=args.storm, repeat=args.repeat, hosts=hosts,
+                                creator=args.creator)
+        first = next(records)  # the options are checked before the first record is made
+    except (ValueError, OverflowError) as exc:
         print(f"whea: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    out = folder = None
     try:
         if args.split:
-            out = Path(args.split)
-            out.mkdir(parents=True, exist_ok=True)
-            width = len(str(len(records)))
-            for i, g in enumerate(records):
-                (out / f"{i:0{width}d}-{g.kinds[0]}.cper").write_bytes(g.data)
-        if args.output == "-":
-            sys.stdout.buffer.write(b"".join(g.data for g in records))
-            sys.stdout.buffer.flush()
-        elif args.output:
-            Path(args.output).write_bytes(b"".join(g.data for g in records))
+            folder = Path(args.split)
+            folder.mkdir(parents=True, exist_ok=True)
+        if args.output:
+            out = _Output(args.output)
+        width = len(str(args.count))
+        for i, g in enumerate(_chain(first, records)):
+            if folder is not None:
+                (folder / f"{i:0{width}d}-{g.kinds[0]}.cper").write_bytes(g.data)
+            if out is not None:
+                out.write(g.data)
+        if out is not None:
+            out.commit()
     except OSError as exc:
-        print(f"whea: {exc.filename}: cannot write ({exc.strerror})", file=sys.stderr)
+        if out is not None:
+            out.discard()
+        print(f"whea: {exc.filename or args.output}: cannot write ({exc.strerror})", file=sys.stderr)
         return EXIT_USAGE
+    except BaseException:
+        if out is not None:
+            out.discard()
+        raise
     return EXIT_OK
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
