@@ -51,6 +51,11 @@ class Row:
     def key(self) -> tuple[str, int]:
         return self.kind, self.width
 
+    def as_width(self, width: int) -> Row:
+        """This row (a lone group shorter than ``width``) as a line of a ``width`` dump."""
+        mem = self.written if self.kind == "colon" and len(self.addr) >= 8 else self.written[::-1]
+        return Row(self.line, self.addr, self.kind, width, mem, self.written, self.text)
+
     @property
     def strong(self) -> bool:
         """An offset column for sure (a single space after a number could be loose hex)."""
@@ -131,8 +136,8 @@ def parse_row(line: str, no: int) -> Row | None:
     if not tokens:
         return None
     width = len(tokens[0][1])
-    if width not in (2, 4, 8, 16):
-        return None
+    if width not in (2, 4, 8, 16) and not (len(tokens) == 1 and width % 2 == 0 and width < 16):
+        return None  # (one short group alone is the last line of a word dump: xxd -g8)
     tokens = _without_ascii_column(body, tokens, width)
     digits = [t for _, t in tokens]
     try:

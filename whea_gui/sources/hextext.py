@@ -333,7 +333,11 @@ class _Dumps:
     # -- feeding ----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
         if self.key is not None and row.key != self.key:
-            self.end()
+            kind, width = self.key
+            if row.kind == kind and row.width < width and len(row.written) * 2 == row.width:
+                row = row.as_width(width)  # the last line of a word dump: one short group
+            else:
+                self.end()
         if self.key is None:
             self.key, self.strong, self.digits = row.key, row.strong, len(row.addr)
             self.cands = [16] + [b for b in (8, 10) if row.kind != "tick"]
