@@ -13,6 +13,7 @@ Every parser here runs in time linear in the line and never raises on any text.
 
 from __future__ import annotations
 
+import array
 import re
 from dataclasses import dataclass
 
@@ -132,82 +133,71 @@ def parse_row(line: str, no: int) -> Row | None:
         return None
     addr, sep, body = m.group("addr"), m.group("sep"), m.group("body")
     kind = "colon" if sep[0] == ":" else "tick" if "`" in addr else "wide" if len(sep) >= 2 else "single"
-    tokens = _row_tokens(body)
-    if not tokens:
+    first = _FIRST.match(body)
+    if not first:
         return None
-    width = len(tokens[0][1])
-    if width not in (2, 4, 8, 16) and not (len(tokens) == 1 and width % 2 == 0 and width < 16):
-        return None  # (one short group alone is the last line of a word dump: xxd -g8)
-    tokens = _without_ascii_column(body, tokens, width)
-    digits = [t for _, t in tokens]
-    try:
-        written = bytes.fromhex("".join(digits))
-    except ValueError:
+    width = len(first.group().replace("`", ""))
+    if width in (2, 4, 8, 16):
+        area = _AREAS[width].match(body).group()
+        area = _without_ascii_column(body, area, width)
+    elif width % 2 == 0 and width < 16 and not _HEX_START.match(body, first.end()):
+        area = first.group()  # one short group alone: the last line of a word dump (xxd -g8)
+    else:
         return None
     if width == 2:
-        mem = written
+        written = bytes.fromhex(area.replace("-", " "))
+        return Row(no, addr.replace("`", ""), kind, 2, written, written, line)
+    written = bytes.fromhex(area.replace("`", ""))
+    return Row(no, addr.replace("`", ""), kind, width, _little_endian(area, width, written), written,
+               line)
+
+
+def _little_endian(area: str, width: int, written: bytes) -> bytes:
+    """Memory order of little-endian words written as hex (the last one may be shorter)."""
+    size = width // 2
+    code = _ARRAY_CODES.get(size)
+    if code is None:  # one short group alone
+        return written[::-1]
+    last = area[area.rfind(" ") + 1:].replace("`", "")
+    short = len(last) // 2 if len(last) != width else 0
+    words = array.array(code, written[:len(written) - short])
+    words.byteswap()
+    return words.tobytes() + (written[len(written) - short:][::-1] if short else b"")
+
+
+def _area_pattern(width: int) -> re.Pattern:
+    """Hex tokens of one width from the start of a row body, 1–2 spaces apart (WinDbg db: a '-'
+    between the 8th and 9th byte; dq: a backtick inside); the last may be a shorter group."""
+    if width == 16:
+        tok = r"[0-9A-Fa-f]{8}`?[0-9A-Fa-f]{8}(?![0-9A-Fa-f`])"
     else:
-        mem = b"".join(bytes.fromhex(t)[::-1] for t in digits)
-    return Row(no, addr.replace("`", ""), kind, width, mem, written, line)
+        tok = rf"[0-9A-Fa-f]{{{width}}}(?![0-9A-Fa-f`])"
+    sep = r"(?: {1,2}|-)" if width == 2 else r" {1,2}"
+    short = rf"(?:{sep}(?:[0-9A-Fa-f]{{2}}){{1,{width // 2 - 1}}}(?![0-9A-Fa-f`]))?" if width > 2 else ""
+    return re.compile(rf"{tok}(?:{sep}{tok})*{short}")
 
 
-def _row_tokens(body: str) -> list[tuple[int, str]]:
-    """(column in body, digits) of the hex tokens that start the body, all of one width; the
-    last may be shorter (a partial group: xxd, Event Viewer words)."""
-    # hexdump -C and od -z put the ASCII column between | | and > <: never part of the hex
-    limit = len(body)
-    tail = body.rstrip()
-    for opening, closing in (("|", "|"), (">", "<")):
-        i = body.find(" " + opening)
-        if i >= 0 and tail.endswith(closing):
-            limit = min(limit, i)
-    out: list[tuple[int, str]] = []
-    width = 0
-    for m in _RUN.finditer(body, 0, limit):
-        text, start = m.group(), m.start()
-        if _DB_PAIR.fullmatch(text):  # WinDbg db: "ff-ff" between the 8th and 9th byte
-            parts = [(start, text[:2]), (start + 3, text[3:])]
-        elif _DQ.fullmatch(text):  # WinDbg dq: "ffff0102`52455043"
-            parts = [(start, text.replace("`", ""))]
-        elif _HEX.fullmatch(text):
-            parts = [(start, text)]
-        else:
-            break
-        done = False
-        for col, digits in parts:
-            if not width:
-                width = len(digits)
-            if len(digits) != width:
-                if len(digits) < width and len(digits) % 2 == 0 and out:
-                    out.append((col, digits))  # a shorter last group
-                done = True
-                break
-            out.append((col, digits))
-        if done:
-            break
-    return out
+_AREAS = {w: _area_pattern(w) for w in (2, 4, 8, 16)}
+_FIRST = re.compile(r"[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}(?![0-9A-Fa-f`])|[0-9A-Fa-f]+(?![0-9A-Fa-f`])")
+_HEX_START = re.compile(r" {1,2}[0-9A-Fa-f]")
+_ARRAY_CODES = {2: "H", 4: "I", 8: "Q"}
 
 
-def _without_ascii_column(body: str, tokens: list[tuple[int, str]], width: int):
-    """Tokens that are really the start of the ASCII column (bytes 'ab', 'cafe' ...) are cut
-    off: after a gap of 2+ spaces, the rest of the line must read as the bytes before it."""
-    for k in range(1, len(tokens)):
-        col = tokens[k][0]
-        if body[col - 2:col] != "  ":
-            continue
-        before = "".join(t for _, t in tokens[:k])
-        try:
-            written = bytes.fromhex(before)
-        except ValueError:
-            return tokens
-        tail = body[col:]
-        if ascii_matches(tail, written):
-            return tokens[:k]
-        if width > 2:
-            mem = b"".join(bytes.fromhex(t)[::-1] for _, t in tokens[:k])
-            if ascii_matches(tail, mem):
-                return tokens[:k]
-    return tokens
+def _without_ascii_column(body: str, area: str, width: int) -> str:
+    """Cut off tokens that are really the start of the ASCII column (bytes 'ab', 'cafe' ...):
+    after a gap of two spaces, the rest of the line must read as the bytes before it."""
+    p = area.find("  ")
+    while p >= 0:
+        tail = body[p + 2:]
+        if len(tail.strip()) <= p // 2 + 1:  # no longer than the bytes before the gap
+            head = area[:p]
+            written = bytes.fromhex(head.replace("-", " ").replace("`", ""))
+            if ascii_matches(tail, written):
+                return head
+            if width > 2 and ascii_matches(tail, _little_endian(head, width, written)):
+                return head
+        p = area.find("  ", p + 2)
+    return area
 
 
 def ascii_matches(tail: str, data: bytes) -> bool:
