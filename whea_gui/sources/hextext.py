@@ -293,6 +293,9 @@ class _Scanner:
         # wrapped base64 has lines of one width and only the last one shorter
         if self.b64 and (len(item.text) > self.b64_width or len(self.b64[-1]) < self.b64_width):
             self.close_b64()
+        if not self.b64 and len(item.text) < 16 and not item.text.endswith("="):
+            self.prose(as_prose(item.text, item.line))  # one word ("Information") is not base64
+            return
         if not self.b64:
             self.b64_line, self.b64_width = item.line, len(item.text)
         self.b64.append(item.text)
