@@ -293,7 +293,7 @@ class _Scanner:
         # wrapped base64 has lines of one width and only the last one shorter
         if self.b64 and (len(item.text) > self.b64_width or len(self.b64[-1]) < self.b64_width):
             self.close_b64()
-        if not self.b64 and len(item.text) < 16 and not item.text.endswith("="):
+        if not self.b64 and len(item.text) < 16 and not _looks_base64(item.text):
             self.prose(as_prose(item.text, item.line))  # one word ("Information") is not base64
             return
         if not self.b64:
@@ -364,7 +364,7 @@ class _Dumps:
 
     def takes(self, bare: Bare) -> bool:
         """Is an offset alone the end of the current dump (not 2–8 bytes of loose hex)?"""
-        return self.key is not None and len(bare.addr) == self.digits and (
+        return self.key is not None and len(bare.addr) >= self.digits and (
             self.b is not None or self.base is None)
 
     def bare(self, bare: Bare) -> None:
@@ -557,6 +557,13 @@ class _Dumps:
                 self.s.blocks.append(block)
         self.b = None
         self.last = None
+
+
+def _looks_base64(word: str) -> bool:
+    """A short line is base64 only with padding or a mix of digits and both letter cases
+    (a word of prose such as "Information" has neither)."""
+    return word.endswith("=") or (any(c.isdigit() for c in word) and not word.isupper()
+                                  and not word.islower())
 
 
 def _b64(text: str) -> bytes | None:
