@@ -274,10 +274,15 @@ def _loose_tokens(text: str, base: int, end: int, no: int, style: str) -> Loose 
         tok = m.group()
         data = _loose_token(tok)
         if data is None:
+            # hex running into other text ("…0000a", "…00z!"): keep the whole pairs
+            digits = _HEX.match(tok)
+            good = (digits.end() // 2 * 2) if digits and not tok.startswith(("0x", "0X")) else 0
+            if good:
+                out.append(bytes.fromhex(tok[:good]))
             if not out:
                 return None
-            rest = text[m.start():end].strip()
-            return Loose(no, b"".join(out), style, rest, m.start() + 1, True, text)
+            start = m.start() + good
+            return Loose(no, b"".join(out), style, text[start:end].strip(), start + 1, True, text)
         out.append(data)
     return Loose(no, b"".join(out), style) if out else None
 

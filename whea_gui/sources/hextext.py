@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ EXPAND_LIMIT = 16 << 20  # bytes that all the '*' lines of one text may stand fo
 PENDING_LIMIT = 64  # dump lines read before the base of their offsets must be decided
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+_B64_LINE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 @dataclass(slots=True)
@@ -88,10 +90,13 @@ class TextScan:
 
 def scan_text(text: str, *, expand_limit: int = EXPAND_LIMIT) -> TextScan:
     """Every block of record bytes in ``text`` and every problem found, by line."""
-    whole = _whole_base64(text)
-    if whole is not None:
-        return TextScan([whole], [])
-    return _Scanner(expand_limit).run(text)
+    scan = _Scanner(expand_limit).run(text)
+    if not any(sig in b.data for b in scan.blocks for sig in SIGNATURES):
+        # base64 wrapped at odd places reads line by line as nothing useful: try it whole
+        whole = _whole_base64(text)
+        if whole is not None and (whole.data[:4] in SIGNATURES or not scan.blocks):
+            return TextScan([whole], [])
+    return scan
 
 
 def parse_blocks(text: str) -> list[Block]:
@@ -220,8 +225,16 @@ class _Scanner:
 
     def run(self, text: str) -> TextScan:
         for no, line in _lines(text):
-            if line.strip():
-                self.feed(classify(line, no), no)
+            if not line.strip():  # a blank line ends loose hex and base64, not a dump
+                if self.dumps.key is not None and self.dumps.base is None:
+                    self.dumps.end()  # undecided lines may turn out to be loose hex
+                self.close_loose()
+                self.close_b64()
+                continue
+            if self.b64 and self._continues_b64(line):
+                self.b64.append(line.strip())  # a wrapped line that happens to be all hex ("AAAA…")
+                continue
+            self.feed(classify(line, no), no)
         self.dumps.end()
         self.close_loose()
         self.close_b64()
@@ -300,6 +313,11 @@ class _Scanner:
             self.b64_line, self.b64_width = item.line, len(item.text)
         self.b64.append(item.text)
 
+    def _continues_b64(self, line: str) -> bool:
+        text = line.strip()
+        return (len(self.b64[-1]) == self.b64_width and len(text) <= self.b64_width
+                and _B64_CHARS.issuperset(text) and _B64_LINE.fullmatch(text) is not None)
+
     def close_b64(self) -> None:
         if not self.b64:
             return
@@ -326,7 +344,7 @@ class _Dumps:
         self.base: int | None = None
         self.cands: list[int] = []
         self.pending: list = []
-        self.digits = 0
+        self.digits = self.block_digits = 0
         self.strong = False
         self.b: _Builder | None = None
         self.expected = 0
@@ -341,8 +359,11 @@ class _Dumps:
                 row = row.as_width(width)  # the last line of a word dump: one short group
             else:
                 self.end()
+        elif self.base is not None and not _in_base(row.addr, self.base):
+            self.end()  # e.g. hex digits after octal offsets: not this dump
         if self.key is None:
             self.key, self.strong, self.digits = row.key, row.strong, len(row.addr)
+            self.block_digits = self.digits
             self.cands = [16] + [b for b in (8, 10) if row.kind != "tick"]
         if self.base is None:
             self.pending.append(row)
@@ -364,7 +385,8 @@ class _Dumps:
 
     def takes(self, bare: Bare) -> bool:
         """Is an offset alone the end of the current dump (not 2–8 bytes of loose hex)?"""
-        return self.key is not None and len(bare.addr) >= self.digits and (
+        return self.key is not None and len(bare.addr) >= self.block_digits and (
+            self.base is None or _in_base(bare.addr, self.base)) and (
             self.b is not None or self.base is None)
 
     def bare(self, bare: Bare) -> None:
@@ -488,6 +510,7 @@ class _Dumps:
                 self._close()
         if self.b is None:
             self._open(row, off)
+            self.block_digits = len(row.addr)
         self.b.add(row.mem, row.written if row.width > 2 else None, row.line, off)
         self.expected = off + len(row.mem)
         self.last = row
@@ -564,6 +587,10 @@ def _looks_base64(word: str) -> bool:
     (a word of prose such as "Information" has neither)."""
     return word.endswith("=") or (any(c.isdigit() for c in word) and not word.isupper()
                                   and not word.islower())
+
+
+def _in_base(digits: str, base: int) -> bool:
+    return base == 16 or all(c in "0123456789"[:base] for c in digits)
 
 
 def _b64(text: str) -> bytes | None:
