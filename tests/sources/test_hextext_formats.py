@@ -17,8 +17,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from hexformats import (MORE_TOOLS, PYTHON_FORMATS, TOOLS, WORD_FORMATS, memory_after,
-                        missing_tools, record_vectors, run_tool_on)
+from hexformats import (
+    MORE_TOOLS,
+    PYTHON_FORMATS,
+    TOOLS,
+    WORD_FORMATS,
+    memory_after,
+    missing_tools,
+    record_vectors,
+    run_tool_on,
+)
 
 from whea_gui.sources import iter_bytes
 from whea_gui.sources import raw as raw_reader
