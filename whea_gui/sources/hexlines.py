@@ -26,6 +26,7 @@ _BARE = re.compile(r"[ \t]*(?:0[xX])?(?P<addr>[0-9A-Fa-f]{4,16})[ \t]*")
 _STAR = re.compile(r"[ \t]*\*[ \t]*")
 _RUN = re.compile(r"[^ \t]+")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
+_ALL_HEX = re.compile(r"[0-9A-Fa-f]+")
 _DQ = re.compile(r"[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}")
 _DB_PAIR = re.compile(r"[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}")
 _XML_TAG = re.compile(r"<[^<>]*>")
@@ -99,6 +100,8 @@ STAR = "*"
 
 def classify(line: str, no: int):
     """What one line (no line break) holds; see the module docstring."""
+    if len(line) > 16 and _ALL_HEX.fullmatch(line):  # xxd -p, continuous hex: the common case
+        return Loose(no, bytes.fromhex(line), "loose") if len(line) % 2 == 0 else parse_loose(line, no)
     if len(line) <= ROW_MAX_CHARS:
         if _STAR.fullmatch(line):
             return STAR
