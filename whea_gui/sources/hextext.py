@@ -667,9 +667,9 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
             continue
 
         def sink(p: Problem, block=block) -> None:
-            where = f"line {block.line_at(p.offset)}, " if p.offset is not None else ""
-            on_problem(Problem(p.path, p.offset, f"text block at line {block.line} ({where}offsets in "
-                               f"its decoded bytes): {p.message}", p.level, p.length))
+            where = f"; offset {p.offset} is on line {block.line_at(p.offset)}" if p.offset is not None else ""
+            on_problem(Problem(p.path, p.offset, f"text block at line {block.line} (offsets in its "
+                               f"decoded bytes{where}): {p.message}", p.level, p.length))
 
         for ref in split_raw(block.data, path, sink):
             pos = int(ref.source.get("offset", 0))
