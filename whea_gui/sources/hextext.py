@@ -41,6 +41,8 @@ name = "text"
 
 EXPAND_LIMIT = 16 << 20  # bytes that all the '*' lines of one text may stand for together
 PENDING_LIMIT = 64  # dump lines read before the base of their offsets must be decided
+MAX_PROBLEMS = 200  # problems listed for one text; the rest are counted
+_LEVELS = ("error", "warning", "note")
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 _B64_LINE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -68,7 +70,10 @@ class Block:
     segments: list = field(default_factory=list)
 
     def _segment(self, pos: int):
-        i = bisect.bisect_right([s[0] for s in self.segments], pos) - 1
+        starts = self.__dict__.get("_starts")
+        if starts is None or len(starts) != len(self.segments):
+            starts = self.__dict__["_starts"] = [s[0] for s in self.segments]
+        i = bisect.bisect_right(starts, pos) - 1
         return self.segments[max(i, 0)] if self.segments else (0, self.line, 0, None)
 
     def line_at(self, pos: int) -> int:
@@ -219,9 +224,18 @@ class _Scanner:
         self.b64_line = 0
         self.b64_width = 0
         self.dumps = _Dumps(self)
+        self.unlisted = self.first_unlisted = 0
+        self.unlisted_level = "note"
 
     def problem(self, line: int, message: str, level: str = "warning") -> None:
-        self.problems.append(TextProblem(line, message, level))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(TextProblem(line, message, level))
+            return
+        if not self.unlisted:
+            self.first_unlisted = line
+        self.unlisted += 1
+        if _LEVELS.index(level) < _LEVELS.index(self.unlisted_level):
+            self.unlisted_level = level
 
     def run(self, text: str) -> TextScan:
         for no, line in _lines(text):
@@ -239,6 +253,9 @@ class _Scanner:
         self.close_loose()
         self.close_b64()
         self.blocks.sort(key=lambda b: b.line)  # dump blocks can close after later loose lines
+        if self.unlisted:
+            self.problems.append(TextProblem(self.first_unlisted, f"{self.unlisted} more problems from "
+                                             "here on are not listed", self.unlisted_level))
         return TextScan(self.blocks, self.problems)
 
     def feed(self, item, no: int) -> None:
@@ -376,7 +393,8 @@ class _Dumps:
         if self.key is None:
             self.s.problem(no, "'*' with no dump line above it; ignored")
         elif self.base is None:
-            self.pending.append(no)
+            if not (self.pending and isinstance(self.pending[-1], int)):
+                self.pending.append(no)  # more '*' lines in a row say nothing more
         elif self.b is None:
             self.s.problem(no, "'*' after the end of a dump; ignored")
         elif not self.star_line:
