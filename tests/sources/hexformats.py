@@ -161,6 +161,13 @@ def ev_xml_binary(data: bytes) -> str:
     return f"  <EventData>\n    <Binary>{data.hex().upper()}</Binary>\n  </EventData>\n"
 
 
+def ev_friendly_event_data(data: bytes) -> str:
+    """Friendly View of a Kernel-WHEA event, copied: the EventData table as "Name Value" lines."""
+    return ("- System\r\n\r\n  - Provider\r\n\r\n   [ Name]  Microsoft-Windows-Kernel-WHEA\r\n"
+            "  EventID 20\r\n\r\n- EventData\r\n\r\n"
+            f"  Length {len(data)}\r\n  RawData {data.hex().upper()}\r\n")
+
+
 PYTHON_FORMATS = {
     "windbg db": windbg_db,
     "windbg dd": windbg_dd,
@@ -170,5 +177,6 @@ PYTHON_FORMATS = {
     "event viewer xml event": ev_xml_event,
     "event viewer xml RawData line": ev_xml_data_line,
     "event viewer xml Binary": ev_xml_binary,
+    "event viewer friendly EventData": ev_friendly_event_data,
 }
 WORD_FORMATS = {"windbg dd": 4, "windbg dq": 8, "event viewer in words": 4}
