@@ -25,6 +25,7 @@ TOOLS = {
 # more layouts of the same tools that users meet (16-bit words, decimal offsets, xxd groups)
 MORE_TOOLS = {
     "hexdump": ["hexdump"],
+    "hexdump -x": ["hexdump", "-x"],
     "od -A d -t x1": ["od", "-A", "d", "-t", "x1"],
     "od -t x2": ["od", "-t", "x2"],
     "od -A x -t x4": ["od", "-A", "x", "-t", "x4"],

@@ -169,13 +169,14 @@ def _little_endian(area: str, width: int, written: bytes) -> bytes:
 
 
 def _area_pattern(width: int) -> re.Pattern:
-    """Hex tokens of one width from the start of a row body, 1–2 spaces apart (WinDbg db: a '-'
-    between the 8th and 9th byte; dq: a backtick inside); the last may be a shorter group."""
+    """Hex tokens of one width from the start of a row body, 1–2 spaces apart (words up to 4;
+    WinDbg db: a '-' between the 8th and 9th byte; dq: a backtick inside); the last may be a
+    shorter group."""
     if width == 16:
         tok = r"[0-9A-Fa-f]{8}`?[0-9A-Fa-f]{8}(?![0-9A-Fa-f`])"
     else:
         tok = rf"[0-9A-Fa-f]{{{width}}}(?![0-9A-Fa-f`])"
-    sep = r"(?: {1,2}|-)" if width == 2 else r" {1,2}"
+    sep = r"(?: {1,2}|-)" if width == 2 else r" {1,4}"  # hexdump -x puts 4 spaces between words
     short = rf"(?:{sep}(?:[0-9A-Fa-f]{{2}}){{1,{width // 2 - 1}}}(?![0-9A-Fa-f`]))?" if width > 2 else ""
     return re.compile(rf"{tok}(?:{sep}{tok})*{short}")
 
