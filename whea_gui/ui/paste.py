@@ -13,6 +13,9 @@ from ..sources.hextext import scan_text
 from ..sources.registry import HEAD_SIZE, detect
 
 
+CHECK_LIMIT = 1 << 20
+
+
 class PasteError(ValueError):
     """The text holds no hex, base64 or event data; the message says why."""
 
@@ -22,7 +25,9 @@ def clipboard_bytes(text: str) -> bytes:
     if not text.strip():
         raise PasteError("the clipboard holds no text")
     data = text.encode("utf-8")
-    if detect(data[:HEAD_SIZE], "").name == "text":
+    # checked here, on the GUI thread, only while that is quick; a big text's problems come from
+    # the loading job like any file's
+    if len(data) <= CHECK_LIMIT and detect(data[:HEAD_SIZE], "").name == "text":
         scan = scan_text(text)
         if not scan.blocks:
             reason = f" ({scan.problems[0]})" if scan.problems else ""
