@@ -12,7 +12,6 @@ from ..sources import iter_bytes
 from ..sources.hextext import scan_text
 from ..sources.registry import HEAD_SIZE, detect
 
-
 CHECK_LIMIT = 1 << 20
 
 
