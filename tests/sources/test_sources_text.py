@@ -287,3 +287,14 @@ def test_each_record_of_a_dump_gets_the_line_and_offset_of_its_first_byte():
     assert [r.source["dump_offset"] for r in refs] == [0, first]
     assert [r.source["line"] for r in refs] == [1, first // 16 + 1]
     assert all(r.source["block_line"] == 1 for r in refs)
+
+
+def test_base64_whose_last_line_looks_like_hex_is_read_whole():
+    data = CMC + bytes(41)  # 17 lines of 76 characters, the last "AAAA…": all hex digits
+    text = h.b64_wrapped(data)
+    assert text.rsplit("\n", 1)[1] == "A" * 76
+    assert parse_pasted_text(text) == data
+    # a line right under it that does not complete it is named and left out
+    scan = scan_text(text + "\n435045521")
+    assert [b.data for b in scan.blocks] == [data]
+    assert [p.line for p in scan.problems] == [text.count("\n") + 2]

@@ -340,6 +340,11 @@ class _Scanner:
             return
         text = "".join(self.b64)
         data = _b64(text)
+        if not data and len(self.b64) > 1 and (head := _b64("".join(self.b64[:-1]))):
+            # the last line was not part of it (hex pasted right under the base64)
+            self.problem(self.b64_line + len(self.b64) - 1, f"{_quote(self.b64[-1])} does not "
+                         "complete the base64 above; left out")
+            data = head
         if data:
             block = Block(self.b64_line, "base64", "base64", data)
             stride = self.b64_width * 3 // 4 if self.b64_width % 4 == 0 else 0
