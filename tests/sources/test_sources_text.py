@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from whea_gui.sources import iter_bytes, iter_path
-from whea_gui.sources.hextext import parse_blocks, parse_pasted_text
+from whea_gui.sources.hextext import parse_blocks, parse_pasted_text, scan_text
 
 REC = (h.DWR / "cper_cmci_amd_xpfmca_v2r2.bin").read_bytes()  # 936 bytes, a multiple of 8
 ODD = (h.DWR / "cper_memory_1sec_padded.bin").read_bytes()  # 277 bytes
@@ -46,9 +46,12 @@ def test_byte_styles_with_a_partial_last_line(style):
     assert parse_pasted_text(STYLES[style](ODD)) == ODD
 
 
-def test_event_viewer_words_padding_stays_as_trailing_bytes():
-    refs = list(iter_bytes(h.ev_words(ODD).encode(), "words.txt"))
-    assert len(refs) == 1 and refs[0].data[:277] == ODD and refs[0].data[277:] == b"\0\0\0"
+def test_event_viewer_words_padding_is_cut_at_the_record_length():
+    # "In Words" shows whole dwords: the last one of a 277-byte record carries 3 filler bytes
+    problems = []
+    refs = list(iter_bytes(h.ev_words(ODD).encode(), "words.txt", problems.append))
+    assert [r.data for r in refs] == [ODD]
+    assert [p.level for p in problems] == ["note"] and "length (277)" in problems[0].message
 
 
 def test_xxd_group_of_four_bytes_is_read_in_byte_order_when_that_gives_a_signature():
@@ -143,3 +146,155 @@ def test_word_dumps_round_trip_property(data, style):
 def test_any_text_never_raises(text):
     for ref in iter_bytes(text.encode("utf-8", "replace"), "t"):
         assert isinstance(ref.data, bytes)
+
+
+# -- issue #15: stray text beside a record -------------------------------------------------------
+CMC = (h.DWR / "cper_cmc_amd_xpfmca_v2r1.bin").read_bytes()  # 928 bytes, zero rows in the middle
+
+
+def _xxd_p(data: bytes) -> str:
+    hx = data.hex()
+    return "\n".join(hx[i:i + 60] for i in range(0, len(hx), 60))
+
+
+@pytest.mark.parametrize("text, line, column", [
+    (CMC.hex() + "a", 1, 1857),
+    (_xxd_p(CMC) + "a", 31, 57),
+    (_xxd_p(CMC) + "\na", 32, None),
+    (h.forum_spaced(CMC) + " a", 39, 49),
+    (h.forum_0x(CMC) + ", 0xZZ", 78, 25),
+])
+def test_a_stray_nibble_after_a_record_keeps_the_record_and_names_the_line(text, line, column):
+    problems = []
+    refs = list(iter_bytes(text.encode(), "paste.txt", problems.append))
+    assert [r.data for r in refs] == [CMC]
+    assert len(problems) == 1 and problems[0].level == "warning"
+    assert problems[0].message.startswith(f"line {line}: ")
+    if column:
+        assert f"column {column}: " in problems[0].message
+    assert parse_pasted_text(text) == CMC
+
+
+def test_prose_around_a_dump_is_ignored_and_garbage_lines_are_named():
+    text = ("Here is the record from the server:\n" + h.hexdump_c(CMC) + "\n3\nthanks\n")
+    problems = []
+    refs = list(iter_bytes(text.encode(), "post.txt", problems.append))
+    assert [r.data for r in refs] == [CMC]
+    assert [p.message for p in problems] == [
+        "line 60: '3' has an odd number of hex digits (1); left out"]
+
+
+# -- offsets place the bytes ----------------------------------------------------------------
+def _hexdump_cv(data: bytes) -> list[str]:
+    return h.hexdump_c(data).split("\n")
+
+
+def test_a_missing_dump_line_is_an_error_naming_the_line_not_a_silent_merge():
+    lines = _hexdump_cv(CMC)
+    del lines[10]  # offset 0xa0 gone
+    problems = []
+    scan = scan_text("\n".join(lines))
+    problems = [(p.line, p.level) for p in scan.problems]
+    assert problems == [(11, "error")]
+    assert "offset 0xb0 skips 16 bytes after line 10" in scan.problems[0].message
+    assert [(b.line, len(b.data)) for b in scan.blocks] == [(1, 160), (11, 928 - 176)]
+
+
+def test_an_offset_going_back_starts_another_dump_with_a_warning():
+    lines = _hexdump_cv(CMC)
+    lines.insert(5, lines[4])  # a line pasted twice
+    scan = scan_text("\n".join(lines))
+    assert [(p.line, p.level) for p in scan.problems] == [(6, "warning")]
+    assert "offset 0x40 goes back from 0x50" in scan.problems[0].message
+    assert [len(b.data) for b in scan.blocks] == [80, 928 - 64]
+
+
+def test_star_repeats_the_line_above_up_to_the_next_offset():
+    text = ("00000000  43 50 45 52 00 00 00 00  00 00 00 00 00 00 00 00  |CPER............|\n"
+            "00000010  01 02 03 04 05 06 07 08  09 0a 0b 0c 0d 0e 0f 10  |................|\n"
+            "*\n"
+            "00000040  ff                                                |.|\n"
+            "00000041\n")
+    scan = scan_text(text)
+    assert scan.problems == []
+    (block,) = scan.blocks
+    row = bytes(range(1, 17))
+    assert block.data == b"CPER" + bytes(12) + row * 3 + b"\xff"
+    # provenance: the repeated bytes come from the '*' line, the rest from their own lines
+    assert [block.line_at(p) for p in (0, 16, 32, 47, 48, 64)] == [1, 2, 3, 3, 3, 4]
+    assert [block.dump_offset_at(p) for p in (0, 33, 64)] == [0, 33, 64]
+
+
+def test_star_without_a_following_offset_is_reported_and_the_lines_above_are_kept():
+    text = "\n".join(h.hexdump_c(CMC).split("\n")[:3]) + "\n*\n"
+    scan = scan_text(text)
+    assert [b.data for b in scan.blocks] == [CMC[:48]]
+    assert [(p.line, p.level) for p in scan.problems] == [(4, "warning")]
+    assert "number of repeated lines is unknown" in scan.problems[0].message
+
+
+def test_star_may_not_stand_for_more_than_the_limit_nor_a_partial_line():
+    head = "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n*\n"
+    scan = scan_text(head + "100000000\n")  # 4 GiB of zeros asked for
+    assert [len(b.data) for b in scan.blocks] == [16]
+    assert [(p.line, p.level) for p in scan.problems] == [(2, "error")]
+    assert "more than the 16777216 bytes" in scan.problems[0].message
+    scan = scan_text(head + "00000028\n")  # 24 bytes: not whole 16-byte lines
+    assert [len(b.data) for b in scan.blocks] == [16]
+    assert "not a whole number of 16-byte lines" in scan.problems[0].message
+    scan = scan_text(head + "00000030\n", expand_limit=16)
+    assert [len(b.data) for b in scan.blocks] == [16] and scan.problems[0].level == "error"
+
+
+def test_od_octal_offsets_are_told_apart_from_hex_even_across_stars():
+    # od's default offsets are octal: 0000020 follows 16 bytes, 0000140 is byte 96
+    zeros = "00 " * 15 + "00"
+    text = (f"0000000 43 50 45 52 {zeros[12:]}\n0000020 {zeros}\n*\n0000140 00 00 00 00\n"
+            "0000144\n")
+    scan = scan_text(text)
+    assert [b.data for b in scan.blocks] == [b"CPER" + bytes(96)] and scan.problems == []
+    # only '*' between the lines: hex would fit too, but seven digits with bytes is od's octal
+    text = f"0000000 {zeros}\n*\n0000140 00 00 00 00\n0000144\n"
+    assert [b.data for b in scan_text(text).blocks] == [bytes(100)]
+    # hexdump's own (16-bit words, seven hex digits) stays hex
+    text = "0000000 0000 0000 0000 0000 0000 0000 0000 0000\n*\n0000060 0000 0000\n0000064\n"
+    assert [b.data for b in scan_text(text).blocks] == [bytes(100)]
+
+
+def test_lines_of_loose_hex_with_a_number_first_are_not_taken_for_offsets():
+    # "4350 4552 ..." (single spaces, offsets that do not follow) is loose hex, not a dump
+    text = "\n".join(" ".join(CMC[i + j:i + j + 2].hex() for j in range(0, 16, 2))
+                     for i in range(0, len(CMC), 16))
+    assert parse_pasted_text(text) == CMC
+
+
+def test_several_formats_in_one_text_keep_their_order_and_lines():
+    text = "\n".join(["first:", h.hexdump_c(CMC), "second:", h.xxd(WHLG), "third:",
+                      h.b64_wrapped(ODD), "fourth:", h.ev_bytes(REC)])
+    refs = list(iter_bytes(text.encode(), "mixed.txt"))
+    assert [r.data for r in refs] == [CMC, WHLG, ODD, REC]
+    lines = text.split("\n")
+    for ref in refs:
+        assert lines[ref.source["line"] - 2].endswith(":")  # each starts right after its label
+    assert [r.source["style"] for r in refs] == ["dump-8", "dump-16-bytes", "base64", "dump-8"]
+
+
+def test_each_record_of_a_dump_gets_the_line_and_offset_of_its_first_byte():
+    data = (h.VECTORS / "malformed" / "m23-two-records-concatenated.cper").read_bytes()
+    first = int.from_bytes(data[20:24], "little")
+    refs = list(iter_bytes(h.hexdump_c(data).encode(), "two.txt"))
+    assert [r.source["offset"] for r in refs] == [0, first]
+    assert [r.source["dump_offset"] for r in refs] == [0, first]
+    assert [r.source["line"] for r in refs] == [1, first // 16 + 1]
+    assert all(r.source["block_line"] == 1 for r in refs)
+
+
+def test_base64_whose_last_line_looks_like_hex_is_read_whole():
+    data = CMC + bytes(41)  # 17 lines of 76 characters, the last "AAAA…": all hex digits
+    text = h.b64_wrapped(data)
+    assert text.rsplit("\n", 1)[1] == "A" * 76
+    assert parse_pasted_text(text) == data
+    # a line right under it that does not complete it is named and left out
+    scan = scan_text(text + "\n435045521")
+    assert [b.data for b in scan.blocks] == [data]
+    assert [p.line for p in scan.problems] == [text.count("\n") + 2]

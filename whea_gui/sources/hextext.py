@@ -1,63 +1,646 @@
 """Text holding record bytes: hex dumps in any common style, loose hex, and base64.
 
-Understood styles (each line may carry an offset/address column and an ASCII column):
-  * Event Viewer "In Bytes" (``0000: 43 50 45 52 …   CPER…``) and "In Words" (``0000: 52455043 …``)
-  * WinDbg ``db`` (``ff-ff`` in the middle), ``dw``/``dd``/``dq`` (little-endian words: the
-    bytes are put back in memory order; ``dq`` values may contain a backtick)
-  * ``xxd`` (byte-order pairs), ``hexdump -C`` (``|ASCII|``)
-  * forum posts: spaces, newlines, ``0x`` prefixes, commas, a ``RawData:`` style label
-  * base64, whole or per line (PowerShell, python-evtx, Redfish exports)
-Dumped lines whose addresses follow on from each other form one block; a jump in the address,
-or prose between loose hex, starts a new one. Each block is then split into records.
+This one parser serves text files, ``whea decode -`` and the window's paste and drop.
+
+Understood styles (``hexlines`` reads each line; this module puts lines together):
+  * ``hexdump -C`` / ``-Cv``, ``hexdump`` (16-bit words), ``od`` with hex, octal or decimal
+    offsets (``-A x``, default, ``-A d``; ``-t x1``, ``-t x1z``, ``-t x2``/``x4``), ``xxd``,
+    ``xxd -a``, ``xxd -g N``, ``xxd -p``;
+  * WinDbg ``db`` (``ff-ff`` in the middle), ``dw``/``dd``/``dq``/``dc`` (little-endian words,
+    put back in memory order; ``dq`` values may contain a backtick);
+  * Event Viewer "In Bytes" (``0000: 43 50 45 52 …``) and "In Words" (``0000: 52455043 …``:
+    little-endian dwords), an XML fragment ``<Data Name="RawData">…</Data>`` / ``<Binary>``;
+  * forum posts: spaces, newlines, ``0x`` prefixes, ``\\x``, commas, colons, C arrays, labels;
+  * base64, whole or wrapped (PowerShell, python-evtx, Redfish exports).
+
+Offsets place the bytes. A ``*`` line stands for copies of the line above up to the next offset
+shown (never more than ``EXPAND_LIMIT`` bytes per text); an offset alone ends a dump (its total
+length). An offset that goes back, skips bytes without ``*``, or a ``*`` that cannot be filled is
+reported with its line and splits the dump there: nothing is merged by guesswork. Whether
+offsets are hex, octal (``od``'s default) or decimal is decided by which base makes the offsets
+follow the byte counts. Text that is not hex next to hex is reported with its line and column;
+the hex around it is kept. Time is linear in the text; memory is the text plus the bytes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .base import Problem, RecordRef
 from .carve import SIGNATURES
+from .hexlines import STAR, Bare, Base64Line, Loose, Prose, Row, as_prose, classify, parse_loose
 from .raw import SMALL_FILE
 
 name = "text"
 
-_ADDR_LINE = re.compile(
-    r"^\s*(?P<addr>(?:0x)?[0-9a-fA-F]{4,16}(?:`[0-9a-fA-F]{8})?)(?P<sep>:\s*|\s{2,}|\s+(?=\S))(?P<rest>.*)$")
-_HEX = re.compile(r"[0-9a-fA-F]+")
-_LABEL = re.compile(r"^\s*[A-Za-z][\w .()/-]{0,40}:\s*")
-_B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
-_SPLIT_FREE = re.compile(r"[\s,;{}\[\]]+")
-_MIDDLE_HYPHEN = re.compile(r"(?<=[0-9a-fA-F])-(?=[0-9a-fA-F])")
-_ASCII_TAIL = re.compile(r"\s*\|[^|]*\|?\s*$")
+EXPAND_LIMIT = 16 << 20  # bytes that all the '*' lines of one text may stand for together
+PENDING_LIMIT = 64  # dump lines read before the base of their offsets must be decided
+MAX_PROBLEMS = 200  # problems listed for one text; the rest are counted
+_LEVELS = ("error", "warning", "note")
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+_B64_LINE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+@dataclass(slots=True)
+class TextProblem:
+    line: int
+    message: str
+    level: str = "warning"  # "error" when bytes the text meant to give are missing
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
 
 
 @dataclass
 class Block:
-    """Decoded bytes from one run of text lines."""
+    """Decoded bytes from one run of text lines, with where each byte came from."""
 
     line: int  # 1-based line where it starts
     encoding: str  # "hex" | "base64"
-    style: str  # e.g. "dump-8", "dump-32-le", "loose", "base64"
+    style: str  # e.g. "dump-8", "dump-32-le", "loose", "xml", "base64"
     data: bytes = b""
-    # for word dumps: the same bytes in written order, used when only that order has a signature
-    alt: bytes | None = None
-    next_addr: int | None = None
-    parts: list = field(default_factory=list)
-    alt_parts: list = field(default_factory=list)
+    # (position in data, line, bytes per line or 0, offset shown in the dump for that position)
+    segments: list = field(default_factory=list)
 
-    def finish(self) -> None:
-        self.data = b"".join(self.parts)
-        if self.alt_parts:
-            alt = b"".join(self.alt_parts)
-            if self.data[:4] not in SIGNATURES and alt[:4] in SIGNATURES:
-                self.data, self.style = alt, self.style.replace("-le", "-bytes")
-        self.parts = self.alt_parts = []
+    def _segment(self, pos: int):
+        starts = self.__dict__.get("_starts")
+        if starts is None or len(starts) != len(self.segments):
+            starts = self.__dict__["_starts"] = [s[0] for s in self.segments]
+        i = bisect.bisect_right(starts, pos) - 1
+        return self.segments[max(i, 0)] if self.segments else (0, self.line, 0, None)
+
+    def line_at(self, pos: int) -> int:
+        """The text line that holds byte ``pos`` of ``data``."""
+        start, line, stride, _ = self._segment(pos)
+        return line + (pos - start) // stride if stride else line
+
+    def dump_offset_at(self, pos: int) -> int | None:
+        """The offset/address the dump shows for byte ``pos`` (None for loose hex, base64)."""
+        start, _, _, offset = self._segment(pos)
+        return None if offset is None else offset + pos - start
 
 
+@dataclass
+class TextScan:
+    blocks: list[Block]
+    problems: list[TextProblem]
+
+
+def scan_text(text: str, *, expand_limit: int = EXPAND_LIMIT) -> TextScan:
+    """Every block of record bytes in ``text`` and every problem found, by line."""
+    scan = _Scanner(expand_limit).run(text)
+    if not any(sig in b.data for b in scan.blocks for sig in SIGNATURES):
+        # base64 wrapped at odd places reads line by line as nothing useful: try it whole
+        whole = _whole_base64(text)
+        if whole is not None and (whole.data[:4] in SIGNATURES or not scan.blocks):
+            return TextScan([whole], [])
+    return scan
+
+
+def parse_blocks(text: str) -> list[Block]:
+    return scan_text(text).blocks
+
+
+def parse_pasted_text(text: str) -> bytes:
+    """The bytes in pasted text (any style above); several blocks are joined in order.
+
+    Raises ValueError with a plain message when the text holds no hex or base64 data.
+    """
+    scan = scan_text(text)
+    if not scan.blocks:
+        raise ValueError(no_data_message(scan))
+    return b"".join(b.data for b in scan.blocks)
+
+
+def no_data_message(scan: TextScan) -> str:
+    first = f" ({scan.problems[0]})" if scan.problems else ""
+    return f"No hex or base64 data found in the pasted text{first}"
+
+
+# -- the scanner --------------------------------------------------------------------------------
+class _Builder:
+    """The bytes of one block as lines are added, and a compact byte → line map."""
+
+    def __init__(self, line: int, encoding: str, style: str, *, words: int = 0,
+                 written_order: bool = False) -> None:
+        self.block = Block(line, encoding, style)
+        self.mem = bytearray()
+        self.written = bytearray() if words else None
+        self.word_bytes = words
+        self.written_order = written_order
+
+    def add(self, mem: bytes, written: bytes | None, line: int, offset: int | None,
+            stride: int | None = None) -> None:
+        pos = len(self.mem)
+        stride = len(mem) if stride is None else stride
+        segs = self.block.segments
+        if segs:
+            p0, l0, s0, o0 = segs[-1]
+            same = (s0 and s0 == stride and (pos - p0) % s0 == 0 and line == l0 + (pos - p0) // s0
+                    and (o0 is None) == (offset is None) and (offset is None or offset == o0 + pos - p0))
+        else:
+            same = False
+        if not same:
+            segs.append((pos, line, stride, offset))
+        self.mem += mem
+        if self.written is not None:
+            self.written += written if written is not None else mem
+
+    def trim(self, count: int) -> None:
+        del self.mem[len(self.mem) - count:]
+        if self.written is not None:
+            del self.written[len(self.written) - count:]
+
+    def finish(self, problems: list[TextProblem]) -> Block:
+        block = self.block
+        data = bytes(self.mem)
+        if self.written is not None:
+            written = bytes(self.written)
+            first, other = (written, data) if self.written_order else (data, written)
+            if first[:4] not in SIGNATURES and other[:4] in SIGNATURES:
+                first = other  # e.g. "xxd -g4" looks like "In Words" but is in byte order
+                stem, order = block.style.rsplit("-", 1)
+                block.style = f"{stem}-{'bytes' if order == 'le' else 'le'}"
+            data = first
+            declared = _declared_length(data)
+            # a word dump cannot stop inside a word: the last word may run past the record
+            if declared is not None and len(data) - self.word_bytes < declared < len(data):
+                problems.append(TextProblem(
+                    block.line_at(declared), f"the word dump ends {len(data) - declared} bytes after "
+                    f"the record's length ({declared}); those bytes fill the last word and are left out",
+                    "note"))
+                data = data[:declared]
+        block.data = data
+        return block
+
+
+def _declared_length(data: bytes) -> int | None:
+    if len(data) >= 24 and data[:4] == b"CPER":
+        return struct.unpack_from("<I", data, 20)[0]
+    if len(data) >= 12 and data[:4] == b"WhLg":
+        return struct.unpack_from("<I", data, 8)[0]
+    return None
+
+
+def _fmt(offset: int) -> str:
+    return f"0x{offset:x}"
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return repr(text)
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(1-based number, line) split at \\n only (a lone \\r too), without building a list."""
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
+    start, no, n = 0, 0, len(text)
+    while start <= n:
+        end = text.find("\n", start)
+        if end < 0:
+            end = n
+        no += 1
+        line = text[start:end]
+        yield no, line[:-1] if line.endswith("\r") else line
+        start = end + 1
+
+
+class _Scanner:
+    def __init__(self, expand_limit: int) -> None:
+        self.blocks: list[Block] = []
+        self.problems: list[TextProblem] = []
+        self.budget = expand_limit
+        self.limit = expand_limit
+        self.loose: _Builder | None = None
+        self.b64: list[str] = []
+        self.b64_line = 0
+        self.b64_width = 0
+        self.dumps = _Dumps(self)
+        self.unlisted = self.first_unlisted = 0
+        self.unlisted_level = "note"
+
+    def problem(self, line: int, message: str, level: str = "warning") -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(TextProblem(line, message, level))
+            return
+        if not self.unlisted:
+            self.first_unlisted = line
+        self.unlisted += 1
+        if _LEVELS.index(level) < _LEVELS.index(self.unlisted_level):
+            self.unlisted_level = level
+
+    def run(self, text: str) -> TextScan:
+        for no, line in _lines(text):
+            if not line.strip():  # a blank line ends loose hex and base64, not a dump
+                if self.dumps.key is not None and self.dumps.base is None:
+                    self.dumps.end()  # undecided lines may turn out to be loose hex
+                self.close_loose()
+                self.close_b64()
+                continue
+            if self.b64 and self._continues_b64(line):
+                self.b64.append(line.strip())  # a wrapped line that happens to be all hex ("AAAA…")
+                continue
+            self.feed(classify(line, no), no)
+        self.dumps.end()
+        self.close_loose()
+        self.close_b64()
+        self.blocks.sort(key=lambda b: b.line)  # dump blocks can close after later loose lines
+        if self.unlisted:
+            self.problems.append(TextProblem(self.first_unlisted, f"{self.unlisted} more problems from "
+                                             "here on are not listed", self.unlisted_level))
+        return TextScan(self.blocks, self.problems)
+
+    def feed(self, item, no: int) -> None:
+        if item is STAR:
+            self.close_b64()
+            self.dumps.star(no)
+        elif isinstance(item, Row):
+            self.close_b64()
+            self.dumps.row(item)
+        elif isinstance(item, Bare) and self.dumps.takes(item):
+            self.dumps.bare(item)
+        elif isinstance(item, Bare):
+            self.dumps.end()
+            self.loose_text(item.text, no)
+        elif isinstance(item, Loose):
+            self.dumps.end()
+            self.add_loose(item)
+        elif isinstance(item, Base64Line):
+            self.dumps.end()
+            self.close_loose()
+            self.add_b64(item)
+        else:
+            self.prose(item)
+
+    def prose(self, item: Prose) -> None:
+        self.close_loose()
+        self.close_b64()
+        if item.hexlike:
+            digits = sum(c in _HEX_CHARS for c in item.text)
+            why = f"an odd number of hex digits ({digits})" if digits % 2 else "not whole hex bytes"
+            self.problem(item.line, f"{_quote(item.text)} has {why}; left out")
+
+    def loose_text(self, text: str, no: int) -> None:
+        """A line first taken for a dump line, read again as loose hex."""
+        loose = parse_loose(text, no)
+        if loose is not None:
+            self.add_loose(loose)
+        else:
+            self.prose(as_prose(text, no))
+
+    def add_loose(self, item: Loose) -> None:
+        cont = self.loose is not None and self.loose.block.style == item.style == "loose"
+        if item.partial and len(item.data) < 4 and not cont:  # a word of prose that looks like hex
+            self.prose(as_prose(item.text, item.line))
+            return
+        if not cont:
+            self.close_loose()
+            self.close_b64()
+            self.loose = _Builder(item.line, "hex", item.style)
+        self.loose.add(item.data, None, item.line, None)
+        if item.stray:
+            self.problem(item.line, f"column {item.column}: {_quote(item.stray)} after the hex is not "
+                                    "hex bytes; left out")
+        if item.style == "xml":
+            self.close_loose()
+
+    def close_loose(self) -> None:
+        if self.loose is not None:
+            block = self.loose.finish(self.problems)
+            if block.data:
+                self.blocks.append(block)
+            self.loose = None
+
+    def add_b64(self, item: Base64Line) -> None:
+        # wrapped base64 has lines of one width and only the last one shorter
+        if self.b64 and (len(item.text) > self.b64_width or len(self.b64[-1]) < self.b64_width):
+            self.close_b64()
+        if not self.b64 and len(item.text) < 16 and not _looks_base64(item.text):
+            self.prose(as_prose(item.text, item.line))  # one word ("Information") is not base64
+            return
+        if not self.b64:
+            self.b64_line, self.b64_width = item.line, len(item.text)
+        self.b64.append(item.text)
+
+    def _continues_b64(self, line: str) -> bool:
+        text = line.strip()
+        return (len(self.b64[-1]) == self.b64_width and len(text) <= self.b64_width
+                and _B64_CHARS.issuperset(text) and _B64_LINE.fullmatch(text) is not None)
+
+    def close_b64(self) -> None:
+        if not self.b64:
+            return
+        text = "".join(self.b64)
+        data = _b64(text)
+        if not data and len(self.b64) > 1 and (head := _b64("".join(self.b64[:-1]))):
+            # the last line was not part of it (hex pasted right under the base64)
+            self.problem(self.b64_line + len(self.b64) - 1, f"{_quote(self.b64[-1])} does not "
+                         "complete the base64 above; left out")
+            data = head
+        if data:
+            block = Block(self.b64_line, "base64", "base64", data)
+            stride = self.b64_width * 3 // 4 if self.b64_width % 4 == 0 else 0
+            block.segments.append((0, self.b64_line, stride, None))
+            self.blocks.append(block)
+        elif len(self.b64) > 1 or len(text) >= 16:
+            self.problem(self.b64_line, f"{len(self.b64)} line(s) of base64-like text that do not "
+                                        "decode as base64; left out")
+        self.b64 = []
+
+
+class _Dumps:
+    """Dump lines of one kind (same offset column style and token width) in a row: decides the
+    base of their offsets, places their bytes by offset, expands '*' and reports what is off."""
+
+    def __init__(self, scanner: _Scanner) -> None:
+        self.s = scanner
+        self.key = None
+        self.base: int | None = None
+        self.cands: list[int] = []
+        self.pending: list = []
+        self.digits = self.block_digits = 0
+        self.strong = False
+        self.b: _Builder | None = None
+        self.expected = 0
+        self.last: Row | None = None
+        self.star_line = 0
+
+    # -- feeding ----------------------------------------------------------------------------
+    def row(self, row: Row) -> None:
+        if self.key is not None and row.key != self.key:
+            kind, width = self.key
+            if row.kind == kind and row.width < width and len(row.written) * 2 == row.width:
+                row = row.as_width(width)  # the last line of a word dump: one short group
+            else:
+                self.end()
+        elif self.base is not None and not _in_base(row.addr, self.base):
+            self.end()  # e.g. hex digits after octal offsets: not this dump
+        if self.key is None:
+            self.key, self.strong, self.digits = row.key, row.strong, len(row.addr)
+            self.block_digits = self.digits
+            self.cands = [16] + [b for b in (8, 10) if row.kind != "tick"]
+        if self.base is None:
+            self.pending.append(row)
+            self._narrow(row.addr)
+            self._try_decide()
+        else:
+            self._place_row(row)
+
+    def star(self, no: int) -> None:
+        if self.key is None:
+            self.s.problem(no, "'*' with no dump line above it; ignored")
+        elif self.base is None:
+            if not (self.pending and isinstance(self.pending[-1], int)):
+                self.pending.append(no)  # more '*' lines in a row say nothing more
+        elif self.b is None:
+            self.s.problem(no, "'*' after the end of a dump; ignored")
+        elif not self.star_line:
+            self.star_line = no
+        # more '*' lines in a row say nothing more
+
+    def takes(self, bare: Bare) -> bool:
+        """Is an offset alone the end of the current dump (not 2–8 bytes of loose hex)?"""
+        return self.key is not None and len(bare.addr) >= self.block_digits and (
+            self.base is None or _in_base(bare.addr, self.base)) and (
+            self.b is not None or self.base is None)
+
+    def bare(self, bare: Bare) -> None:
+        if self.base is None:
+            self.pending.append(bare)
+            self._narrow(bare.addr)
+            self._try_decide()
+        else:
+            self._place_bare(bare)
+
+    def end(self) -> None:
+        if self.key is None:
+            return
+        if self.base is None:
+            oks = [b for b in self.cands if self._fits(b)[0]]
+            if oks and (self.strong or any(self._fits(b)[1] for b in oks)):
+                self._decide(self._prefer(oks))
+            else:
+                self._reject()
+        self._close()
+        self.key, self.base, self.pending = None, None, []
+
+    # -- the base of the offsets ------------------------------------------------------------
+    def _narrow(self, addr: str) -> None:
+        if any(c not in "01234567" for c in addr):
+            self.cands = [b for b in self.cands if b != 8]
+        if any(c not in "0123456789" for c in addr):
+            self.cands = [b for b in self.cands if b != 10]
+
+    def _fits(self, base: int) -> tuple[bool, bool]:
+        """(the pending lines' offsets follow their byte counts in ``base``, and some step said
+        so exactly rather than through a '*')."""
+        prev_end = unit = None
+        star = exact = False
+        for it in self.pending:
+            if isinstance(it, int):
+                star = prev_end is not None
+                continue
+            off = int(it.addr, base)
+            if prev_end is not None and off != 0:
+                if star:
+                    if off <= prev_end or (off - prev_end) % unit:
+                        return False, exact
+                elif isinstance(it, Bare) and prev_end - unit < off <= prev_end:
+                    exact = True
+                elif off == prev_end:
+                    exact = True
+                else:
+                    return False, exact
+            star = False
+            if isinstance(it, Bare):
+                prev_end = None
+            else:
+                prev_end, unit = off + len(it.mem), len(it.mem) or 1
+        return True, exact
+
+    def _try_decide(self) -> None:
+        if self.strong and self.cands == [16]:
+            self._decide(16)
+            return
+        fits = {b: self._fits(b) for b in self.cands}
+        oks = [b for b, (ok, _) in fits.items() if ok]
+        if len(oks) == 1 and fits[oks[0]][1]:
+            self._decide(oks[0])
+        elif not oks:
+            if self.strong:
+                self._decide(self._prefer(self.cands))
+            else:
+                self._reject()
+        elif len(self.pending) >= PENDING_LIMIT:
+            if self.strong or any(fits[b][1] for b in oks):
+                self._decide(self._prefer(oks))
+            else:
+                self._reject()
+
+    def _prefer(self, oks: list[int]) -> int:
+        kind, width = self.key
+        if 8 in oks and self.digits == 7 and kind == "single" and width == 2:
+            return 8  # od's default: seven octal digits
+        return 16 if 16 in oks else oks[0]
+
+    def _decide(self, base: int) -> None:
+        self.base = base
+        self.s.close_loose()
+        pending, self.pending = self.pending, []
+        for it in pending:
+            if isinstance(it, int):
+                self.star(it)
+            elif isinstance(it, Bare):
+                self._place_bare(it)
+            else:
+                self._place_row(it)
+
+    def _reject(self) -> None:
+        """Lines with a single space after a number that do not behave as a dump: loose hex."""
+        pending, self.pending = self.pending, []
+        self.key = None
+        for it in pending:
+            if isinstance(it, int):
+                self.s.problem(it, "'*' with no dump line above it; ignored")
+            else:
+                self.s.loose_text(it.text, it.line)
+
+    # -- placing bytes ----------------------------------------------------------------------
+    def _open(self, row: Row, offset: int) -> None:
+        kind, width = row.key
+        written_order = width > 2 and kind == "colon" and len(row.addr) >= 8  # xxd groups
+        style = f"dump-{width * 4}" + ("" if width == 2 else "-bytes" if written_order else "-le")
+        self.b = _Builder(row.line, "hex", style, words=width // 2 if width > 2 else 0,
+                          written_order=written_order)
+        self.expected = offset
+
+    def _place_row(self, row: Row) -> None:
+        off = int(row.addr, self.base)
+        if self.b is not None:
+            if self.star_line:
+                if not self._expand(off, row.line):
+                    self._close()
+            elif off != self.expected:
+                self._jump(off, row.line)
+                self._close()
+        if self.b is None:
+            self._open(row, off)
+            self.block_digits = len(row.addr)
+        self.b.add(row.mem, row.written if row.width > 2 else None, row.line, off)
+        self.expected = off + len(row.mem)
+        self.last = row
+
+    def _place_bare(self, bare: Bare) -> None:
+        off = int(bare.addr, self.base)
+        if self.b is None:
+            return  # od prints the length alone for empty input
+        last = self.last
+        if self.star_line:
+            self._expand(off, bare.line)
+        elif off == self.expected:
+            pass
+        elif self.expected - len(last.mem) < off < self.expected:
+            self.b.trim(self.expected - off)  # hexdump's 16-bit words pad the last byte
+        elif off > self.expected:
+            self.s.problem(bare.line, f"the dump's length {_fmt(off)} is {off - self.expected} bytes "
+                                      f"past its last line (line {last.line} ends at "
+                                      f"{_fmt(self.expected)}): those bytes are missing", "error")
+        else:
+            self.s.problem(bare.line, f"the dump's length {_fmt(off)} is before the end of line "
+                                      f"{last.line} ({_fmt(self.expected)}); the lines are kept")
+        self._close()
+
+    def _expand(self, target: int, line: int) -> bool:
+        star, self.star_line = self.star_line, 0
+        unit = self.last
+        gap = target - self.expected
+        size = len(unit.mem)
+        if gap <= 0 or size == 0 or gap % size:
+            self.s.problem(star, f"'*' stands for the lines up to offset {_fmt(target)} (line {line}), "
+                                 f"which is not a whole number of {size}-byte lines after "
+                                 f"{_fmt(self.expected)}; the dump is split here", "error")
+            return False
+        if gap > self.s.budget:
+            self.s.problem(star, f"'*' would repeat line {unit.line} for {gap} bytes up to offset "
+                                 f"{_fmt(target)} (line {line}): more than the {self.s.limit} bytes "
+                                 "'*' may stand for in one text; the dump is split here", "error")
+            return False
+        self.s.budget -= gap
+        count = gap // size
+        self.b.add(unit.mem * count, unit.written * count if unit.width > 2 else None, star,
+                   self.expected, stride=0)
+        self.expected = target
+        return True
+
+    def _jump(self, off: int, line: int) -> None:
+        if off == 0:
+            return  # a new dump starts
+        prev = self.last.line
+        if off < self.expected:
+            self.s.problem(line, f"offset {_fmt(off)} goes back from {_fmt(self.expected)} (the end "
+                                 f"of line {prev}); read as the start of another dump")
+        else:
+            self.s.problem(line, f"offset {_fmt(off)} skips {off - self.expected} bytes after line "
+                                 f"{prev} (which ends at {_fmt(self.expected)}) with no '*' line: those "
+                                 "bytes are missing, so the dump is split here", "error")
+
+    def _close(self) -> None:
+        if self.star_line:
+            self.s.problem(self.star_line, "'*' with no offset after it: the number of repeated "
+                                           "lines is unknown, so the dump ends above it")
+            self.star_line = 0
+        if self.b is not None:
+            block = self.b.finish(self.s.problems)
+            if block.data:
+                self.s.blocks.append(block)
+        self.b = None
+        self.last = None
+
+
+def _looks_base64(word: str) -> bool:
+    """A short line is base64 only with padding or a mix of digits and both letter cases
+    (a word of prose such as "Information" has neither)."""
+    return word.endswith("=") or (any(c.isdigit() for c in word) and not word.isupper()
+                                  and not word.islower())
+
+
+def _in_base(digits: str, base: int) -> bool:
+    return base == 16 or all(c in "0123456789"[:base] for c in digits)
+
+
+def _b64(text: str) -> bytes | None:
+    text = text.strip()
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _whole_base64(text: str) -> Block | None:
+    compact = "".join(text.split())
+    if len(compact) < 16 or not _B64_CHARS.issuperset(compact) or _HEX_CHARS.issuperset(compact):
+        return None
+    stripped = compact.rstrip("=")
+    if "=" in stripped or len(compact) - len(stripped) > 2:
+        return None
+    data = _b64(compact)
+    if not data:
+        return None
+    first = next((no for no, line in _lines(text) if line.strip()), 1)
+    block = Block(first, "base64", "base64", data)
+    block.segments.append((0, first, 0, None))
+    return block
+
+
+# -- text files -------------------------------------------------------------------------------
 def decode_text(raw: bytes) -> str:
     """Text of a file: UTF-8 / UTF-16 by BOM, UTF-16 without BOM by its NUL pattern."""
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -87,195 +670,13 @@ def sniff(head: bytes, path: str = "") -> int:
     return 30 if head[:4] not in SIGNATURES and looks_like_text(head) else 0
 
 
-# -- line parsers ---------------------------------------------------------------------------------
-def _words(tokens: list[str], width: int) -> tuple[bytes, bytes] | None:
-    """(memory order, written order) bytes of same-width hex tokens, or None. The last token may
-    be shorter (xxd's final group on a partial line)."""
-    if not tokens:
-        return None
-    if width == 16:
-        tokens = [t.replace("`", "") for t in tokens]
-    last = len(tokens[-1])
-    if last > width or last % 2 or any(len(t) != width for t in tokens[:-1]):
-        return None
-    try:
-        written = bytes.fromhex("".join(tokens))
-    except ValueError:
-        return None
-    if width == 2:
-        return written, written
-    step = width // 2
-    le = b"".join(written[i:i + step][::-1] for i in range(0, len(written), step))
-    return le, written
-
-
-def _is_ascii_column(seg: str, line_bytes: bytes) -> bool:
-    if len(seg) != len(line_bytes) or not seg:
-        return False
-    same = sum(c == "." or c == chr(b) or ord(c) > 127 for c, b in zip(seg, line_bytes))
-    return same >= 0.75 * len(seg)
-
-
-def parse_dump_line(line: str):
-    """(address, memory-order bytes, written-order bytes, width, colon) of an offset-column
-    dump line, or None."""
-    m = _ADDR_LINE.match(line)
-    if not m:
-        return None
-    addr_text, sep, rest = m.group("addr"), m.group("sep"), m.group("rest")
-    colon = ":" in sep
-    if not (colon or "`" in addr_text or len(sep) >= 2):
-        return None
-    rest = _ASCII_TAIL.sub("", rest)
-    segments = [s for s in re.split(r"\s{2,}", rest.strip()) if s]
-    if not segments:
-        return None
-    first = _MIDDLE_HYPHEN.sub(" ", segments[0]).split()
-    width = len(first[0].replace("`", ""))
-    if width not in (2, 4, 8, 16):
-        return None
-    got = _words(first, width)
-    if got is None:
-        return None
-    le, written = got
-    for seg in segments[1:]:
-        more = _words(_MIDDLE_HYPHEN.sub(" ", seg).split(), width)
-        if more is None or _is_ascii_column(seg, written):
-            break
-        le, written = le + more[0], written + more[1]
-    addr = int(addr_text.replace("`", "").removeprefix("0x"), 16)
-    return addr, (written if width == 2 else le), written, width, colon
-
-
-def parse_loose_line(line: str) -> bytes | None:
-    """Bytes of a line of loose hex (forum style), or None if it is not one."""
-    text = line.strip()
-    if "{" in text:  # a C initialiser: "uint8_t rec[] = { 0x43, 0x50, ... };"
-        text = text.split("{", 1)[1]
-    text = text.split("}", 1)[0].strip()
-    if not text:
-        return None
-    label = _LABEL.match(text)
-    if label and not _HEX.fullmatch(text[:label.end()].strip(" :")):
-        text = text[label.end():]
-    out = []
-    for tok in _SPLIT_FREE.split(text):
-        if not tok:
-            continue
-        if tok[:2] in ("0x", "0X"):
-            digits = tok[2:]
-            if not digits or len(digits) > 16 or not _HEX.fullmatch(digits):
-                return None
-            size = 1 if len(digits) <= 2 else 2 if len(digits) <= 4 else 4 if len(digits) <= 8 else 8
-            out.append(int(digits, 16).to_bytes(size, "little"))
-        elif _HEX.fullmatch(tok) and len(tok) % 2 == 0:
-            out.append(bytes.fromhex(tok))
-        else:
-            return None
-    return b"".join(out) if out else None
-
-
-def parse_base64_line(line: str) -> str | None:
-    text = line.strip()
-    label = _LABEL.match(text)
-    if label:
-        text = text[label.end():].strip()
-    if len(text) >= 8 and _B64.fullmatch(text) and not _HEX.fullmatch(text):
-        return text
-    return None
-
-
-def _b64(text: str) -> bytes | None:
-    text = text.strip()
-    try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-# -- whole text -------------------------------------------------------------------------------
-def parse_blocks(text: str) -> list[Block]:
-    compact = "".join(text.split())
-    if len(compact) >= 16 and _B64.fullmatch(compact) and not _HEX.fullmatch(compact):
-        data = _b64(compact)
-        if data is not None:
-            return [Block(1, "base64", "base64", data)]
-    blocks: list[Block] = []
-    cur: Block | None = None
-    b64_run: list[str] = []
-    b64_line = 0
-
-    def close() -> None:
-        nonlocal cur
-        if cur is not None:
-            cur.finish()
-            if cur.data:
-                blocks.append(cur)
-        cur = None
-
-    def close_b64() -> None:
-        if b64_run:
-            data = _b64("".join(b64_run))
-            if data:
-                blocks.append(Block(b64_line, "base64", "base64", data))
-            b64_run.clear()
-
-    for no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        dump = parse_dump_line(line)
-        if dump is not None:
-            close_b64()
-            addr, mem, written, width, colon = dump
-            if cur is None or not cur.style.startswith("dump") or addr != cur.next_addr:
-                close()
-                style = f"dump-{width * 4}" + ("" if width == 2 else
-                                               "-bytes" if width == 4 and colon else "-le")
-                cur = Block(no, "hex", style)
-            if width == 4 and colon:  # xxd: pairs are in byte order
-                mem, written = written, mem
-            cur.parts.append(mem)
-            if width > 2:
-                cur.alt_parts.append(written)
-            cur.next_addr = addr + len(mem)
-            continue
-        loose = parse_loose_line(line)
-        if loose is not None and (len(loose) >= 4 or (cur is not None and cur.style == "loose")):
-            close_b64()
-            if cur is None or cur.style != "loose":
-                close()
-                cur = Block(no, "hex", "loose")
-            cur.parts.append(loose)
-            continue
-        b64 = parse_base64_line(line)
-        if b64 is not None:
-            close()
-            if not b64_run:
-                b64_line = no
-            b64_run.append(b64)
-            continue
-        close()
-        close_b64()
-    close()
-    close_b64()
-    return blocks
-
-
-def parse_pasted_text(text: str) -> bytes:
-    """The bytes in pasted text (any style above); several blocks are joined in order.
-
-    Raises ValueError with a plain message when the text holds no hex or base64 data.
-    """
-    blocks = parse_blocks(text)
-    if not blocks:
-        raise ValueError("No hex or base64 data found in the pasted text")
-    return b"".join(b.data for b in blocks)
-
-
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     from .raw import read_bytes as split_raw
 
-    blocks = parse_blocks(decode_text(data))
+    scan = scan_text(decode_text(data))
+    for p in scan.problems:
+        on_problem(Problem(path, None, str(p), p.level))
+    blocks = scan.blocks
     if not blocks:
         on_problem(Problem(path, 0, "text file holds no hex or base64 record data", "warning"))
         if len(data) <= SMALL_FILE:  # opened directly: still shown as bytes; folder walks skip it
@@ -289,10 +690,15 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
             continue
 
         def sink(p: Problem, block=block) -> None:
-            on_problem(Problem(p.path, p.offset, f"text block at line {block.line} "
-                               f"(offsets in its decoded bytes): {p.message}", p.level, p.length))
+            where = f"; offset {p.offset} is on line {block.line_at(p.offset)}" if p.offset is not None else ""
+            on_problem(Problem(p.path, p.offset, f"text block at line {block.line} (offsets in its "
+                               f"decoded bytes{where}): {p.message}", p.level, p.length))
 
         for ref in split_raw(block.data, path, sink):
+            pos = int(ref.source.get("offset", 0))
             ref.source.update(kind=name, encoding=block.encoding, style=block.style,
-                              line=block.line, block=i)
+                              line=block.line_at(pos), block_line=block.line, block=i)
+            shown = block.dump_offset_at(pos)
+            if shown is not None:
+                ref.source["dump_offset"] = shown
             yield ref

@@ -50,7 +50,7 @@ from .findings import FINDING_ROLE, FindingsModel
 from .hexview import HexView
 from .loader import LoadJob, start_job
 from .palette import HEADER_TINT, descriptor_colour, section_colour
-from .paste import PasteError, parse_text
+from .paste import PasteError, clipboard_bytes
 from .records_panel import RecordsPanel
 from .settings import add_recent, make_settings, recent_files
 from .summary import SummaryLabel
@@ -464,7 +464,7 @@ class MainWindow(QMainWindow):
     def paste_record(self) -> None:
         text = QApplication.clipboard().text()
         try:
-            data = parse_text(text)
+            data = clipboard_bytes(text)  # read as `whea decode -` reads it
         except PasteError as exc:
             QMessageBox.information(self, TITLE, f"Cannot paste a record: {exc}.")
             return
@@ -483,7 +483,7 @@ class MainWindow(QMainWindow):
             self.open_paths(paths)
         elif md.hasText():
             try:
-                self.load_bytes(parse_text(md.text()), "<dropped text>")
+                self.load_bytes(clipboard_bytes(md.text()), "<dropped text>")
             except PasteError as exc:
                 self.message(f"Dropped text ignored: {exc}")
         event.acceptProposedAction()

@@ -1,0 +1,148 @@
+"""Every shared record vector through every hex format people paste (issues #13, #15).
+
+The real ``hexdump``/``od``/``xxd`` are run here on each vector; WinDbg and Event Viewer text is
+made in the layout those programs use (``hexformats``). For each vector and format:
+  * the text parses to exactly the file's bytes, in one block, with no warning or error;
+  * ``whea decode -`` (``iter_bytes`` on the text) yields the same records as opening the binary
+    file (the raw reader on the same bytes), and each record's ``line``/``dump_offset`` points at
+    the text line that shows its first byte;
+  * the window's paste path hands the readers the same input as ``whea decode -``.
+Word dumps (``dd``, ``dq``, "In Words") cannot stop inside a word: for a length that is not a
+multiple of the word they hold the bytes after the record too, which are cut at the record's
+Length when it says so (a note), and otherwise kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hexformats import (
+    MORE_TOOLS,
+    PYTHON_FORMATS,
+    TOOLS,
+    WORD_FORMATS,
+    memory_after,
+    missing_tools,
+    record_vectors,
+    run_tool_on,
+)
+
+from whea_gui.sources import iter_bytes
+from whea_gui.sources import raw as raw_reader
+from whea_gui.sources.carve import SIGNATURES
+from whea_gui.sources.hextext import _declared_length, scan_text
+from whea_gui.ui.paste import clipboard_bytes
+
+VECS = record_vectors()
+BASES = {"od -t x1": 8, "od -A d -t x1": 10, "od -t x2": 8}
+STEP = {"event viewer in bytes": 8, "windbg dq": 16}
+
+
+def test_the_tools_are_installed_and_the_vectors_are_there():
+    assert not missing_tools(), ("install the dump tools: apt-get install bsdextrautils (hexdump) "
+                                 f"xxd coreutils (od); missing: {missing_tools()}")
+    assert len(VECS) > 600
+
+
+def _records(data: bytes, path: str) -> list[tuple[bytes, int]]:
+    return [(r.data, r.source["offset"]) for r in raw_reader.read_bytes(data, path, lambda p: None)]
+
+
+def _line_offset(line: str, base: int) -> int | None:
+    m = re.match(r"\s*([0-9A-Fa-f]+)(?:`([0-9A-Fa-f]{8}))?:?\s", line)
+    if not m:
+        return None
+    return int(m.group(1) + (m.group(2) or ""), base)
+
+
+def _check(fmt: str, path, data: bytes, text: str) -> list[str]:
+    """What is wrong with reading ``text`` (a dump of ``data`` in format ``fmt``)."""
+    out = []
+    if "xml event" in fmt:  # a whole event goes to the Event XML reader, not the hex parser
+        refs = list(iter_bytes(text.encode("utf-8"), "<stdin>"))
+        if b"".join(r.data for r in refs) != data or any(r.source["kind"] != "eventxml" for r in refs):
+            out.append(f"event XML read as {[(len(r.data), r.source['kind']) for r in refs]}")
+        return out
+    scan = scan_text(text)
+    joined = b"".join(b.data for b in scan.blocks)
+    if not data:  # od prints a lone offset for an empty file: never a record
+        return [] if not any(s in joined for s in SIGNATURES) else ["a record from an empty file"]
+    word = WORD_FORMATS.get(fmt)
+    want = data
+    if word and len(data) % word:
+        declared = _declared_length(memory_after(data, word))
+        if not (declared is not None and len(data) <= declared < len(data) + -len(data) % word):
+            want = memory_after(data, word, 0 if fmt == "event viewer in words" else 0xCC)
+    if joined != want:
+        out.append(f"bytes differ: {len(joined)} read, {len(want)} expected")
+    if len(scan.blocks) != 1:
+        out.append(f"{len(scan.blocks)} blocks")
+    bad = [str(p) for p in scan.problems if p.level != "note"]
+    if bad:
+        out.append(f"problems: {bad[:3]}")
+    refs = list(iter_bytes(text.encode("utf-8"), "<stdin>"))
+    if [(r.data, r.source["offset"]) for r in refs] != _records(want, str(path)):
+        out.append("records differ from the binary file's")
+    lines = text.splitlines()
+    for ref in refs:
+        src = ref.source
+        if src.get("kind") != "text" or "line" not in src:
+            out.append(f"no text provenance: {src}")
+            continue
+        shown = src.get("dump_offset")
+        line = lines[src["line"] - 1]
+        if shown is None:
+            continue
+        if shown - src["offset"] not in (0, 0xFFFFF80112345670):
+            out.append(f"dump_offset {shown:#x} for record at {src['offset']}")
+        start = _line_offset(line, BASES.get(fmt, 16))
+        step = STEP.get(fmt, 16)
+        if line.strip() != "*" and not (start is not None and start <= shown < start + step):
+            out.append(f"record at {shown:#x} placed on line {src['line']}: {line[:40]!r}")
+    return out
+
+
+def _run(fmt: str, make) -> None:
+    failures = []
+    for path in VECS:
+        data = path.read_bytes()
+        problems = _check(fmt, path, data, make(path, data))
+        if problems:
+            failures.append(f"{path.relative_to(path.parents[1])}: {problems}")
+    assert not failures, f"{len(failures)} vectors fail in {fmt}:\n" + "\n".join(failures[:10])
+
+
+@pytest.mark.parametrize("fmt", list(TOOLS) + list(MORE_TOOLS))
+def test_real_tool_output_reads_back_every_vector(fmt):
+    argv = {**TOOLS, **MORE_TOOLS}[fmt]
+    _run(fmt, lambda path, data: run_tool_on(argv, path))
+
+
+@pytest.mark.parametrize("fmt", list(PYTHON_FORMATS))
+def test_windows_formats_read_back_every_vector(fmt):
+    _run(fmt, lambda path, data: PYTHON_FORMATS[fmt](data))
+
+
+@pytest.mark.parametrize("fmt", list(TOOLS) + list(PYTHON_FORMATS))
+def test_paste_path_hands_the_readers_what_decode_stdin_reads(fmt):
+    path = VECS[0].parent / "cper_cmc_amd_xpfmca_v2r1.bin"
+    data = path.read_bytes()
+    text = run_tool_on(TOOLS[fmt], path) if fmt in TOOLS else PYTHON_FORMATS[fmt](data)
+    pasted = clipboard_bytes(text)
+    assert pasted == text.encode("utf-8")
+    a = [(r.data, {k: v for k, v in r.source.items() if k != "path"})
+         for r in iter_bytes(pasted, "<clipboard>")]
+    b = [(r.data, {k: v for k, v in r.source.items() if k != "path"})
+         for r in iter_bytes(text.encode("utf-8"), "<stdin>")]
+    assert a == b and [d for d, _ in a] == [data]
+
+
+def test_the_issue_record_hexdump_is_928_bytes_not_628():
+    """Issue #13: the default ``hexdump -C`` collapses the zero rows of this record into '*'."""
+    path = VECS[0].parent / "cper_cmc_amd_xpfmca_v2r1.bin"
+    text = run_tool_on(["hexdump", "-C"], path)
+    assert "\n*\n" in text
+    refs = list(iter_bytes(text.encode(), "<stdin>"))
+    assert [len(r.data) for r in refs] == [928] and refs[0].data == path.read_bytes()
+    assert refs[0].source["style"] == "dump-8" and refs[0].source["line"] == 1

@@ -1,0 +1,320 @@
+"""One line of hex text → what it holds. ``hextext`` puts the lines together into blocks.
+
+A line is one of:
+  * ``Row``: an offset/address column, then hex tokens, maybe an ASCII column — ``hexdump``,
+    ``od``, ``xxd``, WinDbg ``db/dw/dd/dq/dc``, Event Viewer "In Bytes"/"In Words";
+  * ``Bare``: an offset alone (``hexdump``/``od`` print the total length last);
+  * ``STAR``: ``*`` (``hexdump``/``od``/``xxd -a``: lines equal to the one above were left out);
+  * ``Loose``: hex without an offset column (``xxd -p``, forum posts, C arrays, XML elements);
+  * ``Base64Line``; or ``Prose`` (anything else; ``hexlike`` when it looks like broken hex).
+
+Every parser here runs in time linear in the line and never raises on any text.
+"""
+
+from __future__ import annotations
+
+import array
+import re
+from dataclasses import dataclass
+
+ROW_MAX_CHARS = 1 << 14  # longer lines are never dump rows (xxd -c 256 is ~1.3 K characters)
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+_ROW = re.compile(r"[ \t]*(?:0[xX])?(?P<addr>[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}|[0-9A-Fa-f]{4,16})"
+                  r"(?P<sep>:[ \t]*|[ \t]+)(?P<body>\S.*)")
+_BARE = re.compile(r"[ \t]*(?:0[xX])?(?P<addr>[0-9A-Fa-f]{4,16})[ \t]*")
+_STAR = re.compile(r"[ \t]*\*[ \t]*")
+_RUN = re.compile(r"[^ \t]+")
+_HEX = re.compile(r"[0-9A-Fa-f]+")
+_ALL_HEX = re.compile(r"[0-9A-Fa-f]+")
+_DQ = re.compile(r"[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}")
+_DB_PAIR = re.compile(r"[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}")
+_XML_TAG = re.compile(r"<[^<>]*>")
+_COLON_LABEL = re.compile(r"[ \t]*[A-Za-z][\w .()/-]{0,40}:[ \t]*")
+_WORD_LABEL = re.compile(r"[ \t]*[A-Za-z][A-Za-z_]{2,30}[ \t]+")
+_PLAIN_HEX = re.compile(r"[0-9A-Fa-f \t]*")
+_LOOSE_TOKEN = re.compile(r"[^\s,;:\-]+")
+_B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_HEXLIKE = re.compile(r"[0-9A-Fa-fxX\s,;:\-]*")
+_FROMHEX_POS = re.compile(r"position (\d+)")
+
+
+@dataclass(slots=True)
+class Row:
+    line: int
+    addr: str  # the offset/address digits as written (WinDbg's backtick removed)
+    kind: str  # "colon" (xxd, Event Viewer), "tick" (WinDbg 64-bit), "wide" (2+ spaces), "single"
+    width: int  # hex digits per token: 2 = bytes, 4/8/16 = words
+    mem: bytes  # bytes in memory order (word tokens read little-endian)
+    written: bytes  # bytes in the order the digits are written
+    text: str  # the whole line, to re-read as loose hex if the offset column is not confirmed
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.kind, self.width
+
+    def as_width(self, width: int) -> Row:
+        """This row (a lone group shorter than ``width``) as a line of a ``width`` dump."""
+        mem = self.written if self.kind == "colon" and len(self.addr) >= 8 else self.written[::-1]
+        return Row(self.line, self.addr, self.kind, width, mem, self.written, self.text)
+
+    @property
+    def strong(self) -> bool:
+        """An offset column for sure (a single space after a number could be loose hex)."""
+        return self.kind != "single"
+
+
+@dataclass(slots=True)
+class Bare:
+    line: int
+    addr: str
+    text: str
+
+
+@dataclass(slots=True)
+class Loose:
+    line: int
+    data: bytes
+    style: str  # "loose" or "xml"
+    stray: str = ""  # text after the hex that was left out
+    column: int = 0  # 1-based column where the stray text starts
+    partial: bool = False  # the line had text that is not hex
+    text: str = ""  # the line, when partial
+
+
+@dataclass(slots=True)
+class Base64Line:
+    line: int
+    text: str
+
+
+@dataclass(slots=True)
+class Prose:
+    line: int
+    hexlike: bool
+    text: str
+
+
+STAR = "*"
+
+
+def classify(line: str, no: int):
+    """What one line (no line break) holds; see the module docstring."""
+    if len(line) > 16 and _ALL_HEX.fullmatch(line):  # xxd -p, continuous hex: the common case
+        return Loose(no, bytes.fromhex(line), "loose") if len(line) % 2 == 0 else parse_loose(line, no)
+    if len(line) <= ROW_MAX_CHARS:
+        if _STAR.fullmatch(line):
+            return STAR
+        bare = _BARE.fullmatch(line)
+        if bare:
+            return Bare(no, bare.group("addr"), line)
+        row = parse_row(line, no)
+        if row is not None:
+            return row
+    loose = parse_loose(line, no)
+    if loose is not None:
+        return loose
+    b64 = base64_text(line)
+    if b64 is not None:
+        return Base64Line(no, b64)
+    return as_prose(line, no)
+
+
+def as_prose(line: str, no: int) -> Prose:
+    """Text that gives no bytes; ``hexlike`` when it is hex that went wrong (a lone digit, an
+    odd count), which is worth reporting, unlike ordinary words."""
+    text = line.strip()
+    hexlike = bool(text) and _HEXLIKE.fullmatch(text) is not None and (
+        len(text) <= 3 or any(c.isdigit() for c in text))
+    return Prose(no, hexlike, text)
+
+
+# -- dump rows --------------------------------------------------------------------------------
+def parse_row(line: str, no: int) -> Row | None:
+    m = _ROW.match(line)
+    if not m:
+        return None
+    addr, sep, body = m.group("addr"), m.group("sep"), m.group("body")
+    kind = "colon" if sep[0] == ":" else "tick" if "`" in addr else "wide" if len(sep) >= 2 else "single"
+    first = _FIRST.match(body)
+    if not first:
+        return None
+    width = len(first.group().replace("`", ""))
+    if width in (2, 4, 8, 16):
+        area = _AREAS[width].match(body).group()
+        area = _without_ascii_column(body, area, width)
+    elif width % 2 == 0 and width < 16 and not _HEX_START.match(body, first.end()):
+        area = first.group()  # one short group alone: the last line of a word dump (xxd -g8)
+    else:
+        return None
+    if width == 2:
+        written = bytes.fromhex(area.replace("-", " "))
+        return Row(no, addr.replace("`", ""), kind, 2, written, written, line)
+    written = bytes.fromhex(area.replace("`", ""))
+    return Row(no, addr.replace("`", ""), kind, width, _little_endian(area, width, written), written,
+               line)
+
+
+def _little_endian(area: str, width: int, written: bytes) -> bytes:
+    """Memory order of little-endian words written as hex (the last one may be shorter)."""
+    size = width // 2
+    code = _ARRAY_CODES.get(size)
+    if code is None:  # one short group alone
+        return written[::-1]
+    last = area[area.rfind(" ") + 1:].replace("`", "")
+    short = len(last) // 2 if len(last) != width else 0
+    words = array.array(code, written[:len(written) - short])
+    words.byteswap()
+    return words.tobytes() + (written[len(written) - short:][::-1] if short else b"")
+
+
+def _area_pattern(width: int) -> re.Pattern:
+    """Hex tokens of one width from the start of a row body, 1–2 spaces apart (words up to 4;
+    WinDbg db: a '-' between the 8th and 9th byte; dq: a backtick inside); the last may be a
+    shorter group."""
+    if width == 16:
+        tok = r"[0-9A-Fa-f]{8}`?[0-9A-Fa-f]{8}(?![0-9A-Fa-f`])"
+    else:
+        tok = rf"[0-9A-Fa-f]{{{width}}}(?![0-9A-Fa-f`])"
+    sep = r"(?: {1,2}|-)" if width == 2 else r" {1,4}"  # hexdump -x puts 4 spaces between words
+    short = rf"(?:{sep}(?:[0-9A-Fa-f]{{2}}){{1,{width // 2 - 1}}}(?![0-9A-Fa-f`]))?" if width > 2 else ""
+    return re.compile(rf"{tok}(?:{sep}{tok})*{short}")
+
+
+_AREAS = {w: _area_pattern(w) for w in (2, 4, 8, 16)}
+_FIRST = re.compile(r"[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}(?![0-9A-Fa-f`])|[0-9A-Fa-f]+(?![0-9A-Fa-f`])")
+_HEX_START = re.compile(r" {1,2}[0-9A-Fa-f]")
+_ARRAY_CODES = {2: "H", 4: "I", 8: "Q"}
+
+
+def _without_ascii_column(body: str, area: str, width: int) -> str:
+    """Cut off tokens that are really the start of the ASCII column (bytes 'ab', 'cafe' ...):
+    after a gap of two spaces, the rest of the line must read as the bytes before it."""
+    p = area.find("  ")
+    while p >= 0:
+        tail = body[p + 2:]
+        if len(tail.strip()) <= p // 2 + 1:  # no longer than the bytes before the gap
+            head = area[:p]
+            written = bytes.fromhex(head.replace("-", " ").replace("`", ""))
+            if ascii_matches(tail, written):
+                return head
+            if width > 2 and ascii_matches(tail, _little_endian(head, width, written)):
+                return head
+        p = area.find("  ", p + 2)
+    return area
+
+
+def ascii_matches(tail: str, data: bytes) -> bool:
+    """Is ``tail`` the ASCII column of ``data``? Printable bytes must show as themselves; others
+    as anything but a letter or digit ('.', or a code-page character in Event Viewer). Spaces at
+    either end are not compared (they merge with the gap and trailing blanks get trimmed)."""
+    lo, hi = 0, len(data)
+    while lo < hi and data[lo] == 0x20:
+        lo += 1
+    while hi > lo and data[hi - 1] == 0x20:
+        hi -= 1
+    text = tail.strip(" \t")
+    if len(text) != hi - lo or not text:
+        return False
+    for c, b in zip(text, data[lo:hi]):
+        if 0x20 <= b < 0x7F:
+            if c != chr(b):
+                return False
+        elif c.isascii() and c.isalnum():
+            return False
+    return True
+
+
+# -- loose hex --------------------------------------------------------------------------------
+def parse_loose(line: str, no: int) -> Loose | None:
+    """Hex without an offset column. A line that is hex up to some point keeps those bytes and
+    names the rest (``stray``); a line with no hex at its start is None."""
+    text, base = line, 0
+    style = "loose"
+    if "<" in text and ">" in text and len(text) <= ROW_MAX_CHARS * 64:
+        stripped = _XML_TAG.sub(lambda m: " " * len(m.group()), text)  # keep columns
+        if stripped != text:
+            text, style = stripped, "xml"
+    if "{" in text:  # a C initialiser: "uint8_t rec[] = { 0x43, 0x50, ... };"
+        base = text.index("{") + 1
+    end = text.find("}", base)
+    if end < 0:
+        end = len(text)
+    label = _COLON_LABEL.match(text, base, end) or _WORD_LABEL.match(text, base, end)
+    if label and not _HEX.fullmatch(text[base:label.end()].strip(" \t:")):
+        base = label.end()
+    body = text[base:end]
+    if not body.strip():
+        return None
+    if _PLAIN_HEX.fullmatch(body):  # the fast path, also for a 100 MB line of hex
+        try:
+            partial = base > 0 and style == "loose"  # after a label or inside { }
+            return Loose(no, bytes.fromhex(body), style, partial=partial, text=line)
+        except ValueError as exc:
+            cut = _fromhex_cut(body, exc)
+            data = bytes.fromhex(body[:cut]) if cut else b""
+            if not data:
+                return None
+            rest = body[cut:]
+            column = base + cut + len(rest) - len(rest.lstrip()) + 1
+            return Loose(no, data, style, rest.strip(), column, True, line)
+    return _loose_tokens(text, base, end, no, style)
+
+
+def _fromhex_cut(body: str, exc: ValueError) -> int:
+    """Where the good pairs end, from bytes.fromhex's error position."""
+    m = _FROMHEX_POS.search(str(exc))
+    if not m:
+        return 0
+    pos = min(int(m.group(1)), len(body))
+    if pos > 0 and body[pos - 1] in HEX_DIGITS:
+        pos -= 1  # the first digit of a broken pair
+    return pos
+
+
+def _loose_tokens(text: str, base: int, end: int, no: int, style: str) -> Loose | None:
+    out: list[bytes] = []
+    for m in _LOOSE_TOKEN.finditer(text, base, end):
+        tok = m.group()
+        data = _loose_token(tok)
+        if data is None:
+            # hex running into other text ("…0000a", "…00z!"): keep the whole pairs
+            digits = _HEX.match(tok)
+            good = (digits.end() // 2 * 2) if digits and not tok.startswith(("0x", "0X")) else 0
+            if good:
+                out.append(bytes.fromhex(tok[:good]))
+            if not out:
+                return None
+            start = m.start() + good
+            return Loose(no, b"".join(out), style, text[start:end].strip(), start + 1, True, text)
+        out.append(data)
+    return Loose(no, b"".join(out), style) if out else None
+
+
+def _loose_token(tok: str) -> bytes | None:
+    if tok[:2] in ("0x", "0X"):
+        digits = tok[2:]
+        if not digits or len(digits) > 16 or not _HEX.fullmatch(digits):
+            return None
+        size = 1 if len(digits) <= 2 else 2 if len(digits) <= 4 else 4 if len(digits) <= 8 else 8
+        return int(digits, 16).to_bytes(size, "little")
+    if tok.startswith("\\x"):  # "\x43\x50..."
+        parts = tok.split("\\x")[1:]
+        if all(len(p) == 2 and _HEX.fullmatch(p) for p in parts):
+            return bytes.fromhex("".join(parts))
+        return None
+    if len(tok) % 2 == 0 and _HEX.fullmatch(tok):
+        return bytes.fromhex(tok)
+    return None
+
+
+# -- base64 -----------------------------------------------------------------------------------
+def base64_text(line: str) -> str | None:
+    """The base64 on a line (after an optional ``Label:``), or None."""
+    text = line.strip()
+    label = _COLON_LABEL.match(text)
+    if label:
+        text = text[label.end():].strip()
+    if len(text) >= 8 and _B64.fullmatch(text) and not _HEX.fullmatch(text):
+        return text
+    return None
