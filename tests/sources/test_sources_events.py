@@ -316,3 +316,10 @@ def test_problems_about_single_events_are_listed_fifty_times_then_counted():
     assert len(single) == 50 and single[-1].message.startswith("event record 49 ")
     [rest] = [p for p in problems if "more problems with single events" in p.message]
     assert rest.message.startswith("10 more") and rest.level == "error"
+
+
+def test_early_years_keep_four_digits():
+    """Found by the fuzz suite: glibc's %Y printed year 1 as "1-01-01"."""
+    from whea_gui.sources.winevent import parse_time
+    assert parse_time("0001-01-01T00:00:00Z") == ("0001-01-01T00:00:00.000000Z", None)
+    assert parse_time("0999-12-31T23:59:59.5Z") == ("0999-12-31T23:59:59.500000Z", None)

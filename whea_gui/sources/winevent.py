@@ -100,7 +100,9 @@ def parse_time(text: str | None) -> tuple[str | None, str | None]:
             dt = dt.replace(tzinfo=timezone(sign * timedelta(hours=hh, minutes=mm)))
         else:
             dt = dt.replace(tzinfo=UTC)
-        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), None
+        utc = dt.astimezone(UTC)
+        # %Y does not pad years before 1000 on glibc ("1-01-01"): always four digits
+        return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ"), None
     except (ValueError, OverflowError) as exc:
         return _short(text, 200), f"TimeCreated {_short(text)!r} is not a valid date ({exc}); kept as text"
 
