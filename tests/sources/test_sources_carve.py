@@ -122,8 +122,10 @@ def test_empty_file(tmp_path):
     path.write_bytes(b"")
     problems = []
     refs = list(iter_path(path, problems.append))
-    assert len(refs) == 1 and refs[0].data == b""
-    assert problems[0].level == "error" and "empty" in problems[0].message
+    # an empty input is a problem, never a 0-byte "record" with vendor advice
+    assert refs == []
+    assert [(p.path, p.level, p.message) for p in problems] == [(str(path), "error", "the file is empty")]
+    assert list(iter_bytes(b"", "clip", problems.append)) == [] and problems[-1].path == "clip"
 
 
 _RECORDS = [d for _n, d in dwr_records()]

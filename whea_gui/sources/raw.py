@@ -2,21 +2,22 @@
 
 A file that starts with a signature is split record by record (bytes after the last record
 stay with it, where the decoder shows them as trailing data). Anything else is scanned for
-plausible headers (see ``carve``); big files are memory-mapped, never read whole.
+plausible headers (see ``carve``). Big files are memory-mapped and scanned once, front to back,
+with the pages behind the scan released; streams are read once (``base.open_input``).
 """
 
 from __future__ import annotations
 
-import mmap
 import struct
 from collections.abc import Iterator
 
 from ..decode.record import record_extent
-from .base import Problem, RecordRef, SourceError
-from .carve import SIGNATURES, carve, cper_length, find_headers
+from .base import PageReleaser, Problem, RecordRef, open_input
+from .carve import MAX_RECORD, SIGNATURES, carve, cper_length, next_header
 
 name = "raw"
 SMALL_FILE = 64 << 10  # an explicitly opened small file with no record is still shown as bytes
+EMPTY = "the file is empty"
 
 
 def sniff(head: bytes, path: str = "") -> int:
@@ -24,34 +25,25 @@ def sniff(head: bytes, path: str = "") -> int:
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
-    yield from _read(data, path, on_problem)
+    yield from read_buffer(data, path, on_problem)
 
 
 def read_path(path: str, on_problem) -> Iterator[RecordRef]:
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    with fh:
-        try:
-            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (ValueError, OSError):  # empty file, or a pseudo-file (sysfs, pipe)
-            yield from _read(fh.read(), path, on_problem)
-            return
-        with mm:
-            yield from _read(mm, path, on_problem)
+    with open_input(path) as inp:
+        yield from read_buffer(inp.buf, inp.name, on_problem)
 
 
-def _read(buf, path: str, on_problem) -> Iterator[RecordRef]:
+def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
+    """Records in ``buf`` (bytes or a read-only mmap). An empty input is a problem, not a record."""
     n = len(buf)
     src = {"path": path, "kind": name}
     if n == 0:
-        on_problem(Problem(path, 0, "the file is empty", "error"))
-        yield RecordRef(b"", dict(src, offset=0, format="unknown"))
+        on_problem(Problem(path, 0, EMPTY, "error"))
         return
+    pages = PageReleaser(buf)
     if bytes(buf[:4]) not in SIGNATURES:
         found = False
-        for ref in carve(buf, path, on_problem, kind=name):
+        for ref in carve(buf, path, on_problem, kind=name, pages=pages):
             found = True
             yield ref
         if not found and n <= SMALL_FILE:
@@ -64,12 +56,13 @@ def _read(buf, path: str, on_problem) -> Iterator[RecordRef]:
         if nxt >= n or bytes(buf[nxt:nxt + 4]) in SIGNATURES:
             yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
             pos = nxt
+            pages.release(pos)
             continue
-        if next(find_headers(buf, nxt, n), None) is None:
+        if next_header(buf, nxt, n) is None:
             yield RecordRef(bytes(buf[pos:n]), dict(src, offset=pos))  # trailing bytes stay
             return
         yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
-        yield from carve(buf, path, on_problem, kind=name, start=nxt)
+        yield from carve(buf, path, on_problem, kind=name, start=nxt, pages=pages)
         return
 
 
@@ -84,4 +77,12 @@ def _span(buf, pos: int, n: int) -> int:
     length = cper_length(buf, pos, n)
     if length is not None and length <= left:
         return length
-    return max(1, record_extent(bytes(buf[pos:pos + min(left, 1 << 26)])))
+    # Only the bytes the header can claim are copied (its descriptors, its RecordLength up to
+    # MAX_RECORD): the span found is then at least what was copied, so splitting stays linear.
+    if left >= 24:
+        count = struct.unpack_from("<H", buf, pos + 10)[0]
+        declared = struct.unpack_from("<I", buf, pos + 20)[0]
+        want = max(128 + 72 * count, declared if declared <= MAX_RECORD else 0, 128)
+    else:
+        want = left
+    return max(1, record_extent(bytes(buf[pos:pos + min(left, want)])))
