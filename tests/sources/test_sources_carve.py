@@ -176,3 +176,105 @@ def test_carving_libcper_generated_records_of_every_type():
         blob += placed[-1][1]
     refs = list(iter_bytes(bytes(blob), "gen.bin"))
     assert [(r.source["offset"], r.data) for r in refs] == placed
+
+
+# -- amplification: carving is linear, output bounded by the input ----------------------------
+import struct  # noqa: E402
+
+from whea_gui.sources import base, carve  # noqa: E402
+
+
+def _count_checks(monkeypatch) -> list[int]:
+    calls = []
+    real = carve.plausible_length
+
+    def counting(buf, pos, end):
+        calls.append(pos)
+        return real(buf, pos, end)
+    monkeypatch.setattr(carve, "plausible_length", counting)
+    return calls
+
+
+def _plausible_header(count: int = 1024, length: int | None = None) -> bytes:
+    length = length or 128 + 72 * count
+    return b"CPER" + struct.pack("<HIHIII", 0x0101, 0xFFFFFFFF, count, 2, 0, length)
+
+
+def test_signature_with_ff_filler_costs_no_check_per_repeat(monkeypatch):
+    """CPER + FF FF FF FF repeated: no candidate survives the C-level pattern, so no Python
+    work per repeat and one problem for the whole buffer."""
+    calls = _count_checks(monkeypatch)
+    blob = (b"CPER" + b"\xff" * 4) * 100_000
+    problems = []
+    refs = list(raw.read_buffer(b"\0" + blob, "ff.bin", problems.append))
+    assert calls == [] and len(problems) == 1 and "no CPER record" in problems[0].message
+    assert [r.source["format"] for r in refs] == []  # 800 kB: too big to be shown as bytes
+
+
+def test_repeated_plausible_headers_are_each_checked_once_and_rejected(monkeypatch):
+    """1,024-section headers back to back: each candidate is checked once, and a header whose
+    first descriptor is another header's bytes is not a record (no 1,024-section garbage)."""
+    calls = _count_checks(monkeypatch)
+    unit = _plausible_header().ljust(128, b"\0")
+    blob = b"\0" + unit * 5000 + bytes(200)
+    problems = []
+    refs = list(raw.read_buffer(blob, "hdrs.bin", problems.append))
+    assert refs == [] and len(calls) == 5000 and len(set(calls)) == 5000
+    assert len(problems) == 1
+
+
+def test_headers_inside_a_carved_record_are_not_checked_again(monkeypatch):
+    """A record that holds copies of headers is carved once; the scan resumes after it, so the
+    work and the refs stay linear in the input."""
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    inner = _plausible_header(1, 200)
+    # a valid first descriptor, then headers packed into the declared length
+    fake = bytearray(_plausible_header(1, 64 << 10).ljust(128, b"\0"))
+    fake += struct.pack("<II", 200, 64) + bytes(64)
+    fake += inner * ((64 << 10) // len(inner))
+    fake = bytes(fake[:64 << 10])
+    blob = b"\x00" * 10 + fake + rec
+    calls = _count_checks(monkeypatch)
+    problems = []
+    refs = list(raw.read_buffer(blob, "nest.bin", problems.append))
+    assert [(r.source["offset"], len(r.data)) for r in refs] == [(10, 64 << 10), (10 + len(fake), len(rec))]
+    assert len(calls) == 2  # the ~2,700 headers inside the first record were skipped
+    assert sum(len(r.data) for r in refs) <= len(blob) and len(problems) <= 2 * len(refs) + 1
+
+
+def test_splitting_records_that_start_with_cper_copies_bounded_bytes(monkeypatch):
+    """Back-to-back broken headers ("CPER" + zeros): each span copies only what its header can
+    claim, never up to 64 MB per 128-byte record (which made splitting quadratic)."""
+    copied = []
+    real = raw.record_extent
+
+    def counting(data):
+        copied.append(len(data))
+        return real(data)
+    monkeypatch.setattr(raw, "record_extent", counting)
+    blob = (b"CPER" + bytes(124)) * 2000
+    refs = list(raw.read_buffer(blob, "z.bin", lambda p: None))
+    assert len(refs) == 2000 and all(len(r.data) == 128 for r in refs)
+    assert sum(copied) <= 2 * len(blob)
+
+
+def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
+    """A big memory-mapped file is scanned front to back and released as it goes, so resident
+    memory does not grow with the file (benchmarks/bench_streams.py measures it)."""
+    released = []
+    real = base.PageReleaser.release
+
+    def spy(self, upto):
+        released.append(upto)
+        real(self, upto)
+    monkeypatch.setattr(base.PageReleaser, "release", spy)
+    monkeypatch.setattr(carve, "WINDOW", 1 << 20)
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    path = tmp_path / "sparse.img"
+    with open(path, "wb") as fh:
+        fh.truncate(6 << 20)
+        fh.seek(5 << 20)
+        fh.write(rec)
+    refs = list(iter_path(path))
+    assert [(r.source["offset"], r.data) for r in refs] == [(5 << 20, rec)]
+    assert released and released == sorted(released) and released[-1] >= 5 << 20
