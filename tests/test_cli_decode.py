@@ -207,3 +207,19 @@ def test_tree_json_is_bounded_with_a_finding():
     assert all("children" not in c for c in deep["children"])
     obj = record_to_json(rec, with_tree=True)
     assert "output-limit" not in _codes(obj)  # the default bound leaves a real record whole
+
+
+def test_damaged_header_with_a_huge_section_count_decodes_a_bounded_number(capsys, tmp_path):
+    """"CPER" + FF FF FF FF filler reads as SectionCount 21,061 with a wrong SignatureEnd: the
+    record is reported, but not as tens of thousands of garbage sections."""
+    from whea_gui.decode.record import MAX_UNTRUSTED_DESCRIPTORS
+
+    path = tmp_path / "ff.bin"
+    path.write_bytes((b"CPER" + b"\xff" * 4) * 200_000)
+    code, out, _ = _run(capsys, path, "--json")
+    (obj,) = [json.loads(x) for x in out.splitlines()]
+    assert code == 1 and obj["header"]["section_count"] == 0x5245
+    assert len(obj["sections"]) == MAX_UNTRUSTED_DESCRIPTORS
+    assert {"signature-end", "output-limit"} <= _codes(obj)
+    assert not _codes(obj) & {"internal", "decoder-failed"}
+    assert len(out) < 3 * path.stat().st_size

@@ -243,8 +243,9 @@ def test_headers_inside_a_carved_record_are_not_checked_again(monkeypatch):
 
 
 def test_splitting_records_that_start_with_cper_copies_bounded_bytes(monkeypatch):
-    """Back-to-back broken headers ("CPER" + zeros): each span copies only what its header can
-    claim, never up to 64 MB per 128-byte record (which made splitting quadratic)."""
+    """Back-to-back broken headers ("CPER" + zeros): a span copies only what its header can
+    claim, never up to 64 MB per 128-byte guess (which made splitting quadratic), and a damaged
+    header's guessed extent is not ended by mere "CPER" filler: one record, not 2,000."""
     copied = []
     real = raw.record_extent
 
@@ -254,8 +255,15 @@ def test_splitting_records_that_start_with_cper_copies_bounded_bytes(monkeypatch
     monkeypatch.setattr(raw, "record_extent", counting)
     blob = (b"CPER" + bytes(124)) * 2000
     refs = list(raw.read_buffer(blob, "z.bin", lambda p: None))
-    assert len(refs) == 2000 and all(len(r.data) == 128 for r in refs)
+    assert [(r.source["offset"], r.data) for r in refs] == [(0, blob)]
     assert sum(copied) <= 2 * len(blob)
+    # "CPER" + FF FF FF FF filler: one record too, not one per 1.5 MB guess of 21,061 sections
+    blob = (b"CPER" + b"\xff" * 4) * 500_000
+    refs = list(raw.read_buffer(blob, "ff.bin", lambda p: None))
+    assert [(r.source["offset"], len(r.data)) for r in refs] == [(0, len(blob))]
+    good = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    refs = list(raw.read_buffer(blob + good, "ff.bin", lambda p: None))  # a real record after it
+    assert [(r.source["offset"], len(r.data)) for r in refs] == [(0, len(blob)), (len(blob), len(good))]
 
 
 def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):

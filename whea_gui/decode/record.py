@@ -26,6 +26,7 @@ from .model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNod
 from .sections import SectionContext, decode_body
 
 _U32 = struct.Struct("<I")
+MAX_UNTRUSTED_DESCRIPTORS = 1024  # descriptors decoded when the header's SignatureEnd is wrong
 _PRINTABLE = re.compile(rb"[\x20-\x7e]*")
 _U16 = struct.Struct("<H")
 
@@ -306,7 +307,15 @@ def _decode_cper(rec: DecodedRecord, buf: bytes, n: int, bodies: bool = True) ->
 
     descs: list[tuple[FieldNode, dict, int]] = []
     first_body = bound
-    for i in range(count):
+    walk = count
+    if hv["signature_end"] != cper.SIGNATURE_END and count > MAX_UNTRUSTED_DESCRIPTORS:
+        # A header this damaged is likely not a record at all: its SectionCount must not turn
+        # filler into tens of thousands of sections.
+        walk = MAX_UNTRUSTED_DESCRIPTORS
+        rec.add_finding(ERROR, f"SectionCount is {count} in a header whose SignatureEnd is wrong; "
+                               f"only the first {walk} descriptors are decoded", 10, 2,
+                        "output-limit")
+    for i in range(walk):
         doff = HEADER_SIZE + DESCRIPTOR_SIZE * i
         if doff >= first_body and descs:
             rec.add_finding(ERROR, f"SectionCount is {count} but section data begins at offset "

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from ..decode.record import record_extent
 from .base import PageReleaser, Problem, RecordRef, open_input
-from .carve import MAX_RECORD, SIGNATURES, carve, cper_length, next_header
+from .carve import MAX_RECORD, SIGNATURES, carve, cper_length, next_header, plausible_length
 
 name = "raw"
 SMALL_FILE = 64 << 10  # an explicitly opened small file with no record is still shown as bytes
@@ -52,15 +52,25 @@ def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
         return
     pos = 0
     while pos < n:
+        trusted = plausible_length(buf, pos, n) is not None
         nxt = pos + _span(buf, pos, n)
-        if nxt >= n or bytes(buf[nxt:nxt + 4]) in SIGNATURES:
+        # After a plausible record, a signature starts the next one (it may be damaged). After
+        # a damaged header its extent is a guess, so only a plausible header may end it:
+        # otherwise "CPER" filler would split into one huge-count record per guess.
+        if nxt >= n or (bytes(buf[nxt:nxt + 4]) in SIGNATURES if trusted
+                        else plausible_length(buf, nxt, n) is not None):
             yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
             pos = nxt
             pages.release(pos)
             continue
-        if next_header(buf, nxt, n) is None:
+        hit = next_header(buf, nxt, n, pages)
+        if hit is None:
             yield RecordRef(bytes(buf[pos:n]), dict(src, offset=pos))  # trailing bytes stay
             return
+        if not trusted:  # the damaged record runs up to the next plausible one
+            yield RecordRef(bytes(buf[pos:hit[0]]), dict(src, offset=pos))
+            pos = hit[0]
+            continue
         yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
         yield from carve(buf, path, on_problem, kind=name, start=nxt, pages=pages)
         return
