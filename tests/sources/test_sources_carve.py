@@ -224,39 +224,47 @@ def test_repeated_plausible_headers_are_each_checked_once_and_rejected(monkeypat
 
 
 def test_headers_inside_a_carved_record_are_not_checked_again(monkeypatch):
-    """A record that holds copies of headers is carved once; the scan resumes after it, so the
-    work and the refs stay linear in the input."""
+    """A record whose section body holds copies of headers is carved once; the scan resumes
+    after it, so the work and the refs stay linear in the input."""
     rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
     inner = _plausible_header(1, 200)
-    # a valid first descriptor, then headers packed into the declared length
-    fake = bytearray(_plausible_header(1, 64 << 10).ljust(128, b"\0"))
-    fake += struct.pack("<II", 200, 64) + bytes(64)
-    fake += inner * ((64 << 10) // len(inner))
-    fake = bytes(fake[:64 << 10])
+    size = 64 << 10
+    fake = bytearray(_plausible_header(1, size).ljust(128, b"\0"))
+    fake += struct.pack("<II", 200, size - 200) + bytes(64)  # one body: the rest of the record
+    fake += inner * (size // len(inner))
+    fake = bytes(fake[:size])
     blob = b"\x00" * 10 + fake + rec
     calls = _count_checks(monkeypatch)
     problems = []
     refs = list(raw.read_buffer(blob, "nest.bin", problems.append))
-    assert [(r.source["offset"], len(r.data)) for r in refs] == [(10, 64 << 10), (10 + len(fake), len(rec))]
+    assert [(r.source["offset"], len(r.data)) for r in refs] == [(10, size), (10 + size, len(rec))]
     assert len(calls) == 2  # the ~2,700 headers inside the first record were skipped
     assert sum(len(r.data) for r in refs) <= len(blob) and len(problems) <= 2 * len(refs) + 1
 
 
-def test_splitting_records_that_start_with_cper_copies_bounded_bytes(monkeypatch):
-    """Back-to-back broken headers ("CPER" + zeros): a span copies only what its header can
-    claim, never up to 64 MB per 128-byte guess (which made splitting quadratic), and a damaged
-    header's guessed extent is not ended by mere "CPER" filler: one record, not 2,000."""
-    copied = []
-    real = raw.record_extent
+def test_a_truncated_record_does_not_swallow_the_next_one():
+    """A record that declares more bytes than it has, followed by another record: the next one
+    starts where it starts, in a file of concatenated records and when carving."""
+    short = (VECTORS / "libcper-examples" / "nvidia_event_all_types.cper").read_bytes()
+    assert struct.unpack_from("<I", short, 20)[0] > len(short)  # declares 568, has 440
+    good = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    for lead in (b"", b"\x00" * 33):
+        blob = lead + short + good
+        problems = []
+        refs = list(raw.read_buffer(blob, "t.bin", problems.append))
+        assert [(r.source["offset"], r.data) for r in refs] == \
+            [(len(lead), short), (len(lead) + len(short), good)]
+        if lead:
+            assert any("the next record starts after 440" in p.message for p in problems)
 
-    def counting(data):
-        copied.append(len(data))
-        return real(data)
-    monkeypatch.setattr(raw, "record_extent", counting)
+
+def test_damaged_headers_back_to_back_are_one_record_not_thousands():
+    """Back-to-back broken headers ("CPER" + zeros): a damaged header's extent is a guess and is
+    not ended by mere "CPER" filler (each guess used to copy up to 64 MB: quadratic), so the
+    file is one record, not 2,000."""
     blob = (b"CPER" + bytes(124)) * 2000
     refs = list(raw.read_buffer(blob, "z.bin", lambda p: None))
     assert [(r.source["offset"], r.data) for r in refs] == [(0, blob)]
-    assert sum(copied) <= 2 * len(blob)
     # "CPER" + FF FF FF FF filler: one record too, not one per 1.5 MB guess of 21,061 sections
     blob = (b"CPER" + b"\xff" * 4) * 500_000
     refs = list(raw.read_buffer(blob, "ff.bin", lambda p: None))

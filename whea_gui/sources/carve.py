@@ -72,12 +72,14 @@ def plausible_length(buf, pos: int, end: int) -> int | None:
     return None
 
 
-def next_header(buf, start: int, end: int, pages: PageReleaser | None = None
-                ) -> tuple[int, int] | None:
-    """(offset, declared length) of the first plausible header in ``buf[start:end]``."""
+def next_header(buf, start: int, end: int, pages: PageReleaser | None = None, *,
+                before: int | None = None) -> tuple[int, int] | None:
+    """(offset, declared length) of the first plausible header in ``buf[start:end]`` (that
+    starts before ``before`` when given; its bytes may run on to ``end``)."""
     pos = start
-    while pos < end:
-        stop = min(pos + WINDOW, end)
+    limit = end if before is None else min(before, end)
+    while pos < limit:
+        stop = min(pos + WINDOW, limit)
         m = _CANDIDATE.search(buf, pos, min(stop + _CANDIDATE_LEN - 1, end))
         while m is not None and m.start() < stop:
             at = m.start()
@@ -89,6 +91,26 @@ def next_header(buf, start: int, end: int, pages: PageReleaser | None = None
         if pages is not None:
             pages.release(pos)
     return None
+
+
+def record_end(buf, pos: int, length: int, end: int, pages: PageReleaser | None = None) -> int:
+    """Where the plausible record at ``pos`` ends: at its declared length (or the end of the
+    data), unless a plausible header starts after every byte its own descriptors claim. That
+    is a truncated record followed by another, which must not be swallowed; a header inside a
+    section body stays part of the record (an embedded copy)."""
+    stop = min(pos + length, end)
+    if bytes(buf[pos:pos + 4]) != CPER_SIG or stop - pos <= 128:
+        return stop
+    count = struct.unpack_from("<H", buf, pos + 10)[0]
+    used = 128 + 72 * count
+    for d in range(pos + 128, min(pos + used, stop - 8), 72):
+        offset, sec_len = struct.unpack_from("<II", buf, d)
+        if offset < length:
+            used = max(used, min(offset + sec_len, length))
+    if pos + used >= stop:
+        return stop
+    hit = next_header(buf, pos + used, end, pages, before=stop)
+    return hit[0] if hit is not None else stop
 
 
 def find_headers(buf, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
@@ -121,10 +143,12 @@ def carve(buf, path: str, on_problem, *, kind: str, start: int = 0, end: int | N
         pos, length = hit
         if pos > gap_from:
             _gap(on_problem, path, base + gap_from, pos - gap_from)
-        avail = min(length, end - pos)
+        avail = record_end(buf, pos, length, end, pages) - pos
         if avail < length:
-            on_problem(Problem(path, base + pos, f"record declares {length} bytes but only {avail} "
-                                                 "remain in the file (truncated)", "warning", avail))
+            where = (f"only {avail} remain in the file" if pos + avail == end
+                     else f"the next record starts after {avail}")
+            on_problem(Problem(path, base + pos, f"record declares {length} bytes but {where} "
+                                                 "(truncated)", "warning", avail))
         found += 1
         yield RecordRef(bytes(buf[pos:pos + avail]),
                         {"path": path, "offset": base + pos, "kind": kind, "carved": True})
