@@ -97,8 +97,7 @@ def render_text(rec, *, all_bits: bool = False) -> str:
     src = rec.source
     lines = [f"== {src.get('path', '?')} @ {src.get('offset', 0)} ({rec.kind}, {len(rec.data)} bytes)",
              f"   {rec.summary}"]
-    for node in rec.root.children:
-        _render(node, 1, lines, all_bits)
+    _render(rec.root.children, lines, all_bits)
     if rec.findings:
         lines.append("  Findings:")
         for f in rec.findings:
@@ -106,14 +105,19 @@ def render_text(rec, *, all_bits: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _render(node: FieldNode, depth: int, lines: list[str], all_bits: bool) -> None:
-    if node.kind == "bit" and not all_bits and not node.value:
-        return
-    loc = f"@{node.offset}+{node.length}"
-    if node.bit_width is not None:
-        loc += f" bit {node.bit_offset}" + (f"..{node.bit_offset + node.bit_width - 1}"
-                                            if node.bit_width > 1 else "")
-    text = f"{'  ' * depth}{node.label}: {node.display}" if node.display else f"{'  ' * depth}{node.label}"
-    lines.append(f"{text:<78} {loc}")
-    for c in node.children:
-        _render(c, depth + 1, lines, all_bits)
+def _render(top: list[FieldNode], lines: list[str], all_bits: bool) -> None:
+    """Each node as an indented line with its location, depth first (a loop, not recursion:
+    a hostile record can nest deeply)."""
+    stack = [(node, 1) for node in reversed(top)]
+    while stack:
+        node, depth = stack.pop()
+        if node.kind == "bit" and not all_bits and not node.value:
+            continue
+        loc = f"@{node.offset}+{node.length}"
+        if node.bit_width is not None:
+            loc += f" bit {node.bit_offset}" + (f"..{node.bit_offset + node.bit_width - 1}"
+                                                if node.bit_width > 1 else "")
+        text = f"{'  ' * depth}{node.label}: {node.display}" if node.display \
+            else f"{'  ' * depth}{node.label}"
+        lines.append(f"{text:<78} {loc}")
+        stack.extend((c, depth + 1) for c in reversed(node.children))
