@@ -261,17 +261,31 @@ def test_a_truncated_record_does_not_swallow_the_next_one():
 def test_damaged_headers_back_to_back_are_one_record_not_thousands():
     """Back-to-back broken headers ("CPER" + zeros): a damaged header's extent is a guess and is
     not ended by mere "CPER" filler (each guess used to copy up to 64 MB: quadratic), so the
-    file is one record, not 2,000."""
+    file is one record, not 2,000; past what the header claims plus 64 KiB, the filler is
+    skipped and reported, not kept in a giant record."""
     blob = (b"CPER" + bytes(124)) * 2000
-    refs = list(raw.read_buffer(blob, "z.bin", lambda p: None))
-    assert [(r.source["offset"], r.data) for r in refs] == [(0, blob)]
-    # "CPER" + FF FF FF FF filler: one record too, not one per 1.5 MB guess of 21,061 sections
+    problems = []
+    refs = list(raw.read_buffer(blob, "z.bin", problems.append))
+    keep = 128 + raw.TRAILING_KEPT
+    assert [(r.source["offset"], r.data) for r in refs] == [(0, blob[:keep])]
+    assert [(p.offset, p.length, p.level) for p in problems] == [(keep, len(blob) - keep, "note")]
+    # "CPER" + FF FF FF FF filler: SectionCount reads 0x5245, so the header claims 1.5 MB
     blob = (b"CPER" + b"\xff" * 4) * 500_000
     refs = list(raw.read_buffer(blob, "ff.bin", lambda p: None))
-    assert [(r.source["offset"], len(r.data)) for r in refs] == [(0, len(blob))]
+    claim = 128 + 72 * 0x5245 + raw.TRAILING_KEPT
+    assert [(r.source["offset"], len(r.data)) for r in refs] == [(0, claim)]
     good = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
     refs = list(raw.read_buffer(blob + good, "ff.bin", lambda p: None))  # a real record after it
-    assert [(r.source["offset"], len(r.data)) for r in refs] == [(0, len(blob)), (len(blob), len(good))]
+    assert [(r.source["offset"], len(r.data)) for r in refs] == [(0, claim), (len(blob), len(good))]
+
+
+def test_a_record_then_a_huge_empty_tail_is_not_one_huge_record():
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    small, big = rec + bytes(100), rec + bytes(raw.TRAILING_KEPT + 1)
+    assert [r.data for r in raw.read_buffer(small, "s", lambda p: None)] == [small]  # kept: trailing
+    problems = []
+    assert [r.data for r in raw.read_buffer(big, "b", problems.append)] == [rec]
+    assert [(p.offset, p.length) for p in problems] == [(len(rec), raw.TRAILING_KEPT + 1)]
 
 
 def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):

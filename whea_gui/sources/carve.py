@@ -142,7 +142,7 @@ def carve(buf, path: str, on_problem, *, kind: str, start: int = 0, end: int | N
             break
         pos, length = hit
         if pos > gap_from:
-            _gap(on_problem, path, base + gap_from, pos - gap_from)
+            gap(on_problem, path, base + gap_from, pos - gap_from)
         avail = record_end(buf, pos, length, end, pages) - pos
         if avail < length:
             where = (f"only {avail} remain in the file" if pos + avail == end
@@ -155,12 +155,13 @@ def carve(buf, path: str, on_problem, *, kind: str, start: int = 0, end: int | N
         gap_from = pos + avail
         pages.release(gap_from)
     if found and end > gap_from:
-        _gap(on_problem, path, base + gap_from, end - gap_from)
+        gap(on_problem, path, base + gap_from, end - gap_from)
     if not found:
         on_problem(Problem(path, base + start, f"no CPER record or WhLg entry found in "
                                                f"{end - start} bytes", "warning", end - start))
 
 
-def _gap(on_problem, path: str, offset: int, length: int) -> None:
+def gap(on_problem, path: str, offset: int, length: int) -> None:
+    """Report ``length`` skipped bytes at ``offset`` (a note)."""
     on_problem(Problem(path, offset, f"{length} bytes hold no CPER record or WhLg entry; skipped",
                        "note", length))

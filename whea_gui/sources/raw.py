@@ -8,13 +8,24 @@ with the pages behind the scan released; streams are read once (``base.open_inpu
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
 from .base import PageReleaser, Problem, RecordRef, open_input
-from .carve import SIGNATURES, carve, next_header, plausible_length, record_end
+from .carve import (
+    MAX_RECORD,
+    MAX_WHLG,
+    SIGNATURES,
+    carve,
+    gap,
+    next_header,
+    plausible_length,
+    record_end,
+)
 
 name = "raw"
 SMALL_FILE = 64 << 10  # an explicitly opened small file with no record is still shown as bytes
+TRAILING_KEPT = 64 << 10  # bytes after a record (or past a damaged header's claim) kept with it
 EMPTY = "the file is empty"
 
 
@@ -53,10 +64,14 @@ def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
         length = plausible_length(buf, pos, n)
         if length is None or length > n - pos:
             # A damaged or truncated header: its extent is a guess, so it runs up to the next
-            # plausible header (never over a good record after it), or to the end.
+            # plausible header (never over a good record after it) or the end, but keeps no
+            # more than its header can claim plus TRAILING_KEPT bytes; the rest is skipped.
             hit = next_header(buf, pos + 1, n, pages)
             end = hit[0] if hit is not None else n
-            yield RecordRef(bytes(buf[pos:end]), dict(src, offset=pos))
+            cut = min(end, _claim_end(buf, pos, n))
+            yield RecordRef(bytes(buf[pos:cut]), dict(src, offset=pos))
+            if cut < end:
+                gap(on_problem, path, cut, end - cut)
             pos = end
             pages.release(pos)
             continue
@@ -67,8 +82,27 @@ def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
             pages.release(pos)
             continue
         if next_header(buf, nxt, n) is None:
-            yield RecordRef(bytes(buf[pos:n]), dict(src, offset=pos))  # trailing bytes stay
+            if n - nxt <= TRAILING_KEPT:
+                yield RecordRef(bytes(buf[pos:n]), dict(src, offset=pos))  # trailing bytes stay
+            else:  # e.g. a record at the start of a 1 GB image: not a 1 GB record
+                yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
+                gap(on_problem, path, nxt, n - nxt)
             return
         yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
         yield from carve(buf, path, on_problem, kind=name, start=nxt, pages=pages)
         return
+
+
+def _claim_end(buf, pos: int, n: int) -> int:
+    """How far a damaged header at ``pos`` may reach: what its own fields claim (descriptors,
+    RecordLength or Length when not absurd) plus TRAILING_KEPT, so filler after a damaged
+    header is skipped and reported instead of decoded as one giant record."""
+    claim = 0
+    if n - pos >= 24 and bytes(buf[pos:pos + 4]) == b"CPER":
+        count, = struct.unpack_from("<H", buf, pos + 10)
+        declared, = struct.unpack_from("<I", buf, pos + 20)
+        claim = max(128 + 72 * count, declared if declared <= MAX_RECORD else 0)
+    elif n - pos >= 12:
+        declared, = struct.unpack_from("<I", buf, pos + 8)
+        claim = declared if declared <= MAX_WHLG else 0
+    return min(n, pos + claim + TRAILING_KEPT)
