@@ -12,6 +12,7 @@ it wrote. Cases:
                  descriptor is the next header's bytes)
   hdr1024_valid  50 MB of 1,024-section records whose first descriptor is valid, the rest zero
   sparse_1gb     a 1 GB sparse file (holes) with one record at the end
+  sparse_head    a 1 GB sparse file with one record at the start (not a 1 GB record)
   pipe_200mb     200 MB of zeros and a record fed through a pipe (standard input)
   nested180      a status block nested 180 deep (``--json --tree``)
 """
@@ -89,11 +90,11 @@ def hdr1024_valid(path: Path, size: int) -> None:
     repeat_to(path, bytes(rec), size)
 
 
-def sparse(path: Path, size: int) -> None:
+def sparse(path: Path, size: int, *, at_start: bool = False) -> None:
     rec = (VECTORS / "DecodeWheaRecord" / "cper_memory_1sec_padded.bin").read_bytes()
     with open(path, "wb") as fh:
         fh.truncate(size)
-        fh.seek(size - len(rec))
+        fh.seek(0 if at_start else size - len(rec))
         fh.write(rec)
 
 
@@ -139,6 +140,7 @@ def main() -> int:
                                              50 * mb), [], None),
         "hdr1024_valid": (lambda p: hdr1024_valid(p, 50 * mb), [], None),
         "sparse_1gb": (lambda p: sparse(p, 1024 * mb), [], None),
+        "sparse_head": (lambda p: sparse(p, 1024 * mb, at_start=True), [], None),
         "pipe_200mb": (lambda p: sparse(p, 200 * mb), [], "stdin"),
         "nested180": (lambda p: nested(p), ["--tree"], None),
     }
