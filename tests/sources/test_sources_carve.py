@@ -308,3 +308,12 @@ def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
     refs = list(iter_path(path))
     assert [(r.source["offset"], r.data) for r in refs] == [(5 << 20, rec)]
     assert released and released == sorted(released) and released[-1] >= 5 << 20
+    # a record at the start, then only holes: the scan for a next record releases pages too
+    with open(path, "r+b") as fh:
+        fh.write(rec)
+        fh.seek(5 << 20)
+        fh.write(bytes(len(rec)))
+    released.clear()
+    refs = list(iter_path(path))
+    assert [(r.source["offset"], r.data) for r in refs] == [(0, rec)]
+    assert released[-1] >= 5 << 20

@@ -81,7 +81,7 @@ def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
             pos = nxt
             pages.release(pos)
             continue
-        if next_header(buf, nxt, n) is None:
+        if next_header(buf, nxt, n, pages) is None:
             if n - nxt <= TRAILING_KEPT:
                 yield RecordRef(bytes(buf[pos:n]), dict(src, offset=pos))  # trailing bytes stay
             else:  # e.g. a record at the start of a 1 GB image: not a 1 GB record
