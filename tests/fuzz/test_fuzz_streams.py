@@ -129,7 +129,7 @@ def test_carving_mutants_in_filler(seed):
     """Records, mutants and filler mixed: nothing raises, output stays bounded, and every
     intact record placed after only extent-keeping mutants and filler is found."""
     rng = random.Random(1000 + seed)
-    for _case in range(60):
+    for _case in range(150):
         blob = bytearray(junk(rng, rng.randrange(1, 3000), signatures=False))
         good_at = []
         for _ in range(rng.randrange(1, 5)):
@@ -157,7 +157,7 @@ def test_concatenated_records_with_a_bad_one_keep_the_good_ones(seed):
     """Concatenated records (a file that starts with a signature) with extent-keeping mutants
     among them: every intact record comes out at its own offset with its own bytes."""
     rng = random.Random(2000 + seed)
-    for _case in range(60):
+    for _case in range(150):
         blob = bytearray()
         good = []
         for _ in range(rng.randrange(2, 6)):
@@ -186,7 +186,7 @@ def test_free_mutants_and_hostile_filler_never_raise(seed):
     """Any mutation (lengths, truncation, embedded headers) and filler full of signatures:
     no exception, refs within the input, bounded output, no swallowed decoder exception."""
     rng = random.Random(3000 + seed)
-    for _case in range(80):
+    for _case in range(200):
         parts = [junk(rng, rng.randrange(0, 2000))]
         for _ in range(rng.randrange(0, 4)):
             parts.append(mutate(rng, rng.choice(RECORDS)))
@@ -199,7 +199,7 @@ def test_free_mutants_and_hostile_filler_never_raise(seed):
             check_record(ref, budget=40)
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(8))
 def test_structure_aware_mutants_decode_without_swallowed_exceptions(seed):
     """Each shared vector, mutated in place many times and decoded directly (not carved)."""
     rng = random.Random(4000 + seed)
