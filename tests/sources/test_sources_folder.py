@@ -281,3 +281,17 @@ def test_folder_walk_goes_on_after_a_file_that_fails_midway(tmp_path, monkeypatc
     assert [(Path(r.source["path"]).name, r.source["offset"]) for r in refs] == [("a.bin", 0), ("b.bin", 0)]
     (bug,) = [p for p in problems if "boom" in p.message]
     assert "after the record at byte offset 0" in bug.message and bug.path.endswith("a.bin")
+
+
+def test_cli_input_that_yields_no_record_counts_as_failed(tmp_path):
+    """A cut-off XML export (no complete <Event>) and a large binary with no record decode
+    nothing: each is a failed input (exit 1) beside a good one, which is still printed."""
+    (tmp_path / "a.cper").write_bytes(CMCI)
+    (tmp_path / "cut.xml").write_text(BAD_XML[:120])
+    (tmp_path / "zeros.img").write_bytes(bytes(200_000))
+    paths = [str(tmp_path / n) for n in ("a.cper", "cut.xml", "zeros.img")]
+    proc = _cli("decode", "--json", *paths)
+    last = proc.stderr.decode().strip().splitlines()[-1]
+    assert proc.returncode == 1 and len(_objs(proc)) == 1
+    assert last.startswith("whea: decoded 1 record(s) from 3 inputs; 2 inputs failed: ")
+    assert "cut.xml" in last and "zeros.img" in last and "no CPER record" in last

@@ -39,11 +39,15 @@ def run(args) -> int:
     for path in args.paths:
         bar = ProgressBar.for_terminal()
         errors: list[str] = []
+        warnings: list[str] = []
         at: int | None = None
+        before = records
 
-        def on_problem(pr, _errors=errors) -> None:
+        def on_problem(pr, _errors=errors, _warnings=warnings) -> None:
             if pr.level == "error":
                 _errors.append(str(pr))
+            elif pr.level == "warning":
+                _warnings.append(str(pr))
             print(f"whea: {pr}", file=sys.stderr)
 
         try:
@@ -70,6 +74,8 @@ def run(args) -> int:
         finally:
             if bar:
                 bar.finish()
+        if records == before and not errors:  # nothing at all came out of this input
+            errors.append(warnings[0] if warnings else f"{_label(path)}: no record found")
         if errors:  # e.g. an empty file or a damaged event log chunk: the input lost data
             failed.setdefault(_label(path), errors[0])
             status = max(status, EXIT_FINDINGS)
