@@ -72,7 +72,8 @@ def test_record_list_and_detail_carry_decoded_values(dwr_report):
 
 
 def test_findings_are_shown_with_their_byte_ranges(tmp_path):
-    files = sorted(MALFORMED.glob("*.cper"))[:8]
+    # an empty file is a problem, not a record (no article): take eight that hold bytes
+    files = [f for f in sorted(MALFORMED.glob("*.cper")) if f.stat().st_size][:8]
     out = tmp_path / "bad.html"
     write_report(files, out, generated_at=FIXED_AT)
     html = out.read_text(encoding="utf-8")

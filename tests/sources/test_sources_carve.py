@@ -122,8 +122,10 @@ def test_empty_file(tmp_path):
     path.write_bytes(b"")
     problems = []
     refs = list(iter_path(path, problems.append))
-    assert len(refs) == 1 and refs[0].data == b""
-    assert problems[0].level == "error" and "empty" in problems[0].message
+    # an empty input is a problem, never a 0-byte "record" with vendor advice
+    assert refs == []
+    assert [(p.path, p.level, p.message) for p in problems] == [(str(path), "error", "the file is empty")]
+    assert list(iter_bytes(b"", "clip", problems.append)) == [] and problems[-1].path == "clip"
 
 
 _RECORDS = [d for _n, d in dwr_records()]
@@ -174,3 +176,144 @@ def test_carving_libcper_generated_records_of_every_type():
         blob += placed[-1][1]
     refs = list(iter_bytes(bytes(blob), "gen.bin"))
     assert [(r.source["offset"], r.data) for r in refs] == placed
+
+
+# -- amplification: carving is linear, output bounded by the input ----------------------------
+import struct  # noqa: E402
+
+from whea_gui.sources import base, carve  # noqa: E402
+
+
+def _count_checks(monkeypatch) -> list[int]:
+    calls = []
+    real = carve.plausible_length
+
+    def counting(buf, pos, end):
+        calls.append(pos)
+        return real(buf, pos, end)
+    monkeypatch.setattr(carve, "plausible_length", counting)
+    return calls
+
+
+def _plausible_header(count: int = 1024, length: int | None = None) -> bytes:
+    length = length or 128 + 72 * count
+    return b"CPER" + struct.pack("<HIHIII", 0x0101, 0xFFFFFFFF, count, 2, 0, length)
+
+
+def test_signature_with_ff_filler_costs_no_check_per_repeat(monkeypatch):
+    """CPER + FF FF FF FF repeated: no candidate survives the C-level pattern, so no Python
+    work per repeat and one problem for the whole buffer."""
+    calls = _count_checks(monkeypatch)
+    blob = (b"CPER" + b"\xff" * 4) * 100_000
+    problems = []
+    refs = list(raw.read_buffer(b"\0" + blob, "ff.bin", problems.append))
+    assert calls == [] and len(problems) == 1 and "no CPER record" in problems[0].message
+    assert [r.source["format"] for r in refs] == []  # 800 kB: too big to be shown as bytes
+
+
+def test_repeated_plausible_headers_are_each_checked_once_and_rejected(monkeypatch):
+    """1,024-section headers back to back: each candidate is checked once, and a header whose
+    first descriptor is another header's bytes is not a record (no 1,024-section garbage)."""
+    calls = _count_checks(monkeypatch)
+    unit = _plausible_header().ljust(128, b"\0")
+    blob = b"\0" + unit * 5000 + bytes(200)
+    problems = []
+    refs = list(raw.read_buffer(blob, "hdrs.bin", problems.append))
+    assert refs == [] and len(calls) == 5000 and len(set(calls)) == 5000
+    assert len(problems) == 1
+
+
+def test_headers_inside_a_carved_record_are_not_checked_again(monkeypatch):
+    """A record whose section body holds copies of headers is carved once; the scan resumes
+    after it, so the work and the refs stay linear in the input."""
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    inner = _plausible_header(1, 200)
+    size = 64 << 10
+    fake = bytearray(_plausible_header(1, size).ljust(128, b"\0"))
+    fake += struct.pack("<II", 200, size - 200) + bytes(64)  # one body: the rest of the record
+    fake += inner * (size // len(inner))
+    fake = bytes(fake[:size])
+    blob = b"\x00" * 10 + fake + rec
+    calls = _count_checks(monkeypatch)
+    problems = []
+    refs = list(raw.read_buffer(blob, "nest.bin", problems.append))
+    assert [(r.source["offset"], len(r.data)) for r in refs] == [(10, size), (10 + size, len(rec))]
+    assert len(calls) == 2  # the ~2,700 headers inside the first record were skipped
+    assert sum(len(r.data) for r in refs) <= len(blob) and len(problems) <= 2 * len(refs) + 1
+
+
+def test_a_truncated_record_does_not_swallow_the_next_one():
+    """A record that declares more bytes than it has, followed by another record: the next one
+    starts where it starts, in a file of concatenated records and when carving."""
+    short = (VECTORS / "libcper-examples" / "nvidia_event_all_types.cper").read_bytes()
+    assert struct.unpack_from("<I", short, 20)[0] > len(short)  # declares 568, has 440
+    good = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    for lead in (b"", b"\x00" * 33):
+        blob = lead + short + good
+        problems = []
+        refs = list(raw.read_buffer(blob, "t.bin", problems.append))
+        assert [(r.source["offset"], r.data) for r in refs] == \
+            [(len(lead), short), (len(lead) + len(short), good)]
+        if lead:
+            assert any("the next record starts after 440" in p.message for p in problems)
+
+
+def test_damaged_headers_back_to_back_are_one_record_not_thousands():
+    """Back-to-back broken headers ("CPER" + zeros): a damaged header's extent is a guess and is
+    not ended by mere "CPER" filler (each guess used to copy up to 64 MB: quadratic), so the
+    file is one record, not 2,000; past what the header claims plus 64 KiB, the filler is
+    skipped and reported, not kept in a giant record."""
+    blob = (b"CPER" + bytes(124)) * 2000
+    problems = []
+    refs = list(raw.read_buffer(blob, "z.bin", problems.append))
+    keep = 128 + raw.TRAILING_KEPT
+    assert [(r.source["offset"], r.data) for r in refs] == [(0, blob[:keep])]
+    assert [(p.offset, p.length, p.level) for p in problems] == [(keep, len(blob) - keep, "note")]
+    # "CPER" + FF FF FF FF filler: SectionCount reads 0x5245, so the header claims 1.5 MB
+    blob = (b"CPER" + b"\xff" * 4) * 500_000
+    refs = list(raw.read_buffer(blob, "ff.bin", lambda p: None))
+    claim = 128 + 72 * 0x5245 + raw.TRAILING_KEPT
+    assert [(r.source["offset"], len(r.data)) for r in refs] == [(0, claim)]
+    good = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    refs = list(raw.read_buffer(blob + good, "ff.bin", lambda p: None))  # a real record after it
+    assert [(r.source["offset"], len(r.data)) for r in refs] == [(0, claim), (len(blob), len(good))]
+
+
+def test_a_record_then_a_huge_empty_tail_is_not_one_huge_record():
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    small, big = rec + bytes(100), rec + bytes(raw.TRAILING_KEPT + 1)
+    assert [r.data for r in raw.read_buffer(small, "s", lambda p: None)] == [small]  # kept: trailing
+    problems = []
+    assert [r.data for r in raw.read_buffer(big, "b", problems.append)] == [rec]
+    assert [(p.offset, p.length) for p in problems] == [(len(rec), raw.TRAILING_KEPT + 1)]
+
+
+def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
+    """A big memory-mapped file is scanned front to back and released as it goes, so resident
+    memory does not grow with the file (benchmarks/bench_streams.py measures it)."""
+    released = []
+    real = base.PageReleaser.release
+
+    def spy(self, upto):
+        released.append(upto)
+        real(self, upto)
+    monkeypatch.setattr(base.PageReleaser, "release", spy)
+    monkeypatch.setattr(carve, "WINDOW", 1 << 20)
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    path = tmp_path / "sparse.img"
+    with open(path, "wb") as fh:
+        fh.truncate(6 << 20)
+        fh.seek(5 << 20)
+        fh.write(rec)
+    refs = list(iter_path(path))
+    assert [(r.source["offset"], r.data) for r in refs] == [(5 << 20, rec)]
+    assert released and released == sorted(released) and released[-1] >= 5 << 20
+    # a record at the start, then only holes: the scan for a next record releases pages too
+    with open(path, "r+b") as fh:
+        fh.write(rec)
+        fh.seek(5 << 20)
+        fh.write(bytes(len(rec)))
+    released.clear()
+    refs = list(iter_path(path))
+    assert [(r.source["offset"], r.data) for r in refs] == [(0, rec)]
+    assert released[-1] >= 5 << 20

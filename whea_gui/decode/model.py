@@ -17,6 +17,7 @@ ERROR = "error"
 WARNING = "warning"
 NOTE = "note"
 LEVELS = (ERROR, WARNING, NOTE)
+MAX_FINDINGS_PER_CODE = 256
 
 
 @dataclass(slots=True)
@@ -125,9 +126,12 @@ class FieldNode:
         return bool(self._children) or self._make_children is not None
 
     def walk(self) -> Iterator[FieldNode]:
-        yield self
-        for c in self.children:
-            yield from c.walk()
+        """This node and all below it, depth first in order (no recursion: trees can be deep)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
 
     @property
     def path(self) -> str:
@@ -152,13 +156,13 @@ class FieldNode:
         if not (self.offset <= offset < self.offset + self.length) and self.parent is not None:
             return None
         best = self if self.parent is not None else None
-        for c in self.children:
-            if c.length and c.offset <= offset < c.offset + c.length:
-                hit = c.deepest_at(offset)
-                if hit is not None:
-                    # prefer whole-byte fields over a bit of a multi-byte word
-                    return hit
-        return best
+        node = self
+        while True:  # down the first child that covers ``offset`` (a loop: trees can be deep)
+            hit = next((c for c in node.children
+                        if c.length and c.offset <= offset < c.offset + c.length), None)
+            if hit is None:
+                return best
+            best = node = hit
 
     @property
     def end(self) -> int:
@@ -181,6 +185,9 @@ class DecodedSection:
     # component: "cpu" | "memory" | "pcie" | "pci" | "firmware" | "iommu" | "cxl" | "platform" | ...
     component: str = ""
     location: dict = field(default_factory=dict)  # e.g. {"apic_id": 13, "bank": 5}
+    # Index of an earlier section whose body is the very same bytes: this one was not decoded
+    # again and shares that section's fields, summary, component and location.
+    same_body_as: int | None = None
 
     @property
     def type_guid(self) -> str:
@@ -215,11 +222,36 @@ class DecodedRecord:
         self._summarizer = None
         self._summary = text
 
+    # Findings per code are bounded (a hostile record can repeat one problem 65,535 times):
+    # past the limit they are counted, and ``close_findings`` adds one finding that says so.
+    _per_code: dict = field(default_factory=dict)
+    _held_back: dict = field(default_factory=dict)  # code -> [count, worst level, first Finding]
+
     def add_finding(self, level: str, message: str, offset: int, length: int,
                     code: str = "") -> Finding:
         f = Finding(level, message, offset, length, code)
-        self.findings.append(f)
+        seen = self._per_code.get(code, 0)
+        self._per_code[code] = seen + 1
+        if seen < MAX_FINDINGS_PER_CODE:
+            self.findings.append(f)
+            return f
+        held = self._held_back.get(code)
+        if held is None:
+            self._held_back[code] = [1, level, f]
+        else:
+            held[0] += 1
+            if LEVELS.index(level) < LEVELS.index(held[1]):
+                held[1] = level
         return f
+
+    def close_findings(self) -> None:
+        """One finding per code that hit the limit, as severe as the worst one held back."""
+        for code, (count, level, first) in self._held_back.items():
+            self.findings.append(Finding(
+                level, f"{count} more finding(s) like \"{first.message}\" (code {code or 'none'}) "
+                       f"are not listed: at most {MAX_FINDINGS_PER_CODE} per code and record",
+                first.offset, first.length, "output-limit"))
+        self._held_back.clear()
 
     @property
     def worst_level(self) -> str | None:
@@ -254,5 +286,6 @@ def new_record(data: bytes, kind: str, root_name: str, root_label: str, source: 
         rec.add_finding(ERROR, f"Decoder failure ({type(exc).__name__}: {exc}); the bytes are kept",
                         0, n, "internal")
         rec.extent = rec.extent or n
+    rec.close_findings()
     return rec
 

@@ -26,6 +26,7 @@ from .model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNod
 from .sections import SectionContext, decode_body
 
 _U32 = struct.Struct("<I")
+MAX_UNTRUSTED_DESCRIPTORS = 1024  # descriptors decoded when the header's SignatureEnd is wrong
 _PRINTABLE = re.compile(rb"[\x20-\x7e]*")
 _U16 = struct.Struct("<H")
 
@@ -306,7 +307,15 @@ def _decode_cper(rec: DecodedRecord, buf: bytes, n: int, bodies: bool = True) ->
 
     descs: list[tuple[FieldNode, dict, int]] = []
     first_body = bound
-    for i in range(count):
+    walk = count
+    if hv["signature_end"] != cper.SIGNATURE_END and count > MAX_UNTRUSTED_DESCRIPTORS:
+        # A header this damaged is likely not a record at all: its SectionCount must not turn
+        # filler into tens of thousands of sections.
+        walk = MAX_UNTRUSTED_DESCRIPTORS
+        rec.add_finding(ERROR, f"SectionCount is {count} in a header whose SignatureEnd is wrong; "
+                               f"only the first {walk} descriptors are decoded", 10, 2,
+                        "output-limit")
+    for i in range(walk):
         doff = HEADER_SIZE + DESCRIPTOR_SIZE * i
         if doff >= first_body and descs:
             rec.add_finding(ERROR, f"SectionCount is {count} but section data begins at offset "
@@ -345,6 +354,7 @@ def _decode_bodies(rec, buf, n, descs, count, length, creator, bodies=True) -> N
     desc_end = HEADER_SIZE + DESCRIPTOR_SIZE * min(count, max(len(descs), 1))
     fmp = creator == guids.LINUX_FMP_CREATOR
     ranges: list[tuple[int, int, int]] = []
+    decoded: dict[tuple, DecodedSection] = {}
     for i, (dnode, dv, doff) in enumerate(descs):
         _check_descriptor(rec, dv, doff, i)
         sv = _descriptor_values(dv, i)
@@ -383,9 +393,30 @@ def _decode_bodies(rec, buf, n, descs, count, length, creator, bodies=True) -> N
         rec.root.add(body)
         section.body = body
         ranges.append((so, so + avail, i))
-        if bodies:
+        if not bodies:
+            continue
+        # Descriptors that are the same bytes (after offset and length) and point at the very
+        # same body share one decode: 65,535 such descriptors must not cost 65,535 decodes and
+        # trees. The whole descriptor is in the key because decoders read its severity etc.
+        key = (so, avail, sl, bytes(buf[doff + 8:doff + DESCRIPTOR_SIZE]))
+        first = decoded.get(key)
+        if first is None:
+            decoded[key] = section
             decode_body(SectionContext(buf, so, avail, sl, body, rec, section, creator))
+        else:
+            _share_body(section, first)
     _check_placement(rec, ranges, desc_end, min(length, n) if length >= desc_end else n)
+
+
+def _share_body(section: DecodedSection, first: DecodedSection) -> None:
+    """``section``'s body is ``first``'s bytes: reuse its decode instead of repeating it."""
+    section.same_body_as = first.index
+    section.fields = first.fields
+    section.summary = first.summary
+    section.component = first.component
+    section.location = first.location
+    section.body.description = (f"The same bytes as section {first.index}, decoded there "
+                                "(not repeated here)")
 
 
 def _check_placement(rec, ranges, desc_end, limit) -> None:

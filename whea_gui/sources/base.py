@@ -1,9 +1,26 @@
-"""Shared types for readers: RecordRef (bytes + provenance) and Problem."""
+"""Shared types for readers: RecordRef (bytes + provenance), Problem, and ``open_input``.
+
+``open_input`` opens an input exactly once: a regular file is memory-mapped; anything else
+(a pipe, a FIFO, ``-`` for standard input, ``<(process substitution)``, a sysfs pseudo-file) is
+read as a stream, spilling to a temporary file past ``SPOOL_MEMORY`` so a huge stream does not
+live in memory. Content detection then works on the bytes already read.
+"""
 
 from __future__ import annotations
 
+import mmap
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+SPOOL_MEMORY = 32 << 20  # a stream longer than this is kept in a temporary file, memory-mapped
+READ_CHUNK = 1 << 20
+STDIN_NAME = "<stdin>"
 
 
 @dataclass(slots=True)
@@ -40,3 +57,121 @@ def read_bytes(path: str | Path) -> bytes:
             return fh.read()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+@dataclass(slots=True)
+class Input:
+    """One opened input: ``buf`` is bytes or a read-only mmap; ``regular`` says whether the
+    path is a regular file that can be opened again (a stream cannot)."""
+
+    name: str
+    buf: object
+    regular: bool
+
+    @property
+    def size(self) -> int:
+        return len(self.buf)
+
+    @property
+    def head(self) -> bytes:
+        return bytes(self.buf[:4096])
+
+    def data(self) -> bytes:
+        """All the bytes (copies an mmap: for readers that need the whole text at once)."""
+        return self.buf if isinstance(self.buf, bytes) else bytes(self.buf)
+
+
+@contextmanager
+def open_input(path: str) -> Iterator[Input]:
+    """The input at ``path`` (``-`` = standard input), opened once. Raises SourceError."""
+    if path == "-":
+        yield _stream_input(STDIN_NAME, sys.stdin.buffer)
+        return
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    with fh:
+        try:
+            st = os.fstat(fh.fileno())
+            regular = stat.S_ISREG(st.st_mode)
+            if stat.S_ISDIR(st.st_mode):
+                raise SourceError(f"{path}: cannot read: is a folder")
+            mm = None
+            if regular and st.st_size > 0:
+                try:
+                    mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+                except (ValueError, OSError):
+                    mm = None  # a pseudo-file that reports a size but cannot be mapped
+            if mm is None:
+                inp = _stream_input(path, fh, regular=regular)
+            else:
+                inp = Input(path, mm, True)
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        try:
+            yield inp
+        finally:
+            _close(inp)
+
+
+def _stream_input(name: str, fh, *, regular: bool = False) -> Input:
+    """Read ``fh`` to its end once; a long stream goes to a temporary file that is mapped."""
+    chunks: list[bytes] = []
+    held = 0
+    spill = None
+    try:
+        while True:
+            chunk = fh.read(READ_CHUNK)
+            if not chunk:
+                break
+            if spill is not None:
+                spill.write(chunk)
+                continue
+            chunks.append(chunk)
+            held += len(chunk)
+            if held > SPOOL_MEMORY:
+                spill = tempfile.TemporaryFile(prefix="whea-stream-")
+                spill.writelines(chunks)
+                chunks = []
+    except OSError as exc:
+        if spill is not None:
+            spill.close()
+        raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    if spill is None:
+        return Input(name, b"".join(chunks), regular)
+    with spill:
+        spill.flush()
+        mm = mmap.mmap(spill.fileno(), 0, access=mmap.ACCESS_READ)  # outlives the descriptor
+    return Input(name, mm, regular)
+
+
+def _close(inp: Input) -> None:
+    if isinstance(inp.buf, mmap.mmap):
+        try:
+            inp.buf.close()
+        except BufferError:  # a slice is still exported; the mapping goes with the last one
+            pass
+
+
+class PageReleaser:
+    """Drops the pages of a memory-mapped input behind the reading position, so scanning a huge
+    file keeps a bounded resident set (the page cache still holds what the kernel wants)."""
+
+    STEP = 16 << 20
+
+    def __init__(self, buf) -> None:
+        ok = isinstance(buf, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
+        self._mm = buf if ok else None
+        self._done = 0
+
+    def release(self, upto: int) -> None:
+        if self._mm is None or upto - self._done < self.STEP:
+            return
+        upto -= upto % mmap.PAGESIZE
+        try:
+            self._mm.madvise(mmap.MADV_DONTNEED, self._done, upto - self._done)
+        except (OSError, ValueError):
+            self._mm = None  # not supported here: memory is then only bounded by the file
+            return
+        self._done = upto

@@ -78,11 +78,13 @@ def walk(path: str, on_problem, *, progress: Callable[[Progress], None] | None =
             on_problem(Problem(path, None, f"cancelled after {i} of {len(files)} files", "note"))
             return
         if os.path.realpath(fp) not in consumed:
+            at: int | None = None  # where the last record of this file was: the place to report
             try:
                 for ref in iter_file(fp, on_problem):
                     if cancelled(cancel):
                         on_problem(Problem(path, None, f"cancelled in {fp}", "note"))
                         return
+                    at = ref.source.get("offset", at)
                     if ref.source.get("format") == "unknown":
                         continue  # already reported by the reader
                     src = ref.source.get("path")
@@ -92,9 +94,19 @@ def walk(path: str, on_problem, *, progress: Callable[[Progress], None] | None =
                     yield ref
             except SourceError as exc:
                 on_problem(Problem(fp, None, _reason(exc, fp), "error"))
+            except Exception as exc:  # a reader bug on one file must not end the walk
+                on_problem(reader_failure(fp, exc, at))
         done_bytes += size
         if progress:
             progress(Progress(i + 1, len(files), done_bytes, total, records, fp))
+
+
+def reader_failure(path: str, exc: BaseException, after: int | None) -> Problem:
+    """The problem to report when reading ``path`` raised ``exc`` (a reader bug or an
+    unforeseen input): says where reading stopped, so the rest of the file is known unread."""
+    where = f"after the record at byte offset {after}" if after is not None else "before any record"
+    return Problem(path, None, f"reading stopped {where} ({type(exc).__name__}: {exc}); "
+                                "the rest of this input was not read", "error")
 
 
 def _reason(exc: SourceError, path: str) -> str:

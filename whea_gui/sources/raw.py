@@ -2,21 +2,31 @@
 
 A file that starts with a signature is split record by record (bytes after the last record
 stay with it, where the decoder shows them as trailing data). Anything else is scanned for
-plausible headers (see ``carve``); big files are memory-mapped, never read whole.
+plausible headers (see ``carve``). Big files are memory-mapped and scanned once, front to back,
+with the pages behind the scan released; streams are read once (``base.open_input``).
 """
 
 from __future__ import annotations
 
-import mmap
 import struct
 from collections.abc import Iterator
 
-from ..decode.record import record_extent
-from .base import Problem, RecordRef, SourceError
-from .carve import SIGNATURES, carve, cper_length, find_headers
+from .base import PageReleaser, Problem, RecordRef, open_input
+from .carve import (
+    MAX_RECORD,
+    MAX_WHLG,
+    SIGNATURES,
+    carve,
+    gap,
+    next_header,
+    plausible_length,
+    record_end,
+)
 
 name = "raw"
 SMALL_FILE = 64 << 10  # an explicitly opened small file with no record is still shown as bytes
+TRAILING_KEPT = 64 << 10  # bytes after a record (or past a damaged header's claim) kept with it
+EMPTY = "the file is empty"
 
 
 def sniff(head: bytes, path: str = "") -> int:
@@ -24,34 +34,25 @@ def sniff(head: bytes, path: str = "") -> int:
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
-    yield from _read(data, path, on_problem)
+    yield from read_buffer(data, path, on_problem)
 
 
 def read_path(path: str, on_problem) -> Iterator[RecordRef]:
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    with fh:
-        try:
-            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (ValueError, OSError):  # empty file, or a pseudo-file (sysfs, pipe)
-            yield from _read(fh.read(), path, on_problem)
-            return
-        with mm:
-            yield from _read(mm, path, on_problem)
+    with open_input(path) as inp:
+        yield from read_buffer(inp.buf, inp.name, on_problem)
 
 
-def _read(buf, path: str, on_problem) -> Iterator[RecordRef]:
+def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
+    """Records in ``buf`` (bytes or a read-only mmap). An empty input is a problem, not a record."""
     n = len(buf)
     src = {"path": path, "kind": name}
     if n == 0:
-        on_problem(Problem(path, 0, "the file is empty", "error"))
-        yield RecordRef(b"", dict(src, offset=0, format="unknown"))
+        on_problem(Problem(path, 0, EMPTY, "error"))
         return
+    pages = PageReleaser(buf)
     if bytes(buf[:4]) not in SIGNATURES:
         found = False
-        for ref in carve(buf, path, on_problem, kind=name):
+        for ref in carve(buf, path, on_problem, kind=name, pages=pages):
             found = True
             yield ref
         if not found and n <= SMALL_FILE:
@@ -60,28 +61,48 @@ def _read(buf, path: str, on_problem) -> Iterator[RecordRef]:
         return
     pos = 0
     while pos < n:
-        nxt = pos + _span(buf, pos, n)
+        length = plausible_length(buf, pos, n)
+        if length is None or length > n - pos:
+            # A damaged or truncated header: its extent is a guess, so it runs up to the next
+            # plausible header (never over a good record after it) or the end, but keeps no
+            # more than its header can claim plus TRAILING_KEPT bytes; the rest is skipped.
+            hit = next_header(buf, pos + 1, n, pages)
+            end = hit[0] if hit is not None else n
+            cut = min(end, _claim_end(buf, pos, n))
+            yield RecordRef(bytes(buf[pos:cut]), dict(src, offset=pos))
+            if cut < end:
+                gap(on_problem, path, cut, end - cut)
+            pos = end
+            pages.release(pos)
+            continue
+        nxt = record_end(buf, pos, length, n, pages)  # a truncated one ends at the next record
         if nxt >= n or bytes(buf[nxt:nxt + 4]) in SIGNATURES:
             yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
             pos = nxt
+            pages.release(pos)
             continue
-        if next(find_headers(buf, nxt, n), None) is None:
-            yield RecordRef(bytes(buf[pos:n]), dict(src, offset=pos))  # trailing bytes stay
+        if next_header(buf, nxt, n, pages) is None:
+            if n - nxt <= TRAILING_KEPT:
+                yield RecordRef(bytes(buf[pos:n]), dict(src, offset=pos))  # trailing bytes stay
+            else:  # e.g. a record at the start of a 1 GB image: not a 1 GB record
+                yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
+                gap(on_problem, path, nxt, n - nxt)
             return
         yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
-        yield from carve(buf, path, on_problem, kind=name, start=nxt)
+        yield from carve(buf, path, on_problem, kind=name, start=nxt, pages=pages)
         return
 
 
-def _span(buf, pos: int, n: int) -> int:
-    """Bytes of the record starting at ``pos`` (at least 1, at most what is left)."""
-    left = n - pos
-    if bytes(buf[pos:pos + 4]) == b"WhLg":
-        if left < 12:
-            return left
-        length = struct.unpack_from("<I", buf, pos + 8)[0]
-        return max(1, min(length, left)) if length >= 32 else min(32, left)
-    length = cper_length(buf, pos, n)
-    if length is not None and length <= left:
-        return length
-    return max(1, record_extent(bytes(buf[pos:pos + min(left, 1 << 26)])))
+def _claim_end(buf, pos: int, n: int) -> int:
+    """How far a damaged header at ``pos`` may reach: what its own fields claim (descriptors,
+    RecordLength or Length when not absurd) plus TRAILING_KEPT, so filler after a damaged
+    header is skipped and reported instead of decoded as one giant record."""
+    claim = 0
+    if n - pos >= 24 and bytes(buf[pos:pos + 4]) == b"CPER":
+        count, = struct.unpack_from("<H", buf, pos + 10)
+        declared, = struct.unpack_from("<I", buf, pos + 20)
+        claim = max(128 + 72 * count, declared if declared <= MAX_RECORD else 0)
+    elif n - pos >= 12:
+        declared, = struct.unpack_from("<I", buf, pos + 8)
+        claim = declared if declared <= MAX_WHLG else 0
+    return min(n, pos + claim + TRAILING_KEPT)

@@ -8,11 +8,11 @@ the highest score wins (``raw`` is the fallback and carves records out of any bi
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .base import Problem, RecordRef, SourceError, read_bytes
+from . import raw
+from .base import Problem, RecordRef, open_input
 
 ProblemSink = Callable[[Problem], None]
 HEAD_SIZE = 4096
@@ -53,18 +53,24 @@ def iter_bytes(data: bytes, path: str = "<bytes>",
 
 
 def iter_file(path: str, on_problem: ProblemSink | None = None) -> Iterator[RecordRef]:
-    """Records from one file, by content. Raises SourceError if it cannot be read."""
+    """Records from one file or stream, by content. Raises SourceError if it cannot be read.
+
+    The input is opened once (``base.open_input``), so a pipe, a FIFO or ``-`` works and the
+    reader is chosen from the bytes already read. An empty input is reported, not yielded.
+    """
     sink = on_problem or _ignore
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(HEAD_SIZE)
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    reader = detect(head, path)
-    if hasattr(reader, "read_path"):
-        yield from reader.read_path(path, sink)
-    else:
-        yield from reader.read_bytes(read_bytes(path), path, sink)
+    with open_input(path) as inp:
+        if inp.size == 0:
+            sink(Problem(inp.name, 0, raw.EMPTY, "error"))
+            return
+        reader = detect(inp.head, inp.name)
+        if reader is raw:
+            yield from raw.read_buffer(inp.buf, inp.name, sink)
+        elif inp.regular and hasattr(reader, "read_path"):
+            # a regular file may be opened again: the reader maps or queries it itself (SQLite)
+            yield from reader.read_path(path, sink)
+        else:
+            yield from reader.read_bytes(inp.data(), inp.name, sink)
 
 
 def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progress=None,
@@ -77,7 +83,7 @@ def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progre
     """
     p = str(path)
     if p == "-":
-        yield from iter_bytes(sys.stdin.buffer.read(), "<stdin>", on_problem)
+        yield from iter_file(p, on_problem)
         return
     if p.startswith("live:"):
         from .live import iter_live

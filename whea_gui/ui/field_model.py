@@ -2,10 +2,13 @@
 
 Columns: field, value, raw bytes (or the bit value), offset, size, meaning. Children are fetched
 lazily (flag bits are only built when a row is expanded), and numbers can be shown in hex or
-decimal without touching the decoded tree.
+decimal without touching the decoded tree. "Expand all" is bounded (``expand_below``): a
+record with thousands of sections expands its first ``MAX_EXPAND_ROWS`` rows, not all of them.
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -28,6 +31,7 @@ from .qtconst import (
 HEADERS = ("Field", "Value", "Raw", "Offset", "Size", "Meaning")
 FIELD, VALUE, RAW, OFFSET, SIZE, MEANING = range(6)
 RAW_PREVIEW_BYTES = 16
+MAX_EXPAND_ROWS = 5000  # rows made visible by one "Expand all below" (Qt's own has no bound)
 NODE_ROLE = Qt.UserRole + 1
 
 _GREY = QBrush(QColor("#7a7a7a"))
@@ -321,6 +325,30 @@ class FieldTreeModel(QAbstractItemModel):
                 if node.offset <= f.offset < node.end or node.kind == "bit":
                     lines.append(f"<span style='color:#b3261e'>{f.level}: {_esc(f.message)}</span>")
         return "<br>".join(lines)
+
+
+def expand_below(view, index: QModelIndex, limit: int = MAX_EXPAND_ROWS) -> tuple[int, bool]:
+    """Expand ``index`` (the invisible root when not valid) and the rows below it, breadth
+    first, until ``limit`` rows have been made visible. Returns (rows shown, whether the limit
+    cut in) so the caller can say that not everything was expanded."""
+    model = view.model()
+    queue = deque([index])
+    shown = 0
+    while queue:
+        parent = queue.popleft()
+        if parent.isValid():
+            if model.canFetchMore(parent):
+                model.fetchMore(parent)
+            rows = model.rowCount(parent)
+            if shown + rows > limit:
+                return shown, True
+            view.expand(parent)
+            shown += rows
+        for row in range(model.rowCount(parent)):
+            child = model.index(row, 0, parent)
+            if model.hasChildren(child):
+                queue.append(child)
+    return shown, False
 
 
 def _esc(text: str) -> str:

@@ -45,7 +45,7 @@ from .edit_delegate import EditableFieldModel
 from .editing import EditController
 from .export import export_dialog
 from .faults_job import FAULT_DECODE_LIMIT, FaultJob
-from .field_model import bit_label
+from .field_model import bit_label, expand_below
 from .findings import FINDING_ROLE, FindingsModel
 from .hexview import HexView
 from .loader import LoadJob, start_job
@@ -714,9 +714,16 @@ class MainWindow(QMainWindow):
         for act in (self.act_copy_value, self.act_copy_bytes, self.act_copy_text, self.act_copy_json):
             menu.addAction(act)
         menu.addSeparator()
-        menu.addAction("Expand all below", lambda: self.tree.expandRecursively(self.tree.currentIndex()))
+        menu.addAction("Expand all below", self.expand_all_below)
         menu.addAction("Collapse all", self.tree.collapseAll)
         menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def expand_all_below(self) -> None:
+        """Expand the current field's rows, bounded (a record can have 65,535 sections)."""
+        shown, cut = expand_below(self.tree, self.tree.currentIndex())
+        if cut:
+            self.statusBar().showMessage(f"Expanded {shown} rows; stopped there (expand further "
+                                         "rows one by one)", 8000)
 
     def raise_dock(self, name: str) -> bool:
         """Bring a dock to the front: "records", "timeline" or "findings"."""
