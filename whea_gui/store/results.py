@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import rules
-from .status import STATUS_INVALID_PARAMETER, STATUS_SUCCESS, status_name
+from .status import (
+    STATUS_INVALID_PARAMETER,
+    STATUS_OBJECT_NAME_COLLISION,
+    STATUS_SUCCESS,
+    status_name,
+)
 
 
 class StoreError(Exception):
@@ -18,6 +23,16 @@ class StoreDamaged(StoreError):
     """The store file is damaged (``whea store check`` salvages the intact records)."""
 
 
+class AmbiguousRecordId(StoreError):
+    """A call named a RecordId without a host, and several hosts store that id."""
+
+    def __init__(self, path: str, record_id: int, hosts: list[str]) -> None:
+        self.record_id, self.hosts = record_id, hosts
+        names = ", ".join(h or "(no host)" for h in hosts)
+        super().__init__(f"{path}: RecordId 0x{record_id:016X} is stored for {len(hosts)} hosts "
+                         f"({names}); name the host (--host)")
+
+
 @dataclass
 class WriteResult:
     status: int
@@ -25,6 +40,7 @@ class WriteResult:
     reason: str = ""
     replaced: bool = False
     notes: list[str] = field(default_factory=list)
+    duplicate: bool = False  # an identical copy is stored already: nothing was written
 
     @property
     def ok(self) -> bool:
@@ -51,6 +67,8 @@ class WriteSummary:
     written: int = 0
     replaced: int = 0
     refused: int = 0  # STATUS_INVALID_PARAMETER
+    duplicates: int = 0  # identical copies of stored records (counted in written, not stored twice)
+    collisions: int = 0  # same host and RecordId stored with other bytes, kept (no replace)
     failed: int = 0  # any other failure (store full, disk full, read-only, busy)
     statuses: dict[str, int] = field(default_factory=dict)
 
@@ -59,8 +77,11 @@ class WriteSummary:
         if result.ok:
             self.written += 1
             self.replaced += result.replaced
+            self.duplicates += result.duplicate
         elif result.status == STATUS_INVALID_PARAMETER:
             self.refused += 1
+        elif result.status == STATUS_OBJECT_NAME_COLLISION:
+            self.collisions += 1
         else:
             self.failed += 1
 
