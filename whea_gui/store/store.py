@@ -112,14 +112,7 @@ class Store:
 
     # -- connection --------------------------------------------------------------------
     def _connect(self, timeout: float) -> sqlite3.Connection:
-        mode = "ro" if self.readonly else "rwc"
-        uri = f"file:{quote(os.path.abspath(self.path))}?mode={mode}"
-        if self.readonly and not os.path.exists(self.path + "-wal"):
-            # No writer has the store open (a WAL store keeps its -wal file while any connection
-            # is open): read it as immutable, so looking at a store never creates -wal/-shm
-            # files beside it (the bundled sample may sit in a read-only install folder).
-            uri += "&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+        conn = sqlite3.connect(self._uri(), uri=True, timeout=timeout, isolation_level=None,
                                check_same_thread=False)
         try:
             schema.configure(conn, readonly=self.readonly)
@@ -130,6 +123,16 @@ class Store:
             conn.close()
             raise
         return conn
+
+    def _uri(self) -> str:
+        mode = "ro" if self.readonly else "rwc"
+        uri = f"file:{quote(os.path.abspath(self.path))}?mode={mode}"
+        if self.readonly and not os.path.exists(self.path + "-wal"):
+            # No writer has the store open (a WAL store keeps its -wal file while any connection
+            # is open): read it as immutable, so looking at a store never creates -wal/-shm
+            # files beside it (the bundled sample may sit in a read-only install folder).
+            uri += "&immutable=1"
+        return uri
 
     def _damaged(self, what: str) -> StoreDamaged:
         return StoreDamaged(f"{self.path}: the store's own metadata is damaged ({what}); "
@@ -176,7 +179,7 @@ class Store:
         itself is never written (it may sit in a read-only install folder)."""
         fd, self._copy = tempfile.mkstemp(suffix=".wheastore")
         os.close(fd)
-        src = sqlite3.connect(f"file:{quote(os.path.abspath(self.path))}?mode=ro", uri=True)
+        src = sqlite3.connect(self._uri(), uri=True)
         dst = sqlite3.connect(self._copy, isolation_level=None, check_same_thread=False,
                               timeout=timeout)
         try:
