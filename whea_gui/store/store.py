@@ -198,7 +198,8 @@ class Store:
         stored = self.conn.execute("SELECT value FROM meta WHERE key = ?",
                                    (reindex.ROW_FORMAT_KEY,)).fetchone()
         current = reindex.row_format()
-        self._limited = self._capacity(self.conn) != (None, None)
+        self._limited = (self._capacity(self.conn) != (None, None)
+                         or _small_volume(os.path.dirname(os.path.abspath(self.path))))
         if stored and stored[0] == current:
             return
         if self.readonly:
@@ -323,7 +324,8 @@ class Store:
                         raise StoreError(f"{self.path}: a capacity cannot be negative ({value})")
                     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                  (key, int(value)))
-        self._limited = max_bytes is not None or max_records is not None
+        self._limited = (max_bytes is not None or max_records is not None
+                         or _small_volume(os.path.dirname(os.path.abspath(self.path))))
         if self._limited:
             self._shrink_wal(self.conn)
 
@@ -480,16 +482,26 @@ class Store:
                         todo = self._against_store(conn, todo, checked, keys, results, replace)
                         self._fit(conn, checked, keys, todo, results)
                     return results
-                with self._write() as conn:
-                    todo = self._against_store(conn, todo, checked, keys, results, replace)
-                    self._store(conn, checked, keys, todo, results,
-                                [batch[i][1] for i in range(len(batch))])
+                try:
+                    self._write_todo(todo, checked, keys, results, batch, replace)
+                except sqlite3.Error as exc:
+                    if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_FULL:
+                        raise
+                    # the volume is full, maybe of WAL: fold the WAL into the file and try once
+                    # more (a store on a small volume otherwise stops long before it is full)
+                    self._shrink_wal(self.conn)
+                    self._write_todo(todo, checked, keys, results, batch, replace)
             except sqlite3.Error as exc:
                 status, reason = self._write_failure(exc)
                 for i in todo:
                     if results[i].ok:
                         results[i].status, results[i].reason, results[i].replaced = status, reason, False
         return results
+
+    def _write_todo(self, todo, checked, keys, results, batch, replace) -> None:
+        with self._write() as conn:
+            todo = self._against_store(conn, todo, checked, keys, results, replace)
+            self._store(conn, checked, keys, todo, results, [src for _, src in batch])
 
     @staticmethod
     def _within_batch(todo, checked, keys, results, replace: bool) -> list[int]:
@@ -780,6 +792,19 @@ class Store:
             "hosts": sorted({table.string(c) for c in np.unique(table.host) if c >= 0}),
             "sources": int(len(np.unique(table.path[table.path >= 0]))),
         }
+
+
+SMALL_VOLUME = 256 << 20  # below this, every write folds the WAL back into the file
+
+
+def _small_volume(folder: str) -> bool:
+    """Is the store on a small file system (an NVRAM-sized partition, a small tmpfs)? There a
+    WAL left to grow to its usual ~16 MB would fill the volume before the store does."""
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # no statvfs on Windows: rely on the capacity setting
+        return False
+    return 0 < st.f_blocks * st.f_frsize < SMALL_VOLUME
 
 
 def _write_protected(path: str) -> bool:
