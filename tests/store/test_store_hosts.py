@@ -142,3 +142,21 @@ def test_an_old_read_only_store_is_read_through_a_migrated_copy(tmp_path):
         assert s.readonly and len(s) == 400 and s.schema_version() == 2
     assert path.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sample.wheastore"]
+
+
+def test_a_store_read_as_a_source_skips_and_reports_damaged_records(tmp_path, make_record):
+    from whea_gui.sources import iter_path
+
+    path = tmp_path / "s.sqlite"
+    with Store(path) as s:
+        s.write_records([(make_record(r), {"host": h}) for r in range(1, 6) for h in ("a", "b")])
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE record_data SET data = zeroblob(length(data)) WHERE slot = 4")
+    conn.close()
+    problems = []
+    refs = list(iter_path(path, problems.append))
+    assert len(refs) == 9
+    assert {(r.source["host"], r.source["record_id"]) for r in refs} == (
+        {(h, r) for r in range(1, 6) for h in ("a", "b")} - {("b", 2)})
+    assert len(problems) == 1 and problems[0].level == "error"
+    assert "0x0000000000000002 of host b fails its checksum" in str(problems[0])

@@ -719,6 +719,27 @@ class Store:
                 yield unsigned(rid), bytes(data)
             last = rows[-1][0]
 
+    def damaged_rows(self, chunk: int = 2048) -> tuple[np.ndarray, list[tuple[str, int]]]:
+        """Positions (in store order, as in ``record_table()``) and (host, RecordId) of the
+        records whose bytes are missing or fail their checksum."""
+        rows: list[int] = []
+        keys: list[tuple[str, int]] = []
+        last, pos = 0, 0
+        while True:
+            with self._read() as conn:
+                part = conn.execute(
+                    "SELECT r.slot, r.host, r.record_id, d.crc, d.data FROM records r LEFT JOIN "
+                    "record_data d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
+                    (last, chunk)).fetchall()
+            if not part:
+                return np.array(rows, np.int64), keys
+            for _slot, host, rid, crc, data in part:
+                if not isinstance(data, bytes) or crc_bytes(data) != crc:
+                    rows.append(pos)
+                    keys.append((host, unsigned(rid)))
+                pos += 1
+            last = part[-1][0]
+
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
         return self.iter_records()
 
