@@ -160,3 +160,25 @@ def test_a_store_read_as_a_source_skips_and_reports_damaged_records(tmp_path, ma
         {(h, r) for r in range(1, 6) for h in ("a", "b")} - {("b", 2)})
     assert len(problems) == 1 and problems[0].level == "error"
     assert "0x0000000000000002 of host b fails its checksum" in str(problems[0])
+
+
+def test_salvage_from_the_file_pages_keeps_each_hosts_colliding_records(tmp_path, make_record):
+    """With the SQLite header wiped only the page scan finds records; the host stored (with
+    its own CRC) beside each record's bytes keeps hostA's and hostB's record 7 apart."""
+    from whea_gui.store.salvage import salvage
+
+    path = tmp_path / "s.sqlite"
+    with Store(path) as s:
+        s.write_records([(make_record(r, severity=n), {"host": h})
+                         for r in range(1, 21) for n, h in enumerate(("hostA", "hostB", ""))])
+        want = {(row[0], row[1]): bytes(row[2]) for row in s.conn.execute(
+            "SELECT r.host, r.record_id, d.data FROM records r JOIN record_data d USING (slot)")}
+    raw = bytearray(path.read_bytes())
+    raw[:100] = bytes(100)
+    path.write_bytes(bytes(raw))
+    report = salvage(str(path), str(tmp_path / "new.sqlite"))
+    assert report.from_pages == 60 and report.from_tables == 0
+    with Store(tmp_path / "new.sqlite") as s:
+        got = {(row[0], row[1]): bytes(row[2]) for row in s.conn.execute(
+            "SELECT r.host, r.record_id, d.data FROM records r JOIN record_data d USING (slot)")}
+    assert got == want

@@ -75,3 +75,19 @@ def problems(conn: sqlite3.Connection, *, deep: bool = False) -> list[str]:
     elif "records" in tables and conn.execute("SELECT 1 FROM records LIMIT 1").fetchone():
         out.append("meta.row_format is missing")
     return out
+
+
+_LAST_SECOND = 253402300799  # 9999-12-31T23:59:59: later times cannot be shown
+
+
+def bad_index_rows(rows: np.ndarray, names_size: int) -> np.ndarray:
+    """Mask of packed index rows whose values cannot be right (a code outside ``names``, an
+    enum or time out of range): the rows carry no checksum, so a flipped byte shows here."""
+    bad = np.zeros(len(rows), dtype=bool)
+    for name, lo, hi in (("time_source", 0, 2), ("severity", -1, 4), ("kind", 0, 2)):
+        bad |= (rows[name] < lo) | (rows[name] > hi)
+    for name in ("notify", "creator", "path", "host", "section_types"):
+        bad |= (rows[name] < -1) | (rows[name] >= names_size)
+    for name in ("timestamp", "event_time", "inserted_at"):
+        bad |= (rows[name] < -1) | (rows[name] > _LAST_SECOND)
+    return bad

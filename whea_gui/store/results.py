@@ -97,3 +97,21 @@ def unsigned(value: int) -> int:
 
 def crc_bytes(data: bytes) -> bytes:
     return zlib.crc32(data).to_bytes(4, "little")
+
+
+def origin_bytes(host: str) -> bytes:
+    """``record_data.origin``: CRC-32 of the host's UTF-8 text, then the text. It sits in the
+    record's cell right after the record bytes, so salvage can tell which host a record found
+    in the file's pages belongs to (the RecordId alone is not unique across hosts)."""
+    text = host.encode("utf-8", "surrogatepass")
+    return crc_bytes(text) + text
+
+
+def parse_origin(blob) -> str | None:
+    """The host an ``origin`` value names, or None when it is missing or damaged."""
+    if not isinstance(blob, bytes) or len(blob) < 4 or crc_bytes(blob[4:]) != blob[:4]:
+        return None
+    try:
+        return blob[4:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None

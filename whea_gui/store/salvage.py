@@ -28,7 +28,7 @@ import numpy as np
 from ..index.table import ROW_DTYPE
 from . import meta, reindex, rules, schema
 from .reindex import source_of
-from .results import StoreDamaged, StoreError, crc_bytes, unsigned
+from .results import StoreDamaged, StoreError, crc_bytes, parse_origin, unsigned
 from .store import Store, host_of
 
 _U32 = struct.Struct("<I")
@@ -91,6 +91,7 @@ def check_store(path: str, *, max_problems: int = 20) -> CheckReport:
 def _check_records(conn, report: CheckReport, max_problems: int) -> bool:
     """Adds a problem per damaged record; True when a record's bytes are damaged (index-row
     damage alone is repairable)."""
+    names_size = (conn.execute("SELECT max(id) FROM names").fetchone()[0] or 0) + 1
     rows = conn.execute("SELECT r.slot, r.record_id, r.length, r.idx, d.crc, d.data FROM records r "
                         "LEFT JOIN record_data d ON d.slot = r.slot ORDER BY r.slot")
     bytes_damaged = False
@@ -107,7 +108,8 @@ def _check_records(conn, report: CheckReport, max_problems: int) -> bool:
         elif len(data) != length:
             problem = "its length column is damaged"
         elif (not isinstance(idx, bytes) or len(idx) != ROW_DTYPE.itemsize
-              or np.frombuffer(idx, ROW_DTYPE)["record_id"][0] != rid):
+              or np.frombuffer(idx, ROW_DTYPE)["record_id"][0] != rid
+              or meta.bad_index_rows(np.frombuffer(idx, ROW_DTYPE), names_size)[0]):
             problem = "its index row is damaged"
         if problem and len(report.problems) < max_problems:
             report.problems.append(f"record 0x{rid:016X} (slot {slot}): {problem}")
@@ -191,20 +193,20 @@ def salvage(path: str, output: str) -> SalvageReport:
 
     # (host, rid) -> (order, data, source, inserted): records are keyed per host
     chosen: dict[tuple[str, int], tuple[float, bytes, dict, int | None]] = {}
-    for slot, data in data_rows:
+    for slot, data, origin in data_rows:
         rid = rules.record_id_of(data)
         known = index.get(slot)
         if live_ids is not None and (known is None or known[0] != rid):
             report.stale_skipped += 1
             continue
-        source, inserted = _provenance(known, names)
+        source, inserted = _provenance(known, names, origin)
         chosen[(host_of(source), rid)] = (slot, data, source, inserted)
         report.from_tables += 1
 
     by_id: dict[int, list[int]] = {}
     for slot, entry in index.items():
         by_id.setdefault(entry[0], []).append(slot)
-    for offset, data in _carve(path, report):
+    for offset, data, origin in _carve(path, report):
         rid = rules.record_id_of(data)
         if live_ids is not None and rid not in live_ids:
             report.stale_skipped += 1
@@ -212,7 +214,7 @@ def salvage(path: str, output: str) -> SalvageReport:
         # the stamp's identifier is the slot modulo 65536: it picks the host's index row
         ident = rules.persistence_fields(data)["identifier"]
         slot = next((k for k in by_id.get(rid, []) if k & 0xFFFF == ident), None)
-        source, inserted = _provenance(index.get(slot), names)
+        source, inserted = _provenance(index.get(slot), names, origin)
         key = (host_of(source), rid)
         if key in chosen:
             continue
@@ -263,11 +265,16 @@ def _read_tables(path: str, report: SalvageReport):
         name_rows, errors = _scan(conn, "names", "kind, text", None, key="id")
         report.unreadable += errors
         names = {nid: text for nid, kind, text in name_rows or [] if kind == "s"}
-        rows, errors = _scan(conn, "record_data", "crc, data", upper)
+        try:
+            has_origin = "origin" in {r[1] for r in conn.execute("PRAGMA table_info(record_data)")}
+        except sqlite3.Error:
+            has_origin = False
+        rows, errors = _scan(conn, "record_data", "crc, data, " + ("origin" if has_origin else "NULL"),
+                             upper)
         report.unreadable += errors
-        for slot, crc, data in rows or []:
+        for slot, crc, data, origin in rows or []:
             if isinstance(data, bytes) and crc == crc_bytes(data) and _stamped(data):
-                data_rows.append((slot, data))
+                data_rows.append((slot, data, parse_origin(origin)))
             else:
                 report.bad_copies += 1
     finally:
@@ -335,7 +342,7 @@ def _stamped(data: bytes) -> bool:
 
 
 def _carve(path: str, report: SalvageReport):
-    """(file offset, record bytes) of every intact record image in the file."""
+    """(file offset, record bytes, host or None) of every intact record image in the file."""
     size = os.path.getsize(path)
     if size == 0:
         return
@@ -353,15 +360,42 @@ def _carve(path: str, report: SalvageReport):
             if mm[p - 4:p] != crc_bytes(data):
                 report.bad_copies += 1
                 continue
-            yield p, bytes(data)
+            yield p, bytes(data), _carved_origin(mm, p, length)
 
 
-def _provenance(entry, names: dict[int, str]) -> tuple[dict, int | None]:
-    """(source, inserted_at) from an index entry (record id, packed row or None, host)."""
-    if entry is None:
-        return {}, None
-    _, idx, host = entry
-    source, inserted = source_of(np.frombuffer(idx, ROW_DTYPE)[0], names) if idx else ({}, None)
-    if host:  # the key column is the authority on the host
-        source["host"] = host
+def _carved_origin(mm, p: int, length: int) -> str | None:
+    """The host stored after a carved record: the cell's last serial type (the varint just
+    before the CRC value) says how long ``origin`` is; its own CRC says whether it is intact."""
+    end = p - 5  # the last byte of the header's last varint
+    if end < 0 or mm[end] & 0x80:
+        return None
+    start = end
+    while start > 0 and end - start < 8 and mm[start - 1] & 0x80:
+        start -= 1
+    serial = 0
+    for b in mm[start:end + 1]:
+        serial = (serial << 7) | (b & 0x7F)
+    if serial < 12 or serial % 2 or serial == 2 * length + 12:  # not a blob, or the data's own
+        return None
+    size = (serial - 12) // 2
+    if size > 4 + 1024 or p + length + size > len(mm):
+        return None
+    return parse_origin(mm[p + length:p + length + size])
+
+
+def _provenance(entry, names: dict[int, str], origin: str | None = None) -> tuple[dict, int | None]:
+    """(source, inserted_at) from an index entry (record id, packed row or None, host) and the
+    host stored beside the record bytes (checked by its own CRC, so it wins)."""
+    source, inserted = {}, None
+    if entry is not None:
+        _, idx, host = entry
+        if idx:
+            source, inserted = source_of(np.frombuffer(idx, ROW_DTYPE)[0], names)
+        if host:  # the key column is the authority over the packed row
+            source["host"] = host
+    if origin is not None:
+        if origin:
+            source["host"] = origin
+        else:
+            source.pop("host", None)
     return source, inserted

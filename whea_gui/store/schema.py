@@ -6,7 +6,8 @@ Layout (version 1):
   as a signed 64-bit integer), the columns SQL queries filter on, and ``idx`` — the record's
   packed RecordTable row (``index.table.ROW_DTYPE``, string codes = ``names.id``), so the
   columnar index of a million records loads without touching a blob.
-* ``record_data``: the record bytes, byte for byte, with a CRC-32 just before them. The CRC
+* ``record_data``: the record bytes, byte for byte, with a CRC-32 just before them (and, from
+  version 2, ``origin`` — the host, with its own CRC — just after them). The CRC
   makes every copy verifiable, and because the two sit next to each other in the SQLite cell,
   ``check`` can find intact records even in pages SQLite can no longer reach.
 * ``names``: strings (GUIDs, paths, hosts; kind 's') and section-type lists (kind 't').
@@ -27,6 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..index.table import ROW_DTYPE
+from .results import origin_bytes
 
 APPLICATION = "whea-inspector store"
 PAGE_SIZE = 16384  # records up to ~16 KB stay in one page (one contiguous, carvable cell)
@@ -116,7 +118,18 @@ def _v2(conn: sqlite3.Connection) -> None:
                          "inserted_at, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          [(r[0], h, *r[1:]) for r, h in zip(rows, hosts)])
         last = rows[-1][0]
+    max_slot = last
     conn.execute("DROP TABLE records_v1")  # its indexes and sequence row go with it
+    conn.execute("ALTER TABLE record_data ADD COLUMN origin BLOB")
+    last = 0
+    while True:
+        rows = conn.execute("SELECT slot, host FROM records WHERE slot > ? ORDER BY slot "
+                            "LIMIT 5000", (last,)).fetchall()
+        if not rows:
+            break
+        conn.executemany("UPDATE record_data SET origin = ? WHERE slot = ?",
+                         [(origin_bytes(host), slot) for slot, host in rows])
+        last = rows[-1][0]
     _run(conn, """
         CREATE INDEX records_ts ON records (ts);
         CREATE INDEX records_severity ON records (severity);
@@ -126,7 +139,7 @@ def _v2(conn: sqlite3.Connection) -> None:
     if seq:  # slots are never reused, even those of records cleared before the migration
         conn.execute("DELETE FROM sqlite_sequence WHERE name = 'records'")
         conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('records', ?)",
-                      (max(seq[0], last),))
+                      (max(seq[0], max_slot),))
 
 
 # MIGRATIONS[i] brings a store from version i to version i + 1 (run inside one transaction).

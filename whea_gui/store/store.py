@@ -34,6 +34,7 @@ from .results import (
     WriteResult,
     WriteSummary,
     crc_bytes,
+    origin_bytes,
     signed,
     unsigned,
 )
@@ -627,8 +628,9 @@ class Store:
             ((slot, host, signed(rid), int(row["timestamp"]), int(row["severity"]), len(data),
               int(row["inserted_at"]), row.tobytes())
              for (host, rid), slot, data, row in zip(keys, slots, datas, rows)))
-        conn.executemany("INSERT INTO record_data (slot, crc, data) VALUES (?, ?, ?)",
-                         ((slot, crc_bytes(data), data) for slot, data in zip(slots, datas)))
+        conn.executemany("INSERT INTO record_data (slot, crc, data, origin) VALUES (?, ?, ?, ?)",
+                         ((slot, crc_bytes(data), data, origin_bytes(host))
+                          for slot, data, (host, _) in zip(slots, datas, keys)))
 
     def restore_records(self, items: list[tuple[bytes, dict, int | None]], batch_size: int = 1000) -> None:
         """Store (bytes, source, inserted_at) exactly as given — already stamped records, e.g.
@@ -755,6 +757,12 @@ class Store:
         if filled != count:
             raise StoreDamaged(f"{self.path}: the record index has {filled} rows, expected {count}")
         size = max((n[0] for n in names), default=-1) + 1
+        bad = np.flatnonzero(meta.bad_index_rows(rows, size))
+        if len(bad):
+            raise StoreDamaged(
+                f"{self.path}: {len(bad)} index rows are damaged (values out of range, first at "
+                f"record 0x{int(rows['record_id'][bad[0]]):016X}); `whea store check --store "
+                f"{self.path}` rebuilds them from the record bytes")
         strings, type_lists = [""] * size, [()] * size
         for nid, kind, text in names:
             if kind == "t":
