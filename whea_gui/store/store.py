@@ -577,7 +577,14 @@ class Store:
         max_bytes, max_records = self._capacity(conn)
         if max_bytes is None and max_records is None:
             return todo
-        count, used = self._usage(conn)
+        count, used, shortest, longest = conn.execute(
+            "SELECT count(*), coalesce(sum(length), 0), min(length), max(length) FROM records"
+        ).fetchone()
+        if count and (shortest < 128 or longest > rules.MAX_STORED_LENGTH):
+            raise StoreDamaged(f"{self.path}: the index's length column is damaged (a record of "
+                               f"{shortest if shortest < 128 else longest} bytes), so the used "
+                               f"capacity is unknown; `whea store check --store {self.path}` "
+                               "rebuilds it")
         existing = self._existing(conn, [keys[i] for i in todo])
         fits = []
         for i in todo:
@@ -586,10 +593,10 @@ class Store:
             new_used = used - (old[1] if old else 0) + len(checked[i].data)
             reason = ""
             if max_records is not None and new_count > max_records:
-                reason = f"store full: it holds {count} of at most {max_records} records"
+                reason = f"{self.path} is full: it holds {count} of at most {max_records} records"
             elif max_bytes is not None and new_used > max_bytes:
-                reason = (f"store full: {used} of {max_bytes} bytes are used and this record "
-                          f"needs {len(checked[i].data)}")
+                reason = (f"{self.path} is full: {used} of {max_bytes} bytes are used and this "
+                          f"record needs {len(checked[i].data)}")
             if reason:
                 results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
                 continue
