@@ -182,3 +182,18 @@ def test_salvage_from_the_file_pages_keeps_each_hosts_colliding_records(tmp_path
         got = {(row[0], row[1]): bytes(row[2]) for row in s.conn.execute(
             "SELECT r.host, r.record_id, d.data FROM records r JOIN record_data d USING (slot)")}
     assert got == want
+
+
+def test_the_temporary_copy_of_an_old_read_only_store_is_removed(tmp_path):
+    import gc
+    import os
+
+    path = tmp_path / "sample.wheastore"
+    shutil.copy(sample_store_path(), path)
+    path.chmod(0o444)
+    s = Store(path)
+    copy = s._copy
+    assert copy and os.path.exists(copy)
+    del s
+    gc.collect()
+    assert not os.path.exists(copy)

@@ -231,6 +231,12 @@ class Store:
                         pass
                 self._copy = None
 
+    def __del__(self) -> None:  # a forgotten store still removes its temporary copy
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown: nothing left to report to
+            pass
+
     def __enter__(self) -> Store:
         return self
 
