@@ -197,3 +197,21 @@ def test_the_temporary_copy_of_an_old_read_only_store_is_removed(tmp_path):
     del s
     gc.collect()
     assert not os.path.exists(copy)
+
+
+def test_export_and_the_window_listing_read_each_hosts_copy(tmp_path, capsys, make_record):
+    from whea_gui.ui.store_adapter import store_batch
+
+    path = tmp_path / "s.sqlite"
+    with Store(path) as s:  # RecordId 3 from a record without a host and from hostX
+        s.write_records([(make_record(3, severity=1), {}), (make_record(3, severity=2),
+                                                            {"host": "hostX"})])
+    folder = tmp_path / "out"
+    code, _, err = _run(capsys, "--store", path, "export", "-o", f"{folder}/")
+    assert code == 0 and "exported 2 records" in err
+    files = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert sorted(files) == ["0000000000000003.cper", "hostX-0000000000000003.cper"]
+    assert files["0000000000000003.cper"][12] == 1 and files["hostX-0000000000000003.cper"][12] == 2
+    problems = []
+    batch = store_batch(path, problems.append)
+    assert sorted(batch.data[i][12] for i in range(2)) == [1, 2] and problems == []

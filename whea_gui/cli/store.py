@@ -407,7 +407,7 @@ def run_export(args) -> int:
         raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
     with _open(args) as store:
         table, idx = _selected(store, args)
-        keys = [(table.string(int(table.host[i])), int(table.record_id[i])) for i in idx]
+        keys = [(table.string(int(table.host[i])) or "", int(table.record_id[i])) for i in idx]
         if folder:
             os.makedirs(out, exist_ok=True)
             for host, rid in keys:

@@ -53,7 +53,7 @@ class StoreRecords:
             if store is None:
                 from ..store import Store
                 store = self._local.store = Store(self.path, readonly=True, create=False)
-            return store.get(int(self.ids[i]), host=self.table.string(int(self.table.host[i]))) or b""
+            return store.get(int(self.ids[i]), host=self.table.string(int(self.table.host[i])) or "") or b""
         except StoreError as exc:  # damage found only now (a big store, or a file changed)
             if self.on_problem is not None and i not in self._reported:
                 self._reported.add(i)
