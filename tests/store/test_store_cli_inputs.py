@@ -137,3 +137,22 @@ def test_list_limit_and_time_bounds_work(tmp_path, capsys):
     assert code == 0 and len(out.splitlines()) == 5  # a date alone as --until: the whole day
     code, out, _ = _run(capsys, "--store", store, "list", "--until", day + "T00:00:00")
     assert code == 0 and out == ""
+
+
+def test_export_leaves_out_damaged_records_and_says_so(tmp_path, capsys):
+    import sqlite3
+
+    store = tmp_path / "s.sqlite"
+    template = TEMPLATE.read_bytes()
+    with Store(store) as s:
+        s.write_records([(build_record(template, r), {}) for r in range(1, 7)])
+    with sqlite3.connect(store) as conn:
+        conn.execute("UPDATE record_data SET data = zeroblob(length(data)) WHERE slot IN (2, 5)")
+    conn.close()
+    out = tmp_path / "all.bin"
+    code, _, err = _run(capsys, "--store", store, "export", "-o", out)
+    assert code == 1 and "exported 4 records" in err and "2 damaged records left out" in err
+    assert "0x0000000000000002" in err and "0x0000000000000005" in err
+    blob = out.read_bytes()
+    assert len(blob) == 4 * len(template)
+    assert [int.from_bytes(blob[k * 1019 + 96:k * 1019 + 104], "little") for k in range(4)] == [1, 3, 4, 6]

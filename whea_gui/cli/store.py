@@ -20,6 +20,7 @@ from ..store import (
     STATUS_SUCCESS,
     WHEA_WRITE_FLAG_DUMMY,
     Store,
+    StoreDamaged,
     StoreError,
     status_name,
 )
@@ -405,25 +406,38 @@ def run_export(args) -> int:
     _check_output(out, folder=folder)
     if not out and sys.stdout.isatty():
         raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
+    damaged = 0
     with _open(args) as store:
         table, idx = _selected(store, args)
         keys = [(table.string(int(table.host[i])) or "", int(table.record_id[i])) for i in idx]
+
+        def records():
+            """(host, id, bytes) of each intact record; a damaged one is reported and skipped."""
+            nonlocal damaged
+            for host, rid in keys:
+                try:
+                    yield host, rid, store.read_error_record(rid, host=host).record
+                except StoreDamaged as exc:
+                    print(f"whea: {exc}", file=sys.stderr)
+                    damaged += 1
+
         if folder:
             os.makedirs(out, exist_ok=True)
-            for host, rid in keys:
+            for host, rid, data in records():
                 with open(os.path.join(out, _export_name(host, rid)), "wb") as fh:
-                    fh.write(store.read_error_record(rid, host=host).record)
-            print(f"exported {len(keys)} records to {out}", file=sys.stderr)
-            return EXIT_OK
-        fh = open(out, "wb") if out else sys.stdout.buffer
-        try:
-            for host, rid in keys:
-                fh.write(store.read_error_record(rid, host=host).record)
-        finally:
-            if out:
-                fh.close()
-    print(f"exported {len(keys)} records to {out or 'standard output'}", file=sys.stderr)
-    return EXIT_OK
+                    fh.write(data)
+        else:
+            fh = open(out, "wb") if out else sys.stdout.buffer
+            try:
+                for _, _, data in records():
+                    fh.write(data)
+            finally:
+                if out:
+                    fh.close()
+    skipped = f"; {damaged} damaged records left out" if damaged else ""
+    print(f"exported {len(keys) - damaged} records to {out or 'standard output'}{skipped}",
+          file=sys.stderr)
+    return EXIT_FINDINGS if damaged else EXIT_OK
 
 
 def run_stats(args) -> int:
