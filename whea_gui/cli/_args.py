@@ -30,9 +30,12 @@ def count(minimum: int = 0):
     """An integer of at least ``minimum``."""
     def parse(text: str) -> int:
         try:
-            value = int(text, 0)
+            value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            try:
+                value = int(text, 0)  # 0x-hex too (a byte capacity may be given as 0x200000)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{text!r}: must be {minimum} or more")
         return value
