@@ -13,6 +13,7 @@ import numpy as np
 from ..index.table import ROW_DTYPE
 from .meta import ROW_FORMAT_KEY, row_format
 from .meta import parse_row_format as dtype_of
+from .results import advance
 
 __all__ = ["ROW_FORMAT_KEY", "dtype_of", "reindex", "row_format", "source_of"]
 
@@ -59,7 +60,7 @@ def reindex(store, conn, old: np.dtype | None, chunk: int = 5000) -> int:
                          "WHERE slot = ?",
                          ((r.tobytes(), int(r["timestamp"]), int(r["severity"]), len(d), slot)
                           for r, (slot, _, d, _) in zip(new, rows)))
-        last = rows[-1][0]
+        last = advance(last, rows, getattr(store, 'path', 'store'))
         done += len(rows)
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                  (ROW_FORMAT_KEY, row_format()))

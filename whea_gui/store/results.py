@@ -115,3 +115,13 @@ def parse_origin(blob) -> str | None:
         return blob[4:].decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+def advance(last: int, rows: list, what: str) -> int:
+    """The key after a chunk of rows read in key order; a damaged b-tree can hand back keys out
+    of order, which would make a chunked scan loop for ever: that is damage, reported."""
+    key = rows[-1][0]
+    if not isinstance(key, int) or key <= last:
+        raise StoreDamaged(f"{what}: a table's pages are damaged (keys out of order after {last}); "
+                           "`whea store check` salvages the intact records")
+    return key

@@ -232,6 +232,7 @@ def salvage(path: str, output: str) -> SalvageReport:
 def _connect_ro(path: str) -> sqlite3.Connection:
     uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    schema.limit_lengths(conn)
     conn.execute("PRAGMA query_only = ON")
     return conn
 
@@ -295,11 +296,16 @@ def _upper_slot(conn) -> int | None:
     return best
 
 
+MAX_PROBES = 200_000  # keys tried one by one past a damaged page (slots are nearly dense)
+
+
 def _scan(conn, table: str, columns: str, upper: int | None, key: str = "slot",
           page: int = 512) -> tuple[list | None, int]:
     """Rows in key order, stepping one key at a time past pages SQLite cannot read.
 
     Returns (rows, number of damaged places); rows is None when the table cannot be read at all.
+    Bounded: a damaged b-tree that returns keys out of order, or a damaged upper bound, ends the
+    scan instead of looping.
     """
     rows: list = []
     errors = 0
@@ -308,16 +314,16 @@ def _scan(conn, table: str, columns: str, upper: int | None, key: str = "slot",
         try:
             part = conn.execute(f"SELECT {key}, {columns} FROM {table} WHERE {key} > ? "
                                 f"ORDER BY {key} LIMIT ?", (last, page)).fetchall()
-        except sqlite3.Error:
+        except (sqlite3.Error, MemoryError):
             errors += 1
             if upper is None:
                 return (rows or None), errors
             found = None
-            for k in range(last + 1, upper + 1):
+            for k in range(last + 1, min(upper, last + MAX_PROBES) + 1):
                 try:
                     found = conn.execute(f"SELECT {key}, {columns} FROM {table} WHERE {key} = ?",
                                          (k,)).fetchone()
-                except sqlite3.Error:
+                except (sqlite3.Error, MemoryError):
                     continue
                 if found is not None:
                     break
@@ -326,9 +332,12 @@ def _scan(conn, table: str, columns: str, upper: int | None, key: str = "slot",
             rows.append(found)
             last = found[0]
             continue
+        part = [r for r in part if isinstance(r[0], int) and r[0] > last]
         if not part:
             return rows, errors
         rows.extend(part)
+        if part[-1][0] <= last:  # no progress: a damaged tree
+            return rows, errors + 1
         last = part[-1][0]
 
 

@@ -28,7 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..index.table import ROW_DTYPE
-from .results import origin_bytes
+from .results import advance, origin_bytes
 
 APPLICATION = "whea-inspector store"
 PAGE_SIZE = 16384  # records up to ~16 KB stay in one page (one contiguous, carvable cell)
@@ -117,7 +117,7 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.executemany("INSERT INTO records (slot, host, record_id, ts, severity, length, "
                          "inserted_at, idx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          [(r[0], h, *r[1:]) for r, h in zip(rows, hosts)])
-        last = rows[-1][0]
+        last = advance(last, rows, 'the store being upgraded')
     max_slot = last
     conn.execute("DROP TABLE records_v1")  # its indexes and sequence row go with it
     conn.execute("ALTER TABLE record_data ADD COLUMN origin BLOB")
@@ -129,7 +129,7 @@ def _v2(conn: sqlite3.Connection) -> None:
             break
         conn.executemany("UPDATE record_data SET origin = ? WHERE slot = ?",
                          [(origin_bytes(host), slot) for slot, host in rows])
-        last = rows[-1][0]
+        last = advance(last, rows, 'the store being upgraded')
     _run(conn, """
         CREATE INDEX records_ts ON records (ts);
         CREATE INDEX records_severity ON records (severity);
@@ -150,8 +150,20 @@ def latest_version() -> int:
     return len(MIGRATIONS)
 
 
+# No value in a store is longer than a record (PersistenceInfo's 24-bit length): a damaged
+# cell that claims a gigabyte is an error ("string or blob too big"), not an allocation.
+MAX_VALUE_LENGTH = 32 << 20
+
+
+def limit_lengths(conn: sqlite3.Connection) -> None:
+    if hasattr(conn, "setlimit"):  # Python 3.11+
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_LENGTH)
+
+
 def configure(conn: sqlite3.Connection, *, readonly: bool) -> None:
-    """Per-connection settings: durable commits, zeroed deleted content, WAL."""
+    """Per-connection settings: bounded value lengths, durable commits, zeroed deleted
+    content, WAL."""
+    limit_lengths(conn)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA secure_delete = ON")  # a cleared record must not linger in free pages
     if not readonly:

@@ -33,6 +33,7 @@ from .results import (
     StoreError,
     WriteResult,
     WriteSummary,
+    advance,
     crc_bytes,
     origin_bytes,
     signed,
@@ -53,7 +54,7 @@ from .status import (
 
 DEFAULT_PATH = "whea-store.sqlite"
 _SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_FULL, _SQLITE_READONLY = 11, 26, 13, 8
-_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR = 5, 6, 10
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_TOOBIG = 5, 6, 10, 18
 _LOAD_CHUNK = 1 << 17  # slots per group_concat when loading the index
 
 
@@ -181,8 +182,10 @@ class Store:
         fd, self._copy = tempfile.mkstemp(suffix=".wheastore")
         os.close(fd)
         src = sqlite3.connect(self._uri(), uri=True)
+        schema.limit_lengths(src)
         dst = sqlite3.connect(self._copy, isolation_level=None, check_same_thread=False,
                               timeout=timeout)
+        schema.limit_lengths(dst)
         try:
             src.backup(dst)
             src.close()
@@ -251,7 +254,8 @@ class Store:
 
     def _error(self, exc: sqlite3.Error) -> StoreError:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or (code == _SQLITE_IOERR and "short read" in str(exc)):
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_TOOBIG) or (
+                code == _SQLITE_IOERR and "short read" in str(exc)):
             return StoreDamaged(f"{self.path}: the store file is damaged ({exc}); `whea store check "
                                 f"--store {self.path}` copies every intact record into a new store")
         return StoreError(f"{self.path}: {exc}")
@@ -732,7 +736,7 @@ class Store:
                                        "are missing or fail their checksum; `whea store check` "
                                        "salvages the intact records")
                 yield unsigned(rid), bytes(data)
-            last = rows[-1][0]
+            last = advance(last, rows, self.path)
 
     def damaged_rows(self, chunk: int = 2048) -> tuple[np.ndarray, list[tuple[str, int]]]:
         """Positions (in store order, as in ``record_table()``) and (host, RecordId) of the
@@ -753,7 +757,7 @@ class Store:
                     rows.append(pos)
                     keys.append((host, unsigned(rid)))
                 pos += 1
-            last = part[-1][0]
+            last = advance(last, part, self.path)
 
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
         return self.iter_records()
