@@ -131,3 +131,23 @@ def test_a_read_only_store_with_damaged_metadata_is_salvaged_to_a_new_file(tmp_p
     # without --salvage-to, a read-only store is salvaged next to itself
     code, out, err = _run(capsys, "--store", path, "check")
     assert code == 1 and "read-only" in err and f"into {path}.salvaged.sqlite" in out
+
+
+def test_check_on_a_read_only_store_whose_rows_need_another_layout_salvages(tmp_path, capsys,
+                                                                             sample):
+    """meta.row_format naming another valid layout (an older version's, or a flipped type code)
+    used to make a read-only `check` refuse and salvage nothing."""
+    path, records = sample
+    with sqlite3.connect(path) as conn:
+        text = conn.execute("SELECT value FROM meta WHERE key = 'row_format'").fetchone()[0]
+        other = text.replace('["offset", "<i8"]', '["offset", "<u8"]')
+        assert other != text
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'row_format'", (other,))
+    conn.close()
+    path.chmod(0o444)
+    code, _, err = _run(capsys, "--store", path, "list")
+    assert code == 2 and "open it once with write access" in err and "--salvage-to" in err
+    new = tmp_path / "new.wheastore"
+    code, out, err = _run(capsys, "--store", path, "check", "--salvage-to", new)
+    assert code == 1 and "row layout" in err and f"salvaged 400 intact records into {new}" in out
+    _same_contents(new, records)

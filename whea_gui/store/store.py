@@ -208,8 +208,13 @@ class Store:
             return
         if self.readonly:
             if stored and self._copy is None:
+                if not self.strict:  # check: a rebuild it can do (in place, or by salvage)
+                    self.damage.append("meta.row_format names another index row layout than "
+                                       "this version writes; the index rows need rebuilding")
+                    return
                 raise StoreError(f"{self.path}: the store's index rows need rebuilding for this "
-                                 "version; open it once with write access")
+                                 "version; open it once with write access (or `whea store check "
+                                 f"--store {self.path} --salvage-to NEW`)")
             if stored:  # the temporary copy: rebuild there
                 with self._lock, self._write() as conn:
                     reindex.reindex(self, conn, reindex.dtype_of(stored[0]))
