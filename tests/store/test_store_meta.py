@@ -151,3 +151,17 @@ def test_check_on_a_read_only_store_whose_rows_need_another_layout_salvages(tmp_
     code, out, err = _run(capsys, "--store", path, "check", "--salvage-to", new)
     assert code == 1 and "row layout" in err and f"salvaged 400 intact records into {new}" in out
     _same_contents(new, records)
+
+
+def test_salvage_trusts_the_checked_bytes_over_a_damaged_record_id_column(tmp_path, capsys,
+                                                                         sample):
+    path, records = sample
+    with sqlite3.connect(path) as conn:  # one flipped bit in one row's key column
+        conn.execute("UPDATE records SET record_id = (record_id | 1024) - (record_id & 1024) "
+                     "WHERE slot = 17")
+    conn.close()
+    new = tmp_path / "new.wheastore"
+    code, out, err = _run(capsys, "--store", path, "check", "--salvage-to", new)
+    assert code == 1 and "do not match its index columns" in err
+    assert f"salvaged 400 intact records into {new}" in out
+    _same_contents(new, records)

@@ -196,9 +196,11 @@ def salvage(path: str, output: str) -> SalvageReport:
     for slot, data, origin in data_rows:
         rid = rules.record_id_of(data)
         known = index.get(slot)
-        if live_ids is not None and (known is None or known[0] != rid):
+        if live_ids is not None and known is None:
             report.stale_skipped += 1
             continue
+        # the slot ties the bytes to their index row; the RecordId comes from the bytes (their
+        # CRC matched), since the index's record_id column has no checksum of its own
         source, inserted = _provenance(known, names, origin)
         chosen[(host_of(source), rid)] = (slot, data, source, inserted)
         report.from_tables += 1
