@@ -127,7 +127,7 @@ def _guard(func, args) -> int:
     except StoreError as exc:
         print(f"whea: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except sqlite3.Error as exc:  # should have become a StoreError; still no traceback
+    except (sqlite3.Error, UnicodeDecodeError) as exc:  # should have been a StoreError
         print(f"whea: {store_path(args)}: the store cannot be read ({exc})", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:

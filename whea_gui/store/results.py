@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import zlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -13,6 +14,10 @@ from .status import (
     STATUS_SUCCESS,
     status_name,
 )
+
+# what reading a damaged file can raise: SQLite's errors, and a UnicodeDecodeError when
+# SQLite's own error message quotes damaged bytes (e.g. a garbled schema entry)
+DB_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 
 
 class StoreError(Exception):

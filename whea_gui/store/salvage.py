@@ -28,7 +28,7 @@ import numpy as np
 from ..index.table import ROW_DTYPE
 from . import meta, reindex, rules, schema
 from .reindex import source_of
-from .results import StoreDamaged, StoreError, crc_bytes, parse_origin, unsigned
+from .results import DB_ERRORS, StoreDamaged, StoreError, crc_bytes, parse_origin, unsigned
 from .store import Store, host_of
 
 _U32 = struct.Struct("<I")
@@ -234,7 +234,7 @@ def salvage(path: str, output: str) -> SalvageReport:
 def _connect_ro(path: str) -> sqlite3.Connection:
     uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None)
-    schema.limit_lengths(conn)
+    schema.harden(conn)
     conn.execute("PRAGMA query_only = ON")
     return conn
 
@@ -246,14 +246,14 @@ def _read_tables(path: str, report: SalvageReport):
     data_rows: list[tuple[int, bytes]] = []
     try:
         conn = _connect_ro(path)
-    except sqlite3.Error as exc:
+    except DB_ERRORS as exc:
         report.notes.append(f"SQLite cannot open the file ({exc}); scanning its bytes only")
         return index, names, data_rows
     try:
         upper = _upper_slot(conn)
         try:
             has_host = "host" in {r[1] for r in conn.execute("PRAGMA table_info(records)")}
-        except sqlite3.Error:
+        except DB_ERRORS:
             has_host = False
         rows, errors = _scan(conn, "records", "record_id, idx, " + ("host" if has_host else "''"),
                              upper)
@@ -270,7 +270,7 @@ def _read_tables(path: str, report: SalvageReport):
         names = {nid: text for nid, kind, text in name_rows or [] if kind == "s"}
         try:
             has_origin = "origin" in {r[1] for r in conn.execute("PRAGMA table_info(record_data)")}
-        except sqlite3.Error:
+        except DB_ERRORS:
             has_origin = False
         rows, errors = _scan(conn, "record_data", "crc, data, " + ("origin" if has_origin else "NULL"),
                              upper)
@@ -291,7 +291,7 @@ def _upper_slot(conn) -> int | None:
                 "SELECT max(slot) FROM records", "SELECT max(slot) FROM record_data"):
         try:
             row = conn.execute(sql).fetchone()
-        except sqlite3.Error:
+        except DB_ERRORS:
             continue
         if row and row[0] is not None:
             best = max(best or 0, row[0])
@@ -316,7 +316,7 @@ def _scan(conn, table: str, columns: str, upper: int | None, key: str = "slot",
         try:
             part = conn.execute(f"SELECT {key}, {columns} FROM {table} WHERE {key} > ? "
                                 f"ORDER BY {key} LIMIT ?", (last, page)).fetchall()
-        except (sqlite3.Error, MemoryError):
+        except (*DB_ERRORS, MemoryError):
             errors += 1
             if upper is None:
                 return (rows or None), errors
@@ -325,7 +325,7 @@ def _scan(conn, table: str, columns: str, upper: int | None, key: str = "slot",
                 try:
                     found = conn.execute(f"SELECT {key}, {columns} FROM {table} WHERE {key} = ?",
                                          (k,)).fetchone()
-                except (sqlite3.Error, MemoryError):
+                except (*DB_ERRORS, MemoryError):
                     continue
                 if found is not None:
                     break

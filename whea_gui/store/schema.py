@@ -155,15 +155,23 @@ def latest_version() -> int:
 MAX_VALUE_LENGTH = 32 << 20
 
 
-def limit_lengths(conn: sqlite3.Connection) -> None:
+def _text(raw: bytes) -> str:
+    # a damaged page can hold any bytes where text was: show them, never fail on them
+    return raw.decode("utf-8", "replace")
+
+
+def harden(conn: sqlite3.Connection) -> None:
+    """Settings for reading files that may be damaged: bounded value lengths, and text that
+    is not UTF-8 decoded with replacement characters instead of raising."""
     if hasattr(conn, "setlimit"):  # Python 3.11+
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_LENGTH)
+    conn.text_factory = _text
 
 
 def configure(conn: sqlite3.Connection, *, readonly: bool) -> None:
     """Per-connection settings: bounded value lengths, durable commits, zeroed deleted
     content, WAL."""
-    limit_lengths(conn)
+    harden(conn)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA secure_delete = ON")  # a cleared record must not linger in free pages
     if not readonly:

@@ -27,6 +27,7 @@ import numpy as np
 from ..index.table import COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
 from . import meta, reindex, rules, schema
 from .results import (
+    DB_ERRORS,
     AmbiguousRecordId,
     ReadResult,
     StoreDamaged,
@@ -105,7 +106,7 @@ class Store:
         try:
             self._conn = self._connect(timeout)
             self._check_row_format()
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             self.close()
             raise self._error(exc) from exc
         except BaseException:
@@ -182,10 +183,10 @@ class Store:
         fd, self._copy = tempfile.mkstemp(suffix=".wheastore")
         os.close(fd)
         src = sqlite3.connect(self._uri(), uri=True)
-        schema.limit_lengths(src)
+        schema.harden(src)
         dst = sqlite3.connect(self._copy, isolation_level=None, check_same_thread=False,
                               timeout=timeout)
-        schema.limit_lengths(dst)
+        schema.harden(dst)
         try:
             src.backup(dst)
             src.close()
@@ -257,8 +258,12 @@ class Store:
             raise StoreError(f"{self.path}: the store is closed")
         return self._conn
 
-    def _error(self, exc: sqlite3.Error) -> StoreError:
+    def _error(self, exc: Exception) -> StoreError:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if isinstance(exc, UnicodeDecodeError):
+            return StoreDamaged(f"{self.path}: the store file is damaged (SQLite reports damage "
+                                f"in bytes it cannot even quote); `whea store check --store "
+                                f"{self.path}` copies every intact record into a new store")
         if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_TOOBIG) or (
                 code == _SQLITE_IOERR and "short read" in str(exc)):
             return StoreDamaged(f"{self.path}: the store file is damaged ({exc}); `whea store check "
@@ -277,7 +282,7 @@ class Store:
                 finally:
                     if conn.in_transaction:
                         conn.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except DB_ERRORS as exc:
                 raise self._error(exc) from exc
 
     @contextmanager
@@ -292,7 +297,7 @@ class Store:
             if conn.in_transaction:
                 try:
                     conn.execute("ROLLBACK")
-                except sqlite3.Error:
+                except DB_ERRORS:
                     pass
             raise
         self._names.update(self._pending)
@@ -307,7 +312,7 @@ class Store:
         checkpoint.) A checkpoint is crash-safe; a busy reader only makes it partial."""
         try:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        except sqlite3.Error:
+        except DB_ERRORS:
             pass  # the commit already happened; the next write tries again
 
     # -- capacity ----------------------------------------------------------------------
@@ -432,7 +437,7 @@ class Store:
                         return STATUS_OBJECT_NOT_FOUND
                     conn.execute("DELETE FROM records WHERE slot = ?", (row[0],))
                     conn.execute("DELETE FROM record_data WHERE slot = ?", (row[0],))
-            except sqlite3.Error as exc:
+            except DB_ERRORS as exc:
                 return self._write_failure(exc)[0]
         return STATUS_SUCCESS
 
@@ -500,14 +505,14 @@ class Store:
                     return results
                 try:
                     self._write_todo(todo, checked, keys, results, batch, replace)
-                except sqlite3.Error as exc:
+                except DB_ERRORS as exc:
                     if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_FULL:
                         raise
                     # the volume is full, maybe of WAL: fold the WAL into the file and try once
                     # more (a store on a small volume otherwise stops long before it is full)
                     self._shrink_wal(self.conn)
                     self._write_todo(todo, checked, keys, results, batch, replace)
-            except sqlite3.Error as exc:
+            except DB_ERRORS as exc:
                 status, reason = self._write_failure(exc)
                 for i in todo:
                     if results[i].ok:
@@ -558,7 +563,7 @@ class Store:
                 _collision(results[i], keys[i], "the stored record")
         return out
 
-    def _write_failure(self, exc: sqlite3.Error) -> tuple[int, str]:
+    def _write_failure(self, exc: Exception) -> tuple[int, str]:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
         if code == _SQLITE_FULL:
             return STATUS_DISK_FULL, f"{self.path}: disk full, nothing was written ({exc})"
@@ -676,7 +681,7 @@ class Store:
                         rows = self._index_rows(conn, datas, [s or {} for _, s, _ in part],
                                                 [now if t is None else t for _, _, t in part])
                         self._replace(conn, existing, keys, slots, datas, rows)
-                except sqlite3.Error as exc:
+                except DB_ERRORS as exc:
                     raise self._error(exc) from exc
 
     def _index_rows(self, conn, stamped: list[bytes], sources: list[dict],
