@@ -400,8 +400,11 @@ def _provenance(entry, names: dict[int, str], origin: str | None = None) -> tupl
     source, inserted = {}, None
     if entry is not None:
         _, idx, host = entry
-        if idx:
-            source, inserted = source_of(np.frombuffer(idx, ROW_DTYPE)[0], names)
+        row = np.frombuffer(idx, ROW_DTYPE) if idx else None
+        # a row with impossible values is damaged: its provenance is not used (string codes
+        # need no range check here: source_of looks each one up in ``names``)
+        if row is not None and not meta.bad_index_rows(row, 1 << 31)[0]:
+            source, inserted = source_of(row[0], names)
         if host:  # the key column is the authority over the packed row
             source["host"] = host
     if origin is not None:

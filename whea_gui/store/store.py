@@ -806,20 +806,29 @@ class Store:
         old_factory = conn.text_factory
         conn.text_factory = bytes
         try:
-            for start in range(lo, hi + 1, _LOAD_CHUNK):
+            start = lo
+            while start is not None and start <= hi:
                 n, blob = conn.execute(
                     "SELECT count(*), group_concat(idx, '') FROM records WHERE slot >= ? AND slot < ?",
                     (start, start + _LOAD_CHUNK)).fetchone()
-                if not n:
-                    continue
-                if blob is None or len(blob) != n * size:
-                    blob = b"".join(r[0] for r in conn.execute(
+                if n and (blob is None or len(blob) != n * size):
+                    parts = [r[0] for r in conn.execute(
                         "SELECT idx FROM records WHERE slot >= ? AND slot < ? ORDER BY slot",
-                        (start, start + _LOAD_CHUNK)))
-                    if len(blob) != n * size:
-                        raise StoreDamaged(f"{self.path}: damaged index rows near slot {start}")
-                rows[filled:filled + n] = np.frombuffer(blob, ROW_DTYPE)
-                filled += n
+                        (start, start + _LOAD_CHUNK))]
+                    if len(parts) != n or not all(isinstance(p, bytes) for p in parts) or \
+                            sum(map(len, parts)) != n * size:
+                        raise StoreDamaged(f"{self.path}: damaged index rows near slot {start}; "
+                                           f"`whea store check --store {self.path}` rebuilds "
+                                           "them from the record bytes")
+                    blob = b"".join(parts)
+                if n:
+                    if filled + n > len(rows):
+                        raise StoreDamaged(f"{self.path}: the index has more rows than it counts")
+                    rows[filled:filled + n] = np.frombuffer(blob, ROW_DTYPE)
+                    filled += n
+                # jump over empty slot ranges (a damaged max slot must not mean endless chunks)
+                start = conn.execute("SELECT min(slot) FROM records WHERE slot >= ?",
+                                     (start + _LOAD_CHUNK,)).fetchone()[0]
         finally:
             conn.text_factory = old_factory
         return filled
