@@ -223,7 +223,7 @@ def test_write_records_batches_and_header_validation(store, make_record):
 def test_schema_settings_and_versions(tmp_path, make_record):
     path = tmp_path / "v.sqlite"
     with Store(path) as s:
-        assert s.schema_version() == schema.latest_version() == 1
+        assert s.schema_version() == schema.latest_version() == 2
         assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert s.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert s.conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
@@ -252,16 +252,16 @@ def test_migration_runs_new_steps_once(tmp_path, make_record, monkeypatch):
     with Store(path) as s:
         s.write_error_record(make_record(1))
 
-    def v2(conn):
+    def next_step(conn):
         conn.execute("CREATE TABLE notes (slot INTEGER PRIMARY KEY, text TEXT)")
 
-    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS + [v2])
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS + [next_step])
     with Store(path) as s:
-        assert s.schema_version() == 2
+        assert s.schema_version() == 3
         assert "notes" in schema.user_tables(s.conn)
         assert s.get(1) is not None
     with Store(path) as s:  # a second open runs nothing again
-        assert s.schema_version() == 2
+        assert s.schema_version() == 3
 
 
 def test_read_only_file(tmp_path, make_record):
@@ -356,7 +356,7 @@ def test_mutated_records_are_stored_or_refused_never_broken(tmp_path, template, 
             stored = s.get(result.record_id)
             assert stored is not None and not decode_record(stored).has_errors()
             assert _unstamped(stored) == _unstamped(data[:len(stored)])
-            assert len(s) == before + (not result.replaced)
+            assert len(s) == before + (not result.replaced and not result.duplicate)
         else:
             assert result.status == STATUS_INVALID_PARAMETER and result.reason
             assert len(s) == before

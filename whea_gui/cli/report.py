@@ -9,6 +9,7 @@ import time
 
 from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._args import count, output_problem
 
 PROGRESS_EVERY = 1.0  # seconds between progress lines
 
@@ -32,8 +33,8 @@ def register(sub) -> None:
     p.add_argument("--type", action="append", dest="types", metavar="TYPE",
                    help="only records with this section type or notify type (name or GUID); repeatable")
     p.add_argument("--source", metavar="TEXT", help="only records whose source path or host contains TEXT")
-    p.add_argument("--record", type=int, metavar="N", help="only the N-th record of the inputs (from 1)")
-    p.add_argument("--detail-limit", type=int, metavar="N",
+    p.add_argument("--record", type=count(1), metavar="N", help="only the N-th record of the inputs (from 1)")
+    p.add_argument("--detail-limit", type=count(0), metavar="N",
                    help="detail at most N records (the record list still has all)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
     p.set_defaults(func=run)
@@ -72,8 +73,9 @@ def run(args) -> int:
     except FilterError as exc:
         print(f"whea report: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.detail_limit is not None and args.detail_limit < 0:
-        print("whea report: --detail-limit must be 0 or more", file=sys.stderr)
+    problem = output_problem(args.output)
+    if problem:
+        print(f"whea report: cannot write {problem}", file=sys.stderr)
         return EXIT_USAGE
     progress = _Progress(not args.quiet)
     try:

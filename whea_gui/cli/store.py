@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import sqlite3
 import sys
 
 from ..decode import decode_record, record_to_json
@@ -13,25 +15,30 @@ from ..sources.base import SourceError
 from ..store import (
     DEFAULT_PATH,
     STATUS_INVALID_PARAMETER,
+    STATUS_OBJECT_NAME_COLLISION,
     STATUS_OBJECT_NOT_FOUND,
     STATUS_SUCCESS,
     WHEA_WRITE_FLAG_DUMMY,
     Store,
+    StoreDamaged,
     StoreError,
     status_name,
 )
-from ..store.salvage import check_store, salvage
+from ..store.salvage import check_store, repair, salvage
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._args import count, end_time, iso_time, output_problem
 from .decode import render_text
 
 HELP = "keep records in a persistent store (PSHED write/read/clear semantics)"
 EPILOG = """The store is one SQLite file: --store PATH, else $WHEA_STORE, else ./whea-store.sqlite.
+Records are keyed by (host, RecordId): each host's records form their own PSHED store.
 Record ids are decimal or 0x-hex; `read 0` reads the first record.
 
 exit status:
   0  done
-  1  a record was refused as invalid, or was not found; `check`: damage found (and salvaged)
-  2  unusable arguments, an unreadable input, or a store that cannot be used or written
+  1  a record was refused, kept (same key, other bytes) or not found; an input failed;
+     `check`: damage found (and repaired or salvaged)
+  2  unusable arguments, or a store that cannot be used or written (missing, damaged, full)
 """
 
 
@@ -50,25 +57,29 @@ def register(sub) -> None:
         return c
 
     c = cmd("init", run_init, "create a store (optionally limited like an NVRAM area)")
-    c.add_argument("--max-bytes", type=int, help="capacity in record bytes")
-    c.add_argument("--max-records", type=int, help="capacity in records")
+    c.add_argument("--max-bytes", type=count(0), metavar="N", help="capacity in record bytes")
+    c.add_argument("--max-records", type=count(0), metavar="N", help="capacity in records")
 
     c = cmd("write", run_write, "WriteErrorRecord every record of each FILE (full validation)")
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--dummy", action="store_true", help="WHEA_WRITE_FLAG_DUMMY: validate only")
+    c.add_argument("--replace", action="store_true",
+                   help="replace a stored record with the same host and RecordId but other bytes")
 
     c = cmd("read", run_read, "ReadErrorRecord: show a record (0 = the first) or save its bytes")
     c.add_argument("record_id", metavar="ID")
+    c.add_argument("--host", help="the host whose record (needed when several hosts have ID)")
     c.add_argument("-o", "--output", metavar="FILE", help="write the record's bytes to FILE")
     c.add_argument("--json", action="store_true", help="the decoded record as JSON")
 
     c = cmd("clear", run_clear, "ClearErrorRecord for each ID")
     c.add_argument("record_ids", nargs="+", metavar="ID")
+    c.add_argument("--host", help="the host whose records (needed when several hosts have an ID)")
 
     c = cmd("list", run_list, "list stored records from the index (no decoding)")
     _filters(c)
     c.add_argument("--json", action="store_true", help="JSON Lines, one object per record")
-    c.add_argument("--limit", type=int, help="at most N records")
+    c.add_argument("--limit", type=count(0), metavar="N", help="at most N records")
     c.add_argument("--sort", choices=("store", "time"), default="store",
                    help="store order (default) or by time, newest first")
 
@@ -77,6 +88,8 @@ def register(sub) -> None:
     c.add_argument("--host", help="host name to record as the records' origin")
     c.add_argument("--fast", action="store_true",
                    help="check headers only instead of decoding every record (millions of records)")
+    c.add_argument("--replace", action="store_true",
+                   help="replace a stored record with the same host and RecordId but other bytes")
 
     c = cmd("export", run_export, "write stored records out (a folder: one .cper file each)")
     c.add_argument("-o", "--output", metavar="DIR|FILE",
@@ -86,16 +99,19 @@ def register(sub) -> None:
     c = cmd("stats", run_stats, "counts, capacity, time range")
     c.add_argument("--json", action="store_true")
 
-    c = cmd("check", run_check, "integrity check; salvage intact records of a damaged store")
-    c.add_argument("-o", "--output", metavar="FILE",
-                   help="where to put the salvaged store (default STORE.salvaged.sqlite)")
+    c = cmd("check", run_check, "integrity check; rebuild damaged metadata, or salvage intact "
+                                "records of a damaged store into a new one")
+    c.add_argument("-o", "--salvage-to", dest="output", metavar="NEW",
+                   help="salvage into NEW instead of repairing in place (default when records "
+                        "are damaged or the store is read-only: STORE.salvaged.sqlite)")
 
 
 def _filters(c) -> None:
     c.add_argument("--severity", action="append", help="fatal, corrected, recoverable, informational")
     c.add_argument("--type", action="append", help="section type GUID or name")
-    c.add_argument("--since", help="time from (ISO date/time)")
-    c.add_argument("--until", help="time before (ISO date/time)")
+    c.add_argument("--since", type=iso_time, metavar="TIME", help="time from (ISO date/time)")
+    c.add_argument("--until", type=end_time, metavar="TIME",
+                   help="time before (ISO date/time; a date alone: the end of that day)")
     c.add_argument("--text", help="text in names, GUIDs, sources or the record id")
     c.add_argument("--source", help="text in the source path or host")
 
@@ -110,6 +126,14 @@ def _guard(func, args) -> int:
         return func(args)
     except StoreError as exc:
         print(f"whea: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (sqlite3.Error, UnicodeDecodeError) as exc:  # should have been a StoreError
+        print(f"whea: {store_path(args)}: the store cannot be read ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        print(f"whea: {exc.filename or store_path(args)}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -134,17 +158,25 @@ def _open(args, *, create: bool = False, readonly: bool | None = None) -> Store:
     return Store(store_path(args), create=create, readonly=readonly)
 
 
+def _check_output(path: str | None, *, folder: bool = False) -> None:
+    problem = output_problem(path, folder=folder) if path else None
+    if problem:
+        raise StoreError(f"cannot write {problem}; nothing was written")
+
+
 # -- commands -----------------------------------------------------------------------------
 def run_init(args) -> int:
     path = store_path(args)
     existed = os.path.exists(path)
+    if not existed:
+        _check_output(path)
     with Store(path) as store:
         if args.max_bytes is not None or args.max_records is not None:
             store.set_capacity(args.max_bytes, args.max_records)
-        count, used = store.usage()
+        count_, used = store.usage()
         limit_b, limit_r = store.capacity()
     state = "exists" if existed else "created"
-    print(f"{path}: store {state}, {count} records ({used} bytes); capacity "
+    print(f"{path}: store {state}, {count_} records ({used} bytes); capacity "
           f"{_limit(limit_b, 'bytes')}, {_limit(limit_r, 'records')}")
     return EXIT_OK
 
@@ -153,40 +185,100 @@ def _limit(value, unit: str) -> str:
     return f"{value} {unit}" if value is not None else f"unlimited {unit}"
 
 
-def _report_problem(problem) -> None:
-    print(f"whea: {problem}", file=sys.stderr)
+class _Inputs:
+    """Reads each input in turn for a batch write; a failing input (unreadable, or a reader
+    that raises) is reported with its file name and place, and the next input is read."""
+
+    def __init__(self, paths: list[str], host: str | None = None) -> None:
+        self.paths, self.host = paths, host
+        self.failures: list[str] = []
+        self.read = 0  # inputs read to the end
+        self.events = 0  # WhLg event-log entries skipped
+
+    def _problem(self, path: str, failed: list[bool]):
+        def report(problem) -> None:
+            print(f"whea: {problem}", file=sys.stderr)
+            if getattr(problem, "level", "error") == "error" and not failed[0]:
+                failed[0] = True
+                self.failures.append(str(problem))
+        return report
+
+    def __iter__(self):
+        for path in self.paths:
+            failed = [False]
+            done = 0
+            try:
+                for ref in iter_path(path, on_problem=self._problem(path, failed)):
+                    done += 1
+                    if ref.data[:4] == b"WhLg":  # an event-log entry, not an error record
+                        self.events += 1
+                        continue
+                    source = dict(ref.source)
+                    if self.host:
+                        source["host"] = self.host
+                    yield ref, source
+            except SourceError as exc:
+                self._fail(str(exc), failed)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one input's reader bug must not stop the rest
+                self._fail(f"{path}: the reader failed after {done} records "
+                           f"({type(exc).__name__}: {exc})", failed)
+                continue
+            self.read += 1
+
+    def _fail(self, message: str, failed: list[bool]) -> None:
+        print(f"whea: {message}", file=sys.stderr)
+        if failed[0]:
+            self.failures[-1] = message
+        else:
+            self.failures.append(message)
+
+
+def _record_status(result) -> int:
+    if result.ok:
+        return EXIT_OK
+    if result.status in (STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_COLLISION):
+        return EXIT_FINDINGS
+    return EXIT_USAGE  # the store is full, read-only or busy
+
+
+def _where(source: dict) -> str:
+    return f"{source.get('path', '?')}@{source.get('offset', 0)}"
 
 
 def run_write(args) -> int:
     status = EXIT_OK
     flags = WHEA_WRITE_FLAG_DUMMY if args.dummy else 0
+    inputs = _Inputs(args.files)
     with _open(args, create=True) as store:
-        for path in args.files:
-            try:
-                for ref in iter_path(path, on_problem=_report_problem):
-                    where = f"{ref.source.get('path', path)}@{ref.source.get('offset', 0)}"
-                    result = store.write_error_record(ref.data, flags, source=ref.source)
-                    verb = "validated" if args.dummy else ("replaced" if result.replaced else "wrote")
-                    if result.ok:
-                        print(f"{verb} 0x{result.record_id:016X} from {where}")
-                    else:
-                        print(f"whea: {where}: {result.status_name}: {result.reason}", file=sys.stderr)
-                        status = max(status, EXIT_FINDINGS if result.status == STATUS_INVALID_PARAMETER
-                                     else EXIT_USAGE)
-                    for note in result.notes:
-                        print(f"whea: {where}: note: {note}", file=sys.stderr)
-            except SourceError as exc:
-                print(f"whea: {exc}", file=sys.stderr)
-                status = EXIT_USAGE
+        for ref, source in inputs:
+            where = _where(source)
+            result = store.write_error_record(ref.data, flags, source=source, replace=args.replace)
+            if result.ok:
+                verb = ("validated" if args.dummy else "already stored" if result.duplicate
+                        else "replaced" if result.replaced else "wrote")
+                print(f"{verb} 0x{result.record_id:016X} from {where}")
+            else:
+                print(f"whea: {where}: {result.status_name}: {result.reason}", file=sys.stderr)
+                status = max(status, _record_status(result))
+            for note in result.notes:
+                print(f"whea: {where}: note: {note}", file=sys.stderr)
+    if inputs.failures:
+        print(f"{len(inputs.failures)} input{'s' if len(inputs.failures) > 1 else ''} failed: "
+              + "; ".join(inputs.failures), file=sys.stderr)
+        status = max(status, EXIT_FINDINGS)
     return status
 
 
 def run_read(args) -> int:
     rid = parse_id(args.record_id)
+    _check_output(args.output)
     with _open(args) as store:
-        result = store.read_error_record(rid)
+        result = store.read_error_record(rid, host=args.host)
     if result.status == STATUS_OBJECT_NOT_FOUND:
         what = "the store is empty" if rid == 0 else f"no record 0x{rid:016X}"
+        if args.host is not None:
+            what += f" for host {args.host!r}"
         print(f"whea: {store.path}: {what} (STATUS_OBJECT_NOT_FOUND)", file=sys.stderr)
         return EXIT_FINDINGS
     last = result.next_record_id == result.record_id
@@ -214,7 +306,7 @@ def run_clear(args) -> int:
     status = EXIT_OK
     with _open(args) as store:
         for rid in ids:
-            code = store.clear_error_record(rid)
+            code = store.clear_error_record(rid, host=args.host)
             if code == STATUS_SUCCESS:
                 print(f"cleared 0x{rid:016X}")
             else:
@@ -225,17 +317,17 @@ def run_clear(args) -> int:
 
 def _selected(store: Store, args):
     table = store.record_table()
-    idx = table.filter(text=args.text, severity=args.severity, types=args.type,
-                       start=args.since, end=args.until, source=args.source)
+    try:
+        idx = table.filter(text=args.text, severity=args.severity, types=args.type,
+                           start=args.since, end=args.until, source=args.source)
+    except ValueError as exc:
+        raise StoreError(f"bad filter: {exc}") from None
     return table, idx
 
 
 def run_list(args) -> int:
     with _open(args) as store:
-        try:
-            table, idx = _selected(store, args)
-        except ValueError as exc:
-            raise StoreError(f"bad filter: {exc}") from None
+        table, idx = _selected(store, args)
     if args.sort == "time":
         idx = idx[table.take(idx).argsort("timestamp", descending=True)]
     if args.limit is not None:
@@ -261,66 +353,91 @@ def run_list(args) -> int:
 
 def run_import(args) -> int:
     status = EXIT_OK
-    counts = {"sources": 0, "events": 0}
-
-    def refs():
-        nonlocal status
-        for path in args.sources:
-            try:
-                for ref in iter_path(path, on_problem=_report_problem):
-                    if ref.data[:4] == b"WhLg":  # an event-log entry, not an error record
-                        counts["events"] += 1
-                        continue
-                    source = dict(ref.source)
-                    if args.host:
-                        source["host"] = args.host
-                    yield ref.data, source
-                counts["sources"] += 1
-            except SourceError as exc:
-                print(f"whea: {exc}", file=sys.stderr)
-                status = EXIT_USAGE
+    inputs = _Inputs(args.sources, args.host)
 
     def on_result(result, source):
         nonlocal status
         if result.ok:
             return
-        where = f"{source.get('path', '?')}@{source.get('offset', 0)}"
-        print(f"whea: {where}: {result.status_name}: {result.reason}", file=sys.stderr)
-        status = max(status, EXIT_FINDINGS if result.status == STATUS_INVALID_PARAMETER else EXIT_USAGE)
+        print(f"whea: {_where(source)}: {result.status_name}: {result.reason}", file=sys.stderr)
+        status = max(status, _record_status(result))
 
+    records = ((ref.data, source) for ref, source in inputs)
     with _open(args, create=True) as store:
-        summary = store.write_records(refs(), validate="header" if args.fast else "full",
-                                      on_result=on_result)
-    print(f"imported {summary.written} records ({summary.replaced} replaced an earlier copy) from "
-          f"{counts['sources']} sources; {summary.refused} refused, {summary.failed} failed")
-    if counts["events"]:
-        print(f"skipped {counts['events']} WhLg event-log entries (the store keeps CPER error records)")
+        summary = store.write_records(records, validate="header" if args.fast else "full",
+                                      on_result=on_result, replace=args.replace)
+    print(_import_summary(summary, inputs))
+    if inputs.events:
+        print(f"skipped {inputs.events} WhLg event-log entries (the store keeps CPER error records)")
+    if inputs.failures:
+        status = max(status, EXIT_FINDINGS)
     return status
+
+
+def _import_summary(summary, inputs: _Inputs) -> str:
+    parts = [f"{summary.written - summary.duplicates} stored"]
+    if summary.replaced:
+        parts.append(f"{summary.replaced} of them replaced an earlier copy (--replace)")
+    if summary.duplicates:
+        parts.append(f"{summary.duplicates} already stored (identical copies)")
+    if summary.refused:
+        parts.append(f"{summary.refused} refused as invalid")
+    if summary.collisions:
+        parts.append(f"{summary.collisions} not stored: the same host and RecordId is stored "
+                     "with other bytes (--replace replaces)")
+    if summary.failed:
+        parts.append(f"{summary.failed} could not be written")
+    parts.append(f"from {inputs.read} of {len(inputs.paths)} inputs")
+    text = ", ".join(parts)
+    if inputs.failures:
+        n = len(inputs.failures)
+        text += f"; {n} input{'s' if n > 1 else ''} failed: " + "; ".join(inputs.failures)
+    return text
+
+
+def _export_name(host: str, rid: int) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", host)[:80]
+    return f"{safe}-{rid:016X}.cper" if host else f"{rid:016X}.cper"
 
 
 def run_export(args) -> int:
     out = args.output
+    folder = bool(out) and (os.path.isdir(out) or out.endswith(("/", os.sep)))
+    _check_output(out, folder=folder)
+    if not out and sys.stdout.isatty():
+        raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
+    damaged = 0
     with _open(args) as store:
         table, idx = _selected(store, args)
-        ids = [int(table.record_id[i]) for i in idx]
-        if out and (os.path.isdir(out) or out.endswith(("/", os.sep))):
+        keys = [(table.string(int(table.host[i])) or "", int(table.record_id[i])) for i in idx]
+
+        def records():
+            """(host, id, bytes) of each intact record; a damaged one is reported and skipped."""
+            nonlocal damaged
+            for host, rid in keys:
+                try:
+                    yield host, rid, store.read_error_record(rid, host=host).record
+                except StoreDamaged as exc:
+                    print(f"whea: {exc}", file=sys.stderr)
+                    damaged += 1
+
+        if folder:
             os.makedirs(out, exist_ok=True)
-            for rid in ids:
-                with open(os.path.join(out, f"{rid:016X}.cper"), "wb") as fh:
-                    fh.write(store.read_error_record(rid).record)
-            print(f"exported {len(ids)} records to {out}", file=sys.stderr)
-            return EXIT_OK
-        if not out and sys.stdout.isatty():
-            raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
-        fh = open(out, "wb") if out else sys.stdout.buffer
-        try:
-            for rid in ids:
-                fh.write(store.read_error_record(rid).record)
-        finally:
-            if out:
-                fh.close()
-    print(f"exported {len(ids)} records to {out or 'standard output'}", file=sys.stderr)
-    return EXIT_OK
+            for host, rid, data in records():
+                with open(os.path.join(out, _export_name(host, rid)), "wb") as fh:
+                    fh.write(data)
+        else:
+            fh = open(out, "wb") if out else sys.stdout.buffer
+            try:
+                for _, _, data in records():
+                    fh.write(data)
+            finally:
+                if out:
+                    fh.close()
+    skipped = f"; {damaged} damaged records left out" if damaged else ""
+    print(f"exported {len(keys) - damaged} records to {out or 'standard output'}{skipped}",
+          file=sys.stderr)
+    return EXIT_FINDINGS if damaged else EXIT_OK
 
 
 def run_stats(args) -> int:
@@ -348,7 +465,19 @@ def run_check(args) -> int:
     print(f"{path}: DAMAGED", file=sys.stderr)
     for problem in report.problems:
         print(f"  {problem}", file=sys.stderr)
+    if report.repairable and args.output is None and not report.readonly:
+        result = repair(path)
+        print(f"rebuilt the store's metadata and index in place: {result}")
+        after = check_store(path)
+        if after.ok:
+            print(f"{path}: ok now ({after.records} records)")
+            return EXIT_FINDINGS
+        print(f"{path}: still damaged after the rebuild; salvaging", file=sys.stderr)
+    elif report.repairable and args.output is None:
+        print(f"{path} is read-only: salvaging into a new store instead of rebuilding in place",
+              file=sys.stderr)
     output = args.output or f"{path}.salvaged.sqlite"
+    _check_output(output)
     result = salvage(path, output)
     print(f"salvaged {result.recovered} intact records into {output} "
           f"({result.from_tables} read through SQLite, {result.from_pages} found in the file's pages; "

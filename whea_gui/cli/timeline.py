@@ -18,6 +18,7 @@ from ..index.timebins import width_text
 from ..sources import iter_path
 from ..sources.base import SourceError
 from . import EXIT_OK, EXIT_USAGE
+from ._args import count
 
 TIMELINE_EPILOG = """A crossing is the record whose count within the rule's window (same location,
 matching severity) reaches the threshold; a storm is at least N records within the storm window.
@@ -37,11 +38,11 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object with every figure")
     p.add_argument("--by", choices=sorted(GROUPINGS), default="severity",
                    help="group the bin counts by this column (default: severity)")
-    p.add_argument("--bin", type=int, metavar="SECONDS", help="bin width (default: from the span)")
-    p.add_argument("--top", type=int, default=10, metavar="N", help="top locations listed (10)")
-    p.add_argument("--storm", type=int, default=10, metavar="N",
+    p.add_argument("--bin", type=count(1), metavar="SECONDS", help="bin width (default: from the span)")
+    p.add_argument("--top", type=count(0), default=10, metavar="N", help="top locations listed (10)")
+    p.add_argument("--storm", type=count(1), default=10, metavar="N",
                    help="a storm is at least N records ... (default 10)")
-    p.add_argument("--storm-window", type=int, default=60, metavar="SECONDS",
+    p.add_argument("--storm-window", type=count(1), default=60, metavar="SECONDS",
                    help="... within this many seconds (default 60)")
     p.add_argument("--threshold", action="append", default=[], metavar="SCOPE=N",
                    help="override a rule's threshold, e.g. dimm=12 (scopes: page, dimm, cpu)")

@@ -15,15 +15,25 @@ def sniff(head: bytes, path: str = "") -> int:
 
 
 def read_path(path, on_problem) -> Iterator[RecordRef]:
-    """Every record of the store, in store order, with the provenance the store kept."""
+    """Every record of the store, in store order, with the provenance the store kept. A record
+    whose bytes fail their checksum is reported (naming the store and the record) and skipped."""
     from ..store import Store
-    from ..store.results import StoreError
+    from ..store.results import StoreDamaged, StoreError
 
     try:
         with Store(path, readonly=True) as store:
             table = store.record_table()
-            for i, (rid, data) in enumerate(store.iter_records()):
-                row = table.row(i) if i < len(table) else {}
+            for i in range(len(table)):
+                row = table.row(i)
+                rid = row["record_id"]
+                try:
+                    data = store.get(rid, host=row.get("host") or "")
+                except StoreDamaged as exc:
+                    on_problem(Problem(str(path), None,
+                                       str(exc).removeprefix(f"{store.path}: "), "error"))
+                    continue
+                if data is None:  # cleared by another process since the index was read
+                    continue
                 src = {"path": str(path), "offset": 0, "kind": name, "record_id": rid}
                 for key, field in (("host", "host"), ("path", "origin_path"),
                                    ("offset", "origin_offset"), ("event_time", "time_created"),

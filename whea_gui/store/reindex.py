@@ -8,21 +8,14 @@ rebuilds every row from the record bytes in one transaction, keeping each record
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from ..index.table import ROW_DTYPE
+from .meta import ROW_FORMAT_KEY, row_format
+from .meta import parse_row_format as dtype_of
+from .results import advance
 
-ROW_FORMAT_KEY = "row_format"
-
-
-def row_format(dtype: np.dtype = ROW_DTYPE) -> str:
-    return json.dumps(dtype.descr)
-
-
-def dtype_of(text: str) -> np.dtype:
-    return np.dtype([tuple(field) for field in json.loads(text)])
+__all__ = ["ROW_FORMAT_KEY", "dtype_of", "reindex", "row_format", "source_of"]
 
 
 def source_of(row, names: dict[int, str]) -> tuple[dict, int | None]:
@@ -45,25 +38,37 @@ def source_of(row, names: dict[int, str]) -> tuple[dict, int | None]:
     return source, inserted if inserted >= 0 else None
 
 
-def reindex(store, conn, old: np.dtype, chunk: int = 5000) -> int:
-    """Rewrite every index row in the current layout (inside the caller's transaction)."""
+def reindex(store, conn, old: np.dtype | None, chunk: int = 5000) -> int:
+    """Rewrite every index row in the current layout (inside the caller's transaction).
+    ``old`` None: the old layout is unknown (damaged metadata); a row of the current size is
+    read as the current layout, any other loses its provenance."""
     names = dict(conn.execute("SELECT id, text FROM names WHERE kind = 's'").fetchall())
     last, done = 0, 0
     while True:
-        rows = conn.execute("SELECT r.slot, r.idx, d.data FROM records r JOIN record_data d "
-                            "ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
+        rows = conn.execute("SELECT r.slot, r.idx, d.data, r.host FROM records r JOIN record_data "
+                            "d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
                             (last, chunk)).fetchall()
         if not rows:
             break
-        olds = [np.frombuffer(idx, old)[0] for _, idx, _ in rows]
-        provenance = [source_of(row, names) for row in olds]
-        new = store._index_rows(conn, [bytes(d) for _, _, d in rows], [p[0] for p in provenance],
+        provenance = [_provenance(idx, old, names) for _, idx, _, _ in rows]
+        for (source, _), (_, _, _, host) in zip(provenance, rows):
+            if host:  # the key column is the authority on the host
+                source["host"] = host
+        new = store._index_rows(conn, [bytes(d) for _, _, d, _ in rows], [p[0] for p in provenance],
                                 [p[1] if p[1] is not None else -1 for p in provenance])
-        conn.executemany("UPDATE records SET idx = ?, ts = ?, severity = ? WHERE slot = ?",
-                         ((r.tobytes(), int(r["timestamp"]), int(r["severity"]), slot)
-                          for r, (slot, _, _) in zip(new, rows)))
-        last = rows[-1][0]
+        conn.executemany("UPDATE records SET idx = ?, ts = ?, severity = ?, length = ? "
+                         "WHERE slot = ?",
+                         ((r.tobytes(), int(r["timestamp"]), int(r["severity"]), len(d), slot)
+                          for r, (slot, _, d, _) in zip(new, rows)))
+        last = advance(last, rows, getattr(store, 'path', 'store'))
         done += len(rows)
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                  (ROW_FORMAT_KEY, row_format()))
     return done
+
+
+def _provenance(idx, old: np.dtype | None, names: dict[int, str]) -> tuple[dict, int | None]:
+    dtype = old if old is not None else ROW_DTYPE
+    if not isinstance(idx, bytes) or len(idx) != dtype.itemsize:
+        return {}, None
+    return source_of(np.frombuffer(idx, dtype)[0], names)

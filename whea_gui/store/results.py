@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 import zlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import rules
-from .status import STATUS_INVALID_PARAMETER, STATUS_SUCCESS, status_name
+from .status import (
+    STATUS_INVALID_PARAMETER,
+    STATUS_OBJECT_NAME_COLLISION,
+    STATUS_SUCCESS,
+    status_name,
+)
+
+# what reading a damaged file can raise: SQLite's errors, and a UnicodeDecodeError when
+# SQLite's own error message quotes damaged bytes (e.g. a garbled schema entry)
+DB_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 
 
 class StoreError(Exception):
@@ -18,6 +28,16 @@ class StoreDamaged(StoreError):
     """The store file is damaged (``whea store check`` salvages the intact records)."""
 
 
+class AmbiguousRecordId(StoreError):
+    """A call named a RecordId without a host, and several hosts store that id."""
+
+    def __init__(self, path: str, record_id: int, hosts: list[str]) -> None:
+        self.record_id, self.hosts = record_id, hosts
+        names = ", ".join(h or "(no host)" for h in hosts)
+        super().__init__(f"{path}: RecordId 0x{record_id:016X} is stored for {len(hosts)} hosts "
+                         f"({names}); name the host (--host)")
+
+
 @dataclass
 class WriteResult:
     status: int
@@ -25,6 +45,7 @@ class WriteResult:
     reason: str = ""
     replaced: bool = False
     notes: list[str] = field(default_factory=list)
+    duplicate: bool = False  # an identical copy is stored already: nothing was written
 
     @property
     def ok(self) -> bool:
@@ -51,6 +72,8 @@ class WriteSummary:
     written: int = 0
     replaced: int = 0
     refused: int = 0  # STATUS_INVALID_PARAMETER
+    duplicates: int = 0  # identical copies of stored records (counted in written, not stored twice)
+    collisions: int = 0  # same host and RecordId stored with other bytes, kept (no replace)
     failed: int = 0  # any other failure (store full, disk full, read-only, busy)
     statuses: dict[str, int] = field(default_factory=dict)
 
@@ -59,8 +82,11 @@ class WriteSummary:
         if result.ok:
             self.written += 1
             self.replaced += result.replaced
+            self.duplicates += result.duplicate
         elif result.status == STATUS_INVALID_PARAMETER:
             self.refused += 1
+        elif result.status == STATUS_OBJECT_NAME_COLLISION:
+            self.collisions += 1
         else:
             self.failed += 1
 
@@ -76,3 +102,31 @@ def unsigned(value: int) -> int:
 
 def crc_bytes(data: bytes) -> bytes:
     return zlib.crc32(data).to_bytes(4, "little")
+
+
+def origin_bytes(host: str) -> bytes:
+    """``record_data.origin``: CRC-32 of the host's UTF-8 text, then the text. It sits in the
+    record's cell right after the record bytes, so salvage can tell which host a record found
+    in the file's pages belongs to (the RecordId alone is not unique across hosts)."""
+    text = host.encode("utf-8", "surrogatepass")
+    return crc_bytes(text) + text
+
+
+def parse_origin(blob) -> str | None:
+    """The host an ``origin`` value names, or None when it is missing or damaged."""
+    if not isinstance(blob, bytes) or len(blob) < 4 or crc_bytes(blob[4:]) != blob[:4]:
+        return None
+    try:
+        return blob[4:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def advance(last: int, rows: list, what: str) -> int:
+    """The key after a chunk of rows read in key order; a damaged b-tree can hand back keys out
+    of order, which would make a chunked scan loop for ever: that is damage, reported."""
+    key = rows[-1][0]
+    if not isinstance(key, int) or key <= last:
+        raise StoreDamaged(f"{what}: a table's pages are damaged (keys out of order after {last}); "
+                           "`whea store check` salvages the intact records")
+    return key

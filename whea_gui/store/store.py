@@ -2,15 +2,20 @@
 semantics over one SQLite file (WAL, synchronous=FULL: a write that returned success survives a
 crash or power loss).
 
-Records are keyed by their header RecordId; writing an id that is already stored replaces it,
-as ERST does. ``read_error_record(0)`` reads the first record (ERST's "unspecified id");
-the next id of the last record is its own id (the PSHED "no more records" signal).
+Records are keyed by (source host, header RecordId): a RecordId is unique per writer (one
+machine's error-record store), not across a fleet, so each host's records form their own PSHED
+store. Writing a key that is already stored replaces it, as ERST does (``replace=False`` keeps
+the stored copy and answers STATUS_OBJECT_NAME_COLLISION); an identical copy (same host, same
+bytes apart from PersistenceInfo) is not stored twice. ``read_error_record(0)`` reads the first
+record (ERST's "unspecified id"); the next id of the last record is its own id (the PSHED "no
+more records" signal).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -20,14 +25,18 @@ from urllib.parse import quote
 import numpy as np
 
 from ..index.table import COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
-from . import reindex, rules, schema
+from . import meta, reindex, rules, schema
 from .results import (
+    DB_ERRORS,
+    AmbiguousRecordId,
     ReadResult,
     StoreDamaged,
     StoreError,
     WriteResult,
     WriteSummary,
+    advance,
     crc_bytes,
+    origin_bytes,
     signed,
     unsigned,
 )
@@ -37,6 +46,7 @@ from .status import (
     STATUS_INSUFFICIENT_RESOURCES,
     STATUS_INVALID_PARAMETER,
     STATUS_MEDIA_WRITE_PROTECTED,
+    STATUS_OBJECT_NAME_COLLISION,
     STATUS_OBJECT_NOT_FOUND,
     STATUS_SUCCESS,
     STATUS_UNSUCCESSFUL,
@@ -45,15 +55,37 @@ from .status import (
 
 DEFAULT_PATH = "whea-store.sqlite"
 _SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_FULL, _SQLITE_READONLY = 11, 26, 13, 8
-_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR = 5, 6, 10
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_TOOBIG = 5, 6, 10, 18
 _LOAD_CHUNK = 1 << 17  # slots per group_concat when loading the index
 
 
+def host_of(source: dict | None) -> str:
+    """The host a record came from, as the store keys it ('' when the source names none)."""
+    source = source or {}
+    return str(source.get("host") or source.get("computer") or "")
+
+
+def _collision(result: WriteResult, key: tuple[str, int], other: str) -> None:
+    host, rid = key
+    result.status = STATUS_OBJECT_NAME_COLLISION
+    result.reason = (f"RecordId 0x{rid:016X}{f' of host {host}' if host else ''} is already "
+                     f"stored with other bytes ({other}); kept it (--replace replaces it)")
+
+
+def _same_record(a: bytes, b: bytes) -> bool:
+    """Equal apart from PersistenceInfo (header bytes 108-115), which the store stamps."""
+    return len(a) == len(b) and a[:108] == b[:108] and a[116:] == b[116:]
+
+
 class Store:
-    """One store file. ``readonly=None`` opens read-only when the file has no write permission."""
+    """One store file. ``readonly=None`` opens read-only when the file has no write permission.
+
+    A store whose own metadata is damaged raises StoreDamaged naming what is damaged;
+    ``strict=False`` (used by ``check``) opens it anyway and lists the damage in ``damage``.
+    """
 
     def __init__(self, path: str | os.PathLike = DEFAULT_PATH, *, readonly: bool | None = None,
-                 create: bool = True, timeout: float = 30.0) -> None:
+                 create: bool = True, timeout: float = 30.0, strict: bool = True) -> None:
         self.path = os.fspath(path)
         if os.path.isdir(self.path):
             raise StoreError(f"{self.path}: is a folder, not a store file")
@@ -67,10 +99,14 @@ class Store:
         self._names: dict[tuple[str, str], int] = {}
         self._pending: dict[tuple[str, str], int] = {}
         self._conn = None
+        self._copy: str | None = None  # a migrated temporary copy of an old read-only store
+        self.strict = strict
+        self.damage: list[str] = []
+        self._limited = False  # a capacity is set: keep the WAL small (see _write)
         try:
             self._conn = self._connect(timeout)
             self._check_row_format()
-        except sqlite3.Error as exc:
+        except DB_ERRORS as exc:
             self.close()
             raise self._error(exc) from exc
         except BaseException:
@@ -79,6 +115,19 @@ class Store:
 
     # -- connection --------------------------------------------------------------------
     def _connect(self, timeout: float) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._uri(), uri=True, timeout=timeout, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            schema.configure(conn, readonly=self.readonly)
+            if self._check_schema(conn) == "copy":
+                conn.close()
+                conn = self._migrated_copy(timeout)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _uri(self) -> str:
         mode = "ro" if self.readonly else "rwc"
         uri = f"file:{quote(os.path.abspath(self.path))}?mode={mode}"
         if self.readonly and not os.path.exists(self.path + "-wal"):
@@ -86,44 +135,90 @@ class Store:
             # is open): read it as immutable, so looking at a store never creates -wal/-shm
             # files beside it (the bundled sample may sit in a read-only install folder).
             uri += "&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
-                               check_same_thread=False)
-        try:
-            schema.configure(conn, readonly=self.readonly)
-            self._check_schema(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        return uri
 
-    def _check_schema(self, conn: sqlite3.Connection) -> None:
+    def _damaged(self, what: str) -> StoreDamaged:
+        return StoreDamaged(f"{self.path}: the store's own metadata is damaged ({what}); "
+                            f"`whea store check --store {self.path}` rebuilds it")
+
+    def _check_schema(self, conn: sqlite3.Connection) -> str:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         latest = schema.latest_version()
+        tables = schema.user_tables(conn)
+        looks_like_store = {"records", "record_data"} <= tables
         if version > latest:
             raise StoreError(f"{self.path}: store schema version {version} was made by a newer "
                              f"WHEA Inspector (this one knows up to {latest})")
-        if version == 0 and schema.user_tables(conn):
-            raise StoreError(f"{self.path}: is an SQLite file but not a WHEA store")
-        if version > 0:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'application'").fetchone()
+        if version == 0:
+            if looks_like_store:
+                self._note_damage(["the schema version in the SQLite header reads 0"])
+                return "ok"
+            if tables:
+                raise StoreError(f"{self.path}: is an SQLite file but not a WHEA store")
+        elif not looks_like_store:
+            row = None
+            if "meta" in tables:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'application'").fetchone()
             if not row or row[0] != schema.APPLICATION:
                 raise StoreError(f"{self.path}: is an SQLite file but not a WHEA store")
+        if version:
+            problems = meta.problems(conn)
+            if problems:
+                self._note_damage(problems)
+                return "ok"  # no migration on top of damaged metadata
         if version < latest:
             if self.readonly:
-                raise StoreError(f"{self.path}: store schema version {version} needs upgrading "
-                                 f"to {latest}; open it once with write access")
+                return "copy"
             schema.migrate(conn, int(time.time()))
+        return "ok"
+
+    def _note_damage(self, problems: list[str]) -> None:
+        if self.strict:
+            raise self._damaged("; ".join(problems))
+        self.damage.extend(problems)
+
+    def _migrated_copy(self, timeout: float) -> sqlite3.Connection:
+        """An older store opened read-only is read through a migrated temporary copy; the file
+        itself is never written (it may sit in a read-only install folder)."""
+        fd, self._copy = tempfile.mkstemp(suffix=".wheastore")
+        os.close(fd)
+        src = sqlite3.connect(self._uri(), uri=True)
+        schema.harden(src)
+        dst = sqlite3.connect(self._copy, isolation_level=None, check_same_thread=False,
+                              timeout=timeout)
+        schema.harden(dst)
+        try:
+            src.backup(dst)
+            src.close()
+            schema.migrate(dst, int(time.time()))
+        except BaseException:
+            src.close()
+            dst.close()
+            raise
+        return dst
 
     def _check_row_format(self) -> None:
+        if self.damage:
+            return
         stored = self.conn.execute("SELECT value FROM meta WHERE key = ?",
                                    (reindex.ROW_FORMAT_KEY,)).fetchone()
         current = reindex.row_format()
+        self._limited = (self._capacity(self.conn) != (None, None)
+                         or _small_volume(os.path.dirname(os.path.abspath(self.path))))
         if stored and stored[0] == current:
             return
         if self.readonly:
-            if stored:
+            if stored and self._copy is None:
+                if not self.strict:  # check: a rebuild it can do (in place, or by salvage)
+                    self.damage.append("meta.row_format names another index row layout than "
+                                       "this version writes; the index rows need rebuilding")
+                    return
                 raise StoreError(f"{self.path}: the store's index rows need rebuilding for this "
-                                 "version; open it once with write access")
+                                 "version; open it once with write access (or `whea store check "
+                                 f"--store {self.path} --salvage-to NEW`)")
+            if stored:  # the temporary copy: rebuild there
+                with self._lock, self._write() as conn:
+                    reindex.reindex(self, conn, reindex.dtype_of(stored[0]))
             return
         with self._lock, self._write() as conn:
             if stored:
@@ -137,6 +232,19 @@ class Store:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            if self._copy is not None:
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    try:
+                        os.unlink(self._copy + suffix)
+                    except OSError:
+                        pass
+                self._copy = None
+
+    def __del__(self) -> None:  # a forgotten store still removes its temporary copy
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown: nothing left to report to
+            pass
 
     def __enter__(self) -> Store:
         return self
@@ -150,9 +258,14 @@ class Store:
             raise StoreError(f"{self.path}: the store is closed")
         return self._conn
 
-    def _error(self, exc: sqlite3.Error) -> StoreError:
+    def _error(self, exc: Exception) -> StoreError:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or (code == _SQLITE_IOERR and "short read" in str(exc)):
+        if isinstance(exc, UnicodeDecodeError):
+            return StoreDamaged(f"{self.path}: the store file is damaged (SQLite reports damage "
+                                f"in bytes it cannot even quote); `whea store check --store "
+                                f"{self.path}` copies every intact record into a new store")
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_TOOBIG) or (
+                code == _SQLITE_IOERR and "short read" in str(exc)):
             return StoreDamaged(f"{self.path}: the store file is damaged ({exc}); `whea store check "
                                 f"--store {self.path}` copies every intact record into a new store")
         return StoreError(f"{self.path}: {exc}")
@@ -169,7 +282,7 @@ class Store:
                 finally:
                     if conn.in_transaction:
                         conn.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except DB_ERRORS as exc:
                 raise self._error(exc) from exc
 
     @contextmanager
@@ -184,19 +297,40 @@ class Store:
             if conn.in_transaction:
                 try:
                     conn.execute("ROLLBACK")
-                except sqlite3.Error:
+                except DB_ERRORS:
                     pass
             raise
         self._names.update(self._pending)
         self._pending.clear()
+        if self._limited and not self.readonly:
+            self._shrink_wal(conn)
+
+    def _shrink_wal(self, conn) -> None:
+        """A capacity-limited store models a small NVRAM area on what may be a small volume:
+        copy the WAL into the file and truncate it after every write, so the WAL never holds
+        more than one transaction. (Left to SQLite, the WAL grows to ~16 MB before its first
+        checkpoint.) A checkpoint is crash-safe; a busy reader only makes it partial."""
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except DB_ERRORS:
+            pass  # the commit already happened; the next write tries again
 
     # -- capacity ----------------------------------------------------------------------
     def capacity(self) -> tuple[int | None, int | None]:
         """(max bytes, max records) configured for this store; None = unlimited."""
         with self._read() as conn:
-            rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
-                                     "('max_bytes', 'max_records')").fetchall())
-        return rows.get("max_bytes"), rows.get("max_records")
+            return self._capacity(conn)
+
+    def _capacity(self, conn) -> tuple[int | None, int | None]:
+        rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN "
+                                 "('max_bytes', 'max_records')").fetchall())
+        out = []
+        for key in ("max_bytes", "max_records"):
+            value = rows.get(key)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise self._damaged(f"meta.{key} is {value!r}, not a count")
+            out.append(value)
+        return out[0], out[1]
 
     def set_capacity(self, max_bytes: int | None = None, max_records: int | None = None) -> None:
         """Limit the store like an NVRAM area of that size: a write that does not fit returns
@@ -207,8 +341,14 @@ class Store:
                 if value is None:
                     conn.execute("DELETE FROM meta WHERE key = ?", (key,))
                 else:
+                    if int(value) < 0:
+                        raise StoreError(f"{self.path}: a capacity cannot be negative ({value})")
                     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                  (key, int(value)))
+        self._limited = (max_bytes is not None or max_records is not None
+                         or _small_volume(os.path.dirname(os.path.abspath(self.path))))
+        if self._limited:
+            self._shrink_wal(self.conn)
 
     def usage(self) -> tuple[int, int]:
         """(records stored, bytes stored)."""
@@ -225,72 +365,103 @@ class Store:
             raise StoreError(f"{self.path}: the store is read-only")
 
     # -- PSHED calls -------------------------------------------------------------------
-    def write_error_record(self, record: bytes, flags: int = 0, *,
-                           source: dict | None = None) -> WriteResult:
-        """WriteErrorRecord: validate (full decode), then store under the header RecordId.
+    def write_error_record(self, record: bytes, flags: int = 0, *, source: dict | None = None,
+                           replace: bool = True) -> WriteResult:
+        """WriteErrorRecord: validate (full decode), then store under (host, header RecordId).
 
         ``WHEA_WRITE_FLAG_DUMMY`` validates and checks that the record would fit, storing nothing.
+        ``replace`` False keeps a different record already stored under the same key
+        (STATUS_OBJECT_NAME_COLLISION).
         """
-        return self._write_batch([(record, source or {})], "full", flags)[0]
+        return self._write_batch([(record, source or {})], "full", flags, replace)[0]
 
-    def read_error_record(self, record_id: int, buffer_length: int | None = None) -> ReadResult:
-        """ReadErrorRecord. ``record_id`` 0 reads the first stored record. ``buffer_length``
-        None means "large enough"."""
+    def read_error_record(self, record_id: int, buffer_length: int | None = None, *,
+                          host: str | None = None) -> ReadResult:
+        """ReadErrorRecord within one host's records (``host``; '' = records without a host).
+        ``record_id`` 0 reads the host's first record; the next id is the host's next record.
+        ``host`` None: the host is the one storing ``record_id`` (AmbiguousRecordId when several
+        do); for id 0, the host of the store's first record. ``buffer_length`` None means
+        "large enough"."""
         with self._read() as conn:
-            if record_id == rules.FIRST_RECORD_ID:
-                row = conn.execute("SELECT slot, record_id, length FROM records ORDER BY slot "
-                                   "LIMIT 1").fetchone()
-            else:
-                row = conn.execute("SELECT slot, record_id, length FROM records WHERE record_id = ?",
-                                   (signed(record_id),)).fetchone()
+            row = self._locate(conn, record_id, host)
             if row is None:
                 return ReadResult(STATUS_OBJECT_NOT_FOUND, b"", record_id, 0)
-            slot, rid, length = row[0], unsigned(row[1]), row[2]
-            nxt = conn.execute("SELECT record_id FROM records WHERE slot > ? ORDER BY slot LIMIT 1",
-                               (slot,)).fetchone()
+            slot, rhost, rid, length = row
+            nxt = conn.execute("SELECT record_id FROM records WHERE host = ? AND slot > ? "
+                               "ORDER BY slot LIMIT 1", (rhost, slot)).fetchone()
             next_id = unsigned(nxt[0]) if nxt else rid
             if buffer_length is not None and buffer_length < length:
                 return ReadResult(STATUS_BUFFER_TOO_SMALL, b"", next_id, length)
-            data = self._data(conn, slot, rid)
+            data = self._data(conn, slot, rid, rhost)
         return ReadResult(STATUS_SUCCESS, data, next_id, len(data))
 
-    def clear_error_record(self, record_id: int, flags: int = 0) -> int:
+    def _locate(self, conn, record_id: int, host: str | None):
+        """(slot, host, record id, length) of the record a PSHED call names, or None."""
+        cols = "SELECT slot, host, record_id, length FROM records"
+        if record_id == rules.FIRST_RECORD_ID:
+            if host is None:
+                row = conn.execute(f"{cols} ORDER BY slot LIMIT 1").fetchone()
+            else:
+                row = conn.execute(f"{cols} WHERE host = ? ORDER BY slot LIMIT 1",
+                                   (host,)).fetchone()
+        elif host is None:
+            rows = conn.execute(f"{cols} WHERE record_id = ? ORDER BY slot",
+                                (signed(record_id),)).fetchall()
+            if len(rows) > 1:
+                raise AmbiguousRecordId(self.path, record_id, [r[1] for r in rows])
+            row = rows[0] if rows else None
+        else:
+            row = conn.execute(f"{cols} WHERE host = ? AND record_id = ?",
+                               (host, signed(record_id))).fetchone()
+        return None if row is None else (row[0], row[1], unsigned(row[2]), row[3])
+
+    def hosts_of(self, record_id: int) -> list[str]:
+        """The hosts that store a record with this RecordId."""
+        with self._read() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT host FROM records WHERE record_id = ? ORDER BY slot", (signed(record_id),))]
+
+    def clear_error_record(self, record_id: int, flags: int = 0, *, host: str | None = None) -> int:
         """ClearErrorRecord: STATUS_SUCCESS, or STATUS_OBJECT_NOT_FOUND when no such record
-        (ERST's "record not found"; the PSHED page lists only STATUS_UNSUCCESSFUL)."""
+        (ERST's "record not found"; the PSHED page lists only STATUS_UNSUCCESSFUL). ``host`` as
+        for ``read_error_record`` (id 0 is not "the first record" here: it is never stored)."""
         if self.readonly:
             return STATUS_MEDIA_WRITE_PROTECTED
+        if record_id == rules.FIRST_RECORD_ID:
+            return STATUS_OBJECT_NOT_FOUND
         with self._lock:
             try:
                 with self._write() as conn:
-                    row = conn.execute("SELECT slot FROM records WHERE record_id = ?",
-                                       (signed(record_id),)).fetchone()
+                    row = self._locate(conn, record_id, host)
                     if row is None:
                         return STATUS_OBJECT_NOT_FOUND
-                    conn.execute("DELETE FROM records WHERE slot = ?", row)
-                    conn.execute("DELETE FROM record_data WHERE slot = ?", row)
-            except sqlite3.Error as exc:
+                    conn.execute("DELETE FROM records WHERE slot = ?", (row[0],))
+                    conn.execute("DELETE FROM record_data WHERE slot = ?", (row[0],))
+            except DB_ERRORS as exc:
                 return self._write_failure(exc)[0]
         return STATUS_SUCCESS
 
-    def _data(self, conn, slot: int, record_id: int) -> bytes:
+    def _data(self, conn, slot: int, record_id: int, host: str = "") -> bytes:
         row = conn.execute("SELECT crc, data FROM record_data WHERE slot = ?", (slot,)).fetchone()
-        if row is None or crc_bytes(row[1]) != row[0]:
+        if row is None or not isinstance(row[1], bytes) or crc_bytes(row[1]) != row[0]:
             what = "is missing" if row is None else "fails its checksum"
-            raise StoreDamaged(f"{self.path}: the bytes of record 0x{record_id:016X} {what}; "
+            who = f" of host {host}" if host else ""
+            raise StoreDamaged(f"{self.path}: the bytes of record 0x{record_id:016X}{who} {what}; "
                                f"`whea store check --store {self.path}` salvages the intact records")
         return bytes(row[1])
 
     # -- writing many ------------------------------------------------------------------
     def write_records(self, records: Iterable[tuple[bytes, dict | None]], *, validate: str = "full",
-                      flags: int = 0, batch_size: int = 1000,
+                      flags: int = 0, batch_size: int = 1000, replace: bool = True,
                       on_result: Callable[[WriteResult, dict], None] | None = None) -> WriteSummary:
         """Store many records, ``batch_size`` per transaction (``validate``: "full" decodes each
-        record, "header" uses the vectorised header checks — for millions of records)."""
+        record, "header" uses the vectorised header checks — for millions of records).
+        ``replace`` as for ``write_error_record``."""
         summary = WriteSummary()
         batch: list[tuple[bytes, dict]] = []
 
         def flush():
-            for result, (_, src) in zip(self._write_batch(batch, validate, flags), batch):
+            for result, (_, src) in zip(self._write_batch(batch, validate, flags, replace), batch):
                 summary.add(result)
                 if on_result is not None:
                     on_result(result, src)
@@ -304,7 +475,8 @@ class Store:
             flush()
         return summary
 
-    def _write_batch(self, batch: list[tuple[bytes, dict]], validate: str, flags: int) -> list[WriteResult]:
+    def _write_batch(self, batch: list[tuple[bytes, dict]], validate: str, flags: int,
+                     replace: bool = True) -> list[WriteResult]:
         datas = [d for d, _ in batch]
         if validate == "full":
             checked = [rules.check_full(d) for d in datas]
@@ -314,13 +486,9 @@ class Store:
             raise ValueError(f"validate must be 'full' or 'header', not {validate!r}")
         results = [WriteResult(STATUS_INVALID_PARAMETER if not c.ok else STATUS_SUCCESS,
                                c.record_id, c.reason, notes=list(c.notes)) for c in checked]
-        todo = [i for i, c in enumerate(checked) if c.ok]
-        # within one batch the last record with an id wins (earlier ones count as replaced)
-        last = {checked[i].record_id: i for i in todo}
-        for i in todo:
-            if last[checked[i].record_id] != i:
-                results[i].notes.append("replaced by a later record with the same RecordId")
-        todo = [i for i in todo if last[checked[i].record_id] == i]
+        keys = [(host_of(src), c.record_id) for (_, src), c in zip(batch, checked)]
+        todo = self._within_batch([i for i, c in enumerate(checked) if c.ok], checked, keys,
+                                  results, replace)
         if not todo:
             return results
         if self.readonly:
@@ -332,18 +500,70 @@ class Store:
             try:
                 if flags & WHEA_WRITE_FLAG_DUMMY:
                     with self._read() as conn:
-                        self._fit(conn, checked, todo, results)
+                        todo = self._against_store(conn, todo, checked, keys, results, replace)
+                        self._fit(conn, checked, keys, todo, results)
                     return results
-                with self._write() as conn:
-                    self._store(conn, checked, todo, results, [batch[i][1] for i in range(len(batch))])
-            except sqlite3.Error as exc:
+                try:
+                    self._write_todo(todo, checked, keys, results, batch, replace)
+                except DB_ERRORS as exc:
+                    if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_FULL:
+                        raise
+                    # the volume is full, maybe of WAL: fold the WAL into the file and try once
+                    # more (a store on a small volume otherwise stops long before it is full)
+                    self._shrink_wal(self.conn)
+                    self._write_todo(todo, checked, keys, results, batch, replace)
+            except DB_ERRORS as exc:
                 status, reason = self._write_failure(exc)
                 for i in todo:
                     if results[i].ok:
                         results[i].status, results[i].reason, results[i].replaced = status, reason, False
         return results
 
-    def _write_failure(self, exc: sqlite3.Error) -> tuple[int, str]:
+    def _write_todo(self, todo, checked, keys, results, batch, replace) -> None:
+        with self._write() as conn:
+            todo = self._against_store(conn, todo, checked, keys, results, replace)
+            self._store(conn, checked, keys, todo, results, [src for _, src in batch])
+
+    @staticmethod
+    def _within_batch(todo, checked, keys, results, replace: bool) -> list[int]:
+        """Records of one batch that share a key: an identical copy is a duplicate; of
+        different ones the last wins (``replace``) or the first is kept."""
+        chosen: dict[tuple[str, int], int] = {}
+        for i in todo:
+            j = chosen.get(keys[i])
+            if j is None:
+                chosen[keys[i]] = i
+            elif _same_record(checked[i].data, checked[j].data):
+                results[i].duplicate = True
+                results[i].notes.append("an identical copy is earlier in the same input")
+            elif replace:
+                results[j].notes.append("replaced by a later record with the same host and RecordId")
+                chosen[keys[i]] = i
+            else:
+                _collision(results[i], keys[i], "an earlier record of this import")
+        return sorted(chosen.values())
+
+    def _against_store(self, conn, todo, checked, keys, results, replace: bool) -> list[int]:
+        """Drop duplicates of stored records, and (without ``replace``) records whose key is
+        stored with other bytes."""
+        existing = self._existing(conn, [keys[i] for i in todo])
+        out = []
+        for i in todo:
+            old = existing.get(keys[i])
+            if old is None:
+                out.append(i)
+                continue
+            stored = conn.execute("SELECT data FROM record_data WHERE slot = ?", (old[0],)).fetchone()
+            if stored and isinstance(stored[0], bytes) and _same_record(stored[0], checked[i].data):
+                results[i].duplicate = True
+                results[i].notes.append("already stored (identical copy)")
+            elif replace:
+                out.append(i)
+            else:
+                _collision(results[i], keys[i], "the stored record")
+        return out
+
+    def _write_failure(self, exc: Exception) -> tuple[int, str]:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
         if code == _SQLITE_FULL:
             return STATUS_DISK_FULL, f"{self.path}: disk full, nothing was written ({exc})"
@@ -356,36 +576,47 @@ class Store:
             raise error from exc
         return STATUS_UNSUCCESSFUL, str(error)
 
-    def _existing(self, conn, ids: list[int]) -> dict[int, tuple[int, int]]:
-        found: dict[int, tuple[int, int]] = {}
+    def _existing(self, conn, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, int]]:
+        """(host, record id) -> (slot, length) of the stored ones among ``keys``."""
+        found: dict[tuple[str, int], tuple[int, int]] = {}
+        ids = sorted({rid for _, rid in keys})
+        wanted = set(keys)
         for i in range(0, len(ids), 500):
             part = [signed(x) for x in ids[i:i + 500]]
             marks = ",".join("?" * len(part))
-            for slot, rid, length in conn.execute(
-                    f"SELECT slot, record_id, length FROM records WHERE record_id IN ({marks})", part):
-                found[unsigned(rid)] = (slot, length)
+            for slot, host, rid, length in conn.execute(
+                    f"SELECT slot, host, record_id, length FROM records WHERE record_id IN ({marks})",
+                    part):
+                key = (host, unsigned(rid))
+                if key in wanted:
+                    found[key] = (slot, length)
         return found
 
-    def _fit(self, conn, checked, todo, results) -> list[int]:
+    def _fit(self, conn, checked, keys, todo, results) -> list[int]:
         """Mark writes that would overflow the capacity; returns the ones that fit."""
-        max_bytes, max_records = (dict(conn.execute(
-            "SELECT key, value FROM meta WHERE key IN ('max_bytes', 'max_records')").fetchall()).get(k)
-            for k in ("max_bytes", "max_records"))
+        max_bytes, max_records = self._capacity(conn)
         if max_bytes is None and max_records is None:
             return todo
-        count, used = self._usage(conn)
-        existing = self._existing(conn, [checked[i].record_id for i in todo])
+        count, used, shortest, longest = conn.execute(
+            "SELECT count(*), coalesce(sum(length), 0), min(length), max(length) FROM records"
+        ).fetchone()
+        if count and (shortest < 128 or longest > rules.MAX_STORED_LENGTH):
+            raise StoreDamaged(f"{self.path}: the index's length column is damaged (a record of "
+                               f"{shortest if shortest < 128 else longest} bytes), so the used "
+                               f"capacity is unknown; `whea store check --store {self.path}` "
+                               "rebuilds it")
+        existing = self._existing(conn, [keys[i] for i in todo])
         fits = []
         for i in todo:
-            old = existing.get(checked[i].record_id)
+            old = existing.get(keys[i])
             new_count = count + (old is None)
             new_used = used - (old[1] if old else 0) + len(checked[i].data)
             reason = ""
             if max_records is not None and new_count > max_records:
-                reason = f"store full: it holds {count} of at most {max_records} records"
+                reason = f"{self.path} is full: it holds {count} of at most {max_records} records"
             elif max_bytes is not None and new_used > max_bytes:
-                reason = (f"store full: {used} of {max_bytes} bytes are used and this record "
-                          f"needs {len(checked[i].data)}")
+                reason = (f"{self.path} is full: {used} of {max_bytes} bytes are used and this "
+                          f"record needs {len(checked[i].data)}")
             if reason:
                 results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
                 continue
@@ -393,19 +624,19 @@ class Store:
             fits.append(i)
         return fits
 
-    def _store(self, conn, checked, todo, results, sources) -> None:
-        todo = self._fit(conn, checked, todo, results)
+    def _store(self, conn, checked, keys, todo, results, sources) -> None:
+        todo = self._fit(conn, checked, keys, todo, results)
         if not todo:
             return
-        ids = [checked[i].record_id for i in todo]
-        existing = self._existing(conn, ids)
+        wanted = [keys[i] for i in todo]
+        existing = self._existing(conn, wanted)
         first_slot = self._next_slot(conn)
         slots = [first_slot + k for k in range(len(todo))]
         stamped = [rules.stamp(checked[i].data, slot) for i, slot in zip(todo, slots)]
         rows = self._index_rows(conn, stamped, [sources[i] for i in todo])
-        self._replace(conn, existing, ids, slots, stamped, rows)
+        self._replace(conn, existing, wanted, slots, stamped, rows)
         for i in todo:
-            results[i].replaced = checked[i].record_id in existing
+            results[i].replaced = keys[i] in existing
 
     @staticmethod
     def _next_slot(conn) -> int:
@@ -413,39 +644,44 @@ class Store:
         return (seq[0] if seq else 0) + 1
 
     @staticmethod
-    def _replace(conn, existing, ids, slots, datas, rows) -> None:
-        """Delete the rows of ``existing`` ids and insert the new ones (inside a transaction)."""
-        old_slots = [(existing[rid][0],) for rid in ids if rid in existing]
+    def _replace(conn, existing, keys, slots, datas, rows) -> None:
+        """Delete the rows of ``existing`` keys and insert the new ones (inside a transaction)."""
+        old_slots = [(existing[key][0],) for key in keys if key in existing]
         conn.executemany("DELETE FROM records WHERE slot = ?", old_slots)
         conn.executemany("DELETE FROM record_data WHERE slot = ?", old_slots)
         conn.executemany(
-            "INSERT INTO records (slot, record_id, ts, severity, length, inserted_at, idx) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((slot, signed(rid), int(row["timestamp"]), int(row["severity"]), len(data),
+            "INSERT INTO records (slot, host, record_id, ts, severity, length, inserted_at, idx) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ((slot, host, signed(rid), int(row["timestamp"]), int(row["severity"]), len(data),
               int(row["inserted_at"]), row.tobytes())
-             for rid, slot, data, row in zip(ids, slots, datas, rows)))
-        conn.executemany("INSERT INTO record_data (slot, crc, data) VALUES (?, ?, ?)",
-                         ((slot, crc_bytes(data), data) for slot, data in zip(slots, datas)))
+             for (host, rid), slot, data, row in zip(keys, slots, datas, rows)))
+        conn.executemany("INSERT INTO record_data (slot, crc, data, origin) VALUES (?, ?, ?, ?)",
+                         ((slot, crc_bytes(data), data, origin_bytes(host))
+                          for slot, data, (host, _) in zip(slots, datas, keys)))
 
     def restore_records(self, items: list[tuple[bytes, dict, int | None]], batch_size: int = 1000) -> None:
         """Store (bytes, source, inserted_at) exactly as given — already stamped records, e.g.
-        salvaged ones. No validation, no new PersistenceInfo."""
+        salvaged ones. No validation, no new PersistenceInfo; a later item with the same
+        (host, RecordId) replaces an earlier one."""
         self._require_writable()
         now = int(time.time())
         for start in range(0, len(items), batch_size):
             part = items[start:start + batch_size]
+            last = {(host_of(src), rules.record_id_of(bytes(d))): k
+                    for k, (d, src, _) in enumerate(part)}
+            part = [part[k] for k in sorted(last.values())]
             datas = [bytes(d) for d, _, _ in part]
-            ids = [rules.record_id_of(d) for d in datas]
+            keys = [(host_of(src), rules.record_id_of(d)) for d, (_, src, _) in zip(datas, part)]
             with self._lock:
                 try:
                     with self._write() as conn:
-                        existing = self._existing(conn, ids)
+                        existing = self._existing(conn, keys)
                         first = self._next_slot(conn)
                         slots = [first + k for k in range(len(part))]
                         rows = self._index_rows(conn, datas, [s or {} for _, s, _ in part],
                                                 [now if t is None else t for _, _, t in part])
-                        self._replace(conn, existing, ids, slots, datas, rows)
-                except sqlite3.Error as exc:
+                        self._replace(conn, existing, keys, slots, datas, rows)
+                except DB_ERRORS as exc:
                     raise self._error(exc) from exc
 
     def _index_rows(self, conn, stamped: list[bytes], sources: list[dict],
@@ -482,8 +718,8 @@ class Store:
     def __len__(self) -> int:
         return self.usage()[0]
 
-    def get(self, record_id: int) -> bytes | None:
-        result = self.read_error_record(record_id) if record_id else None
+    def get(self, record_id: int, host: str | None = None) -> bytes | None:
+        result = self.read_error_record(record_id, host=host) if record_id else None
         return result.record if result and result.status == STATUS_SUCCESS else None
 
     def record_ids(self) -> np.ndarray:
@@ -510,7 +746,28 @@ class Store:
                                        "are missing or fail their checksum; `whea store check` "
                                        "salvages the intact records")
                 yield unsigned(rid), bytes(data)
-            last = rows[-1][0]
+            last = advance(last, rows, self.path)
+
+    def damaged_rows(self, chunk: int = 2048) -> tuple[np.ndarray, list[tuple[str, int]]]:
+        """Positions (in store order, as in ``record_table()``) and (host, RecordId) of the
+        records whose bytes are missing or fail their checksum."""
+        rows: list[int] = []
+        keys: list[tuple[str, int]] = []
+        last, pos = 0, 0
+        while True:
+            with self._read() as conn:
+                part = conn.execute(
+                    "SELECT r.slot, r.host, r.record_id, d.crc, d.data FROM records r LEFT JOIN "
+                    "record_data d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
+                    (last, chunk)).fetchall()
+            if not part:
+                return np.array(rows, np.int64), keys
+            for _slot, host, rid, crc, data in part:
+                if not isinstance(data, bytes) or crc_bytes(data) != crc:
+                    rows.append(pos)
+                    keys.append((host, unsigned(rid)))
+                pos += 1
+            last = advance(last, part, self.path)
 
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
         return self.iter_records()
@@ -527,6 +784,12 @@ class Store:
         if filled != count:
             raise StoreDamaged(f"{self.path}: the record index has {filled} rows, expected {count}")
         size = max((n[0] for n in names), default=-1) + 1
+        bad = np.flatnonzero(meta.bad_index_rows(rows, size))
+        if len(bad):
+            raise StoreDamaged(
+                f"{self.path}: {len(bad)} index rows are damaged (values out of range, first at "
+                f"record 0x{int(rows['record_id'][bad[0]]):016X}); `whea store check --store "
+                f"{self.path}` rebuilds them from the record bytes")
         strings, type_lists = [""] * size, [()] * size
         for nid, kind, text in names:
             if kind == "t":
@@ -543,20 +806,29 @@ class Store:
         old_factory = conn.text_factory
         conn.text_factory = bytes
         try:
-            for start in range(lo, hi + 1, _LOAD_CHUNK):
+            start = lo
+            while start is not None and start <= hi:
                 n, blob = conn.execute(
                     "SELECT count(*), group_concat(idx, '') FROM records WHERE slot >= ? AND slot < ?",
                     (start, start + _LOAD_CHUNK)).fetchone()
-                if not n:
-                    continue
-                if blob is None or len(blob) != n * size:
-                    blob = b"".join(r[0] for r in conn.execute(
+                if n and (blob is None or len(blob) != n * size):
+                    parts = [r[0] for r in conn.execute(
                         "SELECT idx FROM records WHERE slot >= ? AND slot < ? ORDER BY slot",
-                        (start, start + _LOAD_CHUNK)))
-                    if len(blob) != n * size:
-                        raise StoreDamaged(f"{self.path}: damaged index rows near slot {start}")
-                rows[filled:filled + n] = np.frombuffer(blob, ROW_DTYPE)
-                filled += n
+                        (start, start + _LOAD_CHUNK))]
+                    if len(parts) != n or not all(isinstance(p, bytes) for p in parts) or \
+                            sum(map(len, parts)) != n * size:
+                        raise StoreDamaged(f"{self.path}: damaged index rows near slot {start}; "
+                                           f"`whea store check --store {self.path}` rebuilds "
+                                           "them from the record bytes")
+                    blob = b"".join(parts)
+                if n:
+                    if filled + n > len(rows):
+                        raise StoreDamaged(f"{self.path}: the index has more rows than it counts")
+                    rows[filled:filled + n] = np.frombuffer(blob, ROW_DTYPE)
+                    filled += n
+                # jump over empty slot ranges (a damaged max slot must not mean endless chunks)
+                start = conn.execute("SELECT min(slot) FROM records WHERE slot >= ?",
+                                     (start + _LOAD_CHUNK,)).fetchone()[0]
         finally:
             conn.text_factory = old_factory
         return filled
@@ -585,6 +857,19 @@ class Store:
             "hosts": sorted({table.string(c) for c in np.unique(table.host) if c >= 0}),
             "sources": int(len(np.unique(table.path[table.path >= 0]))),
         }
+
+
+SMALL_VOLUME = 256 << 20  # below this, every write folds the WAL back into the file
+
+
+def _small_volume(folder: str) -> bool:
+    """Is the store on a small file system (an NVRAM-sized partition, a small tmpfs)? There a
+    WAL left to grow to its usual ~16 MB would fill the volume before the store does."""
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # no statvfs on Windows: rely on the capacity setting
+        return False
+    return 0 < st.f_blocks * st.f_frsize < SMALL_VOLUME
 
 
 def _write_protected(path: str) -> bool:

@@ -57,7 +57,7 @@ def iter_inputs(paths, on_problem: ProblemSink, cancelled: Callable[[], bool] = 
         base = done
         try:
             if is_store_file(p) and not os.path.isdir(p):
-                yield store_batch(p)
+                yield store_batch(p, on_problem)
             else:
                 def step(prog, _base=base):
                     if progress:
