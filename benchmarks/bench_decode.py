@@ -43,8 +43,8 @@ def main() -> None:
     recs = corpus()
     print(f"corpus: {len(recs)} records, {sum(map(len, recs))} bytes")
 
+    from whea_gui.core.sections import decode_body  # noqa: F401  (section plug-ins load once)
     from whea_gui.decode.record import decode_record
-    from whea_gui.decode.sections import decode_body  # noqa: F401  (section plug-ins load once)
 
     broken = [f.message for b in recs for f in decode_record(b).findings if f.code in
               ("internal", "decoder-failed")]

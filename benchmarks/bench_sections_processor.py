@@ -35,8 +35,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--copies", type=int, default=20, help="corpus copies per timing")
     args = ap.parse_args()
+    from whea_gui.core.sections import known_section_types
     from whea_gui.decode.record import decode_record
-    from whea_gui.decode.sections import known_section_types
 
     known_section_types()  # import the section plug-ins before timing
     try:

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from whea_gui.build import EditError, RecordEditor, build_record
+from whea_gui.core import guids
 from whea_gui.decode import decode_record, record_to_json
-from whea_gui.formats import guids
 from whea_gui.sources import iter_path
 from whea_gui.sources.base import SourceError
 
@@ -220,8 +220,8 @@ TEST_GUID = "5e1ec7ed-0000-4000-8000-00000000b0d1"
 
 
 def _register_test_decoder():
-    from whea_gui.decode.sections import register
-    from whea_gui.formats.fields import Field, Layout
+    from whea_gui.core.fields import Field, Layout
+    from whea_gui.core.sections import register
     layout = Layout("test_body", [Field("counter", "Counter", 4), Field("address", "Address", 8, "hex"),
                                   Field("name", "Name", 8, "ascii")])
 

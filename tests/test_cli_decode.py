@@ -101,10 +101,10 @@ import struct  # noqa: E402
 import uuid  # noqa: E402
 
 from whea_gui.build.layout import DESCRIPTOR_SIZE, HEADER_SIZE, make_descriptor, make_header  # noqa: E402
+from whea_gui.core.model import MAX_FINDINGS_PER_CODE  # noqa: E402
+from whea_gui.core.nested import MAX_NESTING  # noqa: E402
 from whea_gui.decode import decode_record, record_to_json  # noqa: E402
 from whea_gui.decode.jsonout import SHARED_FIELDS_REPEATED, node_to_json  # noqa: E402
-from whea_gui.decode.model import MAX_FINDINGS_PER_CODE  # noqa: E402
-from whea_gui.decode.nested import MAX_NESTING  # noqa: E402
 
 GENERIC_GUID = "e71254e8-c1b9-4940-ab76-909703a4320f"
 MEMORY_GUID = "a5bc1114-6f64-4ede-b863-3e83ed7c83b1"

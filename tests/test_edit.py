@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from whea_gui.build import EditError, RecordEditor, SectionTemplate, new_record
 from whea_gui.build.generate import all_kinds
+from whea_gui.core import guids
 from whea_gui.decode import decode_record
-from whea_gui.formats import guids
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
 MEM2 = VECTORS / "DecodeWheaRecord" / "cper_memory_2sec_padded.bin"

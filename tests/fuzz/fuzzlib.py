@@ -409,7 +409,7 @@ def case_maker(reader: str, corpus: Corpus) -> Callable[[random.Random], bytes]:
         if rng.random() < 0.5:
             text = f"Panic#{rng.randint(0, 99)} Part1\n<0>[  1.000] Kernel panic - not syncing: MCE\n" * 3
             return mutate_bytes(rng, text.encode())
-        from whea_gui.formats.guids import LINUX_PSTORE_CREATOR, guid_bytes
+        from whea_gui.core.guids import LINUX_PSTORE_CREATOR, guid_bytes
         record = bytearray(rng.choice(corpus.cper))
         record[64:80] = guid_bytes(LINUX_PSTORE_CREATOR)
         return mutate_bytes(rng, bytes(record))

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from whea_gui.decode.model import DecodedRecord, DecodedSection, FieldNode
+from whea_gui.core.model import DecodedRecord, DecodedSection, FieldNode
 from whea_gui.decode.record import decode_record
 from whea_gui.index.analysis import (
     NONE_LABEL,

@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from whea_gui.core import guids
 from whea_gui.decode import decode_record
-from whea_gui.formats import guids
 from whea_gui.formats.timestamp import PLAUSIBLE_YEARS, decode_timestamp
 from whea_gui.index import header as hdr
 from whea_gui.index import timestamps as vts

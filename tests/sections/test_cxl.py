@@ -24,8 +24,8 @@ from uefi_b_oracle import (
     tree_value,
 )
 
+from whea_gui.core import guids
 from whea_gui.decode import decode_record
-from whea_gui.formats import guids
 from whea_gui.formats.sections.ccix import CCIX_PER_GUID
 from whea_gui.formats.sections.cxl_component import EVENT_KINDS
 from whea_gui.formats.sections.cxl_protocol import CXL_PROTOCOL_GUID, RAS_SIZE
@@ -216,7 +216,7 @@ def test_component_guid_in_windows_byte_order_is_decoded():
 
 
 def test_all_six_component_kinds_registered():
-    from whea_gui.decode.sections import decoder_for
+    from whea_gui.core.sections import decoder_for
     assert {decoder_for(g) for g in EVENT_KINDS} == {decoder_for(GM)} != {None}
 
 

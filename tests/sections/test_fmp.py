@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from uefi_b_oracle import build_record, check_located, decode_bad_body, mutate, section_findings
 
+from whea_gui.core.guids import LINUX_FMP_CREATOR
 from whea_gui.decode import decode_record
-from whea_gui.formats.guids import LINUX_FMP_CREATOR
 from whea_gui.formats.sections.fmp import FMP_GUID
 
 

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - when tests/ is a package
     from tests.sections._ms_build import DWR, build_record
 
 from whea_gui.build.bodies import catalog
-from whea_gui.decode.model import ERROR
+from whea_gui.core.model import ERROR
 from whea_gui.decode.record import decode_record
 
 XPF_MCA = "8a1e1d01-42f9-4557-9c33-565e5cc3f7e8"

@@ -12,9 +12,9 @@ try:
 except ImportError:  # pragma: no cover
     from tests.sections._ms_build import DWR, build_record, node_ranges_ok
 
-from whea_gui.decode.model import DecodedRecord, FieldNode
+from whea_gui.core import guids
+from whea_gui.core.model import DecodedRecord, FieldNode
 from whea_gui.decode.record import decode_record
-from whea_gui.formats import guids
 from whea_gui.formats.gesb import block_length, walk_gesb
 
 GENERIC = "e71254e8-c1b9-4940-ab76-909703a4320f"

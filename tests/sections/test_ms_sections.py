@@ -13,9 +13,9 @@ try:
 except ImportError:  # pragma: no cover
     from tests.sections._ms_build import DWR, build_record, node_ranges_ok
 
+from whea_gui.core import guids
+from whea_gui.core.sections import decoder_for
 from whea_gui.decode.record import decode_record
-from whea_gui.decode.sections import decoder_for
-from whea_gui.formats import guids
 
 G = {
     "recovery": "c34832a1-02c3-4c52-a9f1-9f1d5d7723fc", "pci_recovery": "dd060800-f6e1-4204-ac27-c4bca9568402",

@@ -27,8 +27,8 @@ from whea_gui.build.layout import (
     make_header,
     with_declared_length,
 )
+from whea_gui.core.model import DecodedRecord, DecodedSection, FieldNode
 from whea_gui.decode import decode_record
-from whea_gui.decode.model import DecodedRecord, DecodedSection, FieldNode
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"  # repo root, then beside it
 GENERATED = VECTORS / "libcper-generated"

@@ -162,7 +162,7 @@ def test_pstore_dmesg_is_reported_not_decoded(tmp_path):
 
 def test_pstore_cper_record_is_yielded(tmp_path):
     # a Linux pstore-created record: creator = the pstore GUID (FORMAT.md §10.3)
-    from whea_gui.formats.guids import LINUX_PSTORE_CREATOR, guid_bytes
+    from whea_gui.core.guids import LINUX_PSTORE_CREATOR, guid_bytes
     rec = bytearray(MEM)
     rec[64:80] = guid_bytes(LINUX_PSTORE_CREATOR)
     path = tmp_path / "mce-erst-1"

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from whea_gui.build import RecordEditor, new_record
 from whea_gui.build.diff import diff_records
+from whea_gui.core import guids
 from whea_gui.decode.record import decode_record
-from whea_gui.formats import guids
 from whea_gui.ui.edit_delegate import EditableFieldModel, GuidEdit
 from whea_gui.ui.field_model import VALUE
 from whea_gui.ui.record_dialogs import NewRecordDialog

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..decode.model import DecodedRecord, FieldNode
+from ..core.model import DecodedRecord, FieldNode
 from ..decode.record import decode_record
 
 

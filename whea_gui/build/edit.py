@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..decode.model import DecodedRecord, FieldNode
+from ..core.model import DecodedRecord, FieldNode
 from ..decode.record import decode_record
 from ..formats.cper import SEVERITY
 from .layout import (
@@ -173,7 +173,7 @@ class RecordEditor:
         self.replace(assemble(header, parts), f"Move section {index} to {new_index}")
 
     def _windows(self) -> bool:
-        from ..formats import guids
+        from ..core import guids
         return (self._record.header.get("creator_id") or "") in guids.WINDOWS_CREATORS
 
 
@@ -230,7 +230,7 @@ def new_record(*templates: str | SectionTemplate, creator: str = WINDOWS_CREATOR
     The header severity defaults to the most severe section's, the notification type to the
     first section kind's usual one, the timestamp to 2025-01-01 00:00:00.
     """
-    from ..formats import guids
+    from ..core import guids
     from .bodies import catalog
     tpls = [t if isinstance(t, SectionTemplate) else SectionTemplate(t) for t in templates]
     windows = creator in guids.WINDOWS_CREATORS

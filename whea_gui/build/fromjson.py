@@ -23,17 +23,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..decode.model import FieldNode
+from ..core import guids
+from ..core.model import FieldNode
 from ..decode.record import decode_record
 from ..decode.whlg import HEADER as WHLG_HEADER
-from ..formats import guids
 from ..formats.cper import DESCRIPTOR, DESCRIPTOR_SIZE, HEADER, HEADER_SIZE, SEVERITY
 from ..formats.timestamp import decode_timestamp, encode_timestamp
+from .defaults import default_body, named_value
 from .jsonshape import (
     DEFAULT_MAX_SIZE,
     MAX_DEPTH,
     BuildInputError,
-    by_name,
     parse_iso,
     size_text,
     validate,
@@ -203,17 +203,6 @@ def _first(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
 
-def _named(value: Any, name: Any, table: dict[int, str], what: str) -> int | None:
-    """A value as a number or a name from ``table``; else the derived ``*_name`` key's value."""
-    if isinstance(value, str) and by_name(table, value) is not None:
-        return by_name(table, value)
-    if value is not None:
-        return parse_int(value, what)
-    if isinstance(name, str):
-        return by_name(table, name)
-    return None
-
-
 def _section_type(text: Any) -> Any:
     """A section type as GUID text; a catalogue kind name (``memory``) stands for its GUID."""
     from .bodies import catalog
@@ -280,20 +269,6 @@ def _section_body(s: dict, i: int) -> bytes | None:
     return default_body(s, i)
 
 
-def default_body(s: dict, i: int) -> bytes | None:
-    """The body a hand-written section of a known kind gets (the same bytes every time)."""
-    import random
-
-    from .bodies import catalog
-    kind = catalog.find(s.get("type") or "")
-    if kind is None:
-        return None
-    severity = _named(s.get("severity"), s.get("severity_name"), SEVERITY, f"sections[{i}].severity")
-    if severity not in SEVERITY:  # the packers make realistic bodies for the four severities
-        severity = kind.severity
-    return kind.pack(random.Random(i), severity, {})
-
-
 def _write_descriptor(s: dict, doff: int, boff: int, body: bytes | None, windows: bool,
                       buf: _Buffer) -> None:
     i = s.get("index", "?")
@@ -309,7 +284,7 @@ def _write_descriptor(s: dict, doff: int, boff: int, body: bytes | None, windows
         "flags": parse_int(_first(s.get("flags"), 0)),
         "section_type": _guid(_section_type(s.get("type")) or guids.NULL_GUID, f"sections[{i}].type"),
         "fru_id": _guid(fru_id or guids.NULL_GUID, f"sections[{i}].fru_id"),
-        "severity": _first(_named(s.get("severity"), s.get("severity_name"), SEVERITY,
+        "severity": _first(named_value(s.get("severity"), s.get("severity_name"), SEVERITY,
                                   f"sections[{i}].severity"), 2),
         "fru_text": _fru_text(s, i),
     }
@@ -351,7 +326,7 @@ def _header_values(h: dict, sections: list, creator: str, windows: bool, buf: _B
         "revision": _first(h.get("revision"), default(WINDOWS_REVISION if windows else UEFI_REVISION)),
         "signature_end": _first(h.get("signature_end"), default(0xFFFFFFFF)),
         "section_count": _first(h.get("section_count"), default(len(sections))),
-        "severity": _first(_named(h.get("severity"), h.get("severity_name"), SEVERITY,
+        "severity": _first(named_value(h.get("severity"), h.get("severity_name"), SEVERITY,
                                   "header.severity"), default(worst)),
         "valid_bits": vb,
         "length": _first(h.get("length"), default(0)),
@@ -423,7 +398,7 @@ def _build_whlg(obj: dict, buf: _Buffer) -> None:
             v = bytes.fromhex(h["signature_hex"]) if h.get("signature_hex") else (
                 b"WhLg" if h.get("signature") else None)
         else:
-            v = _named(h.get(names[f.name]), None, f.enum or {}, f"header.{f.name}")
+            v = named_value(h.get(names[f.name]), None, f.enum or {}, f"header.{f.name}")
         if v is None:
             continue
         off = WHLG_HEADER.offsets[f.name]

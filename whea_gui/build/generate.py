@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..formats import guids
+from ..core import guids
 from .bodies import catalog
 from .layout import (
     UEFI_SECTION_REVISION,

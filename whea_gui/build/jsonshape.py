@@ -25,11 +25,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..core import guids
+from ..core.fields import Layout
 from ..decode.whlg import HEADER as WHLG_HEADER
-from ..formats import guids
 from ..formats.cper import DESCRIPTOR, DESCRIPTOR_SIZE, HEADER, HEADER_SIZE
-from ..formats.fields import Layout
-from .values import EditError
+from .values import EditError, by_name
 
 MIB = 1 << 20
 DEFAULT_MAX_SIZE = 16 * MIB
@@ -109,13 +109,6 @@ class UInt(Spec):
         if n < 0 or n >> (8 * self.size):
             raise BuildInputError(path, f"{show(n)} does not fit in {self.size} byte(s) "
                                         f"(0 to {(1 << 8 * self.size) - 1})")
-
-
-def by_name(names: Mapping[int, str], text: str) -> int | None:
-    text = text.strip()
-    if text.endswith(")") and "(" in text:  # "Fatal (1)" as the window shows it
-        text = text[:text.rindex("(")].strip()
-    return next((k for k, n in names.items() if n.lower() == text.lower()), None)
 
 
 def _text(value: Any, path: str) -> str:
@@ -434,6 +427,6 @@ def _body_length(s: dict, i: int) -> int:
         return hex_length(s["body_hex"], "")
     if "body_offset" in s or s.get("offset") is not None and "descriptor_offset" in s:
         return 0  # decoded without a body
-    from .fromjson import default_body  # small (~1 KiB at most): made, measured, dropped
+    from .defaults import default_body  # small (~1 KiB at most): made, measured, dropped
     return len(default_body(s, i) or b"")
 

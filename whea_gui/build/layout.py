@@ -11,8 +11,8 @@ import datetime as dt
 import struct
 from dataclasses import dataclass
 
+from ..core import guids
 from ..decode.record import decode_record
-from ..formats import guids
 from ..formats.cper import DESCRIPTOR, DESCRIPTOR_SIZE, HEADER, HEADER_SIZE, SEVERITY_RANK
 from ..formats.timestamp import encode_timestamp
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
-from ..decode.model import FieldNode
-from ..formats import guids
+from ..core import guids
+from ..core.model import FieldNode
 from ..formats.timestamp import decode_timestamp, encode_timestamp
 
 
@@ -129,3 +130,10 @@ def _encode_timestamp(node, value, current, creator, encoding, precise) -> bytes
         # keep the reserved flag bits 1-7 of byte 3 as they were
         raw = raw[:3] + bytes([(current[3] & 0xFE) | (1 if keep_precise else 0)]) + raw[4:]
     return raw
+
+
+def by_name(names: Mapping[int, str], text: str) -> int | None:
+    text = text.strip()
+    if text.endswith(")") and "(" in text:  # "Fatal (1)" as the window shows it
+        text = text[:text.rindex("(")].strip()
+    return next((k for k, n in names.items() if n.lower() == text.lower()), None)

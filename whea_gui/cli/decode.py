@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
+from ..core.model import FieldNode
 from ..decode import decode_record, record_to_json
-from ..decode.model import FieldNode
 from ..sources import iter_path
 from ..sources.base import STDIN_NAME, SourceError
 from ..sources.folder import reader_failure

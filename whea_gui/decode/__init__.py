@@ -1,21 +1,10 @@
-"""Located decoding (Qt-free): FieldNode trees, findings, summaries, JSON.
+"""Located decoding (Qt-free): records and their sections decoded into the core's FieldNode
+trees with findings, summaries, explanations and the ``whea decode --json`` object."""
 
-Names are imported lazily so that ``formats`` (which builds FieldNodes) can import
-``decode.model`` without pulling in the record decoder that imports ``formats``.
-"""
-
-from importlib import import_module
-
-from .model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode, Finding
-
-_LAZY = {"decode_record": "record", "record_extent": "record", "decode_buffer": "split",
-         "split_records": "split", "record_to_json": "jsonout"}
+from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode, Finding
+from .jsonout import record_to_json
+from .record import decode_record, record_extent
+from .split import decode_buffer, split_records
 
 __all__ = ["ERROR", "NOTE", "WARNING", "DecodedRecord", "DecodedSection", "FieldNode", "Finding",
-           *_LAZY]
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(name)
+           "decode_record", "record_extent", "decode_buffer", "split_records", "record_to_json"]

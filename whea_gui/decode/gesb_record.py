@@ -8,8 +8,8 @@ work the same. The walk itself is ``formats.gesb`` (shared with the Microsoft ge
 
 from __future__ import annotations
 
+from ..core.model import NOTE, DecodedRecord, FieldNode, new_record
 from ..formats.gesb import decode_gesb as walk_block
-from .model import NOTE, DecodedRecord, FieldNode, new_record
 from .summary import summarise
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from .model import NOTE, DecodedRecord, FieldNode, Finding
+from ..core.model import NOTE, DecodedRecord, FieldNode, Finding
 from .rawjson import add_raw_keys
 
 MAX_TREE_NODES = 200_000  # about 30 MB of JSON; real records have a few thousand nodes

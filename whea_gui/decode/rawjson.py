@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ..formats import guids
-from .model import DecodedRecord
+from ..core import guids
+from ..core.model import DecodedRecord
 
 
 def b64(raw: bytes) -> str:

@@ -10,29 +10,25 @@ import re
 import struct
 from typing import Any
 
-from ..formats import cper, guids
+from ..core import guids
+from ..core.fields import Field, bit_nodes, bytes_text, display_value, make_node
+from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode, new_record
+from ..core.sections import SectionContext, decode_body
+from ..formats import cper
 from ..formats.cper import (
-    DESCRIPTOR,
     DESCRIPTOR_SIZE,
-    DESCRIPTOR_WINDOWS,
     HEADER,
     HEADER_SIZE,
     PERSISTENCE_BITS,
     PERSISTENCE_SIGNATURE,
 )
-from ..formats.fields import Field, bit_nodes, bytes_text, display_value, make_node
 from ..formats.timestamp import decode_timestamp
-from .model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode, new_record
-from .sections import SectionContext, decode_body
+from .descriptor import check_descriptor, decode_descriptor, descriptor_values, flag_names
 
 _U32 = struct.Struct("<I")
 MAX_UNTRUSTED_DESCRIPTORS = 1024  # descriptors decoded when the header's SignatureEnd is wrong
 _PRINTABLE = re.compile(rb"[\x20-\x7e]*")
 _U16 = struct.Struct("<H")
-
-
-def _flag_names(bits, value: int) -> list[str]:
-    return [b.name for b in bits if b.width == 1 and value >> b.bit & 1]
 
 
 # -- header --------------------------------------------------------------------------------
@@ -164,74 +160,6 @@ def _check_header(rec: DecodedRecord, v: dict[str, Any], n: int) -> None:
             add(WARNING, "PersistenceInfo reserved bits 59–63 are set", 108, 8, "persistence")
 
 
-# -- descriptors and bodies ----------------------------------------------------------------
-def _descriptor_values(dv: dict[str, Any], index: int) -> dict[str, Any]:
-    flags_bits = (cper.SECTION_FLAGS_WINDOWS if dv.get("_windows") else cper.SECTION_FLAGS_UEFI)
-    vb = dv.get("valid_bits", 0)
-    return {
-        "index": index,
-        "offset": dv.get("section_offset"),
-        "length": dv.get("section_length"),
-        "revision": dv.get("revision"),
-        "flags": dv.get("flags"),
-        "flag_names": _flag_names(flags_bits, dv.get("flags", 0)),
-        "type": guids.guid_text(dv["section_type"]) if "section_type" in dv else None,
-        "type_name": guids.name_of(guids.guid_text(dv["section_type"]), "section")
-        if "section_type" in dv else None,
-        "severity": dv.get("severity"),
-        "severity_name": cper.severity_name(dv["severity"]) if "severity" in dv else None,
-        "fru_id": guids.guid_text(dv["fru_id"]) if "fru_id" in dv and vb & 1 else None,
-        "fru_text": _fru_text(dv["fru_text"]) if "fru_text" in dv and vb & 2 else None,
-    }
-
-
-def _fru_text(raw: bytes) -> str:
-    return bytes(raw).split(b"\0", 1)[0].decode("latin-1")
-
-
-def decode_descriptor(rec: DecodedRecord, buf: bytes, off: int, limit: int, index: int,
-                      windows: bool) -> tuple[FieldNode, dict[str, Any], int]:
-    layout = DESCRIPTOR_WINDOWS if windows else DESCRIPTOR
-    node = FieldNode(f"descriptor_{index}", f"Section descriptor {index}", None, "", off,
-                     min(DESCRIPTOR_SIZE, limit - off), kind="struct")
-    vb = buf[off + 10] if off + 10 < limit else 0
-
-    def valid_hook(bit):
-        def hook(f, v, o):
-            valid = bool(vb & bit)
-            disp = display_value(f, v) + ("" if valid else " (not valid)")
-            return make_node(f, v, o, display=disp, valid=valid)
-        return hook
-
-    rev_hook = (lambda f, v, o: make_node(f, v, o, display=f"{cper.revision_text(v)} (0x{v:04X})"))
-    values, count = layout.decode(buf, off, limit, node,
-                                  {"fru_id": valid_hook(1), "fru_text": valid_hook(2),
-                                   "revision": rev_hook}, lazy=True)
-    values["_windows"] = windows
-    return node, values, count
-
-
-def _check_descriptor(rec: DecodedRecord, dv: dict[str, Any], doff: int, index: int) -> None:
-    add = rec.add_finding
-    name = f"Descriptor {index}"
-    if dv.get("reserved"):
-        add(WARNING, f"{name}: reserved byte is 0x{dv['reserved']:02X}, should be 0", doff + 11, 1,
-            "reserved")
-    if dv.get("valid_bits", 0) & 0xFC:
-        add(WARNING, f"{name}: reserved validation bits set (0x{dv['valid_bits']:02X})", doff + 10,
-            1, "reserved")
-    if dv.get("flags", 0) & 0xFFFFFF00:
-        add(WARNING, f"{name}: reserved section flag bits set (0x{dv['flags']:08X})", doff + 12, 4,
-            "reserved")
-    if dv.get("severity", 0) > 3:
-        add(WARNING, f"{name}: section severity {dv['severity']} is undefined (0–3)", doff + 48, 4,
-            "severity")
-    if "fru_text" in dv and dv.get("valid_bits", 0) & 2:
-        text = bytes(dv["fru_text"]).split(b"\0", 1)[0]
-        if not _PRINTABLE.fullmatch(text):
-            add(NOTE, f"{name}: FRU text has non-printable characters", doff + 52, 20, "fru-text")
-
-
 def record_extent(buf: bytes) -> int:
     """Bytes that belong to the record at the start of ``buf`` (RecordLength when usable)."""
     n = len(buf)
@@ -356,8 +284,8 @@ def _decode_bodies(rec, buf, n, descs, count, length, creator, bodies=True) -> N
     ranges: list[tuple[int, int, int]] = []
     decoded: dict[tuple, DecodedSection] = {}
     for i, (dnode, dv, doff) in enumerate(descs):
-        _check_descriptor(rec, dv, doff, i)
-        sv = _descriptor_values(dv, i)
+        check_descriptor(rec, dv, doff, i)
+        sv = descriptor_values(dv, i)
         section = DecodedSection(i, dnode, None, sv)
         rec.sections.append(section)
         so, sl = dv["section_offset"], dv["section_length"]
@@ -478,7 +406,7 @@ def _header_json(v: dict[str, Any]) -> dict[str, Any]:
         "notify_type_name": None,
         "record_id": v.get("record_id"),
         "flags": v.get("flags"),
-        "flag_names": _flag_names(cper.HEADER_FLAGS, v.get("flags", 0)),
+        "flag_names": flag_names(cper.HEADER_FLAGS, v.get("flags", 0)),
         "persistence_info": v.get("persistence_info"),
     }
     if out["creator_id"]:

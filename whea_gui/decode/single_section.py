@@ -6,10 +6,10 @@ libcper, SectionOffset counts from the start of the descriptor (the generator wr
 
 from __future__ import annotations
 
+from ..core.model import ERROR, NOTE, DecodedRecord, DecodedSection, FieldNode, new_record
+from ..core.sections import SectionContext, decode_body
 from ..formats.cper import DESCRIPTOR_SIZE
-from .model import ERROR, NOTE, DecodedRecord, DecodedSection, FieldNode, new_record
-from .record import _check_descriptor, _descriptor_values, decode_descriptor
-from .sections import SectionContext, decode_body
+from .descriptor import check_descriptor, decode_descriptor, descriptor_values
 from .summary import summarise
 
 
@@ -30,8 +30,8 @@ def _decode(rec: DecodedRecord, buf: bytes, n: int) -> None:
                         "descriptor-truncated")
         rec.extent = n
         return
-    _check_descriptor(rec, dv, 0, 0)
-    values = _descriptor_values(dv, 0)
+    check_descriptor(rec, dv, 0, 0)
+    values = descriptor_values(dv, 0)
     section = DecodedSection(0, dnode, None, values)
     rec.sections.append(section)
     rec.header = {"severity": values["severity"], "severity_name": values["severity_name"],

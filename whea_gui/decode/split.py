@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from .model import DecodedRecord
+from ..core.model import DecodedRecord
 from .record import decode_record, record_extent
 
 SIGNATURES = (b"CPER", b"WhLg")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import NOTE, DecodedRecord
+from ..core.model import NOTE, DecodedRecord
 
 
 def summarise(rec: DecodedRecord, what: str) -> None:

@@ -6,8 +6,8 @@ The 32-byte header is decoded here; payload decoders are looked up by entry Id i
 
 from __future__ import annotations
 
-from ..formats.fields import Bits, Field, Layout, make_node
-from .model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode, new_record
+from ..core.fields import Bits, Field, Layout, make_node
+from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode, new_record
 from .whlg_ids import ENTRY_IDS
 from .whlg_payloads import PAYLOADS
 

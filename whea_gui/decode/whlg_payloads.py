@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..core.fields import Field, Layout, ascii_text
+from ..core.model import NOTE, WARNING, DecodedRecord, FieldNode
 from ..formats import error_source
-from ..formats.fields import Field, Layout, ascii_text
-from .model import NOTE, WARNING, DecodedRecord, FieldNode
 from .whlg_ids import ENTRY_IDS
 
 PayloadDecoder = Callable[[DecodedRecord, bytes, int, int, FieldNode], "dict | None"]

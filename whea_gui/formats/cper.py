@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fields import Bits, Field, Layout
+from ..core.fields import Bits, Field, Layout
 
 SIGNATURE = b"CPER"
 SIGNATURE_END = 0xFFFFFFFF

@@ -10,9 +10,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from ..decode.model import NOTE, WARNING, FieldNode
-from .fields import Bits, Field, Layout
-from .guids import guid_text
+from ..core.fields import Bits, Field, Layout
+from ..core.guids import guid_text
+from ..core.model import NOTE, WARNING, FieldNode
 
 DESCRIPTOR_SIZE = 972
 HEADER_SIZE = 40

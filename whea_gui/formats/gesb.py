@@ -11,10 +11,11 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from ..decode.model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode
-from ..decode.nested import decode_nested
-from . import cper, guids
-from .fields import Bits, Field, Layout, display_value, make_node
+from ..core import guids
+from ..core.fields import Bits, Field, Layout, display_value, make_node
+from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode
+from ..core.nested import decode_nested
+from . import cper
 from .timestamp import decode_timestamp
 
 HEADER_SIZE = 20

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..decode.model import FieldNode
-from .fields import Bits, bit_nodes
+from ..core.fields import Bits, bit_nodes
+from ..core.model import FieldNode
 
 CPU_VENDOR = {0: "Other", 1: "Intel", 2: "AMD"}
 

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from . import guids
+from ..core import guids
 
 PLAUSIBLE_YEARS = range(1990, 2101)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..formats import guids
+from ..core import guids
 from ..formats.cper import SEVERITY
 from . import faults as _faults
 from .faults import TIME_NONE, TIME_RECORD, TIME_SOURCE_NAMES

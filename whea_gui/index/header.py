@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..formats import guids
+from ..core import guids
 from . import timestamps as ts
 
 HEADER_SIZE, DESCRIPTOR_SIZE = 128, 72

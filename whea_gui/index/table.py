@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..formats import guids
+from ..core import guids
 from . import header as hdr
 from .timestamps import MISSING, to_datetime64
 

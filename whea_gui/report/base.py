@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from .. import __version__
-from ..decode.model import DecodedRecord
+from ..core.model import DecodedRecord
 from .summary import SummaryBuilder
 
 CHUNK = 1 << 16

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from ..decode.model import DecodedRecord
+from ..core.model import DecodedRecord
 from .base import ReportWriter
 from .rows import ROW_COLUMNS, record_row
 from .summary import SummaryBuilder

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.model import DecodedRecord, DecodedSection, FieldNode
 from ..decode.explain import explain_record as _explain
-from ..decode.model import DecodedRecord, DecodedSection, FieldNode
 from .rows import record_row
 
 EXPLAIN_TEXT = ("headline", "severity_meaning", "component", "component_name", "where", "detail")

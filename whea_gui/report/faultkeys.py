@@ -3,7 +3,7 @@ report groups and counts thresholds exactly as the window's timeline does."""
 
 from __future__ import annotations
 
-from ..decode.model import DecodedRecord
+from ..core.model import DecodedRecord
 from ..index import faults as _faults
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..decode.model import DecodedRecord
+from ..core.model import DecodedRecord
 from ..formats.cper import SEVERITY
 from .rows import host_of, parse_time, record_time
 

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ..decode.model import DecodedRecord
+from ..core.model import DecodedRecord
 from .base import ReportWriter, Spool
 from .chart import timeline_svg
 from .detail import record_detail

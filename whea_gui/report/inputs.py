@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from os import PathLike
 
+from ..core.model import DecodedRecord
 from ..decode import decode_record
-from ..decode.model import DecodedRecord
 from ..sources import RecordRef, iter_path
 from ..sources.base import Problem, SourceError
 from ..store.results import StoreError

@@ -27,8 +27,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..core.model import DecodedRecord
 from ..decode.jsonout import record_to_json
-from ..decode.model import DecodedRecord
 from .base import ReportWriter, Spool
 from .summary import SummaryBuilder
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..decode.model import DecodedRecord
+from ..core.model import DecodedRecord
 from .base import ReportWriter, Spool
 from .detail import FieldRow, RecordDetail, header_facts, record_detail
 from .summary import SummaryBuilder

@@ -18,7 +18,7 @@ import sys
 import uuid
 from typing import Any
 
-from ..decode.model import DecodedRecord
+from ..core.model import DecodedRecord
 from .base import ReportWriter, Spool
 from .chart import timeline_svg
 from .detail import record_detail

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..decode.model import LEVELS, DecodedRecord
+from ..core.model import LEVELS, DecodedRecord
 
 # Keys a reader may put in ``RecordRef.source`` for the container's own time (Event Log
 # TimeCreated, Redfish Created, ...) and for the machine name.

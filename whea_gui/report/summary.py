@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..decode.model import LEVELS, DecodedRecord
+from ..core.model import LEVELS, DecodedRecord
 from ..index import analysis as _analysis
 from ..index import rates as _rates
 from .faultkeys import component_label, record_fault

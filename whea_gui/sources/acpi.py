@@ -15,7 +15,7 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..formats import guids
+from ..core import guids
 from ..formats.gesb import ENTRY_V1_SIZE, ENTRY_V3_SIZE, block_length
 from ..formats.gesb import HEADER_SIZE as BLOCK_HEADER_SIZE
 from .base import Problem, RecordRef, SourceError

@@ -49,18 +49,18 @@ def list_files(root: str, on_problem) -> list[tuple[str, int]]:
     return out
 
 
-def walk(path: str, on_problem, *, progress: Callable[[Progress], None] | None = None,
-         cancel=None) -> Iterator[RecordRef]:
+def walk(path: str, on_problem, read_file: Callable[..., Iterator[RecordRef]], *,
+         progress: Callable[[Progress], None] | None = None, cancel=None) -> Iterator[RecordRef]:
     """Records from ``path``: a file (everything it holds) or a folder (recognised records only;
     a file that holds none is reported, not yielded). Raises SourceError for an unreadable
-    file given directly; inside a folder such a file is reported and skipped."""
-    from .registry import iter_file
+    file given directly; inside a folder such a file is reported and skipped. ``read_file``
+    reads one file by content (the registry passes its ``iter_file``)."""
 
     if not os.path.isdir(path):
         if not os.path.exists(path):
             raise SourceError(f"{path}: cannot read: no such file or folder")
         count = 0
-        for ref in iter_file(path, on_problem):
+        for ref in read_file(path, on_problem):
             count += 1
             yield ref
         if progress:
@@ -80,7 +80,7 @@ def walk(path: str, on_problem, *, progress: Callable[[Progress], None] | None =
         if os.path.realpath(fp) not in consumed:
             at: int | None = None  # where the last record of this file was: the place to report
             try:
-                for ref in iter_file(fp, on_problem):
+                for ref in read_file(fp, on_problem):
                     if cancelled(cancel):
                         on_problem(Problem(path, None, f"cancelled in {fp}", "note"))
                         return

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..formats.guids import LINUX_PSTORE_CREATOR, guid_bytes
+from ..core.guids import LINUX_PSTORE_CREATOR, guid_bytes
 from .base import Problem, RecordRef
 
 name = "pstore"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import raw
 from .base import Problem, RecordRef, open_input
+from .folder import walk
 
 ProblemSink = Callable[[Problem], None]
 HEAD_SIZE = 4096
@@ -90,8 +91,7 @@ def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progre
         channels = [c for c in p[5:].split(",") if c] or None
         yield from iter_live(channels, on_problem)
         return
-    from .folder import walk
-    yield from walk(p, on_problem or _ignore, progress=progress, cancel=cancel)
+    yield from walk(p, on_problem or _ignore, iter_file, progress=progress, cancel=cancel)
 
 
 def _ignore(_p: Problem) -> None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.model import ERROR
 from ..decode import decode_record
-from ..decode.model import ERROR
 from ..index import header as hdr
 
 FIRST_RECORD_ID = 0  # read_error_record(0) reads the first stored record

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from ..core.model import DecodedRecord, FieldNode
 from ..decode.jsonout import node_to_json
-from ..decode.model import DecodedRecord, FieldNode
 
 
 def node_location(node: FieldNode) -> str:

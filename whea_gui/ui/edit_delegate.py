@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..decode.model import FieldNode
-from ..formats import guids
+from ..core import guids
+from ..core.model import FieldNode
 from .field_model import VALUE, FieldTreeModel
 
 EDITABLE_KINDS = {"int", "hex", "enum", "flags", "guid", "timestamp", "sig", "ascii", "text",

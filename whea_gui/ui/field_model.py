@@ -13,7 +13,7 @@ from collections import deque
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ..decode.model import ERROR, WARNING, DecodedRecord, FieldNode
+from ..core.model import ERROR, WARNING, DecodedRecord, FieldNode
 from .palette import HEADER_TINT, section_colour
 from .qtconst import (
     ALIGNMENT,

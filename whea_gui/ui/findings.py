@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from ..decode.model import LEVELS, DecodedRecord, Finding
+from ..core.model import LEVELS, DecodedRecord, Finding
 from .palette import LEVEL_COLOURS
 from .qtconst import (
     ALIGNMENT,

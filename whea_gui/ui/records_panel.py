@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..formats import cper, guids
+from ..core import guids
+from ..formats import cper
 from .record_model import HEADERS, RecordTableModel
 from .recordquery import RecordFilter
 from .recordset import NO_TIME, RecordSet

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core import guids
 from ..decode.whlg import ENTRY_IDS, ENTRY_TYPE
-from ..formats import cper, guids
+from ..formats import cper
 from ..index.table import RecordTable
 
 NO_TIME = np.iinfo(np.int64).min  # sorts first; means "no valid timestamp"

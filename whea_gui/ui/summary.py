@@ -7,7 +7,7 @@ from html import escape
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from ..decode.model import ERROR, WARNING, DecodedRecord
+from ..core.model import ERROR, WARNING, DecodedRecord
 
 try:  # written by the explain helper; used when present
     from ..decode.explain import explain_record

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
-from ..decode.model import DecodedRecord, FieldNode
+from ..core.model import DecodedRecord, FieldNode
 from ..decode.record import decode_record
 from ..index.analysis import from_record_table
 from ..paths import sample_paths

@@ -6,8 +6,8 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...formats import guids
-from ...formats.fields import Field, Layout
+from ...core import guids
+from ...core.fields import Field, Layout
 
 
 def layout(name: str, spec: Sequence[tuple[str, int]]) -> Layout:

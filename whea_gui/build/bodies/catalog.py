@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from ...formats import guids
+from ...core import guids
 from . import io, memory, microsoft, misc, processor
 
 Packer = Callable[[random.Random, int, dict], bytes]

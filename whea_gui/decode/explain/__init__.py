@@ -10,7 +10,7 @@ from; ``rules.statements`` turns them into statements that cannot contradict eac
 
 from __future__ import annotations
 
-from ..model import DecodedRecord
+from ...core.model import DecodedRecord
 from .facts import Facts, component_of, gather
 from .rules import Statement, component_name, statements, urgency
 from .whlg import explain_whlg

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..model import ERROR, DecodedRecord, DecodedSection
-from .location import Location, read_location
+from ...core.model import ERROR, DecodedRecord, DecodedSection
+from .location import Location, desc_path, read_location
 from .tables import (
     COMPONENT_PRIORITY,
     METADATA_TYPES,
@@ -115,7 +115,7 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
                 if s.values.get("severity") in SEVERITY_WORD]
         if secs:
             worst, s = max(secs, key=lambda p: SEVERITY_RANK[p[0]])
-            f.severity, f.severity_cites = worst, _desc_path(s, "severity")
+            f.severity, f.severity_cites = worst, desc_path(s, "severity")
         else:
             f.severity_cites = head_path
     if f.severity is None or sev not in SEVERITY_WORD:
@@ -123,7 +123,7 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
     for s in rec.sections:
         ss = s.values.get("severity")
         if ss in SEVERITY_WORD and SEVERITY_RANK[ss] > SEVERITY_RANK[sev]:
-            f.worse_sections.append((s.index, ss, _desc_path(s, "severity")))
+            f.worse_sections.append((s.index, ss, desc_path(s, "severity")))
 
 
 # -- which section speaks for the record ----------------------------------------------------------
@@ -242,7 +242,7 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts) -> None:
     for s in rec.sections:
         for n in s.values.get("flag_names") or ():
             if n in HINT_FLAGS:
-                hints.setdefault(n, []).extend(_desc_path(s, f"flags.{n}"))
+                hints.setdefault(n, []).extend(desc_path(s, f"flags.{n}"))
         status = (s.fields or {}).get("status") if isinstance(s.fields, dict) else None
         if not isinstance(status, dict):
             continue
@@ -296,29 +296,6 @@ def _first_path(rec: DecodedRecord, paths) -> list[str]:
     return []
 
 
-def desc_find(s: DecodedSection, sub: str):
-    """A descriptor field (a GESB entry keeps its descriptor fields under ``header``)."""
-    if s.descriptor is None:
-        return None
-    return s.descriptor.find(sub) or s.descriptor.find(f"header.{sub}") or \
-        s.descriptor.find(f"header.error_{sub}")
-
-
-DESCRIPTOR_FIELDS = {"section_type", "severity", "fru_text", "fru_id", "flags"}
-
-
-def desc_path(s: DecodedSection, sub: str) -> list[str]:
-    """The tree path of a descriptor field. A whole 72-byte record descriptor has every field, so
-    its paths are known without building its (lazy) nodes."""
-    d = s.descriptor
-    if d is not None and d.name.startswith("descriptor_") and d.length >= 72 \
-            and sub.split(".")[0] in DESCRIPTOR_FIELDS:
-        return [f"{d.path}.{sub}"]
-    node = desc_find(s, sub)
-    return [node.path] if node is not None else []
-
-
-_desc_path = desc_path
 
 
 def _status_path(s: DecodedSection, bit: str) -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model import DecodedSection, FieldNode
+from ...core.model import DecodedSection, FieldNode
 from .tables import PCI_COMPONENTS
 
 DEC, HEX, TEXT = "dec", "hex", "text"
@@ -323,7 +323,6 @@ class _Citer:
 
     def value_of(self, key: str, value) -> list[str]:
         if key == "fru_text":
-            from .facts import desc_path
             return desc_path(self.sec, "fru_text")
         names = ALIASES.get(key, ()) + (key,)
         while True:
@@ -355,3 +354,26 @@ def _unique(items) -> list[str]:
         if x and x not in out:
             out.append(x)
     return out
+
+
+# -- descriptor fields, cited by path -------------------------------------------------------
+def desc_find(s: DecodedSection, sub: str):
+    """A descriptor field (a GESB entry keeps its descriptor fields under ``header``)."""
+    if s.descriptor is None:
+        return None
+    return s.descriptor.find(sub) or s.descriptor.find(f"header.{sub}") or \
+        s.descriptor.find(f"header.error_{sub}")
+
+
+DESCRIPTOR_FIELDS = {"section_type", "severity", "fru_text", "fru_id", "flags"}
+
+
+def desc_path(s: DecodedSection, sub: str) -> list[str]:
+    """The tree path of a descriptor field. A whole 72-byte record descriptor has every field, so
+    its paths are known without building its (lazy) nodes."""
+    d = s.descriptor
+    if d is not None and d.name.startswith("descriptor_") and d.length >= 72 \
+            and sub.split(".")[0] in DESCRIPTOR_FIELDS:
+        return [f"{d.path}.{sub}"]
+    node = desc_find(s, sub)
+    return [node.path] if node is not None else []

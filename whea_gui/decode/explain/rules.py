@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .facts import Facts, desc_path
+from .facts import Facts
+from .location import desc_path
 from .tables import COMPONENT_NAME, SEVERITY_MEANING, SEVERITY_WORD
 
 

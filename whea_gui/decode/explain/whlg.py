@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import DecodedRecord
+from ...core.model import DecodedRecord
 from .tables import WHLG_ADVICE, WHLG_TEXT_NO_PAYLOAD
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from ...decode.model import ERROR, NOTE, WARNING, FieldNode
-from ...decode.sections import SectionContext
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.model import ERROR, NOTE, WARNING, FieldNode
+from ...core.sections import SectionContext
 from . import _context_walk
 from ._processor_common import decode_struct, raw_node, struct_node, word_node
 

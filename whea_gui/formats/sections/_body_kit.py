@@ -11,9 +11,9 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ...decode.model import ERROR, NOTE, WARNING, FieldNode
-from ...decode.sections import SectionContext
-from ..fields import Bits, Field, Layout, bit_nodes, hexint, make_node
+from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, make_node
+from ...core.model import ERROR, NOTE, WARNING, FieldNode
+from ...core.sections import SectionContext
 
 Hook = Callable[[Field, Any, int], FieldNode]
 

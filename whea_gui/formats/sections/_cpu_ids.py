@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..fields import Bits
+from ...core.fields import Bits
 
 X86_TYPES = {0: "Original OEM processor", 1: "OverDrive processor", 2: "Dual processor", 3: "Reserved"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..fields import Bits, Field, hexint, make_node
+from ...core.fields import Bits, Field, hexint, make_node
 
 # UEFI "Error Types" (WDK ERRTYP_*): (name, plain meaning)
 ERROR_TYPES: dict[int, tuple[str, str]] = {

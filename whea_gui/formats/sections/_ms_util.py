@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from ...decode.model import ERROR, NOTE, WARNING, FieldNode
-from ...decode.sections import SectionContext
-from ..fields import Field, Layout, ascii_text
+from ...core.fields import Field, Layout, ascii_text
+from ...core.model import ERROR, NOTE, WARNING, FieldNode
+from ...core.sections import SectionContext
 
 BOOL = {0: "FALSE", 1: "TRUE"}
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.model import FieldNode
-from ...decode.sections import SectionContext
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.model import FieldNode
+from ...core.sections import SectionContext
 from ._body_kit import bits_json, decode_fields, register_node, struct_node
 
 PORT_TYPES = {

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ...decode.model import ERROR, FieldNode
-from ...decode.sections import SectionContext
-from ..fields import Bits, Field, Layout, bit_nodes, display_value, make_node
+from ...core.fields import Bits, Field, Layout, bit_nodes, display_value, make_node
+from ...core.model import ERROR, FieldNode
+from ...core.sections import SectionContext
 
 Hook = Callable[[Field, Any, int], FieldNode]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.model import ERROR, NOTE
-from ...decode.sections import SectionContext, register
-from .. import guids
-from ..fields import Bits, Field, Layout
+from ...core import guids
+from ...core.fields import Bits, Field, Layout
+from ...core.model import ERROR, NOTE
+from ...core.sections import SectionContext, register
 from ._body_kit import (
     decode_fields,
     fixed_size_check,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.model import ERROR, NOTE, FieldNode
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.model import ERROR, NOTE, FieldNode
+from ...core.sections import SectionContext, register
 from . import _pcie_regs as regs
 from ._body_kit import (
     bits_json,

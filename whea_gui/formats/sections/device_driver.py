@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...decode.model import NOTE, FieldNode
-from ...decode.sections import SectionContext, register_fallback
+from ...core.model import NOTE, FieldNode
+from ...core.sections import SectionContext, register_fallback
 from ._body_kit import raw_node
 
 DEVICE_DRIVER_CREATOR = "57217c8d-5e66-44fb-8033-9b74cacedf5b"

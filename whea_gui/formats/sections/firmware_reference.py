@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.model import ERROR, NOTE, WARNING, FieldNode
-from ...decode.sections import SectionContext, register
-from .. import guids
-from ..fields import Field, Layout, make_node
+from ...core import guids
+from ...core.fields import Field, Layout, make_node
+from ...core.model import ERROR, NOTE, WARNING, FieldNode
+from ...core.sections import SectionContext, register
 from ._processor_common import decode_struct, raw_node, sentence, severity_word
 
 GUID = "81212a96-09ed-4996-9471-8d729c8e69ed"

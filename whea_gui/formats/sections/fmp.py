@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.model import ERROR, NOTE, WARNING
-from ...decode.sections import SectionContext, register
-from ..fields import Field, Layout
+from ...core.fields import Field, Layout
+from ...core.model import ERROR, NOTE, WARNING
+from ...core.sections import SectionContext, register
 from ._body_kit import (
     decode_fields,
     fixed_size_check,

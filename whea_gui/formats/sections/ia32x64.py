@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.model import ERROR, NOTE, WARNING, FieldNode
-from ...decode.sections import SectionContext, register
-from .. import guids
-from ..fields import Bits, Field, Layout, make_node
+from ...core import guids
+from ...core.fields import Bits, Field, Layout, make_node
+from ...core.model import ERROR, NOTE, WARNING, FieldNode
+from ...core.sections import SectionContext, register
 from . import _cpu_ids as ids
 from ._ia32x64_context import decode_contexts
 from ._processor_common import (

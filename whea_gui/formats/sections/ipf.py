@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.sections import SectionContext, register
+from ...core.sections import SectionContext, register
 from ._processor_common import raw_node, sentence, severity_word
 
 GUID = "e429faf1-3cb7-11d4-bca7-0080c73c8881"

@@ -3,8 +3,8 @@ section (§8.12) is decoded with the Arm RAS sections in ``arm_ras.py``."""
 
 from __future__ import annotations
 
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.sections import SectionContext, register
 from ._ms_util import BOOL, decode_fixed, note_extra
 
 SEA_GUID = "f5fe48a6-84ce-4c1e-aa64-20c9a53099f1"

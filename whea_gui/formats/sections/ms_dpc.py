@@ -3,8 +3,8 @@ extended capability as captured when DPC triggered."""
 
 from __future__ import annotations
 
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.sections import SectionContext, register
 from ._ms_util import decode_fixed, note_extra
 
 DPC_GUID = "ec49534b-30e7-4358-972f-eca6958fae3b"

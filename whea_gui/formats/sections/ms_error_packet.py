@@ -7,11 +7,12 @@ standard section body chosen by ErrorType, decoded through the section registry.
 
 from __future__ import annotations
 
-from ...decode.model import ERROR, NOTE, WARNING
-from ...decode.nested import decode_nested
-from ...decode.sections import SectionContext, register
-from .. import cper, guids
-from ..fields import Bits, Field, Layout, bytes_text
+from ...core import guids
+from ...core.fields import Bits, Field, Layout, bytes_text
+from ...core.model import ERROR, NOTE, WARNING
+from ...core.nested import decode_nested
+from ...core.sections import SectionContext, register
+from .. import cper
 from ._ms_util import decode_fixed, note_extra, raw_node, struct_node
 
 ERROR_PACKET_GUID = "e71254e9-c1b9-4940-ab76-909703a4320f"

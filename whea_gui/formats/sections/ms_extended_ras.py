@@ -3,9 +3,9 @@ values is undocumented, so they are shown as numbers."""
 
 from __future__ import annotations
 
-from ...decode.model import ERROR, FieldNode
-from ...decode.sections import SectionContext, register
-from ..fields import Field, Layout
+from ...core.fields import Field, Layout
+from ...core.model import ERROR, FieldNode
+from ...core.sections import SectionContext, register
 from ._ms_util import decode_fixed, note_extra, struct_node
 
 EXTENDED_RAS_GUID = "c6749ac0-16fb-4868-b976-65a61299834f"

@@ -3,7 +3,7 @@ buffer) embedded in a CPER record. Each data entry's body is decoded by the sect
 
 from __future__ import annotations
 
-from ...decode.sections import SectionContext, register
+from ...core.sections import SectionContext, register
 from .. import cper
 from ..gesb import block_json, decode_gesb
 

@@ -3,9 +3,9 @@ companions to a UEFI memory section, carrying the DRAM address as the platform t
 
 from __future__ import annotations
 
-from ...decode.model import ERROR
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.model import ERROR
+from ...core.sections import SectionContext, register
 from ._ms_util import check_valid_bits, decode_fixed, note_extra, raw_node, struct_node
 
 INTEL_GUID = "e16edb28-6113-4263-a41d-e53f8de78751"

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from ...decode.model import ERROR
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.model import ERROR
+from ...core.sections import SectionContext, register
 from ._ms_util import check_valid_bits, decode_fixed, note_extra, pci_text, raw_node, struct_node
 
 MEMORY_RANGE_GUID = "cc245308-61d5-4356-a707-25172ec2f5ea"

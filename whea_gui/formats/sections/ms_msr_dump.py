@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...decode.model import ERROR
-from ...decode.sections import SectionContext, register
-from ..fields import Field, Layout
+from ...core.fields import Field, Layout
+from ...core.model import ERROR
+from ...core.sections import SectionContext, register
 from ._ms_util import decode_fixed, note_extra, raw_node
 
 MSR_DUMP_GUID = "1c15b445-9b06-4667-ac25-33c056b88803"

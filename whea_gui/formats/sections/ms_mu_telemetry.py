@@ -3,9 +3,9 @@ PI status code (class/subclass/operation) and two vendor values."""
 
 from __future__ import annotations
 
-from ...decode.sections import SectionContext, register
-from .. import guids
-from ..fields import Bits, Field, Layout, make_node
+from ...core import guids
+from ...core.fields import Bits, Field, Layout, make_node
+from ...core.sections import SectionContext, register
 from ._ms_util import decode_fixed, note_extra
 
 MU_TELEMETRY_GUID = "85183a8b-9c41-429c-939c-5c3c087ca280"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.sections import SectionContext, register
 from ._ms_util import decode_fixed, note_extra
 
 NMI_SECTION_GUID = "e71254e7-c1b9-4940-ab76-909703a4320f"

@@ -3,9 +3,9 @@ ranges, 88 bytes + 24 per range (at most 50)."""
 
 from __future__ import annotations
 
-from ...decode.model import ERROR, WARNING
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.model import ERROR, WARNING
+from ...core.sections import SectionContext, register
 from ._ms_util import c_string, check_valid_bits, decode_fixed, note_extra, struct_node
 
 PMEM_GUID = "81687003-dbfd-4728-9ffd-f0904f97597d"

@@ -12,9 +12,9 @@ Every value is range-checked, so a body that does not fit the layout we chose is
 
 from __future__ import annotations
 
-from ...decode.model import ERROR, NOTE, WARNING
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout
+from ...core.model import ERROR, NOTE, WARNING
+from ...core.sections import SectionContext, register
 from ._ms_util import BOOL, c_string, decode_fixed, note_extra
 
 RECOVERY_INFO_GUID = "c34832a1-02c3-4c52-a9f1-9f1d5d7723fc"

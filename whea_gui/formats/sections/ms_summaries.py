@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import struct
 
-from ...decode.model import ERROR, WARNING, FieldNode
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, make_node
+from ...core.model import ERROR, WARNING, FieldNode
+from ...core.sections import SectionContext, register
 from ._ms_util import check_valid_bits, decode_fixed, note_extra, pci_text, struct_node
 
 MEMORY_SUMMARY_GUID = "0e36c93e-ca15-4a83-ba8a-cbe80f7f0017"

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import struct
 
-from ...decode.model import ERROR, NOTE, WARNING, FieldNode
-from ...decode.sections import SectionContext, register
+from ...core.fields import Bits, Field, Layout, bit_nodes, make_node
+from ...core.model import ERROR, NOTE, WARNING, FieldNode
+from ...core.sections import SectionContext, register
 from .. import amd_smca, mca, mca_diagnosis
-from ..fields import Bits, Field, Layout, bit_nodes, make_node
 from ._ms_util import BOOL, filetime_text, note_extra, raw_node, struct_node
 
 XPF_MCA_GUID = "8a1e1d01-42f9-4557-9c33-565e5cc3f7e8"

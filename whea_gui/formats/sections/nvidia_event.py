@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.model import ERROR, NOTE, WARNING, FieldNode
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout, ascii_text, make_node
+from ...core.fields import Bits, Field, Layout, ascii_text, make_node
+from ...core.model import ERROR, NOTE, WARNING, FieldNode
+from ...core.sections import SectionContext, register
 from ._body_kit import (
     bits_json,
     decode_fields,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.model import ERROR, NOTE, WARNING, FieldNode
-from ...decode.sections import SectionContext, register
-from ..fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, make_node
+from ...core.model import ERROR, NOTE, WARNING, FieldNode
+from ...core.sections import SectionContext, register
 from ._body_kit import (
     decode_fields,
     fixed_size_check,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...decode.model import ERROR, NOTE
-from ...decode.sections import SectionContext, register
+from ...core.fields import Field, Layout, ascii_text
+from ...core.model import ERROR, NOTE
+from ...core.sections import SectionContext, register
 from ..cper import SEVERITY
-from ..fields import Field, Layout, ascii_text
 from ._body_kit import decode_fields, fixed_size_check, struct_node, trailing_bytes
 
 AMPERE_GUID = "2826cc9f-448c-4c2b-86b6-a95394b7ef33"

@@ -18,8 +18,8 @@ from typing import Any
 
 import construct as cs
 
-from ..decode.model import FieldNode
 from . import guids
+from .model import FieldNode
 
 _INT_FMT = {1: "B", 2: "H", 4: "I", 8: "Q"}
 _CS_INT = {1: cs.Int8ul, 2: cs.Int16ul, 4: cs.Int32ul, 8: cs.Int64ul}
@@ -48,6 +48,10 @@ class Field:
     guid_kind: str | None = None
     description: str = ""
     reserved_mask: int = 0  # bits that are reserved (only reported when set)
+
+    def text_of(self, value: Any) -> str:
+        """The display text of a value of this field (FieldNode asks for it on first use)."""
+        return display_value(self, value)
 
     @property
     def fmt(self) -> str:

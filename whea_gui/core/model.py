@@ -78,9 +78,8 @@ class FieldNode:
             if self._fmt is not None:
                 self._display = self._fmt()
                 self._fmt = None
-            elif self.spec is not None and hasattr(self.spec, "fmt"):  # a layout Field
-                from ..formats.fields import display_value
-                self._display = display_value(self.spec, self.value)
+            elif self.spec is not None and hasattr(self.spec, "text_of"):  # a layout Field
+                self._display = self.spec.text_of(self.value)
             else:
                 self._display = ""
         return self._display
