@@ -42,14 +42,16 @@ def good_and_bad(tmp_path):
 def test_import_stores_every_good_input_and_reports_the_bad_one(tmp_path, capsys, good_and_bad):
     good, bad = good_and_bad
     store = tmp_path / "s.sqlite"
-    code, out, err = _run(capsys, "--store", store, "import", good, bad)
+    missing = tmp_path / "missing.bin"
+    code, out, err = _run(capsys, "--store", store, "import", good, bad, missing)
     assert code == 1
     assert "Traceback" not in err
-    assert out.startswith("40") and " stored" in out
-    assert "bad.xml" in out and "input failed" in out and "bad.xml" in err
+    assert out.startswith("404 stored") and "missing.bin" in out and "1 input failed" in out
+    # the event whose SystemTime has month 13 is kept (its time as raw text) and named
+    assert "bad.xml" in err and "month" in err.lower()
     with Store(store) as s:
         ids = {int(x) for x in s.record_table().record_id}
-    assert set(range(1, 401)) <= ids  # all 400 good records, whatever the reader made of bad.xml
+    assert set(range(1, 401)) <= ids and len(ids) == 404
 
 
 def test_a_reader_that_raises_is_reported_and_the_import_goes_on(tmp_path, capsys, monkeypatch):
