@@ -18,7 +18,9 @@ from report_helpers import (
 )
 
 from whea_gui.decode import decode_record, record_to_json
+from whea_gui.decode.explain import explain_record
 from whea_gui.report import record_markdown, write_report
+from whea_gui.report.csvout import EXPLANATION_COLUMNS
 from whea_gui.report.rows import ROW_COLUMNS, record_time, severity_label
 from whea_gui.sources import iter_path
 
@@ -47,6 +49,8 @@ def test_json_is_the_decode_json_plus_summary(tmp_path):
     for got, rec in zip(doc["records"], recs):
         got = dict(got)
         got.pop("index")
+        # the explanation is an added key; everything else is exactly decode --json
+        assert got.pop("explanation") == _roundtrip(explain_record(rec))
         assert got == _roundtrip(record_to_json(rec))
     s = doc["summary"]
     assert s == _roundtrip(result.summary)
@@ -78,7 +82,8 @@ def test_csv_rows_match_generated_records(tmp_path):
     write_report(items, out)
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0].keys()) == list(ROW_COLUMNS)
+    # the record-list columns first, then the explanation's
+    assert list(rows[0].keys()) == list(ROW_COLUMNS) + list(EXPLANATION_COLUMNS)
     gens = timeline()
     assert len(rows) == len(gens)
     sev = {0: "Recoverable", 1: "Fatal", 2: "Corrected", 3: "Informational"}

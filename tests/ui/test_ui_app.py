@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import REPO, VECTORS, load
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -27,7 +28,7 @@ def test_version_runs_without_a_display():
 def test_screenshot_renders_the_selected_field(qtbot, tmp_path):
     out = tmp_path / "shot.png"
     status = app.main([str(VECTORS / "malformed/m23-two-records-concatenated.cper"),
-                       "--screenshot", str(out), "--record", "1", "--select", "header.flags",
+                       "--screenshot", str(out), "--record", "2", "--select", "header.flags",
                        "--size", "1000x700"])
     assert status == 0
     img = QImage(str(out))
@@ -43,6 +44,10 @@ def test_screenshot_reports_what_it_could_not_do(qtbot, tmp_path, capsys):
     assert "header.nonsense" in capsys.readouterr().err
     assert out.exists()
     assert app.main([str(CMC), "--screenshot", str(out), "--record", "5"]) == 1
+    # --record counts from 1, as whea report --record does: 0 is not a record number
+    with pytest.raises(SystemExit) as stop:
+        app.main([str(CMC), "--screenshot", str(out), "--record", "0"])
+    assert stop.value.code == 2 and "counted from 1" in capsys.readouterr().err
     assert app.main([str(tmp_path / "missing.bin"), "--screenshot", str(out)]) == 2
 
 

@@ -33,7 +33,8 @@ def register(sub) -> None:
     p.add_argument("--type", action="append", dest="types", metavar="TYPE",
                    help="only records with this section type or notify type (name or GUID); repeatable")
     p.add_argument("--source", metavar="TEXT", help="only records whose source path or host contains TEXT")
-    p.add_argument("--record", type=count(1), metavar="N", help="only the N-th record of the inputs (from 1)")
+    p.add_argument("--record", type=count(1), metavar="N", help="only the N-th record of the inputs, counted from 1 in reading order "
+                        "(the report's # column; whea-gui --record counts the same way)")
     p.add_argument("--detail-limit", type=count(0), metavar="N",
                    help="detail at most N records (the record list still has all)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.model import DecodedRecord, DecodedSection, FieldNode
-from ..decode.explain import explain_record as _explain
+from .explained import Explanation, explain
 from .rows import record_row
 
-EXPLAIN_TEXT = ("headline", "severity_meaning", "component", "component_name", "where", "detail")
 MAX_DISPLAY = 2000  # longer display texts (raw dumps) are cut; JSON keeps every byte
 
 
@@ -59,7 +58,7 @@ class RecordDetail:
     sections: list[SectionView]
     other: list[FieldRow]  # gaps, trailing bytes, entry payloads
     findings: list[FindingView]
-    explanation: dict | None
+    explanation: Explanation
     provenance: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -111,18 +110,6 @@ def _label_path(node: FieldNode | None) -> str:
     return " › ".join(reversed(parts))
 
 
-def explanation(rec: DecodedRecord) -> dict | None:
-    """``explain_record``'s sentences with every key present (the templates are strict)."""
-    try:
-        got = _explain(rec)
-    except Exception as exc:  # an explanation is a nicety; the report goes on without it
-        got = {"headline": rec.summary, "caveats": [f"explanation unavailable: {exc}"]}
-    out = dict.fromkeys(EXPLAIN_TEXT, "") | {"advice": [], "caveats": []}
-    out.update({k: v for k, v in got.items() if v is not None})
-    out["component_name"] = out["component_name"] or out["component"]
-    return out
-
-
 def record_detail(rec: DecodedRecord, index: int) -> RecordDetail:
     row = record_row(rec, index)
     used = {id(s.descriptor) for s in rec.sections} | {id(s.body) for s in rec.sections}
@@ -152,7 +139,7 @@ def record_detail(rec: DecodedRecord, index: int) -> RecordDetail:
         title += f" — {row['notify_type']}"
     return RecordDetail(index, f"record-{index}", title, row, rec.kind, rec.summary, header,
                         [_section_view(s) for s in rec.sections], other, findings,
-                        explanation(rec), prov)
+                        explain(rec), prov)
 
 
 def header_facts(rec: DecodedRecord) -> list[tuple[str, Any]]:

@@ -13,9 +13,11 @@ of its own::
     ]}
 
 The records are spooled to a temporary file while the summary is built, then copied after it,
-so the summary comes first and memory stays flat. Each record is exactly the
-``whea decode --json`` object (``whea_gui.decode.jsonout.record_to_json``) plus ``"index"``, its
-1-based place in the inputs.
+so the summary comes first and memory stays flat. Each record is the ``whea decode --json``
+object (``whea_gui.decode.jsonout.record_to_json``) plus ``"index"``, its 1-based place in the
+inputs, and ``"explanation"``: the plain-language explanation the window and the other report
+formats show (``explain_record``'s dict: headline, severity_meaning, where, location parts,
+detail, advice, every caveat, with the fields each statement cites).
 
 ``jsonl``: JSON Lines: a first line ``{"report": "whea-inspector", "version": 1,
 "generated_at": ..., "title": ..., "inputs": ..., "filters": ...}``, one record object per line
@@ -30,6 +32,7 @@ from typing import Any
 from ..core.model import DecodedRecord
 from ..decode.jsonout import record_to_json
 from .base import ReportWriter, Spool
+from .explained import explain, explanation_json
 from .summary import SummaryBuilder
 
 REPORT_VERSION = 1
@@ -46,7 +49,9 @@ def _default(value: Any) -> Any:
 
 
 def record_object(rec: DecodedRecord, index: int) -> dict[str, Any]:
-    return {"index": index, **record_to_json(rec)}
+    obj = {"index": index, **record_to_json(rec)}
+    obj.setdefault("explanation", explanation_json(explain(rec)))  # added, never replacing a key
+    return obj
 
 
 class JsonWriter(ReportWriter):

@@ -13,6 +13,7 @@ from typing import Any
 from ..core.model import DecodedRecord
 from .base import ReportWriter, Spool
 from .detail import FieldRow, RecordDetail, header_facts, record_detail
+from .explained import Explanation
 from .summary import SummaryBuilder
 
 MD_LOCATIONS = 10  # a ticket wants the worst few; the other formats list more
@@ -38,17 +39,40 @@ def _field_table(rows: list[FieldRow]) -> list[str]:
                   [["\u00a0\u00a0" * r.depth + r.label, r.value, r.where] for r in rows])
 
 
+def explanation_markdown(e: Explanation) -> list[str]:
+    """The explanation as a quote block: headline, how bad, part, where (with its parts), what
+    failed, what to do and every caveat (none is ever left out)."""
+    lines = [f"> **{md(e.headline)}**"]
+
+    def para(text: str) -> None:
+        lines.extend([">", f"> {text}"])
+
+    if e.severity_meaning:
+        para(f"How bad: {md(e.severity_meaning)}")
+    if e.component_name:
+        para(f"Part: {md(e.component_name)}")
+    if e.where:
+        para(f"Where: {md(e.where)}")
+        if e.parts:
+            lines.append(">")
+            lines += [f"> - {md(label)} {md(value)}".rstrip() for label, value in e.parts]
+    if e.detail:
+        para(f"What failed: {md(e.detail)}")
+    if e.advice:
+        para("What to do:")
+        lines.append(">")
+        lines += [f"> - {md(a)}" for a in e.advice]
+    if e.caveats:
+        para("Caveats (what the record cannot tell; read before acting):")
+        lines.append(">")
+        lines += [f"> - {md(c)}" for c in e.caveats]
+    return lines
+
+
 def detail_markdown(d: RecordDetail, facts: list[tuple[str, Any]], level: int = 2) -> str:
     h = "#" * level
     lines = [f"{h} {md(d.title)}", "", f"**{md(d.row['severity'])}** — {md(d.summary)}", ""]
-    exp = d.explanation or {}
-    if exp.get("headline"):
-        lines += [f"> {md(exp['headline'])}"]
-        if exp.get("where"):
-            lines += [">", f"> Where: {md(exp['where'])}"]
-        for a in exp.get("advice") or []:
-            lines += [">", f"> - {md(a)}"]
-        lines.append("")
+    lines += explanation_markdown(d.explanation) + [""]
     lines += _table(["Header", "Value"], [[k, v] for k, v in facts]) + [""]
     src = ", ".join(f"{k} {v}" for k, v in d.provenance)
     lines += [f"Source: {md(src)}", ""]

@@ -25,8 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"whea-gui {__version__}")
     p.add_argument("--screenshot", metavar="OUT.png",
                    help="render the window to this PNG after loading, then exit")
-    p.add_argument("--record", type=int, default=0, metavar="N",
-                   help="with --screenshot: select the N-th listed record (from 0)")
+    p.add_argument("--record", type=_record_number, default=1, metavar="N",
+                   help="with --screenshot: select the N-th listed record, counted from 1 "
+                        "(as whea report --record)")
     p.add_argument("--select", metavar="FIELD-PATH",
                    help="select this field (dotted path such as header.flags) before the screenshot")
     p.add_argument("--size", default="1400x900", metavar="WxH", help="window size for --screenshot")
@@ -34,6 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings"),
                    help="with --screenshot: bring this dock to the front")
     return p
+
+
+def _record_number(text: str) -> int:
+    """A record number as people count (from 1, like ``whea report --record``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: records are counted from 1")
+    return value
 
 
 def headless() -> bool:
@@ -116,7 +128,7 @@ def screenshot(app, window, paths, out, record: int, select: str | None,
         window.open_paths(paths)
         wait_for_load(app, window)
     status = EXIT_OK
-    if paths and not window.select_record(record):
+    if paths and not window.select_record(record - 1):  # --record counts from 1
         print(f"whea-gui: --record {record}: only {window.records_panel.model.rowCount()} "
               "record(s) listed", file=sys.stderr)
         status = EXIT_FAIL
