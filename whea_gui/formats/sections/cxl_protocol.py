@@ -10,11 +10,11 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR, NOTE, FieldNode
 from ...core.sections import SectionContext, register
-from . import _pcie_regs as regs
 from .. import numbers
+from . import _pcie_regs as regs
 from ._body_kit import (
-    check_pci_address,
     bits_json,
+    check_pci_address,
     decode_fields,
     fixed_size_check,
     pci_bdf,

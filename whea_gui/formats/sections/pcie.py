@@ -7,8 +7,8 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
-from . import _pcie_regs as regs
 from .. import numbers
+from . import _pcie_regs as regs
 from ._body_kit import (
     check_pci_address,
     decode_fields,

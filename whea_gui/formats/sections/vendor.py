@@ -12,6 +12,7 @@ from typing import Any
 from ...core.fields import Field, Layout, ascii_text
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ..cper import SEVERITY
 from ._body_kit import decode_fields, fixed_size_check, struct_node, trailing_bytes
 
@@ -35,7 +36,7 @@ def decode_ampere(ctx: SectionContext) -> dict[str, Any]:
     sec.location = dict(v)
     if len(v) == 3:
         sec.summary = (f"Ampere platform error type {v['type_id']} subtype {v['subtype_id']} "
-                       f"instance 0x{v['instance_id']:x}")
+                       f"instance {numbers.hex_id(v['instance_id'])}")
     else:
         sec.summary = "Ampere platform error (truncated)"
     return dict(v)
