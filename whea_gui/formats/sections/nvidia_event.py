@@ -484,7 +484,8 @@ def _describe(ctx: SectionContext, f: dict) -> None:
         text += f" on {name}"
     if xids:
         x = xids[0]
-        text += f": Xid {x['xid_code']}" + (f" {x['message']}" if x.get("message") else "")
+        # the message is the driver's own text, quoted so its numbers are not read as ours
+        text += f": Xid {x['xid_code']}" + (f' "{x["message"]}"' if x.get("message") else "")
     if "event_type" not in f:
         text += " (truncated)"
     sec.summary = text

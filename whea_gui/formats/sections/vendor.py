@@ -35,7 +35,8 @@ def decode_ampere(ctx: SectionContext) -> dict[str, Any]:
     sec.component = "platform"
     sec.location = dict(v)
     if len(v) == 3:
-        sec.summary = (f"Ampere platform error type {v['type_id']} subtype {v['subtype_id']} "
+        sec.summary = (f"Ampere platform error type {numbers.hex_id(v['type_id'], 2)} "
+                       f"subtype {numbers.hex_id(v['subtype_id'], 2)} "
                        f"instance {numbers.hex_id(v['instance_id'])}")
     else:
         sec.summary = "Ampere platform error (truncated)"
@@ -106,7 +107,9 @@ def decode_nvidia(ctx: SectionContext) -> dict[str, Any]:
     if "socket" in fields:
         text += f" on socket {fields['socket']}"
     if "error_type" in fields:
-        text += f", type {fields['error_type']} instance {fields.get('error_instance', '?')}"
+        inst = fields.get("error_instance")
+        text += (f", type {numbers.hex_id(fields['error_type'], 2)} "
+                 f"instance {'?' if inst is None else numbers.decimal(inst)}")
     sec.summary = text
     return fields
 
