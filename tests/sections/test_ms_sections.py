@@ -144,7 +144,7 @@ def test_pmem_and_memory_range():
     body = (struct.pack("<QI", 0x1F, 1) + dev + bytes(72 - len(dev)) + struct.pack("<BBH", 0, 0, 1)
             + struct.pack("<QQ", 0x8000_0000, 4096))
     rec, sec = one(G["range"], body)
-    assert sec.fields["device"]["address"] == "0000:3a:00.1"
+    assert sec.fields["device"]["address"] == "0000:3A:00.1"
     assert sec.location["physical_address"] == 0x8000_0000 and sec.location["bus"] == 0x3A
     assert not rec.findings
 

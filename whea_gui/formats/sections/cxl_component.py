@@ -186,5 +186,5 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
         text += " from " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
     text += vendor_device_text(loc)
     if "device_serial_number" in fields:
-        text += f", serial {numbers.hex_id(fields['device_serial_number'], 16)}"
+        text += f", serial {numbers.hex_id(fields['device_serial_number'])}"
     sec.summary = text
