@@ -35,8 +35,10 @@ def decode_ampere(ctx: SectionContext) -> dict[str, Any]:
     sec.component = "platform"
     sec.location = dict(v)
     if len(v) == 3:
-        sec.summary = (f"Ampere platform error type {numbers.hex_id(v['type_id'], 2)} "
-                       f"subtype {numbers.hex_id(v['subtype_id'], 2)} "
+        # type and subtype are enumeration codes (decimal, as Ampere numbers them); the
+        # instance is an ID
+        sec.summary = (f"Ampere platform error type {numbers.decimal(v['type_id'])} "
+                       f"subtype {numbers.decimal(v['subtype_id'])} "
                        f"instance {numbers.hex_id(v['instance_id'])}")
     else:
         sec.summary = "Ampere platform error (truncated)"
@@ -108,7 +110,7 @@ def decode_nvidia(ctx: SectionContext) -> dict[str, Any]:
         text += f" on socket {fields['socket']}"
     if "error_type" in fields:
         inst = fields.get("error_instance")
-        text += (f", type {numbers.hex_id(fields['error_type'], 2)} "
+        text += (f", type {numbers.decimal(fields['error_type'])} "
                  f"instance {'?' if inst is None else numbers.decimal(inst)}")
     sec.summary = text
     return fields
