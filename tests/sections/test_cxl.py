@@ -153,7 +153,7 @@ def test_protocol_fields_ras_log_and_summary():
     ras = f["ras_capability"]["uncorrectable_error_status"]
     assert ras["poison_received"] and ras["mem_data_ecc"] and not ras["cache_data_ecc"]
     assert sec.summary == ("CXL protocol error reported by a CXL endpoint device at 0000:40:00.1 "
-                           "(vendor 1e98 device 0001): uncorrectable Memory data ECC, Poison received")
+                           "(vendor 0x1E98 device 0x0001): uncorrectable Memory data ECC, Poison received")
     assert sec.location == {"segment": 0, "bus": 0x40, "device": 0, "function": 1, "vendor_id": 0x1E98,
                             "device_id": 1, "serial_number": 0xABCDEF}
     assert not section_findings(rec)
@@ -164,7 +164,7 @@ def test_protocol_rch_downstream_port_uses_the_rcrb_address():
     body[16:24] = (0xFED80000).to_bytes(8, "little")
     _rec, sec = _decode(CXL_PROTOCOL_GUID, bytes(body))
     assert sec.fields["agent_address"] == {"rcrb_base_address": 0xFED80000}
-    assert "at RCRB 0xfed80000" in sec.summary
+    assert "at RCRB 0xFED80000" in sec.summary
 
 
 def test_protocol_lengths_beyond_the_section_are_an_error():
@@ -199,7 +199,7 @@ def test_component_event_header_decoded():
         0x70, 1, 0x10, 1_700_000_000_000_000_000)
     assert len(bytes.fromhex(ev["data"])) == 112
     assert sec.fields["device_id"]["slot"] == 3
-    assert sec.summary == "CXL General Media event from 0000:41:00.2 (vendor 1e98 device 0001), serial 0x55"
+    assert sec.summary == "CXL General Media event from 0000:41:00.2 (vendor 0x1E98 device 0x0001), serial 0x55"
     assert sec.body.find("event_log.event_data").length == 80
     assert not section_findings(rec)
 

@@ -112,7 +112,7 @@ def test_generic_uses_uefi_enum_values():
     _rec, sec = _decode(DMAR_GENERIC_GUID, generic_body(arch=2, access=1))
     assert (sec.fields["architecture_type_name"], sec.fields["access_type_name"]) == ("IOMMU", "DMA read")
     assert sec.summary == ("DMA remapping fault (DMA read, IOMMU): domain mapping table entry not present; "
-                           "requester 0000:3b:01.0 at device address 0x7fff0000")
+                           "requester 0000:3B:01.0 at device address 0x7FFF0000")
     assert sec.location == {"segment": 0, "requester_id": 0x3B08, "bus": 0x3B, "device": 1, "function": 0,
                             "device_address": 0x7FFF0000}
 
@@ -145,7 +145,7 @@ def test_vtd_fault_record_bits():
     assert fr["request_type"] == "AtomicOp request"
     assert sec.fields["oem_id_text"] == "INTEL"
     assert sec.summary == ("Intel VT-d DMA remapping fault 0x06 (read access not allowed by the page "
-                           "tables) on an AtomicOp request from 3b:01.0 at address 0x1234567000")
+                           "tables) on an AtomicOp request from 3B:01.0 at address 0x1234567000")
     node = sec.body.find("fault_record_hi")
     fault = next(c for c in node.children if c.name == "fault")
     assert (fault.offset, fault.bit_offset, fault.bit_width) == (node.offset + 7, 7, 1)
@@ -157,7 +157,7 @@ def test_iommu_event_entry():
     _rec, sec = _decode(DMAR_IOMMU_GUID, body)
     ev = sec.fields["event_log_entry"]
     assert (ev["device_id"], ev["event_code"], ev["event_name"]) == (0x3B08, 2, "I/O page fault")
-    assert sec.summary == "IOMMU event 0x2 (I/O page fault) for device 3b:01.0 at address 0xfeed000"
+    assert sec.summary == "IOMMU event 0x2 (I/O page fault) for device 3B:01.0 at address 0xFEED000"
 
 
 @settings(max_examples=150, deadline=None)

@@ -162,7 +162,7 @@ def test_summary_names_type_address_and_location():
     valid = 1 | 2 | 8 | 16 | 32 | 64 | 256 | 512 | 1 << 14  # status, PA, node-bank, row, column, type
     _rec, sec = _decode(MEMORY_GUID, memory_body(valid))
     assert sec.summary == ("Corrected single-bit ECC error at physical address 0x12345000 "
-                           "(node 0, card 1, module 3, bank 2, row 0x1a2, column 0x40)")
+                           "(node 0, card 1, module 3, bank 2, row 418, column 64)")
     assert sec.location == {"physical_address": 0x12345000, "node": 0, "card": 1, "module": 3,
                             "bank": 2, "row": 0x1A2, "column": 0x40}
 
@@ -244,7 +244,7 @@ def test_memory2_status_and_summary():
     f = sec.fields
     assert f["status"] == {"raw": 1, "uncorrected": True, "state": "uncorrected"}
     assert (f["bank_group"], f["bank_address"], f["rank"]) == (1, 2, 3)
-    assert sec.summary == ("Uncorrected multi-bit ECC error at physical address 0xabc000 "
+    assert sec.summary == ("Uncorrected multi-bit ECC error at physical address 0xABC000 "
                            "(node 2, bank group 1, bank address 2, rank 3)")
 
 

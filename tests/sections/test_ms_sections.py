@@ -144,9 +144,24 @@ def test_pmem_and_memory_range():
     body = (struct.pack("<QI", 0x1F, 1) + dev + bytes(72 - len(dev)) + struct.pack("<BBH", 0, 0, 1)
             + struct.pack("<QQ", 0x8000_0000, 4096))
     rec, sec = one(G["range"], body)
-    assert sec.fields["device"]["address"] == "0000:3a:00.1"
+    assert sec.fields["device"]["address"] == "0000:3A:00.1"
     assert sec.location["physical_address"] == 0x8000_0000 and sec.location["bus"] == 0x3A
     assert not rec.findings
+    assert sec.summary == "Memory range error on CXL device 0000:3A:00.1: 1 range(s), first 0x80000000 (+4096 bytes)"
+
+
+def test_memory_range_with_an_impossible_cxl_device_address():
+    dev = struct.pack("<HHBBBHHB", 0x8086, 0x0D93, 0xF1, 0x2F, 0x3A, 0, 0, 0) + struct.pack("<Q", 99)
+    body = (struct.pack("<QI", 0x1F, 1) + dev + bytes(72 - len(dev)) + struct.pack("<BBH", 0, 0, 1)
+            + struct.pack("<QQ", 0x8000_0000, 4096))
+    rec, sec = one(G["range"], body)
+    found = [f for f in rec.findings if f.code == "pci-address-range"]
+    assert len(found) == 1 and found[0].level == "warning"
+    assert "device 47 is above 31 and function 241 is above 7" in found[0].message
+    assert found[0].offset == rec.sections[0].body.offset + 12 + 4 and found[0].length == 2
+    assert sec.fields["device"]["address"] == "0000:3A:2F.F1"  # the JSON value as it is
+    assert ("on CXL device 0000:3A:2F.F1 (impossible PCI address: device 47 is above 31 and "
+            "function 241 is above 7)") in sec.summary
 
 
 def test_dpc_sea_sei_and_extended_ras():

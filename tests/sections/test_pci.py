@@ -103,7 +103,7 @@ def test_bus_fields_and_summary():
     assert f["bus_id"] == {"bus": 0x3B, "segment": 1}
     assert f["bus_command"] == {"raw": 6 | 1 << 56, "command": 6, "pci_x": True, "type": "PCI-X"}
     assert (f["requestor_id"], f["completer_id"], f["target_id"]) == (0x100, 0x200, 0x300)
-    assert sec.summary == "PCI/PCI-X bus master abort on bus 0001:3b at bus address 0xfee00000"
+    assert sec.summary == "PCI/PCI-X bus master abort on bus 0001:3B at bus address 0xFEE00000"
     assert sec.location == {"segment": 1, "bus": 0x3B}
     assert not section_findings(rec)
 
@@ -125,7 +125,7 @@ def test_component_pairs_and_summary():
                                    {"space": "memory", "address": 0xF008, "data": 2},
                                    {"space": "io", "address": 0xCF8, "data": 3}]
     assert sec.summary == ("PCI/PCI-X device error (ERR_PROTOCOL (protocol error)) at 0000:03:02.1 "
-                           "(vendor 8086 device 1234)")
+                           "(vendor 0x8086 device 0x1234)")
     assert not section_findings(rec)
 
 

@@ -167,7 +167,7 @@ def test_summary_and_location_for_an_uncorrectable_aer_error():
     body = pcie_body(0b1000_1011, aer=aer_block(uncorrectable=1 << 14 | 1 << 20, severity=1 << 14,
                                                 first_error=14))
     rec, sec = _decode(body, severity=1)
-    assert sec.summary == ("PCIe uncorrectable error at 0000:3b:00.0 (vendor 8086 device 2030): "
+    assert sec.summary == ("PCIe uncorrectable error at 0000:3B:00.0 (vendor 0x8086 device 0x2030): "
                            "Completion Timeout, Unsupported Request Error")
     assert sec.component == "pcie"
     assert sec.location == {"segment": 0, "bus": 0x3B, "device": 0, "function": 0,
@@ -197,7 +197,7 @@ def test_first_error_pointer_orders_the_names():
 def test_correctable_errors_named_when_no_uncorrectable_bit_is_set():
     body = pcie_body(0b1000_1001, aer=aer_block(correctable=1 << 6 | 1 << 0))
     _rec, sec = _decode(body)
-    assert sec.summary == ("PCIe correctable error at 0000:3b:00.0 (vendor 8086 device 2030): "
+    assert sec.summary == ("PCIe correctable error at 0000:3B:00.0 (vendor 0x8086 device 0x2030): "
                            "Receiver Error, Bad TLP")
 
 
@@ -243,7 +243,7 @@ def test_rcrb_form_of_the_device_id():
     assert d["rcrb_low_address"] == 0xFED1C000 and d["rcrb_base_address"] == 0x1_FED1C000
     assert "function" not in d and sec.fields["rcrb_high_address"] == 1
     assert sec.location["rcrb_base_address"] == 0x1_FED1C000
-    assert "at RCRB 0x1fed1c000" in sec.summary
+    assert "at RCRB 0x1FED1C000" in sec.summary
     assert not [f for f in section_findings(rec) if f.code == "valid-bits-conflict"]
 
 

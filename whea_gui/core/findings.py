@@ -108,6 +108,8 @@ _ROWS = [
      "FORMAT.md §6.7.1"),
     ("pcie-port-type", "warning", "Undefined PCIe device/port type", "FORMAT.md §6.7"),
     ("pcie-version-bcd", "note", "PCIe version is not binary-coded decimal", "FORMAT.md §6.7"),
+    ("pci-address-range", "warning", "A PCI device number above 31 or function above 7",
+     "PCI Local Bus 3.0 §3.2.2.3.1"),
     ("pci-bus-error-type", "warning", "Reserved PCI bus error type", "FORMAT.md §6.8"),
     ("dmar-access-type", "warning", "Undefined DMAr access type", "FORMAT.md §6.11"),
     ("dmar-address-type", "warning", "Undefined DMAr address type", "FORMAT.md §6.11"),

@@ -14,6 +14,7 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
+from .. import numbers
 
 Hook = Callable[[Field, Any, int], FieldNode]
 
@@ -206,13 +207,28 @@ def bit_children(bits: Sequence[Bits], value: int, offset: int, size: int, reser
 
 
 def pci_bdf(segment: int | None, bus: int | None, device: int | None, function: int | None) -> str:
-    """``ssss:bb:dd.f`` (missing parts shown as ?)."""
-    def h(v, width):
-        return "?" * width if v is None else f"{v:0{width}x}"
-    return f"{h(segment, 4)}:{h(bus, 2)}:{h(device, 2)}.{'?' if function is None else f'{function:x}'}"
+    """``SSSS:BB:DD.F`` in the one number style (``formats/numbers.py``); missing parts as ?."""
+    return numbers.pci_address(segment, bus, device, function)
 
 
 def vendor_device_text(loc: Mapping[str, Any]) -> str:
-    """`` (vendor 8086 device 2030)`` from whichever IDs are known; empty when neither is."""
-    parts = [f"{key} {loc[key + '_id']:04x}" for key in ("vendor", "device") if key + "_id" in loc]
-    return f" ({' '.join(parts)})" if parts else ""
+    """`` (vendor 0x8086 device 0x2030)`` from whichever IDs are known; empty when neither is."""
+    text = numbers.vendor_device(loc.get("vendor_id"), loc.get("device_id"))
+    return f" ({text})" if text else ""
+
+
+def check_pci_address(ctx: SectionContext, device: int | None, function: int | None,
+                      parent: FieldNode | None = None, what: str = "PCI address") -> bool:
+    """Warn (code ``pci-address-range``) when a decoded device number is above 31 or a function
+    above 7: no PCI address has them, so the field is garbled or not what its name says. The
+    finding covers the ``device``/``function`` children of ``parent`` (else the section).
+    Returns True when the address is possible."""
+    problems = numbers.pci_range_problems(device, function)
+    if not problems:
+        return True
+    parts = [c for c in parent.children if c.name in ("device", "function")] if parent else []
+    offset = min(c.offset for c in parts) if parts else None
+    length = max(c.end for c in parts) - offset if parts else None
+    ctx.finding(WARNING, f"{what} is impossible: {' and '.join(problems)}", offset, length,
+                "pci-address-range")
+    return False

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from ...core.fields import Field, Layout, ascii_text
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
+from .. import numbers
 
 BOOL = {0: "FALSE", 1: "TRUE"}
 
@@ -92,7 +93,6 @@ def check_valid_bits(ctx: SectionContext, value: int, defined: int, offset: int,
 
 
 def pci_text(seg, bus, dev, fn) -> str:
-    """seg:bus:dev.fn with the parts that are known (None = unknown)."""
-    def part(v, width):
-        return "?" * width if v is None else f"{v:0{width}x}"
-    return f"{part(seg, 4)}:{part(bus, 2)}:{part(dev, 2)}.{'?' if fn is None else fn}"
+    """SSSS:BB:DD.F with the parts that are known (None = unknown), as a JSON value: an
+    impossible device or function is shown as it is (the decoder adds ``pci-address-range``)."""
+    return numbers.pci_address(seg, bus, dev, fn, say_impossible=False)

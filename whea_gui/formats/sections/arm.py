@@ -13,6 +13,7 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from . import _arm_context
 from . import _cpu_ids as ids
 from ._processor_common import (
@@ -352,7 +353,7 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
     where = "on an ARM processor"
     if mpidr is not None:
         sec.location = {"mpidr": mpidr, "processor_id": mpidr}
-        where = f"on CPU with MPIDR 0x{mpidr:X} (affinity {ids.mpidr_text(mpidr)})"
+        where = f"on CPU with MPIDR {numbers.hex_id(mpidr)} (affinity {ids.mpidr_text(mpidr)})"
     infos = f["error_info"]
     first = infos[0] if infos else None
     what, detail = "processor error", ""
@@ -363,7 +364,8 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
             detail = _info_text(ei)
         pa = first.get("physical_fault_address")
         if pa is not None:
-            detail = f"{detail}, physical address 0x{pa:X}" if detail else f"physical address 0x{pa:X}"
+            pa_text = f"physical address {numbers.address(pa)}"
+            detail = f"{detail}, {pa_text}" if detail else pa_text
     more = len(infos) - 1
     extra = f"; {more} more error structure{'s' if more > 1 else ''}" if more > 0 else ""
     tail = f"({detail}{extra})" if detail or extra else ""

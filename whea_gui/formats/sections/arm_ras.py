@@ -17,6 +17,7 @@ from ...core import guids
 from ...core.fields import Bits, Field, Layout, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from . import _cpu_ids as ids
 from ._processor_common import (
     ascii_or_none,
@@ -440,6 +441,6 @@ def _describe(ctx: SectionContext, f: dict[str, Any], syndromes: list[dict[str, 
         if status >> 31 & 1 and hit.get("err_addr") is not None:
             addr = hit["err_addr"] & ((1 << 56) - 1)
             loc["address"] = addr
-            where += f", address 0x{addr:X}"
+            where += f", address {numbers.address(addr)}"
     sec.location = loc
     sec.summary = sentence(severity_word(ctx), what, where)

@@ -8,6 +8,7 @@ from typing import Any
 from ...core.fields import Field, Layout
 from ...core.model import ERROR, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._body_kit import (
     decode_fields,
     fixed_size_check,
@@ -68,9 +69,9 @@ def decode_ccix_per(ctx: SectionContext) -> dict[str, Any]:
     sec.location = {k: fields[k] for k in ("source_id", "port_id") if k in fields}
     text = "CCIX protocol error"
     if "source_id" in fields:
-        text += f" from source 0x{fields['source_id']:02x}"
+        text += f" from source {numbers.hex_id(fields['source_id'], 2)}"
     if "port_id" in fields:
-        text += f" port 0x{fields['port_id']:02x}"
+        text += f" port {numbers.hex_id(fields['port_id'], 2)}"
     if "per_log" in fields:
         text += f" ({len(fields['per_log'])} log DWORDs)"
     sec.summary = text

@@ -12,7 +12,9 @@ from ...core import guids
 from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._body_kit import (
+    check_pci_address,
     decode_fields,
     fixed_size_check,
     pci_bdf,
@@ -112,6 +114,8 @@ def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
             if "slot" in d:
                 d["slot"] = d["slot"] >> 3
             fields["device_id"] = d
+            check_pci_address(ctx, d.get("device"), d.get("function"), dnode,
+                              "The device ID's PCI address")
     serial = decode_fields(ctx, SERIAL, body + 24, ctx.node,
                            valid={"device_serial_number": valid["device_serial_number"]})
     if serial and valid["device_serial_number"]:
@@ -182,5 +186,5 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
         text += " from " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
     text += vendor_device_text(loc)
     if "device_serial_number" in fields:
-        text += f", serial 0x{fields['device_serial_number']:x}"
+        text += f", serial {numbers.hex_id(fields['device_serial_number'])}"
     sec.summary = text

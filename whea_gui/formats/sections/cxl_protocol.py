@@ -10,9 +10,11 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR, NOTE, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from . import _pcie_regs as regs
 from ._body_kit import (
     bits_json,
+    check_pci_address,
     decode_fields,
     fixed_size_check,
     pci_bdf,
@@ -141,6 +143,8 @@ def decode_cxl_protocol(ctx: SectionContext) -> dict[str, Any]:
                 AGENT_ADDRESS_RCRB if rcrb else AGENT_ADDRESS_BDF, valid["agent_address"])
     if addr and valid["agent_address"]:
         fields["agent_address"] = {k: v for k, v in addr.items() if k != "reserved"}
+        check_pci_address(ctx, addr.get("device"), addr.get("function"), ctx.node.find("agent_address"),
+                          "The CXL agent's PCI address")
     dev = _sub(ctx, "device_id", "Device ID", body + 24, DEVICE_ID, valid["device_id"])
     if dev and valid["device_id"]:
         d = {k: v for k, v in dev.items() if k != "reserved"}
@@ -240,7 +244,7 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     if {"segment", "bus", "device", "function"} <= loc.keys():
         text += " at " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
     elif "rcrb_base_address" in loc:
-        text += f" at RCRB 0x{loc['rcrb_base_address']:x}"
+        text += f" at RCRB {numbers.address(loc['rcrb_base_address'])}"
     text += vendor_device_text(loc)
     ras = fields.get("ras_capability") or {}
     unc = ras.get("uncorrectable_error_status", {}).get("raw", 0)

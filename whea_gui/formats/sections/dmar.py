@@ -11,6 +11,7 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, ascii_text, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._body_kit import (
     decode_fields,
     fixed_size_check,
@@ -43,7 +44,7 @@ ARCHITECTURE_TYPES = {1: "VT-d", 2: "IOMMU"}
 
 def requester_bdf(rid: int) -> str:
     """A PCI requester ID as bus:device.function."""
-    return f"{rid >> 8:02x}:{rid >> 3 & 0x1F:02x}.{rid & 7:x}"
+    return numbers.requester_id(rid)
 
 
 # -- DMAr generic (§6.11) -------------------------------------------------------------------------------
@@ -111,11 +112,12 @@ def decode_dmar_generic(ctx: SectionContext) -> dict[str, Any]:
         text += f" ({', '.join(extra)})"
     if "fault_reason" in fields:
         text += ": " + FAULT_REASONS.get(fields["fault_reason"],
-                                         f"reserved fault reason 0x{fields['fault_reason']:02x}")
+                                         f"reserved fault reason {numbers.hex_id(fields['fault_reason'], 2)}")
     if "segment" in loc:
-        text += f"; requester {loc['segment']:04x}:{requester_bdf(loc['requester_id'])}"
+        text += "; requester " + numbers.pci_address(loc["segment"], loc["bus"], loc["device"],
+                                                     loc["function"])
     if "device_address" in loc:
-        text += f" at device address 0x{loc['device_address']:x}"
+        text += f" at device address {numbers.address(loc['device_address'])}"
     sec.summary = text
     return fields
 
@@ -263,9 +265,9 @@ def _describe_vtd(ctx: SectionContext, fields: dict) -> None:
     sid = fr["source_identifier"]
     sec.location = {"requester_id": sid, "bus": sid >> 8, "device": sid >> 3 & 0x1F,
                     "function": sid & 7, "device_address": fr["fault_address"]}
-    sec.summary = (f"Intel VT-d DMA remapping fault 0x{fr['fault_reason']:02x} "
+    sec.summary = (f"Intel VT-d DMA remapping fault {numbers.hex_id(fr['fault_reason'], 2)} "
                    f"({fr['fault_reason_name']}) on {_article(fr['request_type'])} from "
-                   f"{requester_bdf(sid)} at address 0x{fr['fault_address']:x}")
+                   f"{requester_bdf(sid)} at address {numbers.address(fr['fault_address'])}")
 
 
 # -- IOMMU (§6.13) -----------------------------------------------------------------------------------------
@@ -324,8 +326,8 @@ def decode_dmar_iommu(ctx: SectionContext) -> dict[str, Any]:
         did = ev["device_id"]
         sec.location = {"requester_id": did, "bus": did >> 8, "device": did >> 3 & 0x1F,
                         "function": did & 7, "device_address": ev["address"]}
-        sec.summary = (f"IOMMU event 0x{ev['event_code']:x} ({ev['event_name']}) for device "
-                       f"{requester_bdf(did)} at address 0x{ev['address']:x}")
+        sec.summary = (f"IOMMU event {numbers.hex_id(ev['event_code'])} ({ev['event_name']}) for "
+                       f"device {requester_bdf(did)} at address {numbers.address(ev['address'])}")
     else:
         sec.summary = "IOMMU DMA remapping error (no event log entry)"
     return fields

@@ -11,6 +11,7 @@ from typing import Any
 from ...core.fields import Field, Layout
 from ...core.model import ERROR, NOTE, WARNING
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._body_kit import (
     decode_fields,
     fixed_size_check,
@@ -83,12 +84,12 @@ def decode_fru_memory_poison(ctx: SectionContext) -> dict[str, Any]:
     sec.location = {k: fields[k] for k in ("fru_id", "fru_architecture") if k in fields}
     text = "FRU memory poison record"
     if "fru_id" in fields:
-        text += f" for FRU 0x{fields['fru_id']:x}"
+        text += f" for FRU {numbers.hex_id(fields['fru_id'])}"
     if "poison_list" in fields:
         n = len(fields["poison_list"])
         text += f": {n} poisoned address{'es' if n != 1 else ''}"
         if n:
-            text += f" (first 0x{fields['poison_list'][0]['address']:x})"
+            text += f" (first {numbers.address(fields['poison_list'][0]['address'])})"
     sec.summary = text
     return fields
 

@@ -7,6 +7,7 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._body_kit import (
     decode_fields,
     fixed_size_check,
@@ -389,16 +390,16 @@ def _describe(ctx: SectionContext, fields: dict, uncorrected: bool | None) -> No
     text = f"{sev} {noun}".strip()
     text = text[0].upper() + text[1:]
     if "physical_address" in fields:
-        text += f" at physical address 0x{fields['physical_address']:x}"
+        text += f" at physical address {numbers.address(fields['physical_address'])}"
     parts = []
     for key, label in (("node", "node"), ("card", "card"), ("module", "module"), ("bank", "bank"),
                        ("bank_group", "bank group"), ("bank_address", "bank address"),
                        ("device", "device"), ("rank", "rank")):
         if key in fields:
-            parts.append(f"{label} {fields[key]}")
+            parts.append(f"{label} {numbers.decimal(fields[key])}")
     for key in ("row", "column"):
         if key in fields:
-            parts.append(f"{key} 0x{fields[key]:x}")
+            parts.append(f"{key} {numbers.decimal(fields[key])}")
     if "bit_position" in fields:
         parts.append(f"bit {fields['bit_position']}")
     if parts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...core.fields import Bits, Field, Layout
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._ms_util import BOOL, decode_fixed, note_extra
 
 SEA_GUID = "f5fe48a6-84ce-4c1e-aa64-20c9a53099f1"
@@ -33,8 +34,8 @@ def _exception(ctx: SectionContext, layout: Layout, name: str) -> dict:
     if whole:
         note_extra(ctx, layout.size, f"{name} section")
     ctx.section.component = "cpu"
-    ec_text = f.get("exception_class_name") or (f"EC 0x{f['exception_class']:02X}" if "esr" in f else "")
-    far = f" at FAR 0x{f['far']:X}" if "far" in f else ""
+    ec_text = f.get("exception_class_name") or (f"EC {numbers.hex_id(f['exception_class'], 2)}" if "esr" in f else "")
+    far = f" at FAR {numbers.address(f['far'])}" if "far" in f else ""
     ctx.section.summary = f"Arm {name}: {ec_text}{far}".rstrip(": ")
     return f
 

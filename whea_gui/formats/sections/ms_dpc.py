@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...core.fields import Bits, Field, Layout
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._ms_util import decode_fixed, note_extra
 
 DPC_GUID = "ec49534b-30e7-4358-972f-eca6958fae3b"
@@ -60,7 +61,7 @@ def decode_dpc(ctx: SectionContext) -> dict:
     if "dpc_error_source_id" in v and st >> 1 & 3 in (1, 2):
         sid = v["dpc_error_source_id"]
         ctx.section.location = {"bus": sid >> 8, "device": sid >> 3 & 0x1F, "function": sid & 7}
-        src = f" from {sid >> 8:02x}:{sid >> 3 & 0x1F:02x}.{sid & 7}"
+        src = f" from {numbers.requester_id(sid)}"
     state = "triggered" if st & 1 else "not triggered"
     ctx.section.summary = f"PCIe downstream port containment {state}: {reason}{src}"
     return f

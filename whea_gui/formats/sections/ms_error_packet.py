@@ -12,7 +12,7 @@ from ...core.fields import Bits, Field, Layout, bytes_text
 from ...core.model import ERROR, NOTE, WARNING
 from ...core.nested import decode_nested
 from ...core.sections import SectionContext, register
-from .. import cper
+from .. import cper, numbers
 from ._ms_util import decode_fixed, note_extra, raw_node, struct_node
 
 ERROR_PACKET_GUID = "e71254e9-c1b9-4940-ab76-909703a4320f"
@@ -240,7 +240,8 @@ def _summarise(ctx: SectionContext, fields: dict) -> None:
     sev = fields.get("error_severity_name", "")
     text = f"Windows error packet (V{fields['packet_version']}): {sev.lower()} {what} error"
     if src:
-        text += f" from the {src} error source {fields.get('error_source_id', '?')}"
+        sid = fields.get("error_source_id")
+        text += f" from the {src} error source {'?' if sid is None else numbers.hex_id(sid)}"
     if "simulated" in fields.get("flag_names", ()):
         text += " (simulated)"
     ctx.section.summary = text + (f": {inner}" if inner else "")

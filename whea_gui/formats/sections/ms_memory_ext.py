@@ -6,6 +6,7 @@ from __future__ import annotations
 from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._ms_util import check_valid_bits, decode_fixed, note_extra, raw_node, struct_node
 
 INTEL_GUID = "e16edb28-6113-4263-a41d-e53f8de78751"
@@ -114,7 +115,8 @@ def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
     loc = {key: hw[name] for key, name in LOCATION_KEYS[vendor.lower()] if name in hw}
     ctx.section.location = loc
     how = [b.label.lower() for b in EXT_FLAGS if hv["flags"] >> b.bit & 1]
-    parts = ", ".join(f"{k.replace('_', ' ')} {hex(v) if k == 'physical_address' else v}"
+    parts = ", ".join(f"{k.replace('_', ' ')} "
+                      f"{numbers.address(v) if k == 'physical_address' else numbers.decimal(v)}"
                       for k, v in loc.items())
     ctx.section.summary = (f"{vendor} DRAM address of the memory error: "
                            f"{parts or 'no location fields valid'}"

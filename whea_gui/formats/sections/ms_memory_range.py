@@ -6,6 +6,8 @@ from __future__ import annotations
 from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR
 from ...core.sections import SectionContext, register
+from .. import numbers
+from ._body_kit import check_pci_address
 from ._ms_util import check_valid_bits, decode_fixed, note_extra, pci_text, raw_node, struct_node
 
 MEMORY_RANGE_GUID = "cc245308-61d5-4356-a707-25172ec2f5ea"
@@ -66,6 +68,7 @@ def decode_memory_range(ctx: SectionContext) -> dict:
             dv["slot_number"] = dv.pop("slot") >> 3
             f["device"] = dv
             f["device"]["address"] = pci_text(dv["segment"], dv["bus"], dv["device"], dv["function"])
+            check_pci_address(ctx, dv["device"], dv["function"], dnode, "The CXL device's PCI address")
     else:
         raw_node(dnode, ctx.data, "raw", "Device info", d_off, min(DEVICE_INFO_SIZE, ctx.end - d_off))
     ranges = []
@@ -91,8 +94,12 @@ def decode_memory_range(ctx: SectionContext) -> dict:
     if ranges and vb & 0x10:
         loc["physical_address"] = ranges[0]["start"]
     ctx.section.location = loc
-    where = f" on CXL device {f['device']['address']}" if "device" in f else ""
-    span = (f": {len(ranges)} range(s), first 0x{ranges[0]['start']:X} (+{ranges[0]['length']} bytes)"
+    where = ""
+    if "device" in f:
+        dev = f["device"]
+        where = f" on CXL device {numbers.pci_address(dev['segment'], dev['bus'], dev['device'], dev['function'])}"
+    span = (f": {len(ranges)} range(s), first {numbers.address(ranges[0]['start'])} "
+            f"(+{ranges[0]['length']} bytes)"
             if ranges else "")
     ctx.section.summary = f"Memory range error{where}{span}"
     return f

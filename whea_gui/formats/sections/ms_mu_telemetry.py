@@ -6,6 +6,7 @@ from __future__ import annotations
 from ...core import guids
 from ...core.fields import Bits, Field, Layout, make_node
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._ms_util import decode_fixed, note_extra
 
 MU_TELEMETRY_GUID = "85183a8b-9c41-429c-939c-5c3c087ca280"
@@ -49,7 +50,7 @@ def decode_mu_telemetry(ctx: SectionContext) -> dict:
     if "component_id" in f:
         ctx.section.location = {"firmware_component": f["component_id"]}
     sc = f.get("status_code")
-    what = (f"status code 0x{f['error_status_value']:08X} ({sc['class_name'] or 'class ' + str(sc['class'])})"
+    what = (f"status code {numbers.hex_id(f['error_status_value'], 8)} ({sc['class_name'] or 'class ' + str(sc['class'])})"
             if sc else "no status code")
     ctx.section.summary = f"Project Mu firmware telemetry: {what}"
     return f

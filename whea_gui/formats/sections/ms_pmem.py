@@ -6,6 +6,7 @@ from __future__ import annotations
 from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR, WARNING
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._ms_util import c_string, check_valid_bits, decode_fixed, note_extra, struct_node
 
 PMEM_GUID = "81687003-dbfd-4728-9ffd-f0904f97597d"
@@ -75,6 +76,6 @@ def decode_pmem(ctx: SectionContext) -> dict:
     etype = ERROR_TYPES.get(v["error_status"] >> 8 & 0xFF) if vb & 1 else None
     what = f"{etype} error" if etype else "error"
     where = f" on {loc['module']}" if "module" in loc else \
-        f" on NFIT handle 0x{loc['nfit_handle']:X}" if "nfit_handle" in loc else ""
+        f" on NFIT handle {numbers.hex_id(loc['nfit_handle'])}" if "nfit_handle" in loc else ""
     ctx.section.summary = f"Persistent memory {what}{where}: {len(ranges)} bad page range(s)"
     return f

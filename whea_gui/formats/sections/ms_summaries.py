@@ -8,6 +8,8 @@ import struct
 from ...core.fields import Bits, Field, Layout, make_node
 from ...core.model import ERROR, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
+from ._body_kit import check_pci_address
 from ._ms_util import check_valid_bits, decode_fixed, note_extra, pci_text, struct_node
 
 MEMORY_SUMMARY_GUID = "0e36c93e-ca15-4a83-ba8a-cbe80f7f0017"
@@ -120,6 +122,7 @@ def decode_pcie_summary(ctx: SectionContext) -> dict:
              "total": sum(counts) if v["valid_bits"] >> 5 & 1 else None}
         d["address"] = pci_text(d["segment"], d["bus"], d["device"], d["function"])
         node.display = f"{d['address']}: {d['total']} errors"
+        check_pci_address(ctx, d["device"], d["function"], node, f"PCIe device {i}'s address")
         f["devices"].append(d)
     note_extra(ctx, HEADER.size + PCIE_ENTRY_SIZE * n, "summary")
     ctx.section.component = "pcie"
@@ -130,7 +133,8 @@ def decode_pcie_summary(ctx: SectionContext) -> dict:
         kinds = [f"{AER_CORRECTABLE.get(b, b)} ×{c}" for b, c in
                  enumerate(worst["correctable_error_count"]) if c]
         ctx.section.summary = (f"Corrected PCIe error summary: {n} device(s); most on "
-                               f"{worst['address']} ({worst['total']}: {', '.join(kinds)})")
+                               f"{numbers.pci_address(worst['segment'], worst['bus'], worst['device'], worst['function'])}"
+                               f" ({worst['total']}: {', '.join(kinds)})")
     else:
         ctx.section.summary = f"Corrected PCIe error summary: {n} device(s), no counts reported"
     return f

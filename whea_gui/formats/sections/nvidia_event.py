@@ -27,6 +27,7 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, ascii_text, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._body_kit import (
     bits_json,
     decode_fields,
@@ -475,14 +476,16 @@ def _describe(ctx: SectionContext, f: dict) -> None:
     if f.get("signature"):
         text += f" {f['signature']}"
     if "event_type" in f:
-        text += f" (type 0x{f['event_type']:04X}, subtype 0x{f.get('event_subtype', 0):04X})"
+        text += (f" (type {numbers.hex_id(f['event_type'], 4)}, "
+                 f"subtype {numbers.hex_id(f.get('event_subtype', 0), 4)})")
     if "socket" in loc:
         text += f" on socket {loc['socket']}"
     if name:
         text += f" on {name}"
     if xids:
         x = xids[0]
-        text += f": Xid {x['xid_code']}" + (f" {x['message']}" if x.get("message") else "")
+        # the message is the driver's own text, quoted so its numbers are not read as ours
+        text += f": Xid {x['xid_code']}" + (f' "{x["message"]}"' if x.get("message") else "")
     if "event_type" not in f:
         text += " (truncated)"
     sec.summary = text

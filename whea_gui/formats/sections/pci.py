@@ -7,7 +7,9 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ._body_kit import (
+    check_pci_address,
     decode_fields,
     fixed_size_check,
     pci_bdf,
@@ -117,9 +119,9 @@ def decode_pci_bus(ctx: SectionContext) -> dict[str, Any]:
     else:
         text = "PCI/PCI-X bus error"
     if loc:
-        text += f" on bus {loc['segment']:04x}:{loc['bus']:02x}"
+        text += f" on bus {numbers.pci_address(loc['segment'], loc['bus'])}"
     if "bus_address" in fields:
-        text += f" at bus address 0x{fields['bus_address']:x}"
+        text += f" at bus address {numbers.address(fields['bus_address'])}"
     sec.summary = text
     return fields
 
@@ -192,6 +194,8 @@ def decode_pci_component(ctx: SectionContext) -> dict[str, Any]:
         if "class_code" in d:
             d["class_code"] = int.from_bytes(d["class_code"], "little")
         fields["id_info"] = d
+        check_pci_address(ctx, d.get("device"), d.get("function"), ctx.node.find("id_info"),
+                          "The device identification's PCI address")
     for name in ("memory_number", "io_number"):
         if name in counts and valid[name]:
             fields[name] = counts[name]

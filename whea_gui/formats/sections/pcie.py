@@ -7,8 +7,10 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from . import _pcie_regs as regs
 from ._body_kit import (
+    check_pci_address,
     decode_fields,
     fixed_size_check,
     pci_bdf,
@@ -147,6 +149,9 @@ def decode_pcie(ctx: SectionContext) -> dict[str, Any]:
 
     _checks(ctx, head, vb, rcrb_form, cap, aer)
     fields = _json(head, dev, mid, cap, aer, vb, rcrb_form)
+    shown = fields.get("device_id") or {}
+    check_pci_address(ctx, shown.get("device"), shown.get("function"), ctx.node.find("device_id"),
+                      "The device ID's PCI address")
     _describe(ctx, fields)
     return fields
 
@@ -256,7 +261,7 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     if {"segment", "bus", "device", "function"} <= loc.keys():
         text += " at " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
     elif "rcrb_base_address" in loc:
-        text += f" at RCRB 0x{loc['rcrb_base_address']:x}"
+        text += f" at RCRB {numbers.address(loc['rcrb_base_address'])}"
     text += vendor_device_text(loc)
     if "port_type_name" in fields and not loc:
         text += f" ({fields['port_type_name'].lower()})"

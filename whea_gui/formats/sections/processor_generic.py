@@ -8,6 +8,7 @@ from ...core import guids
 from ...core.fields import Bits, Field, Layout, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
+from .. import numbers
 from . import _cpu_ids as ids
 from ._processor_common import (
     ascii_or_none,
@@ -222,13 +223,13 @@ def _describe(ctx: SectionContext, f: dict[str, Any], family: str) -> None:
     if pid is not None:
         if family == "arm":
             sec.location = {"mpidr": pid, "processor_id": pid}
-            where = f"on CPU with MPIDR 0x{pid:X} (affinity {ids.mpidr_text(pid)})"
+            where = f"on CPU with MPIDR {numbers.hex_id(pid)} (affinity {ids.mpidr_text(pid)})"
         elif family == "x86":
             sec.location = {"apic_id": pid, "processor_id": pid}
             where = f"on CPU with APIC id {pid}"
         else:
             sec.location = {"processor_id": pid}
-            where = f"on processor 0x{pid:X}"
+            where = f"on processor {numbers.hex_id(pid)}"
     kinds = [ERROR_KIND_WORDS[k] for k in f["error_type_names"] or ()]
     what = "/".join(kinds) + " error" if kinds else "processor error"
     details = []

@@ -12,6 +12,7 @@ from typing import Any
 from ...core.fields import Field, Layout, ascii_text
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
+from .. import numbers
 from ..cper import SEVERITY
 from ._body_kit import decode_fields, fixed_size_check, struct_node, trailing_bytes
 
@@ -34,8 +35,11 @@ def decode_ampere(ctx: SectionContext) -> dict[str, Any]:
     sec.component = "platform"
     sec.location = dict(v)
     if len(v) == 3:
-        sec.summary = (f"Ampere platform error type {v['type_id']} subtype {v['subtype_id']} "
-                       f"instance 0x{v['instance_id']:x}")
+        # type and subtype are enumeration codes (decimal, as Ampere numbers them); the
+        # instance is an ID
+        sec.summary = (f"Ampere platform error type {numbers.decimal(v['type_id'])} "
+                       f"subtype {numbers.decimal(v['subtype_id'])} "
+                       f"instance {numbers.hex_id(v['instance_id'])}")
     else:
         sec.summary = "Ampere platform error (truncated)"
     return dict(v)
@@ -105,7 +109,9 @@ def decode_nvidia(ctx: SectionContext) -> dict[str, Any]:
     if "socket" in fields:
         text += f" on socket {fields['socket']}"
     if "error_type" in fields:
-        text += f", type {fields['error_type']} instance {fields.get('error_instance', '?')}"
+        inst = fields.get("error_instance")
+        text += (f", type {numbers.decimal(fields['error_type'])} "
+                 f"instance {'?' if inst is None else numbers.decimal(inst)}")
     sec.summary = text
     return fields
 
