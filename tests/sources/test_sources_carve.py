@@ -160,6 +160,10 @@ def test_arbitrary_bytes_never_raise(blob):
     end = 0
     for ref in iter_bytes(blob, "fuzz"):
         off = ref.source["offset"]
+        assert 0 <= off <= len(blob)
+        if "encoding" in ref.source:  # hex/base64 text: the bytes are decoded, not a slice
+            assert len(ref.data) <= len(blob)
+            continue
         assert off >= end and blob[off:off + len(ref.data)] == ref.data
         end = off + len(ref.data)
 
