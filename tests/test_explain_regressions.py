@@ -167,3 +167,20 @@ def test_driver_section_summary_and_location_are_used():
     e = explain_record(rec)
     assert "stornvme" in e["where"] and "Samsung SSD 980" in e["where"]
     assert e["detail"] == sec.summary and "storage" in e["headline"]
+
+
+# -- issue #13, second round ----------------------------------------------------------------------
+def _vector(name: str) -> bytes:
+    sub = "libcper-examples" if name.endswith(".cper") else "DecodeWheaRecord"
+    return (VECTORS / sub / name).read_bytes()
+
+
+def test_crashlog_format_guid_is_not_a_location():
+    e = explain_record(decode_record(_vector("cper_firmware_boot_3x_fwrecref.bin")))
+    text = _everything(e)
+    assert "8f87f311" not in text and not e["where"], text
+    # the data is in the record: 2560 + 512 + 40 bytes of Intel CrashLog data
+    assert "3112 bytes of Intel CrashLog data" in e["detail"]
+    assert not any("platform's own error log" in a for a in e["advice"]), e["advice"]
+    assert any("give it to the platform vendor" in a for a in e["advice"])
+    assert any("firmware update" in a for a in e["advice"])

@@ -52,6 +52,10 @@ class Facts:
     error_cites: list[str] = field(default_factory=list)  # fields the error findings point at
     section_count_cites: list[str] = field(default_factory=list)
     lead_decoded: bool = False
+    # firmware error record references: (format name, bytes carried, sections, cites) and the
+    # record IDs of revision-0 references that point into the platform's own log
+    firmware_data: tuple[str, int, int, list[str]] | None = None
+    firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
 
     @property
     def severity_word(self) -> str:
@@ -100,7 +104,42 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
     _hints(rec, lead, f)
     _memory_gaps(rec, f)
+    if f.component == "firmware":
+        _firmware(rec, f)
     return f
+
+
+FIRMWARE_REFERENCE = "81212a96-09ed-4996-9471-8d729c8e69ed"
+
+
+def _firmware(rec: DecodedRecord, f: Facts) -> None:
+    """What the firmware error record references carry: embedded data (its format named by the
+    record GUID, which is a format and never a place) or a record ID in the platform's log."""
+    size, count, names, cites = 0, 0, [], []
+    for s in rec.sections:
+        if (s.type_guid or "").lower() != FIRMWARE_REFERENCE or not isinstance(s.fields, dict):
+            continue
+        data = s.fields.get("vendor_data")
+        if data:
+            size += len(data) // 2
+            count += 1
+            name = s.fields.get("record_guid_name") if s.fields.get("record_type") == 2 else None
+            names.append(name or "firmware record")
+            cites += _child_paths(s, "vendor_data", "record_guid")
+        elif s.fields.get("record_id") is not None and not s.fields.get("revision"):
+            f.firmware_record_ids.append((s.fields["record_id"], _child_paths(s, "record_id")))
+    if size:
+        name = names[0] if len(set(names)) == 1 else "firmware record"
+        f.firmware_data = (name, size, count, cites)
+        kind = " (a crash dump of the SoC, decoded by Intel's CrashLog tools, not here)" \
+            if name == "Intel CrashLog" else " (not decoded here)"
+        where = f"in {count} sections" if count > 1 else "in one section"
+        f.what = Fact(f"The record carries {size} bytes of {name} data {where}{kind}; it names no "
+                      "location.", cites)
+
+
+def _child_paths(s: DecodedSection, *names: str) -> list[str]:
+    return [p for p in (_child_path(s, n) for n in names) if p]
 
 
 # -- severity -------------------------------------------------------------------------------------

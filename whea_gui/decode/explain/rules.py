@@ -165,8 +165,7 @@ def _advice(f: Facts) -> list[Statement]:
         say("Update the system BIOS and the driver of the device doing DMA; a driver bug is a common "
             "cause of DMA remapping faults.")
     elif comp == "firmware":
-        say("Check the platform's own error log (BMC/SEL or firmware setup) for the detailed error.")
-        say("Update the system BIOS/UEFI firmware.")
+        _firmware_advice(f, say)
     elif comp == "platform":
         say("Check the system event log of the board management controller (BMC/SEL) for the source.")
         say("Update the system BIOS/UEFI firmware; if it repeats, contact the system vendor.")
@@ -188,6 +187,23 @@ def _advice(f: Facts) -> list[Statement]:
         if "poison" in f.hints:
             say("Poisoned (corrupted) data was consumed: test the memory that held it.", f.hints["poison"])
     return out
+
+
+def _firmware_advice(f: Facts, say) -> None:
+    if f.firmware_data is not None:
+        name, size, count, cites = f.firmware_data
+        tool = ("Intel's CrashLog tools decode it" if name == "Intel CrashLog"
+                else "the platform vendor's tools decode it")
+        say(f"Keep this record and give it to the platform vendor: the detailed error is the {size} bytes "
+            f"of {name} data carried in the record itself ({tool}; this tool does not).", cites)
+    elif f.firmware_record_ids:
+        ids = ", ".join(f"0x{i:X}" for i, _ in f.firmware_record_ids)
+        say(f"Look up firmware record ID {ids} in the platform's own error log (BMC/SEL or firmware "
+            "setup) for the detailed error.", [c for _, cs in f.firmware_record_ids for c in cs])
+    else:
+        say("The record does not carry the firmware's detailed error: check the platform's own error "
+            "log (BMC/SEL or firmware setup) for it.")
+    say("Check for a BIOS/UEFI firmware update from the system vendor and install it.")
 
 
 def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
