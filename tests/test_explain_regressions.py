@@ -184,3 +184,43 @@ def test_crashlog_format_guid_is_not_a_location():
     assert not any("platform's own error log" in a for a in e["advice"]), e["advice"]
     assert any("give it to the platform vendor" in a for a in e["advice"])
     assert any("firmware update" in a for a in e["advice"])
+
+
+def _set_u32(data: bytes, offset: int, value: int) -> bytes:
+    out = bytearray(data)
+    out[offset:offset + 4] = value.to_bytes(4, "little")
+    return bytes(out)
+
+
+def test_amd_unit_never_named_from_registers_not_in_the_record():
+    e = explain_record(decode_record(_vector("cper_cmci_amd_xpfmca_v2r2.bin")))
+    text = _everything(e)
+    assert "PIE" not in text and "Data Fabric" not in text, text
+    assert any("MCA_IPID is not in the record" in c for c in e["caveats"]), e["caveats"]
+    # an unknown unit is not pinned on a CPU either: the CPU only logged it
+    assert "at CPU" not in e["headline"] and "logged by CPU 0" in e["where"]
+    assert not any("same processor" in a for a in e["advice"]), e["advice"]
+
+
+def test_shared_amd_unit_is_not_attributed_to_the_logging_cpu():
+    data = _vector("cper_cmci_amd_xpfmca_v2r2.bin")
+    rec = decode_record(data)
+    [sec] = [
+        s for s in rec.sections if isinstance(s.fields, dict) and s.fields.get("diagnosis")]
+    e = explain_record(decode_record(_set_u32(data, sec.values["offset"] + 64, 10)))
+    assert "PIE" in e["where"] and "CPU 0" not in e["headline"], e["headline"]
+    assert not any("same processor" in a or "CPU 0" in a for a in e["advice"]), e["advice"]
+    assert any("is shared, not part of one core: CPU 0, APIC ID 0 only logged" in c
+               for c in e["caveats"]), e["caveats"]
+    # a core-local bank (decode unit) still names the CPU
+    e = explain_record(decode_record(_vector("cper_cmci_amd_zen4_xpfmca_v4.bin")))
+    assert e["headline"].endswith("at CPU 13, APIC ID 13, AMD MCA bank 3, unit decode unit (DE)")
+
+
+def test_every_amd_bank_type_has_a_scope():
+    from whea_gui.formats import amd_smca
+    from whea_gui.formats.mca_diagnosis import Inputs, diagnose
+    for (hw, mtype), bt in amd_smca.BANK_TYPES.items():
+        d = diagnose(Inputs(vendor=2, bank=5, status=1 << 63, ipid=hw << 32 | mtype << 48))
+        want = "core" if bt.part == amd_smca.PARTS["core"] else "shared"
+        assert d["scope"] == want, (bt, d["scope"])

@@ -54,6 +54,7 @@ class Facts:
     lead_decoded: bool = False
     # firmware error record references: (format name, bytes carried, sections, cites) and the
     # record IDs of revision-0 references that point into the platform's own log
+    cpu_scope: str = ""  # "shared" / "unknown" when the MCA bank is not known to be one core's
     firmware_data: tuple[str, int, int, list[str]] | None = None
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
 
@@ -99,6 +100,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         f.location = read_location(lead, f.component, extra, cites=cites)
         if diag:
             _diagnosis_cites(f.location, diag)
+            _logged_by(f, diag)
         f.what = _what(lead, diag)
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
@@ -247,6 +249,25 @@ def _diagnosis_cites(loc: Location, diag: dict) -> None:
     for p in loc.parts:
         extra = _diag_cite(diag, claim_of.get(p.kind, ""))
         p.cites += [c for c in extra if c not in p.cites]
+
+
+LOGGING_CPU = ("processor_number", "apic_id", "mpidr", "processor_id")
+
+
+def _logged_by(f: Facts, diag: dict) -> None:
+    """A bank not known to belong to one core (a shared unit such as the Data Fabric or a memory
+    controller, or a unit the record does not identify) is not "at CPU N": CPU N only logged it.
+    Those parts stay in ``where`` under a "logged by" label but name no unit to act on."""
+    if diag.get("scope") == "core":
+        return
+    f.cpu_scope = diag.get("scope") or "unknown"
+    first = True
+    for p in f.location.parts:
+        if p.kind in LOGGING_CPU:
+            p.coarse = False
+            if first:
+                p.label = f"logged by {p.label}"
+                first = False
 
 
 def _what(s: DecodedSection, diag: dict | None) -> Fact | None:

@@ -240,11 +240,13 @@ def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
 
 
 def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    # a bank not known to be one core's names no processor, only the bank (and its unit)
+    same = "in the same machine-check bank" if f.cpu_scope else "on the same processor"
     if level == "act":
         say("Check for BIOS/UEFI firmware and CPU microcode updates and install them.")
         say("Remove any overclocking or undervolting; check cooling and the power supply.")
         if where:
-            say(f"If it recurs on the same processor ({where}), contact the system or CPU vendor.",
+            say(f"If it recurs {same} ({where}), contact the system or CPU vendor.",
                 located=True)
         else:
             say("If it recurs, contact the system or CPU vendor with these records.")
@@ -253,7 +255,7 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
     elif level == "monitor":
         say("No action needed for a single event.", sev)
         if where:
-            say(f"If it repeats on the same processor ({where}), update firmware/microcode and check "
+            say(f"If it repeats {same} ({where}), update firmware/microcode and check "
                 "cooling; a rising rate means the CPU may be degrading.", located=True)
         else:
             say("If it repeats, update firmware/microcode and check cooling; a rising rate means the "
@@ -317,6 +319,7 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "headline follows the record header.",
                              _unique(f.severity_cites + cites)))
     out += _location_caveats(f)
+    out += _scope_caveat(f)
     if f.undecoded is not None:
         out.append(Statement("caveat", f"Part of the machine-check data could not be decoded: "
                                        f"{f.undecoded.value}", f.undecoded.cites))
@@ -327,6 +330,27 @@ def _caveats(f: Facts) -> list[Statement]:
         out.append(Statement("caveat", "The record is malformed or truncated: some fields could not be "
                                        f"read ({f.error_findings} error finding(s)).", list(f.error_cites)))
     return out
+
+
+def _scope_caveat(f: Facts) -> list[Statement]:
+    """Who logged a machine check is not where it happened when the bank is shared or unknown."""
+    if not f.cpu_scope:
+        return []
+    logger = [p for p in f.location.parts if p.kind in ("processor_number", "apic_id", "mpidr",
+                                                        "processor_id")]
+    if not logger:
+        return []
+    who = ", ".join(p.text for p in logger).removeprefix("logged by ")
+    cites = _unique(c for p in f.location.parts for c in p.cites
+                    if p.kind in ("cpu_unit", "processor_number", "apic_id", "mpidr", "processor_id"))
+    unit = next((p.value for p in f.location.parts if p.kind == "cpu_unit"), "")
+    if f.cpu_scope == "shared":
+        text = (f"The {unit or 'unit of this bank'} is shared, not part of one core: {who} only "
+                "logged the error, it is not where the error happened.")
+    else:
+        text = (f"The record does not identify the bank's unit, so it cannot tell whether the error "
+                f"happened in a core: {who} only logged it.")
+    return [Statement("caveat", text, cites, "location")]
 
 
 def _location_caveats(f: Facts) -> list[Statement]:

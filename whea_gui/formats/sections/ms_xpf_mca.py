@@ -164,11 +164,13 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
 
 def _diagnose(ctx: SectionContext, fields: dict) -> dict:
     amd = fields.get("amd_extended_registers") or {}
+    valid = fields.get("extended_register_count") or 0  # IPID is register 0, SYND register 1
     gcap = fields.get("global_capability")
     return mca_diagnosis.diagnose(mca_diagnosis.Inputs(
         vendor=fields["cpu_vendor"], bank=fields.get("bank_number"),
         status=fields["status"]["value"], address=fields.get("address"),
-        apic_id=fields.get("apic_id"), ipid=amd.get("ipid"), synd=amd.get("synd"),
+        apic_id=fields.get("apic_id"), ipid=amd.get("ipid") if valid >= 1 else None,
+        synd=amd.get("synd") if valid >= 2 else None, ipid_not_recorded="ipid" in amd and valid < 1,
         global_capability=gcap["value"] if gcap else None,
         cmci_notified=ctx.record.header.get("notify_type") == CMCI_NOTIFY,
         paths=mca_diagnosis.Paths(ctx.node.path)))
@@ -238,7 +240,7 @@ def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict
             regs[name] = val
             umc = (amd_smca.bank_type(regs["ipid"]) or amd_smca.BankType("", "", "")).key == "umc"
             node.add(_amd_reg_node(name, val, off, i < shown, umc))
-        if "ipid" in regs:
+        if "ipid" in regs and shown >= 1:  # a register beyond the count is not in the record
             ipid = regs["ipid"]
             regs["smca_bank_type"] = mca.smca_bank_type(ipid)
             regs["ipid_hardware_id"] = ipid >> 32 & 0xFFF
