@@ -224,3 +224,17 @@ def test_every_amd_bank_type_has_a_scope():
         d = diagnose(Inputs(vendor=2, bank=5, status=1 << 63, ipid=hw << 32 | mtype << 48))
         want = "core" if bt.part == amd_smca.PARTS["core"] else "shared"
         assert d["scope"] == want, (bt, d["scope"])
+
+
+def test_driver_reported_severity_claims_no_system_stop():
+    for name in ("cper_devicedriver_storport_nullsection.bin", "cper_smoke_test_devicedriver_462b.bin"):
+        rec = decode_record(_vector(name))
+        assert "device_driver" in rec.header["flag_names"] and rec.header["severity"] == 1
+        e = explain_record(rec)
+        assert "blue screen" not in e["severity_meaning"] and "stops" not in e["severity_meaning"]
+        assert e["severity_meaning"].startswith("Fatal, as the driver reported it")
+        # names read from the driver's strings are said to be text from its data, not fields
+        assert "device vendor" not in _everything(e)
+        assert "named in the driver's data" in e["where"]
+    e = explain_record(decode_record(_vector("cper_devicedriver_storport_nullsection.bin")))
+    assert "device 'NVMe KINGSTON SFYRD20' and driver 'stornvme' named in the driver's data" in e["where"]

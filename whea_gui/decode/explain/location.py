@@ -180,6 +180,7 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
         out = Location("firmware", _keyed(loc, FIRMWARE_KEYS, cite))
     else:
         out = Location("other", _keyed(loc, OTHER_KEYS + PCI_EXTRA_KEYS, cite))
+    out.parts += _driver_text(loc, cite)
     out.parts += _generic(loc, cite)
     if fru:  # the producer's label of the part; for memory it names the DIMM slot
         part = Part("fru_text", "FRU", fru, cite.value_of("fru_text", fru), coarse=component == "memory")
@@ -231,6 +232,21 @@ def _cpu_parts(loc: dict, cite: _Citer) -> list[Part]:
         parts.append(Part("mci_addr", "MCi_ADDR", _render(addr, HEX), cite.many(("address", addr))))
     parts += _keyed(loc, CPU_KEYS[8:], cite)
     return parts
+
+
+def _driver_text(loc: dict, cite: _Citer) -> list[Part]:
+    """Names a device driver wrote as text (read from its strings, not decoded fields): said as
+    quoted text named in the driver's data, never as a typed field."""
+    driver, vendor, model = (loc.pop(k, None) for k in ("driver", "device_vendor", "device_model"))
+    device = " ".join(_printable(str(v)) for v in (vendor, model) if v)
+    names = [f"{label} '{text}'" for label, text in (("device", device),
+                                                    ("driver", _printable(str(driver or ""))))
+             if text]
+    if not names:
+        return []
+    return [Part("driver_text", "", " and ".join(names) + " named in the driver's data",
+                 cite.many(("device_vendor", vendor), ("device_model", model), ("driver", driver)),
+                 coarse=True)]
 
 
 def _keyed(loc: dict, table, cite: _Citer) -> list[Part]:

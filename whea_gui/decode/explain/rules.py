@@ -121,10 +121,23 @@ def _severity(f: Facts) -> Statement:
                          list(f.severity_cites))
     text = SEVERITY_MEANING[f.severity]
     cites = list(f.severity_cites)
+    if "device_driver" in f.header_flags:  # the driver's own rating, nothing more is known
+        text = DRIVER_SEVERITY_MEANING[f.severity]
+        cites += f.header_flags["device_driver"]
     if "recovered" in f.header_flags and f.severity != 2:
         text += " The record's Recovered flag says the operating system recovered from this error."
         cites += f.header_flags["recovered"]
     return Statement("severity", text, _unique(cites))
+
+
+DRIVER_SEVERITY_MEANING = {
+    1: "Fatal, as the driver reported it: the device driver rated this error fatal to its device or "
+       "request. A driver-reported record does not say that the system stopped.",
+    0: "Recoverable, as the driver reported it: the device driver rated this error uncorrected but "
+       "contained. The record does not say more about its effect.",
+    2: "Corrected, as the driver reported it: the device driver says the error was corrected.",
+    3: "Informational, as the driver reported it: a status report from the device driver.",
+}
 
 
 # -- advice ---------------------------------------------------------------------------------------
