@@ -238,3 +238,17 @@ def test_driver_reported_severity_claims_no_system_stop():
         assert "named in the driver's data" in e["where"]
     e = explain_record(decode_record(_vector("cper_devicedriver_storport_nullsection.bin")))
     assert "device 'NVMe KINGSTON SFYRD20' and driver 'stornvme' named in the driver's data" in e["where"]
+
+
+def test_detail_severity_word_is_reconciled_with_the_record():
+    for name, word in (("arm.cper", "corrected"), ("ia32x64.cper", "corrected")):
+        rec = decode_record(_vector(name))
+        assert rec.header["severity"] == 1
+        e = explain_record(rec)
+        assert e["headline"].startswith("Fatal") and re.search(rf"\b{word}\b", e["detail"], re.I)
+        assert any(c.startswith("The section's own error information says") and word in c
+                   and "marked Fatal" in c for c in e["caveats"]), e["caveats"]
+    # a negated word ("non-recoverable") is no severity claim; a matching record needs no caveat
+    for name in ("dmarvtd.cper", "cper_memory_1sec_padded.bin"):
+        e = explain_record(decode_record(_vector(name)))
+        assert not any("own error information" in c for c in e["caveats"]), e["caveats"]

@@ -13,6 +13,7 @@ The rules are arranged so that their outputs cannot contradict each other:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .facts import Facts
@@ -331,6 +332,7 @@ def _caveats(f: Facts) -> list[Statement]:
                                        f"record's {f.severity_word}: the record contradicts itself; the "
                                        "headline follows the record header.",
                              _unique(f.severity_cites + cites)))
+    out += _detail_severity_caveat(f)
     out += _location_caveats(f)
     out += _scope_caveat(f)
     if f.undecoded is not None:
@@ -343,6 +345,31 @@ def _caveats(f: Facts) -> list[Statement]:
         out.append(Statement("caveat", "The record is malformed or truncated: some fields could not be "
                                        f"read ({f.error_findings} error finding(s)).", list(f.error_cites)))
     return out
+
+
+# Severity words a section's own sentence may use, and the record severities each agrees with.
+DETAIL_SEVERITY = {"fatal": {1}, "recoverable": {0}, "corrected": {2}, "uncorrected": {0, 1},
+                   "informational": {3}, "uncorrectable": {0, 1}, "correctable": {2}}
+
+
+def _detail_severity_caveat(f: Facts) -> list[Statement]:
+    """One severity per record: when the section's own sentence (the detail) rates the error
+    differently from the record, say so where the reader sees it."""
+    if f.what is None or f.severity is None:
+        return []
+    said = []
+    for word in re.findall(r"(?:non-|not )?[A-Za-z]+", f.what.value):
+        w = word.lower()  # "non-recoverable" and "not corrected" are not severity claims
+        if w in DETAIL_SEVERITY and f.severity not in DETAIL_SEVERITY[w] and w not in said:
+            said.append(w)
+    known = {SEVERITY_WORD[sev].lower() for _, sev, _ in f.worse_sections}
+    said = [w for w in said if w not in known]  # already reconciled by the section caveat
+    if not said:
+        return []
+    words = " and ".join(f"“{w}”" for w in said)
+    return [Statement("caveat", f"The section's own error information says {words}, but the record is "
+                                f"marked {f.severity_word}: the headline and the advice follow the "
+                                "record's severity.", _unique(f.severity_cites + f.what.cites))]
 
 
 def _scope_caveat(f: Facts) -> list[Statement]:
