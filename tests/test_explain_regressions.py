@@ -252,3 +252,29 @@ def test_detail_severity_word_is_reconciled_with_the_record():
     for name in ("dmarvtd.cper", "cper_memory_1sec_padded.bin"):
         e = explain_record(decode_record(_vector(name)))
         assert not any("own error information" in c for c in e["caveats"]), e["caveats"]
+
+
+def _with_empty_descriptor_first(data: bytes) -> bytes:
+    """A copy with a 72-byte all-zero descriptor inserted before the first one; SectionCount,
+    the section offsets and RecordLength follow."""
+    out = bytearray(data)
+    count = int.from_bytes(out[10:12], "little")
+    for i in range(count):
+        at = 128 + 72 * i
+        out[at:at + 4] = (int.from_bytes(out[at:at + 4], "little") + 72).to_bytes(4, "little")
+    out[128:128] = bytes(72)
+    out[10:12] = (count + 1).to_bytes(2, "little")
+    out[20:24] = (int.from_bytes(out[20:24], "little") + 72).to_bytes(4, "little")
+    return bytes(out)
+
+
+def test_empty_descriptor_contributes_one_note_only():
+    plain = explain_record(decode_record(_vector("cper_memory_1sec_padded.bin")))
+    rec = decode_record(_with_empty_descriptor_first(_vector("cper_memory_1sec_padded.bin")))
+    assert len(rec.sections) == 2 and rec.sections[0].values.get("length") == 0
+    e = explain_record(rec)
+    assert e["headline"] == plain["headline"] and e["advice"] == plain["advice"]
+    assert e["severity_meaning"] == plain["severity_meaning"]
+    extra = [c for c in e["caveats"] if c not in plain["caveats"]]
+    assert len(extra) == 1 and "descriptor 0 is empty" in extra[0], e["caveats"]
+    assert not any("Recoverable" in c or "contradicts" in c for c in e["caveats"])

@@ -54,6 +54,7 @@ class Facts:
     lead_decoded: bool = False
     # firmware error record references: (format name, bytes carried, sections, cites) and the
     # record IDs of revision-0 references that point into the platform's own log
+    empty_sections: list[tuple[int, list[str]]] = field(default_factory=list)  # all-zero descriptors
     cpu_scope: str = ""  # "shared" / "unknown" when the MCA bank is not known to be one core's
     firmware_data: tuple[str, int, int, list[str]] | None = None
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
@@ -72,7 +73,13 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     if rec.kind in ("cper", "unknown") and data[:4] != b"CPER":
         return Facts("not_cper")
     f = Facts("record")
-    errors = [x for x in rec.findings if x.level == ERROR]
+    empty = [s for s in rec.sections if empty_descriptor(s)]
+    f.empty_sections = [(s.index, desc_path(s, "section_type") or desc_path(s, "length")) for s in empty]
+    spans = [(s.descriptor.offset, s.descriptor.offset + s.descriptor.length) for s in empty
+             if s.descriptor is not None]
+    # an empty descriptor's own findings (its zero length) are said once, as that note
+    errors = [x for x in rec.findings if x.level == ERROR
+              and not any(a <= x.offset < b for a, b in spans)]
     f.error_findings = len(errors)
     for x in errors[:8]:
         node = rec.root.deepest_at(x.offset) if x.offset < len(data) else None
@@ -153,7 +160,7 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
     else:
         f.severity_raw = sev
         secs = [(s.values.get("severity"), s) for s in rec.sections
-                if s.values.get("severity") in SEVERITY_WORD]
+                if s.values.get("severity") in SEVERITY_WORD and not empty_descriptor(s)]
         if secs:
             worst, s = max(secs, key=lambda p: SEVERITY_RANK[p[0]])
             f.severity, f.severity_cites = worst, desc_path(s, "severity")
@@ -162,6 +169,8 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
     if f.severity is None or sev not in SEVERITY_WORD:
         return
     for s in rec.sections:
+        if empty_descriptor(s):
+            continue  # severity 0 of an all-zero descriptor is no statement
         ss = s.values.get("severity")
         if ss in SEVERITY_WORD and SEVERITY_RANK[ss] > SEVERITY_RANK[sev]:
             f.worse_sections.append((s.index, ss, desc_path(s, "severity")))
@@ -211,12 +220,18 @@ def _empty_descriptor(s: DecodedSection) -> bool:
     return not guid or set(guid) == {"0"}
 
 
+def empty_descriptor(s: DecodedSection) -> bool:
+    """A descriptor with a null type GUID and zero length: it describes nothing."""
+    return _empty_descriptor(s) and not s.values.get("length")
+
+
 def lead_section(rec: DecodedRecord) -> DecodedSection | None:
     """The section that says what failed: known component first (a decoded section with a known
     part outranks an unknown or empty one), then severity, then the richest location."""
-    candidates = [s for s in rec.sections if (s.type_guid or "").lower() not in METADATA_TYPES]
+    candidates = [s for s in rec.sections if (s.type_guid or "").lower() not in METADATA_TYPES
+                  and not empty_descriptor(s)]
     if not candidates:
-        return rec.sections[0] if rec.sections else None
+        return next((s for s in rec.sections if not empty_descriptor(s)), None)
 
     def score(s: DecodedSection):
         comp = component_of(s)
@@ -300,6 +315,8 @@ def _child_path(s: DecodedSection, name: str) -> str:
 def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts) -> None:
     hints = f.hints
     for s in rec.sections:
+        if empty_descriptor(s):
+            continue
         for n in s.values.get("flag_names") or ():
             if n in HINT_FLAGS:
                 hints.setdefault(n, []).extend(desc_path(s, f"flags.{n}"))
@@ -322,7 +339,7 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts) -> None:
 def _memory_gaps(rec: DecodedRecord, f: Facts) -> None:
     """Memory sections that cannot name a module: not decoded, or no valid location fields."""
     for s in rec.sections:
-        if component_of(s) != "memory":
+        if component_of(s) != "memory" or empty_descriptor(s):
             continue
         name = s.values.get("type_name") or "memory"
         body = [s.body.path] if s.body is not None else []

@@ -332,6 +332,10 @@ def _caveats(f: Facts) -> list[Statement]:
                                        f"record's {f.severity_word}: the record contradicts itself; the "
                                        "headline follows the record header.",
                              _unique(f.severity_cites + cites)))
+    for index, cites in f.empty_sections:
+        out.append(Statement("caveat", f"Section descriptor {index} is empty (null section type, zero "
+                                       "length): it describes nothing and is left out of this "
+                                       "explanation.", cites))
     out += _detail_severity_caveat(f)
     out += _location_caveats(f)
     out += _scope_caveat(f)
