@@ -278,3 +278,21 @@ def test_empty_descriptor_contributes_one_note_only():
     extra = [c for c in e["caveats"] if c not in plain["caveats"]]
     assert len(extra) == 1 and "descriptor 0 is empty" in extra[0], e["caveats"]
     assert not any("Recoverable" in c or "contradicts" in c for c in e["caveats"])
+
+
+def test_mcg_cap_and_persist_pfn_say_what_the_record_holds():
+    rec = decode_record(_vector("cper_cmci_intel_xpfmca_v4_memext.bin"))
+    [sec] = [s for s in rec.sections if isinstance(s.fields, dict) and s.fields.get("diagnosis")]
+    assert sec.fields["global_capability"]["value"] == 0 and "persist_pfn" in rec.header["flag_names"]
+    e = explain_record(rec)
+    text = _everything(e)
+    assert "which this record does not show" not in text
+    assert "MCG_CAP is recorded as 0" in text
+    assert "taken out of use" not in text and "Windows marked" not in text
+    assert any(c.startswith("The header flag PersistPfn is set") for c in e["caveats"])
+    # with MCG_CAP filled in (bank count 10, bit 11 clear) the caveat says bit 11 is 0
+    data = bytearray(_vector("cper_cmci_intel_xpfmca_v4_memext.bin"))
+    at = rec.root.find(sec.body.path + ".global_capability").offset
+    data[at:at + 8] = (10).to_bytes(8, "little")
+    e = explain_record(decode_record(bytes(data)))
+    assert "MCG_CAP bit 11 is 0 in this record" in _everything(e)

@@ -191,19 +191,30 @@ def _intel(i: Inputs, d: dict, gaps: list[str]) -> None:
         d["address_kind"] = "MCi_ADDR (its granularity and address type are in MCi_MISC)"
         d["cites"]["address"] = p.of("address")
     gcap = i.global_capability or 0
+    # What the record says about MCG_CAP: absent from the layout, recorded as 0 (impossible on
+    # a CPU with machine-check banks: Count, bits 7:0, is their number; so it was not filled
+    # in), or recorded with the capability bit clear.
+    if i.global_capability is None:
+        cap_said = "this section layout has no MCG_CAP"
+    elif i.global_capability == 0:
+        cap_said = ("MCG_CAP is recorded as 0, which a CPU with machine-check banks never reports "
+                    "(its bank count, bits 7:0, would be 0), so it was not filled in")
+    else:
+        cap_said = None
     corrected = not status >> 61 & 1
     if corrected and (gcap >> 10 & 1 or i.cmci_notified):
         d["corrected_error_count"] = status >> 38 & 0x7FFF
         d["cites"]["corrected_error_count"] = p.of("status.corrected_error_count")
     elif corrected:
         gaps.append("bits 52:38 are the corrected-error count only when the CPU supports CMCI "
-                    "(MCG_CAP[10]); neither MCG_CAP nor the notification type shows that")
+                    "(MCG_CAP[10]); " + (cap_said or "MCG_CAP bit 10 is 0 in this record")
+                    + ", and the notification type is not CMCI")
     if gcap >> 11 & 1:  # MCG_TES_P
         d["threshold_status"] = THRESHOLD[status >> 53 & 3]
         d["cites"]["threshold_status"] = p.of("status.threshold_status")
     else:
         gaps.append("threshold status (bits 54:53) is architectural only with MCG_CAP[11] "
-                    "(MCG_TES_P), which this record does not show")
+                    "(MCG_TES_P); " + (cap_said or "MCG_CAP bit 11 is 0 in this record"))
     gaps.append(f"MSCOD 0x{status >> 16 & 0xFFFF:04X} (bits 31:16) and other information "
                 f"0x{status >> 32 & 0x1F:02X} (bits 36:32) are model-specific; the section does "
                 "not record the CPU model, and which unit bank "

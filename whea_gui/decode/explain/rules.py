@@ -316,7 +316,9 @@ FLAG_TEXT = {
     "previous_error": "This error happened before the last restart; it was reported after the system "
                       "came back.",
     "simulated": "The record is marked as simulated (error injection).",
-    "persist_pfn": "Windows marked the affected memory page to be taken out of use (PersistPfn).",
+    "persist_pfn": "The header flag PersistPfn is set: the record asks that a page-frame (memory page) "
+                   "retirement be persisted across restarts. It does not say which page, and does not "
+                   "change what the error itself needs.",
 }
 
 
