@@ -296,3 +296,24 @@ def test_mcg_cap_and_persist_pfn_say_what_the_record_holds():
     data[at:at + 8] = (10).to_bytes(8, "little")
     e = explain_record(decode_record(bytes(data)))
     assert "MCG_CAP bit 11 is 0 in this record" in _everything(e)
+
+
+def test_memory_range_on_a_cxl_device_is_not_ram_to_memtest():
+    guid = catalog.find("memory-range").guid
+    seen = 0
+    for seed in range(10):
+        for sev in (1, 2):
+            part = SectionPart(make_descriptor(guid, severity=sev), _body("memory-range", seed, sev))
+            rec = decode_record(_record([part], severity=sev))
+            sec = rec.sections[0]
+            if "device" not in sec.fields or sec.fields.get("device_type", 0) != 0:
+                continue
+            seen += 1
+            e = explain_record(rec)
+            addr = sec.fields["device"]["address"]
+            assert f"CXL memory device {addr}" in e["headline"], e["headline"]
+            assert "PCI device" not in _everything(e)
+            assert not any("MemTest86" in a or "DIMM" in a for a in e["advice"]), e["advice"]
+            if sev == 1:
+                assert any(a.startswith("Check the CXL memory device at") for a in e["advice"])
+    assert seen

@@ -170,7 +170,7 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
             loc["dram_device"] = loc.pop("device")
         out = Location("memory")
         if has_pci:  # memory behind a PCI/CXL device (memory range on a CXL device)
-            out.parts += _pci_parts(loc, cite, component)
+            out.parts += _pci_parts(loc, cite, "cxl_memory" if _on_cxl(sec) else component)
         out.parts += _keyed(loc, MEMORY_KEYS, cite) + _keyed(loc, PCI_EXTRA_KEYS, cite)
     elif component == "cpu":
         out = Location("cpu", _cpu_parts(loc, cite))
@@ -192,6 +192,15 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
 
 
 # -- families -------------------------------------------------------------------------------------
+MEMORY_RANGE = "cc245308-61d5-4356-a707-25172ec2f5ea"
+
+
+def _on_cxl(sec: DecodedSection) -> bool:
+    """A Microsoft memory range section whose device info is a CXL device (DeviceType 0)."""
+    f = sec.fields if isinstance(sec.fields, dict) else {}
+    return (sec.type_guid or "").lower() == MEMORY_RANGE and "device" in f and f.get("device_type", 0) == 0
+
+
 def _pci_parts(loc: dict, cite: _Citer, component: str) -> list[Part]:
     seg, bus, dev, fn = (loc.pop(k, None) for k in ("segment", "bus", "device", "function"))
     rid = loc.pop("requester_id", None)
@@ -199,7 +208,7 @@ def _pci_parts(loc: dict, cite: _Citer, component: str) -> list[Part]:
         loc.update({k: v for k, v in (("segment", seg), ("bus", bus), ("device", dev),
                                       ("function", fn), ("requester_id", rid)) if v is not None})
         return []
-    word = "PCIe" if component in ("pcie", "cxl") else "PCI"
+    word = {"pcie": "PCIe", "cxl": "PCIe", "cxl_memory": "CXL memory"}.get(component, "PCI")
     text = (f"{seg:04x}:" if seg is not None else "") + f"{bus:02x}"
     if dev is not None:
         text += f":{dev:02x}" + (f".{fn:x}" if fn is not None else "")

@@ -223,9 +223,14 @@ def _firmware_advice(f: Facts, say) -> None:
 def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
     names_module = any(p.coarse for p in f.location.parts)
     on_device = "pci_address" in f.location.kinds()  # memory on a CXL/PCI device, not a DIMM
-    unit = "device" if on_device else "memory module"
+    cxl = on_device and any(p.label.startswith("CXL") for p in f.location.parts)
+    unit = ("CXL memory device" if cxl else "device") if on_device else "memory module"
     has_address = "physical_address" in f.location.kinds()
-    if level == "act":
+    if level == "act" and on_device:  # a PC memory test does not test a device's own memory
+        say(f"Check the {unit} at {where} with its vendor's tools (health and media error log) and "
+            "update its firmware.", sev, located=True)
+        say(f"If errors recur, replace the {unit} at {where}.", sev, located=True)
+    elif level == "act":
         say("Run a thorough memory test (for example MemTest86 or Windows Memory Diagnostic).", sev)
         if names_module:
             say(f"If errors recur or the test fails, replace the {unit} at {where}.", sev,
