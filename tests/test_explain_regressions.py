@@ -317,3 +317,18 @@ def test_memory_range_on_a_cxl_device_is_not_ram_to_memtest():
             if sev == 1:
                 assert any(a.startswith("Check the CXL memory device at") for a in e["advice"])
     assert seen
+
+
+def test_numbers_follow_the_house_style():
+    e = explain_record(decode_record(_vector("cxlcomponent-media.cper")))
+    text = _everything(e)
+    assert "vendor 0xD63E device 0x2196" in e["detail"] and "d63e" not in text
+    # function 0xF1 (241) cannot be: never shown as ".f1", said in a caveat
+    assert ".f1" not in text and "0fad:9e:0f" in e["where"]
+    assert any("PCI function number 241 (0xF1), which cannot be" in c for c in e["caveats"]), e["caveats"]
+    # no statement of any shared vector writes hex in lower case after 0x
+    for path in sorted(VECTORS.rglob("*")):
+        if path.suffix not in (".bin", ".cper") or not path.is_file():
+            continue
+        e = explain_record(decode_record(path.read_bytes()))
+        assert not re.search(r"\b0x[0-9A-F]*[a-f][0-9a-fA-F]*\b", _everything(e)), (path, _everything(e))

@@ -302,8 +302,25 @@ def _what(s: DecodedSection, diag: dict | None) -> Fact | None:
         return Fact("Memory error of unstated type (the error type is not marked valid)",
                     [p for p in (_child_path(s, "validation_bits"),) if p] or [body])
     if s.summary:
-        return Fact(s.summary, [body] if body else [])
+        return Fact(house_style(s.summary), [body] if body else [])
     return None
+
+
+_BARE_IDS = re.compile(r"\bvendor ([0-9a-fA-F]{4}) device ([0-9a-fA-F]{4})\b")
+_HEX = re.compile(r"\b0x([0-9a-fA-F]+)\b")
+_BDF = re.compile(r"\b((?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2})\.([0-9a-fA-F]+)\b")
+
+
+def house_style(text: str) -> str:
+    """A section's own sentence in the explanation's number style (docs/explain.md): IDs in hex
+    with 0x, hex digits upper case, and a PCI function that cannot be (above 7) said so."""
+    text = _BARE_IDS.sub(lambda m: f"vendor 0x{m[1].upper()} device 0x{m[2].upper()}", text)
+    text = _HEX.sub(lambda m: "0x" + m[1].upper(), text)
+
+    def bdf(m: re.Match) -> str:
+        fn = int(m[2], 16)
+        return m[0] if fn <= 7 else f"{m[1]} (function 0x{fn:X}, which cannot be: PCI functions are 0-7)"
+    return _BDF.sub(bdf, text)
 
 
 def _child_path(s: DecodedSection, name: str) -> str:

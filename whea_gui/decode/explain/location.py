@@ -40,6 +40,8 @@ class Part:
 class Location:
     family: str  # "memory" | "pci" | "cpu" | "firmware" | "other"
     parts: list[Part] = field(default_factory=list)
+    # values the record gives that cannot be (e.g. PCI function 9): (sentence, cites)
+    problems: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.parts)
@@ -170,12 +172,14 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
             loc["dram_device"] = loc.pop("device")
         out = Location("memory")
         if has_pci:  # memory behind a PCI/CXL device (memory range on a CXL device)
-            out.parts += _pci_parts(loc, cite, "cxl_memory" if _on_cxl(sec) else component)
+            out.parts += _pci_parts(loc, cite, "cxl_memory" if _on_cxl(sec) else component,
+                                    out.problems)
         out.parts += _keyed(loc, MEMORY_KEYS, cite) + _keyed(loc, PCI_EXTRA_KEYS, cite)
     elif component == "cpu":
         out = Location("cpu", _cpu_parts(loc, cite))
     elif has_pci:
-        out = Location("pci", _pci_parts(loc, cite, component) + _keyed(loc, PCI_EXTRA_KEYS, cite))
+        out = Location("pci")
+        out.parts = _pci_parts(loc, cite, component, out.problems) + _keyed(loc, PCI_EXTRA_KEYS, cite)
     elif component == "firmware":
         out = Location("firmware", _keyed(loc, FIRMWARE_KEYS, cite))
     else:
@@ -201,7 +205,7 @@ def _on_cxl(sec: DecodedSection) -> bool:
     return (sec.type_guid or "").lower() == MEMORY_RANGE and "device" in f and f.get("device_type", 0) == 0
 
 
-def _pci_parts(loc: dict, cite: _Citer, component: str) -> list[Part]:
+def _pci_parts(loc: dict, cite: _Citer, component: str, problems: list) -> list[Part]:
     seg, bus, dev, fn = (loc.pop(k, None) for k in ("segment", "bus", "device", "function"))
     rid = loc.pop("requester_id", None)
     if not all(isinstance(v, int) or v is None for v in (seg, bus, dev, fn)) or bus is None:
@@ -210,6 +214,17 @@ def _pci_parts(loc: dict, cite: _Citer, component: str) -> list[Part]:
         return []
     word = {"pcie": "PCIe", "cxl": "PCIe", "cxl_memory": "CXL memory"}.get(component, "PCI")
     text = (f"{seg:04x}:" if seg is not None else "") + f"{bus:02x}"
+    # a PCI device number is 0-31 and a function 0-7: a larger one is not shown as if it were
+    # an address part, and a caveat says so
+    for name, val, top, key in (("device", dev, 31, "device"), ("function", fn, 7, "function")):
+        if isinstance(val, int) and val > top:
+            problems.append((f"The record gives PCI {name} number {val} (0x{val:X}), which cannot be: "
+                             f"a PCI {name} number is 0-{top}. It is left out of the address.",
+                             cite.many((key, val))))
+    if isinstance(dev, int) and dev > 31:
+        dev, fn = None, None
+    if isinstance(fn, int) and fn > 7:
+        fn = None
     if dev is not None:
         text += f":{dev:02x}" + (f".{fn:x}" if fn is not None else "")
         label = f"{word} device"

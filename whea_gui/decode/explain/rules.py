@@ -344,6 +344,7 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "length): it describes nothing and is left out of this "
                                        "explanation.", cites))
     out += _detail_severity_caveat(f)
+    out += [Statement("caveat", text, cites, "location") for text, cites in f.location.problems]
     out += _location_caveats(f)
     out += _scope_caveat(f)
     if f.undecoded is not None:
