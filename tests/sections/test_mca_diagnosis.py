@@ -91,7 +91,7 @@ def test_ipid_beyond_extended_register_count_names_no_unit():
     d = sec.fields["diagnosis"]
     assert d["unit"] is None and d["scope"] is None and "unit" not in sec.location
     assert "MCA_IPID is not in the record" in d["undecoded"]
-    assert "smca_bank_type" not in sec.fields["amd_extended_registers"]
+    assert sec.fields["amd_extended_registers"]["smca_bank_type"] is None
     # the same bytes with the count covering the registers: the PIE of the Data Fabric, shared
     rec = decode_record(_with_register_count(data, 10))
     d = xpf(rec).fields["diagnosis"]

@@ -119,7 +119,8 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
     if size:
         what = f"{rtype} carrying {size} bytes of " + (f"{fmt} data" if fmt else "firmware record data")
     elif f["record_guid"] and f["record_type"] == 2:
-        what = f"{rtype} naming a {fmt or 'firmware'} record (format GUID {f['record_guid']}) not carried here"
+        what = (f"{rtype} with record identifier GUID {f['record_guid']}"
+                + (f" ({fmt})" if fmt else "") + ", carrying no record data")
     elif f["record_id"] is not None and not f["revision"]:
         what = f"{rtype} pointing at firmware record ID 0x{f['record_id']:X} in the platform's own log"
     else:

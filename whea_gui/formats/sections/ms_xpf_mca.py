@@ -240,9 +240,10 @@ def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict
             regs[name] = val
             umc = (amd_smca.bank_type(regs["ipid"]) or amd_smca.BankType("", "", "")).key == "umc"
             node.add(_amd_reg_node(name, val, off, i < shown, umc))
-        if "ipid" in regs and shown >= 1:  # a register beyond the count is not in the record
+        if "ipid" in regs:
             ipid = regs["ipid"]
-            regs["smca_bank_type"] = mca.smca_bank_type(ipid)
+            # a register beyond the count is not in the record: it names no bank type
+            regs["smca_bank_type"] = mca.smca_bank_type(ipid) if shown >= 1 else None
             regs["ipid_hardware_id"] = ipid >> 32 & 0xFFF
             regs["ipid_mca_type"] = ipid >> 48 & 0xFFFF
             regs["ipid_instance_id"] = ipid & 0xFFFFFFFF
