@@ -87,3 +87,16 @@ def test_ipf_section_is_named_and_kept_raw():
     assert (raw.offset, raw.length) == (sec.body.offset, 48)
     assert sec.summary.startswith("Fatal IPF (Itanium) processor error")
     check_located(rec)
+
+
+def test_explanation_of_a_record_id_reference_points_at_the_platform_log():
+    from whea_gui.decode.explain import explain_record
+    rec, _ = decode_body(struct.pack("<BB6xQ", 0, 0, 0x1234), GUID)
+    e = explain_record(rec)
+    assert not e["where"]
+    assert any("firmware record ID 0x1234 in the platform's own error log" in a for a in e["advice"])
+    # a type-2 reference without data: no location, the GUID is never a place
+    rec, _ = decode_body(struct.pack("<BB6xQ", 2, 2, 0) + uuid.UUID(CRASHLOG).bytes_le, GUID)
+    e = explain_record(rec)
+    assert not e["where"] and CRASHLOG not in e["headline"]
+    assert any("does not carry the firmware's detailed error" in a for a in e["advice"])

@@ -107,7 +107,6 @@ CPU_KEYS: list[tuple[str, str, str, bool]] = [
     ("address", "error address", HEX, False),
 ]
 FIRMWARE_KEYS: list[tuple[str, str, str, bool]] = [
-    ("firmware_record_guid", "firmware record", TEXT, True),
     ("firmware_record_id", "firmware record ID", HEX, True),
     ("firmware_component", "firmware component", TEXT, True),
 ]
