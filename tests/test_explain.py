@@ -77,7 +77,7 @@ def test_firmware_driver_and_unknown_records():
     _, e = explain("cper_devicedriver_storport_nullsection.bin")
     # the Storport body names its miniport driver and the device (decoded since issue #13)
     assert e["component"] == "storage"
-    assert "driver stornvme" in e["headline"] and "KINGSTON SFYRD20" in e["headline"]
+    assert "driver 'stornvme'" in e["headline"] and "KINGSTON SFYRD20" in e["headline"]
     assert any("driver" in a for a in e["advice"])
     _, e = explain("cper_boot_rev0101_venhw_section.bin")
     assert e["severity"] == "informational" and "93a41c2f-a09f-e7c2-ac1f-f2488f03eec3" in e["headline"]

@@ -167,3 +167,168 @@ def test_driver_section_summary_and_location_are_used():
     e = explain_record(rec)
     assert "stornvme" in e["where"] and "Samsung SSD 980" in e["where"]
     assert e["detail"] == sec.summary and "storage" in e["headline"]
+
+
+# -- issue #13, second round ----------------------------------------------------------------------
+def _vector(name: str) -> bytes:
+    sub = "libcper-examples" if name.endswith(".cper") else "DecodeWheaRecord"
+    return (VECTORS / sub / name).read_bytes()
+
+
+def test_crashlog_format_guid_is_not_a_location():
+    e = explain_record(decode_record(_vector("cper_firmware_boot_3x_fwrecref.bin")))
+    text = _everything(e)
+    assert "8f87f311" not in text and not e["where"], text
+    # the data is in the record: 2560 + 512 + 40 bytes of Intel CrashLog data
+    assert "3112 bytes of Intel CrashLog data" in e["detail"]
+    assert not any("platform's own error log" in a for a in e["advice"]), e["advice"]
+    assert any("give it to the platform vendor" in a for a in e["advice"])
+    assert any("firmware update" in a for a in e["advice"])
+
+
+def _set_u32(data: bytes, offset: int, value: int) -> bytes:
+    out = bytearray(data)
+    out[offset:offset + 4] = value.to_bytes(4, "little")
+    return bytes(out)
+
+
+def test_amd_unit_never_named_from_registers_not_in_the_record():
+    e = explain_record(decode_record(_vector("cper_cmci_amd_xpfmca_v2r2.bin")))
+    text = _everything(e)
+    assert "PIE" not in text and "Data Fabric" not in text, text
+    assert any("MCA_IPID is not in the record" in c for c in e["caveats"]), e["caveats"]
+    # an unknown unit is not pinned on a CPU either: the CPU only logged it
+    assert "at CPU" not in e["headline"] and "logged by CPU 0" in e["where"]
+    assert not any("same processor" in a for a in e["advice"]), e["advice"]
+
+
+def test_shared_amd_unit_is_not_attributed_to_the_logging_cpu():
+    data = _vector("cper_cmci_amd_xpfmca_v2r2.bin")
+    rec = decode_record(data)
+    [sec] = [
+        s for s in rec.sections if isinstance(s.fields, dict) and s.fields.get("diagnosis")]
+    e = explain_record(decode_record(_set_u32(data, sec.values["offset"] + 64, 10)))
+    assert "PIE" in e["where"] and "CPU 0" not in e["headline"], e["headline"]
+    assert not any("same processor" in a or "CPU 0" in a for a in e["advice"]), e["advice"]
+    assert any("is shared, not part of one core: CPU 0, APIC ID 0 only logged" in c
+               for c in e["caveats"]), e["caveats"]
+    # a core-local bank (decode unit) still names the CPU
+    e = explain_record(decode_record(_vector("cper_cmci_amd_zen4_xpfmca_v4.bin")))
+    assert e["headline"].endswith("at CPU 13, APIC ID 13, AMD MCA bank 3, unit decode unit (DE)")
+
+
+def test_every_amd_bank_type_has_a_scope():
+    from whea_gui.formats import amd_smca
+    from whea_gui.formats.mca_diagnosis import Inputs, diagnose
+    for (hw, mtype), bt in amd_smca.BANK_TYPES.items():
+        d = diagnose(Inputs(vendor=2, bank=5, status=1 << 63, ipid=hw << 32 | mtype << 48))
+        want = "core" if bt.part == amd_smca.PARTS["core"] else "shared"
+        assert d["scope"] == want, (bt, d["scope"])
+
+
+def test_driver_reported_severity_claims_no_system_stop():
+    for name in ("cper_devicedriver_storport_nullsection.bin", "cper_smoke_test_devicedriver_462b.bin"):
+        rec = decode_record(_vector(name))
+        assert "device_driver" in rec.header["flag_names"] and rec.header["severity"] == 1
+        e = explain_record(rec)
+        assert "blue screen" not in e["severity_meaning"] and "stops" not in e["severity_meaning"]
+        assert e["severity_meaning"].startswith("Fatal, as the driver reported it")
+        # names read from the driver's strings are said to be text from its data, not fields
+        assert "device vendor" not in _everything(e)
+        assert "named in the driver's data" in e["where"]
+    e = explain_record(decode_record(_vector("cper_devicedriver_storport_nullsection.bin")))
+    assert "device 'NVMe KINGSTON SFYRD20' and driver 'stornvme' named in the driver's data" in e["where"]
+
+
+def test_detail_severity_word_is_reconciled_with_the_record():
+    for name, word in (("arm.cper", "corrected"), ("ia32x64.cper", "corrected")):
+        rec = decode_record(_vector(name))
+        assert rec.header["severity"] == 1
+        e = explain_record(rec)
+        assert e["headline"].startswith("Fatal") and re.search(rf"\b{word}\b", e["detail"], re.I)
+        assert any(c.startswith("The section's own error information says") and word in c
+                   and "marked Fatal" in c for c in e["caveats"]), e["caveats"]
+    # a negated word ("non-recoverable") is no severity claim; a matching record needs no caveat
+    for name in ("dmarvtd.cper", "cper_memory_1sec_padded.bin"):
+        e = explain_record(decode_record(_vector(name)))
+        assert not any("own error information" in c for c in e["caveats"]), e["caveats"]
+
+
+def _with_empty_descriptor_first(data: bytes) -> bytes:
+    """A copy with a 72-byte all-zero descriptor inserted before the first one; SectionCount,
+    the section offsets and RecordLength follow."""
+    out = bytearray(data)
+    count = int.from_bytes(out[10:12], "little")
+    for i in range(count):
+        at = 128 + 72 * i
+        out[at:at + 4] = (int.from_bytes(out[at:at + 4], "little") + 72).to_bytes(4, "little")
+    out[128:128] = bytes(72)
+    out[10:12] = (count + 1).to_bytes(2, "little")
+    out[20:24] = (int.from_bytes(out[20:24], "little") + 72).to_bytes(4, "little")
+    return bytes(out)
+
+
+def test_empty_descriptor_contributes_one_note_only():
+    plain = explain_record(decode_record(_vector("cper_memory_1sec_padded.bin")))
+    rec = decode_record(_with_empty_descriptor_first(_vector("cper_memory_1sec_padded.bin")))
+    assert len(rec.sections) == 2 and rec.sections[0].values.get("length") == 0
+    e = explain_record(rec)
+    assert e["headline"] == plain["headline"] and e["advice"] == plain["advice"]
+    assert e["severity_meaning"] == plain["severity_meaning"]
+    extra = [c for c in e["caveats"] if c not in plain["caveats"]]
+    assert len(extra) == 1 and "descriptor 0 is empty" in extra[0], e["caveats"]
+    assert not any("Recoverable" in c or "contradicts" in c for c in e["caveats"])
+
+
+def test_mcg_cap_and_persist_pfn_say_what_the_record_holds():
+    rec = decode_record(_vector("cper_cmci_intel_xpfmca_v4_memext.bin"))
+    [sec] = [s for s in rec.sections if isinstance(s.fields, dict) and s.fields.get("diagnosis")]
+    assert sec.fields["global_capability"]["value"] == 0 and "persist_pfn" in rec.header["flag_names"]
+    e = explain_record(rec)
+    text = _everything(e)
+    assert "which this record does not show" not in text
+    assert "MCG_CAP is recorded as 0" in text
+    assert "taken out of use" not in text and "Windows marked" not in text
+    assert any(c.startswith("The header flag PersistPfn is set") for c in e["caveats"])
+    # with MCG_CAP filled in (bank count 10, bit 11 clear) the caveat says bit 11 is 0
+    data = bytearray(_vector("cper_cmci_intel_xpfmca_v4_memext.bin"))
+    at = rec.root.find(sec.body.path + ".global_capability").offset
+    data[at:at + 8] = (10).to_bytes(8, "little")
+    e = explain_record(decode_record(bytes(data)))
+    assert "MCG_CAP bit 11 is 0 in this record" in _everything(e)
+
+
+def test_memory_range_on_a_cxl_device_is_not_ram_to_memtest():
+    guid = catalog.find("memory-range").guid
+    seen = 0
+    for seed in range(10):
+        for sev in (1, 2):
+            part = SectionPart(make_descriptor(guid, severity=sev), _body("memory-range", seed, sev))
+            rec = decode_record(_record([part], severity=sev))
+            sec = rec.sections[0]
+            if "device" not in sec.fields or sec.fields.get("device_type", 0) != 0:
+                continue
+            seen += 1
+            e = explain_record(rec)
+            addr = sec.fields["device"]["address"]
+            assert f"CXL memory device {addr}" in e["headline"], e["headline"]
+            assert "PCI device" not in _everything(e)
+            assert not any("MemTest86" in a or "DIMM" in a for a in e["advice"]), e["advice"]
+            if sev == 1:
+                assert any(a.startswith("Check the CXL memory device at") for a in e["advice"])
+    assert seen
+
+
+def test_numbers_follow_the_house_style():
+    e = explain_record(decode_record(_vector("cxlcomponent-media.cper")))
+    text = _everything(e)
+    assert "vendor 0xD63E device 0x2196" in e["detail"] and "d63e" not in text
+    # function 0xF1 (241) cannot be: never shown as ".f1", said in a caveat
+    assert ".f1" not in text and "0fad:9e:0f" in e["where"]
+    assert any("PCI function number 241 (0xF1), which cannot be" in c for c in e["caveats"]), e["caveats"]
+    # no statement of any shared vector writes hex in lower case after 0x
+    for path in sorted(VECTORS.rglob("*")):
+        if path.suffix not in (".bin", ".cper") or not path.is_file():
+            continue
+        e = explain_record(decode_record(path.read_bytes()))
+        assert not re.search(r"\b0x[0-9A-F]*[a-f][0-9a-fA-F]*\b", _everything(e)), (path, _everything(e))

@@ -32,13 +32,12 @@ def test_windows_boot_record_with_three_crashlog_references():
         assert f["record_guid_name"] == "Intel CrashLog"
         assert len(f["vendor_data"]) // 2 == s.values["length"] - 32
         assert s.component == "firmware"
-        assert s.location == {"firmware_record_guid": CRASHLOG}
+        assert s.location == {}  # the GUID names the data format, not a place
         data = s.body.find("vendor_data")
         assert (data.offset, data.length) == (s.body.offset + 32, s.values["length"] - 32)
         check_located(rec, s.index)
     assert rec.sections[2].summary == (
-        "Fatal firmware error: Intel CrashLog record 8f87f311-c998-4d9e-a0c4-6065518c4f6d "
-        "(SOC firmware error record type 2, 40 bytes of record data follow)")
+        "Fatal firmware error: SOC firmware error record type 2 carrying 40 bytes of Intel CrashLog data")
     assert not [f for f in rec.findings if f.message.startswith("Section")]
 
 
@@ -46,7 +45,8 @@ def test_sixteen_byte_wdk_form():
     rec, sec = decode_body(struct.pack("<BB6xQ", 0, 0, 0x1234), GUID)
     f = sec.fields
     assert (f["form"], f["record_id"], f["record_guid"]) == ("16-byte (original / WDK)", 0x1234, None)
-    assert sec.location == {"firmware_record_id": 0x1234}
+    assert sec.location == {}
+    assert "firmware record ID 0x1234" in sec.summary
     assert not [x for x in rec.findings if x.message.startswith("Section")]
 
 
@@ -87,3 +87,16 @@ def test_ipf_section_is_named_and_kept_raw():
     assert (raw.offset, raw.length) == (sec.body.offset, 48)
     assert sec.summary.startswith("Fatal IPF (Itanium) processor error")
     check_located(rec)
+
+
+def test_explanation_of_a_record_id_reference_points_at_the_platform_log():
+    from whea_gui.decode.explain import explain_record
+    rec, _ = decode_body(struct.pack("<BB6xQ", 0, 0, 0x1234), GUID)
+    e = explain_record(rec)
+    assert not e["where"]
+    assert any("firmware record ID 0x1234 in the platform's own error log" in a for a in e["advice"])
+    # a type-2 reference without data: no location, the GUID is never a place
+    rec, _ = decode_body(struct.pack("<BB6xQ", 2, 2, 0) + uuid.UUID(CRASHLOG).bytes_le, GUID)
+    e = explain_record(rec)
+    assert not e["where"] and CRASHLOG not in e["headline"]
+    assert any("does not carry the firmware's detailed error" in a for a in e["advice"])

@@ -70,9 +70,33 @@ REAL_AMD = [
     ("cper_mce_fatal_amd_xpfmca_v3.bin", (0xB0, 0x10), 12, ("load queue", "parity"), "load-store"),
     # DE (0xB0, 0x3); XEC 1 = "micro-op cache data array parity error"
     ("cper_cmci_amd_zen4_xpfmca_v4.bin", (0xB0, 0x3), 1, ("op cache data", "parity"), "decode"),
-    # PIE (0x2E, 0x1); XEC 2 = "link error"
-    ("cper_cmci_amd_xpfmca_v2r2.bin", (0x2E, 0x1), 2, ("link error",), "PIE"),
 ]
+
+
+def _with_register_count(data: bytes, count: int) -> bytes:
+    """A copy of a one-XPF-MCA record with ExtendedRegisterCount (section offset 64) set."""
+    rec = decode_record(data)
+    out = bytearray(data)
+    struct.pack_into("<I", out, xpf(rec).values["offset"] + 64, count)
+    return bytes(out)
+
+
+def test_ipid_beyond_extended_register_count_names_no_unit():
+    # v2r2: ExtendedRegisterCount is 0, so the IPID slot (0x2E/0x1, PIE) is not in the record
+    data = (DWR / "cper_cmci_amd_xpfmca_v2r2.bin").read_bytes()
+    rec = decode_record(data)
+    assert_clean(rec)
+    sec = xpf(rec)
+    assert sec.fields["extended_register_count"] == 0
+    d = sec.fields["diagnosis"]
+    assert d["unit"] is None and d["scope"] is None and "unit" not in sec.location
+    assert "MCA_IPID is not in the record" in d["undecoded"]
+    assert sec.fields["amd_extended_registers"]["smca_bank_type"] is None
+    # the same bytes with the count covering the registers: the PIE of the Data Fabric, shared
+    rec = decode_record(_with_register_count(data, 10))
+    d = xpf(rec).fields["diagnosis"]
+    assert "PIE" in d["unit"] and "link error" in d["error"] and d["scope"] == "shared"
+    assert_cites_resolve(rec, d)
 
 
 @pytest.mark.parametrize("name,hw_type,xec,error_words,unit_word", REAL_AMD)

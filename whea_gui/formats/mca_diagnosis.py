@@ -45,6 +45,7 @@ class Inputs:
     synd: int | None = None
     global_capability: int | None = None  # MCG_CAP (None: not in the layout)
     cmci_notified: bool = False  # the record says the error was signalled by CMCI
+    ipid_not_recorded: bool = False  # an IPID slot exists but ExtendedRegisterCount leaves it out
     paths: Paths = field(default_factory=lambda: Paths(""))
 
 
@@ -52,7 +53,7 @@ def diagnose(i: Inputs) -> dict:
     d: dict = {"vendor": {1: "Intel", 2: "AMD"}.get(i.vendor, "Other"), "unit": None,
                "error": None, "core": None, "socket": None, "channel": None, "bank": i.bank,
                "address": None, "cites": {}, "undecoded": None, "part": None,
-               "apic_id": i.apic_id}
+               "apic_id": i.apic_id, "scope": None}
     if i.bank is not None:
         d["cites"]["bank"] = i.paths.of("bank_number")
     if i.apic_id is not None:
@@ -73,6 +74,8 @@ def diagnose(i: Inputs) -> dict:
                     "it is the core that logged the error"
                     + (f" (the CPU with APIC ID {i.apic_id}; its core number needs the CPU "
                        "topology)" if i.apic_id is not None else ""))
+    if d["scope"] is None and d["core"] is not None:
+        d["scope"] = "core"  # the registers number the core
     if d["unit"] is not None or d["error"] is not None:
         gaps.append("the socket is not recorded (mapping an APIC ID to a socket needs the "
                     "CPU topology, which the record does not hold)")
@@ -91,7 +94,11 @@ def _amd(i: Inputs, d: dict, gaps: list[str]) -> None:
     if bt is None:
         d["error"] = arch.text
         d["cites"]["error"] = p.of("status.mca_error_code")
-        if i.ipid is None:
+        if i.ipid_not_recorded:
+            gaps.append("MCA_IPID is not in the record (ExtendedRegisterCount does not include the "
+                        "AMD extended registers), so the bank's unit cannot be identified (SMCA "
+                        "bank numbers are not fixed)")
+        elif i.ipid is None:
             gaps.append("this XPF MCA layout carries no MCA_IPID, so the bank's unit cannot be "
                         "identified (SMCA bank numbers are not fixed)")
         else:
@@ -99,7 +106,8 @@ def _amd(i: Inputs, d: dict, gaps: list[str]) -> None:
                         f"(HardwareID 0x{i.ipid >> 32 & 0xFFF:X}, McaType 0x{i.ipid >> 48:X})")
         return
     xec = status >> 16 & 0x3F
-    d.update(unit=bt.unit, part=bt.part, extended_error_code=xec, bank_type=bt.key)
+    d.update(unit=bt.unit, part=bt.part, extended_error_code=xec, bank_type=bt.key,
+             scope="core" if bt.part == amd_smca.PARTS["core"] else "shared")
     d["cites"]["unit"] = p.of("amd_extended_registers.ipid")
     text, why = amd_smca.extended_error(bt.key, xec)
     d["error"] = text
@@ -145,6 +153,7 @@ def _intel(i: Inputs, d: dict, gaps: list[str]) -> None:
     if mca.kind == "memory_controller":
         d["unit"] = "integrated memory controller"
         d["part"] = "memory controller / DRAM"
+        d["scope"] = "shared"
         d["error"] = f"{MMM.get(parts['mmm'], 'reserved transaction')} error"
         d["channel"] = parts["channel"]
         if parts["channel"] is not None:
@@ -155,6 +164,8 @@ def _intel(i: Inputs, d: dict, gaps: list[str]) -> None:
         what = "cache" if mca.kind == "cache" else "TLB"
         d["unit"] = f"{LEVEL[parts['ll']]} {TT[parts['tt']].replace('generic', 'unified')} {what}"
         d["part"] = "CPU core or its caches"
+        if parts["ll"] in (0, 1):  # level-0/1 caches and TLBs belong to one core
+            d["scope"] = "core"
         d["error"] = (f"{RRRR.get(parts['rrrr'], 'reserved request')} error"
                       if mca.kind == "cache" else f"{what} error")
     elif mca.kind == "generic_cache":
@@ -164,6 +175,7 @@ def _intel(i: Inputs, d: dict, gaps: list[str]) -> None:
     elif mca.kind == "bus":
         d["unit"] = "bus/interconnect"
         d["part"] = "CPU interconnect"
+        d["scope"] = "shared"
         d["error"] = mca.text.split(": ", 1)[-1]
     else:
         d["error"] = mca.text
@@ -179,19 +191,30 @@ def _intel(i: Inputs, d: dict, gaps: list[str]) -> None:
         d["address_kind"] = "MCi_ADDR (its granularity and address type are in MCi_MISC)"
         d["cites"]["address"] = p.of("address")
     gcap = i.global_capability or 0
+    # What the record says about MCG_CAP: absent from the layout, recorded as 0 (impossible on
+    # a CPU with machine-check banks: Count, bits 7:0, is their number; so it was not filled
+    # in), or recorded with the capability bit clear.
+    if i.global_capability is None:
+        cap_said = "this section layout has no MCG_CAP"
+    elif i.global_capability == 0:
+        cap_said = ("MCG_CAP is recorded as 0, which a CPU with machine-check banks never reports "
+                    "(its bank count, bits 7:0, would be 0), so it was not filled in")
+    else:
+        cap_said = None
     corrected = not status >> 61 & 1
     if corrected and (gcap >> 10 & 1 or i.cmci_notified):
         d["corrected_error_count"] = status >> 38 & 0x7FFF
         d["cites"]["corrected_error_count"] = p.of("status.corrected_error_count")
     elif corrected:
         gaps.append("bits 52:38 are the corrected-error count only when the CPU supports CMCI "
-                    "(MCG_CAP[10]); neither MCG_CAP nor the notification type shows that")
+                    "(MCG_CAP[10]); " + (cap_said or "MCG_CAP bit 10 is 0 in this record")
+                    + ", and the notification type is not CMCI")
     if gcap >> 11 & 1:  # MCG_TES_P
         d["threshold_status"] = THRESHOLD[status >> 53 & 3]
         d["cites"]["threshold_status"] = p.of("status.threshold_status")
     else:
         gaps.append("threshold status (bits 54:53) is architectural only with MCG_CAP[11] "
-                    "(MCG_TES_P), which this record does not show")
+                    "(MCG_TES_P); " + (cap_said or "MCG_CAP bit 11 is 0 in this record"))
     gaps.append(f"MSCOD 0x{status >> 16 & 0xFFFF:04X} (bits 31:16) and other information "
                 f"0x{status >> 32 & 0x1F:02X} (bits 36:32) are model-specific; the section does "
                 "not record the CPU model, and which unit bank "

@@ -52,6 +52,12 @@ class Facts:
     error_cites: list[str] = field(default_factory=list)  # fields the error findings point at
     section_count_cites: list[str] = field(default_factory=list)
     lead_decoded: bool = False
+    # firmware error record references: (format name, bytes carried, sections, cites) and the
+    # record IDs of revision-0 references that point into the platform's own log
+    empty_sections: list[tuple[int, list[str]]] = field(default_factory=list)  # all-zero descriptors
+    cpu_scope: str = ""  # "shared" / "unknown" when the MCA bank is not known to be one core's
+    firmware_data: tuple[str, int, int, list[str]] | None = None
+    firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
 
     @property
     def severity_word(self) -> str:
@@ -67,7 +73,13 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     if rec.kind in ("cper", "unknown") and data[:4] != b"CPER":
         return Facts("not_cper")
     f = Facts("record")
-    errors = [x for x in rec.findings if x.level == ERROR]
+    empty = [s for s in rec.sections if empty_descriptor(s)]
+    f.empty_sections = [(s.index, desc_path(s, "section_type") or desc_path(s, "length")) for s in empty]
+    spans = [(s.descriptor.offset, s.descriptor.offset + s.descriptor.length) for s in empty
+             if s.descriptor is not None]
+    # an empty descriptor's own findings (its zero length) are said once, as that note
+    errors = [x for x in rec.findings if x.level == ERROR
+              and not any(a <= x.offset < b for a, b in spans)]
     f.error_findings = len(errors)
     for x in errors[:8]:
         node = rec.root.deepest_at(x.offset) if x.offset < len(data) else None
@@ -95,12 +107,48 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         f.location = read_location(lead, f.component, extra, cites=cites)
         if diag:
             _diagnosis_cites(f.location, diag)
+            _logged_by(f, diag)
         f.what = _what(lead, diag)
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
     _hints(rec, lead, f)
     _memory_gaps(rec, f)
+    if f.component == "firmware":
+        _firmware(rec, f)
     return f
+
+
+FIRMWARE_REFERENCE = "81212a96-09ed-4996-9471-8d729c8e69ed"
+
+
+def _firmware(rec: DecodedRecord, f: Facts) -> None:
+    """What the firmware error record references carry: embedded data (its format named by the
+    record GUID, which is a format and never a place) or a record ID in the platform's log."""
+    size, count, names, cites = 0, 0, [], []
+    for s in rec.sections:
+        if (s.type_guid or "").lower() != FIRMWARE_REFERENCE or not isinstance(s.fields, dict):
+            continue
+        data = s.fields.get("vendor_data")
+        if data:
+            size += len(data) // 2
+            count += 1
+            name = s.fields.get("record_guid_name") if s.fields.get("record_type") == 2 else None
+            names.append(name or "firmware record")
+            cites += _child_paths(s, "vendor_data", "record_guid")
+        elif s.fields.get("record_id") is not None and not s.fields.get("revision"):
+            f.firmware_record_ids.append((s.fields["record_id"], _child_paths(s, "record_id")))
+    if size:
+        name = names[0] if len(set(names)) == 1 else "firmware record"
+        f.firmware_data = (name, size, count, cites)
+        kind = " (a crash dump of the SoC, decoded by Intel's CrashLog tools, not here)" \
+            if name == "Intel CrashLog" else " (not decoded here)"
+        where = f"in {count} sections" if count > 1 else "in one section"
+        f.what = Fact(f"The record carries {size} bytes of {name} data {where}{kind}; it names no "
+                      "location.", cites)
+
+
+def _child_paths(s: DecodedSection, *names: str) -> list[str]:
+    return [p for p in (_child_path(s, n) for n in names) if p]
 
 
 # -- severity -------------------------------------------------------------------------------------
@@ -112,7 +160,7 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
     else:
         f.severity_raw = sev
         secs = [(s.values.get("severity"), s) for s in rec.sections
-                if s.values.get("severity") in SEVERITY_WORD]
+                if s.values.get("severity") in SEVERITY_WORD and not empty_descriptor(s)]
         if secs:
             worst, s = max(secs, key=lambda p: SEVERITY_RANK[p[0]])
             f.severity, f.severity_cites = worst, desc_path(s, "severity")
@@ -121,6 +169,8 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
     if f.severity is None or sev not in SEVERITY_WORD:
         return
     for s in rec.sections:
+        if empty_descriptor(s):
+            continue  # severity 0 of an all-zero descriptor is no statement
         ss = s.values.get("severity")
         if ss in SEVERITY_WORD and SEVERITY_RANK[ss] > SEVERITY_RANK[sev]:
             f.worse_sections.append((s.index, ss, desc_path(s, "severity")))
@@ -170,12 +220,18 @@ def _empty_descriptor(s: DecodedSection) -> bool:
     return not guid or set(guid) == {"0"}
 
 
+def empty_descriptor(s: DecodedSection) -> bool:
+    """A descriptor with a null type GUID and zero length: it describes nothing."""
+    return _empty_descriptor(s) and not s.values.get("length")
+
+
 def lead_section(rec: DecodedRecord) -> DecodedSection | None:
     """The section that says what failed: known component first (a decoded section with a known
     part outranks an unknown or empty one), then severity, then the richest location."""
-    candidates = [s for s in rec.sections if (s.type_guid or "").lower() not in METADATA_TYPES]
+    candidates = [s for s in rec.sections if (s.type_guid or "").lower() not in METADATA_TYPES
+                  and not empty_descriptor(s)]
     if not candidates:
-        return rec.sections[0] if rec.sections else None
+        return next((s for s in rec.sections if not empty_descriptor(s)), None)
 
     def score(s: DecodedSection):
         comp = component_of(s)
@@ -210,6 +266,25 @@ def _diagnosis_cites(loc: Location, diag: dict) -> None:
         p.cites += [c for c in extra if c not in p.cites]
 
 
+LOGGING_CPU = ("processor_number", "apic_id", "mpidr", "processor_id")
+
+
+def _logged_by(f: Facts, diag: dict) -> None:
+    """A bank not known to belong to one core (a shared unit such as the Data Fabric or a memory
+    controller, or a unit the record does not identify) is not "at CPU N": CPU N only logged it.
+    Those parts stay in ``where`` under a "logged by" label but name no unit to act on."""
+    if diag.get("scope") == "core":
+        return
+    f.cpu_scope = diag.get("scope") or "unknown"
+    first = True
+    for p in f.location.parts:
+        if p.kind in LOGGING_CPU:
+            p.coarse = False
+            if first:
+                p.label = f"logged by {p.label}"
+                first = False
+
+
 def _what(s: DecodedSection, diag: dict | None) -> Fact | None:
     body = s.body.path if s.body is not None else ""
     if diag and diag.get("error"):
@@ -227,8 +302,25 @@ def _what(s: DecodedSection, diag: dict | None) -> Fact | None:
         return Fact("Memory error of unstated type (the error type is not marked valid)",
                     [p for p in (_child_path(s, "validation_bits"),) if p] or [body])
     if s.summary:
-        return Fact(s.summary, [body] if body else [])
+        return Fact(house_style(s.summary), [body] if body else [])
     return None
+
+
+_BARE_IDS = re.compile(r"\bvendor ([0-9a-fA-F]{4}) device ([0-9a-fA-F]{4})\b")
+_HEX = re.compile(r"\b0x([0-9a-fA-F]+)\b")
+_BDF = re.compile(r"\b((?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2})\.([0-9a-fA-F]+)\b")
+
+
+def house_style(text: str) -> str:
+    """A section's own sentence in the explanation's number style (docs/explain.md): IDs in hex
+    with 0x, hex digits upper case, and a PCI function that cannot be (above 7) said so."""
+    text = _BARE_IDS.sub(lambda m: f"vendor 0x{m[1].upper()} device 0x{m[2].upper()}", text)
+    text = _HEX.sub(lambda m: "0x" + m[1].upper(), text)
+
+    def bdf(m: re.Match) -> str:
+        fn = int(m[2], 16)
+        return m[0] if fn <= 7 else f"{m[1]} (function 0x{fn:X}, which cannot be: PCI functions are 0-7)"
+    return _BDF.sub(bdf, text)
 
 
 def _child_path(s: DecodedSection, name: str) -> str:
@@ -240,6 +332,8 @@ def _child_path(s: DecodedSection, name: str) -> str:
 def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts) -> None:
     hints = f.hints
     for s in rec.sections:
+        if empty_descriptor(s):
+            continue
         for n in s.values.get("flag_names") or ():
             if n in HINT_FLAGS:
                 hints.setdefault(n, []).extend(desc_path(s, f"flags.{n}"))
@@ -262,7 +356,7 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts) -> None:
 def _memory_gaps(rec: DecodedRecord, f: Facts) -> None:
     """Memory sections that cannot name a module: not decoded, or no valid location fields."""
     for s in rec.sections:
-        if component_of(s) != "memory":
+        if component_of(s) != "memory" or empty_descriptor(s):
             continue
         name = s.values.get("type_name") or "memory"
         body = [s.body.path] if s.body is not None else []

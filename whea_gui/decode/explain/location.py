@@ -40,6 +40,8 @@ class Part:
 class Location:
     family: str  # "memory" | "pci" | "cpu" | "firmware" | "other"
     parts: list[Part] = field(default_factory=list)
+    # values the record gives that cannot be (e.g. PCI function 9): (sentence, cites)
+    problems: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.parts)
@@ -105,7 +107,6 @@ CPU_KEYS: list[tuple[str, str, str, bool]] = [
     ("address", "error address", HEX, False),
 ]
 FIRMWARE_KEYS: list[tuple[str, str, str, bool]] = [
-    ("firmware_record_guid", "firmware record", TEXT, True),
     ("firmware_record_id", "firmware record ID", HEX, True),
     ("firmware_component", "firmware component", TEXT, True),
 ]
@@ -170,16 +171,19 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
             loc["dram_device"] = loc.pop("device")
         out = Location("memory")
         if has_pci:  # memory behind a PCI/CXL device (memory range on a CXL device)
-            out.parts += _pci_parts(loc, cite, component)
+            out.parts += _pci_parts(loc, cite, "cxl_memory" if _on_cxl(sec) else component,
+                                    out.problems)
         out.parts += _keyed(loc, MEMORY_KEYS, cite) + _keyed(loc, PCI_EXTRA_KEYS, cite)
     elif component == "cpu":
         out = Location("cpu", _cpu_parts(loc, cite))
     elif has_pci:
-        out = Location("pci", _pci_parts(loc, cite, component) + _keyed(loc, PCI_EXTRA_KEYS, cite))
+        out = Location("pci")
+        out.parts = _pci_parts(loc, cite, component, out.problems) + _keyed(loc, PCI_EXTRA_KEYS, cite)
     elif component == "firmware":
         out = Location("firmware", _keyed(loc, FIRMWARE_KEYS, cite))
     else:
         out = Location("other", _keyed(loc, OTHER_KEYS + PCI_EXTRA_KEYS, cite))
+    out.parts += _driver_text(loc, cite)
     out.parts += _generic(loc, cite)
     if fru:  # the producer's label of the part; for memory it names the DIMM slot
         part = Part("fru_text", "FRU", fru, cite.value_of("fru_text", fru), coarse=component == "memory")
@@ -191,15 +195,35 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
 
 
 # -- families -------------------------------------------------------------------------------------
-def _pci_parts(loc: dict, cite: _Citer, component: str) -> list[Part]:
+MEMORY_RANGE = "cc245308-61d5-4356-a707-25172ec2f5ea"
+
+
+def _on_cxl(sec: DecodedSection) -> bool:
+    """A Microsoft memory range section whose device info is a CXL device (DeviceType 0)."""
+    f = sec.fields if isinstance(sec.fields, dict) else {}
+    return (sec.type_guid or "").lower() == MEMORY_RANGE and "device" in f and f.get("device_type", 0) == 0
+
+
+def _pci_parts(loc: dict, cite: _Citer, component: str, problems: list) -> list[Part]:
     seg, bus, dev, fn = (loc.pop(k, None) for k in ("segment", "bus", "device", "function"))
     rid = loc.pop("requester_id", None)
     if not all(isinstance(v, int) or v is None for v in (seg, bus, dev, fn)) or bus is None:
         loc.update({k: v for k, v in (("segment", seg), ("bus", bus), ("device", dev),
                                       ("function", fn), ("requester_id", rid)) if v is not None})
         return []
-    word = "PCIe" if component in ("pcie", "cxl") else "PCI"
+    word = {"pcie": "PCIe", "cxl": "PCIe", "cxl_memory": "CXL memory"}.get(component, "PCI")
     text = (f"{seg:04x}:" if seg is not None else "") + f"{bus:02x}"
+    # a PCI device number is 0-31 and a function 0-7: a larger one is not shown as if it were
+    # an address part, and a caveat says so
+    for name, val, top, key in (("device", dev, 31, "device"), ("function", fn, 7, "function")):
+        if isinstance(val, int) and val > top:
+            problems.append((f"The record gives PCI {name} number {val} (0x{val:X}), which cannot be: "
+                             f"a PCI {name} number is 0-{top}. It is left out of the address.",
+                             cite.many((key, val))))
+    if isinstance(dev, int) and dev > 31:
+        dev, fn = None, None
+    if isinstance(fn, int) and fn > 7:
+        fn = None
     if dev is not None:
         text += f":{dev:02x}" + (f".{fn:x}" if fn is not None else "")
         label = f"{word} device"
@@ -231,6 +255,21 @@ def _cpu_parts(loc: dict, cite: _Citer) -> list[Part]:
         parts.append(Part("mci_addr", "MCi_ADDR", _render(addr, HEX), cite.many(("address", addr))))
     parts += _keyed(loc, CPU_KEYS[8:], cite)
     return parts
+
+
+def _driver_text(loc: dict, cite: _Citer) -> list[Part]:
+    """Names a device driver wrote as text (read from its strings, not decoded fields): said as
+    quoted text named in the driver's data, never as a typed field."""
+    driver, vendor, model = (loc.pop(k, None) for k in ("driver", "device_vendor", "device_model"))
+    device = " ".join(_printable(str(v)) for v in (vendor, model) if v)
+    names = [f"{label} '{text}'" for label, text in (("device", device),
+                                                    ("driver", _printable(str(driver or ""))))
+             if text]
+    if not names:
+        return []
+    return [Part("driver_text", "", " and ".join(names) + " named in the driver's data",
+                 cite.many(("device_vendor", vendor), ("device_model", model), ("driver", driver)),
+                 coarse=True)]
 
 
 def _keyed(loc: dict, table, cite: _Citer) -> list[Part]:

@@ -13,6 +13,7 @@ The rules are arranged so that their outputs cannot contradict each other:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .facts import Facts
@@ -121,10 +122,23 @@ def _severity(f: Facts) -> Statement:
                          list(f.severity_cites))
     text = SEVERITY_MEANING[f.severity]
     cites = list(f.severity_cites)
+    if "device_driver" in f.header_flags:  # the driver's own rating, nothing more is known
+        text = DRIVER_SEVERITY_MEANING[f.severity]
+        cites += f.header_flags["device_driver"]
     if "recovered" in f.header_flags and f.severity != 2:
         text += " The record's Recovered flag says the operating system recovered from this error."
         cites += f.header_flags["recovered"]
     return Statement("severity", text, _unique(cites))
+
+
+DRIVER_SEVERITY_MEANING = {
+    1: "Fatal, as the driver reported it: the device driver rated this error fatal to its device or "
+       "request. A driver-reported record does not say that the system stopped.",
+    0: "Recoverable, as the driver reported it: the device driver rated this error uncorrected but "
+       "contained. The record does not say more about its effect.",
+    2: "Corrected, as the driver reported it: the device driver says the error was corrected.",
+    3: "Informational, as the driver reported it: a status report from the device driver.",
+}
 
 
 # -- advice ---------------------------------------------------------------------------------------
@@ -165,8 +179,7 @@ def _advice(f: Facts) -> list[Statement]:
         say("Update the system BIOS and the driver of the device doing DMA; a driver bug is a common "
             "cause of DMA remapping faults.")
     elif comp == "firmware":
-        say("Check the platform's own error log (BMC/SEL or firmware setup) for the detailed error.")
-        say("Update the system BIOS/UEFI firmware.")
+        _firmware_advice(f, say)
     elif comp == "platform":
         say("Check the system event log of the board management controller (BMC/SEL) for the source.")
         say("Update the system BIOS/UEFI firmware; if it repeats, contact the system vendor.")
@@ -190,12 +203,34 @@ def _advice(f: Facts) -> list[Statement]:
     return out
 
 
+def _firmware_advice(f: Facts, say) -> None:
+    if f.firmware_data is not None:
+        name, size, count, cites = f.firmware_data
+        tool = ("Intel's CrashLog tools decode it" if name == "Intel CrashLog"
+                else "the platform vendor's tools decode it")
+        say(f"Keep this record and give it to the platform vendor: the detailed error is the {size} bytes "
+            f"of {name} data carried in the record itself ({tool}; this tool does not).", cites)
+    elif f.firmware_record_ids:
+        ids = ", ".join(f"0x{i:X}" for i, _ in f.firmware_record_ids)
+        say(f"Look up firmware record ID {ids} in the platform's own error log (BMC/SEL or firmware "
+            "setup) for the detailed error.", [c for _, cs in f.firmware_record_ids for c in cs])
+    else:
+        say("The record does not carry the firmware's detailed error: check the platform's own error "
+            "log (BMC/SEL or firmware setup) for it.")
+    say("Check for a BIOS/UEFI firmware update from the system vendor and install it.")
+
+
 def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
     names_module = any(p.coarse for p in f.location.parts)
     on_device = "pci_address" in f.location.kinds()  # memory on a CXL/PCI device, not a DIMM
-    unit = "device" if on_device else "memory module"
+    cxl = on_device and any(p.label.startswith("CXL") for p in f.location.parts)
+    unit = ("CXL memory device" if cxl else "device") if on_device else "memory module"
     has_address = "physical_address" in f.location.kinds()
-    if level == "act":
+    if level == "act" and on_device:  # a PC memory test does not test a device's own memory
+        say(f"Check the {unit} at {where} with its vendor's tools (health and media error log) and "
+            "update its firmware.", sev, located=True)
+        say(f"If errors recur, replace the {unit} at {where}.", sev, located=True)
+    elif level == "act":
         say("Run a thorough memory test (for example MemTest86 or Windows Memory Diagnostic).", sev)
         if names_module:
             say(f"If errors recur or the test fails, replace the {unit} at {where}.", sev,
@@ -224,11 +259,13 @@ def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
 
 
 def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    # a bank not known to be one core's names no processor, only the bank (and its unit)
+    same = "in the same machine-check bank" if f.cpu_scope else "on the same processor"
     if level == "act":
         say("Check for BIOS/UEFI firmware and CPU microcode updates and install them.")
         say("Remove any overclocking or undervolting; check cooling and the power supply.")
         if where:
-            say(f"If it recurs on the same processor ({where}), contact the system or CPU vendor.",
+            say(f"If it recurs {same} ({where}), contact the system or CPU vendor.",
                 located=True)
         else:
             say("If it recurs, contact the system or CPU vendor with these records.")
@@ -237,7 +274,7 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
     elif level == "monitor":
         say("No action needed for a single event.", sev)
         if where:
-            say(f"If it repeats on the same processor ({where}), update firmware/microcode and check "
+            say(f"If it repeats {same} ({where}), update firmware/microcode and check "
                 "cooling; a rising rate means the CPU may be degrading.", located=True)
         else:
             say("If it repeats, update firmware/microcode and check cooling; a rising rate means the "
@@ -284,7 +321,9 @@ FLAG_TEXT = {
     "previous_error": "This error happened before the last restart; it was reported after the system "
                       "came back.",
     "simulated": "The record is marked as simulated (error injection).",
-    "persist_pfn": "Windows marked the affected memory page to be taken out of use (PersistPfn).",
+    "persist_pfn": "The header flag PersistPfn is set: the record asks that a page-frame (memory page) "
+                   "retirement be persisted across restarts. It does not say which page, and does not "
+                   "change what the error itself needs.",
 }
 
 
@@ -300,7 +339,14 @@ def _caveats(f: Facts) -> list[Statement]:
                                        f"record's {f.severity_word}: the record contradicts itself; the "
                                        "headline follows the record header.",
                              _unique(f.severity_cites + cites)))
+    for index, cites in f.empty_sections:
+        out.append(Statement("caveat", f"Section descriptor {index} is empty (null section type, zero "
+                                       "length): it describes nothing and is left out of this "
+                                       "explanation.", cites))
+    out += _detail_severity_caveat(f)
+    out += [Statement("caveat", text, cites, "location") for text, cites in f.location.problems]
     out += _location_caveats(f)
+    out += _scope_caveat(f)
     if f.undecoded is not None:
         out.append(Statement("caveat", f"Part of the machine-check data could not be decoded: "
                                        f"{f.undecoded.value}", f.undecoded.cites))
@@ -311,6 +357,52 @@ def _caveats(f: Facts) -> list[Statement]:
         out.append(Statement("caveat", "The record is malformed or truncated: some fields could not be "
                                        f"read ({f.error_findings} error finding(s)).", list(f.error_cites)))
     return out
+
+
+# Severity words a section's own sentence may use, and the record severities each agrees with.
+DETAIL_SEVERITY = {"fatal": {1}, "recoverable": {0}, "corrected": {2}, "uncorrected": {0, 1},
+                   "informational": {3}, "uncorrectable": {0, 1}, "correctable": {2}}
+
+
+def _detail_severity_caveat(f: Facts) -> list[Statement]:
+    """One severity per record: when the section's own sentence (the detail) rates the error
+    differently from the record, say so where the reader sees it."""
+    if f.what is None or f.severity is None:
+        return []
+    said = []
+    for word in re.findall(r"(?:non-|not )?[A-Za-z]+", f.what.value):
+        w = word.lower()  # "non-recoverable" and "not corrected" are not severity claims
+        if w in DETAIL_SEVERITY and f.severity not in DETAIL_SEVERITY[w] and w not in said:
+            said.append(w)
+    known = {SEVERITY_WORD[sev].lower() for _, sev, _ in f.worse_sections}
+    said = [w for w in said if w not in known]  # already reconciled by the section caveat
+    if not said:
+        return []
+    words = " and ".join(f"“{w}”" for w in said)
+    return [Statement("caveat", f"The section's own error information says {words}, but the record is "
+                                f"marked {f.severity_word}: the headline and the advice follow the "
+                                "record's severity.", _unique(f.severity_cites + f.what.cites))]
+
+
+def _scope_caveat(f: Facts) -> list[Statement]:
+    """Who logged a machine check is not where it happened when the bank is shared or unknown."""
+    if not f.cpu_scope:
+        return []
+    logger = [p for p in f.location.parts if p.kind in ("processor_number", "apic_id", "mpidr",
+                                                        "processor_id")]
+    if not logger:
+        return []
+    who = ", ".join(p.text for p in logger).removeprefix("logged by ")
+    cites = _unique(c for p in f.location.parts for c in p.cites
+                    if p.kind in ("cpu_unit", "processor_number", "apic_id", "mpidr", "processor_id"))
+    unit = next((p.value for p in f.location.parts if p.kind == "cpu_unit"), "")
+    if f.cpu_scope == "shared":
+        text = (f"The {unit or 'unit of this bank'} is shared, not part of one core: {who} only "
+                "logged the error, it is not where the error happened.")
+    else:
+        text = (f"The record does not identify the bank's unit, so it cannot tell whether the error "
+                f"happened in a core: {who} only logged it.")
+    return [Statement("caveat", text, cites, "location")]
 
 
 def _location_caveats(f: Facts) -> list[Statement]:

@@ -106,19 +106,23 @@ def _checks(ctx, values, layout, whole, rev) -> None:
 
 
 def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
+    """The record GUID names the *format* of the firmware record (e.g. Intel CrashLog), not a
+    place: it is never put in the location. A revision-0 record ID names a record kept in the
+    platform's own log, also not a place; the explanation reads both from ``fields``."""
     sec = ctx.section
     sec.component = "firmware"
-    loc: dict[str, Any] = {}
+    sec.location = {}
     rtype = f["record_type_name"] or "firmware error record reference"
-    ref = ""
-    if f["record_guid"] and f["record_type"] == 2:
-        loc["firmware_record_guid"] = f["record_guid"]
-        ref = f"{f['record_guid_name'] or 'firmware'} record {f['record_guid']}"
-    elif f["record_id"] is not None and not f["revision"]:
-        loc["firmware_record_id"] = f["record_id"]
-        ref = f"firmware record ID 0x{f['record_id']:X}"
-    sec.location = loc
     data = f["vendor_data"]
-    detail = rtype + (f", {len(data) // 2} bytes of record data follow" if data else "")
-    sec.summary = sentence(severity_word(ctx), "firmware error:",
-                           f"{ref} ({detail})" if ref else detail)
+    size = len(data) // 2 if data else 0
+    fmt = f["record_guid_name"] if f["record_type"] == 2 else None
+    if size:
+        what = f"{rtype} carrying {size} bytes of " + (f"{fmt} data" if fmt else "firmware record data")
+    elif f["record_guid"] and f["record_type"] == 2:
+        what = (f"{rtype} with record identifier GUID {f['record_guid']}"
+                + (f" ({fmt})" if fmt else "") + ", carrying no record data")
+    elif f["record_id"] is not None and not f["revision"]:
+        what = f"{rtype} pointing at firmware record ID 0x{f['record_id']:X} in the platform's own log"
+    else:
+        what = rtype
+    sec.summary = sentence(severity_word(ctx), "firmware error:", what)

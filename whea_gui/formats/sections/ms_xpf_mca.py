@@ -164,11 +164,13 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
 
 def _diagnose(ctx: SectionContext, fields: dict) -> dict:
     amd = fields.get("amd_extended_registers") or {}
+    valid = fields.get("extended_register_count") or 0  # IPID is register 0, SYND register 1
     gcap = fields.get("global_capability")
     return mca_diagnosis.diagnose(mca_diagnosis.Inputs(
         vendor=fields["cpu_vendor"], bank=fields.get("bank_number"),
         status=fields["status"]["value"], address=fields.get("address"),
-        apic_id=fields.get("apic_id"), ipid=amd.get("ipid"), synd=amd.get("synd"),
+        apic_id=fields.get("apic_id"), ipid=amd.get("ipid") if valid >= 1 else None,
+        synd=amd.get("synd") if valid >= 2 else None, ipid_not_recorded="ipid" in amd and valid < 1,
         global_capability=gcap["value"] if gcap else None,
         cmci_notified=ctx.record.header.get("notify_type") == CMCI_NOTIFY,
         paths=mca_diagnosis.Paths(ctx.node.path)))
@@ -240,7 +242,8 @@ def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict
             node.add(_amd_reg_node(name, val, off, i < shown, umc))
         if "ipid" in regs:
             ipid = regs["ipid"]
-            regs["smca_bank_type"] = mca.smca_bank_type(ipid)
+            # a register beyond the count is not in the record: it names no bank type
+            regs["smca_bank_type"] = mca.smca_bank_type(ipid) if shown >= 1 else None
             regs["ipid_hardware_id"] = ipid >> 32 & 0xFFF
             regs["ipid_mca_type"] = ipid >> 48 & 0xFFFF
             regs["ipid_instance_id"] = ipid & 0xFFFFFFFF
