@@ -271,6 +271,7 @@ def test_every_member_that_is_not_a_usable_entry_is_named():
     refs = list(iter_bytes(json.dumps({"Members": members}).encode(), "bmc.json", problems.append))
     assert [r.source["json_pointer"] for r in refs] == ["/Members/0", "/Members/7"]
     said = {p.message.split(" ")[0].split(":")[0]: p.level for p in problems}
+    assert list(said) == sorted(said), problems  # in file order
     assert said == {"/Members/1": "warning", "/Members/2": "warning", "/Members/3/DiagnosticDataType": "error",
                     "/Members/4": "note", "/Members/5/DiagnosticDataType": "note", "/Members/6": "warning"}, problems
 

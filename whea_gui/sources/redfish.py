@@ -28,6 +28,7 @@ _KEYS = ('"DiagnosticData', '"@odata.', '"Members"', 'LogEntry')  # Redfish mark
 # number (hex text such as "[0x43, ...]" or "{ 0x43, ...}" never matches); the head may end early.
 _JSON_START = re.compile(r'\ufeff?\s*(?:\{\s*(?:["}]|$)|\[\s*(?:[\[{"\]]|$))')
 _MEMBERS = re.compile(r'\s*:\s*\[')
+_SPACE = re.compile(r'\s*')
 _ENTRY_KEYS = ("@odata.id", "@odata.type", "EntryType", "Id", "Created", "Message", "Severity")
 MAX_DEPTH = 200  # JSON nesting parsed; deeper values are read as null (a LogEntry needs ~5)
 MAX_ENTRY_DEPTH = 16  # lists / Members nested inside each other that are walked for entries
@@ -91,6 +92,15 @@ class _Reader:
                 return
         except ValueError as exc:  # JSONDecodeError, or a number Python refuses
             first = ("invalid", exc)
+        # JSON Lines needs lines that are whole objects: when too few could be, the text is one
+        # document with a fault, and its (maybe 100,000) lines are not parsed one by one
+        lines = [line.strip() for line in text.split("\n")]
+        candidates = sum(line[:1] == "{" and line[-1:] == "}" for line in lines)
+        blank = lines.count("")
+        if not candidates or (first[0] == "invalid" and getattr(first[1], "msg", "") != "Extra data"
+                              and 2 * candidates < len(lines) - blank):
+            yield from self._recover(text, first)
+            return
         parsed = []  # (line number, start, document or the error)
         start = 0
         for line_no, line in enumerate(text.split("\n"), 1):
@@ -167,7 +177,7 @@ class _Reader:
         items: list = []
         pos = at
         while pos is not None:
-            pos = len(text) - len(text[pos:].lstrip()) if pos < len(text) else pos
+            pos = _SPACE.match(text, pos).end()  # not a slice: items are read in linear time
             if text[pos:pos + 1] == "]":
                 break
             try:
@@ -175,11 +185,10 @@ class _Reader:
             except (RecursionError, ValueError):
                 break
             items.append(item)
-            rest = text[pos:pos + 64].lstrip()  # whitespace between items is short in practice
-            if rest[:1] == ",":
-                pos = text.index(",", pos) + 1
-            else:
+            pos = _SPACE.match(text, pos).end()
+            if text[pos:pos + 1] != ",":
                 break
+            pos += 1
         if not items:
             self._bad_json(text, 0, first, "")
             return
@@ -314,9 +323,6 @@ def _entries(doc, reader: _Reader, label: str) -> Iterator[tuple[str, dict]]:
                 if isinstance(item, dict) and item and set(item) <= {"@odata.id"}:
                     reader.problem(f"{label}{p}: collection member {_clip(_text(item['@odata.id']))} is "
                                    "only a link; export the collection with $expand=. to include it")
-                    continue
-                if not isinstance(item, dict | list):
-                    reader.problem(f"{label}{p}: is {_describe(item)}, not a LogEntry object; ignored")
                     continue
                 children.append((p, item, depth + 1))
             stack.extend(reversed(children))
