@@ -325,3 +325,13 @@ def test_impossible_created_is_kept_as_text_and_named(created):
     [p] = problems
     assert p.level == "warning" and p.message.startswith("/Members/0/Created (LogEntry 1): ")
     assert "kept as text" in p.message
+
+
+def test_list_of_entries_cut_midway_keeps_the_complete_entries():
+    text = json.dumps([_member("1"), _member("2")])
+    problems = []
+    refs = list(iter_bytes(text[:-40].encode(), "list.json", problems.append))
+    assert [(r.source["json_pointer"], r.data) for r in refs] == [("/0", G)]
+    [err] = [p for p in problems if p.level == "error"]
+    assert "1 complete entries before it were read" in err.message
+    assert err.offset == text.rindex('"Q1BF')  # the string the cut leaves unterminated

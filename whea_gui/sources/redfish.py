@@ -173,7 +173,11 @@ class _Reader:
                              f"{exc.colno}); ignored", "error", exc.pos)
                 yield doc, ""
                 return
-        at = _members_start(text) if isinstance(exc, json.JSONDecodeError) else None
+        at = None
+        if isinstance(exc, json.JSONDecodeError):  # a top-level list of entries, or a collection
+            top = _SPACE.match(text).end()
+            at = top + 1 if text[top:top + 1] == "[" else _members_start(text)
+        is_list = at is not None and text[at - 1] == "[" and at - 1 == _SPACE.match(text).end()
         items: list = []
         pos = at
         while pos is not None:
@@ -193,6 +197,11 @@ class _Reader:
             self._bad_json(text, 0, first, "")
             return
         where = "before it" if at < exc.pos else "in /Members"
+        if is_list:
+            self.problem(f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); the rest is not "
+                         f"read; {len(items)} complete entries before it were read", "error", exc.pos)
+            yield items, ""
+            return
         self.problem(f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); the rest is not "
                      f"read; {len(items)} complete entries {where} were read", "error", exc.pos)
         yield {"Members": items}, ""
