@@ -294,7 +294,7 @@ def test_collection_cut_midway_keeps_the_complete_entries(pretty):
     assert [(r.source["entry_id"], r.source["json_pointer"], r.data) for r in refs] == [
         ("1", "/Members/0", G), ("2", "/Members/1", G)]
     [err] = [p for p in problems if p.level == "error"]
-    assert "not valid JSON" in err.message and "2 complete entries before it were read" in err.message
+    assert "not valid JSON" in err.message and "kept 2 complete entries before it" in err.message
     assert err.offset >= text.index(_member_start(text, 2))
 
 
@@ -333,5 +333,5 @@ def test_list_of_entries_cut_midway_keeps_the_complete_entries():
     refs = list(iter_bytes(text[:-40].encode(), "list.json", problems.append))
     assert [(r.source["json_pointer"], r.data) for r in refs] == [("/0", G)]
     [err] = [p for p in problems if p.level == "error"]
-    assert "1 complete entries before it were read" in err.message
+    assert "kept 1 complete entry before it" in err.message
     assert err.offset == text.rindex('"Q1BF')  # the string the cut leaves unterminated

@@ -199,11 +199,11 @@ class _Reader:
         where = "before it" if at < exc.pos else "in /Members"
         if is_list:
             self.problem(f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); the rest is not "
-                         f"read; {len(items)} complete entries before it were read", "error", exc.pos)
+                         f"read; kept {_entries_text(len(items))} before it", "error", exc.pos)
             yield items, ""
             return
         self.problem(f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); the rest is not "
-                     f"read; {len(items)} complete entries {where} were read", "error", exc.pos)
+                     f"read; kept {_entries_text(len(items))} {where}", "error", exc.pos)
         yield {"Members": items}, ""
 
     def _bad_json(self, text: str, start: int, first, label: str) -> None:
@@ -217,6 +217,10 @@ class _Reader:
             self.problem(f"{label}not valid JSON: {exc.msg} ({place}); not read", "error", start + exc.pos)
         else:
             self.problem(f"{label}JSON cannot be read: {str(exc)[:200]}", "error", start)
+
+
+def _entries_text(n: int) -> str:
+    return f"{n} complete entr{'y' if n == 1 else 'ies'}"
 
 
 def _members_start(text: str) -> int | None:
