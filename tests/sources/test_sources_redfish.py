@@ -335,3 +335,14 @@ def test_list_of_entries_cut_midway_keeps_the_complete_entries():
     [err] = [p for p in problems if p.level == "error"]
     assert "kept 1 complete entry before it" in err.message
     assert err.offset == text.rindex('"Q1BF')  # the string the cut leaves unterminated
+
+
+def test_diagnostic_data_without_a_type_is_read_when_it_is_a_cper_record():
+    untyped = _member("1")
+    del untyped["DiagnosticDataType"]
+    other = dict(untyped, Id="2", DiagnosticData=base64.b64encode(b"not a record").decode())
+    problems = []
+    refs = list(iter_bytes(json.dumps({"Members": [untyped, other]}).encode(), "u.json", problems.append))
+    assert [(r.source["entry_id"], r.source["format"], r.data) for r in refs] == [("1", "cper", G)]
+    assert [(p.message.split(" ")[0], p.level) for p in problems] == [
+        ("/Members/0/DiagnosticDataType", "warning"), ("/Members/1/DiagnosticDataType", "warning")]

@@ -415,11 +415,18 @@ def _entry_ref(entry: dict, pointer: str, label: str, reader: _Reader) -> Record
     raw = entry.get("DiagnosticData")
     if dtype is None:
         if raw is not None:
-            f.report("/DiagnosticDataType", "is missing, so the DiagnosticData cannot be read as CPER; skipped")
+            if _b64_head(raw) == b"CPER":  # the record names itself; a BMC that omits the type
+                f.report("/DiagnosticDataType", "is missing; DiagnosticData starts with the CPER signature, "
+                         "so it is read as a whole record")
+                dtype = "CPER"
+            else:
+                f.report("/DiagnosticDataType", "is missing and DiagnosticData is not a CPER record; skipped")
+                return None
         elif pointer or any(k in entry for k in _ENTRY_KEYS):  # e.g. a SEL text entry
             reader.limited("without DiagnosticData", f"{label}{pointer or '/'} ({entry_name}): has no "
                            "DiagnosticData (not a CPER entry); skipped", "note")
-        return None
+        if dtype is None:
+            return None
     if not isinstance(dtype, str) or isinstance(dtype, LongNumber):
         f.report("/DiagnosticDataType", f"is {_describe(dtype)}, not a string; the entry is not read", "error")
         return None
@@ -461,6 +468,16 @@ def _entry_ref(entry: dict, pointer: str, label: str, reader: _Reader) -> Record
     if label:
         src["line"] = int(label.split()[1])
     return RecordRef(data, src)
+
+
+def _b64_head(raw) -> bytes:
+    """The first 4 decoded bytes of base64 text (b"" when it is not base64 text)."""
+    if not isinstance(raw, str) or isinstance(raw, LongNumber):
+        return b""
+    try:
+        return base64.b64decode("".join(raw[:64].split())[:8], validate=True)[:4]
+    except (binascii.Error, ValueError):
+        return b""
 
 
 def _created(f: _Fields) -> str | None:
