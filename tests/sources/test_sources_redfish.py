@@ -205,3 +205,144 @@ def test_pretty_printed_document_with_an_error_is_one_problem():
     assert list(iter_bytes(text.encode(), "pretty.json", problems.append)) == []
     errors = [p for p in problems if p.level == "error"]
     assert len(errors) == 1 and "not valid JSON" in errors[0].message and "line" in errors[0].message
+
+
+# -- issue #15, second round: detection past the head, dropped members, broken JSON, dates -------
+G = (h.VECTORS / "libcper-generated" / "generic" / "001.cper").read_bytes()
+
+
+def _member(eid: str, **extra) -> dict:
+    e = {"@odata.id": f"/x/{eid}", "Id": eid, "DiagnosticDataType": "CPER",
+         "DiagnosticData": base64.b64encode(G).decode()}
+    e.update(extra)
+    return e
+
+
+@pytest.mark.parametrize("before", ["description", "spaces", "long-count"])
+def test_redfish_found_when_members_start_far_into_the_file(tmp_path, before):
+    doc = json.dumps({"Members@odata.count": int("1" * 4000) if before == "long-count" else 1,
+                      "Description": "x" * (8000 if before == "description" else 1), "Members": [_member("1")]})
+    if before == "long-count":
+        doc = doc.replace("1" * 4000, "1" * 100_000)
+    if before == "spaces":
+        doc = " " * 100_000 + doc
+    path = tmp_path / "r.json"
+    path.write_text(doc)
+    for refs, problems in _both_ways(path):
+        assert [r.data for r in refs] == [G] and refs[0].source["kind"] == "redfish"
+        assert refs[0].source["json_pointer"] == "/Members/0"
+        assert not [p for p in problems if p.level == "error"], problems
+
+
+def _both_ways(path):
+    for read in (lambda sink: iter_path(path, sink), lambda sink: iter_bytes(path.read_bytes(), str(path), sink)):
+        problems = []
+        yield list(read(problems.append)), problems
+
+
+def test_json_without_redfish_entries_is_never_decoded_as_bytes(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"name": "not a log", "values": [1, 2, 3]}))
+    problems = []
+    assert list(iter_path(path, problems.append)) == []
+    assert any("JSON with no Redfish LogEntry" in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize("hostile, level, says", [
+    ("5", "error", "/Members/1/DiagnosticData (LogEntry bad): is the number 5, not base64 text"),
+    ("[1, 2]", "error", "/Members/1/DiagnosticData (LogEntry bad): is an array, not base64 text"),
+    ('""', "error", "/Members/1/DiagnosticData (LogEntry bad): is empty"),
+])
+def test_unusable_diagnostic_data_is_an_error_naming_the_pointer(hostile, level, says):
+    text = json.dumps({"Members": [_member("good"), _member("bad", DiagnosticData="__H__")]}
+                      ).replace('"__H__"', hostile)
+    problems = []
+    refs = list(iter_bytes(text.encode(), "bmc.json", problems.append))
+    assert [r.data for r in refs] == [G]
+    hits = [p for p in problems if says in p.message]
+    assert len(hits) == 1 and hits[0].level == level, problems
+
+
+def test_every_member_that_is_not_a_usable_entry_is_named():
+    members = [_member("0"), 5, None, _member("3", DiagnosticDataType={"a": 1}),
+               {"@odata.id": "/x/4", "Id": "4", "Message": "Fan 2 failed"}, _member("5", DiagnosticDataType="OEM"),
+               "text", _member("7")]
+    problems = []
+    refs = list(iter_bytes(json.dumps({"Members": members}).encode(), "bmc.json", problems.append))
+    assert [r.source["json_pointer"] for r in refs] == ["/Members/0", "/Members/7"]
+    said = {p.message.split(" ")[0].split(":")[0]: p.level for p in problems}
+    assert list(said) == sorted(said), problems  # in file order
+    assert said == {"/Members/1": "warning", "/Members/2": "warning", "/Members/3/DiagnosticDataType": "error",
+                    "/Members/4": "note", "/Members/5/DiagnosticDataType": "note", "/Members/6": "warning"}, problems
+
+
+def test_trailing_garbage_keeps_the_document():
+    text = json.dumps({"Members": [_member("1"), _member("2")]})
+    problems = []
+    refs = list(iter_bytes((text + " garbage}").encode(), "t.json", problems.append))
+    assert [r.source["entry_id"] for r in refs] == ["1", "2"]
+    [err] = [p for p in problems if p.level == "error"]
+    assert err.offset == len(text) + 1 and "after the JSON document" in err.message
+
+
+@pytest.mark.parametrize("pretty", [None, 2])
+def test_collection_cut_midway_keeps_the_complete_entries(pretty):
+    text = json.dumps({"@odata.id": "/x", "Members": [_member("1"), _member("2"), _member("3")]}, indent=pretty)
+    cut = text.index('"Id": "3"') + 3
+    problems = []
+    refs = list(iter_bytes(text[:cut].encode(), "cut.json", problems.append))
+    assert [(r.source["entry_id"], r.source["json_pointer"], r.data) for r in refs] == [
+        ("1", "/Members/0", G), ("2", "/Members/1", G)]
+    [err] = [p for p in problems if p.level == "error"]
+    assert "not valid JSON" in err.message and "kept 2 complete entries before it" in err.message
+    assert err.offset >= text.index(_member_start(text, 2))
+
+
+def _member_start(text: str, i: int) -> str:
+    return text[text.index('"/x/3"') - 20:text.index('"/x/3"')]
+
+
+def test_cli_exit_1_for_a_cut_collection(tmp_path):
+    import os
+    import subprocess
+    import sys
+    text = json.dumps({"Members": [_member("1"), _member("2")]})
+    path = tmp_path / "cut.json"
+    path.write_text(text[:-30])
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "whea_gui.cli", "decode", "--json", str(path)],
+                          capture_output=True, env=dict(os.environ, PYTHONPATH=str(repo)))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr.decode()
+    assert len(proc.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("created", ["99999-99-99T99:99:99+99:99", "0000-01-01T00:00:00Z", "2024-13-01T00:00:00Z"])
+def test_impossible_created_is_kept_as_text_and_named(created):
+    problems = []
+    refs = list(iter_bytes(json.dumps({"Members": [_member("1", Created=created)]}).encode(), "c.json",
+                           problems.append))
+    assert [r.source["created"] for r in refs] == [created]
+    [p] = problems
+    assert p.level == "warning" and p.message.startswith("/Members/0/Created (LogEntry 1): ")
+    assert "kept as text" in p.message
+
+
+def test_list_of_entries_cut_midway_keeps_the_complete_entries():
+    text = json.dumps([_member("1"), _member("2")])
+    problems = []
+    refs = list(iter_bytes(text[:-40].encode(), "list.json", problems.append))
+    assert [(r.source["json_pointer"], r.data) for r in refs] == [("/0", G)]
+    [err] = [p for p in problems if p.level == "error"]
+    assert "kept 1 complete entry before it" in err.message
+    assert err.offset == text.rindex('"Q1BF')  # the string the cut leaves unterminated
+
+
+def test_diagnostic_data_without_a_type_is_read_when_it_is_a_cper_record():
+    untyped = _member("1")
+    del untyped["DiagnosticDataType"]
+    other = dict(untyped, Id="2", DiagnosticData=base64.b64encode(b"not a record").decode())
+    problems = []
+    refs = list(iter_bytes(json.dumps({"Members": [untyped, other]}).encode(), "u.json", problems.append))
+    assert [(r.source["entry_id"], r.source["format"], r.data) for r in refs] == [("1", "cper", G)]
+    assert [(p.message.split(" ")[0], p.level) for p in problems] == [
+        ("/Members/0/DiagnosticDataType", "warning"), ("/Members/1/DiagnosticDataType", "warning")]

@@ -20,9 +20,16 @@ from urllib.parse import urlsplit
 from .base import Problem, RecordRef
 from .eventxml import byte_offset_function
 from .hextext import decode_text
+from .winevent import parse_time
 
 name = "redfish"
-_KEYS = ('"DiagnosticData', '"@odata.', '"Members"', '"DiagnosticDataType"')
+_KEYS = ('"DiagnosticData', '"@odata.', '"Members"', 'LogEntry')  # Redfish markers, anywhere
+# A JSON document by its shape: "{" then a member name or "}", "[" then a value that is not a bare
+# number (hex text such as "[0x43, ...]" or "{ 0x43, ...}" never matches); the head may end early.
+_JSON_START = re.compile(r'\ufeff?\s*(?:\{\s*(?:["}]|$)|\[\s*(?:[\[{"\]]|$))')
+_MEMBERS = re.compile(r'\s*:\s*\[')
+_SPACE = re.compile(r'\s*')
+_ENTRY_KEYS = ("@odata.id", "@odata.type", "EntryType", "Id", "Created", "Message", "Severity")
 MAX_DEPTH = 200  # JSON nesting parsed; deeper values are read as null (a LogEntry needs ~5)
 MAX_ENTRY_DEPTH = 16  # lists / Members nested inside each other that are walked for entries
 MAX_INT_DIGITS = 40  # longer integer literals are kept as text (no 64-bit value is longer)
@@ -44,10 +51,10 @@ def _loads(text: str):
 
 
 def sniff(head: bytes, path: str = "") -> int:
-    text = decode_text(head).lstrip()
-    if text[:1] in "{[" and any(k in text for k in _KEYS):
-        return 80
-    return 0
+    """Any JSON document is claimed (by its shape, not by markers in the first bytes, which may
+    hold only a long description): the reader says when it holds no Redfish LogEntry, so a
+    JSON file is never decoded as record bytes from its own text."""
+    return 80 if _JSON_START.match(decode_text(head)) else 0
 
 
 class _Reader:
@@ -55,6 +62,17 @@ class _Reader:
         self.path, self.on_problem = path, on_problem
         self.text = decode_text(data)
         self.byte_offset = byte_offset_function(data, self.text)
+        self.counts: dict[str, int] = {}  # problems of one kind, listed up to MAX_LINE_PROBLEMS
+
+    def limited(self, kind: str, message: str, level: str) -> None:
+        n = self.counts[kind] = self.counts.get(kind, 0) + 1
+        if n <= MAX_LINE_PROBLEMS:
+            self.on_problem(Problem(self.path, None, message, level))
+
+    def summarise(self) -> None:
+        for kind, n in self.counts.items():
+            if n > MAX_LINE_PROBLEMS:
+                self.problem(f"{n - MAX_LINE_PROBLEMS} more members {kind}", "note")
 
     def problem(self, message: str, level: str = "warning", pos: int | None = None) -> None:
         offset = self.byte_offset(pos) if pos is not None else None
@@ -74,6 +92,15 @@ class _Reader:
                 return
         except ValueError as exc:  # JSONDecodeError, or a number Python refuses
             first = ("invalid", exc)
+        # JSON Lines needs lines that are whole objects: when too few could be, the text is one
+        # document with a fault, and its (maybe 100,000) lines are not parsed one by one
+        lines = [line.strip() for line in text.split("\n")]
+        candidates = sum(line[:1] == "{" and line[-1:] == "}" for line in lines)
+        blank = lines.count("")
+        if not candidates or (first[0] == "invalid" and getattr(first[1], "msg", "") != "Extra data"
+                              and 2 * candidates < len(lines) - blank):
+            yield from self._recover(text, first)
+            return
         parsed = []  # (line number, start, document or the error)
         start = 0
         for line_no, line in enumerate(text.split("\n"), 1):
@@ -88,8 +115,8 @@ class _Reader:
         objects = sum(isinstance(doc, dict) for _n, _s, doc in parsed)
         lines_mode = len(parsed) >= 2 and objects and (
             first[0] == "deep" or getattr(first[1], "msg", "") == "Extra data" or 2 * objects >= len(parsed))
-        if not lines_mode:  # one document with an error in it
-            self._bad_json(text, 0, first, "")
+        if not lines_mode:  # one document with an error in it: keep what comes before the fault
+            yield from self._recover(text, first)
             return
         bad = 0
         for no, start, doc in parsed:
@@ -130,6 +157,55 @@ class _Reader:
                          "error")
         return doc
 
+    def _recover(self, text: str, first) -> Iterator[tuple[object, str]]:
+        """One document with a fault: the document before trailing data, or each complete item
+        of the top-level ``Members`` array before the fault (read one by one), so one syntax
+        error does not lose the entries a BMC wrote before it."""
+        kind, exc = first
+        decoder = json.JSONDecoder(parse_int=_parse_int)
+        if kind == "invalid" and getattr(exc, "msg", "") == "Extra data":
+            try:
+                doc, _end = decoder.raw_decode(text, len(text) - len(text.lstrip()))
+            except (RecursionError, ValueError):
+                doc = None
+            if doc is not None:
+                self.problem(f"not valid JSON: data after the JSON document (line {exc.lineno} column "
+                             f"{exc.colno}); ignored", "error", exc.pos)
+                yield doc, ""
+                return
+        at = None
+        if isinstance(exc, json.JSONDecodeError):  # a top-level list of entries, or a collection
+            top = _SPACE.match(text).end()
+            at = top + 1 if text[top:top + 1] == "[" else _members_start(text)
+        is_list = at is not None and text[at - 1] == "[" and at - 1 == _SPACE.match(text).end()
+        items: list = []
+        pos = at
+        while pos is not None:
+            pos = _SPACE.match(text, pos).end()  # not a slice: items are read in linear time
+            if text[pos:pos + 1] == "]":
+                break
+            try:
+                item, pos = decoder.raw_decode(text, pos)
+            except (RecursionError, ValueError):
+                break
+            items.append(item)
+            pos = _SPACE.match(text, pos).end()
+            if text[pos:pos + 1] != ",":
+                break
+            pos += 1
+        if not items:
+            self._bad_json(text, 0, first, "")
+            return
+        where = "before it" if at < exc.pos else "in /Members"
+        if is_list:
+            self.problem(f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); the rest is not "
+                         f"read; kept {_entries_text(len(items))} before it", "error", exc.pos)
+            yield items, ""
+            return
+        self.problem(f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); the rest is not "
+                     f"read; kept {_entries_text(len(items))} {where}", "error", exc.pos)
+        yield {"Members": items}, ""
+
     def _bad_json(self, text: str, start: int, first, label: str) -> None:
         kind, exc = first
         if kind == "deep":
@@ -141,6 +217,27 @@ class _Reader:
             self.problem(f"{label}not valid JSON: {exc.msg} ({place}); not read", "error", start + exc.pos)
         else:
             self.problem(f"{label}JSON cannot be read: {str(exc)[:200]}", "error", start)
+
+
+def _entries_text(n: int) -> str:
+    return f"{n} complete entr{'y' if n == 1 else 'ies'}"
+
+
+def _members_start(text: str) -> int | None:
+    """Character index just after the ``[`` of the top-level ``"Members": [``, found by one scan
+    that skips strings, or None."""
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+        elif depth == 1 and c == '"Members"':
+            after = _MEMBERS.match(text, m.end())
+            if after:
+                return after.end()
+    return None
 
 
 def _nesting(text: str, limit: int = 256) -> tuple[int, int]:
@@ -212,8 +309,12 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
                 member += 1
                 found += 1
                 yield ref
+    reader.summarise()
     if not found:
-        on_problem(Problem(path, None, "no LogEntry with CPER or CPERSection diagnostic data", "warning"))
+        redfish = any(k in reader.text for k in _KEYS)
+        on_problem(Problem(path, None, "no LogEntry with CPER or CPERSection diagnostic data" if redfish else
+                           "JSON with no Redfish LogEntry (no @odata, Members or DiagnosticData); not read",
+                           "warning"))
 
 
 def _entries(doc, reader: _Reader, label: str) -> Iterator[tuple[str, dict]]:
@@ -238,7 +339,9 @@ def _entries(doc, reader: _Reader, label: str) -> Iterator[tuple[str, dict]]:
                     continue
                 children.append((p, item, depth + 1))
             stack.extend(reversed(children))
-        elif isinstance(node, dict):
+        elif not isinstance(node, dict):
+            reader.problem(f"{label}{pointer or '/'}: is {_describe(node)}, not a LogEntry object; ignored")
+        else:
             if "Members" in node and node["Members"] is not None:
                 reader.problem(f"{label}{pointer}/Members: is {_describe(node['Members'])}, not an array; "
                                "ignored")
@@ -304,20 +407,44 @@ def _escape_path(rel: str) -> str:
 
 
 def _entry_ref(entry: dict, pointer: str, label: str, reader: _Reader) -> RecordRef | None:
-    dtype = entry.get("DiagnosticDataType")
-    if not isinstance(dtype, str) or dtype not in ("CPER", "CPERSection"):
-        return None
     raw_id = entry.get("Id")
     entry_name = f"LogEntry {_clip(raw_id)}" if isinstance(raw_id, str) and not isinstance(
         raw_id, LongNumber) else "LogEntry"
     f = _Fields(entry, pointer, label, reader, entry_name)
-    entry_id = f.text("Id", accept_int=True)
+    dtype = entry.get("DiagnosticDataType")
     raw = entry.get("DiagnosticData")
-    if not isinstance(raw, str) or isinstance(raw, LongNumber) or not raw.strip():
+    if dtype is None:
+        if raw is not None:
+            if _b64_head(raw) == b"CPER":  # the record names itself; a BMC that omits the type
+                f.report("/DiagnosticDataType", "is missing; DiagnosticData starts with the CPER signature, "
+                         "so it is read as a whole record")
+                dtype = "CPER"
+            else:
+                f.report("/DiagnosticDataType", "is missing and DiagnosticData is not a CPER record; skipped")
+                return None
+        elif pointer or any(k in entry for k in _ENTRY_KEYS):  # e.g. a SEL text entry
+            reader.limited("without DiagnosticData", f"{label}{pointer or '/'} ({entry_name}): has no "
+                           "DiagnosticData (not a CPER entry); skipped", "note")
+        if dtype is None:
+            return None
+    if not isinstance(dtype, str) or isinstance(dtype, LongNumber):
+        f.report("/DiagnosticDataType", f"is {_describe(dtype)}, not a string; the entry is not read", "error")
+        return None
+    if dtype not in ("CPER", "CPERSection"):
+        reader.limited("of another DiagnosticDataType", f"{label}{pointer}/DiagnosticDataType ({entry_name}): "
+                       f"is {_clip(dtype)!r}, not CPER or CPERSection; skipped", "note")
+        return None
+    entry_id = f.text("Id", accept_int=True)
+    if raw is None:
         where = f.text("AdditionalDataURI")
-        what = "no DiagnosticData in the file" if raw is None or raw == "" else \
-            f"DiagnosticData is {_describe(raw)}, not base64 text"
-        f.report("/DiagnosticData", what + (f" (it is at {_clip(where)})" if where else ""))
+        f.report("/DiagnosticData", "no DiagnosticData in the file" + (f" (it is at {_clip(where)})" if where
+                                                                        else ""))
+        return None
+    if not isinstance(raw, str) or isinstance(raw, LongNumber):
+        f.report("/DiagnosticData", f"is {_describe(raw)}, not base64 text; the entry is not read", "error")
+        return None
+    if not raw.strip():
+        f.report("/DiagnosticData", "is empty; the entry is not read", "error")
         return None
     try:
         data = base64.b64decode("".join(raw.split()), validate=True)
@@ -335,12 +462,31 @@ def _entry_ref(entry: dict, pointer: str, label: str, reader: _Reader) -> Record
         origin = _origin(entry, "", f)
     src = {"path": reader.path, "offset": 0, "kind": name,
            "format": "section" if dtype == "CPERSection" else "cper",
-           "entry_id": entry_id, "created": f.text("Created"), "origin_of_condition": origin,
+           "entry_id": entry_id, "created": _created(f), "origin_of_condition": origin,
            "message": f.text("Message"), "odata_id": odata_id or None, "host": host_of(odata_id),
            "diagnostic_data_type": dtype, "json_pointer": pointer or "/"}
     if label:
         src["line"] = int(label.split()[1])
     return RecordRef(data, src)
+
+
+def _b64_head(raw) -> bytes:
+    """The first 4 decoded bytes of base64 text (b"" when it is not base64 text)."""
+    if not isinstance(raw, str) or isinstance(raw, LongNumber):
+        return b""
+    try:
+        return base64.b64decode("".join(raw[:64].split())[:8], validate=True)[:4]
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _created(f: _Fields) -> str | None:
+    """``Created`` as written; a time that is not a real date is kept as text and named."""
+    created = f.text("Created")
+    _utc, issue = parse_time(created)
+    if issue:
+        f.report("/Created", issue.removeprefix("TimeCreated "))
+    return created
 
 
 def _origin(obj: dict, where: str, f: _Fields) -> str | None:

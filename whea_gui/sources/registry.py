@@ -47,9 +47,33 @@ def detect(head: bytes, path: str = "") -> object:
     return best or readers[0]
 
 
+_BLANK = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"  # whitespace, NULs of UTF-16 and byte-order marks
+SCAN_CHUNK = 1 << 20
+
+
+def detect_input(buf, path: str = "") -> object:
+    """``detect`` on the first bytes; when they are only whitespace, a JSON document further on
+    is still recognised: one bounded pass (1 MiB at a time) finds the first character that is
+    not whitespace, and the Redfish reader judges the bytes from there by their shape."""
+    head = bytes(buf[:HEAD_SIZE])
+    reader = detect(head, path)
+    if reader.name not in ("raw", "text") or head.strip(_BLANK) or len(buf) <= HEAD_SIZE:
+        return reader
+    pos = HEAD_SIZE
+    while pos < len(buf):
+        chunk = bytes(buf[pos:pos + SCAN_CHUNK])
+        rest = chunk.lstrip(_BLANK)
+        if rest:
+            start = pos + len(chunk) - len(rest)
+            redfish = reader_named("redfish")
+            return redfish if redfish.sniff(bytes(buf[start:start + HEAD_SIZE]), path) else reader
+        pos += SCAN_CHUNK
+    return reader
+
+
 def iter_bytes(data: bytes, path: str = "<bytes>",
                on_problem: ProblemSink | None = None) -> Iterator[RecordRef]:
-    reader = detect(data[:HEAD_SIZE], path)
+    reader = detect_input(data, path)
     yield from reader.read_bytes(data, path, on_problem or _ignore)
 
 
@@ -64,7 +88,7 @@ def iter_file(path: str, on_problem: ProblemSink | None = None) -> Iterator[Reco
         if inp.size == 0:
             sink(Problem(inp.name, 0, raw.EMPTY, "error"))
             return
-        reader = detect(inp.head, inp.name)
+        reader = detect_input(inp.buf, inp.name)
         if reader is raw:
             yield from raw.read_buffer(inp.buf, inp.name, sink)
         elif inp.regular and hasattr(reader, "read_path"):
