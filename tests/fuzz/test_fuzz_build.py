@@ -56,7 +56,8 @@ def vector_records() -> list[tuple[str, bytes, str]]:
     from whea_gui.sources import iter_path
     from whea_gui.sources.base import SourceError
     out = []
-    for path in sorted(p for p in VECTORS.rglob("*") if p.is_file()):
+    for path in sorted(p for p in VECTORS.rglob("*")
+                       if p.is_file() and p.suffix in (".bin", ".cper", ".cperhex", ".evtx")):
         try:
             refs = list(iter_path(path))
         except SourceError:
@@ -335,7 +336,7 @@ def campaign(build, cases, *, measure_every: int = 10):
 def test_unmutated_vectors_round_trip_through_the_line_builder():
     from whea_gui.build.fromjson import build_line
     records = vector_records()
-    assert len(records) > 1000
+    assert len(records) > 700
     for name, data, text in records:
         res = build_line(text.encode(), max_size=MAX_SIZE)
         assert res.data == data, name
