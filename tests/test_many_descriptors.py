@@ -99,3 +99,18 @@ def test_explanation_and_findings_stay_small(generic):
     for f in big_rec.findings:
         per_code[f.code] = per_code.get(f.code, 0) + 1
     assert max(per_code.values()) <= 256
+
+
+def test_text_output_stops_at_its_limit_and_says_where(generic):
+    from whea_gui.cli.decode import _render
+
+    rec = decode_record(many_descriptors(generic, 50))
+    lines: list[str] = []
+    _render(rec.root.children, lines, False, max_nodes=100)
+    assert len(lines) == 101
+    assert lines[-1].startswith("  [output limit: field tree stopped at 100 lines")
+    assert "descriptor_" in lines[-1]
+    full: list[str] = []
+    _render(rec.root.children, full, False)
+    assert not any("output limit" in line for line in full)
+    assert full[:100] == lines[:100]
