@@ -114,3 +114,29 @@ def test_text_output_stops_at_its_limit_and_says_where(generic):
     _render(rec.root.children, full, False)
     assert not any("output limit" in line for line in full)
     assert full[:100] == lines[:100]
+
+
+def test_deepest_at_with_many_children_finds_what_a_scan_finds(generic):
+    """The bisection index of nodes with many children answers as a scan in order would,
+    overlaps, zero-length children and gaps included."""
+    import random
+
+    from whea_gui.core.model import FieldNode
+
+    rng = random.Random(15)
+    for trial in range(30):
+        root = FieldNode("record", "Record", None, "", 0, 600, kind="record")
+        for i in range(rng.randrange(64, 200)):
+            root.add(FieldNode(f"c{i}", "c", None, "", rng.randrange(0, 580), rng.randrange(0, 40)))
+        for offset in range(-2, 640):
+            want = next((c for c in root.children
+                         if c.length > 0 and c.offset <= offset < c.offset + c.length), None)
+            assert root.deepest_at(offset) is want, (trial, offset)
+        root.add(FieldNode("late", "late", None, "", 599, 1))  # added after the index was built
+        assert root.deepest_at(599).name == next(
+            c.name for c in root.children if c.offset <= 599 < c.offset + c.length)
+    rec = decode_record(many_descriptors(generic, 300))
+    for f in rec.findings:
+        node = rec.root.deepest_at(f.offset)
+        assert node is not None and node.offset <= f.offset < node.end
+    assert rec.root.deepest_at(128 + 72 * 299).path == "descriptor_299.section_offset"
