@@ -8,6 +8,7 @@ import sys
 
 from ..core.model import FieldNode
 from ..decode import decode_record, record_to_json
+from ..decode.jsonout import MAX_TREE_NODES
 from ..sources import iter_path
 from ..sources.base import STDIN_NAME, SourceError
 from ..sources.folder import reader_failure
@@ -111,14 +112,24 @@ def render_text(rec, *, all_bits: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _render(top: list[FieldNode], lines: list[str], all_bits: bool) -> None:
+def _render(top: list[FieldNode], lines: list[str], all_bits: bool,
+            max_nodes: int = MAX_TREE_NODES) -> None:
     """Each node as an indented line with its location, depth first (a loop, not recursion:
-    a hostile record can nest deeply)."""
+    a hostile record can nest deeply). At most ``max_nodes`` lines, as ``--json --tree`` (65,535
+    descriptors are about a million fields); then one line says where the output stopped."""
     stack = [(node, 1) for node in reversed(top)]
+    shown = 0
     while stack:
         node, depth = stack.pop()
         if node.kind == "bit" and not all_bits and not node.value:
             continue
+        if shown >= max_nodes:
+            top_left = sum(1 for _, d in stack if d == 1) + (depth == 1)
+            lines.append(f"  [output limit: field tree stopped at {max_nodes} lines; the rest, from "
+                         f"{node.path} @{node.offset} and {top_left} top-level item(s), is not "
+                         "shown: use --json for every section]")
+            return
+        shown += 1
         loc = f"@{node.offset}+{node.length}"
         if node.bit_width is not None:
             loc += f" bit {node.bit_offset}" + (f"..{node.bit_offset + node.bit_width - 1}"

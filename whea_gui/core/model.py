@@ -8,6 +8,8 @@ record's bytes (``offset``/``length`` relative to the record start, and ``bit_of
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -157,8 +159,12 @@ class FieldNode:
         best = self if self.parent is not None else None
         node = self
         while True:  # down the first child that covers ``offset`` (a loop: trees can be deep)
-            hit = next((c for c in node.children
-                        if c.length and c.offset <= offset < c.offset + c.length), None)
+            kids = node.children
+            if len(kids) >= _COVER_INDEX_MIN:  # a record of 65,535 sections: no scan of them all
+                hit = _first_cover(node, kids, offset)
+            else:
+                hit = next((c for c in kids
+                            if c.length > 0 and c.offset <= offset < c.offset + c.length), None)
             if hit is None:
                 return best
             best = node = hit
@@ -170,6 +176,47 @@ class FieldNode:
     def __repr__(self) -> str:
         bits = f" bits {self.bit_offset}+{self.bit_width}" if self.bit_width is not None else ""
         return f"<FieldNode {self.path or self.name} @{self.offset}+{self.length}{bits} = {self.display}>"
+
+
+# -- which child covers a byte, for nodes with many children -------------------------------------
+_COVER_INDEX_MIN = 64
+_cover_indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _first_cover(node: FieldNode, kids: list[FieldNode], offset: int) -> FieldNode | None:
+    """The first of ``kids`` (in order) whose bytes cover ``offset``, by bisection over
+    precomputed segments: deepest_at for each finding of a 65,535-section record would otherwise
+    scan every section once per finding. The index is rebuilt when children were added."""
+    cached = _cover_indexes.get(node)
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), *_cover_segments(kids))
+        _cover_indexes[node] = cached
+    _, starts, owners = cached
+    at = bisect.bisect_right(starts, offset) - 1
+    if at < 0 or owners[at] < 0:
+        return None
+    return kids[owners[at]]
+
+
+def _cover_segments(kids: list[FieldNode]) -> tuple[list[int], list[int]]:
+    """Cut the covered bytes into segments at every child's start and end; for each segment,
+    the position of the first child (in order) that covers it, or -1. O(m log m) for m kids."""
+    spans = sorted((c.offset, c.offset + c.length, i) for i, c in enumerate(kids) if c.length > 0)
+    cuts = sorted({p for a, b, _ in spans for p in (a, b)})
+    starts: list[int] = []
+    owners: list[int] = []
+    active: list[tuple[int, int]] = []  # (position, end): the first child still covering on top
+    nxt = 0
+    for cut in cuts:
+        while nxt < len(spans) and spans[nxt][0] <= cut:
+            a, b, i = spans[nxt]
+            heapq.heappush(active, (i, b))
+            nxt += 1
+        while active and active[0][1] <= cut:  # ended before this segment
+            heapq.heappop(active)
+        starts.append(cut)
+        owners.append(active[0][0] if active else -1)
+    return starts, owners
 
 
 @dataclass(slots=True)

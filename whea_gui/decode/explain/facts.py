@@ -21,6 +21,9 @@ from .tables import (
     TYPE_COMPONENT,
 )
 
+# Fields a hint cites at most: a record of 65,535 sections with one flag set must not make a
+# statement with 65,535 links (and the statement dedupes its links pair by pair).
+MAX_HINT_CITES = 16
 HINT_FLAGS = ("threshold_exceeded", "latent_error", "containment_warning", "reset", "propagated",
               "resource_not_accessible")
 
@@ -336,21 +339,30 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts) -> None:
             continue
         for n in s.values.get("flag_names") or ():
             if n in HINT_FLAGS:
-                hints.setdefault(n, []).extend(desc_path(s, f"flags.{n}"))
+                _cite(hints, n, desc_path, s, f"flags.{n}")
         status = (s.fields or {}).get("status") if isinstance(s.fields, dict) else None
         if not isinstance(status, dict):
             continue
         for key, hint in (("overflow", "mca_overflow"), ("pcc", "mca_pcc"), ("poison", "poison")):
             if status.get(key):
-                hints.setdefault(hint, []).extend(_status_path(s, {"overflow": "over"}.get(key, key)))
+                _cite(hints, hint, _status_path, s, {"overflow": "over"}.get(key, key))
         if status.get("mca_error_kind") == "memory_controller":
-            hints.setdefault("memory_controller", []).extend(_status_path(s, "mca_error_code"))
+            _cite(hints, "memory_controller", _status_path, s, "mca_error_code")
         if "valid" in status and not status.get("valid"):
-            hints.setdefault("mca_not_valid", []).extend(_status_path(s, "val"))
+            _cite(hints, "mca_not_valid", _status_path, s, "val")
     if lead is not None:
         bank = next((p for p in f.location.parts if p.kind == "cpu_unit"), None)
         if bank is not None and "UMC" in bank.value:
-            hints.setdefault("memory_controller", []).extend(bank.cites)
+            _cite(hints, "memory_controller", list, bank.cites)
+
+
+def _cite(hints: dict[str, list[str]], name: str, lookup, *args) -> None:
+    """Note hint ``name`` with the fields ``lookup(*args)`` gives, up to MAX_HINT_CITES of them
+    (looked up only while there is room)."""
+    cites = hints.setdefault(name, [])
+    if len(cites) < MAX_HINT_CITES:
+        cites.extend(p for p in lookup(*args) if p not in cites)
+        del cites[MAX_HINT_CITES:]
 
 
 def _memory_gaps(rec: DecodedRecord, f: Facts) -> None:
