@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
 
+from . import evtx_repair
 from .base import Problem, RecordRef, SourceError
 from .winevent import EventCollector, parse_event
 
@@ -47,36 +48,71 @@ def read_path(path: str, on_problem) -> Iterator[RecordRef]:
         except (ValueError, OSError):
             buf = fh.read()
         try:
-            chunks = scan_chunks(buf, path, on_problem)
+            chunks, slots = _scan(buf, path, on_problem)
         finally:
             if isinstance(buf, mmap.mmap):
                 buf.close()
-    yield from _events(path, path, chunks, on_problem)
+    yield from _events(path, path, chunks, slots, on_problem)
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
-    chunks = scan_chunks(data, path, on_problem)
-    yield from _events(io.BytesIO(data), path, chunks, on_problem)
+    chunks, slots = _scan(data, path, on_problem)
+    yield from _events(io.BytesIO(data), path, chunks, slots, on_problem)
 
 
 def scan_chunks(buf, path: str, on_problem) -> list[dict]:
     """Every chunk slot holding a chunk: its offset, record range, checksum state and the file
     offset of each event record (by record id)."""
+    return _scan(buf, path, on_problem)[0]
+
+
+def _header_chunks(buf, path: str, on_problem) -> int | None:
+    """How many chunks the file header names (last chunk number + 1), when its checksum holds."""
+    if len(buf) < 128:
+        return None
+    last = struct.unpack_from("<Q", buf, 16)[0]
+    if zlib.crc32(bytes(buf[:120])) != struct.unpack_from("<I", buf, 124)[0] or last >= 1 << 16:
+        on_problem(Problem(path, 0, "the file header fails its checksum; its chunk count is not used",
+                           "warning", 128))
+        return None
+    return last + 1
+
+
+def _slot(n: int) -> int:
+    return FILE_HEADER_SIZE + n * CHUNK_SIZE
+
+
+def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
+    """The chunks (also those whose signature alone is damaged) and the numbers of the chunk
+    slots already reported here (damaged free space, damaged chunks without records)."""
     chunks = []
+    reported: set[int] = set()
+    named = _header_chunks(buf, path, on_problem)
     for off in range(FILE_HEADER_SIZE, len(buf) - 512 + 1, CHUNK_SIZE):
-        if bytes(buf[off:off + 8]) != CHUNK_MAGIC:
-            continue
+        number = (off - FILE_HEADER_SIZE) // CHUNK_SIZE
+        end = min(off + CHUNK_SIZE, len(buf))
+        signature = bytes(buf[off:off + 8])
+        if signature != CHUNK_MAGIC:
+            if not any(buf[off:end]):
+                continue  # free space
+            if bytes(buf[off + 512:off + 516]) != RECORD_MAGIC:
+                _damaged_slot(path, number, off, end, named, on_problem)
+                reported.add(number)
+                continue
         first, last = struct.unpack_from("<QQ", buf, off + 24)
         free, data_crc = struct.unpack_from("<II", buf, off + 48)
         header_crc = struct.unpack_from("<I", buf, off + 124)[0]
-        end = min(off + CHUNK_SIZE, len(buf))
         ok_header = zlib.crc32(bytes(buf[off:off + 120]) + bytes(buf[off + 128:off + 512])) == header_crc
         ok_data = 512 <= free <= CHUNK_SIZE and zlib.crc32(bytes(buf[off + 512:off + free])) == data_crc
-        chunk = {"offset": off, "first": first, "last": last, "records": {}, "length": end - off,
-                 "truncated": end - off < CHUNK_SIZE}
+        chunk = {"offset": off, "number": number, "first": first, "last": last, "records": {},
+                 "length": end - off, "truncated": end - off < CHUNK_SIZE}
+        if signature != CHUNK_MAGIC:
+            chunk["signature"] = signature
         if not (ok_header and ok_data):
-            on_problem(Problem(path, off, f"chunk {len(chunks)} (event records {first}–{last}) fails "
-                                          "its checksum; its events may be damaged", "warning", end - off))
+            chunk["raw"] = bytes(buf[off:end])  # kept to recover its records if the parser fails
+            if signature == CHUNK_MAGIC:
+                on_problem(Problem(path, off, f"chunk {number} (event records {first}–{last}) fails "
+                                              "its checksum; its events may be damaged", "warning", end - off))
         pos = off + 512
         limit = min(off + max(free, 512), end)
         while pos + 16 <= limit and bytes(buf[pos:pos + 4]) == RECORD_MAGIC:
@@ -86,6 +122,8 @@ def scan_chunks(buf, path: str, on_problem) -> list[dict]:
             chunk["records"][rid] = pos
             pos += size
         chunks.append(chunk)
+    if named is not None:
+        _missing_chunks(path, len(buf), named, {c["number"] for c in chunks}, on_problem)
     tail = FILE_HEADER_SIZE + (len(buf) - FILE_HEADER_SIZE) // CHUNK_SIZE * CHUNK_SIZE
     if FILE_HEADER_SIZE <= tail < len(buf) and not any(c["offset"] == tail for c in chunks) \
             and bytes(buf[tail:tail + 8]) == CHUNK_MAGIC[:len(buf) - tail]:
@@ -93,10 +131,38 @@ def scan_chunks(buf, path: str, on_problem) -> list[dict]:
                                        "copy?); the events of that chunk are lost", "error", len(buf) - tail))
     if len(buf) >= FILE_HEADER_SIZE and not chunks:
         on_problem(Problem(path, FILE_HEADER_SIZE, "the event log holds no chunks (no events)", "note"))
-    return chunks
+    if len(buf) > FILE_HEADER_SIZE:
+        file_header = bytes(buf[:FILE_HEADER_SIZE])
+        for c in chunks:
+            if "raw" in c:
+                c["file_header"] = file_header
+    return chunks, reported
 
 
-def _events(source, path: str, chunks: list[dict], on_problem) -> Iterator[RecordRef]:
+def _damaged_slot(path: str, number: int, off: int, end: int, named: int | None, on_problem) -> None:
+    """A chunk slot that is neither a chunk nor free (all-zero) space and holds no event record."""
+    if named is not None and number >= named:
+        on_problem(Problem(path, off, f"unused chunk slot {number} (beyond the {named} chunk(s) the file "
+                                      "header names) holds non-zero bytes but no chunk; no events are in it",
+                           "note", end - off))
+    else:
+        on_problem(Problem(path, off, f"chunk {number} is damaged (no chunk signature, no event records "
+                                      "where they start); its events, if any, are lost", "error", end - off))
+
+
+def _missing_chunks(path: str, size: int, named: int, present: set[int], on_problem) -> None:
+    """Chunks the file header names that the file is too short to hold."""
+    missing = [n for n in range(named) if _slot(n) >= size and n not in present]
+    if not missing:
+        return
+    start, stop = _slot(missing[0]), _slot(missing[-1] + 1)
+    numbers = f"{missing[0]}–{missing[-1]}" if len(missing) > 1 else f"{missing[0]}"
+    on_problem(Problem(path, start, f"the file header names chunks 0–{named - 1}, but the file ends at byte "
+                                    f"{size} (a truncated copy?): chunk(s) {numbers} at bytes {start}–{stop - 1} "
+                                    "are missing and their events are lost", "error", stop - start))
+
+
+def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem) -> Iterator[RecordRef]:
     try:
         import evtx
     except ImportError as exc:
@@ -126,8 +192,17 @@ def _events(source, path: str, chunks: list[dict], on_problem) -> Iterator[Recor
         on_problem(Problem(path, None, f"the event log could not be read further "
                                        f"({type(stopped).__name__}: {str(stopped)[:200]})", "error"))
     reasons = [str(w.message) for w in caught]
+    reasons = [r for r in reasons if not _names_slot(r, slots)]
+    for c in chunks:
+        if "raw" in c and ("signature" in c or _expected(c) - seen):
+            recovered = _recover(path, c, seen, reasons, on_problem)
+            for rid, data in recovered:
+                seen.add(rid)
+                if any(w in data for w in _WANTED):
+                    wanted.append((rid, data))
     for problem in _lost_records(path, chunks, seen, reasons):
         on_problem(problem)
+    wanted.sort(key=lambda item: offsets.get(item[0], 1 << 62))
     collector = EventCollector(path, name, on_problem)
     for rid, xml in wanted:
         try:
@@ -138,6 +213,62 @@ def _events(source, path: str, chunks: list[dict], on_problem) -> Iterator[Recor
             continue
         yield from collector.refs(parse_event(elem), offsets.get(rid))
     collector.finish()
+
+
+def _recover(path: str, c: dict, seen: set[int], reasons: list[str], on_problem) -> list[tuple[int, str]]:
+    """Parse the good records of a chunk the parser gave up on (see ``evtx_repair``); reports
+    each damaged stretch with its bytes and record ids, and the repaired signature."""
+    raw, off = c["raw"], c["offset"]
+    free = struct.unpack_from("<I", raw, 48)[0]
+    end = free if 512 <= free <= len(raw) else len(raw)
+    records = evtx_repair.find_records(raw, end)
+    holes = evtx_repair.gaps(records, end)
+    chunk = evtx_repair.rebuild(raw, records, holes)
+    if chunk is None or not records:
+        return []
+    got, why = evtx_repair.parse_chunk(c["file_header"], chunk)
+    got = [(rid, data) for rid, data in got if rid not in seen]
+    by_id = {rid: at for at, _, rid in records}
+    ids = {rid for rid, _ in got}
+    for rid in ids:
+        c["records"].setdefault(rid, off + by_id.get(rid, 512))
+    if not got:
+        return []
+    # the parser's complaints about this chunk are answered here
+    lost_here = sorted(_expected(c) - seen)
+    reasons[:] = [r for r in reasons if not _names_chunk(r, c["number"], c, lost_here) and _names_any(r)]
+    reasons.extend(why)
+    if "signature" in c:
+        on_problem(Problem(path, off, f"chunk {c['number']}: its signature is damaged (found "
+                                      f"{c['signature']!r}, not 'ElfChnk\\0'); its event records were read "
+                                      "with the signature restored", "warning", 8))
+    for start, stop in holes:
+        prev = max((rid for at, size, rid in records if at + size <= start), default=None)
+        nxt = min((rid for at, _, rid in records if at >= stop), default=None)
+        lost = sorted(i for i in _expected(c) - seen - ids
+                      if (prev is None or i > prev) and (nxt is None or i < nxt))
+        rid_text = f"event record(s) {_runs(lost)}" if lost else "bytes that are no event record"
+        size_field = struct.unpack_from("<I", raw, start + 4)[0]
+        on_problem(Problem(path, off + start, f"chunk {c['number']}: {rid_text} at bytes {off + start}–"
+                                              f"{off + stop - 1} damaged (size field {size_field}, which "
+                                              "disagrees with the record's end); its event is lost, the "
+                                              f"other {len(got)} record(s) of the chunk were read", "error",
+                           stop - start))
+        c.setdefault("explained", set()).update(lost)
+    return got
+
+
+def _expected(c: dict) -> set[int]:
+    expected = set(c["records"])
+    first, last = c["first"], c["last"]
+    if first <= last and last - first < MAX_RECORDS_PER_CHUNK:
+        expected.update(range(first, last + 1))
+    return expected
+
+
+def _names_slot(reason: str, slots: set[int]) -> bool:
+    m = _NUMBER.search(reason)
+    return bool(m) and int(m.group(1)) in slots
 
 
 _RECORD = re.compile(r"record number (\d+)")
@@ -151,12 +282,10 @@ def _lost_records(path: str, chunks: list[dict], seen: set[int], reasons: list[s
     record ids lost (from the chunk header's range and the records found in the chunk) and the
     parser's reason; parser messages that name no chunk are reported as they are."""
     used: set[int] = set()
-    for index, c in enumerate(chunks):
-        expected = set(c["records"])
-        first, last = c["first"], c["last"]
-        if first <= last and last - first < MAX_RECORDS_PER_CHUNK:
-            expected.update(range(first, last + 1))
-        lost = sorted(expected - seen)
+    for c in chunks:
+        index = c["number"]
+        expected = _expected(c)
+        lost = sorted(expected - seen - c.get("explained", set()))
         if not lost:
             continue
         why = [i for i, r in enumerate(reasons) if _names_chunk(r, index, c, lost)]
@@ -171,6 +300,10 @@ def _lost_records(path: str, chunks: list[dict], seen: set[int], reasons: list[s
     for i, r in enumerate(reasons):
         if i not in used:
             yield _chunk_problem(path, r, chunks)
+
+
+def _names_any(reason: str) -> bool:
+    return any(p.search(reason) for p in (_RECORD, _RANGE, _NUMBER))
 
 
 def _names_chunk(reason: str, index: int, chunk: dict, lost: list[int]) -> bool:
@@ -208,7 +341,7 @@ def _chunk_problem(path: str, message: str, chunks: list[dict]) -> Problem:
         offset = next((c["offset"] for c in chunks if c["first"] == first), None)
     else:
         m = _NUMBER.search(message)
-        if m and int(m.group(1)) < len(chunks):
-            offset = chunks[int(m.group(1))]["offset"]
-    return Problem(path, offset, f"a damaged chunk was skipped, its events are lost ({_clean(message)})",
+        if m:
+            offset = _slot(int(m.group(1)))
+    return Problem(path, offset, f"the parser skipped damaged data ({_clean(message)})",
                    "error", CHUNK_SIZE if offset is not None else None)
