@@ -95,7 +95,8 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
         if signature != CHUNK_MAGIC:
             if not any(buf[off:end]):
                 continue  # free space
-            if bytes(buf[off + 512:off + 516]) != RECORD_MAGIC:
+            # a chunk whose signature alone is damaged still holds event records
+            if not evtx_repair.find_records(bytes(buf[off:end]), end - off):
                 _damaged_slot(path, number, off, end, named, on_problem)
                 reported.add(number)
                 continue
@@ -147,7 +148,7 @@ def _damaged_slot(path: str, number: int, off: int, end: int, named: int | None,
                            "note", end - off))
     else:
         on_problem(Problem(path, off, f"chunk {number} is damaged (no chunk signature, no event records "
-                                      "where they start); its events, if any, are lost", "error", end - off))
+                                      "in it); its events, if any, are lost", "error", end - off))
 
 
 def _missing_chunks(path: str, size: int, named: int, present: set[int], on_problem) -> None:
@@ -157,9 +158,11 @@ def _missing_chunks(path: str, size: int, named: int, present: set[int], on_prob
         return
     start, stop = _slot(missing[0]), _slot(missing[-1] + 1)
     numbers = f"{missing[0]}–{missing[-1]}" if len(missing) > 1 else f"{missing[0]}"
-    on_problem(Problem(path, start, f"the file header names chunks 0–{named - 1}, but the file ends at byte "
-                                    f"{size} (a truncated copy?): chunk(s) {numbers} at bytes {start}–{stop - 1} "
-                                    "are missing and their events are lost", "error", stop - start))
+    # placed where the file ends (a problem's offset lies inside the input); the message names
+    # the bytes where the missing chunks belong
+    on_problem(Problem(path, size, f"the file header names chunks 0–{named - 1}, but the file ends here "
+                                   f"(a truncated copy?): chunk(s) {numbers}, bytes {start}–{stop - 1}, "
+                                   "are missing and their events are lost", "error"))
 
 
 def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem) -> Iterator[RecordRef]:
@@ -167,7 +170,6 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem) 
         import evtx
     except ImportError as exc:
         raise SourceError(f"{path}: reading .evtx needs the 'evtx' package (pip install evtx)") from exc
-    offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
     wanted: list[tuple[int, str]] = []
     seen: set[int] = set()
     stopped = None
@@ -202,6 +204,7 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem) 
                     wanted.append((rid, data))
     for problem in _lost_records(path, chunks, seen, reasons):
         on_problem(problem)
+    offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
     wanted.sort(key=lambda item: offsets.get(item[0], 1 << 62))
     collector = EventCollector(path, name, on_problem)
     for rid, xml in wanted:
@@ -242,6 +245,7 @@ def _recover(path: str, c: dict, seen: set[int], reasons: list[str], on_problem)
         on_problem(Problem(path, off, f"chunk {c['number']}: its signature is damaged (found "
                                       f"{c['signature']!r}, not 'ElfChnk\\0'); its event records were read "
                                       "with the signature restored", "warning", 8))
+    read = len(_expected(c) & (seen | ids))
     for start, stop in holes:
         prev = max((rid for at, size, rid in records if at + size <= start), default=None)
         nxt = min((rid for at, _, rid in records if at >= stop), default=None)
@@ -252,7 +256,7 @@ def _recover(path: str, c: dict, seen: set[int], reasons: list[str], on_problem)
         on_problem(Problem(path, off + start, f"chunk {c['number']}: {rid_text} at bytes {off + start}–"
                                               f"{off + stop - 1} damaged (size field {size_field}, which "
                                               "disagrees with the record's end); its event is lost, the "
-                                              f"other {len(got)} record(s) of the chunk were read", "error",
+                                              f"other {read} record(s) of the chunk were read", "error",
                            stop - start))
         c.setdefault("explained", set()).update(lost)
     return got

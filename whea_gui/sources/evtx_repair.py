@@ -19,6 +19,7 @@ import zlib
 CHUNK_MAGIC = b"ElfChnk\0"
 RECORD_MAGIC = b"\x2a\x2a\0\0"
 CHUNK_HEADER_SIZE = 512
+CHUNK_SIZE = 65536
 MIN_RECORD = 28  # the parser's minimum: 24-byte header + the trailing size copy
 FILLER_ID = 1 << 63
 
@@ -66,7 +67,8 @@ def rebuild(chunk: bytes, records: list[tuple[int, int, int]], holes: list[tuple
     if records:
         last_end = records[-1][0] + records[-1][1]
         struct.pack_into("<I", out, 48, last_end)  # free-space offset: just past the last good record
-    return bytes(out)
+    # a chunk cut short (a truncated file) is padded with free space after its last good record
+    return bytes(out.ljust(CHUNK_SIZE, b"\0"))
 
 
 def parse_chunk(file_header: bytes, chunk: bytes) -> tuple[list[tuple[int, str]], list[str]]:
