@@ -52,12 +52,22 @@ def read_path(path: str, on_problem) -> Iterator[RecordRef]:
         finally:
             if isinstance(buf, mmap.mmap):
                 buf.close()
-    yield from _events(path, path, chunks, slots, on_problem)
+    yield from _events(path, path, chunks, slots, on_problem, lambda off, n: _read_at(path, off, n))
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     chunks, slots = _scan(data, path, on_problem)
-    yield from _events(io.BytesIO(data), path, chunks, slots, on_problem)
+    yield from _events(io.BytesIO(data), path, chunks, slots, on_problem, lambda off, n: bytes(data[off:off + n]))
+
+
+def _read_at(path: str, offset: int, length: int) -> bytes:
+    """A damaged chunk read again from the file (only those are, so memory stays one chunk)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(length)
+    except OSError:
+        return b""
 
 
 def scan_chunks(buf, path: str, on_problem) -> list[dict]:
@@ -110,7 +120,7 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
         if signature != CHUNK_MAGIC:
             chunk["signature"] = signature
         if not (ok_header and ok_data):
-            chunk["raw"] = bytes(buf[off:end])  # kept to recover its records if the parser fails
+            chunk["damaged"] = True  # its records are recovered here if the parser fails on it
             if signature == CHUNK_MAGIC:
                 on_problem(Problem(path, off, f"chunk {number} (event records {first}–{last}) fails "
                                               "its checksum; its events may be damaged", "warning", end - off))
@@ -132,11 +142,6 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
                                        "copy?); the events of that chunk are lost", "error", len(buf) - tail))
     if len(buf) >= FILE_HEADER_SIZE and not chunks:
         on_problem(Problem(path, FILE_HEADER_SIZE, "the event log holds no chunks (no events)", "note"))
-    if len(buf) > FILE_HEADER_SIZE:
-        file_header = bytes(buf[:FILE_HEADER_SIZE])
-        for c in chunks:
-            if "raw" in c:
-                c["file_header"] = file_header
     return chunks, reported
 
 
@@ -165,7 +170,9 @@ def _missing_chunks(path: str, size: int, named: int, present: set[int], on_prob
                                    "are missing and their events are lost", "error"))
 
 
-def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem) -> Iterator[RecordRef]:
+def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, read) -> Iterator[RecordRef]:
+    """The parser's events, then the records of the chunks it gave up on (``read(offset, length)``
+    gives the file's bytes), then one problem per loss."""
     try:
         import evtx
     except ImportError as exc:
@@ -196,8 +203,9 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem) 
     reasons = [str(w.message) for w in caught]
     reasons = [r for r in reasons if not _names_slot(r, slots)]
     for c in chunks:
-        if "raw" in c and ("signature" in c or _expected(c) - seen):
-            recovered = _recover(path, c, seen, reasons, on_problem)
+        if c.get("damaged") and ("signature" in c or _expected(c) - seen):
+            recovered = _recover(path, read(0, FILE_HEADER_SIZE), read(c["offset"], c["length"]), c, seen,
+                                 reasons, on_problem)
             for rid, data in recovered:
                 seen.add(rid)
                 if any(w in data for w in _WANTED):
@@ -218,10 +226,13 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem) 
     collector.finish()
 
 
-def _recover(path: str, c: dict, seen: set[int], reasons: list[str], on_problem) -> list[tuple[int, str]]:
+def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int], reasons: list[str],
+             on_problem) -> list[tuple[int, str]]:
     """Parse the good records of a chunk the parser gave up on (see ``evtx_repair``); reports
     each damaged stretch with its bytes and record ids, and the repaired signature."""
-    raw, off = c["raw"], c["offset"]
+    off = c["offset"]
+    if len(raw) < 512:  # the file changed since it was scanned
+        return []
     free = struct.unpack_from("<I", raw, 48)[0]
     end = free if 512 <= free <= len(raw) else len(raw)
     records = evtx_repair.find_records(raw, end)
@@ -229,7 +240,7 @@ def _recover(path: str, c: dict, seen: set[int], reasons: list[str], on_problem)
     chunk = evtx_repair.rebuild(raw, records, holes)
     if chunk is None or not records:
         return []
-    got, why = evtx_repair.parse_chunk(c["file_header"], chunk)
+    got, why = evtx_repair.parse_chunk(file_header, chunk)
     got = [(rid, data) for rid, data in got if rid not in seen]
     by_id = {rid: at for at, _, rid in records}
     ids = {rid for rid, _ in got}
