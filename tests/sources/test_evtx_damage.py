@@ -124,3 +124,15 @@ def test_flips_in_an_unused_zero_chunk_are_a_note_not_lost_events(tmp_path, full
     assert "lost" not in note.message
     assert main(["decode", "--json", str(path)]) == 0
     assert "lost" not in capsys.readouterr().err
+
+
+def test_a_chunk_cut_short_gives_up_the_records_wholly_inside_the_file(tmp_path, full):
+    blob = h.EVTX.read_bytes()
+    offsets = scan_chunks(blob, "x", lambda p: None)[1]["records"]
+    cut = CHUNK1 + 9000
+    whole = {rid for rid, at in offsets.items() if at + struct.unpack_from("<I", blob, at + 4)[0] <= cut}
+    assert whole and max(whole) < 49  # the cut leaves some records of chunk 1 whole, not all
+    _, got, problems = _read(tmp_path, blob[:cut])
+    assert got == {i: v for i, v in full.items() if i <= 25 or i in whole}
+    [err] = _levels(problems, "error")
+    assert f"event record(s) {max(whole) + 1}–49 could not be read" in err.message
