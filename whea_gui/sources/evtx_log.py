@@ -262,13 +262,19 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
         nxt = min((rid for at, _, rid in records if at >= stop), default=None)
         lost = sorted(i for i in _expected(c) - seen - ids
                       if (prev is None or i > prev) and (nxt is None or i < nxt))
-        rid_text = f"event record(s) {_runs(lost)}" if lost else "bytes that are no event record"
-        size_field = struct.unpack_from("<I", raw, start + 4)[0]
-        on_problem(Problem(path, off + start, f"chunk {c['number']}: {rid_text} at bytes {off + start}–"
-                                              f"{off + stop - 1} damaged (size field {size_field}, which "
-                                              "disagrees with the record's end); its event is lost, the "
-                                              f"other {read} record(s) of the chunk were read", "error",
-                           stop - start))
+        place = f"chunk {c['number']}: bytes {off + start}–{off + stop - 1}"
+        if raw[start:start + 4] == RECORD_MAGIC:
+            why_bad = (f"size field {struct.unpack_from('<I', raw, start + 4)[0]}, which disagrees with the "
+                       "record's end")
+        else:
+            why_bad = "no record signature where a record should start"
+        if lost:
+            message = (f"{place}: event record(s) {_runs(lost)} damaged ({why_bad}); lost, the other "
+                       f"{read} record(s) of the chunk were read")
+            on_problem(Problem(path, off + start, message, "error", stop - start))
+        else:
+            on_problem(Problem(path, off + start, f"{place} between event records are no record ({why_bad}); "
+                                                  "skipped, no record id is missing", "warning", stop - start))
         c.setdefault("explained", set()).update(lost)
     return got
 
