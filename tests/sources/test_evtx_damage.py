@@ -65,7 +65,7 @@ def test_one_bad_record_size_loses_only_that_record(tmp_path, full, size, capsys
     assert got == {i: v for i, v in full.items() if i != rid} and len(got) == 46
     [err] = _levels(problems, "error")
     assert err.offset == at and err.offset + err.length == _record_offsets()[rid + 1]
-    assert err.message.startswith(f"chunk 0: bytes {at}–{err.offset + err.length - 1}: event record(s) {rid} damaged")
+    assert err.message.startswith(f"chunk 0: event record(s) {rid} damaged")
     assert f"size field {size}" in err.message
     assert "other 24 record(s) of the chunk were read" in err.message
     assert main(["decode", "--json", str(path)]) == 1

@@ -302,7 +302,7 @@ def test_evtx_record_with_a_broken_size_loses_only_that_record(tmp_path):
     full = {r.source["event_record_id"]: r.data for r in iter_path(h.EVTX)}
     assert got == {i: d for i, d in full.items() if i != 6}
     [err] = [p for p in problems if p.level == "error"]
-    assert err.message.startswith(f"chunk 0: bytes {records[6]}–{records[7] - 1}: event record(s) 6 damaged")
+    assert err.message.startswith("chunk 0: event record(s) 6 damaged")
     assert "size field 16777215" in err.message and err.offset == records[6]
     assert err.offset + err.length == records[7]
 

@@ -262,7 +262,7 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
         nxt = min((rid for at, _, rid in records if at >= stop), default=None)
         lost = sorted(i for i in _expected(c) - seen - ids
                       if (prev is None or i > prev) and (nxt is None or i < nxt))
-        place = f"chunk {c['number']}: bytes {off + start}–{off + stop - 1}"
+        place = f"chunk {c['number']}"  # the bytes are the problem's offset and length
         if raw[start:start + 4] == RECORD_MAGIC:
             why_bad = (f"size field {struct.unpack_from('<I', raw, start + 4)[0]}, which disagrees with the "
                        "record's end")
@@ -273,7 +273,7 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
                        f"{read} record(s) of the chunk were read")
             on_problem(Problem(path, off + start, message, "error", stop - start))
         else:
-            on_problem(Problem(path, off + start, f"{place} between event records are no record ({why_bad}); "
+            on_problem(Problem(path, off + start, f"{place}: bytes between event records are no record ({why_bad}); "
                                                   "skipped, no record id is missing", "warning", stop - start))
         c.setdefault("explained", set()).update(lost)
     return got
