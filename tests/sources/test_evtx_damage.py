@@ -137,3 +137,15 @@ def test_a_chunk_cut_short_gives_up_the_records_wholly_inside_the_file(tmp_path,
     assert got == {i: v for i, v in full.items() if i <= 25 or i in whole}
     [err] = _levels(problems, "error")
     assert f"event record(s) {max(whole) + 1}–49 could not be read" in err.message
+
+
+@pytest.mark.parametrize("bit", [0, 7])
+def test_an_event_garbled_by_a_flip_is_named_not_dropped_silently(tmp_path, full, bit):
+    blob = bytearray(h.EVTX.read_bytes())
+    at = scan_chunks(bytes(blob), "x", lambda p: None)[1]["records"][34]
+    blob[at + 75] ^= 1 << bit  # inside record 34's template substitutions
+    _, got, problems = _read(tmp_path, blob)
+    assert got == {i: v for i, v in full.items() if i != 34}
+    [warn] = [p for p in problems if "garbled" in p.message]
+    assert warn.level == "warning" and warn.offset == at and warn.message.startswith("event record 34 ")
+    assert not [p for p in problems if "7205880351833478912" in p.message]  # no id made up from garbage

@@ -179,6 +179,8 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
         raise SourceError(f"{path}: reading .evtx needs the 'evtx' package (pip install evtx)") from exc
     wanted: list[tuple[int, str]] = []
     seen: set[int] = set()
+    damaged = {rid for c in chunks if c.get("damaged") for rid in c["records"]}
+    garbled: list[int] = []
     stopped = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -189,7 +191,9 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                 if not isinstance(rid, int) or not isinstance(data, str):
                     continue
                 seen.add(rid)
-                if any(w in data for w in _WANTED):
+                if rid in damaged and _garbled(rid, data):
+                    garbled.append(rid)
+                elif any(w in data for w in _WANTED):
                     wanted.append((rid, data))
         except Exception as exc:  # noqa: BLE001 - the parser's errors are not typed
             stopped = exc
@@ -208,11 +212,17 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                                  reasons, on_problem)
             for rid, data in recovered:
                 seen.add(rid)
-                if any(w in data for w in _WANTED):
+                if _garbled(rid, data):
+                    garbled.append(rid)
+                elif any(w in data for w in _WANTED):
                     wanted.append((rid, data))
     for problem in _lost_records(path, chunks, seen, reasons):
         on_problem(problem)
     offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
+    for rid in garbled[:50]:
+        on_problem(Problem(path, offsets.get(rid), f"event record {rid} (in a chunk whose checksum fails) came "
+                                                   "out garbled (no provider, or another record id in its XML); "
+                                                   "it may have been a WHEA event; skipped", "warning"))
     wanted.sort(key=lambda item: offsets.get(item[0], 1 << 62))
     collector = EventCollector(path, name, on_problem)
     for rid, xml in wanted:
@@ -277,6 +287,12 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
                                                   "skipped, no record id is missing", "warning", stop - start))
         c.setdefault("explained", set()).update(lost)
     return got
+
+
+def _garbled(rid: int, xml: str) -> bool:
+    """An event the parser read through damaged templates: its XML lacks the provider's name or
+    names another record id than the record header."""
+    return "Provider Name=" not in xml or f"<EventRecordID>{rid}</EventRecordID>" not in xml
 
 
 def _expected(c: dict) -> set[int]:
