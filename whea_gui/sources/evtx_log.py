@@ -221,7 +221,7 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
     for rid in garbled[:50]:
         on_problem(Problem(path, offsets.get(rid), f"event record {rid} (in a chunk whose checksum fails) came "
-                                                   "out garbled (no provider, or another record id in its XML); "
+                                                   "out garbled (no readable provider name, or another record id in its XML); "
                                                    "it may have been a WHEA event; skipped", "warning"))
     wanted.sort(key=lambda item: offsets.get(item[0], 1 << 62))
     collector = EventCollector(path, name, on_problem)
@@ -292,7 +292,8 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
 def _garbled(rid: int, xml: str) -> bool:
     """An event the parser read through damaged templates: its XML lacks the provider's name or
     names another record id than the record header."""
-    return "Provider Name=" not in xml or f"<EventRecordID>{rid}</EventRecordID>" not in xml
+    provider = _PROVIDER.search(xml)
+    return provider is None or f"<EventRecordID>{rid}</EventRecordID>" not in xml
 
 
 def _expected(c: dict) -> set[int]:
@@ -311,6 +312,9 @@ def _names_slot(reason: str, slots: set[int]) -> bool:
 _RECORD = re.compile(r"record number (\d+)")
 _RANGE = re.compile(r"record IDs (\d+)\.\.(\d+)")
 _NUMBER = re.compile(r"chunk number (\d+)")
+# a provider's name as Windows writes them (letters, digits, '-', '_', '.', ' ', '/'), not
+# characters the parser read from damaged template bytes
+_PROVIDER = re.compile(r'<Provider Name="[A-Za-z0-9][-\w. /]*"', re.ASCII)
 MAX_RECORDS_PER_CHUNK = (CHUNK_SIZE - 512) // 24  # an event record is at least 24 bytes
 
 
