@@ -149,3 +149,13 @@ def test_an_event_garbled_by_a_flip_is_named_not_dropped_silently(tmp_path, full
     [warn] = [p for p in problems if "garbled" in p.message]
     assert warn.level == "warning" and warn.offset == at and warn.message.startswith("event record 34 ")
     assert not [p for p in problems if "7205880351833478912" in p.message]  # no id made up from garbage
+
+
+def test_a_damaged_file_header_makes_a_missing_chunk_a_warning(tmp_path, full):
+    blob = bytearray(h.EVTX.read_bytes()[:CHUNK1])
+    blob[24] ^= 0xFF  # the next record id: the header's checksum fails, its chunk count may be wrong
+    _, got, problems = _read(tmp_path, blob)
+    assert got == {i: v for i, v in full.items() if i <= 25}
+    assert not _levels(problems, "error")
+    [warn] = [p for p in problems if "missing" in p.message]
+    assert warn.level == "warning" and warn.offset == CHUNK1 and "bytes 69632–135167" in warn.message

@@ -76,16 +76,16 @@ def scan_chunks(buf, path: str, on_problem) -> list[dict]:
     return _scan(buf, path, on_problem)[0]
 
 
-def _header_chunks(buf, path: str, on_problem) -> int | None:
-    """How many chunks the file header names (last chunk number + 1), when its checksum holds."""
+def _header_chunks(buf, path: str, on_problem) -> tuple[int | None, bool]:
+    """How many chunks the file header names (last chunk number + 1), and whether its checksum
+    holds; None when the number is impossible."""
     if len(buf) < 128:
-        return None
+        return None, False
     last = struct.unpack_from("<Q", buf, 16)[0]
-    if zlib.crc32(bytes(buf[:120])) != struct.unpack_from("<I", buf, 124)[0] or last >= 1 << 16:
-        on_problem(Problem(path, 0, "the file header fails its checksum; its chunk count is not used",
-                           "warning", 128))
-        return None
-    return last + 1
+    trusted = zlib.crc32(bytes(buf[:120])) == struct.unpack_from("<I", buf, 124)[0]
+    if not trusted:
+        on_problem(Problem(path, 0, "the file header fails its checksum", "note", 128))
+    return (last + 1 if last < 1 << 16 else None), trusted
 
 
 def _slot(n: int) -> int:
@@ -97,7 +97,7 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
     slots already reported here (damaged free space, damaged chunks without records)."""
     chunks = []
     reported: set[int] = set()
-    named = _header_chunks(buf, path, on_problem)
+    named, trusted = _header_chunks(buf, path, on_problem)
     for off in range(FILE_HEADER_SIZE, len(buf) - 512 + 1, CHUNK_SIZE):
         number = (off - FILE_HEADER_SIZE) // CHUNK_SIZE
         end = min(off + CHUNK_SIZE, len(buf))
@@ -134,7 +134,7 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
             pos += size
         chunks.append(chunk)
     if named is not None:
-        _missing_chunks(path, len(buf), named, {c["number"] for c in chunks}, on_problem)
+        _missing_chunks(path, len(buf), named, trusted, {c["number"] for c in chunks}, on_problem)
     tail = FILE_HEADER_SIZE + (len(buf) - FILE_HEADER_SIZE) // CHUNK_SIZE * CHUNK_SIZE
     if FILE_HEADER_SIZE <= tail < len(buf) and not any(c["offset"] == tail for c in chunks) \
             and bytes(buf[tail:tail + 8]) == CHUNK_MAGIC[:len(buf) - tail]:
@@ -156,7 +156,7 @@ def _damaged_slot(path: str, number: int, off: int, end: int, named: int | None,
                                       "in it); its events, if any, are lost", "error", end - off))
 
 
-def _missing_chunks(path: str, size: int, named: int, present: set[int], on_problem) -> None:
+def _missing_chunks(path: str, size: int, named: int, trusted: bool, present: set[int], on_problem) -> None:
     """Chunks the file header names that the file is too short to hold."""
     missing = [n for n in range(named) if _slot(n) >= size and n not in present]
     if not missing:
@@ -165,9 +165,14 @@ def _missing_chunks(path: str, size: int, named: int, present: set[int], on_prob
     numbers = f"{missing[0]}–{missing[-1]}" if len(missing) > 1 else f"{missing[0]}"
     # placed where the file ends (a problem's offset lies inside the input); the message names
     # the bytes where the missing chunks belong
-    on_problem(Problem(path, size, f"the file header names chunks 0–{named - 1}, but the file ends here "
-                                   f"(a truncated copy?): chunk(s) {numbers}, bytes {start}–{stop - 1}, "
-                                   "are missing and their events are lost", "error"))
+    if trusted:
+        on_problem(Problem(path, size, f"the file header names chunks 0–{named - 1}, but the file ends here "
+                                       f"(a truncated copy?): chunk(s) {numbers}, bytes {start}–{stop - 1}, "
+                                       "are missing and their events are lost", "error"))
+    else:
+        on_problem(Problem(path, size, f"the file header, whose checksum fails, names chunks 0–{named - 1}, "
+                                       f"but the file ends here: chunk(s) {numbers}, bytes {start}–{stop - 1}, "
+                                       "would be missing (a truncated copy, or a damaged header)", "warning"))
 
 
 def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, read) -> Iterator[RecordRef]:
