@@ -43,8 +43,9 @@ def find_records(chunk: bytes, end: int) -> list[tuple[int, int, int]]:
 
 def gaps(records: list[tuple[int, int, int]], end: int) -> list[tuple[int, int]]:
     """The stretches ``[start, stop)`` between good records (and before the first) that hold
-    bytes of damaged records; a stretch after the last good record counts when it is not free
-    space (all zero)."""
+    bytes of damaged records. Bytes after the last good record are not parsed (the chunk's
+    free-space offset is set there); records lost in them are reported by id from the chunk
+    header's range."""
     out = []
     pos = CHUNK_HEADER_SIZE
     for at, size, _ in records:
