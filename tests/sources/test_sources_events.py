@@ -291,19 +291,20 @@ def test_truncated_evtx_names_the_lost_records(tmp_path):
         assert lost_text in err.message and err.offset == offset and err.path == str(path)
 
 
-def test_evtx_record_with_a_broken_size_names_the_records_lost(tmp_path):
+def test_evtx_record_with_a_broken_size_loses_only_that_record(tmp_path):
     blob = bytearray(h.EVTX.read_bytes())
     records = scan_chunks(bytes(blob), "x", lambda p: None)[0]["records"]
     blob[records[6] + 4:records[6] + 8] = (0xFFFFFF).to_bytes(4, "little")
     path = tmp_path / "size.evtx"
     path.write_bytes(bytes(blob))
     problems = []
-    got = {r.source["event_record_id"] for r in iter_path(path, problems.append)}
-    full = {r.source["event_record_id"] for r in iter_path(h.EVTX)}
-    assert got == {i for i in full if not 6 <= i <= 25}
+    got = {r.source["event_record_id"]: r.data for r in iter_path(path, problems.append)}
+    full = {r.source["event_record_id"]: r.data for r in iter_path(h.EVTX)}
+    assert got == {i: d for i, d in full.items() if i != 6}
     [err] = [p for p in problems if p.level == "error"]
-    assert "damaged chunk 0: event record(s) 6–25 could not be read" in err.message
-    assert "record number 6" in err.message and err.offset == 4096
+    assert err.message.startswith("chunk 0: event record(s) 6 damaged")
+    assert "size field 16777215" in err.message and err.offset == records[6]
+    assert err.offset + err.length == records[7]
 
 
 def test_problems_about_single_events_are_listed_fifty_times_then_counted():

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
 
+from . import evtx_repair
 from .base import Problem, RecordRef, SourceError
 from .winevent import EventCollector, parse_event
 
@@ -47,36 +48,82 @@ def read_path(path: str, on_problem) -> Iterator[RecordRef]:
         except (ValueError, OSError):
             buf = fh.read()
         try:
-            chunks = scan_chunks(buf, path, on_problem)
+            chunks, slots = _scan(buf, path, on_problem)
         finally:
             if isinstance(buf, mmap.mmap):
                 buf.close()
-    yield from _events(path, path, chunks, on_problem)
+    yield from _events(path, path, chunks, slots, on_problem, lambda off, n: _read_at(path, off, n))
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
-    chunks = scan_chunks(data, path, on_problem)
-    yield from _events(io.BytesIO(data), path, chunks, on_problem)
+    chunks, slots = _scan(data, path, on_problem)
+    yield from _events(io.BytesIO(data), path, chunks, slots, on_problem, lambda off, n: bytes(data[off:off + n]))
+
+
+def _read_at(path: str, offset: int, length: int) -> bytes:
+    """A damaged chunk read again from the file (only those are, so memory stays one chunk)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(length)
+    except OSError:
+        return b""
 
 
 def scan_chunks(buf, path: str, on_problem) -> list[dict]:
     """Every chunk slot holding a chunk: its offset, record range, checksum state and the file
     offset of each event record (by record id)."""
+    return _scan(buf, path, on_problem)[0]
+
+
+def _header_chunks(buf, path: str, on_problem) -> tuple[int | None, bool]:
+    """How many chunks the file header names (last chunk number + 1), and whether its checksum
+    holds; None when the number is impossible."""
+    if len(buf) < 128:
+        return None, False
+    last = struct.unpack_from("<Q", buf, 16)[0]
+    trusted = zlib.crc32(bytes(buf[:120])) == struct.unpack_from("<I", buf, 124)[0]
+    if not trusted:
+        on_problem(Problem(path, 0, "the file header fails its checksum", "note", 128))
+    return (last + 1 if last < 1 << 16 else None), trusted
+
+
+def _slot(n: int) -> int:
+    return FILE_HEADER_SIZE + n * CHUNK_SIZE
+
+
+def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
+    """The chunks (also those whose signature alone is damaged) and the numbers of the chunk
+    slots already reported here (damaged free space, damaged chunks without records)."""
     chunks = []
+    reported: set[int] = set()
+    named, trusted = _header_chunks(buf, path, on_problem)
     for off in range(FILE_HEADER_SIZE, len(buf) - 512 + 1, CHUNK_SIZE):
-        if bytes(buf[off:off + 8]) != CHUNK_MAGIC:
-            continue
+        number = (off - FILE_HEADER_SIZE) // CHUNK_SIZE
+        end = min(off + CHUNK_SIZE, len(buf))
+        signature = bytes(buf[off:off + 8])
+        if signature != CHUNK_MAGIC:
+            if not any(buf[off:end]):
+                continue  # free space
+            # a chunk whose signature alone is damaged still holds event records
+            if not evtx_repair.find_records(bytes(buf[off:end]), end - off):
+                _damaged_slot(path, number, off, end, named, on_problem)
+                reported.add(number)
+                continue
         first, last = struct.unpack_from("<QQ", buf, off + 24)
         free, data_crc = struct.unpack_from("<II", buf, off + 48)
         header_crc = struct.unpack_from("<I", buf, off + 124)[0]
-        end = min(off + CHUNK_SIZE, len(buf))
         ok_header = zlib.crc32(bytes(buf[off:off + 120]) + bytes(buf[off + 128:off + 512])) == header_crc
         ok_data = 512 <= free <= CHUNK_SIZE and zlib.crc32(bytes(buf[off + 512:off + free])) == data_crc
-        chunk = {"offset": off, "first": first, "last": last, "records": {}, "length": end - off,
-                 "truncated": end - off < CHUNK_SIZE}
+        chunk = {"offset": off, "number": number, "first": first, "last": last, "records": {},
+                 "length": end - off, "truncated": end - off < CHUNK_SIZE}
+        if signature != CHUNK_MAGIC:
+            chunk["signature"] = signature
         if not (ok_header and ok_data):
-            on_problem(Problem(path, off, f"chunk {len(chunks)} (event records {first}–{last}) fails "
-                                          "its checksum; its events may be damaged", "warning", end - off))
+            chunk["damaged"] = True  # its records are recovered here if the parser fails on it
+            if signature == CHUNK_MAGIC:
+                on_problem(Problem(path, off, f"chunk {number} (event records {first}–{last}) fails "
+                                              "its checksum; its events may be damaged", "warning", end - off))
         pos = off + 512
         limit = min(off + max(free, 512), end)
         while pos + 16 <= limit and bytes(buf[pos:pos + 4]) == RECORD_MAGIC:
@@ -86,6 +133,8 @@ def scan_chunks(buf, path: str, on_problem) -> list[dict]:
             chunk["records"][rid] = pos
             pos += size
         chunks.append(chunk)
+    if named is not None:
+        _missing_chunks(path, len(buf), named, trusted, {c["number"] for c in chunks}, on_problem)
     tail = FILE_HEADER_SIZE + (len(buf) - FILE_HEADER_SIZE) // CHUNK_SIZE * CHUNK_SIZE
     if FILE_HEADER_SIZE <= tail < len(buf) and not any(c["offset"] == tail for c in chunks) \
             and bytes(buf[tail:tail + 8]) == CHUNK_MAGIC[:len(buf) - tail]:
@@ -93,17 +142,50 @@ def scan_chunks(buf, path: str, on_problem) -> list[dict]:
                                        "copy?); the events of that chunk are lost", "error", len(buf) - tail))
     if len(buf) >= FILE_HEADER_SIZE and not chunks:
         on_problem(Problem(path, FILE_HEADER_SIZE, "the event log holds no chunks (no events)", "note"))
-    return chunks
+    return chunks, reported
 
 
-def _events(source, path: str, chunks: list[dict], on_problem) -> Iterator[RecordRef]:
+def _damaged_slot(path: str, number: int, off: int, end: int, named: int | None, on_problem) -> None:
+    """A chunk slot that is neither a chunk nor free (all-zero) space and holds no event record."""
+    if named is not None and number >= named:
+        on_problem(Problem(path, off, f"unused chunk slot {number} (beyond the {named} chunk(s) the file "
+                                      "header names) holds non-zero bytes but no chunk; no events are in it",
+                           "note", end - off))
+    else:
+        on_problem(Problem(path, off, f"chunk {number} is damaged (no chunk signature, no event records "
+                                      "in it); its events, if any, are lost", "error", end - off))
+
+
+def _missing_chunks(path: str, size: int, named: int, trusted: bool, present: set[int], on_problem) -> None:
+    """Chunks the file header names that the file is too short to hold."""
+    missing = [n for n in range(named) if _slot(n) >= size and n not in present]
+    if not missing:
+        return
+    start, stop = _slot(missing[0]), _slot(missing[-1] + 1)
+    numbers = f"{missing[0]}–{missing[-1]}" if len(missing) > 1 else f"{missing[0]}"
+    # placed where the file ends (a problem's offset lies inside the input); the message names
+    # the bytes where the missing chunks belong
+    if trusted:
+        on_problem(Problem(path, size, f"the file header names chunks 0–{named - 1}, but the file ends here "
+                                       f"(a truncated copy?): chunk(s) {numbers}, bytes {start}–{stop - 1}, "
+                                       "are missing and their events are lost", "error"))
+    else:
+        on_problem(Problem(path, size, f"the file header, whose checksum fails, names chunks 0–{named - 1}, "
+                                       f"but the file ends here: chunk(s) {numbers}, bytes {start}–{stop - 1}, "
+                                       "would be missing (a truncated copy, or a damaged header)", "warning"))
+
+
+def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, read) -> Iterator[RecordRef]:
+    """The parser's events, then the records of the chunks it gave up on (``read(offset, length)``
+    gives the file's bytes), then one problem per loss."""
     try:
         import evtx
     except ImportError as exc:
         raise SourceError(f"{path}: reading .evtx needs the 'evtx' package (pip install evtx)") from exc
-    offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
     wanted: list[tuple[int, str]] = []
     seen: set[int] = set()
+    damaged = {rid for c in chunks if c.get("damaged") for rid in c["records"]}
+    garbled: list[int] = []
     stopped = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -114,7 +196,9 @@ def _events(source, path: str, chunks: list[dict], on_problem) -> Iterator[Recor
                 if not isinstance(rid, int) or not isinstance(data, str):
                     continue
                 seen.add(rid)
-                if any(w in data for w in _WANTED):
+                if rid in damaged and _garbled(rid, data):
+                    garbled.append(rid)
+                elif any(w in data for w in _WANTED):
                     wanted.append((rid, data))
         except Exception as exc:  # noqa: BLE001 - the parser's errors are not typed
             stopped = exc
@@ -126,8 +210,25 @@ def _events(source, path: str, chunks: list[dict], on_problem) -> Iterator[Recor
         on_problem(Problem(path, None, f"the event log could not be read further "
                                        f"({type(stopped).__name__}: {str(stopped)[:200]})", "error"))
     reasons = [str(w.message) for w in caught]
+    reasons = [r for r in reasons if not _names_slot(r, slots)]
+    for c in chunks:
+        if c.get("damaged") and ("signature" in c or _expected(c) - seen):
+            recovered = _recover(path, read(0, FILE_HEADER_SIZE), read(c["offset"], c["length"]), c, seen,
+                                 reasons, on_problem)
+            for rid, data in recovered:
+                seen.add(rid)
+                if _garbled(rid, data):
+                    garbled.append(rid)
+                elif any(w in data for w in _WANTED):
+                    wanted.append((rid, data))
     for problem in _lost_records(path, chunks, seen, reasons):
         on_problem(problem)
+    offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
+    for rid in garbled[:50]:
+        on_problem(Problem(path, offsets.get(rid), f"event record {rid} (in a chunk whose checksum fails) came "
+                                                   "out garbled (no readable provider name, or another record id in its XML); "
+                                                   "it may have been a WHEA event; skipped", "warning"))
+    wanted.sort(key=lambda item: offsets.get(item[0], 1 << 62))
     collector = EventCollector(path, name, on_problem)
     for rid, xml in wanted:
         try:
@@ -140,9 +241,85 @@ def _events(source, path: str, chunks: list[dict], on_problem) -> Iterator[Recor
     collector.finish()
 
 
+def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int], reasons: list[str],
+             on_problem) -> list[tuple[int, str]]:
+    """Parse the good records of a chunk the parser gave up on (see ``evtx_repair``); reports
+    each damaged stretch with its bytes and record ids, and the repaired signature."""
+    off = c["offset"]
+    if len(raw) < 512:  # the file changed since it was scanned
+        return []
+    free = struct.unpack_from("<I", raw, 48)[0]
+    end = free if 512 <= free <= len(raw) else len(raw)
+    records = evtx_repair.find_records(raw, end)
+    holes = evtx_repair.gaps(records, end)
+    chunk = evtx_repair.rebuild(raw, records, holes)
+    if chunk is None or not records:
+        return []
+    got, why = evtx_repair.parse_chunk(file_header, chunk)
+    got = [(rid, data) for rid, data in got if rid not in seen]
+    by_id = {rid: at for at, _, rid in records}
+    ids = {rid for rid, _ in got}
+    for rid in ids:
+        c["records"].setdefault(rid, off + by_id.get(rid, 512))
+    if not got:
+        return []
+    # the parser's complaints about this chunk are answered here
+    lost_here = sorted(_expected(c) - seen)
+    reasons[:] = [r for r in reasons if not _names_chunk(r, c["number"], c, lost_here) and _names_any(r)]
+    reasons.extend(why)
+    if "signature" in c:
+        on_problem(Problem(path, off, f"chunk {c['number']}: its signature is damaged (found "
+                                      f"{c['signature']!r}, not 'ElfChnk\\0'); its event records were read "
+                                      "with the signature restored", "warning", 8))
+    read = len(_expected(c) & (seen | ids))
+    for start, stop in holes:
+        prev = max((rid for at, size, rid in records if at + size <= start), default=None)
+        nxt = min((rid for at, _, rid in records if at >= stop), default=None)
+        lost = sorted(i for i in _expected(c) - seen - ids
+                      if (prev is None or i > prev) and (nxt is None or i < nxt))
+        place = f"chunk {c['number']}"  # the bytes are the problem's offset and length
+        if raw[start:start + 4] == RECORD_MAGIC:
+            why_bad = (f"size field {struct.unpack_from('<I', raw, start + 4)[0]}, which disagrees with the "
+                       "record's end")
+        else:
+            why_bad = "no record signature where a record should start"
+        if lost:
+            message = (f"{place}: event record(s) {_runs(lost)} damaged ({why_bad}); lost, the other "
+                       f"{read} record(s) of the chunk were read")
+            on_problem(Problem(path, off + start, message, "error", stop - start))
+        else:
+            on_problem(Problem(path, off + start, f"{place}: bytes between event records are no record ({why_bad}); "
+                                                  "skipped, no record id is missing", "warning", stop - start))
+        c.setdefault("explained", set()).update(lost)
+    return got
+
+
+def _garbled(rid: int, xml: str) -> bool:
+    """An event the parser read through damaged templates: its XML lacks the provider's name or
+    names another record id than the record header."""
+    provider = _PROVIDER.search(xml)
+    return provider is None or f"<EventRecordID>{rid}</EventRecordID>" not in xml
+
+
+def _expected(c: dict) -> set[int]:
+    expected = set(c["records"])
+    first, last = c["first"], c["last"]
+    if first <= last and last - first < MAX_RECORDS_PER_CHUNK:
+        expected.update(range(first, last + 1))
+    return expected
+
+
+def _names_slot(reason: str, slots: set[int]) -> bool:
+    m = _NUMBER.search(reason)
+    return bool(m) and int(m.group(1)) in slots
+
+
 _RECORD = re.compile(r"record number (\d+)")
 _RANGE = re.compile(r"record IDs (\d+)\.\.(\d+)")
 _NUMBER = re.compile(r"chunk number (\d+)")
+# a provider's name as Windows writes them (letters, digits, '-', '_', '.', ' ', '/'), not
+# characters the parser read from damaged template bytes
+_PROVIDER = re.compile(r'<Provider Name="[A-Za-z0-9][-\w. /]*"', re.ASCII)
 MAX_RECORDS_PER_CHUNK = (CHUNK_SIZE - 512) // 24  # an event record is at least 24 bytes
 
 
@@ -151,12 +328,10 @@ def _lost_records(path: str, chunks: list[dict], seen: set[int], reasons: list[s
     record ids lost (from the chunk header's range and the records found in the chunk) and the
     parser's reason; parser messages that name no chunk are reported as they are."""
     used: set[int] = set()
-    for index, c in enumerate(chunks):
-        expected = set(c["records"])
-        first, last = c["first"], c["last"]
-        if first <= last and last - first < MAX_RECORDS_PER_CHUNK:
-            expected.update(range(first, last + 1))
-        lost = sorted(expected - seen)
+    for c in chunks:
+        index = c["number"]
+        expected = _expected(c)
+        lost = sorted(expected - seen - c.get("explained", set()))
         if not lost:
             continue
         why = [i for i, r in enumerate(reasons) if _names_chunk(r, index, c, lost)]
@@ -171,6 +346,10 @@ def _lost_records(path: str, chunks: list[dict], seen: set[int], reasons: list[s
     for i, r in enumerate(reasons):
         if i not in used:
             yield _chunk_problem(path, r, chunks)
+
+
+def _names_any(reason: str) -> bool:
+    return any(p.search(reason) for p in (_RECORD, _RANGE, _NUMBER))
 
 
 def _names_chunk(reason: str, index: int, chunk: dict, lost: list[int]) -> bool:
@@ -208,7 +387,7 @@ def _chunk_problem(path: str, message: str, chunks: list[dict]) -> Problem:
         offset = next((c["offset"] for c in chunks if c["first"] == first), None)
     else:
         m = _NUMBER.search(message)
-        if m and int(m.group(1)) < len(chunks):
-            offset = chunks[int(m.group(1))]["offset"]
-    return Problem(path, offset, f"a damaged chunk was skipped, its events are lost ({_clean(message)})",
+        if m:
+            offset = _slot(int(m.group(1)))
+    return Problem(path, offset, f"the parser skipped damaged data ({_clean(message)})",
                    "error", CHUNK_SIZE if offset is not None else None)
