@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from ..build.generate import MAX_COUNT, all_kinds, describe_kinds, iter_timeline
-from . import EXIT_OK, EXIT_USAGE
-from .build import _Output
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._output import AtomicOutput, OutputError
 
 
 def count_arg(text: str) -> int:
@@ -111,7 +111,7 @@ def run(args) -> int:
             folder = Path(args.split)
             folder.mkdir(parents=True, exist_ok=True)
         if args.output:
-            out = _Output(args.output)
+            out = AtomicOutput(args.output)
         width = len(str(args.count))
         for i, g in enumerate(_chain(first, records)):
             if folder is not None:
@@ -120,11 +120,17 @@ def run(args) -> int:
                 out.write(g.data)
         if out is not None:
             out.commit()
-    except OSError as exc:
+    except OutputError as exc:
         if out is not None:
             out.discard()
-        print(f"whea: {exc.filename or args.output}: cannot write ({exc.strerror})", file=sys.stderr)
-        return EXIT_USAGE
+        print(f"whea: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    except OSError as exc:  # --split: the folder or one of its files
+        if out is not None:
+            out.discard()
+        print(f"whea: {exc.filename or args.split}: cannot write ({exc.strerror or exc})",
+              file=sys.stderr)
+        return EXIT_FINDINGS
     except BaseException:
         if out is not None:
             out.discard()

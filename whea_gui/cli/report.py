@@ -10,6 +10,7 @@ import time
 from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count, output_problem
+from ._output import OutputError, same_file_problem
 
 PROGRESS_EVERY = 1.0  # seconds between progress lines
 
@@ -73,7 +74,7 @@ def run(args) -> int:
     except FilterError as exc:
         print(f"whea report: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    problem = output_problem(args.output)
+    problem = output_problem(args.output) or same_file_problem(args.output, args.paths)
     if problem:
         print(f"whea report: cannot write {problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -90,12 +91,14 @@ def run(args) -> int:
         progress.end()
         print(f"whea report: interrupted; {args.output} was not written", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
+    except (BrokenPipeError, OutputError):
+        raise  # standard output failed: main() names it
+    except OSError as exc:  # the inputs' read errors are problems in the report, so: OUT
         progress.end()
-        print(f"whea report: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
+        name = "standard output" if args.output == "-" else args.output
+        print(f"whea report: cannot write {name} ({exc.strerror or exc})"
+              + ("" if args.output == "-" else "; it was not written"), file=sys.stderr)
+        return EXIT_FINDINGS
     progress.end()
     if args.record is not None and result.records == 0:
         print(f"whea report: no record {args.record} matched (the inputs hold fewer records, or "
