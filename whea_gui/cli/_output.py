@@ -4,6 +4,7 @@ target and renamed only when complete, and an output that is one of the inputs i
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -28,7 +29,23 @@ class _Guarded:
 
     def write(self, data):
         try:
-            return self._stream.write(data)
+            raw = _raw_file(self._stream)
+            if raw is None:
+                return self._stream.write(data)
+            # Unbuffered (python -u, PYTHONUNBUFFERED): a text stream over a raw file drops the
+            # rest of a partial write silently, so write every byte here until done or failed.
+            if isinstance(data, str):
+                self._stream.flush()
+                data_bytes = data.encode(self._stream.encoding, self._stream.errors or "strict")
+            else:
+                data_bytes = bytes(data)
+            view = memoryview(data_bytes)
+            while view:
+                n = raw.write(view)
+                if n is None:  # non-blocking and would block: try again
+                    continue
+                view = view[n:]
+            return len(data)
         except OSError as exc:
             raise OutputError(self._name, exc) from exc
 
@@ -48,6 +65,14 @@ class _Guarded:
 
     def __getattr__(self, attr):
         return getattr(self._stream, attr)
+
+
+def _raw_file(stream):
+    """The unbuffered FileIO under ``stream`` (text over raw, or raw itself), else None."""
+    if isinstance(stream, io.FileIO):
+        return stream
+    inner = getattr(stream, "buffer", None)
+    return inner if isinstance(inner, io.FileIO) else None
 
 
 def guard_stdout() -> None:

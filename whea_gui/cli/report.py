@@ -74,7 +74,11 @@ def run(args) -> int:
     except FilterError as exc:
         print(f"whea report: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    problem = output_problem(args.output) or same_file_problem(args.output, args.paths)
+    same = same_file_problem(args.output, args.paths)
+    if same:
+        print(f"whea report: {same}", file=sys.stderr)
+        return EXIT_USAGE
+    problem = output_problem(args.output)
     if problem:
         print(f"whea report: cannot write {problem}", file=sys.stderr)
         return EXIT_USAGE
