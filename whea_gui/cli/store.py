@@ -26,6 +26,7 @@ from ..store import (
 )
 from ..store.salvage import check_store, repair, salvage
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._output import same_file_problem
 from ._args import count, end_time, iso_time, output_problem
 from .decode import render_text
 
@@ -158,6 +159,35 @@ def _open(args, *, create: bool = False, readonly: bool | None = None) -> Store:
     return Store(store_path(args), create=create, readonly=readonly)
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _existing_store(args) -> str:
+    """The store path of a read-only command, refused (a usage error) unless it is an existing
+    SQLite file: opening anything else would turn it into a new, empty store."""
+    path = store_path(args)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        raise StoreError(f"{path}: no store here (create one with `whea store init`)") from None
+    except IsADirectoryError:
+        raise StoreError(f"{path}: is a folder, not a store file") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not head:
+        raise StoreError(f"{path}: an empty file, not a store (left as it is)")
+    if head != SQLITE_MAGIC:
+        raise StoreError(f"{path}: not a store (no SQLite header; left as it is; if it is a "
+                         "damaged store, `whea store check --store PATH -o NEW` salvages it)")
+    return path
+
+
+def _open_existing(args) -> Store:
+    _existing_store(args)
+    return _open(args)
+
+
 def _check_output(path: str | None, *, folder: bool = False) -> None:
     problem = output_problem(path, folder=folder) if path else None
     if problem:
@@ -273,7 +303,7 @@ def run_write(args) -> int:
 def run_read(args) -> int:
     rid = parse_id(args.record_id)
     _check_output(args.output)
-    with _open(args) as store:
+    with _open_existing(args) as store:
         result = store.read_error_record(rid, host=args.host)
     if result.status == STATUS_OBJECT_NOT_FOUND:
         what = "the store is empty" if rid == 0 else f"no record 0x{rid:016X}"
@@ -326,7 +356,7 @@ def _selected(store: Store, args):
 
 
 def run_list(args) -> int:
-    with _open(args) as store:
+    with _open_existing(args) as store:
         table, idx = _selected(store, args)
     if args.sort == "time":
         idx = idx[table.take(idx).argsort("timestamp", descending=True)]
@@ -404,10 +434,13 @@ def run_export(args) -> int:
     out = args.output
     folder = bool(out) and (os.path.isdir(out) or out.endswith(("/", os.sep)))
     _check_output(out, folder=folder)
+    same = same_file_problem(out, [store_path(args)])
+    if same:
+        raise StoreError(same)
     if not out and sys.stdout.isatty():
         raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
     damaged = 0
-    with _open(args) as store:
+    with _open_existing(args) as store:
         table, idx = _selected(store, args)
         keys = [(table.string(int(table.host[i])) or "", int(table.record_id[i])) for i in idx]
 
@@ -441,7 +474,7 @@ def run_export(args) -> int:
 
 
 def run_stats(args) -> int:
-    with _open(args) as store:
+    with _open_existing(args) as store:
         stats = store.stats()
     if args.json:
         print(json.dumps(stats))
@@ -458,6 +491,8 @@ def run_stats(args) -> int:
 
 def run_check(args) -> int:
     path = store_path(args)
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        _existing_store(args)  # missing, a folder or empty: nothing to check or salvage
     report = check_store(path)
     if report.ok:
         print(f"{path}: ok ({report.records} records, integrity check passed, every checksum matches)")
