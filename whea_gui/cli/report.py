@@ -10,6 +10,7 @@ import time
 from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count, output_problem
+from ._inputs import ProblemLog, damaged_store_problem
 from ._output import OutputError, same_file_problem
 
 PROGRESS_EVERY = 1.0  # seconds between progress lines
@@ -83,10 +84,15 @@ def run(args) -> int:
         print(f"whea report: cannot write {problem}", file=sys.stderr)
         return EXIT_USAGE
     progress = _Progress(not args.quiet)
+    problems = ProblemLog()
+    for path in args.paths:
+        damaged = damaged_store_problem(path)
+        if damaged:
+            problems.error(damaged)
     try:
         result = write_report(args.paths, args.output, args.format, filters, progress=progress,
                               title=args.title, detail_limit=args.detail_limit,
-                              on_problem=lambda pr: print(f"whea: {pr}", file=sys.stderr))
+                              on_problem=problems)
     except ValueError as exc:  # unknown format or extension
         progress.end()
         print(f"whea report: {exc}", file=sys.stderr)
@@ -113,4 +119,6 @@ def run(args) -> int:
               file=sys.stderr)
     if result.unreadable:
         return EXIT_USAGE
+    if problems.failed:
+        return EXIT_FINDINGS  # an input was read only in part: the report misses records
     return EXIT_FINDINGS if result.summary.get("records_with_errors") else EXIT_OK
