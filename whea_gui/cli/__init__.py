@@ -16,8 +16,8 @@ EPILOG = """exit status:
   0  every record decoded without an error-level finding
   1  some record has an error-level finding (it is still shown), an input was read only in
      part (damaged, truncated), or writing the output failed (disk full, closed pipe)
-  2  unusable arguments: an unknown option or value, or an input named on the command line
-     that is missing or cannot be opened at all
+  2  unusable arguments: an unknown option or value, an input named on the command line
+     that is missing or cannot be opened at all, or an output that is one of the inputs
 """
 
 

@@ -23,9 +23,11 @@ from ._output import AtomicOutput, OutputError, same_file_problem
 
 EPILOG = """exit status:
   0  every line built into a record without an error-level finding
-  1  some line could not be built (named on standard error; the others are written), or a
-     built record has an error-level finding (made malformed on purpose, say)
-  2  unusable arguments, an unreadable FILE, an unwritable OUT, or no JSON lines at all
+  1  some line could not be built (named on standard error; the others are written), a
+     built record has an error-level finding (made malformed on purpose, say), or writing
+     OUT failed part way (disk full, a closed pipe; OUT is then left as it was)
+  2  unusable arguments: FILE missing or not readable, OUT in a missing or unwritable folder,
+     OUT the same file as FILE, or no JSON lines at all
 """
 
 

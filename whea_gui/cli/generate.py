@@ -54,7 +54,9 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  whea generate --sections memory,pcie,xpf-mca --count 500 --days 30 "
                "--storm --repeat --hosts web-01,db-01 --seed 7 -o month.bin\n\n"
-               "exit status: 0 written, 2 unusable arguments or unwritable output")
+               "exit status:\n  0  every record written\n  1  writing failed part way (disk full, "
+               "a closed pipe); OUT is left as it was\n  2  unusable arguments, or OUT's folder "
+               "does not exist or is not writable")
     p.add_argument("--sections", default="all", metavar="TYPE,...",
                    help="section kinds (see --list), GUIDs, or 'all' (default)")
     p.add_argument("--count", type=count_arg, default=10, metavar="N",

@@ -38,8 +38,10 @@ Record ids are decimal or 0x-hex; `read 0` reads the first record.
 exit status:
   0  done
   1  a record was refused, kept (same key, other bytes) or not found; an input failed;
-     `check`: damage found (and repaired or salvaged)
-  2  unusable arguments, or a store that cannot be used or written (missing, damaged, full)
+     writing the output failed; `check`: damage found (and repaired or salvaged)
+  2  unusable arguments, or a store that cannot be used or written (missing, damaged, full);
+     list, stats, read, export and check never create a store: a missing, empty or non-store
+     file is refused
 """
 
 
