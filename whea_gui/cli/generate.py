@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..build.generate import MAX_COUNT, all_kinds, describe_kinds, iter_timeline
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._args import utf8_text
 from ._output import AtomicOutput, OutputError
 
 
@@ -57,7 +58,7 @@ def register(sub) -> None:
                "exit status:\n  0  every record written\n  1  writing failed part way (disk full, "
                "a closed pipe); OUT is left as it was\n  2  unusable arguments, or OUT's folder "
                "does not exist or is not writable")
-    p.add_argument("--sections", default="all", metavar="TYPE,...",
+    p.add_argument("--sections", type=utf8_text, default="all", metavar="TYPE,...",
                    help="section kinds (see --list), GUIDs, or 'all' (default)")
     p.add_argument("--count", type=count_arg, default=10, metavar="N",
                    help=f"how many records (1 to {MAX_COUNT:,}; default 10)")
@@ -65,13 +66,13 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", metavar="OUT",
                    help="file for the records one after another ('-' = standard output)")
     p.add_argument("--split", metavar="DIR", help="write one .cper file per record into DIR")
-    p.add_argument("--start", metavar="ISO", help="first possible time (default 2025-03-01)")
+    p.add_argument("--start", type=utf8_text, metavar="ISO", help="first possible time (default 2025-03-01)")
     p.add_argument("--days", type=days_arg, metavar="D",
                    help="time span (default: one hour per record)")
     p.add_argument("--storm", action="store_true", help="add a 2-hour burst of PCIe corrected errors")
     p.add_argument("--repeat", action="store_true",
                    help="add 14 corrected errors on one DIMM within 20 hours (over a threshold of 10)")
-    p.add_argument("--hosts", metavar="NAME,...", help="spread records over these hosts")
+    p.add_argument("--hosts", type=utf8_text, metavar="NAME,...", help="spread records over these hosts")
     p.add_argument("--creator", choices=["windows", "uefi", "mixed"], default="windows",
                    help="windows: binary timestamps; uefi: firmware records with BCD timestamps")
     p.add_argument("--list", action="store_true", help="list the section kinds and exit")

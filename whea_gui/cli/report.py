@@ -9,7 +9,7 @@ import time
 
 from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from ._args import count, output_problem
+from ._args import count, output_problem, utf8_text
 from ._inputs import ProblemLog, damaged_store_problem
 from ._output import OutputError, same_file_problem
 
@@ -26,15 +26,15 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file (- = standard output)")
     p.add_argument("--format", choices=sorted(FORMATS), help="output format (default: from OUT)")
-    p.add_argument("--title", help="report title")
+    p.add_argument("--title", type=utf8_text, help="report title")
     p.add_argument("--since", metavar="TIME", help="only records at or after this ISO time")
     p.add_argument("--until", metavar="TIME",
                    help="only records at or before this ISO time (a date alone: the whole day)")
-    p.add_argument("--severity", action="append", metavar="NAME",
+    p.add_argument("--severity", type=utf8_text, action="append", metavar="NAME",
                    help="only this severity (fatal, recoverable, corrected, informational); repeatable")
-    p.add_argument("--type", action="append", dest="types", metavar="TYPE",
+    p.add_argument("--type", type=utf8_text, action="append", dest="types", metavar="TYPE",
                    help="only records with this section type or notify type (name or GUID); repeatable")
-    p.add_argument("--source", metavar="TEXT", help="only records whose source path or host contains TEXT")
+    p.add_argument("--source", type=utf8_text, metavar="TEXT", help="only records whose source path or host contains TEXT")
     p.add_argument("--record", type=count(1), metavar="N", help="only the N-th record of the inputs (from 1)")
     p.add_argument("--detail-limit", type=count(0), metavar="N",
                    help="detail at most N records (the record list still has all)")

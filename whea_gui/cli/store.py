@@ -26,8 +26,8 @@ from ..store import (
 )
 from ..store.salvage import check_store, repair, salvage
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._args import count, end_time, iso_time, output_problem, utf8_text
 from ._output import same_file_problem
-from ._args import count, end_time, iso_time, output_problem
 from .decode import render_text
 
 HELP = "keep records in a persistent store (PSHED write/read/clear semantics)"
@@ -71,13 +71,13 @@ def register(sub) -> None:
 
     c = cmd("read", run_read, "ReadErrorRecord: show a record (0 = the first) or save its bytes")
     c.add_argument("record_id", metavar="ID")
-    c.add_argument("--host", help="the host whose record (needed when several hosts have ID)")
+    c.add_argument("--host", type=utf8_text, help="the host whose record (needed when several hosts have ID)")
     c.add_argument("-o", "--output", metavar="FILE", help="write the record's bytes to FILE")
     c.add_argument("--json", action="store_true", help="the decoded record as JSON")
 
     c = cmd("clear", run_clear, "ClearErrorRecord for each ID")
     c.add_argument("record_ids", nargs="+", metavar="ID")
-    c.add_argument("--host", help="the host whose records (needed when several hosts have an ID)")
+    c.add_argument("--host", type=utf8_text, help="the host whose records (needed when several hosts have an ID)")
 
     c = cmd("list", run_list, "list stored records from the index (no decoding)")
     _filters(c)
@@ -88,7 +88,7 @@ def register(sub) -> None:
 
     c = cmd("import", run_import, "store the records of any input (files, event logs, ...)")
     c.add_argument("sources", nargs="+", metavar="SOURCE")
-    c.add_argument("--host", help="host name to record as the records' origin")
+    c.add_argument("--host", type=utf8_text, help="host name to record as the records' origin")
     c.add_argument("--fast", action="store_true",
                    help="check headers only instead of decoding every record (millions of records)")
     c.add_argument("--replace", action="store_true",
@@ -110,13 +110,13 @@ def register(sub) -> None:
 
 
 def _filters(c) -> None:
-    c.add_argument("--severity", action="append", help="fatal, corrected, recoverable, informational")
+    c.add_argument("--severity", type=utf8_text, action="append", help="fatal, corrected, recoverable, informational")
     c.add_argument("--type", action="append", help="section type GUID or name")
     c.add_argument("--since", type=iso_time, metavar="TIME", help="time from (ISO date/time)")
     c.add_argument("--until", type=end_time, metavar="TIME",
                    help="time before (ISO date/time; a date alone: the end of that day)")
     c.add_argument("--text", help="text in names, GUIDs, sources or the record id")
-    c.add_argument("--source", help="text in the source path or host")
+    c.add_argument("--source", type=utf8_text, help="text in the source path or host")
 
 
 def _usage(parser) -> int:

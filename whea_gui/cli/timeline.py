@@ -18,8 +18,8 @@ from ..index.timebins import width_text
 from ..sources import iter_path
 from ..sources.base import SourceError
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from ._inputs import ProblemLog, damaged_store_problem
 from ._args import count
+from ._inputs import ProblemLog, damaged_store_problem
 
 TIMELINE_EPILOG = """A crossing is the record whose count within the rule's window (same location,
 matching severity) reaches the threshold; a storm is at least N records within the storm window.
