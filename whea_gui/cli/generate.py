@@ -12,7 +12,9 @@ import math
 import sys
 from pathlib import Path
 
+from ..build.bodies import catalog
 from ..build.generate import MAX_COUNT, all_kinds, describe_kinds, iter_timeline
+from ..core import guids
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import utf8_text
 from ._output import AtomicOutput, OutputError
@@ -59,7 +61,8 @@ def register(sub) -> None:
                "a closed pipe); OUT is left as it was\n  2  unusable arguments, or OUT's folder "
                "does not exist or is not writable")
     p.add_argument("--sections", type=utf8_text, default="all", metavar="TYPE,...",
-                   help="section kinds (see --list), GUIDs, or 'all' (default)")
+                   help="section kinds by name or by their section-type GUID (both shown by --list), "
+                        "or 'all' (default)")
     p.add_argument("--count", type=count_arg, default=10, metavar="N",
                    help=f"how many records (1 to {MAX_COUNT:,}; default 10)")
     p.add_argument("--seed", type=seed_arg, default=0, metavar="S")
@@ -93,6 +96,11 @@ def run(args) -> int:
         print(f"whea: {'--hosts names no host' if types else '--sections names no kind'}",
               file=sys.stderr)
         return EXIT_USAGE
+    for name in types:
+        if catalog.find(name) is None and _is_guid(name):
+            print(f"whea: --sections: {name.strip()} is a section type this generator has no "
+                  "body for; give a kind or GUID listed by --list", file=sys.stderr)
+            return EXIT_USAGE
     try:
         start = dt.datetime.fromisoformat(args.start).replace(tzinfo=None) if args.start else None
     except ValueError:
@@ -139,6 +147,14 @@ def run(args) -> int:
             out.discard()
         raise
     return EXIT_OK
+
+
+def _is_guid(text: str) -> bool:
+    try:
+        guids.guid_bytes(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _chain(first, rest):
