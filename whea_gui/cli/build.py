@@ -18,7 +18,7 @@ from ..build.jsonshape import CPER_MAX_SIZE, DEFAULT_MAX_SIZE, size_text
 from ..build.values import EditError
 from ..decode import decode_record
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from ._output import AtomicOutput, OutputError, same_file_problem
+from ._output import AtomicOutput, OutputError, is_broken_pipe, same_file_problem
 
 EPILOG = """exit status:
   0  every line built into a record without an error-level finding
@@ -109,6 +109,8 @@ def run(args) -> int:
             out.discard()
     except OutputError as exc:
         out.discard()
+        if is_broken_pipe(exc):
+            raise  # the reader went away (| head): main() ends quietly
         print(f"whea: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
     except OSError as exc:  # reading FILE failed part way

@@ -17,7 +17,7 @@ from ..build.generate import MAX_COUNT, all_kinds, describe_kinds, iter_timeline
 from ..core import guids
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import utf8_text
-from ._output import AtomicOutput, OutputError
+from ._output import AtomicOutput, OutputError, is_broken_pipe
 
 
 def count_arg(text: str) -> int:
@@ -134,6 +134,8 @@ def run(args) -> int:
     except OutputError as exc:
         if out is not None:
             out.discard()
+        if is_broken_pipe(exc):
+            raise  # the reader went away (| head): main() ends quietly
         print(f"whea: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
     except OSError as exc:  # --split: the folder or one of its files
