@@ -27,7 +27,7 @@ from ..store import (
 from ..store.salvage import check_store, repair, salvage
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count, end_time, iso_time, output_problem, utf8_text
-from ._output import same_file_problem
+from ._output import AtomicOutput, same_file_problem
 from .decode import render_text
 
 HELP = "keep records in a persistent store (PSHED write/read/clear semantics)"
@@ -462,13 +462,14 @@ def run_export(args) -> int:
                 with open(os.path.join(out, _export_name(host, rid)), "wb") as fh:
                     fh.write(data)
         else:
-            fh = open(out, "wb") if out else sys.stdout.buffer
+            sink = AtomicOutput(out or "-")  # a file appears only when complete
             try:
                 for _, _, data in records():
-                    fh.write(data)
-            finally:
-                if out:
-                    fh.close()
+                    sink.write(data)
+                sink.commit()
+            except BaseException:
+                sink.discard()
+                raise
     skipped = f"; {damaged} damaged records left out" if damaged else ""
     print(f"exported {len(keys) - damaged} records to {out or 'standard output'}{skipped}",
           file=sys.stderr)
