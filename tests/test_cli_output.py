@@ -191,7 +191,7 @@ def test_huge_integer_in_build_line(tmp_path):
     res = whea("build", src, "-o", tmp_path / "x.bin", cwd=tmp_path)
     err = clean(res)
     assert res.returncode == 1
-    assert "line 1: a number with more than 4300 digits at column 12" in err
+    assert "line 1: not usable JSON: a number with more than 4300 digits at column 12" in err
     assert "set_int_max_str_digits" not in err
     assert not (tmp_path / "x.bin").exists()
 

@@ -154,7 +154,7 @@ def parse_line(line: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
         limit = sys.get_int_max_str_digits()
         long_number = re.search(rf"\d{{{limit + 1},}}", text) if limit else None
         if long_number:
-            raise BuildInputError("", f"a number with more than {limit} digits at column "
+            raise BuildInputError("", f"not usable JSON: a number with more than {limit} digits at column "
                                       f"{long_number.start() + 1}; no record field is that "
                                       "large") from None
         raise BuildInputError("", f"not usable JSON ({str(exc)[:120]})") from None
