@@ -122,7 +122,11 @@ def run(args) -> int:
             folder = Path(args.split)
             folder.mkdir(parents=True, exist_ok=True)
         if args.output:
-            out = AtomicOutput(args.output)
+            try:
+                out = AtomicOutput(args.output)
+            except OutputError as exc:  # a missing or unwritable folder: an unusable argument
+                print(f"whea: {exc}", file=sys.stderr)
+                return EXIT_USAGE
         width = len(str(args.count))
         for i, g in enumerate(_chain(first, records)):
             if folder is not None:
