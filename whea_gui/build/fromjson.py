@@ -20,6 +20,7 @@ import base64
 import datetime as dt
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +151,12 @@ def parse_line(line: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
     except json.JSONDecodeError as exc:
         raise BuildInputError("", f"not JSON ({exc.msg} at column {exc.colno})") from None
     except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4300 digits
+        limit = sys.get_int_max_str_digits()
+        long_number = re.search(rf"\d{{{limit + 1},}}", text) if limit else None
+        if long_number:
+            raise BuildInputError("", f"not usable JSON: a number with more than {limit} digits at column "
+                                      f"{long_number.start() + 1}; no record field is that "
+                                      "large") from None
         raise BuildInputError("", f"not usable JSON ({str(exc)[:120]})") from None
 
 

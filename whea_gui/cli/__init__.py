@@ -8,13 +8,16 @@ import pkgutil
 import sys
 
 from .. import __version__
+from ._output import OutputError, finish_stdout, guard_stdout, is_broken_pipe, silence_stdout
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 EPILOG = """exit status:
   0  every record decoded without an error-level finding
-  1  some record has an error-level finding (it is still shown)
-  2  unusable arguments, or a file that cannot be read
+  1  some record has an error-level finding (it is still shown), an input was read only in
+     part (damaged, truncated), or writing the output failed (disk full, closed pipe)
+  2  unusable arguments: an unknown option or value, an input named on the command line
+     that is missing or cannot be opened at all, or an output that is one of the inputs
 """
 
 
@@ -39,13 +42,23 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    plain_stdout = sys.stdout
+    guard_stdout()
     try:
-        return args.func(args)
-    except BrokenPipeError:
-        return EXIT_OK
+        status = args.func(args)
+        finish_stdout()
+        return status
+    except (OutputError, BrokenPipeError) as exc:
+        if plain_stdout is sys.__stdout__:
+            silence_stdout()
+        if not is_broken_pipe(exc):  # a reader that went away (| head) needs no message
+            print(f"whea: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
     except KeyboardInterrupt:
         print("whea: interrupted", file=sys.stderr)
         return 130
+    finally:
+        sys.stdout = plain_stdout
 
 
 if __name__ == "__main__":

@@ -63,3 +63,14 @@ def output_problem(path: str, *, folder: bool = False) -> str | None:
     if not os.access(parent, os.W_OK):
         return f"{path}: folder {parent} is not writable"
     return None
+
+
+def utf8_text(text: str) -> str:
+    """Text that goes into records or reports (host names, titles): bytes that are not UTF-8
+    arrive as lone surrogates and could not be written later, so they are refused here."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise argparse.ArgumentTypeError(f"'{shown}' is not valid UTF-8 text") from None
+    return text

@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import re
 import sys
-import tempfile
 
 from ..build.fromjson import build_line, line_cap
 from ..build.jsonshape import CPER_MAX_SIZE, DEFAULT_MAX_SIZE, size_text
 from ..build.values import EditError
 from ..decode import decode_record
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._output import AtomicOutput, OutputError, is_broken_pipe, same_file_problem
 
 EPILOG = """exit status:
   0  every line built into a record without an error-level finding
-  1  some line could not be built (named on standard error; the others are written), or a
-     built record has an error-level finding (made malformed on purpose, say)
-  2  unusable arguments, an unreadable FILE, an unwritable OUT, or no JSON lines at all
+  1  some line could not be built (named on standard error; the others are written), a
+     built record has an error-level finding (made malformed on purpose, say), or writing
+     OUT failed part way (disk full, a closed pipe; OUT is then left as it was)
+  2  unusable arguments: FILE missing or not readable, OUT in a missing or unwritable folder,
+     OUT the same file as FILE, or no JSON lines at all
 """
 
 
@@ -79,62 +80,6 @@ def _lines(fh, cap: int):
             yield lineno, line
 
 
-class _Output:
-    """Standard output, or a temporary file beside OUT that becomes OUT on ``commit``.
-    OUT that exists and is not a regular file (/dev/null, a FIFO) is written directly."""
-
-    def __init__(self, path: str) -> None:
-        self.path = os.path.realpath(path) if os.path.islink(path) else path  # write the target
-        self.tmp = None
-        if path == "-":
-            self.fh = sys.stdout.buffer
-        elif os.path.exists(self.path) and not os.path.isfile(self.path):
-            self.fh = open(self.path, "wb")  # noqa: SIM115 - closed in commit/discard
-            self.direct = True
-        else:
-            folder = os.path.dirname(os.path.abspath(self.path))
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.",
-                                            suffix=".part", dir=folder)
-            self.fh = os.fdopen(fd, "wb")
-            os.chmod(self.tmp, _mode_for(self.path))
-
-    def write(self, data: bytes) -> None:
-        self.fh.write(data)
-
-    direct = False
-
-    def commit(self) -> None:
-        self.fh.flush()
-        if self.direct:
-            self.fh.close()
-        if self.tmp is not None:
-            os.fsync(self.fh.fileno())
-            self.fh.close()
-            os.replace(self.tmp, self.path)
-            self.tmp = None
-
-    def discard(self) -> None:
-        if self.direct:
-            self.fh.close()
-        if self.tmp is not None:
-            self.fh.close()
-            try:
-                os.unlink(self.tmp)
-            except OSError:
-                pass
-            self.tmp = None
-
-
-def _mode_for(path: str) -> int:
-    """OUT's permissions: those it has now, else what a plain open() would give."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def run(args) -> int:
     name = "standard input" if args.file == "-" else args.file
     try:
@@ -142,10 +87,18 @@ def run(args) -> int:
     except OSError as exc:
         print(f"whea: {args.file}: cannot read ({exc.strerror})", file=sys.stderr)
         return EXIT_USAGE
+    problem = same_file_problem(args.output, [args.file])
+    if problem:
+        if args.file != "-":
+            fh.close()
+        print(f"whea: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        out = _Output(args.output)
-    except OSError as exc:
-        print(f"whea: {args.output}: cannot write ({exc.strerror})", file=sys.stderr)
+        out = AtomicOutput(args.output)
+    except OutputError as exc:
+        if args.file != "-":
+            fh.close()
+        print(f"whea: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
         with fh if args.file != "-" else contextlib.nullcontext():
@@ -154,11 +107,17 @@ def run(args) -> int:
             out.commit()
         else:
             out.discard()
-    except OSError as exc:
+    except OutputError as exc:
         out.discard()
-        print(f"whea: {exc.filename or args.output}: cannot read or write ({exc.strerror})",
-              file=sys.stderr)
-        return EXIT_USAGE
+        if is_broken_pipe(exc):
+            raise  # the reader went away (| head): main() ends quietly
+        print(f"whea: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    except OSError as exc:  # reading FILE failed part way
+        out.discard()
+        print(f"whea: {exc.filename or name}: cannot read ({exc.strerror or exc}); "
+              f"{args.output} not written", file=sys.stderr)
+        return EXIT_FINDINGS
     except BaseException:
         out.discard()
         raise
@@ -171,7 +130,7 @@ def run(args) -> int:
     return status
 
 
-def _build_all(args, fh, name: str, out: _Output) -> tuple[int, int, int]:
+def _build_all(args, fh, name: str, out: AtomicOutput) -> tuple[int, int, int]:
     built = failed = 0
     status = EXIT_OK
     cap = line_cap(args.max_size)

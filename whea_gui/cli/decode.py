@@ -13,6 +13,7 @@ from ..sources import iter_path
 from ..sources.base import STDIN_NAME, SourceError
 from ..sources.folder import reader_failure
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._output import OutputError
 from ._progress import ProgressBar
 
 
@@ -66,8 +67,8 @@ def run(args) -> int:
             print(f"whea: {exc}", file=sys.stderr)
             errors.append(str(exc))
             status = EXIT_USAGE
-        except (BrokenPipeError, KeyboardInterrupt):
-            raise
+        except (BrokenPipeError, KeyboardInterrupt, OutputError):
+            raise  # the output failed, not this input: main() names it
         except Exception as exc:  # a reader or decoder bug on this input: say so, go on
             pr = reader_failure(_label(path), exc, at)
             print(f"whea: {pr}", file=sys.stderr)

@@ -17,8 +17,9 @@ def register(sub) -> None:
         description="Compare the records in A with those in B, in order: every field whose "
                     "value or bytes differ, with its byte range in each, and the changed bytes.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="exit status:\n  0  the records are identical\n  1  they differ\n"
-               "  2  unusable arguments, or a file that cannot be read")
+        epilog="exit status:\n  0  the records are identical\n  1  they differ, or writing the "
+               "output failed\n  2  unusable arguments: an unknown option, or A or B missing or "
+               "not readable at all")
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
     p.add_argument("--json", action="store_true", help="one JSON object per record pair")

@@ -12,9 +12,12 @@ import math
 import sys
 from pathlib import Path
 
+from ..build.bodies import catalog
 from ..build.generate import MAX_COUNT, all_kinds, describe_kinds, iter_timeline
-from . import EXIT_OK, EXIT_USAGE
-from .build import _Output
+from ..core import guids
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._args import utf8_text
+from ._output import AtomicOutput, OutputError, is_broken_pipe
 
 
 def count_arg(text: str) -> int:
@@ -54,22 +57,25 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  whea generate --sections memory,pcie,xpf-mca --count 500 --days 30 "
                "--storm --repeat --hosts web-01,db-01 --seed 7 -o month.bin\n\n"
-               "exit status: 0 written, 2 unusable arguments or unwritable output")
-    p.add_argument("--sections", default="all", metavar="TYPE,...",
-                   help="section kinds (see --list), GUIDs, or 'all' (default)")
+               "exit status:\n  0  every record written\n  1  writing failed part way (disk full, "
+               "a closed pipe); OUT is left as it was\n  2  unusable arguments, or OUT's folder "
+               "does not exist or is not writable")
+    p.add_argument("--sections", type=utf8_text, default="all", metavar="TYPE,...",
+                   help="section kinds by name or by their section-type GUID (both shown by --list), "
+                        "or 'all' (default)")
     p.add_argument("--count", type=count_arg, default=10, metavar="N",
                    help=f"how many records (1 to {MAX_COUNT:,}; default 10)")
     p.add_argument("--seed", type=seed_arg, default=0, metavar="S")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="file for the records one after another ('-' = standard output)")
     p.add_argument("--split", metavar="DIR", help="write one .cper file per record into DIR")
-    p.add_argument("--start", metavar="ISO", help="first possible time (default 2025-03-01)")
+    p.add_argument("--start", type=utf8_text, metavar="ISO", help="first possible time (default 2025-03-01)")
     p.add_argument("--days", type=days_arg, metavar="D",
                    help="time span (default: one hour per record)")
     p.add_argument("--storm", action="store_true", help="add a 2-hour burst of PCIe corrected errors")
     p.add_argument("--repeat", action="store_true",
                    help="add 14 corrected errors on one DIMM within 20 hours (over a threshold of 10)")
-    p.add_argument("--hosts", metavar="NAME,...", help="spread records over these hosts")
+    p.add_argument("--hosts", type=utf8_text, metavar="NAME,...", help="spread records over these hosts")
     p.add_argument("--creator", choices=["windows", "uefi", "mixed"], default="windows",
                    help="windows: binary timestamps; uefi: firmware records with BCD timestamps")
     p.add_argument("--list", action="store_true", help="list the section kinds and exit")
@@ -90,6 +96,11 @@ def run(args) -> int:
         print(f"whea: {'--hosts names no host' if types else '--sections names no kind'}",
               file=sys.stderr)
         return EXIT_USAGE
+    for name in types:
+        if catalog.find(name) is None and _is_guid(name):
+            print(f"whea: --sections: {name.strip()} is a section type this generator has no "
+                  "body for; give a kind or GUID listed by --list", file=sys.stderr)
+            return EXIT_USAGE
     try:
         start = dt.datetime.fromisoformat(args.start).replace(tzinfo=None) if args.start else None
     except ValueError:
@@ -111,7 +122,11 @@ def run(args) -> int:
             folder = Path(args.split)
             folder.mkdir(parents=True, exist_ok=True)
         if args.output:
-            out = _Output(args.output)
+            try:
+                out = AtomicOutput(args.output)
+            except OutputError as exc:  # a missing or unwritable folder: an unusable argument
+                print(f"whea: {exc}", file=sys.stderr)
+                return EXIT_USAGE
         width = len(str(args.count))
         for i, g in enumerate(_chain(first, records)):
             if folder is not None:
@@ -120,16 +135,32 @@ def run(args) -> int:
                 out.write(g.data)
         if out is not None:
             out.commit()
-    except OSError as exc:
+    except OutputError as exc:
         if out is not None:
             out.discard()
-        print(f"whea: {exc.filename or args.output}: cannot write ({exc.strerror})", file=sys.stderr)
-        return EXIT_USAGE
+        if is_broken_pipe(exc):
+            raise  # the reader went away (| head): main() ends quietly
+        print(f"whea: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    except OSError as exc:  # --split: the folder or one of its files
+        if out is not None:
+            out.discard()
+        print(f"whea: {exc.filename or args.split}: cannot write ({exc.strerror or exc})",
+              file=sys.stderr)
+        return EXIT_FINDINGS
     except BaseException:
         if out is not None:
             out.discard()
         raise
     return EXIT_OK
+
+
+def _is_guid(text: str) -> bool:
+    try:
+        guids.guid_bytes(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _chain(first, rest):

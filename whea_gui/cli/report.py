@@ -9,7 +9,9 @@ import time
 
 from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from ._args import count, output_problem
+from ._args import count, output_problem, utf8_text
+from ._inputs import ProblemLog, damaged_store_problem
+from ._output import OutputError, same_file_problem
 
 PROGRESS_EVERY = 1.0  # seconds between progress lines
 
@@ -24,16 +26,18 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file (- = standard output)")
     p.add_argument("--format", choices=sorted(FORMATS), help="output format (default: from OUT)")
-    p.add_argument("--title", help="report title")
+    p.add_argument("--title", type=utf8_text, help="report title")
     p.add_argument("--since", metavar="TIME", help="only records at or after this ISO time")
     p.add_argument("--until", metavar="TIME",
                    help="only records at or before this ISO time (a date alone: the whole day)")
-    p.add_argument("--severity", action="append", metavar="NAME",
+    p.add_argument("--severity", type=utf8_text, action="append", metavar="NAME",
                    help="only this severity (fatal, recoverable, corrected, informational); repeatable")
-    p.add_argument("--type", action="append", dest="types", metavar="TYPE",
+    p.add_argument("--type", type=utf8_text, action="append", dest="types", metavar="TYPE",
                    help="only records with this section type or notify type (name or GUID); repeatable")
-    p.add_argument("--source", metavar="TEXT", help="only records whose source path or host contains TEXT")
-    p.add_argument("--record", type=count(1), metavar="N", help="only the N-th record of the inputs, counted from 1 in reading order "
+    p.add_argument("--source", type=utf8_text, metavar="TEXT",
+                   help="only records whose source path or host contains TEXT")
+    p.add_argument("--record", type=count(1), metavar="N",
+                   help="only the N-th record of the inputs, counted from 1 in reading order "
                         "(the report's # column; whea-gui --record counts the same way)")
     p.add_argument("--detail-limit", type=count(0), metavar="N",
                    help="detail at most N records (the record list still has all)")
@@ -74,15 +78,24 @@ def run(args) -> int:
     except FilterError as exc:
         print(f"whea report: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    same = same_file_problem(args.output, args.paths)
+    if same:
+        print(f"whea report: {same}", file=sys.stderr)
+        return EXIT_USAGE
     problem = output_problem(args.output)
     if problem:
         print(f"whea report: cannot write {problem}", file=sys.stderr)
         return EXIT_USAGE
     progress = _Progress(not args.quiet)
+    problems = ProblemLog()
+    for path in args.paths:
+        damaged = damaged_store_problem(path)
+        if damaged:
+            problems.error(damaged)
     try:
         result = write_report(args.paths, args.output, args.format, filters, progress=progress,
                               title=args.title, detail_limit=args.detail_limit,
-                              on_problem=lambda pr: print(f"whea: {pr}", file=sys.stderr))
+                              on_problem=problems)
     except ValueError as exc:  # unknown format or extension
         progress.end()
         print(f"whea report: {exc}", file=sys.stderr)
@@ -91,12 +104,14 @@ def run(args) -> int:
         progress.end()
         print(f"whea report: interrupted; {args.output} was not written", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
+    except (BrokenPipeError, OutputError):
+        raise  # standard output failed: main() names it
+    except OSError as exc:  # the inputs' read errors are problems in the report, so: OUT
         progress.end()
-        print(f"whea report: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
+        name = "standard output" if args.output == "-" else args.output
+        print(f"whea report: cannot write {name} ({exc.strerror or exc})"
+              + ("" if args.output == "-" else "; it was not written"), file=sys.stderr)
+        return EXIT_FINDINGS
     progress.end()
     if args.record is not None and result.records == 0:
         print(f"whea report: no record {args.record} matched (the inputs hold fewer records, or "
@@ -107,4 +122,6 @@ def run(args) -> int:
               file=sys.stderr)
     if result.unreadable:
         return EXIT_USAGE
+    if problems.failed:
+        return EXIT_FINDINGS  # an input was read only in part: the report misses records
     return EXIT_FINDINGS if result.summary.get("records_with_errors") else EXIT_OK

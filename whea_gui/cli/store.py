@@ -26,7 +26,8 @@ from ..store import (
 )
 from ..store.salvage import check_store, repair, salvage
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from ._args import count, end_time, iso_time, output_problem
+from ._args import count, end_time, iso_time, output_problem, utf8_text
+from ._output import AtomicOutput, same_file_problem
 from .decode import render_text
 
 HELP = "keep records in a persistent store (PSHED write/read/clear semantics)"
@@ -37,8 +38,10 @@ Record ids are decimal or 0x-hex; `read 0` reads the first record.
 exit status:
   0  done
   1  a record was refused, kept (same key, other bytes) or not found; an input failed;
-     `check`: damage found (and repaired or salvaged)
-  2  unusable arguments, or a store that cannot be used or written (missing, damaged, full)
+     writing the output failed; `check`: damage found (and repaired or salvaged)
+  2  unusable arguments, or a store that cannot be used or written (missing, damaged, full);
+     list, stats, read, export and check never create a store: a missing, empty or non-store
+     file is refused
 """
 
 
@@ -68,13 +71,13 @@ def register(sub) -> None:
 
     c = cmd("read", run_read, "ReadErrorRecord: show a record (0 = the first) or save its bytes")
     c.add_argument("record_id", metavar="ID")
-    c.add_argument("--host", help="the host whose record (needed when several hosts have ID)")
+    c.add_argument("--host", type=utf8_text, help="the host whose record (needed when several hosts have ID)")
     c.add_argument("-o", "--output", metavar="FILE", help="write the record's bytes to FILE")
     c.add_argument("--json", action="store_true", help="the decoded record as JSON")
 
     c = cmd("clear", run_clear, "ClearErrorRecord for each ID")
     c.add_argument("record_ids", nargs="+", metavar="ID")
-    c.add_argument("--host", help="the host whose records (needed when several hosts have an ID)")
+    c.add_argument("--host", type=utf8_text, help="the host whose records (needed when several hosts have an ID)")
 
     c = cmd("list", run_list, "list stored records from the index (no decoding)")
     _filters(c)
@@ -85,7 +88,7 @@ def register(sub) -> None:
 
     c = cmd("import", run_import, "store the records of any input (files, event logs, ...)")
     c.add_argument("sources", nargs="+", metavar="SOURCE")
-    c.add_argument("--host", help="host name to record as the records' origin")
+    c.add_argument("--host", type=utf8_text, help="host name to record as the records' origin")
     c.add_argument("--fast", action="store_true",
                    help="check headers only instead of decoding every record (millions of records)")
     c.add_argument("--replace", action="store_true",
@@ -107,13 +110,13 @@ def register(sub) -> None:
 
 
 def _filters(c) -> None:
-    c.add_argument("--severity", action="append", help="fatal, corrected, recoverable, informational")
+    c.add_argument("--severity", type=utf8_text, action="append", help="fatal, corrected, recoverable, informational")
     c.add_argument("--type", action="append", help="section type GUID or name")
     c.add_argument("--since", type=iso_time, metavar="TIME", help="time from (ISO date/time)")
     c.add_argument("--until", type=end_time, metavar="TIME",
                    help="time before (ISO date/time; a date alone: the end of that day)")
     c.add_argument("--text", help="text in names, GUIDs, sources or the record id")
-    c.add_argument("--source", help="text in the source path or host")
+    c.add_argument("--source", type=utf8_text, help="text in the source path or host")
 
 
 def _usage(parser) -> int:
@@ -156,6 +159,35 @@ def parse_id(text: str) -> int:
 
 def _open(args, *, create: bool = False, readonly: bool | None = None) -> Store:
     return Store(store_path(args), create=create, readonly=readonly)
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _existing_store(args) -> str:
+    """The store path of a read-only command, refused (a usage error) unless it is an existing
+    SQLite file: opening anything else would turn it into a new, empty store."""
+    path = store_path(args)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        raise StoreError(f"{path}: no store here (create one with `whea store init`)") from None
+    except IsADirectoryError:
+        raise StoreError(f"{path}: is a folder, not a store file") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not head:
+        raise StoreError(f"{path}: an empty file, not a store (left as it is)")
+    if head != SQLITE_MAGIC:
+        raise StoreError(f"{path}: not a store (no SQLite header; left as it is; if it is a "
+                         "damaged store, `whea store check --store PATH -o NEW` salvages it)")
+    return path
+
+
+def _open_existing(args) -> Store:
+    _existing_store(args)
+    return _open(args)
 
 
 def _check_output(path: str | None, *, folder: bool = False) -> None:
@@ -273,7 +305,7 @@ def run_write(args) -> int:
 def run_read(args) -> int:
     rid = parse_id(args.record_id)
     _check_output(args.output)
-    with _open(args) as store:
+    with _open_existing(args) as store:
         result = store.read_error_record(rid, host=args.host)
     if result.status == STATUS_OBJECT_NOT_FOUND:
         what = "the store is empty" if rid == 0 else f"no record 0x{rid:016X}"
@@ -326,7 +358,7 @@ def _selected(store: Store, args):
 
 
 def run_list(args) -> int:
-    with _open(args) as store:
+    with _open_existing(args) as store:
         table, idx = _selected(store, args)
     if args.sort == "time":
         idx = idx[table.take(idx).argsort("timestamp", descending=True)]
@@ -404,10 +436,13 @@ def run_export(args) -> int:
     out = args.output
     folder = bool(out) and (os.path.isdir(out) or out.endswith(("/", os.sep)))
     _check_output(out, folder=folder)
+    same = same_file_problem(out, [store_path(args)])
+    if same:
+        raise StoreError(same)
     if not out and sys.stdout.isatty():
         raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
     damaged = 0
-    with _open(args) as store:
+    with _open_existing(args) as store:
         table, idx = _selected(store, args)
         keys = [(table.string(int(table.host[i])) or "", int(table.record_id[i])) for i in idx]
 
@@ -427,13 +462,14 @@ def run_export(args) -> int:
                 with open(os.path.join(out, _export_name(host, rid)), "wb") as fh:
                     fh.write(data)
         else:
-            fh = open(out, "wb") if out else sys.stdout.buffer
+            sink = AtomicOutput(out or "-")  # a file appears only when complete
             try:
                 for _, _, data in records():
-                    fh.write(data)
-            finally:
-                if out:
-                    fh.close()
+                    sink.write(data)
+                sink.commit()
+            except BaseException:
+                sink.discard()
+                raise
     skipped = f"; {damaged} damaged records left out" if damaged else ""
     print(f"exported {len(keys) - damaged} records to {out or 'standard output'}{skipped}",
           file=sys.stderr)
@@ -441,7 +477,7 @@ def run_export(args) -> int:
 
 
 def run_stats(args) -> int:
-    with _open(args) as store:
+    with _open_existing(args) as store:
         stats = store.stats()
     if args.json:
         print(json.dumps(stats))
@@ -458,6 +494,8 @@ def run_stats(args) -> int:
 
 def run_check(args) -> int:
     path = store_path(args)
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        _existing_store(args)  # missing, a folder or empty: nothing to check or salvage
     report = check_store(path)
     if report.ok:
         print(f"{path}: ok ({report.records} records, integrity check passed, every checksum matches)")

@@ -17,16 +17,20 @@ from ..index.rates import default_rules
 from ..index.timebins import width_text
 from ..sources import iter_path
 from ..sources.base import SourceError
-from . import EXIT_OK, EXIT_USAGE
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count
+from ._inputs import ProblemLog, damaged_store_problem
 
 TIMELINE_EPILOG = """A crossing is the record whose count within the rule's window (same location,
 matching severity) reaches the threshold; a storm is at least N records within the storm window.
 Times are UTC: a record's own timestamp when valid, else its source's event time.
 
 exit status:
-  0  the analysis ran (crossings and storms are findings of the analysis, not errors)
-  2  unusable arguments, or a file that cannot be read
+  0  the analysis ran over every record (crossings and storms are findings, not errors)
+  1  an input was read only in part (a damaged store or file: records are missing from the
+     figures), or writing the output failed
+  2  unusable arguments: an unknown option or value, or an input named on the command line
+     that is missing or cannot be opened at all
 """
 
 
@@ -138,9 +142,13 @@ def run(args) -> int:
         print(f"whea: {exc}", file=sys.stderr)
         return EXIT_USAGE
     records, sources, status = [], [], EXIT_OK
+    problems = ProblemLog()
     for path in args.paths:
+        damaged = damaged_store_problem(path)
+        if damaged:
+            problems.error(damaged)
         try:
-            for ref in iter_path(path, on_problem=lambda pr: print(f"whea: {pr}", file=sys.stderr)):
+            for ref in iter_path(path, on_problem=problems):
                 rec = decode_record(ref.data, source=ref.source)
                 records.append(rec)
                 sources.append({k: ref.source.get(k) for k in ("path", "offset")})
@@ -152,4 +160,6 @@ def run(args) -> int:
         sys.stdout.write(json.dumps(report) + "\n")
     else:
         sys.stdout.write(render_text(report, args) + "\n")
+    if problems.failed and status == EXIT_OK:
+        status = EXIT_FINDINGS  # an input was read only in part: the figures miss records
     return status

@@ -1,0 +1,49 @@
+"""Input checks shared by the commands that read records (timeline, report): a problem reporter
+that remembers whether any input lost data, and the recognition of a store file whose SQLite
+header is gone (read by carving otherwise, which would hide that the store is damaged)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+STORE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
+class ProblemLog:
+    """Prints each reader problem on standard error; ``failed`` is true once one is an error
+    (part of an input could not be read), which makes the run's exit status 1."""
+
+    def __init__(self, prefix: str = "whea") -> None:
+        self.prefix = prefix
+        self.failed = False
+
+    def __call__(self, problem) -> None:
+        if getattr(problem, "level", "warning") == "error":
+            self.failed = True
+        print(f"{self.prefix}: {problem}", file=sys.stderr)
+
+    def error(self, message: str) -> None:
+        self.failed = True
+        print(f"{self.prefix}: {message}", file=sys.stderr)
+
+
+def damaged_store_problem(path: str) -> str | None:
+    """A message when ``path`` is named like a store (``*.sqlite``, ``*.db``, ``whea-store*``)
+    but does not start with the SQLite header: a store whose first page is damaged."""
+    if not path or path == "-" or not os.path.isfile(path):
+        return None
+    name = os.path.basename(path).lower()
+    if not (name.endswith(STORE_SUFFIXES) or name.startswith("whea-store")):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError:
+        return None  # the reader reports why it cannot be opened
+    if not head or head == SQLITE_MAGIC:
+        return None
+    return (f"{path}: looks like a record store (by its name) but its SQLite header is damaged; "
+            "records found by scanning the raw bytes are shown, others may be missing "
+            f"(`whea store check --store {path} -o NEW.sqlite` salvages what is intact)")
