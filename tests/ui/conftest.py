@@ -13,6 +13,21 @@ VECTORS = REPO.parent / "shared" / "vectors"
 
 
 @pytest.fixture(autouse=True)
+def collect_garbage_at_safe_points():
+    """No automatic cyclic collection during a GUI test, a full one after it: the collector
+    running inside a Qt disconnect (pyqtgraph's setParentItem) and destroying a QObject that
+    needs the same Qt mutex deadlocked the suite once (whea-gui collects on a timer likewise)."""
+    import gc
+
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
 def settings_dir(qapp, tmp_path, monkeypatch):
     """Every test gets its own QSettings folder, so no test sees another's layout or recents."""
     from whea_gui.ui.settings import use_settings_dir

@@ -82,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("WHEA Inspector")
     app.setApplicationName("whea-gui")
     app.setApplicationVersion(__version__)
+    # Python's cyclic collector may otherwise run inside a Qt call that holds a signal mutex
+    # (a disconnect in pyqtgraph's setParentItem) and destroy a QObject that needs the same
+    # mutex: a deadlock seen in the test suite. Collect on a timer in the event loop instead.
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+    collector = GarbageCollector(interval=0.5)  # noqa: F841  (kept alive for the session)
     hook = ExceptionHook().install()
     window = MainWindow()
     if args.hex_numbers:
