@@ -25,6 +25,7 @@ from hexformats import (
     memory_after,
     missing_tools,
     record_vectors,
+    run_tool,
     run_tool_on,
 )
 
@@ -37,6 +38,13 @@ from whea_gui.ui.paste import clipboard_bytes
 VECS = record_vectors()
 BASES = {"od -t x1": 8, "od -A d -t x1": 10, "od -t x2": 8}
 STEP = {"event viewer in bytes": 8, "windbg dq": 16}
+# xxd -e: little-endian groups; a partial last group is printed short and right-aligned
+XXD_LITTLE_ENDIAN = {
+    "xxd -e": ["xxd", "-e"],
+    "xxd -e -g8": ["xxd", "-e", "-g8"],
+    "xxd -e -g2": ["xxd", "-e", "-g2"],
+    "xxd -e -g8 -c8": ["xxd", "-e", "-g8", "-c8"],
+}
 
 
 def test_the_tools_are_installed_and_the_vectors_are_there():
@@ -113,9 +121,9 @@ def _run(fmt: str, make) -> None:
     assert not failures, f"{len(failures)} vectors fail in {fmt}:\n" + "\n".join(failures[:10])
 
 
-@pytest.mark.parametrize("fmt", list(TOOLS) + list(MORE_TOOLS))
+@pytest.mark.parametrize("fmt", list(TOOLS) + list(MORE_TOOLS) + list(XXD_LITTLE_ENDIAN))
 def test_real_tool_output_reads_back_every_vector(fmt):
-    argv = {**TOOLS, **MORE_TOOLS}[fmt]
+    argv = {**TOOLS, **MORE_TOOLS, **XXD_LITTLE_ENDIAN}[fmt]
     _run(fmt, lambda path, data: run_tool_on(argv, path))
 
 
@@ -136,6 +144,24 @@ def test_paste_path_hands_the_readers_what_decode_stdin_reads(fmt):
     b = [(r.data, {k: v for k, v in r.source.items() if k != "path"})
          for r in iter_bytes(text.encode("utf-8"), "<stdin>")]
     assert a == b and [d for d, _ in a] == [data]
+
+
+@pytest.mark.parametrize("fmt", list(XXD_LITTLE_ENDIAN))
+def test_xxd_e_keeps_the_partial_last_group_for_every_length(fmt):
+    """``xxd -e`` prints a last group of 1..size-1 bytes short and right-aligned; every byte of
+    a file of any length (every remainder modulo the group and the line) must come back."""
+    record = VECS[0].parent / "cper_memory_1sec_padded.bin"
+    data = record.read_bytes()
+    wrong = []
+    for n in [*range(1, 40), 276, 277, 278, 279, len(data)]:
+        text = run_tool(XXD_LITTLE_ENDIAN[fmt], data[:n])
+        got = b"".join(b.data for b in scan_text(text).blocks)
+        if got != data[:n]:
+            wrong.append((n, len(got)))
+    assert not wrong, f"(length, bytes read) wrong for {wrong[:8]}"
+    text = run_tool_on(XXD_LITTLE_ENDIAN[fmt], record)
+    refs = list(iter_bytes(text.encode(), "<stdin>"))
+    assert [r.data for r in refs] == [data] and len(data) % 4  # 277 bytes: not whole words
 
 
 def test_the_issue_record_hexdump_is_928_bytes_not_628():

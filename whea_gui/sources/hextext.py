@@ -135,6 +135,11 @@ class _Builder:
         self.written = bytearray() if words else None
         self.word_bytes = words
         self.written_order = written_order
+        self.votes = {"le": 0, "written": 0}  # rows whose ASCII column shows that byte order
+
+    def vote(self, order: str) -> None:
+        if order:
+            self.votes[order] += 1
 
     def add(self, mem: bytes, written: bytes | None, line: int, offset: int | None,
             stride: int | None = None) -> None:
@@ -163,6 +168,12 @@ class _Builder:
         data = bytes(self.mem)
         if self.written is not None:
             written = bytes(self.written)
+            le, as_written = self.votes["le"], self.votes["written"]
+            if le != as_written and (as_written > le) != self.written_order:
+                # the ASCII column says which order the words are in (xxd -e against xxd -g4)
+                self.written_order = as_written > le
+                stem, _ = block.style.rsplit("-", 1)
+                block.style = f"{stem}-{'bytes' if self.written_order else 'le'}"
             first, other = (written, data) if self.written_order else (data, written)
             if first[:4] not in SIGNATURES and other[:4] in SIGNATURES:
                 first = other  # e.g. "xxd -g4" looks like "In Words" but is in byte order
@@ -535,6 +546,7 @@ class _Dumps:
             self._open(row, off)
             self.block_digits = len(row.addr)
         self.b.add(row.mem, row.written if row.width > 2 else None, row.line, off)
+        self.b.vote(row.order)
         self.expected = off + len(row.mem)
         self.last = row
 
