@@ -67,7 +67,7 @@ def _line_offset(line: str, base: int) -> int | None:
 def _check(fmt: str, path, data: bytes, text: str) -> list[str]:
     """What is wrong with reading ``text`` (a dump of ``data`` in format ``fmt``)."""
     out = []
-    if "xml event" in fmt:  # a whole event goes to the Event XML reader, not the hex parser
+    if "xml" in fmt:  # an event or a piece of one goes to the Event XML reader, not the hex parser
         refs = list(iter_bytes(text.encode("utf-8"), "<stdin>"))
         if b"".join(r.data for r in refs) != data or any(r.source["kind"] != "eventxml" for r in refs):
             out.append(f"event XML read as {[(len(r.data), r.source['kind']) for r in refs]}")

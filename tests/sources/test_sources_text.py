@@ -115,15 +115,31 @@ def test_blocks_without_a_signature_are_skipped_when_others_have_one():
     assert any(p.level == "note" and "line 1" in p.message for p in problems)
 
 
-def test_prose_only_is_an_error_for_paste_and_a_warning_for_files():
+def test_prose_only_is_an_error_for_paste_and_reported_not_decoded_for_files():
     with pytest.raises(ValueError, match="No hex or base64"):
         parse_pasted_text("The machine rebooted twice, no idea why.")
     problems = []
     text = b"The machine rebooted twice, no idea why.\n"
     refs = list(iter_bytes(text, "notes.txt", problems.append))
-    # opened directly it is still shown (as bytes that are not a record); folder walks skip it
-    assert [(r.data, r.source["format"]) for r in refs] == [(text, "unknown")]
-    assert problems and problems[0].path == "notes.txt" and problems[0].level == "warning"
+    # text is never decoded as a record from its own characters ("Signature: The ")
+    assert refs == []
+    assert [(p.path, p.level) for p in problems] == [("notes.txt", "warning")]
+    assert "no hex or base64 record data" in problems[0].message
+
+
+@pytest.mark.parametrize("text", [
+    '<Data Name="Length">277</Data>',
+    '<Event><EventData><Data Name="ErrorSource">3</Data></EventData></Event>',
+    "<Binary></Binary> was empty in the event",
+    "Name,Value\nLength,277\nErrorSource,3\n",
+])
+def test_text_without_record_data_never_becomes_a_record_of_its_characters(text, tmp_path):
+    path = tmp_path / "pasted.txt"
+    path.write_text(text)
+    problems = []
+    assert list(iter_path(path, problems.append)) == []
+    assert problems and all(p.path == str(path) for p in problems)
+    assert not any("internal" in p.message for p in problems)
 
 
 @settings(max_examples=100, deadline=None)

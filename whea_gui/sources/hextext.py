@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from .base import Problem, RecordRef
 from .carve import SIGNATURES
 from .hexlines import STAR, Bare, Base64Line, Loose, Prose, Row, as_prose, classify, parse_loose
-from .raw import SMALL_FILE
 
 name = "text"
 
@@ -45,6 +44,7 @@ MAX_PROBLEMS = 200  # problems listed for one text; the rest are counted
 _LEVELS = ("error", "warning", "note")
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+NO_DATA = "the text holds no hex or base64 record data (nor event XML with it); nothing to decode"
 _B64_LINE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
@@ -690,9 +690,8 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
         on_problem(Problem(path, None, str(p), p.level))
     blocks = scan.blocks
     if not blocks:
-        on_problem(Problem(path, 0, "text file holds no hex or base64 record data", "warning"))
-        if len(data) <= SMALL_FILE:  # opened directly: still shown as bytes; folder walks skip it
-            yield RecordRef(bytes(data), {"path": path, "offset": 0, "kind": name, "format": "unknown"})
+        # text is never decoded as a record from its own characters: it is reported, not shown
+        on_problem(Problem(path, 0, NO_DATA, "warning"))
         return
     with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
     for i, block in enumerate(blocks):
