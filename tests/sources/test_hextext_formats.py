@@ -164,6 +164,75 @@ def test_xxd_e_keeps_the_partial_last_group_for_every_length(fmt):
     assert [r.data for r in refs] == [data] and len(data) % 4  # 277 bytes: not whole words
 
 
+def _printable(chunk: bytes, other: str) -> str:
+    return "".join(chr(b) if 0x20 <= b < 0x7F else other for b in chunk)
+
+
+def format_hex_ps5(data: bytes) -> str:
+    """Windows PowerShell 5.1 ``Format-Hex -Path``: a Path line, a column header, 8-digit hex
+    offsets, three spaces, bytes padded to 16 columns, two spaces, the ASCII column."""
+    out = [r"           Path: C:\Windows\Temp\rec.bin", "",
+           "           00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F", ""]
+    for i in range(0, len(data), 16):
+        chunk = data[i:i + 16]
+        out.append(f"{i:08X}   {chunk.hex(' ').upper():<47}  {_printable(chunk, '.')}")
+    return "\r\n".join([*out, "", ""])
+
+
+def format_hex_ps7(data: bytes) -> str:
+    """PowerShell 7 ``Format-Hex``: a Label line, "Offset Bytes Ascii" headers and a rule,
+    16-digit hex offsets, the ASCII column ONE space after the bytes (non-printable bytes as
+    U+FFFD), so a column that starts with hex-looking characters touches the last byte."""
+    out = [r"   Label: C:\Windows\Temp\rec.bin", "",
+           "          Offset Bytes                                           Ascii",
+           "                 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F",
+           "          ------ ----------------------------------------------- -----"]
+    for i in range(0, len(data), 16):
+        chunk = data[i:i + 16]
+        out.append(f"{i:016X} {chunk.hex(' ').upper():<47} {_printable(chunk, chr(0xFFFD))}")
+    return "\n".join([*out, ""])
+
+
+FORMAT_HEX = {"format-hex ps5": format_hex_ps5, "format-hex ps7": format_hex_ps7}
+
+
+@pytest.mark.parametrize("fmt", list(FORMAT_HEX))
+def test_powershell_format_hex_reads_back_every_vector(fmt):
+    _run(fmt, lambda path, data: FORMAT_HEX[fmt](data))
+
+
+def _raw_problems(data: bytes) -> list:
+    problems = []
+    list(raw_reader.read_bytes(data, "file.bin", problems.append))
+    return problems
+
+
+def test_powershell_decimal_byte_list_reads_back_every_vector():
+    """``[IO.File]::ReadAllBytes($p)`` prints one decimal value per line; it gave 9-34 bogus
+    "records" (each number read as loose hex). A list of 128 values or more is the bytes; a
+    shorter one (no record is that short) is reported once."""
+    failures = []
+    for path in VECS:
+        data = path.read_bytes()
+        if not data:
+            continue
+        text = "\r\n".join(str(b) for b in data) + "\r\n"
+        problems = []
+        refs = list(iter_bytes(text.encode(), "<stdin>", problems.append))
+        if len(data) >= 128:
+            ok = ([(r.data, r.source["offset"]) for r in refs] == _records(data, str(path))
+                  and all(r.source["kind"] == "text" and r.source["line"] == r.source["offset"] + 1
+                          for r in refs)
+                  # no problem beyond those of the binary file (a section without a signature)
+                  and len([p for p in problems if p.level != "note"]) == len(
+                      [p for p in _raw_problems(data) if p.level != "note"]))
+        else:
+            ok = not refs and len([p for p in problems if p.level == "error"]) == 1
+        if not ok:
+            failures.append(f"{path.name}: {[len(r.data) for r in refs][:5]} {[p.message[:90] for p in problems][:2]}")
+    assert not failures, f"{len(failures)} vectors fail:\n" + "\n".join(failures[:10])
+
+
 def test_the_issue_record_hexdump_is_928_bytes_not_628():
     """Issue #13: the default ``hexdump -C`` collapses the zero rows of this record into '*'."""
     path = VECS[0].parent / "cper_cmc_amd_xpfmca_v2r1.bin"

@@ -314,3 +314,25 @@ def test_base64_whose_last_line_looks_like_hex_is_read_whole():
     scan = scan_text(text + "\n435045521")
     assert [b.data for b in scan.blocks] == [data]
     assert [p.line for p in scan.problems] == [text.count("\n") + 2]
+
+
+def test_decimal_byte_list_is_one_message_when_it_cannot_be_bytes():
+    values = "\n".join(str(b) for b in REC)
+    # a value above 255: one error naming its line, no record, no line-by-line noise
+    problems = []
+    bad = values.replace("\n255\n", "\n256\n", 1)
+    assert list(iter_bytes(bad.encode(), "list.txt", problems.append)) == []
+    assert len(problems) == 2 and "256" in problems[0].message and problems[0].level == "error"
+    line = bad.splitlines().index("256") + 1
+    assert f"line {line} " in problems[0].message
+    # too short to be a record: one message
+    problems = []
+    assert list(iter_bytes(b"67\n80\n69\n82\n2\n1\n", "short.txt", problems.append)) == []
+    assert problems[0].level == "error" and "decimal" in problems[0].message
+    # blank lines inside keep each byte's line
+    spaced = values.replace("\n", "\n\n", 3)
+    refs = list(iter_bytes(spaced.encode(), "list.txt"))
+    assert [r.data for r in refs] == [REC] and refs[0].source["line"] == 1
+    # two-digit-only lines stay hex (xxd -p -c1 of bytes that are all digits)
+    hexish = "\n".join(["43", "50", "45", "52"] * 40)
+    assert scan_text(hexish).blocks[0].data == bytes.fromhex("43504552") * 40

@@ -148,6 +148,8 @@ def parse_row(line: str, no: int) -> Row | None:
     if width in (2, 4, 8, 16):
         area = _AREAS[width].match(body).group()
         area = _without_ascii_column(body, area, width)
+        if width == 2 and body[len(area):].strip():
+            area = _without_close_ascii_column(body, area)
     elif width % 2 == 0 and width < 16 and (not _HEX_START.match(body, first.end())
                                             or _lone_group_column(body[first.end():], first.group())):
         area = first.group()  # one short group alone: the last line of a word dump (xxd -g8)
@@ -226,6 +228,27 @@ def _without_ascii_column(body: str, area: str, width: int) -> str:
             if width > 2 and ascii_matches(tail, _little_endian(head, width, written)):
                 return head
         p = area.find("  ", p + 2)
+    return area
+
+
+def _without_close_ascii_column(body: str, area: str) -> str:
+    """PowerShell 7's Format-Hex puts its ASCII column one space after the bytes, so the column
+    may start with characters that read as hex bytes ("ab", "00"): cut the last one to three
+    tokens off when they and the rest of the line are exactly the ASCII column of the bytes
+    before them."""
+    rest = body[len(area):]
+    cut = len(area)
+    for _ in range(3):
+        cut = area.rfind(" ", 0, cut)
+        if cut <= 0:
+            break
+        head = area[:cut]
+        try:
+            written = bytes.fromhex(head.replace("-", " "))
+        except ValueError:
+            break
+        if ascii_matches(area[cut + 1:] + rest, written):
+            return head
     return area
 
 

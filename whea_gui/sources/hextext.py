@@ -95,6 +95,9 @@ class TextScan:
 
 def scan_text(text: str, *, expand_limit: int = EXPAND_LIMIT) -> TextScan:
     """Every block of record bytes in ``text`` and every problem found, by line."""
+    decimal = _decimal_list(text)
+    if decimal is not None:
+        return decimal
     scan = _Scanner(expand_limit).run(text)
     if not any(sig in b.data for b in scan.blocks for sig in SIGNATURES):
         # base64 wrapped at odd places reads line by line as nothing useful: try it whole
@@ -122,6 +125,54 @@ def parse_pasted_text(text: str) -> bytes:
 def no_data_message(scan: TextScan) -> str:
     first = f" ({scan.problems[0]})" if scan.problems else ""
     return f"No hex or base64 data found in the pasted text{first}"
+
+
+# -- decimal byte lists -------------------------------------------------------------------------
+DECIMAL_MIN_LINES = 128  # fewer decimal numbers are not taken for a record's bytes
+_DECIMAL_TEXT = re.compile(r"[0-9 \t\r\n]*")
+_DECIMAL_LINE = re.compile(r"[ \t]*([0-9]{1,3})[ \t]*")
+# Format-Hex (PowerShell 5 and 7) prints this column header above its rows
+FORMAT_HEX_HEADER = " ".join(f"{i:02X}" for i in range(16))
+
+
+def _decimal_list(text: str) -> TextScan | None:
+    """A PowerShell byte array as printed (``[IO.File]::ReadAllBytes(...)``: one decimal value
+    per line), or None when ``text`` is not one. Lines of one to three digits with mixed widths
+    are decimal (one-byte-per-line hex has two characters on every line); such a list is read
+    as bytes when it has at least DECIMAL_MIN_LINES values, all 0–255, and otherwise reported
+    once instead of line by line."""
+    if not _DECIMAL_TEXT.fullmatch(text) or not text.strip():
+        return None
+    data = bytearray()
+    segments: list = []
+    widths = set()
+    first = bad = None
+    for no, line in _lines(text):
+        if not line.strip():
+            continue
+        m = _DECIMAL_LINE.fullmatch(line)
+        if m is None:
+            return None  # several numbers on a line: not this format
+        digits = m.group(1)
+        widths.add(len(digits))
+        if first is None:
+            first = no
+        if int(digits) > 255 and bad is None:
+            bad = (no, digits)
+        if not segments or segments[-1][1] + len(data) - segments[-1][0] != no:
+            segments.append((len(data), no, 1, None))
+        data.append(int(digits) & 0xFF)
+    if widths == {2}:
+        return None  # e.g. "xxd -p -c1" of bytes that happen to be all digits: hex
+    if bad is not None or len(data) < DECIMAL_MIN_LINES:
+        why = (f"line {bad[0]} holds {bad[1]}, which is not a byte (0–255)" if bad is not None else
+               f"only {len(data)} values; a record has at least {DECIMAL_MIN_LINES} bytes")
+        return TextScan([], [TextProblem(first or 1, f"{len(data)} lines of decimal numbers are not a "
+                                         f"byte list that can be read ({why}); nothing to decode",
+                                         "error")])
+    block = Block(first, "decimal", "decimal", bytes(data))
+    block.segments = segments
+    return TextScan([block], [])
 
 
 # -- the scanner --------------------------------------------------------------------------------
@@ -256,6 +307,8 @@ class _Scanner:
                 self.close_loose()
                 self.close_b64()
                 continue
+            if line.strip().upper() == FORMAT_HEX_HEADER:
+                continue  # Format-Hex's column header, not bytes
             if self.b64 and self._continues_b64(line):
                 self.b64.append(line.strip())  # a wrapped line that happens to be all hex ("AAAA…")
                 continue
