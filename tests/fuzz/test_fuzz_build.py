@@ -335,7 +335,7 @@ def campaign(build, cases, *, measure_every: int = 10):
 def test_unmutated_vectors_round_trip_through_the_line_builder():
     from whea_gui.build.fromjson import build_line
     records = vector_records()
-    assert len(records) > 1000
+    assert len(records) > 700  # every record in the vectors (text files are no longer "records")
     for name, data, text in records:
         res = build_line(text.encode(), max_size=MAX_SIZE)
         assert res.data == data, name
