@@ -61,7 +61,7 @@ def rendered():
 
 def _first_line(body: str) -> int:
     """The line of ``body`` that shows the record's first byte (after a header, if any)."""
-    return next(r.source["line"] for r in iter_bytes(body.encode(), "alone.txt"))
+    return next(r.source.get("line", 1) for r in iter_bytes(body.encode(), "alone.txt"))
 
 
 def _garbage_line(rng: random.Random, others: list[str]) -> str:

@@ -25,6 +25,7 @@ from hexformats import (
     memory_after,
     missing_tools,
     record_vectors,
+    run_tool,
     run_tool_on,
 )
 
@@ -37,6 +38,13 @@ from whea_gui.ui.paste import clipboard_bytes
 VECS = record_vectors()
 BASES = {"od -t x1": 8, "od -A d -t x1": 10, "od -t x2": 8}
 STEP = {"event viewer in bytes": 8, "windbg dq": 16}
+# xxd -e: little-endian groups; a partial last group is printed short and right-aligned
+XXD_LITTLE_ENDIAN = {
+    "xxd -e": ["xxd", "-e"],
+    "xxd -e -g8": ["xxd", "-e", "-g8"],
+    "xxd -e -g2": ["xxd", "-e", "-g2"],
+    "xxd -e -g8 -c8": ["xxd", "-e", "-g8", "-c8"],
+}
 
 
 def test_the_tools_are_installed_and_the_vectors_are_there():
@@ -59,7 +67,7 @@ def _line_offset(line: str, base: int) -> int | None:
 def _check(fmt: str, path, data: bytes, text: str) -> list[str]:
     """What is wrong with reading ``text`` (a dump of ``data`` in format ``fmt``)."""
     out = []
-    if "xml event" in fmt:  # a whole event goes to the Event XML reader, not the hex parser
+    if "xml" in fmt:  # an event or a piece of one goes to the Event XML reader, not the hex parser
         refs = list(iter_bytes(text.encode("utf-8"), "<stdin>"))
         if b"".join(r.data for r in refs) != data or any(r.source["kind"] != "eventxml" for r in refs):
             out.append(f"event XML read as {[(len(r.data), r.source['kind']) for r in refs]}")
@@ -113,9 +121,9 @@ def _run(fmt: str, make) -> None:
     assert not failures, f"{len(failures)} vectors fail in {fmt}:\n" + "\n".join(failures[:10])
 
 
-@pytest.mark.parametrize("fmt", list(TOOLS) + list(MORE_TOOLS))
+@pytest.mark.parametrize("fmt", list(TOOLS) + list(MORE_TOOLS) + list(XXD_LITTLE_ENDIAN))
 def test_real_tool_output_reads_back_every_vector(fmt):
-    argv = {**TOOLS, **MORE_TOOLS}[fmt]
+    argv = {**TOOLS, **MORE_TOOLS, **XXD_LITTLE_ENDIAN}[fmt]
     _run(fmt, lambda path, data: run_tool_on(argv, path))
 
 
@@ -136,6 +144,93 @@ def test_paste_path_hands_the_readers_what_decode_stdin_reads(fmt):
     b = [(r.data, {k: v for k, v in r.source.items() if k != "path"})
          for r in iter_bytes(text.encode("utf-8"), "<stdin>")]
     assert a == b and [d for d, _ in a] == [data]
+
+
+@pytest.mark.parametrize("fmt", list(XXD_LITTLE_ENDIAN))
+def test_xxd_e_keeps_the_partial_last_group_for_every_length(fmt):
+    """``xxd -e`` prints a last group of 1..size-1 bytes short and right-aligned; every byte of
+    a file of any length (every remainder modulo the group and the line) must come back."""
+    record = VECS[0].parent / "cper_memory_1sec_padded.bin"
+    data = record.read_bytes()
+    wrong = []
+    for n in [*range(1, 40), 276, 277, 278, 279, len(data)]:
+        text = run_tool(XXD_LITTLE_ENDIAN[fmt], data[:n])
+        got = b"".join(b.data for b in scan_text(text).blocks)
+        if got != data[:n]:
+            wrong.append((n, len(got)))
+    assert not wrong, f"(length, bytes read) wrong for {wrong[:8]}"
+    text = run_tool_on(XXD_LITTLE_ENDIAN[fmt], record)
+    refs = list(iter_bytes(text.encode(), "<stdin>"))
+    assert [r.data for r in refs] == [data] and len(data) % 4  # 277 bytes: not whole words
+
+
+def _printable(chunk: bytes, other: str) -> str:
+    return "".join(chr(b) if 0x20 <= b < 0x7F else other for b in chunk)
+
+
+def format_hex_ps5(data: bytes) -> str:
+    """Windows PowerShell 5.1 ``Format-Hex -Path``: a Path line, a column header, 8-digit hex
+    offsets, three spaces, bytes padded to 16 columns, two spaces, the ASCII column."""
+    out = [r"           Path: C:\Windows\Temp\rec.bin", "",
+           "           00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F", ""]
+    for i in range(0, len(data), 16):
+        chunk = data[i:i + 16]
+        out.append(f"{i:08X}   {chunk.hex(' ').upper():<47}  {_printable(chunk, '.')}")
+    return "\r\n".join([*out, "", ""])
+
+
+def format_hex_ps7(data: bytes) -> str:
+    """PowerShell 7 ``Format-Hex``: a Label line, "Offset Bytes Ascii" headers and a rule,
+    16-digit hex offsets, the ASCII column ONE space after the bytes (non-printable bytes as
+    U+FFFD), so a column that starts with hex-looking characters touches the last byte."""
+    out = [r"   Label: C:\Windows\Temp\rec.bin", "",
+           "          Offset Bytes                                           Ascii",
+           "                 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F",
+           "          ------ ----------------------------------------------- -----"]
+    for i in range(0, len(data), 16):
+        chunk = data[i:i + 16]
+        out.append(f"{i:016X} {chunk.hex(' ').upper():<47} {_printable(chunk, chr(0xFFFD))}")
+    return "\n".join([*out, ""])
+
+
+FORMAT_HEX = {"format-hex ps5": format_hex_ps5, "format-hex ps7": format_hex_ps7}
+
+
+@pytest.mark.parametrize("fmt", list(FORMAT_HEX))
+def test_powershell_format_hex_reads_back_every_vector(fmt):
+    _run(fmt, lambda path, data: FORMAT_HEX[fmt](data))
+
+
+def _raw_problems(data: bytes) -> list:
+    problems = []
+    list(raw_reader.read_bytes(data, "file.bin", problems.append))
+    return problems
+
+
+def test_powershell_decimal_byte_list_reads_back_every_vector():
+    """``[IO.File]::ReadAllBytes($p)`` prints one decimal value per line; it gave 9-34 bogus
+    "records" (each number read as loose hex). A list of 128 values or more is the bytes; a
+    shorter one (no record is that short) is reported once."""
+    failures = []
+    for path in VECS:
+        data = path.read_bytes()
+        if not data:
+            continue
+        text = "\r\n".join(str(b) for b in data) + "\r\n"
+        problems = []
+        refs = list(iter_bytes(text.encode(), "<stdin>", problems.append))
+        if len(data) >= 128:
+            ok = ([(r.data, r.source["offset"]) for r in refs] == _records(data, str(path))
+                  and all(r.source["kind"] == "text" and r.source["line"] == r.source["offset"] + 1
+                          for r in refs)
+                  # no problem beyond those of the binary file (a section without a signature)
+                  and len([p for p in problems if p.level != "note"]) == len(
+                      [p for p in _raw_problems(data) if p.level != "note"]))
+        else:
+            ok = not refs and len([p for p in problems if p.level == "error"]) == 1
+        if not ok:
+            failures.append(f"{path.name}: {[len(r.data) for r in refs][:5]} {[p.message[:90] for p in problems][:2]}")
+    assert not failures, f"{len(failures)} vectors fail:\n" + "\n".join(failures[:10])
 
 
 def test_the_issue_record_hexdump_is_928_bytes_not_628():

@@ -324,3 +324,67 @@ def test_early_years_keep_four_digits():
     from whea_gui.sources.winevent import parse_time
     assert parse_time("0001-01-01T00:00:00Z") == ("0001-01-01T00:00:00.000000Z", None)
     assert parse_time("0999-12-31T23:59:59.5Z") == ("0999-12-31T23:59:59.500000Z", None)
+
+
+_PADDED = (h.DWR / "cper_memory_1sec_padded.bin").read_bytes()  # 277 bytes
+_SYSTEM = ("<System><Provider Name='Microsoft-Windows-WHEA-Logger'/><EventID>47</EventID>"
+           "<EventRecordID>9</EventRecordID></System>")
+
+
+def _fragment(shape: str, other: str, system: bool, sep: str) -> str:
+    fields = [f'<Data Name="{other}">{"3" if other == "ErrorSource" else len(_PADDED)}</Data>',
+              f'<Data Name="RawData">{_PADDED.hex()}</Data>']
+    inner = sep.join(fields)
+    sysblock = _SYSTEM + sep if system else ""
+    if shape == "event":
+        return f"<Event>{sep}{sysblock}<EventData>{sep}{inner}{sep}</EventData>{sep}</Event>"
+    if shape == "eventdata":
+        return f"{sysblock}<EventData>{sep}{inner}{sep}</EventData>"
+    if shape == "data":
+        return f"{sysblock}{inner}"
+    return f"{sysblock}<EventData>{sep}<Binary>{_PADDED.hex().upper()}</Binary>{sep}</EventData>"
+
+
+@pytest.mark.parametrize("sep", ["", "\n", "\r\n  "], ids=["one line", "lines", "crlf"])
+@pytest.mark.parametrize("system", [False, True], ids=["no System", "System"])
+@pytest.mark.parametrize("other", ["ErrorSource", "Length"])
+@pytest.mark.parametrize("shape", ["event", "eventdata", "data", "binary"])
+def test_event_xml_pieces_are_read_as_events_whatever_the_line_breaks(shape, other, system, sep,
+                                                                       tmp_path):
+    """Issue #13/#15: a piece of an event on one line, without <System>, was read as hex text
+    (nothing found), then its own characters decoded as a 653-byte "record"."""
+    text = _fragment(shape, other, system, sep)
+    for encoding in ("utf-8", "utf-16"):
+        path = tmp_path / f"event.{encoding}.xml"
+        path.write_bytes(text.encode(encoding))
+        problems = []
+        refs = list(iter_path(path, problems.append))
+        assert [r.data for r in refs] == [_PADDED], (encoding, [len(r.data) for r in refs])
+        src = refs[0].source
+        assert src["kind"] == "eventxml" and src["field"] in ("RawData", "Binary")
+        assert src["event_id"] == (47 if system else None)
+        assert src["provider"] == ("Microsoft-Windows-WHEA-Logger" if system else "")
+        assert not [p for p in problems if p.level != "note"], problems
+        # the offset points at the element that holds the record (or the event)
+        raw = path.read_bytes()
+        tag = raw[src["offset"]:src["offset"] + 6 * (2 if encoding == "utf-16" else 1)].decode(encoding)
+        assert tag.startswith(("<Event", "<Data", "<Binar")), tag
+    # standard input reads the same bytes the same way
+    assert [r.data for r in iter_bytes(text.encode(), "<stdin>")] == [_PADDED]
+
+
+def test_event_xml_piece_with_a_broken_element_reports_it_and_reads_the_rest():
+    text = ('<Data Name="RawData">' + _PADDED.hex() + '</Data><Data Name="RawData" x="1" x="2">00</Data>'
+            '<Binary>' + (h.DWR / "whlg_edpc_enabled.bin").read_bytes().hex() + "</Binary>")
+    problems = []
+    refs = list(iter_bytes(text.encode(), "piece.xml", problems.append))
+    assert [r.data for r in refs] == [_PADDED, (h.DWR / "whlg_edpc_enabled.bin").read_bytes()]
+    bad = [p for p in problems if p.level == "error"]
+    assert len(bad) == 1 and "not well-formed" in bad[0].message and bad[0].path == "piece.xml"
+    assert text.encode()[bad[0].offset:].startswith(b'<Data Name="RawData" x=')
+
+
+def test_event_xml_mentioned_beside_a_hex_dump_still_reads_the_dump():
+    text = "Event Viewer showed <Binary> empty, so here is the dump:\n" + h.xxd(_PADDED)
+    refs = list(iter_bytes(text.encode(), "post.txt"))
+    assert [r.data for r in refs] == [_PADDED] and refs[0].source["kind"] == "text"

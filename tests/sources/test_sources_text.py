@@ -115,15 +115,31 @@ def test_blocks_without_a_signature_are_skipped_when_others_have_one():
     assert any(p.level == "note" and "line 1" in p.message for p in problems)
 
 
-def test_prose_only_is_an_error_for_paste_and_a_warning_for_files():
+def test_prose_only_is_an_error_for_paste_and_reported_not_decoded_for_files():
     with pytest.raises(ValueError, match="No hex or base64"):
         parse_pasted_text("The machine rebooted twice, no idea why.")
     problems = []
     text = b"The machine rebooted twice, no idea why.\n"
     refs = list(iter_bytes(text, "notes.txt", problems.append))
-    # opened directly it is still shown (as bytes that are not a record); folder walks skip it
-    assert [(r.data, r.source["format"]) for r in refs] == [(text, "unknown")]
-    assert problems and problems[0].path == "notes.txt" and problems[0].level == "warning"
+    # text is never decoded as a record from its own characters ("Signature: The ")
+    assert refs == []
+    assert [(p.path, p.level) for p in problems] == [("notes.txt", "warning")]
+    assert "no hex or base64 record data" in problems[0].message
+
+
+@pytest.mark.parametrize("text", [
+    '<Data Name="Length">277</Data>',
+    '<Event><EventData><Data Name="ErrorSource">3</Data></EventData></Event>',
+    "<Binary></Binary> was empty in the event",
+    "Name,Value\nLength,277\nErrorSource,3\n",
+])
+def test_text_without_record_data_never_becomes_a_record_of_its_characters(text, tmp_path):
+    path = tmp_path / "pasted.txt"
+    path.write_text(text)
+    problems = []
+    assert list(iter_path(path, problems.append)) == []
+    assert problems and all(p.path == str(path) for p in problems)
+    assert not any("internal" in p.message for p in problems)
 
 
 @settings(max_examples=100, deadline=None)
@@ -298,3 +314,25 @@ def test_base64_whose_last_line_looks_like_hex_is_read_whole():
     scan = scan_text(text + "\n435045521")
     assert [b.data for b in scan.blocks] == [data]
     assert [p.line for p in scan.problems] == [text.count("\n") + 2]
+
+
+def test_decimal_byte_list_is_one_message_when_it_cannot_be_bytes():
+    values = "\n".join(str(b) for b in REC)
+    # a value above 255: one error naming its line, no record, no line-by-line noise
+    problems = []
+    bad = values.replace("\n255\n", "\n256\n", 1)
+    assert list(iter_bytes(bad.encode(), "list.txt", problems.append)) == []
+    assert len(problems) == 2 and "256" in problems[0].message and problems[0].level == "error"
+    line = bad.splitlines().index("256") + 1
+    assert f"line {line} " in problems[0].message
+    # too short to be a record: one message
+    problems = []
+    assert list(iter_bytes(b"67\n80\n69\n82\n2\n1\n", "short.txt", problems.append)) == []
+    assert problems[0].level == "error" and "decimal" in problems[0].message
+    # blank lines inside keep each byte's line
+    spaced = values.replace("\n", "\n\n", 3)
+    refs = list(iter_bytes(spaced.encode(), "list.txt"))
+    assert [r.data for r in refs] == [REC] and refs[0].source["line"] == 1
+    # two-digit-only lines stay hex (xxd -p -c1 of bytes that are all digits)
+    hexish = "\n".join(["43", "50", "45", "52"] * 40)
+    assert scan_text(hexish).blocks[0].data == bytes.fromhex("43504552") * 40

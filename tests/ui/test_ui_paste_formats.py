@@ -79,3 +79,41 @@ def test_decode_stdin_as_a_process_reads_the_collapsed_hexdump_whole():
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["length"] for r in rows] == [928] and done.returncode == 0, done.stderr
     assert rows[0]["source"]["style"] == "dump-8" and rows[0]["source"]["line"] == 1
+
+
+# Issue #13/#15: pieces of an event on one line, and xxd -e, pasted as a new user did
+MORE_TEXTS = {
+    "one-line event without System": lambda d: (
+        '<Event><EventData><Data Name="ErrorSource">3</Data>'
+        f'<Data Name="RawData">{d.hex()}</Data></EventData></Event>'),
+    "one-line Data fields": lambda d: (
+        f'<Data Name="Length">{len(d)}</Data><Data Name="RawData">{d.hex().upper()}</Data>'),
+    "xxd -e": lambda d: subprocess.run(["xxd", "-e"], input=d, capture_output=True,
+                                       check=True).stdout.decode("ascii"),
+}
+
+
+@pytest.mark.parametrize("fmt", list(MORE_TEXTS))
+@pytest.mark.parametrize("path", CASES[:2], ids=lambda p: p.name)
+def test_window_paste_reads_event_pieces_and_xxd_e_as_decode_stdin(qtbot, window, monkeypatch, capsys,
+                                                                   path, fmt):
+    text = MORE_TEXTS[fmt](path.read_bytes())
+    QApplication.clipboard().setText(text)
+    with qtbot.waitSignal(window.loadFinished, timeout=30_000):
+        window.paste_record()
+    qtbot.waitUntil(lambda: not window.loading, timeout=30_000)
+    rs = window.records_panel.records
+    pasted = [(rs.data(i), _plain(rs.source(i))) for i in range(len(rs))]
+    records, problems, code = _decode_stdin(text, monkeypatch, capsys)
+    assert pasted == records and [d for d, _ in records] == [path.read_bytes()]
+    assert records[0][1]["kind"] == ("text" if fmt == "xxd -e" else "eventxml")
+    assert code == 0 and not any(" internal" in p or "decoder-failed" in p for p in problems)
+
+
+@pytest.mark.parametrize("text", ["The machine rebooted twice.", '<Data Name="Length">277</Data>',
+                                  "<Event><EventData><Data Name='ErrorSource'>3</Data></EventData></Event>"])
+def test_paste_refuses_text_without_a_record_instead_of_decoding_its_characters(text):
+    from whea_gui.ui.paste import PasteError, clipboard_bytes
+    with pytest.raises(PasteError, match="neither hex nor Base64") as info:
+        clipboard_bytes(text)
+    assert "nothing to decode" in str(info.value)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from .base import Problem, RecordRef
 from .hextext import decode_text
-from .winevent import EventCollector, parse_event
+from .winevent import EventCollector, EventInfo, parse_binaries, parse_event, parse_system
 
 name = "eventxml"
 EVENT_NS = "schemas.microsoft.com/win/2004/08/events/event"
@@ -26,10 +27,20 @@ _CLOSE = re.compile(r"</Event\s*>")
 MAX_EVENT_PROBLEMS = 50  # unclosed / broken events reported one by one, then counted
 
 
+# what a piece of an event copied out of Event Viewer starts with: the event, its EventData,
+# one data field or a classic <Binary>, on one line or many, with or without <System>
+_FRAGMENT_TAG = re.compile(r"<(?:Event|EventData|UserData|Binary)[\s/>]|<Data\s+Name\s*=")
+_FRAGMENT_ELEMENT = re.compile(r"<(Data|Binary)\b[^<>]*?(?:/>|>[^<]*</\1\s*>)")
+_SYSTEM_OPEN = re.compile(r"<System[\s>]")
+_SYSTEM_CLOSE = re.compile(r"</System\s*>")
+
+
 def sniff(head: bytes, path: str = "") -> int:
     text = decode_text(head)
     if "<Event" in text and (EVENT_NS in text or "<Events>" in text or "<Events " in text):
         return 80
+    if _FRAGMENT_TAG.search(text):
+        return 75  # below Redfish JSON (80), whose messages may quote XML
     return 0
 
 
@@ -59,7 +70,50 @@ def byte_offset_function(data: bytes, text: str) -> Callable[[int], int]:
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     text = decode_text(data)
-    yield from events_from_text(text, path, on_problem, name, offset_of=byte_offset_function(data, text))
+    offset_of = byte_offset_function(data, text)
+    if _CLOSE.search(text):
+        yield from events_from_text(text, path, on_problem, name, offset_of=offset_of)
+        return
+    # no whole <Event>: a fragment (EventData, Data or Binary elements, maybe a System block)
+    found = False
+    for ref in fragment_refs(text, path, on_problem, offset_of):
+        found = True
+        yield ref
+    if not found:  # no data field at all: the XML was only mentioned next to other text
+        from .hextext import read_bytes as read_text
+        yield from read_text(data, path, on_problem)
+
+
+def fragment_refs(text: str, path: str, on_problem, offset_of) -> Iterator[RecordRef]:
+    """Records in the binary fields of a piece of an event (no closing ``</Event>``): each
+    ``<Data>``/``<Binary>`` element is parsed on its own, with the provenance of a ``<System>``
+    block when one is there. Yields nothing when the text has no such field with text in it."""
+    info = EventInfo()
+    system = _SYSTEM_OPEN.search(text)
+    close = _SYSTEM_CLOSE.search(text, system.end()) if system else None
+    if system and close:
+        try:
+            parse_system(ET.fromstring(text[system.start():close.end()]), info)
+        except (ET.ParseError, ValueError, RecursionError, MemoryError) as exc:
+            on_problem(Problem(path, offset_of(system.start()), f"the <System> block is not well-formed "
+                                                                 f"XML ({str(exc)[:120]}); left out", "warning"))
+    collector = EventCollector(path, name, on_problem)
+    issues, info.issues = info.issues, []
+    for m in _FRAGMENT_ELEMENT.finditer(text):
+        try:
+            elem = ET.fromstring(m.group())
+        except (ET.ParseError, ValueError, RecursionError, MemoryError) as exc:
+            collector.report(offset_of(m.start()), f"{m.group()[:60]!r} is not well-formed XML "
+                                                    f"({str(exc)[:120]}); skipped", "error")
+            continue
+        holder = ET.Element("EventData")
+        holder.append(elem)
+        one = replace(info, binaries=[], issues=issues)
+        issues = []  # the System block's issues are reported once, with the first field
+        parse_binaries(holder, one)
+        if one.binaries or one.issues:
+            yield from collector.refs(one, offset_of(m.start()))
+    collector.finish()
 
 
 def event_spans(text: str) -> Iterator[tuple[int, int | None]]:
@@ -84,7 +138,7 @@ def event_spans(text: str) -> Iterator[tuple[int, int | None]]:
 def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=None
                      ) -> Iterator[RecordRef]:
     collector = EventCollector(path, kind, on_problem)
-    found = broken = 0
+    found = broken = records = 0
 
     def report(offset: int, message: str) -> None:
         nonlocal broken
@@ -108,7 +162,12 @@ def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=N
             report(offset, f"event {found} cannot be parsed ({type(exc).__name__}: {str(exc)[:120]}); "
                            "skipped")
             continue
-        yield from collector.refs(parse_event(elem), offset)
+        for ref in collector.refs(parse_event(elem), offset):
+            records += 1
+            yield ref
+    if found and not records:
+        on_problem(Problem(path, 0, f"{found} event(s) read and none holds record data (a RawData or "
+                                    "Binary field); nothing to decode", "warning"))
     if broken > MAX_EVENT_PROBLEMS:
         on_problem(Problem(path, None, f"{broken - MAX_EVENT_PROBLEMS} more events are unclosed or not "
                                        "well-formed; skipped", "error"))

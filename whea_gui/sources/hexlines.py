@@ -48,15 +48,20 @@ class Row:
     mem: bytes  # bytes in memory order (word tokens read little-endian)
     written: bytes  # bytes in the order the digits are written
     text: str  # the whole line, to re-read as loose hex if the offset column is not confirmed
+    # which order of a word row its ASCII column shows: "le" (xxd -e), "written" (xxd -g4), or
+    # "" (no column, or both read the same)
+    order: str = ""
 
     @property
     def key(self) -> tuple[str, int]:
         return self.kind, self.width
 
     def as_width(self, width: int) -> Row:
-        """This row (a lone group shorter than ``width``) as a line of a ``width`` dump."""
-        mem = self.written if self.kind == "colon" and len(self.addr) >= 8 else self.written[::-1]
-        return Row(self.line, self.addr, self.kind, width, mem, self.written, self.text)
+        """This row (a lone group shorter than ``width``) as a line of a ``width`` dump: read
+        little-endian in memory order and as written in written order, like every word, so the
+        dump's choice of order (``xxd -e`` or ``xxd -g4``) covers this group too."""
+        return Row(self.line, self.addr, self.kind, width, self.written[::-1], self.written,
+                   self.text, self.order)
 
     @property
     def strong(self) -> bool:
@@ -143,7 +148,10 @@ def parse_row(line: str, no: int) -> Row | None:
     if width in (2, 4, 8, 16):
         area = _AREAS[width].match(body).group()
         area = _without_ascii_column(body, area, width)
-    elif width % 2 == 0 and width < 16 and not _HEX_START.match(body, first.end()):
+        if width == 2 and body[len(area):].strip():
+            area = _without_close_ascii_column(body, area)
+    elif width % 2 == 0 and width < 16 and (not _HEX_START.match(body, first.end())
+                                            or _lone_group_column(body[first.end():], first.group())):
         area = first.group()  # one short group alone: the last line of a word dump (xxd -g8)
     else:
         return None
@@ -151,8 +159,24 @@ def parse_row(line: str, no: int) -> Row | None:
         written = bytes.fromhex(area.replace("-", " "))
         return Row(no, addr.replace("`", ""), kind, 2, written, written, line)
     written = bytes.fromhex(area.replace("`", ""))
-    return Row(no, addr.replace("`", ""), kind, width, _little_endian(area, width, written), written,
-               line)
+    mem = _little_endian(area, width, written)
+    return Row(no, addr.replace("`", ""), kind, width, mem, written, line,
+               _column_order(body[len(area):], mem, written))
+
+
+def _lone_group_column(rest: str, group: str) -> bool:
+    """Is ``rest`` the ASCII column of one short group (xxd -e -g8 -c8: "  3P|h."), read in
+    either byte order? Its first character may be a hex digit."""
+    written = bytes.fromhex(group)
+    return rest.startswith("  ") and (ascii_matches(rest, written) or ascii_matches(rest, written[::-1]))
+
+
+def _column_order(rest: str, mem: bytes, written: bytes) -> str:
+    """The byte order a word row's ASCII column (the text after its hex) confirms, if any."""
+    if not rest.strip() or mem == written:
+        return ""
+    as_mem, as_written = ascii_matches(rest, mem), ascii_matches(rest, written)
+    return "le" if as_mem and not as_written else "written" if as_written and not as_mem else ""
 
 
 def _little_endian(area: str, width: int, written: bytes) -> bytes:
@@ -177,7 +201,10 @@ def _area_pattern(width: int) -> re.Pattern:
     else:
         tok = rf"[0-9A-Fa-f]{{{width}}}(?![0-9A-Fa-f`])"
     sep = r"(?: {1,2}|-)" if width == 2 else r" {1,4}"  # hexdump -x puts 4 spaces between words
-    short = rf"(?:{sep}(?:[0-9A-Fa-f]{{2}}){{1,{width // 2 - 1}}}(?![0-9A-Fa-f`]))?" if width > 2 else ""
+    # xxd -e prints a partial last group right-aligned: up to width-2 more spaces before it
+    pad = rf" {{0,{width - 2}}}"
+    short = (rf"(?:{sep}{pad}(?:[0-9A-Fa-f]{{2}}){{1,{width // 2 - 1}}}(?![0-9A-Fa-f`]))?"
+             if width > 2 else "")
     return re.compile(rf"{tok}(?:{sep}{tok})*{short}")
 
 
@@ -201,6 +228,27 @@ def _without_ascii_column(body: str, area: str, width: int) -> str:
             if width > 2 and ascii_matches(tail, _little_endian(head, width, written)):
                 return head
         p = area.find("  ", p + 2)
+    return area
+
+
+def _without_close_ascii_column(body: str, area: str) -> str:
+    """PowerShell 7's Format-Hex puts its ASCII column one space after the bytes, so the column
+    may start with characters that read as hex bytes ("ab", "00"): cut the last one to three
+    tokens off when they and the rest of the line are exactly the ASCII column of the bytes
+    before them."""
+    rest = body[len(area):]
+    cut = len(area)
+    for _ in range(3):
+        cut = area.rfind(" ", 0, cut)
+        if cut <= 0:
+            break
+        head = area[:cut]
+        try:
+            written = bytes.fromhex(head.replace("-", " "))
+        except ValueError:
+            break
+        if ascii_matches(area[cut + 1:] + rest, written):
+            return head
     return area
 
 

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from .base import Problem, RecordRef
 from .carve import SIGNATURES
 from .hexlines import STAR, Bare, Base64Line, Loose, Prose, Row, as_prose, classify, parse_loose
-from .raw import SMALL_FILE
 
 name = "text"
 
@@ -45,6 +44,7 @@ MAX_PROBLEMS = 200  # problems listed for one text; the rest are counted
 _LEVELS = ("error", "warning", "note")
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+NO_DATA = "the text holds no hex or base64 record data (nor event XML with it); nothing to decode"
 _B64_LINE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
@@ -95,6 +95,9 @@ class TextScan:
 
 def scan_text(text: str, *, expand_limit: int = EXPAND_LIMIT) -> TextScan:
     """Every block of record bytes in ``text`` and every problem found, by line."""
+    decimal = _decimal_list(text)
+    if decimal is not None:
+        return decimal
     scan = _Scanner(expand_limit).run(text)
     if not any(sig in b.data for b in scan.blocks for sig in SIGNATURES):
         # base64 wrapped at odd places reads line by line as nothing useful: try it whole
@@ -124,6 +127,54 @@ def no_data_message(scan: TextScan) -> str:
     return f"No hex or base64 data found in the pasted text{first}"
 
 
+# -- decimal byte lists -------------------------------------------------------------------------
+DECIMAL_MIN_LINES = 128  # fewer decimal numbers are not taken for a record's bytes
+_DECIMAL_TEXT = re.compile(r"[0-9 \t\r\n]*")
+_DECIMAL_LINE = re.compile(r"[ \t]*([0-9]{1,3})[ \t]*")
+# Format-Hex (PowerShell 5 and 7) prints this column header above its rows
+FORMAT_HEX_HEADER = " ".join(f"{i:02X}" for i in range(16))
+
+
+def _decimal_list(text: str) -> TextScan | None:
+    """A PowerShell byte array as printed (``[IO.File]::ReadAllBytes(...)``: one decimal value
+    per line), or None when ``text`` is not one. Lines of one to three digits with mixed widths
+    are decimal (one-byte-per-line hex has two characters on every line); such a list is read
+    as bytes when it has at least DECIMAL_MIN_LINES values, all 0–255, and otherwise reported
+    once instead of line by line."""
+    if not _DECIMAL_TEXT.fullmatch(text) or not text.strip():
+        return None
+    data = bytearray()
+    segments: list = []
+    widths = set()
+    first = bad = None
+    for no, line in _lines(text):
+        if not line.strip():
+            continue
+        m = _DECIMAL_LINE.fullmatch(line)
+        if m is None:
+            return None  # several numbers on a line: not this format
+        digits = m.group(1)
+        widths.add(len(digits))
+        if first is None:
+            first = no
+        if int(digits) > 255 and bad is None:
+            bad = (no, digits)
+        if not segments or segments[-1][1] + len(data) - segments[-1][0] != no:
+            segments.append((len(data), no, 1, None))
+        data.append(int(digits) & 0xFF)
+    if widths == {2}:
+        return None  # e.g. "xxd -p -c1" of bytes that happen to be all digits: hex
+    if bad is not None or len(data) < DECIMAL_MIN_LINES:
+        why = (f"line {bad[0]} holds {bad[1]}, which is not a byte (0–255)" if bad is not None else
+               f"only {len(data)} values; a record has at least {DECIMAL_MIN_LINES} bytes")
+        return TextScan([], [TextProblem(first or 1, f"{len(data)} lines of decimal numbers are not a "
+                                         f"byte list that can be read ({why}); nothing to decode",
+                                         "error")])
+    block = Block(first, "decimal", "decimal", bytes(data))
+    block.segments = segments
+    return TextScan([block], [])
+
+
 # -- the scanner --------------------------------------------------------------------------------
 class _Builder:
     """The bytes of one block as lines are added, and a compact byte → line map."""
@@ -135,6 +186,11 @@ class _Builder:
         self.written = bytearray() if words else None
         self.word_bytes = words
         self.written_order = written_order
+        self.votes = {"le": 0, "written": 0}  # rows whose ASCII column shows that byte order
+
+    def vote(self, order: str) -> None:
+        if order:
+            self.votes[order] += 1
 
     def add(self, mem: bytes, written: bytes | None, line: int, offset: int | None,
             stride: int | None = None) -> None:
@@ -163,6 +219,12 @@ class _Builder:
         data = bytes(self.mem)
         if self.written is not None:
             written = bytes(self.written)
+            le, as_written = self.votes["le"], self.votes["written"]
+            if le != as_written and (as_written > le) != self.written_order:
+                # the ASCII column says which order the words are in (xxd -e against xxd -g4)
+                self.written_order = as_written > le
+                stem, _ = block.style.rsplit("-", 1)
+                block.style = f"{stem}-{'bytes' if self.written_order else 'le'}"
             first, other = (written, data) if self.written_order else (data, written)
             if first[:4] not in SIGNATURES and other[:4] in SIGNATURES:
                 first = other  # e.g. "xxd -g4" looks like "In Words" but is in byte order
@@ -245,6 +307,8 @@ class _Scanner:
                 self.close_loose()
                 self.close_b64()
                 continue
+            if line.strip().upper() == FORMAT_HEX_HEADER:
+                continue  # Format-Hex's column header, not bytes
             if self.b64 and self._continues_b64(line):
                 self.b64.append(line.strip())  # a wrapped line that happens to be all hex ("AAAA…")
                 continue
@@ -535,6 +599,7 @@ class _Dumps:
             self._open(row, off)
             self.block_digits = len(row.addr)
         self.b.add(row.mem, row.written if row.width > 2 else None, row.line, off)
+        self.b.vote(row.order)
         self.expected = off + len(row.mem)
         self.last = row
 
@@ -678,9 +743,8 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
         on_problem(Problem(path, None, str(p), p.level))
     blocks = scan.blocks
     if not blocks:
-        on_problem(Problem(path, 0, "text file holds no hex or base64 record data", "warning"))
-        if len(data) <= SMALL_FILE:  # opened directly: still shown as bytes; folder walks skip it
-            yield RecordRef(bytes(data), {"path": path, "offset": 0, "kind": name, "format": "unknown"})
+        # text is never decoded as a record from its own characters: it is reported, not shown
+        on_problem(Problem(path, 0, NO_DATA, "warning"))
         return
     with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
     for i, block in enumerate(blocks):

@@ -118,9 +118,9 @@ def parse_event(elem: ET.Element) -> EventInfo:
     for child in elem:
         tag = _local(child.tag)
         if tag == "System":
-            _system(child, info)
+            parse_system(child, info)
         elif tag in ("EventData", "UserData"):
-            _binaries(child, info)
+            parse_binaries(child, info)
     return info
 
 
@@ -132,7 +132,7 @@ def _text_value(value: str, what: str, info: EventInfo) -> str:
     return value
 
 
-def _system(system: ET.Element, info: EventInfo) -> None:
+def parse_system(system: ET.Element, info: EventInfo) -> None:
     for el in system:
         tag = _local(el.tag)
         if tag == "Provider":
@@ -151,7 +151,7 @@ def _system(system: ET.Element, info: EventInfo) -> None:
             info.channel = _text_value(el.text or "", "Channel", info)
 
 
-def _binaries(data: ET.Element, info: EventInfo) -> None:
+def parse_binaries(data: ET.Element, info: EventInfo) -> None:
     """Binary fields by name, and any other field whose text is hex starting with a record
     signature (a template with another field name, or a damaged log whose names are lost)."""
     for el in data.iter():
@@ -213,6 +213,7 @@ class EventCollector:
         if not info.binaries:
             if info.is_whea:
                 self.without_data[info.event_id] += 1
+            if info.is_whea or not info.provider:  # no provider: a pasted event or piece of one
                 self.report(offset, f"{where}: no RawData (binary) field; nothing to decode", "note")
             return
         for fname, text in info.binaries:
@@ -221,8 +222,8 @@ class EventCollector:
                 self.report(offset, f"{where}: {_short(fname)} is neither hex nor base64; skipped", "error")
                 continue
             if data[:4] not in SIGNATURES:
-                if not info.is_whea:
-                    continue  # some other provider's binary data
+                if info.provider and not info.is_whea:
+                    continue  # some other provider's binary data (unknown provider: a pasted fragment)
                 self.report(offset, f"{where}: {_short(fname)} does not start with a CPER or WhLg "
                                     "signature", "warning")
             src = {"path": self.path, "offset": offset, "kind": self.kind, "field": _short(fname, 200)}
