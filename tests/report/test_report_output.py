@@ -174,3 +174,29 @@ def test_a_record_store_is_an_input(tmp_path):
     assert sorted(x["header"]["record_id"] for x in lines) == sorted(
         int.from_bytes(d[96:104], "little") for d in want)
     assert all(x["source"]["kind"] == "store" and x["source"]["host"] == "node-b" for x in lines)
+
+
+def test_a_device_or_link_given_as_output_is_written_through_never_replaced(tmp_path):
+    """`whea report -o /dev/full` used to rename a file over the device node (as root)."""
+    import os
+    import stat
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    vector = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / \
+        "DecodeWheaRecord" / "cper_memory_1sec_padded.bin"
+    target = tmp_path / "real.html"
+    link = tmp_path / "link.html"
+    link.symlink_to(target)
+    run = [sys.executable, "-m", "whea_gui.cli", "report", str(vector), "-q", "-o"]
+    assert subprocess.run(run + [str(link)], capture_output=True).returncode == 0
+    assert link.is_symlink() and target.read_text().startswith("<!")
+    device = tmp_path / "full"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 7))  # what /dev/full is
+    except OSError:
+        return  # not root: the link case above still ran
+    res = subprocess.run(run + [str(device), "--format", "json"], capture_output=True, text=True)
+    assert res.returncode == 1 and "No space left" in res.stderr
+    assert stat.S_ISCHR(os.lstat(device).st_mode)

@@ -129,9 +129,14 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
         records_or_paths, (str, bytes, bytearray)) and not meta.inputs else None
     cls = writer_class(fmt)
     to_stdout = str(out_path) == "-"
-    target = Path(str(out_path))
+    target = Path(os.path.realpath(out_path)) if os.path.islink(str(out_path)) else Path(str(out_path))
+    # A device, FIFO or /dev/null is written directly: renaming a file over it would replace it.
+    direct = not to_stdout and target.exists() and not target.is_file()
     if to_stdout:
         fh = sys.stdout.buffer if cls.binary else sys.stdout
+        tmp = None
+    elif direct:
+        fh = open(target, "wb") if cls.binary else open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115
         tmp = None
     else:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
@@ -156,9 +161,16 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
             os.chmod(tmp, _file_mode())  # mkstemp makes it private; give it a normal file's mode
             os.replace(tmp, target)
             tmp = None
+        elif direct:
+            fh.close()  # a full device raises here, and the caller names the output
         else:
             fh.flush()
     finally:
+        if direct and not fh.closed:
+            try:
+                fh.close()
+            except OSError:
+                pass
         writer.close()
         if tmp is not None:
             fh.close()
