@@ -388,3 +388,16 @@ def test_event_xml_mentioned_beside_a_hex_dump_still_reads_the_dump():
     text = "Event Viewer showed <Binary> empty, so here is the dump:\n" + h.xxd(_PADDED)
     refs = list(iter_bytes(text.encode(), "post.txt"))
     assert [r.data for r in refs] == [_PADDED] and refs[0].source["kind"] == "text"
+
+
+def test_events_inside_comments_or_cdata_are_text_not_events():
+    """An outside tester found a commented-out <Event> decoded as a second record."""
+    record = (h.DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    live = _event(record, 1, "2024-01-09T09:55:33.6500000Z")
+    hidden = _event(record, 2, "2024-01-10T09:55:33.6500000Z")
+    text = f"<Events><!-- {hidden} -->{live}<![CDATA[{hidden}]]></Events>"
+    problems = []
+    refs = list(iter_bytes(text.encode(), "c.xml", problems.append))
+    assert [r.data for r in refs] == [record]
+    assert refs[0].source["offset"] == text.index(live)  # offsets unchanged by the blanking
+    assert refs[0].source.get("event_record_id") in (1, "1")

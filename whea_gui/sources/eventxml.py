@@ -68,9 +68,41 @@ def byte_offset_function(data: bytes, text: str) -> Callable[[int], int]:
     return offset_of
 
 
+def blank_non_markup(text: str) -> str:
+    """``text`` with comments and markup-holding CDATA sections replaced by as many spaces, so
+    every other character keeps its index (byte offsets stay right): events inside them are text,
+    not events. One forward pass; an unterminated comment or CDATA section ends the scan."""
+    parts, pos, done = [], 0, 0
+    while True:
+        i = text.find("<!", pos)
+        if i < 0:
+            break
+        if text.startswith("<!--", i):
+            j = text.find("-->", i + 4)
+            end = j + 3
+        elif text.startswith("<![CDATA[", i):
+            j = text.find("]]>", i + 9)
+            end = j + 3
+            if j >= 0 and "<" not in text[i + 9:j]:  # plain text (e.g. hex): keep it
+                pos = end
+                continue
+        else:
+            pos = i + 2
+            continue
+        if j < 0:
+            break
+        parts += [text[done:i], " " * (end - i)]
+        pos = done = end
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
+
+
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     text = decode_text(data)
     offset_of = byte_offset_function(data, text)
+    text = blank_non_markup(text)
     if _CLOSE.search(text):
         yield from events_from_text(text, path, on_problem, name, offset_of=offset_of)
         return
