@@ -336,3 +336,18 @@ def test_decimal_byte_list_is_one_message_when_it_cannot_be_bytes():
     # two-digit-only lines stay hex (xxd -p -c1 of bytes that are all digits)
     hexish = "\n".join(["43", "50", "45", "52"] * 40)
     assert scan_text(hexish).blocks[0].data == bytes.fromhex("43504552") * 40
+
+
+def test_base64_one_record_per_line_gives_every_record():
+    """An outside tester: `base64 -w0` lines one under another lost all but the first record."""
+    import base64 as b64
+    records = [p.read_bytes() for p in sorted((h.VECTORS / "libcper-generated" / "generic").glob("00[0-4].cper"))]
+    lines = [b64.b64encode(r).decode() for r in records]
+    problems = []
+    refs = list(iter_bytes(("\n".join(lines) + "\n").encode(), "b64.txt", problems.append))
+    assert [r.data for r in refs] == records
+    assert [r.source["line"] for r in refs] == [1, 2, 3, 4, 5]
+    assert not [p for p in problems if p.level != "note"]
+    # wrapped at 76 columns (GNU base64's default), two records back to back
+    wrapped = "".join(b64.encodebytes(r).decode() for r in records[:2])
+    assert [r.data for r in iter_bytes(wrapped.encode(), "w.txt")] == records[:2]

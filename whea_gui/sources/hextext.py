@@ -285,6 +285,8 @@ class _Scanner:
         self.b64: list[str] = []
         self.b64_line = 0
         self.b64_width = 0
+        self.b64_chars = 0
+        self.b64_need = 0  # characters a block needs when its first line starts a CPER record
         self.dumps = _Dumps(self)
         self.unlisted = self.first_unlisted = 0
         self.unlisted_level = "note"
@@ -311,6 +313,7 @@ class _Scanner:
                 continue  # Format-Hex's column header, not bytes
             if self.b64 and self._continues_b64(line):
                 self.b64.append(line.strip())  # a wrapped line that happens to be all hex ("AAAA…")
+                self.b64_chars += len(self.b64[-1])
                 continue
             self.feed(classify(line, no), no)
         self.dumps.end()
@@ -384,19 +387,31 @@ class _Scanner:
             self.loose = None
 
     def add_b64(self, item: Base64Line) -> None:
-        # wrapped base64 has lines of one width and only the last one shorter
-        if self.b64 and (len(item.text) > self.b64_width or len(self.b64[-1]) < self.b64_width):
+        # wrapped base64 has lines of one width and only the last one shorter; a line that ends
+        # in padding, or that completes the record the block's first line began, ends a block
+        # (one record per line, as `base64 -w0` writes them)
+        if self.b64 and (len(item.text) > self.b64_width or len(self.b64[-1]) < self.b64_width
+                         or self._next_record(item.text)):
             self.close_b64()
         if not self.b64 and len(item.text) < 16 and not _looks_base64(item.text):
             self.prose(as_prose(item.text, item.line))  # one word ("Information") is not base64
             return
         if not self.b64:
             self.b64_line, self.b64_width = item.line, len(item.text)
+            self.b64_chars, self.b64_need = 0, _b64_record_chars(item.text)
         self.b64.append(item.text)
+        self.b64_chars += len(item.text)
+
+    def _next_record(self, text: str) -> bool:
+        """``text`` starts another record: the block so far ended in padding or holds the whole
+        record its first line began, and ``text`` begins with a CPER header of its own."""
+        done = self.b64[-1].endswith("=") or bool(self.b64_need and self.b64_chars >= self.b64_need)
+        return done and _b64_record_chars(text) > 0
 
     def _continues_b64(self, line: str) -> bool:
         text = line.strip()
-        return (len(self.b64[-1]) == self.b64_width and len(text) <= self.b64_width
+        return (not self._next_record(text) and len(self.b64[-1]) == self.b64_width
+                and len(text) <= self.b64_width
                 and _B64_CHARS.issuperset(text) and _B64_LINE.fullmatch(text) is not None)
 
     def close_b64(self) -> None:
@@ -668,6 +683,19 @@ class _Dumps:
                 self.s.blocks.append(block)
         self.b = None
         self.last = None
+
+
+def _b64_record_chars(first_line: str) -> int:
+    """Base64 characters of the whole CPER record whose header starts ``first_line`` (its
+    RecordLength, from the first 24 bytes), or 0 when the line does not start a record."""
+    try:
+        head = base64.b64decode(first_line[:32], validate=True) if len(first_line) >= 32 else b""
+    except (binascii.Error, ValueError):
+        return 0
+    if head[:4] != b"CPER" or len(head) < 24:
+        return 0
+    length = struct.unpack_from("<I", head, 20)[0]
+    return 4 * -(-length // 3) if length >= 128 else 0
 
 
 def _looks_base64(word: str) -> bool:
