@@ -21,7 +21,10 @@ from whea_gui.sources.base import SourceError
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = sorted(p.name for p in VECTORS.iterdir() if p.is_dir())
+RECORD_SUFFIXES = {".bin", ".cper", ".cperhex", ".evtx"}
+# folders that hold records (libcper-schema holds JSON schemas: text is no longer read as bytes)
+FOLDERS = sorted(p.name for p in VECTORS.iterdir()
+                 if p.is_dir() and any(f.suffix in RECORD_SUFFIXES for f in p.rglob("*")))
 
 
 def to_json(data: bytes) -> dict:

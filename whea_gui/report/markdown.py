@@ -55,7 +55,7 @@ def explanation_markdown(e: Explanation) -> list[str]:
         para(f"Where: {md(e.where)}")
         if e.parts:
             lines.append(">")
-            lines += [f"> - {md(label)} {md(value)}".rstrip() for label, value in e.parts]
+            lines += ["> - " + f"{md(label)} {md(value)}".strip() for label, value in e.parts]
     if e.detail:
         para(f"What failed: {md(e.detail)}")
     if e.advice:
