@@ -272,3 +272,18 @@ def test_early_v3_declared_but_cut_short_is_an_error():
     rec = decode_record(data)
     assert rec.sections[0].fields["size_form"] == 289
     assert any(x.code == "body-truncated" and x.level == "error" for x in rec.findings)
+
+
+def test_a_bank_not_known_to_be_core_local_is_only_logged_by_the_cpu():
+    """A re-check found "machine check in bank 27 of CPU 0" beside the caveat that CPU 0 only
+    logged it (the bank's unit is unknown: its IPID is not in the record)."""
+    from pathlib import Path
+
+    from whea_gui.decode import decode_record
+    dwr = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "DecodeWheaRecord"
+    shared = decode_record((dwr / "cper_cmci_amd_xpfmca_v2r2.bin").read_bytes())
+    core = decode_record((dwr / "cper_cmci_amd_zen4_xpfmca_v4.bin").read_bytes())
+    (mca,) = [s for s in shared.sections if "machine check" in s.summary]
+    assert "bank 27 logged by CPU 0 (APIC ID 0)" in mca.summary
+    (mca,) = [s for s in core.sections if "machine check" in s.summary]
+    assert "bank 3 (DE (decode unit)) of CPU 13 (APIC ID 13)" in mca.summary

@@ -423,5 +423,7 @@ def _summarise(ctx: SectionContext, fields: dict) -> None:
     what = mca_diagnosis.sentence(diag)
     if what and diag.get("unit"):  # the unit and error the registers name, then the architectural code
         what += f" [{status['mca_error_text']}]"
-    section.summary = (f"{how} machine check in {bank} of {cpu}: {what or status['mca_error_text']}"
+    # only a core-local bank belongs to the CPU; otherwise the CPU just logged the error
+    whose = f"of {cpu}" if diag.get("scope") == "core" else f"logged by {cpu}"
+    section.summary = (f"{how} machine check in {bank} {whose}: {what or status['mca_error_text']}"
                        f"{addr}" + (f" ({'; '.join(extras)})" if extras else ""))
