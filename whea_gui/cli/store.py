@@ -19,9 +19,12 @@ from ..store import (
     STATUS_OBJECT_NOT_FOUND,
     STATUS_SUCCESS,
     WHEA_WRITE_FLAG_DUMMY,
+    RecordStore,
     Store,
     StoreDamaged,
     StoreError,
+    engine_of,
+    open_store,
     status_name,
 )
 from ..store.salvage import check_store, repair, salvage
@@ -31,7 +34,8 @@ from ._output import AtomicOutput, same_file_problem
 from .decode import render_text
 
 HELP = "keep records in a persistent store (PSHED write/read/clear semantics)"
-EPILOG = """The store is one SQLite file: --store PATH, else $WHEA_STORE, else ./whea-store.sqlite.
+EPILOG = """The store: --store SPEC, else $WHEA_STORE, else ./whea-store.sqlite. SPEC is a SQLite
+file path, or an engine named by a prefix (postgresql://…, erst:FILE, uefi:FILE; docs/stores.md).
 Records are keyed by (host, RecordId): each host's records form their own PSHED store.
 Record ids are decimal or 0x-hex; `read 0` reads the first record.
 
@@ -157,8 +161,8 @@ def parse_id(text: str) -> int:
     return value
 
 
-def _open(args, *, create: bool = False, readonly: bool | None = None) -> Store:
-    return Store(store_path(args), create=create, readonly=readonly)
+def _open(args, *, create: bool = False, readonly: bool | None = None) -> RecordStore:
+    return open_store(store_path(args), create=create, readonly=readonly)
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -168,6 +172,8 @@ def _existing_store(args) -> str:
     """The store path of a read-only command, refused (a usage error) unless it is an existing
     SQLite file: opening anything else would turn it into a new, empty store."""
     path = store_path(args)
+    if engine_of(path) != "sqlite":
+        return path  # a server or a platform container: its engine checks it when opened
     try:
         with open(path, "rb") as fh:
             head = fh.read(len(SQLITE_MAGIC))

@@ -3,6 +3,7 @@
 See docs/store.md for the API, status codes, the first-record convention and the schema.
 """
 
+from .backend import RecordStore, engine_of, open_store, redact
 from .results import (
     AmbiguousRecordId,
     ReadResult,
@@ -34,4 +35,5 @@ __all__ = [
     "STATUS_OBJECT_NAME_COLLISION", "STATUS_OBJECT_NOT_FOUND", "STATUS_SUCCESS", "STATUS_UNSUCCESSFUL", "WHEA_WRITE_FLAG_DUMMY",
     "nt_success", "status_name", "DEFAULT_PATH", "ReadResult", "Store", "StoreDamaged",
     "StoreError", "WriteResult", "WriteSummary", "AmbiguousRecordId", "host_of",
+    "RecordStore", "engine_of", "open_store", "redact",
 ]
