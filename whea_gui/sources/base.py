@@ -20,6 +20,10 @@ from pathlib import Path
 
 SPOOL_MEMORY = 32 << 20  # a stream longer than this is kept in a temporary file, memory-mapped
 READ_CHUNK = 1 << 20
+# A character device (not a terminal) is read up to this many bytes: a device without an end
+# (/dev/zero, /dev/urandom) must not fill the disk with a spill file. Pipes and FIFOs are read
+# to their end (the user's own stream, e.g. a big export piped in). Reported when reached.
+MAX_DEVICE = 64 << 20
 STDIN_NAME = "<stdin>"
 
 
@@ -67,6 +71,15 @@ class Input:
     name: str
     buf: object
     regular: bool
+    cut_at: int | None = None  # a stream whose reading stopped at MAX_STREAM bytes
+
+    def cut_problem(self) -> Problem | None:
+        """The problem to report when reading stopped before the stream's end."""
+        if self.cut_at is None:
+            return None
+        return Problem(self.name, self.cut_at, f"stopped reading after {self.cut_at:,} bytes: "
+                       "the input did not end (a device or an endless stream); the rest is "
+                       "not read", "error")
 
     @property
     def size(self) -> int:
@@ -85,7 +98,7 @@ class Input:
 def open_input(path: str) -> Iterator[Input]:
     """The input at ``path`` (``-`` = standard input), opened once. Raises SourceError."""
     if path == "-":
-        yield _stream_input(STDIN_NAME, sys.stdin.buffer)
+        yield _stream_input(STDIN_NAME, sys.stdin.buffer, limit=_device_limit(sys.stdin.buffer))
         return
     try:
         fh = open(path, "rb")
@@ -104,7 +117,7 @@ def open_input(path: str) -> Iterator[Input]:
                 except (ValueError, OSError):
                     mm = None  # a pseudo-file that reports a size but cannot be mapped
             if mm is None:
-                inp = _stream_input(path, fh, regular=regular)
+                inp = _stream_input(path, fh, regular=regular, limit=_device_limit(fh))
             else:
                 inp = Input(path, mm, True)
         except OSError as exc:
@@ -115,35 +128,53 @@ def open_input(path: str) -> Iterator[Input]:
             _close(inp)
 
 
-def _stream_input(name: str, fh, *, regular: bool = False) -> Input:
-    """Read ``fh`` to its end once; a long stream goes to a temporary file that is mapped."""
+def _device_limit(fh) -> int | None:
+    """MAX_DEVICE for a character device that is not a terminal, else None (no limit)."""
+    try:
+        fd = fh.fileno()
+        return MAX_DEVICE if stat.S_ISCHR(os.fstat(fd).st_mode) and not os.isatty(fd) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _stream_input(name: str, fh, *, regular: bool = False, limit: int | None = None) -> Input:
+    """Read ``fh`` to its end once (at most ``limit`` bytes when given); a long stream goes to
+    a temporary file that is mapped."""
+    limit = (1 << 62) if limit is None else limit
     chunks: list[bytes] = []
-    held = 0
+    held = total = 0
+    cut_at = None
     spill = None
     try:
         while True:
-            chunk = fh.read(READ_CHUNK)
+            chunk = fh.read(min(READ_CHUNK, limit - total + 1))
             if not chunk:
                 break
+            if total + len(chunk) > limit:
+                chunk = chunk[:limit - total]
+                cut_at = limit
+            total += len(chunk)
             if spill is not None:
                 spill.write(chunk)
-                continue
-            chunks.append(chunk)
-            held += len(chunk)
-            if held > SPOOL_MEMORY:
-                spill = tempfile.TemporaryFile(prefix="whea-stream-")
-                spill.writelines(chunks)
-                chunks = []
+            else:
+                chunks.append(chunk)
+                held += len(chunk)
+                if held > SPOOL_MEMORY:
+                    spill = tempfile.TemporaryFile(prefix="whea-stream-")
+                    spill.writelines(chunks)
+                    chunks = []
+            if cut_at is not None:
+                break
     except OSError as exc:
         if spill is not None:
             spill.close()
         raise SourceError(f"{name}: cannot read: {exc.strerror or exc}") from exc
     if spill is None:
-        return Input(name, b"".join(chunks), regular)
+        return Input(name, b"".join(chunks), regular, cut_at)
     with spill:
         spill.flush()
         mm = mmap.mmap(spill.fileno(), 0, access=mmap.ACCESS_READ)  # outlives the descriptor
-    return Input(name, mm, regular)
+    return Input(name, mm, regular, cut_at)
 
 
 def _close(inp: Input) -> None:

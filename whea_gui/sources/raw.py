@@ -39,6 +39,8 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
 
 def read_path(path: str, on_problem) -> Iterator[RecordRef]:
     with open_input(path) as inp:
+        if inp.cut_at is not None:
+            on_problem(inp.cut_problem())
         yield from read_buffer(inp.buf, inp.name, on_problem)
 
 

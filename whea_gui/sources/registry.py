@@ -85,6 +85,8 @@ def iter_file(path: str, on_problem: ProblemSink | None = None) -> Iterator[Reco
     """
     sink = on_problem or _ignore
     with open_input(path) as inp:
+        if inp.cut_at is not None:
+            sink(inp.cut_problem())
         if inp.size == 0:
             sink(Problem(inp.name, 0, raw.EMPTY, "error"))
             return
