@@ -87,3 +87,21 @@ def test_cli_exit_codes_and_json(tmp_path):
     text = run_cli("diff", str(fa), str(fb))
     assert text.returncode == 1 and "header.record_id" in text.stdout
     assert run_cli("diff", str(fa), str(tmp_path / "missing.bin")).returncode == 2
+
+
+def test_cli_reports_input_problems_and_never_calls_them_identical(tmp_path):
+    # two copies of a file with no record: nothing was compared, so not "identical" (exit 1)
+    junk = tmp_path / "junk.txt"
+    junk.write_text("nothing here, but words!\n")
+    res = run_cli("diff", str(junk), str(junk))
+    assert res.returncode == 1 and "identical" not in res.stdout
+    assert f"{junk}: no record to compare" in res.stderr
+    assert "nothing to decode" in res.stderr  # the reader's own problem is printed, not dropped
+    # a cut record after a good one is still a record: listed as only in B, exit 1
+    a = MEM2.read_bytes()
+    good, damaged = tmp_path / "good.bin", tmp_path / "damaged.bin"
+    good.write_bytes(a)
+    damaged.write_bytes(a + b"CPER" + bytes(60))  # a second record cut inside its header
+    res = run_cli("diff", str(good), str(damaged))
+    assert res.returncode == 1
+    assert "record 0" in res.stdout and "record 1: only in B" in res.stdout

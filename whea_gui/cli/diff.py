@@ -9,6 +9,7 @@ import sys
 from ..build.diff import diff_records
 from ..sources import iter_path
 from ..sources.base import SourceError
+from ._inputs import ProblemLog
 
 
 def register(sub) -> None:
@@ -18,7 +19,9 @@ def register(sub) -> None:
                     "value or bytes differ, with its byte range in each, and the changed bytes.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="exit status:\n  0  the records are identical\n  1  they differ, or writing the "
-               "output failed\n  2  unusable arguments: an unknown option, or A or B missing or "
+               "output failed, or an input could not be read completely (its problems are "
+               "printed on standard error: a comparison of what was read is not a comparison "
+               "of the inputs)\n  2  unusable arguments: an unknown option, or A or B missing or "
                "not readable at all")
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
@@ -26,17 +29,17 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _records(path: str) -> list:
-    return list(iter_path(path))
-
-
 def run(args) -> int:
+    problems = ProblemLog()
     try:
-        ra, rb = _records(args.a), _records(args.b)
+        ra, rb = list(iter_path(args.a, problems)), list(iter_path(args.b, problems))
     except SourceError as exc:
         print(f"whea: {exc}", file=sys.stderr)
         return 2
-    differ = len(ra) != len(rb)
+    for path, records in ((args.a, ra), (args.b, rb)):
+        if not records:
+            problems.error(f"{path}: no record to compare")
+    differ = len(ra) != len(rb) or problems.failed
     for i in range(max(len(ra), len(rb))):
         a = ra[i] if i < len(ra) else None
         b = rb[i] if i < len(rb) else None
