@@ -173,6 +173,18 @@ _ROWS = [
     ("erst-record-id", "warning", "ERST record's RecordID differs from its map entry", E),
     ("erst-cleared", "note", "ERST record cleared but still in its slot (recoverable)", E),
     ("erst-padding", "note", "ERST slot bytes after the record are not 0xFF", E),
+    ("fv-signature", "error", "No NVRAM firmware volume header found", V),
+    ("fv-located", "note", "NVRAM firmware volume found inside a larger image", V),
+    ("fv-header", "error", "Firmware volume header length or size impossible", V),
+    ("fv-checksum", "warning", "Firmware volume header checksum does not sum to 0", V),
+    ("varstore-header", "error", "Variable store signature, format, state or size wrong", V),
+    ("varstore-free-space", "warning", "Variable store bytes after the last variable not erased", V),
+    ("var-size-overrun", "error", "A variable's NameSize or DataSize runs past the store", V),
+    ("var-name", "warning", "A variable name without its UCS-2 NUL", V),
+    ("var-state", "note", "A variable whose header was written but never completed", V),
+    ("var-deleted", "note", "A deleted HwErrRec variable still present (recoverable)", V),
+    ("var-attributes", "warning", "HwErrRec attributes are not NV|BS|RT|HR", "UEFI Appendix P"),
+    ("var-record-length", "warning", "HwErrRec data is not a CPER record of its size", "UEFI Appendix P"),
 ]
 
 
