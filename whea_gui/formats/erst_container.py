@@ -96,8 +96,18 @@ class ErstLayout:
         return HEADER_SIZE + 8 * index
 
 
-def sniff(head: bytes) -> bool:
-    return head[:8] == MAGIC
+def sniff(head: bytes) -> int:
+    """95 for the magic; 50 for a damaged magic on a header that is otherwise QEMU's (version
+    0x0100 and a power-of-two slot size the storage offset is a multiple of)."""
+    if head[:8] == MAGIC:
+        return 95
+    if len(head) < HEADER_SIZE or head[:8] == bytes(8):
+        return 0
+    slot, start, version = struct.unpack_from("<IIH", head, 8)
+    plausible = slot >= MIN_SLOT and not slot & (slot - 1) and start % slot == 0 and start
+    if version == VERSION and (plausible or head[:4] == MAGIC[:4]):
+        return 50
+    return 0
 
 
 def parse(buf) -> ErstLayout:

@@ -17,15 +17,15 @@ name = "erst"
 
 
 def sniff(head: bytes, path: str = "") -> int:
-    return 95 if ec.sniff(head) else 0
+    return ec.sniff(head)
 
 
 def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
     lay = ec.parse(data)
     for f in lay.findings:
         on_problem(Problem(path, f.offset, f.message, f.level, f.length or None))
-    if not lay.slot_size:
-        if lay.formatted:  # a header QEMU refuses: carve what is there
+    if lay.slot_count <= lay.first_index:
+        if lay.formatted:  # a header QEMU refuses, or no whole slot: carve what is there
             on_problem(Problem(path, None, "reading the records found in the file's bytes "
                                            "instead of through the map", "note"))
             yield from raw.read_buffer(data, path, on_problem)
