@@ -263,3 +263,36 @@ def test_a_map_entry_without_a_record_and_an_overflowing_record(tmp_path, erst_d
     problems = []
     refs = list(iter_file(str(path), problems.append))
     assert [r.data for r in refs] == [real_records[2]]  # the good record still reads
+
+
+def test_whea_store_over_erst_answers_as_the_device(tmp_path, erst_device, real_records,
+                                                    zero_id_record):
+    """``whea store --store erst:FILE``: written records QEMU reads back; the refused one is
+    answered with its NTSTATUS and exit 1; ``clear`` then ``read`` agree with the device."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(repo))
+    files = []
+    for k, r in enumerate(real_records[:3] + [zero_id_record]):
+        f = tmp_path / f"r{k}.cper"
+        f.write_bytes(r)
+        files.append(str(f))
+    spec = f"erst:{tmp_path / 'cli.bin'}"
+
+    def whea(*args):
+        return subprocess.run([sys.executable, "-m", "whea_gui.cli", "store", "--store", spec, *args],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    done = whea("write", *files)
+    assert done.returncode == 1 and "STATUS_INVALID_PARAMETER" in done.stderr
+    assert whea("clear", hex(rid(real_records[1]))).returncode == 0
+    listed = whea("list", "--json")
+    assert listed.returncode == 0
+    dev = erst_device(tmp_path / "cli.bin")
+    assert dev.record_ids() == [rid(real_records[0]), rid(real_records[2])]
+    assert dev.read(rid(real_records[2])) == (SUCCESS, real_records[2])
+    assert dev.read(rid(real_records[1]))[0] == NOT_FOUND

@@ -206,8 +206,16 @@ def install(window) -> QAction:
         view_menu.addSeparator()
         view_menu.addAction(action)
 
-    def update(*_args) -> None:
-        action.setEnabled(bool(container_paths(window, limit=10_000)))
+    loaded: list[bool] = [False]  # any loaded record came from a container (set per load)
+
+    def loaded_changed() -> None:
+        loaded[0] = bool(container_paths(window, limit=10_000))
+        action.setEnabled(loaded[0])
+
+    def shown_changed(index: int) -> None:
+        records = window.records_panel.records
+        here = 0 <= index < len(records) and records.source(index).get("kind") in CONTAINER_KINDS
+        action.setEnabled(loaded[0] or bool(here))
 
     def show() -> None:
         paths = container_paths(window)
@@ -224,7 +232,7 @@ def install(window) -> QAction:
         window.container_view = dialog
 
     action.triggered.connect(show)
-    window.loadFinished.connect(update)
-    window.recordShown.connect(update)
+    window.loadFinished.connect(loaded_changed)
+    window.recordShown.connect(shown_changed)
     window.act_container_structure = action
     return action
