@@ -230,9 +230,13 @@ def parse(buf) -> VarStoreLayout:
                        f"({n - fv} bytes from the volume start); read up to the file's end",
                 fv + 32, 8, "fv-header")
         lay.fv_end = n
-    if hlen < FV_HEADER_MIN or fv + hlen + STORE_HEADER_SIZE > lay.fv_end or hlen & 1:
-        lay.add(ERROR, f"header length {hlen} is not a valid firmware volume header length",
-                fv + 48, 2, "fv-header")
+    if hlen < FV_HEADER_MIN or hlen & 1:
+        lay.add(ERROR, f"header length {hlen} is not a valid firmware volume header length "
+                       f"(even, at least {FV_HEADER_MIN})", fv + 48, 2, "fv-header")
+        return lay
+    if fv + hlen + STORE_HEADER_SIZE > lay.fv_end:
+        lay.add(ERROR, f"the volume ({lay.fv_end - fv} bytes) has no room after its {hlen}-byte "
+                       "header for a variable store header", fv + 32, 8, "fv-header")
         return lay
     words = struct.unpack_from(f"<{hlen // 2}H", buf, fv)
     if sum(words) & 0xFFFF:
