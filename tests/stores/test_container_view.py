@@ -77,7 +77,7 @@ def test_an_erst_file_lists_its_records_and_shows_its_structure(qtbot, window, t
     assert rec.root.find("header.magic").display == "ERSTSTOR"
     assert rec.root.find("header.record_count").value == 3
     slot = rec.root.find(f"slots.slot_{first + 1}")
-    assert "cleared record (recoverable)" in slot.display and slot.offset == (first + 1) * 8192
+    assert slot.display == f"cleared (recoverable) 0x{rid(real_records[1]):016X}" and slot.offset == (first + 1) * 8192
     assert rec.root.find(f"slots.slot_{first}.padding").offset == first * 8192 + len(real_records[0])
     codes = {f.code: f.offset for f in rec.findings}
     assert codes["erst-record-overflow"] == (first + 2) * 8192 + 20

@@ -299,12 +299,12 @@ def _slot_nodes(root: FieldNode, lay: ErstLayout) -> None:
                               f"{len(lay.live())} live, {len(lay.cleared())} cleared",
                               lay.first_index * slot,
                               max(lay.size - lay.first_index * slot, 0), kind="struct"))
-    labels = {LIVE: "record", CLEARED: "cleared record (recoverable)", BAD: "no readable record"}
+    labels = {LIVE: "record", CLEARED: "cleared (recoverable)", BAD: "no readable record"}
     for s in lay.slots[:MAX_NODES]:
         end = min(s.offset + slot, lay.size)
         sn = node.add(FieldNode(f"slot_{s.index}", f"Slot {s.index}", s.record_id or s.map_id,
-                                f"{labels.get(s.state, s.state)}, RecordID "
-                                f"0x{(s.record_id or s.map_id):016X}", s.offset, end - s.offset,
+                                f"{labels.get(s.state, s.state)} 0x{(s.record_id or s.map_id):016X}",
+                                s.offset, end - s.offset,
                                 kind="struct", valid=s.state != BAD))
         if s.length:
             sn.add(FieldNode("record", "Record", None, f"{s.length} bytes", s.offset, s.length,

@@ -71,7 +71,7 @@ def regions(rec: DecodedRecord) -> list[tuple[int, int, QColor]]:
         for k, child in enumerate(node.children[:MAX_REGIONS]):
             text = child.display
             tint = (BAD_TINT if not child.valid else CLEARED_TINT
-                    if ("cleared" in text or text.startswith("deleted")) else
+                    if text.startswith(("cleared", "deleted")) else
                     LIVE_TINT if group == "slots" else section_colour(k))
             out.append((child.offset, child.length, tint))
     node = rec.root.find("free")
@@ -102,7 +102,7 @@ class ContainerView(QDialog):
         header = self.tree.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.Interactive)
-        for col, width in enumerate((220, 230, 90)):
+        for col, width in enumerate((190, 340, 110, 80, 70)):
             self.tree.setColumnWidth(col, width)
         self.hex = HexView()
         self.hex.setObjectName("ContainerHex")
