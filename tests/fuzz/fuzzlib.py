@@ -280,8 +280,8 @@ SNIFF_PREFIXES = (0, 3, 8, 20, 44, 47, 48, 64, 128)
 def sniff_all(data: bytes, path: str) -> None:
     """Detection sees any head: every structured reader's ``sniff`` on the first 4 KiB and on
     short prefixes (a short file is a whole head)."""
-    from whea_gui.sources import acpi, efivar, eventxml, evtx_log, pstore, redfish
-    for module in (acpi, efivar, eventxml, evtx_log, pstore, redfish):
+    from whea_gui.sources import acpi, efivar, erst, eventxml, evtx_log, pstore, redfish, uefi_varstore
+    for module in (acpi, efivar, eventxml, evtx_log, pstore, redfish, erst, uefi_varstore):
         for n in SNIFF_PREFIXES + (4096,):
             score = module.sniff(data[:n], path)
             if not isinstance(score, int) or not 0 <= score <= 100:
@@ -361,6 +361,39 @@ class Corpus:
         self.evtx = EVTX.read_bytes()
         self.xml_events = evtx_xml_events()
         self.blocks = [status_block(r) for r in generated_records(1) if r[:4] == b"CPER"]
+        self.erst = erst_image(self.cper[:6])
+        self.varstore = varstore_image(self.cper[:6])
+
+
+def erst_image(records: list[bytes], size: int = 64 * 1024) -> bytes:
+    """A QEMU ERST backing file holding ``records`` (the last one cleared: recoverable)."""
+    from whea_gui.store.erst import format_header
+    head = format_header(size)
+    buf = bytearray(head + bytes(size - len(head)))
+    slot, first = 8192, len(head) // 8192
+    fitting = [r for r in records if len(r) <= slot][:size // slot - first]
+    for k, r in enumerate(fitting):
+        at = (first + k) * slot
+        buf[at:at + slot] = r + b"\xff" * (slot - len(r))
+        if k < len(fitting) - 1:
+            struct.pack_into("<Q", buf, 24 + 8 * (first + k), struct.unpack_from("<Q", r, 96)[0] or 1)
+    struct.pack_into("<I", buf, 20, max(len(fitting) - 1, 0))
+    return bytes(buf)
+
+
+def varstore_image(records: list[bytes]) -> bytes:
+    """Debian's OVMF_VARS.fd with ``records`` as HwErrRec#### variables (the first deleted)."""
+    from whea_gui.formats import edk2_varstore as vs
+    buf = bytearray(Path("/usr/share/OVMF/OVMF_VARS.fd").read_bytes())
+    lay = vs.parse(bytes(buf))
+    pos = lay.free_offset
+    for k, r in enumerate(records):
+        blob = bytearray(vs.variable_bytes(lay, f"HwErrRec{k:04X}", r))
+        if k == 0:
+            blob[2] = 0x3D
+        buf[pos:pos + len(blob)] = blob
+        pos += len(blob)
+    return bytes(buf)
 
 
 def case_maker(reader: str, corpus: Corpus) -> Callable[[random.Random], bytes]:
@@ -414,21 +447,42 @@ def case_maker(reader: str, corpus: Corpus) -> Callable[[random.Random], bytes]:
         record[64:80] = guid_bytes(LINUX_PSTORE_CREATOR)
         return mutate_bytes(rng, bytes(record))
 
+    def erst(rng: random.Random) -> bytes:
+        buf = bytearray(corpus.erst)
+        for _ in range(rng.randint(0, 3)):  # hostile header fields and map entries
+            at = rng.choice((8, 12, 16, 18, 20, 24 + 8 * rng.randrange(8)))
+            buf[at:at + 4] = rng.choice(_INTERESTING).to_bytes(8, "little")[:4]
+        if rng.random() < 0.3:  # a record's length or id inside its slot
+            at = 8192 * rng.randrange(1, 8) + rng.choice((20, 96))
+            buf[at:at + 4] = rng.choice(_INTERESTING).to_bytes(8, "little")[:4]
+        return mutate_bytes(rng, bytes(buf), stop=rng.choice((256, len(buf)))) \
+            if rng.random() < 0.7 else bytes(buf)
+
+    def uefi_varstore(rng: random.Random) -> bytes:
+        buf = bytearray(corpus.varstore)
+        for _ in range(rng.randint(0, 3)):  # FV length, header length, store size, var sizes
+            at = rng.choice((32, 48, 0x48 + 16, 0x48 + 20, 0x64 + 36, 0x64 + 40, 0x64 + 2))
+            buf[at:at + 4] = rng.choice(_INTERESTING).to_bytes(8, "little")[:4]
+        if rng.random() < 0.3:
+            buf = bytearray(rng.randbytes(rng.choice((0, 512, 4096))) + bytes(buf))  # a flash image
+        return mutate_bytes(rng, bytes(buf), stop=rng.choice((0x200, len(buf)))) \
+            if rng.random() < 0.7 else bytes(buf)
+
     live = eventxml
     return {"redfish": redfish, "eventxml": eventxml, "live": live, "evtx": evtx, "gesb": gesb,
-            "efivar": efivar, "pstore": pstore}[reader]
+            "efivar": efivar, "pstore": pstore, "erst": erst, "uefi_varstore": uefi_varstore}[reader]
 
 
 def reader_function(reader: str) -> Callable:
     """The reader entry point a case goes to (the module's read_bytes, bypassing detection)."""
-    from whea_gui.sources import acpi, efivar, eventxml, evtx_log, live, pstore, redfish
+    from whea_gui.sources import acpi, efivar, erst, eventxml, evtx_log, live, pstore, redfish, uefi_varstore
     if reader == "live":
         return lambda data, path, sink: live.parse_wevtutil_output(data, path.removeprefix("live:"), sink)
     return {"redfish": redfish, "eventxml": eventxml, "evtx": evtx_log, "gesb": acpi, "efivar": efivar,
-            "pstore": pstore}[reader].read_bytes
+            "pstore": pstore, "erst": erst, "uefi_varstore": uefi_varstore}[reader].read_bytes
 
 
-READERS = ("redfish", "eventxml", "live", "evtx", "gesb", "efivar", "pstore")
+READERS = ("redfish", "eventxml", "live", "evtx", "gesb", "efivar", "pstore", "erst", "uefi_varstore")
 
 
 def fuzz(reader: str, cases: int, seed: int, corpus: Corpus, *, on_failure=None,

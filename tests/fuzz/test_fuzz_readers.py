@@ -31,7 +31,7 @@ from whea_gui.sources.winevent import checked_int, parse_time
 REPO = Path(__file__).resolve().parents[2]
 # cases per reader in CI: about 3,000 in all (benchmarks/fuzz_soak.py --cases N for more)
 CASES = {"redfish": 500, "eventxml": 300, "live": 100, "evtx": 120, "gesb": 900, "efivar": 400,
-         "pstore": 400}
+         "pstore": 400, "erst": 300, "uefi_varstore": 300}
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,8 @@ CATALOGUE: dict[str, FindingKind] = {}
 H = "FORMAT.md §3 (UEFI N.2.1)"
 D = "FORMAT.md §4 (UEFI N.2.2)"
 P = "FORMAT.md §11"  # the validation list
+E = "QEMU hw/acpi/erst.c (docs/stores.md)"
+V = "edk2 VariableFormat.h, PiFirmwareVolume.h (docs/stores.md)"
 
 _ROWS = [
     # -- record header and descriptors ------------------------------------------------------
@@ -156,6 +158,33 @@ _ROWS = [
     ("payload-truncated", "warning", "WhLg payload shorter than its structure", "FORMAT.md §8.18"),
     ("payload-extra", "note", "WhLg payload longer than its structure", "FORMAT.md §8.18"),
     ("payload-size", "warning", "WheaInit payload not a whole number of error sources", "FORMAT.md §8.18"),
+    # -- platform containers: QEMU ERST backing files, edk2 variable stores --------------------
+    ("erst-header", "error", "ERST header QEMU refuses (slot size, version, reserved, offset)", E),
+    ("erst-magic", "error", "ERST backing file magic is not ERSTSTOR", E),
+    ("erst-unformatted", "note", "ERST backing file not formatted yet", E),
+    ("erst-size", "error", "ERST file size is not a multiple of the slot size", E),
+    ("erst-map-overlap", "error", "ERST RecordID map runs into slot storage", E),
+    ("erst-no-slots", "warning", "ERST storage offset leaves no slots", E),
+    ("erst-map-stray", "warning", "ERST map entry for a header slot", E),
+    ("erst-map-id", "warning", "ERST map holds a reserved or repeated RecordID", E),
+    ("erst-map-no-record", "error", "ERST map entry points at a slot without a record", E),
+    ("erst-record-count", "warning", "ERST record count disagrees with the map", E),
+    ("erst-record-overflow", "error", "ERST record length below 128 or overflowing its slot", E),
+    ("erst-record-id", "warning", "ERST record's RecordID differs from its map entry", E),
+    ("erst-cleared", "note", "ERST record cleared but still in its slot (recoverable)", E),
+    ("erst-padding", "note", "ERST slot bytes after the record are not 0xFF", E),
+    ("fv-signature", "error", "No NVRAM firmware volume header found", V),
+    ("fv-located", "note", "NVRAM firmware volume found inside a larger image", V),
+    ("fv-header", "error", "Firmware volume header length or size impossible", V),
+    ("fv-checksum", "warning", "Firmware volume header checksum does not sum to 0", V),
+    ("varstore-header", "error", "Variable store signature, format, state or size wrong", V),
+    ("varstore-free-space", "warning", "Variable store bytes after the last variable not erased", V),
+    ("var-size-overrun", "error", "A variable's NameSize or DataSize runs past the store", V),
+    ("var-name", "warning", "A variable name without its UCS-2 NUL", V),
+    ("var-state", "note", "A variable whose header was written but never completed", V),
+    ("var-deleted", "note", "A deleted HwErrRec variable still present (recoverable)", V),
+    ("var-attributes", "warning", "HwErrRec attributes are not NV|BS|RT|HR", "UEFI Appendix P"),
+    ("var-record-length", "warning", "HwErrRec data is not a CPER record of its size", "UEFI Appendix P"),
 ]
 
 

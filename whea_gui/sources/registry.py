@@ -20,6 +20,7 @@ HEAD_SIZE = 4096
 
 # Order matters only for equal scores (the earlier wins).
 _READER_MODULES = ["raw", "hextext", "eventxml", "evtx_log", "redfish", "acpi", "efivar", "pstore",
+                   "erst", "uefi_varstore",
                    "store_file"]
 readers: list = []
 

@@ -41,6 +41,7 @@ from ..paths import sample_paths
 from ..report import record_markdown
 from ..sources import Problem
 from . import copying
+from .container_view import install as install_container_view
 from .edit_delegate import EditableFieldModel
 from .editing import EditController
 from .export import export_dialog
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
 
         self._build_panes()
         self._build_actions()
+        install_container_view(self)  # View → Container structure… (platform containers)
         self._build_status()
         self.editing = EditController(self)  # edit mode, undo, fix-up, save, compare, new
         self._connect()

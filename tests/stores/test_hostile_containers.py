@@ -1,0 +1,88 @@
+"""Hostile containers: huge counts, many tiny structures, names without their NUL, a big sparse
+file. Clear messages naming the file and byte offset; the good records still read; the work
+stays linear in the file (no timing asserted: the structures walked are counted)."""
+
+from __future__ import annotations
+
+import struct
+
+from whea_gui.formats import edk2_varstore as vs
+from whea_gui.formats import erst_container as ec
+from whea_gui.sources.registry import iter_file
+from whea_gui.store.erst import ErstStore, format_header
+
+
+def test_erst_record_count_huge_is_a_warning_and_every_record_still_reads(tmp_path, real_records):
+    path = tmp_path / "count.bin"
+    with ErstStore(path) as store:
+        for r in real_records[:3]:
+            store.write_error_record(r)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, 20, 0xFFFFFFFF)
+    path.write_bytes(bytes(data))
+    problems = []
+    refs = list(iter_file(str(path), problems.append))
+    assert [r.data for r in refs] == real_records[:3]
+    warn = [p for p in problems if p.level == "warning"]
+    assert [(p.path, p.offset) for p in warn] == [(str(path), 20)]
+    assert "4294967295" in warn[0].message and "3 map entries" in warn[0].message
+
+
+def test_a_large_sparse_erst_file_with_small_slots(tmp_path, real_records):
+    """64 MiB of 4 KiB slots (16,384 map entries), one record at the end."""
+    size, slot = 64 << 20, 4096
+    head = format_header(size, slot)
+    path = tmp_path / "big.bin"
+    with open(path, "wb") as fh:
+        fh.write(head)
+        fh.truncate(size)
+        last = size // slot - 1
+        fh.seek(last * slot)
+        rec = real_records[0][:slot] if len(real_records[0]) <= slot else real_records[1]
+        fh.write(rec)
+        fh.seek(24 + 8 * last)
+        fh.write(struct.pack("<Q", struct.unpack_from("<Q", rec, 96)[0]))
+        fh.seek(20)
+        fh.write(struct.pack("<I", 1))
+    lay = ec.parse(path.read_bytes())
+    assert lay.slot_count == 16384 and [s.index for s in lay.live()] == [last]
+    assert [r.data for r in iter_file(str(path))] == [rec]
+    tree = ec.container_record(path.read_bytes())
+    assert len(tree.root.find("slots").children) == 1
+    assert [f.code for f in tree.findings] == ["erst-padding"]  # zeros, not QEMU's 0xFF padding
+
+
+def test_thousands_of_empty_variables_are_walked_once(ovmf_templates, real_records, tmp_path):
+    buf = bytearray(ovmf_templates[0].read_bytes())
+    lay = vs.parse(bytes(buf))
+    pos = lay.free_offset
+    blob = vs.variable_bytes(lay, "X", b"")
+    count = 0
+    while pos + len(blob) + 2000 < lay.store_end:
+        buf[pos:pos + len(blob)] = blob
+        pos += len(blob)
+        count += 1
+    record = vs.variable_bytes(lay, "HwErrRec0007", real_records[0])
+    buf[pos:pos + len(record)] = record
+    path = tmp_path / "many.fd"
+    path.write_bytes(bytes(buf))
+    parsed = vs.parse(bytes(buf))
+    assert len(parsed.variables) == count + 1 > 500
+    refs = list(iter_file(str(path)))
+    assert [(r.source["variable"], r.data) for r in refs] == [("HwErrRec0007", real_records[0])]
+
+
+def test_a_name_without_its_nul_is_a_warning_at_the_name(ovmf_templates, real_records, tmp_path):
+    buf = bytearray(ovmf_templates[0].read_bytes())
+    lay = vs.parse(bytes(buf))
+    blob = bytearray(vs.variable_bytes(lay, "HwErrRec0001", real_records[0]))
+    name_at = lay.header_layout.size
+    blob[name_at + 24:name_at + 26] = b"Z\x00"  # the NUL becomes a letter
+    buf[lay.free_offset:lay.free_offset + len(blob)] = blob
+    path = tmp_path / "nonul.fd"
+    path.write_bytes(bytes(buf))
+    problems = []
+    refs = list(iter_file(str(path), problems.append))
+    warn = [p for p in problems if p.level == "warning"]
+    assert [(p.offset, p.path) for p in warn] == [(lay.free_offset + name_at, str(path))]
+    assert refs == []  # "HwErrRec0001Z" is not a HwErrRec#### name: not offered as a record

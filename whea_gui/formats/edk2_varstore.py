@@ -1,0 +1,442 @@
+"""edk2 firmware-volume variable stores (OVMF_VARS.fd, OVMF_VARS_4M.fd, a flash image's NVRAM).
+
+Layout (edk2 PiFirmwareVolume.h and MdeModulePkg/Include/Guid/VariableFormat.h):
+
+- Firmware volume header: ZeroVector[16], FileSystemGuid (EFI_SYSTEM_NV_DATA_FV_GUID for the
+  NVRAM volume), FvLength u64, Signature "_FVH", Attributes u32, HeaderLength u16, Checksum u16
+  (the header's 16-bit words sum to 0), ExtHeaderOffset u16, Reserved u8, Revision u8, then
+  block-map entries (NumBlocks u32, Length u32) ending with (0, 0).
+- At HeaderLength the variable store header: Signature GUID (gEfiVariableGuid, or
+  gEfiAuthenticatedVariableGuid for authenticated variables, which OVMF uses), Size u32 (from
+  the store header to the store's end), Format u8 (0x5A formatted), State u8 (0xFE healthy),
+  6 reserved bytes. Variables follow at a 4-byte boundary.
+- Each variable: StartId 0x55AA, State u8, Reserved u8, Attributes u32, [authenticated:
+  MonotonicCount u64, TimeStamp EFI_TIME (16 bytes), PubKeyIndex u32], NameSize u32, DataSize
+  u32, VendorGuid; then the UCS-2 name (NameSize bytes with its NUL), then the data; the next
+  header starts at the next 4-byte boundary. The list ends at a StartId that is not 0x55AA
+  (erased flash reads 0xFF).
+- States clear bits as a variable lives: 0x7F header written, 0x3F added, 0x3E added and in
+  delete transition, 0x3C/0x3D deleted (the bytes stay until the store is reclaimed).
+- After the variable store, inside the same volume, edk2's fault-tolerant-write (FTW) working
+  block and spare area: never written here.
+
+``parse(buf)`` finds the NVRAM volume (at the start, or anywhere in a flash image by its FV
+header), walks every variable in every state, and collects findings with byte offsets;
+``container_record`` gives the located FieldNode tree.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import uuid
+from dataclasses import dataclass, field
+
+from ..core.fields import Field, Layout, bytes_text
+from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode, Finding, new_record
+
+NV_DATA_FV = uuid.UUID("fff12b8d-7696-4c8b-a985-2747075b4f50")
+VARIABLE_GUID = uuid.UUID("ddcf3616-3275-4164-98b6-fe85707ffe7d")
+AUTH_VARIABLE_GUID = uuid.UUID("aaf32c78-947b-439a-a180-2e144ec37792")
+FTW_WORKING_GUID = uuid.UUID("9e58292b-7c68-497d-a0ce-6500fd9f1b95")  # edk2 working block
+HW_ERROR_GUID = uuid.UUID("414e6bdd-e47b-47cc-b244-bb61020cf516")
+FVH = b"_FVH"
+FV_HEADER_MIN = 56 + 8  # the fixed part and the (0, 0) block-map terminator
+STORE_HEADER_SIZE = 28
+START_ID = 0x55AA
+FORMATTED, HEALTHY = 0x5A, 0xFE
+HW_ERROR_ATTRIBUTES = 0x0F  # NON_VOLATILE | BOOTSERVICE | RUNTIME | HARDWARE_ERROR_RECORD
+ATTRIBUTE_NAMES = {0x1: "NV", 0x2: "BS", 0x4: "RT", 0x8: "HR", 0x10: "AW", 0x20: "TAW", 0x40: "AP"}
+HW_NAME = re.compile(r"^HwErrRec[0-9A-Fa-f]{4}$")
+MAX_FV_CANDIDATES = 4096  # "_FVH" hits examined in a flash image
+MAX_NODES = 4096
+
+FV_HEADER = Layout("fv_header", [
+    Field("zero_vector", "Zero vector", 16, "bytes"),
+    Field("file_system_guid", "File system GUID", 16, "guid",
+          description="fff12b8d-… (EFI_SYSTEM_NV_DATA_FV_GUID) for the NVRAM volume"),
+    Field("fv_length", "Volume length", 8, "hex"),
+    Field("signature", "Signature", 4, "sig", description='Must be "_FVH"'),
+    Field("attributes", "Attributes", 4, "hex"),
+    Field("header_length", "Header length", 2, "int"),
+    Field("checksum", "Checksum", 2, "hex", description="The header's 16-bit words sum to 0"),
+    Field("ext_header_offset", "Extended header offset", 2, "hex"),
+    Field("reserved", "Reserved", 1, "hex"),
+    Field("revision", "Revision", 1, "int"),
+])
+STORE_HEADER = Layout("variable_store_header", [
+    Field("signature", "Signature", 16, "guid",
+          description="gEfiAuthenticatedVariableGuid (aaf32c78-…) or gEfiVariableGuid (ddcf3616-…)"),
+    Field("size", "Size", 4, "hex", description="Bytes from this header to the store's end"),
+    Field("format", "Format", 1, "hex", description="0x5A: formatted"),
+    Field("state", "State", 1, "hex", description="0xFE: healthy"),
+    Field("reserved", "Reserved", 2, "hex"),
+    Field("reserved1", "Reserved", 4, "hex"),
+])
+_COMMON = [
+    Field("start_id", "Start ID", 2, "hex", description="0x55AA"),
+    Field("state", "State", 1, "hex",
+          description="0x7F header only, 0x3F added, 0x3E in delete transition, 0x3C/0x3D deleted"),
+    Field("reserved", "Reserved", 1, "hex"),
+    Field("attributes", "Attributes", 4, "hex", description="NV 1, BS 2, RT 4, HR 8, …"),
+]
+_TAIL = [
+    Field("name_size", "Name size", 4, "int"),
+    Field("data_size", "Data size", 4, "int"),
+    Field("vendor_guid", "Vendor GUID", 16, "guid"),
+]
+VARIABLE_HEADER = Layout("variable_header", _COMMON + _TAIL)
+AUTH_VARIABLE_HEADER = Layout("auth_variable_header", _COMMON + [
+    Field("monotonic_count", "Monotonic count", 8, "int"),
+    Field("timestamp", "Time stamp", 16, "bytes"),
+    Field("pub_key_index", "Public key index", 4, "int"),
+] + _TAIL)
+assert VARIABLE_HEADER.size == 32 and AUTH_VARIABLE_HEADER.size == 60
+
+ADDED, IN_DELETE, DELETED, HEADER_ONLY, INCOMPLETE = (
+    "added", "in delete transition", "deleted", "header only", "incomplete header")
+
+
+def state_name(state: int) -> str:
+    if state & 0x80:
+        return INCOMPLETE
+    if state & 0x40:
+        return HEADER_ONLY
+    if not state & 0x02:
+        return DELETED
+    if not state & 0x01:
+        return IN_DELETE
+    return ADDED
+
+
+def align4(n: int) -> int:
+    return (n + 3) & ~3
+
+
+@dataclass(slots=True)
+class Variable:
+    offset: int  # of its header, in the file
+    header_size: int
+    state: int
+    attributes: int
+    name_size: int
+    data_size: int
+    guid: uuid.UUID
+    name: str
+    complete: bool = True  # name and data lie inside the store
+
+    @property
+    def state_text(self) -> str:
+        return state_name(self.state)
+
+    @property
+    def name_offset(self) -> int:
+        return self.offset + self.header_size
+
+    @property
+    def data_offset(self) -> int:
+        return self.name_offset + self.name_size
+
+    @property
+    def end(self) -> int:
+        return self.data_offset + self.data_size
+
+    @property
+    def is_hw_error(self) -> bool:
+        return self.guid == HW_ERROR_GUID and bool(HW_NAME.match(self.name))
+
+    @property
+    def live(self) -> bool:
+        return self.state_text in (ADDED, IN_DELETE)
+
+
+@dataclass
+class VarStoreLayout:
+    size: int
+    fv_offset: int | None = None
+    fv: dict = field(default_factory=dict)
+    store_offset: int = 0
+    store: dict = field(default_factory=dict)
+    authenticated: bool = True
+    store_end: int = 0  # first byte after the variable store
+    free_offset: int = 0  # where the next variable would go
+    fv_end: int = 0
+    ftw_offset: int | None = None  # the FTW working block header, if found
+    variables: list[Variable] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, level: str, message: str, offset: int, length: int, code: str) -> None:
+        self.findings.append(Finding(level, message, offset, length, code))
+
+    @property
+    def usable(self) -> bool:
+        return self.store_end > 0
+
+    @property
+    def header_layout(self) -> Layout:
+        return AUTH_VARIABLE_HEADER if self.authenticated else VARIABLE_HEADER
+
+    def hw_errors(self) -> list[Variable]:
+        return [v for v in self.variables if v.is_hw_error and v.complete]
+
+
+def _guid(buf, offset: int) -> uuid.UUID:
+    return uuid.UUID(bytes_le=bytes(buf[offset:offset + 16]))
+
+
+def sniff(head: bytes) -> int:
+    """90: an NVRAM firmware volume at the start; 40: an Intel flash descriptor (a flash image
+    whose NVRAM volume lies further on); 0 otherwise."""
+    if len(head) >= 48 and head[40:44] == FVH and _guid(head, 16) == NV_DATA_FV:
+        return 90
+    if len(head) >= 20 and head[16:20] == b"\x5a\xa5\xf0\x0f":
+        return 40
+    return 0
+
+
+def find_nv_volume(buf) -> int | None:
+    """The offset of the first NVRAM firmware volume header ("_FVH" with the NV data GUID)."""
+    pos, seen = 40, 0
+    n = len(buf)
+    while seen < MAX_FV_CANDIDATES:
+        hit = buf.find(FVH, pos)
+        if hit < 0:
+            return None
+        seen += 1
+        start = hit - 40
+        if start >= 0 and start + FV_HEADER_MIN <= n and _guid(buf, start + 16) == NV_DATA_FV:
+            return start
+        pos = hit + 1
+    return None
+
+
+def parse(buf) -> VarStoreLayout:
+    n = len(buf)
+    lay = VarStoreLayout(n)
+    fv = find_nv_volume(buf) if n >= FV_HEADER_MIN else None
+    if fv is None:
+        lay.add(ERROR, "no NVRAM firmware volume: no \"_FVH\" header with the NV data GUID "
+                       "fff12b8d-7696-4c8b-a985-2747075b4f50", 0, min(n, 64), "fv-signature")
+        return lay
+    lay.fv_offset = fv
+    lay.fv = h = FV_HEADER.unpack(buf, fv)
+    if fv:
+        lay.add(NOTE, f"the NVRAM firmware volume starts at byte 0x{fv:X} of the image", fv, 56,
+                "fv-located")
+    hlen, fv_len = h["header_length"], h["fv_length"]
+    lay.fv_end = fv + fv_len
+    if fv_len > n - fv:
+        lay.add(ERROR, f"volume length 0x{fv_len:X} runs past the end of the file "
+                       f"({n - fv} bytes from the volume start); read up to the file's end",
+                fv + 32, 8, "fv-header")
+        lay.fv_end = n
+    if hlen < FV_HEADER_MIN or hlen & 1:
+        lay.add(ERROR, f"header length {hlen} is not a valid firmware volume header length "
+                       f"(even, at least {FV_HEADER_MIN})", fv + 48, 2, "fv-header")
+        return lay
+    if fv + hlen + STORE_HEADER_SIZE > lay.fv_end:
+        lay.add(ERROR, f"the volume ({lay.fv_end - fv} bytes) has no room after its {hlen}-byte "
+                       "header for a variable store header", fv + 32, 8, "fv-header")
+        return lay
+    words = struct.unpack_from(f"<{hlen // 2}H", buf, fv)
+    if sum(words) & 0xFFFF:
+        lay.add(WARNING, f"the volume header checksum does not sum to 0 (sum 0x{sum(words) & 0xFFFF:04X})",
+                fv + 50, 2, "fv-checksum")
+    _store_header(lay, buf, fv + hlen)
+    if lay.usable:
+        _walk(lay, buf)
+        _find_ftw(lay, buf)
+    return lay
+
+
+def _store_header(lay: VarStoreLayout, buf, at: int) -> None:
+    lay.store_offset = at
+    lay.store = s = STORE_HEADER.unpack(buf, at)
+    sig = uuid.UUID(bytes_le=bytes(s["signature"]))
+    if sig not in (VARIABLE_GUID, AUTH_VARIABLE_GUID):
+        lay.add(ERROR, f"variable store signature {sig} is neither gEfiVariableGuid nor "
+                       "gEfiAuthenticatedVariableGuid", at, 16, "varstore-header")
+        return
+    lay.authenticated = sig == AUTH_VARIABLE_GUID
+    if s["format"] != FORMATTED:
+        lay.add(ERROR, f"variable store format is 0x{s['format']:02X}, not 0x5A (formatted)",
+                at + 20, 1, "varstore-header")
+        return
+    if s["state"] != HEALTHY:
+        lay.add(WARNING, f"variable store state is 0x{s['state']:02X}, not 0xFE (healthy)",
+                at + 21, 1, "varstore-header")
+    size = s["size"]
+    end = at + size
+    if size < STORE_HEADER_SIZE or end > lay.fv_end:
+        lay.add(ERROR, f"variable store size 0x{size:X} runs past the firmware volume (which ends "
+                       f"at 0x{lay.fv_end:X}); read up to the volume's end", at + 16, 4,
+                "varstore-header")
+        end = lay.fv_end if size >= STORE_HEADER_SIZE else at + STORE_HEADER_SIZE
+    lay.store_end = end
+
+
+def _walk(lay: VarStoreLayout, buf) -> None:
+    hl = lay.header_layout
+    pos = align4(lay.store_offset + STORE_HEADER_SIZE)
+    end = lay.store_end
+    while pos + hl.size <= end:
+        if struct.unpack_from("<H", buf, pos)[0] != START_ID:
+            break
+        h = hl.unpack(buf, pos)
+        guid = uuid.UUID(bytes_le=bytes(h["vendor_guid"]))
+        v = Variable(pos, hl.size, h["state"], h["attributes"], h["name_size"], h["data_size"],
+                     guid, "")
+        if v.name_offset + v.name_size > end or v.end > end:
+            what = "NameSize" if v.name_offset + v.name_size > end else "DataSize"
+            size_at = pos + hl.size - 24 + (0 if what == "NameSize" else 4)
+            lay.add(ERROR, f"variable at 0x{pos:X}: {what} {h['name_size' if what == 'NameSize' else 'data_size']} "
+                           f"runs past the store's end at 0x{end:X}; the walk stops here",
+                    size_at, 4, "var-size-overrun")
+            v.complete = False
+            v.name = _name(buf, v.name_offset, min(v.name_size, max(end - v.name_offset, 0)))
+            lay.variables.append(v)
+            lay.free_offset = end
+            return
+        v.name = _name(buf, v.name_offset, v.name_size)
+        lay.variables.append(v)
+        _check_variable(lay, buf, v)
+        pos = align4(v.end)
+    lay.free_offset = min(pos, end)
+    rest = bytes(buf[lay.free_offset:end])
+    if rest.strip(b"\xff"):
+        first = lay.free_offset + next(i for i, b in enumerate(rest) if b != 0xFF)
+        lay.add(WARNING, f"bytes after the last variable are not erased (0xFF) from 0x{first:X}: "
+                         f"{bytes_text(bytes(buf[first:first + 4]))}; new variables cannot go there",
+                first, end - first, "varstore-free-space")
+
+
+def _name(buf, offset: int, size: int) -> str:
+    raw = bytes(buf[offset:offset + (size & ~1)])
+    return raw.decode("utf-16-le", "replace").split("\0", 1)[0]
+
+
+def _check_variable(lay: VarStoreLayout, buf, v: Variable) -> None:
+    raw = bytes(buf[v.name_offset:v.name_offset + v.name_size])
+    if v.name_size < 2 or v.name_size & 1 or raw[-2:] != b"\0\0":
+        lay.add(WARNING, f"variable at 0x{v.offset:X}: its name ({v.name_size} bytes) does not end "
+                         "with a UCS-2 NUL", v.name_offset, max(v.name_size, 1), "var-name")
+    state = v.state_text
+    if state not in (ADDED, IN_DELETE, DELETED):
+        lay.add(NOTE, f"variable {v.name!r} at 0x{v.offset:X}: state 0x{v.state:02X} ({state}): "
+                      "its header was written but the variable never completed", v.offset + 2, 1,
+                "var-state")
+    if not v.is_hw_error:
+        return
+    if state == DELETED:
+        lay.add(NOTE, f"{v.name} at 0x{v.offset:X} was deleted but its bytes remain (recoverable)",
+                v.offset, v.end - v.offset, "var-deleted")
+    if v.attributes != HW_ERROR_ATTRIBUTES:
+        lay.add(WARNING, f"{v.name}: attributes 0x{v.attributes:08X} ({attribute_text(v.attributes)}), "
+                         "not NV|BS|RT|HR (0x0000000F) as UEFI requires of a hardware error record",
+                v.offset + 4, 4, "var-attributes")
+    if v.data_size >= 24 and bytes(buf[v.data_offset:v.data_offset + 4]) == b"CPER":
+        declared = struct.unpack_from("<I", buf, v.data_offset + 20)[0]
+        if declared != v.data_size:
+            lay.add(WARNING, f"{v.name}: the record declares {declared} bytes, the variable holds "
+                             f"{v.data_size}", v.data_offset + 20, 4, "var-record-length")
+    else:
+        lay.add(WARNING, f"{v.name}: the data is not a CPER record (starts "
+                         f"{bytes_text(bytes(buf[v.data_offset:v.data_offset + 4]))})",
+                v.data_offset, max(min(v.data_size, 4), 1), "var-record-length")
+
+
+def _find_ftw(lay: VarStoreLayout, buf) -> None:
+    """The FTW working block header edk2 keeps after the store (OVMF: one block later)."""
+    pos = lay.store_end
+    limit = min(lay.fv_end, len(buf)) - 16
+    while pos <= limit and pos - lay.store_end <= 0x10000:
+        if _guid(buf, pos) == FTW_WORKING_GUID:
+            lay.ftw_offset = pos
+            return
+        pos += 0x1000 - pos % 0x1000 if pos % 0x1000 else 0x1000
+
+
+def attribute_text(attrs: int) -> str:
+    return "|".join(n for bit, n in ATTRIBUTE_NAMES.items() if attrs & bit) or "none"
+
+
+def variable_bytes(lay: VarStoreLayout, name: str, data: bytes, *, attributes: int = HW_ERROR_ATTRIBUTES,
+                   guid: uuid.UUID = HW_ERROR_GUID) -> bytes:
+    """One added variable as edk2 writes it, in the store's header layout, padded with 0xFF to
+    the next 4-byte boundary."""
+    encoded = (name + "\0").encode("utf-16-le")
+    head = struct.pack("<HBBI", START_ID, 0x3F, 0, attributes)
+    if lay.authenticated:
+        head += struct.pack("<Q", 0) + bytes(16) + struct.pack("<I", 0)
+    head += struct.pack("<II", len(encoded), len(data)) + guid.bytes_le
+    blob = head + encoded + data
+    return blob + b"\xff" * (align4(len(blob)) - len(blob))
+
+
+# -- the located tree -------------------------------------------------------------------------
+def container_record(buf, source: dict | None = None) -> DecodedRecord:
+    return new_record(bytes(buf), "container", "varstore", "edk2 variable store",
+                      source, _decode_tree)
+
+
+def _decode_tree(rec: DecodedRecord, buf: bytes, n: int) -> None:
+    lay = parse(buf)
+    rec.extent = n
+    root = rec.root
+    if lay.fv_offset is not None:
+        fv = lay.fv_offset
+        hlen = lay.fv.get("header_length", 56)
+        node = root.add(FieldNode("fv_header", "Firmware volume header", None, "_FVH", fv,
+                                  max(min(hlen, n - fv), 56), kind="struct"))
+        FV_HEADER.decode(buf, fv, n, node)
+        bm = fv + 56
+        for i in range(min(max((hlen - 56) // 8, 0), 64)):
+            blocks, length = struct.unpack_from("<II", buf, bm + 8 * i)
+            node.add(FieldNode(f"block_map_{i}", f"Block map {i}", blocks,
+                               f"{blocks} × {length} bytes" if blocks else "end", bm + 8 * i, 8,
+                               kind="struct"))
+    if lay.store:
+        node = root.add(FieldNode("store_header", "Variable store header", None,
+                                  "authenticated" if lay.authenticated else "plain",
+                                  lay.store_offset, STORE_HEADER_SIZE, kind="struct"))
+        STORE_HEADER.decode(buf, lay.store_offset, n, node)
+    if lay.usable:
+        _variable_nodes(root, lay, buf, n)
+    for f in lay.findings:
+        rec.add_finding(f.level, f.message, f.offset, f.length, f.code)
+    rec.summary = summary(lay)
+
+
+def _variable_nodes(root: FieldNode, lay: VarStoreLayout, buf: bytes, n: int) -> None:
+    first = align4(lay.store_offset + STORE_HEADER_SIZE)
+    node = root.add(FieldNode("variables", "Variables", None, f"{len(lay.variables)} variables",
+                              first, max(lay.free_offset - first, 0), kind="struct"))
+    hl = lay.header_layout
+    for i, v in enumerate(lay.variables[:MAX_NODES]):
+        vn = node.add(FieldNode(f"variable_{i}", v.name or f"Variable {i}", v.name,
+                                f"{v.state_text}, {attribute_text(v.attributes)}, {v.data_size} bytes",
+                                v.offset, min(align4(v.end), lay.store_end) - v.offset,
+                                kind="struct", valid=v.complete))
+        header = vn.add(FieldNode("header", "Header", None, hl.name, v.offset, hl.size, kind="struct"))
+        hl.decode(buf, v.offset, n, header)
+        if v.complete:
+            vn.add(FieldNode("name", "Name", v.name, v.name, v.name_offset, v.name_size, kind="ascii"))
+            if v.data_size:
+                vn.add(FieldNode("data", "Data", None, f"{v.data_size} bytes", v.data_offset,
+                                 v.data_size, kind="bytes"))
+    if lay.store_end > lay.free_offset:
+        root.add(FieldNode("free", "Free space", None, f"{lay.store_end - lay.free_offset} bytes",
+                           lay.free_offset, lay.store_end - lay.free_offset, kind="bytes"))
+    if lay.ftw_offset is not None:
+        root.add(FieldNode("ftw", "Fault-tolerant write working block", None,
+                           "edk2 FTW (never written here)", lay.ftw_offset,
+                           min(0x1000, n - lay.ftw_offset), kind="bytes"))
+
+
+def summary(lay: VarStoreLayout) -> str:
+    if not lay.usable:
+        return "edk2 variable store that cannot be read"
+    hw = lay.hw_errors()
+    live = sum(v.live for v in hw)
+    return (f"edk2 variable store: {len(lay.variables)} variables, {live} HwErrRec records, "
+            f"{len(hw) - live} deleted or incomplete; {lay.store_end - lay.free_offset} bytes free")

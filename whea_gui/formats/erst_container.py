@@ -1,0 +1,325 @@
+"""QEMU's ``acpi-erst`` backing file: the "ERSTSTOR" header, the RecordID map, fixed-size slots.
+
+Layout (QEMU hw/acpi/erst.c; where docs/specs/acpi_erst.rst differs, the code is followed):
+
+- bytes 0–7 magic "ERSTSTOR", 8–11 record (slot) size, 12–15 storage offset (where slot
+  storage begins, a multiple of the slot size), 16–17 version 0x0100, 18–19 reserved 0,
+  20–23 record count (non-zero map entries), then the map: one u64 RecordID per slot index,
+  ``file size / slot size`` entries, index i describing the slot at byte ``i * slot size``.
+- Indices below ``storage offset / slot size`` are the header's own slots and never used.
+- A map entry 0 is a free slot. A write copies the record to the start of its slot and fills
+  the rest of the slot with 0xFF; a clear only zeroes the map entry and lowers the count, so
+  a cleared record stays in its slot until the slot is written again (recoverable).
+- QEMU refuses to start on a header whose slot size is not a power of two ≥ 4096, whose magic,
+  version or reserved field is wrong, or whose storage offset is not a multiple of the slot
+  size ("ERST backend storage header is invalid"), and on a file whose size is not a multiple
+  of the slot size. An all-zero magic means "not formatted yet": QEMU writes a fresh header.
+
+``parse(buf)`` gives an ``ErstLayout`` (slots with their state, findings with byte offsets);
+``container_record(buf)`` gives it as a located FieldNode tree for the hex view.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core.fields import Field, Layout, bytes_text
+from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode, Finding, new_record
+
+MAGIC = b"ERSTSTOR"
+VERSION = 0x0100
+HEADER_SIZE = 24  # fixed part before the map
+MIN_SLOT = 4096  # QEMU: a power of two, at least a page
+DEFAULT_SLOT = 8192  # QEMU's default record_size
+CPER_MIN = 128
+LENGTH_AT, ID_AT = 20, 96  # RecordLength and RecordID inside a CPER record
+EMPTY_ID = 0
+END_ID = 0xFFFFFFFFFFFFFFFF
+MAX_NODES = 4096  # slot nodes in the tree; the rest are summarised (a file may hold 100k slots)
+
+HEADER = Layout("erst_header", [
+    Field("magic", "Magic", 8, "sig", description='Must be "ERSTSTOR"'),
+    Field("record_size", "Slot size", 4, "int",
+          description="Bytes per slot: the largest record QEMU stores (a power of two, ≥ 4096)"),
+    Field("storage_offset", "Storage offset", 4, "hex",
+          description="Where slot storage begins (a multiple of the slot size, after the map)"),
+    Field("version", "Version", 2, "hex", description="Must be 0x0100"),
+    Field("reserved", "Reserved", 2, "hex", description="Must be 0"),
+    Field("record_count", "Record count", 4, "int",
+          description="How many map entries hold a RecordID (QEMU's reads stop after this many)"),
+])
+assert HEADER.size == HEADER_SIZE
+
+LIVE, CLEARED, EMPTY, BAD = "live", "cleared", "empty", "bad"
+
+
+@dataclass(slots=True)
+class Slot:
+    index: int
+    offset: int  # byte offset of the slot in the file
+    map_id: int  # the RecordID the map holds for it (0 = free)
+    state: str  # live | cleared | empty | bad (a map entry whose slot holds no readable record)
+    length: int = 0  # the CPER RecordLength found at the slot start (0 = no CPER record)
+    record_id: int = 0  # the RecordID inside the record
+    visible: bool = True  # QEMU's lookup finds it (it stops after ``record_count`` entries)
+
+
+@dataclass
+class ErstLayout:
+    size: int
+    header: dict = field(default_factory=dict)
+    valid: bool = False  # QEMU would accept the header and the file size
+    formatted: bool = True  # False: the magic is zero, QEMU formats the file on start
+    slot_size: int = 0
+    first_index: int = 0
+    slot_count: int = 0  # map entries == slots in the file, header slots included
+    slots: list[Slot] = field(default_factory=list)  # storage slots that are not free and empty
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, level: str, message: str, offset: int, length: int, code: str) -> None:
+        self.findings.append(Finding(level, message, offset, length, code))
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == ERROR]
+
+    def live(self) -> list[Slot]:
+        return [s for s in self.slots if s.state == LIVE]
+
+    def cleared(self) -> list[Slot]:
+        return [s for s in self.slots if s.state == CLEARED]
+
+    def map_offset(self, index: int) -> int:
+        return HEADER_SIZE + 8 * index
+
+
+def sniff(head: bytes) -> int:
+    """95 for the magic; 50 for a damaged magic on a header that is otherwise QEMU's (version
+    0x0100 and a power-of-two slot size the storage offset is a multiple of)."""
+    if head[:8] == MAGIC:
+        return 95
+    if len(head) < HEADER_SIZE or head[:8] == bytes(8):
+        return 0
+    slot, start, version = struct.unpack_from("<IIH", head, 8)
+    plausible = slot >= MIN_SLOT and not slot & (slot - 1) and start % slot == 0 and start
+    if version == VERSION and (plausible or head[:4] == MAGIC[:4]):
+        return 50
+    return 0
+
+
+def parse(buf) -> ErstLayout:
+    """The container's structure. Never raises on bad bytes: problems become findings."""
+    size = len(buf)
+    lay = ErstLayout(size)
+    if size < HEADER_SIZE:
+        lay.add(ERROR, f"{size} bytes: too short for the 24-byte ERSTSTOR header", 0, size,
+                "erst-header")
+        return lay
+    lay.header = h = HEADER.unpack(buf)
+    magic = bytes(h["magic"])
+    if magic == bytes(8):
+        lay.formatted = False
+        lay.add(NOTE, "the header is all zeros: QEMU has not formatted this file yet (it writes "
+                      "a fresh header when it starts); no records", 0, 8, "erst-unformatted")
+        return lay
+    if magic != MAGIC:
+        lay.add(ERROR, f"magic is {bytes_text(magic)}, not \"ERSTSTOR\": QEMU refuses this file "
+                       "(\"ERST backend storage header is invalid\")", 0, 8, "erst-magic")
+        return lay
+    slot = h["record_size"]
+    problems = []
+    if slot < MIN_SLOT or slot & (slot - 1):
+        problems.append((8, 4, f"slot size {slot} is not a power of two of at least {MIN_SLOT} "
+                               "(QEMU: \"ERST record_size is invalid\")"))
+    if h["version"] != VERSION:
+        problems.append((16, 2, f"version is 0x{h['version']:04X}, not 0x0100"))
+    if h["reserved"] != 0:
+        problems.append((18, 2, f"reserved field is 0x{h['reserved']:04X}, not 0"))
+    if slot and h["storage_offset"] % slot:
+        problems.append((12, 4, f"storage offset 0x{h['storage_offset']:X} is not a multiple of "
+                                f"the slot size {slot}"))
+    for off, n, text in problems:
+        lay.add(ERROR, f"{text}: QEMU refuses the header (\"ERST backend storage header is "
+                       "invalid\")", off, n, "erst-header")
+    if problems:
+        return lay
+    if size % slot:
+        lay.add(ERROR, f"file size {size} is not a multiple of the slot size {slot}: QEMU refuses "
+                       "it (\"storage size be multiple of record size\"); the whole slots are read",
+                size - size % slot, size % slot, "erst-size")
+    lay.slot_size = slot
+    lay.slot_count = size // slot
+    lay.first_index = h["storage_offset"] // slot
+    lay.valid = not lay.errors
+    _check_map_room(lay)
+    _read_slots(lay, buf)
+    return lay
+
+
+def _check_map_room(lay: ErstLayout) -> None:
+    """The map needs 8 bytes per slot after the header; storage must begin after it."""
+    map_end = HEADER_SIZE + 8 * lay.slot_count
+    start = lay.header["storage_offset"]
+    if start < map_end:
+        lay.valid = False
+        lay.add(ERROR, f"storage begins at 0x{start:X} but the RecordID map runs to 0x{map_end:X}: "
+                       "map and slots overlap (QEMU would write records over its own map); slots "
+                       "below the map's end are not read", 12, 4, "erst-map-overlap")
+        lay.first_index = max(lay.first_index, -(-map_end // lay.slot_size))
+    if start >= lay.size:
+        lay.add(WARNING, f"storage offset 0x{start:X} is at or past the end of the file "
+                         f"({lay.size} bytes): the store has no slots", 12, 4, "erst-no-slots")
+
+
+def _read_slots(lay: ErstLayout, buf) -> None:
+    n = lay.slot_count
+    ids = np.frombuffer(buf, dtype="<u8", count=n, offset=HEADER_SIZE) if n else np.zeros(0, "<u8")
+    used = int(np.count_nonzero(ids[lay.first_index:]))
+    stray = np.flatnonzero(ids[:lay.first_index])
+    for i in stray[:8]:
+        lay.add(WARNING, f"map entry {i} holds RecordID 0x{int(ids[i]):016X} but slot {i} is part "
+                         "of the header: QEMU ignores it", lay.map_offset(int(i)), 8, "erst-map-stray")
+    count = lay.header["record_count"]
+    if count != used:
+        lay.add(WARNING, f"record count is {count} but {used} map entries hold a RecordID"
+                         + (": QEMU's lookups stop after the counted entries, so later records "
+                            "cannot be read or cleared through the device" if count < used else ""),
+                20, 4, "erst-record-count")
+    seen: dict[int, int] = {}
+    counted = 0
+    slot = lay.slot_size
+    for i in range(lay.first_index, n):
+        rid = int(ids[i])
+        off = i * slot
+        head = bytes(buf[off:off + CPER_MIN])
+        if rid == EMPTY_ID:
+            if head[:4] == b"CPER":
+                s = _record_slot(lay, buf, i, rid, CLEARED)
+                lay.slots.append(s)
+                if s.state == CLEARED:
+                    lay.add(NOTE, f"slot {i} holds a cleared record (RecordID 0x{s.record_id:016X}, "
+                                  f"{s.length} bytes): its map entry was zeroed, the bytes remain "
+                                  "(recoverable)", off, max(s.length, CPER_MIN), "erst-cleared")
+            continue
+        s = _record_slot(lay, buf, i, rid, LIVE)
+        s.visible = counted < count
+        counted += 1
+        lay.slots.append(s)
+        if rid == END_ID:
+            lay.add(WARNING, f"map entry {i} holds the all-ones RecordID (ERST's \"no record\")",
+                    lay.map_offset(i), 8, "erst-map-id")
+        if rid in seen:
+            lay.add(WARNING, f"RecordID 0x{rid:016X} is mapped to slots {seen[rid]} and {i}: QEMU "
+                             f"reads and overwrites only slot {seen[rid]}", lay.map_offset(i), 8,
+                    "erst-map-id")
+        seen.setdefault(rid, i)
+
+
+def _record_slot(lay: ErstLayout, buf, index: int, map_id: int, state: str) -> Slot:
+    slot = lay.slot_size
+    off = index * slot
+    end = min(off + slot, lay.size)
+    s = Slot(index, off, map_id, state)
+    head = bytes(buf[off:off + CPER_MIN])
+    live = state == LIVE
+    if len(head) < CPER_MIN or head[:4] != b"CPER":
+        if live:
+            s.state = BAD
+            lay.add(ERROR, f"map entry {index} holds RecordID 0x{map_id:016X} but slot {index} at "
+                           f"0x{off:X} holds no record (starts {bytes_text(head[:4])})",
+                    lay.map_offset(index), 8, "erst-map-no-record")
+        return s
+    s.length, = struct.unpack_from("<I", head, LENGTH_AT)
+    s.record_id, = struct.unpack_from("<Q", head, ID_AT)
+    if s.length < CPER_MIN or s.length > end - off:
+        why = (f"RecordLength {s.length} is below 128" if s.length < CPER_MIN else
+               f"RecordLength {s.length} overflows the {end - off}-byte slot")
+        level = ERROR if live else NOTE
+        lay.add(level, f"slot {index} at 0x{off:X}: {why} (QEMU's read fails)", off + LENGTH_AT, 4,
+                "erst-record-overflow")
+        s.state = BAD if live else EMPTY
+        return s
+    if live and s.record_id != map_id:
+        lay.add(WARNING, f"slot {index}: the map says RecordID 0x{map_id:016X}, the record says "
+                         f"0x{s.record_id:016X} (QEMU reads it under the map's id)",
+                off + ID_AT, 8, "erst-record-id")
+    pad = bytes(buf[off + s.length:end])
+    if pad.strip(b"\xff"):
+        lay.add(NOTE, f"slot {index}: {len(pad) - pad.count(0xFF)} of the "
+                      f"{len(pad)} bytes after the record are not QEMU's 0xFF padding",
+                off + s.length, len(pad), "erst-padding")
+    return s
+
+
+def record_bytes(buf, s: Slot) -> bytes:
+    return bytes(buf[s.offset:s.offset + s.length])
+
+
+# -- the located tree -------------------------------------------------------------------------
+def container_record(buf, source: dict | None = None) -> DecodedRecord:
+    """The file as a DecodedRecord of kind "container": header, map and slots as located
+    fields, the layout's findings attached (offsets are file offsets)."""
+    return new_record(bytes(buf), "container", "erst", "ERST backing file (QEMU acpi-erst)",
+                      source, _decode_tree)
+
+
+def _decode_tree(rec: DecodedRecord, buf: bytes, n: int) -> None:
+    lay = parse(buf)
+    rec.extent = n
+    root = rec.root
+    if n >= HEADER_SIZE:
+        head = root.add(FieldNode("header", "Header", None, "ERSTSTOR header", 0, HEADER_SIZE,
+                                  kind="struct"))
+        HEADER.decode(buf, 0, n, head)
+    if lay.slot_size:
+        _map_nodes(root, lay)
+        _slot_nodes(root, lay)
+    for f in lay.findings:
+        rec.add_finding(f.level, f.message, f.offset, f.length, f.code)
+    rec.summary = summary(lay)
+
+
+def _map_nodes(root: FieldNode, lay: ErstLayout) -> None:
+    count = lay.slot_count
+    node = root.add(FieldNode("map", "RecordID map", None, f"{count} entries", HEADER_SIZE,
+                              min(8 * count, max(lay.size - HEADER_SIZE, 0)), kind="struct"))
+    by_index = {s.index: s for s in lay.slots if s.map_id}
+    for s in list(by_index.values())[:MAX_NODES]:
+        node.add(FieldNode(f"map_{s.index}", f"Entry {s.index}", s.map_id,
+                           f"0x{s.map_id:016X} → slot {s.index}", lay.map_offset(s.index), 8,
+                           kind="hex"))
+
+
+def _slot_nodes(root: FieldNode, lay: ErstLayout) -> None:
+    slot = lay.slot_size
+    node = root.add(FieldNode("slots", "Slots", None,
+                              f"{len(lay.live())} live, {len(lay.cleared())} cleared",
+                              lay.first_index * slot,
+                              max(lay.size - lay.first_index * slot, 0), kind="struct"))
+    labels = {LIVE: "record", CLEARED: "cleared (recoverable)", BAD: "no readable record"}
+    for s in lay.slots[:MAX_NODES]:
+        end = min(s.offset + slot, lay.size)
+        sn = node.add(FieldNode(f"slot_{s.index}", f"Slot {s.index}", s.record_id or s.map_id,
+                                f"{labels.get(s.state, s.state)} 0x{(s.record_id or s.map_id):016X}",
+                                s.offset, end - s.offset,
+                                kind="struct", valid=s.state != BAD))
+        if s.length:
+            sn.add(FieldNode("record", "Record", None, f"{s.length} bytes", s.offset, s.length,
+                             kind="bytes"))
+            if end > s.offset + s.length:
+                sn.add(FieldNode("padding", "Padding", None, f"{end - s.offset - s.length} bytes",
+                                 s.offset + s.length, end - s.offset - s.length, kind="bytes"))
+
+
+def summary(lay: ErstLayout) -> str:
+    if not lay.formatted:
+        return "ERST backing file, not formatted yet (no records)"
+    if not lay.slot_size:
+        return "ERST backing file with a header QEMU refuses"
+    free = lay.slot_count - lay.first_index - len(lay.live()) - sum(s.state == BAD for s in lay.slots)
+    return (f"ERST backing file: {len(lay.live())} records, {len(lay.cleared())} cleared but "
+            f"recoverable, {max(free, 0)} free of {max(lay.slot_count - lay.first_index, 0)} slots "
+            f"of {lay.slot_size} bytes")

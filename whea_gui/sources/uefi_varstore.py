@@ -1,0 +1,40 @@
+"""edk2 variable stores (OVMF_VARS.fd, a flash image's NVRAM volume): every ``HwErrRec####``
+variable in every state, with its name, state and attributes as provenance. Deleted variables
+whose bytes remain are offered as recoverable (source ``state`` "deleted").
+
+Problems with the volume, the store or a variable are reported with their byte offsets; the
+variables before a damaged one are still read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..formats import edk2_varstore as vs
+from .base import Problem, RecordRef
+
+name = "uefi-varstore"
+
+
+def sniff(head: bytes, path: str = "") -> int:
+    return vs.sniff(head)
+
+
+def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
+    lay = vs.parse(data)
+    for f in lay.findings:
+        on_problem(Problem(path, f.offset, f.message, f.level, f.length or None))
+    hw = lay.hw_errors()
+    if lay.usable and not hw:
+        on_problem(Problem(path, None, f"the variable store holds {len(lay.variables)} variables "
+                                       "and no HwErrRec#### record", "note"))
+    for v in hw:
+        if v.state_text in (vs.HEADER_ONLY, vs.INCOMPLETE):
+            continue  # never completed: no record bytes to trust (reported as var-state)
+        src = {"path": path, "offset": v.data_offset, "kind": name, "variable": v.name,
+               "vendor_guid": str(v.guid), "attributes": v.attributes,
+               "attribute_names": vs.attribute_text(v.attributes).split("|"),
+               "state": v.state_text}
+        if v.state_text == vs.DELETED:
+            src["recoverable"] = True
+        yield RecordRef(bytes(data[v.data_offset:v.end]), src)
