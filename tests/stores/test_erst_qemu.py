@@ -287,6 +287,12 @@ def test_whea_store_over_erst_answers_as_the_device(tmp_path, erst_device, real_
         return subprocess.run([sys.executable, "-m", "whea_gui.cli", "store", "--store", spec, *args],
                               capture_output=True, text=True, env=env, timeout=120)
 
+    init = whea("init")  # creates the backing file itself, never an SQLite file named erst:…
+    assert init.returncode == 0 and "store created, 0 records" in init.stdout
+    assert (tmp_path / "cli.bin").read_bytes()[:8] == b"ERSTSTOR"
+    assert not any(p.name.startswith("erst:") for p in Path.cwd().iterdir())
+    refused = whea("init", "--max-bytes", "4096")
+    assert refused.returncode == 2 and "fixed by its container" in refused.stderr
     done = whea("write", *files)
     assert done.returncode == 1 and "STATUS_INVALID_PARAMETER" in done.stderr
     assert whea("clear", hex(rid(real_records[1]))).returncode == 0

@@ -205,11 +205,17 @@ def _check_output(path: str | None, *, folder: bool = False) -> None:
 # -- commands -----------------------------------------------------------------------------
 def run_init(args) -> int:
     path = store_path(args)
-    existed = os.path.exists(path)
+    engine = engine_of(path)
+    target = path if engine in ("sqlite", "postgresql", "postgres") else path.partition(":")[2]
+    existed = engine in ("postgresql", "postgres") or os.path.exists(target)
     if not existed:
-        _check_output(path)
-    with Store(path) as store:
-        if args.max_bytes is not None or args.max_records is not None:
+        _check_output(target)
+    limits = args.max_bytes is not None or args.max_records is not None
+    with open_store(path, create=True) as store:
+        if limits and not hasattr(store, "set_capacity"):
+            raise StoreError(f"{path}: the capacity of this store is fixed by its container; "
+                             "--max-bytes/--max-records do not apply")
+        if limits:
             store.set_capacity(args.max_bytes, args.max_records)
         count_, used = store.usage()
         limit_b, limit_r = store.capacity()
