@@ -39,7 +39,6 @@ from .status import (
     STATUS_INSUFFICIENT_RESOURCES,
     STATUS_INVALID_PARAMETER,
     STATUS_MEDIA_WRITE_PROTECTED,
-    STATUS_OBJECT_NAME_COLLISION,
     STATUS_OBJECT_NOT_FOUND,
     STATUS_SUCCESS,
     STATUS_UNSUCCESSFUL,
@@ -390,7 +389,7 @@ class PostgresStore:
         return np.fromiter((r[0] for r in rows), np.int64, len(rows)).view(np.uint64)
 
     def iter_records(self, chunk: int = 256) -> Iterator[tuple[int, bytes]]:
-        for _slot, host, rid, data in self.iter_keyed(chunk):
+        for _slot, _host, rid, data in self.iter_keyed(chunk):
             yield rid, data
 
     def iter_keyed(self, chunk: int = 256, *, after: int = 0) -> Iterator[tuple[int, str, int, bytes]]:
