@@ -8,6 +8,7 @@ timeline columns (names, component, fault keys) from the decoded record — the 
 
 from __future__ import annotations
 
+import json
 import zlib
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..index.table import COLUMNS, RecordTable
 from .results import signed
 
 TIMELINE_COLUMNS = ("notify_name", "section_name", "component", "location", "page_key",
-                    "dimm_key", "cpu_key")
+                    "dimm_key", "cpu_key", "summary", "sections")
 
 
 def timeline_fields(rec, host: str) -> dict:
@@ -42,7 +43,26 @@ def timeline_fields(rec, host: str) -> dict:
         "page_key": prefixed(scopes.get("page")),
         "dimm_key": prefixed(scopes.get("dimm")),
         "cpu_key": prefixed(scopes.get("cpu")),
+        "summary": rec.summary or None,
+        "sections": section_rows(rec),
     }
+
+
+def section_rows(rec) -> list[dict]:
+    """Per section: index, type GUID and name, component, fault key, location fields, summary,
+    severity — the Parquet sections table's rows (JSON-safe values)."""
+    out = []
+    for sec in rec.sections:
+        comp = sec.component or _faults.component_of_section_type(sec.values.get("type"))
+        sev = sec.values.get("severity")
+        out.append({"index": sec.index, "type": sec.values.get("type") or None,
+                    "type_name": sec.values.get("type_name") or None, "component": comp or None,
+                    "location": _faults.location_key(comp, sec.location) or None,
+                    "location_fields": json.dumps(sec.location, default=str, sort_keys=True)
+                    if sec.location else None,
+                    "severity": sev if isinstance(sev, int) else None,
+                    "summary": sec.summary or None})
+    return out
 
 
 def decoded_fields(data: bytes, host: str) -> dict:
@@ -52,6 +72,8 @@ def decoded_fields(data: bytes, host: str) -> dict:
 def index_rows(datas: list[bytes], sources: list[dict], hosts: list[str], now: int,
                timeline: list[dict], inserted_at: list[int] | None = None) -> list[tuple]:
     """One tuple per record in ``pg_schema.INDEX_COLUMNS`` order."""
+    from psycopg.types.json import Jsonb  # only the PostgreSQL store writes these rows
+
     table = RecordTable.from_records(zip(datas, sources))
     c = table.columns
     out = []
@@ -67,7 +89,7 @@ def index_rows(datas: list[bytes], sources: list[dict], hosts: list[str], now: i
             int(c["section_count"][i]), len(data), int(c["flags"][i]), int(c["kind"][i]),
             int(c["problems"][i]), table.string(int(c["path"][i])), int(c["offset"][i]),
             now if inserted_at is None or inserted_at[i] < 0 else inserted_at[i],
-            *(tl[k] for k in TIMELINE_COLUMNS)))
+            *(Jsonb(tl[k]) if k == "sections" else tl[k] for k in TIMELINE_COLUMNS)))
     return out
 
 

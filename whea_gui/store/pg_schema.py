@@ -15,7 +15,10 @@ Version 1 layout — one row per stored record in ``whea_records``:
 * what the timeline groups and counts by, computed once from the decoded record when it is
   written: ``notify_name``, ``section_name`` (first section's type), ``component`` and the
   fault keys ``location``, ``page_key``, ``dimm_key``, ``cpu_key`` — exactly the labels
-  ``whea timeline`` shows (prefixed by the host, ``host | memory:node=0/card=1``).
+  ``whea timeline`` shows (prefixed by the host, ``host | memory:node=0/card=1``); the
+  record's plain-language ``summary`` and ``sections`` (JSON: per section its index, type,
+  name, component, location fields and summary) — what the Parquet export writes, so an
+  export never decodes.
 
 Indexes serve the host and time-range queries: (host, slot), (host, ts), (ts), (record_id)
 and the fault keys the threshold rules partition by.
@@ -30,7 +33,7 @@ INDEX_COLUMNS = (
     "host", "record_id", "ts", "time_source", "event_time", "severity", "notify", "creator",
     "section_types", "section_count", "length", "flags", "kind", "problems", "src_path",
     "src_offset", "inserted_at", "notify_name", "section_name", "component", "location",
-    "page_key", "dimm_key", "cpu_key",
+    "page_key", "dimm_key", "cpu_key", "summary", "sections",
 )
 RECORD_COLUMNS = ("slot", *INDEX_COLUMNS, "crc", "data")
 
@@ -63,6 +66,8 @@ CREATE TABLE whea_records (
     page_key text,
     dimm_key text,
     cpu_key text,
+    summary text,
+    sections jsonb,
     crc bigint NOT NULL,
     data bytea NOT NULL,
     CONSTRAINT whea_records_key UNIQUE (host, record_id));

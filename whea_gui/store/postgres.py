@@ -437,6 +437,24 @@ class PostgresStore:
         return (pg_rows.table_from_rows([r[:-1] for r in rows]),
                 np.array([r[-1] for r in rows], np.int64))
 
+    EXPORT_COLUMNS = ("slot", "host", "src_path", "src_offset", "ts", "time_source", "severity",
+                      "notify", "notify_name", "creator", "record_id", "section_types", "component",
+                      "location", "page_key", "dimm_key", "cpu_key", "summary", "length", "sections")
+
+    def export_rows(self, chunk: int = 50000) -> Iterator[list[tuple]]:
+        """Every record's indexed columns (``EXPORT_COLUMNS``, no record bytes) in store order,
+        in lists of ``chunk`` rows from a server-side cursor: the client holds one chunk."""
+        with self._lock, self.conn.transaction():
+            cur = self.conn.cursor(name="whea_export")
+            cur.itersize = chunk
+            cur.execute(f"SELECT {', '.join(self.EXPORT_COLUMNS)} FROM whea_records ORDER BY slot")
+            while True:
+                rows = cur.fetchmany(chunk)
+                if not rows:
+                    break
+                yield rows
+            cur.close()
+
     def stats(self) -> dict:
         count, used = self.usage()
         max_bytes, max_records = self.capacity()
