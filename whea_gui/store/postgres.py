@@ -404,6 +404,27 @@ class PostgresStore:
                 yield slot, host, unsigned(rid), self._verified(bytes(data), crc, unsigned(rid), host)
             last = rows[-1][0]
 
+    def iter_provenance(self, chunk: int = 500):
+        """(record id, bytes or StoreDamaged, provenance) in store order, by keyset pages; the
+        provenance has the keys ``sources.store_file`` gives (host, origin_path, ...)."""
+        last = 0
+        while True:
+            rows = self._query("SELECT slot, host, record_id, crc, data, src_path, src_offset, "
+                               "event_time, inserted_at FROM whea_records WHERE slot > %s "
+                               "ORDER BY slot LIMIT %s", (last, chunk))
+            if not rows:
+                return
+            for _slot, host, rid, crc, data, path, offset, event, inserted in rows:
+                rid = unsigned(rid)
+                try:
+                    payload = self._verified(bytes(data), crc, rid, host)
+                except StoreDamaged as exc:
+                    payload = exc
+                prov = {"host": host, "origin_path": path, "origin_offset": offset,
+                        "time_created": _iso(event), "inserted_at": _iso(inserted)}
+                yield rid, payload, prov
+            last = rows[-1][0]
+
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
         return self.iter_records()
 
@@ -519,6 +540,10 @@ def _failed(results, todo, status: int, reason: str) -> list[WriteResult]:
         if results[i].ok and not results[i].duplicate:
             results[i].status, results[i].reason, results[i].replaced = status, reason, False
     return results
+
+
+def _iso(secs):
+    return None if secs is None or secs < 0 else str(np.datetime64(int(secs), "s"))
 
 
 def _first_line(exc: Exception) -> str:

@@ -1,0 +1,215 @@
+"""``whea timeline`` over a PostgreSQL store, computed in the server.
+
+Returns the very dict ``cli.timeline.analyse`` builds from decoded records (same keys, same
+numbers), but the time bins, rolling 24 h windows, threshold crossings, storms and fault counts
+are SQL over the store's columns, so a 10-million-record store is never pulled to the client.
+The definitions are ``index.rates``'s, written as window functions:
+
+* records are in store order (``slot``), which breaks ties at the same second, as a reader
+  going through the store does;
+* rolling count of a record = rows of its group (fault key, matching severity) ordered by
+  (ts, slot) up to it, minus those more than ``window`` seconds older:
+  ``row_number() - count(*) OVER (RANGE BETWEEN UNBOUNDED PRECEDING AND window+1 PRECEDING)``;
+* a crossing is the row whose count reaches the threshold while the previous row of its group
+  was below; the episode (gaps and islands) gives its peak and the last row still above;
+* storm starts are rows with at least N rows within ``[t, t + window)``; overlapping bursts are
+  merged on the client (few rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import numpy as np
+
+from ..formats.cper import SEVERITY
+from ..index.analysis import NONE_LABEL, OTHER_LABEL, SEVERITY_ORDER
+from ..index.faults import TIME_SOURCE_NAMES
+from ..index.timebins import bin_edges, choose_bin_width
+
+TIMED = "ts IS NOT NULL AND time_source > 0"
+SCOPE_COLUMNS = {"page": "page_key", "dimm": "dimm_key", "cpu": "cpu_key", "location": "location"}
+_SEVERITY_CASE = ("CASE severity " + " ".join(f"WHEN {s} THEN {i}" for i, s in enumerate(SEVERITY_ORDER))
+                  + f" ELSE {len(SEVERITY_ORDER)} END")
+
+
+def _iso(t) -> str | None:
+    return None if t is None else dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def group_expression(by: str, label: str) -> str:
+    """SQL for the label a record has in grouping ``by`` (NULL = none)."""
+    if by == "severity":
+        return _SEVERITY_CASE
+    if by == "source":  # faults.source_label: the host, else the store's own name
+        return f"coalesce(nullif(host, ''), '{label.replace(chr(39), chr(39) * 2)}')"
+    return {"notify": "notify_name", "section": "section_name", "component": "component"}[by]
+
+
+def histogram(conn, by: str, width: int | None, span, label: str, max_groups: int = 8) -> dict:
+    t0, t1 = span
+    width = width or choose_bin_width(t1 - t0)
+    edges = bin_edges(t0, t1, width)
+    start, nbins = int(edges[0]), len(edges) - 1
+    expr = group_expression(by, label)
+    rows = conn.execute(
+        f"SELECT (ts - %s) / %s AS b, {expr} AS g, count(*) FROM whea_records WHERE {TIMED} "
+        "GROUP BY 1, 2", (start, width)).fetchall()
+    if by == "severity":
+        present = sorted({g for _, g, _ in rows})
+        order = present[:max_groups]
+        names = [SEVERITY[s] for s in SEVERITY_ORDER] + ["Unknown"]
+        labels = [names[g] for g in order]
+        lut = {g: i for i, g in enumerate(order)}
+        if present[max_groups:]:
+            for g in present[max_groups:]:
+                lut[g] = len(labels)
+            labels.append(OTHER_LABEL)
+    else:
+        # the timeline orders groups by their count, ties by first appearance in store order
+        first = dict(conn.execute(f"SELECT {expr}, min(slot) FROM whea_records WHERE {expr} IS "
+                                  "NOT NULL GROUP BY 1").fetchall())
+        totals: dict = {}
+        for _, g, n in rows:
+            totals[g] = totals.get(g, 0) + n
+        present = sorted((g for g in totals if g is not None), key=lambda g: (-totals[g], first[g]))
+        keep, rest = present[:max_groups], present[max_groups:]
+        labels = list(keep)
+        lut = {g: i for i, g in enumerate(keep)}
+        if rest:
+            for g in rest:
+                lut[g] = len(labels)
+            labels.append(OTHER_LABEL)
+        if None in totals:
+            lut[None] = len(labels)
+            labels.append(NONE_LABEL)
+    counts = np.zeros((nbins, max(len(labels), 1)), np.int64)
+    for b, g, n in rows:
+        counts[min(max(int(b), 0), nbins - 1), lut[g]] += n
+    return {"by": by, "width": width, "start": _iso(edges[0]), "labels": labels,
+            "counts": counts[:, :len(labels)].tolist()}
+
+
+def crossings(conn, rule, index: int) -> list[tuple]:
+    """(time, rule index, key first slot, dict) of each crossing of ``rule``."""
+    col = SCOPE_COLUMNS.get(rule.scope)
+    if col is None:
+        return []
+    sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
+    rows = conn.execute(f"""
+        WITH sel AS (
+            SELECT slot, ts, {col} AS k FROM whea_records
+            WHERE {col} IS NOT NULL AND {TIMED} {sev}),
+        counted AS (
+            SELECT slot, ts, k,
+                   row_number() OVER (PARTITION BY k ORDER BY ts, slot)
+                   - count(*) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING
+                                    AND %(w1)s PRECEDING) AS n
+            FROM sel),
+        marked AS (
+            SELECT *, n >= %(th)s AS above,
+                   coalesce(lag(n >= %(th)s) OVER (PARTITION BY k ORDER BY ts, slot), false) AS prev
+            FROM counted),
+        episodes AS (
+            SELECT *, sum((above AND NOT prev)::int) OVER (PARTITION BY k ORDER BY ts, slot) AS ep
+            FROM marked)
+        SELECT k, (array_agg(ts ORDER BY ts, slot))[1], (array_agg(n ORDER BY ts, slot))[1],
+               max(n), (array_agg(ts ORDER BY ts DESC, slot DESC))[1],
+               (SELECT min(slot) FROM whea_records f WHERE f.{col} = e.k)
+        FROM episodes e WHERE above GROUP BY k, ep""",
+                        {"sev": list(rule.severities), "w1": int(rule.window) + 1,
+                         "th": int(rule.threshold)}).fetchall()
+    return [(t, index, first, {"rule": rule.name, "location": k, "time": _iso(t), "count": int(n),
+                               "peak": int(peak), "until": _iso(until)})
+            for k, t, n, peak, until, first in rows]
+
+
+def storms(conn, min_count: int, window: int, timed: int) -> list[dict]:
+    if timed == 0 or min_count <= 0 or min_count > timed:
+        return []
+    starts = conn.execute(f"""
+        SELECT r - 1, ts, rc - (r - k) FROM (
+            SELECT ts, row_number() OVER (ORDER BY ts, slot) AS r, rank() OVER (ORDER BY ts) AS k,
+                   count(*) OVER (ORDER BY ts RANGE BETWEEN CURRENT ROW AND %s FOLLOWING) AS rc
+            FROM whea_records WHERE {TIMED}) x
+        WHERE rc - (r - k) >= %s ORDER BY r""", (int(window) - 1, int(min_count))).fetchall()
+    if not starts:
+        return []
+    s = np.array([r[0] for r in starts], np.int64)
+    per = np.array([r[2] for r in starts], np.int64)
+    ends = s + per - 1
+    reach = np.maximum.accumulate(ends)
+    new = np.ones(len(s), bool)
+    new[1:] = s[1:] > reach[:-1]
+    heads = np.flatnonzero(new)
+    last = np.maximum.reduceat(ends, heads)
+    peak = np.maximum.reduceat(per, heads)
+    times = dict(conn.execute(f"""
+        SELECT r - 1, ts FROM (SELECT ts, row_number() OVER (ORDER BY ts, slot) AS r
+                               FROM whea_records WHERE {TIMED}) x WHERE r - 1 = ANY(%s)""",
+                              ([int(x) for x in s[heads]] + [int(x) for x in last],)).fetchall())
+    out = []
+    for h, e, p in zip(heads, last, peak):
+        start, end = times[int(s[h])], times[int(e)]
+        out.append({"start": _iso(start), "end": _iso(end), "duration": int(end - start),
+                    "count": int(e - s[h] + 1), "peak": int(p)})
+    return out
+
+
+def analyse_store(store, rules, *, by: str = "severity", width: int | None = None, top: int = 10,
+                  storm: int = 10, storm_window: int = 60, source: dict | None = None) -> dict:
+    """The timeline report of every record in a PostgreSQL store (see the module docstring).
+    ``source`` is what each crossing and record time names as its source."""
+    source = source or {"path": store.path, "offset": 0}
+    label = os.path.basename(source["path"]) or source["path"]
+    with store._lock, store.conn.transaction():  # one snapshot for every figure
+        conn = store.conn
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        n, t0, t1, *ts_counts = conn.execute(
+            f"SELECT count(*), min(ts) FILTER (WHERE {TIMED}), max(ts) FILTER (WHERE {TIMED}), "
+            + ", ".join(f"count(*) FILTER (WHERE {'NOT (' + TIMED + ')' if i == 0 else TIMED + f' AND time_source = {i}'})"
+                        for i in range(len(TIME_SOURCE_NAMES)))
+            + " FROM whea_records").fetchone()
+        counts = dict(zip(TIME_SOURCE_NAMES, (int(x) for x in ts_counts)))
+        timed = n - counts["none"]
+        span = (int(t0), int(t1)) if timed else None
+        bins = histogram(conn, by, width, span, label) if span else None
+        found = [c for i, r in enumerate(rules) for c in crossings(conn, r, i)]
+        found.sort(key=lambda c: (c[0], c[1], c[2]))
+        storm_list = storms(conn, storm, storm_window, timed)
+        located, faults = conn.execute("SELECT count(location), count(DISTINCT location) "
+                                       "FROM whea_records").fetchone()
+        tops = conn.execute("SELECT location, count(*), min(slot) FROM whea_records WHERE location "
+                            "IS NOT NULL GROUP BY location ORDER BY 2 DESC, 3 LIMIT %s",
+                            (int(top),)).fetchall()
+        record_times = [{"source": dict(source), "time": _iso(t) if tsrc else None,
+                         "time_source": TIME_SOURCE_NAMES[tsrc]}
+                        for t, tsrc in _times(conn)]
+    return {
+        "records": int(n), "timed": int(timed), "time_sources": counts,
+        "span": {"start": _iso(span[0]), "end": _iso(span[1])} if span else None,
+        "bins": bins,
+        "thresholds": [{"name": r.name, "scope": r.scope, "threshold": r.threshold,
+                        "window": r.window, "severities": [SEVERITY.get(s) for s in r.severities],
+                        "origin": r.origin} for r in rules],
+        "crossings": [{**c[3], "source": dict(source)} for c in found],
+        "storms": storm_list,
+        "faults": {"errors": int(n), "located": int(located), "unlocated": int(n - located),
+                   "faults": int(faults)},
+        "top_locations": [{"location": k, "count": int(c)} for k, c, _ in tops],
+        "record_times": record_times,
+    }
+
+
+def _times(conn, chunk: int = 50000):
+    """(ts, time source) of every record in store order, from a server-side cursor."""
+    cur = conn.cursor(name="whea_timeline_times")
+    cur.execute(f"SELECT CASE WHEN {TIMED} THEN ts END, CASE WHEN {TIMED} THEN time_source ELSE 0 "
+                "END FROM whea_records ORDER BY slot")
+    while True:
+        rows = cur.fetchmany(chunk)
+        if not rows:
+            break
+        yield from rows
+    cur.close()
