@@ -119,7 +119,10 @@ def decoded_row(seq: int, data: bytes, source: dict) -> tuple[dict, list[dict]]:
     types = [s.values.get("type") for s in rec.sections if s.values.get("type")]
     row = {
         "seq": seq, "host": host or None, "date": _date(ts),
-        "provenance": source.get("path"), "provenance_offset": int(source.get("offset") or 0),
+        # a record read from a store names where it came from before it was stored
+        "provenance": source.get("origin_path") or source.get("path"),
+        "provenance_offset": int((source.get("origin_offset") if source.get("origin_path")
+                                  else source.get("offset")) or 0),
         "time": ts, "ts": ts, "time_source": _faults.TIME_SOURCE_NAMES[tsrc],
         "severity": sev, "severity_name": _SEV.get(min(sev, 4)) if sev is not None else None,
         "notify": header.get("notify_type") or None, "notify_name": fields["notify_name"],
