@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from fleet_data import fleet_records
 
-from whea_gui.store import open_store
-
 
 @pytest.fixture(scope="session")
 def pg_server():
@@ -25,10 +23,3 @@ def pg_url(pg_server):
 @pytest.fixture(scope="session")
 def fleet():
     return fleet_records()
-
-
-def fill(spec: str, records) -> str:
-    with open_store(spec) as store:
-        summary = store.write_records(records, batch_size=97)
-        assert summary.written == len(records) and summary.failed == 0, summary
-    return spec

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import fill
+from fleet_helpers import fill
 
 from whea_gui.cli import main
 

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import fill
+from fleet_helpers import fill
 
 from whea_gui.cli import main
 

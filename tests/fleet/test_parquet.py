@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import fill
+from fleet_helpers import fill
 
 from whea_gui.cli import main
 from whea_gui.formats.cper import SEVERITY

@@ -213,3 +213,13 @@ def test_concurrent_importers_killed_at_random_lose_and_duplicate_nothing(pg_url
             assert len(chain) == len(set(chain)) == sum(1 for h, _ in keys if h == host)
         for host, rid in sorted(acked)[::25]:
             assert _unstamped(s.get(rid, host=host)) == _unstamped(child_record(template, rid))
+
+
+def test_store_init_on_a_url_creates_the_schema(pg_server, capsys):
+    import pgserver
+
+    url = pgserver.new_database()
+    assert main(["store", "--store", url, "init", "--max-records", "5"]) == 0
+    assert "store ready, 0 records" in capsys.readouterr().out
+    with open_store(url, create=False) as s:
+        assert s.capacity() == (None, 5) and s.schema_version() == 1

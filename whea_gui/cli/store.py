@@ -205,16 +205,17 @@ def _check_output(path: str | None, *, folder: bool = False) -> None:
 # -- commands -----------------------------------------------------------------------------
 def run_init(args) -> int:
     path = store_path(args)
+    server = engine_of(path) in ("postgresql", "postgres")  # the server store creates its schema
     existed = os.path.exists(path)
-    if not existed:
+    if not existed and not server:
         _check_output(path)
-    with Store(path) as store:
+    with (open_store(path, create=True) if server else Store(path)) as store:
         if args.max_bytes is not None or args.max_records is not None:
             store.set_capacity(args.max_bytes, args.max_records)
         count_, used = store.usage()
         limit_b, limit_r = store.capacity()
-    state = "exists" if existed else "created"
-    print(f"{path}: store {state}, {count_} records ({used} bytes); capacity "
+    state = "ready" if server else "exists" if existed else "created"
+    print(f"{store.path}: store {state}, {count_} records ({used} bytes); capacity "
           f"{_limit(limit_b, 'bytes')}, {_limit(limit_r, 'records')}")
     return EXIT_OK
 

@@ -476,6 +476,15 @@ class PostgresStore:
                 yield rows
             cur.close()
 
+    def estimated_count(self) -> int:
+        """The record count: exact for a small store, the planner's estimate (no table scan)
+        for one of more than a million rows."""
+        estimate = self._query("SELECT reltuples::bigint FROM pg_class WHERE relname = "
+                               "'whea_records'", one=True)
+        if estimate and estimate[0] > 1_000_000:
+            return int(estimate[0])
+        return self.usage()[0]
+
     def stats(self) -> dict:
         count, used = self.usage()
         max_bytes, max_records = self.capacity()
