@@ -269,6 +269,13 @@ class PostgresStore:
 
     def _write_batch(self, batch, validate: str, flags: int, replace: bool) -> list[WriteResult]:
         checked, timeline = _check(batch, validate)
+        return self.write_checked(batch, checked, timeline, flags, replace)
+
+    def write_checked(self, batch, checked, timeline, flags: int = 0,
+                      replace: bool = True) -> list[WriteResult]:
+        """Store a batch already checked and decoded (``_check``): the transaction part of a
+        write — classification against stored keys, capacity, COPY — retried when another
+        writer stored one of its keys meanwhile."""
         results = [WriteResult(STATUS_INVALID_PARAMETER if not c.ok else STATUS_SUCCESS,
                                c.record_id, c.reason, notes=list(c.notes)) for c in checked]
         keys = [(host_of(src), c.record_id) for (_, src), c in zip(batch, checked)]
