@@ -132,7 +132,7 @@ def ingest(base_url: str, count: int, writers: int = 4, batch: int = 1000) -> No
 
 
 # -- 2. a big store -------------------------------------------------------------------------
-def build_big(base_url: str, count: int) -> str:
+def build_big(base_url: str, count: int, hosts: int = 500, days: int = 360) -> str:
     url = new_database(base_url, "bench_big")
     base = base_records(2000)
     with open_store(url) as store:
@@ -144,14 +144,14 @@ def build_big(base_url: str, count: int) -> str:
                         "problems", "src_path", "src_offset", "inserted_at", "notify_name",
                         "section_name", "component", "location", "page_key", "dimm_key", "cpu_key",
                         "summary", "sections", "crc", "data")]
-    # 500 hosts; each copy shifts times by whole days so the fleet spans about a year
-    new_host = "'node' || lpad(((g.i * 7 + r.slot) % 500)::text, 4, '0')"
+    # ``hosts`` hosts; each copy shifts times by whole days, so the fleet spans ``days`` days
+    new_host = f"'node' || lpad(((g.i * 7 + r.slot) % {hosts})::text, 4, '0')"
 
     def rekey(col):
         return f"regexp_replace({col}, '^[^|]*\\|', {new_host} || ' |')"
 
     expr = {"host": new_host, "record_id": "r.record_id + g.i * 100000",
-            "ts": "r.ts + (g.i % 360) * 86400 - 20 * 86400",
+            "ts": f"r.ts + (g.i % {max(1, days - 20)}) * 86400 - 20 * 86400",
             "location": rekey("r.location"), "page_key": rekey("r.page_key"),
             "dimm_key": rekey("r.dimm_key"), "cpu_key": rekey("r.cpu_key")}
     select = ", ".join(expr.get(c, f"r.{c}") for c in cols)

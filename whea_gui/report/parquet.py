@@ -30,7 +30,7 @@ from ..index.table import SEVERITY_NAMES
 from ..store.pg_rows import timeline_fields
 from ..store.store import host_of
 
-CHUNK = 100_000  # rows per written part (bounded memory)
+CHUNK = 250_000  # rows per written part (bounded memory: a few hundred MB)
 
 
 def _schemas():
