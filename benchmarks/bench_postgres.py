@@ -36,8 +36,7 @@ sys.path.insert(0, str(ROOT / "tests" / "fleet"))
 import psycopg  # noqa: E402
 
 from whea_gui.index.rates import default_rules  # noqa: E402
-from whea_gui.store import open_store  # noqa: E402
-from whea_gui.store import pg_rows, pg_timeline, rules  # noqa: E402
+from whea_gui.store import open_store, pg_rows, pg_timeline, rules  # noqa: E402
 from whea_gui.store.postgres import _check, copy_rows  # noqa: E402
 
 

@@ -136,3 +136,14 @@ def test_export_parquet_api_and_a_failed_export_leaves_nothing(tmp_path, fleet):
         export_parquet([(fleet[0][0], {}), 42], tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".whea")] == []
+
+
+def test_export_usage_errors_write_nothing(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main(["export", "--format", "parquet", str(target), str(tmp_path)]) == 2
+    assert main(["export", "--format", "parquet", str(tmp_path / "out")]) == 2
+    assert main(["export", "--format", "parquet", str(tmp_path / "out"),
+                 "postgresql://nobody@/nothing?host=/nonexistent"]) == 2
+    assert "cannot connect" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() and target.read_text() == "x"
