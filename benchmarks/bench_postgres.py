@@ -199,12 +199,15 @@ def queries(url: str) -> None:
 
         def timeline():
             with conn.transaction():
-                n, lo, hi = conn.execute(f"SELECT count(*), min(ts), max(ts) FROM whea_records "
-                                         f"WHERE {pg_timeline.TIMED}").fetchone()
-                return pg_timeline.histogram(conn, "severity", None, (lo, hi), "store")
+                timed = conn.execute("SELECT sum(n) FROM whea_hour_counts WHERE hour >= 0").fetchone()[0]
+                lo = conn.execute(f"SELECT ts FROM whea_records WHERE {pg_timeline.TIMED} "
+                                  "ORDER BY ts LIMIT 1").fetchone()[0]
+                hi = conn.execute(f"SELECT ts FROM whea_records WHERE {pg_timeline.TIMED} "
+                                  "ORDER BY ts DESC LIMIT 1").fetchone()[0]
+                return timed, pg_timeline.histogram(conn, "severity", None, (lo, hi), "store")
 
-        bins = timed("timeline (time span, severity bins over the whole store)", 2, timeline)
-        print(f"  {len(bins['counts'])} bins of {bins['width']} s")
+        timed_n, bins = timed("timeline (counts, span, severity bins over the whole store)", 2, timeline)
+        print(f"  {timed_n:,} timed records in {len(bins['counts'])} bins of {bins['width']} s")
 
         def thresholds():
             with conn.transaction():
@@ -212,8 +215,13 @@ def queries(url: str) -> None:
 
         found = timed("threshold crossings (page, DIMM, CPU rules; rolling 24 h)", 5, thresholds)
         print(f"  {len(found):,} crossings")
-        timed("storms (>= 10 records within 60 s)", None,
-              lambda: pg_timeline.storms(conn, 10, 60, 1 << 62))
+        found = timed("storms (>= 10 records within 60 s)", None,
+                      lambda: pg_timeline.storms(conn, 10, 60, 1 << 62))
+        print(f"  {len(found):,} storms")
+        report = timed("whole `whea timeline` report without the per-record time list", None,
+                       lambda: pg_timeline.analyse_store(store, rules_, record_times=False))
+        print(f"  {report['records']:,} records, {len(report['crossings']):,} crossings, "
+              f"{report['faults']['faults']:,} fault locations")
     out = subprocess.run([sys.executable, "-c", WINDOW_CHILD.format(root=str(ROOT), url=url)],
                          capture_output=True, text=True, check=True).stdout.split()
     rows, total, took, rss = int(out[0]), int(out[1]), float(out[2]), int(out[3]) / 1024

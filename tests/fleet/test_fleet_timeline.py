@@ -63,3 +63,39 @@ def test_report_reads_a_postgresql_store(pg_url, fleet, tmp_path, capsys):
     assert len(records) == 40
     text = out.read_text()
     assert "node1" in text and "hunter" not in text
+
+
+def test_rollups_stay_exact_through_clears_replacements_and_a_migration(pg_url, tmp_path, fleet,
+                                                                        capsys, monkeypatch):
+    """The server keeps running totals (schema version 2, statement triggers); a store made at
+    version 1 is migrated and counted once; clears and replacements subtract what they remove."""
+    from whea_gui.store import open_store, pg_schema
+
+    with monkeypatch.context() as patch:  # a store made by schema version 1
+        patch.setattr(pg_schema, "MIGRATIONS", pg_schema.MIGRATIONS[:1])
+        fill(pg_url, fleet[:300])
+    sqlite = fill(str(tmp_path / "fleet.sqlite"), fleet[:300])
+    changes = [(d, s) for d, s in fleet[300:420]]
+    summaries = []
+    for spec in (pg_url, sqlite):
+        with open_store(spec) as store:  # opening migrates the PostgreSQL store to version 2
+            assert store.schema_version() == (2 if spec == pg_url else store.schema_version())
+            for data, src in fleet[0:300:7]:
+                rid = int.from_bytes(data[96:104], "little")
+                assert store.clear_error_record(rid, host=src["host"]) == 0
+            replaced = [(bytearray(d), s) for d, s in fleet[1:300:11]]
+            for data, _ in replaced:
+                data[12] = 1  # another severity under the same key: a replacement
+            summaries.append(store.write_records([(bytes(d), s) for d, s in replaced] + changes))
+    assert summaries[0] == summaries[1] and summaries[0].replaced > 10
+    for options in ([], ["--bin", "60", "--by", "component"], ["--threshold", "dimm=3"]):
+        decoded = _timeline(capsys, sqlite, *options)
+        server = _timeline(capsys, "--store", pg_url, *options)
+        assert _without_sources(server) == _without_sources(decoded)
+    with open_store(pg_url) as store:  # the totals equal a count over the table
+        conn = store.conn
+        assert conn.execute("SELECT sum(n) FROM whea_hour_counts").fetchone()[0] == len(store)
+        assert conn.execute("SELECT location, n FROM whea_location_counts WHERE n > 0 ORDER BY 1"
+                            ).fetchall() == conn.execute(
+            "SELECT location, count(*) FROM whea_records WHERE location IS NOT NULL GROUP BY 1 "
+            "ORDER BY 1").fetchall()

@@ -77,12 +77,12 @@ def test_schema_is_versioned_and_migrated_once(pg_url, make_record):
     import psycopg
 
     with open_store(pg_url) as s:
-        assert s.schema_version() == 1
+        assert s.schema_version() == 2
         assert s.write_error_record(make_record(1)).ok
     with open_store(pg_url) as s:  # a second open runs nothing again
         assert len(s) == 1
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        assert conn.execute("SELECT version FROM whea_schema_version").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM whea_schema_version ORDER BY 1").fetchall() == [(1,), (2,)]
         indexes = {r[0] for r in conn.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'whea_records'")}
         assert {"whea_records_host_slot", "whea_records_host_ts", "whea_records_ts",
@@ -222,4 +222,4 @@ def test_store_init_on_a_url_creates_the_schema(pg_server, capsys):
     assert main(["store", "--store", url, "init", "--max-records", "5"]) == 0
     assert "store ready, 0 records" in capsys.readouterr().out
     with open_store(url, create=False) as s:
-        assert s.capacity() == (None, 5) and s.schema_version() == 1
+        assert s.capacity() == (None, 5) and s.schema_version() == 2

@@ -82,8 +82,67 @@ CREATE INDEX whea_records_cpu ON whea_records (cpu_key, ts) WHERE cpu_key IS NOT
 INSERT INTO whea_meta (key, value) VALUES ('application', 'whea-inspector store');
 """
 
+# Version 2: running totals kept by the server itself, so timelines, thresholds and fault
+# counts over millions of records read a few thousand rollup rows instead of the table.
+# One statement-level trigger (transition tables: one call per COPY or DELETE, not per row)
+# adds the inserted rows and subtracts the deleted ones, in the writer's transaction — exact
+# under concurrent writers; rows are upserted in key order, so writers lock them in the same
+# order. Existing records are counted once by the migration.
+_ROLLUPS = {
+    # hour of the record time (-1: no time), and what the timeline bins group by
+    "whea_hour_counts": (
+        "hour, time_source, severity, component, notify_name, section_name",
+        "CASE WHEN ts IS NOT NULL AND time_source > 0 THEN ts / 3600 ELSE -1 END, time_source, "
+        "severity, coalesce(component, ''), coalesce(notify_name, ''), coalesce(section_name, '')",
+        "TRUE"),
+    # minutes with records: where a storm can start
+    "whea_minute_counts": ("minute", "ts / 60", "ts IS NOT NULL AND time_source > 0"),
+    # threshold keys per UTC day and severity: which keys can reach a threshold in a window
+    "whea_key_days": (
+        "scope, key, day, severity",
+        "s.scope, s.key, ts / 86400, severity",
+        "ts IS NOT NULL AND time_source > 0 AND s.key IS NOT NULL"),
+    "whea_location_counts": ("location", "location", "location IS NOT NULL"),
+}
+_KEY_SCOPES = ("CROSS JOIN LATERAL (VALUES ('page', page_key), ('dimm', dimm_key), "
+               "('cpu', cpu_key)) AS s(scope, key)")
+
+
+def _rollup_insert(table: str, source: str, sign: str) -> str:
+    cols, exprs, where = _ROLLUPS[table]
+    join = _KEY_SCOPES if table == "whea_key_days" else ""
+    n = len(cols.split(","))
+    order = ", ".join(str(i) for i in range(1, n + 1))
+    return (f"INSERT INTO {table} AS t ({cols}, n) SELECT {exprs}, {sign} * count(*) FROM {source} "
+            f"{join} WHERE {where} GROUP BY {order} ORDER BY {order} "
+            f"ON CONFLICT ({cols}) DO UPDATE SET n = t.n + excluded.n")
+
+
+_V2 = """
+CREATE TABLE whea_hour_counts (hour bigint NOT NULL, time_source smallint NOT NULL,
+    severity smallint NOT NULL, component text NOT NULL, notify_name text NOT NULL,
+    section_name text NOT NULL, n bigint NOT NULL,
+    PRIMARY KEY (hour, time_source, severity, component, notify_name, section_name));
+CREATE TABLE whea_minute_counts (minute bigint PRIMARY KEY, n bigint NOT NULL);
+CREATE TABLE whea_key_days (scope text NOT NULL, key text NOT NULL, day bigint NOT NULL,
+    severity smallint NOT NULL, n bigint NOT NULL, PRIMARY KEY (scope, key, day, severity));
+CREATE TABLE whea_location_counts (location text PRIMARY KEY, n bigint NOT NULL);
+CREATE INDEX whea_records_location ON whea_records (location, slot) WHERE location IS NOT NULL;
+""" + ";\n".join(_rollup_insert(t, "whea_records", "1") for t in _ROLLUPS) + """;
+CREATE FUNCTION whea_rollup() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE sign bigint := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
+BEGIN
+""" + "".join(f"    {_rollup_insert(t, 'changed', 'sign')};\n" for t in _ROLLUPS) + """    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER whea_rollup_insert AFTER INSERT ON whea_records
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION whea_rollup();
+CREATE TRIGGER whea_rollup_delete AFTER DELETE ON whea_records
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION whea_rollup();
+"""
+
 # MIGRATIONS[i] brings a database from version i to version i + 1.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def latest_version() -> int:

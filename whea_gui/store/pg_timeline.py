@@ -47,15 +47,25 @@ def group_expression(by: str, label: str) -> str:
     return {"notify": "notify_name", "section": "section_name", "component": "component"}[by]
 
 
+ROLLUP_GROUPS = {"severity": _SEVERITY_CASE, "notify": "nullif(notify_name, '')",
+                 "section": "nullif(section_name, '')", "component": "nullif(component, '')"}
+RECORD_COLUMNS = {"notify": "notify_name", "section": "section_name", "component": "component"}
+
+
 def histogram(conn, by: str, width: int | None, span, label: str, max_groups: int = 8) -> dict:
     t0, t1 = span
     width = width or choose_bin_width(t1 - t0)
     edges = bin_edges(t0, t1, width)
     start, nbins = int(edges[0]), len(edges) - 1
-    expr = group_expression(by, label)
-    rows = conn.execute(
-        f"SELECT (ts - %s) / %s AS b, {expr} AS g, count(*) FROM whea_records WHERE {TIMED} "
-        "GROUP BY 1, 2", (start, width)).fetchall()
+    if width % 3600 == 0 and by in ROLLUP_GROUPS:  # whole hours: the hourly rollup
+        rows = conn.execute(
+            f"SELECT (hour * 3600 - %s) / %s AS b, {ROLLUP_GROUPS[by]} AS g, sum(n)::bigint "
+            "FROM whea_hour_counts WHERE hour >= 0 GROUP BY 1, 2 HAVING sum(n) <> 0",
+            (start, width)).fetchall()
+    else:
+        rows = conn.execute(
+            f"SELECT (ts - %s) / %s AS b, {group_expression(by, label)} AS g, count(*) "
+            f"FROM whea_records WHERE {TIMED} GROUP BY 1, 2", (start, width)).fetchall()
     if by == "severity":
         present = sorted({g for _, g, _ in rows})
         order = present[:max_groups]
@@ -67,13 +77,12 @@ def histogram(conn, by: str, width: int | None, span, label: str, max_groups: in
                 lut[g] = len(labels)
             labels.append(OTHER_LABEL)
     else:
-        # the timeline orders groups by their count, ties by first appearance in store order
-        first = dict(conn.execute(f"SELECT {expr}, min(slot) FROM whea_records WHERE {expr} IS "
-                                  "NOT NULL GROUP BY 1").fetchall())
         totals: dict = {}
         for _, g, n in rows:
             totals[g] = totals.get(g, 0) + n
-        present = sorted((g for g in totals if g is not None), key=lambda g: (-totals[g], first[g]))
+        # the timeline orders groups by their count, ties by first appearance in store order
+        first = _first_slots(conn, by, label, [g for g in totals if g is not None], totals)
+        present = sorted((g for g in totals if g is not None), key=lambda g: (-totals[g], first.get(g, 0)))
         keep, rest = present[:max_groups], present[max_groups:]
         labels = list(keep)
         lut = {g: i for i, g in enumerate(keep)}
@@ -91,16 +100,47 @@ def histogram(conn, by: str, width: int | None, span, label: str, max_groups: in
             "counts": counts[:, :len(labels)].tolist()}
 
 
+def _first_slots(conn, by: str, label: str, groups: list, totals: dict) -> dict:
+    """Store position of the first record of each group whose count ties with another's
+    (only ties need it: the order is by count first)."""
+    seen: dict = {}
+    for g in groups:
+        seen.setdefault(totals[g], []).append(g)
+    tied = [g for same in seen.values() if len(same) > 1 for g in same]
+    expr = group_expression(by, label) if by == "source" else RECORD_COLUMNS[by]
+    return {g: conn.execute(f"SELECT slot FROM whea_records WHERE {expr} = %s ORDER BY slot "
+                            "LIMIT 1", (g,)).fetchone()[0] for g in tied}
+
+
+def candidate_keys(conn, rule) -> list[str]:
+    """Keys whose records in some run of consecutive days (as many as a window can touch)
+    reach the threshold: only these can cross it (from the daily rollup, not the table)."""
+    days = -(-int(rule.window) // 86400) + 1
+    sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
+    return [r[0] for r in conn.execute(f"""
+        SELECT key FROM (
+            SELECT key, sum(n) OVER (PARTITION BY key ORDER BY day
+                                     RANGE BETWEEN {days - 1} PRECEDING AND CURRENT ROW) AS n
+            FROM (SELECT key, day, sum(n) AS n FROM whea_key_days
+                  WHERE scope = %(scope)s {sev} GROUP BY key, day) d) w
+        GROUP BY key HAVING max(n) >= %(th)s""",
+        {"scope": rule.scope, "sev": list(rule.severities), "th": int(rule.threshold)})]
+
+
 def crossings(conn, rule, index: int) -> list[tuple]:
     """(time, rule index, key first slot, dict) of each crossing of ``rule``."""
     col = SCOPE_COLUMNS.get(rule.scope)
     if col is None:
         return []
+    keys = candidate_keys(conn, rule) if rule.scope in ("page", "dimm", "cpu") else None
+    if keys == []:
+        return []
     sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
+    only = "AND " + col + " = ANY(%(keys)s)" if keys is not None else ""
     rows = conn.execute(f"""
         WITH sel AS (
             SELECT slot, ts, {col} AS k FROM whea_records
-            WHERE {col} IS NOT NULL AND {TIMED} {sev}),
+            WHERE {col} IS NOT NULL AND {TIMED} {sev} {only}),
         counted AS (
             SELECT slot, ts, k,
                    row_number() OVER (PARTITION BY k ORDER BY ts, slot)
@@ -119,21 +159,51 @@ def crossings(conn, rule, index: int) -> list[tuple]:
                (SELECT min(slot) FROM whea_records f WHERE f.{col} = e.k)
         FROM episodes e WHERE above GROUP BY k, ep""",
                         {"sev": list(rule.severities), "w1": int(rule.window) + 1,
-                         "th": int(rule.threshold)}).fetchall()
+                         "th": int(rule.threshold), "keys": keys}).fetchall()
     return [(t, index, first, {"rule": rule.name, "location": k, "time": _iso(t), "count": int(n),
                                "peak": int(peak), "until": _iso(until)})
             for k, t, n, peak, until, first in rows]
 
 
+def storm_ranges(conn, min_count: int, window: int) -> list[tuple[int, int]]:
+    """Time ranges [lo, hi) that can hold a storm: runs of minutes (as many as a window can
+    touch) with at least ``min_count`` records, from the minute rollup; merged."""
+    minutes = -(-int(window) // 60) + 1
+    starts = [r[0] for r in conn.execute(f"""
+        SELECT minute FROM (
+            SELECT minute, sum(n) OVER (ORDER BY minute RANGE BETWEEN CURRENT ROW
+                                        AND {minutes - 1} FOLLOWING) AS n
+            FROM whea_minute_counts WHERE n > 0) w
+        WHERE n >= %s ORDER BY minute""", (int(min_count),))]
+    ranges: list[list[int]] = []
+    for m in starts:
+        lo, hi = m * 60, (m + minutes) * 60
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1][1] = max(ranges[-1][1], hi)
+        else:
+            ranges.append([lo, hi])
+    return [(lo, hi) for lo, hi in ranges]
+
+
 def storms(conn, min_count: int, window: int, timed: int) -> list[dict]:
+    """Storms over the records in the candidate ranges: every record a storm can start at,
+    and every record up to its window's end, lies inside them, so positions counted within
+    them give the same storms as over all records."""
     if timed == 0 or min_count <= 0 or min_count > timed:
         return []
+    ranges = storm_ranges(conn, min_count, window)
+    if not ranges:
+        return []
+    subset = (f"SELECT ts, slot FROM whea_records JOIN unnest(%(lo)s::bigint[], %(hi)s::bigint[]) "
+              f"AS r(lo, hi) ON ts >= r.lo AND ts < r.hi WHERE {TIMED}")
+    params = {"lo": [lo for lo, _ in ranges], "hi": [hi for _, hi in ranges],
+              "w": int(window) - 1, "min": int(min_count)}
     starts = conn.execute(f"""
         SELECT r - 1, ts, rc - (r - k) FROM (
             SELECT ts, row_number() OVER (ORDER BY ts, slot) AS r, rank() OVER (ORDER BY ts) AS k,
-                   count(*) OVER (ORDER BY ts RANGE BETWEEN CURRENT ROW AND %s FOLLOWING) AS rc
-            FROM whea_records WHERE {TIMED}) x
-        WHERE rc - (r - k) >= %s ORDER BY r""", (int(window) - 1, int(min_count))).fetchall()
+                   count(*) OVER (ORDER BY ts RANGE BETWEEN CURRENT ROW AND %(w)s FOLLOWING) AS rc
+            FROM ({subset}) s) x
+        WHERE rc - (r - k) >= %(min)s ORDER BY r""", params).fetchall()
     if not starts:
         return []
     s = np.array([r[0] for r in starts], np.int64)
@@ -145,10 +215,10 @@ def storms(conn, min_count: int, window: int, timed: int) -> list[dict]:
     heads = np.flatnonzero(new)
     last = np.maximum.reduceat(ends, heads)
     peak = np.maximum.reduceat(per, heads)
+    params["at"] = [int(x) for x in s[heads]] + [int(x) for x in last]
     times = dict(conn.execute(f"""
         SELECT r - 1, ts FROM (SELECT ts, row_number() OVER (ORDER BY ts, slot) AS r
-                               FROM whea_records WHERE {TIMED}) x WHERE r - 1 = ANY(%s)""",
-                              ([int(x) for x in s[heads]] + [int(x) for x in last],)).fetchall())
+                               FROM ({subset}) s) x WHERE r - 1 = ANY(%(at)s)""", params).fetchall())
     out = []
     for h, e, p in zip(heads, last, peak):
         start, end = times[int(s[h])], times[int(e)]
@@ -158,34 +228,38 @@ def storms(conn, min_count: int, window: int, timed: int) -> list[dict]:
 
 
 def analyse_store(store, rules, *, by: str = "severity", width: int | None = None, top: int = 10,
-                  storm: int = 10, storm_window: int = 60, source: dict | None = None) -> dict:
+                  storm: int = 10, storm_window: int = 60, source: dict | None = None,
+                  record_times: bool = True) -> dict:
     """The timeline report of every record in a PostgreSQL store (see the module docstring).
-    ``source`` is what each crossing and record time names as its source."""
+    ``source`` is what each crossing and record time names as its source; ``record_times``
+    False leaves out the one-entry-per-record list (the figures alone)."""
     source = source or {"path": store.path, "offset": 0}
     label = os.path.basename(source["path"]) or source["path"]
     with store._lock, store.conn.transaction():  # one snapshot for every figure
         conn = store.conn
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        n, t0, t1, *ts_counts = conn.execute(
-            f"SELECT count(*), min(ts) FILTER (WHERE {TIMED}), max(ts) FILTER (WHERE {TIMED}), "
-            + ", ".join(f"count(*) FILTER (WHERE {'NOT (' + TIMED + ')' if i == 0 else TIMED + f' AND time_source = {i}'})"
+        n, *ts_counts = conn.execute(
+            "SELECT coalesce(sum(n), 0)::bigint, "
+            + ", ".join(f"coalesce(sum(n) FILTER (WHERE {'hour < 0' if i == 0 else f'hour >= 0 AND time_source = {i}'}), 0)::bigint"
                         for i in range(len(TIME_SOURCE_NAMES)))
-            + " FROM whea_records").fetchone()
+            + " FROM whea_hour_counts").fetchone()
         counts = dict(zip(TIME_SOURCE_NAMES, (int(x) for x in ts_counts)))
         timed = n - counts["none"]
-        span = (int(t0), int(t1)) if timed else None
+        span = None
+        if timed:  # the ts index: first and last timed record
+            t0 = conn.execute(f"SELECT ts FROM whea_records WHERE {TIMED} ORDER BY ts LIMIT 1").fetchone()[0]
+            t1 = conn.execute(f"SELECT ts FROM whea_records WHERE {TIMED} ORDER BY ts DESC LIMIT 1").fetchone()[0]
+            span = (int(t0), int(t1))
         bins = histogram(conn, by, width, span, label) if span else None
         found = [c for i, r in enumerate(rules) for c in crossings(conn, r, i)]
         found.sort(key=lambda c: (c[0], c[1], c[2]))
         storm_list = storms(conn, storm, storm_window, timed)
-        located, faults = conn.execute("SELECT count(location), count(DISTINCT location) "
-                                       "FROM whea_records").fetchone()
-        tops = conn.execute("SELECT location, count(*), min(slot) FROM whea_records WHERE location "
-                            "IS NOT NULL GROUP BY location ORDER BY 2 DESC, 3 LIMIT %s",
-                            (int(top),)).fetchall()
-        record_times = [{"source": dict(source), "time": _iso(t) if tsrc else None,
-                         "time_source": TIME_SOURCE_NAMES[tsrc]}
-                        for t, tsrc in _times(conn)]
+        located, faults = conn.execute("SELECT coalesce(sum(n), 0)::bigint, count(*) FILTER "
+                                       "(WHERE n > 0) FROM whea_location_counts").fetchone()
+        tops = top_locations(conn, top)
+        times = [{"source": dict(source), "time": _iso(t) if tsrc else None,
+                  "time_source": TIME_SOURCE_NAMES[tsrc]}
+                 for t, tsrc in _times(conn)] if record_times else None
     return {
         "records": int(n), "timed": int(timed), "time_sources": counts,
         "span": {"start": _iso(span[0]), "end": _iso(span[1])} if span else None,
@@ -197,9 +271,25 @@ def analyse_store(store, rules, *, by: str = "severity", width: int | None = Non
         "storms": storm_list,
         "faults": {"errors": int(n), "located": int(located), "unlocated": int(n - located),
                    "faults": int(faults)},
-        "top_locations": [{"location": k, "count": int(c)} for k, c, _ in tops],
-        "record_times": record_times,
+        "top_locations": [{"location": k, "count": int(c)} for k, c in tops],
+        "record_times": times,
     }
+
+
+def top_locations(conn, top: int) -> list[tuple[str, int]]:
+    """The ``top`` locations by count, ties by first appearance (the location index)."""
+    if top <= 0:
+        return []
+    rows = conn.execute("SELECT location, n FROM whea_location_counts WHERE n > 0 ORDER BY n DESC "
+                        "LIMIT %s", (int(top),)).fetchall()
+    if not rows:
+        return []
+    # every location tied with the last one kept may take its place: order them all
+    rows = conn.execute("""SELECT c.location, c.n, (SELECT min(slot) FROM whea_records r
+                                                     WHERE r.location = c.location)
+                           FROM whea_location_counts c WHERE c.n >= %s""", (rows[-1][1],)).fetchall()
+    rows.sort(key=lambda r: (-r[1], r[2]))
+    return [(k, int(n)) for k, n, _ in rows[:top]]
 
 
 def _times(conn, chunk: int = 50000):
