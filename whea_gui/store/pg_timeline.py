@@ -128,7 +128,7 @@ def candidate_keys(conn, rule) -> list[str]:
 
 
 def crossings(conn, rule, index: int) -> list[tuple]:
-    """(time, rule index, key first slot, dict) of each crossing of ``rule``."""
+    """(time, rule index, key, dict) of each crossing of ``rule`` (``order_crossings`` sorts)."""
     col = SCOPE_COLUMNS.get(rule.scope)
     if col is None:
         return []
@@ -154,15 +154,29 @@ def crossings(conn, rule, index: int) -> list[tuple]:
         episodes AS (
             SELECT *, sum((above AND NOT prev)::int) OVER (PARTITION BY k ORDER BY ts, slot) AS ep
             FROM marked)
-        SELECT k, (array_agg(ts ORDER BY ts, slot))[1], (array_agg(n ORDER BY ts, slot))[1],
-               max(n), (array_agg(ts ORDER BY ts DESC, slot DESC))[1],
-               (SELECT min(slot) FROM whea_records f WHERE f.{col} = e.k)
-        FROM episodes e WHERE above GROUP BY k, ep""",
+        SELECT k, min(ts), max(n), max(ts) FROM episodes WHERE above GROUP BY k, ep""",
                         {"sev": list(rule.severities), "w1": int(rule.window) + 1,
                          "th": int(rule.threshold), "keys": keys}).fetchall()
-    return [(t, index, first, {"rule": rule.name, "location": k, "time": _iso(t), "count": int(n),
-                               "peak": int(peak), "until": _iso(until)})
-            for k, t, n, peak, until, first in rows]
+    # a count rises by at most one per record, so it reaches the threshold exactly
+    return [(t, index, k, {"rule": rule.name, "location": k, "time": _iso(t),
+                           "count": int(rule.threshold), "peak": int(peak), "until": _iso(until)})
+            for k, t, peak, until in rows]
+
+
+def order_crossings(conn, found: list[tuple], rules) -> list[dict]:
+    """Crossings in the timeline's order: time, then rule, then the key's first appearance in
+    store order — looked up only for crossings that tie on time and rule."""
+    ties: dict[tuple, int] = {}
+    for t, index, _k, _ in found:
+        ties[(t, index)] = ties.get((t, index), 0) + 1
+    first: dict[tuple, int] = {}
+    for t, index, k, _ in found:
+        if ties[(t, index)] > 1 and (index, k) not in first:
+            col = SCOPE_COLUMNS[rules[index].scope]
+            first[(index, k)] = conn.execute(f"SELECT min(slot) FROM whea_records WHERE {col} = %s",
+                                             (k,)).fetchone()[0]
+    found = sorted(found, key=lambda c: (c[0], c[1], first.get((c[1], c[2]), 0)))
+    return [c[3] for c in found]
 
 
 def storm_ranges(conn, min_count: int, window: int) -> list[tuple[int, int]]:
@@ -251,8 +265,8 @@ def analyse_store(store, rules, *, by: str = "severity", width: int | None = Non
             t1 = conn.execute(f"SELECT ts FROM whea_records WHERE {TIMED} ORDER BY ts DESC LIMIT 1").fetchone()[0]
             span = (int(t0), int(t1))
         bins = histogram(conn, by, width, span, label) if span else None
-        found = [c for i, r in enumerate(rules) for c in crossings(conn, r, i)]
-        found.sort(key=lambda c: (c[0], c[1], c[2]))
+        found = order_crossings(conn, [c for i, r in enumerate(rules)
+                                       for c in crossings(conn, r, i)], rules)
         storm_list = storms(conn, storm, storm_window, timed)
         located, faults = conn.execute("SELECT coalesce(sum(n), 0)::bigint, count(*) FILTER "
                                        "(WHERE n > 0) FROM whea_location_counts").fetchone()
@@ -267,7 +281,7 @@ def analyse_store(store, rules, *, by: str = "severity", width: int | None = Non
         "thresholds": [{"name": r.name, "scope": r.scope, "threshold": r.threshold,
                         "window": r.window, "severities": [SEVERITY.get(s) for s in r.severities],
                         "origin": r.origin} for r in rules],
-        "crossings": [{**c[3], "source": dict(source)} for c in found],
+        "crossings": [{**c, "source": dict(source)} for c in found],
         "storms": storm_list,
         "faults": {"errors": int(n), "located": int(located), "unlocated": int(n - located),
                    "faults": int(faults)},
