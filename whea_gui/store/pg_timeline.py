@@ -26,6 +26,7 @@ import numpy as np
 from ..formats.cper import SEVERITY
 from ..index.analysis import NONE_LABEL, OTHER_LABEL, SEVERITY_ORDER
 from ..index.faults import TIME_SOURCE_NAMES
+from ..index.rates import storms as find_storms
 from ..index.timebins import bin_edges, choose_bin_width
 
 TIMED = "ts IS NOT NULL AND time_source > 0"
@@ -200,45 +201,24 @@ def storm_ranges(conn, min_count: int, window: int) -> list[tuple[int, int]]:
 
 
 def storms(conn, min_count: int, window: int, timed: int) -> list[dict]:
-    """Storms over the records in the candidate ranges: every record a storm can start at,
-    and every record up to its window's end, lies inside them, so positions counted within
-    them give the same storms as over all records."""
+    """Storms among the records in the candidate ranges (``index.rates.storms`` over their
+    times): every record a storm can start at, and every record up to its window's end, lies
+    inside them, so the storms found there are the storms of the whole store. Only those
+    records' times leave the server."""
     if timed == 0 or min_count <= 0 or min_count > timed:
         return []
     ranges = storm_ranges(conn, min_count, window)
     if not ranges:
         return []
-    subset = (f"SELECT ts, slot FROM whea_records JOIN unnest(%(lo)s::bigint[], %(hi)s::bigint[]) "
-              f"AS r(lo, hi) ON ts >= r.lo AND ts < r.hi WHERE {TIMED}")
-    params = {"lo": [lo for lo, _ in ranges], "hi": [hi for _, hi in ranges],
-              "w": int(window) - 1, "min": int(min_count)}
-    starts = conn.execute(f"""
-        SELECT r - 1, ts, rc - (r - k) FROM (
-            SELECT ts, row_number() OVER (ORDER BY ts, slot) AS r, rank() OVER (ORDER BY ts) AS k,
-                   count(*) OVER (ORDER BY ts RANGE BETWEEN CURRENT ROW AND %(w)s FOLLOWING) AS rc
-            FROM ({subset}) s) x
-        WHERE rc - (r - k) >= %(min)s ORDER BY r""", params).fetchall()
-    if not starts:
-        return []
-    s = np.array([r[0] for r in starts], np.int64)
-    per = np.array([r[2] for r in starts], np.int64)
-    ends = s + per - 1
-    reach = np.maximum.accumulate(ends)
-    new = np.ones(len(s), bool)
-    new[1:] = s[1:] > reach[:-1]
-    heads = np.flatnonzero(new)
-    last = np.maximum.reduceat(ends, heads)
-    peak = np.maximum.reduceat(per, heads)
-    params["at"] = [int(x) for x in s[heads]] + [int(x) for x in last]
-    times = dict(conn.execute(f"""
-        SELECT r - 1, ts FROM (SELECT ts, row_number() OVER (ORDER BY ts, slot) AS r
-                               FROM ({subset}) s) x WHERE r - 1 = ANY(%(at)s)""", params).fetchall())
-    out = []
-    for h, e, p in zip(heads, last, peak):
-        start, end = times[int(s[h])], times[int(e)]
-        out.append({"start": _iso(start), "end": _iso(end), "duration": int(end - start),
-                    "count": int(e - s[h] + 1), "peak": int(p)})
-    return out
+    # one index range scan per candidate range (LATERAL), never a join over the table
+    cur = conn.execute(
+        f"SELECT x.ts FROM unnest(%s::bigint[], %s::bigint[]) AS r(lo, hi) CROSS JOIN LATERAL "
+        f"(SELECT ts, slot FROM whea_records WHERE ts >= r.lo AND ts < r.hi AND {TIMED}) x "
+        "ORDER BY x.ts, x.slot", ([lo for lo, _ in ranges], [hi for _, hi in ranges]))
+    times = np.array([r[0] for r in cur], np.int64)
+    return [{"start": _iso(s.start), "end": _iso(s.end), "duration": s.duration,
+             "count": s.count, "peak": s.peak}
+            for s in find_storms(times, min_count, window)]
 
 
 def analyse_store(store, rules, *, by: str = "severity", width: int | None = None, top: int = 10,
