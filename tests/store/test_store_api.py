@@ -27,6 +27,7 @@ from whea_gui.store import (
     Store,
     StoreError,
     nt_success,
+    open_store,
     reindex,
     schema,
     status_name,
@@ -34,8 +35,9 @@ from whea_gui.store import (
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "s.sqlite") as s:
+def store(engine_spec):
+    """Every behavioural test below runs on the SQLite file and on a PostgreSQL server."""
+    with open_store(engine_spec) as s:
         yield s
 
 

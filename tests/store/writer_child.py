@@ -8,17 +8,19 @@ import sys
 
 from store_helpers import TEMPLATE, child_record
 
-from whea_gui.store import Store
+from whea_gui.store import open_store
 
 
 def main() -> None:
     path, base, count, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    host = sys.argv[5] if len(sys.argv) > 5 else ""  # a fleet importer names its host
     template = TEMPLATE.read_bytes()
-    with Store(path) as store:
+    with open_store(path) as store:
         print("ready", flush=True)
         if mode == "single":
             for rid in range(base, base + count):
-                result = store.write_error_record(child_record(template, rid))
+                result = store.write_error_record(child_record(template, rid),
+                                                  source={"host": host} if host else None)
                 if result.ok:
                     print(rid, flush=True)
         else:  # batches through write_records: the whole batch is acknowledged at once
@@ -30,7 +32,8 @@ def main() -> None:
                     if result.ok:
                         ok.append(source["offset"])
 
-                store.write_records(((child_record(template, r), {"offset": r}) for r in ids),
+                store.write_records(((child_record(template, r), {"offset": r, "host": host})
+                                     for r in ids),
                                     validate="header", batch_size=25, on_result=note)
                 if ok:
                     print("\n".join(map(str, ok)), flush=True)

@@ -206,8 +206,9 @@ def _check_output(path: str | None, *, folder: bool = False) -> None:
 def run_init(args) -> int:
     path = store_path(args)
     engine = engine_of(path)
-    target = path if engine in ("sqlite", "postgresql", "postgres") else path.partition(":")[2]
-    existed = engine in ("postgresql", "postgres") or os.path.exists(target)
+    server = engine in ("postgresql", "postgres")  # the server store creates its schema
+    target = path if engine == "sqlite" or server else path.partition(":")[2]
+    existed = server or os.path.exists(target)
     if not existed:
         _check_output(target)
     limits = args.max_bytes is not None or args.max_records is not None
@@ -219,8 +220,8 @@ def run_init(args) -> int:
             store.set_capacity(args.max_bytes, args.max_records)
         count_, used = store.usage()
         limit_b, limit_r = store.capacity()
-    state = "exists" if existed else "created"
-    print(f"{path}: store {state}, {count_} records ({used} bytes); capacity "
+    state = "ready" if server else "exists" if existed else "created"
+    print(f"{store.path}: store {state}, {count_} records ({used} bytes); capacity "
           f"{_limit(limit_b, 'bytes')}, {_limit(limit_r, 'records')}")
     return EXIT_OK
 

@@ -17,6 +17,7 @@ from ..index.rates import default_rules
 from ..index.timebins import width_text
 from ..sources import iter_path
 from ..sources.base import SourceError
+from ..store.backend import engine_of
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count
 from ._inputs import ProblemLog, damaged_store_problem
@@ -38,7 +39,9 @@ def register(sub) -> None:
     p = sub.add_parser("timeline", help="error timeline: bins, threshold crossings, storms, faults",
                        description="Analyse when the records in each PATH happened (- = stdin).",
                        epilog=TIMELINE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--store", metavar="SPEC",
+                   help="a store to analyse; a postgresql:// store is analysed in the server")
     p.add_argument("--json", action="store_true", help="one JSON object with every figure")
     p.add_argument("--by", choices=sorted(GROUPINGS), default="severity",
                    help="group the bin counts by this column (default: severity)")
@@ -137,10 +140,16 @@ def render_text(report: dict, args) -> str:
 
 def run(args) -> int:
     try:
-        _rules(args.threshold)
+        rules = _rules(args.threshold)
     except ValueError as exc:
         print(f"whea: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    args.paths = args.paths + ([args.store] if args.store else [])
+    if not args.paths:
+        print("whea timeline: name a PATH or --store SPEC", file=sys.stderr)
+        return EXIT_USAGE
+    if any(engine_of(p) in ("postgresql", "postgres") for p in args.paths):
+        return _run_in_server(args, rules)
     records, sources, status = [], [], EXIT_OK
     problems = ProblemLog()
     for path in args.paths:
@@ -163,3 +172,24 @@ def run(args) -> int:
     if problems.failed and status == EXIT_OK:
         status = EXIT_FINDINGS  # an input was read only in part: the figures miss records
     return status
+
+
+def _run_in_server(args, rules) -> int:
+    """A PostgreSQL store: bins, rolling windows and crossings computed by the server."""
+    from ..store import StoreError, open_store
+    from ..store.pg_timeline import analyse_store
+
+    if len(args.paths) > 1:
+        print("whea timeline: a PostgreSQL store is analysed in the server on its own; name it "
+              "as the only input", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with open_store(args.paths[0], readonly=True, create=False) as store:
+            report = analyse_store(store, rules, by=args.by, width=args.bin, top=args.top,
+                                   storm=args.storm, storm_window=args.storm_window)
+    except StoreError as exc:
+        print(f"whea: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    text = json.dumps(report) if args.json else render_text(report, args)
+    sys.stdout.write(text + "\n")
+    return EXIT_OK

@@ -113,6 +113,10 @@ def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progre
     if p == "-":
         yield from iter_file(p, on_problem)
         return
+    if p.startswith(("postgresql://", "postgres://")):  # a store on a server (store.postgres)
+        from .store_file import read_spec
+        yield from read_spec(p, on_problem or _ignore)
+        return
     if p.startswith("live:"):
         from .live import iter_live
         channels = [c for c in p[5:].split(",") if c] or None

@@ -45,6 +45,26 @@ def read_path(path, on_problem) -> Iterator[RecordRef]:
         raise SourceError(f"{path}: {exc}") from exc
 
 
+def read_spec(spec: str, on_problem) -> Iterator[RecordRef]:
+    """Every record of a store named by a spec (``postgresql://…``), in store order, read by
+    pages; the source is as for a store file, with the spec (password hidden) as its path."""
+    from ..store import open_store
+    from ..store.results import StoreDamaged, StoreError
+
+    try:
+        with open_store(spec, readonly=True, create=False) as store:
+            for rid, data, prov in store.iter_provenance():
+                if isinstance(data, StoreDamaged):
+                    on_problem(Problem(store.path, None, str(data).removeprefix(f"{store.path}: "),
+                                       "error"))
+                    continue
+                src = {"path": store.path, "offset": 0, "kind": name, "record_id": rid}
+                src.update({k: v for k, v in prov.items() if v not in (None, "")})
+                yield RecordRef(data, src)
+    except StoreError as exc:
+        raise SourceError(str(exc)) from exc
+
+
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     on_problem(Problem(path, 0, "a record store (SQLite) can only be read from a file; "
                                 "save it and open the file", "error"))

@@ -1,0 +1,87 @@
+"""Parquet figures (issue #16 targets), measured in one run:
+
+1. ``whea export --format parquet`` of a 1,000,000-record PostgreSQL store (columns read by a
+   server-side cursor, no decoding) — target < 30 s;
+2. DuckDB per-DIMM corrected-error counts over 10,000,000 exported rows — target < 1 s. The
+   10M rows are the 1M export written ten times by DuckDB under other host names (same
+   Hive layout: host=/date= folders).
+
+    python benchmarks/bench_parquet.py                 # 1M records, 10M rows for DuckDB
+    python benchmarks/bench_parquet.py --rows 200000   # quicker
+
+The store is built as bench_postgres.py builds its big store (real records decoded once, then
+copied in SQL with new hosts, ids and times), on a throw-away cluster unless ``--url`` names one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import duckdb  # noqa: E402
+from bench_postgres import build_big  # noqa: E402
+
+from whea_gui.report.parquet import export_store_parquet  # noqa: E402
+from whea_gui.store import open_store  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--copies", type=int, default=10, help="DuckDB rows = rows x copies")
+    ap.add_argument("--hosts", type=int, default=20)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--url")
+    args = ap.parse_args()
+    server = None
+    if args.url is None:
+        import pgserver
+        server = pgserver
+        args.url = pgserver.cluster()
+    work = Path(tempfile.mkdtemp(prefix="whea-bench-parquet-"))
+    try:
+        url = build_big(args.url, args.rows, hosts=args.hosts, days=args.days)
+        with open_store(url, readonly=True) as store:
+            start = time.perf_counter()
+            result = export_store_parquet(store, work / "export")
+            took = time.perf_counter() - start
+        files = sum(len(f) for _, _, f in os.walk(work / "export"))
+        print(f"Parquet export: {result.records:,} records + {result.sections:,} sections in "
+              f"{took:.1f} s ({result.records / took:,.0f} records/s; target 1M < 30 s); "
+              f"{files:,} files, {sum(p.stat().st_size for p in (work / 'export').rglob('*')) >> 20} MB")
+        db = duckdb.connect()
+        src = f"read_parquet('{work}/export/records/**/*.parquet', hive_partitioning = true)"
+        start = time.perf_counter()
+        db.execute(f"COPY (SELECT * REPLACE (host || '-' || k AS host) FROM {src}, range({args.copies}) "
+                   f"t(k)) TO '{work}/big' (FORMAT PARQUET, PARTITION_BY (host, date))")
+        n = db.execute(f"SELECT count(*) FROM read_parquet('{work}/big/**/*.parquet', "
+                       "hive_partitioning = true)").fetchone()[0]
+        print(f"DuckDB wrote {n:,} rows ({args.copies} copies) in {time.perf_counter() - start:.1f} s")
+        query = (f"SELECT host, dimm_key, count(*) FROM read_parquet('{work}/big/**/*.parquet', "
+                 "hive_partitioning = true) WHERE dimm_key IS NOT NULL AND severity = 2 "
+                 "GROUP BY ALL ORDER BY 3 DESC")
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            rows = db.execute(query).fetchall()
+            times.append(time.perf_counter() - start)
+        print(f"DuckDB per-DIMM corrected counts over {n:,} rows: {min(times):.2f} s best of 3 "
+              f"(first {times[0]:.2f} s; target < 1 s); {len(rows):,} DIMMs, top {rows[0][2]:,}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""`whea timeline` on a PostgreSQL store runs in the server (SQL time bins, rolling 24 h windows)
+and gives exactly the figures the decoding timeline gives for the same records in a SQLite store;
+`whea report` reads a PostgreSQL store as an input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fleet_helpers import fill
+
+from whea_gui.cli import main
+
+
+def _timeline(capsys, *argv) -> dict:
+    assert main(["timeline", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _without_sources(report: dict) -> dict:
+    """The figures, without the per-record source names (a file path vs a URL)."""
+    out = dict(report)
+    out["crossings"] = [{k: v for k, v in c.items() if k != "source"} for c in report["crossings"]]
+    out["record_times"] = [{k: v for k, v in r.items() if k != "source"} for r in report["record_times"]]
+    return out
+
+
+@pytest.mark.parametrize("options", [
+    [], ["--by", "component"], ["--by", "notify", "--bin", "3600"], ["--by", "section"],
+    ["--by", "source", "--threshold", "dimm=4", "--threshold", "cpu=5", "--storm", "6"],
+])
+def test_server_timeline_equals_the_decoded_timeline(pg_url, tmp_path, fleet, capsys, options):
+    sqlite = fill(str(tmp_path / "fleet.sqlite"), fleet)
+    fill(pg_url, fleet)
+    decoded = _timeline(capsys, sqlite, *options)
+    server = _timeline(capsys, "--store", pg_url, *options)
+    assert _without_sources(server) == _without_sources(decoded)
+    # the data exercise what is compared: crossings of both memory and CPU rules, storms,
+    # records without a time, several hosts
+    rules = {c["rule"] for c in decoded["crossings"]}
+    assert "DIMM" in rules and ("CPU" in rules or "--threshold" not in options)
+    assert decoded["crossings"] and decoded["storms"] and decoded["time_sources"]["none"]
+    assert all(c["source"]["path"] == server["crossings"][0]["source"]["path"]
+               for c in server["crossings"])
+
+
+def test_text_output_and_usage_errors(pg_url, fleet, capsys):
+    fill(pg_url, fleet[:120])
+    assert main(["timeline", pg_url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("120 records:") and "Threshold crossings" in out
+    assert main(["timeline", pg_url, "/nonexistent"]) == 2
+    assert "on its own" in capsys.readouterr().err
+    assert main(["timeline", pg_url.replace("host=", "host=/nonexistent")]) == 2
+
+
+def test_report_reads_a_postgresql_store(pg_url, fleet, tmp_path, capsys):
+    fill(pg_url, fleet[:40])
+    out = tmp_path / "r.jsonl"
+    assert main(["report", pg_url, "-o", str(out), "-q"]) in (0, 1)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    records = [r for r in rows if "header" in r or "record_id" in r]
+    assert len(records) == 40
+    text = out.read_text()
+    assert "node1" in text and "hunter" not in text
+
+
+def test_rollups_stay_exact_through_clears_replacements_and_a_migration(pg_url, tmp_path, fleet,
+                                                                        capsys, monkeypatch):
+    """The server keeps running totals (schema version 2, statement triggers); a store made at
+    version 1 is migrated and counted once; clears and replacements subtract what they remove."""
+    from whea_gui.store import open_store, pg_schema
+
+    with monkeypatch.context() as patch:  # a store made by schema version 1
+        patch.setattr(pg_schema, "MIGRATIONS", pg_schema.MIGRATIONS[:1])
+        fill(pg_url, fleet[:300])
+    sqlite = fill(str(tmp_path / "fleet.sqlite"), fleet[:300])
+    changes = [(d, s) for d, s in fleet[300:420]]
+    summaries = []
+    for spec in (pg_url, sqlite):
+        with open_store(spec) as store:  # opening migrates the PostgreSQL store to version 2
+            assert store.schema_version() == (2 if spec == pg_url else store.schema_version())
+            for data, src in fleet[0:300:7]:
+                rid = int.from_bytes(data[96:104], "little")
+                assert store.clear_error_record(rid, host=src["host"]) == 0
+            replaced = [(bytearray(d), s) for d, s in fleet[1:300:11]]
+            for data, _ in replaced:
+                data[12] = 1  # another severity under the same key: a replacement
+            summaries.append(store.write_records([(bytes(d), s) for d, s in replaced] + changes))
+    assert summaries[0] == summaries[1] and summaries[0].replaced > 10
+    for options in ([], ["--bin", "60", "--by", "component"], ["--threshold", "dimm=3"]):
+        decoded = _timeline(capsys, sqlite, *options)
+        server = _timeline(capsys, "--store", pg_url, *options)
+        assert _without_sources(server) == _without_sources(decoded)
+    with open_store(pg_url) as store:  # the totals equal a count over the table
+        conn = store.conn
+        assert conn.execute("SELECT sum(n) FROM whea_hour_counts").fetchone()[0] == len(store)
+        assert conn.execute("SELECT location, n FROM whea_location_counts WHERE n > 0 ORDER BY 1"
+                            ).fetchall() == conn.execute(
+            "SELECT location, count(*) FROM whea_records WHERE location IS NOT NULL GROUP BY 1 "
+            "ORDER BY 1").fetchall()

@@ -1,0 +1,154 @@
+"""`whea metrics`: the textfile (parsed with prometheus-client's parser) counts what the store
+holds, the same on both engines; `--serve` answers over loopback with fresh figures on each
+scrape; the shipped alert rules pass `promtool check rules` and fire at the timeline's
+thresholds in `promtool test rules`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from fleet_helpers import fill
+
+from whea_gui.cli import main
+
+parser = pytest.importorskip("prometheus_client.parser",
+                             reason="needs prometheus-client (pip install prometheus-client)")
+REPO = Path(__file__).resolve().parents[2]
+RULES = REPO / "resources" / "prometheus" / "whea-alerts.yml"
+
+
+def _families(text: str) -> dict:
+    return {f.name: f for f in parser.text_string_to_metric_families(text)}
+
+
+def _metrics(capsys, spec: str) -> str:
+    assert main(["metrics", spec, "--as-of", "last"]) == 0
+    return capsys.readouterr().out
+
+
+def test_textfile_counts_the_store_on_both_engines(pg_url, tmp_path, fleet, capsys):
+    fill(pg_url, fleet)
+    sqlite = fill(str(tmp_path / "fleet.sqlite"), fleet)
+    text = _metrics(capsys, pg_url)
+    assert text == _metrics(capsys, sqlite)  # server aggregates == decoded records
+    fam = _families(text)
+    by_host = Counter()
+    for s in fam["whea_records"].samples:
+        by_host[s.labels["host"]] += s.value
+    assert by_host == Counter(src["host"] for _, src in fleet)
+    assert fam["whea_store_records"].samples[0].value == len(fleet)
+    # the timeline's own figures: a DIMM above its threshold at the last record's time is
+    # exceeded here, with the count of its window
+    assert main(["timeline", "--store", pg_url, "--json"]) == 0
+    timeline = json.loads(capsys.readouterr().out)
+    last = max(s.value for s in fam["whea_last_record_timestamp_seconds"].samples)
+    assert timeline["span"]["end"].startswith(
+        __import__("datetime").datetime.fromtimestamp(last, __import__("datetime").UTC)
+        .strftime("%Y-%m-%dT%H:%M:%S"))
+    states = {(s.labels["rule"], s.labels["host"], s.labels["key"]): s.value
+              for s in fam["whea_threshold_exceeded"].samples}
+    counts = {(s.labels["rule"], s.labels["host"], s.labels["key"]): s.value
+              for s in fam["whea_threshold_count"].samples}
+    assert states and all(v == (counts[k] >= {"DIMM": 10, "Memory page": 10, "CPU": 18}[k[0]])
+                          for k, v in states.items())
+    out = tmp_path / "collector" / "whea.prom"
+    out.parent.mkdir()
+    assert main(["metrics", pg_url, "--textfile", str(out), "--as-of", "last"]) == 0
+    assert out.read_text() == text and sorted(os.listdir(out.parent)) == ["whea.prom"]
+
+
+def test_serve_over_loopback_scrapes_fresh_figures(pg_url, fleet):
+    fill(pg_url, fleet[:50])
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "whea_gui.cli", "metrics", pg_url,
+                             "--serve", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert "serving http://127.0.0.1:" in line, proc.stderr.read() if proc.poll() is not None else line
+        url = line.split("serving ")[1].split()[0]
+        assert url.startswith("http://127.0.0.1:")
+
+        def scrape() -> dict:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                assert response.status == 200
+                return _families(response.read().decode("utf-8"))
+
+        assert scrape()["whea_store_records"].samples[0].value == 50
+        fill(pg_url, fleet[50:80])  # a new scrape sees the new records
+        fam = scrape()
+        assert fam["whea_store_records"].samples[0].value == 80
+        assert sum(s.value for s in fam["whea_records"].samples if s.name.endswith("_total")) == 80
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_bad_arguments(pg_url, capsys):
+    assert main(["metrics", pg_url.replace("host=", "host=/nonexistent")]) == 2
+    assert "cannot connect" in capsys.readouterr().err
+    assert main(["metrics", pg_url, "--serve", "nowhere"]) == 2
+    assert main(["metrics", pg_url, "--as-of", "yesterday-ish"]) == 2
+
+
+def _promtool() -> str:
+    found = shutil.which("promtool")
+    if found is None:
+        if os.environ.get("CI") or os.environ.get("WHEA_REQUIRE_POSTGRES"):
+            pytest.fail("promtool is required in CI (Debian package prometheus)")
+        pytest.skip("promtool not installed (Debian: apt-get install prometheus)")
+    return found
+
+
+UNIT_TEST = """
+rule_files: [{rules}]
+evaluation_interval: 1m
+tests:
+  - interval: 1h
+    input_series:
+      - series: 'whea_fault_records_total{{host="node1",scope="dimm",key="memory:node=0/card=1",severity="corrected"}}'
+        values: '0+1x12'
+      - series: 'whea_fault_records_total{{host="node2",scope="dimm",key="memory:node=0/card=0",severity="corrected"}}'
+        values: '0+1x8'
+      - series: 'whea_fault_records_total{{host="node3",scope="cpu",key="cpu:apic=3",severity="corrected"}}'
+        values: '0+2x12'
+    alert_rule_test:
+      - eval_time: 12h
+        alertname: WheaDimmCorrectedErrors
+        exp_alerts:
+          - exp_labels: {{host: node1, key: "memory:node=0/card=1", severity: warning}}
+            exp_annotations:
+              summary: "node1: DIMM memory:node=0/card=1 had 12 corrected errors in 24 h"
+              description: "mcelog [dimm] ce-error-threshold = 10 / 24h: plan to replace the DIMM."
+      - eval_time: 12h
+        alertname: WheaCpuCorrectedErrors
+        exp_alerts:
+          - exp_labels: {{host: node3, key: "cpu:apic=3", severity: warning}}
+            exp_annotations:
+              summary: "node3: CPU cpu:apic=3 had 24 corrected errors in 24 h"
+              description: "rasdaemon CPU_CE_THRESHOLD=18 per CPU_ISOLATION_CYCLE=24h: the CPU is an isolation candidate."
+      - eval_time: 8h
+        alertname: WheaDimmCorrectedErrors
+        exp_alerts: []
+"""
+
+
+def test_alert_rules_pass_promtool(tmp_path):
+    promtool = _promtool()
+    check = subprocess.run([promtool, "check", "rules", str(RULES)], capture_output=True, text=True,
+                           timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "SUCCESS: 6 rules found" in check.stdout + check.stderr
+    test = tmp_path / "test.yml"
+    test.write_text(UNIT_TEST.format(rules=json.dumps(str(RULES))))
+    run = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -1,0 +1,73 @@
+"""``whea export --format parquet DIR PATH...``: records for analytics engines (docs/fleet.md).
+
+Two Parquet tables, records and sections, Hive-partitioned by host and date; DuckDB, Spark
+and Polars read the folder as it is. PATH is anything ``whea`` reads (files, folders, store
+files) or a store spec (``postgresql://…``: exported from the store's columns, no decoding).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._inputs import ProblemLog
+
+EPILOG = """exit status:
+  0  every record was exported
+  1  an input was read only in part (the export misses its damaged records)
+  2  unusable arguments: an input that is missing or cannot be opened, a store that cannot be
+     used, or an output folder that cannot be written; nothing is left half-written
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("export", help="export records as Parquet tables (records, sections)",
+                       description="Export every record of each PATH (and --store) to DIR as "
+                                   "Parquet, Hive-partitioned by host and date.",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("output", metavar="DIR", help="output folder (its records/ and sections/ "
+                                                  "tables are replaced when complete)")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--format", choices=["parquet"], default="parquet")
+    p.add_argument("--store", metavar="SPEC", help="a store to export (also $WHEA_STORE when no "
+                                                   "PATH is given)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    inputs = list(args.paths)
+    if args.store:
+        inputs.append(args.store)
+    if not inputs and os.environ.get("WHEA_STORE"):
+        inputs.append(os.environ["WHEA_STORE"])
+    if not inputs:
+        print("whea export: name a PATH or --store SPEC to export", file=sys.stderr)
+        return EXIT_USAGE
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        print(f"whea export: {args.output} is a file, not a folder; nothing was written",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        from ..report.parquet import export_inputs
+    except ImportError as exc:
+        print(f"whea export: Parquet needs pyarrow ({exc}); pip install pyarrow", file=sys.stderr)
+        return EXIT_USAGE
+    from ..sources.base import SourceError
+    from ..store import StoreError
+
+    problems = ProblemLog("whea export")
+    try:
+        result = export_inputs(inputs, args.output, problems)
+    except (SourceError, StoreError) as exc:
+        print(f"whea export: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"whea export: cannot write {args.output} ({exc.strerror or exc}); nothing was "
+              "written", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"whea export: {result.records} records, {result.sections} sections → "
+          f"{result.folder}/records, {result.folder}/sections (Parquet, host=/date= partitions)",
+          file=sys.stderr)
+    return EXIT_FINDINGS if problems.failed else EXIT_OK

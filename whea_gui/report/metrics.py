@@ -1,0 +1,200 @@
+"""Prometheus metrics of a record store (prometheus-client), for ``whea metrics``.
+
+Families (labels in braces; docs/fleet.md and resources/prometheus/whea-alerts.yml use them):
+
+* ``whea_records_total{host, severity, component, location}`` — records stored;
+* ``whea_fault_records_total{host, scope, key, severity}`` — records per threshold scope key
+  (``page``, ``dimm``, ``cpu``: the keys the timeline's threshold rules count by), so alert rules
+  can apply the mcelog/rasdaemon thresholds with ``increase(...[24h])``;
+* ``whea_threshold_count{rule, scope, host, key}`` and ``whea_threshold_exceeded{...}`` — each
+  rule's rolling count over its window ending at the evaluation time, and whether it reaches
+  the threshold (the timeline's definition of "above");
+* ``whea_last_record_timestamp_seconds{host}`` — the newest record time per host;
+* ``whea_store_records`` — records in the store.
+
+``location`` and ``key`` are the timeline's fault keys without the ``host |`` prefix (the host
+is its own label). A PostgreSQL store is aggregated in the server (GROUP BY over its columns);
+any other input is decoded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..index.rates import ThresholdRule, default_rules
+from ..index.table import SEVERITY_NAMES
+
+SCOPE_COLUMNS = {"page": "page_key", "dimm": "dimm_key", "cpu": "cpu_key"}
+
+
+def severity_label(code) -> str:
+    if code is None or code < 0:
+        return "unknown"
+    return SEVERITY_NAMES[min(int(code), 4)]
+
+
+def _unprefixed(host: str, key: str | None) -> str:
+    if not key:
+        return ""
+    head, sep, rest = key.partition(" | ")
+    return rest if sep and (head == host or not host) else key
+
+
+@dataclass
+class Snapshot:
+    """Aggregates of a store at one moment (what one scrape or one textfile shows)."""
+    records: Counter = field(default_factory=Counter)  # (host, severity, component, location)
+    faults: Counter = field(default_factory=Counter)  # (host, scope, key, severity)
+    thresholds: list[tuple[ThresholdRule, str, str, int]] = field(default_factory=list)
+    last_time: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    as_of: int = 0
+
+
+def snapshot_postgres(store, rules: list[ThresholdRule], as_of: int) -> Snapshot:
+    snap = Snapshot(as_of=as_of)
+    with store._lock, store.conn.transaction():
+        conn = store.conn
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        for host, sev, comp, loc, n in conn.execute(
+                "SELECT host, severity, component, location, count(*) FROM whea_records "
+                "GROUP BY 1, 2, 3, 4"):
+            snap.records[(host, severity_label(sev), comp or "", _unprefixed(host, loc))] += n
+            snap.total += n
+        for scope, col in SCOPE_COLUMNS.items():
+            for host, key, sev, n in conn.execute(
+                    f"SELECT host, {col}, severity, count(*) FROM whea_records WHERE {col} IS NOT "
+                    "NULL GROUP BY 1, 2, 3"):
+                snap.faults[(host, scope, _unprefixed(host, key), severity_label(sev))] += n
+        for host, last in conn.execute("SELECT host, max(ts) FROM whea_records WHERE ts IS NOT "
+                                       "NULL AND time_source > 0 GROUP BY host"):
+            snap.last_time[host] = int(last)
+        for rule in rules:
+            col = SCOPE_COLUMNS.get(rule.scope)
+            if col is None:
+                continue
+            sev = "AND severity = ANY(%s)" if rule.severities else ""
+            params = [as_of - rule.window, as_of] + ([list(rule.severities)] if rule.severities else [])
+            for host, key, n in conn.execute(
+                    f"SELECT host, {col}, count(*) FROM whea_records WHERE {col} IS NOT NULL AND "
+                    f"time_source > 0 AND ts >= %s AND ts <= %s {sev} GROUP BY 1, 2", params):
+                snap.thresholds.append((rule, host, _unprefixed(host, key), int(n)))
+    return snap
+
+
+def snapshot_records(refs, rules: list[ThresholdRule], as_of: int) -> Snapshot:
+    """The same aggregates from records read and decoded here (files, SQLite stores)."""
+    from ..decode import decode_record
+    from ..index import faults as _faults
+    from ..store.pg_rows import timeline_fields
+    from ..store.store import host_of
+
+    snap = Snapshot(as_of=as_of)
+    windows: Counter = Counter()
+    for ref in refs:
+        host = host_of(ref.source)
+        rec = decode_record(ref.data, source=ref.source)
+        fields = timeline_fields(rec, host)
+        sev = (rec.header or {}).get("severity")
+        sev = severity_label(sev if isinstance(sev, int) else None)
+        snap.records[(host, sev, fields["component"] or "", _unprefixed(host, fields["location"]))] += 1
+        snap.total += 1
+        t, tsrc = _faults.record_time(rec)
+        if t is not None and tsrc:
+            snap.last_time[host] = max(snap.last_time.get(host, t), t)
+        for scope, col in SCOPE_COLUMNS.items():
+            key = fields[col]
+            if not key:
+                continue
+            snap.faults[(host, scope, _unprefixed(host, key), sev)] += 1
+            code = (rec.header or {}).get("severity")
+            for rule in rules:
+                if (rule.scope == scope and t is not None and tsrc
+                        and as_of - rule.window <= t <= as_of
+                        and (not rule.severities or code in rule.severities)):
+                    windows[(rule.name, host, _unprefixed(host, key))] += 1
+    by_name = {r.name: r for r in rules}
+    snap.thresholds = [(by_name[name], host, key, n) for (name, host, key), n in windows.items()]
+    return snap
+
+
+def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | None = None,
+             on_problem=None) -> Snapshot:
+    """Aggregates of the store or input ``spec``; ``as_of`` None = now, "last" = the newest
+    record's time (for a store of past records)."""
+    from ..store import engine_of, open_store
+
+    rules = default_rules() if rules is None else rules
+    now = int(time.time()) if as_of is None or as_of == "last" else int(as_of)
+    if engine_of(spec) in ("postgresql", "postgres"):
+        with open_store(spec, readonly=True, create=False) as store:
+            if as_of == "last":
+                last = store._query("SELECT max(ts) FROM whea_records WHERE time_source > 0",
+                                    one=True)[0]
+                now = int(last) if last is not None else now
+            return snapshot_postgres(store, rules, now)
+    from ..sources import iter_path
+
+    refs = list(iter_path(spec, on_problem=on_problem))
+    if as_of == "last":
+        from ..decode import decode_record
+        from ..index import faults as _faults
+        times = [_faults.record_time(decode_record(r.data, source=r.source))[0] for r in refs]
+        times = [t for t in times if t is not None]
+        now = max(times) if times else now
+    return snapshot_records(refs, rules, now)
+
+
+class SnapshotCollector:
+    """A prometheus-client collector: ``get()`` gives a fresh Snapshot on every scrape."""
+
+    def __init__(self, get) -> None:
+        self.get = get
+
+    def collect(self):
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        snap = self.get()
+        records = CounterMetricFamily("whea_records", "WHEA error records stored, by host, "
+                                      "severity, component and fault location",
+                                      labels=["host", "severity", "component", "location"])
+        for labels, n in sorted(snap.records.items()):
+            records.add_metric(list(labels), n)
+        yield records
+        faults = CounterMetricFamily("whea_fault_records", "Records per threshold scope key "
+                                     "(page, dimm, cpu) and severity",
+                                     labels=["host", "scope", "key", "severity"])
+        for labels, n in sorted(snap.faults.items()):
+            faults.add_metric(list(labels), n)
+        yield faults
+        count = GaugeMetricFamily("whea_threshold_count", "Matching records within the rule's "
+                                  "window ending at the evaluation time",
+                                  labels=["rule", "scope", "host", "key"])
+        above = GaugeMetricFamily("whea_threshold_exceeded", "1 when the rule's rolling count "
+                                  "reaches its threshold (mcelog/rasdaemon semantics)",
+                                  labels=["rule", "scope", "host", "key"])
+        for rule, host, key, n in sorted(snap.thresholds, key=lambda x: (x[0].name, x[1], x[2])):
+            labels = [rule.name, rule.scope, host, key]
+            count.add_metric(labels, n)
+            above.add_metric(labels, 1 if n >= rule.threshold else 0)
+        yield count
+        yield above
+        last = GaugeMetricFamily("whea_last_record_timestamp_seconds", "Time of the newest "
+                                 "record per host (its own time, else the event time)",
+                                 labels=["host"])
+        for host, t in sorted(snap.last_time.items()):
+            last.add_metric([host], t)
+        yield last
+        yield GaugeMetricFamily("whea_store_records", "Records in the store", value=snap.total)
+        yield GaugeMetricFamily("whea_metrics_evaluated_at_seconds", "The time the threshold "
+                                "windows end at", value=snap.as_of)
+
+
+def registry_for(get):
+    from prometheus_client import CollectorRegistry
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SnapshotCollector(get))
+    return registry

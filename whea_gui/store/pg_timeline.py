@@ -1,0 +1,299 @@
+"""``whea timeline`` over a PostgreSQL store, computed in the server.
+
+Returns the very dict ``cli.timeline.analyse`` builds from decoded records (same keys, same
+numbers), but the time bins, rolling 24 h windows, threshold crossings, storms and fault counts
+are SQL over the store's columns, so a 10-million-record store is never pulled to the client.
+The definitions are ``index.rates``'s, written as window functions:
+
+* records are in store order (``slot``), which breaks ties at the same second, as a reader
+  going through the store does;
+* rolling count of a record = rows of its group (fault key, matching severity) ordered by
+  (ts, slot) up to it, minus those more than ``window`` seconds older:
+  ``row_number() - count(*) OVER (RANGE BETWEEN UNBOUNDED PRECEDING AND window+1 PRECEDING)``;
+* a crossing is the row whose count reaches the threshold while the previous row of its group
+  was below; the episode (gaps and islands) gives its peak and the last row still above;
+* storm starts are rows with at least N rows within ``[t, t + window)``; overlapping bursts are
+  merged on the client (few rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import numpy as np
+
+from ..formats.cper import SEVERITY
+from ..index.analysis import NONE_LABEL, OTHER_LABEL, SEVERITY_ORDER
+from ..index.faults import TIME_SOURCE_NAMES
+from ..index.rates import storms as find_storms
+from ..index.timebins import bin_edges, choose_bin_width
+
+TIMED = "ts IS NOT NULL AND time_source > 0"
+SCOPE_COLUMNS = {"page": "page_key", "dimm": "dimm_key", "cpu": "cpu_key", "location": "location"}
+_SEVERITY_CASE = ("CASE severity " + " ".join(f"WHEN {s} THEN {i}" for i, s in enumerate(SEVERITY_ORDER))
+                  + f" ELSE {len(SEVERITY_ORDER)} END")
+
+
+def _iso(t) -> str | None:
+    return None if t is None else dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def group_expression(by: str, label: str) -> str:
+    """SQL for the label a record has in grouping ``by`` (NULL = none)."""
+    if by == "severity":
+        return _SEVERITY_CASE
+    if by == "source":  # faults.source_label: the host, else the store's own name
+        return f"coalesce(nullif(host, ''), '{label.replace(chr(39), chr(39) * 2)}')"
+    return {"notify": "notify_name", "section": "section_name", "component": "component"}[by]
+
+
+ROLLUP_GROUPS = {"severity": _SEVERITY_CASE, "notify": "nullif(notify_name, '')",
+                 "section": "nullif(section_name, '')", "component": "nullif(component, '')"}
+RECORD_COLUMNS = {"notify": "notify_name", "section": "section_name", "component": "component"}
+
+
+def histogram(conn, by: str, width: int | None, span, label: str, max_groups: int = 8) -> dict:
+    t0, t1 = span
+    width = width or choose_bin_width(t1 - t0)
+    edges = bin_edges(t0, t1, width)
+    start, nbins = int(edges[0]), len(edges) - 1
+    if width % 3600 == 0 and by in ROLLUP_GROUPS:  # whole hours: the hourly rollup
+        rows = conn.execute(
+            f"SELECT (hour * 3600 - %s) / %s AS b, {ROLLUP_GROUPS[by]} AS g, sum(n)::bigint "
+            "FROM whea_hour_counts WHERE hour >= 0 GROUP BY 1, 2 HAVING sum(n) <> 0",
+            (start, width)).fetchall()
+    else:
+        rows = conn.execute(
+            f"SELECT (ts - %s) / %s AS b, {group_expression(by, label)} AS g, count(*) "
+            f"FROM whea_records WHERE {TIMED} GROUP BY 1, 2", (start, width)).fetchall()
+    if by == "severity":
+        present = sorted({g for _, g, _ in rows})
+        order = present[:max_groups]
+        names = [SEVERITY[s] for s in SEVERITY_ORDER] + ["Unknown"]
+        labels = [names[g] for g in order]
+        lut = {g: i for i, g in enumerate(order)}
+        if present[max_groups:]:
+            for g in present[max_groups:]:
+                lut[g] = len(labels)
+            labels.append(OTHER_LABEL)
+    else:
+        totals: dict = {}
+        for _, g, n in rows:
+            totals[g] = totals.get(g, 0) + n
+        # the timeline orders groups by their count, ties by first appearance in store order
+        first = _first_slots(conn, by, label, [g for g in totals if g is not None], totals)
+        present = sorted((g for g in totals if g is not None), key=lambda g: (-totals[g], first.get(g, 0)))
+        keep, rest = present[:max_groups], present[max_groups:]
+        labels = list(keep)
+        lut = {g: i for i, g in enumerate(keep)}
+        if rest:
+            for g in rest:
+                lut[g] = len(labels)
+            labels.append(OTHER_LABEL)
+        if None in totals:
+            lut[None] = len(labels)
+            labels.append(NONE_LABEL)
+    counts = np.zeros((nbins, max(len(labels), 1)), np.int64)
+    for b, g, n in rows:
+        counts[min(max(int(b), 0), nbins - 1), lut[g]] += n
+    return {"by": by, "width": width, "start": _iso(edges[0]), "labels": labels,
+            "counts": counts[:, :len(labels)].tolist()}
+
+
+def _first_slots(conn, by: str, label: str, groups: list, totals: dict) -> dict:
+    """Store position of the first record of each group whose count ties with another's
+    (only ties need it: the order is by count first)."""
+    seen: dict = {}
+    for g in groups:
+        seen.setdefault(totals[g], []).append(g)
+    tied = [g for same in seen.values() if len(same) > 1 for g in same]
+    expr = group_expression(by, label) if by == "source" else RECORD_COLUMNS[by]
+    return {g: conn.execute(f"SELECT slot FROM whea_records WHERE {expr} = %s ORDER BY slot "
+                            "LIMIT 1", (g,)).fetchone()[0] for g in tied}
+
+
+def candidate_keys(conn, rule) -> list[str]:
+    """Keys whose records in some run of consecutive days (as many as a window can touch)
+    reach the threshold: only these can cross it (from the daily rollup, not the table)."""
+    days = -(-int(rule.window) // 86400) + 1
+    sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
+    return [r[0] for r in conn.execute(f"""
+        SELECT key FROM (
+            SELECT key, sum(n) OVER (PARTITION BY key ORDER BY day
+                                     RANGE BETWEEN {days - 1} PRECEDING AND CURRENT ROW) AS n
+            FROM (SELECT key, day, sum(n) AS n FROM whea_key_days
+                  WHERE scope = %(scope)s {sev} GROUP BY key, day) d) w
+        GROUP BY key HAVING max(n) >= %(th)s""",
+        {"scope": rule.scope, "sev": list(rule.severities), "th": int(rule.threshold)})]
+
+
+def crossings(conn, rule, index: int) -> list[tuple]:
+    """(time, rule index, key, dict) of each crossing of ``rule`` (``order_crossings`` sorts)."""
+    col = SCOPE_COLUMNS.get(rule.scope)
+    if col is None:
+        return []
+    keys = candidate_keys(conn, rule) if rule.scope in ("page", "dimm", "cpu") else None
+    if keys == []:
+        return []
+    sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
+    only = "AND " + col + " = ANY(%(keys)s)" if keys is not None else ""
+    rows = conn.execute(f"""
+        WITH sel AS (
+            SELECT slot, ts, {col} AS k FROM whea_records
+            WHERE {col} IS NOT NULL AND {TIMED} {sev} {only}),
+        counted AS (
+            SELECT slot, ts, k,
+                   row_number() OVER (PARTITION BY k ORDER BY ts, slot)
+                   - count(*) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING
+                                    AND %(w1)s PRECEDING) AS n
+            FROM sel),
+        marked AS (
+            SELECT *, n >= %(th)s AS above,
+                   coalesce(lag(n >= %(th)s) OVER (PARTITION BY k ORDER BY ts, slot), false) AS prev
+            FROM counted),
+        episodes AS (
+            SELECT *, sum((above AND NOT prev)::int) OVER (PARTITION BY k ORDER BY ts, slot) AS ep
+            FROM marked)
+        SELECT k, min(ts), max(n), max(ts) FROM episodes WHERE above GROUP BY k, ep""",
+                        {"sev": list(rule.severities), "w1": int(rule.window) + 1,
+                         "th": int(rule.threshold), "keys": keys}).fetchall()
+    # a count rises by at most one per record, so it reaches the threshold exactly
+    return [(t, index, k, {"rule": rule.name, "location": k, "time": _iso(t),
+                           "count": int(rule.threshold), "peak": int(peak), "until": _iso(until)})
+            for k, t, peak, until in rows]
+
+
+def order_crossings(conn, found: list[tuple], rules) -> list[dict]:
+    """Crossings in the timeline's order: time, then rule, then the key's first appearance in
+    store order — looked up only for crossings that tie on time and rule."""
+    ties: dict[tuple, int] = {}
+    for t, index, _k, _ in found:
+        ties[(t, index)] = ties.get((t, index), 0) + 1
+    first: dict[tuple, int] = {}
+    for t, index, k, _ in found:
+        if ties[(t, index)] > 1 and (index, k) not in first:
+            col = SCOPE_COLUMNS[rules[index].scope]
+            first[(index, k)] = conn.execute(f"SELECT min(slot) FROM whea_records WHERE {col} = %s",
+                                             (k,)).fetchone()[0]
+    found = sorted(found, key=lambda c: (c[0], c[1], first.get((c[1], c[2]), 0)))
+    return [c[3] for c in found]
+
+
+def storm_ranges(conn, min_count: int, window: int) -> list[tuple[int, int]]:
+    """Time ranges [lo, hi) that can hold a storm: runs of minutes (as many as a window can
+    touch) with at least ``min_count`` records, from the minute rollup; merged."""
+    minutes = -(-int(window) // 60) + 1
+    starts = [r[0] for r in conn.execute(f"""
+        SELECT minute FROM (
+            SELECT minute, sum(n) OVER (ORDER BY minute RANGE BETWEEN CURRENT ROW
+                                        AND {minutes - 1} FOLLOWING) AS n
+            FROM whea_minute_counts WHERE n > 0) w
+        WHERE n >= %s ORDER BY minute""", (int(min_count),))]
+    ranges: list[list[int]] = []
+    for m in starts:
+        lo, hi = m * 60, (m + minutes) * 60
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1][1] = max(ranges[-1][1], hi)
+        else:
+            ranges.append([lo, hi])
+    return [(lo, hi) for lo, hi in ranges]
+
+
+def storms(conn, min_count: int, window: int, timed: int) -> list[dict]:
+    """Storms among the records in the candidate ranges (``index.rates.storms`` over their
+    times): every record a storm can start at, and every record up to its window's end, lies
+    inside them, so the storms found there are the storms of the whole store. Only those
+    records' times leave the server."""
+    if timed == 0 or min_count <= 0 or min_count > timed:
+        return []
+    ranges = storm_ranges(conn, min_count, window)
+    if not ranges:
+        return []
+    # one index range scan per candidate range (LATERAL), never a join over the table
+    cur = conn.execute(
+        f"SELECT x.ts FROM unnest(%s::bigint[], %s::bigint[]) AS r(lo, hi) CROSS JOIN LATERAL "
+        f"(SELECT ts, slot FROM whea_records WHERE ts >= r.lo AND ts < r.hi AND {TIMED}) x "
+        "ORDER BY x.ts, x.slot", ([lo for lo, _ in ranges], [hi for _, hi in ranges]))
+    times = np.array([r[0] for r in cur], np.int64)
+    return [{"start": _iso(s.start), "end": _iso(s.end), "duration": s.duration,
+             "count": s.count, "peak": s.peak}
+            for s in find_storms(times, min_count, window)]
+
+
+def analyse_store(store, rules, *, by: str = "severity", width: int | None = None, top: int = 10,
+                  storm: int = 10, storm_window: int = 60, source: dict | None = None,
+                  record_times: bool = True) -> dict:
+    """The timeline report of every record in a PostgreSQL store (see the module docstring).
+    ``source`` is what each crossing and record time names as its source; ``record_times``
+    False leaves out the one-entry-per-record list (the figures alone)."""
+    source = source or {"path": store.path, "offset": 0}
+    label = os.path.basename(source["path"]) or source["path"]
+    with store._lock, store.conn.transaction():  # one snapshot for every figure
+        conn = store.conn
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        n, *ts_counts = conn.execute(
+            "SELECT coalesce(sum(n), 0)::bigint, "
+            + ", ".join(f"coalesce(sum(n) FILTER (WHERE {'hour < 0' if i == 0 else f'hour >= 0 AND time_source = {i}'}), 0)::bigint"
+                        for i in range(len(TIME_SOURCE_NAMES)))
+            + " FROM whea_hour_counts").fetchone()
+        counts = dict(zip(TIME_SOURCE_NAMES, (int(x) for x in ts_counts)))
+        timed = n - counts["none"]
+        span = None
+        if timed:  # the ts index: first and last timed record
+            t0 = conn.execute(f"SELECT ts FROM whea_records WHERE {TIMED} ORDER BY ts LIMIT 1").fetchone()[0]
+            t1 = conn.execute(f"SELECT ts FROM whea_records WHERE {TIMED} ORDER BY ts DESC LIMIT 1").fetchone()[0]
+            span = (int(t0), int(t1))
+        bins = histogram(conn, by, width, span, label) if span else None
+        found = order_crossings(conn, [c for i, r in enumerate(rules)
+                                       for c in crossings(conn, r, i)], rules)
+        storm_list = storms(conn, storm, storm_window, timed)
+        located, faults = conn.execute("SELECT coalesce(sum(n), 0)::bigint, count(*) FILTER "
+                                       "(WHERE n > 0) FROM whea_location_counts").fetchone()
+        tops = top_locations(conn, top)
+        times = [{"source": dict(source), "time": _iso(t) if tsrc else None,
+                  "time_source": TIME_SOURCE_NAMES[tsrc]}
+                 for t, tsrc in _times(conn)] if record_times else None
+    return {
+        "records": int(n), "timed": int(timed), "time_sources": counts,
+        "span": {"start": _iso(span[0]), "end": _iso(span[1])} if span else None,
+        "bins": bins,
+        "thresholds": [{"name": r.name, "scope": r.scope, "threshold": r.threshold,
+                        "window": r.window, "severities": [SEVERITY.get(s) for s in r.severities],
+                        "origin": r.origin} for r in rules],
+        "crossings": [{**c, "source": dict(source)} for c in found],
+        "storms": storm_list,
+        "faults": {"errors": int(n), "located": int(located), "unlocated": int(n - located),
+                   "faults": int(faults)},
+        "top_locations": [{"location": k, "count": int(c)} for k, c in tops],
+        "record_times": times,
+    }
+
+
+def top_locations(conn, top: int) -> list[tuple[str, int]]:
+    """The ``top`` locations by count, ties by first appearance (the location index)."""
+    if top <= 0:
+        return []
+    rows = conn.execute("SELECT location, n FROM whea_location_counts WHERE n > 0 ORDER BY n DESC "
+                        "LIMIT %s", (int(top),)).fetchall()
+    if not rows:
+        return []
+    # every location tied with the last one kept may take its place: order them all
+    rows = conn.execute("""SELECT c.location, c.n, (SELECT min(slot) FROM whea_records r
+                                                     WHERE r.location = c.location)
+                           FROM whea_location_counts c WHERE c.n >= %s""", (rows[-1][1],)).fetchall()
+    rows.sort(key=lambda r: (-r[1], r[2]))
+    return [(k, int(n)) for k, n, _ in rows[:top]]
+
+
+def _times(conn, chunk: int = 50000):
+    """(ts, time source) of every record in store order, from a server-side cursor."""
+    cur = conn.cursor(name="whea_timeline_times")
+    cur.execute(f"SELECT CASE WHEN {TIMED} THEN ts END, CASE WHEN {TIMED} THEN time_source ELSE 0 "
+                "END FROM whea_records ORDER BY slot")
+    while True:
+        rows = cur.fetchmany(chunk)
+        if not rows:
+            break
+        yield from rows
+    cur.close()
