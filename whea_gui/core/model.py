@@ -299,13 +299,6 @@ class DecodedRecord:
                 first.offset, first.length, "output-limit"))
         self._held_back.clear()
 
-    @property
-    def worst_level(self) -> str | None:
-        for level in LEVELS:
-            if any(f.level == level for f in self.findings):
-                return level
-        return None
-
     def has_errors(self) -> bool:
         return any(f.level == ERROR for f in self.findings)
 

@@ -73,10 +73,8 @@ def _load_plugins() -> None:
     if _loaded:
         return
     _loaded = True
-    try:
-        pkg = importlib.import_module("whea_gui.formats.sections")
-    except ModuleNotFoundError:
-        return
+    # imported by name, not statically: core sits below formats (tests/test_architecture.py)
+    pkg = importlib.import_module("whea_gui.formats.sections")
     for mod in pkgutil.iter_modules(pkg.__path__):
         if not mod.name.startswith("_"):
             importlib.import_module(f"{pkg.__name__}.{mod.name}")

@@ -421,19 +421,6 @@ def _header_json(v: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_EXPLAIN: list = []
-
-
-def _summariser():
-    if not _EXPLAIN:
-        try:
-            from .explain import summarise_record
-        except ImportError:
-            summarise_record = None
-        _EXPLAIN.append(summarise_record)
-    return _EXPLAIN[0]
-
-
 def _summarise(rec: DecodedRecord) -> None:
     """Arrange for the summary to be made when first asked for."""
     rec._summarizer = _summarise_now
@@ -441,14 +428,14 @@ def _summarise(rec: DecodedRecord) -> None:
 
 def _summarise_now(rec: DecodedRecord) -> None:
     """A one-line fallback summary; the explain module gives the full plain-language text."""
-    summarise_record = _summariser()
-    if summarise_record is not None:
-        try:
-            summarise_record(rec)
-            return
-        except Exception as exc:
-            rec.add_finding(NOTE, f"Summary unavailable ({type(exc).__name__}: {exc})", 0, 0,
-                            "internal")
+    from .explain import summarise_record  # imported when first needed: explain imports decode
+
+    try:
+        summarise_record(rec)
+        return
+    except Exception as exc:
+        rec.add_finding(NOTE, f"Summary unavailable ({type(exc).__name__}: {exc})", 0, 0,
+                        "internal")
     h = rec.header
     kinds = ", ".join(s.values.get("type_name") or "?" for s in rec.sections) or "no sections"
     rec.summary = f"{h.get('severity_name') or 'Unknown'} error record: {kinds}"

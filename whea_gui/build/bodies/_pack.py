@@ -34,11 +34,6 @@ def pack(lay: Layout, values: Mapping[str, Any]) -> bytes:
     return lay.pack(full)
 
 
-def valid_mask(values: Mapping[str, Any], bits: Mapping[str, int]) -> int:
-    """Validation bits for the fields present (non-None) in ``values``."""
-    return sum(1 << b for name, b in bits.items() if values.get(name) is not None)
-
-
 def take(over: dict, name: str, default: Any) -> Any:
     return over.pop(name) if name in over else default
 

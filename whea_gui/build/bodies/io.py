@@ -166,8 +166,6 @@ CXL_PROTOCOL = layout("cxl_protocol", [
     ("validation_bits", 8), ("agent_type", 1), ("reserved1", 7), ("agent_address", 8),
     ("device_id", 16), ("serial_number", 8), ("capability", 60), ("dvsec_length", 2),
     ("error_log_length", 2), ("reserved2", 4)])
-CXL_RAS_CAP_SIZE = 88  # Linux struct cxl_ras_capability_regs
-
 
 def pack_cxl_protocol(r: random.Random, severity: int, over: dict) -> bytes:
     loc, _ = pci_function(r, over)
