@@ -85,6 +85,18 @@ def decoder_for(guid: str) -> Decoder | None:
     return _DECODERS.get(guid.lower())
 
 
+def registered_decoders() -> dict[str, Decoder]:
+    """Section type GUID → its decoder (the JSON schema reads which module decodes what)."""
+    _load_plugins()
+    return dict(_DECODERS)
+
+
+def fallback_decoders() -> list[Decoder]:
+    """The decoders tried for section types without one of their own."""
+    _load_plugins()
+    return [fn for _applies, fn in _FALLBACKS]
+
+
 def known_section_types() -> list[str]:
     _load_plugins()
     return sorted(_DECODERS)
