@@ -37,11 +37,13 @@ class SectionContext:
         return self.data[self.offset:self.end]
 
     def finding(self, level: str, message: str, offset: int | None = None,
-                length: int | None = None, code: str = "") -> None:
+                length: int | None = None, code: str = "", node: FieldNode | None = None) -> None:
+        """A finding about this section; pass ``node`` when the decoder has the node it judges
+        (otherwise the deepest node covering ``offset``/``length`` is chosen after decoding)."""
         off = self.offset if offset is None else offset
         ln = self.length if length is None else length
         prefix = f"Section {self.section.index}: "
-        self.record.add_finding(level, prefix + message, off, ln, code)
+        self.record.add_finding(level, prefix + message, off, ln, code, node)
 
 
 Decoder = Callable[[SectionContext], "dict | None"]
@@ -115,6 +117,6 @@ def decode_body(ctx: SectionContext) -> None:
         fields = decoder(ctx)
     except Exception as exc:  # a decoder bug must not lose the record
         ctx.finding(ERROR, f"could not be decoded ({type(exc).__name__}: {exc}); shown as raw bytes",
-                    code="decoder-failed")
+                    code="decoder-failed", node=ctx.node)
         return
     ctx.section.fields = fields
