@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import random
 import struct
+from collections.abc import Mapping
+from typing import Any
 
-from ._pack import ERROR_STATUS_BUS, PCI_DEVICES, bdf, error_status, layout, pack, take
-
-PCIE = layout("pcie", [
-    ("validation_bits", 8), ("port_type", 4), ("version", 4), ("command_status", 4),
-    ("rcrb_high", 4), ("device_id", 16), ("serial_number", 8), ("bridge_control_status", 4),
-    ("capability", 60), ("aer", 96)])
+from ...formats.sections import _pcie_regs as regs
+from ...formats.sections import pcie
+from ._pack import (
+    ERROR_STATUS_BUS,
+    PCI_DEVICES,
+    bdf,
+    error_status,
+    layout,
+    pack,
+    pack_at,
+    register_value,
+    take,
+)
 
 # correctable AER status bits: receiver error, bad TLP, bad DLLP, replay timer timeout
 CORRECTABLE_BITS = [0, 6, 7, 12]
@@ -33,26 +42,57 @@ def device_id(loc: dict, dev: tuple, slot: int) -> bytes:
                        loc["device"], loc["segment"], loc["bus"], loc["bus"] + 1, slot << 3, 0)
 
 
+def pcie_body(v: Mapping[str, Any]) -> bytes:
+    """A PCI Express error section body (208 bytes) from values named as ``whea decode --json``
+    names them, packed with the decoder's own layouts (formats/sections/pcie.py): head, device
+    ID (its RCRB form when it has ``rcrb_low_address``), serial number and bridge registers, the
+    PCIe capability structure and the AER block (registers by name, ``header_log`` and
+    ``tlp_prefix_log`` as lists). Registers may be numbers or their JSON objects."""
+    dev = dict(v.get("device_id") or {})
+    if "slot" in dev:  # JSON gives the slot number, bits 3-15 of the field
+        dev["slot"] = register_value(dev["slot"]) << 3
+    dev_layout = pcie.DEVICE_ID_RCRB if "rcrb_low_address" in dev else pcie.DEVICE_ID
+    aer = dict(v.get("aer_info") or {})
+    for name, count in (("header_log", 4), ("tlp_prefix_log", 4)):
+        for i, word in enumerate((aer.pop(name, None) or [])[:count]):
+            aer[f"{name}_{i}"] = word
+    return (pack(pcie.HEAD, v) + pack(dev_layout, dev) + pack(pcie.MIDDLE, v)
+            + pack_at(regs.CAPABILITY.size, (regs.CAPABILITY, v.get("capability_structure") or {}))
+            + pack_at(regs.AER_SIZE, (regs.AER_HEAD, aer), (regs.AER_TLP_PREFIX, aer)))
+
+
 def pack_pcie(r: random.Random, severity: int, over: dict) -> bytes:
     loc, dev = pci_function(r, over)
     port = take(over, "port_type", 4 if dev[2] == 0x060400 else 0)
     corrected = severity in (2, 3)
     bit = take(over, "aer_bit", r.choice(CORRECTABLE_BITS if corrected else UNCORRECTABLE_BITS))
-    cap = struct.pack("<BBHIHHIHH", 0x10, 0, 0x0002 | (port << 4), 0x00008FE2, 0x2937, 0x0009,
-                      0x0047A843, 0x0040, 0x1043) + bytes(40)
+    slot = take(over, "slot", r.randrange(0, 16))
+    vendor, device, class_code, _ = dev
     src = (loc["bus"] << 8) | (loc["device"] << 3) | loc["function"]
-    aer = struct.pack("<IIIIIII", 0x14820001, 0 if corrected else 1 << bit, 0, 0x00462030,
-                      (1 << bit) if corrected else 0, 0x00002000, 0x000001E0)
-    aer += bytes(16) + struct.pack("<IIHH", 0x7, 0x1 if corrected else 0x7C, src if corrected else 0,
-                                   0 if corrected else src) + bytes(40)
     valid = 0xFF if port in (4, 5, 6, 7, 8) else 0xDF
     v = {"validation_bits": valid, "port_type": port, "version": 0x0300,
          "command_status": 0x00100547 if corrected else 0x40100547,
-         "device_id": device_id(loc, dev, take(over, "slot", r.randrange(0, 16))),
-         "serial_number": r.getrandbits(64), "bridge_control_status": 0x00100000 if valid & 0x20 else 0,
-         "capability": cap, "aer": aer}
+         "device_id": {"vendor_id": vendor, "device_id": device, "class_code": class_code,
+                       "function": loc["function"], "device": loc["device"],
+                       "segment": loc["segment"], "primary_bus": loc["bus"],
+                       "secondary_bus": loc["bus"] + 1, "slot": slot},
+         "device_serial_number": r.getrandbits(64),
+         "bridge_control_status": 0x00100000 if valid & 0x20 else 0,
+         "capability_structure": {
+             "pcie_capability_header": 0x0010, "pcie_capabilities": 0x0002 | (port << 4),
+             "device_capabilities": 0x00008FE2, "device_control": 0x2937, "device_status": 0x0009,
+             "link_capabilities": 0x0047A843, "link_control": 0x0040, "link_status": 0x1043},
+         "aer_info": {
+             "capability_header": 0x14820001,
+             "uncorrectable_error_status": 0 if corrected else 1 << bit,
+             "uncorrectable_error_severity": 0x00462030,
+             "correctable_error_status": (1 << bit) if corrected else 0,
+             "correctable_error_mask": 0x00002000,
+             "advanced_error_capabilities_and_control": 0x000001E0,
+             "root_error_command": 0x7, "root_error_status": 0x1 if corrected else 0x7C,
+             "error_source_id": (0 if corrected else src) << 16 | (src if corrected else 0)}}
     v.update(over)
-    return pack(PCIE, v)
+    return pcie_body(v)
 
 
 PCI_BUS = layout("pci_bus", [
