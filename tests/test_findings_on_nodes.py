@@ -4,6 +4,7 @@ info on tree items): given by the decoder, or the deepest non-bit node covering 
 from __future__ import annotations
 
 import importlib.util
+import struct
 from pathlib import Path
 
 import pytest
@@ -99,4 +100,23 @@ def test_findings_held_back_per_code_keep_the_first_ones_node():
     rec = new_record(bytes(8), "unknown", "record", "Record", None, decode)
     limit = next(f for f in rec.findings if f.code == "output-limit")
     assert limit.node is rec.root.find("x")
+    _check(rec)
+
+
+SINGLE = sorted((golden.VECTORS / "libcper-generated" / "single-section").glob("*.cper"))
+
+
+@pytest.mark.parametrize("path", SINGLE, ids=lambda p: p.stem)
+def test_findings_of_nested_sections_sit_on_nodes_too(path):
+    """A status block's entries are decoded through the nested-section wrapper (TaggedRecord),
+    which must pass the node on."""
+    data = path.read_bytes()
+    offset, length = struct.unpack_from("<II", data, 0)
+    section_type, severity = data[16:32], struct.unpack_from("<I", data, 48)[0]
+    body = data[offset:offset + length]
+    entry = (section_type + struct.pack("<IHBBI", severity, 0x0300, 0, 0, len(body))
+             + bytes(16 + 20 + 8))
+    block = struct.pack("<IIIII", 1 | 1 << 4, 0, 0, len(entry) + len(body), severity)
+    rec = decode_record(block + entry + body, source={"format": "gesb"})
+    assert not [f for f in rec.findings if f.code in ("internal", "decoder-failed")]
     _check(rec)
