@@ -3,20 +3,14 @@ info on tree items): given by the decoder, or the deepest non-bit node covering 
 
 from __future__ import annotations
 
-import importlib.util
-import struct
-from pathlib import Path
-
 import pytest
+from vectorlib import in_status_block, load_golden_tool
 
 from whea_gui.core.model import NOTE, WARNING, FieldNode, new_record
 from whea_gui.decode import decode_record
 from whea_gui.sources import iter_path
 
-_spec = importlib.util.spec_from_file_location(
-    "golden_tool", Path(__file__).resolve().parents[1] / "tools" / "golden.py")
-golden = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(golden)
+golden = load_golden_tool()
 VECTORS = golden.vector_files()
 CMC = golden.VECTORS / "DecodeWheaRecord" / "cper_cmc_amd_xpfmca_v2r1.bin"
 
@@ -110,13 +104,6 @@ SINGLE = sorted((golden.VECTORS / "libcper-generated" / "single-section").glob("
 def test_findings_of_nested_sections_sit_on_nodes_too(path):
     """A status block's entries are decoded through the nested-section wrapper (TaggedRecord),
     which must pass the node on."""
-    data = path.read_bytes()
-    offset, length = struct.unpack_from("<II", data, 0)
-    section_type, severity = data[16:32], struct.unpack_from("<I", data, 48)[0]
-    body = data[offset:offset + length]
-    entry = (section_type + struct.pack("<IHBBI", severity, 0x0300, 0, 0, len(body))
-             + bytes(16 + 20 + 8))
-    block = struct.pack("<IIIII", 1 | 1 << 4, 0, 0, len(entry) + len(body), severity)
-    rec = decode_record(block + entry + body, source={"format": "gesb"})
+    rec = decode_record(in_status_block(path.read_bytes()), source={"format": "gesb"})
     assert not [f for f in rec.findings if f.code in ("internal", "decoder-failed")]
     _check(rec)

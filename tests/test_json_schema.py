@@ -8,12 +8,11 @@ of every kind the generator makes, and be strict enough that a renamed key fails
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import struct
 from pathlib import Path
 
 import pytest
+from vectorlib import in_status_block, load_golden_tool
 
 from whea_gui.build.generate import all_kinds, generate_records
 from whea_gui.decode import decode_record, record_to_json
@@ -21,10 +20,7 @@ from whea_gui.decode.schema import SCHEMA_PATH, schema_text
 
 jsonschema = pytest.importorskip("jsonschema")
 
-_spec = importlib.util.spec_from_file_location(
-    "golden_tool", Path(__file__).resolve().parents[1] / "tools" / "golden.py")
-golden = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(golden)
+golden = load_golden_tool()
 
 VECTORS = golden.vector_files()
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
@@ -116,13 +112,7 @@ def test_single_sections_and_status_blocks_validate(path):
     data = path.read_bytes()
     rec = decode_record(data, source={"format": "section"})
     assert rec.kind == "section"
-    offset, length = struct.unpack_from("<II", data, 0)
-    section_type, severity = data[16:32], struct.unpack_from("<I", data, 48)[0]
-    body = data[offset:offset + length]
-    entry = (section_type + struct.pack("<IHBBI", severity, 0x0300, 0, 0, len(body))
-             + bytes(16 + 20 + 8))
-    block = struct.pack("<IIIII", 1 | 1 << 4, 0, 0, len(entry) + len(body), severity)
-    gesb = decode_record(block + entry + body, source={"format": "gesb"})
+    gesb = decode_record(in_status_block(data), source={"format": "gesb"})
     assert gesb.kind == "gesb" and len(gesb.sections) == 1
     for r in (rec, gesb):
         assert not [f for f in r.findings if f.code in ("internal", "decoder-failed")]
