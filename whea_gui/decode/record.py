@@ -11,7 +11,7 @@ import struct
 from typing import Any
 
 from ..core import guids
-from ..core.fields import Field, bit_nodes, bytes_text, display_value, make_node
+from ..core.fields import Field, bit_nodes, bytes_text
 from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode, new_record
 from ..core.sections import SectionContext, decode_body
 from ..formats import cper
@@ -23,7 +23,14 @@ from ..formats.cper import (
     PERSISTENCE_SIGNATURE,
 )
 from ..formats.timestamp import decode_timestamp
-from .descriptor import check_descriptor, decode_descriptor, descriptor_values, flag_names
+from .descriptor import (
+    check_descriptor,
+    decode_descriptor,
+    descriptor_values,
+    flag_names,
+    revision_node,
+    valid_bit_hook,
+)
 
 _U32 = struct.Struct("<I")
 MAX_UNTRUSTED_DESCRIPTORS = 1024  # descriptors decoded when the header's SignatureEnd is wrong
@@ -92,18 +99,9 @@ def _decode_header(rec: DecodedRecord, buf: bytes, n: int) -> dict[str, Any]:
     def ts_hook(f, v, off):
         return _timestamp_node(f, v, off, creator, bool(valid_bits & 2), holder["ts"])
 
-    def rev_hook(f, v, off):
-        return make_node(f, v, off, display=f"{cper.revision_text(v)} (0x{v:04X})")
-
-    def guid_valid_hook(bit):
-        def hook(f, v, off):
-            valid = bool(valid_bits & bit)
-            disp = display_value(f, v) + ("" if valid else " (not valid)")
-            return make_node(f, v, off, display=disp, valid=valid)
-        return hook
-
-    hooks = {"timestamp": ts_hook, "revision": rev_hook, "persistence_info": _persistence_node,
-             "platform_id": guid_valid_hook(1), "partition_id": guid_valid_hook(4)}
+    hooks = {"timestamp": ts_hook, "revision": revision_node, "persistence_info": _persistence_node,
+             "platform_id": valid_bit_hook(valid_bits, 1),
+             "partition_id": valid_bit_hook(valid_bits, 4)}
     values, count = HEADER.decode(buf, 0, n, header, hooks, lazy=True)
     header.display = f"{count} of {len(HEADER.fields)} fields" if count < len(HEADER.fields) else ""
     values["_ts"] = holder.get("ts")

@@ -21,11 +21,11 @@ from .qtconst import (
     DISPLAY,
     FONT,
     FOREGROUND,
-    HORIZONTAL,
     ITEM_FLAGS,
     NO_FLAGS,
     RIGHT,
     TOOLTIP,
+    column_title,
 )
 
 HEADERS = ("Field", "Value", "Raw", "Offset", "Size", "Meaning")
@@ -216,9 +216,7 @@ class FieldTreeModel(QAbstractItemModel):
         self.endInsertRows()
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == HORIZONTAL and role == DISPLAY and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
+        return column_title(HEADERS, section, orientation, role)
 
     def flags(self, index):
         if not index.isValid():
