@@ -255,10 +255,13 @@ def module_keys(module) -> list[str]:
 
 def section_fields() -> tuple[dict[str, Any], dict[str, Any]]:
     """(the ``fields`` schema switching on the section type, one keys schema per module)."""
+    ours = "whea_gui."  # not decoders a test or a plug-in registered at run time
     by_module: dict[str, list[str]] = {}
     for guid, fn in registry.registered_decoders().items():
-        by_module.setdefault(fn.__module__, []).append(guid)
-    fallbacks = sorted({fn.__module__ for fn in registry.fallback_decoders()})
+        if fn.__module__.startswith(ours):
+            by_module.setdefault(fn.__module__, []).append(guid)
+    fallbacks = sorted({fn.__module__ for fn in registry.fallback_decoders()
+                        if fn.__module__.startswith(ours)})
     defs: dict[str, Any] = {}
     for name in sorted(set(by_module) | set(fallbacks)):
         keys = module_keys(importlib.import_module(name))
