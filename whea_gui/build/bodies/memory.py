@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import struct
 
-from ...formats.sections import memory
-from ._pack import ERROR_STATUS_MEM, dram_address, error_status, layout, pack, take
+from ...formats.sections import fmp, memory
+from ._pack import ERROR_STATUS_MEM, dram_address, error_status, pack, take
 
 # Bodies are packed with the decoder's layouts (formats/sections/memory.py), under its names.
 MEMORY_VALID = {"error_status": 0, "physical_address": 1, "physical_address_mask": 2, "node": 3,
@@ -65,21 +65,17 @@ def pack_memory2(r: random.Random, severity: int, over: dict) -> bytes:
     return pack(memory.MEMORY2, v)
 
 
-FMP = layout("fru_memory_poison", [
-    ("checksum", 4), ("validation_bits", 8), ("fru_arch_type", 4), ("fru_arch_value", 8),
-    ("fru_id_type", 4), ("fru_id_value", 8), ("entries", 4)])
-
-
 def pack_fmp(r: random.Random, severity: int, over: dict) -> bytes:
     n = take(over, "entries", r.randrange(1, 4))
     base = 1_700_000_000 + r.randrange(0, 50_000_000)
-    body = bytearray(pack(FMP, {"validation_bits": 0x3F, "fru_arch_type": 0,
-                                "fru_arch_value": 0x00A10F11, "fru_id_type": 0,
-                                "fru_id_value": take(over, "ppin", r.getrandbits(64)),
-                                "entries": n}))
+    body = bytearray(pack(fmp.HEAD, {"validation_bits": 0x3F, "fru_architecture_type": 0,
+                                     "fru_architecture": 0x00A10F11, "fru_id_type": 0,
+                                     "fru_id": take(over, "ppin", r.getrandbits(64)),
+                                     "poison_list_entries": n}))
     for i in range(n):
-        body += struct.pack("<QIQIQ", base + 3600 * i, 0, 0x1000_0096_0000_0000 | r.getrandbits(16),
-                            0, dram_address(r))
+        body += pack(fmp.DESCRIPTOR, {"timestamp": base + 3600 * i, "hw_id_type": 0,
+                                      "hw_id": 0x1000_0096_0000_0000 | r.getrandbits(16),
+                                      "address_type": 0, "address": dram_address(r)})
     # Σ bytes after the checksum + checksum ≡ 0 (mod 2^32), as Linux computes it
     total = sum(body[4:]) & 0xFFFFFFFF
     struct.pack_into("<I", body, 0, (-total) & 0xFFFFFFFF)
