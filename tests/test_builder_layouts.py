@@ -57,3 +57,17 @@ def test_pcie_registers_land_where_the_decoder_reads_them():
 def _record(body: bytes) -> bytes:
     parts = [SectionPart(make_descriptor(pcie.PCIE_GUID, severity=2), body)]
     return assemble(make_header(severity=2), parts)
+
+
+def test_every_kind_generates_the_bytes_it_always_gave():
+    """Pinned before the builders moved to the decoder's layouts (same bytes after). If this
+    changes and the generator did not: a decoder Layout field was renamed and the builder now
+    packs zero for the old name; rename it in build/bodies too."""
+    import hashlib
+
+    from whea_gui.build.generate import all_kinds
+    digest = hashlib.sha256()
+    for kind in all_kinds(standalone=False):
+        for data in generate_records([kind], count=6, seed=11):
+            digest.update(data)
+    assert digest.hexdigest() == "ddf7a7d4a97bc4ba01ed5d4b582beec2691a95406761d80d863b02372fe37043"
