@@ -10,24 +10,16 @@ import argparse
 import datetime as dt
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import best  # noqa: E402
 
 from whea_gui.build import RecordEditor, build_record  # noqa: E402
 from whea_gui.build.diff import diff_records  # noqa: E402
 from whea_gui.build.generate import generate_records  # noqa: E402
 from whea_gui.decode import decode_record, record_to_json  # noqa: E402
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main() -> None:

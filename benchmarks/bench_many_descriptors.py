@@ -22,8 +22,6 @@ Text output stops at 200,000 field lines (18 MB) as --json --tree stops at 200,0
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -32,35 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from test_many_descriptors import GENERIC, many_descriptors  # noqa: E402
 
-CHILD = r"""
-import io, json, resource, sys, time
-sys.path.insert(0, sys.argv[1])
-from whea_gui.cli import main
-
-class Count(io.TextIOBase):
-    n = 0
-    def write(self, s):
-        self.n += len(s.encode())
-        return len(s)
-
-out = Count()
-sys.stdout = out
-sys.stderr = io.StringIO()
-t = time.perf_counter()
-code = main(["decode", *sys.argv[2:]])
-wall = time.perf_counter() - t
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-sys.__stdout__.write(json.dumps({"wall_s": wall, "peak_rss_mb": peak_kb / 1024, "out_bytes": out.n,
-                                 "exit": code}))
-"""
-
-
-def run_child(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), *args], capture_output=True,
-                          text=True, check=False)
-    if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1:]}
-    return json.loads(proc.stdout)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import run_decode  # noqa: E402
 
 
 def main() -> int:
@@ -77,7 +48,7 @@ def main() -> int:
             path.write_bytes(many_descriptors(generic, count))
             size = path.stat().st_size / (1 << 20)
             for label, flags in modes.items():
-                r = run_child([*flags, str(path)])
+                r = run_decode([*flags, str(path)])
                 if "error" in r:
                     print(f"{count:11} {size:9.2f} {label:10} failed: {r['error']}")
                     continue

@@ -12,22 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import best  # noqa: E402
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
 FAMILIES = ["generic", "ia32x64", "arm", "arm-ras", "firmware"]
-
-
-def best(fn, repeat: int) -> float:
-    t_best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        t_best = min(t_best, time.perf_counter() - t)
-    return t_best
 
 
 def main() -> None:

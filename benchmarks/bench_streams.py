@@ -20,10 +20,8 @@ it wrote. Cases:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -33,28 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT.parent / "shared" / "vectors"
 PCIE_GUID = "d995e954-bbc1-430f-ad91-b44dcb3c6f35"
 
-CHILD = r"""
-import io, json, resource, sys, time
-sys.path.insert(0, sys.argv[1])
-from whea_gui.cli import main
-
-class Count(io.TextIOBase):
-    n = 0
-    def write(self, s):
-        self.n += len(s.encode())
-        return len(s)
-
-out = Count()
-sys.stdout = out
-err = io.StringIO()
-sys.stderr = err
-t = time.perf_counter()
-code = main(["decode", "--json", *sys.argv[2:]])
-wall = time.perf_counter() - t
-peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-sys.__stdout__.write(json.dumps({"wall_s": wall, "peak_rss_mb": peak_kb / 1024, "out_bytes": out.n,
-                                 "exit": code, "stderr_lines": err.getvalue().count("\n")}))
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import run_decode  # noqa: E402
 
 
 def header(count: int, length: int) -> bytes:
@@ -111,19 +89,6 @@ def nested(path: Path, depth: int = 180) -> None:
     path.write_bytes(blk)
 
 
-def run_child(args: list[str], stdin_file: Path | None = None) -> dict:
-    stdin = open(stdin_file, "rb") if stdin_file else subprocess.DEVNULL
-    try:
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), *args], stdin=stdin,
-                              capture_output=True, text=True, check=False)
-    finally:
-        if stdin_file:
-            stdin.close()
-    if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1:]}
-    return json.loads(proc.stdout)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", action="append", help="run only these cases")
@@ -156,9 +121,9 @@ def main() -> int:
         variants = [extra] + ([extra + ["--tree"]] if args.tree and "--tree" not in extra else [])
         for flags in variants:
             if mode == "stdin":
-                r = run_child([*flags, "-"], stdin_file=path)
+                r = run_decode(["--json", *flags, "-"], stdin_file=path)
             else:
-                r = run_child([*flags, str(path)])
+                r = run_decode(["--json", *flags, str(path)])
             label = name + (" --tree" if "--tree" in flags and name != "nested180" else "")
             if "error" in r:
                 print(f"{label:15} failed: {r['error']}")

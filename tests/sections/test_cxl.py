@@ -14,10 +14,10 @@ from uefi_b_oracle import (
     body_bytes,
     build_record,
     check_located,
-    compare_with_libcper,
     decode_bad_body,
     libcper_sections,
     load_case,
+    matches_libcper,
     mutate,
     section_body,
     section_findings,
@@ -90,8 +90,7 @@ def test_oracle_cases_exist():
 @pytest.mark.parametrize("key,rel,index", CASES)
 def test_matches_libcper(key, rel, index):
     rec, sec, oracle = load_case(rel, index, key)
-    result = compare_with_libcper(oracle, sec, rec, KINDS[key][2])
-    assert not result.unmapped and not result.mismatches, (result.unmapped, result.mismatches)
+    result = matches_libcper(oracle, sec, rec, KINDS[key][2])
     assert result.compared >= 1
     check_located(rec)
     assert sec.component == ("ccix" if key == "CcixPer" else "cxl")

@@ -13,10 +13,10 @@ from uefi_b_oracle import (
     Rule,
     build_record,
     check_located,
-    compare_with_libcper,
     decode_bad_body,
     libcper_sections,
     load_case,
+    matches_libcper,
     mutate,
     section_findings,
     tree_value,
@@ -75,8 +75,7 @@ def test_oracle_cases_exist():
 @pytest.mark.parametrize("rel,index", MEMORY_CASES)
 def test_memory_matches_libcper(rel, index):
     rec, sec, oracle = load_case(rel, index, "Memory")
-    result = compare_with_libcper(oracle, sec, rec, MEMORY_RULES)
-    assert not result.unmapped and not result.mismatches, (result.unmapped, result.mismatches)
+    result = matches_libcper(oracle, sec, rec, MEMORY_RULES)
     assert result.compared >= 2
     check_located(rec)
     assert sec.component == "memory"
@@ -85,8 +84,7 @@ def test_memory_matches_libcper(rel, index):
 @pytest.mark.parametrize("rel,index", MEMORY2_CASES)
 def test_memory2_matches_libcper(rel, index):
     rec, sec, oracle = load_case(rel, index, "Memory2")
-    result = compare_with_libcper(oracle, sec, rec, MEMORY2_RULES)
-    assert not result.unmapped and not result.mismatches, (result.unmapped, result.mismatches)
+    matches_libcper(oracle, sec, rec, MEMORY2_RULES)
     check_located(rec)
 
 

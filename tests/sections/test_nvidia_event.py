@@ -29,10 +29,10 @@ from uefi_b_oracle import (
     Rule,
     build_record,
     check_located,
-    compare_with_libcper,
     decode_bad_body,
     libcper_sections,
     load_case,
+    matches_libcper,
     section_body,
     section_findings,
 )
@@ -134,8 +134,7 @@ def _m32_case():
 def test_matches_libcper(rel, index):
     rec, sec, oracle = _m32_case() if rel == M32 else load_case(rel, index, "NvidiaEvent")
     _clean(rec)
-    result = compare_with_libcper(oracle, sec, rec, RULES)
-    assert not result.unmapped and not result.mismatches, (result.unmapped, result.mismatches)
+    result = matches_libcper(oracle, sec, rec, RULES)
     assert result.compared >= 10
     # the contexts libcper prints are all there, none more
     assert len(sec.fields["contexts"]) == len(oracle["eventContexts"])

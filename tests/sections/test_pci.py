@@ -12,10 +12,10 @@ from uefi_b_oracle import (
     Rule,
     build_record,
     check_located,
-    compare_with_libcper,
     decode_bad_body,
     libcper_sections,
     load_case,
+    matches_libcper,
     mutate,
     section_findings,
 )
@@ -59,8 +59,7 @@ def test_oracle_cases_exist():
 @pytest.mark.parametrize("rel,index", BUS_CASES)
 def test_pci_bus_matches_libcper(rel, index):
     rec, sec, oracle = load_case(rel, index, "PciBus")
-    result = compare_with_libcper(oracle, sec, rec, BUS_RULES)
-    assert not result.unmapped and not result.mismatches, (result.unmapped, result.mismatches)
+    matches_libcper(oracle, sec, rec, BUS_RULES)
     check_located(rec)
     assert sec.component == "pci"
 
@@ -68,8 +67,7 @@ def test_pci_bus_matches_libcper(rel, index):
 @pytest.mark.parametrize("rel,index", COMPONENT_CASES)
 def test_pci_component_matches_libcper(rel, index):
     rec, sec, oracle = load_case(rel, index, "PciComponent")
-    result = compare_with_libcper(oracle, sec, rec, COMPONENT_RULES)
-    assert not result.unmapped and not result.mismatches, (result.unmapped, result.mismatches)
+    matches_libcper(oracle, sec, rec, COMPONENT_RULES)
     check_located(rec)
     # libcper decodes exactly MemoryNumber + IoNumber pairs; so do we, all inside the section
     pairs = sec.body.find("register_pairs")

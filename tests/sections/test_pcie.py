@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import struct
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +18,7 @@ from uefi_b_oracle import (
     section_findings,
 )
 
+from whea_gui.build.bodies.io import pcie_body as build_pcie_body
 from whea_gui.decode import decode_record
 from whea_gui.formats.sections.pcie import PCIE_GUID
 
@@ -142,19 +141,27 @@ def test_pcie_matches_libcper(rel, index):
 # -- bodies built here ------------------------------------------------------------------------------
 def pcie_body(valid: int, *, port_type=4, version=0x0310, command=0x0547, status=0x0010, rcrb_high=0,
               vendor=0x8086, device=0x2030, class_code=0x060400, function=0, dev=0, segment=0, bus=0x3B,
-              secondary=0x3C, slot=5, serial=0x1122334455667788, bridge=0, cap=b"", aer=b"") -> bytes:
-    ident = struct.pack("<HH", vendor, device) + class_code.to_bytes(3, "little")
-    ident += struct.pack("<BBHBBHB", function, dev, segment, bus, secondary, slot << 3, 0)
-    body = struct.pack("<QIIII", valid, port_type, version, status << 16 | command, rcrb_high) + ident
-    body += struct.pack("<QI", serial, bridge) + cap.ljust(60, b"\0") + aer.ljust(96, b"\0")
+              secondary=0x3C, slot=5, serial=0x1122334455667788, bridge=0, cap=None, aer=None) -> bytes:
+    """Packed by the builder with the decoder's layouts, from the JSON names."""
+    body = build_pcie_body({
+        "validation_bits": valid, "port_type": port_type, "version": version,
+        "command_status": status << 16 | command, "rcrb_high_address": rcrb_high,
+        "device_id": {"vendor_id": vendor, "device_id": device, "class_code": class_code,
+                      "function": function, "device": dev, "segment": segment, "primary_bus": bus,
+                      "secondary_bus": secondary, "slot": slot},
+        "device_serial_number": serial, "bridge_control_status": bridge,
+        "capability_structure": cap, "aer_info": aer})
     assert len(body) == 208
     return body
 
 
 def aer_block(uncorrectable=0, unc_mask=0, severity=0, correctable=0, first_error=0, root_status=0,
-              source_ids=0) -> bytes:
-    return struct.pack("<IIIIIII", 0x14820001, uncorrectable, unc_mask, severity, correctable, 0,
-                       first_error) + bytes(16) + struct.pack("<III", 0, root_status, source_ids)
+              source_ids=0) -> dict:
+    return {"capability_header": 0x14820001, "uncorrectable_error_status": uncorrectable,
+            "uncorrectable_error_mask": unc_mask, "uncorrectable_error_severity": severity,
+            "correctable_error_status": correctable,
+            "advanced_error_capabilities_and_control": first_error,
+            "root_error_status": root_status, "error_source_id": source_ids}
 
 
 def _decode(body: bytes, **kw):
@@ -202,14 +209,14 @@ def test_correctable_errors_named_when_no_uncorrectable_bit_is_set():
 
 
 def test_register_fields_follow_the_pcie_spec_bit_positions():
-    cap = bytearray(60)
-    cap[0:2] = (0x10 | 0x48 << 8).to_bytes(2, "little")  # capability ID 0x10, next 0x48
-    cap[2:4] = (0x2 | 4 << 4 | 1 << 8).to_bytes(2, "little")  # version 2, root port, slot implemented
-    cap[44:48] = (0b0011110 << 1 | 1 << 8 | 1 << 31).to_bytes(4, "little")  # link caps 2
-    cap[48:50] = (4 | 1 << 5).to_bytes(2, "little")  # link control 2: target 16 GT/s, HASD
-    cap[50:52] = (1 << 1 | 3 << 12 | 1 << 15).to_bytes(2, "little")  # link status 2
+    cap = {"pcie_capability_header": 0x10 | 0x48 << 8,  # capability ID 0x10, next 0x48
+           "pcie_capabilities": 0x2 | 4 << 4 | 1 << 8,  # version 2, root port, slot implemented
+           "link_capabilities2": 0b0011110 << 1 | 1 << 8 | 1 << 31,
+           "link_control2": 4 | 1 << 5,  # target 16 GT/s, HASD
+           "link_status2": 1 << 1 | 3 << 12 | 1 << 15}
     aer = aer_block(root_status=0b101 | 21 << 27, source_ids=0x3B00 | 0x0100 << 16)
-    body = pcie_body(0b1100_0001, cap=bytes(cap), aer=aer)
+    body = pcie_body(0b1100_0001, cap=cap, aer=aer)
+    assert body[52 + 44:52 + 48] == (0b0011110 << 1 | 1 << 8 | 1 << 31).to_bytes(4, "little")
     rec, sec = _decode(body)
     c = sec.fields["capability_structure"]
     assert c["pcie_capability_header"] == {"raw": 0x4810, "capability_id": 0x10,

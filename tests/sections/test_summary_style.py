@@ -11,6 +11,7 @@ import pytest
 from uefi_b_oracle import build_record
 
 from tests.vectorlib import VECTORS
+from whea_gui.build.bodies.io import pcie_body
 from whea_gui.build.generate import all_kinds, generate_records
 from whea_gui.decode.record import decode_record
 from whea_gui.formats import numbers
@@ -109,10 +110,10 @@ def test_every_shared_vector():
 
 # -- impossible PCI addresses -----------------------------------------------------------------------
 def _pcie_body(function: int, device: int) -> bytes:
-    ident = struct.pack("<HH", 0xD63E, 0x2196) + (0x060400).to_bytes(3, "little")
-    ident += struct.pack("<BBHBBHB", function, device, 0x0FAD, 0x9E, 0, 0, 0)
-    return (struct.pack("<QIIII", 1 << 3, 4, 0x0310, 0, 0) + ident
-            + bytes(12) + bytes(60) + bytes(96))
+    return pcie_body({"validation_bits": 1 << 3, "port_type": 4, "version": 0x0310,
+                      "device_id": {"vendor_id": 0xD63E, "device_id": 0x2196, "class_code": 0x060400,
+                                    "function": function, "device": device, "segment": 0x0FAD,
+                                    "primary_bus": 0x9E}})
 
 
 @pytest.mark.parametrize(("function", "device", "why"), [

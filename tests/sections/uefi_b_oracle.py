@@ -137,6 +137,15 @@ class Comparison:
     unmapped: list[str] = field(default_factory=list)
 
 
+def matches_libcper(oracle: dict, sec: DecodedSection, rec: DecodedRecord,
+                    rules: list[Rule]) -> Comparison:
+    """``compare_with_libcper``, failing on any libcper field no rule maps or any value that
+    differs; the comparison is returned for checks of how much was compared."""
+    result = compare_with_libcper(oracle, sec, rec, rules)
+    assert not result.unmapped and not result.mismatches, (result.unmapped, result.mismatches)
+    return result
+
+
 def compare_with_libcper(oracle: dict, sec: DecodedSection, rec: DecodedRecord,
                          rules: list[Rule]) -> Comparison:
     out = Comparison()

@@ -35,8 +35,6 @@ MIB = 1 << 20
 DEFAULT_MAX_SIZE = 16 * MIB
 CPER_MAX_SIZE = 0xFFFFFFFF  # RecordLength is a u32: no record can be longer
 MAX_DEPTH = 32  # decoded JSON nests about 10 deep; deeper is not ours
-TIMESTAMP_ENCODINGS = ("bcd", "binary", "unix")
-
 
 class BuildInputError(EditError):
     """JSON that cannot be built; ``path`` is where (``$.header.revision``), may be empty."""
@@ -429,4 +427,3 @@ def _body_length(s: dict, i: int) -> int:
         return 0  # decoded without a body
     from .defaults import default_body  # small (~1 KiB at most): made, measured, dropped
     return len(default_body(s, i) or b"")
-

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import construct as cs
@@ -233,12 +233,3 @@ def _bit_node(name, label, v, disp, offset, size, bit, width, meaning) -> FieldN
                      bit_offset=bit - first * 8, bit_width=width, kind="bit",
                      description=meaning)
 
-
-@dataclass
-class BitFlags:
-    """Names of the set bits in a value, by a Bits table (for JSON ``flag_names``)."""
-
-    bits: Sequence[Bits] = field(default_factory=tuple)
-
-    def names(self, value: int) -> list[str]:
-        return [b.name for b in self.bits if b.width == 1 and value >> b.bit & 1]

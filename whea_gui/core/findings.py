@@ -201,10 +201,6 @@ for _row in _ROWS:
     register(*_row)
 
 
-def kind_of(code: str) -> FindingKind | None:
-    return CATALOGUE.get(code)
-
-
 def markdown() -> str:
     """docs/findings.md: the catalogue as a table."""
     lines = ["# Findings", "",

@@ -186,6 +186,3 @@ def register(guid: str, kind: str, name: str, symbol: str = "") -> None:
     """Add a GUID (plug-in section decoders call this)."""
     _REGISTRY[guid.lower()] = GuidInfo(guid.lower(), kind, name, symbol)
 
-
-def all_of_kind(kind: str) -> list[GuidInfo]:
-    return [i for i in _REGISTRY.values() if i.kind == kind and not i.byte_swapped]

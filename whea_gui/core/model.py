@@ -29,6 +29,29 @@ class Finding:
     offset: int
     length: int
     code: str = ""
+    # The node this finding judges (weakly: the node lists its findings, and trees have no
+    # reference cycles). Set by ``attach``; see ``DecodedRecord.add_finding``.
+    _node: Any = field(default=None, repr=False, compare=False)
+    # True when placed by its bytes (not named by the decoder): it moves down to a child that
+    # covers its bytes when lazy children are made.
+    _by_bytes: bool = field(default=False, repr=False, compare=False)
+
+    @property
+    def node(self) -> FieldNode | None:
+        return self._node() if self._node is not None else None
+
+    def attach(self, node: FieldNode, *, by_bytes: bool = False) -> None:
+        """Make ``node`` the one this finding judges (Wireshark's expert info on a tree item)."""
+        self._by_bytes = by_bytes
+        old = self.node
+        if old is node:
+            return
+        if old is not None and old.findings:
+            old.findings.remove(self)
+        self._node = weakref.ref(node)
+        if node.findings is None:
+            node.findings = []
+        node.findings.append(self)
 
     def as_json(self) -> dict:
         return {"level": self.level, "message": self.message, "offset": self.offset,
@@ -45,7 +68,7 @@ class FieldNode:
     __slots__ = ("name", "label", "value", "_display", "_fmt", "offset", "length", "bit_offset",
                  "bit_width", "kind", "description", "_parent", "_children", "_make_children",
                  "__weakref__",
-                 "valid", "spec")
+                 "valid", "spec", "findings")
 
     def __init__(self, name: str, label: str, value: Any, display: str, offset: int,
                  length: int, *, bit_offset: int | None = None, bit_width: int | None = None,
@@ -69,6 +92,7 @@ class FieldNode:
         self._make_children = make_children
         self.valid = valid
         self.spec = spec  # the Field/Bits definition it came from (enum names for editing)
+        self.findings: list[Finding] | None = None  # the findings that judge this node
         if children:
             self._children = []
             for c in children:
@@ -115,6 +139,8 @@ class FieldNode:
             for c in make(self):
                 c._parent = ref
                 kids.append(c)
+            for f in [f for f in self.findings or () if f._by_bytes]:  # down to the new children
+                f.attach(self.deepest_covering(f.offset, f.length), by_bytes=True)
 
     def add(self, child: FieldNode) -> FieldNode:
         if self._children is None:
@@ -168,6 +194,26 @@ class FieldNode:
             if hit is None:
                 return best
             best = node = hit
+
+    def deepest_covering(self, offset: int, length: int) -> FieldNode:
+        """The deepest node made so far (this one at least) whose bytes cover all of
+        ``offset``..``offset + length``. Lazy children are not made for it (listing thousands
+        of records must stay cheap); bit nodes are never chosen (a byte range cannot tell one
+        bit of a byte from another)."""
+        end = offset + max(length, 1)
+        node = self
+        while True:
+            kids = node._children
+            if kids is None:
+                return node
+            if len(kids) >= _COVER_INDEX_MIN:
+                hit = _first_cover(node, kids, offset)
+            else:
+                hit = next((c for c in kids
+                            if c.length > 0 and c.offset <= offset < c.offset + c.length), None)
+            if hit is None or hit.kind == "bit" or hit.offset + hit.length < end:
+                return node
+            node = hit
 
     @property
     def end(self) -> int:
@@ -273,14 +319,24 @@ class DecodedRecord:
     _per_code: dict = field(default_factory=dict)
     _held_back: dict = field(default_factory=dict)  # code -> [count, worst level, first Finding]
 
+    _attached: bool = False  # whether findings are attached to nodes as they are added
+
     def add_finding(self, level: str, message: str, offset: int, length: int,
-                    code: str = "") -> Finding:
+                    code: str = "", node: FieldNode | None = None) -> Finding:
+        """Record a finding; ``node`` is the node it judges when the caller has it, otherwise
+        ``attach_findings`` picks the deepest node covering its bytes once the tree is built."""
         f = Finding(level, message, offset, length, code)
         seen = self._per_code.get(code, 0)
         self._per_code[code] = seen + 1
         if seen < MAX_FINDINGS_PER_CODE:
             self.findings.append(f)
+            if node is not None:
+                f.attach(node)
+            elif self._attached:  # added after decoding (e.g. by the summary)
+                f.attach(self.root.deepest_covering(offset, length), by_bytes=True)
             return f
+        if node is not None:  # held back: the node does not list it, the output-limit note does
+            f._node = weakref.ref(node)
         held = self._held_back.get(code)
         if held is None:
             self._held_back[code] = [1, level, f]
@@ -293,26 +349,26 @@ class DecodedRecord:
     def close_findings(self) -> None:
         """One finding per code that hit the limit, as severe as the worst one held back."""
         for code, (count, level, first) in self._held_back.items():
-            self.findings.append(Finding(
+            f = Finding(
                 level, f"{count} more finding(s) like \"{first.message}\" (code {code or 'none'}) "
                        f"are not listed: at most {MAX_FINDINGS_PER_CODE} per code and record",
-                first.offset, first.length, "output-limit"))
+                first.offset, first.length, "output-limit")
+            if first.node is not None:
+                f.attach(first.node)
+            self.findings.append(f)
         self._held_back.clear()
 
-    @property
-    def worst_level(self) -> str | None:
-        for level in LEVELS:
-            if any(f.level == level for f in self.findings):
-                return level
-        return None
+    def attach_findings(self) -> None:
+        """Give each finding not yet attached the deepest node covering its bytes (the root
+        when none does; it moves further down when lazy children are made), and attach later
+        findings as they come."""
+        for f in self.findings:
+            if f.node is None:
+                f.attach(self.root.deepest_covering(f.offset, f.length), by_bytes=True)
+        self._attached = True
 
     def has_errors(self) -> bool:
         return any(f.level == ERROR for f in self.findings)
-
-    def findings_at(self, offset: int, length: int = 1) -> list[Finding]:
-        end = offset + max(length, 1)
-        return [f for f in self.findings
-                if f.offset < end and offset < f.offset + max(f.length, 1)]
 
 
 def new_record(data: bytes, kind: str, root_name: str, root_label: str, source: dict | None,
@@ -333,5 +389,6 @@ def new_record(data: bytes, kind: str, root_name: str, root_label: str, source: 
                         0, n, "internal")
         rec.extent = rec.extent or n
     rec.close_findings()
+    rec.attach_findings()
     return rec
 

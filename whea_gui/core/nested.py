@@ -27,10 +27,12 @@ class TaggedRecord:
         self._tag = tag
         self.nesting = nesting_of(record) + 1
 
-    def add_finding(self, level: str, message: str, offset: int, length: int, code: str = ""):
+    def add_finding(self, level: str, message: str, offset: int, length: int, code: str = "",
+                    node: FieldNode | None = None):
         if message.startswith(self._prefix):
             message = message[len(self._prefix):]
-        return self._record.add_finding(level, f"{self._tag}: {message}", offset, length, code)
+        return self._record.add_finding(level, f"{self._tag}: {message}", offset, length, code,
+                                        node)
 
     def __getattr__(self, name: str):
         return getattr(self._record, name)

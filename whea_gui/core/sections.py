@@ -37,11 +37,13 @@ class SectionContext:
         return self.data[self.offset:self.end]
 
     def finding(self, level: str, message: str, offset: int | None = None,
-                length: int | None = None, code: str = "") -> None:
+                length: int | None = None, code: str = "", node: FieldNode | None = None) -> None:
+        """A finding about this section; pass ``node`` when the decoder has the node it judges
+        (otherwise the deepest node covering ``offset``/``length`` is chosen after decoding)."""
         off = self.offset if offset is None else offset
         ln = self.length if length is None else length
         prefix = f"Section {self.section.index}: "
-        self.record.add_finding(level, prefix + message, off, ln, code)
+        self.record.add_finding(level, prefix + message, off, ln, code, node)
 
 
 Decoder = Callable[[SectionContext], "dict | None"]
@@ -73,10 +75,8 @@ def _load_plugins() -> None:
     if _loaded:
         return
     _loaded = True
-    try:
-        pkg = importlib.import_module("whea_gui.formats.sections")
-    except ModuleNotFoundError:
-        return
+    # imported by name, not statically: core sits below formats (tests/test_architecture.py)
+    pkg = importlib.import_module("whea_gui.formats.sections")
     for mod in pkgutil.iter_modules(pkg.__path__):
         if not mod.name.startswith("_"):
             importlib.import_module(f"{pkg.__name__}.{mod.name}")
@@ -85,6 +85,18 @@ def _load_plugins() -> None:
 def decoder_for(guid: str) -> Decoder | None:
     _load_plugins()
     return _DECODERS.get(guid.lower())
+
+
+def registered_decoders() -> dict[str, Decoder]:
+    """Section type GUID → its decoder (the JSON schema reads which module decodes what)."""
+    _load_plugins()
+    return dict(_DECODERS)
+
+
+def fallback_decoders() -> list[Decoder]:
+    """The decoders tried for section types without one of their own."""
+    _load_plugins()
+    return [fn for _applies, fn in _FALLBACKS]
 
 
 def known_section_types() -> list[str]:
@@ -105,6 +117,6 @@ def decode_body(ctx: SectionContext) -> None:
         fields = decoder(ctx)
     except Exception as exc:  # a decoder bug must not lose the record
         ctx.finding(ERROR, f"could not be decoded ({type(exc).__name__}: {exc}); shown as raw bytes",
-                    code="decoder-failed")
+                    code="decoder-failed", node=ctx.node)
         return
     ctx.section.fields = fields

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from ..core import guids
-from ..core.fields import display_value, make_node
+from ..core.fields import Field, display_value, make_node
 from ..core.model import NOTE, WARNING, DecodedRecord, FieldNode
 from ..formats import cper
 from ..formats.cper import DESCRIPTOR, DESCRIPTOR_SIZE, DESCRIPTOR_WINDOWS
@@ -44,24 +44,29 @@ def _fru_text(raw: bytes) -> str:
     return bytes(raw).split(b"\0", 1)[0].decode("latin-1")
 
 
+def valid_bit_hook(valid_bits: int, bit: int):
+    """A node hook for a field that a validation bit governs: shown "(not valid)" when clear."""
+    def hook(f: Field, v: Any, off: int) -> FieldNode:
+        valid = bool(valid_bits & bit)
+        disp = display_value(f, v) + ("" if valid else " (not valid)")
+        return make_node(f, v, off, display=disp, valid=valid)
+    return hook
+
+
+def revision_node(f: Field, v: int, off: int) -> FieldNode:
+    """A CPER revision field, shown as its version text and number."""
+    return make_node(f, v, off, display=f"{cper.revision_text(v)} (0x{v:04X})")
+
+
 def decode_descriptor(rec: DecodedRecord, buf: bytes, off: int, limit: int, index: int,
                       windows: bool) -> tuple[FieldNode, dict[str, Any], int]:
     layout = DESCRIPTOR_WINDOWS if windows else DESCRIPTOR
     node = FieldNode(f"descriptor_{index}", f"Section descriptor {index}", None, "", off,
                      min(DESCRIPTOR_SIZE, limit - off), kind="struct")
     vb = buf[off + 10] if off + 10 < limit else 0
-
-    def valid_hook(bit):
-        def hook(f, v, o):
-            valid = bool(vb & bit)
-            disp = display_value(f, v) + ("" if valid else " (not valid)")
-            return make_node(f, v, o, display=disp, valid=valid)
-        return hook
-
-    rev_hook = (lambda f, v, o: make_node(f, v, o, display=f"{cper.revision_text(v)} (0x{v:04X})"))
     values, count = layout.decode(buf, off, limit, node,
-                                  {"fru_id": valid_hook(1), "fru_text": valid_hook(2),
-                                   "revision": rev_hook}, lazy=True)
+                                  {"fru_id": valid_bit_hook(vb, 1), "fru_text": valid_bit_hook(vb, 2),
+                                   "revision": revision_node}, lazy=True)
     values["_windows"] = windows
     return node, values, count
 

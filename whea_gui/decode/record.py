@@ -11,7 +11,7 @@ import struct
 from typing import Any
 
 from ..core import guids
-from ..core.fields import Field, bit_nodes, bytes_text, display_value, make_node
+from ..core.fields import Field, bit_nodes, bytes_text
 from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode, new_record
 from ..core.sections import SectionContext, decode_body
 from ..formats import cper
@@ -23,7 +23,14 @@ from ..formats.cper import (
     PERSISTENCE_SIGNATURE,
 )
 from ..formats.timestamp import decode_timestamp
-from .descriptor import check_descriptor, decode_descriptor, descriptor_values, flag_names
+from .descriptor import (
+    check_descriptor,
+    decode_descriptor,
+    descriptor_values,
+    flag_names,
+    revision_node,
+    valid_bit_hook,
+)
 
 _U32 = struct.Struct("<I")
 MAX_UNTRUSTED_DESCRIPTORS = 1024  # descriptors decoded when the header's SignatureEnd is wrong
@@ -92,18 +99,9 @@ def _decode_header(rec: DecodedRecord, buf: bytes, n: int) -> dict[str, Any]:
     def ts_hook(f, v, off):
         return _timestamp_node(f, v, off, creator, bool(valid_bits & 2), holder["ts"])
 
-    def rev_hook(f, v, off):
-        return make_node(f, v, off, display=f"{cper.revision_text(v)} (0x{v:04X})")
-
-    def guid_valid_hook(bit):
-        def hook(f, v, off):
-            valid = bool(valid_bits & bit)
-            disp = display_value(f, v) + ("" if valid else " (not valid)")
-            return make_node(f, v, off, display=disp, valid=valid)
-        return hook
-
-    hooks = {"timestamp": ts_hook, "revision": rev_hook, "persistence_info": _persistence_node,
-             "platform_id": guid_valid_hook(1), "partition_id": guid_valid_hook(4)}
+    hooks = {"timestamp": ts_hook, "revision": revision_node, "persistence_info": _persistence_node,
+             "platform_id": valid_bit_hook(valid_bits, 1),
+             "partition_id": valid_bit_hook(valid_bits, 4)}
     values, count = HEADER.decode(buf, 0, n, header, hooks, lazy=True)
     header.display = f"{count} of {len(HEADER.fields)} fields" if count < len(HEADER.fields) else ""
     values["_ts"] = holder.get("ts")
@@ -421,19 +419,6 @@ def _header_json(v: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_EXPLAIN: list = []
-
-
-def _summariser():
-    if not _EXPLAIN:
-        try:
-            from .explain import summarise_record
-        except ImportError:
-            summarise_record = None
-        _EXPLAIN.append(summarise_record)
-    return _EXPLAIN[0]
-
-
 def _summarise(rec: DecodedRecord) -> None:
     """Arrange for the summary to be made when first asked for."""
     rec._summarizer = _summarise_now
@@ -441,14 +426,14 @@ def _summarise(rec: DecodedRecord) -> None:
 
 def _summarise_now(rec: DecodedRecord) -> None:
     """A one-line fallback summary; the explain module gives the full plain-language text."""
-    summarise_record = _summariser()
-    if summarise_record is not None:
-        try:
-            summarise_record(rec)
-            return
-        except Exception as exc:
-            rec.add_finding(NOTE, f"Summary unavailable ({type(exc).__name__}: {exc})", 0, 0,
-                            "internal")
+    from .explain import summarise_record  # imported when first needed: explain imports decode
+
+    try:
+        summarise_record(rec)
+        return
+    except Exception as exc:
+        rec.add_finding(NOTE, f"Summary unavailable ({type(exc).__name__}: {exc})", 0, 0,
+                        "internal")
     h = rec.header
     kinds = ", ".join(s.values.get("type_name") or "?" for s in rec.sections) or "no sections"
     rec.summary = f"{h.get('severity_name') or 'Unknown'} error record: {kinds}"

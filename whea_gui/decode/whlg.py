@@ -101,10 +101,8 @@ def _decode(rec: DecodedRecord, buf: bytes, n: int) -> None:
 
 def _summarise(rec: DecodedRecord) -> None:
     """Let the explain module refine the one-line summary (as record.py does for CPER)."""
-    try:
-        from .explain import summarise_record
-    except ImportError:
-        return
+    from .explain import summarise_record  # imported when first needed: explain imports decode
+
     try:
         summarise_record(rec)
     except Exception as exc:

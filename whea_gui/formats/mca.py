@@ -101,10 +101,6 @@ class McaCode:
     bits: tuple[Bits, ...]  # sub-field layout (positions within the 64-bit status word)
     parts: dict  # sub-field values, JSON-ready
 
-    @property
-    def compound(self) -> bool:
-        return self.kind in ("generic_cache", "tlb", "memory_controller", "cache", "bus")
-
 
 _F_BIT = Bits(12, "f", "F (corrected-error filtering)",
               meaning="Intel: 1 = the corrected error was filtered (no CMCI); AMD: not defined")

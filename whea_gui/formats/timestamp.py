@@ -49,10 +49,6 @@ def _bcd(b: int) -> int:
     return (b >> 4) * 10 + (b & 0xF)
 
 
-def _is_bcd(b: int) -> bool:
-    return (b >> 4) <= 9 and (b & 0xF) <= 9
-
-
 def _build(sec, minute, hour, day, month, year) -> tuple[dt.datetime | None, str]:
     try:
         return dt.datetime(year, month, day, hour, minute, sec), ""

@@ -25,7 +25,6 @@ from .timebins import Histogram, bin_edges, choose_bin_width, count_bins
 
 GROUPINGS = {"severity": "Severity", "notify": "Notify type", "section": "Section type",
              "component": "Component", "source": "Source"}
-FAULT_SCOPES = ("location", "page", "dimm", "cpu")
 SEVERITY_ORDER = (1, 0, 2, 3)  # stacked bottom-up: Fatal, Recoverable, Corrected, Informational
 SEVERITY_LABELS = [SEVERITY[s] for s in SEVERITY_ORDER] + ["Unknown"]
 NONE_LABEL = "(none)"

@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 
 from ..core import guids
+from ..formats.cper import SEVERITY
 from . import header as hdr
 from .timestamps import MISSING, to_datetime64
 
 TIME_NONE, TIME_RECORD, TIME_EVENT = 0, 1, 2
 TIME_SOURCES = ("none", "record", "event")
-SEVERITY_NAMES = ("recoverable", "fatal", "corrected", "informational", "undefined")
+SEVERITY_NAMES = tuple(SEVERITY[code].lower() for code in range(4)) + ("undefined",)
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("record_id", "<u8"),

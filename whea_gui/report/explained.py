@@ -68,25 +68,6 @@ def parts_text(exp: Explanation) -> str:
     return "; ".join(f"{label} {value}".strip() for label, value in exp.parts)
 
 
-def explanation_lines(exp: Explanation) -> list[tuple[str, str]]:
-    """(label, sentence) in reading order, for plain-text formats: every advice and every
-    caveat is its own line."""
-    lines = [("Headline", exp.headline)]
-    if exp.severity_meaning:
-        lines.append(("How bad", exp.severity_meaning))
-    if exp.component_name:
-        lines.append(("Part", exp.component_name))
-    if exp.where:
-        lines.append(("Where", exp.where))
-    if exp.parts:
-        lines.append(("Location parts", parts_text(exp)))
-    if exp.detail:
-        lines.append(("What failed", exp.detail))
-    lines += [("What to do", a) for a in exp.advice]
-    lines += [("Caveat", c) for c in exp.caveats]
-    return lines
-
-
 def explanation_json(exp: Explanation) -> dict[str, Any]:
     """The ``explanation`` object of a JSON report record: explain_record's dict as it is
     (headline, severity, severity_meaning, component, component_name, where, detail, advice,

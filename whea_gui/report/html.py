@@ -37,11 +37,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_record(rec: DecodedRecord, index: int) -> str:
-    """One record's detail as an HTML fragment (an ``<article>``)."""
-    return environment().get_template("record.html.j2").render(d=record_detail(rec, index))
-
-
 def _markup_chunks(spool: Spool):
     for chunk in spool.chunks():
         yield Markup(chunk)

@@ -16,12 +16,6 @@ HOST_KEYS = ("host", "computer", "hostname")
 
 ROW_COLUMNS = ("index", "time", "time_source", "severity", "kind", "notify_type", "section_types",
                "summary", "findings", "path", "offset", "host", "record_id")
-COLUMN_LABELS = {"index": "#", "time": "Time", "time_source": "Time source",
-                 "severity": "Severity", "kind": "Kind", "notify_type": "Notify type",
-                 "section_types": "Section types", "summary": "Summary", "findings": "Findings",
-                 "path": "Source path", "offset": "Offset", "host": "Host",
-                 "record_id": "Record ID"}
-
 
 def parse_time(value: Any) -> dt.datetime | None:
     """A naive datetime from ISO text or a datetime (aware → UTC, as the record list does);

@@ -21,11 +21,11 @@ from .qtconst import (
     DISPLAY,
     FONT,
     FOREGROUND,
-    HORIZONTAL,
     ITEM_FLAGS,
     NO_FLAGS,
     RIGHT,
     TOOLTIP,
+    column_title,
 )
 
 HEADERS = ("Field", "Value", "Raw", "Offset", "Size", "Meaning")
@@ -94,14 +94,14 @@ class FieldTreeModel(QAbstractItemModel):
             self.layoutChanged.emit()
 
     def _index_findings(self) -> None:
-        """Worst finding level per top-level-or-deeper node that a finding starts in."""
+        """Worst finding level per node that a finding judges, and on each node above it."""
         self._finding_level.clear()
         if self._rec is None:
             return
         for f in self._rec.findings:
             if f.level not in (ERROR, WARNING):
                 continue
-            node = self._rec.root.deepest_at(f.offset)
+            node = f.node  # attached at decode time (core.model.DecodedRecord.attach_findings)
             while node is not None and node.parent is not None:
                 key = id(node)
                 if self._finding_level.get(key) != ERROR:
@@ -205,6 +205,8 @@ class FieldTreeModel(QAbstractItemModel):
             return
         node = self.node(parent)
         kids = node.children  # builds lazy children (flag bits) now
+        if any(k.findings for k in kids):  # findings placed by their bytes moved down to them
+            self._index_findings()
         if not kids:
             self._fetched.add(id(node))
             return
@@ -214,9 +216,7 @@ class FieldTreeModel(QAbstractItemModel):
         self.endInsertRows()
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == HORIZONTAL and role == DISPLAY and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
+        return column_title(HEADERS, section, orientation, role)
 
     def flags(self, index):
         if not index.isValid():
@@ -320,10 +320,8 @@ class FieldTreeModel(QAbstractItemModel):
         lines.append(loc)
         if node.description:
             lines.append(_esc(node.description))
-        if self._rec is not None and node.length:
-            for f in self._rec.findings_at(node.offset, node.length):
-                if node.offset <= f.offset < node.end or node.kind == "bit":
-                    lines.append(f"<span style='color:#b3261e'>{f.level}: {_esc(f.message)}</span>")
+        for f in node.findings or ():
+            lines.append(f"<span style='color:#b3261e'>{f.level}: {_esc(f.message)}</span>")
         return "<br>".join(lines)
 
 

@@ -12,11 +12,11 @@ from .qtconst import (
     DECORATION,
     DISPLAY,
     FOREGROUND,
-    HORIZONTAL,
     LEAF_FLAGS,
     NO_FLAGS,
     RIGHT,
     TOOLTIP,
+    column_title,
 )
 
 HEADERS = ("Level", "Offset", "Length", "Message")
@@ -71,9 +71,7 @@ class FindingsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == HORIZONTAL and role == DISPLAY and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
+        return column_title(HEADERS, section, orientation, role)
 
     def flags(self, index):
         if not index.isValid():

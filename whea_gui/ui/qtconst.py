@@ -16,3 +16,11 @@ RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 NO_FLAGS = Qt.NoItemFlags
 ITEM_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
 LEAF_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemNeverHasChildren
+
+
+def column_title(headers, section: int, orientation, role):
+    """``headerData`` of a model whose columns are titled by ``headers``: the title of a column
+    of the horizontal header, None for anything else (rows are not titled by column names)."""
+    if orientation == HORIZONTAL and role == DISPLAY and 0 <= section < len(headers):
+        return headers[section]
+    return None

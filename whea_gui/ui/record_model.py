@@ -14,7 +14,16 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from ..decode.record import decode_record
-from .qtconst import DISPLAY, FOREGROUND, HORIZONTAL, LEAF_FLAGS, NO_FLAGS, TOOLTIP, USER, VERTICAL
+from .qtconst import (
+    DISPLAY,
+    FOREGROUND,
+    LEAF_FLAGS,
+    NO_FLAGS,
+    TOOLTIP,
+    USER,
+    VERTICAL,
+    column_title,
+)
 from .recordquery import SORT_KEYS, RecordFilter, filter_rows, sort_rows
 from .recordset import NO_TIME, RecordSet, source_key_parts
 
@@ -141,11 +150,9 @@ class RecordTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == DISPLAY and orientation == HORIZONTAL and 0 <= section < len(HEADERS):
-            return HEADERS[section]
         if role == DISPLAY and orientation == VERTICAL and 0 <= section < len(self._rows):
-            return str(section + 1)
-        return None
+            return str(section + 1)  # row numbers
+        return column_title(HEADERS, section, orientation, role)
 
     def flags(self, index):
         if not index.isValid():

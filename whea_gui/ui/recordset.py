@@ -55,19 +55,6 @@ class Batch:
         return len(self.data)
 
 
-def _interner():
-    ids: dict = {}
-    keys: list = []
-
-    def intern(key) -> int:
-        i = ids.get(key)
-        if i is None:
-            i = ids[key] = len(keys)
-            keys.append(key)
-        return i
-    return intern, keys
-
-
 _WHLG = struct.Struct("<III")  # Type, OwnerTag, Id at offset 12 of a WhLg entry header
 _KIND_FROM_TABLE = np.array([KIND_OTHER, KIND_CPER, KIND_WHLG], dtype=np.int8)  # index by table kind
 

@@ -180,12 +180,6 @@ class TimelinePanel(QWidget):
     def group_by(self) -> str:
         return self.group_combo.currentData() or "severity"
 
-    def set_group_by(self, key: str) -> None:
-        i = self.group_combo.findData(key)
-        if i < 0:
-            raise KeyError(key)
-        self.group_combo.setCurrentIndex(i)
-
     def set_log(self, on: bool) -> None:
         self.log = bool(on)
         if self.log_check.isChecked() != self.log:

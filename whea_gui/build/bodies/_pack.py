@@ -23,7 +23,11 @@ def pack(lay: Layout, values: Mapping[str, Any]) -> bytes:
         v = values.get(f.name)
         if v is None:
             v = 0
+        if isinstance(v, Mapping):  # a register as its JSON object: the whole number
+            v = register_value(v)
         if f.fmt.endswith("s"):
+            if isinstance(v, int):  # e.g. a 3-byte class code given as its number
+                v = v.to_bytes(f.size, "little")
             if isinstance(v, str):
                 v = guids.guid_bytes(v) if f.size == 16 and v.count("-") == 4 else v.encode("latin-1")
             v = bytes(v) if v else b""
@@ -34,9 +38,19 @@ def pack(lay: Layout, values: Mapping[str, Any]) -> bytes:
     return lay.pack(full)
 
 
-def valid_mask(values: Mapping[str, Any], bits: Mapping[str, int]) -> int:
-    """Validation bits for the fields present (non-None) in ``values``."""
-    return sum(1 << b for name, b in bits.items() if values.get(name) is not None)
+def register_value(v: Any) -> int:
+    """A register's number, given as it or as the decoder's JSON object for it (the number
+    under "raw" or "value", beside its named bits)."""
+    if isinstance(v, Mapping):
+        v = v["raw"] if "raw" in v else v.get("value", 0)
+    return v or 0
+
+
+def pack_at(size: int, *parts: tuple[Layout, Mapping[str, Any]]) -> bytes:
+    """Layouts packed one after another, zero-filled to ``size`` bytes."""
+    out = b"".join(pack(lay, values) for lay, values in parts)
+    assert len(out) <= size, (len(out), size)
+    return out.ljust(size, b"\0")
 
 
 def take(over: dict, name: str, default: Any) -> Any:

@@ -7,13 +7,27 @@ from __future__ import annotations
 import random
 import struct
 
-from ._pack import dram_address, layout, pack, rand_guid, take
+from ...formats import gesb
+from ...formats.sections import (
+    ms_arm,
+    ms_dpc,
+    ms_error_packet,
+    ms_extended_ras,
+    ms_memory_ext,
+    ms_memory_range,
+    ms_msr_dump,
+    ms_mu_telemetry,
+    ms_nmi,
+    ms_pmem,
+    ms_recovery,
+    ms_summaries,
+    ms_xpf_mca,
+)
+from ._pack import dram_address, layout, pack, pack_at, rand_guid, take
 from .memory import pack_memory
 
-XPF_MCA_V4 = layout("xpf_mca_v4", [
-    ("version", 4), ("cpu_vendor", 4), ("timestamp", 8), ("processor_number", 4),
-    ("global_status", 8), ("instruction_pointer", 8), ("bank_number", 4), ("status", 8),
-    ("address", 8), ("misc", 8), ("extended_register_count", 4), ("apic_id", 4),
+# After the head (ms_xpf_mca.HEAD): what a version-4 body holds, in order (FORMAT.md §8).
+XPF_MCA_V4_TAIL = layout("xpf_mca_v4_tail", [
     ("extended_registers", 192), ("global_capability", 8), ("recovery_info", 20),
     ("ex_bank_count", 4), ("bank_number_ex", 128), ("status_ex", 256), ("address_ex", 256),
     ("misc_ex", 256)])
@@ -39,7 +53,7 @@ def pack_xpf_mca(r: random.Random, severity: int, over: dict) -> bytes:
     if vendor == 2:  # AMD SMCA: IPID, SYND, CONFIG, DESTAT, DEADDR, MISC1-4, RasCap
         regs = struct.pack("<10Q", 0x0000_9600_5000_0000 | bank, r.getrandbits(32), 0x25, 0, 0,
                            0, 0, 0, 0, 0x3) + bytes(112)
-    v = {"version": 4, "cpu_vendor": vendor, "timestamp": take(over, "filetime", r.getrandbits(56)),
+    v = {"version_number": 4, "cpu_vendor": vendor, "timestamp": take(over, "filetime", r.getrandbits(56)),
          "processor_number": take(over, "processor_number", apic), "global_status": 0x0 if severity in (2, 3) else 0x5,
          "instruction_pointer": 0, "bank_number": bank,
          "status": take(over, "status", mca_status(r, severity, vendor)),
@@ -48,12 +62,7 @@ def pack_xpf_mca(r: random.Random, severity: int, over: dict) -> bytes:
          "extended_registers": regs, "global_capability": 0x0F000C14 if vendor == 1 else 0x117,
          "ex_bank_count": 0}
     v.update(over)
-    return pack(XPF_MCA_V4, v)
-
-
-RECOVERY = layout("recovery_info", [
-    ("recovery_kernel", 1), ("recovery_action", 8), ("recovery_type", 4), ("irql", 1),
-    ("recovery_succeeded", 1), ("failure_reason", 4), ("process_name", 20)])
+    return pack(ms_xpf_mca.HEAD, v) + pack(XPF_MCA_V4_TAIL, v)
 
 
 def pack_recovery_info(r: random.Random, severity: int, over: dict) -> bytes:
@@ -63,85 +72,94 @@ def pack_recovery_info(r: random.Random, severity: int, over: dict) -> bytes:
          "failure_reason": 0 if ok else r.randrange(1, 18),
          "process_name": take(over, "process_name", r.choice(["svchost.exe", "sqlservr.exe", "System"])).encode()}
     v.update(over)
-    return pack(RECOVERY, v)
-
-
-PACKET_V2 = layout("error_packet_v2", [
-    ("signature", 4), ("version", 4), ("length", 4), ("flags", 4), ("error_type", 4),
-    ("error_severity", 4), ("error_source_id", 4), ("error_source_type", 4), ("notify_type", 16),
-    ("context", 8), ("data_format", 4), ("reserved1", 4), ("data_offset", 4), ("data_length", 4),
-    ("pshed_data_offset", 4), ("pshed_data_length", 4)])
+    return pack(ms_recovery.RECOVERY_INFO, v)
 
 
 def pack_error_packet(r: random.Random, severity: int, over: dict) -> bytes:
     data = pack_memory(r, severity, {})
-    v = {"signature": b"WHEA", "version": 3, "length": 80 + len(data), "flags": 0,
+    size = ms_error_packet.V2.size
+    v = {"signature": b"WHEA", "version": 3, "length": size + len(data), "flags": 0,
          "error_type": 1, "error_severity": severity, "error_source_id": r.randrange(0, 8),
          "error_source_type": 1 if severity in (2, 3) else 0,
          "notify_type": "2dce8bb1-bdd7-450e-b9ad-9cf4ebd4f890", "data_format": 2,
-         "data_offset": 80, "data_length": len(data), "pshed_data_offset": 80 + len(data)}
+         "data_offset": size, "data_length": len(data), "pshed_data_offset": size + len(data)}
     v.update(over)
-    return pack(PACKET_V2, v) + data
+    return pack(ms_error_packet.V2, v) + data
 
 
 def pack_nmi(r: random.Random, severity: int, over: dict) -> bytes:
-    return struct.pack("<QI", take(over, "data", r.choice([0x80, 0x40, 0xC0])), take(over, "flags", 0))
+    return pack(ms_nmi.NMI, {"data": take(over, "data", r.choice([0x80, 0x40, 0xC0])),
+                             "flags": take(over, "flags", 0)})
+
+
+PLATFORM_MEMORY = "a5bc1114-6f64-4ede-b863-3e83ed7c83b1"
 
 
 def pack_generic_error(r: random.Random, severity: int, over: dict) -> bytes:
     """An ACPI Generic Error Status Block holding one memory error entry (GEDE revision 0x300)."""
     body = pack_memory(r, severity, over)
-    gede = struct.pack("<16sIHBBI16s20s8s", bytes.fromhex("1411bca5646fde4eb8633e83ed7c83b1"),
-                       severity, 0x0300, 0, 1, len(body), bytes(16), bytes(20), bytes(8))
-    block = 0x2 if severity in (2, 3) else 0x1
-    header = struct.pack("<5I", block | (1 << 4), 0, 0, len(gede) + len(body), severity)
+    gede = pack(gesb.ENTRY, {"section_type": PLATFORM_MEMORY, "error_severity": severity,
+                             "revision": 0x0300, "flags": 1, "error_data_length": len(body)})
+    gede += bytes(8)  # the timestamp of a revision 0x300 entry
+    block = 0x2 if severity in (2, 3) else 0x1  # correctable / uncorrectable valid
+    header = pack(gesb.HEADER, {"block_status": block | (1 << 4), "data_length": len(gede) + len(body),
+                                "error_severity": severity})
     return header + gede + body
 
 
 def pack_memory_summary(r: random.Random, severity: int, over: dict) -> bytes:
     n = take(over, "count", r.randrange(1, 4))
-    entries = b"".join(struct.pack("<QIIII", 0xF, r.randrange(0, 2), r.randrange(0, 8),
-                                   r.randrange(0, 2), r.randrange(1, 500)) for _ in range(n))
-    return struct.pack("<HH", 1, n) + entries
+    entries = b"".join(pack(ms_summaries.MEM_ENTRY, {
+        "valid_bits": 0xF, "socket_id": r.randrange(0, 2), "channel_id": r.randrange(0, 8),
+        "dimm_slot": r.randrange(0, 2), "correctable_error_count": r.randrange(1, 500)})
+        for _ in range(n))
+    return pack(ms_summaries.HEADER, {"version": 1, "count": n}) + entries
 
 
 def pack_pcie_summary(r: random.Random, severity: int, over: dict) -> bytes:
     n = take(over, "count", r.randrange(1, 3))
-    out = struct.pack("<HH", 1, n)
+    out = pack(ms_summaries.HEADER, {"version": 1, "count": n})
     for _ in range(n):
-        counts = [0] * 32
+        counts = [0] * 32  # one correctable-error count per AER status bit
         for b in (0, 6, 7, 12):
             counts[b] = r.randrange(0, 50)
-        out += struct.pack("<QIIIII32I", 0x3F, 0, r.choice([0x17, 0x3A, 0x5D]), r.randrange(0, 4), 0,
-                           0x2000, *counts)
+        out += pack(ms_summaries.PCIE_ENTRY, {"valid_bits": 0x3F, "bus": r.choice([0x17, 0x3A, 0x5D]),
+                                              "device": r.randrange(0, 4), "mask": 0x2000})
+        out += struct.pack("<32I", *counts)
     return out
 
 
 def pack_pmem(r: random.Random, severity: int, over: dict) -> bytes:
     n = take(over, "pages", r.randrange(1, 4))
-    head = struct.pack("<Q64sQII", 0x7, b"NVDIMM-" + str(r.randrange(0, 12)).encode(),
-                       (3 << 8) | (1 << 18), r.getrandbits(16), n)
-    pages = b"".join(struct.pack("<QQQ", r.getrandbits(30), 1, 1) for _ in range(n))
+    head = pack(ms_pmem.HEAD, {"valid_bits": 0x7,
+                               "location_info": b"NVDIMM-" + str(r.randrange(0, 12)).encode(),
+                               "error_status": (3 << 8) | (1 << 18), "nfit_handle": r.getrandbits(16),
+                               "page_range_count": n})
+    pages = b"".join(pack(ms_pmem.PAGE_RANGE, {"starting_pfn": r.getrandbits(30), "page_count": 1,
+                                               "marked_bad_bitmap": 1}) for _ in range(n))
     return head + pages
 
 
 def pack_msr_dump(r: random.Random, severity: int, over: dict) -> bytes:
     data = b"".join(struct.pack("<IQ", 0x400 + 4 * i, r.getrandbits(64)) for i in range(4))
-    return struct.pack("<BI", 0, len(data)) + data
+    return pack(ms_msr_dump.MSR_DUMP, {"msr_dump_length": len(data)}) + data
 
 
 def pack_mu_telemetry(r: random.Random, severity: int, over: dict) -> bytes:
-    return struct.pack("<16s16sIIQQ", bytes.fromhex(rand_guid(r).replace("-", "")),
-                       bytes.fromhex(rand_guid(r).replace("-", "")), 0,
-                       take(over, "status_code", 0xA0000000 | r.getrandbits(16)), r.getrandbits(32), 0)
+    return pack(ms_mu_telemetry.MU, {
+        "component_id": bytes.fromhex(rand_guid(r).replace("-", "")),
+        "sub_component_id": bytes.fromhex(rand_guid(r).replace("-", "")),
+        "error_status_value": take(over, "status_code", 0xA0000000 | r.getrandbits(16)),
+        "additional_info1": r.getrandbits(32)})
 
 
 def pack_sea(r: random.Random, severity: int, over: dict) -> bytes:
-    return struct.pack("<IQQB", 0x96000010, r.getrandbits(48), dram_address(r) | 0x1, r.randrange(0, 2))
+    return pack(ms_arm.SEA, {"esr": 0x96000010, "far": r.getrandbits(48), "par": dram_address(r) | 0x1,
+                             "was_kernel": r.randrange(0, 2)})
 
 
 def pack_sei(r: random.Random, severity: int, over: dict) -> bytes:
-    return struct.pack("<IQ", 0xBE000011, r.getrandbits(48))
+    return pack(ms_arm.SEI, {"esr": 0xBE000011, "far": r.getrandbits(48)})
 
 
 def pack_ms_arm_ras(r: random.Random, severity: int, over: dict) -> bytes:
@@ -151,37 +169,54 @@ def pack_ms_arm_ras(r: random.Random, severity: int, over: dict) -> bytes:
 
 
 def pack_pci_recovery(r: random.Random, severity: int, over: dict) -> bytes:
-    return bytes([take(over, "signal_type", r.choice([1, 2])), 1, take(over, "status", r.choice([1, 9]))])
+    return pack(ms_recovery.PCI_RECOVERY, {"signal_type": take(over, "signal_type", r.choice([1, 2])),
+                                           "recovery_attempted": 1,
+                                           "recovery_status": take(over, "status", r.choice([1, 9]))})
 
 
 def pack_memory_ext_intel(r: random.Random, severity: int, over: dict) -> bytes:
-    hw = struct.pack("<I5Q11BII7B", 1, dram_address(r), 0, r.getrandbits(34), r.getrandbits(30),
-                     r.getrandbits(28), r.randrange(0, 2), r.randrange(0, 4), 0, r.randrange(0, 2),
-                     r.randrange(0, 8), r.randrange(0, 2), r.randrange(0, 2), r.randrange(0, 2),
-                     r.randrange(0, 2), r.randrange(0, 4), r.randrange(0, 4), r.randrange(0, 0x20000),
-                     r.randrange(0, 0x400), 0, 0, 0, 0, 0, 0, 0)
-    return struct.pack("<QQ", 0x8, (1 << 26) - 1) + hw + bytes(40) + bytes(40)  # 16+70+40+40
+    hw = pack(ms_memory_ext.INTEL_ADDR, {
+        "mem_def": 1, "system_address": dram_address(r), "device_physical_address": r.getrandbits(34),
+        "channel_address": r.getrandbits(30), "rank_address": r.getrandbits(28),
+        "processor_socket_id": r.randrange(0, 2), "memory_controller_id": r.randrange(0, 4),
+        "logical_channel_id": r.randrange(0, 2), "channel_id": r.randrange(0, 8),
+        "sub_channel_id": r.randrange(0, 2), "physical_rank_id": r.randrange(0, 2),
+        "dimm_slot_id": r.randrange(0, 2), "dimm_rank_id": r.randrange(0, 2),
+        "bank": r.randrange(0, 4), "bank_group": r.randrange(0, 4), "row": r.randrange(0, 0x20000),
+        "column": r.randrange(0, 0x400)})
+    head = pack(ms_memory_ext.HEAD, {"flags": 0x8, "valid_bits": (1 << 26) - 1})
+    return head + hw + bytes(40) + bytes(40)  # 16+70+40+40
 
 
 def pack_memory_ext_amd(r: random.Random, severity: int, over: dict) -> bytes:
-    hw = struct.pack("<3Q4BIH3B", dram_address(r), r.getrandbits(36), 0x0000_9600_5000_0000,
-                     r.randrange(0, 2), r.randrange(0, 4), r.randrange(0, 8), r.randrange(0, 4),
-                     r.randrange(0, 0x40000), r.randrange(0, 0x400), 0, r.randrange(0, 2), r.randrange(0, 12))
-    return struct.pack("<QQ", 0x8, (1 << 12) - 1) + hw + bytes(40) + bytes(40)  # 16+37+40+40
+    hw = pack(ms_memory_ext.AMD_ADDR, {
+        "system_physical_address": dram_address(r), "normalized_address": r.getrandbits(36),
+        "umc_bank_instance_id": 0x0000_9600_5000_0000, "socket_number": r.randrange(0, 2),
+        "chip_select": r.randrange(0, 4), "bank_group": r.randrange(0, 8),
+        "bank_address": r.randrange(0, 4), "row_address": r.randrange(0, 0x40000),
+        "column_address": r.randrange(0, 0x400), "sub_channel": r.randrange(0, 2),
+        "channel_id": r.randrange(0, 12)})
+    head = pack(ms_memory_ext.HEAD, {"flags": 0x8, "valid_bits": (1 << 12) - 1})
+    return head + hw + bytes(40) + bytes(40)  # 16+37+40+40
 
 
 def pack_memory_range(r: random.Random, severity: int, over: dict) -> bytes:
     n = take(over, "ranges", r.randrange(1, 3))
-    dev = struct.pack("<HHBBBHHBQ", 0x8086, 0x0D93, 0, 0, 0x38, 0, 0, 0, r.getrandbits(64)).ljust(72, b"\0")
-    head = struct.pack("<QI72sBBH", 0x1F, 1, dev, 0, 0, n)
-    return head + b"".join(struct.pack("<QQ", dram_address(r) & ~0xFFF, 0x1000) for _ in range(n))
+    dev = pack_at(72, (ms_memory_range.CXL_DEVICE, {"vendor_id": 0x8086, "device_id": 0x0D93,
+                                                    "bus": 0x38, "serial_number": r.getrandbits(64)}))
+    head = (pack(ms_memory_range.HEAD, {"valid_bits": 0x1F, "version": 1}) + dev
+            + pack(ms_memory_range.TAIL, {"range_count": n}))
+    return head + b"".join(pack(ms_memory_range.RANGE, {"start": dram_address(r) & ~0xFFF, "length": 0x1000})
+                           for _ in range(n))
 
 
 def pack_extended_ras(r: random.Random, severity: int, over: dict) -> bytes:
     data = [r.getrandbits(64) for _ in range(4)]
-    return struct.pack("<IIQ", 1, r.getrandbits(16), 8 * len(data)) + struct.pack("<4Q", *data)
+    head = pack(ms_extended_ras.HEAD, {"flag": 1, "dimm_location": r.getrandbits(16),
+                                       "section_length": 8 * len(data)})
+    return head + struct.pack("<4Q", *data)
 
 
 def pack_dpc(r: random.Random, severity: int, over: dict) -> bytes:
-    return struct.pack("<IHHHH5I16s4s16s", 0x0001001D, 0x1F20, 0x0005, 0x0001 | (1 << 1),
-                       r.getrandbits(16), 0, 0, 0, 0, 0, b"", b"", b"")
+    return pack(ms_dpc.DPC, {"header": 0x0001001D, "dpc_capability": 0x1F20, "dpc_control": 0x0005,
+                             "dpc_status": 0x0001 | (1 << 1), "dpc_error_source_id": r.getrandbits(16)})

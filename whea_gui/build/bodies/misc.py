@@ -5,10 +5,8 @@ from __future__ import annotations
 import random
 import struct
 
-from ._pack import layout, pack, rand_guid, take
-
-FIRMWARE = layout("firmware_reference", [
-    ("record_type", 1), ("revision", 1), ("reserved", 6), ("record_id", 8), ("record_guid", 16)])
+from ...formats.sections import arm_ras, firmware_reference, nvidia_event, vendor
+from ._pack import pack, rand_guid, take
 
 
 def pack_firmware(r: random.Random, severity: int, over: dict) -> bytes:
@@ -16,13 +14,7 @@ def pack_firmware(r: random.Random, severity: int, over: dict) -> bytes:
     v = {"record_type": rtype, "revision": 2,
          "record_guid": rand_guid(r) if rtype == 2 else None}
     v.update(over)
-    return pack(FIRMWARE, v)
-
-
-ARM_RAS = layout("arm_ras_node", [
-    ("revision", 4), ("component_type", 1), ("reserved1", 3), ("syndrome_count", 4),
-    ("syndrome_offset", 2), ("aux_offset", 2), ("ip_instance_format", 1), ("ip_type_format", 1),
-    ("reserved2", 6), ("ip_instance", 16), ("ip_type", 24), ("user_data", 16)])
+    return pack(firmware_reference.LONG, v)
 
 
 def pack_arm_ras(r: random.Random, severity: int, over: dict) -> bytes:
@@ -31,38 +23,40 @@ def pack_arm_ras(r: random.Random, severity: int, over: dict) -> bytes:
     syn = b""
     for i in range(n):
         status = (1 << 30) | (1 << 26) | (int(not corrected) << 29) | (1 << 31) | r.getrandbits(16)
-        syn += struct.pack("<IB3s8Q", i, 0x11, b"", 0x0A5A, 0x10D, status,
-                           r.getrandbits(40) & ~0x3F, r.getrandbits(32), 0, 0, 0)
+        syn += pack(arm_ras.DESCRIPTOR, {
+            "error_record_index": i, "ras_extension_revision": 0x11, "err_fr": 0x0A5A,
+            "err_ctlr": 0x10D, "err_status": status, "err_addr": r.getrandbits(40) & ~0x3F,
+            "err_misc0": r.getrandbits(32)})
     core = r.randrange(0, 80)
-    head = pack(ARM_RAS, {"revision": 1, "component_type": take(over, "component_type", 0),
-                          "syndrome_count": n, "syndrome_offset": ARM_RAS.size, "aux_offset": 0,
-                          "ip_instance_format": 0, "ip_type_format": 0,
-                          "ip_instance": struct.pack("<QQ", 0x81000000 | (core // 4) << 8 | core % 4, 0),
-                          "ip_type": struct.pack("<QQQ", 0x413FD0C1, 0, 0),
-                          "user_data": b"core-ras", **over})
+    head = pack(arm_ras.NODE, {
+        "revision": 1, "component_type": take(over, "component_type", 0),
+        "error_syndrome_array_num_entries": n, "error_syndrome_array_offset": arm_ras.NODE.size,
+        "auxiliary_data_offset": 0, "ip_instance_format": 0, "ip_type_format": 0,
+        "ip_instance": 0x81000000 | (core // 4) << 8 | core % 4,  # MPIDR
+        "ip_type": 0x413FD0C1,  # MIDR
+        "user_data": b"core-ras", **over})
     return head + syn
 
 
 def pack_ampere(r: random.Random, severity: int, over: dict) -> bytes:
-    return struct.pack("<HHI", take(over, "type_id", r.randrange(0, 8)),
-                       take(over, "subtype_id", r.randrange(0, 16)),
-                       take(over, "instance_id", r.randrange(0, 64)))
+    return pack(vendor.AMPERE, {"type_id": take(over, "type_id", r.randrange(0, 8)),
+                                "subtype_id": take(over, "subtype_id", r.randrange(0, 16)),
+                                "instance_id": take(over, "instance_id", r.randrange(0, 64))})
 
 
-NVIDIA = layout("nvidia", [
-    ("signature", 16), ("error_type", 2), ("error_instance", 2), ("severity", 1), ("socket", 1),
-    ("register_count", 1), ("reserved", 1), ("instance_base", 8)])
 NVIDIA_SIGNATURES = ["DCC-COH", "CCPLEXSCF", "MCF", "PCIe", "GPU-ECC", "CMET-INFO"]
 
 
 def pack_nvidia(r: random.Random, severity: int, over: dict) -> bytes:
     n = take(over, "register_count", r.randrange(1, 7))
-    head = pack(NVIDIA, {"signature": take(over, "signature", r.choice(NVIDIA_SIGNATURES)).encode(),
+    head = pack(vendor.NVIDIA_HEAD, {"signature": take(over, "signature", r.choice(NVIDIA_SIGNATURES)).encode(),
                          "error_type": r.randrange(0, 64), "error_instance": r.randrange(0, 16),
                          "severity": severity, "socket": take(over, "socket", r.randrange(0, 2)),
                          "register_count": n, "instance_base": 0x1_0000_0000 | r.getrandbits(20) << 12,
                          **over})
-    return head + b"".join(struct.pack("<QQ", 0x1_0000_0000 + 8 * i, r.getrandbits(64)) for i in range(n))
+    return head + b"".join(pack(vendor.NVIDIA_REGISTER, {"address": 0x1_0000_0000 + 8 * i,
+                                                          "value": r.getrandbits(64)})
+                           for i in range(n))
 
 
 # -- NVIDIA event (libcper "NvidiaEvent"; layout in formats/sections/nvidia_event.py) -------------------
@@ -73,8 +67,10 @@ NVIDIA_EVENT_XIDS = [(48, "An uncorrectable double bit error (DBE) has been dete
 
 def _event_context(ftype: int, data: bytes) -> bytes:
     """A context: 16-byte header, the data, zero padding to a 16-byte multiple (CtxSize includes it)."""
-    size = (16 + len(data) + 15) & ~15
-    head = struct.pack("<IHHHHI", size, 0, 0, ftype, 0x100 if ftype >= 0x8000 else 0, len(data))
+    size = (nvidia_event.CONTEXT_HEADER.size + len(data) + 15) & ~15
+    head = pack(nvidia_event.CONTEXT_HEADER, {
+        "context_size": size, "data_format_type": ftype,
+        "data_format_version": 0x100 if ftype >= 0x8000 else 0, "data_size": len(data)})
     return (head + data).ljust(size, b"\0")
 
 
@@ -83,18 +79,24 @@ def pack_nvidia_event(r: random.Random, severity: int, over: dict) -> bytes:
     gpu = take(over, "source_device_type", r.choice([0, 1])) == 1
     sig = take(over, "signature", r.choice(["GPU-MemSys", "GPU-Core"] if gpu else ["CPU-FAULT", "L2 RESET"]))
     if gpu:
-        info = struct.pack("<HB", 0x0100, 16) + struct.pack("<BHHQ", 2, r.randrange(0, 4),
-                                                             r.randrange(0, 2), r.getrandbits(64))
+        info = pack(nvidia_event.INFO_HEADER, {"info_version": 0x0100, "info_size": 16}) + pack(
+            nvidia_event.GPU_INFO, {"event_originator": 2, "source_partition": r.randrange(0, 4),
+                                    "source_sub_partition": r.randrange(0, 2), "pdi": r.getrandbits(64)})
         code, text = r.choice(NVIDIA_EVENT_XIDS)
+        actions = pack(nvidia_event.RECOMMENDED_ACTIONS, {"recovery_action": r.randrange(0, 4)})
         contexts = [_event_context(0x8001, struct.pack("<I", code) + text.encode() + b"\0"),
-                    _event_context(0x8002, struct.pack("<B3xHHQ", 0, r.randrange(0, 4), 0, 0))]
+                    _event_context(0x8002, actions)]
     else:
-        info = struct.pack("<HB", 0x0000, 32) + struct.pack(
-            "<BI4IQ", r.randrange(0, 2), 0x00010141, *(r.getrandbits(32) for _ in range(4)),
-            0x0000FFFF00000000)  # 3 + 29 = 32 bytes: the contexts start 16-byte aligned
+        cpu = {"socket": r.randrange(0, 2), "architecture": 0x00010141,
+               **{f"ecid_{i}": r.getrandbits(32) for i in range(1, 5)},
+               "instance_base": 0x0000FFFF00000000}
+        info = (pack(nvidia_event.INFO_HEADER, {"info_version": 0x0000, "info_size": 32})
+                + pack(nvidia_event.CPU_INFO, cpu))  # 3 + 29 = 32 bytes: contexts start aligned
         pairs = b"".join(struct.pack("<QQ", 0x1000 + 8 * i, r.getrandbits(64)) for i in range(2))
         contexts = [_event_context(1, pairs), _event_context(4, struct.pack("<4I", *range(4)))]
-    head = struct.pack("<BBBBHHQ16s", 1, len(contexts), 1 if gpu else 0, 0,
-                       take(over, "event_type", r.randrange(1, 0x300)), r.randrange(0, 8),
-                       r.getrandbits(64) if r.random() < 0.5 else 0, sig.encode())
+    head = pack(nvidia_event.HEADER, {
+        "event_version": 1, "context_count": len(contexts), "source_device_type": 1 if gpu else 0,
+        "event_type": take(over, "event_type", r.randrange(1, 0x300)),
+        "event_subtype": r.randrange(0, 8),
+        "link_id": r.getrandbits(64) if r.random() < 0.5 else 0, "signature": sig.encode()})
     return head + info + b"".join(contexts)

@@ -5,15 +5,12 @@ from __future__ import annotations
 import random
 import struct
 
-from ._pack import layout, pack, take
+from ...formats.sections import _arm_context as arm_context
+from ...formats.sections import _ia32x64_context as ia32_context
+from ...formats.sections import arm, ia32x64, processor_generic
+from ._pack import pack, take
 
 CORRECTED, FATAL = 2, 1
-
-GENERIC = layout("processor_generic", [
-    ("validation_bits", 8), ("processor_type", 1), ("isa", 1), ("error_type", 1),
-    ("operation", 1), ("flags", 1), ("level", 1), ("reserved", 2), ("cpu_version", 8),
-    ("brand", 128), ("processor_id", 8), ("target_address", 8), ("requestor_id", 8),
-    ("responder_id", 8), ("instruction_ip", 8)])
 
 # (vendor, CPUID.1.EAX, brand string)
 X86_CPUS = [
@@ -37,22 +34,16 @@ def pack_generic(r: random.Random, severity: int, over: dict) -> bytes:
     corrected = severity in (2, 3)
     v = {"processor_type": 0, "isa": 2, "error_type": err, "operation": r.choice([1, 2, 3]),
          "flags": (0x8 if corrected else 0) | 0x1, "level": take(over, "level", r.randrange(0, 3)),
-         "cpu_version": eax, "brand": brand.encode(), "processor_id": apic,
-         "validation_bits": 0x1FF}
+         "cpu_version": eax, "brand_string": brand.encode(), "processor_id": apic,
+         "valid_bits": 0x1FF}
     ip = over.pop("instruction_ip", None)
     if ip is not None:
         v["instruction_ip"] = ip
-        v["validation_bits"] |= 1 << 12
+        v["valid_bits"] |= 1 << 12
     v.update(over)
-    return pack(GENERIC, v)
+    return pack(processor_generic.LAYOUT, v)
 
 
-IA32 = layout("ia32x64", [("validation_bits", 8), ("local_apic_id", 8), ("cpuid_eax", 8),
-                          ("cpuid_ebx", 8), ("cpuid_ecx", 8), ("cpuid_edx", 8),
-                          ("cpuid_reserved", 16)])
-IA32_ERROR_INFO = layout("ia32x64_error_info", [
-    ("type", 16), ("validation_bits", 8), ("check_info", 8), ("target_id", 8),
-    ("requestor_id", 8), ("responder_id", 8), ("instruction_pointer", 8)])
 CHECK_GUIDS = {"cache": "a55701f5-e3ef-43de-ac72-249b573fad2c",
                "tlb": "fc06b535-5e1f-4562-9f25-0a3b9adb63c3",
                "bus": "1cf3f8b3-c5b1-49a2-aa59-5eef92ffa63c",
@@ -77,26 +68,21 @@ def pack_ia32x64(r: random.Random, severity: int, over: dict) -> bytes:
     uncorrected = severity not in (2, 3)
     bank = take(over, "bank", r.randrange(0, 23))
     n_ctx = take(over, "contexts", 1)
-    head = pack(IA32, {"validation_bits": 0x3 | (1 << 2) | (n_ctx << 8), "local_apic_id": apic,
-                       "cpuid_eax": eax, "cpuid_ebx": (apic << 24) | 0x400800,
-                       "cpuid_ecx": 0x7FFEFBFF, "cpuid_edx": 0xBFEBFBFF})
-    info = pack(IA32_ERROR_INFO, {"type": CHECK_GUIDS[kind], "validation_bits": 0x11,
-                                  "check_info": check_info(kind, r, uncorrected),
-                                  "instruction_pointer": 0xFFFFF800_00000000 | r.getrandbits(28)})
+    cpuid = struct.pack("<4Q", eax, (apic << 24) | 0x400800, 0x7FFEFBFF, 0xBFEBFBFF)  # EAX..EDX
+    head = pack(ia32x64.HEADER, {"valid_bits": 0x3 | (1 << 2) | (n_ctx << 8), "local_apic_id": apic,
+                                 "cpuid_info": cpuid})
+    info = pack(ia32x64.INFO, {"type": CHECK_GUIDS[kind], "valid_bits": 0x11,
+                               "check_info": check_info(kind, r, uncorrected),
+                               "instruction_pointer": 0xFFFFF800_00000000 | r.getrandbits(28)})
     ctx = b""
     for _ in range(n_ctx):  # an MSR context: MCi_CTL/STATUS/ADDR/MISC of the bank (16+32 bytes)
         regs = [0xFFFFFFFFFFFFFFFF, (1 << 63) | (1 << 60) | (int(uncorrected) << 61) | 0x9F,
                 r.getrandbits(40) & ~0x3F, 0x86]
-        ctx += struct.pack("<HHIQ", 1, 32, 0x400 + 4 * bank, 0) + struct.pack("<4Q", *regs)
+        ctx += pack(ia32_context.HEADER, {"register_context_type": 1, "register_array_size": 32,
+                                          "msr_address": 0x400 + 4 * bank}) + struct.pack("<4Q", *regs)
     return head + info + ctx
 
 
-ARM = layout("arm", [("validation_bits", 4), ("err_info_num", 2), ("context_info_num", 2),
-                     ("section_length", 4), ("error_affinity_level", 1), ("reserved", 3),
-                     ("mpidr", 8), ("midr", 8), ("running_state", 4), ("psci_state", 4)])
-ARM_ERROR_INFO = layout("arm_error_info", [
-    ("version", 1), ("length", 1), ("validation_bits", 2), ("type", 1), ("multiple_error", 2),
-    ("flags", 1), ("error_info", 8), ("virtual_fault_address", 8), ("physical_fault_address", 8)])
 ARM_MIDRS = [0x413FD0C1, 0x410FD4F1, 0x410FD490]  # Neoverse N1, V2, N2
 
 
@@ -107,17 +93,18 @@ def pack_arm(r: random.Random, severity: int, over: dict) -> bytes:
     info = 0x7F | (1 << 16) | (3 << 18) | (r.randrange(0, 3) << 22) | (int(corrected) << 26) | (1 << 27)
     if etype == 4:
         info = 0xFFF | (1 << 16) | (1 << 18) | (int(corrected) << 26) | (1 << 43)
-    err = pack(ARM_ERROR_INFO, {"length": 32, "validation_bits": 0x17, "type": etype,
-                                "flags": 0x1, "error_info": info,
+    err = pack(arm.INFO, {"length": arm.INFO.size, "valid_bits": 0x17, "type": etype,
+                          "flags": 0x1, "error_information": info,
                                 "physical_fault_address": take(over, "address", r.getrandbits(40) & ~0x3F)})
     # AArch64 EL1 context (type 5): 8 + 136 bytes = 144, already a multiple of 16
     regs = [r.getrandbits(64) for _ in range(17)]
-    ctx = struct.pack("<HHI", 0, 5, 136) + struct.pack("<17Q", *regs)
-    total = ARM.size + len(err) + len(ctx)
+    ctx = pack(arm_context.HEADER, {"register_context_type": 5, "register_array_size": 136})
+    ctx += struct.pack("<17Q", *regs)
+    total = arm.HEADER.size + len(err) + len(ctx)
     mpidr = 0x81000000 | ((core // 4) << 8) | (core % 4)
-    head = pack(ARM, {"validation_bits": 0x7, "err_info_num": 1, "context_info_num": 1,
-                      "section_length": total, "error_affinity_level": 0, "mpidr": mpidr,
-                      "midr": take(over, "midr", r.choice(ARM_MIDRS)), "running_state": 1})
+    head = pack(arm.HEADER, {"valid_bits": 0x7, "err_info_num": 1, "context_info_num": 1,
+                             "section_length": total, "error_affinity_level": 0, "mpidr": mpidr,
+                             "midr": take(over, "midr", r.choice(ARM_MIDRS)), "running_state": 1})
     return head + err + ctx
 
 

@@ -58,10 +58,10 @@ class Location:
         return ", ".join(p.text for p in self.parts if p.coarse)
 
     def short_cites(self) -> list[str]:
-        return _unique(c for p in self.parts if p.coarse for c in p.cites)
+        return unique(c for p in self.parts if p.coarse for c in p.cites)
 
     def cites(self) -> list[str]:
-        return _unique(c for p in self.parts for c in p.cites)
+        return unique(c for p in self.parts for c in p.cites)
 
 
 # key -> (label, style, coarse); the order is the order of the rendering
@@ -375,7 +375,7 @@ class _Citer:
     def many(self, *pairs) -> list[str]:
         """The fields of the given (key, value) pairs; the section body when none is found (a
         value the decoder derived, e.g. a bus number taken from a requester ID)."""
-        got = _unique(c for key, val in pairs if val is not None for c in self.value_of(key, val))
+        got = unique(c for key, val in pairs if val is not None for c in self.value_of(key, val))
         return got or ([self.sec.body.path] if self.sec.body is not None else [])
 
 
@@ -387,7 +387,8 @@ class _NoCiter:
         return []
 
 
-def _unique(items) -> list[str]:
+def unique(items) -> list[str]:
+    """The non-empty items, each once, in first-seen order (citations, names)."""
     out: list[str] = []
     for x in items:
         if x and x not in out:

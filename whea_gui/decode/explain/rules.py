@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from .facts import Facts
-from .location import desc_path
+from .location import desc_path, unique
 from .tables import COMPONENT_NAME, SEVERITY_MEANING, SEVERITY_WORD
 
 
@@ -106,7 +106,7 @@ def _headline(f: Facts) -> Statement:
     if "simulated" in f.header_flags:
         text += " (simulated)"
         cites += f.header_flags["simulated"]
-    return Statement("headline", text[0].upper() + text[1:], _unique(cites))
+    return Statement("headline", text[0].upper() + text[1:], unique(cites))
 
 
 def _type_cites(f: Facts) -> list[str]:
@@ -128,7 +128,7 @@ def _severity(f: Facts) -> Statement:
     if "recovered" in f.header_flags and f.severity != 2:
         text += " The record's Recovered flag says the operating system recovered from this error."
         cites += f.header_flags["recovered"]
-    return Statement("severity", text, _unique(cites))
+    return Statement("severity", text, unique(cites))
 
 
 DRIVER_SEVERITY_MEANING = {
@@ -155,7 +155,7 @@ def _advice(f: Facts) -> list[Statement]:
     out: list[Statement] = []
 
     def say(text: str, cites=None, located: bool = False) -> None:
-        out.append(Statement("advice", text, _unique((cites or []) + (wc if located else [])),
+        out.append(Statement("advice", text, unique((cites or []) + (wc if located else [])),
                              "location" if located else "", located))
 
     if level == "service":
@@ -329,16 +329,16 @@ FLAG_TEXT = {
 
 def _caveats(f: Facts) -> list[Statement]:
     out = [Statement("caveat", t, f.header_flags[k]) for k, t in FLAG_TEXT.items() if k in f.header_flags]
-    out += [Statement("caveat", t, _unique(f.hints[k])) for k, t in HINT_TEXT.items() if k in f.hints]
+    out += [Statement("caveat", t, unique(f.hints[k])) for k, t in HINT_TEXT.items() if k in f.hints]
     if "threshold_exceeded" in f.hints and urgency(f) != "service":  # "service" says it as advice
         out.append(Statement("caveat", "The record's Threshold exceeded flag is set: the platform counted "
                                        "more errors on this part than its limit.",
-                             _unique(f.hints["threshold_exceeded"])))
+                             unique(f.hints["threshold_exceeded"])))
     for index, sev, cites in f.worse_sections:
         out.append(Statement("caveat", f"Section {index} is marked {SEVERITY_WORD[sev]}, worse than the "
                                        f"record's {f.severity_word}: the record contradicts itself; the "
                                        "headline follows the record header.",
-                             _unique(f.severity_cites + cites)))
+                             unique(f.severity_cites + cites)))
     for index, cites in f.empty_sections:
         out.append(Statement("caveat", f"Section descriptor {index} is empty (null section type, zero "
                                        "length): it describes nothing and is left out of this "
@@ -381,7 +381,7 @@ def _detail_severity_caveat(f: Facts) -> list[Statement]:
     words = " and ".join(f"“{w}”" for w in said)
     return [Statement("caveat", f"The section's own error information says {words}, but the record is "
                                 f"marked {f.severity_word}: the headline and the advice follow the "
-                                "record's severity.", _unique(f.severity_cites + f.what.cites))]
+                                "record's severity.", unique(f.severity_cites + f.what.cites))]
 
 
 def _scope_caveat(f: Facts) -> list[Statement]:
@@ -393,7 +393,7 @@ def _scope_caveat(f: Facts) -> list[Statement]:
     if not logger:
         return []
     who = ", ".join(p.text for p in logger).removeprefix("logged by ")
-    cites = _unique(c for p in f.location.parts for c in p.cites
+    cites = unique(c for p in f.location.parts for c in p.cites
                     if p.kind in ("cpu_unit", "processor_number", "apic_id", "mpidr", "processor_id"))
     unit = next((p.value for p in f.location.parts if p.kind == "cpu_unit"), "")
     if f.cpu_scope == "shared":
@@ -435,11 +435,3 @@ def _location_caveats(f: Facts) -> list[Statement]:
 
 def _bare(name: str) -> str:
     return name[1:-1] if name.startswith("(") and name.endswith(")") else name
-
-
-def _unique(items) -> list[str]:
-    out: list[str] = []
-    for x in items:
-        if x and x not in out:
-            out.append(x)
-    return out

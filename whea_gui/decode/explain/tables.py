@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-SEVERITY_WORD = {0: "Recoverable", 1: "Fatal", 2: "Corrected", 3: "Informational"}
-SEVERITY_RANK = {1: 4, 0: 3, 2: 2, 3: 1}
+from ...formats.cper import SEVERITY as SEVERITY_WORD  # noqa: F401 - the one table, re-exported
+from ...formats.cper import SEVERITY_RANK  # noqa: F401
+
 SEVERITY_MEANING = {
     2: "Corrected: the hardware detected the error and fixed it; no data was lost and the system "
        "kept running. An occasional corrected error is normal; many on the same part predict a failure.",
