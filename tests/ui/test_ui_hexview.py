@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from whea_gui.ui.hexview import HexView
-from whea_gui.ui.palette import ERROR_TINT, SELECTION, section_colour
+from whea_gui.ui.palette import ERROR_TINT, section_colour
 
 
 def _view(qtbot, data, w=760, h=400):
@@ -39,7 +39,7 @@ def test_layers_are_painted_where_they_belong(qtbot):
     tinted = _colour_at(view, 301)
     assert tinted not in (view.palette().base().color().name(), ERROR_TINT.name())
     view.set_selection(40, 8)
-    assert _colour_at(view, 44) == SELECTION.name()
+    assert _colour_at(view, 44) == view.colours().selection.name()
     assert _colour_at(view, 10) == section_colour(0).name()
 
 
