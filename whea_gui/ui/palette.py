@@ -60,7 +60,7 @@ def readable_behind(background: QColor, text: QColor, ratio: float = MIN_CONTRAS
     colour = QColor(background)
     colour.setAlpha(255)
     step = 0
-    while contrast(colour, text) < ratio + 0.05 and step < 40:  # a margin for anti-aliasing
+    while contrast(colour, text) < ratio + 0.6 and step < 40:  # a margin: glyphs are antialiased
         step += 1
         colour = mix(QColor(background), away, step / 40)
     return colour
