@@ -106,3 +106,27 @@ def test_view_theme_menu_switches_and_is_remembered(qtbot, window):
         window.theme_actions["system"].trigger()
     assert window.settings.value("view/theme") == "system"
     assert app.palette().base().color().rgb() == app.property("whea_system_palette").base().color().rgb()
+
+
+def test_charts_follow_the_palette_and_legends_sit_outside_the_plot(qtbot):
+    from whea_gui.index.synthetic import synthetic_fleet
+    from whea_gui.ui.timeline import TimelinePanel
+
+    panel = TimelinePanel(synthetic_fleet(300))
+    qtbot.addWidget(panel)
+    panel.resize(1200, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.rebin()
+    assert panel.plot.backgroundBrush().color().lightness() > 200
+    panel.setPalette(dark_palette())
+    qtbot.waitUntil(lambda: panel.plot.backgroundBrush().color().lightness() < 60)
+    assert panel.tabs.location_plot.backgroundBrush().color().lightness() < 60
+    axis_text = panel.plot.getPlotItem().getAxis("left").textPen().color()
+    assert contrast(axis_text, panel.plot.backgroundBrush().color()) >= 4.5
+    # the legend names every stacked group and lies above the chart, not over it
+    assert panel.legend.names()[:len(panel.bars.items)] == [
+        i.opts.get("name") for i in panel.bars.items]
+    legend_box = panel.legend.geometry()
+    chart_top = panel.plot.mapTo(panel.legend.parentWidget(), panel.plot.rect().topLeft()).y()
+    assert legend_box.bottom() < chart_top
