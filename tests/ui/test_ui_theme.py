@@ -130,3 +130,6 @@ def test_charts_follow_the_palette_and_legends_sit_outside_the_plot(qtbot):
     legend_box = panel.legend.geometry()
     chart_top = panel.plot.mapTo(panel.legend.parentWidget(), panel.plot.rect().topLeft()).y()
     assert legend_box.bottom() < chart_top
+    panel.tabs.setCurrentIndex(0)
+    panel._draw_rates()
+    assert panel.rate_legend.names() == [label for label, _, _ in panel._rate_curves[0]]

@@ -305,6 +305,7 @@ class TimelinePanel(QWidget):
             item = pg.PlotDataItem(xs, ys, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1),
                                    name=label)
             rp.addItem(item)  # clip/downsample only once it sits in the ViewBox (pyqtgraph)
+            self.rate_legend.addItem(item, label)
             item.setClipToView(True)
             item.setDownsampling(auto=True, method="peak")
             self.rate_items.append(item)

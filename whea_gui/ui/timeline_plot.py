@@ -180,7 +180,8 @@ class LegendLabel(QLabel):
         self.setText("")
 
     def addItem(self, item, name: str) -> None:  # noqa: N802 (pyqtgraph's name)
-        symbol = "▲" if isinstance(item, pg.ScatterPlotItem) else (
+        marker = {"t": "▼", "t1": "▲", "o": "●"}.get(str(getattr(item, "opts", {}).get("symbol")), "▲")
+        symbol = marker if isinstance(item, pg.ScatterPlotItem) else (
             "━" if isinstance(item, pg.PlotDataItem) else "■")
         self.entries.append((symbol, item_colour(item), str(name)))
         self.setText("&nbsp;&nbsp; ".join(
