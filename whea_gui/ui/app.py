@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="select this field (dotted path such as header.flags) before the screenshot")
     p.add_argument("--size", default="1400x900", metavar="WxH", help="window size for --screenshot")
     p.add_argument("--hex-numbers", action="store_true", help="show numbers in hexadecimal")
+    p.add_argument("--theme", choices=("system", "light", "dark"),
+                   help="colour theme for this run (as View → Theme, not remembered)")
     p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings"),
                    help="with --screenshot: bring this dock to the front")
     return p
@@ -137,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     collector = GarbageCollector(interval=0.5)  # noqa: F841  (kept alive for the session)
     hook = ExceptionHook().install()
     window = MainWindow()
+    if args.theme:
+        from .theme import apply_theme
+        apply_theme(args.theme)
     if args.hex_numbers:
         window.set_hex_numbers(True)
     paths = args.paths or sample_paths()

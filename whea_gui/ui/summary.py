@@ -125,5 +125,18 @@ class SummaryLabel(QLabel):
             self.field_requested.emit(href[len(LINK):])
 
     def show_record(self, rec: DecodedRecord | None) -> None:
-        self.setText(summary_html(rec) if rec is not None else WELCOME)
-        self.setToolTip(summary_html(rec, full=True) if rec is not None else "")
+        self._rec = rec
+        self.setText(self._themed(summary_html(rec) if rec is not None else WELCOME))
+        self.setToolTip(self._themed(summary_html(rec, full=True)) if rec is not None else "")
+
+    def _themed(self, html: str) -> str:
+        """Qt's rich text knows no ``inherit``, and fixed greys vanish on a dark palette."""
+        pal = self.palette()
+        return html.replace("color:inherit", f"color:{pal.text().color().name()}").replace(
+            GREY, pal.placeholderText().color().name() if pal.base().color().lightness() < 128
+            else GREY)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange and hasattr(self, "_rec"):
+            self.show_record(self._rec)

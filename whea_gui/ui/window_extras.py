@@ -4,8 +4,11 @@ to the front (Qt's own toggle hides a dock that is open but behind another tab).
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFrame, QScrollArea
 
+from .field_model import FIELD, MEANING, OFFSET, RAW, SIZE, VALUE
 from .navigation import install_navigation
 from .shortcuts import install_shortcuts_help
 from .theme import _menu, install_theme
@@ -17,6 +20,87 @@ def install_extras(window) -> None:
     install_navigation(window)
     install_theme(window, view)
     install_shortcuts_help(window)
+    window._fit = FitSmallScreens(window)
+
+
+TREE_MIN_ROWS = 10  # the field tree always shows this many rows (and its Value column)
+SUMMARY_MIN_PX = 60
+
+
+def tree_rows_height(tree, rows: int = TREE_MIN_ROWS) -> int:
+    row = tree.sizeHintForRow(0) if tree.model() and tree.model().rowCount() else 0
+    row = max(row, tree.fontMetrics().height() + 4)
+    scroll = tree.horizontalScrollBar().sizeHint().height()
+    return tree.header().sizeHint().height() + rows * row + scroll + 2 * tree.frameWidth()
+
+
+class FitSmallScreens(QObject):
+    """On a small window (1024×700) the explanation above the tree would take the tree's rows:
+    put it in a scroll area capped so the tree keeps ten rows, and start the docks smaller."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        summary = window.summary
+        self.left = summary.parentWidget()
+        layout = self.left.layout()
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("SummaryScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        layout.insertWidget(layout.indexOf(summary), self.scroll)
+        self.scroll.setWidget(summary)  # moves the label into the scroll area
+        self.left.installEventFilter(self)
+        window.installEventFilter(self)
+        window.recordShown.connect(lambda _i: QTimer.singleShot(0, self.cap_summary))
+        self._first_show = True
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.left and event.type() == QEvent.Resize:
+            self.cap_summary()
+        elif obj is self.window and event.type() == QEvent.Show and self._first_show:
+            self._first_show = False
+            if self.window.settings.value("window/state") is None:
+                QTimer.singleShot(0, self.first_layout)  # after the window's own first sizes
+            if self.window.settings.value("window/tree_header") is None:
+                QTimer.singleShot(0, self.arrange_tree_columns)
+        return False
+
+    def cap_summary(self) -> None:
+        """The explanation's whole height when there is room, else what leaves the tree its
+        rows (the rest scrolls)."""
+        room = max(SUMMARY_MIN_PX, self.left.height() - tree_rows_height(self.window.tree) - 2)
+        summary = self.window.summary
+        width = self.scroll.viewport().width() or self.left.width()
+        wanted = summary.heightForWidth(width) if summary.hasHeightForWidth() else -1
+        if wanted < 0:
+            wanted = summary.sizeHint().height()
+        self.scroll.setFixedHeight(min(wanted, room))
+
+    def arrange_tree_columns(self) -> None:
+        """Meaning right after Value (the raw bytes are in the hex view beside the tree; raw,
+        offset and size follow), widths shared so Field, Value and Meaning fit the tree."""
+        tree = self.window.tree
+        header = tree.header()
+        header.moveSection(header.visualIndex(MEANING), VALUE + 1)
+        room = tree.viewport().width()
+        field, value = max(150, int(room * 0.26)), max(170, int(room * 0.32))
+        tree.setColumnWidth(FIELD, field)
+        tree.setColumnWidth(VALUE, value)
+        tree.setColumnWidth(MEANING, max(220, room - field - value))
+        for col, width in ((RAW, 150), (OFFSET, 55), (SIZE, 55)):
+            tree.setColumnWidth(col, width)
+
+    def first_layout(self) -> None:
+        w = self.window
+        height = w.height()
+        if height >= 880:
+            return
+        records = max(130, min(240, int(height * 0.24)))
+        findings = max(70, min(95, int(height * 0.12)))
+        w.resizeDocks([w.records_dock, w.findings_dock], [records, findings], Qt.Vertical)
+        self.cap_summary()
 
 
 def dock_on_top(dock) -> bool:
