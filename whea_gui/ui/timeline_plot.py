@@ -185,11 +185,23 @@ class LegendLabel(QLabel):
             "━" if isinstance(item, pg.PlotDataItem) else "■")
         self.entries.append((symbol, item_colour(item), str(name)))
         self.setText("&nbsp;&nbsp; ".join(
-            f"<span style='color:{c}'>{s}</span>&nbsp;{html.escape(n)}"
+            f"<span style='color:{c}'>{s}</span>&nbsp;{html.escape(_elide(n)).replace(' ', '&nbsp;')}"
             for s, c, n in self.entries))
+        self.setToolTip("<br>".join(f"<span style='color:{c}'>{s}</span> {html.escape(n)}"
+                                    for s, c, n in self.entries))
 
     def names(self) -> list[str]:
         return [n for _, _, n in self.entries]
+
+
+LEGEND_CHARS = 34  # longer names (host | memory:node=…/card=…/module=…) keep both ends
+
+
+def _elide(name: str) -> str:
+    if len(name) <= LEGEND_CHARS:
+        return name
+    half = (LEGEND_CHARS - 1) // 2
+    return name[:half] + "…" + name[-half:]
 
 
 def style_chart(widget: pg.PlotWidget, pal) -> None:
