@@ -200,6 +200,9 @@ def screenshot(app, window, paths, out, record: int, select: str | None,
         wait_until(app, lambda: not window.decoding_faults)  # thresholds need fault locations
     for _ in range(3):  # let layouts settle and lazy summaries paint
         app.processEvents()
+    if window.tree.currentIndex().isValid():  # the settled layout may have moved it out of view
+        window.tree.scrollTo(window.tree.currentIndex())
+        app.processEvents()
     image = window.grab().toImage().convertToFormat(QImage.Format_RGB888)  # no alpha: smaller
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     if not image.save(str(out), None, 0):  # 0 = smallest PNG

@@ -132,9 +132,13 @@ class SummaryLabel(QLabel):
     def _themed(self, html: str) -> str:
         """Qt's rich text knows no ``inherit``, and fixed greys vanish on a dark palette."""
         pal = self.palette()
-        return html.replace("color:inherit", f"color:{pal.text().color().name()}").replace(
-            GREY, pal.placeholderText().color().name() if pal.base().color().lightness() < 128
-            else GREY)
+        html = html.replace("color:inherit", f"color:{pal.text().color().name()}")
+        if pal.base().color().lightness() >= 128:
+            return html
+        for light, dark in ((GREY, pal.placeholderText().color().name()), ("#8a5300", "#f0b45a"),
+                            ("#b3261e", "#ff8a80"), ("#b35c00", "#ffb74d")):
+            html = html.replace(light, dark)
+        return html
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

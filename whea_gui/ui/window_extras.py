@@ -76,7 +76,12 @@ class FitSmallScreens(QObject):
         wanted = summary.heightForWidth(width) if summary.hasHeightForWidth() else -1
         if wanted < 0:
             wanted = summary.sizeHint().height()
-        self.scroll.setFixedHeight(min(wanted, room))
+        height = min(wanted, room)
+        if height != self.scroll.height():
+            self.scroll.setFixedHeight(height)
+            tree = self.window.tree
+            if tree.currentIndex().isValid():  # the selected field stays in view
+                QTimer.singleShot(0, lambda: tree.scrollTo(tree.currentIndex()))
 
     def arrange_tree_columns(self) -> None:
         """Meaning right after Value (the raw bytes are in the hex view beside the tree; raw,
