@@ -475,6 +475,12 @@ class HexView(QAbstractScrollArea):
             return base64.b64encode(raw).decode()
         if fmt == "ascii":
             return raw.decode("latin-1").translate(_TRANSLATE)
+        if fmt == "c-array":  # paste into a test or a firmware table
+            rows = [", ".join(f"0x{b:02X}" for b in raw[i:i + 12]) for i in range(0, len(raw), 12)]
+            return (f"const unsigned char bytes[{len(raw)}] = {{\n    "
+                    + ",\n    ".join(rows) + "\n};")
+        if fmt == "python":
+            return repr(raw)
         raise ValueError(fmt)
 
     def copy(self, fmt: str = "hex") -> None:
@@ -484,7 +490,8 @@ class HexView(QAbstractScrollArea):
     def contextMenuEvent(self, event) -> None:
         menu = QMenu(self)
         for label, fmt in (("Copy bytes as hex", "hex"), ("Copy bytes as compact hex", "hex-compact"),
-                           ("Copy bytes as Base64", "base64"), ("Copy as ASCII", "ascii")):
+                           ("Copy bytes as Base64", "base64"), ("Copy as ASCII", "ascii"),
+                           ("Copy as C array", "c-array"), ("Copy as Python bytes", "python")):
             act = QAction(label, menu)
             act.setEnabled(bool(self._sel[1]))
             act.triggered.connect(lambda _=False, f=fmt: self.copy(f))
