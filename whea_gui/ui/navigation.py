@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QToolBar,
     QToolButton,
     QWidget,
@@ -171,8 +172,7 @@ class FindBar(QToolBar):
         for w in (self.prompt, self.edit, prev_button, next_button, self.result):
             self.addWidget(w)
         spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
-                             spacer.sizePolicy().verticalPolicy())
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.addWidget(spacer)
         self.addWidget(close)
         self._return_to: QWidget | None = None
@@ -262,12 +262,15 @@ class FindBar(QToolBar):
             s = self.search = self._run_search(query)
             s.current = -1 if direction > 0 else 0
         if not s.matches:
-            self.result.setText(f"No {s.how} matches “{s.query}”")
+            self.result.setText(f"No field matches “{s.query}”" if s.scope == "tree"
+                                else f"No match for “{s.query}” as {s.how}")
             return False
         s.current = (s.current + direction) % len(s.matches)
         self._show_match(s)
         more = "+" if len(s.matches) >= MAX_MATCHES else ""
-        self.result.setText(f"{s.current + 1} of {len(s.matches)}{more} ({s.how} matches)")
+        found = f"{s.current + 1} of {len(s.matches)}{more}"
+        self.result.setText(f"{found} matching fields" if s.scope == "tree"
+                            else f"{found} matches as {s.how}")
         return True
 
     def _show_match(self, s: Search) -> None:
