@@ -133,3 +133,19 @@ def test_charts_follow_the_palette_and_legends_sit_outside_the_plot(qtbot):
     panel.tabs.setCurrentIndex(0)
     panel._draw_rates()
     assert panel.rate_legend.names() == [label for label, _, _ in panel._rate_curves[0]]
+
+
+def test_tree_error_warning_and_grey_text_read_on_both_palettes(qtbot):
+    from whea_gui.ui import field_model
+    from whea_gui.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    try:
+        for theme in ("light", "dark"):
+            apply_theme(theme)
+            base = app.palette().base().color()
+            for name in ("red", "orange", "grey"):
+                colour = field_model._text_brush(name).color()
+                assert contrast(colour, base) >= (4.5 if name != "grey" else 3.0), (theme, name)
+    finally:
+        apply_theme("system")
