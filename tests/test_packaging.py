@@ -18,7 +18,10 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="the build script is the Linux one")
 def test_bundle_builds_and_runs_headless(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    settings = tmp_path / "settings"  # never the user's real recent files or layout
+    settings.mkdir()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHON=sys.executable,
+               WHEA_GUI_SETTINGS_DIR=str(settings))
     subprocess.run(["bash", str(REPO / "packaging" / "build.sh")], cwd=REPO, env=env, check=True,
                    timeout=1800, capture_output=True)
     dist = REPO / "packaging" / "dist" / f"whea-inspector-{__version__}"
@@ -29,6 +32,8 @@ def test_bundle_builds_and_runs_headless(tmp_path):
     subprocess.run([str(dist / "whea-gui"), "--screenshot", str(shot)], env=env, check=True,
                    timeout=300, capture_output=True)
     assert shot.stat().st_size > 20_000  # a rendered window, not an empty image
+    written = [p for p in settings.rglob("*") if p.is_file()]
+    assert written, "the bundle did not use WHEA_GUI_SETTINGS_DIR for its settings"
     cli = subprocess.run([str(dist / "whea"), "decode", "--json",
                           str(REPO / "resources" / "sample" / "sample-records.bin")],
                          env=env, capture_output=True, text=True, timeout=300)

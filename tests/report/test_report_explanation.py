@@ -48,7 +48,8 @@ def _records():
 @cache
 def _report(tmpdir, fmt: str) -> str:
     out = tmpdir / f"all.{fmt}"
-    result = write_report(_paths(), out, generated_at=FIXED_AT, title="Explained")
+    result = write_report(_paths(), out, generated_at=FIXED_AT, title="Explained",
+                          detail=True if fmt == "pdf" else None)
     assert result.records == len(_records())
     if fmt == "pdf":
         pages = pypdf.PdfReader(str(out)).pages

@@ -32,7 +32,7 @@ def _compact(text: str) -> str:
 @pytest.fixture(scope="module")
 def dwr_pdf(tmp_path_factory):
     out = tmp_path_factory.mktemp("pdf") / "dwr.pdf"
-    result = write_report(dwr_files(), out, generated_at=FIXED_AT)
+    result = write_report(dwr_files(), out, generated_at=FIXED_AT, detail=True)
     return out, _pages(out), result
 
 
@@ -105,16 +105,68 @@ def test_chart_and_metadata(dwr_pdf):
 
 def test_same_input_same_bytes(tmp_path):
     a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
-    for out in (a, b):
-        write_report(dwr_files()[:3], out, generated_at=FIXED_AT)
-    assert a.read_bytes() == b.read_bytes()
+    for detail in (None, True):
+        for out in (a, b):
+            write_report(dwr_files()[:3], out, generated_at=FIXED_AT, detail=detail)
+        assert a.read_bytes() == b.read_bytes()
 
 
 def test_hostile_text_is_shown_as_text(tmp_path):
     out = tmp_path / "h.pdf"
     write_report([(hostile_record(), {"path": HOSTILE_PATH, "offset": 0})], out,
-                 generated_at=FIXED_AT, title="<i>title</i>")
+                 generated_at=FIXED_AT, title="<i>title</i>", detail=True)
     text = _compact(" ".join(_pages(out)))
     assert _compact(HOSTILE_FRU) in text  # markup in a FRU string is printed, not interpreted
     assert _compact(HOSTILE_PATH) in text
     assert "<i>title</i>" in text
+
+
+def test_summary_is_the_default_with_one_line_per_record(tmp_path):
+    out = tmp_path / "s.pdf"
+    files = dwr_files()
+    result = write_report(files, out, generated_at=FIXED_AT)
+    pages = _pages(out)
+    assert result.detailed == 0 and result.records == len(files)
+    assert len(pages) < result.records  # no page per record
+    toc = _contents(pages)
+    assert set(toc) == {"Summary", "Record list"}
+    text = _flat(" ".join(pages))
+    assert "Summary report: overview, timeline, thresholds" in text
+    listing = _compact(" ".join(pages[toc["Record list"] - 1:]))
+    assert "Record1:" not in listing  # no detail headings
+    from whea_gui.report.rows import record_row
+    for i, path in enumerate(files, 1):  # each record's line: its summary in the list
+        row = record_row(decode_record(path.read_bytes()), i)
+        assert _compact(row["summary"])[:40] in listing
+
+
+def test_detail_is_an_option_and_both_modes_say_where_times_come_from(tmp_path):
+    out = tmp_path / "d.pdf"
+    write_report(dwr_files()[:4], out, generated_at=FIXED_AT, detail=True)
+    text = _flat(" ".join(_pages(out)))
+    assert "every field of 4 records" in text
+    assert "time from:" not in text  # the old "(time from: record 60)"
+    assert "Times are the record's own timestamp" in text or "no time" in text
+
+
+def test_the_window_selection_is_in_the_header(tmp_path):
+    out = tmp_path / "w.pdf"
+    write_report(dwr_files()[:2], out, generated_at=FIXED_AT,
+                 selection="the 2 of 24 records listed, filtered by severity Corrected")
+    front = _flat(_pages(out)[0])
+    assert "window: the 2 of 24 records listed, filtered by severity Corrected" in front
+
+
+def test_long_contents_entries_wrap_with_a_hanging_indent(tmp_path):
+    import io
+
+    from whea_gui.report.base import ReportMeta
+    from whea_gui.report.pdf import PdfWriter
+    writer = PdfWriter(io.BytesIO(), ReportMeta("t", FIXED_AT))
+    writer.toc.append({"anchor": "r1", "title": "Record 1: " + "very long title " * 20,
+                       "level": 1, "page": ""})
+    html = writer.contents({"records": 1}, {"*": 3})
+    import re as _re
+    margin, indent = (int(v) for v in _re.search(
+        r"margin-left: (\d+)px; text-indent: (-\d+)px[^>]*>Record 1: very", html).groups())
+    assert 0 < -indent < margin  # first line starts left of where its continuation lines do

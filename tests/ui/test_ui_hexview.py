@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from whea_gui.ui.hexview import HexView
-from whea_gui.ui.palette import ERROR_TINT, SELECTION, section_colour
+from whea_gui.ui.palette import ERROR_TINT, section_colour
 
 
 def _view(qtbot, data, w=760, h=400):
@@ -39,7 +39,7 @@ def test_layers_are_painted_where_they_belong(qtbot):
     tinted = _colour_at(view, 301)
     assert tinted not in (view.palette().base().color().name(), ERROR_TINT.name())
     view.set_selection(40, 8)
-    assert _colour_at(view, 44) == SELECTION.name()
+    assert _colour_at(view, 44) == view.colours().selection.name()
     assert _colour_at(view, 10) == section_colour(0).name()
 
 
@@ -120,3 +120,17 @@ def test_empty_view_shows_a_placeholder_and_ignores_input(qtbot):
     qtbot.keyClick(view, Qt.Key_Right)
     view.viewport().repaint()
     assert view.selection() == (0, 0)
+
+
+def test_copy_as_c_array_and_python_bytes_round_trip(qtbot):
+    import ast
+    import re
+
+    data = bytes(range(250, 256)) + b"CPER'\"\\\n" + bytes(20)
+    view = _view(qtbot, data)
+    view.set_selection(0, len(data))
+    py = view.selection_text("python")
+    assert ast.literal_eval(py) == data
+    c = view.selection_text("c-array")
+    assert c.startswith(f"const unsigned char bytes[{len(data)}] = {{") and c.endswith("};")
+    assert bytes(int(h, 16) for h in re.findall(r"0x([0-9A-F]{2})", c)) == data

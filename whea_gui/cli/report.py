@@ -41,6 +41,9 @@ def register(sub) -> None:
                         "(the report's # column; whea-gui --record counts the same way)")
     p.add_argument("--detail-limit", type=count(0), metavar="N",
                    help="detail at most N records (the record list still has all)")
+    p.add_argument("--detail", action=argparse.BooleanOptionalAction, default=None,
+                   help="every field of each record after the summary (the default for HTML and "
+                        "Markdown; a PDF is a summary with one line per record unless --detail)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
     p.set_defaults(func=run)
 
@@ -95,7 +98,7 @@ def run(args) -> int:
     try:
         result = write_report(args.paths, args.output, args.format, filters, progress=progress,
                               title=args.title, detail_limit=args.detail_limit,
-                              on_problem=problems)
+                              detail=args.detail, on_problem=problems)
     except ValueError as exc:  # unknown format or extension
         progress.end()
         print(f"whea report: {exc}", file=sys.stderr)

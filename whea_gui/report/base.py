@@ -25,6 +25,8 @@ class ReportMeta:
     filters: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     detail_limit: int | None = None  # records beyond it are listed but not detailed
+    detail: bool | None = None  # per-record detail; None: the format's default (PDF: summary)
+    selection: str = ""  # what was exported, in words (the window's filter), for the header
     version: str = __version__
 
 
@@ -68,6 +70,8 @@ class ReportWriter:
         self.detailed = 0
 
     def wants_detail(self) -> bool:
+        if self.meta.detail is False:
+            return False
         limit = self.meta.detail_limit
         return limit is None or self.detailed < limit
 

@@ -1,9 +1,15 @@
 """The PDF report, drawn by Qt's own PDF writer (QPdfWriter + QTextDocument; an offscreen
 QGuiApplication is created when none is running).
 
-Same content as the HTML report in Qt's rich-text subset: a contents page with page numbers
-(two layout passes: lay out, find each record's page, fill in the numbers, lay out again), a
-running header with the title and a footer "Page n of N" on every page. Qt stamps the time
+By default a summary report: overview, timeline chart, thresholds, storms, top locations and
+one line per record. With ``detail`` (``whea report --detail``, the export dialog's option)
+each record also gets its own pages with the HTML report's per-record content. A contents page
+with page numbers (lay out, find each part's page, fill in the numbers, lay out the contents
+again), a running header with the title and a footer "Page n of N" on every page.
+
+Each record's detail is its own small QTextDocument: laying out and drawing one document of a
+thousand pages costs time in proportion to its length for every page drawn (400 detailed
+records took ~100 s as one document, ~8 s as one document per record). Qt stamps the time
 into the PDF's metadata; those stamps are replaced by the report's generated-at time and the
 document ID is derived from it, so the same input and generated-at give the same bytes.
 """
@@ -43,16 +49,31 @@ class PdfWriter(ReportWriter):
         self.row_template = env.get_template("pdf_row.html.j2")
         self.record_template = env.get_template("pdf_record.html.j2")
         self.rows = Spool()
-        self.details = Spool()
+        self.details = Spool()  # every detailed record's HTML, one after another
+        self.detail_sizes: list[int] = []  # characters of each, to read them back one by one
         self.toc: list[dict[str, Any]] = []
+
+    def wants_detail(self) -> bool:
+        """Only when asked for: the PDF's default is the summary with one line per record."""
+        return self.meta.detail is True and super().wants_detail()
 
     def add(self, rec: DecodedRecord, index: int) -> None:
         self.rows.write(self.row_template.render(row=record_row(rec, index)))
         if self.wants_detail():
             d = record_detail(rec, index)
-            self.details.write(self.record_template.render(d=d))
+            html = self.record_template.render(d=d)
+            self.details.write(html)
+            self.detail_sizes.append(len(html))
             self.toc.append({"anchor": d.anchor, "title": d.title, "level": 1, "page": ""})
             self.detailed += 1
+
+    def detail_pages(self):
+        """Each detailed record's HTML, in order (read back from the spool)."""
+        spool = self.details.file
+        spool.flush()
+        spool.seek(0)
+        for size in self.detail_sizes:
+            yield spool.read(size)
 
     def contents(self, summary: dict[str, Any], pages: dict[str, int]) -> str:
         """The front matter: title, inputs, and the contents with page numbers."""
@@ -62,18 +83,25 @@ class PdfWriter(ReportWriter):
         toc = [dict(e, page=pages.get(e["anchor"], pages.get("*", ""))) for e in toc]
         return environment().get_template("pdf_front.html.j2").render(
             title=m.title, version=m.version, generated_at=m.generated_at, inputs=m.inputs,
-            filters=m.filters, summary=summary, toc=toc)
+            filters=m.filters, selection=m.selection, summary=summary, toc=toc,
+            detailed=self.detailed)
 
     def body(self, summary: dict[str, Any], chart: bool) -> str:
         """Summary, record list and record details (each record from a new page)."""
         m = self.meta
         left = summary["records"] - self.detailed
-        note = (f"Details follow for the first {self.detailed} records; {left} more are in the "
-                "record list only.") if left > 0 else ""
+        if not self.detailed:
+            note = ("This is the summary report: one line per record. For every field of each "
+                    "record, export with per-record detail (whea report --detail).")
+        elif left > 0:
+            note = (f"Details follow for the first {self.detailed} records; {left} more are in "
+                    "the record list only.")
+        else:
+            note = ""
         return "".join(environment().get_template("pdf.html.j2").generate(
             problems=m.problems, summary=summary, chart=chart, chart_width=CHART_PT[0],
-            chart_height=CHART_PT[1], table_rows=_chunks(self.rows), details=_chunks(self.details),
-            detail_note=note))
+            chart_height=CHART_PT[1], table_rows=_chunks(self.rows), detail_note=note,
+            selection=m.selection))
 
     def finish(self, summary: dict[str, Any], builder: SummaryBuilder) -> None:
         times, severity = builder.timed()
@@ -171,20 +199,28 @@ def render_pdf(writer: PdfWriter, summary: dict[str, Any], svg: str) -> bytes:
         body.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart.png"), _chart_image(svg))
     body.setHtml(writer.body(summary, bool(svg)))
     body_pages = _anchor_pages(body, frame.body_h)
+    details = []  # one laid-out document per detailed record, each from a new page
+    next_page = body.pageCount() + 1
+    for entry, html in zip(writer.toc, writer.detail_pages(), strict=True):
+        doc = frame.document(QTextDocument)
+        doc.setHtml(html)
+        details.append(doc)
+        body_pages[entry["anchor"]] = next_page
+        next_page += doc.pageCount()
     front = frame.document(QTextDocument)
     # widest numbers first, so filling in the real ones cannot add a line
-    wide = {"*": int("9" * len(str(body.pageCount() + len(writer.toc) + 10)))}
+    wide = {"*": int("9" * len(str(next_page + len(writer.toc) + 10)))}
     front.setHtml(writer.contents(summary, wide))
     for _ in range(3):
         lead = front.pageCount()
         front.setHtml(writer.contents(summary, {k: v + lead for k, v in body_pages.items()}))
         if front.pageCount() == lead:
             break
-    total = front.pageCount() + body.pageCount()
+    total = front.pageCount() + next_page - 1
 
     painter = QPainter(pdf)
     number = 0
-    for doc in (front, body):
+    for doc in (front, body, *details):
         for p in range(doc.pageCount()):
             if number:
                 pdf.newPage()

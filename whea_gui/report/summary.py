@@ -160,6 +160,7 @@ class SummaryBuilder:
             "locations": self.faults["location"].distinct(),
             "by_source": _ranked(self.by["source"]),
             "time_sources": _ranked(self.by["time_source"]),
+            "time_note": time_sources_text(self.by["time_source"]),
             "findings": {level: self.by["findings"][level] for level in LEVELS
                          if self.by["findings"].get(level)},
         }
@@ -201,3 +202,29 @@ class SummaryBuilder:
 def _ranked(counter: Counter, top: int | None = None) -> dict[str, int]:
     items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
     return dict(items[:top] if top else items)
+
+
+def _records(n: int) -> str:
+    return f"{n:,} record{'' if n == 1 else 's'}"
+
+
+def time_sources_text(counts) -> str:
+    """Where the times come from, as a sentence: "record" = the record header's own timestamp,
+    "event" = the time of the Windows event that carried a record without one."""
+    own, event, none = (int(counts.get(k, 0)) for k in ("record", "event", "none"))
+    if not own + event + none:
+        return ""
+    parts = []
+    if own:
+        parts.append("the record's own timestamp" + ("" if not (event or none)
+                                                     else f" ({_records(own)})"))
+    if event:
+        parts.append("the time of the Windows event that carried it, as the record has no "
+                     f"timestamp of its own ({_records(event)})")
+    text = ""
+    if parts:
+        text = "Times are " + (" or ".join(parts) if len(parts) < 3 else ", ".join(parts)) + "."
+    if none:
+        text += (" " if text else "") + (f"{_records(none)} {'has' if none == 1 else 'have'} no "
+                                         "time and are left out of the timeline.")
+    return text

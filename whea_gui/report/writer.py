@@ -94,7 +94,8 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
                  fmt: str | None = None, filters: ReportFilters | dict | None = None, *,
                  progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
                  title: str | None = None, generated_at: str | None = None,
-                 detail_limit: int | None = None,
+                 detail_limit: int | None = None, detail: bool | None = None,
+                 selection: str = "",
                  on_problem: Callable[[Problem], None] | None = None) -> ReportResult:
     """Write a report of ``records_or_paths`` to ``out_path`` (``-`` = standard output).
 
@@ -103,7 +104,9 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     ``fmt``: html, pdf, md, json, jsonl or csv (default: from the extension). ``filters``: a
     ``ReportFilters`` or a dict of ``ReportFilters.build`` arguments. ``progress(done, total)``
     is called as records are written (total None when unknown); ``cancel()`` returning true
-    stops with ReportCancelled and no output file. An unreadable input is listed among the
+    stops with ReportCancelled and no output file. ``detail``: per-record detail (None: the
+    format's default; the PDF is a summary unless asked). ``selection``: which records these are,
+    in words (the window's filter), shown in the report's header. An unreadable input is listed among the
     report's problems (``ReportResult.unreadable`` counts them) and the others are still read.
     Raises FilterError for a bad filter value, ValueError for an unknown format.
     """
@@ -123,8 +126,12 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
         unreadable += 1
         problem(p)
 
+    described = flt.describe()
+    if selection:  # every format shows the filters in its header: the window's go with them
+        described = {**described, "window": selection}
     meta = ReportMeta(title or DEFAULT_TITLE, generated_at or generated_now(),
-                      _input_names(records_or_paths), flt.describe(), problems, detail_limit)
+                      _input_names(records_or_paths), described, problems, detail_limit,
+                      detail, selection)
     total = len(records_or_paths) if isinstance(records_or_paths, Sized) and not isinstance(
         records_or_paths, (str, bytes, bytearray)) and not meta.inputs else None
     cls = writer_class(fmt)

@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="select this field (dotted path such as header.flags) before the screenshot")
     p.add_argument("--size", default="1400x900", metavar="WxH", help="window size for --screenshot")
     p.add_argument("--hex-numbers", action="store_true", help="show numbers in hexadecimal")
+    p.add_argument("--theme", choices=("system", "light", "dark"),
+                   help="colour theme for this run (as View → Theme, not remembered)")
     p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings"),
                    help="with --screenshot: bring this dock to the front")
     return p
@@ -54,6 +56,50 @@ def headless() -> bool:
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
 
 
+# Libraries Qt's xcb platform plugin loads (soname -> Debian/Ubuntu package). Without one of them
+# Qt aborts with only "no Qt platform plugin could be initialized", naming no library.
+XCB_LIBRARIES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+}
+
+
+def missing_xcb_packages(load=None) -> list[str]:
+    """Packages to install for Qt's xcb plugin when it is the one Qt will use, else []."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
+        return []
+    if platform and not platform.startswith("xcb"):
+        return []
+    if not platform and os.environ.get("WAYLAND_DISPLAY"):
+        return []  # Qt prefers Wayland there; xcb is only the fallback
+    if load is None:
+        import ctypes
+
+        def load(name):
+            ctypes.CDLL(name)
+    missing = []
+    for soname, package in XCB_LIBRARIES.items():
+        try:
+            load(soname)
+        except OSError:
+            missing.append(package)
+    return missing
+
+
+def xcb_advice(packages: list[str]) -> str:
+    return ("whea-gui: Qt's xcb platform (X11) needs system libraries that are not installed: "
+            f"{', '.join(packages)}. On Debian/Ubuntu: sudo apt-get install {' '.join(packages)} "
+            "(Fedora: dnf install xcb-util-cursor xcb-util-wm xcb-util-keysyms "
+            "xcb-util-renderutil xcb-util-image libxkbcommon-x11). Or render to a file with "
+            "--screenshot OUT.png.")
+
+
 def _parse_size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
@@ -73,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         print("whea-gui: no screen (DISPLAY / WAYLAND_DISPLAY unset); use --screenshot OUT.png "
               "to render the window to a file, or `whea` for the command line", file=sys.stderr)
         return EXIT_USAGE
+    missing_libs = missing_xcb_packages()
+    if missing_libs:  # Qt would abort with a message that names no library
+        print(xcb_advice(missing_libs), file=sys.stderr)
+        return EXIT_FAIL
     from PySide6.QtWidgets import QApplication
 
     from .errors import ExceptionHook
@@ -89,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     collector = GarbageCollector(interval=0.5)  # noqa: F841  (kept alive for the session)
     hook = ExceptionHook().install()
     window = MainWindow()
+    if args.theme:
+        from .theme import apply_theme
+        apply_theme(args.theme)
     if args.hex_numbers:
         window.set_hex_numbers(True)
     paths = args.paths or sample_paths()
@@ -147,7 +200,11 @@ def screenshot(app, window, paths, out, record: int, select: str | None,
         wait_until(app, lambda: not window.decoding_faults)  # thresholds need fault locations
     for _ in range(3):  # let layouts settle and lazy summaries paint
         app.processEvents()
+    if window.tree.currentIndex().isValid():  # the settled layout may have moved it out of view
+        window.tree.scrollTo(window.tree.currentIndex())
+        app.processEvents()
     image = window.grab().toImage().convertToFormat(QImage.Format_RGB888)  # no alpha: smaller
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
     if not image.save(str(out), None, 0):  # 0 = smallest PNG
         print(f"whea-gui: cannot write {out}", file=sys.stderr)
         return EXIT_USAGE

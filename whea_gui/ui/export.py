@@ -7,10 +7,23 @@ only renames it into place when done, so a cancelled export leaves nothing behin
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QRadioButton,
+    QVBoxLayout,
+)
 
 from ..report import EXTENSIONS, FilterError, ReportCancelled, write_report
 from .record_model import RecordTableModel
@@ -37,10 +50,93 @@ class ListedRecords(Sequence):
         return rs.data(record), rs.source(record)
 
 
+class AllRecords(Sequence):
+    """(bytes, source) of every loaded record, whatever the list's filters show."""
+
+    def __init__(self, model: RecordTableModel) -> None:
+        self.records = model.records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.records.data(i), self.records.source(i)
+
+
+def filter_words(panel) -> str:
+    """The record list's filter as a person would say it ("" when none is set)."""
+    parts = []
+    text = panel.text.text().strip()
+    if text:
+        parts.append(f"text “{text}”")
+    if panel.severity.currentData() is not None:
+        parts.append(f"severity {panel.severity.currentText()}")
+    if panel.section_type.currentData() is not None:
+        parts.append(f"section type {panel.section_type.currentText()}")
+    flt = panel.current_filter()
+    if flt.time_from is not None or flt.time_to is not None:
+        def when(t):
+            return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        parts.append(f"time {when(flt.time_from)} to {when(flt.time_to)}")
+    return "; ".join(parts)
+
+
+def record_words(window) -> str:
+    rec = window.current_record
+    src = (rec.source or {}) if rec is not None else {}
+    row = window.records_panel.view.currentIndex().row()
+    where = f"{src.get('path', '')} @ {src.get('offset', 0)}" if src.get("path") else "pasted"
+    return f"record {row + 1} of the list ({where})" if row >= 0 else f"the shown record ({where})"
+
+
+class ExportChoice(QDialog):
+    """What to export, said with numbers: all records, the filtered ones, or the selected one;
+    and whether a PDF gets every field of each record."""
+
+    def __init__(self, window, selected: bool = False) -> None:
+        super().__init__(window)
+        self.setWindowTitle("Export report")
+        panel = window.records_panel
+        total, shown = len(panel.records), panel.model.rowCount()
+        self.words = filter_words(panel)
+        self.all = QRadioButton(f"All {total:,} loaded records")
+        self.filtered = QRadioButton(f"The {shown:,} records the list shows, filtered by "
+                                     f"{self.words}" if self.words else "")
+        self.selected = QRadioButton(f"The selected record: {record_words(window)}"
+                                     if window.current_record is not None else "")
+        group = QButtonGroup(self)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("Export which records?"))
+        for button in (self.all, self.filtered, self.selected):
+            group.addButton(button)
+            lay.addWidget(button)
+        self.filtered.setVisible(bool(self.words))
+        self.selected.setVisible(window.current_record is not None)
+        self.all.setEnabled(total > 0)
+        default = (self.selected if selected and window.current_record is not None
+                   else self.filtered if self.words else self.all)
+        default.setChecked(True)
+        self.detail = QCheckBox("Every field of each record (a PDF is otherwise a summary: "
+                                "overview, timeline, thresholds, one line per record)")
+        lay.addWidget(self.detail)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Choose file…")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def choice(self) -> str:
+        return "selected" if self.selected.isChecked() else (
+            "filtered" if self.filtered.isChecked() else "all")
+
+
 def export_listed(parent, model: RecordTableModel, out_path: str, *, title: str | None = None,
-                  records=None):
+                  records=None, selection: str = "", detail: bool | None = None):
     """Write the listed records (or ``records``) to ``out_path`` (format from the extension);
-    returns the ReportResult, or None when cancelled. Raises ValueError / FilterError."""
+    returns the ReportResult, or None when cancelled. Raises ValueError / FilterError.
+    ``selection`` says in words which records these are (shown in the report's header)."""
     records = ListedRecords(model) if records is None else records
     dialog = QProgressDialog("Writing the report…", "Cancel", 0, max(len(records), 1), parent)
     dialog.setWindowModality(Qt.WindowModal)
@@ -52,7 +148,7 @@ def export_listed(parent, model: RecordTableModel, out_path: str, *, title: str 
 
     try:
         return write_report(records, out_path, title=title, progress=progress,
-                            cancel=dialog.wasCanceled)
+                            cancel=dialog.wasCanceled, selection=selection, detail=detail)
     except ReportCancelled:
         return None
     finally:
@@ -60,27 +156,33 @@ def export_listed(parent, model: RecordTableModel, out_path: str, *, title: str 
         dialog.deleteLater()
 
 
-def export_dialog(window, *, selected: bool = False) -> None:
-    """Ask where to write, then export the listed records — the whole collection, or the
-    filtered view when a filter is set — or only the selected record (window: the MainWindow)."""
+def export_dialog(window, *, selected: bool = False, choose=None) -> None:
+    """Ask what to export (all, the filtered list, the selected record) and where, then write
+    it (window: the MainWindow). ``choose(dialog)`` replaces the dialog's exec (tests)."""
     model = window.records_panel.model
-    records = None
-    if selected:
-        rec = window.current_record
-        if rec is None:
-            QMessageBox.information(window, "Export report", "No record is selected.")
-            return
-        records = [rec]
-    elif not model.rowCount():
-        QMessageBox.information(window, "Export report", "There are no listed records to export.")
+    if not len(model.records):
+        QMessageBox.information(window, "Export report", "There are no records to export.")
         return
+    ask = ExportChoice(window, selected)
+    if not (choose(ask) if choose is not None else ask.exec()):
+        return
+    what = ask.choice()
+    total = len(model.records)
+    if what == "selected":
+        records, selection = [window.current_record], f"the selected {record_words(window)}"
+    elif what == "filtered":
+        records = None
+        selection = f"the {model.rowCount():,} of {total:,} records listed, filtered by {ask.words}"
+    else:
+        records, selection = AllRecords(model), ""
     path, _ = QFileDialog.getSaveFileName(window, "Export report", "whea-report.html", FILE_FILTER)
     if not path:
         return
     if not any(path.lower().endswith(ext) for ext in EXTENSIONS):
         path += ".html"
     try:
-        result = export_listed(window, model, path, records=records)
+        result = export_listed(window, model, path, records=records, selection=selection,
+                               detail=True if ask.detail.isChecked() else None)
     except (ValueError, FilterError, OSError) as exc:
         QMessageBox.warning(window, "Export report", f"The report could not be written: {exc}")
         return

@@ -34,9 +34,22 @@ RAW_PREVIEW_BYTES = 16
 MAX_EXPAND_ROWS = 5000  # rows made visible by one "Expand all below" (Qt's own has no bound)
 NODE_ROLE = Qt.UserRole + 1
 
-_GREY = QBrush(QColor("#7a7a7a"))
-_RED = QBrush(QColor("#b3261e"))
-_ORANGE = QBrush(QColor("#b35c00"))
+_TEXT_COLOURS = {"grey": ("#7a7a7a", "#9aa0a6"), "red": ("#b3261e", "#ff8a80"),
+                 "orange": ("#b35c00", "#ffb74d")}  # (on a light palette, on a dark one)
+
+
+def _text_brush(name: str) -> QBrush:
+    """Error/warning/invalid text colours readable on the application's current palette."""
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
+    dark = app is not None and app.palette().base().color().lightness() < 128
+    brush = _BRUSHES.get((name, dark))
+    if brush is None:
+        brush = _BRUSHES[name, dark] = QBrush(QColor(_TEXT_COLOURS[name][dark]))
+    return brush
+
+
+_BRUSHES: dict[tuple[str, bool], QBrush] = {}
 
 
 def absolute_bit(node: FieldNode) -> int | None:
@@ -237,11 +250,11 @@ class FieldTreeModel(QAbstractItemModel):
         if role == FOREGROUND:
             level = self._finding_level.get(id(node))
             if level == ERROR:
-                return _RED
+                return _text_brush("red")
             if level == WARNING and col in (FIELD, VALUE):
-                return _ORANGE
+                return _text_brush("orange")
             if not node.valid or (node.kind == "bit" and not node.value) or node.kind == "gap":
-                return _GREY
+                return _text_brush("grey")
             return None
         if role == FONT:
             if node.kind == "bit" and node.value and col in (FIELD, VALUE):

@@ -25,17 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QMenu
 
-from .palette import (
-    BIT_OFF,
-    BIT_ON,
-    CURSOR_OUTLINE,
-    ERROR_TINT,
-    HOVER_OUTLINE,
-    LEVEL_COLOURS,
-    SELECTION,
-    SELECTION_LIGHT,
-    SELECTION_TEXT,
-)
+from .palette import HexColours
 
 ROW_BYTES = 16
 _PRINTABLE = "".join(chr(c) if 32 <= c < 127 else "." for c in range(256))
@@ -69,6 +59,7 @@ class HexView(QAbstractScrollArea):
         self._hover_byte = -1
         self._dragging = False
         self.placeholder = "No record selected"
+        self._colours: tuple[int, HexColours] | None = None  # (palette cache key, colours)
         self.setFont(monospace_font())
         self.viewport().setMouseTracking(True)
         self.setFocusPolicy(Qt.StrongFocus)
@@ -237,10 +228,18 @@ class HexView(QAbstractScrollArea):
             vbar.setValue(last - vis + 1)
 
     # -- painting ----------------------------------------------------------------------------
+    def colours(self) -> HexColours:
+        """The painted colours, derived from the current palette (recomputed when it changes)."""
+        pal = self.palette()
+        if self._colours is None or self._colours[0] != pal.cacheKey():
+            self._colours = (pal.cacheKey(), HexColours(pal))
+        return self._colours[1]
+
     def paintEvent(self, event) -> None:
         p = QPainter(self.viewport())
         p.setFont(self.font())
         pal = self.palette()
+        c = self.colours()
         p.fillRect(self.viewport().rect(), pal.base())
         if not len(self._data):
             p.setPen(pal.placeholderText().color())
@@ -250,14 +249,14 @@ class HexView(QAbstractScrollArea):
         top = self.verticalScrollBar().value()
         last = min(self.row_count, top + self.viewport().height() // self._lh + 2)
         gutter = QRectF(0, 0, self._x_hex - self._cw, self.viewport().height())
-        p.fillRect(gutter, pal.alternateBase())
+        p.fillRect(gutter, c.gutter)
         for row in range(top, last):
-            self._paint_row(p, row, (row - top) * self._lh)
-        self._paint_outline(p, top, last, self._hover, QPen(HOVER_OUTLINE, 1, Qt.DashLine))
+            self._paint_row(p, row, (row - top) * self._lh, c)
+        self._paint_outline(p, top, last, self._hover, QPen(c.hover, 1, Qt.DashLine))
         if 0 <= self._cursor < len(self._data) and top <= self._cursor // ROW_BYTES < last:
-            self._paint_outline(p, top, last, (self._cursor, 1), QPen(CURSOR_OUTLINE, 1))
+            self._paint_outline(p, top, last, (self._cursor, 1), QPen(c.cursor, 1))
 
-    def _paint_row(self, p: QPainter, row: int, y: int) -> None:
+    def _paint_row(self, p: QPainter, row: int, y: int, c: HexColours) -> None:
         start = row * ROW_BYTES
         chunk = bytes(self._data[start:start + ROW_BYTES])
         n = len(chunk)
@@ -269,7 +268,7 @@ class HexView(QAbstractScrollArea):
             for s, e, colour in self._regions[max(0, min(lo, i) - 8):i + 1]:
                 if e <= start or s >= end:
                     continue
-                self._fill_span(p, max(s, start), min(e, end), y, colour)
+                self._fill_span(p, max(s, start), min(e, end), y, c.tint(colour))
         # findings: errors tinted, warnings and notes underlined
         marks = []
         for s, e, level in self._findings:
@@ -277,17 +276,17 @@ class HexView(QAbstractScrollArea):
                 continue
             a, b = max(s, start), min(e, end)
             if level == "error":
-                self._fill_span(p, a, b, y, ERROR_TINT)
+                self._fill_span(p, a, b, y, c.error_background)
             marks.append((a, b, level))
         # selection
         ss, sn = self._sel
         sel_a, sel_b = max(ss, start), min(ss + sn, end)
         bit_field = self._bits is not None
         if sel_a < sel_b:  # a bit field gets a light fill so its bit ticks stay readable
-            self._fill_span(p, sel_a, sel_b, y, SELECTION_LIGHT if bit_field else SELECTION)
+            self._fill_span(p, sel_a, sel_b, y, c.selection_light if bit_field else c.selection)
         # text
         base_y = y + self._ascent + 1
-        p.setPen(self.palette().text().color())
+        p.setPen(c.text)
         p.drawText(QPointF(self._x_off, base_y), f"{start:0{self._digits}X}")
         hex_cells = [f"{b:02X}" for b in chunk]
         asc = chunk.decode("latin-1").translate(_TRANSLATE)
@@ -297,14 +296,14 @@ class HexView(QAbstractScrollArea):
         for a, b, level in marks:
             if level == "error":
                 error_cols.update(range(a - start, b - start))
-        groups = ((None, lambda c: c not in selected and c not in error_cols),
-                  (LEVEL_COLOURS["error"].darker(130), lambda c: c in error_cols and c not in selected),
-                  (SELECTION_TEXT, lambda c: c in selected))
+        groups = ((None, lambda col: col not in selected and col not in error_cols),
+                  (c.error_text, lambda col: col in error_cols and col not in selected),
+                  (c.selection_text, lambda col: col in selected))
         for colour, keep in groups:
-            cols = [c for c in range(n) if keep(c)]
+            cols = [col for col in range(n) if keep(col)]
             if not cols:
                 continue
-            p.setPen(self.palette().text().color() if colour is None else colour)
+            p.setPen(c.text if colour is None else colour)
             hex_left = "".join(hex_cells[c] + " " if c in cols else "   " for c in range(min(n, 8)))
             hex_right = "".join(hex_cells[c] + " " if c in cols else "   " for c in range(8, n))
             p.drawText(QPointF(self._hex_x(0), base_y), hex_left)
@@ -316,14 +315,14 @@ class HexView(QAbstractScrollArea):
         for a, b, level in marks:
             if level == "error":
                 continue
-            pen = QPen(LEVEL_COLOURS.get(level, LEVEL_COLOURS["note"]), 1,
+            pen = QPen(c.levels.get(level, c.levels["note"]), 1,
                        Qt.SolidLine if level == "warning" else Qt.DotLine)
             p.setPen(pen)
             uy = y + self._lh - 2
             p.drawLine(QLineF(self._hex_x(a % ROW_BYTES) - self._cw / 2 + 1, uy,
                               self._hex_x((b - 1) % ROW_BYTES) + 2.5 * self._cw - 1, uy))
         if self._bits is not None:
-            self._paint_bits(p, start, end, y)
+            self._paint_bits(p, start, end, y, c)
 
     def _fill_span(self, p: QPainter, a: int, b: int, y: int, colour) -> None:
         """Fill bytes [a, b) of one row in both the hex and the ASCII columns."""
@@ -334,7 +333,7 @@ class HexView(QAbstractScrollArea):
         p.fillRect(QRectF(x0, y, x1 - x0, h), colour)
         p.fillRect(QRectF(self._ascii_x(ca), y, (cb - ca + 1) * self._cw, h), colour)
 
-    def _paint_bits(self, p: QPainter, start: int, end: int, y: int) -> None:
+    def _paint_bits(self, p: QPainter, start: int, end: int, y: int, c: HexColours) -> None:
         off, bit0, width = self._bits
         first_byte = off + bit0 // 8
         last_byte = off + (bit0 + width - 1) // 8
@@ -346,9 +345,9 @@ class HexView(QAbstractScrollArea):
                 absolute = (byte - off) * 8 + k
                 bx = x + (7 - k) * step
                 if bit0 <= absolute < bit0 + width:
-                    p.fillRect(QRectF(bx, ty, step - 1, 5), BIT_ON)
+                    p.fillRect(QRectF(bx, ty, step - 1, 5), c.bit_on)
                 else:
-                    p.fillRect(QRectF(bx, ty + 3, step - 1, 2), BIT_OFF)
+                    p.fillRect(QRectF(bx, ty + 3, step - 1, 2), c.bit_off)
 
     def _paint_outline(self, p: QPainter, top: int, last: int, rng, pen: QPen) -> None:
         """Outline a byte range as one shape per column area (a run of row segments)."""
@@ -476,6 +475,12 @@ class HexView(QAbstractScrollArea):
             return base64.b64encode(raw).decode()
         if fmt == "ascii":
             return raw.decode("latin-1").translate(_TRANSLATE)
+        if fmt == "c-array":  # paste into a test or a firmware table
+            rows = [", ".join(f"0x{b:02X}" for b in raw[i:i + 12]) for i in range(0, len(raw), 12)]
+            return (f"const unsigned char bytes[{len(raw)}] = {{\n    "
+                    + ",\n    ".join(rows) + "\n};")
+        if fmt == "python":
+            return repr(raw)
         raise ValueError(fmt)
 
     def copy(self, fmt: str = "hex") -> None:
@@ -485,7 +490,8 @@ class HexView(QAbstractScrollArea):
     def contextMenuEvent(self, event) -> None:
         menu = QMenu(self)
         for label, fmt in (("Copy bytes as hex", "hex"), ("Copy bytes as compact hex", "hex-compact"),
-                           ("Copy bytes as Base64", "base64"), ("Copy as ASCII", "ascii")):
+                           ("Copy bytes as Base64", "base64"), ("Copy as ASCII", "ascii"),
+                           ("Copy as C array", "c-array"), ("Copy as Python bytes", "python")):
             act = QAction(label, menu)
             act.setEnabled(bool(self._sel[1]))
             act.triggered.connect(lambda _=False, f=fmt: self.copy(f))

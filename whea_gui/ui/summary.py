@@ -125,5 +125,22 @@ class SummaryLabel(QLabel):
             self.field_requested.emit(href[len(LINK):])
 
     def show_record(self, rec: DecodedRecord | None) -> None:
-        self.setText(summary_html(rec) if rec is not None else WELCOME)
-        self.setToolTip(summary_html(rec, full=True) if rec is not None else "")
+        self._rec = rec
+        self.setText(self._themed(summary_html(rec) if rec is not None else WELCOME))
+        self.setToolTip(self._themed(summary_html(rec, full=True)) if rec is not None else "")
+
+    def _themed(self, html: str) -> str:
+        """Qt's rich text knows no ``inherit``, and fixed greys vanish on a dark palette."""
+        pal = self.palette()
+        html = html.replace("color:inherit", f"color:{pal.text().color().name()}")
+        if pal.base().color().lightness() >= 128:
+            return html
+        for light, dark in ((GREY, pal.placeholderText().color().name()), ("#8a5300", "#f0b45a"),
+                            ("#b3261e", "#ff8a80"), ("#b35c00", "#ffb74d")):
+            html = html.replace(light, dark)
+        return html
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange and hasattr(self, "_rec"):
+            self.show_record(self._rec)

@@ -27,7 +27,7 @@ from ..index.analysis import TimelineData
 from ..index.rates import Crossing, Storm, ThresholdRule, default_rules
 from ..index.timebins import choose_bin_width, width_text
 from .compat import fix_singleton_refcounts
-from .timeline_plot import PALETTE, StackedBars, bin_text
+from .timeline_plot import PALETTE, LegendLabel, StackedBars, bin_text, style_chart
 from .timeline_side import TimelineSide
 
 fix_singleton_refcounts()
@@ -61,6 +61,7 @@ class TimelinePanel(QWidget):
         self.info = QLabel()
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.info)
+        self._style_charts()
         if data is not None:
             self.set_data(data)
 
@@ -90,16 +91,23 @@ class TimelinePanel(QWidget):
 
     def _date_plot(self) -> pg.PlotWidget:
         axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
-        w = pg.PlotWidget(axisItems={"bottom": axis}, background="w")
+        w = pg.PlotWidget(axisItems={"bottom": axis})
         p = w.getPlotItem()
         p.setMouseEnabled(x=True, y=False)
         p.showGrid(x=False, y=True, alpha=0.15)
         p.hideButtons()
         p.getViewBox().disableAutoRange()
-        for name in ("left", "bottom"):
-            p.getAxis(name).setPen("#444444")
-            p.getAxis(name).setTextPen("#222222")
         return w
+
+    def _style_charts(self) -> None:
+        for chart in (self.plot, self.rate_plot, getattr(self.tabs, "location_plot", None)):
+            if chart is not None:
+                style_chart(chart, self.palette())
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange:
+            self._style_charts()
 
     def _build_plots(self) -> QWidget:
         box = QWidget()
@@ -108,8 +116,7 @@ class TimelinePanel(QWidget):
         self.plot = self._date_plot()
         pi = self.plot.getPlotItem()
         pi.setLabel("left", "records per bin")
-        self.legend = pi.addLegend(offset=(8, 4), colCount=6, labelTextColor="#222222",
-                                   brush=pg.mkBrush(255, 255, 255, 200))
+        self.legend = LegendLabel()  # above the chart: never over the bars
         self.bars = StackedBars(pi)
         self.storm_item = pg.BarGraphItem(x0=[], width=[], y0=[], height=[],
                                           brush=pg.mkBrush(255, 140, 0, 70), pen=pg.mkPen(None))
@@ -129,19 +136,17 @@ class TimelinePanel(QWidget):
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.hover_label = QLabel(" ")
-        self.hover_label.setStyleSheet("color: #333;")
         self.rate_plot = self._date_plot()
         rp = self.rate_plot.getPlotItem()
         rp.setLabel("left", "rolling count")
         rp.setXLink(pi)
-        self.rate_legend = rp.addLegend(offset=(8, 4), labelTextColor="#222222",
-                                        brush=pg.mkBrush(255, 255, 255, 200))
+        self.rate_legend = LegendLabel()
         self.rate_items: list = []
         self._legend_names: list[str] = []
         self._rate_curves: tuple[list, int] = ([], 1)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.plot)
-        split.addWidget(self.rate_plot)
+        split.addWidget(_with_legend(self.legend, self.plot))
+        split.addWidget(_with_legend(self.rate_legend, self.rate_plot))
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         col.addWidget(split, 1)
@@ -294,6 +299,7 @@ class TimelinePanel(QWidget):
             item = pg.PlotDataItem(xs, ys, pen=pg.mkPen(PALETTE[i % len(PALETTE)], width=1),
                                    name=label)
             rp.addItem(item)  # clip/downsample only once it sits in the ViewBox (pyqtgraph)
+            self.rate_legend.addItem(item, label)
             item.setClipToView(True)
             item.setDownsampling(auto=True, method="peak")
             self.rate_items.append(item)
@@ -423,3 +429,14 @@ class TimelinePanel(QWidget):
         pad = max(s.duration, 60) * 3
         self.zoom_to(s.start - pad, s.end + pad)
         self.select_range(s.start, s.end + 1)
+
+
+def _with_legend(legend: QWidget, chart: QWidget) -> QWidget:
+    box = QWidget()
+    col = QVBoxLayout(box)
+    col.setContentsMargins(0, 0, 0, 0)
+    col.setSpacing(0)
+    legend.setContentsMargins(6, 2, 6, 0)
+    col.addWidget(legend)
+    col.addWidget(chart, 1)
+    return box

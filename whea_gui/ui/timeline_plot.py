@@ -4,9 +4,12 @@ crossing markers and the horizontal "top locations" bar chart."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from ..index.analysis import NONE_LABEL, OTHER_LABEL
 from ..index.timebins import Histogram, width_text
@@ -124,11 +127,13 @@ class LocationBars:
                                         brush=pg.mkBrush("#a9c4e2"), pen=pg.mkPen(None))
             plot.addItem(self.item)
         while len(self.texts) < len(rows):  # a pool of labels, reused on every update
-            text = pg.TextItem("", color="#222222", anchor=(0, 0.5))
+            text = pg.TextItem("", color=self.widget.palette().text().color(), anchor=(0, 0.5))
             plot.addItem(text)
             self.texts.append(text)
         for text in self.texts[len(rows):]:
             text.hide()
+        for text in self.texts:  # follow the palette (View → Theme may have changed it)
+            text.setColor(self.widget.palette().text().color())
         if not rows:
             self.item.setOpts(x0=[], y=[], width=[])
             return
@@ -144,3 +149,69 @@ class LocationBars:
             text.show()
         plot.setXRange(LOG_FLOOR, float(np.log10(counts.max())) + 0.2, padding=0)
         plot.setYRange(-0.6, len(rows) - 0.4, padding=0)
+
+
+def item_colour(item) -> str:
+    """The colour a legend swatch shows for a bar, scatter or curve item."""
+    opts = getattr(item, "opts", {}) or {}
+    for key in ("brush", "symbolBrush", "pen"):
+        value = opts.get(key)
+        if value is None:
+            continue
+        colour = pg.mkBrush(value).color() if key != "pen" else pg.mkPen(value).color()
+        if colour.alpha():
+            colour.setAlpha(255)
+            return colour.name()
+    return "#888888"
+
+
+class LegendLabel(QLabel):
+    """A legend above its chart instead of inside it: it can never cover a bar or a curve.
+    Same clear()/addItem(item, name) calls as pyqtgraph's LegendItem."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.RichText)
+        self.entries: list[tuple[str, str, str]] = []  # (symbol, colour, name)
+
+    def clear(self) -> None:
+        self.entries = []
+        self.setText("")
+
+    def addItem(self, item, name: str) -> None:  # noqa: N802 (pyqtgraph's name)
+        marker = {"t": "▼", "t1": "▲", "o": "●"}.get(str(getattr(item, "opts", {}).get("symbol")), "▲")
+        symbol = marker if isinstance(item, pg.ScatterPlotItem) else (
+            "━" if isinstance(item, pg.PlotDataItem) else "■")
+        self.entries.append((symbol, item_colour(item), str(name)))
+        self.setText("&nbsp;&nbsp; ".join(
+            f"<span style='color:{c}'>{s}</span>&nbsp;{html.escape(_elide(n)).replace(' ', '&nbsp;')}"
+            for s, c, n in self.entries))
+        self.setToolTip("<br>".join(f"<span style='color:{c}'>{s}</span> {html.escape(n)}"
+                                    for s, c, n in self.entries))
+
+    def names(self) -> list[str]:
+        return [n for _, _, n in self.entries]
+
+
+LEGEND_CHARS = 34  # longer names (host | memory:node=…/card=…/module=…) keep both ends
+
+
+def _elide(name: str) -> str:
+    if len(name) <= LEGEND_CHARS:
+        return name
+    half = (LEGEND_CHARS - 1) // 2
+    return name[:half] + "…" + name[-half:]
+
+
+def style_chart(widget: pg.PlotWidget, pal) -> None:
+    """Background, axes and labels from the palette (a dark palette gets a dark chart)."""
+    widget.setBackground(pal.base().color())
+    text = pal.text().color()
+    plot = widget.getPlotItem()
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pal.mid().color() if pal.base().color().lightness() >= 128 else text.darker(150))
+        axis.setTextPen(text)
+        if axis.label is not None:
+            axis.label.setDefaultTextColor(text)

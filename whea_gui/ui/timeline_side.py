@@ -103,7 +103,7 @@ class TimelineSide(QTabWidget):
         self.fault_label = QLabel()
         self.fault_label.setWordWrap(True)
         col.addWidget(self.fault_label)
-        self.location_plot = pg.PlotWidget(background="w")
+        self.location_plot = pg.PlotWidget()  # colours: TimelinePanel._style_charts
         self.location_bars = LocationBars(self.location_plot)
         col.addWidget(self.location_plot, 1)
         return page

@@ -56,6 +56,7 @@ from .records_panel import RecordsPanel
 from .settings import add_recent, make_settings, recent_files
 from .summary import SummaryLabel
 from .timeline import TimelinePanel
+from .window_extras import install_extras
 
 log = logging.getLogger("whea_gui.ui")
 TITLE = "WHEA Inspector"
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.editing = EditController(self)  # edit mode, undo, fix-up, save, compare, new
         self._connect()
+        install_extras(self)  # keyboard navigation, find bar, View → Theme, Help → shortcuts
         self._restore()
         self.show_record(None)
 
