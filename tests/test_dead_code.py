@@ -22,6 +22,11 @@ CALLED_BY_NAME = (
     "CsvWriter", "HtmlWriter", "JsonWriter", "JsonLinesWriter", "MarkdownWriter",  # report.writer.FORMATS
     "stale_skipped",  # a counter the salvage report carries for its readers
     "MESSAGE",  # a column number named for the reader of the findings model
+    "eventFilter",  # QObject.installEventFilter calls it
+    "itersize",  # psycopg reads it: rows per round trip of a server-side cursor
+    # held on the window so the Python wrappers of an event filter, shortcuts and actions live
+    # as long as the window (PySide drops an unreferenced event filter)
+    "_pane_tabs", "navigation_shortcuts", "act_shortcuts",
 )
 # Owned by the helper unifying section JSON (issue #17 step 2); it removes them with _body_kit.
 PENDING_ELSEWHERE = ("enum_text", "u16", "u32", "u64", "text_field", "MPIDR_RESERVED")

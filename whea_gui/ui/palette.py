@@ -8,10 +8,6 @@ from PySide6.QtGui import QColor
 _SECTION_TINTS = ("#d8ecff", "#dff5d8", "#ffe9cc", "#eadcff", "#d6f3f0", "#ffdbe6", "#f3f0c8",
                   "#e2e6ea")
 HEADER_TINT = QColor("#eceff3")
-SELECTION = QColor("#2f6fd0")
-SELECTION_TEXT = QColor("#ffffff")
-SELECTION_LIGHT = QColor("#b9d2f7")  # behind a selected bit field, so the bit ticks show
-HOVER_OUTLINE = QColor("#1f1f1f")
 CURSOR_OUTLINE = QColor("#d0021b")
 BIT_ON = QColor("#e8125c")
 BIT_OFF = QColor("#9aa0a6")
