@@ -12,9 +12,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from whea_gui import __version__
+from whea_gui.session.recordset import NO_TIME, Batch, RecordSet
 from whea_gui.ui import app, record_model
 from whea_gui.ui.errors import ExceptionHook
-from whea_gui.ui.recordset import NO_TIME, Batch, RecordSet
 
 CMC = VECTORS / "DecodeWheaRecord/cper_cmc_amd_xpfmca_v2r1.bin"
 

@@ -167,7 +167,7 @@ def test_expanded_fields_stay_expanded_on_the_next_record(qtbot, window):
 def test_timeline_counts_the_loaded_records_and_filters_the_list(qtbot, window):
     import numpy as np
 
-    from whea_gui.ui.recordset import NO_TIME
+    from whea_gui.session.recordset import NO_TIME
     load(qtbot, window, [VECTORS / "DecodeWheaRecord"])
     qtbot.waitUntil(lambda: window.timeline.data is not None
                     and len(window.timeline.data.times) == window.records_panel.model.rowCount())

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QApplication
 
 from whea_gui.decode import decode_record
 from whea_gui.decode.split import split_records
+from whea_gui.session.paste import PasteError, parse_text
 from whea_gui.sources import iter_path
 from whea_gui.ui.inputs import iter_inputs, plan
-from whea_gui.ui.paste import PasteError, parse_text
 from whea_gui.ui.store_adapter import is_store_file
 from whea_gui.ui.window import MainWindow
 

@@ -14,9 +14,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from ..decode.record import decode_record
+from ..session.recordquery import SORT_KEYS, RecordFilter, filter_rows, sort_rows
+from ..session.recordset import NO_TIME, RecordSet, source_key_parts
 from .qtconst import DISPLAY, FOREGROUND, HORIZONTAL, LEAF_FLAGS, NO_FLAGS, TOOLTIP, USER, VERTICAL
-from .recordquery import SORT_KEYS, RecordFilter, filter_rows, sort_rows
-from .recordset import NO_TIME, RecordSet, source_key_parts
 
 HEADERS = ("Time", "Severity", "Notify type", "Section types", "Summary", "Source")
 TIME, SEVERITY, NOTIFY, TYPES, SUMMARY, SOURCE = range(6)

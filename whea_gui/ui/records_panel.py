@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 
 from ..core import guids
 from ..formats import cper
+from ..session.recordquery import RecordFilter
+from ..session.recordset import NO_TIME, RecordSet
 from .record_model import HEADERS, RecordTableModel
-from .recordquery import RecordFilter
-from .recordset import NO_TIME, RecordSet
 
 COLUMN_WIDTHS = (150, 95, 170, 260, 420, 200)
 
