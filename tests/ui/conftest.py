@@ -50,6 +50,7 @@ def window(qtbot):
     qtbot.waitExposed(win)
     yield win
     win.cancel_loading(wait=True)
+    win.session.discard_edits()  # closing must not wait on the unsaved-edits question
 
 
 def load(qtbot, win, paths, timeout=60_000):
