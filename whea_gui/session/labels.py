@@ -26,11 +26,11 @@ def is_event(src: dict) -> bool:
     return "event_record_id" in src or src.get("kind") in EVENT_KINDS or "field" in src
 
 
-def source_label(src: dict | None) -> str:
+def source_label(src: dict | None, full_path: bool = False) -> str:
     """Short provenance: ``file.bin @4096``, ``log.evtx · event 1234``, ``s.wheastore · record
     0x…``; no "@0" where an offset means nothing."""
     src = src or {}
-    name = _name(src.get("path"))
+    name = str(src.get("path") or "") if full_path else _name(src.get("path"))
     if src.get("kind") == "store":
         text = f"{name} · record 0x{int(src.get('record_id', 0)):016X}"
         if src.get("origin_path"):
@@ -38,7 +38,9 @@ def source_label(src: dict | None) -> str:
         return text
     if is_event(src):
         rid = src.get("event_record_id")
-        return f"{name} · event {rid}" if rid is not None else f"{name} · event at {src.get('offset', '?')}"
+        text = f"{name} · event {rid}" if rid is not None else f"{name} · event at {src.get('offset', '?')}"
+        return text + (f" (Event ID {src['event_id']})" if full_path and src.get("event_id") is not None
+                       else "")
     return f"{name} @{int(src.get('offset', 0) or 0)}"
 
 

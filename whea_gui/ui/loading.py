@@ -183,8 +183,8 @@ class Loading(QObject):
             w.inspector.summary.setText("<b>Nothing could be read.</b><br>" + "<br>".join(
                 _esc(str(p)) for p in bad[:8]) + ("<br>…" if len(bad) > 8 else "")
                 + "<br>Every problem is listed in View → Problems.")
-        if job.problems:
-            w.problems_dock.show()
+        if bad:  # something could not be read: the list of what and where comes to the front
+            w.raise_dock("problems")
         if not self.jobs:
             w.timeline_link.refresh()  # now with every record, and fault locations to follow
         w.loadFinished.emit()

@@ -40,6 +40,7 @@ from .timeline_link import TimelineLink
 
 TITLE = "WHEA Inspector"
 TIMELINE_MIN_HEIGHT = 430
+PROBLEMS_MIN_HEIGHT = 160
 
 
 class MainWindow(QMainWindow):
@@ -112,8 +113,6 @@ class MainWindow(QMainWindow):
         self.problems_panel = ProblemsPanel(self.session)
         self.problems_dock = self._dock("Problems", "ProblemsDock", self.problems_panel,
                                         Qt.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.findings_dock, self.problems_dock)
-        self.findings_dock.raise_()
         self.session.events.problems.connect(lambda _p: self._problems_title())
         self.session.events.collection.connect(lambda *_: self._problems_title())
         self.resize(1400, 900)
@@ -128,6 +127,10 @@ class MainWindow(QMainWindow):
         if not self._sized:  # first show without a remembered layout: sensible proportions
             self._sized = True
             if self.settings.value("window/state") is None:
+                # tabified here, not while building: tabifying two bottom docks before the first
+                # layout left a second, stale tab bar drawn over the field tree
+                self.tabifyDockWidget(self.findings_dock, self.problems_dock)
+                self.findings_dock.raise_()
                 self.resizeDocks([self.records_dock, self.findings_dock], [240, 95], Qt.Vertical)
             if self.settings.value("window/splitter") is None:
                 hex_width = self.hex.sizeHint().width()
@@ -305,6 +308,8 @@ class MainWindow(QMainWindow):
             return False
         dock.show()
         dock.raise_()
+        if dock is self.problems_dock and dock.height() < PROBLEMS_MIN_HEIGHT:
+            self.resizeDocks([dock], [PROBLEMS_MIN_HEIGHT], Qt.Vertical)
         if dock is self.timeline_dock:
             self.timeline_link.refresh()
             if dock.height() < TIMELINE_MIN_HEIGHT:  # the plots need room to be read
