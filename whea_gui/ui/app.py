@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="select this field (dotted path such as header.flags) before the screenshot")
     p.add_argument("--size", default="1400x900", metavar="WxH", help="window size for --screenshot")
     p.add_argument("--hex-numbers", action="store_true", help="show numbers in hexadecimal")
-    p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings"),
+    p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings", "problems"),
                    help="with --screenshot: bring this dock to the front")
     return p
 
