@@ -156,3 +156,5 @@ def test_provenance_labels_say_what_an_offset_is():
     store = {"path": "/s/x.wheastore", "offset": 0, "kind": "store", "record_id": 0x1234}
     assert "@0" not in source_label(store) and "0x0000000000001234" in source_label(store)
     assert "file" not in offset_text(store, 3)
+    store["origin_path"] = "/logs/host-1.bin"
+    assert source_label(store) == "host-1.bin · store record 0x0000000000001234"

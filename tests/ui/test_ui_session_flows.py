@@ -293,5 +293,5 @@ def test_store_rows_show_no_meaningless_offset(qtbot, window, tmp_path):
     load(qtbot, window, [db])
     model = window.records_panel.model
     text = model.data(model.index(0, SOURCE))
-    assert "@0" not in text and "record 0x" in text
+    assert "@0" not in text and text.startswith(f"{CMC.name} · store record 0x")
     assert "store record 0x" in window.status_offset.text()

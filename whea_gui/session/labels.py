@@ -31,11 +31,11 @@ def source_label(src: dict | None, full_path: bool = False) -> str:
     0x…``; no "@0" where an offset means nothing."""
     src = src or {}
     name = str(src.get("path") or "") if full_path else _name(src.get("path"))
-    if src.get("kind") == "store":
-        text = f"{name} · record 0x{int(src.get('record_id', 0)):016X}"
-        if src.get("origin_path"):
-            text += f" (from {_name(src['origin_path'])})"
-        return text
+    if src.get("kind") == "store":  # named by where it came from, else by the store
+        origin = src.get("origin_path")
+        where = (str(origin) if full_path else _name(origin)) if origin else name
+        text = f"{where} · store record 0x{int(src.get('record_id', 0)):016X}"
+        return text + (f" in {name}" if full_path and origin else "")
     if is_event(src):
         rid = src.get("event_record_id")
         text = f"{name} · event {rid}" if rid is not None else f"{name} · event at {src.get('offset', '?')}"

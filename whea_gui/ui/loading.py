@@ -174,11 +174,13 @@ class Loading(QObject):
         n = len(self.session.records)
         msg = f"Loaded {job.count:,} record(s); {n:,} in all" + (" (cancelled)" if job.cancelled
                                                                  else "")
+        bad = [p for p in job.problems if p.level == "error"]
+        if bad:
+            msg += f"; {len(bad)} input(s) could not be read, the first: {bad[0]}"
         skipped = problems_status(job.problems)
         if skipped:
             msg += "; " + skipped
         w.message(msg)
-        bad = [p for p in job.problems if p.level == "error"]
         if bad and not job.count and not n:
             w.inspector.summary.setText("<b>Nothing could be read.</b><br>" + "<br>".join(
                 _esc(str(p)) for p in bad[:8]) + ("<br>…" if len(bad) > 8 else "")
