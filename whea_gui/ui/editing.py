@@ -198,6 +198,25 @@ class EditController(QObject):
         self.window.message(f"Saved {len(ed.data)} bytes to {path}")
         return len(ed.data)
 
+    def confirm_discard(self, doing: str) -> bool:
+        """Ask Save / Discard / Cancel when records were edited and not saved; True: go on."""
+        modified = self.session.modified_records()
+        if not modified:
+            return True
+        box = QMessageBox(QMessageBox.Warning, self.window.TITLE,
+                          f"{len(modified)} edited record(s) are not saved.",
+                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self.window)
+        box.setObjectName("UnsavedEdits")
+        box.setInformativeText(f"Save the edits before {doing}?")
+        box.setDefaultButton(QMessageBox.Save)
+        answer = box.exec()
+        if answer == QMessageBox.Save:
+            return self.save_modified()
+        if answer == QMessageBox.Discard:
+            self.session.discard_edits()
+            return True
+        return False
+
     def save_modified(self) -> bool:
         """Save every edited record, each to a file the user names; False if one was cancelled."""
         s = self.session

@@ -1,11 +1,11 @@
-"""The main window's menus and tool bar (File, Edit, View, Help). Other parts add their own
+"""The main window's menus, tool bar and status bar (File, Edit, View, Help). Other parts add their own
 entries: the edit controller (New, Save, Write into store, Compare, edit actions), and further
 View entries go after ``window.view_menu``'s dock toggles."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QToolButton
 
 from .export import export_dialog
 
@@ -73,6 +73,27 @@ def build_menus(w) -> None:
     tb.setMovable(False)
     for act in (w.act_open, w.act_open_folder, w.act_paste, w.act_hex_numbers):
         tb.addAction(act)
+
+
+def build_status(w) -> None:
+    sb = w.statusBar()
+    w.status_offset = QLabel()
+    w.status_field = QLabel()
+    w.status_selection = QLabel()
+    w.status_message = QLabel()  # load results and problems (showMessage would hide the rest)
+    w.status_message.setObjectName("StatusMessage")
+    w.progress = QProgressBar()
+    w.progress.setMaximumWidth(220)
+    w.progress.setTextVisible(True)
+    w.cancel_button = QToolButton(text="Cancel")
+    w.cancel_button.clicked.connect(w.cancel_loading)
+    for label in (w.status_offset, w.status_field, w.status_selection):
+        sb.addWidget(label)
+    sb.addPermanentWidget(w.status_message)
+    sb.addPermanentWidget(w.progress)
+    sb.addPermanentWidget(w.cancel_button)
+    w.progress.hide()
+    w.cancel_button.hide()
 
 
 def _fill_columns(w):

@@ -12,13 +12,10 @@ from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QScrollArea,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +28,7 @@ from ..session.labels import source_label
 from .editing import EditController
 from .inspector import RecordInspector
 from .loading import Loading
-from .menus import build_menus
+from .menus import build_menus, build_status
 from .problems_panel import ProblemsPanel
 from .records_panel import RecordsPanel
 from .settings import make_settings
@@ -64,7 +61,7 @@ class MainWindow(QMainWindow):
         self.loading_control = Loading(self.session, self)
         self._build_panes()
         build_menus(self)
-        self._build_status()
+        build_status(self)
         self.editing = EditController(self)  # edit mode, undo, fix-up, save, compare, new
         self.session.events.modified.connect(lambda _m: self.update_title())
         self._restore()
@@ -144,26 +141,6 @@ class MainWindow(QMainWindow):
         act.triggered.connect(slot)
         return act
 
-    def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.status_offset = QLabel()
-        self.status_field = QLabel()
-        self.status_selection = QLabel()
-        self.status_message = QLabel()  # load results and problems (showMessage would hide the rest)
-        self.status_message.setObjectName("StatusMessage")
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(True)
-        self.cancel_button = QToolButton(text="Cancel")
-        self.cancel_button.clicked.connect(self.cancel_loading)
-        for w in (self.status_offset, self.status_field, self.status_selection):
-            sb.addWidget(w)
-        sb.addPermanentWidget(self.status_message)
-        sb.addPermanentWidget(self.progress)
-        sb.addPermanentWidget(self.cancel_button)
-        self.progress.hide()
-        self.cancel_button.hide()
-
     def message(self, text: str) -> None:
         self.status_message.setText(text if len(text) < 160 else text[:157] + "…")
         self.status_message.setToolTip(text)
@@ -201,23 +178,8 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def confirm_discard(self, doing: str) -> bool:
-        """Ask Save / Discard / Cancel when records were edited and not saved; True: go on."""
-        modified = self.session.modified_records()
-        if not modified:
-            return True
-        box = QMessageBox(QMessageBox.Warning, TITLE,
-                          f"{len(modified)} edited record(s) are not saved.",
-                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
-        box.setObjectName("UnsavedEdits")
-        box.setInformativeText(f"Save the edits before {doing}?")
-        box.setDefaultButton(QMessageBox.Save)
-        answer = box.exec()
-        if answer == QMessageBox.Save:
-            return self.editing.save_modified()
-        if answer == QMessageBox.Discard:
-            self.session.discard_edits()
-            return True
-        return False
+        """Save / Discard / Cancel when records were edited and not saved; True: go on."""
+        return self.editing.confirm_discard(doing)
 
     def closeEvent(self, event) -> None:
         if not self.confirm_discard("quitting"):
