@@ -2,7 +2,7 @@
 selection by tree or byte, edits and their modified state, problems, provenance labels."""
 
 import numpy as np
-from conftest import VECTORS
+from vectorlib import VECTORS
 
 from whea_gui.build import new_record
 from whea_gui.session import InspectorSession, nearest_visible

@@ -175,11 +175,11 @@ class Loading(QObject):
         msg = f"Loaded {job.count:,} record(s); {n:,} in all" + (" (cancelled)" if job.cancelled
                                                                  else "")
         bad = [p for p in job.problems if p.level == "error"]
-        if bad:
-            msg += f"; {len(bad)} input(s) could not be read, the first: {bad[0]}"
-        skipped = problems_status(job.problems)
+        skipped = problems_status(job.problems)  # counts first: a long path must not hide them
         if skipped:
             msg += "; " + skipped
+        if bad:
+            msg += f"; the first error: {bad[0]}"
         w.message(msg)
         if bad and not job.count and not n:
             w.inspector.summary.setText("<b>Nothing could be read.</b><br>" + "<br>".join(
