@@ -123,7 +123,7 @@ def main() -> None:
           f"max {ms(max(frames + steps))}")
 
     # record list with a million rows
-    from whea_gui.ui.recordset import Batch, RecordSet
+    from whea_gui.session.recordset import Batch, RecordSet
     n = 1_000_000
     cols = {"time": rng.integers(1_600_000_000, 1_700_000_000, n).astype(np.int64),
             "severity": rng.integers(0, 4, n).astype(np.int16), "kind": np.zeros(n, np.int8),
@@ -146,7 +146,7 @@ def main() -> None:
     t = time.perf_counter()
     table.sortByColumn(0, Qt.DescendingOrder)
     sort_t = time.perf_counter() - t
-    from whea_gui.ui.recordquery import RecordFilter
+    from whea_gui.session.recordquery import RecordFilter
     t = time.perf_counter()
     model.set_filter(RecordFilter(severity=2, text="processor"))
     filt_t = time.perf_counter() - t

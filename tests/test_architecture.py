@@ -25,7 +25,8 @@ FLOORS = {
     "report": 6,
     "sample": 6,
     "cli": 7,
-    "ui": 7,
+    "session": 7,  # the inspector's Qt-free state (records, filter, selection, edits, problems)
+    "ui": 8,
 }
 
 

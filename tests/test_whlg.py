@@ -156,5 +156,5 @@ def test_newer_entry_ids_are_named_before_any_payload_is_decoded():
     assert out.stdout.split() == ["ErrorRecordFull", "PshedPiTraceLog"]
     from whea_gui.decode import whlg
     from whea_gui.decode.whlg_ids import ENTRY_IDS
-    from whea_gui.ui import recordset
+    from whea_gui.session import recordset
     assert whlg.ENTRY_IDS is ENTRY_IDS and recordset.ENTRY_IDS is ENTRY_IDS

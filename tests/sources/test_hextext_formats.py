@@ -29,11 +29,11 @@ from hexformats import (
     run_tool_on,
 )
 
+from whea_gui.session.paste import clipboard_bytes
 from whea_gui.sources import iter_bytes
 from whea_gui.sources import raw as raw_reader
 from whea_gui.sources.carve import SIGNATURES
 from whea_gui.sources.hextext import _declared_length, scan_text
-from whea_gui.ui.paste import clipboard_bytes
 
 VECS = record_vectors()
 BASES = {"od -t x1": 8, "od -A d -t x1": 10, "od -t x2": 8}

@@ -39,6 +39,20 @@ def settings_dir(qapp, tmp_path, monkeypatch):
     return folder
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """Before pytest-qt closes the test's windows: drop unsaved edits, so closing does not stop
+    on the Save / Discard / Cancel question (tests that answer it do so themselves)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    for w in app.topLevelWidgets() if app is not None else []:
+        session = getattr(w, "session", None)
+        if session is not None and type(w).__name__ == "MainWindow":
+            session.discard_edits()
+    return (yield)
+
+
 @pytest.fixture
 def window(qtbot):
     from whea_gui.ui.window import MainWindow

@@ -12,9 +12,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from whea_gui import __version__
+from whea_gui.session.recordset import NO_TIME, Batch
 from whea_gui.ui import app, record_model
 from whea_gui.ui.errors import ExceptionHook
-from whea_gui.ui.recordset import NO_TIME, Batch, RecordSet
 
 CMC = VECTORS / "DecodeWheaRecord/cper_cmc_amd_xpfmca_v2r1.bin"
 
@@ -124,16 +124,15 @@ def test_a_million_rows_list_filter_and_sort_without_decoding(qtbot, window, mon
             "path": np.zeros(n, np.int32), "offset": np.arange(n, dtype=np.int64) * len(data),
             "length": np.full(n, len(data), np.int64)}
     cols["time"][::10] = NO_TIME
-    rs = RecordSet()
-    rs.extend(Batch([data] * n, {}, cols, ["2dce8bb1-bdd7-450e-b9ad-9cf4ebd4f890"],
-                    [("9876ccad-47b4-4bdb-b65e-16f193c4f3db",),
-                     ("a5bc1114-6f64-4ede-b863-3e83ed7c83b1",)], ["/big.bin"]))
+    batch = Batch([data] * n, {}, cols, ["2dce8bb1-bdd7-450e-b9ad-9cf4ebd4f890"],
+                  [("9876ccad-47b4-4bdb-b65e-16f193c4f3db",),
+                   ("a5bc1114-6f64-4ede-b863-3e83ed7c83b1",)], ["/big.bin"])
     calls = []
     real = record_model.decode_record
     monkeypatch.setattr(record_model, "decode_record", lambda *a, **k: calls.append(1) or real(*a, **k))
     panel = window.records_panel
-    panel.model.set_records(rs)
-    panel._refresh_type_choices()
+    window.session.add_batch(batch)  # the list shows what the session holds
+    rs = window.session.records
     assert panel.model.rowCount() == n
     view = panel.view
     view.scrollToBottom()

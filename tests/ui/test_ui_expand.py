@@ -66,7 +66,7 @@ def test_expand_all_on_a_small_record_opens_everything(qtbot):
 
 
 def test_window_expand_all_below_says_when_it_stopped(qtbot, window, tmp_path, monkeypatch):
-    from whea_gui.ui import window as window_module
+    from whea_gui.ui import inspector as window_module
     monkeypatch.setattr(window_module, "expand_below",
                         lambda view, index: expand_below(view, index, limit=200))
     path = tmp_path / "shared.cper"

@@ -167,7 +167,7 @@ def test_expanded_fields_stay_expanded_on_the_next_record(qtbot, window):
 def test_timeline_counts_the_loaded_records_and_filters_the_list(qtbot, window):
     import numpy as np
 
-    from whea_gui.ui.recordset import NO_TIME
+    from whea_gui.session.recordset import NO_TIME
     load(qtbot, window, [VECTORS / "DecodeWheaRecord"])
     qtbot.waitUntil(lambda: window.timeline.data is not None
                     and len(window.timeline.data.times) == window.records_panel.model.rowCount())
@@ -185,9 +185,9 @@ def test_timeline_gets_fault_locations_decoded_in_the_background(qtbot, window):
     from whea_gui.paths import sample_data_dir
     from whea_gui.sample import RAW_NAME
     load(qtbot, window, [sample_data_dir() / RAW_NAME])
-    assert window._faults is None  # nothing decoded while the timeline is not shown
+    assert window.timeline_link.faults is None  # nothing decoded while the timeline is not shown
     with qtbot.waitSignal(window.faultsReady, timeout=60_000):
         window.raise_dock("timeline")
-    assert window._faults[0] == window.records_panel.model.rowCount()
+    assert window.timeline_link.faults[0] == window.records_panel.model.rowCount()
     # the bundled month of records has one DIMM crossing its corrected-error threshold
     assert any(c.rule.lower() == "dimm" and "memory" in c.label for c in window.timeline.crossings)

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QApplication
 
 from whea_gui.decode import decode_record
 from whea_gui.decode.split import split_records
+from whea_gui.session.paste import PasteError, parse_text
 from whea_gui.sources import iter_path
 from whea_gui.ui.inputs import iter_inputs, plan
-from whea_gui.ui.paste import PasteError, parse_text
 from whea_gui.ui.store_adapter import is_store_file
 from whea_gui.ui.window import MainWindow
 
@@ -103,12 +103,10 @@ def test_paste_hex_and_base64_from_the_clipboard(qtbot, window):
     clip = QApplication.clipboard()
     for text in (data.hex(" "), base64.b64encode(data).decode()):
         clip.setText(text)
-        before = window.records_panel.model.rowCount()
         with qtbot.waitSignal(window.loadFinished, timeout=10_000):
             window.paste_record()
-        assert window.records_panel.model.rowCount() == before + 1
-        window.select_record(before)
-        assert window.current_record.data == data
+        assert window.records_panel.model.rowCount() == 1  # pasting opens: it replaces
+        assert window.current_record.data == data  # and shows what was pasted
         assert window.current_record.source["path"] == "<clipboard>"
 
 
@@ -122,7 +120,8 @@ def test_drop_files_and_text(qtbot, window):
     md2.setText(CMC.read_bytes().hex())
     with qtbot.waitSignal(window.loadFinished, timeout=10_000):
         window.dropEvent(QDropEvent(QPointF(5, 5), Qt.CopyAction, md2, Qt.LeftButton, Qt.NoModifier))
-    assert window.records_panel.model.rowCount() == 2
+    assert window.records_panel.model.rowCount() == 1  # dropping opens: it replaces
+    assert window.current_record.source["path"] == "<dropped text>"
 
 
 def test_paste_parser_forms_and_errors():
@@ -233,7 +232,7 @@ def test_recent_files_and_layout_are_remembered(qtbot, tmp_path):
     again = MainWindow()
     qtbot.addWidget(again)
     again.show()
-    again._fill_recent()
+    again.recent_menu.aboutToShow.emit()
     assert [a.text() for a in again.recent_menu.actions()][0] == str(CMC.resolve())
     assert not again.findings_dock.isVisible()
     assert again.act_hex_numbers.isChecked()

@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QModelIndex, Qt
 
 from whea_gui.decode import decode_record
+from whea_gui.session.recordquery import RecordFilter
+from whea_gui.session.recordset import RecordSet, make_batch
 from whea_gui.sources import iter_path
 from whea_gui.ui.field_model import FIELD, OFFSET, RAW, SIZE, VALUE, FieldTreeModel
 from whea_gui.ui.findings import FindingsModel
 from whea_gui.ui.record_model import SUMMARY, RecordTableModel
-from whea_gui.ui.recordquery import RecordFilter
-from whea_gui.ui.recordset import RecordSet, make_batch
 
 CMC = VECTORS / "DecodeWheaRecord/cper_cmc_amd_xpfmca_v2r1.bin"
 TREE_INPUTS = [

@@ -113,7 +113,7 @@ def test_window_paste_reads_event_pieces_and_xxd_e_as_decode_stdin(qtbot, window
 @pytest.mark.parametrize("text", ["The machine rebooted twice.", '<Data Name="Length">277</Data>',
                                   "<Event><EventData><Data Name='ErrorSource'>3</Data></EventData></Event>"])
 def test_paste_refuses_text_without_a_record_instead_of_decoding_its_characters(text):
-    from whea_gui.ui.paste import PasteError, clipboard_bytes
+    from whea_gui.session.paste import PasteError, clipboard_bytes
     with pytest.raises(PasteError, match="neither hex nor Base64") as info:
         clipboard_bytes(text)
     assert "nothing to decode" in str(info.value)

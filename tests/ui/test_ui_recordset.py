@@ -9,9 +9,9 @@ import pytest
 from conftest import VECTORS
 
 from whea_gui.decode import decode_record
+from whea_gui.session.recordquery import RecordFilter, filter_rows, sort_rows
+from whea_gui.session.recordset import NO_TIME, RecordSet, make_batch
 from whea_gui.sources import RecordRef, iter_path
-from whea_gui.ui.recordquery import RecordFilter, filter_rows, sort_rows
-from whea_gui.ui.recordset import NO_TIME, RecordSet, make_batch
 
 VECTOR_FILES = sorted(VECTORS.glob("DecodeWheaRecord/*.bin")) + \
     sorted(VECTORS.glob("libcper-generated/*/00[1-3].cper")) + \
@@ -75,7 +75,7 @@ def test_quick_summary_names_severity_and_types(table):
 
 def _synthetic(n, seed=1):
     """A RecordSet built from real column arrays (bytes shared, so a big n stays small)."""
-    from whea_gui.ui.recordset import Batch
+    from whea_gui.session.recordset import Batch
     rng = np.random.default_rng(seed)
     data = (VECTORS / "DecodeWheaRecord/cper_cmc_amd_xpfmca_v2r1.bin").read_bytes()
     times = rng.integers(1_600_000_000, 1_700_000_000, n)

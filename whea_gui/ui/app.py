@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hex-numbers", action="store_true", help="show numbers in hexadecimal")
     p.add_argument("--theme", choices=("system", "light", "dark"),
                    help="colour theme for this run (as View → Theme, not remembered)")
-    p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings"),
+    p.add_argument("--raise", dest="raise_dock", choices=("records", "timeline", "findings", "problems"),
                    help="with --screenshot: bring this dock to the front")
     return p
 

@@ -1,5 +1,6 @@
 """Compare two records: both field trees side by side, aligned by field path, changed fields
-highlighted, and the changed byte runs listed (``whea_gui.build.diff``)."""
+highlighted, each record's bytes under its tree with the changed runs tinted, and the changed
+byte runs listed (``whea_gui.build.diff``)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ from PySide6.QtWidgets import (
 from ..build.diff import diff_records
 from ..decode.record import decode_record
 from .field_model import FieldTreeModel
+from .hexview import HexView
 
 CHANGED_BRUSH = QBrush(QColor("#ffe082"))
 ONLY_HERE_BRUSH = QBrush(QColor("#c8e6c9"))
+CHANGED_BYTES = QColor("#ffd54f")
+ONLY_HERE_BYTES = QColor("#a5d6a7")
 BACKGROUND = Qt.BackgroundRole
 
 
@@ -69,9 +73,13 @@ class DiffWindow(QDialog):
         self.model_a = DiffFieldModel(ra, changed, removed, self)
         self.model_b = DiffFieldModel(rb, changed, added, self)
         self.tree_a, self.tree_b = QTreeView(), QTreeView()
+        self.hex_a, self.hex_b = HexView(), HexView()
         self.lists = QSplitter(Qt.Horizontal)
-        for tree, model, name in ((self.tree_a, self.model_a, name_a),
-                                  (self.tree_b, self.model_b, name_b)):
+        for hexview, data, other in ((self.hex_a, bytes(a), len(b)), (self.hex_b, bytes(b), len(a))):
+            hexview.set_data(data)
+            hexview.set_regions(self.byte_marks(len(data), other))
+        for tree, model, name, hexview in ((self.tree_a, self.model_a, name_a, self.hex_a),
+                                           (self.tree_b, self.model_b, name_b, self.hex_b)):
             tree.setModel(model)
             tree.setUniformRowHeights(True)
             tree.setColumnWidth(0, 220)
@@ -80,7 +88,10 @@ class DiffWindow(QDialog):
             lay = QVBoxLayout(pane)
             lay.setContentsMargins(0, 0, 0, 0)
             lay.addWidget(QLabel(f"<b>{_esc(name)}</b> — {len(model.record.data)} bytes"))
-            lay.addWidget(tree, 1)
+            split = QSplitter(Qt.Vertical)
+            split.addWidget(tree)
+            split.addWidget(hexview)
+            lay.addWidget(split, 1)
             self.lists.addWidget(pane)
         self.changes = QListWidget()
         self.changes.setObjectName("DiffChanges")
@@ -111,6 +122,14 @@ class DiffWindow(QDialog):
         lay.addWidget(outer, 1)
         for tree, model in ((self.tree_a, self.model_a), (self.tree_b, self.model_b)):
             self._expand_marked(tree, model)
+
+    def byte_marks(self, length: int, other_length: int) -> list:
+        """Tints for one side's bytes: each changed run, and bytes the other record lacks."""
+        marks = [(o, min(n, length - o), CHANGED_BYTES) for o, n in self.diff.byte_runs
+                 if o < min(length, other_length)]
+        if length > other_length:
+            marks.append((other_length, length - other_length, ONLY_HERE_BYTES))
+        return marks
 
     def _expand_marked(self, tree: QTreeView, model: DiffFieldModel) -> None:
         """Open the tree down to every highlighted field, so a change is seen without digging."""

@@ -3,7 +3,8 @@ compare, and new records from templates. All record changes go through
 ``whea_gui.build.RecordEditor``; this module only wires it to the window's panes.
 
 Edits never repair anything by themselves ("Fix up" does, on request), so a malformed record can
-be crafted on purpose. Edited records are kept per record index while the window is open.
+be crafted on purpose. Edited records live in the session (per record index) until saved or
+discarded; quitting, closing or opening something else asks first (``unsaved.confirm_discard``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -21,11 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from ..build import EditError, RecordEditor, new_record
-from ..build.diff import byte_runs
+from ..session.labels import source_label
 from .edit_delegate import FieldValueDelegate
 from .field_model import VALUE
+from .record_model import SEVERITY, SUMMARY, TIME
 
-CHANGED_TINT = QColor("#ffd54f")  # edited bytes, drawn over the section colours
 EDIT_TRIGGERS = (QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed
                  | QAbstractItemView.SelectedClicked)
 
@@ -38,17 +39,13 @@ class EditController(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)  # the window is reached through parent(): no Python
         # reference cycle, so the window is never garbage-collected on a worker thread
-        self.editor: RecordEditor | None = None
-        self._index = -2  # record index the editor belongs to
-        self._original = b""
-        self._editors: dict[int, tuple[RecordEditor, bytes]] = {}  # edited records only
-        self._showing = False
+        self.session = window.session
         model = window.field_model
         model.edit_handler = self.set_field
         self.delegate = FieldValueDelegate(self._choices, window.tree)
         window.tree.setItemDelegateForColumn(VALUE, self.delegate)
         self._build_actions()
-        window.recordShown.connect(self._record_shown)
+        self.session.events.current.connect(lambda _i: self._update_actions())
         self._update_actions()
 
     @property
@@ -65,6 +62,7 @@ class EditController(QObject):
         self.act_fix_up = w._action("&Fix up lengths, offsets and counts", self.fix_up)
         self.act_save = w._action("&Save record as…", self.save_dialog, QKeySequence.Save)
         self.act_store = w._action("&Write into store…", self.store_dialog)
+        self.act_save.setToolTip("Save the shown record's bytes (as edited) to a file")
         self.act_new = w._action("&New record…", self.new_record_dialog, QKeySequence.New)
         self.act_compare = w._action("&Compare with…", self.compare_dialog, "Ctrl+D")
         self.act_sections = w._action("Add, remove or move &sections…", self.sections_dialog)
@@ -85,9 +83,14 @@ class EditController(QObject):
         for act in (self.act_edit_mode, self.act_undo, self.act_redo, self.act_compare):
             tb.addAction(act)
 
+    @property
+    def editor(self) -> RecordEditor | None:
+        s = self.session
+        return s.editor() if s.current >= 0 and s.has_editor(s.current) else None
+
     def _update_actions(self) -> None:
         have = self.window.current_record is not None
-        ed = self.editor if self._index == self.window._record_index else None
+        ed = self.editor
         self.act_undo.setEnabled(bool(ed and ed.can_undo))
         self.act_redo.setEnabled(bool(ed and ed.can_redo))
         for act in (self.act_fix_up, self.act_save, self.act_store, self.act_compare,
@@ -112,52 +115,21 @@ class EditController(QObject):
 
     # -- the editor of the record on show ----------------------------------------------------
     def current_editor(self) -> RecordEditor | None:
-        w = self.window
-        rec = w.current_record
-        if rec is None:
-            return None
-        if self.editor is None or self._index != w._record_index:
-            self._index = w._record_index
-            self.editor = RecordEditor(rec.data, source=rec.source)
-            self._original = bytes(rec.data)
-        return self.editor
-
-    def _record_shown(self, index: int) -> None:
-        if self._showing:
-            return
-        kept = self._editors.get(index)
-        if kept is None:
-            self.editor, self._index = None, -2
-            self._update_actions()
-            return
-        self.editor, self._original = kept
-        self._index = index
-        self._show()
+        return self.session.editor()  # None when no record is shown
 
     def modified(self) -> bool:
-        return self.editor is not None and self.editor.data != self._original
+        return self.session.current >= 0 and self.session.is_modified(self.session.current)
 
     def changed_runs(self) -> list[tuple[int, int]]:
-        if self.editor is None:
-            return []
-        return byte_runs(self._original, self.editor.data)
+        return self.session.changed_runs()
 
     def _show(self, path: str | None = None, label: str = "") -> None:
-        """Show the editor's fresh decode: tree, hex (edited bytes tinted), findings."""
-        w, ed = self.window, self.editor
-        if w._record_index >= 0:
-            self._editors[w._record_index] = (ed, self._original)
-        self._showing = True
-        try:
-            keep = path or (w.current_node().path if w.current_node() is not None else None)
-            w.show_record(ed.record)
-            n = len(ed.data)
-            changed = [(o, min(k, n - o), CHANGED_TINT) for o, k in self.changed_runs() if o < n]
-            w.hex.set_regions(w._regions(ed.record) + changed)
-            if keep:
-                w.select_field(keep)
-        finally:
-            self._showing = False
+        """Tell the session the record changed: the panes show the fresh decode (edited bytes
+        tinted), the list and title mark it modified."""
+        w = self.window
+        self.session.record_edited()
+        if path:
+            w.select_field(path)
         if label:
             w.message(label + (f" — {len(self.changed_runs())} changed byte run(s) since opened"
                                if self.modified() else ""))
@@ -222,8 +194,46 @@ class EditController(QObject):
         if ed is None:
             raise EditError("no record is shown")
         Path(path).write_bytes(ed.data)
+        self.session.mark_saved(self.session.current)
         self.window.message(f"Saved {len(ed.data)} bytes to {path}")
         return len(ed.data)
+
+    def confirm_discard(self, doing: str) -> bool:
+        """Ask Save / Discard / Cancel when records were edited and not saved; True: go on."""
+        modified = self.session.modified_records()
+        if not modified:
+            return True
+        box = QMessageBox(QMessageBox.Warning, self.window.TITLE,
+                          f"{len(modified)} edited record(s) are not saved.",
+                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self.window)
+        box.setObjectName("UnsavedEdits")
+        box.setInformativeText(f"Save the edits before {doing}?")
+        box.setDefaultButton(QMessageBox.Save)
+        answer = box.exec()
+        if answer == QMessageBox.Save:
+            return self.save_modified()
+        if answer == QMessageBox.Discard:
+            self.session.discard_edits()
+            return True
+        return False
+
+    def save_modified(self) -> bool:
+        """Save every edited record, each to a file the user names; False if one was cancelled."""
+        s = self.session
+        for index in sorted(s.modified_records()):
+            name = f"record-{index + 1}.cper"
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, f"Save edited record {index + 1} ({source_label(s.records.source(index))})",
+                name, "Error records (*.cper *.bin);;All files (*)")
+            if not path:
+                return False
+            try:
+                Path(path).write_bytes(s.data(index))
+            except OSError as exc:
+                QMessageBox.warning(self.window, "Save record", f"{path}: {exc.strerror or exc}")
+                return False
+            s.mark_saved(index)
+        return True
 
     def save_dialog(self) -> None:
         if self.current_editor() is None:
@@ -255,7 +265,8 @@ class EditController(QObject):
         if self.current_editor() is None:
             return
         path, _ = QFileDialog.getSaveFileName(
-            self.window, "Write into store", "", "WHEA stores (*.sqlite *.db);;All files (*)",
+            self.window, "Write into store", "whea-store.sqlite",
+            "WHEA record stores (*.sqlite *.wheastore *.db);;All files (*)",
             options=QFileDialog.DontConfirmOverwrite)
         if not path:
             return
@@ -271,7 +282,7 @@ class EditController(QObject):
     def open_new(self, kinds: list[str]):
         """Build a record of these section kinds and open it in the window (edit mode on)."""
         data = new_record(*kinds)
-        job = self.window.load_bytes(data, "<new record>")
+        job = self.window.load_bytes(data, "<new record>", replace=False)  # added, not replacing
         job.finished.connect(lambda _job: self._select_new())
         return job
 
@@ -300,8 +311,8 @@ class EditController(QObject):
         ed = self.current_editor()
         if ed is None:
             return
-        rs = w.records_panel.records
-        items = ["A file…"] + [f"Record {i + 1}" for i in range(len(rs))]
+        records = self.compare_choices()
+        items = ["A file…"] + [text for _, text in records]
         choice, ok = QInputDialog.getItem(w, "Compare with", "Compare the shown record with:",
                                           items, 0, False)
         if not ok:
@@ -314,7 +325,21 @@ class EditController(QObject):
                 except (OSError, ValueError) as exc:
                     QMessageBox.warning(w, "Compare", str(exc))
         else:
-            self.compare_with_record(items.index(choice) - 1).show()
+            self.compare_with_record(records[items.index(choice) - 1][0]).show()
+
+    def compare_choices(self, limit: int = 5000) -> list[tuple[int, str]]:
+        """The listed records (as the list shows them, filtered and sorted) but the shown one:
+        (record index, "time · severity · summary · source")."""
+        model = self.window.records_panel.model
+        out = []
+        for row in range(min(model.rowCount(), limit + 1)):
+            index = model.record_index(row)
+            if index == self.session.current:
+                continue
+            cells = [model.data(model.index(row, col)) or "" for col in (TIME, SEVERITY, SUMMARY)]
+            cells.append(source_label(self.session.records.source(index)))
+            out.append((index, f"{row + 1}. " + " · ".join(c for c in cells if c)))
+        return out[:limit]
 
     def compare_with_bytes(self, other: bytes, name: str):
         from .diff_view import DiffWindow
@@ -326,10 +351,8 @@ class EditController(QObject):
         return win
 
     def compare_with_record(self, index: int):
-        w = self.window
-        kept = self._editors.get(index)
-        data = kept[0].data if kept else w.records_panel.records.data(index)
-        return self.compare_with_bytes(data, f"record {index + 1}")
+        src = source_label(self.session.records.source(index))
+        return self.compare_with_bytes(self.session.data(index), f"record {index + 1} ({src})")
 
     def compare_with_file(self, path: str | Path):
         """The first record of ``path`` (any format the readers know)."""

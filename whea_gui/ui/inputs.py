@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 
+from ..session.recordset import Batch
 from ..sources import Problem, RecordRef, SourceError, iter_path
 from ..sources.folder import list_files
-from .recordset import Batch
 from .store_adapter import is_store_file, store_batch
 
 ProblemSink = Callable[[Problem], None]

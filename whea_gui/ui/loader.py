@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..sources import Problem, iter_bytes
+from ..session.recordset import Batch, make_batch
+from ..sources import Problem, SourceError, iter_bytes
 from .inputs import iter_inputs
-from .recordset import Batch, make_batch
+from .store_adapter import store_batch
 
+log = logging.getLogger("whea_gui.ui")
+THREAD_WAIT_MS = 10_000
 FIRST_BATCH = 256  # small, so the first rows paint quickly
 MAX_BATCH = 20_000
 BATCH_SECONDS = 0.15
@@ -21,9 +25,11 @@ class LoadJob(QObject):
     problem = Signal(object)  # sources.Problem
     finished = Signal(object)  # the job itself; ``cancelled`` says whether it ran to the end
 
-    def __init__(self, paths=(), data: bytes | None = None, name: str = "<clipboard>") -> None:
+    def __init__(self, paths=(), data: bytes | None = None, name: str = "<clipboard>",
+                 stores=()) -> None:
         super().__init__()
         self.paths = [str(p) for p in paths]
+        self.stores = [str(s) for s in stores]  # store specs: a path or a postgresql:// URL
         self._data = data
         self._name = name
         self._cancelled = False
@@ -52,6 +58,12 @@ class LoadJob(QObject):
                 yield ref
             return
 
+        for spec in self.stores:
+            try:
+                yield store_batch(spec, self._report)
+            except SourceError as exc:
+                self._report(Problem(spec, None, str(exc).removeprefix(f"{spec}: "), "error"))
+
         def progress(done, total):
             self._done = (done, total)
         yield from iter_inputs(self.paths, self._report, lambda: self._cancelled, progress)
@@ -79,7 +91,7 @@ class LoadJob(QObject):
             if pending and not self._cancelled:
                 self._emit(make_batch(pending))
         except Exception as exc:  # never lose the thread silently
-            self._report(Problem(", ".join(self.paths) or self._name, None,
+            self._report(Problem(", ".join(self.paths + self.stores) or self._name, None,
                                  f"loading stopped ({type(exc).__name__}: {exc})", "error"))
         self.finished.emit(self)
 
@@ -98,3 +110,16 @@ def start_job(job: LoadJob, parent: QObject | None = None) -> QThread:
     job.thread = thread
     thread.start()
     return thread
+
+
+def end_thread(job) -> None:
+    """Let a finished job's thread end (bounded: a stuck thread is logged, never waited on forever)."""
+    thread = job.thread
+    if thread is None:
+        return
+    thread.quit()
+    if not thread.wait(THREAD_WAIT_MS):
+        log.warning("a worker thread did not end within %d ms", THREAD_WAIT_MS)
+        return
+    thread.deleteLater()
+    job.thread = None

@@ -11,11 +11,15 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from ..decode.record import decode_record
+from ..session.labels import source_label
+from ..session.recordquery import SORT_KEYS, RecordFilter, filter_rows, sort_rows
+from ..session.recordset import NO_TIME, RecordSet
 from .qtconst import (
     DISPLAY,
+    FONT,
     FOREGROUND,
     LEAF_FLAGS,
     NO_FLAGS,
@@ -24,11 +28,12 @@ from .qtconst import (
     VERTICAL,
     column_title,
 )
-from .recordquery import SORT_KEYS, RecordFilter, filter_rows, sort_rows
-from .recordset import NO_TIME, RecordSet, source_key_parts
 
-HEADERS = ("Time", "Severity", "Notify type", "Section types", "Summary", "Source")
-TIME, SEVERITY, NOTIFY, TYPES, SUMMARY, SOURCE = range(6)
+HEADERS = ("Time", "Severity", "Notify type", "Section types", "Summary", "Source", "Event ID",
+           "Event record")
+TIME, SEVERITY, NOTIFY, TYPES, SUMMARY, SOURCE, EVENT_ID, EVENT_RECORD = range(8)
+PROVENANCE_KEYS = {EVENT_ID: "event_id", EVENT_RECORD: "event_record_id"}  # from each source dict
+PROVENANCE_SORT_LIMIT = 200_000  # these columns sort from provenance dicts: only this many rows
 SEVERITY_COLOURS = {1: QColor("#b3261e"), 0: QColor("#c25e00"), 2: QColor("#1e6fb3"),
                     3: QColor("#5f6368")}
 SUMMARY_BUDGET_S = 0.012  # decode time spent per idle tick, so scrolling stays smooth
@@ -50,6 +55,7 @@ class RecordTableModel(QAbstractTableModel):
         self._filter = RecordFilter()
         self._sort: tuple[int, bool] | None = None
         self._summaries: dict[int, str] = {}
+        self.modified: set[int] = set()  # records edited and not saved: marked with "*"
         self._pending: dict[int, None] = {}  # ordered set of records waiting for a summary
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -123,8 +129,32 @@ class RecordTableModel(QAbstractTableModel):
         else:
             rows = np.arange(len(self._rs), dtype=np.int64)
         if self._sort is not None:
-            rows = sort_rows(self._rs, rows, SORT_KEYS[self._sort[0]], self._sort[1])
+            column, descending = self._sort
+            if column in PROVENANCE_KEYS:
+                rows = self._sort_by_provenance(rows, PROVENANCE_KEYS[column], descending)
+            else:
+                rows = sort_rows(self._rs, rows, SORT_KEYS[column], descending)
         return rows
+
+    def _sort_by_provenance(self, rows: np.ndarray, key: str, descending: bool) -> np.ndarray:
+        if len(rows) > PROVENANCE_SORT_LIMIT:
+            return rows  # too many provenance dicts to read; the list keeps its order
+        values = np.array([_int_or(self._rs.source(int(i)).get(key), -1) for i in rows],
+                          dtype=np.int64)
+        order = np.argsort(-values if descending else values, kind="stable")
+        return rows[order]
+
+    def visible_records(self) -> np.ndarray:
+        """The listed records (indices into the RecordSet), in list order."""
+        return self._rows
+
+    def set_modified(self, records: set[int]) -> None:
+        changed = self.modified ^ set(records)
+        self.modified = set(records)
+        for record in changed:
+            row = self.row_of_record(record)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def _reorder(self) -> None:
         # Keep the selection and current row on the same records across the new order.
@@ -167,7 +197,8 @@ class RecordTableModel(QAbstractTableModel):
         rs = self._rs
         if role == DISPLAY:
             if col == TIME:
-                return time_text(int(rs.column("time")[i]))
+                mark = "* " if i in self.modified else ""
+                return mark + time_text(int(rs.column("time")[i]))
             if col == SEVERITY:
                 return rs.severity_text(i)
             if col == NOTIFY:
@@ -180,11 +211,17 @@ class RecordTableModel(QAbstractTableModel):
                     self._request_summary(i)
                     return rs.quick_summary(i)
                 return text
-            if col == SOURCE:  # from columns: no provenance dict per painted cell
-                host, path = source_key_parts(rs.paths[rs.column("path")[i]])
-                name = path.replace("\\", "/").rsplit("/", 1)[-1] or "—"
-                where = f"{name} @{int(rs.column('offset')[i])}"
-                return f"{host} · {where}" if host else where
+            if col == SOURCE:
+                src = rs.source(i)
+                where = source_label(src)
+                return f"{src['host']} · {where}" if src.get("host") else where
+            if col in PROVENANCE_KEYS:
+                value = rs.source(i).get(PROVENANCE_KEYS[col])
+                return "" if value is None else str(value)
+        elif role == FONT and i in self.modified:
+            font = QFont()
+            font.setBold(True)
+            return font
         elif role == FOREGROUND and col == SEVERITY:
             return SEVERITY_COLOURS.get(int(rs.column("severity")[i]))
         elif role == TOOLTIP:
@@ -193,6 +230,8 @@ class RecordTableModel(QAbstractTableModel):
                 return "\n".join(f"{k}: {v}" for k, v in src.items())
             if col == SUMMARY:
                 return self._summaries.get(i) or rs.quick_summary(i)
+            if i in self.modified:
+                return "Edited in this window and not saved"
         elif role == USER:
             return i
         return None
@@ -224,3 +263,10 @@ class RecordTableModel(QAbstractTableModel):
         if self._pending:
             self._timer.start()
 
+
+
+def _int_or(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

@@ -1,4 +1,10 @@
-"""The record list panel: filter bar (text, severity, section type, time range) over the table."""
+"""The record list panel: filter bar (text, severity, section type, time range) over the table.
+
+The panel is a view of the session: its controls set the session's filter, and it redraws the
+list when the session's collection, filter or selected record change. When the listed rows
+change (a filter, a sort, a time range picked on the timeline) it asks the session to keep the
+shown record only if it is still listed, so the detail panes never show an unlisted record.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import datetime as dt
 
 import numpy as np
 from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -16,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -23,11 +31,13 @@ from PySide6.QtWidgets import (
 
 from ..core import guids
 from ..formats import cper
+from ..session import InspectorSession
+from ..session.recordquery import RecordFilter
+from ..session.recordset import NO_TIME, RecordSet
 from .record_model import HEADERS, RecordTableModel
-from .recordquery import RecordFilter
-from .recordset import NO_TIME, RecordSet
 
-COLUMN_WIDTHS = (150, 95, 170, 260, 420, 200)
+COLUMN_WIDTHS = (150, 95, 170, 260, 420, 200, 70, 90)
+HIDDEN_KEY = "records/hidden_columns"
 
 
 def _to_seconds(value: QDateTime) -> int:
@@ -41,9 +51,11 @@ def _from_seconds(seconds: int) -> QDateTime:
 class RecordsPanel(QWidget):
     currentRecordChanged = Signal(int)  # record index in the RecordSet, -1 for none
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, session: InspectorSession | None = None, settings=None, parent=None) -> None:
         super().__init__(parent)
-        self.model = RecordTableModel(RecordSet(), self)
+        self.session = session if session is not None else InspectorSession()
+        self.settings = settings
+        self.model = RecordTableModel(self.session.records, self)
         self._known_types: set[str] = set()
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
@@ -116,17 +128,64 @@ class RecordsPanel(QWidget):
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
         self.model.layoutChanged.connect(self._update_count)
+        self.model.layoutChanged.connect(self._rows_changed)  # a sort: keep the record in view
+        hh.setContextMenuPolicy(Qt.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._column_menu)
+        self._restore_columns()
+        ev = self.session.events
+        ev.collection.connect(self._collection_changed)
+        ev.filter.connect(self.show_filter)
+        ev.current.connect(self.show_current)
+        ev.modified.connect(self.model.set_modified)
 
+    # -- columns (a chooser like Wireshark's: the header's context menu) ---------------------
+    def column_actions(self, parent=None) -> list[QAction]:
+        acts = []
+        for col, name in enumerate(HEADERS):
+            act = QAction(name, parent or self, checkable=True)
+            act.setChecked(not self.view.isColumnHidden(col))
+            act.toggled.connect(lambda on, c=col: self.set_column_shown(c, on))
+            acts.append(act)
+        return acts
+
+    def _column_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for act in self.column_actions(menu):
+            menu.addAction(act)
+        menu.exec(self.view.horizontalHeader().mapToGlobal(pos))
+
+    def set_column_shown(self, column: int, shown: bool) -> None:
+        visible = [c for c in range(len(HEADERS)) if not self.view.isColumnHidden(c)]
+        if not shown and visible == [column]:
+            return  # the last shown column stays
+        self.view.setColumnHidden(column, not shown)
+        if self.settings is not None:
+            hidden = [HEADERS[c] for c in range(len(HEADERS)) if self.view.isColumnHidden(c)]
+            self.settings.setValue(HIDDEN_KEY, hidden or "")
+
+    def _restore_columns(self) -> None:
+        value = self.settings.value(HIDDEN_KEY, "") if self.settings is not None else ""
+        hidden = [value] if isinstance(value, str) and value else list(value or [])
+        for col, name in enumerate(HEADERS):
+            self.view.setColumnHidden(col, name in hidden)
     # -- data --------------------------------------------------------------------------------
     @property
     def records(self) -> RecordSet:
         return self.model.records
 
+    def _collection_changed(self, kind: str, new: range) -> None:
+        if kind == "reset":
+            self.clear()
+        else:
+            self.records_added(new)
+
     def clear(self) -> None:
-        self.model.set_records(RecordSet())
+        self.model.set_records(self.session.records)
         self._known_types.clear()
         while self.section_type.count() > 1:
             self.section_type.removeItem(1)
+        for w in (self.time_from, self.time_to):
+            w.setDateTime(w.minimumDateTime())
 
     def records_added(self, new: range) -> None:
         self.model.rows_appended(new)
@@ -166,17 +225,10 @@ class RecordsPanel(QWidget):
 
     def set_time_range(self, t0: int, t1: int) -> None:
         """Filter to records from ``t0`` to ``t1`` (seconds; e.g. a range picked on the timeline)."""
-        for w, value in ((self.time_from, t0), (self.time_to, t1)):
-            w.blockSignals(True)
-            w.setDateTime(_from_seconds(max(int(value), 0)))
-            w.blockSignals(False)
-        self.use_time.blockSignals(True)
-        self.use_time.setChecked(True)
-        self.use_time.blockSignals(False)
-        self._time_toggled(True)
+        self.session.set_time_range(max(int(t0), 0), max(int(t1), 0))
 
     def clear_time_range(self) -> None:
-        self.use_time.setChecked(False)
+        self.session.set_time_range(None, None)
 
     def current_filter(self) -> RecordFilter:
         use_time = self.use_time.isChecked()
@@ -188,9 +240,43 @@ class RecordsPanel(QWidget):
             time_to=_to_seconds(self.time_to.dateTime()) if use_time else None)
 
     def apply_filter(self) -> None:
+        """The controls' filter becomes the session's (which redraws the list)."""
         self._filter_timer.stop()
-        self.model.set_filter(self.current_filter())
+        self.session.set_filter(self.current_filter())
+
+    def show_filter(self, flt: RecordFilter) -> None:
+        """Show the session's filter in the controls and the list; then keep the panes on a
+        listed record."""
+        self._filter_timer.stop()
+        controls = (self.text, self.severity, self.section_type, self.use_time, self.time_from,
+                    self.time_to)
+        for w in controls:
+            w.blockSignals(True)
+        try:
+            if self.text.text().strip() != flt.text:
+                self.text.setText(flt.text)
+            self.severity.setCurrentIndex(max(self.severity.findData(flt.severity), 0))
+            self.section_type.setCurrentIndex(max(self.section_type.findData(flt.section_type), 0))
+            timed = flt.time_from is not None or flt.time_to is not None
+            self.use_time.setChecked(timed)
+            self.time_from.setEnabled(timed)
+            self.time_to.setEnabled(timed)
+            if flt.time_from is not None:
+                self.time_from.setDateTime(_from_seconds(flt.time_from))
+            if flt.time_to is not None:
+                self.time_to.setDateTime(_from_seconds(flt.time_to))
+        finally:
+            for w in controls:
+                w.blockSignals(False)
+        if not timed:
+            self._refresh_time_bounds()
+        self.model.set_filter(flt)
         self._update_count()
+        self._rows_changed()
+
+    def _rows_changed(self) -> None:
+        shown = self.session.follow_visible(self.model.visible_records())
+        self.show_current(shown)
 
     def _update_count(self, *_args) -> None:
         shown, total = self.model.rowCount(), len(self.records)
@@ -198,8 +284,22 @@ class RecordsPanel(QWidget):
 
     # -- selection ---------------------------------------------------------------------------
     def _row_changed(self, current, _previous) -> None:
-        self.currentRecordChanged.emit(self.model.record_index(current.row())
-                                       if current.isValid() else -1)
+        record = self.model.record_index(current.row()) if current.isValid() else -1
+        if record >= 0:
+            self.session.select(record)
+        self.currentRecordChanged.emit(record)
+
+    def show_current(self, record: int) -> None:
+        """Make the list's current row the session's record (none: no current row)."""
+        row = self.model.row_of_record(record) if record >= 0 else -1
+        if row < 0:
+            if self.view.currentIndex().isValid():
+                self.view.selectionModel().clearCurrentIndex()
+                self.view.clearSelection()
+            return
+        if self.view.currentIndex().row() != row:
+            self.view.setCurrentIndex(self.model.index(row, 0))
+        self.view.scrollTo(self.model.index(row, 0))
 
     def select_row(self, row: int) -> bool:
         if not 0 <= row < self.model.rowCount():

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from ..core.model import ERROR, WARNING, DecodedRecord
+from ..session.labels import source_label
 
 try:  # written by the explain helper; used when present
     from ..decode.explain import explain_record
@@ -94,7 +95,7 @@ def summary_html(rec: DecodedRecord, *, full: bool = False) -> str:
     src = rec.source or {}
     line = [f"{rec.kind.upper()}, {len(rec.data)} bytes"]
     if src:
-        line.append(f"{escape(str(src.get('path', '')))} @ {src.get('offset', 0)}")
+        line.append(escape(source_label(src, full_path=True)))
     if errors or warnings:
         colour = "#b3261e" if errors else "#b35c00"
         line.append(f"<span style='color:{colour}'>{errors} error(s), {warnings} warning(s)</span>")
