@@ -168,13 +168,6 @@ class InspectorSession:
         self.selection = sel
         self.events.field.emit(sel)
 
-    def select_path(self, path: str) -> FieldNode | None:
-        rec = self.record
-        node = rec.root.find(path) if rec is not None else None
-        if node is not None:
-            self.select_field(node)
-        return node
-
     def click_byte(self, offset: int) -> None:
         """The user clicked byte ``offset``: select the deepest field covering it."""
         rec = self.record

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from ..session import InspectorSession
 from ..session.labels import problems_status
 from ..session.paste import PasteError, clipboard_bytes
-from ..sources import Problem
 from .loader import LoadJob, end_thread, start_job
 from .settings import add_recent, recent_files
 
@@ -50,7 +49,6 @@ class Loading(QObject):
         super().__init__(window)
         self.session = session
         self.jobs: list[LoadJob] = []
-        self._job_problems: dict[int, list[Problem]] = {}
 
     @property
     def window(self):

@@ -227,9 +227,6 @@ class RecordsPanel(QWidget):
         """Filter to records from ``t0`` to ``t1`` (seconds; e.g. a range picked on the timeline)."""
         self.session.set_time_range(max(int(t0), 0), max(int(t1), 0))
 
-    def clear_time_range(self) -> None:
-        self.session.set_time_range(None, None)
-
     def current_filter(self) -> RecordFilter:
         use_time = self.use_time.isChecked()
         return RecordFilter(

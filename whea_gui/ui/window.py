@@ -197,9 +197,6 @@ class MainWindow(QMainWindow):
     def open_paths(self, paths, replace: bool = True):
         return self.loading_control.open_paths(paths, replace)
 
-    def add_paths(self, paths):
-        return self.loading_control.open_paths(paths, replace=False)
-
     def load_bytes(self, data: bytes, name: str = "<clipboard>", replace: bool = True):
         return self.loading_control.load_bytes(data, name, replace)
 
