@@ -60,7 +60,7 @@ MEMORY2_RULES = _COMMON + [
          fallback=tree_value("physical_address"), reason=_C21),
     Rule(r"module", "module"), Rule(r"rank", "rank"), Rule(r"row", "row"),
     Rule(r"chipID", "chip_id"),
-    Rule(r"status\.value", "status.raw"),
+    Rule(r"status\.value", "status.value"),
     Rule(r"status\.state", "status.state", theirs=str.lower),
 ]
 
@@ -181,7 +181,7 @@ def test_error_status_decoded_bit_by_bit():
     status = 26 << 8 | 1 << 16 | 1 << 18 | 1 << 20 | 1 << 22
     _rec, sec = _decode(MEMORY_GUID, memory_body(1, status=status))
     assert sec.fields["error_status"] == {
-        "raw": status, "error_type": 26, "error_type_name": "ERR_POISONED", "address": True,
+        "value": status, "error_type": 26, "error_type_name": "ERR_POISONED", "address": True,
         "control": False, "data": True, "responder": False, "requester": True, "first_error": False,
         "overflow": True}
     node = sec.body.find("error_status")
@@ -196,7 +196,7 @@ def test_extended_row_bank_group_and_chip_id():
     _rec, sec = _decode(MEMORY_GUID, memory_body(valid, row=0x1234, bank=0x0305, ext=ext))
     f = sec.fields
     assert f["row"] == 0x31234  # bits 16-17 from Extended
-    assert f["extended"] == {"raw": ext, "row_bit_16": True, "row_bit_17": True, "chip_identification": 5}
+    assert f["extended"] == {"value": ext, "row_bit_16": True, "row_bit_17": True, "chip_identification": 5}
     assert f["chip_id"] == 5 and f["bank_group"] == 3 and f["bank_address"] == 5 and "bank" not in f
     assert (f["rank"], f["card_handle"], f["module_handle"]) == (1, 0x10, 0x11)
     assert sec.location["bank_group"] == 3 and sec.location["row"] == 0x31234
@@ -242,7 +242,7 @@ def test_memory2_status_and_summary():
                        0x400, 0xABC000, 0, 2, 0, 0, 0x0102, 0, 0, 0, 3, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0)
     _rec, sec = _decode(MEMORY2_GUID, body, severity=1)
     f = sec.fields
-    assert f["status"] == {"raw": 1, "uncorrected": True, "state": "uncorrected"}
+    assert f["status"] == {"value": 1, "uncorrected": True, "state": "uncorrected"}
     assert (f["bank_group"], f["bank_address"], f["rank"]) == (1, 2, 3)
     assert sec.summary == ("Uncorrected multi-bit ECC error at physical address 0xABC000 "
                            "(node 2, bank group 1, bank address 2, rank 3)")

@@ -39,7 +39,7 @@ def test_chip_id_alone_does_not_make_extended_row_bits_valid():
     ext = 0b110 << 5 | 0b11  # chip 6, and row bits 16/17 set in the byte but not valid
     _rec, sec = _decode(MEMORY_GUID, memory_body(1 << 21 | 1 << 8, ext=ext))
     f = sec.fields
-    assert f["extended"] == {"raw": ext, "chip_identification": 6} and f["chip_id"] == 6
+    assert f["extended"] == {"value": ext, "chip_identification": 6} and f["chip_id"] == 6
     assert f["row"] == 0x1234  # bits 16-17 not added without bit 18
     node = sec.body.find("extended")
     assert node.offset == BODY_AT + 73 and node.valid
@@ -55,7 +55,7 @@ def test_extended_row_alone_does_not_make_chip_id_valid():
     ext = 0b110 << 5 | 0b10
     _rec, sec = _decode(MEMORY_GUID, memory_body(1 << 18, ext=ext))
     f = sec.fields
-    assert f["extended"] == {"raw": ext, "row_bit_16": False, "row_bit_17": True}
+    assert f["extended"] == {"value": ext, "row_bit_16": False, "row_bit_17": True}
     assert "chip_id" not in f and f["row"] == 0x21234
     bits = _bits(sec.body.find("extended"))
     assert bits["row_bit_17"][1] is True and bits["chip_identification"][1] is False

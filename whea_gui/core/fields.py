@@ -254,3 +254,56 @@ class BitFlags:
 
     def names(self, value: int) -> list[str]:
         return [b.name for b in self.bits if b.width == 1 and value >> b.bit & 1]
+
+
+# -- the ``fields`` JSON of a section, derived from its layouts --------------------------------
+# One rule for every section (issue #17): each Layout Field's name is its JSON key; a register
+# (an integer field with named bits) is {"value": N, <bit name>: bool | int, ...}; a field whose
+# validation bit is clear is null; a field the body does not reach is left out. A section adds
+# only its computed keys (names from tables, split values) in a small adapter of its own.
+
+def register_json(bits: Sequence[Bits], value: int) -> dict[str, Any]:
+    """A register: ``value`` (its number) plus each named bit field (bool for a one-bit flag,
+    int for a multi-bit field or one with named values)."""
+    out: dict[str, Any] = {"value": value}
+    for b in bits:
+        v = (value >> b.bit) & ((1 << b.width) - 1)
+        out[b.name] = bool(v) if b.width == 1 and not b.values else v
+    return out
+
+
+def field_json(f: Field, value: Any) -> Any:
+    """The JSON value of one decoded field, by its kind."""
+    kind = f.kind
+    if kind == "guid":
+        return value if isinstance(value, str) else guids.guid_text(value)
+    if kind in ("ascii", "sig"):
+        return ascii_text(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if f.bits and kind in ("flags", "hex"):
+        return register_json(f.bits, value)
+    return value
+
+
+def layout_json(layout: Layout, values: Mapping[str, Any], *,
+                valid: Mapping[str, bool] | None = None, plain: Sequence[str] = (),
+                omit: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON object of ``layout``'s decoded ``values``, in layout order.
+
+    ``valid``: field name → its validation bit (False makes the value null); ``plain``: fields
+    written as their number even though they have named bits (validation-bit words, whose bits
+    already show as nulls); ``omit``: fields the section writes in another shape (its adapter).
+    """
+    out: dict[str, Any] = {}
+    for f in layout.fields:
+        name = f.name
+        if name in omit or name not in values:
+            continue
+        if valid is not None and valid.get(name, True) is False:
+            out[name] = None
+        elif name in plain:
+            out[name] = values[name]
+        else:
+            out[name] = field_json(f, values[name])
+    return out

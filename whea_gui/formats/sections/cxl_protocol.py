@@ -247,8 +247,8 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
         text += f" at RCRB {numbers.address(loc['rcrb_base_address'])}"
     text += vendor_device_text(loc)
     ras = fields.get("ras_capability") or {}
-    unc = ras.get("uncorrectable_error_status", {}).get("raw", 0)
-    cor = ras.get("correctable_error_status", {}).get("raw", 0)
+    unc = ras.get("uncorrectable_error_status", {}).get("value", 0)
+    cor = ras.get("correctable_error_status", {}).get("value", 0)
     names = [b.label for b in _UNCORRECTABLE if unc >> b.bit & 1] or \
         [b.label for b in _CORRECTABLE if cor >> b.bit & 1]
     if names:

@@ -351,7 +351,7 @@ def _memory_json(values: dict, vb: int) -> dict[str, Any]:
     out = _common_json(values, vb, _MEMORY_VALID_OF, 19, 20)
     if "extended" in values and ((vb >> 18) & 1 or (vb >> 21) & 1):
         ext = values["extended"]
-        out["extended"] = {"raw": ext}
+        out["extended"] = {"value": ext}
         if vb >> 18 & 1:  # row bits 16-17 need the extended-row bit, not the chip-ID bit
             out["extended"].update(row_bit_16=bool(ext & 1), row_bit_17=bool(ext & 2))
         if vb >> 21 & 1:
@@ -366,7 +366,7 @@ def _memory2_json(values: dict, vb: int) -> dict[str, Any]:
     out = _common_json(values, vb, _MEMORY2_VALID_OF, 20, 21)
     if "status" in values and vb >> 14 & 1:
         st = values["status"]
-        out["status"] = {"raw": st, "uncorrected": bool(st & 1),
+        out["status"] = {"value": st, "uncorrected": bool(st & 1),
                          "state": "uncorrected" if st & 1 else "corrected"}
     return out
 

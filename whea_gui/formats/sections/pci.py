@@ -102,7 +102,7 @@ def decode_pci_bus(ctx: SectionContext) -> dict[str, Any]:
         fields["bus_id"] = {"bus": values["bus_id"] & 0xFF, "segment": values["bus_id"] >> 8}
     if "bus_command" in values and valid["bus_command"]:
         c = values["bus_command"]
-        fields["bus_command"] = {"raw": c, "command": c & ((1 << 56) - 1), "pci_x": bool(c >> 56 & 1),
+        fields["bus_command"] = {"value": c, "command": c & ((1 << 56) - 1), "pci_x": bool(c >> 56 & 1),
                                  "type": "PCI-X" if c >> 56 & 1 else "PCI"}
 
     sec = ctx.section
