@@ -17,7 +17,6 @@ import glob
 import os
 import resource
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -129,7 +128,6 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=10)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--skip-process", action="store_true", help="in-process figures only")
     args = ap.parse_args()
     try:
         import cper  # noqa: F401
