@@ -124,6 +124,45 @@ def in_process(recs: list[bytes], runs: int) -> dict[str, float]:
     return {name: statistics.median(t) * 1e6 / len(recs) for name, t in times.items()}
 
 
+def encoders(recs: list[bytes], runs: int) -> dict[str, tuple[float, float, float]]:
+    """(us per plain record, us per --tree record, import ms) of each JSON encoder on our own
+    decode objects: the figures behind the choice of orjson."""
+    import importlib
+    import json
+
+    from whea_gui.decode.jsonout import record_to_json
+    from whea_gui.decode.record import decode_record
+
+    plain = [record_to_json(decode_record(b)) for b in recs]
+    trees = [record_to_json(decode_record(b), with_tree=True) for b in recs[:100]]
+    found: dict[str, object] = {"json": lambda o: json.dumps(o).encode()}
+    cost: dict[str, float] = {"json": 0.0}
+    for name in ("orjson", "msgspec"):
+        code = f"import time; t = time.perf_counter(); import {name}; print(time.perf_counter() - t)"
+        try:
+            importlib.import_module(name)
+            took = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True).stdout
+        except (ImportError, subprocess.CalledProcessError):
+            continue
+        cost[name] = float(took) * 1000
+        found[name] = (sys.modules["orjson"].dumps if name == "orjson"
+                       else sys.modules["msgspec"].json.Encoder().encode)
+    out = {}
+    for name, enc in found.items():
+        per = []
+        for objs in (plain, trees):
+            best = []
+            for _ in range(runs):
+                t = time.process_time()
+                for o in objs:
+                    enc(o)
+                best.append(time.process_time() - t)
+            per.append(statistics.median(best) * 1e6 / len(objs))
+        out[name] = (per[0], per[1], cost[name])
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=10)
@@ -180,6 +219,11 @@ def main() -> None:
         print(f"\n--jobs 2: {speedup:.2f}x --jobs 1; as Amdahl's law, serial share f = {serial:.2f} "
               f"(start-up, reading, writing in the parent); predicted on N free cores: "
               f"1 / (f + (1 - f) / N), e.g. {1 / (serial + (1 - serial) / 4):.1f}x on 4")
+
+    print("\nJSON encoders on our decode objects (CPU us per record; import ms in a fresh process)")
+    for name, (p, t, imp) in encoders(recs, max(3, args.runs)).items():
+        version = getattr(sys.modules.get(name), "__version__", "")
+        print(f"  {name:8s} {version:8s} plain {p:6.1f} us  --tree {t:7.1f} us  import {imp:5.1f} ms")
 
     per = in_process(recs, max(3, args.runs))
     print(f"\nin-process, CPU us per record (median of {max(3, args.runs)}, ratio = peer time / ours)")
