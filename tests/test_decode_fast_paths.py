@@ -225,3 +225,39 @@ def test_invalid_pcie_fields_are_null_not_missing():
                 assert (sec.fields[key] is None) == (not vb >> bit & 1), key
                 nulls += sec.fields[key] is None
     assert nulls > 0
+
+
+def test_listed_commands_and_plugins_are_the_modules_there():
+    import pkgutil
+
+    import whea_gui.cli as cli
+    import whea_gui.formats.sections as plugins
+    from whea_gui.core.sections import _plugin_names
+    scanned = sorted(m.name for m in pkgutil.iter_modules(cli.__path__) if not m.name.startswith("_"))
+    assert cli.command_names() == scanned
+    assert _plugin_names(plugins.__path__) == sorted(
+        m.name for m in pkgutil.iter_modules(plugins.__path__) if not m.name.startswith("_"))
+
+
+def test_plugin_index_is_what_the_modules_register():
+    from whea_gui.core import sections
+    from whea_gui.formats.sections import MODULE_OF_GUID
+    sections._load_plugins()
+    registered = {guid: fn.__module__.rsplit(".", 1)[1] for guid, fn in sections._DECODERS.items()}
+    assert MODULE_OF_GUID == registered
+
+
+def test_a_record_imports_only_the_decoders_it_needs():
+    code = (
+        "import sys\n"
+        "from whea_gui.decode import decode_record\n"
+        f"rec = decode_record(open({str(VECTORS / 'libcper-generated' / 'pcie' / '000.cper')!r}, 'rb').read())\n"
+        "assert rec.sections[0].fields, rec.findings\n"
+        "print(sorted(m for m in sys.modules if m.startswith('whea_gui.formats.sections.')))\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300, check=True).stdout
+    loaded = eval(out)
+    assert "whea_gui.formats.sections.pcie" in loaded
+    assert "whea_gui.formats.sections.nvidia_event" not in loaded
+    assert "whea_gui.formats.sections.ms_xpf_mca" not in loaded
