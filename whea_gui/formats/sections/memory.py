@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, make_node
+from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, layout_json, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -321,16 +321,17 @@ def _check_common(ctx, values, vb, layout, names, valid_of, extent) -> None:
                     ctx.offset, 8, code="valid-bits-conflict")
 
 
-def _common_json(values: dict, vb: int, valid_of: dict, group_bit: int, address_bit: int) -> dict:
-    out: dict[str, Any] = {"validation_bits": vb}
-    for name in ("error_status", "physical_address", "physical_address_mask", "node", "card",
-                 "module", "device", "row", "column", "bit_position", "requestor_id",
-                 "responder_id", "target_id", "rank", "card_handle", "module_handle", "chip_id"):
-        bits = valid_of.get(name)
-        if name in values and bits:  # a field whose validation bit is clear is null
-            out[name] = values[name] if any(vb >> b & 1 for b in bits) else None
-    if out.get("error_status") is not None:
-        out["error_status"] = error_status_json(out["error_status"])
+def _common_json(layout: Layout, values: dict, vb: int, valid_of: dict, group_bit: int,
+                 address_bit: int) -> dict:
+    """``fields`` from the layout (core.fields.layout_json: each field's name is its key, null
+    when its validation bit is clear); the keys below are the computed ones."""
+    valid = {name: any(vb >> b & 1 for b in bits) for name, bits in valid_of.items()}
+    out = layout_json(layout, values, valid=valid, plain=("validation_bits",),
+                      omit=("error_status", "bank", "error_type", "extended", "status", "reserved"))
+    out.setdefault("validation_bits", vb)
+    if "error_status" in values:
+        out["error_status"] = error_status_json(values["error_status"]) if valid["error_status"] \
+            else None
     if "bank" in values:
         bank = values["bank"]
         out["bank"] = bank if vb >> 6 & 1 else None
@@ -346,7 +347,7 @@ def _common_json(values: dict, vb: int, valid_of: dict, group_bit: int, address_
 
 
 def _memory_json(values: dict, vb: int) -> dict[str, Any]:
-    out = _common_json(values, vb, _MEMORY_VALID_OF, 19, 20)
+    out = _common_json(MEMORY, values, vb, _MEMORY_VALID_OF, 19, 20)
     if "extended" in values and not ((vb >> 18) & 1 or (vb >> 21) & 1):
         out["extended"] = None
     if "extended" in values and ((vb >> 18) & 1 or (vb >> 21) & 1):
@@ -363,7 +364,7 @@ def _memory_json(values: dict, vb: int) -> dict[str, Any]:
 
 
 def _memory2_json(values: dict, vb: int) -> dict[str, Any]:
-    out = _common_json(values, vb, _MEMORY2_VALID_OF, 20, 21)
+    out = _common_json(MEMORY2, values, vb, _MEMORY2_VALID_OF, 20, 21)
     if "status" in values and not vb >> 14 & 1:
         out["status"] = None
     if "status" in values and vb >> 14 & 1:
