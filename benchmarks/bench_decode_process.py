@@ -81,8 +81,11 @@ def in_process(recs: list[bytes], runs: int) -> dict[str, float]:
 
     import cper
 
-    from whea_gui.decode.jsonout import json_line, record_to_json
+    from whea_gui.decode import jsonout
+    from whea_gui.decode.jsonout import record_to_json
     from whea_gui.decode.record import decode_record
+
+    json_line = getattr(jsonout, "json_line", None) or (lambda o: (json.dumps(o) + "\n").encode())
 
     def located(items):
         for b in items:
@@ -167,13 +170,24 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=10)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--root", type=Path, default=ROOT,
+                    help="the checkout to measure (e.g. a worktree of an older commit, for "
+                         "before/after figures)")
     args = ap.parse_args()
+    if args.root != ROOT:
+        sys.path.insert(0, str(args.root))
+        for name in [m for m in sys.modules if m.startswith("whea_gui")]:
+            del sys.modules[name]
     try:
         import cper  # noqa: F401
     except ImportError:
         sys.exit("needs the libcper binding: pip install cper (and libjson-c-dev)")
     recs = corpus()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(args.root))
+    # Compiled modules, as an installed package has them (PYTHONDONTWRITEBYTECODE would
+    # otherwise make every run compile every module: not the start-up a user sees).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.root / "whea_gui")],
+                   stdout=subprocess.DEVNULL, check=False)
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "corpus.cper"
@@ -183,16 +197,20 @@ def main() -> None:
         peer = Path(tmp) / "peer.py"
         peer.write_text(PEER)
         n = len(recs) * args.copies
+        print(f"checkout: {args.root}")
         print(f"corpus: {n} records ({len(recs)} distinct), {big.stat().st_size:,} bytes; "
               f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
 
         whea = [py, "-m", "whea_gui.cli", "decode", "--json"]
-        whole = interleaved({
-            "whea decode --json": whea + [str(big)],
-            "whea decode --json --compact": whea + ["--compact", str(big)],
-            "whea decode --json --jobs 2": whea + ["--jobs", "2", str(big)],
-            "peer: cper.parse + json.dumps": [py, str(peer), str(big)],
-        }, args.runs, env)
+        helptext = subprocess.run(whea[:-1] + ["--help"], capture_output=True, text=True,
+                                  env=env).stdout
+        cases = {"whea decode --json": whea + [str(big)]}
+        if "--compact" in helptext:
+            cases["whea decode --json --compact"] = whea + ["--compact", str(big)]
+        if "--jobs" in helptext:
+            cases["whea decode --json --jobs 2"] = whea + ["--jobs", "2", str(big)]
+        cases["peer: cper.parse + json.dumps"] = [py, str(peer), str(big)]
+        whole = interleaved(cases, args.runs, env)
         base, base_cpu = whole["peer: cper.parse + json.dumps"]
         print(f"\nwhole process, {n} records (median of {args.runs}; ratio = peer time / ours; CPU "
               "= user+sys of the process and its workers, less disturbed by a loaded machine)")
@@ -207,18 +225,21 @@ def main() -> None:
               f"({s_ours / s_peer:.2f}x the peer's time; target <= 2x); CPU ours {c_ours:.3f} s, "
               f"peer {c_peer:.3f} s ({c_ours / c_peer:.2f}x)")
 
-        sizes = {"--json": output_size(whea + [str(big)], env),
-                 "--json --compact": output_size(whea + ["--compact", str(big)], env),
-                 "peer": output_size([py, str(peer), str(big)], env)}
+        sizes = {"--json": output_size(whea + [str(big)], env)}
+        if "--compact" in helptext:
+            sizes["--json --compact"] = output_size(whea + ["--compact", str(big)], env)
+        sizes["peer"] = output_size([py, str(peer), str(big)], env)
         print("\nJSON size per record: " + ", ".join(
             f"{k} {v / n:,.0f} B ({v / sizes['peer']:.2f}x peer)" for k, v in sizes.items()))
 
-        j1, j2 = whole["whea decode --json"][0], whole["whea decode --json --jobs 2"][0]
-        speedup = j1 / j2
-        serial = max(0.0, 2 / speedup - 1)  # Amdahl on 2 workers: S = 1 / (f + (1 - f) / 2)
-        print(f"\n--jobs 2: {speedup:.2f}x --jobs 1; as Amdahl's law, serial share f = {serial:.2f} "
-              f"(start-up, reading, writing in the parent); predicted on N free cores: "
-              f"1 / (f + (1 - f) / N), e.g. {1 / (serial + (1 - serial) / 4):.1f}x on 4")
+        if "whea decode --json --jobs 2" in whole:
+            j1, j2 = whole["whea decode --json"][0], whole["whea decode --json --jobs 2"][0]
+            speedup = j1 / j2
+            serial = min(1.0, max(0.0, 2 / speedup - 1))  # Amdahl, 2 workers: S = 1/(f + (1-f)/2)
+            print(
+                f"\n--jobs 2: {speedup:.2f}x --jobs 1; as Amdahl's law, serial share f = {serial:.2f} "
+                f"(start-up, reading, writing in the parent); predicted on N free cores: "
+                f"1 / (f + (1 - f) / N), e.g. {1 / (serial + (1 - serial) / 4):.1f}x on 4")
 
     print("\nJSON encoders on our decode objects (CPU us per record; import ms in a fresh process)")
     for name, (p, t, imp) in encoders(recs, max(3, args.runs)).items():
