@@ -52,10 +52,15 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+# Every command runs in a neutral folder: ``python -m`` puts the working folder first on the
+# path, which would pick a checkout there instead of ``--root``.
+NEUTRAL = tempfile.gettempdir()
+
+
 def wall(cmd: list[str], env: dict, out=subprocess.DEVNULL) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the process and its workers)."""
     t, c = time.perf_counter(), _cpu()
-    subprocess.run(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env, check=False)
+    subprocess.run(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env, check=False, cwd=NEUTRAL)
     return time.perf_counter() - t, _cpu() - c
 
 
@@ -71,7 +76,7 @@ def interleaved(cases: dict[str, list[str]], runs: int, env: dict) -> dict[str, 
 
 def output_size(cmd: list[str], env: dict) -> int:
     with tempfile.TemporaryFile() as f:
-        subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env, check=False)
+        subprocess.run(cmd, stdout=f, stderr=subprocess.DEVNULL, env=env, check=False, cwd=NEUTRAL)
         return f.tell()
 
 
@@ -145,7 +150,7 @@ def encoders(recs: list[bytes], runs: int) -> dict[str, tuple[float, float, floa
         try:
             importlib.import_module(name)
             took = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                  check=True).stdout
+                                  check=True, cwd=NEUTRAL).stdout
         except (ImportError, subprocess.CalledProcessError):
             continue
         cost[name] = float(took) * 1000
@@ -203,7 +208,7 @@ def main() -> None:
 
         whea = [py, "-m", "whea_gui.cli", "decode", "--json"]
         helptext = subprocess.run(whea[:-1] + ["--help"], capture_output=True, text=True,
-                                  env=env).stdout
+                                  env=env, cwd=NEUTRAL).stdout
         cases = {"whea decode --json": whea + [str(big)]}
         if "--compact" in helptext:
             cases["whea decode --json --compact"] = whea + ["--compact", str(big)]
