@@ -104,6 +104,8 @@ def _run(args, out, mode, jobs, pool) -> int:
                         for ref in refs))
             for offset, line, has_errors in results:
                 at = offset if offset is not None else at
+                if isinstance(line, Exception):  # a worker's decoder failure, in its place
+                    raise line
                 if has_errors:
                     status = max(status, EXIT_FINDINGS)
                 records += 1
@@ -172,13 +174,20 @@ def _render_batch(batch: list[tuple[bytes, dict]], mode: tuple) -> list:
 
 
 def _batches(refs, size: int = BATCH_RECORDS, max_bytes: int = BATCH_BYTES):
+    """Records in batches. When the input fails part-way, the records read before the failure
+    still come out (as one more batch) before the failure is raised, as with one process."""
     batch, held = [], 0
-    for ref in refs:
-        batch.append((bytes(ref.data), ref.source))
-        held += len(ref.data)
-        if len(batch) >= size or held >= max_bytes:
+    try:
+        for ref in refs:
+            batch.append((bytes(ref.data), ref.source))
+            held += len(ref.data)
+            if len(batch) >= size or held >= max_bytes:
+                yield batch
+                batch, held = [], 0
+    except Exception:
+        if batch:
             yield batch
-            batch, held = [], 0
+        raise
     if batch:
         yield batch
 
@@ -187,26 +196,29 @@ def _parallel(pool, jobs: int, refs, mode: tuple):
     """Results of ``render_record`` in input order, from ``jobs`` processes.
 
     At most 2 × jobs batches are in flight (reading stays ahead of the workers without holding
-    the whole input); each batch's results are yielded when it and all before it are done.
+    the whole input); each batch's results are yielded when it and all before it are done. When
+    the input fails, every record read before the failure is yielded first, then it is raised.
     """
     pending: deque = deque()
+    batches = _batches(refs)
     try:
-        for batch in _batches(refs):
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                break
+            except Exception:
+                while pending:
+                    yield from pending.popleft().result()
+                raise
             pending.append(pool.submit(_render_batch, batch, mode))
             while len(pending) > 2 * jobs:
-                yield from _unpack(pending.popleft().result())
+                yield from pending.popleft().result()
         while pending:
-            yield from _unpack(pending.popleft().result())
+            yield from pending.popleft().result()
     finally:
-        for fut in pending:  # an input failed or the output closed: drop the rest
+        for fut in pending:  # the output closed or was interrupted: drop the rest
             fut.cancel()
-
-
-def _unpack(results: list):
-    for offset, line, has_errors in results:
-        if isinstance(line, Exception):
-            raise line
-        yield offset, line, has_errors
 
 
 def _label(path: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -190,9 +190,9 @@ def decode_pci_component(ctx: SectionContext) -> dict[str, Any]:
     if "error_status" in head and valid["error_status"]:
         fields["error_status"] = error_status_json(head["error_status"])
     if ident and valid["id_info"]:
-        d = {k: v for k, v in ident.items() if k != "reserved"}
-        if "class_code" in d:
-            d["class_code"] = int.from_bytes(d["class_code"], "little")
+        d = layout_json(ID_INFO, ident, omit=("reserved",))
+        if "class_code" in d:  # three bytes, one number
+            d["class_code"] = int.from_bytes(ident["class_code"], "little")
         fields["id_info"] = d
         check_pci_address(ctx, d.get("device"), d.get("function"), ctx.node.find("id_info"),
                           "The device identification's PCI address")
