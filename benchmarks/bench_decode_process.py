@@ -146,14 +146,15 @@ def encoders(recs: list[bytes], runs: int) -> dict[str, tuple[float, float, floa
     found: dict[str, object] = {"json": lambda o: json.dumps(o).encode()}
     cost: dict[str, float] = {"json": 0.0}
     for name in ("orjson", "msgspec"):
-        code = f"import time; t = time.perf_counter(); import {name}; print(time.perf_counter() - t)"
+        code = f"import time; t = time.process_time(); import {name}; print(time.process_time() - t)"
         try:
             importlib.import_module(name)
-            took = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                  check=True, cwd=NEUTRAL).stdout
+            took = [float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                         text=True, check=True, cwd=NEUTRAL).stdout)
+                    for _ in range(7)]
         except (ImportError, subprocess.CalledProcessError):
             continue
-        cost[name] = float(took) * 1000
+        cost[name] = statistics.median(took) * 1000  # CPU ms, median of 7 fresh processes
         found[name] = (sys.modules["orjson"].dumps if name == "orjson"
                        else sys.modules["msgspec"].json.Encoder().encode)
     out = {}
@@ -246,7 +247,7 @@ def main() -> None:
                 f"(start-up, reading, writing in the parent); predicted on N free cores: "
                 f"1 / (f + (1 - f) / N), e.g. {1 / (serial + (1 - serial) / 4):.1f}x on 4")
 
-    print("\nJSON encoders on our decode objects (CPU us per record; import ms in a fresh process)")
+    print("\nJSON encoders on our decode objects (CPU us per record; import: CPU ms in a fresh process)")
     for name, (p, t, imp) in encoders(recs, max(3, args.runs)).items():
         version = getattr(sys.modules.get(name), "__version__", "")
         print(f"  {name:8s} {version:8s} plain {p:6.1f} us  --tree {t:7.1f} us  import {imp:5.1f} ms")
