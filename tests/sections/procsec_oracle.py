@@ -250,7 +250,7 @@ def _compare_arm_info(d: Diff, p: str, le: dict, oe: dict) -> None:
         # libcper gates AccessMode on valid bit 8 (the time-out bit) instead of bit 11:
         # compare its value with bit 43 of the raw word, whatever our validity says
         d.eq(f"{p}.errorInformation.accessMode", lvals["accessMode"]["value"],
-             ei["raw"] >> 43 & 1)
+             ei["value"] >> 43 & 1)
 
 
 def _compare_arm_contexts(d: Diff, lib: list, ours: list) -> None:

@@ -135,7 +135,7 @@ def test_zero_context_is_not_skipped_without_a_real_one_after_it():
 
 def test_unknown_check_guid_is_raw_with_a_note():
     rec, sec = decode_body(header(1, 0) + info("12345678-1234-1234-1234-123456789abc", 0xFF), GUID)
-    assert sec.fields["error_info"][0]["check_info"] == {"raw": 0xFF, "kind": None}
+    assert sec.fields["error_info"][0]["check_info"] == {"value": 0xFF, "kind": None}
     assert any(f.code == "check-type" for f in rec.findings)
 
 

@@ -60,7 +60,7 @@ MEMORY2_RULES = _COMMON + [
          fallback=tree_value("physical_address"), reason=_C21),
     Rule(r"module", "module"), Rule(r"rank", "rank"), Rule(r"row", "row"),
     Rule(r"chipID", "chip_id"),
-    Rule(r"status\.value", "status.raw"),
+    Rule(r"status\.value", "status.value"),
     Rule(r"status\.state", "status.state", theirs=str.lower),
 ]
 
@@ -100,7 +100,7 @@ def test_77_byte_sections_are_the_73_byte_layout_plus_padding():
     assert f["validation_bits"] == 0x4019
     assert f["error_status"]["error_type"] == 4 and f["error_status"]["error_type_name"] == "ERR_MEM"
     assert (f["node"], f["card"], f["error_type"], f["error_type_name"]) == (0, 0, 2, "Single-bit ECC")
-    assert "rank" not in f and "device" not in f  # device bytes hold 1 but bit 7 is clear
+    assert "rank" not in f and f["device"] is None  # no rank in 73 bytes; device bytes hold 1 but bit 7 is clear
     assert sec.body.find("device").value == 1 and sec.body.find("device").valid is False
     assert sec.body.find("rank") is None  # not part of the 73-byte structure
     pad = sec.body.find("extra_bytes")
@@ -130,7 +130,7 @@ def test_memory_sections_without_valid_bits(name, index):
     check_located(rec)
     sec = rec.sections[index]
     assert sec.values["type"] == MEMORY_GUID and sec.body.length == 80
-    assert sec.fields == {"validation_bits": 0}
+    assert {k: v for k, v in sec.fields.items() if v is not None} == {"validation_bits": 0}
     assert sec.location == {}
     assert sec.summary.endswith("memory error; the section marks no field as valid")
     assert all(not n.valid for n in sec.body.children if n.name not in ("validation_bits",))
@@ -179,7 +179,7 @@ def test_error_status_decoded_bit_by_bit():
     status = 26 << 8 | 1 << 16 | 1 << 18 | 1 << 20 | 1 << 22
     _rec, sec = _decode(MEMORY_GUID, memory_body(1, status=status))
     assert sec.fields["error_status"] == {
-        "raw": status, "error_type": 26, "error_type_name": "ERR_POISONED", "address": True,
+        "value": status, "error_type": 26, "error_type_name": "ERR_POISONED", "address": True,
         "control": False, "data": True, "responder": False, "requester": True, "first_error": False,
         "overflow": True}
     node = sec.body.find("error_status")
@@ -194,8 +194,8 @@ def test_extended_row_bank_group_and_chip_id():
     _rec, sec = _decode(MEMORY_GUID, memory_body(valid, row=0x1234, bank=0x0305, ext=ext))
     f = sec.fields
     assert f["row"] == 0x31234  # bits 16-17 from Extended
-    assert f["extended"] == {"raw": ext, "row_bit_16": True, "row_bit_17": True, "chip_identification": 5}
-    assert f["chip_id"] == 5 and f["bank_group"] == 3 and f["bank_address"] == 5 and "bank" not in f
+    assert f["extended"] == {"value": ext, "row_bit_16": True, "row_bit_17": True, "chip_identification": 5}
+    assert f["chip_id"] == 5 and f["bank_group"] == 3 and f["bank_address"] == 5 and f["bank"] is None
     assert (f["rank"], f["card_handle"], f["module_handle"]) == (1, 0x10, 0x11)
     assert sec.location["bank_group"] == 3 and sec.location["row"] == 0x31234
 
@@ -231,7 +231,7 @@ def test_too_short_memory_section_is_an_error():
     rec, sec = _decode(MEMORY_GUID, memory_body(1 | 1 << 3)[:40])
     err = [f for f in section_findings(rec) if f.code == "section-too-small"]
     assert err[0].level == "error" and (err[0].offset, err[0].length) == (200, 40)
-    assert sec.fields["node"] == 0 and "card" not in sec.fields  # card at 34..36 fits, but not valid
+    assert sec.fields["node"] == 0 and sec.fields["card"] is None  # card at 34..36 fits, but not valid
     assert sec.body.find("card") is not None and sec.body.find("device") is None
 
 
@@ -240,7 +240,7 @@ def test_memory2_status_and_summary():
                        0x400, 0xABC000, 0, 2, 0, 0, 0x0102, 0, 0, 0, 3, 0, 0, 3, 1, 0, 0, 0, 0, 0, 0)
     _rec, sec = _decode(MEMORY2_GUID, body, severity=1)
     f = sec.fields
-    assert f["status"] == {"raw": 1, "uncorrected": True, "state": "uncorrected"}
+    assert f["status"] == {"value": 1, "uncorrected": True, "state": "uncorrected"}
     assert (f["bank_group"], f["bank_address"], f["rank"]) == (1, 2, 3)
     assert sec.summary == ("Uncorrected multi-bit ECC error at physical address 0xABC000 "
                            "(node 2, bank group 1, bank address 2, rank 3)")

@@ -39,7 +39,7 @@ def test_chip_id_alone_does_not_make_extended_row_bits_valid():
     ext = 0b110 << 5 | 0b11  # chip 6, and row bits 16/17 set in the byte but not valid
     _rec, sec = _decode(MEMORY_GUID, memory_body(1 << 21 | 1 << 8, ext=ext))
     f = sec.fields
-    assert f["extended"] == {"raw": ext, "chip_identification": 6} and f["chip_id"] == 6
+    assert f["extended"] == {"value": ext, "chip_identification": 6} and f["chip_id"] == 6
     assert f["row"] == 0x1234  # bits 16-17 not added without bit 18
     node = sec.body.find("extended")
     assert node.offset == BODY_AT + 73 and node.valid
@@ -55,7 +55,7 @@ def test_extended_row_alone_does_not_make_chip_id_valid():
     ext = 0b110 << 5 | 0b10
     _rec, sec = _decode(MEMORY_GUID, memory_body(1 << 18, ext=ext))
     f = sec.fields
-    assert f["extended"] == {"raw": ext, "row_bit_16": False, "row_bit_17": True}
+    assert f["extended"] == {"value": ext, "row_bit_16": False, "row_bit_17": True}
     assert "chip_id" not in f and f["row"] == 0x21234
     bits = _bits(sec.body.find("extended"))
     assert bits["row_bit_17"][1] is True and bits["chip_identification"][1] is False
@@ -63,7 +63,7 @@ def test_extended_row_alone_does_not_make_chip_id_valid():
 
 def test_extended_byte_with_neither_bit_is_not_valid():
     _rec, sec = _decode(MEMORY_GUID, memory_body(1 << 8, ext=0xE3))
-    assert "extended" not in sec.fields
+    assert sec.fields["extended"] is None
     node = sec.body.find("extended")
     assert node.valid is False and node.display.endswith("(not valid)")
 
@@ -71,7 +71,7 @@ def test_extended_byte_with_neither_bit_is_not_valid():
 def test_bank_parts_follow_their_own_bits():
     # only the bank-group bit (19): the address byte of the bank word is not valid
     _rec, sec = _decode(MEMORY_GUID, memory_body(1 << 19, bank=0x0305))
-    assert sec.fields["bank_group"] == 3 and "bank_address" not in sec.fields and "bank" not in sec.fields
+    assert sec.fields["bank_group"] == 3 and sec.fields["bank_address"] is None and sec.fields["bank"] is None
     node = sec.body.find("bank")
     bits = _bits(node)
     assert bits["bank_group"][:2] == (3, True) and bits["bank_address"][:2] == (5, False)
@@ -86,6 +86,6 @@ def test_bank_parts_follow_their_own_bits():
 def test_memory2_bank_parts_use_bits_20_and_21():
     body = struct.pack("<QQQQHHHH", 1 << 21, 0, 0, 0, 0, 0, 0, 0x0407) + bytes(96 - 40)
     _rec, sec = _decode(MEMORY2_GUID, body)
-    assert sec.fields["bank_address"] == 7 and "bank_group" not in sec.fields
+    assert sec.fields["bank_address"] == 7 and sec.fields["bank_group"] is None
     bits = _bits(sec.body.find("bank"))
     assert bits["bank_address"][1] is True and bits["bank_group"][1] is False

@@ -102,7 +102,7 @@ def test_walk_gesb_on_a_bare_buffer_as_bert_would():
     root = FieldNode("bert", "BERT region", None, "", 0, len(buf), kind="record")
     rec = DecodedRecord(buf, "bert", root)
     entries = walk_gesb(buf, 0, len(buf), root, rec)
-    assert len(entries) == 1 and entries[0].section.fields["version"] == 4
+    assert len(entries) == 1 and entries[0].section.fields["version_number"] == 4
     assert entries[0].body_offset == 20 + 64 and entries[0].body_length == 1192
     assert block_length(buf) == 20 + 64 + 1192
     assert not rec.findings

@@ -40,7 +40,7 @@ def test_real_versions_and_sizes(name, version, vendor, length, size):
     rec, sec = mca_section(name)
     f = sec.fields
     assert sec.values["length"] == length
-    assert f["version"] == version and f["cpu_vendor_name"] == vendor
+    assert f["version_number"] == version and f["cpu_vendor_name"] == vendor
     assert f["size_form"] == size
     assert not [x for x in rec.findings if x.code in ("decoder-failed", "internal", "body-truncated")]
     assert sec.component == "cpu"
@@ -181,7 +181,7 @@ def test_version_5_uses_64_ex_banks_and_clamps_count():
         struct.pack_into("<I", body, 296 + 4 * i, 100 + i)
     rec = decode_record(build_record([(XPF_MCA, bytes(body))]))
     f = rec.sections[0].fields
-    assert f["version"] == 5 and f["size_form"] == 2088
+    assert f["version_number"] == 5 and f["size_form"] == 2088
     assert len(f["ex_banks"]) == 64 and f["ex_banks"][63]["bank"] == 163
     assert any(x.code == "count" and "ExBankCount is 70" in x.message for x in rec.findings)
 
@@ -238,7 +238,7 @@ def test_early_v3_289_bytes_is_a_layout_not_an_error():
     notes = [x for x in new.findings if x.code == "layout-version"]
     assert len(notes) == 1 and notes[0].level == "note" and "289 bytes" in notes[0].message
     f = sec.fields
-    assert f["version"] == 3 and f["size_form"] == 289 and "289 bytes" in f["layout"]
+    assert f["version_number"] == 3 and f["size_form"] == 289 and "289 bytes" in f["layout"]
     # every value present decodes exactly as in the 292-byte original
     for key in ("processor_number", "bank_number", "status", "address", "misc", "apic_id",
                 "amd_extended_registers", "global_capability", "recovery_info", "diagnosis"):

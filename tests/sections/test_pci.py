@@ -99,7 +99,7 @@ def test_bus_fields_and_summary():
     f = sec.fields
     assert f["error_type"] == 3 and f["error_type_name"] == "Master abort"
     assert f["bus_id"] == {"bus": 0x3B, "segment": 1}
-    assert f["bus_command"] == {"raw": 6 | 1 << 56, "command": 6, "pci_x": True, "type": "PCI-X"}
+    assert f["bus_command"] == {"value": 6 | 1 << 56, "command": 6, "pci_x": True, "type": "PCI-X"}
     assert (f["requestor_id"], f["completer_id"], f["target_id"]) == (0x100, 0x200, 0x300)
     assert sec.summary == "PCI/PCI-X bus master abort on bus 0001:3B at bus address 0xFEE00000"
     assert sec.location == {"segment": 1, "bus": 0x3B}

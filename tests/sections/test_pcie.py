@@ -112,7 +112,7 @@ PCIE_RULES = [
          fallback=raw_bits(112 + 48, 4, 25, 5),
          reason="libcper declares the reserved field as 16 bits for bits 9-26, so it reads bits 25-29 "
                 "instead of 27-31"),
-    Rule(r"capabilityStructure\.slot_control\.rsvdp", "capability_structure.slot_control.raw",
+    Rule(r"capabilityStructure\.slot_control\.rsvdp", "capability_structure.slot_control.value",
          mine=lambda raw: raw >> 15 & 1),
     Rule(r"capabilityStructure\.(\w+)\.(\w+)(?:\.raw)?", _cap),
     Rule(r"aerInfo\.(uncorrectable_error_(?:status|mask|severity)|correctable_error_(?:status|mask))"
@@ -181,15 +181,15 @@ def test_summary_and_location_for_an_uncorrectable_aer_error():
                             "vendor_id": 0x8086, "device_id": 0x2030}
     f = sec.fields
     assert f["port_type"] == 4 and f["port_type_name"] == "Root port"
-    assert f["version"] == {"raw": 0x0310, "major": 3, "minor": 10}
+    assert f["version"] == {"value": 0x0310, "major": 3, "minor": 10}
     assert f["device_id"]["class_code"] == 0x060400 and f["device_id"]["slot"] == 5
     assert f["device_id"]["secondary_bus"] == 0x3C
     unc = f["aer_info"]["uncorrectable_error_status"]
     assert unc["completion_timeout"] is True and unc["unsupported_request_error"] is True
-    assert unc["raw"] == 1 << 14 | 1 << 20
+    assert unc["value"] == 1 << 14 | 1 << 20
     assert f["aer_info"]["uncorrectable_error_severity"]["completion_timeout"] is True
     assert f["aer_info"]["advanced_error_capabilities_and_control"]["first_error_pointer"] == 14
-    assert "command_status" not in f and "device_serial_number" not in f  # bits 2 and 4 clear
+    assert f["command_status"] is None and f["device_serial_number"] is None  # bits 2 and 4 clear
     # the invalid serial number is still in the tree, marked invalid
     node = sec.body.find("device_serial_number")
     assert node.value == 0x1122334455667788 and node.valid is False
@@ -219,7 +219,7 @@ def test_register_fields_follow_the_pcie_spec_bit_positions():
     assert body[52 + 44:52 + 48] == (0b0011110 << 1 | 1 << 8 | 1 << 31).to_bytes(4, "little")
     rec, sec = _decode(body)
     c = sec.fields["capability_structure"]
-    assert c["pcie_capability_header"] == {"raw": 0x4810, "capability_id": 0x10,
+    assert c["pcie_capability_header"] == {"value": 0x4810, "capability_id": 0x10,
                                            "next_capability_pointer": 0x48}
     assert c["pcie_capabilities"]["device_port_type"] == 4 and c["pcie_capabilities"]["slot_implemented"]
     lc2 = c["link_capabilities2"]
@@ -267,7 +267,7 @@ def test_short_section_is_an_error_and_decodes_what_fits():
     errs = [f for f in section_findings(rec) if f.code == "section-too-small"]
     assert errs and errs[0].level == "error" and (errs[0].offset, errs[0].length) == (200, 130)
     aer = sec.body.find("aer_info")
-    assert aer.length == 18 and sec.fields["aer_info"]["uncorrectable_error_status"]["raw"] == 1 << 14
+    assert aer.length == 18 and sec.fields["aer_info"]["uncorrectable_error_status"]["value"] == 1 << 14
     assert "uncorrectable_error_severity" in sec.fields["aer_info"]  # AER +12..+16 = body 124..128
     assert "correctable_error_status" not in sec.fields["aer_info"]  # AER +16..+20 crosses the end
     assert sec.summary.endswith(": Completion Timeout")

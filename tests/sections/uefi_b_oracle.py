@@ -166,7 +166,10 @@ def compare_with_libcper(oracle: dict, sec: DecodedSection, rec: DecodedRecord,
         try:
             if rule.ours is None:
                 raise KeyError(path)
-            mine = rule.mine(get_path(fields, ours_path))
+            got = get_path(fields, ours_path)
+            if got is None:  # null: the validation bit leaves it out, as a missing key did before
+                raise KeyError(ours_path)
+            mine = rule.mine(got)
         except (KeyError, IndexError, TypeError):
             if rule.fallback is None:
                 out.mismatches.append(f"{path}: libcper has {theirs!r}, we have no {ours_path}")

@@ -8,7 +8,6 @@ wire order).  A few producers put a GUID on the wire in RFC 4122 (big-endian) or
 from __future__ import annotations
 
 import struct
-import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,12 +42,19 @@ def guid_text(raw: bytes) -> str:
 
 
 def guid_bytes(text: str) -> bytes:
-    return uuid.UUID(text).bytes_le
+    """The 16 wire bytes of a GUID's text (== uuid.UUID(text).bytes_le; the same forms accepted,
+    without importing uuid, which pulls in ``platform`` at every start-up)."""
+    digits = text.replace("urn:", "").replace("uuid:", "").strip("{}").replace("-", "")
+    if len(digits) != 32:
+        raise ValueError("badly formed hexadecimal UUID string")
+    raw = int(digits, 16).to_bytes(16, "big")
+    return raw[3::-1] + raw[5:3:-1] + raw[7:5:-1] + raw[8:]
 
 
 def swapped_text(text: str) -> str:
     """The text a GUID would read as if its wire bytes were taken in RFC 4122 order."""
-    return str(uuid.UUID(bytes=uuid.UUID(text).bytes_le))
+    le = guid_bytes(text)
+    return f"{le[:4].hex()}-{le[4:6].hex()}-{le[6:8].hex()}-{le[8:10].hex()}-{le[10:].hex()}"
 
 
 _ENTRIES: list[tuple[str, str, str, str]] = [

@@ -10,7 +10,7 @@ record: the bytes stay in the tree as raw data.
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -75,16 +75,59 @@ def _load_plugins() -> None:
     if _loaded:
         return
     _loaded = True
-    # imported by name, not statically: core sits below formats (tests/test_architecture.py)
-    pkg = importlib.import_module("whea_gui.formats.sections")
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        if not mod.name.startswith("_"):
-            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+    try:
+        pkg = importlib.import_module(_PLUGINS)
+    except ModuleNotFoundError:
+        return
+    for name in _plugin_names(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{name}")
+
+
+def _plugin_names(paths) -> list[str]:
+    """Public module names in the plug-in folders. Read from the folder (pkgutil imports
+    ``inspect``, a tenth of ``whea decode``'s start-up); pkgutil only where there is no folder
+    (a frozen build keeps modules in an archive)."""
+    names: set[str] = set()
+    try:
+        for path in paths:
+            for entry in os.scandir(path):
+                stem, dot, ext = entry.name.partition(".")
+                if stem.isidentifier() and not stem.startswith("_") and (
+                        (dot and ext in ("py", "pyc") and entry.is_file())
+                        or (not dot and os.path.isfile(os.path.join(entry.path, "__init__.py")))):
+                    names.add(stem)
+    except OSError:
+        names.clear()
+    if not names:
+        import pkgutil
+        names = {m.name for m in pkgutil.iter_modules(paths) if not m.name.startswith("_")}
+    return sorted(names)
 
 
 def decoder_for(guid: str) -> Decoder | None:
+    key = guid.lower()
+    found = _DECODERS.get(key)
+    if found is not None or _loaded:
+        return found
+    module = _plugin_index().get(key)
+    if module is not None:  # import only the module that decodes this type
+        importlib.import_module(f"{_PLUGINS}.{module}")
+        found = _DECODERS.get(key)
+        if found is not None:
+            return found
     _load_plugins()
-    return _DECODERS.get(guid.lower())
+    return _DECODERS.get(key)
+
+
+_PLUGINS = "whea_gui.formats.sections"
+
+
+def _plugin_index() -> dict[str, str]:
+    """GUID → plug-in module name, as the plug-in package lists it (empty when it has none)."""
+    try:
+        return importlib.import_module(_PLUGINS).MODULE_OF_GUID
+    except (ModuleNotFoundError, AttributeError):
+        return {}
 
 
 def registered_decoders() -> dict[str, Decoder]:
@@ -111,6 +154,7 @@ def decode_body(ctx: SectionContext) -> None:
         return
     try:
         if decoder is None:
+            _load_plugins()  # fallback decoders register when their modules load
             decoder = next((fn for applies, fn in _FALLBACKS if applies(ctx)), None)
             if decoder is None:
                 return

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..core.fields import Bits, bit_nodes
+from ..core.fields import Bits, bit_nodes, register_json
 from ..core.model import FieldNode
 
 CPU_VENDOR = {0: "Other", 1: "Intel", 2: "AMD"}
@@ -229,12 +229,7 @@ MCG_CAP_BITS = (
 )
 
 
-def bits_json(bits, value: int) -> dict:
-    out = {"value": value}
-    for b in bits:
-        v = value >> b.bit & ((1 << b.width) - 1)
-        out[b.name] = bool(v) if b.width == 1 and not b.values else v
-    return out
+bits_json = register_json  # one register shape for every section (core.fields)
 
 
 # -- AMD SMCA IPID ---------------------------------------------------------------------------------

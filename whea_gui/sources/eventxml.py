@@ -12,7 +12,6 @@ so a file full of unclosed tags costs linear time and loses none of the whole ev
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
@@ -120,6 +119,8 @@ def fragment_refs(text: str, path: str, on_problem, offset_of) -> Iterator[Recor
     """Records in the binary fields of a piece of an event (no closing ``</Event>``): each
     ``<Data>``/``<Binary>`` element is parsed on its own, with the provenance of a ``<System>``
     block when one is there. Yields nothing when the text has no such field with text in it."""
+    import xml.etree.ElementTree as ET  # here, not at the top: `whea decode` of a binary file
+    # sniffs every reader, and the XML parser is a tenth of its start-up
     info = EventInfo()
     system = _SYSTEM_OPEN.search(text)
     close = _SYSTEM_CLOSE.search(text, system.end()) if system else None
@@ -169,6 +170,7 @@ def event_spans(text: str) -> Iterator[tuple[int, int | None]]:
 
 def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=None
                      ) -> Iterator[RecordRef]:
+    import xml.etree.ElementTree as ET  # see fragment_refs
     collector = EventCollector(path, kind, on_problem)
     found = broken = records = 0
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from .base import Problem, RecordRef
 from .carve import SIGNATURES
+
+if TYPE_CHECKING:  # annotations only: the parser is imported by the readers that parse
+    import xml.etree.ElementTree as ET
 
 BINARY_FIELDS = ("rawdata", "errorrecord", "binary", "errorpacket")
 _HEXTEXT = re.compile(r"[0-9a-fA-F\s]+")

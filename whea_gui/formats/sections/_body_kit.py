@@ -11,7 +11,7 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, make_node
+from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, make_node, register_json
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
 from .. import numbers
@@ -136,13 +136,7 @@ def reserved_zero(ctx: SectionContext, raw: bytes | int, offset: int, size: int,
         ctx.finding(WARNING, f"{what} is not zero", offset, size, code="reserved")
 
 
-def bits_json(bits: Sequence[Bits], value: int) -> dict[str, Any]:
-    """A register as JSON: ``raw`` plus each named field (bool for 1-bit flags, int otherwise)."""
-    out: dict[str, Any] = {"raw": value}
-    for b in bits:
-        v = (value >> b.bit) & ((1 << b.width) - 1)
-        out[b.name] = bool(v) if b.width == 1 and not b.values else v
-    return out
+bits_json = register_json  # one register shape for every section (core.fields)
 
 
 def register_text(f: Field, value: int) -> str:

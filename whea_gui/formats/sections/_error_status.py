@@ -66,7 +66,7 @@ def error_status_node(f: Field, value: int, offset: int):
 def error_status_json(value: int) -> dict[str, Any]:
     code = value >> 8 & 0xFF
     return {
-        "raw": value,
+        "value": value,
         "error_type": code,
         "error_type_name": error_type_name(code),
         "address": bool(value >> 16 & 1),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import FieldNode
 from ...core.sections import SectionContext
-from ._body_kit import bits_json, decode_fields, register_node, struct_node
+from ._body_kit import decode_fields, register_node, struct_node
 
 PORT_TYPES = {
     0: "PCI Express endpoint", 1: "Legacy PCI Express endpoint", 4: "Root port",
@@ -340,6 +340,7 @@ AER_CAPABILITY_ID = 0x0001
 
 _REG_HOOKS_CAP = {f.name: register_node for f in CAPABILITY.fields}
 _REG_HOOKS_AER = {f.name: register_node for f in AER_HEAD.fields if f.bits}
+_HEADER_LOGS = tuple(f"header_log_{i}" for i in range(4))  # written as one list
 
 
 def decode_capability(ctx: SectionContext, parent: FieldNode, offset: int, *, valid: bool,
@@ -352,8 +353,7 @@ def decode_capability(ctx: SectionContext, parent: FieldNode, offset: int, *, va
                        description="Copy of the device's PCI Express capability structure")
     _mark(node, valid)
     values = decode_fields(ctx, CAPABILITY, offset, node, hooks=_REG_HOOKS_CAP)
-    return {f.name: bits_json(f.bits, values[f.name]) if f.bits else values[f.name]
-            for f in CAPABILITY.fields if f.name in values}
+    return layout_json(CAPABILITY, values)
 
 
 def decode_aer(ctx: SectionContext, parent: FieldNode, offset: int, *, valid: bool) -> dict[str, Any]:
@@ -365,10 +365,7 @@ def decode_aer(ctx: SectionContext, parent: FieldNode, offset: int, *, valid: bo
                        description="Copy of the device's Advanced Error Reporting capability")
     _mark(node, valid)
     values = decode_fields(ctx, AER_HEAD, offset, node, hooks=_REG_HOOKS_AER)
-    out: dict[str, Any] = {}
-    for f in AER_HEAD.fields:
-        if f.name in values and not f.name.startswith("header_log_"):
-            out[f.name] = bits_json(f.bits, values[f.name])
+    out = layout_json(AER_HEAD, values, omit=_HEADER_LOGS)
     logs = [values[f"header_log_{i}"] for i in range(4) if f"header_log_{i}" in values]
     if logs:
         out["header_log"] = logs

@@ -290,7 +290,7 @@ def _decode_info(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, A
     out["flag_names"] = flag_names(INFO_FLAG_BITS, out["flags"])
     if "error_information" in values and vb & 4:
         raw = values["error_information"]
-        out["error_information"] = {"raw": raw, "kind": kind}
+        out["error_information"] = {"value": raw, "kind": kind}
         if layout is not None:
             out["error_information"].update(gated_values(raw, layout[0], layout[2]))
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import guids
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -110,9 +110,9 @@ def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
             dnode.valid, dnode.display = False, "(not valid)"
         dev = decode_fields(ctx, DEVICE_ID, body + 12, dnode)
         if dev and valid["device_id"]:
-            d = {k: v for k, v in dev.items() if k != "reserved"}
-            if "slot" in d:
-                d["slot"] = d["slot"] >> 3
+            d = layout_json(DEVICE_ID, dev, omit=("reserved",))
+            if "slot" in d:  # the slot number (bits 15:3); the register is in the tree
+                d["slot"] = dev["slot"] >> 3
             fields["device_id"] = d
             check_pci_address(ctx, d.get("device"), d.get("function"), dnode,
                               "The device ID's PCI address")

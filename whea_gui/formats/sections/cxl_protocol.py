@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, NOTE, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _pcie_regs as regs
 from ._body_kit import (
-    bits_json,
     check_pci_address,
     decode_fields,
     fixed_size_check,
@@ -115,6 +114,7 @@ RAS = Layout("cxl_ras_capability", [
 ])
 RAS_SIZE = RAS.size  # 88 bytes: Linux struct cxl_ras_capability_regs
 _RAS_HOOKS = {f.name: register_node for f in RAS.fields if f.bits}
+_RAS_UNNAMED = tuple(f.name for f in RAS.fields if not f.bits)  # header log words: one list
 
 
 @register(CXL_PROTOCOL_GUID)
@@ -142,14 +142,15 @@ def decode_cxl_protocol(ctx: SectionContext) -> dict[str, Any]:
     addr = _sub(ctx, "agent_address", "CXL agent address", body + 16,
                 AGENT_ADDRESS_RCRB if rcrb else AGENT_ADDRESS_BDF, valid["agent_address"])
     if addr and valid["agent_address"]:
-        fields["agent_address"] = {k: v for k, v in addr.items() if k != "reserved"}
+        fields["agent_address"] = layout_json(AGENT_ADDRESS_RCRB if rcrb else AGENT_ADDRESS_BDF,
+                                              addr, omit=("reserved",))
         check_pci_address(ctx, addr.get("device"), addr.get("function"), ctx.node.find("agent_address"),
                           "The CXL agent's PCI address")
     dev = _sub(ctx, "device_id", "Device ID", body + 24, DEVICE_ID, valid["device_id"])
     if dev and valid["device_id"]:
-        d = {k: v for k, v in dev.items() if k != "reserved"}
-        if "slot" in d:
-            d["slot"] = d["slot"] >> 3
+        d = layout_json(DEVICE_ID, dev, omit=("reserved",))
+        if "slot" in d:  # the slot number (bits 15:3); the register is in the tree
+            d["slot"] = dev["slot"] >> 3
         fields["device_id"] = d
     serial = decode_fields(ctx, SERIAL, body + 40, ctx.node,
                            valid={"device_serial_number": valid["device_serial_number"]})
@@ -209,8 +210,7 @@ def _variable_parts(ctx: SectionContext, lengths: dict, valid: dict, fields: dic
                                 lstart + used, len(rest), kind="bytes"))
         if valid["error_log"]:
             fields["error_log"] = ctx.data[lstart:lstart + n].hex()
-            regs_json = {f.name: bits_json(f.bits, ras[f.name]) for f in RAS.fields
-                         if f.bits and f.name in ras}
+            regs_json = layout_json(RAS, ras, omit=_RAS_UNNAMED)
             logs = [ras[f"header_log_{i}"] for i in range(16) if f"header_log_{i}" in ras]
             if logs:
                 regs_json["header_log"] = logs
@@ -247,8 +247,8 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
         text += f" at RCRB {numbers.address(loc['rcrb_base_address'])}"
     text += vendor_device_text(loc)
     ras = fields.get("ras_capability") or {}
-    unc = ras.get("uncorrectable_error_status", {}).get("raw", 0)
-    cor = ras.get("correctable_error_status", {}).get("raw", 0)
+    unc = ras.get("uncorrectable_error_status", {}).get("value", 0)
+    cor = ras.get("correctable_error_status", {}).get("value", 0)
     names = [b.label for b in _UNCORRECTABLE if unc >> b.bit & 1] or \
         [b.label for b in _CORRECTABLE if cor >> b.bit & 1]
     if names:

@@ -264,7 +264,7 @@ def _decode_info(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
     }
     if "check_info" in values and vb & 1:
         v = values["check_info"]
-        out["check_info"] = {"raw": v, "kind": kind}
+        out["check_info"] = {"value": v, "kind": kind}
         if check is not None:
             out["check_info"].update(gated_values(v, check[1], check[3]))
     for name, bit in INFO_GATES.items():

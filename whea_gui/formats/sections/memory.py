@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, make_node
+from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, layout_json, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -290,7 +290,7 @@ def decode_memory2(ctx: SectionContext) -> dict[str, Any]:
                     body + 62, 1, code="reserved")
     fields = _memory2_json(values, vb)
     unc = None
-    if "status" in fields:
+    if fields.get("status") is not None:
         unc = bool(fields["status"]["uncorrected"])
     _describe(ctx, fields, uncorrected=unc)
     return fields
@@ -321,37 +321,38 @@ def _check_common(ctx, values, vb, layout, names, valid_of, extent) -> None:
                     ctx.offset, 8, code="valid-bits-conflict")
 
 
-def _common_json(values: dict, vb: int, valid_of: dict, group_bit: int, address_bit: int) -> dict:
-    out: dict[str, Any] = {"validation_bits": vb}
-    for name in ("error_status", "physical_address", "physical_address_mask", "node", "card",
-                 "module", "device", "row", "column", "bit_position", "requestor_id",
-                 "responder_id", "target_id", "rank", "card_handle", "module_handle", "chip_id"):
-        bits = valid_of.get(name)
-        if name in values and bits and any(vb >> b & 1 for b in bits):
-            out[name] = values[name]
-    if "error_status" in out:
-        out["error_status"] = error_status_json(out["error_status"])
+def _common_json(layout: Layout, values: dict, vb: int, valid_of: dict, group_bit: int,
+                 address_bit: int) -> dict:
+    """``fields`` from the layout (core.fields.layout_json: each field's name is its key, null
+    when its validation bit is clear); the keys below are the computed ones."""
+    valid = {name: any(vb >> b & 1 for b in bits) for name, bits in valid_of.items()}
+    out = layout_json(layout, values, valid=valid, plain=("validation_bits",),
+                      omit=("error_status", "bank", "error_type", "extended", "status", "reserved"))
+    out.setdefault("validation_bits", vb)
+    if "error_status" in values:
+        out["error_status"] = error_status_json(values["error_status"]) if valid["error_status"] \
+            else None
     if "bank" in values:
         bank = values["bank"]
-        if vb >> 6 & 1:
-            out["bank"] = bank
-        if vb >> group_bit & 1:
-            out["bank_group"] = bank >> 8
-        if vb >> address_bit & 1:
-            out["bank_address"] = bank & 0xFF
+        out["bank"] = bank if vb >> 6 & 1 else None
+        out["bank_group"] = bank >> 8 if vb >> group_bit & 1 else None
+        out["bank_address"] = bank & 0xFF if vb >> address_bit & 1 else None
     et_bits = valid_of["error_type"]
-    if "error_type" in values and any(vb >> b & 1 for b in et_bits):
-        et = values["error_type"]
+    if "error_type" in values:
+        et = values["error_type"] if any(vb >> b & 1 for b in et_bits) else None
         out["error_type"] = et
-        out["error_type_name"] = MEMORY_ERROR_TYPES.get(et, (f"Reserved ({et})",))[0]
+        out["error_type_name"] = (None if et is None else
+                                  MEMORY_ERROR_TYPES.get(et, (f"Reserved ({et})",))[0])
     return out
 
 
 def _memory_json(values: dict, vb: int) -> dict[str, Any]:
-    out = _common_json(values, vb, _MEMORY_VALID_OF, 19, 20)
+    out = _common_json(MEMORY, values, vb, _MEMORY_VALID_OF, 19, 20)
+    if "extended" in values and not ((vb >> 18) & 1 or (vb >> 21) & 1):
+        out["extended"] = None
     if "extended" in values and ((vb >> 18) & 1 or (vb >> 21) & 1):
         ext = values["extended"]
-        out["extended"] = {"raw": ext}
+        out["extended"] = {"value": ext}
         if vb >> 18 & 1:  # row bits 16-17 need the extended-row bit, not the chip-ID bit
             out["extended"].update(row_bit_16=bool(ext & 1), row_bit_17=bool(ext & 2))
         if vb >> 21 & 1:
@@ -363,10 +364,12 @@ def _memory_json(values: dict, vb: int) -> dict[str, Any]:
 
 
 def _memory2_json(values: dict, vb: int) -> dict[str, Any]:
-    out = _common_json(values, vb, _MEMORY2_VALID_OF, 20, 21)
+    out = _common_json(MEMORY2, values, vb, _MEMORY2_VALID_OF, 20, 21)
+    if "status" in values and not vb >> 14 & 1:
+        out["status"] = None
     if "status" in values and vb >> 14 & 1:
         st = values["status"]
-        out["status"] = {"raw": st, "uncorrected": bool(st & 1),
+        out["status"] = {"value": st, "uncorrected": bool(st & 1),
                          "state": "uncorrected" if st & 1 else "corrected"}
     return out
 
@@ -379,6 +382,7 @@ _LOCATION_KEYS = ("physical_address", "node", "card", "module", "bank", "bank_gr
 def _describe(ctx: SectionContext, fields: dict, uncorrected: bool | None) -> None:
     sec = ctx.section
     sec.component = "memory"
+    fields = {k: v for k, v in fields.items() if v is not None}  # null: validation bit clear
     sec.location = {k: fields[k] for k in _LOCATION_KEYS if k in fields}
     if uncorrected is not None:
         sev = "Uncorrected" if uncorrected else "Corrected"

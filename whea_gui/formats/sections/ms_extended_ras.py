@@ -3,7 +3,7 @@ values is undocumented, so they are shown as numbers."""
 
 from __future__ import annotations
 
-from ...core.fields import Field, Layout
+from ...core.fields import Field, Layout, layout_json
 from ...core.model import ERROR, FieldNode
 from ...core.sections import SectionContext, register
 from ._ms_util import decode_fixed, note_extra, struct_node
@@ -18,7 +18,7 @@ HEAD = Layout("WHEA_EXTENDED_RAS", [
 @register(EXTENDED_RAS_GUID)
 def decode_extended_ras(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, HEAD, what="Extended RAS section")
-    f: dict = dict(v)
+    f: dict = layout_json(HEAD, v)
     ctx.section.summary = "Platform extended RAS data (undocumented layout)"
     if not whole:
         return f

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...core.fields import Field, Layout
+from ...core.fields import Field, Layout, layout_json
 from ...core.model import ERROR
 from ...core.sections import SectionContext, register
 from ._ms_util import decode_fixed, note_extra, raw_node
@@ -17,7 +17,7 @@ MSR_DUMP = Layout("WHEA_MSR_DUMP_SECTION", [
 @register(MSR_DUMP_GUID)
 def decode_msr_dump(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, MSR_DUMP)
-    f = dict(v)
+    f = layout_json(MSR_DUMP, v)
     ctx.section.component = "cpu"
     if not whole:
         ctx.section.summary = "MSR dump (truncated header)"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 
-from ...core.fields import Bits, Field, Layout, bit_nodes, make_node
+from ...core.fields import Bits, Field, Layout, bit_nodes, field_json, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import amd_smca, mca, mca_diagnosis
@@ -130,21 +130,16 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
                                     make_node(Field("reserved2", "Reserved2", 4, "hex"), v, o)),
     }
     v, _ = HEAD.decode(buf, base, ctx.end, ctx.node, hooks)
-    fields: dict = {"version": version, "cpu_vendor": vendor,
-                    "cpu_vendor_name": mca.CPU_VENDOR.get(vendor, "Unknown"),
-                    "size_form": size, "layout": LAYOUTS.get((version, size))}
-    for key in ("processor_number", "instruction_pointer", "bank_number", "address", "misc",
-                "extended_register_count"):
-        if key in v:
-            fields[key] = v[key]
+    # ``fields`` from the layout (each field's name is its key); computed keys added here
+    fields: dict = layout_json(HEAD, v, omit=("status", "apic_id"))
+    fields.setdefault("cpu_vendor", vendor)
+    fields.update(cpu_vendor_name=mca.CPU_VENDOR.get(vendor, "Unknown"), size_form=size,
+                  layout=LAYOUTS.get((version, size)))
     if "timestamp" in v:
-        fields["timestamp"] = v["timestamp"]
         fields["timestamp_utc"] = filetime_text(v["timestamp"])
-    if "global_status" in v:
-        fields["global_status"] = mca.bits_json(mca.MCG_STATUS_BITS, v["global_status"])
     if "status" in v:
         fields["status"] = mca.status_json(v["status"], vendor)
-    if "apic_id" in v:
+    if "apic_id" in v:  # Reserved2 in version 1 (the tree names it so too)
         fields["apic_id" if version >= 2 else "reserved2"] = v["apic_id"]
     amd_regs = vendor == 2 and version >= 2 and size >= SIZE_V2R2
     _extended_registers(ctx, v.get("extended_register_count", 0), amd_regs, fields)
@@ -300,7 +295,7 @@ def _global_capability(ctx: SectionContext, fields: dict) -> None:
     f = Field("global_capability", "MCG_CAP", 8, "flags", bits=mca.MCG_CAP_BITS,
               reserved_mask=0xFFFFFFFFF000F000)
     ctx.node.add(make_node(f, val, off))
-    fields["global_capability"] = mca.bits_json(mca.MCG_CAP_BITS, val)
+    fields["global_capability"] = field_json(f, val)
 
 
 def _recovery_info(ctx: SectionContext, fields: dict, size: int) -> None:
@@ -318,14 +313,10 @@ def _recovery_info(ctx: SectionContext, fields: dict, size: int) -> None:
         node = struct_node(ctx.node, "recovery_info", "Recovery info (XPF_RECOVERY_INFO)", off,
                            min(RECOVERY.size, ctx.end - off))
         v, _ = RECOVERY.decode(ctx.data, off, ctx.end, node)
-    out = {}
-    if "failure_reason" in v:
-        out["failure_reason"] = mca.bits_json(RECOVERY_FAILURE_BITS, v["failure_reason"])
-    if "action" in v:
-        out["action"] = mca.bits_json(RECOVERY_ACTION_BITS, v["action"])
-    for key in ("action_required", "recovery_succeeded", "recovery_kernel"):
-        if key in v:
-            out[key] = bool(v[key])
+    out = layout_json(RECOVERY_HEAD, v)
+    for key in ("action_required", "recovery_succeeded", "recovery_kernel"):  # BOOLEANs
+        if key in out:
+            out[key] = bool(out[key])
     fields["recovery_info"] = out
 
 

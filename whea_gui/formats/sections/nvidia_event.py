@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, ascii_text, make_node
+from ...core.fields import Bits, Field, Layout, ascii_text, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -218,7 +218,7 @@ def _decode_info(ctx: SectionContext, h: dict, fields: dict) -> int | None:
 
 
 def _info_json(layout: Layout, v: dict) -> dict[str, Any]:
-    out = dict(v)
+    out = layout_json(layout, v)
     if layout is CPU_INFO:
         if "architecture" in v:
             out["architecture"] = bits_json(CPU_ARCH_BITS, v["architecture"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -102,7 +102,7 @@ def decode_pci_bus(ctx: SectionContext) -> dict[str, Any]:
         fields["bus_id"] = {"bus": values["bus_id"] & 0xFF, "segment": values["bus_id"] >> 8}
     if "bus_command" in values and valid["bus_command"]:
         c = values["bus_command"]
-        fields["bus_command"] = {"raw": c, "command": c & ((1 << 56) - 1), "pci_x": bool(c >> 56 & 1),
+        fields["bus_command"] = {"value": c, "command": c & ((1 << 56) - 1), "pci_x": bool(c >> 56 & 1),
                                  "type": "PCI-X" if c >> 56 & 1 else "PCI"}
 
     sec = ctx.section
@@ -190,9 +190,9 @@ def decode_pci_component(ctx: SectionContext) -> dict[str, Any]:
     if "error_status" in head and valid["error_status"]:
         fields["error_status"] = error_status_json(head["error_status"])
     if ident and valid["id_info"]:
-        d = {k: v for k, v in ident.items() if k != "reserved"}
-        if "class_code" in d:
-            d["class_code"] = int.from_bytes(d["class_code"], "little")
+        d = layout_json(ID_INFO, ident, omit=("reserved",))
+        if "class_code" in d:  # three bytes, one number
+            d["class_code"] = int.from_bytes(ident["class_code"], "little")
         fields["id_info"] = d
         check_pci_address(ctx, d.get("device"), d.get("function"), ctx.node.find("id_info"),
                           "The device identification's PCI address")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -186,46 +186,45 @@ def _checks(ctx, head, vb, rcrb_form, cap, aer) -> None:
 
 
 def _json(head, dev, mid, cap, aer, vb, rcrb_form) -> dict[str, Any]:
-    out: dict[str, Any] = {"validation_bits": head.get("validation_bits", vb)}
-    if "port_type" in head and vb & 1:
-        out["port_type"] = head["port_type"]
-        out["port_type_name"] = regs.PORT_TYPES.get(head["port_type"], "Unknown")
-    if "version" in head and vb >> 1 & 1:
-        v = head["version"]
-        out["version"] = {"raw": v, "major": _bcd(v >> 8 & 0xFF), "minor": _bcd(v & 0xFF)}
-    if "command_status" in head and vb >> 2 & 1:
-        v = head["command_status"]
-        out["command_status"] = {"raw": v, "command": v & 0xFFFF, "status": v >> 16}
-    if "rcrb_high_address" in head and vb >> 9 & 1:
-        out["rcrb_high_address"] = head["rcrb_high_address"]
-    if dev and (vb >> 3 & 1 or vb >> 8 & 1):
-        d = {k: v for k, v in dev.items() if k != "reserved"}
-        if "class_code" in d:
-            d["class_code"] = int.from_bytes(d["class_code"], "little")
-        if "slot" in d:
-            d["slot"] = d["slot"] >> 3
+    """``fields`` from the layouts (core.fields.layout_json: a field whose validation bit is
+    clear is null); this adapter adds only the computed keys."""
+    def ok(bit: int) -> bool:
+        return bool(vb >> bit & 1)
+
+    out = layout_json(HEAD, head, plain=("validation_bits",), valid={
+        "port_type": ok(0), "version": ok(1), "command_status": ok(2), "rcrb_high_address": ok(9)})
+    out.setdefault("validation_bits", vb)
+    if "port_type" in out:
+        pt = out["port_type"]
+        out["port_type_name"] = None if pt is None else regs.PORT_TYPES.get(pt, "Unknown")
+    if out.get("version") is not None:
+        v = out["version"]
+        out["version"] = {"value": v, "major": _bcd(v >> 8 & 0xFF), "minor": _bcd(v & 0xFF)}
+    if dev:
+        dev_layout = DEVICE_ID_RCRB if rcrb_form else DEVICE_ID
+        d = layout_json(dev_layout, dev, omit=("reserved",))
+        if "class_code" in d:  # three bytes, one number
+            d["class_code"] = int.from_bytes(dev["class_code"], "little")
+        if "slot" in d:  # the slot number (bits 15:3); the register is in the tree
+            d["slot"] = dev["slot"] >> 3
         if rcrb_form and "rcrb_low_address" in d:
             d["rcrb_base_address"] = d["rcrb_low_address"] | (
-                head.get("rcrb_high_address", 0) << 32 if vb >> 9 & 1 else 0)
-        out["device_id"] = d
-    if "device_serial_number" in mid and vb >> 4 & 1:
-        out["device_serial_number"] = mid["device_serial_number"]
-    if "bridge_control_status" in mid and vb >> 5 & 1:
-        v = mid["bridge_control_status"]
-        out["bridge_control_status"] = {"raw": v, "secondary_status": v & 0xFFFF,
-                                        "bridge_control": v >> 16}
-    if cap and vb >> 6 & 1:
-        out["capability_structure"] = cap
-    if aer and vb >> 7 & 1:
-        out["aer_info"] = aer
+                head.get("rcrb_high_address", 0) << 32 if ok(9) else 0)
+        out["device_id"] = d if ok(3) or ok(8) else None
+    out.update(layout_json(MIDDLE, mid, valid={"device_serial_number": ok(4),
+                                               "bridge_control_status": ok(5)}))
+    if cap:
+        out["capability_structure"] = cap if ok(6) else None
+    if aer:
+        out["aer_info"] = aer if ok(7) else None
     return out
 
 
 def error_class(fields: dict, severity_name: str | None) -> tuple[str, list[str]]:
     """("uncorrectable"|"correctable"|"", error names) from the AER block, else from the severity."""
     aer = fields.get("aer_info") or {}
-    unc = aer.get("uncorrectable_error_status", {}).get("raw", 0)
-    cor = aer.get("correctable_error_status", {}).get("raw", 0)
+    unc = aer.get("uncorrectable_error_status", {}).get("value", 0)
+    cor = aer.get("correctable_error_status", {}).get("value", 0)
     if unc:
         names = regs.uncorrectable_names(unc)
         first = aer.get("advanced_error_capabilities_and_control", {}).get("first_error_pointer")
@@ -263,7 +262,7 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     elif "rcrb_base_address" in loc:
         text += f" at RCRB {numbers.address(loc['rcrb_base_address'])}"
     text += vendor_device_text(loc)
-    if "port_type_name" in fields and not loc:
+    if fields.get("port_type_name") and not loc:
         text += f" ({fields['port_type_name'].lower()})"
     if names:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")

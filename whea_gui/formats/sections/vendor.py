@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Field, Layout, ascii_text
+from ...core.fields import Field, Layout, ascii_text, layout_json
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -42,7 +42,7 @@ def decode_ampere(ctx: SectionContext) -> dict[str, Any]:
                        f"instance {numbers.hex_id(v['instance_id'])}")
     else:
         sec.summary = "Ampere platform error (truncated)"
-    return dict(v)
+    return layout_json(AMPERE, v)
 
 
 NVIDIA_HEAD = Layout("nvidia", [
