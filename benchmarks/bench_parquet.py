@@ -42,15 +42,16 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=20)
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--url")
+    ap.add_argument("--store", help="export this already-filled store instead of building one")
     args = ap.parse_args()
     server = None
-    if args.url is None:
+    if args.url is None and args.store is None:
         import pgserver
         server = pgserver
         args.url = pgserver.cluster()
     work = Path(tempfile.mkdtemp(prefix="whea-bench-parquet-"))
     try:
-        url = build_big(args.url, args.rows, hosts=args.hosts, days=args.days)
+        url = args.store or build_big(args.url, args.rows, hosts=args.hosts, days=args.days)
         with open_store(url, readonly=True) as store:
             start = time.perf_counter()
             result = export_store_parquet(store, work / "export")

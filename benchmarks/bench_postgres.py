@@ -149,7 +149,7 @@ def build_big(base_url: str, count: int, hosts: int = 500, days: int = 360) -> s
     def rekey(col):
         return f"regexp_replace({col}, '^[^|]*\\|', {new_host} || ' |')"
 
-    expr = {"host": new_host, "record_id": "r.record_id + g.i * 100000",
+    expr = {"host": new_host, "record_id": "g.i * 10000 + r.slot",  # unique: slot <= 2000
             "ts": f"r.ts + (g.i % {max(1, days - 20)}) * 86400 - 20 * 86400",
             "location": rekey("r.location"), "page_key": rekey("r.page_key"),
             "dimm_key": rekey("r.dimm_key"), "cpu_key": rekey("r.cpu_key")}

@@ -147,3 +147,15 @@ def test_export_usage_errors_write_nothing(tmp_path, capsys):
                  "postgresql://nobody@/nothing?host=/nonexistent"]) == 2
     assert "cannot connect" in capsys.readouterr().err
     assert not (tmp_path / "out").exists() and target.read_text() == "x"
+
+
+def test_more_host_date_partitions_than_pyarrows_default_limit(tmp_path, fleet, monkeypatch):
+    """A fleet part touching more than 1,024 host/date folders (pyarrow's default limit)."""
+    from whea_gui.report import parquet
+
+    monkeypatch.setattr(parquet, "CHUNK", 5000)
+    pairs = [(data, {**src, "host": f"{src['host']}-{k}"}) for k, (data, src) in
+             enumerate(fleet[:1] * 1100)]
+    result = parquet.export_parquet(pairs, tmp_path / "many")
+    assert result.records == 1100
+    assert len(list((tmp_path / "many" / "records").iterdir())) == 1100

@@ -31,6 +31,7 @@ from ..store.pg_rows import timeline_fields
 from ..store.store import host_of
 
 CHUNK = 250_000  # rows per written part (bounded memory: a few hundred MB)
+MAX_PARTITIONS = 1 << 22  # host x date folders one part may touch (pyarrow's default is 1024)
 
 
 def _schemas():
@@ -87,7 +88,8 @@ class _Columns:
         table = pa.Table.from_pydict(self.cols, schema=self.schema)
         ds.write_dataset(table, folder, format="parquet", partitioning=["host", "date"],
                          partitioning_flavor="hive", basename_template=f"part-{part}-{{i}}.parquet",
-                         existing_data_behavior="overwrite_or_ignore")
+                         existing_data_behavior="overwrite_or_ignore",
+                         max_partitions=MAX_PARTITIONS)
         self.cols = {name: [] for name in self.schema.names}
         self.n = 0
 

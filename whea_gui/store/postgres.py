@@ -485,10 +485,10 @@ class PostgresStore:
 
     def estimated_count(self) -> int:
         """The record count: exact for a small store, the planner's estimate (no table scan)
-        for one of more than a million rows."""
+        for one of more than 100,000 rows."""
         estimate = self._query("SELECT reltuples::bigint FROM pg_class WHERE relname = "
                                "'whea_records'", one=True)
-        if estimate and estimate[0] > 1_000_000:
+        if estimate and estimate[0] > 100_000:
             return int(estimate[0])
         return self.usage()[0]
 

@@ -23,7 +23,7 @@ SQLITE_MAGIC = b"SQLite format 3\0"
 STORE_SUFFIXES = (".wheastore", ".sqlite", ".sqlite3", ".db")
 
 
-PAGE_ROWS = 50_000  # index rows per page of a server store
+PAGE_ROWS = 10_000  # index rows per page of a server store (a screenful many times over)
 
 
 def _is_server(spec: str) -> bool:
