@@ -24,8 +24,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..core.fields import Field, Layout, bytes_text
 from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode, Finding, new_record
 
@@ -175,6 +173,8 @@ def _check_map_room(lay: ErstLayout) -> None:
 
 
 def _read_slots(lay: ErstLayout, buf) -> None:
+    import numpy as np  # here, not at import: `whea decode` registers this reader and must start fast
+
     n = lay.slot_count
     ids = np.frombuffer(buf, dtype="<u8", count=n, offset=HEADER_SIZE) if n else np.zeros(0, "<u8")
     used = int(np.count_nonzero(ids[lay.first_index:]))

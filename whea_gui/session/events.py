@@ -19,10 +19,6 @@ class Event:
         self._callbacks.append(callback)
         return callback
 
-    def disconnect(self, callback: Callable) -> None:
-        if callback in self._callbacks:
-            self._callbacks.remove(callback)
-
     def emit(self, *args) -> None:
         error = None
         for cb in list(self._callbacks):

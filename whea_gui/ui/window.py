@@ -240,9 +240,6 @@ class MainWindow(QMainWindow):
         self.message("")
         return True
 
-    def refresh_timeline(self) -> None:
-        self.timeline_link.refresh()
-
     # -- the shown record and its panes (see inspector.py) -----------------------------------
     @property
     def current_record(self) -> DecodedRecord | None:
