@@ -261,25 +261,11 @@ class TimelineData:
 
 # -- building the columns ------------------------------------------------------------------
 def fault_columns(decoded_records: Iterable) -> dict[str, Categorical]:
-    """``location``, ``component``, ``page``, ``dimm`` and ``cpu`` columns of decoded records.
-
-    Keys are prefixed with the host (``node07 | cpu:apic=13:bank=5``) when the reader knows it
-    or the record has a PlatformID, so the same bank on two machines stays two faults.
-    """
-    rows = []
-    for rec in decoded_records:
-        comp, key, scopes = _faults.record_fault(rec)
-        host = _faults.host_of(rec.source, rec.header)
-        if host:
-            key = f"{host} | {key}" if key else key
-            scopes = {k: f"{host} | {v}" for k, v in scopes.items()}
-        rows.append((comp, key, scopes))
-    cols = {"location": Categorical.from_values(key for _, key, _ in rows),
-            "component": Categorical.from_values(_faults.COMPONENT_LABELS.get(c, c.upper()) if c else None
-                                                 for c, _, _ in rows)}
-    for scope in ("page", "dimm", "cpu"):
-        cols[scope] = Categorical.from_values(s.get(scope) for _, _, s in rows)
-    return cols
+    """``location``, ``component``, ``page``, ``dimm`` and ``cpu`` columns of decoded records
+    (host-prefixed keys: ``faults.record_fault_keys``)."""
+    rows = [_faults.record_fault_keys(rec) for rec in decoded_records]
+    return {name: Categorical.from_values(row[i] for row in rows)
+            for i, name in enumerate(_faults.FAULT_KEY_NAMES)}
 
 
 def from_decoded(records: Sequence) -> TimelineData:
@@ -312,14 +298,40 @@ def _relabel(codes: np.ndarray, labels: Sequence[str | None]) -> Categorical:
                        list(mapping))
 
 
+def _first_seen(codes: np.ndarray, strings: Sequence[str]) -> Categorical:
+    """String codes (-1 none) → a Categorical whose labels are in order of first appearance
+    (as ``Categorical.from_values`` over the records would give them)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    used, first = np.unique(codes, return_index=True)
+    keep = used >= 0
+    used, first = used[keep], first[keep]
+    used = used[np.argsort(first, kind="stable")]
+    lut = np.full(len(strings) + 1, -1, dtype=np.int32)
+    lut[used] = np.arange(len(used), dtype=np.int32)
+    return Categorical(lut[np.where(codes >= 0, codes, len(strings))], [strings[c] for c in used])
+
+
+def table_fault_columns(table) -> dict[str, Categorical] | None:
+    """The fault columns kept in the table (``index.faultindex``), or None unless every row has
+    them: an analysis over part of the records must not pass for one over all of them."""
+    if len(table) == 0 or not bool(table.faults_known().all()):
+        return None
+    strings = list(table.strings)
+    return {name: _first_seen(table.columns[f"fault_{name}"], strings)
+            for name in _faults.FAULT_KEY_NAMES}
+
+
 def from_record_table(table, faults: Mapping | None = None) -> TimelineData:
     """Analysis input from the columnar ``RecordTable`` (whea_gui.index.table).
 
-    The table is built from headers and descriptors only, so it has times (with their
-    source), severity, notify type, section types, host and path, but no fault locations:
-    pass ``faults`` (e.g. ``fault_columns`` of the same records, decoded) to get thresholds
-    and top locations.
+    Times (with their source), severity, notify type, section types, host and path come from
+    headers and descriptors. Fault locations come from ``faults`` when given (e.g.
+    ``fault_columns`` of the same records, decoded), else from the table's own fault columns
+    when every row has them; otherwise there are none (no thresholds, no top locations).
     """
+    if faults is None:
+        faults = table_fault_columns(table)
+    faults = dict(faults) if faults is not None else None
     c = table.columns
     strings = list(table.strings)
     source = np.asarray(c["time_source"], dtype=np.uint8)
@@ -341,5 +353,7 @@ def from_record_table(table, faults: Mapping | None = None) -> TimelineData:
                                                    if k else None for k in comps]),
         "source": _relabel(src_codes, src_labels),
     }
+    if faults is not None and "component" in faults:  # the decoded component, when known
+        groups["component"] = faults.pop("component")
     return TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
                         groups=groups, faults=faults)

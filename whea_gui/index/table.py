@@ -4,7 +4,10 @@ Built from raw record bytes without decoding (``index/header.py``), so millions 
 listed, filtered and sorted; only a record a person opens is decoded. String-like columns hold
 small integer codes: ``notify``, ``creator``, ``path`` and ``host`` index ``strings``;
 ``section_types`` indexes ``type_lists`` (one tuple of section-type GUIDs per distinct list).
-Code -1 means "none". Times are int64 seconds since 1970 (-1 = missing); ``times()`` gives
+Code -1 means "none". The ``fault_*`` columns (component label, fault location key, and the
+page / DIMM / CPU keys of the threshold rules: ``index.faults.record_fault_keys``) need the
+section bodies decoded; they hold ``FAULT_UNKNOWN`` (-2) until someone has (``index.faultindex``).
+Times are int64 seconds since 1970 (-1 = missing); ``times()`` gives
 datetime64[s] with NaT.
 """
 
@@ -42,9 +45,16 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("offset", "<i8"),
     ("host", "<i4"),
     ("inserted_at", "<i8"),
+    ("fault_component", "<i4"),  # codes into ``strings``; -1 none, FAULT_UNKNOWN not computed
+    ("fault_location", "<i4"),
+    ("fault_page", "<i4"),
+    ("fault_dimm", "<i4"),
+    ("fault_cpu", "<i4"),
 )
 ROW_DTYPE = np.dtype([(name, code) for name, code in COLUMNS])  # packed: the store's index row
 STRING_COLUMNS = ("notify", "creator", "path", "host")
+FAULT_COLUMNS = ("fault_component", "fault_location", "fault_page", "fault_dimm", "fault_cpu")
+FAULT_UNKNOWN = -2  # the record's fault keys have not been computed (no body decoded yet)
 
 
 def to_epoch(value: Any) -> int:
@@ -152,6 +162,24 @@ class RecordTable:
         except KeyError:
             raise AttributeError(name) from None
 
+    def faults_known(self) -> np.ndarray:
+        """Mask of rows whose fault columns have been computed."""
+        return self.columns["fault_location"] != FAULT_UNKNOWN
+
+    def set_fault_keys(self, rows: Iterable[int], keys: Iterable[Sequence[str | None]]) -> None:
+        """Fill the fault columns of ``rows`` from ``index.faults.record_fault_keys`` tuples."""
+        pos = {s: i for i, s in enumerate(self.strings)}
+        cols = [self.columns[name] for name in FAULT_COLUMNS]
+        for row, values in zip(rows, keys):
+            for col, value in zip(cols, values):
+                col[row] = -1 if not value else pos.setdefault(value, len(pos))
+        if len(pos) != len(self.strings):
+            self.strings = list(pos)
+
+    def fault_text(self, i: int, column: str = "fault_location") -> str | None:
+        """A fault column of row ``i`` as text (None: no value or not computed)."""
+        return self.string(int(self.columns[column][i]))
+
     def times(self) -> np.ndarray:
         return to_datetime64(self.columns["timestamp"])
 
@@ -184,6 +212,7 @@ class RecordTable:
             "problems": problems,
             "path": self.string(c["path"]), "offset": c["offset"], "host": self.string(c["host"]),
             "inserted_at": _iso(c["inserted_at"]),
+            "fault_location": self.string(c["fault_location"]),
         }
 
     # -- selection ------------------------------------------------------------------------
@@ -228,7 +257,7 @@ class RecordTable:
         hit = [i for i, s in enumerate(self.strings)
                if needle in s.lower() or needle in (guids.name_of(s, default="") or "").lower()]
         m = np.zeros(len(self), dtype=bool)
-        for col in STRING_COLUMNS:
+        for col in STRING_COLUMNS + ("fault_location",):
             m |= np.isin(c[col], hit)
         lists = [i for i, lst in enumerate(self.type_lists)
                  if any(needle in g or needle in guids.name_of(g, "section").lower() for g in lst)]
@@ -274,6 +303,8 @@ class RecordTable:
                 col = t.columns[name]
                 if name in STRING_COLUMNS:
                     col = smap[col]  # -1 picks the trailing -1
+                elif name in FAULT_COLUMNS:
+                    col = np.where(col >= 0, smap[np.maximum(col, 0)], col)  # keep -1 / -2
                 elif name == "section_types":
                     col = lmap[col]
                 parts[name].append(col)
@@ -282,6 +313,8 @@ class RecordTable:
 
 # -- helpers --------------------------------------------------------------------------------
 def _default(name: str, code: str, n: int) -> np.ndarray:
+    if name in FAULT_COLUMNS:
+        return np.full(n, FAULT_UNKNOWN, dtype=code)
     fill = -1 if name in STRING_COLUMNS + ("section_types", "timestamp", "event_time",
                                            "inserted_at", "severity") else 0
     return np.full(n, fill, dtype=code)
@@ -298,6 +331,7 @@ def _header_columns(hi: hdr.HeaderIndex) -> dict[str, np.ndarray]:
         "length": hi.length, "flags": hi.flags, "kind": hi.kind, "problems": hi.problems,
         "path": np.full(n, -1, np.int32), "offset": np.zeros(n, np.int64),
         "host": np.full(n, -1, np.int32), "inserted_at": np.full(n, MISSING, np.int64),
+        **{name: np.full(n, FAULT_UNKNOWN, np.int32) for name in FAULT_COLUMNS},
     }
 
 

@@ -24,7 +24,8 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..index.table import COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
+from ..index.faultindex import FaultKeyer
+from ..index.table import COLUMNS, FAULT_COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
 from . import meta, reindex, rules, schema
 from .results import (
     DB_ERRORS,
@@ -65,6 +66,17 @@ def host_of(source: dict | None) -> str:
     return str(source.get("host") or source.get("computer") or "")
 
 
+def location_text(fault_keys) -> str | None:
+    """``records.location``: the fault location key, '' for none, None when not computed."""
+    return None if fault_keys is None else (fault_keys[1] or "")
+
+
+def _with_source(rec, source: dict):
+    """The decoded record as its reader saw it: the fault keys name the source's host."""
+    rec.source = dict(source or {})
+    return rec
+
+
 def _collision(result: WriteResult, key: tuple[str, int], other: str) -> None:
     host, rid = key
     result.status = STATUS_OBJECT_NAME_COLLISION
@@ -98,6 +110,7 @@ class Store:
         self._lock = threading.RLock()
         self._names: dict[tuple[str, str], int] = {}
         self._pending: dict[tuple[str, str], int] = {}
+        self._keyer = FaultKeyer()  # fault keys of records written or re-indexed
         self._conn = None
         self._copy: str | None = None  # a migrated temporary copy of an old read-only store
         self.strict = strict
@@ -633,8 +646,14 @@ class Store:
         first_slot = self._next_slot(conn)
         slots = [first_slot + k for k in range(len(todo))]
         stamped = [rules.stamp(checked[i].data, slot) for i, slot in zip(todo, slots)]
-        rows = self._index_rows(conn, stamped, [sources[i] for i in todo])
-        self._replace(conn, existing, wanted, slots, stamped, rows)
+        srcs = [sources[i] for i in todo]
+        # a fully checked record was decoded already: its fault keys cost nothing more; the
+        # header-only import leaves them to be computed when first needed (FAULT_UNKNOWN)
+        fks = [None if checked[i].decoded is None else
+               self._keyer.keys(stamped[k], srcs[k], rec=_with_source(checked[i].decoded, srcs[k]))
+               for k, i in enumerate(todo)]
+        rows = self._index_rows(conn, stamped, srcs, fault_keys=fks)
+        self._replace(conn, existing, wanted, slots, stamped, rows, fks)
         for i in todo:
             results[i].replaced = keys[i] in existing
 
@@ -644,17 +663,18 @@ class Store:
         return (seq[0] if seq else 0) + 1
 
     @staticmethod
-    def _replace(conn, existing, keys, slots, datas, rows) -> None:
-        """Delete the rows of ``existing`` keys and insert the new ones (inside a transaction)."""
+    def _replace(conn, existing, keys, slots, datas, rows, fault_keys) -> None:
+        """Delete the rows of ``existing`` keys and insert the new ones (inside a transaction).
+        ``fault_keys``: per record its fault keys, or None when not computed."""
         old_slots = [(existing[key][0],) for key in keys if key in existing]
         conn.executemany("DELETE FROM records WHERE slot = ?", old_slots)
         conn.executemany("DELETE FROM record_data WHERE slot = ?", old_slots)
         conn.executemany(
-            "INSERT INTO records (slot, host, record_id, ts, severity, length, inserted_at, idx) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO records (slot, host, record_id, ts, severity, length, inserted_at, idx, "
+            "location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((slot, host, signed(rid), int(row["timestamp"]), int(row["severity"]), len(data),
-              int(row["inserted_at"]), row.tobytes())
-             for (host, rid), slot, data, row in zip(keys, slots, datas, rows)))
+              int(row["inserted_at"]), row.tobytes(), location_text(fk))
+             for (host, rid), slot, data, row, fk in zip(keys, slots, datas, rows, fault_keys)))
         conn.executemany("INSERT INTO record_data (slot, crc, data, origin) VALUES (?, ?, ?, ?)",
                          ((slot, crc_bytes(data), data, origin_bytes(host))
                           for slot, data, (host, _) in zip(slots, datas, keys)))
@@ -678,16 +698,23 @@ class Store:
                         existing = self._existing(conn, keys)
                         first = self._next_slot(conn)
                         slots = [first + k for k in range(len(part))]
-                        rows = self._index_rows(conn, datas, [s or {} for _, s, _ in part],
-                                                [now if t is None else t for _, _, t in part])
-                        self._replace(conn, existing, keys, slots, datas, rows)
+                        srcs = [s or {} for _, s, _ in part]
+                        fks = [self._keyer.keys(d, s) for d, s in zip(datas, srcs)]
+                        rows = self._index_rows(conn, datas, srcs,
+                                                [now if t is None else t for _, _, t in part], fks)
+                        self._replace(conn, existing, keys, slots, datas, rows, fks)
                 except DB_ERRORS as exc:
                     raise self._error(exc) from exc
 
     def _index_rows(self, conn, stamped: list[bytes], sources: list[dict],
-                    inserted_at: list[int] | None = None) -> np.ndarray:
-        """Packed RecordTable rows with string codes replaced by ``names`` ids."""
+                    inserted_at: list[int] | None = None,
+                    fault_keys: list | None = None) -> np.ndarray:
+        """Packed RecordTable rows with string codes replaced by ``names`` ids. ``fault_keys``:
+        per record the ``faults.record_fault_keys`` tuple, or None (not computed)."""
         table = RecordTable.from_records(zip(stamped, sources))
+        if fault_keys is not None:
+            known = [i for i, k in enumerate(fault_keys) if k is not None]
+            table.set_fault_keys(known, (fault_keys[i] for i in known))
         scodes = np.array(self._name_ids(conn, "s", table.strings) + [-1], np.int64)
         tcodes = np.array(self._name_ids(conn, "t", [",".join(t) for t in table.type_lists]) + [-1],
                           np.int64)
@@ -696,6 +723,9 @@ class Store:
             rows[name] = table.columns[name]
         for name in STRING_COLUMNS:
             rows[name] = scodes[table.columns[name]]
+        for name in FAULT_COLUMNS:  # -1 (none) and FAULT_UNKNOWN stay as they are
+            col = table.columns[name]
+            rows[name] = np.where(col >= 0, scodes[np.maximum(col, 0)], col)
         rows["section_types"] = tcodes[table.columns["section_types"]]
         now = int(time.time())
         rows["inserted_at"] = now if inserted_at is None else [now if t < 0 else t for t in inserted_at]
