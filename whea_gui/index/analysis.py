@@ -287,15 +287,18 @@ def from_decoded(records: Sequence) -> TimelineData:
 
 
 def _relabel(codes: np.ndarray, labels: Sequence[str | None]) -> Categorical:
-    """Codes into ``labels`` (None = no value) → a Categorical with unique labels."""
+    """Codes into ``labels`` (None = no value) → a Categorical with unique labels, in order of
+    first appearance among the rows (as ``Categorical.from_values`` over records gives them, so
+    groups tied in size stack in the same order whichever way the columns were built)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.where((codes >= 0) & (codes < len(labels)), codes, len(labels))
+    used, first = np.unique(codes, return_index=True)
     mapping: dict[str, int] = {}
     lut = np.full(len(labels) + 1, -1, dtype=np.int32)  # the last slot serves code -1
-    for i, lab in enumerate(labels):
-        if lab:
-            lut[i] = mapping.setdefault(lab, len(mapping))
-    codes = np.asarray(codes, dtype=np.int64)
-    return Categorical(lut[np.where((codes >= 0) & (codes < len(labels)), codes, len(labels))],
-                       list(mapping))
+    for code in used[np.argsort(first, kind="stable")].tolist():
+        if code < len(labels) and labels[code]:
+            lut[code] = mapping.setdefault(labels[code], len(mapping))
+    return Categorical(lut[codes], list(mapping))
 
 
 def _first_seen(codes: np.ndarray, strings: Sequence[str]) -> Categorical:

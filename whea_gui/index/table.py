@@ -168,13 +168,22 @@ class RecordTable:
 
     def set_fault_keys(self, rows: Iterable[int], keys: Iterable[Sequence[str | None]]) -> None:
         """Fill the fault columns of ``rows`` from ``index.faults.record_fault_keys`` tuples."""
-        pos = {s: i for i, s in enumerate(self.strings)}
+        strings = list(self.strings)  # may hold repeats (a store's has '' for unused ids)
+        pos: dict[str, int] = {}
+        for i, text in enumerate(strings):
+            pos.setdefault(text, i)
         cols = [self.columns[name] for name in FAULT_COLUMNS]
         for row, values in zip(rows, keys):
             for col, value in zip(cols, values):
-                col[row] = -1 if not value else pos.setdefault(value, len(pos))
-        if len(pos) != len(self.strings):
-            self.strings = list(pos)
+                if not value:
+                    col[row] = -1
+                    continue
+                code = pos.get(value)
+                if code is None:
+                    code = pos[value] = len(strings)
+                    strings.append(value)
+                col[row] = code
+        self.strings = strings
 
     def fault_text(self, i: int, column: str = "fault_location") -> str | None:
         """A fault column of row ``i`` as text (None: no value or not computed)."""

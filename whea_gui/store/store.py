@@ -778,6 +778,43 @@ class Store:
                 yield unsigned(rid), bytes(data)
             last = advance(last, rows, self.path)
 
+    def analysis_table(self, keyer: FaultKeyer | None = None, chunk: int = 2048
+                       ) -> tuple[RecordTable, np.ndarray, list[tuple[str, int]]]:
+        """``record_table()`` with every row's fault keys, for an analysis of all records: one
+        pass over the bytes checks each record's CRC and decodes only the records whose keys
+        were not computed when they were stored (a header-only import). Returns the table, the
+        positions of damaged records (missing or failing bytes; their keys stay unknown) and
+        their (host, RecordId)."""
+        keyer = keyer or self._keyer
+        table = self.record_table()
+        known = table.faults_known()
+        bad: list[int] = []
+        bad_keys: list[tuple[str, int]] = []
+        todo_rows: list[int] = []
+        todo_keys: list[tuple] = []
+        last, pos = 0, 0
+        while True:
+            with self._read() as conn:
+                part = conn.execute(
+                    "SELECT r.slot, r.host, r.record_id, d.crc, d.data FROM records r LEFT JOIN "
+                    "record_data d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
+                    (last, chunk)).fetchall()
+            if not part:
+                break
+            for _slot, host, rid, crc, data in part:
+                if pos >= len(table):
+                    raise StoreDamaged(f"{self.path}: records were added while reading the index")
+                if not isinstance(data, bytes) or crc_bytes(data) != crc:
+                    bad.append(pos)
+                    bad_keys.append((host, unsigned(rid)))
+                elif not known[pos]:
+                    todo_rows.append(pos)
+                    todo_keys.append(keyer.keys(data, {"host": host} if host else {}))
+                pos += 1
+            last = advance(last, part, self.path)
+        table.set_fault_keys(todo_rows, todo_keys)
+        return table, np.array(bad, np.int64), bad_keys
+
     def damaged_rows(self, chunk: int = 2048) -> tuple[np.ndarray, list[tuple[str, int]]]:
         """Positions (in store order, as in ``record_table()``) and (host, RecordId) of the
         records whose bytes are missing or fail their checksum."""
