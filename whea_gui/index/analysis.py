@@ -115,6 +115,8 @@ class TimelineData:
         self._rolling: dict[tuple, Rolling] = {}
         self._ts_counts: dict[str, int] | None = None
         self._sev_sorted: np.ndarray | None = None
+        # why the fault columns are missing or partial ('' = complete, or none were asked for)
+        self.faults_note = ""
 
     # -- basics ----------------------------------------------------------------------------
     @property
@@ -332,8 +334,14 @@ def from_record_table(table, faults: Mapping | None = None) -> TimelineData:
     ``fault_columns`` of the same records, decoded), else from the table's own fault columns
     when every row has them; otherwise there are none (no thresholds, no top locations).
     """
+    note = ""
     if faults is None:
         faults = table_fault_columns(table)
+        unknown = int((~table.faults_known()).sum()) if faults is None else 0
+        if unknown:
+            note = (f"Fault locations are not known for {unknown:,} of {len(table):,} records "
+                    "(their sections are not decoded yet): no threshold crossings or top "
+                    "locations are counted")
     faults = dict(faults) if faults is not None else None
     c = table.columns
     strings = list(table.strings)
@@ -358,5 +366,7 @@ def from_record_table(table, faults: Mapping | None = None) -> TimelineData:
     }
     if faults is not None and "component" in faults:  # the decoded component, when known
         groups["component"] = faults.pop("component")
-    return TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
+    data = TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
                         groups=groups, faults=faults)
+    data.faults_note = note
+    return data

@@ -44,7 +44,7 @@ from . import copying
 from .edit_delegate import EditableFieldModel
 from .editing import EditController
 from .export import export_dialog
-from .faults_job import FAULT_DECODE_LIMIT, FaultJob
+from .faults_job import FaultJob, pending_note
 from .field_model import bit_label, expand_below
 from .findings import FINDING_ROLE, FindingsModel
 from .hexview import HexView
@@ -433,10 +433,16 @@ class MainWindow(QMainWindow):
         self._timeline_timer.stop()
         rs = self.records_panel.records
         faults = self._faults if self._faults is not None and self._faults[0] == len(rs) else None
-        self.timeline.set_data(from_record_table(rs.table(), faults[1] if faults else None))
-        if (faults is None and not self.loading and 0 < len(rs) <= FAULT_DECODE_LIMIT
-                and self.timeline.isVisible()):  # decode for thresholds only when looked at
+        table = rs.table()
+        data = from_record_table(table, faults[1] if faults else None)
+        unknown = 0 if faults or not len(rs) else int((~table.faults_known()).sum())
+        if unknown and not self.loading and self.timeline.isVisible():
+            # decode for thresholds only when looked at; every record, with progress
+            data.faults_note = pending_note(unknown, len(rs))
+            self.timeline.set_data(data)
             self._start_fault_job()
+            return
+        self.timeline.set_data(data)
 
     def _start_fault_job(self) -> None:
         if self._fault_job is not None:
@@ -445,6 +451,8 @@ class MainWindow(QMainWindow):
             self._fault_job.cancel()
         job = FaultJob(self.records_panel.records)
         job.finished.connect(self._fault_job_done)
+        job.progress.connect(lambda done, total: self.timeline.set_faults_note(
+            pending_note(total, job.count, done)))
         self._fault_job = job
         start_job(job, self)
 
