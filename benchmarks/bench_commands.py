@@ -49,6 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--counts", default="10000,100000")
     ap.add_argument("--only", default=",".join(COMMANDS), help=f"subset of {','.join(COMMANDS)}")
+    ap.add_argument("--report-formats", default="html,md")
     ap.add_argument("--dir", help="work folder (default: a temporary one, removed after)")
     args = ap.parse_args()
     only = set(args.only.split(","))
@@ -64,7 +65,7 @@ def main() -> None:
             line("whea generate", n, secs, rss, f"{data.stat().st_size / 1e6:,.0f} MB written")
             rss_by.setdefault("generate", []).append((n, rss))
         store = folder / f"fleet-{n}.sqlite"
-        if "store" in only or "timeline" in only:
+        if "store" in only:
             for p in folder.glob(f"fleet-{n}.sqlite*"):
                 p.unlink()
             secs, rss, _ = run(["store", "--store", str(store), "import", str(data), "--fast"])
@@ -74,11 +75,12 @@ def main() -> None:
             secs, rss, _ = run(["timeline", str(data), "--json"])
             line("whea timeline FILE --json", n, secs, rss)
             rss_by.setdefault("timeline FILE", []).append((n, rss))
-            secs, rss, _ = run(["timeline", str(store)])
-            line("whea timeline STORE (1st)", n, secs, rss, "fault keys decoded: --fast import")
-            rss_by.setdefault("timeline STORE", []).append((n, rss))
+            if "store" in only:
+                secs, rss, _ = run(["timeline", str(store)])
+                line("whea timeline STORE", n, secs, rss, "fault keys decoded: --fast import")
+                rss_by.setdefault("timeline STORE", []).append((n, rss))
         if "report" in only:
-            for fmt in ("html", "md"):
+            for fmt in args.report_formats.split(","):
                 out = folder / f"report-{n}.{fmt}"
                 secs, rss, _ = run(["report", str(data), "-o", str(out), "-q"])
                 line(f"whea report -o .{fmt}", n, secs, rss, f"{out.stat().st_size / 1e6:,.1f} MB")
