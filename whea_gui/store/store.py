@@ -534,8 +534,9 @@ class Store:
 
     def _write_todo(self, todo, checked, keys, results, batch, replace) -> None:
         with self._write() as conn:
-            todo = self._against_store(conn, todo, checked, keys, results, replace)
-            self._store(conn, checked, keys, todo, results, [src for _, src in batch])
+            found: dict = {}
+            todo = self._against_store(conn, todo, checked, keys, results, replace, found)
+            self._store(conn, checked, keys, todo, results, [src for _, src in batch], found)
 
     @staticmethod
     def _within_batch(todo, checked, keys, results, replace: bool) -> list[int]:
@@ -556,10 +557,14 @@ class Store:
                 _collision(results[i], keys[i], "an earlier record of this import")
         return sorted(chosen.values())
 
-    def _against_store(self, conn, todo, checked, keys, results, replace: bool) -> list[int]:
+    def _against_store(self, conn, todo, checked, keys, results, replace: bool,
+                       found: dict | None = None) -> list[int]:
         """Drop duplicates of stored records, and (without ``replace``) records whose key is
-        stored with other bytes."""
+        stored with other bytes. ``found`` receives the stored keys met (for ``_store``, in the
+        same transaction, so it need not look them up again)."""
         existing = self._existing(conn, [keys[i] for i in todo])
+        if found is not None:
+            found.update(existing)
         out = []
         for i in todo:
             old = existing.get(keys[i])
@@ -637,12 +642,13 @@ class Store:
             fits.append(i)
         return fits
 
-    def _store(self, conn, checked, keys, todo, results, sources) -> None:
+    def _store(self, conn, checked, keys, todo, results, sources, existing: dict) -> None:
+        """``existing``: the stored keys among ``todo``'s (``_against_store`` of this
+        transaction looked them up)."""
         todo = self._fit(conn, checked, keys, todo, results)
         if not todo:
             return
         wanted = [keys[i] for i in todo]
-        existing = self._existing(conn, wanted)
         first_slot = self._next_slot(conn)
         slots = [first_slot + k for k in range(len(todo))]
         stamped = [rules.stamp(checked[i].data, slot) for i, slot in zip(todo, slots)]
@@ -675,8 +681,10 @@ class Store:
             ((slot, host, signed(rid), int(row["timestamp"]), int(row["severity"]), len(data),
               int(row["inserted_at"]), row.tobytes(), location_text(fk))
              for (host, rid), slot, data, row, fk in zip(keys, slots, datas, rows, fault_keys)))
+        origins: dict[str, bytes] = {}  # one host's origin bytes are the same for each record
         conn.executemany("INSERT INTO record_data (slot, crc, data, origin) VALUES (?, ?, ?, ?)",
-                         ((slot, crc_bytes(data), data, origin_bytes(host))
+                         ((slot, crc_bytes(data), data,
+                           origins.get(host) or origins.setdefault(host, origin_bytes(host)))
                           for slot, data, (host, _) in zip(slots, datas, keys)))
 
     def restore_records(self, items: list[tuple[bytes, dict, int | None]], batch_size: int = 1000) -> None:
