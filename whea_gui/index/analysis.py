@@ -288,55 +288,49 @@ def from_decoded(records: Sequence) -> TimelineData:
                         groups=groups, faults=fcols)
 
 
-def _relabel(codes: np.ndarray, labels: Sequence[str | None]) -> Categorical:
-    """Codes into ``labels`` (None = no value) → a Categorical with unique labels, in order of
-    first appearance among the rows (as ``Categorical.from_values`` over records gives them, so
-    groups tied in size stack in the same order whichever way the columns were built)."""
+def _relabel(codes: np.ndarray, labels: Sequence[str | None], first_seen: bool = False) -> Categorical:
+    """Codes into ``labels`` (None = no value) → a Categorical with unique labels: in code order,
+    or (``first_seen``) in order of first appearance among the rows, as
+    ``Categorical.from_values`` over records gives them, so groups tied in size stack and rank
+    in the same order whichever way the columns were built (a sort: the command line's exact
+    answer; the window takes the cheaper code order)."""
     codes = np.asarray(codes, dtype=np.int64)
     codes = np.where((codes >= 0) & (codes < len(labels)), codes, len(labels))
-    used, first = np.unique(codes, return_index=True)
+    if first_seen:
+        used, first = np.unique(codes, return_index=True)
+        order = used[np.argsort(first, kind="stable")].tolist()
+    else:
+        order = np.flatnonzero(np.bincount(codes, minlength=len(labels) + 1)).tolist()
     mapping: dict[str, int] = {}
     lut = np.full(len(labels) + 1, -1, dtype=np.int32)  # the last slot serves code -1
-    for code in used[np.argsort(first, kind="stable")].tolist():
+    for code in order:
         if code < len(labels) and labels[code]:
             lut[code] = mapping.setdefault(labels[code], len(mapping))
     return Categorical(lut[codes], list(mapping))
 
 
-def _first_seen(codes: np.ndarray, strings: Sequence[str]) -> Categorical:
-    """String codes (-1 none) → a Categorical whose labels are in order of first appearance
-    (as ``Categorical.from_values`` over the records would give them)."""
-    codes = np.asarray(codes, dtype=np.int64)
-    used, first = np.unique(codes, return_index=True)
-    keep = used >= 0
-    used, first = used[keep], first[keep]
-    used = used[np.argsort(first, kind="stable")]
-    lut = np.full(len(strings) + 1, -1, dtype=np.int32)
-    lut[used] = np.arange(len(used), dtype=np.int32)
-    return Categorical(lut[np.where(codes >= 0, codes, len(strings))], [strings[c] for c in used])
-
-
-def table_fault_columns(table) -> dict[str, Categorical] | None:
+def table_fault_columns(table, first_seen: bool = False) -> dict[str, Categorical] | None:
     """The fault columns kept in the table (``index.faultindex``), or None unless every row has
     them: an analysis over part of the records must not pass for one over all of them."""
     if len(table) == 0 or not bool(table.faults_known().all()):
         return None
     strings = list(table.strings)
-    return {name: _first_seen(table.columns[f"fault_{name}"], strings)
+    return {name: _relabel(table.columns[f"fault_{name}"], strings, first_seen)
             for name in _faults.FAULT_KEY_NAMES}
 
 
-def from_record_table(table, faults: Mapping | None = None) -> TimelineData:
+def from_record_table(table, faults: Mapping | None = None, first_seen: bool = False) -> TimelineData:
     """Analysis input from the columnar ``RecordTable`` (whea_gui.index.table).
 
     Times (with their source), severity, notify type, section types, host and path come from
     headers and descriptors. Fault locations come from ``faults`` when given (e.g.
     ``fault_columns`` of the same records, decoded), else from the table's own fault columns
     when every row has them; otherwise there are none (no thresholds, no top locations).
+    ``first_seen``: labels in order of first appearance (see ``_relabel``).
     """
     note = ""
     if faults is None:
-        faults = table_fault_columns(table)
+        faults = table_fault_columns(table, first_seen)
         unknown = int((~table.faults_known()).sum()) if faults is None else 0
         if unknown:
             note = (f"Fault locations are not known for {unknown:,} of {len(table):,} records "
@@ -357,12 +351,12 @@ def from_record_table(table, faults: Mapping | None = None) -> TimelineData:
     notify_used = {int(x) for x in np.unique(c["notify"]) if x >= 0}
     groups = {
         "notify": _relabel(c["notify"], [guids.name_of(s, "notify") if i in notify_used else None
-                                         for i, s in enumerate(strings)]),
+                                         for i, s in enumerate(strings)], first_seen),
         "section": _relabel(c["section_types"], [guids.name_of(g, "section") if g else None
-                                                 for g in firsts]),
+                                                 for g in firsts], first_seen),
         "component": _relabel(c["section_types"], [_faults.COMPONENT_LABELS.get(k, k.upper())
-                                                   if k else None for k in comps]),
-        "source": _relabel(src_codes, src_labels),
+                                                   if k else None for k in comps], first_seen),
+        "source": _relabel(src_codes, src_labels, first_seen),
     }
     if faults is not None and "component" in faults:  # the decoded component, when known
         groups["component"] = faults.pop("component")

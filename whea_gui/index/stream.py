@@ -108,7 +108,7 @@ class TimelineBuilder:
         self.flush()
         table = RecordTable.concat(self._tables)
         self._tables = [table]
-        data = from_record_table(table)
+        data = from_record_table(table, first_seen=True)  # labels as decoding records gave them
         data.groups["source"] = self.source.categorical()
         return data
 
