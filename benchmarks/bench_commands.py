@@ -21,13 +21,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # --root: another checkout, e.g. for "before" figures
 COMMANDS = ("generate", "timeline", "store", "report")
+GENERATOR_ROOT = ROOT
 
 
 def run(argv: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int]:
     """(seconds, peak RSS in MB, exit status) of ``python -m whea_gui.cli ARGV``."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    if stdout is subprocess.DEVNULL and argv[0] == "generate":
+        env["PYTHONPATH"] = str(GENERATOR_ROOT)  # the same input for every checkout
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "whea_gui.cli", *argv], env=env,
                             stdout=stdout, stderr=subprocess.PIPE)
@@ -50,8 +53,13 @@ def main() -> None:
     ap.add_argument("--counts", default="10000,100000")
     ap.add_argument("--only", default=",".join(COMMANDS), help=f"subset of {','.join(COMMANDS)}")
     ap.add_argument("--report-formats", default="html,md")
+    ap.add_argument("--root", help="run the commands of this checkout (default: this one)")
     ap.add_argument("--dir", help="work folder (default: a temporary one, removed after)")
     args = ap.parse_args()
+    if args.root:
+        global ROOT
+        ROOT = Path(args.root).resolve()
+        print(f"commands from {ROOT}")
     only = set(args.only.split(","))
     folder = Path(args.dir or tempfile.mkdtemp(prefix="whea-bench-cmd-"))
     rss_by: dict[str, list[tuple[int, float]]] = {}
