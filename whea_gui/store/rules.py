@@ -38,6 +38,7 @@ class Checked:
     reason: str = ""  # empty = acceptable
     notes: list[str] = field(default_factory=list)
     decoded: Any = None  # the DecodedRecord when ``check_full`` decoded it (fault keys reuse it)
+    fault_keys: tuple | None = None  # the record's fault keys, when the store computed them
 
     @property
     def ok(self) -> bool:

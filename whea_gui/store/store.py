@@ -492,7 +492,7 @@ class Store:
                      replace: bool = True) -> list[WriteResult]:
         datas = [d for d, _ in batch]
         if validate == "full":
-            checked = [rules.check_full(d) for d in datas]
+            checked = [self._fully_checked(d, src) for d, src in batch]
         elif validate == "header":
             checked = rules.check_headers(datas)
         else:
@@ -531,6 +531,16 @@ class Store:
                     if results[i].ok:
                         results[i].status, results[i].reason, results[i].replaced = status, reason, False
         return results
+
+    def _fully_checked(self, data: bytes, source: dict) -> rules.Checked:
+        """``rules.check_full`` plus the record's fault keys from that same decode (the decoded
+        record itself is dropped at once: a batch must not hold thousands of field trees)."""
+        checked = rules.check_full(data)
+        if checked.decoded is not None:
+            checked.fault_keys = self._keyer.keys(checked.data, source,
+                                                  rec=_with_source(checked.decoded, source))
+            checked.decoded = None
+        return checked
 
     def _write_todo(self, todo, checked, keys, results, batch, replace) -> None:
         with self._write() as conn:
@@ -655,9 +665,7 @@ class Store:
         srcs = [sources[i] for i in todo]
         # a fully checked record was decoded already: its fault keys cost nothing more; the
         # header-only import leaves them to be computed when first needed (FAULT_UNKNOWN)
-        fks = [None if checked[i].decoded is None else
-               self._keyer.keys(stamped[k], srcs[k], rec=_with_source(checked[i].decoded, srcs[k]))
-               for k, i in enumerate(todo)]
+        fks = [checked[i].fault_keys for i in todo]
         rows = self._index_rows(conn, stamped, srcs, fault_keys=fks)
         self._replace(conn, existing, wanted, slots, stamped, rows, fks)
         for i in todo:
