@@ -28,11 +28,11 @@ GENERATOR_ROOT = ROOT
 
 def run(argv: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int]:
     """(seconds, peak RSS in MB, exit status) of ``python -m whea_gui.cli ARGV``."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
-    if stdout is subprocess.DEVNULL and argv[0] == "generate":
-        env["PYTHONPATH"] = str(GENERATOR_ROOT)  # the same input for every checkout
+    root = GENERATOR_ROOT if argv[0] == "generate" else ROOT  # the same input for every checkout
+    env = dict(os.environ, PYTHONPATH=str(root), QT_QPA_PLATFORM="offscreen")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "whea_gui.cli", *argv], env=env,
+    # cwd: ``python -m`` puts the working folder first on sys.path, before PYTHONPATH
+    proc = subprocess.Popen([sys.executable, "-m", "whea_gui.cli", *argv], env=env, cwd=root,
                             stdout=stdout, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
