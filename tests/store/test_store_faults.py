@@ -9,7 +9,7 @@ import sqlite3
 from whea_gui.build.generate import generate_records
 from whea_gui.decode import decode_record
 from whea_gui.index.faults import record_fault_keys
-from whea_gui.index.table import FAULT_COLUMNS, FAULT_UNKNOWN
+from whea_gui.index.table import FAULT_COLUMNS
 from whea_gui.sample import sample_store_path
 from whea_gui.store import Store, schema
 
@@ -69,5 +69,5 @@ def test_full_import_fills_fault_keys_and_fast_import_leaves_them_unknown(tmp_pa
     with Store(tmp_path / "fast.sqlite") as s:
         assert s.write_records(((d, {}) for d in records), validate="header").written == 60
         table = s.record_table()
-        assert (table.columns["fault_location"] == FAULT_UNKNOWN).all()
+        assert not table.faults_known().any() and (table.columns["fault_state"] == 0).all()
         assert s.conn.execute("SELECT count(*) FROM records WHERE location IS NULL").fetchone()[0] == 60

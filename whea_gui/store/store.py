@@ -664,7 +664,7 @@ class Store:
         stamped = [rules.stamp(checked[i].data, slot) for i, slot in zip(todo, slots)]
         srcs = [sources[i] for i in todo]
         # a fully checked record was decoded already: its fault keys cost nothing more; the
-        # header-only import leaves them to be computed when first needed (FAULT_UNKNOWN)
+        # header-only import leaves them to be computed when first needed (fault_state 0)
         fks = [checked[i].fault_keys for i in todo]
         rows = self._index_rows(conn, stamped, srcs, fault_keys=fks)
         self._replace(conn, existing, wanted, slots, stamped, rows, fks)
@@ -739,9 +739,9 @@ class Store:
             rows[name] = table.columns[name]
         for name in STRING_COLUMNS:
             rows[name] = scodes[table.columns[name]]
-        for name in FAULT_COLUMNS:  # -1 (none) and FAULT_UNKNOWN stay as they are
+        for name in FAULT_COLUMNS:  # -1 (none) stays
             col = table.columns[name]
-            rows[name] = np.where(col >= 0, scodes[np.maximum(col, 0)], col)
+            rows[name] = np.where(col >= 0, scodes[np.maximum(col, 0)], -1)
         rows["section_types"] = tcodes[table.columns["section_types"]]
         now = int(time.time())
         rows["inserted_at"] = now if inserted_at is None else [now if t < 0 else t for t in inserted_at]
