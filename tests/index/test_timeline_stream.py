@@ -82,3 +82,16 @@ def test_a_store_is_analysed_from_its_index_as_when_its_records_were_decoded(cap
     new = _new(capsys, [store_path], "--top", "25")
     old = _old([store_path], top=25)
     assert new == old and new["crossings"]
+
+
+def test_record_times_stream_past_a_chunk_without_losing_a_source():
+    import numpy as np
+
+    from whea_gui.cli.timeline import _record_times
+    from whea_gui.index.analysis import TimelineData
+
+    n = 150_000  # more than two of the 65,536-entry chunks
+    data = TimelineData(np.arange(n) + 1_700_000_000)
+    out = list(_record_times(data, [{"path": "p", "offset": i} for i in range(n)]))
+    assert len(out) == n and [o["source"]["offset"] for o in out] == list(range(n))
+    assert out[0]["time"] == "2023-11-14T22:13:20Z" and out[-1]["time_source"] == "record"

@@ -113,8 +113,11 @@ def _record_times(data: TimelineData, sources):
     """One entry per record (a generator: a million of them are written, never held)."""
     it = sources.sources() if isinstance(sources, TimelineBuilder) else iter(sources)
     names = TIME_SOURCE_NAMES
-    for src, t, ts in zip(it, data.times.tolist(), data.time_source.tolist()):
-        yield {"source": src, "time": _iso(t) if ts else None, "time_source": names[ts]}
+    step = 1 << 16  # Python ints for a chunk at a time, not for a million records at once
+    for lo in range(0, data.n, step):
+        part = zip(data.times[lo:lo + step].tolist(), data.time_source[lo:lo + step].tolist())
+        for (t, ts), src in zip(part, it):  # part first: zip must not draw a source past it
+            yield {"source": src, "time": _iso(t) if ts else None, "time_source": names[ts]}
 
 
 def write_json(report: dict, out) -> None:

@@ -105,9 +105,11 @@ class TimelineBuilder:
 
     # -- result -------------------------------------------------------------------------------
     def data(self) -> TimelineData:
+        """The analysis input of everything added (once: the columns are handed over)."""
         self.flush()
-        table = RecordTable.concat(self._tables)
-        self._tables = [table]
+        tables, self._tables = self._tables, []
+        table = RecordTable.concat(tables)
+        del tables  # the chunks go as soon as they are joined; the table once analysed
         data = from_record_table(table, first_seen=True)  # labels as decoding records gave them
         data.groups["source"] = self.source.categorical()
         return data
