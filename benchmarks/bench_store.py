@@ -88,8 +88,16 @@ def main() -> None:
                                        for i in range(n)), validate="header", batch_size=args.batch)
         elapsed = time.perf_counter() - t0
     assert summary.written == n, summary
-    print(f"import: {n / elapsed:,.0f} records/s, {n * size / elapsed / 1e6:.1f} MB/s "
+    rate = n / elapsed
+    print(f"import: {rate:,.0f} records/s, {n * size / elapsed / 1e6:.1f} MB/s "
           f"({elapsed:.1f} s; batches of {args.batch}, synchronous=FULL)")
+    bare = bare_executemany(path, folder / "bare.sqlite", min(n, 200_000), args.batch)
+    print(f"bare SQLite executemany of the same rows (same schema, indexes, pragmas, batches): "
+          f"{bare:,.0f} records/s; import / bare = {rate / bare:.0%} (target >= 50%)")
+    plain = bare_executemany(path, folder / "bare.sqlite", min(n, 200_000), args.batch,
+                             indexes=False)
+    print(f"bare executemany without the secondary indexes (ts, severity, host, record id, "
+          f"location): {plain:,.0f} records/s; import / that = {rate / plain:.0%}")
     print(f"store file: {os.path.getsize(path) / 1e6:,.0f} MB")
 
     with Store(path) as store:
@@ -128,6 +136,44 @@ def main() -> None:
         for p in folder.iterdir():
             p.unlink()
         folder.rmdir()
+
+
+def bare_executemany(src: Path, dst: Path, count: int, batch: int, indexes: bool = True) -> float:
+    """Records/s of inserting the imported store's own rows (records + record_data, as stored)
+    into a new store with plain ``executemany``: the floor the import's Python work adds to."""
+    import sqlite3
+
+    from whea_gui.store import schema
+
+    with Store(dst) as fresh:
+        if not indexes:
+            for (name,) in fresh.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                              "AND sql IS NOT NULL").fetchall():
+                fresh.conn.execute(f"DROP INDEX {name}")
+    conn = sqlite3.connect(src)
+    rec_cols = [r[1] for r in conn.execute("PRAGMA table_info(records)")]
+    rows = conn.execute(f"SELECT {', '.join(rec_cols)} FROM records ORDER BY slot LIMIT ?",
+                        (count,)).fetchall()
+    data = conn.execute("SELECT slot, crc, data, origin FROM record_data ORDER BY slot LIMIT ?",
+                        (count,)).fetchall()
+    conn.close()
+    out = sqlite3.connect(dst, isolation_level=None)
+    schema.configure(out, readonly=False)
+    marks = ", ".join("?" * len(rec_cols))
+    t0 = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        out.execute("BEGIN IMMEDIATE")
+        out.executemany(f"INSERT INTO records ({', '.join(rec_cols)}) VALUES ({marks})",
+                        rows[i:i + batch])
+        out.executemany("INSERT INTO record_data (slot, crc, data, origin) VALUES (?, ?, ?, ?)",
+                        data[i:i + batch])
+        out.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    out.close()
+    for p in (dst, Path(f"{dst}-wal"), Path(f"{dst}-shm")):
+        if p.exists():
+            p.unlink()
+    return len(rows) / elapsed
 
 
 def _timed(fn, *args) -> float:

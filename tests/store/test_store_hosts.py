@@ -117,7 +117,7 @@ def test_a_store_made_by_the_previous_version_is_migrated(tmp_path):
         seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()[0]
     conn.close()
     with Store(path) as s:
-        assert s.schema_version() == schema.latest_version() == 2
+        assert s.schema_version() == schema.latest_version() == 3
         table = s.record_table()
         hosts = {table.row(i)["host"] for i in range(len(table))}
         got = s.conn.execute("SELECT r.slot, r.record_id, d.data, r.host FROM records r JOIN "
@@ -139,7 +139,7 @@ def test_an_old_read_only_store_is_read_through_a_migrated_copy(tmp_path):
     original = path.read_bytes()
     path.chmod(0o444)
     with Store(path) as s:
-        assert s.readonly and len(s) == 400 and s.schema_version() == 2
+        assert s.readonly and len(s) == 400 and s.schema_version() == 3
     assert path.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sample.wheastore"]
 

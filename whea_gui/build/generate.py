@@ -195,7 +195,7 @@ def iter_timeline(types: Sequence[str] | None = None, count: int = 10, seed: int
         planned += 1
         host_of[i] = r.randrange(len(hosts))  # the draw r.choice(hosts) made
     order = np.argsort(when, kind="stable")  # a stable sort, as list.sort was
-    for serial, idx in enumerate(order.tolist()):
+    for serial, idx in _plan_order(order):
         t = (_BASE + dt.timedelta(microseconds=int(when[idx]))).replace(microsecond=0)
         if idx < n_repeat:
             host, key, role, over = repeat_host, "memory", "repeat", dict(repeat_over[idx])
@@ -205,6 +205,13 @@ def iter_timeline(types: Sequence[str] | None = None, count: int = 10, seed: int
             i = idx - n_planted
             host, key, role, over = hosts[host_of[i]], kinds[i % len(kinds)].key, "background", {}
         yield _make(r, serial, t, host, key, role, over, creator)
+
+
+def _plan_order(order: np.ndarray, chunk: int = 1 << 16) -> Iterator[tuple[int, int]]:
+    """(serial, plan index) in time order, converted to Python ints a chunk at a time (a list of
+    ten million ints would cost hundreds of MB)."""
+    for start in range(0, len(order), chunk):
+        yield from enumerate(order[start:start + chunk].tolist(), start)
 
 
 def _option(value, cls):

@@ -40,10 +40,15 @@ def register(sub) -> None:
                    help="only the N-th record of the inputs, counted from 1 in reading order "
                         "(the report's # column; whea-gui --record counts the same way)")
     p.add_argument("--detail-limit", type=count(0), metavar="N",
-                   help="detail at most N records (the record list still has all)")
+                   help="detail at most N records (HTML and Markdown default: 1,000)")
     p.add_argument("--detail", action=argparse.BooleanOptionalAction, default=None,
                    help="every field of each record after the summary (the default for HTML and "
                         "Markdown; a PDF is a summary with one line per record unless --detail)")
+    p.add_argument("--list-limit", type=count(0), metavar="N",
+                   help="list at most N records in the record list (HTML and Markdown default: "
+                        "20,000; the summary, thresholds and storms always count every record)")
+    p.add_argument("--no-limits", action="store_true",
+                   help="list and detail every record (a large report for many records)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
     p.set_defaults(func=run)
 
@@ -97,7 +102,9 @@ def run(args) -> int:
             problems.error(damaged)
     try:
         result = write_report(args.paths, args.output, args.format, filters, progress=progress,
-                              title=args.title, detail_limit=args.detail_limit,
+                              title=args.title,
+                              detail_limit=-1 if args.no_limits else args.detail_limit,
+                              list_limit=-1 if args.no_limits else args.list_limit,
                               detail=args.detail, on_problem=problems)
     except ValueError as exc:  # unknown format or extension
         progress.end()

@@ -1,26 +1,33 @@
 """``whea timeline PATH... [--json]``: when errors happened, threshold crossings, storms and the
-locations that keep failing, for every record in the files (the timeline panel, as text)."""
+locations that keep failing, for every record in the files (the timeline panel, as text).
+
+Records stream through ``index.stream.TimelineBuilder``: only their index columns and fault keys
+are kept (a few dozen bytes a record), never the decoded records, so a million records fit in a
+few hundred MB. A store file is read from its index (fault keys stored on import): no decode."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from dataclasses import replace
 
-from ..decode import decode_record
+import numpy as np
+
 from ..formats.cper import SEVERITY
-from ..index.analysis import GROUPINGS, TimelineData, from_decoded
+from ..index.analysis import GROUPINGS, TimelineData
 from ..index.faults import TIME_SOURCE_NAMES
 from ..index.rates import default_rules
+from ..index.stream import TimelineBuilder
 from ..index.timebins import width_text
 from ..sources import iter_path
-from ..sources.base import SourceError
+from ..sources.base import Problem, SourceError
 from ..store.backend import engine_of
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count
-from ._inputs import ProblemLog, damaged_store_problem
+from ._inputs import SQLITE_MAGIC, ProblemLog, damaged_store_problem
 
 TIMELINE_EPILOG = """A crossing is the record whose count within the rule's window (same location,
 matching severity) reaches the threshold; a storm is at least N records within the storm window.
@@ -72,7 +79,9 @@ def _rules(overrides: list[str]):
     return rules
 
 
-def analyse(data: TimelineData, sources: list[dict], args) -> dict:
+def analyse(data: TimelineData, sources, args) -> dict:
+    """Every figure of the run; ``sources`` is a sequence of per-record ``{"path", "offset"}``
+    or a ``TimelineBuilder`` (then ``record_times`` is produced lazily, see ``write_json``)."""
     rules = _rules(args.threshold)
     h = data.histogram(by=args.by, width=args.bin) if data.timed else None
     crossings = [c for r in rules for c in data.crossings(r)]
@@ -88,17 +97,46 @@ def analyse(data: TimelineData, sources: list[dict], args) -> dict:
                         "window": r.window, "severities": [SEVERITY.get(s) for s in r.severities],
                         "origin": r.origin} for r in rules],
         "crossings": [{"rule": c.rule, "location": c.label, "time": _iso(c.time), "count": c.count,
-                       "peak": c.peak, "until": _iso(c.until), "source": sources[c.record]}
+                       "peak": c.peak, "until": _iso(c.until), "source": _source(sources, c.record)}
                       for c in crossings],
         "storms": [{"start": _iso(s.start), "end": _iso(s.end), "duration": s.duration,
                     "count": s.count, "peak": s.peak}
                    for s in data.storms(args.storm, args.storm_window)],
         "faults": data.fault_summary(),
         "top_locations": [{"location": k, "count": n} for k, n in data.top_locations(args.top)],
-        "record_times": [{"source": src, "time": _iso(data.times[i]) if data.time_source[i] else None,
-                          "time_source": TIME_SOURCE_NAMES[data.time_source[i]]}
-                         for i, src in enumerate(sources)],
+        "record_times": _record_times(data, sources),
     }
+
+
+def _source(sources, i: int) -> dict:
+    return sources.source_of(i) if isinstance(sources, TimelineBuilder) else sources[i]
+
+
+def _record_times(data: TimelineData, sources):
+    """One entry per record (a generator: a million of them are written, never held)."""
+    it = sources.sources() if isinstance(sources, TimelineBuilder) else iter(sources)
+    names = TIME_SOURCE_NAMES
+    step = 1 << 16  # Python ints for a chunk at a time, not for a million records at once
+    for lo in range(0, data.n, step):
+        part = zip(data.times[lo:lo + step].tolist(), data.time_source[lo:lo + step].tolist())
+        for (t, ts), src in zip(part, it):  # part first: zip must not draw a source past it
+            yield {"source": src, "time": _iso(t) if ts else None, "time_source": names[ts]}
+
+
+def write_json(report: dict, out) -> None:
+    """The report as one JSON object, ``record_times`` streamed entry by entry."""
+    head = {k: v for k, v in report.items() if k != "record_times"}
+    out.write(json.dumps(head)[:-1] + ', "record_times": [')
+    batch: list[str] = []
+    first = True
+    for entry in report["record_times"]:
+        batch.append(json.dumps(entry))
+        if len(batch) >= 4096:
+            out.write(("" if first else ", ") + ", ".join(batch))
+            first, batch = False, []
+    if batch:
+        out.write(("" if first else ", ") + ", ".join(batch))
+    out.write("]}\n")
 
 
 def render_text(report: dict, args) -> str:
@@ -150,23 +188,23 @@ def run(args) -> int:
         return EXIT_USAGE
     if any(engine_of(p) in ("postgresql", "postgres") for p in args.paths):
         return _run_in_server(args, rules)
-    records, sources, status = [], [], EXIT_OK
+    status = EXIT_OK
     problems = ProblemLog()
+    builder = TimelineBuilder()
     for path in args.paths:
         damaged = damaged_store_problem(path)
         if damaged:
             problems.error(damaged)
+        elif _add_store(builder, path, problems):
+            continue
         try:
-            for ref in iter_path(path, on_problem=problems):
-                rec = decode_record(ref.data, source=ref.source)
-                records.append(rec)
-                sources.append({k: ref.source.get(k) for k in ("path", "offset")})
+            builder.add_all((ref.data, ref.source) for ref in iter_path(path, on_problem=problems))
         except SourceError as exc:
             print(f"whea: {exc}", file=sys.stderr)
             status = EXIT_USAGE
-    report = analyse(from_decoded(records), sources, args)
+    report = analyse(builder.data(), builder, args)
     if args.json:
-        sys.stdout.write(json.dumps(report) + "\n")
+        write_json(report, sys.stdout)
     else:
         sys.stdout.write(render_text(report, args) + "\n")
     if problems.failed and status == EXIT_OK:
@@ -193,3 +231,30 @@ def _run_in_server(args, rules) -> int:
     text = json.dumps(report) if args.json else render_text(report, args)
     sys.stdout.write(text + "\n")
     return EXIT_OK
+
+
+def _add_store(builder: TimelineBuilder, path: str, problems: ProblemLog) -> bool:
+    """Add a store file's records from its index (True), or leave the path to the readers
+    (False: not a store, or one that cannot be opened — the reader then says why)."""
+    from ..store import Store
+    from ..store.results import StoreError
+
+    if path == "-" or path.startswith("live:") or not os.path.isfile(path):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+                return False
+        with Store(path, readonly=True) as store:
+            table, bad, bad_keys = store.analysis_table(builder.keyer)
+    except (OSError, StoreError):
+        return False
+    for host, rid in bad_keys:  # as reading the store as a source reports them
+        who = f" of host {host}" if host else ""
+        problems(Problem(path, None, f"the bytes of record 0x{rid:016X}{who} are missing or fail "
+                         f"their checksum; `whea store check --store {path}` salvages the intact "
+                         "records", "error"))
+    if len(bad):
+        table = table.take(np.setdiff1d(np.arange(len(table)), bad))
+    builder.add_table(table, path)
+    return True

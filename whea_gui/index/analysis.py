@@ -114,6 +114,8 @@ class TimelineData:
         self._rolling: dict[tuple, Rolling] = {}
         self._ts_counts: dict[str, int] | None = None
         self._sev_sorted: np.ndarray | None = None
+        # why the fault columns are missing or partial ('' = complete, or none were asked for)
+        self.faults_note = ""
 
     # -- basics ----------------------------------------------------------------------------
     @property
@@ -260,25 +262,11 @@ class TimelineData:
 
 # -- building the columns ------------------------------------------------------------------
 def fault_columns(decoded_records: Iterable) -> dict[str, Categorical]:
-    """``location``, ``component``, ``page``, ``dimm`` and ``cpu`` columns of decoded records.
-
-    Keys are prefixed with the host (``node07 | cpu:apic=13:bank=5``) when the reader knows it
-    or the record has a PlatformID, so the same bank on two machines stays two faults.
-    """
-    rows = []
-    for rec in decoded_records:
-        comp, key, scopes = _faults.record_fault(rec)
-        host = _faults.host_of(rec.source, rec.header)
-        if host:
-            key = f"{host} | {key}" if key else key
-            scopes = {k: f"{host} | {v}" for k, v in scopes.items()}
-        rows.append((comp, key, scopes))
-    cols = {"location": Categorical.from_values(key for _, key, _ in rows),
-            "component": Categorical.from_values(_faults.COMPONENT_LABELS.get(c, c.upper()) if c else None
-                                                 for c, _, _ in rows)}
-    for scope in ("page", "dimm", "cpu"):
-        cols[scope] = Categorical.from_values(s.get(scope) for _, _, s in rows)
-    return cols
+    """``location``, ``component``, ``page``, ``dimm`` and ``cpu`` columns of decoded records
+    (host-prefixed keys: ``faults.record_fault_keys``)."""
+    rows = [_faults.record_fault_keys(rec) for rec in decoded_records]
+    return {name: Categorical.from_values(row[i] for row in rows)
+            for i, name in enumerate(_faults.FAULT_KEY_NAMES)}
 
 
 def from_decoded(records: Sequence) -> TimelineData:
@@ -299,26 +287,55 @@ def from_decoded(records: Sequence) -> TimelineData:
                         groups=groups, faults=fcols)
 
 
-def _relabel(codes: np.ndarray, labels: Sequence[str | None]) -> Categorical:
-    """Codes into ``labels`` (None = no value) → a Categorical with unique labels."""
+def _relabel(codes: np.ndarray, labels: Sequence[str | None], first_seen: bool = False) -> Categorical:
+    """Codes into ``labels`` (None = no value) → a Categorical with unique labels: in code order,
+    or (``first_seen``) in order of first appearance among the rows, as
+    ``Categorical.from_values`` over records gives them, so groups tied in size stack and rank
+    in the same order whichever way the columns were built (a sort: the command line's exact
+    answer; the window takes the cheaper code order)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.where((codes >= 0) & (codes < len(labels)), codes, len(labels))
+    if first_seen:
+        used, first = np.unique(codes, return_index=True)
+        order = used[np.argsort(first, kind="stable")].tolist()
+    else:
+        order = np.flatnonzero(np.bincount(codes, minlength=len(labels) + 1)).tolist()
     mapping: dict[str, int] = {}
     lut = np.full(len(labels) + 1, -1, dtype=np.int32)  # the last slot serves code -1
-    for i, lab in enumerate(labels):
-        if lab:
-            lut[i] = mapping.setdefault(lab, len(mapping))
-    codes = np.asarray(codes, dtype=np.int64)
-    return Categorical(lut[np.where((codes >= 0) & (codes < len(labels)), codes, len(labels))],
-                       list(mapping))
+    for code in order:
+        if code < len(labels) and labels[code]:
+            lut[code] = mapping.setdefault(labels[code], len(mapping))
+    return Categorical(lut[codes], list(mapping))
 
 
-def from_record_table(table, faults: Mapping | None = None) -> TimelineData:
+def table_fault_columns(table, first_seen: bool = False) -> dict[str, Categorical] | None:
+    """The fault columns kept in the table (``index.faultindex``), or None unless every row has
+    them: an analysis over part of the records must not pass for one over all of them."""
+    if len(table) == 0 or not bool(table.faults_known().all()):
+        return None
+    strings = list(table.strings)
+    return {name: _relabel(table.columns[f"fault_{name}"], strings, first_seen)
+            for name in _faults.FAULT_KEY_NAMES}
+
+
+def from_record_table(table, faults: Mapping | None = None, first_seen: bool = False) -> TimelineData:
     """Analysis input from the columnar ``RecordTable`` (whea_gui.index.table).
 
-    The table is built from headers and descriptors only, so it has times (with their
-    source), severity, notify type, section types, host and path, but no fault locations:
-    pass ``faults`` (e.g. ``fault_columns`` of the same records, decoded) to get thresholds
-    and top locations.
+    Times (with their source), severity, notify type, section types, host and path come from
+    headers and descriptors. Fault locations come from ``faults`` when given (e.g.
+    ``fault_columns`` of the same records, decoded), else from the table's own fault columns
+    when every row has them; otherwise there are none (no thresholds, no top locations).
+    ``first_seen``: labels in order of first appearance (see ``_relabel``).
     """
+    note = ""
+    if faults is None:
+        faults = table_fault_columns(table, first_seen)
+        unknown = int((~table.faults_known()).sum()) if faults is None else 0
+        if unknown:
+            note = (f"Fault locations are not known for {unknown:,} of {len(table):,} records "
+                    "(their sections are not decoded yet): no threshold crossings or top "
+                    "locations are counted")
+    faults = dict(faults) if faults is not None else None
     c = table.columns
     strings = list(table.strings)
     source = np.asarray(c["time_source"], dtype=np.uint8)
@@ -333,12 +350,16 @@ def from_record_table(table, faults: Mapping | None = None) -> TimelineData:
     notify_used = {int(x) for x in np.unique(c["notify"]) if x >= 0}
     groups = {
         "notify": _relabel(c["notify"], [guids.name_of(s, "notify") if i in notify_used else None
-                                         for i, s in enumerate(strings)]),
+                                         for i, s in enumerate(strings)], first_seen),
         "section": _relabel(c["section_types"], [guids.name_of(g, "section") if g else None
-                                                 for g in firsts]),
+                                                 for g in firsts], first_seen),
         "component": _relabel(c["section_types"], [_faults.COMPONENT_LABELS.get(k, k.upper())
-                                                   if k else None for k in comps]),
-        "source": _relabel(src_codes, src_labels),
+                                                   if k else None for k in comps], first_seen),
+        "source": _relabel(src_codes, src_labels, first_seen),
     }
-    return TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
+    if faults is not None and "component" in faults:  # the decoded component, when known
+        groups["component"] = faults.pop("component")
+    data = TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
                         groups=groups, faults=faults)
+    data.faults_note = note
+    return data

@@ -237,3 +237,23 @@ def record_fault(rec) -> tuple[str, str, dict[str, str]]:
         if key and (best is None or key.startswith(best[1] + ":")):
             best = (comp, key, scope_keys(comp, sec.location))
     return best if best is not None else (component, "", {})
+
+
+# The per-record fault columns, in the order the columnar index keeps them (index.table):
+# component label, location key, and the page / DIMM / CPU keys the threshold rules count by.
+FAULT_KEY_NAMES = ("component", "location", "page", "dimm", "cpu")
+
+
+def record_fault_keys(rec) -> tuple[str | None, ...]:
+    """The record's fault columns (see ``FAULT_KEY_NAMES``; None = no value).
+
+    Keys are prefixed with the host (``node07 | cpu:apic=13:bank=5``) when the reader knows it
+    or the record has a PlatformID, so the same bank on two machines stays two faults.
+    """
+    comp, key, scopes = record_fault(rec)
+    host = host_of(rec.source, rec.header)
+    if host:
+        key = f"{host} | {key}" if key else key
+        scopes = {k: f"{host} | {v}" for k, v in scopes.items()}
+    label = COMPONENT_LABELS.get(comp, comp.upper()) if comp else None
+    return (label, key or None, scopes.get("page"), scopes.get("dimm"), scopes.get("cpu"))

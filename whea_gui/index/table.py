@@ -4,7 +4,12 @@ Built from raw record bytes without decoding (``index/header.py``), so millions 
 listed, filtered and sorted; only a record a person opens is decoded. String-like columns hold
 small integer codes: ``notify``, ``creator``, ``path`` and ``host`` index ``strings``;
 ``section_types`` indexes ``type_lists`` (one tuple of section-type GUIDs per distinct list).
-Code -1 means "none". Times are int64 seconds since 1970 (-1 = missing); ``times()`` gives
+Code -1 means "none". The ``fault_*`` columns (component label, fault location key, and the
+page / DIMM / CPU keys of the threshold rules: ``index.faults.record_fault_keys``) need the
+section bodies decoded; they count only where ``fault_state`` is 1 (computed: ``index.faultindex``).
+A table built with zeros for columns it does not know (another engine's rows) thus has no fault
+keys rather than wrong ones.
+Times are int64 seconds since 1970 (-1 = missing); ``times()`` gives
 datetime64[s] with NaT.
 """
 
@@ -43,9 +48,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("offset", "<i8"),
     ("host", "<i4"),
     ("inserted_at", "<i8"),
+    ("fault_state", "i1"),       # 1: the fault columns below are computed; 0: not (yet)
+    ("fault_component", "<i4"),  # codes into ``strings``; -1 none
+    ("fault_location", "<i4"),
+    ("fault_page", "<i4"),
+    ("fault_dimm", "<i4"),
+    ("fault_cpu", "<i4"),
 )
 ROW_DTYPE = np.dtype([(name, code) for name, code in COLUMNS])  # packed: the store's index row
 STRING_COLUMNS = ("notify", "creator", "path", "host")
+FAULT_COLUMNS = ("fault_component", "fault_location", "fault_page", "fault_dimm", "fault_cpu")
+FAULT_COMPUTED = 1  # ``fault_state`` of a row whose fault keys were computed
 
 
 def to_epoch(value: Any) -> int:
@@ -153,6 +166,37 @@ class RecordTable:
         except KeyError:
             raise AttributeError(name) from None
 
+    def faults_known(self) -> np.ndarray:
+        """Mask of rows whose fault columns have been computed."""
+        return self.columns["fault_state"] == FAULT_COMPUTED
+
+    def set_fault_keys(self, rows: Iterable[int], keys: Iterable[Sequence[str | None]]) -> None:
+        """Fill the fault columns of ``rows`` from ``index.faults.record_fault_keys`` tuples."""
+        strings = list(self.strings)  # may hold repeats (a store's has '' for unused ids)
+        pos: dict[str, int] = {}
+        for i, text in enumerate(strings):
+            pos.setdefault(text, i)
+        cols = [self.columns[name] for name in FAULT_COLUMNS]
+        state = self.columns["fault_state"]
+        for row, values in zip(rows, keys):
+            state[row] = FAULT_COMPUTED
+            for col, value in zip(cols, values):
+                if not value:
+                    col[row] = -1
+                    continue
+                code = pos.get(value)
+                if code is None:
+                    code = pos[value] = len(strings)
+                    strings.append(value)
+                col[row] = code
+        self.strings = strings
+
+    def fault_text(self, i: int, column: str = "fault_location") -> str | None:
+        """A fault column of row ``i`` as text (None: no value or not computed)."""
+        if self.columns["fault_state"][i] != FAULT_COMPUTED:
+            return None
+        return self.string(int(self.columns[column][i]))
+
     def times(self) -> np.ndarray:
         return to_datetime64(self.columns["timestamp"])
 
@@ -185,6 +229,8 @@ class RecordTable:
             "problems": problems,
             "path": self.string(c["path"]), "offset": c["offset"], "host": self.string(c["host"]),
             "inserted_at": _iso(c["inserted_at"]),
+            "fault_location": (self.string(c["fault_location"])
+                               if c["fault_state"] == FAULT_COMPUTED else None),
         }
 
     # -- selection ------------------------------------------------------------------------
@@ -231,6 +277,7 @@ class RecordTable:
         m = np.zeros(len(self), dtype=bool)
         for col in STRING_COLUMNS:
             m |= np.isin(c[col], hit)
+        m |= np.isin(c["fault_location"], hit) & (c["fault_state"] == FAULT_COMPUTED)
         lists = [i for i, lst in enumerate(self.type_lists)
                  if any(needle in g or needle in guids.name_of(g, "section").lower() for g in lst)]
         m |= np.isin(c["section_types"], lists)
@@ -275,6 +322,8 @@ class RecordTable:
                 col = t.columns[name]
                 if name in STRING_COLUMNS:
                     col = smap[col]  # -1 picks the trailing -1
+                elif name in FAULT_COLUMNS:
+                    col = np.where(col >= 0, smap[np.maximum(col, 0)], -1)
                 elif name == "section_types":
                     col = lmap[col]
                 parts[name].append(col)
@@ -283,7 +332,7 @@ class RecordTable:
 
 # -- helpers --------------------------------------------------------------------------------
 def _default(name: str, code: str, n: int) -> np.ndarray:
-    fill = -1 if name in STRING_COLUMNS + ("section_types", "timestamp", "event_time",
+    fill = -1 if name in STRING_COLUMNS + FAULT_COLUMNS + ("section_types", "timestamp", "event_time",
                                            "inserted_at", "severity") else 0
     return np.full(n, fill, dtype=code)
 
@@ -299,6 +348,8 @@ def _header_columns(hi: hdr.HeaderIndex) -> dict[str, np.ndarray]:
         "length": hi.length, "flags": hi.flags, "kind": hi.kind, "problems": hi.problems,
         "path": np.full(n, -1, np.int32), "offset": np.zeros(n, np.int64),
         "host": np.full(n, -1, np.int32), "inserted_at": np.full(n, MISSING, np.int64),
+        "fault_state": np.zeros(n, np.int8),
+        **{name: np.full(n, -1, np.int32) for name in FAULT_COLUMNS},
     }
 
 

@@ -27,6 +27,7 @@ class ReportMeta:
     detail_limit: int | None = None  # records beyond it are listed but not detailed
     detail: bool | None = None  # per-record detail; None: the format's default (PDF: summary)
     selection: str = ""  # what was exported, in words (the window's filter), for the header
+    list_limit: int | None = None  # records beyond it are in the summary only (not listed)
     version: str = __version__
 
 
@@ -68,12 +69,39 @@ class ReportWriter:
         self.out = out
         self.meta = meta
         self.detailed = 0
+        self.listed = 0
 
     def wants_detail(self) -> bool:
         if self.meta.detail is False:
             return False
         limit = self.meta.detail_limit
         return limit is None or self.detailed < limit
+
+    def wants_row(self) -> bool:
+        """True (and counted) while the record list is below its limit."""
+        limit = self.meta.list_limit
+        if limit is not None and self.listed >= limit:
+            return False
+        self.listed += 1
+        return True
+
+    def limit_notes(self, records: int) -> list[str]:
+        """Plain sentences stating what the per-record limits left out ([] = nothing)."""
+        notes = []
+        if self.listed < records and self.meta.list_limit is not None:
+            notes.append(f"The record list shows the first {self.listed:,} of {records:,} records "
+                         f"(list limit {self.meta.list_limit:,}); the summary, breakdown, "
+                         f"threshold crossings and storms count all {records:,}. Raise it with "
+                         "--list-limit, or write a CSV or JSON report for every record.")
+        left = records - self.detailed
+        if left > 0:
+            limit = self.meta.detail_limit
+            notes.append(f"Details are shown for the first {self.detailed:,} records"
+                         + (f" (detail limit {limit:,})" if limit is not None else "")
+                         + f"; {left:,} more are in the summary"
+                         + (" and the record list" if self.listed >= records else "")
+                         + " only (raise it with --detail-limit).")
+        return notes
 
     def add(self, rec: DecodedRecord, index: int) -> None:
         raise NotImplementedError

@@ -52,8 +52,9 @@ class HtmlWriter(ReportWriter):
         self.details = Spool()
 
     def add(self, rec: DecodedRecord, index: int) -> None:
-        self.rows.write(self.row_template.render(row=record_row(rec, index),
-                                                 anchor=f"record-{index}"))
+        if self.wants_row():
+            self.rows.write(self.row_template.render(row=record_row(rec, index),
+                                                     anchor=f"record-{index}"))
         if self.wants_detail():
             self.details.write(self.record_template.render(d=record_detail(rec, index)))
             self.detailed += 1
@@ -65,14 +66,11 @@ class HtmlWriter(ReportWriter):
         return {"title": self.meta.title, "version": self.meta.version,
                 "generated_at": self.meta.generated_at, "inputs": self.meta.inputs,
                 "filters": self.meta.filters, "problems": self.meta.problems,
-                "summary": summary, "chart": Markup(chart), "detail_note": self._detail_note(summary)}
-
-    def _detail_note(self, summary) -> str:
-        left = summary["records"] - self.detailed
-        if left <= 0:
-            return ""
-        return (f"Details are shown for the first {self.detailed} records; {left} more are in the "
-                "record list only (raise the detail limit to include them).")
+                "summary": summary, "chart": Markup(chart),
+                "detail_note": " ".join(self.limit_notes(summary["records"])[-1:]
+                                        if self.detailed < summary["records"] else []),
+                "list_note": " ".join(n for n in self.limit_notes(summary["records"])
+                                      if n.startswith("The record list"))}
 
     def finish(self, summary: dict[str, Any], builder: SummaryBuilder) -> None:
         ctx = self.context(summary, builder)

@@ -148,12 +148,16 @@ class MarkdownWriter(ReportWriter):
         self.details = Spool()
 
     def add(self, rec: DecodedRecord, index: int) -> None:
+        listed, detailed = self.wants_row(), self.wants_detail()
+        if not (listed or detailed):
+            return  # beyond both limits: the summary alone counts it
         d = record_detail(rec, index)
         row = d.row
         cells = [index, row["time"], row["severity"], row["section_types"] or row["notify_type"],
                  row["summary"], row["findings"]]
-        self.rows.write("| " + " | ".join(md(c) for c in cells) + " |\n")
-        if self.wants_detail():
+        if listed:
+            self.rows.write("| " + " | ".join(md(c) for c in cells) + " |\n")
+        if detailed:
             self.details.write(detail_markdown(d, header_facts(rec)) + "\n")
             self.detailed += 1
 
@@ -170,13 +174,14 @@ class MarkdownWriter(ReportWriter):
         if m.problems:
             w("Input problems:\n\n" + "".join(f"- {md(p)}\n" for p in m.problems) + "\n")
         w("## Record list\n\n")
+        notes = self.limit_notes(summary["records"])
+        if notes and notes[0].startswith("The record list"):
+            w(md(notes.pop(0)) + "\n\n")
         w("| # | Time | Severity | Sections | Summary | Findings |\n|---|---|---|---|---|---|\n")
         self.rows.copy_to(self.out)
         w("\n")
-        left = summary["records"] - self.detailed
-        if left > 0:
-            w(f"Details follow for the first {self.detailed} records; {left} more are listed "
-              "above only.\n\n")
+        for note in notes:
+            w(md(note) + "\n\n")
         self.details.copy_to(self.out)
 
     def close(self) -> None:

@@ -30,6 +30,11 @@ FORMATS = {"html": ("html", "HtmlWriter"), "pdf": ("pdf", "PdfWriter"),
 EXTENSIONS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".md": "md", ".markdown": "md",
               ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 MAX_PROBLEMS = 1000  # kept for the report; later ones are counted only
+# Per-record parts of the reports people read (HTML, Markdown): a record list of 20,000 rows and
+# 1,000 detailed records keep a report of a million records under ~30 MB; the summary, the
+# breakdown, the thresholds and the storms always count every record, and the report says what
+# the limits left out. CSV and JSON are data: every record, always.
+DEFAULT_LIMITS = {"html": (20_000, 1_000), "md": (20_000, 1_000)}  # (list, detail)
 DEFAULT_TITLE = "WHEA error report"
 
 Progress = Callable[[int, int | None], None]
@@ -94,8 +99,8 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
                  fmt: str | None = None, filters: ReportFilters | dict | None = None, *,
                  progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
                  title: str | None = None, generated_at: str | None = None,
-                 detail_limit: int | None = None, detail: bool | None = None,
-                 selection: str = "",
+                 detail_limit: int | None = None, list_limit: int | None = None,
+                 detail: bool | None = None, selection: str = "",
                  on_problem: Callable[[Problem], None] | None = None) -> ReportResult:
     """Write a report of ``records_or_paths`` to ``out_path`` (``-`` = standard output).
 
@@ -104,9 +109,11 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     ``fmt``: html, pdf, md, json, jsonl or csv (default: from the extension). ``filters``: a
     ``ReportFilters`` or a dict of ``ReportFilters.build`` arguments. ``progress(done, total)``
     is called as records are written (total None when unknown); ``cancel()`` returning true
-    stops with ReportCancelled and no output file. ``detail``: per-record detail (None: the
-    format's default; the PDF is a summary unless asked). ``selection``: which records these are,
-    in words (the window's filter), shown in the report's header. An unreadable input is listed among the
+    stops with ReportCancelled and no output file. ``list_limit`` / ``detail_limit``: records
+    listed / detailed at most (None: the format's default, ``DEFAULT_LIMITS``; -1: no limit).
+    ``detail``: per-record detail (None: the format's default; the PDF is a summary unless
+    asked). ``selection``: which records these are, in words (the window's filter), shown in the
+    report's header. An unreadable input is listed among the
     report's problems (``ReportResult.unreadable`` counts them) and the others are still read.
     Raises FilterError for a bad filter value, ValueError for an unknown format.
     """
@@ -129,9 +136,14 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     described = flt.describe()
     if selection:  # every format shows the filters in its header: the window's go with them
         described = {**described, "window": selection}
+    default_list, default_detail = DEFAULT_LIMITS.get(fmt, (None, None))
+    list_limit = default_list if list_limit is None else list_limit
+    detail_limit = default_detail if detail_limit is None else detail_limit
     meta = ReportMeta(title or DEFAULT_TITLE, generated_at or generated_now(),
-                      _input_names(records_or_paths), described, problems, detail_limit,
-                      detail, selection)
+                      _input_names(records_or_paths), described, problems,
+                      None if detail_limit is not None and detail_limit < 0 else detail_limit,
+                      detail, selection,
+                      None if list_limit is not None and list_limit < 0 else list_limit)
     total = len(records_or_paths) if isinstance(records_or_paths, Sized) and not isinstance(
         records_or_paths, (str, bytes, bytearray)) and not meta.inputs else None
     cls = writer_class(fmt)

@@ -12,7 +12,7 @@ import sqlite3
 
 import numpy as np
 
-from ..index.table import ROW_DTYPE
+from ..index.table import FAULT_COLUMNS, ROW_DTYPE
 from . import schema
 
 REQUIRED_TABLES = ("meta", "names", "records", "record_data")
@@ -88,6 +88,12 @@ def bad_index_rows(rows: np.ndarray, names_size: int) -> np.ndarray:
         bad |= (rows[name] < lo) | (rows[name] > hi)
     for name in ("notify", "creator", "path", "host", "section_types"):
         bad |= (rows[name] < -1) | (rows[name] >= names_size)
+    names = rows.dtype.names or ()
+    if "fault_state" in names:  # 0: the fault keys were not computed (a --fast import)
+        bad |= (rows["fault_state"] < 0) | (rows["fault_state"] > 1)
+    for name in FAULT_COLUMNS:
+        if name in names:
+            bad |= (rows[name] < -1) | (rows[name] >= names_size)
     for name in ("timestamp", "event_time", "inserted_at"):
         bad |= (rows[name] < -1) | (rows[name] > _LAST_SECOND)
     return bad

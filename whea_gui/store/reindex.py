@@ -3,7 +3,8 @@
 The store remembers the row layout it wrote (``meta.row_format``). When ``index.table.COLUMNS``
 changes — someone adds a column, e.g. a fault location — opening the store with write access
 rebuilds every row from the record bytes in one transaction, keeping each record's provenance
-(path, offset, host, event time, insertion time) from its old row.
+(path, offset, host, event time, insertion time) from its old row. Each record is decoded once
+to compute its fault keys (``index.faultindex``; repeated records share one decode).
 """
 
 from __future__ import annotations
@@ -54,12 +55,16 @@ def reindex(store, conn, old: np.dtype | None, chunk: int = 5000) -> int:
         for (source, _), (_, _, _, host) in zip(provenance, rows):
             if host:  # the key column is the authority on the host
                 source["host"] = host
-        new = store._index_rows(conn, [bytes(d) for _, _, d, _ in rows], [p[0] for p in provenance],
-                                [p[1] if p[1] is not None else -1 for p in provenance])
-        conn.executemany("UPDATE records SET idx = ?, ts = ?, severity = ?, length = ? "
-                         "WHERE slot = ?",
-                         ((r.tobytes(), int(r["timestamp"]), int(r["severity"]), len(d), slot)
-                          for r, (slot, _, d, _) in zip(new, rows)))
+        datas = [bytes(d) for _, _, d, _ in rows]
+        sources = [p[0] for p in provenance]
+        keys = [store._keyer.keys(d, s) for d, s in zip(datas, sources)]
+        new = store._index_rows(conn, datas, sources,
+                                [p[1] if p[1] is not None else -1 for p in provenance], keys)
+        conn.executemany("UPDATE records SET idx = ?, ts = ?, severity = ?, length = ?, "
+                         "location = ? WHERE slot = ?",
+                         ((r.tobytes(), int(r["timestamp"]), int(r["severity"]), len(d),
+                           k[1] or "", slot)
+                          for r, (slot, _, d, _), k in zip(new, rows, keys)))
         last = advance(last, rows, getattr(store, 'path', 'store'))
         done += len(rows)
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,8 @@ class Checked:
     record_id: int = 0
     reason: str = ""  # empty = acceptable
     notes: list[str] = field(default_factory=list)
+    decoded: Any = None  # the DecodedRecord when ``check_full`` decoded it (fault keys reuse it)
+    fault_keys: tuple | None = None  # the record's fault keys, when the store computed them
 
     @property
     def ok(self) -> bool:
@@ -73,6 +76,7 @@ def check_full(record: bytes) -> Checked:
     if not checked.ok:
         return checked
     rec = decode_record(checked.data)
+    checked.decoded = rec
     errors = [f for f in rec.findings if f.level == ERROR]
     if errors:
         f = errors[0]

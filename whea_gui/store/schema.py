@@ -17,6 +17,12 @@ Version 2 keys records by (source host, RecordId): RecordIds are unique per writ
 machine's ERST/PSHED store), not across a fleet. ``records.host`` is the host text ('' when the
 source named none); the PSHED calls work per host. Version-1 stores are migrated in place,
 each row's host taken from its packed index row.
+
+Version 3 keeps each record's fault keys (``index.faults.record_fault_keys``: component,
+location, page, DIMM, CPU) in the packed index row, so thresholds and top locations need no
+decode, and the location key in ``records.location`` for SQL ('' = none, NULL = not computed
+yet: a ``--fast`` import decodes nothing). The migration adds the column; the index rows are
+then rebuilt from the record bytes (``reindex``: the row layout changed), which fills both.
 """
 
 from __future__ import annotations
@@ -142,8 +148,15 @@ def _v2(conn: sqlite3.Connection) -> None:
                       (max(seq[0], max_slot),))
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    """The fault location column (filled by the index rebuild that follows: the row layout
+    changed with the fault columns)."""
+    conn.execute("ALTER TABLE records ADD COLUMN location TEXT")
+    conn.execute("CREATE INDEX records_location ON records (location)")
+
+
 # MIGRATIONS[i] brings a store from version i to version i + 1 (run inside one transaction).
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 
 
 def latest_version() -> int:

@@ -24,7 +24,8 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..index.table import COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
+from ..index.faultindex import FaultKeyer
+from ..index.table import COLUMNS, FAULT_COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
 from . import meta, reindex, rules, schema
 from .results import (
     DB_ERRORS,
@@ -65,6 +66,17 @@ def host_of(source: dict | None) -> str:
     return str(source.get("host") or source.get("computer") or "")
 
 
+def location_text(fault_keys) -> str | None:
+    """``records.location``: the fault location key, '' for none, None when not computed."""
+    return None if fault_keys is None else (fault_keys[1] or "")
+
+
+def _with_source(rec, source: dict):
+    """The decoded record as its reader saw it: the fault keys name the source's host."""
+    rec.source = dict(source or {})
+    return rec
+
+
 def _collision(result: WriteResult, key: tuple[str, int], other: str) -> None:
     host, rid = key
     result.status = STATUS_OBJECT_NAME_COLLISION
@@ -98,6 +110,7 @@ class Store:
         self._lock = threading.RLock()
         self._names: dict[tuple[str, str], int] = {}
         self._pending: dict[tuple[str, str], int] = {}
+        self._keyer = FaultKeyer()  # fault keys of records written or re-indexed
         self._conn = None
         self._copy: str | None = None  # a migrated temporary copy of an old read-only store
         self.strict = strict
@@ -479,7 +492,7 @@ class Store:
                      replace: bool = True) -> list[WriteResult]:
         datas = [d for d, _ in batch]
         if validate == "full":
-            checked = [rules.check_full(d) for d in datas]
+            checked = [self._fully_checked(d, src) for d, src in batch]
         elif validate == "header":
             checked = rules.check_headers(datas)
         else:
@@ -519,10 +532,21 @@ class Store:
                         results[i].status, results[i].reason, results[i].replaced = status, reason, False
         return results
 
+    def _fully_checked(self, data: bytes, source: dict) -> rules.Checked:
+        """``rules.check_full`` plus the record's fault keys from that same decode (the decoded
+        record itself is dropped at once: a batch must not hold thousands of field trees)."""
+        checked = rules.check_full(data)
+        if checked.decoded is not None:
+            checked.fault_keys = self._keyer.keys(checked.data, source,
+                                                  rec=_with_source(checked.decoded, source))
+            checked.decoded = None
+        return checked
+
     def _write_todo(self, todo, checked, keys, results, batch, replace) -> None:
         with self._write() as conn:
-            todo = self._against_store(conn, todo, checked, keys, results, replace)
-            self._store(conn, checked, keys, todo, results, [src for _, src in batch])
+            found: dict = {}
+            todo = self._against_store(conn, todo, checked, keys, results, replace, found)
+            self._store(conn, checked, keys, todo, results, [src for _, src in batch], found)
 
     @staticmethod
     def _within_batch(todo, checked, keys, results, replace: bool) -> list[int]:
@@ -543,10 +567,14 @@ class Store:
                 _collision(results[i], keys[i], "an earlier record of this import")
         return sorted(chosen.values())
 
-    def _against_store(self, conn, todo, checked, keys, results, replace: bool) -> list[int]:
+    def _against_store(self, conn, todo, checked, keys, results, replace: bool,
+                       found: dict | None = None) -> list[int]:
         """Drop duplicates of stored records, and (without ``replace``) records whose key is
-        stored with other bytes."""
+        stored with other bytes. ``found`` receives the stored keys met (for ``_store``, in the
+        same transaction, so it need not look them up again)."""
         existing = self._existing(conn, [keys[i] for i in todo])
+        if found is not None:
+            found.update(existing)
         out = []
         for i in todo:
             old = existing.get(keys[i])
@@ -624,17 +652,22 @@ class Store:
             fits.append(i)
         return fits
 
-    def _store(self, conn, checked, keys, todo, results, sources) -> None:
+    def _store(self, conn, checked, keys, todo, results, sources, existing: dict) -> None:
+        """``existing``: the stored keys among ``todo``'s (``_against_store`` of this
+        transaction looked them up)."""
         todo = self._fit(conn, checked, keys, todo, results)
         if not todo:
             return
         wanted = [keys[i] for i in todo]
-        existing = self._existing(conn, wanted)
         first_slot = self._next_slot(conn)
         slots = [first_slot + k for k in range(len(todo))]
         stamped = [rules.stamp(checked[i].data, slot) for i, slot in zip(todo, slots)]
-        rows = self._index_rows(conn, stamped, [sources[i] for i in todo])
-        self._replace(conn, existing, wanted, slots, stamped, rows)
+        srcs = [sources[i] for i in todo]
+        # a fully checked record was decoded already: its fault keys cost nothing more; the
+        # header-only import leaves them to be computed when first needed (fault_state 0)
+        fks = [checked[i].fault_keys for i in todo]
+        rows = self._index_rows(conn, stamped, srcs, fault_keys=fks)
+        self._replace(conn, existing, wanted, slots, stamped, rows, fks)
         for i in todo:
             results[i].replaced = keys[i] in existing
 
@@ -644,19 +677,22 @@ class Store:
         return (seq[0] if seq else 0) + 1
 
     @staticmethod
-    def _replace(conn, existing, keys, slots, datas, rows) -> None:
-        """Delete the rows of ``existing`` keys and insert the new ones (inside a transaction)."""
+    def _replace(conn, existing, keys, slots, datas, rows, fault_keys) -> None:
+        """Delete the rows of ``existing`` keys and insert the new ones (inside a transaction).
+        ``fault_keys``: per record its fault keys, or None when not computed."""
         old_slots = [(existing[key][0],) for key in keys if key in existing]
         conn.executemany("DELETE FROM records WHERE slot = ?", old_slots)
         conn.executemany("DELETE FROM record_data WHERE slot = ?", old_slots)
         conn.executemany(
-            "INSERT INTO records (slot, host, record_id, ts, severity, length, inserted_at, idx) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO records (slot, host, record_id, ts, severity, length, inserted_at, idx, "
+            "location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((slot, host, signed(rid), int(row["timestamp"]), int(row["severity"]), len(data),
-              int(row["inserted_at"]), row.tobytes())
-             for (host, rid), slot, data, row in zip(keys, slots, datas, rows)))
+              int(row["inserted_at"]), row.tobytes(), location_text(fk))
+             for (host, rid), slot, data, row, fk in zip(keys, slots, datas, rows, fault_keys)))
+        origins: dict[str, bytes] = {}  # one host's origin bytes are the same for each record
         conn.executemany("INSERT INTO record_data (slot, crc, data, origin) VALUES (?, ?, ?, ?)",
-                         ((slot, crc_bytes(data), data, origin_bytes(host))
+                         ((slot, crc_bytes(data), data,
+                           origins.get(host) or origins.setdefault(host, origin_bytes(host)))
                           for slot, data, (host, _) in zip(slots, datas, keys)))
 
     def restore_records(self, items: list[tuple[bytes, dict, int | None]], batch_size: int = 1000) -> None:
@@ -678,16 +714,23 @@ class Store:
                         existing = self._existing(conn, keys)
                         first = self._next_slot(conn)
                         slots = [first + k for k in range(len(part))]
-                        rows = self._index_rows(conn, datas, [s or {} for _, s, _ in part],
-                                                [now if t is None else t for _, _, t in part])
-                        self._replace(conn, existing, keys, slots, datas, rows)
+                        srcs = [s or {} for _, s, _ in part]
+                        fks = [self._keyer.keys(d, s) for d, s in zip(datas, srcs)]
+                        rows = self._index_rows(conn, datas, srcs,
+                                                [now if t is None else t for _, _, t in part], fks)
+                        self._replace(conn, existing, keys, slots, datas, rows, fks)
                 except DB_ERRORS as exc:
                     raise self._error(exc) from exc
 
     def _index_rows(self, conn, stamped: list[bytes], sources: list[dict],
-                    inserted_at: list[int] | None = None) -> np.ndarray:
-        """Packed RecordTable rows with string codes replaced by ``names`` ids."""
+                    inserted_at: list[int] | None = None,
+                    fault_keys: list | None = None) -> np.ndarray:
+        """Packed RecordTable rows with string codes replaced by ``names`` ids. ``fault_keys``:
+        per record the ``faults.record_fault_keys`` tuple, or None (not computed)."""
         table = RecordTable.from_records(zip(stamped, sources))
+        if fault_keys is not None:
+            known = [i for i, k in enumerate(fault_keys) if k is not None]
+            table.set_fault_keys(known, (fault_keys[i] for i in known))
         scodes = np.array(self._name_ids(conn, "s", table.strings) + [-1], np.int64)
         tcodes = np.array(self._name_ids(conn, "t", [",".join(t) for t in table.type_lists]) + [-1],
                           np.int64)
@@ -696,6 +739,9 @@ class Store:
             rows[name] = table.columns[name]
         for name in STRING_COLUMNS:
             rows[name] = scodes[table.columns[name]]
+        for name in FAULT_COLUMNS:  # -1 (none) stays
+            col = table.columns[name]
+            rows[name] = np.where(col >= 0, scodes[np.maximum(col, 0)], -1)
         rows["section_types"] = tcodes[table.columns["section_types"]]
         now = int(time.time())
         rows["inserted_at"] = now if inserted_at is None else [now if t < 0 else t for t in inserted_at]
@@ -747,6 +793,43 @@ class Store:
                                        "salvages the intact records")
                 yield unsigned(rid), bytes(data)
             last = advance(last, rows, self.path)
+
+    def analysis_table(self, keyer: FaultKeyer | None = None, chunk: int = 2048
+                       ) -> tuple[RecordTable, np.ndarray, list[tuple[str, int]]]:
+        """``record_table()`` with every row's fault keys, for an analysis of all records: one
+        pass over the bytes checks each record's CRC and decodes only the records whose keys
+        were not computed when they were stored (a header-only import). Returns the table, the
+        positions of damaged records (missing or failing bytes; their keys stay unknown) and
+        their (host, RecordId)."""
+        keyer = keyer or self._keyer
+        table = self.record_table()
+        known = table.faults_known()
+        bad: list[int] = []
+        bad_keys: list[tuple[str, int]] = []
+        todo_rows: list[int] = []
+        todo_keys: list[tuple] = []
+        last, pos = 0, 0
+        while True:
+            with self._read() as conn:
+                part = conn.execute(
+                    "SELECT r.slot, r.host, r.record_id, d.crc, d.data FROM records r LEFT JOIN "
+                    "record_data d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
+                    (last, chunk)).fetchall()
+            if not part:
+                break
+            for _slot, host, rid, crc, data in part:
+                if pos >= len(table):
+                    raise StoreDamaged(f"{self.path}: records were added while reading the index")
+                if not isinstance(data, bytes) or crc_bytes(data) != crc:
+                    bad.append(pos)
+                    bad_keys.append((host, unsigned(rid)))
+                elif not known[pos]:
+                    todo_rows.append(pos)
+                    todo_keys.append(keyer.keys(data, {"host": host} if host else {}))
+                pos += 1
+            last = advance(last, part, self.path)
+        table.set_fault_keys(todo_rows, todo_keys)
+        return table, np.array(bad, np.int64), bad_keys
 
     def damaged_rows(self, chunk: int = 2048) -> tuple[np.ndarray, list[tuple[str, int]]]:
         """Positions (in store order, as in ``record_table()``) and (host, RecordId) of the

@@ -341,7 +341,7 @@ class TimelinePanel(QWidget):
             for rule in self.threshold_editor.rules():
                 self.crossings.extend(self.data.crossings(rule))
         self.crossings.sort(key=lambda c: c.time)
-        self.tabs.show_crossings(self.crossings)
+        self.tabs.show_crossings(self.crossings, self.faults_note())
         self._draw_rates()
         if redraw:
             self._draw_crossing_marks()
@@ -360,7 +360,19 @@ class TimelinePanel(QWidget):
         self._locations_dirty = False
         x0, x1 = self.visible_range()
         self.tabs.show_locations(self.data.top_locations(15, x0, x1),
-                                 self.data.fault_summary(x0, x1))
+                                 self.data.fault_summary(x0, x1), self.faults_note())
+
+    def faults_note(self) -> str:
+        """Why crossings and locations are missing ('' when the fault columns are complete)."""
+        return getattr(self.data, "faults_note", "") if self.data is not None else ""
+
+    def set_faults_note(self, note: str) -> None:
+        """Progress of the fault-location computation (shown instead of the counts)."""
+        if self.data is not None and self.data.faults_note:
+            self.data.faults_note = note
+            self.tabs.show_crossings(self.crossings, note)
+            self._locations_dirty = True
+            self._update_locations()
 
     def _update_info(self) -> None:
         d = self.data

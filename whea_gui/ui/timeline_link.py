@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from ..index.analysis import from_record_table
 from ..session import InspectorSession
-from .faults_job import FAULT_DECODE_LIMIT, FaultJob
+from .faults_job import FaultJob, pending_note
 from .loader import end_thread, start_job
 
 TIMELINE_DELAY_MS = 400  # batches arrive quickly while loading: recount once they pause
@@ -50,10 +50,16 @@ class TimelineLink(QObject):
         w = self.window
         rs = self.session.records
         faults = self.faults if self.faults is not None and self.faults[0] == len(rs) else None
-        w.timeline.set_data(from_record_table(rs.table(), faults[1] if faults else None))
-        if (faults is None and not w.loading and 0 < len(rs) <= FAULT_DECODE_LIMIT
-                and w.timeline.isVisible()):  # decode for thresholds only when looked at
+        table = rs.table()
+        data = from_record_table(table, faults[1] if faults else None)
+        unknown = 0 if faults or not len(rs) else int((~table.faults_known()).sum())
+        if unknown and not w.loading and w.timeline.isVisible():
+            # decode for thresholds only when looked at; every record, with progress
+            data.faults_note = pending_note(unknown, len(rs))
+            w.timeline.set_data(data)
             self._start_fault_job()
+            return
+        w.timeline.set_data(data)
 
     def _start_fault_job(self) -> None:
         if self.fault_job is not None:
@@ -62,6 +68,8 @@ class TimelineLink(QObject):
             self.fault_job.cancel()
         job = FaultJob(self.session.records)
         job.finished.connect(self._fault_job_done)
+        job.progress.connect(lambda done, total: self.window.timeline.set_faults_note(
+            pending_note(total, job.count, done)))
         self.fault_job = job
         start_job(job, self.window)
 

@@ -116,7 +116,8 @@ class TimelineSide(QTabWidget):
         return self.currentWidget() is self.location_page
 
     # -- contents ----------------------------------------------------------------------------
-    def show_crossings(self, crossings: list[Crossing]) -> None:
+    def show_crossings(self, crossings: list[Crossing], note: str = "") -> None:
+        """``note``: why there are no fault locations yet (shown instead of a count)."""
         shown = crossings[:MAX_LIST_ROWS]
         _fill(self.cross_table, [(c.rule, c.label, utc_text(c.time, True), c.count, c.peak)
                                  for c in shown])
@@ -124,6 +125,9 @@ class TimelineSide(QTabWidget):
             self.cross_table.item(row, 1).setToolTip(
                 f"{c.label}: at or above the threshold until {utc_text(c.until, True)} UTC")
         groups = len({(c.rule, c.label) for c in crossings})
+        if note:
+            self.cross_summary.setText(note)
+            return
         self.cross_summary.setText(f"{len(crossings):,} crossings in {groups:,} groups"
                                    f"{_more(crossings)}; a crossing is the record whose count "
                                    "reaches the threshold")
@@ -137,8 +141,12 @@ class TimelineSide(QTabWidget):
         self.storm_summary.setText(f"{len(storms):,} storm{plural} of ≥ {n} records within "
                                    f"{w} s{_more(storms)}")
 
-    def show_locations(self, rows: list[tuple[str, int]], summary: dict[str, int]) -> None:
+    def show_locations(self, rows: list[tuple[str, int]], summary: dict[str, int],
+                       note: str = "") -> None:
         self.location_bars.draw(rows)
+        if note:
+            self.fault_label.setText(note)
+            return
         self.fault_label.setText(
             f"In view: {summary['faults']:,} distinct fault locations from {summary['errors']:,} "
             f"records ({summary['unlocated']:,} without a location)")
