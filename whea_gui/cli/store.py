@@ -196,10 +196,44 @@ def _open_existing(args) -> Store:
     return _open(args)
 
 
-def _check_output(path: str | None, *, folder: bool = False) -> None:
+def _check_output(path: str | None, *, folder: bool = False, args=None) -> None:
     problem = output_problem(path, folder=folder) if path else None
     if problem:
         raise StoreError(f"cannot write {problem}; nothing was written")
+    if path and args is not None:
+        _refuse_store_file(path, args)
+
+
+CONTAINER_ENGINES = ("erst", "uefi", "varstore")
+
+
+def store_files(args) -> list[str]:
+    """The files the store is kept in: an SQLite file with its -wal/-shm/-journal, an ERST
+    file, a UEFI store with the copy its writes go to. None for a server."""
+    path = store_path(args)
+    engine = engine_of(path)
+    if engine == "sqlite":
+        return [path] + [path + tail for tail in ("-wal", "-shm", "-journal")]
+    if engine not in CONTAINER_ENGINES:
+        return []
+    target = path.partition(":")[2]
+    if engine == "erst":
+        return [target]
+    from ..store.varstore import default_copy
+    return [target, default_copy(target)]
+
+
+def _refuse_store_file(output: str, args) -> None:
+    """An output that is one of the store's own files (also through a link) would replace the
+    store: refused as an unusable argument before anything is opened or written."""
+    files = store_files(args)
+    same = same_file_problem(output, [f for f in files if os.path.exists(f)])
+    real = os.path.realpath(output)
+    if same is None:
+        same = next((f"{output} is the store's file {f}; writing it would replace the store "
+                     "(name another output)" for f in files if os.path.realpath(f) == real), None)
+    if same:
+        raise StoreError(f"{same}; nothing was written")
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -211,6 +245,9 @@ def run_init(args) -> int:
     if not existed:
         _check_output(target)
     limits = args.max_bytes is not None or args.max_records is not None
+    if limits and engine in CONTAINER_ENGINES:  # refused before a file is made
+        raise StoreError(f"{path}: the capacity of this store is fixed by its container; "
+                         "--max-bytes/--max-records do not apply; nothing was created")
     with open_store(path, create=True) as store:
         if limits and not hasattr(store, "set_capacity"):
             raise StoreError(f"{path}: the capacity of this store is fixed by its container; "
@@ -316,7 +353,7 @@ def run_write(args) -> int:
 
 def run_read(args) -> int:
     rid = parse_id(args.record_id)
-    _check_output(args.output)
+    _check_output(args.output, args=args)
     with _open_existing(args) as store:
         result = store.read_error_record(rid, host=args.host)
     if result.status == STATUS_OBJECT_NOT_FOUND:
@@ -447,10 +484,7 @@ def _export_name(host: str, rid: int) -> str:
 def run_export(args) -> int:
     out = args.output
     folder = bool(out) and (os.path.isdir(out) or out.endswith(("/", os.sep)))
-    _check_output(out, folder=folder)
-    same = same_file_problem(out, [store_path(args)])
-    if same:
-        raise StoreError(same)
+    _check_output(out, folder=folder, args=args)
     if not out and sys.stdout.isatty():
         raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
     damaged = 0
@@ -527,7 +561,7 @@ def run_check(args) -> int:
         print(f"{path} is read-only: salvaging into a new store instead of rebuilding in place",
               file=sys.stderr)
     output = args.output or f"{path}.salvaged.sqlite"
-    _check_output(output)
+    _check_output(output, args=args)
     result = salvage(path, output)
     print(f"salvaged {result.recovered} intact records into {output} "
           f"({result.from_tables} read through SQLite, {result.from_pages} found in the file's pages; "
