@@ -21,6 +21,8 @@ Layout (QEMU hw/acpi/erst.c; where docs/specs/acpi_erst.rst differs, the code is
 
 from __future__ import annotations
 
+import mmap
+import os
 import struct
 from dataclasses import dataclass, field
 
@@ -110,8 +112,13 @@ def sniff(head: bytes) -> int:
     return 0
 
 
-def parse(buf) -> ErstLayout:
-    """The container's structure. Never raises on bad bytes: problems become findings."""
+def parse(buf, fd: int | None = None) -> ErstLayout:
+    """The container's structure. Never raises on bad bytes: problems become findings.
+
+    ``buf`` may be a read-only mmap of a huge file: it is never copied whole; only the map,
+    the heads of free slots (to find cleared records) and the live records are read, and the
+    pages read are dropped again as the scan moves on. With ``fd`` (the file's descriptor) the
+    holes of a sparse file are skipped without reading them."""
     size = len(buf)
     lay = ErstLayout(size)
     if size < HEADER_SIZE:
@@ -155,7 +162,7 @@ def parse(buf) -> ErstLayout:
     lay.first_index = h["storage_offset"] // slot
     lay.valid = not lay.errors
     _check_map_room(lay)
-    _read_slots(lay, buf)
+    _read_slots(lay, buf, fd)
     return lay
 
 
@@ -174,7 +181,71 @@ def _check_map_room(lay: ErstLayout) -> None:
                          f"({lay.size} bytes): the store has no slots", 12, 4, "erst-no-slots")
 
 
-def _read_slots(lay: ErstLayout, buf) -> None:
+SCAN_BYTES = 16 << 20  # pages of the file scanned before they are dropped again
+MAX_EXTENTS = 1 << 16
+
+
+def data_extents(fd: int | None, size: int) -> np.ndarray | None:
+    """(start, end) rows of the file's data (SEEK_DATA/SEEK_HOLE), or None when unknown."""
+    if fd is None or not hasattr(os, "SEEK_DATA"):
+        return None
+    rows, pos = [], 0
+    try:
+        while pos < size and len(rows) < MAX_EXTENTS:
+            try:
+                start = os.lseek(fd, pos, os.SEEK_DATA)
+            except OSError:  # ENXIO: no data after pos
+                break
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+            rows.append((start, min(end, size)))
+            pos = end
+        else:
+            if pos < size:
+                return None  # too fragmented to be worth it: every slot is read
+    except OSError:
+        return None
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
+def _drop_pages(buf, start: int, end: int) -> None:
+    """Release the mapped pages of [start, end) so a scan keeps a bounded resident set."""
+    if not isinstance(buf, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    start -= start % mmap.PAGESIZE
+    try:
+        buf.madvise(mmap.MADV_DONTNEED, start, min(end, len(buf)) - start)
+    except (OSError, ValueError):
+        pass
+
+
+def _cper_heads(buf, slot: int, indices: np.ndarray, fd: int | None) -> np.ndarray:
+    """The free slots among ``indices`` whose first bytes are "CPER" (a cleared record)."""
+    size = len(buf)
+    starts = indices.astype(np.int64) * slot
+    keep = starts + 4 <= size
+    extents = data_extents(fd, size)
+    if extents is not None:  # a hole reads as zeros: no record there
+        row = np.searchsorted(extents[:, 0], starts, side="right") - 1
+        inside = row >= 0
+        inside[inside] = starts[inside] + 4 <= extents[row[inside], 1]
+        keep &= inside
+    starts = starts[keep]
+    if not len(starts):
+        return starts
+    u8 = np.frombuffer(buf, dtype=np.uint8)
+    found = []
+    per_chunk = max(SCAN_BYTES // slot, 1)
+    magic = np.frombuffer(b"CPER", dtype=np.uint8)
+    for at in range(0, len(starts), per_chunk):
+        part = starts[at:at + per_chunk]
+        heads = u8[part[:, None] + np.arange(4)]
+        found.append(part[(heads == magic).all(axis=1)])
+        _drop_pages(buf, int(part[0]), int(part[-1]) + 4)
+    del u8
+    return np.concatenate(found) // slot
+
+
+def _read_slots(lay: ErstLayout, buf, fd: int | None = None) -> None:
     n = lay.slot_count
     ids = np.frombuffer(buf, dtype="<u8", count=n, offset=HEADER_SIZE) if n else np.zeros(0, "<u8")
     used = int(np.count_nonzero(ids[lay.first_index:]))
@@ -191,18 +262,20 @@ def _read_slots(lay: ErstLayout, buf) -> None:
     seen: dict[int, int] = {}
     counted = 0
     slot = lay.slot_size
-    for i in range(lay.first_index, n):
+    storage = ids[lay.first_index:]
+    mapped = np.flatnonzero(storage) + lay.first_index
+    cleared = _cper_heads(buf, slot, np.flatnonzero(storage == EMPTY_ID) + lay.first_index, fd)
+    del storage
+    for i in np.union1d(mapped, cleared).tolist():
         rid = int(ids[i])
         off = i * slot
-        head = bytes(buf[off:off + CPER_MIN])
         if rid == EMPTY_ID:
-            if head[:4] == b"CPER":
-                s = _record_slot(lay, buf, i, rid, CLEARED)
-                lay.slots.append(s)
-                if s.state == CLEARED:
-                    lay.add(NOTE, f"slot {i} holds a cleared record (RecordID 0x{s.record_id:016X}, "
-                                  f"{s.length} bytes): its map entry was zeroed, the bytes remain "
-                                  "(recoverable)", off, max(s.length, CPER_MIN), "erst-cleared")
+            s = _record_slot(lay, buf, i, rid, CLEARED)
+            lay.slots.append(s)
+            if s.state == CLEARED:
+                lay.add(NOTE, f"slot {i} holds a cleared record (RecordID 0x{s.record_id:016X}, "
+                              f"{s.length} bytes): its map entry was zeroed, the bytes remain "
+                              "(recoverable)", off, max(s.length, CPER_MIN), "erst-cleared")
             continue
         s = _record_slot(lay, buf, i, rid, LIVE)
         s.visible = counted < count
@@ -246,12 +319,23 @@ def _record_slot(lay: ErstLayout, buf, index: int, map_id: int, state: str) -> S
         lay.add(WARNING, f"slot {index}: the map says RecordID 0x{map_id:016X}, the record says "
                          f"0x{s.record_id:016X} (QEMU reads it under the map's id)",
                 off + ID_AT, 8, "erst-record-id")
-    pad = bytes(buf[off + s.length:end])
-    if pad.strip(b"\xff"):
-        lay.add(NOTE, f"slot {index}: {len(pad) - pad.count(0xFF)} of the "
-                      f"{len(pad)} bytes after the record are not QEMU's 0xFF padding",
-                off + s.length, len(pad), "erst-padding")
+    pad_len = end - off - s.length
+    not_ff = _count_not_ff(buf, off + s.length, end)
+    if not_ff:
+        lay.add(NOTE, f"slot {index}: {not_ff} of the {pad_len} bytes after the record are not "
+                      "QEMU's 0xFF padding", off + s.length, pad_len, "erst-padding")
     return s
+
+
+def _count_not_ff(buf, start: int, end: int, step: int = 1 << 20) -> int:
+    """Bytes other than 0xFF in [start, end), read a piece at a time (a slot may be huge)."""
+    total = 0
+    for at in range(start, end, step):
+        piece = bytes(buf[at:min(at + step, end)])
+        total += len(piece) - piece.count(0xFF)
+        if end - start > step:
+            _drop_pages(buf, at, at + len(piece))
+    return total
 
 
 def record_bytes(buf, s: Slot) -> bytes:
