@@ -71,7 +71,7 @@ class VarStore(ContainerStore):
             raise StoreError(f"{self.path}: cannot read: {exc.strerror or exc}") from exc
         lay = vs.parse(buf)
         if not lay.usable:
-            f = next(f for f in lay.findings if f.level == "error")
+            f = [f for f in lay.findings if f.level == "error"][-1]  # the one that stopped it
             raise StoreDamaged(f"{self.path} at byte offset {f.offset}: {f.message}")
         self._buf, self._layout = buf, lay
         self._entries = [(rules.record_id_of(self._data(v)), self._data(v), self._source(v))
