@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 
 import pytest
+from conftest import DWR
 
 from whea_gui.cli import main
+from whea_gui.formats import edk2_varstore as vs
 from whea_gui.store import Store
 from whea_gui.store.erst import ErstStore
 from whea_gui.store.varstore import VarStore, default_copy
@@ -95,3 +98,61 @@ def test_a_refused_init_creates_no_file(tmp_path, capsys):
         code, _out, err = run(capsys, "--store", f"{spec}:{path}", "init", "--max-records", "3")
         assert code == 2 and "do not apply" in err
         assert not path.exists()
+
+
+def _damaged_uefi(uefi_file, which: str):
+    """The second HwErrRec variable's NameSize or DataSize made to run past the store."""
+    data = bytearray(uefi_file.read_bytes())
+    lay = vs.parse(bytes(data))
+    var = [v for v in lay.variables if v.is_hw_error][1]
+    at = var.offset + lay.header_layout.size - 24 + (0 if which == "name" else 4)
+    struct.pack_into("<I", data, at, 0x00FFFFFF)
+    uefi_file.write_bytes(bytes(data))
+    return at
+
+
+@pytest.mark.parametrize("which", ["name", "data", "cut"])
+def test_a_damaged_uefi_store_is_reported_by_list_stats_write_and_check(uefi_file, capsys,
+                                                                       real_records, which):
+    if which == "cut":
+        data = uefi_file.read_bytes()
+        lay = vs.parse(data)
+        var = [v for v in lay.variables if v.is_hw_error][1]
+        uefi_file.write_bytes(data[:var.data_offset + 40])  # cut inside the second record
+        at = 32  # the volume length runs past the file's end
+    else:
+        at = _damaged_uefi(uefi_file, which)
+    spec = f"uefi:{uefi_file}"
+    code, out, err = run(capsys, "--store", spec, "list")
+    assert code == 1, err
+    assert len(out.splitlines()) == 1  # the record before the damage
+    assert f"{uefi_file} at byte offset {at}:" in err
+    code, out, err = run(capsys, "--store", spec, "stats")
+    assert code == 1 and "records      1 " in out and "damage" in out
+    assert f"byte offset {at}" in err
+    code, out, err = run(capsys, "--store", spec, "write", DWR / "cper_cmci_intel_xpfmca_v4_memext.bin")
+    assert code == 2 and "damaged" in err and f"byte offset {at}" in err
+    assert "free bytes" not in err and "INSUFFICIENT" not in err
+    code, out, err = run(capsys, "--store", spec, "check")
+    assert code == 1 and "DAMAGED" in err and f"byte offset {at}" in err
+
+
+@pytest.mark.parametrize("kind", ["erst", "uefi"])
+def test_check_of_a_good_container_reports_ok(erst_file, uefi_file, capsys, kind):
+    path = erst_file if kind == "erst" else uefi_file
+    code, out, err = run(capsys, "--store", f"{kind}:{path}", "check")
+    assert code == 0 and "ok (" in out and "no store here" not in err
+    code, _out, err = run(capsys, "--store", f"{kind}:{path}", "check", "-o", path.parent / "x")
+    assert code == 2 and "SQLite" in err
+
+
+def test_read_only_commands_never_format_or_create_an_erst_file(tmp_path, capsys):
+    path = tmp_path / "zero.bin"
+    path.write_bytes(bytes(64 << 10))
+    for command in (["list"], ["stats"], ["export", "-o", tmp_path / "out.cper"], ["check"]):
+        run(capsys, "--store", f"erst:{path}", *command)
+        assert path.read_bytes() == bytes(64 << 10), command
+    missing = tmp_path / "missing.bin"
+    for command in (["list"], ["clear", "1"], ["read", "0"]):
+        code, _out, err = run(capsys, "--store", f"erst:{missing}", *command)
+        assert code == 2 and not missing.exists(), command

@@ -193,6 +193,8 @@ def _existing_store(args) -> str:
 
 def _open_existing(args) -> Store:
     _existing_store(args)
+    if engine_of(store_path(args)) == "erst":  # read-only: never formats or creates the file
+        return _open(args, create=False, readonly=True)
     return _open(args)
 
 
@@ -385,7 +387,7 @@ def run_read(args) -> int:
 def run_clear(args) -> int:
     ids = [parse_id(t) for t in args.record_ids]
     status = EXIT_OK
-    with _open(args) as store:
+    with _open(args, create=False) as store:
         for rid in ids:
             code = store.clear_error_record(rid, host=args.host)
             if code == STATUS_SUCCESS:
@@ -406,9 +408,24 @@ def _selected(store: Store, args):
     return table, idx
 
 
+def _damage(store) -> list[str]:
+    """A platform container's structural damage (file and byte offset each), else []."""
+    damage = getattr(store, "damage", None)
+    return damage() if callable(damage) else []
+
+
+def _report_damage(damage: list[str]) -> int:
+    """Print the damage after the records that could be read: exit 1 when there is some."""
+    for text in damage:
+        print(f"whea: {text} (the records before the damage are listed; "
+              "`whea store check` shows every finding)", file=sys.stderr)
+    return EXIT_FINDINGS if damage else EXIT_OK
+
+
 def run_list(args) -> int:
     with _open_existing(args) as store:
         table, idx = _selected(store, args)
+        damage = _damage(store)
     if args.sort == "time":
         idx = idx[table.take(idx).argsort("timestamp", descending=True)]
     if args.limit is not None:
@@ -429,7 +446,7 @@ def run_list(args) -> int:
             where = f"{row['host']}:{where}"
         out.write(f"0x{row['record_id']:016X}  {when:<28} {row['severity_name'] or '-':<13} "
                   f"{row['notify_type_name'] or '-':<32} {types}  {row['length']} B  {where}\n")
-    return EXIT_OK
+    return _report_damage(damage)
 
 
 def run_import(args) -> int:
@@ -489,6 +506,7 @@ def run_export(args) -> int:
         raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
     damaged = 0
     with _open_existing(args) as store:
+        structure = _damage(store)
         table, idx = _selected(store, args)
         keys = [(table.string(int(table.host[i])) or "", int(table.record_id[i])) for i in idx]
 
@@ -519,15 +537,16 @@ def run_export(args) -> int:
     skipped = f"; {damaged} damaged records left out" if damaged else ""
     print(f"exported {len(keys) - damaged} records to {out or 'standard output'}{skipped}",
           file=sys.stderr)
-    return EXIT_FINDINGS if damaged else EXIT_OK
+    return max(EXIT_FINDINGS if damaged else EXIT_OK, _report_damage(structure))
 
 
 def run_stats(args) -> int:
     with _open_existing(args) as store:
         stats = store.stats()
+    damage = stats.get("damage") or []
     if args.json:
         print(json.dumps(stats))
-        return EXIT_OK
+        return _report_damage(damage)
     print(f"store        {stats['path']} (schema version {stats['schema_version']}, "
           f"{stats['file_bytes']} bytes on disk)")
     print(f"records      {stats['records']} ({stats['bytes']} bytes of records)")
@@ -535,11 +554,43 @@ def run_stats(args) -> int:
     print("severity     " + (", ".join(f"{k} {v}" for k, v in stats["severity"].items() if v) or "-"))
     print(f"time range   {stats['first_time'] or '-'} .. {stats['last_time'] or '-'}")
     print(f"sources      {stats['sources']} files; hosts: {', '.join(stats['hosts']) or '-'}")
+    if damage:
+        print(f"damage       {len(damage)} problems (below); records after the damage are not counted")
+    return _report_damage(damage)
+
+
+def _check_container(args) -> int:
+    """`check` of an ERST file or a UEFI variable store: the container's findings; such a
+    container is never rebuilt or salvaged here (its readable records export as they are)."""
+    path = store_path(args)
+    if args.output is not None:
+        raise StoreError(f"{path}: salvage (-o) is for SQLite stores; `whea store export -o FILE` "
+                         "writes this container's readable records")
+    try:
+        store = _open_existing(args)
+    except StoreDamaged as exc:
+        print(f"{path}: DAMAGED (unusable)\n  {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    with store:
+        findings = store.findings()
+        records = len(store)
+        where = store.path
+    errors = [f for f in findings if f.level == "error"]
+    for f in findings:
+        print(f"  {f.level}: {where} at byte offset {f.offset}: {f.message}",
+              file=sys.stderr if f.level == "error" else sys.stdout)
+    if errors:
+        print(f"{path}: DAMAGED ({len(errors)} errors; {records} records readable before the "
+              "damage; not repaired: the container is left as it is)", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"{path}: ok ({records} records; {len(findings)} notes and warnings)")
     return EXIT_OK
 
 
 def run_check(args) -> int:
     path = store_path(args)
+    if engine_of(path) in CONTAINER_ENGINES:
+        return _check_container(args)
     if not os.path.isfile(path) or os.path.getsize(path) == 0:
         _existing_store(args)  # missing, a folder or empty: nothing to check or salvage
     report = check_store(path)

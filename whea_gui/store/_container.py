@@ -146,10 +146,23 @@ class ContainerStore:
             "first_time": str(np.datetime64(int(times.min()), "s")) if len(times) else None,
             "last_time": str(np.datetime64(int(times.max()), "s")) if len(times) else None,
             "hosts": [], "sources": 1 if count else 0,
+            "damage": self.damage(),
         }
 
     def schema_version(self) -> str:
         return self.kind
+
+    def damage(self) -> list[str]:
+        """The container's error findings, each naming the file and byte offset (the records
+        before the damage are still listed; an empty list: undamaged)."""
+        lay = getattr(self, "layout", None)
+        return [f"{self.path} at byte offset {f.offset}: {f.message}"
+                for f in (lay.findings if lay is not None else []) if f.level == "error"]
+
+    def findings(self) -> list:
+        """Every finding on the container (errors, warnings, notes) with byte offsets."""
+        lay = getattr(self, "layout", None)
+        return list(lay.findings) if lay is not None else []
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -151,6 +151,12 @@ class VarStore(ContainerStore):
         if self.readonly:
             result.status, result.reason = STATUS_MEDIA_WRITE_PROTECTED, f"{self.path} is read-only"
             return result
+        damage = self.damage()
+        if damage:  # where the free space begins is unknown: appending could overwrite data
+            result.status = STATUS_UNSUCCESSFUL
+            result.reason = (f"the variable store is damaged, nothing is written to it: {damage[0]} "
+                             "(`whea store check` lists the damage)")
+            return result
         with self._lock:
             lay = self._layout
             old = self._live_by_id(c.record_id)
