@@ -156,3 +156,35 @@ def test_read_only_commands_never_format_or_create_an_erst_file(tmp_path, capsys
     for command in (["list"], ["clear", "1"], ["read", "0"]):
         code, _out, err = run(capsys, "--store", f"erst:{missing}", *command)
         assert code == 2 and not missing.exists(), command
+
+
+@pytest.mark.parametrize("kind", ["erst", "uefi"])
+def test_an_endless_device_is_named_as_not_a_store_file(capsys, kind):
+    code, _out, err = run(capsys, "--store", f"{kind}:/dev/zero", "list")
+    assert code == 2 and "/dev/zero: not a regular file" in err
+    assert "0 bytes" not in err
+
+
+def test_clear_on_a_read_only_erst_file_names_the_file(erst_file, capsys, real_records):
+    os.chmod(erst_file, 0o444)
+    try:
+        rid = struct.unpack_from("<Q", real_records[0], 96)[0]
+        code, _out, err = run(capsys, "--store", f"erst:{erst_file}", "clear", f"0x{rid:X}")
+        assert code == 2 and str(erst_file) in err and "STATUS_MEDIA_WRITE_PROTECTED" in err
+        assert "read-only" in err
+    finally:
+        os.chmod(erst_file, 0o644)
+
+
+def test_an_erst_file_whose_storage_offset_leaves_no_slots_says_so(tmp_path, capsys, real_records):
+    path = tmp_path / "noslots.bin"
+    with ErstStore(path):
+        pass
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, 12, 0xFFFFE000)  # a multiple of 8192: QEMU accepts it
+    path.write_bytes(bytes(data))
+    code, out, err = run(capsys, "--store", f"erst:{path}", "list")
+    assert code == 0 and out == ""
+    assert "no slots" in err and f"{path} at byte offset 12" in err
+    code, _out, err = run(capsys, "--store", f"erst:{path}", "write", DWR / "cper_cmci_intel_xpfmca_v4_memext.bin")
+    assert code == 2 and "has no slots" in err and "is full" not in err

@@ -393,7 +393,10 @@ def run_clear(args) -> int:
             if code == STATUS_SUCCESS:
                 print(f"cleared 0x{rid:016X}")
             else:
-                print(f"whea: 0x{rid:016X}: {status_name(code)}", file=sys.stderr)
+                read_only = getattr(store, "readonly", False) and code != STATUS_OBJECT_NOT_FOUND
+                why = " (the store is read-only)" if read_only else ""
+                print(f"whea: {getattr(store, 'path', '')}: 0x{rid:016X}: {status_name(code)}{why}",
+                      file=sys.stderr)
                 status = max(status, EXIT_FINDINGS if code == STATUS_OBJECT_NOT_FOUND else EXIT_USAGE)
     return status
 
@@ -409,7 +412,11 @@ def _selected(store: Store, args):
 
 
 def _damage(store) -> list[str]:
-    """A platform container's structural damage (file and byte offset each), else []."""
+    """A platform container's structural damage (file and byte offset each), else []; its
+    warnings are printed now (they do not change the exit status)."""
+    warnings = getattr(store, "warnings", None)
+    for text in warnings() if callable(warnings) else []:
+        print(f"whea: {text}", file=sys.stderr)
     damage = getattr(store, "damage", None)
     return damage() if callable(damage) else []
 

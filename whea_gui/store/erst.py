@@ -202,6 +202,12 @@ class ErstStore(ContainerStore):
                 result.replaced = True
             else:
                 index = self._first_free()
+                if lay.slot_count <= lay.first_index:
+                    result.status = STATUS_INSUFFICIENT_RESOURCES
+                    result.reason = (f"{self.path} has no slots: its storage offset "
+                                     f"0x{lay.header['storage_offset']:X} is at or past the end of "
+                                     f"the {lay.size}-byte file")
+                    return result
                 if index is None:
                     result.status = STATUS_INSUFFICIENT_RESOURCES
                     result.reason = (f"{self.path} is full: all {lay.slot_count - lay.first_index} "
