@@ -17,6 +17,7 @@ from ..index.rates import default_rules
 from ..index.timebins import width_text
 from ..sources import iter_path
 from ..sources.base import SourceError
+from ..sources.recoverable import is_recoverable, left_out
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count
 from ._inputs import ProblemLog, damaged_store_problem
@@ -149,6 +150,9 @@ def run(args) -> int:
             problems.error(damaged)
         try:
             for ref in iter_path(path, on_problem=problems):
+                if is_recoverable(ref.source):  # cleared/deleted: not an event any more
+                    problems(left_out(ref.source))
+                    continue
                 rec = decode_record(ref.data, source=ref.source)
                 records.append(rec)
                 sources.append({k: ref.source.get(k) for k in ("path", "offset")})
