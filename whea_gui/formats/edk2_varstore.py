@@ -451,7 +451,7 @@ def _variable_nodes(root: FieldNode, lay: VarStoreLayout, buf: bytes, n: int) ->
     for i, v in enumerate(lay.variables[:MAX_NODES]):
         vn = node.add(FieldNode(f"variable_{i}", v.name or f"Variable {i}", v.name,
                                 f"{v.state_text}, {attribute_text(v.attributes)}, {v.data_size} bytes",
-                                v.offset, min(align4(v.end), lay.store_end) - v.offset,
+                                v.offset, min(v.end, lay.store_end) - v.offset,
                                 kind="struct", valid=v.complete))
         header = vn.add(FieldNode("header", "Header", None, hl.name, v.offset, hl.size, kind="struct"))
         hl.decode(buf, v.offset, n, header)
@@ -460,6 +460,11 @@ def _variable_nodes(root: FieldNode, lay: VarStoreLayout, buf: bytes, n: int) ->
             if v.data_size:
                 vn.add(FieldNode("data", "Data", None, f"{v.data_size} bytes", v.data_offset,
                                  v.data_size, kind="bytes"))
+            pad = min(align4(v.end), lay.store_end) - v.end
+            if pad > 0:  # the next header starts at a 4-byte boundary
+                node.add(FieldNode(f"padding_{i}", "Alignment padding", None,
+                                   f"{pad} bytes before the next header", v.end, pad,
+                                   kind="bytes"))
     if lay.store_end > lay.free_offset:
         root.add(FieldNode("free", "Free space", None, f"{lay.store_end - lay.free_offset} bytes",
                            lay.free_offset, lay.store_end - lay.free_offset, kind="bytes"))
@@ -474,5 +479,10 @@ def summary(lay: VarStoreLayout) -> str:
         return "edk2 variable store that cannot be read"
     hw = lay.hw_errors()
     live = sum(v.live for v in hw)
-    return (f"edk2 variable store: {len(lay.variables)} variables, {live} HwErrRec records, "
-            f"{len(hw) - live} deleted or incomplete; {lay.store_end - lay.free_offset} bytes free")
+    deleted = sum(v.state_text == DELETED for v in hw)
+    other = len(hw) - live - deleted
+    parts = [f"{live} live", f"{deleted} deleted"] + ([f"{other} never completed"] if other else [])
+    first = align4(lay.store_offset + STORE_HEADER_SIZE)
+    return (f"edk2 variable store: {len(lay.variables)} variables, {len(hw)} of them HwErrRec "
+            f"({', '.join(parts)}); {lay.store_end - lay.free_offset} of "
+            f"{lay.store_end - first} bytes of variable space free")

@@ -79,6 +79,7 @@ class ErstLayout:
     first_index: int = 0
     slot_count: int = 0  # map entries == slots in the file, header slots included
     slots: list[Slot] = field(default_factory=list)  # storage slots that are not free and empty
+    stray: list[tuple[int, int]] = field(default_factory=list)  # (index, RecordID) in header slots
     findings: list[Finding] = field(default_factory=list)
 
     def add(self, level: str, message: str, offset: int, length: int, code: str) -> None:
@@ -250,6 +251,7 @@ def _read_slots(lay: ErstLayout, buf, fd: int | None = None) -> None:
     ids = np.frombuffer(buf, dtype="<u8", count=n, offset=HEADER_SIZE) if n else np.zeros(0, "<u8")
     used = int(np.count_nonzero(ids[lay.first_index:]))
     stray = np.flatnonzero(ids[:lay.first_index])
+    lay.stray = [(int(i), int(ids[i])) for i in stray[:MAX_NODES]]
     for i in stray[:8]:
         lay.add(WARNING, f"map entry {i} holds RecordID 0x{int(ids[i]):016X} but slot {i} is part "
                          "of the header: QEMU ignores it", lay.map_offset(int(i)), 8, "erst-map-stray")
@@ -368,10 +370,19 @@ def _decode_tree(rec: DecodedRecord, buf: bytes, n: int) -> None:
 
 def _map_nodes(root: FieldNode, lay: ErstLayout) -> None:
     count = lay.slot_count
-    node = root.add(FieldNode("map", "RecordID map", None, f"{count} entries", HEADER_SIZE,
+    mapped = [s for s in lay.slots if s.map_id]
+    first = lay.first_index
+    text = f"{count} entries, {len(mapped) + len(lay.stray)} hold a RecordID (shown)"
+    if first:
+        text += f"; entr{'y 0 describes' if first == 1 else f'ies 0–{first - 1} describe'} " \
+                "the header's own slots"
+    node = root.add(FieldNode("map", "RecordID map", None, text, HEADER_SIZE,
                               min(8 * count, max(lay.size - HEADER_SIZE, 0)), kind="struct"))
-    by_index = {s.index: s for s in lay.slots if s.map_id}
-    for s in list(by_index.values())[:MAX_NODES]:
+    for index, rid in lay.stray:  # a RecordID in a header slot's entry: QEMU ignores it
+        node.add(FieldNode(f"map_{index}", f"Entry {index}", rid,
+                           f"0x{rid:016X} → slot {index}, part of the header (ignored)",
+                           lay.map_offset(index), 8, kind="hex", valid=False))
+    for s in mapped[:MAX_NODES]:
         node.add(FieldNode(f"map_{s.index}", f"Entry {s.index}", s.map_id,
                            f"0x{s.map_id:016X} → slot {s.index}", lay.map_offset(s.index), 8,
                            kind="hex"))
