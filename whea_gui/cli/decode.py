@@ -17,6 +17,7 @@ from ..decode.record import decode_record
 from ..sources import iter_path
 from ..sources.base import STDIN_NAME, SourceError
 from ..sources.folder import reader_failure
+from ..sources.recoverable import state_label
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._output import OutputError
 from ._progress import ProgressBar
@@ -238,7 +239,9 @@ def summary_line(records: int, inputs: int, failed: dict[str, str]) -> str:
 
 def render_text(rec, *, all_bits: bool = False) -> str:
     src = rec.source
-    lines = [f"== {src.get('path', '?')} @ {src.get('offset', 0)} ({rec.kind}, {len(rec.data)} bytes)",
+    state = state_label(src)
+    kind = f"{rec.kind}, {len(rec.data)} bytes" + (f"; {state.upper()}" if state else "")
+    lines = [f"== {src.get('path', '?')} @ {src.get('offset', 0)} ({kind})",
              f"   {rec.summary}"]
     _render(rec.root.children, lines, all_bits)
     if rec.findings:

@@ -193,13 +193,49 @@ def _existing_store(args) -> str:
 
 def _open_existing(args) -> Store:
     _existing_store(args)
+    if engine_of(store_path(args)) == "erst":  # read-only: never formats or creates the file
+        return _open(args, create=False, readonly=True)
     return _open(args)
 
 
-def _check_output(path: str | None, *, folder: bool = False) -> None:
+def _check_output(path: str | None, *, folder: bool = False, args=None) -> None:
     problem = output_problem(path, folder=folder) if path else None
     if problem:
         raise StoreError(f"cannot write {problem}; nothing was written")
+    if path and args is not None:
+        _refuse_store_file(path, args)
+
+
+CONTAINER_ENGINES = ("erst", "uefi", "varstore")
+
+
+def store_files(args) -> list[str]:
+    """The files the store is kept in: an SQLite file with its -wal/-shm/-journal, an ERST
+    file, a UEFI store with the copy its writes go to. None for a server."""
+    path = store_path(args)
+    engine = engine_of(path)
+    if engine == "sqlite":
+        return [path] + [path + tail for tail in ("-wal", "-shm", "-journal")]
+    if engine not in CONTAINER_ENGINES:
+        return []
+    target = path.partition(":")[2]
+    if engine == "erst":
+        return [target]
+    from ..store.varstore import default_copy
+    return [target, default_copy(target)]
+
+
+def _refuse_store_file(output: str, args) -> None:
+    """An output that is one of the store's own files (also through a link) would replace the
+    store: refused as an unusable argument before anything is opened or written."""
+    files = store_files(args)
+    same = same_file_problem(output, [f for f in files if os.path.exists(f)])
+    real = os.path.realpath(output)
+    if same is None:
+        same = next((f"{output} is the store's file {f}; writing it would replace the store "
+                     "(name another output)" for f in files if os.path.realpath(f) == real), None)
+    if same:
+        raise StoreError(f"{same}; nothing was written")
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -212,6 +248,9 @@ def run_init(args) -> int:
     if not existed:
         _check_output(target)
     limits = args.max_bytes is not None or args.max_records is not None
+    if limits and engine in CONTAINER_ENGINES:  # refused before a file is made
+        raise StoreError(f"{path}: the capacity of this store is fixed by its container; "
+                         "--max-bytes/--max-records do not apply; nothing was created")
     with open_store(path, create=True) as store:
         if limits and not hasattr(store, "set_capacity"):
             raise StoreError(f"{path}: the capacity of this store is fixed by its container; "
@@ -317,7 +356,7 @@ def run_write(args) -> int:
 
 def run_read(args) -> int:
     rid = parse_id(args.record_id)
-    _check_output(args.output)
+    _check_output(args.output, args=args)
     with _open_existing(args) as store:
         result = store.read_error_record(rid, host=args.host)
     if result.status == STATUS_OBJECT_NOT_FOUND:
@@ -349,13 +388,16 @@ def run_read(args) -> int:
 def run_clear(args) -> int:
     ids = [parse_id(t) for t in args.record_ids]
     status = EXIT_OK
-    with _open(args) as store:
+    with _open(args, create=False) as store:
         for rid in ids:
             code = store.clear_error_record(rid, host=args.host)
             if code == STATUS_SUCCESS:
                 print(f"cleared 0x{rid:016X}")
             else:
-                print(f"whea: 0x{rid:016X}: {status_name(code)}", file=sys.stderr)
+                read_only = getattr(store, "readonly", False) and code != STATUS_OBJECT_NOT_FOUND
+                why = " (the store is read-only)" if read_only else ""
+                print(f"whea: {getattr(store, 'path', '')}: 0x{rid:016X}: {status_name(code)}{why}",
+                      file=sys.stderr)
                 status = max(status, EXIT_FINDINGS if code == STATUS_OBJECT_NOT_FOUND else EXIT_USAGE)
     return status
 
@@ -370,9 +412,28 @@ def _selected(store: Store, args):
     return table, idx
 
 
+def _damage(store) -> list[str]:
+    """A platform container's structural damage (file and byte offset each), else []; its
+    warnings are printed now (they do not change the exit status)."""
+    warnings = getattr(store, "warnings", None)
+    for text in warnings() if callable(warnings) else []:
+        print(f"whea: {text}", file=sys.stderr)
+    damage = getattr(store, "damage", None)
+    return damage() if callable(damage) else []
+
+
+def _report_damage(damage: list[str]) -> int:
+    """Print the damage after the records that could be read: exit 1 when there is some."""
+    for text in damage:
+        print(f"whea: {text} (the records before the damage are listed; "
+              "`whea store check` shows every finding)", file=sys.stderr)
+    return EXIT_FINDINGS if damage else EXIT_OK
+
+
 def run_list(args) -> int:
     with _open_existing(args) as store:
         table, idx = _selected(store, args)
+        damage = _damage(store)
     if args.sort == "time":
         idx = idx[table.take(idx).argsort("timestamp", descending=True)]
     if args.limit is not None:
@@ -393,7 +454,7 @@ def run_list(args) -> int:
             where = f"{row['host']}:{where}"
         out.write(f"0x{row['record_id']:016X}  {when:<28} {row['severity_name'] or '-':<13} "
                   f"{row['notify_type_name'] or '-':<32} {types}  {row['length']} B  {where}\n")
-    return EXIT_OK
+    return _report_damage(damage)
 
 
 def run_import(args) -> int:
@@ -448,14 +509,12 @@ def _export_name(host: str, rid: int) -> str:
 def run_export(args) -> int:
     out = args.output
     folder = bool(out) and (os.path.isdir(out) or out.endswith(("/", os.sep)))
-    _check_output(out, folder=folder)
-    same = same_file_problem(out, [store_path(args)])
-    if same:
-        raise StoreError(same)
+    _check_output(out, folder=folder, args=args)
     if not out and sys.stdout.isatty():
         raise StoreError("refusing to write binary records to a terminal; use -o FILE or a pipe")
     damaged = 0
     with _open_existing(args) as store:
+        structure = _damage(store)
         table, idx = _selected(store, args)
         keys = [(table.string(int(table.host[i])) or "", int(table.record_id[i])) for i in idx]
 
@@ -486,15 +545,16 @@ def run_export(args) -> int:
     skipped = f"; {damaged} damaged records left out" if damaged else ""
     print(f"exported {len(keys) - damaged} records to {out or 'standard output'}{skipped}",
           file=sys.stderr)
-    return EXIT_FINDINGS if damaged else EXIT_OK
+    return max(EXIT_FINDINGS if damaged else EXIT_OK, _report_damage(structure))
 
 
 def run_stats(args) -> int:
     with _open_existing(args) as store:
         stats = store.stats()
+    damage = stats.get("damage") or []
     if args.json:
         print(json.dumps(stats))
-        return EXIT_OK
+        return _report_damage(damage)
     print(f"store        {stats['path']} (schema version {stats['schema_version']}, "
           f"{stats['file_bytes']} bytes on disk)")
     print(f"records      {stats['records']} ({stats['bytes']} bytes of records)")
@@ -502,11 +562,43 @@ def run_stats(args) -> int:
     print("severity     " + (", ".join(f"{k} {v}" for k, v in stats["severity"].items() if v) or "-"))
     print(f"time range   {stats['first_time'] or '-'} .. {stats['last_time'] or '-'}")
     print(f"sources      {stats['sources']} files; hosts: {', '.join(stats['hosts']) or '-'}")
+    if damage:
+        print(f"damage       {len(damage)} problems (below); records after the damage are not counted")
+    return _report_damage(damage)
+
+
+def _check_container(args) -> int:
+    """`check` of an ERST file or a UEFI variable store: the container's findings; such a
+    container is never rebuilt or salvaged here (its readable records export as they are)."""
+    path = store_path(args)
+    if args.output is not None:
+        raise StoreError(f"{path}: salvage (-o) is for SQLite stores; `whea store export -o FILE` "
+                         "writes this container's readable records")
+    try:
+        store = _open_existing(args)
+    except StoreDamaged as exc:
+        print(f"{path}: DAMAGED (unusable)\n  {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    with store:
+        findings = store.findings()
+        records = len(store)
+        where = store.path
+    errors = [f for f in findings if f.level == "error"]
+    for f in findings:
+        print(f"  {f.level}: {where} at byte offset {f.offset}: {f.message}",
+              file=sys.stderr if f.level == "error" else sys.stdout)
+    if errors:
+        print(f"{path}: DAMAGED ({len(errors)} errors; {records} records readable before the "
+              "damage; not repaired: the container is left as it is)", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"{path}: ok ({records} records; {len(findings)} notes and warnings)")
     return EXIT_OK
 
 
 def run_check(args) -> int:
     path = store_path(args)
+    if engine_of(path) in CONTAINER_ENGINES:
+        return _check_container(args)
     if not os.path.isfile(path) or os.path.getsize(path) == 0:
         _existing_store(args)  # missing, a folder or empty: nothing to check or salvage
     report = check_store(path)
@@ -528,7 +620,7 @@ def run_check(args) -> int:
         print(f"{path} is read-only: salvaging into a new store instead of rebuilding in place",
               file=sys.stderr)
     output = args.output or f"{path}.salvaged.sqlite"
-    _check_output(output)
+    _check_output(output, args=args)
     result = salvage(path, output)
     print(f"salvaged {result.recovered} intact records into {output} "
           f"({result.from_tables} read through SQLite, {result.from_pages} found in the file's pages; "

@@ -24,6 +24,7 @@ from ..index.stream import TimelineBuilder
 from ..index.timebins import width_text
 from ..sources import iter_path
 from ..sources.base import Problem, SourceError
+from ..sources.recoverable import is_recoverable, left_out
 from ..store.backend import engine_of
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count
@@ -198,7 +199,7 @@ def run(args) -> int:
         elif _add_store(builder, path, problems):
             continue
         try:
-            builder.add_all((ref.data, ref.source) for ref in iter_path(path, on_problem=problems))
+            builder.add_all(_live(iter_path(path, on_problem=problems), problems))
         except SourceError as exc:
             print(f"whea: {exc}", file=sys.stderr)
             status = EXIT_USAGE
@@ -231,6 +232,16 @@ def _run_in_server(args, rules) -> int:
     text = json.dumps(report) if args.json else render_text(report, args)
     sys.stdout.write(text + "\n")
     return EXIT_OK
+
+
+def _live(refs, problems):
+    """(bytes, source) of each record that is still an event: a cleared ERST record or a
+    deleted HwErrRec variable (recoverable, still in the container) is named in a note."""
+    for ref in refs:
+        if is_recoverable(ref.source):
+            problems(left_out(ref.source))
+            continue
+        yield ref.data, ref.source
 
 
 def _add_store(builder: TimelineBuilder, path: str, problems: ProblemLog) -> bool:

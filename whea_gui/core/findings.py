@@ -175,6 +175,8 @@ _ROWS = [
     ("erst-padding", "note", "ERST slot bytes after the record are not 0xFF", E),
     ("fv-signature", "error", "No NVRAM firmware volume header found", V),
     ("fv-located", "note", "NVRAM firmware volume found inside a larger image", V),
+    ("record-recoverable", "note", "A record cleared or deleted from its container, still present", V),
+    ("fv-skipped", "warning", "An unusable NVRAM volume header passed over for another", V),
     ("fv-header", "error", "Firmware volume header length or size impossible", V),
     ("fv-checksum", "warning", "Firmware volume header checksum does not sum to 0", V),
     ("varstore-header", "error", "Variable store signature, format, state or size wrong", V),

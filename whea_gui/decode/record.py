@@ -199,8 +199,22 @@ def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = Tru
     if buf[:4] == b"WhLg":
         from .whlg import decode_whlg
         return decode_whlg(buf, source=source)
-    return new_record(buf, "cper", "record", "CPER record", source,
-                      lambda rec, b, size: _decode_cper(rec, b, size, bodies))
+    rec = new_record(buf, "cper", "record", "CPER record", source,
+                     lambda rec, b, size: _decode_cper(rec, b, size, bodies))
+    if (source or {}).get("recoverable"):
+        _mark_recoverable(rec, source)
+    return rec
+
+
+def _mark_recoverable(rec: DecodedRecord, source: dict) -> None:
+    """A record a platform container still holds after a clear or delete (sources/erst.py,
+    sources/uefi_varstore.py): said in the findings, so nobody mistakes it for a live one."""
+    state = source.get("state") or "cleared"
+    where = (f"variable {source['variable']}" if source.get("variable") else
+             f"slot {source['slot']}" if source.get("slot") is not None else "its container")
+    rec.add_finding(NOTE, f"{state}, recoverable: this record was {state} from the store "
+                          f"({where}); its bytes remain but the platform no longer holds it as a "
+                          "record", 0, min(len(rec.data), 128), "record-recoverable")
 
 
 def _decode_cper(rec: DecodedRecord, buf: bytes, n: int, bodies: bool = True) -> None:

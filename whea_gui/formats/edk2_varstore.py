@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import struct
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..core.fields import Field, Layout, bytes_text
@@ -48,7 +49,6 @@ FORMATTED, HEALTHY = 0x5A, 0xFE
 HW_ERROR_ATTRIBUTES = 0x0F  # NON_VOLATILE | BOOTSERVICE | RUNTIME | HARDWARE_ERROR_RECORD
 ATTRIBUTE_NAMES = {0x1: "NV", 0x2: "BS", 0x4: "RT", 0x8: "HR", 0x10: "AW", 0x20: "TAW", 0x40: "AP"}
 HW_NAME = re.compile(r"^HwErrRec[0-9A-Fa-f]{4}$")
-MAX_FV_CANDIDATES = 4096  # "_FVH" hits examined in a flash image
 MAX_NODES = 4096
 
 FV_HEADER = Layout("fv_header", [
@@ -194,30 +194,63 @@ def sniff(head: bytes) -> int:
     return 0
 
 
+# A candidate volume header: the NV data GUID at +16, FvLength, then "_FVH" at +40. Matched by
+# the regex engine in one linear pass, so no "_FVH" noise can hide a later real volume.
+_CANDIDATE = re.compile(re.escape(NV_DATA_FV.bytes_le) + b".{8}" + re.escape(FVH), re.DOTALL)
+MAX_FV_TRIES = 4096  # unusable NV volume headers tried before giving up (said in the message)
+
+
+def nv_volume_candidates(buf) -> Iterator[int]:
+    """Offsets of every firmware volume header with the NV data GUID, in file order."""
+    for m in _CANDIDATE.finditer(buf):
+        if m.start() >= 16:
+            yield m.start() - 16
+
+
 def find_nv_volume(buf) -> int | None:
     """The offset of the first NVRAM firmware volume header ("_FVH" with the NV data GUID)."""
-    pos, seen = 40, 0
-    n = len(buf)
-    while seen < MAX_FV_CANDIDATES:
-        hit = buf.find(FVH, pos)
-        if hit < 0:
-            return None
-        seen += 1
-        start = hit - 40
-        if start >= 0 and start + FV_HEADER_MIN <= n and _guid(buf, start + 16) == NV_DATA_FV:
-            return start
-        pos = hit + 1
-    return None
+    return next(nv_volume_candidates(buf), None)
 
 
 def parse(buf) -> VarStoreLayout:
+    """The first usable NVRAM volume of ``buf``; volumes tried before it whose headers are
+    unusable are reported as warnings. When none is usable, the first one's errors."""
     n = len(buf)
+    rejected: list[VarStoreLayout] = []
+    for fv in nv_volume_candidates(buf) if n >= FV_HEADER_MIN else ():
+        if fv + FV_HEADER_MIN > n:
+            continue
+        lay = VarStoreLayout(n)
+        _parse_volume(lay, buf, fv)
+        if lay.usable:
+            for bad in rejected:
+                why = next(f for f in bad.findings if f.level == ERROR)
+                lay.add(WARNING, f"the NVRAM volume header at 0x{bad.fv_offset:X} is not usable "
+                                 f"({why.message}); the volume at 0x{fv:X} is read instead",
+                        why.offset, why.length, "fv-skipped")
+            return lay
+        rejected.append(lay)
+        if len(rejected) >= MAX_FV_TRIES:
+            break
+    if rejected:
+        first = rejected[0]
+        if len(rejected) > 1:
+            first.add(WARNING, f"{len(rejected) - 1} more NVRAM volume headers were tried, none "
+                            "usable", rejected[1].fv_offset, 56, "fv-skipped")
+        if len(rejected) >= MAX_FV_TRIES:
+            last = rejected[-1].fv_offset
+            first.add(ERROR, f"stopped after {MAX_FV_TRIES} unusable NVRAM volume headers: the "
+                             f"file after byte 0x{last:X} was not searched", last, 56,
+                      "fv-signature")
+        return first
     lay = VarStoreLayout(n)
-    fv = find_nv_volume(buf) if n >= FV_HEADER_MIN else None
-    if fv is None:
-        lay.add(ERROR, "no NVRAM firmware volume: no \"_FVH\" header with the NV data GUID "
-                       "fff12b8d-7696-4c8b-a985-2747075b4f50", 0, min(n, 64), "fv-signature")
-        return lay
+    lay.add(ERROR, "no NVRAM firmware volume: no \"_FVH\" header with the NV data GUID "
+                   f"{NV_DATA_FV} anywhere in the file", 0, min(n, 64), "fv-signature")
+    return lay
+
+
+def _parse_volume(lay: VarStoreLayout, buf, fv: int) -> None:
+    n = lay.size
     lay.fv_offset = fv
     lay.fv = h = FV_HEADER.unpack(buf, fv)
     if fv:
@@ -225,7 +258,8 @@ def parse(buf) -> VarStoreLayout:
                 "fv-located")
     hlen, fv_len = h["header_length"], h["fv_length"]
     lay.fv_end = fv + fv_len
-    if fv_len > n - fv:
+    cut = fv_len > n - fv
+    if cut:
         lay.add(ERROR, f"volume length 0x{fv_len:X} runs past the end of the file "
                        f"({n - fv} bytes from the volume start); read up to the file's end",
                 fv + 32, 8, "fv-header")
@@ -233,11 +267,14 @@ def parse(buf) -> VarStoreLayout:
     if hlen < FV_HEADER_MIN or hlen & 1:
         lay.add(ERROR, f"header length {hlen} is not a valid firmware volume header length "
                        f"(even, at least {FV_HEADER_MIN})", fv + 48, 2, "fv-header")
-        return lay
+        return
     if fv + hlen + STORE_HEADER_SIZE > lay.fv_end:
-        lay.add(ERROR, f"the volume ({lay.fv_end - fv} bytes) has no room after its {hlen}-byte "
-                       "header for a variable store header", fv + 32, 8, "fv-header")
-        return lay
+        where = (f"the file ends {n - fv} bytes after the volume start" if cut
+                 else f"the volume is {lay.fv_end - fv} bytes long")
+        lay.add(ERROR, f"no room for a variable store header: {where}; its own header takes "
+                       f"{hlen} bytes and the store header {STORE_HEADER_SIZE} more",
+                fv + hlen if cut else fv + 32, 1 if cut else 8, "fv-header")
+        return
     words = struct.unpack_from(f"<{hlen // 2}H", buf, fv)
     if sum(words) & 0xFFFF:
         lay.add(WARNING, f"the volume header checksum does not sum to 0 (sum 0x{sum(words) & 0xFFFF:04X})",
@@ -246,7 +283,6 @@ def parse(buf) -> VarStoreLayout:
     if lay.usable:
         _walk(lay, buf)
         _find_ftw(lay, buf)
-    return lay
 
 
 def _store_header(lay: VarStoreLayout, buf, at: int) -> None:
@@ -415,7 +451,7 @@ def _variable_nodes(root: FieldNode, lay: VarStoreLayout, buf: bytes, n: int) ->
     for i, v in enumerate(lay.variables[:MAX_NODES]):
         vn = node.add(FieldNode(f"variable_{i}", v.name or f"Variable {i}", v.name,
                                 f"{v.state_text}, {attribute_text(v.attributes)}, {v.data_size} bytes",
-                                v.offset, min(align4(v.end), lay.store_end) - v.offset,
+                                v.offset, min(v.end, lay.store_end) - v.offset,
                                 kind="struct", valid=v.complete))
         header = vn.add(FieldNode("header", "Header", None, hl.name, v.offset, hl.size, kind="struct"))
         hl.decode(buf, v.offset, n, header)
@@ -424,6 +460,11 @@ def _variable_nodes(root: FieldNode, lay: VarStoreLayout, buf: bytes, n: int) ->
             if v.data_size:
                 vn.add(FieldNode("data", "Data", None, f"{v.data_size} bytes", v.data_offset,
                                  v.data_size, kind="bytes"))
+            pad = min(align4(v.end), lay.store_end) - v.end
+            if pad > 0:  # the next header starts at a 4-byte boundary
+                node.add(FieldNode(f"padding_{i}", "Alignment padding", None,
+                                   f"{pad} bytes before the next header", v.end, pad,
+                                   kind="bytes"))
     if lay.store_end > lay.free_offset:
         root.add(FieldNode("free", "Free space", None, f"{lay.store_end - lay.free_offset} bytes",
                            lay.free_offset, lay.store_end - lay.free_offset, kind="bytes"))
@@ -438,5 +479,10 @@ def summary(lay: VarStoreLayout) -> str:
         return "edk2 variable store that cannot be read"
     hw = lay.hw_errors()
     live = sum(v.live for v in hw)
-    return (f"edk2 variable store: {len(lay.variables)} variables, {live} HwErrRec records, "
-            f"{len(hw) - live} deleted or incomplete; {lay.store_end - lay.free_offset} bytes free")
+    deleted = sum(v.state_text == DELETED for v in hw)
+    other = len(hw) - live - deleted
+    parts = [f"{live} live", f"{deleted} deleted"] + ([f"{other} never completed"] if other else [])
+    first = align4(lay.store_offset + STORE_HEADER_SIZE)
+    return (f"edk2 variable store: {len(lay.variables)} variables, {len(hw)} of them HwErrRec "
+            f"({', '.join(parts)}); {lay.store_end - lay.free_offset} of "
+            f"{lay.store_end - first} bytes of variable space free")

@@ -21,16 +21,17 @@ Layout (QEMU hw/acpi/erst.c; where docs/specs/acpi_erst.rst differs, the code is
 
 from __future__ import annotations
 
+import mmap
+import os
 import struct
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..core.fields import Field, Layout, bytes_text
 from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode, Finding, new_record
+from .erst_header import HEADER_SIZE, MAGIC, MIN_SLOT, VERSION, sniff  # noqa: F401 (re-exported)
 
-MAGIC = b"ERSTSTOR"
-VERSION = 0x0100
-HEADER_SIZE = 24  # fixed part before the map
-MIN_SLOT = 4096  # QEMU: a power of two, at least a page
 DEFAULT_SLOT = 8192  # QEMU's default record_size
 CPER_MIN = 128
 LENGTH_AT, ID_AT = 20, 96  # RecordLength and RecordID inside a CPER record
@@ -75,6 +76,7 @@ class ErstLayout:
     first_index: int = 0
     slot_count: int = 0  # map entries == slots in the file, header slots included
     slots: list[Slot] = field(default_factory=list)  # storage slots that are not free and empty
+    stray: list[tuple[int, int]] = field(default_factory=list)  # (index, RecordID) in header slots
     findings: list[Finding] = field(default_factory=list)
 
     def add(self, level: str, message: str, offset: int, length: int, code: str) -> None:
@@ -94,22 +96,13 @@ class ErstLayout:
         return HEADER_SIZE + 8 * index
 
 
-def sniff(head: bytes) -> int:
-    """95 for the magic; 50 for a damaged magic on a header that is otherwise QEMU's (version
-    0x0100 and a power-of-two slot size the storage offset is a multiple of)."""
-    if head[:8] == MAGIC:
-        return 95
-    if len(head) < HEADER_SIZE or head[:8] == bytes(8):
-        return 0
-    slot, start, version = struct.unpack_from("<IIH", head, 8)
-    plausible = slot >= MIN_SLOT and not slot & (slot - 1) and start % slot == 0 and start
-    if version == VERSION and (plausible or head[:4] == MAGIC[:4]):
-        return 50
-    return 0
+def parse(buf, fd: int | None = None) -> ErstLayout:
+    """The container's structure. Never raises on bad bytes: problems become findings.
 
-
-def parse(buf) -> ErstLayout:
-    """The container's structure. Never raises on bad bytes: problems become findings."""
+    ``buf`` may be a read-only mmap of a huge file: it is never copied whole; only the map,
+    the heads of free slots (to find cleared records) and the live records are read, and the
+    pages read are dropped again as the scan moves on. With ``fd`` (the file's descriptor) the
+    holes of a sparse file are skipped without reading them."""
     size = len(buf)
     lay = ErstLayout(size)
     if size < HEADER_SIZE:
@@ -153,7 +146,7 @@ def parse(buf) -> ErstLayout:
     lay.first_index = h["storage_offset"] // slot
     lay.valid = not lay.errors
     _check_map_room(lay)
-    _read_slots(lay, buf)
+    _read_slots(lay, buf, fd)
     return lay
 
 
@@ -172,13 +165,76 @@ def _check_map_room(lay: ErstLayout) -> None:
                          f"({lay.size} bytes): the store has no slots", 12, 4, "erst-no-slots")
 
 
-def _read_slots(lay: ErstLayout, buf) -> None:
-    import numpy as np  # here, not at import: `whea decode` registers this reader and must start fast
+SCAN_BYTES = 16 << 20  # pages of the file scanned before they are dropped again
+MAX_EXTENTS = 1 << 16
 
+
+def data_extents(fd: int | None, size: int) -> np.ndarray | None:
+    """(start, end) rows of the file's data (SEEK_DATA/SEEK_HOLE), or None when unknown."""
+    if fd is None or not hasattr(os, "SEEK_DATA"):
+        return None
+    rows, pos = [], 0
+    try:
+        while pos < size and len(rows) < MAX_EXTENTS:
+            try:
+                start = os.lseek(fd, pos, os.SEEK_DATA)
+            except OSError:  # ENXIO: no data after pos
+                break
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+            rows.append((start, min(end, size)))
+            pos = end
+        else:
+            if pos < size:
+                return None  # too fragmented to be worth it: every slot is read
+    except OSError:
+        return None
+    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+
+def _drop_pages(buf, start: int, end: int) -> None:
+    """Release the mapped pages of [start, end) so a scan keeps a bounded resident set."""
+    if not isinstance(buf, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    start -= start % mmap.PAGESIZE
+    try:
+        buf.madvise(mmap.MADV_DONTNEED, start, min(end, len(buf)) - start)
+    except (OSError, ValueError):
+        pass
+
+
+def _cper_heads(buf, slot: int, indices: np.ndarray, fd: int | None) -> np.ndarray:
+    """The free slots among ``indices`` whose first bytes are "CPER" (a cleared record)."""
+    size = len(buf)
+    starts = indices.astype(np.int64) * slot
+    keep = starts + 4 <= size
+    extents = data_extents(fd, size)
+    if extents is not None:  # a hole reads as zeros: no record there
+        row = np.searchsorted(extents[:, 0], starts, side="right") - 1
+        inside = row >= 0
+        inside[inside] = starts[inside] + 4 <= extents[row[inside], 1]
+        keep &= inside
+    starts = starts[keep]
+    if not len(starts):
+        return starts
+    u8 = np.frombuffer(buf, dtype=np.uint8)
+    found = []
+    per_chunk = max(SCAN_BYTES // slot, 1)
+    magic = np.frombuffer(b"CPER", dtype=np.uint8)
+    for at in range(0, len(starts), per_chunk):
+        part = starts[at:at + per_chunk]
+        heads = u8[part[:, None] + np.arange(4)]
+        found.append(part[(heads == magic).all(axis=1)])
+        _drop_pages(buf, int(part[0]), int(part[-1]) + 4)
+    del u8
+    return np.concatenate(found) // slot
+
+
+def _read_slots(lay: ErstLayout, buf, fd: int | None = None) -> None:
     n = lay.slot_count
     ids = np.frombuffer(buf, dtype="<u8", count=n, offset=HEADER_SIZE) if n else np.zeros(0, "<u8")
     used = int(np.count_nonzero(ids[lay.first_index:]))
     stray = np.flatnonzero(ids[:lay.first_index])
+    lay.stray = [(int(i), int(ids[i])) for i in stray[:MAX_NODES]]
     for i in stray[:8]:
         lay.add(WARNING, f"map entry {i} holds RecordID 0x{int(ids[i]):016X} but slot {i} is part "
                          "of the header: QEMU ignores it", lay.map_offset(int(i)), 8, "erst-map-stray")
@@ -191,18 +247,20 @@ def _read_slots(lay: ErstLayout, buf) -> None:
     seen: dict[int, int] = {}
     counted = 0
     slot = lay.slot_size
-    for i in range(lay.first_index, n):
+    storage = ids[lay.first_index:]
+    mapped = np.flatnonzero(storage) + lay.first_index
+    cleared = _cper_heads(buf, slot, np.flatnonzero(storage == EMPTY_ID) + lay.first_index, fd)
+    del storage
+    for i in np.union1d(mapped, cleared).tolist():
         rid = int(ids[i])
         off = i * slot
-        head = bytes(buf[off:off + CPER_MIN])
         if rid == EMPTY_ID:
-            if head[:4] == b"CPER":
-                s = _record_slot(lay, buf, i, rid, CLEARED)
-                lay.slots.append(s)
-                if s.state == CLEARED:
-                    lay.add(NOTE, f"slot {i} holds a cleared record (RecordID 0x{s.record_id:016X}, "
-                                  f"{s.length} bytes): its map entry was zeroed, the bytes remain "
-                                  "(recoverable)", off, max(s.length, CPER_MIN), "erst-cleared")
+            s = _record_slot(lay, buf, i, rid, CLEARED)
+            lay.slots.append(s)
+            if s.state == CLEARED:
+                lay.add(NOTE, f"slot {i} holds a cleared record (RecordID 0x{s.record_id:016X}, "
+                              f"{s.length} bytes): its map entry was zeroed, the bytes remain "
+                              "(recoverable)", off, max(s.length, CPER_MIN), "erst-cleared")
             continue
         s = _record_slot(lay, buf, i, rid, LIVE)
         s.visible = counted < count
@@ -246,12 +304,23 @@ def _record_slot(lay: ErstLayout, buf, index: int, map_id: int, state: str) -> S
         lay.add(WARNING, f"slot {index}: the map says RecordID 0x{map_id:016X}, the record says "
                          f"0x{s.record_id:016X} (QEMU reads it under the map's id)",
                 off + ID_AT, 8, "erst-record-id")
-    pad = bytes(buf[off + s.length:end])
-    if pad.strip(b"\xff"):
-        lay.add(NOTE, f"slot {index}: {len(pad) - pad.count(0xFF)} of the "
-                      f"{len(pad)} bytes after the record are not QEMU's 0xFF padding",
-                off + s.length, len(pad), "erst-padding")
+    pad_len = end - off - s.length
+    not_ff = _count_not_ff(buf, off + s.length, end)
+    if not_ff:
+        lay.add(NOTE, f"slot {index}: {not_ff} of the {pad_len} bytes after the record are not "
+                      "QEMU's 0xFF padding", off + s.length, pad_len, "erst-padding")
     return s
+
+
+def _count_not_ff(buf, start: int, end: int, step: int = 1 << 20) -> int:
+    """Bytes other than 0xFF in [start, end), read a piece at a time (a slot may be huge)."""
+    total = 0
+    for at in range(start, end, step):
+        piece = bytes(buf[at:min(at + step, end)])
+        total += len(piece) - piece.count(0xFF)
+        if end - start > step:
+            _drop_pages(buf, at, at + len(piece))
+    return total
 
 
 def record_bytes(buf, s: Slot) -> bytes:
@@ -284,10 +353,19 @@ def _decode_tree(rec: DecodedRecord, buf: bytes, n: int) -> None:
 
 def _map_nodes(root: FieldNode, lay: ErstLayout) -> None:
     count = lay.slot_count
-    node = root.add(FieldNode("map", "RecordID map", None, f"{count} entries", HEADER_SIZE,
+    mapped = [s for s in lay.slots if s.map_id]
+    first = lay.first_index
+    text = f"{count} entries, {len(mapped) + len(lay.stray)} hold a RecordID (shown)"
+    if first:
+        text += f"; entr{'y 0 describes' if first == 1 else f'ies 0–{first - 1} describe'} " \
+                "the header's own slots"
+    node = root.add(FieldNode("map", "RecordID map", None, text, HEADER_SIZE,
                               min(8 * count, max(lay.size - HEADER_SIZE, 0)), kind="struct"))
-    by_index = {s.index: s for s in lay.slots if s.map_id}
-    for s in list(by_index.values())[:MAX_NODES]:
+    for index, rid in lay.stray:  # a RecordID in a header slot's entry: QEMU ignores it
+        node.add(FieldNode(f"map_{index}", f"Entry {index}", rid,
+                           f"0x{rid:016X} → slot {index}, part of the header (ignored)",
+                           lay.map_offset(index), 8, kind="hex", valid=False))
+    for s in mapped[:MAX_NODES]:
         node.add(FieldNode(f"map_{s.index}", f"Entry {s.index}", s.map_id,
                            f"0x{s.map_id:016X} → slot {s.index}", lay.map_offset(s.index), 8,
                            kind="hex"))

@@ -62,6 +62,17 @@ class RecordDetail:
     provenance: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _words(value: Any) -> str:
+    """A provenance value as a reader would write it (never a Python list or True)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return "|".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_words(v)}" for k, v in value.items())
+    return str(value)
+
+
 def where_text(node: FieldNode) -> str:
     text = f"@{node.offset}+{node.length}"
     if node.bit_width is not None:
@@ -128,7 +139,7 @@ def record_detail(rec: DecodedRecord, index: int) -> RecordDetail:
                             _label_path(rec.root.deepest_at(f.offset)) if f.length else "")
                 for f in rec.findings]
     src = rec.source or {}
-    prov = [(str(k), str(v)) for k, v in src.items() if v not in (None, "")]
+    prov = [(str(k).replace("_", " "), _words(v)) for k, v in src.items() if v not in (None, "")]
     prov += [("record kind", rec.kind), ("bytes", str(len(rec.data)))]
     if rec.extent and rec.extent != len(rec.data):
         prov.append(("record extent", str(rec.extent)))

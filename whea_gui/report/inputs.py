@@ -12,6 +12,7 @@ from ..core.model import DecodedRecord
 from ..decode import decode_record
 from ..sources import RecordRef, iter_path
 from ..sources.base import Problem, SourceError
+from ..sources.recoverable import is_recoverable, left_out
 from ..store.results import StoreError
 from .filters import ReportFilters
 
@@ -33,7 +34,11 @@ def _refs(items, on_problem: Callable[[Problem], None],
     for item in items:
         if isinstance(item, (str, PathLike)):
             try:
-                yield from iter_path(item, on_problem=on_problem)  # stores too (sources.store_file)
+                for ref in iter_path(item, on_problem=on_problem):  # stores too (sources.store_file)
+                    if is_recoverable(ref.source):  # cleared/deleted: not counted, said so
+                        on_problem(left_out(ref.source))
+                        continue
+                    yield ref
             except (SourceError, StoreError) as exc:  # one unreadable input: say so, go on
                 text = str(exc).removeprefix(f"{item}: ")
                 on_unreadable(Problem(str(item), None, text, "error"))

@@ -9,26 +9,36 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..formats import erst_container as ec
+from ..formats import erst_header
 from . import raw
+from ._mapped import mapped
 from .base import Problem, RecordRef
+from .carve import carve
 
 name = "erst"
 
 
 def sniff(head: bytes, path: str = "") -> int:
-    return ec.sniff(head)
+    return erst_header.sniff(head)
 
 
-def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
-    lay = ec.parse(data)
+def read_path(path: str, on_problem) -> Iterator[RecordRef]:
+    """A regular file: mapped, never copied whole (a backing file may be gigabytes)."""
+    with mapped(path) as (buf, fd):
+        yield from read_bytes(buf, path, on_problem, fd)
+
+
+def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[RecordRef]:
+    from ..formats import erst_container as ec  # numpy: only when an ERST file is read
+
+    lay = ec.parse(data, fd)
     for f in lay.findings:
         on_problem(Problem(path, f.offset, f.message, f.level, f.length or None))
     if lay.slot_count <= lay.first_index:
         if lay.formatted:  # a header QEMU refuses, or no whole slot: carve what is there
             on_problem(Problem(path, None, "reading the records found in the file's bytes "
                                            "instead of through the map", "note"))
-            yield from raw.read_buffer(data, path, on_problem)
+            yield from _carve(data, path, on_problem, fd)
         return
     for s in lay.slots:
         if s.state not in (ec.LIVE, ec.CLEARED):
@@ -40,3 +50,17 @@ def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
         elif not s.visible:
             src["hidden_by_record_count"] = True
         yield RecordRef(ec.record_bytes(data, s), src)
+
+
+def _carve(data, path: str, on_problem, fd: int | None) -> Iterator[RecordRef]:
+    """Records in the file's bytes; a sparse file's holes (zeros) are skipped unread."""
+    from ..formats import erst_container as ec
+    extents = ec.data_extents(fd, len(data))
+    if extents is None or not len(extents) or int((extents[:, 1] - extents[:, 0]).sum()) == len(data):
+        yield from raw.read_buffer(data, path, on_problem)
+        return
+    holes = len(data) - int((extents[:, 1] - extents[:, 0]).sum())
+    on_problem(Problem(path, None, f"{holes} bytes are holes of a sparse file (zeros, no "
+                                   "record): not read", "note"))
+    for start, end in extents.tolist():
+        yield from carve(data, path, on_problem, kind=raw.name, start=start, end=end)

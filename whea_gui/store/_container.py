@@ -146,10 +146,30 @@ class ContainerStore:
             "first_time": str(np.datetime64(int(times.min()), "s")) if len(times) else None,
             "last_time": str(np.datetime64(int(times.max()), "s")) if len(times) else None,
             "hosts": [], "sources": 1 if count else 0,
+            "damage": self.damage(),
         }
 
     def schema_version(self) -> str:
         return self.kind
+
+    def damage(self) -> list[str]:
+        """The container's error findings, each naming the file and byte offset (the records
+        before the damage are still listed; an empty list: undamaged)."""
+        lay = getattr(self, "layout", None)
+        return [f"{self.path} at byte offset {f.offset}: {f.message}"
+                for f in (lay.findings if lay is not None else []) if f.level == "error"]
+
+    def warnings(self) -> list[str]:
+        """The container's warnings (QEMU or edk2 accepts it, but something is off: a storage
+        offset leaving no slots, a record count that hides records), file and offset each."""
+        lay = getattr(self, "layout", None)
+        return [f"{self.path} at byte offset {f.offset}: warning: {f.message}"
+                for f in (lay.findings if lay is not None else []) if f.level == "warning"]
+
+    def findings(self) -> list:
+        """Every finding on the container (errors, warnings, notes) with byte offsets."""
+        lay = getattr(self, "layout", None)
+        return list(lay.findings) if lay is not None else []
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -169,6 +189,9 @@ def require_file(path: str, create: bool, readonly: bool | None, what: str) -> b
     if os.path.isdir(path):
         raise StoreError(f"{path}: is a folder, not {what}")
     exists = os.path.exists(path)
+    if exists and not os.path.isfile(path):  # /dev/zero would never end; a FIFO is read once
+        raise StoreError(f"{path}: not a regular file (a device, pipe or socket); {what} is a "
+                         "file of a fixed size")
     if not exists and (not create or readonly):
         raise StoreError(f"{path}: no {what} here")
     return exists

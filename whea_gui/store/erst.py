@@ -18,9 +18,12 @@ here too (StoreDamaged naming the byte offset) and never written.
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 import threading
+
+import numpy as np
 
 from ..formats import erst_container as ec
 from . import rules
@@ -84,20 +87,36 @@ class ErstStore(ContainerStore):
             self.close()
             raise
 
-    def _read_all(self) -> bytes:
+    def _read_all(self):
+        """The file mapped read-only (never copied: a backing file may be gigabytes); the
+        mapping is shared, so it sees every pwrite at once."""
         size = os.fstat(self._fd).st_size
-        return os.pread(self._fd, size, 0)
+        old = getattr(self, "_buf", None)
+        if isinstance(old, mmap.mmap) and len(old) == size:
+            return old
+        self._release()
+        if size == 0:
+            return b""
+        return mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ)
+
+    def _release(self) -> None:
+        old, self._buf = getattr(self, "_buf", None), b""
+        if isinstance(old, mmap.mmap):
+            try:
+                old.close()
+            except BufferError:
+                pass  # a view is still alive; the mapping goes with it
 
     def _open(self) -> None:
         buf = self._read_all()
-        lay = ec.parse(buf)
+        lay = ec.parse(buf, self._fd)
         if not lay.formatted and not self.readonly and len(buf) >= ec.HEADER_SIZE:
             # QEMU formats an all-zero header when it starts; so do we before the first use
             slot = ec.DEFAULT_SLOT
             if len(buf) % slot == 0 and len(buf) >= 2 * slot:
                 self._pwrite(format_header(len(buf), slot), 0)
                 buf = self._read_all()
-                lay = ec.parse(buf)
+                lay = ec.parse(buf, self._fd)
         if lay.formatted:
             fatal = [f for f in lay.errors if f.code in ("erst-header", "erst-magic", "erst-size",
                                                          "erst-map-overlap")]
@@ -124,29 +143,29 @@ class ErstStore(ContainerStore):
         return f"ERST 0x{v:04X}" if v is not None else "ERST (unformatted)"
 
     # -- the device's lookup rules ---------------------------------------------------------
-    def _map(self, index: int) -> int:
-        return struct.unpack_from("<Q", self._buf, ec.HEADER_SIZE + 8 * index)[0]
+    def _storage_map(self) -> np.ndarray:
+        """The map entries of the storage slots (a copy: 8 bytes per slot)."""
+        lay = self._layout
+        first = min(lay.first_index, lay.slot_count)
+        return np.frombuffer(self._buf, dtype="<u8", count=lay.slot_count - first,
+                             offset=ec.HEADER_SIZE + 8 * first).copy()
 
     def _lookup(self, record_id: int) -> int | None:
+        """The device's lookup: the first ``record count`` non-zero entries are searched."""
         lay = self._layout
         if not lay.slot_size or record_id == ec.EMPTY_ID:
             return None
-        count, seen = lay.header["record_count"], 0
-        for index in range(lay.first_index, lay.slot_count):
-            if seen >= count:
-                break
-            rid = self._map(index)
-            if rid == record_id:
-                return index
-            seen += rid != ec.EMPTY_ID
-        return None
+        ids = self._storage_map()
+        used = np.flatnonzero(ids)[:lay.header["record_count"]]
+        hit = used[ids[used] == np.uint64(record_id)]
+        return int(hit[0]) + lay.first_index if len(hit) else None
 
     def _first_free(self) -> int | None:
         lay = self._layout
-        for index in range(lay.first_index, lay.slot_count):
-            if self._map(index) == ec.EMPTY_ID:
-                return index
-        return None
+        if not lay.slot_size:
+            return None
+        free = np.flatnonzero(self._storage_map() == ec.EMPTY_ID)
+        return int(free[0]) + lay.first_index if len(free) else None
 
     # -- PSHED calls ---------------------------------------------------------------------
     def _write_checked(self, c: rules.Checked, flags: int, replace: bool) -> WriteResult:
@@ -168,7 +187,8 @@ class ErstStore(ContainerStore):
         with self._lock:
             index = self._lookup(c.record_id)
             if index is not None:
-                old = self._buf[index * lay.slot_size:][:len(c.data) + 1]
+                at = index * lay.slot_size
+                old = bytes(self._buf[at:at + min(len(c.data) + 1, lay.slot_size)])
                 same = old[:len(c.data)] == c.data and (len(old) == len(c.data) or old[-1] == 0xFF)
                 if same:
                     result.duplicate = True
@@ -182,6 +202,12 @@ class ErstStore(ContainerStore):
                 result.replaced = True
             else:
                 index = self._first_free()
+                if lay.slot_count <= lay.first_index:
+                    result.status = STATUS_INSUFFICIENT_RESOURCES
+                    result.reason = (f"{self.path} has no slots: its storage offset "
+                                     f"0x{lay.header['storage_offset']:X} is at or past the end of "
+                                     f"the {lay.size}-byte file")
+                    return result
                 if index is None:
                     result.status = STATUS_INSUFFICIENT_RESOURCES
                     result.reason = (f"{self.path} is full: all {lay.slot_count - lay.first_index} "
@@ -238,6 +264,7 @@ class ErstStore(ContainerStore):
         return slots * lay.slot_size, slots
 
     def close(self) -> None:
+        self._release()
         fd, self._fd = getattr(self, "_fd", None), None
         if fd is not None:
             os.close(fd)

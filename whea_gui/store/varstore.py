@@ -71,7 +71,7 @@ class VarStore(ContainerStore):
             raise StoreError(f"{self.path}: cannot read: {exc.strerror or exc}") from exc
         lay = vs.parse(buf)
         if not lay.usable:
-            f = next(f for f in lay.findings if f.level == "error")
+            f = [f for f in lay.findings if f.level == "error"][-1]  # the one that stopped it
             raise StoreDamaged(f"{self.path} at byte offset {f.offset}: {f.message}")
         self._buf, self._layout = buf, lay
         self._entries = [(rules.record_id_of(self._data(v)), self._data(v), self._source(v))
@@ -150,6 +150,12 @@ class VarStore(ContainerStore):
         result = WriteResult(STATUS_SUCCESS, c.record_id, notes=list(c.notes))
         if self.readonly:
             result.status, result.reason = STATUS_MEDIA_WRITE_PROTECTED, f"{self.path} is read-only"
+            return result
+        damage = self.damage()
+        if damage:  # where the free space begins is unknown: appending could overwrite data
+            result.status = STATUS_UNSUCCESSFUL
+            result.reason = (f"the variable store is damaged, nothing is written to it: {damage[0]} "
+                             "(`whea store check` lists the damage)")
             return result
         with self._lock:
             lay = self._layout

@@ -129,10 +129,15 @@ class ContainerView(QDialog):
         body.addWidget(self.findings)
         body.setStretchFactor(0, 4)
         body.setStretchFactor(1, 1)
+        self.status = QLabel()  # this window's own place: the main window's bar is not ours
+        self.status.setObjectName("ContainerStatus")
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
         lay = QVBoxLayout(self)
         lay.addWidget(self.summary)
         lay.addWidget(body, 1)
+        lay.addWidget(self.status)
         self.panes = panes
+        self._show_place(None, 0, 0)
 
         self.tree.selectionModel().currentChanged.connect(self._tree_changed)
         self.hex.byteClicked.connect(self._hex_clicked)
@@ -152,6 +157,13 @@ class ContainerView(QDialog):
         node = self.model.node(current)
         if node is not None:
             self.hex.set_selection(node.offset, node.length, scroll=True)
+            self._show_place(node, node.offset, node.length)
+
+    def _show_place(self, node: FieldNode | None, offset: int, length: int) -> None:
+        size = len(self.rec.data)
+        what = f" · {node.label}" if node is not None else ""
+        self.status.setText(f"Offset 0x{offset:X} ({offset}) · {length} bytes{what} · "
+                            f"file 0x{size:X} ({size} bytes)")
 
     def select_node(self, node: FieldNode) -> None:
         idx = self.model.index_of(node)
@@ -174,6 +186,7 @@ class ContainerView(QDialog):
         f = index.data(FINDING_ROLE) if index.isValid() else None
         if f is not None:
             self.hex.set_selection(f.offset, f.length, scroll=True)
+            self._show_place(self.rec.root.deepest_at(f.offset), f.offset, f.length)
 
 
 def _esc(text: str) -> str:

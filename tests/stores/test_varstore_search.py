@@ -1,0 +1,70 @@
+"""Finding the NVRAM volume in a flash image: "_FVH" noise never hides a real volume, every NV
+volume header is tried until one is usable, and a cut-short file is named for what is missing."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from whea_gui.cli import main
+from whea_gui.formats import edk2_varstore as vs
+from whea_gui.store.results import StoreDamaged
+from whea_gui.store.varstore import VarStore
+
+
+@pytest.fixture
+def ovmf_with_record(ovmf_templates, real_records, tmp_path) -> bytes:
+    path = tmp_path / "vars.fd"
+    shutil.copyfile(ovmf_templates[0], path)
+    with VarStore(path, in_place=True) as store:
+        assert store.write_error_record(real_records[0]).ok
+    return path.read_bytes()
+
+
+def test_a_volume_behind_a_megabyte_of_fvh_noise_is_found(ovmf_with_record, real_records,
+                                                          tmp_path):
+    image = bytearray(b"\xff" * (16 << 20))
+    for at in range(0, 1 << 20, 16):
+        image[at:at + 4] = b"_FVH"
+    image[8 << 20:(8 << 20) + len(ovmf_with_record)] = ovmf_with_record
+    path = tmp_path / "flash.bin"
+    path.write_bytes(bytes(image))
+    lay = vs.parse(bytes(image))
+    assert lay.usable and lay.fv_offset == 8 << 20
+    with VarStore(path, readonly=True) as store:
+        assert [d for _r, d in store.iter_records()] == [real_records[0]]
+    problems = []  # the reader, asked for this file's records, finds them too
+    from whea_gui.sources import uefi_varstore
+    refs = list(uefi_varstore.read_bytes(bytes(image), str(path), problems.append))
+    assert [r.data for r in refs] == [real_records[0]]
+    assert not [p for p in problems if p.level == "error"]
+
+
+def test_a_bad_nv_volume_is_passed_over_for_a_good_one(ovmf_with_record, real_records, tmp_path):
+    bad = bytearray(ovmf_with_record)
+    hlen = vs.parse(bytes(bad)).fv["header_length"]
+    bad[hlen:hlen + 16] = b"\xff" * 16  # the variable store signature is gone
+    image = bytes(bad) + ovmf_with_record
+    lay = vs.parse(image)
+    assert lay.usable and lay.fv_offset == len(bad)
+    skipped = [f for f in lay.findings if f.code == "fv-skipped"]
+    assert len(skipped) == 1 and skipped[0].level == "warning" and skipped[0].offset == hlen
+    assert "ffffffff-ffff-ffff-ffff-ffffffffffff" in skipped[0].message
+    path = tmp_path / "two.fd"
+    path.write_bytes(image)
+    with VarStore(path, readonly=True) as store:
+        assert [d for _r, d in store.iter_records()] == [real_records[0]]
+
+
+def test_a_file_cut_inside_the_store_header_says_so(ovmf_templates, tmp_path, capsys):
+    data = ovmf_templates[0].read_bytes()
+    hlen = vs.parse(data).fv["header_length"]
+    path = tmp_path / "cut.fd"
+    path.write_bytes(data[:hlen + 10])
+    with pytest.raises(StoreDamaged) as err:
+        VarStore(path, readonly=True)
+    assert "no room for a variable store header" in str(err.value)
+    assert f"byte offset {hlen}" in str(err.value)
+    assert main(["store", "--store", f"uefi:{path}", "list"]) == 2
+    assert "no room for a variable store header" in capsys.readouterr().err
