@@ -106,11 +106,6 @@ class ContainerStore:
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
         return self.iter_records()
 
-    def iter_sources(self) -> Iterator[tuple[bytes, dict]]:
-        """(bytes, provenance) of each record: slot or variable name, state, attributes."""
-        for _rid, data, src in list(self._entries):
-            yield data, dict(src)
-
     def get(self, record_id: int, host: str | None = None) -> bytes | None:
         result = self.read_error_record(record_id, host=host) if record_id else None
         return result.record if result and result.status == STATUS_SUCCESS else None

@@ -13,9 +13,8 @@ import zlib
 
 import numpy as np
 
-from ..decode import decode_record
 from ..index import faults as _faults
-from ..index.table import COLUMNS, RecordTable
+from ..index.table import COLUMNS, FAULT_COLUMNS, FAULT_COMPUTED, RecordTable
 from .results import signed
 
 TIMELINE_COLUMNS = ("notify_name", "section_name", "component", "location", "page_key",
@@ -65,10 +64,6 @@ def section_rows(rec) -> list[dict]:
     return out
 
 
-def decoded_fields(data: bytes, host: str) -> dict:
-    return timeline_fields(decode_record(data, source={"host": host} if host else {}), host)
-
-
 def index_rows(datas: list[bytes], sources: list[dict], hosts: list[str], now: int,
                timeline: list[dict], inserted_at: list[int] | None = None) -> list[tuple]:
     """One tuple per record in ``pg_schema.INDEX_COLUMNS`` order."""
@@ -100,7 +95,8 @@ def crc32(data: bytes) -> int:
 # -- back to a RecordTable --------------------------------------------------------------
 TABLE_SELECT = ("record_id, coalesce(ts, -1), time_source, coalesce(event_time, -1), severity, "
                 "notify, creator, section_types, section_count, length, flags, kind, problems, "
-                "src_path, src_offset, host, inserted_at")
+                "src_path, src_offset, host, inserted_at, component, location, page_key, dimm_key, "
+                "cpu_key")
 
 
 def table_from_rows(rows: list[tuple]) -> RecordTable:
@@ -123,4 +119,8 @@ def table_from_rows(rows: list[tuple]) -> RecordTable:
         cols["kind"][i], cols["problems"][i] = r[11], r[12]
         cols["path"][i], cols["offset"][i] = code(r[13]), r[14]
         cols["host"][i], cols["inserted_at"][i] = code(r[15]), r[16]
+        # every stored record was decoded on its way in (timeline_fields): its keys are known
+        cols["fault_state"][i] = FAULT_COMPUTED
+        for name, value in zip(FAULT_COLUMNS, r[17:22]):
+            cols[name][i] = code(value)
     return RecordTable(cols, list(strings), list(lists))
