@@ -7,7 +7,6 @@ inside the body, never exceptions.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -161,24 +160,8 @@ def register_node(f: Field, value: int, offset: int) -> FieldNode:
                      fmt=lambda: register_text(f, value), spec=f)
 
 
-def enum_text(table: Mapping[int, str], value: int, unknown: str = "reserved") -> str:
-    return table.get(value, f"{unknown} ({value})")
-
-
 def u8(data: bytes, off: int) -> int:
     return data[off]
-
-
-def u16(data: bytes, off: int) -> int:
-    return struct.unpack_from("<H", data, off)[0]
-
-
-def u32(data: bytes, off: int) -> int:
-    return struct.unpack_from("<I", data, off)[0]
-
-
-def u64(data: bytes, off: int) -> int:
-    return struct.unpack_from("<Q", data, off)[0]
 
 
 def raw_node(parent: FieldNode, ctx: SectionContext, name: str, label: str, offset: int, length: int,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from ...core.fields import Field, Layout, ascii_text
+from ...core.fields import Layout, ascii_text
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
 from .. import numbers
@@ -63,10 +63,6 @@ def note_extra(ctx: SectionContext, used: int, what: str) -> None:
         ctx.finding(NOTE if not nonzero else WARNING,
                     f"{extra} byte(s) after the {used}-byte {what}"
                     + (" (not zero)" if nonzero else " (zero padding)"), end, extra, "extra-bytes")
-
-
-def text_field(name: str, label: str, size: int, description: str = "") -> Field:
-    return Field(name, label, size, "ascii", description=description)
 
 
 def c_string(raw: bytes) -> str:
