@@ -16,7 +16,7 @@ from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _arm_context
 from . import _cpu_ids as ids
-from ._processor_common import (
+from ._kit import (
     decode_struct,
     flag_names,
     gated_values,
@@ -257,7 +257,7 @@ def _decode_infos(ctx: SectionContext, count: int, end: int, fields: dict[str, A
 
 
 def _decode_info(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, Any]:
-    node = struct_node(ctx.node, f"error_info_{i}", f"Error information {i}", off, INFO_SIZE, end)
+    node = struct_node(ctx.node, f"error_info_{i}", f"Error information {i}", off, INFO_SIZE, end=end)
     data = ctx.data
     vb = int.from_bytes(data[off + 2:off + 4], "little") if off + 4 <= end else 0
     etype = data[off + 4] if off + 4 < end else 0
@@ -328,8 +328,9 @@ def _info_text(vals: dict[str, Any]) -> str:
 
 
 def _vendor(ctx: SectionContext, start: int, end: int, valid: bool, fields: dict) -> None:
-    node = raw_node(ctx, ctx.node, "vendor_specific", "Vendor-specific error information", start,
-                    end, "Bytes after the context structures, up to SectionLength")
+    node = raw_node(ctx.node, ctx, "vendor_specific", "Vendor-specific error information", start,
+                    end - start, "Bytes after the context structures, up to SectionLength",
+                    as_count=True)
     if node is not None:
         fields["vendor_specific"] = node.value.hex() if valid else None
         if not valid:
@@ -342,8 +343,8 @@ def _vendor(ctx: SectionContext, start: int, end: int, valid: bool, fields: dict
     elif valid:
         ctx.finding(NOTE, "vendor-specific information is marked valid but no bytes are left for "
                           "it", ctx.offset, 4, "arm-vendor")
-    raw_node(ctx, ctx.node, "beyond_length", "Bytes beyond the section's own SectionLength", end,
-             ctx.end)
+    raw_node(ctx.node, ctx, "beyond_length", "Bytes beyond the section's own SectionLength", end,
+             ctx.end - end, as_count=True)
 
 
 def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _cpu_ids as ids
-from ._processor_common import (
+from ._kit import (
     ascii_or_none,
     decode_struct,
     gated_values,
@@ -245,7 +245,7 @@ def _syndromes(ctx: SectionContext, v: dict[str, Any]) -> list[dict[str, Any]]:
                         "count-overrun")
             break
         node = struct_node(ctx.node, f"error_syndrome_{i}", f"Error syndrome {i}", off,
-                           DESCRIPTOR_SIZE, ctx.end)
+                           DESCRIPTOR_SIZE, end=ctx.end)
         rev = ctx.data[off + 4] if off + 4 < ctx.end else 0
         gates = valid_hooks(1 if rev else 0, {"err_misc2": 0, "err_misc3": 0},
                             {"err_status": _status_hook})
@@ -279,7 +279,7 @@ def _aux(ctx: SectionContext, v: dict[str, Any]) -> dict[str, Any] | None:
         ctx.finding(WARNING, f"AuxiliaryDataOffset {rel} points into the error syndrome array",
                     ctx.offset + 14, 2, "arm-ras-offset")
     base = ctx.offset + rel
-    node = struct_node(ctx.node, "aux_data", "Auxiliary data", base, 16, ctx.end)
+    node = struct_node(ctx.node, "aux_data", "Auxiliary data", base, 16, end=ctx.end)
     h, whole = decode_struct(ctx, AUX, base, node, "Auxiliary data header")
     if not whole:
         return None
@@ -310,7 +310,7 @@ def _aux_contexts(ctx, parent, off, end, count, count_at) -> list[dict[str, Any]
             ctx.finding(ERROR, f"AddressSpaceArrayEntryCount is {count} but only {i} context(s) "
                                "fit before the key/value array", count_at, 2, "count-overrun")
             break
-        node = struct_node(parent, f"context_{i}", f"Address-space context {i}", off, 16, end)
+        node = struct_node(parent, f"context_{i}", f"Address-space context {i}", off, 16, end=end)
         h, _ = decode_struct(ctx, AUX_CONTEXT, off, node, f"Auxiliary context {i}", end=end)
         local = bool(h["flags"] & 1)
         regs = []

@@ -9,7 +9,7 @@ from ...core.fields import Field, Layout, layout_json
 from ...core.model import ERROR, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._kit import (
     decode_fields,
     fixed_size_check,
     reserved_valid_bits,

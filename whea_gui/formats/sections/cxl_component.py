@@ -13,7 +13,7 @@ from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._kit import (
     check_pci_address,
     decode_fields,
     fixed_size_check,

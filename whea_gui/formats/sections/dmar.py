@@ -12,7 +12,7 @@ from ...core.fields import Bits, Field, Layout, ascii_text, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._kit import (
     decode_fields,
     fixed_size_check,
     register_node,

@@ -14,7 +14,7 @@ from ...core import guids
 from ...core.fields import Field, Layout, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
-from ._processor_common import decode_struct, raw_node, sentence, severity_word
+from ._kit import decode_struct, raw_node, sentence, severity_word
 
 GUID = "81212a96-09ed-4996-9471-8d729c8e69ed"
 RECORD_TYPES = {0: "IPF SAL error record", 1: "SOC firmware error record type 1 (legacy CrashLog)",
@@ -79,9 +79,10 @@ def decode_firmware_reference(ctx: SectionContext) -> dict[str, Any]:
         fields["record_guid_name"] = guids.name_of(fields["record_guid"], FIRMWARE_RECORD, "") or None
     _checks(ctx, values, layout, whole, rev)
     if whole:
-        node = raw_node(ctx, ctx.node, "vendor_data", "Firmware record data",
-                        ctx.offset + layout.size, ctx.end,
-                        "Data following the reference (e.g. the CrashLog record itself)")
+        node = raw_node(ctx.node, ctx, "vendor_data", "Firmware record data",
+                        ctx.offset + layout.size, ctx.length - layout.size,
+                        "Data following the reference (e.g. the CrashLog record itself)",
+                        as_count=True)
         if node is not None:
             fields["vendor_data"] = node.value.hex()
     _describe(ctx, fields)

@@ -11,7 +11,7 @@ from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from . import _cpu_ids as ids
 from ._ia32x64_context import decode_contexts
-from ._processor_common import (
+from ._kit import (
     decode_struct,
     gated_values,
     hex_or_dec,
@@ -238,7 +238,7 @@ def _decode_infos(ctx: SectionContext, count: int, fields: dict[str, Any]) -> in
 
 def _decode_info(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
     node = struct_node(ctx.node, f"error_info_{i}", f"Error information {i}", off, INFO_SIZE,
-                       ctx.end)
+                       end=ctx.end)
     data = ctx.data
     type_text = guids.guid_text(data[off:off + 16]) if off + 16 <= ctx.end else ""
     check = CHECKS.get(type_text)
@@ -297,8 +297,8 @@ def _check_text(v: int, kind: str, bits, gates) -> str:
 def _tail(ctx: SectionContext, end: int) -> None:
     if end >= ctx.end:
         return
-    node = raw_node(ctx, ctx.node, "unused", "Unused bytes", end, ctx.end,
-                    "Bytes after the last structure the counts describe")
+    node = raw_node(ctx.node, ctx, "unused", "Unused bytes", end, ctx.end - end,
+                    "Bytes after the last structure the counts describe", as_count=True)
     if node is not None and any(node.value):
         ctx.finding(NOTE, f"{ctx.end - end} bytes after the last error-information/context "
                           "structure are not described by the counts (and are not zero)",

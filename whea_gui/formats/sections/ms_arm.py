@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...core.fields import Bits, Field, Layout
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import BOOL, decode_fixed, note_extra
+from ._kit import BOOL, decode_fixed, note_extra
 
 SEA_GUID = "f5fe48a6-84ce-4c1e-aa64-20c9a53099f1"
 SEI_GUID = "f2a4a152-9c6d-4020-aecf-7695b389251b"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...core.fields import Bits, Field, Layout
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import decode_fixed, note_extra
+from ._kit import decode_fixed, note_extra
 
 DPC_GUID = "ec49534b-30e7-4358-972f-eca6958fae3b"
 TRIGGER_REASON = {0: "unmasked uncorrectable error", 1: "ERR_NONFATAL received",

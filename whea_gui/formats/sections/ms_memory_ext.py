@@ -7,7 +7,7 @@ from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import check_valid_bits, decode_fixed, note_extra, raw_node, struct_node
+from ._kit import check_valid_bits, decode_fixed, note_extra, raw_node, struct_node
 
 INTEL_GUID = "e16edb28-6113-4263-a41d-e53f8de78751"
 AMD_GUID = "0d3a4a3b-774a-4c72-95e2-152d43180374"
@@ -104,9 +104,9 @@ def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
     f["hardware_address"] = hw
     if awhole:
         r_off = a_off + addr.size
-        raw_node(node, ctx.data, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
+        raw_node(node, ctx, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
         r_off += RESERVED_SIZE
-        raw_node(ctx.node, ctx.data, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
+        raw_node(ctx.node, ctx, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
         if ctx.length >= size:
             note_extra(ctx, size, "memory error extension")
         else:

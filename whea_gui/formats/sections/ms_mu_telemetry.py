@@ -7,7 +7,7 @@ from ...core import guids
 from ...core.fields import Bits, Field, Layout, make_node
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import decode_fixed, note_extra
+from ._kit import decode_fixed, note_extra
 
 MU_TELEMETRY_GUID = "85183a8b-9c41-429c-939c-5c3c087ca280"
 # PI spec vol. 3 status codes: EFI_STATUS_CODE_VALUE = class(31:24) | subclass(23:16) | operation.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.fields import Bits, Field, Layout
 from ...core.sections import SectionContext, register
-from ._ms_util import decode_fixed, note_extra
+from ._kit import decode_fixed, note_extra
 
 NMI_SECTION_GUID = "e71254e7-c1b9-4940-ab76-909703a4320f"
 NMI = Layout("WHEA_NMI_ERROR_SECTION", [

@@ -7,7 +7,7 @@ from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR, WARNING
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import c_string, check_valid_bits, decode_fixed, note_extra, struct_node
+from ._kit import c_string, check_valid_bits, decode_fixed, note_extra, struct_node
 
 PMEM_GUID = "81687003-dbfd-4728-9ffd-f0904f97597d"
 MAX_PAGES = 50

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR, NOTE, WARNING
 from ...core.sections import SectionContext, register
-from ._ms_util import BOOL, c_string, decode_fixed, note_extra
+from ._kit import BOOL, c_string, decode_fixed, note_extra
 
 RECOVERY_INFO_GUID = "c34832a1-02c3-4c52-a9f1-9f1d5d7723fc"
 PCI_RECOVERY_GUID = "dd060800-f6e1-4204-ac27-c4bca9568402"

@@ -9,8 +9,7 @@ from ...core.fields import Bits, Field, Layout, make_node
 from ...core.model import ERROR, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import check_pci_address
-from ._ms_util import check_valid_bits, decode_fixed, note_extra, pci_text, struct_node
+from ._kit import check_pci_address, check_valid_bits, decode_fixed, note_extra, pci_text, struct_node
 
 MEMORY_SUMMARY_GUID = "0e36c93e-ca15-4a83-ba8a-cbe80f7f0017"
 PCIE_SUMMARY_GUID = "e96eca99-53e2-4f52-9be7-d2dbe9508ed0"

@@ -8,7 +8,8 @@ from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._error_status import ERROR_STATUS_FIELD, error_status_json, error_status_node, error_status_text
+from ._kit import (
     check_pci_address,
     decode_fields,
     fixed_size_check,
@@ -21,7 +22,6 @@ from ._body_kit import (
     valid_map,
     vendor_device_text,
 )
-from ._error_status import ERROR_STATUS_FIELD, error_status_json, error_status_node, error_status_text
 
 PCI_BUS_GUID = "c5753963-3b84-4095-bf78-eddad3f9c9dd"
 PCI_COMPONENT_GUID = "eb5e4685-ca66-4769-b6a2-26068b001326"

@@ -10,7 +10,7 @@ from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _cpu_ids as ids
-from ._processor_common import (
+from ._kit import (
     ascii_or_none,
     decode_struct,
     flag_names,

@@ -14,7 +14,7 @@ from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
 from .. import numbers
 from ..cper import SEVERITY
-from ._body_kit import decode_fields, fixed_size_check, struct_node, trailing_bytes
+from ._kit import decode_fields, fixed_size_check, struct_node, trailing_bytes
 
 AMPERE_GUID = "2826cc9f-448c-4c2b-86b6-a95394b7ef33"
 NVIDIA_GUID = "6d5244f2-2712-11ec-bea7-cb3fdb95c786"
