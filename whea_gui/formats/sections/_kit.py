@@ -61,6 +61,12 @@ def raw_node(parent: FieldNode, ctx: SectionContext, name: str, label: str, offs
                                 description=description))
 
 
+def fitted_end(layout: Layout, offset: int, count: int) -> int:
+    """Where the first ``count`` fields of ``layout`` at ``offset`` end: the start of the bytes of
+    a structure cut short, which every decode helper below keeps visible as raw bytes."""
+    return offset + sum(f.size for f in layout.fields[:count])
+
+
 def decode_fields(ctx: SectionContext, layout: Layout, offset: int, parent: FieldNode, *,
                   valid: Mapping[str, bool] | None = None,
                   hooks: Mapping[str, Hook] | None = None, end: int | None = None) -> dict[str, Any]:
@@ -80,7 +86,7 @@ def decode_fields(ctx: SectionContext, layout: Layout, offset: int, parent: Fiel
     if count < len(layout.fields):
         # the bytes of a field cut off by the end stay visible (never lost), as raw bytes
         f = layout.fields[count]
-        start = offset + sum(x.size for x in layout.fields[:count])
+        start = fitted_end(layout, offset, count)
         if start < limit:
             raw = bytes(ctx.data[start:limit])
             parent.add(FieldNode(f"{f.name}_truncated", f"{f.label} (truncated)", raw,
@@ -252,7 +258,7 @@ def decode_fixed(ctx: SectionContext, layout: Layout, offset: int | None = None,
     whole = count == len(layout.fields)
     if not whole:
         have = max(0, ctx.end - off)
-        fitted = off + sum(f.size for f in layout.fields[:count])
+        fitted = fitted_end(layout, off, count)
         raw_node(node, ctx, "undecoded", "Undecoded bytes (structure cut short)", fitted,
                  ctx.end - fitted)
         ctx.finding(ERROR, f"{what or layout.name} needs {layout.size} bytes but only {have} are "
@@ -327,11 +333,10 @@ def decode_struct(ctx: SectionContext, layout: Layout, off: int, node: FieldNode
             b_off, b_len = blame or (ctx.offset, min(ctx.length, 1))
             ctx.finding(ERROR, msg, b_off, b_len, "body-truncated")
         node.display = node.display or f"truncated: {have} of {layout.size} bytes"
-        done = off + sum(f.size for f in layout.fields[:count])
-        if done < end:  # the bytes of the field that was cut, so no byte goes unshown
-            node.add(FieldNode("truncated", "Truncated field", ctx.data[done:end],
-                               f"{end - done} bytes (field cut short)", done, end - done,
-                               kind="bytes"))
+        done = fitted_end(layout, off, count)
+        # the bytes of the field that was cut, so no byte goes unshown
+        raw_node(node, ctx, "truncated", "Truncated field", done, end - done,
+                 display=f"{end - done} bytes (field cut short)")
     return values, whole
 
 
