@@ -298,9 +298,13 @@ def _decode_info(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, A
 
 def _check_info(ctx: SectionContext, i: int, off: int, v: dict[str, Any], etype: int) -> None:
     if v.get("length", INFO_SIZE) != INFO_SIZE or v.get("version", 0) != 0:
-        ctx.finding(WARNING, f"error-information structure {i} has Version {v.get('version')} and "
-                             f"Length {v.get('length')} (expected 0 and 32); stepped by 32 bytes",
-                    off, 2, "arm-info-length")
+        # name only what the body holds: a structure cut after its Version byte has no Length
+        known = [(k, v[k.lower()], want) for k, want in (("Version", 0), ("Length", INFO_SIZE))
+                 if k.lower() in v]
+        has = " and ".join(f"{k} {value}" for k, value, _ in known)
+        expected = " and ".join(str(want) for _, _, want in known)
+        ctx.finding(WARNING, f"error-information structure {i} has {has} (expected {expected}); "
+                             "stepped by 32 bytes", off, min(2, ctx.end - off), "arm-info-length")
     if "type" not in v:
         return
     if etype == 0 or etype & 0xF0:

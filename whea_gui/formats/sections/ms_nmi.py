@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.sections import SectionContext, register
 from ._kit import decode_fixed, note_extra
 
@@ -19,12 +19,8 @@ NMI = Layout("WHEA_NMI_ERROR_SECTION", [
 @register(NMI_SECTION_GUID)
 def decode_nmi(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, NMI)
-    fields: dict = {}
-    if "data" in v:
-        fields["data"] = bytes(v["data"]).hex()
-    if "flags" in v:
-        fields["flags"] = v["flags"]
-        fields["hypervisor_error"] = bool(v["flags"] & 1)
+    fields = layout_json(NMI, v, plain=("flags",),
+                         after={"flags": lambda flags: {"hypervisor_error": bool(flags & 1)}})
     if whole:
         note_extra(ctx, NMI.size, "NMI section")
     ctx.section.component = "platform"
