@@ -3,7 +3,7 @@ section (§8.12) is decoded with the Arm RAS sections in ``arm_ras.py``."""
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.sections import SectionContext, register
 from .. import numbers
 from ._kit import BOOL, decode_fixed, note_extra
@@ -26,7 +26,7 @@ SEI = Layout("WHEA_SEI_SECTION", [Field("esr", "ESR", 4, "hex", bits=ESR_BITS),
 
 def _exception(ctx: SectionContext, layout: Layout, name: str) -> dict:
     v, whole = decode_fixed(ctx, layout)
-    f = {k: (bool(x) if k == "was_kernel" else x) for k, x in v.items()}
+    f = layout_json(layout, v, plain=("esr",), convert={"was_kernel": bool})
     if "esr" in v:
         ec = v["esr"] >> 26 & 0x3F
         f["exception_class"] = ec

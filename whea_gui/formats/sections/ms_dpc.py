@@ -3,7 +3,7 @@ extended capability as captured when DPC triggered."""
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.sections import SectionContext, register
 from .. import numbers
 from ._kit import decode_fixed, note_extra
@@ -45,7 +45,7 @@ DPC = Layout("PCI_EXPRESS_DPC_CAPABILITY", [
 def decode_dpc(ctx: SectionContext) -> dict:
     ctx.section.component = "pcie"
     v, whole = decode_fixed(ctx, DPC, what="DPC capability")
-    f = {k: (bytes(x).hex() if isinstance(x, bytes) else x) for k, x in v.items()}
+    f = layout_json(DPC, v, plain=("header", "dpc_status", "dpc_error_source_id"))
     if whole:
         note_extra(ctx, DPC.size, "DPC capability")
     st = v.get("dpc_status")

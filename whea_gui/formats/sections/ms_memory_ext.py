@@ -3,7 +3,7 @@ companions to a UEFI memory section, carrying the DRAM address as the platform t
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -79,15 +79,13 @@ def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
     size = HEAD.size + addr.size + 2 * RESERVED_SIZE  # Reserved[40] inside the address and after it
     hv, whole = decode_fixed(ctx, HEAD, what=f"{vendor} memory error extension")
     f: dict = {"vendor": vendor}
-    if "flags" in hv:
-        f["flags"] = hv["flags"]
-        f["flag_names"] = [b.name for b in EXT_FLAGS if hv["flags"] >> b.bit & 1]
+    f.update(layout_json(HEAD, hv, plain=("flags",), after={"flags": lambda flags: {
+        "flag_names": [b.name for b in EXT_FLAGS if flags >> b.bit & 1]}}))
     ctx.section.component = "memory"
     if not whole:
         ctx.section.summary = f"{vendor} memory error extension (truncated)"
         return f
     vb = hv["valid_bits"]
-    f["valid_bits"] = vb
     check_valid_bits(ctx, vb, (1 << len(addr.fields)) - 1, ctx.offset + 8, 8)
     a_off = ctx.offset + HEAD.size
     node = struct_node(ctx.node, "hardware_address", "Hardware address", a_off,
@@ -100,7 +98,7 @@ def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
             n.valid = valid
             if not valid:
                 n.display += " (not valid)"
-    hw = {fl.name: av[fl.name] for i, fl in enumerate(addr.fields) if vb >> i & 1 and fl.name in av}
+    hw = layout_json(addr, av, valid={fl.name: bool(vb >> i & 1) for i, fl in enumerate(addr.fields)})
     f["hardware_address"] = hw
     if awhole:
         r_off = a_off + addr.size
@@ -112,7 +110,7 @@ def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
         else:
             ctx.finding(ERROR, f"{vendor} memory error extension needs {size} bytes but the body has "
                                f"{ctx.length}", ctx.offset, ctx.length, "body-truncated")
-    loc = {key: hw[name] for key, name in LOCATION_KEYS[vendor.lower()] if name in hw}
+    loc = {key: hw[name] for key, name in LOCATION_KEYS[vendor.lower()] if hw.get(name) is not None}
     ctx.section.location = loc
     how = [b.label.lower() for b in EXT_FLAGS if hv["flags"] >> b.bit & 1]
     parts = ", ".join(f"{k.replace('_', ' ')} "

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -50,7 +50,7 @@ FIXED = HEAD.size + DEVICE_INFO_SIZE + TAIL.size  # 88
 def decode_memory_range(ctx: SectionContext) -> dict:
     ctx.section.component = "memory"
     h, whole = decode_fixed(ctx, HEAD, what="Memory range error section")
-    f: dict = dict(h)
+    f = layout_json(HEAD, h, plain=("valid_bits",))
     if not whole:
         ctx.section.summary = "Memory range error (truncated)"
         return f
@@ -66,7 +66,7 @@ def decode_memory_range(ctx: SectionContext) -> dict:
     else:
         ctx.finding(ERROR, f"Memory range error section needs {FIXED} bytes but the body has "
                            f"{ctx.length}", ctx.offset, ctx.length, "body-truncated")
-    f.update(tv)
+    f.update(layout_json(TAIL, tv))
     if tv.get("device_type", 0) == 0 or not vb & 4:
         dv, _ = CXL_DEVICE.decode(ctx.data, d_off, ctx.end, dnode)
         raw_node(dnode, ctx, "reserved", "Reserved", d_off + CXL_DEVICE.size,
