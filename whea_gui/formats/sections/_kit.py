@@ -411,13 +411,6 @@ def gated_values(value: int, bits: Sequence[Bits], gates: Mapping[str, int]) -> 
     return out
 
 
-def valid_value(values: Mapping[str, Any], name: str, valid_bits: int, bit: int) -> Any:
-    """``values[name]`` when present and its validation bit is set, else ``None``."""
-    if name not in values or not valid_bits >> bit & 1:
-        return None
-    return values[name]
-
-
 def flag_names(bits: Sequence[Bits], value: int | None) -> list[str] | None:
     if value is None:
         return None
