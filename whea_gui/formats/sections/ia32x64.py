@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import guids
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from . import _cpu_ids as ids
@@ -148,14 +148,16 @@ def decode_ia32x64(ctx: SectionContext) -> dict[str, Any]:
     values, whole = decode_struct(ctx, HEADER, ctx.offset, ctx.node, "IA32/X64 section header",
                                   hooks)
     n_info, n_ctx = vb >> 2 & 0x3F, vb >> 8 & 0x3F
-    fields: dict[str, Any] = {
-        "validation_bits": values.get("valid_bits"),
-        "error_info_count": n_info if "valid_bits" in values else None,
-        "context_info_count": n_ctx if "valid_bits" in values else None,
-        "local_apic_id": values.get("local_apic_id") if vb & 1 else None,
-        "cpuid_info": _cpuid_json(values["cpuid_info"]) if vb & 2 and "cpuid_info" in values else None,
-        "error_info": [], "context_info": [],
-    }
+    # every header key is written (null when not valid or not reached); the counts live in the
+    # validation bits
+    fields: dict[str, Any] = dict.fromkeys(("validation_bits", "error_info_count",
+                                            "context_info_count", "local_apic_id", "cpuid_info"))
+    if "valid_bits" in values:
+        fields.update(validation_bits=vb, error_info_count=n_info, context_info_count=n_ctx)
+    fields.update(layout_json(HEADER, values, omit=("valid_bits",),
+                              valid={"local_apic_id": bool(vb & 1), "cpuid_info": bool(vb & 2)},
+                              convert={"cpuid_info": _cpuid_json}))
+    fields.update(error_info=[], context_info=[])
     if vb & 0xFFFFFFFFFFFFC000:
         ctx.finding(WARNING, f"reserved validation bits 14-63 are set (0x{vb:X})", ctx.offset, 8,
                     "reserved")
