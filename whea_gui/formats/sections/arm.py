@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -200,25 +200,24 @@ def _midr_node(f: Field, v: int, off: int) -> FieldNode:
                      display=lambda: f"0x{v:016X} ({ids.midr_text(v)})")
 
 
+HEADER_JSON_KEYS = ("validation_bits", "err_info_num", "context_info_num", "section_length",
+                    "error_affinity_level", "mpidr", "mpidr_affinity", "midr", "midr_fields",
+                    "running_state", "running", "psci_state")
+
+
 def _header_json(values: dict[str, Any], vb: int, psci_valid: bool) -> dict[str, Any]:
-    mpidr = values.get("mpidr") if vb & 1 else None
-    midr = values.get("midr")
-    rs = values.get("running_state") if vb & 4 else None
-    return {
-        "validation_bits": values.get("valid_bits"),
-        "err_info_num": values.get("err_info_num"),
-        "context_info_num": values.get("context_info_num"),
-        "section_length": values.get("section_length"),
-        "error_affinity_level": values.get("error_affinity_level") if vb & 2 else None,
-        "mpidr": mpidr,
-        "mpidr_affinity": ids.mpidr_fields(mpidr) if mpidr is not None else None,
-        "midr": midr,
-        "midr_fields": ids.midr_fields(midr) if midr is not None else None,
-        "running_state": rs,
-        "running": bool(rs & 1) if rs is not None else None,
-        "psci_state": values.get("psci_state") if psci_valid else None,
-        "error_info": [], "context_info": [], "vendor_specific": None,
-    }
+    """Every header key (null when not valid or not reached), then the lists filled later."""
+    out: dict[str, Any] = dict.fromkeys(HEADER_JSON_KEYS)
+    out["validation_bits"] = values.get("valid_bits")
+    out.update(layout_json(
+        HEADER, values, omit=("valid_bits", "reserved"), plain=("running_state",),
+        valid={"mpidr": bool(vb & 1), "error_affinity_level": bool(vb & 2),
+               "running_state": bool(vb & 4), "psci_state": psci_valid},
+        after={"mpidr": lambda m: {"mpidr_affinity": ids.mpidr_fields(m)},
+               "midr": lambda m: {"midr_fields": ids.midr_fields(m)},
+               "running_state": lambda rs: {"running": bool(rs & 1)}}))
+    out.update(error_info=[], context_info=[], vendor_specific=None)
+    return out
 
 
 def _check_header(ctx: SectionContext, v: dict[str, Any]) -> None:
