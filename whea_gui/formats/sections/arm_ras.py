@@ -14,7 +14,7 @@ import struct
 from typing import Any
 
 from ...core import guids
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -112,6 +112,9 @@ NODE = Layout("arm_ras_node", [
     Field("user_data", "User data", 16, "ascii"),
 ])
 NODE_SIZE = NODE.size
+NODE_JSON_KEYS = ("revision", "component_type", "error_syndrome_array_num_entries",
+                  "error_syndrome_array_offset", "auxiliary_data_offset", "ip_instance_format",
+                  "ip_type_format", "component_type_name", "ip_instance", "ip_type", "user_data")
 DESCRIPTOR = Layout("arm_ras_error_syndrome", [
     Field("error_record_index", "Error record index", 4, "int"),
     Field("ras_extension_revision", "RAS extension revision", 1, "hex",
@@ -148,14 +151,13 @@ def decode_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
                                        {"ip_instance": _ip_instance_hook(ctx),
                                         "ip_type": _ip_type_hook(ctx)})
     v = node_values
-    fields: dict[str, Any] = {k: v.get(k) for k in (
-        "revision", "component_type", "error_syndrome_array_num_entries",
-        "error_syndrome_array_offset", "auxiliary_data_offset", "ip_instance_format",
-        "ip_type_format")}
+    # every key is written (null when not reached); the IP words are read by their format bytes
+    fields: dict[str, Any] = dict.fromkeys(NODE_JSON_KEYS)
+    fields.update(layout_json(NODE, v, omit=("reserved0", "reserved1"), convert={
+        "ip_instance": lambda raw: _ip_instance_json(v.get("ip_instance_format"), raw),
+        "ip_type": lambda raw: _ip_type_json(v.get("ip_type_format"), raw),
+        "user_data": ascii_or_none}))
     fields["component_type_name"] = NODE_TYPES.get(v.get("component_type"))
-    fields["ip_instance"] = _ip_instance_json(v.get("ip_instance_format"), v.get("ip_instance"))
-    fields["ip_type"] = _ip_type_json(v.get("ip_type_format"), v.get("ip_type"))
-    fields["user_data"] = ascii_or_none(v.get("user_data"))
     fields["error_syndromes"], fields["aux_data"] = [], None
     if whole:
         if v["revision"] != 1:
@@ -383,12 +385,13 @@ MS_NODE = Layout("ms_arm_ras_node", [
 @register(MS_GUID)
 def decode_ms_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
     h, whole = decode_struct(ctx, MS_NODE, ctx.offset, ctx.node, "ARM RAS node section header")
-    fields: dict[str, Any] = {k: h.get(k) for k in ("node_field_count", "node_index",
-                                                    "interface_type", "aest_node_type")}
+    # every key is written (null when not reached): the header, two names, the ERR registers
+    fields: dict[str, Any] = dict.fromkeys(("node_field_count", "node_index", "interface_type",
+                                            "aest_node_type", "aest_node_type_name",
+                                            "interface_type_name", *ERR_REGS))
+    fields.update(layout_json(MS_NODE, h, omit=("reserved",)))
     fields["aest_node_type_name"] = NODE_TYPES.get(h.get("aest_node_type"))
     fields["interface_type_name"] = INTERFACE_TYPES.get(h.get("interface_type"))
-    for r in ERR_REGS:
-        fields[r] = None
     if whole:
         count = h["node_field_count"]
         if count != len(ERR_REGS):
@@ -399,7 +402,7 @@ def decode_ms_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
         values, _ = decode_struct(ctx, regs, ctx.offset + MS_NODE.size, ctx.node,
                                   "ERR register block", {"err_status": _status_hook},
                                   blame=(ctx.offset, 4))
-        fields.update(values)
+        fields.update(layout_json(regs, values))
         extra_at = ctx.offset + MS_NODE.size + regs.size
         if count > shown and extra_at < ctx.end:
             ctx.node.add(FieldNode("extra_registers", "Further node fields",
