@@ -100,9 +100,7 @@ def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
     valid = valid_map(vb, {name: bit for bit, name, _l in VALID})
     if "validation_bits" in h:
         reserved_valid_bits(ctx, HEAD["validation_bits"], vb, body + 4)
-    fields: dict[str, Any] = {}
-    if "length" in h:
-        fields["length"] = h["length"]
+    fields = layout_json(HEAD, h, plain=("validation_bits",))
     fields["validation_bits"] = vb
     if body + 12 < ctx.end:
         dnode = struct_node(ctx.node, "device_id", "Device ID", body + 12, min(12, ctx.end - body - 12))

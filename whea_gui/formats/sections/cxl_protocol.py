@@ -128,13 +128,12 @@ def decode_cxl_protocol(ctx: SectionContext) -> dict[str, Any]:
         reserved_valid_bits(ctx, HEAD["validation_bits"], vb, body)
     if "reserved" in head:
         reserved_zero(ctx, head["reserved"], body + 9, 7, "reserved bytes 9-15")
-    fields: dict[str, Any] = {"validation_bits": vb}
+    fields = layout_json(HEAD, head, valid=valid, plain=("validation_bits",), omit=("reserved",),
+                         after={"agent_type": lambda a: {
+                             "agent_type_name": AGENT_TYPES.get(a, f"Reserved ({a})")}})
+    fields["validation_bits"] = vb
     agent = head.get("agent_type")
-    if agent is not None and not valid["agent_type"]:
-        fields["agent_type"] = fields["agent_type_name"] = None
-    elif agent is not None:
-        fields["agent_type"] = agent
-        fields["agent_type_name"] = AGENT_TYPES.get(agent, f"Reserved ({agent})")
+    if agent is not None and valid["agent_type"]:
         if agent not in AGENT_TYPES:
             ctx.finding(NOTE, f"agent type {agent} is reserved (defined: 0-7)", body + 8, 1,
                         code="cxl-agent-type")
