@@ -80,3 +80,14 @@ def test_linux_fmpm_record_quirk_c17():
 def test_truncated_and_mutated_bodies_never_raise(cut, flips, count, declared_more):
     body = mutate(fmp_body([(1, 2, 3), (4, 5, 6)], pad=16), cut, flips, [(36, 4, count)])
     decode_bad_body(FMP_GUID, body, declared_length=len(body) + 32 if declared_more and body else None)
+
+
+def test_fields_whose_validation_bit_is_clear_are_null():
+    # bits 1 (architecture value), 3 (FRU id) and 4 (entry count) set; types and the list not valid
+    rec, sec = _decode(fmp_body([(1, 2, 3)], valid=0x1A))
+    f = sec.fields
+    assert f["fru_architecture_type"] is None and f["fru_id_type"] is None
+    assert f["poison_list"] is None
+    assert (f["fru_architecture"], f["fru_id"], f["poison_list_entries"]) == (0x00A10F11, 0x1122334455667788, 1)
+    assert sec.body.find("poison_list").valid is False  # the bytes stay in the tree, marked
+    assert "poisoned address" not in sec.summary

@@ -71,7 +71,9 @@ def test_memory_error_ext_intel_on_real_record():
     assert sec.values["offset"] == 1991 and sec.values["length"] == 166
     f = sec.fields
     assert f["flag_names"] == ["translation_by_prm_failed"] and f["valid_bits"] == 0
-    assert f["hardware_address"] == {} and sec.location == {}
+    # ValidBits 0: every address field is there, null (issue #17: not valid is null, not missing)
+    hw = f["hardware_address"]
+    assert hw and set(hw.values()) == {None} and "row" in hw and sec.location == {}
     assert sec.component == "memory" and "no location fields valid" in sec.summary
     row = sec.body.find("hardware_address.row")
     assert row.offset == 1991 + 16 + 55 and row.valid is False
@@ -83,8 +85,11 @@ def test_memory_error_ext_amd_valid_bits_select_fields():
             + struct.pack("<IH", 0x4321, 0x3F) + bytes([1, 1, 5]))
     body = struct.pack("<QQ", 1, (1 << 0) | (1 << 3) | (1 << 7) | (1 << 11)) + addr + bytes(80)
     rec, sec = one(G["memext_amd"], body)
-    assert sec.fields["hardware_address"] == {"system_physical_address": 0x1234_5000,
-                                              "socket_number": 1, "row_address": 0x4321, "channel_id": 5}
+    hw = sec.fields["hardware_address"]
+    assert {k: v for k, v in hw.items() if v is not None} == {
+        "system_physical_address": 0x1234_5000, "socket_number": 1, "row_address": 0x4321,
+        "channel_id": 5}
+    assert len(hw) == 12 and hw["normalized_address"] is None  # the other eight: null
     assert sec.location == {"physical_address": 0x1234_5000, "socket": 1, "channel": 5, "row": 0x4321}
     assert not rec.findings
 

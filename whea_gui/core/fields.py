@@ -278,22 +278,34 @@ def field_json(f: Field, value: Any) -> Any:
 
 def layout_json(layout: Layout, values: Mapping[str, Any], *,
                 valid: Mapping[str, bool] | None = None, plain: Sequence[str] = (),
-                omit: Sequence[str] = ()) -> dict[str, Any]:
+                omit: Sequence[str] = (), convert: Mapping[str, Callable[[Any], Any]] | None = None,
+                after: Mapping[str, Callable[[Any], Mapping[str, Any]]] | None = None
+                ) -> dict[str, Any]:
     """The JSON object of ``layout``'s decoded ``values``, in layout order.
 
     ``valid``: field name → its validation bit (False makes the value null); ``plain``: fields
     written as their number even though they have named bits (validation-bit words, whose bits
     already show as nulls); ``omit``: fields the section writes in another shape (its adapter).
+    The section's adapter, kept next to the field it explains: ``convert`` gives a field's value
+    another shape (a BOOLEAN byte as true/false); ``after`` adds computed keys right after a
+    field (a name from a table), null too when the field is not valid.
     """
     out: dict[str, Any] = {}
     for f in layout.fields:
         name = f.name
         if name in omit or name not in values:
             continue
-        if valid is not None and valid.get(name, True) is False:
+        value = values[name]
+        ok = valid is None or valid.get(name, True) is not False
+        if not ok:
             out[name] = None
+        elif convert and name in convert:
+            out[name] = convert[name](value)
         elif name in plain:
-            out[name] = values[name]
+            out[name] = value
         else:
-            out[name] = field_json(f, values[name])
+            out[name] = field_json(f, value)
+        if after and name in after:
+            extra = after[name](value)
+            out.update(extra if ok else dict.fromkeys(extra))
     return out

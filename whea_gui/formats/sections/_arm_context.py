@@ -12,7 +12,7 @@ from ...core.fields import Bits, Field, Layout
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
 from . import _context_walk
-from ._processor_common import decode_struct, raw_node, struct_node, word_node
+from ._kit import decode_struct, raw_node, struct_node, word_node
 
 HEADER_SIZE = 8
 CONTEXT_TYPES = {
@@ -117,7 +117,7 @@ def _report_walk(ctx: SectionContext, chosen) -> None:
 
 
 def _decode_one(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, Any]:
-    node = struct_node(ctx.node, f"context_{i}", f"Processor context {i}", off, HEADER_SIZE, end)
+    node = struct_node(ctx.node, f"context_{i}", f"Processor context {i}", off, HEADER_SIZE, end=end)
     h, _whole = decode_struct(ctx, HEADER, off, node, f"Context structure {i} header", end=end)
     ctype, size = h["register_context_type"], h["register_array_size"]
     name = CONTEXT_TYPES.get(ctype)
@@ -164,8 +164,8 @@ def _fixed(ctx, arr_node, ctype, arr, avail, size, i) -> dict[str, int]:
         hooks = {f.name: _d128_hook for f in layout.fields}
     values, _count = layout.decode(ctx.data, arr, arr + min(avail, layout.size), arr_node, hooks,
                                    lazy=avail == layout.size)  # lazy: nothing else is added
-    raw_node(ctx, arr_node, "extra", "Bytes beyond the register set", arr + layout.size,
-             arr + avail)
+    raw_node(arr_node, ctx, "extra", "Bytes beyond the register set", arr + layout.size,
+             avail - layout.size, as_count=True)
     if ctype == 9:
         values = {k: int.from_bytes(v, "little") for k, v in values.items()}
     return dict(values)
@@ -195,8 +195,8 @@ def _misc(ctx, arr_node, arr, avail, size, i) -> list[dict[str, int]]:
         entry.add(FieldNode("value", "Value", value, f"0x{value:016X}", off + 2, 8, kind="hex"))
         out.append({"encoding": enc, "op0": 2 + (enc >> 14 & 1), "op1": enc >> 11 & 7,
                     "crn": enc >> 7 & 0xF, "crm": enc >> 3 & 0xF, "op2": enc & 7, "value": value})
-    raw_node(ctx, arr_node, "extra", "Bytes beyond the last whole entry",
-             arr + avail // MISC_ENTRY * MISC_ENTRY, arr + avail)
+    raw_node(arr_node, ctx, "extra", "Bytes beyond the last whole entry",
+             arr + avail // MISC_ENTRY * MISC_ENTRY, avail % MISC_ENTRY, as_count=True)
     return out
 
 

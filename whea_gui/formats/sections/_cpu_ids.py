@@ -51,7 +51,6 @@ MPIDR_BITS = (
     Bits(31, "res1", "RES1", 1, "Reads as one"),
     Bits(32, "aff3", "Affinity level 3", 8),
 )
-MPIDR_RESERVED = 0xFFFFFF003E000000
 
 
 def x86_signature(eax: int) -> dict[str, Any]:

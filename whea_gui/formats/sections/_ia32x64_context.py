@@ -12,7 +12,7 @@ from ...core.fields import Field, Layout, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
 from . import _context_walk
-from ._processor_common import decode_struct, raw_node, struct_node
+from ._kit import decode_struct, raw_node, struct_node
 
 HEADER_SIZE = 16
 CONTEXT_TYPES = {
@@ -151,7 +151,7 @@ def _report_walk(ctx: SectionContext, chosen, other) -> None:
 
 def _decode_one(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
     node = struct_node(ctx.node, f"context_{i}", f"Processor context {i}", off, HEADER_SIZE,
-                       ctx.end)
+                       end=ctx.end)
     h, whole = decode_struct(ctx, HEADER, off, node, f"Context structure {i} header")
     ctype = h.get("register_context_type")
     size = h.get("register_array_size", 0)
@@ -200,8 +200,8 @@ def _registers(ctx, i, ctype, h, arr, avail, size, arr_node) -> dict[str, int] |
                         arr - HEADER_SIZE + 2, 2, "context-size")
         limit = arr + min(avail, fixed.size)
         values, _count = fixed.decode(ctx.data, arr, limit, arr_node, lazy=avail == fixed.size)
-        raw_node(ctx, arr_node, "extra", "Bytes beyond the register set", arr + fixed.size,
-                 arr + avail)
+        raw_node(arr_node, ctx, "extra", "Bytes beyond the register set", arr + fixed.size,
+                 avail - fixed.size, as_count=True)
         return dict(values)
     if ctype in (1, 7) and avail >= 8:
         base = h["msr_address"] if ctype == 1 else h["mm_register_address"]
@@ -212,8 +212,8 @@ def _registers(ctx, i, ctype, h, arr, avail, size, arr_node) -> dict[str, int] |
             label = f"MSR 0x{base + k:X}" if ctype == 1 else f"Register at 0x{base + 8 * k:X}"
             arr_node.add(make_node(Field(name, label, 8, "hex"), value, arr + 8 * k))
             regs[name] = value
-        raw_node(ctx, arr_node, "extra", "Bytes beyond the last whole register",
-                 arr + avail // 8 * 8, arr + avail)
+        raw_node(arr_node, ctx, "extra", "Bytes beyond the last whole register",
+                 arr + avail // 8 * 8, avail % 8, as_count=True)
         return regs
     if avail:
         arr_node.kind = "bytes"

@@ -12,7 +12,7 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import FieldNode
 from ...core.sections import SectionContext
-from ._body_kit import decode_fields, register_node, struct_node
+from ._kit import decode_fields, register_node, struct_node
 
 PORT_TYPES = {
     0: "PCI Express endpoint", 1: "Legacy PCI Express endpoint", 4: "Root port",

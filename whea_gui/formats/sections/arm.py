@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _arm_context
 from . import _cpu_ids as ids
-from ._processor_common import (
+from ._kit import (
     decode_struct,
     flag_names,
     gated_values,
@@ -200,25 +200,24 @@ def _midr_node(f: Field, v: int, off: int) -> FieldNode:
                      display=lambda: f"0x{v:016X} ({ids.midr_text(v)})")
 
 
+HEADER_JSON_KEYS = ("validation_bits", "err_info_num", "context_info_num", "section_length",
+                    "error_affinity_level", "mpidr", "mpidr_affinity", "midr", "midr_fields",
+                    "running_state", "running", "psci_state")
+
+
 def _header_json(values: dict[str, Any], vb: int, psci_valid: bool) -> dict[str, Any]:
-    mpidr = values.get("mpidr") if vb & 1 else None
-    midr = values.get("midr")
-    rs = values.get("running_state") if vb & 4 else None
-    return {
-        "validation_bits": values.get("valid_bits"),
-        "err_info_num": values.get("err_info_num"),
-        "context_info_num": values.get("context_info_num"),
-        "section_length": values.get("section_length"),
-        "error_affinity_level": values.get("error_affinity_level") if vb & 2 else None,
-        "mpidr": mpidr,
-        "mpidr_affinity": ids.mpidr_fields(mpidr) if mpidr is not None else None,
-        "midr": midr,
-        "midr_fields": ids.midr_fields(midr) if midr is not None else None,
-        "running_state": rs,
-        "running": bool(rs & 1) if rs is not None else None,
-        "psci_state": values.get("psci_state") if psci_valid else None,
-        "error_info": [], "context_info": [], "vendor_specific": None,
-    }
+    """Every header key (null when not valid or not reached), then the lists filled later."""
+    out: dict[str, Any] = dict.fromkeys(HEADER_JSON_KEYS)
+    out["validation_bits"] = values.get("valid_bits")
+    out.update(layout_json(
+        HEADER, values, omit=("valid_bits", "reserved"), plain=("running_state",),
+        valid={"mpidr": bool(vb & 1), "error_affinity_level": bool(vb & 2),
+               "running_state": bool(vb & 4), "psci_state": psci_valid},
+        after={"mpidr": lambda m: {"mpidr_affinity": ids.mpidr_fields(m)},
+               "midr": lambda m: {"midr_fields": ids.midr_fields(m)},
+               "running_state": lambda rs: {"running": bool(rs & 1)}}))
+    out.update(error_info=[], context_info=[], vendor_specific=None)
+    return out
 
 
 def _check_header(ctx: SectionContext, v: dict[str, Any]) -> None:
@@ -257,7 +256,7 @@ def _decode_infos(ctx: SectionContext, count: int, end: int, fields: dict[str, A
 
 
 def _decode_info(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, Any]:
-    node = struct_node(ctx.node, f"error_info_{i}", f"Error information {i}", off, INFO_SIZE, end)
+    node = struct_node(ctx.node, f"error_info_{i}", f"Error information {i}", off, INFO_SIZE, end=end)
     data = ctx.data
     vb = int.from_bytes(data[off + 2:off + 4], "little") if off + 4 <= end else 0
     etype = data[off + 4] if off + 4 < end else 0
@@ -298,9 +297,13 @@ def _decode_info(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, A
 
 def _check_info(ctx: SectionContext, i: int, off: int, v: dict[str, Any], etype: int) -> None:
     if v.get("length", INFO_SIZE) != INFO_SIZE or v.get("version", 0) != 0:
-        ctx.finding(WARNING, f"error-information structure {i} has Version {v.get('version')} and "
-                             f"Length {v.get('length')} (expected 0 and 32); stepped by 32 bytes",
-                    off, 2, "arm-info-length")
+        # name only what the body holds: a structure cut after its Version byte has no Length
+        known = [(k, v[k.lower()], want) for k, want in (("Version", 0), ("Length", INFO_SIZE))
+                 if k.lower() in v]
+        has = " and ".join(f"{k} {value}" for k, value, _ in known)
+        expected = " and ".join(str(want) for _, _, want in known)
+        ctx.finding(WARNING, f"error-information structure {i} has {has} (expected {expected}); "
+                             "stepped by 32 bytes", off, min(2, ctx.end - off), "arm-info-length")
     if "type" not in v:
         return
     if etype == 0 or etype & 0xF0:
@@ -328,8 +331,9 @@ def _info_text(vals: dict[str, Any]) -> str:
 
 
 def _vendor(ctx: SectionContext, start: int, end: int, valid: bool, fields: dict) -> None:
-    node = raw_node(ctx, ctx.node, "vendor_specific", "Vendor-specific error information", start,
-                    end, "Bytes after the context structures, up to SectionLength")
+    node = raw_node(ctx.node, ctx, "vendor_specific", "Vendor-specific error information", start,
+                    end - start, "Bytes after the context structures, up to SectionLength",
+                    as_count=True)
     if node is not None:
         fields["vendor_specific"] = node.value.hex() if valid else None
         if not valid:
@@ -342,8 +346,8 @@ def _vendor(ctx: SectionContext, start: int, end: int, valid: bool, fields: dict
     elif valid:
         ctx.finding(NOTE, "vendor-specific information is marked valid but no bytes are left for "
                           "it", ctx.offset, 4, "arm-vendor")
-    raw_node(ctx, ctx.node, "beyond_length", "Bytes beyond the section's own SectionLength", end,
-             ctx.end)
+    raw_node(ctx.node, ctx, "beyond_length", "Bytes beyond the section's own SectionLength", end,
+             ctx.end - end, as_count=True)
 
 
 def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:

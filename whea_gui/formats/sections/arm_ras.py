@@ -14,12 +14,12 @@ import struct
 from typing import Any
 
 from ...core import guids
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _cpu_ids as ids
-from ._processor_common import (
+from ._kit import (
     ascii_or_none,
     decode_struct,
     gated_values,
@@ -112,6 +112,9 @@ NODE = Layout("arm_ras_node", [
     Field("user_data", "User data", 16, "ascii"),
 ])
 NODE_SIZE = NODE.size
+NODE_JSON_KEYS = ("revision", "component_type", "error_syndrome_array_num_entries",
+                  "error_syndrome_array_offset", "auxiliary_data_offset", "ip_instance_format",
+                  "ip_type_format", "component_type_name", "ip_instance", "ip_type", "user_data")
 DESCRIPTOR = Layout("arm_ras_error_syndrome", [
     Field("error_record_index", "Error record index", 4, "int"),
     Field("ras_extension_revision", "RAS extension revision", 1, "hex",
@@ -148,14 +151,13 @@ def decode_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
                                        {"ip_instance": _ip_instance_hook(ctx),
                                         "ip_type": _ip_type_hook(ctx)})
     v = node_values
-    fields: dict[str, Any] = {k: v.get(k) for k in (
-        "revision", "component_type", "error_syndrome_array_num_entries",
-        "error_syndrome_array_offset", "auxiliary_data_offset", "ip_instance_format",
-        "ip_type_format")}
+    # every key is written (null when not reached); the IP words are read by their format bytes
+    fields: dict[str, Any] = dict.fromkeys(NODE_JSON_KEYS)
+    fields.update(layout_json(NODE, v, omit=("reserved0", "reserved1"), convert={
+        "ip_instance": lambda raw: _ip_instance_json(v.get("ip_instance_format"), raw),
+        "ip_type": lambda raw: _ip_type_json(v.get("ip_type_format"), raw),
+        "user_data": ascii_or_none}))
     fields["component_type_name"] = NODE_TYPES.get(v.get("component_type"))
-    fields["ip_instance"] = _ip_instance_json(v.get("ip_instance_format"), v.get("ip_instance"))
-    fields["ip_type"] = _ip_type_json(v.get("ip_type_format"), v.get("ip_type"))
-    fields["user_data"] = ascii_or_none(v.get("user_data"))
     fields["error_syndromes"], fields["aux_data"] = [], None
     if whole:
         if v["revision"] != 1:
@@ -245,7 +247,7 @@ def _syndromes(ctx: SectionContext, v: dict[str, Any]) -> list[dict[str, Any]]:
                         "count-overrun")
             break
         node = struct_node(ctx.node, f"error_syndrome_{i}", f"Error syndrome {i}", off,
-                           DESCRIPTOR_SIZE, ctx.end)
+                           DESCRIPTOR_SIZE, end=ctx.end)
         rev = ctx.data[off + 4] if off + 4 < ctx.end else 0
         gates = valid_hooks(1 if rev else 0, {"err_misc2": 0, "err_misc3": 0},
                             {"err_status": _status_hook})
@@ -279,7 +281,7 @@ def _aux(ctx: SectionContext, v: dict[str, Any]) -> dict[str, Any] | None:
         ctx.finding(WARNING, f"AuxiliaryDataOffset {rel} points into the error syndrome array",
                     ctx.offset + 14, 2, "arm-ras-offset")
     base = ctx.offset + rel
-    node = struct_node(ctx.node, "aux_data", "Auxiliary data", base, 16, ctx.end)
+    node = struct_node(ctx.node, "aux_data", "Auxiliary data", base, 16, end=ctx.end)
     h, whole = decode_struct(ctx, AUX, base, node, "Auxiliary data header")
     if not whole:
         return None
@@ -310,7 +312,7 @@ def _aux_contexts(ctx, parent, off, end, count, count_at) -> list[dict[str, Any]
             ctx.finding(ERROR, f"AddressSpaceArrayEntryCount is {count} but only {i} context(s) "
                                "fit before the key/value array", count_at, 2, "count-overrun")
             break
-        node = struct_node(parent, f"context_{i}", f"Address-space context {i}", off, 16, end)
+        node = struct_node(parent, f"context_{i}", f"Address-space context {i}", off, 16, end=end)
         h, _ = decode_struct(ctx, AUX_CONTEXT, off, node, f"Auxiliary context {i}", end=end)
         local = bool(h["flags"] & 1)
         regs = []
@@ -383,12 +385,13 @@ MS_NODE = Layout("ms_arm_ras_node", [
 @register(MS_GUID)
 def decode_ms_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
     h, whole = decode_struct(ctx, MS_NODE, ctx.offset, ctx.node, "ARM RAS node section header")
-    fields: dict[str, Any] = {k: h.get(k) for k in ("node_field_count", "node_index",
-                                                    "interface_type", "aest_node_type")}
+    # every key is written (null when not reached): the header, two names, the ERR registers
+    fields: dict[str, Any] = dict.fromkeys(("node_field_count", "node_index", "interface_type",
+                                            "aest_node_type", "aest_node_type_name",
+                                            "interface_type_name", *ERR_REGS))
+    fields.update(layout_json(MS_NODE, h, omit=("reserved",)))
     fields["aest_node_type_name"] = NODE_TYPES.get(h.get("aest_node_type"))
     fields["interface_type_name"] = INTERFACE_TYPES.get(h.get("interface_type"))
-    for r in ERR_REGS:
-        fields[r] = None
     if whole:
         count = h["node_field_count"]
         if count != len(ERR_REGS):
@@ -399,7 +402,7 @@ def decode_ms_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
         values, _ = decode_struct(ctx, regs, ctx.offset + MS_NODE.size, ctx.node,
                                   "ERR register block", {"err_status": _status_hook},
                                   blame=(ctx.offset, 4))
-        fields.update(values)
+        fields.update(layout_json(regs, values))
         extra_at = ctx.offset + MS_NODE.size + regs.size
         if count > shown and extra_at < ctx.end:
             ctx.node.add(FieldNode("extra_registers", "Further node fields",

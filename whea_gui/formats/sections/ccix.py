@@ -5,11 +5,11 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from ...core.fields import Field, Layout
+from ...core.fields import Field, Layout, layout_json
 from ...core.model import ERROR, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._kit import (
     decode_fields,
     fixed_size_check,
     reserved_valid_bits,
@@ -50,29 +50,24 @@ def decode_ccix_per(ctx: SectionContext) -> dict[str, Any]:
     if "reserved" in h:
         reserved_zero(ctx, h["reserved"], body + 14, 2, "reserved bytes 14-15")
 
-    fields: dict[str, Any] = {}
-    if "length" in h:
-        fields["length"] = h["length"]
+    fields = layout_json(HEAD, h, valid=valid, plain=("validation_bits",), omit=("reserved",))
     fields["validation_bits"] = vb
-    for name in ("source_id", "port_id"):
-        if name in h and valid[name]:
-            fields[name] = h[name]
     log_end = _log_extent(ctx, h.get("length"))
     dwords, tail = _decode_log(ctx, body + HEAD_SIZE, log_end, valid["per_log"])
-    if dwords is not None and valid["per_log"]:
-        fields["per_log"] = dwords
+    if dwords is not None:
+        fields["per_log"] = dwords if valid["per_log"] else None
         if tail:
-            fields["per_log_remainder"] = tail.hex()
+            fields["per_log_remainder"] = tail.hex() if valid["per_log"] else None
 
     sec = ctx.section
     sec.component = "ccix"
-    sec.location = {k: fields[k] for k in ("source_id", "port_id") if k in fields}
+    sec.location = {k: fields[k] for k in ("source_id", "port_id") if fields.get(k) is not None}
     text = "CCIX protocol error"
-    if "source_id" in fields:
+    if fields.get("source_id") is not None:
         text += f" from source {numbers.hex_id(fields['source_id'], 2)}"
-    if "port_id" in fields:
+    if fields.get("port_id") is not None:
         text += f" port {numbers.hex_id(fields['port_id'], 2)}"
-    if "per_log" in fields:
+    if fields.get("per_log") is not None:
         text += f" ({len(fields['per_log'])} log DWORDs)"
     sec.summary = text
     return fields

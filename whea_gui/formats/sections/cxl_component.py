@@ -13,7 +13,7 @@ from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._kit import (
     check_pci_address,
     decode_fields,
     fixed_size_check,
@@ -100,15 +100,15 @@ def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
     valid = valid_map(vb, {name: bit for bit, name, _l in VALID})
     if "validation_bits" in h:
         reserved_valid_bits(ctx, HEAD["validation_bits"], vb, body + 4)
-    fields: dict[str, Any] = {}
-    if "length" in h:
-        fields["length"] = h["length"]
+    fields = layout_json(HEAD, h, plain=("validation_bits",))
     fields["validation_bits"] = vb
     if body + 12 < ctx.end:
         dnode = struct_node(ctx.node, "device_id", "Device ID", body + 12, min(12, ctx.end - body - 12))
         if not valid["device_id"]:
             dnode.valid, dnode.display = False, "(not valid)"
         dev = decode_fields(ctx, DEVICE_ID, body + 12, dnode)
+        if dev:
+            fields["device_id"] = None
         if dev and valid["device_id"]:
             d = layout_json(DEVICE_ID, dev, omit=("reserved",))
             if "slot" in d:  # the slot number (bits 15:3); the register is in the tree
@@ -118,12 +118,11 @@ def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
                               "The device ID's PCI address")
     serial = decode_fields(ctx, SERIAL, body + 24, ctx.node,
                            valid={"device_serial_number": valid["device_serial_number"]})
-    if serial and valid["device_serial_number"]:
-        fields["device_serial_number"] = serial["device_serial_number"]
+    fields.update(layout_json(SERIAL, serial, valid=valid))
     end = _log_end(ctx, h.get("length"))
     event = _decode_event(ctx, body + HEADER_SIZE, end, valid["event_log"])
-    if event is not None and valid["event_log"]:
-        fields["event_log"] = event
+    if event is not None:
+        fields["event_log"] = event if valid["event_log"] else None
     _describe(ctx, fields)
     return fields
 
@@ -178,13 +177,13 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     dev = fields.get("device_id") or {}
     loc = {k: dev[k] for k in ("segment", "bus", "device", "function", "vendor_id", "device_id")
            if k in dev}
-    if "device_serial_number" in fields:
+    if fields.get("device_serial_number") is not None:
         loc["serial_number"] = fields["device_serial_number"]
     sec.location = loc
     text = f"CXL {kind} event"
     if {"segment", "bus", "device", "function"} <= loc.keys():
         text += " from " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])
     text += vendor_device_text(loc)
-    if "device_serial_number" in fields:
+    if fields.get("device_serial_number") is not None:
         text += f", serial {numbers.hex_id(fields['device_serial_number'])}"
     sec.summary = text

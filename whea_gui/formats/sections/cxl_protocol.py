@@ -12,7 +12,7 @@ from ...core.model import ERROR, NOTE, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _pcie_regs as regs
-from ._body_kit import (
+from ._kit import (
     check_pci_address,
     decode_fields,
     fixed_size_check,
@@ -128,11 +128,12 @@ def decode_cxl_protocol(ctx: SectionContext) -> dict[str, Any]:
         reserved_valid_bits(ctx, HEAD["validation_bits"], vb, body)
     if "reserved" in head:
         reserved_zero(ctx, head["reserved"], body + 9, 7, "reserved bytes 9-15")
-    fields: dict[str, Any] = {"validation_bits": vb}
+    fields = layout_json(HEAD, head, valid=valid, plain=("validation_bits",), omit=("reserved",),
+                         after={"agent_type": lambda a: {
+                             "agent_type_name": AGENT_TYPES.get(a, f"Reserved ({a})")}})
+    fields["validation_bits"] = vb
     agent = head.get("agent_type")
     if agent is not None and valid["agent_type"]:
-        fields["agent_type"] = agent
-        fields["agent_type_name"] = AGENT_TYPES.get(agent, f"Reserved ({agent})")
         if agent not in AGENT_TYPES:
             ctx.finding(NOTE, f"agent type {agent} is reserved (defined: 0-7)", body + 8, 1,
                         code="cxl-agent-type")
@@ -141,12 +142,16 @@ def decode_cxl_protocol(ctx: SectionContext) -> dict[str, Any]:
     rcrb = agent == RCH_DOWNSTREAM_PORT
     addr = _sub(ctx, "agent_address", "CXL agent address", body + 16,
                 AGENT_ADDRESS_RCRB if rcrb else AGENT_ADDRESS_BDF, valid["agent_address"])
+    if addr:
+        fields["agent_address"] = None
     if addr and valid["agent_address"]:
         fields["agent_address"] = layout_json(AGENT_ADDRESS_RCRB if rcrb else AGENT_ADDRESS_BDF,
                                               addr, omit=("reserved",))
         check_pci_address(ctx, addr.get("device"), addr.get("function"), ctx.node.find("agent_address"),
                           "The CXL agent's PCI address")
     dev = _sub(ctx, "device_id", "Device ID", body + 24, DEVICE_ID, valid["device_id"])
+    if dev:
+        fields["device_id"] = None
     if dev and valid["device_id"]:
         d = layout_json(DEVICE_ID, dev, omit=("reserved",))
         if "slot" in d:  # the slot number (bits 15:3); the register is in the tree
@@ -154,11 +159,10 @@ def decode_cxl_protocol(ctx: SectionContext) -> dict[str, Any]:
         fields["device_id"] = d
     serial = decode_fields(ctx, SERIAL, body + 40, ctx.node,
                            valid={"device_serial_number": valid["device_serial_number"]})
-    if serial and valid["device_serial_number"]:
-        fields["device_serial_number"] = serial["device_serial_number"]
+    fields.update(layout_json(SERIAL, serial, valid=valid))
     cap = regs.decode_capability(ctx, ctx.node, body + 48, valid=valid["capability_structure"])
-    if cap and valid["capability_structure"]:
-        fields["capability_structure"] = cap
+    if cap:
+        fields["capability_structure"] = cap if valid["capability_structure"] else None
     lengths = decode_fields(ctx, LENGTHS, body + 108, ctx.node)
     if "reserved2" in lengths:
         reserved_zero(ctx, lengths["reserved2"], body + 112, 4, "reserved bytes 112-115")
@@ -194,6 +198,7 @@ def _variable_parts(ctx: SectionContext, lengths: dict, valid: dict, fields: dic
     if dnode is not None:
         if not valid["dvsec"]:
             dnode.valid, dnode.display = False, dnode.display + " (not valid)"
+            fields["dvsec"] = None
         elif dnode.length:
             fields["dvsec"] = bytes(dnode.value).hex()
     lstart = dstart + dlen
@@ -208,7 +213,9 @@ def _variable_parts(ctx: SectionContext, lengths: dict, valid: dict, fields: dic
             rest = ctx.data[lstart + used:lstart + n]
             lnode.add(FieldNode("extra", "Further error log bytes", rest, f"{len(rest)} bytes",
                                 lstart + used, len(rest), kind="bytes"))
-        if valid["error_log"]:
+        if not valid["error_log"]:
+            fields["error_log"] = fields["ras_capability"] = None
+        else:
             fields["error_log"] = ctx.data[lstart:lstart + n].hex()
             regs_json = layout_json(RAS, ras, omit=_RAS_UNNAMED)
             logs = [ras[f"header_log_{i}"] for i in range(16) if f"header_log_{i}" in ras]
@@ -235,11 +242,11 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     for key in ("vendor_id", "device_id"):
         if key in dev:
             loc[key] = dev[key]
-    if "device_serial_number" in fields:
+    if fields.get("device_serial_number") is not None:
         loc["serial_number"] = fields["device_serial_number"]
     sec.location = loc
     text = "CXL protocol error"
-    if "agent_type_name" in fields:
+    if fields.get("agent_type_name") is not None:
         text += f" reported by a {fields['agent_type_name']}"
     if {"segment", "bus", "device", "function"} <= loc.keys():
         text += " at " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])

@@ -26,7 +26,7 @@ from typing import Any
 
 from ...core.model import NOTE, FieldNode
 from ...core.sections import SectionContext, register_fallback
-from ._body_kit import raw_node
+from ._kit import raw_node
 
 DEVICE_DRIVER_CREATOR = "57217c8d-5e66-44fb-8033-9b74cacedf5b"
 DEVICE_DRIVER_NOTIFY = "0033f803-2e70-4e88-992c-6f26daf3db7a"

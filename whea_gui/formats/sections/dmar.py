@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, ascii_text, make_node
+from ...core.fields import Bits, Field, Layout, ascii_text, layout_json, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._kit import (
     decode_fields,
     fixed_size_check,
     register_node,
@@ -90,7 +90,7 @@ def decode_dmar_generic(ctx: SectionContext) -> dict[str, Any]:
         ctx.finding(NOTE, f"architecture type {arch} is not a UEFI value (1 VT-d, 2 IOMMU){hint}",
                     body + 7, 1, code="dmar-architecture-type")
 
-    fields: dict[str, Any] = {k: val for k, val in v.items() if k != "reserved"}
+    fields = layout_json(GENERIC, v, omit=("reserved",))
     for key, table in (("fault_reason", FAULT_REASONS), ("access_type", ACCESS_TYPES),
                        ("address_type", ADDRESS_TYPES), ("architecture_type", ARCHITECTURE_TYPES)):
         if key in fields:

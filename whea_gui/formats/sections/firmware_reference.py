@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import guids
-from ...core.fields import Field, Layout, make_node
+from ...core.fields import Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
-from ._processor_common import decode_struct, raw_node, sentence, severity_word
+from ._kit import decode_struct, raw_node, sentence, severity_word
 
 GUID = "81212a96-09ed-4996-9471-8d729c8e69ed"
 RECORD_TYPES = {0: "IPF SAL error record", 1: "SOC firmware error record type 1 (legacy CrashLog)",
@@ -64,24 +64,20 @@ def decode_firmware_reference(ctx: SectionContext) -> dict[str, Any]:
     values, whole = decode_struct(ctx, layout, ctx.offset, ctx.node,
                                   "Firmware Error Record Reference",
                                   {"record_id": id_hook, "record_guid": guid_hook})
-    fields = {
-        "record_type": values.get("record_type"),
-        "record_type_name": RECORD_TYPES.get(values.get("record_type"), "Unknown (reserved)")
-        if "record_type" in values else None,
-        "revision": values.get("revision"),
-        "record_id": values.get("record_id"),
-        "record_guid": guids.guid_text(values["record_guid"]) if "record_guid" in values else None,
-        "record_guid_name": None,
-        "form": "32-byte (UEFI 2.4+)" if layout is LONG else "16-byte (original / WDK)",
-        "vendor_data": None,
-    }
+    # every key is written (null when the body does not reach it): this section always was
+    fields = dict.fromkeys(("record_type", "record_type_name", "revision", "record_id", "record_guid",
+                            "record_guid_name", "form", "vendor_data"))
+    fields.update(layout_json(layout, values, omit=("reserved",), after={
+        "record_type": lambda t: {"record_type_name": RECORD_TYPES.get(t, "Unknown (reserved)")}}))
+    fields["form"] = "32-byte (UEFI 2.4+)" if layout is LONG else "16-byte (original / WDK)"
     if fields["record_guid"]:
         fields["record_guid_name"] = guids.name_of(fields["record_guid"], FIRMWARE_RECORD, "") or None
     _checks(ctx, values, layout, whole, rev)
     if whole:
-        node = raw_node(ctx, ctx.node, "vendor_data", "Firmware record data",
-                        ctx.offset + layout.size, ctx.end,
-                        "Data following the reference (e.g. the CrashLog record itself)")
+        node = raw_node(ctx.node, ctx, "vendor_data", "Firmware record data",
+                        ctx.offset + layout.size, ctx.length - layout.size,
+                        "Data following the reference (e.g. the CrashLog record itself)",
+                        as_count=True)
         if node is not None:
             fields["vendor_data"] = node.value.hex()
     _describe(ctx, fields)

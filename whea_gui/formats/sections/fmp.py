@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Field, Layout
+from ...core.fields import Field, Layout, layout_json
 from ...core.model import ERROR, NOTE, WARNING
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._kit import (
     decode_fields,
     fixed_size_check,
     reserved_valid_bits,
@@ -66,26 +66,21 @@ def decode_fru_memory_poison(ctx: SectionContext) -> dict[str, Any]:
     h = decode_fields(ctx, HEAD, body, ctx.node, valid=valid)
     if "validation_bits" in h:
         reserved_valid_bits(ctx, HEAD["validation_bits"], vb, body + 4)
-    fields: dict[str, Any] = {}
-    if "checksum" in h:
-        fields["checksum"] = h["checksum"]
-        fields["checksum_ok"] = _check_checksum(ctx, h["checksum"])
+    fields = layout_json(HEAD, h, valid=valid, plain=("validation_bits",), after={
+        "checksum": lambda checksum: {"checksum_ok": _check_checksum(ctx, checksum)}})
     fields["validation_bits"] = vb
-    for name in ("fru_architecture_type", "fru_architecture", "fru_id_type", "fru_id",
-                 "poison_list_entries"):
-        if name in h and valid[name]:
-            fields[name] = h[name]
     entries = _decode_list(ctx, h.get("poison_list_entries"), valid["poison_list"])
-    if entries is not None and valid["poison_list"]:
-        fields["poison_list"] = entries
+    if entries is not None:
+        fields["poison_list"] = entries if valid["poison_list"] else None
 
     sec = ctx.section
     sec.component = "memory"
-    sec.location = {k: fields[k] for k in ("fru_id", "fru_architecture") if k in fields}
+    sec.location = {k: fields[k] for k in ("fru_id", "fru_architecture")
+                    if fields.get(k) is not None}
     text = "FRU memory poison record"
-    if "fru_id" in fields:
+    if fields.get("fru_id") is not None:
         text += f" for FRU {numbers.hex_id(fields['fru_id'])}"
-    if "poison_list" in fields:
+    if fields.get("poison_list") is not None:
         n = len(fields["poison_list"])
         text += f": {n} poisoned address{'es' if n != 1 else ''}"
         if n:

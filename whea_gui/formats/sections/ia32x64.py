@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import guids
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from . import _cpu_ids as ids
 from ._ia32x64_context import decode_contexts
-from ._processor_common import (
+from ._kit import (
     decode_struct,
     gated_values,
     hex_or_dec,
@@ -148,14 +148,16 @@ def decode_ia32x64(ctx: SectionContext) -> dict[str, Any]:
     values, whole = decode_struct(ctx, HEADER, ctx.offset, ctx.node, "IA32/X64 section header",
                                   hooks)
     n_info, n_ctx = vb >> 2 & 0x3F, vb >> 8 & 0x3F
-    fields: dict[str, Any] = {
-        "validation_bits": values.get("valid_bits"),
-        "error_info_count": n_info if "valid_bits" in values else None,
-        "context_info_count": n_ctx if "valid_bits" in values else None,
-        "local_apic_id": values.get("local_apic_id") if vb & 1 else None,
-        "cpuid_info": _cpuid_json(values["cpuid_info"]) if vb & 2 and "cpuid_info" in values else None,
-        "error_info": [], "context_info": [],
-    }
+    # every header key is written (null when not valid or not reached); the counts live in the
+    # validation bits
+    fields: dict[str, Any] = dict.fromkeys(("validation_bits", "error_info_count",
+                                            "context_info_count", "local_apic_id", "cpuid_info"))
+    if "valid_bits" in values:
+        fields.update(validation_bits=vb, error_info_count=n_info, context_info_count=n_ctx)
+    fields.update(layout_json(HEADER, values, omit=("valid_bits",),
+                              valid={"local_apic_id": bool(vb & 1), "cpuid_info": bool(vb & 2)},
+                              convert={"cpuid_info": _cpuid_json}))
+    fields.update(error_info=[], context_info=[])
     if vb & 0xFFFFFFFFFFFFC000:
         ctx.finding(WARNING, f"reserved validation bits 14-63 are set (0x{vb:X})", ctx.offset, 8,
                     "reserved")
@@ -238,7 +240,7 @@ def _decode_infos(ctx: SectionContext, count: int, fields: dict[str, Any]) -> in
 
 def _decode_info(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
     node = struct_node(ctx.node, f"error_info_{i}", f"Error information {i}", off, INFO_SIZE,
-                       ctx.end)
+                       end=ctx.end)
     data = ctx.data
     type_text = guids.guid_text(data[off:off + 16]) if off + 16 <= ctx.end else ""
     check = CHECKS.get(type_text)
@@ -297,8 +299,8 @@ def _check_text(v: int, kind: str, bits, gates) -> str:
 def _tail(ctx: SectionContext, end: int) -> None:
     if end >= ctx.end:
         return
-    node = raw_node(ctx, ctx.node, "unused", "Unused bytes", end, ctx.end,
-                    "Bytes after the last structure the counts describe")
+    node = raw_node(ctx.node, ctx, "unused", "Unused bytes", end, ctx.end - end,
+                    "Bytes after the last structure the counts describe", as_count=True)
     if node is not None and any(node.value):
         ctx.finding(NOTE, f"{ctx.end - end} bytes after the last error-information/context "
                           "structure are not described by the counts (and are not zero)",

@@ -8,14 +8,14 @@ from ...core.fields import Bits, Field, Layout, bit_nodes, hexint, layout_json, 
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._error_status import ERROR_STATUS_FIELD, error_status_json, error_status_node
+from ._kit import (
     decode_fields,
     fixed_size_check,
     reserved_valid_bits,
     trailing_bytes,
     valid_bits_field,
 )
-from ._error_status import ERROR_STATUS_FIELD, error_status_json, error_status_node
 
 MEMORY_GUID = "a5bc1114-6f64-4ede-b863-3e83ed7c83b1"
 MEMORY2_GUID = "61ec04fc-48e6-d813-25c9-8daa44750b12"

@@ -3,10 +3,10 @@ section (§8.12) is decoded with the Arm RAS sections in ``arm_ras.py``."""
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import BOOL, decode_fixed, note_extra
+from ._kit import BOOL, decode_fixed, note_extra
 
 SEA_GUID = "f5fe48a6-84ce-4c1e-aa64-20c9a53099f1"
 SEI_GUID = "f2a4a152-9c6d-4020-aecf-7695b389251b"
@@ -26,7 +26,7 @@ SEI = Layout("WHEA_SEI_SECTION", [Field("esr", "ESR", 4, "hex", bits=ESR_BITS),
 
 def _exception(ctx: SectionContext, layout: Layout, name: str) -> dict:
     v, whole = decode_fixed(ctx, layout)
-    f = {k: (bool(x) if k == "was_kernel" else x) for k, x in v.items()}
+    f = layout_json(layout, v, plain=("esr",), convert={"was_kernel": bool})
     if "esr" in v:
         ec = v["esr"] >> 26 & 0x3F
         f["exception_class"] = ec

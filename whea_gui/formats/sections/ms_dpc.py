@@ -3,10 +3,10 @@ extended capability as captured when DPC triggered."""
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import decode_fixed, note_extra
+from ._kit import decode_fixed, note_extra
 
 DPC_GUID = "ec49534b-30e7-4358-972f-eca6958fae3b"
 TRIGGER_REASON = {0: "unmasked uncorrectable error", 1: "ERR_NONFATAL received",
@@ -45,7 +45,7 @@ DPC = Layout("PCI_EXPRESS_DPC_CAPABILITY", [
 def decode_dpc(ctx: SectionContext) -> dict:
     ctx.section.component = "pcie"
     v, whole = decode_fixed(ctx, DPC, what="DPC capability")
-    f = {k: (bytes(x).hex() if isinstance(x, bytes) else x) for k, x in v.items()}
+    f = layout_json(DPC, v, plain=("header", "dpc_status", "dpc_error_source_id"))
     if whole:
         note_extra(ctx, DPC.size, "DPC capability")
     st = v.get("dpc_status")

@@ -13,7 +13,7 @@ from ...core.model import ERROR, NOTE, WARNING
 from ...core.nested import decode_nested
 from ...core.sections import SectionContext, register
 from .. import cper, numbers
-from ._ms_util import decode_fixed, note_extra, raw_node, struct_node
+from ._kit import decode_fixed, note_extra, raw_node, struct_node
 
 ERROR_PACKET_GUID = "e71254e9-c1b9-4940-ab76-909703a4320f"
 
@@ -102,7 +102,7 @@ def decode_error_packet(ctx: SectionContext) -> dict:
         ctx.finding(ERROR, f"Error packet signature is {bytes_text(sig)}, expected \"WHEA\" (V2) or \"ErPt\" "
                            "(V1); the body is shown as raw bytes", ctx.offset, min(4, ctx.length),
                     "packet-signature")
-        raw_node(ctx.node, ctx.data, "raw", "Raw packet", ctx.offset, ctx.length)
+        raw_node(ctx.node, ctx, "raw", "Raw packet", ctx.offset, ctx.length)
         ctx.section.summary = "Windows error packet with an unknown signature"
         return {"signature": sig.decode("latin-1")}
     _summarise(ctx, fields)
@@ -172,7 +172,7 @@ def _part(ctx, name, label, off, length, bound, field_at) -> None:
                     "packet-range")
     start = max(off, V2.size)
     present = min(off + length, bound) - start
-    raw_node(ctx.node, ctx.data, name, label, ctx.offset + start, present)
+    raw_node(ctx.node, ctx, name, label, ctx.offset + start, present)
 
 
 def _decode_v1(ctx: SectionContext) -> dict:
@@ -206,7 +206,7 @@ def _decode_v1(ctx: SectionContext) -> dict:
         ctx.section.location = dict(inner.location)
         fields["_inner_summary"] = inner.summary
     elif u_len:
-        raw_node(union, ctx.data, "raw", "Union bytes", u_off, u_len)
+        raw_node(union, ctx, "raw", "Union bytes", u_off, u_len)
     tail_off = u_off + V1_UNION_SIZE
     if tail_off >= ctx.end:
         ctx.finding(ERROR, f"WHEA_ERROR_PACKET_V1 header needs {V1_HEADER_SIZE} bytes but the body "
@@ -222,7 +222,7 @@ def _decode_v1(ctx: SectionContext) -> dict:
     if present < raw_len:
         ctx.finding(ERROR, f"RawDataLength is {raw_len} but only {present} bytes follow the header",
                     ctx.offset + 12, 4, "packet-range")
-    raw_node(ctx.node, ctx.data, "raw_data", f"Raw data ({fields['raw_data_format_name']})",
+    raw_node(ctx.node, ctx, "raw_data", f"Raw data ({fields['raw_data_format_name']})",
              ctx.offset + V1_HEADER_SIZE, present)
     if t["raw_data_offset"] > raw_len:
         ctx.finding(WARNING, f"RawDataOffset {t['raw_data_offset']} is beyond RawDataLength {raw_len}",

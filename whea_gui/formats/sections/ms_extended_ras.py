@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...core.fields import Field, Layout, layout_json
 from ...core.model import ERROR, FieldNode
 from ...core.sections import SectionContext, register
-from ._ms_util import decode_fixed, note_extra, struct_node
+from ._kit import decode_fixed, note_extra, struct_node
 
 EXTENDED_RAS_GUID = "c6749ac0-16fb-4868-b976-65a61299834f"
 HEAD = Layout("WHEA_EXTENDED_RAS", [

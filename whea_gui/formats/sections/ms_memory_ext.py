@@ -3,11 +3,11 @@ companions to a UEFI memory section, carrying the DRAM address as the platform t
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import check_valid_bits, decode_fixed, note_extra, raw_node, struct_node
+from ._kit import check_valid_bits, decode_fixed, note_extra, raw_node, struct_node
 
 INTEL_GUID = "e16edb28-6113-4263-a41d-e53f8de78751"
 AMD_GUID = "0d3a4a3b-774a-4c72-95e2-152d43180374"
@@ -79,15 +79,13 @@ def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
     size = HEAD.size + addr.size + 2 * RESERVED_SIZE  # Reserved[40] inside the address and after it
     hv, whole = decode_fixed(ctx, HEAD, what=f"{vendor} memory error extension")
     f: dict = {"vendor": vendor}
-    if "flags" in hv:
-        f["flags"] = hv["flags"]
-        f["flag_names"] = [b.name for b in EXT_FLAGS if hv["flags"] >> b.bit & 1]
+    f.update(layout_json(HEAD, hv, plain=("flags",), after={"flags": lambda flags: {
+        "flag_names": [b.name for b in EXT_FLAGS if flags >> b.bit & 1]}}))
     ctx.section.component = "memory"
     if not whole:
         ctx.section.summary = f"{vendor} memory error extension (truncated)"
         return f
     vb = hv["valid_bits"]
-    f["valid_bits"] = vb
     check_valid_bits(ctx, vb, (1 << len(addr.fields)) - 1, ctx.offset + 8, 8)
     a_off = ctx.offset + HEAD.size
     node = struct_node(ctx.node, "hardware_address", "Hardware address", a_off,
@@ -100,19 +98,19 @@ def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
             n.valid = valid
             if not valid:
                 n.display += " (not valid)"
-    hw = {fl.name: av[fl.name] for i, fl in enumerate(addr.fields) if vb >> i & 1 and fl.name in av}
+    hw = layout_json(addr, av, valid={fl.name: bool(vb >> i & 1) for i, fl in enumerate(addr.fields)})
     f["hardware_address"] = hw
     if awhole:
         r_off = a_off + addr.size
-        raw_node(node, ctx.data, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
+        raw_node(node, ctx, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
         r_off += RESERVED_SIZE
-        raw_node(ctx.node, ctx.data, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
+        raw_node(ctx.node, ctx, "reserved", "Reserved[40]", r_off, min(RESERVED_SIZE, ctx.end - r_off))
         if ctx.length >= size:
             note_extra(ctx, size, "memory error extension")
         else:
             ctx.finding(ERROR, f"{vendor} memory error extension needs {size} bytes but the body has "
                                f"{ctx.length}", ctx.offset, ctx.length, "body-truncated")
-    loc = {key: hw[name] for key, name in LOCATION_KEYS[vendor.lower()] if name in hw}
+    loc = {key: hw[name] for key, name in LOCATION_KEYS[vendor.lower()] if hw.get(name) is not None}
     ctx.section.location = loc
     how = [b.label.lower() for b in EXT_FLAGS if hv["flags"] >> b.bit & 1]
     parts = ", ".join(f"{k.replace('_', ' ')} "

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import check_pci_address
-from ._ms_util import check_valid_bits, decode_fixed, note_extra, pci_text, raw_node, struct_node
+from ._kit import (
+    check_pci_address,
+    check_valid_bits,
+    decode_fixed,
+    note_extra,
+    pci_text,
+    raw_node,
+    struct_node,
+)
 
 MEMORY_RANGE_GUID = "cc245308-61d5-4356-a707-25172ec2f5ea"
 VALID = (Bits(0, "version", "Version valid"), Bits(1, "device_info", "DeviceInfo valid"),
@@ -43,7 +50,7 @@ FIXED = HEAD.size + DEVICE_INFO_SIZE + TAIL.size  # 88
 def decode_memory_range(ctx: SectionContext) -> dict:
     ctx.section.component = "memory"
     h, whole = decode_fixed(ctx, HEAD, what="Memory range error section")
-    f: dict = dict(h)
+    f = layout_json(HEAD, h, plain=("valid_bits",))
     if not whole:
         ctx.section.summary = "Memory range error (truncated)"
         return f
@@ -59,10 +66,10 @@ def decode_memory_range(ctx: SectionContext) -> dict:
     else:
         ctx.finding(ERROR, f"Memory range error section needs {FIXED} bytes but the body has "
                            f"{ctx.length}", ctx.offset, ctx.length, "body-truncated")
-    f.update(tv)
+    f.update(layout_json(TAIL, tv))
     if tv.get("device_type", 0) == 0 or not vb & 4:
         dv, _ = CXL_DEVICE.decode(ctx.data, d_off, ctx.end, dnode)
-        raw_node(dnode, ctx.data, "reserved", "Reserved", d_off + CXL_DEVICE.size,
+        raw_node(dnode, ctx, "reserved", "Reserved", d_off + CXL_DEVICE.size,
                  min(DEVICE_INFO_SIZE - CXL_DEVICE.size, ctx.end - d_off - CXL_DEVICE.size))
         if vb & 2 and "serial_number" in dv:
             dv["slot_number"] = dv.pop("slot") >> 3
@@ -70,7 +77,7 @@ def decode_memory_range(ctx: SectionContext) -> dict:
             f["device"]["address"] = pci_text(dv["segment"], dv["bus"], dv["device"], dv["function"])
             check_pci_address(ctx, dv["device"], dv["function"], dnode, "The CXL device's PCI address")
     else:
-        raw_node(dnode, ctx.data, "raw", "Device info", d_off, min(DEVICE_INFO_SIZE, ctx.end - d_off))
+        raw_node(dnode, ctx, "raw", "Device info", d_off, min(DEVICE_INFO_SIZE, ctx.end - d_off))
     ranges = []
     if twhole:
         count = tv["range_count"]

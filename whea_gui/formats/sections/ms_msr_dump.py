@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...core.fields import Field, Layout, layout_json
 from ...core.model import ERROR
 from ...core.sections import SectionContext, register
-from ._ms_util import decode_fixed, note_extra, raw_node
+from ._kit import decode_fixed, note_extra, raw_node
 
 MSR_DUMP_GUID = "1c15b445-9b06-4667-ac25-33c056b88803"
 MSR_DUMP = Layout("WHEA_MSR_DUMP_SECTION", [
@@ -28,7 +28,7 @@ def decode_msr_dump(ctx: SectionContext) -> dict:
     if present < declared:
         ctx.finding(ERROR, f"MsrDumpLength is {declared} but only {present} bytes follow",
                     ctx.offset + 1, 4, "count")
-    raw_node(ctx.node, ctx.data, "msr_dump_data", "MSR dump data", start, present,
+    raw_node(ctx.node, ctx, "msr_dump_data", "MSR dump data", start, present,
              "Model-specific register values as captured by the platform (IPMI)")
     f["msr_dump_data"] = bytes(ctx.data[start:start + present]).hex()
     note_extra(ctx, MSR_DUMP.size + present, "MSR dump")

@@ -3,11 +3,10 @@ PI status code (class/subclass/operation) and two vendor values."""
 
 from __future__ import annotations
 
-from ...core import guids
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import decode_fixed, note_extra
+from ._kit import decode_fixed, note_extra
 
 MU_TELEMETRY_GUID = "85183a8b-9c41-429c-939c-5c3c087ca280"
 # PI spec vol. 3 status codes: EFI_STATUS_CODE_VALUE = class(31:24) | subclass(23:16) | operation.
@@ -33,13 +32,7 @@ def decode_mu_telemetry(ctx: SectionContext) -> dict:
     hooks = {"error_status_value": lambda f, v, o: make_node(
         Field(f.name, f.label, 4, "hex", bits=STATUS_VALUE_BITS, description=f.description), v, o)}
     v, whole = decode_fixed(ctx, MU, hooks=hooks)
-    f: dict = {}
-    for key in ("component_id", "sub_component_id"):
-        if key in v:
-            f[key] = guids.guid_text(v[key])
-    for key in ("reserved", "error_status_value", "additional_info1", "additional_info2"):
-        if key in v:
-            f[key] = v[key]
+    f = layout_json(MU, v)
     if "error_status_value" in v:
         code = v["error_status_value"]
         f["status_code"] = {"class": code >> 24, "class_name": STATUS_CODE_CLASS.get(code >> 24),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.sections import SectionContext, register
-from ._ms_util import decode_fixed, note_extra
+from ._kit import decode_fixed, note_extra
 
 NMI_SECTION_GUID = "e71254e7-c1b9-4940-ab76-909703a4320f"
 NMI = Layout("WHEA_NMI_ERROR_SECTION", [
@@ -19,12 +19,8 @@ NMI = Layout("WHEA_NMI_ERROR_SECTION", [
 @register(NMI_SECTION_GUID)
 def decode_nmi(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, NMI)
-    fields: dict = {}
-    if "data" in v:
-        fields["data"] = bytes(v["data"]).hex()
-    if "flags" in v:
-        fields["flags"] = v["flags"]
-        fields["hypervisor_error"] = bool(v["flags"] & 1)
+    fields = layout_json(NMI, v, plain=("flags",),
+                         after={"flags": lambda flags: {"hypervisor_error": bool(flags & 1)}})
     if whole:
         note_extra(ctx, NMI.size, "NMI section")
     ctx.section.component = "platform"

@@ -3,11 +3,11 @@ ranges, 88 bytes + 24 per range (at most 50)."""
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, WARNING
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._ms_util import c_string, check_valid_bits, decode_fixed, note_extra, struct_node
+from ._kit import c_string, check_valid_bits, decode_fixed, note_extra, struct_node
 
 PMEM_GUID = "81687003-dbfd-4728-9ffd-f0904f97597d"
 MAX_PAGES = 50
@@ -40,8 +40,8 @@ PAGE_RANGE = Layout("WHEA_PMEM_PAGE_RANGE", [
 def decode_pmem(ctx: SectionContext) -> dict:
     ctx.section.component = "memory"
     v, whole = decode_fixed(ctx, HEAD, what="Persistent memory error section")
-    f: dict = {k: x for k, x in v.items() if k != "location_info"}
-    if "location_info" in v:
+    f = layout_json(HEAD, v, plain=("valid_bits", "error_status"), omit=("location_info",))
+    if "location_info" in v:  # written last, where it has always been
         f["location_info"] = c_string(v["location_info"])
     if not whole:
         ctx.section.summary = "Persistent memory error (truncated)"

@@ -12,10 +12,10 @@ Every value is range-checked, so a body that does not fit the layout we chose is
 
 from __future__ import annotations
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, NOTE, WARNING
 from ...core.sections import SectionContext, register
-from ._ms_util import BOOL, c_string, decode_fixed, note_extra
+from ._kit import BOOL, decode_fixed, note_extra
 
 RECOVERY_INFO_GUID = "c34832a1-02c3-4c52-a9f1-9f1d5d7723fc"
 PCI_RECOVERY_GUID = "dd060800-f6e1-4204-ac27-c4bca9568402"
@@ -63,6 +63,8 @@ RECOVERY_LAYOUTS: dict[int, tuple[Layout, str, str]] = {
          "35-byte Error Recovery Information section: the layout WDK 10.0.20348 to 10.0.22621 "
          "declare, with a 32-bit RecoveryAction (later WDKs widened it to 64 bits, making 39 bytes)"),
 }
+# BOOLEAN bytes are true/false in JSON (any non-zero byte is true, as C reads it)
+_AS_BOOL = dict.fromkeys(("recovery_kernel", "recovery_succeeded", "recovery_attempted"), bool)
 KNOWN_IRQL_MAX = 31  # KIRQL values 0-31 exist on x64; 0xFF is what real writers leave when unset
 
 SIGNAL_TYPE = {0: "Unknown", 1: "AER", 2: "DPC"}
@@ -84,25 +86,12 @@ def decode_recovery_info(ctx: SectionContext) -> dict:
     layout, layout_name, note = _choose_layout(ctx)
     v, whole = decode_fixed(ctx, layout)
     f: dict = {"layout": layout_name, "layout_size": layout.size}
-    if "recovery_kernel" in v:
-        f["recovery_kernel"] = bool(v["recovery_kernel"])
-    if "recovery_action" in v:
-        f["recovery_action"] = v["recovery_action"]
-        f["recovery_action_names"] = [b.name for b in RECOVERY_ACTION_BITS
-                                      if v["recovery_action"] >> b.bit & 1]
-    if "recovery_type" in v:
-        f["recovery_type"] = v["recovery_type"]
-        f["recovery_type_name"] = RECOVERY_TYPE.get(v["recovery_type"])
-    for key in ("irql",):
-        if key in v:
-            f[key] = v[key]
-    if "recovery_succeeded" in v:
-        f["recovery_succeeded"] = bool(v["recovery_succeeded"])
-    if "failure_reason" in v:
-        f["failure_reason"] = v["failure_reason"]
-        f["failure_reason_name"] = FAILURE_REASON.get(v["failure_reason"])
-    if "process_name" in v:
-        f["process_name"] = c_string(v["process_name"])
+    f.update(layout_json(layout, v, plain=("recovery_action",), convert=_AS_BOOL, after={
+        "recovery_action": lambda a: {"recovery_action_names": [
+            b.name for b in RECOVERY_ACTION_BITS if a >> b.bit & 1]},
+        "recovery_type": lambda t: {"recovery_type_name": RECOVERY_TYPE.get(t)},
+        "failure_reason": lambda r: {"failure_reason_name": FAILURE_REASON.get(r)},
+    }))
     if note:
         ctx.finding(NOTE, note, code="recovery-info-layout")
     _check_values(ctx, layout, v)
@@ -171,18 +160,13 @@ def _recovery_text(f: dict) -> str:
 @register(PCI_RECOVERY_GUID)
 def decode_pci_recovery(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, PCI_RECOVERY)
-    f: dict = {}
-    if "signal_type" in v:
-        f["signal_type"] = v["signal_type"]
-        f["signal_type_name"] = SIGNAL_TYPE.get(v["signal_type"], "Unknown")
-    if "recovery_attempted" in v:
-        f["recovery_attempted"] = bool(v["recovery_attempted"])
-    if "recovery_status" in v:
-        f["recovery_status"] = v["recovery_status"]
-        f["recovery_status_name"] = PCI_RECOVERY_STATUS.get(v["recovery_status"], "Unknown")
-        if v["recovery_status"] not in PCI_RECOVERY_STATUS:
-            ctx.finding(NOTE, f"RecoveryStatus {v['recovery_status']} is not a known value",
-                        ctx.offset + 2, 1, "enum")
+    f = layout_json(PCI_RECOVERY, v, convert=_AS_BOOL, after={
+        "signal_type": lambda t: {"signal_type_name": SIGNAL_TYPE.get(t, "Unknown")},
+        "recovery_status": lambda t: {"recovery_status_name": PCI_RECOVERY_STATUS.get(t, "Unknown")},
+    })
+    if "recovery_status" in v and v["recovery_status"] not in PCI_RECOVERY_STATUS:
+        ctx.finding(NOTE, f"RecoveryStatus {v['recovery_status']} is not a known value",
+                    ctx.offset + 2, 1, "enum")
     if whole:
         note_extra(ctx, PCI_RECOVERY.size, "PCI recovery section")
     ctx.section.component = "pcie"

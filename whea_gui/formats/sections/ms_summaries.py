@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import struct
 
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import check_pci_address
-from ._ms_util import check_valid_bits, decode_fixed, note_extra, pci_text, struct_node
+from ._kit import check_pci_address, check_valid_bits, decode_fixed, note_extra, pci_text, struct_node
 
 MEMORY_SUMMARY_GUID = "0e36c93e-ca15-4a83-ba8a-cbe80f7f0017"
 PCIE_SUMMARY_GUID = "e96eca99-53e2-4f52-9be7-d2dbe9508ed0"
@@ -58,22 +57,21 @@ def _entries(ctx: SectionContext, size: int, what: str) -> tuple[dict, int]:
     return h, min(count, room)
 
 
-def _valid(v: dict, key: str, bit: int):
-    return v[key] if v["valid_bits"] >> bit & 1 else None
+def _valid(bits, valid_bits: int) -> dict[str, bool]:
+    """Field name → its validation bit, for ``layout_json``."""
+    return {b.name: bool(valid_bits >> b.bit & 1) for b in bits}
 
 
 @register(MEMORY_SUMMARY_GUID)
 def decode_memory_summary(ctx: SectionContext) -> dict:
     h, n = _entries(ctx, MEM_ENTRY.size, "Memory correctable error summary")
-    f: dict = dict(h, entries=[])
+    f: dict = {**layout_json(HEADER, h), "entries": []}
     for i in range(n):
         off = ctx.offset + HEADER.size + MEM_ENTRY.size * i
         node = struct_node(ctx.node, f"entry_{i}", f"DIMM {i}", off, MEM_ENTRY.size)
         v, _ = MEM_ENTRY.decode(ctx.data, off, ctx.end, node)
         check_valid_bits(ctx, v["valid_bits"], 0xF, off, 8, f"DIMM entry {i} ValidBits")
-        e = {"socket_id": _valid(v, "socket_id", 0), "channel_id": _valid(v, "channel_id", 1),
-             "dimm_slot": _valid(v, "dimm_slot", 2),
-             "correctable_error_count": _valid(v, "correctable_error_count", 3)}
+        e = layout_json(MEM_ENTRY, v, valid=_valid(MEM_VALID, v["valid_bits"]), omit=("valid_bits",))
         node.display = (f"socket {e['socket_id']}, channel {e['channel_id']}, slot {e['dimm_slot']}: "
                         f"{e['correctable_error_count']} errors")
         f["entries"].append(e)
@@ -97,7 +95,7 @@ def decode_memory_summary(ctx: SectionContext) -> dict:
 @register(PCIE_SUMMARY_GUID)
 def decode_pcie_summary(ctx: SectionContext) -> dict:
     h, n = _entries(ctx, PCIE_ENTRY_SIZE, "PCIe correctable error summary")
-    f: dict = dict(h, devices=[])
+    f: dict = {**layout_json(HEADER, h), "devices": []}
     for i in range(n):
         off = ctx.offset + HEADER.size + PCIE_ENTRY_SIZE * i
         node = struct_node(ctx.node, f"device_{i}", f"Device {i}", off, PCIE_ENTRY_SIZE)
@@ -115,11 +113,10 @@ def decode_pcie_summary(ctx: SectionContext) -> dict:
             if c and b not in AER_CORRECTABLE:
                 ctx.finding(WARNING, f"PCIe device {i}: counter for reserved AER status bit {b} is {c}",
                             counts_off + 4 * b, 4, "reserved")
-        d = {"segment": _valid(v, "segment", 0), "bus": _valid(v, "bus", 1),
-             "device": _valid(v, "device", 2), "function": _valid(v, "function", 3),
-             "mask": _valid(v, "mask", 4),
-             "correctable_error_count": counts if v["valid_bits"] >> 5 & 1 else None,
-             "total": sum(counts) if v["valid_bits"] >> 5 & 1 else None}
+        d = layout_json(PCIE_ENTRY, v, valid=_valid(PCIE_VALID, v["valid_bits"]), omit=("valid_bits",))
+        counted = bool(v["valid_bits"] >> 5 & 1)  # the 32 counters follow the layout
+        d["correctable_error_count"] = counts if counted else None
+        d["total"] = sum(counts) if counted else None
         d["address"] = pci_text(d["segment"], d["bus"], d["device"], d["function"])
         node.display = f"{d['address']}: {d['total']} errors"
         check_pci_address(ctx, d["device"], d["function"], node, f"PCIe device {i}'s address")

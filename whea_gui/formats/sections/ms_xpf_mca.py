@@ -16,7 +16,7 @@ from ...core.fields import Bits, Field, Layout, bit_nodes, field_json, layout_js
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import amd_smca, mca, mca_diagnosis
-from ._ms_util import BOOL, filetime_text, note_extra, raw_node, struct_node
+from ._kit import BOOL, filetime_text, note_extra, raw_node, struct_node
 
 XPF_MCA_GUID = "8a1e1d01-42f9-4557-9c33-565e5cc3f7e8"
 CMCI_NOTIFY = "919448b2-3739-4b7f-a8f1-e0062805c2a3"
@@ -100,7 +100,7 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
     buf, base, n = ctx.data, ctx.offset, ctx.length
     if n < 4:
         ctx.finding(ERROR, f"XPF MCA body is {n} bytes; not even the version fits", code="body-truncated")
-        raw_node(ctx.node, buf, "undecoded", "Undecoded bytes", base, n)
+        raw_node(ctx.node, ctx, "undecoded", "Undecoded bytes", base, n)
         ctx.section.component = "cpu"
         ctx.section.summary = "Machine-check bank dump (truncated before its version)"
         return {}
@@ -242,7 +242,7 @@ def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict
             regs["ipid_hardware_id"] = ipid >> 32 & 0xFFF
             regs["ipid_mca_type"] = ipid >> 48 & 0xFFFF
             regs["ipid_instance_id"] = ipid & 0xFFFFFFFF
-        raw_node(node, buf, "reserved", "Reserved[14]", start + 80, max(0, avail - 80))
+        raw_node(node, ctx, "reserved", "Reserved[14]", start + 80, max(0, avail - 80))
         fields["amd_extended_registers"] = regs
         return
     node = struct_node(ctx.node, "extended_registers", "Extended registers", start, avail,
@@ -257,7 +257,7 @@ def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict
         node.add(FieldNode(f"register_{i}", f"Register {i}", val, f"0x{val:016X}", off, 8,
                            kind="hex"))
     used = 8 * len(regs_list)
-    raw_node(node, buf, "unused", "Unused register slots", start + used, avail - used)
+    raw_node(node, ctx, "unused", "Unused register slots", start + used, avail - used)
     fields["extended_registers"] = regs_list
 
 
@@ -307,7 +307,7 @@ def _recovery_info(ctx: SectionContext, fields: dict, size: int) -> None:
         node = struct_node(ctx.node, "recovery_info", "Recovery info (XPF_RECOVERY_INFO, 17-byte "
                            "early form)", off, end - off)
         v, _ = RECOVERY_HEAD.decode(ctx.data, off, end, node)
-        raw_node(node, ctx.data, "reserved", "Reserved (6 bytes; layout in no public header)",
+        raw_node(node, ctx, "reserved", "Reserved (6 bytes; layout in no public header)",
                  off + RECOVERY_NAMED, max(0, end - off - RECOVERY_NAMED))
     else:
         node = struct_node(ctx.node, "recovery_info", "Recovery info (XPF_RECOVERY_INFO)", off,
@@ -355,7 +355,7 @@ def _ex_banks(ctx: SectionContext, vendor: int, slots: int, fields: dict) -> Non
                                    str(val) if width == 4 else f"0x{val:016X}", o, width,
                                    kind="int" if width == 4 else "hex"))
         used = width * len(vals)
-        raw_node(node, buf, "unused", "Unused slots", off + used, avail - used)
+        raw_node(node, ctx, "unused", "Unused slots", off + used, avail - used)
         if any(buf[off + used:off + avail]):
             ctx.finding(NOTE, f"{label} has non-zero data beyond ExBankCount ({count})",
                         off + used, avail - used, "unused-data")

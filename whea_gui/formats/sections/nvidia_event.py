@@ -28,7 +28,7 @@ from ...core.fields import Bits, Field, Layout, ascii_text, layout_json, make_no
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._kit import (
     bits_json,
     decode_fields,
     fixed_size_check,

@@ -8,7 +8,8 @@ from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._body_kit import (
+from ._error_status import ERROR_STATUS_FIELD, error_status_json, error_status_node, error_status_text
+from ._kit import (
     check_pci_address,
     decode_fields,
     fixed_size_check,
@@ -21,7 +22,6 @@ from ._body_kit import (
     valid_map,
     vendor_device_text,
 )
-from ._error_status import ERROR_STATUS_FIELD, error_status_json, error_status_node, error_status_text
 
 PCI_BUS_GUID = "c5753963-3b84-4095-bf78-eddad3f9c9dd"
 PCI_COMPONENT_GUID = "eb5e4685-ca66-4769-b6a2-26068b001326"
@@ -88,39 +88,35 @@ def decode_pci_bus(ctx: SectionContext) -> dict[str, Any]:
         ctx.finding(WARNING, f"bus error type {values['error_type'] & 0xFF} is reserved (defined: 0-7)",
                     body + 16, 2, code="pci-bus-error-type")
 
-    fields: dict[str, Any] = {"validation_bits": vb}
-    for name in ("bus_address", "bus_data", "requestor_id", "completer_id", "target_id"):
-        if name in values and valid[name]:
-            fields[name] = values[name]
-    if "error_status" in values and valid["error_status"]:
+    fields = layout_json(BUS, values, valid=valid, plain=("validation_bits",), omit=("reserved",))
+    fields["validation_bits"] = vb
+    if fields.get("error_status") is not None:
         fields["error_status"] = error_status_json(values["error_status"])
-    if "error_type" in values and valid["error_type"]:
-        t = values["error_type"] & 0xFF
+    if "error_type" in fields:  # the type byte and its name (byte 1 is reserved)
+        t = values["error_type"] & 0xFF if valid["error_type"] else None
         fields["error_type"] = t
-        fields["error_type_name"] = BUS_ERROR_TYPES.get(t, f"Reserved ({t})")
-    if "bus_id" in values and valid["bus_id"]:
+        fields["error_type_name"] = None if t is None else BUS_ERROR_TYPES.get(t, f"Reserved ({t})")
+    if fields.get("bus_id") is not None:
         fields["bus_id"] = {"bus": values["bus_id"] & 0xFF, "segment": values["bus_id"] >> 8}
-    if "bus_command" in values and valid["bus_command"]:
-        c = values["bus_command"]
-        fields["bus_command"] = {"value": c, "command": c & ((1 << 56) - 1), "pci_x": bool(c >> 56 & 1),
-                                 "type": "PCI-X" if c >> 56 & 1 else "PCI"}
+    if fields.get("bus_command") is not None:
+        fields["bus_command"]["type"] = "PCI-X" if fields["bus_command"]["pci_x"] else "PCI"
 
     sec = ctx.section
     sec.component = "pci"
     loc = {}
-    if "bus_id" in fields:
+    if fields.get("bus_id") is not None:
         loc = {"segment": fields["bus_id"]["segment"], "bus": fields["bus_id"]["bus"]}
     sec.location = loc
-    if "error_type_name" in fields:
+    if fields.get("error_type_name") is not None:
         name = fields["error_type_name"]
         text = f"PCI/PCI-X bus {name[0].lower() + name[1:]}"
-    elif "error_status" in fields:
+    elif fields.get("error_status") is not None:
         text = f"PCI/PCI-X bus error ({error_status_text(values['error_status'])})"
     else:
         text = "PCI/PCI-X bus error"
     if loc:
         text += f" on bus {numbers.pci_address(loc['segment'], loc['bus'])}"
-    if "bus_address" in fields:
+    if fields.get("bus_address") is not None:
         text += f" at bus address {numbers.address(fields['bus_address'])}"
     sec.summary = text
     return fields
@@ -186,9 +182,12 @@ def decode_pci_component(ctx: SectionContext) -> dict[str, Any]:
     if "validation_bits" in head:
         reserved_valid_bits(ctx, COMPONENT_HEAD["validation_bits"], vb, body)
 
-    fields: dict[str, Any] = {"validation_bits": vb}
-    if "error_status" in head and valid["error_status"]:
+    fields = layout_json(COMPONENT_HEAD, head, valid=valid, plain=("validation_bits",))
+    fields["validation_bits"] = vb
+    if fields.get("error_status") is not None:
         fields["error_status"] = error_status_json(head["error_status"])
+    if ident:
+        fields["id_info"] = None
     if ident and valid["id_info"]:
         d = layout_json(ID_INFO, ident, omit=("reserved",))
         if "class_code" in d:  # three bytes, one number
@@ -196,11 +195,9 @@ def decode_pci_component(ctx: SectionContext) -> dict[str, Any]:
         fields["id_info"] = d
         check_pci_address(ctx, d.get("device"), d.get("function"), ctx.node.find("id_info"),
                           "The device identification's PCI address")
-    for name in ("memory_number", "io_number"):
-        if name in counts and valid[name]:
-            fields[name] = counts[name]
-    if pairs is not None and valid["register_pairs"]:
-        fields["register_pairs"] = pairs
+    fields.update(layout_json(COUNTS, counts, valid=valid))
+    if pairs is not None:
+        fields["register_pairs"] = pairs if valid["register_pairs"] else None
     _describe_component(ctx, fields, head)
     return fields
 
@@ -258,7 +255,7 @@ def _describe_component(ctx: SectionContext, fields: dict, head: dict) -> None:
             loc[key] = ident[key]
     sec.location = loc
     text = "PCI/PCI-X device error"
-    if "error_status" in fields:
+    if fields.get("error_status") is not None:
         text = f"PCI/PCI-X device error ({error_status_text(head['error_status'])})"
     if {"segment", "bus", "device", "function"} <= loc.keys():
         text += " at " + pci_bdf(loc["segment"], loc["bus"], loc["device"], loc["function"])

@@ -9,7 +9,7 @@ from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _pcie_regs as regs
-from ._body_kit import (
+from ._kit import (
     check_pci_address,
     decode_fields,
     fixed_size_check,

@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import guids
-from ...core.fields import Bits, Field, Layout, make_node
+from ...core.fields import Bits, Field, Layout, layout_json, make_node
 from ...core.model import NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _cpu_ids as ids
-from ._processor_common import (
+from ._kit import (
     ascii_or_none,
     decode_struct,
     flag_names,
     sentence,
     severity_word,
     valid_hooks,
-    valid_value,
     word_node,
 )
 
@@ -173,46 +172,41 @@ def _check(ctx: SectionContext, values: dict[str, Any], whole: bool, windows: bo
                                kind="bytes"))
 
 
+# every key is written, in this order (null when not valid or not reached)
+JSON_KEYS = ("validation_bits", "processor_type", "processor_type_name", "isa", "isa_name",
+             "error_type", "error_type_names", "operation", "operation_name", "flags", "flag_names",
+             "level", "cpu_version", "cpu_version_info", "brand_string", "processor_id", "mpidr",
+             "target_address", "requestor_id", "responder_id", "instruction_ip")
+
+
 def _json(values: dict[str, Any], isa_names: dict[int, str], family: str) -> dict[str, Any]:
     vb = values.get("valid_bits", 0)
 
-    def v(name: str) -> Any:
-        return valid_value(values, name, vb, GATES[name])
-
-    ptype, isa, etype, op, flags = (v("processor_type"), v("isa"), v("error_type"),
-                                    v("operation"), v("flags"))
-    version = v("cpu_version")
-    info: dict[str, Any] | None = None
-    if version is not None and family == "arm":
-        info = ids.midr_fields(version)
-    elif version is not None and family in ("x86", ""):
+    def version_info(version: int) -> dict[str, Any] | None:
+        if family == "arm":
+            return ids.midr_fields(version)
+        if family not in ("x86", ""):
+            return None
         info = ids.x86_signature(version & 0xFFFFFFFF)
         if vb >> 13 & 1:
             info["native_model_id"] = version >> 32
-    pid = v("processor_id")
-    return {
-        "validation_bits": values.get("valid_bits"),
-        "processor_type": ptype,
-        "processor_type_name": PROCESSOR_TYPES.get(ptype, "Unknown") if ptype is not None else None,
-        "isa": isa,
-        "isa_name": isa_names.get(isa, "Unknown") if isa is not None else None,
-        "error_type": etype,
-        "error_type_names": flag_names(ERROR_TYPE_BITS, etype),
-        "operation": op,
-        "operation_name": OPERATIONS.get(op, "Unknown") if op is not None else None,
-        "flags": flags,
-        "flag_names": flag_names(FLAG_BITS, flags),
-        "level": v("level"),
-        "cpu_version": version,
-        "cpu_version_info": info,
-        "brand_string": ascii_or_none(v("brand_string")),
-        "processor_id": pid,
-        "mpidr": ids.mpidr_fields(pid) if pid is not None and family == "arm" else None,
-        "target_address": v("target_address"),
-        "requestor_id": v("requestor_id"),
-        "responder_id": v("responder_id"),
-        "instruction_ip": v("instruction_ip"),
-    }
+        return info
+
+    out = dict.fromkeys(JSON_KEYS)
+    out["validation_bits"] = values.get("valid_bits")
+    out.update(layout_json(
+        LAYOUT, values, valid={name: bool(vb >> bit & 1) for name, bit in GATES.items()},
+        plain=("error_type", "flags"), omit=("valid_bits", "reserved"),
+        convert={"brand_string": ascii_or_none}, after={
+            "processor_type": lambda t: {"processor_type_name": PROCESSOR_TYPES.get(t, "Unknown")},
+            "isa": lambda isa: {"isa_name": isa_names.get(isa, "Unknown")},
+            "error_type": lambda e: {"error_type_names": flag_names(ERROR_TYPE_BITS, e)},
+            "operation": lambda op: {"operation_name": OPERATIONS.get(op, "Unknown")},
+            "flags": lambda fl: {"flag_names": flag_names(FLAG_BITS, fl)},
+            "cpu_version": lambda ver: {"cpu_version_info": version_info(ver)},
+            "processor_id": lambda pid: {"mpidr": ids.mpidr_fields(pid) if family == "arm" else None},
+        }))
+    return out
 
 
 def _describe(ctx: SectionContext, f: dict[str, Any], family: str) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Field, Layout, ascii_text, layout_json
+from ...core.fields import Field, Layout, layout_json
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
 from .. import numbers
 from ..cper import SEVERITY
-from ._body_kit import decode_fields, fixed_size_check, struct_node, trailing_bytes
+from ._kit import decode_fields, fixed_size_check, struct_node, trailing_bytes
 
 AMPERE_GUID = "2826cc9f-448c-4c2b-86b6-a95394b7ef33"
 NVIDIA_GUID = "6d5244f2-2712-11ec-bea7-cb3fdb95c786"
@@ -68,10 +68,8 @@ def decode_nvidia(ctx: SectionContext) -> dict[str, Any]:
     body = ctx.offset
     fixed_size_check(ctx, NVIDIA_HEAD.size, "NVIDIA error")
     h = decode_fields(ctx, NVIDIA_HEAD, body, ctx.node)
-    fields: dict[str, Any] = {k: v for k, v in h.items() if k != "reserved"}
-    if "signature" in fields:
-        fields["signature"] = ascii_text(fields["signature"])
-    if "severity" in fields:
+    fields = layout_json(NVIDIA_HEAD, h, omit=("reserved",))
+    if "severity" in fields:  # after the layout's keys, where it has always been
         fields["severity_name"] = SEVERITY.get(fields["severity"], "Unknown")
     regs: list[dict] = []
     if "register_count" in h:

@@ -1,0 +1,36 @@
+"""core.fields.layout_json, the one rule of section ``fields`` (issue #17): layout names are the
+keys, registers are {"value": N, bits}, a field not valid is null and so are the keys its
+``after`` adapter adds, a field the bytes do not reach is left out."""
+
+from __future__ import annotations
+
+from whea_gui.core.fields import Bits, Field, Layout, layout_json
+from whea_gui.core.model import FieldNode
+
+LAYOUT = Layout("example", [
+    Field("kind", "Kind", 1, "enum", enum={1: "one"}),
+    Field("status", "Status", 2, "hex", bits=(Bits(0, "busy", "Busy"), Bits(4, "code", "Code", 4))),
+    Field("flag", "Flag", 1, "int"),
+    Field("name", "Name", 4, "ascii"),
+])
+RAW = LAYOUT.pack({"kind": 1, "status": 0x51, "flag": 2, "name": b"AB\0\0"})
+
+
+def _values(raw: bytes) -> dict:
+    values, _count = LAYOUT.decode(raw, 0, len(raw), FieldNode("root", "Root", None, "", 0, len(raw)))
+    return values
+
+
+def test_layout_names_register_shape_and_adapters():
+    out = layout_json(LAYOUT, _values(RAW), convert={"flag": bool},
+                      after={"kind": lambda k: {"kind_name": {1: "one"}.get(k)}})
+    assert out == {"kind": 1, "kind_name": "one", "status": {"value": 0x51, "busy": True, "code": 5},
+                   "flag": True, "name": "AB"}
+    assert list(out) == ["kind", "kind_name", "status", "flag", "name"]  # layout order
+
+
+def test_not_valid_is_null_with_its_computed_keys_and_unreached_is_left_out():
+    values = _values(RAW[:4])  # the body ends inside "name"
+    out = layout_json(LAYOUT, values, valid={"kind": False, "status": True},
+                      after={"kind": lambda k: {"kind_name": "one"}}, plain=("status",))
+    assert out == {"kind": None, "kind_name": None, "status": 0x51, "flag": 2}
