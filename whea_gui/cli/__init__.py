@@ -23,7 +23,7 @@ EPILOG = """exit status:
 # The sub-commands: each is the module of that name here with ``register(subparsers)``. Listed,
 # not scanned: scanning the package (pkgutil) imports ``inspect``, a tenth of the start-up.
 # tests/test_decode_fast_paths.py checks the list against the modules.
-COMMANDS = ("build", "decode", "diff", "generate", "report", "store", "timeline")
+COMMANDS = ("build", "decode", "diff", "export", "generate", "metrics", "report", "store", "timeline")
 
 
 def command_names() -> list[str]:

@@ -8,6 +8,7 @@ import sys
 import time
 
 from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
+from ..store.backend import is_server_spec
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count, output_problem, utf8_text
 from ._inputs import ProblemLog, damaged_store_problem
@@ -74,6 +75,21 @@ class _Progress:
             print(file=sys.stderr)
 
 
+def _unopenable_store(paths) -> str | None:
+    """Why a store spec among ``paths`` (``postgresql://…``, a ``word://`` typo) cannot be
+    opened, password hidden; None when every one opens (files are checked while reading)."""
+    from ..store import StoreError, engine_of, open_store, redact
+    for path in paths:
+        try:
+            if engine_of(path) == "sqlite" or not is_server_spec(path):
+                continue
+            with open_store(path, readonly=True, create=False):
+                pass
+        except StoreError as exc:
+            return redact(exc, path)
+    return None
+
+
 def run(args) -> int:
     try:
         filters = ReportFilters.build(args.since, args.until, args.severity, args.types,
@@ -88,6 +104,10 @@ def run(args) -> int:
     problem = output_problem(args.output)
     if problem:
         print(f"whea report: cannot write {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    unreachable = _unopenable_store(args.paths)
+    if unreachable:  # a report without a whole store would look complete: write none
+        print(f"whea report: {unreachable}; {args.output} was not written", file=sys.stderr)
         return EXIT_USAGE
     progress = _Progress(not args.quiet)
     problems = ProblemLog()

@@ -17,7 +17,7 @@ from ..index.rates import default_rules
 from ..index.timebins import width_text
 from ..sources import iter_path
 from ..sources.base import SourceError
-from ..store.backend import engine_of
+from ..store.backend import is_server_spec
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count
 from ._inputs import ProblemLog, damaged_store_problem
@@ -148,7 +148,7 @@ def run(args) -> int:
     if not args.paths:
         print("whea timeline: name a PATH or --store SPEC", file=sys.stderr)
         return EXIT_USAGE
-    if any(engine_of(p) in ("postgresql", "postgres") for p in args.paths):
+    if any(is_server_spec(p) for p in args.paths):
         return _run_in_server(args, rules)
     records, sources, status = [], [], EXIT_OK
     problems = ProblemLog()
@@ -176,7 +176,7 @@ def run(args) -> int:
 
 def _run_in_server(args, rules) -> int:
     """A PostgreSQL store: bins, rolling windows and crossings computed by the server."""
-    from ..store import StoreError, open_store
+    from ..store import StoreError, open_store, redact
     from ..store.pg_timeline import analyse_store
 
     if len(args.paths) > 1:
@@ -188,7 +188,7 @@ def _run_in_server(args, rules) -> int:
             report = analyse_store(store, rules, by=args.by, width=args.bin, top=args.top,
                                    storm=args.storm, storm_window=args.storm_window)
     except StoreError as exc:
-        print(f"whea: {exc}", file=sys.stderr)
+        print(f"whea: {redact(exc, args.paths[0])}", file=sys.stderr)
         return EXIT_USAGE
     text = json.dumps(report) if args.json else render_text(report, args)
     sys.stdout.write(text + "\n")

@@ -12,6 +12,7 @@ from ..core.model import DecodedRecord
 from ..decode import decode_record
 from ..sources import RecordRef, iter_path
 from ..sources.base import Problem, SourceError
+from ..store.backend import redact
 from ..store.results import StoreError
 from .filters import ReportFilters
 
@@ -35,8 +36,9 @@ def _refs(items, on_problem: Callable[[Problem], None],
             try:
                 yield from iter_path(item, on_problem=on_problem)  # stores too (sources.store_file)
             except (SourceError, StoreError) as exc:  # one unreadable input: say so, go on
-                text = str(exc).removeprefix(f"{item}: ")
-                on_unreadable(Problem(str(item), None, text, "error"))
+                name = redact(str(item))  # a store URL's password never reaches a report
+                text = redact(str(exc), item).removeprefix(f"{name}: ")
+                on_unreadable(Problem(name, None, text, "error"))
         elif isinstance(item, (DecodedRecord, RecordRef)):
             yield item
         elif isinstance(item, (bytes, bytearray, memoryview)):
