@@ -25,6 +25,7 @@ from ..store import (
     StoreError,
     engine_of,
     open_store,
+    redact,
     status_name,
 )
 from ..store.salvage import check_store, repair, salvage
@@ -132,7 +133,7 @@ def _guard(func, args) -> int:
     try:
         return func(args)
     except StoreError as exc:
-        print(f"whea: {exc}", file=sys.stderr)
+        print(f"whea: {redact(exc, store_path(args))}", file=sys.stderr)
         return EXIT_USAGE
     except (sqlite3.Error, UnicodeDecodeError) as exc:  # should have been a StoreError
         print(f"whea: {store_path(args)}: the store cannot be read ({exc})", file=sys.stderr)
@@ -200,6 +201,28 @@ def _check_output(path: str | None, *, folder: bool = False) -> None:
     problem = output_problem(path, folder=folder) if path else None
     if problem:
         raise StoreError(f"cannot write {problem}; nothing was written")
+
+
+def _check_by_checksums(args, spec: str) -> int:
+    """``check`` of a store that is not a SQLite file (a server, a platform container): the
+    checksum of every record, read through the engine. Damage is listed, not salvaged (the
+    engine keeps its own storage; --output applies to SQLite files only)."""
+    if args.output is not None:
+        raise StoreError(f"{redact(spec)}: -o/--output (salvage) applies to SQLite store files; "
+                         "this store is checked in place")
+    with open_store(spec, readonly=True, create=False) as store:
+        _bad, keys = store.damaged_rows()
+        total = len(store)
+        name = store.path
+    if not keys:
+        print(f"{name}: ok ({total} records, every checksum matches)")
+        return EXIT_OK
+    print(f"{name}: DAMAGED: {len(keys)} of {total} records fail their checksum", file=sys.stderr)
+    for host, rid in keys[:20]:
+        print(f"  record {rid:#x}" + (f" of host {host!r}" if host else ""), file=sys.stderr)
+    if len(keys) > 20:
+        print(f"  … and {len(keys) - 20} more", file=sys.stderr)
+    return EXIT_FINDINGS
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -507,6 +530,8 @@ def run_stats(args) -> int:
 
 def run_check(args) -> int:
     path = store_path(args)
+    if engine_of(path) != "sqlite":
+        return _check_by_checksums(args, path)
     if not os.path.isfile(path) or os.path.getsize(path) == 0:
         _existing_store(args)  # missing, a folder or empty: nothing to check or salvage
     report = check_store(path)
