@@ -34,3 +34,48 @@ def test_check_of_a_missing_server_store_says_why(pg_url, capsys):
     assert "no store in this database" in err and "hunter22" not in err
     with pytest.raises(SystemExit):
         main(["store", "check", "--store"])
+
+
+LONG_HOST = "n" * 100_000
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_odd_host_names_are_refused_at_import(engine, request, tmp_path, fleet, capsys):
+    from whea_gui.store import STATUS_INVALID_PARAMETER, open_store
+    spec = str(tmp_path / "s.sqlite") if engine == "sqlite" else request.getfixturevalue("pg_url")
+    vector = tmp_path / "one.bin"
+    vector.write_bytes(fleet[0][0])
+    for host in (LONG_HOST, "node\n7", "x" * 256):
+        with pytest.raises(SystemExit) as info:
+            main(["store", "import", "--store", spec, "--host", host, str(vector)])
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert "argument --host" in err and len(err) < 2000
+    assert main(["store", "import", "--store", spec, "--host", "é" * 127, str(vector)]) == 0
+    capsys.readouterr()
+    with open_store(spec) as store:  # the API refuses them too, naming why; others still go in
+        data = fleet[1][0]
+        summary = store.write_records([(data, {"host": LONG_HOST}), (data, {"computer": "a\tb"}),
+                                       (data, {"host": "node9"})])
+        assert (summary.written, summary.refused) == (1, 2)
+        result = store.write_error_record(data, source={"host": "bad\x7fhost"})
+        assert result.status == STATUS_INVALID_PARAMETER and "control character" in result.reason
+        assert len(store) == 2  # "é" * 127 (254 bytes) and node9
+
+
+def test_export_survives_an_odd_host(tmp_path, fleet):
+    duckdb = pytest.importorskip("duckdb")
+    pytest.importorskip("pyarrow")
+    from whea_gui.report.parquet import export_parquet, partition_host
+    odd = [LONG_HOST, "rack 4\nnode 2", "a/../b", "ü" * 100]
+    pairs = [(data, {"host": odd[i % len(odd)]}) for i, (data, _) in enumerate(fleet[:40])]
+    pairs.append((fleet[40][0], {"host": "node1"}))
+    result = export_parquet(pairs, tmp_path / "out")
+    assert result.records == 41
+    rows = duckdb.execute(
+        f"SELECT host, host_name, count(*) FROM read_parquet('{tmp_path}/out/records/**/*.parquet',"
+        " hive_partitioning = true) GROUP BY ALL ORDER BY host_name").fetchall()
+    assert {r[1]: r[2] for r in rows} == {"node1": 1, **{h: 10 for h in odd}}
+    assert all(r[0] == partition_host(r[1]) for r in rows)
+    assert partition_host("node1") == "node1" and "~" in partition_host(LONG_HOST)
+    assert partition_host(LONG_HOST) != partition_host(LONG_HOST[:-1] + "m")

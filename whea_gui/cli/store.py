@@ -28,6 +28,7 @@ from ..store import (
     redact,
     status_name,
 )
+from ..store.rules import MAX_HOST_BYTES, host_problem
 from ..store.salvage import check_store, repair, salvage
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count, end_time, iso_time, output_problem, utf8_text
@@ -93,7 +94,8 @@ def register(sub) -> None:
 
     c = cmd("import", run_import, "store the records of any input (files, event logs, ...)")
     c.add_argument("sources", nargs="+", metavar="SOURCE")
-    c.add_argument("--host", type=utf8_text, help="host name to record as the records' origin")
+    c.add_argument("--host", type=host_name, help="host name to record as the records' origin "
+                   f"(at most {MAX_HOST_BYTES} bytes, no control characters)")
     c.add_argument("--fast", action="store_true",
                    help="check headers only instead of decoding every record (millions of records)")
     c.add_argument("--replace", action="store_true",
@@ -122,6 +124,15 @@ def _filters(c) -> None:
                    help="time before (ISO date/time; a date alone: the end of that day)")
     c.add_argument("--text", help="text in names, GUIDs, sources or the record id")
     c.add_argument("--source", type=utf8_text, help="text in the source path or host")
+
+
+def host_name(text: str) -> str:
+    """``--host``: UTF-8, at most MAX_HOST_BYTES, no control characters (store.rules)."""
+    text = utf8_text(text)
+    problem = host_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _usage(parser) -> int:

@@ -8,6 +8,10 @@ time as ``whea timeline`` takes it (own timestamp, else the event time), and ``l
 ``page_key``, ``dimm_key``, ``cpu_key`` are the fault keys it groups and counts thresholds by
 (prefixed with the host), so a query over the export reproduces its counts and crossings;
 ``seq`` is the input order, which breaks ties at the same second as the timeline does.
+``host`` is the partition key: the host name itself, except that a name whose folder name
+would be too long or unsafe (over PARTITION_HOST_CHARS once %-encoded, or holding control
+characters) is shortened to its start plus ``~`` and a hash of the whole name, so one odd host
+cannot make the export fail; ``host_name`` always holds the full name.
 
 From a PostgreSQL store the export reads the columns the store computed when each record was
 written (a server-side cursor, no decoding); from anything else it decodes each record.
@@ -31,6 +35,7 @@ from ..store.pg_rows import timeline_fields
 from ..store.store import host_of
 
 CHUNK = 250_000  # rows per written part (bounded memory: a few hundred MB)
+PARTITION_HOST_CHARS = 120  # %-encoded host in a folder name (NAME_MAX is 255 bytes)
 MAX_PARTITIONS = 1 << 22  # host x date folders one part may touch (pyarrow's default is 1024)
 
 
@@ -38,8 +43,8 @@ def _schemas():
     import pyarrow as pa
 
     records = pa.schema([
-        ("seq", pa.int64()), ("host", pa.string()), ("date", pa.string()),
-        ("provenance", pa.string()), ("provenance_offset", pa.int64()),
+        ("seq", pa.int64()), ("host", pa.string()), ("host_name", pa.string()),
+        ("date", pa.string()), ("provenance", pa.string()), ("provenance_offset", pa.int64()),
         ("time", pa.timestamp("s", tz="UTC")), ("ts", pa.int64()), ("time_source", pa.string()),
         ("severity", pa.int8()), ("severity_name", pa.string()),
         ("notify", pa.string()), ("notify_name", pa.string()),
@@ -50,8 +55,8 @@ def _schemas():
         ("cpu_key", pa.string()), ("summary", pa.string()), ("length", pa.int32()),
     ])
     sections = pa.schema([
-        ("seq", pa.int64()), ("host", pa.string()), ("date", pa.string()),
-        ("record_id", pa.uint64()), ("section_index", pa.int16()), ("type", pa.string()),
+        ("seq", pa.int64()), ("host", pa.string()), ("host_name", pa.string()),
+        ("date", pa.string()), ("record_id", pa.uint64()), ("section_index", pa.int16()), ("type", pa.string()),
         ("type_name", pa.string()), ("component", pa.string()), ("location", pa.string()),
         ("location_fields", pa.string()), ("severity", pa.int8()), ("summary", pa.string()),
     ])
@@ -92,6 +97,21 @@ class _Columns:
                          max_partitions=MAX_PARTITIONS)
         self.cols = {name: [] for name in self.schema.names}
         self.n = 0
+
+
+def partition_host(host: str | None) -> str | None:
+    """The ``host=`` partition value of ``host``: itself when its folder name is short and
+    safe, else its start, ``~`` and 16 hex digits of its SHA-256 (distinct hosts stay apart)."""
+    import hashlib
+    from urllib.parse import quote
+
+    if host is None:
+        return None
+    if len(quote(host, safe="")) <= PARTITION_HOST_CHARS and host.isprintable():
+        return host
+    head = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-._") else "_"
+                   for ch in host[:40])
+    return f"{head}~{hashlib.sha256(host.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
 _SEV = {i: name.capitalize() for i, name in enumerate(SEVERITY_NAMES)}
@@ -161,8 +181,14 @@ class _Export:
         rs, ss = _schemas()
         self.records, self.sections = _Columns(rs), _Columns(ss)
         self.result = ExportResult(self.folder)
+        self.hosts: dict[str | None, str | None] = {}  # host → partition value
 
     def add(self, row: dict, sections: list[dict]) -> None:
+        host = row.get("host")
+        part = self.hosts.get(host) if host in self.hosts else self.hosts.setdefault(
+            host, partition_host(host))
+        for r in (row, *sections):
+            r["host_name"], r["host"] = host, part
         self.records.add(row)
         for s in sections:
             self.sections.add(s)

@@ -535,6 +535,7 @@ def _check(batch, validate: str):
         raise ValueError(f"validate must be 'full' or 'header', not {validate!r}")
     datas = [d for d, _ in batch]
     checked = rules.check_headers(datas) if validate == "header" else [rules.precheck(d) for d in datas]
+    rules.refuse_bad_hosts(checked, [host_of(src) for _, src in batch])
     timeline = []
     for c, (_, src) in zip(checked, batch):
         if not c.ok:
