@@ -92,6 +92,49 @@ def test_serve_over_loopback_scrapes_fresh_figures(pg_url, fleet):
         proc.wait(timeout=30)
 
 
+def test_serve_survives_the_database_going_away(pg_url, fleet):
+    import psycopg
+    fill(pg_url, fleet[:30])
+    secret = pg_url.replace("postgres@", "postgres:hunter22@")
+    import pgserver
+    admin = pgserver.cluster()
+    dbname = pg_url.split("@/", 1)[1].split("?")[0]
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "whea_gui.cli", "metrics", secret,
+                             "--serve", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert "serving http://127.0.0.1:" in line, line
+        url = line.split("serving ")[1].split()[0]
+
+        def scrape() -> dict:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                assert response.status == 200
+                return _families(response.read().decode("utf-8"))
+
+        assert scrape()["whea_store_up"].samples[0].value == 1
+        with psycopg.connect(admin, autocommit=True) as conn:  # the database goes away
+            conn.execute(f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS false")
+        try:
+            fam = scrape()
+            assert fam["whea_store_up"].samples[0].value == 0 and list(fam) == ["whea_store_up"]
+            assert scrape()["whea_store_up"].samples[0].value == 0
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:  # and comes back
+                conn.execute(f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
+        fam = scrape()
+        assert fam["whea_store_up"].samples[0].value == 1
+        assert fam["whea_store_records"].samples[0].value == 30
+        assert proc.poll() is None  # still serving
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=30)
+    failures = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(failures) == 2 and all("scrape failed, whea_store_up 0" in ln for ln in failures)
+    assert "Traceback" not in err and "hunter22" not in err
+
+
 def test_bad_arguments(pg_url, capsys):
     assert main(["metrics", pg_url.replace("host=", "host=/nonexistent")]) == 2
     assert "cannot connect" in capsys.readouterr().err

@@ -63,7 +63,7 @@ def run(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     from ..sources.base import SourceError
-    from ..store import StoreError
+    from ..store import StoreError, redact
 
     try:
         as_of = _as_of(args.as_of)
@@ -78,10 +78,14 @@ def run(args) -> int:
     try:
         first = get()  # an unusable store is a usage error now, not at the first scrape
     except (StoreError, SourceError) as exc:
-        print(f"whea metrics: {exc}", file=sys.stderr)
+        print(f"whea metrics: {redact(exc, args.store)}", file=sys.stderr)
         return EXIT_USAGE
     if args.serve:
-        return _serve(args.serve, metrics.registry_for(get))
+        def scrape_failed(exc: Exception) -> None:  # one line; the server keeps answering
+            text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            print(f"whea metrics: scrape failed, whea_store_up 0: {redact(text, args.store)}",
+                  file=sys.stderr, flush=True)
+        return _serve(args.serve, metrics.registry_for(get, scrape_failed))
     registry = metrics.registry_for(lambda: first)
     from prometheus_client import generate_latest, write_to_textfile
     if args.textfile == "-":

@@ -148,15 +148,28 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
 
 
 class SnapshotCollector:
-    """A prometheus-client collector: ``get()`` gives a fresh Snapshot on every scrape."""
+    """A prometheus-client collector: ``get()`` gives a fresh Snapshot on every scrape. When
+    it fails (the database went down, the file went away) the scrape still answers, with
+    ``whea_store_up 0`` alone, and ``on_error`` gets the exception (a one-line message);
+    the next scrape tries again."""
 
-    def __init__(self, get) -> None:
+    def __init__(self, get, on_error=None) -> None:
         self.get = get
+        self.on_error = on_error
 
     def collect(self):
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-        snap = self.get()
+        help_up = "1 when the last scrape could read the store, 0 when it could not"
+        try:
+            snap = self.get()
+        except Exception as exc:  # noqa: BLE001 - any failure: the scrape says down, not 500
+            if self.on_error is None:
+                raise
+            self.on_error(exc)
+            yield GaugeMetricFamily("whea_store_up", help_up, value=0)
+            return
+        yield GaugeMetricFamily("whea_store_up", help_up, value=1)
         records = CounterMetricFamily("whea_records", "WHEA error records stored, by host, "
                                       "severity, component and fault location",
                                       labels=["host", "severity", "component", "location"])
@@ -192,9 +205,9 @@ class SnapshotCollector:
                                 "windows end at", value=snap.as_of)
 
 
-def registry_for(get):
+def registry_for(get, on_error=None):
     from prometheus_client import CollectorRegistry
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(get))
+    registry.register(SnapshotCollector(get, on_error))
     return registry
