@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -78,6 +79,7 @@ class _Columns:
         self.schema = schema
         self.cols: dict[str, list] = {name: [] for name in schema.names}
         self.n = 0
+        self.written = 0  # rows written in parts so far
 
     def add(self, row: dict) -> None:
         for name, col in self.cols.items():
@@ -95,6 +97,7 @@ class _Columns:
                          partitioning_flavor="hive", basename_template=f"part-{part}-{{i}}.parquet",
                          existing_data_behavior="overwrite_or_ignore",
                          max_partitions=MAX_PARTITIONS)
+        self.written += self.n
         self.cols = {name: [] for name in self.schema.names}
         self.n = 0
 
@@ -172,9 +175,44 @@ def _pairs(records_or_batch) -> Iterable[tuple[bytes, dict]]:
         yield data[i], src
 
 
+class ForeignFiles(OSError):
+    """The output folder's tables hold files this exporter did not write; ``files`` names
+    them (nothing was written or removed)."""
+
+    def __init__(self, folder: str, files: list[str]) -> None:
+        self.files = files
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        super().__init__(f"{folder} holds files an export did not write ({shown}); an export "
+                         "replaces records/ and sections/ whole: choose another folder, move "
+                         "them, or pass --replace to delete them")
+
+
+_OURS = re.compile(r"(host=[^/]+/date=[^/]+/)?part-(\d+-\d+|empty)\.parquet")
+
+
+def foreign_files(folder: str) -> list[str]:
+    """Files under ``folder``/records and /sections that no export wrote (relative paths)."""
+    found = []
+    for name in ("records", "sections"):
+        top = os.path.join(folder, name)
+        if os.path.lexists(top) and not os.path.isdir(top):
+            found.append(name)
+            continue
+        for root, _dirs, files in os.walk(top):
+            for f in files:
+                rel = os.path.relpath(os.path.join(root, f), top).replace(os.sep, "/")
+                if not _OURS.fullmatch(rel):
+                    found.append(f"{name}/{rel}")
+    return sorted(found)
+
+
 class _Export:
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, replace: bool = False) -> None:
         self.folder = os.path.abspath(folder)
+        if not replace:
+            foreign = foreign_files(self.folder)
+            if foreign:
+                raise ForeignFiles(self.folder, foreign)
         parent = os.path.dirname(self.folder) or "."
         os.makedirs(parent, exist_ok=True)
         self.tmp = tempfile.mkdtemp(prefix=".whea-parquet-", dir=parent)
@@ -207,11 +245,17 @@ class _Export:
         """Move the complete tables into place (a previous export's tables are replaced)."""
         self.flush()
         os.makedirs(self.folder, exist_ok=True)
-        for name in ("records", "sections"):
+        for name, cols in (("records", self.records), ("sections", self.sections)):
             os.makedirs(os.path.join(self.tmp, name), exist_ok=True)
+            if not cols.written:  # no rows: one empty file with the schema, so readers find it
+                import pyarrow.parquet as pq
+                pq.write_table(cols.schema.empty_table(),
+                               os.path.join(self.tmp, name, "part-empty.parquet"))
             target = os.path.join(self.folder, name)
-            if os.path.exists(target):
+            if os.path.isdir(target) and not os.path.islink(target):
                 shutil.rmtree(target)
+            elif os.path.lexists(target):  # --replace: a file or link where a table goes
+                os.remove(target)
             os.replace(os.path.join(self.tmp, name), target)
         with open(os.path.join(self.folder, "_whea_export.json"), "w", encoding="utf-8") as fh:
             json.dump({"records": self.result.records, "sections": self.result.sections,
@@ -223,20 +267,20 @@ class _Export:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def export_parquet(records_or_batch, folder) -> ExportResult:
+def export_parquet(records_or_batch, folder, replace: bool = False) -> ExportResult:
     """Write (bytes, source) pairs — or the window's record ``Batch`` — as the two Parquet
     tables under ``folder`` (File → Export in the window calls this)."""
     return _write(folder, (decoded_row(0, bytes(data), dict(source or {}))
-                           for data, source in _pairs(records_or_batch)))
+                           for data, source in _pairs(records_or_batch)), replace)
 
 
-def export_store_parquet(store, folder) -> ExportResult:
+def export_store_parquet(store, folder, replace: bool = False) -> ExportResult:
     """Export an open store: a PostgreSQL store from its columns (no decoding), another engine
     by decoding its records in store order."""
-    return _write(folder, _store_rows(store))
+    return _write(folder, _store_rows(store), replace)
 
 
-def export_inputs(paths: list[str], folder, on_problem) -> ExportResult:
+def export_inputs(paths: list[str], folder, on_problem, replace: bool = False) -> ExportResult:
     """Export every record of the inputs, in order: files and folders as ``whea`` reads them
     everywhere (decoded), store specs (``postgresql://…``) from the store's columns."""
     from ..sources import iter_path
@@ -250,11 +294,11 @@ def export_inputs(paths: list[str], folder, on_problem) -> ExportResult:
                 continue
             for ref in iter_path(path, on_problem=on_problem):
                 yield decoded_row(0, bytes(ref.data), dict(ref.source))
-    return _write(folder, rows())
+    return _write(folder, rows(), replace)
 
 
-def _write(folder, rows) -> ExportResult:
-    export = _Export(os.fspath(folder))
+def _write(folder, rows, replace: bool = False) -> ExportResult:
+    export = _Export(os.fspath(folder), replace)
     try:
         for seq, (row, sections) in enumerate(rows):
             row["seq"] = seq
