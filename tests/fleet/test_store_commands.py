@@ -79,3 +79,21 @@ def test_export_survives_an_odd_host(tmp_path, fleet):
     assert all(r[0] == partition_host(r[1]) for r in rows)
     assert partition_host("node1") == "node1" and "~" in partition_host(LONG_HOST)
     assert partition_host(LONG_HOST) != partition_host(LONG_HOST[:-1] + "m")
+
+
+def test_whea_store_is_the_default_input(pg_url, fleet, tmp_path, monkeypatch, capsys):
+    """README: $WHEA_STORE works wherever a store does — timeline, report, metrics, export."""
+    import json
+    fill(pg_url, fleet[:30])
+    monkeypatch.setenv("WHEA_STORE", pg_url)
+    assert main(["timeline", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == 30
+    assert main(["report", "-o", str(tmp_path / "r.json"), "-q"]) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["records"] == 30
+    assert main(["metrics", "--as-of", "last"]) == 0
+    assert "whea_store_records 30.0" in capsys.readouterr().out
+    assert main(["export", str(tmp_path / "pq")]) == 0
+    monkeypatch.delenv("WHEA_STORE")
+    capsys.readouterr()
+    for argv in (["timeline"], ["report", "-o", str(tmp_path / "x.html")], ["metrics"]):
+        assert main(argv) == 2 and "WHEA_STORE" in capsys.readouterr().err

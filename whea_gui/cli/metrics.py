@@ -8,6 +8,7 @@ endpoint (``--serve HOST:PORT``) that aggregates the store again on every scrape
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -30,8 +31,9 @@ def register(sub) -> None:
                                    "location; threshold state per rule and location; time of "
                                    "the last record per host.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("store", metavar="STORE", help="a store spec (postgresql://…, a store file) "
-                                                  "or any input whea reads")
+    p.add_argument("store", metavar="STORE", nargs="?", default=None,
+                   help="a store spec (postgresql://…, a store file) or any input whea reads "
+                        "(default: $WHEA_STORE)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--textfile", metavar="FILE", default="-",
                       help="write the metrics here (*.prom for a textfile collector; default -)")
@@ -64,6 +66,11 @@ def run(args) -> int:
         return EXIT_USAGE
     from ..sources.base import SourceError
     from ..store import StoreError, redact
+
+    args.store = args.store or os.environ.get("WHEA_STORE")
+    if not args.store:
+        print("whea metrics: name a STORE (or set $WHEA_STORE)", file=sys.stderr)
+        return EXIT_USAGE
 
     try:
         as_of = _as_of(args.as_of)

@@ -4,6 +4,7 @@ as in the window, written atomically (Ctrl-C leaves no half-written file)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -23,7 +24,8 @@ def register(sub) -> None:
         description="Report on every record in each PATH (files, folders, stores; - = standard "
                     "input). The format comes from the output's extension or --format.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="inputs (default: the store $WHEA_STORE names)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file (- = standard output)")
     p.add_argument("--format", choices=sorted(FORMATS), help="output format (default: from OUT)")
@@ -91,6 +93,11 @@ def _unopenable_store(paths) -> str | None:
 
 
 def run(args) -> int:
+    if not args.paths and os.environ.get("WHEA_STORE"):
+        args.paths = [os.environ["WHEA_STORE"]]
+    if not args.paths:
+        print("whea report: name a PATH (or set $WHEA_STORE)", file=sys.stderr)
+        return EXIT_USAGE
     try:
         filters = ReportFilters.build(args.since, args.until, args.severity, args.types,
                                       args.source, args.record)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from dataclasses import replace
 
@@ -145,8 +146,10 @@ def run(args) -> int:
         print(f"whea: {exc}", file=sys.stderr)
         return EXIT_USAGE
     args.paths = args.paths + ([args.store] if args.store else [])
+    if not args.paths and os.environ.get("WHEA_STORE"):  # as every store command
+        args.paths = [os.environ["WHEA_STORE"]]
     if not args.paths:
-        print("whea timeline: name a PATH or --store SPEC", file=sys.stderr)
+        print("whea timeline: name a PATH or --store SPEC (or set $WHEA_STORE)", file=sys.stderr)
         return EXIT_USAGE
     if any(is_server_spec(p) for p in args.paths):
         return _run_in_server(args, rules)
