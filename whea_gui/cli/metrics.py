@@ -13,6 +13,7 @@ import sys
 import time
 
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._args import count
 from ._inputs import ProblemLog
 
 EPILOG = """Alert rules with the timeline's mcelog/rasdaemon thresholds ship in
@@ -42,6 +43,12 @@ def register(sub) -> None:
     p.add_argument("--as-of", metavar="TIME", default=None,
                    help="threshold windows end at this ISO time, or 'last' (the newest record); "
                         "default: now")
+    p.add_argument("--top-locations", type=count(0), default=None, metavar="N",
+                   help="whea_location_records_total for each host's N busiest fault locations "
+                        "(default 10; 0 = none)")
+    p.add_argument("--page-min", type=count(1), default=None, metavar="N",
+                   help="whea_fault_records_total series for a memory page once it holds N "
+                        "records (default 10, the page threshold)")
     p.set_defaults(func=run)
 
 
@@ -82,6 +89,9 @@ def run(args) -> int:
     def get():
         return metrics.snapshot(args.store, as_of=as_of, on_problem=problems)
 
+    limits = {"top_locations": metrics.TOP_LOCATIONS if args.top_locations is None
+              else args.top_locations,
+              "page_min": metrics.PAGE_MIN if args.page_min is None else args.page_min}
     try:
         first = get()  # an unusable store is a usage error now, not at the first scrape
     except (StoreError, SourceError) as exc:
@@ -92,8 +102,8 @@ def run(args) -> int:
             text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             print(f"whea metrics: scrape failed, whea_store_up 0: {redact(text, args.store)}",
                   file=sys.stderr, flush=True)
-        return _serve(args.serve, metrics.registry_for(get, scrape_failed))
-    registry = metrics.registry_for(lambda: first)
+        return _serve(args.serve, metrics.registry_for(get, scrape_failed, **limits))
+    registry = metrics.registry_for(lambda: first, **limits)
     from prometheus_client import generate_latest, write_to_textfile
     if args.textfile == "-":
         sys.stdout.write(generate_latest(registry).decode("utf-8"))
