@@ -97,3 +97,42 @@ def test_whea_store_is_the_default_input(pg_url, fleet, tmp_path, monkeypatch, c
     capsys.readouterr()
     for argv in (["timeline"], ["report", "-o", str(tmp_path / "x.html")], ["metrics"]):
         assert main(argv) == 2 and "WHEA_STORE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_write_host_read_names_host_and_last_id(engine, request, tmp_path, fleet, capsys):
+    import json
+    spec = str(tmp_path / "s.sqlite") if engine == "sqlite" else request.getfixturevalue("pg_url")
+    f = tmp_path / "two.bin"
+    one_host = [data for data, src in fleet if src["host"] == "node1"]  # distinct record ids
+    f.write_bytes(one_host[0] + one_host[1])
+    for host in ("rackA-n1", "rackB-n2"):  # the same record ids under two hosts
+        assert main(["store", "--store", spec, "write", str(f), "--host", host]) == 0
+    capsys.readouterr()
+    assert main(["store", "--store", spec, "read", "0"]) == 0
+    out = capsys.readouterr().out.splitlines()[0]
+    assert "of one of the hosts 'rackA-n1', 'rackB-n2'" in out
+    assert main(["store", "--store", spec, "read", "0", "--host", "rackB-n2", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["hosts"] == ["rackB-n2"] and first["last_record"] is False
+    rid2 = first["next_record_id"]
+    assert main(["store", "--store", spec, "read", str(rid2), "--host", "rackB-n2"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert f"record 0x{rid2:016X} of host 'rackB-n2'" in line
+    assert f"next record id 0x{rid2:016X} (its own: the last record)" in line
+    assert main(["store", "--store", spec, "read", str(rid2), "--host", "rackB-n2", "--json"]) == 0
+    last = json.loads(capsys.readouterr().out)
+    assert last["next_record_id"] == rid2 and last["last_record"] is True
+
+
+def test_import_into_a_full_store_counts_repeated_failures(tmp_path, fleet, capsys):
+    spec = str(tmp_path / "full.sqlite")
+    assert main(["store", "--store", spec, "init", "--max-records", "3"]) == 0
+    src = tmp_path / "many.bin"
+    src.write_bytes(b"".join([data for data, s in fleet if s["host"] == "node1"][:60]))
+    capsys.readouterr()
+    assert main(["store", "--store", spec, "import", str(src), "--host", "n1"]) == 2
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if "STATUS_INSUFFICIENT_RESOURCES:" in ln]
+    assert len(lines) == 5
+    assert "57 records in all failed with STATUS_INSUFFICIENT_RESOURCES (52 not listed above)" in err
