@@ -98,3 +98,19 @@ def test_redact_messages():
     assert redact("postgresql:///db?user=u&password=zz&sslmode=off") == \
         "postgresql:///db?user=u&password=***&sslmode=off"
     assert redact("C:\\store.sqlite") == "C:\\store.sqlite"
+
+
+def test_every_command_hides_a_wrong_password(pw_store, tmp_path, capsys):
+    _ok, base = pw_store
+    wrong = _url(base, "WRONG")
+    for argv in (["timeline", wrong], ["timeline", "--store", wrong, "--json"],
+                 ["metrics", wrong], ["export", str(tmp_path / "pq"), wrong],
+                 ["store", "stats", "--store", wrong], ["store", "check", "--store", wrong],
+                 ["store", "import", "--store", wrong, str(tmp_path)],
+                 ["store", "list", "--store", wrong]):
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert code == 2, (argv, err)
+        _clean(out + err)
+        assert "password authentication failed" in err, (argv, err)
+    assert not (tmp_path / "pq").exists()

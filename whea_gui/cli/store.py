@@ -149,12 +149,14 @@ def _guard(func, args) -> int:
         print(f"whea: {redact(exc, store_path(args))}", file=sys.stderr)
         return EXIT_USAGE
     except (sqlite3.Error, UnicodeDecodeError) as exc:  # should have been a StoreError
-        print(f"whea: {store_path(args)}: the store cannot be read ({exc})", file=sys.stderr)
+        print(f"whea: {redact(store_path(args))}: the store cannot be read ({exc})",
+              file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
-        print(f"whea: {exc.filename or store_path(args)}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"whea: {redact(exc.filename or store_path(args))}: {exc.strerror or exc}",
+              file=sys.stderr)
         return EXIT_USAGE
 
 

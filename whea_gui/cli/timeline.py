@@ -18,7 +18,7 @@ from ..index.rates import default_rules
 from ..index.timebins import width_text
 from ..sources import iter_path
 from ..sources.base import SourceError
-from ..store.backend import is_server_spec
+from ..store.backend import is_server_spec, redact
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count
 from ._inputs import ProblemLog, damaged_store_problem
@@ -165,7 +165,7 @@ def run(args) -> int:
                 records.append(rec)
                 sources.append({k: ref.source.get(k) for k in ("path", "offset")})
         except SourceError as exc:
-            print(f"whea: {exc}", file=sys.stderr)
+            print(f"whea: {redact(exc, path)}", file=sys.stderr)
             status = EXIT_USAGE
     report = analyse(from_decoded(records), sources, args)
     if args.json:
@@ -179,7 +179,7 @@ def run(args) -> int:
 
 def _run_in_server(args, rules) -> int:
     """A PostgreSQL store: bins, rolling windows and crossings computed by the server."""
-    from ..store import StoreError, open_store, redact
+    from ..store import StoreError, open_store
     from ..store.pg_timeline import analyse_store
 
     if len(args.paths) > 1:
