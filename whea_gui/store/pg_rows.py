@@ -13,7 +13,6 @@ import zlib
 
 import numpy as np
 
-from ..decode import decode_record
 from ..index import faults as _faults
 from ..index.table import COLUMNS, RecordTable
 from .results import signed
@@ -63,10 +62,6 @@ def section_rows(rec) -> list[dict]:
                     "severity": sev if isinstance(sev, int) else None,
                     "summary": sec.summary or None})
     return out
-
-
-def decoded_fields(data: bytes, host: str) -> dict:
-    return timeline_fields(decode_record(data, source={"host": host} if host else {}), host)
 
 
 def index_rows(datas: list[bytes], sources: list[dict], hosts: list[str], now: int,
