@@ -77,6 +77,7 @@ def cluster() -> str:
         subprocess.run(_as_server_user([os.path.join(bindir, "initdb"), "-D", data, "-A", "trust",
                                         "-U", "postgres", "-E", "UTF8", "--no-sync"]),
                        check=True, capture_output=True, text=True, timeout=300)
+        _password_role_first(data)
         subprocess.run(_as_server_user([
             os.path.join(bindir, "pg_ctl"), "-D", data, "-l", log, "-w", "-t", "120", "-o",
             f"-k {base} -c listen_addresses='' -c fsync=off -c max_connections=60", "start"]),
@@ -92,6 +93,36 @@ def cluster() -> str:
         _unavailable(_state["error"])
     _state["url"] = f"postgresql://postgres@/postgres?host={base}"
     return _state["url"]
+
+
+PASSWORD_ROLE = "whea_pw"  # the one role that must log in with a password (scram), not trust
+
+
+def _password_role_first(data: str) -> None:
+    """pg_hba.conf: the password role authenticates by password (first match wins), so a
+    wrong password really fails; every other role keeps ``trust``."""
+    hba = os.path.join(data, "pg_hba.conf")
+    with open(hba, encoding="utf-8") as fh:
+        rules = fh.read()
+    with open(hba, "w", encoding="utf-8") as fh:
+        fh.write(f"local all {PASSWORD_ROLE} scram-sha-256\n" + rules)
+
+
+def password_database(password: str) -> str:
+    """A fresh database owned by ``PASSWORD_ROLE`` (created once, with ``password``); its URL
+    without the password: the caller puts the right or a wrong one in."""
+    import psycopg
+    from psycopg import sql
+
+    base = cluster()
+    name = f"t{os.getpid()}_{next(_names)}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                            (PASSWORD_ROLE,)).fetchone():
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(PASSWORD_ROLE), sql.Literal(password)))
+        conn.execute(f"CREATE DATABASE {name} OWNER {PASSWORD_ROLE}")
+    return base.replace("postgresql://postgres@/postgres?", f"postgresql://{PASSWORD_ROLE}@/{name}?")
 
 
 def new_database() -> str:

@@ -56,7 +56,7 @@ def test_textfile_counts_the_store_on_both_engines(pg_url, tmp_path, fleet, caps
     states = {(s.labels["rule"], s.labels["host"], s.labels["key"]): s.value
               for s in fam["whea_threshold_exceeded"].samples}
     counts = {(s.labels["rule"], s.labels["host"], s.labels["key"]): s.value
-              for s in fam["whea_threshold_count"].samples}
+              for s in fam["whea_threshold_window_records"].samples}
     assert states and all(v == (counts[k] >= {"DIMM": 10, "Memory page": 10, "CPU": 18}[k[0]])
                           for k, v in states.items())
     out = tmp_path / "collector" / "whea.prom"
@@ -92,6 +92,85 @@ def test_serve_over_loopback_scrapes_fresh_figures(pg_url, fleet):
         proc.wait(timeout=30)
 
 
+def test_serve_survives_the_database_going_away(pg_url, fleet):
+    import psycopg
+    fill(pg_url, fleet[:30])
+    secret = pg_url.replace("postgres@", "postgres:hunter22@")
+    import pgserver
+    admin = pgserver.cluster()
+    dbname = pg_url.split("@/", 1)[1].split("?")[0]
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "whea_gui.cli", "metrics", secret,
+                             "--serve", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert "serving http://127.0.0.1:" in line, line
+        url = line.split("serving ")[1].split()[0]
+
+        def scrape() -> dict:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                assert response.status == 200
+                return _families(response.read().decode("utf-8"))
+
+        assert scrape()["whea_store_up"].samples[0].value == 1
+        with psycopg.connect(admin, autocommit=True) as conn:  # the database goes away
+            conn.execute(f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS false")
+        try:
+            fam = scrape()
+            assert fam["whea_store_up"].samples[0].value == 0 and list(fam) == ["whea_store_up"]
+            assert scrape()["whea_store_up"].samples[0].value == 0
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:  # and comes back
+                conn.execute(f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
+        fam = scrape()
+        assert fam["whea_store_up"].samples[0].value == 1
+        assert fam["whea_store_records"].samples[0].value == 30
+        assert proc.poll() is None  # still serving
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=30)
+    failures = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(failures) == 2 and all("scrape failed, whea_store_up 0" in ln for ln in failures)
+    assert "Traceback" not in err and "hunter22" not in err
+
+
+def test_cardinality_is_bounded(pg_url, fleet, capsys):
+    """Counts by host/severity/component always; locations only each host's busiest; page
+    keys only from --page-min records; the totals still add up to the store."""
+    fill(pg_url, fleet)
+    fam = _families(_metrics(capsys, pg_url))
+    total = sum(s.value for s in fam["whea_records"].samples if s.name.endswith("_total"))
+    assert total == len(fleet) and all(set(s.labels) == {"host", "severity", "component"}
+                                       for s in fam["whea_records"].samples)
+    hosts = {s.labels["host"] for s in fam["whea_records"].samples}
+    located = [s for s in fam["whea_location_records"].samples if s.name.endswith("_total")]
+    for host in hosts:
+        assert 0 < len({s.labels["location"] for s in located if s.labels["host"] == host}) <= 10
+    assert main(["metrics", pg_url, "--as-of", "last", "--top-locations", "1", "--page-min",
+                 "1000000"]) == 0
+    fam1 = _families(capsys.readouterr().out)
+    located1 = [s for s in fam1["whea_location_records"].samples if s.name.endswith("_total")]
+    assert len({(s.labels["host"], s.labels["location"]) for s in located1}) == len(hosts)
+    # the busiest location of each host is the one kept
+    for host in hosts:
+        per_loc = {}
+        for s in located:
+            if s.labels["host"] == host:
+                per_loc[s.labels["location"]] = per_loc.get(s.labels["location"], 0) + s.value
+        kept = {s.labels["location"] for s in located1 if s.labels["host"] == host}
+        assert kept == {max(per_loc, key=lambda k: (per_loc[k], [-ord(c) for c in k]))}
+    scopes = {s.labels["scope"] for s in fam1["whea_fault_records"].samples}
+    assert "page" not in scopes and {"dimm", "cpu"} <= scopes
+    pages = [s for s in fam["whea_fault_records"].samples
+             if s.labels["scope"] == "page" and s.name.endswith("_total")]
+    per_page = {}
+    for s in pages:
+        per_page[(s.labels["host"], s.labels["key"])] = per_page.get(
+            (s.labels["host"], s.labels["key"]), 0) + s.value
+    assert all(n >= 10 for n in per_page.values())
+
+
 def test_bad_arguments(pg_url, capsys):
     assert main(["metrics", pg_url.replace("host=", "host=/nonexistent")]) == 2
     assert "cannot connect" in capsys.readouterr().err
@@ -120,6 +199,8 @@ tests:
         values: '0+1x8'
       - series: 'whea_fault_records_total{{host="node3",scope="cpu",key="cpu:apic=3",severity="corrected"}}'
         values: '0+2x12'
+      - series: 'whea_threshold_window_records{{rule="Memory page",scope="page",host="node4",key="memory:page=0x1f"}}'
+        values: '3 6 9 11 11'
     alert_rule_test:
       - eval_time: 12h
         alertname: WheaDimmCorrectedErrors
@@ -138,6 +219,16 @@ tests:
       - eval_time: 8h
         alertname: WheaDimmCorrectedErrors
         exp_alerts: []
+      - eval_time: 2h
+        alertname: WheaMemoryPageCorrectedErrors
+        exp_alerts: []
+      - eval_time: 3h
+        alertname: WheaMemoryPageCorrectedErrors
+        exp_alerts:
+          - exp_labels: {{host: node4, key: "memory:page=0x1f", severity: warning}}
+            exp_annotations:
+              summary: "node4: memory page memory:page=0x1f had 11 corrected errors in 24 h"
+              description: "mcelog [page] memory-ce-threshold = 10 / 24h: offline the page or watch the DIMM."
 """
 
 
@@ -147,6 +238,7 @@ def test_alert_rules_pass_promtool(tmp_path):
                            timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "SUCCESS: 6 rules found" in check.stdout + check.stderr
+    assert "WARNING" not in (check.stdout + check.stderr).upper(), check.stdout + check.stderr
     test = tmp_path / "test.yml"
     test.write_text(UNIT_TEST.format(rules=json.dumps(str(RULES))))
     run = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True, text=True,

@@ -159,3 +159,38 @@ def test_more_host_date_partitions_than_pyarrows_default_limit(tmp_path, fleet, 
     result = parquet.export_parquet(pairs, tmp_path / "many")
     assert result.records == 1100
     assert len(list((tmp_path / "many" / "records").iterdir())) == 1100
+
+
+def test_export_keeps_files_it_did_not_write(tmp_path, fleet, capsys):
+    from whea_gui.report.parquet import export_parquet
+    src = tmp_path / "in.bin"
+    src.write_bytes(b"".join(data for data, _ in fleet[:5]))
+    out = tmp_path / "out"
+    _export(capsys, out, src)
+    mine = out / "records" / "mine.txt"
+    mine.write_text("my notes")
+    assert main(["export", "--format", "parquet", str(out), str(src)]) == 2
+    err = capsys.readouterr().err
+    assert "records/mine.txt" in err and "--replace" in err and mine.read_text() == "my notes"
+    assert len(list((out / "records").rglob("*.parquet"))) >= 1  # the last export is intact
+    assert main(["export", "--format", "parquet", "--replace", str(out), str(src)]) == 0
+    capsys.readouterr()
+    assert not mine.exists()
+    assert main(["export", "--format", "parquet", str(out), str(src)]) == 0  # its own files
+    capsys.readouterr()
+    assert export_parquet([], tmp_path / "x").records == 0
+
+
+def test_empty_store_exports_tables_duckdb_reads(pg_url, tmp_path, capsys):
+    from whea_gui.store import open_store
+    open_store(pg_url).close()  # a store with its schema and no records
+    for spec in (pg_url, str(tmp_path / "empty.sqlite")):
+        open_store(spec).close()
+        out = tmp_path / ("pg" if spec == pg_url else "sqlite")
+        _export(capsys, out, spec)
+        for name in ("records", "sections"):
+            rows = DB.execute(f"SELECT count(*) FROM read_parquet('{out}/{name}/**/*.parquet', "
+                              "hive_partitioning = true)").fetchone()
+            assert rows == (0,)
+        cols = [d[0] for d in _table(out, "records").description]
+        assert {"host", "host_name", "date", "page_key", "severity"} <= set(cols)

@@ -22,11 +22,18 @@ class ProblemLog:
     def __call__(self, problem) -> None:
         if getattr(problem, "level", "warning") == "error":
             self.failed = True
-        print(f"{self.prefix}: {problem}", file=sys.stderr)
+        print(f"{self.prefix}: {_redact(problem)}", file=sys.stderr)
 
     def error(self, message: str) -> None:
         self.failed = True
-        print(f"{self.prefix}: {message}", file=sys.stderr)
+        print(f"{self.prefix}: {_redact(message)}", file=sys.stderr)
+
+
+def _redact(text) -> str:
+    """A message without any store URL password (imported late: ``decode`` must not pay for
+    the store package)."""
+    from ..store.backend import redact
+    return redact(text)
 
 
 def damaged_store_problem(path: str) -> str | None:

@@ -33,6 +33,9 @@ def register(sub) -> None:
     p.add_argument("--format", choices=["parquet"], default="parquet")
     p.add_argument("--store", metavar="SPEC", help="a store to export (also $WHEA_STORE when no "
                                                    "PATH is given)")
+    p.add_argument("--replace", action="store_true",
+                   help="delete files in DIR/records and DIR/sections that no export wrote "
+                        "(without it such files make the export stop, naming them)")
     p.set_defaults(func=run)
 
 
@@ -50,18 +53,21 @@ def run(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
-        from ..report.parquet import export_inputs
+        from ..report.parquet import ForeignFiles, export_inputs
     except ImportError as exc:
         print(f"whea export: Parquet needs pyarrow ({exc}); pip install pyarrow", file=sys.stderr)
         return EXIT_USAGE
     from ..sources.base import SourceError
-    from ..store import StoreError
+    from ..store import StoreError, redact
 
     problems = ProblemLog("whea export")
     try:
-        result = export_inputs(inputs, args.output, problems)
-    except (SourceError, StoreError) as exc:
+        result = export_inputs(inputs, args.output, problems, replace=args.replace)
+    except ForeignFiles as exc:
         print(f"whea export: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_USAGE
+    except (SourceError, StoreError) as exc:
+        print(f"whea export: {redact(exc, *inputs)}; nothing was written", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         print(f"whea export: cannot write {args.output} ({exc.strerror or exc}); nothing was "

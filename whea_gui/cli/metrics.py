@@ -8,10 +8,12 @@ endpoint (``--serve HOST:PORT``) that aggregates the store again on every scrape
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from ._args import count
 from ._inputs import ProblemLog
 
 EPILOG = """Alert rules with the timeline's mcelog/rasdaemon thresholds ship in
@@ -30,8 +32,9 @@ def register(sub) -> None:
                                    "location; threshold state per rule and location; time of "
                                    "the last record per host.",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("store", metavar="STORE", help="a store spec (postgresql://…, a store file) "
-                                                  "or any input whea reads")
+    p.add_argument("store", metavar="STORE", nargs="?", default=None,
+                   help="a store spec (postgresql://…, a store file) or any input whea reads "
+                        "(default: $WHEA_STORE)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--textfile", metavar="FILE", default="-",
                       help="write the metrics here (*.prom for a textfile collector; default -)")
@@ -40,6 +43,12 @@ def register(sub) -> None:
     p.add_argument("--as-of", metavar="TIME", default=None,
                    help="threshold windows end at this ISO time, or 'last' (the newest record); "
                         "default: now")
+    p.add_argument("--top-locations", type=count(0), default=None, metavar="N",
+                   help="whea_location_records_total for each host's N busiest fault locations "
+                        "(default 10; 0 = none)")
+    p.add_argument("--page-min", type=count(1), default=None, metavar="N",
+                   help="whea_fault_records_total series for a memory page once it holds N "
+                        "records (default 10, the page threshold)")
     p.set_defaults(func=run)
 
 
@@ -63,7 +72,12 @@ def run(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     from ..sources.base import SourceError
-    from ..store import StoreError
+    from ..store import StoreError, redact
+
+    args.store = args.store or os.environ.get("WHEA_STORE")
+    if not args.store:
+        print("whea metrics: name a STORE (or set $WHEA_STORE)", file=sys.stderr)
+        return EXIT_USAGE
 
     try:
         as_of = _as_of(args.as_of)
@@ -75,14 +89,21 @@ def run(args) -> int:
     def get():
         return metrics.snapshot(args.store, as_of=as_of, on_problem=problems)
 
+    limits = {"top_locations": metrics.TOP_LOCATIONS if args.top_locations is None
+              else args.top_locations,
+              "page_min": metrics.PAGE_MIN if args.page_min is None else args.page_min}
     try:
         first = get()  # an unusable store is a usage error now, not at the first scrape
     except (StoreError, SourceError) as exc:
-        print(f"whea metrics: {exc}", file=sys.stderr)
+        print(f"whea metrics: {redact(exc, args.store)}", file=sys.stderr)
         return EXIT_USAGE
     if args.serve:
-        return _serve(args.serve, metrics.registry_for(get))
-    registry = metrics.registry_for(lambda: first)
+        def scrape_failed(exc: Exception) -> None:  # one line; the server keeps answering
+            text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            print(f"whea metrics: scrape failed, whea_store_up 0: {redact(text, args.store)}",
+                  file=sys.stderr, flush=True)
+        return _serve(args.serve, metrics.registry_for(get, scrape_failed, **limits))
+    registry = metrics.registry_for(lambda: first, **limits)
     from prometheus_client import generate_latest, write_to_textfile
     if args.textfile == "-":
         sys.stdout.write(generate_latest(registry).decode("utf-8"))

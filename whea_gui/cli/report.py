@@ -4,10 +4,12 @@ as in the window, written atomically (Ctrl-C leaves no half-written file)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
+from ..store.backend import is_server_spec
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count, output_problem, utf8_text
 from ._inputs import ProblemLog, damaged_store_problem
@@ -22,7 +24,8 @@ def register(sub) -> None:
         description="Report on every record in each PATH (files, folders, stores; - = standard "
                     "input). The format comes from the output's extension or --format.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="inputs (default: the store $WHEA_STORE names)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file (- = standard output)")
     p.add_argument("--format", choices=sorted(FORMATS), help="output format (default: from OUT)")
@@ -79,7 +82,27 @@ class _Progress:
             print(file=sys.stderr)
 
 
+def _unopenable_store(paths) -> str | None:
+    """Why a store spec among ``paths`` (``postgresql://…``, a ``word://`` typo) cannot be
+    opened, password hidden; None when every one opens (files are checked while reading)."""
+    from ..store import StoreError, engine_of, open_store, redact
+    for path in paths:
+        try:
+            if engine_of(path) == "sqlite" or not is_server_spec(path):
+                continue
+            with open_store(path, readonly=True, create=False):
+                pass
+        except StoreError as exc:
+            return redact(exc, path)
+    return None
+
+
 def run(args) -> int:
+    if not args.paths and os.environ.get("WHEA_STORE"):
+        args.paths = [os.environ["WHEA_STORE"]]
+    if not args.paths:
+        print("whea report: name a PATH (or set $WHEA_STORE)", file=sys.stderr)
+        return EXIT_USAGE
     try:
         filters = ReportFilters.build(args.since, args.until, args.severity, args.types,
                                       args.source, args.record)
@@ -93,6 +116,10 @@ def run(args) -> int:
     problem = output_problem(args.output)
     if problem:
         print(f"whea report: cannot write {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    unreachable = _unopenable_store(args.paths)
+    if unreachable:  # a report without a whole store would look complete: write none
+        print(f"whea report: {unreachable}; {args.output} was not written", file=sys.stderr)
         return EXIT_USAGE
     progress = _Progress(not args.quiet)
     problems = ProblemLog()

@@ -25,8 +25,10 @@ from ..store import (
     StoreError,
     engine_of,
     open_store,
+    redact,
     status_name,
 )
+from ..store.rules import MAX_HOST_BYTES, host_problem
 from ..store.salvage import check_store, repair, salvage
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count, end_time, iso_time, output_problem, utf8_text
@@ -72,6 +74,8 @@ def register(sub) -> None:
     c.add_argument("--dummy", action="store_true", help="WHEA_WRITE_FLAG_DUMMY: validate only")
     c.add_argument("--replace", action="store_true",
                    help="replace a stored record with the same host and RecordId but other bytes")
+    c.add_argument("--host", type=host_name, help="host name to record as the records' origin "
+                   f"(at most {MAX_HOST_BYTES} bytes, no control characters)")
 
     c = cmd("read", run_read, "ReadErrorRecord: show a record (0 = the first) or save its bytes")
     c.add_argument("record_id", metavar="ID")
@@ -92,7 +96,8 @@ def register(sub) -> None:
 
     c = cmd("import", run_import, "store the records of any input (files, event logs, ...)")
     c.add_argument("sources", nargs="+", metavar="SOURCE")
-    c.add_argument("--host", type=utf8_text, help="host name to record as the records' origin")
+    c.add_argument("--host", type=host_name, help="host name to record as the records' origin "
+                   f"(at most {MAX_HOST_BYTES} bytes, no control characters)")
     c.add_argument("--fast", action="store_true",
                    help="check headers only instead of decoding every record (millions of records)")
     c.add_argument("--replace", action="store_true",
@@ -123,6 +128,15 @@ def _filters(c) -> None:
     c.add_argument("--source", type=utf8_text, help="text in the source path or host")
 
 
+def host_name(text: str) -> str:
+    """``--host``: UTF-8, at most MAX_HOST_BYTES, no control characters (store.rules)."""
+    text = utf8_text(text)
+    problem = host_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _usage(parser) -> int:
     parser.print_help(sys.stderr)
     return EXIT_USAGE
@@ -132,15 +146,17 @@ def _guard(func, args) -> int:
     try:
         return func(args)
     except StoreError as exc:
-        print(f"whea: {exc}", file=sys.stderr)
+        print(f"whea: {redact(exc, store_path(args))}", file=sys.stderr)
         return EXIT_USAGE
     except (sqlite3.Error, UnicodeDecodeError) as exc:  # should have been a StoreError
-        print(f"whea: {store_path(args)}: the store cannot be read ({exc})", file=sys.stderr)
+        print(f"whea: {redact(store_path(args))}: the store cannot be read ({exc})",
+              file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
-        print(f"whea: {exc.filename or store_path(args)}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"whea: {redact(exc.filename or store_path(args))}: {exc.strerror or exc}",
+              file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -238,6 +254,28 @@ def _refuse_store_file(output: str, args) -> None:
         raise StoreError(f"{same}; nothing was written")
 
 
+def _check_by_checksums(args, spec: str) -> int:
+    """``check`` of a store that is not a SQLite file (a server, a platform container): the
+    checksum of every record, read through the engine. Damage is listed, not salvaged (the
+    engine keeps its own storage; --output applies to SQLite files only)."""
+    if args.output is not None:
+        raise StoreError(f"{redact(spec)}: -o/--output (salvage) applies to SQLite store files; "
+                         "this store is checked in place")
+    with open_store(spec, readonly=True, create=False) as store:
+        _bad, keys = store.damaged_rows()
+        total = len(store)
+        name = store.path
+    if not keys:
+        print(f"{name}: ok ({total} records, every checksum matches)")
+        return EXIT_OK
+    print(f"{name}: DAMAGED: {len(keys)} of {total} records fail their checksum", file=sys.stderr)
+    for host, rid in keys[:20]:
+        print(f"  record {rid:#x}" + (f" of host {host!r}" if host else ""), file=sys.stderr)
+    if len(keys) > 20:
+        print(f"  … and {len(keys) - 20} more", file=sys.stderr)
+    return EXIT_FINDINGS
+
+
 # -- commands -----------------------------------------------------------------------------
 def run_init(args) -> int:
     path = store_path(args)
@@ -333,7 +371,7 @@ def _where(source: dict) -> str:
 def run_write(args) -> int:
     status = EXIT_OK
     flags = WHEA_WRITE_FLAG_DUMMY if args.dummy else 0
-    inputs = _Inputs(args.files)
+    inputs = _Inputs(args.files, args.host)
     with _open(args, create=True) as store:
         for ref, source in inputs:
             where = _where(source)
@@ -359,28 +397,34 @@ def run_read(args) -> int:
     _check_output(args.output, args=args)
     with _open_existing(args) as store:
         result = store.read_error_record(rid, host=args.host)
+        hosts = (store.hosts_of(result.record_id) if args.host is None and result.record
+                 else [args.host or ""])
     if result.status == STATUS_OBJECT_NOT_FOUND:
         what = "the store is empty" if rid == 0 else f"no record 0x{rid:016X}"
         if args.host is not None:
             what += f" for host {args.host!r}"
         print(f"whea: {store.path}: {what} (STATUS_OBJECT_NOT_FOUND)", file=sys.stderr)
         return EXIT_FINDINGS
-    last = result.next_record_id == result.record_id
-    nxt = "none (this is the last record)" if last else f"0x{result.next_record_id:016X}"
+    last = result.next_record_id == result.record_id  # docs/store.md: the last answers its own id
+    nxt = f"0x{result.next_record_id:016X}" + (" (its own: the last record)" if last else "")
+    whose = _whose(hosts)
     if args.output:
         with open(args.output, "wb") as fh:
             fh.write(result.record)
-        print(f"record 0x{result.record_id:016X}: {result.length} bytes written to {args.output}; "
-              f"next record id {nxt}")
+        print(f"record 0x{result.record_id:016X}{whose}: {result.length} bytes written to "
+              f"{args.output}; next record id {nxt}")
         return EXIT_OK
     rec = decode_record(result.record, source={"path": f"{store.path} record 0x{result.record_id:016X}",
                                                "offset": 0})
     if args.json:
         out = record_to_json(rec)
-        out["next_record_id"] = None if last else result.next_record_id
+        out["next_record_id"] = result.next_record_id
+        out["last_record"] = last
+        out["hosts"] = hosts
         print(json.dumps(out))
     else:
-        print(f"record 0x{result.record_id:016X} ({result.length} bytes), next record id {nxt}")
+        print(f"record 0x{result.record_id:016X}{whose} ({result.length} bytes), next record id "
+              f"{nxt}")
         print(render_text(rec))
     return EXIT_FINDINGS if rec.has_errors() else EXIT_OK
 
@@ -457,22 +501,43 @@ def run_list(args) -> int:
     return _report_damage(damage)
 
 
+def _whose(hosts: list[str]) -> str:
+    """`` of host 'x'`` for a read: the host when one stores the id, else the choice."""
+    if len(hosts) == 1:
+        return f" of host {hosts[0]!r}" if hosts[0] else ""
+    return (" of one of the hosts " + ", ".join(repr(h) for h in hosts)
+            + " (the store's first host; --host chooses)")
+
+
+SAME_FAILURE_SHOWN = 5  # lines per failure status before an import only counts them
+
+
 def run_import(args) -> int:
     status = EXIT_OK
     inputs = _Inputs(args.sources, args.host)
+    seen: dict[str, int] = {}
 
     def on_result(result, source):
         nonlocal status
         if result.ok:
             return
-        print(f"whea: {_where(source)}: {result.status_name}: {result.reason}", file=sys.stderr)
         status = max(status, _record_status(result))
+        n = seen[result.status_name] = seen.get(result.status_name, 0) + 1
+        if n <= SAME_FAILURE_SHOWN:
+            print(f"whea: {_where(source)}: {result.status_name}: {result.reason}", file=sys.stderr)
+        if n == SAME_FAILURE_SHOWN:
+            print(f"whea: (further {result.status_name} records are counted, not listed)",
+                  file=sys.stderr)
 
     records = ((ref.data, source) for ref, source in inputs)
     with _open(args, create=True) as store:
         summary = store.write_records(records, validate="header" if args.fast else "full",
                                       on_result=on_result, replace=args.replace)
     print(_import_summary(summary, inputs))
+    for name, n in seen.items():
+        if n > SAME_FAILURE_SHOWN:
+            print(f"whea: {n:,} records in all failed with {name} "
+                  f"({n - SAME_FAILURE_SHOWN:,} not listed above)", file=sys.stderr)
     if inputs.events:
         print(f"skipped {inputs.events} WhLg event-log entries (the store keeps CPER error records)")
     if inputs.failures:
@@ -599,6 +664,8 @@ def run_check(args) -> int:
     path = store_path(args)
     if engine_of(path) in CONTAINER_ENGINES:
         return _check_container(args)
+    if engine_of(path) != "sqlite":
+        return _check_by_checksums(args, path)
     if not os.path.isfile(path) or os.path.getsize(path) == 0:
         _existing_store(args)  # missing, a folder or empty: nothing to check or salvage
     report = check_store(path)

@@ -25,7 +25,7 @@ from ..index.timebins import width_text
 from ..sources import iter_path
 from ..sources.base import Problem, SourceError
 from ..sources.recoverable import is_recoverable, left_out
-from ..store.backend import engine_of
+from ..store.backend import is_server_spec, redact
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count
 from ._inputs import SQLITE_MAGIC, ProblemLog, damaged_store_problem
@@ -184,10 +184,12 @@ def run(args) -> int:
         print(f"whea: {exc}", file=sys.stderr)
         return EXIT_USAGE
     args.paths = args.paths + ([args.store] if args.store else [])
+    if not args.paths and os.environ.get("WHEA_STORE"):  # as every store command
+        args.paths = [os.environ["WHEA_STORE"]]
     if not args.paths:
-        print("whea timeline: name a PATH or --store SPEC", file=sys.stderr)
+        print("whea timeline: name a PATH or --store SPEC (or set $WHEA_STORE)", file=sys.stderr)
         return EXIT_USAGE
-    if any(engine_of(p) in ("postgresql", "postgres") for p in args.paths):
+    if any(is_server_spec(p) for p in args.paths):
         return _run_in_server(args, rules)
     status = EXIT_OK
     problems = ProblemLog()
@@ -201,7 +203,7 @@ def run(args) -> int:
         try:
             builder.add_all(_live(iter_path(path, on_problem=problems), problems))
         except SourceError as exc:
-            print(f"whea: {exc}", file=sys.stderr)
+            print(f"whea: {redact(exc, path)}", file=sys.stderr)
             status = EXIT_USAGE
     report = analyse(builder.data(), builder, args)
     if args.json:
@@ -227,7 +229,7 @@ def _run_in_server(args, rules) -> int:
             report = analyse_store(store, rules, by=args.by, width=args.bin, top=args.top,
                                    storm=args.storm, storm_window=args.storm_window)
     except StoreError as exc:
-        print(f"whea: {exc}", file=sys.stderr)
+        print(f"whea: {redact(exc, args.paths[0])}", file=sys.stderr)
         return EXIT_USAGE
     text = json.dumps(report) if args.json else render_text(report, args)
     sys.stdout.write(text + "\n")

@@ -13,6 +13,7 @@ from ..decode import decode_record
 from ..sources import RecordRef, iter_path
 from ..sources.base import Problem, SourceError
 from ..sources.recoverable import is_recoverable, left_out
+from ..store.backend import redact
 from ..store.results import StoreError
 from .filters import ReportFilters
 
@@ -40,8 +41,9 @@ def _refs(items, on_problem: Callable[[Problem], None],
                         continue
                     yield ref
             except (SourceError, StoreError) as exc:  # one unreadable input: say so, go on
-                text = str(exc).removeprefix(f"{item}: ")
-                on_unreadable(Problem(str(item), None, text, "error"))
+                name = redact(str(item))  # a store URL's password never reaches a report
+                text = redact(str(exc), item).removeprefix(f"{name}: ")
+                on_unreadable(Problem(name, None, text, "error"))
         elif isinstance(item, (DecodedRecord, RecordRef)):
             yield item
         elif isinstance(item, (bytes, bytearray, memoryview)):

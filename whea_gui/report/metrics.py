@@ -2,13 +2,16 @@
 
 Families (labels in braces; docs/fleet.md and resources/prometheus/whea-alerts.yml use them):
 
-* ``whea_records_total{host, severity, component, location}`` — records stored;
+* ``whea_records_total{host, severity, component}`` — records stored (always);
+* ``whea_location_records_total{host, severity, component, location}`` — the same for each
+  host's ``top_locations`` busiest fault locations only (bounded cardinality);
 * ``whea_fault_records_total{host, scope, key, severity}`` — records per threshold scope key
-  (``page``, ``dimm``, ``cpu``: the keys the timeline's threshold rules count by), so alert rules
-  can apply the mcelog/rasdaemon thresholds with ``increase(...[24h])``;
-* ``whea_threshold_count{rule, scope, host, key}`` and ``whea_threshold_exceeded{...}`` — each
-  rule's rolling count over its window ending at the evaluation time, and whether it reaches
-  the threshold (the timeline's definition of "above");
+  (``dimm``, ``cpu``: bounded by the hardware, so alert rules can apply the mcelog/rasdaemon
+  thresholds with ``increase(...[24h])``; ``page`` keys only once a page holds ``page_min``
+  records: pages are unbounded, their alert uses the windowed gauge below);
+* ``whea_threshold_window_records{rule, scope, host, key}`` and ``whea_threshold_exceeded{...}``
+  — each rule's rolling count over its window ending at the evaluation time (keys with records
+  in the window only), and whether it reaches the threshold (the timeline's "above");
 * ``whea_last_record_timestamp_seconds{host}`` — the newest record time per host;
 * ``whea_store_records`` — records in the store.
 
@@ -26,6 +29,8 @@ from dataclasses import dataclass, field
 from ..index.rates import ThresholdRule, default_rules
 from ..index.table import SEVERITY_NAMES
 
+TOP_LOCATIONS = 10  # per host: whea_location_records_total series
+PAGE_MIN = 10  # records of a memory page before it gets whea_fault_records_total series
 SCOPE_COLUMNS = {"page": "page_key", "dimm": "dimm_key", "cpu": "cpu_key"}
 
 
@@ -148,29 +153,59 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
 
 
 class SnapshotCollector:
-    """A prometheus-client collector: ``get()`` gives a fresh Snapshot on every scrape."""
+    """A prometheus-client collector: ``get()`` gives a fresh Snapshot on every scrape. When
+    it fails (the database went down, the file went away) the scrape still answers, with
+    ``whea_store_up 0`` alone, and ``on_error`` gets the exception (a one-line message);
+    the next scrape tries again."""
 
-    def __init__(self, get) -> None:
+    def __init__(self, get, on_error=None, *, top_locations: int = TOP_LOCATIONS,
+                 page_min: int = PAGE_MIN) -> None:
         self.get = get
+        self.on_error = on_error
+        self.top_locations = top_locations
+        self.page_min = page_min
 
     def collect(self):
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-        snap = self.get()
+        help_up = "1 when the last scrape could read the store, 0 when it could not"
+        try:
+            snap = self.get()
+        except Exception as exc:  # noqa: BLE001 - any failure: the scrape says down, not 500
+            if self.on_error is None:
+                raise
+            self.on_error(exc)
+            yield GaugeMetricFamily("whea_store_up", help_up, value=0)
+            return
+        yield GaugeMetricFamily("whea_store_up", help_up, value=1)
         records = CounterMetricFamily("whea_records", "WHEA error records stored, by host, "
-                                      "severity, component and fault location",
-                                      labels=["host", "severity", "component", "location"])
-        for labels, n in sorted(snap.records.items()):
+                                      "severity and component",
+                                      labels=["host", "severity", "component"])
+        by_component: Counter = Counter()
+        for (host, sev, comp, _loc), n in snap.records.items():
+            by_component[(host, sev, comp)] += n
+        for labels, n in sorted(by_component.items()):
             records.add_metric(list(labels), n)
         yield records
+        located = CounterMetricFamily("whea_location_records", "Records of each host's busiest "
+                                      f"fault locations (top {self.top_locations} per host)",
+                                      labels=["host", "severity", "component", "location"])
+        for labels, n in sorted(_top_locations(snap.records, self.top_locations).items()):
+            located.add_metric(list(labels), n)
+        yield located
         faults = CounterMetricFamily("whea_fault_records", "Records per threshold scope key "
-                                     "(page, dimm, cpu) and severity",
-                                     labels=["host", "scope", "key", "severity"])
-        for labels, n in sorted(snap.faults.items()):
-            faults.add_metric(list(labels), n)
+                                     f"(dimm, cpu; page keys from {self.page_min} records on) "
+                                     "and severity", labels=["host", "scope", "key", "severity"])
+        pages: Counter = Counter()
+        for (host, scope, key, _sev), n in snap.faults.items():
+            if scope == "page":
+                pages[(host, key)] += n
+        for (host, scope, key, sev), n in sorted(snap.faults.items()):
+            if scope != "page" or pages[(host, key)] >= self.page_min:
+                faults.add_metric([host, scope, key, sev], n)
         yield faults
-        count = GaugeMetricFamily("whea_threshold_count", "Matching records within the rule's "
-                                  "window ending at the evaluation time",
+        count = GaugeMetricFamily("whea_threshold_window_records", "Matching records within "
+                                  "the rule's window ending at the evaluation time",
                                   labels=["rule", "scope", "host", "key"])
         above = GaugeMetricFamily("whea_threshold_exceeded", "1 when the rule's rolling count "
                                   "reaches its threshold (mcelog/rasdaemon semantics)",
@@ -192,9 +227,22 @@ class SnapshotCollector:
                                 "windows end at", value=snap.as_of)
 
 
-def registry_for(get):
+def _top_locations(records: Counter, top: int) -> Counter:
+    """The (host, severity, component, location) counts of each host's ``top`` locations
+    with the most records (ties: the location text), locationless records left out."""
+    per_host: dict[str, Counter] = {}
+    for (host, _sev, _comp, loc), n in records.items():
+        if loc:
+            per_host.setdefault(host, Counter())[loc] += n
+    keep = {(host, loc) for host, locs in per_host.items()
+            for loc, _n in sorted(locs.items(), key=lambda x: (-x[1], x[0]))[:max(top, 0)]}
+    return Counter({k: n for k, n in records.items() if (k[0], k[3]) in keep})
+
+
+def registry_for(get, on_error=None, **limits):
+    """``limits``: ``top_locations``, ``page_min`` (SnapshotCollector)."""
     from prometheus_client import CollectorRegistry
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(get))
+    registry.register(SnapshotCollector(get, on_error, **limits))
     return registry

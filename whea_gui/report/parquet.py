@@ -8,6 +8,10 @@ time as ``whea timeline`` takes it (own timestamp, else the event time), and ``l
 ``page_key``, ``dimm_key``, ``cpu_key`` are the fault keys it groups and counts thresholds by
 (prefixed with the host), so a query over the export reproduces its counts and crossings;
 ``seq`` is the input order, which breaks ties at the same second as the timeline does.
+``host`` is the partition key: the host name itself, except that a name whose folder name
+would be too long or unsafe (over PARTITION_HOST_CHARS once %-encoded, or holding control
+characters) is shortened to its start plus ``~`` and a hash of the whole name, so one odd host
+cannot make the export fail; ``host_name`` always holds the full name.
 
 From a PostgreSQL store the export reads the columns the store computed when each record was
 written (a server-side cursor, no decoding); from anything else it decodes each record.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -31,6 +36,7 @@ from ..store.pg_rows import timeline_fields
 from ..store.store import host_of
 
 CHUNK = 250_000  # rows per written part (bounded memory: a few hundred MB)
+PARTITION_HOST_CHARS = 120  # %-encoded host in a folder name (NAME_MAX is 255 bytes)
 MAX_PARTITIONS = 1 << 22  # host x date folders one part may touch (pyarrow's default is 1024)
 
 
@@ -38,8 +44,8 @@ def _schemas():
     import pyarrow as pa
 
     records = pa.schema([
-        ("seq", pa.int64()), ("host", pa.string()), ("date", pa.string()),
-        ("provenance", pa.string()), ("provenance_offset", pa.int64()),
+        ("seq", pa.int64()), ("host", pa.string()), ("host_name", pa.string()),
+        ("date", pa.string()), ("provenance", pa.string()), ("provenance_offset", pa.int64()),
         ("time", pa.timestamp("s", tz="UTC")), ("ts", pa.int64()), ("time_source", pa.string()),
         ("severity", pa.int8()), ("severity_name", pa.string()),
         ("notify", pa.string()), ("notify_name", pa.string()),
@@ -50,8 +56,8 @@ def _schemas():
         ("cpu_key", pa.string()), ("summary", pa.string()), ("length", pa.int32()),
     ])
     sections = pa.schema([
-        ("seq", pa.int64()), ("host", pa.string()), ("date", pa.string()),
-        ("record_id", pa.uint64()), ("section_index", pa.int16()), ("type", pa.string()),
+        ("seq", pa.int64()), ("host", pa.string()), ("host_name", pa.string()),
+        ("date", pa.string()), ("record_id", pa.uint64()), ("section_index", pa.int16()), ("type", pa.string()),
         ("type_name", pa.string()), ("component", pa.string()), ("location", pa.string()),
         ("location_fields", pa.string()), ("severity", pa.int8()), ("summary", pa.string()),
     ])
@@ -73,6 +79,7 @@ class _Columns:
         self.schema = schema
         self.cols: dict[str, list] = {name: [] for name in schema.names}
         self.n = 0
+        self.written = 0  # rows written in parts so far
 
     def add(self, row: dict) -> None:
         for name, col in self.cols.items():
@@ -90,8 +97,24 @@ class _Columns:
                          partitioning_flavor="hive", basename_template=f"part-{part}-{{i}}.parquet",
                          existing_data_behavior="overwrite_or_ignore",
                          max_partitions=MAX_PARTITIONS)
+        self.written += self.n
         self.cols = {name: [] for name in self.schema.names}
         self.n = 0
+
+
+def partition_host(host: str | None) -> str | None:
+    """The ``host=`` partition value of ``host``: itself when its folder name is short and
+    safe, else its start, ``~`` and 16 hex digits of its SHA-256 (distinct hosts stay apart)."""
+    import hashlib
+    from urllib.parse import quote
+
+    if host is None:
+        return None
+    if len(quote(host, safe="")) <= PARTITION_HOST_CHARS and host.isprintable():
+        return host
+    head = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-._") else "_"
+                   for ch in host[:40])
+    return f"{head}~{hashlib.sha256(host.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
 _SEV = {i: name.capitalize() for i, name in enumerate(SEVERITY_NAMES)}
@@ -152,17 +175,58 @@ def _pairs(records_or_batch) -> Iterable[tuple[bytes, dict]]:
         yield data[i], src
 
 
+class ForeignFiles(OSError):
+    """The output folder's tables hold files this exporter did not write; ``files`` names
+    them (nothing was written or removed)."""
+
+    def __init__(self, folder: str, files: list[str]) -> None:
+        self.files = files
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        super().__init__(f"{folder} holds files an export did not write ({shown}); an export "
+                         "replaces records/ and sections/ whole: choose another folder, move "
+                         "them, or pass --replace to delete them")
+
+
+_OURS = re.compile(r"(host=[^/]+/date=[^/]+/)?part-(\d+-\d+|empty)\.parquet")
+
+
+def foreign_files(folder: str) -> list[str]:
+    """Files under ``folder``/records and /sections that no export wrote (relative paths)."""
+    found = []
+    for name in ("records", "sections"):
+        top = os.path.join(folder, name)
+        if os.path.lexists(top) and not os.path.isdir(top):
+            found.append(name)
+            continue
+        for root, _dirs, files in os.walk(top):
+            for f in files:
+                rel = os.path.relpath(os.path.join(root, f), top).replace(os.sep, "/")
+                if not _OURS.fullmatch(rel):
+                    found.append(f"{name}/{rel}")
+    return sorted(found)
+
+
 class _Export:
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, replace: bool = False) -> None:
         self.folder = os.path.abspath(folder)
+        if not replace:
+            foreign = foreign_files(self.folder)
+            if foreign:
+                raise ForeignFiles(self.folder, foreign)
         parent = os.path.dirname(self.folder) or "."
         os.makedirs(parent, exist_ok=True)
         self.tmp = tempfile.mkdtemp(prefix=".whea-parquet-", dir=parent)
         rs, ss = _schemas()
         self.records, self.sections = _Columns(rs), _Columns(ss)
         self.result = ExportResult(self.folder)
+        self.hosts: dict[str | None, str | None] = {}  # host → partition value
 
     def add(self, row: dict, sections: list[dict]) -> None:
+        host = row.get("host")
+        part = self.hosts.get(host) if host in self.hosts else self.hosts.setdefault(
+            host, partition_host(host))
+        for r in (row, *sections):
+            r["host_name"], r["host"] = host, part
         self.records.add(row)
         for s in sections:
             self.sections.add(s)
@@ -181,11 +245,17 @@ class _Export:
         """Move the complete tables into place (a previous export's tables are replaced)."""
         self.flush()
         os.makedirs(self.folder, exist_ok=True)
-        for name in ("records", "sections"):
+        for name, cols in (("records", self.records), ("sections", self.sections)):
             os.makedirs(os.path.join(self.tmp, name), exist_ok=True)
+            if not cols.written:  # no rows: one empty file with the schema, so readers find it
+                import pyarrow.parquet as pq
+                pq.write_table(cols.schema.empty_table(),
+                               os.path.join(self.tmp, name, "part-empty.parquet"))
             target = os.path.join(self.folder, name)
-            if os.path.exists(target):
+            if os.path.isdir(target) and not os.path.islink(target):
                 shutil.rmtree(target)
+            elif os.path.lexists(target):  # --replace: a file or link where a table goes
+                os.remove(target)
             os.replace(os.path.join(self.tmp, name), target)
         with open(os.path.join(self.folder, "_whea_export.json"), "w", encoding="utf-8") as fh:
             json.dump({"records": self.result.records, "sections": self.result.sections,
@@ -197,20 +267,20 @@ class _Export:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def export_parquet(records_or_batch, folder) -> ExportResult:
+def export_parquet(records_or_batch, folder, replace: bool = False) -> ExportResult:
     """Write (bytes, source) pairs — or the window's record ``Batch`` — as the two Parquet
     tables under ``folder`` (File → Export in the window calls this)."""
     return _write(folder, (decoded_row(0, bytes(data), dict(source or {}))
-                           for data, source in _pairs(records_or_batch)))
+                           for data, source in _pairs(records_or_batch)), replace)
 
 
-def export_store_parquet(store, folder) -> ExportResult:
+def export_store_parquet(store, folder, replace: bool = False) -> ExportResult:
     """Export an open store: a PostgreSQL store from its columns (no decoding), another engine
     by decoding its records in store order."""
-    return _write(folder, _store_rows(store))
+    return _write(folder, _store_rows(store), replace)
 
 
-def export_inputs(paths: list[str], folder, on_problem) -> ExportResult:
+def export_inputs(paths: list[str], folder, on_problem, replace: bool = False) -> ExportResult:
     """Export every record of the inputs, in order: files and folders as ``whea`` reads them
     everywhere (decoded), store specs (``postgresql://…``) from the store's columns."""
     from ..sources import iter_path
@@ -224,11 +294,11 @@ def export_inputs(paths: list[str], folder, on_problem) -> ExportResult:
                 continue
             for ref in iter_path(path, on_problem=on_problem):
                 yield decoded_row(0, bytes(ref.data), dict(ref.source))
-    return _write(folder, rows())
+    return _write(folder, rows(), replace)
 
 
-def _write(folder, rows) -> ExportResult:
-    export = _Export(os.fspath(folder))
+def _write(folder, rows, replace: bool = False) -> ExportResult:
+    export = _Export(os.fspath(folder), replace)
     try:
         for seq, (row, sections) in enumerate(rows):
             row["seq"] = seq

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..sources.base import Problem
+from ..store.backend import redact
 from .base import ReportMeta
 from .filters import ReportFilters
 from .inputs import ReportCancelled, select_records
@@ -88,10 +89,11 @@ def writer_class(fmt: str):
 
 
 def _input_names(items) -> list[str]:
+    """The inputs as the report names them: a store URL without its password."""
     if isinstance(items, (str, os.PathLike)):
-        return [str(items)]
+        return [redact(str(items))]
     if isinstance(items, (list, tuple)) and all(isinstance(i, (str, os.PathLike)) for i in items):
-        return [str(i) for i in items]
+        return [redact(str(i)) for i in items]
     return []
 
 

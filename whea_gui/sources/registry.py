@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import raw
-from .base import Problem, RecordRef, open_input
+from .base import Problem, RecordRef, SourceError, open_input
 from .folder import walk
 
 ProblemSink = Callable[[Problem], None]
@@ -113,7 +113,7 @@ def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progre
     if p == "-":
         yield from iter_file(p, on_problem)
         return
-    if p.startswith(("postgresql://", "postgres://")):  # a store on a server (store.postgres)
+    if "://" in p and _server_spec(p):  # a store on a server (store.postgres)
         from .store_file import read_spec
         yield from read_spec(p, on_problem or _ignore)
         return
@@ -123,6 +123,18 @@ def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progre
         yield from iter_live(channels, on_problem)
         return
     yield from walk(p, on_problem or _ignore, iter_file, progress=progress, cancel=cancel)
+
+
+def _server_spec(p: str) -> bool:
+    """A ``postgresql://`` spec (any letter case); a ``word://`` spec no engine knows raises
+    SourceError (not read as a path). Imported late: a file decode needs no store package."""
+    from ..store.backend import engine_of, is_server_spec
+    from ..store.results import StoreError
+    try:
+        engine_of(p)
+    except StoreError as exc:
+        raise SourceError(str(exc)) from None
+    return is_server_spec(p)
 
 
 def _ignore(_p: Problem) -> None:

@@ -16,6 +16,7 @@ Engines are imported only when a spec names them (psycopg must not be needed to 
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol, runtime_checkable
 
@@ -75,13 +76,32 @@ _ENGINES: dict[str, str] = {
 }
 
 
+_SERVER_ENGINES = ("postgresql", "postgres")
+# ``word://``: a spec that means to name an engine (a typo must not become a SQLite file name)
+_URL_LIKE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+
+
 def engine_of(spec: str) -> str:
-    """'sqlite', or the scheme of an engine named in ``spec``. A Windows drive letter
-    (``C:\\x``) and a path that merely contains a colon stay SQLite paths."""
-    scheme, sep, _rest = str(spec).partition(":")
+    """'sqlite', or the scheme (lower case) of an engine named in ``spec``. A Windows drive
+    letter (``C:\\x``) and a path that merely contains a colon stay SQLite paths. A
+    ``word://`` spec whose scheme no engine has raises StoreError naming the known schemes."""
+    text = str(spec)
+    scheme, sep, _rest = text.partition(":")
     if sep and len(scheme) > 1 and scheme.lower() in _ENGINES:
         return scheme.lower()
+    url = _URL_LIKE.match(text)
+    if url:
+        raise StoreError(f"{redact(text)}: unknown store engine {url.group(1)!r}; a store spec "
+                         "is a SQLite file path or starts with "
+                         + ", ".join(f"{name}:" for name in _ENGINES))
     return "sqlite"
+
+
+def is_server_spec(spec: str) -> bool:
+    """Whether ``spec`` names a store on a server (``postgresql://…``, any letter case); never
+    raises (an unknown ``word://`` scheme is not a server spec: ``open_store`` says why)."""
+    scheme, sep, _rest = str(spec).partition(":")
+    return bool(sep) and scheme.lower() in _SERVER_ENGINES
 
 
 def open_store(spec, **options) -> RecordStore:
@@ -98,17 +118,39 @@ def open_store(spec, **options) -> RecordStore:
     except ImportError as exc:
         raise StoreError(f"{redact(spec)}: the {engine} store needs {exc.name or exc}, "
                          "which is not installed") from exc
-    target = spec if engine in ("postgresql", "postgres") else spec.partition(":")[2]
+    target = spec if engine in _SERVER_ENGINES else spec.partition(":")[2]
     return getattr(module, class_name)(target, **options)
 
 
-def redact(spec: str) -> str:
-    """A spec fit for messages: a URL's password replaced by ***."""
-    from urllib.parse import urlsplit, urlunsplit
-    if engine_of(spec) not in ("postgresql", "postgres"):
-        return spec
-    parts = urlsplit(spec)
-    if parts.password is None:
-        return spec
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+# the password of ``scheme://user:PASSWORD@…`` (greedy to the netloc's last @, as urlsplit)
+_URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://[^\s:/?#@'\"]*:)[^\s/?#'\"]*(@)")
+# ``password=VALUE`` in a query string or a libpq keyword string (quoted or not)
+_KEY_PASSWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&;,'\")]*)")
+
+
+def redact(text, *specs) -> str:
+    """``text`` (a store spec, or any message, e.g. a driver's error text that repeats the
+    spec) fit to print, store or write: every URL password (``user:***@``) and every
+    ``password=`` value replaced by ``***``; also any literal copy (plain or %-decoded) of the
+    passwords of ``specs``. The one redaction used wherever a spec leaves the program."""
+    from urllib.parse import unquote, urlsplit
+
+    out = str(text)
+    secrets: set[str] = set()
+    for spec in specs:
+        spec = str(spec)
+        try:
+            password = urlsplit(spec).password
+        except ValueError:
+            password = None
+        found = [password] if password else []
+        found += [m.group(2).strip("'") for m in _KEY_PASSWORD.finditer(spec)]
+        for value in found:
+            if len(value) >= 3:  # a one-letter "password" would blank ordinary words
+                secrets.update((value, unquote(value)))
+    out = _URL_PASSWORD.sub(r"\1***\2", out)
+    out = _KEY_PASSWORD.sub(lambda m: m.group(1) + "***", out)
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret and secret != "***":
+            out = out.replace(secret, "***")
+    return out

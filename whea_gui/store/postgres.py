@@ -57,7 +57,8 @@ class PostgresStore:
 
     def __init__(self, url: str, *, readonly: bool | None = None, create: bool = True,
                  timeout: float = 30.0, strict: bool = True) -> None:
-        self.url = str(url)
+        scheme, _, rest = str(url).partition("://")
+        self.url = f"{scheme.lower()}://{rest}"  # libpq knows the scheme in lower case only
         self.path = redact(self.url)
         self.readonly = bool(readonly)
         self.strict = strict
@@ -67,7 +68,8 @@ class PostgresStore:
         try:
             self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=max(1, int(timeout)))
         except psycopg.Error as exc:
-            raise StoreError(f"{self.path}: cannot connect ({_first_line(exc)})") from None
+            raise StoreError(f"{self.path}: cannot connect "
+                             f"({redact(_first_line(exc), self.url)})") from None
         try:
             self._check_schema(create)
             if self.readonly:
@@ -533,6 +535,7 @@ def _check(batch, validate: str):
         raise ValueError(f"validate must be 'full' or 'header', not {validate!r}")
     datas = [d for d, _ in batch]
     checked = rules.check_headers(datas) if validate == "header" else [rules.precheck(d) for d in datas]
+    rules.refuse_bad_hosts(checked, [host_of(src) for _, src in batch])
     timeline = []
     for c, (_, src) in zip(checked, batch):
         if not c.ok:
@@ -563,4 +566,5 @@ def _iso(secs):
 
 
 def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    """The driver's message, first line, passwords hidden (libpq may repeat the conninfo)."""
+    return redact((str(exc).strip().splitlines() or [type(exc).__name__])[0])

@@ -25,6 +25,8 @@ MAX_STORED_LENGTH = 0xFFFFFF  # PersistenceInfo.Length is 24 bits
 PERSISTENCE_OFFSET = 108
 ER_SIGNATURE = 0x5245  # bytes "ER"
 
+MAX_HOST_BYTES = 255  # a DNS name's limit; docs/store.md "Hosts"
+
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 
@@ -125,3 +127,23 @@ def persistence_fields(data: bytes) -> dict:
 
 def record_id_of(data: bytes) -> int:
     return _U64.unpack_from(data, 96)[0] if len(data) >= 104 else 0
+
+
+def host_problem(host: str) -> str | None:
+    """Why ``host`` cannot key records (it names Parquet partitions, metric labels and lines
+    of output): longer than MAX_HOST_BYTES in UTF-8, or holding a control character."""
+    size = len(host.encode("utf-8", "surrogatepass"))
+    if size > MAX_HOST_BYTES:
+        return f"host name of {size:,} bytes (at most {MAX_HOST_BYTES})"
+    bad = next((ch for ch in host if ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0), None)
+    if bad is not None:
+        return f"host name {host[:60]!r} holds a control character ({ord(bad):#04x})"
+    return None
+
+
+def refuse_bad_hosts(checked: list[Checked], hosts: list[str]) -> None:
+    """Refuse (STATUS_INVALID_PARAMETER, with the reason) each record whose host is unusable."""
+    for c, host in zip(checked, hosts):
+        problem = host_problem(host) if host and c.ok else None
+        if problem:
+            c.reason = f"invalid host: {problem}"

@@ -497,6 +497,7 @@ class Store:
             checked = rules.check_headers(datas)
         else:
             raise ValueError(f"validate must be 'full' or 'header', not {validate!r}")
+        rules.refuse_bad_hosts(checked, [host_of(src) for _, src in batch])
         results = [WriteResult(STATUS_INVALID_PARAMETER if not c.ok else STATUS_SUCCESS,
                                c.record_id, c.reason, notes=list(c.notes)) for c in checked]
         keys = [(host_of(src), c.record_id) for (_, src), c in zip(batch, checked)]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..paths import sample_paths
+from ..store.backend import is_server_spec, redact
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -145,10 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.hex_numbers:
         window.set_hex_numbers(True)
     paths = args.paths or sample_paths()
-    missing = [p for p in paths if not Path(p).exists()]
+    missing = [p for p in paths if not Path(p).exists() and not is_server_spec(p)]
     for p in missing:
-        print(f"whea-gui: {p}: no such file or folder", file=sys.stderr)
-    paths = [p for p in paths if Path(p).exists()]
+        print(f"whea-gui: {_not_found(p)}", file=sys.stderr)
+    paths = [p for p in paths if p not in missing]  # files, folders and store URLs
     if args.screenshot:
         status = screenshot(app, window, paths, args.screenshot, args.record, args.select, size,
                             args.raise_dock)
@@ -160,6 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     status = app.exec()
     hook.uninstall()
     return status
+
+
+def _not_found(path: str) -> str:
+    """Why ``path`` is not opened: a ``word://`` spec no engine knows, or a missing file."""
+    from ..store import StoreError, engine_of
+    try:
+        engine_of(path)
+    except StoreError as exc:
+        return str(exc)
+    return f"{redact(path)}: no such file or folder"
 
 
 def wait_until(app, done, timeout_s: float = 120.0) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from ..session.recordset import Batch, make_batch
 from ..sources import Problem, SourceError, iter_bytes
+from ..store.backend import redact
 from .inputs import iter_inputs
 from .store_adapter import store_batch
 
@@ -62,7 +63,9 @@ class LoadJob(QObject):
             try:
                 yield store_batch(spec, self._report)
             except SourceError as exc:
-                self._report(Problem(spec, None, str(exc).removeprefix(f"{spec}: "), "error"))
+                shown = redact(spec)  # the password stays out of the Problems list and status
+                self._report(Problem(shown, None,
+                                     redact(exc, spec).removeprefix(f"{shown}: "), "error"))
 
         def progress(done, total):
             self._done = (done, total)

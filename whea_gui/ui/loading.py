@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ..session import InspectorSession
 from ..session.labels import problems_status
 from ..session.paste import PasteError, clipboard_bytes
+from ..store.backend import is_server_spec, redact
 from .loader import LoadJob, end_thread, start_job
 from .settings import add_recent, recent_files
 
@@ -61,9 +62,12 @@ class Loading(QObject):
         paths = [str(p) for p in paths]
         if replace and not self.replace_collection():
             return None
+        stores = [p for p in paths if is_server_spec(p)]  # ``whea-gui postgresql://…``
+        paths = [p for p in paths if p not in stores]
         for p in paths:
             add_recent(self.window.settings, str(Path(p).resolve()))
-        return self._start(LoadJob(paths))
+        self._remember_stores(stores)
+        return self._start(LoadJob(paths, stores=stores))
 
     def load_bytes(self, data: bytes, name: str = "<clipboard>", replace: bool = True):
         if replace and not self.replace_collection():
@@ -75,10 +79,18 @@ class Loading(QObject):
         spec = spec.strip()
         if not spec or (replace and not self.replace_collection()):
             return None
-        settings = self.window.settings
-        items = [spec] + [s for s in _list(settings.value(RECENT_STORES_KEY)) if s != spec]
-        settings.setValue(RECENT_STORES_KEY, items[:10])
+        self._remember_stores([spec])
         return self._start(LoadJob(stores=[spec]))
+
+    def _remember_stores(self, specs) -> None:
+        """Recent stores as shown anywhere: a URL's password is never kept in the settings
+        (reopening asks for it again, or libpq finds it in ~/.pgpass / $PGPASSWORD)."""
+        settings = self.window.settings
+        items = _list(settings.value(RECENT_STORES_KEY))
+        for spec in specs:
+            shown = redact(spec)
+            items = [shown] + [s for s in items if s != shown]
+        settings.setValue(RECENT_STORES_KEY, items[:10])
 
     def replace_collection(self) -> bool:
         """Close what is open before opening something else (asks first about unsaved edits)."""

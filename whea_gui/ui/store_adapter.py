@@ -27,8 +27,8 @@ PAGE_ROWS = 10_000  # index rows per page of a server store (a screenful many ti
 
 
 def _is_server(spec: str) -> bool:
-    from ..store import engine_of
-    return engine_of(spec) in ("postgresql", "postgres")
+    from ..store.backend import is_server_spec
+    return is_server_spec(spec)
 
 
 def is_store_file(path: str | Path) -> bool:

@@ -25,6 +25,7 @@ from ..core.model import DecodedRecord, FieldNode
 from ..paths import sample_paths
 from ..session import InspectorSession
 from ..session.labels import source_label
+from ..store.backend import redact
 from .container_view import install as install_container_view
 from .editing import EditController
 from .inspector import RecordInspector
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
         return act
 
     def message(self, text: str) -> None:
+        text = redact(text)  # a store URL's password never shows in the status bar
         self.status_message.setText(text if len(text) < 160 else text[:157] + "…")
         self.status_message.setToolTip(text)
 
