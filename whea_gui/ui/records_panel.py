@@ -128,6 +128,7 @@ class RecordsPanel(QWidget):
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
         self.model.layoutChanged.connect(self._update_count)
+        self.model.searchProgress.connect(self._update_count)
         self.model.layoutChanged.connect(self._rows_changed)  # a sort: keep the record in view
         hh.setContextMenuPolicy(Qt.CustomContextMenu)
         hh.customContextMenuRequested.connect(self._column_menu)
@@ -277,7 +278,12 @@ class RecordsPanel(QWidget):
 
     def _update_count(self, *_args) -> None:
         shown, total = self.model.rowCount(), len(self.records)
-        self.count.setText(f"{total:,} records" if shown == total else f"{shown:,} of {total:,}")
+        text = (f"{total:,} record{'' if total == 1 else 's'}" if shown == total
+                else f"{shown:,} of {total:,}")
+        progress = self.model.search_progress()
+        if progress is not None:  # summaries still being made: more rows may match
+            text = f"{text} so far (searching summaries: {progress[0]:,} of {progress[1]:,})"
+        self.count.setText(text)
 
     # -- selection ---------------------------------------------------------------------------
     def _row_changed(self, current, _previous) -> None:
