@@ -158,3 +158,17 @@ def test_provenance_labels_say_what_an_offset_is():
     assert "file" not in offset_text(store, 3)
     store["origin_path"] = "/logs/host-1.bin"
     assert source_label(store) == "host-1.bin · store record 0x0000000000001234"
+
+
+def test_loosening_a_filter_that_listed_nothing_shows_a_record_again():
+    s = _session()
+    s.select(1)
+    s.set_filter(RecordFilter(text="no such thing"))
+    assert s.follow_visible(filter_rows(s.records, s.filter)) == -1
+    s.set_filter(RecordFilter(text="memory"))  # records [0, 2]: the nearest to record 1 is 0
+    assert s.follow_visible(filter_rows(s.records, s.filter)) == 0
+    assert s.record.data == s.records.data(0)
+    s.select(-1)  # the user chose none: a sort does not pick one
+    assert s.follow_visible(filter_rows(s.records, s.filter)) == -1
+    # but a filter change that lists records shows the first listed one
+    assert s.follow_visible(filter_rows(s.records, s.filter), filtered=True) == 0

@@ -39,3 +39,31 @@ def test_text_filter_counts_every_summary_not_only_the_scrolled_ones(qtbot, wind
     _type_into(qtbot, panel.text, "dimm")
     panel.apply_filter()
     assert panel.model.rowCount() == expect and "searching" not in panel.count.text()
+
+
+def test_detail_panes_show_a_record_again_when_the_filter_lists_rows(qtbot, window):
+    load(qtbot, window, [SAMPLE])
+    panel = window.records_panel
+    panel.select_row(5)
+    shown = window.session.current
+    assert shown >= 0
+    _type_into(qtbot, panel.text, "zzz-no-such")
+    panel.apply_filter()
+    assert panel.model.rowCount() == 0 and window.session.current == -1
+    assert window.current_record is None
+    for _ in range(len("zzz-no-such")):
+        qtbot.keyClick(panel.text, Qt.Key_Backspace)
+    panel.apply_filter()
+    assert panel.model.rowCount() == 400
+    assert window.session.current == shown  # the record shown before, listed again
+    assert window.current_record is not None
+    assert panel.view.currentIndex().isValid()
+    # A time range (what a timeline bin picks) listing rows shows one of them, without a click.
+    panel.text.setText("zzz-no-such")
+    panel.apply_filter()
+    panel.text.clear()
+    t = sorted(int(x) for x in window.session.records.column("time"))
+    window.session.set_filter(type(window.session.filter)(time_from=t[100], time_to=t[160]))
+    rows = panel.model.visible_records()
+    assert len(rows) > 0 and window.session.current in set(int(r) for r in rows)
+    assert window.current_record is not None

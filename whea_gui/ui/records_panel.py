@@ -270,10 +270,10 @@ class RecordsPanel(QWidget):
             self._refresh_time_bounds()
         self.model.set_filter(flt)
         self._update_count()
-        self._rows_changed()
+        self._rows_changed(filtered=True)
 
-    def _rows_changed(self) -> None:
-        shown = self.session.follow_visible(self.model.visible_records())
+    def _rows_changed(self, *_args, filtered: bool = False) -> None:
+        shown = self.session.follow_visible(self.model.visible_records(), filtered)
         self.show_current(shown)
 
     def _update_count(self, *_args) -> None:
