@@ -6,9 +6,10 @@ import numpy as np
 from conftest import VECTORS, load
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from whea_gui.sources import iter_path
+from whea_gui.ui.record_dialogs import ComparePicker
 from whea_gui.ui.inputs import iter_inputs
 from whea_gui.ui.record_model import HEADERS, SOURCE, TIME
 
@@ -234,10 +235,10 @@ def test_compare_picker_lists_the_listed_records(qtbot, window, monkeypatch):
     assert 1 < len(listed) < len(panel.records)
     seen = {}
 
-    def pick(parent, title, label, items, current, editable):
+    def pick(parent, items):
         seen["items"] = list(items)
         return items[2], True
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(pick))
+    monkeypatch.setattr(ComparePicker, "choose", staticmethod(pick))
     window.tree.setFocus()
     _press(qtbot, window, Qt.Key_D)  # Compare with… (Ctrl+D)
     items = seen["items"]

@@ -1,7 +1,9 @@
 """Failures a user met under a real X server (Xvfb + openbox), each pinned with real input."""
 
 from conftest import REPO, load
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from whea_gui.decode import decode_record
 
@@ -67,3 +69,36 @@ def test_detail_panes_show_a_record_again_when_the_filter_lists_rows(qtbot, wind
     rows = panel.model.visible_records()
     assert len(rows) > 0 and window.session.current in set(int(r) for r in rows)
     assert window.current_record is not None
+
+
+def test_compare_picker_fits_the_screen_and_is_resizable(qtbot, window):
+    load(qtbot, window, [SAMPLE])
+    panel = window.records_panel
+    panel.select_row(0)
+    seen = {}
+
+    def answer():
+        from whea_gui.ui.record_dialogs import ComparePicker
+
+        dlg = QApplication.activeModalWidget()
+        assert isinstance(dlg, ComparePicker)
+        screen = window.screen().availableGeometry()
+        seen["size"] = (dlg.width(), dlg.height(), screen.width(), screen.height())
+        seen["resizable"] = dlg.minimumWidth() < dlg.maximumWidth()
+        seen["buttons_inside"] = dlg.rect().contains(dlg.layout().itemAt(2).widget().geometry())
+        QTest.keyClick(dlg.list, Qt.Key_Down)
+        QTest.keyClick(dlg.list, Qt.Key_Down)
+        seen["picked"] = dlg.chosen()
+        QTest.keyClick(dlg.list, Qt.Key_Return)
+
+    QTimer.singleShot(200, answer)
+    window.tree.setFocus()
+    window.activateWindow()
+    QTest.keyClick(window, Qt.Key_D, Qt.ControlModifier)
+    w, h, sw, sh = seen["size"]
+    assert w <= sw and h <= sh and seen["resizable"] and seen["buttons_inside"]
+    assert seen["picked"].startswith("3. ")  # row 1 is the shown record: the list skips it
+    diffs = [d for d in QApplication.topLevelWidgets() if d.windowTitle().startswith("Compare ")]
+    assert diffs
+    for d in diffs:
+        qtbot.addWidget(d)

@@ -16,7 +16,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QInputDialog,
     QMessageBox,
     QToolBar,
 )
@@ -313,8 +312,9 @@ class EditController(QObject):
             return
         records = self.compare_choices()
         items = ["A file…"] + [text for _, text in records]
-        choice, ok = QInputDialog.getItem(w, "Compare with", "Compare the shown record with:",
-                                          items, 0, False)
+        from .record_dialogs import ComparePicker
+
+        choice, ok = ComparePicker.choose(w, items)
         if not ok:
             return
         if choice == items[0]:
