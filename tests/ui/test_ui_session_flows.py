@@ -9,8 +9,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from whea_gui.sources import iter_path
-from whea_gui.ui.record_dialogs import ComparePicker
 from whea_gui.ui.inputs import iter_inputs
+from whea_gui.ui.record_dialogs import ComparePicker
 from whea_gui.ui.record_model import HEADERS, SOURCE, TIME
 
 CMC = VECTORS / "DecodeWheaRecord/cper_cmc_amd_xpfmca_v2r1.bin"
