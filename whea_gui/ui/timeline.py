@@ -171,6 +171,8 @@ class TimelinePanel(QWidget):
     # -- data --------------------------------------------------------------------------------
     def set_data(self, data: TimelineData) -> None:
         self.data = data
+        self.hover_label.setText(" ")  # it described a bin of the old data
+        self.plot.setToolTip("")
         self.group_combo.blockSignals(True)
         self.group_combo.clear()
         for key, label in data.groupings().items():
