@@ -1,11 +1,14 @@
 """Failures a user met under a real X server (Xvfb + openbox), each pinned with real input."""
 
+import pytest
 from conftest import REPO, load
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from whea_gui.decode import decode_record
+from whea_gui.ui.palette import contrast
+from whea_gui.ui.timeline_plot import LOG_FLOOR
 
 SAMPLE = REPO / "resources" / "sample" / "sample-records.bin"
 
@@ -102,3 +105,50 @@ def test_compare_picker_fits_the_screen_and_is_resizable(qtbot, window):
     assert diffs
     for d in diffs:
         qtbot.addWidget(d)
+
+
+def _label_parts(plot, image, text_item, bar_right_x):
+    """The label's pixels over the bar and past it, measured separately."""
+    rect = plot.mapFromScene(text_item.sceneBoundingRect()).boundingRect().intersected(image.rect())
+    split = max(rect.left(), min(rect.right(), int(bar_right_x)))
+    mid, half = rect.center().y(), max(rect.height() // 4, 3)  # inside the bar's height
+    parts = []
+    for x0, x1 in ((rect.left() + 2, split - 2), (split + 2, rect.right())):
+        if x1 - x0 < 12:
+            continue
+        counts, pixels = {}, []
+        for x in range(x0, x1):
+            for y in range(mid - half, mid + half):
+                c = image.pixelColor(x, y)
+                counts[c.rgb()] = counts.get(c.rgb(), 0) + 1
+                pixels.append(c)
+        background = max(counts, key=counts.get)
+        bg = next(c for c in pixels if c.rgb() == background)
+        parts.append(max(contrast(bg, c) for c in pixels))
+    return parts
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_top_locations_labels_read_on_bar_and_background(qtbot, window, theme):
+    from whea_gui.ui.theme import set_theme
+
+    set_theme(window, theme)
+    load(qtbot, window, [SAMPLE])
+    window.resize(1600, 1000)
+    window.dock_actions["timeline"].trigger()
+    tl = window.timeline
+    tl.tabs.setCurrentWidget(tl.tabs.location_page)
+    qtbot.waitUntil(lambda: "distinct" in tl.tabs.fault_label.text(), timeout=60_000)
+    qtbot.wait(100)
+    plot = tl.tabs.location_plot
+    image = plot.grab().toImage()
+    bars = tl.tabs.location_bars
+    shown = [t for t in bars.texts if t.isVisible()]
+    assert len(shown) >= 3
+    vb = plot.getPlotItem().getViewBox()
+    widths = bars.item.opts["width"]
+    for i, text in enumerate(shown):
+        x_end = plot.mapFromScene(vb.mapViewToScene(QPointF(LOG_FLOOR + widths[i], i))).x()
+        for ratio in _label_parts(plot, image, text, x_end):
+            assert ratio >= 4.5, (theme, i, ratio)
+    set_theme(window, "light")

@@ -103,6 +103,8 @@ class TimelinePanel(QWidget):
         for chart in (self.plot, self.rate_plot, getattr(self.tabs, "location_plot", None)):
             if chart is not None:
                 style_chart(chart, self.palette())
+        self._locations_dirty = True  # label and bar colours follow the palette
+        self._update_locations()
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
