@@ -61,7 +61,7 @@ def test_a_store_gives_its_fault_keys_without_decoding(qtbot, window, fleet, cap
     load(qtbot, window, [store])
     window.raise_dock("timeline")
     qtbot.waitUntil(lambda: window.timeline.data is not None and window.timeline.data.n == 1500)
-    assert window._fault_job is None  # nothing to decode: the store's index has the keys
+    assert window.timeline_link.fault_job is None  # nothing to decode: the store's index has the keys
     assert _window_crossings(window) == want
 
 
