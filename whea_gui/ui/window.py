@@ -38,7 +38,6 @@ from .timeline_link import TimelineLink
 from .window_extras import install_extras
 
 TITLE = "WHEA Inspector"
-TIMELINE_MIN_HEIGHT = 430
 PROBLEMS_MIN_HEIGHT = 160
 
 
@@ -272,8 +271,7 @@ class MainWindow(QMainWindow):
             self.resizeDocks([dock], [PROBLEMS_MIN_HEIGHT], Qt.Vertical)
         if dock is self.timeline_dock:
             self.timeline_link.refresh()
-            if dock.height() < TIMELINE_MIN_HEIGHT:  # the plots need room to be read
-                self.resizeDocks([dock], [TIMELINE_MIN_HEIGHT], Qt.Vertical)
+            self._fit.fit_timeline()  # the plots need room, the field tree keeps its rows
         return True
 
     def set_hex_numbers(self, on: bool) -> None:

@@ -23,6 +23,8 @@ def install_extras(window) -> None:
     window._fit = FitSmallScreens(window)
 
 
+TIMELINE_HEIGHT = 430  # the timeline dock opens this high when the window has room
+FINDINGS_SMALL_PX = 60  # the findings dock, shrunk to give a small window's timeline room
 TREE_MIN_ROWS = 10  # the field tree always shows this many rows (and its Value column)
 SUMMARY_MIN_PX = 60
 
@@ -54,6 +56,8 @@ class FitSmallScreens(QObject):
         self.left.installEventFilter(self)
         window.installEventFilter(self)
         window.recordShown.connect(lambda _i: QTimer.singleShot(0, self.cap_summary))
+        window.timeline_dock.visibilityChanged.connect(
+            lambda shown: shown and QTimer.singleShot(0, self.fit_timeline))
         self._first_show = True
 
     def eventFilter(self, obj, event) -> bool:
@@ -96,6 +100,30 @@ class FitSmallScreens(QObject):
         tree.setColumnWidth(MEANING, max(220, room - field - value))
         for col, width in ((RAW, 150), (OFFSET, 55), (SIZE, 55)):
             tree.setColumnWidth(col, width)
+
+    def fit_timeline(self) -> None:
+        """The timeline dock as high as TIMELINE_HEIGHT, but never taking the field tree's ten
+        rows: on a small window it gets what is left and its plots scroll (they keep a readable
+        minimum height inside the dock's scroll area)."""
+        w = self.window
+        dock = w.timeline_dock
+        if not dock.isVisible():
+            return
+        keep = tree_rows_height(w.tree) + SUMMARY_MIN_PX + 8
+        findings = w.findings_dock
+        if findings.isVisible() and dock.height() < TIMELINE_HEIGHT \
+                and findings.height() > FINDINGS_SMALL_PX:  # the timeline is worth more room
+            w.resizeDocks([findings], [FINDINGS_SMALL_PX], Qt.Vertical)
+            spare_findings = findings.height() - FINDINGS_SMALL_PX
+        else:
+            spare_findings = 0
+        spare = max(0, w.centralWidget().height() + spare_findings - keep)
+        target = min(TIMELINE_HEIGHT, dock.height() + spare)
+        if target > dock.height():
+            w.resizeDocks([dock], [target], Qt.Vertical)
+        elif w.centralWidget().height() < keep:  # the tree lost its rows: give them back
+            w.resizeDocks([dock], [max(120, dock.height() - (keep - w.centralWidget().height()))],
+                          Qt.Vertical)
 
     def first_layout(self) -> None:
         w = self.window
