@@ -172,3 +172,13 @@ def test_loosening_a_filter_that_listed_nothing_shows_a_record_again():
     assert s.follow_visible(filter_rows(s.records, s.filter)) == -1
     # but a filter change that lists records shows the first listed one
     assert s.follow_visible(filter_rows(s.records, s.filter), filtered=True) == 0
+
+
+def test_load_status_counts_files_without_records_before_the_first_error():
+    from whea_gui.session.labels import load_status
+
+    probs = [Problem("/a/very/long/folder/m01-empty.cper", 0, "the input is empty", "error"),
+             Problem("/a/very/long/folder/m00.bin", 512, "trailing bytes", "warning")]
+    text = load_status(1, 1, probs, ["/a/very/long/folder/m00.bin"])
+    assert text.startswith("Loaded 1 record; 1 in all; 1 file skipped: no record read; problems:")
+    assert text.endswith("first error: m01-empty.cper @0: the input is empty")

@@ -208,7 +208,7 @@ def test_skipped_events_are_said_in_the_status_line(qtbot, window):
     refs = list(iter_path(EVTX, problems.append))
     assert window.records_panel.model.rowCount() == len(refs)
     status = window.status_message.toolTip()
-    assert status.startswith(f"Loaded {len(refs)} record(s)")
+    assert status.startswith(f"Loaded {len(refs)} records")
     if problems:  # e.g. WHEA events without RawData: counted, listed in the panel
         assert "problems:" in status
         assert len(window.problems_panel.rows()) == len(problems)

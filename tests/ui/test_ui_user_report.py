@@ -152,3 +152,39 @@ def test_top_locations_labels_read_on_bar_and_background(qtbot, window, theme):
         for ratio in _label_parts(plot, image, text, x_end):
             assert ratio >= 4.5, (theme, i, ratio)
     set_theme(window, "light")
+
+
+def test_folder_load_status_counts_empty_files_and_problems_show_file_names(qtbot, window,
+                                                                           tmp_path):
+    folder = tmp_path / ("a-rather-long-folder-name-for-the-records-" * 3) / "m"
+    folder.mkdir(parents=True)
+    data = SAMPLE.read_bytes()
+    (folder / "m00-records.bin").write_bytes(data)
+    (folder / "m01-empty.cper").write_bytes(b"")
+    (folder / "m02-junk.cper").write_bytes(b"not a record at all " * 10)
+    window.resize(1600, 1000)
+    load(qtbot, window, [folder])
+    status = window.status_message.toolTip()
+    assert status.startswith("Loaded 400 records; 400 in all; 2 files skipped: no record read")
+    assert "first error: m01-empty.cper" in status or "first error: m02-junk.cper" in status
+    assert str(tmp_path) not in status  # file names, not the long path
+    assert "2 files skipped" in window.status_message.text()  # shown, not cut away at 1600 px
+    panel = window.problems_panel
+    qtbot.waitUntil(lambda: panel.isVisible(), timeout=2000)
+    qtbot.wait(50)
+    qtbot.wait(300)  # and it stays so once the layout has settled
+    assert panel.viewport().height() >= 6 * panel.verticalHeader().defaultSectionSize() - 2
+    # The File column elides in the middle: the file name stays visible.
+    panel.setColumnWidth(1, 260)
+    image = panel.viewport().grab().toImage()
+    assert not image.isNull()
+    option_mode = panel.itemDelegateForColumn(1)
+    assert option_mode is not None
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    opt = QStyleOptionViewItem()
+    option_mode.initStyleOption(opt, panel.model().index(0, 1))
+    assert opt.textElideMode == Qt.ElideMiddle
+    shown = opt.fontMetrics.elidedText(opt.text, opt.textElideMode, 250)
+    assert shown.endswith(".cper") and "…" in shown
+    assert panel.item(0, 1).toolTip().startswith(str(folder))

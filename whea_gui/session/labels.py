@@ -69,3 +69,26 @@ def problems_status(problems: Iterable[Problem]) -> str:
              (("error", counts["error"]), ("warning", counts["warning"]), ("note", counts["note"]))
              if n]
     return ("problems: " + ", ".join(parts) + " (View → Problems)") if parts else ""
+
+
+def load_status(count: int, total: int, problems: list[Problem], loaded_paths: Iterable[str],
+                cancelled: bool = False) -> str:
+    """The status line after a load: records, files skipped for holding no record, problem
+    counts, then the first error by file name (the counts come first and the path is short, so
+    a narrow status bar cannot cut them off)."""
+    msg = f"Loaded {count:,} record{'' if count == 1 else 's'}; {total:,} in all"
+    if cancelled:
+        msg += " (cancelled)"
+    with_records = set(loaded_paths)
+    empty = {p.path for p in problems if p.path not in with_records}
+    if empty:
+        msg += f"; {len(empty):,} file{'' if len(empty) == 1 else 's'} skipped: no record read"
+    counts = problems_status(problems)
+    if counts:
+        msg += "; " + counts
+    bad = [p for p in problems if p.level == "error"]
+    if bad:
+        first = bad[0]
+        where = "" if first.offset is None else f" @{first.offset}"
+        msg += f"; first error: {_name(first.path)}{where}: {first.message}"
+    return msg

@@ -125,6 +125,19 @@ class FitSmallScreens(QObject):
             w.resizeDocks([dock], [max(120, dock.height() - (keep - w.centralWidget().height()))],
                           Qt.Vertical)
 
+    def fit_problems(self) -> None:
+        """The Problems dock tall enough for six rows (title bar and tab bar on top)."""
+        w = self.window
+        dock = w.problems_dock
+        table = w.problems_panel
+        title = dock.height() - table.height()
+        target = table.rows_height() + max(title, 0)
+        if dock.isVisible() and table.height() < table.rows_height():
+            w.resizeDocks([dock], [target], Qt.Vertical)
+            if dock.height() < target:  # Qt ignored it (a tabbed dock): hold a minimum meanwhile
+                dock.setMinimumHeight(target)
+                QTimer.singleShot(200, lambda: dock.setMinimumHeight(0))
+
     def first_layout(self) -> None:
         w = self.window
         height = w.height()
