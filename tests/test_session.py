@@ -182,3 +182,9 @@ def test_load_status_counts_files_without_records_before_the_first_error():
     text = load_status(1, 1, probs, ["/a/very/long/folder/m00.bin"])
     assert text.startswith("Loaded 1 record; 1 in all; 1 file skipped: no record read; problems:")
     assert text.endswith("first error: m01-empty.cper @0: the input is empty")
+
+
+def test_offset_words_for_text_inputs_do_not_repeat_text():
+    src = {"path": "r.txt", "offset": 40, "kind": "text"}
+    assert "decoded from text text" not in offset_text(src, 3)
+    assert "decoded from text that starts at byte 40" in offset_text(src, 3)

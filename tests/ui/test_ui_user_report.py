@@ -188,3 +188,18 @@ def test_folder_load_status_counts_empty_files_and_problems_show_file_names(qtbo
     shown = opt.fontMetrics.elidedText(opt.text, opt.textElideMode, 250)
     assert shown.endswith(".cper") and "…" in shown
     assert panel.item(0, 1).toolTip().startswith(str(folder))
+
+
+def test_everything_filter_names_every_extension_of_the_readable_vectors():
+    from conftest import VECTORS
+
+    from whea_gui.sources import iter_path
+    from whea_gui.ui.loading import OPEN_FILTERS
+
+    everything = OPEN_FILTERS.split(";;")[0]
+    for suffix in ("cper", "cperhex", "bin", "evtx", "xml", "json"):
+        sample = next(p for p in sorted(VECTORS.rglob(f"*.{suffix}")) if "malformed" not in str(p))
+        if suffix == "json" and not list(iter_path(sample)):
+            continue
+        assert list(iter_path(sample)), sample  # the readers accept it ...
+        assert f"*.{suffix} " in everything or f"*.{suffix})" in everything  # ... so offer it

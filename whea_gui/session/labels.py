@@ -56,7 +56,9 @@ def offset_text(src: dict | None, cursor: int) -> str:
         return f"{here} · {where} RawData +{cursor}"
     base = int(src.get("offset", 0) or 0)
     if src.get("kind") not in FILE_KINDS:  # hex/Base64 text, Redfish JSON: bytes decoded from text
-        return f"{here} · decoded from {src.get('kind')} text that starts at byte {base}"
+        kind = str(src.get("kind") or "")
+        what = "text" if kind == "text" or kind.endswith(" text") else f"{kind} text"
+        return f"{here} · decoded from {what} that starts at byte {base}"
     return f"{here} · file 0x{base + cursor:X} ({base + cursor})"
 
 

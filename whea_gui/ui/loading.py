@@ -33,12 +33,12 @@ from .settings import add_recent, recent_files
 RECENT_STORES_KEY = "recent_stores"
 STORE_FILTER = "WHEA record stores (*.sqlite *.wheastore *.sqlite3 *.db)"
 OPEN_FILTERS = ";;".join((
-    "Everything WHEA Inspector opens (*.bin *.cper *.dat *.raw *.evtx *.xml *.txt *.hex *.b64 "
-    "*.json *.sqlite *.wheastore *.sqlite3 *.db)",
+    "Everything WHEA Inspector opens (*.bin *.cper *.dat *.raw *.evtx *.xml *.txt *.hex *.cperhex "
+    "*.b64 *.json *.sqlite *.wheastore *.sqlite3 *.db)",
     "Error records (*.bin *.cper *.dat *.raw)",
     "Windows event logs (*.evtx)",
     "Event XML (*.xml)",
-    "Hex or Base64 text (*.txt *.hex *.b64)",
+    "Hex or Base64 text (*.txt *.hex *.cperhex *.b64)",
     "Redfish JSON (*.json)",
     STORE_FILTER,
     "All files (*)"))
