@@ -198,8 +198,11 @@ def test_everything_filter_names_every_extension_of_the_readable_vectors():
 
     everything = OPEN_FILTERS.split(";;")[0]
     for suffix in ("cper", "cperhex", "bin", "evtx", "xml", "json"):
-        sample = next(p for p in sorted(VECTORS.rglob(f"*.{suffix}")) if "malformed" not in str(p))
-        if suffix == "json" and not list(iter_path(sample)):
+        found = [p for p in sorted(VECTORS.rglob(f"*.{suffix}")) if "malformed" not in str(p)]
+        if not found:
             continue
+        sample = found[0]
+        if suffix == "json" and not list(iter_path(sample)):
+            continue  # libcper's JSON is not a record; Redfish JSON is
         assert list(iter_path(sample)), sample  # the readers accept it ...
         assert f"*.{suffix} " in everything or f"*.{suffix})" in everything  # ... so offer it
