@@ -206,3 +206,28 @@ def test_everything_filter_names_every_extension_of_the_readable_vectors():
             continue  # libcper's JSON is not a record; Redfish JSON is
         assert list(iter_path(sample)), sample  # the readers accept it ...
         assert f"*.{suffix} " in everything or f"*.{suffix})" in everything  # ... so offer it
+
+
+def test_go_to_is_a_go_to_field_not_the_last_find(qtbot, window):
+    load(qtbot, window, [SAMPLE])
+    window.tree.setFocus()
+    window.activateWindow()
+    QTest.keyClick(window, Qt.Key_F, Qt.ControlModifier)
+    bar = window.find_bar
+    qtbot.keyClicks(bar.edit, "Signature")
+    QTest.keyClick(window, Qt.Key_G, Qt.ControlModifier)
+    assert bar.mode == "goto" and bar.edit.text() == ""
+    assert not any(b.isVisible() for b in bar.step_buttons)
+    qtbot.keyClicks(bar.edit, "0x10")
+    QTest.keyClick(bar.edit, Qt.Key_F, Qt.ControlModifier)
+    assert bar.mode == "find" and bar.edit.text() == "Signature"
+
+
+def test_keyboard_shortcuts_list_each_action_once(window):
+    from whea_gui.ui.shortcuts import shortcut_rows
+
+    keys = [k for k, _ in shortcut_rows(window)]
+    paste = [what for k, what in shortcut_rows(window) if k == "Ctrl+Shift+V"]
+    assert len(paste) == 1 and "Paste record" in paste[0]
+    menu_keys = [k for k in keys if "+" in k and k.startswith("Ctrl")]
+    assert len(menu_keys) == len(set(menu_keys))
