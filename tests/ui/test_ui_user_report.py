@@ -231,3 +231,17 @@ def test_keyboard_shortcuts_list_each_action_once(window):
     assert len(paste) == 1 and "Paste record" in paste[0]
     menu_keys = [k for k in keys if "+" in k and k.startswith("Ctrl")]
     assert len(menu_keys) == len(set(menu_keys))
+
+
+def test_a_window_larger_than_the_free_screen_is_fitted_into_it():
+    from PySide6.QtCore import QRect
+
+    from whea_gui.ui.window_extras import fitted_frame
+
+    screen = QRect(0, 0, 1600, 1000)
+    free = QRect(0, 0, 1600, 960)  # a 40 px panel at the bottom
+    frame = QRect(0, 0, 1600 + 2, 1000 + 30)  # 1600×1000 inside a title bar and borders
+    got = fitted_frame(frame, QRect(1, 29, 1600, 1000), free)
+    assert free.contains(got) and got.height() == 960 and screen.contains(got)
+    moved = fitted_frame(QRect(900, 500, 800, 600), QRect(901, 529, 798, 570), free)
+    assert free.contains(moved) and moved.size() == QRect(0, 0, 800, 600).size()

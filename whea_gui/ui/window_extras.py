@@ -4,8 +4,8 @@ to the front (Qt's own toggle hides a dock that is open but behind another tab).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFrame, QScrollArea
 
 from .field_model import FIELD, MEANING, OFFSET, RAW, SIZE, VALUE
@@ -65,6 +65,7 @@ class FitSmallScreens(QObject):
             self.cap_summary()
         elif obj is self.window and event.type() == QEvent.Show and self._first_show:
             self._first_show = False
+            QTimer.singleShot(0, self.fit_to_screen)
             if self.window.settings.value("window/state") is None:
                 QTimer.singleShot(0, self.first_layout)  # after the window's own first sizes
             if self.window.settings.value("window/tree_header") is None:
@@ -100,6 +101,24 @@ class FitSmallScreens(QObject):
         tree.setColumnWidth(MEANING, max(220, room - field - value))
         for col, width in ((RAW, 150), (OFFSET, 55), (SIZE, 55)):
             tree.setColumnWidth(col, width)
+
+    def fit_to_screen(self) -> None:
+        """A remembered or default size larger than the screen's free area (a 1600×1000 window
+        on a 1600×1000 screen with a panel) would hide the status bar below its edge: shrink and
+        move the window into the available geometry, title bar included. Not offscreen, where
+        there is no edge and renders ask for exact sizes."""
+        w = self.window
+        screen = w.screen()
+        if screen is None or QGuiApplication.platformName() == "offscreen" \
+                or w.isMaximized() or w.isFullScreen():
+            return
+        frame = fitted_frame(w.frameGeometry(), w.geometry(), screen.availableGeometry())
+        extra_w = w.frameGeometry().width() - w.width()
+        extra_h = w.frameGeometry().height() - w.height()
+        if frame.size() != w.frameGeometry().size():
+            w.resize(frame.width() - extra_w, frame.height() - extra_h)
+        if frame.topLeft() != w.frameGeometry().topLeft():
+            w.move(frame.topLeft())
 
     def fit_timeline(self) -> None:
         """The timeline dock as high as TIMELINE_HEIGHT, but never taking the field tree's ten
@@ -147,6 +166,16 @@ class FitSmallScreens(QObject):
         findings = max(70, min(95, int(height * 0.12)))
         w.resizeDocks([w.records_dock, w.findings_dock], [records, findings], Qt.Vertical)
         self.cap_summary()
+
+
+def fitted_frame(frame: QRect, inner: QRect, available: QRect) -> QRect:
+    """``frame`` (the window with its title bar and borders around ``inner``) made to fit in
+    ``available``: no larger, then moved inside."""
+    width = min(frame.width(), available.width())
+    height = min(frame.height(), available.height())
+    x = min(max(frame.x(), available.x()), available.x() + available.width() - width)
+    y = min(max(frame.y(), available.y()), available.y() + available.height() - height)
+    return QRect(x, y, width, height)
 
 
 def dock_on_top(dock) -> bool:
