@@ -245,3 +245,20 @@ def test_a_window_larger_than_the_free_screen_is_fitted_into_it():
     assert free.contains(got) and got.height() == 960 and screen.contains(got)
     moved = fitted_frame(QRect(900, 500, 800, 600), QRect(901, 529, 798, 570), free)
     assert free.contains(moved) and moved.size() == QRect(0, 0, 800, 600).size()
+
+
+def test_worker_progress_touches_widgets_only_on_the_gui_thread(qtbot, window, monkeypatch):
+    import threading
+
+    threads = set()
+    real = window.timeline.set_faults_note
+
+    def note(text):
+        threads.add(threading.current_thread().name)
+        real(text)
+    monkeypatch.setattr(window.timeline, "set_faults_note", note)
+    load(qtbot, window, [SAMPLE])  # raw records: their fault locations need a decode job
+    window.raise_dock("timeline")
+    qtbot.waitUntil(lambda: not window.timeline_link.fault_job, timeout=60_000)
+    qtbot.wait(100)
+    assert threads and threads == {threading.main_thread().name}

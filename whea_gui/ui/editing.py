@@ -282,10 +282,10 @@ class EditController(QObject):
         """Build a record of these section kinds and open it in the window (edit mode on)."""
         data = new_record(*kinds)
         job = self.window.load_bytes(data, "<new record>", replace=False)  # added, not replacing
-        job.finished.connect(lambda _job: self._select_new())
+        job.finished.connect(self._select_new)  # a bound slot: queued to the GUI thread
         return job
 
-    def _select_new(self) -> None:
+    def _select_new(self, _job=None) -> None:
         panel = self.window.records_panel
         rows = panel.model.rowCount()
         if rows:
