@@ -138,6 +138,7 @@ class RecordsPanel(QWidget):
         ev.filter.connect(self.show_filter)
         ev.current.connect(self.show_current)
         ev.modified.connect(self.model.set_modified)
+        ev.modified.connect(self._fit_time_column)
 
     # -- columns (a chooser like Wireshark's: the header's context menu) ---------------------
     def column_actions(self, parent=None) -> list[QAction]:
@@ -284,6 +285,14 @@ class RecordsPanel(QWidget):
         if progress is not None:  # summaries still being made: more rows may match
             text = f"{text} so far (searching summaries: {progress[0]:,} of {progress[1]:,})"
         self.count.setText(text)
+
+    def _fit_time_column(self, modified) -> None:
+        """The "* " that marks an edited row must not cut the end of its time off."""
+        if not modified:
+            return
+        wanted = self.view.fontMetrics().horizontalAdvance("* 0000-00-00 00:00:00") + 16
+        if self.view.columnWidth(0) < wanted:
+            self.view.setColumnWidth(0, wanted)
 
     # -- selection ---------------------------------------------------------------------------
     def _row_changed(self, current, _previous) -> None:
