@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..sources import Problem
+from .recordset import source_key_parts
 
 EVENT_KINDS = ("evtx", "eventxml")
 FILE_KINDS = (None, "", "raw", "gesb", "pstore", "efivar", "live")  # offset: where the bytes are
@@ -81,7 +82,7 @@ def load_status(count: int, total: int, problems: list[Problem], loaded_paths: I
     msg = f"Loaded {count:,} record{'' if count == 1 else 's'}; {total:,} in all"
     if cancelled:
         msg += " (cancelled)"
-    with_records = set(loaded_paths)
+    with_records = {source_key_parts(key)[1] for key in loaded_paths}  # keys may name a host
     empty = {p.path for p in problems if p.path not in with_records}
     if empty:
         msg += f"; {len(empty):,} file{'' if len(empty) == 1 else 's'} skipped: no record read"
