@@ -44,6 +44,7 @@ def test_export_dialog_names_the_records_and_the_report_records_the_filter(
 
     panel.text.setText("xpf mca")
     panel.apply_filter()
+    qtbot.waitUntil(lambda: panel.model.search_progress() is None, timeout=30_000)
     listed = panel.model.rowCount()
     assert 0 < listed < total
     window.select_record(1)
