@@ -34,6 +34,8 @@ def test_text_filter_counts_every_summary_not_only_the_scrolled_ones(qtbot, wind
     panel.apply_filter()
     # Until every summary is made the count says it is partial.
     assert "searching summaries" in panel.count.text()
+    assert "of 400" in panel.count.toolTip()  # "searching summaries: N of 400"
+    assert window.minimumSizeHint().width() <= 1024  # the longer count does not widen the window
     qtbot.waitUntil(lambda: panel.model.search_progress() is None, timeout=60_000)
     assert panel.model.rowCount() == expect
     assert panel.count.text() == f"{expect} of 400"

@@ -80,6 +80,8 @@ class RecordsPanel(QWidget):
             w.setDateTime(w.minimumDateTime())
             w.setEnabled(False)
         self.count = QLabel("0 records")
+        # its text grows while a search runs: an explicit minimum keeps it from widening the window
+        self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance("000,000 of 000,000"))
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -282,9 +284,14 @@ class RecordsPanel(QWidget):
         text = (f"{total:,} record{'' if total == 1 else 's'}" if shown == total
                 else f"{shown:,} of {total:,}")
         progress = self.model.search_progress()
+        tip = ""
         if progress is not None:  # summaries still being made: more rows may match
-            text = f"{text} so far (searching summaries: {progress[0]:,} of {progress[1]:,})"
+            done, n = progress
+            tip = (f"{text} so far: searching summaries: {done:,} of {n:,} (a text filter also "
+                   "matches each record's summary, made in the background)")
+            text = f"{text} so far · searching summaries {100 * done // max(n, 1)}%"
         self.count.setText(text)
+        self.count.setToolTip(tip)
 
     def _fit_time_column(self, modified) -> None:
         """The "* " that marks an edited row must not cut the end of its time off."""
