@@ -117,6 +117,8 @@ class ComparePicker(QDialog):
         self.list.setWordWrap(True)
         self.list.setTextElideMode(Qt.ElideMiddle)
         self.list.setUniformItemSizes(False)
+        self.list.setAlternatingRowColors(True)  # wrapped rows: where one ends, the next starts
+        self.list.setSpacing(1)
         self.list.addItems(items)
         for row in range(self.list.count()):
             self.list.item(row).setToolTip(items[row])
