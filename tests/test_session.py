@@ -158,3 +158,33 @@ def test_provenance_labels_say_what_an_offset_is():
     assert "file" not in offset_text(store, 3)
     store["origin_path"] = "/logs/host-1.bin"
     assert source_label(store) == "host-1.bin · store record 0x0000000000001234"
+
+
+def test_loosening_a_filter_that_listed_nothing_shows_a_record_again():
+    s = _session()
+    s.select(1)
+    s.set_filter(RecordFilter(text="no such thing"))
+    assert s.follow_visible(filter_rows(s.records, s.filter)) == -1
+    s.set_filter(RecordFilter(text="memory"))  # records [0, 2]: the nearest to record 1 is 0
+    assert s.follow_visible(filter_rows(s.records, s.filter)) == 0
+    assert s.record.data == s.records.data(0)
+    s.select(-1)  # the user chose none: a sort does not pick one
+    assert s.follow_visible(filter_rows(s.records, s.filter)) == -1
+    # but a filter change that lists records shows the first listed one
+    assert s.follow_visible(filter_rows(s.records, s.filter), filtered=True) == 0
+
+
+def test_load_status_counts_files_without_records_before_the_first_error():
+    from whea_gui.session.labels import load_status
+
+    probs = [Problem("/a/very/long/folder/m01-empty.cper", 0, "the input is empty", "error"),
+             Problem("/a/very/long/folder/m00.bin", 512, "trailing bytes", "warning")]
+    text = load_status(1, 1, probs, ["/a/very/long/folder/m00.bin"])
+    assert text.startswith("Loaded 1 record; 1 in all; 1 file skipped: no record read; problems:")
+    assert text.endswith("first error: m01-empty.cper @0: the input is empty")
+
+
+def test_offset_words_for_text_inputs_do_not_repeat_text():
+    src = {"path": "r.txt", "offset": 40, "kind": "text"}
+    assert "decoded from text text" not in offset_text(src, 3)
+    assert "decoded from text that starts at byte 40" in offset_text(src, 3)

@@ -231,3 +231,15 @@ def test_panel_without_times_or_fault_columns(qtbot):
     later.set_data(TimelineData(T0 + np.arange(30) * 5, severity=[2] * 30))  # no fault columns
     assert int(later.histogram.counts.sum()) == 30 and later.crossings == []
     assert "1 storm of ≥ 10 records" in later.tabs.storm_summary.text()
+
+
+def test_new_data_clears_the_hover_line(panel, qtbot):
+    h = panel.histogram
+    i = int(np.argmax(h.totals))
+    target = _view_to_widget(panel, (h.edges[i] + h.edges[i + 1]) / 2, 1)
+    for dx in (40, 0):  # from elsewhere: a move to where the pointer already is sends nothing
+        qtbot.wait(50)
+        QTest.mouseMove(panel.plot.viewport(), target + QPoint(dx, 0))
+    qtbot.waitUntil(lambda: "records" in panel.hover_label.text(), timeout=2000)
+    panel.set_data(_data())  # another collection opened (here: the same records again)
+    assert panel.hover_label.text().strip() == "" and panel.plot.toolTip() == ""

@@ -280,3 +280,16 @@ def test_typed_values_change_only_their_field_or_nothing(qtbot, window, value):
             struct.unpack_from("<H", after, 10)[0]
     else:
         assert after == before
+
+
+def test_the_edited_mark_does_not_cut_the_time(qtbot, window):
+    _open(qtbot, window, CMC)
+    panel = window.records_panel
+    font = panel.view.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)  # a user's larger desktop font
+    panel.view.setFont(font)
+    _edit_through_delegate(qtbot, window, "header.record_id", lambda e: e.setText("0x42"))
+    text = panel.model.data(panel.model.index(0, 0))
+    assert text.startswith("* ")
+    needed = panel.view.fontMetrics().horizontalAdvance(text) + 8  # the cell's margins
+    assert panel.view.columnWidth(0) >= needed

@@ -38,9 +38,13 @@ def test_export_dialog_names_the_records_and_the_report_records_the_filter(
                                "selected": window.current_record is not None}
     doc = json.loads(out.read_text())
     assert len(doc["records"]) == total and "window" not in doc["filters"]
+    # the header names the files the window loaded, not "(records given directly)"
+    loaded = sorted(str(p) for p in (VECTORS / "DecodeWheaRecord").rglob("*") if p.is_file())
+    assert doc["inputs"] and set(doc["inputs"]) <= set(loaded)
 
     panel.text.setText("xpf mca")
     panel.apply_filter()
+    qtbot.waitUntil(lambda: panel.model.search_progress() is None, timeout=30_000)
     listed = panel.model.rowCount()
     assert 0 < listed < total
     window.select_record(1)

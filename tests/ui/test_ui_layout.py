@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import VECTORS, load
+from PySide6.QtCore import Qt
 
 from whea_gui.ui.field_model import MEANING, VALUE
 
@@ -58,3 +59,35 @@ def test_meaning_column_is_readable_at_1400x900(sized):
     win.select_field("header.revision")
     idx = win.tree.currentIndex().siblingAtColumn(MEANING)
     assert idx.data()  # the cell shown there has text
+
+
+def _tab_bar_click(qtbot, win, title):
+    from PySide6.QtWidgets import QTabBar
+
+    for bar in win.findChildren(QTabBar):
+        for i in range(bar.count()):
+            if bar.tabText(i) == title and bar.isVisible():
+                qtbot.mouseClick(bar, Qt.LeftButton, pos=bar.tabRect(i).center())
+                return
+    raise AssertionError(f"no tab {title!r}")
+
+
+@pytest.mark.parametrize("how", ["tab", "menu"])
+def test_small_window_timeline_keeps_the_tree_rows_and_readable_charts(sized, qtbot, how):
+    win = sized(1024, 700)
+    if how == "tab":
+        _tab_bar_click(qtbot, win, "Timeline")
+    else:
+        win.dock_actions["timeline"].trigger()
+    qtbot.waitUntil(lambda: win.timeline.isVisible(), timeout=2000)
+    qtbot.wait(100)  # the dock is fitted from the event loop
+    tree, tl = win.tree, win.timeline
+    assert tree.viewport().height() >= 10 * tree.sizeHintForRow(0)
+    assert win.timeline_dock.height() >= 180  # what the tree's rows leave, not a 150 px strip
+    assert tl.plot.height() >= 130 and tl.rate_plot.height() >= 120  # the dock scrolls instead
+    tl.tabs.setCurrentWidget(tl.tabs.location_page)
+    fm = tl.tabs.location_plot.fontMetrics()
+    assert tl.tabs.location_plot.height() >= 15 * fm.height()  # fifteen labels do not overlap
+    _tab_bar_click(qtbot, win, "Records")
+    qtbot.wait(100)
+    assert tree.viewport().height() >= 10 * tree.sizeHintForRow(0)

@@ -6,10 +6,11 @@ import numpy as np
 from conftest import VECTORS, load
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from whea_gui.sources import iter_path
 from whea_gui.ui.inputs import iter_inputs
+from whea_gui.ui.record_dialogs import ComparePicker
 from whea_gui.ui.record_model import HEADERS, SOURCE, TIME
 
 CMC = VECTORS / "DecodeWheaRecord/cper_cmc_amd_xpfmca_v2r1.bin"
@@ -207,7 +208,7 @@ def test_skipped_events_are_said_in_the_status_line(qtbot, window):
     refs = list(iter_path(EVTX, problems.append))
     assert window.records_panel.model.rowCount() == len(refs)
     status = window.status_message.toolTip()
-    assert status.startswith(f"Loaded {len(refs)} record(s)")
+    assert status.startswith(f"Loaded {len(refs)} records")
     if problems:  # e.g. WHEA events without RawData: counted, listed in the panel
         assert "problems:" in status
         assert len(window.problems_panel.rows()) == len(problems)
@@ -234,10 +235,10 @@ def test_compare_picker_lists_the_listed_records(qtbot, window, monkeypatch):
     assert 1 < len(listed) < len(panel.records)
     seen = {}
 
-    def pick(parent, title, label, items, current, editable):
+    def pick(parent, items):
         seen["items"] = list(items)
         return items[2], True
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(pick))
+    monkeypatch.setattr(ComparePicker, "choose", staticmethod(pick))
     window.tree.setFocus()
     _press(qtbot, window, Qt.Key_D)  # Compare with… (Ctrl+D)
     items = seen["items"]

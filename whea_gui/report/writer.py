@@ -103,7 +103,8 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
                  title: str | None = None, generated_at: str | None = None,
                  detail_limit: int | None = None, list_limit: int | None = None,
                  detail: bool | None = None, selection: str = "",
-                 on_problem: Callable[[Problem], None] | None = None) -> ReportResult:
+                 on_problem: Callable[[Problem], None] | None = None,
+                 inputs: list[str] | None = None) -> ReportResult:
     """Write a report of ``records_or_paths`` to ``out_path`` (``-`` = standard output).
 
     ``records_or_paths``: paths (files, folders, stores: whatever ``whea_gui.sources`` reads),
@@ -115,7 +116,8 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     listed / detailed at most (None: the format's default, ``DEFAULT_LIMITS``; -1: no limit).
     ``detail``: per-record detail (None: the format's default; the PDF is a summary unless
     asked). ``selection``: which records these are, in words (the window's filter), shown in the
-    report's header. An unreadable input is listed among the
+    report's header. ``inputs``: the files the records came from, for the header, when
+    records (not paths) are given (e.g. what the window loaded). An unreadable input is listed among the
     report's problems (``ReportResult.unreadable`` counts them) and the others are still read.
     Raises FilterError for a bad filter value, ValueError for an unknown format.
     """
@@ -141,13 +143,14 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     default_list, default_detail = DEFAULT_LIMITS.get(fmt, (None, None))
     list_limit = default_list if list_limit is None else list_limit
     detail_limit = default_detail if detail_limit is None else detail_limit
+    read_paths = _input_names(records_or_paths)
     meta = ReportMeta(title or DEFAULT_TITLE, generated_at or generated_now(),
-                      _input_names(records_or_paths), described, problems,
+                      read_paths or list(inputs or []), described, problems,
                       None if detail_limit is not None and detail_limit < 0 else detail_limit,
                       detail, selection,
                       None if list_limit is not None and list_limit < 0 else list_limit)
     total = len(records_or_paths) if isinstance(records_or_paths, Sized) and not isinstance(
-        records_or_paths, (str, bytes, bytearray)) and not meta.inputs else None
+        records_or_paths, (str, bytes, bytearray)) and not read_paths else None
     cls = writer_class(fmt)
     to_stdout = str(out_path) == "-"
     target = Path(os.path.realpath(out_path)) if os.path.islink(str(out_path)) else Path(str(out_path))

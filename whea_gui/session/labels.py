@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..sources import Problem
+from .recordset import source_key_parts
 
 EVENT_KINDS = ("evtx", "eventxml")
 FILE_KINDS = (None, "", "raw", "gesb", "pstore", "efivar", "live")  # offset: where the bytes are
@@ -56,7 +57,9 @@ def offset_text(src: dict | None, cursor: int) -> str:
         return f"{here} · {where} RawData +{cursor}"
     base = int(src.get("offset", 0) or 0)
     if src.get("kind") not in FILE_KINDS:  # hex/Base64 text, Redfish JSON: bytes decoded from text
-        return f"{here} · decoded from {src.get('kind')} text that starts at byte {base}"
+        kind = str(src.get("kind") or "")
+        what = "text" if kind == "text" or kind.endswith(" text") else f"{kind} text"
+        return f"{here} · decoded from {what} that starts at byte {base}"
     return f"{here} · file 0x{base + cursor:X} ({base + cursor})"
 
 
@@ -69,3 +72,26 @@ def problems_status(problems: Iterable[Problem]) -> str:
              (("error", counts["error"]), ("warning", counts["warning"]), ("note", counts["note"]))
              if n]
     return ("problems: " + ", ".join(parts) + " (View → Problems)") if parts else ""
+
+
+def load_status(count: int, total: int, problems: list[Problem], loaded_paths: Iterable[str],
+                cancelled: bool = False) -> str:
+    """The status line after a load: records, files skipped for holding no record, problem
+    counts, then the first error by file name (the counts come first and the path is short, so
+    a narrow status bar cannot cut them off)."""
+    msg = f"Loaded {count:,} record{'' if count == 1 else 's'}; {total:,} in all"
+    if cancelled:
+        msg += " (cancelled)"
+    with_records = {source_key_parts(key)[1] for key in loaded_paths}  # keys may name a host
+    empty = {p.path for p in problems if p.path not in with_records}
+    if empty:
+        msg += f"; {len(empty):,} file{'' if len(empty) == 1 else 's'} skipped: no record read"
+    counts = problems_status(problems)
+    if counts:
+        msg += "; " + counts
+    bad = [p for p in problems if p.level == "error"]
+    if bad:
+        first = bad[0]
+        where = "" if first.offset is None else f" @{first.offset}"
+        msg += f"; first error: {_name(first.path)}{where}: {first.message}"
+    return msg

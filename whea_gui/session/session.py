@@ -64,6 +64,7 @@ class InspectorSession:
         self.records = RecordSet()
         self.filter = RecordFilter()
         self.current = -1
+        self._hidden = -1  # the record shown before a filter listed nothing: shown again after
         self.selection: FieldSelection | None = None
         self.hovered: FieldNode | None = None
         self.problems: list[Problem] = []
@@ -81,6 +82,7 @@ class InspectorSession:
         self.problems = []
         self.filter = RecordFilter()
         self.current = -1
+        self._hidden = -1
         self.selection = None
         self.hovered = None
         self.events.collection.emit("reset", range(0))
@@ -118,17 +120,27 @@ class InspectorSession:
         if index == self.current:
             return False
         self.current = index
+        if index >= 0:
+            self._hidden = -1
         self.selection = None
         self.hovered = None
         self.events.current.emit(index)
         return True
 
-    def follow_visible(self, rows: np.ndarray) -> int:
+    def follow_visible(self, rows: np.ndarray, filtered: bool = False) -> int:
         """After the listed rows changed (filter, sort, time range): keep the shown record if it
-        is still listed, else show the nearest listed one, or nothing. Returns the record shown."""
-        target = nearest_visible(self.current, rows) if self.current >= 0 or len(rows) else -1
-        if self.current >= 0 and target != self.current:
-            self.select(target)
+        is still listed, else show the nearest listed one, or nothing. When nothing is shown and
+        rows are listed again, show the one nearest the record a filter hid (``filtered``: the
+        filter changed, so with nothing hidden the first listed record is shown). Returns the
+        record shown."""
+        if self.current >= 0:
+            target = nearest_visible(self.current, rows)
+            if target < 0:
+                self._hidden = self.current
+            if target != self.current:
+                self.select(target)
+        elif len(rows) and (self._hidden >= 0 or filtered):
+            self.select(nearest_visible(self._hidden, rows))
         return self.current
 
     def decoded(self, index: int) -> DecodedRecord:

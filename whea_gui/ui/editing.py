@@ -16,7 +16,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QInputDialog,
     QMessageBox,
     QToolBar,
 )
@@ -283,10 +282,10 @@ class EditController(QObject):
         """Build a record of these section kinds and open it in the window (edit mode on)."""
         data = new_record(*kinds)
         job = self.window.load_bytes(data, "<new record>", replace=False)  # added, not replacing
-        job.finished.connect(lambda _job: self._select_new())
+        job.finished.connect(self._select_new)  # a bound slot: queued to the GUI thread
         return job
 
-    def _select_new(self) -> None:
+    def _select_new(self, _job=None) -> None:
         panel = self.window.records_panel
         rows = panel.model.rowCount()
         if rows:
@@ -313,8 +312,9 @@ class EditController(QObject):
             return
         records = self.compare_choices()
         items = ["A file…"] + [text for _, text in records]
-        choice, ok = QInputDialog.getItem(w, "Compare with", "Compare the shown record with:",
-                                          items, 0, False)
+        from .record_dialogs import ComparePicker
+
+        choice, ok = ComparePicker.choose(w, items)
         if not ok:
             return
         if choice == items[0]:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..report import EXTENSIONS, FilterError, ReportCancelled, write_report
+from ..session.recordset import source_key_parts
 from .record_model import RecordTableModel
 
 FILE_FILTER = ("HTML report (*.html);;PDF report (*.pdf);;Markdown (*.md);;JSON (*.json);;"
@@ -132,6 +133,11 @@ class ExportChoice(QDialog):
             "filtered" if self.filtered.isChecked() else "all")
 
 
+def loaded_files(records) -> list[str]:
+    """The files the window loaded (a source key may also name a host), for the header."""
+    return sorted({source_key_parts(key)[1] for key in records.paths})
+
+
 def export_listed(parent, model: RecordTableModel, out_path: str, *, title: str | None = None,
                   records=None, selection: str = "", detail: bool | None = None):
     """Write the listed records (or ``records``) to ``out_path`` (format from the extension);
@@ -148,7 +154,8 @@ def export_listed(parent, model: RecordTableModel, out_path: str, *, title: str 
 
     try:
         return write_report(records, out_path, title=title, progress=progress,
-                            cancel=dialog.wasCanceled, selection=selection, detail=detail)
+                            cancel=dialog.wasCanceled, selection=selection, detail=detail,
+                            inputs=loaded_files(model.records))
     except ReportCancelled:
         return None
     finally:
@@ -173,6 +180,8 @@ def export_dialog(window, *, selected: bool = False, choose=None) -> None:
     elif what == "filtered":
         records = None
         selection = f"the {model.rowCount():,} of {total:,} records listed, filtered by {ask.words}"
+        if model.search_progress() is not None:  # the text search is still reading summaries
+            selection += " (summaries still being searched: more records may match)"
     else:
         records, selection = AllRecords(model), ""
     path, _ = QFileDialog.getSaveFileName(window, "Export report", "whea-report.html", FILE_FILTER)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..session import InspectorSession
-from ..session.labels import problems_status
+from ..session.labels import load_status
 from ..session.paste import PasteError, clipboard_bytes
 from ..store.backend import is_server_spec, redact
 from .loader import LoadJob, end_thread, start_job
@@ -34,12 +34,12 @@ from .settings import add_recent, recent_files
 RECENT_STORES_KEY = "recent_stores"
 STORE_FILTER = "WHEA record stores (*.sqlite *.wheastore *.sqlite3 *.db)"
 OPEN_FILTERS = ";;".join((
-    "Everything WHEA Inspector opens (*.bin *.cper *.dat *.raw *.evtx *.xml *.txt *.hex *.b64 "
-    "*.json *.sqlite *.wheastore *.sqlite3 *.db)",
+    "Everything WHEA Inspector opens (*.bin *.cper *.dat *.raw *.evtx *.xml *.txt *.hex *.cperhex "
+    "*.b64 *.json *.sqlite *.wheastore *.sqlite3 *.db)",
     "Error records (*.bin *.cper *.dat *.raw)",
     "Windows event logs (*.evtx)",
     "Event XML (*.xml)",
-    "Hex or Base64 text (*.txt *.hex *.b64)",
+    "Hex or Base64 text (*.txt *.hex *.cperhex *.b64)",
     "Redfish JSON (*.json)",
     STORE_FILTER,
     "All files (*)"))
@@ -182,15 +182,9 @@ class Loading(QObject):
             w.progress.hide()
             w.cancel_button.hide()
         n = len(self.session.records)
-        msg = f"Loaded {job.count:,} record(s); {n:,} in all" + (" (cancelled)" if job.cancelled
-                                                                 else "")
         bad = [p for p in job.problems if p.level == "error"]
-        skipped = problems_status(job.problems)  # counts first: a long path must not hide them
-        if skipped:
-            msg += "; " + skipped
-        if bad:
-            msg += f"; the first error: {bad[0]}"
-        w.message(msg)
+        w.message(load_status(job.count, n, job.problems, self.session.records.paths,
+                              job.cancelled))
         if bad and not job.count and not n:
             w.inspector.summary.setText("<b>Nothing could be read.</b><br>" + "<br>".join(
                 _esc(str(p)) for p in bad[:8]) + ("<br>…" if len(bad) > 8 else "")

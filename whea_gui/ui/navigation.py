@@ -151,6 +151,7 @@ class FindBar(QToolBar):
         self.setMovable(False)
         self.window = window
         self.mode = "find"
+        self._texts: dict[str, str] = {}  # what each mode last had in the edit
         self.scope = "tree"
         self.search: Search | None = None
         self.prompt = QLabel("Find:")
@@ -199,6 +200,9 @@ class FindBar(QToolBar):
         focused = self.window.focusWidget()
         if focused is not None and focused is not self.edit:
             self._return_to = focused
+        if mode != self.mode:  # a find text is no offset (nor the other way round)
+            self._texts[self.mode] = self.edit.text()
+            self.edit.setText(self._texts.get(mode, ""))
         self.mode = mode
         self.prompt.setText(prompt)
         for b in self.step_buttons:

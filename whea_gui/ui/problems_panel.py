@@ -7,13 +7,29 @@ each one (level, file, byte offset, message), sortable, with the full text as a 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from ..session import InspectorSession
 from ..sources import Problem
 from .palette import LEVEL_COLOURS
 
 HEADERS = ("Level", "File", "Offset", "Problem")
+FILE = 1
+MIN_ROWS = 6  # the dock opens showing at least this many problems
+
+
+class _ElideMiddle(QStyledItemDelegate):
+    """Paths keep both ends: the folder's start and the file's name (the tooltip has it all)."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.ElideMiddle
 
 
 class ProblemsPanel(QTableWidget):
@@ -31,6 +47,8 @@ class ProblemsPanel(QTableWidget):
         hh.setStretchLastSection(True)
         for col, width in enumerate((70, 220, 90)):
             self.setColumnWidth(col, width)
+        self._elide = _ElideMiddle(self)
+        self.setItemDelegateForColumn(FILE, self._elide)
         session.events.problems.connect(self.add_problems)
         session.events.collection.connect(
             lambda kind, _rows: kind == "reset" and self.setRowCount(0))
@@ -53,6 +71,12 @@ class ProblemsPanel(QTableWidget):
                     item.setData(Qt.UserRole, p.offset)
                 self.setItem(row, col, item)
         self.setSortingEnabled(sorting or True)
+
+    def rows_height(self, rows: int = MIN_ROWS) -> int:
+        """Pixels the table needs to show ``rows`` rows (header and scroll bar included)."""
+        return (self.horizontalHeader().sizeHint().height()
+                + rows * self.verticalHeader().defaultSectionSize()
+                + self.horizontalScrollBar().sizeHint().height() + 2 * self.frameWidth())
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """What the table shows, row by row (for tests and copying)."""

@@ -101,3 +101,45 @@ class SectionsDialog(QDialog):
     def _do(self, ok: bool) -> None:
         if ok:
             self._fill()
+
+
+class ComparePicker(QDialog):
+    """Pick what to compare the shown record with: a file, or one of the listed records.
+
+    A list with word-wrapped rows, not a combo box: a combo sizes itself to its longest item
+    (a record summary with a long source path), which made the dialog wider than the screen."""
+
+    def __init__(self, items: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Compare with")
+        self.setSizeGripEnabled(True)
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.ElideMiddle)
+        self.list.setUniformItemSizes(False)
+        self.list.setAlternatingRowColors(True)  # wrapped rows: where one ends, the next starts
+        self.list.setSpacing(1)
+        self.list.addItems(items)
+        for row in range(self.list.count()):
+            self.list.item(row).setToolTip(items[row])
+        self.list.setCurrentRow(0)
+        self.list.itemDoubleClicked.connect(lambda _item: self.accept())
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        col = QVBoxLayout(self)
+        col.addWidget(QLabel("Compare the shown record with:"))
+        col.addWidget(self.list, 1)
+        col.addWidget(buttons)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        self.resize(min(720, int(screen.width() * 0.8)), min(480, int(screen.height() * 0.7)))
+
+    def chosen(self) -> str:
+        item = self.list.currentItem()
+        return item.text() if item is not None else ""
+
+    @staticmethod
+    def choose(parent, items: list[str]) -> tuple[str, bool]:
+        dlg = ComparePicker(items, parent)
+        ok = bool(dlg.exec())
+        return dlg.chosen(), ok and bool(dlg.chosen())

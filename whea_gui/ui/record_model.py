@@ -37,6 +37,7 @@ PROVENANCE_SORT_LIMIT = 200_000  # these columns sort from provenance dicts: onl
 SEVERITY_COLOURS = {1: QColor("#b3261e"), 0: QColor("#c25e00"), 2: QColor("#1e6fb3"),
                     3: QColor("#5f6368")}
 SUMMARY_BUDGET_S = 0.012  # decode time spent per idle tick, so scrolling stays smooth
+SWEEP_BUDGET_S = 0.03  # the text search's summary sweep: per idle tick, the window stays responsive
 
 
 def time_text(seconds: int) -> str:
@@ -47,6 +48,7 @@ def time_text(seconds: int) -> str:
 
 class RecordTableModel(QAbstractTableModel):
     summariesUpdated = Signal()
+    searchProgress = Signal()  # the text search's summary sweep moved on (see search_progress)
 
     def __init__(self, records: RecordSet | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -61,6 +63,14 @@ class RecordTableModel(QAbstractTableModel):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._compute_summaries)
+        # A text filter also matches full summaries, which are made lazily; so that the count does
+        # not depend on which rows were scrolled past, a sweep summarises every record in record
+        # order while a text filter is set. Until it is done the count is partial.
+        self._sweep_next = 0
+        self._sweep_timer = QTimer(self)
+        self._sweep_timer.setSingleShot(True)
+        self._sweep_timer.setInterval(0)
+        self._sweep_timer.timeout.connect(self._sweep_step)
 
     # -- data source -------------------------------------------------------------------------
     @property
@@ -72,13 +82,16 @@ class RecordTableModel(QAbstractTableModel):
         self._rs = records
         self._summaries.clear()
         self._pending.clear()
+        self._sweep_next = 0
         self._rows = self._compute_rows()
         self.endResetModel()
+        self._start_sweep()
 
     def rows_appended(self, new: range) -> None:
         """Call after ``records.extend``: cheap append when no filter or sort is active."""
         if not len(new):
             return
+        self._start_sweep()
         if self._filter.active or self._sort is not None:
             self._reorder()
             return
@@ -115,6 +128,7 @@ class RecordTableModel(QAbstractTableModel):
     def set_filter(self, flt: RecordFilter) -> None:
         self._filter = flt
         self._reorder()
+        self._start_sweep()
 
     def sort(self, column: int, order=Qt.AscendingOrder) -> None:
         if not 0 <= column < len(HEADERS):
@@ -235,6 +249,41 @@ class RecordTableModel(QAbstractTableModel):
         elif role == USER:
             return i
         return None
+
+    # -- the text search's sweep -------------------------------------------------------------
+    def search_progress(self) -> tuple[int, int] | None:
+        """(records summarised, records) while a text filter still waits for summaries."""
+        n = len(self._rs)
+        if not self._filter.text or self._sweep_next >= n:
+            return None
+        return self._sweep_next, n
+
+    def _start_sweep(self) -> None:
+        if self.search_progress() is not None:
+            self._sweep_timer.start()
+            self.searchProgress.emit()
+
+    def _sweep_step(self) -> None:
+        if self.search_progress() is None:
+            return
+        needle = self._filter.text.lower()
+        deadline = time.perf_counter() + SWEEP_BUDGET_S
+        n = len(self._rs)
+        found = False
+        while self._sweep_next < n and time.perf_counter() < deadline:
+            record = self._sweep_next
+            self._sweep_next += 1
+            text = self._summaries.get(record)
+            if text is None:
+                text = decode_record(self._rs.data(record), source=self._rs.source(record)).summary
+                self._summaries[record] = text
+                self._pending.pop(record, None)
+            found = found or needle in text.lower()
+        if found:
+            self._reorder()  # newly matching records join the list
+        if self._sweep_next < n:
+            self._sweep_timer.start()
+        self.searchProgress.emit()
 
     # -- lazy summaries ----------------------------------------------------------------------
     def _request_summary(self, record: int) -> None:

@@ -80,6 +80,8 @@ class RecordsPanel(QWidget):
             w.setDateTime(w.minimumDateTime())
             w.setEnabled(False)
         self.count = QLabel("0 records")
+        # its text grows while a search runs: an explicit minimum keeps it from widening the window
+        self.count.setMinimumWidth(self.count.fontMetrics().horizontalAdvance("000,000 of 000,000"))
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -128,6 +130,7 @@ class RecordsPanel(QWidget):
         self.model.modelReset.connect(self._update_count)
         self.model.rowsInserted.connect(self._update_count)
         self.model.layoutChanged.connect(self._update_count)
+        self.model.searchProgress.connect(self._update_count)
         self.model.layoutChanged.connect(self._rows_changed)  # a sort: keep the record in view
         hh.setContextMenuPolicy(Qt.CustomContextMenu)
         hh.customContextMenuRequested.connect(self._column_menu)
@@ -137,6 +140,7 @@ class RecordsPanel(QWidget):
         ev.filter.connect(self.show_filter)
         ev.current.connect(self.show_current)
         ev.modified.connect(self.model.set_modified)
+        ev.modified.connect(self._fit_time_column)
 
     # -- columns (a chooser like Wireshark's: the header's context menu) ---------------------
     def column_actions(self, parent=None) -> list[QAction]:
@@ -269,15 +273,33 @@ class RecordsPanel(QWidget):
             self._refresh_time_bounds()
         self.model.set_filter(flt)
         self._update_count()
-        self._rows_changed()
+        self._rows_changed(filtered=True)
 
-    def _rows_changed(self) -> None:
-        shown = self.session.follow_visible(self.model.visible_records())
+    def _rows_changed(self, *_args, filtered: bool = False) -> None:
+        shown = self.session.follow_visible(self.model.visible_records(), filtered)
         self.show_current(shown)
 
     def _update_count(self, *_args) -> None:
         shown, total = self.model.rowCount(), len(self.records)
-        self.count.setText(f"{total:,} records" if shown == total else f"{shown:,} of {total:,}")
+        text = (f"{total:,} record{'' if total == 1 else 's'}" if shown == total
+                else f"{shown:,} of {total:,}")
+        progress = self.model.search_progress()
+        tip = ""
+        if progress is not None:  # summaries still being made: more rows may match
+            done, n = progress
+            tip = (f"{text} so far: searching summaries: {done:,} of {n:,} (a text filter also "
+                   "matches each record's summary, made in the background)")
+            text = f"{text} so far · searching summaries {100 * done // max(n, 1)}%"
+        self.count.setText(text)
+        self.count.setToolTip(tip)
+
+    def _fit_time_column(self, modified) -> None:
+        """The "* " that marks an edited row must not cut the end of its time off."""
+        if not modified:
+            return
+        wanted = self.view.fontMetrics().horizontalAdvance("* 0000-00-00 00:00:00") + 16
+        if self.view.columnWidth(0) < wanted:
+            self.view.setColumnWidth(0, wanted)
 
     # -- selection ---------------------------------------------------------------------------
     def _row_changed(self, current, _previous) -> None:

@@ -26,6 +26,7 @@ HEX_KEYS = (
 def menu_shortcuts(window) -> list[tuple[str, str]]:
     """(keys, "Menu → Item") for every menu action that has a shortcut, in menu order."""
     rows: list[tuple[str, str]] = []
+    seen: dict[int, int] = {}  # one action in two menus: one row naming both
 
     def walk(menu: QMenu, trail: str) -> None:
         for act in menu.actions():
@@ -34,6 +35,11 @@ def menu_shortcuts(window) -> list[tuple[str, str]]:
                 walk(act.menu(), f"{trail} → {label}")
             elif not act.isSeparator() and not act.shortcut().isEmpty():
                 keys = act.shortcut().toString(QKeySequence.NativeText)
+                if id(act) in seen:
+                    row = seen[id(act)]
+                    rows[row] = (keys, f"{rows[row][1]} (also {trail})")
+                    continue
+                seen[id(act)] = len(rows)
                 rows.append((keys, f"{trail} → {label}"))
 
     for top in window.menuBar().actions():

@@ -103,6 +103,8 @@ class TimelinePanel(QWidget):
         for chart in (self.plot, self.rate_plot, getattr(self.tabs, "location_plot", None)):
             if chart is not None:
                 style_chart(chart, self.palette())
+        self._locations_dirty = True  # label and bar colours follow the palette
+        self._update_locations()
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -119,7 +121,8 @@ class TimelinePanel(QWidget):
         self.legend = LegendLabel()  # above the chart: never over the bars
         self.bars = StackedBars(pi)
         self.storm_item = pg.BarGraphItem(x0=[], width=[], y0=[], height=[],
-                                          brush=pg.mkBrush(255, 140, 0, 70), pen=pg.mkPen(None))
+                                          brush=pg.mkBrush(148, 103, 189, 70), pen=pg.mkPen(None))
+        # violet: orange is Recoverable's bar colour, and the legend showed both alike
         self.storm_item.setZValue(0)
         pi.addItem(self.storm_item)
         self.cross_marks = pg.ScatterPlotItem(symbol="t", size=12, brush=pg.mkBrush("#d62728"),
@@ -144,7 +147,12 @@ class TimelinePanel(QWidget):
         self.rate_items: list = []
         self._legend_names: list[str] = []
         self._rate_curves: tuple[list, int] = ([], 1)
+        # Readable minimums: on a small window the dock scrolls rather than squash a chart to a
+        # strip under its legend (the window keeps them from setting its own size).
+        self.plot.setMinimumHeight(130)
+        self.rate_plot.setMinimumHeight(120)
         split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
         split.addWidget(_with_legend(self.legend, self.plot))
         split.addWidget(_with_legend(self.rate_legend, self.rate_plot))
         split.setStretchFactor(0, 3)
@@ -171,6 +179,8 @@ class TimelinePanel(QWidget):
     # -- data --------------------------------------------------------------------------------
     def set_data(self, data: TimelineData) -> None:
         self.data = data
+        self.hover_label.setText(" ")  # it described a bin of the old data
+        self.plot.setToolTip("")
         self.group_combo.blockSignals(True)
         self.group_combo.clear()
         for key, label in data.groupings().items():

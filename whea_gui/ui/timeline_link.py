@@ -68,10 +68,16 @@ class TimelineLink(QObject):
             self.fault_job.cancel()
         job = FaultJob(self.session.records)
         job.finished.connect(self._fault_job_done)
-        job.progress.connect(lambda done, total: self.window.timeline.set_faults_note(
-            pending_note(total, job.count, done)))
+        # a bound slot of this (GUI-thread) object, so the call is queued to the GUI thread; a
+        # lambda ran in the worker and touched widgets there ("QBasicTimer … another thread")
+        job.progress.connect(self._fault_progress)
         self.fault_job = job
         start_job(job, self.window)
+
+    def _fault_progress(self, done: int, total: int) -> None:
+        job = self.fault_job
+        if job is not None:
+            self.window.timeline.set_faults_note(pending_note(total, job.count, done))
 
     def _fault_job_done(self, job: FaultJob) -> None:
         end_thread(job)

@@ -9,10 +9,12 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
 from ..index.analysis import NONE_LABEL, OTHER_LABEL
 from ..index.timebins import Histogram, width_text
+from .palette import mix, readable_behind
 
 SEVERITY_COLOURS = {"Fatal": "#d62728", "Recoverable": "#ff7f0e", "Corrected": "#4c78a8",
                     "Informational": "#9da5ad", "Unknown": "#c7c7c7"}
@@ -119,23 +121,43 @@ class LocationBars:
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.invertY(True)
+        # With no bars an empty log axis (ticked 0.1 … 0.9) means nothing: say so instead.
+        self.empty = pg.TextItem("No fault locations in view", anchor=(0.5, 0.5))
+        plot.addItem(self.empty)
+        self.empty.hide()
+
+    def colours(self) -> tuple[QColor, QColor]:
+        """(label text, bar): the palette's text, and a bar tinted towards the highlight that the
+        text still reads on (a light bar under light text in a dark theme could not be read)."""
+        pal = self.widget.palette()
+        text = pal.text().color()
+        bar = readable_behind(mix(pal.base().color(), pal.highlight().color(), 0.35), text)
+        return text, bar
 
     def draw(self, rows: list[tuple[str, int]]) -> None:
         plot = self.widget.getPlotItem()
+        text_colour, bar_colour = self.colours()
         if self.item is None:
             self.item = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[],
-                                        brush=pg.mkBrush("#a9c4e2"), pen=pg.mkPen(None))
+                                        brush=pg.mkBrush(bar_colour), pen=pg.mkPen(None))
             plot.addItem(self.item)
+        self.item.setOpts(brush=pg.mkBrush(bar_colour))
         while len(self.texts) < len(rows):  # a pool of labels, reused on every update
-            text = pg.TextItem("", color=self.widget.palette().text().color(), anchor=(0, 0.5))
+            text = pg.TextItem("", color=text_colour, anchor=(0, 0.5))
             plot.addItem(text)
             self.texts.append(text)
         for text in self.texts[len(rows):]:
             text.hide()
         for text in self.texts:  # follow the palette (View → Theme may have changed it)
-            text.setColor(self.widget.palette().text().color())
+            text.setColor(text_colour)
+        self.empty.setColor(text_colour)
+        self.empty.setVisible(not rows)
+        plot.getAxis("bottom").setVisible(bool(rows))
         if not rows:
             self.item.setOpts(x0=[], y=[], width=[])
+            plot.setXRange(0, 1, padding=0)
+            plot.setYRange(0, 1, padding=0)
+            self.empty.setPos(0.5, 0.5)
             return
         counts = np.array([c for _, c in rows], dtype=np.float64)
         y = np.arange(len(rows), dtype=np.float64)

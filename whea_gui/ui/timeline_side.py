@@ -105,6 +105,8 @@ class TimelineSide(QTabWidget):
         col.addWidget(self.fault_label)
         self.location_plot = pg.PlotWidget()  # colours: TimelinePanel._style_charts
         self.location_bars = LocationBars(self.location_plot)
+        # fifteen labels one line apart (plus the axis): fewer pixels and they overlap
+        self.location_plot.setMinimumHeight(15 * self.fontMetrics().height() + 40)
         col.addWidget(self.location_plot, 1)
         return page
 

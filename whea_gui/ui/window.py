@@ -8,7 +8,7 @@ and the load jobs), ``timeline_link``, ``problems_panel``, ``editing``, ``menus`
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -39,8 +39,6 @@ from .timeline_link import TimelineLink
 from .window_extras import install_extras
 
 TITLE = "WHEA Inspector"
-TIMELINE_MIN_HEIGHT = 430
-PROBLEMS_MIN_HEIGHT = 160
 
 
 class MainWindow(QMainWindow):
@@ -270,12 +268,12 @@ class MainWindow(QMainWindow):
             return False
         dock.show()
         dock.raise_()
-        if dock is self.problems_dock and dock.height() < PROBLEMS_MIN_HEIGHT:
-            self.resizeDocks([dock], [PROBLEMS_MIN_HEIGHT], Qt.Vertical)
+        if dock is self.problems_dock:  # six rows, also once the layout has settled
+            self._fit.fit_problems()
+            QTimer.singleShot(0, self._fit.fit_problems)
         if dock is self.timeline_dock:
             self.timeline_link.refresh()
-            if dock.height() < TIMELINE_MIN_HEIGHT:  # the plots need room to be read
-                self.resizeDocks([dock], [TIMELINE_MIN_HEIGHT], Qt.Vertical)
+            self._fit.fit_timeline()  # the plots need room, the field tree keeps its rows
         return True
 
     def set_hex_numbers(self, on: bool) -> None:

@@ -4,8 +4,8 @@ to the front (Qt's own toggle hides a dock that is open but behind another tab).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFrame, QScrollArea
 
 from .field_model import FIELD, MEANING, OFFSET, RAW, SIZE, VALUE
@@ -23,6 +23,8 @@ def install_extras(window) -> None:
     window._fit = FitSmallScreens(window)
 
 
+TIMELINE_HEIGHT = 430  # the timeline dock opens this high when the window has room
+FINDINGS_SMALL_PX = 60  # the findings dock, shrunk to give a small window's timeline room
 TREE_MIN_ROWS = 10  # the field tree always shows this many rows (and its Value column)
 SUMMARY_MIN_PX = 60
 
@@ -54,6 +56,8 @@ class FitSmallScreens(QObject):
         self.left.installEventFilter(self)
         window.installEventFilter(self)
         window.recordShown.connect(lambda _i: QTimer.singleShot(0, self.cap_summary))
+        window.timeline_dock.visibilityChanged.connect(
+            lambda shown: shown and QTimer.singleShot(0, self.fit_timeline))
         self._first_show = True
 
     def eventFilter(self, obj, event) -> bool:
@@ -61,6 +65,7 @@ class FitSmallScreens(QObject):
             self.cap_summary()
         elif obj is self.window and event.type() == QEvent.Show and self._first_show:
             self._first_show = False
+            QTimer.singleShot(0, self.fit_to_screen)
             if self.window.settings.value("window/state") is None:
                 QTimer.singleShot(0, self.first_layout)  # after the window's own first sizes
             if self.window.settings.value("window/tree_header") is None:
@@ -97,6 +102,61 @@ class FitSmallScreens(QObject):
         for col, width in ((RAW, 150), (OFFSET, 55), (SIZE, 55)):
             tree.setColumnWidth(col, width)
 
+    def fit_to_screen(self) -> None:
+        """A remembered or default size larger than the screen's free area (a 1600×1000 window
+        on a 1600×1000 screen with a panel) would hide the status bar below its edge: shrink and
+        move the window into the available geometry, title bar included. Not offscreen, where
+        there is no edge and renders ask for exact sizes."""
+        w = self.window
+        screen = w.screen()
+        if screen is None or QGuiApplication.platformName() == "offscreen" \
+                or w.isMaximized() or w.isFullScreen():
+            return
+        frame = fitted_frame(w.frameGeometry(), w.geometry(), screen.availableGeometry())
+        extra_w = w.frameGeometry().width() - w.width()
+        extra_h = w.frameGeometry().height() - w.height()
+        if frame.size() != w.frameGeometry().size():
+            w.resize(frame.width() - extra_w, frame.height() - extra_h)
+        if frame.topLeft() != w.frameGeometry().topLeft():
+            w.move(frame.topLeft())
+
+    def fit_timeline(self) -> None:
+        """The timeline dock as high as TIMELINE_HEIGHT, but never taking the field tree's ten
+        rows: on a small window it gets what is left and its plots scroll (they keep a readable
+        minimum height inside the dock's scroll area)."""
+        w = self.window
+        dock = w.timeline_dock
+        if not dock.isVisible():
+            return
+        keep = tree_rows_height(w.tree) + SUMMARY_MIN_PX + 8
+        findings = w.findings_dock
+        if findings.isVisible() and dock.height() < TIMELINE_HEIGHT \
+                and findings.height() > FINDINGS_SMALL_PX:  # the timeline is worth more room
+            w.resizeDocks([findings], [FINDINGS_SMALL_PX], Qt.Vertical)
+            spare_findings = findings.height() - FINDINGS_SMALL_PX
+        else:
+            spare_findings = 0
+        spare = max(0, w.centralWidget().height() + spare_findings - keep)
+        target = min(TIMELINE_HEIGHT, dock.height() + spare)
+        if target > dock.height():
+            w.resizeDocks([dock], [target], Qt.Vertical)
+        elif w.centralWidget().height() < keep:  # the tree lost its rows: give them back
+            w.resizeDocks([dock], [max(120, dock.height() - (keep - w.centralWidget().height()))],
+                          Qt.Vertical)
+
+    def fit_problems(self) -> None:
+        """The Problems dock tall enough for six rows (title bar and tab bar on top)."""
+        w = self.window
+        dock = w.problems_dock
+        table = w.problems_panel
+        title = dock.height() - table.height()
+        target = table.rows_height() + max(title, 0)
+        if dock.isVisible() and table.height() < table.rows_height():
+            w.resizeDocks([dock], [target], Qt.Vertical)
+            if dock.height() < target:  # Qt ignored it (a tabbed dock): hold a minimum meanwhile
+                dock.setMinimumHeight(target)
+                QTimer.singleShot(200, lambda: dock.setMinimumHeight(0))
+
     def first_layout(self) -> None:
         w = self.window
         height = w.height()
@@ -106,6 +166,16 @@ class FitSmallScreens(QObject):
         findings = max(70, min(95, int(height * 0.12)))
         w.resizeDocks([w.records_dock, w.findings_dock], [records, findings], Qt.Vertical)
         self.cap_summary()
+
+
+def fitted_frame(frame: QRect, inner: QRect, available: QRect) -> QRect:
+    """``frame`` (the window with its title bar and borders around ``inner``) made to fit in
+    ``available``: no larger, then moved inside."""
+    width = min(frame.width(), available.width())
+    height = min(frame.height(), available.height())
+    x = min(max(frame.x(), available.x()), available.x() + available.width() - width)
+    y = min(max(frame.y(), available.y()), available.y() + available.height() - height)
+    return QRect(x, y, width, height)
 
 
 def dock_on_top(dock) -> bool:
