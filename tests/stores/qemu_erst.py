@@ -37,8 +37,11 @@ class ErstDevice:
         size = os.path.getsize(backing)
         device = "acpi-erst,memdev=erst" + (f",record_size={record_size}" if record_size else "")
         self.proc = subprocess.Popen(
+            # -S keeps the machine stopped: with it running, about one start in twenty lost the
+            # BARs we program (every register read 0, or a config read answered by another
+            # function); stopped, MMIO through qtest works the same and none did in 80 starts
             [QEMU, "-machine", "q35", "-qtest", "stdio", "-qtest-log", "/dev/null",
-             "-display", "none", "-nodefaults", "-monitor", "none", "-serial", "none",
+             "-display", "none", "-S", "-nodefaults", "-monitor", "none", "-serial", "none",
              "-object", f"memory-backend-file,id=erst,mem-path={backing},size={size},share=on",
              "-device", device],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
