@@ -227,7 +227,7 @@ class FieldValueDelegate(QStyledItemDelegate):
             value = editor.text()
         # The edit re-decodes the record and resets the model: do it once the editor has closed.
         path = self._node(index).path
-        QTimer.singleShot(0, lambda: model.edit_path(path, value))
+        QTimer.singleShot(0, model, lambda: model.edit_path(path, value))
 
     def updateEditorGeometry(self, editor, option, index) -> None:  # noqa: N802
         editor.setGeometry(option.rect)

@@ -86,7 +86,7 @@ class FitSmallScreens(QObject):
             self.scroll.setFixedHeight(height)
             tree = self.window.tree
             if tree.currentIndex().isValid():  # the selected field stays in view
-                QTimer.singleShot(0, lambda: tree.scrollTo(tree.currentIndex()))
+                QTimer.singleShot(0, tree, lambda: tree.scrollTo(tree.currentIndex()))
 
     def arrange_tree_columns(self) -> None:
         """Meaning right after Value (the raw bytes are in the hex view beside the tree; raw,
@@ -155,7 +155,7 @@ class FitSmallScreens(QObject):
             w.resizeDocks([dock], [target], Qt.Vertical)
             if dock.height() < target:  # Qt ignored it (a tabbed dock): hold a minimum meanwhile
                 dock.setMinimumHeight(target)
-                QTimer.singleShot(200, lambda: dock.setMinimumHeight(0))
+                QTimer.singleShot(200, dock, lambda: dock.setMinimumHeight(0))  # dropped if the dock goes first
 
     def first_layout(self) -> None:
         w = self.window
