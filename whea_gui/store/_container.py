@@ -11,7 +11,7 @@ import numpy as np
 
 from ..index.table import RecordTable
 from . import rules
-from .results import ReadResult, StoreError, WriteResult, WriteSummary
+from .results import ReadResult, StoreError, WriteResult, WriteSummary, table_stats, write_in_batches
 from .status import (
     STATUS_BUFFER_TOO_SMALL,
     STATUS_INVALID_PARAMETER,
@@ -53,23 +53,11 @@ class ContainerStore:
                       validate: str = "full", flags: int = 0, batch_size: int = 1000,
                       replace: bool = True,
                       on_result: Callable[[WriteResult, dict], None] | None = None) -> WriteSummary:
-        summary = WriteSummary()
-        batch: list[tuple[bytes, dict]] = []
+        def write_batch(batch):
+            return [self._write_checked(c, flags, replace)
+                    for c in checked([bytes(d) for d, _ in batch], validate)]
 
-        def flush() -> None:
-            for c, (_, src) in zip(checked([d for d, _ in batch], validate), batch):
-                result = self._write_checked(c, flags, replace)
-                summary.add(result)
-                if on_result is not None:
-                    on_result(result, src)
-            batch.clear()
-
-        for data, source in records:
-            batch.append((bytes(data), source or {}))
-            if len(batch) >= batch_size:
-                flush()
-        if batch:
-            flush()
+        summary = write_in_batches(records, batch_size, write_batch, on_result)
         return summary
 
     def _write_checked(self, c: rules.Checked, flags: int, replace: bool) -> WriteResult:
@@ -129,18 +117,12 @@ class ContainerStore:
         table = self.record_table()
         max_bytes, max_records = self.capacity()
         count, used = self.usage()
-        times = table.timestamp[table.timestamp >= 0]
-        sev = {name: int(n) for name, n in zip(
-            ("recoverable", "fatal", "corrected", "informational", "undefined"),
-            np.bincount(table.severity[table.severity >= 0].astype(np.int64), minlength=5))}
         return {
             "path": self.path, "engine": self.kind, "schema_version": self.schema_version(),
             "records": count, "bytes": used, "max_bytes": max_bytes, "max_records": max_records,
             "file_bytes": os.path.getsize(self.path) if os.path.exists(self.path) else 0,
-            "severity": sev,
-            "first_time": str(np.datetime64(int(times.min()), "s")) if len(times) else None,
-            "last_time": str(np.datetime64(int(times.max()), "s")) if len(times) else None,
-            "hosts": [], "sources": 1 if count else 0,
+            **table_stats(table),
+            "hosts": [], "sources": 1 if count else 0,  # one container: no hosts, one source
             "damage": self.damage(),
         }
 

@@ -24,6 +24,7 @@ from ..index.table import RecordTable
 from . import pg_rows, pg_schema, rules
 from .backend import redact
 from .results import (
+    SEVERITY_KEYS,
     AmbiguousRecordId,
     ReadResult,
     StoreDamaged,
@@ -31,7 +32,9 @@ from .results import (
     WriteResult,
     WriteSummary,
     signed,
+    time_text,
     unsigned,
+    write_in_batches,
 )
 from .status import (
     STATUS_BUFFER_TOO_SMALL,
@@ -251,23 +254,9 @@ class PostgresStore:
     def write_records(self, records: Iterable[tuple[bytes, dict | None]], *, validate: str = "full",
                       flags: int = 0, batch_size: int = 1000, replace: bool = True,
                       on_result: Callable[[WriteResult, dict], None] | None = None) -> WriteSummary:
-        summary = WriteSummary()
-        batch: list[tuple[bytes, dict]] = []
-
-        def flush():
-            for result, (_, src) in zip(self._write_batch(batch, validate, flags, replace), batch):
-                summary.add(result)
-                if on_result is not None:
-                    on_result(result, src)
-            batch.clear()
-
-        for data, source in records:
-            batch.append((data, source or {}))
-            if len(batch) >= batch_size:
-                flush()
-        if batch:
-            flush()
-        return summary
+        return write_in_batches(records, batch_size,
+                                lambda batch: self._write_batch(batch, validate, flags, replace),
+                                on_result)
 
     def _write_batch(self, batch, validate: str, flags: int, replace: bool) -> list[WriteResult]:
         checked, timeline = _check(batch, validate)
@@ -497,7 +486,7 @@ class PostgresStore:
     def stats(self) -> dict:
         count, used = self.usage()
         max_bytes, max_records = self.capacity()
-        sev = {name: 0 for name in ("recoverable", "fatal", "corrected", "informational", "undefined")}
+        sev = dict.fromkeys(SEVERITY_KEYS, 0)
         names = list(sev)
         for s, n in self._query("SELECT severity, count(*) FROM whea_records WHERE severity >= 0 "
                                 "GROUP BY severity"):
@@ -511,8 +500,7 @@ class PostgresStore:
             "path": self.path, "schema_version": self.schema_version(),
             "records": count, "bytes": used, "max_bytes": max_bytes, "max_records": max_records,
             "file_bytes": int(size), "severity": sev,
-            "first_time": None if lo is None else str(np.datetime64(int(lo), "s")),
-            "last_time": None if hi is None else str(np.datetime64(int(hi), "s")),
+            "first_time": time_text(lo), "last_time": time_text(hi),
             "hosts": hosts, "sources": int(sources),
         }
 

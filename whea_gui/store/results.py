@@ -130,3 +130,50 @@ def advance(last: int, rows: list, what: str) -> int:
         raise StoreDamaged(f"{what}: a table's pages are damaged (keys out of order after {last}); "
                            "`whea store check` salvages the intact records")
     return key
+
+
+def write_in_batches(records, batch_size: int, write_batch, on_result=None) -> WriteSummary:
+    """What every engine's ``write_records`` shares: ``records`` ((bytes, source) pairs) in
+    batches of ``batch_size``, each stored by ``write_batch(batch)`` (one WriteResult per item,
+    in order); ``on_result(result, source)`` after each."""
+    summary = WriteSummary()
+    batch: list[tuple[bytes, dict]] = []
+
+    def flush() -> None:
+        for result, (_, src) in zip(write_batch(batch), batch):
+            summary.add(result)
+            if on_result is not None:
+                on_result(result, src)
+        batch.clear()
+
+    for data, source in records:
+        batch.append((data, source or {}))
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    return summary
+
+
+SEVERITY_KEYS = ("recoverable", "fatal", "corrected", "informational", "undefined")
+
+
+def time_text(seconds) -> str | None:
+    """A stored time (Unix seconds, None when unknown) as ISO text for ``stats``."""
+    import numpy as np
+    return None if seconds is None else str(np.datetime64(int(seconds), "s"))
+
+
+def table_stats(table) -> dict:
+    """The parts of ``stats`` an engine that holds a RecordTable derives from it: records per
+    severity, first and last time, hosts, distinct sources."""
+    import numpy as np
+    times = table.timestamp[table.timestamp >= 0]
+    counts = np.bincount(table.severity[table.severity >= 0].astype(np.int64), minlength=5)
+    return {
+        "severity": {name: int(n) for name, n in zip(SEVERITY_KEYS, counts)},
+        "first_time": time_text(times.min()) if len(times) else None,
+        "last_time": time_text(times.max()) if len(times) else None,
+        "hosts": sorted({table.string(c) for c in np.unique(table.host) if c >= 0}),
+        "sources": int(len(np.unique(table.path[table.path >= 0]))),
+    }

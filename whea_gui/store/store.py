@@ -39,7 +39,9 @@ from .results import (
     crc_bytes,
     origin_bytes,
     signed,
+    table_stats,
     unsigned,
+    write_in_batches,
 )
 from .status import (
     STATUS_BUFFER_TOO_SMALL,
@@ -470,23 +472,9 @@ class Store:
         """Store many records, ``batch_size`` per transaction (``validate``: "full" decodes each
         record, "header" uses the vectorised header checks — for millions of records).
         ``replace`` as for ``write_error_record``."""
-        summary = WriteSummary()
-        batch: list[tuple[bytes, dict]] = []
-
-        def flush():
-            for result, (_, src) in zip(self._write_batch(batch, validate, flags, replace), batch):
-                summary.add(result)
-                if on_result is not None:
-                    on_result(result, src)
-            batch.clear()
-
-        for data, source in records:
-            batch.append((data, source or {}))
-            if len(batch) >= batch_size:
-                flush()
-        if batch:
-            flush()
-        return summary
+        return write_in_batches(records, batch_size,
+                                lambda batch: self._write_batch(batch, validate, flags, replace),
+                                on_result)
 
     def _write_batch(self, batch: list[tuple[bytes, dict]], validate: str, flags: int,
                      replace: bool = True) -> list[WriteResult]:
@@ -926,20 +914,12 @@ class Store:
         table = self.record_table()
         max_bytes, max_records = self.capacity()
         count, used = self.usage()
-        times = table.timestamp[table.timestamp >= 0]
-        sev = {name: int(n) for name, n in zip(
-            ("recoverable", "fatal", "corrected", "informational", "undefined"),
-            np.bincount(table.severity[table.severity >= 0].astype(np.int64), minlength=5))}
         return {
             "path": self.path, "schema_version": self.schema_version(),
             "records": count, "bytes": used,
             "max_bytes": max_bytes, "max_records": max_records,
             "file_bytes": _file_bytes(self.path),
-            "severity": sev,
-            "first_time": str(np.datetime64(int(times.min()), "s")) if len(times) else None,
-            "last_time": str(np.datetime64(int(times.max()), "s")) if len(times) else None,
-            "hosts": sorted({table.string(c) for c in np.unique(table.host) if c >= 0}),
-            "sources": int(len(np.unique(table.path[table.path >= 0]))),
+            **table_stats(table),
         }
 
 
