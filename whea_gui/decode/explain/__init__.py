@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ...core.model import DecodedRecord
 from .facts import Facts, component_of, gather
-from .rules import Statement, component_name, statements, urgency
+from .rules import Statement, component_name, statements, summary_statements, urgency
 from .whlg import explain_whlg
 
 __all__ = ["explain_record", "summarise_record", "Facts", "Statement"]
@@ -20,11 +20,12 @@ __all__ = ["explain_record", "summarise_record", "Facts", "Statement"]
 
 def summarise_record(rec: DecodedRecord) -> None:
     """Set ``rec.summary``: the headline plus the first piece of advice."""
-    exp = explain_record(rec, cites=False)  # the same words; no need to find cited fields
-    if rec.kind == "whlg" or not exp["advice"]:
-        rec.summary = exp["headline"]
+    if rec.kind == "whlg":
+        rec.summary = explain_whlg(rec)["headline"]
         return
-    rec.summary = f"{exp['headline']}. {exp['advice'][0]}"
+    # the same words as explain_record's; no need to find cited fields
+    head, advice = summary_statements(gather(rec, cites=False))
+    rec.summary = f"{head.text}. {advice.text}" if advice else head.text
 
 
 def explain_record(rec: DecodedRecord, *, cites: bool = True) -> dict:

@@ -198,8 +198,10 @@ def inner_lead(s: DecodedSection) -> DecodedSection:
     """For a section wrapping a generic error status block, the entry that speaks for it (as a
     section of its own, so its location and type cite the entry's fields)."""
     entries = s.fields.get("entries") if isinstance(s.fields, dict) else None
-    block = s.body.find("error_status_block") if s.body is not None else None
-    if not isinstance(entries, list) or block is None:
+    if not isinstance(entries, list) or s.body is None:
+        return s  # (looked up first: finding the block would build the body's nodes)
+    block = s.body.find("error_status_block")
+    if block is None:
         return s
     ok = [(i, e) for i, e in enumerate(entries) if isinstance(e, dict)]
     pick = next(((i, e) for i, e in ok if e.get("component") and e.get("location") == s.location),
@@ -219,8 +221,7 @@ def inner_lead(s: DecodedSection) -> DecodedSection:
 
 
 def _empty_descriptor(s: DecodedSection) -> bool:
-    guid = (s.type_guid or "").replace("-", "")
-    return not guid or set(guid) == {"0"}
+    return not (s.type_guid or "").strip("0-")  # no GUID, or the null GUID
 
 
 def empty_descriptor(s: DecodedSection) -> bool:
@@ -317,6 +318,8 @@ _BDF = re.compile(r"\b((?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2})\.([0-9
 def house_style(text: str) -> str:
     """A section's own sentence in the explanation's number style (docs/explain.md): IDs in hex
     with 0x, hex digits upper case, and a PCI function that cannot be (above 7) said so."""
+    if "0x" not in text and ":" not in text and "vendor" not in text:
+        return text  # nothing any of the patterns below can match
     text = _BARE_IDS.sub(lambda m: f"vendor 0x{m[1].upper()} device 0x{m[2].upper()}", text)
     text = _HEX.sub(lambda m: "0x" + m[1].upper(), text)
 

@@ -74,6 +74,15 @@ def statements(f: Facts) -> list[Statement]:
     return out
 
 
+def summary_statements(f: Facts) -> tuple[Statement, Statement | None]:
+    """The headline and the first advice: all the one-line summary says (the caveats and the
+    other statements do not change either, so they are not made)."""
+    if f.state != "record":
+        return _not_a_record(f)[0], None
+    advice = _advice(f)
+    return _headline(f), advice[0] if advice else None
+
+
 def _not_a_record(f: Facts) -> list[Statement]:
     if f.state == "empty":
         return [Statement("headline", "Empty input: no bytes to read"),
