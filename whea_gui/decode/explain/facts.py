@@ -114,7 +114,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         f.what = _what(lead, diag)
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
-    _hints(rec, lead, f)
+    _hints(rec, lead, f, _cite if cites else _note)
     _memory_gaps(rec, f)
     if f.component == "firmware":
         _firmware(rec, f)
@@ -335,7 +335,7 @@ def _child_path(s: DecodedSection, name: str) -> str:
 
 
 # -- flags and status bits that change advice or need a caveat ------------------------------------
-def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts) -> None:
+def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts, _cite) -> None:
     hints = f.hints
     for s in rec.sections:
         if empty_descriptor(s):
@@ -357,6 +357,11 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts) -> None:
         bank = next((p for p in f.location.parts if p.kind == "cpu_unit"), None)
         if bank is not None and "UMC" in bank.value:
             _cite(hints, "memory_controller", list, bank.cites)
+
+
+def _note(hints: dict[str, list[str]], name: str, _lookup, *_args) -> None:
+    """Note hint ``name`` without its fields (for words that cite nothing)."""
+    hints.setdefault(name, [])
 
 
 def _cite(hints: dict[str, list[str]], name: str, lookup, *args) -> None:

@@ -311,14 +311,17 @@ def pci_text(seg, bus, dev, fn) -> str:
 def decode_struct(ctx: SectionContext, layout: Layout, off: int, node: FieldNode, what: str,
                   hooks: Mapping[str, Hook] | None = None, *,
                   blame: tuple[int, int] | None = None, end: int | None = None,
-                  lazy: bool = False) -> tuple[dict[str, Any], bool]:
+                  lazy: bool | None = None) -> tuple[dict[str, Any], bool]:
     """Decode ``layout`` at ``off`` into ``node``; a cut-short structure gets an error finding.
 
     ``end`` defaults to the body's end. ``blame`` is the byte range to point at when not even
     one byte of the structure is present (usually the count field that promised it).
-    ``lazy`` makes the field nodes on first use; only for a node that gets no other children.
+    ``lazy`` makes the field nodes on first use (children added later still come after them);
+    by default only without ``hooks``, which may report findings while they make nodes.
     """
     end = ctx.end if end is None else end
+    if lazy is None:
+        lazy = hooks is None
     lazy = lazy and off + layout.size <= end
     values, count = layout.decode(ctx.data, off, end, node, hooks, lazy=lazy)
     whole = count == len(layout.fields)
