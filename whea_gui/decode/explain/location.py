@@ -305,6 +305,8 @@ def _render(val, style: str) -> str:
 
 
 def _printable(text: str) -> str:
+    if text.isprintable():
+        return text.strip()
     return "".join(c if c.isprintable() else "?" for c in text).strip()
 
 
