@@ -94,3 +94,20 @@ def test_the_structure_window_shows_the_selected_place(qtbot, tmp_path, real_rec
     view.select_node(node)
     assert view.status.text().startswith("Offset 0x14 (20) · 4 bytes · Record count")
     view.close()
+
+
+def test_the_erst_summary_counts_add_up_to_the_slots(tmp_path, real_records):
+    """A cleared record's slot is free to QEMU (its next write may take it) although the bytes
+    are still there: the summary counts it once, among the free slots, and says so."""
+    path = tmp_path / "e.bin"
+    with ErstStore(path) as store:
+        for r in real_records[:4]:
+            assert store.write_error_record(r).ok
+        assert store.clear_error_record(rid(real_records[1])) == 0
+    lay = ec.parse(path.read_bytes())
+    total = lay.slot_count - lay.first_index
+    summary = ec.container_record(path.read_bytes()).summary
+    assert len(lay.live()) == 3 and len(lay.cleared()) == 1
+    assert summary.startswith(f"ERST backing file: 3 records, {total - 3} free slots (1 of them "
+                              "still holding a cleared record")
+    assert f"{total} slots of {lay.slot_size} bytes" in summary

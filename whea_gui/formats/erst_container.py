@@ -397,7 +397,12 @@ def summary(lay: ErstLayout) -> str:
         return "ERST backing file, not formatted yet (no records)"
     if not lay.slot_size:
         return "ERST backing file with a header QEMU refuses"
-    free = lay.slot_count - lay.first_index - len(lay.live()) - sum(s.state == BAD for s in lay.slots)
-    return (f"ERST backing file: {len(lay.live())} records, {len(lay.cleared())} cleared but "
-            f"recoverable, {max(free, 0)} free of {max(lay.slot_count - lay.first_index, 0)} slots "
-            f"of {lay.slot_size} bytes")
+    total = max(lay.slot_count - lay.first_index, 0)
+    free = max(total - len(lay.live()) - sum(s.state == BAD for s in lay.slots), 0)
+    # A cleared slot is free to QEMU (the next write may take it) though its bytes remain: it is
+    # counted among the free ones, and said so, so the numbers add up to the slots.
+    cleared = len(lay.cleared())
+    still = (f" ({cleared} of them still holding a cleared record, recoverable until "
+             "overwritten)") if cleared else ""
+    return (f"ERST backing file: {len(lay.live())} records, {free} free slots{still}, "
+            f"{total} slots of {lay.slot_size} bytes")
