@@ -320,7 +320,17 @@ def test_stats(store, dwr_cper):
     assert stats["records"] == len(store) == 10
     assert stats["severity"]["fatal"] == 4 and stats["severity"]["corrected"] == 6
     assert stats["hosts"] == ["pc1"] and stats["sources"] == 10
+    assert stats["records_without_host"] == 0
     assert stats["first_time"] == "2023-03-04T18:25:31"
+
+
+def test_stats_count_the_records_without_a_host(store, make_record):
+    """The hosts listed are not every record's: the ones written without a host are counted."""
+    store.write_error_record(make_record(1), source={"host": "pc1"})
+    store.write_error_record(make_record(2))
+    store.write_error_record(make_record(3))
+    stats = store.stats()
+    assert stats["hosts"] == ["pc1"] and stats["records_without_host"] == 2
 
 
 def test_iteration_sees_concurrent_appends(store, make_record):

@@ -101,6 +101,8 @@ def test_stats_and_check_text(store_path, capsys):
     run(capsys, "write", DWR / "cper_cmci_amd_xpfmca_v2r2.bin")
     code, out, _ = run(capsys, "stats")
     assert code == 0 and "records      1 (936 bytes of records)" in out
+    # written without --host: the empty host list is not read as "no records"
+    assert "hosts: - (and 1 record without a host)" in out
     code, out, _ = run(capsys, "check")
     assert code == 0 and "ok (1 records" in out
 

@@ -626,7 +626,11 @@ def run_stats(args) -> int:
     print(f"capacity     {_limit(stats['max_bytes'], 'bytes')}, {_limit(stats['max_records'], 'records')}")
     print("severity     " + (", ".join(f"{k} {v}" for k, v in stats["severity"].items() if v) or "-"))
     print(f"time range   {stats['first_time'] or '-'} .. {stats['last_time'] or '-'}")
-    print(f"sources      {stats['sources']} files; hosts: {', '.join(stats['hosts']) or '-'}")
+    hostless = stats.get("records_without_host") or 0
+    hosts = ", ".join(stats["hosts"]) or "-"
+    if hostless:  # so the hosts listed are not read as every record's
+        hosts += f" (and {hostless} record{'s' if hostless != 1 else ''} without a host)"
+    print(f"sources      {stats['sources']} files; hosts: {hosts}")
     if damage:
         print(f"damage       {len(damage)} problems (below); records after the damage are not counted")
     return _report_damage(damage)

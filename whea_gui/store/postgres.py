@@ -495,13 +495,15 @@ class PostgresStore:
                                       "whea_records", one=True)
         hosts = [r[0] for r in self._query("SELECT DISTINCT host FROM whea_records WHERE host <> '' "
                                            "ORDER BY host")]
+        hostless = self._query("SELECT count(*) FROM whea_records WHERE coalesce(host, '') = ''",
+                               one=True)[0]
         size = self._query("SELECT pg_total_relation_size('whea_records')", one=True)[0]
         return {
             "path": self.path, "schema_version": self.schema_version(),
             "records": count, "bytes": used, "max_bytes": max_bytes, "max_records": max_records,
             "file_bytes": int(size), "severity": sev,
             "first_time": time_text(lo), "last_time": time_text(hi),
-            "hosts": hosts, "sources": int(sources),
+            "hosts": hosts, "records_without_host": int(hostless), "sources": int(sources),
         }
 
 

@@ -166,14 +166,18 @@ def time_text(seconds) -> str | None:
 
 def table_stats(table) -> dict:
     """The parts of ``stats`` an engine that holds a RecordTable derives from it: records per
-    severity, first and last time, hosts, distinct sources."""
+    severity, first and last time, hosts, records without a host, distinct sources."""
     import numpy as np
     times = table.timestamp[table.timestamp >= 0]
+    codes, per_code = np.unique(table.host, return_counts=True)
+    named = {int(c): table.string(int(c)) for c in codes if c >= 0}
     counts = np.bincount(table.severity[table.severity >= 0].astype(np.int64), minlength=5)
     return {
         "severity": {name: int(n) for name, n in zip(SEVERITY_KEYS, counts)},
         "first_time": time_text(times.min()) if len(times) else None,
         "last_time": time_text(times.max()) if len(times) else None,
-        "hosts": sorted({table.string(c) for c in np.unique(table.host) if c >= 0}),
+        "hosts": sorted({h for h in named.values() if h}),
+        "records_without_host": int(sum(int(n) for c, n in zip(codes, per_code)
+                                        if c < 0 or not named.get(int(c)))),
         "sources": int(len(np.unique(table.path[table.path >= 0]))),
     }
