@@ -68,3 +68,30 @@ def test_a_file_cut_inside_the_store_header_says_so(ovmf_templates, tmp_path, ca
     assert f"byte offset {hlen}" in str(err.value)
     assert main(["store", "--store", f"uefi:{path}", "list"]) == 2
     assert "no room for a variable store header" in capsys.readouterr().err
+
+
+def test_whea_decode_reads_a_volume_behind_a_prefix_as_a_variable_store(
+        ovmf_templates, real_records, tmp_path, capsys):
+    """A flash dump the other readers do not claim (no Intel descriptor; the volume 64 KiB in,
+    behind "_FVH" noise) is read as a variable store, not carved for "CPER" signatures: the
+    cleared record is said to be deleted and recoverable instead of shown as a live one."""
+    import json
+    import struct
+    path = tmp_path / "vars.fd"
+    shutil.copyfile(ovmf_templates[0], path)
+    with VarStore(path, in_place=True) as store:
+        for data in real_records[:2]:
+            assert store.write_error_record(data).ok
+        cleared = struct.unpack_from("<Q", real_records[1], 96)[0]
+        assert store.clear_error_record(cleared) == 0
+    noise = bytearray(64 << 10)
+    for at in range(0, len(noise), 4096):
+        noise[at + 40:at + 44] = b"_FVH"
+    image = tmp_path / "dump.bin"
+    image.write_bytes(bytes(noise) + path.read_bytes())
+    assert main(["decode", "--json", str(image)]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    states = [(o["source"]["variable"], o["source"]["state"], o["source"].get("recoverable"))
+              for o in out]
+    assert states == [("HwErrRec0000", "added", None), ("HwErrRec0001", "deleted", True)]
+    assert [o["source"]["offset"] >= len(noise) for o in out] == [True, True]

@@ -58,6 +58,8 @@ def detect_input(buf, path: str = "") -> object:
     not whitespace, and the Redfish reader judges the bytes from there by their shape."""
     head = bytes(buf[:HEAD_SIZE])
     reader = detect(head, path)
+    if reader.name == "raw" and _nv_volume_inside(buf):
+        return reader_named("uefi-varstore")
     if reader.name not in ("raw", "text") or head.strip(_BLANK) or len(buf) <= HEAD_SIZE:
         return reader
     pos = HEAD_SIZE
@@ -70,6 +72,20 @@ def detect_input(buf, path: str = "") -> object:
             return redfish if redfish.sniff(bytes(buf[start:start + HEAD_SIZE]), path) else reader
         pos += SCAN_CHUNK
     return reader
+
+
+def _nv_volume_inside(buf) -> bool:
+    """A usable edk2 NVRAM volume somewhere in a binary the other readers do not claim (a flash
+    dump without an Intel descriptor, a volume behind a prefix): read as a variable store, its
+    deleted HwErrRec variables are said to be deleted instead of carved out as live records.
+    One linear search for the volume header's 24 fixed bytes (edk2_varstore.parse)."""
+    from ..formats import edk2_varstore as vs
+    find = getattr(buf, "find", None)  # bytes and mmap: a fast substring search first
+    if find is not None and find(vs.NV_DATA_FV.bytes_le) < 0:
+        return False
+    if vs.find_nv_volume(buf) is None:
+        return False
+    return vs.parse(buf).usable
 
 
 def iter_bytes(data: bytes, path: str = "<bytes>",
