@@ -2,6 +2,7 @@
 dark palettes for normal, selected, bit-field, hovered and finding bytes and every section tint;
 View → Theme switches the whole window and is remembered."""
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtWidgets import QApplication
 
@@ -133,6 +134,11 @@ def test_charts_follow_the_palette_and_legends_sit_outside_the_plot(qtbot):
     panel.tabs.setCurrentIndex(0)
     panel._draw_rates()
     assert panel.rate_legend.names() == [label for label, _, _ in panel._rate_curves[0]]
+    # each legend swatch has its curve's colour (not pyqtgraph's unused default symbol brush)
+    curves = [i for i in panel.rate_items if isinstance(i, pg.PlotDataItem)]
+    swatches = [c for _s, c, _n in panel.rate_legend.entries]
+    assert swatches == [pg.mkPen(i.opts["pen"]).color().name() for i in curves]
+    assert len(set(swatches)) == len(swatches) > 1
 
 
 def test_tree_error_warning_and_grey_text_read_on_both_palettes(qtbot):

@@ -155,8 +155,8 @@ class TimelinePanel(QWidget):
         split.setChildrenCollapsible(False)
         split.addWidget(_with_legend(self.legend, self.plot))
         split.addWidget(_with_legend(self.rate_legend, self.rate_plot))
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 1)  # the rate plot's legend takes a row or two of its share
+        split.setStretchFactor(1, 1)
         col.addWidget(split, 1)
         col.addWidget(self.hover_label)
         return box
@@ -328,7 +328,9 @@ class TimelinePanel(QWidget):
                                        size=8, brush=pg.mkBrush("#d62728"), pen=pg.mkPen("#7f0000"))
             rp.addItem(marks)
             self.rate_items.append(marks)
-        rp.setLabel("left", f"{rule.name}: count in {rule.window // 3600} h")
+        # short enough for the plot's height at its minimum (the rule is named by the threshold
+        # line's label and the rule box above)
+        rp.setLabel("left", f"count / {rule.window // 3600} h")
         self._rate_curves = (curves, rule.threshold)
         self._fit_rate_y()
 

@@ -176,7 +176,11 @@ class LocationBars:
 def item_colour(item) -> str:
     """The colour a legend swatch shows for a bar, scatter or curve item."""
     opts = getattr(item, "opts", {}) or {}
-    for key in ("brush", "symbolBrush", "pen"):
+    keys = ("brush", "symbolBrush", "pen")
+    if isinstance(item, pg.PlotDataItem) and opts.get("symbol") is None:
+        # a curve is drawn by its pen; its symbolBrush is pyqtgraph's default navy, unused
+        keys = ("pen",)
+    for key in keys:
         value = opts.get(key)
         if value is None:
             continue
