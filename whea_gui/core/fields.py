@@ -126,8 +126,8 @@ class Layout:
                 off += f.size
             count = len(raw)
         values = dict(zip(self._names, raw))
-        if lazy and not parent.has_children():
-            parent._make_children = lambda _p: self._nodes(raw, offset, fmt_hooks)
+        if lazy and parent._children is None:
+            parent.defer(lambda _p: self._nodes(raw, offset, fmt_hooks))
         else:
             for node in self._nodes(raw, offset, fmt_hooks):
                 parent.add(node)

@@ -67,6 +67,7 @@ class FieldNode:
 
     __slots__ = ("name", "label", "value", "_display", "_fmt", "offset", "length", "bit_offset",
                  "bit_width", "kind", "description", "_parent", "_children", "_make_children",
+                 "_later",
                  "__weakref__",
                  "valid", "spec", "findings")
 
@@ -90,6 +91,7 @@ class FieldNode:
         self._parent = None  # a weak reference: trees have no cycles, so they free at once
         self._children = None
         self._make_children = make_children
+        self._later = None  # nodes (and makers) added while the lazy children were not made
         self.valid = valid
         self.spec = spec  # the Field/Bits definition it came from (enum names for editing)
         self.findings: list[Finding] | None = None  # the findings that judge this node
@@ -134,23 +136,53 @@ class FieldNode:
     def _materialise(self) -> None:
         self._children = kids = []
         make, self._make_children = self._make_children, None
+        later, self._later = self._later, None
+        if make is None and later is None:
+            return
+        ref = weakref.ref(self)
         if make is not None:
-            ref = weakref.ref(self)
             for c in make(self):
                 c._parent = ref
                 kids.append(c)
-            for f in [f for f in self.findings or () if f._by_bytes]:  # down to the new children
-                f.attach(self.deepest_covering(f.offset, f.length), by_bytes=True)
+        for item in later or ():  # in the order they were added, after the lazy children
+            if isinstance(item, FieldNode):
+                kids.append(item)
+            else:
+                for c in item(self):
+                    c._parent = ref
+                    kids.append(c)
+        for f in [f for f in self.findings or () if f._by_bytes]:  # down to the new children
+            f.attach(self.deepest_covering(f.offset, f.length), by_bytes=True)
 
     def add(self, child: FieldNode) -> FieldNode:
-        if self._children is None:
-            self._materialise()  # lazy children first, so an added node comes after them
         child._parent = weakref.ref(self)
+        if self._children is None:
+            if self._make_children is not None or self._later is not None:
+                # the lazy children are not made yet: this one waits behind them, in order
+                self.defer(child)
+                return child
+            self._children = []
         self._children.append(child)
         return child
 
+    def defer(self, item: FieldNode | Callable[[FieldNode], list]) -> None:
+        """Add a node, or a maker of nodes, after the children made so far or still to be
+        made, without making the lazy ones now (listing thousands of records needs values)."""
+        if self._children is not None:
+            if isinstance(item, FieldNode):
+                self.add(item)
+            else:
+                for c in item(self):
+                    self.add(c)
+        elif self._make_children is None and self._later is None and not isinstance(item, FieldNode):
+            self._make_children = item
+        elif self._later is None:
+            self._later = [item]
+        else:
+            self._later.append(item)
+
     def has_children(self) -> bool:
-        return bool(self._children) or self._make_children is not None
+        return bool(self._children) or self._make_children is not None or bool(self._later)
 
     def walk(self) -> Iterator[FieldNode]:
         """This node and all below it, depth first in order (no recursion: trees can be deep)."""

@@ -80,9 +80,8 @@ def decode_fields(ctx: SectionContext, layout: Layout, offset: int, parent: Fiel
         return {}
     if valid and any(v is False for v in valid.values()):
         hooks = _marking_invalid(layout, valid, hooks)
-    # Nodes are made when first shown, unless the parent already has children to keep in order.
-    values, count = layout.decode(ctx.data, offset, limit, parent, hooks,
-                                  lazy=not parent.has_children())
+    # Nodes are made when first shown (after the parent's earlier children, made or not).
+    values, count = layout.decode(ctx.data, offset, limit, parent, hooks, lazy=True)
     if count < len(layout.fields):
         # the bytes of a field cut off by the end stay visible (never lost), as raw bytes
         f = layout.fields[count]
