@@ -31,8 +31,9 @@ from whea_gui.sources import iter_path
 golden = load_golden_tool()
 _LAYOUT_JSON = core_fields.layout_json
 # The documented keys of a section object (``sections[*]``), which nested sections (a status
-# block's data entries, an error packet's V1 union) repeat around their own ``fields``.
-SECTION_KEYS = {"fields", "summary", "component", "location"}
+# block's data entries, an error packet's V1 union) repeat around their own ``fields``: an
+# object with a ``fields`` key may carry these.
+SECTION_KEYS = {"type", "type_name", "fields", "summary", "component", "location"}
 
 
 class Watch:
@@ -76,6 +77,7 @@ class Watch:
         if not isinstance(obj, dict):
             return []
         made = id(obj) in self.made
+        section = "fields" in obj
         out = []
         for key, value in obj.items():
             here = f"{path}.{key}"
@@ -83,7 +85,7 @@ class Watch:
                 # a made object: its lists of entries must be made too
                 if isinstance(value, list) and any(isinstance(v, dict) for v in value):
                     out += self.hand_built(value, here)
-            elif key in SECTION_KEYS:  # a nested section: its own fields are checked
+            elif section and key in SECTION_KEYS:  # a nested section: its own fields are checked
                 out += self.hand_built(value, here) if key == "fields" else []
             elif isinstance(value, dict) or (isinstance(value, list) and value and all(
                     isinstance(v, dict) for v in value)) or value == []:
@@ -103,17 +105,12 @@ def watch(monkeypatch) -> Watch:
     return w
 
 
-def _sections(rec):
-    for sec in rec.sections:
-        yield sec
-
-
 def _problems(watch: Watch, data: bytes, seen: dict[str, int]) -> list[str]:
     rec = decode_record(data)
     assert not [f for f in rec.findings if f.code in ("internal", "decoder-failed")]
     decoders = registry.registered_decoders()
     out = []
-    for sec in _sections(rec):
+    for sec in rec.sections:
         fn = decoders.get(sec.values.get("type"))
         module = fn.__module__ if fn else "fallback"
         if sec.fields:
