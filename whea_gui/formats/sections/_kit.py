@@ -279,10 +279,6 @@ def note_extra(ctx: SectionContext, used: int, what: str) -> None:
                     + (" (not zero)" if nonzero else " (zero padding)"), end, extra, "extra-bytes")
 
 
-def c_string(raw: bytes) -> str:
-    return ascii_text(raw)
-
-
 def filetime_text(value: int) -> str | None:
     """A Windows FILETIME (100 ns since 1601, UTC) as ISO text, when it is a plausible date."""
     if not 0 < value < 1 << 63:
