@@ -22,7 +22,6 @@ from ...core.fields import (
     Bits,
     Field,
     Layout,
-    ascii_text,
     bit_nodes,
     display_value,
     hexint,

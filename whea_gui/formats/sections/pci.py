@@ -182,22 +182,19 @@ def decode_pci_component(ctx: SectionContext) -> dict[str, Any]:
     if "validation_bits" in head:
         reserved_valid_bits(ctx, COMPONENT_HEAD["validation_bits"], vb, body)
 
-    fields = layout_json(COMPONENT_HEAD, head, valid=valid, plain=("validation_bits",))
-    fields["validation_bits"] = vb
-    if fields.get("error_status") is not None:
-        fields["error_status"] = error_status_json(head["error_status"])
-    if ident:
-        fields["id_info"] = None
+    id_info = None
     if ident and valid["id_info"]:
-        d = layout_json(ID_INFO, ident, omit=("reserved",))
-        if "class_code" in d:  # three bytes, one number
-            d["class_code"] = int.from_bytes(ident["class_code"], "little")
-        fields["id_info"] = d
-        check_pci_address(ctx, d.get("device"), d.get("function"), ctx.node.find("id_info"),
-                          "The device identification's PCI address")
-    fields.update(layout_json(COUNTS, counts, valid=valid))
-    if pairs is not None:
-        fields["register_pairs"] = pairs if valid["register_pairs"] else None
+        id_info = layout_json(ID_INFO, ident, omit=("reserved",), convert={
+            "class_code": lambda raw: int.from_bytes(raw, "little")})  # three bytes, one number
+    # a validation word the body does not reach is written as 0 (no field valid)
+    fields = layout_json(COMPONENT_HEAD, {**head, "validation_bits": vb}, valid=valid,
+                         plain=("validation_bits",), convert={"error_status": error_status_json},
+                         extra={"id_info": id_info} if ident else None)
+    if id_info is not None:
+        check_pci_address(ctx, id_info.get("device"), id_info.get("function"),
+                          ctx.node.find("id_info"), "The device identification's PCI address")
+    fields.update(layout_json(COUNTS, counts, valid=valid, extra=None if pairs is None else {
+        "register_pairs": pairs if valid["register_pairs"] else None}))
     _describe_component(ctx, fields, head)
     return fields
 
@@ -236,7 +233,8 @@ def _decode_pairs(ctx: SectionContext, counts: dict, valid: dict) -> list[dict] 
             node = struct_node(pnode, f"pair_{i}", f"Pair {i} ({kind})", off, PAIR.size)
             pv = decode_fields(ctx, PAIR, off, node)
             node.display = f"address 0x{pv['address']:X} = 0x{pv['data']:X}"
-            pairs.append({"space": "memory" if i < mem else "io", **pv})
+            pairs.append(layout_json(PAIR, pv, extra={"space": "memory" if i < mem else "io"},
+                                     order=("space",)))
     used = COMPONENT_FIXED + shown * PAIR.size
     if ctx.length >= COMPONENT_FIXED and total <= room:
         trailing_bytes(ctx, COMPONENT_FIXED + total * PAIR.size, "PCI/PCI-X component error")
