@@ -126,21 +126,17 @@ _NAMES = {
 
 
 def _header_json(layout: Layout, v: dict, version: int, order: tuple[str, ...],
-                 named: tuple[str, str, dict] | None) -> dict:
-    """A header's JSON; ``named`` (field, key, table) adds the name of a format number, only
-    when the whole header is present (as published)."""
-    extra = {"packet_version": version}
-    if named:
-        field, key, table = named
-        extra[key] = table.get(v[field], "Unknown")
+                 computed: dict | None = None) -> dict:
+    """A header's JSON: its fields, the packet version and any ``computed`` keys."""
     return layout_json(layout, v, plain=("flags",), omit=("reserved1", "reserved2"), after=_NAMES,
-                       extra=extra, order=order)
+                       extra={"packet_version": version, **(computed or {})}, order=order)
 
 
 def _decode_v2(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, V2, what="WHEA_ERROR_PACKET_V2 header")
-    fields = _header_json(V2, v, 2, _V2_ORDER,
-                          ("data_format", "data_format_name", DATA_FORMAT) if whole else None)
+    # the data format's name only when the whole header is present (as published)
+    fields = _header_json(V2, v, 2, _V2_ORDER, {
+        "data_format_name": DATA_FORMAT.get(v["data_format"], "Unknown")} if whole else None)
     if not whole:
         return fields
     if v["version"] != 3:
@@ -181,7 +177,7 @@ def _part(ctx, name, label, off, length, bound, field_at) -> None:
 
 def _decode_v1(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, V1, what="WHEA_ERROR_PACKET_V1 header")
-    fields = _header_json(V1, v, 1, _V1_ORDER, None)
+    fields = _header_json(V1, v, 1, _V1_ORDER)
     if not whole:
         return fields
     if v["version"] != 2:
