@@ -40,7 +40,8 @@ class Watch:
     """A stand-in for ``layout_json`` that remembers what it made."""
 
     def __init__(self) -> None:
-        self.made: dict[int, dict] = {}  # id -> the dict (kept alive so ids stay unique)
+        # id -> (the dict, kept alive so ids stay unique; a copy of what it held when made)
+        self.made: dict[int, tuple[dict, dict]] = {}
         self.pairs: dict[str, list[Any]] = {}  # key -> every value made under it
         self.misuse: list[str] = []
 
@@ -51,7 +52,7 @@ class Watch:
         if kw.get("after"):
             kw["after"] = {n: self._after(layout.name, names, n, fn) for n, fn in kw["after"].items()}
         out = _LAYOUT_JSON(layout, values, **kw)
-        self.made[id(out)] = out
+        self.made[id(out)] = (out, dict(out))
         for key, value in out.items():
             self.pairs.setdefault(key, []).append(value)
         return out
@@ -65,24 +66,31 @@ class Watch:
             return computed
         return watched
 
-    def made_pair(self, key: str, value: Any) -> bool:
-        return any(v is value or (type(v) is type(value) and v == value)
-                   for v in self.pairs.get(key, ()))
+    def made_pair(self, key: str, value: Any, snapshot: dict | None = None) -> bool:
+        def same(v: Any) -> bool:
+            return v is value or (type(v) is type(value) and v == value)
+        if snapshot is not None and key in snapshot:
+            return same(snapshot[key])
+        return any(same(v) for v in self.pairs.get(key, ()))
 
     def hand_built(self, obj: Any, path: str) -> list[str]:
-        """JSON paths under ``obj`` whose key no ``layout_json`` call made."""
+        """JSON paths under ``obj`` whose key no ``layout_json`` call made.
+
+        A dict ``layout_json`` returned passes for the keys it was returned with (a key set on
+        it afterwards is judged like any other)."""
         if isinstance(obj, list):
             return [p for i, item in enumerate(obj) if isinstance(item, (dict, list))
                     for p in self.hand_built(item, f"{path}[{i}]")]
         if not isinstance(obj, dict):
             return []
-        made = id(obj) in self.made
+        made = self.made.get(id(obj))
+        snapshot = made[1] if made is not None and made[0] is obj else None
         section = "fields" in obj
         out = []
         for key, value in obj.items():
             here = f"{path}.{key}"
-            if made or self.made_pair(key, value):
-                # a made object: its lists of entries must be made too
+            if self.made_pair(key, value, snapshot):
+                # a made value: its lists of entries must be made too
                 if isinstance(value, list) and any(isinstance(v, dict) for v in value):
                     out += self.hand_built(value, here)
             elif section and key in SECTION_KEYS:  # a nested section: its own fields are checked
@@ -160,6 +168,8 @@ def test_the_watch_catches_a_key_written_by_hand(watch):
     made = dmar.layout_json(dmar.GENERIC, values, omit=("reserved",))
     assert watch.hand_built(made, "f") == []
     assert watch.hand_built({**made, "bus": 1}, "f") == ["f.bus"]
+    made["fault_reason"] = 7  # changed after it was made
+    assert watch.hand_built(made, "f") == ["f.fault_reason"]
     assert watch.hand_built({"entries": [{"segment_number": 0, "fault": 3}]}, "f") == \
         ["f.entries[0].fault"]
     watch(dmar.GENERIC, values, extra={"device_address": 1})
