@@ -69,9 +69,9 @@ class Watch:
     def made_pair(self, key: str, value: Any, snapshot: dict | None = None) -> bool:
         def same(v: Any) -> bool:
             return v is value or (type(v) is type(value) and v == value)
-        if snapshot is not None and key in snapshot:
-            return same(snapshot[key])
-        return any(same(v) for v in self.pairs.get(key, ()))
+        if snapshot is not None and key in snapshot and same(snapshot[key]):
+            return True
+        return any(same(v) for v in self.pairs.get(key, ()))  # copied from a made dict
 
     def hand_built(self, obj: Any, path: str) -> list[str]:
         """JSON paths under ``obj`` whose key no ``layout_json`` call made.
