@@ -367,16 +367,16 @@ def decode_aer(ctx: SectionContext, parent: FieldNode, offset: int, *, valid: bo
     _mark(node, valid)
     values = decode_fields(ctx, AER_HEAD, offset, node, hooks=_REG_HOOKS_AER)
     # the header log is one list, after the other registers (where it has always been)
-    out = _log_json(AER_HEAD, values, "header_log", _HEADER_LOGS,
+    out = log_json(AER_HEAD, values, "header_log", _HEADER_LOGS,
                     order=[f.name for f in AER_HEAD.fields if f.name not in _HEADER_LOGS])
     flit = values.get("advanced_error_capabilities_and_control", 0) >> 18 & 1
     tail = offset + AER_HEAD.size
     if flit:
         tv = decode_fields(ctx, AER_FLIT_HEADER, tail, node)
-        out.update(_log_json(AER_FLIT_HEADER, tv, "flit_header_log"))
+        out.update(log_json(AER_FLIT_HEADER, tv, "flit_header_log"))
     else:
         tv = decode_fields(ctx, AER_TLP_PREFIX, tail, node)
-        out.update(_log_json(AER_TLP_PREFIX, tv, "tlp_prefix_log"))
+        out.update(log_json(AER_TLP_PREFIX, tv, "tlp_prefix_log"))
         rest = tail + AER_TLP_PREFIX.size
         if rest < ctx.end:
             n = min(AER_SIZE - AER_HEAD.size - AER_TLP_PREFIX.size, ctx.end - rest)
@@ -386,7 +386,7 @@ def decode_aer(ctx: SectionContext, parent: FieldNode, offset: int, *, valid: bo
     return out
 
 
-def _log_json(layout: Layout, values: dict[str, Any], key: str, logs: tuple[str, ...] = (),
+def log_json(layout: Layout, values: dict[str, Any], key: str, logs: tuple[str, ...] = (),
               order: Sequence[str] = ()) -> dict[str, Any]:
     """``layout``'s JSON with its DWORD log fields (``logs``, else all) as one list under ``key``,
     made when the first of them is present."""
