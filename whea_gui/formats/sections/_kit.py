@@ -26,7 +26,6 @@ from ...core.fields import (
     display_value,
     hexint,
     make_node,
-    register_json,
 )
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
@@ -174,9 +173,6 @@ def reserved_zero(ctx: SectionContext, raw: bytes | int, offset: int, size: int,
         if isinstance(raw, (bytes, bytearray)) and not any(raw):
             return
         ctx.finding(WARNING, f"{what} is not zero", offset, size, code="reserved")
-
-
-bits_json = register_json  # one register shape for every section (core.fields)
 
 
 def register_text(f: Field, value: int) -> str:
