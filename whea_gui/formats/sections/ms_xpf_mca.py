@@ -327,6 +327,13 @@ def _recovery_info(ctx: SectionContext, size: int) -> dict:
 
 
 EX_BANK_COUNT = Layout("ExBankCount", [Field("ex_bank_count", "ExBankCount", 4, "int")])
+# One bank of the four ExBank arrays, as a row of the JSON (the record stores the arrays one
+# after the other, so this names a row's values; it is not a packed structure of the record)
+EX_BANK_ROW = Layout("ex_bank", [Field("bank", "BankNumberEx", 4, "int"),
+                                 Field("status", "StatusEx", 8, "hex"),
+                                 Field("address", "AddressEx", 8, "hex"),
+                                 Field("misc", "MiscEx", 8, "hex")])
+_EX_COLUMNS = ("bank_number_ex", "status_ex", "address_ex", "misc_ex")
 
 
 def _ex_banks(ctx: SectionContext, vendor: int, slots: int) -> dict:
@@ -371,13 +378,10 @@ def _ex_banks(ctx: SectionContext, vendor: int, slots: int) -> dict:
         off += size
     banks = []
     for i in range(len(columns.get("bank_number_ex", []))):
-        entry: dict = {"bank": columns["bank_number_ex"][i]}
-        if i < len(columns.get("status_ex", [])):
-            entry["status"] = mca.status_json(columns["status_ex"][i], vendor)
-        for key, col in (("address", "address_ex"), ("misc", "misc_ex")):
-            if i < len(columns.get(col, [])):
-                entry[key] = columns[col][i]
-        banks.append(entry)
+        row = {f.name: columns[col][i] for f, col in zip(EX_BANK_ROW.fields, _EX_COLUMNS)
+               if i < len(columns.get(col, []))}
+        banks.append(layout_json(EX_BANK_ROW, row, convert={
+            "status": lambda status: mca.status_json(status, vendor)}))
     # the banks as rows (the record stores the four arrays column by column)
     return layout_json(EX_BANK_COUNT, v, extra={"ex_banks": banks})
 
