@@ -293,7 +293,7 @@ def layout_json(layout: Layout, values: Mapping[str, Any], *,
     keys that belong to no one field (an entry's index), after the fields.
     Published shapes older than this rule: ``keys`` maps a field name to the JSON key it was
     published under; ``order`` lists keys in their published order where that differs from the
-    byte order (keys it does not list follow, in layout order); with ``nulls`` a listed key that
+    byte order (keys it does not list follow, in the order made); with ``nulls`` a listed key that
     was not produced (its field lies past the bytes present) is written as null.
     """
     out: dict[str, Any] = {}
