@@ -17,6 +17,8 @@ be made by ``layout_json`` too.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -109,6 +111,9 @@ class Watch:
 def watch(monkeypatch) -> Watch:
     """``layout_json`` watched wherever a module of ours imported it."""
     w = Watch()
+    import whea_gui.formats.sections as package  # decoders are imported on first use: all now
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{info.name}")
     for name, module in list(sys.modules.items()):
         if name.startswith("whea_gui") and getattr(module, "layout_json", None) is _LAYOUT_JSON:
             monkeypatch.setattr(module, "layout_json", w)
@@ -154,7 +159,11 @@ def test_vector_sections_write_no_key_by_hand(watch):
             problems += [f"{path.name}: {p}" for p in _problems(watch, ref.data, seen)]
     assert not watch.misuse, watch.misuse[:5]
     assert not problems, sorted(set(problems))[:30]
-    # every decoder of ours met at least one section it wrote fields for
+    # every decoder of ours met at least one section it wrote fields for (with one record of
+    # every kind the generator makes, for the kinds no vector holds)
+    for kind in all_kinds(standalone=False):
+        for data in generate_records([kind], count=1, seed=17):
+            _problems(watch, data, seen)
     ours = {fn.__module__ for fn in registry.registered_decoders().values()
             if fn.__module__.startswith("whea_gui.")}
     assert not ours - set(seen), sorted(ours - set(seen))
