@@ -34,3 +34,17 @@ def test_not_valid_is_null_with_its_computed_keys_and_unreached_is_left_out():
     out = layout_json(LAYOUT, values, valid={"kind": False, "status": True},
                       after={"kind": lambda k: {"kind_name": "one"}}, plain=("status",))
     assert out == {"kind": None, "kind_name": None, "status": 0x51, "flag": 2}
+
+
+def test_published_names_order_and_nulls_for_unreached_keys():
+    """``keys`` renames, ``extra`` adds keys of no one field, ``order`` puts listed keys first
+    (the rest follow as made), ``nulls`` writes a listed key the bytes do not reach as null."""
+    kw = dict(keys={"flag": "count"}, plain=("status",), extra={"index": 3},
+              after={"kind": lambda k: {"kind_name": "one"}}, order=("index", "name", "count"))
+    whole = layout_json(LAYOUT, _values(RAW), **kw)
+    assert list(whole) == ["index", "name", "count", "kind", "kind_name", "status"]
+    assert whole["count"] == 2 and whole["name"] == "AB" and "flag" not in whole
+    cut = _values(RAW[:3])  # the body ends inside "flag"
+    assert list(layout_json(LAYOUT, cut, **kw)) == ["index", "kind", "kind_name", "status"]
+    assert layout_json(LAYOUT, cut, nulls=True, **kw) == {
+        "index": 3, "name": None, "count": None, "kind": 1, "kind_name": "one", "status": 0x51}

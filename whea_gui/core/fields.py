@@ -279,8 +279,9 @@ def field_json(f: Field, value: Any) -> Any:
 def layout_json(layout: Layout, values: Mapping[str, Any], *,
                 valid: Mapping[str, bool] | None = None, plain: Sequence[str] = (),
                 omit: Sequence[str] = (), convert: Mapping[str, Callable[[Any], Any]] | None = None,
-                after: Mapping[str, Callable[[Any], Mapping[str, Any]]] | None = None
-                ) -> dict[str, Any]:
+                after: Mapping[str, Callable[[Any], Mapping[str, Any]]] | None = None,
+                keys: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None,
+                order: Sequence[str] = (), nulls: bool = False) -> dict[str, Any]:
     """The JSON object of ``layout``'s decoded ``values``, in layout order.
 
     ``valid``: field name → its validation bit (False makes the value null); ``plain``: fields
@@ -288,7 +289,12 @@ def layout_json(layout: Layout, values: Mapping[str, Any], *,
     already show as nulls); ``omit``: fields the section writes in another shape (its adapter).
     The section's adapter, kept next to the field it explains: ``convert`` gives a field's value
     another shape (a BOOLEAN byte as true/false); ``after`` adds computed keys right after a
-    field (a name from a table), null too when the field is not valid.
+    field (a name from a table), null too when the field is not valid; ``extra`` adds computed
+    keys that belong to no one field (an entry's index), after the fields.
+    Published shapes older than this rule: ``keys`` maps a field name to the JSON key it was
+    published under; ``order`` lists keys in their published order where that differs from the
+    byte order (keys it does not list follow, in the order made); with ``nulls`` a listed key that
+    was not produced (its field lies past the bytes present) is written as null.
     """
     out: dict[str, Any] = {}
     for f in layout.fields:
@@ -296,16 +302,23 @@ def layout_json(layout: Layout, values: Mapping[str, Any], *,
         if name in omit or name not in values:
             continue
         value = values[name]
+        key = keys.get(name, name) if keys else name
         ok = valid is None or valid.get(name, True) is not False
         if not ok:
-            out[name] = None
+            out[key] = None
         elif convert and name in convert:
-            out[name] = convert[name](value)
+            out[key] = convert[name](value)
         elif name in plain:
-            out[name] = value
+            out[key] = value
         else:
-            out[name] = field_json(f, value)
+            out[key] = field_json(f, value)
         if after and name in after:
-            extra = after[name](value)
-            out.update(extra if ok else dict.fromkeys(extra))
+            computed = after[name](value)
+            out.update(computed if ok else dict.fromkeys(computed))
+    if extra:
+        out.update(extra)
+    if order:
+        listed = {k: out.get(k) for k in order if nulls or k in out}
+        listed.update(out)  # keys already listed keep their place; the others follow
+        out = listed
     return out

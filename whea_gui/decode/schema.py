@@ -172,9 +172,13 @@ def tree_node() -> dict[str, Any]:
 def _source_keys(source: str) -> set[str]:
     """String keys a module writes: dict displays, ``d[key] = ...`` (a constant, or a loop
     variable over a literal tuple, with constant suffixes: ``d[key + "_name"]``,
-    ``d[f"{key}_hi"]``), ``dict(key=...)``, ``d.update(key=...)``, ``d.setdefault("key", ...)``."""
+    ``d[f"{key}_hi"]``), ``dict(key=...)``, ``d.update(key=...)``, ``d.setdefault("key", ...)``,
+    and the published names of ``layout_json(keys={field: key})`` (a dict display, or a name
+    bound to one at module level)."""
     tree = ast.parse(source)
     loops: dict[str, set[str]] = {}
+    bound = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+             and isinstance(node.value, ast.Dict) for t in node.targets if isinstance(t, ast.Name)}
     for node in ast.walk(tree):
         if isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.iter, (ast.Tuple, ast.List)):
             for item in node.iter.elts:
@@ -216,6 +220,10 @@ def _source_keys(source: str) -> set[str]:
                 keys |= {k.arg for k in node.keywords if k.arg}
             if name == "setdefault" and node.args:
                 keys |= strings(node.args[0])
+            for k in node.keywords:
+                renamed = bound.get(k.value.id) if isinstance(k.value, ast.Name) else k.value
+                if k.arg == "keys" and isinstance(renamed, ast.Dict):
+                    keys |= {s for v in renamed.values for s in strings(v)}
     return keys
 
 

@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass, field
 
 from ..core import guids
-from ..core.fields import Bits, Field, Layout, display_value, make_node
+from ..core.fields import Bits, Field, Layout, layout_json, make_node, register_json
 from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode
 from ..core.nested import decode_nested
 from . import cper
@@ -54,6 +54,23 @@ ENTRY = Layout("generic_error_data_entry", [
     Field("fru_text", "FRU text", 20, "ascii"),
 ])
 _TS = Field("timestamp", "Timestamp", 8, "bytes")
+# the JSON adapter: the block status bits beside the number, names from the tables
+_HEADER_ADAPTER = {
+    "block_status": lambda status: {k: v for k, v in register_json(BLOCK_STATUS_BITS, status).items()
+                                    if k != "value"},
+    "error_severity": lambda sev: {"error_severity_name": cper.severity_name(sev)},
+}
+# an entry header as a section descriptor: the published names and order
+_ENTRY_KEYS = {"section_type": "type", "error_severity": "severity", "error_data_length": "length"}
+_ENTRY_ORDER = ("index", "offset", "length", "revision", "validation_bits", "flags", "flag_names",
+                "type", "type_name", "severity", "severity_name", "fru_id", "fru_text", "timestamp",
+                "header_size")
+_ENTRY_ADAPTER = {
+    "flags": lambda flags: {"flag_names": [b.name for b in cper.SECTION_FLAGS_UEFI
+                                           if flags >> b.bit & 1]},
+    "section_type": lambda t: {"type_name": guids.name_of(guids.guid_text(t), "section")},
+    "error_severity": lambda sev: {"severity_name": cper.severity_name(sev)},
+}
 
 
 @dataclass
@@ -68,6 +85,7 @@ class GesbEntry:
     values: dict  # header values (JSON-ready, descriptor-like keys)
     node: FieldNode
     section: DecodedSection
+    header_json: dict = field(default_factory=dict)  # values and the header's size
 
 
 @dataclass
@@ -120,13 +138,7 @@ def decode_gesb(buf: bytes, offset: int, limit: int, parent_node: FieldNode,
     status, data_len = h["block_status"], h["data_length"]
     raw_off, raw_len, sev = h["raw_data_offset"], h["raw_data_length"], h["error_severity"]
     count_field = status >> 4 & 0x3FF
-    block.header = {
-        "block_status": status, "uncorrectable_valid": bool(status & 1),
-        "correctable_valid": bool(status & 2), "multiple_uncorrectable": bool(status & 4),
-        "multiple_correctable": bool(status & 8), "error_data_entry_count": count_field,
-        "raw_data_offset": raw_off, "raw_data_length": raw_len, "data_length": data_len,
-        "error_severity": sev, "error_severity_name": cper.severity_name(sev),
-    }
+    block.header = layout_json(HEADER, h, plain=("block_status",), after=_HEADER_ADAPTER)
     extent = raw_off + raw_len if raw_len else HEADER_SIZE + data_len  # Python ints: no overflow
     block.length = min(extent, avail)
     node.length = block.length
@@ -204,7 +216,6 @@ def _entry(buf, pos, hsize, end, index, block, record, tag, creator_id) -> GesbE
     hnode = enode.add(FieldNode("header", "Entry header", None, "", pos, hsize, kind="struct"))
     v, _ = ENTRY.decode(buf, pos, pos + ENTRY.size, hnode)
     vb = v["validation_bits"]
-    values = _entry_values(v, index, pos + hsize)
     ts_text = None
     if hsize == ENTRY_V3_SIZE:
         # Firmware writes GESB entries, whatever record wraps them: BCD rule, not the creator's.
@@ -217,7 +228,8 @@ def _entry(buf, pos, hsize, end, index, block, record, tag, creator_id) -> GesbE
         if valid and ts.value is None:
             record.add_finding(WARNING, f"{tag}: entry {index} timestamp is marked valid but cannot "
                                         f"be decoded ({ts.problem})", pos + 64, 8, "timestamp")
-    values["timestamp"] = ts_text
+    header_json = _entry_json(v, index, pos + hsize, hsize, ts_text)
+    values = {k: x for k, x in header_json.items() if k != "header_size"}
     if v["error_severity"] > 3:
         record.add_finding(WARNING, f"{tag}: entry {index} severity {v['error_severity']} is "
                                     "undefined (0–3)", pos + 16, 4, "severity")
@@ -231,29 +243,25 @@ def _entry(buf, pos, hsize, end, index, block, record, tag, creator_id) -> GesbE
     section = decode_nested(record, buf, enode, name="body", label=f"Body: {values['type_name']}",
                             offset=body_off, length=present, declared_length=values["length"],
                             values=values, tag=f"{tag}, entry {index}", creator_id=creator_id)
-    return GesbEntry(index, pos, hsize, body_off, present, values, enode, section)
+    return GesbEntry(index, pos, hsize, body_off, present, values, enode, section, header_json)
 
 
-def _entry_values(v: dict, index: int, body_offset: int) -> dict:
-    type_guid = guids.guid_text(v["section_type"])
+def _entry_json(v: dict, index: int, body_offset: int, header_size: int,
+                timestamp: str | None) -> dict:
+    """An entry header as JSON, keyed like a section descriptor (``type``, ``severity``, ...)."""
     vb = v["validation_bits"]
-    f = ENTRY["fru_text"]
-    return {
-        "index": index, "offset": body_offset, "length": v["error_data_length"],
-        "revision": v["revision"], "validation_bits": vb, "flags": v["flags"],
-        "flag_names": [b.name for b in cper.SECTION_FLAGS_UEFI if v["flags"] >> b.bit & 1],
-        "type": type_guid, "type_name": guids.name_of(type_guid, "section"),
-        "severity": v["error_severity"], "severity_name": cper.severity_name(v["error_severity"]),
-        "fru_id": guids.guid_text(v["fru_id"]) if vb & 1 else None,
-        "fru_text": display_value(f, v["fru_text"]) if vb & 2 else None,
-    }
+    return layout_json(ENTRY, v, keys=_ENTRY_KEYS, plain=("validation_bits", "flags"),
+                       valid={"fru_id": bool(vb & 1), "fru_text": bool(vb & 2)},
+                       after=_ENTRY_ADAPTER, order=_ENTRY_ORDER,
+                       extra={"index": index, "offset": body_offset, "timestamp": timestamp,
+                              "header_size": header_size})
 
 
 def entry_json(entry: GesbEntry) -> dict:
     """An entry as JSON: its header values plus the decoded body (like a record section)."""
     s = entry.section
-    return dict(entry.values, header_size=entry.header_size, fields=s.fields, summary=s.summary,
-                component=s.component, location=s.location)
+    return dict(entry.header_json, fields=s.fields, summary=s.summary, component=s.component,
+                location=s.location)
 
 
 def block_json(block: GesbBlock) -> dict:

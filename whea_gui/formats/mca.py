@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..core.fields import Bits, bit_nodes, register_json
+from ..core.fields import Bits, bit_nodes
 from ..core.model import FieldNode
 
 CPU_VENDOR = {0: "Other", 1: "Intel", 2: "AMD"}
@@ -227,9 +227,6 @@ MCG_CAP_BITS = (
     Bits(26, "mcg_elog_p", "MCG_ELOG_P (extended error logging)"),
     Bits(27, "mcg_lmce_p", "MCG_LMCE_P (local MCE)"),
 )
-
-
-bits_json = register_json  # one register shape for every section (core.fields)
 
 
 # -- AMD SMCA IPID ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout
+from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
 from . import _context_walk
@@ -68,6 +68,11 @@ MRS_BITS = (
     Bits(11, "op1", "Op1", 3), Bits(14, "o0", "O0", 1, "op0 - 2 (op0 is 2 or 3)"),
 )
 MRS_RESERVED = 0x8000
+MISC_LAYOUT = Layout("arm_misc_register", [  # one entry of a miscellaneous-register context
+    Field("mrs_encoding", "MRS encoding", 2, "hex"),
+    Field("value", "Value", 8, "hex"),
+])
+assert MISC_LAYOUT.size == MISC_ENTRY
 
 
 def _plausibility(ctype: int, size: int) -> int:
@@ -125,12 +130,6 @@ def _decode_one(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, An
     arr = off + HEADER_SIZE
     avail = max(0, min(size, end - arr))
     node.length = HEADER_SIZE + avail
-    out: dict[str, Any] = {
-        "version": h["version"], "register_context_type": ctype,
-        "register_context_type_name": name or "Unknown (reserved)",
-        "register_array_size": size, "registers": None, "misc_registers": None,
-        "data": ctx.data[arr:arr + avail].hex(),
-    }
     if h["version"] != 0:
         ctx.finding(NOTE, f"context structure {i} has version {h['version']} (expected 0)", off, 2,
                     "context-version")
@@ -140,17 +139,20 @@ def _decode_one(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, An
     if name is None:
         ctx.finding(NOTE, f"context structure {i} has reserved type {ctype}; register array kept "
                           "as raw bytes", off + 2, 2, "context-type")
-    if not avail:
-        return out
-    arr_node = node.add(FieldNode("register_array", "Register array", ctx.data[arr:arr + avail],
-                                  f"{avail} bytes", arr, avail, kind="struct"))
-    if ctype == 8:
-        out["misc_registers"] = _misc(ctx, arr_node, arr, avail, size, i)
-    elif ctype in REGISTER_LAYOUTS:
-        out["registers"] = _fixed(ctx, arr_node, ctype, arr, avail, size, i)
-    else:
-        arr_node.kind = "bytes"
-    return out
+    registers = misc = None
+    if avail:
+        arr_node = node.add(FieldNode("register_array", "Register array", ctx.data[arr:arr + avail],
+                                      f"{avail} bytes", arr, avail, kind="struct"))
+        if ctype == 8:
+            misc = _misc(ctx, arr_node, arr, avail, size, i)
+        elif ctype in REGISTER_LAYOUTS:
+            registers = _fixed(ctx, arr_node, ctype, arr, avail, size, i)
+        else:
+            arr_node.kind = "bytes"
+    return layout_json(HEADER, h, after={"register_context_type": lambda t: {
+        "register_context_type_name": CONTEXT_TYPES.get(t, "Unknown (reserved)")}},
+        extra={"registers": registers, "misc_registers": misc,
+               "data": ctx.data[arr:arr + avail].hex()})
 
 
 def _fixed(ctx, arr_node, ctype, arr, avail, size, i) -> dict[str, int]:
@@ -166,9 +168,11 @@ def _fixed(ctx, arr_node, ctype, arr, avail, size, i) -> dict[str, int]:
                                    lazy=avail == layout.size)  # lazy: nothing else is added
     raw_node(arr_node, ctx, "extra", "Bytes beyond the register set", arr + layout.size,
              avail - layout.size, as_count=True)
-    if ctype == 9:
-        values = {k: int.from_bytes(v, "little") for k, v in values.items()}
-    return dict(values)
+    return layout_json(layout, values, convert=_D128_NUMBERS if ctype == 9 else None)
+
+
+# a 128-bit register is a number in JSON (the layout reads it as 16 bytes)
+_D128_NUMBERS = {f.name: (lambda raw: int.from_bytes(raw, "little")) for f in REGISTER_LAYOUTS[9].fields}
 
 
 def _d128_hook(f: Field, raw: bytes, off: int) -> FieldNode:
@@ -183,21 +187,28 @@ def _misc(ctx, arr_node, arr, avail, size, i) -> list[dict[str, int]]:
                              f"RegisterArraySize {size}, not a multiple of 10", arr - 4, 4,
                     "context-size")
     out = []
-    enc_field = Field("mrs_encoding", "MRS encoding", 2, "hex")
+    enc_field = MISC_LAYOUT["mrs_encoding"]
     for k in range(avail // MISC_ENTRY):
         off = arr + k * MISC_ENTRY
-        enc, value = struct.unpack_from("<HQ", ctx.data, off)
+        values = MISC_LAYOUT.unpack(ctx.data, off)
+        enc, value = values["mrs_encoding"], values["value"]
         entry = arr_node.add(FieldNode(f"register_{k}", f"Register {k}", None,
                                        f"{_mrs_text(enc)} = 0x{value:016X}", off, MISC_ENTRY,
                                        kind="struct"))
         entry.add(word_node(enc_field, enc, off, MRS_BITS, MRS_RESERVED, {},
                             display=f"0x{enc:04X} ({_mrs_text(enc)})"))
         entry.add(FieldNode("value", "Value", value, f"0x{value:016X}", off + 2, 8, kind="hex"))
-        out.append({"encoding": enc, "op0": 2 + (enc >> 14 & 1), "op1": enc >> 11 & 7,
-                    "crn": enc >> 7 & 0xF, "crm": enc >> 3 & 0xF, "op2": enc & 7, "value": value})
+        out.append(layout_json(MISC_LAYOUT, values, keys={"mrs_encoding": "encoding"},
+                               plain=("mrs_encoding",), after={"mrs_encoding": _mrs_json}))
     raw_node(arr_node, ctx, "extra", "Bytes beyond the last whole entry",
              arr + avail // MISC_ENTRY * MISC_ENTRY, avail % MISC_ENTRY, as_count=True)
     return out
+
+
+def _mrs_json(enc: int) -> dict[str, int]:
+    """The MRS operands of an encoding (op0 is 2 plus the O0 bit)."""
+    return {"op0": 2 + (enc >> 14 & 1), "op1": enc >> 11 & 7, "crn": enc >> 7 & 0xF,
+            "crm": enc >> 3 & 0xF, "op2": enc & 7}
 
 
 def _mrs_text(enc: int) -> str:

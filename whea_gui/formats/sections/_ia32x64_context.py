@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from ...core.fields import Field, Layout, make_node
+from ...core.fields import Field, Layout, layout_json
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
 from . import _context_walk
@@ -153,18 +153,9 @@ def _decode_one(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
     node = struct_node(ctx.node, f"context_{i}", f"Processor context {i}", off, HEADER_SIZE,
                        end=ctx.end)
     h, whole = decode_struct(ctx, HEADER, off, node, f"Context structure {i} header")
-    ctype = h.get("register_context_type")
-    size = h.get("register_array_size", 0)
-    out: dict[str, Any] = {
-        "register_context_type": ctype,
-        "register_context_type_name": CONTEXT_TYPES.get(ctype, "Unknown (reserved)")
-        if ctype is not None else None,
-        "register_array_size": h.get("register_array_size"),
-        "msr_address": h.get("msr_address"), "mm_register_address": h.get("mm_register_address"),
-        "registers": None, "data": None,
-    }
     if not whole:
-        return out
+        return _context_json(h, None, None)
+    ctype, size = h["register_context_type"], h["register_array_size"]
     name = CONTEXT_TYPES.get(ctype, f"unknown type {ctype}")
     node.display = f"{name}, {size} bytes"
     node.length = min(HEADER_SIZE + size, ctx.end - off)
@@ -180,9 +171,21 @@ def _decode_one(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
                          f"{avail} bytes", arr, avail, kind="struct" if avail else "bytes")
     if avail:
         node.add(arr_node)
-    out["registers"] = _registers(ctx, i, ctype, h, arr, avail, size, arr_node)
-    out["data"] = ctx.data[arr:arr + avail].hex()
-    return out
+    registers = _registers(ctx, i, ctype, h, arr, avail, size, arr_node)
+    return _context_json(h, registers, ctx.data[arr:arr + avail].hex())
+
+
+_CONTEXT_ORDER = (*(f.name for f in HEADER.fields[:1]), "register_context_type_name",
+                  *(f.name for f in HEADER.fields[1:]), "registers", "data")
+
+
+def _context_json(h: dict[str, Any], registers: dict[str, int] | None,
+                  data: str | None) -> dict[str, Any]:
+    """Every key of a context (null when the header is cut short): the header's fields, the
+    named registers (types that define them) and the register array's bytes as hex."""
+    return layout_json(HEADER, h, after={"register_context_type": lambda t: {
+        "register_context_type_name": CONTEXT_TYPES.get(t, "Unknown (reserved)")}},
+        extra={"registers": registers, "data": data}, order=_CONTEXT_ORDER, nulls=True)
 
 
 def _registers(ctx, i, ctype, h, arr, avail, size, arr_node) -> dict[str, int] | None:
@@ -202,19 +205,25 @@ def _registers(ctx, i, ctype, h, arr, avail, size, arr_node) -> dict[str, int] |
         values, _count = fixed.decode(ctx.data, arr, limit, arr_node, lazy=avail == fixed.size)
         raw_node(arr_node, ctx, "extra", "Bytes beyond the register set", arr + fixed.size,
                  avail - fixed.size, as_count=True)
-        return dict(values)
+        return layout_json(fixed, values)
     if ctype in (1, 7) and avail >= 8:
         base = h["msr_address"] if ctype == 1 else h["mm_register_address"]
-        regs = {}
-        for k in range(avail // 8):
-            value = int.from_bytes(ctx.data[arr + 8 * k:arr + 8 * k + 8], "little")
-            name = msr_name(base + k) if ctype == 1 else f"mmio_0x{base + 8 * k:x}"
-            label = f"MSR 0x{base + k:X}" if ctype == 1 else f"Register at 0x{base + 8 * k:X}"
-            arr_node.add(make_node(Field(name, label, 8, "hex"), value, arr + 8 * k))
-            regs[name] = value
+        layout = _register_run(ctype, base, avail // 8)
+        values, _count = layout.decode(ctx.data, arr, arr + layout.size, arr_node)
         raw_node(arr_node, ctx, "extra", "Bytes beyond the last whole register",
                  arr + avail // 8 * 8, avail % 8, as_count=True)
-        return regs
+        return layout_json(layout, values)
     if avail:
         arr_node.kind = "bytes"
     return None
+
+
+def _register_run(ctype: int, base: int, count: int) -> Layout:
+    """The layout of ``count`` 64-bit registers from ``base``: consecutive MSRs (type 1), or
+    memory-mapped registers 8 bytes apart (type 7), each named by its address."""
+    if ctype == 1:
+        fields = [Field(msr_name(base + k), f"MSR 0x{base + k:X}", 8, "hex") for k in range(count)]
+    else:
+        fields = [Field(f"mmio_0x{base + 8 * k:x}", f"Register at 0x{base + 8 * k:X}", 8, "hex")
+                  for k in range(count)]
+    return Layout("msr_registers" if ctype == 1 else "mm_registers", fields)

@@ -22,12 +22,10 @@ from ...core.fields import (
     Bits,
     Field,
     Layout,
-    ascii_text,
     bit_nodes,
     display_value,
     hexint,
     make_node,
-    register_json,
 )
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext
@@ -176,9 +174,6 @@ def reserved_zero(ctx: SectionContext, raw: bytes | int, offset: int, size: int,
         ctx.finding(WARNING, f"{what} is not zero", offset, size, code="reserved")
 
 
-bits_json = register_json  # one register shape for every section (core.fields)
-
-
 def register_text(f: Field, value: int) -> str:
     """Hex value plus the set flags and non-zero multi-bit fields of a register."""
     parts = []
@@ -276,10 +271,6 @@ def note_extra(ctx: SectionContext, used: int, what: str) -> None:
         ctx.finding(NOTE if not nonzero else WARNING,
                     f"{extra} byte(s) after the {used}-byte {what}"
                     + (" (not zero)" if nonzero else " (zero padding)"), end, extra, "extra-bytes")
-
-
-def c_string(raw: bytes) -> str:
-    return ascii_text(raw)
 
 
 def filetime_text(value: int) -> str | None:

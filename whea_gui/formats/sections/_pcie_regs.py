@@ -7,6 +7,7 @@ same capability structure appears in the CXL protocol error section (§6.15).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ...core.fields import Bits, Field, Layout, layout_json
@@ -365,20 +366,17 @@ def decode_aer(ctx: SectionContext, parent: FieldNode, offset: int, *, valid: bo
                        description="Copy of the device's Advanced Error Reporting capability")
     _mark(node, valid)
     values = decode_fields(ctx, AER_HEAD, offset, node, hooks=_REG_HOOKS_AER)
-    out = layout_json(AER_HEAD, values, omit=_HEADER_LOGS)
-    logs = [values[f"header_log_{i}"] for i in range(4) if f"header_log_{i}" in values]
-    if logs:
-        out["header_log"] = logs
+    # the header log is one list, after the other registers (where it has always been)
+    out = log_json(AER_HEAD, values, "header_log", _HEADER_LOGS,
+                    order=[f.name for f in AER_HEAD.fields if f.name not in _HEADER_LOGS])
     flit = values.get("advanced_error_capabilities_and_control", 0) >> 18 & 1
     tail = offset + AER_HEAD.size
     if flit:
         tv = decode_fields(ctx, AER_FLIT_HEADER, tail, node)
-        if tv:
-            out["flit_header_log"] = list(tv.values())
+        out.update(log_json(AER_FLIT_HEADER, tv, "flit_header_log"))
     else:
         tv = decode_fields(ctx, AER_TLP_PREFIX, tail, node)
-        if tv:
-            out["tlp_prefix_log"] = list(tv.values())
+        out.update(log_json(AER_TLP_PREFIX, tv, "tlp_prefix_log"))
         rest = tail + AER_TLP_PREFIX.size
         if rest < ctx.end:
             n = min(AER_SIZE - AER_HEAD.size - AER_TLP_PREFIX.size, ctx.end - rest)
@@ -386,6 +384,15 @@ def decode_aer(ctx: SectionContext, parent: FieldNode, offset: int, *, valid: bo
             node.add(FieldNode("reserved", "Reserved (flit-mode header log space)", raw,
                                raw.hex(" ").upper(), rest, n, kind="bytes"))
     return out
+
+
+def log_json(layout: Layout, values: dict[str, Any], key: str, logs: tuple[str, ...] = (),
+              order: Sequence[str] = ()) -> dict[str, Any]:
+    """``layout``'s JSON with its DWORD log fields (``logs``, else all) as one list under ``key``,
+    made when the first of them is present."""
+    logs = logs or tuple(f.name for f in layout.fields)
+    return layout_json(layout, values, keys={logs[0]: key}, omit=logs[1:], order=order,
+                       convert={logs[0]: lambda _first: [values[n] for n in logs if n in values]})
 
 
 def _mark(node: FieldNode, valid: bool) -> None:

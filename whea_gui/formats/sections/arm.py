@@ -207,17 +207,21 @@ HEADER_JSON_KEYS = ("validation_bits", "err_info_num", "context_info_num", "sect
 
 def _header_json(values: dict[str, Any], vb: int, psci_valid: bool) -> dict[str, Any]:
     """Every header key (null when not valid or not reached), then the lists filled later."""
-    out: dict[str, Any] = dict.fromkeys(HEADER_JSON_KEYS)
-    out["validation_bits"] = values.get("valid_bits")
-    out.update(layout_json(
-        HEADER, values, omit=("valid_bits", "reserved"), plain=("running_state",),
+    return layout_json(
+        HEADER, values, keys={"valid_bits": "validation_bits"}, omit=("reserved",),
+        plain=("valid_bits", "running_state"),
         valid={"mpidr": bool(vb & 1), "error_affinity_level": bool(vb & 2),
                "running_state": bool(vb & 4), "psci_state": psci_valid},
         after={"mpidr": lambda m: {"mpidr_affinity": ids.mpidr_fields(m)},
                "midr": lambda m: {"midr_fields": ids.midr_fields(m)},
-               "running_state": lambda rs: {"running": bool(rs & 1)}}))
-    out.update(error_info=[], context_info=[], vendor_specific=None)
-    return out
+               "running_state": lambda rs: {"running": bool(rs & 1)}},
+        extra={"error_info": [], "context_info": [], "vendor_specific": None},
+        order=HEADER_JSON_KEYS, nulls=True)
+
+
+INFO_JSON_KEYS = ("version", "length", "validation_bits", "type", "type_names", "error_information",
+                  "multiple_error", "flags", "virtual_fault_address", "physical_fault_address",
+                  "flag_names")
 
 
 def _check_header(ctx: SectionContext, v: dict[str, Any]) -> None:
@@ -277,22 +281,23 @@ def _decode_info(ctx: SectionContext, i: int, off: int, end: int) -> dict[str, A
                               end=end, lazy=True)
     node.display = ", ".join(KIND_WORDS[k] for k in flag_names(TYPE_BITS, etype)) or "no type"
     _check_info(ctx, i, off, values, etype)
-    out: dict[str, Any] = {
-        "version": values.get("version"), "length": values.get("length"),
-        "validation_bits": values.get("valid_bits"), "type": values.get("type"),
-        "type_names": flag_names(TYPE_BITS, values.get("type")),
-        "error_information": None,
-    }
-    for name, bit in INFO_GATES.items():
-        if name != "error_information":
-            out[name] = values.get(name) if vb >> bit & 1 else None
-    out["flag_names"] = flag_names(INFO_FLAG_BITS, out["flags"])
-    if "error_information" in values and vb & 4:
-        raw = values["error_information"]
-        out["error_information"] = {"value": raw, "kind": kind}
-        if layout is not None:
-            out["error_information"].update(gated_values(raw, layout[0], layout[2]))
-    return out
+    # every key is written: null when its valid bit is clear or the structure ends before it
+    return layout_json(
+        INFO, values, keys={"valid_bits": "validation_bits"}, plain=("valid_bits", "type", "flags"),
+        valid={name: bool(vb >> bit & 1) for name, bit in INFO_GATES.items()},
+        convert={"error_information": lambda word: _information_json(word, kind, layout)},
+        after={"type": lambda t: {"type_names": flag_names(TYPE_BITS, t)},
+               "flags": lambda f: {"flag_names": flag_names(INFO_FLAG_BITS, f)}},
+        order=INFO_JSON_KEYS, nulls=True)
+
+
+def _information_json(word: int, kind: str | None, layout: tuple | None) -> dict[str, Any]:
+    """ErrorInformation: its number, the kind the Type selects and (cache, TLB, bus) its
+    sub-fields, each null when its own valid bit is clear."""
+    if layout is None:
+        return {"value": word, "kind": kind}
+    bits, _reserved, gates = layout
+    return {"value": word, "kind": kind, **gated_values(word, bits, gates)}
 
 
 def _check_info(ctx: SectionContext, i: int, off: int, v: dict[str, Any], etype: int) -> None:
@@ -330,12 +335,20 @@ def _info_text(vals: dict[str, Any]) -> str:
     return ", ".join(parts) or "no valid sub-fields"
 
 
+def _vendor_layout(size: int) -> Layout:
+    """The vendor-specific bytes: one field whose size is what is left up to SectionLength."""
+    return Layout("arm_vendor_specific", [Field("vendor_specific", "Vendor-specific error "
+                                                "information", size, "bytes")])
+
+
 def _vendor(ctx: SectionContext, start: int, end: int, valid: bool, fields: dict) -> None:
     node = raw_node(ctx.node, ctx, "vendor_specific", "Vendor-specific error information", start,
                     end - start, "Bytes after the context structures, up to SectionLength",
                     as_count=True)
     if node is not None:
-        fields["vendor_specific"] = node.value.hex() if valid else None
+        fields.update(layout_json(_vendor_layout(node.length),
+                                  {"vendor_specific": node.value},
+                                  valid={"vendor_specific": valid}))
         if not valid:
             node.display += " (not valid)"
             node.valid = False

@@ -123,6 +123,8 @@ DESCRIPTOR = Layout("arm_ras_error_syndrome", [
     *_reg_fields(),
 ])
 DESCRIPTOR_SIZE = DESCRIPTOR.size
+SYNDROME_JSON_KEYS = ("error_record_index", "ras_extension_revision", *ERR_REGS, "revision",
+                      "arch_version", "err_status_fields")
 AUX = Layout("arm_ras_aux_header", [
     Field("version", "Version", 1, "int"), Field("reserved0", "Reserved", 1, "hex"),
     Field("address_space_array_entry_count", "Address-space contexts", 2, "int"),
@@ -144,6 +146,17 @@ AUX_CONTEXT = Layout("arm_ras_aux_context", [
     Field("reserved1", "Reserved", 6, "bytes"),
 ])
 
+AUX_REGISTER = Layout("arm_ras_aux_register", [
+    Field("address", "Address", 8, "hex"),
+    Field("value", "Value", 8, "hex"),
+])
+KEY_VALUE = Layout("arm_ras_key_value", [
+    Field("key", "Key", 16, "guid", guid_kind="arm-ras-key"),
+    Field("value", "Value", 8, "hex"),
+])
+
+_KEY_NAME = {"key": lambda k: {"key_name": guids.name_of(guids.guid_text(k), "arm-ras-key", "") or None}}
+
 
 @register(GUID)
 def decode_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
@@ -151,20 +164,20 @@ def decode_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
                                        {"ip_instance": _ip_instance_hook(ctx),
                                         "ip_type": _ip_type_hook(ctx)})
     v = node_values
-    # every key is written (null when not reached); the IP words are read by their format bytes
-    fields: dict[str, Any] = dict.fromkeys(NODE_JSON_KEYS)
-    fields.update(layout_json(NODE, v, omit=("reserved0", "reserved1"), convert={
-        "ip_instance": lambda raw: _ip_instance_json(v.get("ip_instance_format"), raw),
-        "ip_type": lambda raw: _ip_type_json(v.get("ip_type_format"), raw),
-        "user_data": ascii_or_none}))
-    fields["component_type_name"] = NODE_TYPES.get(v.get("component_type"))
-    fields["error_syndromes"], fields["aux_data"] = [], None
+    syndromes, aux = [], None
     if whole:
         if v["revision"] != 1:
             ctx.finding(WARNING, f"Arm RAS node revision is {v['revision']} (expected 1)",
                         ctx.offset, 4, "arm-ras-revision")
-        fields["error_syndromes"] = _syndromes(ctx, v)
-        fields["aux_data"] = _aux(ctx, v)
+        syndromes = _syndromes(ctx, v)
+        aux = _aux(ctx, v)
+    # every key is written (null when not reached); the IP words are read by their format bytes
+    fields = layout_json(NODE, v, omit=("reserved0", "reserved1"), convert={
+        "ip_instance": lambda raw: _ip_instance_json(v.get("ip_instance_format"), raw),
+        "ip_type": lambda raw: _ip_type_json(v.get("ip_type_format"), raw),
+        "user_data": ascii_or_none},
+        after={"component_type": lambda t: {"component_type_name": NODE_TYPES.get(t)}},
+        extra={"error_syndromes": syndromes, "aux_data": aux}, order=NODE_JSON_KEYS, nulls=True)
     _describe(ctx, fields, fields["error_syndromes"], None)
     return fields
 
@@ -255,15 +268,13 @@ def _syndromes(ctx: SectionContext, v: dict[str, Any]) -> list[dict[str, Any]]:
                              lazy=True)
         node.display = (f"record {d['error_record_index']}: {status_text(d['err_status'])}"
                         if "err_status" in d else node.display)
-        entry = {k: d.get(k) for k in ("error_record_index", "ras_extension_revision",
-                                        *ERR_REGS)}
-        if rev == 0:
-            entry["err_misc2"] = entry["err_misc3"] = None
-        r = d.get("ras_extension_revision")
-        entry["revision"] = r >> 4 if r is not None else None
-        entry["arch_version"] = r & 0xF if r is not None else None
-        entry["err_status_fields"] = _status_json(d["err_status"]) if "err_status" in d else None
-        out.append(entry)
+        # every key is written (null when not reached); ERR_MISC2/3 exist from revision 1
+        out.append(layout_json(
+            DESCRIPTOR, d, omit=("reserved",), plain=("ras_extension_revision",),
+            valid={"err_misc2": bool(rev), "err_misc3": bool(rev)},
+            after={"ras_extension_revision": lambda r: {"revision": r >> 4, "arch_version": r & 0xF},
+                   "err_status": lambda status: {"err_status_fields": _status_json(status)}},
+            order=SYNDROME_JSON_KEYS, nulls=True))
         off += DESCRIPTOR_SIZE
     return out
 
@@ -295,14 +306,11 @@ def _aux(ctx: SectionContext, v: dict[str, Any]) -> dict[str, Any] | None:
         ctx.finding(WARNING, f"auxiliary data version is {h['version']} (expected 1)", base, 1,
                     "arm-ras-aux")
     kv_off = base + h["key_value_pair_array_offset"]
-    out: dict[str, Any] = {k: h[k] for k in ("version", "address_space_array_entry_count",
-                                              "auxiliary_data_size", "key_value_pair_array_offset",
-                                              "key_value_pair_array_entry_count")}
-    out["contexts"] = _aux_contexts(ctx, node, base + 16, min(end, kv_off),
-                                    h["address_space_array_entry_count"], base + 2)
-    out["key_value_pairs"] = _aux_kvps(ctx, node, kv_off, end,
-                                       h["key_value_pair_array_entry_count"], base + 12)
-    return out
+    contexts = _aux_contexts(ctx, node, base + 16, min(end, kv_off),
+                             h["address_space_array_entry_count"], base + 2)
+    pairs = _aux_kvps(ctx, node, kv_off, end, h["key_value_pair_array_entry_count"], base + 12)
+    return layout_json(AUX, h, omit=("reserved0", "reserved1"),
+                       extra={"contexts": contexts, "key_value_pairs": pairs})
 
 
 def _aux_contexts(ctx, parent, off, end, count, count_at) -> list[dict[str, Any]]:
@@ -322,21 +330,24 @@ def _aux_contexts(ctx, parent, off, end, count, count_at) -> list[dict[str, Any]
                 ctx.finding(ERROR, f"auxiliary context {i} lists {h['register_array_entry_count']}"
                                    f" registers but only {k} fit", off + 6, 2, "count-overrun")
                 break
-            addr, value = struct.unpack_from("<QQ", ctx.data, reg_off)
+            rv = AUX_REGISTER.unpack(ctx.data, reg_off)
+            addr, value = rv["address"], rv["value"]
             node.add(FieldNode(f"register_{k}", f"Register at 0x{addr:X}", value,
                                f"0x{value:016X}", reg_off, 16, kind="hex",
                                children=[FieldNode("address", "Address", addr, f"0x{addr:016X}",
                                                    reg_off, 8, kind="hex"),
                                          FieldNode("value", "Value", value, f"0x{value:016X}",
                                                    reg_off + 8, 8, kind="hex")]))
-            regs.append({"address": addr, "value": value})
+            regs.append(layout_json(AUX_REGISTER, rv))
             reg_off += 16
         step = h["length"]
         node.length = max(16, min(step, end - off))
         node.display = f"{len(regs)} register(s), {'local' if local else 'system physical'} space"
-        out.append({"length": step, "flags": h["flags"], "local_address_space": local,
-                    "address_space_identifier": h["address_space_identifier"] if local else None,
-                    "registers": regs})
+        out.append(layout_json(
+            AUX_CONTEXT, h, plain=("flags",), omit=("reserved0", "reserved1", "register_array_entry_count"),
+            valid={"address_space_identifier": local},  # meaningful for a local space only
+            after={"flags": lambda flags: {"local_address_space": bool(flags & 1)}},
+            extra={"registers": regs}))
         if step < 16:
             ctx.finding(ERROR, f"auxiliary context {i} has Length {step} (less than its 16-byte "
                                "header); the remaining contexts cannot be located", off, 4,
@@ -353,8 +364,8 @@ def _aux_kvps(ctx, parent, off, end, count, count_at) -> list[dict[str, Any]]:
             ctx.finding(ERROR, f"KeyValuePairArrayEntryCount is {count} but only {i} pair(s) fit "
                                "in the auxiliary data", count_at, 2, "count-overrun")
             break
-        key = guids.guid_text(ctx.data[off:off + 16])
-        value = int.from_bytes(ctx.data[off + 16:off + 24], "little")
+        kv = KEY_VALUE.unpack(ctx.data, off)
+        key, value = guids.guid_text(kv["key"]), kv["value"]
         name = guids.name_of(key, "arm-ras-key", "")
         parent.add(FieldNode(f"key_value_{i}", name or f"Key {key}", value, f"0x{value:016X}",
                              off, 24, kind="struct",
@@ -362,10 +373,9 @@ def _aux_kvps(ctx, parent, off, end, count, count_at) -> list[dict[str, Any]]:
                                                  else key, off, 16, kind="guid"),
                                        FieldNode("value", "Value", value, f"0x{value:016X}",
                                                  off + 16, 8, kind="hex")]))
-        entry: dict[str, Any] = {"key": key, "key_name": name or None, "value": value}
-        if key == MPAM_PARTID_KEY:
-            entry["mpam_part_id"] = value & 0xFFFF
-        out.append(entry)
+        out.append(layout_json(KEY_VALUE, kv, after=_KEY_NAME,
+                               extra={"mpam_part_id": value & 0xFFFF} if key == MPAM_PARTID_KEY
+                               else None))
         off += 24
     return out
 
@@ -381,17 +391,15 @@ MS_NODE = Layout("ms_arm_ras_node", [
     Field("reserved", "Reserved", 6, "bytes"),
 ])
 
+MS_REGISTERS = Layout("ms_arm_ras_registers", _reg_fields())  # NodeFieldCount may show fewer
+MS_NODE_JSON_KEYS = ("node_field_count", "node_index", "interface_type", "aest_node_type",
+                     "aest_node_type_name", "interface_type_name")
+
 
 @register(MS_GUID)
 def decode_ms_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
     h, whole = decode_struct(ctx, MS_NODE, ctx.offset, ctx.node, "ARM RAS node section header")
-    # every key is written (null when not reached): the header, two names, the ERR registers
-    fields: dict[str, Any] = dict.fromkeys(("node_field_count", "node_index", "interface_type",
-                                            "aest_node_type", "aest_node_type_name",
-                                            "interface_type_name", *ERR_REGS))
-    fields.update(layout_json(MS_NODE, h, omit=("reserved",)))
-    fields["aest_node_type_name"] = NODE_TYPES.get(h.get("aest_node_type"))
-    fields["interface_type_name"] = INTERFACE_TYPES.get(h.get("interface_type"))
+    values: dict[str, Any] = {}
     if whole:
         count = h["node_field_count"]
         if count != len(ERR_REGS):
@@ -402,14 +410,20 @@ def decode_ms_arm_ras_node(ctx: SectionContext) -> dict[str, Any]:
         values, _ = decode_struct(ctx, regs, ctx.offset + MS_NODE.size, ctx.node,
                                   "ERR register block", {"err_status": _status_hook},
                                   blame=(ctx.offset, 4))
-        fields.update(layout_json(regs, values))
         extra_at = ctx.offset + MS_NODE.size + regs.size
         if count > shown and extra_at < ctx.end:
             ctx.node.add(FieldNode("extra_registers", "Further node fields",
                                    ctx.data[extra_at:ctx.end], f"{ctx.end - extra_at} bytes",
                                    extra_at, ctx.end - extra_at, kind="bytes"))
-    status = fields.get("err_status")
-    fields["err_status_fields"] = _status_json(status) if status is not None else None
+    # every key is written (null when not reached): the header, two names, the ERR registers
+    fields = layout_json(MS_NODE, h, omit=("reserved",), after={
+        "aest_node_type": lambda t: {"aest_node_type_name": NODE_TYPES.get(t)},
+        "interface_type": lambda t: {"interface_type_name": INTERFACE_TYPES.get(t)}},
+        order=MS_NODE_JSON_KEYS, nulls=True)
+    fields.update(layout_json(MS_REGISTERS, values, after={
+        "err_status": lambda status: {"err_status_fields": _status_json(status)}},
+        order=(*ERR_REGS, "err_status_fields"), nulls=True))
+    status = fields["err_status"]
     syndrome = [{"error_record_index": None, "err_status": status, "err_addr": fields["err_addr"]}]
     _describe(ctx, {"component_type": fields["aest_node_type"],
                     "component_type_name": fields["aest_node_type_name"], "ip_instance": None},

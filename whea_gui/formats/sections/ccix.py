@@ -50,14 +50,17 @@ def decode_ccix_per(ctx: SectionContext) -> dict[str, Any]:
     if "reserved" in h:
         reserved_zero(ctx, h["reserved"], body + 14, 2, "reserved bytes 14-15")
 
-    fields = layout_json(HEAD, h, valid=valid, plain=("validation_bits",), omit=("reserved",))
-    fields["validation_bits"] = vb
     log_end = _log_extent(ctx, h.get("length"))
     dwords, tail = _decode_log(ctx, body + HEAD_SIZE, log_end, valid["per_log"])
+    # the log (DWORDs, then any partial DWORD as hex) when present; null when not valid
+    log: dict = {}
     if dwords is not None:
-        fields["per_log"] = dwords if valid["per_log"] else None
+        log["per_log"] = dwords if valid["per_log"] else None
         if tail:
-            fields["per_log_remainder"] = tail.hex() if valid["per_log"] else None
+            log["per_log_remainder"] = tail.hex() if valid["per_log"] else None
+    # a validation word the body does not reach is written as 0 (no field valid)
+    fields = layout_json(HEAD, {**h, "validation_bits": vb}, valid=valid, plain=("validation_bits",),
+                         omit=("reserved",), extra=log)
 
     sec = ctx.section
     sec.component = "ccix"

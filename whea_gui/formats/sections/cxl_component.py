@@ -91,6 +91,11 @@ def _kind_of(type_guid: str) -> str:
     return "component"
 
 
+def device_id_json(dev: dict[str, Any]) -> dict[str, Any]:
+    """The device ID; ``slot`` is the slot number (bits 15:3), the register is in the tree."""
+    return layout_json(DEVICE_ID, dev, omit=("reserved",), convert={"slot": lambda slot: slot >> 3})
+
+
 @register(*_event_guids())
 def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
     body = ctx.offset
@@ -100,29 +105,26 @@ def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
     valid = valid_map(vb, {name: bit for bit, name, _l in VALID})
     if "validation_bits" in h:
         reserved_valid_bits(ctx, HEAD["validation_bits"], vb, body + 4)
-    fields = layout_json(HEAD, h, plain=("validation_bits",))
-    fields["validation_bits"] = vb
+    device: dict[str, Any] = {}  # the device ID object, or null when not valid
     if body + 12 < ctx.end:
         dnode = struct_node(ctx.node, "device_id", "Device ID", body + 12, min(12, ctx.end - body - 12))
         if not valid["device_id"]:
             dnode.valid, dnode.display = False, "(not valid)"
         dev = decode_fields(ctx, DEVICE_ID, body + 12, dnode)
         if dev:
-            fields["device_id"] = None
+            device["device_id"] = None
         if dev and valid["device_id"]:
-            d = layout_json(DEVICE_ID, dev, omit=("reserved",))
-            if "slot" in d:  # the slot number (bits 15:3); the register is in the tree
-                d["slot"] = dev["slot"] >> 3
-            fields["device_id"] = d
+            d = device["device_id"] = device_id_json(dev)
             check_pci_address(ctx, d.get("device"), d.get("function"), dnode,
                               "The device ID's PCI address")
     serial = decode_fields(ctx, SERIAL, body + 24, ctx.node,
                            valid={"device_serial_number": valid["device_serial_number"]})
-    fields.update(layout_json(SERIAL, serial, valid=valid))
     end = _log_end(ctx, h.get("length"))
     event = _decode_event(ctx, body + HEADER_SIZE, end, valid["event_log"])
-    if event is not None:
-        fields["event_log"] = event if valid["event_log"] else None
+    # a validation word the body does not reach is written as 0 (no field valid)
+    fields = layout_json(HEAD, {**h, "validation_bits": vb}, plain=("validation_bits",), extra=device)
+    fields.update(layout_json(SERIAL, serial, valid=valid, extra=None if event is None else {
+        "event_log": event if valid["event_log"] else None}))
     _describe(ctx, fields)
     return fields
 
@@ -157,17 +159,17 @@ def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool) -> dic
                        f"{n} bytes" + ("" if valid else " (not valid)"),
                        "CXL event record from its offset 16 (the UUID is the section type)")
     node.valid = valid
-    out: dict[str, Any] = {"data": ctx.data[start:end].hex()}
+    hv: dict[str, Any] = {}
     if n < EVENT_HEADER.size:
         raw_node(node, ctx, "raw", "Event record bytes (shorter than the 32-byte common header)",
                  start, n)
-        return out
-    hv = decode_fields(ctx, EVENT_HEADER, start, node, end=end)
-    out.update({k: (int.from_bytes(v, "little") if k == "flags" else v)
-                for k, v in hv.items() if k != "reserved"})
-    raw_node(node, ctx, "event_data", "Event-specific data", start + EVENT_HEADER.size,
-             n - EVENT_HEADER.size)
-    return out
+    else:
+        hv = decode_fields(ctx, EVENT_HEADER, start, node, end=end)
+        raw_node(node, ctx, "event_data", "Event-specific data", start + EVENT_HEADER.size,
+                 n - EVENT_HEADER.size)
+    # the whole record as hex first, then its common header's fields
+    return layout_json(EVENT_HEADER, hv, omit=("reserved",), extra={"data": ctx.data[start:end].hex()},
+                       convert={"flags": lambda raw: int.from_bytes(raw, "little")}, order=("data",))
 
 
 def _describe(ctx: SectionContext, fields: dict) -> None:

@@ -128,10 +128,6 @@ def decode_cxl_protocol(ctx: SectionContext) -> dict[str, Any]:
         reserved_valid_bits(ctx, HEAD["validation_bits"], vb, body)
     if "reserved" in head:
         reserved_zero(ctx, head["reserved"], body + 9, 7, "reserved bytes 9-15")
-    fields = layout_json(HEAD, head, valid=valid, plain=("validation_bits",), omit=("reserved",),
-                         after={"agent_type": lambda a: {
-                             "agent_type_name": AGENT_TYPES.get(a, f"Reserved ({a})")}})
-    fields["validation_bits"] = vb
     agent = head.get("agent_type")
     if agent is not None and valid["agent_type"]:
         if agent not in AGENT_TYPES:
@@ -140,36 +136,37 @@ def decode_cxl_protocol(ctx: SectionContext) -> dict[str, Any]:
 
     # The agent address is a union chosen by the agent type byte (read even when not marked valid).
     rcrb = agent == RCH_DOWNSTREAM_PORT
+    parts: dict[str, Any] = {}  # the agent address and device ID objects (null when not valid)
     addr = _sub(ctx, "agent_address", "CXL agent address", body + 16,
                 AGENT_ADDRESS_RCRB if rcrb else AGENT_ADDRESS_BDF, valid["agent_address"])
     if addr:
-        fields["agent_address"] = None
+        parts["agent_address"] = None
     if addr and valid["agent_address"]:
-        fields["agent_address"] = layout_json(AGENT_ADDRESS_RCRB if rcrb else AGENT_ADDRESS_BDF,
-                                              addr, omit=("reserved",))
+        parts["agent_address"] = layout_json(AGENT_ADDRESS_RCRB if rcrb else AGENT_ADDRESS_BDF,
+                                             addr, omit=("reserved",))
         check_pci_address(ctx, addr.get("device"), addr.get("function"), ctx.node.find("agent_address"),
                           "The CXL agent's PCI address")
     dev = _sub(ctx, "device_id", "Device ID", body + 24, DEVICE_ID, valid["device_id"])
     if dev:
-        fields["device_id"] = None
-    if dev and valid["device_id"]:
-        d = layout_json(DEVICE_ID, dev, omit=("reserved",))
-        if "slot" in d:  # the slot number (bits 15:3); the register is in the tree
-            d["slot"] = dev["slot"] >> 3
-        fields["device_id"] = d
+        # the slot number (bits 15:3); the register is in the tree
+        parts["device_id"] = layout_json(DEVICE_ID, dev, omit=("reserved",), convert={
+            "slot": lambda slot: slot >> 3}) if valid["device_id"] else None
     serial = decode_fields(ctx, SERIAL, body + 40, ctx.node,
                            valid={"device_serial_number": valid["device_serial_number"]})
-    fields.update(layout_json(SERIAL, serial, valid=valid))
     cap = regs.decode_capability(ctx, ctx.node, body + 48, valid=valid["capability_structure"])
-    if cap:
-        fields["capability_structure"] = cap if valid["capability_structure"] else None
     lengths = decode_fields(ctx, LENGTHS, body + 108, ctx.node)
     if "reserved2" in lengths:
         reserved_zero(ctx, lengths["reserved2"], body + 112, 4, "reserved bytes 112-115")
+    # a validation word the body does not reach is written as 0 (no field valid)
+    fields = layout_json(HEAD, {**head, "validation_bits": vb}, valid=valid, plain=("validation_bits",),
+                         omit=("reserved",), extra=parts,
+                         after={"agent_type": lambda a: {
+                             "agent_type_name": AGENT_TYPES.get(a, f"Reserved ({a})")}})
+    fields.update(layout_json(SERIAL, serial, valid=valid, extra=None if not cap else {
+        "capability_structure": cap if valid["capability_structure"] else None}))
     if "error_log_length" in lengths:
-        fields["dvsec_length"] = lengths["dvsec_length"]
-        fields["error_log_length"] = lengths["error_log_length"]
-        _variable_parts(ctx, lengths, valid, fields)
+        fields.update(layout_json(LENGTHS, lengths, omit=("reserved2",),
+                                  extra=_variable_parts(ctx, lengths, valid)))
     _describe(ctx, fields)
     return fields
 
@@ -183,8 +180,10 @@ def _sub(ctx, name, label, offset, layout, valid) -> dict[str, Any]:
     return decode_fields(ctx, layout, offset, node)
 
 
-def _variable_parts(ctx: SectionContext, lengths: dict, valid: dict, fields: dict) -> None:
-    """The DVSEC and the error log, each bounded by the section (lengths are checked, never trusted)."""
+def _variable_parts(ctx: SectionContext, lengths: dict, valid: dict) -> dict[str, Any]:
+    """The DVSEC and the error log, each bounded by the section (lengths are checked, never
+    trusted); their JSON: the DVSEC and the error log as hex, the RAS capability's registers."""
+    fields: dict[str, Any] = {}
     body = ctx.offset
     dlen, llen = lengths["dvsec_length"], lengths["error_log_length"]
     need = FIXED_SIZE + dlen + llen
@@ -217,17 +216,14 @@ def _variable_parts(ctx: SectionContext, lengths: dict, valid: dict, fields: dic
             fields["error_log"] = fields["ras_capability"] = None
         else:
             fields["error_log"] = ctx.data[lstart:lstart + n].hex()
-            regs_json = layout_json(RAS, ras, omit=_RAS_UNNAMED)
-            logs = [ras[f"header_log_{i}"] for i in range(16) if f"header_log_{i}" in ras]
-            if logs:
-                regs_json["header_log"] = logs
-            fields["ras_capability"] = regs_json
+            fields["ras_capability"] = regs.log_json(RAS, ras, "header_log", _RAS_UNNAMED)
         if llen != RAS_SIZE and valid["error_log"]:
             ctx.finding(NOTE, f"error log length is {llen}; a CXL RAS capability structure is "
                               f"{RAS_SIZE} bytes (Linux rejects other sizes)", body + 110, 2,
                         code="cxl-error-log-length")
     if need <= ctx.declared_length:
         trailing_bytes(ctx, need, "CXL protocol error")
+    return fields
 
 
 def _describe(ctx: SectionContext, fields: dict) -> None:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...core.model import NOTE, FieldNode
+from ...core.fields import Field, Layout, layout_json, make_node
+from ...core.model import NOTE
 from ...core.sections import SectionContext, register_fallback
 from ._kit import raw_node
 
@@ -93,23 +94,20 @@ def decode_device_driver(ctx: SectionContext) -> dict[str, Any]:
     storport = bytes(ctx.data[body:body + len(STORPORT_TAG)]) == STORPORT_TAG
     strings = find_strings(ctx.data, body, end)
     roles = _storport_roles(strings) if storport else {}
-    fields: dict[str, Any] = {"producer": "Storport" if storport else None, "strings": []}
+    found = []
     pos = body
     for k, s in enumerate(strings):
         if s["offset"] > pos:
             _gap(ctx, pos, s["offset"])
-        role = roles.get(k, "")
-        label = _ROLE_LABEL.get(role, f"String ({'UTF-16LE' if s['encoding'] != 'ascii' else 'ASCII'})")
-        ctx.node.add(FieldNode(role or f"string_{k}", label, s["text"], repr(s["text"]), s["offset"],
-                               s["length"], kind="ascii", description=_ROLE_HELP.get(role, _NOT_DOCUMENTED)))
-        fields["strings"].append({**s, "offset": s["offset"] - body, **({"role": role} if role else {})})
+        found.append(_string(ctx, k, s, roles.get(k, "")))
         pos = s["offset"] + s["length"]
     if pos < end:
         _gap(ctx, pos, end)
-    for role in ("driver", "device_vendor", "device_model"):
-        for k, r in roles.items():
-            if r == role:
-                fields[role] = strings[k]["text"].strip()
+    named = {role: strings[k]["text"].strip() for role in _NAMED for k, r in roles.items()
+             if r == role}
+    # every key is computed from the strings found: the WDK documents no field of the body
+    fields = layout_json(_BODY, {}, extra={"producer": "Storport" if storport else None,
+                                           "strings": found, **named})
     covered = sum(s["length"] for s in strings)
     what = "Storport" if storport else "device-driver"
     ctx.finding(NOTE, f"the layout of this {what} section is not publicly documented: "
@@ -122,6 +120,28 @@ def decode_device_driver(ctx: SectionContext) -> dict[str, Any]:
 
 
 _NOT_DOCUMENTED = "A printable run of bytes; what it means is not documented"
+_BODY = Layout("device_driver_body", [])  # no documented field
+_NAMED = ("driver", "device_vendor", "device_model")  # roles published as keys of their own
+
+
+def string_layout(name: str, label: str, length: int, description: str) -> Layout:
+    """A string found in the body: one field of its own length, where it lies."""
+    return Layout(name, [Field(name, label, length, "ascii", description=description)])
+
+
+def _string(ctx: SectionContext, k: int, s: dict[str, Any], role: str) -> dict[str, Any]:
+    """The located node of string ``k`` and its JSON (offset from the body start)."""
+    label = _ROLE_LABEL.get(role, f"String ({'UTF-16LE' if s['encoding'] != 'ascii' else 'ASCII'})")
+    layout = string_layout(role or f"string_{k}", label, s["length"],
+                           _ROLE_HELP.get(role, _NOT_DOCUMENTED))
+    name = layout.fields[0].name
+    text = s["text"]
+    values, _count = layout.decode(ctx.data, s["offset"], ctx.end, ctx.node, {
+        name: lambda f, _raw, off: make_node(f, text, off, display=repr(text))})
+    return layout_json(layout, values, keys={name: "text"}, convert={name: lambda _raw: text},
+                       extra={"offset": s["offset"] - ctx.offset, "length": s["length"],
+                              "encoding": s["encoding"], **({"role": role} if role else {})},
+                       order=("offset", "length", "text", "encoding"))
 _ROLE_LABEL = {"tag": "Tag", "driver": "Driver (miniport)", "device_vendor": "Device vendor",
                "device_model": "Device model"}
 _ROLE_HELP = {

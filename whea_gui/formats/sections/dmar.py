@@ -63,6 +63,12 @@ GENERIC = Layout("dmar_generic", [
 assert GENERIC.size == 32
 
 
+_GENERIC_NAMES = {key: (lambda n, key=key, table=table: {key + "_name": table.get(n, "reserved")})
+                  for key, table in (("fault_reason", FAULT_REASONS), ("access_type", ACCESS_TYPES),
+                                     ("address_type", ADDRESS_TYPES),
+                                     ("architecture_type", ARCHITECTURE_TYPES))}
+
+
 def _rid_node(f: Field, value: int, off: int) -> FieldNode:
     return make_node(f, value, off, display=f"0x{value:04X} ({requester_bdf(value)})")
 
@@ -90,11 +96,9 @@ def decode_dmar_generic(ctx: SectionContext) -> dict[str, Any]:
         ctx.finding(NOTE, f"architecture type {arch} is not a UEFI value (1 VT-d, 2 IOMMU){hint}",
                     body + 7, 1, code="dmar-architecture-type")
 
-    fields = layout_json(GENERIC, v, omit=("reserved",))
-    for key, table in (("fault_reason", FAULT_REASONS), ("access_type", ACCESS_TYPES),
-                       ("address_type", ADDRESS_TYPES), ("architecture_type", ARCHITECTURE_TYPES)):
-        if key in fields:
-            fields[key + "_name"] = table.get(fields[key], "reserved")
+    # the names from the tables follow the fields (the published order)
+    fields = layout_json(GENERIC, v, omit=("reserved",), after=_GENERIC_NAMES,
+                         order=[f.name for f in GENERIC.fields if f.name != "reserved"])
     sec = ctx.section
     sec.component = "iommu"
     loc: dict[str, Any] = {}
@@ -207,26 +211,30 @@ def decode_dmar_vtd(ctx: SectionContext) -> dict[str, Any]:
     trailing_bytes(ctx, VTD.size, "Intel VT-d DMAr error")
     if "reserved" in v:
         reserved_zero(ctx, v["reserved"], body + 36, 12, "reserved bytes 36-47")
-    fields: dict[str, Any] = {}
-    for key in ("version", "revision", "capability", "extended_capability", "global_command",
-                "global_status", "fault_status"):
-        if key in v:
-            fields[key] = v[key]
-    if "oem_id" in v:
-        fields["oem_id"] = int.from_bytes(v["oem_id"], "little")
-        fields["oem_id_text"] = ascii_text(v["oem_id"]).rstrip()
-    if "fault_record_hi" in v:
-        fields["fault_record"] = _fault_record_json(v["fault_record_lo"], v["fault_record_hi"])
-    for name in ("root_entry", "context_entry"):
-        if f"{name}_hi" in v:
-            fields[name] = {"lo": v[f"{name}_lo"], "hi": v[f"{name}_hi"],
-                            "present": bool(v[f"{name}_lo"] & 1)}
-    for n in (6, 5, 4, 3, 2, 1):
-        key = f"page_table_entry_level{n}"
-        if key in v:
-            fields[key] = v[key]
+    fields = layout_json(
+        VTD, v, plain=("global_command", "global_status", "fault_status"),
+        omit=("reserved", "fault_record_lo", "root_entry_lo", "context_entry_lo"),
+        # a 128-bit register is one object under its name, made when its high half is present
+        keys={"fault_record_hi": "fault_record", "root_entry_hi": "root_entry",
+              "context_entry_hi": "context_entry"},
+        convert={"oem_id": lambda raw: int.from_bytes(raw, "little"),
+                 "fault_record_hi": lambda hi: _fault_record_json(v["fault_record_lo"], hi),
+                 "root_entry_hi": lambda hi: _entry_json(v["root_entry_lo"], hi),
+                 "context_entry_hi": lambda hi: _entry_json(v["context_entry_lo"], hi)},
+        after={"oem_id": lambda raw: {"oem_id_text": ascii_text(raw).rstrip()}},
+        order=_VTD_ORDER)
     _describe_vtd(ctx, fields)
     return fields
+
+
+# the published order: the registers, then the OEM ID (the rest follow in byte order)
+_VTD_ORDER = ("version", "revision", "capability", "extended_capability", "global_command",
+              "global_status", "fault_status", "oem_id", "oem_id_text")
+
+
+def _entry_json(lo: int, hi: int) -> dict[str, Any]:
+    """A root or context entry: its two halves and its Present bit (bit 0)."""
+    return {"lo": lo, "hi": hi, "present": bool(lo & 1)}
 
 
 def _fault_record_json(lo: int, hi: int) -> dict[str, Any]:
@@ -296,6 +304,12 @@ IOMMU = Layout("dmar_iommu", [
 assert IOMMU.size == 144
 
 
+def _event_json(lo: int, hi: int) -> dict[str, Any]:
+    code = lo >> 60 & 0xF
+    return {"lo": lo, "hi": hi, "device_id": lo & 0xFFFF, "event_code": code,
+            "event_name": IOMMU_EVENT_CODES.get(code, "reserved"), "address": hi}
+
+
 @register(DMAR_IOMMU_GUID)
 def decode_dmar_iommu(ctx: SectionContext) -> dict[str, Any]:
     body = ctx.offset
@@ -305,20 +319,14 @@ def decode_dmar_iommu(ctx: SectionContext) -> dict[str, Any]:
     for name, off, size in (("reserved1", 1, 7), ("reserved2", 24, 8), ("reserved3", 48, 16)):
         if name in v:
             reserved_zero(ctx, v[name], body + off, size, f"reserved bytes {off}-{off + size - 1}")
-    fields: dict[str, Any] = {k: v[k] for k in ("revision", "control", "status") if k in v}
-    if "event_log_entry_hi" in v:
-        lo, hi = v["event_log_entry_lo"], v["event_log_entry_hi"]
-        code = lo >> 60 & 0xF
-        fields["event_log_entry"] = {"lo": lo, "hi": hi, "device_id": lo & 0xFFFF, "event_code": code,
-                                     "event_name": IOMMU_EVENT_CODES.get(code, "reserved"),
-                                     "address": hi}
-    dte = [v[f"device_table_entry_{i}"] for i in range(4) if f"device_table_entry_{i}" in v]
-    if dte:
-        fields["device_table_entry"] = dte
-    for n in (6, 5, 4, 3, 2, 1):
-        key = f"page_table_entry_level{n}"
-        if key in v:
-            fields[key] = v[key]
+    fields = layout_json(
+        IOMMU, v, omit=("reserved1", "reserved2", "reserved3", "event_log_entry_lo",
+                        "device_table_entry_1", "device_table_entry_2", "device_table_entry_3"),
+        # the event log entry is one object, the device table entry one list of its qwords
+        keys={"event_log_entry_hi": "event_log_entry", "device_table_entry_0": "device_table_entry"},
+        convert={"event_log_entry_hi": lambda hi: _event_json(v["event_log_entry_lo"], hi),
+                 "device_table_entry_0": lambda _q: [v[f"device_table_entry_{i}"] for i in range(4)
+                                                     if f"device_table_entry_{i}" in v]})
     sec = ctx.section
     sec.component = "iommu"
     ev = fields.get("event_log_entry")

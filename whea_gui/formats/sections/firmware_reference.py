@@ -39,6 +39,10 @@ LONG = Layout("firmware_reference", [
 ])
 
 
+_JSON_KEYS = ("record_type", "record_type_name", "revision", "record_id", "record_guid",
+              "record_guid_name", "form", "vendor_data")
+
+
 @register(GUID)
 def decode_firmware_reference(ctx: SectionContext) -> dict[str, Any]:
     rev = ctx.data[ctx.offset + 1] if ctx.length >= 2 else 0
@@ -64,22 +68,23 @@ def decode_firmware_reference(ctx: SectionContext) -> dict[str, Any]:
     values, whole = decode_struct(ctx, layout, ctx.offset, ctx.node,
                                   "Firmware Error Record Reference",
                                   {"record_id": id_hook, "record_guid": guid_hook})
-    # every key is written (null when the body does not reach it): this section always was
-    fields = dict.fromkeys(("record_type", "record_type_name", "revision", "record_id", "record_guid",
-                            "record_guid_name", "form", "vendor_data"))
-    fields.update(layout_json(layout, values, omit=("reserved",), after={
-        "record_type": lambda t: {"record_type_name": RECORD_TYPES.get(t, "Unknown (reserved)")}}))
-    fields["form"] = "32-byte (UEFI 2.4+)" if layout is LONG else "16-byte (original / WDK)"
-    if fields["record_guid"]:
-        fields["record_guid_name"] = guids.name_of(fields["record_guid"], FIRMWARE_RECORD, "") or None
     _checks(ctx, values, layout, whole, rev)
+    vendor_data = None
     if whole:
         node = raw_node(ctx.node, ctx, "vendor_data", "Firmware record data",
                         ctx.offset + layout.size, ctx.length - layout.size,
                         "Data following the reference (e.g. the CrashLog record itself)",
                         as_count=True)
         if node is not None:
-            fields["vendor_data"] = node.value.hex()
+            vendor_data = node.value.hex()
+    # every key is written (null when the body does not reach it): this section always was
+    fields = layout_json(layout, values, omit=("reserved",), after={
+        "record_type": lambda t: {"record_type_name": RECORD_TYPES.get(t, "Unknown (reserved)")},
+        "record_guid": lambda g: {"record_guid_name": guids.name_of(
+            guids.guid_text(g), FIRMWARE_RECORD, "") or None}},
+        extra={"form": "32-byte (UEFI 2.4+)" if layout is LONG else "16-byte (original / WDK)",
+               "vendor_data": vendor_data},
+        order=_JSON_KEYS, nulls=True)
     _describe(ctx, fields)
     return fields
 

@@ -66,12 +66,14 @@ def decode_fru_memory_poison(ctx: SectionContext) -> dict[str, Any]:
     h = decode_fields(ctx, HEAD, body, ctx.node, valid=valid)
     if "validation_bits" in h:
         reserved_valid_bits(ctx, HEAD["validation_bits"], vb, body + 4)
-    fields = layout_json(HEAD, h, valid=valid, plain=("validation_bits",), after={
-        "checksum": lambda checksum: {"checksum_ok": _check_checksum(ctx, checksum)}})
-    fields["validation_bits"] = vb
+    checksum_ok = _check_checksum(ctx, h["checksum"]) if "checksum" in h else None
     entries = _decode_list(ctx, h.get("poison_list_entries"), valid["poison_list"])
-    if entries is not None:
-        fields["poison_list"] = entries if valid["poison_list"] else None
+    # a validation word the body does not reach is written as 0 (no field valid)
+    fields = layout_json(HEAD, {**h, "validation_bits": vb}, valid=valid,
+                         plain=("validation_bits",),
+                         after={"checksum": lambda _checksum: {"checksum_ok": checksum_ok}},
+                         extra=None if entries is None else {
+                             "poison_list": entries if valid["poison_list"] else None})
 
     sec = ctx.section
     sec.component = "memory"
@@ -124,7 +126,7 @@ def _decode_list(ctx: SectionContext, count: int | None, valid: bool) -> list[di
             node = struct_node(lnode, f"descriptor_{i}", f"Poison descriptor {i}", off, DESCRIPTOR_SIZE)
             dv = decode_fields(ctx, DESCRIPTOR, off, node)
             node.display = f"address 0x{dv['address']:X}"
-            entries.append(dv)
+            entries.append(layout_json(DESCRIPTOR, dv))
     if count <= room:
         trailing_bytes(ctx, HEADER_SIZE + count * DESCRIPTOR_SIZE, "FRU memory poison")
     return entries

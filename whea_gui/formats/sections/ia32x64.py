@@ -138,6 +138,12 @@ INFO_GATES = {"check_info": 0, "target_id": 1, "requestor_id": 2, "responder_id"
               "instruction_pointer": 4}
 
 
+_VALID_KEY = {"valid_bits": "validation_bits"}  # the published name of the field
+_HEADER_ORDER = ("validation_bits", "error_info_count", "context_info_count", "local_apic_id",
+                 "cpuid_info")
+_INFO_ORDER = ("type", "type_name", "validation_bits", *INFO_GATES)
+
+
 @register(GUID)
 def decode_ia32x64(ctx: SectionContext) -> dict[str, Any]:
     vb = int.from_bytes(ctx.data[ctx.offset:ctx.offset + 8], "little") if ctx.length >= 8 else 0
@@ -150,13 +156,12 @@ def decode_ia32x64(ctx: SectionContext) -> dict[str, Any]:
     n_info, n_ctx = vb >> 2 & 0x3F, vb >> 8 & 0x3F
     # every header key is written (null when not valid or not reached); the counts live in the
     # validation bits
-    fields: dict[str, Any] = dict.fromkeys(("validation_bits", "error_info_count",
-                                            "context_info_count", "local_apic_id", "cpuid_info"))
-    if "valid_bits" in values:
-        fields.update(validation_bits=vb, error_info_count=n_info, context_info_count=n_ctx)
-    fields.update(layout_json(HEADER, values, omit=("valid_bits",),
-                              valid={"local_apic_id": bool(vb & 1), "cpuid_info": bool(vb & 2)},
-                              convert={"cpuid_info": _cpuid_json}))
+    fields = layout_json(HEADER, values, keys=_VALID_KEY, plain=("valid_bits",),
+                         valid={"local_apic_id": bool(vb & 1), "cpuid_info": bool(vb & 2)},
+                         convert={"cpuid_info": _cpuid_json},
+                         after={"valid_bits": lambda bits: {"error_info_count": bits >> 2 & 0x3F,
+                                                            "context_info_count": bits >> 8 & 0x3F}},
+                         order=_HEADER_ORDER, nulls=True)
     fields.update(error_info=[], context_info=[])
     if vb & 0xFFFFFFFFFFFFC000:
         ctx.finding(WARNING, f"reserved validation bits 14-63 are set (0x{vb:X})", ctx.offset, 8,
@@ -258,20 +263,13 @@ def _decode_info(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
                               lazy=True)
     kind = check[0] if check else None
     node.display = f"{kind} check" if kind else (guids.name_of(type_text, "check") if type_text else "")
-    out: dict[str, Any] = {
-        "type": type_text or None,
-        "type_name": guids.name_of(type_text, "check") if type_text else None,
-        "validation_bits": values.get("valid_bits"),
-        "check_info": None,
-    }
-    if "check_info" in values and vb & 1:
-        v = values["check_info"]
-        out["check_info"] = {"value": v, "kind": kind}
-        if check is not None:
-            out["check_info"].update(gated_values(v, check[1], check[3]))
-    for name, bit in INFO_GATES.items():
-        if name != "check_info":
-            out[name] = values.get(name) if vb >> bit & 1 else None
+    # every key is written: null when its valid bit is clear or the structure ends before it
+    out = layout_json(INFO, values, keys=_VALID_KEY, plain=("valid_bits",),
+                      valid={name: bool(vb >> bit & 1) for name, bit in INFO_GATES.items()},
+                      convert={"check_info": lambda word: _check_json(word, check)},
+                      after={"type": lambda t: {"type_name": guids.name_of(guids.guid_text(t),
+                                                                            "check")}},
+                      order=_INFO_ORDER, nulls=True)
     if vb & 0xFFFFFFFFFFFFFFE0:
         ctx.finding(WARNING, f"error-information structure {i}: reserved validation bits set "
                              f"(0x{vb:X})", off + 16, 8, "reserved")
@@ -279,6 +277,15 @@ def _decode_info(ctx: SectionContext, i: int, off: int) -> dict[str, Any]:
         ctx.finding(NOTE, f"error-information structure {i} has an unknown structure type "
                           f"{type_text}; its check information is shown raw", off, 16, "check-type")
     return out
+
+
+def _check_json(word: int, check: tuple | None) -> dict[str, Any]:
+    """Check information: its number, its kind and (a known kind) its sub-fields, each null
+    when its own valid bit is clear."""
+    if check is None:
+        return {"value": word, "kind": None}
+    kind, bits, _reserved, gates = check
+    return {"value": word, "kind": kind, **gated_values(word, bits, gates)}
 
 
 def _check_text(v: int, kind: str, bits, gates) -> str:

@@ -322,56 +322,50 @@ def _check_common(ctx, values, vb, layout, names, valid_of, extent) -> None:
 
 
 def _common_json(layout: Layout, values: dict, vb: int, valid_of: dict, group_bit: int,
-                 address_bit: int) -> dict:
+                 address_bit: int, *, convert: dict, after: dict | None = None,
+                 last: tuple[str, ...] = ()) -> dict:
     """``fields`` from the layout (core.fields.layout_json: each field's name is its key, null
-    when its validation bit is clear); the keys below are the computed ones."""
+    when its validation bit is clear). The published order puts the error status, the bank and
+    the error type (then ``last``) after the other fields."""
     valid = {name: any(vb >> b & 1 for b in bits) for name, bits in valid_of.items()}
-    out = layout_json(layout, values, valid=valid, plain=("validation_bits",),
-                      omit=("error_status", "bank", "error_type", "extended", "status", "reserved"))
-    out.setdefault("validation_bits", vb)
-    if "error_status" in values:
-        out["error_status"] = error_status_json(values["error_status"]) if valid["error_status"] \
-            else None
-    if "bank" in values:
-        bank = values["bank"]
-        out["bank"] = bank if vb >> 6 & 1 else None
-        out["bank_group"] = bank >> 8 if vb >> group_bit & 1 else None
-        out["bank_address"] = bank & 0xFF if vb >> address_bit & 1 else None
-    et_bits = valid_of["error_type"]
-    if "error_type" in values:
-        et = values["error_type"] if any(vb >> b & 1 for b in et_bits) else None
-        out["error_type"] = et
-        out["error_type_name"] = (None if et is None else
-                                  MEMORY_ERROR_TYPES.get(et, (f"Reserved ({et})",))[0])
-    return out
+    valid["bank"] = bool(vb >> 6 & 1)  # the plain number; group and address have their own bits
+    bank = values.get("bank")
+    moved = ("error_status", "bank", "bank_group", "bank_address", "error_type", "error_type_name",
+             *last)
+    # a validation word the body does not reach is written as 0 (no field valid)
+    return layout_json(
+        layout, {**values, "validation_bits": vb}, valid=valid, plain=("validation_bits",),
+        omit=("reserved",), convert={"error_status": error_status_json, **convert},
+        after={"error_type": lambda et: {"error_type_name": MEMORY_ERROR_TYPES.get(
+            et, (f"Reserved ({et})",))[0]}, **(after or {})},
+        extra=None if bank is None else {
+            "bank_group": bank >> 8 if vb >> group_bit & 1 else None,
+            "bank_address": bank & 0xFF if vb >> address_bit & 1 else None},
+        order=(*(f.name for f in layout.fields if f.name not in moved), *moved))
 
 
 def _memory_json(values: dict, vb: int) -> dict[str, Any]:
-    out = _common_json(MEMORY, values, vb, _MEMORY_VALID_OF, 19, 20)
-    if "extended" in values and not ((vb >> 18) & 1 or (vb >> 21) & 1):
-        out["extended"] = None
-    if "extended" in values and ((vb >> 18) & 1 or (vb >> 21) & 1):
-        ext = values["extended"]
-        out["extended"] = {"value": ext}
-        if vb >> 18 & 1:  # row bits 16-17 need the extended-row bit, not the chip-ID bit
-            out["extended"].update(row_bit_16=bool(ext & 1), row_bit_17=bool(ext & 2))
-        if vb >> 21 & 1:
-            out["extended"]["chip_identification"] = ext >> 5
-            out["chip_id"] = ext >> 5
-        if vb >> 18 & 1 and "row" in values:
-            out["row"] = values["row"] | (ext & 3) << 16
+    convert: dict = {"extended": lambda ext: _extended_json(ext, vb)}
+    if vb >> 18 & 1 and "extended" in values:  # row bits 16-17 are in Extended
+        convert["row"] = lambda row: row | (values["extended"] & 3) << 16
+    return _common_json(MEMORY, values, vb, _MEMORY_VALID_OF, 19, 20, convert=convert,
+                        after={"extended": lambda ext: {"chip_id": ext >> 5} if vb >> 21 & 1 else {}},
+                        last=("extended", "chip_id"))
+
+
+def _extended_json(ext: int, vb: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"value": ext}
+    if vb >> 18 & 1:  # row bits 16-17 need the extended-row bit, not the chip-ID bit
+        out.update(row_bit_16=bool(ext & 1), row_bit_17=bool(ext & 2))
+    if vb >> 21 & 1:
+        out["chip_identification"] = ext >> 5
     return out
 
 
 def _memory2_json(values: dict, vb: int) -> dict[str, Any]:
-    out = _common_json(MEMORY2, values, vb, _MEMORY2_VALID_OF, 20, 21)
-    if "status" in values and not vb >> 14 & 1:
-        out["status"] = None
-    if "status" in values and vb >> 14 & 1:
-        st = values["status"]
-        out["status"] = {"value": st, "uncorrected": bool(st & 1),
-                         "state": "uncorrected" if st & 1 else "corrected"}
-    return out
+    return _common_json(MEMORY2, values, vb, _MEMORY2_VALID_OF, 20, 21, convert={
+        "status": lambda st: {"value": st, "uncorrected": bool(st & 1),
+                              "state": "uncorrected" if st & 1 else "corrected"}}, last=("status",))
 
 
 # -- summary and location ---------------------------------------------------------------------------

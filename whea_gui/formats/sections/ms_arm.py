@@ -26,11 +26,10 @@ SEI = Layout("WHEA_SEI_SECTION", [Field("esr", "ESR", 4, "hex", bits=ESR_BITS),
 
 def _exception(ctx: SectionContext, layout: Layout, name: str) -> dict:
     v, whole = decode_fixed(ctx, layout)
-    f = layout_json(layout, v, plain=("esr",), convert={"was_kernel": bool})
-    if "esr" in v:
-        ec = v["esr"] >> 26 & 0x3F
-        f["exception_class"] = ec
-        f["exception_class_name"] = ESR_CLASS.get(ec)
+    ec = v["esr"] >> 26 & 0x3F if "esr" in v else None
+    # the exception class (ESR bits 26-31) after the fields, where it has always been
+    f = layout_json(layout, v, plain=("esr",), convert={"was_kernel": bool}, extra=None if ec is None
+                    else {"exception_class": ec, "exception_class_name": ESR_CLASS.get(ec)})
     if whole:
         note_extra(ctx, layout.size, f"{name} section")
     ctx.section.component = "cpu"

@@ -45,18 +45,20 @@ DPC = Layout("PCI_EXPRESS_DPC_CAPABILITY", [
 def decode_dpc(ctx: SectionContext) -> dict:
     ctx.section.component = "pcie"
     v, whole = decode_fixed(ctx, DPC, what="DPC capability")
-    f = layout_json(DPC, v, plain=("header", "dpc_status", "dpc_error_source_id"))
     if whole:
         note_extra(ctx, DPC.size, "DPC capability")
     st = v.get("dpc_status")
+    reason = None
+    if st is not None:
+        reason = TRIGGER_REASON[st >> 1 & 3]
+        if st >> 1 & 3 == 3:
+            reason = TRIGGER_EXTENSION[st >> 5 & 3]
+    # the trigger, read from the status register, after the fields (where it has always been)
+    f = layout_json(DPC, v, plain=("header", "dpc_status", "dpc_error_source_id"),
+                    extra=None if st is None else {"triggered": bool(st & 1), "trigger_reason": reason})
     if st is None:
         ctx.section.summary = "PCIe DPC capability (truncated)"
         return f
-    reason = TRIGGER_REASON[st >> 1 & 3]
-    if st >> 1 & 3 == 3:
-        reason = TRIGGER_EXTENSION[st >> 5 & 3]
-    f["triggered"] = bool(st & 1)
-    f["trigger_reason"] = reason
     src = ""
     if "dpc_error_source_id" in v and st >> 1 & 3 in (1, 2):
         sid = v["dpc_error_source_id"]

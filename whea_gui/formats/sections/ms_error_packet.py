@@ -8,7 +8,7 @@ standard section body chosen by ErrorType, decoded through the section registry.
 from __future__ import annotations
 
 from ...core import guids
-from ...core.fields import Bits, Field, Layout, bytes_text
+from ...core.fields import Bits, Field, Layout, bytes_text, layout_json
 from ...core.model import ERROR, NOTE, WARNING
 from ...core.nested import decode_nested
 from ...core.sections import SectionContext, register
@@ -109,36 +109,36 @@ def decode_error_packet(ctx: SectionContext) -> dict:
     return fields
 
 
-def _common_json(v: dict) -> dict:
-    out = {}
-    for key, table in (("error_type", ERROR_TYPE), ("error_source_type", ERROR_SOURCE_TYPE)):
-        if key in v:
-            out[key] = v[key]
-            out[key + "_name"] = table.get(v[key], "Unknown")
-    if "error_severity" in v:
-        out["error_severity"] = v["error_severity"]
-        out["error_severity_name"] = cper.severity_name(v["error_severity"])
-    if "flags" in v:
-        out["flags"] = v["flags"]
-        out["flag_names"] = [b.name for b in PACKET_FLAGS if v["flags"] >> b.bit & 1]
-    for key in ("error_source_id", "context"):
-        if key in v:
-            out[key] = v[key]
-    return out
+# The published key order: the common keys first (as V1 and V2 share them), then the rest.
+_COMMON_ORDER = ("signature", "packet_version", "error_type", "error_type_name",
+                 "error_source_type", "error_source_type_name", "error_severity",
+                 "error_severity_name", "flags", "flag_names", "error_source_id", "context")
+_V2_ORDER = _COMMON_ORDER + ("version", "length", "data_format", "data_offset", "data_length",
+                             "pshed_data_offset", "pshed_data_length", "notify_type")
+_V1_ORDER = _COMMON_ORDER + ("size", "raw_data_length", "version", "cpu")
+# the adapter: names from the tables beside their numbers
+_NAMES = {
+    "error_type": lambda t: {"error_type_name": ERROR_TYPE.get(t, "Unknown")},
+    "error_source_type": lambda t: {"error_source_type_name": ERROR_SOURCE_TYPE.get(t, "Unknown")},
+    "error_severity": lambda s: {"error_severity_name": cper.severity_name(s)},
+    "flags": lambda f: {"flag_names": [b.name for b in PACKET_FLAGS if f >> b.bit & 1]},
+}
+
+
+def _header_json(layout: Layout, v: dict, version: int, order: tuple[str, ...],
+                 computed: dict | None = None) -> dict:
+    """A header's JSON: its fields, the packet version and any ``computed`` keys."""
+    return layout_json(layout, v, plain=("flags",), omit=("reserved1", "reserved2"), after=_NAMES,
+                       extra={"packet_version": version, **(computed or {})}, order=order)
 
 
 def _decode_v2(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, V2, what="WHEA_ERROR_PACKET_V2 header")
-    fields = {"signature": "WHEA", "packet_version": 2, **_common_json(v)}
-    for key in ("version", "length", "data_format", "data_offset", "data_length",
-                "pshed_data_offset", "pshed_data_length"):
-        if key in v:
-            fields[key] = v[key]
-    if "notify_type" in v:
-        fields["notify_type"] = guids.guid_text(v["notify_type"])
+    # the data format's name only when the whole header is present (as published)
+    fields = _header_json(V2, v, 2, _V2_ORDER, {
+        "data_format_name": DATA_FORMAT.get(v["data_format"], "Unknown")} if whole else None)
     if not whole:
         return fields
-    fields["data_format_name"] = DATA_FORMAT.get(v["data_format"], "Unknown")
     if v["version"] != 3:
         ctx.finding(NOTE, f"Error packet V2 version is {v['version']} (3 expected)",
                     ctx.offset + 4, 4, "version")
@@ -177,10 +177,7 @@ def _part(ctx, name, label, off, length, bound, field_at) -> None:
 
 def _decode_v1(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, V1, what="WHEA_ERROR_PACKET_V1 header")
-    fields = {"signature": "ErPt", "packet_version": 1, **_common_json(v)}
-    for key in ("size", "raw_data_length", "version", "cpu"):
-        if key in v:
-            fields[key] = v[key]
+    fields = _header_json(V1, v, 1, _V1_ORDER)
     if not whole:
         return fields
     if v["version"] != 2:
@@ -213,10 +210,11 @@ def _decode_v1(ctx: SectionContext) -> dict:
                            f"has {ctx.length}", ctx.offset, ctx.length, "body-truncated")
         return fields
     t, whole = decode_fixed(ctx, V1_TAIL, tail_off, what="WHEA_ERROR_PACKET_V1 header")
-    fields.update({k: t[k] for k in t})
+    fields.update(layout_json(V1_TAIL, t, extra={
+        "raw_data_format_name": RAW_DATA_FORMAT.get(t["raw_data_format"], "Unknown")}
+        if whole else None))
     if not whole:
         return fields
-    fields["raw_data_format_name"] = RAW_DATA_FORMAT.get(t["raw_data_format"], "Unknown")
     raw_len = v["raw_data_length"]
     present = max(0, min(raw_len, ctx.end - (ctx.offset + V1_HEADER_SIZE)))
     if present < raw_len:

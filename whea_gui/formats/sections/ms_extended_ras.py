@@ -18,10 +18,9 @@ HEAD = Layout("WHEA_EXTENDED_RAS", [
 @register(EXTENDED_RAS_GUID)
 def decode_extended_ras(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, HEAD, what="Extended RAS section")
-    f: dict = layout_json(HEAD, v)
     ctx.section.summary = "Platform extended RAS data (undocumented layout)"
     if not whole:
-        return f
+        return layout_json(HEAD, v)
     declared = v["section_length"]
     start = ctx.offset + HEAD.size
     present = max(0, min(declared, ctx.end - start))
@@ -36,6 +35,5 @@ def decode_extended_ras(ctx: SectionContext) -> dict:
         val = int.from_bytes(ctx.data[o:o + 8], "little")
         data.append(val)
         node.add(FieldNode(f"value_{i}", f"SectionData[{i}]", val, f"0x{val:016X}", o, 8, kind="hex"))
-    f["section_data"] = data
     note_extra(ctx, HEAD.size + 8 * words, "extended RAS data")
-    return f
+    return layout_json(HEAD, v, extra={"section_data": data})  # the 64-bit values that follow

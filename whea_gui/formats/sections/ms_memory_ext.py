@@ -78,9 +78,9 @@ AMD_ADDR = _layout("WHEA_MEMORY_HARDWARE_ADDRESS_AMD", AMD_FIELDS)
 def _decode(ctx: SectionContext, vendor: str, addr: Layout) -> dict:
     size = HEAD.size + addr.size + 2 * RESERVED_SIZE  # Reserved[40] inside the address and after it
     hv, whole = decode_fixed(ctx, HEAD, what=f"{vendor} memory error extension")
-    f: dict = {"vendor": vendor}
-    f.update(layout_json(HEAD, hv, plain=("flags",), after={"flags": lambda flags: {
-        "flag_names": [b.name for b in EXT_FLAGS if flags >> b.bit & 1]}}))
+    f = layout_json(HEAD, hv, plain=("flags",), after={"flags": lambda flags: {
+        "flag_names": [b.name for b in EXT_FLAGS if flags >> b.bit & 1]}},
+        extra={"vendor": vendor}, order=("vendor",))
     ctx.section.component = "memory"
     if not whole:
         ctx.section.summary = f"{vendor} memory error extension (truncated)"

@@ -72,9 +72,11 @@ def decode_memory_range(ctx: SectionContext) -> dict:
         raw_node(dnode, ctx, "reserved", "Reserved", d_off + CXL_DEVICE.size,
                  min(DEVICE_INFO_SIZE - CXL_DEVICE.size, ctx.end - d_off - CXL_DEVICE.size))
         if vb & 2 and "serial_number" in dv:
-            dv["slot_number"] = dv.pop("slot") >> 3
-            f["device"] = dv
-            f["device"]["address"] = pci_text(dv["segment"], dv["bus"], dv["device"], dv["function"])
+            # published shape: the slot number (bits 3-15) after the other fields, then the address
+            f["device"] = layout_json(
+                CXL_DEVICE, dv, keys={"slot": "slot_number"}, convert={"slot": lambda s: s >> 3},
+                extra={"address": pci_text(dv["segment"], dv["bus"], dv["device"], dv["function"])},
+                order=[fl.name for fl in CXL_DEVICE.fields if fl.name != "slot"])
             check_pci_address(ctx, dv["device"], dv["function"], dnode, "The CXL device's PCI address")
     else:
         raw_node(dnode, ctx, "raw", "Device info", d_off, min(DEVICE_INFO_SIZE, ctx.end - d_off))
@@ -90,7 +92,7 @@ def decode_memory_range(ctx: SectionContext) -> dict:
             rnode = struct_node(ctx.node, f"range_{i}", f"Range {i}", off, RANGE.size)
             rv, _ = RANGE.decode(ctx.data, off, ctx.end, rnode)
             rnode.display = f"0x{rv['start']:X} + {rv['length']} bytes"
-            ranges.append(rv)
+            ranges.append(layout_json(RANGE, rv))
         note_extra(ctx, FIXED + RANGE.size * len(ranges), "memory range section")
     f["ranges"] = ranges
     loc: dict = {}

@@ -17,11 +17,10 @@ MSR_DUMP = Layout("WHEA_MSR_DUMP_SECTION", [
 @register(MSR_DUMP_GUID)
 def decode_msr_dump(ctx: SectionContext) -> dict:
     v, whole = decode_fixed(ctx, MSR_DUMP)
-    f = layout_json(MSR_DUMP, v)
     ctx.section.component = "cpu"
     if not whole:
         ctx.section.summary = "MSR dump (truncated header)"
-        return f
+        return layout_json(MSR_DUMP, v)
     declared = v["msr_dump_length"]
     start = ctx.offset + MSR_DUMP.size
     present = max(0, min(declared, ctx.end - start))
@@ -30,7 +29,7 @@ def decode_msr_dump(ctx: SectionContext) -> dict:
                     ctx.offset + 1, 4, "count")
     raw_node(ctx.node, ctx, "msr_dump_data", "MSR dump data", start, present,
              "Model-specific register values as captured by the platform (IPMI)")
-    f["msr_dump_data"] = bytes(ctx.data[start:start + present]).hex()
     note_extra(ctx, MSR_DUMP.size + present, "MSR dump")
     ctx.section.summary = f"Dump of model-specific registers ({present} bytes)"
-    return f
+    # the dump that follows the header, as hex
+    return layout_json(MSR_DUMP, v, extra={"msr_dump_data": bytes(ctx.data[start:start + present]).hex()})

@@ -32,11 +32,11 @@ def decode_mu_telemetry(ctx: SectionContext) -> dict:
     hooks = {"error_status_value": lambda f, v, o: make_node(
         Field(f.name, f.label, 4, "hex", bits=STATUS_VALUE_BITS, description=f.description), v, o)}
     v, whole = decode_fixed(ctx, MU, hooks=hooks)
-    f = layout_json(MU, v)
-    if "error_status_value" in v:
-        code = v["error_status_value"]
-        f["status_code"] = {"class": code >> 24, "class_name": STATUS_CODE_CLASS.get(code >> 24),
-                            "subclass": code >> 16 & 0xFF, "operation": code & 0xFFFF}
+    code = v.get("error_status_value")
+    # the status code's parts, after the fields (where they have always been)
+    f = layout_json(MU, v, extra=None if code is None else {"status_code": {
+        "class": code >> 24, "class_name": STATUS_CODE_CLASS.get(code >> 24),
+        "subclass": code >> 16 & 0xFF, "operation": code & 0xFFFF}})
     if whole:
         note_extra(ctx, MU.size, "telemetry section")
     ctx.section.component = "firmware"

@@ -7,7 +7,7 @@ from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, WARNING
 from ...core.sections import SectionContext, register
 from .. import numbers
-from ._kit import c_string, check_valid_bits, decode_fixed, note_extra, struct_node
+from ._kit import check_valid_bits, decode_fixed, note_extra, struct_node
 
 PMEM_GUID = "81687003-dbfd-4728-9ffd-f0904f97597d"
 MAX_PAGES = 50
@@ -40,9 +40,9 @@ PAGE_RANGE = Layout("WHEA_PMEM_PAGE_RANGE", [
 def decode_pmem(ctx: SectionContext) -> dict:
     ctx.section.component = "memory"
     v, whole = decode_fixed(ctx, HEAD, what="Persistent memory error section")
-    f = layout_json(HEAD, v, plain=("valid_bits", "error_status"), omit=("location_info",))
-    if "location_info" in v:  # written last, where it has always been
-        f["location_info"] = c_string(v["location_info"])
+    # location_info is written last, where it has always been
+    f = layout_json(HEAD, v, plain=("valid_bits", "error_status"),
+                    order=[fl.name for fl in HEAD.fields if fl.name != "location_info"])
     if not whole:
         ctx.section.summary = "Persistent memory error (truncated)"
         return f
@@ -62,7 +62,7 @@ def decode_pmem(ctx: SectionContext) -> dict:
         node = struct_node(ctx.node, f"page_range_{i}", f"Page range {i}", off, PAGE_RANGE.size)
         rv, _ = PAGE_RANGE.decode(ctx.data, off, ctx.end, node)
         node.display = f"PFN 0x{rv['starting_pfn']:X} × {rv['page_count']}"
-        ranges.append(rv)
+        ranges.append(layout_json(PAGE_RANGE, rv))
     f["page_ranges"] = ranges
     note_extra(ctx, HEAD.size + PAGE_RANGE.size * len(ranges), "PMEM section")
     loc: dict = {}

@@ -85,13 +85,12 @@ PCI_RECOVERY = Layout("WHEA_PCI_RECOVERY_SECTION", [
 def decode_recovery_info(ctx: SectionContext) -> dict:
     layout, layout_name, note = _choose_layout(ctx)
     v, whole = decode_fixed(ctx, layout)
-    f: dict = {"layout": layout_name, "layout_size": layout.size}
-    f.update(layout_json(layout, v, plain=("recovery_action",), convert=_AS_BOOL, after={
+    f = layout_json(layout, v, plain=("recovery_action",), convert=_AS_BOOL, after={
         "recovery_action": lambda a: {"recovery_action_names": [
             b.name for b in RECOVERY_ACTION_BITS if a >> b.bit & 1]},
         "recovery_type": lambda t: {"recovery_type_name": RECOVERY_TYPE.get(t)},
         "failure_reason": lambda r: {"failure_reason_name": FAILURE_REASON.get(r)},
-    }))
+    }, extra={"layout": layout_name, "layout_size": layout.size}, order=("layout", "layout_size"))
     if note:
         ctx.finding(NOTE, note, code="recovery-info-layout")
     _check_values(ctx, layout, v)

@@ -113,11 +113,15 @@ def decode_pcie_summary(ctx: SectionContext) -> dict:
             if c and b not in AER_CORRECTABLE:
                 ctx.finding(WARNING, f"PCIe device {i}: counter for reserved AER status bit {b} is {c}",
                             counts_off + 4 * b, 4, "reserved")
-        d = layout_json(PCIE_ENTRY, v, valid=_valid(PCIE_VALID, v["valid_bits"]), omit=("valid_bits",))
+        valid = _valid(PCIE_VALID, v["valid_bits"])
         counted = bool(v["valid_bits"] >> 5 & 1)  # the 32 counters follow the layout
-        d["correctable_error_count"] = counts if counted else None
-        d["total"] = sum(counts) if counted else None
-        d["address"] = pci_text(d["segment"], d["bus"], d["device"], d["function"])
+
+        def known(name: str, valid=valid, v=v):
+            return v[name] if valid.get(name, True) else None
+        d = layout_json(PCIE_ENTRY, v, valid=valid, omit=("valid_bits",), extra={
+            "correctable_error_count": counts if counted else None,
+            "total": sum(counts) if counted else None,
+            "address": pci_text(known("segment"), known("bus"), known("device"), known("function"))})
         node.display = f"{d['address']}: {d['total']} errors"
         check_pci_address(ctx, d["device"], d["function"], node, f"PCIe device {i}'s address")
         f["devices"].append(d)

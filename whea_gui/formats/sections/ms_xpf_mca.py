@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 
-from ...core.fields import Bits, Field, Layout, bit_nodes, field_json, layout_json, make_node
+from ...core.fields import Bits, Field, Layout, bit_nodes, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import amd_smca, mca, mca_diagnosis
@@ -130,41 +130,46 @@ def decode_xpf_mca(ctx: SectionContext) -> dict:
                                     make_node(Field("reserved2", "Reserved2", 4, "hex"), v, o)),
     }
     v, _ = HEAD.decode(buf, base, ctx.end, ctx.node, hooks)
-    # ``fields`` from the layout (each field's name is its key); computed keys added here
-    fields: dict = layout_json(HEAD, v, omit=("status", "apic_id"))
-    fields.setdefault("cpu_vendor", vendor)
-    fields.update(cpu_vendor_name=mca.CPU_VENDOR.get(vendor, "Unknown"), size_form=size,
-                  layout=LAYOUTS.get((version, size)))
-    if "timestamp" in v:
-        fields["timestamp_utc"] = filetime_text(v["timestamp"])
-    if "status" in v:
-        fields["status"] = mca.status_json(v["status"], vendor)
-    if "apic_id" in v:  # Reserved2 in version 1 (the tree names it so too)
-        fields["apic_id" if version >= 2 else "reserved2"] = v["apic_id"]
+    # the computed keys: names, the layout, then the registers after the fixed part
+    parts: dict = {"cpu_vendor_name": mca.CPU_VENDOR.get(vendor, "Unknown"), "size_form": size,
+                   "layout": LAYOUTS.get((version, size))}
     amd_regs = vendor == 2 and version >= 2 and size >= SIZE_V2R2
-    _extended_registers(ctx, v.get("extended_register_count", 0), amd_regs, fields)
+    parts.update(_extended_registers(ctx, v.get("extended_register_count", 0), amd_regs))
     if size >= SIZE_V2R2 and version >= 2:
-        _global_capability(ctx, fields)
+        parts.update(_global_capability(ctx))
     if version >= 3 and known:
-        _recovery_info(ctx, fields, size)
+        parts.update(_recovery_info(ctx, size))
     if version in EX_BANKS:
-        _ex_banks(ctx, vendor, EX_BANKS[version], fields)
+        parts.update(_ex_banks(ctx, vendor, EX_BANKS[version]))
     if n > size:
         note_extra(ctx, size, f"version-{version} structure")
-    if "status" in fields:
-        fields["diagnosis"] = diag_holder["diagnosis"] = _diagnose(ctx, fields)
+    if "status" in v:
+        parts["diagnosis"] = diag_holder["diagnosis"] = _diagnose(ctx, v, vendor, version, parts)
+    # ``fields`` from the layout (each field's name is its key): a CPU vendor the body does not
+    # reach is 0 (other); ApicId is Reserved2 in version 1 (the tree names it so too)
+    fields = layout_json(HEAD, {**v, "cpu_vendor": vendor}, extra=parts, order=_JSON_ORDER,
+                         keys={"apic_id": "reserved2"} if version < 2 else None,
+                         convert={"status": lambda status: mca.status_json(status, vendor)},
+                         after={"timestamp": lambda t: {"timestamp_utc": filetime_text(t)}})
     _summarise(ctx, fields)
     return fields
 
 
-def _diagnose(ctx: SectionContext, fields: dict) -> dict:
-    amd = fields.get("amd_extended_registers") or {}
-    valid = fields.get("extended_register_count") or 0  # IPID is register 0, SYND register 1
-    gcap = fields.get("global_capability")
+# the published order: the fields but MCi_STATUS and ApicId, the names and the layout, then those
+_JSON_ORDER = (*(f.name for f in HEAD.fields if f.name not in ("status", "apic_id")),
+               "cpu_vendor_name", "size_form", "layout", "timestamp_utc", "status", "apic_id",
+               "reserved2")
+
+
+def _diagnose(ctx: SectionContext, v: dict, vendor: int, version: int, parts: dict) -> dict:
+    amd = parts.get("amd_extended_registers") or {}
+    valid = v.get("extended_register_count") or 0  # IPID is register 0, SYND register 1
+    gcap = parts.get("global_capability")
     return mca_diagnosis.diagnose(mca_diagnosis.Inputs(
-        vendor=fields["cpu_vendor"], bank=fields.get("bank_number"),
-        status=fields["status"]["value"], address=fields.get("address"),
-        apic_id=fields.get("apic_id"), ipid=amd.get("ipid") if valid >= 1 else None,
+        vendor=vendor, bank=v.get("bank_number"),
+        status=v["status"], address=v.get("address"),
+        apic_id=v.get("apic_id") if version >= 2 else None,
+        ipid=amd.get("ipid") if valid >= 1 else None,
         synd=amd.get("synd") if valid >= 2 else None, ipid_not_recorded="ipid" in amd and valid < 1,
         global_capability=gcap["value"] if gcap else None,
         cmci_notified=ctx.record.header.get("notify_type") == CMCI_NOTIFY,
@@ -212,11 +217,11 @@ def _time_text(value: int) -> str:
     return f"{value} ({t}, FILETIME)" if t else str(value)
 
 
-def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict) -> None:
+def _extended_registers(ctx: SectionContext, count: int, amd: bool) -> dict:
     buf, start = ctx.data, ctx.offset + EXT_REGS_OFFSET
     avail = max(0, min(ctx.end - start, 8 * EXT_REG_MAX))
     if avail <= 0:
-        return
+        return {}
     limit = AMD_EXT_REG_NUM if amd else EXT_REG_MAX
     if count > limit:
         ctx.finding(WARNING, f"ExtendedRegisterCount is {count} but at most {limit} "
@@ -235,16 +240,14 @@ def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict
             regs[name] = val
             umc = (amd_smca.bank_type(regs["ipid"]) or amd_smca.BankType("", "", "")).key == "umc"
             node.add(_amd_reg_node(name, val, off, i < shown, umc))
-        if "ipid" in regs:
-            ipid = regs["ipid"]
-            # a register beyond the count is not in the record: it names no bank type
-            regs["smca_bank_type"] = mca.smca_bank_type(ipid) if shown >= 1 else None
-            regs["ipid_hardware_id"] = ipid >> 32 & 0xFFF
-            regs["ipid_mca_type"] = ipid >> 48 & 0xFFFF
-            regs["ipid_instance_id"] = ipid & 0xFFFFFFFF
+        ipid = regs.get("ipid")
         raw_node(node, ctx, "reserved", "Reserved[14]", start + 80, max(0, avail - 80))
-        fields["amd_extended_registers"] = regs
-        return
+        # the IPID's parts after the registers; a register beyond the count is not in the
+        # record: it names no bank type
+        return {"amd_extended_registers": layout_json(AMD_REGISTERS, regs, extra=None if ipid is None else {
+            "smca_bank_type": mca.smca_bank_type(ipid) if shown >= 1 else None,
+            "ipid_hardware_id": ipid >> 32 & 0xFFF, "ipid_mca_type": ipid >> 48 & 0xFFFF,
+            "ipid_instance_id": ipid & 0xFFFFFFFF})}
     node = struct_node(ctx.node, "extended_registers", "Extended registers", start, avail,
                        f"{shown} of {EXT_REG_MAX} used")
     regs_list = []
@@ -258,7 +261,7 @@ def _extended_registers(ctx: SectionContext, count: int, amd: bool, fields: dict
                            kind="hex"))
     used = 8 * len(regs_list)
     raw_node(node, ctx, "unused", "Unused register slots", start + used, avail - used)
-    fields["extended_registers"] = regs_list
+    return {"extended_registers": regs_list}  # the used slots, as one list
 
 
 UMC_CHANNEL = Bits(20, "umc_channel", "UMC channel (InstanceId bits 31:20)", 12,
@@ -267,8 +270,13 @@ CHIP_SELECT = Bits(0, "chip_select", "Chip select (bits 2:0)", 3,
                    "AMD UMC DRAM ECC error with SyndV set: the chip select (rank)")
 
 
+AMD_REGISTERS = Layout("WHEA_AMD_EXTENDED_REGISTERS", [
+    Field(name, {"ras_cap": "RasCap", "ipid": "MCA_IPID", "synd": "MCA_SYND"}.get(
+        name, f"MCA_{name.upper()}"), 8, "hex") for name in AMD_REG_NAMES])
+
+
 def _amd_reg_node(name: str, val: int, off: int, valid: bool, umc_bank: bool = False) -> FieldNode:
-    label = {"ras_cap": "RasCap", "ipid": "MCA_IPID", "synd": "MCA_SYND"}.get(name, f"MCA_{name.upper()}")
+    label = AMD_REGISTERS[name].label
     disp = f"0x{val:016X}" + ("" if valid else " (beyond ExtendedRegisterCount)")
     make = None
     if name == "ipid":
@@ -287,21 +295,22 @@ def _amd_reg_node(name: str, val: int, off: int, valid: bool, umc_bank: bool = F
                      description="AMD SMCA IPID: identifies the bank's hardware block" if name == "ipid" else "")
 
 
-def _global_capability(ctx: SectionContext, fields: dict) -> None:
+GLOBAL_CAPABILITY = Layout("MCG_CAP", [Field("global_capability", "MCG_CAP", 8, "flags",
+                                              bits=mca.MCG_CAP_BITS, reserved_mask=0xFFFFFFFFF000F000)])
+
+
+def _global_capability(ctx: SectionContext) -> dict:
     off = ctx.offset + SIZE_V1
     if off + 8 > ctx.end:
-        return
-    val = _U64.unpack_from(ctx.data, off)[0]
-    f = Field("global_capability", "MCG_CAP", 8, "flags", bits=mca.MCG_CAP_BITS,
-              reserved_mask=0xFFFFFFFFF000F000)
-    ctx.node.add(make_node(f, val, off))
-    fields["global_capability"] = field_json(f, val)
+        return {}
+    v, _count = GLOBAL_CAPABILITY.decode(ctx.data, off, ctx.end, ctx.node)
+    return layout_json(GLOBAL_CAPABILITY, v)
 
 
-def _recovery_info(ctx: SectionContext, fields: dict, size: int) -> None:
+def _recovery_info(ctx: SectionContext, size: int) -> dict:
     off = ctx.offset + SIZE_V2R2
     if off >= ctx.end:
-        return
+        return {}
     if size == SIZE_V3_EARLY:  # 17 bytes: the named fields, then 6 bytes no header describes
         end = min(ctx.end, off + SIZE_V3_EARLY - SIZE_V2R2)
         node = struct_node(ctx.node, "recovery_info", "Recovery info (XPF_RECOVERY_INFO, 17-byte "
@@ -313,20 +322,26 @@ def _recovery_info(ctx: SectionContext, fields: dict, size: int) -> None:
         node = struct_node(ctx.node, "recovery_info", "Recovery info (XPF_RECOVERY_INFO)", off,
                            min(RECOVERY.size, ctx.end - off))
         v, _ = RECOVERY.decode(ctx.data, off, ctx.end, node)
-    out = layout_json(RECOVERY_HEAD, v)
-    for key in ("action_required", "recovery_succeeded", "recovery_kernel"):  # BOOLEANs
-        if key in out:
-            out[key] = bool(out[key])
-    fields["recovery_info"] = out
+    return {"recovery_info": layout_json(RECOVERY_HEAD, v, convert=dict.fromkeys(
+        ("action_required", "recovery_succeeded", "recovery_kernel"), bool))}  # BOOLEANs
 
 
-def _ex_banks(ctx: SectionContext, vendor: int, slots: int, fields: dict) -> None:
+EX_BANK_COUNT = Layout("ExBankCount", [Field("ex_bank_count", "ExBankCount", 4, "int")])
+# One bank of the four ExBank arrays, as a row of the JSON (the record stores the arrays one
+# after the other, so this names a row's values; it is not a packed structure of the record)
+EX_BANK_ROW = Layout("ex_bank", [Field("bank", "BankNumberEx", 4, "int"),
+                                 Field("status", "StatusEx", 8, "hex"),
+                                 Field("address", "AddressEx", 8, "hex"),
+                                 Field("misc", "MiscEx", 8, "hex")])
+_EX_COLUMNS = ("bank_number_ex", "status_ex", "address_ex", "misc_ex")
+
+
+def _ex_banks(ctx: SectionContext, vendor: int, slots: int) -> dict:
     buf, base = ctx.data, ctx.offset + SIZE_V3
     if base + 4 > ctx.end:
-        return
-    count = _U32.unpack_from(buf, base)[0]
-    ctx.node.add(FieldNode("ex_bank_count", "ExBankCount", count, str(count), base, 4))
-    fields["ex_bank_count"] = count
+        return {}
+    v, _count = EX_BANK_COUNT.decode(buf, base, ctx.end, ctx.node)
+    count = v["ex_bank_count"]
     if count > slots:
         ctx.finding(WARNING, f"ExBankCount is {count} but the arrays hold {slots} banks; "
                              f"{slots} shown", base, 4, "count")
@@ -363,14 +378,12 @@ def _ex_banks(ctx: SectionContext, vendor: int, slots: int, fields: dict) -> Non
         off += size
     banks = []
     for i in range(len(columns.get("bank_number_ex", []))):
-        entry: dict = {"bank": columns["bank_number_ex"][i]}
-        if i < len(columns.get("status_ex", [])):
-            entry["status"] = mca.status_json(columns["status_ex"][i], vendor)
-        for key, col in (("address", "address_ex"), ("misc", "misc_ex")):
-            if i < len(columns.get(col, [])):
-                entry[key] = columns[col][i]
-        banks.append(entry)
-    fields["ex_banks"] = banks
+        row = {f.name: columns[col][i] for f, col in zip(EX_BANK_ROW.fields, _EX_COLUMNS)
+               if i < len(columns.get(col, []))}
+        banks.append(layout_json(EX_BANK_ROW, row, convert={
+            "status": lambda status: mca.status_json(status, vendor)}))
+    # the banks as rows (the record stores the four arrays column by column)
+    return layout_json(EX_BANK_COUNT, v, extra={"ex_banks": banks})
 
 
 def _summarise(ctx: SectionContext, fields: dict) -> None:

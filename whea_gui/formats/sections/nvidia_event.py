@@ -29,7 +29,6 @@ from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from ._kit import (
-    bits_json,
     decode_fields,
     fixed_size_check,
     raw_node,
@@ -146,39 +145,43 @@ def decode_nvidia_event(ctx: SectionContext) -> dict[str, Any]:
     fixed_size_check(ctx, HEADER.size + INFO_HEADER.size, "NVIDIA event")
     hnode = struct_node(ctx.node, "event_header", "Event header", body, min(HEADER.size, ctx.length))
     h = decode_fields(ctx, HEADER, body, hnode)
-    fields: dict[str, Any] = {k: v for k, v in h.items() if k != "signature"}
-    if "signature" in h:
-        fields["signature"] = ascii_text(h["signature"])
-    if "source_device_type" in h:
-        fields["source_device_type_name"] = SOURCE_DEVICE.get(h["source_device_type"], "Unknown")
     if "event_version" in h and h["event_version"] != HEADER_VERSION:
         ctx.finding(WARNING, f"event version {h['event_version']} is not the known version "
                              f"{HEADER_VERSION}; the layout may differ", body, 1, code="nvidia-event-version")
     if h.get("reserved"):
         ctx.finding(WARNING, f"reserved header byte is 0x{h['reserved']:02X}, should be 0", body + 3, 1,
                     code="reserved")
-    contexts_at = _decode_info(ctx, h, fields)
+    parts: dict[str, Any] = {}  # the event info and the contexts, after the header's fields
+    info, contexts_at = _decode_info(ctx, h)
+    if info is not None:
+        parts["info"] = info
     if contexts_at is not None and "context_count" in h:
-        fields["contexts"] = _decode_contexts(ctx, h, contexts_at)
+        parts["contexts"] = _decode_contexts(ctx, h, contexts_at)
+    fields = layout_json(HEADER, h, after={"source_device_type": lambda t: {
+        "source_device_type_name": SOURCE_DEVICE.get(t, "Unknown")}}, extra=parts,
+        order=[f.name for f in HEADER.fields])
     _describe(ctx, fields)
     return fields
 
 
 # -- event info ----------------------------------------------------------------------------------------
-def _decode_info(ctx: SectionContext, h: dict, fields: dict) -> int | None:
-    """Decode the info header and device info; return where the contexts start (record offset)."""
+def _decode_info(ctx: SectionContext, h: dict) -> tuple[dict | None, int | None]:
+    """Decode the info header and device info; return (its JSON, where the contexts start as a
+    record offset)."""
     at = ctx.offset + HEADER.size
     if at >= ctx.end:
-        return None
+        return None, None
     inode = struct_node(ctx.node, "event_info", "Event info", at, 0)
     ih = decode_fields(ctx, INFO_HEADER, at, inode)
     if "info_size" not in ih:
         inode.length = ctx.end - at
-        return None
+        return None, None
     size, version = ih["info_size"], ih["info_version"]
-    info: dict[str, Any] = {"version": version, "version_major": version >> 8,
-                            "version_minor": version & 0xFF, "size": size}
-    fields["info"] = info
+
+    def info(device: dict[str, Any] | None = None) -> dict[str, Any]:
+        return layout_json(INFO_HEADER, ih, keys={"info_version": "version", "info_size": "size"},
+                           plain=("info_version",), after={"info_version": lambda v: {
+                               "version_major": v >> 8, "version_minor": v & 0xFF}}, extra=device)
     inode.display = f"version {version >> 8}.{version & 0xFF}, {size} bytes"
     if size < INFO_HEADER.size:
         ctx.finding(ERROR, f"InfoSize {size} is smaller than the 3-byte info header; contexts are "
@@ -196,13 +199,13 @@ def _decode_info(ctx: SectionContext, h: dict, fields: dict) -> int | None:
     if layout is None or stop <= start:
         raw_node(inode, ctx, "device_info", "Device info (no known layout for this device type)",
                  start, stop - start)
-        return info_end
+        return info(), info_end
     if version >> 8 != INFO_MAJOR[dev]:
         ctx.finding(WARNING, f"{SOURCE_DEVICE[dev]} event info version {version >> 8}.{version & 0xFF} "
                              f"is not the known {INFO_MAJOR[dev]}.x; device info shown as raw bytes",
                     at, 2, code="nvidia-event-version")
         raw_node(inode, ctx, "device_info", "Device info (unknown version)", start, stop - start)
-        return info_end
+        return info(), info_end
     name = SOURCE_DEVICE[dev].lower()
     dnode = struct_node(inode, name, f"{SOURCE_DEVICE[dev]} info", start, min(layout.size, stop - start))
     v = decode_fields(ctx, layout, start, dnode, end=stop,
@@ -213,25 +216,19 @@ def _decode_info(ctx: SectionContext, h: dict, fields: dict) -> int | None:
                     at + 2, 1, code="nvidia-event-info-size")
     elif stop > start + layout.size:
         raw_node(inode, ctx, "info_padding", "Padding", start + layout.size, stop - start - layout.size)
-    info[name] = _info_json(layout, v)
-    return info_end
+    return info({name: _info_json(layout, v)}), info_end
+
+
+_ECIDS = ("ecid_1", "ecid_2", "ecid_3", "ecid_4")
 
 
 def _info_json(layout: Layout, v: dict) -> dict[str, Any]:
-    out = layout_json(layout, v)
+    """The CPU info (its ECID words as one list, last) or the GPU info (names last)."""
     if layout is CPU_INFO:
-        if "architecture" in v:
-            out["architecture"] = bits_json(CPU_ARCH_BITS, v["architecture"])
-        ecids = [v[k] for k in ("ecid_1", "ecid_2", "ecid_3", "ecid_4") if k in v]
-        for k in ("ecid_1", "ecid_2", "ecid_3", "ecid_4"):
-            out.pop(k, None)
-        out["ecid"] = ecids
-    else:
-        if "event_originator" in v:
-            out["event_originator_name"] = EVENT_ORIGINATOR.get(v["event_originator"], "Unknown")
-        if "pdi" in v:
-            out["pdi_text"] = pdi_text(v["pdi"])
-    return out
+        return layout_json(layout, v, omit=_ECIDS, extra={"ecid": [v[k] for k in _ECIDS if k in v]})
+    return layout_json(layout, v, after={
+        "event_originator": lambda o: {"event_originator_name": EVENT_ORIGINATOR.get(o, "Unknown")},
+        "pdi": lambda pdi: {"pdi_text": pdi_text(pdi)}}, order=[f.name for f in layout.fields])
 
 
 # -- contexts ------------------------------------------------------------------------------------------
@@ -254,8 +251,13 @@ def _decode_contexts(ctx: SectionContext, h: dict, at: int) -> list[dict]:
         ch = decode_fields(ctx, CONTEXT_HEADER, off, node)
         size, data_size = ch["context_size"], ch["data_size"]
         ftype = ch["data_format_type"]
-        entry: dict[str, Any] = {"offset": off - ctx.offset, **ch,
-                                 "data_format_type_name": _format_name(h, ftype)}
+        name = _format_name(h, ftype)
+
+        def entry(data: dict | None = None, ch=ch, name=name, rel=off - ctx.offset) -> dict:
+            """The context: its offset in the section, its header, the format's name, its data."""
+            return layout_json(CONTEXT_HEADER, ch, extra={
+                "offset": rel, "data_format_type_name": name, **({} if data is None else {"data": data})},
+                order=("offset", *(f.name for f in CONTEXT_HEADER.fields)))
         if ch["reserved"]:
             ctx.finding(WARNING, f"context {i}: reserved field is 0x{ch['reserved']:04X}, should be 0",
                         off + 6, 2, code="reserved")
@@ -263,8 +265,8 @@ def _decode_contexts(ctx: SectionContext, h: dict, at: int) -> list[dict]:
             ctx.finding(ERROR, f"context {i}: CtxSize {size} is smaller than its 16-byte header; the "
                                f"remaining {count - i - 1} context(s) cannot be located", off, 4,
                         code="nvidia-event-context-size")
-            out.append(entry)
-            node.display = f"{entry['data_format_type_name']}, size {size} (invalid)"
+            out.append(entry())
+            node.display = f"{name}, size {size} (invalid)"
             break
         ctx_end = off + size
         if ctx_end > ctx.end:
@@ -280,14 +282,14 @@ def _decode_contexts(ctx: SectionContext, h: dict, at: int) -> list[dict]:
                                f"(room for {size - CONTEXT_HEADER.size}); data clipped to the context",
                         off + 12, 4, code="nvidia-event-data-size")
         data_end = min(data_end, ctx_end)
-        entry["data"] = _decode_data(ctx, h, ftype, node, data_at, data_end, i, budget)
+        data = _decode_data(ctx, h, ftype, node, data_at, data_end, i, budget)
         if data_end < ctx_end:
             pad = raw_node(node, ctx, "padding", "Padding", data_end, ctx_end - data_end)
             if pad is not None and any(pad.value):
                 ctx.finding(NOTE, f"context {i}: padding after the data is not zero", data_end,
                             ctx_end - data_end, code="nvidia-event-padding")
-        node.display = f"{entry['data_format_type_name']}, {data_size} data bytes"
-        out.append(entry)
+        node.display = f"{name}, {data_size} data bytes"
+        out.append(entry(data))
         off += size
     else:
         if off < ctx.end:
@@ -332,12 +334,12 @@ def _decode_data(ctx: SectionContext, h: dict, ftype: int, node: FieldNode, at: 
         dnode = struct_node(node, "data", "Recommended actions", at, n)
         v = decode_fields(ctx, RECOMMENDED_ACTIONS, at, dnode, end=end)
         _short(ctx, index, n, RECOMMENDED_ACTIONS.size, at)
-        return {"recommended_actions": {k: (val.hex() if isinstance(val, bytes) else val)
-                                        for k, val in v.items()}}
+        return {"recommended_actions": layout_json(RECOMMENDED_ACTIONS, v)}
     if ftype in ARRAY_FORMATS:
         return _array(ctx, ftype, node, at, end, index, budget)
-    raw_node(node, ctx, "data", "Data (opaque)", at, n)
-    return {"opaque": bytes(ctx.data[at:end]).hex()}
+    opaque = Layout("nvidia_event_opaque", [Field("opaque", "Data (opaque)", n, "bytes")])
+    raw_node(node, ctx, "data", opaque.fields[0].label, at, n)
+    return layout_json(opaque, {"opaque": bytes(ctx.data[at:end])})
 
 
 def _short(ctx: SectionContext, index: int, have: int, need: int, at: int) -> None:
@@ -382,7 +384,7 @@ def _array(ctx: SectionContext, ftype: int, node: FieldNode, at: int, end: int, 
         raw_node(dnode, ctx, "partial_entry", "Bytes short of a whole entry", end - rest, rest)
         ctx.finding(WARNING, f"context {index}: DataSize leaves {rest} byte(s) that do not make a whole "
                              f"{layout.size}-byte entry", end - rest, rest, code="nvidia-event-data-size")
-    return {key: entries}
+    return {key: [layout_json(layout, e) for e in entries]}
 
 
 def _init_metadata(ctx: SectionContext, node: FieldNode, at: int, end: int, index: int) -> dict:
@@ -391,24 +393,18 @@ def _init_metadata(ctx: SectionContext, node: FieldNode, at: int, end: int, inde
     v = decode_fields(ctx, INIT_METADATA, at, dnode, end=end,
                       hooks={"hardware_info": lambda f, val, off: _hw_info_node(ctx, f, val, off)})
     _short(ctx, index, n, INIT_METADATA.size, at)
-    out: dict[str, Any] = {}
-    for k, val in v.items():
-        if INIT_METADATA[k].kind == "ascii":
-            out[k] = ascii_text(val)
-        elif k == "hardware_info":
-            if v.get("hardware_info_type") == 0:
-                out["pci_info"] = PCI_INFO.unpack(val)
-            else:
-                out["hardware_info"] = val.hex()
-        else:
-            out[k] = val
-    if "pdi" in out:
-        out["pdi_text"] = pdi_text(out["pdi"])
-    if "architecture_id" in out:
-        arch = out["architecture_id"] >> 24 & 0x3F
-        out["architecture"] = arch
-        out["architecture_name"] = GPU_ARCHITECTURE.get(arch, "Unknown")
-    return {"init_metadata": out}
+    pci = v.get("hardware_info_type") == 0  # the hardware-info union holds PCI information
+    computed: dict[str, Any] = {}
+    if "pdi" in v:
+        computed["pdi_text"] = pdi_text(v["pdi"])
+    if "architecture_id" in v:
+        arch = v["architecture_id"] >> 24 & 0x3F
+        computed.update(architecture=arch, architecture_name=GPU_ARCHITECTURE.get(arch, "Unknown"))
+    return {"init_metadata": layout_json(
+        INIT_METADATA, v, plain=("architecture_id",), extra=computed,
+        keys={"hardware_info": "pci_info"} if pci else None,
+        convert={"hardware_info": lambda raw: layout_json(PCI_INFO, PCI_INFO.unpack(raw))} if pci
+        else None)}
 
 
 def _hw_info_node(ctx: SectionContext, f: Field, value: bytes, off: int) -> FieldNode:
@@ -429,18 +425,20 @@ def _legacy_xid(ctx: SectionContext, node: FieldNode, at: int, end: int, index: 
         _short(ctx, index, n, 4, at)
         raw_node(dnode, ctx, "xid_code_truncated", "Xid code (truncated)", at, n)
         return {"legacy_xid": out}
-    xid = int.from_bytes(ctx.data[at:at + 4], "little")
-    dnode.add(FieldNode("xid_code", "Xid code", xid, str(xid), at, 4, kind="int"))
     msg_len = min(n - 4, XID_MESSAGE_MAX)
-    raw = bytes(ctx.data[at + 4:at + 4 + msg_len])
-    text = ascii_text(raw)
-    dnode.add(FieldNode("message", "Message", raw, text, at + 4, msg_len, kind="ascii"))
+    layout = xid_layout(msg_len)
+    v, _count = layout.decode(ctx.data, at, at + layout.size, dnode)
     if n - 4 > XID_MESSAGE_MAX:
         raw_node(dnode, ctx, "extra", "Bytes after the 236-byte message", at + 4 + XID_MESSAGE_MAX,
                  n - 4 - XID_MESSAGE_MAX)
-    dnode.display = f"Xid {xid}: {text}"
-    out.update(xid_code=xid, message=text)
-    return {"legacy_xid": out}
+    dnode.display = f"Xid {v['xid_code']}: {ascii_text(v['message'])}"
+    return {"legacy_xid": layout_json(layout, v)}
+
+
+def xid_layout(message_size: int) -> Layout:
+    """A legacy Xid: the code, then the driver's message (up to 236 bytes, what the data holds)."""
+    return Layout("nvidia_gpu_legacy_xid", [Field("xid_code", "Xid code", 4, "int"),
+                                            Field("message", "Message", message_size, "ascii")])
 
 
 # -- summary and location ------------------------------------------------------------------------------

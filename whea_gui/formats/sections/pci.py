@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.fields import Bits, Field, Layout, layout_json, make_node
+from ...core.fields import Bits, Field, Layout, field_json, layout_json, make_node
 from ...core.model import ERROR, NOTE, WARNING, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
@@ -71,6 +71,20 @@ def _bus_id_node(f: Field, value: int, off: int) -> FieldNode:
     return make_node(f, value, off, display=f"segment {value >> 8}, bus {value & 0xFF} (0x{value:04X})")
 
 
+def _bus_command_json(command: int) -> dict[str, Any]:
+    out = field_json(BUS["bus_command"], command)
+    out["type"] = "PCI-X" if out["pci_x"] else "PCI"
+    return out
+
+
+_BUS_CONVERT = {
+    "error_status": error_status_json,
+    "error_type": lambda t: t & 0xFF,  # the type byte (byte 1 is reserved)
+    "bus_id": lambda b: {"bus": b & 0xFF, "segment": b >> 8},
+    "bus_command": _bus_command_json,
+}
+
+
 @register(PCI_BUS_GUID)
 def decode_pci_bus(ctx: SectionContext) -> dict[str, Any]:
     body = ctx.offset
@@ -88,18 +102,13 @@ def decode_pci_bus(ctx: SectionContext) -> dict[str, Any]:
         ctx.finding(WARNING, f"bus error type {values['error_type'] & 0xFF} is reserved (defined: 0-7)",
                     body + 16, 2, code="pci-bus-error-type")
 
-    fields = layout_json(BUS, values, valid=valid, plain=("validation_bits",), omit=("reserved",))
-    fields["validation_bits"] = vb
-    if fields.get("error_status") is not None:
-        fields["error_status"] = error_status_json(values["error_status"])
-    if "error_type" in fields:  # the type byte and its name (byte 1 is reserved)
-        t = values["error_type"] & 0xFF if valid["error_type"] else None
-        fields["error_type"] = t
-        fields["error_type_name"] = None if t is None else BUS_ERROR_TYPES.get(t, f"Reserved ({t})")
-    if fields.get("bus_id") is not None:
-        fields["bus_id"] = {"bus": values["bus_id"] & 0xFF, "segment": values["bus_id"] >> 8}
-    if fields.get("bus_command") is not None:
-        fields["bus_command"]["type"] = "PCI-X" if fields["bus_command"]["pci_x"] else "PCI"
+    # a validation word the body does not reach is written as 0 (no field valid); the type's
+    # name follows the fields, where it has always been
+    fields = layout_json(BUS, {**values, "validation_bits": vb}, valid=valid,
+                         plain=("validation_bits",), omit=("reserved",), convert=_BUS_CONVERT,
+                         after={"error_type": lambda t: {"error_type_name": BUS_ERROR_TYPES.get(
+                             t & 0xFF, f"Reserved ({t & 0xFF})")}},
+                         order=[f.name for f in BUS.fields if f.name != "reserved"])
 
     sec = ctx.section
     sec.component = "pci"
@@ -182,22 +191,19 @@ def decode_pci_component(ctx: SectionContext) -> dict[str, Any]:
     if "validation_bits" in head:
         reserved_valid_bits(ctx, COMPONENT_HEAD["validation_bits"], vb, body)
 
-    fields = layout_json(COMPONENT_HEAD, head, valid=valid, plain=("validation_bits",))
-    fields["validation_bits"] = vb
-    if fields.get("error_status") is not None:
-        fields["error_status"] = error_status_json(head["error_status"])
-    if ident:
-        fields["id_info"] = None
+    id_info = None
     if ident and valid["id_info"]:
-        d = layout_json(ID_INFO, ident, omit=("reserved",))
-        if "class_code" in d:  # three bytes, one number
-            d["class_code"] = int.from_bytes(ident["class_code"], "little")
-        fields["id_info"] = d
-        check_pci_address(ctx, d.get("device"), d.get("function"), ctx.node.find("id_info"),
-                          "The device identification's PCI address")
-    fields.update(layout_json(COUNTS, counts, valid=valid))
-    if pairs is not None:
-        fields["register_pairs"] = pairs if valid["register_pairs"] else None
+        id_info = layout_json(ID_INFO, ident, omit=("reserved",), convert={
+            "class_code": lambda raw: int.from_bytes(raw, "little")})  # three bytes, one number
+    # a validation word the body does not reach is written as 0 (no field valid)
+    fields = layout_json(COMPONENT_HEAD, {**head, "validation_bits": vb}, valid=valid,
+                         plain=("validation_bits",), convert={"error_status": error_status_json},
+                         extra={"id_info": id_info} if ident else None)
+    if id_info is not None:
+        check_pci_address(ctx, id_info.get("device"), id_info.get("function"),
+                          ctx.node.find("id_info"), "The device identification's PCI address")
+    fields.update(layout_json(COUNTS, counts, valid=valid, extra=None if pairs is None else {
+        "register_pairs": pairs if valid["register_pairs"] else None}))
     _describe_component(ctx, fields, head)
     return fields
 
@@ -236,7 +242,8 @@ def _decode_pairs(ctx: SectionContext, counts: dict, valid: dict) -> list[dict] 
             node = struct_node(pnode, f"pair_{i}", f"Pair {i} ({kind})", off, PAIR.size)
             pv = decode_fields(ctx, PAIR, off, node)
             node.display = f"address 0x{pv['address']:X} = 0x{pv['data']:X}"
-            pairs.append({"space": "memory" if i < mem else "io", **pv})
+            pairs.append(layout_json(PAIR, pv, extra={"space": "memory" if i < mem else "io"},
+                                     order=("space",)))
     used = COMPONENT_FIXED + shown * PAIR.size
     if ctx.length >= COMPONENT_FIXED and total <= room:
         trailing_bytes(ctx, COMPONENT_FIXED + total * PAIR.size, "PCI/PCI-X component error")

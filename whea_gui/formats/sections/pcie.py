@@ -191,32 +191,31 @@ def _json(head, dev, mid, cap, aer, vb, rcrb_form) -> dict[str, Any]:
     def ok(bit: int) -> bool:
         return bool(vb >> bit & 1)
 
-    out = layout_json(HEAD, head, plain=("validation_bits",), valid={
-        "port_type": ok(0), "version": ok(1), "command_status": ok(2), "rcrb_high_address": ok(9)})
-    out.setdefault("validation_bits", vb)
-    if "port_type" in out:
-        pt = out["port_type"]
-        out["port_type_name"] = None if pt is None else regs.PORT_TYPES.get(pt, "Unknown")
-    if out.get("version") is not None:
-        v = out["version"]
-        out["version"] = {"value": v, "major": _bcd(v >> 8 & 0xFF), "minor": _bcd(v & 0xFF)}
+    device_id = None
     if dev:
         dev_layout = DEVICE_ID_RCRB if rcrb_form else DEVICE_ID
-        d = layout_json(dev_layout, dev, omit=("reserved",))
-        if "class_code" in d:  # three bytes, one number
-            d["class_code"] = int.from_bytes(dev["class_code"], "little")
-        if "slot" in d:  # the slot number (bits 15:3); the register is in the tree
-            d["slot"] = dev["slot"] >> 3
-        if rcrb_form and "rcrb_low_address" in d:
-            d["rcrb_base_address"] = d["rcrb_low_address"] | (
-                head.get("rcrb_high_address", 0) << 32 if ok(9) else 0)
-        out["device_id"] = d if ok(3) or ok(8) else None
-    out.update(layout_json(MIDDLE, mid, valid={"device_serial_number": ok(4),
-                                               "bridge_control_status": ok(5)}))
+        base = ({"rcrb_base_address": dev["rcrb_low_address"] | (
+            head.get("rcrb_high_address", 0) << 32 if ok(9) else 0)}
+            if rcrb_form and "rcrb_low_address" in dev else None)
+        d = layout_json(dev_layout, dev, omit=("reserved",), extra=base, convert={
+            "class_code": lambda raw: int.from_bytes(raw, "little"),  # three bytes, one number
+            "slot": lambda slot: slot >> 3})  # the slot number (bits 15:3); the register is in the tree
+        device_id = d if ok(3) or ok(8) else None
+    # a validation word the body does not reach is written as 0 (no field valid); the port
+    # type's name and the device ID follow the header's fields, where they have always been
+    out = layout_json(HEAD, {**head, "validation_bits": vb}, plain=("validation_bits",), valid={
+        "port_type": ok(0), "version": ok(1), "command_status": ok(2), "rcrb_high_address": ok(9)},
+        convert={"version": lambda v: {"value": v, "major": _bcd(v >> 8 & 0xFF),
+                                       "minor": _bcd(v & 0xFF)}},
+        after={"port_type": lambda pt: {"port_type_name": regs.PORT_TYPES.get(pt, "Unknown")}},
+        extra={"device_id": device_id} if dev else None, order=[f.name for f in HEAD.fields])
+    registers = {}
     if cap:
-        out["capability_structure"] = cap if ok(6) else None
+        registers["capability_structure"] = cap if ok(6) else None
     if aer:
-        out["aer_info"] = aer if ok(7) else None
+        registers["aer_info"] = aer if ok(7) else None
+    out.update(layout_json(MIDDLE, mid, valid={"device_serial_number": ok(4),
+                                               "bridge_control_status": ok(5)}, extra=registers))
     return out
 
 

@@ -192,11 +192,10 @@ def _json(values: dict[str, Any], isa_names: dict[int, str], family: str) -> dic
             info["native_model_id"] = version >> 32
         return info
 
-    out = dict.fromkeys(JSON_KEYS)
-    out["validation_bits"] = values.get("valid_bits")
-    out.update(layout_json(
+    return layout_json(
         LAYOUT, values, valid={name: bool(vb >> bit & 1) for name, bit in GATES.items()},
-        plain=("error_type", "flags"), omit=("valid_bits", "reserved"),
+        keys={"valid_bits": "validation_bits"}, plain=("valid_bits", "error_type", "flags"),
+        omit=("reserved",), order=JSON_KEYS, nulls=True,
         convert={"brand_string": ascii_or_none}, after={
             "processor_type": lambda t: {"processor_type_name": PROCESSOR_TYPES.get(t, "Unknown")},
             "isa": lambda isa: {"isa_name": isa_names.get(isa, "Unknown")},
@@ -205,8 +204,7 @@ def _json(values: dict[str, Any], isa_names: dict[int, str], family: str) -> dic
             "flags": lambda fl: {"flag_names": flag_names(FLAG_BITS, fl)},
             "cpu_version": lambda ver: {"cpu_version_info": version_info(ver)},
             "processor_id": lambda pid: {"mpidr": ids.mpidr_fields(pid) if family == "arm" else None},
-        }))
-    return out
+        })
 
 
 def _describe(ctx: SectionContext, f: dict[str, Any], family: str) -> None:

@@ -68,9 +68,10 @@ def decode_nvidia(ctx: SectionContext) -> dict[str, Any]:
     body = ctx.offset
     fixed_size_check(ctx, NVIDIA_HEAD.size, "NVIDIA error")
     h = decode_fields(ctx, NVIDIA_HEAD, body, ctx.node)
-    fields = layout_json(NVIDIA_HEAD, h, omit=("reserved",))
-    if "severity" in fields:  # after the layout's keys, where it has always been
-        fields["severity_name"] = SEVERITY.get(fields["severity"], "Unknown")
+    # severity_name after the layout's keys, where it has always been
+    fields = layout_json(NVIDIA_HEAD, h, omit=("reserved",),
+                         after={"severity": lambda sev: {"severity_name": SEVERITY.get(sev, "Unknown")}},
+                         order=[f.name for f in NVIDIA_HEAD.fields if f.name != "reserved"])
     regs: list[dict] = []
     if "register_count" in h:
         count = h["register_count"]
@@ -92,9 +93,9 @@ def decode_nvidia(ctx: SectionContext) -> dict[str, Any]:
                 node = struct_node(rnode, f"register_{i}", f"Register {i}", off, NVIDIA_REGISTER.size)
                 rv = decode_fields(ctx, NVIDIA_REGISTER, off, node)
                 node.display = f"0x{rv['address']:X} = 0x{rv['value']:X}"
-                if fields.get("signature") == "CMET-INFO":
-                    rv = dict(rv, cmet_info=_cmet_info(rv["value"]))
-                regs.append(rv)
+                regs.append(layout_json(NVIDIA_REGISTER, rv, extra={
+                    "cmet_info": _cmet_info(rv["value"])} if fields.get("signature") == "CMET-INFO"
+                    else None))
         if count <= room:
             trailing_bytes(ctx, NVIDIA_HEAD.size + count * NVIDIA_REGISTER.size, "NVIDIA error")
         fields["registers"] = regs
