@@ -7,8 +7,10 @@ from __future__ import annotations
 import random
 import struct
 
+from ...core.fields import Layout
 from ...formats import gesb
 from ...formats.sections import (
+    arm_ras,
     ms_arm,
     ms_dpc,
     ms_error_packet,
@@ -31,6 +33,8 @@ XPF_MCA_V4_TAIL = layout("xpf_mca_v4_tail", [
     ("extended_registers", 192), ("global_capability", 8), ("recovery_info", 20),
     ("ex_bank_count", 4), ("bank_number_ex", 128), ("status_ex", 256), ("address_ex", 256),
     ("misc_ex", 256)])
+# The ERR<n> registers after the Microsoft Arm RAS node header, as the decoder names them
+MS_ARM_RAS_REGISTERS = Layout("ms_arm_ras_registers", arm_ras._reg_fields())
 
 
 def mca_status(r: random.Random, severity: int, vendor: int, *, code: int | None = None) -> int:
@@ -164,8 +168,10 @@ def pack_sei(r: random.Random, severity: int, over: dict) -> bytes:
 
 def pack_ms_arm_ras(r: random.Random, severity: int, over: dict) -> bytes:
     status = (1 << 30) | (1 << 26) | (int(severity not in (2, 3)) << 29) | (1 << 31) | r.getrandbits(16)
-    return struct.pack("<IIBB6s8Q", 8, r.randrange(0, 64), r.randrange(0, 2), 0, b"", 0x0A5A, 0x10D,
-                       status, dram_address(r), r.getrandbits(32), 0, 0, 0)
+    head = pack(arm_ras.MS_NODE, {"node_field_count": len(arm_ras.ERR_REGS),
+                                  "node_index": r.randrange(0, 64), "interface_type": r.randrange(0, 2)})
+    return head + pack(MS_ARM_RAS_REGISTERS, {"err_fr": 0x0A5A, "err_ctlr": 0x10D, "err_status": status,
+                                              "err_addr": dram_address(r), "err_misc0": r.getrandbits(32)})
 
 
 def pack_pci_recovery(r: random.Random, severity: int, over: dict) -> bytes:
