@@ -8,7 +8,6 @@ import random
 import struct
 
 from ...core.fields import Layout
-from ...formats import gesb
 from ...formats.sections import (
     arm_ras,
     ms_arm,
@@ -25,6 +24,7 @@ from ...formats.sections import (
     ms_summaries,
     ms_xpf_mca,
 )
+from ..status_block import data_entry, status_block
 from ._pack import dram_address, layout, pack, pack_at, rand_guid, take
 from .memory import pack_memory
 
@@ -102,13 +102,8 @@ PLATFORM_MEMORY = "a5bc1114-6f64-4ede-b863-3e83ed7c83b1"
 def pack_generic_error(r: random.Random, severity: int, over: dict) -> bytes:
     """An ACPI Generic Error Status Block holding one memory error entry (GEDE revision 0x300)."""
     body = pack_memory(r, severity, over)
-    gede = pack(gesb.ENTRY, {"section_type": PLATFORM_MEMORY, "error_severity": severity,
-                             "revision": 0x0300, "flags": 1, "error_data_length": len(body)})
-    gede += bytes(8)  # the timestamp of a revision 0x300 entry
-    block = 0x2 if severity in (2, 3) else 0x1  # correctable / uncorrectable valid
-    header = pack(gesb.HEADER, {"block_status": block | (1 << 4), "data_length": len(gede) + len(body),
-                                "error_severity": severity})
-    return header + gede + body
+    entry = data_entry(PLATFORM_MEMORY, body, severity=severity, revision=0x0300, flags=1)
+    return status_block([entry], severity=severity)
 
 
 def pack_memory_summary(r: random.Random, severity: int, over: dict) -> bytes:
