@@ -7,6 +7,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ..index.table import SEVERITY_NAMES
 from . import rules
 from .status import (
     STATUS_INVALID_PARAMETER,
@@ -155,7 +156,7 @@ def write_in_batches(records, batch_size: int, write_batch, on_result=None) -> W
     return summary
 
 
-SEVERITY_KEYS = ("recoverable", "fatal", "corrected", "informational", "undefined")
+SEVERITY_KEYS = SEVERITY_NAMES  # the index's names (codes 0-3, then "undefined"), declared once
 
 
 def time_text(seconds) -> str | None:
