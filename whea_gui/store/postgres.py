@@ -31,6 +31,7 @@ from .results import (
     StoreError,
     WriteResult,
     WriteSummary,
+    fit_capacity,
     signed,
     time_text,
     unsigned,
@@ -39,7 +40,6 @@ from .results import (
 from .status import (
     STATUS_BUFFER_TOO_SMALL,
     STATUS_DISK_FULL,
-    STATUS_INSUFFICIENT_RESOURCES,
     STATUS_INVALID_PARAMETER,
     STATUS_MEDIA_WRITE_PROTECTED,
     STATUS_OBJECT_NOT_FOUND,
@@ -351,23 +351,8 @@ class PostgresStore:
         max_bytes = int(limits["max_bytes"]) if "max_bytes" in limits else None
         max_records = int(limits["max_records"]) if "max_records" in limits else None
         count, used = conn.execute("SELECT count(*), coalesce(sum(length), 0) FROM whea_records").fetchone()
-        fits = []
-        for i in todo:
-            old = existing.get(keys[i])
-            new_count = count + (old is None)
-            new_used = used - (old[1] if old else 0) + len(checked[i].data)
-            reason = ""
-            if max_records is not None and new_count > max_records:
-                reason = f"{self.path} is full: it holds {count} of at most {max_records} records"
-            elif max_bytes is not None and new_used > max_bytes:
-                reason = (f"{self.path} is full: {used} of {max_bytes} bytes are used and this "
-                          f"record needs {len(checked[i].data)}")
-            if reason:
-                results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
-                continue
-            count, used = new_count, new_used
-            fits.append(i)
-        return fits
+        return fit_capacity(self.path, [len(checked[i].data) for i in todo], todo, keys, existing,
+                            results, count, used, max_records, max_bytes)
 
     def _write_failure(self, exc: Exception) -> tuple[int, str]:
         text = _first_line(exc)

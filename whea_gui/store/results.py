@@ -10,6 +10,7 @@ from typing import NamedTuple
 from ..index.table import SEVERITY_NAMES
 from . import rules
 from .status import (
+    STATUS_INSUFFICIENT_RESOURCES,
     STATUS_INVALID_PARAMETER,
     STATUS_OBJECT_NAME_COLLISION,
     STATUS_SUCCESS,
@@ -154,6 +155,30 @@ def write_in_batches(records, batch_size: int, write_batch, on_result=None) -> W
     if batch:
         flush()
     return summary
+
+
+def fit_capacity(path, sizes: list[int], todo: list[int], keys: list, existing: dict, results: list,
+                 count: int, used: int, max_records: int | None, max_bytes: int | None) -> list[int]:
+    """The writes among ``todo`` (of ``sizes`` bytes each) that fit a store holding ``count``
+    records in ``used`` bytes, in order; the others get STATUS_INSUFFICIENT_RESOURCES and a
+    reason naming ``path``. A write that replaces a stored record (``existing[key]`` holds its
+    length second) frees that record's bytes and adds no record."""
+    fits = []
+    for i, size in zip(todo, sizes):
+        old = existing.get(keys[i])
+        new_count = count + (old is None)
+        new_used = used - (old[1] if old else 0) + size
+        reason = ""
+        if max_records is not None and new_count > max_records:
+            reason = f"{path} is full: it holds {count} of at most {max_records} records"
+        elif max_bytes is not None and new_used > max_bytes:
+            reason = f"{path} is full: {used} of {max_bytes} bytes are used and this record needs {size}"
+        if reason:
+            results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
+            continue
+        count, used = new_count, new_used
+        fits.append(i)
+    return fits
 
 
 SEVERITY_KEYS = SEVERITY_NAMES  # the index's names (codes 0-3, then "undefined"), declared once

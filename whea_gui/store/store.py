@@ -37,6 +37,7 @@ from .results import (
     WriteSummary,
     advance,
     crc_bytes,
+    fit_capacity,
     origin_bytes,
     signed,
     table_stats,
@@ -46,7 +47,6 @@ from .results import (
 from .status import (
     STATUS_BUFFER_TOO_SMALL,
     STATUS_DISK_FULL,
-    STATUS_INSUFFICIENT_RESOURCES,
     STATUS_INVALID_PARAMETER,
     STATUS_MEDIA_WRITE_PROTECTED,
     STATUS_OBJECT_NAME_COLLISION,
@@ -623,23 +623,8 @@ class Store:
                                f"capacity is unknown; `whea store check --store {self.path}` "
                                "rebuilds it")
         existing = self._existing(conn, [keys[i] for i in todo])
-        fits = []
-        for i in todo:
-            old = existing.get(keys[i])
-            new_count = count + (old is None)
-            new_used = used - (old[1] if old else 0) + len(checked[i].data)
-            reason = ""
-            if max_records is not None and new_count > max_records:
-                reason = f"{self.path} is full: it holds {count} of at most {max_records} records"
-            elif max_bytes is not None and new_used > max_bytes:
-                reason = (f"{self.path} is full: {used} of {max_bytes} bytes are used and this "
-                          f"record needs {len(checked[i].data)}")
-            if reason:
-                results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
-                continue
-            count, used = new_count, new_used
-            fits.append(i)
-        return fits
+        return fit_capacity(self.path, [len(checked[i].data) for i in todo], todo, keys, existing,
+                            results, count, used, max_records, max_bytes)
 
     def _store(self, conn, checked, keys, todo, results, sources, existing: dict) -> None:
         """``existing``: the stored keys among ``todo``'s (``_against_store`` of this
