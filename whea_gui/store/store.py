@@ -782,34 +782,27 @@ class Store:
         bad_keys: list[tuple[str, int]] = []
         todo_rows: list[int] = []
         todo_keys: list[tuple] = []
-        last, pos = 0, 0
-        while True:
-            with self._read() as conn:
-                part = conn.execute(
-                    "SELECT r.slot, r.host, r.record_id, d.crc, d.data FROM records r LEFT JOIN "
-                    "record_data d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
-                    (last, chunk)).fetchall()
-            if not part:
-                break
-            for _slot, host, rid, crc, data in part:
-                if pos >= len(table):
-                    raise StoreDamaged(f"{self.path}: records were added while reading the index")
-                if not isinstance(data, bytes) or crc_bytes(data) != crc:
-                    bad.append(pos)
-                    bad_keys.append((host, unsigned(rid)))
-                elif not known[pos]:
-                    todo_rows.append(pos)
-                    todo_keys.append(keyer.keys(data, {"host": host} if host else {}))
-                pos += 1
-            last = advance(last, part, self.path)
+        for pos, host, rid, data in self._checked_bytes(chunk):
+            if pos >= len(table):
+                raise StoreDamaged(f"{self.path}: records were added while reading the index")
+            if data is None:
+                bad.append(pos)
+                bad_keys.append((host, rid))
+            elif not known[pos]:
+                todo_rows.append(pos)
+                todo_keys.append(keyer.keys(data, {"host": host} if host else {}))
         table.set_fault_keys(todo_rows, todo_keys)
         return table, np.array(bad, np.int64), bad_keys
 
     def damaged_rows(self, chunk: int = 2048) -> tuple[np.ndarray, list[tuple[str, int]]]:
         """Positions (in store order, as in ``record_table()``) and (host, RecordId) of the
         records whose bytes are missing or fail their checksum."""
-        rows: list[int] = []
-        keys: list[tuple[str, int]] = []
+        damaged = [(pos, host, rid) for pos, host, rid, data in self._checked_bytes(chunk) if data is None]
+        return np.array([p for p, _, _ in damaged], np.int64), [(h, r) for _, h, r in damaged]
+
+    def _checked_bytes(self, chunk: int) -> Iterator[tuple[int, str, int, bytes | None]]:
+        """(position in store order, host, RecordId, bytes) of every record, read ``chunk`` rows
+        at a time; the bytes are None when they are missing or fail their checksum."""
         last, pos = 0, 0
         while True:
             with self._read() as conn:
@@ -818,11 +811,10 @@ class Store:
                     "record_data d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
                     (last, chunk)).fetchall()
             if not part:
-                return np.array(rows, np.int64), keys
+                return
             for _slot, host, rid, crc, data in part:
-                if not isinstance(data, bytes) or crc_bytes(data) != crc:
-                    rows.append(pos)
-                    keys.append((host, unsigned(rid)))
+                intact = isinstance(data, bytes) and crc_bytes(data) == crc
+                yield pos, host, unsigned(rid), data if intact else None
                 pos += 1
             last = advance(last, part, self.path)
 
