@@ -25,13 +25,13 @@ from . import pg_rows, pg_schema, rules
 from .backend import redact
 from .results import (
     SEVERITY_KEYS,
-    AmbiguousRecordId,
     ReadResult,
     StoreDamaged,
     StoreError,
     WriteResult,
     WriteSummary,
     fit_capacity,
+    locate_record,
     signed,
     time_text,
     unsigned,
@@ -212,23 +212,7 @@ class PostgresStore:
         return data
 
     def _locate(self, record_id: int, host: str | None):
-        cols = "SELECT slot, host, record_id, length FROM whea_records"
-        conn = self.conn
-        if record_id == rules.FIRST_RECORD_ID:
-            if host is None:
-                row = conn.execute(f"{cols} ORDER BY slot LIMIT 1").fetchone()
-            else:
-                row = conn.execute(f"{cols} WHERE host = %s ORDER BY slot LIMIT 1", (host,)).fetchone()
-        elif host is None:
-            rows = conn.execute(f"{cols} WHERE record_id = %s ORDER BY slot",
-                                (signed(record_id),)).fetchall()
-            if len(rows) > 1:
-                raise AmbiguousRecordId(self.path, record_id, [r[1] for r in rows])
-            row = rows[0] if rows else None
-        else:
-            row = conn.execute(f"{cols} WHERE host = %s AND record_id = %s",
-                               (host, signed(record_id))).fetchone()
-        return None if row is None else (row[0], row[1], unsigned(row[2]), row[3])
+        return locate_record(self.conn, "whea_records", "%s", self.path, record_id, host)
 
     def hosts_of(self, record_id: int) -> list[str]:
         return [r[0] for r in self._query("SELECT host FROM whea_records WHERE record_id = %s "

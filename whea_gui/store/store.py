@@ -29,7 +29,6 @@ from ..index.table import COLUMNS, FAULT_COLUMNS, ROW_DTYPE, STRING_COLUMNS, Rec
 from . import meta, reindex, rules, schema
 from .results import (
     DB_ERRORS,
-    AmbiguousRecordId,
     ReadResult,
     StoreDamaged,
     StoreError,
@@ -38,6 +37,7 @@ from .results import (
     advance,
     crc_bytes,
     fit_capacity,
+    locate_record,
     origin_bytes,
     signed,
     table_stats,
@@ -412,23 +412,7 @@ class Store:
 
     def _locate(self, conn, record_id: int, host: str | None):
         """(slot, host, record id, length) of the record a PSHED call names, or None."""
-        cols = "SELECT slot, host, record_id, length FROM records"
-        if record_id == rules.FIRST_RECORD_ID:
-            if host is None:
-                row = conn.execute(f"{cols} ORDER BY slot LIMIT 1").fetchone()
-            else:
-                row = conn.execute(f"{cols} WHERE host = ? ORDER BY slot LIMIT 1",
-                                   (host,)).fetchone()
-        elif host is None:
-            rows = conn.execute(f"{cols} WHERE record_id = ? ORDER BY slot",
-                                (signed(record_id),)).fetchall()
-            if len(rows) > 1:
-                raise AmbiguousRecordId(self.path, record_id, [r[1] for r in rows])
-            row = rows[0] if rows else None
-        else:
-            row = conn.execute(f"{cols} WHERE host = ? AND record_id = ?",
-                               (host, signed(record_id))).fetchone()
-        return None if row is None else (row[0], row[1], unsigned(row[2]), row[3])
+        return locate_record(conn, "records", "?", self.path, record_id, host)
 
     def hosts_of(self, record_id: int) -> list[str]:
         """The hosts that store a record with this RecordId."""
