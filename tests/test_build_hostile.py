@@ -19,6 +19,7 @@ from whea_gui.build.jsonshape import BuildInputError, validate
 from whea_gui.build.layout import split_record
 from whea_gui.core import guids
 from whea_gui.decode import decode_record, record_to_json
+from whea_gui.formats.cper import DESCRIPTOR, HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT.parent / "shared" / "vectors"
@@ -144,9 +145,10 @@ def test_fix_up_does_not_fill_gigabytes_of_lost_bodies():
     data = bytearray(MEM2.read_bytes())
     count = 300
     head = bytearray(data[:128])
-    struct.pack_into("<H", head, 10, count)
+    HEADER.write(head, "section_count", count)
     desc = bytearray(data[128:200])
-    struct.pack_into("<II", desc, 0, 0xFFFFFF00, 0xFFFFFF)  # bodies far past the end
+    DESCRIPTOR.write(desc, "section_offset", 0xFFFFFF00)  # bodies far past the end
+    DESCRIPTOR.write(desc, "section_length", 0xFFFFFF)
     rec = bytes(head + desc * count)
     with pytest.raises(Exception, match="MiB of section bodies are missing"):
         split_record(rec)

@@ -71,3 +71,38 @@ def test_every_kind_generates_the_bytes_it_always_gave():
         for data in generate_records([kind], count=6, seed=11):
             digest.update(data)
     assert digest.hexdigest() == "ddf7a7d4a97bc4ba01ed5d4b582beec2691a95406761d80d863b02372fe37043"
+
+
+@pytest.mark.parametrize("revision", [0x0201, 0x0300])
+def test_status_block_entries_carry_the_section_where_the_decoder_reads_it(revision):
+    """build.status_block packs with formats.gesb's layouts: a block holding each section of
+    generated records decodes to those sections, with their descriptors' type, severity and
+    FRU fields, and nothing swallowed."""
+    from whea_gui.build.layout import split_record
+    from whea_gui.build.status_block import entry_for_section, status_block
+    from whea_gui.formats.cper import DESCRIPTOR
+    for data in generate_records(["memory", "pcie", "arm"], count=6, seed=11):
+        _, parts = split_record(data)
+        block = status_block([entry_for_section(p.descriptor, p.body, revision=revision,
+                                                timestamp=bytes(range(8))) for p in parts],
+                             severity=parts[0].severity, raw=b"raw!")
+        rec = decode_record(block, source={"kind": "gesb"})
+        assert not [f for f in rec.findings if f.code in ("internal", "decoder-failed")]
+        assert not [f for f in rec.findings if f.level == "error"], rec.findings
+        assert len(rec.sections) == len(parts)
+        for sec, part in zip(rec.sections, parts):
+            d = DESCRIPTOR.unpack(part.descriptor)
+            assert block[sec.body.offset:sec.body.end] == part.body
+            assert sec.type_guid == part.type_guid and sec.values["severity"] == d["severity"]
+
+
+def test_layout_read_and_write_touch_one_field_in_place():
+    from whea_gui.formats.cper import DESCRIPTOR, HEADER
+    data = bytearray(next(iter(generate_records(["memory"], count=1, seed=3))))
+    HEADER.write(data, "record_id", 0x1122334455667788)
+    DESCRIPTOR.write(data, "severity", 1, HEADER.size)
+    rec = decode_record(bytes(data))
+    assert rec.header["record_id"] == 0x1122334455667788 and rec.sections[0].values["severity"] == 1
+    assert HEADER.read(data, "record_id") == 0x1122334455667788
+    assert DESCRIPTOR.read(data, "severity", HEADER.size) == 1
+    assert HEADER.read(data, "signature_start") == b"CPER"

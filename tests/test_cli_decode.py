@@ -97,14 +97,14 @@ def test_console_entry_point_help_mentions_exit_status():
 
 
 # -- hostile structure: deep nesting, shared bodies, bounded output ---------------------------
-import struct  # noqa: E402
-import uuid  # noqa: E402
 
 from whea_gui.build.layout import DESCRIPTOR_SIZE, HEADER_SIZE, make_descriptor, make_header  # noqa: E402
+from whea_gui.build.status_block import data_entry, status_block  # noqa: E402
 from whea_gui.core.model import MAX_FINDINGS_PER_CODE  # noqa: E402
 from whea_gui.core.nested import MAX_NESTING  # noqa: E402
 from whea_gui.decode import decode_record, record_to_json  # noqa: E402
 from whea_gui.decode.jsonout import SHARED_FIELDS_REPEATED, node_to_json  # noqa: E402
+from whea_gui.formats.cper import DESCRIPTOR, HEADER  # noqa: E402
 
 GENERIC_GUID = "e71254e8-c1b9-4940-ab76-909703a4320f"
 MEMORY_GUID = "a5bc1114-6f64-4ede-b863-3e83ed7c83b1"
@@ -113,18 +113,15 @@ PCIE_BODY = (VECTORS / "libcper-examples" / "pcie.cper").read_bytes()[200:408]
 
 
 def _entry(guid: str, body: bytes) -> bytes:
-    return (uuid.UUID(guid).bytes_le + struct.pack("<IHBBI", 2, 0x201, 0, 0, len(body))
-            + bytes(36) + body)
+    return data_entry(guid, body, revision=0x201)
 
 
 def nested_status_block(depth: int) -> bytes:
     """A status block whose entry is a Microsoft generic section holding another block, ``depth``
     times, around a memory section."""
-    def block(entry: bytes) -> bytes:
-        return struct.pack("<5I", 2 | 1 << 4, 0, 0, len(entry), 2) + entry
-    blk = block(_entry(MEMORY_GUID, bytes(80)))
+    blk = status_block([_entry(MEMORY_GUID, bytes(80))])
     for _ in range(depth):
-        blk = block(_entry(GENERIC_GUID, blk))
+        blk = status_block([_entry(GENERIC_GUID, blk)])
     return blk
 
 
@@ -132,8 +129,8 @@ def shared_body_record(count: int, body: bytes = PCIE_BODY) -> bytes:
     """``count`` identical descriptors that all point at one body."""
     hdr = bytearray(make_header())
     start = HEADER_SIZE + DESCRIPTOR_SIZE * count
-    struct.pack_into("<IH", hdr, 6, 0xFFFFFFFF, count)
-    struct.pack_into("<I", hdr, 20, start + len(body))
+    HEADER.write(hdr, "section_count", count)
+    HEADER.write(hdr, "length", start + len(body))
     return bytes(hdr) + make_descriptor(PCIE_GUID, offset=start, length=len(body)) * count + body
 
 
@@ -190,7 +187,7 @@ def test_descriptors_sharing_one_body_decode_it_once(capsys, tmp_path):
 
 def test_descriptors_differing_in_severity_are_decoded_each():
     data = bytearray(shared_body_record(2))
-    struct.pack_into("<I", data, HEADER_SIZE + DESCRIPTOR_SIZE + 48, 1)  # second one fatal
+    DESCRIPTOR.write(data, "severity", 1, HEADER_SIZE + DESCRIPTOR_SIZE)  # second one fatal
     rec = decode_record(bytes(data))
     assert [s.same_body_as for s in rec.sections] == [None, None]
     assert all(s.body.children for s in rec.sections)

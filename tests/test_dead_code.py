@@ -12,6 +12,7 @@ import pytest
 from whea_gui.decode.explain import tables
 from whea_gui.formats import cper
 from whea_gui.index import table
+from whea_gui.store import results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,3 +47,4 @@ def test_severity_names_are_declared_once():
     assert tables.SEVERITY_WORD is cper.SEVERITY
     assert tables.SEVERITY_RANK is cper.SEVERITY_RANK
     assert table.SEVERITY_NAMES[:4] == tuple(cper.SEVERITY[c].lower() for c in range(4))
+    assert results.SEVERITY_KEYS is table.SEVERITY_NAMES  # store stats count under the index's names

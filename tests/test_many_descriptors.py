@@ -7,7 +7,6 @@ quadruples it. Timings are in benchmarks/bench_many_descriptors.py."""
 from __future__ import annotations
 
 import json
-import struct
 import sys
 
 import pytest
@@ -16,6 +15,7 @@ from vectorlib import VECTORS
 from whea_gui.cli.decode import render_text
 from whea_gui.decode import decode_record, record_to_json
 from whea_gui.decode.explain import explain_record
+from whea_gui.formats.cper import DESCRIPTOR, HEADER
 
 GENERIC = VECTORS / "libcper-generated" / "generic" / "001.cper"
 
@@ -25,12 +25,12 @@ def many_descriptors(record: bytes, n: int) -> bytes:
     (the tester's record in issue #15)."""
     head = bytearray(record[:128])
     desc = bytearray(record[128:200])
-    offset, length = struct.unpack_from("<II", desc, 0)
+    offset, length = DESCRIPTOR.read(desc, "section_offset"), DESCRIPTOR.read(desc, "section_length")
     body = record[offset:offset + length]
     start = 128 + 72 * n
-    struct.pack_into("<H", head, 10, n)
-    struct.pack_into("<I", head, 20, start + len(body))
-    struct.pack_into("<I", desc, 0, start)
+    HEADER.write(head, "section_count", n)
+    HEADER.write(head, "length", start + len(body))
+    DESCRIPTOR.write(desc, "section_offset", start)
     return bytes(head) + bytes(desc) * n + body
 
 

@@ -158,3 +158,5 @@ def test_newer_entry_ids_are_named_before_any_payload_is_decoded():
     from whea_gui.decode.whlg_ids import ENTRY_IDS
     from whea_gui.session import recordset
     assert whlg.ENTRY_IDS is ENTRY_IDS and recordset.ENTRY_IDS is ENTRY_IDS
+    # the record list's type column names them (it used to show 0x80000075 until a decode)
+    assert recordset.type_key_name((f"whlg:{0x80000075}:0",)) == "Event ErrorRecordFull"

@@ -35,13 +35,10 @@ def load_golden_tool():
 def in_status_block(single_section: bytes) -> bytes:
     """A libcper single section (descriptor + body) as an ACPI Generic Error Status Block
     holding one 72-byte data entry with that body (decoded through the nested-section path)."""
-    import struct
+    from whea_gui.build.status_block import data_entry, status_block
+    from whea_gui.formats.cper import DESCRIPTOR
 
-    offset, length = struct.unpack_from("<II", single_section, 0)
-    section_type = single_section[16:32]
-    severity = struct.unpack_from("<I", single_section, 48)[0]
-    body = single_section[offset:offset + length]
-    entry = (section_type + struct.pack("<IHBBI", severity, 0x0300, 0, 0, len(body))
-             + bytes(16 + 20 + 8))
-    block = struct.pack("<IIIII", 1 | 1 << 4, 0, 0, len(entry) + len(body), severity)
-    return block + entry + body
+    d = DESCRIPTOR.unpack(single_section)
+    body = single_section[d["section_offset"]:d["section_offset"] + d["section_length"]]
+    entry = data_entry(d["section_type"], body, severity=d["severity"], revision=0x0300)
+    return status_block([entry], severity=d["severity"], block_status=1 | 1 << 4)

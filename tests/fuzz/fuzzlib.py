@@ -97,28 +97,28 @@ def wevtutil_event(record: bytes, *, rid: int, eid: int = 18, time: str = "2024-
 
 
 def cper_sections(record: bytes) -> list[tuple[bytes, bytes]]:
-    count = struct.unpack_from("<H", record, 10)[0]
+    from whea_gui.formats.cper import DESCRIPTOR, HEADER
+
     out = []
-    for i in range(count):
-        d = record[128 + 72 * i:200 + 72 * i]
-        off, length = struct.unpack_from("<II", d)
+    for i in range(HEADER.read(record, "section_count")):
+        d = record[HEADER.size + DESCRIPTOR.size * i:HEADER.size + DESCRIPTOR.size * (i + 1)]
+        off, length = DESCRIPTOR.read(d, "section_offset"), DESCRIPTOR.read(d, "section_length")
         out.append((d, record[off:off + length]))
     return out
 
 
 def gede(descriptor: bytes, body: bytes) -> bytes:
     """A v2.01 Generic Error Data Entry carrying one CPER section."""
-    severity = struct.unpack_from("<I", descriptor, 48)[0]
-    head = (descriptor[16:32] + struct.pack("<IHBBI", severity, 0x201, descriptor[10] & 3, descriptor[12],
-                                            len(body)) + descriptor[32:48] + descriptor[52:72])
-    return head + body
+    from whea_gui.build.status_block import entry_for_section
+
+    return entry_for_section(descriptor, body)
 
 
 def status_block(record: bytes) -> bytes:
     """A Generic Error Status Block holding the sections of a CPER record."""
-    entries = [gede(d, b) for d, b in cper_sections(record)]
-    data = b"".join(entries)
-    return struct.pack("<5I", 2 | len(entries) << 4, 0, 0, len(data), 2) + data
+    from whea_gui.build.status_block import status_block as gesb_block
+
+    return gesb_block([gede(d, b) for d, b in cper_sections(record)])
 
 
 def bert_table(region_len: int, region_addr: int = 0x7AF3E018) -> bytes:

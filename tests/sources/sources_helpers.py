@@ -6,6 +6,9 @@ import base64
 import struct
 from pathlib import Path
 
+from whea_gui.build.status_block import entry_for_section, status_block
+from whea_gui.formats.cper import DESCRIPTOR, HEADER
+
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
 DWR = VECTORS / "DecodeWheaRecord"
 EVTX = VECTORS / "evtx" / "kernel_whea_operational_52events.evtx"
@@ -101,31 +104,23 @@ def b64_wrapped(data: bytes) -> str:
 # -- ACPI ------------------------------------------------------------------------------------
 def cper_sections(record: bytes) -> list[tuple[bytes, bytes]]:
     """(72-byte descriptor, body) for each section of a CPER record."""
-    count = struct.unpack_from("<H", record, 10)[0]
     out = []
-    for i in range(count):
-        d = record[128 + 72 * i:200 + 72 * i]
-        off, length = struct.unpack_from("<II", d)
+    for i in range(HEADER.read(record, "section_count")):
+        d = record[HEADER.size + DESCRIPTOR.size * i:HEADER.size + DESCRIPTOR.size * (i + 1)]
+        off, length = DESCRIPTOR.read(d, "section_offset"), DESCRIPTOR.read(d, "section_length")
         out.append((d, record[off:off + length]))
     return out
 
 
 def gede(descriptor: bytes, body: bytes, *, v3: bool = False, timestamp: bytes = b"\0" * 8) -> bytes:
     """A Generic Error Data Entry carrying a CPER section (descriptor fields mapped over)."""
-    severity = struct.unpack_from("<I", descriptor, 48)[0]
-    valid = descriptor[10] & 3 | (4 if v3 else 0)
-    flags = descriptor[12]
-    head = (descriptor[16:32] + struct.pack("<IHBBI", severity, 0x300 if v3 else 0x201, valid, flags,
-                                            len(body)) + descriptor[32:48] + descriptor[52:72])
-    return head + (timestamp if v3 else b"") + body
+    return entry_for_section(descriptor, body, revision=0x300 if v3 else 0x201, timestamp=timestamp)
 
 
 def gesb(entries: list[bytes], *, severity: int = 2, status: int | None = None, raw: bytes = b"") -> bytes:
-    data = b"".join(entries)
     if status is None:
         status = (2 if severity == 2 else 1) | (len(entries) << 4)
-    raw_off = 20 + len(data) if raw else 0
-    return struct.pack("<5I", status, raw_off, len(raw), len(data), severity) + data + raw
+    return status_block(entries, severity=severity, block_status=status, raw=raw)
 
 
 def bert_table(region_len: int, region_addr: int = 0x7AF3E018) -> bytes:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
+
+from whea_gui.formats.cper import HEADER
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
 DWR = VECTORS / "DecodeWheaRecord"
@@ -14,11 +15,11 @@ def build_record(template: bytes, record_id: int, severity: int | None = None,
                  timestamp: bytes | None = None) -> bytes:
     """The template with another RecordId (and optionally severity / raw timestamp bytes)."""
     out = bytearray(template)
-    struct.pack_into("<Q", out, 96, record_id)
+    HEADER.write(out, "record_id", record_id)
     if severity is not None:
-        struct.pack_into("<I", out, 12, severity)
+        HEADER.write(out, "severity", severity)
     if timestamp is not None:
-        out[24:32] = timestamp
+        HEADER.write(out, "timestamp", timestamp)
     return bytes(out)
 
 

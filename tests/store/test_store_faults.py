@@ -71,3 +71,26 @@ def test_full_import_fills_fault_keys_and_fast_import_leaves_them_unknown(tmp_pa
         table = s.record_table()
         assert not table.faults_known().any() and (table.columns["fault_state"] == 0).all()
         assert s.conn.execute("SELECT count(*) FROM records WHERE location IS NULL").fetchone()[0] == 60
+
+
+def test_damaged_records_are_named_alike_by_damaged_rows_and_analysis_table(tmp_path):
+    """Both scans over the record bytes (one chunked reader) report the records whose bytes
+    fail their CRC by position and (host, RecordId), across chunk boundaries."""
+    path = tmp_path / "damaged.wheastore"
+    datas = list(generate_records(["memory", "pcie"], count=9, seed=4))
+    with Store(path) as st:
+        st.write_records([(d, {"host": f"h{i % 2}"}) for i, d in enumerate(datas)])
+        table = st.record_table()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE record_data SET data = zeroblob(length(data)) WHERE slot % 4 = 1")
+        slots = [s for (s,) in conn.execute("SELECT slot FROM records ORDER BY slot")]
+    conn.close()
+    positions = [i for i, s in enumerate(slots) if s % 4 == 1]
+    expected_ids = [int(table.record_id[i]) for i in positions]
+    with Store(path) as st:
+        rows, keys = st.damaged_rows(chunk=2)
+        full, bad, bad_keys = st.analysis_table(chunk=3)
+    assert list(rows) == positions == list(bad) and positions
+    assert [rid for _, rid in keys] == expected_ids == [rid for _, rid in bad_keys]
+    assert keys == bad_keys and {h for h, _ in keys} <= {"h0", "h1"}
+    assert len(full) == len(datas)

@@ -239,7 +239,7 @@ def _build_cper(obj: dict, buf: _Buffer, res: BuildResult) -> None:
             continue  # a truncated header: the bytes that exist are in extra_bytes
         buf.write(off, raw)
     if h.get("length") is None and "length" not in _fitted(h) and len(buf.data) >= 24:
-        buf.data[20:24] = len(buf.data).to_bytes(4, "little")
+        HEADER.write(buf.data, "length", len(buf.data))
 
 
 def _fitted(h: dict) -> set[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import struct
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core import guids
+from ..formats.sections import memory, pcie
 from .bodies import catalog
 from .layout import (
     UEFI_SECTION_REVISION,
@@ -285,11 +285,11 @@ def _make(r: random.Random, serial: int, t: dt.datetime, host: str, key: str, ro
 def _location_of(key: str, body: bytes) -> dict:
     """Read the location back from a packed body (for the Generated metadata and FRU text)."""
     if key == "memory" and len(body) >= 40:
-        node, card, module = struct.unpack_from("<HHH", body, 32)
-        return {"node": node, "card": card, "module": module}
-    if key == "pcie" and len(body) >= 40:
-        fn, dev, seg, bus = struct.unpack_from("<BBHB", body, 24 + 7)
-        return {"segment": seg, "bus": bus, "device": dev, "function": fn}
+        return {name: memory.MEMORY.read(body, name) for name in ("node", "card", "module")}
+    if key == "pcie" and len(body) >= pcie.HEAD.size + pcie.DEVICE_ID.size:
+        dev = pcie.DEVICE_ID.unpack(body, pcie.HEAD.size)
+        return {"segment": dev["segment"], "bus": dev["primary_bus"], "device": dev["device"],
+                "function": dev["function"]}
     return {}
 
 

@@ -8,7 +8,6 @@ in descriptor order right after them) and sets every count, offset and length, w
 from __future__ import annotations
 
 import datetime as dt
-import struct
 from dataclasses import dataclass
 
 from ..core import guids
@@ -32,11 +31,11 @@ class SectionPart:
 
     @property
     def type_guid(self) -> str:
-        return guids.guid_text(self.descriptor[16:32])
+        return guids.guid_text(DESCRIPTOR.read(self.descriptor, "section_type"))
 
     @property
     def severity(self) -> int:
-        return struct.unpack_from("<I", self.descriptor, 48)[0]
+        return DESCRIPTOR.read(self.descriptor, "severity")
 
 
 def make_descriptor(type_guid: str, *, severity: int = 2, flags: int = 0,
@@ -97,7 +96,7 @@ def split_record(data: bytes) -> tuple[bytes, list[SectionPart]]:
         if sec.body is not None:
             body = bytes(data[sec.body.offset:sec.body.end])
         else:
-            n = min(struct.unpack_from("<I", desc, 4)[0], MAX_LOST_BODY)
+            n = min(DESCRIPTOR.read(desc, "section_length"), MAX_LOST_BODY)
             lost += n
             if lost > MAX_LOST_TOTAL:
                 raise EditError(f"more than {MAX_LOST_TOTAL >> 20} MiB of section bodies are "
@@ -126,16 +125,18 @@ def assemble(header: bytes, parts: list[SectionPart], *, set_severity: bool = Fa
     descs, bodies = bytearray(), bytearray()
     for p in parts:
         d = bytearray(p.descriptor[:DESCRIPTOR_SIZE].ljust(DESCRIPTOR_SIZE, b"\0"))
-        struct.pack_into("<II", d, 0, pos, len(p.body))
+        DESCRIPTOR.write(d, "section_offset", pos)
+        DESCRIPTOR.write(d, "section_length", len(p.body))
         descs += d
         bodies += p.body
         pos += len(p.body)
     total = pos + slack
-    out[0:4] = b"CPER"
-    struct.pack_into("<IH", out, 6, 0xFFFFFFFF, count)
-    struct.pack_into("<I", out, 20, total)
+    HEADER.write(out, "signature_start", b"CPER")
+    HEADER.write(out, "signature_end", 0xFFFFFFFF)
+    HEADER.write(out, "section_count", count)
+    HEADER.write(out, "length", total)
     if set_severity and parts:
-        struct.pack_into("<I", out, 12, worst_severity(parts))
+        HEADER.write(out, "severity", worst_severity(parts))
     return bytes(out + descs + bodies + bytes(slack))
 
 
@@ -145,6 +146,6 @@ def with_declared_length(record: bytes, index: int, length: int | None) -> bytes
     if length is None:
         return record
     out = bytearray(record)
-    struct.pack_into("<I", out, HEADER_SIZE + DESCRIPTOR_SIZE * index + 4, length)
+    DESCRIPTOR.write(out, "section_length", length, HEADER_SIZE + DESCRIPTOR_SIZE * index)
     return bytes(out)
 

@@ -104,6 +104,15 @@ class Layout:
     def pack(self, values: Mapping[str, Any]) -> bytes:
         return self.construct.build({f.name: values[f.name] for f in self.fields})
 
+    def read(self, buf, name: str, offset: int = 0) -> Any:
+        """One field of the structure that starts at ``offset`` (bytes for a byte field)."""
+        return struct.unpack_from("<" + self._by_name[name].fmt, buf, offset + self.offsets[name])[0]
+
+    def write(self, buf: bytearray, name: str, value: Any, offset: int = 0) -> None:
+        """Set one field of the structure that starts at ``offset``, in place: for fixing up a
+        count, length or offset in bytes already laid out."""
+        struct.pack_into("<" + self._by_name[name].fmt, buf, offset + self.offsets[name], value)
+
     def decode(self, buf, offset: int, limit: int, parent: FieldNode,
                fmt_hooks: Mapping[str, Callable[[Field, Any, int], FieldNode]] | None = None,
                lazy: bool = False) -> tuple[dict[str, Any], int]:

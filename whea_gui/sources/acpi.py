@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..core import guids
-from ..formats.gesb import ENTRY_V1_SIZE, ENTRY_V3_SIZE, block_length
+from ..formats.gesb import ENTRY, ENTRY_V1_SIZE, ENTRY_V3_SIZE, block_length
+from ..formats.gesb import HEADER as BLOCK
 from ..formats.gesb import HEADER_SIZE as BLOCK_HEADER_SIZE
 from .base import Problem, RecordRef, SourceError
 from .base import read_bytes as read_file
@@ -36,18 +37,20 @@ def gesb_score(head: bytes) -> int:
     """How much ``head`` looks like a status block with at least one sane data entry."""
     if len(head) < BLOCK_HEADER_SIZE + 28:  # the header and the entry fields read below
         return 0
-    status, raw_off, raw_len, data_len, sev = struct.unpack_from("<5I", head, 0)
-    if not status or status & 0xFFFFC000 or sev > 3 or data_len < ENTRY_V1_SIZE:
+    block = BLOCK.unpack(head)
+    status, data_len = block["block_status"], block["data_length"]
+    if not status or status & 0xFFFFC000 or block["error_severity"] > 3 or data_len < ENTRY_V1_SIZE:
         return 0
-    if raw_len and raw_off < BLOCK_HEADER_SIZE + data_len:
+    if block["raw_data_length"] and block["raw_data_offset"] < BLOCK_HEADER_SIZE + data_len:
         return 0
     e = BLOCK_HEADER_SIZE
-    esev, rev, vb, _flags, elen = struct.unpack_from("<IHBBI", head, e + 16)
-    if esev > 3 or vb & 0xF8 or not 1 <= rev >> 8 <= 3:
+    rev = ENTRY.read(head, "revision", e)
+    if (ENTRY.read(head, "error_severity", e) > 3 or ENTRY.read(head, "validation_bits", e) & 0xF8
+            or not 1 <= rev >> 8 <= 3):
         return 0
-    if (ENTRY_V3_SIZE if rev >> 8 >= 3 else ENTRY_V1_SIZE) + elen > data_len:
+    if (ENTRY_V3_SIZE if rev >> 8 >= 3 else ENTRY_V1_SIZE) + ENTRY.read(head, "error_data_length", e) > data_len:
         return 0
-    known = guids.lookup(guids.guid_text(head[e:e + 16]), guids.SECTION) is not None
+    known = guids.lookup(guids.guid_text(ENTRY.read(head, "section_type", e)), guids.SECTION) is not None
     return 70 if known else 40
 
 

@@ -10,7 +10,6 @@ read; a chunk that cannot be parsed is reported and only its events are lost.
 from __future__ import annotations
 
 import io
-import mmap
 import re
 import struct
 import warnings
@@ -19,7 +18,7 @@ import zlib
 from collections.abc import Iterator
 
 from . import evtx_repair
-from .base import Problem, RecordRef, SourceError
+from .base import Problem, RecordRef, SourceError, open_input
 from .winevent import EventCollector, parse_event
 
 name = "evtx"
@@ -38,20 +37,8 @@ def sniff(head: bytes, path: str = "") -> int:
 
 
 def read_path(path: str, on_problem) -> Iterator[RecordRef]:
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    with fh:
-        try:
-            buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (ValueError, OSError):
-            buf = fh.read()
-        try:
-            chunks, slots = _scan(buf, path, on_problem)
-        finally:
-            if isinstance(buf, mmap.mmap):
-                buf.close()
+    with open_input(path) as inp:  # mapped when it can be; SourceError names the path
+        chunks, slots = _scan(inp.buf, path, on_problem)
     yield from _events(path, path, chunks, slots, on_problem, lambda off, n: _read_at(path, off, n))
 
 

@@ -25,12 +25,13 @@ from . import pg_rows, pg_schema, rules
 from .backend import redact
 from .results import (
     SEVERITY_KEYS,
-    AmbiguousRecordId,
     ReadResult,
     StoreDamaged,
     StoreError,
     WriteResult,
     WriteSummary,
+    fit_capacity,
+    locate_record,
     signed,
     time_text,
     unsigned,
@@ -39,7 +40,6 @@ from .results import (
 from .status import (
     STATUS_BUFFER_TOO_SMALL,
     STATUS_DISK_FULL,
-    STATUS_INSUFFICIENT_RESOURCES,
     STATUS_INVALID_PARAMETER,
     STATUS_MEDIA_WRITE_PROTECTED,
     STATUS_OBJECT_NOT_FOUND,
@@ -212,23 +212,7 @@ class PostgresStore:
         return data
 
     def _locate(self, record_id: int, host: str | None):
-        cols = "SELECT slot, host, record_id, length FROM whea_records"
-        conn = self.conn
-        if record_id == rules.FIRST_RECORD_ID:
-            if host is None:
-                row = conn.execute(f"{cols} ORDER BY slot LIMIT 1").fetchone()
-            else:
-                row = conn.execute(f"{cols} WHERE host = %s ORDER BY slot LIMIT 1", (host,)).fetchone()
-        elif host is None:
-            rows = conn.execute(f"{cols} WHERE record_id = %s ORDER BY slot",
-                                (signed(record_id),)).fetchall()
-            if len(rows) > 1:
-                raise AmbiguousRecordId(self.path, record_id, [r[1] for r in rows])
-            row = rows[0] if rows else None
-        else:
-            row = conn.execute(f"{cols} WHERE host = %s AND record_id = %s",
-                               (host, signed(record_id))).fetchone()
-        return None if row is None else (row[0], row[1], unsigned(row[2]), row[3])
+        return locate_record(self.conn, "whea_records", "%s", self.path, record_id, host)
 
     def hosts_of(self, record_id: int) -> list[str]:
         return [r[0] for r in self._query("SELECT host FROM whea_records WHERE record_id = %s "
@@ -351,23 +335,8 @@ class PostgresStore:
         max_bytes = int(limits["max_bytes"]) if "max_bytes" in limits else None
         max_records = int(limits["max_records"]) if "max_records" in limits else None
         count, used = conn.execute("SELECT count(*), coalesce(sum(length), 0) FROM whea_records").fetchone()
-        fits = []
-        for i in todo:
-            old = existing.get(keys[i])
-            new_count = count + (old is None)
-            new_used = used - (old[1] if old else 0) + len(checked[i].data)
-            reason = ""
-            if max_records is not None and new_count > max_records:
-                reason = f"{self.path} is full: it holds {count} of at most {max_records} records"
-            elif max_bytes is not None and new_used > max_bytes:
-                reason = (f"{self.path} is full: {used} of {max_bytes} bytes are used and this "
-                          f"record needs {len(checked[i].data)}")
-            if reason:
-                results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
-                continue
-            count, used = new_count, new_used
-            fits.append(i)
-        return fits
+        return fit_capacity(self.path, [len(checked[i].data) for i in todo], todo, keys, existing,
+                            results, count, used, max_records, max_bytes)
 
     def _write_failure(self, exc: Exception) -> tuple[int, str]:
         text = _first_line(exc)

@@ -7,8 +7,10 @@ import zlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ..index.table import SEVERITY_NAMES
 from . import rules
 from .status import (
+    STATUS_INSUFFICIENT_RESOURCES,
     STATUS_INVALID_PARAMETER,
     STATUS_OBJECT_NAME_COLLISION,
     STATUS_SUCCESS,
@@ -155,7 +157,54 @@ def write_in_batches(records, batch_size: int, write_batch, on_result=None) -> W
     return summary
 
 
-SEVERITY_KEYS = ("recoverable", "fatal", "corrected", "informational", "undefined")
+def locate_record(conn, table: str, mark: str, path, record_id: int, host: str | None):
+    """(slot, host, RecordId, length) of the record a PSHED call names in ``table``, or None:
+    the first record (of ``host``, when given) for FIRST_RECORD_ID, else the one with that id
+    (of that host; without a host the id must name one record, else AmbiguousRecordId).
+    ``mark`` is the engine's parameter placeholder ("?" for SQLite, "%s" for psycopg)."""
+    cols = f"SELECT slot, host, record_id, length FROM {table}"
+    if record_id == rules.FIRST_RECORD_ID:
+        if host is None:
+            row = conn.execute(f"{cols} ORDER BY slot LIMIT 1").fetchone()
+        else:
+            row = conn.execute(f"{cols} WHERE host = {mark} ORDER BY slot LIMIT 1", (host,)).fetchone()
+    elif host is None:
+        rows = conn.execute(f"{cols} WHERE record_id = {mark} ORDER BY slot",
+                            (signed(record_id),)).fetchall()
+        if len(rows) > 1:
+            raise AmbiguousRecordId(path, record_id, [r[1] for r in rows])
+        row = rows[0] if rows else None
+    else:
+        row = conn.execute(f"{cols} WHERE host = {mark} AND record_id = {mark}",
+                           (host, signed(record_id))).fetchone()
+    return None if row is None else (row[0], row[1], unsigned(row[2]), row[3])
+
+
+def fit_capacity(path, sizes: list[int], todo: list[int], keys: list, existing: dict, results: list,
+                 count: int, used: int, max_records: int | None, max_bytes: int | None) -> list[int]:
+    """The writes among ``todo`` (of ``sizes`` bytes each) that fit a store holding ``count``
+    records in ``used`` bytes, in order; the others get STATUS_INSUFFICIENT_RESOURCES and a
+    reason naming ``path``. A write that replaces a stored record (``existing[key]`` holds its
+    length second) frees that record's bytes and adds no record."""
+    fits = []
+    for i, size in zip(todo, sizes):
+        old = existing.get(keys[i])
+        new_count = count + (old is None)
+        new_used = used - (old[1] if old else 0) + size
+        reason = ""
+        if max_records is not None and new_count > max_records:
+            reason = f"{path} is full: it holds {count} of at most {max_records} records"
+        elif max_bytes is not None and new_used > max_bytes:
+            reason = f"{path} is full: {used} of {max_bytes} bytes are used and this record needs {size}"
+        if reason:
+            results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
+            continue
+        count, used = new_count, new_used
+        fits.append(i)
+    return fits
+
+
+SEVERITY_KEYS = SEVERITY_NAMES  # the index's names (codes 0-3, then "undefined"), declared once
 
 
 def time_text(seconds) -> str | None:

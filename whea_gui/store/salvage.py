@@ -251,10 +251,7 @@ def _read_tables(path: str, report: SalvageReport):
         return index, names, data_rows
     try:
         upper = _upper_slot(conn)
-        try:
-            has_host = "host" in {r[1] for r in conn.execute("PRAGMA table_info(records)")}
-        except DB_ERRORS:
-            has_host = False
+        has_host = _has_column(conn, "records", "host")
         rows, errors = _scan(conn, "records", "record_id, idx, " + ("host" if has_host else "''"),
                              upper)
         report.unreadable += errors
@@ -268,10 +265,7 @@ def _read_tables(path: str, report: SalvageReport):
         name_rows, errors = _scan(conn, "names", "kind, text", None, key="id")
         report.unreadable += errors
         names = {nid: text for nid, kind, text in name_rows or [] if kind == "s"}
-        try:
-            has_origin = "origin" in {r[1] for r in conn.execute("PRAGMA table_info(record_data)")}
-        except DB_ERRORS:
-            has_origin = False
+        has_origin = _has_column(conn, "record_data", "origin")
         rows, errors = _scan(conn, "record_data", "crc, data, " + ("origin" if has_origin else "NULL"),
                              upper)
         report.unreadable += errors
@@ -299,6 +293,15 @@ def _upper_slot(conn) -> int | None:
 
 
 MAX_PROBES = 200_000  # keys tried one by one past a damaged page (slots are nearly dense)
+
+
+def _has_column(conn, table: str, column: str) -> bool:
+    """Whether ``table`` has ``column`` (older schemas lack some); False when the schema cannot
+    be read."""
+    try:
+        return column in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+    except DB_ERRORS:
+        return False
 
 
 def _scan(conn, table: str, columns: str, upper: int | None, key: str = "slot",

@@ -29,7 +29,6 @@ from ..index.table import COLUMNS, FAULT_COLUMNS, ROW_DTYPE, STRING_COLUMNS, Rec
 from . import meta, reindex, rules, schema
 from .results import (
     DB_ERRORS,
-    AmbiguousRecordId,
     ReadResult,
     StoreDamaged,
     StoreError,
@@ -37,6 +36,8 @@ from .results import (
     WriteSummary,
     advance,
     crc_bytes,
+    fit_capacity,
+    locate_record,
     origin_bytes,
     signed,
     table_stats,
@@ -46,7 +47,6 @@ from .results import (
 from .status import (
     STATUS_BUFFER_TOO_SMALL,
     STATUS_DISK_FULL,
-    STATUS_INSUFFICIENT_RESOURCES,
     STATUS_INVALID_PARAMETER,
     STATUS_MEDIA_WRITE_PROTECTED,
     STATUS_OBJECT_NAME_COLLISION,
@@ -412,23 +412,7 @@ class Store:
 
     def _locate(self, conn, record_id: int, host: str | None):
         """(slot, host, record id, length) of the record a PSHED call names, or None."""
-        cols = "SELECT slot, host, record_id, length FROM records"
-        if record_id == rules.FIRST_RECORD_ID:
-            if host is None:
-                row = conn.execute(f"{cols} ORDER BY slot LIMIT 1").fetchone()
-            else:
-                row = conn.execute(f"{cols} WHERE host = ? ORDER BY slot LIMIT 1",
-                                   (host,)).fetchone()
-        elif host is None:
-            rows = conn.execute(f"{cols} WHERE record_id = ? ORDER BY slot",
-                                (signed(record_id),)).fetchall()
-            if len(rows) > 1:
-                raise AmbiguousRecordId(self.path, record_id, [r[1] for r in rows])
-            row = rows[0] if rows else None
-        else:
-            row = conn.execute(f"{cols} WHERE host = ? AND record_id = ?",
-                               (host, signed(record_id))).fetchone()
-        return None if row is None else (row[0], row[1], unsigned(row[2]), row[3])
+        return locate_record(conn, "records", "?", self.path, record_id, host)
 
     def hosts_of(self, record_id: int) -> list[str]:
         """The hosts that store a record with this RecordId."""
@@ -623,23 +607,8 @@ class Store:
                                f"capacity is unknown; `whea store check --store {self.path}` "
                                "rebuilds it")
         existing = self._existing(conn, [keys[i] for i in todo])
-        fits = []
-        for i in todo:
-            old = existing.get(keys[i])
-            new_count = count + (old is None)
-            new_used = used - (old[1] if old else 0) + len(checked[i].data)
-            reason = ""
-            if max_records is not None and new_count > max_records:
-                reason = f"{self.path} is full: it holds {count} of at most {max_records} records"
-            elif max_bytes is not None and new_used > max_bytes:
-                reason = (f"{self.path} is full: {used} of {max_bytes} bytes are used and this "
-                          f"record needs {len(checked[i].data)}")
-            if reason:
-                results[i].status, results[i].reason = STATUS_INSUFFICIENT_RESOURCES, reason
-                continue
-            count, used = new_count, new_used
-            fits.append(i)
-        return fits
+        return fit_capacity(self.path, [len(checked[i].data) for i in todo], todo, keys, existing,
+                            results, count, used, max_records, max_bytes)
 
     def _store(self, conn, checked, keys, todo, results, sources, existing: dict) -> None:
         """``existing``: the stored keys among ``todo``'s (``_against_store`` of this
@@ -797,34 +766,27 @@ class Store:
         bad_keys: list[tuple[str, int]] = []
         todo_rows: list[int] = []
         todo_keys: list[tuple] = []
-        last, pos = 0, 0
-        while True:
-            with self._read() as conn:
-                part = conn.execute(
-                    "SELECT r.slot, r.host, r.record_id, d.crc, d.data FROM records r LEFT JOIN "
-                    "record_data d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
-                    (last, chunk)).fetchall()
-            if not part:
-                break
-            for _slot, host, rid, crc, data in part:
-                if pos >= len(table):
-                    raise StoreDamaged(f"{self.path}: records were added while reading the index")
-                if not isinstance(data, bytes) or crc_bytes(data) != crc:
-                    bad.append(pos)
-                    bad_keys.append((host, unsigned(rid)))
-                elif not known[pos]:
-                    todo_rows.append(pos)
-                    todo_keys.append(keyer.keys(data, {"host": host} if host else {}))
-                pos += 1
-            last = advance(last, part, self.path)
+        for pos, host, rid, data in self._checked_bytes(chunk):
+            if pos >= len(table):
+                raise StoreDamaged(f"{self.path}: records were added while reading the index")
+            if data is None:
+                bad.append(pos)
+                bad_keys.append((host, rid))
+            elif not known[pos]:
+                todo_rows.append(pos)
+                todo_keys.append(keyer.keys(data, {"host": host} if host else {}))
         table.set_fault_keys(todo_rows, todo_keys)
         return table, np.array(bad, np.int64), bad_keys
 
     def damaged_rows(self, chunk: int = 2048) -> tuple[np.ndarray, list[tuple[str, int]]]:
         """Positions (in store order, as in ``record_table()``) and (host, RecordId) of the
         records whose bytes are missing or fail their checksum."""
-        rows: list[int] = []
-        keys: list[tuple[str, int]] = []
+        damaged = [(pos, host, rid) for pos, host, rid, data in self._checked_bytes(chunk) if data is None]
+        return np.array([p for p, _, _ in damaged], np.int64), [(h, r) for _, h, r in damaged]
+
+    def _checked_bytes(self, chunk: int) -> Iterator[tuple[int, str, int, bytes | None]]:
+        """(position in store order, host, RecordId, bytes) of every record, read ``chunk`` rows
+        at a time; the bytes are None when they are missing or fail their checksum."""
         last, pos = 0, 0
         while True:
             with self._read() as conn:
@@ -833,11 +795,10 @@ class Store:
                     "record_data d ON d.slot = r.slot WHERE r.slot > ? ORDER BY r.slot LIMIT ?",
                     (last, chunk)).fetchall()
             if not part:
-                return np.array(rows, np.int64), keys
+                return
             for _slot, host, rid, crc, data in part:
-                if not isinstance(data, bytes) or crc_bytes(data) != crc:
-                    rows.append(pos)
-                    keys.append((host, unsigned(rid)))
+                intact = isinstance(data, bytes) and crc_bytes(data) == crc
+                yield pos, host, unsigned(rid), data if intact else None
                 pos += 1
             last = advance(last, part, self.path)
 

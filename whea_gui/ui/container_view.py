@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..core.model import DecodedRecord, FieldNode
 from ..formats import edk2_varstore, erst_container
-from .field_model import FieldTreeModel
+from .field_model import FieldTreeModel, select_row
 from .findings import FINDING_ROLE, FindingsModel
 from .hexview import HexView
 from .palette import HEADER_TINT, section_colour
@@ -169,12 +169,7 @@ class ContainerView(QDialog):
         idx = self.model.index_of(node)
         if not idx.isValid():
             return
-        parent = idx.parent()
-        while parent.isValid():
-            self.tree.expand(parent)
-            parent = parent.parent()
-        self.tree.selectionModel().setCurrentIndex(
-            idx, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+        select_row(self.tree, idx)
         self.tree.scrollTo(idx)
 
     def _hex_clicked(self, offset: int) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ..core.model import ERROR, WARNING, DecodedRecord, FieldNode
@@ -336,6 +336,15 @@ class FieldTreeModel(QAbstractItemModel):
         for f in node.findings or ():
             lines.append(f"<span style='color:#b3261e'>{f.level}: {_esc(f.message)}</span>")
         return "<br>".join(lines)
+
+
+def select_row(view, index: QModelIndex) -> None:
+    """Make ``index`` the tree's current, selected row, expanding its ancestors to show it."""
+    parent = index.parent()
+    while parent.isValid():
+        view.expand(parent)
+        parent = parent.parent()
+    view.selectionModel().setCurrentIndex(index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
 
 
 def expand_below(view, index: QModelIndex, limit: int = MAX_EXPAND_ROWS) -> tuple[int, bool]:

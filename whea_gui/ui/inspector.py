@@ -8,7 +8,7 @@ pane reaches the other without either knowing where it came from.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QTableView, QTreeView
 
@@ -17,7 +17,7 @@ from ..report import record_markdown
 from ..session import FieldSelection, InspectorSession, copying
 from ..session.labels import offset_text
 from .edit_delegate import EditableFieldModel
-from .field_model import bit_label, expand_below
+from .field_model import bit_label, expand_below, select_row
 from .findings import FINDING_ROLE, FindingsModel
 from .hexview import HexView
 from .palette import HEADER_TINT, descriptor_colour, section_colour
@@ -193,12 +193,7 @@ class RecordInspector(QObject):
         node = rec.root.find(sel.path) if rec is not None else None
         idx = self.field_model.index_of(node) if node is not None else QModelIndex()
         if idx.isValid() and self.tree.currentIndex() != idx:
-            parent = idx.parent()
-            while parent.isValid():
-                self.tree.expand(parent)
-                parent = parent.parent()
-            self.tree.selectionModel().setCurrentIndex(
-                idx, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+            select_row(self.tree, idx)
         if idx.isValid():
             self.tree.scrollTo(idx)
         self.hex.set_selection(sel.offset, sel.length, cursor=sel.cursor, scroll=sel.scroll)

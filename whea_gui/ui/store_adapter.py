@@ -94,10 +94,7 @@ def store_batch(path: str | Path, on_problem=None) -> Batch:
     be read. Records whose bytes fail their checksum are left out of the list and reported to
     ``on_problem`` as one problem naming the store and the records."""
     p = str(path)
-    try:
-        from ..store import StoreError, open_store
-    except ImportError as exc:  # pragma: no cover - the store ships with the app
-        raise SourceError(f"{p}: looks like a record store, but store support is missing") from exc
+    from ..store import StoreError, open_store
     if _is_server(p):
         return server_page(p, on_problem)
     try:

@@ -8,12 +8,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from ..core.model import ERROR, WARNING, DecodedRecord
+from ..decode.explain import explain_record
 from ..session.labels import source_label
-
-try:  # written by the explain helper; used when present
-    from ..decode.explain import explain_record
-except ImportError:  # pragma: no cover - depends on what is merged
-    explain_record = None
 
 WELCOME = ("<h3>WHEA Inspector</h3>"
            "<p>Open error records with <b>File ▸ Open</b> (Ctrl+O) or <b>Open folder</b>, drop files "
@@ -28,8 +24,6 @@ GREY = "#5f6368"
 
 
 def _explanation(rec: DecodedRecord) -> dict:
-    if explain_record is None:
-        return {}
     try:
         return explain_record(rec) or {}
     except Exception:  # an explanation bug must not hide the record

@@ -35,12 +35,6 @@ def pci_function(r: random.Random, over: dict) -> tuple[dict, tuple]:
     return loc, dev
 
 
-def device_id(loc: dict, dev: tuple, slot: int) -> bytes:
-    vendor, device, cls, _ = dev
-    return struct.pack("<HH3sBBHBBHB", vendor, device, cls.to_bytes(3, "little"), loc["function"],
-                       loc["device"], loc["segment"], loc["bus"], loc["bus"] + 1, slot << 3, 0)
-
-
 def pcie_body(v: Mapping[str, Any]) -> bytes:
     """A PCI Express error section body (208 bytes) from values named as ``whea decode --json``
     names them, packed with the decoder's own layouts (formats/sections/pcie.py): head, device

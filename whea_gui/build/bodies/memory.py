@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import struct
 
 from ...formats.sections import fmp, memory
 from ._pack import ERROR_STATUS_MEM, dram_address, error_status, pack, take
@@ -78,5 +77,5 @@ def pack_fmp(r: random.Random, severity: int, over: dict) -> bytes:
                                       "address_type": 0, "address": dram_address(r)})
     # Σ bytes after the checksum + checksum ≡ 0 (mod 2^32), as Linux computes it
     total = sum(body[4:]) & 0xFFFFFFFF
-    struct.pack_into("<I", body, 0, (-total) & 0xFFFFFFFF)
+    fmp.HEAD.write(body, "checksum", (-total) & 0xFFFFFFFF)
     return bytes(body)

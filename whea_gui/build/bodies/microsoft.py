@@ -7,8 +7,9 @@ from __future__ import annotations
 import random
 import struct
 
-from ...formats import gesb
+from ...core.fields import Layout
 from ...formats.sections import (
+    arm_ras,
     ms_arm,
     ms_dpc,
     ms_error_packet,
@@ -23,6 +24,7 @@ from ...formats.sections import (
     ms_summaries,
     ms_xpf_mca,
 )
+from ..status_block import data_entry, status_block
 from ._pack import dram_address, layout, pack, pack_at, rand_guid, take
 from .memory import pack_memory
 
@@ -31,6 +33,8 @@ XPF_MCA_V4_TAIL = layout("xpf_mca_v4_tail", [
     ("extended_registers", 192), ("global_capability", 8), ("recovery_info", 20),
     ("ex_bank_count", 4), ("bank_number_ex", 128), ("status_ex", 256), ("address_ex", 256),
     ("misc_ex", 256)])
+# The ERR<n> registers after the Microsoft Arm RAS node header, as the decoder names them
+MS_ARM_RAS_REGISTERS = Layout("ms_arm_ras_registers", arm_ras._reg_fields())
 
 
 def mca_status(r: random.Random, severity: int, vendor: int, *, code: int | None = None) -> int:
@@ -98,13 +102,8 @@ PLATFORM_MEMORY = "a5bc1114-6f64-4ede-b863-3e83ed7c83b1"
 def pack_generic_error(r: random.Random, severity: int, over: dict) -> bytes:
     """An ACPI Generic Error Status Block holding one memory error entry (GEDE revision 0x300)."""
     body = pack_memory(r, severity, over)
-    gede = pack(gesb.ENTRY, {"section_type": PLATFORM_MEMORY, "error_severity": severity,
-                             "revision": 0x0300, "flags": 1, "error_data_length": len(body)})
-    gede += bytes(8)  # the timestamp of a revision 0x300 entry
-    block = 0x2 if severity in (2, 3) else 0x1  # correctable / uncorrectable valid
-    header = pack(gesb.HEADER, {"block_status": block | (1 << 4), "data_length": len(gede) + len(body),
-                                "error_severity": severity})
-    return header + gede + body
+    entry = data_entry(PLATFORM_MEMORY, body, severity=severity, revision=0x0300, flags=1)
+    return status_block([entry], severity=severity)
 
 
 def pack_memory_summary(r: random.Random, severity: int, over: dict) -> bytes:
@@ -164,8 +163,10 @@ def pack_sei(r: random.Random, severity: int, over: dict) -> bytes:
 
 def pack_ms_arm_ras(r: random.Random, severity: int, over: dict) -> bytes:
     status = (1 << 30) | (1 << 26) | (int(severity not in (2, 3)) << 29) | (1 << 31) | r.getrandbits(16)
-    return struct.pack("<IIBB6s8Q", 8, r.randrange(0, 64), r.randrange(0, 2), 0, b"", 0x0A5A, 0x10D,
-                       status, dram_address(r), r.getrandbits(32), 0, 0, 0)
+    head = pack(arm_ras.MS_NODE, {"node_field_count": len(arm_ras.ERR_REGS),
+                                  "node_index": r.randrange(0, 64), "interface_type": r.randrange(0, 2)})
+    return head + pack(MS_ARM_RAS_REGISTERS, {"err_fr": 0x0A5A, "err_ctlr": 0x10D, "err_status": status,
+                                              "err_addr": dram_address(r), "err_misc0": r.getrandbits(32)})
 
 
 def pack_pci_recovery(r: random.Random, severity: int, over: dict) -> bytes:

@@ -92,8 +92,11 @@ def pack_nvidia_event(r: random.Random, severity: int, over: dict) -> bytes:
                "instance_base": 0x0000FFFF00000000}
         info = (pack(nvidia_event.INFO_HEADER, {"info_version": 0x0000, "info_size": 32})
                 + pack(nvidia_event.CPU_INFO, cpu))  # 3 + 29 = 32 bytes: contexts start aligned
-        pairs = b"".join(struct.pack("<QQ", 0x1000 + 8 * i, r.getrandbits(64)) for i in range(2))
-        contexts = [_event_context(1, pairs), _event_context(4, struct.pack("<4I", *range(4)))]
+        key_values, values = nvidia_event.ARRAY_FORMATS[1][0], nvidia_event.ARRAY_FORMATS[4][0]
+        pairs = b"".join(pack(key_values, {"key": 0x1000 + 8 * i, "value": r.getrandbits(64)})
+                         for i in range(2))
+        contexts = [_event_context(1, pairs),
+                    _event_context(4, b"".join(pack(values, {"value": i}) for i in range(4)))]
     head = pack(nvidia_event.HEADER, {
         "event_version": 1, "context_count": len(contexts), "source_device_type": 1 if gpu else 0,
         "event_type": take(over, "event_type", r.randrange(1, 0x300)),

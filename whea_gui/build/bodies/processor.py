@@ -97,9 +97,9 @@ def pack_arm(r: random.Random, severity: int, over: dict) -> bytes:
                           "flags": 0x1, "error_information": info,
                                 "physical_fault_address": take(over, "address", r.getrandbits(40) & ~0x3F)})
     # AArch64 EL1 context (type 5): 8 + 136 bytes = 144, already a multiple of 16
-    regs = [r.getrandbits(64) for _ in range(17)]
-    ctx = pack(arm_context.HEADER, {"register_context_type": 5, "register_array_size": 136})
-    ctx += struct.pack("<17Q", *regs)
+    el1 = arm_context.REGISTER_LAYOUTS[5]
+    ctx = pack(arm_context.HEADER, {"register_context_type": 5, "register_array_size": el1.size})
+    ctx += pack(el1, {f.name: r.getrandbits(64) for f in el1.fields})
     total = arm.HEADER.size + len(err) + len(ctx)
     mpidr = 0x81000000 | ((core // 4) << 8) | (core % 4)
     head = pack(arm.HEADER, {"valid_bits": 0x7, "err_info_num": 1, "context_info_num": 1,
