@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..core import guids
-from ..formats.gesb import ENTRY_V1_SIZE, ENTRY_V3_SIZE, block_length
-from ..formats.gesb import HEADER_SIZE as BLOCK_HEADER_SIZE
+from ..formats.gesb_sizes import ENTRY_V1_SIZE, ENTRY_V3_SIZE
+from ..formats.gesb_sizes import HEADER_SIZE as BLOCK_HEADER_SIZE
 from .base import Problem, RecordRef, SourceError
 from .base import read_bytes as read_file
 
@@ -96,6 +96,7 @@ def walk_region(data: bytes, path: str, on_problem, info: dict, *, start: int = 
                 region_len: int | None = None) -> Iterator[RecordRef]:
     """Each status block in ``data[start:]``: stops at an empty block (BlockStatus 0) or one
     that cannot be whole, as Linux does, reporting why."""
+    from ..formats.gesb import block_length  # here: judging an input needs only the sizes
     end = len(data)
     if region_len is not None:
         if start + region_len < end:

@@ -16,10 +16,12 @@ import struct
 import warnings
 import zlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from . import evtx_repair
 from .base import Problem, RecordRef, SourceError
-from .winevent import EventCollector, EventInfo, parse_event, parse_event_json
+
+if TYPE_CHECKING:
+    from .winevent import EventInfo
 
 name = "evtx"
 FILE_MAGIC = b"ElfFile\0"
@@ -117,6 +119,7 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
             if buf[off:end] == bytes(end - off):  # compared in C, not byte by byte
                 continue  # free space
             # a chunk whose signature alone is damaged still holds event records
+            from . import evtx_repair  # here: only a damaged log needs it
             if not evtx_repair.find_records(bytes(buf[off:end]), end - off):
                 _damaged_slot(path, number, off, end, named, on_problem)
                 reported.add(number)
@@ -195,6 +198,8 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
         raise SourceError(f"{path}: reading .evtx needs the 'evtx' package (pip install evtx)") from exc
     # (record id, what it holds): the event read from its JSON (read as it comes, while its
     # text is fresh in the cache; or why it is unreadable), or its XML text, read below
+    # imported here, not at the top: every run imports this reader to judge its input
+    from .winevent import EventCollector, parse_event, parse_event_json
     wanted: list[tuple[int, EventInfo | ValueError | str]] = []
     seen: set[int] = set()
     damaged = {rid for c in chunks if c.get("damaged") for rid in c["records"]}
@@ -288,6 +293,7 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
         return []
     free = struct.unpack_from("<I", raw, 48)[0]
     end = free if 512 <= free <= len(raw) else len(raw)
+    from . import evtx_repair
     records = evtx_repair.find_records(raw, end)
     holes = evtx_repair.gaps(records, end)
     chunk = evtx_repair.rebuild(raw, records, holes)
