@@ -74,7 +74,7 @@ def test_decode_loads_neither_qt_nor_report_nor_numpy():
                          timeout=300, check=True).stdout
     status, _, names = out.partition(" ")
     loaded = set(eval(names))  # a list literal printed by the child
-    assert "whea_gui.formats.sections.pcie" in loaded  # it did decode
+    assert "whea_gui.formats.sections.memory" in loaded  # it did decode
     assert int(status) == 0
     for heavy in HEAVY:
         assert not any(m == heavy or m.startswith(heavy + ".") for m in loaded), heavy
@@ -247,6 +247,10 @@ def test_plugin_index_is_what_the_modules_register():
     registered = {guid: fn.__module__[len(prefix):] for guid, fn in sections._DECODERS.items()
                   if fn.__module__.startswith(prefix)}
     assert MODULE_OF_GUID == registered
+    from whea_gui.formats.sections import FALLBACK_MODULES
+    with_fallbacks = {fn.__module__[len(prefix):] for _applies, fn in sections._FALLBACKS
+                      if fn.__module__.startswith(prefix)}
+    assert set(FALLBACK_MODULES) == with_fallbacks
 
 
 def test_a_record_imports_only_the_decoders_it_needs():

@@ -109,14 +109,29 @@ def decoder_for(guid: str) -> Decoder | None:
     found = _DECODERS.get(key)
     if found is not None or _loaded:
         return found
-    module = _plugin_index().get(key)
+    index = _plugin_index()
+    module = index.get(key)
     if module is not None:  # import only the module that decodes this type
         importlib.import_module(f"{_PLUGINS}.{module}")
         found = _DECODERS.get(key)
         if found is not None:
             return found
+    elif index:  # the index lists every type a plug-in decodes (a test checks it): none does
+        return None
     _load_plugins()
     return _DECODERS.get(key)
+
+
+def _load_fallbacks() -> None:
+    """Import the plug-ins that register fallback decoders (all of them when the plug-in
+    package does not list those)."""
+    try:
+        modules = importlib.import_module(_PLUGINS).FALLBACK_MODULES
+    except (ModuleNotFoundError, AttributeError):
+        _load_plugins()
+        return
+    for module in modules:
+        importlib.import_module(f"{_PLUGINS}.{module}")
 
 
 _PLUGINS = "whea_gui.formats.sections"
@@ -154,7 +169,7 @@ def decode_body(ctx: SectionContext) -> None:
         return
     try:
         if decoder is None:
-            _load_plugins()  # fallback decoders register when their modules load
+            _load_fallbacks()  # fallback decoders register when their modules load
             decoder = next((fn for applies, fn in _FALLBACKS if applies(ctx)), None)
             if decoder is None:
                 return

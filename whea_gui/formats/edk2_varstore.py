@@ -35,13 +35,12 @@ from dataclasses import dataclass, field
 
 from ..core.fields import Field, Layout, bytes_text
 from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode, Finding, new_record
+from .edk2_sniff import FVH, NV_DATA_FV, sniff  # noqa: F401 - sniff: this module's API
 
-NV_DATA_FV = uuid.UUID("fff12b8d-7696-4c8b-a985-2747075b4f50")
 VARIABLE_GUID = uuid.UUID("ddcf3616-3275-4164-98b6-fe85707ffe7d")
 AUTH_VARIABLE_GUID = uuid.UUID("aaf32c78-947b-439a-a180-2e144ec37792")
 FTW_WORKING_GUID = uuid.UUID("9e58292b-7c68-497d-a0ce-6500fd9f1b95")  # edk2 working block
 HW_ERROR_GUID = uuid.UUID("414e6bdd-e47b-47cc-b244-bb61020cf516")
-FVH = b"_FVH"
 FV_HEADER_MIN = 56 + 8  # the fixed part and the (0, 0) block-map terminator
 STORE_HEADER_SIZE = 28
 START_ID = 0x55AA
@@ -182,16 +181,6 @@ class VarStoreLayout:
 
 def _guid(buf, offset: int) -> uuid.UUID:
     return uuid.UUID(bytes_le=bytes(buf[offset:offset + 16]))
-
-
-def sniff(head: bytes) -> int:
-    """90: an NVRAM firmware volume at the start; 40: an Intel flash descriptor (a flash image
-    whose NVRAM volume lies further on); 0 otherwise."""
-    if len(head) >= 48 and head[40:44] == FVH and _guid(head, 16) == NV_DATA_FV:
-        return 90
-    if len(head) >= 20 and head[16:20] == b"\x5a\xa5\xf0\x0f":
-        return 40
-    return 0
 
 
 # A candidate volume header: the NV data GUID at +16, FvLength, then "_FVH" at +40. Matched by

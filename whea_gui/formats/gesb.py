@@ -16,10 +16,8 @@ from ..core.fields import Bits, Field, Layout, layout_json, make_node, register_
 from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, DecodedSection, FieldNode
 from ..core.nested import decode_nested
 from . import cper
+from .gesb_sizes import ENTRY_V1_SIZE, ENTRY_V3_SIZE, HEADER_SIZE
 from .timestamp import decode_timestamp
-
-HEADER_SIZE = 20
-ENTRY_V1_SIZE, ENTRY_V3_SIZE = 64, 72
 
 BLOCK_STATUS_BITS = (
     Bits(0, "uncorrectable_valid", "Uncorrectable error valid"),

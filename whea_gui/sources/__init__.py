@@ -7,8 +7,15 @@ See docs/sources.md for the supported inputs.
 
 from .base import Problem, RecordRef, SourceError, read_bytes
 from .folder import Progress
-from .hextext import parse_pasted_text
 from .registry import detect, iter_bytes, iter_file, iter_path, readers
+
+
+def parse_pasted_text(text: str) -> bytes:
+    """``hextext.parse_pasted_text``, the text parser imported when first used (reading a
+    binary file needs none of it)."""
+    from .hextext import parse_pasted_text as parse
+    return parse(text)
+
 
 __all__ = ["Problem", "Progress", "RecordRef", "SourceError", "read_bytes", "detect", "iter_path",
            "iter_file", "iter_bytes", "parse_pasted_text", "readers"]

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..core import guids
-from ..formats.gesb import ENTRY, ENTRY_V1_SIZE, ENTRY_V3_SIZE, block_length
-from ..formats.gesb import HEADER as BLOCK
-from ..formats.gesb import HEADER_SIZE as BLOCK_HEADER_SIZE
+from ..formats.gesb_sizes import ENTRY_V1_SIZE, ENTRY_V3_SIZE
+from ..formats.gesb_sizes import HEADER_SIZE as BLOCK_HEADER_SIZE
 from .base import Problem, RecordRef, SourceError
 from .base import read_bytes as read_file
 
@@ -37,6 +36,11 @@ def gesb_score(head: bytes) -> int:
     """How much ``head`` looks like a status block with at least one sane data entry."""
     if len(head) < BLOCK_HEADER_SIZE + 28:  # the header and the entry fields read below
         return 0
+    status = int.from_bytes(head[:4], "little")
+    if not status or status & 0xFFFFC000:
+        return 0  # (judged before the layouts are imported: most inputs stop here)
+    from ..formats.gesb import ENTRY
+    from ..formats.gesb import HEADER as BLOCK
     block = BLOCK.unpack(head)
     status, data_len = block["block_status"], block["data_length"]
     if not status or status & 0xFFFFC000 or block["error_severity"] > 3 or data_len < ENTRY_V1_SIZE:
@@ -99,6 +103,7 @@ def walk_region(data: bytes, path: str, on_problem, info: dict, *, start: int = 
                 region_len: int | None = None) -> Iterator[RecordRef]:
     """Each status block in ``data[start:]``: stops at an empty block (BlockStatus 0) or one
     that cannot be whole, as Linux does, reporting why."""
+    from ..formats.gesb import block_length  # here: judging an input needs only the sizes
     end = len(data)
     if region_len is not None:
         if start + region_len < end:

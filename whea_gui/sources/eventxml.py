@@ -16,31 +16,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from .base import Problem, RecordRef
-from .hextext import decode_text
+from .sniff import decode_text
+from .sniff import event_xml_sniff as sniff  # noqa: F401 - the reader's sniff
 from .winevent import EventCollector, EventInfo, parse_binaries, parse_event, parse_system
 
 name = "eventxml"
-EVENT_NS = "schemas.microsoft.com/win/2004/08/events/event"
 _OPEN = re.compile(r"<Event[\s>]")
 _CLOSE = re.compile(r"</Event\s*>")
 MAX_EVENT_PROBLEMS = 50  # unclosed / broken events reported one by one, then counted
 
 
-# what a piece of an event copied out of Event Viewer starts with: the event, its EventData,
-# one data field or a classic <Binary>, on one line or many, with or without <System>
-_FRAGMENT_TAG = re.compile(r"<(?:Event|EventData|UserData|Binary)[\s/>]|<Data\s+Name\s*=")
 _FRAGMENT_ELEMENT = re.compile(r"<(Data|Binary)\b[^<>]*?(?:/>|>[^<]*</\1\s*>)")
 _SYSTEM_OPEN = re.compile(r"<System[\s>]")
 _SYSTEM_CLOSE = re.compile(r"</System\s*>")
-
-
-def sniff(head: bytes, path: str = "") -> int:
-    text = decode_text(head)
-    if "<Event" in text and (EVENT_NS in text or "<Events>" in text or "<Events " in text):
-        return 80
-    if _FRAGMENT_TAG.search(text):
-        return 75  # below Redfish JSON (80), whose messages may quote XML
-    return 0
 
 
 def byte_offset_function(data: bytes, text: str) -> Callable[[int], int]:

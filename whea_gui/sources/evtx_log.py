@@ -13,13 +13,14 @@ import io
 import re
 import struct
 import warnings
-import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from . import evtx_repair
 from .base import Problem, RecordRef, SourceError, open_input
-from .winevent import EventCollector, parse_event
+
+if TYPE_CHECKING:
+    from .winevent import EventInfo
 
 name = "evtx"
 FILE_MAGIC = b"ElfFile\0"
@@ -27,9 +28,21 @@ CHUNK_MAGIC = b"ElfChnk\0"
 FILE_HEADER_SIZE = 4096
 CHUNK_SIZE = 65536
 RECORD_MAGIC = b"\x2a\x2a\0\0"
-# Cheap text filter before XML parsing: a WHEA provider, or binary data that starts with
-# "CPER"/"WhLg" in hex.
-_WANTED = ("WHEA", ">43504552", ">57684C67", ">57684c67")
+# Cheap text filter on each event before it is parsed: "WHEA" in any letter case (a provider,
+# a channel), or an element whose text starts with "CPER"/"WhLg" in hex (any provider's record
+# data). In the XML form that text follows ">", in the JSON form it opens a string.
+def _wanted_xml(text: str) -> bool:
+    if "WHEA" in text:
+        return True
+    low = text.lower()  # one copy, then literal searches: faster than a case-blind pattern
+    return "whea" in low or ">43504552" in low or ">57684c67" in low
+
+
+def _wanted_json(text: str) -> bool:
+    if "WHEA" in text:  # the providers' usual spelling, found early (in the System part)
+        return True
+    low = text.lower()
+    return "whea" in low or '"43504552' in low or '"57684c67' in low
 
 
 def sniff(head: bytes, path: str = "") -> int:
@@ -90,9 +103,10 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
         end = min(off + CHUNK_SIZE, len(buf))
         signature = bytes(buf[off:off + 8])
         if signature != CHUNK_MAGIC:
-            if not any(buf[off:end]):
+            if buf[off:end] == bytes(end - off):  # compared in C, not byte by byte
                 continue  # free space
             # a chunk whose signature alone is damaged still holds event records
+            from . import evtx_repair  # here: only a damaged log needs it
             if not evtx_repair.find_records(bytes(buf[off:end]), end - off):
                 _damaged_slot(path, number, off, end, named, on_problem)
                 reported.add(number)
@@ -169,23 +183,40 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
         import evtx
     except ImportError as exc:
         raise SourceError(f"{path}: reading .evtx needs the 'evtx' package (pip install evtx)") from exc
-    wanted: list[tuple[int, str]] = []
+    # (record id, what it holds): the event read from its JSON (read as it comes, while its
+    # text is fresh in the cache; or why it is unreadable), or its XML text, read below
+    # imported here, not at the top: every run imports this reader to judge its input
+    from .winevent import EventCollector, parse_event, parse_event_json
+    wanted: list[tuple[int, EventInfo | ValueError | str]] = []
     seen: set[int] = set()
     damaged = {rid for c in chunks if c.get("damaged") for rid in c["records"]}
+    # A sound log is read in the parser's JSON form: selecting and reading the few fields we
+    # use from it costs a fraction of parsing XML. A log with a damaged chunk is read as XML,
+    # the form the garbled-event checks and the chunk repair (evtx_repair) work on.
+    as_json = not damaged
+    selected = _wanted_json if as_json else _wanted_xml
+    from orjson import loads  # the fastest JSON reader at hand (a dependency: decode --json)
     garbled: list[int] = []
     stopped = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             parser = evtx.PyEvtxParser(source, skip_errors=True)
-            for rec in parser.records():
+            for rec in (parser.records_json() if as_json else parser.records()):
                 rid, data = rec.get("event_record_id"), rec.get("data")
                 if not isinstance(rid, int) or not isinstance(data, str):
                     continue
                 seen.add(rid)
                 if rid in damaged and _garbled(rid, data):
                     garbled.append(rid)
-                elif any(w in data for w in _WANTED):
+                elif not selected(data):
+                    continue
+                elif as_json:
+                    try:
+                        wanted.append((rid, parse_event_json(loads(data))))
+                    except (ValueError, RecursionError) as exc:
+                        wanted.append((rid, ValueError(f"unreadable JSON ({exc})")))
+                else:
                     wanted.append((rid, data))
         except Exception as exc:  # noqa: BLE001 - the parser's errors are not typed
             stopped = exc
@@ -206,7 +237,7 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                 seen.add(rid)
                 if _garbled(rid, data):
                     garbled.append(rid)
-                elif any(w in data for w in _WANTED):
+                elif _wanted_xml(data):
                     wanted.append((rid, data))
     for problem in _lost_records(path, chunks, seen, reasons):
         on_problem(problem)
@@ -217,15 +248,27 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                                                    "it may have been a WHEA event; skipped", "warning"))
     wanted.sort(key=lambda item: offsets.get(item[0], 1 << 62))
     collector = EventCollector(path, name, on_problem)
-    for rid, xml in wanted:
-        try:
-            elem = ET.fromstring(xml)
-        except (ET.ParseError, ValueError) as exc:
-            on_problem(Problem(path, offsets.get(rid), f"event record {rid}: unreadable XML ({exc}); "
-                                                       "skipped", "error"))
+    for rid, info in wanted:
+        if isinstance(info, str):
+            try:
+                info = parse_event(_xml(info))
+            except (ValueError, RecursionError) as exc:
+                info = ValueError(f"unreadable XML ({exc})")
+        if isinstance(info, ValueError):
+            on_problem(Problem(path, offsets.get(rid), f"event record {rid}: {info}; skipped", "error"))
             continue
-        yield from collector.refs(parse_event(elem), offsets.get(rid))
+        yield from collector.refs(info, offsets.get(rid))
     collector.finish()
+
+
+def _xml(text: str):
+    """The element tree of an event's XML; a ParseError is a ValueError here. (ElementTree is
+    imported only when a damaged log needs it: not on every ``whea decode`` start-up.)"""
+    import xml.etree.ElementTree as ET
+    try:
+        return ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int], reasons: list[str],
@@ -237,6 +280,7 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
         return []
     free = struct.unpack_from("<I", raw, 48)[0]
     end = free if 512 <= free <= len(raw) else len(raw)
+    from . import evtx_repair
     records = evtx_repair.find_records(raw, end)
     holes = evtx_repair.gaps(records, end)
     chunk = evtx_repair.rebuild(raw, records, holes)

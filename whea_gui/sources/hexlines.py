@@ -14,29 +14,30 @@ Every parser here runs in time linear in the line and never raises on any text.
 from __future__ import annotations
 
 import array
-import re
 from dataclasses import dataclass
+
+from ._lazy_re import LazyPattern, lazy_compile
 
 ROW_MAX_CHARS = 1 << 14  # longer lines are never dump rows (xxd -c 256 is ~1.3 K characters)
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
-_ROW = re.compile(r"[ \t]*(?:0[xX])?(?P<addr>[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}|[0-9A-Fa-f]{4,16})"
+_ROW = lazy_compile(r"[ \t]*(?:0[xX])?(?P<addr>[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}|[0-9A-Fa-f]{4,16})"
                   r"(?P<sep>:[ \t]*|[ \t]+)(?P<body>\S.*)")
-_BARE = re.compile(r"[ \t]*(?:0[xX])?(?P<addr>[0-9A-Fa-f]{4,16})[ \t]*")
-_STAR = re.compile(r"[ \t]*\*[ \t]*")
-_RUN = re.compile(r"[^ \t]+")
-_HEX = re.compile(r"[0-9A-Fa-f]+")
-_ALL_HEX = re.compile(r"[0-9A-Fa-f]+")
-_DQ = re.compile(r"[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}")
-_DB_PAIR = re.compile(r"[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}")
-_XML_TAG = re.compile(r"<[^<>]*>")
-_COLON_LABEL = re.compile(r"[ \t]*[A-Za-z][\w .()/-]{0,40}:[ \t]*")
-_WORD_LABEL = re.compile(r"[ \t]*[A-Za-z][A-Za-z_]{2,30}[ \t]+")
-_PLAIN_HEX = re.compile(r"[0-9A-Fa-f \t]*")
-_LOOSE_TOKEN = re.compile(r"[^\s,;:\-]+")
-_B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
-_HEXLIKE = re.compile(r"[0-9A-Fa-fxX\s,;:\-]*")
-_FROMHEX_POS = re.compile(r"position (\d+)")
+_BARE = lazy_compile(r"[ \t]*(?:0[xX])?(?P<addr>[0-9A-Fa-f]{4,16})[ \t]*")
+_STAR = lazy_compile(r"[ \t]*\*[ \t]*")
+_RUN = lazy_compile(r"[^ \t]+")
+_HEX = lazy_compile(r"[0-9A-Fa-f]+")
+_ALL_HEX = lazy_compile(r"[0-9A-Fa-f]+")
+_DQ = lazy_compile(r"[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}")
+_DB_PAIR = lazy_compile(r"[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}")
+_XML_TAG = lazy_compile(r"<[^<>]*>")
+_COLON_LABEL = lazy_compile(r"[ \t]*[A-Za-z][\w .()/-]{0,40}:[ \t]*")
+_WORD_LABEL = lazy_compile(r"[ \t]*[A-Za-z][A-Za-z_]{2,30}[ \t]+")
+_PLAIN_HEX = lazy_compile(r"[0-9A-Fa-f \t]*")
+_LOOSE_TOKEN = lazy_compile(r"[^\s,;:\-]+")
+_B64 = lazy_compile(r"[A-Za-z0-9+/]+={0,2}")
+_HEXLIKE = lazy_compile(r"[0-9A-Fa-fxX\s,;:\-]*")
+_FROMHEX_POS = lazy_compile(r"position (\d+)")
 
 
 @dataclass(slots=True)
@@ -192,7 +193,7 @@ def _little_endian(area: str, width: int, written: bytes) -> bytes:
     return words.tobytes() + (written[len(written) - short:][::-1] if short else b"")
 
 
-def _area_pattern(width: int) -> re.Pattern:
+def _area_pattern(width: int) -> LazyPattern:
     """Hex tokens of one width from the start of a row body, 1–2 spaces apart (words up to 4;
     WinDbg db: a '-' between the 8th and 9th byte; dq: a backtick inside); the last may be a
     shorter group."""
@@ -205,12 +206,12 @@ def _area_pattern(width: int) -> re.Pattern:
     pad = rf" {{0,{width - 2}}}"
     short = (rf"(?:{sep}{pad}(?:[0-9A-Fa-f]{{2}}){{1,{width // 2 - 1}}}(?![0-9A-Fa-f`]))?"
              if width > 2 else "")
-    return re.compile(rf"{tok}(?:{sep}{tok})*{short}")
+    return lazy_compile(rf"{tok}(?:{sep}{tok})*{short}")
 
 
 _AREAS = {w: _area_pattern(w) for w in (2, 4, 8, 16)}
-_FIRST = re.compile(r"[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}(?![0-9A-Fa-f`])|[0-9A-Fa-f]+(?![0-9A-Fa-f`])")
-_HEX_START = re.compile(r" {1,2}[0-9A-Fa-f]")
+_FIRST = lazy_compile(r"[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}(?![0-9A-Fa-f`])|[0-9A-Fa-f]+(?![0-9A-Fa-f`])")
+_HEX_START = lazy_compile(r" {1,2}[0-9A-Fa-f]")
 _ARRAY_CODES = {2: "H", 4: "I", 8: "Q"}
 
 

@@ -27,14 +27,16 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ._lazy_re import lazy_compile
 from .base import Problem, RecordRef
 from .carve import SIGNATURES
 from .hexlines import STAR, Bare, Base64Line, Loose, Prose, Row, as_prose, classify, parse_loose
+from .sniff import decode_text, looks_like_text  # noqa: F401 - looks_like_text: this module's API
+from .sniff import text_sniff as sniff  # noqa: F401 - the reader's sniff
 
 name = "text"
 
@@ -45,7 +47,7 @@ _LEVELS = ("error", "warning", "note")
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 NO_DATA = "the text holds no hex or base64 record data (nor event XML with it); nothing to decode"
-_B64_LINE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_B64_LINE = lazy_compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 @dataclass(slots=True)
@@ -129,8 +131,8 @@ def no_data_message(scan: TextScan) -> str:
 
 # -- decimal byte lists -------------------------------------------------------------------------
 DECIMAL_MIN_LINES = 128  # fewer decimal numbers are not taken for a record's bytes
-_DECIMAL_TEXT = re.compile(r"[0-9 \t\r\n]*")
-_DECIMAL_LINE = re.compile(r"[ \t]*([0-9]{1,3})[ \t]*")
+_DECIMAL_TEXT = lazy_compile(r"[0-9 \t\r\n]*")
+_DECIMAL_LINE = lazy_compile(r"[ \t]*([0-9]{1,3})[ \t]*")
 # Format-Hex (PowerShell 5 and 7) prints this column header above its rows
 FORMAT_HEX_HEADER = " ".join(f"{i:02X}" for i in range(16))
 
@@ -734,35 +736,6 @@ def _whole_base64(text: str) -> Block | None:
 
 
 # -- text files -------------------------------------------------------------------------------
-def decode_text(raw: bytes) -> str:
-    """Text of a file: UTF-8 / UTF-16 by BOM, UTF-16 without BOM by its NUL pattern."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", "replace")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16", "replace")
-    sample = raw[:512]
-    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and not sample[0::2].count(0):
-        return raw.decode("utf-16-le", "replace")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def looks_like_text(head: bytes) -> bool:
-    if not head:
-        return False
-    text = decode_text(head)
-    if "\0" in text:
-        return False
-    printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
-    return printable >= 0.95 * len(text)
-
-
-def sniff(head: bytes, path: str = "") -> int:
-    return 30 if head[:4] not in SIGNATURES and looks_like_text(head) else 0
-
-
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     from .raw import read_bytes as split_raw
 

@@ -19,14 +19,14 @@ from urllib.parse import urlsplit
 
 from .base import Problem, RecordRef
 from .eventxml import byte_offset_function
-from .hextext import decode_text
+from .sniff import decode_text
+from .sniff import json_sniff as sniff  # noqa: F401 - the reader's sniff
 from .winevent import parse_time
 
 name = "redfish"
 _KEYS = ('"DiagnosticData', '"@odata.', '"Members"', 'LogEntry')  # Redfish markers, anywhere
 # A JSON document by its shape: "{" then a member name or "}", "[" then a value that is not a bare
 # number (hex text such as "[0x43, ...]" or "{ 0x43, ...}" never matches); the head may end early.
-_JSON_START = re.compile(r'\ufeff?\s*(?:\{\s*(?:["}]|$)|\[\s*(?:[\[{"\]]|$))')
 _MEMBERS = re.compile(r'\s*:\s*\[')
 _SPACE = re.compile(r'\s*')
 _ENTRY_KEYS = ("@odata.id", "@odata.type", "EntryType", "Id", "Created", "Message", "Severity")
@@ -48,13 +48,6 @@ def _parse_int(text: str) -> int | LongNumber:
 
 def _loads(text: str):
     return json.loads(text, parse_int=_parse_int)
-
-
-def sniff(head: bytes, path: str = "") -> int:
-    """Any JSON document is claimed (by its shape, not by markers in the first bytes, which may
-    hold only a long description): the reader says when it holds no Redfish LogEntry, so a
-    JSON file is never decoded as record bytes from its own text."""
-    return 80 if _JSON_START.match(decode_text(head)) else 0
 
 
 class _Reader:

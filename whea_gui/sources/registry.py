@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import raw
+from . import raw, sniff
 from .base import Problem, RecordRef, SourceError, open_input
 from .folder import walk
 
@@ -22,30 +22,52 @@ HEAD_SIZE = 4096
 _READER_MODULES = ["raw", "hextext", "eventxml", "evtx_log", "redfish", "acpi", "efivar", "pstore",
                    "erst", "uefi_varstore",
                    "store_file"]
+# Readers heavy to import (text parsers), judged by their sniff in ``sniff`` and imported only
+# when they claim the input: (module, reader name, sniff); the module's own sniff is the same.
+_DEFERRED = {"hextext": ("text", sniff.text_sniff), "eventxml": ("eventxml", sniff.event_xml_sniff),
+             "redfish": ("redfish", sniff.json_sniff)}
 readers: list = []
+
+
+class _Deferred:
+    """Stands for a reader module until it is needed: ``name`` and ``sniff`` only."""
+
+    def __init__(self, module: str, name: str, sniff_fn) -> None:
+        self.module, self.name, self.sniff = module, name, sniff_fn
+
+    def load(self):
+        return importlib.import_module(f"{__package__}.{self.module}")
 
 
 def _load() -> None:
     if readers:
         return
-    for name in _READER_MODULES:
-        readers.append(importlib.import_module(f"{__package__}.{name}"))
+    for module in _READER_MODULES:
+        if module in _DEFERRED:
+            readers.append(_Deferred(module, *_DEFERRED[module]))
+        else:
+            readers.append(importlib.import_module(f"{__package__}.{module}"))
+
+
+def _module(reader):
+    return reader.load() if isinstance(reader, _Deferred) else reader
 
 
 def reader_named(name: str):
     _load()
-    return next(r for r in readers if r.name == name)
+    return _module(next(r for r in readers if r.name == name))
 
 
 def detect(head: bytes, path: str = "") -> object:
-    """The reader that claims ``head`` (the first bytes) most strongly; raw as the fallback."""
+    """The reader (module) that claims ``head`` (the first bytes) most strongly; raw as the
+    fallback."""
     _load()
     best, score = None, 0
     for r in readers:
         s = r.sniff(head, path)
         if s > score:
             best, score = r, s
-    return best or readers[0]
+    return _module(best or readers[0])
 
 
 _BLANK = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"  # whitespace, NULs of UTF-16 and byte-order marks

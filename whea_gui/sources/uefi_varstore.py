@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..formats import edk2_varstore as vs
+from ..formats import edk2_sniff
 from .base import Problem, RecordRef
 
 name = "uefi-varstore"
 
 
 def sniff(head: bytes, path: str = "") -> int:
-    return vs.sniff(head)
+    return edk2_sniff.sniff(head)
 
 
 def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
+    from ..formats import edk2_varstore as vs  # here: every input is judged, few are read
     lay = vs.parse(data)
     for f in lay.findings:
         on_problem(Problem(path, f.offset, f.message, f.level, f.length or None))

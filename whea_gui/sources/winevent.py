@@ -25,12 +25,18 @@ if TYPE_CHECKING:  # annotations only: the parser is imported by the readers tha
 
 BINARY_FIELDS = ("rawdata", "errorrecord", "binary", "errorpacket")
 _HEXTEXT = re.compile(r"[0-9a-fA-F\s]+")
-_SIGNATURE_HEX = re.compile(r"(?i)43504552|57684c67")  # "CPER" / "WhLg" written as hex
+_SIGNATURE_HEX = ("43504552", "57684C67")  # "CPER" / "WhLg" written as hex
 _TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.,]([0-9]+))?\s*"
                    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?")
 
+_UTC_MICROS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 MAX_TEXT = 1024  # provenance strings (provider, computer, channel) are clipped to this
+
+
+def _signature_hex(text: str) -> bool:
+    """Whether ``text`` starts with a record signature written as hex (either letter case)."""
+    return text[:8].upper() in _SIGNATURE_HEX
 
 
 @dataclass
@@ -90,6 +96,12 @@ def parse_time(text: str | None) -> tuple[str | None, str | None]:
     year past 9999 once moved to UTC) is kept as its raw text and the issue says why."""
     if not text:
         return None, None
+    if len(text) == 27 and _UTC_MICROS.fullmatch(text):  # already the form we give (evtx parser)
+        try:
+            datetime.fromisoformat(text[:19])  # a real date and time
+            return text, None
+        except ValueError:
+            pass  # said below
     m = _TIME.fullmatch(text.strip())
     if not m:
         return _short(text, 200), f"TimeCreated {_short(text)!r} is not an ISO 8601 time; kept as text"
@@ -125,6 +137,149 @@ def parse_event(elem: ET.Element) -> EventInfo:
         elif tag in ("EventData", "UserData"):
             parse_binaries(child, info)
     return info
+
+
+def parse_event_json(doc) -> EventInfo:
+    """``parse_event`` for the Rust parser's JSON form of an event (``records_json``): the same
+    values from the same places. An element is a scalar, or an object with ``#attributes``
+    and ``#text``; ``<Data Name="X">`` is the key ``X``; repeated names get ``_1``, ``_2``."""
+    info = EventInfo()
+    event = doc.get("Event") if isinstance(doc, dict) else None
+    if not isinstance(event, dict):
+        return info
+    for tag, value in event.items():
+        if tag == "System" and isinstance(value, dict):
+            _system_json(value, info)
+        elif tag in ("EventData", "UserData"):
+            _binaries_json(tag, value, info)
+    return info
+
+
+def _json_text(value) -> str | None:
+    """An element's text as the XML form has it (numbers as their digits)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int:
+        return str(value)
+    if isinstance(value, dict):
+        value = value.get("#text")
+    if value is None or isinstance(value, dict):
+        return None
+    if isinstance(value, list):
+        return "".join(t for t in map(_json_text, value) if t is not None)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _json_attribute(value, name: str) -> str | None:
+    attributes = value.get("#attributes") if isinstance(value, dict) else None
+    found = attributes.get(name) if isinstance(attributes, dict) else None
+    return None if found is None else _json_text(found)
+
+
+def _system_json(system: dict, info: EventInfo) -> None:
+    # looked up by name in the order Windows writes them (the issues come out in that order);
+    # each value's usual form (a number, a plain string) is taken as it is, in line
+    get = system.get
+    value = get("Provider")
+    if value is not None:
+        name = _json_attribute(value, "Name") or _json_attribute(value, "EventSourceName") or ""
+        info.provider = _text_value(name, "Provider", info)
+    value = get("EventID")
+    if type(value) is int and 0 <= value <= 0xFFFF:
+        info.event_id = value
+    elif "EventID" in system:
+        info.event_id = checked_int(_json_text(value), "EventID", 0xFFFF, info.issues)
+    if "TimeCreated" in system:
+        info.time_created, issue = parse_time(_json_attribute(system["TimeCreated"], "SystemTime"))
+        if issue:
+            info.issues.append(issue)
+    value = get("EventRecordID")
+    if type(value) is int and 0 <= value < 1 << 64:
+        info.record_id = value
+    elif "EventRecordID" in system:
+        info.record_id = checked_int(_json_text(value), "EventRecordID", (1 << 64) - 1, info.issues)
+    for tag in ("Channel", "Computer"):
+        value = get(tag)
+        if type(value) is str and len(value) <= MAX_TEXT:
+            setattr(info, tag.lower(), value.strip())
+        elif tag in system:
+            setattr(info, tag.lower(), _text_value(_json_text(value) or "", tag, info))
+
+
+_REPEATED = re.compile(r"(.+)_[0-9]+")
+
+
+def _binaries_json(tag: str, value, info: EventInfo) -> None:
+    """``parse_binaries`` over the JSON form: every element below ``tag`` in document order
+    (a loop, not recursion: a hostile log can nest deeply)."""
+    if type(value) is dict and _flat_binaries(value, info):
+        return
+    stack = [(name, child) for name, child in reversed(list(_json_children(value)))]
+    while stack:
+        name, node = stack.pop()
+        if type(node) is str:  # the usual element: text only
+            text = node.strip()
+            if text and (name.lower() in BINARY_FIELDS or _signature_hex(text)):
+                info.binaries.append((name, text))
+            continue
+        text = _json_text(node) if not isinstance(node, list) else None
+        if text is not None:
+            text = text.strip()
+            if text and (name.lower() in BINARY_FIELDS or _signature_hex(text)):
+                info.binaries.append((name, text))
+        if isinstance(node, (dict, list)):
+            stack.extend(reversed(list(_json_children(node, name))))
+
+
+def _flat_binaries(values: dict, info: EventInfo) -> bool:
+    """The usual EventData, named values only (``<Data Name="X">text</Data>``), in one pass;
+    False (nothing taken) when an element has attributes or elements inside."""
+    found = []
+    for key, child in values.items():
+        kind = type(child)
+        if kind is str:
+            text = child.strip()
+        elif kind is int:
+            if child < 43504552 and key.lower() not in BINARY_FIELDS:
+                continue  # a smaller number cannot start with the digits of "CPER" in hex
+            text = str(child)
+        elif child is None:
+            continue
+        else:
+            return False
+        if not text or key == "#text":
+            continue
+        if "_" in key:
+            m = _REPEATED.fullmatch(key)
+            key = m.group(1) if m and m.group(1) in values else key
+        if key.lower() in BINARY_FIELDS or text[:8].upper() in _SIGNATURE_HEX:
+            found.append((key, text))
+    info.binaries.extend(found)
+    return True
+
+
+def _json_children(node, name: str = ""):
+    """(field name, value) of the elements inside ``node``; the items of a list are elements
+    of the list's name. A ``Name`` attribute names the field, as in the XML form."""
+    if isinstance(node, list):
+        for item in node:
+            yield (_json_attribute(item, "Name") or name), item
+        return
+    if not isinstance(node, dict):
+        return
+    for key, child in node.items():
+        if key in ("#attributes", "#text"):
+            continue
+        m = _REPEATED.fullmatch(key)
+        if m and m.group(1) in node:  # the second <Data Name="X"> of an event is "X_1"
+            key = m.group(1)
+        if isinstance(child, list):
+            yield from _json_children(child, key)
+        else:
+            yield (_json_attribute(child, "Name") or key), child
 
 
 def _text_value(value: str, what: str, info: EventInfo) -> str:
@@ -163,13 +318,19 @@ def parse_binaries(data: ET.Element, info: EventInfo) -> None:
         tag = _local(el.tag)
         key = (el.get("Name") or tag).lower()
         text = (el.text or "").strip()
-        if text and (key in BINARY_FIELDS or _SIGNATURE_HEX.match(text)):
+        if text and (key in BINARY_FIELDS or _signature_hex(text)):
             info.binaries.append((el.get("Name") or tag, text))
 
 
 def decode_binary(text: str) -> bytes | None:
     """Bytes of a binary field: hex preferred, base64 when hex is impossible or gives no
     record signature while base64 does."""
+    try:  # the usual case first: hex without spaces (as the evtx parser writes it)
+        as_hex = binascii.unhexlify(text)
+        if as_hex[:4] in SIGNATURES:
+            return as_hex
+    except ValueError:  # binascii.Error is one; spaces, odd length, not hex: said below
+        pass
     compact = "".join(text.split())
     as_hex = None
     if _HEXTEXT.fullmatch(compact) and len(compact) % 2 == 0:
@@ -210,10 +371,10 @@ class EventCollector:
             self.unreported_level = max(self.unreported_level, level, key=_LEVELS.index)
 
     def refs(self, info: EventInfo, offset: int | None) -> Iterator[RecordRef]:
-        where = info.where
         for issue in info.issues:
-            self.report(offset, f"{where}: {issue}", "warning")
+            self.report(offset, f"{info.where}: {issue}", "warning")
         if not info.binaries:
+            where = info.where
             if info.is_whea:
                 self.without_data[info.event_id] += 1
             if info.is_whea or not info.provider:  # no provider: a pasted event or piece of one
@@ -222,16 +383,15 @@ class EventCollector:
         for fname, text in info.binaries:
             data = decode_binary(text)
             if data is None:
-                self.report(offset, f"{where}: {_short(fname)} is neither hex nor base64; skipped", "error")
+                self.report(offset, f"{info.where}: {_short(fname)} is neither hex nor base64; skipped", "error")
                 continue
             if data[:4] not in SIGNATURES:
                 if info.provider and not info.is_whea:
                     continue  # some other provider's binary data (unknown provider: a pasted fragment)
-                self.report(offset, f"{where}: {_short(fname)} does not start with a CPER or WhLg "
+                self.report(offset, f"{info.where}: {_short(fname)} does not start with a CPER or WhLg "
                                     "signature", "warning")
-            src = {"path": self.path, "offset": offset, "kind": self.kind, "field": _short(fname, 200)}
-            src.update(info.provenance())
-            yield RecordRef(data, src)
+            yield RecordRef(data, {"path": self.path, "offset": offset, "kind": self.kind,
+                                   "field": _short(fname, 200), **info.provenance()})
 
     def finish(self) -> None:
         if self.unreported:

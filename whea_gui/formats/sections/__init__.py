@@ -1,10 +1,13 @@
 """Section-body decoders: one module per section family, each registering by GUID.
 
 ``whea_gui.core.sections`` imports a module when a section of one of its GUIDs is first decoded
-(``MODULE_OF_GUID``), so a run imports only the decoders its records need; a GUID not listed
-there (and every fallback decoder) makes it import them all. tests/test_decode_fast_paths.py
-checks that this table is what the modules register.
+(``MODULE_OF_GUID``), so a run imports only the decoders its records need. A section whose
+type has no decoder imports only the modules that register fallback decoders
+(``FALLBACK_MODULES``). tests/test_decode_fast_paths.py checks that both tables are what the
+modules register.
 """
+
+FALLBACK_MODULES = ("device_driver",)
 
 MODULE_OF_GUID = {
     "e19e3d16-bc11-11e4-9caa-c2051d5d46b0": "arm",
