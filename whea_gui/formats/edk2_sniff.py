@@ -4,11 +4,11 @@ layouts (``edk2_varstore``, which uses these definitions)."""
 
 from __future__ import annotations
 
-import uuid
-
-NV_DATA_FV = uuid.UUID("fff12b8d-7696-4c8b-a985-2747075b4f50")
+# gEfiSystemNvDataFvGuid fff12b8d-7696-4c8b-a985-2747075b4f50 in its wire (mixed-endian) order;
+# as bytes, so judging every input does not import ``uuid`` (and ``platform`` with it)
+NV_DATA_FV_LE = bytes.fromhex("8d2bf1ff96768b4ca9852747075b4f50")
 FVH = b"_FVH"
-_NV_DATA_FV_LE = NV_DATA_FV.bytes_le
+_NV_DATA_FV_LE = NV_DATA_FV_LE
 _FLASH_DESCRIPTOR = b"\x5a\xa5\xf0\x0f"
 
 

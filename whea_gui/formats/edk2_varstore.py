@@ -35,7 +35,9 @@ from dataclasses import dataclass, field
 
 from ..core.fields import Field, Layout, bytes_text
 from ..core.model import ERROR, NOTE, WARNING, DecodedRecord, FieldNode, Finding, new_record
-from .edk2_sniff import FVH, NV_DATA_FV, sniff  # noqa: F401 - sniff: this module's API
+from .edk2_sniff import FVH, NV_DATA_FV_LE, sniff  # noqa: F401 - sniff: this module's API
+
+NV_DATA_FV = uuid.UUID(bytes_le=NV_DATA_FV_LE)
 
 VARIABLE_GUID = uuid.UUID("ddcf3616-3275-4164-98b6-fe85707ffe7d")
 AUTH_VARIABLE_GUID = uuid.UUID("aaf32c78-947b-439a-a180-2e144ec37792")

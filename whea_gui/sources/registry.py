@@ -101,10 +101,11 @@ def _nv_volume_inside(buf) -> bool:
     dump without an Intel descriptor, a volume behind a prefix): read as a variable store, its
     deleted HwErrRec variables are said to be deleted instead of carved out as live records.
     One linear search for the volume header's 24 fixed bytes (edk2_varstore.parse)."""
-    from ..formats import edk2_varstore as vs
+    from ..formats.edk2_sniff import NV_DATA_FV_LE
     find = getattr(buf, "find", None)  # bytes and mmap: a fast substring search first
-    if find is not None and find(vs.NV_DATA_FV.bytes_le) < 0:
+    if find is not None and find(NV_DATA_FV_LE) < 0:
         return False
+    from ..formats import edk2_varstore as vs
     if vs.find_nv_volume(buf) is None:
         return False
     return vs.parse(buf).usable
