@@ -51,7 +51,8 @@ def main() -> None:
         args.url = pgserver.cluster()
     work = Path(tempfile.mkdtemp(prefix="whea-bench-parquet-"))
     try:
-        url = args.store or build_big(args.url, args.rows, hosts=args.hosts, days=args.days)
+        url = args.store or build_big(args.url, args.rows, hosts=args.hosts, days=args.days,
+                                              name="bench_parquet")
         with open_store(url, readonly=True) as store:
             start = time.perf_counter()
             result = export_store_parquet(store, work / "export")

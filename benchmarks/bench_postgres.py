@@ -131,8 +131,9 @@ def ingest(base_url: str, count: int, writers: int = 4, batch: int = 1000) -> No
 
 
 # -- 2. a big store -------------------------------------------------------------------------
-def build_big(base_url: str, count: int, hosts: int = 500, days: int = 360) -> str:
-    url = new_database(base_url, "bench_big")
+def build_big(base_url: str, count: int, hosts: int = 500, days: int = 360,
+              name: str = "bench_big") -> str:
+    url = new_database(base_url, name)
     base = base_records(2000)
     with open_store(url) as store:
         store.write_records(base, validate="header", batch_size=1000)
