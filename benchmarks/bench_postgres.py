@@ -239,6 +239,25 @@ def queries(url: str) -> None:
 
         found = timed("threshold crossings (page, DIMM, CPU rules; rolling 24 h)", 5, thresholds)
         print(f"  {len(found):,} crossings")
+        for i, rule in enumerate(rules_):  # where the time goes, and what the rollup left out
+            start = time.perf_counter()
+            ranges = pg_timeline.candidate_ranges(conn, rule)
+            t_ranges = time.perf_counter() - start
+            one = pg_timeline.crossings(conn, rule, i)
+            took = time.perf_counter() - start
+            col = pg_timeline.SCOPE_COLUMNS[rule.scope]
+            keys = conn.execute("SELECT count(DISTINCT key), coalesce(sum(n), 0) FROM whea_key_days "
+                                "WHERE scope = %s AND severity = ANY(%s)",
+                                (rule.scope, list(rule.severities))).fetchone()
+            kept = conn.execute(
+                f"SELECT count(*) FROM unnest(%s::text[], %s::bigint[], %s::bigint[]) r(k, lo, hi) "
+                f"JOIN whea_records w ON w.{col} = r.k AND w.ts BETWEEN r.lo AND r.hi "
+                "WHERE w.severity = ANY(%s) AND w.time_source > 0",
+                ([k for k, _, _ in ranges], [lo for _, lo, _ in ranges],
+                 [hi for _, _, hi in ranges], list(rule.severities))).fetchone()[0] if ranges else 0
+            print(f"  {rule.name}: {took:.2f} s ({t_ranges:.2f} s rollup); {len(one):,} crossings "
+                  f"on {len({c[2] for c in one}):,} of {keys[0]:,} keys; window functions over "
+                  f"{kept:,} of {int(keys[1]):,} matching records")
         found = timed("storms (>= 10 records within 60 s)", None,
                       lambda: pg_timeline.storms(conn, 10, 60, 1 << 62))
         print(f"  {len(found):,} storms")
