@@ -134,10 +134,17 @@ def candidate_ranges(conn, rule) -> list[tuple[str, int, int]]:
     record of a block follows its true predecessor (a below one) and not an earlier block's."""
     days = -(-int(rule.window) // 86400) + 1
     sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
+    # a hot run has a day with at least threshold / days of its records, and that day a
+    # severity with at least that / severities: only keys with such a rollup row are summed
+    seed = max(1, -(-int(rule.threshold) // (days * (len(rule.severities) or 5))))
     rows = conn.execute(f"""
-        WITH d AS (
+        WITH seeds AS (
+            SELECT DISTINCT key FROM whea_key_days
+            WHERE scope = %(scope)s {sev} AND n >= %(seed)s),
+        d AS (
             SELECT key, day, sum(n) AS n FROM whea_key_days
-            WHERE scope = %(scope)s {sev} GROUP BY key, day HAVING sum(n) > 0),
+            WHERE scope = %(scope)s {sev} AND key IN (SELECT key FROM seeds)
+            GROUP BY key, day HAVING sum(n) > 0),
         hot AS (
             SELECT key, day - {days - 1} AS lo, day AS hi FROM (
                 SELECT key, day, sum(n) OVER (PARTITION BY key ORDER BY day
@@ -157,7 +164,8 @@ def candidate_ranges(conn, rule) -> list[tuple[str, int, int]]:
                                       AND k.n > 0 {sev.replace("severity", "k.severity")}),
                                b.lo) AS lo, b.hi
         FROM blocks b ORDER BY b.key, lo""",
-        {"scope": rule.scope, "sev": list(rule.severities), "th": int(rule.threshold)}).fetchall()
+        {"scope": rule.scope, "sev": list(rule.severities), "th": int(rule.threshold),
+         "seed": seed}).fetchall()
     out: list[list] = []  # the blocks with their day before, merged where they now touch
     for key, lo, hi in rows:
         if out and out[-1][0] == key and lo <= out[-1][2] + 1:
@@ -181,11 +189,15 @@ def crossings(conn, rule, index: int) -> list[tuple]:
             return []
         keys, los, his = (list(c) for c in zip(*ranges))
         params.update(keys=keys, los=los, his=his)
+        # one (key, ts) index range scan per candidate range (OFFSET 0 keeps the planner from
+        # turning the ranges into a join over the whole table)
         select = f"""
-            SELECT w.slot, w.ts, w.{col} AS k
+            SELECT w.slot, w.ts, r.k
             FROM unnest(%(keys)s::text[], %(los)s::bigint[], %(his)s::bigint[]) AS r(k, lo, hi)
-            JOIN whea_records w ON w.{col} = r.k AND w.ts BETWEEN r.lo AND r.hi
-            WHERE w.{col} IS NOT NULL AND w.time_source > 0 {sev.replace("severity", "w.severity")}"""
+            CROSS JOIN LATERAL (
+                SELECT slot, ts FROM whea_records
+                WHERE {col} = r.k AND ts BETWEEN r.lo AND r.hi AND time_source > 0 {sev}
+                OFFSET 0) w"""
     else:
         select = f"SELECT slot, ts, {col} AS k FROM whea_records WHERE {col} IS NOT NULL AND {TIMED} {sev}"
     rows = conn.execute(f"""
