@@ -127,13 +127,18 @@ def _one_dimm_history():
                                           "offset": 4096 * k}) for k, t in enumerate(times)]
 
 
+@pytest.mark.parametrize("share", [0.0, 1.0])  # one pass over the table / range scans
 @pytest.mark.parametrize("threshold", ["dimm=10", "dimm=4", "dimm=1"])
-def test_pruned_crossings_equal_the_decoded_ones(pg_url, tmp_path, capsys, threshold):
+def test_pruned_crossings_equal_the_decoded_ones(pg_url, tmp_path, capsys, threshold, share,
+                                                 monkeypatch):
     """The server reads only the days the key-day rollup marks as able to hold a crossing
-    (and the day before each such block); the crossings are still exactly the decoding
-    timeline's — and the pruning did leave records out."""
+    (and the day before each such block) — by index range scans, or by one pass over the
+    candidate keys when the ranges hold much of the store; the crossings are still exactly
+    the decoding timeline's — and the pruning did leave records out."""
     from whea_gui.index.rates import default_rules
     from whea_gui.store import open_store, pg_timeline
+
+    monkeypatch.setattr(pg_timeline, "RANGE_SCAN_SHARE", share)
 
     records = _one_dimm_history()
     sqlite = fill(str(tmp_path / "dimm.sqlite"), records)

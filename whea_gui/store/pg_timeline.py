@@ -30,6 +30,9 @@ from ..index.rates import storms as find_storms
 from ..index.timebins import bin_edges, choose_bin_width
 
 TIMED = "ts IS NOT NULL AND time_source > 0"
+# above this share of a scope's records in the candidate ranges, crossings read the candidate
+# keys in one pass over the table instead of one index range scan per range
+RANGE_SCAN_SHARE = 0.25
 SCOPE_COLUMNS = {"page": "page_key", "dimm": "dimm_key", "cpu": "cpu_key", "location": "location"}
 _SEVERITY_CASE = ("CASE severity " + " ".join(f"WHEN {s} THEN {i}" for i, s in enumerate(SEVERITY_ORDER))
                   + f" ELSE {len(SEVERITY_ORDER)} END")
@@ -188,16 +191,30 @@ def crossings(conn, rule, index: int) -> list[tuple]:
         if not ranges:
             return []
         keys, los, his = (list(c) for c in zip(*ranges))
-        params.update(keys=keys, los=los, his=his)
+        params.update(keys=keys, los=los, his=his, scope=rule.scope)
+        kept, total = conn.execute(f"""
+            SELECT (SELECT coalesce(sum(k.n), 0) FROM unnest(%(keys)s::text[], %(los)s::bigint[],
+                        %(his)s::bigint[]) AS r(key, lo, hi)
+                    JOIN whea_key_days k ON k.scope = %(scope)s AND k.key = r.key
+                         AND k.day BETWEEN r.lo / 86400 AND r.hi / 86400
+                    {sev.replace("severity", "k.severity")}),
+                   (SELECT coalesce(sum(n), 0) FROM whea_key_days
+                    WHERE scope = %(scope)s {sev})""", params).fetchone()
         # one (key, ts) index range scan per candidate range (OFFSET 0 keeps the planner from
-        # turning the ranges into a join over the whole table)
-        select = f"""
+        # turning the ranges into a join over the whole table) — unless the ranges hold much of
+        # the scope's records (every key failing every day): then one pass over the table
+        # reading the candidate keys is faster than millions of index lookups, same answer
+        if int(kept) > int(total) * RANGE_SCAN_SHARE:
+            select = f"""SELECT slot, ts, {col} AS k FROM whea_records
+                         WHERE {col} = ANY(%(keys)s) AND {TIMED} {sev}"""
+        else:
+            select = f"""
             SELECT w.slot, w.ts, r.k
-            FROM unnest(%(keys)s::text[], %(los)s::bigint[], %(his)s::bigint[]) AS r(k, lo, hi)
-            CROSS JOIN LATERAL (
-                SELECT slot, ts FROM whea_records
-                WHERE {col} = r.k AND ts BETWEEN r.lo AND r.hi AND time_source > 0 {sev}
-                OFFSET 0) w"""
+                FROM unnest(%(keys)s::text[], %(los)s::bigint[], %(his)s::bigint[]) AS r(k, lo, hi)
+                CROSS JOIN LATERAL (
+                    SELECT slot, ts FROM whea_records
+                    WHERE {col} = r.k AND ts BETWEEN r.lo AND r.hi AND time_source > 0 {sev}
+                    OFFSET 0) w"""
     else:
         select = f"SELECT slot, ts, {col} AS k FROM whea_records WHERE {col} IS NOT NULL AND {TIMED} {sev}"
     rows = conn.execute(f"""
