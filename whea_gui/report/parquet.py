@@ -74,11 +74,6 @@ def _schemas():
     return records, sections
 
 
-SECTION_FIELDS = ("section_index", "type", "type_name", "component", "location",
-                  "location_fields", "severity", "summary")  # per section, in schema order
-RECORD_FIELDS = ("seq", "host_name", "month", "date", "record_id")  # copied onto its sections
-
-
 @dataclass
 class ExportResult:
     folder: str
@@ -387,18 +382,6 @@ def _add_store(export: _Export, store) -> None:
     columns = _StoreColumns(export)
     for slots, records, sections in store.export_chunks(BLOCK):
         export.add_tables(*columns.tables(slots, records, sections))
-
-
-class _Cache(dict):
-    """Values computed once per distinct key (dates, GUID names, partition hosts)."""
-
-    def __init__(self, compute) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, key):
-        value = self[key] = self.compute(key)
-        return value
 
 
 def _read_csv(data: bytes, schema):
