@@ -138,16 +138,21 @@ def candidate_ranges(conn, rule) -> list[tuple[str, int, int]]:
     days = -(-int(rule.window) // 86400) + 1
     sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
     # a hot run has a day with at least threshold / days of its records, and that day a
-    # severity with at least that / severities: only keys with such a rollup row are summed
+    # severity with at least that / severities (a seed): only the days near a seed are summed
+    # (a hot run's days all are; leaving other days out only lowers sums that are below)
     seed = max(1, -(-int(rule.threshold) // (days * (len(rule.severities) or 5))))
     rows = conn.execute(f"""
         WITH seeds AS (
-            SELECT DISTINCT key FROM whea_key_days
+            SELECT DISTINCT key, day FROM whea_key_days
             WHERE scope = %(scope)s {sev} AND n >= %(seed)s),
+        near AS (
+            SELECT DISTINCT key, day + o AS day FROM seeds
+            CROSS JOIN generate_series({1 - days}, {days - 1}) AS o),
         d AS (
-            SELECT key, day, sum(n) AS n FROM whea_key_days
-            WHERE scope = %(scope)s {sev} AND key IN (SELECT key FROM seeds)
-            GROUP BY key, day HAVING sum(n) > 0),
+            SELECT k.key, k.day, sum(k.n) AS n FROM near JOIN whea_key_days k
+                ON k.scope = %(scope)s AND k.key = near.key AND k.day = near.day
+            WHERE true {sev.replace("severity", "k.severity")}
+            GROUP BY k.key, k.day HAVING sum(k.n) > 0),
         hot AS (
             SELECT key, day - {days - 1} AS lo, day AS hi FROM (
                 SELECT key, day, sum(n) OVER (PARTITION BY key ORDER BY day
