@@ -99,3 +99,63 @@ def test_rollups_stay_exact_through_clears_replacements_and_a_migration(pg_url, 
                             ).fetchall() == conn.execute(
             "SELECT location, count(*) FROM whea_records WHERE location IS NOT NULL GROUP BY 1 "
             "ORDER BY 1").fetchall()
+
+
+def _one_dimm_history():
+    """One host's corrected memory errors on one DIMM over 40 days: quiet days (1-3 records),
+    bursts that reach the threshold across midnight, at the very second a window ends, twice
+    within a day (two episodes) and one day after a quiet day."""
+    import random
+
+    from fleet_data import DWR, START, _stamp
+
+    template = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    rnd = random.Random(5)
+    times = []
+    for day in range(40):
+        base = START + day * 86400
+        times += [base + rnd.randrange(86400) for _ in range(rnd.randint(0, 3))]
+        if day in (6, 13, 21):  # a burst straddling midnight
+            times += [base + 86400 - 600 + 60 * k for k in range(12)]
+        if day == 27:  # two bursts in one day: the count falls below, then reaches it again
+            times += [base + 3600 + k for k in range(10)] + [base + 3600 + 86400 + 10 + k
+                                                             for k in range(10)]
+        if day == 33:  # records exactly one window apart
+            times += [base + k * 86400 // 10 for k in range(11)]
+    times.sort()
+    return [(_stamp(template, k + 1, t), {"host": "node9", "path": "/logs/node9.evtx",
+                                          "offset": 4096 * k}) for k, t in enumerate(times)]
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])  # one pass over the table / range scans
+@pytest.mark.parametrize("threshold", ["dimm=10", "dimm=4", "dimm=1"])
+def test_pruned_crossings_equal_the_decoded_ones(pg_url, tmp_path, capsys, threshold, share,
+                                                 monkeypatch):
+    """The server reads only the days the key-day rollup marks as able to hold a crossing
+    (and the day before each such block) — by index range scans, or by one pass over the
+    candidate keys when the ranges hold much of the store; the crossings are still exactly
+    the decoding timeline's — and the pruning did leave records out."""
+    from whea_gui.index.rates import default_rules
+    from whea_gui.store import open_store, pg_timeline
+
+    monkeypatch.setattr(pg_timeline, "RANGE_SCAN_SHARE", share)
+
+    records = _one_dimm_history()
+    sqlite = fill(str(tmp_path / "dimm.sqlite"), records)
+    fill(pg_url, records)
+    options = ["--threshold", threshold]
+    decoded = _timeline(capsys, sqlite, *options)
+    server = _timeline(capsys, "--store", pg_url, *options)
+    assert _without_sources(server) == _without_sources(decoded)
+    dimm = [c for c in decoded["crossings"] if c["rule"] == "DIMM"]
+    assert len(dimm) >= (3 if threshold != "dimm=1" else 1)
+    import dataclasses
+    rule = dataclasses.replace(next(r for r in default_rules() if r.scope == "dimm"),
+                               threshold=int(threshold.split("=")[1]))
+    with open_store(pg_url, readonly=True) as store:
+        ranges = pg_timeline.candidate_ranges(store.conn, rule)
+        kept = sum(store.conn.execute(
+            "SELECT count(*) FROM whea_records WHERE dimm_key = %s AND ts BETWEEN %s AND %s",
+            r).fetchone()[0] for r in ranges)
+    if threshold == "dimm=10":
+        assert 0 < kept <= len(records) - 20  # quiet days were left out

@@ -62,7 +62,7 @@ def test_duckdb_reproduces_the_timeline(pg_url, tmp_path, fleet, capsys):
     _export(capsys, folder, pg_url)
     hosts = sorted(p.name for p in (folder / "records").iterdir())
     assert hosts == ["host=node1", "host=node2", "host=node3"]
-    assert any(p.name.startswith("date=2025-03-") for p in (folder / "records/host=node1").iterdir())
+    assert any(p.name == "month=2025-03" for p in (folder / "records/host=node1").iterdir())
     assert main(["timeline", "--store", pg_url, "--json"]) == 0
     timeline = json.loads(capsys.readouterr().out)
     DB.execute(f"CREATE OR REPLACE VIEW recs AS SELECT * FROM read_parquet("
@@ -194,3 +194,36 @@ def test_empty_store_exports_tables_duckdb_reads(pg_url, tmp_path, capsys):
             assert rows == (0,)
         cols = [d[0] for d in _table(out, "records").description]
         assert {"host", "host_name", "date", "page_key", "severity"} <= set(cols)
+
+
+def test_store_columns_in_many_runs_with_odd_text_match_decoding(pg_url, tmp_path, fleet,
+                                                                  monkeypatch, capsys):
+    """The PostgreSQL export reads its columns in runs of BLOCK records by host (a host's
+    records split across runs and parts here) and parses the server's CSV: host names and
+    paths holding commas, quotes, newlines and non-ASCII text, and records without a host,
+    come out exactly as the decoding export writes them, with the same seq (store order)."""
+    from whea_gui.report import parquet
+
+    monkeypatch.setattr(parquet, "BLOCK", 7)
+    monkeypatch.setattr(parquet, "CHUNK", 30)
+    odd = {"node1": 'node,"1"', "node2": "nœud 2", "node3": ""}
+    pairs = [(data, {**src, "host": odd[src["host"]], "path": f'/logs/a,b "{k % 3}"\n.evtx'})
+             for k, (data, src) in enumerate(fleet[:90])]
+    fill(pg_url, pairs)
+    sqlite = fill(str(tmp_path / "s.sqlite"), pairs)
+    _export(capsys, tmp_path / "from_pg", pg_url)
+    _export(capsys, tmp_path / "from_sqlite", sqlite)
+    for name, order in (("records", "seq"), ("sections", "seq, section_index")):
+        a = _table(tmp_path / "from_pg", name, order).fetchall()
+        b = _table(tmp_path / "from_sqlite", name, order).fetchall()
+        assert a == b and len(a) >= 90
+    rows = _table(tmp_path / "from_pg", "records").fetchall()
+    assert [r[0] for r in rows] == list(range(90))  # seq: store order, every record once
+    cols = [d[0] for d in _table(tmp_path / "from_pg", "records").description]
+    hosts = {r[cols.index("host_name")] for r in rows}
+    assert hosts == {'node,"1"', "nœud 2", None}
+    assert {r[cols.index("provenance")] for r in rows} == {f'/logs/a,b "{k}"\n.evtx'
+                                                           for k in range(3)}
+    # several parts, each a file per host and month
+    parts = {p.name.split("-")[1] for p in (tmp_path / "from_pg" / "records").rglob("part-*")}
+    assert len(parts) >= 3

@@ -1,7 +1,8 @@
 """Parquet export for analytics engines (DuckDB, Spark, Polars): two tables, Hive-partitioned.
 
-``FOLDER/records/host=H/date=YYYY-MM-DD/part-N.parquet`` — one row per record;
-``FOLDER/sections/host=H/date=YYYY-MM-DD/part-N.parquet`` — one row per section.
+``FOLDER/records/host=H/month=YYYY-MM/part-N-M.parquet`` — one row per record;
+``FOLDER/sections/host=H/month=YYYY-MM/part-N-M.parquet`` — one row per section
+(a host's month in one folder, rows sorted by time; ``date`` YYYY-MM-DD is a column).
 A record without a host or a time lands in ``__HIVE_DEFAULT_PARTITION__`` (read back as NULL).
 The columns (docs/fleet.md lists them) are the timeline's own: ``ts``/``time`` is the record's
 time as ``whea timeline`` takes it (own timestamp, else the event time), and ``location``,
@@ -13,8 +14,10 @@ would be too long or unsafe (over PARTITION_HOST_CHARS once %-encoded, or holdin
 characters) is shortened to its start plus ``~`` and a hash of the whole name, so one odd host
 cannot make the export fail; ``host_name`` always holds the full name.
 
-From a PostgreSQL store the export reads the columns the store computed when each record was
-written (a server-side cursor, no decoding); from anything else it decodes each record.
+From a PostgreSQL store the export builds the Arrow columns straight from the columns the store
+computed when each record was written (server-side cursors in host order; the sections are
+taken apart from their jsonb column in the server; no decoding); from anything else it decodes
+each record.
 """
 
 from __future__ import annotations
@@ -35,9 +38,14 @@ from ..index.table import SEVERITY_NAMES
 from ..store.pg_rows import timeline_fields
 from ..store.store import host_of
 
-CHUNK = 250_000  # rows per written part (bounded memory: a few hundred MB)
+CHUNK = 250_000  # records per written part (bounded memory: a few hundred MB)
+BLOCK = 50_000  # records turned into Arrow columns at a time
+# Hive partition columns: a host's records of one UTC month share a folder (``month=YYYY-MM``;
+# ``date`` stays a column). Day folders made files of a few hundred rows each — opening them
+# dominated every query (docs/fleet.md, Figures).
+PARTITIONING = ("host", "month")
 PARTITION_HOST_CHARS = 120  # %-encoded host in a folder name (NAME_MAX is 255 bytes)
-MAX_PARTITIONS = 1 << 22  # host x date folders one part may touch (pyarrow's default is 1024)
+MAX_PARTITIONS = 1 << 22  # host x month folders one part may touch (pyarrow's default is 1024)
 
 
 def _schemas():
@@ -45,7 +53,8 @@ def _schemas():
 
     records = pa.schema([
         ("seq", pa.int64()), ("host", pa.string()), ("host_name", pa.string()),
-        ("date", pa.string()), ("provenance", pa.string()), ("provenance_offset", pa.int64()),
+        ("month", pa.string()), ("date", pa.string()), ("provenance", pa.string()),
+        ("provenance_offset", pa.int64()),
         ("time", pa.timestamp("s", tz="UTC")), ("ts", pa.int64()), ("time_source", pa.string()),
         ("severity", pa.int8()), ("severity_name", pa.string()),
         ("notify", pa.string()), ("notify_name", pa.string()),
@@ -57,7 +66,8 @@ def _schemas():
     ])
     sections = pa.schema([
         ("seq", pa.int64()), ("host", pa.string()), ("host_name", pa.string()),
-        ("date", pa.string()), ("record_id", pa.uint64()), ("section_index", pa.int16()), ("type", pa.string()),
+        ("month", pa.string()), ("date", pa.string()), ("record_id", pa.uint64()),
+        ("section_index", pa.int16()), ("type", pa.string()),
         ("type_name", pa.string()), ("component", pa.string()), ("location", pa.string()),
         ("location_fields", pa.string()), ("severity", pa.int8()), ("summary", pa.string()),
     ])
@@ -73,33 +83,26 @@ class ExportResult:
 
 
 class _Columns:
-    """Rows gathered column by column, written as one part per CHUNK rows."""
+    """Decoded rows gathered column by column (the path for records that are not in a
+    PostgreSQL store): turned into an Arrow table every ``BLOCK`` rows."""
 
     def __init__(self, schema) -> None:
         self.schema = schema
         self.cols: dict[str, list] = {name: [] for name in schema.names}
         self.n = 0
-        self.written = 0  # rows written in parts so far
 
     def add(self, row: dict) -> None:
         for name, col in self.cols.items():
             col.append(row.get(name))
         self.n += 1
 
-    def flush(self, folder: str, part: int) -> None:
+    def take(self):
         import pyarrow as pa
-        import pyarrow.dataset as ds
 
-        if not self.n:
-            return
         table = pa.Table.from_pydict(self.cols, schema=self.schema)
-        ds.write_dataset(table, folder, format="parquet", partitioning=["host", "date"],
-                         partitioning_flavor="hive", basename_template=f"part-{part}-{{i}}.parquet",
-                         existing_data_behavior="overwrite_or_ignore",
-                         max_partitions=MAX_PARTITIONS)
-        self.written += self.n
         self.cols = {name: [] for name in self.schema.names}
         self.n = 0
+        return table
 
 
 def partition_host(host: str | None) -> str | None:
@@ -118,6 +121,7 @@ def partition_host(host: str | None) -> str | None:
 
 
 _SEV = {i: name.capitalize() for i, name in enumerate(SEVERITY_NAMES)}
+_TIME_SOURCES = list(_faults.TIME_SOURCE_NAMES)
 
 
 def _date(ts: int | None) -> str | None:
@@ -126,7 +130,8 @@ def _date(ts: int | None) -> str | None:
 
 def _section_rows(base: dict, sections: list[dict]) -> list[dict]:
     return [{"seq": base["seq"], "host": base["host"], "date": base["date"],
-             "record_id": base["record_id"], "section_index": s.get("index"),
+             "month": base["month"], "record_id": base["record_id"],
+             "section_index": s.get("index"),
              "type": s.get("type"), "type_name": s.get("type_name"),
              "component": s.get("component"), "location": s.get("location"),
              "location_fields": s.get("location_fields"), "severity": s.get("severity"),
@@ -142,8 +147,9 @@ def decoded_row(seq: int, data: bytes, source: dict) -> tuple[dict, list[dict]]:
     sev = header.get("severity") if isinstance(header.get("severity"), int) else None
     fields = timeline_fields(rec, host)
     types = [s.values.get("type") for s in rec.sections if s.values.get("type")]
+    date = _date(ts)
     row = {
-        "seq": seq, "host": host or None, "date": _date(ts),
+        "seq": seq, "host": host or None, "date": date, "month": date[:7] if date else None,
         # a record read from a store names where it came from before it was stored
         "provenance": source.get("origin_path") or source.get("path"),
         "provenance_offset": int((source.get("origin_offset") if source.get("origin_path")
@@ -187,7 +193,8 @@ class ForeignFiles(OSError):
                          "them, or pass --replace to delete them")
 
 
-_OURS = re.compile(r"(host=[^/]+/date=[^/]+/)?part-(\d+-\d+|empty)\.parquet")
+# month= is this layout; date= (one folder per day) the layout before 2026-12-07, replaced alike
+_OURS = re.compile(r"(host=[^/]+/(month|date)=[^/]+/)?part-(\d+-\d+|empty)\.parquet")
 
 
 def foreign_files(folder: str) -> list[str]:
@@ -207,6 +214,10 @@ def foreign_files(folder: str) -> list[str]:
 
 
 class _Export:
+    """Arrow tables gathered into parts of about CHUNK records; each part is written as one
+    file per (host, month) it holds, rows in the order they came (a store's: by host, then
+    store order)."""
+
     def __init__(self, folder: str, replace: bool = False) -> None:
         self.folder = os.path.abspath(folder)
         if not replace:
@@ -216,40 +227,73 @@ class _Export:
         parent = os.path.dirname(self.folder) or "."
         os.makedirs(parent, exist_ok=True)
         self.tmp = tempfile.mkdtemp(prefix=".whea-parquet-", dir=parent)
-        rs, ss = _schemas()
-        self.records, self.sections = _Columns(rs), _Columns(ss)
+        self.schemas = _schemas()
+        self.records, self.sections = _Columns(self.schemas[0]), _Columns(self.schemas[1])
+        self.pending: list[tuple] = []  # (records table, sections table) not yet written
+        self.pending_rows = 0
+        self.written = [0, 0]  # rows written per table
         self.result = ExportResult(self.folder)
         self.hosts: dict[str | None, str | None] = {}  # host → partition value
 
+    def partition(self, host: str | None) -> str | None:
+        part = self.hosts.get(host)
+        if part is None and host is not None:
+            part = self.hosts[host] = partition_host(host)
+        return part
+
     def add(self, row: dict, sections: list[dict]) -> None:
+        """One decoded record (``decoded_row``'s dicts)."""
         host = row.get("host")
-        part = self.hosts.get(host) if host in self.hosts else self.hosts.setdefault(
-            host, partition_host(host))
+        part = self.partition(host)
         for r in (row, *sections):
             r["host_name"], r["host"] = host, part
         self.records.add(row)
         for s in sections:
             self.sections.add(s)
-        self.result.records += 1
-        self.result.sections += len(sections)
-        if self.records.n >= CHUNK or self.sections.n >= 4 * CHUNK:
+        if self.records.n >= BLOCK or self.sections.n >= 4 * BLOCK:
+            self.add_tables(self.records.take(), self.sections.take())
+
+    def add_tables(self, records, sections) -> None:
+        """Records and their sections as Arrow tables in the export's schemas."""
+        self.pending.append((records, sections))
+        self.pending_rows += records.num_rows
+        self.result.records += records.num_rows
+        self.result.sections += sections.num_rows
+        if self.pending_rows >= CHUNK:
             self.flush()
 
     def flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        if self.records.n:
+            self.add_tables(self.records.take(), self.sections.take())
+        if not self.pending:
+            return
         part = self.result.parts
-        self.records.flush(os.path.join(self.tmp, "records"), part)
-        self.sections.flush(os.path.join(self.tmp, "sections"), part)
+        for k, name in enumerate(("records", "sections")):
+            table = pa.concat_tables([p[k] for p in self.pending])
+            if not table.num_rows:
+                continue
+            ds.write_dataset(table, os.path.join(self.tmp, name),
+                             format="parquet", partitioning=list(PARTITIONING),
+                             partitioning_flavor="hive",
+                             basename_template=f"part-{part}-{{i}}.parquet",
+                             existing_data_behavior="overwrite_or_ignore",
+                             max_partitions=MAX_PARTITIONS)
+            self.written[k] += table.num_rows
+        self.pending, self.pending_rows = [], 0
         self.result.parts += 1
 
     def finish(self) -> ExportResult:
         """Move the complete tables into place (a previous export's tables are replaced)."""
         self.flush()
         os.makedirs(self.folder, exist_ok=True)
-        for name, cols in (("records", self.records), ("sections", self.sections)):
+        for k, name in enumerate(("records", "sections")):
             os.makedirs(os.path.join(self.tmp, name), exist_ok=True)
-            if not cols.written:  # no rows: one empty file with the schema, so readers find it
+            if not self.written[k]:  # no rows: one empty file with the schema, so readers find it
                 import pyarrow.parquet as pq
-                pq.write_table(cols.schema.empty_table(),
+                pq.write_table(self.schemas[k].empty_table(),
                                os.path.join(self.tmp, name, "part-empty.parquet"))
             target = os.path.join(self.folder, name)
             if os.path.isdir(target) and not os.path.islink(target):
@@ -259,7 +303,8 @@ class _Export:
             os.replace(os.path.join(self.tmp, name), target)
         with open(os.path.join(self.folder, "_whea_export.json"), "w", encoding="utf-8") as fh:
             json.dump({"records": self.result.records, "sections": self.result.sections,
-                       "layout": "hive: host, date", "tables": ["records", "sections"]}, fh)
+                       "layout": "hive: " + ", ".join(PARTITIONING),
+                       "tables": ["records", "sections"]}, fh)
         shutil.rmtree(self.tmp, ignore_errors=True)
         return self.result
 
@@ -270,14 +315,15 @@ class _Export:
 def export_parquet(records_or_batch, folder, replace: bool = False) -> ExportResult:
     """Write (bytes, source) pairs — or the window's record ``Batch`` — as the two Parquet
     tables under ``folder`` (File → Export in the window calls this)."""
-    return _write(folder, (decoded_row(0, bytes(data), dict(source or {}))
-                           for data, source in _pairs(records_or_batch)), replace)
+    return _write(folder, lambda export: _add_decoded(export, (
+        decoded_row(0, bytes(data), dict(source or {})) for data, source in _pairs(records_or_batch))),
+        replace)
 
 
 def export_store_parquet(store, folder, replace: bool = False) -> ExportResult:
     """Export an open store: a PostgreSQL store from its columns (no decoding), another engine
     by decoding its records in store order."""
-    return _write(folder, _store_rows(store), replace)
+    return _write(folder, lambda export: _add_store(export, store), replace)
 
 
 def export_inputs(paths: list[str], folder, on_problem, replace: bool = False) -> ExportResult:
@@ -286,65 +332,162 @@ def export_inputs(paths: list[str], folder, on_problem, replace: bool = False) -
     from ..sources import iter_path
     from ..store import engine_of, open_store
 
-    def rows():
+    def fill(export):
         for path in paths:
             if engine_of(path) != "sqlite":
                 with open_store(path, readonly=True, create=False) as store:
-                    yield from _store_rows(store)
+                    _add_store(export, store)
                 continue
-            for ref in iter_path(path, on_problem=on_problem):
-                yield decoded_row(0, bytes(ref.data), dict(ref.source))
-    return _write(folder, rows(), replace)
+            _add_decoded(export, (decoded_row(0, bytes(ref.data), dict(ref.source))
+                                  for ref in iter_path(path, on_problem=on_problem)))
+    return _write(folder, fill, replace)
 
 
-def _write(folder, rows, replace: bool = False) -> ExportResult:
+def _write(folder, fill, replace: bool = False) -> ExportResult:
     export = _Export(os.fspath(folder), replace)
     try:
-        for seq, (row, sections) in enumerate(rows):
-            row["seq"] = seq
-            for s in sections:
-                s["seq"] = seq
-            export.add(row, sections)
+        fill(export)
         return export.finish()
     except BaseException:
         export.abort()
         raise
 
 
-def _store_rows(store):
-    if not hasattr(store, "export_rows"):
+def _add_decoded(export: _Export, rows) -> None:
+    for row, sections in rows:
+        seq = export.result.records + export.records.n
+        row["seq"] = seq
+        for s in sections:
+            s["seq"] = seq
+        export.add(row, sections)
+
+
+def _add_store(export: _Export, store) -> None:
+    if not hasattr(store, "export_chunks"):
         table = store.record_table()
+        rows = []
         for i, (_, data) in enumerate(store):
             src = {"host": table.string(int(table.host[i])) or "",
                    "path": table.string(int(table.path[i])), "offset": int(table.offset[i])}
             if table.event_time[i] >= 0:
                 src["time_created"] = int(table.event_time[i])
-            yield decoded_row(0, data, src)
+            rows.append(decoded_row(0, data, src))
+            if len(rows) >= BLOCK:
+                _add_decoded(export, rows)
+                rows = []
+        _add_decoded(export, rows)
         return
-    names: dict[tuple[str, str], str] = {}
+    if export.records.n:  # decoded rows of earlier inputs first: the store's seq follow them
+        export.add_tables(export.records.take(), export.sections.take())
+    columns = _StoreColumns(export)
+    for slots, records, sections in store.export_chunks(BLOCK):
+        export.add_tables(*columns.tables(slots, records, sections))
 
-    def name(guid: str | None, kind: str) -> str | None:
-        if not guid:
-            return None
-        key = (guid, kind)
-        if key not in names:
-            names[key] = guids.name_of(guid, kind)
-        return names[key]
 
-    for rows in store.export_rows():
-        for (_slot, host, path, offset, ts, tsrc, sev, notify, notify_name, creator, rid,
-             types, comp, loc, page, dimm, cpu, summary, length, sections) in rows:
-            row = {
-                "seq": 0, "host": host or None, "date": _date(ts), "provenance": path,
-                "provenance_offset": offset, "time": ts, "ts": ts,
-                "time_source": _faults.TIME_SOURCE_NAMES[tsrc],
-                "severity": sev if sev >= 0 else None,
-                "severity_name": _SEV.get(min(sev, 4)) if sev >= 0 else None,
-                "notify": notify, "notify_name": notify_name, "creator": creator,
-                "creator_name": name(creator, "creator"),
-                "record_id": rid + (1 << 64) if rid < 0 else rid,
-                "section_types": types, "section_names": [name(t, "section") for t in types],
-                "component": comp, "location": loc, "page_key": page, "dimm_key": dimm,
-                "cpu_key": cpu, "summary": summary, "length": length,
-            }
-            yield row, _section_rows(row, sections or [])
+def _read_csv(data: bytes, schema):
+    """PostgreSQL ``COPY … (FORMAT csv)`` output as an Arrow table of ``schema``: unquoted
+    empty fields are NULL, quoted ones ('""') empty strings, values may hold newlines."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if not data:
+        return schema.empty_table()
+    return pcsv.read_csv(
+        pa.BufferReader(data), read_options=pcsv.ReadOptions(column_names=schema.names),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False,
+            null_values=[""]))
+
+
+class _StoreColumns:
+    """Arrow columns straight from a PostgreSQL store's columns — the ones the store computed
+    from one decode when each record was written — sent by the server as CSV (COPY) and
+    parsed by Arrow: no record is decoded again, and no Python object is made per row. The
+    values are ``decoded_row``'s (a test compares both exports row by row)."""
+
+    def __init__(self, export: _Export) -> None:
+        import pyarrow as pa
+
+        self.export = export
+        self.base = export.result.records  # records exported before this store
+        s, i64 = pa.string(), pa.int64()
+        self.record_schema = pa.schema([
+            ("host", s), ("slot", i64), ("src_path", s), ("src_offset", i64), ("ts", i64),
+            ("time_source", i64), ("severity", i64), ("notify", s), ("notify_name", s),
+            ("creator", s), ("record_id", i64), ("section_types", s),
+            ("component", s), ("location", s), ("page_key", s), ("dimm_key", s), ("cpu_key", s),
+            ("summary", s), ("length", i64)])
+        self.section_schema = pa.schema([
+            ("host", s), ("slot", i64), ("n", i64), ("index", i64), ("type", s),
+            ("type_name", s), ("component", s), ("location", s), ("location_fields", s),
+            ("severity", i64), ("summary", s)])
+
+    @staticmethod
+    def _mapped(column, compute, type_):
+        """``compute`` of each distinct value of ``column``, taken for every row."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        codes = pc.dictionary_encode(column)
+        if isinstance(codes, pa.ChunkedArray):
+            codes = codes.combine_chunks() if codes.num_chunks else pa.array([], column.type).dictionary_encode()
+        values = pa.array([compute(v) for v in codes.dictionary.to_pylist()], type_)
+        return values.take(codes.indices)
+
+    def tables(self, slots, records: bytes, sections: bytes):
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        rs, ss = self.export.schemas
+        r = _read_csv(records, self.record_schema).combine_chunks()
+        host = pc.if_else(pc.equal(r["host"], ""), pa.scalar(None, pa.string()), r["host"])
+        ts = r["ts"].combine_chunks()
+        missing = np.iinfo(np.int64).min
+        day = np.floor_divide(ts.fill_null(0).to_numpy(), 86400)
+        day[ts.is_null().to_numpy(zero_copy_only=False)] = missing
+        days, inverse = np.unique(day, return_inverse=True)
+        inverse = pa.array(inverse.ravel(), pa.int64())
+        day_names = [None if d == missing else _date(int(d) * 86400) for d in days]
+        date = pa.array(day_names, pa.string()).take(inverse)
+        month = pa.array([d and d[:7] for d in day_names], pa.string()).take(inverse)
+        sev = r["severity"]
+        valid = pc.greater_equal(sev, 0)
+        slot = r["slot"].to_numpy()
+        table = pa.Table.from_arrays([
+            pa.array(np.searchsorted(slots, slot) + self.base, pa.int64()),
+            self._mapped(host, self.export.partition, pa.string()), host, month, date,
+            r["src_path"], r["src_offset"],
+            ts.cast(pa.timestamp("s", tz="UTC")), ts,
+            pa.array(_TIME_SOURCES, pa.string()).take(r["time_source"]),
+            pc.if_else(valid, sev.cast(pa.int8(), safe=False), pa.scalar(None, pa.int8())),
+            pc.if_else(valid, pa.array([_SEV[k] for k in range(5)], pa.string()).take(
+                pc.max_element_wise(pc.min_element_wise(sev, 4), 0)),
+                pa.scalar(None, pa.string())),
+            r["notify"], r["notify_name"], r["creator"],
+            self._mapped(r["creator"], lambda g: guids.name_of(g, "creator") if g else None,
+                         pa.string()),
+            # a u64 RecordId is kept as signed 64-bit in the store: the same bits
+            pa.array(r["record_id"].to_numpy().view(np.uint64), pa.uint64()),
+            self._mapped(r["section_types"], lambda t: None if t is None else
+                         (t.split(",") if t else []), pa.list_(pa.string())),
+            self._mapped(r["section_types"], lambda t: None if t is None else
+                         [guids.name_of(g, "section") for g in (t.split(",") if t else [])],
+                         pa.list_(pa.string())),
+            r["component"], r["location"], r["page_key"], r["dimm_key"], r["cpu_key"],
+            r["summary"], r["length"].cast(pa.int32()),
+        ], schema=rs)
+        # each section with its record's columns (sections come in their records' order)
+        sec = _read_csv(sections, self.section_schema).combine_chunks()
+        by_slot = np.argsort(slot)
+        owner = by_slot[np.searchsorted(slot[by_slot], sec["slot"].to_numpy())] \
+            if sec.num_rows else np.zeros(0, np.int64)
+        if np.any(np.diff(owner) < 0):  # asked for in order: a server that erred
+            raise RuntimeError("the store's export sent sections out of their records' order")
+        base = table.select(["seq", "host", "host_name", "month", "date", "record_id"]).take(
+            pa.array(owner))
+        return table, pa.Table.from_arrays([
+            *base.columns, sec["index"].cast(pa.int16()), sec["type"], sec["type_name"],
+            sec["component"], sec["location"], sec["location_fields"],
+            sec["severity"].cast(pa.int8(), safe=False), sec["summary"]], schema=ss)

@@ -30,6 +30,9 @@ from ..index.rates import storms as find_storms
 from ..index.timebins import bin_edges, choose_bin_width
 
 TIMED = "ts IS NOT NULL AND time_source > 0"
+# above this share of a scope's records in the candidate ranges, crossings read the candidate
+# keys in one pass over the table instead of one index range scan per range
+RANGE_SCAN_SHARE = 0.25
 SCOPE_COLUMNS = {"page": "page_key", "dimm": "dimm_key", "cpu": "cpu_key", "location": "location"}
 _SEVERITY_CASE = ("CASE severity " + " ".join(f"WHEN {s} THEN {i}" for i, s in enumerate(SEVERITY_ORDER))
                   + f" ELSE {len(SEVERITY_ORDER)} END")
@@ -113,19 +116,71 @@ def _first_slots(conn, by: str, label: str, groups: list, totals: dict) -> dict:
                             "LIMIT 1", (g,)).fetchone()[0] for g in tied}
 
 
-def candidate_keys(conn, rule) -> list[str]:
-    """Keys whose records in some run of consecutive days (as many as a window can touch)
-    reach the threshold: only these can cross it (from the daily rollup, not the table)."""
+def _day_bounds(day: int) -> tuple[int, int]:
+    """The ts range [lo, hi] of the rollup's ``day`` = ``ts / 86400`` (SQL division truncates
+    toward zero: day 0 holds (-86400, 86400))."""
+    lo = day * 86400 if day > 0 else (day - 1) * 86400 + 1
+    hi = (day + 1) * 86400 - 1 if day >= 0 else day * 86400
+    return lo, hi
+
+
+def candidate_ranges(conn, rule) -> list[tuple[str, int, int]]:
+    """(key, first ts, last ts): the only records of ``rule``'s scope the window functions need
+    to find every crossing exactly — from the key-day rollup, not the table.
+
+    A record at or above the threshold has its whole window inside a run of ``days``
+    consecutive days (as many as a window can touch) holding at least the threshold: a hot
+    run. Keeping every hot run's records keeps each such record and its whole window, so its
+    count is exact; any other kept record counts at most its true count, which is below the
+    threshold, so it stays below. A crossing also needs the record before it to be below: for
+    each block of hot days the last day with records before it is kept too, so the first
+    record of a block follows its true predecessor (a below one) and not an earlier block's."""
     days = -(-int(rule.window) // 86400) + 1
     sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
-    return [r[0] for r in conn.execute(f"""
-        SELECT key FROM (
-            SELECT key, sum(n) OVER (PARTITION BY key ORDER BY day
-                                     RANGE BETWEEN {days - 1} PRECEDING AND CURRENT ROW) AS n
-            FROM (SELECT key, day, sum(n) AS n FROM whea_key_days
-                  WHERE scope = %(scope)s {sev} GROUP BY key, day) d) w
-        GROUP BY key HAVING max(n) >= %(th)s""",
-        {"scope": rule.scope, "sev": list(rule.severities), "th": int(rule.threshold)})]
+    # a hot run has a day with at least threshold / days of its records, and that day a
+    # severity with at least that / severities (a seed): only the days near a seed are summed
+    # (a hot run's days all are; leaving other days out only lowers sums that are below)
+    seed = max(1, -(-int(rule.threshold) // (days * (len(rule.severities) or 5))))
+    rows = conn.execute(f"""
+        WITH seeds AS (
+            SELECT DISTINCT key, day FROM whea_key_days
+            WHERE scope = %(scope)s {sev} AND n >= %(seed)s),
+        near AS (
+            SELECT DISTINCT key, day + o AS day FROM seeds
+            CROSS JOIN generate_series({1 - days}, {days - 1}) AS o),
+        d AS (
+            SELECT k.key, k.day, sum(k.n) AS n FROM near JOIN whea_key_days k
+                ON k.scope = %(scope)s AND k.key = near.key AND k.day = near.day
+            WHERE true {sev.replace("severity", "k.severity")}
+            GROUP BY k.key, k.day HAVING sum(k.n) > 0),
+        hot AS (
+            SELECT key, day - {days - 1} AS lo, day AS hi FROM (
+                SELECT key, day, sum(n) OVER (PARTITION BY key ORDER BY day
+                                              RANGE BETWEEN {days - 1} PRECEDING AND CURRENT ROW) AS n
+                FROM d) w
+            WHERE n >= %(th)s),
+        starts AS (
+            SELECT *, CASE WHEN lo <= max(hi) OVER (PARTITION BY key ORDER BY lo, hi ROWS
+                                 BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+                      THEN 0 ELSE 1 END AS new FROM hot),
+        blocks AS (
+            SELECT key, min(lo) AS lo, max(hi) AS hi FROM (
+                SELECT *, sum(new) OVER (PARTITION BY key ORDER BY lo, hi) AS g FROM starts) x
+            GROUP BY key, g)
+        SELECT b.key, coalesce((SELECT max(k.day) FROM whea_key_days k
+                                WHERE k.scope = %(scope)s AND k.key = b.key AND k.day < b.lo
+                                      AND k.n > 0 {sev.replace("severity", "k.severity")}),
+                               b.lo) AS lo, b.hi
+        FROM blocks b ORDER BY b.key, lo""",
+        {"scope": rule.scope, "sev": list(rule.severities), "th": int(rule.threshold),
+         "seed": seed}).fetchall()
+    out: list[list] = []  # the blocks with their day before, merged where they now touch
+    for key, lo, hi in rows:
+        if out and out[-1][0] == key and lo <= out[-1][2] + 1:
+            out[-1][2] = max(out[-1][2], hi)
+        else:
+            out.append([key, lo, hi])
+    return [(key, _day_bounds(lo)[0], _day_bounds(hi)[1]) for key, lo, hi in out]
 
 
 def crossings(conn, rule, index: int) -> list[tuple]:
@@ -133,15 +188,42 @@ def crossings(conn, rule, index: int) -> list[tuple]:
     col = SCOPE_COLUMNS.get(rule.scope)
     if col is None:
         return []
-    keys = candidate_keys(conn, rule) if rule.scope in ("page", "dimm", "cpu") else None
-    if keys == []:
-        return []
     sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
-    only = "AND " + col + " = ANY(%(keys)s)" if keys is not None else ""
+    params = {"sev": list(rule.severities), "w1": int(rule.window) + 1,
+              "th": int(rule.threshold)}
+    if rule.scope in ("page", "dimm", "cpu"):
+        ranges = candidate_ranges(conn, rule)
+        if not ranges:
+            return []
+        keys, los, his = (list(c) for c in zip(*ranges))
+        params.update(keys=keys, los=los, his=his, scope=rule.scope)
+        kept, total = conn.execute(f"""
+            SELECT (SELECT coalesce(sum(k.n), 0) FROM unnest(%(keys)s::text[], %(los)s::bigint[],
+                        %(his)s::bigint[]) AS r(key, lo, hi)
+                    JOIN whea_key_days k ON k.scope = %(scope)s AND k.key = r.key
+                         AND k.day BETWEEN r.lo / 86400 AND r.hi / 86400
+                    {sev.replace("severity", "k.severity")}),
+                   (SELECT coalesce(sum(n), 0) FROM whea_key_days
+                    WHERE scope = %(scope)s {sev})""", params).fetchone()
+        # one (key, ts) index range scan per candidate range (OFFSET 0 keeps the planner from
+        # turning the ranges into a join over the whole table) — unless the ranges hold much of
+        # the scope's records (every key failing every day): then one pass over the table
+        # reading the candidate keys is faster than millions of index lookups, same answer
+        if int(kept) > int(total) * RANGE_SCAN_SHARE:
+            select = f"""SELECT slot, ts, {col} AS k FROM whea_records
+                         WHERE {col} = ANY(%(keys)s) AND {TIMED} {sev}"""
+        else:
+            select = f"""
+            SELECT w.slot, w.ts, r.k
+                FROM unnest(%(keys)s::text[], %(los)s::bigint[], %(his)s::bigint[]) AS r(k, lo, hi)
+                CROSS JOIN LATERAL (
+                    SELECT slot, ts FROM whea_records
+                    WHERE {col} = r.k AND ts BETWEEN r.lo AND r.hi AND time_source > 0 {sev}
+                    OFFSET 0) w"""
+    else:
+        select = f"SELECT slot, ts, {col} AS k FROM whea_records WHERE {col} IS NOT NULL AND {TIMED} {sev}"
     rows = conn.execute(f"""
-        WITH sel AS (
-            SELECT slot, ts, {col} AS k FROM whea_records
-            WHERE {col} IS NOT NULL AND {TIMED} {sev} {only}),
+        WITH sel AS ({select}),
         counted AS (
             SELECT slot, ts, k,
                    row_number() OVER (PARTITION BY k ORDER BY ts, slot)
@@ -156,8 +238,7 @@ def crossings(conn, rule, index: int) -> list[tuple]:
             SELECT *, sum((above AND NOT prev)::int) OVER (PARTITION BY k ORDER BY ts, slot) AS ep
             FROM marked)
         SELECT k, min(ts), max(n), max(ts) FROM episodes WHERE above GROUP BY k, ep""",
-                        {"sev": list(rule.severities), "w1": int(rule.window) + 1,
-                         "th": int(rule.threshold), "keys": keys}).fetchall()
+                        params).fetchall()
     # a count rises by at most one per record, so it reaches the threshold exactly
     return [(t, index, k, {"rule": rule.name, "location": k, "time": _iso(t),
                            "count": int(rule.threshold), "peak": int(peak), "until": _iso(until)})
