@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import best  # noqa: E402
 
-from whea_gui.build import RecordEditor, build_record  # noqa: E402
-from whea_gui.build.diff import diff_records  # noqa: E402
-from whea_gui.build.generate import generate_records  # noqa: E402
+from whea_gui.compose import RecordEditor, build_record  # noqa: E402
+from whea_gui.compose.diff import diff_records  # noqa: E402
+from whea_gui.compose.generate import generate_records  # noqa: E402
 from whea_gui.decode import decode_record, record_to_json  # noqa: E402
 
 

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from whea_gui.build.fromjson import build_line, parse_line, value_cap  # noqa: E402
-from whea_gui.build.jsonshape import DEFAULT_MAX_SIZE, validate  # noqa: E402
-from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header  # noqa: E402
-from whea_gui.build.values import EditError  # noqa: E402
+from whea_gui.compose.fromjson import build_line, parse_line, value_cap  # noqa: E402
+from whea_gui.compose.jsonshape import DEFAULT_MAX_SIZE, validate  # noqa: E402
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header  # noqa: E402
+from whea_gui.compose.values import EditError  # noqa: E402
 from whea_gui.decode import decode_record, record_to_json  # noqa: E402
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from whea_gui.build.generate import generate_records  # noqa: E402
+from whea_gui.compose.generate import generate_records  # noqa: E402
 from whea_gui.decode.explain import explain_record  # noqa: E402
 from whea_gui.decode.record import decode_record  # noqa: E402
 

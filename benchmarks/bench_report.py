@@ -2,7 +2,7 @@
 
 Run: python benchmarks/bench_report.py [--stream 100000] [--docs 1000] [--formats csv,json,...]
 
-Generated records (``whea_gui.build.generate``: every section kind, a storm and a repeated DIMM
+Generated records (``whea_gui.compose.generate``: every section kind, a storm and a repeated DIMM
 fault over four hosts). JSON, JSON Lines and CSV get ``--stream`` records, HTML, Markdown and
 PDF ``--docs``. The streaming formats are also run on a tenth as many records: their peak
 memory should barely grow with the count (only the summary's ~25 bytes per record do). Peak
@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from whea_gui.build.generate import RepeatFault, Storm, generate_timeline  # noqa: E402
+from whea_gui.compose.generate import RepeatFault, Storm, generate_timeline  # noqa: E402
 from whea_gui.report import write_report  # noqa: E402
 
 STREAMING = ("csv", "jsonl", "json")

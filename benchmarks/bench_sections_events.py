@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header  # noqa: E402
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header  # noqa: E402
 from whea_gui.decode import decode_record, record_to_json  # noqa: E402
 from whea_gui.formats.sections.device_driver import DEVICE_DRIVER_CREATOR, DEVICE_DRIVER_NOTIFY  # noqa: E402
 from whea_gui.formats.sections.nvidia_event import NVIDIA_EVENT_GUID  # noqa: E402

@@ -41,7 +41,7 @@ def header(count: int, length: int) -> bytes:
 
 def shared_descriptors(path: Path, count: int = 65535) -> None:
     sys.path.insert(0, str(ROOT))
-    from whea_gui.build.layout import DESCRIPTOR_SIZE, HEADER_SIZE, make_descriptor, make_header
+    from whea_gui.compose.layout import DESCRIPTOR_SIZE, HEADER_SIZE, make_descriptor, make_header
     body = (VECTORS / "libcper-examples" / "pcie.cper").read_bytes()[200:408]
     hdr = bytearray(make_header())
     start = HEADER_SIZE + DESCRIPTOR_SIZE * count

@@ -18,7 +18,7 @@ FLOORS = {
     "paths": 0,
     "formats": 1,
     "decode": 2,
-    "build": 3,
+    "compose": 3,
     "index": 3,
     "store": 4,
     "sources": 5,

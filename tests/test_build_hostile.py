@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from whea_gui.build.bodies import catalog
-from whea_gui.build.fromjson import build_line, build_record
-from whea_gui.build.jsonshape import BuildInputError, validate
-from whea_gui.build.layout import split_record
+from whea_gui.compose.bodies import catalog
+from whea_gui.compose.fromjson import build_line, build_record
+from whea_gui.compose.jsonshape import BuildInputError, validate
+from whea_gui.compose.layout import split_record
 from whea_gui.core import guids
 from whea_gui.decode import decode_record, record_to_json
 from whea_gui.formats.cper import DESCRIPTOR, HEADER
@@ -198,7 +198,7 @@ def test_cli_builds_good_lines_and_names_bad_ones(tmp_path):
 
 
 def test_body_field_values_that_cannot_be_written_are_edit_errors():
-    from whea_gui.build.values import EditError, encode_field
+    from whea_gui.compose.values import EditError, encode_field
     from whea_gui.core.model import FieldNode
     blob = FieldNode("blob", "Blob", b"", "", 0, 4, kind="bytes")
     with pytest.raises(EditError, match="do not fit"):

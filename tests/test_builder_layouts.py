@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from whea_gui.build.bodies import io
-from whea_gui.build.generate import generate_records
-from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+from whea_gui.compose.bodies import io
+from whea_gui.compose.generate import generate_records
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
 from whea_gui.decode import decode_record
 from whea_gui.formats.sections import _pcie_regs as regs
 from whea_gui.formats.sections import pcie
@@ -65,7 +65,7 @@ def test_every_kind_generates_the_bytes_it_always_gave():
     packs zero for the old name; rename it in build/bodies too."""
     import hashlib
 
-    from whea_gui.build.generate import all_kinds
+    from whea_gui.compose.generate import all_kinds
     digest = hashlib.sha256()
     for kind in all_kinds(standalone=False):
         for data in generate_records([kind], count=6, seed=11):
@@ -78,8 +78,8 @@ def test_status_block_entries_carry_the_section_where_the_decoder_reads_it(revis
     """build.status_block packs with formats.gesb's layouts: a block holding each section of
     generated records decodes to those sections, with their descriptors' type, severity and
     FRU fields, and nothing swallowed."""
-    from whea_gui.build.layout import split_record
-    from whea_gui.build.status_block import entry_for_section, status_block
+    from whea_gui.compose.layout import split_record
+    from whea_gui.compose.status_block import entry_for_section, status_block
     from whea_gui.formats.cper import DESCRIPTOR
     for data in generate_records(["memory", "pcie", "arm"], count=6, seed=11):
         _, parts = split_record(data)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from whea_gui.build import EditError, RecordEditor, build_record
+from whea_gui.compose import EditError, RecordEditor, build_record
 from whea_gui.core import guids
 from whea_gui.decode import decode_record, record_to_json
 from whea_gui.sources import iter_path
@@ -265,7 +265,7 @@ def test_body_field_edits_in_json_are_written_back():
 
 
 def _mutated_record(seed_bytes: bytes, cut: int, flips: list[tuple[int, int]]) -> bytes:
-    from whea_gui.build import new_record
+    from whea_gui.compose import new_record
     data = bytearray(new_record("memory", "pcie") + seed_bytes)
     for pos, val in flips:
         data[pos % len(data)] = val

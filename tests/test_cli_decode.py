@@ -98,8 +98,8 @@ def test_console_entry_point_help_mentions_exit_status():
 
 # -- hostile structure: deep nesting, shared bodies, bounded output ---------------------------
 
-from whea_gui.build.layout import DESCRIPTOR_SIZE, HEADER_SIZE, make_descriptor, make_header  # noqa: E402
-from whea_gui.build.status_block import data_entry, status_block  # noqa: E402
+from whea_gui.compose.layout import DESCRIPTOR_SIZE, HEADER_SIZE, make_descriptor, make_header  # noqa: E402
+from whea_gui.compose.status_block import data_entry, status_block  # noqa: E402
 from whea_gui.core.model import MAX_FINDINGS_PER_CODE  # noqa: E402
 from whea_gui.core.nested import MAX_NESTING  # noqa: E402
 from whea_gui.decode import decode_record, record_to_json  # noqa: E402

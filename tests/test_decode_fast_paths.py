@@ -2,7 +2,7 @@
 ``fields`` derived from layouts (issue #17) say what the located tree says.
 
 Every test runs over the real bytes of the shared vectors and over records made by the builder
-(``whea_gui.build.generate``); nothing here is timed (figures are in benchmarks/)."""
+(``whea_gui.compose.generate``); nothing here is timed (figures are in benchmarks/)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from vectorlib import VECTORS
 
-from whea_gui.build.generate import all_kinds, generate_records
+from whea_gui.compose.generate import all_kinds, generate_records
 from whea_gui.core.fields import register_json
 from whea_gui.decode import decode_record, record_to_json
 from whea_gui.decode.jsonout import json_line
@@ -58,7 +58,7 @@ def _no_decoder_failure(rec) -> None:
 
 # -- start-up: decode imports only what decoding needs ----------------------------------------
 HEAVY = ("PySide6", "pyqtgraph", "jinja2", "numpy", "construct", "whea_gui.report", "whea_gui.ui",
-         "whea_gui.store", "whea_gui.index", "whea_gui.build")
+         "whea_gui.store", "whea_gui.index", "whea_gui.compose")
 
 
 def test_decode_loads_neither_qt_nor_report_nor_numpy():
@@ -210,7 +210,7 @@ def test_layout_derived_fields_match_the_located_tree():
 
 
 def test_invalid_pcie_fields_are_null_not_missing():
-    from whea_gui.build.generate import generate_records as gen
+    from whea_gui.compose.generate import generate_records as gen
     nulls = 0
     for data in gen(["pcie"], 20, seed=3):
         rec = decode_record(data)

@@ -21,7 +21,7 @@ VECTORS = ROOT.parent / "shared" / "vectors"
 # text and XML readers' parsers.
 FORBIDDEN = ("PySide6", "pyqtgraph", "jinja2", "numpy", "construct", "sqlite3", "xml.etree",
              "whea_gui.ui", "whea_gui.report", "whea_gui.session", "whea_gui.store", "whea_gui.index",
-             "whea_gui.build", "whea_gui.cli.build", "whea_gui.cli.diff", "whea_gui.cli.export",
+             "whea_gui.compose", "whea_gui.cli.build", "whea_gui.cli.diff", "whea_gui.cli.export",
              "whea_gui.cli.generate", "whea_gui.cli.metrics", "whea_gui.cli.report",
              "whea_gui.cli.store", "whea_gui.cli.timeline", "whea_gui.sources.hexlines")
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from whea_gui.build import RecordEditor
-from whea_gui.build.diff import byte_runs, diff_records
+from whea_gui.compose import RecordEditor
+from whea_gui.compose.diff import byte_runs, diff_records
 
 VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors"
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from whea_gui.build import EditError, RecordEditor, SectionTemplate, new_record
-from whea_gui.build.generate import all_kinds
+from whea_gui.compose import EditError, RecordEditor, SectionTemplate, new_record
+from whea_gui.compose.generate import all_kinds
 from whea_gui.core import guids
 from whea_gui.decode import decode_record
 

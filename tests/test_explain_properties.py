@@ -9,9 +9,9 @@ import pytest
 
 from tests import explain_checks
 from tests.vectorlib import VECTORS
-from whea_gui.build.bodies import catalog
-from whea_gui.build.generate import all_kinds, generate_records
-from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+from whea_gui.compose.bodies import catalog
+from whea_gui.compose.generate import all_kinds, generate_records
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
 from whea_gui.decode.explain import explain_record
 from whea_gui.decode.record import decode_record
 

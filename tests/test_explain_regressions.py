@@ -9,9 +9,9 @@ import random
 import re
 
 from tests.vectorlib import VECTORS
-from whea_gui.build.bodies import catalog
-from whea_gui.build.generate import generate_timeline
-from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+from whea_gui.compose.bodies import catalog
+from whea_gui.compose.generate import generate_timeline
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
 from whea_gui.decode.explain import explain_record
 from whea_gui.decode.record import decode_record
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from vectorlib import VECTORS
 
-from whea_gui.build.bodies.catalog import KINDS
-from whea_gui.build.generate import generate_records
+from whea_gui.compose.bodies.catalog import KINDS
+from whea_gui.compose.generate import generate_records
 from whea_gui.core.findings import CATALOGUE, LEVEL_RANK, markdown
 from whea_gui.decode import decode_record
 from whea_gui.sources import iter_path

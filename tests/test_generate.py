@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from whea_gui.build.generate import (
+from whea_gui.compose.generate import (
     Generated,
     all_kinds,
     generate_records,
@@ -120,7 +120,7 @@ def test_same_seed_gives_the_bytes_it_always_gave():
     # made before the nvidia-event kind existed; with that kind left out they must not change
     import hashlib
 
-    from whea_gui.build.bodies import catalog
+    from whea_gui.compose.bodies import catalog
     saved = list(catalog.KINDS)
     try:
         catalog.KINDS[:] = [k for k in saved if k.key != "nvidia-event"]
@@ -136,7 +136,7 @@ def test_records_stream_without_being_kept():
     import gc
     import weakref
 
-    from whea_gui.build.generate import iter_timeline
+    from whea_gui.compose.generate import iter_timeline
     it = iter_timeline(["memory", "pcie"], 60, 3, storm=True, repeat=True, hosts=["a", "b"])
     first = next(it)
     ref = weakref.ref(first)
@@ -150,7 +150,7 @@ def test_records_stream_without_being_kept():
 
 
 def test_options_that_cannot_make_a_timeline_are_refused():
-    from whea_gui.build.generate import MAX_COUNT
+    from whea_gui.compose.generate import MAX_COUNT
     for kw, msg in [({"count": 0}, "record count"), ({"count": MAX_COUNT + 1}, "record count"),
                     ({"count": 10**14}, "record count"), ({"span": -dt.timedelta(days=1)}, "span"),
                     ({"start": dt.datetime(1, 1, 1)}, "start"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from whea_gui.build.generate import generate_records, generate_timeline
+from whea_gui.compose.generate import generate_records, generate_timeline
 
 cper = pytest.importorskip("cper", reason="libcper's Python binding (pip install cper) is not installed")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from vectorlib import in_status_block, load_golden_tool
 
-from whea_gui.build.generate import all_kinds, generate_records
+from whea_gui.compose.generate import all_kinds, generate_records
 from whea_gui.decode import decode_record, record_to_json
 from whea_gui.decode.schema import SCHEMA_PATH, schema_text
 

@@ -4,7 +4,7 @@ selection by tree or byte, edits and their modified state, problems, provenance 
 import numpy as np
 from vectorlib import VECTORS
 
-from whea_gui.build import new_record
+from whea_gui.compose import new_record
 from whea_gui.session import InspectorSession, nearest_visible
 from whea_gui.session.labels import offset_text, problems_status, source_label
 from whea_gui.session.recordquery import RecordFilter, filter_rows

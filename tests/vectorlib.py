@@ -35,7 +35,7 @@ def load_golden_tool():
 def in_status_block(single_section: bytes) -> bytes:
     """A libcper single section (descriptor + body) as an ACPI Generic Error Status Block
     holding one 72-byte data entry with that body (decoded through the nested-section path)."""
-    from whea_gui.build.status_block import data_entry, status_block
+    from whea_gui.compose.status_block import data_entry, status_block
     from whea_gui.formats.cper import DESCRIPTOR
 
     d = DESCRIPTOR.unpack(single_section)

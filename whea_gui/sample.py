@@ -11,7 +11,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from .build.generate import generate_timeline
+from .compose.generate import generate_timeline
 from .paths import SAMPLE_RAW_NAME, SAMPLE_STORE_NAME, sample_data_dir
 
 SEED = 20251101

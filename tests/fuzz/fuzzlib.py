@@ -109,14 +109,14 @@ def cper_sections(record: bytes) -> list[tuple[bytes, bytes]]:
 
 def gede(descriptor: bytes, body: bytes) -> bytes:
     """A v2.01 Generic Error Data Entry carrying one CPER section."""
-    from whea_gui.build.status_block import entry_for_section
+    from whea_gui.compose.status_block import entry_for_section
 
     return entry_for_section(descriptor, body)
 
 
 def status_block(record: bytes) -> bytes:
     """A Generic Error Status Block holding the sections of a CPER record."""
-    from whea_gui.build.status_block import status_block as gesb_block
+    from whea_gui.compose.status_block import status_block as gesb_block
 
     return gesb_block([gede(d, b) for d, b in cper_sections(record)])
 

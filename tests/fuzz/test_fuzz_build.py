@@ -294,19 +294,19 @@ def fuzz_cases(seed: int = SEED, count: int = CASES) -> list[tuple[str, str, byt
 
 # -- running cases ----------------------------------------------------------------------------------
 def current_builder(line: bytes, fix_up: bool):
-    from whea_gui.build.fromjson import build_line
+    from whea_gui.compose.fromjson import build_line
     return build_line(line, fix_up=fix_up, max_size=MAX_SIZE)
 
 
 def legacy_builder(line: bytes, fix_up: bool):
     """The entry point before #15: the CLI read UTF-8 text, json.loads, build_record."""
-    from whea_gui.build.fromjson import build_record
+    from whea_gui.compose.fromjson import build_record
     return build_record(json.loads(line.decode("utf-8")), fix_up=fix_up)
 
 
 def run_case(build, line: bytes, fix_up: bool, *, measure: bool = False):
     """("built" | "refused" | "escaped", detail, tracemalloc peak or 0)."""
-    from whea_gui.build.values import EditError
+    from whea_gui.compose.values import EditError
     if measure:
         tracemalloc.start()
     try:
@@ -334,7 +334,7 @@ def campaign(build, cases, *, measure_every: int = 10):
 
 # -- the tests ----------------------------------------------------------------------------------
 def test_unmutated_vectors_round_trip_through_the_line_builder():
-    from whea_gui.build.fromjson import build_line
+    from whea_gui.compose.fromjson import build_line
     records = vector_records()
     assert len(records) > 700
     for name, data, text in records:

@@ -375,7 +375,7 @@ def test_fault_keys_are_per_host_when_the_host_is_known():
 
 # -- end to end: generated record bytes → decode → analysis --------------------------------
 def test_generated_fleet_bytes_give_storm_hosts_and_cpu_faults():
-    from whea_gui.build.generate import Storm, generate_timeline, host_platform_id
+    from whea_gui.compose.generate import Storm, generate_timeline, host_platform_id
 
     gen = generate_timeline(["ia32x64", "memory"], 90, seed=11, hosts=["alpha", "beta"],
                             storm=Storm(count=25, kind="ia32x64", duration=dt.timedelta(seconds=50)))

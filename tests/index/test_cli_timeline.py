@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from whea_gui.build.generate import Storm, generate_timeline
+from whea_gui.compose.generate import Storm, generate_timeline
 from whea_gui.cli import main
 
 VECTORS = Path(__file__).resolve().parents[1].parent.parent / "shared" / "vectors"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from whea_gui.build.generate import RepeatFault, Storm, generate_records
+from whea_gui.compose.generate import RepeatFault, Storm, generate_records
 from whea_gui.cli import main
 from whea_gui.cli.timeline import analyse
 from whea_gui.decode import decode_record

@@ -10,7 +10,7 @@ from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-from whea_gui.build.generate import RepeatFault, Storm, generate_timeline
+from whea_gui.compose.generate import RepeatFault, Storm, generate_timeline
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
 DWR = VECTORS / "DecodeWheaRecord"

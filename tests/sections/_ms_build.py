@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from whea_gui.build.layout import (
+from whea_gui.compose.layout import (
     WINDOWS_SECTION_REVISION,
     SectionPart,
     assemble,

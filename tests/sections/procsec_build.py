@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header, with_declared_length
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header, with_declared_length
 from whea_gui.decode import decode_record
 from whea_gui.formats.cper import HEADER_SIZE
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from uefi_b_oracle import DWR, check_located, section_findings
 
-from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
 from whea_gui.decode import decode_record
 from whea_gui.formats.sections.device_driver import (
     DEVICE_DRIVER_CREATOR,

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from vectorlib import load_golden_tool
 
-from whea_gui.build.generate import all_kinds, generate_records
+from whea_gui.compose.generate import all_kinds, generate_records
 from whea_gui.core import fields as core_fields
 from whea_gui.core import sections as registry
 from whea_gui.decode import decode_record

@@ -28,7 +28,7 @@ try:
 except ImportError:  # pragma: no cover - when tests/ is a package
     from tests.sections._ms_build import DWR, build_record
 
-from whea_gui.build.bodies import catalog
+from whea_gui.compose.bodies import catalog
 from whea_gui.core.model import ERROR
 from whea_gui.decode.record import decode_record
 

@@ -217,7 +217,7 @@ def test_mutated_bodies_never_raise(data, version, vendor):
 def early_v3_record() -> tuple[bytes, bytes]:
     """The real 292-byte v3 record re-laid out as the early Windows 10 writer did: the same
     section with a 17-byte XPF_RECOVERY_INFO (289 bytes), every offset and length consistent."""
-    from whea_gui.build.layout import assemble, split_record
+    from whea_gui.compose.layout import assemble, split_record
 
     real = (DWR / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
     header, parts = split_record(real)
@@ -264,7 +264,7 @@ def test_v3_bodies_of_other_sizes_are_still_truncation_errors(length):
 
 
 def test_early_v3_declared_but_cut_short_is_an_error():
-    from whea_gui.build.layout import with_declared_length
+    from whea_gui.compose.layout import with_declared_length
 
     body = bytearray(crafted_v4((1 << 63) | 0x0150, size=292))
     struct.pack_into("<I", body, 0, 3)

@@ -289,7 +289,7 @@ def test_one_record_around_builder_bytes():
 
 
 def test_generated_events_decode_cleanly():
-    from whea_gui.build.generate import generate_records
+    from whea_gui.compose.generate import generate_records
 
     seen = set()
     for data in generate_records(["nvidia-event"], 24, seed=5):

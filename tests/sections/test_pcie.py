@@ -18,7 +18,7 @@ from uefi_b_oracle import (
     section_findings,
 )
 
-from whea_gui.build.bodies.io import pcie_body as build_pcie_body
+from whea_gui.compose.bodies.io import pcie_body as build_pcie_body
 from whea_gui.decode import decode_record
 from whea_gui.formats.sections.pcie import PCIE_GUID
 

@@ -11,8 +11,8 @@ import pytest
 from uefi_b_oracle import build_record
 
 from tests.vectorlib import VECTORS
-from whea_gui.build.bodies.io import pcie_body
-from whea_gui.build.generate import all_kinds, generate_records
+from whea_gui.compose.bodies.io import pcie_body
+from whea_gui.compose.generate import all_kinds, generate_records
 from whea_gui.decode.record import decode_record
 from whea_gui.formats import numbers
 from whea_gui.formats.sections.cxl_component import DEVICE_ID as CXL_DEVICE_ID

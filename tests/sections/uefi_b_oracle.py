@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whea_gui.build.layout import (
+from whea_gui.compose.layout import (
     WINDOWS_SECTION_REVISION,
     SectionPart,
     assemble,

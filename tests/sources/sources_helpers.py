@@ -6,7 +6,7 @@ import base64
 import struct
 from pathlib import Path
 
-from whea_gui.build.status_block import entry_for_section, status_block
+from whea_gui.compose.status_block import entry_for_section, status_block
 from whea_gui.formats.cper import DESCRIPTOR, HEADER
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"

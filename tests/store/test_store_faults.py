@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
-from whea_gui.build.generate import generate_records
+from whea_gui.compose.generate import generate_records
 from whea_gui.decode import decode_record
 from whea_gui.index.faults import record_fault_keys
 from whea_gui.index.table import FAULT_COLUMNS

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from qemu_erst import QEMU, ErstDevice
 
-from whea_gui.build.generate import generate_records
+from whea_gui.compose.generate import generate_records
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
 DWR = VECTORS / "DecodeWheaRecord"

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
-from whea_gui.build import RecordEditor, new_record
-from whea_gui.build.diff import diff_records
+from whea_gui.compose import RecordEditor, new_record
+from whea_gui.compose.diff import diff_records
 from whea_gui.core import guids
 from whea_gui.decode.record import decode_record
 from whea_gui.ui.edit_delegate import EditableFieldModel, GuidEdit

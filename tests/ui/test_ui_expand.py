@@ -6,7 +6,7 @@ from conftest import VECTORS, load
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QTreeView
 
-from whea_gui.build.layout import DESCRIPTOR_SIZE, HEADER_SIZE, make_descriptor, make_header
+from whea_gui.compose.layout import DESCRIPTOR_SIZE, HEADER_SIZE, make_descriptor, make_header
 from whea_gui.decode import decode_record
 from whea_gui.ui.field_model import FieldTreeModel, expand_below
 

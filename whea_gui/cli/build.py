@@ -13,9 +13,9 @@ import contextlib
 import re
 import sys
 
-from ..build.fromjson import build_line, line_cap
-from ..build.jsonshape import CPER_MAX_SIZE, DEFAULT_MAX_SIZE, size_text
-from ..build.values import EditError
+from ..compose.fromjson import build_line, line_cap
+from ..compose.jsonshape import CPER_MAX_SIZE, DEFAULT_MAX_SIZE, size_text
+from ..compose.values import EditError
 from ..decode import decode_record
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._output import AtomicOutput, OutputError, is_broken_pipe, same_file_problem

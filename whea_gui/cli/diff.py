@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ..build.diff import diff_records
+from ..compose.diff import diff_records
 from ..sources import iter_path
 from ..sources.base import SourceError
 from ._inputs import ProblemLog

@@ -12,8 +12,8 @@ import math
 import sys
 from pathlib import Path
 
-from ..build.bodies import catalog
-from ..build.generate import MAX_COUNT, all_kinds, describe_kinds, iter_timeline
+from ..compose.bodies import catalog
+from ..compose.generate import MAX_COUNT, all_kinds, describe_kinds, iter_timeline
 from ..core import guids
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import utf8_text

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..build import RecordEditor
-from ..build.diff import byte_runs
+from ..compose import RecordEditor
+from ..compose.diff import byte_runs
 from ..core.model import DecodedRecord, FieldNode
 from ..decode.record import decode_record
 from ..sources import Problem

@@ -1,6 +1,6 @@
 """Compare two records: both field trees side by side, aligned by field path, changed fields
 highlighted, each record's bytes under its tree with the changed runs tinted, and the changed
-byte runs listed (``whea_gui.build.diff``)."""
+byte runs listed (``whea_gui.compose.diff``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..build.diff import diff_records
+from ..compose.diff import diff_records
 from ..decode.record import decode_record
 from .field_model import FieldTreeModel
 from .hexview import HexView

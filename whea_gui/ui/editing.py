@@ -1,6 +1,6 @@
 """Editing records in the window: edit mode, undo/redo, fix-up, save, write into a store,
 compare, and new records from templates. All record changes go through
-``whea_gui.build.RecordEditor``; this module only wires it to the window's panes.
+``whea_gui.compose.RecordEditor``; this module only wires it to the window's panes.
 
 Edits never repair anything by themselves ("Fix up" does, on request), so a malformed record can
 be crafted on purpose. Edited records live in the session (per record index) until saved or
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from ..build import EditError, RecordEditor, new_record
+from ..compose import EditError, RecordEditor, new_record
 from ..session.labels import source_label
 from .edit_delegate import FieldValueDelegate
 from .field_model import VALUE

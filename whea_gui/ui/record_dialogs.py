@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..build.bodies import catalog
+from ..compose.bodies import catalog
 
 
 def kind_titles() -> list[tuple[str, str]]:
