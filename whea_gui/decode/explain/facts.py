@@ -61,6 +61,8 @@ class Facts:
     cpu_scope: str = ""  # "shared" / "unknown" when the MCA bank is not known to be one core's
     firmware_data: tuple[str, int, int, list[str]] | None = None
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
+    # an AMD IOMMU event-log entry whose type carries no DeviceID: (event code, cites)
+    iommu_no_device: tuple[int, list[str]] | None = None
 
     @property
     def severity_word(self) -> str:
@@ -114,11 +116,22 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         f.what = _what(lead, diag)
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
+    if f.component == "iommu" and lead is not None:
+        _iommu_event(lead, f)
     _hints(rec, lead, f, _cite if cites else _note)
     _memory_gaps(rec, f)
     if f.component == "firmware":
         _firmware(rec, f)
     return f
+
+
+def _iommu_event(lead: DecodedSection, f: Facts) -> None:
+    """An IOMMU event-log entry whose event type carries no DeviceID (command-buffer errors, the
+    event counter): its bits 15:0 are not a device, so nothing here names one."""
+    ev = lead.fields.get("event_log_entry") if isinstance(lead.fields, dict) else None
+    if isinstance(ev, dict) and ev.get("names_device") is False:
+        node = lead.body.find("event_log_entry_lo") if lead.body is not None else None
+        f.iommu_no_device = (int(ev.get("event_code") or 0), [node.path] if node is not None else [])
 
 
 FIRMWARE_REFERENCE = "81212a96-09ed-4996-9471-8d729c8e69ed"

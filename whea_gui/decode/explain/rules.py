@@ -167,7 +167,11 @@ def _advice(f: Facts) -> list[Statement]:
         out.append(Statement("advice", text, unique((cites or []) + (wc if located else [])),
                              "location" if located else "", located))
 
-    if level == "service":
+    if level == "service" and f.iommu_no_device is not None:
+        say(f"The record's Threshold exceeded flag is set, but IOMMU event "
+            f"0x{f.iommu_no_device[0]:X} names no device: the record identifies no part to replace.",
+            f.hints["threshold_exceeded"] + f.iommu_no_device[1])
+    elif level == "service":
         if where:
             say(f"The error threshold was exceeded: plan to replace or service the part at {where}.",
                 f.hints["threshold_exceeded"], located=True)
@@ -184,6 +188,8 @@ def _advice(f: Facts) -> list[Statement]:
         _cpu_advice(f, level, where, say, sev)
     elif comp in ("pcie", "pci", "cxl", "ccix"):
         _device_advice(level, where, say, sev)
+    elif comp == "iommu" and f.iommu_no_device is not None:
+        _iommu_no_device_advice(f.iommu_no_device, say)
     elif comp == "iommu":
         say("Update the system BIOS and the driver of the device doing DMA; a driver bug is a common "
             "cause of DMA remapping faults.")
@@ -210,6 +216,22 @@ def _advice(f: Facts) -> list[Statement]:
         if "poison" in f.hints:
             say("Poisoned (corrupted) data was consumed: test the memory that held it.", f.hints["poison"])
     return out
+
+
+def _iommu_no_device_advice(event: tuple[int, list[str]], say) -> None:
+    code, cites = event
+    if code == 0xA:
+        say("Event 0xA (event counter zero) reports that an IOMMU performance counter reached zero: "
+            "it is not a fault of a device, and no device needs attention.", cites)
+    elif code in (0x5, 0x6):
+        say(f"Event 0x{code:X} concerns the IOMMU's command buffer, which the operating system's IOMMU "
+            "driver writes; no device is named. Update the operating system and the system BIOS.", cites)
+        if code == 0x6:
+            say("If command hardware errors repeat, contact the system vendor: the IOMMU could not "
+                "fetch its commands from memory.", cites)
+    else:
+        say(f"Event code 0x{code:X} has no defined layout in the AMD IOMMU specification: the entry "
+            "names no device. Keep the record for the platform vendor.", cites)
 
 
 def _firmware_advice(f: Facts, say) -> None:
