@@ -62,3 +62,51 @@ def test_iommu_device_events_still_name_the_requester():
         e = _explain(_iommu(code))
         assert "requester PCI device be:0f.1" in e["where"], e["where"]
         assert "plan to replace or service the part at requester PCI device be:0f.1" in _all(e)
+
+
+# -- F1 / F9: machine checks from a memory controller, with overflow, of an unidentified unit --
+AMD_ZEN4 = "DecodeWheaRecord/cper_cmci_amd_zen4_xpfmca_v4.bin"
+# the auditor's amd_umc.bin: MCA_IPID (@904) -> UMC 0x0000009650F00000, bank 16, status changed
+AMD_UMC = {868: 0x10, 872: 0x1F, 874: 0x00, 877: 0x40, 879: 0x9C, 905: 0x00, 906: 0xF0,
+           907: 0x50, 908: 0x96, 910: 0x00}
+INTEL_MEMEXT = "DecodeWheaRecord/cper_cmci_intel_xpfmca_v4_memext.bin"
+# the auditor's intel_mc.bin: bank 7, MCi_STATUS 0x9400004000040091 (MCACOD 0x0091: memory read)
+INTEL_MC = {796: 0x07, 800: 0x91, 801: 0x00}
+CPU_BLAME = "CPU may be degrading"
+
+
+def test_memory_controller_machine_checks_blame_memory_not_the_cpu():
+    for data in (_patched(AMD_ZEN4, AMD_UMC), _patched(INTEL_MEMEXT, INTEL_MC)):
+        e = _explain(data)
+        text = _all(e)
+        assert e["component"] == "cpu"  # the section type is still a machine check
+        assert e["component_name"] == "memory (machine check from the memory controller)"
+        assert "processor (CPU)" not in e["headline"]
+        assert "the memory (DIMMs) on it is the likely cause, not the CPU that logged it" in text
+        assert "run a memory test and find the DIMM" in text
+        assert CPU_BLAME not in text and "check cooling" not in text
+        assert "No action needed for a single event" not in text
+
+
+def test_overflowed_machine_check_is_not_a_single_event():
+    # real record: MCi_STATUS.OVER (bit 62) and the IA32 check info's overflow (bit 29) set;
+    # no MCA_IPID, so the bank's unit is unknown
+    e = _explain((VECTORS / "DecodeWheaRecord/cper_cmc_amd_xpfmca_v2r1.bin").read_bytes())
+    text = _all(e)
+    assert "No action needed for a single event" not in text
+    assert "more than one error occurred in this bank before it was read, so this is not a single event" in text
+    assert e["component_name"] == "machine check (unit not identified)"
+    assert "processor (CPU)" not in e["headline"] and CPU_BLAME not in text
+    assert "find which unit the bank belongs to for this CPU model" in text
+    # both overflow bits are cited
+    over = next(s for s in e["statements"] if "overflow bit is set" in s["text"])
+    assert any(c.endswith("status.over") for c in over["cites"]), over["cites"]
+    assert any(c.endswith("check_info.overflow") for c in over["cites"]), over["cites"]
+
+
+def test_a_core_bank_still_speaks_of_the_cpu():
+    # real record: SMCA bank 3, decode unit (DE), a core-local unit
+    e = _explain((VECTORS / AMD_ZEN4).read_bytes())
+    assert e["component_name"] == "processor (CPU)" and "processor (CPU)" in e["headline"]
+    assert "No action needed for a single event." in e["advice"]
+    assert CPU_BLAME in _all(e) and "memory (DIMMs)" not in _all(e)

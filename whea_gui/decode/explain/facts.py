@@ -356,6 +356,11 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts, _cite) -> 
         for n in s.values.get("flag_names") or ():
             if n in HINT_FLAGS:
                 _cite(hints, n, desc_path, s, f"flags.{n}")
+        infos = s.fields.get("error_info") if isinstance(s.fields, dict) else None
+        for i, info in enumerate(infos[:MAX_HINT_CITES] if isinstance(infos, list) else ()):
+            check = info.get("check_info") if isinstance(info, dict) else None
+            if isinstance(check, dict) and check.get("overflow"):  # IA32/X64 check info bit
+                _cite(hints, "mca_overflow", _node_path, s, f"error_info_{i}.check_info.overflow")
         status = (s.fields or {}).get("status") if isinstance(s.fields, dict) else None
         if not isinstance(status, dict):
             continue
@@ -423,6 +428,11 @@ def _first_path(rec: DecodedRecord, paths) -> list[str]:
     return []
 
 
+
+
+def _node_path(s: DecodedSection, path: str) -> list[str]:
+    node = s.body.find(path) if s.body is not None else None
+    return [node.path] if node is not None else []
 
 
 def _status_path(s: DecodedSection, bit: str) -> list[str]:

@@ -48,7 +48,24 @@ def urgency(f: Facts) -> str:
     return "unknown"
 
 
+def mca_kind(f: Facts) -> str:
+    """What the record's facts say a machine check points at: "memory" (a memory-controller bank
+    or error code), "unknown" (the bank's unit is not identified), "shared" (a shared unit), or
+    "core"; "" for a record that is no CPU error."""
+    if f.component != "cpu":
+        return ""
+    if "memory_controller" in f.hints:
+        return "memory"
+    return f.cpu_scope or "core"
+
+
+MCA_PART_NAME = {"memory": "memory (machine check from the memory controller)",
+                 "unknown": "machine check (unit not identified)"}
+
+
 def component_name(f: Facts) -> str:
+    if mca_kind(f) in MCA_PART_NAME:
+        return MCA_PART_NAME[mca_kind(f)]
     if f.component:
         return COMPONENT_NAME.get(f.component, f"{f.component} device")
     if "device_driver" in f.header_flags:
@@ -171,6 +188,17 @@ def _advice(f: Facts) -> list[Statement]:
         say(f"The record's Threshold exceeded flag is set, but IOMMU event "
             f"0x{f.iommu_no_device[0]:X} names no device: the record identifies no part to replace.",
             f.hints["threshold_exceeded"] + f.iommu_no_device[1])
+    elif level == "service" and mca_kind(f) in ("memory", "unknown", "shared"):
+        # a machine-check bank is no replaceable part: say what the record supports
+        at = f" ({where})" if where else ""
+        text = {"memory": f"The error threshold was exceeded in a memory-controller bank{at}: find "
+                          "the DIMM behind it in the BMC/firmware log and plan to replace it.",
+                "unknown": f"The error threshold was exceeded in a machine-check bank{at} whose unit "
+                           "the record does not identify: find the unit for this CPU model before "
+                           "replacing anything.",
+                "shared": f"The error threshold was exceeded in a shared unit's machine-check "
+                          f"bank{at}: contact the system or CPU vendor to service it."}[mca_kind(f)]
+        say(text, f.hints["threshold_exceeded"], located=bool(where))
     elif level == "service":
         if where:
             say(f"The error threshold was exceeded: plan to replace or service the part at {where}.",
@@ -209,10 +237,6 @@ def _advice(f: Facts) -> list[Statement]:
             "in the hardware or firmware vendor's documentation or tools.", _type_cites(f))
         say("If it repeats, contact the system vendor with this record.")
     if level != "simulated":
-        if "memory_controller" in f.hints and comp == "cpu":
-            out.insert(0, Statement("advice", "The machine check came from the memory controller: the "
-                                              "memory (DIMMs) on it is the likely cause; run a memory test.",
-                                    f.hints["memory_controller"]))
         if "poison" in f.hints:
             say("Poisoned (corrupted) data was consumed: test the memory that held it.", f.hints["poison"])
     return out
@@ -290,6 +314,11 @@ def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
 
 
 def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    kind = mca_kind(f)
+    over = f.hints.get("mca_overflow")
+    if kind == "memory":
+        _memory_controller_advice(f, level, where, say, sev)
+        return
     # a bank not known to be one core's names no processor, only the bank (and its unit)
     same = "in the same machine-check bank" if f.cpu_scope else "on the same processor"
     if level == "act":
@@ -303,13 +332,51 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
     elif level == "service":
         say("Check for BIOS/UEFI firmware and CPU microcode updates; check cooling.")
     elif level == "monitor":
-        say("No action needed for a single event.", sev)
-        if where:
-            say(f"If it repeats {same} ({where}), update firmware/microcode and check "
-                "cooling; a rising rate means the CPU may be degrading.", located=True)
+        if over is not None:  # more than one error: not "a single event"
+            cool = "" if kind == "unknown" else " and check cooling"
+            say("The overflow bit says more than one error occurred in this bank before it was "
+                f"read, so this is not a single event: update firmware/microcode{cool}.", over)
+        else:
+            say("No action needed for a single event.", sev)
+        if kind == "unknown":  # the record cannot say the error was in a core: no CPU blame
+            repeat = (f"If it repeats {same} ({where}), " if where else "If it repeats, ")
+            say(repeat + "update firmware/microcode and find which unit the bank belongs to for "
+                "this CPU model (the record does not identify it) before replacing anything.",
+                located=bool(where))
+        elif where:
+            rate = "; a rising rate means the CPU may be degrading" if kind == "core" else ""
+            say(f"If it repeats {same} ({where}), update firmware/microcode and check cooling{rate}.",
+                located=True)
         else:
             say("If it repeats, update firmware/microcode and check cooling; a rising rate means the "
-                "CPU may be degrading.")
+                "CPU may be degrading." if kind == "core" else
+                "If it repeats, update firmware/microcode and check cooling.")
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+def _memory_controller_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    """A machine check from a memory-controller bank (or with a memory-controller error code)
+    points at the memory behind it, not at the CPU that logged it."""
+    mc = f.hints["memory_controller"]
+    over = f.hints.get("mca_overflow")
+    say("The machine check came from the memory controller: the memory (DIMMs) on it is the likely "
+        "cause, not the CPU that logged it.", mc)
+    if level in ("act", "service"):
+        say("Run a thorough memory test (for example MemTest86 or Windows Memory Diagnostic) and find "
+            "the DIMM in the BMC/firmware log; replace it if errors recur.", sev)
+        say("Check that memory runs at supported speed and voltage (disable overclocking/XMP/EXPO) "
+            "and update the system BIOS.")
+    elif level == "monitor":
+        if over is not None:
+            say("The overflow bit says more than one error occurred before the bank was read: run a "
+                "memory test and find the DIMM in the BMC/firmware log.", over)
+        else:
+            say("No action needed for an occasional corrected memory error.", sev)
+        repeat = f"If corrected errors repeat in the same machine-check bank ({where})" if where \
+            else "If corrected errors repeat"
+        say(f"{repeat}, run a memory test and find the DIMM in the BMC/firmware log (the machine "
+            "check does not name it); schedule its replacement.", located=bool(where))
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
@@ -338,7 +405,8 @@ def _device_advice(level: str, where: str, say, sev) -> None:
 
 # -- caveats --------------------------------------------------------------------------------------
 HINT_TEXT = {
-    "mca_overflow": "A machine-check bank overflowed: earlier errors were lost, so this may be one of several.",
+    "mca_overflow": "The machine check's overflow bit is set: more than one error occurred before it "
+                    "was read, and the earlier ones were not logged.",
     "mca_pcc": "The processor context was corrupt: execution could not safely continue.",
     "mca_not_valid": "A machine-check bank in this record holds no valid error.",
     "latent_error": "Latent error: bad data was found but had not been used yet.",
