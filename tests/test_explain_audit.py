@@ -110,3 +110,57 @@ def test_a_core_bank_still_speaks_of_the_cpu():
     assert e["component_name"] == "processor (CPU)" and "processor (CPU)" in e["headline"]
     assert "No action needed for a single event." in e["advice"]
     assert CPU_BLAME in _all(e) and "memory (DIMMs)" not in _all(e)
+
+
+# -- F8: the timeline's CPU rule counts only machine checks that happened in a core -----------
+def _series(data: bytes, n: int = 20) -> bytes:
+    """n copies of one record, a minute apart (BCD minutes @25), each with its own RecordId."""
+    out = []
+    for i in range(n):
+        b = bytearray(data)
+        b[25] = (i // 10) << 4 | i % 10
+        b[96:104] = (0x1000 + i).to_bytes(8, "little")
+        out.append(bytes(b))
+    return b"".join(out)
+
+
+def _timeline(tmp_path, capsys, name: str, data: bytes) -> dict:
+    import json
+
+    from whea_gui.cli import main
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert main(["timeline", str(path), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_memory_controller_checks_are_not_counted_against_the_logging_cpu(tmp_path, capsys):
+    rep = _timeline(tmp_path, capsys, "umc20.bin", _series(_patched(AMD_ZEN4, AMD_UMC)))
+    assert rep["records"] == 20
+    assert not [c for c in rep["crossings"] if c["rule"] == "CPU"], rep["crossings"]
+    # the fault is keyed the way the explanation says it: CPU 13 only logged it
+    assert {"location": "cpu:logged-by-apic=13:bank=16", "count": 20} in rep["top_locations"]
+    e = _explain(_patched(AMD_ZEN4, AMD_UMC))
+    assert "APIC ID 13 only logged the error" in _all(e)
+
+
+def test_core_bank_checks_still_cross_the_cpu_threshold(tmp_path, capsys):
+    rep = _timeline(tmp_path, capsys, "de20.bin", _series((VECTORS / AMD_ZEN4).read_bytes()))
+    cpu = [c for c in rep["crossings"] if c["rule"] == "CPU"]
+    assert len(cpu) == 1 and cpu[0]["location"] == "cpu:apic=13", rep["crossings"]
+    assert {"location": "cpu:apic=13:bank=3", "count": 20} in rep["top_locations"]
+
+
+def test_window_analysis_and_store_keys_agree_with_the_cli():
+    # the window builds its analysis from decoded records (or the store's fault columns, which
+    # record_fault_keys fills): the same keys as `whea timeline`
+    from whea_gui.index.analysis import from_decoded
+    from whea_gui.index.faults import record_fault_keys
+    from whea_gui.index.rates import default_rules
+    umc = _series(_patched(AMD_ZEN4, AMD_UMC))
+    size = len(umc) // 20
+    recs = [decode_record(umc[i * size:(i + 1) * size]) for i in range(20)]
+    assert {record_fault_keys(r) for r in recs} == {
+        ("CPU", "cpu:logged-by-apic=13:bank=16", None, None, None)}
+    cpu_rule = next(r for r in default_rules() if r.scope == "cpu")
+    assert from_decoded(recs).crossings(cpu_rule) == []

@@ -13,6 +13,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..decode.explain.facts import gather
+from ..decode.explain.rules import mca_kind
+
 # Where the time of a record came from (the ``time_source`` column).
 TIME_NONE, TIME_RECORD, TIME_EVENT = 0, 1, 2
 TIME_SOURCE_NAMES = ("none", "record", "event")
@@ -236,7 +239,24 @@ def record_fault(rec) -> tuple[str, str, dict[str, str]]:
         key = location_key(comp, sec.location)
         if key and (best is None or key.startswith(best[1] + ":")):
             best = (comp, key, scope_keys(comp, sec.location))
+    if best is not None and "cpu" in best[2] and not logged_in_a_core(rec):
+        # the logging CPU is not the place (the explanation says "logged by CPU N"): the key
+        # says so, and the CPU rule does not count it
+        comp, key, scopes = best
+        key = "cpu:logged-by-" + key.removeprefix("cpu:") if key.startswith("cpu:") else key
+        best = (comp, key, {k: v for k, v in scopes.items() if k != "cpu"})
     return best if best is not None else (component, "", {})
+
+
+def logged_in_a_core(rec) -> bool:
+    """False when the explanation's facts say the machine check did not happen in the core that
+    logged it: a memory-controller bank or error code, a shared unit (Data Fabric, L3, I/O...),
+    or a bank whose unit the record does not identify. Such a record is not counted against
+    the logging CPU by the CPU rule (rasdaemon's CPU isolation counts a core's own errors)."""
+    if not any(isinstance(s.fields, dict) and isinstance(s.fields.get("diagnosis"), dict)
+               for s in rec.sections):
+        return True  # no machine-check diagnosis: nothing says the error was elsewhere
+    return mca_kind(gather(rec, cites=False)) in ("core", "")
 
 
 # The per-record fault columns, in the order the columnar index keeps them (index.table):
