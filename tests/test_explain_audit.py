@@ -164,3 +164,43 @@ def test_window_analysis_and_store_keys_agree_with_the_cli():
         ("CPU", "cpu:logged-by-apic=13:bank=16", None, None, None)}
     cpu_rule = next(r for r in default_rules() if r.scope == "cpu")
     assert from_decoded(recs).crossings(cpu_rule) == []
+
+
+# -- F10: an error logged by a root port / switch port / root-complex function ----------------
+def _pcie(port: int, severity: int, seed: int = 21) -> dict:
+    import random
+
+    from whea_gui.build.bodies import catalog
+    from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+    kind = catalog.find("pcie")
+    body = kind.pack(random.Random(seed), severity, {"port_type": port})
+    part = SectionPart(make_descriptor(kind.guid, severity=severity), body)
+    return _explain(assemble(make_header(severity=severity), [part]))
+
+
+def test_root_port_error_points_at_the_link_below_not_the_port():
+    for severity in (0, 1, 2):
+        e = _pcie(4, severity)
+        text = _all(e)
+        assert "PCIe root port" in e["headline"] and "PCIe device" not in e["where"]
+        assert "Reseat or replace the device at" not in text and "reseat the device at" not in text
+        assert "the root port is part of the CPU/chipset and cannot be reseated" in text
+        sec = next(p for p in e["location"] if p["kind"] == "pci_address")
+        bus = int(sec["value"].split(":")[1], 16) + 1  # the builder puts the secondary bus below
+        assert f"the link below it, secondary bus {bus} (0x{bus:02X}), is the likely place" in text
+        assert "The record does not name the device on that bus" in text
+
+
+def test_switch_port_and_root_complex_functions_get_no_reseat_advice():
+    e = _pcie(6, 0)
+    assert "the port belongs to a PCIe switch and is not the device" in _all(e)
+    assert "Reseat or replace the device at" not in _all(e)
+    for port in (9, 10):
+        text = _all(_pcie(port, 0))
+        assert "part of the root complex (CPU/chipset) and cannot be reseated" in text
+        assert "Reseat or replace" not in text and "secondary bus" not in text
+
+
+def test_endpoint_keeps_device_advice():
+    e = _pcie(0, 0)
+    assert any(a.startswith("Reseat or replace the device at PCIe device") for a in e["advice"])

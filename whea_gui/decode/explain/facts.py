@@ -63,6 +63,9 @@ class Facts:
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
     # an AMD IOMMU event-log entry whose type carries no DeviceID: (event code, cites)
     iommu_no_device: tuple[int, list[str]] | None = None
+    # a PCIe section logged by a port or a root-complex function, not a device in a slot:
+    # (port type, secondary bus or None, cites)
+    pcie_port: tuple[int, int | None, list[str]] | None = None
 
     @property
     def severity_word(self) -> str:
@@ -118,6 +121,8 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
     if f.component == "iommu" and lead is not None:
         _iommu_event(lead, f)
+    if f.component == "pcie" and lead is not None:
+        _pcie_port(lead, f)
     _hints(rec, lead, f, _cite if cites else _note)
     _memory_gaps(rec, f)
     if f.component == "firmware":
@@ -132,6 +137,30 @@ def _iommu_event(lead: DecodedSection, f: Facts) -> None:
     if isinstance(ev, dict) and ev.get("names_device") is False:
         node = lead.body.find("event_log_entry_lo") if lead.body is not None else None
         f.iommu_no_device = (int(ev.get("event_code") or 0), [node.path] if node is not None else [])
+
+
+# PCIe port types (UEFI CPER PCI Express section) that are no card: a root port and a switch's
+# downstream port have a link below them (secondary bus); a root-complex integrated endpoint
+# and an event collector are functions of the CPU/chipset with no link to reseat.
+PCIE_PORT_NAMES = {4: "PCIe root port", 6: "PCIe downstream switch port",
+                   9: "root-complex integrated PCIe device", 10: "PCIe root complex event collector"}
+
+
+def _pcie_port(lead: DecodedSection, f: Facts) -> None:
+    fields = lead.fields if isinstance(lead.fields, dict) else {}
+    port = fields.get("port_type")
+    if port not in PCIE_PORT_NAMES:
+        return
+    ids = fields.get("device_id") if isinstance(fields.get("device_id"), dict) else {}
+    below = ids.get("secondary_bus") if port in (4, 6) else None
+    cites = _node_path(lead, "port_type")
+    if below is not None:
+        cites += _node_path(lead, "device_id.secondary_bus")
+    f.pcie_port = (port, below if isinstance(below, int) else None, cites)
+    for p in f.location.parts:  # the address is the port's, not a device's in a slot
+        if p.kind == "pci_address":
+            p.label = PCIE_PORT_NAMES[port]
+            p.cites += [c for c in cites[:1] if c not in p.cites]
 
 
 FIRMWARE_REFERENCE = "81212a96-09ed-4996-9471-8d729c8e69ed"

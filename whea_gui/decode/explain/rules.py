@@ -199,6 +199,9 @@ def _advice(f: Facts) -> list[Statement]:
                 "shared": f"The error threshold was exceeded in a shared unit's machine-check "
                           f"bank{at}: contact the system or CPU vendor to service it."}[mca_kind(f)]
         say(text, f.hints["threshold_exceeded"], located=bool(where))
+    elif level == "service" and f.pcie_port is not None:
+        say(f"The error threshold was exceeded at {where or 'a PCIe port'}: {_below(f.pcie_port)}",
+            f.hints["threshold_exceeded"] + f.pcie_port[2], located=bool(where))
     elif level == "service":
         if where:
             say(f"The error threshold was exceeded: plan to replace or service the part at {where}.",
@@ -214,6 +217,8 @@ def _advice(f: Facts) -> list[Statement]:
         _memory_advice(f, level, where, say, sev)
     elif comp == "cpu":
         _cpu_advice(f, level, where, say, sev)
+    elif comp == "pcie" and f.pcie_port is not None:
+        _port_advice(f.pcie_port, level, where, say, sev)
     elif comp in ("pcie", "pci", "cxl", "ccix"):
         _device_advice(level, where, say, sev)
     elif comp == "iommu" and f.iommu_no_device is not None:
@@ -377,6 +382,36 @@ def _memory_controller_advice(f: Facts, level: str, where: str, say, sev) -> Non
             else "If corrected errors repeat"
         say(f"{repeat}, run a memory test and find the DIMM in the BMC/firmware log (the machine "
             "check does not name it); schedule its replacement.", located=bool(where))
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+def _below(port: tuple[int, int | None, list[str]]) -> str:
+    """What a port's record supports: the link below it, never a device it does not name."""
+    kind, bus, _ = port
+    if kind in (9, 10):
+        return ("it is part of the root complex (CPU/chipset) and cannot be reseated; update the "
+                "system BIOS and, if it repeats, contact the system vendor.")
+    link = f"secondary bus {bus} (0x{bus:02X})" if bus is not None else "its secondary bus (not recorded)"
+    itself = ("the root port is part of the CPU/chipset and cannot be reseated" if kind == 4 else
+              "the port belongs to a PCIe switch and is not the device")
+    return (f"{itself}; the link below it, {link}, is the likely place. "
+            "The record does not name the device on that bus: find it (for example with the "
+            "system's device list), then reseat it and check its slot, riser and cables.")
+
+
+def _port_advice(port, level: str, where: str, say, sev) -> None:
+    at = f" ({where})" if where else ""
+    if level == "act":
+        say(f"The error was logged by the port{at}: {_below(port)}", port[2], located=bool(where))
+        say("Update the system BIOS" + (" and the firmware and driver of the device below the port."
+                                        if port[0] in (4, 6) else "."))
+    elif level == "service":
+        say("Update the system BIOS" + (" and the firmware and driver of the device below the port."
+                                        if port[0] in (4, 6) else "."))
+    elif level == "monitor":
+        say("Usually link noise: no action needed for occasional events.", sev)
+        say(f"If frequent{at}: {_below(port)}", port[2], located=bool(where))
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
