@@ -204,3 +204,54 @@ def test_switch_port_and_root_complex_functions_get_no_reseat_advice():
 def test_endpoint_keeps_device_advice():
     e = _pcie(0, 0)
     assert any(a.startswith("Reseat or replace the device at PCIe device") for a in e["advice"])
+
+
+# -- F4a: a section worse than the record header; F4b: a recovery section that killed a process -
+NO_DATA_LOST = "no data was lost"
+
+
+def test_section_worse_than_header_is_followed_and_said():
+    # libcper's memory/002: header Corrected (@12), its only section Fatal (@176) with the
+    # containment warning flag; byte 104 clears the Simulated flag
+    rec = decode_record(_patched("libcper-generated/memory/002.cper", {104: 0}))
+    assert any(x.code == "severity-mismatch" for x in rec.findings)  # the finding is kept
+    e = explain_record(rec)
+    text = _all(e)
+    assert NO_DATA_LOST not in text and "No action needed" not in text
+    assert e["headline"].startswith("Fatal ") and e["severity"] == "fatal"
+    assert e["severity_meaning"].startswith("The record header says Corrected, but section 0 is "
+                                            "marked Fatal")
+    assert any("the headline and the advice follow the most severe section" in c for c in e["caveats"])
+    assert any(a.startswith("Run a thorough memory test") for a in e["advice"])
+
+
+def _with_recovery(action: int, succeeded: int) -> dict:
+    import random
+
+    from whea_gui.build.bodies import catalog
+    from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+    parts = []
+    for key, sev, over in (("memory", 2, {}),
+                           ("recovery-info", 3, {"recovery_action": action, "recovery_succeeded": succeeded,
+                                                 "failure_reason": 0, "process_name": "sqlservr.exe"})):
+        kind = catalog.find(key)
+        parts.append(SectionPart(make_descriptor(kind.guid, severity=sev),
+                                 kind.pack(random.Random(3), sev, dict(over))))
+    return _explain(assemble(make_header(severity=2), parts))
+
+
+def test_terminated_process_is_not_no_data_lost():
+    e = _with_recovery(1 << 1, 1)  # TerminateProcess, succeeded
+    text = _all(e)
+    assert NO_DATA_LOST not in text and "No action needed" not in text
+    assert ("but the error recovery section (section 1) says: Windows error recovery succeeded: "
+            "TerminateProcess (process sqlservr.exe)") in e["severity_meaning"]
+    assert "may have been lost" in e["severity_meaning"]
+    assert e["urgency"] == "act"
+
+
+def test_recovery_without_loss_is_reported_not_alarmed():
+    e = _with_recovery(1 << 3, 1)  # MarkPageBad, succeeded: the page was retired
+    assert e["urgency"] == "monitor"
+    assert any(c.startswith("The error recovery section (section 1) says: Windows error recovery "
+                            "succeeded: MarkPageBad") for c in e["caveats"]), e["caveats"]

@@ -40,6 +40,7 @@ class Facts:
     severity: int | None = None  # 0..3, or None when unknown
     severity_cites: list[str] = field(default_factory=list)
     severity_raw: object = None  # the value when it is not a known severity
+    header_severity: int | None = None  # the header's, when a section is worse (then followed)
     lead: DecodedSection | None = None
     component: str = ""
     type_name: str = ""
@@ -66,6 +67,9 @@ class Facts:
     # a PCIe section logged by a port or a root-complex function, not a device in a slot:
     # (port type, secondary bus or None, cites)
     pcie_port: tuple[int, int | None, list[str]] | None = None
+    # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
+    # it says data may be lost: a process terminated or recovery not succeeding)
+    recovery: tuple[int, str, list[str], bool] | None = None
 
     @property
     def severity_word(self) -> str:
@@ -124,6 +128,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     if f.component == "pcie" and lead is not None:
         _pcie_port(lead, f)
     _hints(rec, lead, f, _cite if cites else _note)
+    _recovery(rec, f)
     _memory_gaps(rec, f)
     if f.component == "firmware":
         _firmware(rec, f)
@@ -161,6 +166,24 @@ def _pcie_port(lead: DecodedSection, f: Facts) -> None:
         if p.kind == "pci_address":
             p.label = PCIE_PORT_NAMES[port]
             p.cites += [c for c in cites[:1] if c not in p.cites]
+
+
+RECOVERY_INFO = "c34832a1-02c3-4c52-a9f1-9f1d5d7723fc"
+
+
+def _recovery(rec: DecodedRecord, f: Facts) -> None:
+    """The first Microsoft error recovery section's account of what Windows did."""
+    for s in rec.sections:
+        if (s.type_guid or "").lower() != RECOVERY_INFO or not isinstance(s.fields, dict) \
+                or "recovery_action" not in s.fields or not s.summary:
+            continue
+        names = s.fields.get("recovery_action_names") or ()
+        attempted = "none_attempted" not in names and bool(names)
+        lost = "terminate_process" in names or (attempted and s.fields.get("recovery_succeeded") is False)
+        cites = [p for n in ("recovery_action", "recovery_succeeded", "process_name")
+                 for p in _node_path(s, n)]
+        f.recovery = (s.index, s.summary, cites, lost)
+        return
 
 
 FIRMWARE_REFERENCE = "81212a96-09ed-4996-9471-8d729c8e69ed"
@@ -219,6 +242,12 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
         ss = s.values.get("severity")
         if ss in SEVERITY_WORD and SEVERITY_RANK[ss] > SEVERITY_RANK[sev]:
             f.worse_sections.append((s.index, ss, desc_path(s, "severity")))
+    if f.worse_sections:
+        # UEFI: a record's severity is its most severe section's. A header that says less is
+        # not believed over the section: the explanation follows the worst section and says so.
+        index, worst, cites = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])
+        f.header_severity, f.severity = sev, worst
+        f.severity_cites = f.severity_cites + [c for c in cites if c not in f.severity_cites]
 
 
 # -- which section speaks for the record ----------------------------------------------------------

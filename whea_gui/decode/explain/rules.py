@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .facts import Facts
 from .location import desc_path, unique
-from .tables import COMPONENT_NAME, SEVERITY_MEANING, SEVERITY_WORD
+from .tables import COMPONENT_NAME, SEVERITY_MEANING, SEVERITY_RANK, SEVERITY_WORD
 
 
 @dataclass
@@ -37,10 +37,10 @@ class Statement:
 def urgency(f: Facts) -> str:
     if "simulated" in f.header_flags:
         return "simulated"
+    if f.severity in (0, 1) or (f.recovery is not None and f.recovery[3]):
+        return "act"  # (a process terminated to recover is no status report and no "no action")
     if f.severity == 3:
         return "none"
-    if f.severity in (0, 1):
-        return "act"
     if "threshold_exceeded" in f.hints:
         return "service"
     if f.severity == 2:
@@ -148,6 +148,17 @@ def _severity(f: Facts) -> Statement:
                          list(f.severity_cites))
     text = SEVERITY_MEANING[f.severity]
     cites = list(f.severity_cites)
+    if f.recovery is not None and f.recovery[3] and f.severity in (2, 3):
+        index, said, rcites, _ = f.recovery
+        text = (f"{SEVERITY_WORD[f.severity]}, as the record header says; but the error recovery "
+                f"section (section {index}) says: {said}. Data handled by that process may have been "
+                "lost, so this was not an error the hardware fixed on its own.")
+        cites += rcites
+    if f.header_severity is not None:  # the header says less than a section (F4a)
+        index = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])[0]
+        text = (f"The record header says {SEVERITY_WORD[f.header_severity]}, but section {index} is "
+                f"marked {f.severity_word}; a record's severity is that of its most severe section, "
+                f"so this explanation follows section {index}. " + text)
     if "device_driver" in f.header_flags:  # the driver's own rating, nothing more is known
         text = DRIVER_SEVERITY_MEANING[f.severity]
         cites += f.header_flags["device_driver"]
@@ -469,14 +480,19 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "more errors on this part than its limit.",
                              unique(f.hints["threshold_exceeded"])))
     for index, sev, cites in f.worse_sections:
+        header = SEVERITY_WORD[f.header_severity] if f.header_severity is not None else f.severity_word
         out.append(Statement("caveat", f"Section {index} is marked {SEVERITY_WORD[sev]}, worse than the "
-                                       f"record's {f.severity_word}: the record contradicts itself; the "
-                                       "headline follows the record header.",
+                                       f"record header's {header}: the record contradicts itself; the "
+                                       "headline and the advice follow the most severe section.",
                              unique(f.severity_cites + cites)))
     for index, cites in f.empty_sections:
         out.append(Statement("caveat", f"Section descriptor {index} is empty (null section type, zero "
                                        "length): it describes nothing and is left out of this "
                                        "explanation.", cites))
+    if f.recovery is not None and not (f.recovery[3] and f.severity in (2, 3)):
+        # (when it changes the severity's meaning, the severity statement says it)
+        out.append(Statement("caveat", f"The error recovery section (section {f.recovery[0]}) says: "
+                                       f"{f.recovery[1]}.", f.recovery[2]))
     out += _detail_severity_caveat(f)
     out += [Statement("caveat", text, cites, "location") for text, cites in f.location.problems]
     out += _location_caveats(f)
