@@ -255,3 +255,38 @@ def test_recovery_without_loss_is_reported_not_alarmed():
     assert e["urgency"] == "monitor"
     assert any(c.startswith("The error recovery section (section 1) says: Windows error recovery "
                             "succeeded: MarkPageBad") for c in e["caveats"]), e["caveats"]
+
+
+# -- F2: two memory sections of one record naming different places ----------------------------
+def _memory_pair(ext: str, seed: int = 5) -> bytes:
+    import random
+
+    from whea_gui.build.bodies import catalog
+    from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+    parts = []
+    for i, key in enumerate(("memory", ext)):
+        kind = catalog.find(key)
+        parts.append(SectionPart(make_descriptor(kind.guid, severity=2, flags=1 if i == 0 else 0),
+                                 kind.pack(random.Random(seed + i), 2, {})))
+    return assemble(make_header(severity=2), parts)
+
+
+def test_conflicting_memory_sections_one_rule_for_headline_and_timeline():
+    from whea_gui.index.faults import record_fault_keys
+    for ext in ("memory-ext-intel", "memory-ext-amd"):
+        rec = decode_record(_memory_pair(ext))
+        addrs = [s.location.get("physical_address") for s in rec.sections]
+        assert addrs[0] != addrs[1], addrs  # the builder's two sections disagree
+        assert any(x.code == "memory-address-mismatch" for x in rec.findings)
+        e = explain_record(rec)
+        lead = int(e["cites"]["headline"][1].split("_")[1].split(".")[0])  # descriptor_N.section_type
+        other = 1 - lead
+        caveat = next(c for c in e["caveats"] if "gives another memory location" in c)
+        assert caveat.startswith(f"Section {other} gives another memory location (physical address "
+                                 f"0x{addrs[other]:X}) than section {lead} (0x{addrs[lead]:X})")
+        assert f"the timeline use section {lead}, the lead section" in caveat
+        # the timeline's page key is the lead section's address, not the other's
+        _, key, page, dimm, _ = record_fault_keys(rec)
+        assert page.endswith(f"page:0x{addrs[lead] >> 12:X}"), (page, addrs, lead)
+        assert f"physical address 0x{addrs[lead]:X}" in e["where"]
+        assert f"0x{addrs[other]:X}" not in e["where"] and f"0x{addrs[other]:X}" not in e["headline"]

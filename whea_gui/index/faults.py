@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..decode.explain.facts import gather
+from ..decode.explain.facts import gather, lead_section
 from ..decode.explain.rules import mca_kind
 
 # Where the time of a record came from (the ``time_source`` column).
@@ -86,8 +86,10 @@ def _cpu_id(loc: Mapping[str, Any]) -> str:
 
 
 def _dimm_id(loc: Mapping[str, Any]) -> str:
-    parts = [f"{k}={_text(loc[k])}" for k in ("socket", "node", "card", "channel", "module", "dimm")
-             if loc.get(k) is not None]
+    # (a memory controller and DIMM slot, as Intel memory extensions give them, tell two DIMMs
+    # on one socket apart)
+    parts = [f"{k}={_text(loc[k])}" for k in ("socket", "node", "memory_controller", "card", "channel",
+                                              "module", "dimm", "dimm_slot") if loc.get(k) is not None]
     if not parts:
         handle = _first(loc, "module_handle", "card_handle")
         if handle is not None:
@@ -233,7 +235,9 @@ def record_fault(rec) -> tuple[str, str, dict[str, str]]:
     the component is that section's, else the first component any section names.
     """
     component, best = "", None
-    for sec in rec.sections:
+    lead = lead_section(rec)  # the explanation's lead section speaks first (docs/explain.md)
+    ordered = sorted(rec.sections, key=lambda s: s is not lead) if lead is not None else rec.sections
+    for sec in ordered:
         comp = sec.component or component_of_section_type(sec.values.get("type"))
         component = component or comp
         key = location_key(comp, sec.location)

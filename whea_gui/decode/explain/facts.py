@@ -70,6 +70,9 @@ class Facts:
     # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
     # it says data may be lost: a process terminated or recovery not succeeding)
     recovery: tuple[int, str, list[str], bool] | None = None
+    # other memory sections giving another physical address than the lead: (index, address,
+    # the lead's address, cites)
+    memory_conflicts: list[tuple[int, int, int, list[str]]] = field(default_factory=list)
 
     @property
     def severity_word(self) -> str:
@@ -130,6 +133,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
     _memory_gaps(rec, f)
+    _memory_conflicts(rec, f)
     if f.component == "firmware":
         _firmware(rec, f)
     return f
@@ -461,6 +465,25 @@ def _memory_gaps(rec: DecodedRecord, f: Facts) -> None:
         elif s.fields is not None and not s.location:
             f.memory_gaps.append((s.index, name, "no-location",
                                   [p for p in (_child_path(s, "validation_bits"),) if p] or body))
+
+
+def _memory_conflicts(rec: DecodedRecord, f: Facts) -> None:
+    """Memory sections whose physical address differs from the lead's (the same comparison as
+    the record decoder's memory-address-mismatch finding): they name another place."""
+    lead = f.lead
+    mine = (lead.location or {}).get("physical_address") if lead is not None else None
+    if not isinstance(mine, int) or component_of(lead) != "memory":
+        return
+    for s in rec.sections:
+        addr = (s.location or {}).get("physical_address")
+        if s.index == lead.index or component_of(s) != "memory" or not isinstance(addr, int):
+            continue
+        masks = [m for m in ((x.fields or {}).get("physical_address_mask") for x in (lead, s)
+                             if isinstance(x.fields, dict)) if isinstance(m, int) and m]
+        mask = masks[0] & masks[-1] if masks else -1
+        if addr & mask != mine & mask:
+            cites = [p.path for p in (s.body, lead.body) if p is not None]
+            f.memory_conflicts.append((s.index, addr, mine, cites))
 
 
 # -- paths ----------------------------------------------------------------------------------------

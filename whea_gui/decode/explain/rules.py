@@ -493,6 +493,13 @@ def _caveats(f: Facts) -> list[Statement]:
         # (when it changes the severity's meaning, the severity statement says it)
         out.append(Statement("caveat", f"The error recovery section (section {f.recovery[0]}) says: "
                                        f"{f.recovery[1]}.", f.recovery[2]))
+    for index, addr, mine, cites in f.memory_conflicts:
+        why = "the lead section (the richer location, then the Primary flag: docs/explain.md)"
+        out.append(Statement("caveat", f"Section {index} gives another memory location (physical "
+                                       f"address 0x{addr:X}) than section {f.lead.index} (0x{mine:X}): "
+                                       "the record contradicts itself. The headline, the advice and "
+                                       f"the timeline use section {f.lead.index}, {why}.",
+                             cites, "location"))
     out += _detail_severity_caveat(f)
     out += [Statement("caveat", text, cites, "location") for text, cites in f.location.problems]
     out += _location_caveats(f)
