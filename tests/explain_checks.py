@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from whea_gui.decode.explain.facts import component_of
-from whea_gui.decode.explain.rules import MCA_PART_NAME
+from whea_gui.decode.explain.rules import CXL_MEDIA_PART_NAME, MCA_PART_NAME
 from whea_gui.decode.explain.tables import COMPONENT_NAME
 
 NUMBER = re.compile(r"\b(physical address|MCi_ADDR|error address|device address|DRAM device|"
@@ -83,7 +83,8 @@ def check(rec, e: dict, bases: dict | None = None, where_from: str = "") -> None
         assert e["component"] == comp, ctx
         if comp in COMPONENT_NAME:
             # a machine check names the part its facts point at (MCA_PART_NAME), else the CPU
-            names = (COMPONENT_NAME[comp],) + (tuple(MCA_PART_NAME.values()) if comp == "cpu" else ())
+            names = (COMPONENT_NAME[comp],) + {"cpu": tuple(MCA_PART_NAME.values()),
+                                               "cxl": tuple(CXL_MEDIA_PART_NAME.values())}.get(comp, ())
             assert any(n in e["headline"] for n in names), ctx
             assert e["component_name"] in e["headline"], ctx
         if comp == "":

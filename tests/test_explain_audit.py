@@ -290,3 +290,31 @@ def test_conflicting_memory_sections_one_rule_for_headline_and_timeline():
         assert page.endswith(f"page:0x{addrs[lead] >> 12:X}"), (page, addrs, lead)
         assert f"physical address 0x{addrs[lead]:X}" in e["where"]
         assert f"0x{addrs[other]:X}" not in e["where"] and f"0x{addrs[other]:X}" not in e["headline"]
+
+
+# -- F3: CXL General Media / DRAM events are memory-media errors -------------------------------
+def _cxl(key: str, severity: int, seed: int = 2) -> dict:
+    import random
+
+    from whea_gui.build.bodies import catalog
+    from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+    kind = catalog.find(key)
+    part = SectionPart(make_descriptor(kind.guid, severity=severity),
+                       kind.pack(random.Random(seed), severity, {}))
+    return _explain(assemble(make_header(severity=severity), [part]))
+
+
+def test_cxl_media_events_get_memory_advice_not_link_advice():
+    for key, name in (("cxl-dram", "CXL memory device (DRAM media)"),
+                      ("cxl-media", "CXL memory device (media)")):
+        for severity in (2, 0):
+            e = _cxl(key, severity)
+            text = _all(e)
+            assert e["component_name"] == name and name in e["headline"]
+            assert "link noise" not in text and "reseat" not in text.lower()
+            assert "riser" not in text and "cables" not in text
+            assert "CXL memory device" in " ".join(e["advice"])
+            assert "health and media error log" in " ".join(e["advice"])
+    # the other CXL component events (a switch port) keep the device/link advice
+    e = _cxl("cxl-pswitch", 2)
+    assert e["component_name"] == "CXL device" and "link noise" in " ".join(e["advice"])

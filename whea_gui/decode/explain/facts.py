@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ...core import guids
 from ...core.model import ERROR, DecodedRecord, DecodedSection
+from ...formats.sections import cxl_component
 from .location import Location, desc_path, read_location
 from .tables import (
     COMPONENT_PRIORITY,
@@ -73,6 +75,7 @@ class Facts:
     # other memory sections giving another physical address than the lead: (index, address,
     # the lead's address, cites)
     memory_conflicts: list[tuple[int, int, int, list[str]]] = field(default_factory=list)
+    cxl_media: str = ""  # "DRAM" / "General Media": a CXL memory-media event, not a link error
 
     @property
     def severity_word(self) -> str:
@@ -130,6 +133,8 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         _iommu_event(lead, f)
     if f.component == "pcie" and lead is not None:
         _pcie_port(lead, f)
+    if f.component == "cxl" and lead is not None:
+        f.cxl_media = cxl_media_kind(f.type_guid)
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
     _memory_gaps(rec, f)
@@ -170,6 +175,18 @@ def _pcie_port(lead: DecodedSection, f: Facts) -> None:
         if p.kind == "pci_address":
             p.label = PCIE_PORT_NAMES[port]
             p.cites += [c for c in cites[:1] if c not in p.cites]
+
+
+CXL_MEDIA_KINDS = ("DRAM", "General Media")
+
+
+def cxl_media_kind(type_guid: str) -> str:
+    """The CXL component event kind when it reports on the device's memory media (a General
+    Media or DRAM event record, CXL 3.x §8.2.9.2.1), else ""; either GUID byte order."""
+    for g, kind in cxl_component.EVENT_KINDS.items():
+        if kind in CXL_MEDIA_KINDS and type_guid in (g, guids.swapped_text(g)):
+            return kind
+    return ""
 
 
 RECOVERY_INFO = "c34832a1-02c3-4c52-a9f1-9f1d5d7723fc"

@@ -63,9 +63,15 @@ MCA_PART_NAME = {"memory": "memory (machine check from the memory controller)",
                  "unknown": "machine check (unit not identified)"}
 
 
+CXL_MEDIA_PART_NAME = {"DRAM": "CXL memory device (DRAM media)",
+                       "General Media": "CXL memory device (media)"}
+
+
 def component_name(f: Facts) -> str:
     if mca_kind(f) in MCA_PART_NAME:
         return MCA_PART_NAME[mca_kind(f)]
+    if f.cxl_media:
+        return CXL_MEDIA_PART_NAME[f.cxl_media]
     if f.component:
         return COMPONENT_NAME.get(f.component, f"{f.component} device")
     if "device_driver" in f.header_flags:
@@ -230,6 +236,8 @@ def _advice(f: Facts) -> list[Statement]:
         _cpu_advice(f, level, where, say, sev)
     elif comp == "pcie" and f.pcie_port is not None:
         _port_advice(f.pcie_port, level, where, say, sev)
+    elif comp == "cxl" and f.cxl_media:
+        _cxl_media_advice(f, level, where, say, sev)
     elif comp in ("pcie", "pci", "cxl", "ccix"):
         _device_advice(level, where, say, sev)
     elif comp == "iommu" and f.iommu_no_device is not None:
@@ -393,6 +401,24 @@ def _memory_controller_advice(f: Facts, level: str, where: str, say, sev) -> Non
             else "If corrected errors repeat"
         say(f"{repeat}, run a memory test and find the DIMM in the BMC/firmware log (the machine "
             "check does not name it); schedule its replacement.", located=bool(where))
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+def _cxl_media_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    """A CXL General Media / DRAM event reports the device's memory media, not its link: the
+    advice is a memory device's (its vendor's health and media error log), never a reseat."""
+    what = "DRAM" if f.cxl_media == "DRAM" else "memory media"
+    at = f" at {where}" if where else " (the record gives no PCI address: find it by its serial number, " \
+        "if given, or in the system event log)"
+    if level in ("act", "service"):
+        say(f"Check the CXL memory device{at} with its vendor's tools (health and media error log) "
+            "and update its firmware.", sev, located=bool(where))
+        say(f"If {what} errors recur, replace the CXL memory device{at}.", sev, located=bool(where))
+    elif level == "monitor":
+        say(f"No action needed for an occasional corrected {what} error.", sev)
+        say(f"If corrected errors repeat on the CXL memory device{at}, check its health and media "
+            "error log with the vendor's tools and plan its replacement.", located=bool(where))
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
