@@ -1,6 +1,7 @@
 """Statements from facts: the headline, how bad, where, what failed, what to do, caveats.
 
-The rules are arranged so that their outputs cannot contradict each other:
+The rules are arranged so that their outputs do not contradict each other
+(tests/explain_checks.py checks it on every generated section kind and shared vector):
 
 * one severity statement, made here from ``Facts.severity`` (the headline's word is the same);
 * one *urgency* per record (simulated / none / monitor / service / act) chosen from severity,
