@@ -279,15 +279,17 @@ def test_conflicting_memory_sections_one_rule_for_headline_and_timeline():
         assert addrs[0] != addrs[1], addrs  # the builder's two sections disagree
         assert any(x.code == "memory-address-mismatch" for x in rec.findings)
         e = explain_record(rec)
-        lead = int(e["cites"]["headline"][1].split("_")[1].split(".")[0])  # descriptor_N.section_type
-        other = 1 - lead
+        # the UEFI Platform Memory section (0) is followed over its contradicting extension (1)
+        assert e["cites"]["headline"][1] == "descriptor_0.section_type", e["cites"]["headline"]
+        lead, other = 0, 1
         caveat = next(c for c in e["caveats"] if "gives another memory location" in c)
         assert caveat.startswith(f"Section {other} gives another memory location (physical address "
                                  f"0x{addrs[other]:X}) than section {lead} (0x{addrs[lead]:X})")
-        assert f"the timeline use section {lead}, the lead section" in caveat
+        assert f"the timeline use section {lead}, the Platform Memory section" in caveat
         # the timeline's page key is the lead section's address, not the other's
         _, key, page, dimm, _ = record_fault_keys(rec)
         assert page.endswith(f"page:0x{addrs[lead] >> 12:X}"), (page, addrs, lead)
+        assert key == dimm and "memory:node=" in key  # the Platform Memory section's DIMM
         assert f"physical address 0x{addrs[lead]:X}" in e["where"]
         assert f"0x{addrs[other]:X}" not in e["where"] and f"0x{addrs[other]:X}" not in e["headline"]
 

@@ -75,6 +75,7 @@ class Facts:
     # other memory sections giving another physical address than the lead: (index, address,
     # the lead's address, cites)
     memory_conflicts: list[tuple[int, int, int, list[str]]] = field(default_factory=list)
+    outvoted_extensions: set[int] = field(default_factory=set)  # memory extensions not followed
     cxl_media: str = ""  # "DRAM" / "General Media": a CXL memory-media event, not a link error
 
     @property
@@ -329,14 +330,45 @@ def lead_section(rec: DecodedRecord) -> DecodedSection | None:
     if not candidates:
         return next((s for s in rec.sections if not empty_descriptor(s)), None)
 
+    outvoted = contradicting_extensions(rec)
+
     def score(s: DecodedSection):
         comp = component_of(s)
         located = bool(s.location)
         return (bool(comp), s.fields is not None or bool(s.summary), not _empty_descriptor(s),
-                SEVERITY_RANK.get(s.values.get("severity"), 0), located,
+                SEVERITY_RANK.get(s.values.get("severity"), 0), located, s.index not in outvoted,
                 COMPONENT_PRIORITY.get(comp, 0) if located else 0, len(s.location or ()),
                 "primary" in (s.values.get("flag_names") or ()), -s.index)
     return max(candidates, key=score)
+
+
+# Microsoft memory error extensions: companions to a UEFI Platform Memory section (FORMAT.md
+# §8.14) that add the DRAM address translation of the same error.
+MEMORY_EXTENSION_TYPES = {"e16edb28-6113-4263-a41d-e53f8de78751", "0d3a4a3b-774a-4c72-95e2-152d43180374"}
+
+
+def addresses_differ(a: DecodedSection, b: DecodedSection) -> tuple[int, int] | None:
+    """(a's, b's) physical address when both give one and they differ (under the Platform
+    Memory section's address mask, when one is given); else None."""
+    pa, pb = ((x.location or {}).get("physical_address") for x in (a, b))
+    if not isinstance(pa, int) or not isinstance(pb, int):
+        return None
+    masks = [m for m in ((x.fields or {}).get("physical_address_mask") for x in (a, b)
+                         if isinstance(x.fields, dict)) if isinstance(m, int) and m]
+    mask = masks[0] & masks[-1] if masks else -1
+    return (pa, pb) if pa & mask != pb & mask else None
+
+
+def contradicting_extensions(rec: DecodedRecord) -> set[int]:
+    """Indices of memory extension sections whose physical address contradicts a Platform
+    Memory section of the same record: the extension is the companion, so the UEFI section is
+    the one the headline and the timeline follow (docs/explain.md)."""
+    types = [(s, (s.type_guid or "").lower()) for s in rec.sections]
+    uefi = [s for s, t in types if t in PLATFORM_MEMORY_TYPES]
+    if not uefi:
+        return set()
+    return {s.index for s, t in types if t in MEMORY_EXTENSION_TYPES
+            and any(addresses_differ(u, s) for u in uefi)}
 
 
 # -- what failed ----------------------------------------------------------------------------------
@@ -488,19 +520,16 @@ def _memory_conflicts(rec: DecodedRecord, f: Facts) -> None:
     """Memory sections whose physical address differs from the lead's (the same comparison as
     the record decoder's memory-address-mismatch finding): they name another place."""
     lead = f.lead
-    mine = (lead.location or {}).get("physical_address") if lead is not None else None
-    if not isinstance(mine, int) or component_of(lead) != "memory":
+    if lead is None or component_of(lead) != "memory":
         return
+    f.outvoted_extensions = contradicting_extensions(rec)
     for s in rec.sections:
-        addr = (s.location or {}).get("physical_address")
-        if s.index == lead.index or component_of(s) != "memory" or not isinstance(addr, int):
+        if s.index == lead.index or component_of(s) != "memory":
             continue
-        masks = [m for m in ((x.fields or {}).get("physical_address_mask") for x in (lead, s)
-                             if isinstance(x.fields, dict)) if isinstance(m, int) and m]
-        mask = masks[0] & masks[-1] if masks else -1
-        if addr & mask != mine & mask:
+        differ = addresses_differ(s, lead)
+        if differ:
             cites = [p.path for p in (s.body, lead.body) if p is not None]
-            f.memory_conflicts.append((s.index, addr, mine, cites))
+            f.memory_conflicts.append((s.index, differ[0], differ[1], cites))
 
 
 # -- paths ----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .facts import Facts
 from .location import desc_path, unique
-from .tables import COMPONENT_NAME, SEVERITY_MEANING, SEVERITY_RANK, SEVERITY_WORD
+from .tables import COMPONENT_NAME, PLATFORM_MEMORY_TYPES, SEVERITY_MEANING, SEVERITY_RANK, SEVERITY_WORD
 
 
 @dataclass
@@ -521,7 +521,11 @@ def _caveats(f: Facts) -> list[Statement]:
         out.append(Statement("caveat", f"The error recovery section (section {f.recovery[0]}) says: "
                                        f"{f.recovery[1]}.", f.recovery[2]))
     for index, addr, mine, cites in f.memory_conflicts:
-        why = "the lead section (the richer location, then the Primary flag: docs/explain.md)"
+        why = ("the Platform Memory section: a memory extension is its companion, and when they "
+               "disagree the UEFI section is followed (docs/explain.md)"
+               if (f.lead.type_guid or "").lower() in PLATFORM_MEMORY_TYPES
+               and index in f.outvoted_extensions else
+               "the lead section (the richer location, then the Primary flag: docs/explain.md)")
         out.append(Statement("caveat", f"Section {index} gives another memory location (physical "
                                        f"address 0x{addr:X}) than section {f.lead.index} (0x{mine:X}): "
                                        "the record contradicts itself. The headline, the advice and "
