@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from whea_gui.decode.explain.facts import component_of
+from whea_gui.decode.explain.rules import CXL_MEDIA_PART_NAME, MCA_PART_NAME
 from whea_gui.decode.explain.tables import COMPONENT_NAME
 
 NUMBER = re.compile(r"\b(physical address|MCi_ADDR|error address|device address|DRAM device|"
@@ -64,6 +65,13 @@ def check(rec, e: dict, bases: dict | None = None, where_from: str = "") -> None
         assert len(texts) == 1, ctx
     if any(t.startswith("No action needed") for t in texts):
         assert not any(ACT.search(t) and not t.startswith("If ") for t in texts), ctx
+    # one cause per record: memory blamed and CPU degradation never together; an overflowed
+    # bank (more than one error) is never "a single event"
+    joined = " ".join(texts)
+    if "memory (DIMMs)" in joined:
+        assert "CPU may be degrading" not in joined, ctx
+    if any("overflow bit is set" in c["text"] for c in caveats):
+        assert "for a single event" not in joined, ctx
     # the headline's component is the component of the section it names
     lead = [int(m) for c in e["cites"].get("headline", [])
             for m in re.findall(r"^(?:descriptor|section)_(\d+)\.(?:error_status_block\.entry_\d+\."
@@ -74,7 +82,11 @@ def check(rec, e: dict, bases: dict | None = None, where_from: str = "") -> None
         comp = component_of(rec.sections[lead[0]])
         assert e["component"] == comp, ctx
         if comp in COMPONENT_NAME:
-            assert COMPONENT_NAME[comp] in e["headline"], ctx
+            # a machine check names the part its facts point at (MCA_PART_NAME), else the CPU
+            names = (COMPONENT_NAME[comp],) + {"cpu": tuple(MCA_PART_NAME.values()),
+                                               "cxl": tuple(CXL_MEDIA_PART_NAME.values())}.get(comp, ())
+            assert any(n in e["headline"] for n in names), ctx
+            assert e["component_name"] in e["headline"], ctx
         if comp == "":
             # a decoded section with a known component would have been chosen instead
             assert not any(component_of(s) for s in rec.sections), ctx

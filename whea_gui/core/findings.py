@@ -53,6 +53,8 @@ _ROWS = [
     ("reserved", "warning", "Reserved bits or bytes are set", P),
     ("severity", "warning", "Undefined severity value", "FORMAT.md §3.2"),
     ("severity-mismatch", "warning", "Record and section severities disagree", "FORMAT.md §3.2"),
+    ("memory-address-mismatch", "warning", "Two memory sections give different physical addresses",
+     "FORMAT.md §6.5, §8.14"),
     ("timestamp", "warning", "Timestamp marked valid but impossible or implausible", "FORMAT.md §3.4"),
     ("persistence", "warning", "PersistenceInfo is malformed", "FORMAT.md §3.6"),
     ("fru-text", "note", "FRU text has non-printable characters", D),

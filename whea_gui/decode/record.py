@@ -286,6 +286,7 @@ def _decode_cper(rec: DecodedRecord, buf: bytes, n: int, bodies: bool = True) ->
         rec.add_finding(NOTE, f"{n - end_used} bytes follow the record's end (offset {end_used})",
                         end_used, n - end_used, "trailing")
     _severity_consistency(rec)
+    _memory_address_consistency(rec)
     _summarise(rec)
 
 
@@ -393,6 +394,39 @@ def _severity_consistency(rec: DecodedRecord) -> None:
     if cper.SEVERITY_RANK.get(worst, 0) > cper.SEVERITY_RANK[hs]:
         rec.add_finding(WARNING, f"Record severity is {cper.severity_name(hs)} but a section is "
                                  f"{cper.severity_name(worst)}", 12, 4, "severity-mismatch")
+
+
+def _memory_address_consistency(rec: DecodedRecord) -> None:
+    """Two memory sections of one record (e.g. Platform Memory and a Microsoft memory
+    extension) that give different physical addresses describe different places."""
+    seen: list[tuple[int, int, DecodedSection]] = []
+    for s in rec.sections:
+        addr = (s.location or {}).get("physical_address") if s.component == "memory" else None
+        if not isinstance(addr, int):
+            continue
+        mask = (s.fields or {}).get("physical_address_mask") if isinstance(s.fields, dict) else None
+        seen.append((addr, mask if isinstance(mask, int) and mask else -1, s))
+    for (a, ma, sa), (b, mb, sb) in zip(seen, seen[1:]):
+        if a & ma & mb != b & ma & mb:
+            node = _field_with_value(sb.body, b, "address")
+            where = (node.offset, node.length) if node is not None else \
+                (sb.body.offset, sb.body.length) if sb.body is not None else (12, 4)
+            rec.add_finding(WARNING, f"Sections {sa.index} and {sb.index} give different physical "
+                                     f"addresses (0x{a:X} and 0x{b:X}): they name different memory "
+                                     "locations", *where, "memory-address-mismatch")
+            return
+
+
+def _field_with_value(node: FieldNode | None, value: int, word: str, depth: int = 3) -> FieldNode | None:
+    """The first field under ``node`` (breadth first, ``depth`` levels) whose name has ``word``
+    and whose value is ``value``."""
+    level = [node] if node is not None else []
+    for _ in range(depth):
+        level = [c for n in level for c in (n.children or ())]
+        hit = next((c for c in level if word in c.name and c.value == value), None)
+        if hit is not None:
+            return hit
+    return None
 
 
 def _header_json(v: dict[str, Any]) -> dict[str, Any]:

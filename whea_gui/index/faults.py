@@ -13,6 +13,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..decode.explain.facts import gather, lead_section
+from ..decode.explain.rules import mca_kind
+
 # Where the time of a record came from (the ``time_source`` column).
 TIME_NONE, TIME_RECORD, TIME_EVENT = 0, 1, 2
 TIME_SOURCE_NAMES = ("none", "record", "event")
@@ -83,8 +86,10 @@ def _cpu_id(loc: Mapping[str, Any]) -> str:
 
 
 def _dimm_id(loc: Mapping[str, Any]) -> str:
-    parts = [f"{k}={_text(loc[k])}" for k in ("socket", "node", "card", "channel", "module", "dimm")
-             if loc.get(k) is not None]
+    # (a memory controller and DIMM slot, as Intel memory extensions give them, tell two DIMMs
+    # on one socket apart)
+    parts = [f"{k}={_text(loc[k])}" for k in ("socket", "node", "memory_controller", "card", "channel",
+                                              "module", "dimm", "dimm_slot") if loc.get(k) is not None]
     if not parts:
         handle = _first(loc, "module_handle", "card_handle")
         if handle is not None:
@@ -230,13 +235,32 @@ def record_fault(rec) -> tuple[str, str, dict[str, str]]:
     the component is that section's, else the first component any section names.
     """
     component, best = "", None
-    for sec in rec.sections:
+    lead = lead_section(rec)  # the explanation's lead section speaks first (docs/explain.md)
+    ordered = sorted(rec.sections, key=lambda s: s is not lead) if lead is not None else rec.sections
+    for sec in ordered:
         comp = sec.component or component_of_section_type(sec.values.get("type"))
         component = component or comp
         key = location_key(comp, sec.location)
         if key and (best is None or key.startswith(best[1] + ":")):
             best = (comp, key, scope_keys(comp, sec.location))
+    if best is not None and "cpu" in best[2] and not logged_in_a_core(rec):
+        # the logging CPU is not the place (the explanation says "logged by CPU N"): the key
+        # says so, and the CPU rule does not count it
+        comp, key, scopes = best
+        key = "cpu:logged-by-" + key.removeprefix("cpu:") if key.startswith("cpu:") else key
+        best = (comp, key, {k: v for k, v in scopes.items() if k != "cpu"})
     return best if best is not None else (component, "", {})
+
+
+def logged_in_a_core(rec) -> bool:
+    """False when the explanation's facts say the machine check did not happen in the core that
+    logged it: a memory-controller bank or error code, a shared unit (Data Fabric, L3, I/O...),
+    or a bank whose unit the record does not identify. Such a record is not counted against
+    the logging CPU by the CPU rule (rasdaemon's CPU isolation counts a core's own errors)."""
+    if not any(isinstance(s.fields, dict) and isinstance(s.fields.get("diagnosis"), dict)
+               for s in rec.sections):
+        return True  # no machine-check diagnosis: nothing says the error was elsewhere
+    return mca_kind(gather(rec, cites=False)) in ("core", "")
 
 
 # The per-record fault columns, in the order the columnar index keeps them (index.table):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ...core import guids
 from ...core.model import ERROR, DecodedRecord, DecodedSection
+from ...formats.sections import cxl_component
 from .location import Location, desc_path, read_location
 from .tables import (
     COMPONENT_PRIORITY,
@@ -40,6 +42,7 @@ class Facts:
     severity: int | None = None  # 0..3, or None when unknown
     severity_cites: list[str] = field(default_factory=list)
     severity_raw: object = None  # the value when it is not a known severity
+    header_severity: int | None = None  # the header's, when a section is worse (then followed)
     lead: DecodedSection | None = None
     component: str = ""
     type_name: str = ""
@@ -61,6 +64,19 @@ class Facts:
     cpu_scope: str = ""  # "shared" / "unknown" when the MCA bank is not known to be one core's
     firmware_data: tuple[str, int, int, list[str]] | None = None
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
+    # an AMD IOMMU event-log entry whose type carries no DeviceID: (event code, cites)
+    iommu_no_device: tuple[int, list[str]] | None = None
+    # a PCIe section logged by a port or a root-complex function, not a device in a slot:
+    # (port type, secondary bus or None, cites)
+    pcie_port: tuple[int, int | None, list[str]] | None = None
+    # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
+    # it says data may be lost: a process terminated or recovery not succeeding)
+    recovery: tuple[int, str, list[str], bool] | None = None
+    # other memory sections giving another physical address than the lead: (index, address,
+    # the lead's address, cites)
+    memory_conflicts: list[tuple[int, int, int, list[str]]] = field(default_factory=list)
+    outvoted_extensions: set[int] = field(default_factory=set)  # memory extensions not followed
+    cxl_media: str = ""  # "DRAM" / "General Media": a CXL memory-media event, not a link error
 
     @property
     def severity_word(self) -> str:
@@ -114,11 +130,82 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         f.what = _what(lead, diag)
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
+    if f.component == "iommu" and lead is not None:
+        _iommu_event(lead, f)
+    if f.component == "pcie" and lead is not None:
+        _pcie_port(lead, f)
+    if f.component == "cxl" and lead is not None:
+        f.cxl_media = cxl_media_kind(f.type_guid)
     _hints(rec, lead, f, _cite if cites else _note)
+    _recovery(rec, f)
     _memory_gaps(rec, f)
+    _memory_conflicts(rec, f)
     if f.component == "firmware":
         _firmware(rec, f)
     return f
+
+
+def _iommu_event(lead: DecodedSection, f: Facts) -> None:
+    """An IOMMU event-log entry whose event type carries no DeviceID (command-buffer errors, the
+    event counter): its bits 15:0 are not a device, so nothing here names one."""
+    ev = lead.fields.get("event_log_entry") if isinstance(lead.fields, dict) else None
+    if isinstance(ev, dict) and ev.get("names_device") is False:
+        node = lead.body.find("event_log_entry_lo") if lead.body is not None else None
+        f.iommu_no_device = (int(ev.get("event_code") or 0), [node.path] if node is not None else [])
+
+
+# PCIe port types (UEFI CPER PCI Express section) that are no card: a root port and a switch's
+# downstream port have a link below them (secondary bus); a root-complex integrated endpoint
+# and an event collector are functions of the CPU/chipset with no link to reseat.
+PCIE_PORT_NAMES = {4: "PCIe root port", 6: "PCIe downstream switch port",
+                   9: "root-complex integrated PCIe device", 10: "PCIe root complex event collector"}
+
+
+def _pcie_port(lead: DecodedSection, f: Facts) -> None:
+    fields = lead.fields if isinstance(lead.fields, dict) else {}
+    port = fields.get("port_type")
+    if port not in PCIE_PORT_NAMES:
+        return
+    ids = fields.get("device_id") if isinstance(fields.get("device_id"), dict) else {}
+    below = ids.get("secondary_bus") if port in (4, 6) else None
+    cites = _node_path(lead, "port_type")
+    if below is not None:
+        cites += _node_path(lead, "device_id.secondary_bus")
+    f.pcie_port = (port, below if isinstance(below, int) else None, cites)
+    for p in f.location.parts:  # the address is the port's, not a device's in a slot
+        if p.kind == "pci_address":
+            p.label = PCIE_PORT_NAMES[port]
+            p.cites += [c for c in cites[:1] if c not in p.cites]
+
+
+CXL_MEDIA_KINDS = ("DRAM", "General Media")
+
+
+def cxl_media_kind(type_guid: str) -> str:
+    """The CXL component event kind when it reports on the device's memory media (a General
+    Media or DRAM event record, CXL 3.x §8.2.9.2.1), else ""; either GUID byte order."""
+    for g, kind in cxl_component.EVENT_KINDS.items():
+        if kind in CXL_MEDIA_KINDS and type_guid in (g, guids.swapped_text(g)):
+            return kind
+    return ""
+
+
+RECOVERY_INFO = "c34832a1-02c3-4c52-a9f1-9f1d5d7723fc"
+
+
+def _recovery(rec: DecodedRecord, f: Facts) -> None:
+    """The first Microsoft error recovery section's account of what Windows did."""
+    for s in rec.sections:
+        if (s.type_guid or "").lower() != RECOVERY_INFO or not isinstance(s.fields, dict) \
+                or "recovery_action" not in s.fields or not s.summary:
+            continue
+        names = s.fields.get("recovery_action_names") or ()
+        attempted = "none_attempted" not in names and bool(names)
+        lost = "terminate_process" in names or (attempted and s.fields.get("recovery_succeeded") is False)
+        cites = [p for n in ("recovery_action", "recovery_succeeded", "process_name")
+                 for p in _node_path(s, n)]
+        f.recovery = (s.index, s.summary, cites, lost)
+        return
 
 
 FIRMWARE_REFERENCE = "81212a96-09ed-4996-9471-8d729c8e69ed"
@@ -177,6 +264,12 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
         ss = s.values.get("severity")
         if ss in SEVERITY_WORD and SEVERITY_RANK[ss] > SEVERITY_RANK[sev]:
             f.worse_sections.append((s.index, ss, desc_path(s, "severity")))
+    if f.worse_sections:
+        # UEFI: a record's severity is its most severe section's. A header that says less is
+        # not believed over the section: the explanation follows the worst section and says so.
+        index, worst, cites = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])
+        f.header_severity, f.severity = sev, worst
+        f.severity_cites = f.severity_cites + [c for c in cites if c not in f.severity_cites]
 
 
 # -- which section speaks for the record ----------------------------------------------------------
@@ -237,14 +330,45 @@ def lead_section(rec: DecodedRecord) -> DecodedSection | None:
     if not candidates:
         return next((s for s in rec.sections if not empty_descriptor(s)), None)
 
+    outvoted = contradicting_extensions(rec)
+
     def score(s: DecodedSection):
         comp = component_of(s)
         located = bool(s.location)
         return (bool(comp), s.fields is not None or bool(s.summary), not _empty_descriptor(s),
-                SEVERITY_RANK.get(s.values.get("severity"), 0), located,
+                SEVERITY_RANK.get(s.values.get("severity"), 0), located, s.index not in outvoted,
                 COMPONENT_PRIORITY.get(comp, 0) if located else 0, len(s.location or ()),
                 "primary" in (s.values.get("flag_names") or ()), -s.index)
     return max(candidates, key=score)
+
+
+# Microsoft memory error extensions: companions to a UEFI Platform Memory section (FORMAT.md
+# §8.14) that add the DRAM address translation of the same error.
+MEMORY_EXTENSION_TYPES = {"e16edb28-6113-4263-a41d-e53f8de78751", "0d3a4a3b-774a-4c72-95e2-152d43180374"}
+
+
+def addresses_differ(a: DecodedSection, b: DecodedSection) -> tuple[int, int] | None:
+    """(a's, b's) physical address when both give one and they differ (under the Platform
+    Memory section's address mask, when one is given); else None."""
+    pa, pb = ((x.location or {}).get("physical_address") for x in (a, b))
+    if not isinstance(pa, int) or not isinstance(pb, int):
+        return None
+    masks = [m for m in ((x.fields or {}).get("physical_address_mask") for x in (a, b)
+                         if isinstance(x.fields, dict)) if isinstance(m, int) and m]
+    mask = masks[0] & masks[-1] if masks else -1
+    return (pa, pb) if pa & mask != pb & mask else None
+
+
+def contradicting_extensions(rec: DecodedRecord) -> set[int]:
+    """Indices of memory extension sections whose physical address contradicts a Platform
+    Memory section of the same record: the extension is the companion, so the UEFI section is
+    the one the headline and the timeline follow (docs/explain.md)."""
+    types = [(s, (s.type_guid or "").lower()) for s in rec.sections]
+    uefi = [s for s, t in types if t in PLATFORM_MEMORY_TYPES]
+    if not uefi:
+        return set()
+    return {s.index for s, t in types if t in MEMORY_EXTENSION_TYPES
+            and any(addresses_differ(u, s) for u in uefi)}
 
 
 # -- what failed ----------------------------------------------------------------------------------
@@ -343,6 +467,11 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts, _cite) -> 
         for n in s.values.get("flag_names") or ():
             if n in HINT_FLAGS:
                 _cite(hints, n, desc_path, s, f"flags.{n}")
+        infos = s.fields.get("error_info") if isinstance(s.fields, dict) else None
+        for i, info in enumerate(infos[:MAX_HINT_CITES] if isinstance(infos, list) else ()):
+            check = info.get("check_info") if isinstance(info, dict) else None
+            if isinstance(check, dict) and check.get("overflow"):  # IA32/X64 check info bit
+                _cite(hints, "mca_overflow", _node_path, s, f"error_info_{i}.check_info.overflow")
         status = (s.fields or {}).get("status") if isinstance(s.fields, dict) else None
         if not isinstance(status, dict):
             continue
@@ -387,6 +516,22 @@ def _memory_gaps(rec: DecodedRecord, f: Facts) -> None:
                                   [p for p in (_child_path(s, "validation_bits"),) if p] or body))
 
 
+def _memory_conflicts(rec: DecodedRecord, f: Facts) -> None:
+    """Memory sections whose physical address differs from the lead's (the same comparison as
+    the record decoder's memory-address-mismatch finding): they name another place."""
+    lead = f.lead
+    if lead is None or component_of(lead) != "memory":
+        return
+    f.outvoted_extensions = contradicting_extensions(rec)
+    for s in rec.sections:
+        if s.index == lead.index or component_of(s) != "memory":
+            continue
+        differ = addresses_differ(s, lead)
+        if differ:
+            cites = [p.path for p in (s.body, lead.body) if p is not None]
+            f.memory_conflicts.append((s.index, differ[0], differ[1], cites))
+
+
 # -- paths ----------------------------------------------------------------------------------------
 # Where CPER header fields end: their tree paths are known without building the (lazy) header
 # nodes, which would cost more than the whole explanation.
@@ -410,6 +555,11 @@ def _first_path(rec: DecodedRecord, paths) -> list[str]:
     return []
 
 
+
+
+def _node_path(s: DecodedSection, path: str) -> list[str]:
+    node = s.body.find(path) if s.body is not None else None
+    return [node.path] if node is not None else []
 
 
 def _status_path(s: DecodedSection, bit: str) -> list[str]:

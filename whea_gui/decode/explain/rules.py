@@ -1,6 +1,7 @@
 """Statements from facts: the headline, how bad, where, what failed, what to do, caveats.
 
-The rules are arranged so that their outputs cannot contradict each other:
+The rules are arranged so that their outputs do not contradict each other
+(tests/explain_checks.py checks it on every generated section kind and shared vector):
 
 * one severity statement, made here from ``Facts.severity`` (the headline's word is the same);
 * one *urgency* per record (simulated / none / monitor / service / act) chosen from severity,
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .facts import Facts
 from .location import desc_path, unique
-from .tables import COMPONENT_NAME, SEVERITY_MEANING, SEVERITY_WORD
+from .tables import COMPONENT_NAME, PLATFORM_MEMORY_TYPES, SEVERITY_MEANING, SEVERITY_RANK, SEVERITY_WORD
 
 
 @dataclass
@@ -37,10 +38,10 @@ class Statement:
 def urgency(f: Facts) -> str:
     if "simulated" in f.header_flags:
         return "simulated"
+    if f.severity in (0, 1) or (f.recovery is not None and f.recovery[3]):
+        return "act"  # (a process terminated to recover is no status report and no "no action")
     if f.severity == 3:
         return "none"
-    if f.severity in (0, 1):
-        return "act"
     if "threshold_exceeded" in f.hints:
         return "service"
     if f.severity == 2:
@@ -48,7 +49,30 @@ def urgency(f: Facts) -> str:
     return "unknown"
 
 
+def mca_kind(f: Facts) -> str:
+    """What the record's facts say a machine check points at: "memory" (a memory-controller bank
+    or error code), "unknown" (the bank's unit is not identified), "shared" (a shared unit), or
+    "core"; "" for a record that is no CPU error."""
+    if f.component != "cpu":
+        return ""
+    if "memory_controller" in f.hints:
+        return "memory"
+    return f.cpu_scope or "core"
+
+
+MCA_PART_NAME = {"memory": "memory (machine check from the memory controller)",
+                 "unknown": "machine check (unit not identified)"}
+
+
+CXL_MEDIA_PART_NAME = {"DRAM": "CXL memory device (DRAM media)",
+                       "General Media": "CXL memory device (media)"}
+
+
 def component_name(f: Facts) -> str:
+    if mca_kind(f) in MCA_PART_NAME:
+        return MCA_PART_NAME[mca_kind(f)]
+    if f.cxl_media:
+        return CXL_MEDIA_PART_NAME[f.cxl_media]
     if f.component:
         return COMPONENT_NAME.get(f.component, f"{f.component} device")
     if "device_driver" in f.header_flags:
@@ -131,6 +155,17 @@ def _severity(f: Facts) -> Statement:
                          list(f.severity_cites))
     text = SEVERITY_MEANING[f.severity]
     cites = list(f.severity_cites)
+    if f.recovery is not None and f.recovery[3] and f.severity in (2, 3):
+        index, said, rcites, _ = f.recovery
+        text = (f"{SEVERITY_WORD[f.severity]}, as the record header says; but the error recovery "
+                f"section (section {index}) says: {said}. Data handled by that process may have been "
+                "lost, so this was not an error the hardware fixed on its own.")
+        cites += rcites
+    if f.header_severity is not None:  # the header says less than a section (F4a)
+        index = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])[0]
+        text = (f"The record header says {SEVERITY_WORD[f.header_severity]}, but section {index} is "
+                f"marked {f.severity_word}; a record's severity is that of its most severe section, "
+                f"so this explanation follows section {index}. " + text)
     if "device_driver" in f.header_flags:  # the driver's own rating, nothing more is known
         text = DRIVER_SEVERITY_MEANING[f.severity]
         cites += f.header_flags["device_driver"]
@@ -167,7 +202,25 @@ def _advice(f: Facts) -> list[Statement]:
         out.append(Statement("advice", text, unique((cites or []) + (wc if located else [])),
                              "location" if located else "", located))
 
-    if level == "service":
+    if level == "service" and f.iommu_no_device is not None:
+        say(f"The record's Threshold exceeded flag is set, but IOMMU event "
+            f"0x{f.iommu_no_device[0]:X} names no device: the record identifies no part to replace.",
+            f.hints["threshold_exceeded"] + f.iommu_no_device[1])
+    elif level == "service" and mca_kind(f) in ("memory", "unknown", "shared"):
+        # a machine-check bank is no replaceable part: say what the record supports
+        at = f" ({where})" if where else ""
+        text = {"memory": f"The error threshold was exceeded in a memory-controller bank{at}: find "
+                          "the DIMM behind it in the BMC/firmware log and plan to replace it.",
+                "unknown": f"The error threshold was exceeded in a machine-check bank{at} whose unit "
+                           "the record does not identify: find the unit for this CPU model before "
+                           "replacing anything.",
+                "shared": f"The error threshold was exceeded in a shared unit's machine-check "
+                          f"bank{at}: contact the system or CPU vendor to service it."}[mca_kind(f)]
+        say(text, f.hints["threshold_exceeded"], located=bool(where))
+    elif level == "service" and f.pcie_port is not None:
+        say(f"The error threshold was exceeded at {where or 'a PCIe port'}: {_below(f.pcie_port)}",
+            f.hints["threshold_exceeded"] + f.pcie_port[2], located=bool(where))
+    elif level == "service":
         if where:
             say(f"The error threshold was exceeded: plan to replace or service the part at {where}.",
                 f.hints["threshold_exceeded"], located=True)
@@ -182,8 +235,14 @@ def _advice(f: Facts) -> list[Statement]:
         _memory_advice(f, level, where, say, sev)
     elif comp == "cpu":
         _cpu_advice(f, level, where, say, sev)
+    elif comp == "pcie" and f.pcie_port is not None:
+        _port_advice(f.pcie_port, level, where, say, sev)
+    elif comp == "cxl" and f.cxl_media:
+        _cxl_media_advice(f, level, where, say, sev)
     elif comp in ("pcie", "pci", "cxl", "ccix"):
         _device_advice(level, where, say, sev)
+    elif comp == "iommu" and f.iommu_no_device is not None:
+        _iommu_no_device_advice(f.iommu_no_device, say)
     elif comp == "iommu":
         say("Update the system BIOS and the driver of the device doing DMA; a driver bug is a common "
             "cause of DMA remapping faults.")
@@ -203,13 +262,25 @@ def _advice(f: Facts) -> list[Statement]:
             "in the hardware or firmware vendor's documentation or tools.", _type_cites(f))
         say("If it repeats, contact the system vendor with this record.")
     if level != "simulated":
-        if "memory_controller" in f.hints and comp == "cpu":
-            out.insert(0, Statement("advice", "The machine check came from the memory controller: the "
-                                              "memory (DIMMs) on it is the likely cause; run a memory test.",
-                                    f.hints["memory_controller"]))
         if "poison" in f.hints:
             say("Poisoned (corrupted) data was consumed: test the memory that held it.", f.hints["poison"])
     return out
+
+
+def _iommu_no_device_advice(event: tuple[int, list[str]], say) -> None:
+    code, cites = event
+    if code == 0xA:
+        say("Event 0xA (event counter zero) reports that an IOMMU performance counter reached zero: "
+            "it is not a fault of a device, and no device needs attention.", cites)
+    elif code in (0x5, 0x6):
+        say(f"Event 0x{code:X} concerns the IOMMU's command buffer, which the operating system's IOMMU "
+            "driver writes; no device is named. Update the operating system and the system BIOS.", cites)
+        if code == 0x6:
+            say("If command hardware errors repeat, contact the system vendor: the IOMMU could not "
+                "fetch its commands from memory.", cites)
+    else:
+        say(f"Event code 0x{code:X} has no defined layout in the AMD IOMMU specification: the entry "
+            "names no device. Keep the record for the platform vendor.", cites)
 
 
 def _firmware_advice(f: Facts, say) -> None:
@@ -268,6 +339,11 @@ def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
 
 
 def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    kind = mca_kind(f)
+    over = f.hints.get("mca_overflow")
+    if kind == "memory":
+        _memory_controller_advice(f, level, where, say, sev)
+        return
     # a bank not known to be one core's names no processor, only the bank (and its unit)
     same = "in the same machine-check bank" if f.cpu_scope else "on the same processor"
     if level == "act":
@@ -281,13 +357,99 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
     elif level == "service":
         say("Check for BIOS/UEFI firmware and CPU microcode updates; check cooling.")
     elif level == "monitor":
-        say("No action needed for a single event.", sev)
-        if where:
-            say(f"If it repeats {same} ({where}), update firmware/microcode and check "
-                "cooling; a rising rate means the CPU may be degrading.", located=True)
+        if over is not None:  # more than one error: not "a single event"
+            cool = "" if kind == "unknown" else " and check cooling"
+            say("The overflow bit says more than one error occurred in this bank before it was "
+                f"read, so this is not a single event: update firmware/microcode{cool}.", over)
+        else:
+            say("No action needed for a single event.", sev)
+        if kind == "unknown":  # the record cannot say the error was in a core: no CPU blame
+            repeat = (f"If it repeats {same} ({where}), " if where else "If it repeats, ")
+            say(repeat + "update firmware/microcode and find which unit the bank belongs to for "
+                "this CPU model (the record does not identify it) before replacing anything.",
+                located=bool(where))
+        elif where:
+            rate = "; a rising rate means the CPU may be degrading" if kind == "core" else ""
+            say(f"If it repeats {same} ({where}), update firmware/microcode and check cooling{rate}.",
+                located=True)
         else:
             say("If it repeats, update firmware/microcode and check cooling; a rising rate means the "
-                "CPU may be degrading.")
+                "CPU may be degrading." if kind == "core" else
+                "If it repeats, update firmware/microcode and check cooling.")
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+def _memory_controller_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    """A machine check from a memory-controller bank (or with a memory-controller error code)
+    points at the memory behind it, not at the CPU that logged it."""
+    mc = f.hints["memory_controller"]
+    over = f.hints.get("mca_overflow")
+    say("The machine check came from the memory controller: the memory (DIMMs) on it is the likely "
+        "cause, not the CPU that logged it.", mc)
+    if level in ("act", "service"):
+        say("Run a thorough memory test (for example MemTest86 or Windows Memory Diagnostic) and find "
+            "the DIMM in the BMC/firmware log; replace it if errors recur.", sev)
+        say("Check that memory runs at supported speed and voltage (disable overclocking/XMP/EXPO) "
+            "and update the system BIOS.")
+    elif level == "monitor":
+        if over is not None:
+            say("The overflow bit says more than one error occurred before the bank was read: run a "
+                "memory test and find the DIMM in the BMC/firmware log.", over)
+        else:
+            say("No action needed for an occasional corrected memory error.", sev)
+        repeat = f"If corrected errors repeat in the same machine-check bank ({where})" if where \
+            else "If corrected errors repeat"
+        say(f"{repeat}, run a memory test and find the DIMM in the BMC/firmware log (the machine "
+            "check does not name it); schedule its replacement.", located=bool(where))
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+def _cxl_media_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    """A CXL General Media / DRAM event reports the device's memory media, not its link: the
+    advice is a memory device's (its vendor's health and media error log), never a reseat."""
+    what = "DRAM" if f.cxl_media == "DRAM" else "memory media"
+    at = f" at {where}" if where else " (the record gives no PCI address: find it by its serial number, " \
+        "if given, or in the system event log)"
+    if level in ("act", "service"):
+        say(f"Check the CXL memory device{at} with its vendor's tools (health and media error log) "
+            "and update its firmware.", sev, located=bool(where))
+        say(f"If {what} errors recur, replace the CXL memory device{at}.", sev, located=bool(where))
+    elif level == "monitor":
+        say(f"No action needed for an occasional corrected {what} error.", sev)
+        say(f"If corrected errors repeat on the CXL memory device{at}, check its health and media "
+            "error log with the vendor's tools and plan its replacement.", located=bool(where))
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+def _below(port: tuple[int, int | None, list[str]]) -> str:
+    """What a port's record supports: the link below it, never a device it does not name."""
+    kind, bus, _ = port
+    if kind in (9, 10):
+        return ("it is part of the root complex (CPU/chipset) and cannot be reseated; update the "
+                "system BIOS and, if it repeats, contact the system vendor.")
+    link = f"secondary bus {bus} (0x{bus:02X})" if bus is not None else "its secondary bus (not recorded)"
+    itself = ("the root port is part of the CPU/chipset and cannot be reseated" if kind == 4 else
+              "the port belongs to a PCIe switch and is not the device")
+    return (f"{itself}; the link below it, {link}, is the likely place. "
+            "The record does not name the device on that bus: find it (for example with the "
+            "system's device list), then reseat it and check its slot, riser and cables.")
+
+
+def _port_advice(port, level: str, where: str, say, sev) -> None:
+    at = f" ({where})" if where else ""
+    if level == "act":
+        say(f"The error was logged by the port{at}: {_below(port)}", port[2], located=bool(where))
+        say("Update the system BIOS" + (" and the firmware and driver of the device below the port."
+                                        if port[0] in (4, 6) else "."))
+    elif level == "service":
+        say("Update the system BIOS" + (" and the firmware and driver of the device below the port."
+                                        if port[0] in (4, 6) else "."))
+    elif level == "monitor":
+        say("Usually link noise: no action needed for occasional events.", sev)
+        say(f"If frequent{at}: {_below(port)}", port[2], located=bool(where))
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
@@ -316,7 +478,8 @@ def _device_advice(level: str, where: str, say, sev) -> None:
 
 # -- caveats --------------------------------------------------------------------------------------
 HINT_TEXT = {
-    "mca_overflow": "A machine-check bank overflowed: earlier errors were lost, so this may be one of several.",
+    "mca_overflow": "The machine check's overflow bit is set: more than one error occurred before it "
+                    "was read, and the earlier ones were not logged.",
     "mca_pcc": "The processor context was corrupt: execution could not safely continue.",
     "mca_not_valid": "A machine-check bank in this record holds no valid error.",
     "latent_error": "Latent error: bad data was found but had not been used yet.",
@@ -344,14 +507,30 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "more errors on this part than its limit.",
                              unique(f.hints["threshold_exceeded"])))
     for index, sev, cites in f.worse_sections:
+        header = SEVERITY_WORD[f.header_severity] if f.header_severity is not None else f.severity_word
         out.append(Statement("caveat", f"Section {index} is marked {SEVERITY_WORD[sev]}, worse than the "
-                                       f"record's {f.severity_word}: the record contradicts itself; the "
-                                       "headline follows the record header.",
+                                       f"record header's {header}: the record contradicts itself; the "
+                                       "headline and the advice follow the most severe section.",
                              unique(f.severity_cites + cites)))
     for index, cites in f.empty_sections:
         out.append(Statement("caveat", f"Section descriptor {index} is empty (null section type, zero "
                                        "length): it describes nothing and is left out of this "
                                        "explanation.", cites))
+    if f.recovery is not None and not (f.recovery[3] and f.severity in (2, 3)):
+        # (when it changes the severity's meaning, the severity statement says it)
+        out.append(Statement("caveat", f"The error recovery section (section {f.recovery[0]}) says: "
+                                       f"{f.recovery[1]}.", f.recovery[2]))
+    for index, addr, mine, cites in f.memory_conflicts:
+        why = ("the Platform Memory section: a memory extension is its companion, and when they "
+               "disagree the UEFI section is followed (docs/explain.md)"
+               if (f.lead.type_guid or "").lower() in PLATFORM_MEMORY_TYPES
+               and index in f.outvoted_extensions else
+               "the lead section (the richer location, then the Primary flag: docs/explain.md)")
+        out.append(Statement("caveat", f"Section {index} gives another memory location (physical "
+                                       f"address 0x{addr:X}) than section {f.lead.index} (0x{mine:X}): "
+                                       "the record contradicts itself. The headline, the advice and "
+                                       f"the timeline use section {f.lead.index}, {why}.",
+                             cites, "location"))
     out += _detail_severity_caveat(f)
     out += [Statement("caveat", text, cites, "location") for text, cites in f.location.problems]
     out += _location_caveats(f)

@@ -285,6 +285,19 @@ IOMMU_EVENT_CODES = {
     0x7: "IOTLB invalidation time-out", 0x8: "invalid device request", 0x9: "invalid PPR request",
     0xA: "event counter zero", 0xC: "RMP hardware error", 0xD: "RMP page fault",
 }
+# Event types whose log entry carries the DeviceID of a requester (AMD IOMMU spec, event log;
+# Linux drivers/iommu/amd/iommu.c iommu_print_event). ILLEGAL_COMMAND_ERROR (5) and
+# COMMAND_HARDWARE_ERROR (6) give only the address of a command in the command buffer, EVENT
+# COUNTER ZERO (0xA) reports a performance counter, and a reserved code has no defined layout.
+IOMMU_DEVICE_EVENTS = frozenset({0x1, 0x2, 0x3, 0x4, 0x7, 0x8, 0x9, 0xC, 0xD})
+IOMMU_NO_DEVICE = {
+    0x5: "a command the IOMMU driver wrote to the command buffer was illegal; the entry names no "
+         "device (its address is the command's)",
+    0x6: "the IOMMU hit a hardware error fetching a command from the command buffer; the entry "
+         "names no device (its address is the command's)",
+    0xA: "an IOMMU performance counter reached zero; this is not a device fault and names no device",
+    None: "an event code with no defined layout; the entry names no device",
+}
 _EVENT_LO_BITS = (Bits(0, "device_id", "Device ID", 16), Bits(60, "event_code", "Event code", 4,
                                                               values=IOMMU_EVENT_CODES))
 
@@ -331,11 +344,17 @@ def decode_dmar_iommu(ctx: SectionContext) -> dict[str, Any]:
     sec.component = "iommu"
     ev = fields.get("event_log_entry")
     if ev and (ev["lo"] or ev["hi"]):
-        did = ev["device_id"]
-        sec.location = {"requester_id": did, "bus": did >> 8, "device": did >> 3 & 0x1F,
-                        "function": did & 7, "device_address": ev["address"]}
-        sec.summary = (f"IOMMU event {numbers.hex_id(ev['event_code'])} ({ev['event_name']}) for "
-                       f"device {requester_bdf(did)} at address {numbers.address(ev['address'])}")
+        code = ev["event_code"]
+        ev["names_device"] = code in IOMMU_DEVICE_EVENTS
+        head = f"IOMMU event {numbers.hex_id(code)} ({ev['event_name']})"
+        if ev["names_device"]:
+            did = ev["device_id"]
+            sec.location = {"requester_id": did, "bus": did >> 8, "device": did >> 3 & 0x1F,
+                            "function": did & 7, "device_address": ev["address"]}
+            sec.summary = (f"{head} for device {requester_bdf(did)} at address "
+                           f"{numbers.address(ev['address'])}")
+        else:  # bits 15:0 are no DeviceID in these entries: no device, no device address
+            sec.summary = f"{head}: {IOMMU_NO_DEVICE.get(code, IOMMU_NO_DEVICE[None])}"
     else:
         sec.summary = "IOMMU DMA remapping error (no event log entry)"
     return fields
