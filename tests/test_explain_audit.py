@@ -170,8 +170,8 @@ def test_window_analysis_and_store_keys_agree_with_the_cli():
 def _pcie(port: int, severity: int, seed: int = 21) -> dict:
     import random
 
-    from whea_gui.build.bodies import catalog
-    from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+    from whea_gui.compose.bodies import catalog
+    from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
     kind = catalog.find("pcie")
     body = kind.pack(random.Random(seed), severity, {"port_type": port})
     part = SectionPart(make_descriptor(kind.guid, severity=severity), body)
@@ -228,8 +228,8 @@ def test_section_worse_than_header_is_followed_and_said():
 def _with_recovery(action: int, succeeded: int) -> dict:
     import random
 
-    from whea_gui.build.bodies import catalog
-    from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+    from whea_gui.compose.bodies import catalog
+    from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
     parts = []
     for key, sev, over in (("memory", 2, {}),
                            ("recovery-info", 3, {"recovery_action": action, "recovery_succeeded": succeeded,
@@ -261,8 +261,8 @@ def test_recovery_without_loss_is_reported_not_alarmed():
 def _memory_pair(ext: str, seed: int = 5) -> bytes:
     import random
 
-    from whea_gui.build.bodies import catalog
-    from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+    from whea_gui.compose.bodies import catalog
+    from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
     parts = []
     for i, key in enumerate(("memory", ext)):
         kind = catalog.find(key)
@@ -298,8 +298,8 @@ def test_conflicting_memory_sections_one_rule_for_headline_and_timeline():
 def _cxl(key: str, severity: int, seed: int = 2) -> dict:
     import random
 
-    from whea_gui.build.bodies import catalog
-    from whea_gui.build.layout import SectionPart, assemble, make_descriptor, make_header
+    from whea_gui.compose.bodies import catalog
+    from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
     kind = catalog.find(key)
     part = SectionPart(make_descriptor(kind.guid, severity=severity),
                        kind.pack(random.Random(seed), severity, {}))
