@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from ...core import guids
 from ...core.model import ERROR, DecodedRecord, DecodedSection
-from ...formats.sections import cxl_component
 from .location import Location, desc_path, read_location
 from .tables import (
     COMPONENT_PRIORITY,
@@ -184,6 +183,9 @@ CXL_MEDIA_KINDS = ("DRAM", "General Media")
 def cxl_media_kind(type_guid: str) -> str:
     """The CXL component event kind when it reports on the device's memory media (a General
     Media or DRAM event record, CXL 3.x §8.2.9.2.1), else ""; either GUID byte order."""
+    # imported here: only CXL sections ask (their decoder has loaded it); every other record's
+    # explanation must not load a section decoder (tests/test_decode_startup_imports.py)
+    from ...formats.sections import cxl_component
     for g, kind in cxl_component.EVENT_KINDS.items():
         if kind in CXL_MEDIA_KINDS and type_guid in (g, guids.swapped_text(g)):
             return kind
