@@ -44,6 +44,15 @@ def test_textfile_counts_the_store_on_both_engines(pg_url, tmp_path, fleet, caps
     for s in fam["whea_records"].samples:
         by_host[s.labels["host"]] += s.value
     assert by_host == Counter(src["host"] for _, src in fleet)
+    # per host and severity, every severity written (zeros too: the fatal alert's increase()
+    # then sees a host's first fatal record), summing to the same counts
+    per_host = {(s.labels["host"], s.labels["severity"]): s.value
+                for s in fam["whea_host_records"].samples}
+    assert {h for h, _ in per_host} == set(by_host)
+    assert all((h, "fatal") in per_host and (h, "recoverable") in per_host for h in by_host)
+    assert Counter({h: sum(v for (hh, _), v in per_host.items() if hh == h) for h in by_host}) \
+        == by_host
+    assert 0 in per_host.values()
     assert fam["whea_store_records"].samples[0].value == len(fleet)
     # the timeline's own figures: a DIMM above its threshold at the last record's time is
     # exceeded here, with the count of its window
@@ -201,6 +210,17 @@ tests:
         values: '0+2x12'
       - series: 'whea_threshold_window_records{{rule="Memory page",scope="page",host="node4",key="memory:page=0x1f"}}'
         values: '3 6 9 11 11'
+      # node5: watched at 0, its first fatal record at 3h; node6: new to monitoring at 2h with
+      # one fatal record already stored (a series that first appears at 1, which increase()
+      # alone never counts); node7: corrected records only
+      - series: 'whea_host_records_total{{host="node5",severity="fatal"}}'
+        values: '0 0 0 1 1 1 1 1 1'
+      - series: 'whea_host_records_total{{host="node6",severity="fatal"}}'
+        values: '_ _ 1 1 1 1'
+      - series: 'whea_host_records_total{{host="node7",severity="fatal"}}'
+        values: '0 0 0 0 0 0'
+      - series: 'whea_host_records_total{{host="node7",severity="corrected"}}'
+        values: '0 5 9 20 30 40'
     alert_rule_test:
       - eval_time: 12h
         alertname: WheaDimmCorrectedErrors
@@ -221,6 +241,29 @@ tests:
         exp_alerts: []
       - eval_time: 2h
         alertname: WheaMemoryPageCorrectedErrors
+        exp_alerts: []
+      - eval_time: 1h
+        alertname: WheaFatalError
+        exp_alerts: []
+      - eval_time: 2h
+        alertname: WheaFatalError
+        exp_alerts:
+          - exp_labels: {{host: node6, severity: critical}}
+            exp_annotations:
+              summary: "node6: fatal hardware error records stored"
+              description: "Fatal WHEA error records were stored within the last hour, or the host is new to monitoring with fatal records already stored; whea_records_total{{severity=\\"fatal\\"}} names the component."
+      - eval_time: 3h
+        alertname: WheaFatalError
+        exp_alerts:
+          - exp_labels: {{host: node5, severity: critical}}
+            exp_annotations:
+              summary: "node5: fatal hardware error records stored"
+              description: "Fatal WHEA error records were stored within the last hour, or the host is new to monitoring with fatal records already stored; whea_records_total{{severity=\\"fatal\\"}} names the component."
+      - eval_time: 5h
+        alertname: WheaFatalError
+        exp_alerts: []
+      - eval_time: 3h
+        alertname: WheaRecoverableError
         exp_alerts: []
       - eval_time: 3h
         alertname: WheaMemoryPageCorrectedErrors

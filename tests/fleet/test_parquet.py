@@ -1,4 +1,4 @@
-"""The Parquet export: Hive partitions by host and date, records and sections tables, the same
+"""The Parquet export: Hive partitions by host and month, records and sections tables, the same
 rows from a PostgreSQL store's columns as from decoding; DuckDB reads the folder as it is and
 reproduces `whea timeline`'s bin counts, threshold crossings and top locations exactly."""
 

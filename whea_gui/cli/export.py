@@ -1,6 +1,6 @@
 """``whea export --format parquet DIR PATH...``: records for analytics engines (docs/fleet.md).
 
-Two Parquet tables, records and sections, Hive-partitioned by host and date; DuckDB, Spark
+Two Parquet tables, records and sections, Hive-partitioned by host and month; DuckDB, Spark
 and Polars read the folder as it is. PATH is anything ``whea`` reads (files, folders, store
 files) or a store spec (``postgresql://…``: exported from the store's columns, no decoding).
 """
@@ -25,7 +25,7 @@ EPILOG = """exit status:
 def register(sub) -> None:
     p = sub.add_parser("export", help="export records as Parquet tables (records, sections)",
                        description="Export every record of each PATH (and --store) to DIR as "
-                                   "Parquet, Hive-partitioned by host and date.",
+                                   "Parquet, Hive-partitioned by host and month (month=YYYY-MM).",
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("output", metavar="DIR", help="output folder (its records/ and sections/ "
                                                   "tables are replaced when complete)")
@@ -74,6 +74,6 @@ def run(args) -> int:
               "written", file=sys.stderr)
         return EXIT_USAGE
     print(f"whea export: {result.records} records, {result.sections} sections → "
-          f"{result.folder}/records, {result.folder}/sections (Parquet, host=/date= partitions)",
+          f"{result.folder}/records, {result.folder}/sections (Parquet, host=/month= partitions)",
           file=sys.stderr)
     return EXIT_FINDINGS if problems.failed else EXIT_OK

@@ -3,6 +3,10 @@
 Families (labels in braces; docs/fleet.md and resources/prometheus/whea-alerts.yml use them):
 
 * ``whea_records_total{host, severity, component}`` — records stored (always);
+* ``whea_host_records_total{host, severity}`` — records per host and severity, every severity
+  written for every host (zeros included): a series that first appears at 1 is not an increase
+  to Prometheus' ``increase()``, so the fatal/recoverable alerts read these, which exist at 0
+  before a host's first fatal record;
 * ``whea_location_records_total{host, severity, component, location}`` — the same for each
   host's ``top_locations`` busiest fault locations only (bounded cardinality);
 * ``whea_fault_records_total{host, scope, key, severity}`` — records per threshold scope key
@@ -30,8 +34,12 @@ from ..index.rates import ThresholdRule, default_rules
 from ..index.table import SEVERITY_NAMES
 
 TOP_LOCATIONS = 10  # per host: whea_location_records_total series
+CONNECT_TIMEOUT = 5  # seconds to reach a PostgreSQL server for one scrape
 PAGE_MIN = 10  # records of a memory page before it gets whea_fault_records_total series
 SCOPE_COLUMNS = {"page": "page_key", "dimm": "dimm_key", "cpu": "cpu_key"}
+
+
+HOST_SEVERITIES = tuple(dict.fromkeys([*SEVERITY_NAMES, "unknown"]))
 
 
 def severity_label(code) -> str:
@@ -134,7 +142,9 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
     rules = default_rules() if rules is None else rules
     now = int(time.time()) if as_of is None or as_of == "last" else int(as_of)
     if engine_of(spec) in ("postgresql", "postgres"):
-        with open_store(spec, readonly=True, create=False) as store:
+        # a short connect timeout: an unresponsive server must answer a scrape with
+        # whea_store_up 0 within Prometheus' default 10 s scrape timeout (not after 30 s)
+        with open_store(spec, readonly=True, create=False, timeout=CONNECT_TIMEOUT) as store:
             if as_of == "last":
                 last = store._query("SELECT max(ts) FROM whea_records WHERE time_source > 0",
                                     one=True)[0]
@@ -187,6 +197,16 @@ class SnapshotCollector:
         for labels, n in sorted(by_component.items()):
             records.add_metric(list(labels), n)
         yield records
+        per_host = CounterMetricFamily("whea_host_records", "WHEA error records stored, by host "
+                                       "and severity (every severity, zeros included)",
+                                       labels=["host", "severity"])
+        by_host: Counter = Counter()
+        for (host, sev, _comp), n in by_component.items():
+            by_host[(host, sev)] += n
+        for host in sorted({h for h, _s in by_host}):
+            for sev in HOST_SEVERITIES:
+                per_host.add_metric([host, sev], by_host.get((host, sev), 0))
+        yield per_host
         located = CounterMetricFamily("whea_location_records", "Records of each host's busiest "
                                       f"fault locations (top {self.top_locations} per host)",
                                       labels=["host", "severity", "component", "location"])
