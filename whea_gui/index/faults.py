@@ -100,6 +100,13 @@ def _pci_id(loc: Mapping[str, Any]) -> str:
     return f"{seg:04x}:{bus:02x}:{dev:02x}.{fn:x}"
 
 
+def _cxl_media_id(loc: Mapping[str, Any]) -> str:
+    """channel / rank of a CXL memory device's General Media or DRAM event: the DIMM-like part
+    of the device (its bank, row and column name a smaller place than a fault usually is)."""
+    return "/".join(f"{k}={_text(loc[k])}" for k in ("channel", "sub_channel", "rank")
+                    if loc.get(k) is not None)
+
+
 def memory_page(location: Mapping[str, Any]) -> int | None:
     addr = location.get("physical_address") if location else None
     return addr >> PAGE_SHIFT if isinstance(addr, int) else None
@@ -126,7 +133,8 @@ def location_key(component: str, location: Mapping[str, Any] | None) -> str:
     if comp in ("pcie", "pci", "cxl", "iommu"):
         bdf = _pci_id(loc)
         if bdf:
-            return f"{comp}:{bdf}"
+            media = _cxl_media_id(loc) if comp == "cxl" else ""
+            return f"{comp}:{bdf}" + (f"/{media}" if media else "")
     if comp == "firmware":
         rid = _first(loc, "firmware_record_id", "record_id", "record_identifier",
                      "firmware_record_guid")
@@ -148,6 +156,8 @@ def scope_keys(component: str, location: Mapping[str, Any] | None) -> dict[str, 
         dimm = _dimm_id(loc)
         if dimm:
             out["dimm"] = f"memory:{dimm}"
+    elif comp == "cxl" and _cxl_media_id(loc) and _pci_id(loc):
+        out["dimm"] = f"cxl:{_pci_id(loc)}/{_cxl_media_id(loc)}"
     elif comp == "cpu":
         cpu = _cpu_id(loc)
         if cpu:

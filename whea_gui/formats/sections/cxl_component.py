@@ -13,6 +13,7 @@ from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
 from .. import numbers
+from . import _cxl_media
 from ._kit import (
     check_pci_address,
     decode_fields,
@@ -120,7 +121,8 @@ def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
                            valid={"device_serial_number": valid["device_serial_number"]})
     fields.update(layout_json(SERIAL, serial, valid=valid))
     end = _log_end(ctx, h.get("length"))
-    event = _decode_event(ctx, body + HEADER_SIZE, end, valid["event_log"])
+    kind = _kind_of(ctx.section.type_guid)
+    event = _decode_event(ctx, body + HEADER_SIZE, end, valid["event_log"], kind)
     if event is not None:
         fields["event_log"] = event if valid["event_log"] else None
     _describe(ctx, fields)
@@ -149,7 +151,8 @@ def _log_end(ctx: SectionContext, length: int | None) -> int:
     return min(body + length, ctx.end)
 
 
-def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool) -> dict[str, Any] | None:
+def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool,
+                  kind: str) -> dict[str, Any] | None:
     if end <= start:
         return None
     n = end - start
@@ -165,9 +168,21 @@ def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool) -> dic
     hv = decode_fields(ctx, EVENT_HEADER, start, node, end=end)
     out.update({k: (int.from_bytes(v, "little") if k == "flags" else v)
                 for k, v in hv.items() if k != "reserved"})
-    raw_node(node, ctx, "event_data", "Event-specific data", start + EVENT_HEADER.size,
-             n - EVENT_HEADER.size)
+    _event_specific(ctx, kind, start + EVENT_HEADER.size, end, node, out)
     return out
+
+
+def _event_specific(ctx: SectionContext, kind: str, start: int, end: int, node, out: dict) -> None:
+    """General Media and DRAM events decoded field by field (``event_specific``); other kinds'
+    event-specific bytes stay raw (they are in ``data``)."""
+    media = _cxl_media.decode_media_event(ctx, kind, start, end, node)
+    if media is not None:
+        out["event_specific"] = media
+        if start + _cxl_media.SIZE < end:
+            raw_node(node, ctx, "event_data_extra", "Bytes after the event record",
+                     start + _cxl_media.SIZE, end - start - _cxl_media.SIZE)
+        return
+    raw_node(node, ctx, "event_data", "Event-specific data", start, end - start)
 
 
 def _describe(ctx: SectionContext, fields: dict) -> None:
@@ -179,6 +194,8 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
            if k in dev}
     if fields.get("device_serial_number") is not None:
         loc["serial_number"] = fields["device_serial_number"]
+    media = (fields.get("event_log") or {}).get("event_specific")
+    loc.update(_cxl_media.location_of(media))
     sec.location = loc
     text = f"CXL {kind} event"
     if {"segment", "bus", "device", "function"} <= loc.keys():
@@ -186,4 +203,29 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     text += vendor_device_text(loc)
     if fields.get("device_serial_number") is not None:
         text += f", serial {numbers.hex_id(fields['device_serial_number'])}"
+    if media:
+        text += _media_text(media)
     sec.summary = text
+
+
+def _media_text(media: dict) -> str:
+    """``: Media ECC error (uncorrectable) at DPA 0x..., channel 1, rank 0, during host read``."""
+    text = ""
+    if media.get("memory_event_type_name"):
+        text += f": {media['memory_event_type_name']}"
+        desc = media.get("descriptor") or {}
+        flags = [w for k, w in (("uncorrectable_event", "uncorrectable"), ("threshold_event", "threshold"),
+                                ("poison_list_overflow", "poison list overflow")) if desc.get(k)]
+        if flags:
+            text += f" ({', '.join(flags)})"
+    if media.get("device_physical_address") is not None:
+        text += f" at device physical address {numbers.address(media['device_physical_address'])}"
+    where = [f"{label} {media[k]}" for k, label in (
+        ("channel", "channel"), ("sub_channel", "sub-channel"), ("rank", "rank"),
+        ("bank_group", "bank group"), ("bank", "bank"), ("row", "row"), ("column", "column"))
+        if media.get(k) is not None]
+    if where:
+        text += ", " + ", ".join(where)
+    if media.get("transaction_type") not in (None, 0):
+        text += f", during {media['transaction_type_name'].lower()}"
+    return text
