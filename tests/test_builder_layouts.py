@@ -65,7 +65,8 @@ def test_every_kind_generates_the_bytes_it_always_gave():
     packs zero for the old name; rename it in build/bodies too. Re-pinned once on purpose when
     generated records were made self-consistent (audit F2-F4): only xpf-mca (and the kinds it
     accompanies: processor-generic, recovery-info), memory (its extension companion), the memory
-    extensions and cxl-media/cxl-dram changed; every other kind's bytes are as before."""
+    extensions, cxl-media/cxl-dram and pcie-summary (one entry per device) changed; every other
+    kind's bytes are as before."""
     import hashlib
 
     from whea_gui.build.generate import all_kinds
@@ -73,4 +74,4 @@ def test_every_kind_generates_the_bytes_it_always_gave():
     for kind in all_kinds(standalone=False):
         for data in generate_records([kind], count=6, seed=11):
             digest.update(data)
-    assert digest.hexdigest() == "2d3b3f1ed93c091c50da8ea013184d5da478691f2b7602923ae3e79af61d9901"
+    assert digest.hexdigest() == "0e6ea38e054b6e55c8ede37eefabbc95a028ea955de85459af835266003cf6b0"

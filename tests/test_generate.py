@@ -120,7 +120,8 @@ def test_same_seed_gives_the_bytes_it_always_gave():
     # made before the nvidia-event kind existed; with that kind left out they must not change.
     # Re-pinned once on purpose when generated records were made self-consistent (audit F2-F4:
     # SMCA UMC IPID, XPF timestamp = record time, memory extension = primary section, CXL media
-    # events decoded): the time plan, hosts, kinds and severities are unchanged, only bodies differ.
+    # events decoded, one PCIe summary entry per device): the time plan, hosts, kinds and
+    # severities are unchanged, only bodies differ.
     import hashlib
 
     from whea_gui.build.bodies import catalog
@@ -132,7 +133,7 @@ def test_same_seed_gives_the_bytes_it_always_gave():
     finally:
         catalog.KINDS[:] = saved
     assert hashlib.sha256(data).hexdigest() == \
-        "9fa728eef3bb2ebaa78b984f3a9a9215165876286bc81f0fa73028735e3e70e6"
+        "4cb71bcf80f5eedb5b3ee0274f33a6fbd058e8c90b7e526d5b7bf62e0258f687"
 
 
 def test_records_stream_without_being_kept():

@@ -13,6 +13,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..formats.numbers import PCI_DEVICE_MAX, PCI_FUNCTION_MAX
+
 # Where the time of a record came from (the ``time_source`` column).
 TIME_NONE, TIME_RECORD, TIME_EVENT = 0, 1, 2
 TIME_SOURCE_NAMES = ("none", "record", "event")
@@ -93,10 +95,17 @@ def _dimm_id(loc: Mapping[str, Any]) -> str:
 
 
 def _pci_id(loc: Mapping[str, Any]) -> str:
+    """``ssss:bb:dd.f``; a device above 31 or a function above 7 cannot be (the record is garbled
+    there), so, as the headline does, the key stops before it (``ssss:bb:dd`` or ``ssss:bb``)
+    rather than name a PCI function no machine has."""
     bus, dev, fn = loc.get("bus"), loc.get("device"), loc.get("function")
-    if bus is None or dev is None or fn is None:
+    if not all(isinstance(v, int) for v in (bus, dev, fn)):
         return ""
     seg = loc.get("segment") or 0
+    if dev > PCI_DEVICE_MAX:
+        return f"{seg:04x}:{bus:02x}"
+    if fn > PCI_FUNCTION_MAX:
+        return f"{seg:04x}:{bus:02x}:{dev:02x}"
     return f"{seg:04x}:{bus:02x}:{dev:02x}.{fn:x}"
 
 

@@ -133,12 +133,14 @@ def pack_memory_summary(r: random.Random, severity: int, over: dict) -> bytes:
 def pack_pcie_summary(r: random.Random, severity: int, over: dict) -> bytes:
     n = take(over, "count", r.randrange(1, 3))
     out = pack(ms_summaries.HEADER, {"version": 1, "count": n})
-    for _ in range(n):
+    common = [(bus, dev) for bus in (0x17, 0x3A, 0x5D) for dev in range(4)]
+    # one entry per device, as Windows writes them (any bus/device when asked for more entries)
+    places = r.sample(common, n) if n <= len(common) else [divmod(x, 32) for x in r.sample(range(8192), n)]
+    for bus, dev in places:
         counts = [0] * 32  # one correctable-error count per AER status bit
         for b in (0, 6, 7, 12):
             counts[b] = r.randrange(0, 50)
-        out += pack(ms_summaries.PCIE_ENTRY, {"valid_bits": 0x3F, "bus": r.choice([0x17, 0x3A, 0x5D]),
-                                              "device": r.randrange(0, 4), "mask": 0x2000})
+        out += pack(ms_summaries.PCIE_ENTRY, {"valid_bits": 0x3F, "bus": bus, "device": dev, "mask": 0x2000})
         out += struct.pack("<32I", *counts)
     return out
 
