@@ -209,7 +209,8 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
 
 
 def _media_text(media: dict) -> str:
-    """``: Media ECC error (uncorrectable) at DPA 0x..., channel 1, rank 0, during host read``."""
+    """``: Media ECC error (uncorrectable) at device physical address 0x..., channel 1, rank 0,
+    during host read``."""
     text = ""
     if media.get("memory_event_type_name"):
         text += f": {media['memory_event_type_name']}"
