@@ -140,7 +140,12 @@ def test_statements_cite_tree_paths():
 def test_cpu_diagnosis_is_used_when_present():
     # the XPF MCA decoder may add a diagnosis (CPU unit, error, core); the explanation uses it
     g = generate_timeline(["xpf-mca"], 1, seed=0)[0]
-    rec = decode_record(g.data)
+    # the diagnosis below names an L2 cache: the record's SMCA IPID must say so too (McaType 2,
+    # HardwareID 0xB0), else the unit its IPID names (the generator writes a UMC) wins
+    data = bytearray(g.data)
+    at = decode_record(g.data).sections[0].body.find("amd_extended_registers.ipid").offset
+    data[at:at + 8] = (0x0002_00B0_0000_0000).to_bytes(8, "little")
+    rec = decode_record(bytes(data))
     sec = rec.sections[0]
     sec.fields["diagnosis"] = {"vendor": "AMD", "unit": "L2 cache", "error": "data read error",
                                "core": 5, "socket": 1, "channel": None, "bank": 2, "address": None,

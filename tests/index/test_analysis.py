@@ -489,3 +489,20 @@ def test_record_table_gives_the_same_timeline_as_decoded_records():
     c = from_record_table(table, faults=fault_columns(decoded))
     assert c.top_locations(3) == b.top_locations(3)
     assert c.fault_summary() == b.fault_summary()
+
+
+def test_fault_key_leaves_out_an_impossible_pci_function():
+    """libcper's CXL media example gives function 0xF1 (> 7); the headline leaves it out as
+    impossible, and the fault key must not present it as a place either (audit F7)."""
+    from whea_gui.decode import decode_record
+    from whea_gui.index.faults import location_key
+
+    rec = decode_record((VECTORS / "libcper-examples" / "cxlcomponent-media.cper").read_bytes())
+    sec = rec.sections[0]
+    assert sec.location["function"] == 0xF1  # the location keeps the raw value (JSON shows it)
+    key = location_key(sec.component, sec.location)
+    assert key.startswith("cxl:0fad:9e:0f") and ".f1" not in key, key
+    assert "0fad:9e:0f" in rec.summary and ".f1" not in rec.summary.lower()
+    # a device above 31 stops the key at the bus, as the headline does
+    assert location_key("pcie", {"segment": 0, "bus": 3, "device": 40, "function": 0}) == "pcie:0000:03"
+    assert location_key("pcie", {"segment": 0, "bus": 3, "device": 4, "function": 2}) == "pcie:0000:03:04.2"

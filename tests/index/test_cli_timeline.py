@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from whea_gui.compose.generate import Storm, generate_timeline
 from whea_gui.cli import main
+from whea_gui.compose.generate import Storm, generate_timeline
 
 VECTORS = Path(__file__).resolve().parents[1].parent.parent / "shared" / "vectors"
 DWR = VECTORS / "DecodeWheaRecord"

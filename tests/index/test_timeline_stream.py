@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from whea_gui.compose.generate import RepeatFault, Storm, generate_records
 from whea_gui.cli import main
 from whea_gui.cli.timeline import analyse
+from whea_gui.compose.generate import RepeatFault, Storm, generate_records
 from whea_gui.decode import decode_record
 from whea_gui.index.analysis import from_decoded
 from whea_gui.sources import iter_path

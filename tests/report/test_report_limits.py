@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from whea_gui.compose.generate import RepeatFault, generate_records
 from whea_gui.cli import main
+from whea_gui.compose.generate import RepeatFault, generate_records
 from whea_gui.report import write_report
 
 

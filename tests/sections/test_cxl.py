@@ -198,8 +198,10 @@ def test_component_event_header_decoded():
         0x70, 1, 0x10, 1_700_000_000_000_000_000)
     assert len(bytes.fromhex(ev["data"])) == 112
     assert sec.fields["device_id"]["slot"] == 3
-    assert sec.summary == "CXL General Media event from 0000:41:00.2 (vendor 0x1E98 device 0x0001), serial 0x55"
-    assert sec.body.find("event_log.event_data").length == 80
+    assert sec.summary == ("CXL General Media event from 0000:41:00.2 (vendor 0x1E98 device 0x0001), serial 0x55: "
+                           "Media ECC error at device physical address 0x0")
+    assert sec.body.find("event_log.event_specific").length == 80
+    assert sec.body.find("event_log.event_data") is None
     assert not section_findings(rec)
 
 
@@ -238,3 +240,80 @@ def test_truncated_and_mutated_bodies_never_raise(kind, cut, flips, length, leng
     words = [(108, 4, lengths)] if kind == "cxlprotocol" else [(0, 4, length)]
     body = mutate(body + bytes(40), cut, flips, words)
     decode_bad_body(guid, body, declared_length=len(body) + 24 if declared_more and body else None)
+
+
+def dram_event(valid: int, descriptor=0x01, event_type=0, transaction=1) -> bytes:
+    """A DRAM Event Record's 80 event-specific bytes packed by hand at Linux ``struct cxl_event_dram``
+    offsets (less the 48-byte header): phys_addr 0x30, descriptor 0x38, type 0x39, transaction 0x3a,
+    validity 0x3b, channel 0x3d, rank 0x3e, nibble 0x3f, bank group 0x42, bank 0x43, row 0x44,
+    column 0x47, correction mask 0x49, component ID 0x69, sub-channel 0x79."""
+    out = struct.pack("<QBBBHBB", 0x1234_5678_C0 | 0x1, descriptor, event_type, transaction, valid, 3, 1)
+    out += (0x00F0F0).to_bytes(3, "little") + bytes([2, 5]) + (0x01_2345).to_bytes(3, "little")
+    out += struct.pack("<H", 0x3A1) + bytes(range(32)) + b"COMPONENT-ID-XYZ" + bytes([1])
+    return out.ljust(80, b"\0")
+
+
+def _event_with(specific: bytes) -> bytes:
+    return struct.pack("<B3sHHQBBHB", 0x80, b"\x01\0\0", 1, 0, 1_700_000_000_000_000_000, 0, 0, 0, 0) \
+        + bytes(11) + specific
+
+
+def test_dram_event_fields_decoded_at_their_offsets():
+    rec, sec = _decode(DRAM, component_body(event=_event_with(dram_event(0x07FF))))
+    ev = sec.fields["event_log"]["event_specific"]
+    assert ev["physical_address"] == 0x1234_5678_C1
+    assert (ev["device_physical_address"], ev["volatile"], ev["not_repairable"]) == (0x1234_5678_C0, True, False)
+    assert ev["descriptor"]["uncorrectable_event"] is True and ev["descriptor"]["threshold_event"] is False
+    assert (ev["memory_event_type"], ev["memory_event_type_name"]) == (0, "Media ECC error")
+    assert ev["transaction_type_name"] == "Host read" and ev["validation_bits"] == 0x7FF
+    assert (ev["channel"], ev["rank"], ev["nibble_mask"], ev["bank_group"], ev["bank"], ev["row"],
+            ev["column"]) == (3, 1, 0xF0F0, 2, 5, 0x12345, 0x3A1)
+    assert ev["correction_mask"] == bytes(range(32)).hex()
+    assert ev["component_id"] == b"COMPONENT-ID-XYZ".hex() and ev["sub_channel"] == 1
+    assert sec.body.find("event_log.event_specific.row").offset == sec.body.find("event_log").offset + 32 + 0x14
+    # the place of the event: DIMM-like keys, and the fault key the timeline counts by
+    assert {k: sec.location[k] for k in ("channel", "rank", "bank_group", "bank", "row", "column")} == {
+        "channel": 3, "rank": 1, "bank_group": 2, "bank": 5, "row": 0x12345, "column": 0x3A1}
+    assert "physical_address" not in sec.location  # a device address is not a host address
+    from whea_gui.index.faults import location_key, scope_keys
+    assert location_key("cxl", sec.location) == "cxl:0000:41:00.2/channel=3/sub_channel=1/rank=1"
+    assert scope_keys("cxl", sec.location)["dimm"] == "cxl:0000:41:00.2/channel=3/sub_channel=1/rank=1"
+    assert "Media ECC error (uncorrectable) at device physical address 0x12345678C0, channel 3" in sec.summary
+    assert not any(n.label == "Event-specific data" for n in sec.body.walk())
+    assert not section_findings(rec)
+
+
+def test_dram_event_fields_null_when_their_validity_flag_is_clear():
+    rec, sec = _decode(DRAM, component_body(event=_event_with(dram_event(0x0001))))
+    ev = sec.fields["event_log"]["event_specific"]
+    assert ev["channel"] == 3
+    for key in ("rank", "nibble_mask", "bank_group", "bank", "row", "column", "correction_mask",
+                "component_id", "sub_channel"):
+        assert ev[key] is None, key
+    assert "rank" not in sec.location and "row" not in sec.location
+    assert sec.body.find("event_log.event_specific.row").valid is False
+    assert "rank" not in sec.summary
+
+
+def test_general_media_event_decoded_and_gated():
+    spec = struct.pack("<QBBBHBB", 0x4000, 0x02, 4, 5, 0x0005, 7, 9) + (0xABCDEF).to_bytes(3, "little")
+    rec, sec = _decode(GM, component_body(event=_event_with(spec.ljust(80, b"\0"))))
+    ev = sec.fields["event_log"]["event_specific"]
+    assert ev["memory_event_type_name"] == "Scrub media ECC error"
+    assert ev["descriptor"]["threshold_event"] is True and ev["descriptor"]["uncorrectable_event"] is False
+    assert ev["transaction_type_name"] == "Internal media scrub"
+    assert (ev["channel"], ev["rank"], ev["device"], ev["component_id"]) == (7, None, 0xABCDEF, None)
+    assert sec.location["channel"] == 7 and "rank" not in sec.location
+    assert not section_findings(rec)
+
+
+def test_media_event_reserved_validity_bits_reported():
+    rec, sec = _decode(GM, component_body(event=_event_with(
+        struct.pack("<QBBBHBB", 0, 0, 0, 0, 0x8001, 0, 0).ljust(80, b"\0"))))
+    assert any(f.code == "reserved" for f in section_findings(rec)), section_findings(rec)
+
+
+def test_memory_module_event_bytes_stay_raw():
+    rec, sec = _decode("fe927475-dd59-4339-a586-79bab113b774", component_body(event=event_record()))
+    assert "event_specific" not in sec.fields["event_log"]
+    assert sec.body.find("event_log.event_data").length == 80

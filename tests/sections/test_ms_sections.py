@@ -138,6 +138,24 @@ def test_pcie_correctable_summary():
     assert node.value == 2 and node.offset == sec.values["offset"] + 4 + 28 + 24
 
 
+def test_pcie_summary_counts_distinct_devices():
+    """Two entries for one device are one device (audit F7: "2 device(s)" for 0000:5D:02.0 twice);
+    its counters add up for "most on"."""
+    def entry(bus, dev, fn, receiver, bad_tlp):
+        counts = [0] * 32
+        counts[0], counts[6] = receiver, bad_tlp
+        return struct.pack("<QIIIII", 0x3F, 0, bus, dev, fn, 0) + struct.pack("<32I", *counts)
+    body = struct.pack("<HH", 1, 3) + entry(0x5D, 2, 0, 5, 1) + entry(0x5D, 2, 0, 3, 2) + entry(0x17, 0, 0, 6, 0)
+    rec, sec = one(G["pcie_sum"], body)
+    assert [d["address"] for d in sec.fields["devices"]] == ["0000:5D:02.0", "0000:5D:02.0", "0000:17:00.0"]
+    assert sec.summary.startswith("Corrected PCIe error summary: 2 device(s) in 3 entries; most on 0000:5D:02.0 (11: ")
+    assert "Receiver Error ×8" in sec.summary and "Bad TLP ×3" in sec.summary
+    assert "3 device(s)" not in sec.summary
+    assert sec.location == {"segment": 0, "bus": 0x5D, "device": 2, "function": 0}
+    single = one(G["pcie_sum"], struct.pack("<HH", 1, 1) + entry(0x5D, 2, 0, 5, 1))[1]
+    assert "1 device(s); most on" in single.summary and "entries" not in single.summary
+
+
 def test_pmem_and_memory_range():
     body = (struct.pack("<Q", 7) + b"NVDIMM-A1".ljust(64, b"\0") + struct.pack("<Q", 26 << 8)
             + struct.pack("<II", 0x11, 2) + struct.pack("<QQQ", 0x1000, 4, 1)

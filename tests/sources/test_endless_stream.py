@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from whea_gui.compose import new_record
 from whea_gui.cli import main
+from whea_gui.compose import new_record
 from whea_gui.sources import base
 
 

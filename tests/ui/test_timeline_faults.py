@@ -10,8 +10,8 @@ import json
 import pytest
 from conftest import load
 
-from whea_gui.compose.generate import RepeatFault, Storm, generate_records
 from whea_gui.cli import main
+from whea_gui.compose.generate import RepeatFault, Storm, generate_records
 from whea_gui.store import Store
 
 

@@ -234,7 +234,9 @@ def _kind(name: str) -> catalog.Kind:
 def _severity(r: random.Random, kind: catalog.Kind, role: str) -> int:
     if role != "background" or kind.severity != 2:
         return kind.severity
-    roll = r.random()
+    roll = r.random()  # drawn for every kind, so one kind's rule does not move the others' draws
+    if kind.corrected_only:  # a correctable-error summary is never the cause of a fatal record
+        return 2
     return 2 if roll < 0.9 else (0 if roll < 0.96 else 1)
 
 
@@ -263,7 +265,10 @@ def _make(r: random.Random, serial: int, t: dt.datetime, host: str, key: str, ro
         kd = catalog.find(k)
         s = sev if i == 0 else (kd.severity if kd.companion else sev)
         sub = random.Random(r.getrandbits(64))
-        body = kd.pack(sub, s, dict(over) if i == 0 else {})
+        part_over = dict(over) if i == 0 else _companion_over(keys[0], k, parts[0].body)
+        if k == "xpf-mca":  # the MCA context's own timestamp is the record's time
+            part_over["filetime"] = (t - FILETIME_EPOCH) // dt.timedelta(microseconds=1) * 10
+        body = kd.pack(sub, s, part_over)
         flags = (1 if i == 0 else 0) | (0x8 if threshold and i == 0 else 0)
         text = _fru_text(k, loc or _location_of(k, body)) if i == 0 else None
         parts.append(SectionPart(make_descriptor(
@@ -280,6 +285,18 @@ def _make(r: random.Random, serial: int, t: dt.datetime, host: str, key: str, ro
         flags=header_flags)
     data = assemble(header, parts, set_severity=True)
     return Generated(data, t, host, keys, sev, role, loc or _location_of(keys[0], parts[0].body))
+
+
+def _companion_over(primary: str, key: str, primary_body: bytes) -> dict:
+    """What a companion section must repeat of the primary one, so the record does not contradict
+    itself: a memory extension names the platform memory section's address and DIMM (node =
+    socket, card = channel, module = DIMM slot, as the FRU text says)."""
+    if primary != "memory" or key not in ("memory-ext-intel", "memory-ext-amd"):
+        return {}
+    v = memory.MEMORY.unpack(primary_body)
+    return {"physical_address": v["physical_address"], "socket": v["node"], "channel": v["card"],
+            "dimm_slot": v["module"], "rank": v["rank"], "bank": v["bank"], "row": v["row"],
+            "column": v["column"]}
 
 
 def _location_of(key: str, body: bytes) -> dict:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..decode.explain.facts import gather, lead_section
 from ..decode.explain.rules import mca_kind
+from ..formats.numbers import PCI_DEVICE_MAX, PCI_FUNCTION_MAX
 
 # Where the time of a record came from (the ``time_source`` column).
 TIME_NONE, TIME_RECORD, TIME_EVENT = 0, 1, 2
@@ -98,11 +99,25 @@ def _dimm_id(loc: Mapping[str, Any]) -> str:
 
 
 def _pci_id(loc: Mapping[str, Any]) -> str:
+    """``ssss:bb:dd.f``; a device above 31 or a function above 7 cannot be (the record is garbled
+    there), so, as the headline does, the key stops before it (``ssss:bb:dd`` or ``ssss:bb``)
+    rather than name a PCI function no machine has."""
     bus, dev, fn = loc.get("bus"), loc.get("device"), loc.get("function")
-    if bus is None or dev is None or fn is None:
+    if not all(isinstance(v, int) for v in (bus, dev, fn)):
         return ""
     seg = loc.get("segment") or 0
+    if dev > PCI_DEVICE_MAX:
+        return f"{seg:04x}:{bus:02x}"
+    if fn > PCI_FUNCTION_MAX:
+        return f"{seg:04x}:{bus:02x}:{dev:02x}"
     return f"{seg:04x}:{bus:02x}:{dev:02x}.{fn:x}"
+
+
+def _cxl_media_id(loc: Mapping[str, Any]) -> str:
+    """channel / rank of a CXL memory device's General Media or DRAM event: the DIMM-like part
+    of the device (its bank, row and column name a smaller place than a fault usually is)."""
+    return "/".join(f"{k}={_text(loc[k])}" for k in ("channel", "sub_channel", "rank")
+                    if loc.get(k) is not None)
 
 
 def memory_page(location: Mapping[str, Any]) -> int | None:
@@ -131,7 +146,8 @@ def location_key(component: str, location: Mapping[str, Any] | None) -> str:
     if comp in ("pcie", "pci", "cxl", "iommu"):
         bdf = _pci_id(loc)
         if bdf:
-            return f"{comp}:{bdf}"
+            media = _cxl_media_id(loc) if comp == "cxl" else ""
+            return f"{comp}:{bdf}" + (f"/{media}" if media else "")
     if comp == "firmware":
         rid = _first(loc, "firmware_record_id", "record_id", "record_identifier",
                      "firmware_record_guid")
@@ -153,6 +169,8 @@ def scope_keys(component: str, location: Mapping[str, Any] | None) -> dict[str, 
         dimm = _dimm_id(loc)
         if dimm:
             out["dimm"] = f"memory:{dimm}"
+    elif comp == "cxl" and _cxl_media_id(loc) and _pci_id(loc):
+        out["dimm"] = f"cxl:{_pci_id(loc)}/{_cxl_media_id(loc)}"
     elif comp == "cpu":
         cpu = _cpu_id(loc)
         if cpu:

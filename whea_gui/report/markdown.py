@@ -116,6 +116,8 @@ def summary_markdown(summary: dict[str, Any]) -> list[str]:
              f"({summary['records_with_errors']} with error findings)"]
     if summary.get("first_time"):
         lines.append(f"- Time span: {summary['first_time']} to {summary['last_time']}")
+    if summary.get("time_note"):
+        lines.append(f"- {summary['time_note']}")
     for key, label in (("by_severity", "Severity"), ("by_section_type", "Section types"),
                        ("by_component", "Components"), ("by_source", "Sources")):
         if summary.get(key):

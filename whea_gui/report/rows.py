@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from ..core.model import LEVELS, DecodedRecord
+from ..index.faults import PLAUSIBLE_YEARS
 
 # Keys a reader may put in ``RecordRef.source`` for the container's own time (Event Log
 # TimeCreated, Redfish Created, ...) and for the machine name.
@@ -38,16 +39,22 @@ def parse_time(value: Any) -> dt.datetime | None:
 
 def record_time(rec: DecodedRecord) -> tuple[dt.datetime | None, str]:
     """(time, where it came from): the record's own valid timestamp ("record"), else the time the
-    source gives ("event"), else (None, "none")."""
+    source gives ("event"), else (None, "none"). A time in a year the decoder calls implausible
+    (a garbled timestamp) is no usable time, as in the timeline (index.faults.to_epoch): it would
+    otherwise stretch the report's time span to a year like 8372."""
     if rec.kind == "cper":
-        t = parse_time((rec.header or {}).get("timestamp"))
+        t = _usable(parse_time((rec.header or {}).get("timestamp")))
         if t is not None:
             return t, "record"
     for key in EVENT_TIME_KEYS:
-        t = parse_time((rec.source or {}).get(key))
+        t = _usable(parse_time((rec.source or {}).get(key)))
         if t is not None:
             return t, "event"
     return None, "none"
+
+
+def _usable(when: dt.datetime | None) -> dt.datetime | None:
+    return when if when is not None and when.year in PLAUSIBLE_YEARS else None
 
 
 def host_of(source: dict | None) -> str:

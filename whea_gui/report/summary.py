@@ -226,5 +226,7 @@ def time_sources_text(counts) -> str:
         text = "Times are " + (" or ".join(parts) if len(parts) < 3 else ", ".join(parts)) + "."
     if none:
         text += (" " if text else "") + (f"{_records(none)} {'has' if none == 1 else 'have'} no "
-                                         "time and are left out of the timeline.")
+                                         "usable time (none, or one in an implausible year) and "
+                                         f"{'is' if none == 1 else 'are'} left out of the time span "
+                                         "and the timeline.")
     return text

@@ -36,6 +36,7 @@ class Kind:
     fatal_notify: str = MCE
     aliases: tuple[str, ...] = field(default=())
     companion: bool = False  # only meaningful beside another section (not generated alone)
+    corrected_only: bool = False  # a summary of corrected errors: never the section of a fatal record
 
     @property
     def title(self) -> str:
@@ -112,9 +113,9 @@ KINDS: list[Kind] = [
     _k("generic-error", "e71254e8-c1b9-4940-ab76-909703a4320f", microsoft.pack_generic_error,
        component="memory", notify=GENERIC, fatal_notify=GENERIC),
     _k("memory-summary", "0e36c93e-ca15-4a83-ba8a-cbe80f7f0017", microsoft.pack_memory_summary,
-       component="memory", notify=GENERIC),
+       component="memory", notify=GENERIC, corrected_only=True),
     _k("pcie-summary", "e96eca99-53e2-4f52-9be7-d2dbe9508ed0", microsoft.pack_pcie_summary,
-       component="pcie", notify=PCIE),
+       component="pcie", notify=PCIE, corrected_only=True),
     _k("pmem", "81687003-dbfd-4728-9ffd-f0904f97597d", microsoft.pack_pmem, component="memory",
        notify=GENERIC),
     _k("msr-dump", "1c15b445-9b06-4667-ac25-33c056b88803", microsoft.pack_msr_dump, severity=3,

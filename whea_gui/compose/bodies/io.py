@@ -8,8 +8,8 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
+from ...formats.sections import _cxl_media, ccix, cxl_component, cxl_protocol, dmar, pci, pcie
 from ...formats.sections import _pcie_regs as regs
-from ...formats.sections import ccix, cxl_component, cxl_protocol, dmar, pci, pcie
 from ._pack import (
     ERROR_STATUS_BUS,
     PCI_DEVICES,
@@ -190,20 +190,38 @@ def pack_cxl_protocol(r: random.Random, severity: int, over: dict) -> bytes:
     return head + dvsec + ras
 
 
+def _media_event(r: random.Random, severity: int, kind: str) -> bytes:
+    """A General Media or DRAM event's 80 bytes that agree with the section: uncorrectable only
+    in an uncorrected record, an ECC error (corrected) or a data path error on a host read."""
+    uncorrected = severity in (0, 1)
+    layout = _cxl_media.DRAM if kind == "dram" else _cxl_media.GENERAL_MEDIA
+    v = dict.fromkeys((f.name for f in layout.fields), 0)
+    v.update({f.name: bytes(f.size) for f in layout.fields if f.kind == "bytes"})
+    v.update({"physical_address": r.getrandbits(36) & ~_cxl_media.DPA_FLAG_MASK | 1,  # volatile
+              "descriptor": 0x1 if uncorrected else 0x0,
+              "memory_event_type": 0 if not uncorrected else r.choice([0, 3 if kind == "dram" else 2]),
+              "transaction_type": r.choice([1, 5]), "channel": r.randrange(0, 8), "rank": r.randrange(0, 4)})
+    if kind == "dram":  # channel, rank, nibble mask, bank group, bank, row, column
+        v.update({"validation_bits": 0x7F, "nibble_mask": (1 << r.randrange(0, 20)).to_bytes(3, "little"),
+                  "bank_group": r.randrange(0, 8), "bank": r.randrange(0, 4),
+                  "row": r.randrange(0, 1 << 17).to_bytes(3, "little"), "column": r.randrange(0, 1024)})
+    else:  # channel, rank, device
+        v.update({"validation_bits": 0x7, "device": (1 << r.randrange(0, 18)).to_bytes(3, "little")})
+    return pack(layout, v)
+
+
 def pack_cxl_component(r: random.Random, severity: int, over: dict, kind: str = "media") -> bytes:
     loc, _ = pci_function(r, over)
     ts_ns = (1_700_000_000 + r.randrange(0, 50_000_000)) * 1_000_000_000
     flags = 0x01 if severity in (2, 3) else 0x02  # event record flags: informational / warning...
     head = pack(cxl_component.EVENT_HEADER, {"record_length": 128, "flags": flags,
                                              "handle": r.getrandbits(16), "timestamp": ts_ns})
-    dpa = r.getrandbits(36) & ~0x3F
     if kind in ("media", "dram"):
-        data = struct.pack("<QBBBHBB3s", dpa, 0x1, r.choice([1, 2]), 1, 0x7, r.randrange(0, 8),
-                           r.randrange(0, 4), r.getrandbits(24).to_bytes(3, "little"))
-    elif kind == "module":
-        data = struct.pack("<BBBBHHI", 0, 0, 0x01, 0, 0, 30, 0x12)
+        data = _media_event(r, severity, kind)
     else:
-        data = bytes(r.getrandbits(8) for _ in range(16))
+        r.getrandbits(36)  # the draw a media event's address took before, so these bytes stay
+        data = (struct.pack("<BBBBHHI", 0, 0, 0x01, 0, 0, 30, 0x12) if kind == "module"
+                else bytes(r.getrandbits(8) for _ in range(16)))
     record = head + data.ljust(80, b"\0")
     ident = {"vendor_id": 0x8086, "device_id": 0x0D93, "function": loc["function"],
              "device": loc["device"], "bus": loc["bus"], "segment": loc["segment"],

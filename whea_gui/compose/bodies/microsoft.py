@@ -37,6 +37,18 @@ XPF_MCA_V4_TAIL = layout("xpf_mca_v4_tail", [
 MS_ARM_RAS_REGISTERS = Layout("ms_arm_ras_registers", arm_ras._reg_fields())
 
 
+# SMCA MCA_IPID of a unified memory controller bank: McaType (bits 63:48) 0, HardwareID (bits 43:32)
+# 0x096, InstanceId (bits 31:0) one of the UMC instances
+SMCA_UMC_IPID = (0x0 << 48) | (0x096 << 32)
+UMC_INSTANCE_IDS = (0x0005_0F00, 0x0015_0F00, 0x0025_0F00, 0x0035_0F00)
+# FILETIME (100 ns since 1601) of 2025-03-01, the generator's default start
+DEFAULT_FILETIME = 133_852_608_000_000_000
+
+
+def umc_ipid(r: random.Random) -> int:
+    return SMCA_UMC_IPID | r.choice(UMC_INSTANCE_IDS)
+
+
 def mca_status(r: random.Random, severity: int, vendor: int, *, code: int | None = None) -> int:
     """MCi_STATUS: VAL, EN, ADDRV, MISCV, UC/PCC by severity, a memory-controller error code."""
     uncorrected = severity not in (2, 3)
@@ -55,9 +67,11 @@ def pack_xpf_mca(r: random.Random, severity: int, over: dict) -> bytes:
     bank = take(over, "bank", r.randrange(0, 23 if vendor == 2 else 20))
     regs = bytes(192)
     if vendor == 2:  # AMD SMCA: IPID, SYND, CONFIG, DESTAT, DEADDR, MISC1-4, RasCap
-        regs = struct.pack("<10Q", 0x0000_9600_5000_0000 | bank, r.getrandbits(32), 0x25, 0, 0,
+        regs = struct.pack("<10Q", umc_ipid(r), r.getrandbits(32), 0x25, 0, 0,
                            0, 0, 0, 0, 0x3) + bytes(112)
-    v = {"version_number": 4, "cpu_vendor": vendor, "timestamp": take(over, "filetime", r.getrandbits(56)),
+    # the record's time when the generator gives it, else a time near its default start
+    filetime = take(over, "filetime", DEFAULT_FILETIME + r.randrange(0, 86_400) * 10_000_000)
+    v = {"version_number": 4, "cpu_vendor": vendor, "timestamp": filetime,
          "processor_number": take(over, "processor_number", apic), "global_status": 0x0 if severity in (2, 3) else 0x5,
          "instruction_pointer": 0, "bank_number": bank,
          "status": take(over, "status", mca_status(r, severity, vendor)),
@@ -118,12 +132,14 @@ def pack_memory_summary(r: random.Random, severity: int, over: dict) -> bytes:
 def pack_pcie_summary(r: random.Random, severity: int, over: dict) -> bytes:
     n = take(over, "count", r.randrange(1, 3))
     out = pack(ms_summaries.HEADER, {"version": 1, "count": n})
-    for _ in range(n):
+    common = [(bus, dev) for bus in (0x17, 0x3A, 0x5D) for dev in range(4)]
+    # one entry per device, as Windows writes them (any bus/device when asked for more entries)
+    places = r.sample(common, n) if n <= len(common) else [divmod(x, 32) for x in r.sample(range(8192), n)]
+    for bus, dev in places:
         counts = [0] * 32  # one correctable-error count per AER status bit
         for b in (0, 6, 7, 12):
             counts[b] = r.randrange(0, 50)
-        out += pack(ms_summaries.PCIE_ENTRY, {"valid_bits": 0x3F, "bus": r.choice([0x17, 0x3A, 0x5D]),
-                                              "device": r.randrange(0, 4), "mask": 0x2000})
+        out += pack(ms_summaries.PCIE_ENTRY, {"valid_bits": 0x3F, "bus": bus, "device": dev, "mask": 0x2000})
         out += struct.pack("<32I", *counts)
     return out
 
@@ -176,27 +192,37 @@ def pack_pci_recovery(r: random.Random, severity: int, over: dict) -> bytes:
 
 
 def pack_memory_ext_intel(r: random.Random, severity: int, over: dict) -> bytes:
+    """``over`` (from the primary memory section beside it): physical_address, socket, channel,
+    dimm_slot, rank, bank, row, column, so the two sections name the same place."""
+    channel = take(over, "channel", r.randrange(0, 8))
+    rank = take(over, "rank", r.randrange(0, 2))
+    bank = take(over, "bank", r.randrange(0, 16))
     hw = pack(ms_memory_ext.INTEL_ADDR, {
-        "mem_def": 1, "system_address": dram_address(r), "device_physical_address": r.getrandbits(34),
+        "mem_def": 1, "system_address": take(over, "physical_address", dram_address(r)),
+        "device_physical_address": r.getrandbits(34),
         "channel_address": r.getrandbits(30), "rank_address": r.getrandbits(28),
-        "processor_socket_id": r.randrange(0, 2), "memory_controller_id": r.randrange(0, 4),
-        "logical_channel_id": r.randrange(0, 2), "channel_id": r.randrange(0, 8),
-        "sub_channel_id": r.randrange(0, 2), "physical_rank_id": r.randrange(0, 2),
-        "dimm_slot_id": r.randrange(0, 2), "dimm_rank_id": r.randrange(0, 2),
-        "bank": r.randrange(0, 4), "bank_group": r.randrange(0, 4), "row": r.randrange(0, 0x20000),
-        "column": r.randrange(0, 0x400)})
+        "processor_socket_id": take(over, "socket", r.randrange(0, 2)),
+        "memory_controller_id": channel // 2, "logical_channel_id": channel % 2, "channel_id": channel,
+        "sub_channel_id": r.randrange(0, 2), "physical_rank_id": rank,
+        "dimm_slot_id": take(over, "dimm_slot", r.randrange(0, 2)), "dimm_rank_id": rank,
+        "bank": bank % 4, "bank_group": bank // 4 % 4, "row": take(over, "row", r.randrange(0, 0x20000)),
+        "column": take(over, "column", r.randrange(0, 0x400))})
     head = pack(ms_memory_ext.HEAD, {"flags": 0x8, "valid_bits": (1 << 26) - 1})
     return head + hw + bytes(40) + bytes(40)  # 16+70+40+40
 
 
 def pack_memory_ext_amd(r: random.Random, severity: int, over: dict) -> bytes:
+    """``over`` as for ``pack_memory_ext_intel``."""
+    bank = take(over, "bank", r.randrange(0, 32))
+    over.pop("dimm_slot", None)  # the AMD extension has no DIMM slot field
     hw = pack(ms_memory_ext.AMD_ADDR, {
-        "system_physical_address": dram_address(r), "normalized_address": r.getrandbits(36),
-        "umc_bank_instance_id": 0x0000_9600_5000_0000, "socket_number": r.randrange(0, 2),
-        "chip_select": r.randrange(0, 4), "bank_group": r.randrange(0, 8),
-        "bank_address": r.randrange(0, 4), "row_address": r.randrange(0, 0x40000),
-        "column_address": r.randrange(0, 0x400), "sub_channel": r.randrange(0, 2),
-        "channel_id": r.randrange(0, 12)})
+        "system_physical_address": take(over, "physical_address", dram_address(r)),
+        "normalized_address": r.getrandbits(36),
+        "umc_bank_instance_id": umc_ipid(r), "socket_number": take(over, "socket", r.randrange(0, 2)),
+        "chip_select": take(over, "rank", r.randrange(0, 4)), "bank_group": bank // 4 % 8,
+        "bank_address": bank % 4, "row_address": take(over, "row", r.randrange(0, 0x40000)),
+        "column_address": take(over, "column", r.randrange(0, 0x400)), "sub_channel": r.randrange(0, 2),
+        "channel_id": take(over, "channel", r.randrange(0, 12))})
     head = pack(ms_memory_ext.HEAD, {"flags": 0x8, "valid_bits": (1 << 12) - 1})
     return head + hw + bytes(40) + bytes(40)  # 16+37+40+40
 

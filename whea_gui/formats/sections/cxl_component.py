@@ -13,6 +13,7 @@ from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import ERROR, NOTE
 from ...core.sections import SectionContext, register
 from .. import numbers
+from . import _cxl_media
 from ._kit import (
     check_pci_address,
     decode_fields,
@@ -120,7 +121,8 @@ def decode_cxl_component(ctx: SectionContext) -> dict[str, Any]:
     serial = decode_fields(ctx, SERIAL, body + 24, ctx.node,
                            valid={"device_serial_number": valid["device_serial_number"]})
     end = _log_end(ctx, h.get("length"))
-    event = _decode_event(ctx, body + HEADER_SIZE, end, valid["event_log"])
+    kind = _kind_of(ctx.section.type_guid)
+    event = _decode_event(ctx, body + HEADER_SIZE, end, valid["event_log"], kind)
     # a validation word the body does not reach is written as 0 (no field valid)
     fields = layout_json(HEAD, {**h, "validation_bits": vb}, plain=("validation_bits",), extra=device)
     fields.update(layout_json(SERIAL, serial, valid=valid, extra=None if event is None else {
@@ -151,7 +153,8 @@ def _log_end(ctx: SectionContext, length: int | None) -> int:
     return min(body + length, ctx.end)
 
 
-def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool) -> dict[str, Any] | None:
+def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool,
+                  kind: str) -> dict[str, Any] | None:
     if end <= start:
         return None
     n = end - start
@@ -160,16 +163,33 @@ def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool) -> dic
                        "CXL event record from its offset 16 (the UUID is the section type)")
     node.valid = valid
     hv: dict[str, Any] = {}
+    specific = None
     if n < EVENT_HEADER.size:
         raw_node(node, ctx, "raw", "Event record bytes (shorter than the 32-byte common header)",
                  start, n)
     else:
         hv = decode_fields(ctx, EVENT_HEADER, start, node, end=end)
-        raw_node(node, ctx, "event_data", "Event-specific data", start + EVENT_HEADER.size,
-                 n - EVENT_HEADER.size)
-    # the whole record as hex first, then its common header's fields
-    return layout_json(EVENT_HEADER, hv, omit=("reserved",), extra={"data": ctx.data[start:end].hex()},
+        specific = _event_specific(ctx, kind, start + EVENT_HEADER.size, end, node)
+    # the whole record as hex first, then its common header's fields, then the decoded
+    # event-specific fields (General Media and DRAM events)
+    extra: dict[str, Any] = {"data": ctx.data[start:end].hex()}
+    if specific is not None:
+        extra["event_specific"] = specific
+    return layout_json(EVENT_HEADER, hv, omit=("reserved",), extra=extra,
                        convert={"flags": lambda raw: int.from_bytes(raw, "little")}, order=("data",))
+
+
+def _event_specific(ctx: SectionContext, kind: str, start: int, end: int, node) -> dict | None:
+    """General Media and DRAM events decoded field by field (the ``event_specific`` JSON); other
+    kinds' event-specific bytes stay raw (they are in ``data``) and give None."""
+    media = _cxl_media.decode_media_event(ctx, kind, start, end, node)
+    if media is not None:
+        if start + _cxl_media.SIZE < end:
+            raw_node(node, ctx, "event_data_extra", "Bytes after the event record",
+                     start + _cxl_media.SIZE, end - start - _cxl_media.SIZE)
+        return media
+    raw_node(node, ctx, "event_data", "Event-specific data", start, end - start)
+    return None
 
 
 def _describe(ctx: SectionContext, fields: dict) -> None:
@@ -181,6 +201,8 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
            if k in dev}
     if fields.get("device_serial_number") is not None:
         loc["serial_number"] = fields["device_serial_number"]
+    media = (fields.get("event_log") or {}).get("event_specific")
+    loc.update(_cxl_media.location_of(media))
     sec.location = loc
     text = f"CXL {kind} event"
     if {"segment", "bus", "device", "function"} <= loc.keys():
@@ -188,4 +210,30 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     text += vendor_device_text(loc)
     if fields.get("device_serial_number") is not None:
         text += f", serial {numbers.hex_id(fields['device_serial_number'])}"
+    if media:
+        text += _media_text(media)
     sec.summary = text
+
+
+def _media_text(media: dict) -> str:
+    """``: Media ECC error (uncorrectable) at device physical address 0x..., channel 1, rank 0,
+    during host read``."""
+    text = ""
+    if media.get("memory_event_type_name"):
+        text += f": {media['memory_event_type_name']}"
+        desc = media.get("descriptor") or {}
+        flags = [w for k, w in (("uncorrectable_event", "uncorrectable"), ("threshold_event", "threshold"),
+                                ("poison_list_overflow", "poison list overflow")) if desc.get(k)]
+        if flags:
+            text += f" ({', '.join(flags)})"
+    if media.get("device_physical_address") is not None:
+        text += f" at device physical address {numbers.address(media['device_physical_address'])}"
+    where = [f"{label} {media[k]}" for k, label in (
+        ("channel", "channel"), ("sub_channel", "sub-channel"), ("rank", "rank"),
+        ("bank_group", "bank group"), ("bank", "bank"), ("row", "row"), ("column", "column"))
+        if media.get(k) is not None]
+    if where:
+        text += ", " + ", ".join(where)
+    if media.get("transaction_type") not in (None, 0):
+        text += f", during {media['transaction_type_name'].lower()}"
+    return text

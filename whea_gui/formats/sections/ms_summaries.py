@@ -92,6 +92,21 @@ def decode_memory_summary(ctx: SectionContext) -> dict:
     return f
 
 
+def _per_device(devices: list[dict]) -> list[dict]:
+    """The summary's entries merged by PCI address (a device may have more than one entry), with
+    their counters added; an entry whose address is not wholly valid stays on its own."""
+    merged: dict = {}
+    for i, d in enumerate(devices):
+        addr = tuple(d[k] for k in ("segment", "bus", "device", "function"))
+        key = addr if None not in addr else ("entry", i)
+        m = merged.setdefault(key, {**{k: d[k] for k in ("segment", "bus", "device", "function")},
+                                    "total": None, "counts": [0] * 32})
+        if d["total"] is not None:
+            m["total"] = (m["total"] or 0) + d["total"]
+            m["counts"] = [a + b for a, b in zip(m["counts"], d["correctable_error_count"])]
+    return list(merged.values())
+
+
 @register(PCIE_SUMMARY_GUID)
 def decode_pcie_summary(ctx: SectionContext) -> dict:
     h, n = _entries(ctx, PCIE_ENTRY_SIZE, "PCIe correctable error summary")
@@ -127,15 +142,16 @@ def decode_pcie_summary(ctx: SectionContext) -> dict:
         f["devices"].append(d)
     note_extra(ctx, HEADER.size + PCIE_ENTRY_SIZE * n, "summary")
     ctx.section.component = "pcie"
-    worst = max(f["devices"], key=lambda d: d["total"] or 0, default=None)
+    by_device = _per_device(f["devices"])
+    count = f"{len(by_device)} device(s)" + (f" in {n} entries" if len(by_device) != n else "")
+    worst = max(by_device, key=lambda d: d["total"] or 0, default=None)
     if worst and worst["total"]:
         ctx.section.location = {k: worst[k] for k in ("segment", "bus", "device", "function")
                                 if worst[k] is not None}
-        kinds = [f"{AER_CORRECTABLE.get(b, b)} ×{c}" for b, c in
-                 enumerate(worst["correctable_error_count"]) if c]
-        ctx.section.summary = (f"Corrected PCIe error summary: {n} device(s); most on "
+        kinds = [f"{AER_CORRECTABLE.get(b, b)} ×{c}" for b, c in enumerate(worst["counts"]) if c]
+        ctx.section.summary = (f"Corrected PCIe error summary: {count}; most on "
                                f"{numbers.pci_address(worst['segment'], worst['bus'], worst['device'], worst['function'])}"
                                f" ({worst['total']}: {', '.join(kinds)})")
     else:
-        ctx.section.summary = f"Corrected PCIe error summary: {n} device(s), no counts reported"
+        ctx.section.summary = f"Corrected PCIe error summary: {count}, no counts reported"
     return f
