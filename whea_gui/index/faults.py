@@ -13,8 +13,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ..decode.explain.facts import gather, lead_section
+from ..decode.explain.facts import MEMORY_EXTENSION_TYPES, gather, lead_section
 from ..decode.explain.rules import mca_kind
+from ..decode.explain.tables import PLATFORM_MEMORY_TYPES
 from ..formats.numbers import PCI_DEVICE_MAX, PCI_FUNCTION_MAX
 
 # Where the time of a record came from (the ``time_source`` column).
@@ -254,6 +255,13 @@ def record_fault(rec) -> tuple[str, str, dict[str, str]]:
     """
     component, best = "", None
     lead = lead_section(rec)  # the explanation's lead section speaks first (docs/explain.md)
+    if lead is not None and (lead.type_guid or "").lower() in MEMORY_EXTENSION_TYPES:
+        # ... but a memory extension is a companion: when the record also has a Platform Memory
+        # section, that one names the DIMM, so one DIMM keeps one key whichever section the
+        # explanation leads with (the extension's richer words name the same module)
+        platform = next((s for s in rec.sections if s.location
+                         and (s.type_guid or "").lower() in PLATFORM_MEMORY_TYPES), None)
+        lead = platform or lead
     ordered = sorted(rec.sections, key=lambda s: s is not lead) if lead is not None else rec.sections
     for sec in ordered:
         comp = sec.component or component_of_section_type(sec.values.get("type"))
