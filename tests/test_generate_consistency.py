@@ -87,3 +87,13 @@ def test_cxl_media_events_agree_with_the_record_severity():
             assert None not in (ev["bank_group"], ev["bank"], ev["row"], ev["column"])
         seen.add(uncorrected)
     assert seen == {True, False}
+
+
+def test_the_bundled_sample_is_what_the_generator_makes_today(tmp_path):
+    """The sample the app opens first is the generator's current output (python -m
+    whea_gui.sample): a generator fix reaches what a new user sees first."""
+    from whea_gui.paths import SAMPLE_RAW_NAME, sample_data_dir
+    from whea_gui.sample import build_sample
+    build_sample(tmp_path)
+    bundled = (sample_data_dir() / SAMPLE_RAW_NAME).read_bytes()
+    assert (tmp_path / SAMPLE_RAW_NAME).read_bytes() == bundled

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 from whea_gui.compose.generate import generate_records
 from whea_gui.decode import decode_record
 from whea_gui.index.faults import record_fault_keys
 from whea_gui.index.table import FAULT_COLUMNS
-from whea_gui.sample import sample_store_path
 from whea_gui.store import Store, schema
+
+# The sample as schema version 1 wrote it (400 records of 4 hosts; before 2026-12-07 it was the
+# bundled sample): what a store made by that version looks like to the migrations
+SCHEMA1_SAMPLE = Path(__file__).parent / "data" / "schema1-sample.wheastore"
 
 
 def _as_version_2(path) -> None:
@@ -32,7 +36,7 @@ def _keys_by_decoding(data: bytes, host: str) -> tuple:
 
 def test_a_schema_2_store_is_migrated_to_3_with_fault_keys(tmp_path):
     path = tmp_path / "v2.wheastore"
-    shutil.copy(sample_store_path(), path)
+    shutil.copy(SCHEMA1_SAMPLE, path)
     _as_version_2(path)
     with sqlite3.connect(path) as conn:
         before = conn.execute("SELECT r.slot, r.record_id, r.host, d.data, d.crc FROM records r "

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from store_helpers import TEMPLATE, build_record
 
 from whea_gui.cli import main
-from whea_gui.sample import sample_store_path
 from whea_gui.store import (
     STATUS_OBJECT_NAME_COLLISION,
     STATUS_OBJECT_NOT_FOUND,
@@ -21,6 +21,10 @@ from whea_gui.store import (
     Store,
     schema,
 )
+
+# The sample as schema version 1 wrote it (400 records of 4 hosts; before 2026-12-07 it was the
+# bundled sample): what a store made by that version looks like to the migrations
+SCHEMA1_SAMPLE = Path(__file__).parent / "data" / "schema1-sample.wheastore"
 
 
 def _unstamped(data: bytes) -> bytes:
@@ -109,7 +113,7 @@ def test_api_replace_false_answers_name_collision(tmp_path, make_record):
 
 def test_a_store_made_by_the_previous_version_is_migrated(tmp_path):
     path = tmp_path / "sample.wheastore"
-    shutil.copy(sample_store_path(), path)
+    shutil.copy(SCHEMA1_SAMPLE, path)
     with sqlite3.connect(path) as conn:  # the bundled sample was written by schema version 1
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
         before = conn.execute("SELECT r.slot, r.record_id, d.data FROM records r JOIN record_data "
@@ -135,7 +139,7 @@ def test_a_store_made_by_the_previous_version_is_migrated(tmp_path):
 
 def test_an_old_read_only_store_is_read_through_a_migrated_copy(tmp_path):
     path = tmp_path / "sample.wheastore"
-    shutil.copy(sample_store_path(), path)
+    shutil.copy(SCHEMA1_SAMPLE, path)
     original = path.read_bytes()
     path.chmod(0o444)
     with Store(path) as s:
@@ -189,7 +193,7 @@ def test_the_temporary_copy_of_an_old_read_only_store_is_removed(tmp_path):
     import os
 
     path = tmp_path / "sample.wheastore"
-    shutil.copy(sample_store_path(), path)
+    shutil.copy(SCHEMA1_SAMPLE, path)
     path.chmod(0o444)
     s = Store(path)
     copy = s._copy
