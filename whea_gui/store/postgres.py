@@ -40,7 +40,6 @@ from .results import (
 from .status import (
     STATUS_BUFFER_TOO_SMALL,
     STATUS_DISK_FULL,
-    STATUS_INVALID_PARAMETER,
     STATUS_MEDIA_WRITE_PROTECTED,
     STATUS_OBJECT_NOT_FOUND,
     STATUS_SUCCESS,
@@ -251,17 +250,9 @@ class PostgresStore:
         """Store a batch already checked and decoded (``_check``): the transaction part of a
         write — classification against stored keys, capacity, COPY — retried when another
         writer stored one of its keys meanwhile."""
-        results = [WriteResult(STATUS_INVALID_PARAMETER if not c.ok else STATUS_SUCCESS,
-                               c.record_id, c.reason, notes=list(c.notes)) for c in checked]
-        keys = [(host_of(src), c.record_id) for (_, src), c in zip(batch, checked)]
-        from .store import Store  # the in-batch rules are the SQLite store's, shared
-        todo = Store._within_batch([i for i, c in enumerate(checked) if c.ok], checked, keys,
-                                   results, replace)
+        from .store import batch_plan  # the in-batch rules are the SQLite store's, shared
+        results, keys, todo = batch_plan(batch, checked, replace, self.readonly, self.path)
         if not todo:
-            return results
-        if self.readonly:
-            for i in todo:
-                results[i].status, results[i].reason = STATUS_MEDIA_WRITE_PROTECTED, f"{self.path} is read-only"
             return results
         with self._lock:
             for attempt in range(RETRIES):

@@ -470,17 +470,8 @@ class Store:
         else:
             raise ValueError(f"validate must be 'full' or 'header', not {validate!r}")
         rules.refuse_bad_hosts(checked, [host_of(src) for _, src in batch])
-        results = [WriteResult(STATUS_INVALID_PARAMETER if not c.ok else STATUS_SUCCESS,
-                               c.record_id, c.reason, notes=list(c.notes)) for c in checked]
-        keys = [(host_of(src), c.record_id) for (_, src), c in zip(batch, checked)]
-        todo = self._within_batch([i for i, c in enumerate(checked) if c.ok], checked, keys,
-                                  results, replace)
+        results, keys, todo = batch_plan(batch, checked, replace, self.readonly, self.path)
         if not todo:
-            return results
-        if self.readonly:
-            for i in todo:
-                results[i].status = STATUS_MEDIA_WRITE_PROTECTED
-                results[i].reason = f"{self.path} is read-only"
             return results
         with self._lock:
             try:
@@ -882,6 +873,24 @@ class Store:
             "file_bytes": _file_bytes(self.path),
             **table_stats(table),
         }
+
+
+def batch_plan(batch, checked, replace: bool, readonly: bool, path: str
+               ) -> tuple[list[WriteResult], list[tuple[str, int]], list[int]]:
+    """What every engine decides before touching its storage: a result per record (refused
+    when its check failed), its (host, RecordId) key, and the positions still to write after
+    the in-batch rules (a later copy of a key wins, identical copies are duplicates); none on
+    a read-only store, whose records are answered STATUS_MEDIA_WRITE_PROTECTED."""
+    results = [WriteResult(STATUS_INVALID_PARAMETER if not c.ok else STATUS_SUCCESS,
+                           c.record_id, c.reason, notes=list(c.notes)) for c in checked]
+    keys = [(host_of(src), c.record_id) for (_, src), c in zip(batch, checked)]
+    todo = Store._within_batch([i for i, c in enumerate(checked) if c.ok], checked, keys,
+                               results, replace)
+    if todo and readonly:
+        for i in todo:
+            results[i].status, results[i].reason = STATUS_MEDIA_WRITE_PROTECTED, f"{path} is read-only"
+        todo = []
+    return results, keys, todo
 
 
 SMALL_VOLUME = 256 << 20  # below this, every write folds the WAL back into the file
