@@ -17,3 +17,19 @@ VECTORS = REPO.parent / "shared" / "vectors"
 def vectors() -> Path:
     assert VECTORS.is_dir(), f"shared vectors missing at {VECTORS}"
     return VECTORS
+
+
+# -- PostgreSQL: one throw-away cluster for the whole session (store and fleet tests) ----------
+@pytest.fixture(scope="session")
+def pg_server():
+    """The throw-away PostgreSQL cluster (tests/pgserver.py); skips or fails without one."""
+    import pgserver
+    yield pgserver.cluster()
+    pgserver.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty database on the test cluster."""
+    import pgserver
+    return pgserver.new_database()

@@ -8,18 +8,5 @@ from fleet_data import fleet_records
 
 
 @pytest.fixture(scope="session")
-def pg_server():
-    import pgserver
-    yield pgserver.cluster()
-    pgserver.stop()
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    import pgserver
-    return pgserver.new_database()
-
-
-@pytest.fixture(scope="session")
 def fleet():
     return fleet_records()

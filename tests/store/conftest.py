@@ -24,21 +24,6 @@ def dwr_cper() -> list[tuple[str, bytes]]:
 
 
 # -- PostgreSQL: the same behavioural suite on both engines ---------------------------------
-@pytest.fixture(scope="session")
-def pg_server():
-    """The throw-away PostgreSQL cluster (tests/pgserver.py); skips or fails without one."""
-    import pgserver
-    yield pgserver.cluster()
-    pgserver.stop()
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    """A fresh, empty database on the test cluster."""
-    import pgserver
-    return pgserver.new_database()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine_spec(request, tmp_path):
     """A store spec of each engine: a new SQLite file, or a fresh PostgreSQL database."""
