@@ -189,6 +189,7 @@ def build_big(base_url: str, count: int, hosts: int = 500, days: int = 360,
             print(f"  built {min(hi + 1, copies) * len(base):,} rows "
                   f"({time.perf_counter() - start:.0f} s)", flush=True)
         conn.execute("VACUUM ANALYZE whea_records")
+        conn.execute("VACUUM ANALYZE whea_key_days")
         n = conn.execute("SELECT count(*) FROM whea_records").fetchone()[0]
         size = conn.execute("SELECT pg_size_pretty(pg_total_relation_size('whea_records'))").fetchone()[0]
     print(f"big store: {n:,} rows, {size}, built in {time.perf_counter() - start:.0f} s")

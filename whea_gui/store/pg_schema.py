@@ -141,8 +141,21 @@ CREATE TRIGGER whea_rollup_delete AFTER DELETE ON whea_records
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION whea_rollup();
 """
 
+# Version 3, for threshold crossings (pg_timeline.candidate_ranges / crossings):
+# * the key-days a hot run can start from (days with at least threshold / window-days records
+#   of a key) are a range of an index on the count, not a pass over every key-day of the
+#   scope (2.5M DIMM-days in a 10M-record store);
+# * the fault-key indexes carry every column the window functions read (slot, severity,
+#   time_source), so the records of the candidate ranges come from the index alone (an
+#   index-only scan on pages VACUUM marked all-visible), not from one heap page per record.
+_V3 = "CREATE INDEX whea_key_days_count ON whea_key_days (scope, n);\n" + "".join(
+    f"DROP INDEX whea_records_{scope};\n"
+    f"CREATE INDEX whea_records_{scope} ON whea_records ({scope}_key, ts) "
+    f"INCLUDE (slot, severity, time_source) WHERE {scope}_key IS NOT NULL;\n"
+    for scope in ("dimm", "page", "cpu"))
+
 # MIGRATIONS[i] brings a database from version i to version i + 1.
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 def latest_version() -> int:

@@ -134,48 +134,76 @@ def candidate_ranges(conn, rule) -> list[tuple[str, int, int]]:
     count is exact; any other kept record counts at most its true count, which is below the
     threshold, so it stays below. A crossing also needs the record before it to be below: for
     each block of hot days the last day with records before it is kept too, so the first
-    record of a block follows its true predecessor (a below one) and not an earlier block's."""
+    record of a block follows its true predecessor (a below one) and not an earlier block's.
+
+    Hot runs are found without summing every key-day. A run has at most ``slots`` rollup rows
+    (days x severities); if none reaches ``seed`` (threshold / slots, rounded up) it sums to
+    less than the threshold, so every hot run holds a seed row. The rows of at least ``low``
+    (one less than a seed) are read, a range of the (scope, n) index; every other row holds
+    at most ``low - 1``. A run holding a seed is hot when its rows read already reach the
+    threshold, cannot be when those plus ``low - 1`` per slot not read stay below, and only
+    the few in between are summed exactly (one primary-key range each)."""
     days = -(-int(rule.window) // 86400) + 1
     sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
-    # a hot run has a day with at least threshold / days of its records, and that day a
-    # severity with at least that / severities (a seed): only the days near a seed are summed
-    # (a hot run's days all are; leaving other days out only lowers sums that are below)
-    seed = max(1, -(-int(rule.threshold) // (days * (len(rule.severities) or 5))))
-    rows = conn.execute(f"""
-        WITH seeds AS (
-            SELECT DISTINCT key, day FROM whea_key_days
-            WHERE scope = %(scope)s {sev} AND n >= %(seed)s),
-        near AS (
-            SELECT DISTINCT key, day + o AS day FROM seeds
-            CROSS JOIN generate_series({1 - days}, {days - 1}) AS o),
-        d AS (
-            SELECT k.key, k.day, sum(k.n) AS n FROM near JOIN whea_key_days k
-                ON k.scope = %(scope)s AND k.key = near.key AND k.day = near.day
-            WHERE true {sev.replace("severity", "k.severity")}
-            GROUP BY k.key, k.day HAVING sum(k.n) > 0),
-        hot AS (
-            SELECT key, day - {days - 1} AS lo, day AS hi FROM (
-                SELECT key, day, sum(n) OVER (PARTITION BY key ORDER BY day
-                                              RANGE BETWEEN {days - 1} PRECEDING AND CURRENT ROW) AS n
-                FROM d) w
-            WHERE n >= %(th)s),
-        starts AS (
-            SELECT *, CASE WHEN lo <= max(hi) OVER (PARTITION BY key ORDER BY lo, hi ROWS
-                                 BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
-                      THEN 0 ELSE 1 END AS new FROM hot),
-        blocks AS (
-            SELECT key, min(lo) AS lo, max(hi) AS hi FROM (
-                SELECT *, sum(new) OVER (PARTITION BY key ORDER BY lo, hi) AS g FROM starts) x
-            GROUP BY key, g)
-        SELECT b.key, coalesce((SELECT max(k.day) FROM whea_key_days k
-                                WHERE k.scope = %(scope)s AND k.key = b.key AND k.day < b.lo
-                                      AND k.n > 0 {sev.replace("severity", "k.severity")}),
-                               b.lo) AS lo, b.hi
-        FROM blocks b ORDER BY b.key, lo""",
-        {"scope": rule.scope, "sev": list(rule.severities), "th": int(rule.threshold),
-         "seed": seed}).fetchall()
+    # every severity the index keeps (-1 missing, 0-3, 4 undefined) when the rule takes all
+    slots = days * (len(rule.severities) or 6)
+    th = int(rule.threshold)
+    seed = max(1, -(-th // slots))
+    low = max(1, seed - 1)
+    params = {"scope": rule.scope, "sev": list(rule.severities), "low": low}
+    hot: dict[str, set[int]] = {}  # key -> first day of each hot run
+    unsure: list[tuple[str, int]] = []
+    for key, day_list, sums in conn.execute(f"""
+            SELECT key, array_agg(day), array_agg(n) FROM whea_key_days
+            WHERE scope = %(scope)s {sev} AND n >= %(low)s GROUP BY key""",
+                                            params, binary=True).fetchall():
+        counts: dict[int, int] = {}  # day -> sum of its rows read, and how many
+        rows: dict[int, int] = {}
+        for d, n in zip(day_list, sums):
+            counts[d] = counts.get(d, 0) + n
+            rows[d] = rows.get(d, 0) + 1
+        starts = {d - o for d, n in zip(day_list, sums) if n >= seed for o in range(days)}
+        for lo in starts:
+            total = read = 0
+            for d in range(lo, lo + days):
+                if d in counts:
+                    total += counts[d]
+                    read += rows[d]
+            if total >= th:
+                hot.setdefault(key, set()).add(lo)
+            elif total + (slots - read) * (low - 1) >= th:
+                unsure.append((key, lo))
+    if unsure:
+        params.update(keys=[k for k, _ in unsure], los=[lo for _, lo in unsure])
+        for key, lo in conn.execute(f"""
+                SELECT r.key, r.lo FROM unnest(%(keys)s::text[], %(los)s::bigint[]) AS r(key, lo)
+                CROSS JOIN LATERAL (
+                    SELECT sum(k.n) AS n FROM whea_key_days k
+                    WHERE k.scope = %(scope)s AND k.key = r.key AND k.day BETWEEN r.lo AND r.lo + {days - 1}
+                          {sev.replace("severity", "k.severity")}
+                    OFFSET 0) t
+                WHERE t.n >= {th}""", params):
+            hot.setdefault(key, set()).add(lo)
+    blocks: list[list] = []  # runs of hot days, each [key, first day, last day]
+    for key in sorted(hot):
+        for lo in sorted(hot[key]):
+            if blocks and blocks[-1][0] == key and lo <= blocks[-1][2] + 1:
+                blocks[-1][2] = max(blocks[-1][2], lo + days - 1)
+            else:
+                blocks.append([key, lo, lo + days - 1])
+    if not blocks:
+        return []
+    # each block from the last day with records before it (one backward index probe each)
+    params.update(keys=[b[0] for b in blocks], los=[b[1] for b in blocks])
+    before = conn.execute(f"""
+        SELECT (SELECT max(k.day) FROM whea_key_days k
+                WHERE k.scope = %(scope)s AND k.key = r.key AND k.day < r.lo AND k.n > 0
+                      {sev.replace("severity", "k.severity")})
+        FROM unnest(%(keys)s::text[], %(los)s::bigint[]) WITH ORDINALITY AS r(key, lo, i)
+        ORDER BY r.i""", params).fetchall()
     out: list[list] = []  # the blocks with their day before, merged where they now touch
-    for key, lo, hi in rows:
+    for (key, lo, hi), (prior,) in zip(blocks, before):
+        lo = lo if prior is None else prior
         if out and out[-1][0] == key and lo <= out[-1][2] + 1:
             out[-1][2] = max(out[-1][2], hi)
         else:
@@ -191,20 +219,46 @@ def crossings(conn, rule, index: int) -> list[tuple]:
     sev = "AND severity = ANY(%(sev)s)" if rule.severities else ""
     params = {"sev": list(rule.severities), "w1": int(rule.window) + 1,
               "th": int(rule.threshold)}
+    with conn.transaction():  # the settings last until the query's transaction ends
+        _query_settings(conn)
+        return _crossings(conn, rule, index, col, sev, params)
+
+
+def _query_settings(conn) -> None:
+    """Sorts and hashes of a few hundred thousand rows stay in memory, and no JIT compiling
+    (about 0.1 s a query, for queries that read a few thousand index pages)."""
+    conn.execute("SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)")
+
+
+def _scope_records(conn, rule, sev: str, params: dict) -> int:
+    """About how many records ``rule``'s scope holds: the row estimate of its key index
+    (kept by VACUUM/ANALYZE and autovacuum; it only chooses between two plans with the same
+    answer), else — an index never counted — the key-day rollup's exact sum."""
+    estimate = conn.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)",
+                            (f"whea_records_{rule.scope}",)).fetchone()
+    if estimate and estimate[0] is not None and estimate[0] > 0:  # 0: made empty, not counted since
+        return int(estimate[0])
+    return int(conn.execute(f"SELECT coalesce(sum(n), 0) FROM whea_key_days WHERE scope = "
+                            f"%(scope)s {sev}", params).fetchone()[0])
+
+
+def _crossings(conn, rule, index: int, col: str, sev: str, params: dict) -> list[tuple]:
     if rule.scope in ("page", "dimm", "cpu"):
         ranges = candidate_ranges(conn, rule)
         if not ranges:
             return []
         keys, los, his = (list(c) for c in zip(*ranges))
         params.update(keys=keys, los=los, his=his, scope=rule.scope)
-        kept, total = conn.execute(f"""
-            SELECT (SELECT coalesce(sum(k.n), 0) FROM unnest(%(keys)s::text[], %(los)s::bigint[],
+        kept = conn.execute(f"""
+            SELECT coalesce(sum(t.n), 0) FROM unnest(%(keys)s::text[], %(los)s::bigint[],
                         %(his)s::bigint[]) AS r(key, lo, hi)
-                    JOIN whea_key_days k ON k.scope = %(scope)s AND k.key = r.key
-                         AND k.day BETWEEN r.lo / 86400 AND r.hi / 86400
-                    {sev.replace("severity", "k.severity")}),
-                   (SELECT coalesce(sum(n), 0) FROM whea_key_days
-                    WHERE scope = %(scope)s {sev})""", params).fetchone()
+            CROSS JOIN LATERAL (
+                SELECT sum(k.n) AS n FROM whea_key_days k
+                WHERE k.scope = %(scope)s AND k.key = r.key
+                      AND k.day BETWEEN r.lo / 86400 AND r.hi / 86400
+                      {sev.replace("severity", "k.severity")}
+                OFFSET 0) t""", params).fetchone()[0]
+        total = _scope_records(conn, rule, sev, params)
         # one (key, ts) index range scan per candidate range (OFFSET 0 keeps the planner from
         # turning the ranges into a join over the whole table) — unless the ranges hold much of
         # the scope's records (every key failing every day): then one pass over the table
