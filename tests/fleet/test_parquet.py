@@ -227,3 +227,35 @@ def test_store_columns_in_many_runs_with_odd_text_match_decoding(pg_url, tmp_pat
     # several parts, each a file per host and month
     parts = {p.name.split("-")[1] for p in (tmp_path / "from_pg" / "records").rglob("part-*")}
     assert len(parts) >= 3
+
+
+def test_section_objects_with_any_text_and_records_without_sections(pg_url, tmp_path, fleet,
+                                                                     capsys):
+    """Sections leave the server as the JSON text of the ``sections`` column and are taken apart
+    by the client: summaries and location fields holding quotes, backslashes, escaped newlines,
+    brackets, a line-break-and-brace and non-ASCII text come out as stored; a record whose
+    column is null or not an array has no section rows, and the others keep theirs."""
+    from whea_gui.store import open_store
+
+    fill(pg_url, fleet[:12])
+    odd = 'line 1\nline 2 "quoted" \\ back } ] {"s": []}\n nœud 🙂'
+    with open_store(pg_url) as store:
+        conn = store.conn
+        slots = [r[0] for r in conn.execute("SELECT slot FROM whea_records ORDER BY slot")]
+        conn.execute("UPDATE whea_records SET sections = jsonb_set(jsonb_set(sections, "
+                     "'{0,summary}', to_jsonb(%s::text)), '{0,location_fields}', to_jsonb(%s::text)) "
+                     "WHERE slot = %s", (odd, odd[::-1], slots[0]))
+        conn.execute("UPDATE whea_records SET sections = NULL WHERE slot = %s", (slots[1],))
+        conn.execute("UPDATE whea_records SET sections = '{\"not\": \"an array\"}' WHERE slot = %s",
+                     (slots[2],))
+        conn.commit()
+        expected = sum(len(r[0]) for r in conn.execute(
+            "SELECT sections FROM whea_records WHERE jsonb_typeof(sections) = 'array'"))
+    _export(capsys, tmp_path / "out", pg_url)
+    rows = _table(tmp_path / "out", "sections", "seq, section_index").fetchall()
+    cols = [d[0] for d in _table(tmp_path / "out", "sections").description]
+    assert len(rows) == expected > 12
+    seq, summary, fields = (cols.index(c) for c in ("seq", "summary", "location_fields"))
+    assert {r[seq] for r in rows} == set(range(12)) - {1, 2}
+    first = [r for r in rows if r[seq] == 0]
+    assert first[0][summary] == odd and first[0][fields] == odd[::-1]

@@ -380,8 +380,8 @@ def _add_store(export: _Export, store) -> None:
     if export.records.n:  # decoded rows of earlier inputs first: the store's seq follow them
         export.add_tables(export.records.take(), export.sections.take())
     columns = _StoreColumns(export)
-    for slots, records, sections in store.export_chunks(BLOCK):
-        export.add_tables(*columns.tables(slots, records, sections))
+    for slots, records in store.export_chunks(BLOCK):
+        export.add_tables(*columns.tables(slots, records))
 
 
 def _read_csv(data: bytes, schema):
@@ -417,11 +417,11 @@ class _StoreColumns:
             ("time_source", i64), ("severity", i64), ("notify", s), ("notify_name", s),
             ("creator", s), ("record_id", i64), ("section_types", s),
             ("component", s), ("location", s), ("page_key", s), ("dimm_key", s), ("cpu_key", s),
-            ("summary", s), ("length", i64)])
-        self.section_schema = pa.schema([
-            ("host", s), ("slot", i64), ("n", i64), ("index", i64), ("type", s),
-            ("type_name", s), ("component", s), ("location", s), ("location_fields", s),
-            ("severity", i64), ("summary", s)])
+            ("summary", s), ("length", i64), ("sections", s)])
+        # one JSON line per record: {"s": [its section objects]} (pg_rows.section_rows)
+        self.section_schema = pa.schema([("s", pa.list_(pa.struct([
+            ("index", i64), ("type", s), ("type_name", s), ("component", s), ("location", s),
+            ("location_fields", s), ("severity", i64), ("summary", s)])))])
 
     @staticmethod
     def _mapped(column, compute, type_):
@@ -435,7 +435,7 @@ class _StoreColumns:
         values = pa.array([compute(v) for v in codes.dictionary.to_pylist()], type_)
         return values.take(codes.indices)
 
-    def tables(self, slots, records: bytes, sections: bytes):
+    def tables(self, slots, records: bytes):
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -478,16 +478,37 @@ class _StoreColumns:
             r["component"], r["location"], r["page_key"], r["dimm_key"], r["cpu_key"],
             r["summary"], r["length"].cast(pa.int32()),
         ], schema=rs)
-        # each section with its record's columns (sections come in their records' order)
-        sec = _read_csv(sections, self.section_schema).combine_chunks()
-        by_slot = np.argsort(slot)
-        owner = by_slot[np.searchsorted(slot[by_slot], sec["slot"].to_numpy())] \
-            if sec.num_rows else np.zeros(0, np.int64)
-        if np.any(np.diff(owner) < 0):  # asked for in order: a server that erred
-            raise RuntimeError("the store's export sent sections out of their records' order")
-        base = table.select(["seq", "host", "host_name", "month", "date", "record_id"]).take(
-            pa.array(owner))
+        # each section with its record's columns: the JSON arrays read as lists of structs
+        sec, owner = self._sections(r["sections"])
+        base = table.select(["seq", "host", "host_name", "month", "date", "record_id"]).take(owner)
         return table, pa.Table.from_arrays([
-            *base.columns, sec["index"].cast(pa.int16()), sec["type"], sec["type_name"],
-            sec["component"], sec["location"], sec["location_fields"],
-            sec["severity"].cast(pa.int8(), safe=False), sec["summary"]], schema=ss)
+            *base.columns, sec.field("index").cast(pa.int16()), sec.field("type"),
+            sec.field("type_name"), sec.field("component"), sec.field("location"),
+            sec.field("location_fields"),
+            sec.field("severity").cast(pa.int8(), safe=False), sec.field("summary")], schema=ss)
+
+    def _sections(self, column):
+        """The section objects of each record's JSON array (null: none) as one struct array,
+        and the row of the record each belongs to."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.json as pj
+
+        lines = pc.binary_join_element_wise('{"s":', pc.fill_null(column, "[]"), "}\n", "")
+        if isinstance(lines, pa.ChunkedArray):
+            lines = lines.combine_chunks()
+        (s_type,) = self.section_schema.types
+        if not len(lines):
+            return pa.array([], s_type.value_type), pa.array([], pa.int64())
+        ends = pc.binary_length(lines)
+        offsets = lines.buffers()[1]
+        first, last = (int.from_bytes(offsets[4 * i:4 * i + 4], "little")
+                       for i in (lines.offset, lines.offset + len(lines)))
+        data = lines.buffers()[2][first:last]
+        parsed = pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(
+            block_size=max(1 << 20, pc.max(ends).as_py() + 1)), parse_options=pj.ParseOptions(
+            explicit_schema=self.section_schema, unexpected_field_behavior="ignore"))
+        lists = parsed["s"].combine_chunks() if parsed.num_rows else pa.array([], s_type)
+        if len(lists) != len(lines):  # one line per record: a server that erred
+            raise RuntimeError("the store's export sent sections that do not match its records")
+        return pc.list_flatten(lists), pc.list_parent_indices(lists)

@@ -416,41 +416,30 @@ class PostgresStore:
         return (pg_rows.table_from_rows([r[:-1] for r in rows]),
                 np.array([r[-1] for r in rows], np.int64))
 
-    # the export's columns (CSV): record time, fault keys and the rest as stored
+    # the export's columns (CSV): record time, fault keys and the rest as stored; last, the
+    # ``sections`` column's objects (pg_rows.section_rows) as JSON text, taken apart by the
+    # client's Arrow JSON reader: the server only prints them
     EXPORT_COLUMNS = ("host", "slot", "src_path", "src_offset", "ts", "time_source", "severity",
                       "notify", "notify_name", "creator", "record_id",
                       "array_to_string(section_types, ',')",  # GUIDs: no comma in them
                       "component", "location", "page_key", "dimm_key", "cpu_key", "summary",
-                      "length")
-    # each object of the ``sections`` column (pg_rows.section_rows) with its record's key and
-    # its position
-    EXPORT_SECTIONS = (
-        "SELECT r.host, r.slot, s.n, s.index, s.type, s.type_name, s.component, s.location, "
-        "s.location_fields, s.severity, s.summary FROM whea_records r CROSS JOIN LATERAL "
-        "ROWS FROM (jsonb_to_recordset(CASE jsonb_typeof(r.sections) WHEN 'array' THEN "
-        "r.sections ELSE '[]' END) AS (index int, type text, type_name text, component text, "
-        "location text, location_fields text, severity int, summary text)) WITH ORDINALITY "
-        "AS s(index, type, type_name, component, location, location_fields, severity, "
-        "summary, n)")
+                      "length", "CASE jsonb_typeof(sections) WHEN 'array' THEN sections::text END")
 
-    def export_chunks(self, chunk: int = 50_000) -> Iterator[tuple[np.ndarray, bytes, bytes]]:
+    def export_chunks(self, chunk: int = 50_000) -> Iterator[tuple[np.ndarray, bytes]]:
         """The export's rows as CSV (``COPY … TO STDOUT``: NULL unquoted-empty, '' quoted),
         for runs of about ``chunk`` records in (host, slot) order: the records'
-        ``EXPORT_COLUMNS`` and their sections (``EXPORT_SECTIONS``), both in (host, slot)
-        order, sections in their record's order. Yields ``(slots, records, sections)``; ``slots`` are
+        ``EXPORT_COLUMNS``, sections included. Yields ``(slots, records)``; ``slots`` are
         every slot in store order (a record's position there is its ``seq``). A host's
         records come together, so an export writes few large files; the client holds two
-        runs. Records and sections are read at once on two connections sharing one snapshot
-        (repeatable read, ``pg_export_snapshot``), the next run while the caller converts this
-        one: the server's two processes work in parallel, and concurrent writers cannot make
-        the reads disagree."""
+        runs: the next is read while the caller converts this one. One repeatable-read
+        snapshot: concurrent writers cannot make the runs disagree."""
         from concurrent.futures import ThreadPoolExecutor
 
         from psycopg import sql
 
-        def copy(conn, query: str, params) -> bytes:
+        def copy(query: str, params) -> bytes:
             out = bytearray()
-            with conn.cursor().copy(sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(
+            with self.conn.cursor().copy(sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(
                     sql.SQL(query).format(*map(sql.Literal, params)))) as stream:
                 for block in stream:
                     out += block
@@ -458,7 +447,6 @@ class PostgresStore:
 
         with self._lock, self.conn.transaction():
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            snapshot = self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
             slots = np.array(self.conn.execute(
                 "SELECT coalesce(array_agg(slot ORDER BY slot), '{}') FROM whea_records",
                 binary=True).fetchone()[0], np.int64)
@@ -480,28 +468,21 @@ class PostgresStore:
             if not starts:
                 return
             cols = ", ".join(self.EXPORT_COLUMNS)
-            with psycopg.connect(self.url, autocommit=True) as other, other.transaction(), \
-                    ThreadPoolExecutor(2) as pool:
-                other.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                other.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-
+            with ThreadPoolExecutor(1) as pool:
                 def fetch(k: int):
                     where, params = "(host, slot) >= ({}, {})", list(starts[k])
                     if k + 1 < len(starts):
                         where += " AND (host, slot) < ({}, {})"
                         params += list(starts[k + 1])
-                    return (pool.submit(copy, self.conn, f"SELECT {cols} FROM whea_records "
-                                        f"WHERE {where} ORDER BY host, slot", params),
-                            pool.submit(copy, other, f"{self.EXPORT_SECTIONS} WHERE "
-                                        f"{where.replace('(host, slot)', '(r.host, r.slot)')} "
-                                        "ORDER BY r.host, r.slot, s.n", params))
+                    return pool.submit(copy, f"SELECT {cols} FROM whea_records WHERE {where} "
+                                       "ORDER BY host, slot", params)
 
                 ahead = fetch(0)
                 for k in range(len(starts)):
-                    records, sections = (f.result() for f in ahead)
+                    records = ahead.result()
                     if k + 1 < len(starts):
                         ahead = fetch(k + 1)
-                    yield slots, records, sections
+                    yield slots, records
 
     def estimated_count(self) -> int:
         """The record count: exact for a small store, the planner's estimate (no table scan)
