@@ -80,14 +80,17 @@ def test_small_window_timeline_keeps_the_tree_rows_and_readable_charts(sized, qt
     else:
         win.dock_actions["timeline"].trigger()
     qtbot.waitUntil(lambda: win.timeline.isVisible(), timeout=2000)
-    qtbot.wait(100)  # the dock is fitted from the event loop
     tree, tl = win.tree, win.timeline
-    assert tree.viewport().height() >= 10 * tree.sizeHintForRow(0)
-    assert win.timeline_dock.height() >= 180  # what the tree's rows leave, not a 150 px strip
-    assert tl.plot.height() >= 130 and tl.rate_plot.height() >= 120  # the dock scrolls instead
+
+    def fitted():  # the dock is fitted from the event loop: late on a busy machine
+        assert tree.viewport().height() >= 10 * tree.sizeHintForRow(0)
+        assert win.timeline_dock.height() >= 180  # what the tree's rows leave, not a 150 px strip
+        assert tl.plot.height() >= 130 and tl.rate_plot.height() >= 120  # the dock scrolls instead
+
+    qtbot.waitUntil(fitted, timeout=5000)
     tl.tabs.setCurrentWidget(tl.tabs.location_page)
     fm = tl.tabs.location_plot.fontMetrics()
-    assert tl.tabs.location_plot.height() >= 15 * fm.height()  # fifteen labels do not overlap
+    qtbot.waitUntil(lambda: tl.tabs.location_plot.height() >= 15 * fm.height(),
+                    timeout=5000)  # fifteen labels do not overlap
     _tab_bar_click(qtbot, win, "Records")
-    qtbot.wait(100)
-    assert tree.viewport().height() >= 10 * tree.sizeHintForRow(0)
+    qtbot.waitUntil(lambda: tree.viewport().height() >= 10 * tree.sizeHintForRow(0), timeout=5000)
