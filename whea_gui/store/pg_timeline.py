@@ -345,15 +345,38 @@ def storms(conn, min_count: int, window: int, timed: int) -> list[dict]:
     ranges = storm_ranges(conn, min_count, window)
     if not ranges:
         return []
-    # one index range scan per candidate range (LATERAL), never a join over the table
-    cur = conn.execute(
-        f"SELECT x.ts FROM unnest(%s::bigint[], %s::bigint[]) AS r(lo, hi) CROSS JOIN LATERAL "
-        f"(SELECT ts, slot FROM whea_records WHERE ts >= r.lo AND ts < r.hi AND {TIMED}) x "
-        "ORDER BY x.ts, x.slot", ([lo for lo, _ in ranges], [hi for _, hi in ranges]))
-    times = np.array([r[0] for r in cur], np.int64)
+    # one index range scan per candidate range (LATERAL), never a join over the table; the
+    # times come as binary COPY (14 bytes a row, read by numpy: a busy fleet's every minute can
+    # hold a storm, and then every timed record is read) and are sorted here — records at the
+    # same second are interchangeable for storms, so store order does not matter
+    from psycopg import sql
+
+    query = sql.SQL(
+        "COPY (SELECT x.ts FROM unnest({}::bigint[], {}::bigint[]) AS r(lo, hi) CROSS JOIN "
+        "LATERAL (SELECT ts FROM whea_records WHERE ts >= r.lo AND ts < r.hi AND {}) x) "
+        "TO STDOUT (FORMAT binary)").format(sql.Literal([lo for lo, _ in ranges]),
+                                            sql.Literal([hi for _, hi in ranges]), sql.SQL(TIMED))
+    data = bytearray()
+    with conn.cursor().copy(query) as stream:
+        for block in stream:
+            data += block
+    times = np.sort(_binary_copy_int8(data))
     return [{"start": _iso(s.start), "end": _iso(s.end), "duration": s.duration,
              "count": s.count, "peak": s.peak}
             for s in find_storms(times, min_count, window)]
+
+
+def _binary_copy_int8(data: bytes) -> np.ndarray:
+    """The values of a one-column, never-null bigint ``COPY … (FORMAT binary)``: a 19-byte
+    header (signature, flags, extension length 0), per row a field count (2 bytes), a length
+    (4) and the value (8, big-endian), then a -1 trailer."""
+    if len(data) < 21 or data[:11] != b"PGCOPY\n\xff\r\n\x00" or data[15:19] != bytes(4):
+        raise ValueError("not a binary COPY of the expected shape")
+    rows = np.frombuffer(memoryview(data)[19:len(data) - 2],
+                         np.dtype([("fields", ">i2"), ("length", ">i4"), ("value", ">i8")]))
+    if len(rows) and (np.any(rows["fields"] != 1) or np.any(rows["length"] != 8)):
+        raise ValueError("binary COPY rows are not one bigint each")
+    return rows["value"].astype(np.int64)
 
 
 def analyse_store(store, rules, *, by: str = "severity", width: int | None = None, top: int = 10,
