@@ -222,14 +222,17 @@ def timed(label: str, target: float | None, func, conn=None):
 
 
 WINDOW_CHILD = """
-import resource, sys, time
+import sys, time
 sys.path.insert(0, {root!r})
 start = time.perf_counter()
 from whea_gui.ui.store_adapter import store_batch
 batch = store_batch({url!r})
 row = batch.data[0]
 took = time.perf_counter() - start
-print(len(batch), batch.store_total, took, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# peak RSS of this process image (VmHWM): getrusage's ru_maxrss keeps the forking parent's
+# high-water mark across exec, so a parent that held big arrays would be counted
+hwm = next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM:'))
+print(len(batch), batch.store_total, took, hwm)
 """
 
 
