@@ -36,6 +36,24 @@ class Fact:
 
 
 @dataclass
+class CutShort:
+    """A record whose bytes end before its sections do: the evidence that decides the part may
+    be in the bytes that are missing."""
+    present: int  # bytes present
+    declared: int  # the header's RecordLength
+    missing: list[tuple[int, str]]  # (index, type name) of sections with no bytes present
+    cut: list[tuple[int, str, int, int]]  # (index, type name, bytes present, SectionLength)
+    # sections naming nothing: (index, type name, Primary flag, cut before its ValidationBits)
+    silent: list[tuple[int, str, bool, bool]]
+    cites: list[str] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        """The bytes end before RecordLength (else a descriptor points outside the record)."""
+        return self.declared > self.present
+
+
+@dataclass
 class Facts:
     state: str  # "record" | "not_cper" | "empty"
     severity: int | None = None  # 0..3, or None when unknown
@@ -76,6 +94,9 @@ class Facts:
     memory_conflicts: list[tuple[int, int, int, list[str]]] = field(default_factory=list)
     outvoted_extensions: set[int] = field(default_factory=set)  # memory extensions not followed
     cxl_media: str = ""  # "DRAM" / "General Media": a CXL memory-media event, not a link error
+    # a record cut short: what is missing and which sections present name nothing (CutShort)
+    cut_short: CutShort | None = None
+    part_unknown: bool = False  # cut short, and no section present names the failing part
 
     @property
     def severity_word(self) -> str:
@@ -135,6 +156,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         _pcie_port(lead, f)
     if f.component == "cxl" and lead is not None:
         f.cxl_media = cxl_media_kind(f.type_guid)
+    _cut_short(rec, f)
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
     _memory_gaps(rec, f)
@@ -142,6 +164,41 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     if f.component == "firmware":
         _firmware(rec, f)
     return f
+
+
+def _cut_short(rec: DecodedRecord, f: Facts) -> None:
+    """A CPER record whose sections are missing or cut: say which, which sections present name
+    nothing, and (when no section present has evidence) that the part is not known."""
+    if rec.kind != "cper":
+        return
+    missing, cut, silent, cites = [], [], [], []
+    for s in rec.sections:
+        if empty_descriptor(s) or (s.type_guid or "").lower() in METADATA_TYPES and s.body is not None:
+            continue
+        name = _bare(s.values.get("type_name") or "") or "unknown type"
+        why = section_evidence(s)
+        if why == "missing":
+            missing.append((s.index, name))
+            cites += desc_path(s, "section_offset")
+        elif s.body is not None and s.body.length < (s.values.get("length") or 0):
+            cut.append((s.index, name, s.body.length, s.values["length"]))
+            cites += desc_path(s, "section_length")
+        if why == "nothing valid" and component_of(s):
+            silent.append((s.index, name, "primary" in (s.values.get("flag_names") or ()),
+                           s.fields.get("validation_bits") is None))
+            cites += [p for p in (_child_path(s, "validation_bits"),) if p]
+    if not missing and not cut:
+        return
+    declared = rec.header.get("length") if isinstance(rec.header.get("length"), int) else 0
+    cites = _paths(rec, "header.length") + cites
+    f.cut_short = CutShort(len(rec.data), declared, missing, cut, silent, cites)
+    f.part_unknown = f.lead is not None and bool(section_evidence(f.lead))
+    if f.part_unknown:  # the section's type alone is the writer's guess, not evidence
+        f.component, f.what = "", None
+
+
+def _bare(name: str) -> str:
+    return name[1:-1] if name.startswith("(") and name.endswith(")") else name
 
 
 def _iommu_event(lead: DecodedSection, f: Facts) -> None:
@@ -324,9 +381,33 @@ def empty_descriptor(s: DecodedSection) -> bool:
     return _empty_descriptor(s) and not s.values.get("length")
 
 
+# UEFI sections whose every field is gated by the section's ValidationBits (Appendix N.2.4.1
+# Processor Generic, N.2.5 Platform Memory and its revision 2, N.2.7 PCI Express, N.2.8 PCI/PCI-X
+# bus, N.2.9 PCI component): with no bit set, such a section states its type and nothing else.
+# (Windows writes a Platform Memory section marked Primary with no bit set beside the machine
+# check that holds the real error: FORMAT.md, DecodeWheaRecord issue #6.)
+VALIDATION_GATED_TYPES = {"9876ccad-47b4-4bdb-b65e-16f193c4f3db", "a5bc1114-6f64-4ede-b863-3e83ed7c83b1",
+                          "61ec04fc-48e6-d813-25c9-8daa44750b12", "d995e954-bbc1-430f-ad91-b44dcb3c6f35",
+                          "c5753963-3b84-4095-bf78-eddad3f9c9dd", "eb5e4685-ca66-4769-b6a2-26068b001326"}
+
+
+def section_evidence(s: DecodedSection) -> str:
+    """Why a section can testify to nothing: "missing" (its descriptor claims bytes the record
+    does not hold), "nothing valid" (a validation-gated section with no bit set, or cut before
+    its ValidationBits), or "" (it has fields to read, possibly only part of them)."""
+    if s.body is None and s.values.get("length"):
+        return "missing"
+    if (s.type_guid or "").lower() in VALIDATION_GATED_TYPES and isinstance(s.fields, dict) \
+            and not s.fields.get("validation_bits"):  # 0, or cut before the bits (None)
+        return "nothing valid"
+    return ""
+
+
 def lead_section(rec: DecodedRecord) -> DecodedSection | None:
     """The section that says what failed: known component first (a decoded section with a known
-    part outranks an unknown or empty one), then severity, then the richest location."""
+    part outranks an unknown or empty one), then severity (the record's severity is its worst
+    section's, and the explanation says it follows that section), then a section with evidence
+    (a field marked valid, its bytes present) over one without, then the richest location."""
     candidates = [s for s in rec.sections if (s.type_guid or "").lower() not in METADATA_TYPES
                   and not empty_descriptor(s)]
     if not candidates:
@@ -338,7 +419,8 @@ def lead_section(rec: DecodedRecord) -> DecodedSection | None:
         comp = component_of(s)
         located = bool(s.location)
         return (bool(comp), s.fields is not None or bool(s.summary), not _empty_descriptor(s),
-                SEVERITY_RANK.get(s.values.get("severity"), 0), located, s.index not in outvoted,
+                SEVERITY_RANK.get(s.values.get("severity"), 0), not section_evidence(s), located,
+                s.index not in outvoted,
                 COMPONENT_PRIORITY.get(comp, 0) if located else 0, len(s.location or ()),
                 "primary" in (s.values.get("flag_names") or ()), -s.index)
     return max(candidates, key=score)

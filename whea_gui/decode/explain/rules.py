@@ -69,6 +69,8 @@ CXL_MEDIA_PART_NAME = {"DRAM": "CXL memory device (DRAM media)",
 
 
 def component_name(f: Facts) -> str:
+    if f.part_unknown:
+        return "unknown part (the record is cut short)"
     if mca_kind(f) in MCA_PART_NAME:
         return MCA_PART_NAME[mca_kind(f)]
     if f.cxl_media:
@@ -125,6 +127,11 @@ def _headline(f: Facts) -> Statement:
     if f.lead is None:
         text = f"{word or 'Error'} record with no readable sections" if word else \
             "Error record with no readable sections"
+    elif f.part_unknown:
+        text = (f"{word} {noun}: " + ("the record is cut short" if f.cut_short.truncated else
+                                      "sections are missing from the record")
+                + " and no section present names the failing part")
+        cites += _type_cites(f) + f.cut_short.cites
     elif cname.startswith("unidentified"):
         text = f"{word} {noun} of unknown kind (section type {f.type_guid})".strip()
         cites += _type_cites(f)
@@ -228,7 +235,17 @@ def _advice(f: Facts) -> list[Statement]:
             say("The error threshold was exceeded: plan to replace or service the failing part "
                 "(the record does not say which one; see the caveats).", f.hints["threshold_exceeded"])
     comp = f.component
-    if f.lead is None:
+    if f.cut_short is not None:
+        damaged = "" if f.cut_short.truncated else \
+            "The record is damaged: sections its descriptors list are not in its bytes. "
+        say(damaged + "Read the complete record again from its source (the event log entry, or the "
+            "platform's error log): " + ("the part that failed is named, if at all, in the missing bytes; until "
+                              "then no part can be blamed." if f.part_unknown else
+                              "the missing sections may name the failing part more exactly."),
+            f.cut_short.cites)
+    if f.part_unknown:
+        say("Look at the records logged at the same time for the same error.")
+    elif f.lead is None:
         say("The record names no part: look at the records logged at the same time, or read the "
             "complete record again from its source.")
     elif comp == "memory":
@@ -531,6 +548,7 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "the record contradicts itself. The headline, the advice and "
                                        f"the timeline use section {f.lead.index}, {why}.",
                              cites, "location"))
+    out += _cut_short_caveat(f)
     out += _detail_severity_caveat(f)
     out += [Statement("caveat", text, cites, "location") for text, cites in f.location.problems]
     out += _location_caveats(f)
@@ -593,12 +611,46 @@ def _scope_caveat(f: Facts) -> list[Statement]:
     return [Statement("caveat", text, cites, "location")]
 
 
+def _sections(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _cut_short_caveat(f: Facts) -> list[Statement]:
+    """What a record cut short still says: which sections are missing or cut, which sections
+    present name nothing, and which section (if any) the explanation follows."""
+    c = f.cut_short
+    if c is None:
+        return []
+    if c.truncated:
+        text = f"The record is cut short: only {c.present} of its {c.declared} bytes are present"
+    else:
+        text = "Sections are missing from the record: their descriptors point outside its bytes"
+    said = []
+    if c.missing:
+        said.append(_sections([f"section {i} ({n})" for i, n in c.missing])
+                    + (" is" if len(c.missing) == 1 else " are") + " missing")
+    if c.cut:
+        said.append(_sections([f"section {i} ({n}) is cut ({have} of {want} bytes)"
+                               for i, n, have, want in c.cut]))
+    text += ". " + "; ".join(said)[0].upper() + "; ".join(said)[1:] + "."
+    for i, n, primary, unread in c.silent:
+        why = "is cut before its validation bits" if unread else "marks no field as valid"
+        text += f" Section {i} ({n}){', although marked Primary,' if primary else ''} {why}, so it names nothing."
+    if f.part_unknown:
+        text += " No section present says which part failed."
+    elif f.lead is not None and f.lead.summary:
+        text += (f" Section {f.lead.index} ({_bare(f.type_name) or 'unknown type'}) says: "
+                 f"{f.lead.summary.rstrip('.')}. This explanation follows section {f.lead.index}.")
+    return [Statement("caveat", text, list(c.cites), "location")]
+
+
 def _location_caveats(f: Facts) -> list[Statement]:
     out = []
     lead_index = f.lead.index if f.lead is not None else None
+    silent = {s[0] for s in f.cut_short.silent} if f.cut_short is not None else set()
     for index, name, why, cites in f.memory_gaps:
-        if index == lead_index:
-            continue  # said below, about the lead
+        if index == lead_index or index in silent:
+            continue  # said below, about the lead, or in the cut-short caveat
         if why == "undecoded":
             out.append(Statement("caveat", f"Section {index} ({name}) was not decoded, so its memory "
                                            "location is unknown.", cites, "location"))
