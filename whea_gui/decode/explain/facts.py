@@ -86,6 +86,10 @@ class Facts:
     # a PCIe section logged by a port or a root-complex function, not a device in a slot:
     # (port type, secondary bus or None, cites)
     pcie_port: tuple[int, int | None, list[str]] | None = None
+    # the senders a root port / event collector names in its AER Error Source Identification
+    # register, for messages its Root Error Status says were received: (message, address, the
+    # address is the port's own, the address is on its secondary bus, cites)
+    pcie_sources: list[tuple[str, str, bool, bool, list[str]]] = field(default_factory=list)
     # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
     # it says data may be lost: a process terminated or recovery not succeeding)
     recovery: tuple[int, str, list[str], bool] | None = None
@@ -228,10 +232,42 @@ def _pcie_port(lead: DecodedSection, f: Facts) -> None:
     if below is not None:
         cites += _node_path(lead, "device_id.secondary_bus")
     f.pcie_port = (port, below if isinstance(below, int) else None, cites)
+    if port in (4, 10):  # only root ports and event collectors have the Root Error registers
+        f.pcie_sources = _aer_sources(lead, fields, ids, below if port == 4 else None)
     for p in f.location.parts:  # the address is the port's, not a device's in a slot
         if p.kind == "pci_address":
             p.label = PCIE_PORT_NAMES[port]
             p.cites += [c for c in cites[:1] if c not in p.cites]
+
+
+# (Error Source Identification bits, Root Error Status "received" bit, message): PCIe Base Spec,
+# AER Root Error Status and Error Source Identification registers (formats/sections/_pcie_regs.py)
+AER_SOURCE_IDS = (("err_cor_source_identification", "err_cor_received", "ERR_COR"),
+                  ("err_fatal_nonfatal_source_identification", "err_fatal_nonfatal_received",
+                   "ERR_FATAL/NONFATAL"))
+
+
+def _aer_sources(lead: DecodedSection, fields: dict, ids: dict, secondary) -> list:
+    """The requester IDs of the messages the port received. An ID whose "received" bit is clear
+    is left over from an earlier message (the register is not cleared), so it names nothing."""
+    aer = fields.get("aer_info") if isinstance(fields.get("aer_info"), dict) else {}
+    status, source = aer.get("root_error_status"), aer.get("error_source_id")
+    if not isinstance(status, dict) or not isinstance(source, dict):
+        return []
+    seg = ids.get("segment") if isinstance(ids.get("segment"), int) else None
+    own = tuple(ids.get(k) for k in ("primary_bus", "device", "function"))
+    out = []
+    for key, received, message in AER_SOURCE_IDS:
+        rid = source.get(key)
+        if status.get(received) is not True or not isinstance(rid, int):
+            continue
+        bus, dev, fn = rid >> 8 & 0xFF, rid >> 3 & 0x1F, rid & 7
+        text = (f"{seg:04x}:" if seg is not None else "") + f"{bus:02x}:{dev:02x}.{fn:x}"
+        cites = _node_path(lead, f"aer_info.root_error_status.{received}") \
+            + _node_path(lead, f"aer_info.error_source_id.{key}")
+        out.append((message, text, (bus, dev, fn) == own, isinstance(secondary, int) and bus == secondary,
+                    cites))
+    return out
 
 
 CXL_MEDIA_KINDS = ("DRAM", "General Media")

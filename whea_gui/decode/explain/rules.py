@@ -225,8 +225,10 @@ def _advice(f: Facts) -> list[Statement]:
                           f"bank{at}: contact the system or CPU vendor to service it."}[mca_kind(f)]
         say(text, f.hints["threshold_exceeded"], located=bool(where))
     elif level == "service" and f.pcie_port is not None:
-        say(f"The error threshold was exceeded at {where or 'a PCIe port'}: {_below(f.pcie_port)}",
-            f.hints["threshold_exceeded"] + f.pcie_port[2], located=bool(where))
+        say(f"The error threshold was exceeded at {where or 'a PCIe port'}: "
+            f"{_below(f.pcie_port, f.pcie_sources)}",
+            f.hints["threshold_exceeded"] + f.pcie_port[2] + _source_cites(f.pcie_sources),
+            located=bool(where))
     elif level == "service":
         if where:
             say(f"The error threshold was exceeded: plan to replace or service the part at {where}.",
@@ -253,7 +255,7 @@ def _advice(f: Facts) -> list[Statement]:
     elif comp == "cpu":
         _cpu_advice(f, level, where, say, sev)
     elif comp == "pcie" and f.pcie_port is not None:
-        _port_advice(f.pcie_port, level, where, say, sev)
+        _port_advice(f.pcie_port, f.pcie_sources, level, where, say, sev)
     elif comp == "cxl" and f.cxl_media:
         _cxl_media_advice(f, level, where, say, sev)
     elif comp in ("pcie", "pci", "cxl", "ccix"):
@@ -441,24 +443,43 @@ def _cxl_media_advice(f: Facts, level: str, where: str, say, sev) -> None:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
 
-def _below(port: tuple[int, int | None, list[str]]) -> str:
-    """What a port's record supports: the link below it, never a device it does not name."""
+def _below(port: tuple[int, int | None, list[str]], sources=()) -> str:
+    """What a port's record supports: the link below it, and a device only when the port's
+    Error Source Identification register names one for a message it received."""
     kind, bus, _ = port
+    named = [(m, addr) for m, addr, own, _on_link, _c in sources if not own]
+    sent = " and ".join(f"the {m} message from {addr}" for m, addr in named)
     if kind in (9, 10):
+        also = (f" Its Error Source Identification register says it received {sent} (a function of "
+                "the root complex)." if named and kind == 10 else "")
         return ("it is part of the root complex (CPU/chipset) and cannot be reseated; update the "
-                "system BIOS and, if it repeats, contact the system vendor.")
+                "system BIOS and, if it repeats, contact the system vendor." + also)
     link = f"secondary bus {bus} (0x{bus:02X})" if bus is not None else "its secondary bus (not recorded)"
     itself = ("the root port is part of the CPU/chipset and cannot be reseated" if kind == 4 else
               "the port belongs to a PCIe switch and is not the device")
-    return (f"{itself}; the link below it, {link}, is the likely place. "
+    if named:
+        on_link = all(on for m, _a, own, on, _c in sources if not own)
+        where = (f"; it is on the link below the port, {link}" if on_link else
+                 f"; not all of it is on the port's {link}: it may sit further below, behind a switch")
+        return (f"{itself}; its Error Source Identification register says it received {sent}{where}. "
+                "Reseat that device and check its slot, riser and cables.")
+    self_named = any(own for _m, _a, own, _on, _c in sources)
+    also = (" (its Error Source Identification register names the port itself as the sender, so "
+            "the port detected the error on its side of that link)" if self_named else "")
+    return (f"{itself}; the link below it, {link}, is the likely place{also}. "
             "The record does not name the device on that bus: find it (for example with the "
             "system's device list), then reseat it and check its slot, riser and cables.")
 
 
-def _port_advice(port, level: str, where: str, say, sev) -> None:
+def _source_cites(sources) -> list[str]:
+    return [c for *_x, cites in sources for c in cites]
+
+
+def _port_advice(port, sources, level: str, where: str, say, sev) -> None:
     at = f" ({where})" if where else ""
+    cites = port[2] + _source_cites(sources)
     if level == "act":
-        say(f"The error was logged by the port{at}: {_below(port)}", port[2], located=bool(where))
+        say(f"The error was logged by the port{at}: {_below(port, sources)}", cites, located=bool(where))
         say("Update the system BIOS" + (" and the firmware and driver of the device below the port."
                                         if port[0] in (4, 6) else "."))
     elif level == "service":
@@ -466,7 +487,7 @@ def _port_advice(port, level: str, where: str, say, sev) -> None:
                                         if port[0] in (4, 6) else "."))
     elif level == "monitor":
         say("Usually link noise: no action needed for occasional events.", sev)
-        say(f"If frequent{at}: {_below(port)}", port[2], located=bool(where))
+        say(f"If frequent{at}: {_below(port, sources)}", cites, located=bool(where))
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
