@@ -14,7 +14,7 @@ TEXT = "VenHw(93A41C2F-A09F-E7C2-AC1F-F2488F03EEC3)"
 def test_the_text_is_shown_in_tree_json_and_explanation():
     rec = decode_record(BOOT_REV0101.read_bytes())
     sec = rec.sections[0]
-    assert sec.fields == {"header_hex": "0701010000000000", "section_type": sec.type_guid,
+    assert sec.fields == {"header": "0701010000000000", "section_type": sec.type_guid,
                           "length": 116, "text": TEXT}
     node = sec.body.find("text")
     assert node.display == TEXT and (node.offset, node.length) == (228, 88)  # 43 chars + NUL

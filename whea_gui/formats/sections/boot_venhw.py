@@ -14,12 +14,18 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import guids
+from ...core.fields import Field, Layout, layout_json, make_node
 from ...core.model import FieldNode
 from ...core.sections import SectionContext, register
-from ._kit import raw_node
+from ._kit import decode_fields
 
 BOOT_VENHW_GUID = "93a41c2f-a09f-e7c2-ac1f-f2488f03eec3"
-TEXT_AT = 28  # 8 undocumented bytes, the GUID (16), the length (4)
+HEAD = Layout("boot_venhw", [
+    Field("header", "Header (meaning not documented)", 8, "bytes"),
+    Field("section_type", "Section type (again)", 16, "guid",
+          description="The same GUID as the descriptor's section type"),
+    Field("length", "Length", 4, "int", description="The section's length"),
+])
 
 
 def _text(raw: bytes) -> str | None:
@@ -32,26 +38,25 @@ def _text(raw: bytes) -> str | None:
     return text if text and text.isprintable() else None
 
 
+def _length_node(f: Field, value: int, off: int) -> FieldNode:
+    return make_node(f, value, off, display=f"{value} (the section's length)")
+
+
 @register(BOOT_VENHW_GUID)
 def decode_boot_venhw(ctx: SectionContext) -> dict[str, Any] | None:
     body, data = ctx.offset, ctx.data
-    if ctx.end - body < TEXT_AT + 2:
+    if ctx.end - body < HEAD.size + 2:
         return None
     guid = guids.guid_text(bytes(data[body + 8:body + 24]))
     length = int.from_bytes(data[body + 24:body + 28], "little")
-    text = _text(bytes(data[body + TEXT_AT:ctx.end]))
+    text = _text(bytes(data[body + HEAD.size:ctx.end]))
     if guid != BOOT_VENHW_GUID or length != ctx.length or text is None:
         return None  # not the shape seen in real records: shown raw
-    raw_node(ctx.node, ctx, "header", "Header (meaning not documented)", body, 8)
-    ctx.node.add(FieldNode("section_type", "Section type (again)", guid, guid, body + 8, 16,
-                           kind="guid", description="The same GUID as the descriptor's section type"))
-    ctx.node.add(FieldNode("length", "Length", length, f"{length} (the section's length)",
-                           body + 24, 4, kind="int"))
-    size = 2 * len(text) + 2 if TEXT_AT + 2 * len(text) + 2 <= ctx.length else 2 * len(text)
-    ctx.node.add(FieldNode("text", "Text (UTF-16LE)", text, text, body + TEXT_AT, size, kind="text",
+    values = decode_fields(ctx, HEAD, body, ctx.node, hooks={"length": _length_node})
+    at = body + HEAD.size
+    size = min(2 * len(text) + 2, ctx.end - at)  # with its NUL when present
+    ctx.node.add(FieldNode("text", "Text (UTF-16LE)", text, text, at, size, kind="text",
                            description="A UEFI device path in text form when it starts with VenHw("))
-    device_path = text.startswith("VenHw(")
     ctx.section.summary = (f"Boot record section naming a vendor-defined hardware device path: {text}"
-                           if device_path else f"Boot record section with the text: {text}")
-    return {"header_hex": bytes(data[body:body + 8]).hex(), "section_type": guid,
-            "length": length, "text": text}
+                           if text.startswith("VenHw(") else f"Boot record section with the text: {text}")
+    return layout_json(HEAD, values, extra={"text": text})
