@@ -65,7 +65,8 @@ def test_an_id_whose_received_bit_is_clear_is_stale_and_not_used():
     assert "ERR_COR source 01:00.0, not current: ERR_COR received is clear" in node.display
     assert "the ERR_FATAL/NONFATAL message from 0000:02:00.0" in text
     assert "0000:01:00.0" not in text
-    assert "may sit further below, behind a switch" in text  # bus 2 is not the secondary bus 1
+    # bus 2 is not the secondary bus 1
+    assert "the link below the port is secondary bus 1 (0x01), so a sender on another bus" in text
 
 
 def test_no_message_received_keeps_the_link_advice():

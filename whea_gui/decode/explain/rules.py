@@ -240,11 +240,11 @@ def _advice(f: Facts) -> list[Statement]:
     if f.cut_short is not None:
         damaged = "" if f.cut_short.truncated else \
             "The record is damaged: sections its descriptors list are not in its bytes. "
+        why = ("the part that failed is named, if at all, in the missing bytes; until then no part "
+               "can be blamed." if f.part_unknown else
+               "the missing sections may name the failing part more exactly.")
         say(damaged + "Read the complete record again from its source (the event log entry, or the "
-            "platform's error log): " + ("the part that failed is named, if at all, in the missing bytes; until "
-                              "then no part can be blamed." if f.part_unknown else
-                              "the missing sections may name the failing part more exactly."),
-            f.cut_short.cites)
+            "platform's error log): " + why, f.cut_short.cites)
     if f.part_unknown:
         say("Look at the records logged at the same time for the same error.")
     elif f.lead is None:
@@ -460,7 +460,8 @@ def _below(port: tuple[int, int | None, list[str]], sources=()) -> str:
     if named:
         on_link = all(on for m, _a, own, on, _c in sources if not own)
         where = (f"; it is on the link below the port, {link}" if on_link else
-                 f"; not all of it is on the port's {link}: it may sit further below, behind a switch")
+                 f"; the link below the port is {link}, so a sender on another bus sits further "
+                 "below it, behind a switch")
         return (f"{itself}; its Error Source Identification register says it received {sent}{where}. "
                 "Reseat that device and check its slot, riser and cables.")
     self_named = any(own for _m, _a, own, _on, _c in sources)
