@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -512,10 +513,43 @@ def _whose(hosts: list[str]) -> str:
 SAME_FAILURE_SHOWN = 5  # lines per failure status before an import only counts them
 
 
+# RecordId 0 is reserved by the store (it reads the first record), but real records carry it:
+# Windows revision 1.1 BOOT records from BERT (DecodeWheaRecord issue #5). An import gives such a
+# record an id made from its bytes (bit 63 set, so it reads as assigned, never FILETIME-like),
+# writes it into the stored copy's header and says so. The same bytes always get the same id,
+# so importing them again finds the stored copy. write_error_record still refuses id 0 (PSHED).
+ASSIGNED_ID_BIT = 1 << 63
+
+
+def assign_import_id(data: bytes) -> tuple[bytes, int] | None:
+    """(the record with an assigned RecordId, that id) for a CPER record whose RecordId is 0."""
+    if len(data) < 104 or data[:4] != b"CPER" or any(data[96:104]):
+        return None
+    length = int.from_bytes(data[20:24], "little")
+    digest = hashlib.blake2b(data[:length] if 128 <= length <= len(data) else data, digest_size=8)
+    rid = int.from_bytes(digest.digest(), "little") | ASSIGNED_ID_BIT
+    if rid == 0xFFFFFFFFFFFFFFFF:  # ERST's "no record"
+        rid ^= 1
+    return data[:96] + rid.to_bytes(8, "little") + data[104:], rid
+
+
 def run_import(args) -> int:
     status = EXIT_OK
     inputs = _Inputs(args.sources, args.host)
     seen: dict[str, int] = {}
+    assigned = 0
+
+    def with_id(data: bytes, source: dict) -> bytes:
+        nonlocal assigned
+        got = assign_import_id(data)
+        if got is None:
+            return data
+        assigned += 1
+        if assigned <= SAME_FAILURE_SHOWN:
+            print(f"whea: {_where(source)}: RecordId 0 is reserved by the store (it reads the first "
+                  f"record); stored as RecordId 0x{got[1]:016X}, made from the record's bytes and "
+                  "written into the stored copy's header", file=sys.stderr)
+        return got[0]
 
     def on_result(result, source):
         nonlocal status
@@ -529,11 +563,15 @@ def run_import(args) -> int:
             print(f"whea: (further {result.status_name} records are counted, not listed)",
                   file=sys.stderr)
 
-    records = ((ref.data, source) for ref, source in inputs)
+    records = ((with_id(ref.data, source), source) for ref, source in inputs)
     with _open(args, create=True) as store:
         summary = store.write_records(records, validate="header" if args.fast else "full",
                                       on_result=on_result, replace=args.replace)
     print(_import_summary(summary, inputs))
+    if assigned:
+        print(f"{assigned} record{'s' if assigned > 1 else ''} had RecordId 0 (reserved) and "
+              f"{'were' if assigned > 1 else 'was'} given an id made from the record's bytes "
+              "(bit 63 set)")
     for name, n in seen.items():
         if n > SAME_FAILURE_SHOWN:
             print(f"whea: {n:,} records in all failed with {name} "

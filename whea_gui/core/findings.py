@@ -56,6 +56,10 @@ _ROWS = [
     ("memory-address-mismatch", "warning", "Two memory sections give different physical addresses",
      "FORMAT.md §6.5, §8.14"),
     ("timestamp", "warning", "Timestamp marked valid but impossible or implausible", "FORMAT.md §3.4"),
+    ("section-offset-rebased", "note", "A lone section's SectionOffset is its record's; the body "
+     "follows the descriptor", "FORMAT.md §4; Redfish CPERSection"),
+    ("timestamp-century", "note", "Timestamp century byte read as an ordinal century (21 = 2000s)",
+     "FORMAT.md §3.4; mu_plus MsWheaReportHER.c"),
     ("persistence", "warning", "PersistenceInfo is malformed", "FORMAT.md §3.6"),
     ("fru-text", "note", "FRU text has non-printable characters", D),
     ("fmp-offset", "note", "Linux FMP record with the section offset it writes", "FORMAT.md §10.3"),

@@ -42,7 +42,7 @@ _U16 = struct.Struct("<H")
 def _timestamp_node(f: Field, raw: bytes, off: int, creator: str, valid: bool, ts) -> FieldNode:
     if ts.value is not None:
         text = ts.value.isoformat(sep=" ")
-        text += f" ({ts.encoding}, {'precise' if ts.precise else 'imprecise'})"
+        text += f" ({ts.reading}, {'precise' if ts.precise else 'imprecise'})"
     else:
         text = f"undecodable: {ts.problem}"
     if not valid:
@@ -149,6 +149,8 @@ def _check_header(rec: DecodedRecord, v: dict[str, Any], n: int) -> None:
                 "timestamp")
         elif ts.problem:
             add(WARNING, f"Timestamp looks wrong: {ts.problem}", 24, 8, "timestamp")
+        elif ts.note:
+            add(NOTE, f"Timestamp: {ts.note}", 24, 8, "timestamp-century")
     if "persistence_info" in v:
         p = v["persistence_info"]
         if p and p & 0xFFFF != PERSISTENCE_SIGNATURE:

@@ -1,7 +1,10 @@
 """Decode a single CPER section: a 72-byte descriptor followed by its body, no record header.
 
 This is libcper's single-section form and Redfish's "CPERSection" diagnostic data. As in
-libcper, SectionOffset counts from the start of the descriptor (the generator writes 72).
+libcper, SectionOffset counts from the start of the descriptor (the generator writes 72). A
+descriptor that kept its record-relative offset (beyond the bytes present, while the bytes after
+the descriptor are exactly SectionLength) is read with its body after the descriptor, and a note
+says so.
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ def _decode(rec: DecodedRecord, buf: bytes, n: int) -> None:
     rec.header = {"severity": values["severity"], "severity_name": values["severity_name"],
                   "section_count": 1}
     so, sl = dv["section_offset"], dv["section_length"]
+    if so > DESCRIPTOR_SIZE and sl and n - DESCRIPTOR_SIZE == sl and so + sl > n:
+        # A section lifted out of a record (Redfish CPERSection) may keep the offset it had in
+        # that record. The body cannot be there, and the bytes after the descriptor are exactly
+        # SectionLength: they are the body.
+        rec.add_finding(NOTE, f"SectionOffset {so} is not where the body is in this lone section "
+                              f"(it is likely the offset the section had in its record): the {sl} "
+                              "bytes after the descriptor are exactly SectionLength, so they are read "
+                              "as the body", 0, 4, "section-offset-rebased")
+        so = DESCRIPTOR_SIZE
     rec.extent = min(n, max(DESCRIPTOR_SIZE, so + sl))
     if so < DESCRIPTOR_SIZE:
         rec.add_finding(ERROR, f"SectionOffset {so} points into the descriptor (the body must start "

@@ -3,6 +3,16 @@
 Rule: Windows creators → binary; Linux pstore → a ``time64_t`` in the whole u64; otherwise BCD
 when every nibble is a digit and the result is a plausible date, else binary. The raw bytes
 are always kept; an impossible date is reported, never raised.
+
+Ordinal century: some writers store the century as its ordinal number (21 for the years
+2000-2099), not the century number UEFI means (20). Project Mu firmware does so in BCD
+(mu_plus MsWheaPkg MsWheaReportHER.c: ``Century = BCD((Year / 100 + 1) % 100)``), and Windows
+revision 1.1 BOOT records do so in binary (0x15 = 21: DecodeWheaRecord issue #5, posted
+2024-05-30, holds 2024-05-30 08:42:43; a WHEA-Logger event 3 logged 2026-07-06T23:54:42Z holds
+2026-07-06 16:54:31 local time). So when a reading gives an implausible year and the same bytes
+with the century one lower give a plausible date, that date is taken and ``convention`` says so
+(shown in the tree and as a note). Only a year the UEFI reading puts outside the plausible
+range is read this way; an impossible date is still reported.
 """
 
 from __future__ import annotations
@@ -23,6 +33,25 @@ class Timestamp:
     value: dt.datetime | None
     precise: bool
     problem: str = ""  # why ``value`` is None or doubtful
+    convention: str = ""  # "ordinal century" when the century byte was read that way
+
+    @property
+    def reading(self) -> str:
+        """The encoding, and the convention assumed when it is not UEFI's."""
+        return f"{self.encoding}, ordinal century" if self.convention else self.encoding
+
+    @property
+    def note(self) -> str:
+        """Why the date is what it is, when a convention other than UEFI's was assumed."""
+        if not self.convention or self.value is None or len(self.raw) < 8:
+            return ""
+        c = self.raw[7]
+        number = _bcd(c) if self.encoding == "bcd" else c
+        return (f"the century byte 0x{c:02X} ({number}) is read as an ordinal century (the "
+                f"{_ordinal(number)} century, years {(number - 1) * 100}-{(number - 1) * 100 + 99}), "
+                f"as Project Mu firmware and Windows boot error records write it, not as UEFI's "
+                f"century number: {self.value.isoformat(sep=' ')} (read as UEFI says, the year "
+                f"would be {number * 100 + self.value.year % 100})")
 
     @property
     def iso(self) -> str | None:
@@ -47,6 +76,20 @@ _BCD_DATE = re.compile(rb"[\x00-\x09\x10-\x19\x20-\x29\x30-\x39\x40-\x49\x50-\x5
 
 def _bcd(b: int) -> int:
     return (b >> 4) * 10 + (b & 0xF)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _ordinal_century(sec, minute, hour, day, month, year, century) -> dt.datetime | None:
+    """The date with the century byte read as an ordinal (21 = 2000-2099), when plausible and
+    the UEFI reading's year is not (an impossible day in a plausible year stays impossible)."""
+    if century * 100 + year in PLAUSIBLE_YEARS:
+        return None
+    value, _problem = _build(sec, minute, hour, day, month, (century - 1) * 100 + year)
+    return value if value is not None and value.year in PLAUSIBLE_YEARS else None
 
 
 def _build(sec, minute, hour, day, month, year) -> tuple[dt.datetime | None, str]:
@@ -75,9 +118,17 @@ def decode_timestamp(raw: bytes, creator_id: str = "") -> Timestamp:
         value, problem = _build(s, m, h, d, mo, c * 100 + y)
         if value is not None and value.year in PLAUSIBLE_YEARS:
             return Timestamp(raw, "bcd", value, precise)
+        ordinal = _ordinal_century(s, m, h, d, mo, y, c)
+        if ordinal is not None:
+            return Timestamp(raw, "bcd", ordinal, precise, convention="ordinal century")
     s, m, h, d, mo, y, c = date_bytes
     value, problem = _build(s, m, h, d, mo, c * 100 + y)
-    if value is not None and value.year not in PLAUSIBLE_YEARS:
+    if value is not None and value.year in PLAUSIBLE_YEARS:
+        return Timestamp(raw, "binary", value, precise)
+    ordinal = _ordinal_century(s, m, h, d, mo, y, c)
+    if ordinal is not None:
+        return Timestamp(raw, "binary", ordinal, precise, convention="ordinal century")
+    if value is not None:
         problem = f"implausible year {value.year}"
     return Timestamp(raw, "binary", value, precise, problem)
 

@@ -2,7 +2,9 @@
 
 The same rule as ``formats/timestamp.decode_timestamp``, over whole arrays: Windows creators →
 binary; Linux pstore → a seconds count in the whole u64; otherwise BCD when every nibble is a
-digit and the BCD date is valid and plausible, else binary. The table keeps a time only when it
+digit and the BCD date is valid and plausible, else binary; either reading with the century byte
+as an ordinal century (21 = 2000-2099) when the UEFI reading is implausible and that one is not
+(Project Mu firmware, Windows BOOT records). The table keeps a time only when it
 is a real date in a plausible year (``PLAUSIBLE_YEARS``); anything else is "missing" (-1), so a
 garbage timestamp never lands on a timeline. Results are seconds since 1970-01-01 of the
 record's own (zone-less, usually local) clock.
@@ -41,13 +43,19 @@ def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
     return dim + ((m == 2) & leap)
 
 
-def _epoch(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(epoch seconds, ok) for (s, mi, h, d, mo, y, c) parts; ok = real date, plausible year."""
+def _epoch(parts: list[np.ndarray], ordinal: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(epoch seconds, ok) for (s, mi, h, d, mo, y, c) parts; ok = real date, plausible year.
+    ``ordinal``: the century byte read as an ordinal century (21 = 2000-2099)."""
     s, mi, h, d, mo, y, c = (p.astype(np.int64) for p in parts)
-    year = c * 100 + y
+    year = (c - ordinal) * 100 + y
+    if ordinal:  # only where the UEFI reading's year is implausible (formats/timestamp.py)
+        uefi_year = c * 100 + y
+        y_ok = (uefi_year < YEAR_MIN) | (uefi_year > YEAR_MAX)
+    else:
+        y_ok = True
     ok = ((year >= YEAR_MIN) & (year <= YEAR_MAX) & (mo >= 1) & (mo <= 12) & (d >= 1)
           & (h <= 23) & (mi <= 59) & (s <= 59))
-    ok &= d <= _days_in_month(year, mo)
+    ok &= (d <= _days_in_month(year, mo)) & y_ok
     secs = days_from_civil(year, mo, d) * 86400 + h * 3600 + mi * 60 + s
     return np.where(ok, secs, MISSING), ok
 
@@ -62,15 +70,20 @@ def decode_timestamps(raw: np.ndarray, creator_class: np.ndarray) -> np.ndarray:
     creator_class = np.asarray(creator_class)
     date = [raw[:, i] for i in _DATE_BYTES]
     bin_secs, bin_ok = _epoch(date)
-    out = np.where(bin_ok, bin_secs, MISSING)
+    ord_secs, ord_ok = _epoch(date, ordinal=True)  # only where the UEFI reading is implausible
+    out = np.where(bin_ok, bin_secs, np.where(ord_ok, ord_secs, MISSING))
     # BCD is tried only for non-Windows creators whose every nibble is a decimal digit
     candidates = np.flatnonzero(creator_class != CREATOR_WINDOWS)
     if len(candidates):
         sub = [b[candidates] for b in date]
         all_bcd = np.logical_and.reduce([((b >> 4) <= 9) & ((b & 0xF) <= 9) for b in sub])
-        bcd_secs, bcd_ok = _epoch([(b >> 4).astype(np.int64) * 10 + (b & 0xF) for b in sub])
+        digits = [(b >> 4).astype(np.int64) * 10 + (b & 0xF) for b in sub]
+        bcd_secs, bcd_ok = _epoch(digits)
+        bcd_ord_secs, bcd_ord_ok = _epoch(digits, ordinal=True)
         use = all_bcd & bcd_ok
         out[candidates[use]] = bcd_secs[use]
+        use = all_bcd & ~bcd_ok & bcd_ord_ok
+        out[candidates[use]] = bcd_ord_secs[use]
 
     pstore = creator_class == CREATOR_PSTORE
     if pstore.any():

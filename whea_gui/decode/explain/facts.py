@@ -36,6 +36,24 @@ class Fact:
 
 
 @dataclass
+class CutShort:
+    """A record whose bytes end before its sections do: the evidence that decides the part may
+    be in the bytes that are missing."""
+    present: int  # bytes present
+    declared: int  # the header's RecordLength
+    missing: list[tuple[int, str]]  # (index, type name) of sections with no bytes present
+    cut: list[tuple[int, str, int, int]]  # (index, type name, bytes present, SectionLength)
+    # sections naming nothing: (index, type name, Primary flag, cut before its ValidationBits)
+    silent: list[tuple[int, str, bool, bool]]
+    cites: list[str] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        """The bytes end before RecordLength (else a descriptor points outside the record)."""
+        return self.declared > self.present
+
+
+@dataclass
 class Facts:
     state: str  # "record" | "not_cper" | "empty"
     severity: int | None = None  # 0..3, or None when unknown
@@ -68,6 +86,10 @@ class Facts:
     # a PCIe section logged by a port or a root-complex function, not a device in a slot:
     # (port type, secondary bus or None, cites)
     pcie_port: tuple[int, int | None, list[str]] | None = None
+    # the senders a root port / event collector names in its AER Error Source Identification
+    # register, for messages its Root Error Status says were received: (message, address, the
+    # address is the port's own, the address is on its secondary bus, cites)
+    pcie_sources: list[tuple[str, str, bool, bool, list[str]]] = field(default_factory=list)
     # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
     # it says data may be lost: a process terminated or recovery not succeeding)
     recovery: tuple[int, str, list[str], bool] | None = None
@@ -76,6 +98,9 @@ class Facts:
     memory_conflicts: list[tuple[int, int, int, list[str]]] = field(default_factory=list)
     outvoted_extensions: set[int] = field(default_factory=set)  # memory extensions not followed
     cxl_media: str = ""  # "DRAM" / "General Media": a CXL memory-media event, not a link error
+    # a record cut short: what is missing and which sections present name nothing (CutShort)
+    cut_short: CutShort | None = None
+    part_unknown: bool = False  # cut short, and no section present names the failing part
 
     @property
     def severity_word(self) -> str:
@@ -135,6 +160,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         _pcie_port(lead, f)
     if f.component == "cxl" and lead is not None:
         f.cxl_media = cxl_media_kind(f.type_guid)
+    _cut_short(rec, f)
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
     _memory_gaps(rec, f)
@@ -142,6 +168,41 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     if f.component == "firmware":
         _firmware(rec, f)
     return f
+
+
+def _cut_short(rec: DecodedRecord, f: Facts) -> None:
+    """A CPER record whose sections are missing or cut: say which, which sections present name
+    nothing, and (when no section present has evidence) that the part is not known."""
+    if rec.kind != "cper":
+        return
+    missing, cut, silent, cites = [], [], [], []
+    for s in rec.sections:
+        if empty_descriptor(s) or (s.type_guid or "").lower() in METADATA_TYPES and s.body is not None:
+            continue
+        name = _bare(s.values.get("type_name") or "") or "unknown type"
+        why = section_evidence(s)
+        if why == "missing":
+            missing.append((s.index, name))
+            cites += desc_path(s, "section_offset")
+        elif s.body is not None and s.body.length < (s.values.get("length") or 0):
+            cut.append((s.index, name, s.body.length, s.values["length"]))
+            cites += desc_path(s, "section_length")
+        if why == "nothing valid" and component_of(s):
+            silent.append((s.index, name, "primary" in (s.values.get("flag_names") or ()),
+                           s.fields.get("validation_bits") is None))
+            cites += [p for p in (_child_path(s, "validation_bits"),) if p]
+    if not missing and not cut:
+        return
+    declared = rec.header.get("length") if isinstance(rec.header.get("length"), int) else 0
+    cites = _paths(rec, "header.length") + cites
+    f.cut_short = CutShort(len(rec.data), declared, missing, cut, silent, cites)
+    f.part_unknown = f.lead is not None and bool(section_evidence(f.lead))
+    if f.part_unknown:  # the section's type alone is the writer's guess, not evidence
+        f.component, f.what = "", None
+
+
+def _bare(name: str) -> str:
+    return name[1:-1] if name.startswith("(") and name.endswith(")") else name
 
 
 def _iommu_event(lead: DecodedSection, f: Facts) -> None:
@@ -171,10 +232,42 @@ def _pcie_port(lead: DecodedSection, f: Facts) -> None:
     if below is not None:
         cites += _node_path(lead, "device_id.secondary_bus")
     f.pcie_port = (port, below if isinstance(below, int) else None, cites)
+    if port in (4, 10):  # only root ports and event collectors have the Root Error registers
+        f.pcie_sources = _aer_sources(lead, fields, ids, below if port == 4 else None)
     for p in f.location.parts:  # the address is the port's, not a device's in a slot
         if p.kind == "pci_address":
             p.label = PCIE_PORT_NAMES[port]
             p.cites += [c for c in cites[:1] if c not in p.cites]
+
+
+# (Error Source Identification bits, Root Error Status "received" bit, message): PCIe Base Spec,
+# AER Root Error Status and Error Source Identification registers (formats/sections/_pcie_regs.py)
+AER_SOURCE_IDS = (("err_cor_source_identification", "err_cor_received", "ERR_COR"),
+                  ("err_fatal_nonfatal_source_identification", "err_fatal_nonfatal_received",
+                   "ERR_FATAL/NONFATAL"))
+
+
+def _aer_sources(lead: DecodedSection, fields: dict, ids: dict, secondary) -> list:
+    """The requester IDs of the messages the port received. An ID whose "received" bit is clear
+    is left over from an earlier message (the register is not cleared), so it names nothing."""
+    aer = fields.get("aer_info") if isinstance(fields.get("aer_info"), dict) else {}
+    status, source = aer.get("root_error_status"), aer.get("error_source_id")
+    if not isinstance(status, dict) or not isinstance(source, dict):
+        return []
+    seg = ids.get("segment") if isinstance(ids.get("segment"), int) else None
+    own = tuple(ids.get(k) for k in ("primary_bus", "device", "function"))
+    out = []
+    for key, received, message in AER_SOURCE_IDS:
+        rid = source.get(key)
+        if status.get(received) is not True or not isinstance(rid, int):
+            continue
+        bus, dev, fn = rid >> 8 & 0xFF, rid >> 3 & 0x1F, rid & 7
+        text = (f"{seg:04x}:" if seg is not None else "") + f"{bus:02x}:{dev:02x}.{fn:x}"
+        cites = _node_path(lead, f"aer_info.root_error_status.{received}") \
+            + _node_path(lead, f"aer_info.error_source_id.{key}")
+        out.append((message, text, (bus, dev, fn) == own, isinstance(secondary, int) and bus == secondary,
+                    cites))
+    return out
 
 
 CXL_MEDIA_KINDS = ("DRAM", "General Media")
@@ -324,9 +417,33 @@ def empty_descriptor(s: DecodedSection) -> bool:
     return _empty_descriptor(s) and not s.values.get("length")
 
 
+# UEFI sections whose every field is gated by the section's ValidationBits (Appendix N.2.4.1
+# Processor Generic, N.2.5 Platform Memory and its revision 2, N.2.7 PCI Express, N.2.8 PCI/PCI-X
+# bus, N.2.9 PCI component): with no bit set, such a section states its type and nothing else.
+# (Windows writes a Platform Memory section marked Primary with no bit set beside the machine
+# check that holds the real error: FORMAT.md, DecodeWheaRecord issue #6.)
+VALIDATION_GATED_TYPES = {"9876ccad-47b4-4bdb-b65e-16f193c4f3db", "a5bc1114-6f64-4ede-b863-3e83ed7c83b1",
+                          "61ec04fc-48e6-d813-25c9-8daa44750b12", "d995e954-bbc1-430f-ad91-b44dcb3c6f35",
+                          "c5753963-3b84-4095-bf78-eddad3f9c9dd", "eb5e4685-ca66-4769-b6a2-26068b001326"}
+
+
+def section_evidence(s: DecodedSection) -> str:
+    """Why a section can testify to nothing: "missing" (its descriptor claims bytes the record
+    does not hold), "nothing valid" (a validation-gated section with no bit set, or cut before
+    its ValidationBits), or "" (it has fields to read, possibly only part of them)."""
+    if s.body is None and s.values.get("length"):
+        return "missing"
+    if (s.type_guid or "").lower() in VALIDATION_GATED_TYPES and isinstance(s.fields, dict) \
+            and not s.fields.get("validation_bits"):  # 0, or cut before the bits (None)
+        return "nothing valid"
+    return ""
+
+
 def lead_section(rec: DecodedRecord) -> DecodedSection | None:
     """The section that says what failed: known component first (a decoded section with a known
-    part outranks an unknown or empty one), then severity, then the richest location."""
+    part outranks an unknown or empty one), then severity (the record's severity is its worst
+    section's, and the explanation says it follows that section), then a section with evidence
+    (a field marked valid, its bytes present) over one without, then the richest location."""
     candidates = [s for s in rec.sections if (s.type_guid or "").lower() not in METADATA_TYPES
                   and not empty_descriptor(s)]
     if not candidates:
@@ -338,7 +455,8 @@ def lead_section(rec: DecodedRecord) -> DecodedSection | None:
         comp = component_of(s)
         located = bool(s.location)
         return (bool(comp), s.fields is not None or bool(s.summary), not _empty_descriptor(s),
-                SEVERITY_RANK.get(s.values.get("severity"), 0), located, s.index not in outvoted,
+                SEVERITY_RANK.get(s.values.get("severity"), 0), not section_evidence(s), located,
+                s.index not in outvoted,
                 COMPONENT_PRIORITY.get(comp, 0) if located else 0, len(s.location or ()),
                 "primary" in (s.values.get("flag_names") or ()), -s.index)
     return max(candidates, key=score)

@@ -69,6 +69,8 @@ CXL_MEDIA_PART_NAME = {"DRAM": "CXL memory device (DRAM media)",
 
 
 def component_name(f: Facts) -> str:
+    if f.part_unknown:
+        return "unknown part (the record is cut short)"
     if mca_kind(f) in MCA_PART_NAME:
         return MCA_PART_NAME[mca_kind(f)]
     if f.cxl_media:
@@ -125,6 +127,11 @@ def _headline(f: Facts) -> Statement:
     if f.lead is None:
         text = f"{word or 'Error'} record with no readable sections" if word else \
             "Error record with no readable sections"
+    elif f.part_unknown:
+        text = (f"{word} {noun}: " + ("the record is cut short" if f.cut_short.truncated else
+                                      "sections are missing from the record")
+                + " and no section present names the failing part")
+        cites += _type_cites(f) + f.cut_short.cites
     elif cname.startswith("unidentified"):
         text = f"{word} {noun} of unknown kind (section type {f.type_guid})".strip()
         cites += _type_cites(f)
@@ -218,8 +225,10 @@ def _advice(f: Facts) -> list[Statement]:
                           f"bank{at}: contact the system or CPU vendor to service it."}[mca_kind(f)]
         say(text, f.hints["threshold_exceeded"], located=bool(where))
     elif level == "service" and f.pcie_port is not None:
-        say(f"The error threshold was exceeded at {where or 'a PCIe port'}: {_below(f.pcie_port)}",
-            f.hints["threshold_exceeded"] + f.pcie_port[2], located=bool(where))
+        say(f"The error threshold was exceeded at {where or 'a PCIe port'}: "
+            f"{_below(f.pcie_port, f.pcie_sources)}",
+            f.hints["threshold_exceeded"] + f.pcie_port[2] + _source_cites(f.pcie_sources),
+            located=bool(where))
     elif level == "service":
         if where:
             say(f"The error threshold was exceeded: plan to replace or service the part at {where}.",
@@ -228,7 +237,17 @@ def _advice(f: Facts) -> list[Statement]:
             say("The error threshold was exceeded: plan to replace or service the failing part "
                 "(the record does not say which one; see the caveats).", f.hints["threshold_exceeded"])
     comp = f.component
-    if f.lead is None:
+    if f.cut_short is not None:
+        damaged = "" if f.cut_short.truncated else \
+            "The record is damaged: sections its descriptors list are not in its bytes. "
+        why = ("the part that failed is named, if at all, in the missing bytes; until then no part "
+               "can be blamed." if f.part_unknown else
+               "the missing sections may name the failing part more exactly.")
+        say(damaged + "Read the complete record again from its source (the event log entry, or the "
+            "platform's error log): " + why, f.cut_short.cites)
+    if f.part_unknown:
+        say("Look at the records logged at the same time for the same error.")
+    elif f.lead is None:
         say("The record names no part: look at the records logged at the same time, or read the "
             "complete record again from its source.")
     elif comp == "memory":
@@ -236,7 +255,7 @@ def _advice(f: Facts) -> list[Statement]:
     elif comp == "cpu":
         _cpu_advice(f, level, where, say, sev)
     elif comp == "pcie" and f.pcie_port is not None:
-        _port_advice(f.pcie_port, level, where, say, sev)
+        _port_advice(f.pcie_port, f.pcie_sources, level, where, say, sev)
     elif comp == "cxl" and f.cxl_media:
         _cxl_media_advice(f, level, where, say, sev)
     elif comp in ("pcie", "pci", "cxl", "ccix"):
@@ -424,24 +443,44 @@ def _cxl_media_advice(f: Facts, level: str, where: str, say, sev) -> None:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
 
-def _below(port: tuple[int, int | None, list[str]]) -> str:
-    """What a port's record supports: the link below it, never a device it does not name."""
+def _below(port: tuple[int, int | None, list[str]], sources=()) -> str:
+    """What a port's record supports: the link below it, and a device only when the port's
+    Error Source Identification register names one for a message it received."""
     kind, bus, _ = port
+    named = [(m, addr) for m, addr, own, _on_link, _c in sources if not own]
+    sent = " and ".join(f"the {m} message from {addr}" for m, addr in named)
     if kind in (9, 10):
+        also = (f" Its Error Source Identification register says it received {sent} (a function of "
+                "the root complex)." if named and kind == 10 else "")
         return ("it is part of the root complex (CPU/chipset) and cannot be reseated; update the "
-                "system BIOS and, if it repeats, contact the system vendor.")
+                "system BIOS and, if it repeats, contact the system vendor." + also)
     link = f"secondary bus {bus} (0x{bus:02X})" if bus is not None else "its secondary bus (not recorded)"
     itself = ("the root port is part of the CPU/chipset and cannot be reseated" if kind == 4 else
               "the port belongs to a PCIe switch and is not the device")
-    return (f"{itself}; the link below it, {link}, is the likely place. "
+    if named:
+        on_link = all(on for m, _a, own, on, _c in sources if not own)
+        where = (f"; it is on the link below the port, {link}" if on_link else
+                 f"; the link below the port is {link}, so a sender on another bus sits further "
+                 "below it, behind a switch")
+        return (f"{itself}; its Error Source Identification register says it received {sent}{where}. "
+                "Reseat that device and check its slot, riser and cables.")
+    self_named = any(own for _m, _a, own, _on, _c in sources)
+    also = (" (its Error Source Identification register names the port itself as the sender, so "
+            "the port detected the error on its side of that link)" if self_named else "")
+    return (f"{itself}; the link below it, {link}, is the likely place{also}. "
             "The record does not name the device on that bus: find it (for example with the "
             "system's device list), then reseat it and check its slot, riser and cables.")
 
 
-def _port_advice(port, level: str, where: str, say, sev) -> None:
+def _source_cites(sources) -> list[str]:
+    return [c for *_x, cites in sources for c in cites]
+
+
+def _port_advice(port, sources, level: str, where: str, say, sev) -> None:
     at = f" ({where})" if where else ""
+    cites = port[2] + _source_cites(sources)
     if level == "act":
-        say(f"The error was logged by the port{at}: {_below(port)}", port[2], located=bool(where))
+        say(f"The error was logged by the port{at}: {_below(port, sources)}", cites, located=bool(where))
         say("Update the system BIOS" + (" and the firmware and driver of the device below the port."
                                         if port[0] in (4, 6) else "."))
     elif level == "service":
@@ -449,7 +488,7 @@ def _port_advice(port, level: str, where: str, say, sev) -> None:
                                         if port[0] in (4, 6) else "."))
     elif level == "monitor":
         say("Usually link noise: no action needed for occasional events.", sev)
-        say(f"If frequent{at}: {_below(port)}", port[2], located=bool(where))
+        say(f"If frequent{at}: {_below(port, sources)}", cites, located=bool(where))
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
@@ -531,6 +570,7 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "the record contradicts itself. The headline, the advice and "
                                        f"the timeline use section {f.lead.index}, {why}.",
                              cites, "location"))
+    out += _cut_short_caveat(f)
     out += _detail_severity_caveat(f)
     out += [Statement("caveat", text, cites, "location") for text, cites in f.location.problems]
     out += _location_caveats(f)
@@ -593,12 +633,46 @@ def _scope_caveat(f: Facts) -> list[Statement]:
     return [Statement("caveat", text, cites, "location")]
 
 
+def _sections(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _cut_short_caveat(f: Facts) -> list[Statement]:
+    """What a record cut short still says: which sections are missing or cut, which sections
+    present name nothing, and which section (if any) the explanation follows."""
+    c = f.cut_short
+    if c is None:
+        return []
+    if c.truncated:
+        text = f"The record is cut short: only {c.present} of its {c.declared} bytes are present"
+    else:
+        text = "Sections are missing from the record: their descriptors point outside its bytes"
+    said = []
+    if c.missing:
+        said.append(_sections([f"section {i} ({n})" for i, n in c.missing])
+                    + (" is" if len(c.missing) == 1 else " are") + " missing")
+    if c.cut:
+        said.append(_sections([f"section {i} ({n}) is cut ({have} of {want} bytes)"
+                               for i, n, have, want in c.cut]))
+    text += ". " + "; ".join(said)[0].upper() + "; ".join(said)[1:] + "."
+    for i, n, primary, unread in c.silent:
+        why = "is cut before its validation bits" if unread else "marks no field as valid"
+        text += f" Section {i} ({n}){', although marked Primary,' if primary else ''} {why}, so it names nothing."
+    if f.part_unknown:
+        text += " No section present says which part failed."
+    elif f.lead is not None and f.lead.summary:
+        text += (f" Section {f.lead.index} ({_bare(f.type_name) or 'unknown type'}) says: "
+                 f"{f.lead.summary.rstrip('.')}. This explanation follows section {f.lead.index}.")
+    return [Statement("caveat", text, list(c.cites), "location")]
+
+
 def _location_caveats(f: Facts) -> list[Statement]:
     out = []
     lead_index = f.lead.index if f.lead is not None else None
+    silent = {s[0] for s in f.cut_short.silent} if f.cut_short is not None else set()
     for index, name, why, cites in f.memory_gaps:
-        if index == lead_index:
-            continue  # said below, about the lead
+        if index == lead_index or index in silent:
+            continue  # said below, about the lead, or in the cut-short caveat
         if why == "undecoded":
             out.append(Statement("caveat", f"Section {index} ({name}) was not decoded, so its memory "
                                            "location is unknown.", cites, "location"))

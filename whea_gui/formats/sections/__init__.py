@@ -55,6 +55,7 @@ MODULE_OF_GUID = {
     "eb5e4685-ca66-4769-b6a2-26068b001326": "pci",
     "d995e954-bbc1-430f-ad91-b44dcb3c6f35": "pcie",
     "9876ccad-47b4-4bdb-b65e-16f193c4f3db": "processor_generic",
+    "93a41c2f-a09f-e7c2-ac1f-f2488f03eec3": "boot_venhw",
     "2826cc9f-448c-4c2b-86b6-a95394b7ef33": "vendor",
     "6d5244f2-2712-11ec-bea7-cb3fdb95c786": "vendor",
 }

@@ -13,7 +13,7 @@ from typing import Any
 from ...core.fields import Bits, Field, Layout, layout_json
 from ...core.model import FieldNode
 from ...core.sections import SectionContext
-from ._kit import decode_fields, register_node, struct_node
+from ._kit import bit_children, decode_fields, register_node, struct_node
 
 PORT_TYPES = {
     0: "PCI Express endpoint", 1: "Legacy PCI Express endpoint", 4: "Root port",
@@ -339,6 +339,51 @@ AER_FLIT_HEADER = Layout("aer_flit_header", [Field(f"flit_header_log_{i}", f"Fli
 AER_SIZE = 96
 AER_CAPABILITY_ID = 0x0001
 
+# The Error Source Identification register (PCIe Base Spec, AER capability offset 0x34; root
+# ports and root complex event collectors only) holds the requester ID (bus 15:8, device 7:3,
+# function 2:0) of the function whose message the Root Error Status says was received:
+# (source-ID bits, Root Error Status "received" bit, message, JSON key of the address).
+SOURCE_IDS = (("err_cor_source_identification", 0, "ERR_COR", "err_cor_source_bdf"),
+              ("err_fatal_nonfatal_source_identification", 2, "ERR_FATAL/NONFATAL",
+               "err_fatal_nonfatal_source_bdf"))
+ROOT_ERROR_STATUS_OFFSET = 48  # in the AER block; the source IDs follow at 52
+
+
+def requester_id(rid: int) -> str:
+    """A PCIe requester ID as ``BB:DD.F`` (hex, the one number style of PCI addresses)."""
+    return f"{rid >> 8 & 0xFF:02X}:{rid >> 3 & 0x1F:02X}.{rid & 7:X}"
+
+
+def _source_id_node(root_status: int | None):
+    """The Error Source Identification register, each ID shown as an address, and a stale one
+    (its message's "received" bit clear in Root Error Status) said so."""
+    def make(f: Field, value: int, offset: int) -> FieldNode:
+        stale = {name: root_status is not None and not root_status >> bit & 1
+                 for name, bit, _message, _key in SOURCE_IDS}
+
+        def text() -> str:
+            parts = []
+            for name, _bit, message, _key in SOURCE_IDS:
+                rid = value >> (16 if "fatal" in name else 0) & 0xFFFF
+                if rid or not stale[name]:  # (a zero ID of a message not received says nothing)
+                    parts.append(f"{message} source {requester_id(rid)}"
+                                 + (f", not current: {message} received is clear" if stale[name] else ""))
+            return f"0x{value:08X}" + (f" ({'; '.join(parts)})" if parts else "")
+        bits = bit_children(f.bits, value, offset, f.size, f.reserved_mask)
+
+        def children(parent: FieldNode) -> list[FieldNode]:
+            made = bits(parent)
+            for child in made:
+                if child.name in stale:
+                    child.display = f"{requester_id(child.value)} (0x{child.value:04X})" + (
+                        "; its message's received bit is clear, so it names no current sender"
+                        if stale[child.name] else "")
+            return made
+        return FieldNode(f.name, f.label, value, None, offset, f.size, kind=f.kind,
+                         description=f.description, make_children=children, fmt=text, spec=f)
+    return make
+
+
 _REG_HOOKS_CAP = {f.name: register_node for f in CAPABILITY.fields}
 _REG_HOOKS_AER = {f.name: register_node for f in AER_HEAD.fields if f.bits}
 _HEADER_LOGS = tuple(f"header_log_{i}" for i in range(4))  # written as one list
@@ -365,10 +410,19 @@ def decode_aer(ctx: SectionContext, parent: FieldNode, offset: int, *, valid: bo
                        min(AER_SIZE, ctx.end - offset),
                        description="Copy of the device's Advanced Error Reporting capability")
     _mark(node, valid)
-    values = decode_fields(ctx, AER_HEAD, offset, node, hooks=_REG_HOOKS_AER)
+    status_at = offset + ROOT_ERROR_STATUS_OFFSET
+    root_status = int.from_bytes(ctx.data[status_at:status_at + 4], "little") \
+        if status_at + 4 <= ctx.end else None
+    values = decode_fields(ctx, AER_HEAD, offset, node,
+                           hooks={**_REG_HOOKS_AER, "error_source_id": _source_id_node(root_status)})
     # the header log is one list, after the other registers (where it has always been)
     out = log_json(AER_HEAD, values, "header_log", _HEADER_LOGS,
                     order=[f.name for f in AER_HEAD.fields if f.name not in _HEADER_LOGS])
+    source = out.get("error_source_id")
+    if isinstance(source, dict):  # the IDs as addresses too (whether current: root_error_status)
+        for name, _bit, _message, key in SOURCE_IDS:
+            if isinstance(source.get(name), int):
+                source[key] = requester_id(source[name])
     flit = values.get("advanced_error_capabilities_and_control", 0) >> 18 & 1
     tail = offset + AER_HEAD.size
     if flit:
