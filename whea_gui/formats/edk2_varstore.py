@@ -376,8 +376,8 @@ def _plausible(lay: VarStoreLayout, buf, at: int, end: int) -> bool:
     name_at = at + hl.size
     if not 4 <= name_size <= MAX_NAME or name_size & 1 or name_at + name_size + data_size > end:
         return False
-    name = bytes(buf[name_at:name_at + name_size])
-    return name[-2:] == b"\0\0" and all(name[i:i + 2] != b"\0\0" for i in range(0, name_size - 2, 2))
+    name = bytes(buf[name_at:name_at + name_size]).decode("utf-16-le", "replace")
+    return name.find("\0") == len(name) - 1  # one NUL, at the end
 
 
 def _next_header(lay: VarStoreLayout, buf, start: int, end: int) -> int | None:
@@ -419,7 +419,7 @@ def _resync(lay: VarStoreLayout, buf, pos: int, prev: Variable | None) -> int | 
 
 def _ascii_name(raw: bytes) -> bool:
     """UCS-2 text of printable ASCII characters (what edk2 and Windows name variables with)."""
-    return all(raw[i + 1] == 0 and 0x20 <= raw[i] < 0x7F for i in range(0, len(raw) - 1, 2))
+    return not raw[1::2].strip(b"\0") and all(0x20 <= c < 0x7F for c in raw[0::2])
 
 
 def _lost_text(buf, start: int, stop: int) -> str:
@@ -435,8 +435,9 @@ def _fix_name_size(lay: VarStoreLayout, buf, v: Variable, end: int) -> None:
     raw = bytes(buf[v.name_offset:min(v.name_offset + MAX_NAME, end)])
     if v.name_size >= 2 and raw[v.name_size - 2:v.name_size] == b"\0\0":
         return
-    nul = next((i for i in range(0, len(raw) - 1, 2) if raw[i:i + 2] == b"\0\0"), None)
-    if nul is None or nul == 0 or not _ascii_name(raw[:nul]):
+    chars = raw[:len(raw) & ~1].decode("utf-16-le", "replace").find("\0")
+    nul = 2 * chars if chars > 0 else None
+    if nul is None or not _ascii_name(raw[:nul]):
         return  # no clean name before a NUL: NameSize stays (the name is reported as var-name)
     declared, v.name_size = v.name_size, nul + 2
     if v.end > end:
