@@ -38,6 +38,7 @@ LENGTH_AT, ID_AT = 20, 96  # RecordLength and RecordID inside a CPER record
 EMPTY_ID = 0
 END_ID = 0xFFFFFFFFFFFFFFFF
 MAX_NODES = 4096  # slot nodes in the tree; the rest are summarised (a file may hold 100k slots)
+MAX_BEYOND = 1 << 16  # map entries read past a cut file's last whole slot (bounded work)
 
 HEADER = Layout("erst_header", [
     Field("magic", "Magic", 8, "sig", description='Must be "ERSTSTOR"'),
@@ -239,7 +240,8 @@ def _read_slots(lay: ErstLayout, buf, fd: int | None = None) -> None:
     n = lay.slot_count
     # The map may hold more entries than the file has whole slots (a file cut short): every
     # entry before storage begins is read, so the records of the missing slots are named.
-    room = max(n, (min(lay.header["storage_offset"], lay.size) - HEADER_SIZE) // 8)
+    room = max(n, min((min(lay.header["storage_offset"], lay.size) - HEADER_SIZE) // 8,
+                      n + MAX_BEYOND))
     ids = np.frombuffer(buf, dtype="<u8", count=room, offset=HEADER_SIZE) if room else np.zeros(0, "<u8")
     beyond = [int(i) for i in np.flatnonzero(ids[n:]) + n if i >= lay.first_index]
     ids = ids[:n]
