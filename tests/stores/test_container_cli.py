@@ -125,10 +125,13 @@ def test_a_damaged_uefi_store_is_reported_by_list_stats_write_and_check(uefi_fil
     spec = f"uefi:{uefi_file}"
     code, out, err = run(capsys, "--store", spec, "list")
     assert code == 1, err
-    assert len(out.splitlines()) == 1  # the record before the damage
+    # the record before the damage; a NameSize past the store whose name still ends with its
+    # NUL is read by the NUL (the damaged variable's record too), still an error
+    listed = 2 if which == "name" else 1
+    assert len(out.splitlines()) == listed
     assert f"{uefi_file} at byte offset {at}:" in err
     code, out, err = run(capsys, "--store", spec, "stats")
-    assert code == 1 and "records      1 " in out and "damage" in out
+    assert code == 1 and f"records      {listed} " in out and "damage" in out
     assert f"byte offset {at}" in err
     code, out, err = run(capsys, "--store", spec, "write", DWR / "cper_cmci_intel_xpfmca_v4_memext.bin")
     assert code == 2 and "damaged" in err and f"byte offset {at}" in err

@@ -9,6 +9,7 @@ import struct
 import pytest
 from qemu_erst import start_refused
 
+from whea_gui.decode import decode_record
 from whea_gui.formats import erst_container as ec
 from whea_gui.sources.registry import iter_file
 from whea_gui.store import open_store
@@ -262,7 +263,16 @@ def test_a_map_entry_without_a_record_and_an_overflowing_record(tmp_path, erst_d
     assert codes["erst-record-overflow"] == (first + 1) * 8192 + 20
     problems = []
     refs = list(iter_file(str(path), problems.append))
-    assert [r.data for r in refs] == [real_records[2]]  # the good record still reads
+    # the good record still reads; the overflowing one is kept as far as its slot goes (decoded
+    # as a truncated record, the error reported at its RecordLength), not dropped
+    slot1 = bytes(data[(first + 1) * 8192:(first + 2) * 8192])
+    assert [r.data for r in refs] == [slot1, real_records[2]]
+    assert [(p.offset, p.level) for p in problems if "overflows" in p.message] == \
+        [((first + 1) * 8192 + 20, "error")]
+    assert any(f.code == "truncated" for f in decode_record(refs[0].data).findings)
+    with ErstStore(path, readonly=True) as store:  # the device's read of it fails
+        assert store.read_error_record(rid(real_records[1])).status == STATUS_OBJECT_NOT_FOUND
+        assert store.read_error_record(rid(real_records[2])).record == real_records[2]
 
 
 def test_whea_store_over_erst_answers_as_the_device(tmp_path, erst_device, real_records,

@@ -6,9 +6,8 @@ import struct
 from collections.abc import Iterator
 
 from ..core.model import DecodedRecord
+from .boundary import SIGNATURES, cper_length, record_end
 from .record import decode_record, record_extent
-
-SIGNATURES = (b"CPER", b"WhLg")
 
 
 def _extent(buf: bytes, pos: int) -> int:
@@ -17,12 +16,18 @@ def _extent(buf: bytes, pos: int) -> int:
             length = struct.unpack_from("<I", buf, pos + 8)[0]
             return max(1, min(length, len(buf) - pos)) if length >= 32 else min(32, len(buf) - pos)
         return len(buf) - pos
-    return max(1, record_extent(memoryview(buf)[pos:]))  # a view: slicing bytes would copy the rest
+    ext = max(1, record_extent(memoryview(buf)[pos:]))  # a view: slicing bytes would copy the rest
+    length = cper_length(buf, pos, len(buf))
+    if length is not None:  # a record cut short by another that starts inside it ends there
+        ext = min(ext, record_end(buf, pos, length, len(buf)) - pos)
+    return ext
 
 
 def split_records(buf: bytes) -> Iterator[tuple[int, int]]:
     """(offset, length) of each record; a record that is not followed by another signature
-    keeps whatever bytes follow it (shown as trailing data), so nothing is dropped."""
+    keeps whatever bytes follow it (shown as trailing data), so nothing is dropped. A record
+    cut short by another record that starts inside it ends where that one starts
+    (``boundary.record_end``); the decoder then reports it as truncated."""
     pos, n = 0, len(buf)
     while pos < n:
         if buf[pos:pos + 4] not in SIGNATURES:

@@ -163,6 +163,7 @@ class VarStoreLayout:
     free_offset: int = 0  # where the next variable would go
     fv_end: int = 0
     ftw_offset: int | None = None  # the FTW working block header, if found
+    skipped: list[tuple[int, int]] = field(default_factory=list)  # damaged ranges resynced over
     variables: list[Variable] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -302,32 +303,57 @@ def _store_header(lay: VarStoreLayout, buf, at: int) -> None:
     lay.store_end = end
 
 
+# States a variable header goes through (edk2 clears bits): header written, added, in delete
+# transition, deleted; what a header found while resynchronising must hold.
+_STATES = (0x7F, 0x3F, 0x3E, 0x3D, 0x3C)
+_KNOWN_ATTRIBUTES = 0x7F
+_HEADER_AT = re.compile(rb"\xaa\x55[\x7f\x3f\x3e\x3d\x3c]")
+MAX_NAME = 1024  # bytes searched for a name's NUL when NameSize disagrees with it
+
+
 def _walk(lay: VarStoreLayout, buf) -> None:
+    """Every variable from the store header on. A header that is not valid, or a variable whose
+    sizes run past the store or into the next header, does not end the walk while a valid
+    header follows: the walk resynchronises on it and reports what was skipped (error)."""
     hl = lay.header_layout
     pos = align4(lay.store_offset + STORE_HEADER_SIZE)
     end = lay.store_end
+    prev: Variable | None = None
     while pos + hl.size <= end:
         if struct.unpack_from("<H", buf, pos)[0] != START_ID:
-            break
+            nxt = _resync(lay, buf, pos, prev)
+            if nxt is None:
+                break  # erased flash, or bytes with no valid header after them: the list ends
+            pos = nxt
+            continue
         h = hl.unpack(buf, pos)
         guid = uuid.UUID(bytes_le=bytes(h["vendor_guid"]))
         v = Variable(pos, hl.size, h["state"], h["attributes"], h["name_size"], h["data_size"],
                      guid, "")
+        _fix_name_size(lay, buf, v, end)
         if v.name_offset + v.name_size > end or v.end > end:
             what = "NameSize" if v.name_offset + v.name_size > end else "DataSize"
             size_at = pos + hl.size - 24 + (0 if what == "NameSize" else 4)
-            lay.add(ERROR, f"variable at 0x{pos:X}: {what} {h['name_size' if what == 'NameSize' else 'data_size']} "
-                           f"runs past the store's end at 0x{end:X}; the walk stops here",
-                    size_at, 4, "var-size-overrun")
             v.complete = False
             v.name = _name(buf, v.name_offset, min(v.name_size, max(end - v.name_offset, 0)))
             lay.variables.append(v)
-            lay.free_offset = end
-            return
+            nxt = _next_header(lay, buf, pos + 2, end)
+            tail = ("the walk stops here" if nxt is None else
+                    f"skipped to the next valid variable header at 0x{nxt:X}"
+                    + _lost_text(buf, pos, nxt))
+            lay.add(ERROR, f"variable at 0x{pos:X}: {what} {h['name_size' if what == 'NameSize' else 'data_size']} "
+                           f"runs past the store's end at 0x{end:X}; {tail}",
+                    size_at, 4, "var-size-overrun")
+            if nxt is None:
+                lay.free_offset = end
+                return
+            lay.skipped.append((pos, nxt))
+            pos, prev = nxt, None
+            continue
         v.name = _name(buf, v.name_offset, v.name_size)
         lay.variables.append(v)
         _check_variable(lay, buf, v)
-        pos = align4(v.end)
+        pos, prev = align4(v.end), v
     lay.free_offset = min(pos, end)
     rest = bytes(buf[lay.free_offset:end])
     if rest.strip(b"\xff"):
@@ -335,6 +361,91 @@ def _walk(lay: VarStoreLayout, buf) -> None:
         lay.add(WARNING, f"bytes after the last variable are not erased (0xFF) from 0x{first:X}: "
                          f"{bytes_text(bytes(buf[first:first + 4]))}; new variables cannot go there",
                 first, end - first, "varstore-free-space")
+
+
+def _plausible(lay: VarStoreLayout, buf, at: int, end: int) -> bool:
+    """A valid variable header at ``at``: StartId, a state edk2 writes, known attributes, and a
+    NUL-terminated UCS-2 name with the data inside the store."""
+    hl = lay.header_layout
+    if at % 4 or at + hl.size > end:
+        return False
+    start_id, state, _res, attrs = struct.unpack_from("<HBBI", buf, at)
+    if start_id != START_ID or state not in _STATES or attrs & ~_KNOWN_ATTRIBUTES:
+        return False
+    name_size, data_size = struct.unpack_from("<II", buf, at + hl.size - 24)
+    name_at = at + hl.size
+    if not 4 <= name_size <= MAX_NAME or name_size & 1 or name_at + name_size + data_size > end:
+        return False
+    name = bytes(buf[name_at:name_at + name_size]).decode("utf-16-le", "replace")
+    return name.find("\0") == len(name) - 1  # one NUL, at the end
+
+
+def _next_header(lay: VarStoreLayout, buf, start: int, end: int) -> int | None:
+    """The first valid variable header at or after ``start`` (one regex scan in C)."""
+    for m in _HEADER_AT.finditer(buf, start, end):
+        if _plausible(lay, buf, m.start(), end):
+            return m.start()
+    return None
+
+
+def _resync(lay: VarStoreLayout, buf, pos: int, prev: Variable | None) -> int | None:
+    """At ``pos`` (after ``prev``) there is no StartId: where the walk goes on when a valid
+    header follows (None: the list ends here). A header inside ``prev``'s data means prev's DataSize is too large (its data is cut
+    there); otherwise the bytes up to the next header are skipped. Both are errors."""
+    end = lay.store_end
+    nxt = _next_header(lay, buf, prev.name_offset if prev else pos, end)
+    if nxt is None:
+        return None
+    if prev is not None and prev.data_offset <= nxt < prev.end:
+        declared = prev.data_size
+        prev.data_size = nxt - prev.data_offset
+        lay.add(ERROR, f"variable {prev.name!r} at 0x{prev.offset:X}: DataSize {declared} runs into "
+                       f"the valid variable header at 0x{nxt:X}; its data is read up to there "
+                       f"({prev.data_size} bytes)", prev.offset + lay.header_layout.size - 20, 4,
+                "var-data-size")
+        return nxt
+    nxt = max(nxt, pos)
+    if nxt == pos:  # found only at or before where we are: look after it
+        nxt = _next_header(lay, buf, pos + 4, end)
+        if nxt is None:
+            return None
+    start_id = struct.unpack_from("<H", buf, pos)[0]
+    lay.add(ERROR, f"no valid variable header at 0x{pos:X} (StartId 0x{start_id:04X}, not 0x55AA): "
+                   f"skipped {nxt - pos} bytes to the next valid variable header at 0x{nxt:X}"
+                   + _lost_text(buf, pos, nxt), pos, nxt - pos, "var-header-skipped")
+    lay.skipped.append((pos, nxt))
+    return nxt
+
+
+def _ascii_name(raw: bytes) -> bool:
+    """UCS-2 text of printable ASCII characters (what edk2 and Windows name variables with)."""
+    return not raw[1::2].strip(b"\0") and all(0x20 <= c < 0x7F for c in raw[0::2])
+
+
+def _lost_text(buf, start: int, stop: int) -> str:
+    at = bytes(buf[start:stop]).find(b"CPER")
+    return "" if at < 0 else (f"; they hold a CPER signature at 0x{start + at:X}: a hardware "
+                              "error record whose variable is lost (the reader carves it out)")
+
+
+def _fix_name_size(lay: VarStoreLayout, buf, v: Variable, end: int) -> None:
+    """A NameSize that disagrees with the name's own UCS-2 NUL: the name is a NUL-terminated
+    string (UEFI), so it and the data after it are read by the NUL; an error all the same (the
+    header is damaged, and where the data begins is inferred)."""
+    raw = bytes(buf[v.name_offset:min(v.name_offset + MAX_NAME, end)])
+    if v.name_size >= 2 and raw[v.name_size - 2:v.name_size] == b"\0\0":
+        return
+    chars = raw[:len(raw) & ~1].decode("utf-16-le", "replace").find("\0")
+    nul = 2 * chars if chars > 0 else None
+    if nul is None or not _ascii_name(raw[:nul]):
+        return  # no clean name before a NUL: NameSize stays (the name is reported as var-name)
+    declared, v.name_size = v.name_size, nul + 2
+    if v.end > end:
+        v.name_size = declared  # the NUL does not give a variable that fits: keep the field
+        return
+    lay.add(ERROR, f"variable at 0x{v.offset:X}: NameSize {declared} disagrees with its name's "
+                     f"UCS-2 NUL, which ends it at {v.name_size} bytes; the name and the data are "
+                     "read from there", v.offset + lay.header_layout.size - 24, 4, "var-name-size")
 
 
 def _name(buf, offset: int, size: int) -> str:

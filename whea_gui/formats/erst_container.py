@@ -38,6 +38,7 @@ LENGTH_AT, ID_AT = 20, 96  # RecordLength and RecordID inside a CPER record
 EMPTY_ID = 0
 END_ID = 0xFFFFFFFFFFFFFFFF
 MAX_NODES = 4096  # slot nodes in the tree; the rest are summarised (a file may hold 100k slots)
+MAX_BEYOND = 1 << 16  # map entries read past a cut file's last whole slot (bounded work)
 
 HEADER = Layout("erst_header", [
     Field("magic", "Magic", 8, "sig", description='Must be "ERSTSTOR"'),
@@ -64,6 +65,12 @@ class Slot:
     length: int = 0  # the CPER RecordLength found at the slot start (0 = no CPER record)
     record_id: int = 0  # the RecordID inside the record
     visible: bool = True  # QEMU's lookup finds it (it stops after ``record_count`` entries)
+    present: int = -1  # bytes of the record in the file when fewer than ``length`` (-1: all)
+
+    @property
+    def kept(self) -> int:
+        """Bytes of the record that are read: RecordLength, or what the slot/file holds."""
+        return self.length if self.present < 0 else min(self.length, self.present)
 
 
 @dataclass
@@ -231,8 +238,14 @@ def _cper_heads(buf, slot: int, indices: np.ndarray, fd: int | None) -> np.ndarr
 
 def _read_slots(lay: ErstLayout, buf, fd: int | None = None) -> None:
     n = lay.slot_count
-    ids = np.frombuffer(buf, dtype="<u8", count=n, offset=HEADER_SIZE) if n else np.zeros(0, "<u8")
-    used = int(np.count_nonzero(ids[lay.first_index:]))
+    # The map may hold more entries than the file has whole slots (a file cut short): every
+    # entry before storage begins is read, so the records of the missing slots are named.
+    room = max(n, min((min(lay.header["storage_offset"], lay.size) - HEADER_SIZE) // 8,
+                      n + MAX_BEYOND))
+    ids = np.frombuffer(buf, dtype="<u8", count=room, offset=HEADER_SIZE) if room else np.zeros(0, "<u8")
+    beyond = [int(i) for i in np.flatnonzero(ids[n:]) + n if i >= lay.first_index]
+    ids = ids[:n]
+    used = int(np.count_nonzero(ids[lay.first_index:])) + len(beyond)
     stray = np.flatnonzero(ids[:lay.first_index])
     lay.stray = [(int(i), int(ids[i])) for i in stray[:MAX_NODES]]
     for i in stray[:8]:
@@ -274,6 +287,42 @@ def _read_slots(lay: ErstLayout, buf, fd: int | None = None) -> None:
                              f"reads and overwrites only slot {seen[rid]}", lay.map_offset(i), 8,
                     "erst-map-id")
         seen.setdefault(rid, i)
+    _beyond_the_end(lay, buf, beyond, count, counted)
+
+
+def _beyond_the_end(lay: ErstLayout, buf, indices: list[int], count: int, counted: int) -> None:
+    """Map entries whose slots are not whole in the file (it was cut short): a partial slot's
+    record is kept as far as it goes; a slot past the end is named as a lost record."""
+    if not indices:
+        return
+    full = np.frombuffer(buf, dtype="<u8", count=max(indices) + 1, offset=HEADER_SIZE)
+    slot = lay.slot_size
+    cut, lost = [], []
+    for i in indices:
+        rid = int(full[i])
+        off = i * slot
+        if off + CPER_MIN <= lay.size and bytes(buf[off:off + 4]) == b"CPER":
+            s = _record_slot(lay, buf, i, rid, LIVE)
+            s.visible = counted < count
+            counted += 1
+            lay.slots.append(s)
+            cut.append(f"0x{rid:016X} (slot {i}, {s.kept} of {s.length} bytes)")
+            continue
+        lost.append(f"0x{rid:016X} (slot {i} at 0x{off:X})")
+        if len(lost) <= 16:
+            lay.add(ERROR, f"map entry {i} holds RecordID 0x{rid:016X} but slot {i} at 0x{off:X} "
+                           + ("is past the end of the file" if off >= lay.size else
+                              f"is cut short: the file ends {lay.size - off} bytes into it")
+                           + f" ({lay.size} bytes): the record is lost", lay.map_offset(i), 8,
+                    "erst-map-no-record")
+    parts = []
+    if cut:
+        parts.append(f"{len(cut)} record(s) cut short, decoded as far as they go: {', '.join(cut[:16])}")
+    if lost:
+        more = f" and {len(lost) - 16} more" if len(lost) > 16 else ""
+        parts.append(f"{len(lost)} record(s) lost: {', '.join(lost[:16])}{more}")
+    lay.add(ERROR, f"the file ends at byte {lay.size}, inside or before slots the map uses: "
+                   + "; ".join(parts), lay.size, 0, "erst-size")
 
 
 def _record_slot(lay: ErstLayout, buf, index: int, map_id: int, state: str) -> Slot:
@@ -292,13 +341,26 @@ def _record_slot(lay: ErstLayout, buf, index: int, map_id: int, state: str) -> S
         return s
     s.length, = struct.unpack_from("<I", head, LENGTH_AT)
     s.record_id, = struct.unpack_from("<Q", head, ID_AT)
-    if s.length < CPER_MIN or s.length > end - off:
-        why = (f"RecordLength {s.length} is below 128" if s.length < CPER_MIN else
-               f"RecordLength {s.length} overflows the {end - off}-byte slot")
-        level = ERROR if live else NOTE
-        lay.add(level, f"slot {index} at 0x{off:X}: {why} (QEMU's read fails)", off + LENGTH_AT, 4,
+    if s.length < CPER_MIN:
+        lay.add(ERROR if live else NOTE, f"slot {index} at 0x{off:X}: RecordLength {s.length} is "
+                                         "below 128 (QEMU's read fails)", off + LENGTH_AT, 4,
                 "erst-record-overflow")
         s.state = BAD if live else EMPTY
+        return s
+    if s.length > end - off:
+        # Kept: the bytes the slot holds are decoded (as a truncated record) with the error,
+        # rather than the record dropped; a cleared one past its slot is only noted.
+        s.present = end - off
+        if off + slot > lay.size:
+            why = (f"the file ends {end - off} bytes into slot {index}, RecordLength is "
+                   f"{s.length}: the record is cut short")
+        else:
+            why = f"RecordLength {s.length} overflows the {slot}-byte slot (QEMU's read fails)"
+        kept = f"; the {end - off} bytes present are decoded" if live else ""
+        lay.add(ERROR if live else NOTE, f"slot {index} at 0x{off:X}: {why}{kept}",
+                off + LENGTH_AT, 4, "erst-record-overflow")
+        if not live:
+            s.state = EMPTY
         return s
     if live and s.record_id != map_id:
         lay.add(WARNING, f"slot {index}: the map says RecordID 0x{map_id:016X}, the record says "
@@ -324,7 +386,7 @@ def _count_not_ff(buf, start: int, end: int, step: int = 1 << 20) -> int:
 
 
 def record_bytes(buf, s: Slot) -> bytes:
-    return bytes(buf[s.offset:s.offset + s.length])
+    return bytes(buf[s.offset:s.offset + s.kept])
 
 
 # -- the located tree -------------------------------------------------------------------------
@@ -359,8 +421,9 @@ def _map_nodes(root: FieldNode, lay: ErstLayout) -> None:
     if first:
         text += f"; entr{'y 0 describes' if first == 1 else f'ies 0–{first - 1} describe'} " \
                 "the header's own slots"
+    entries = max([count] + [s.index + 1 for s in mapped])  # a cut file: entries past its slots
     node = root.add(FieldNode("map", "RecordID map", None, text, HEADER_SIZE,
-                              min(8 * count, max(lay.size - HEADER_SIZE, 0)), kind="struct"))
+                              min(8 * entries, max(lay.size - HEADER_SIZE, 0)), kind="struct"))
     for index, rid in lay.stray:  # a RecordID in a header slot's entry: QEMU ignores it
         node.add(FieldNode(f"map_{index}", f"Entry {index}", rid,
                            f"0x{rid:016X} → slot {index}, part of the header (ignored)",
@@ -385,11 +448,11 @@ def _slot_nodes(root: FieldNode, lay: ErstLayout) -> None:
                                 s.offset, end - s.offset,
                                 kind="struct", valid=s.state != BAD))
         if s.length:
-            sn.add(FieldNode("record", "Record", None, f"{s.length} bytes", s.offset, s.length,
-                             kind="bytes"))
-            if end > s.offset + s.length:
-                sn.add(FieldNode("padding", "Padding", None, f"{end - s.offset - s.length} bytes",
-                                 s.offset + s.length, end - s.offset - s.length, kind="bytes"))
+            shown = f"{s.length} bytes" + (f" ({s.kept} present)" if s.kept < s.length else "")
+            sn.add(FieldNode("record", "Record", None, shown, s.offset, s.kept, kind="bytes"))
+            if end > s.offset + s.kept:
+                sn.add(FieldNode("padding", "Padding", None, f"{end - s.offset - s.kept} bytes",
+                                 s.offset + s.kept, end - s.offset - s.kept, kind="bytes"))
 
 
 def summary(lay: ErstLayout) -> str:

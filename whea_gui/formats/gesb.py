@@ -161,9 +161,14 @@ def decode_gesb(buf: bytes, offset: int, limit: int, parent_node: FieldNode,
     _walk_entries(buf, offset, min(HEADER_SIZE + data_len, avail), block, record, tag, creator_id)
     n = len(block.entries)
     if count_field != n:
-        add(NOTE if status else WARNING,
+        # Linux reads only bits 4-11 (C15): when that reading agrees, bits 12-13 are the only
+        # difference (a note); otherwise entries may be missing or the block is misread.
+        linux = status and (count_field & 0xFF) == n
+        add(NOTE if linux else WARNING,
             f"{tag}: ErrorDataEntryCount is {count_field} but {n} entr{'y' if n == 1 else 'ies'} "
-            "were found by walking DataLength", offset, 4, "gesb-entry-count")
+            "were found by walking DataLength"
+            + (" (bits 12–13 of BlockStatus are set; Linux reads only bits 4–11, which agree)"
+               if linux else ""), offset, 4, "gesb-entry-count")
     if raw_len:
         start = offset + raw_off
         present = max(0, min(raw_len, limit - start))

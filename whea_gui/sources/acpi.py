@@ -24,6 +24,7 @@ from .base import read_bytes as read_file
 name = "gesb"
 BERT_TABLE_SIZE = 48
 _TABLE = struct.Struct("<4sIBB6s8sI4sIIQ")
+SCAN_WINDOW = 4 << 20  # bytes tested per vectorised step when looking for the next block
 
 
 def sniff(head: bytes, path: str = "") -> int:
@@ -133,7 +134,17 @@ def walk_region(data: bytes, path: str, on_problem, info: dict, *, start: int = 
                                found - pos))
             pos = found
             continue
-        if length > end - pos:
+        cut = _swallowed_block(data, pos, length, end)
+        if cut is not None:
+            entries_end, found = cut
+            room = "" if length <= end - pos else f" but only {end - pos} remain"
+            on_problem(Problem(path, pos, f"status block at offset {pos} declares {length} bytes"
+                                          f"{room}, which its data entries (ending at {entries_end}) "
+                                          f"do not fill, and a plausible status block starts at "
+                                          f"{found}: the block is read up to there", "error",
+                               found - pos))
+            length = found - pos
+        elif length > end - pos:
             on_problem(Problem(path, pos, f"status block declares {length} bytes but only {end - pos} "
                                           "remain (truncated)", "warning", end - pos))
             length = end - pos
@@ -150,14 +161,55 @@ def walk_region(data: bytes, path: str, on_problem, info: dict, *, start: int = 
                                         "or the region is empty)", "note"))
 
 
-def _next_block(data: bytes, pos: int, end: int) -> int | None:
-    """The next offset in ``data[pos:end]`` where a plausible status block with a sane first entry
-    starts: one linear scan, with a cheap byte test (ErrorSeverity 0-3, entry revision major 1-3)
-    before the full check."""
-    view = memoryview(data)
-    while end - pos >= BLOCK_HEADER_SIZE + 28:
-        if view[pos + 16] <= 3 and not any(view[pos + 17:pos + 20]) and 1 <= view[pos + 41] <= 3 \
-                and gesb_score(bytes(view[pos:pos + 64])):
-            return pos
-        pos += 1
+def _swallowed_block(data: bytes, pos: int, length: int, end: int) -> tuple[int, int] | None:
+    """(where its entries end, where the next block starts) when the block at ``pos`` claims
+    bytes its data entries do not account for (DataLength past the data present, or not filled
+    by whole entries) and a plausible status block starts in them: its DataLength is impossible
+    and would swallow that block. None for a consistent block, or when no block is found."""
+    data_len = struct.unpack_from("<I", data, pos + 12)[0]
+    data_end = pos + BLOCK_HEADER_SIZE + data_len
+    if pos + length <= end and _entries_end(data, pos, data_end, 0) == data_end:
+        return None  # whole and consistent: its entries fill DataLength exactly
+    count = struct.unpack_from("<I", data, pos)[0] >> 4 & 0x3FF
+    claim_end = min(pos + length, end)
+    entries_end = _entries_end(data, pos, min(data_end, claim_end), count)
+    found = _next_block(data, entries_end, claim_end + BLOCK_HEADER_SIZE + 28, before=claim_end)
+    return None if found is None else (entries_end, found)
+
+
+def _entries_end(data: bytes, pos: int, limit: int, count: int) -> int:
+    """Where the data entries of the block at ``pos`` end, walked by their own lengths while
+    each header is sane (severity 0–3, revision major 0–3, no reserved validation bits) and
+    whole before ``limit``; after ``count`` entries when the count is not 0."""
+    p = pos + BLOCK_HEADER_SIZE
+    n = 0
+    while limit - p >= ENTRY_V1_SIZE and (not count or n < count):
+        severity, revision, valid, _flags, size = struct.unpack_from("<IHBBI", data, p + 16)
+        if severity > 3 or revision >> 8 > 3 or valid & 0xF8:
+            break
+        step = (ENTRY_V3_SIZE if revision >> 8 >= 3 else ENTRY_V1_SIZE) + size
+        if p + step > limit:
+            break
+        p += step
+        n += 1
+    return p
+
+
+def _next_block(data: bytes, pos: int, end: int, *, before: int | None = None) -> int | None:
+    """The next offset in ``data[pos:end]`` (before ``before`` when given) where a plausible
+    status block with a sane first entry starts: the fixed bytes (ErrorSeverity 0-3, the first
+    entry's revision major 1-3 and validation bits 0-7) tested for every offset at once, a
+    window at a time (bounded time and memory on a huge region), then the full check."""
+    import numpy as np  # only when a damaged region is searched
+
+    end = min(end, len(data))
+    stop = min(end if before is None else min(before, end), end - (BLOCK_HEADER_SIZE + 28) + 1)
+    for w in range(pos, stop, SCAN_WINDOW):
+        n = min(SCAN_WINDOW, stop - w)
+        b = np.frombuffer(data, np.uint8, count=min(n + 43, len(data) - w), offset=w)
+        hits = ((b[16:16 + n] <= 3) & (b[17:17 + n] == 0) & (b[18:18 + n] == 0)
+                & (b[19:19 + n] == 0) & (b[41:41 + n] - np.uint8(1) <= 2) & (b[42:42 + n] <= 7))
+        for i in np.flatnonzero(hits).tolist():
+            if gesb_score(bytes(data[w + i:w + i + 64])):
+                return w + i
     return None

@@ -1,8 +1,9 @@
 """Raw binary: one record, several concatenated, or records carved out of any other binary.
 
 A file that starts with a signature is split record by record (bytes after the last record
-stay with it, where the decoder shows them as trailing data). Anything else is scanned for
-plausible headers (see ``carve``). Big files are memory-mapped and scanned once, front to back,
+stay with it, where the decoder shows them as trailing data); a record cut short by another
+that starts inside its claimed length ends there, reported as an error (``decode.boundary``).
+Anything else is scanned for plausible headers (see ``carve``). Big files are memory-mapped and scanned once, front to back,
 with the pages behind the scan released; streams are read once (``base.open_input``).
 """
 
@@ -17,6 +18,7 @@ from .carve import (
     MAX_WHLG,
     SIGNATURES,
     carve,
+    cut_short,
     gap,
     next_header,
     plausible_length,
@@ -64,8 +66,8 @@ def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
     pos = 0
     while pos < n:
         length = plausible_length(buf, pos, n)
-        if length is None or length > n - pos:
-            # A damaged or truncated header: its extent is a guess, so it runs up to the next
+        if length is None:
+            # A damaged header: its extent is a guess, so it runs up to the next
             # plausible header (never over a good record after it) or the end, but keeps no
             # more than its header can claim plus TRAILING_KEPT bytes; the rest is skipped.
             hit = next_header(buf, pos + 1, n, pages)
@@ -78,6 +80,8 @@ def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
             pages.release(pos)
             continue
         nxt = record_end(buf, pos, length, n, pages)  # a truncated one ends at the next record
+        if nxt < min(pos + length, n):
+            cut_short(on_problem, path, pos, length, nxt)
         if nxt >= n or bytes(buf[nxt:nxt + 4]) in SIGNATURES:
             yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
             pos = nxt

@@ -3,7 +3,9 @@ variable in every state, with its name, state and attributes as provenance. Dele
 whose bytes remain are offered as recoverable (source ``state`` "deleted").
 
 Problems with the volume, the store or a variable are reported with their byte offsets; the
-variables before a damaged one are still read.
+variables before a damaged one are still read, the walk resynchronises on the next valid
+variable header after it, and records in the bytes it skipped are carved out of them
+(source ``damaged_variable``: where the skipped bytes begin).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 
 from ..formats import edk2_sniff
 from .base import Problem, RecordRef
+from .carve import carve
 
 name = "uefi-varstore"
 
@@ -39,3 +42,9 @@ def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
         if v.state_text == vs.DELETED:
             src["recoverable"] = True
         yield RecordRef(bytes(data[v.data_offset:v.end]), src)
+    for start, stop in lay.skipped:  # bytes the walk resynchronised over: a record may be there
+        if bytes(data[start:stop]).find(b"CPER") < 0:
+            continue
+        for ref in carve(data, path, on_problem, kind=name, start=start, end=stop):
+            ref.source["damaged_variable"] = start
+            yield ref
