@@ -12,10 +12,25 @@ from __future__ import annotations
 
 from ...core.model import DecodedRecord
 from .facts import Facts, component_of, gather
-from .rules import Statement, component_name, statements, summary_statements, urgency
+from .rules import (
+    Statement,
+    component_name,
+    record_component,
+    statements,
+    summary_statements,
+    urgency,
+)
 from .whlg import explain_whlg
 
-__all__ = ["explain_record", "summarise_record", "Facts", "Statement"]
+__all__ = ["explain_record", "summarise_record", "component_of_record", "Facts", "Statement"]
+
+
+def component_of_record(rec: DecodedRecord) -> str:
+    """The record's component as its explanation names it (``rules.record_component``); "" for
+    a WHEA-Logger packet or a record naming no known part."""
+    if rec.kind == "whlg":
+        return ""
+    return record_component(gather(rec, cites=False))
 
 
 def summarise_record(rec: DecodedRecord) -> None:
@@ -46,7 +61,7 @@ def explain_record(rec: DecodedRecord, *, cites: bool = True) -> dict:
         "headline": head.text if head else "",
         "severity": f.severity_word.lower() if f.severity is not None else ("unknown" if record else ""),
         "severity_meaning": sev.text if sev else "",
-        "component": f.component,
+        "component": f.component,  # the lead section's family; record_component: the part named
         "component_name": component_name(f) if record else "",
         "where": where.text if where else "",
         "detail": what.text if what else "",
