@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..decode.explain import NOT_FAULTS
 from ..decode.explain.facts import MEMORY_EXTENSION_TYPES, gather, lead_section
 from ..decode.explain.rules import mca_kind, record_component
 from ..decode.explain.tables import PLATFORM_MEMORY_TYPES
@@ -256,7 +257,7 @@ def record_fault(rec) -> tuple[str, str, dict[str, str]]:
     component any section names.
     """
     component, best = "", None
-    facts = gather(rec, cites=False) if rec.sections and rec.kind != "whlg" else None
+    facts = gather(rec, cites=False) if rec.sections and rec.kind not in NOT_FAULTS else None
     named = record_component(facts) if facts is not None and facts.state == "record" else ""
     lead = lead_section(rec)  # the explanation's lead section speaks first (docs/explain.md)
     if lead is not None and (lead.type_guid or "").lower() in MEMORY_EXTENSION_TYPES:

@@ -20,7 +20,10 @@ from .rules import (
     summary_statements,
     urgency,
 )
+from .source_table import explain_source_table
 from .whlg import explain_whlg
+
+NOT_FAULTS = ("whlg", "error_source_table")  # items that report no hardware error
 
 __all__ = ["explain_record", "summarise_record", "component_of_record", "Facts", "Statement"]
 
@@ -28,7 +31,7 @@ __all__ = ["explain_record", "summarise_record", "component_of_record", "Facts",
 def component_of_record(rec: DecodedRecord) -> str:
     """The record's component as its explanation names it (``rules.record_component``); "" for
     a WHEA-Logger packet or a record naming no known part."""
-    if rec.kind == "whlg":
+    if rec.kind in NOT_FAULTS:
         return ""
     return record_component(gather(rec, cites=False))
 
@@ -38,6 +41,8 @@ def summarise_record(rec: DecodedRecord) -> None:
     if rec.kind == "whlg":
         rec.summary = explain_whlg(rec)["headline"]
         return
+    if rec.kind == "error_source_table":
+        return  # its decoder sets the summary
     # the same words as explain_record's; no need to find cited fields
     head, advice = summary_statements(gather(rec, cites=False))
     rec.summary = f"{head.text}. {advice.text}" if advice else head.text
@@ -49,6 +54,8 @@ def explain_record(rec: DecodedRecord, *, cites: bool = True) -> dict:
     cites), ``cites`` (per key), ``location`` (typed parts) and ``state``."""
     if rec.kind == "whlg":
         return explain_whlg(rec)
+    if rec.kind == "error_source_table":
+        return explain_source_table(rec)
     f = gather(rec, cites=cites)
     said = statements(f)
 
