@@ -55,7 +55,7 @@ class EventInfo:
     computer: str = ""
     channel: str = ""
     binaries: list[tuple[str, str]] = field(default_factory=list)  # (field name, text)
-    table_values: dict[str, str] = field(default_factory=dict)  # TABLE_VALUES' texts, by key
+    table_values: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (field name, text)
     issues: list[str] = field(default_factory=list)  # values that could not be used, in words
 
     @property
@@ -277,7 +277,7 @@ def _flat_binaries(values: dict, info: EventInfo) -> bool:
 
 def _table_value(info: EventInfo, name: str, text: str | None) -> None:
     if text is not None and text.strip():
-        info.table_values.setdefault(TABLE_VALUES[name.lower()], text.strip()[:64])
+        info.table_values.setdefault(TABLE_VALUES[name.lower()], (name, text.strip()[:64]))
 
 
 def _json_children(node, name: str = ""):
@@ -338,7 +338,7 @@ def parse_binaries(data: ET.Element, info: EventInfo) -> None:
         key = (el.get("Name") or tag).lower()
         text = (el.text or "").strip()
         if key in TABLE_VALUES:
-            _table_value(info, key, text)
+            _table_value(info, el.get("Name") or tag, text)
         elif text and (key in BINARY_FIELDS or _signature_hex(text)):
             info.binaries.append((el.get("Name") or tag, text))
 
@@ -426,8 +426,8 @@ class EventCollector:
         is no number is reported and left out: the table is then read by its own length)."""
         issues: list[str] = []
         out = {}
-        for key, text in info.table_values.items():
-            value = checked_int(text, key, 0xFFFFFFFF, issues)
+        for key, (name, text) in info.table_values.items():
+            value = checked_int(text, _short(name), 0xFFFFFFFF, issues)
             if value is not None:
                 out[key] = value
         for issue in issues:
