@@ -88,9 +88,16 @@ def test_each_table_equals_the_wheainit_entry_logged_next():
         after = by_id[ref.source["event_record_id"] + 1]
         init = decode_record(after.data, source=after.source)
         assert init.header["id_name"] == "WheaInit"
-        theirs = [e["descriptor"] for e in init.header["payload"]["error_sources"]]
-        ours = [s.fields["descriptor"] for s in table.sections]
-        assert ours == theirs and len(ours) in (8, 9)
+        theirs = init.header["payload"]["error_sources"]
+        ours = [s.fields for s in table.sections]
+        assert [o["descriptor"] for o in ours] == [t["descriptor"] for t in theirs]
+        assert len(ours) in (8, 9)
+        # the kernel entries: the same structure in both, the same keys; the counters agree
+        # (the pointers may differ: WheaInit is logged from another copy)
+        for o, t in zip(ours, theirs):
+            assert set(o["entry"]) | {"type_name", "descriptor"} == set(t)
+            for key in ("type", "record_count", "record_length", "section_count", "pool_tag"):
+                assert o["entry"][key] == t[key], key
 
 
 def test_decode_text_and_json_show_the_table(capsys):
@@ -98,7 +105,7 @@ def test_decode_text_and_json_show_the_table(capsys):
     out, err = capsys.readouterr()
     assert "carry no record data" not in err and "no RawData" not in err
     assert out.count("(error_source_table, ") == 5
-    assert "Error source descriptor: PCIe source 0" in out and "Pool tag: 'Whea'" in out
+    assert "Error source descriptor: PCIe source 0" in out and "Pool tag: Whea " in out
     assert main(["decode", "--json", str(h.EVTX)]) == 0
     objs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     tables = [o for o in objs if o["kind"] == TABLE]
@@ -226,3 +233,16 @@ def test_store_import_skips_the_tables(tmp_path, capsys):
     main(["store", "import", "--store", str(store), str(h.EVTX)])
     out = capsys.readouterr().out
     assert "skipped 5 error-source tables" in out and "skipped 47 WhLg event-log entries" in out
+
+
+def test_every_report_format_lists_the_tables(tmp_path):
+    from whea_gui.report import write_report
+    for fmt in ("html", "md", "json", "csv"):
+        out = tmp_path / f"r.{fmt}"
+        write_report([str(h.EVTX)], out)
+        text = out.read_text(encoding="utf-8")
+        assert text.count("WHEA error source table: 9 error sources") >= 1, fmt
+        assert "Traceback" not in text
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    kinds = [r["kind"] for r in report["records"]]
+    assert kinds.count(TABLE) == 5 and len(kinds) == 52

@@ -2,7 +2,7 @@
 
 Not an error record: the list of error sources Windows registered when WHEA started. The
 event reader (sources/winevent.py) yields the table's bytes with ``source["format"]`` set to
-``FORMAT`` and the event's own values (``ErrorSourceCount``, ``ErrorSourceTableLength``,
+``KIND`` and the event's own values (``ErrorSourceCount``, ``ErrorSourceTableLength``,
 ``ErrorRecordFormat``) in ``source["error_source_table"]``. Each error source becomes one entry
 of ``sections`` (its kernel entry and descriptor in ``fields``, located by byte offset), so the
 tree, hex view, findings, lists and JSON work as for other kinds; ``header`` holds the table's
@@ -16,7 +16,7 @@ from collections import Counter
 from ..core.model import NOTE, DecodedRecord, DecodedSection, FieldNode, new_record
 from ..formats import error_source_table as est
 
-FORMAT = KIND = "error_source_table"
+KIND = "error_source_table"  # also its source["format"] (sources/winevent.py TABLE_FORMAT)
 
 
 def decode_error_source_table(data: bytes, *, source: dict | None = None) -> DecodedRecord:

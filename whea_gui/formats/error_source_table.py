@@ -24,42 +24,38 @@ so and the bytes are still shown. Counts are bounded by the bytes present (and M
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
-from ..core.fields import Field, Layout, make_node
+from ..core.fields import Field, Layout, ascii_text
 from ..core.model import ERROR, NOTE, WARNING, FieldNode
 from . import error_source
 
 MAX_SOURCES = 4096  # far more than any machine registers (a few dozen); bounds hostile counts
-POOL_TAG = int.from_bytes(b"Whea", "little")
+POOL_TAG = b"Whea"
 
 
 def _wrapper(name: str, ptr: int) -> Layout:
-    pad_after_type = [Field("padding_type", "Alignment padding", 4, "hex")] if ptr == 8 else []
-    pad_before_tick = [] if ptr == 8 else [Field("padding_tick", "Alignment padding", 4, "hex")]
+    """The kernel's entry before the descriptor. The x64 one is also the WheaInit WhLg payload's
+    record (decode/whlg_payloads.py uses it), so the two JSON forms have the same keys."""
+    def u32(key: str, label: str) -> Field:
+        return Field(key, label, 4, "int")
     return Layout(name, [
-        Field("list_next", "List link: next (kernel address)", ptr, "hex"),
-        Field("list_previous", "List link: previous (kernel address)", ptr, "hex"),
-        Field("failed_allocations", "Failed allocations", 4, "int"),
-        Field("platform_error_source_id", "Platform error source ID", 4, "int"),
-        Field("error_count", "Error count", 4, "int"),
-        Field("record_count", "Record count", 4, "int"),
-        Field("record_length", "Record length", 4, "int"),
-        Field("pool_tag", "Pool tag", 4, "hex", description='"Whea"'),
+        Field("list_entry", "List entry (pointers)", 2 * ptr, "bytes"),
+        u32("failed_allocations", "Failed allocations"),
+        u32("platform_error_source_id", "Platform error source ID"),
+        u32("error_count", "Error count"), u32("record_count", "Record count"),
+        u32("record_length", "Record length"),
+        Field("pool_tag", "Pool tag", 4, "ascii"),
         Field("type", "Type", 4, "enum", enum=error_source.SOURCE_TYPE),
-        *pad_after_type,
-        Field("records", "Records (kernel address)", ptr, "hex"),
-        Field("context", "Context (kernel address)", ptr, "hex"),
-        Field("section_count", "Section count", 4, "int"),
-        Field("section_length", "Section length", 4, "int"),
-        *pad_before_tick,
+        *([Field("padding1", "Padding", 4, "hex")] if ptr == 8 else []),
+        Field("records", "Records (pointer)", ptr, "hex"),
+        Field("context", "Context (pointer)", ptr, "hex"),
+        u32("section_count", "Section count"), u32("section_length", "Section length"),
+        *([] if ptr == 8 else [Field("padding1", "Padding", 4, "hex")]),
         Field("tick_count_at_last_error", "Tick count at last error", 8, "int"),
-        Field("accumulated_errors", "Accumulated errors", 4, "int"),
-        Field("total_errors", "Total errors", 4, "int"),
-        Field("deferred", "Deferred", 1, "int"),
-        Field("padding_deferred", "Alignment padding", 3, "bytes"),
-        Field("busy", "Busy", 4, "int"),
+        u32("accumulated_errors", "Accumulated errors"), u32("total_errors", "Total errors"),
+        Field("deferred", "Deferred", 1, "int"), Field("padding2", "Padding", 3, "bytes"),
+        u32("busy", "Busy"),
     ])
 
 
@@ -70,8 +66,9 @@ class EntryLayout:
     size: int  # whole entry: wrapper + descriptor + padding to 8 bytes
 
 
-LAYOUTS = (EntryLayout("x64", _wrapper("WHEAP_ERROR_SOURCE (x64)", 8), 0x430),
-           EntryLayout("x86", _wrapper("WHEAP_ERROR_SOURCE (x86)", 4), 0x420))
+LAYOUTS = (EntryLayout("x64", _wrapper("WHEAP_INIT_ERROR_SOURCE (x64)", 8), 0x430),
+           EntryLayout("x86", _wrapper("WHEAP_INIT_ERROR_SOURCE (x86)", 4), 0x420))
+X64_ENTRY = LAYOUTS[0].wrapper
 assert all(lay.wrapper.size + error_source.DESCRIPTOR_SIZE <= lay.size for lay in LAYOUTS)
 
 
@@ -155,16 +152,13 @@ def _entry(buf, off, end, lay: EntryLayout, i, parent, add, where, start) -> Sou
                                 end - off, kind="struct"))
     wnode = node.add(FieldNode("kernel_entry", "Kernel error-source entry (WHEAP_ERROR_SOURCE, "
                                "undocumented)", None, lay.name, off, lay.wrapper.size, kind="struct"))
-    hooks = {"pool_tag": lambda f, v, o: make_node(
-        f, v, o, display=f"'{_printable(v.to_bytes(4, 'little'))}' (0x{v:08X})" if v else "0 (none)")}
-    wrapper, _ = lay.wrapper.decode(buf, off, end, wnode, hooks)
+    wrapper, _ = lay.wrapper.decode(buf, off, end, wnode)
     at = f"{where}, error source {i} at table byte {off - start}"
-    # (0: a source the kernel did not allocate from pool, e.g. the BOOT source, which holds
+    # (zero: a source the kernel did not allocate from pool, e.g. the BOOT source, which holds
     # no records: seen in real tables)
-    if wrapper.get("pool_tag") not in (POOL_TAG, 0, None):
-        tag = wrapper["pool_tag"].to_bytes(4, "little")
-        add(WARNING, f"{at}: pool tag is {_printable(tag)!r}, not 'Whea': this entry may not be "
-                     "a kernel error-source entry (another layout, or damaged bytes)",
+    if wrapper.get("pool_tag") not in (POOL_TAG, bytes(4), None):
+        add(WARNING, f"{at}: pool tag is {_printable(wrapper['pool_tag'])!r}, not 'Whea': this "
+                     "entry may not be a kernel error-source entry (another layout, or damaged bytes)",
             off + lay.wrapper.offsets["pool_tag"], 4, "error-source-entry")
     dpos = off + lay.wrapper.size
     desc = error_source.decode_descriptor(buf, dpos, end, node, add, at)
@@ -189,9 +183,12 @@ def _printable(raw: bytes) -> str:
 
 
 def _plain(values: dict) -> dict:
-    out = {k: v for k, v in values.items() if not k.startswith("padding")}
-    if "type" in out:
-        out["type_name"] = error_source.SOURCE_TYPE.get(out["type"], "Unknown")
-    if "pool_tag" in out:
-        out["pool_tag_text"] = _printable(struct.pack("<I", out["pool_tag"]))
+    """The entry's JSON: as the WheaInit payload writes it (decode/whlg_payloads.py)."""
+    out = {}
+    for k, v in values.items():
+        if k.startswith("padding"):
+            continue
+        if isinstance(v, (bytes, bytearray)):
+            v = bytes(v).hex() if k == "list_entry" else ascii_text(v)
+        out[k] = v
     return out
