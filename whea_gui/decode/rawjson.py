@@ -53,9 +53,6 @@ def add_raw_keys(rec: DecodedRecord, out: dict[str, Any]) -> None:
         out["payload_offset"] = payload.offset
         out["payload_base64"] = b64(data[payload.offset:payload.end])
         covered.append((payload.offset, payload.end))
-    if rec.kind == "error_source_table":  # each entry is decoded field by field (sections)
-        covered.extend((s.descriptor.offset, s.descriptor.end) for s in rec.sections
-                       if s.descriptor is not None)
     out["extra_bytes"] = [{"offset": a, "length": b - a, "base64": b64(data[a:b])}
                           for a, b in uncovered(covered, len(data))]
 
