@@ -246,3 +246,28 @@ def test_every_report_format_lists_the_tables(tmp_path):
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     kinds = [r["kind"] for r in report["records"]]
     assert kinds.count(TABLE) == 5 and len(kinds) == 52
+
+
+def test_an_x86_table_is_read_with_the_x86_entry_layout():
+    """The same sources as a 32-bit Windows lays them out (4-byte pointers: descriptor at +80,
+    1056-byte entries), made from the real table's fields: the layout is chosen from
+    ErrorSourceCount × entry size, and every descriptor and counter comes out the same."""
+    x64, x86 = est.LAYOUTS
+    assert (x64.wrapper.size, x64.size, x86.wrapper.size, x86.size) == (0x60, 0x430, 0x50, 0x420)
+    real = decode_record(_real().data, source=_real().source)
+    blob = b""
+    for s in real.sections:
+        raw = _real().data[s.values["offset"]:s.values["offset"] + 1072]
+        v = x64.wrapper.unpack(raw)
+        v["list_entry"] = v["list_entry"][:8]  # two 4-byte pointers
+        v["records"] &= 0xFFFFFFFF
+        v["context"] &= 0xFFFFFFFF
+        entry = x86.wrapper.pack(v) + raw[0x60:0x60 + 972]
+        blob += entry + bytes(x86.size - len(entry))
+    rec = _decode(blob, error_source_table_length=len(blob))
+    assert rec.header["layout"] == "x86" and rec.findings == []
+    assert [s.fields["descriptor"] for s in rec.sections] == [s.fields["descriptor"] for s in real.sections]
+    for a, b in zip(rec.sections, real.sections):
+        for key in ("type", "record_count", "record_length", "section_count", "pool_tag", "busy"):
+            assert a.fields["entry"][key] == b.fields["entry"][key]
+        assert a.values["offset"] == a.index * 0x420

@@ -22,7 +22,8 @@ def explain_source_table(rec: DecodedRecord) -> dict:
     for s in said:
         s.update(topic="", uses_location=False)
     return {
-        "headline": headline, "severity": "informational", "severity_meaning": meaning,
+        # (no severity: a list of error sources reports no error, and its headline says so)
+        "headline": headline, "severity": "", "severity_meaning": meaning,
         "component": "", "component_name": "Windows WHEA error sources", "where": "",
         "detail": "; ".join(s.summary for s in rec.sections[:64]),
         "advice": advice, "caveats": caveats,
