@@ -160,8 +160,9 @@ def test_window_analysis_and_store_keys_agree_with_the_cli():
     umc = _series(_patched(AMD_ZEN4, AMD_UMC))
     size = len(umc) // 20
     recs = [decode_record(umc[i * size:(i + 1) * size]) for i in range(20)]
+    # (counted under Memory, the part the explanation names: test_component_agrees.py)
     assert {record_fault_keys(r) for r in recs} == {
-        ("CPU", "cpu:logged-by-apic=13:bank=16", None, None, None)}
+        ("Memory", "cpu:logged-by-apic=13:bank=16", None, None, None)}
     cpu_rule = next(r for r in default_rules() if r.scope == "cpu")
     assert from_decoded(recs).crossings(cpu_rule) == []
 

@@ -35,10 +35,11 @@ def test_real_windows_records(capsys):
 
 
 def test_event_log_entries_use_the_event_time(capsys):
-    # 47 WhLg entries (no timestamp of their own) from a November 2024 Kernel-WHEA channel
+    # 47 WhLg entries and 5 Event ID 5 error-source tables (no timestamp of their own) from a
+    # November 2024 Kernel-WHEA channel
     code, rep = _json(capsys, VECTORS / "evtx" / "kernel_whea_operational_52events.evtx")
     assert code == 0
-    assert rep["time_sources"] == {"none": 0, "record": 0, "event": 47}
+    assert rep["time_sources"] == {"none": 0, "record": 0, "event": 52}
     assert {r["time_source"] for r in rep["record_times"]} == {"event"}
     assert all(r["time"].startswith("2024-11-") for r in rep["record_times"])
     assert rep["span"]["start"] >= "2024-11-01" and rep["span"]["end"] < "2024-12-01"

@@ -36,7 +36,8 @@ def _levels(problems, level):
 
 def test_a_file_cut_at_a_chunk_boundary_names_the_missing_chunk(tmp_path, full, capsys):
     path, got, problems = _read(tmp_path, h.EVTX.read_bytes()[:CHUNK1])
-    assert got == {i: v for i, v in full.items() if i <= 25} and len(got) == 23
+    # (25 items: 23 WhLg entries and the Event ID 5 tables of records 9 and 20)
+    assert got == {i: v for i, v in full.items() if i <= 25} and len(got) == 25
     [err] = _levels(problems, "error")
     assert err.offset == CHUNK1 and err.path == str(path)
     assert "names chunks 0–1" in err.message and "chunk(s) 1, bytes 69632–135167, are missing" in err.message
@@ -62,14 +63,14 @@ def test_one_bad_record_size_loses_only_that_record(tmp_path, full, size, capsys
     rid = struct.unpack_from("<Q", blob, at + 8)[0]
     struct.pack_into("<I", blob, at + 4, size)
     path, got, problems = _read(tmp_path, blob)
-    assert got == {i: v for i, v in full.items() if i != rid} and len(got) == 46
+    assert got == {i: v for i, v in full.items() if i != rid} and len(got) == 51  # 46 + 5 tables
     [err] = _levels(problems, "error")
     assert err.offset == at and err.offset + err.length == _record_offsets()[rid + 1]
     assert err.message.startswith(f"chunk 0: event record(s) {rid} damaged")
     assert f"size field {size}" in err.message
     assert "other 24 record(s) of the chunk were read" in err.message
     assert main(["decode", "--json", str(path)]) == 1
-    assert "46 record(s)" in capsys.readouterr().err
+    assert "51 record(s)" in capsys.readouterr().err
 
 
 def test_two_bad_records_in_the_middle_of_a_chunk(tmp_path, full):

@@ -107,13 +107,14 @@ def test_selection_keeps_every_event_the_xml_of_all_events_yields(tmp_path):
     assert by_id[other_quiet].source["provider"] == "Microsoft-Windows-Kernel-XHEA"
     assert by_id[other_quiet].source["channel"] == "Microsoft-Windows-Kernel-XXXX/Operational"
     assert by_id[logger].source["provider"] == "Microsoft-Windows-WHEA-Logger"
-    assert all(r.data[:4] in (b"CPER", b"WhLg") for r in refs)
-    assert len(refs) == 47  # every event with record data, as in the unpatched log
-    # the "Whea" provider's event without data is still named and counted as a WHEA event
-    notes = [p for p in problems if p.message.startswith(f"event record {whea_lower} (Event ID 5)")]
-    assert len(notes) == 1 and "no RawData" in notes[0].message
-    [summary] = [p for p in problems if "carry no record data" in p.message]
-    assert summary.message.startswith("5 WHEA event(s)")
+    records = [r for r in refs if r.source.get("format") != "error_source_table"]
+    assert all(r.data[:4] in (b"CPER", b"WhLg") for r in records)
+    assert len(records) == 47  # every event with record data, as in the unpatched log
+    # the Event ID 5 tables, the "Whea" provider spelling's among them
+    tables = {r.source["event_record_id"]: r for r in refs if r not in records}
+    assert len(tables) == 5 and tables[whea_lower].source["provider"] == "Microsoft-Windows-Kernel-Whea"
+    assert tables[whea_lower].source["error_source_table"]["error_source_count"] >= 1
+    assert not [p for p in problems if "carry no record data" in p.message]
 
 
 def test_selection_matches_the_xml_reading_on_the_real_log(tmp_path):
@@ -122,10 +123,10 @@ def test_selection_matches_the_xml_reading_on_the_real_log(tmp_path):
     problems = []
     refs = list(iter_path(h.EVTX, problems.append))
     expected, expected_problems = _every_event_as_xml(h.EVTX, offsets)
-    assert len(refs) == 47
+    assert len(refs) == 52  # 47 WhLg entries and 5 Event ID 5 error-source tables
     assert [(r.data, r.source) for r in refs] == [(r.data, r.source) for r in expected]
     # the per-event problems are the oracle's; the reader adds only its notes about the file
     # (the header names fewer chunks than the log holds)
     per_event = [p.message for p in problems if "chunk" not in p.message]
     assert per_event == [p.message for p in expected_problems]
-    assert len(per_event) == 6  # 5 events without RawData and their summary
+    assert per_event == []  # (Event ID 5 once gave 5 "no RawData" notes and their summary)

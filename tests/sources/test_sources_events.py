@@ -34,9 +34,16 @@ def _oracle() -> dict[int, dict]:
     return out
 
 
+def _records(refs):
+    """The WhLg/CPER items (Event ID 5's error-source tables are items of their own)."""
+    return [r for r in refs if r.source.get("format") != "error_source_table"]
+
+
 def test_real_evtx_47_entries_with_windows_provenance():
     problems = []
-    refs = list(iter_path(h.EVTX, problems.append))
+    every = list(iter_path(h.EVTX, problems.append))
+    refs = _records(every)
+    assert len(every) - len(refs) == 5  # the Event ID 5 tables (test_error_source_table.py)
     assert len(refs) == 47
     oracle = _oracle()
     assert len(oracle) == 49  # python-evtx trusts the header's stale chunk count; we read 52
@@ -57,8 +64,8 @@ def test_real_evtx_47_entries_with_windows_provenance():
             assert _seconds(oracle[src["event_record_id"]]["time"]) == pytest.approx(
                 _seconds(src["time_created"]), abs=5e-6)  # python-evtx converts ticks via floats
             assert oracle[src["event_record_id"]]["computer"] == src["computer"]
-    skipped = [p for p in problems if "carry no record data" in p.message]
-    assert len(skipped) == 1 and "Event ID 5 ×5" in skipped[0].message
+    # every WHEA event's data is listed: no "carry no record data" note any more
+    assert not [p for p in problems if "carry no record data" in p.message or "no RawData" in p.message]
     assert not [p for p in problems if p.level in ("error", "warning")]
 
 
@@ -102,7 +109,7 @@ def test_checksum_damage_is_reported_and_events_still_read(tmp_path):
     copy = tmp_path / "bitflip.evtx"
     copy.write_bytes(bytes(blob))
     problems = []
-    refs = list(iter_path(copy, problems.append))
+    refs = _records(iter_path(copy, problems.append))
     assert len(refs) == 47 and refs[0].data[40] == first.data[40] ^ 0xFF
     assert any(p.offset == 4096 and "checksum" in p.message for p in problems)
 
@@ -139,7 +146,7 @@ def test_xml_export_utf8_without_root_and_a_broken_event(tmp_path):
     path = tmp_path / "bare.xml"
     path.write_text("\n".join(events), encoding="utf-8")
     problems = []
-    refs = list(iter_path(path, problems.append))
+    refs = _records(iter_path(path, problems.append))
     assert len(refs) == 46 and 11 not in [r.source["event_record_id"] for r in refs]
     bad = [p for p in problems if p.level == "error"]
     assert len(bad) == 1 and path.read_bytes()[bad[0].offset:bad[0].offset + 6] == b"<Event"
@@ -263,18 +270,23 @@ def test_record_found_by_signature_when_the_field_name_is_damaged():
     assert ref.data == CMCI and ref.source["field"] == "Data"
 
 
-def test_evtx_events_without_raw_data_are_named_one_by_one():
+def test_evtx_event_5_tables_point_at_their_event_records():
+    """Event ID 5 (no RawData) was once only named in a note; its ErrorSourceTable is now an
+    item of its own, located at its event record like every other item."""
     problems = []
-    list(iter_path(h.EVTX, problems.append))
-    notes = [p for p in problems if "no RawData" in p.message]
+    tables = [r for r in iter_path(h.EVTX, problems.append)
+              if r.source.get("format") == "error_source_table"]
     blob = h.EVTX.read_bytes()
     ids = []
-    for p in notes:
-        assert p.level == "note" and blob[p.offset:p.offset + 4] == b"**\0\0"
-        rid = struct.unpack_from("<Q", blob, p.offset + 8)[0]
-        assert p.message.startswith(f"event record {rid} (Event ID 5):")
+    for r in tables:
+        off = r.source["offset"]
+        assert blob[off:off + 4] == b"**\0\0"
+        rid = struct.unpack_from("<Q", blob, off + 8)[0]
+        assert r.source["event_record_id"] == rid and r.source["event_id"] == 5
+        assert r.source["field"] == "ErrorSourceTable"
         ids.append(rid)
     assert len(ids) == 5 and ids == sorted(ids)
+    assert not [p for p in problems if "no RawData" in p.message]
 
 
 def test_truncated_evtx_names_the_lost_records(tmp_path):

@@ -45,7 +45,8 @@ def _tree(root: Path) -> dict[str, int]:
     entry = {"@odata.id": "/redfish/v1/Systems/1/LogServices/EventLog/Entries/1", "Id": "1",
              "DiagnosticDataType": "CPER", "DiagnosticData": base64.b64encode(CMCI).decode()}
     (root / "bmc" / "entry.json").write_text(json.dumps(entry))
-    return {"Kernel-WHEA-Operational.evtx": 47, "record.txt": 1, "a.bin": 2, "crash.dmp": 1,
+    return {"Kernel-WHEA-Operational.evtx": 52, "record.txt": 1,  # 47 WhLg + 5 Event ID 5 tables
+            "a.bin": 2, "crash.dmp": 1,
             "BERT": 1, "HwErrRec0002-414e6bdd-e47b-47cc-b244-bb61020cf516": 1, "entry.json": 1}
 
 

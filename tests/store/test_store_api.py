@@ -321,7 +321,7 @@ def test_stats(store, dwr_cper):
     assert stats["severity"]["fatal"] == 4 and stats["severity"]["corrected"] == 6
     assert stats["hosts"] == ["pc1"] and stats["sources"] == 10
     assert stats["records_without_host"] == 0
-    assert stats["first_time"] == "2023-03-04T18:25:31"
+    assert stats["first_time"] == "2023-03-04T18:25:31Z"  # UTC, marked as every command does
 
 
 def test_stats_count_the_records_without_a_host(store, make_record):

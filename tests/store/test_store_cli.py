@@ -107,6 +107,21 @@ def test_stats_and_check_text(store_path, capsys):
     assert code == 0 and "ok (1 records" in out
 
 
+def test_stats_times_are_utc_with_z_as_the_timeline_prints_them(store_path, capsys):
+    files = sorted(DWR.glob("cper_*.bin"))
+    run(capsys, "write", *files)
+    code, out, _ = run(capsys, "stats", "--json")
+    stats = json.loads(out)
+    assert main(["timeline", "--json", "--store", str(store_path)]) == 0
+    span = json.loads(capsys.readouterr().out)["span"]
+    # the same instants in the same form: ISO UTC with Z (the keys are unchanged)
+    assert (stats["first_time"], stats["last_time"]) == (span["start"], span["end"])
+    assert stats["first_time"].endswith("Z") and stats["last_time"].endswith("Z")
+    code, out, _ = run(capsys, "stats")
+    assert code == 0
+    assert f"time range   {span['start']} .. {span['end']}" in out
+
+
 def test_check_salvages_a_damaged_store(store_path, capsys, make_record):
     with Store(store_path) as store:
         store.write_records([(make_record(r), {}) for r in range(1, 401)], validate="header")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
@@ -19,6 +20,8 @@ EPILOG = """exit status:
   1  an input was read only in part (the export misses its damaged records)
   2  unusable arguments: an input that is missing or cannot be opened, a store that cannot be
      used, or an output folder that cannot be written; nothing is left half-written
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: the temporary folder is removed and DIR
+     keeps what it held (an earlier export stays readable)
 """
 
 
@@ -57,12 +60,22 @@ def run(args) -> int:
     except ImportError as exc:
         print(f"whea export: Parquet needs pyarrow ({exc}); pip install pyarrow", file=sys.stderr)
         return EXIT_USAGE
+    from ..report.stopping import Stopped
     from ..sources.base import SourceError
     from ..store import StoreError, redact
 
     problems = ProblemLog("whea export")
     try:
-        result = export_inputs(inputs, args.output, problems, replace=args.replace)
+        result = export_inputs(inputs, args.output, problems, replace=args.replace, signals=True)
+    except Stopped as exc:
+        name = signal.Signals(exc.signum).name
+        if exc.committed:
+            print(f"whea export: {name} came as the export was moved into place; "
+                  f"{args.output} holds the complete export", file=sys.stderr)
+        else:
+            print(f"whea export: stopped by {name}; the temporary folder was removed and "
+                  f"{args.output} was left as it was", file=sys.stderr)
+        return 128 + exc.signum
     except ForeignFiles as exc:
         print(f"whea export: {exc}; nothing was written", file=sys.stderr)
         return EXIT_USAGE

@@ -317,6 +317,7 @@ class _Inputs:
         self.failures: list[str] = []
         self.read = 0  # inputs read to the end
         self.events = 0  # WhLg event-log entries skipped
+        self.tables = 0  # Kernel-WHEA Event ID 5 error-source tables skipped
 
     def _problem(self, path: str, failed: list[bool]):
         def report(problem) -> None:
@@ -335,6 +336,9 @@ class _Inputs:
                     done += 1
                     if ref.data[:4] == b"WhLg":  # an event-log entry, not an error record
                         self.events += 1
+                        continue
+                    if ref.source.get("format") == "error_source_table":  # Event ID 5's list
+                        self.tables += 1
                         continue
                     source = dict(ref.source)
                     if self.host:
@@ -578,6 +582,9 @@ def run_import(args) -> int:
                   f"({n - SAME_FAILURE_SHOWN:,} not listed above)", file=sys.stderr)
     if inputs.events:
         print(f"skipped {inputs.events} WhLg event-log entries (the store keeps CPER error records)")
+    if inputs.tables:
+        print(f"skipped {inputs.tables} error-source tables (Event ID 5; the store keeps CPER "
+              "error records)")
     if inputs.failures:
         status = max(status, EXIT_FINDINGS)
     return status

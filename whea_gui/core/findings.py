@@ -164,6 +164,11 @@ _ROWS = [
     ("payload-truncated", "warning", "WhLg payload shorter than its structure", "FORMAT.md §8.18"),
     ("payload-extra", "note", "WhLg payload longer than its structure", "FORMAT.md §8.18"),
     ("payload-size", "warning", "WheaInit payload not a whole number of error sources", "FORMAT.md §8.18"),
+    # -- Kernel-WHEA Event ID 5 error-source tables --------------------------------------------
+    ("error-source-layout", "warning", "Error-source table not a whole number of entries",
+     "docs/sources.md"),
+    ("error-source-entry", "warning", "Error-source table entry fails its checks (tag, type)",
+     "docs/sources.md"),
     # -- platform containers: QEMU ERST backing files, edk2 variable stores --------------------
     ("erst-header", "error", "ERST header QEMU refuses (slot size, version, reserved, offset)", E),
     ("erst-magic", "error", "ERST backing file magic is not ERSTSTOR", E),

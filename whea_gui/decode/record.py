@@ -184,8 +184,9 @@ def record_extent(buf: bytes) -> int:
 def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = True) -> DecodedRecord:
     """Decode the record at the start of ``data``. Never raises.
 
-    ``source["format"]`` (or ``source["kind"]``) "gesb" or "section" routes to the status-block
-    or single-section decoder; otherwise the bytes' own signature decides.
+    ``source["format"]`` (or ``source["kind"]``) "gesb", "section" or "error_source_table"
+    routes to the status-block, single-section or error-source-table decoder; otherwise the
+    bytes' own signature decides.
 
     Bytes after the record's extent are shown as trailing data (a note), never dropped.
     ``bodies=False`` locates section bodies but leaves them raw (header+descriptor decode).
@@ -198,6 +199,9 @@ def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = Tru
     if fmt == "section":  # one descriptor + body (libcper single section, Redfish CPERSection)
         from .single_section import decode_single_section
         return decode_single_section(buf, source=source)
+    if fmt == "error_source_table":  # Kernel-WHEA Event ID 5's list of error sources
+        from .error_source_table import decode_error_source_table
+        return decode_error_source_table(buf, source=source)
     if buf[:4] == b"WhLg":
         from .whlg import decode_whlg
         return decode_whlg(buf, source=source)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ..core.fields import Field, Layout, ascii_text
 from ..core.model import NOTE, WARNING, DecodedRecord, FieldNode
-from ..formats import error_source
+from ..formats import error_source, error_source_table
 from .whlg_ids import ENTRY_IDS
 
 PayloadDecoder = Callable[[DecodedRecord, bytes, int, int, FieldNode], "dict | None"]
@@ -124,22 +124,9 @@ FIXED: dict[int, tuple[Layout, str]] = {
         "PCIe DPC error {err_type} on {bus:02x}:{device:02x}.{function}"),
 }
 PAYLOAD_SIZE_WHEAINIT = 1072
-INIT_SOURCE = Layout("WHEAP_INIT_ERROR_SOURCE (x64)", [
-    Field("list_entry", "List entry (pointers)", 16, "bytes"),
-    _u32("failed_allocations", "Failed allocations"),
-    _u32("platform_error_source_id", "Platform error source ID"),
-    _u32("error_count", "Error count"), _u32("record_count", "Record count"),
-    _u32("record_length", "Record length"),
-    Field("pool_tag", "Pool tag", 4, "ascii"),
-    Field("type", "Type", 4, "enum", enum=error_source.SOURCE_TYPE),
-    Field("padding1", "Padding", 4, "hex"),
-    Field("records", "Records (pointer)", 8, "hex"), Field("context", "Context (pointer)", 8, "hex"),
-    _u32("section_count", "Section count"), _u32("section_length", "Section length"),
-    Field("tick_count_at_last_error", "Tick count at last error", 8, "int"),
-    _u32("accumulated_errors", "Accumulated errors"), _u32("total_errors", "Total errors"),
-    Field("deferred", "Deferred", 1, "int"), Field("padding2", "Padding", 3, "bytes"),
-    _u32("busy", "Busy"),
-])  # 96 bytes, then the 972-byte descriptor and 4 bytes of alignment padding
+# the kernel's error-source entry (x64), as the Event ID 5 ErrorSourceTable also holds it
+INIT_SOURCE = error_source_table.X64_ENTRY
+assert INIT_SOURCE.size == 96  # then the 972-byte descriptor and 4 bytes of alignment padding
 
 
 def _json(values: dict) -> dict:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core import guids
+from ..decode.error_source_table import KIND as TABLE_KIND
 from ..formats.cper import SEVERITY
 from . import faults as _faults
 from .faults import TIME_NONE, TIME_RECORD, TIME_SOURCE_NAMES
@@ -273,7 +274,9 @@ def from_decoded(records: Sequence) -> TimelineData:
     """Analysis input from ``DecodedRecord`` objects (record time, else event time)."""
     times, sources = zip(*(_faults.record_time(r) for r in records)) if records else ((), ())
     fcols = fault_columns(records)
-    first = [r.sections[0].values if r.sections else {} for r in records]
+    # (an Event ID 5 error-source table's parts are error sources, not CPER section types: none,
+    # as the columnar table, which reads no bodies, has it)
+    first = [r.sections[0].values if r.sections and r.kind != TABLE_KIND else {} for r in records]
     groups = {
         "notify": [(r.header or {}).get("notify_type_name") for r in records],
         "section": [v.get("type_name") for v in first],

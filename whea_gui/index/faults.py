@@ -13,8 +13,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..decode.explain import NOT_FAULTS
 from ..decode.explain.facts import MEMORY_EXTENSION_TYPES, gather, lead_section
-from ..decode.explain.rules import mca_kind
+from ..decode.explain.rules import mca_kind, record_component
 from ..decode.explain.tables import PLATFORM_MEMORY_TYPES
 from ..formats.numbers import PCI_DEVICE_MAX, PCI_FUNCTION_MAX
 
@@ -251,9 +252,13 @@ def record_fault(rec) -> tuple[str, str, dict[str, str]]:
 
     The location is the first section's that has one, refined by a later section naming a
     finer place within it (Processor Generic gives the APIC ID, the MCA section adds the bank);
-    the component is that section's, else the first component any section names.
+    the component is the one the record's explanation names (``rules.record_component``: a
+    machine check from a memory-controller bank is Memory), else that section's, else the first
+    component any section names.
     """
     component, best = "", None
+    facts = gather(rec, cites=False) if rec.sections and rec.kind not in NOT_FAULTS else None
+    named = record_component(facts) if facts is not None and facts.state == "record" else ""
     lead = lead_section(rec)  # the explanation's lead section speaks first (docs/explain.md)
     if lead is not None and (lead.type_guid or "").lower() in MEMORY_EXTENSION_TYPES:
         # ... but a memory extension is a companion: when the record also has a Platform Memory
@@ -269,16 +274,20 @@ def record_fault(rec) -> tuple[str, str, dict[str, str]]:
         key = location_key(comp, sec.location)
         if key and (best is None or key.startswith(best[1] + ":")):
             best = (comp, key, scope_keys(comp, sec.location))
-    if best is not None and "cpu" in best[2] and not logged_in_a_core(rec):
+    if best is not None and "cpu" in best[2] and not logged_in_a_core(rec, facts):
         # the logging CPU is not the place (the explanation says "logged by CPU N"): the key
         # says so, and the CPU rule does not count it
         comp, key, scopes = best
         key = "cpu:logged-by-" + key.removeprefix("cpu:") if key.startswith("cpu:") else key
         best = (comp, key, {k: v for k, v in scopes.items() if k != "cpu"})
-    return best if best is not None else (component, "", {})
+    if best is None:
+        return named or component, "", {}
+    # (the key keeps the section's own prefix: a memory-controller machine check located by its
+    # logging CPU and bank is keyed "cpu:logged-by-...", counted under Memory)
+    return named or best[0], best[1], best[2]
 
 
-def logged_in_a_core(rec) -> bool:
+def logged_in_a_core(rec, facts=None) -> bool:
     """False when the explanation's facts say the machine check did not happen in the core that
     logged it: a memory-controller bank or error code, a shared unit (Data Fabric, L3, I/O...),
     or a bank whose unit the record does not identify. Such a record is not counted against
@@ -286,7 +295,7 @@ def logged_in_a_core(rec) -> bool:
     if not any(isinstance(s.fields, dict) and isinstance(s.fields.get("diagnosis"), dict)
                for s in rec.sections):
         return True  # no machine-check diagnosis: nothing says the error was elsewhere
-    return mca_kind(gather(rec, cites=False)) in ("core", "")
+    return mca_kind(facts if facts is not None else gather(rec, cites=False)) in ("core", "")
 
 
 # The per-record fault columns, in the order the columnar index keeps them (index.table):

@@ -105,8 +105,14 @@ def _location_text(location: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in location.items() if v is not None)
 
 
+# the descriptor values the record templates print; a part of another kind (an error source of
+# an Event ID 5 table) lacks some of them
+_SECTION_DEFAULTS = {"severity_name": None, "flag_names": [], "fru_text": None, "fru_id": None,
+                     "type": None}
+
+
 def _section_view(s: DecodedSection) -> SectionView:
-    v = s.values
+    v = {**_SECTION_DEFAULTS, **s.values}
     return SectionView(s.index, v.get("type_name") or v.get("type") or "Unknown section", v,
                        s.summary, s.component, _location_text(s.location or {}),
                        field_rows(s.descriptor) if s.descriptor is not None else [],

@@ -29,6 +29,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from ..core import guids
@@ -37,6 +38,7 @@ from ..index import faults as _faults
 from ..index.table import SEVERITY_NAMES
 from ..store.pg_rows import timeline_fields
 from ..store.store import host_of
+from .stopping import StopSignals, no_hold
 
 CHUNK = 250_000  # records per written part (bounded memory: a few hundred MB)
 BLOCK = 50_000  # records turned into Arrow columns at a time
@@ -45,6 +47,7 @@ BLOCK = 50_000  # records turned into Arrow columns at a time
 # dominated every query (docs/fleet.md, Figures).
 PARTITIONING = ("host", "month")
 PARTITION_HOST_CHARS = 120  # %-encoded host in a folder name (NAME_MAX is 255 bytes)
+TMP_PREFIX = ".whea-parquet-"  # the hidden folder beside DIR while an export runs
 MAX_PARTITIONS = 1 << 22  # host x month folders one part may touch (pyarrow's default is 1024)
 
 
@@ -224,9 +227,7 @@ class _Export:
             foreign = foreign_files(self.folder)
             if foreign:
                 raise ForeignFiles(self.folder, foreign)
-        parent = os.path.dirname(self.folder) or "."
-        os.makedirs(parent, exist_ok=True)
-        self.tmp = tempfile.mkdtemp(prefix=".whea-parquet-", dir=parent)
+        self.tmp: str | None = None  # the hidden folder the tables are written in (start())
         self.schemas = _schemas()
         self.records, self.sections = _Columns(self.schemas[0]), _Columns(self.schemas[1])
         self.pending: list[tuple] = []  # (records table, sections table) not yet written
@@ -234,6 +235,13 @@ class _Export:
         self.written = [0, 0]  # rows written per table
         self.result = ExportResult(self.folder)
         self.hosts: dict[str | None, str | None] = {}  # host → partition value
+
+    def start(self) -> None:
+        """Make the temporary folder beside the destination (the tables move from it into
+        place when complete; abort() removes it)."""
+        parent = os.path.dirname(self.folder) or "."
+        os.makedirs(parent, exist_ok=True)
+        self.tmp = tempfile.mkdtemp(prefix=TMP_PREFIX, dir=parent)
 
     def partition(self, host: str | None) -> str | None:
         part = self.hosts.get(host)
@@ -309,7 +317,8 @@ class _Export:
         return self.result
 
     def abort(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def export_parquet(records_or_batch, folder, replace: bool = False) -> ExportResult:
@@ -326,9 +335,11 @@ def export_store_parquet(store, folder, replace: bool = False) -> ExportResult:
     return _write(folder, lambda export: _add_store(export, store), replace)
 
 
-def export_inputs(paths: list[str], folder, on_problem, replace: bool = False) -> ExportResult:
+def export_inputs(paths: list[str], folder, on_problem, replace: bool = False, *,
+                  signals: bool = False) -> ExportResult:
     """Export every record of the inputs, in order: files and folders as ``whea`` reads them
-    everywhere (decoded), store specs (``postgresql://…``) from the store's columns."""
+    everywhere (decoded), store specs (``postgresql://…``) from the store's columns.
+    ``signals``: stop cleanly on SIGTERM / SIGINT (``_write``)."""
     from ..sources import iter_path
     from ..store import engine_of, open_store
 
@@ -340,17 +351,27 @@ def export_inputs(paths: list[str], folder, on_problem, replace: bool = False) -
                 continue
             _add_decoded(export, (decoded_row(0, bytes(ref.data), dict(ref.source))
                                   for ref in iter_path(path, on_problem=on_problem)))
-    return _write(folder, fill, replace)
+    return _write(folder, fill, replace, signals)
 
 
-def _write(folder, fill, replace: bool = False) -> ExportResult:
-    export = _Export(os.fspath(folder), replace)
-    try:
-        fill(export)
-        return export.finish()
-    except BaseException:
-        export.abort()
-        raise
+def _write(folder, fill, replace: bool = False, signals: bool = False) -> ExportResult:
+    """``signals``: SIGTERM and SIGINT stop the export (``stopping.Stopped``) with the
+    temporary folder removed and DIR as it was; they wait while the temporary folder is made
+    and while the finished tables are moved into place (the command line asks for this)."""
+    with StopSignals() if signals else nullcontext() as guard:
+        hold = guard.hold if guard is not None and guard.active else no_hold
+        export = _Export(os.fspath(folder), replace)
+        try:
+            with hold():
+                export.start()
+            fill(export)
+            export.flush()  # the last part is written before the swap, which holds signals
+            with hold(committing=True):
+                result = export.finish()
+            return result
+        except BaseException:
+            export.abort()
+            raise
 
 
 def _add_decoded(export: _Export, rows) -> None:

@@ -71,6 +71,8 @@ def severity_label(rec: DecodedRecord) -> str:
         return h.get("severity_name") or "Unknown"
     if rec.kind == "whlg":
         return "Event log entry"
+    if rec.kind == "error_source_table":
+        return "Error source table"
     return "Unknown"
 
 

@@ -88,12 +88,17 @@ def _source_codes(path_codes: np.ndarray, host_codes: np.ndarray, strings) -> tu
     return inverse.reshape(-1).astype(np.int32), keys
 
 
+TABLE_KEY = ("error_source_table",)  # the type key of a Kernel-WHEA Event ID 5 error-source table
+
+
 def batch_from_table(table: RecordTable, data, extra: dict[int, dict] | None = None,
-                     whlg: dict[int, tuple[int, int]] | None = None) -> Batch:
+                     whlg: dict[int, tuple[int, int]] | None = None,
+                     tables: list[int] | None = None) -> Batch:
     """A Batch from the store helper's RecordTable (its columns, our category ids).
 
     ``data`` is a sequence of record bytes (a list, or a lazy sequence for a store);
-    ``whlg`` gives (entry type, entry id) for WhLg rows, which the table does not index.
+    ``whlg`` gives (entry type, entry id) for WhLg rows, which the table does not index;
+    ``tables`` the rows that are error-source tables (no signature: the reader says so).
     """
     c = table.columns
     n = len(table)
@@ -113,6 +118,10 @@ def batch_from_table(table: RecordTable, data, extra: dict[int, dict] | None = N
                 index[key] = len(type_keys)
                 type_keys.append(key)
             types[row] = index[key]
+    if tables:
+        if TABLE_KEY not in type_keys:
+            type_keys.append(TABLE_KEY)
+        types[np.asarray(tables, dtype=np.int64)] = type_keys.index(TABLE_KEY)
     cols = {"time": time, "severity": severity, "kind": kind, "notify": notify, "types": types,
             "path": path, "offset": np.asarray(c["offset"], dtype=np.int64),
             "length": np.asarray(c["length"], dtype=np.int64)}
@@ -127,6 +136,7 @@ def make_batch(refs: Iterable) -> Batch:
     sources: list[dict] = []
     extra: dict[int, dict] = {}
     whlg: dict[int, tuple[int, int]] = {}
+    tables: list[int] = []
     for row, ref in enumerate(refs):
         data = bytes(ref.data)
         src = dict(ref.source or {})
@@ -137,8 +147,10 @@ def make_batch(refs: Iterable) -> Batch:
         if data[:4] == b"WhLg" and len(data) >= 24:
             etype, _owner, eid = _WHLG.unpack_from(data, 12)
             whlg[row] = (etype, eid)
+        elif src.get("format") == TABLE_KEY[0]:
+            tables.append(row)
     table = RecordTable.from_records(zip(datas, sources))
-    batch = batch_from_table(table, datas, extra, whlg)
+    batch = batch_from_table(table, datas, extra, whlg, tables)
     batch.columns["length"] = np.fromiter((len(d) for d in datas), np.int64, len(datas))
     batch.table = table
     return batch
@@ -148,6 +160,8 @@ def type_key_name(key: tuple[str, ...]) -> str:
     if len(key) == 1 and key[0].startswith("whlg:"):
         _, eid, etype = key[0].split(":")
         return f"Event {ENTRY_IDS.get(int(eid), hex(int(eid)))}"
+    if key == TABLE_KEY:
+        return "Error source table"
     return ", ".join(guids.name_of(g, "section") for g in key) or "—"
 
 
@@ -268,6 +282,8 @@ class RecordSet:
             key = self.type_keys[self._cols["types"][i]]
             if len(key) == 1 and key[0].startswith("whlg:"):
                 return "Event: " + ENTRY_TYPE.get(int(key[0].split(":")[2]), "?")
+            if key == TABLE_KEY:
+                return "Configuration"
         return self.severity_text_for(sev)
 
     def quick_summary(self, i: int) -> str:
@@ -275,6 +291,8 @@ class RecordSet:
         types = self.type_names[self._cols["types"][i]]
         if kind == KIND_WHLG:
             return f"WHEA event log entry: {types.removeprefix('Event ')}"
+        if self.type_keys[self._cols["types"][i]] == TABLE_KEY:
+            return "WHEA error source table (Kernel-WHEA Event ID 5): the error sources Windows set up"
         if kind == KIND_OTHER:
             return "Not a CPER record"
         return f"{self.severity_text(i)} error record: {types}"

@@ -23,7 +23,14 @@ from .carve import SIGNATURES
 if TYPE_CHECKING:  # annotations only: the parser is imported by the readers that parse
     import xml.etree.ElementTree as ET
 
-BINARY_FIELDS = ("rawdata", "errorrecord", "binary", "errorpacket")
+BINARY_FIELDS = ("rawdata", "errorrecord", "binary", "errorpacket", "errorsourcetable")
+# Kernel-WHEA Event ID 5 ("WHEA initialized"): the table of error sources and the values that
+# describe it (decode/error_source_table.py); the table is no record, so no signature is expected
+TABLE_FIELD = "errorsourcetable"
+TABLE_VALUES = {"errorsourcecount": "error_source_count",
+                "errorsourcetablelength": "error_source_table_length",
+                "errorrecordformat": "error_record_format"}
+TABLE_FORMAT = "error_source_table"
 _HEXTEXT = re.compile(r"[0-9a-fA-F\s]+")
 _SIGNATURE_HEX = ("43504552", "57684C67")  # "CPER" / "WhLg" written as hex
 _TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.,]([0-9]+))?\s*"
@@ -48,6 +55,7 @@ class EventInfo:
     computer: str = ""
     channel: str = ""
     binaries: list[tuple[str, str]] = field(default_factory=list)  # (field name, text)
+    table_values: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (field name, text)
     issues: list[str] = field(default_factory=list)  # values that could not be used, in words
 
     @property
@@ -220,6 +228,9 @@ def _binaries_json(tag: str, value, info: EventInfo) -> None:
     stack = [(name, child) for name, child in reversed(list(_json_children(value)))]
     while stack:
         name, node = stack.pop()
+        if name.lower() in TABLE_VALUES:
+            _table_value(info, name, _json_text(node) if not isinstance(node, list) else None)
+            continue
         if type(node) is str:  # the usual element: text only
             text = node.strip()
             if text and (name.lower() in BINARY_FIELDS or _signature_hex(text)):
@@ -239,6 +250,9 @@ def _flat_binaries(values: dict, info: EventInfo) -> bool:
     False (nothing taken) when an element has attributes or elements inside."""
     found = []
     for key, child in values.items():
+        if key.lower() in TABLE_VALUES:
+            _table_value(info, key, _json_text(child) if not isinstance(child, list) else None)
+            continue
         kind = type(child)
         if kind is str:
             text = child.strip()
@@ -259,6 +273,11 @@ def _flat_binaries(values: dict, info: EventInfo) -> bool:
             found.append((key, text))
     info.binaries.extend(found)
     return True
+
+
+def _table_value(info: EventInfo, name: str, text: str | None) -> None:
+    if text is not None and text.strip():
+        info.table_values.setdefault(TABLE_VALUES[name.lower()], (name, text.strip()[:64]))
 
 
 def _json_children(node, name: str = ""):
@@ -318,7 +337,9 @@ def parse_binaries(data: ET.Element, info: EventInfo) -> None:
         tag = _local(el.tag)
         key = (el.get("Name") or tag).lower()
         text = (el.text or "").strip()
-        if text and (key in BINARY_FIELDS or _signature_hex(text)):
+        if key in TABLE_VALUES:
+            _table_value(info, el.get("Name") or tag, text)
+        elif text and (key in BINARY_FIELDS or _signature_hex(text)):
             info.binaries.append((el.get("Name") or tag, text))
 
 
@@ -385,6 +406,13 @@ class EventCollector:
             if data is None:
                 self.report(offset, f"{info.where}: {_short(fname)} is neither hex nor base64; skipped", "error")
                 continue
+            if fname.lower() == TABLE_FIELD:
+                if info.is_whea or not info.provider:
+                    yield RecordRef(data, {"path": self.path, "offset": offset, "kind": self.kind,
+                                           "format": TABLE_FORMAT, "field": _short(fname, 200),
+                                           **info.provenance(),
+                                           "error_source_table": self._table_values(info, offset)})
+                continue
             if data[:4] not in SIGNATURES:
                 if info.provider and not info.is_whea:
                     continue  # some other provider's binary data (unknown provider: a pasted fragment)
@@ -392,6 +420,19 @@ class EventCollector:
                                     "signature", "warning")
             yield RecordRef(data, {"path": self.path, "offset": offset, "kind": self.kind,
                                    "field": _short(fname, 200), **info.provenance()})
+
+    def _table_values(self, info: EventInfo, offset: int | None) -> dict:
+        """ErrorSourceCount, ErrorSourceTableLength, ErrorRecordFormat as numbers (a value that
+        is no number is reported and left out: the table is then read by its own length)."""
+        issues: list[str] = []
+        out = {}
+        for key, (name, text) in info.table_values.items():
+            value = checked_int(text, _short(name), 0xFFFFFFFF, issues)
+            if value is not None:
+                out[key] = value
+        for issue in issues:
+            self.report(offset, f"{info.where}: {issue}", "warning")
+        return out
 
     def finish(self) -> None:
         if self.unreported:

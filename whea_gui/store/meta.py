@@ -18,6 +18,13 @@ from . import schema
 REQUIRED_TABLES = ("meta", "names", "records", "record_data")
 ROW_FORMAT_KEY = "row_format"
 INT_KEYS = ("created_at", "max_bytes", "max_records")
+# How the fault keys in the index rows were derived (``index.faults.record_fault``). The row
+# layout can stay the same while the derivation changes; a store written with another version
+# is re-indexed (``reindex``) the next time it is opened with write access.
+# 2: the component is the one the record's explanation names (a memory-controller machine
+# check counts as Memory, not CPU). Missing: written before version 2.
+FAULT_KEYS_KEY = "fault_keys"
+FAULT_KEYS_VERSION = 2
 
 
 def parse_row_format(text) -> np.dtype:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..index.table import ROW_DTYPE
-from .meta import ROW_FORMAT_KEY, row_format
+from .meta import FAULT_KEYS_KEY, FAULT_KEYS_VERSION, ROW_FORMAT_KEY, row_format
 from .meta import parse_row_format as dtype_of
 from .results import advance
 
-__all__ = ["ROW_FORMAT_KEY", "dtype_of", "reindex", "row_format", "source_of"]
+__all__ = ["FAULT_KEYS_KEY", "FAULT_KEYS_VERSION", "ROW_FORMAT_KEY", "dtype_of", "reindex",
+           "row_format", "source_of"]
 
 
 def source_of(row, names: dict[int, str]) -> tuple[dict, int | None]:
@@ -67,8 +68,8 @@ def reindex(store, conn, old: np.dtype | None, chunk: int = 5000) -> int:
                           for r, (slot, _, d, _), k in zip(new, rows, keys)))
         last = advance(last, rows, getattr(store, 'path', 'store'))
         done += len(rows)
-    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                 (ROW_FORMAT_KEY, row_format()))
+    conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                     ((ROW_FORMAT_KEY, row_format()), (FAULT_KEYS_KEY, FAULT_KEYS_VERSION)))
     return done
 
 

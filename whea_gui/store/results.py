@@ -208,9 +208,11 @@ SEVERITY_KEYS = SEVERITY_NAMES  # the index's names (codes 0-3, then "undefined"
 
 
 def time_text(seconds) -> str | None:
-    """A stored time (Unix seconds, None when unknown) as ISO text for ``stats``."""
+    """A stored time (Unix seconds, None when unknown) as ISO text for ``stats``, in UTC with a
+    ``Z`` as every other command prints times (``whea timeline``, report headers): stored times
+    are UTC (a CPER timestamp carries no zone and is read as UTC, ``index.faults.to_epoch``)."""
     import numpy as np
-    return None if seconds is None else str(np.datetime64(int(seconds), "s"))
+    return None if seconds is None else f"{np.datetime64(int(seconds), 's')}Z"
 
 
 def table_stats(table) -> dict:

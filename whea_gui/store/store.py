@@ -221,6 +221,11 @@ class Store:
         self._limited = (self._capacity(self.conn) != (None, None)
                          or _small_volume(os.path.dirname(os.path.abspath(self.path))))
         if stored and stored[0] == current:
+            if not self.readonly and self._fault_keys_stale():
+                # same row layout, older fault-key derivation: rebuild the keys (a read-only
+                # open shows the keys as they were stored)
+                with self._lock, self._write() as conn:
+                    reindex.reindex(self, conn, reindex.dtype_of(stored[0]))
             return
         if self.readonly:
             if stored and self._copy is None:
@@ -239,8 +244,14 @@ class Store:
             if stored:
                 reindex.reindex(self, conn, reindex.dtype_of(stored[0]))
             else:  # a new store
-                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                             (reindex.ROW_FORMAT_KEY, current))
+                conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                 ((reindex.ROW_FORMAT_KEY, current),
+                                  (reindex.FAULT_KEYS_KEY, reindex.FAULT_KEYS_VERSION)))
+
+    def _fault_keys_stale(self) -> bool:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?",
+                                (reindex.FAULT_KEYS_KEY,)).fetchone()
+        return row is None or row[0] != reindex.FAULT_KEYS_VERSION
 
     def close(self) -> None:
         with self._lock:

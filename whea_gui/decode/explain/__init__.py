@@ -12,10 +12,28 @@ from __future__ import annotations
 
 from ...core.model import DecodedRecord
 from .facts import Facts, component_of, gather
-from .rules import Statement, component_name, statements, summary_statements, urgency
+from .rules import (
+    Statement,
+    component_name,
+    record_component,
+    statements,
+    summary_statements,
+    urgency,
+)
+from .source_table import explain_source_table
 from .whlg import explain_whlg
 
-__all__ = ["explain_record", "summarise_record", "Facts", "Statement"]
+NOT_FAULTS = ("whlg", "error_source_table")  # items that report no hardware error
+
+__all__ = ["explain_record", "summarise_record", "component_of_record", "Facts", "Statement"]
+
+
+def component_of_record(rec: DecodedRecord) -> str:
+    """The record's component as its explanation names it (``rules.record_component``); "" for
+    a WHEA-Logger packet or a record naming no known part."""
+    if rec.kind in NOT_FAULTS:
+        return ""
+    return record_component(gather(rec, cites=False))
 
 
 def summarise_record(rec: DecodedRecord) -> None:
@@ -23,6 +41,8 @@ def summarise_record(rec: DecodedRecord) -> None:
     if rec.kind == "whlg":
         rec.summary = explain_whlg(rec)["headline"]
         return
+    if rec.kind == "error_source_table":
+        return  # its decoder sets the summary
     # the same words as explain_record's; no need to find cited fields
     head, advice = summary_statements(gather(rec, cites=False))
     rec.summary = f"{head.text}. {advice.text}" if advice else head.text
@@ -34,6 +54,8 @@ def explain_record(rec: DecodedRecord, *, cites: bool = True) -> dict:
     cites), ``cites`` (per key), ``location`` (typed parts) and ``state``."""
     if rec.kind == "whlg":
         return explain_whlg(rec)
+    if rec.kind == "error_source_table":
+        return explain_source_table(rec)
     f = gather(rec, cites=cites)
     said = statements(f)
 
@@ -46,7 +68,7 @@ def explain_record(rec: DecodedRecord, *, cites: bool = True) -> dict:
         "headline": head.text if head else "",
         "severity": f.severity_word.lower() if f.severity is not None else ("unknown" if record else ""),
         "severity_meaning": sev.text if sev else "",
-        "component": f.component,
+        "component": f.component,  # the lead section's family; record_component: the part named
         "component_name": component_name(f) if record else "",
         "where": where.text if where else "",
         "detail": what.text if what else "",

@@ -60,6 +60,15 @@ def mca_kind(f: Facts) -> str:
     return f.cpu_scope or "core"
 
 
+def record_component(f: Facts) -> str:
+    """The component a record is counted under: the part the explanation names. A machine check
+    that a memory-controller bank or error code logged is a memory error (the headline says
+    "memory (machine check from the memory controller)"), though its section is a CPU section.
+    Every summary that groups records by component (report counts, timeline, the store's
+    component column) asks this, so no count contradicts the record's own explanation."""
+    return "memory" if mca_kind(f) == "memory" else f.component
+
+
 MCA_PART_NAME = {"memory": "memory (machine check from the memory controller)",
                  "unknown": "machine check (unit not identified)"}
 
