@@ -39,7 +39,7 @@ def _leftovers(parent: Path) -> list[str]:
     return [p.name for p in parent.iterdir() if p.name.startswith(TMP_PREFIX)]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_stopped_export_removes_its_temporary_folder_and_keeps_the_earlier_one(tmp_path, capsys, sig):
     records = generate_records(None, 40, 7)
     earlier_input = tmp_path / "earlier.bin"

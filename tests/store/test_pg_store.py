@@ -76,13 +76,15 @@ def test_hosts_with_colliding_ids_dedup_and_collisions_on_each_engine(engine_spe
 def test_schema_is_versioned_and_migrated_once(pg_url, make_record):
     import psycopg
 
+    from whea_gui.store import pg_schema
+
     with open_store(pg_url) as s:
-        assert s.schema_version() == 2
+        assert s.schema_version() == pg_schema.latest_version() == 3
         assert s.write_error_record(make_record(1)).ok
     with open_store(pg_url) as s:  # a second open runs nothing again
         assert len(s) == 1
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        assert conn.execute("SELECT version FROM whea_schema_version ORDER BY 1").fetchall() == [(1,), (2,)]
+        assert conn.execute("SELECT version FROM whea_schema_version ORDER BY 1").fetchall() == [(1,), (2,), (3,)]
         indexes = {r[0] for r in conn.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'whea_records'")}
         assert {"whea_records_host_slot", "whea_records_host_ts", "whea_records_ts",
@@ -90,6 +92,37 @@ def test_schema_is_versioned_and_migrated_once(pg_url, make_record):
         conn.execute("INSERT INTO whea_schema_version VALUES (99, 0)")
     with pytest.raises(StoreError, match="newer"):
         open_store(pg_url)
+
+
+def test_read_only_opens_read_a_store_whose_missing_steps_only_add_indexes(pg_server,
+                                                                            make_record,
+                                                                            monkeypatch):
+    """A store at version 2 (before the crossings' indexes) is read as it is by a read-only
+    open — timeline, metrics and export work before anyone upgrades it, and nothing is
+    changed; a version-1 store (no rollups) is refused with the command that upgrades it."""
+    import pgserver
+    import psycopg
+
+    from whea_gui.store import pg_schema, pg_timeline
+    from whea_gui.index.rates import default_rules
+
+    urls = {}
+    for version in (1, 2):
+        urls[version] = pgserver.new_database()
+        with monkeypatch.context() as patch:
+            patch.setattr(pg_schema, "MIGRATIONS", pg_schema.MIGRATIONS[:version])
+            with open_store(urls[version]) as s:
+                assert s.write_records([(make_record(r), {"host": "h"}) for r in range(1, 6)]
+                                       ).written == 5
+    with open_store(urls[2], readonly=True) as s:
+        assert s.schema_version() == 2 and len(s) == 5
+        assert pg_timeline.analyse_store(s, default_rules(), record_times=False)["records"] == 5
+    with psycopg.connect(urls[2]) as conn:
+        assert conn.execute("SELECT max(version) FROM whea_schema_version").fetchone()[0] == 2
+    with pytest.raises(StoreError, match="whea store --store URL init"):
+        open_store(urls[1], readonly=True)
+    with open_store(urls[2]) as s:  # a write-access open upgrades it
+        assert s.schema_version() == 3
 
 
 def test_an_empty_or_foreign_database_is_refused_without_create(pg_server):
@@ -222,4 +255,4 @@ def test_store_init_on_a_url_creates_the_schema(pg_server, capsys):
     assert main(["store", "--store", url, "init", "--max-records", "5"]) == 0
     assert "store ready, 0 records" in capsys.readouterr().out
     with open_store(url, create=False) as s:
-        assert s.capacity() == (None, 5) and s.schema_version() == 2
+        assert s.capacity() == (None, 5) and s.schema_version() == 3

@@ -20,7 +20,7 @@ EPILOG = """exit status:
   1  an input was read only in part (the export misses its damaged records)
   2  unusable arguments: an input that is missing or cannot be opened, a store that cannot be
      used, or an output folder that cannot be written; nothing is left half-written
-  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM: the temporary folder is removed and DIR
+  129, 130, 143  stopped by SIGHUP, Ctrl-C (SIGINT) or SIGTERM: the temporary folder is removed and DIR
      keeps what it held (an earlier export stays readable)
 """
 

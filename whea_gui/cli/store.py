@@ -209,10 +209,11 @@ def _existing_store(args) -> str:
 
 
 def _open_existing(args) -> Store:
+    """An existing store for a command that only reads it (read, list, export, stats, check of
+    a container): opened read-only, so reading never changes it — an old schema is read
+    through a migrated copy (SQLite) or as it is (PostgreSQL), an ERST file never formatted."""
     _existing_store(args)
-    if engine_of(store_path(args)) == "erst":  # read-only: never formats or creates the file
-        return _open(args, create=False, readonly=True)
-    return _open(args)
+    return _open(args, create=False, readonly=True)
 
 
 def _check_output(path: str | None, *, folder: bool = False, args=None) -> None:

@@ -158,6 +158,10 @@ _V3 = ("CREATE INDEX whea_key_days_count ON whea_key_days (scope, n);\n"
     f"INCLUDE (slot, severity, time_source) WHERE {scope}_key IS NOT NULL;\n"
     for scope in ("dimm", "page", "cpu"))
 
+# The oldest version a read-only open reads as it is: later steps only add indexes (its
+# queries give the same answers, slower); older ones lack the rollups the queries read.
+READABLE_FROM = 2
+
 # MIGRATIONS[i] brings a database from version i to version i + 1.
 MIGRATIONS: list[str] = [_V1, _V2, _V3]
 

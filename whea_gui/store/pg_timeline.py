@@ -379,6 +379,17 @@ def _binary_copy_int8(data: bytes) -> np.ndarray:
     return rows["value"].astype(np.int64)
 
 
+def store_label(path: str) -> str:
+    """The store's name in a ``source`` grouping (records without a host): a URL's database
+    name (not its query string), else the file name, as a SQLite store is labelled."""
+    if "://" in path:
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(path)
+        return unquote(parts.path.strip("/")) or parts.hostname or path
+    return os.path.basename(path) or path
+
+
 def analyse_store(store, rules, *, by: str = "severity", width: int | None = None, top: int = 10,
                   storm: int = 10, storm_window: int = 60, source: dict | None = None,
                   record_times: bool = True) -> dict:
@@ -386,7 +397,7 @@ def analyse_store(store, rules, *, by: str = "severity", width: int | None = Non
     ``source`` is what each crossing and record time names as its source; ``record_times``
     False leaves out the one-entry-per-record list (the figures alone)."""
     source = source or {"path": store.path, "offset": 0}
-    label = os.path.basename(source["path"]) or source["path"]
+    label = store_label(source["path"])
     with store._lock, store.conn.transaction():  # one snapshot for every figure
         conn = store.conn
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

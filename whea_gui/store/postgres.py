@@ -96,10 +96,12 @@ class PostgresStore:
                 if version == 0 and (not create or self.readonly):
                     raise StoreError(f"{self.path}: no store in this database (create one with "
                                      "`whea store init`)")
-                if self.readonly:
+                if self.readonly and version < pg_schema.READABLE_FROM:
                     raise StoreError(f"{self.path}: the store's schema (version {version}) needs "
-                                     "upgrading; open it once with write access")
-                pg_schema.migrate(conn, int(time.time()))
+                                     "upgrading: run `whea store --store URL init` once with "
+                                     "write access")
+                if not self.readonly:
+                    pg_schema.migrate(conn, int(time.time()))
             app = conn.execute("SELECT value FROM whea_meta WHERE key = 'application'").fetchone()
             if not app or app[0] != "whea-inspector store":
                 raise StoreError(f"{self.path}: whea_meta does not name this application; not a "
