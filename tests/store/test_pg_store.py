@@ -103,8 +103,8 @@ def test_read_only_opens_read_a_store_whose_missing_steps_only_add_indexes(pg_se
     import pgserver
     import psycopg
 
-    from whea_gui.store import pg_schema, pg_timeline
     from whea_gui.index.rates import default_rules
+    from whea_gui.store import pg_schema, pg_timeline
 
     urls = {}
     for version in (1, 2):
