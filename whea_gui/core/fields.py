@@ -111,8 +111,11 @@ class Layout:
         self._construct = None
         self._by_name = {f.name: f for f in self.fields}
         self._names = tuple(f.name for f in self.fields)
-        self._unpack: Callable | None = None  # generated on first decode (layout_code)
-        self._emitters: dict[tuple, Callable] = {}  # generated per layout_json call shape
+        # generated code (layout_code), once the declaration is hot: the unpacker, and the
+        # JSON emitter of each layout_json call shape
+        self._unpack: Callable | None = None
+        self._emitters: dict[tuple, list] = {}
+        self._signature: tuple | None = None
 
     @property
     def construct(self):
@@ -152,8 +155,15 @@ class Layout:
             return self._decode_reference(buf, offset, limit, parent, fmt_hooks)
         unpack = self._unpack
         if unpack is None:
-            unpack = self._unpack = layout_code.unpacker(self)
-        values, raw = unpack(buf, offset, limit)
+            unpack = self._unpack = layout_code.hot_unpacker(self)
+        if unpack is not None:
+            values, raw = unpack(buf, offset, limit)
+        elif offset + self.size <= limit:
+            raw = self.struct.unpack_from(buf, offset)
+            values = dict(zip(self._names, raw))
+        else:
+            raw = self._fitting(buf, offset, limit)
+            values = dict(zip(self._names, raw))
         if lazy and parent._children is None:
             parent.defer(functools.partial(self._deferred_nodes, raw, offset, fmt_hooks))
         else:
@@ -161,8 +171,8 @@ class Layout:
                 parent.add(node)
         return values, len(raw)
 
-    def _decode_reference(self, buf, offset, limit, parent, hooks) -> tuple[dict[str, Any], int]:
-        """The interpreted decode: field by field, every node made now."""
+    def _fitting(self, buf, offset: int, limit: int) -> list:
+        """The values of the fields that fit whole below ``limit``, read one by one."""
         raw = []
         off = offset
         for f in self.fields:
@@ -170,6 +180,11 @@ class Layout:
                 break
             raw.append(struct.unpack_from("<" + f.fmt, buf, off)[0])
             off += f.size
+        return raw
+
+    def _decode_reference(self, buf, offset, limit, parent, hooks) -> tuple[dict[str, Any], int]:
+        """The interpreted decode: field by field, every node made now."""
+        raw = self._fitting(buf, offset, limit)
         for node in self._nodes(raw, offset, hooks):
             parent.add(node)
         return dict(zip(self._names, raw)), len(raw)
@@ -345,17 +360,21 @@ def layout_json(layout: Layout, values: Mapping[str, Any], *,
     declarations are read field by field below. The two give the same object.
     """
     if not _REFERENCE[0]:
-        emitters = layout._emitters
         try:
             shape = layout_code.shape_of(valid, plain, omit, convert, after, keys, order, nulls)
-            emit = emitters.get(shape)
-        except TypeError:  # an unhashable option (a list): no generated code for it
-            emit = shape = None
-        if emit is None and shape is not None and len(emitters) < layout_code.MAX_SHAPES:
-            emit = emitters[shape] = layout_code.json_emitter(layout, shape, field_json,
-                                                                   ascii_text)
-        if emit is not None:
-            out = emit(values, valid, convert, after, extra)
+            entry = layout._emitters.get(shape)
+        except TypeError:  # an option that is not a sequence of names (unhashable): no plan
+            entry = shape = None
+        if entry is None and shape is not None:
+            entry = layout_code.emitter_entry(layout, shape, field_json, ascii_text)
+            if entry is not None:
+                layout._emitters[shape] = entry
+        if entry is not None:
+            if not entry[2]:
+                entry[0] += 1
+                if entry[0] >= layout_code.HOT_JSON:
+                    layout_code.generate(entry, layout, shape, field_json, ascii_text)
+            out = entry[1](layout.fields, values, valid, convert, after, extra)
             if out is not None:
                 return out
     return _layout_json_interpreted(layout, values, valid, plain, omit, convert, after, keys,
