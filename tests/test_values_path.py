@@ -23,7 +23,7 @@ from vectorlib import VECTORS
 
 from whea_gui.compose.generate import all_kinds, generate_records
 from whea_gui.core import layout_code
-from whea_gui.core.fields import Field, Layout, layout_json, reference_decode
+from whea_gui.core.fields import Bits, Field, Layout, layout_json, reference_decode
 from whea_gui.core.model import FieldNode
 from whea_gui.decode import decode_record, record_to_json
 from whea_gui.decode.explain import explain_record
@@ -150,9 +150,9 @@ def test_the_json_path_leaves_the_header_fields_unmade():
 
 
 # -- layout_json's options, generated and interpreted ---------------------------------------------
-_REG = Field("status", "Status", 4, "flags", bits=())
 _LAYOUT = Layout("probe", [
-    Field("valid_bits", "Valid", 4, "flags"),
+    Field("valid_bits", "Valid", 4, "flags", bits=(Bits(0, "a", "A"), Bits(1, "b", "B", width=3),
+                                                   Bits(4, "c", "C", values={1: "one"}))),
     Field("count", "Count", 2, "int"),
     Field("kind", "Kind", 1, "enum", enum={1: "one"}),
     Field("guid", "GUID", 16, "guid"),
