@@ -8,9 +8,10 @@ A ``Layout`` is a list of ``Field``s. From it we derive, once:
 Bit fields are described by ``Bits`` entries on an integer field; their nodes are made lazily,
 so listing thousands of records does not pay for flag children nobody expands.
 
-Values and JSON go the direct way (issue #18): code generated once from each layout
-(``layout_code``) unpacks a block in one call and writes its JSON without FieldNodes; a decode
-``lazy=True`` makes the field nodes only when someone reads the tree. ``reference_decode()``
+Values and JSON go the direct way (issue #18): from each layout's declarations ``layout_code``
+makes step plans and, once a declaration is hot, generated code that unpacks a block in one
+call and writes its JSON without FieldNodes; a decode ``lazy=True`` makes the field nodes only
+when someone reads the tree. ``reference_decode()``
 switches every layout back to the interpreted, node-first way, which the property test
 (tests/test_values_path.py) holds the direct way to.
 """
@@ -355,9 +356,10 @@ def layout_json(layout: Layout, values: Mapping[str, Any], *,
     byte order (keys it does not list follow, in the order made); with ``nulls`` a listed key that
     was not produced (its field lies past the bytes present) is written as null.
 
-    The layout's generated emitter for this call shape writes the object when ``values`` holds
-    every field it writes (``layout_code``); otherwise, and in ``reference_decode()``, the
-    declarations are read field by field below. The two give the same object.
+    The step plan (or, once hot, the generated code) of this layout and call shape writes the
+    object when ``values`` holds every field it writes (``layout_code``); otherwise, and in
+    ``reference_decode()``, the declarations are read field by field below. All give the same
+    object (tests/test_values_path.py).
     """
     if not _REFERENCE[0]:
         try:
