@@ -7,17 +7,42 @@ A ``Layout`` is a list of ``Field``s. From it we derive, once:
 
 Bit fields are described by ``Bits`` entries on an integer field; their nodes are made lazily,
 so listing thousands of records does not pay for flag children nobody expands.
+
+Values and JSON go the direct way (issue #18): from each layout's declarations ``layout_code``
+makes step plans and, once a declaration is hot, generated code that unpacks a block in one
+call and writes its JSON without FieldNodes; a decode ``lazy=True`` makes the field nodes only
+when someone reads the tree. ``reference_decode()``
+switches every layout back to the interpreted, node-first way, which the property test
+(tests/test_values_path.py) holds the direct way to.
 """
 
 from __future__ import annotations
 
+import functools
 import struct
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from . import guids
+from . import guids, layout_code
 from .model import FieldNode
+
+# True inside ``reference_decode()``: every Layout decodes the interpreted way and builds its
+# field nodes at once, and ``layout_json`` reads the declarations field by field.
+_REFERENCE = [False]
+
+
+@contextmanager
+def reference_decode() -> Iterator[None]:
+    """Decode the reference way while inside: every field node made at decode time, values and
+    JSON read field by field (no generated code). What the direct way must equal."""
+    saved = _REFERENCE[0]
+    _REFERENCE[0] = True
+    try:
+        yield
+    finally:
+        _REFERENCE[0] = saved
 
 _INT_FMT = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
@@ -87,6 +112,11 @@ class Layout:
         self._construct = None
         self._by_name = {f.name: f for f in self.fields}
         self._names = tuple(f.name for f in self.fields)
+        # generated code (layout_code), once the declaration is hot: the unpacker, and the
+        # JSON emitter of each layout_json call shape
+        self._unpack: Callable | None = None
+        self._emitters: dict[tuple, list] = {}
+        self._signature: tuple | None = None
 
     @property
     def construct(self):
@@ -122,25 +152,46 @@ class Layout:
         With ``lazy`` the child nodes are made when first asked for (listing thousands of
         records needs the values, not the nodes).
         """
-        if offset + self.size <= limit:
+        if _REFERENCE[0]:
+            return self._decode_reference(buf, offset, limit, parent, fmt_hooks)
+        unpack = self._unpack
+        if unpack is None:
+            unpack = self._unpack = layout_code.hot_unpacker(self)
+        if unpack is not None:
+            values, raw = unpack(buf, offset, limit)
+        elif offset + self.size <= limit:
             raw = self.struct.unpack_from(buf, offset)
-            count = len(self.fields)
+            values = dict(zip(self._names, raw))
         else:
-            raw = []
-            off = offset
-            for f in self.fields:
-                if off + f.size > limit:
-                    break
-                raw.append(struct.unpack_from("<" + f.fmt, buf, off)[0])
-                off += f.size
-            count = len(raw)
-        values = dict(zip(self._names, raw))
+            raw = self._fitting(buf, offset, limit)
+            values = dict(zip(self._names, raw))
         if lazy and parent._children is None:
-            parent.defer(lambda _p: self._nodes(raw, offset, fmt_hooks))
+            parent.defer(functools.partial(self._deferred_nodes, raw, offset, fmt_hooks))
         else:
             for node in self._nodes(raw, offset, fmt_hooks):
                 parent.add(node)
-        return values, count
+        return values, len(raw)
+
+    def _fitting(self, buf, offset: int, limit: int) -> list:
+        """The values of the fields that fit whole below ``limit``, read one by one."""
+        raw = []
+        off = offset
+        for f in self.fields:
+            if off + f.size > limit:
+                break
+            raw.append(struct.unpack_from("<" + f.fmt, buf, off)[0])
+            off += f.size
+        return raw
+
+    def _decode_reference(self, buf, offset, limit, parent, hooks) -> tuple[dict[str, Any], int]:
+        """The interpreted decode: field by field, every node made now."""
+        raw = self._fitting(buf, offset, limit)
+        for node in self._nodes(raw, offset, hooks):
+            parent.add(node)
+        return dict(zip(self._names, raw)), len(raw)
+
+    def _deferred_nodes(self, raw, offset, hooks, _parent: FieldNode) -> list[FieldNode]:
+        return self._nodes(raw, offset, hooks)
 
     def _nodes(self, raw, offset, hooks) -> list[FieldNode]:
         nodes, off = [], offset
@@ -304,7 +355,36 @@ def layout_json(layout: Layout, values: Mapping[str, Any], *,
     published under; ``order`` lists keys in their published order where that differs from the
     byte order (keys it does not list follow, in the order made); with ``nulls`` a listed key that
     was not produced (its field lies past the bytes present) is written as null.
+
+    The step plan (or, once hot, the generated code) of this layout and call shape writes the
+    object when ``values`` holds every field it writes (``layout_code``); otherwise, and in
+    ``reference_decode()``, the declarations are read field by field below. All give the same
+    object (tests/test_values_path.py).
     """
+    if not _REFERENCE[0]:
+        try:
+            shape = layout_code.shape_of(valid, plain, omit, convert, after, keys, order, nulls)
+            entry = layout._emitters.get(shape)
+        except TypeError:  # an option that is not a sequence of names (unhashable): no plan
+            entry = shape = None
+        if entry is None and shape is not None:
+            entry = layout_code.emitter_entry(layout, shape, field_json, ascii_text)
+            if entry is not None:
+                layout._emitters[shape] = entry
+        if entry is not None:
+            if not entry[2]:
+                entry[0] += 1
+                if entry[0] >= layout_code.HOT_JSON:
+                    layout_code.generate(entry, layout, shape, field_json, ascii_text)
+            out = entry[1](layout.fields, values, valid, convert, after, extra)
+            if out is not None:
+                return out
+    return _layout_json_interpreted(layout, values, valid, plain, omit, convert, after, keys,
+                                    extra, order, nulls)
+
+
+def _layout_json_interpreted(layout, values, valid, plain, omit, convert, after, keys, extra,
+                             order, nulls) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in layout.fields:
         name = f.name

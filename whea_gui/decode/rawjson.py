@@ -21,6 +21,8 @@ from ..formats.cper import HEADER
 # need not build the header's lazy field nodes (that cost 15% of ``decode --json``).
 _HEADER_SPANS = tuple((f.name, HEADER.offsets[f.name], HEADER.offsets[f.name] + f.size)
                       for f in HEADER.fields)
+# A whole header: every field fits, and together they cover bytes 0..HEADER.size in one range.
+_WHOLE_HEADER = {name: (a, b) for name, a, b in _HEADER_SPANS}
 
 
 def b64(raw: bytes) -> str:
@@ -34,8 +36,12 @@ def add_raw_keys(rec: DecodedRecord, out: dict[str, Any]) -> None:
     hdr = dict(out.get("header") or {})
     if rec.kind == "cper":
         n = len(data)
-        fitted = {name: (a, b) for name, a, b in _HEADER_SPANS if b <= n}
-        covered.extend(fitted.values())
+        if n >= HEADER.size:
+            fitted = _WHOLE_HEADER
+            covered.append((0, HEADER.size))
+        else:
+            fitted = {name: (a, b) for name, a, b in _HEADER_SPANS if b <= n}
+            covered.extend(fitted.values())
         _cper_header_raw(data, fitted, hdr)
     header_node = rec.root.find("header") if rec.kind != "cper" else None
     if header_node is not None:

@@ -174,7 +174,9 @@ def decode_arm(ctx: SectionContext) -> dict[str, Any]:
     hooks = valid_hooks(vb, {"mpidr": 0, "error_affinity_level": 1, "running_state": 2},
                         {"mpidr": _mpidr_node, "midr": _midr_node})
     hooks = valid_hooks(0 if not psci_valid else 1, {"psci_state": 0}, hooks)
-    values, whole = decode_struct(ctx, HEADER, ctx.offset, ctx.node, "ARM section header", hooks)
+    # the hooks only make nodes (no findings): made when the tree is read
+    values, whole = decode_struct(ctx, HEADER, ctx.offset, ctx.node, "ARM section header", hooks,
+                                  lazy=True)
     fields = _header_json(values, vb, psci_valid)
     if whole:
         _check_header(ctx, values)

@@ -67,7 +67,8 @@ def decode_firmware_reference(ctx: SectionContext) -> dict[str, Any]:
 
     values, whole = decode_struct(ctx, layout, ctx.offset, ctx.node,
                                   "Firmware Error Record Reference",
-                                  {"record_id": id_hook, "record_guid": guid_hook})
+                                  {"record_id": id_hook, "record_guid": guid_hook},
+                                  lazy=True)  # the hooks only make nodes (no findings)
     _checks(ctx, values, layout, whole, rev)
     vendor_data = None
     if whole:

@@ -151,8 +151,9 @@ def decode_ia32x64(ctx: SectionContext) -> dict[str, Any]:
                         {"valid_bits": _header_valid_node,
                          "local_apic_id": lambda f, v, o: make_node(f, v, o, display=hex_or_dec(v)),
                          "cpuid_info": _cpuid_node})
+    # the hooks only make nodes (no findings): made when the tree is read
     values, whole = decode_struct(ctx, HEADER, ctx.offset, ctx.node, "IA32/X64 section header",
-                                  hooks)
+                                  hooks, lazy=True)
     n_info, n_ctx = vb >> 2 & 0x3F, vb >> 8 & 0x3F
     # every header key is written (null when not valid or not reached); the counts live in the
     # validation bits

@@ -147,8 +147,9 @@ def decode_processor_generic(ctx: SectionContext) -> dict[str, Any]:
     hooks = valid_hooks(vb, GATES, {"isa": isa_hook,
                                     "cpu_version": _cpu_version_node(family, bool(vb >> 13 & 1)),
                                     "processor_id": _processor_id_node(family)})
+    # the hooks only make nodes (no findings): made when the tree is read
     values, whole = decode_struct(ctx, LAYOUT, ctx.offset, ctx.node, "Processor Generic section",
-                                  hooks)
+                                  hooks, lazy=True)
     _check(ctx, values, whole, windows)
     fields = _json(values, isa_names, family)
     _describe(ctx, fields, family)
