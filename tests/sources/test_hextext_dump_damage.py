@@ -1,0 +1,108 @@
+"""Dumps of big, mostly empty images and dumps with unreadable bytes (audit 2, M5 and M4).
+
+The dumps are ``hexdump -C`` text of real records (shared vectors) placed in images of zeros,
+squeezed with '*' the way hexdump writes them (``sources_helpers.hexdump_c_squeezed``, checked
+against the real tool where it is installed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+import sources_helpers as h
+
+from whea_gui.sources import iter_bytes
+from whea_gui.sources.hextext import scan_text
+
+ZEN4 = (h.DWR / "cper_cmci_amd_zen4_xpfmca_v4.bin").read_bytes()  # 2063 bytes, zero runs inside
+FATAL = (h.DWR / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+WHLG = (h.DWR / "whlg_edpc_enabled.bin").read_bytes()
+MIB = 1 << 20
+
+
+def _read(text: str, path: str = "dump.txt"):
+    problems = []
+    refs = list(iter_bytes(text.encode(), path, problems.append))
+    return refs, problems
+
+
+@pytest.mark.skipif(shutil.which("hexdump") is None, reason="hexdump not installed")
+def test_the_squeezed_dump_helper_writes_what_hexdump_writes():
+    pieces, total = [(0x40, ZEN4), (0x2000, WHLG)], 0x3000
+    image = bytearray(total)
+    for offset, data in pieces:
+        image[offset:offset + len(data)] = data
+    real = subprocess.run(["hexdump", "-C"], input=bytes(image), capture_output=True, check=True).stdout
+    assert h.hexdump_c_squeezed(pieces, total) == real.decode()
+
+
+def test_zero_runs_with_no_record_make_no_record():
+    # 20 one-MiB zero runs, as in the audit's input: nothing there is a record
+    text = h.hexdump_c_squeezed([(i * MIB, bytes(16)) for i in range(20)], 20 * MIB)
+    refs, problems = _read(text, "zeros.txt")
+    assert refs == []
+    assert [p.level for p in problems] == ["warning"]
+    msg = str(problems[0])
+    assert msg.startswith("zeros.txt: no CPER or WhLg signature in ")
+    assert "line 1 at dump offsets 0x0–" in msg and "nothing to decode" in msg
+    # the runs were not made: a few lines' bytes, not 20 MiB
+    assert sum(len(b.data) for b in scan_text(text).blocks) < 64 << 10
+
+
+def test_a_star_over_gigabytes_keeps_the_records_at_their_dump_offsets():
+    at_zen4, at_fatal, at_whlg = 0x10_0040, 0x1_0000_2000, 0x2_4000_0000  # past 4 GiB
+    total = 0x3_0000_0000  # a 12 GiB image: '*' lines stand for nearly all of it
+    text = h.hexdump_c_squeezed([(at_zen4, ZEN4), (at_fatal, FATAL), (at_whlg, WHLG)], total)
+    refs, problems = _read(text)
+    assert [r.data for r in refs] == [ZEN4, FATAL, WHLG]
+    assert [r.source["dump_offset"] for r in refs] == [at_zen4, at_fatal, at_whlg]
+    lines = text.split("\n")
+    for ref, at in zip(refs, (at_zen4, at_fatal, at_whlg)):
+        assert lines[ref.source["line"] - 1].startswith(f"{at:08x}  ")
+    assert not [p for p in problems if p.level != "note"], [str(p) for p in problems]
+    # memory: the records and the lines around them, not the gigabytes '*' stands for
+    assert sum(len(b.data) for b in scan_text(text).blocks) < 1 << 20
+
+
+def test_zero_runs_inside_a_record_are_still_made_in_full():
+    # ZEN4 has runs of zero lines inside its sections: a '*' within a record's length is part of it
+    text = h.hexdump_c_squeezed([(0x200000, ZEN4)], 0x400000)
+    inside = text.split("00200000  ", 1)[1].split("\n00200810")[0]
+    assert "\n*\n" in inside  # hexdump squeezed lines inside the record
+    refs, _ = _read(text)
+    assert [r.data for r in refs] == [ZEN4]
+    assert refs[0].source["dump_offset"] == 0x200000
+
+
+def test_a_record_that_needs_more_than_the_budget_is_split_with_an_error():
+    # a header that claims 32 MiB, and a '*' over them: the run inside the record is more than
+    # the 16 MiB the text may expand, so the dump is split at the '*' line, which is named
+    claimed = bytearray(ZEN4)
+    claimed[20:24] = (32 * MIB).to_bytes(4, "little")
+    text = h.hexdump_c_squeezed([(0, bytes(claimed))], 48 * MIB)
+    scan = scan_text(text)
+    errors = [p for p in scan.problems if p.level == "error"]
+    assert len(errors) == 1 and "more than the 16777216 bytes" in errors[0].message
+    assert text.split("\n")[errors[0].line - 1] == "*"
+    assert sum(len(b.data) for b in scan.blocks) < 1 << 20
+
+
+def test_a_signature_split_by_a_star_run_is_still_found():
+    # the repeated line ends in "CP" and the line after the run starts "ER...": the last copy
+    # is kept so the record's signature is whole
+    unit = bytes(14) + b"CP"
+    lines = [f"00000000  {_hex(unit[:8])}  {_hex(unit[8:])}  |..............CP|", "*"]
+    rec = ZEN4[2:]
+    body = [rec[i:i + 16] for i in range(0, len(rec), 16)]
+    start = 0x200000
+    for i, chunk in enumerate(body):
+        lines.append(f"{start + 16 * i:08x}  {_hex(chunk[:8]).ljust(23)}  {_hex(chunk[8:]).ljust(23)}  |{h._ascii(chunk)}|")
+    refs, problems = _read("\n".join(lines) + "\n")
+    assert [r.data for r in refs] == [ZEN4]
+    assert refs[0].source["dump_offset"] == start - 2
+
+
+def _hex(data: bytes) -> str:
+    return " ".join(f"{b:02x}" for b in data)
