@@ -106,3 +106,84 @@ def test_a_signature_split_by_a_star_run_is_still_found():
 
 def _hex(data: bytes) -> str:
     return " ".join(f"{b:02x}" for b in data)
+
+
+# -- M4: unreadable pairs in a dump ------------------------------------------------------------
+def _redact(text: str, line_no: int, byte: int, token: str) -> tuple[str, int]:
+    """Replace byte ``byte`` (0-15) of dump line ``line_no`` (1-based) by ``token``; returns
+    the text and the 1-based column of the token."""
+    lines = text.split("\n")
+    line = lines[line_no - 1]
+    col = 10 + 3 * byte + (1 if byte >= 8 else 0)  # hexdump -C: offset, 2 spaces, "xx " pairs
+    assert line[col:col + 2] != "  "
+    lines[line_no - 1] = line[:col] + token + line[col + 2:]
+    return "\n".join(lines), col + 1
+
+
+def _decoded(ref):
+    from whea_gui.decode.record import decode_record
+    rec = decode_record(ref.data, source=ref.source)
+    codes = [f.code for f in rec.findings]
+    assert "internal" not in codes and "decoder-failed" not in codes
+    return rec
+
+
+@pytest.mark.parametrize("byte_at, token", [(0xA0, "xx"), (0x1A3, "zz"), (0x262, "??"), (0x30F, "x5")])
+def test_an_unreadable_pair_in_hexdump_c_keeps_every_other_byte(byte_at, token):
+    text = h.hexdump_c(ZEN4)
+    line_no = byte_at // 16 + 1
+    text, column = _redact(text, line_no, byte_at % 16, token)
+    refs, problems = _read(text, "redacted.txt")
+    expect = bytearray(ZEN4)
+    expect[byte_at] = 0
+    assert [r.data for r in refs] == [bytes(expect)]  # all 2063 bytes, each in its place
+    assert [p.level for p in problems] == ["error"]
+    assert str(problems[0]).startswith(f"redacted.txt: line {line_no}: column {column}: {token!r} "
+                                       f"(dump offset {byte_at:#x})")
+    rec = _decoded(refs[0])
+    unread = [f for f in rec.findings if f.code == "bytes-unread"]
+    assert [(f.offset, f.length, f.level) for f in unread] == [(byte_at, 1, "error")]
+    assert f"line {line_no}, column {column}" in unread[0].message
+    # everything else decodes as the intact record does
+    whole = _decoded(next(iter_bytes(ZEN4, "whole.bin")))
+    assert len(rec.sections) == len(whole.sections) == 4
+
+
+def test_windbg_unreadable_memory_rows_are_placed_and_marked_as_one_run():
+    text = h.windbg_db(ZEN4)
+    lines = text.split("\n")
+    addr = lines[40][:19]
+    lines[40] = addr + "  " + " ".join(["??"] * 8) + "-" + " ".join(["??"] * 8) + "  " + "?" * 16
+    lines[41] = lines[41][:19] + "  " + " ".join(["??"] * 8) + "-" + " ".join(["??"] * 8) + "  " + "?" * 16
+    refs, problems = _read("\n".join(lines))
+    expect = bytearray(ZEN4)
+    expect[640:672] = bytes(32)
+    assert [r.data for r in refs] == [bytes(expect)]
+    assert [(p.level, str(p).split(":")[1].strip()) for p in problems] == [("error", "line 41"),
+                                                                           ("error", "line 42")]
+    unread = [f for f in _decoded(refs[0]).findings if f.code == "bytes-unread"]
+    assert [(f.offset, f.length) for f in unread] == [(640, 32)]
+
+
+def test_a_star_after_a_redacted_line_marks_the_whole_run():
+    rec = bytearray(ZEN4)
+    rec[0x100:0x180] = bytes(0x80)  # the line at 0x100 and seven equal ones: hexdump writes '*'
+    lines = h.hexdump_c_squeezed([(0, bytes(rec))], len(rec)).split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("00000100"))
+    assert lines[at + 1] == "*" and lines[at + 2].startswith("00000180")
+    lines[at] = lines[at][:10] + "xx" + lines[at][12:]
+    refs, problems = _read("\n".join(lines))
+    assert [r.data for r in refs] == [bytes(rec)]
+    unread = [f for f in _decoded(refs[0]).findings if f.code == "bytes-unread"]
+    # the pair itself, then the run of copies of its line (each copy has the hole somewhere)
+    assert [(f.offset, f.length) for f in unread] == [(0x100, 1), (0x110, 0x70)]
+    assert f"line {at + 1}, column 11" in unread[0].message
+    assert f"line {at + 2} (a '*' line)" in unread[1].message
+
+
+def test_words_and_prose_after_an_offset_are_not_read_as_bytes_with_holes():
+    from whea_gui.sources.hexlines import Row, classify
+    for line in ("0010  is my id", "2024  it is ok to go", "1234  ab cd ef gh ij kl"):
+        assert not isinstance(classify(line, 1), Row) or not classify(line, 1).unknown, line
+    row = classify("00000010: 43 50 xx 52 00 00 00 00 00 00 00 00 00 00 00 00  CP.R............", 1)
+    assert isinstance(row, Row) and len(row.mem) == 16 and row.unknown == ((2, 17, "xx"),)

@@ -46,6 +46,8 @@ SHORT_RUN = 64 << 10  # a '*' run up to this long is made in full; a longer one 
 DAMAGED_REACH = 64 << 10  # bytes a header too damaged to give its length may reach past its claim
 PENDING_LIMIT = 64  # dump lines read before the base of their offsets must be decided
 MAX_PROBLEMS = 200  # problems listed for one text; the rest are counted
+UNREAD_LISTED = 20  # runs of unread bytes named on one record (the total is given too)
+MAX_UNKNOWN_RANGES = 1000  # runs of unreadable bytes kept apart in one block; then merged
 _LEVELS = ("error", "warning", "note")
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
@@ -76,6 +78,19 @@ class Block:
     # a '*' run next to it was not made (it could hold no record byte): the block is a piece of
     # a bigger image, so records are carved from it as from an image, with no trailing bytes
     cut: bool = False
+    # bytes the text did not give (a pair that is not hex, read as 00): (position in data,
+    # length, line, column (0 for a '*' line), the token), adjacent ones merged
+    unknown: list = field(default_factory=list)
+
+    def unknown_in(self, start: int, end: int) -> list:
+        """The unread bytes in ``data[start:end]``: (offset from ``start``, length, line, column,
+        token, dump offset or None)."""
+        out = []
+        for pos, length, line, column, token in self.unknown:
+            lo, hi = max(pos, start), min(pos + length, end)
+            if lo < hi:
+                out.append((lo - start, hi - lo, line, column, token, self.dump_offset_at(lo)))
+        return out
 
     def _segment(self, pos: int):
         starts = self.__dict__.get("_starts")
@@ -243,6 +258,17 @@ class _Builder:
         self.mem += mem
         if self.written is not None:
             self.written += written if written is not None else mem
+
+    def mark_unknown(self, pos: int, length: int, line: int, column: int, token: str) -> None:
+        marks = self.block.unknown
+        if marks and marks[-1][0] + marks[-1][1] >= pos:
+            last = marks[-1]
+            marks[-1] = (last[0], max(last[1], pos + length - last[0]), *last[2:])
+        elif len(marks) >= MAX_UNKNOWN_RANGES:  # hostile: the last range grows over the rest
+            last = marks[-1]
+            marks[-1] = (last[0], pos + length - last[0], *last[2:])
+        else:
+            marks.append((pos, length, line, column, token))
 
     def trim(self, count: int) -> None:
         del self.mem[len(self.mem) - count:]
@@ -681,10 +707,23 @@ class _Dumps:
         if self.b is None:
             self._open(row, off)
             self.block_digits = len(row.addr)
+        start = len(self.b.mem)
         self.b.add(row.mem, row.written if row.width > 2 else None, row.line, off)
         self.b.vote(row.order)
+        if row.unknown:
+            self._unknown(row, start, off)
         self.expected = off + len(row.mem)
         self.last = row
+
+    def _unknown(self, row: Row, start: int, off: int) -> None:
+        """Name the pairs of ``row`` that are not hex (read as 00) and remember where they are."""
+        for index, column, token in row.unknown:
+            self.b.mark_unknown(start + index, 1, row.line, column, token)
+        first = row.unknown[0]
+        more = f" and {len(row.unknown) - 1} more up to column {row.unknown[-1][1]}" if len(row.unknown) > 1 else ""
+        self.s.problem(row.line, f"column {first[1]}: {_quote(first[2])} (dump offset {_fmt(off + first[0])})"
+                                 f"{more} is not a hex byte: read as 00 so the bytes after it keep their "
+                                 "places; a record that holds it is marked", "error")
 
     def _place_bare(self, bare: Bare) -> None:
         off = int(bare.addr, self.base)
@@ -726,8 +765,11 @@ class _Dumps:
         self.s.budget -= keep
         count = keep // size
         if count:
+            start = len(self.b.mem)
             self.b.add(unit.mem * count, unit.written * count if unit.width > 2 else None, star,
                        self.expected, stride=0)
+            if unit.unknown:  # copies of a line with unreadable bytes: the whole run is unsure
+                self.b.mark_unknown(start, keep, star, 0, unit.unknown[0][2])
         if keep < gap:
             # The rest of the run can hold no byte of any record: it is not made (a '*' may stand
             # for gigabytes of zeros). The block ends here and the next line starts another at its
@@ -893,4 +935,9 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
             shown = block.dump_offset_at(pos)
             if shown is not None:
                 ref.source["dump_offset"] = shown
+            if block.unknown:
+                unread = block.unknown_in(pos, pos + len(ref.data))
+                if unread:  # the decoder says which bytes are not from the input (record.py)
+                    ref.source["unread"] = [list(u) for u in unread[:UNREAD_LISTED]]
+                    ref.source["unread_bytes"] = sum(u[1] for u in unread)
             yield ref
