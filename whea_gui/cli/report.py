@@ -82,6 +82,19 @@ class _Progress:
             print(file=sys.stderr)
 
 
+def _missing_input(paths) -> str | None:
+    """Why an input file named on the command line cannot be read at all (missing, not
+    readable), or None; standard input and store URLs are checked by their readers."""
+    for path in paths:
+        if path == "-" or is_server_spec(path):
+            continue
+        if not os.path.exists(path):
+            return f"{path}: no such file or folder"
+        if not os.access(path, os.R_OK):
+            return f"{path}: cannot be read (permission denied)"
+    return None
+
+
 def _unopenable_store(paths) -> str | None:
     """Why a store spec among ``paths`` (``postgresql://…``, a ``word://`` typo) cannot be
     opened, password hidden; None when every one opens (files are checked while reading)."""
@@ -116,6 +129,10 @@ def run(args) -> int:
     problem = output_problem(args.output)
     if problem:
         print(f"whea report: cannot write {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    missing = _missing_input(args.paths)
+    if missing:  # checked before the output is opened: an unusable run replaces no report
+        print(f"whea report: {missing}; {args.output} was not written", file=sys.stderr)
         return EXIT_USAGE
     unreachable = _unopenable_store(args.paths)
     if unreachable:  # a report without a whole store would look complete: write none
