@@ -187,3 +187,21 @@ def test_words_and_prose_after_an_offset_are_not_read_as_bytes_with_holes():
         assert not isinstance(classify(line, 1), Row) or not classify(line, 1).unknown, line
     row = classify("00000010: 43 50 xx 52 00 00 00 00 00 00 00 00 00 00 00 00  CP.R............", 1)
     assert isinstance(row, Row) and len(row.mem) == 16 and row.unknown == ((2, 17, "xx"),)
+
+
+# -- L3: an event's RawData with an odd number of hex digits -----------------------------------
+def test_raw_data_with_a_lost_nibble_is_decoded_and_the_nibble_named():
+    import hexformats
+
+    cut = hexformats.ev_xml_event(FATAL)
+    whole_hex = FATAL.hex().upper()
+    cut = cut.replace(whole_hex, whole_hex[:-1])  # the last digit lost in copying
+    text = "<Events>" + cut + hexformats.ev_xml_event(ZEN4) + "</Events>"
+    refs, problems = _read(text, "events.xml")
+    assert [r.data for r in refs] == [FATAL[:-1], ZEN4]  # both events, every whole byte
+    errors = [str(p) for p in problems if p.level == "error"]
+    assert len(errors) == 1
+    assert "event record 1042 (Event ID 20): RawData has an odd number of hex digits " \
+           f"({2 * len(FATAL) - 1}): the last digit {whole_hex[-2]!r} (byte {len(FATAL) - 1}) is left out" in errors[0]
+    rec = _decoded(refs[0])
+    assert any(f.code == "truncated" for f in rec.findings)  # one byte short of its Length

@@ -440,6 +440,16 @@ def _loose_token(tok: str) -> bytes | None:
     return None
 
 
+def odd_hex(text: str) -> tuple[bytes, int, str] | None:
+    """A field of hex (whitespace allowed) with an odd number of digits: (the whole bytes, how
+    many digits there are, the last digit, which is left out), or None when ``text`` is not
+    such hex. The bytes keep their places; only the lone last nibble is lost."""
+    compact = "".join(text.split())
+    if len(compact) % 2 == 0 or not _HEX.fullmatch(compact):
+        return None
+    return bytes.fromhex(compact[:-1]), len(compact), compact[-1]
+
+
 # -- base64 -----------------------------------------------------------------------------------
 def base64_text(line: str) -> str | None:
     """The base64 on a line (after an optional ``Label:``), or None."""
