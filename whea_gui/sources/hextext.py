@@ -213,7 +213,7 @@ class _Builder:
         self.scanned = 0  # bytes searched for signatures by ``reach``
         self.reach_done = 0  # the reach of the signatures in the bytes searched
 
-    def reach(self, unit: Row, expected: int) -> int:
+    def reach(self, unit: Row) -> int:
         """The dump offset up to which a record whose signature is in this block so far may
         run: its RecordLength (WhLg: Length) when the header is plausible, else what its fields
         claim plus DAMAGED_REACH. ``unit`` (the line a '*' repeats) completes a header that
@@ -794,7 +794,7 @@ class _Dumps:
             return gap
         if gap <= SHORT_RUN and gap <= self.s.budget:
             return gap
-        reach = self.b.reach(unit, self.expected)
+        reach = self.b.reach(unit)
         need = max(0, min(gap, reach - self.expected))
         return -(-need // size) * size
 
