@@ -205,3 +205,13 @@ def test_raw_data_with_a_lost_nibble_is_decoded_and_the_nibble_named():
            f"({2 * len(FATAL) - 1}): the last digit {whole_hex[-2]!r} (byte {len(FATAL) - 1}) is left out" in errors[0]
     rec = _decoded(refs[0])
     assert any(f.code == "truncated" for f in rec.findings)  # one byte short of its Length
+
+
+def test_a_damaged_header_before_a_long_zero_run_is_still_shown():
+    damaged = bytearray(FATAL)
+    damaged[6:10] = b"\x00\x00\xff\xff"  # SignatureEnd broken: no longer a plausible header
+    text = h.hexdump_c_squeezed([(0, bytes(damaged)), (0x200000, ZEN4)], 0x300000)
+    refs, problems = _read(text)
+    assert [r.source["dump_offset"] for r in refs] == [0, 0x200000]
+    assert refs[0].data[:len(FATAL)] == bytes(damaged) and refs[1].data == ZEN4
+    assert [(f.code, f.offset) for f in _decoded(refs[0]).findings if f.level == "error"] == [("signature-end", 6)]

@@ -881,6 +881,24 @@ def _unsigned_message(blocks: list[Block], alone: bool) -> str:
             f"record is made from them; {'nothing to decode' if alone else 'skipped'}")
 
 
+def _block_refs(block: Block, path: str, sink, split_raw) -> Iterator[RecordRef]:
+    """The records of one block: split like a raw file, or, for a piece of a bigger image (a
+    '*' run beside it was not made), carved as from an image, so zeros kept before the cut are
+    not trailing bytes of a record. A damaged header at the start of such a piece, which
+    carving passes over, is still shown as a raw file would show it."""
+    if not block.cut:
+        yield from split_raw(block.data, path, sink)
+        return
+    said: list[Problem] = []
+    refs = list(carve(block.data, path, said.append, kind="raw"))
+    if not refs and block.data[:4] in SIGNATURES:
+        yield from split_raw(block.data, path, sink)
+        return
+    for p in said:
+        sink(p)
+    yield from refs
+
+
 def _inspectable(block: Block) -> bool:
     """Is a block with no signature still shown as bytes, as ``raw`` shows a small binary file
     (a damaged header or a bare section body can be inspected)? Only when it is all the text
@@ -927,8 +945,7 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
             on_problem(Problem(p.path, p.offset, f"text block at line {block.line} (offsets in its "
                                f"decoded bytes{where}): {p.message}", p.level, p.length))
 
-        refs = (carve(block.data, path, sink, kind="raw") if block.cut else split_raw(block.data, path, sink))
-        for ref in refs:
+        for ref in _block_refs(block, path, sink, split_raw):
             pos = int(ref.source.get("offset", 0))
             ref.source.update(kind=name, encoding=block.encoding, style=block.style,
                               line=block.line_at(pos), block_line=block.line, block=i)
