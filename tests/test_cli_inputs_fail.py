@@ -51,7 +51,7 @@ def test_build_with_a_refused_field_value_fails_and_writes_nothing(tmp_path, cap
     assert main(["build", str(lines), "-o", str(out)]) == 1
     assert not out.exists()
     err = capsys.readouterr().err
-    assert "line 1: sections[0].fields.validation_bits" in err and "'x' is not a number" in err
+    assert "line 1: $.sections[0].fields.validation_bits: " in err and "'x' is not a number" in err
     # the same line unedited builds the record back
     obj["sections"][0]["fields"]["validation_bits"] = record_to_json(
         decode_record(RECORD))["sections"][0]["fields"]["validation_bits"]

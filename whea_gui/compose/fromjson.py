@@ -440,7 +440,7 @@ def _apply_field_edits(obj: dict, data: bytes, res: BuildResult) -> bytes:
             try:
                 buf[node.offset:node.end] = encode_field(node, value, cur)
             except EditError as exc:  # a refused value fails the line, like any other build error
-                raise EditError(f"{where}: {exc}; nothing built from this line") from None
+                raise BuildInputError(f"$.{where}", f"{exc}; nothing built from this line") from None
     return bytes(buf)
 
 
