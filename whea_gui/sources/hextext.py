@@ -901,12 +901,10 @@ def _block_refs(block: Block, path: str, sink, split_raw) -> Iterator[RecordRef]
 
 def _inspectable(block: Block) -> bool:
     """Is a block with no signature still shown as bytes, as ``raw`` shows a small binary file
-    (a damaged header or a bare section body can be inspected)? Only when it is all the text
-    gave, no bigger than such a file, not a piece of a bigger image, and not one byte value
-    repeated (zeros are no record: reading them as a header would make one up)."""
-    data = block.data
-    return (not block.cut and len(data) <= SMALL_FILE
-            and data.count(data[:1]) != len(data))
+    (a damaged header or a bare section body can be inspected, a paste gives its bytes back)?
+    Only when it is all the text gave, no bigger than such a file and not a piece of a bigger
+    image (a dump whose '*' runs were not made: its zeros would make up records)."""
+    return not block.cut and len(block.data) <= SMALL_FILE
 
 
 def _block_place(block: Block) -> str:
