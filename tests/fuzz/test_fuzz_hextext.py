@@ -153,24 +153,48 @@ def test_millions_of_star_lines_cost_nothing_and_expand_nothing():
     assert [p.line for p in scan.problems] == [2]  # reported once, at the first '*'
 
 
-def test_offsets_asking_for_gigabytes_stop_at_the_budget_with_memory_bounded():
-    # each '*' asks for 16 MiB more; together far beyond the budget
+def _star_runs(first: str, ascii_col: str) -> str:
+    """2000 lines, each followed by a '*' that asks for 16 MiB more: together far beyond the budget."""
     rows = []
     for i in range(2000):
-        rows += [f"{i << 24:08x}  " + "00 " * 8 + " " + "00 " * 8 + " |................|", "*"]
-    text = "\n".join(rows) + f"\n{2000 << 24:08x}\n"
+        rows += [f"{i << 24:08x}  {first} " + "00 " * 4 + " " + "00 " * 8 + f" |{ascii_col}|", "*"]
+    return "\n".join(rows) + f"\n{2000 << 24:08x}\n"
+
+
+def _peak_scan(text: str, limit: int):
     tracemalloc.start()
     try:
-        scan = scan_text(text, expand_limit=FUZZ_EXPAND * 4)
+        scan = scan_text(text, expand_limit=limit)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return scan, peak
+
+
+def test_offsets_asking_for_gigabytes_stop_at_the_budget_with_memory_bounded():
+    # the repeated line holds a signature, so a record could start in any copy: the runs must be
+    # made, and the budget stops them
+    text = _star_runs("43 50 45 52", "CPER............")
+    scan, peak = _peak_scan(text, FUZZ_EXPAND * 4)
     _check_bounds(text, scan, FUZZ_EXPAND * 4)
     assert peak < 16 * len(text) + FUZZ_EXPAND * 16
     # 200 problems are listed, the other 1800 counted in a last one
     assert len(scan.problems) == 201 and all("'*'" in str(p) for p in scan.problems[:200])
     assert str(scan.problems[-1]).endswith("1800 more problems from here on are not listed")
     assert {p.level for p in scan.problems} == {"error"}
+
+
+def test_gigabytes_of_zero_runs_are_not_made_at_all():
+    # zero lines: no record can be in a run, so nothing is made, no budget is spent, no error
+    text = _star_runs("00 00 00 00", "................")
+    scan, peak = _peak_scan(text, FUZZ_EXPAND * 4)
+    _check_bounds(text, scan, FUZZ_EXPAND * 4)
+    assert peak < 32 * len(text)  # a block per line pair, linear in the text
+    assert scan.problems == [] and [len(b.data) for b in scan.blocks] == [16] * 2000
+    assert [b.dump_offset_at(0) for b in scan.blocks[:3]] == [0, 1 << 24, 2 << 24]
+    problems = []
+    assert list(iter_bytes(text.encode(), "zeros.txt", problems.append)) == []
+    assert [p.level for p in problems] == ["warning"] and "and 1995 more" in problems[0].message
 
 
 def test_a_100_mb_line_is_read_once_with_the_record_in_it_and_garbage_after():

@@ -128,10 +128,11 @@ def test_cli_formats_exit_codes_and_filters(tmp_path, capsys):
     assert main(["report", *files, "-o", str(tmp_path / "c.txt")]) == 2
     assert "cannot tell the report format" in capsys.readouterr().err
     assert main(["report", *files, "-o", str(tmp_path / "d.md"), "--since", "soon"]) == 2
+    # a missing input is an unusable argument: refused before the output is opened (audit 2 L1)
     assert main(["report", str(tmp_path / "missing.bin"), files[0], "-o", str(tmp_path / "e.json"),
                  "-q"]) == 2
-    doc = json.loads((tmp_path / "e.json").read_text())
-    assert len(doc["records"]) == 1 and "missing.bin" in doc["problems"][0]
+    assert not (tmp_path / "e.json").exists()
+    assert "missing.bin: no such file or folder; " in capsys.readouterr().err
     assert main(["report", *files, "-o", str(tmp_path / "f.jsonl"), "--record", "3", "-q"]) == 0
     lines = (tmp_path / "f.jsonl").read_text().splitlines()
     assert [json.loads(x)["index"] for x in lines[1:-1]] == [3]

@@ -88,6 +88,47 @@ def hexdump_c(data: bytes) -> str:
     return "\n".join(lines)
 
 
+def hexdump_c_squeezed(pieces: list[tuple[int, bytes]], total: int) -> str:
+    """``hexdump -C`` of an image of ``total`` bytes that is zero except for ``pieces``
+    ((offset, bytes), offsets in order, not overlapping), with its line squeezing: a line equal
+    to the one above becomes '*', and the total length ends the dump. The image is never made,
+    so it may be gigabytes."""
+    out: list[str] = []
+    prev = None
+
+    def row(i: int, chunk: bytes) -> None:
+        nonlocal prev
+        if chunk == prev and len(chunk) == 16:
+            if out[-1] != "*":
+                out.append("*")
+            return
+        left = " ".join(f"{b:02x}" for b in chunk[:8])
+        right = " ".join(f"{b:02x}" for b in chunk[8:])
+        out.append(f"{i:08x}  {left.ljust(23)}  {right.ljust(23)}  |{_ascii(chunk)}|")
+        prev = chunk
+
+    def zeros(start: int, end: int) -> None:
+        full = start + (end - start) // 16 * 16
+        if full > start:
+            row(start, bytes(16))
+        if full - start > 16:
+            row(start + 16, bytes(16))  # equal to the line above: '*' stands for all up to `full`
+        if end > full:
+            row(full, bytes(end - full))
+
+    pos = 0
+    for offset, data in pieces:
+        assert offset % 16 == 0 and offset >= pos
+        zeros(pos, offset)
+        padded = data + bytes(-len(data) % 16) if offset + len(data) < total else data
+        for i in range(0, len(padded), 16):
+            row(offset + i, padded[i:i + 16])
+        pos = offset + len(padded)
+    zeros(pos, total)
+    out.append(f"{total:08x}")
+    return "\n".join(out) + "\n"
+
+
 def forum_spaced(data: bytes) -> str:
     return "\n".join(" ".join(f"{b:02X}" for b in data[i:i + 24]) for i in range(0, len(data), 24))
 

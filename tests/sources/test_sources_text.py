@@ -249,17 +249,19 @@ def test_star_without_a_following_offset_is_reported_and_the_lines_above_are_kep
     assert "number of repeated lines is unknown" in scan.problems[0].message
 
 
-def test_star_may_not_stand_for_more_than_the_limit_nor_a_partial_line():
+def test_star_over_bytes_no_record_can_hold_is_not_made_and_a_partial_line_is_an_error():
     head = "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n*\n"
-    scan = scan_text(head + "100000000\n")  # 4 GiB of zeros asked for
-    assert [len(b.data) for b in scan.blocks] == [16]
-    assert [(p.line, p.level) for p in scan.problems] == [(2, "error")]
-    assert "more than the 16777216 bytes" in scan.problems[0].message
+    scan = scan_text(head + "100000000\n")  # 4 GiB of zeros: no record there, so nothing is made
+    assert [len(b.data) for b in scan.blocks] == [16] and scan.problems == []
     scan = scan_text(head + "00000028\n")  # 24 bytes: not whole 16-byte lines
     assert [len(b.data) for b in scan.blocks] == [16]
     assert "not a whole number of 16-byte lines" in scan.problems[0].message
-    scan = scan_text(head + "00000030\n", expand_limit=16)
-    assert [len(b.data) for b in scan.blocks] == [16] and scan.problems[0].level == "error"
+    # a record that needs the run, past the limit: an error naming the '*' line
+    rec = "00000000  43 50 45 52 01 01 ff ff  ff ff 01 00 01 00 00 00  |CPER............|\n"
+    rec += "00000010  00 00 00 00 00 00 40 00  00 00 00 00 00 00 00 00  |......@.........|\n*\n"
+    scan = scan_text(rec + "00400000\n", expand_limit=1 << 20)  # RecordLength 4 MiB
+    assert [(p.line, p.level) for p in scan.problems] == [(3, "error")]
+    assert "more than the 1048576 bytes" in scan.problems[0].message
 
 
 def test_od_octal_offsets_are_told_apart_from_hex_even_across_stars():

@@ -9,7 +9,7 @@ import sys
 import time
 
 from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
-from ..store.backend import is_server_spec
+from ..store.backend import is_server_spec, redact
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count, output_problem, utf8_text
 from ._inputs import ProblemLog, damaged_store_problem
@@ -82,6 +82,19 @@ class _Progress:
             print(file=sys.stderr)
 
 
+def _missing_input(paths) -> str | None:
+    """Why an input file named on the command line cannot be read at all (missing, not
+    readable), or None; standard input and store URLs are checked by their readers."""
+    for path in paths:
+        if path == "-" or is_server_spec(path):
+            continue
+        if not os.path.exists(path):  # redacted: a mistyped store URL may hold a password
+            return f"{redact(path)}: no such file or folder"
+        if not os.access(path, os.R_OK):
+            return f"{redact(path)}: cannot be read (permission denied)"
+    return None
+
+
 def _unopenable_store(paths) -> str | None:
     """Why a store spec among ``paths`` (``postgresql://…``, a ``word://`` typo) cannot be
     opened, password hidden; None when every one opens (files are checked while reading)."""
@@ -120,6 +133,10 @@ def run(args) -> int:
     unreachable = _unopenable_store(args.paths)
     if unreachable:  # a report without a whole store would look complete: write none
         print(f"whea report: {unreachable}; {args.output} was not written", file=sys.stderr)
+        return EXIT_USAGE
+    missing = _missing_input(args.paths)
+    if missing:  # checked before the output is opened: an unusable run replaces no report
+        print(f"whea report: {missing}; {args.output} was not written", file=sys.stderr)
         return EXIT_USAGE
     progress = _Progress(not args.quiet)
     problems = ProblemLog()

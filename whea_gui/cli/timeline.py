@@ -200,11 +200,15 @@ def run(args) -> int:
             problems.error(damaged)
         elif _add_store(builder, path, problems):
             continue
+        found = [0]
         try:
-            builder.add_all(_live(iter_path(path, on_problem=problems), problems))
+            builder.add_all(_live(iter_path(path, on_problem=problems), problems, found))
         except SourceError as exc:
             print(f"whea: {redact(exc, path)}", file=sys.stderr)
             status = EXIT_USAGE
+            continue
+        if not found[0]:  # as `whea decode` counts it: an input with no record failed
+            problems.error(f"{redact(path)}: no record found in this input")
     report = analyse(builder.data(), builder, args)
     if args.json:
         write_json(report, sys.stdout)
@@ -236,10 +240,12 @@ def _run_in_server(args, rules) -> int:
     return EXIT_OK
 
 
-def _live(refs, problems):
+def _live(refs, problems, found: list[int]):
     """(bytes, source) of each record that is still an event: a cleared ERST record or a
-    deleted HwErrRec variable (recoverable, still in the container) is named in a note."""
+    deleted HwErrRec variable (recoverable, still in the container) is named in a note.
+    ``found[0]`` counts the records read, either kind."""
     for ref in refs:
+        found[0] += 1
         if is_recoverable(ref.source):
             problems(left_out(ref.source))
             continue

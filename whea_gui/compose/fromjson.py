@@ -439,8 +439,8 @@ def _apply_field_edits(obj: dict, data: bytes, res: BuildResult) -> bytes:
             cur = bytes(buf[node.offset:node.end])
             try:
                 buf[node.offset:node.end] = encode_field(node, value, cur)
-            except EditError as exc:
-                res.warnings.append(f"{where}: {exc}")
+            except EditError as exc:  # a refused value fails the line, like any other build error
+                raise BuildInputError(f"$.{where}", f"{exc}; nothing built from this line") from None
     return bytes(buf)
 
 

@@ -187,6 +187,8 @@ _ROWS = [
     ("fv-signature", "error", "No NVRAM firmware volume header found", V),
     ("fv-located", "note", "NVRAM firmware volume found inside a larger image", V),
     ("record-recoverable", "note", "A record cleared or deleted from its container, still present", V),
+    ("bytes-unread", "error", "Bytes of the record the input did not give (unreadable hex, read as 00)",
+     "docs/sources.md"),
     ("fv-skipped", "warning", "An unusable NVRAM volume header passed over for another", V),
     ("fv-header", "error", "Firmware volume header length or size impossible", V),
     ("fv-checksum", "warning", "Firmware volume header checksum does not sum to 0", V),

@@ -182,6 +182,14 @@ def record_extent(buf: bytes) -> int:
 
 
 def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = True) -> DecodedRecord:
+    """See ``_decode_record``; records a reader could not wholly read are marked."""
+    rec = _decode_record(data, source=source, bodies=bodies)
+    if source and source.get("unread"):
+        _mark_unread(rec, source)
+    return rec
+
+
+def _decode_record(data: bytes, *, source: dict | None = None, bodies: bool = True) -> DecodedRecord:
     """Decode the record at the start of ``data``. Never raises.
 
     ``source["format"]`` (or ``source["kind"]``) "gesb", "section" or "error_source_table"
@@ -210,6 +218,25 @@ def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = Tru
     if (source or {}).get("recoverable"):
         _mark_recoverable(rec, source)
     return rec
+
+
+def _mark_unread(rec: DecodedRecord, source: dict) -> None:
+    """Bytes a text reader could not read (a redacted ``xx`` in a hex dump, sources/hextext.py)
+    and put in as 00 so the others keep their places: every field over them is not from the
+    input, and the record says so at those bytes."""
+    listed = source["unread"]
+    for offset, length, line, column, token, dump in listed:
+        place = f"line {line}" + (f", column {column}" if column else " (a '*' line)")
+        at = f" (dump offset 0x{dump:x})" if dump is not None else ""
+        what = f"byte {offset}" if length == 1 else f"bytes {offset}–{offset + length - 1}"
+        rec.add_finding(ERROR, f"{what}{at} is not from the input: {place} shows {token!r}, which "
+                               "is not hex; read as 00, so a field over it is not the real value",
+                        offset, length, "bytes-unread")
+    total = source.get("unread_bytes", 0)
+    shown = sum(u[1] for u in listed)
+    if total > shown:
+        rec.add_finding(ERROR, f"{total - shown} more bytes are not from the input (unreadable hex, "
+                               "read as 00)", 0, 0, "bytes-unread")
 
 
 def _mark_recoverable(rec: DecodedRecord, source: dict) -> None:

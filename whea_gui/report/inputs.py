@@ -13,9 +13,11 @@ from ..decode import decode_record
 from ..sources import RecordRef, iter_path
 from ..sources.base import Problem, SourceError
 from ..sources.recoverable import is_recoverable, left_out
-from ..store.backend import redact
+from ..store.backend import is_server_spec, redact
 from ..store.results import StoreError
 from .filters import ReportFilters
+
+NO_RECORD = "no record found in this input"
 
 
 class ReportCancelled(Exception):
@@ -28,14 +30,27 @@ class Selected:
     record: DecodedRecord
 
 
+def _is_store(item) -> bool:
+    """A record store (an empty one is no failure), not a file of records."""
+    if is_server_spec(str(item)):
+        return True
+    try:
+        with open(item, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
 def _refs(items, on_problem: Callable[[Problem], None],
           on_unreadable: Callable[[Problem], None]) -> Iterator[RecordRef | DecodedRecord]:
     if isinstance(items, (str, PathLike, bytes, bytearray, DecodedRecord, RecordRef)):
         items = [items]
     for item in items:
         if isinstance(item, (str, PathLike)):
+            found = 0
             try:
                 for ref in iter_path(item, on_problem=on_problem):  # stores too (sources.store_file)
+                    found += 1
                     if is_recoverable(ref.source):  # cleared/deleted: not counted, said so
                         on_problem(left_out(ref.source))
                         continue
@@ -44,6 +59,9 @@ def _refs(items, on_problem: Callable[[Problem], None],
                 name = redact(str(item))  # a store URL's password never reaches a report
                 text = redact(str(exc), item).removeprefix(f"{name}: ")
                 on_unreadable(Problem(name, None, text, "error"))
+                continue
+            if not found and not _is_store(item):  # as `whea decode` counts it: the input failed
+                on_problem(Problem(redact(str(item)), None, NO_RECORD, "error"))
         elif isinstance(item, (DecodedRecord, RecordRef)):
             yield item
         elif isinstance(item, (bytes, bytearray, memoryview)):

@@ -52,6 +52,9 @@ class Row:
     # which order of a word row its ASCII column shows: "le" (xxd -e), "written" (xxd -g4), or
     # "" (no column, or both read the same)
     order: str = ""
+    # bytes of a byte row that could not be read ("xx" put in to redact, "??" for memory WinDbg
+    # could not read, a garbled pair): (index in mem, 1-based column, the token); read as 00
+    unknown: tuple = ()
 
     @property
     def key(self) -> tuple[str, int]:
@@ -62,7 +65,7 @@ class Row:
         little-endian in memory order and as written in written order, like every word, so the
         dump's choice of order (``xxd -e`` or ``xxd -g4``) covers this group too."""
         return Row(self.line, self.addr, self.kind, width, self.written[::-1], self.written,
-                   self.text, self.order)
+                   self.text, self.order, self.unknown)
 
     @property
     def strong(self) -> bool:
@@ -140,11 +143,88 @@ def parse_row(line: str, no: int) -> Row | None:
     m = _ROW.match(line)
     if not m:
         return None
+    return _parse_row(line, no, m, holes=True)
+
+
+def _row_with_unknowns(line: str, no: int, m) -> Row | None:
+    """A byte row some of whose pairs are not hex (``xx``, ``??``, ``z1``): each such pair,
+    up to the ASCII column, is read as 00 and named, so the bytes after it keep their places.
+    Taken only when the pairs around it are hex (or the unreadable ones are WinDbg's ``??``),
+    so a line of words is never read as bytes."""
+    body_at = m.start("body")
+    body = m.group("body")
+    unknown = []
+    hexes = 0
+    found = []  # (start, token, gap before it)
+    end = 0
+    for t in _PAIR_TOKEN.finditer(body):
+        found.append((t.start(), t.group(), t.start() - end))
+        end = t.end()
+        if len(found) > 66:
+            break
+    for i, (at, tok, gap) in enumerate(found):
+        n = hexes + len(unknown)
+        # the ASCII column: after a wider gap (hexdump -C has its two spaces after 8 bytes), or
+        # a token that is not a pair
+        if n and (gap >= 3 or (gap == 2 and n != 8)) or len(tok) != 2 or "|" in tok:
+            break
+        if tok[0] in HEX_DIGITS and tok[1] in HEX_DIGITS:
+            hexes += 1
+            continue
+        if n >= 16 and not (i + 1 < len(found) and found[i + 1][2] == 1 and _is_pair(found[i + 1][1])):
+            break  # past a usual row, only a hole with hex after it (Format-Hex 7: ASCII 1 space on)
+        unknown.append((at, tok))
+    tokens = {tok for _, tok in unknown}
+    if not unknown or len(unknown) + hexes > 64 or not (
+            tokens == {"??"} or hexes >= 2 * len(unknown) or (len(tokens) == 1 and hexes >= len(unknown))):
+        return None  # words after an offset ("1234  ab cd ef gh ij"): not a row with holes
+    chars = list(line)
+    for at, _ in unknown:
+        chars[body_at + at:body_at + at + 2] = "00"
+    filled = "".join(chars)
+    row = _parse_row(filled, no, _ROW.match(filled), holes=False)
+    if row is None or row.width != 2:
+        return None
+    index = _pair_index(body, [at for at, _ in unknown])
+    if max(index) >= len(row.mem):
+        return None  # an unreadable pair after the hex: not part of the row
+    row.text = line
+    row.unknown = tuple((i, body_at + at + 1, tok) for i, (at, tok) in zip(index, unknown))
+    return row
+
+
+def _is_pair(tok: str) -> bool:
+    return len(tok) == 2 and tok[0] in HEX_DIGITS and tok[1] in HEX_DIGITS
+
+
+def _pair_index(body: str, starts: list[int]) -> list[int]:
+    """The byte index in a row of each pair starting at ``starts`` in ``body``."""
+    out = []
+    count = 0
+    wanted = iter(starts)
+    nxt = next(wanted, None)
+    for t in _PAIR_TOKEN.finditer(body):
+        if nxt is None:
+            break
+        if t.start() == nxt:
+            out.append(count)
+            nxt = next(wanted, None)
+        count += 1
+    return out
+
+
+_PAIR_TOKEN = lazy_compile(r"[^\s-]+")
+# two characters alone, not both hex digits, where the hex of a byte row stops: maybe a byte
+# that could not be read
+_UNKNOWN_NEXT = lazy_compile(r"[ \t-]*(?:[0-9A-Fa-f][^0-9A-Fa-f\s|-]|[^0-9A-Fa-f\s|-][^\s|-])(?=[\s-]|$)")
+
+
+def _parse_row(line: str, no: int, m, holes: bool) -> Row | None:
     addr, sep, body = m.group("addr"), m.group("sep"), m.group("body")
     kind = "colon" if sep[0] == ":" else "tick" if "`" in addr else "wide" if len(sep) >= 2 else "single"
     first = _FIRST.match(body)
     if not first:
-        return None
+        return _row_with_unknowns(line, no, m) if holes and _UNKNOWN_NEXT.match(body) else None
     width = len(first.group().replace("`", ""))
     if width in (2, 4, 8, 16):
         area = _AREAS[width].match(body).group()
@@ -158,7 +238,10 @@ def parse_row(line: str, no: int) -> Row | None:
         return None
     if width == 2:
         written = bytes.fromhex(area.replace("-", " "))
-        return Row(no, addr.replace("`", ""), kind, 2, written, written, line)
+        row = Row(no, addr.replace("`", ""), kind, 2, written, written, line)
+        if holes and _UNKNOWN_NEXT.match(body, len(area)):  # the hex stops at a pair that is not hex
+            return _row_with_unknowns(line, no, m) or row
+        return row
     written = bytes.fromhex(area.replace("`", ""))
     mem = _little_endian(area, width, written)
     return Row(no, addr.replace("`", ""), kind, width, mem, written, line,
@@ -355,6 +438,16 @@ def _loose_token(tok: str) -> bytes | None:
     if len(tok) % 2 == 0 and _HEX.fullmatch(tok):
         return bytes.fromhex(tok)
     return None
+
+
+def odd_hex(text: str) -> tuple[bytes, int, str] | None:
+    """A field of hex (whitespace allowed) with an odd number of digits: (the whole bytes, how
+    many digits there are, the last digit, which is left out), or None when ``text`` is not
+    such hex. The bytes keep their places; only the lone last nibble is lost."""
+    compact = "".join(text.split())
+    if len(compact) % 2 == 0 or not _HEX.fullmatch(compact):
+        return None
+    return bytes.fromhex(compact[:-1]), len(compact), compact[-1]
 
 
 # -- base64 -----------------------------------------------------------------------------------

@@ -33,16 +33,21 @@ from dataclasses import dataclass, field
 
 from ._lazy_re import lazy_compile
 from .base import Problem, RecordRef
-from .carve import SIGNATURES
+from .carve import MAX_RECORD, MAX_WHLG, SIGNATURES, carve, plausible_length
 from .hexlines import STAR, Bare, Base64Line, Loose, Prose, Row, as_prose, classify, parse_loose
+from .raw import SMALL_FILE
 from .sniff import decode_text, looks_like_text  # noqa: F401 - looks_like_text: this module's API
 from .sniff import text_sniff as sniff  # noqa: F401 - the reader's sniff
 
 name = "text"
 
 EXPAND_LIMIT = 16 << 20  # bytes that all the '*' lines of one text may stand for together
+SHORT_RUN = 64 << 10  # a '*' run up to this long is made in full; a longer one only where a record may reach
+DAMAGED_REACH = 64 << 10  # bytes a header too damaged to give its length may reach past its claim
 PENDING_LIMIT = 64  # dump lines read before the base of their offsets must be decided
 MAX_PROBLEMS = 200  # problems listed for one text; the rest are counted
+UNREAD_LISTED = 20  # runs of unread bytes named on one record (the total is given too)
+MAX_UNKNOWN_RANGES = 1000  # runs of unreadable bytes kept apart in one block; then merged
 _LEVELS = ("error", "warning", "note")
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
@@ -70,6 +75,22 @@ class Block:
     data: bytes = b""
     # (position in data, line, bytes per line or 0, offset shown in the dump for that position)
     segments: list = field(default_factory=list)
+    # a '*' run next to it was not made (it could hold no record byte): the block is a piece of
+    # a bigger image, so records are carved from it as from an image, with no trailing bytes
+    cut: bool = False
+    # bytes the text did not give (a pair that is not hex, read as 00): (position in data,
+    # length, line, column (0 for a '*' line), the token), adjacent ones merged
+    unknown: list = field(default_factory=list)
+
+    def unknown_in(self, start: int, end: int) -> list:
+        """The unread bytes in ``data[start:end]``: (offset from ``start``, length, line, column,
+        token, dump offset or None)."""
+        out = []
+        for pos, length, line, column, token in self.unknown:
+            lo, hi = max(pos, start), min(pos + length, end)
+            if lo < hi:
+                out.append((lo - start, hi - lo, line, column, token, self.dump_offset_at(lo)))
+        return out
 
     def _segment(self, pos: int):
         starts = self.__dict__.get("_starts")
@@ -189,6 +210,33 @@ class _Builder:
         self.word_bytes = words
         self.written_order = written_order
         self.votes = {"le": 0, "written": 0}  # rows whose ASCII column shows that byte order
+        self.scanned = 0  # bytes searched for signatures by ``reach``
+        self.reach_done = 0  # the reach of the signatures in the bytes searched
+
+    def reach(self, unit: Row) -> int:
+        """The dump offset up to which a record whose signature is in this block so far may
+        run: its RecordLength (WhLg: Length) when the header is plausible, else what its fields
+        claim plus DAMAGED_REACH. ``unit`` (the line a '*' repeats) completes a header that
+        the block's last bytes begin. 0 when the block holds no signature."""
+        best = self.reach_done
+        base = self.block.segments[0][3] if self.block.segments else 0
+        orders = [self.mem] if self.written is None else [self.mem, self.written]
+        start = max(0, self.scanned - 3)
+        settled = len(self.mem) - 160  # a header starting after this is completed by the run
+        for buf, tail in zip(orders, [unit.mem, unit.written]):
+            for sig in SIGNATURES:
+                p = buf.find(sig, start)
+                while p >= 0:
+                    probe = bytes(buf[p:p + 160])
+                    if len(probe) < 160:
+                        probe += tail * (-(-(160 - len(probe)) // max(len(tail), 1)))
+                    end = base + p + _extent(probe)
+                    best = max(best, end)
+                    if p <= settled:
+                        self.reach_done = max(self.reach_done, end)
+                    p = buf.find(sig, p + 1)
+        self.scanned = max(self.scanned, settled + 1, 0)
+        return best
 
     def vote(self, order: str) -> None:
         if order:
@@ -210,6 +258,17 @@ class _Builder:
         self.mem += mem
         if self.written is not None:
             self.written += written if written is not None else mem
+
+    def mark_unknown(self, pos: int, length: int, line: int, column: int, token: str) -> None:
+        marks = self.block.unknown
+        if marks and marks[-1][0] + marks[-1][1] >= pos:
+            last = marks[-1]
+            marks[-1] = (last[0], max(last[1], pos + length - last[0]), *last[2:])
+        elif len(marks) >= MAX_UNKNOWN_RANGES:  # hostile: the last range grows over the rest
+            last = marks[-1]
+            marks[-1] = (last[0], pos + length - last[0], *last[2:])
+        else:
+            marks.append((pos, length, line, column, token))
 
     def trim(self, count: int) -> None:
         del self.mem[len(self.mem) - count:]
@@ -243,6 +302,31 @@ class _Builder:
                 data = data[:declared]
         block.data = data
         return block
+
+
+def _extent(head: bytes) -> int:
+    """How many bytes the record whose header begins ``head`` may take (see _Builder.reach)."""
+    length = plausible_length(head, 0, len(head))
+    if length is not None:
+        return length
+    claim = 0
+    if head[:4] == b"CPER" and len(head) >= 24:
+        count, = struct.unpack_from("<H", head, 10)
+        declared, = struct.unpack_from("<I", head, 20)
+        claim = max(128 + 72 * count, declared if declared <= MAX_RECORD else 0)
+    elif len(head) >= 12:
+        declared, = struct.unpack_from("<I", head, 8)
+        claim = declared if declared <= MAX_WHLG else 0
+    return claim + DAMAGED_REACH
+
+
+def _holds_signature(data: bytes) -> bool:
+    return any(sig in data for sig in SIGNATURES)
+
+
+def _may_begin_signature(data: bytes) -> bool:
+    """Do the last bytes of ``data`` begin a signature (so the next bytes could complete it)?"""
+    return any(data.endswith(sig[:k]) for sig in SIGNATURES for k in (1, 2, 3))
 
 
 def _declared_length(data: bytes) -> int | None:
@@ -453,6 +537,7 @@ class _Dumps:
         self.expected = 0
         self.last: Row | None = None
         self.star_line = 0
+        self.cut = False  # the next block starts after a '*' run that was not made
 
     # -- feeding ----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
@@ -511,7 +596,7 @@ class _Dumps:
             else:
                 self._reject()
         self._close()
-        self.key, self.base, self.pending = None, None, []
+        self.key, self.base, self.pending, self.cut = None, None, [], False
 
     # -- the base of the offsets ------------------------------------------------------------
     def _narrow(self, addr: str) -> None:
@@ -595,13 +680,20 @@ class _Dumps:
                 self.s.loose_text(it.text, it.line)
 
     # -- placing bytes ----------------------------------------------------------------------
-    def _open(self, row: Row, offset: int) -> None:
-        kind, width = row.key
-        written_order = width > 2 and kind == "colon" and len(row.addr) >= 8  # xxd groups
-        style = f"dump-{width * 4}" + ("" if width == 2 else "-bytes" if written_order else "-le")
-        self.b = _Builder(row.line, "hex", style, words=width // 2 if width > 2 else 0,
-                          written_order=written_order)
+    def _open(self, row: Row, offset: int, line: int = 0) -> None:
+        self.b = _Builder(line or row.line, "hex", self._style(row), words=row.width // 2 if row.width > 2 else 0,
+                          written_order=self._written_order(row))
+        self.b.block.cut, self.cut = self.cut, False
         self.expected = offset
+
+    @staticmethod
+    def _written_order(row: Row) -> bool:
+        kind, width = row.key
+        return width > 2 and kind == "colon" and len(row.addr) >= 8  # xxd groups
+
+    def _style(self, row: Row) -> str:
+        width = row.width
+        return f"dump-{width * 4}" + ("" if width == 2 else "-bytes" if self._written_order(row) else "-le")
 
     def _place_row(self, row: Row) -> None:
         off = int(row.addr, self.base)
@@ -615,10 +707,23 @@ class _Dumps:
         if self.b is None:
             self._open(row, off)
             self.block_digits = len(row.addr)
+        start = len(self.b.mem)
         self.b.add(row.mem, row.written if row.width > 2 else None, row.line, off)
         self.b.vote(row.order)
+        if row.unknown:
+            self._unknown(row, start, off)
         self.expected = off + len(row.mem)
         self.last = row
+
+    def _unknown(self, row: Row, start: int, off: int) -> None:
+        """Name the pairs of ``row`` that are not hex (read as 00) and remember where they are."""
+        for index, column, token in row.unknown:
+            self.b.mark_unknown(start + index, 1, row.line, column, token)
+        first = row.unknown[0]
+        more = f" and {len(row.unknown) - 1} more up to column {row.unknown[-1][1]}" if len(row.unknown) > 1 else ""
+        self.s.problem(row.line, f"column {first[1]}: {_quote(first[2])} (dump offset {_fmt(off + first[0])})"
+                                 f"{more} is not a hex byte: read as 00 so the bytes after it keep their "
+                                 "places; a record that holds it is marked", "error")
 
     def _place_bare(self, bare: Bare) -> None:
         off = int(bare.addr, self.base)
@@ -650,17 +755,48 @@ class _Dumps:
                                  f"which is not a whole number of {size}-byte lines after "
                                  f"{_fmt(self.expected)}; the dump is split here", "error")
             return False
-        if gap > self.s.budget:
-            self.s.problem(star, f"'*' would repeat line {unit.line} for {gap} bytes up to offset "
-                                 f"{_fmt(target)} (line {line}): more than the {self.s.limit} bytes "
-                                 "'*' may stand for in one text; the dump is split here", "error")
+        keep = self._kept(unit, gap)
+        if keep > self.s.budget:
+            self.s.problem(star, f"'*' would repeat line {unit.line} for {keep} bytes up to offset "
+                                 f"{_fmt(self.expected + keep)} (line {line}) that a record may hold: more "
+                                 f"than the {self.s.limit} bytes '*' may stand for in one text; the dump "
+                                 "is split here", "error")
             return False
-        self.s.budget -= gap
-        count = gap // size
-        self.b.add(unit.mem * count, unit.written * count if unit.width > 2 else None, star,
-                   self.expected, stride=0)
+        self.s.budget -= keep
+        count = keep // size
+        if count:
+            start = len(self.b.mem)
+            self.b.add(unit.mem * count, unit.written * count if unit.width > 2 else None, star,
+                       self.expected, stride=0)
+            if unit.unknown:  # copies of a line with unreadable bytes: the whole run is unsure
+                self.b.mark_unknown(start, keep, star, 0, unit.unknown[0][2])
+        if keep < gap:
+            # The rest of the run can hold no byte of any record: it is not made (a '*' may stand
+            # for gigabytes of zeros). The block ends here and the next line starts another at its
+            # own dump offset, so every record keeps the offset the dump shows for it.
+            self.b.block.cut = True
+            self._close()
+            self.cut = True
+            if _may_begin_signature(unit.mem) or (unit.width > 2 and _may_begin_signature(unit.written)):
+                # the last copy could start a signature that the next line completes
+                self._open(unit, target - size, star)
+                self.b.add(unit.mem, unit.written if unit.width > 2 else None, star, target - size)
+            self.last = unit
         self.expected = target
         return True
+
+    def _kept(self, unit: Row, gap: int) -> int:
+        """How many bytes of a '*' run of ``gap`` bytes (copies of ``unit``) to make: all of a
+        short run (as a binary file would give them), else only those a record may reach: the
+        extent of every header in the block so far, or all when a copy could hold a signature."""
+        size = len(unit.mem)
+        if _holds_signature(unit.mem * 2) or (unit.width > 2 and _holds_signature(unit.written * 2)):
+            return gap
+        if gap <= SHORT_RUN and gap <= self.s.budget:
+            return gap
+        reach = self.b.reach(unit)
+        need = max(0, min(gap, reach - self.expected))
+        return -(-need // size) * size
 
     def _jump(self, off: int, line: int) -> None:
         if off == 0:
@@ -736,6 +872,48 @@ def _whole_base64(text: str) -> Block | None:
 
 
 # -- text files -------------------------------------------------------------------------------
+def _unsigned_message(blocks: list[Block], alone: bool) -> str:
+    """One message for every block whose bytes hold no CPER or WhLg signature."""
+    where = "; ".join(_block_place(b) for b in blocks[:5]) + (
+        f"; and {len(blocks) - 5} more" if len(blocks) > 5 else "")
+    total = sum(len(b.data) for b in blocks)
+    return (f"no CPER or WhLg signature in {len(blocks)} block(s) of hex ({total} bytes: {where}), so no "
+            f"record is made from them; {'nothing to decode' if alone else 'skipped'}")
+
+
+def _block_refs(block: Block, path: str, sink, split_raw) -> Iterator[RecordRef]:
+    """The records of one block: split like a raw file, or, for a piece of a bigger image (a
+    '*' run beside it was not made), carved as from an image, so zeros kept before the cut are
+    not trailing bytes of a record. A damaged header at the start of such a piece, which
+    carving passes over, is still shown as a raw file would show it."""
+    if not block.cut:
+        yield from split_raw(block.data, path, sink)
+        return
+    said: list[Problem] = []
+    refs = list(carve(block.data, path, said.append, kind="raw"))
+    if not refs and block.data[:4] in SIGNATURES:
+        yield from split_raw(block.data, path, sink)
+        return
+    for p in said:
+        sink(p)
+    yield from refs
+
+
+def _inspectable(block: Block) -> bool:
+    """Is a block with no signature still shown as bytes, as ``raw`` shows a small binary file
+    (a damaged header or a bare section body can be inspected, a paste gives its bytes back)?
+    Only when it is all the text gave, no bigger than such a file and not a piece of a bigger
+    image (a dump whose '*' runs were not made: its zeros would make up records)."""
+    return not block.cut and len(block.data) <= SMALL_FILE
+
+
+def _block_place(block: Block) -> str:
+    start = block.dump_offset_at(0)
+    if start is None:
+        return f"line {block.line}"
+    return f"line {block.line} at dump offsets {_fmt(start)}–{_fmt(start + len(block.data) - 1)}"
+
+
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     from .raw import read_bytes as split_raw
 
@@ -748,10 +926,16 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
         on_problem(Problem(path, 0, NO_DATA, "warning"))
         return
     with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
+    if len(blocks) == 1 and _inspectable(blocks[0]):
+        with_sig = [True]  # the whole text is one small piece of bytes: shown as a small binary file is
+    unsigned = [b for b, sig in zip(blocks, with_sig) if not sig]
+    if unsigned:
+        # bytes with no signature are not a record: decoding them would invent one (zeros read
+        # as a "Recoverable" header), so they are named, never shown as records
+        on_problem(Problem(path, None, _unsigned_message(unsigned, len(unsigned) == len(blocks)),
+                           "warning" if len(unsigned) == len(blocks) else "note"))
     for i, block in enumerate(blocks):
-        if any(with_sig) and not with_sig[i]:
-            on_problem(Problem(path, None, f"text block at line {block.line}: {len(block.data)} bytes "
-                                           "of hex without a record signature; skipped", "note"))
+        if not with_sig[i]:
             continue
 
         def sink(p: Problem, block=block) -> None:
@@ -759,11 +943,16 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
             on_problem(Problem(p.path, p.offset, f"text block at line {block.line} (offsets in its "
                                f"decoded bytes{where}): {p.message}", p.level, p.length))
 
-        for ref in split_raw(block.data, path, sink):
+        for ref in _block_refs(block, path, sink, split_raw):
             pos = int(ref.source.get("offset", 0))
             ref.source.update(kind=name, encoding=block.encoding, style=block.style,
                               line=block.line_at(pos), block_line=block.line, block=i)
             shown = block.dump_offset_at(pos)
             if shown is not None:
                 ref.source["dump_offset"] = shown
+            if block.unknown:
+                unread = block.unknown_in(pos, pos + len(ref.data))
+                if unread:  # the decoder says which bytes are not from the input (record.py)
+                    ref.source["unread"] = [list(u) for u in unread[:UNREAD_LISTED]]
+                    ref.source["unread_bytes"] = sum(u[1] for u in unread)
             yield ref

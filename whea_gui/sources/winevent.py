@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .base import Problem, RecordRef
 from .carve import SIGNATURES
+from .hexlines import odd_hex
 
 if TYPE_CHECKING:  # annotations only: the parser is imported by the readers that parse
     import xml.etree.ElementTree as ET
@@ -403,6 +404,12 @@ class EventCollector:
             return
         for fname, text in info.binaries:
             data = decode_binary(text)
+            odd = odd_hex(text) if data is None else None
+            if odd is not None:  # one nibble too many (or too few): the whole bytes are kept
+                data, digits, last = odd
+                self.report(offset, f"{info.where}: {_short(fname)} has an odd number of hex digits "
+                                    f"({digits}): the last digit {last!r} (byte {len(data)}) is left "
+                                    f"out and the {len(data)} whole bytes before it are decoded", "error")
             if data is None:
                 self.report(offset, f"{info.where}: {_short(fname)} is neither hex nor base64; skipped", "error")
                 continue
