@@ -404,10 +404,4 @@ def _layout_json_interpreted(layout, values, valid, plain, omit, convert, after,
         if after and name in after:
             computed = after[name](value)
             out.update(computed if ok else dict.fromkeys(computed))
-    if extra:
-        out.update(extra)
-    if order:
-        listed = {k: out.get(k) for k in order if nulls or k in out}
-        listed.update(out)  # keys already listed keep their place; the others follow
-        out = listed
-    return out
+    return layout_code.finish(out, extra, order, nulls)

@@ -163,14 +163,20 @@ def step_emitter(layout: Layout, shape: tuple, field_json: Callable, ascii_text:
             if follow:
                 computed = after[name](x)
                 out.update(computed if ok else dict.fromkeys(computed))
-        if extra:
-            out.update(extra)
-        if order:
-            listed = {k: out.get(k) for k in order if nulls or k in out}
-            listed.update(out)  # keys already listed keep their place; the others follow
-            out = listed
-        return out
+        return finish(out, extra, order, nulls)
     return emit
+
+
+def finish(out: dict[str, Any], extra, order, nulls: bool) -> dict[str, Any]:
+    """A layout's JSON object completed: ``extra`` keys after the fields, then the keys of
+    ``order`` first in that order (null when ``nulls`` and not produced), the others after."""
+    if extra:
+        out.update(extra)
+    if order:
+        listed = {k: out.get(k) for k in order if nulls or k in out}
+        listed.update(out)  # keys already listed keep their place; the others follow
+        out = listed
+    return out
 
 
 def _exec(name: str, source: str, env: dict[str, Any]) -> Callable:
