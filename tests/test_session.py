@@ -153,6 +153,8 @@ def test_provenance_labels_say_what_an_offset_is():
     assert source_label(event) == "System.evtx · event 77"
     text = offset_text(event, 16)
     assert "event 77 RawData +16" in text and "file" not in text
+    table = {**event, "event_id": 5, "field": "ErrorSourceTable", "format": "error_source_table"}
+    assert "event 77 ErrorSourceTable +16" in offset_text(table, 16)  # the field the bytes are
     store = {"path": "/s/x.wheastore", "offset": 0, "kind": "store", "record_id": 0x1234}
     assert "@0" not in source_label(store) and "0x0000000000001234" in source_label(store)
     assert "file" not in offset_text(store, 3)

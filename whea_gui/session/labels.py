@@ -54,7 +54,7 @@ def offset_text(src: dict | None, cursor: int) -> str:
     if is_event(src):
         rid = src.get("event_record_id")
         where = f"event {rid}" if rid is not None else f"the event at byte {src.get('offset', '?')}"
-        return f"{here} · {where} RawData +{cursor}"
+        return f"{here} · {where} {src.get('field') or 'RawData'} +{cursor}"
     base = int(src.get("offset", 0) or 0)
     if src.get("kind") not in FILE_KINDS:  # hex/Base64 text, Redfish JSON: bytes decoded from text
         kind = str(src.get("kind") or "")
