@@ -192,18 +192,58 @@ def record_end(buf, pos: int, length: int, end: int, pages=None) -> int:
     """Where the plausible record at ``pos`` (declaring ``length`` bytes) ends: at its declared
     length or the end of the data, or earlier where another record starts that the record's
     own sections do not account for (module docstring). Less than ``min(pos + length, end)``
-    means the record is cut short there."""
+    means the record is cut short there.
+
+    A record that is cut short (its declared length runs past the data, or a record starts
+    inside it) ends even earlier at the first of a chain of whole records held in its sections
+    that runs, record after record, exactly to the cut: those were concatenated after the cut
+    record, not copies embedded in it. An intact record keeps its embedded copies."""
     stop = min(pos + length, end)
     if bytes(buf[pos:pos + 4]) != CPER_SIG or stop - pos <= HEADER:
         return stop
     if stop - pos <= WINDOW and _CANDIDATE.search(buf, pos + 1, stop + _CANDIDATE_LEN - 1) is None:
         return stop  # the common case, one search in C: no header inside at all
     own = None  # built at the first header found inside: most records hold none
+    held: dict[int, int] = {}  # whole records kept as embedded copies so far: offset -> length
+    cut = stop
     for at, inner in candidates(buf, pos + 1, end, pages, before=stop):
         own = own or _Sections(buf, pos, length, stop)
         rel = at - pos
         if rel >= own.used:
-            return at  # after every byte the record's descriptors claim
-        if _whole_record(buf, at, inner, end) and not own.holds(rel, rel + inner):
-            return at
-    return stop
+            cut = at  # after every byte the record's descriptors claim
+            break
+        if _whole_record(buf, at, inner, end):
+            if not own.holds(rel, rel + inner):
+                cut = at
+                break
+            held[at] = inner
+    if cut >= pos + length or not held:
+        return cut
+    return _chain_start(held, cut)
+
+
+def _chain_start(held: dict[int, int], cut: int) -> int:
+    """The first offset in ``held`` from which whole records follow one another exactly up to
+    ``cut`` (each starts where the one before it ends), else ``cut``."""
+    reaches: set[int] = set()
+    for at in sorted(held, reverse=True):  # a record's successor starts after it: seen first
+        after = at + held[at]
+        if after == cut or after in reaches:
+            reaches.add(at)
+    return min(reaches, default=cut)
+
+
+def embedded_records(buf, start: int, end: int, limit: int) -> tuple[list[tuple[int, int]], int]:
+    """The whole records lying in ``buf[start:end]`` (a section body), not counting those inside
+    another one found: up to ``limit`` of them as (offset, length), and how many there are."""
+    found: list[tuple[int, int]] = []
+    count = 0
+    after = start
+    for at, inner in candidates(buf, start, end):
+        if at < after or not _whole_record(buf, at, inner, end):
+            continue
+        count += 1
+        if len(found) < limit:
+            found.append((at, inner))
+        after = at + inner
+    return found, count
