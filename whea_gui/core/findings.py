@@ -50,6 +50,8 @@ _ROWS = [
     ("overlap", "error", "Two sections overlap", P),
     ("gap", "note", "Unused bytes between sections", P),
     ("trailing", "note", "Bytes after the record's end", P),
+    ("embedded-record", "note", "A section body holds a whole CPER record or WhLg entry (kept "
+                                "as part of the section)", "FORMAT.md §4 (docs/sources.md)"),
     ("reserved", "warning", "Reserved bits or bytes are set", P),
     ("severity", "warning", "Undefined severity value", "FORMAT.md §3.2"),
     ("severity-mismatch", "warning", "Record and section severities disagree", "FORMAT.md §3.2"),

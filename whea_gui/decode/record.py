@@ -23,6 +23,7 @@ from ..formats.cper import (
     PERSISTENCE_SIGNATURE,
 )
 from ..formats.timestamp import decode_timestamp
+from .boundary import embedded_records
 from .descriptor import (
     check_descriptor,
     decode_descriptor,
@@ -377,9 +378,32 @@ def _decode_bodies(rec, buf, n, descs, count, length, creator, bodies=True) -> N
         if first is None:
             decoded[key] = section
             decode_body(SectionContext(buf, so, avail, sl, body, rec, section, creator))
+            _note_embedded(rec, buf, so, so + avail, i)
         else:
             _share_body(section, first)
     _check_placement(rec, ranges, desc_end, min(length, n) if length >= desc_end else n)
+
+
+EMBEDDED_NOTED = 8  # embedded records named one by one per section; more are counted
+
+
+def _note_embedded(rec: DecodedRecord, buf: bytes, start: int, end: int, index: int) -> None:
+    """Name each whole record a section body holds (kept as part of it, ``boundary``), so an
+    embedded fatal error is never invisible."""
+    found, count = embedded_records(buf, start, end, EMBEDDED_NOTED)
+    for at, length in found:
+        if bytes(buf[at:at + 4]) == b"CPER":
+            severity = struct.unpack_from("<I", buf, at + 12)[0]
+            what = f"a whole CPER record at byte {at} ({cper.SEVERITY[severity]}, {length} bytes)"
+        else:
+            what = f"a whole WhLg entry at byte {at} ({length} bytes)"
+        rec.add_finding(NOTE, f"Section {index} holds {what}; it is kept as part of the section "
+                              "(decode those bytes on their own to read it)", at, length,
+                        "embedded-record")
+    if count > len(found):
+        rec.add_finding(NOTE, f"Section {index} holds {count - len(found)} more whole records "
+                              "after these", found[-1][0] + found[-1][1],
+                        end - found[-1][0] - found[-1][1], "embedded-record")
 
 
 def _share_body(section: DecodedSection, first: DecodedSection) -> None:
