@@ -222,6 +222,18 @@ def record_end(buf, pos: int, length: int, end: int, pages=None) -> int:
     return _chain_start(held, cut)
 
 
+def table_cut(buf, pos: int, end: int) -> int:
+    """Where a CPER header at ``pos`` whose first descriptor is not one (``cper_length`` fails
+    on it) ends when another record starts inside its descriptor table: it was cut at or just
+    after its header end. ``end`` when its own header fields are implausible or none starts."""
+    declared = cper_length(buf, pos, min(end, pos + 24))
+    if declared is None:
+        return end
+    count = struct.unpack_from("<H", buf, pos + 10)[0]
+    hit = next_header(buf, pos + 1, end, before=pos + min(declared, HEADER + DESCRIPTOR * count))
+    return end if hit is None else hit[0]
+
+
 def _chain_start(held: dict[int, int], cut: int) -> int:
     """The first offset in ``held`` from which whole records follow one another exactly up to
     ``cut`` (each starts where the one before it ends), else ``cut``."""

@@ -6,7 +6,7 @@ import struct
 from collections.abc import Iterator
 
 from ..core.model import DecodedRecord
-from .boundary import SIGNATURES, cper_length, record_end
+from .boundary import SIGNATURES, cper_length, record_end, table_cut
 from .record import decode_record, record_extent
 
 
@@ -20,6 +20,8 @@ def _extent(buf: bytes, pos: int) -> int:
     length = cper_length(buf, pos, len(buf))
     if length is not None:  # a record cut short by another that starts inside it ends there
         ext = min(ext, record_end(buf, pos, length, len(buf)) - pos)
+    else:
+        ext = min(ext, table_cut(buf, pos, len(buf)) - pos)
     return ext
 
 

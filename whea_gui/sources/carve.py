@@ -30,6 +30,7 @@ from ..decode.boundary import (  # noqa: F401  (re-exported: the readers' names 
     next_header,
     plausible_length,
     record_end,
+    table_cut,
     whlg_length,
 )
 from .base import PageReleaser, Problem, RecordRef

@@ -18,12 +18,12 @@ from .carve import (
     MAX_WHLG,
     SIGNATURES,
     carve,
-    cper_length,
     cut_short,
     gap,
     next_header,
     plausible_length,
     record_end,
+    table_cut,
 )
 
 name = "raw"
@@ -74,8 +74,8 @@ def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
             hit = next_header(buf, pos + 1, n, pages)
             end = hit[0] if hit is not None else n
             cut = min(end, _claim_end(buf, pos, n))
-            if hit is not None:
-                _report_cut_table(buf, pos, hit[0], path, on_problem)
+            if hit is not None and table_cut(buf, pos, n) == end:  # cut at its header end
+                cut_short(on_problem, path, pos, struct.unpack_from("<I", buf, pos + 20)[0], end)
             yield RecordRef(bytes(buf[pos:cut]), dict(src, offset=pos))
             if cut < end:
                 gap(on_problem, path, cut, end - cut)
@@ -100,18 +100,6 @@ def read_buffer(buf, path: str, on_problem) -> Iterator[RecordRef]:
         yield RecordRef(bytes(buf[pos:nxt]), dict(src, offset=pos))
         yield from carve(buf, path, on_problem, kind=name, start=nxt, pages=pages)
         return
-
-
-def _report_cut_table(buf, pos: int, nxt: int, path: str, on_problem) -> None:
-    """A CPER header whose descriptor table is overwritten by the record starting at ``nxt``
-    (it was cut at or just after its header end, so its first descriptor is that record's
-    header) is cut short there, like a record cut at any later byte (``cut_short``)."""
-    declared = cper_length(buf, pos, pos + 24)  # the header's own fields, not the descriptor
-    if declared is None:
-        return
-    count, = struct.unpack_from("<H", buf, pos + 10)
-    if nxt < pos + min(declared, 128 + 72 * count):
-        cut_short(on_problem, path, pos, declared, nxt)
 
 
 def _claim_end(buf, pos: int, n: int) -> int:
