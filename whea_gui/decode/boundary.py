@@ -11,6 +11,10 @@ in the header/descriptor area, in bytes no section claims, overrunning the secti
 in, or inside a section of a fixed layout (processor, memory, PCIe, machine-check bank dump)
 is not part of the record. Inside a span the later header must be whole and consistent (see
 ``_whole_record``), so the bytes "CPER" found by chance in a body never split a record.
+Only an intact record keeps embedded copies: in a record cut short, whole records in its
+sections that run one after another exactly to the cut were concatenated after it
+(``record_end``). A header whose descriptor table holds another record's header was cut at its
+header end (``table_cut``).
 
 Candidates are found by one regular expression run in C over windows of the buffer; each is
 checked in constant time (bounded descriptor walk), so the cost stays linear in the input.

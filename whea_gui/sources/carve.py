@@ -7,8 +7,9 @@ header; WhLg needs version 1, a defined type and Length = 32 + PayloadLength.
 
 A record ends early where another record starts inside its claimed length that its own
 sections do not account for (a record cut short, then a whole one; ``decode.boundary``); a
-header inside one of its section bodies that may carry data stays part of it (an embedded
-copy). Carving is linear in the input: candidates are found by one regular expression run in C
+header inside one of its section bodies that may carry data stays part of an intact record (an
+embedded copy); in a record cut short, whole records that run from there exactly to the cut
+are split off. Carving is linear in the input: candidates are found by one regular expression run in C
 over windows of the buffer (bytes or mmap), each is checked once in constant time, and the scan
 resumes after a record it yields. Pages of an mmap behind the scan are released, so memory
 stays bounded on a huge file.
