@@ -199,6 +199,7 @@ _ROWS = [
     ("var-name-size", "error", "A variable's NameSize disagrees with its name's NUL", V),
     ("var-data-size", "error", "A variable's DataSize runs into the next variable header", V),
     ("var-header-skipped", "error", "Bytes without a valid variable header skipped", V),
+    ("var-tail-not-erased", "error", "Bytes not erased after the last valid variable header (a torn variable)", V),
     ("var-state", "note", "A variable whose header was written but never completed", V),
     ("var-deleted", "note", "A deleted HwErrRec variable still present (recoverable)", V),
     ("var-attributes", "warning", "HwErrRec attributes are not NV|BS|RT|HR", "UEFI Appendix P"),
