@@ -179,6 +179,7 @@ _ROWS = [
     ("erst-map-stray", "warning", "ERST map entry for a header slot", E),
     ("erst-map-id", "warning", "ERST map holds a reserved or repeated RecordID", E),
     ("erst-map-no-record", "error", "ERST map entry points at a slot without a record", E),
+    ("erst-map-cut", "error", "ERST file ends inside its RecordID map (entries missing)", "QEMU hw/acpi/erst.c"),
     ("erst-record-count", "warning", "ERST record count disagrees with the map", E),
     ("erst-record-overflow", "error", "ERST record length below 128 or overflowing its slot", E),
     ("erst-record-id", "warning", "ERST record's RecordID differs from its map entry", E),
