@@ -296,8 +296,8 @@ def _map_cut(lay: ErstLayout, buf, room: int, count: int, used: int) -> bool:
     """The file ends before storage begins, so inside the RecordID map: the entries past the
     end are missing (not empty), and a partial entry's bytes are named as they are."""
     storage = lay.header["storage_offset"]
-    if lay.size >= storage:
-        return False
+    if lay.size >= storage or not lay.size % lay.slot_size:
+        return False  # whole slots: a storage offset past them leaves no slots (erst-no-slots)
     whole_end = HEADER_SIZE + 8 * room
     entries = (storage - HEADER_SIZE) // 8
     half = bytes(buf[whole_end:lay.size])
