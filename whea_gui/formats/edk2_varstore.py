@@ -358,12 +358,11 @@ def _walk(lay: VarStoreLayout, buf) -> None:
         _check_variable(lay, buf, v)
         pos, prev = align4(v.end), v
     lay.free_offset = min(pos, end)
-    rest = bytes(buf[lay.free_offset:end])
-    if not rest.strip(b"\xff"):
+    span = _not_erased(buf, lay.free_offset, end)
+    if span is None:
         return  # erased flash: the list ends here
-    first = lay.free_offset + next(i for i, b in enumerate(rest) if b != 0xFF)
-    stop = lay.free_offset + len(rest.rstrip(b"\xff"))
-    if first == lay.free_offset or rest.find(b"CPER") >= 0:
+    first, stop = span
+    if first == lay.free_offset or _find(buf, b"CPER", first, stop) >= 0:
         start_id = struct.unpack_from("<H", buf, first)[0] if first + 2 <= end else 0
         head = (f"no valid variable header at 0x{first:X} (StartId 0x{start_id:04X}, not 0x55AA) nor "
                 "after it: " if first == lay.free_offset else "")
@@ -381,10 +380,38 @@ def _walk(lay: VarStoreLayout, buf) -> None:
 def _damaged_tail(lay: VarStoreLayout, buf, start: int, end: int) -> None:
     """The walk ended inside a damaged variable with no valid header after it: its bytes up to
     the last one not erased are carved by the reader (a record there has lost its variable)."""
-    stop = start + len(bytes(buf[start:end]).rstrip(b"\xff"))
-    if stop > start:
-        lay.skipped.append((start, stop))
-        lay.torn_tail = (start, stop)
+    span = _not_erased(buf, start, end)
+    if span is not None:
+        lay.skipped.append((start, span[1]))
+        lay.torn_tail = (start, span[1])
+
+
+_NOT_FF = re.compile(rb"[^\xff]")
+_CHUNK = 1 << 20
+
+
+def _not_erased(buf, start: int, end: int) -> tuple[int, int] | None:
+    """(first, one past the last) byte in ``buf[start:end]`` that is not 0xFF, or None (one
+    regex scan forward, then 1 MiB pieces from the end: no copy of the whole range)."""
+    m = _NOT_FF.search(buf, start, end)
+    if m is None:
+        return None
+    stop = end
+    while stop > m.start():
+        lo = max(m.start(), stop - _CHUNK)
+        kept = len(bytes(buf[lo:stop]).rstrip(b"\xff"))
+        if kept:
+            return m.start(), lo + kept
+        stop = lo
+    return m.start(), m.start() + 1
+
+
+def _find(buf, sub: bytes, start: int, stop: int) -> int:
+    """``buf.find`` for bytes, bytearray and mmap alike (no copy of the range)."""
+    if hasattr(buf, "find"):
+        return buf.find(sub, start, stop)
+    at = bytes(buf[start:stop]).find(sub)
+    return at + start if at >= 0 else -1
 
 
 def _plausible(lay: VarStoreLayout, buf, at: int, end: int) -> bool:
@@ -447,7 +474,7 @@ def _ascii_name(raw: bytes) -> bool:
 
 
 def _lost_text(buf, start: int, stop: int) -> str:
-    at = bytes(buf[start:stop]).find(b"CPER")
+    at = _find(buf, b"CPER", start, stop) - start
     return "" if at < 0 else (f"; they hold a CPER signature at 0x{start + at:X}: a hardware "
                               "error record whose variable is lost (the reader carves it out)")
 
