@@ -87,3 +87,59 @@ def test_a_record_longer_than_its_slot_is_kept_with_an_error(tmp_path, real_reco
     refs = list(iter_file(str(path), lambda p: None))
     assert [r.data for r in refs] == [bytes(data[first * 8192:(first + 1) * 8192]), records[1]]
 
+
+
+def _read_cut(tmp_path, data: bytes, name: str):
+    import hashlib
+    path = tmp_path / name
+    path.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    problems = []
+    refs = list(iter_file(str(path), problems.append))
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # never written to
+    assert all(p.path == str(path) for p in problems)
+    return path, refs, problems
+
+
+def test_a_file_cut_inside_the_map_names_missing_and_half_entries(tmp_path, capsys, real_records):
+    """Cut 4 bytes into the second RecordID: entries after it are missing (not empty), the half
+    entry's bytes are named, the readable RecordID is named as lost, and the ERSTSTOR header is
+    never decoded as a record."""
+    records = real_records[:3]
+    full, first = _store(tmp_path, records)
+    lay_full = ec.parse(full)
+    cut_at = lay_full.map_offset(first + 1) + 4
+    path, refs, problems = _read_cut(tmp_path, full[:cut_at], "map44.bin")
+    assert refs == []  # no record: the container header is not one
+    messages = [p.message for p in problems]
+    assert not [m for m in messages if "map entries hold a RecordID" in m]
+    [cut] = [p for p in problems if "inside the RecordID map" in p.message]
+    assert (cut.level, cut.offset) == ("error", lay_full.map_offset(first + 1))
+    low = " ".join(f"{b:02X}" for b in struct.pack("<Q", rid(records[1]))[:4])
+    assert f"entry {first + 1} is cut after 4 of its 8 bytes ({low}" in cut.message
+    assert f"entries {first + 2}–" in cut.message and "are missing" in cut.message
+    assert "the record count is 3" in cut.message
+    [lost] = [p for p in problems if p.message.startswith(f"map entry {first} holds")]
+    assert f"RecordID 0x{rid(records[0]):016X}" in lost.message and lost.level == "error"
+    assert main(["decode", str(path)]) == 1
+    out = capsys.readouterr()
+    assert "(cper," not in out.out and "Signature: ERST" not in out.out + out.err
+
+
+def test_a_file_cut_just_after_the_map_entries_names_every_lost_record(tmp_path, capsys, real_records):
+    records = real_records[:3]
+    full, first = _store(tmp_path, records)
+    lay_full = ec.parse(full)
+    cut_at = lay_full.map_offset(first + 3) + 4
+    path, refs, problems = _read_cut(tmp_path, full[:cut_at], "map60.bin")
+    assert refs == []
+    [cut] = [p for p in problems if "inside the RecordID map" in p.message]
+    assert f"entry {first + 3} is cut after 4 of its 8 bytes (00 00 00 00)" in cut.message
+    assert "record count" not in cut.message  # the count matches the entries left
+    lost = [p for p in problems if p.offset is not None and p.message.startswith("map entry")]
+    assert [p.offset for p in lost] == [lay_full.map_offset(first + i) for i in range(3)]
+    for p, r in zip(lost, records):
+        assert f"RecordID 0x{rid(r):016X}" in p.message
+    assert main(["report", str(path), "-o", str(tmp_path / "r.md")]) == 1
+    report = (tmp_path / "r.md").read_text()
+    assert "Unknown" not in report

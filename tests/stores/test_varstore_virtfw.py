@@ -185,9 +185,15 @@ def test_a_size_running_past_the_store_is_an_error_at_its_offset(template, real_
     problems = []
     refs = list(iter_file(str(template), problems.append))
     # the variables before it still read; a NameSize past the store whose name still ends with
-    # its NUL is read by the NUL, so that variable's record is read too (with the error)
-    assert [r.data for r in refs] == real_records[:3 if which == "name" else 2]
+    # its NUL is read by the NUL, so that variable's record is read too (with the error); a
+    # DataSize past the store with nothing valid after it: its record is carved out and named
+    assert [r.data for r in refs] == real_records[:3]
     errors = [p for p in problems if p.level == "error"]
+    if which == "data":
+        assert refs[2].source["damaged_variable"] == third.offset
+        assert refs[2].source["offset"] == third.data_offset
+        carved = errors.pop()
+        assert f"carved out of them at 0x{third.data_offset:X}" in carved.message
     assert [(p.offset, p.path) for p in errors] == [(at, str(template))]
     assert ("disagrees with its name's UCS-2 NUL" if which == "name" else
             "runs past the store") in errors[0].message

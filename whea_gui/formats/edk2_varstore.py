@@ -164,6 +164,7 @@ class VarStoreLayout:
     fv_end: int = 0
     ftw_offset: int | None = None  # the FTW working block header, if found
     skipped: list[tuple[int, int]] = field(default_factory=list)  # damaged ranges resynced over
+    torn_tail: tuple[int, int] | None = None  # not-erased bytes after the walk stopped (in skipped)
     variables: list[Variable] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -338,7 +339,8 @@ def _walk(lay: VarStoreLayout, buf) -> None:
             v.name = _name(buf, v.name_offset, min(v.name_size, max(end - v.name_offset, 0)))
             lay.variables.append(v)
             nxt = _next_header(lay, buf, pos + 2, end)
-            tail = ("the walk stops here" if nxt is None else
+            tail = (f"the walk stops here (the bytes from 0x{pos:X} on are damaged)"
+                    + _lost_text(buf, pos, end) if nxt is None else
                     f"skipped to the next valid variable header at 0x{nxt:X}"
                     + _lost_text(buf, pos, nxt))
             lay.add(ERROR, f"variable at 0x{pos:X}: {what} {h['name_size' if what == 'NameSize' else 'data_size']} "
@@ -346,6 +348,7 @@ def _walk(lay: VarStoreLayout, buf) -> None:
                     size_at, 4, "var-size-overrun")
             if nxt is None:
                 lay.free_offset = end
+                _damaged_tail(lay, buf, pos, end)
                 return
             lay.skipped.append((pos, nxt))
             pos, prev = nxt, None
@@ -355,12 +358,60 @@ def _walk(lay: VarStoreLayout, buf) -> None:
         _check_variable(lay, buf, v)
         pos, prev = align4(v.end), v
     lay.free_offset = min(pos, end)
-    rest = bytes(buf[lay.free_offset:end])
-    if rest.strip(b"\xff"):
-        first = lay.free_offset + next(i for i, b in enumerate(rest) if b != 0xFF)
-        lay.add(WARNING, f"bytes after the last variable are not erased (0xFF) from 0x{first:X}: "
-                         f"{bytes_text(bytes(buf[first:first + 4]))}; new variables cannot go there",
-                first, end - first, "varstore-free-space")
+    span = _not_erased(buf, lay.free_offset, end)
+    if span is None:
+        return  # erased flash: the list ends here
+    first, stop = span
+    if first == lay.free_offset or _find(buf, b"CPER", first, stop) >= 0:
+        start_id = struct.unpack_from("<H", buf, first)[0] if first + 2 <= end else 0
+        head = (f"no valid variable header at 0x{first:X} (StartId 0x{start_id:04X}, not 0x55AA) nor "
+                "after it: " if first == lay.free_offset else "")
+        lay.add(ERROR, f"{head}bytes 0x{first:X}-0x{stop - 1:X} after the last valid variable are "
+                       f"not erased (0xFF){_lost_text(buf, first, stop)}; new variables cannot go there",
+                first, stop - first, "var-tail-not-erased")
+        lay.skipped.append((first, stop))
+        lay.torn_tail = (first, stop)
+        return
+    lay.add(WARNING, f"bytes after the last variable are not erased (0xFF) from 0x{first:X}: "
+                     f"{bytes_text(bytes(buf[first:first + 4]))}; new variables cannot go there",
+            first, end - first, "varstore-free-space")
+
+
+def _damaged_tail(lay: VarStoreLayout, buf, start: int, end: int) -> None:
+    """The walk ended inside a damaged variable with no valid header after it: its bytes up to
+    the last one not erased are carved by the reader (a record there has lost its variable)."""
+    span = _not_erased(buf, start, end)
+    if span is not None:
+        lay.skipped.append((start, span[1]))
+        lay.torn_tail = (start, span[1])
+
+
+_NOT_FF = re.compile(rb"[^\xff]")
+_CHUNK = 1 << 20
+
+
+def _not_erased(buf, start: int, end: int) -> tuple[int, int] | None:
+    """(first, one past the last) byte in ``buf[start:end]`` that is not 0xFF, or None (one
+    regex scan forward, then 1 MiB pieces from the end: no copy of the whole range)."""
+    m = _NOT_FF.search(buf, start, end)
+    if m is None:
+        return None
+    stop = end
+    while stop > m.start():
+        lo = max(m.start(), stop - _CHUNK)
+        kept = len(bytes(buf[lo:stop]).rstrip(b"\xff"))
+        if kept:
+            return m.start(), lo + kept
+        stop = lo
+    return m.start(), m.start() + 1
+
+
+def _find(buf, sub: bytes, start: int, stop: int) -> int:
+    """``buf.find`` for bytes, bytearray and mmap alike (no copy of the range)."""
+    if hasattr(buf, "find"):
+        return buf.find(sub, start, stop)
+    at = bytes(buf[start:stop]).find(sub)
+    return at + start if at >= 0 else -1
 
 
 def _plausible(lay: VarStoreLayout, buf, at: int, end: int) -> bool:
@@ -423,7 +474,7 @@ def _ascii_name(raw: bytes) -> bool:
 
 
 def _lost_text(buf, start: int, stop: int) -> str:
-    at = bytes(buf[start:stop]).find(b"CPER")
+    at = _find(buf, b"CPER", start, stop) - start
     return "" if at < 0 else (f"; they hold a CPER signature at 0x{start + at:X}: a hardware "
                               "error record whose variable is lost (the reader carves it out)")
 

@@ -252,7 +252,9 @@ def _read_slots(lay: ErstLayout, buf, fd: int | None = None) -> None:
         lay.add(WARNING, f"map entry {i} holds RecordID 0x{int(ids[i]):016X} but slot {i} is part "
                          "of the header: QEMU ignores it", lay.map_offset(int(i)), 8, "erst-map-stray")
     count = lay.header["record_count"]
-    if count != used:
+    if _map_cut(lay, buf, room, count, used):
+        pass  # the count is judged against the entries left, in the cut's message
+    elif count != used:
         lay.add(WARNING, f"record count is {count} but {used} map entries hold a RecordID"
                          + (": QEMU's lookups stop after the counted entries, so later records "
                             "cannot be read or cleared through the device" if count < used else ""),
@@ -288,6 +290,37 @@ def _read_slots(lay: ErstLayout, buf, fd: int | None = None) -> None:
                     "erst-map-id")
         seen.setdefault(rid, i)
     _beyond_the_end(lay, buf, beyond, count, counted)
+
+
+def _map_cut(lay: ErstLayout, buf, room: int, count: int, used: int) -> bool:
+    """The file ends before storage begins, so inside the RecordID map: the entries past the
+    end are missing (not empty), and a partial entry's bytes are named as they are."""
+    storage = lay.header["storage_offset"]
+    if lay.size >= storage or not lay.size % lay.slot_size:
+        return False  # whole slots: a storage offset past them leaves no slots (erst-no-slots)
+    whole_end = HEADER_SIZE + 8 * room
+    entries = (storage - HEADER_SIZE) // 8
+    half = bytes(buf[whole_end:lay.size])
+    parts = []
+    if half:
+        low = int.from_bytes(half, "little")
+        parts.append(f"entry {room} is cut after {len(half)} of its 8 bytes ("
+                     + " ".join(f"{b:02X}" for b in half)
+                     + (f": the low bytes of a RecordID ending in ...{low:0{2 * len(half)}X})"
+                        if low else ")"))
+    first_missing = room + (1 if half else 0)
+    if first_missing < entries:
+        parts.append(f"entries {first_missing}–{entries - 1} are missing")
+    text = (f"the file ends at byte {lay.size}, inside the RecordID map (it runs to storage at "
+            f"0x{storage:X}): " + "; ".join(parts))
+    if count > used:
+        text += (f"; the record count is {count} and the {room} whole entries left hold {used} "
+                 f"RecordID(s): the other {count - used} are in the cut or missing entries, "
+                 "so those records are lost and their RecordIDs cannot be read whole")
+    elif count != used:
+        text += f"; the record count is {count} but {used} whole entries hold a RecordID"
+    lay.add(ERROR, text, whole_end, len(half), "erst-map-cut")
+    return True
 
 
 def _beyond_the_end(lay: ErstLayout, buf, indices: list[int], count: int, counted: int) -> None:

@@ -57,7 +57,8 @@ def _carve(data, path: str, on_problem, fd: int | None) -> Iterator[RecordRef]:
     from ..formats import erst_container as ec
     extents = ec.data_extents(fd, len(data))
     if extents is None or not len(extents) or int((extents[:, 1] - extents[:, 0]).sum()) == len(data):
-        yield from raw.read_buffer(data, path, on_problem)
+        # carve, never read_buffer: the ERSTSTOR header is not a record, even when none is found
+        yield from carve(data, path, on_problem, kind=raw.name)
         return
     holes = len(data) - int((extents[:, 1] - extents[:, 0]).sum())
     on_problem(Problem(path, None, f"{holes} bytes are holes of a sparse file (zeros, no "

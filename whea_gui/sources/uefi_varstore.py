@@ -5,7 +5,9 @@ whose bytes remain are offered as recoverable (source ``state`` "deleted").
 Problems with the volume, the store or a variable are reported with their byte offsets; the
 variables before a damaged one are still read, the walk resynchronises on the next valid
 variable header after it, and records in the bytes it skipped are carved out of them
-(source ``damaged_variable``: where the skipped bytes begin).
+(source ``damaged_variable``: where the skipped bytes begin). Bytes that are not erased where
+the walk stops, with no valid header after them (the last variable torn), are carved the same
+way, and one error names their range and every record carved out of them.
 """
 
 from __future__ import annotations
@@ -45,6 +47,30 @@ def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
     for start, stop in lay.skipped:  # bytes the walk resynchronised over: a record may be there
         if bytes(data[start:stop]).find(b"CPER") < 0:
             continue
+        if (start, stop) == lay.torn_tail:
+            yield from _torn_tail(data, path, on_problem, start, stop)
+            continue
         for ref in carve(data, path, on_problem, kind=name, start=start, end=stop):
             ref.source["damaged_variable"] = start
             yield ref
+
+
+MAX_LISTED = 16  # recovered records named one by one in the message
+
+
+def _torn_tail(data, path: str, on_problem, start: int, stop: int) -> Iterator[RecordRef]:
+    """The not-erased bytes where the walk stopped (no valid variable header after them): the
+    records carved there are named with their offsets in one error, as their variables are lost."""
+    found: list[tuple[int, int]] = []
+    for ref in carve(data, path, on_problem, kind=name, start=start, end=stop):
+        ref.source["damaged_variable"] = start
+        found.append((ref.source["offset"], len(ref.data)))
+        yield ref
+    if not found:
+        return
+    listed = ", ".join(f"0x{at:X} ({n} bytes)" for at, n in found[:MAX_LISTED])
+    more = f" and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
+    on_problem(Problem(path, start, f"bytes 0x{start:X}-0x{stop - 1:X} have no valid variable header "
+                                    f"(a torn or damaged variable): {len(found)} record(s) carved out "
+                                    f"of them at {listed}{more}; their variables are lost", "error",
+                       stop - start))
