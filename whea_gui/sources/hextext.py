@@ -541,6 +541,9 @@ class _Dumps:
 
     # -- feeding ----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
+        if row.blind and not self._blind_fits(row):
+            self._refuse_blind(row)
+            return
         if self.key is not None and row.key != self.key:
             kind, width = self.key
             if row.kind == kind and row.width < width and len(row.written) * 2 == row.width:
@@ -559,6 +562,41 @@ class _Dumps:
             self._try_decide()
         else:
             self._place_row(row)
+
+    def _blind_fits(self, row: Row) -> bool:
+        """Does a row of placeholders only follow the dump's rows: same layout and byte count
+        as the row before it, at the offset that row ends at (or a whole number of rows on,
+        after a '*')? Nothing else says it is a row, so nothing else lets it in."""
+        if self.key != row.key:
+            return False
+        if self.base is None:  # the base is not decided yet: it must follow in a base still possible
+            last = self.pending[-1] if self.pending else None
+            return isinstance(last, Row) and len(last.mem) == len(row.mem) and any(
+                _in_base(row.addr, b) and _in_base(last.addr, b)
+                and int(row.addr, b) == int(last.addr, b) + len(last.mem) for b in self.cands)
+        last = self.last
+        if self.b is None or last is None or len(last.mem) != len(row.mem) or not _in_base(row.addr, self.base):
+            return False
+        off = int(row.addr, self.base)
+        if self.star_line:
+            return off > self.expected and (off - self.expected) % len(last.mem) == 0
+        return off == self.expected
+
+    def _refuse_blind(self, row: Row) -> None:
+        """A row of placeholders whose place the rows before it do not confirm: left out and
+        said so (the dump goes on; a row after it that skips its bytes splits the dump)."""
+        token = row.unknown[0][2]
+        size = len(row.mem)
+        if self.b is not None and self.last is not None and self.base is not None:
+            why = (f"its offset {row.addr} does not follow line {self.last.line} (which ends at "
+                   f"{_fmt(self.expected)} with {len(self.last.mem)}-byte rows)")
+            level = "error"
+        else:
+            why = "no dump row before it confirms its offset"
+            level = "warning"
+        self.s.problem(row.line, f"column {row.unknown[0][1]}: a row of {size} unreadable bytes "
+                                 f"({_quote(token)} for every one), but {why}: its place is not "
+                                 "known, so it is left out", level)
 
     def star(self, no: int) -> None:
         if self.key is None:
@@ -720,6 +758,13 @@ class _Dumps:
         for index, column, token in row.unknown:
             self.b.mark_unknown(start + index, 1, row.line, column, token)
         first = row.unknown[0]
+        if len(row.unknown) == len(row.mem) and len(row.mem) > 1:
+            self.s.problem(row.line, f"columns {first[1]}–{row.unknown[-1][1] + len(row.unknown[-1][2]) - 1}: "
+                                     f"the whole row ({len(row.mem)} bytes at dump offsets {_fmt(off)}–"
+                                     f"{_fmt(off + len(row.mem) - 1)}) is {_quote(first[2])}, not hex bytes: "
+                                     "read as 00, placed by its offset, which follows the rows above; a "
+                                     "record that holds them is marked", "error")
+            return
         more = f" and {len(row.unknown) - 1} more up to column {row.unknown[-1][1]}" if len(row.unknown) > 1 else ""
         self.s.problem(row.line, f"column {first[1]}: {_quote(first[2])} (dump offset {_fmt(off + first[0])})"
                                  f"{more} is not a hex byte: read as 00 so the bytes after it keep their "
