@@ -34,7 +34,18 @@ from dataclasses import dataclass, field
 from ._lazy_re import lazy_compile
 from .base import Problem, RecordRef
 from .carve import MAX_RECORD, MAX_WHLG, SIGNATURES, carve, plausible_length
-from .hexlines import STAR, Bare, Base64Line, Loose, Prose, Row, as_prose, classify, parse_loose
+from .hexlines import (
+    STAR,
+    Bare,
+    Base64Line,
+    Loose,
+    Prose,
+    Row,
+    as_prose,
+    ascii_matches,
+    classify,
+    parse_loose,
+)
 from .raw import SMALL_FILE
 from .sniff import decode_text, looks_like_text  # noqa: F401 - looks_like_text: this module's API
 from .sniff import text_sniff as sniff  # noqa: F401 - the reader's sniff
@@ -376,6 +387,7 @@ class _Scanner:
         self.dumps = _Dumps(self)
         self.unlisted = self.first_unlisted = 0
         self.unlisted_level = "note"
+        self.orphan: Loose | None = None  # a dump row with no offset, until the next line says where
 
     def problem(self, line: int, message: str, level: str = "warning") -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -390,6 +402,7 @@ class _Scanner:
     def run(self, text: str) -> TextScan:
         for no, line in _lines(text):
             if not line.strip():  # a blank line ends loose hex and base64, not a dump
+                self.flush_orphan()
                 if self.dumps.key is not None and self.dumps.base is None:
                     self.dumps.end()  # undecided lines may turn out to be loose hex
                 self.close_loose()
@@ -402,6 +415,7 @@ class _Scanner:
                 self.b64_chars += len(self.b64[-1])
                 continue
             self.feed(classify(line, no), no)
+        self.flush_orphan()
         self.dumps.end()
         self.close_loose()
         self.close_b64()
@@ -412,6 +426,16 @@ class _Scanner:
         return TextScan(self.blocks, self.problems)
 
     def feed(self, item, no: int) -> None:
+        if self.orphan is not None:
+            orphan, self.orphan = self.orphan, None
+            if not (isinstance(item, Row) and self.dumps.place_orphan(orphan, item)):
+                self._feed(orphan, orphan.line)  # as it would have been read without the wait
+        if isinstance(item, Loose) and self.dumps.may_be_row(item):
+            self.orphan = item  # the next line tells whether it fits between the rows
+            return
+        self._feed(item, no)
+
+    def _feed(self, item, no: int) -> None:
         if item is STAR:
             self.close_b64()
             self.dumps.star(no)
@@ -432,6 +456,11 @@ class _Scanner:
             self.add_b64(item)
         else:
             self.prose(item)
+
+    def flush_orphan(self) -> None:
+        if self.orphan is not None:
+            orphan, self.orphan = self.orphan, None
+            self._feed(orphan, orphan.line)
 
     def prose(self, item: Prose) -> None:
         self.close_loose()
@@ -562,6 +591,43 @@ class _Dumps:
             self._try_decide()
         else:
             self._place_row(row)
+
+    def may_be_row(self, loose: Loose) -> bool:
+        """Could a line of loose hex be a row of this byte dump pasted without its offset
+        column: the dump is placing rows, the line has exactly a row's count of pairs laid
+        out as the dump's pairs are, and any text after them is the ASCII column of those
+        bytes? Whether it is one is decided by the next line (``place_orphan``)."""
+        last = self.last
+        if (self.b is None or self.star_line or last is None or last.width != 2 or loose.style != "loose"
+                or len(loose.data) != len(last.mem) or not loose.text):
+            return False
+        hexes = loose.text[:loose.column - 1] if loose.stray else loose.text
+        if _ORPHAN_PAIRS.fullmatch(hexes) is None or hexes.count(" ") + hexes.count("-") > 3 * len(last.mem):
+            return False
+        if not loose.stray:
+            return True
+        column = loose.stray
+        if len(column) >= 2 and (column[0], column[-1]) in (("|", "|"), (">", "<")):
+            column = column[1:-1]
+        return ascii_matches(column, loose.data)
+
+    def place_orphan(self, orphan: Loose, row: Row) -> bool:
+        """Put a row with no offset (``may_be_row``) where it must be: between the row above
+        and ``row``, when ``row``'s offset is exactly one row after the row above ends. The
+        bytes are the text's own; only their offset is inferred, so a warning names the line
+        and the record gets no finding."""
+        if row.key != self.key or row.blind or not _in_base(row.addr, self.base):
+            return False
+        size = len(orphan.data)
+        if int(row.addr, self.base) != self.expected + size:
+            return False
+        at = self.expected
+        self.b.add(orphan.data, None, orphan.line, at)
+        self.s.problem(orphan.line, f"this row has no offset column; its {size} bytes are placed at dump "
+                                    f"offset {_fmt(at)}, the one place left between line {self.last.line} "
+                                    f"(which ends there) and line {row.line} (offset {_fmt(at + size)})")
+        self.expected = at + size
+        return True
 
     def _blind_fits(self, row: Row) -> bool:
         """Does a row of placeholders only follow the dump's rows: same layout and byte count
@@ -866,6 +932,10 @@ class _Dumps:
                 self.s.blocks.append(block)
         self.b = None
         self.last = None
+
+
+# the pairs of a byte row as dumps write them: one or two spaces apart, WinDbg's '-' in the middle
+_ORPHAN_PAIRS = lazy_compile(r"[ \t]*[0-9A-Fa-f]{2}(?:(?: {1,2}|-)[0-9A-Fa-f]{2})*[ \t]*")
 
 
 def _b64_record_chars(first_line: str) -> int:
