@@ -597,8 +597,8 @@ class _Dumps:
         column: the dump is placing rows, the line has exactly a row's count of pairs laid
         out as the dump's pairs are, and any text after them is the ASCII column of those
         bytes? Whether it is one is decided by the next line (``place_orphan``)."""
-        last = self.last
-        if (self.b is None or self.star_line or last is None or last.width != 2 or loose.style != "loose"
+        last = self._row_above()
+        if (self.star_line or last is None or last.width != 2 or loose.style != "loose"
                 or len(loose.data) != len(last.mem) or not loose.text):
             return False
         hexes = loose.text[:loose.column - 1] if loose.stray else loose.text
@@ -611,14 +611,30 @@ class _Dumps:
             column = column[1:-1]
         return ascii_matches(column, loose.data)
 
+    def _row_above(self) -> Row | None:
+        """The dump row a next line would follow (a placed one, or the last one still pending)."""
+        if self.base is not None:
+            return self.last if self.b is not None else None
+        last = self.pending[-1] if self.pending else None
+        return last if isinstance(last, Row) else None
+
     def place_orphan(self, orphan: Loose, row: Row) -> bool:
         """Put a row with no offset (``may_be_row``) where it must be: between the row above
         and ``row``, when ``row``'s offset is exactly one row after the row above ends. The
         bytes are the text's own; only their offset is inferred, so a warning names the line
         and the record gets no finding."""
-        if row.key != self.key or row.blind or not _in_base(row.addr, self.base):
-            return False
         size = len(orphan.data)
+        if row.key != self.key or row.blind:
+            return False
+        if self.base is None:  # the offsets' base is not decided: only one may leave this place
+            above = self._row_above()
+            bases = [b for b in self.cands if _in_base(row.addr, b) and _in_base(above.addr, b)
+                     and int(row.addr, b) == int(above.addr, b) + len(above.mem) + size]
+            if len(bases) != 1:
+                return False
+            self._decide(bases[0])
+        if self.b is None or not _in_base(row.addr, self.base):
+            return False
         if int(row.addr, self.base) != self.expected + size:
             return False
         at = self.expected
