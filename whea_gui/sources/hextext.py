@@ -430,7 +430,7 @@ class _Scanner:
             orphan, self.orphan = self.orphan, None
             if not (isinstance(item, Row) and self.dumps.place_orphan(orphan, item)):
                 self._feed(orphan, orphan.line)  # as it would have been read without the wait
-        if isinstance(item, Loose) and self.dumps.may_be_row(item):
+        if self.dumps.key is not None and isinstance(item, Loose) and self.dumps.may_be_row(item):
             self.orphan = item  # the next line tells whether it fits between the rows
             return
         self._feed(item, no)
