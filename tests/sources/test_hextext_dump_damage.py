@@ -369,3 +369,20 @@ def test_loose_hex_after_a_dump_is_still_its_own_block():
         scan = scan_text(dump + "\n" + loose + after)
         assert [b.data for b in scan.blocks] == [FATAL[:1008], bytes(range(1, 17))] + more
         assert not any("no offset column" in p.message for p in scan.problems)
+
+
+def test_a_row_without_offset_before_a_redacted_row_and_a_redacted_row_after_a_star():
+    lines = h.hexdump_c(FATAL).split("\n")
+    lines[9] = lines[9][10:]  # 0x90 without its offset, then 0xa0 redacted: its offset still counts
+    lines[10] = _blind(lines[10], 1, "xx")
+    assert lines[3].startswith("00000030  00 00") and lines[2].startswith("00000020  00 00")
+    lines[3] = "*"  # 0x30 is a copy of 0x20: hexdump squeezes it; 0x40 redacted right after
+    lines[4] = _blind(lines[4], 1, "xx")
+    refs, problems = _read("\n".join(lines))
+    expect = bytearray(FATAL)
+    expect[0x40:0x50] = expect[0xA0:0xB0] = bytes(16)
+    assert [r.data for r in refs] == [bytes(expect)]
+    assert [(p.level, str(p).split(":")[1].strip()) for p in problems] == [
+        ("error", "line 5"), ("warning", "line 10"), ("error", "line 11")]
+    unread = [f for f in _decoded(refs[0]).findings if f.code == "bytes-unread"]
+    assert [(f.offset, f.length) for f in unread] == [(0x40, 16), (0xA0, 16)]

@@ -624,7 +624,7 @@ class _Dumps:
         bytes are the text's own; only their offset is inferred, so a warning names the line
         and the record gets no finding."""
         size = len(orphan.data)
-        if row.key != self.key or row.blind:
+        if row.key != self.key:  # a redacted row's offset says where it is as well as any
             return False
         if self.base is None:  # the offsets' base is not decided: only one may leave this place
             above = self._row_above()
