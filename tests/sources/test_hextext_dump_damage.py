@@ -215,3 +215,174 @@ def test_a_damaged_header_before_a_long_zero_run_is_still_shown():
     assert [r.source["dump_offset"] for r in refs] == [0, 0x200000]
     assert refs[0].data[:len(FATAL)] == bytes(damaged) and refs[1].data == ZEN4
     assert [(f.code, f.offset) for f in _decoded(refs[0]).findings if f.level == "error"] == [("signature-end", 6)]
+
+
+# -- audit 3, N2: a whole row redacted --------------------------------------------------------
+def _json(data: bytes) -> dict:
+    from whea_gui.decode.jsonout import record_to_json
+    from whea_gui.decode.record import decode_record
+    return record_to_json(decode_record(data))
+
+
+def _blind(text: str, line_no: int, token: str, ascii_column: str | None = None) -> str:
+    """Type ``token`` over every byte of dump line ``line_no`` (1-based), keeping its offset;
+    the ASCII column is kept, replaced by ``ascii_column``, or dropped ('')."""
+    lines = text.split("\n")
+    line = lines[line_no - 1]
+    pairs = " ".join([token] * 8)
+    new = f"{line[:8]}  {pairs}  {pairs}"
+    if ascii_column is None:
+        new += line[58:]
+    elif ascii_column:
+        new += "  " + ascii_column
+    lines[line_no - 1] = new
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("token, ascii_column", [("xx", None), ("xx", ""), ("XX", "|xxxxxxxxxxxxxxxx|"),
+                                                 ("zz", None), ("--", "|................|")])
+def test_a_whole_redacted_row_keeps_the_record_whole(token, ascii_column):
+    # the audit's h1b: row 0xd0 (line 14) of the fatal AMD machine check typed over
+    text = _blind(h.hexdump_c(FATAL), 14, token, ascii_column)
+    refs, problems = _read(text, "redacted.txt")
+    expect = bytearray(FATAL)
+    expect[0xD0:0xE0] = bytes(16)
+    assert [r.data for r in refs] == [bytes(expect)]
+    assert len(refs[0].data) == 1019 and refs[0].source["dump_offset"] == 0
+    assert [p.level for p in problems] == ["error"]
+    assert str(problems[0]).startswith(f"redacted.txt: line 14: columns 11–58: the whole row (16 bytes "
+                                       f"at dump offsets 0xd0–0xdf) is {token!r}")
+    rec = _decoded(refs[0])
+    unread = [f for f in rec.findings if f.code == "bytes-unread"]
+    assert [(f.offset, f.length, f.level) for f in unread] == [(0xD0, 16, "error")]
+    assert "line 14, column 11" in unread[0].message and "(dump offset 0xd0)" in unread[0].message
+    whole = _json(FATAL)
+    got = _json(refs[0].data)
+    assert got["header"] == whole["header"] and got["length"] == 1019
+    assert len(got["sections"]) == len(whole["sections"])
+
+
+def test_two_redacted_rows_and_a_run_of_them_are_placed():
+    text = h.hexdump_c(FATAL)
+    for line_no in (7, 14, 30, 31, 32):  # 0x60, 0xd0 and three rows in a row from 0x1d0
+        text = _blind(text, line_no, "xx")
+    refs, problems = _read(text)
+    expect = bytearray(FATAL)
+    for at in (0x60, 0xD0, 0x1D0, 0x1E0, 0x1F0):
+        expect[at:at + 16] = bytes(16)
+    assert [r.data for r in refs] == [bytes(expect)]
+    assert [str(p).split(":")[1].strip() for p in problems] == ["line 7", "line 14", "line 30", "line 31", "line 32"]
+    unread = [f for f in _decoded(refs[0]).findings if f.code == "bytes-unread"]
+    assert [(f.offset, f.length) for f in unread] == [(0x60, 16), (0xD0, 16), (0x1D0, 48)]
+
+
+def test_a_redacted_row_whose_offset_does_not_follow_is_left_out_and_splits_the_dump():
+    lines = _blind(h.hexdump_c(FATAL), 14, "xx").split("\n")
+    lines[13] = "000000d8" + lines[13][8:]  # the offset mistyped: its place is not known
+    refs, problems = _read("\n".join(lines))
+    errors = [str(p) for p in problems if p.level == "error"]
+    assert errors[0].startswith("dump.txt: line 14: column 11: a row of 16 unreadable bytes ('xx' for every "
+                                "one), but its offset 000000d8 does not follow line 13 (which ends at 0xd0")
+    assert "line 15: offset 0xe0 skips 16 bytes after line 13" in errors[1]
+    assert FATAL[:0xD0] == refs[0].data[:0xD0] and len(refs[0].data) == 0xD0  # nothing merged by guesswork
+
+
+def test_a_redacted_row_with_a_row_count_that_differs_is_not_placed():
+    lines = h.hexdump_c(FATAL).split("\n")
+    lines[13] = "000000d0  " + " ".join(["xx"] * 8) + "  " + " ".join(["xx"] * 7)  # 15 placeholders
+    refs, problems = _read("\n".join(lines))
+    assert len(refs[0].data) == 0xD0
+    assert any("line 15: offset 0xe0 skips 16 bytes" in str(p) for p in problems)
+
+
+def test_placeholder_rows_with_nothing_to_follow_and_prose_are_not_rows():
+    from whea_gui.sources.hexlines import Row, classify
+    # a blind row alone: no row before it confirms its offset
+    scan = scan_text("Redacted dump:\n000000d0  " + " ".join(["xx"] * 16) + "\n")
+    assert scan.blocks == [] and [p.level for p in scan.problems] == ["warning"]
+    assert scan.problems[0].line == 2 and "no dump row before it confirms its offset" in scan.problems[0].message
+    for line in ("0010  is my id", "2024  -- -- -- -- and then a whole sentence after the dashes",
+                 "1234  xx xx", "0020  ab cd ef gh ij kl", "00000010  xx ?? zz -- xx xx xx xx"):
+        row = classify(line, 1)
+        assert not (isinstance(row, Row) and row.blind), line
+    row = classify("00000020: xxxx xxxx xxxx xxxx xxxx xxxx xxxx xxxx  xxxxxxxxxxxxxxxx", 1)
+    assert isinstance(row, Row) and row.blind and len(row.mem) == 16 and row.width == 4
+
+
+def test_an_od_dump_with_a_redacted_row_in_octal_offsets():
+    # od's default: seven octal digits, single space: the row at 0o320 (0xd0)
+    rows = [f"{i:07o} " + " ".join(f"{b:02x}" for b in FATAL[i:i + 16]) for i in range(0, len(FATAL), 16)]
+    rows[13] = f"{0xd0:07o} " + " ".join(["xx"] * 16)
+    rows.append(f"{len(FATAL):07o}")
+    refs, problems = _read("\n".join(rows) + "\n")
+    expect = bytearray(FATAL)
+    expect[0xD0:0xE0] = bytes(16)
+    assert [r.data for r in refs] == [bytes(expect)]
+    assert [p.level for p in problems] == ["error"] and "dump offsets 0xd0–0xdf" in str(problems[0])
+
+
+# -- audit 3, N3: a row pasted without its offset column ---------------------------------------
+def _no_offset(text: str, line_no: int, keep_ascii: bool = True) -> str:
+    lines = text.split("\n")
+    line = lines[line_no - 1][10:]
+    lines[line_no - 1] = line if keep_ascii else line[:48].rstrip()
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("line_no, keep_ascii", [(10, True), (10, False), (2, True), (40, True)])
+def test_a_row_without_its_offset_between_two_rows_is_placed(line_no, keep_ascii):
+    text = _no_offset(h.hexdump_c(FATAL), line_no, keep_ascii)
+    refs, problems = _read(text, "h3.txt")
+    assert [r.data for r in refs] == [FATAL]
+    at = (line_no - 1) * 16
+    assert [(p.level, str(p)) for p in problems] == [(
+        "warning", f"h3.txt: line {line_no}: this row has no offset column; its 16 bytes are placed at dump "
+                   f"offset {at:#x}, the one place left between line {line_no - 1} (which ends there) and "
+                   f"line {line_no + 1} (offset {at + 16:#x})")]
+    rec = _decoded(refs[0])
+    assert not [f for f in rec.findings if f.code == "bytes-unread"]  # every byte is the text's own
+    assert _json(refs[0].data) == _json(FATAL)
+
+
+def test_a_row_without_its_offset_is_not_placed_where_the_gap_is_not_one_row():
+    lines = _no_offset(h.hexdump_c(FATAL), 10).split("\n")
+    del lines[10]  # the row at 0xa0 is gone too: the gap is two rows, the place is not certain
+    refs, problems = _read("\n".join(lines))
+    assert len(refs[0].data) == 0x90
+    assert not any("no offset column" in str(p) for p in problems)
+    # a row with 15 pairs, or whose ASCII column is not its bytes, is not taken for the row either
+    for damaged in ("14 11 bc a5 64 6f de 4e  b8 63 3e 83 ed 7c 83  |....do.N.c>..|.|",
+                    "14 11 bc a5 64 6f de 4e  b8 63 3e 83 ed 7c 83 b1  |a note by hand!!|"):
+        lines = h.hexdump_c(FATAL).split("\n")
+        lines[9] = damaged
+        refs, problems = _read("\n".join(lines))
+        assert len(refs[0].data) == 0x90, damaged
+        assert not any("no offset column" in str(p) for p in problems)
+
+
+def test_loose_hex_after_a_dump_is_still_its_own_block():
+    # 16 bytes of loose hex under a dump of whole rows (so it could be a row), then a blank line
+    # or another dump from 0: not a row of the dump
+    dump = h.hexdump_c(FATAL[:1008])
+    loose = " ".join(f"{b:02x}" for b in bytes(range(1, 17)))
+    for after, more in (("\n\nsome prose\n", []), ("\n" + h.hexdump_c(ZEN4) + "\n", [ZEN4])):
+        scan = scan_text(dump + "\n" + loose + after)
+        assert [b.data for b in scan.blocks] == [FATAL[:1008], bytes(range(1, 17))] + more
+        assert not any("no offset column" in p.message for p in scan.problems)
+
+
+def test_a_row_without_offset_before_a_redacted_row_and_a_redacted_row_after_a_star():
+    lines = h.hexdump_c(FATAL).split("\n")
+    lines[9] = lines[9][10:]  # 0x90 without its offset, then 0xa0 redacted: its offset still counts
+    lines[10] = _blind(lines[10], 1, "xx")
+    assert lines[3].startswith("00000030  00 00") and lines[2].startswith("00000020  00 00")
+    lines[3] = "*"  # 0x30 is a copy of 0x20: hexdump squeezes it; 0x40 redacted right after
+    lines[4] = _blind(lines[4], 1, "xx")
+    refs, problems = _read("\n".join(lines))
+    expect = bytearray(FATAL)
+    expect[0x40:0x50] = expect[0xA0:0xB0] = bytes(16)
+    assert [r.data for r in refs] == [bytes(expect)]
+    assert [(p.level, str(p).split(":")[1].strip()) for p in problems] == [
+        ("error", "line 5"), ("warning", "line 10"), ("error", "line 11")]
+    unread = [f for f in _decoded(refs[0]).findings if f.code == "bytes-unread"]
+    assert [(f.offset, f.length) for f in unread] == [(0x40, 16), (0xA0, 16)]

@@ -55,6 +55,9 @@ class Row:
     # bytes of a byte row that could not be read ("xx" put in to redact, "??" for memory WinDbg
     # could not read, a garbled pair): (index in mem, 1-based column, the token); read as 00
     unknown: tuple = ()
+    # every byte of the row is a placeholder (a whole row redacted, "xx xx … xx"): taken only
+    # where its offset follows the dump's rows and it has their byte count (hextext decides)
+    blind: bool = False
 
     @property
     def key(self) -> tuple[str, int]:
@@ -224,7 +227,10 @@ def _parse_row(line: str, no: int, m, holes: bool) -> Row | None:
     kind = "colon" if sep[0] == ":" else "tick" if "`" in addr else "wide" if len(sep) >= 2 else "single"
     first = _FIRST.match(body)
     if not first:
-        return _row_with_unknowns(line, no, m) if holes and _UNKNOWN_NEXT.match(body) else None
+        if not holes:
+            return None
+        row = _row_with_unknowns(line, no, m) if _UNKNOWN_NEXT.match(body) else None
+        return row if row is not None else _blind_row(line, no, m, kind)
     width = len(first.group().replace("`", ""))
     if width in (2, 4, 8, 16):
         area = _AREAS[width].match(body).group()
@@ -246,6 +252,54 @@ def _parse_row(line: str, no: int, m, holes: bool) -> Row | None:
     mem = _little_endian(area, width, written)
     return Row(no, addr.replace("`", ""), kind, width, mem, written, line,
                _column_order(body[len(area):], mem, written))
+
+
+# what a byte typed over to redact it is made of: anything but a hex digit, blank or a character
+# that frames an ASCII column or a list
+_NOT_PLACEHOLDER = frozenset("0123456789abcdefABCDEF|<>\"'`,;:()[]{}")
+_BLIND_TOKEN = lazy_compile(r"\S+")
+
+
+def _blind_row(line: str, no: int, m, kind: str) -> Row | None:
+    """A row whose every byte is a placeholder (``xx xx … xx``, ``XXXX XXXX`` for words): the
+    offset column and the row's layout are all that is left. Tokens of one width (2, 4, 8 or
+    16 characters) each made of one repeated character that is not hex, one or two spaces
+    apart (two only at the middle of a byte row, as ``hexdump -C`` writes it); after them at
+    most an ASCII column as long as the bytes (kept or redacted, it cannot be compared). At
+    least 4 tokens, so a word or two after a number is never such a row. Its bytes are read as
+    00 and all named unread; ``blind`` tells the dump to take it only where its offset follows."""
+    body_at = m.start("body")
+    body = m.group("body")
+    tokens: list[tuple[int, str]] = []
+    chars: set[str] = set()
+    width = end = 0
+    rest = ""
+    for t in _BLIND_TOKEN.finditer(body):
+        tok = t.group()
+        gap = t.start() - end
+        n = len(tokens)
+        if n and (gap >= 3 or (gap == 2 and not (width == 2 and n == 8))):
+            rest = body[t.start():]
+            break
+        c = tok[0]
+        if (len(tok) not in (2, 4, 8, 16) or (width and len(tok) != width) or c in _NOT_PLACEHOLDER
+                or tok != c * len(tok)):
+            rest = body[t.start():]
+            break
+        width = len(tok)
+        chars.add(c.lower())
+        tokens.append((t.start(), tok))
+        end = t.end()
+        if n > 64:
+            return None
+    size = len(tokens) * width // 2
+    if len(tokens) < 4 or len(chars) > 2 or len(rest.strip()) > size + 2:
+        return None
+    unknown = tuple((i * width // 2 + k, body_at + at + 1, tok)
+                    for i, (at, tok) in enumerate(tokens) for k in range(width // 2))
+    zeros = bytes(size)
+    return Row(no, m.group("addr").replace("`", ""), kind, width, zeros, zeros, line,
+               unknown=unknown, blind=True)
 
 
 def _lone_group_column(rest: str, group: str) -> bool:

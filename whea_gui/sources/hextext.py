@@ -34,7 +34,18 @@ from dataclasses import dataclass, field
 from ._lazy_re import lazy_compile
 from .base import Problem, RecordRef
 from .carve import MAX_RECORD, MAX_WHLG, SIGNATURES, carve, plausible_length
-from .hexlines import STAR, Bare, Base64Line, Loose, Prose, Row, as_prose, classify, parse_loose
+from .hexlines import (
+    STAR,
+    Bare,
+    Base64Line,
+    Loose,
+    Prose,
+    Row,
+    as_prose,
+    ascii_matches,
+    classify,
+    parse_loose,
+)
 from .raw import SMALL_FILE
 from .sniff import decode_text, looks_like_text  # noqa: F401 - looks_like_text: this module's API
 from .sniff import text_sniff as sniff  # noqa: F401 - the reader's sniff
@@ -376,6 +387,7 @@ class _Scanner:
         self.dumps = _Dumps(self)
         self.unlisted = self.first_unlisted = 0
         self.unlisted_level = "note"
+        self.orphan: Loose | None = None  # a dump row with no offset, until the next line says where
 
     def problem(self, line: int, message: str, level: str = "warning") -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -390,6 +402,7 @@ class _Scanner:
     def run(self, text: str) -> TextScan:
         for no, line in _lines(text):
             if not line.strip():  # a blank line ends loose hex and base64, not a dump
+                self.flush_orphan()
                 if self.dumps.key is not None and self.dumps.base is None:
                     self.dumps.end()  # undecided lines may turn out to be loose hex
                 self.close_loose()
@@ -402,6 +415,7 @@ class _Scanner:
                 self.b64_chars += len(self.b64[-1])
                 continue
             self.feed(classify(line, no), no)
+        self.flush_orphan()
         self.dumps.end()
         self.close_loose()
         self.close_b64()
@@ -412,6 +426,16 @@ class _Scanner:
         return TextScan(self.blocks, self.problems)
 
     def feed(self, item, no: int) -> None:
+        if self.orphan is not None:
+            orphan, self.orphan = self.orphan, None
+            if not (isinstance(item, Row) and self.dumps.place_orphan(orphan, item)):
+                self._feed(orphan, orphan.line)  # as it would have been read without the wait
+        if self.dumps.key is not None and isinstance(item, Loose) and self.dumps.may_be_row(item):
+            self.orphan = item  # the next line tells whether it fits between the rows
+            return
+        self._feed(item, no)
+
+    def _feed(self, item, no: int) -> None:
         if item is STAR:
             self.close_b64()
             self.dumps.star(no)
@@ -432,6 +456,11 @@ class _Scanner:
             self.add_b64(item)
         else:
             self.prose(item)
+
+    def flush_orphan(self) -> None:
+        if self.orphan is not None:
+            orphan, self.orphan = self.orphan, None
+            self._feed(orphan, orphan.line)
 
     def prose(self, item: Prose) -> None:
         self.close_loose()
@@ -541,6 +570,9 @@ class _Dumps:
 
     # -- feeding ----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
+        if row.blind and not self._blind_fits(row):
+            self._refuse_blind(row)
+            return
         if self.key is not None and row.key != self.key:
             kind, width = self.key
             if row.kind == kind and row.width < width and len(row.written) * 2 == row.width:
@@ -559,6 +591,94 @@ class _Dumps:
             self._try_decide()
         else:
             self._place_row(row)
+
+    def may_be_row(self, loose: Loose) -> bool:
+        """Could a line of loose hex be a row of this byte dump pasted without its offset
+        column: the dump is placing rows, the line has exactly a row's count of pairs laid
+        out as the dump's pairs are, and any text after them is the ASCII column of those
+        bytes? Whether it is one is decided by the next line (``place_orphan``)."""
+        last = self._row_above()
+        if (self.star_line or last is None or last.width != 2 or loose.style != "loose"
+                or len(loose.data) != len(last.mem) or not loose.text):
+            return False
+        hexes = loose.text[:loose.column - 1] if loose.stray else loose.text
+        if _ORPHAN_PAIRS.fullmatch(hexes) is None or hexes.count(" ") + hexes.count("-") > 3 * len(last.mem):
+            return False
+        if not loose.stray:
+            return True
+        column = loose.stray
+        if len(column) >= 2 and (column[0], column[-1]) in (("|", "|"), (">", "<")):
+            column = column[1:-1]
+        return ascii_matches(column, loose.data)
+
+    def _row_above(self) -> Row | None:
+        """The dump row a next line would follow (a placed one, or the last one still pending)."""
+        if self.base is not None:
+            return self.last if self.b is not None else None
+        last = self.pending[-1] if self.pending else None
+        return last if isinstance(last, Row) else None
+
+    def place_orphan(self, orphan: Loose, row: Row) -> bool:
+        """Put a row with no offset (``may_be_row``) where it must be: between the row above
+        and ``row``, when ``row``'s offset is exactly one row after the row above ends. The
+        bytes are the text's own; only their offset is inferred, so a warning names the line
+        and the record gets no finding."""
+        size = len(orphan.data)
+        if row.key != self.key:  # a redacted row's offset says where it is as well as any
+            return False
+        if self.base is None:  # the offsets' base is not decided: only one may leave this place
+            above = self._row_above()
+            bases = [b for b in self.cands if _in_base(row.addr, b) and _in_base(above.addr, b)
+                     and int(row.addr, b) == int(above.addr, b) + len(above.mem) + size]
+            if len(bases) != 1:
+                return False
+            self._decide(bases[0])
+        if self.b is None or not _in_base(row.addr, self.base):
+            return False
+        if int(row.addr, self.base) != self.expected + size:
+            return False
+        at = self.expected
+        self.b.add(orphan.data, None, orphan.line, at)
+        self.s.problem(orphan.line, f"this row has no offset column; its {size} bytes are placed at dump "
+                                    f"offset {_fmt(at)}, the one place left between line {self.last.line} "
+                                    f"(which ends there) and line {row.line} (offset {_fmt(at + size)})")
+        self.expected = at + size
+        return True
+
+    def _blind_fits(self, row: Row) -> bool:
+        """Does a row of placeholders only follow the dump's rows: same layout and byte count
+        as the row before it, at the offset that row ends at (or a whole number of rows on,
+        after a '*')? Nothing else says it is a row, so nothing else lets it in."""
+        if self.key != row.key:
+            return False
+        if self.base is None:  # the base is not decided yet: it must follow in a base still possible
+            last = self.pending[-1] if self.pending else None
+            return isinstance(last, Row) and len(last.mem) == len(row.mem) and any(
+                _in_base(row.addr, b) and _in_base(last.addr, b)
+                and int(row.addr, b) == int(last.addr, b) + len(last.mem) for b in self.cands)
+        last = self.last
+        if self.b is None or last is None or len(last.mem) != len(row.mem) or not _in_base(row.addr, self.base):
+            return False
+        off = int(row.addr, self.base)
+        if self.star_line:
+            return off > self.expected and (off - self.expected) % len(last.mem) == 0
+        return off == self.expected
+
+    def _refuse_blind(self, row: Row) -> None:
+        """A row of placeholders whose place the rows before it do not confirm: left out and
+        said so (the dump goes on; a row after it that skips its bytes splits the dump)."""
+        token = row.unknown[0][2]
+        size = len(row.mem)
+        if self.b is not None and self.last is not None and self.base is not None:
+            why = (f"its offset {row.addr} does not follow line {self.last.line} (which ends at "
+                   f"{_fmt(self.expected)} with {len(self.last.mem)}-byte rows)")
+            level = "error"
+        else:
+            why = "no dump row before it confirms its offset"
+            level = "warning"
+        self.s.problem(row.line, f"column {row.unknown[0][1]}: a row of {size} unreadable bytes "
+                                 f"({_quote(token)} for every one), but {why}: its place is not "
+                                 "known, so it is left out", level)
 
     def star(self, no: int) -> None:
         if self.key is None:
@@ -720,6 +840,13 @@ class _Dumps:
         for index, column, token in row.unknown:
             self.b.mark_unknown(start + index, 1, row.line, column, token)
         first = row.unknown[0]
+        if len(row.unknown) == len(row.mem) and len(row.mem) > 1:
+            self.s.problem(row.line, f"columns {first[1]}–{row.unknown[-1][1] + len(row.unknown[-1][2]) - 1}: "
+                                     f"the whole row ({len(row.mem)} bytes at dump offsets {_fmt(off)}–"
+                                     f"{_fmt(off + len(row.mem) - 1)}) is {_quote(first[2])}, not hex bytes: "
+                                     "read as 00, placed by its offset, which follows the rows above; a "
+                                     "record that holds them is marked", "error")
+            return
         more = f" and {len(row.unknown) - 1} more up to column {row.unknown[-1][1]}" if len(row.unknown) > 1 else ""
         self.s.problem(row.line, f"column {first[1]}: {_quote(first[2])} (dump offset {_fmt(off + first[0])})"
                                  f"{more} is not a hex byte: read as 00 so the bytes after it keep their "
@@ -821,6 +948,10 @@ class _Dumps:
                 self.s.blocks.append(block)
         self.b = None
         self.last = None
+
+
+# the pairs of a byte row as dumps write them: one or two spaces apart, WinDbg's '-' in the middle
+_ORPHAN_PAIRS = lazy_compile(r"[ \t]*[0-9A-Fa-f]{2}(?:(?: {1,2}|-)[0-9A-Fa-f]{2})*[ \t]*")
 
 
 def _b64_record_chars(first_line: str) -> int:
