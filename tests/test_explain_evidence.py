@@ -99,3 +99,28 @@ def test_every_cut_of_a_windows_record_explains_without_contradiction(path):
         text = _all_text(e)
         if e["component"] != "memory":  # only a memory lead may send the user to the DIMMs
             assert "test the DIMMs" not in text, (end, text)
+
+
+def test_a_location_cites_the_same_field_whether_or_not_bit_fields_were_opened():
+    # a register whose lazy bit fields include one named like a location key, and the real
+    # location field deeper down: opening the register (as a user does in the tree) must not
+    # move the citation onto the bit
+    from whea_gui.core.model import DecodedSection, FieldNode
+    from whea_gui.decode.explain.location import read_location
+
+    def tree():
+        body = FieldNode("section_0", "Section 0", None, "", 0, 16, kind="section")
+        bits = lambda _p: [FieldNode("channel", "Channel", 3, "3", 0, 1, bit_offset=0, bit_width=2,  # noqa: E731
+                                     kind="bit")]
+        body.add(FieldNode("control", "Control", 3, "0x03", 0, 4, kind="hex", make_children=bits))
+        outer = body.add(FieldNode("port", "Port", None, "", 4, 12, kind="struct"))
+        inner = outer.add(FieldNode("lane", "Lane", None, "", 4, 12, kind="struct"))
+        inner.add(FieldNode("channel", "Channel", 3, "3", 8, 4))
+        return DecodedSection(0, None, body, location={"channel": 3})
+
+    closed = tree()
+    opened = tree()
+    opened.body.children[0].children  # noqa: B018  (the user opened the register)
+    got = [[p.cites for p in read_location(s, "memory").parts if p.label == "channel"] for s in (closed, opened)]
+    assert got[0] == [["port.lane.channel"]]
+    assert got[1] == got[0]

@@ -96,6 +96,11 @@ class Field:
         return {1: cs.Int8ul, 2: cs.Int16ul, 4: cs.Int32ul, 8: cs.Int64ul}[self.size]
 
 
+class DeferredFields(functools.partial):
+    """A layout's field nodes, made when first asked for. A reference decode makes them at once;
+    lookups that must see the same tree either way (citations) make these, not bit fields."""
+
+
 class Layout:
     """A fixed-size packed little-endian structure."""
 
@@ -166,7 +171,7 @@ class Layout:
             raw = self._fitting(buf, offset, limit)
             values = dict(zip(self._names, raw))
         if lazy and parent._children is None:
-            parent.defer(functools.partial(self._deferred_nodes, raw, offset, fmt_hooks))
+            parent.defer(DeferredFields(self._deferred_nodes, raw, offset, fmt_hooks))
         else:
             for node in self._nodes(raw, offset, fmt_hooks):
                 parent.add(node)

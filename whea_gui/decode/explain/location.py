@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...core.fields import DeferredFields
 from ...core.model import DecodedSection, FieldNode
 from .tables import PCI_COMPONENTS
 
@@ -320,9 +321,11 @@ class _Citer:
     """Finds the tree fields a location value came from (by name, preferring an equal value).
 
     The body's fields are indexed one tree level at a time, only as deep as a lookup needs
-    (most location fields are direct children of the body), and only through children already
-    built: building lazy bit nodes would cost more than the whole explanation, and bits are
-    never location values.
+    (most location fields are direct children of the body), through the children already built
+    and the layout fields a direct decode left to be made (the cited path must not depend on
+    which nodes happened to be built), but not lazy bit nodes: building them would cost more
+    than the whole explanation, and bits are rarely location values (a second pass looks there
+    only for a name found nowhere else).
     """
 
     LIMIT = 3000  # nodes indexed per section (bounded work on huge sections)
@@ -352,7 +355,10 @@ class _Citer:
         body = self.sec.body
         nxt: list[FieldNode] = []
         for node in self._frontier:
-            for c in (node.children if node is body or self._lazy else node._children) or ():
+            made = node is body or self._lazy or _fields_pending(node)
+            for c in (node.children if made else node._children) or ():
+                if not self._lazy and (c.kind == "bit" or c.bit_width is not None):
+                    continue  # bit fields someone opened: the first pass never looks there
                 self._index.setdefault(c.name, []).append(c)
                 nxt.append(c)
                 self._seen += 1
@@ -379,6 +385,14 @@ class _Citer:
         value the decoder derived, e.g. a bus number taken from a requester ID)."""
         got = unique(c for key, val in pairs if val is not None for c in self.value_of(key, val))
         return got or ([self.sec.body.path] if self.sec.body is not None else [])
+
+
+def _fields_pending(node: FieldNode) -> bool:
+    """The node's layout fields are still to be made (a reference decode has them already):
+    made for the lookup so a citation never depends on which nodes happened to be built."""
+    if node._children is not None:
+        return False
+    return any(isinstance(item, DeferredFields) for item in (node._make_children, *(node._later or ())))
 
 
 class _NoCiter:
