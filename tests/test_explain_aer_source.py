@@ -60,7 +60,10 @@ def test_an_id_whose_received_bit_is_clear_is_stale_and_not_used():
     # ERR_FATAL/NONFATAL received (bit 2) with its ID 0x0200; the ERR_COR ID 0x0100 is left over
     rec, e, text = _explained(_root_port(1, root_status=0x4, source_id=0x0200_0100))
     source = rec.sections[0].fields["aer_info"]["error_source_id"]
-    assert source["err_fatal_nonfatal_source_bdf"] == "02:00.0" and source["err_cor_source_bdf"] == "01:00.0"
+    # the JSON address of the left-over ID is null (audit 3, N6): a consumer reading the key must
+    # not take a sender the port did not receive from; the raw register value stays
+    assert source["err_fatal_nonfatal_source_bdf"] == "02:00.0" and source["err_cor_source_bdf"] is None
+    assert source["err_cor_source_identification"] == 0x0100
     node = rec.sections[0].body.find("aer_info.error_source_id")
     assert "ERR_COR source 01:00.0, not current: ERR_COR received is clear" in node.display
     assert "the ERR_FATAL/NONFATAL message from 0000:02:00.0" in text
@@ -70,7 +73,9 @@ def test_an_id_whose_received_bit_is_clear_is_stale_and_not_used():
 
 
 def test_no_message_received_keeps_the_link_advice():
-    _rec, _e, text = _explained(_root_port(2, root_status=0, source_id=0x0100))
+    rec, _e, text = _explained(_root_port(2, root_status=0, source_id=0x0100))
+    source = rec.sections[0].fields["aer_info"]["error_source_id"]
+    assert source["err_cor_source_bdf"] is None and source["err_fatal_nonfatal_source_bdf"] is None
     assert "Error Source Identification" not in text and "01:00.0" not in text
     assert "The record does not name the device on that bus" in text
 

@@ -419,10 +419,11 @@ def decode_aer(ctx: SectionContext, parent: FieldNode, offset: int, *, valid: bo
     out = log_json(AER_HEAD, values, "header_log", _HEADER_LOGS,
                     order=[f.name for f in AER_HEAD.fields if f.name not in _HEADER_LOGS])
     source = out.get("error_source_id")
-    if isinstance(source, dict):  # the IDs as addresses too (whether current: root_error_status)
-        for name, _bit, _message, key in SOURCE_IDS:
+    if isinstance(source, dict):  # each ID as an address, only for a message that was received:
+        for name, bit, _message, key in SOURCE_IDS:  # a left-over ID names no current sender
             if isinstance(source.get(name), int):
-                source[key] = requester_id(source[name])
+                received = root_status is not None and root_status >> bit & 1
+                source[key] = requester_id(source[name]) if received else None
     flit = values.get("advanced_error_capabilities_and_control", 0) >> 18 & 1
     tail = offset + AER_HEAD.size
     if flit:
