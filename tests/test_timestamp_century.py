@@ -101,3 +101,35 @@ def test_impossible_dates_are_still_reported():
         assert any(f.code == "timestamp" and f.level == "warning" for f in rec.findings)
         assert not any(f.code == "timestamp-century" for f in rec.findings)
         assert _epoch(raw, vts.CREATOR_WINDOWS if creator == WINDOWS_CREATOR else vts.CREATOR_OTHER) == vts.MISSING
+
+
+def test_all_digit_bytes_no_reading_makes_plausible_are_told_in_bcd():
+    # audit 3, N7: a Mu record whose century byte is 0x99 or 0x19 (minute byte 0x54). No reading
+    # is plausible; the bytes are decimal digits as UEFI writes them, so the problem is told in
+    # BCD (9926 / 1926, minute 54), not in a binary reading with minute 84
+    when = dt.datetime(2026, 7, 6, 16, 54, 31)
+    for century, year in ((0x99, 9926), (0x19, 1926)):
+        raw = _mu_bytes(when)[:7] + bytes((century,))
+        ts = decode_timestamp(raw, FIRMWARE_CREATOR)
+        assert (ts.encoding, ts.value, ts.problem) == ("bcd", when.replace(year=year), f"implausible year {year}")
+        rec = decode_record(_with_timestamp(raw, FIRMWARE_CREATOR))
+        assert [f.message for f in rec.findings if f.code == "timestamp"] == \
+            [f"Timestamp looks wrong: implausible year {year}"]
+        assert "84" not in rec.root.find("header.timestamp").display
+    # a Windows creator's bytes are binary: the same bytes are still read that way
+    raw = _mu_bytes(when)[:7] + b"\x99"
+    assert decode_timestamp(raw, WINDOWS_CREATOR).encoding == "binary"
+
+
+def test_libcper_vectors_timestamps_read_as_libcper_reads_them():
+    # libcper's generator writes random all-digit BCD dates (years 0222-9999): both decoders read
+    # them as BCD; ours adds that the year is implausible
+    import json
+    compared = 0
+    for path in sorted((VECTORS / "libcper-examples").glob("*.cper")):
+        expected = json.loads(path.with_suffix(".json").read_text())["header"].get("timestamp")
+        rec = decode_record(path.read_bytes())
+        if expected and not expected.startswith("0000"):
+            assert rec.header["timestamp"] == expected.removesuffix("+00:00"), path.name
+            compared += 1
+    assert compared >= 15

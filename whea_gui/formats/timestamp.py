@@ -1,8 +1,9 @@
 """CPER TimeStamp (8 bytes): BCD per UEFI, binary in Windows records (FORMAT.md §3.4, C4).
 
 Rule: Windows creators → binary; Linux pstore → a ``time64_t`` in the whole u64; otherwise BCD
-when every nibble is a digit and the result is a plausible date, else binary. The raw bytes
-are always kept; an impossible date is reported, never raised.
+when every nibble is a digit and the result is a plausible date, else binary; when no reading
+is plausible, all-digit bytes are reported in their BCD reading (UEFI's, and libcper's). The raw
+bytes are always kept; an impossible or implausible date is reported, never raised.
 
 Ordinal century: some writers store the century as its ordinal number (21 for the years
 2000-2099), not the century number UEFI means (20). Project Mu firmware does so in BCD
@@ -113,6 +114,7 @@ def decode_timestamp(raw: bytes, creator_id: str = "") -> Timestamp:
         except OverflowError:
             return Timestamp(raw, "unix", None, False, "seconds out of range")
     date_bytes = [raw[i] for i in (0, 1, 2, 4, 5, 6, 7)]
+    bcd_reading = None  # UEFI's own reading of all-digit bytes, when no reading is plausible
     if creator_id not in guids.WINDOWS_CREATORS and _BCD_DATE.fullmatch(raw[:3] + raw[4:]):
         s, m, h, d, mo, y, c = (_bcd(b) for b in date_bytes)
         value, problem = _build(s, m, h, d, mo, c * 100 + y)
@@ -121,6 +123,8 @@ def decode_timestamp(raw: bytes, creator_id: str = "") -> Timestamp:
         ordinal = _ordinal_century(s, m, h, d, mo, y, c)
         if ordinal is not None:
             return Timestamp(raw, "bcd", ordinal, precise, convention="ordinal century")
+        bcd_reading = Timestamp(raw, "bcd", value, precise,
+                                problem or f"implausible year {value.year}")
     s, m, h, d, mo, y, c = date_bytes
     value, problem = _build(s, m, h, d, mo, c * 100 + y)
     if value is not None and value.year in PLAUSIBLE_YEARS:
@@ -128,6 +132,10 @@ def decode_timestamp(raw: bytes, creator_id: str = "") -> Timestamp:
     ordinal = _ordinal_century(s, m, h, d, mo, y, c)
     if ordinal is not None:
         return Timestamp(raw, "binary", ordinal, precise, convention="ordinal century")
+    if bcd_reading is not None:
+        # neither reading is plausible: the bytes are decimal digits, as UEFI writes them, so the
+        # problem is told in that reading (a binary one would show e.g. minute 84 for 0x54)
+        return bcd_reading
     if value is not None:
         problem = f"implausible year {value.year}"
     return Timestamp(raw, "binary", value, precise, problem)
