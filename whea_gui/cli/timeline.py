@@ -162,7 +162,8 @@ def render_text(report: dict, args) -> str:
         r = rules[c["rule"]]
         out.append(f"  {c['time']}  {c['rule']} ({r['threshold']} per {r['window'] // 3600} h)  "
                    f"{c['location']}  peak {c['peak']}, above until {c['until']}")
-    out.append(f"Storms (at least {args.storm} records within {args.storm_window} s):")
+    out.append(f"Storms (at least {args.storm} error records within {args.storm_window} s; WHEA's own "
+               "log entries, WhLg and error-source tables, are not counted):")
     for s in report["storms"] or [None]:
         if s is None:
             out.append("  none")

@@ -21,11 +21,14 @@ from ..decode.error_source_table import KIND as TABLE_KIND
 from ..formats.cper import SEVERITY
 from . import faults as _faults
 from .faults import TIME_NONE, TIME_RECORD, TIME_SOURCE_NAMES
+from .header import KIND_WHLG
 from .rates import Crossing, Rolling, Storm, ThresholdRule, crossings, rate_curve, rolling_counts, storms
 from .timebins import Histogram, bin_edges, choose_bin_width, count_bins
 
 GROUPINGS = {"severity": "Severity", "notify": "Notify type", "section": "Section type",
              "component": "Component", "source": "Source"}
+# decoded kinds that are WHEA's own log entries, not error records (see TimelineData.log_entry)
+LOG_ENTRY_KINDS = ("whlg", TABLE_KIND)
 SEVERITY_ORDER = (1, 0, 2, 3)  # stacked bottom-up: Fatal, Recoverable, Corrected, Informational
 SEVERITY_LABELS = [SEVERITY[s] for s in SEVERITY_ORDER] + ["Unknown"]
 NONE_LABEL = "(none)"
@@ -88,7 +91,8 @@ class TimelineData:
     """The analysis input: one row per record, timed rows sorted once."""
 
     def __init__(self, times, *, time_source=None, severity=None,
-                 groups: Mapping | None = None, faults: Mapping | None = None) -> None:
+                 groups: Mapping | None = None, faults: Mapping | None = None,
+                 log_entry=None) -> None:
         secs, valid = _as_seconds(times)
         self.n = n = len(secs)
         if time_source is None:
@@ -110,6 +114,13 @@ class TimelineData:
         timed = np.flatnonzero(valid)
         self.order = timed[np.argsort(secs[timed], kind="stable")]
         self.t = secs[self.order]  # timed records, ascending
+        # WHEA's own log entries (WhLg event-log entries, Event ID 5 error-source tables) are
+        # listed and charted, but they report no hardware error: a boot's burst of them is no
+        # error storm
+        self.log_entry = (np.zeros(n, bool) if log_entry is None
+                          else np.asarray(log_entry, dtype=bool))
+        if len(self.log_entry) != n:
+            raise ValueError(f"log_entry has {len(self.log_entry)} rows, expected {n}")
         self._sorted: dict[str, np.ndarray] = {}
         self._stacks: dict[tuple, tuple[np.ndarray, list[str]]] = {}
         self._rolling: dict[tuple, Rolling] = {}
@@ -225,8 +236,16 @@ class TimelineData:
             out.append((labels[g], xs, ys))
         return out
 
+    @property
+    def log_entries(self) -> int:
+        """How many rows are WHEA log entries, not error records (no part of any storm)."""
+        return int(self.log_entry.sum())
+
     def storms(self, min_count: int, window: int = 60) -> list[Storm]:
-        return storms(self.t, min_count, window)
+        """Bursts of error records (log entries left out). ``Storm.first``/``rows`` index the
+        timed error records."""
+        t = self.t[~self.log_entry[self.order]] if self.log_entry.any() else self.t
+        return storms(t, min_count, window)
 
     # -- faults ----------------------------------------------------------------------------
     def fault_counts(self, t0: float | None = None, t1: float | None = None,
@@ -287,7 +306,8 @@ def from_decoded(records: Sequence) -> TimelineData:
     severity = [s if isinstance(s, int) else -1 for s in severity]
     return TimelineData([np.nan if t is None else t for t in times],
                         time_source=np.asarray(sources, dtype=np.uint8), severity=severity,
-                        groups=groups, faults=fcols)
+                        groups=groups, faults=fcols,
+                        log_entry=[r.kind in LOG_ENTRY_KINDS for r in records])
 
 
 def _relabel(codes: np.ndarray, labels: Sequence[str | None], first_seen: bool = False) -> Categorical:
@@ -321,14 +341,17 @@ def table_fault_columns(table, first_seen: bool = False) -> dict[str, Categorica
             for name in _faults.FAULT_KEY_NAMES}
 
 
-def from_record_table(table, faults: Mapping | None = None, first_seen: bool = False) -> TimelineData:
+def from_record_table(table, faults: Mapping | None = None, first_seen: bool = False,
+                      log_entry=None) -> TimelineData:
     """Analysis input from the columnar ``RecordTable`` (whea_gui.index.table).
 
     Times (with their source), severity, notify type, section types, host and path come from
     headers and descriptors. Fault locations come from ``faults`` when given (e.g.
     ``fault_columns`` of the same records, decoded), else from the table's own fault columns
     when every row has them; otherwise there are none (no thresholds, no top locations).
-    ``first_seen``: labels in order of first appearance (see ``_relabel``).
+    ``first_seen``: labels in order of first appearance (see ``_relabel``). ``log_entry``:
+    the rows that are WHEA log entries (default: the WhLg rows; the table cannot tell an Event
+    ID 5 error-source table from other non-CPER bytes, its reader can).
     """
     note = ""
     if faults is None:
@@ -362,7 +385,9 @@ def from_record_table(table, faults: Mapping | None = None, first_seen: bool = F
     }
     if faults is not None and "component" in faults:  # the decoded component, when known
         groups["component"] = faults.pop("component")
+    if log_entry is None:
+        log_entry = np.asarray(c["kind"]) == KIND_WHLG
     data = TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
-                        groups=groups, faults=faults)
+                        groups=groups, faults=faults, log_entry=log_entry)
     data.faults_note = note
     return data

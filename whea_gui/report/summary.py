@@ -101,6 +101,7 @@ class SummaryBuilder:
         self.times = array("q")  # epoch seconds of the naive record time; -1 = none
         self.time_source = array("b")
         self.severity = array("b")  # CPER severity code, -1 for other kinds
+        self.log_entry = array("b")  # WHEA's own log entries: in no storm (TimelineData.log_entry)
         self.faults = {scope: _Codes() for scope in SCOPES}
 
     def add(self, rec: DecodedRecord, index: int) -> None:
@@ -124,6 +125,7 @@ class SummaryBuilder:
         self.index.append(index)
         self.times.append(epoch_seconds(when) if when is not None else -1)
         self.time_source.append({"none": 0, "record": 1, "event": 2}[tsrc])
+        self.log_entry.append(rec.kind in _analysis.LOG_ENTRY_KINDS)
         sev = (rec.header or {}).get("severity") if rec.kind == "cper" else None
         self.severity.append(sev if isinstance(sev, int) and 0 <= sev <= 3 else -1)
         component, key, scopes = record_fault(rec)
@@ -191,7 +193,8 @@ class SummaryBuilder:
                                    "peak": c.peak, "until": from_epoch(c.until),
                                    "record": int(index[rows[c.record]])})
         thresholds.sort(key=lambda x: (x["time"], x["rule"], x["location"]))
-        timed = np.flatnonzero(times >= 0)
+        log_entry = np.frombuffer(self.log_entry, np.int8).astype(bool)
+        timed = np.flatnonzero((times >= 0) & ~log_entry)  # storms are of error records
         order = timed[np.argsort(times[timed], kind="stable")]
         storms = [{"start": from_epoch(s.start), "end": from_epoch(s.end), "records": s.count,
                    "peak_per_window": s.peak, "first_record": int(index[order[s.first]])}
