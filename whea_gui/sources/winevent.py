@@ -344,12 +344,13 @@ def parse_binaries(data: ET.Element, info: EventInfo) -> None:
             info.binaries.append((el.get("Name") or tag, text))
 
 
-def decode_binary(text: str) -> bytes | None:
+def decode_binary(text: str, signed: bool = True) -> bytes | None:
     """Bytes of a binary field: hex preferred, base64 when hex is impossible or gives no
-    record signature while base64 does."""
+    record signature while base64 does. ``signed=False``: a field whose bytes start with no
+    signature (an error-source table), so plain hex is taken as it is."""
     try:  # the usual case first: hex without spaces (as the evtx parser writes it)
         as_hex = binascii.unhexlify(text)
-        if as_hex[:4] in SIGNATURES:
+        if as_hex[:4] in SIGNATURES or not signed:
             return as_hex
     except ValueError:  # binascii.Error is one; spaces, odd length, not hex: said below
         pass
@@ -403,7 +404,8 @@ class EventCollector:
                 self.report(offset, f"{where}: no RawData (binary) field; nothing to decode", "note")
             return
         for fname, text in info.binaries:
-            data = decode_binary(text)
+            is_table = fname.lower() == TABLE_FIELD
+            data = decode_binary(text, signed=not is_table)
             odd = odd_hex(text) if data is None else None
             if odd is not None:  # one nibble too many (or too few): the whole bytes are kept
                 data, digits, last = odd
@@ -413,7 +415,7 @@ class EventCollector:
             if data is None:
                 self.report(offset, f"{info.where}: {_short(fname)} is neither hex nor base64; skipped", "error")
                 continue
-            if fname.lower() == TABLE_FIELD:
+            if is_table:
                 if info.is_whea or not info.provider:
                     yield RecordRef(data, {"path": self.path, "offset": offset, "kind": self.kind,
                                            "format": TABLE_FORMAT, "field": _short(fname, 200),
