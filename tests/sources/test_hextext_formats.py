@@ -241,3 +241,15 @@ def test_the_issue_record_hexdump_is_928_bytes_not_628():
     refs = list(iter_bytes(text.encode(), "<stdin>"))
     assert [len(r.data) for r in refs] == [928] and refs[0].data == path.read_bytes()
     assert refs[0].source["style"] == "dump-8" and refs[0].source["line"] == 1
+
+
+@pytest.mark.parametrize("indent", ["", "    "])
+def test_loose_hex_row_reading_00_to_0f_is_bytes_not_a_format_hex_header(indent):
+    # 16 bytes 00 01 … 0F inside a record, pasted as loose hex 16 to a line: the line reads
+    # exactly like Format-Hex's column header, and was skipped (16 bytes lost, the record cut)
+    data = bytearray(VECS[0].read_bytes())
+    data[64:80] = bytes(range(16))  # (inside the header's reserved bytes: any values decode)
+    text = "\n".join(indent + data[i:i + 16].hex(" ").upper() for i in range(0, len(data), 16))
+    assert any(line.strip() == " ".join(f"{i:02X}" for i in range(16)) for line in text.splitlines())
+    refs = list(iter_bytes(text.encode(), "<stdin>"))
+    assert [r.data for r in refs] == [bytes(data)]

@@ -408,8 +408,10 @@ class _Scanner:
                 self.close_loose()
                 self.close_b64()
                 continue
-            if line.strip().upper() == FORMAT_HEX_HEADER:
-                continue  # Format-Hex's column header, not bytes
+            if line.strip().upper() == FORMAT_HEX_HEADER and line[:1].isspace() and self.loose is None:
+                # Format-Hex's column header (indented under its Path/Label line), not bytes; the
+                # same 16 bytes inside loose hex, or flush left, are a record's bytes
+                continue
             if self.b64 and self._continues_b64(line):
                 self.b64.append(line.strip())  # a wrapped line that happens to be all hex ("AAAA…")
                 self.b64_chars += len(self.b64[-1])
