@@ -136,6 +136,7 @@ class RecordTable:
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if datas else lengths
         table = cls.from_buffer(b"".join(datas), offsets, lengths)
         table._add_provenance(sources)
+        table._status_block_severity(datas, sources)
         return table
 
     def _add_provenance(self, sources: list[dict]) -> None:
@@ -155,6 +156,16 @@ class RecordTable:
                                       dtype=np.int64)
         self.strings = list(pos)
         _resolve_time(cols)
+
+    def _status_block_severity(self, datas: list[bytes], sources: list[dict]) -> None:
+        """The severity of ACPI status blocks (BERT/GHES records, read as "gesb"): the header
+        index reads CPER headers only, so a boot error's block was listed and charted as of
+        unknown severity while the report and the explanation call it Fatal. ErrorSeverity is
+        the u32 at byte 16 of a Generic Error Status Block (the same codes as CPER's)."""
+        sev = self.columns["severity"]
+        for i, (data, src) in enumerate(zip(datas, sources)):
+            if (src.get("format") or src.get("kind")) == "gesb" and len(data) >= 20:
+                sev[i] = min(int.from_bytes(data[16:20], "little"), 4)
 
     # -- access ---------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.model import DecodedRecord
 from ..formats.cper import SEVERITY
-from .rows import host_of, parse_time, record_time
+from .rows import host_of, parse_time, record_severity, record_time
 
 _SEVERITY_CODES = {name.lower(): code for code, name in SEVERITY.items()}
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -86,7 +86,7 @@ class ReportFilters:
                 return False
             if self.until is not None and when > self.until:
                 return False
-        if self.severity and (rec.kind != "cper" or rec.header.get("severity") not in self.severity):
+        if self.severity and record_severity(rec) not in self.severity:
             return False
         if self.types and not _type_matches(rec, self.types):
             return False

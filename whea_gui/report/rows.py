@@ -65,9 +65,21 @@ def host_of(source: dict | None) -> str:
     return ""
 
 
+# kinds whose header carries an error severity: a CPER record's, an ACPI status block's
+# (BERT/GHES: ErrorSeverity, same codes)
+SEVERITY_KINDS = ("cper", "gesb")
+
+
+def record_severity(rec: DecodedRecord) -> int | None:
+    """The record's error severity code (0-3, or an undefined larger value), None for kinds
+    that have none (event-log entries, error-source tables, bytes of no known kind)."""
+    sev = (rec.header or {}).get("severity") if rec.kind in SEVERITY_KINDS else None
+    return sev if isinstance(sev, int) else None
+
+
 def severity_label(rec: DecodedRecord) -> str:
     h = rec.header or {}
-    if rec.kind == "cper":
+    if rec.kind in SEVERITY_KINDS:
         return h.get("severity_name") or "Unknown"
     if rec.kind == "whlg":
         return "Event log entry"

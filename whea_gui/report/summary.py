@@ -20,7 +20,7 @@ from ..core.model import LEVELS, DecodedRecord
 from ..index import analysis as _analysis
 from ..index import rates as _rates
 from .faultkeys import component_label, record_fault
-from .rows import host_of, record_time, section_type_labels, severity_label
+from .rows import host_of, record_severity, record_time, section_type_labels, severity_label
 
 EPOCH = dt.datetime(1970, 1, 1)
 SEVERITY_ORDER = ("Fatal", "Recoverable", "Corrected", "Informational", "Unknown", "Event log entry")
@@ -126,8 +126,8 @@ class SummaryBuilder:
         self.times.append(epoch_seconds(when) if when is not None else -1)
         self.time_source.append({"none": 0, "record": 1, "event": 2}[tsrc])
         self.log_entry.append(rec.kind in _analysis.LOG_ENTRY_KINDS)
-        sev = (rec.header or {}).get("severity") if rec.kind == "cper" else None
-        self.severity.append(sev if isinstance(sev, int) and 0 <= sev <= 3 else -1)
+        sev = record_severity(rec)
+        self.severity.append(sev if sev is not None and 0 <= sev <= 3 else -1)
         component, key, scopes = record_fault(rec)
         if component:
             by["component"][component_label(component)] += 1
