@@ -451,6 +451,10 @@ def _severity_consistency(rec: DecodedRecord) -> None:
     if cper.SEVERITY_RANK.get(worst, 0) > cper.SEVERITY_RANK[hs]:
         rec.add_finding(WARNING, f"Record severity is {cper.severity_name(hs)} but a section is "
                                  f"{cper.severity_name(worst)}", 12, 4, "severity-mismatch")
+    elif worst in cper.SEVERITY_RANK and cper.SEVERITY_RANK[worst] < cper.SEVERITY_RANK[hs]:
+        # UEFI N.2.1: the record's severity is that of its most severe section
+        rec.add_finding(WARNING, f"Record severity is {cper.severity_name(hs)} but no section is worse "
+                                 f"than {cper.severity_name(worst)}", 12, 4, "severity-mismatch")
 
 
 def _memory_address_consistency(rec: DecodedRecord) -> None:

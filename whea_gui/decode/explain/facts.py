@@ -59,6 +59,9 @@ class Facts:
     severity: int | None = None  # 0..3, or None when unknown
     severity_cites: list[str] = field(default_factory=list)
     severity_raw: object = None  # the value when it is not a known severity
+    # a section whose severity UEFI does not define (4 and up), when it leaves the record's
+    # severity unknown: (where, value, header severity word, cites)
+    undefined_section: tuple[str, int, str, list[str]] | None = None
     header_severity: int | None = None  # the header's, when a section is worse (then followed)
     lead: DecodedSection | None = None
     component: str = ""
@@ -68,7 +71,10 @@ class Facts:
     what: Fact | None = None  # what failed (one sentence) and where it was read
     hints: dict[str, list[str]] = field(default_factory=dict)  # status/flag name -> cites
     header_flags: dict[str, list[str]] = field(default_factory=dict)
-    worse_sections: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    # (where: "section 0" or "entry 1 of section 0's error status block", severity, cites)
+    worse_sections: list[tuple[str, int, list[str]]] = field(default_factory=list)
+    # the header says worse than every section: (the worst section's severity, their cites)
+    header_above_sections: tuple[int, list[str]] | None = None
     memory_gaps: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
     undecoded: Fact | None = None  # what a CPU diagnosis could not decode
     error_findings: int = 0
@@ -160,6 +166,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         _pcie_port(lead, f)
     if f.component == "cxl" and lead is not None:
         f.cxl_media = cxl_media_kind(f.type_guid)
+        _cxl_port(lead, f)
     _cut_short(rec, f)
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
@@ -237,6 +244,28 @@ def _pcie_port(lead: DecodedSection, f: Facts) -> None:
     for p in f.location.parts:  # the address is the port's, not a device's in a slot
         if p.kind == "pci_address":
             p.label = PCIE_PORT_NAMES[port]
+            p.cites += [c for c in cites[:1] if c not in p.cites]
+
+
+# CXL protocol error agents that are ports, as the PCIe port type whose advice fits them (UEFI
+# N.2.13 CXL Protocol Error Section, CXL Agent Type): a root port (and an RCH downstream port, the
+# host's side of a restricted CXL link) is part of the CPU/chipset, a downstream switch port is a
+# switch's: neither is a device to reseat, the link below is the place to look.
+CXL_PORT_AGENTS = {5: (4, "CXL root port"), 1: (4, "CXL RCH downstream port"),
+                   6: (6, "CXL downstream switch port")}
+
+
+def _cxl_port(lead: DecodedSection, f: Facts) -> None:
+    fields = lead.fields if isinstance(lead.fields, dict) else {}
+    agent = fields.get("agent_type")
+    if agent not in CXL_PORT_AGENTS or not (fields.get("validation_bits") or 0) & 1:
+        return  # (bit 0: CXL Agent Type valid)
+    kind, name = CXL_PORT_AGENTS[agent]
+    cites = _node_path(lead, "agent_type")
+    f.pcie_port = (kind, None, cites)  # the section records no secondary bus
+    for p in f.location.parts:  # the address is the port's, not a device's in a slot
+        if p.kind == "pci_address":
+            p.label = name
             p.cites += [c for c in cites[:1] if c not in p.cites]
 
 
@@ -353,18 +382,56 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
             f.severity_cites = head_path
     if f.severity is None or sev not in SEVERITY_WORD:
         return
+    undefined = [s for s in rec.sections if not empty_descriptor(s)
+                 and isinstance(s.values.get("severity"), int) and s.values["severity"] not in SEVERITY_WORD]
+    if undefined and sev != 1:  # (1: Fatal, the most severe already)
+        # UEFI defines 0-3; Linux's GHES treats any other section severity as fatal (panic).
+        # Nothing below Fatal can be said for such a record: its severity is unknown.
+        s = undefined[0]
+        f.undefined_section = (f"section {s.index}", s.values["severity"], SEVERITY_WORD[sev],
+                               f.severity_cites + desc_path(s, "severity"))
+        f.severity, f.severity_raw = None, s.values["severity"]
+        f.severity_cites = f.undefined_section[3]
+        return
     for s in rec.sections:
         if empty_descriptor(s):
             continue  # severity 0 of an all-zero descriptor is no statement
         ss = s.values.get("severity")
         if ss in SEVERITY_WORD and SEVERITY_RANK[ss] > SEVERITY_RANK[sev]:
-            f.worse_sections.append((s.index, ss, desc_path(s, "severity")))
+            f.worse_sections.append((f"section {s.index}", ss, desc_path(s, "severity")))
+        f.worse_sections += _worse_entries(s, sev)
+    rated = [s for s in rec.sections if not empty_descriptor(s) and s.values.get("severity") in SEVERITY_WORD]
+    if rated and not f.worse_sections:
+        worst = max((s.values["severity"] for s in rated), key=SEVERITY_RANK.__getitem__)
+        if SEVERITY_RANK[worst] < SEVERITY_RANK[sev]:  # UEFI: the header is its worst section's
+            f.header_above_sections = (worst, [c for s in rated for c in desc_path(s, "severity")])
     if f.worse_sections:
         # UEFI: a record's severity is its most severe section's. A header that says less is
         # not believed over the section: the explanation follows the worst section and says so.
         index, worst, cites = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])
         f.header_severity, f.severity = sev, worst
         f.severity_cites = f.severity_cites + [c for c in cites if c not in f.severity_cites]
+
+
+def _worse_entries(s: DecodedSection, sev: int) -> list[tuple[str, int, list[str]]]:
+    """The entries of a generic error status block inside section ``s`` (a Microsoft generic
+    section) marked worse than the record: each entry is a section of its own with its own
+    severity (ACPI Generic Error Data Entry), so a Fatal entry makes the record Fatal as a Fatal
+    section would."""
+    entries = s.fields.get("entries") if isinstance(s.fields, dict) else None
+    if not isinstance(entries, list) or s.body is None:
+        return []
+    worse = [(i, e["severity"]) for i, e in enumerate(entries) if isinstance(e, dict)
+             and e.get("severity") in SEVERITY_WORD and SEVERITY_RANK[e["severity"]] > SEVERITY_RANK[sev]]
+    if not worse:
+        return []
+    block = s.body.find("error_status_block")  # (found only now: it builds the body's nodes)
+    out = []
+    for i, es in worse:
+        node = block.find(f"entry_{i}.header.error_severity") if block is not None else None
+        out.append((f"entry {i} of section {s.index}'s error status block", es,
+                    [node.path] if node is not None else [s.body.path]))
+    return out
 
 
 # -- which section speaks for the record ----------------------------------------------------------

@@ -165,6 +165,11 @@ def _type_cites(f: Facts) -> list[str]:
 
 
 def _severity(f: Facts) -> Statement:
+    if f.severity is None and f.undefined_section is not None:
+        where, value, header, cites = f.undefined_section
+        return Statement("severity", f"The record header says {header}, but {where} has severity "
+                                     f"{value}, a value UEFI does not define (0-3; Linux treats it as "
+                                     "fatal): the record does not give a known severity.", list(cites))
     if f.severity is None:
         raw = f" (value {f.severity_raw})" if isinstance(f.severity_raw, int) else ""
         return Statement("severity", f"The record does not give a known severity{raw}.",
@@ -178,10 +183,10 @@ def _severity(f: Facts) -> Statement:
                 "lost, so this was not an error the hardware fixed on its own.")
         cites += rcites
     if f.header_severity is not None:  # the header says less than a section (F4a)
-        index = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])[0]
-        text = (f"The record header says {SEVERITY_WORD[f.header_severity]}, but section {index} is "
+        where = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])[0]
+        text = (f"The record header says {SEVERITY_WORD[f.header_severity]}, but {where} is "
                 f"marked {f.severity_word}; a record's severity is that of its most severe section, "
-                f"so this explanation follows section {index}. " + text)
+                f"so this explanation follows {where}. " + text)
     if "device_driver" in f.header_flags:  # the driver's own rating, nothing more is known
         text = DRIVER_SEVERITY_MEANING[f.severity]
         cites += f.header_flags["device_driver"]
@@ -263,7 +268,7 @@ def _advice(f: Facts) -> list[Statement]:
         _memory_advice(f, level, where, say, sev)
     elif comp == "cpu":
         _cpu_advice(f, level, where, say, sev)
-    elif comp == "pcie" and f.pcie_port is not None:
+    elif comp in ("pcie", "cxl") and f.pcie_port is not None:
         _port_advice(f.pcie_port, f.pcie_sources, level, where, say, sev)
     elif comp == "cxl" and f.cxl_media:
         _cxl_media_advice(f, level, where, say, sev)
@@ -328,8 +333,18 @@ def _firmware_advice(f: Facts, say) -> None:
     say("Check for a BIOS/UEFI firmware update from the system vendor and install it.")
 
 
+# location parts that name the memory module itself (a socket, node, card, controller or
+# channel narrows the place down but leaves several modules)
+MODULE_PARTS = ("module", "dimm_slot", "fru_text")
+
+
+def names_memory_module(f: Facts) -> bool:
+    return any(p.kind in MODULE_PARTS for p in f.location.parts)
+
+
 def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
-    names_module = any(p.coarse for p in f.location.parts)
+    names_module = names_memory_module(f)
+    narrowed = any(p.coarse for p in f.location.parts)
     on_device = "pci_address" in f.location.kinds()  # memory on a CXL/PCI device, not a DIMM
     cxl = on_device and any(p.label.startswith("CXL") for p in f.location.parts)
     unit = ("CXL memory device" if cxl else "device") if on_device else "memory module"
@@ -343,6 +358,9 @@ def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
         if names_module:
             say(f"If errors recur or the test fails, replace the {unit} at {where}.", sev,
                 located=True)
+        elif narrowed:
+            say(f"The record does not name the memory module, only {where}: test the DIMMs there one "
+                "at a time to find it.", located=True)
         else:
             say("The record does not name the memory module: test the DIMMs one at a time to find it.")
         say("Check that memory runs at supported speed and voltage (disable overclocking/XMP/EXPO).")
@@ -351,6 +369,9 @@ def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
         if names_module:
             say(f"If corrected errors repeat on the same {unit} ({where}), schedule its replacement.",
                 located=True)
+        elif narrowed:
+            say(f"If corrected errors repeat at {where}, find the module there in the BMC/firmware log "
+                "(the record does not name it) and schedule its replacement.", located=True)
         elif has_address:
             say("If corrected errors repeat, map the physical address to a module with the vendor's "
                 "tools or the BMC/firmware log, and schedule its replacement.",
@@ -554,12 +575,19 @@ def _caveats(f: Facts) -> list[Statement]:
         out.append(Statement("caveat", "The record's Threshold exceeded flag is set: the platform counted "
                                        "more errors on this part than its limit.",
                              unique(f.hints["threshold_exceeded"])))
-    for index, sev, cites in f.worse_sections:
+    for where, sev, cites in f.worse_sections:
         header = SEVERITY_WORD[f.header_severity] if f.header_severity is not None else f.severity_word
-        out.append(Statement("caveat", f"Section {index} is marked {SEVERITY_WORD[sev]}, worse than the "
+        out.append(Statement("caveat", f"{where[:1].upper()}{where[1:]} is marked {SEVERITY_WORD[sev]}, worse than the "
                                        f"record header's {header}: the record contradicts itself; the "
                                        "headline and the advice follow the most severe section.",
                              unique(f.severity_cites + cites)))
+    if f.header_above_sections is not None:
+        worst, cites = f.header_above_sections
+        out.append(Statement("caveat", f"The record header says {f.severity_word}, but no section is "
+                                       f"marked worse than {SEVERITY_WORD[worst]}: the record contradicts "
+                                       "itself (a record's severity is that of its most severe section); "
+                                       "the headline and the advice follow the header, the more severe "
+                                       "reading.", unique(f.severity_cites + cites)))
     for index, cites in f.empty_sections:
         out.append(Statement("caveat", f"Section descriptor {index} is empty (null section type, zero "
                                        "length): it describes nothing and is left out of this "
@@ -697,7 +725,7 @@ def _location_caveats(f: Facts) -> list[Statement]:
         text = (f"The record does not say where in the {component_name(f)} the error happened."
                 if f.component else "The record does not say which part failed or where.")
         out.append(Statement("caveat", text, cites, "location"))
-    elif f.component == "memory" and not any(p.coarse for p in f.location.parts):
+    elif f.component == "memory" and not names_memory_module(f) and "pci_address" not in f.location.kinds():
         out.append(Statement("caveat", f"Only {f.location.text()} is known, not the memory module (DIMM): "
                                        "map it to a module with the vendor's tools or the BMC/firmware log.",
                              f.location.cites(), "location"))

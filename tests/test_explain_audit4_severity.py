@@ -1,0 +1,106 @@
+"""Independent audit 4: severities and places the explanation stated wrongly (A4-2, A4-8, A4-9,
+A4-10, A4-11). Records are made with the project's builder; each test asserts the corrected
+sentence and the absence of the false one, and runs the explanation's pair checks."""
+
+from __future__ import annotations
+
+import random
+import struct
+
+from tests.explain_checks import check
+from whea_gui.compose.bodies import catalog
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
+from whea_gui.compose.status_block import data_entry, status_block
+from whea_gui.decode.explain import explain_record
+from whea_gui.decode.record import decode_record
+
+FATAL, CORRECTED, INFORMATIONAL = 1, 2, 3
+
+
+def _record(parts: list[tuple[str, int, bytes]], header_severity: int) -> bytes:
+    """(catalogue kind, descriptor severity, body) sections under a header of ``header_severity``."""
+    return assemble(make_header(severity=header_severity),
+                    [SectionPart(make_descriptor(catalog.guid_of(kind), severity=sev), body)
+                     for kind, sev, body in parts])
+
+
+def _body(kind: str, severity: int, **over) -> bytes:
+    return catalog.find(kind).pack(random.Random(7), severity, over)
+
+
+def _explained(data: bytes, what: str):
+    rec = decode_record(data)
+    assert not [x for x in rec.findings if x.code in ("internal", "decoder-failed")]
+    e = explain_record(rec)
+    check(rec, e, None, what)
+    return rec, e, " ".join(s["text"] for s in e["statements"])
+
+
+def test_a_fatal_entry_in_a_microsoft_generic_section_makes_the_record_fatal():
+    # A4-2: a Corrected record whose generic section holds a status block with a Corrected memory
+    # entry and a Fatal processor entry: each entry is a section of its own (ACPI GEDE severity)
+    block = status_block([data_entry(catalog.guid_of("memory"), _body("memory", CORRECTED), severity=CORRECTED),
+                          data_entry(catalog.guid_of("processor-generic"), _body("processor-generic", FATAL),
+                                     severity=FATAL)], severity=CORRECTED)
+    rec, e, text = _explained(_record([("generic-error", CORRECTED, block)], CORRECTED), "generic")
+    assert e["headline"].startswith("Fatal"), e["headline"]
+    assert ("The record header says Corrected, but entry 1 of section 0's error status block is marked "
+            "Fatal") in text
+    assert "No action needed" not in text
+    said = next(s for s in e["statements"] if s["kind"] == "severity")
+    assert "section_0.error_status_block.entry_1.header.error_severity" in said["cites"]
+
+
+def test_a_header_worse_than_every_section_is_a_contradiction_said_and_found():
+    # A4-8: header Fatal, both sections Corrected
+    data = _record([("memory", CORRECTED, _body("memory", CORRECTED)),
+                    ("processor-generic", CORRECTED, _body("processor-generic", CORRECTED))], FATAL)
+    rec, e, text = _explained(data, "header above sections")
+    assert ("The record header says Fatal, but no section is marked worse than Corrected: the record "
+            "contradicts itself") in text
+    found = [f for f in rec.findings if f.code == "severity-mismatch"]
+    assert [f.message for f in found] == ["Record severity is Fatal but no section is worse than Corrected"]
+    # a consistent record gets neither
+    rec, e, text = _explained(_record([("memory", FATAL, _body("memory", FATAL))], FATAL), "consistent")
+    assert "contradicts itself" not in text and not [f for f in rec.findings if f.code == "severity-mismatch"]
+
+
+def test_an_undefined_section_severity_is_no_status_report():
+    # A4-9: header Informational, the memory section's severity 7 (UEFI defines 0-3)
+    data = _record([("memory", 7, _body("memory", CORRECTED))], INFORMATIONAL)
+    _rec, e, text = _explained(data, "undefined section severity")
+    assert ("The record header says Informational, but section 0 has severity 7, a value UEFI does not "
+            "define (0-3; Linux treats it as fatal): the record does not give a known severity.") in text
+    assert "not a hardware fault" not in text and "status report" not in text
+    assert "No action needed" not in text
+
+
+def test_a_place_that_names_no_memory_module_is_not_called_the_module():
+    # A4-10: node and card valid, module not (ValidationBits bit 5 clear)
+    valid = sum(1 << b for b in (0, 1, 3, 4, 15))  # status, address, node, card, rank
+    data = _record([("memory", CORRECTED, _body("memory", CORRECTED, node=1, card=2, validation_bits=valid))],
+                   CORRECTED)
+    _rec, e, text = _explained(data, "no module")
+    assert "same memory module" not in text
+    assert ("If corrected errors repeat at node 1, card 2, find the module there in the BMC/firmware log "
+            "(the record does not name it)") in text
+    assert "not the memory module (DIMM)" in text
+    # with the module valid, the module is named as before
+    data = _record([("memory", CORRECTED, _body("memory", CORRECTED, node=1, card=2, module=1))], CORRECTED)
+    _rec, e, text = _explained(data, "module")
+    assert "If corrected errors repeat on the same memory module (node 1, card 2, module 1)" in text
+    assert "not the memory module (DIMM)" not in text
+
+
+def test_a_cxl_root_port_is_not_told_to_be_reseated():
+    # A4-11: CXL protocol error, agent type 5 (root port), fatal
+    body = bytearray(_body("cxl-protocol", FATAL, agent_type=5))
+    assert body[8] == 5 and struct.unpack_from("<Q", body, 0)[0] & 1  # agent type, valid
+    _rec, e, text = _explained(_record([("cxl-protocol", FATAL, bytes(body))], FATAL), "cxl root port")
+    assert "Reseat or replace the device" not in text
+    assert "the root port is part of the CPU/chipset and cannot be reseated" in text
+    assert any(p["label"] == "CXL root port" for p in e["location"]), e["location"]
+    # an endpoint is still a device to reseat
+    _rec, e, text = _explained(_record([("cxl-protocol", FATAL, _body("cxl-protocol", FATAL, agent_type=2))],
+                                       FATAL), "cxl endpoint")
+    assert "Reseat or replace the device" in text
