@@ -287,3 +287,48 @@ def test_alert_rules_pass_promtool(tmp_path):
     run = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_textfile_of_a_store_that_cannot_be_read_says_down(pg_url, fleet, tmp_path, capsys):
+    # the textfile collector would go on showing the last file ("up", old counters): the file
+    # is replaced with whea_store_up 0, what a scrape says then
+    fill(pg_url, fleet[:10])
+    prom = tmp_path / "whea.prom"
+    assert main(["metrics", pg_url, "--textfile", str(prom)]) == 0
+    assert _families(prom.read_text())["whea_store_up"].samples[0].value == 1
+    assert main(["metrics", pg_url.replace("host=", "host=/nonexistent"), "--textfile", str(prom)]) == 2
+    fam = _families(prom.read_text())
+    assert list(fam) == ["whea_store_up"] and fam["whea_store_up"].samples[0].value == 0
+    assert "cannot connect" in capsys.readouterr().err
+
+
+def test_a_scrape_waits_no_longer_than_the_lock_timeout(pg_url, fleet):
+    # a table lock held by another session (a migration, a maintenance job) must not hold a
+    # scrape past Prometheus' 10 s timeout: it answers whea_store_up 0 after the lock timeout
+    import threading
+
+    import psycopg
+
+    from whea_gui.report import metrics
+    fill(pg_url, fleet[:10])
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        with psycopg.connect(pg_url) as conn:
+            conn.execute("LOCK TABLE whea_records IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        failures = []
+        registry = metrics.registry_for(lambda: metrics.snapshot(pg_url), failures.append)
+        from prometheus_client import generate_latest
+        # (without a lock timeout the scrape would wait for the lock, then answer "up")
+        fam = _families(generate_latest(registry).decode("utf-8"))
+        assert fam["whea_store_up"].samples[0].value == 0 and "lock timeout" in str(failures[0])
+    finally:
+        release.set()
+        holder.join()

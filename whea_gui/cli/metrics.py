@@ -96,6 +96,10 @@ def run(args) -> int:
         first = get()  # an unusable store is a usage error now, not at the first scrape
     except (StoreError, SourceError) as exc:
         print(f"whea metrics: {redact(exc, args.store)}", file=sys.stderr)
+        if args.textfile and args.textfile != "-" and not args.serve:
+            # the collector would go on showing the last file's "up" and counters: replace it
+            # with whea_store_up 0, what a scrape says when the store cannot be read
+            _write_down(metrics, args.textfile)
         return EXIT_USAGE
     if args.serve:
         def scrape_failed(exc: Exception) -> None:  # one line; the server keeps answering
@@ -115,6 +119,17 @@ def run(args) -> int:
                   file=sys.stderr)
             return EXIT_FINDINGS
     return EXIT_FINDINGS if problems.failed else EXIT_OK
+
+
+def _write_down(metrics, path: str) -> None:
+    from prometheus_client import write_to_textfile
+
+    def fail():
+        raise RuntimeError("the store cannot be read")
+    try:
+        write_to_textfile(path, metrics.registry_for(fail, lambda exc: None))
+    except OSError as exc:
+        print(f"whea metrics: cannot write {path} ({exc.strerror or exc})", file=sys.stderr)
 
 
 def _serve(where: str, registry) -> int:

@@ -9,6 +9,7 @@ import sys
 import time
 
 from ..report import FORMATS, FilterError, ReportCancelled, ReportFilters, write_report
+from ..report.writer import NothingRead
 from ..store.backend import is_server_spec, redact
 from . import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count, output_problem, utf8_text
@@ -153,6 +154,10 @@ def run(args) -> int:
     except ValueError as exc:  # unknown format or extension
         progress.end()
         print(f"whea report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except NothingRead as exc:
+        progress.end()
+        print(f"whea report: {exc}; {args.output} was not written", file=sys.stderr)
         return EXIT_USAGE
     except (KeyboardInterrupt, ReportCancelled):
         progress.end()

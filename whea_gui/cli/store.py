@@ -333,7 +333,7 @@ class _Inputs:
             failed = [False]
             done = 0
             try:
-                for ref in iter_path(path, on_problem=self._problem(path, failed)):
+                for ref in iter_path(path, on_problem=self._problem(path, failed), records_only=True):
                     done += 1
                     if ref.data[:4] == b"WhLg":  # an event-log entry, not an error record
                         self.events += 1

@@ -203,7 +203,7 @@ def run(args) -> int:
             continue
         found = [0]
         try:
-            builder.add_all(_live(iter_path(path, on_problem=problems), problems, found))
+            builder.add_all(_live(iter_path(path, on_problem=problems, records_only=True), problems, found))
         except SourceError as exc:
             print(f"whea: {redact(exc, path)}", file=sys.stderr)
             status = EXIT_USAGE

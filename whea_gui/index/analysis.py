@@ -236,11 +236,6 @@ class TimelineData:
             out.append((labels[g], xs, ys))
         return out
 
-    @property
-    def log_entries(self) -> int:
-        """How many rows are WHEA log entries, not error records (no part of any storm)."""
-        return int(self.log_entry.sum())
-
     def storms(self, min_count: int, window: int = 60) -> list[Storm]:
         """Bursts of error records (log entries left out). ``Storm.first``/``rows`` index the
         timed error records."""

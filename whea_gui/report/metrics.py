@@ -34,6 +34,8 @@ from ..index.rates import ThresholdRule, default_rules
 from ..index.table import SEVERITY_NAMES
 
 TOP_LOCATIONS = 10  # per host: whea_location_records_total series
+LOCK_TIMEOUT = 4  # seconds a scrape waits for a table lock
+STATEMENT_TIMEOUT = 60  # seconds a scrape's query may run (bounded, even on a huge store)
 CONNECT_TIMEOUT = 5  # seconds to reach a PostgreSQL server for one scrape
 PAGE_MIN = 10  # records of a memory page before it gets whea_fault_records_total series
 SCOPE_COLUMNS = {"page": "page_key", "dimm": "dimm_key", "cpu": "cpu_key"}
@@ -145,6 +147,10 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
         # a short connect timeout: an unresponsive server must answer a scrape with
         # whea_store_up 0 within Prometheus' default 10 s scrape timeout (not after 30 s)
         with open_store(spec, readonly=True, create=False, timeout=CONNECT_TIMEOUT) as store:
+            # nor may a lock held on the table (a migration, a maintenance job) hold a scrape
+            # past that timeout: the scrape fails and says whea_store_up 0
+            store.conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}s'")
+            store.conn.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}s'")
             if as_of == "last":
                 last = store._query("SELECT max(ts) FROM whea_records WHERE time_source > 0",
                                     one=True)[0]
@@ -152,7 +158,7 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
             return snapshot_postgres(store, rules, now)
     from ..sources import iter_path
 
-    refs = list(iter_path(spec, on_problem=on_problem))
+    refs = list(iter_path(spec, on_problem=on_problem, records_only=True))
     if as_of == "last":
         from ..decode import decode_record
         from ..index import faults as _faults

@@ -131,13 +131,19 @@ def _date(ts: int | None) -> str | None:
     return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d")
 
 
+def _severity_code(value) -> int | None:
+    """A CPER severity as the stores keep it: 0-3, and 4 for any value UEFI does not define
+    (the field is a u32: a damaged header's must not overflow the int8 column)."""
+    return min(value, 4) if isinstance(value, int) and value >= 0 else None
+
+
 def _section_rows(base: dict, sections: list[dict]) -> list[dict]:
     return [{"seq": base["seq"], "host": base["host"], "date": base["date"],
              "month": base["month"], "record_id": base["record_id"],
              "section_index": s.get("index"),
              "type": s.get("type"), "type_name": s.get("type_name"),
              "component": s.get("component"), "location": s.get("location"),
-             "location_fields": s.get("location_fields"), "severity": s.get("severity"),
+             "location_fields": s.get("location_fields"), "severity": _severity_code(s.get("severity")),
              "summary": s.get("summary")} for s in sections]
 
 
@@ -147,7 +153,7 @@ def decoded_row(seq: int, data: bytes, source: dict) -> tuple[dict, list[dict]]:
     rec = decode_record(data, source={**source, "host": host} if host else source)
     ts, tsrc = _faults.record_time(rec)
     header = rec.header or {}
-    sev = header.get("severity") if isinstance(header.get("severity"), int) else None
+    sev = _severity_code(header.get("severity"))
     fields = timeline_fields(rec, host)
     types = [s.values.get("type") for s in rec.sections if s.values.get("type")]
     date = _date(ts)
@@ -350,7 +356,7 @@ def export_inputs(paths: list[str], folder, on_problem, replace: bool = False, *
                     _add_store(export, store)
                 continue
             _add_decoded(export, (decoded_row(0, bytes(ref.data), dict(ref.source))
-                                  for ref in iter_path(path, on_problem=on_problem)))
+                                  for ref in iter_path(path, on_problem=on_problem, records_only=True)))
     return _write(folder, fill, replace, signals)
 
 
@@ -506,7 +512,8 @@ class _StoreColumns:
             *base.columns, sec.field("index").cast(pa.int16()), sec.field("type"),
             sec.field("type_name"), sec.field("component"), sec.field("location"),
             sec.field("location_fields"),
-            sec.field("severity").cast(pa.int8(), safe=False), sec.field("summary")], schema=ss)
+            pc.min_element_wise(sec.field("severity"), 4).cast(pa.int8()),  # as _severity_code
+            sec.field("summary")], schema=ss)
 
     def _sections(self, column):
         """The section objects of each record's JSON array (null: none) as one struct array,

@@ -97,6 +97,10 @@ def _input_names(items) -> list[str]:
     return []
 
 
+class NothingRead(Exception):
+    """No input could be read: no report is written (an existing file is left as it was)."""
+
+
 def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str | os.PathLike,
                  fmt: str | None = None, filters: ReportFilters | dict | None = None, *,
                  progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
@@ -178,6 +182,9 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
                 progress(done, total)
         if cancel is not None and cancel():
             raise ReportCancelled()
+        if unreadable and not done and tmp is not None:
+            # every input failed to open: an empty report must not replace the one there
+            raise NothingRead(f"{unreadable} input(s) could not be read and no record was found")
         summary = builder.result()
         writer.finish(summary, builder)
         if tmp is not None:

@@ -141,13 +141,21 @@ def iter_file(path: str, on_problem: ProblemSink | None = None) -> Iterator[Reco
 
 
 def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progress=None,
-              cancel=None) -> Iterator[RecordRef]:
+              cancel=None, records_only: bool = False) -> Iterator[RecordRef]:
     """Records from a file, a folder (walked recursively), ``-`` (standard input) or
     ``live:[channel,...]`` (Windows event logs). Raises SourceError if it cannot be read.
 
     ``progress`` gets a ``folder.Progress`` after each file; ``cancel`` (a threading.Event or a
-    callable returning True) stops a folder walk between files and records.
+    callable returning True) stops a folder walk between files and records. A small file named
+    on its own that holds no record is yielded as its bytes (to inspect a damaged record), the
+    reader having reported it; ``records_only`` leaves such bytes out, as a folder walk does
+    (counting, storing and exporting commands: they are no record).
     """
+    if records_only:
+        for ref in iter_path(path, on_problem, progress=progress, cancel=cancel):
+            if ref.source.get("format") != "unknown":
+                yield ref
+        return
     p = str(path)
     if p == "-":
         yield from iter_file(p, on_problem)

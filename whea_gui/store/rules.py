@@ -50,9 +50,12 @@ class Checked:
 def precheck(record: bytes) -> Checked:
     """Checks that need no decode: signature, length, reserved ids."""
     data = bytes(record)
-    if len(data) < hdr.HEADER_SIZE or data[:4] != b"CPER":
+    if data[:4] != b"CPER":
         what = "no \"CPER\" signature" if len(data) >= 4 else f"only {len(data)} bytes"
         return Checked(data, reason=f"not a CPER error record ({what})")
+    if len(data) < hdr.HEADER_SIZE:  # a record cut short: it has the signature
+        return Checked(data, reason=f"a CPER record cut short: only {len(data)} of the header's "
+                                    f"{hdr.HEADER_SIZE} bytes are present")
     length = _U32.unpack_from(data, 20)[0]
     rid = _U64.unpack_from(data, 96)[0]
     if length > len(data):
