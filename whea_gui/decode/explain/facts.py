@@ -595,13 +595,15 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts, _cite) -> 
         status = (s.fields or {}).get("status") if isinstance(s.fields, dict) else None
         if not isinstance(status, dict):
             continue
+        if "valid" in status and not status.get("valid"):
+            # MCi_STATUS.VAL clear: PCC, OVER, UC, the error code and MCi_ADDR mean nothing
+            _cite(hints, "mca_not_valid", _status_path, s, "val")
+            continue
         for key, hint in (("overflow", "mca_overflow"), ("pcc", "mca_pcc"), ("poison", "poison")):
             if status.get(key):
                 _cite(hints, hint, _status_path, s, {"overflow": "over"}.get(key, key))
         if status.get("mca_error_kind") == "memory_controller":
             _cite(hints, "memory_controller", _status_path, s, "mca_error_code")
-        if "valid" in status and not status.get("valid"):
-            _cite(hints, "mca_not_valid", _status_path, s, "val")
     if lead is not None:
         bank = next((p for p in f.location.parts if p.kind == "cpu_unit"), None)
         if bank is not None and "UMC" in bank.value:
