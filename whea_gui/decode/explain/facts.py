@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ...core import guids
 from ...core.model import ERROR, DecodedRecord, DecodedSection
 from .location import Location, desc_path, read_location
+from .own_status import Claim, own_claims
 from .tables import (
     COMPONENT_PRIORITY,
     METADATA_TYPES,
@@ -101,6 +102,8 @@ class Facts:
     # a record cut short: what is missing and which sections present name nothing (CutShort)
     cut_short: CutShort | None = None
     part_unknown: bool = False  # cut short, and no section present names the failing part
+    # what sections' own registers say (uncorrected, processor context corrupt): own_status.Claim
+    own_claims: list[Claim] = field(default_factory=list)
 
     @property
     def severity_word(self) -> str:
@@ -163,6 +166,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     _cut_short(rec, f)
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
+    f.own_claims = own_claims(rec, empty_descriptor, cites=cites)
     _memory_gaps(rec, f)
     _memory_conflicts(rec, f)
     if f.component == "firmware":
