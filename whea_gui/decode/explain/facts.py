@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ...core import guids
 from ...core.model import ERROR, DecodedRecord, DecodedSection
 from .location import Location, desc_path, read_location
+from .own_status import Claim, own_claims
 from .tables import (
     COMPONENT_PRIORITY,
     METADATA_TYPES,
@@ -107,6 +108,8 @@ class Facts:
     # a record cut short: what is missing and which sections present name nothing (CutShort)
     cut_short: CutShort | None = None
     part_unknown: bool = False  # cut short, and no section present names the failing part
+    # what sections' own registers say (uncorrected, processor context corrupt): own_status.Claim
+    own_claims: list[Claim] = field(default_factory=list)
 
     @property
     def severity_word(self) -> str:
@@ -170,6 +173,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     _cut_short(rec, f)
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
+    f.own_claims = own_claims(rec, empty_descriptor, cites=cites)
     _memory_gaps(rec, f)
     _memory_conflicts(rec, f)
     if f.component == "firmware":
@@ -662,13 +666,15 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts, _cite) -> 
         status = (s.fields or {}).get("status") if isinstance(s.fields, dict) else None
         if not isinstance(status, dict):
             continue
+        if "valid" in status and not status.get("valid"):
+            # MCi_STATUS.VAL clear: PCC, OVER, UC, the error code and MCi_ADDR mean nothing
+            _cite(hints, "mca_not_valid", _status_path, s, "val")
+            continue
         for key, hint in (("overflow", "mca_overflow"), ("pcc", "mca_pcc"), ("poison", "poison")):
             if status.get(key):
                 _cite(hints, hint, _status_path, s, {"overflow": "over"}.get(key, key))
         if status.get("mca_error_kind") == "memory_controller":
             _cite(hints, "memory_controller", _status_path, s, "mca_error_code")
-        if "valid" in status and not status.get("valid"):
-            _cite(hints, "mca_not_valid", _status_path, s, "val")
     if lead is not None:
         bank = next((p for p in f.location.parts if p.kind == "cpu_unit"), None)
         if bank is not None and "UMC" in bank.value:

@@ -14,9 +14,9 @@ The rules are arranged so that their outputs do not contradict each other
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from . import own_severity
 from .facts import Facts
 from .location import desc_path, unique
 from .tables import COMPONENT_NAME, PLATFORM_MEMORY_TYPES, SEVERITY_MEANING, SEVERITY_RANK, SEVERITY_WORD
@@ -182,6 +182,9 @@ def _severity(f: Facts) -> Statement:
                 f"section (section {index}) says: {said}. Data handled by that process may have been "
                 "lost, so this was not an error the hardware fixed on its own.")
         cites += rcites
+    elif own_severity.severity_text(f) is not None:  # the section's registers say worse
+        text, own = own_severity.severity_text(f)
+        cites += own
     if f.header_severity is not None:  # the header says less than a section (F4a)
         where = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])[0]
         text = (f"The record header says {SEVERITY_WORD[f.header_severity]}, but {where} is "
@@ -214,10 +217,15 @@ def _advice(f: Facts) -> list[Statement]:
         return [Statement("advice", "This error was injected for testing (simulated): no hardware needs "
                                     "attention.", f.header_flags["simulated"])]
     if level == "none":
-        return [Statement("advice", "No action needed: this is a status report.", sev)]
+        hedge = own_severity.advice_text(f)
+        return ([Statement("advice", *hedge)] if hedge else []) + \
+            [Statement("advice", "No action needed: this is a status report.", sev)]
     where = f.location.short_text()  # names the unit to act on; empty when none is named
     wc = f.location.short_cites()
     out: list[Statement] = []
+    hedge = own_severity.advice_text(f) if level in ("monitor", "service") else None
+    if hedge is not None:  # before any "no action needed": the section's registers say worse
+        out.append(Statement("advice", *hedge))
 
     def say(text: str, cites=None, located: bool = False) -> None:
         out.append(Statement("advice", text, unique((cites or []) + (wc if located else [])),
@@ -558,6 +566,10 @@ HINT_TEXT = {
     "resource_not_accessible": "The platform could not read all of the part's registers; some fields "
                                "may be invalid.",
 }
+CONTRADICTED_HINT_TEXT = {
+    "mca_pcc": "The machine-check bank's PCC bit says the processor context was corrupt: by that bit, "
+               "execution could not safely continue.",
+}
 FLAG_TEXT = {
     "previous_error": "This error happened before the last restart; it was reported after the system "
                       "came back.",
@@ -570,7 +582,9 @@ FLAG_TEXT = {
 
 def _caveats(f: Facts) -> list[Statement]:
     out = [Statement("caveat", t, f.header_flags[k]) for k, t in FLAG_TEXT.items() if k in f.header_flags]
-    out += [Statement("caveat", t, unique(f.hints[k])) for k, t in HINT_TEXT.items() if k in f.hints]
+    # beside a Corrected severity the PCC bit is the bank's word against the record's (own_severity)
+    hint_text = {**HINT_TEXT, **(CONTRADICTED_HINT_TEXT if own_severity.worse_words(f) else {})}
+    out += [Statement("caveat", t, unique(f.hints[k])) for k, t in hint_text.items() if k in f.hints]
     if "threshold_exceeded" in f.hints and urgency(f) != "service":  # "service" says it as advice
         out.append(Statement("caveat", "The record's Threshold exceeded flag is set: the platform counted "
                                        "more errors on this part than its limit.",
@@ -608,7 +622,8 @@ def _caveats(f: Facts) -> list[Statement]:
                                        f"the timeline use section {f.lead.index}, {why}.",
                              cites, "location"))
     out += _cut_short_caveat(f)
-    out += _detail_severity_caveat(f)
+    out += [Statement("caveat", *said) for said in (own_severity.caveat(f),
+                                                   own_severity.extended_banks_text(f)) if said]
     out += [Statement("caveat", text, cites, "location") for text, cites in f.location.problems]
     out += _location_caveats(f)
     out += _scope_caveat(f)
@@ -622,31 +637,6 @@ def _caveats(f: Facts) -> list[Statement]:
         out.append(Statement("caveat", "The record is malformed or truncated: some fields could not be "
                                        f"read ({f.error_findings} error finding(s)).", list(f.error_cites)))
     return out
-
-
-# Severity words a section's own sentence may use, and the record severities each agrees with.
-DETAIL_SEVERITY = {"fatal": {1}, "recoverable": {0}, "corrected": {2}, "uncorrected": {0, 1},
-                   "informational": {3}, "uncorrectable": {0, 1}, "correctable": {2}}
-
-
-def _detail_severity_caveat(f: Facts) -> list[Statement]:
-    """One severity per record: when the section's own sentence (the detail) rates the error
-    differently from the record, say so where the reader sees it."""
-    if f.what is None or f.severity is None:
-        return []
-    said = []
-    for word in re.findall(r"(?:non-|not )?[A-Za-z]+", f.what.value):
-        w = word.lower()  # "non-recoverable" and "not corrected" are not severity claims
-        if w in DETAIL_SEVERITY and f.severity not in DETAIL_SEVERITY[w] and w not in said:
-            said.append(w)
-    known = {SEVERITY_WORD[sev].lower() for _, sev, _ in f.worse_sections}
-    said = [w for w in said if w not in known]  # already reconciled by the section caveat
-    if not said:
-        return []
-    words = " and ".join(f"“{w}”" for w in said)
-    return [Statement("caveat", f"The section's own error information says {words}, but the record is "
-                                f"marked {f.severity_word}: the headline and the advice follow the "
-                                "record's severity.", unique(f.severity_cites + f.what.cites))]
 
 
 def _scope_caveat(f: Facts) -> list[Statement]:

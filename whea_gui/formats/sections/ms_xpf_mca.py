@@ -397,7 +397,9 @@ def _summarise(ctx: SectionContext, fields: dict) -> None:
     if bank_type:
         loc["bank_type"] = bank_type
     status = fields.get("status")
-    if status and status["addr_valid"] and "address" in fields:
+    # with MCi_STATUS.VAL clear no other bit, ADDRV included, means anything (Intel SDM vol. 3B
+    # §16.3.2.2; FORMAT.md §8.2): MCi_ADDR is then no location
+    if status and status["valid"] and status["addr_valid"] and "address" in fields:
         loc["address"] = fields["address"]
     diag = fields.get("diagnosis") or {}
     for key in ("unit", "core", "channel", "chip_select"):

@@ -1,0 +1,112 @@
+"""What a section's own error registers say about how bad the error was.
+
+A record's severity is a field the firmware or Windows wrote; the registers the section carries
+were written by the hardware and can say otherwise: MCi_STATUS.UC / PCC of an x86 machine-check
+bank (XPF MCA, its main bank and its version-4/5 extended banks), the IA32/X64 check
+information's Uncorrected / Processor context corrupt bits, the Memory Error 2 Status byte.
+Only registers whose own validity is established are read: a bank with MCi_STATUS.VAL clear
+holds no error (Intel SDM vol. 3B §16.3.2.2), a check-information bit whose valid bit is clear
+is null in the section's fields, and Memory Error 2's Status is null unless its validation bit
+(14) is set. The rules (rules.py) compare these claims with the record's severity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...core.model import DecodedRecord, DecodedSection
+
+WORSE = ("uncorrected", "processor context corrupt")  # what a Corrected record cannot be
+MAX_CITED = 16  # claims whose fields are looked up (the statements name at most a few)
+
+
+@dataclass
+class Claim:
+    """One register set that says the error was uncorrected or the context corrupt."""
+    index: int  # section index
+    register: str  # "MCi_STATUS of MCA bank 7", "check information of error information 1", ...
+    words: list[str]  # a subset of WORSE, in that order
+    cites: list[str] = field(default_factory=list)
+    extended: bool = False  # an XPF MCA extended bank (StatusEx), not the section's main bank
+    detail: str = ""  # an extended bank's error code and address (said nowhere else)
+
+
+def own_claims(rec: DecodedRecord, skip, *, cites: bool = True) -> list[Claim]:
+    """Every claim of every section ``skip(s)`` does not exclude (empty descriptors);
+    ``cites=False`` leaves out the tree paths (finding them builds the lazy tree nodes)."""
+    out: list[Claim] = []
+    for s in rec.sections:
+        if skip(s) or not isinstance(s.fields, dict):
+            continue
+        # a record of 65,535 such sections must not build 65,535 sections' tree nodes
+        path = _tree_path if cites and len(out) < MAX_CITED else _no_path
+        out += _mca(s, path) + _check_info(s, path) + _memory2_status(s, path)
+    return out
+
+
+def _tree_path(s: DecodedSection, name: str) -> list[str]:
+    node = s.body.find(name) if s.body is not None else None
+    return [node.path] if node is not None else []
+
+
+def _no_path(_s: DecodedSection, _name: str) -> list[str]:
+    return []
+
+
+def _mca_words(status) -> list[str]:
+    if not isinstance(status, dict) or not status.get("valid"):
+        return []  # VAL clear (or no MCA status at all): nothing in the register means anything
+    return [w for w, key in zip(WORSE, ("uncorrected", "pcc")) if status.get(key)]
+
+
+def _mca(s: DecodedSection, path) -> list[Claim]:
+    f = s.fields
+    status = f.get("status")
+    # an MCi_STATUS decoded bit by bit (ms_xpf_mca), not another section's "status" number
+    if not isinstance(status, dict) or "pcc" not in status:
+        return []
+    out = []
+    words = _mca_words(status)
+    if words:
+        bits = {"uncorrected": "uc", "processor context corrupt": "pcc"}
+        cites = [c for w in words for c in path(s, f"status.{bits[w]}")] or path(s, "status")
+        out.append(Claim(s.index, f"MCi_STATUS of MCA bank {f.get('bank_number', '?')}", words, cites))
+    main = (f.get("bank_number"), status.get("value"))
+    for i, bank in enumerate(f.get("ex_banks") or ()):
+        status = bank.get("status") if isinstance(bank, dict) else None
+        words = _mca_words(status)
+        if not words or (bank.get("bank"), status.get("value")) == main:
+            continue  # (a copy of the main bank is said with it)
+        detail = f"error code 0x{status['mca_error_code']:04X}: {status['mca_error_text']}"
+        cites = path(s, f"status_ex.status_ex_{i}") + path(s, f"bank_number_ex.bank_number_ex_{i}")
+        if status.get("addr_valid") and isinstance(bank.get("address"), int):
+            detail += f"; MCi_ADDR 0x{bank['address']:X}"
+            cites += path(s, f"address_ex.address_ex_{i}")
+        out.append(Claim(s.index, f"StatusEx[{i}] of extended MCA bank {bank.get('bank', '?')}", words,
+                         cites, extended=True, detail=detail))
+    return out
+
+
+def _check_info(s: DecodedSection, path) -> list[Claim]:
+    infos = s.fields.get("error_info")
+    out = []
+    for i, info in enumerate(infos if isinstance(infos, list) else ()):
+        check = info.get("check_info") if isinstance(info, dict) else None
+        if not isinstance(check, dict):
+            continue  # its Check info valid bit is clear
+        # True only when the bit and its own valid bit are both set (null when not valid)
+        words = [w for w, key in zip(WORSE, ("uncorrected", "processor_context_corrupt"))
+                 if check.get(key) is True]
+        if words:
+            names = {"uncorrected": "uncorrected", "processor context corrupt": "processor_context_corrupt"}
+            cites = [c for w in words for c in path(s, f"error_info_{i}.check_info.{names[w]}")]
+            out.append(Claim(s.index, f"check information of error information {i} "
+                                      f"({info.get('type_name') or 'unknown check'})", words, cites))
+    return out
+
+
+def _memory2_status(s: DecodedSection, path) -> list[Claim]:
+    status = s.fields.get("status")
+    if not isinstance(status, dict) or status.get("uncorrected") is not True or "state" not in status:
+        return []  # (an MCA status has no "state"; Memory Error 2's is null when not valid)
+    return [Claim(s.index, "Status byte", ["uncorrected"], path(s, "status.uncorrected"))]
