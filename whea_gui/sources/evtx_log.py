@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from . import evtx_header
 from .base import Problem, RecordRef, SourceError, open_input
 
 if TYPE_CHECKING:
@@ -52,12 +53,25 @@ def sniff(head: bytes, path: str = "") -> int:
 def read_path(path: str, on_problem) -> Iterator[RecordRef]:
     with open_input(path) as inp:  # mapped when it can be; SourceError names the path
         chunks, slots = _scan(inp.buf, path, on_problem)
-    yield from _events(path, path, chunks, slots, on_problem, lambda off, n: _read_at(path, off, n))
+        header = _parser_header(inp.buf)
+    source = path if header is None else evtx_header.PatchedFile(path, header)
+    try:
+        yield from _events(source, path, chunks, slots, on_problem, lambda off, n: _read_at(path, off, n))
+    finally:
+        if header is not None:
+            source.close()
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     chunks, slots = _scan(data, path, on_problem)
-    yield from _events(io.BytesIO(data), path, chunks, slots, on_problem, lambda off, n: bytes(data[off:off + n]))
+    header = _parser_header(data)
+    blob = data if header is None else header + bytes(data[FILE_HEADER_SIZE:])
+    yield from _events(io.BytesIO(blob), path, chunks, slots, on_problem, lambda off, n: bytes(data[off:off + n]))
+
+
+def _parser_header(buf) -> bytes | None:
+    """The repaired file header the parser needs when the file's own lacks its signature."""
+    return None if bytes(buf[:8]) == FILE_MAGIC else evtx_header.repaired(buf)
 
 
 def _read_at(path: str, offset: int, length: int) -> bytes:
@@ -81,6 +95,12 @@ def _header_chunks(buf, path: str, on_problem) -> tuple[int | None, bool]:
     holds; None when the number is impossible."""
     if len(buf) < 128:
         return None, False
+    if bytes(buf[:8]) != FILE_MAGIC:  # read as a log all the same (evtx_header): the input is damaged
+        on_problem(Problem(path, 0, evtx_header.problem_text(buf), "error",
+                           8 if evtx_header.only_signature_damaged(buf) else 128))
+        if not evtx_header.only_signature_damaged(buf):
+            return None, False  # a garbled header's chunk count means nothing
+        buf = FILE_MAGIC + bytes(buf[8:128])  # its checksum holds now
     last = struct.unpack_from("<Q", buf, 16)[0]
     trusted = zlib.crc32(bytes(buf[:120])) == struct.unpack_from("<I", buf, 124)[0]
     if not trusted:
