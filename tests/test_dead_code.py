@@ -25,6 +25,7 @@ CALLED_BY_NAME = (
     "MESSAGE",  # a column number named for the reader of the findings model
     "eventFilter",  # QObject.installEventFilter calls it
     "itersize",  # psycopg reads it: rows per round trip of a server-side cursor
+    "readable", "seekable",  # the io.RawIOBase protocol (sources/evtx_header.PatchedFile)
     # held on the window so the Python wrappers of an event filter, shortcuts and actions live
     # as long as the window (PySide drops an unreferenced event filter)
     "_pane_tabs", "navigation_shortcuts", "act_shortcuts",

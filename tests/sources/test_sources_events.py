@@ -313,7 +313,8 @@ def test_evtx_record_with_a_broken_size_loses_only_that_record(tmp_path):
     got = {r.source["event_record_id"]: r.data for r in iter_path(path, problems.append)}
     full = {r.source["event_record_id"]: r.data for r in iter_path(h.EVTX)}
     assert got == {i: d for i, d in full.items() if i != 6}
-    [err] = [p for p in problems if p.level == "error"]
+    [crc, err] = [p for p in problems if p.level == "error"]  # the changed size fails the chunk's checksum
+    assert crc.offset == 4096 and "chunk 0 (event records 1–25) fails its checksum" in crc.message
     assert err.message.startswith("chunk 0: event record(s) 6 damaged")
     assert "size field 16777215" in err.message and err.offset == records[6]
     assert err.offset + err.length == records[7]

@@ -190,6 +190,8 @@ _ROWS = [
     ("fv-signature", "error", "No NVRAM firmware volume header found", V),
     ("fv-located", "note", "NVRAM firmware volume found inside a larger image", V),
     ("record-recoverable", "note", "A record cleared or deleted from its container, still present", V),
+    ("event-chunk-checksum", "warning", "Read from an event-log (.evtx) chunk whose checksum fails: "
+     "its bytes may be damaged", "docs/sources.md"),
     ("bytes-unread", "error", "Bytes of the record the input did not give (unreadable hex, read as 00)",
      "docs/sources.md"),
     ("fv-skipped", "warning", "An unusable NVRAM volume header passed over for another", V),

@@ -187,6 +187,8 @@ def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = Tru
     rec = _decode_record(data, source=source, bodies=bodies)
     if source and source.get("unread"):
         _mark_unread(rec, source)
+    if source and source.get(DAMAGED_CHUNK):
+        _mark_damaged_chunk(rec, source[DAMAGED_CHUNK])
     return rec
 
 
@@ -238,6 +240,23 @@ def _mark_unread(rec: DecodedRecord, source: dict) -> None:
     if total > shown:
         rec.add_finding(ERROR, f"{total - shown} more bytes are not from the input (unreadable hex, "
                                "read as 00)", 0, 0, "bytes-unread")
+
+
+# the provenance key the evtx reader sets on an item from a chunk whose checksum fails
+# (sources/evtx_log.CHECKSUM_FLAG; the decoder does not import the readers)
+DAMAGED_CHUNK = "chunk_checksum_fails"
+
+
+def _mark_damaged_chunk(rec: DecodedRecord, chunk) -> None:
+    """Bytes read from an event-log chunk whose checksum fails: they decode as they are, but any
+    of them may be damaged, which the record says (the reader's problem is printed once; the
+    finding stays with the record in JSON, a store, a report)."""
+    where = ""
+    if isinstance(chunk, dict) and isinstance(chunk.get("chunk"), int) and isinstance(chunk.get("offset"), int):
+        where = f" (chunk {chunk['chunk']}, at byte {chunk['offset']} of the .evtx)"
+    rec.add_finding(WARNING, f"from an event-log chunk whose checksum fails{where}: its bytes may be "
+                             "damaged, so any field may not be the value written", 0, len(rec.data),
+                    "event-chunk-checksum")
 
 
 def _mark_recoverable(rec: DecodedRecord, source: dict) -> None:

@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from . import evtx_header
 from .base import Problem, RecordRef, SourceError, open_input
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ CHUNK_MAGIC = b"ElfChnk\0"
 FILE_HEADER_SIZE = 4096
 CHUNK_SIZE = 65536
 RECORD_MAGIC = b"\x2a\x2a\0\0"
+# the provenance key of an item read from a chunk whose checksum fails (see _mark_damaged)
+CHECKSUM_FLAG = "chunk_checksum_fails"
 # Cheap text filter on each event before it is parsed: "WHEA" in any letter case (a provider,
 # a channel), or an element whose text starts with "CPER"/"WhLg" in hex (any provider's record
 # data). In the XML form that text follows ">", in the JSON form it opens a string.
@@ -52,12 +55,25 @@ def sniff(head: bytes, path: str = "") -> int:
 def read_path(path: str, on_problem) -> Iterator[RecordRef]:
     with open_input(path) as inp:  # mapped when it can be; SourceError names the path
         chunks, slots = _scan(inp.buf, path, on_problem)
-    yield from _events(path, path, chunks, slots, on_problem, lambda off, n: _read_at(path, off, n))
+        header = _parser_header(inp.buf)
+    source = path if header is None else evtx_header.PatchedFile(path, header)
+    try:
+        yield from _events(source, path, chunks, slots, on_problem, lambda off, n: _read_at(path, off, n))
+    finally:
+        if header is not None:
+            source.close()
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     chunks, slots = _scan(data, path, on_problem)
-    yield from _events(io.BytesIO(data), path, chunks, slots, on_problem, lambda off, n: bytes(data[off:off + n]))
+    header = _parser_header(data)
+    blob = data if header is None else header + bytes(data[FILE_HEADER_SIZE:])
+    yield from _events(io.BytesIO(blob), path, chunks, slots, on_problem, lambda off, n: bytes(data[off:off + n]))
+
+
+def _parser_header(buf) -> bytes | None:
+    """The repaired file header the parser needs when the file's own lacks its signature."""
+    return None if bytes(buf[:8]) == FILE_MAGIC else evtx_header.repaired(buf)
 
 
 def _read_at(path: str, offset: int, length: int) -> bytes:
@@ -81,6 +97,12 @@ def _header_chunks(buf, path: str, on_problem) -> tuple[int | None, bool]:
     holds; None when the number is impossible."""
     if len(buf) < 128:
         return None, False
+    if bytes(buf[:8]) != FILE_MAGIC:  # read as a log all the same (evtx_header): the input is damaged
+        on_problem(Problem(path, 0, evtx_header.problem_text(buf), "error",
+                           8 if evtx_header.only_signature_damaged(buf) else 128))
+        if not evtx_header.only_signature_damaged(buf):
+            return None, False  # a garbled header's chunk count means nothing
+        buf = FILE_MAGIC + bytes(buf[8:128])  # its checksum holds now
     last = struct.unpack_from("<Q", buf, 16)[0]
     trusted = zlib.crc32(bytes(buf[:120])) == struct.unpack_from("<I", buf, 124)[0]
     if not trusted:
@@ -114,17 +136,26 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
         first, last = struct.unpack_from("<QQ", buf, off + 24)
         free, data_crc = struct.unpack_from("<II", buf, off + 48)
         header_crc = struct.unpack_from("<I", buf, off + 124)[0]
-        ok_header = zlib.crc32(bytes(buf[off:off + 120]) + bytes(buf[off + 128:off + 512])) == header_crc
-        ok_data = 512 <= free <= CHUNK_SIZE and zlib.crc32(bytes(buf[off + 512:off + free])) == data_crc
+        # checked as if the signature were intact: a damaged signature alone is reported (and
+        # repaired) by itself, the checksums then say whether the chunk's other bytes are sound
+        ok_header = zlib.crc32(CHUNK_MAGIC + bytes(buf[off + 8:off + 120]) + bytes(buf[off + 128:off + 512])) \
+            == header_crc
+        # a file cut inside the chunk's records: their checksum cannot be checked (the cut is an
+        # error of its own), which says nothing about the bytes present
+        cut = 512 <= free <= CHUNK_SIZE and off + free > end
+        ok_data = 512 <= free <= CHUNK_SIZE and not cut and zlib.crc32(bytes(buf[off + 512:off + free])) == data_crc
         chunk = {"offset": off, "number": number, "first": first, "last": last, "records": {},
                  "length": end - off, "truncated": end - off < CHUNK_SIZE}
         if signature != CHUNK_MAGIC:
             chunk["signature"] = signature
+            chunk["damaged"] = True  # its records are recovered here (the parser skips the chunk)
         if not (ok_header and ok_data):
             chunk["damaged"] = True  # its records are recovered here if the parser fails on it
-            if signature == CHUNK_MAGIC:
-                on_problem(Problem(path, off, f"chunk {number} (event records {first}–{last}) fails "
-                                              "its checksum; its events may be damaged", "warning", end - off))
+        if not ok_header or not (ok_data or cut):
+            chunk["checksum_fails"] = True  # each of its items is marked (_mark_damaged);
+            # an error: the input is proven damaged, though its events are still shown
+            on_problem(Problem(path, off, f"chunk {number} (event records {first}–{last}) fails its "
+                                          "checksum; its events may be damaged (each is marked)", "error", end - off))
         pos = off + 512
         limit = min(off + max(free, 512), end)
         while pos + 16 <= limit and bytes(buf[pos:pos + 4]) == RECORD_MAGIC:
@@ -247,6 +278,7 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                                                    "out garbled (no readable provider name, or another record id in its XML); "
                                                    "it may have been a WHEA event; skipped", "warning"))
     wanted.sort(key=lambda item: offsets.get(item[0], 1 << 62))
+    marked = {rid: c for c in chunks if c.get("checksum_fails") for rid in c["records"]}
     collector = EventCollector(path, name, on_problem)
     for rid, info in wanted:
         if isinstance(info, str):
@@ -257,8 +289,18 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
         if isinstance(info, ValueError):
             on_problem(Problem(path, offsets.get(rid), f"event record {rid}: {info}; skipped", "error"))
             continue
-        yield from collector.refs(info, offsets.get(rid))
+        for ref in collector.refs(info, offsets.get(rid)):
+            yield _mark_damaged(ref, marked.get(rid))
     collector.finish()
+
+
+def _mark_damaged(ref: RecordRef, chunk: dict | None) -> RecordRef:
+    """An item from a chunk whose checksum fails says so in its provenance; the decoder turns
+    that into a finding (decode/record.py), so a consumer of the item (JSON, a store, a report)
+    sees the mark, not only the problem printed while reading."""
+    if chunk is not None:
+        ref.source[CHECKSUM_FLAG] = {"chunk": chunk["number"], "offset": chunk["offset"]}
+    return ref
 
 
 def _xml(text: str):

@@ -77,6 +77,7 @@ def parse_chunk(file_header: bytes, chunk: bytes) -> tuple[list[tuple[int, str]]
     ``(record id, xml)`` of every record but fillers, and the parser's warnings."""
     import evtx
     header = bytearray(file_header[:4096].ljust(4096, b"\0"))
+    header[:8] = b"ElfFile\0"  # the file's own may be damaged (evtx_header)
     struct.pack_into("<QQ", header, 8, 0, 0)
     struct.pack_into("<H", header, 42, 1)
     struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120])))

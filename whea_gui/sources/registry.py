@@ -80,6 +80,8 @@ def detect_input(buf, path: str = "") -> object:
     not whitespace, and the Redfish reader judges the bytes from there by their shape."""
     head = bytes(buf[:HEAD_SIZE])
     reader = detect(head, path)
+    if reader.name in ("raw", "text") and len(buf) > HEAD_SIZE and _evtx_damaged_header(buf):
+        return reader_named("evtx")
     if reader.name == "raw" and _nv_volume_inside(buf):
         return reader_named("uefi-varstore")
     if reader.name not in ("raw", "text") or head.strip(_BLANK) or len(buf) <= HEAD_SIZE:
@@ -94,6 +96,14 @@ def detect_input(buf, path: str = "") -> object:
             return redfish if redfish.sniff(bytes(buf[start:start + HEAD_SIZE]), path) else reader
         pos += SCAN_CHUNK
     return reader
+
+
+def _evtx_damaged_header(buf) -> bool:
+    """An event log whose file header is damaged, known by its first chunk beyond the bytes the
+    sniffs see: read as raw binary, its events would lose their provenance and the stale
+    records in its chunks' slack space would come out as live ones (sources/evtx_header.py)."""
+    from .evtx_header import is_damaged_log
+    return is_damaged_log(buf)
 
 
 def _nv_volume_inside(buf) -> bool:
