@@ -327,3 +327,21 @@ def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
     refs = list(iter_path(path))
     assert [(r.source["offset"], r.data) for r in refs] == [(0, rec)]
     assert released[-1] >= 5 << 20
+
+
+def test_a_header_cut_at_its_end_inside_an_image_is_a_cut_record_not_skipped_bytes():
+    # A record cut at (or just after) its 128-byte header end by the next record: its first
+    # descriptor holds that record's header, so it is no header candidate of its own. The
+    # carve said "bytes 0-5127 hold no CPER record" over it, though a CPER header is there.
+    rng = random.Random(9)
+    whole = (DWR / "cper_cmc_amd_xpfmca_v2r1.bin").read_bytes()
+    for cut in (128, 200, 128 + 3 * 72):
+        junk = _garbage(rng, 5000)
+        problems = []
+        refs = list(iter_bytes(junk + whole[:cut] + whole + junk, "disk.img", problems.append))
+        assert [(r.source["offset"], len(r.data)) for r in refs] == [(5000, cut), (5000 + cut, len(whole))]
+        said = [(p.offset, p.message) for p in problems]
+        assert (5000, f"record at offset 5000 is cut short at {5000 + cut} by a record that starts "
+                      f"there (it declares {len(whole)} bytes, {cut} are present)") in said, said
+        assert (0, "5000 bytes hold no CPER record or WhLg entry; skipped") in said, said
+        assert not any("hold no CPER" in m and o == 0 and "5000 bytes" not in m for o, m in said), said

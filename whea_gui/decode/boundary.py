@@ -238,6 +238,19 @@ def table_cut(buf, pos: int, end: int) -> int:
     return end if hit is None else hit[0]
 
 
+def header_cut_before(buf, lo: int, pos: int, end: int) -> int | None:
+    """The offset of a CPER header in ``buf[lo:pos]`` that was cut at or just after its header
+    end by the record that starts at ``pos`` (``table_cut``): its first descriptor holds that
+    record's header, so it is no candidate of its own and a carve would pass over it."""
+    start = max(lo, pos - HEADER - DESCRIPTOR * MAX_SECTIONS)
+    found = None
+    for m in _CANDIDATE.finditer(buf, start, pos):
+        at = m.start()
+        if bytes(buf[at:at + 4]) == CPER_SIG and pos - at >= 24 and table_cut(buf, at, end) == pos:
+            found = at
+    return found
+
+
 def _chain_start(held: dict[int, int], cut: int) -> int:
     """The first offset in ``held`` from which whole records follow one another exactly up to
     ``cut`` (each starts where the one before it ends), else ``cut``."""

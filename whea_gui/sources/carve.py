@@ -17,6 +17,7 @@ stays bounded on a huge file.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
 from ..decode.boundary import (  # noqa: F401  (re-exported: the readers' names for them)
@@ -28,6 +29,7 @@ from ..decode.boundary import (  # noqa: F401  (re-exported: the readers' names 
     WHLG_SIG,
     cper_length,
     find_headers,
+    header_cut_before,
     next_header,
     plausible_length,
     record_end,
@@ -54,6 +56,16 @@ def carve(buf, path: str, on_problem, *, kind: str, start: int = 0, end: int | N
         if hit is None:
             break
         pos, length = hit
+        cut_at = header_cut_before(buf, gap_from, pos, end) if pos - gap_from >= 24 else None
+        if cut_at is not None:  # a header cut at its end by this record: a record, cut short
+            if cut_at > gap_from:
+                gap(on_problem, path, base + gap_from, cut_at - gap_from)
+            cut_short(on_problem, path, base + cut_at, struct.unpack_from("<I", buf, cut_at + 20)[0],
+                      base + pos)
+            found += 1
+            yield RecordRef(bytes(buf[cut_at:pos]),
+                            {"path": path, "offset": base + cut_at, "kind": kind, "carved": True})
+            gap_from = pos
         if pos > gap_from:
             gap(on_problem, path, base + gap_from, pos - gap_from)
         avail = record_end(buf, pos, length, end, pages) - pos
