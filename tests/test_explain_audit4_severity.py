@@ -104,3 +104,14 @@ def test_a_cxl_root_port_is_not_told_to_be_reseated():
     _rec, e, text = _explained(_record([("cxl-protocol", FATAL, _body("cxl-protocol", FATAL, agent_type=2))],
                                        FATAL), "cxl endpoint")
     assert "Reseat or replace the device" in text
+
+
+def test_a_record_cut_inside_its_error_recovery_section_says_so():
+    # A4-19: a real fatal AMD machine check cut 19 bytes short, inside its last section (the
+    # Microsoft error recovery section, which names no part): the cut was only "malformed"
+    from tests.vectorlib import VECTORS
+    data = (VECTORS / "DecodeWheaRecord" / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()[:1000]
+    _rec, e, text = _explained(data, "cut in the recovery section")
+    assert e["advice"][0].startswith("Read the complete record again from its source")
+    assert ("The record is cut short: only 1000 of its 1019 bytes are present. Section 3 (Error "
+            "Recovery Information (Microsoft)) is cut (20 of 39 bytes).") in text

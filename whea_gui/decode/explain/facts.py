@@ -188,8 +188,11 @@ def _cut_short(rec: DecodedRecord, f: Facts) -> None:
         return
     missing, cut, silent, cites = [], [], [], []
     for s in rec.sections:
-        if empty_descriptor(s) or (s.type_guid or "").lower() in METADATA_TYPES and s.body is not None:
+        if empty_descriptor(s):
             continue
+        # a metadata section (error recovery, ...) never names the part, but its bytes, cut or
+        # missing, are still part of the record that was cut
+        meta = (s.type_guid or "").lower() in METADATA_TYPES
         name = _bare(s.values.get("type_name") or "") or "unknown type"
         why = section_evidence(s)
         if why == "missing":
@@ -198,7 +201,7 @@ def _cut_short(rec: DecodedRecord, f: Facts) -> None:
         elif s.body is not None and s.body.length < (s.values.get("length") or 0):
             cut.append((s.index, name, s.body.length, s.values["length"]))
             cites += desc_path(s, "section_length")
-        if why == "nothing valid" and component_of(s):
+        if why == "nothing valid" and component_of(s) and not meta:
             silent.append((s.index, name, "primary" in (s.values.get("flag_names") or ()),
                            s.fields.get("validation_bits") is None))
             cites += [p for p in (_child_path(s, "validation_bits"),) if p]
