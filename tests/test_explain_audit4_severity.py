@@ -115,3 +115,27 @@ def test_a_record_cut_inside_its_error_recovery_section_says_so():
     assert e["advice"][0].startswith("Read the complete record again from its source")
     assert ("The record is cut short: only 1000 of its 1019 bytes are present. Section 3 (Error "
             "Recovery Information (Microsoft)) is cut (20 of 39 bytes).") in text
+
+
+def test_a_split_bank_field_is_never_read_as_one_number_too():
+    # A4-18: Bank (bit 6) and Bank group (bit 19) both marked valid, Bank = 0x0502: the field is
+    # split (group 5, address 2); "bank 1282" counted the group byte into the bank
+    valid = sum(1 << b for b in (0, 1, 3, 4, 5, 6, 19))
+    body = _body("memory", CORRECTED, bank=0x0502, validation_bits=valid)
+    rec, e, text = _explained(_record([("memory", CORRECTED, body)], CORRECTED), "split bank")
+    assert "1282" not in text and "1282" not in rec.sections[0].summary
+    assert "bank group 5" in text
+    assert rec.sections[0].fields["bank"] == 0x0502  # the field itself, as the record holds it
+
+
+def test_a_valid_chip_identification_is_part_of_the_place():
+    # A4-15: Platform Memory, Chip identification valid (bit 21): Extended bits 7:5 = 6
+    valid = sum(1 << b for b in (0, 1, 3, 4, 5, 21))
+    body = _body("memory", CORRECTED, extended=6 << 5, validation_bits=valid)
+    rec, e, text = _explained(_record([("memory", CORRECTED, body)], CORRECTED), "chip id")
+    assert rec.sections[0].location.get("chip_id") == 6
+    assert "chip ID 6" in e["where"], e["where"]
+    # not valid: not stated
+    body = _body("memory", CORRECTED, extended=6 << 5, validation_bits=valid & ~(1 << 21))
+    rec, e, text = _explained(_record([("memory", CORRECTED, body)], CORRECTED), "chip id not valid")
+    assert "chip_id" not in rec.sections[0].location and "chip ID" not in text

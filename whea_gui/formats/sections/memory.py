@@ -370,13 +370,17 @@ def _memory2_json(values: dict, vb: int) -> dict[str, Any]:
 
 # -- summary and location ---------------------------------------------------------------------------
 _LOCATION_KEYS = ("physical_address", "node", "card", "module", "bank", "bank_group", "bank_address",
-                  "device", "row", "column", "rank", "card_handle", "module_handle")
+                  "device", "chip_id", "row", "column", "rank", "card_handle", "module_handle")
 
 
 def _describe(ctx: SectionContext, fields: dict, uncorrected: bool | None) -> None:
     sec = ctx.section
     sec.component = "memory"
     fields = {k: v for k, v in fields.items() if v is not None}  # null: validation bit clear
+    if "bank_group" in fields or "bank_address" in fields:
+        # the field is split (UEFI: group in bits 15:8, address in 7:0): its 16 bits read as one
+        # number would count the group byte into the bank (audit 4, A4-18: "bank 1282")
+        fields.pop("bank", None)
     sec.location = {k: fields[k] for k in _LOCATION_KEYS if k in fields}
     if uncorrected is not None:
         sev = "Uncorrected" if uncorrected else "Corrected"
