@@ -139,3 +139,20 @@ def test_a_valid_chip_identification_is_part_of_the_place():
     body = _body("memory", CORRECTED, extended=6 << 5, validation_bits=valid & ~(1 << 21))
     rec, e, text = _explained(_record([("memory", CORRECTED, body)], CORRECTED), "chip id not valid")
     assert "chip_id" not in rec.sections[0].location and "chip ID" not in text
+
+
+def test_the_pci_recovery_section_is_quoted():
+    # A4-14: a fatal PCIe error with a Microsoft PCI Recovery section: "failed recovery" (9) and
+    # "no error" (1) gave the same explanation, the section never quoted
+    texts = []
+    for status in (9, 1):
+        parts = [("pcie", FATAL, _body("pcie", FATAL)),
+                 ("pci-recovery", FATAL, _body("pci-recovery", FATAL, signal_type=2, status=status))]
+        _rec, e, text = _explained(_record(parts, FATAL), f"pci recovery {status}")
+        said = next(s for s in e["statements"] if "PCI recovery section" in s["text"])
+        assert any(c.endswith("recovery_status") for c in said["cites"]), said["cites"]
+        texts.append(said["text"])
+    assert texts == ["The PCI recovery section (section 1) says: PCIe error recovery after DPC signal: "
+                     "attempted, status Failed recovery.",
+                     "The PCI recovery section (section 1) says: PCIe error recovery after DPC signal: "
+                     "attempted, status No error."]

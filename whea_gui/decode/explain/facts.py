@@ -100,6 +100,8 @@ class Facts:
     # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
     # it says data may be lost: a process terminated or recovery not succeeding)
     recovery: tuple[int, str, list[str], bool] | None = None
+    # a Microsoft PCI recovery section's account: (section index, its sentence, cites)
+    pci_recovery: tuple[int, str, list[str]] | None = None
     # other memory sections giving another physical address than the lead: (index, address,
     # the lead's address, cites)
     memory_conflicts: list[tuple[int, int, int, list[str]]] = field(default_factory=list)
@@ -336,9 +338,17 @@ def _recovery(rec: DecodedRecord, f: Facts) -> None:
         cites = [p for n in ("recovery_action", "recovery_succeeded", "process_name")
                  for p in _node_path(s, n)]
         f.recovery = (s.index, s.summary, cites, lost)
-        return
+        break
+    for s in rec.sections:  # what Windows did about a PCIe error (DPC / AER recovery)
+        if (s.type_guid or "").lower() == PCI_RECOVERY and isinstance(s.fields, dict) \
+                and s.fields.get("recovery_status") is not None and s.summary:
+            cites = [p for n in ("signal_type", "recovery_attempted", "recovery_status")
+                     for p in _node_path(s, n)]
+            f.pci_recovery = (s.index, s.summary, cites)
+            return
 
 
+PCI_RECOVERY = "dd060800-f6e1-4204-ac27-c4bca9568402"  # Microsoft PCI Recovery section
 FIRMWARE_REFERENCE = "81212a96-09ed-4996-9471-8d729c8e69ed"
 
 

@@ -610,6 +610,9 @@ def _caveats(f: Facts) -> list[Statement]:
         # (when it changes the severity's meaning, the severity statement says it)
         out.append(Statement("caveat", f"The error recovery section (section {f.recovery[0]}) says: "
                                        f"{f.recovery[1]}.", f.recovery[2]))
+    if f.pci_recovery is not None:
+        index, said, cites = f.pci_recovery
+        out.append(Statement("caveat", f"The PCI recovery section (section {index}) says: {said}.", cites))
     for index, addr, mine, cites in f.memory_conflicts:
         why = ("the Platform Memory section: a memory extension is its companion, and when they "
                "disagree the UEFI section is followed (docs/explain.md)"
