@@ -38,7 +38,16 @@ def test_textfile_counts_the_store_on_both_engines(pg_url, tmp_path, fleet, caps
     fill(pg_url, fleet)
     sqlite = fill(str(tmp_path / "fleet.sqlite"), fleet)
     text = _metrics(capsys, pg_url)
-    assert text == _metrics(capsys, sqlite)  # server aggregates == decoded records
+    assert text == _metrics(capsys, sqlite)  # server aggregates == the SQLite store's index
+    # == the same records read from the SQLite store as a source and decoded one by one
+    from whea_gui.index.rates import default_rules
+    from whea_gui.report import metrics
+    from whea_gui.sources import iter_path
+    indexed = metrics.snapshot(sqlite, as_of="last")
+    decoded = metrics.snapshot_records(list(iter_path(sqlite)), default_rules(), indexed.as_of)
+    assert (indexed.records, indexed.faults, indexed.last_time, indexed.total) == \
+        (decoded.records, decoded.faults, decoded.last_time, decoded.total)
+    assert sorted(indexed.thresholds, key=repr) == sorted(decoded.thresholds, key=repr)
     fam = _families(text)
     by_host = Counter()
     for s in fam["whea_records"].samples:

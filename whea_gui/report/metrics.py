@@ -99,6 +99,45 @@ def snapshot_postgres(store, rules: list[ThresholdRule], as_of: int) -> Snapshot
     return snap
 
 
+def snapshot_table(table, rules: list[ThresholdRule], as_of: int) -> Snapshot:
+    """The same aggregates from a SQLite store's index with its fault keys (``analysis_table``):
+    no record is decoded again, as for ``whea timeline`` of a store."""
+    import numpy as np
+
+    c = table.columns
+    strings = [*table.strings, ""]  # code -1 reads the last: no value
+
+    def text(col: str) -> list[str]:
+        return [strings[i] for i in np.asarray(c[col]).tolist()]
+
+    hosts, comps, locs = text("host"), text("fault_component"), text("fault_location")
+    sev_codes = np.asarray(c["severity"]).tolist()
+    sevs = [severity_label(v) for v in sev_codes]
+    timed = np.asarray(c["time_source"]) > 0
+    times = np.where(timed, np.asarray(c["timestamp"]), -1).tolist()
+    snap = Snapshot(as_of=as_of, total=len(table))
+    snap.records.update(zip(hosts, sevs, comps, (_unprefixed(h, k) for h, k in zip(hosts, locs))))
+    for host, t in zip(hosts, times):
+        if t >= 0:
+            snap.last_time[host] = max(snap.last_time.get(host, t), t)
+    windows: Counter = Counter()
+    for scope in SCOPE_COLUMNS:
+        keys = text(f"fault_{scope}")
+        picked = [r for r in rules if r.scope == scope]
+        for host, key, sev, code, t in zip(hosts, keys, sevs, sev_codes, times):
+            if not key:
+                continue
+            key = _unprefixed(host, key)
+            snap.faults[(host, scope, key, sev)] += 1
+            for rule in picked:
+                if t >= 0 and as_of - rule.window <= t <= as_of \
+                        and (not rule.severities or code in rule.severities):
+                    windows[(rule.name, host, key)] += 1
+    by_name = {r.name: r for r in rules}
+    snap.thresholds = [(by_name[name], host, key, n) for (name, host, key), n in windows.items()]
+    return snap
+
+
 def snapshot_records(refs, rules: list[ThresholdRule], as_of: int) -> Snapshot:
     """The same aggregates from records read and decoded here (files, SQLite stores)."""
     from ..decode import decode_record
@@ -156,6 +195,12 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
                                     one=True)[0]
                 now = int(last) if last is not None else now
             return snapshot_postgres(store, rules, now)
+    table = _sqlite_store_table(spec, on_problem)
+    if table is not None:
+        if as_of == "last":
+            t = table.columns["timestamp"][table.columns["time_source"] > 0]
+            now = int(t.max()) if len(t) else now
+        return snapshot_table(table, rules, now)
     from ..sources import iter_path
 
     refs = list(iter_path(spec, on_problem=on_problem, records_only=True))
@@ -166,6 +211,36 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
         times = [t for t in times if t is not None]
         now = max(times) if times else now
     return snapshot_records(refs, rules, now)
+
+
+def _sqlite_store_table(spec: str, on_problem):
+    """A SQLite store's index with every row's fault keys (records whose bytes are damaged left
+    out and reported, as reading the store as a source does), or None for any other input."""
+    import os
+
+    import numpy as np
+
+    from ..index.faultindex import FaultKeyer
+    from ..sources.base import Problem
+    from ..store import Store
+    from ..store.results import StoreError
+
+    if not os.path.isfile(spec):
+        return None
+    with open(spec, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\0":
+            return None
+    try:
+        with Store(spec, readonly=True) as store:
+            table, bad, bad_keys = store.analysis_table(FaultKeyer())
+    except StoreError:
+        return None  # not a store, or damaged: the source reader says why
+    for host, rid in bad_keys:
+        if on_problem is not None:
+            who = f" of host {host}" if host else ""
+            on_problem(Problem(spec, None, f"the bytes of record 0x{rid:016X}{who} are missing or "
+                                           f"fail their checksum; left out", "error"))
+    return table.take(np.setdiff1d(np.arange(len(table)), bad)) if len(bad) else table
 
 
 class SnapshotCollector:
