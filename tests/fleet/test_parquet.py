@@ -92,7 +92,7 @@ def test_duckdb_reproduces_the_timeline(pg_url, tmp_path, fleet, capsys):
                                      for c in timeline["crossings"]]
     assert len(found) >= 3
     tops = DB.execute("SELECT location, count(*) FROM recs WHERE location IS NOT NULL "
-                      "GROUP BY location ORDER BY 2 DESC, min(seq) LIMIT 10").fetchall()
+                      "GROUP BY location ORDER BY 2 DESC, location LIMIT 10").fetchall()
     assert [{"location": k, "count": n} for k, n in tops] == timeline["top_locations"]
 
 

@@ -259,9 +259,16 @@ class TimelineData:
 
     def top_locations(self, n: int = 15, t0: float | None = None, t1: float | None = None,
                       column: str = "location") -> list[tuple[str, int]]:
+        """The ``n`` locations with the most records; ties by location text, so every engine
+        (files, a SQLite or PostgreSQL store, DuckDB over the export) lists the same ones
+        whatever order the records were read or stored in."""
         counts, labels = self.fault_counts(t0, t1, column)
-        order = np.argsort(-counts, kind="stable")[:n]
-        return [(labels[i], int(counts[i])) for i in order if counts[i] > 0]
+        if n <= 0 or not len(counts) or not counts.max():
+            return []
+        floor = max(np.partition(counts, -min(n, len(counts)))[-min(n, len(counts))], 1)
+        keep = np.flatnonzero(counts >= floor)  # every location tied with the n-th may be kept
+        keep = sorted(keep.tolist(), key=lambda i: (-int(counts[i]), labels[i]))[:n]
+        return [(labels[i], int(counts[i])) for i in keep]
 
     def fault_summary(self, t0: float | None = None, t1: float | None = None) -> dict[str, int]:
         counts, _ = self.fault_counts(t0, t1)

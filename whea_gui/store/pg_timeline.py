@@ -440,19 +440,13 @@ def analyse_store(store, rules, *, by: str = "severity", width: int | None = Non
 
 
 def top_locations(conn, top: int) -> list[tuple[str, int]]:
-    """The ``top`` locations by count, ties by first appearance (the location index)."""
+    """The ``top`` locations by count, ties by location text in code-point order (``COLLATE
+    "C"``, as Python and DuckDB compare), as ``TimelineData.top_locations`` orders them."""
     if top <= 0:
         return []
-    rows = conn.execute("SELECT location, n FROM whea_location_counts WHERE n > 0 ORDER BY n DESC "
-                        "LIMIT %s", (int(top),)).fetchall()
-    if not rows:
-        return []
-    # every location tied with the last one kept may take its place: order them all
-    rows = conn.execute("""SELECT c.location, c.n, (SELECT min(slot) FROM whea_records r
-                                                     WHERE r.location = c.location)
-                           FROM whea_location_counts c WHERE c.n >= %s""", (rows[-1][1],)).fetchall()
-    rows.sort(key=lambda r: (-r[1], r[2]))
-    return [(k, int(n)) for k, n, _ in rows[:top]]
+    rows = conn.execute('SELECT location, n FROM whea_location_counts WHERE n > 0 '
+                        'ORDER BY n DESC, location COLLATE "C" LIMIT %s', (int(top),)).fetchall()
+    return [(k, int(n)) for k, n in rows]
 
 
 def _times(conn, chunk: int = 50000):
