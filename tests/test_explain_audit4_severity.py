@@ -156,3 +156,18 @@ def test_the_pci_recovery_section_is_quoted():
                      "attempted, status Failed recovery.",
                      "The PCI recovery section (section 1) says: PCIe error recovery after DPC signal: "
                      "attempted, status No error."]
+
+
+def test_a_status_block_entry_counts_in_the_severity_checks_both_ways():
+    # a Fatal entry under a Corrected record: the severity-mismatch finding names the entry;
+    # a Fatal record whose Corrected section holds a Fatal entry is consistent: no caveat
+    def generic(header: int) -> bytes:
+        block = status_block([data_entry(catalog.guid_of("processor-generic"),
+                                         _body("processor-generic", FATAL), severity=FATAL)], severity=FATAL)
+        return _record([("generic-error", CORRECTED, block)], header)
+    rec, _e, _text = _explained(generic(CORRECTED), "entry worse")
+    assert [f.message for f in rec.findings if f.code == "severity-mismatch"] == \
+        ["Record severity is Corrected but an entry of a section's error status block is Fatal"]
+    rec, _e, text = _explained(generic(FATAL), "entry as the header")
+    assert not [f for f in rec.findings if f.code == "severity-mismatch"]
+    assert "contradicts itself" not in text

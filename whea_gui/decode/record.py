@@ -466,11 +466,24 @@ def _severity_consistency(rec: DecodedRecord) -> None:
     secs = [s.values["severity"] for s in rec.sections if s.values.get("severity") is not None]
     if hs is None or not secs or hs not in cper.SEVERITY_RANK:
         return
+    # each entry of a status block inside a section (a Microsoft generic section) is a section
+    # with its own severity (ACPI Generic Error Data Entry)
+    entries = [e.get("severity") for s in rec.sections if isinstance(s.fields, dict)
+               and isinstance(s.fields.get("entries"), list) for e in s.fields["entries"]
+               if isinstance(e, dict)]
+    worse_entry = [e for e in entries if cper.SEVERITY_RANK.get(e, 0) > cper.SEVERITY_RANK[hs]]
+    if worse_entry and not any(cper.SEVERITY_RANK.get(x, 0) > cper.SEVERITY_RANK[hs] for x in secs):
+        worst = max(worse_entry, key=lambda x: cper.SEVERITY_RANK[x])
+        rec.add_finding(WARNING, f"Record severity is {cper.severity_name(hs)} but an entry of a "
+                                 f"section's error status block is {cper.severity_name(worst)}",
+                        12, 4, "severity-mismatch")
+        return
     worst = max(secs, key=lambda s: cper.SEVERITY_RANK.get(s, 0))
     if cper.SEVERITY_RANK.get(worst, 0) > cper.SEVERITY_RANK[hs]:
         rec.add_finding(WARNING, f"Record severity is {cper.severity_name(hs)} but a section is "
                                  f"{cper.severity_name(worst)}", 12, 4, "severity-mismatch")
-    elif worst in cper.SEVERITY_RANK and cper.SEVERITY_RANK[worst] < cper.SEVERITY_RANK[hs]:
+    elif worst in cper.SEVERITY_RANK and cper.SEVERITY_RANK[worst] < cper.SEVERITY_RANK[hs] \
+            and not any(cper.SEVERITY_RANK.get(e, 0) >= cper.SEVERITY_RANK[hs] for e in entries):
         # UEFI N.2.1: the record's severity is that of its most severe section
         rec.add_finding(WARNING, f"Record severity is {cper.severity_name(hs)} but no section is worse "
                                  f"than {cper.severity_name(worst)}", 12, 4, "severity-mismatch")

@@ -419,7 +419,10 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
         f.worse_sections += _worse_entries(s, sev)
     rated = [s for s in rec.sections if not empty_descriptor(s) and s.values.get("severity") in SEVERITY_WORD]
     if rated and not f.worse_sections:
-        worst = max((s.values["severity"] for s in rated), key=SEVERITY_RANK.__getitem__)
+        entries = [e.get("severity") for s in rated if isinstance(s.fields, dict)
+                   and isinstance(s.fields.get("entries"), list) for e in s.fields["entries"]
+                   if isinstance(e, dict) and e.get("severity") in SEVERITY_WORD]
+        worst = max([s.values["severity"] for s in rated] + entries, key=SEVERITY_RANK.__getitem__)
         if SEVERITY_RANK[worst] < SEVERITY_RANK[sev]:  # UEFI: the header is its worst section's
             f.header_above_sections = (worst, [c for s in rated for c in desc_path(s, "severity")])
     if f.worse_sections:
