@@ -41,6 +41,9 @@ def test_a_burst_of_log_entries_alone_is_no_storm(capsys):
     report = _timeline(capsys, str(EVTX))
     assert (report["records"], report["timed"]) == (52, 52)
     assert report["storms"] == []  # it listed 5 storms of 10-12 "records" before
+    # and they stack as log entries (the 47 WhLg entries and the 5 tables), not as "Unknown"
+    bins = report["bins"]
+    assert bins["labels"] == ["WHEA log entry"] and sum(map(sum, bins["counts"])) == 52
     assert main(["timeline", str(EVTX)]) == 0
     text = capsys.readouterr().out
     assert "Storms (at least 10 error records within 60 s" in text and "  none" in text

@@ -21,7 +21,7 @@ from ..decode.error_source_table import KIND as TABLE_KIND
 from ..formats.cper import SEVERITY
 from . import faults as _faults
 from .faults import TIME_NONE, TIME_RECORD, TIME_SOURCE_NAMES
-from .header import KIND_WHLG
+from .header import KIND_TABLE, KIND_WHLG
 from .rates import Crossing, Rolling, Storm, ThresholdRule, crossings, rate_curve, rolling_counts, storms
 from .timebins import Histogram, bin_edges, choose_bin_width, count_bins
 
@@ -31,6 +31,7 @@ GROUPINGS = {"severity": "Severity", "notify": "Notify type", "section": "Sectio
 LOG_ENTRY_KINDS = ("whlg", TABLE_KIND)
 SEVERITY_ORDER = (1, 0, 2, 3)  # stacked bottom-up: Fatal, Recoverable, Corrected, Informational
 SEVERITY_LABELS = [SEVERITY[s] for s in SEVERITY_ORDER] + ["Unknown"]
+LOG_ENTRY_LABEL = "WHEA log entry"  # WhLg entries and error-source tables: no error, no severity
 NONE_LABEL = "(none)"
 OTHER_LABEL = "Other"
 
@@ -78,13 +79,17 @@ def _as_seconds(times) -> tuple[np.ndarray, np.ndarray]:
     return secs, valid
 
 
-def _severity_column(severity: np.ndarray) -> Categorical:
+def _severity_column(severity: np.ndarray, log_entry: np.ndarray | None = None) -> Categorical:
     lut = np.full(256, len(SEVERITY_ORDER), dtype=np.int32)
     for i, s in enumerate(SEVERITY_ORDER):
         lut[s] = i
     codes = lut[np.clip(severity.astype(np.int64), 0, 255)]
     codes[severity < 0] = len(SEVERITY_ORDER)
-    return Categorical(codes, list(SEVERITY_LABELS))
+    labels = list(SEVERITY_LABELS)
+    if log_entry is not None and log_entry.any():  # (only then: a store holds none)
+        codes[log_entry] = len(labels)
+        labels.append(LOG_ENTRY_LABEL)
+    return Categorical(codes, labels)
 
 
 class TimelineData:
@@ -107,20 +112,21 @@ class TimelineData:
         self.time_source = ts
         self.severity = (np.full(n, -1, np.int16) if severity is None
                          else np.asarray(severity, dtype=np.int16))
-        self.groups: dict[str, Categorical] = {"severity": _severity_column(self.severity)}
+        # WHEA's own log entries (WhLg event-log entries, Event ID 5 error-source tables) are
+        # listed and charted, but they report no hardware error: a boot's burst of them is no
+        # error storm, and they stack as log entries, not as errors of unknown severity
+        self.log_entry = (np.zeros(n, bool) if log_entry is None
+                          else np.asarray(log_entry, dtype=bool))
+        if len(self.log_entry) != n:
+            raise ValueError(f"log_entry has {len(self.log_entry)} rows, expected {n}")
+        self.groups: dict[str, Categorical] = {"severity": _severity_column(self.severity,
+                                                                            self.log_entry)}
         for name, col in (groups or {}).items():
             self.groups[name] = Categorical.coerce(col, n)
         self.faults = {name: Categorical.coerce(col, n) for name, col in (faults or {}).items()}
         timed = np.flatnonzero(valid)
         self.order = timed[np.argsort(secs[timed], kind="stable")]
         self.t = secs[self.order]  # timed records, ascending
-        # WHEA's own log entries (WhLg event-log entries, Event ID 5 error-source tables) are
-        # listed and charted, but they report no hardware error: a boot's burst of them is no
-        # error storm
-        self.log_entry = (np.zeros(n, bool) if log_entry is None
-                          else np.asarray(log_entry, dtype=bool))
-        if len(self.log_entry) != n:
-            raise ValueError(f"log_entry has {len(self.log_entry)} rows, expected {n}")
         self._sorted: dict[str, np.ndarray] = {}
         self._stacks: dict[tuple, tuple[np.ndarray, list[str]]] = {}
         self._rolling: dict[tuple, Rolling] = {}
@@ -352,8 +358,7 @@ def from_record_table(table, faults: Mapping | None = None, first_seen: bool = F
     ``fault_columns`` of the same records, decoded), else from the table's own fault columns
     when every row has them; otherwise there are none (no thresholds, no top locations).
     ``first_seen``: labels in order of first appearance (see ``_relabel``). ``log_entry``:
-    the rows that are WHEA log entries (default: the WhLg rows; the table cannot tell an Event
-    ID 5 error-source table from other non-CPER bytes, its reader can).
+    the rows that are WHEA log entries (default: the WhLg and error-source table rows).
     """
     note = ""
     if faults is None:
@@ -388,7 +393,7 @@ def from_record_table(table, faults: Mapping | None = None, first_seen: bool = F
     if faults is not None and "component" in faults:  # the decoded component, when known
         groups["component"] = faults.pop("component")
     if log_entry is None:
-        log_entry = np.asarray(c["kind"]) == KIND_WHLG
+        log_entry = np.isin(np.asarray(c["kind"]), (KIND_WHLG, KIND_TABLE))
     data = TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
                         groups=groups, faults=faults, log_entry=log_entry)
     data.faults_note = note

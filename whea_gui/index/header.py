@@ -21,7 +21,8 @@ MAX_DESCRIPTORS = 64  # section types indexed per record (the rest is flagged TY
 CHUNK = 1 << 17
 
 KIND_UNKNOWN, KIND_CPER, KIND_WHLG = 0, 1, 2
-KIND_NAMES = ("unknown", "cper", "whlg")
+KIND_TABLE = 3  # an Event ID 5 error-source table: set from its reader's format, not its bytes
+KIND_NAMES = ("unknown", "cper", "whlg", "error_source_table")
 _SIG_CPER = int.from_bytes(b"CPER", "little")
 _SIG_WHLG = int.from_bytes(b"WhLg", "little")
 

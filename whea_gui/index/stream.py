@@ -15,11 +15,9 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ..decode.error_source_table import KIND as TABLE_KIND  # also its source format
 from . import faults as _faults
 from .analysis import Categorical, TimelineData, from_record_table
 from .faultindex import FaultKeyer
-from .header import KIND_WHLG
 from .table import RecordTable
 
 CHUNK = 4096
@@ -64,7 +62,6 @@ class TimelineBuilder:
         self.source = _Labels()  # the "source" group: host, else the file name
         self.prov_path = _Labels()  # the provenance the report prints: path ...
         self.prov_offset = array("q")  # ... and offset (-1 = the reader gave none)
-        self.log_entry = array("b")  # WHEA's own log entries (WhLg, error-source tables)
         self.n = 0
 
     # -- adding -------------------------------------------------------------------------------
@@ -75,7 +72,6 @@ class TimelineBuilder:
         self.prov_path.add(src.get("path"))
         offset = src.get("offset")
         self.prov_offset.append(int(offset) if isinstance(offset, int) and offset >= 0 else -1)
-        self.log_entry.append(data[:4] == b"WhLg" or src.get("format") == TABLE_KIND)
         self.n += 1
         if len(self._pending) >= CHUNK:
             self.flush()
@@ -104,7 +100,6 @@ class TimelineBuilder:
         self.source.extend_codes(np.where(host >= 0, host, len(table.strings)), labels)
         self.prov_path.extend_codes(np.zeros(n, np.int64), [path])
         self.prov_offset.extend([0] * n)
-        self.log_entry.extend((np.asarray(table.columns["kind"]) == KIND_WHLG).tolist())
         self._tables.append(table)
         self.n += n
 
@@ -115,9 +110,7 @@ class TimelineBuilder:
         tables, self._tables = self._tables, []
         table = RecordTable.concat(tables)
         del tables  # the chunks go as soon as they are joined; the table once analysed
-        log_entry = np.frombuffer(self.log_entry, np.int8).astype(bool) if self.n else None
-        data = from_record_table(table, first_seen=True,  # labels as decoding records gave them
-                                 log_entry=log_entry)
+        data = from_record_table(table, first_seen=True)  # labels as decoding records gave them
         data.groups["source"] = self.source.categorical()
         return data
 

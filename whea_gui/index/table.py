@@ -136,7 +136,7 @@ class RecordTable:
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if datas else lengths
         table = cls.from_buffer(b"".join(datas), offsets, lengths)
         table._add_provenance(sources)
-        table._status_block_severity(datas, sources)
+        table._by_source_format(sources, datas)
         return table
 
     def _add_provenance(self, sources: list[dict]) -> None:
@@ -157,15 +157,20 @@ class RecordTable:
         self.strings = list(pos)
         _resolve_time(cols)
 
-    def _status_block_severity(self, datas: list[bytes], sources: list[dict]) -> None:
-        """The severity of ACPI status blocks (BERT/GHES records, read as "gesb"): the header
-        index reads CPER headers only, so a boot error's block was listed and charted as of
-        unknown severity while the report and the explanation call it Fatal. ErrorSeverity is
-        the u32 at byte 16 of a Generic Error Status Block (the same codes as CPER's)."""
-        sev = self.columns["severity"]
+    def _by_source_format(self, sources: list[dict], datas: list[bytes]) -> None:
+        """What the header index cannot read from the bytes, from the reader's format:
+        * the severity of ACPI status blocks (BERT/GHES records, read as "gesb"): the index reads
+          CPER headers only, so a boot error's block was listed and charted as of unknown
+          severity while the report and the explanation call it Fatal. ErrorSeverity is the u32
+          at byte 16 of a Generic Error Status Block (the same codes as CPER's);
+        * an Event ID 5 error-source table is of its own kind (no signature to tell it by)."""
+        sev, kind = self.columns["severity"], self.columns["kind"]
         for i, (data, src) in enumerate(zip(datas, sources)):
-            if (src.get("format") or src.get("kind")) == "gesb" and len(data) >= 20:
+            fmt = src.get("format") or src.get("kind")
+            if fmt == "gesb" and len(data) >= 20:
                 sev[i] = min(int.from_bytes(data[16:20], "little"), 4)
+            elif fmt == hdr.KIND_NAMES[hdr.KIND_TABLE]:
+                kind[i] = hdr.KIND_TABLE
 
     # -- access ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -227,7 +232,7 @@ class RecordTable:
         problems = [text for bit, text in hdr.PROBLEM_NAMES.items() if c["problems"] & bit]
         return {
             "record_id": c["record_id"],
-            "kind": hdr.KIND_NAMES[c["kind"]] if 0 <= c["kind"] < 3 else "unknown",
+            "kind": hdr.KIND_NAMES[c["kind"]] if 0 <= c["kind"] < len(hdr.KIND_NAMES) else "unknown",
             "timestamp": _iso(ts), "time_source": TIME_SOURCES[c["time_source"]],
             "event_time": _iso(c["event_time"]),
             "severity": sev if sev >= 0 else None,

@@ -56,7 +56,7 @@ class Batch:
 
 
 _WHLG = struct.Struct("<III")  # Type, OwnerTag, Id at offset 12 of a WhLg entry header
-_KIND_FROM_TABLE = np.array([KIND_OTHER, KIND_CPER, KIND_WHLG], dtype=np.int8)  # index by table kind
+_KIND_FROM_TABLE = np.array([KIND_OTHER, KIND_CPER, KIND_WHLG, KIND_OTHER], dtype=np.int8)  # by table kind
 
 
 def _codes_to_local(codes: np.ndarray, names: list) -> tuple[np.ndarray, list]:
@@ -105,7 +105,7 @@ def batch_from_table(table: RecordTable, data, extra: dict[int, dict] | None = N
     time = np.where(c["timestamp"] >= 0, c["timestamp"], NO_TIME).astype(np.int64)
     severity = np.asarray(c["severity"], dtype=np.int16)
     severity = np.where(severity < 0, SEV_UNKNOWN, severity).astype(np.int16)
-    kind = _KIND_FROM_TABLE[np.clip(c["kind"], 0, 2)]
+    kind = _KIND_FROM_TABLE[np.clip(c["kind"], 0, len(_KIND_FROM_TABLE) - 1)]
     notify, notify_keys = _codes_to_local(c["notify"], table.strings)
     path, path_keys = _source_codes(c["path"], c["host"], table.strings)
     types, type_keys = _codes_to_local(c["section_types"], table.type_lists)

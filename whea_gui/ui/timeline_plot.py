@@ -12,12 +12,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
-from ..index.analysis import NONE_LABEL, OTHER_LABEL
+from ..index.analysis import LOG_ENTRY_LABEL, NONE_LABEL, OTHER_LABEL
 from ..index.timebins import Histogram, width_text
 from .palette import mix, readable_behind
 
 SEVERITY_COLOURS = {"Fatal": "#d62728", "Recoverable": "#ff7f0e", "Corrected": "#4c78a8",
-                    "Informational": "#9da5ad", "Unknown": "#c7c7c7"}
+                    "Informational": "#9da5ad", "Unknown": "#c7c7c7",
+                    LOG_ENTRY_LABEL: "#b7c9a8"}  # a muted green: bookkeeping, not an error
 PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b",
            "#9d755d", "#ff9da6", "#79706e")
 FIXED = {OTHER_LABEL: "#bab0ac", NONE_LABEL: "#dddddd"}
