@@ -59,7 +59,10 @@ def test_a_report_from_an_input_it_cannot_read_replaces_no_report(tmp_path, caps
     kept.write_text("OLD")
     assert main(["report", str(not_a_store), "-o", str(kept)]) == 2
     assert kept.read_text() == "OLD"
-    assert f"{kept} was not written" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{kept} was not written" in err
+    assert f"{not_a_store}: is an SQLite file but not a WHEA store" in err
+    assert err.count(str(not_a_store)) == 1  # (it was named twice: "x.sqlite: x.sqlite: …")
     # with one good input beside it, the report is written and names the unreadable one
     good = tmp_path / "good.bin"
     good.write_bytes(generate_records(["memory"], 1, seed=2)[0])

@@ -42,7 +42,8 @@ def read_path(path, on_problem) -> Iterator[RecordRef]:
                         src[field] = row[key]
                 yield RecordRef(data, src)
     except StoreError as exc:
-        raise SourceError(f"{path}: {exc}") from exc
+        text = str(exc)  # (the store's own messages mostly name the file already)
+        raise SourceError(text if text.startswith(f"{path}: ") else f"{path}: {text}") from exc
 
 
 def read_spec(spec: str, on_problem) -> Iterator[RecordRef]:
