@@ -504,6 +504,60 @@ def odd_hex(text: str) -> tuple[bytes, int, str] | None:
     return bytes.fromhex(compact[:-1]), len(compact), compact[-1]
 
 
+HOLES_PER_BYTES = 16  # at most one unreadable pair per this many bytes, or the text is not hex
+
+
+def hex_with_holes(text: str) -> tuple[bytes, list[tuple[int, int, str]]] | None:
+    """A field of hex (whitespace allowed) in which a few pairs are not hex (a typo, a garbled
+    character): (the bytes with each such pair read as 00, [(byte index, 0-based character
+    offset in ``text``, the pair)]), or None. Only for text that starts with a record signature
+    in hex and has an even digit count, and at most one bad pair per HOLES_PER_BYTES bytes: base64
+    has a character that is no hex digit in most pairs, so it is never taken for this."""
+    compact = "".join(text.split())
+    if len(compact) % 2 or compact[:8].upper() not in ("43504552", "57684C67"):
+        return None
+    out = bytearray()
+    bad: list[tuple[int, int, str]] = []  # (byte index, index in compact, pair)
+    limit = len(compact) // 2 // HOLES_PER_BYTES + 1
+    start = 0
+    while start < len(compact):
+        m = _HEX.match(compact, start)
+        end = m.end() if m else start
+        end -= (end - start) % 2  # a lone digit before the bad character belongs to its pair
+        out += bytes.fromhex(compact[start:end])
+        if end == len(compact):
+            break
+        bad.append((len(out), end, compact[end:end + 2]))
+        if len(bad) > limit:
+            return None
+        out.append(0)
+        start = end + 2
+    if not bad:
+        return None  # all hex: not this function's case
+    offsets = _char_offsets(text, [at for _, at, _ in bad])
+    return bytes(out), [(i, off, pair) for (i, _, pair), off in zip(bad, offsets)]
+
+
+def _char_offsets(text: str, indexes: list[int]) -> list[int]:
+    """Where the ``indexes``-th (ascending) non-blank characters of ``text`` are (a field may
+    be wrapped over lines); one pass over the text."""
+    if not any(c.isspace() for c in text):
+        return indexes
+    out: list[int] = []
+    seen = -1
+    wanted = iter(indexes)
+    nxt = next(wanted, None)
+    for at, c in enumerate(text):
+        if nxt is None:
+            break
+        if not c.isspace():
+            seen += 1
+            if seen == nxt:
+                out.append(at)
+                nxt = next(wanted, None)
+    return out
+
+
 # -- base64 -----------------------------------------------------------------------------------
 def base64_text(line: str) -> str | None:
     """The base64 on a line (after an optional ``Label:``), or None."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .base import Problem, RecordRef
 from .carve import SIGNATURES
-from .hexlines import odd_hex
+from .hexlines import hex_with_holes, odd_hex
 
 if TYPE_CHECKING:  # annotations only: the parser is imported by the readers that parse
     import xml.etree.ElementTree as ET
@@ -39,6 +39,7 @@ _TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2
 
 _UTC_MICROS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
+UNREAD_LISTED = 20  # garbled pairs listed on one record (the total is given too), as hextext does
 MAX_TEXT = 1024  # provenance strings (provider, computer, channel) are clipped to this
 
 
@@ -412,6 +413,14 @@ class EventCollector:
                 self.report(offset, f"{info.where}: {_short(fname)} has an odd number of hex digits "
                                     f"({digits}): the last digit {last!r} (byte {len(data)}) is left "
                                     f"out and the {len(data)} whole bytes before it are decoded", "error")
+            holes = None
+            if not is_table and (data is None or data[:4] not in SIGNATURES):
+                # hex of a record with a few characters garbled: read as base64 it would be a
+                # made-up record of 3/4 the text's length, so the hex is kept, holes as 00
+                holey = hex_with_holes(text)
+                if holey is not None:
+                    data, holes = holey
+                    self._report_holes(info, fname, holes, offset)
             if data is None:
                 self.report(offset, f"{info.where}: {_short(fname)} is neither hex nor base64; skipped", "error")
                 continue
@@ -427,8 +436,21 @@ class EventCollector:
                     continue  # some other provider's binary data (unknown provider: a pasted fragment)
                 self.report(offset, f"{info.where}: {_short(fname)} does not start with a CPER or WhLg "
                                     "signature", "warning")
-            yield RecordRef(data, {"path": self.path, "offset": offset, "kind": self.kind,
-                                   "field": _short(fname, 200), **info.provenance()})
+            source = {"path": self.path, "offset": offset, "kind": self.kind,
+                      "field": _short(fname, 200), **info.provenance()}
+            if holes:  # the decoder marks the bytes that are not from the input (record.py)
+                source["unread"] = [[at, 1, None, column, pair, None] for at, column, pair in holes[:UNREAD_LISTED]]
+                source["unread_bytes"] = len(holes)
+            yield RecordRef(data, source)
+
+    def _report_holes(self, info: EventInfo, fname: str, holes: list, offset: int | None) -> None:
+        at, column, pair = holes[0]
+        more = (f" and {len(holes) - 1} more pair(s) up to character offset {holes[-1][1]}"
+                if len(holes) > 1 else "")
+        self.report(offset, f"{info.where}: {_short(fname)}: {_short(pair)!r} at character offset "
+                            f"{column} (byte {at}){more} is not hex: read as 00 so the bytes "
+                            "after keep their places (the rest of the field is hex; read as base64 it "
+                            "would be no record); a record that holds them is marked", "error")
 
     def _table_values(self, info: EventInfo, offset: int | None) -> dict:
         """ErrorSourceCount, ErrorSourceTableLength, ErrorRecordFormat as numbers (a value that
