@@ -9,6 +9,7 @@ import sources_helpers as h
 
 from whea_gui.decode.record import decode_record
 from whea_gui.sources import iter_bytes
+from whea_gui.sources.winevent import EventCollector, parse_event_json
 
 MCE = (h.DWR / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()  # 1019 bytes
 
@@ -86,3 +87,32 @@ def test_hex_with_garbled_characters_in_many_pairs_is_not_read_as_hex():
     assert refs == []
     assert [p.message for p in problems if p.level == "error"] == [
         "event record 1000 (Event ID 18): RawData is neither hex nor base64; skipped"]
+
+
+# -- A4-16: Length against the RawData byte count ------------------------------------------
+def test_a_length_that_disagrees_with_rawdata_is_a_warning_naming_both():
+    refs, problems = _read(_event(MCE.hex(), len(MCE) + 50, rid=1003))
+    assert [r.data for r in refs] == [MCE]  # the bytes are decoded as they are
+    assert [(p.level, p.message) for p in problems] == [
+        ("warning", "event record 1003 (Event ID 18): Length is 1069 but RawData holds 1019 bytes; "
+                    "the 1019 bytes are decoded")]
+
+
+def test_a_length_that_agrees_or_is_not_a_number():
+    assert _read(_event(MCE.hex(), len(MCE)))[1] == []
+    _, problems = _read(_event(MCE.hex(), "many"))
+    assert [p.message for p in problems] == [
+        "event record 1000 (Event ID 18): Length 'many' is not a number in 0–4294967295; ignored"]
+
+
+def test_the_json_form_of_an_event_checks_length_too():
+    # the evtx reader's JSON form: Length is a number there
+    doc = {"Event": {"System": {"EventID": 18, "EventRecordID": 7, "Provider": {
+        "#attributes": {"Name": "Microsoft-Windows-WHEA-Logger"}}},
+        "EventData": {"Length": 542, "RawData": MCE.hex().upper()}}}
+    problems = []
+    refs = list(EventCollector("log.evtx", "evtx", problems.append).refs(parse_event_json(doc), 4096))
+    assert [r.data for r in refs] == [MCE]
+    assert [(p.offset, p.message) for p in problems] == [
+        (4096, "event record 7 (Event ID 18): Length is 542 but RawData holds 1019 bytes; "
+               "the 1019 bytes are decoded")]
