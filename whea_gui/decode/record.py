@@ -236,8 +236,9 @@ def _mark_unread(rec: DecodedRecord, source: dict) -> None:
             place = (f"{source.get('field') or 'the field'} at character offset {column}" if line is None else
                      f"line {line}" + (f", column {column}" if column else " (a '*' line)"))
             why = f"{place} shows {token!r}, which is not hex"
-        rec.add_finding(ERROR, f"{what}{at} is not from the input: {why}; read as 00, so a field "
-                               "over it is not the real value", offset, length, "bytes-unread")
+        verb, it = ("is", "it") if length == 1 else ("are", "them")
+        rec.add_finding(ERROR, f"{what}{at} {verb} not from the input: {why}; read as 00, so a field "
+                               f"over {it} is not the real value", offset, length, "bytes-unread")
     total = source.get("unread_bytes", 0)
     shown = sum(u[1] for u in listed)
     if total > shown:
