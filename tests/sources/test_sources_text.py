@@ -205,7 +205,7 @@ def _hexdump_cv(data: bytes) -> list[str]:
     return h.hexdump_c(data).split("\n")
 
 
-def test_a_missing_dump_line_is_an_error_naming_the_line_not_a_silent_merge():
+def test_a_missing_dump_line_is_an_error_naming_the_line_and_its_bytes_are_marked():
     lines = _hexdump_cv(CMC)
     del lines[10]  # offset 0xa0 gone
     problems = []
@@ -213,16 +213,21 @@ def test_a_missing_dump_line_is_an_error_naming_the_line_not_a_silent_merge():
     problems = [(p.line, p.level) for p in scan.problems]
     assert problems == [(11, "error")]
     assert "offset 0xb0 skips 16 bytes after line 10" in scan.problems[0].message
-    assert [(b.line, len(b.data)) for b in scan.blocks] == [(1, 160), (11, 928 - 176)]
+    # inside the record: the offsets place every later byte, so the row is read as 00 and
+    # marked (audit 4, A4-12), not a split that loses the rest of the record
+    expect = bytearray(CMC)
+    expect[0xA0:0xB0] = bytes(16)
+    assert [(b.line, b.data) for b in scan.blocks] == [(1, bytes(expect))]
+    assert [u[:2] for u in scan.blocks[0].unknown] == [(0xA0, 16)]
 
 
 def test_an_offset_going_back_starts_another_dump_with_a_warning():
     lines = _hexdump_cv(CMC)
-    lines.insert(5, lines[4])  # a line pasted twice
+    lines[5:5] = lines[2:5]  # lines 3-5 pasted again after line 5: not just the row above
     scan = scan_text("\n".join(lines))
     assert [(p.line, p.level) for p in scan.problems] == [(6, "warning")]
-    assert "offset 0x40 goes back from 0x50" in scan.problems[0].message
-    assert [len(b.data) for b in scan.blocks] == [80, 928 - 64]
+    assert "offset 0x20 goes back from 0x50" in scan.problems[0].message
+    assert [len(b.data) for b in scan.blocks] == [80, 928 - 32]
 
 
 def test_star_repeats_the_line_above_up_to_the_next_offset():

@@ -229,12 +229,18 @@ def _mark_unread(rec: DecodedRecord, source: dict) -> None:
     input, and the record says so at those bytes."""
     listed = source["unread"]
     for offset, length, line, column, token, dump in listed:
-        place = f"line {line}" + (f", column {column}" if column else " (a '*' line)")
         at = f" (dump offset 0x{dump:x})" if dump is not None else ""
         what = f"byte {offset}" if length == 1 else f"bytes {offset}–{offset + length - 1}"
-        rec.add_finding(ERROR, f"{what}{at} is not from the input: {place} shows {token!r}, which "
-                               "is not hex; read as 00, so a field over it is not the real value",
-                        offset, length, "bytes-unread")
+        if not token:  # no line gave them: the dump's offsets skip a row (sources/hextext.py)
+            why = f"the dump has no line for them (line {line}, after the gap, is placed by its offset)"
+        else:
+            # an event's binary field has no lines: a character offset in its text
+            place = (f"{source.get('field') or 'the field'} at character offset {column}" if line is None else
+                     f"line {line}" + (f", column {column}" if column else " (a '*' line)"))
+            why = f"{place} shows {token!r}, which is not hex"
+        verb, it = ("is", "it") if length == 1 else ("are", "them")
+        rec.add_finding(ERROR, f"{what}{at} {verb} not from the input: {why}; read as 00, so a field "
+                               f"over {it} is not the real value", offset, length, "bytes-unread")
     total = source.get("unread_bytes", 0)
     shown = sum(u[1] for u in listed)
     if total > shown:

@@ -20,6 +20,7 @@ from ._lazy_re import LazyPattern, lazy_compile
 
 ROW_MAX_CHARS = 1 << 14  # longer lines are never dump rows (xxd -c 256 is ~1.3 K characters)
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+HOLES_PER_BYTES = 16  # hex with more than one unreadable pair per this many bytes is not hex
 
 _ROW = lazy_compile(r"[ \t]*(?:0[xX])?(?P<addr>[0-9A-Fa-f]{8}`[0-9A-Fa-f]{8}|[0-9A-Fa-f]{4,16})"
                   r"(?P<sep>:[ \t]*|[ \t]+)(?P<body>\S.*)")
@@ -92,6 +93,9 @@ class Loose:
     column: int = 0  # 1-based column where the stray text starts
     partial: bool = False  # the line had text that is not hex
     text: str = ""  # the line, when partial
+    # pairs inside the hex that are not hex (a typo, "g1"): (index in data, 1-based column, the
+    # pair); read as 00 so the bytes after them keep their places
+    unknown: tuple = ()
 
 
 @dataclass(slots=True)
@@ -464,6 +468,10 @@ def _loose_tokens(text: str, base: int, end: int, no: int, style: str) -> Loose 
         tok = m.group()
         data = _loose_token(tok)
         if data is None:
+            holes = _loose_holes(text, m.start(), end, sum(map(len, out)))
+            if holes is not None:
+                rest, unknown = holes
+                return Loose(no, b"".join(out) + rest, style, unknown=unknown)
             # hex running into other text ("…0000a", "…00z!"): keep the whole pairs
             digits = _HEX.match(tok)
             good = (digits.end() // 2 * 2) if digits and not tok.startswith(("0x", "0X")) else 0
@@ -475,6 +483,38 @@ def _loose_tokens(text: str, base: int, end: int, no: int, style: str) -> Loose 
             return Loose(no, b"".join(out), style, text[start:end].strip(), start + 1, True, text)
         out.append(data)
     return Loose(no, b"".join(out), style) if out else None
+
+
+def _loose_holes(text: str, start: int, end: int, before: int) -> tuple[bytes, tuple] | None:
+    """The rest of a line of loose hex from ``start``, when it is plain hex pairs of which a few
+    are not hex (``g1`` typed for ``01``): (its bytes with each such pair as 00, ((index in the
+    line's data, 1-based column, pair), ...)), or None. ``before``: bytes the line gave before
+    ``start``. Hex must follow every such pair, and the line must hold at least
+    HOLES_PER_BYTES hex bytes per such pair (so words such as "is ok" stay text)."""
+    out = bytearray()
+    unknown = []
+    for m in _LOOSE_TOKEN.finditer(text, start, end):
+        tok = m.group()
+        if len(tok) % 2 or tok[:2] in ("0x", "0X") or "\\" in tok:
+            return None
+        at = 0
+        while at < len(tok):
+            run = _HEX.match(tok, at)
+            stop = run.end() - (run.end() - at) % 2 if run else at
+            out += bytes.fromhex(tok[at:stop])
+            if stop == len(tok):
+                break
+            pair = tok[stop:stop + 2]
+            if any(c in _NOT_PLACEHOLDER and c not in HEX_DIGITS for c in pair):
+                return None  # a quote, bracket or bar: text around the hex, not a typo in it
+            unknown.append((before + len(out), m.start() + stop + 1, pair))
+            out.append(0)
+            at = stop + 2
+    if not unknown or unknown[-1][0] == before + len(out) - 1:
+        return None  # no hex after the last one: text after the hex (said as before)
+    if before + len(out) - len(unknown) < HOLES_PER_BYTES * len(unknown):
+        return None
+    return bytes(out), tuple(unknown)
 
 
 def _loose_token(tok: str) -> bytes | None:
@@ -502,6 +542,57 @@ def odd_hex(text: str) -> tuple[bytes, int, str] | None:
     if len(compact) % 2 == 0 or not _HEX.fullmatch(compact):
         return None
     return bytes.fromhex(compact[:-1]), len(compact), compact[-1]
+
+
+def hex_with_holes(text: str) -> tuple[bytes, list[tuple[int, int, str]]] | None:
+    """A field of hex (whitespace allowed) in which a few pairs are not hex (a typo, a garbled
+    character): (the bytes with each such pair read as 00, [(byte index, 0-based character
+    offset in ``text``, the pair)]), or None. Only for text that starts with a record signature
+    in hex and has an even digit count, and at most one bad pair per HOLES_PER_BYTES bytes: base64
+    has a character that is no hex digit in most pairs, so it is never taken for this."""
+    compact = "".join(text.split())
+    if len(compact) % 2 or compact[:8].upper() not in ("43504552", "57684C67"):
+        return None
+    out = bytearray()
+    bad: list[tuple[int, int, str]] = []  # (byte index, index in compact, pair)
+    limit = len(compact) // 2 // HOLES_PER_BYTES + 1
+    start = 0
+    while start < len(compact):
+        m = _HEX.match(compact, start)
+        end = m.end() if m else start
+        end -= (end - start) % 2  # a lone digit before the bad character belongs to its pair
+        out += bytes.fromhex(compact[start:end])
+        if end == len(compact):
+            break
+        bad.append((len(out), end, compact[end:end + 2]))
+        if len(bad) > limit:
+            return None
+        out.append(0)
+        start = end + 2
+    if not bad:
+        return None  # all hex: not this function's case
+    offsets = _char_offsets(text, [at for _, at, _ in bad])
+    return bytes(out), [(i, off, pair) for (i, _, pair), off in zip(bad, offsets)]
+
+
+def _char_offsets(text: str, indexes: list[int]) -> list[int]:
+    """Where the ``indexes``-th (ascending) non-blank characters of ``text`` are (a field may
+    be wrapped over lines); one pass over the text."""
+    if not any(c.isspace() for c in text):
+        return indexes
+    out: list[int] = []
+    seen = -1
+    wanted = iter(indexes)
+    nxt = next(wanted, None)
+    for at, c in enumerate(text):
+        if nxt is None:
+            break
+        if not c.isspace():
+            seen += 1
+            if seen == nxt:
+                out.append(at)
+                nxt = next(wanted, None)
+    return out
 
 
 # -- base64 -----------------------------------------------------------------------------------

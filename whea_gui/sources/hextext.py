@@ -15,8 +15,11 @@ Understood styles (``hexlines`` reads each line; this module puts lines together
 
 Offsets place the bytes. A ``*`` line stands for copies of the line above up to the next offset
 shown (never more than ``EXPAND_LIMIT`` bytes per text); an offset alone ends a dump (its total
-length). An offset that goes back, skips bytes without ``*``, or a ``*`` that cannot be filled is
-reported with its line and splits the dump there: nothing is merged by guesswork. Whether
+length). Whole rows missing inside a record the dump began (the next row's offset places every
+later byte) are read as 00 and marked unread, like a redacted row; the row just above repeated
+is dropped (the same bytes: a warning; other bytes: an error, the first kept). Any other offset
+that goes back or skips bytes without ``*``, or a ``*`` that cannot be filled, is reported with
+its line and splits the dump there: nothing is merged by guesswork. Whether
 offsets are hex, octal (``od``'s default) or decimal is decided by which base makes the offsets
 follow the byte counts. Text that is not hex next to hex is reported with its line and column;
 the hex around it is kept. Time is linear in the text; memory is the text plus the bytes.
@@ -272,7 +275,8 @@ class _Builder:
 
     def mark_unknown(self, pos: int, length: int, line: int, column: int, token: str) -> None:
         marks = self.block.unknown
-        if marks and marks[-1][0] + marks[-1][1] >= pos:
+        # a run missing from the text ("" token) and bytes the text shows wrongly are kept apart
+        if marks and marks[-1][0] + marks[-1][1] >= pos and (marks[-1][4] == "") == (token == ""):
             last = marks[-1]
             marks[-1] = (last[0], max(last[1], pos + length - last[0]), *last[2:])
         elif len(marks) >= MAX_UNKNOWN_RANGES:  # hostile: the last range grows over the rest
@@ -329,6 +333,11 @@ def _extent(head: bytes) -> int:
         declared, = struct.unpack_from("<I", head, 8)
         claim = declared if declared <= MAX_WHLG else 0
     return claim + DAMAGED_REACH
+
+
+def _starts_record(row: Row) -> bool:
+    """Does a dump row begin with a record signature (in either byte order of a word row)?"""
+    return row.mem[:4] in SIGNATURES or row.written[:4] in SIGNATURES
 
 
 def _holds_signature(data: bytes) -> bool:
@@ -489,12 +498,27 @@ class _Scanner:
             self.close_loose()
             self.close_b64()
             self.loose = _Builder(item.line, "hex", item.style)
+        start = len(self.loose.mem)
         self.loose.add(item.data, None, item.line, None)
+        if item.unknown:
+            self._loose_unknown(item, start)
         if item.stray:
             self.problem(item.line, f"column {item.column}: {_quote(item.stray)} after the hex is not "
                                     "hex bytes; left out")
         if item.style == "xml":
             self.close_loose()
+
+    def _loose_unknown(self, item: Loose, start: int) -> None:
+        """Name the pairs of a loose hex line that are not hex (read as 00, hexlines) and mark
+        them, as in a dump row: the byte position places every byte after them."""
+        for index, column, token in item.unknown:
+            self.loose.mark_unknown(start + index, 1, item.line, column, token)
+        index, column, token = item.unknown[0]
+        more = (f" and {len(item.unknown) - 1} more up to column {item.unknown[-1][1]}"
+                if len(item.unknown) > 1 else "")
+        self.problem(item.line, f"column {column}: {_quote(token)} (byte {start + index} of the hex from "
+                                f"line {self.loose.block.line}){more} is not a hex byte: read as 00 so the "
+                                "bytes after it keep their places; a record that holds it is marked", "error")
 
     def close_loose(self) -> None:
         if self.loose is not None:
@@ -567,6 +591,7 @@ class _Dumps:
         self.b: _Builder | None = None
         self.expected = 0
         self.last: Row | None = None
+        self.last_off = 0  # the dump offset of ``last``
         self.star_line = 0
         self.cut = False  # the next block starts after a '*' run that was not made
 
@@ -824,8 +849,11 @@ class _Dumps:
                 if not self._expand(off, row.line):
                     self._close()
             elif off != self.expected:
-                self._jump(off, row.line)
-                self._close()
+                if self._repeated(row, off):
+                    return
+                if not self._missing_rows(row, off):
+                    self._jump(off, row.line)
+                    self._close()
         if self.b is None:
             self._open(row, off)
             self.block_digits = len(row.addr)
@@ -835,7 +863,55 @@ class _Dumps:
         if row.unknown:
             self._unknown(row, start, off)
         self.expected = off + len(row.mem)
-        self.last = row
+        self.last, self.last_off = row, off
+
+    def _repeated(self, row: Row, off: int) -> bool:
+        """A row at the offset of the row just above (a line pasted twice): the same bytes are
+        dropped with a warning; other bytes are an error and the first row is kept (nothing
+        says which is right, and the first was placed already). Other bytes start another dump,
+        as before, where that is likelier: at offset 0, after a dump of that one row, or when
+        the row begins a record of its own."""
+        last = self.last
+        if (last is None or off != self.last_off or self.expected != off + len(last.mem)
+                or len(row.mem) != len(last.mem)):
+            return False
+        if row.mem == last.mem and row.written == last.written:
+            self.s.problem(row.line, f"offset {_fmt(off)} is line {last.line}'s again, with the same "
+                                     "bytes: a line pasted twice; this copy is left out")
+            return True
+        if off == 0 or len(self.b.mem) == len(last.mem) or _starts_record(row):
+            return False
+        self.s.problem(row.line, f"offset {_fmt(off)} is line {last.line}'s again, with other bytes: "
+                                 f"which is right is not known; line {last.line}'s bytes are kept and "
+                                 f"this line's are left out", "error")
+        return True
+
+    def _missing_rows(self, row: Row, off: int) -> bool:
+        """Whole rows missing (deleted in an edit, lost in a paste) inside a record the block
+        holds: the next row's offset places it and every byte after it, so the missing bytes
+        are read as 00 and marked, as a redacted row's are, and the record stays whole. A gap
+        that is not whole rows, or outside every record's reach, still splits the dump."""
+        last = self.last
+        size = len(last.mem) if last is not None else 0
+        gap = off - self.expected
+        start = self.b.block.segments[0][3] if self.b.block.segments else 0
+        if (size == 0 or gap <= 0 or gap % size or (self.expected - start) % size
+                or gap > self.s.budget or len(row.mem) > size or _starts_record(row)):
+            return False
+        reach = self.b.reach(last)
+        if not self.expected < reach or off >= reach + size:
+            return False  # no record started above runs into the gap: maybe another dump
+        self.s.budget -= gap
+        at = len(self.b.mem)
+        self.b.add(bytes(gap), bytes(gap) if last.width > 2 else None, row.line, self.expected, stride=0)
+        self.b.mark_unknown(at, gap, row.line, 0, "")  # no token: no line gave these bytes
+        self.s.problem(row.line, f"offset {_fmt(off)} skips {gap} bytes after line {last.line} (which "
+                                 f"ends at {_fmt(self.expected)}) with no '*' line: {gap // size} row(s) "
+                                 f"missing inside the record begun above; read as 00 at dump offsets "
+                                 f"{_fmt(self.expected)}–{_fmt(off - 1)}, and this line is placed by its "
+                                 "offset; a record that holds them is marked", "error")
+        self.expected = off
+        return True
 
     def _unknown(self, row: Row, start: int, off: int) -> None:
         """Name the pairs of ``row`` that are not hex (read as 00) and remember where they are."""

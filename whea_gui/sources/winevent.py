@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .base import Problem, RecordRef
 from .carve import SIGNATURES
-from .hexlines import odd_hex
+from .hexlines import hex_with_holes, odd_hex
 
 if TYPE_CHECKING:  # annotations only: the parser is imported by the readers that parse
     import xml.etree.ElementTree as ET
@@ -32,6 +32,9 @@ TABLE_VALUES = {"errorsourcecount": "error_source_count",
                 "errorsourcetablelength": "error_source_table_length",
                 "errorrecordformat": "error_record_format"}
 TABLE_FORMAT = "error_source_table"
+# the byte count Windows writes beside RawData (WHEA-Logger, Kernel-WHEA): checked against the
+# bytes the field holds, since a field cut or padded on its way here decodes as something else
+LENGTH_FIELD = "length"
 _HEXTEXT = re.compile(r"[0-9a-fA-F\s]+")
 _SIGNATURE_HEX = ("43504552", "57684C67")  # "CPER" / "WhLg" written as hex
 _TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.,]([0-9]+))?\s*"
@@ -39,6 +42,7 @@ _TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2
 
 _UTC_MICROS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
+UNREAD_LISTED = 20  # garbled pairs listed on one record (the total is given too), as hextext does
 MAX_TEXT = 1024  # provenance strings (provider, computer, channel) are clipped to this
 
 
@@ -58,6 +62,7 @@ class EventInfo:
     binaries: list[tuple[str, str]] = field(default_factory=list)  # (field name, text)
     table_values: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (field name, text)
     issues: list[str] = field(default_factory=list)  # values that could not be used, in words
+    length: tuple[str, str] | None = None  # the EventData "Length" value: (field name, text)
 
     @property
     def is_whea(self) -> bool:
@@ -232,6 +237,9 @@ def _binaries_json(tag: str, value, info: EventInfo) -> None:
         if name.lower() in TABLE_VALUES:
             _table_value(info, name, _json_text(node) if not isinstance(node, list) else None)
             continue
+        if name.lower() == LENGTH_FIELD:
+            _length_value(info, name, _json_text(node) if not isinstance(node, list) else None)
+            continue
         if type(node) is str:  # the usual element: text only
             text = node.strip()
             if text and (name.lower() in BINARY_FIELDS or _signature_hex(text)):
@@ -253,6 +261,9 @@ def _flat_binaries(values: dict, info: EventInfo) -> bool:
     for key, child in values.items():
         if key.lower() in TABLE_VALUES:
             _table_value(info, key, _json_text(child) if not isinstance(child, list) else None)
+            continue
+        if key.lower() == LENGTH_FIELD:
+            _length_value(info, key, _json_text(child) if not isinstance(child, list) else None)
             continue
         kind = type(child)
         if kind is str:
@@ -279,6 +290,11 @@ def _flat_binaries(values: dict, info: EventInfo) -> bool:
 def _table_value(info: EventInfo, name: str, text: str | None) -> None:
     if text is not None and text.strip():
         info.table_values.setdefault(TABLE_VALUES[name.lower()], (name, text.strip()[:64]))
+
+
+def _length_value(info: EventInfo, name: str, text: str | None) -> None:
+    if info.length is None and text is not None and text.strip():
+        info.length = (name, text.strip()[:64])
 
 
 def _json_children(node, name: str = ""):
@@ -340,6 +356,8 @@ def parse_binaries(data: ET.Element, info: EventInfo) -> None:
         text = (el.text or "").strip()
         if key in TABLE_VALUES:
             _table_value(info, el.get("Name") or tag, text)
+        elif key == LENGTH_FIELD:
+            _length_value(info, el.get("Name") or tag, text)
         elif text and (key in BINARY_FIELDS or _signature_hex(text)):
             info.binaries.append((el.get("Name") or tag, text))
 
@@ -403,6 +421,7 @@ class EventCollector:
             if info.is_whea or not info.provider:  # no provider: a pasted event or piece of one
                 self.report(offset, f"{where}: no RawData (binary) field; nothing to decode", "note")
             return
+        records = [fname for fname, _ in info.binaries if fname.lower() != TABLE_FIELD]
         for fname, text in info.binaries:
             is_table = fname.lower() == TABLE_FIELD
             data = decode_binary(text, signed=not is_table)
@@ -412,9 +431,19 @@ class EventCollector:
                 self.report(offset, f"{info.where}: {_short(fname)} has an odd number of hex digits "
                                     f"({digits}): the last digit {last!r} (byte {len(data)}) is left "
                                     f"out and the {len(data)} whole bytes before it are decoded", "error")
+            holes = None
+            if not is_table and (data is None or data[:4] not in SIGNATURES):
+                # hex of a record with a few characters garbled: read as base64 it would be a
+                # made-up record of 3/4 the text's length, so the hex is kept, holes as 00
+                holey = hex_with_holes(text)
+                if holey is not None:
+                    data, holes = holey
+                    self._report_holes(info, fname, holes, offset)
             if data is None:
                 self.report(offset, f"{info.where}: {_short(fname)} is neither hex nor base64; skipped", "error")
                 continue
+            if not is_table and len(records) == 1:
+                self._check_length(info, fname, len(data), offset)
             if is_table:
                 if info.is_whea or not info.provider:
                     yield RecordRef(data, {"path": self.path, "offset": offset, "kind": self.kind,
@@ -427,8 +456,35 @@ class EventCollector:
                     continue  # some other provider's binary data (unknown provider: a pasted fragment)
                 self.report(offset, f"{info.where}: {_short(fname)} does not start with a CPER or WhLg "
                                     "signature", "warning")
-            yield RecordRef(data, {"path": self.path, "offset": offset, "kind": self.kind,
-                                   "field": _short(fname, 200), **info.provenance()})
+            source = {"path": self.path, "offset": offset, "kind": self.kind,
+                      "field": _short(fname, 200), **info.provenance()}
+            if holes:  # the decoder marks the bytes that are not from the input (record.py)
+                source["unread"] = [[at, 1, None, column, pair, None] for at, column, pair in holes[:UNREAD_LISTED]]
+                source["unread_bytes"] = len(holes)
+            yield RecordRef(data, source)
+
+    def _report_holes(self, info: EventInfo, fname: str, holes: list, offset: int | None) -> None:
+        at, column, pair = holes[0]
+        more = (f" and {len(holes) - 1} more pair(s) up to character offset {holes[-1][1]}"
+                if len(holes) > 1 else "")
+        self.report(offset, f"{info.where}: {_short(fname)}: {_short(pair)!r} at character offset "
+                            f"{column} (byte {at}){more} is not hex: read as 00 so the bytes "
+                            "after keep their places (the rest of the field is hex; read as base64 it "
+                            "would be no record); a record that holds them is marked", "error")
+
+    def _check_length(self, info: EventInfo, fname: str, size: int, offset: int | None) -> None:
+        """Windows writes the field's byte count beside it: a different count means bytes were
+        lost or added on the way (a cut export, an edit), so the record may not be whole."""
+        if info.length is None:
+            return
+        name, text = info.length
+        issues: list[str] = []
+        declared = checked_int(text, _short(name), 0xFFFFFFFF, issues)
+        for issue in issues:
+            self.report(offset, f"{info.where}: {issue}", "warning")
+        if declared is not None and declared != size:
+            self.report(offset, f"{info.where}: {_short(name)} is {declared} but {_short(fname)} holds "
+                                f"{size} bytes; the {size} bytes are decoded", "warning")
 
     def _table_values(self, info: EventInfo, offset: int | None) -> dict:
         """ErrorSourceCount, ErrorSourceTableLength, ErrorRecordFormat as numbers (a value that
