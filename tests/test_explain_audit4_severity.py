@@ -171,3 +171,25 @@ def test_a_status_block_entry_counts_in_the_severity_checks_both_ways():
     rec, _e, text = _explained(generic(FATAL), "entry as the header")
     assert not [f for f in rec.findings if f.code == "severity-mismatch"]
     assert "contradicts itself" not in text
+
+
+def test_a_place_read_from_bytes_the_input_did_not_give_is_left_out():
+    # A4-12's limit: a hexdump with the row that holds the processor number missing; the bytes
+    # are read as 00, so "CPU 0" would be a made-up place
+    from tests.vectorlib import VECTORS
+    from whea_gui.sources import iter_bytes
+    data = (VECTORS / "DecodeWheaRecord" / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+    rows = [f"{i:08x}  " + data[i:i + 16].hex(" ") for i in range(0, len(data), 16)]
+    whole = decode_record(data)
+    node = whole.root.find(next(p for p in explain_record(whole)["location"] if p["label"] == "CPU")["cites"][0])
+    gone = node.offset // 16
+    text = "\n".join(r for i, r in enumerate(rows) if i != gone) + f"\n{len(data):08x}\n"
+    [ref] = list(iter_bytes(text.encode(), "<stdin>"))
+    rec = decode_record(ref.data, source=ref.source)
+    assert [f for f in rec.findings if f.code == "bytes-unread"]
+    e = explain_record(rec)
+    check(rec, e, None, "unread row")
+    assert "CPU 0" not in e["headline"] and all(p["label"] != "CPU" for p in e["location"])
+    assert any(s.startswith("Left out of the place: CPU, read from bytes the input did not give")
+               for s in e["caveats"]), e["caveats"]
+    assert "APIC ID 11" in e["headline"]  # the place the input did give stays

@@ -100,6 +100,8 @@ class Facts:
     # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
     # it says data may be lost: a process terminated or recovery not succeeding)
     recovery: tuple[int, str, list[str], bool] | None = None
+    # location parts left out because their fields lie in bytes the input did not give
+    unread_parts: list[tuple[str, list[str]]] = field(default_factory=list)
     # a Microsoft PCI recovery section's account: (section index, its sentence, cites)
     pci_recovery: tuple[int, str, list[str]] | None = None
     # other memory sections giving another physical address than the lead: (index, address,
@@ -143,6 +145,9 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     f.header_flags = {n: _paths(rec, f"header.flags.{n}") for n in rec.header.get("flag_names") or ()}
     if not rec.sections:
         f.section_count_cites = _first_path(rec, ("header.section_count", "header.error_data_entry_count"))
+    unread = [(x.offset, x.offset + x.length) for x in rec.findings
+              if x.code == "bytes-unread" and x.length > 0]
+    cites = cites or bool(unread)  # (which part lies in such bytes is told by its fields)
     lead = lead_section(rec)
     lead = inner_lead(lead) if lead is not None else None
     f.lead = lead
@@ -162,6 +167,8 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         if diag:
             _diagnosis_cites(f.location, diag)
             _logged_by(f, diag)
+        if unread:
+            _leave_out_unread(rec, f, unread)
         f.what = _what(lead, diag)
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
@@ -215,6 +222,21 @@ def _cut_short(rec: DecodedRecord, f: Facts) -> None:
     f.part_unknown = f.lead is not None and bool(section_evidence(f.lead))
     if f.part_unknown:  # the section's type alone is the writer's guess, not evidence
         f.component, f.what = "", None
+
+
+def _leave_out_unread(rec: DecodedRecord, f: Facts, unread: list[tuple[int, int]]) -> None:
+    """Location parts read from bytes the input did not give (a redacted or missing hex row,
+    unreadable characters, read as 00: the `bytes-unread` findings) are no place: they are left
+    out, and a caveat names them without their made-up values."""
+    kept = []
+    for part in f.location.parts:
+        spans = [(n.offset, n.offset + max(n.length, 1)) for n in
+                 (rec.root.find(c) for c in part.cites) if n is not None]
+        if any(a < hi and lo < b for a, b in spans for lo, hi in unread):
+            f.unread_parts.append((part.label or part.kind, part.cites))
+        else:
+            kept.append(part)
+    f.location.parts = kept
 
 
 def _bare(name: str) -> str:

@@ -610,6 +610,11 @@ def _caveats(f: Facts) -> list[Statement]:
         # (when it changes the severity's meaning, the severity statement says it)
         out.append(Statement("caveat", f"The error recovery section (section {f.recovery[0]}) says: "
                                        f"{f.recovery[1]}.", f.recovery[2]))
+    if f.unread_parts:
+        names = ", ".join(dict.fromkeys(label for label, _ in f.unread_parts))
+        out.append(Statement("caveat", f"Left out of the place: {names}, read from bytes the input did "
+                                       "not give (read as 00, so not the real value).",
+                             unique(c for _, cs in f.unread_parts for c in cs), "location"))
     if f.pci_recovery is not None:
         index, said, cites = f.pci_recovery
         out.append(Statement("caveat", f"The PCI recovery section (section {index}) says: {said}.", cites))
