@@ -124,3 +124,33 @@ def test_the_action_is_disabled_for_records_from_other_files(qtbot, window, real
     load(qtbot, window, path)
     assert len(window.records_panel.records) == 1
     assert not window.act_container_structure.isEnabled()
+
+
+def test_a_readers_problems_reach_the_session_on_the_gui_thread(qtbot, window, tmp_path, monkeypatch):
+    # the reader runs in a worker; its problems go to the session, whose observers are widgets
+    # (the problems panel): a problem delivered in the worker's thread touched them from it, and
+    # a full run once hung there (an ERST file whose map has findings)
+    import threading
+
+    from whea_gui.sources import iter_path
+    from whea_gui.store.erst import ErstStore
+
+    path = tmp_path / "erst.bin"
+    with ErstStore(path, size=128 * 1024) as store:
+        store.write_error_record(_a_record())
+    with open(path, "ab") as fh:
+        fh.write(b"\x01" * 100)  # a size that is not whole slots: a problem from the reader
+    problems = []
+    list(iter_path(str(path), problems.append))
+    assert problems  # the input gives the reader something to report
+    threads = []
+    add = window.session.add_problem
+    monkeypatch.setattr(window.session, "add_problem",
+                        lambda p: (threads.append(threading.current_thread()), add(p)))
+    load(qtbot, window, path)
+    assert threads and all(t is threading.main_thread() for t in threads), threads
+
+
+def _a_record() -> bytes:
+    from whea_gui.compose.generate import generate_records
+    return generate_records(["memory"], 1, seed=1)[0]

@@ -149,7 +149,9 @@ class Loading(QObject):
         w = self.window
         job.batchReady.connect(self._batch_ready)
         job.progress.connect(self._progress)
-        job.problem.connect(self.session.add_problem)
+        # through a bound slot of this QObject, so it runs on the GUI thread: the session is no
+        # QObject, and a plain callable would run in the worker and touch the widgets from it
+        job.problem.connect(self._problem)
         job.finished.connect(self._job_done)  # a bound slot: runs on the GUI thread
         self.jobs.append(job)
         w.progress.setRange(0, 0)
@@ -158,6 +160,9 @@ class Loading(QObject):
         w.message("Loading…")
         start_job(job, w)
         return job
+
+    def _problem(self, problem) -> None:
+        self.session.add_problem(problem)
 
     def _batch_ready(self, batch) -> None:
         self.session.add_batch(batch)
