@@ -193,3 +193,13 @@ def test_a_place_read_from_bytes_the_input_did_not_give_is_left_out():
     assert any(s.startswith("Left out of the place: CPU, read from bytes the input did not give")
                for s in e["caveats"]), e["caveats"]
     assert "APIC ID 11" in e["headline"]  # the place the input did give stays
+
+
+def test_an_undefined_section_severity_does_not_hide_a_fatal_section():
+    # recheck N1: a Fatal processor section beside a memory section of severity 7, under an
+    # Informational header: the record is Fatal (its worst known section), not of unknown severity
+    data = _record([("memory", 7, _body("memory", CORRECTED)),
+                    ("processor-generic", FATAL, _body("processor-generic", FATAL))], INFORMATIONAL)
+    _rec, e, text = _explained(data, "undefined beside fatal")
+    assert e["headline"].startswith("Fatal"), e["headline"]
+    assert "does not give a known severity" not in text

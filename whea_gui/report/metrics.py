@@ -185,11 +185,11 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
     if engine_of(spec) in ("postgresql", "postgres"):
         # a short connect timeout: an unresponsive server must answer a scrape with
         # whea_store_up 0 within Prometheus' default 10 s scrape timeout (not after 30 s)
-        with open_store(spec, readonly=True, create=False, timeout=CONNECT_TIMEOUT) as store:
-            # nor may a lock held on the table (a migration, a maintenance job) hold a scrape
-            # past that timeout: the scrape fails and says whea_store_up 0
-            store.conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}s'")
-            store.conn.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}s'")
+        # nor may a lock held on a table (a migration, a maintenance job) hold a scrape past
+        # that timeout, from the schema check on: the scrape fails and says whea_store_up 0
+        with open_store(spec, readonly=True, create=False, timeout=CONNECT_TIMEOUT,
+                        settings={"lock_timeout": f"{LOCK_TIMEOUT}s",
+                                  "statement_timeout": f"{STATEMENT_TIMEOUT}s"}) as store:
             if as_of == "last":
                 last = store._query("SELECT max(ts) FROM whea_records WHERE time_source > 0",
                                     one=True)[0]

@@ -58,7 +58,8 @@ class PostgresStore:
     """One store in a PostgreSQL database (tables ``whea_*``; see ``pg_schema``)."""
 
     def __init__(self, url: str, *, readonly: bool | None = None, create: bool = True,
-                 timeout: float = 30.0, strict: bool = True) -> None:
+                 timeout: float = 30.0, strict: bool = True,
+                 settings: dict[str, str] | None = None) -> None:
         scheme, _, rest = str(url).partition("://")
         self.url = f"{scheme.lower()}://{rest}"  # libpq knows the scheme in lower case only
         self.path = redact(self.url)
@@ -68,7 +69,11 @@ class PostgresStore:
         self._lock = threading.RLock()
         self._conn = None
         try:
-            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=max(1, int(timeout)))
+            # ``settings``: server settings from the first statement on (e.g. lock_timeout, so
+            # even the schema check cannot wait on a lock past it)
+            extra = {"options": " ".join(f"-c {k}={v}" for k, v in settings.items())} if settings else {}
+            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=max(1, int(timeout)),
+                                         **extra)
         except psycopg.Error as exc:
             raise StoreError(f"{self.path}: cannot connect "
                              f"({redact(_first_line(exc), self.url)})") from None

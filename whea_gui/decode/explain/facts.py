@@ -423,7 +423,9 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
         return
     undefined = [s for s in rec.sections if not empty_descriptor(s)
                  and isinstance(s.values.get("severity"), int) and s.values["severity"] not in SEVERITY_WORD]
-    if undefined and sev != 1:  # (1: Fatal, the most severe already)
+    known = [sev] + [s.values["severity"] for s in rec.sections if not empty_descriptor(s)
+                     and s.values.get("severity") in SEVERITY_WORD]
+    if undefined and 1 not in known:  # (a Fatal header or section is the most severe already)
         # UEFI defines 0-3; Linux's GHES treats any other section severity as fatal (panic).
         # Nothing below Fatal can be said for such a record: its severity is unknown.
         s = undefined[0]
