@@ -193,6 +193,11 @@ def test_a_place_read_from_bytes_the_input_did_not_give_is_left_out():
     assert any(s.startswith("Left out of the place: CPU, read from bytes the input did not give")
                for s in e["caveats"]), e["caveats"]
     assert "APIC ID 11" in e["headline"]  # the place the input did give stays
+    # and the first advice says that what comes from the missing bytes may be wrong (recheck N3:
+    # a zeroed MCi_STATUS read as "no valid error … no action needed")
+    assert e["advice"][0].startswith("Read the complete record again from its source (the event log "
+                                     "entry, or the platform's error log): 16 bytes of section 2, the "
+                                     "one this explanation follows, were not in the input")
 
 
 def test_an_undefined_section_severity_does_not_hide_a_fatal_section():

@@ -100,6 +100,8 @@ class Facts:
     # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
     # it says data may be lost: a process terminated or recovery not succeeding)
     recovery: tuple[int, str, list[str], bool] | None = None
+    # the section followed holds bytes the input did not give: (index, how many, cites)
+    unread_lead: tuple[int, int, list[str]] | None = None
     # location parts left out because their fields lie in bytes the input did not give
     unread_parts: list[tuple[str, list[str]]] = field(default_factory=list)
     # a Microsoft PCI recovery section's account: (section index, its sentence, cites)
@@ -169,6 +171,12 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
             _logged_by(f, diag)
         if unread:
             _leave_out_unread(rec, f, unread)
+            body = lead.body
+            if body is not None:  # bytes of the section this explanation follows: said first
+                lo, hi = body.offset, body.offset + body.length
+                count = sum(max(0, min(b, hi) - max(a, lo)) for a, b in unread)
+                if count:
+                    f.unread_lead = (lead.index, count, [body.path])
         f.what = _what(lead, diag)
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))

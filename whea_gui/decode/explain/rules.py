@@ -267,6 +267,13 @@ def _advice(f: Facts) -> list[Statement]:
                "the missing sections may name the failing part more exactly.")
         say(damaged + "Read the complete record again from its source (the event log entry, or the "
             "platform's error log): " + why, f.cut_short.cites)
+    if f.unread_lead is not None:
+        index, count, cites = f.unread_lead
+        bytes_were = f"{count} bytes of section {index}, the one this explanation follows, were" \
+            if count > 1 else f"1 byte of section {index}, the one this explanation follows, was"
+        say("Read the complete record again from its source (the event log entry, or the platform's "
+            f"error log): {bytes_were} not in the input and read as 00, so what is said from them "
+            "(the kind of error, its severity bits, the place) may be wrong.", cites)
     if f.part_unknown:
         say("Look at the records logged at the same time for the same error.")
     elif f.lead is None:
