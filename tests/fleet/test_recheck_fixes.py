@@ -29,8 +29,11 @@ def test_a_file_without_records_is_counted_by_no_command(tmp_path, capsys):
     assert main(["timeline", str(garbage), "--json"]) == 1  # (the input held no record)
     out, err = capsys.readouterr()
     assert json.loads(out)["records"] == 0 and "no CPER record or WhLg entry found" in err
-    assert main(["metrics", str(garbage), "--textfile", str(tmp_path / "m.prom")]) in (0, 1)
+    assert main(["metrics", str(garbage), "--textfile", str(tmp_path / "m.prom")]) == 1
     assert "whea_records_total{" not in (tmp_path / "m.prom").read_text()
+    # every command that reads it says the input failed (exit 1), as decode does
+    assert main(["export", "--format", "parquet", str(tmp_path / "pq"), str(garbage)]) == 1
+    assert "no record found in this input" in capsys.readouterr().err
     # `whea decode` (and `whea report`, a document of each item) still show the bytes, to
     # inspect a damaged record
     assert main(["decode", "--json", str(garbage)]) in (0, 1)

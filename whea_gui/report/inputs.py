@@ -30,7 +30,7 @@ class Selected:
     record: DecodedRecord
 
 
-def _is_store(item) -> bool:
+def is_store(item) -> bool:
     """A record store (an empty one is no failure), not a file of records."""
     if is_server_spec(str(item)):
         return True
@@ -60,7 +60,7 @@ def _refs(items, on_problem: Callable[[Problem], None],
                 text = redact(str(exc), item).removeprefix(f"{name}: ")
                 on_unreadable(Problem(name, None, text, "error"))
                 continue
-            if not found and not _is_store(item):  # as `whea decode` counts it: the input failed
+            if not found and not is_store(item):  # as `whea decode` counts it: the input failed
                 on_problem(Problem(redact(str(item)), None, NO_RECORD, "error"))
         elif isinstance(item, (DecodedRecord, RecordRef)):
             yield item

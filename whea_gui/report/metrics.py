@@ -204,6 +204,11 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
     from ..sources import iter_path
 
     refs = list(iter_path(spec, on_problem=on_problem, records_only=True))
+    if not refs and on_problem is not None:  # as decode, timeline, report and export count it
+        from ..sources.base import Problem
+        from .inputs import NO_RECORD, is_store
+        if not is_store(spec):
+            on_problem(Problem(spec, None, NO_RECORD, "error"))
     if as_of == "last":
         from ..decode import decode_record
         from ..index import faults as _faults

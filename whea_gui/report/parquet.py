@@ -36,8 +36,10 @@ from ..core import guids
 from ..decode import decode_record
 from ..index import faults as _faults
 from ..index.table import SEVERITY_NAMES
+from ..sources.base import Problem
 from ..store.pg_rows import timeline_fields
 from ..store.store import host_of
+from .inputs import NO_RECORD, is_store
 from .stopping import StopSignals, no_hold
 
 CHUNK = 250_000  # records per written part (bounded memory: a few hundred MB)
@@ -355,9 +357,19 @@ def export_inputs(paths: list[str], folder, on_problem, replace: bool = False, *
                 with open_store(path, readonly=True, create=False) as store:
                     _add_store(export, store)
                 continue
+            found = [0]
             _add_decoded(export, (decoded_row(0, bytes(ref.data), dict(ref.source))
-                                  for ref in iter_path(path, on_problem=on_problem, records_only=True)))
+                                  for ref in _counted(iter_path(path, on_problem=on_problem,
+                                                                records_only=True), found)))
+            if not found[0] and not is_store(path):  # as decode, timeline and report count it
+                on_problem(Problem(path, None, NO_RECORD, "error"))
     return _write(folder, fill, replace, signals)
+
+
+def _counted(refs, found: list[int]):
+    for ref in refs:
+        found[0] += 1
+        yield ref
 
 
 def _write(folder, fill, replace: bool = False, signals: bool = False) -> ExportResult:
