@@ -86,3 +86,19 @@ def test_a_damaged_chunk_signature_as_well_is_read_behind_the_repaired_header(tm
     got = [(r.data, r.source) for r in iter_path(path, problems.append)]
     assert _without_path(got) == _without_path(_intact())
     assert [(p.level, p.offset) for p in problems] == [("error", 0), ("warning", CHUNK0)]
+
+
+def test_a_log_without_its_file_header_is_read_by_its_chunks():
+    # recheck N4: the file starts at a chunk (a chunk carved out of a log, or a log whose first
+    # 4096 bytes are cut off): it was carved as raw binary, 70 items (20 stale), no provenance
+    whole = h.EVTX.read_bytes()
+    intact = list(iter_bytes(whole, "whole.evtx"))
+    problems = []
+    refs = list(iter_bytes(whole[4096:], "cut.evtx", problems.append))
+    assert [(r.data, r.source["event_record_id"], r.source["offset"]) for r in refs] == \
+        [(r.data, r.source["event_record_id"], r.source["offset"] - 4096) for r in intact]
+    assert [p.level for p in problems if p.offset == 0 and "not the 4096-byte file header" in p.message] \
+        == ["error"]
+    # one chunk alone
+    refs = list(iter_bytes(whole[4096:4096 + 65536], "chunk.bin", lambda p: None))
+    assert refs and all(r.source["kind"] == "evtx" for r in refs)

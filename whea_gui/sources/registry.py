@@ -82,6 +82,9 @@ def detect_input(buf, path: str = "") -> object:
     reader = detect(head, path)
     if reader.name in ("raw", "text") and len(buf) > HEAD_SIZE and _evtx_damaged_header(buf):
         return reader_named("evtx")
+    if reader.name in ("raw", "text") and head[:8] == b"ElfChnk\0":  # chunks, no file header
+        from . import evtx_chunks
+        return evtx_chunks
     if reader.name == "raw" and _nv_volume_inside(buf):
         return reader_named("uefi-varstore")
     if reader.name not in ("raw", "text") or head.strip(_BLANK) or len(buf) <= HEAD_SIZE:
