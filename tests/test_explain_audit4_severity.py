@@ -193,6 +193,13 @@ def test_a_place_read_from_bytes_the_input_did_not_give_is_left_out():
     assert any(s.startswith("Left out of the place: CPU, read from bytes the input did not give")
                for s in e["caveats"]), e["caveats"]
     assert "APIC ID 11" in e["headline"]  # the place the input did give stays
+    # nor is it in the section's location (its JSON, the timeline's fault keys: recheck N3)
+    from whea_gui.index.faults import record_fault_keys
+    lead = next(i for i, s in enumerate(whole.sections) if "processor_number" in (s.location or {}))
+    assert whole.sections[lead].location["processor_number"] == 11
+    assert "processor_number" not in rec.sections[lead].location
+    assert rec.sections[lead].location["apic_id"] == 11
+    assert not any("cpu=0" in (k or "") for k in record_fault_keys(rec))
     # and the first advice says that what comes from the missing bytes may be wrong (recheck N3:
     # a zeroed MCi_STATUS read as "no valid error … no action needed")
     assert e["advice"][0].startswith("Read the complete record again from its source (the event log "

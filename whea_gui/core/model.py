@@ -312,6 +312,9 @@ class DecodedSection:
     # Index of an earlier section whose body is the very same bytes: this one was not decoded
     # again and shares that section's fields, summary, component and location.
     same_body_as: int | None = None
+    # location keys left out because their fields lie in bytes the input did not give (read as
+    # 00: a redacted or missing hex row, unreadable characters)
+    unread_keys: tuple[str, ...] = ()
 
     @property
     def type_guid(self) -> str:

@@ -187,6 +187,7 @@ def decode_record(data: bytes, *, source: dict | None = None, bodies: bool = Tru
     rec = _decode_record(data, source=source, bodies=bodies)
     if source and source.get("unread"):
         _mark_unread(rec, source)
+        _unread_locations(rec, [(u[0], u[0] + u[1]) for u in source["unread"] if u[1] > 0])
     if source and source.get(DAMAGED_CHUNK):
         _mark_damaged_chunk(rec, source[DAMAGED_CHUNK])
     return rec
@@ -221,6 +222,33 @@ def _decode_record(data: bytes, *, source: dict | None = None, bodies: bool = Tr
     if (source or {}).get("recoverable"):
         _mark_recoverable(rec, source)
     return rec
+
+
+def _unread_locations(rec: DecodedRecord, ranges: list[tuple[int, int]]) -> None:
+    """A section's location keys read from bytes the input did not give (read as 00) are no
+    place: they leave ``location`` (so its JSON, the timeline's fault keys and the explanation
+    never name a made-up socket, bank or address). Only sections holding such bytes are walked."""
+    from .explain.location import ALIASES  # the field names a location key is read from
+
+    for sec in rec.sections:
+        if not sec.location or sec.body is None:
+            continue
+        lo, hi = sec.body.offset, sec.body.offset + sec.body.length
+        hits = [(a, b) for a, b in ranges if a < hi and lo < b]
+        if not hits:
+            continue
+        names: set[str] = set()
+        stack = [sec.body]
+        while stack:
+            node = stack.pop()
+            inner = [c for c in node.children if c.kind != "bit" and c.bit_width is None]
+            if not inner and any(a < node.offset + max(node.length, 1) and node.offset < b for a, b in hits):
+                names.add(node.name)  # a value field (not a structure) over unread bytes
+            stack.extend(inner)
+        kept = {k: v for k, v in sec.location.items()
+                if k not in names and not names.intersection(ALIASES.get(k, ()))}
+        sec.unread_keys = tuple(k for k in sec.location if k not in kept)
+        sec.location = kept
 
 
 def _mark_unread(rec: DecodedRecord, source: dict) -> None:

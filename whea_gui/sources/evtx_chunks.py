@@ -17,10 +17,6 @@ CHUNK_MAGIC = evtx_header.CHUNK_MAGIC
 SHIFT = evtx_header.HEADER_SIZE  # the rebuilt header's bytes, before the file's first byte
 
 
-def is_headerless(head: bytes) -> bool:
-    return head[:8] == CHUNK_MAGIC
-
-
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     on_problem(Problem(path, 0, "the file starts with an event-log chunk, not the 4096-byte file "
                                 "header (a chunk carved out of a log, or a log whose start is cut "

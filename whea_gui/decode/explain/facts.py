@@ -236,6 +236,10 @@ def _leave_out_unread(rec: DecodedRecord, f: Facts, unread: list[tuple[int, int]
     """Location parts read from bytes the input did not give (a redacted or missing hex row,
     unreadable characters, read as 00: the `bytes-unread` findings) are no place: they are left
     out, and a caveat names them without their made-up values."""
+    from .location import KEY_LABELS
+    for key in getattr(f.lead, "unread_keys", ()):  # left out of the section's location already
+        f.unread_parts.append((KEY_LABELS.get(key, key.replace("_", " ")),
+                               [f.lead.body.path] if f.lead.body is not None else []))
     kept = []
     for part in f.location.parts:
         spans = [(n.offset, n.offset + max(n.length, 1)) for n in

@@ -132,6 +132,9 @@ OTHER_KEYS: list[tuple[str, str, str, bool]] = [
     ("error_record_index", "error record", DEC, False),
     ("address", "error address", HEX, False),
 ]
+# the words for each location key (a key left out of a place is named by them)
+KEY_LABELS = {key: label for table in (MEMORY_KEYS, CPU_KEYS, FIRMWARE_KEYS, PCI_EXTRA_KEYS, OTHER_KEYS)
+              for key, label, _style, _coarse in table}
 # Tree field names a location key may have been read from (besides the key itself).
 ALIASES = {
     "bank": ("bank_number", "bank"), "bus": ("primary_bus", "bus", "bus_id", "bus_number"),
