@@ -82,3 +82,19 @@ def test_a_record_cut_inside_its_header_is_refused_as_cut_not_as_no_cper(tmp_pat
     err = capsys.readouterr().err
     assert "a CPER record cut short: only 100 of the header's 128 bytes are present" in err
     assert 'no "CPER" signature' not in err
+
+
+def test_importing_a_folder_that_holds_the_target_store_skips_the_stores_own_files(tmp_path, capsys):
+    # recheck N8: the store's WAL/SHM files were reported as inputs holding no record, and the
+    # store itself read as a source of its own records
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "rec.bin").write_bytes(generate_records(["memory"], 2, seed=5)[0])
+    store = str(folder / "s.wheastore")
+    for _ in range(2):  # the second time the store (and its -wal/-shm) is in the folder
+        code = main(["store", "--store", store, "import", "--host", "h", str(folder)])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert "s.wheastore" not in err, err
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT count(*) FROM records").fetchone()[0] == 1

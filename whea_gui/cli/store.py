@@ -313,8 +313,11 @@ class _Inputs:
     """Reads each input in turn for a batch write; a failing input (unreadable, or a reader
     that raises) is reported with its file name and place, and the next input is read."""
 
-    def __init__(self, paths: list[str], host: str | None = None) -> None:
+    def __init__(self, paths: list[str], host: str | None = None, store: str | None = None) -> None:
         self.paths, self.host = paths, host
+        # the target store's own files, when a folder read holds them: never inputs of it
+        self.own = {os.path.realpath(store + end) for end in ("", "-wal", "-shm", "-journal")} \
+            if store and engine_of(store) == "sqlite" else set()
         self.failures: list[str] = []
         self.read = 0  # inputs read to the end
         self.events = 0  # WhLg event-log entries skipped
@@ -322,11 +325,16 @@ class _Inputs:
 
     def _problem(self, path: str, failed: list[bool]):
         def report(problem) -> None:
+            if self._own(getattr(problem, "path", None)):
+                return  # the store's own WAL/SHM files, met in a folder
             print(f"whea: {problem}", file=sys.stderr)
             if getattr(problem, "level", "error") == "error" and not failed[0]:
                 failed[0] = True
                 self.failures.append(str(problem))
         return report
+
+    def _own(self, path) -> bool:
+        return bool(self.own) and isinstance(path, str) and os.path.realpath(path) in self.own
 
     def __iter__(self):
         for path in self.paths:
@@ -334,6 +342,8 @@ class _Inputs:
             done = 0
             try:
                 for ref in iter_path(path, on_problem=self._problem(path, failed), records_only=True):
+                    if self._own(ref.source.get("path")):
+                        continue  # the target store read as a source: its records are its own
                     done += 1
                     if ref.data[:4] == b"WhLg":  # an event-log entry, not an error record
                         self.events += 1
@@ -540,7 +550,7 @@ def assign_import_id(data: bytes) -> tuple[bytes, int] | None:
 
 def run_import(args) -> int:
     status = EXIT_OK
-    inputs = _Inputs(args.sources, args.host)
+    inputs = _Inputs(args.sources, args.host, store_path(args))
     seen: dict[str, int] = {}
     assigned = 0
 
