@@ -215,3 +215,31 @@ def test_an_undefined_section_severity_does_not_hide_a_fatal_section():
     _rec, e, text = _explained(data, "undefined beside fatal")
     assert e["headline"].startswith("Fatal"), e["headline"]
     assert "does not give a known severity" not in text
+
+
+def test_memory_on_a_cxl_device_is_still_the_unit_to_replace():
+    # review: A4-10's "names a module" rule left memory on a CXL device (a Microsoft memory range
+    # section, DeviceType CXL) without its unit: "find the module there in the BMC/firmware log"
+    from whea_gui.compose.generate import generate_records
+    rec = decode_record(generate_records(["memory-range"], 1, seed=0)[0])
+    e = explain_record(rec)
+    check(rec, e, None, "cxl memory range")
+    assert any(p["label"] == "CXL memory device" for p in e["location"])
+    assert any(a.startswith("If corrected errors repeat on the same CXL memory device (CXL memory device ")
+               for a in e["advice"]), e["advice"]
+    assert not any("find the module there" in a for a in e["advice"])
+
+
+def test_a_cut_record_with_unread_bytes_says_read_it_again_once():
+    from tests.vectorlib import VECTORS
+    from whea_gui.sources import iter_bytes
+    data = (VECTORS / "DecodeWheaRecord" / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+    rows = [f"{i:08x}  " + data[i:i + 16].hex(" ") for i in range(0, 992, 16)]  # cut at 992
+    del rows[45]  # (a row of the machine-check section, 0x2d0)
+    [ref] = list(iter_bytes(("\n".join(rows) + "\n").encode(), "<stdin>"))
+    rec = decode_record(ref.data, source=ref.source)
+    e = explain_record(rec)
+    check(rec, e, None, "cut and unread")
+    again = [a for a in e["advice"] if "Read the complete record again" in a]
+    assert len(again) == 1, e["advice"]
+    assert any(a.startswith("Also: 16 bytes of section 2") for a in e["advice"]), e["advice"]

@@ -182,9 +182,9 @@ def _severity(f: Facts) -> Statement:
                 f"section (section {index}) says: {said}. Data handled by that process may have been "
                 "lost, so this was not an error the hardware fixed on its own.")
         cites += rcites
-    elif own_severity.severity_text(f) is not None:  # the section's registers say worse
-        text, own = own_severity.severity_text(f)
-        cites += own
+    elif (own := own_severity.severity_text(f)) is not None:  # the section's registers say worse
+        text, own_cites = own
+        cites += own_cites
     if f.header_severity is not None:  # the header says less than a section (F4a)
         where = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])[0]
         text = (f"The record header says {SEVERITY_WORD[f.header_severity]}, but {where} is "
@@ -271,8 +271,10 @@ def _advice(f: Facts) -> list[Statement]:
         index, count, cites = f.unread_lead
         bytes_were = f"{count} bytes of section {index}, the one this explanation follows, were" \
             if count > 1 else f"1 byte of section {index}, the one this explanation follows, was"
-        say("Read the complete record again from its source (the event log entry, or the platform's "
-            f"error log): {bytes_were} not in the input and read as 00, so what is said from them "
+        read_again = "Also" if f.cut_short is not None else (  # (said once)
+            "Read the complete record again from its source (the event log entry, or the platform's "
+            "error log)")
+        say(f"{read_again}: {bytes_were} not in the input and read as 00, so what is said from them "
             "(the kind of error, its severity bits, the place) may be wrong.", cites)
     if f.part_unknown:
         say("Look at the records logged at the same time for the same error.")
@@ -358,9 +360,9 @@ def names_memory_module(f: Facts) -> bool:
 
 
 def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
-    names_module = names_memory_module(f)
-    narrowed = any(p.coarse for p in f.location.parts)
     on_device = "pci_address" in f.location.kinds()  # memory on a CXL/PCI device, not a DIMM
+    names_module = on_device or names_memory_module(f)  # (the device is the unit to replace)
+    narrowed = any(p.coarse for p in f.location.parts)
     cxl = on_device and any(p.label.startswith("CXL") for p in f.location.parts)
     unit = ("CXL memory device" if cxl else "device") if on_device else "memory module"
     has_address = "physical_address" in f.location.kinds()
