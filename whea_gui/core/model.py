@@ -320,6 +320,15 @@ class DecodedSection:
     def type_guid(self) -> str:
         return self.values.get("type", "")
 
+    def entry_severities(self) -> list[tuple[int, object]]:
+        """(index, severity) of each Generic Error Data Entry the section carries (the status
+        block of a Microsoft generic section): each entry is a section of its own, with its own
+        severity (ACPI), which the record's severity checks count as a section's."""
+        entries = self.fields.get("entries") if isinstance(self.fields, dict) else None
+        if not isinstance(entries, list):
+            return []
+        return [(i, e.get("severity")) for i, e in enumerate(entries) if isinstance(e, dict)]
+
 
 @dataclass(slots=True)
 class DecodedRecord:

@@ -502,9 +502,7 @@ def _severity_consistency(rec: DecodedRecord) -> None:
         return
     # each entry of a status block inside a section (a Microsoft generic section) is a section
     # with its own severity (ACPI Generic Error Data Entry)
-    entries = [e.get("severity") for s in rec.sections if isinstance(s.fields, dict)
-               and isinstance(s.fields.get("entries"), list) for e in s.fields["entries"]
-               if isinstance(e, dict)]
+    entries = [sev for s in rec.sections for _i, sev in s.entry_severities()]
     worse_entry = [e for e in entries if cper.SEVERITY_RANK.get(e, 0) > cper.SEVERITY_RANK[hs]]
     if worse_entry and not any(cper.SEVERITY_RANK.get(x, 0) > cper.SEVERITY_RANK[hs] for x in secs):
         worst = max(worse_entry, key=lambda x: cper.SEVERITY_RANK[x])

@@ -455,9 +455,7 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
         f.worse_sections += _worse_entries(s, sev)
     rated = [s for s in rec.sections if not empty_descriptor(s) and s.values.get("severity") in SEVERITY_WORD]
     if rated and not f.worse_sections:
-        entries = [e.get("severity") for s in rated if isinstance(s.fields, dict)
-                   and isinstance(s.fields.get("entries"), list) for e in s.fields["entries"]
-                   if isinstance(e, dict) and e.get("severity") in SEVERITY_WORD]
+        entries = [es for s in rated for _i, es in s.entry_severities() if es in SEVERITY_WORD]
         worst = max([s.values["severity"] for s in rated] + entries, key=SEVERITY_RANK.__getitem__)
         if SEVERITY_RANK[worst] < SEVERITY_RANK[sev]:  # UEFI: the header is its worst section's
             f.header_above_sections = (worst, [c for s in rated for c in desc_path(s, "severity")])
@@ -474,12 +472,9 @@ def _worse_entries(s: DecodedSection, sev: int) -> list[tuple[str, int, list[str
     section) marked worse than the record: each entry is a section of its own with its own
     severity (ACPI Generic Error Data Entry), so a Fatal entry makes the record Fatal as a Fatal
     section would."""
-    entries = s.fields.get("entries") if isinstance(s.fields, dict) else None
-    if not isinstance(entries, list) or s.body is None:
-        return []
-    worse = [(i, e["severity"]) for i, e in enumerate(entries) if isinstance(e, dict)
-             and e.get("severity") in SEVERITY_WORD and SEVERITY_RANK[e["severity"]] > SEVERITY_RANK[sev]]
-    if not worse:
+    worse = [(i, es) for i, es in s.entry_severities()
+             if es in SEVERITY_WORD and SEVERITY_RANK[es] > SEVERITY_RANK[sev]]
+    if not worse or s.body is None:
         return []
     block = s.body.find("error_status_block")  # (found only now: it builds the body's nodes)
     out = []
