@@ -14,8 +14,6 @@ import os
 import sys
 from dataclasses import replace
 
-import numpy as np
-
 from ..formats.cper import SEVERITY
 from ..index.analysis import GROUPINGS, TimelineData
 from ..index.faults import TIME_SOURCE_NAMES
@@ -28,7 +26,7 @@ from ..sources.recoverable import is_recoverable, left_out
 from ..store.backend import is_server_spec, redact
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from ._args import count
-from ._inputs import SQLITE_MAGIC, ProblemLog, damaged_store_problem
+from ._inputs import ProblemLog, damaged_store_problem
 
 TIMELINE_EPILOG = """A crossing is the record whose count within the rule's window (same location,
 matching severity) reaches the threshold; a storm is at least N records within the storm window.
@@ -256,25 +254,15 @@ def _live(refs, problems, found: list[int]):
 def _add_store(builder: TimelineBuilder, path: str, problems: ProblemLog) -> bool:
     """Add a store file's records from its index (True), or leave the path to the readers
     (False: not a store, or one that cannot be opened — the reader then says why)."""
-    from ..store import Store
-    from ..store.results import StoreError
+    from ..store.store import intact_analysis_table
 
-    if path == "-" or path.startswith("live:") or not os.path.isfile(path):
+    if path == "-" or path.startswith("live:"):
         return False
-    try:
-        with open(path, "rb") as fh:
-            if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
-                return False
-        with Store(path, readonly=True) as store:
-            table, bad, bad_keys = store.analysis_table(builder.keyer)
-    except (OSError, StoreError):
+    got = intact_analysis_table(path, builder.keyer)
+    if got is None:
         return False
-    for host, rid in bad_keys:  # as reading the store as a source reports them
-        who = f" of host {host}" if host else ""
-        problems(Problem(path, None, f"the bytes of record 0x{rid:016X}{who} are missing or fail "
-                         f"their checksum; `whea store check --store {path}` salvages the intact "
-                         "records", "error"))
-    if len(bad):
-        table = table.take(np.setdiff1d(np.arange(len(table)), bad))
+    table, damaged = got
+    for text in damaged:  # as reading the store as a source reports them
+        problems(Problem(path, None, text, "error"))
     builder.add_table(table, path)
     return True

@@ -349,16 +349,15 @@ def table_fault_columns(table, first_seen: bool = False) -> dict[str, Categorica
             for name in _faults.FAULT_KEY_NAMES}
 
 
-def from_record_table(table, faults: Mapping | None = None, first_seen: bool = False,
-                      log_entry=None) -> TimelineData:
+def from_record_table(table, faults: Mapping | None = None, first_seen: bool = False) -> TimelineData:
     """Analysis input from the columnar ``RecordTable`` (whea_gui.index.table).
 
     Times (with their source), severity, notify type, section types, host and path come from
     headers and descriptors. Fault locations come from ``faults`` when given (e.g.
     ``fault_columns`` of the same records, decoded), else from the table's own fault columns
     when every row has them; otherwise there are none (no thresholds, no top locations).
-    ``first_seen``: labels in order of first appearance (see ``_relabel``). ``log_entry``:
-    the rows that are WHEA log entries (default: the WhLg and error-source table rows).
+    ``first_seen``: labels in order of first appearance (see ``_relabel``). WhLg entries and
+    error-source tables (their index kinds) are WHEA's log entries (``TimelineData.log_entry``).
     """
     note = ""
     if faults is None:
@@ -392,9 +391,8 @@ def from_record_table(table, faults: Mapping | None = None, first_seen: bool = F
     }
     if faults is not None and "component" in faults:  # the decoded component, when known
         groups["component"] = faults.pop("component")
-    if log_entry is None:
-        log_entry = np.isin(np.asarray(c["kind"]), (KIND_WHLG, KIND_TABLE))
     data = TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
-                        groups=groups, faults=faults, log_entry=log_entry)
+                        groups=groups, faults=faults,
+                        log_entry=np.isin(np.asarray(c["kind"]), (KIND_WHLG, KIND_TABLE)))
     data.faults_note = note
     return data

@@ -219,33 +219,20 @@ def snapshot(spec: str, rules: list[ThresholdRule] | None = None, as_of: int | N
 
 
 def _sqlite_store_table(spec: str, on_problem):
-    """A SQLite store's index with every row's fault keys (records whose bytes are damaged left
-    out and reported, as reading the store as a source does), or None for any other input."""
-    import os
-
-    import numpy as np
-
+    """A SQLite store's index with every row's fault keys (damaged records left out and
+    reported, as reading the store as a source does), or None for any other input."""
     from ..index.faultindex import FaultKeyer
     from ..sources.base import Problem
-    from ..store import Store
-    from ..store.results import StoreError
+    from ..store.store import intact_analysis_table
 
-    if not os.path.isfile(spec):
+    got = intact_analysis_table(spec, FaultKeyer())
+    if got is None:
         return None
-    with open(spec, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\0":
-            return None
-    try:
-        with Store(spec, readonly=True) as store:
-            table, bad, bad_keys = store.analysis_table(FaultKeyer())
-    except StoreError:
-        return None  # not a store, or damaged: the source reader says why
-    for host, rid in bad_keys:
+    table, damaged = got
+    for text in damaged:
         if on_problem is not None:
-            who = f" of host {host}" if host else ""
-            on_problem(Problem(spec, None, f"the bytes of record 0x{rid:016X}{who} are missing or "
-                                           f"fail their checksum; left out", "error"))
-    return table.take(np.setdiff1d(np.arange(len(table)), bad)) if len(bad) else table
+            on_problem(Problem(spec, None, text, "error"))
+    return table
 
 
 class SnapshotCollector:

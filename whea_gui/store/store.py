@@ -886,6 +886,33 @@ class Store:
         }
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def intact_analysis_table(path: str, keyer: FaultKeyer | None = None
+                          ) -> tuple[RecordTable, list[str]] | None:
+    """The analysis table of the SQLite store file ``path`` (``Store.analysis_table``) without
+    its damaged records, and one message for each of them; None when ``path`` is no store file
+    that opens (a reader of it then says why). For a whole-store analysis that decodes nothing
+    (``whea timeline``, ``whea metrics``)."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+                return None
+        with Store(path, readonly=True) as store:
+            table, bad, bad_keys = store.analysis_table(keyer)
+    except (OSError, StoreError):
+        return None
+    said = [f"the bytes of record 0x{rid:016X}{f' of host {host}' if host else ''} are missing or "
+            f"fail their checksum; `whea store check --store {path}` salvages the intact records"
+            for host, rid in bad_keys]
+    if len(bad):
+        table = table.take(np.setdiff1d(np.arange(len(table)), bad))
+    return table, said
+
+
 def batch_plan(batch, checked, replace: bool, readonly: bool, path: str
                ) -> tuple[list[WriteResult], list[tuple[str, int]], list[int]]:
     """What every engine decides before touching its storage: a result per record (refused
