@@ -26,7 +26,7 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
         off = problem.offset
         on_problem(problem if off is None else replace(problem, offset=max(0, off - SHIFT)))
 
-    blob = evtx_header.repaired(bytes(SHIFT) + bytes(data)) + bytes(data)
+    blob = evtx_header.rebuilt(len(data)) + bytes(data)
     for ref in evtx_log.read_bytes(blob, path, shifted):
         off = ref.source.get("offset")
         if isinstance(off, int):

@@ -41,12 +41,16 @@ def repaired(buf) -> bytes:
     """The 4096-byte header the parser is given: the file's own with the signature restored when
     that is all that is wrong; otherwise a new one naming the chunk slots the file holds (the
     parser reads chunks by slot; the count only keeps the header plausible)."""
-    head = bytearray(bytes(buf[:HEADER_SIZE]).ljust(HEADER_SIZE, b"\0"))
-    head[:8] = FILE_MAGIC
     if only_signature_damaged(buf):
-        return bytes(head)
-    slots = max(1, (len(buf) - HEADER_SIZE + CHUNK_SIZE - 1) // CHUNK_SIZE)
-    head[8:HEADER_SIZE] = bytes(HEADER_SIZE - 8)
+        return (FILE_MAGIC + bytes(buf[8:HEADER_SIZE])).ljust(HEADER_SIZE, b"\0")
+    return rebuilt(len(buf) - HEADER_SIZE)
+
+
+def rebuilt(chunk_bytes: int) -> bytes:
+    """A new 4096-byte file header for ``chunk_bytes`` of chunk slots after it."""
+    slots = max(1, (chunk_bytes + CHUNK_SIZE - 1) // CHUNK_SIZE)
+    head = bytearray(HEADER_SIZE)
+    head[:8] = FILE_MAGIC
     # first/last chunk number, next record id (unknown: 0), header size 128, version 3.1,
     # header block size 4096, chunk count (2 bytes), flags 0, then the checksum
     struct.pack_into("<QQQIHHHH", head, 8, 0, slots - 1, 0, 128, 1, 3, HEADER_SIZE, min(slots, 0xFFFF))
