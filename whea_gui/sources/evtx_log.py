@@ -29,6 +29,8 @@ CHUNK_MAGIC = b"ElfChnk\0"
 FILE_HEADER_SIZE = 4096
 CHUNK_SIZE = 65536
 RECORD_MAGIC = b"\x2a\x2a\0\0"
+_RECORD_START = struct.Struct("<4sIQ")  # an event record's signature, size and record id
+_MAGIC_CRC = zlib.crc32(CHUNK_MAGIC)  # a chunk header's checksum starts as if its signature were intact
 # the provenance key of an item read from a chunk whose checksum fails (see _mark_damaged)
 CHECKSUM_FLAG = "chunk_checksum_fails"
 # Cheap text filter on each event before it is parsed: "WHEA" in any letter case (a provider,
@@ -138,12 +140,13 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
         header_crc = struct.unpack_from("<I", buf, off + 124)[0]
         # checked as if the signature were intact: a damaged signature alone is reported (and
         # repaired) by itself, the checksums then say whether the chunk's other bytes are sound
-        ok_header = zlib.crc32(CHUNK_MAGIC + bytes(buf[off + 8:off + 120]) + bytes(buf[off + 128:off + 512])) \
-            == header_crc
         # a file cut inside the chunk's records: their checksum cannot be checked (the cut is an
         # error of its own), which says nothing about the bytes present
         cut = 512 <= free <= CHUNK_SIZE and off + free > end
-        ok_data = 512 <= free <= CHUNK_SIZE and not cut and zlib.crc32(bytes(buf[off + 512:off + free])) == data_crc
+        with memoryview(buf) as view:  # the checksums read the input in place (no copy of each chunk)
+            ok_header = zlib.crc32(view[off + 128:off + 512], zlib.crc32(view[off + 8:off + 120], _MAGIC_CRC)) \
+                == header_crc
+            ok_data = 512 <= free <= CHUNK_SIZE and not cut and zlib.crc32(view[off + 512:off + free]) == data_crc
         chunk = {"offset": off, "number": number, "first": first, "last": last, "records": {},
                  "length": end - off, "truncated": end - off < CHUNK_SIZE}
         if signature != CHUNK_MAGIC:
@@ -158,11 +161,12 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
                                           "checksum; its events may be damaged (each is marked)", "error", end - off))
         pos = off + 512
         limit = min(off + max(free, 512), end)
-        while pos + 16 <= limit and bytes(buf[pos:pos + 4]) == RECORD_MAGIC:
-            size, rid = struct.unpack_from("<IQ", buf, pos + 4)
-            if size < 24 or pos + size > end:
+        records = chunk["records"]
+        while pos + 16 <= limit:
+            magic, size, rid = _RECORD_START.unpack_from(buf, pos)
+            if magic != RECORD_MAGIC or size < 24 or pos + size > end:
                 break
-            chunk["records"][rid] = pos
+            records[rid] = pos
             pos += size
         chunks.append(chunk)
     if named is not None:

@@ -40,8 +40,6 @@ _SIGNATURE_HEX = ("43504552", "57684C67")  # "CPER" / "WhLg" written as hex
 _TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.,]([0-9]+))?\s*"
                    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?")
 
-_UTC_MICROS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
-
 UNREAD_LISTED = 20  # garbled pairs listed on one record (the total is given too), as hextext does
 MAX_TEXT = 1024  # provenance strings (provider, computer, channel) are clipped to this
 
@@ -94,7 +92,7 @@ def checked_int(text: str | None, what: str, maximum: int, issues: list[str]) ->
     t = text.strip()
     value = None
     if len(t) <= 24:  # 2**64 has 20 digits: a longer text is no count or id
-        if re.fullmatch(r"[0-9]+", t):
+        if t.isdigit() and t.isascii():  # ASCII digits only (isdigit alone takes "²")
             value = int(t)
         elif re.fullmatch(r"0[xX][0-9a-fA-F]+", t):
             value = int(t, 16)
@@ -110,7 +108,8 @@ def parse_time(text: str | None) -> tuple[str | None, str | None]:
     year past 9999 once moved to UTC) is kept as its raw text and the issue says why."""
     if not text:
         return None, None
-    if len(text) == 27 and _UTC_MICROS.fullmatch(text):  # already the form we give (evtx parser)
+    if len(text) == 27 and text.isascii() and text[4:20:3] == "--T::." and text[26] == "Z" \
+            and text[20:26].isdigit():  # already the form we give (the evtx parser's)
         try:
             datetime.fromisoformat(text[:19])  # a real date and time
             return text, None
@@ -259,17 +258,18 @@ def _flat_binaries(values: dict, info: EventInfo) -> bool:
     False (nothing taken) when an element has attributes or elements inside."""
     found = []
     for key, child in values.items():
-        if key.lower() in TABLE_VALUES:
+        low = key.lower()
+        if low in TABLE_VALUES:
             _table_value(info, key, _json_text(child) if not isinstance(child, list) else None)
             continue
-        if key.lower() == LENGTH_FIELD:
+        if low == LENGTH_FIELD:
             _length_value(info, key, _json_text(child) if not isinstance(child, list) else None)
             continue
         kind = type(child)
         if kind is str:
             text = child.strip()
         elif kind is int:
-            if child < 43504552 and key.lower() not in BINARY_FIELDS:
+            if child < 43504552 and low not in BINARY_FIELDS:
                 continue  # a smaller number cannot start with the digits of "CPER" in hex
             text = str(child)
         elif child is None:
