@@ -327,6 +327,21 @@ def test_invalid_bank_diagnoses_nothing():
     assert d["unit"] is None and d["error"] is None and "VAL is clear" in d["undecoded"]
 
 
+def test_invalid_amd_bank_still_names_its_unit_from_ipid():
+    """MCA_IPID identifies the bank's unit whatever MCi_STATUS holds [IPID]: a VAL-clear LS bank
+    is the load-store unit of the logging core, not "unit not identified" beside "unit LS"."""
+    from whea_gui.decode.explain import explain_record
+    ipid = 0x0 << 48 | 0xB0 << 32  # LS
+    rec = decode_record(build_record([(XPF_MCA, amd_body(ipid, 1 << 61 | 1 << 57))]))  # UC, PCC; VAL clear
+    d = rec.sections[0].fields["diagnosis"]
+    assert d["unit"].startswith("load-store unit") and d["scope"] == "core" and d["error"] is None
+    assert "VAL is clear" in d["undecoded"] and "extended_error_code" not in d
+    assert rec.root.find(d["cites"]["unit"]).value == ipid
+    text = " ".join(s["text"] for s in explain_record(rec)["statements"])
+    assert "not identified" not in text and "does not identify the bank's unit" not in text
+    assert "holds no valid error" in text
+
+
 def test_generated_umc_poison_is_not_blamed_on_the_dimm():
     rec = decode_record(build_record([(XPF_MCA, amd_body(0x96 << 32, VALID_CE | 1 << 16))]))
     d = rec.sections[0].fields["diagnosis"]

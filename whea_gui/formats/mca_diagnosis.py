@@ -61,6 +61,8 @@ def diagnose(i: Inputs) -> dict:
     gaps: list[str] = []
     if not i.status >> 63 & 1:
         gaps.append("MCi_STATUS.VAL is clear: the bank holds no valid error")
+        if i.vendor == 2 and i.ipid:  # MCA_IPID names the bank's unit whatever MCi_STATUS holds
+            _amd_unit(i, d, amd_smca.bank_type(i.ipid))
     elif i.vendor == 2:
         _amd(i, d, gaps)
     elif i.vendor == 1:
@@ -106,9 +108,8 @@ def _amd(i: Inputs, d: dict, gaps: list[str]) -> None:
                         f"(HardwareID 0x{i.ipid >> 32 & 0xFFF:X}, McaType 0x{i.ipid >> 48:X})")
         return
     xec = status >> 16 & 0x3F
-    d.update(unit=bt.unit, part=bt.part, extended_error_code=xec, bank_type=bt.key,
-             scope="core" if bt.part == amd_smca.PARTS["core"] else "shared")
-    d["cites"]["unit"] = p.of("amd_extended_registers.ipid")
+    _amd_unit(i, d, bt)
+    d["extended_error_code"] = xec
     text, why = amd_smca.extended_error(bt.key, xec)
     d["error"] = text
     if text:
@@ -121,6 +122,15 @@ def _amd(i: Inputs, d: dict, gaps: list[str]) -> None:
         d["address"] = i.address & ADDR_MASK_SMCA
         d["address_kind"] = "MCA_ADDR[55:0]"
         d["cites"]["address"] = p.of("address")
+
+
+def _amd_unit(i: Inputs, d: dict, bt) -> None:
+    """The SMCA bank's unit, part and scope, from its MCA_IPID (None: no known bank type)."""
+    if bt is None:
+        return
+    d.update(unit=bt.unit, part=bt.part, bank_type=bt.key,
+             scope="core" if bt.part == amd_smca.PARTS["core"] else "shared")
+    d["cites"]["unit"] = i.paths.of("amd_extended_registers.ipid")
 
 
 def _amd_umc(i: Inputs, d: dict, kind: str, xec: int) -> None:
