@@ -45,3 +45,29 @@ def test_the_record_table_reads_a_blocks_severity(tmp_path):
     # the same bytes read without the reader's "gesb" format are no CPER header: no severity
     plain = RecordTable.from_records((r.data, {}) for r in refs)
     assert plain.columns["severity"].tolist() == [-1, -1]
+
+
+def test_a_record_is_counted_listed_and_filtered_by_the_severity_it_is_explained_with(tmp_path):
+    """Recheck 4, O1: a Corrected record whose Microsoft generic section holds a Fatal status
+    block entry (or whose section is marked Fatal) is explained as Fatal (UEFI: a record is as
+    severe as its worst section); the report's counts, record list and --severity follow it,
+    where they followed the header and listed the record as Corrected beside a Fatal headline."""
+    from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
+    mem, cpu = catalog.find("memory"), catalog.find("processor-generic")
+    block = status_block([data_entry(mem.guid, mem.pack(random.Random(7), 2, {}), severity=2),
+                          data_entry(cpu.guid, cpu.pack(random.Random(7), 1, {}), severity=1)], severity=2)
+    entry = assemble(make_header(severity=2),
+                     [SectionPart(make_descriptor(catalog.guid_of("generic-error"), severity=2), block)])
+    section = assemble(make_header(severity=2),
+                       [SectionPart(make_descriptor(mem.guid, severity=1), mem.pack(random.Random(7), 1, {}))])
+    for data in (entry, section):
+        path = tmp_path / "r.bin"
+        path.write_bytes(data)
+        summary = _report(path, tmp_path)
+        assert summary["by_severity"] == {"Fatal": 1}, summary["by_severity"]
+        assert _report(path, tmp_path, "--severity", "fatal")["records"] == 1
+        assert _report(path, tmp_path, "--severity", "corrected")["records"] == 0
+        out = tmp_path / "r.md"
+        assert main(["report", str(path), "-q", "-o", str(out)]) in (0, 1)
+        row = next(line for line in out.read_text().splitlines() if line.startswith("| 1 |"))
+        assert "| Fatal |" in row and "| Corrected |" not in row and "Fatal" in row.split("|")[5]

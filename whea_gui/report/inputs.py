@@ -4,8 +4,9 @@ bytes, ``RecordRef``s or already decoded records, filtered and decoded one at a 
 
 from __future__ import annotations
 
+
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 
 from ..core.model import DecodedRecord
@@ -82,7 +83,10 @@ def select_records(items: Iterable, filters: ReportFilters,
     test them, and fully decoded only when it passes. An unreadable path is passed to
     ``on_unreadable`` (default: ``on_problem``) and the others are still read. Raises ReportCancelled when ``cancel()`` turns true.
     """
-    prefilter = filters.active and filters != ReportFilters(record=filters.record)
+    # the cheap test leaves severity to the full decode: a record is as severe as its worst
+    # section or status-block entry, and entries are read from the bodies
+    cheap = replace(filters, severity=())
+    prefilter = cheap.active and cheap != ReportFilters(record=filters.record)
     for index, ref in enumerate(_refs(items, on_problem, on_unreadable or on_problem),
                                  start=1):
         if cancel is not None and cancel():
@@ -95,7 +99,9 @@ def select_records(items: Iterable, filters: ReportFilters,
             if filters.matches(ref):
                 yield Selected(index, ref)
             continue
-        if prefilter and not filters.matches(decode_record(ref.data, source=ref.source,
-                                                           bodies=False)):
+        if prefilter and not cheap.matches(decode_record(ref.data, source=ref.source, bodies=False)):
             continue
-        yield Selected(index, decode_record(ref.data, source=ref.source))
+        rec = decode_record(ref.data, source=ref.source)
+        if filters.severity and not filters.matches(rec):
+            continue
+        yield Selected(index, rec)

@@ -8,6 +8,8 @@ import datetime as dt
 from typing import Any
 
 from ..core.model import LEVELS, DecodedRecord
+from ..decode.explain.facts import explained_severity
+from ..formats.cper import SEVERITY
 from ..index.faults import PLAUSIBLE_YEARS
 
 # Keys a reader may put in ``RecordRef.source`` for the container's own time (Event Log
@@ -71,16 +73,18 @@ SEVERITY_KINDS = ("cper", "gesb")
 
 
 def record_severity(rec: DecodedRecord) -> int | None:
-    """The record's error severity code (0-3, or an undefined larger value), None for kinds
-    that have none (event-log entries, error-source tables, bytes of no known kind)."""
-    sev = (rec.header or {}).get("severity") if rec.kind in SEVERITY_KINDS else None
-    return sev if isinstance(sev, int) else None
+    """The record's error severity code as its explanation gives it (0-3, or an undefined
+    larger value): the header's, or a worse section's (UEFI: a record is as severe as its most
+    severe section); None for kinds that have none (event-log entries, error-source tables,
+    bytes of no known kind). Counts, the record list and ``--severity`` all use it, so no
+    report lists as Corrected a record it explains as Fatal."""
+    return explained_severity(rec) if rec.kind in SEVERITY_KINDS else None
 
 
 def severity_label(rec: DecodedRecord) -> str:
-    h = rec.header or {}
     if rec.kind in SEVERITY_KINDS:
-        return h.get("severity_name") or "Unknown"
+        code = record_severity(rec)
+        return SEVERITY.get(code, "Unknown") if isinstance(code, int) else "Unknown"
     if rec.kind == "whlg":
         return "Event log entry"
     if rec.kind == "error_source_table":

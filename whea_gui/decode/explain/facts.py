@@ -467,6 +467,18 @@ def _severity(rec: DecodedRecord, f: Facts) -> None:
         f.severity_cites = f.severity_cites + [c for c in cites if c not in f.severity_cites]
 
 
+def explained_severity(rec: DecodedRecord) -> int | None:
+    """The severity code the explanation follows: the header's, or a worse section's or status
+    block entry's (UEFI: a record's severity is its most severe section's); the undefined code
+    that leaves it unknown (a section severity UEFI does not define, a header's own), or None
+    when there is none. Reports count and filter by it, so a record explained as Fatal is never
+    counted as Corrected."""
+    f = Facts("record")
+    _severity(rec, f)
+    code = f.severity if f.severity is not None else f.severity_raw
+    return code if isinstance(code, int) else None
+
+
 def _worse_entries(s: DecodedSection, sev: int) -> list[tuple[str, int, list[str]]]:
     """The entries of a generic error status block inside section ``s`` (a Microsoft generic
     section) marked worse than the record: each entry is a section of its own with its own
