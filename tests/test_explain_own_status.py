@@ -94,6 +94,32 @@ def test_an_uncorrected_context_corrupt_bank_in_a_corrected_record_is_reconciled
         assert OWN not in text and HEDGE not in text
 
 
+def test_an_amd_deferred_error_in_a_corrected_record_is_not_fixed_and_no_action():
+    # audit 5, A5-3: MCA_STATUS[Deferred] (bit 44) is an uncorrectable error whose data was
+    # poisoned, not yet consumed (AMD PPR; Linux mce_is_correctable() is false for it)
+    deferred = 1 << 44
+    rec, e, text = _explained(_xpf("amd", 2, VAL | EN | ADDRV | deferred | 0x134), "deferred")
+    _contradicted(rec, e, text, "deferred (uncorrected, not yet consumed)")
+    said = next(s for s in e["statements"] if s["text"].startswith(OWN))
+    assert "section_0.status.deferred" in said["cites"]
+    node = rec.root.find("section_0.status.deferred")
+    assert node.value == 1 and node.bit_offset == 44 % 8
+    assert "No action needed" not in text, e["advice"]
+    # Intel's bit 44 is model-specific other information: no claim
+    rec, e, text = _explained(_xpf("intel", 2, VAL | EN | deferred | 0x134), "intel bit 44")
+    assert OWN not in text and HEDGE not in text
+
+
+def test_no_action_is_never_advised_beside_a_worse_register():
+    # a Corrected / Informational record whose own registers say uncorrected gets no
+    # "No action needed" anywhere in its advice (it followed the hedge before)
+    for vendor in ("intel", "amd"):
+        for severity in (2, 3):
+            rec, e, text = _explained(_xpf(vendor, severity, VAL | UC | EN | 0x0136), f"{vendor} {severity}")
+            assert HEDGE in e["advice"][0], e["advice"]
+            assert not [a for a in e["advice"] if a.startswith("No action needed")], e["advice"]
+
+
 def _check_info(word: int):
     def patch(body: bytearray) -> None:  # the first error-information structure's check info
         struct.pack_into("<Q", body, ia32x64.HEADER.size + 24, word)

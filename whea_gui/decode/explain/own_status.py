@@ -2,7 +2,7 @@
 
 A record's severity is a field the firmware or Windows wrote; the registers the section carries
 were written by the hardware and can say otherwise: MCi_STATUS.UC / PCC of an x86 machine-check
-bank (XPF MCA, its main bank and its version-4/5 extended banks), the IA32/X64 check
+bank (XPF MCA, its main bank and its version-4/5 extended banks; AMD's Deferred bit too), the IA32/X64 check
 information's Uncorrected / Processor context corrupt bits, the Memory Error 2 Status byte.
 Only registers whose own validity is established are read: a bank with MCi_STATUS.VAL clear
 holds no error (Intel SDM vol. 3B §16.3.2.2), a check-information bit whose valid bit is clear
@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 
 from ...core.model import DecodedRecord, DecodedSection
 
-WORSE = ("uncorrected", "processor context corrupt")  # what a Corrected record cannot be
+# what a Corrected record cannot be; an AMD deferred error (MCA_STATUS[Deferred], bit 44) is an
+# uncorrectable error whose data was poisoned and whose handling waits for a consumer (Linux
+# does not count it as corrected and takes the page offline)
+WORSE = ("uncorrected", "processor context corrupt", "deferred (uncorrected, not yet consumed)")
 MAX_CITED = 16  # claims whose fields are looked up (the statements name at most a few)
 
 
@@ -56,7 +59,7 @@ def _no_path(_s: DecodedSection, _name: str) -> list[str]:
 def _mca_words(status) -> list[str]:
     if not isinstance(status, dict) or not status.get("valid"):
         return []  # VAL clear (or no MCA status at all): nothing in the register means anything
-    return [w for w, key in zip(WORSE, ("uncorrected", "pcc")) if status.get(key)]
+    return [w for w, key in zip(WORSE, ("uncorrected", "pcc", "deferred")) if status.get(key)]
 
 
 def _mca(s: DecodedSection, path) -> list[Claim]:
@@ -68,7 +71,7 @@ def _mca(s: DecodedSection, path) -> list[Claim]:
     out = []
     words = _mca_words(status)
     if words:
-        bits = {"uncorrected": "uc", "processor context corrupt": "pcc"}
+        bits = dict(zip(WORSE, ("uc", "pcc", "deferred")))
         cites = [c for w in words for c in path(s, f"status.{bits[w]}")] or path(s, "status")
         out.append(Claim(s.index, f"MCi_STATUS of MCA bank {f.get('bank_number', '?')}", words, cites))
     main = (f.get("bank_number"), status.get("value"))

@@ -210,6 +210,9 @@ DRIVER_SEVERITY_MEANING = {
 
 
 # -- advice ---------------------------------------------------------------------------------------
+NO_ACTION = "No action needed"
+
+
 def _advice(f: Facts) -> list[Statement]:
     level = urgency(f)
     sev = list(f.severity_cites)
@@ -218,8 +221,9 @@ def _advice(f: Facts) -> list[Statement]:
                                     "attention.", f.header_flags["simulated"])]
     if level == "none":
         hedge = own_severity.advice_text(f)
-        return ([Statement("advice", *hedge)] if hedge else []) + \
-            [Statement("advice", "No action needed: this is a status report.", sev)]
+        if hedge:  # the section's registers say worse: not "no action needed"
+            return [Statement("advice", *hedge)]
+        return [Statement("advice", "No action needed: this is a status report.", sev)]
     where = f.location.short_text()  # names the unit to act on; empty when none is named
     wc = f.location.short_cites()
     out: list[Statement] = []
@@ -228,6 +232,8 @@ def _advice(f: Facts) -> list[Statement]:
         out.append(Statement("advice", *hedge))
 
     def say(text: str, cites=None, located: bool = False) -> None:
+        if hedge is not None and text.startswith(NO_ACTION):
+            return  # the section's registers say worse than the record: no "no action needed"
         out.append(Statement("advice", text, unique((cites or []) + (wc if located else [])),
                              "location" if located else "", located))
 
