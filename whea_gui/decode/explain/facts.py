@@ -26,6 +26,7 @@ from .tables import (
 # Fields a hint cites at most: a record of 65,535 sections with one flag set must not make a
 # statement with 65,535 links (and the statement dedupes its links pair by pair).
 MAX_HINT_CITES = 16
+THRESHOLD_FLAG = "the record's Threshold exceeded flag"
 HINT_FLAGS = ("threshold_exceeded", "latent_error", "containment_warning", "reset", "propagated",
               "resource_not_accessible")
 
@@ -71,6 +72,12 @@ class Facts:
     location: Location = field(default_factory=lambda: Location("other"))
     what: Fact | None = None  # what failed (one sentence) and where it was read
     hints: dict[str, list[str]] = field(default_factory=dict)  # status/flag name -> cites
+    # fields of the sections' own registers saying more than one error happened (an error count,
+    # an overflow bit): (what they say, cites); the record is then no "single event"
+    repeats: list[tuple[str, list[str]]] = field(default_factory=list)
+    # what says an error threshold was crossed besides the descriptor's flag (a register's
+    # threshold status, a CXL event's Threshold event bit); cited under hints["threshold_exceeded"]
+    threshold_said: list[str] = field(default_factory=list)
     header_flags: dict[str, list[str]] = field(default_factory=dict)
     # (where: "section 0" or "entry 1 of section 0's error status block", severity, cites)
     worse_sections: list[tuple[str, int, list[str]]] = field(default_factory=list)
@@ -717,11 +724,14 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts, _cite) -> 
         for n in s.values.get("flag_names") or ():
             if n in HINT_FLAGS:
                 _cite(hints, n, desc_path, s, f"flags.{n}")
+                if n == "threshold_exceeded" and THRESHOLD_FLAG not in f.threshold_said:
+                    f.threshold_said.insert(0, THRESHOLD_FLAG)
         infos = s.fields.get("error_info") if isinstance(s.fields, dict) else None
         for i, info in enumerate(infos[:MAX_HINT_CITES] if isinstance(infos, list) else ()):
             check = info.get("check_info") if isinstance(info, dict) else None
             if isinstance(check, dict) and check.get("overflow"):  # IA32/X64 check info bit
                 _cite(hints, "mca_overflow", _node_path, s, f"error_info_{i}.check_info.overflow")
+        _own_counts(s, f, _cite)
         status = (s.fields or {}).get("status") if isinstance(s.fields, dict) else None
         if not isinstance(status, dict):
             continue
@@ -738,6 +748,56 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts, _cite) -> 
         bank = next((p for p in f.location.parts if p.kind == "cpu_unit"), None)
         if bank is not None and "UMC" in bank.value:
             _cite(hints, "memory_controller", list, bank.cites)
+
+
+def _own_counts(s: DecodedSection, f: Facts, _cite) -> None:
+    """A section's own fields that say more than one error happened (``f.repeats``), or that an
+    error threshold was crossed (a ``threshold_exceeded`` hint, as the descriptor flag gives):
+    an ARM error information's MultipleError count and overflow flag, a Generic Error Status's
+    overflow bit, a valid Intel corrected-error count and "yellow" threshold status (Intel SDM
+    vol. 3B §16.4), a CXL memory event's Threshold event bit (CXL 3.0 Table 8-44)."""
+    fields = s.fields if isinstance(s.fields, dict) else {}
+    where = f"section {s.index}"
+    looked = _cite is not _note  # cites wanted (else the lazy tree is left unbuilt)
+
+    def repeat(text: str, lookup, *args) -> None:
+        if len(f.repeats) < MAX_HINT_CITES:
+            f.repeats.append((text, lookup(*args) if looked else []))
+
+    infos = fields.get("error_info")
+    for i, info in enumerate(infos[:MAX_HINT_CITES] if isinstance(infos, list) else ()):
+        if not isinstance(info, dict):
+            continue
+        n = info.get("multiple_error")  # null unless its valid bit is set
+        if type(n) is int and n >= 1:  # 0 single error, 1 multiple errors, 2 and up their count
+            said = "multiple errors" if n == 1 else f"{n} errors"
+            repeat(f"error information {i} of {where} records {said}", _node_path, s,
+                   f"error_info_{i}.multiple_error")
+        if "overflow" in (info.get("flag_names") or ()):
+            repeat(f"error information {i} of {where} has its overflow flag set (errors were lost)",
+                   _node_path, s, f"error_info_{i}.flags")
+    status = fields.get("error_status")
+    if isinstance(status, dict) and status.get("overflow") is True:
+        repeat(f"the error status of {where} has its overflow bit set (further errors were not "
+               "logged)", _node_path, s, "error_status.overflow")
+    diag = fields.get("diagnosis")
+    if isinstance(diag, dict):
+        bank = f"MCi_STATUS of MCA bank {diag.get('bank', '?')}"
+        count = diag.get("corrected_error_count")  # present only where the count is valid
+        if type(count) is int and count > 1:
+            repeat(f"{bank} counts {count} corrected errors", _diag_cite, diag, "corrected_error_count")
+        if str(diag.get("threshold_status") or "").startswith("yellow"):
+            f.threshold_said.append(f"the threshold status of {bank} (yellow: threshold exceeded)")
+            _cite(f.hints, "threshold_exceeded", _diag_cite, diag, "threshold_status")
+    specific = ((fields.get("event_log") or {}).get("event_specific") if isinstance(fields.get("event_log"), dict)
+                else None)
+    if isinstance(specific, dict):
+        for group, bit, words in (("descriptor", "threshold_event", "its Threshold event bit"),
+                                  ("cme_flags", "threshold_exceeded", "its Threshold exceeded flag")):
+            flags = specific.get(group)
+            if isinstance(flags, dict) and flags.get(bit) is True:
+                f.threshold_said.append(f"the CXL event of {where} ({words})")
+                _cite(f.hints, "threshold_exceeded", _node_path, s, f"event_log.event_specific.{group}.{bit}")
 
 
 def _note(hints: dict[str, list[str]], name: str, _lookup, *_args) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import own_severity
-from .facts import Facts
+from .facts import THRESHOLD_FLAG, Facts
 from .location import desc_path, unique
 from .tables import COMPONENT_NAME, PLATFORM_MEMORY_TYPES, SEVERITY_MEANING, SEVERITY_RANK, SEVERITY_WORD
 
@@ -211,6 +211,11 @@ DRIVER_SEVERITY_MEANING = {
 
 # -- advice ---------------------------------------------------------------------------------------
 NO_ACTION = "No action needed"
+MAX_REPEATS_SAID = 3  # fields named in the "not a single event" advice
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _advice(f: Facts) -> list[Statement]:
@@ -232,8 +237,8 @@ def _advice(f: Facts) -> list[Statement]:
         out.append(Statement("advice", *hedge))
 
     def say(text: str, cites=None, located: bool = False) -> None:
-        if hedge is not None and text.startswith(NO_ACTION):
-            return  # the section's registers say worse than the record: no "no action needed"
+        if (hedge is not None or f.repeats) and text.startswith(NO_ACTION):
+            return  # the section's registers say worse, or more than one error: not "no action"
         out.append(Statement("advice", text, unique((cites or []) + (wc if located else [])),
                              "location" if located else "", located))
 
@@ -264,6 +269,12 @@ def _advice(f: Facts) -> list[Statement]:
         else:
             say("The error threshold was exceeded: plan to replace or service the failing part "
                 "(the record does not say which one; see the caveats).", f.hints["threshold_exceeded"])
+    if f.repeats and level == "monitor" and "mca_overflow" not in f.hints:  # (that says it itself)
+        said = [text for text, _ in f.repeats[:MAX_REPEATS_SAID]]
+        more = f" and {len(f.repeats) - MAX_REPEATS_SAID} more" if len(f.repeats) > MAX_REPEATS_SAID else ""
+        say(f"{_upper_first(_sections(said))}{more}: more than one error happened, so this is not a "
+            "single event; treat it as a repeating error (below).",
+            unique(c for _, cites in f.repeats for c in cites))
     comp = f.component
     if f.cut_short is not None:
         damaged = "" if f.cut_short.truncated else \
@@ -601,8 +612,10 @@ def _caveats(f: Facts) -> list[Statement]:
     hint_text = {**HINT_TEXT, **(CONTRADICTED_HINT_TEXT if own_severity.worse_words(f) else {})}
     out += [Statement("caveat", t, unique(f.hints[k])) for k, t in hint_text.items() if k in f.hints]
     if "threshold_exceeded" in f.hints and urgency(f) != "service":  # "service" says it as advice
-        out.append(Statement("caveat", "The record's Threshold exceeded flag is set: the platform counted "
-                                       "more errors on this part than its limit.",
+        said = list(dict.fromkeys(f.threshold_said)) or [THRESHOLD_FLAG]
+        out.append(Statement("caveat", f"{_upper_first(_sections(said))} say{'s' if len(said) == 1 else ''} "
+                                       "an error threshold was exceeded: more errors were counted on "
+                                       "this part than its limit.",
                              unique(f.hints["threshold_exceeded"])))
     for where, sev, cites in f.worse_sections:
         header = SEVERITY_WORD[f.header_severity] if f.header_severity is not None else f.severity_word
