@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from whea_gui.decode.explain.facts import component_of
-from whea_gui.decode.explain.rules import CXL_MEDIA_PART_NAME, MCA_PART_NAME
+from whea_gui.decode.explain.rules import CXL_MEDIA_PART_NAME, FIRMWARE_RECORD_PART, MCA_PART_NAME
 from whea_gui.decode.explain.tables import COMPONENT_NAME
 
 NUMBER = re.compile(r"\b(physical address|MCi_ADDR|error address|device address|DRAM device|"
@@ -90,8 +90,12 @@ def check(rec, e: dict, bases: dict | None = None, where_from: str = "") -> None
                                                "cxl": tuple(CXL_MEDIA_PART_NAME.values())}.get(comp, ())
             # (a headline without a severity word starts with the component name, capitalised)
             headline = e["headline"][:1].lower() + e["headline"][1:]
-            assert any(n in headline for n in names), ctx
-            assert e["component_name"] in headline, ctx
+            if e["component_name"] == FIRMWARE_RECORD_PART:
+                # a firmware error record reference names no part: the firmware recorded it
+                assert "recorded by the platform firmware" in headline, ctx
+            else:
+                assert any(n in headline for n in names), ctx
+                assert e["component_name"] in headline, ctx
         if comp == "":
             # a decoded section with a known component would have been chosen instead
             assert not any(component_of(s) for s in rec.sections), ctx

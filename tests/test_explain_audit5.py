@@ -133,3 +133,52 @@ def test_a_cxl_threshold_event_is_a_threshold_exceeded_and_its_caveat_names_it()
     assert caveat.startswith("The CXL event of section 0 (its Threshold event bit) says an error "
                              "threshold was exceeded"), caveat
     assert "Threshold exceeded flag" not in caveat
+
+
+def test_a_module_handle_alone_names_the_memory_module():
+    # A5-4: the module handle is the SMBIOS Memory Device (Type 17) structure's handle, one DIMM
+    # (UEFI N.2.5; Linux ghes_edac finds the DIMM label by it): not "not the memory module"
+    valid = sum(1 << b for b in (0, 1, 14, 17))  # error status, physical address, error type, module handle
+    data = _record("memory", {"validation_bits": valid, "module_handle": 0x31, "error_type": 2})
+    rec, e, text = _explained(data, "module handle")
+    assert rec.root.find("section_0.module_handle").value == 0x31
+    assert e["headline"] == "Corrected memory (RAM) error at module SMBIOS handle 0x31", e["headline"]
+    assert "not the memory module" not in text and "map the physical address" not in text
+    assert "If corrected errors repeat on the same memory module (module SMBIOS handle 0x31)" in text
+    advice = next(a for a in e["advice"] if "dmidecode -t 17" in a)
+    assert advice.startswith("The record names the memory module only by its SMBIOS handle 0x31")
+    # a card handle (SMBIOS Type 16, a memory array) alone is still no module
+    valid = sum(1 << b for b in (0, 1, 14, 16))
+    _rec, e, text = _explained(_record("memory", {"validation_bits": valid, "card_handle": 0x30, "error_type": 2}),
+                               "card handle")
+    assert "not the memory module" in text and "dmidecode" not in text
+
+
+def test_a_firmware_error_record_reference_is_no_firmware_failure():
+    # A5-5: UEFI N.2.10 references an error record kept in a firmware-specific format (here the
+    # real Windows record ../shared/vectors/DecodeWheaRecord/cper_firmware_boot_3x_fwrecref.bin,
+    # three sections of Intel CrashLog data): the firmware recorded the error, it did not fail
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "DecodeWheaRecord" / \
+        "cper_firmware_boot_3x_fwrecref.bin"
+    rec, e, text = _explained(path.read_bytes(), "firmware reference")
+    assert e["headline"] == "Fatal error recorded by the platform firmware in an Intel CrashLog", e["headline"]
+    assert e["component_name"].startswith("not named here")
+    assert "platform firmware error" not in text and "where in the platform firmware" not in text
+    assert "The record does not say which part failed: the firmware's own error record it references " \
+        "holds the detail." in e["caveats"]
+    assert all(s.summary.startswith("Fatal error recorded by the firmware:") for s in rec.sections), \
+        [s.summary for s in rec.sections]
+
+
+def test_a_named_unit_whose_core_is_unknown_is_not_unit_not_identified():
+    # A5-6: an Intel L2 cache bank names its unit (MCA code 0x0136: level 2, data) but not
+    # whether one core owns it [SDM 15-9]: not "unit not identified" beside "unit level-2 data cache"
+    status = VAL | EN | 0x0136
+    rec, e, text = _explained(_record("xpf-mca", {"vendor": "intel", "bank": 2, "apic_id": 36, "status": status,
+                                                  "global_capability": GCAP}), "intel l2")
+    assert e["headline"].startswith("Corrected machine check (core not identified) error at"), e["headline"]
+    assert "unit level-2" in e["headline"] and "not identified" not in e["headline"].split(" at ")[1]
+    assert "unit not identified" not in text and "does not identify the bank's unit" not in text
+    assert "does not say whether the level-2 data cache of this bank belongs to one core or is shared" in text
+    assert "CPU may be degrading" not in text

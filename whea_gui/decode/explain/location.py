@@ -88,7 +88,7 @@ MEMORY_KEYS: list[tuple[str, str, str, bool]] = [
     ("physical_address", "physical address", HEX, False),
     ("address", "error address", HEX, False),
     ("card_handle", "card SMBIOS handle", HEX, False),
-    ("module_handle", "module SMBIOS handle", HEX, False),
+    ("module_handle", "module SMBIOS handle", HEX, True),  # one DIMM: SMBIOS Type 17
     ("nfit_handle", "NFIT handle", HEX, True),
     ("fru_id", "FRU ID", HEX, True),
     ("fru_architecture", "FRU architecture", HEX, False),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import own_severity
-from .facts import THRESHOLD_FLAG, Facts
+from .facts import FIRMWARE_REFERENCE, THRESHOLD_FLAG, Facts
 from .location import desc_path, unique
 from .tables import COMPONENT_NAME, PLATFORM_MEMORY_TYPES, SEVERITY_MEANING, SEVERITY_RANK, SEVERITY_WORD
 
@@ -70,18 +70,40 @@ def record_component(f: Facts) -> str:
 
 
 MCA_PART_NAME = {"memory": "memory (machine check from the memory controller)",
-                 "unknown": "machine check (unit not identified)"}
+                 "unknown": "machine check (unit not identified)",
+                 # the unit is named (an Intel L2 cache) but not whether one core owns it
+                 "unknown-core": "machine check (core not identified)"}
 
 
 CXL_MEDIA_PART_NAME = {"DRAM": "CXL memory device (DRAM media)",
                        "General Media": "CXL memory device (media)"}
 
 
+# A Firmware Error Record Reference (UEFI N.2.10) points at an error record the firmware keeps in
+# its own format (a CrashLog, an IPF SAL record): the firmware recorded the error, which is no
+# claim that the firmware failed; the failing part is named, if at all, in that record.
+FIRMWARE_RECORD_PART = "not named here (the detail is in the firmware's own error record)"
+
+
+def firmware_reference(f: Facts) -> bool:
+    return f.component == "firmware" and (f.type_guid or "").lower() == FIRMWARE_REFERENCE
+
+
+def _unit_named(f: Facts) -> bool:
+    """Whether the location names the machine-check bank's unit (not whether one core owns it)."""
+    return any(p.kind == "cpu_unit" for p in f.location.parts)
+
+
 def component_name(f: Facts) -> str:
     if f.part_unknown:
         return "unknown part (the record is cut short)"
-    if mca_kind(f) in MCA_PART_NAME:
-        return MCA_PART_NAME[mca_kind(f)]
+    if firmware_reference(f):
+        return FIRMWARE_RECORD_PART
+    kind = mca_kind(f)
+    if kind == "unknown" and _unit_named(f):
+        return MCA_PART_NAME["unknown-core"]
+    if kind in MCA_PART_NAME:
+        return MCA_PART_NAME[kind]
     if f.cxl_media:
         return CXL_MEDIA_PART_NAME[f.cxl_media]
     if f.component:
@@ -144,6 +166,10 @@ def _headline(f: Facts) -> Statement:
     elif cname.startswith("unidentified"):
         text = f"{word} {noun} of unknown kind (section type {f.type_guid})".strip()
         cites += _type_cites(f)
+    elif firmware_reference(f):
+        held = f"in {_a(f.firmware_data[0])}" if f.firmware_data is not None else "in its own error record"
+        text = f"{word} {noun} recorded by the platform firmware {held}".strip()
+        cites += _type_cites(f)
     else:
         text = f"{word} {cname} {noun}".strip()
         cites += _type_cites(f)
@@ -156,6 +182,11 @@ def _headline(f: Facts) -> Statement:
         text += " (simulated)"
         cites += f.header_flags["simulated"]
     return Statement("headline", text[0].upper() + text[1:], unique(cites))
+
+
+def _a(name: str) -> str:
+    """``name`` with its indefinite article ("an Intel CrashLog", "a firmware record")."""
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
 def _type_cites(f: Facts) -> list[str]:
@@ -251,9 +282,12 @@ def _advice(f: Facts) -> list[Statement]:
         at = f" ({where})" if where else ""
         text = {"memory": f"The error threshold was exceeded in a memory-controller bank{at}: find "
                           "the DIMM behind it in the BMC/firmware log and plan to replace it.",
-                "unknown": f"The error threshold was exceeded in a machine-check bank{at} whose unit "
-                           "the record does not identify: find the unit for this CPU model before "
-                           "replacing anything.",
+                "unknown": (f"The error threshold was exceeded in a machine-check bank{at} whose unit "
+                            "is not known to be one core's: find whether it is one core's or shared on "
+                            "this CPU model before replacing anything." if _unit_named(f) else
+                            f"The error threshold was exceeded in a machine-check bank{at} whose unit "
+                            "the record does not identify: find the unit for this CPU model before "
+                            "replacing anything."),
                 "shared": f"The error threshold was exceeded in a shared unit's machine-check "
                           f"bank{at}: contact the system or CPU vendor to service it."}[mca_kind(f)]
         say(text, f.hints["threshold_exceeded"], located=bool(where))
@@ -368,8 +402,9 @@ def _firmware_advice(f: Facts, say) -> None:
 
 
 # location parts that name the memory module itself (a socket, node, card, controller or
-# channel narrows the place down but leaves several modules)
-MODULE_PARTS = ("module", "dimm_slot", "fru_text")
+# channel narrows the place down but leaves several modules); the module handle is its SMBIOS
+# Memory Device (Type 17) structure's handle (UEFI N.2.5), one DIMM, as Linux's ghes_edac reads it
+MODULE_PARTS = ("module", "dimm_slot", "fru_text", "module_handle")
 
 
 def names_memory_module(f: Facts) -> bool:
@@ -419,6 +454,11 @@ def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
         say("Make sure memory is not overclocked (XMP/EXPO) and the DIMMs are seated properly.")
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
+    handle = next((p for p in f.location.parts if p.kind == "module_handle"), None)
+    if handle is not None and not any(p.kind in ("module", "dimm_slot", "fru_text") for p in f.location.parts):
+        say(f"The record names the memory module only by its SMBIOS handle {handle.value}: its slot label is in "
+            "the SMBIOS Memory Device (Type 17) structure with that handle (for example `dmidecode -t 17`, "
+            "or the BMC's inventory).", handle.cites)
 
 
 def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
@@ -448,8 +488,10 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
             say("No action needed for a single event.", sev)
         if kind == "unknown":  # the record cannot say the error was in a core: no CPU blame
             repeat = (f"If it repeats {same} ({where}), " if where else "If it repeats, ")
-            say(repeat + "update firmware/microcode and find which unit the bank belongs to for "
-                "this CPU model (the record does not identify it) before replacing anything.",
+            find = ("find whether this unit is one core's or shared on this CPU model" if _unit_named(f)
+                    else "find which unit the bank belongs to for this CPU model (the record does not "
+                         "identify it)")
+            say(repeat + f"update firmware/microcode and {find} before replacing anything.",
                 located=bool(where))
         elif where:
             rate = "; a rising rate means the CPU may be degrading" if kind == "core" else ""
@@ -690,6 +732,9 @@ def _scope_caveat(f: Facts) -> list[Statement]:
     if f.cpu_scope == "shared":
         text = (f"The {unit or 'unit of this bank'} is shared, not part of one core: {who} only "
                 "logged the error, it is not where the error happened.")
+    elif unit:
+        text = (f"The record does not say whether the {unit} of this bank belongs to one core or is "
+                f"shared, so it cannot tell whether the error happened in a core: {who} only logged it.")
     else:
         text = (f"The record does not identify the bank's unit, so it cannot tell whether the error "
                 f"happened in a core: {who} only logged it.")
@@ -748,8 +793,13 @@ def _location_caveats(f: Facts) -> list[Statement]:
                                        "failed or where.", f.section_count_cites, "location"))
     elif not f.location:
         cites = [f.lead.body.path] if f.lead.body is not None else []
-        text = (f"The record does not say where in the {component_name(f)} the error happened."
-                if f.component else "The record does not say which part failed or where.")
+        if firmware_reference(f):
+            text = ("The record does not say which part failed: the firmware's own error record it "
+                    "references holds the detail.")
+        elif f.component:
+            text = f"The record does not say where in the {component_name(f)} the error happened."
+        else:
+            text = "The record does not say which part failed or where."
         out.append(Statement("caveat", text, cites, "location"))
     elif f.component == "memory" and not names_memory_module(f) and "pci_address" not in f.location.kinds():
         out.append(Statement("caveat", f"Only {f.location.text()} is known, not the memory module (DIMM): "

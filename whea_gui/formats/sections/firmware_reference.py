@@ -127,4 +127,5 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
         what = f"{rtype} pointing at firmware record ID 0x{f['record_id']:X} in the platform's own log"
     else:
         what = rtype
-    sec.summary = sentence(severity_word(ctx), "firmware error:", what)
+    # the firmware recorded the error (UEFI N.2.10): no claim that the firmware failed
+    sec.summary = sentence(severity_word(ctx), "error recorded by the firmware:", what)
