@@ -88,7 +88,8 @@ def test_a_place_that_names_no_memory_module_is_not_called_the_module():
     # with the module valid, the module is named as before
     data = _record([("memory", CORRECTED, _body("memory", CORRECTED, node=1, card=2, module=1))], CORRECTED)
     _rec, e, text = _explained(data, "module")
-    assert "If corrected errors repeat on the same memory module (node 1, card 2, module 1)" in text
+    assert "If corrected errors repeat on the same memory module (node 1, card 2, module 1, module SMBIOS " \
+        "handle 0x1105)" in text  # (the builder's module handle: its SMBIOS Type 17 structure, audit 5 A5-4)
     assert "not the memory module (DIMM)" not in text
 
 

@@ -22,6 +22,7 @@ from ...core.model import DecodedSection, FieldNode
 from .tables import PCI_COMPONENTS
 
 DEC, HEX, TEXT = "dec", "hex", "text"
+PCI_ID = "pci-id"  # a PCI vendor or device ID: four hex digits, as lspci and the summaries write it
 
 
 @dataclass
@@ -112,8 +113,8 @@ FIRMWARE_KEYS: list[tuple[str, str, str, bool]] = [
     ("firmware_component", "firmware component", TEXT, True),
 ]
 PCI_EXTRA_KEYS: list[tuple[str, str, str, bool]] = [
-    ("vendor_id", "vendor", HEX, False),
-    ("device_id", "device ID", HEX, False),
+    ("vendor_id", "vendor", PCI_ID, False),
+    ("device_id", "device ID", PCI_ID, False),
     ("serial_number", "serial number", HEX, False),
     ("rcrb_base_address", "RCRB base address", HEX, False),
     ("device_address", "device address", HEX, False),
@@ -305,6 +306,8 @@ def _render(val, style: str) -> str:
         return _printable(str(val))
     if style == HEX:
         return f"0x{val:X}"
+    if style == PCI_ID:
+        return f"0x{val:04X}"
     return str(val)
 
 
