@@ -86,6 +86,11 @@ def diagnose(i: Inputs) -> dict:
 
 
 # -- AMD SMCA ----------------------------------------------------------------------------------
+# why a bank number alone names no unit: its meaning depends on the CPU family (fixed per
+# family before SMCA, e.g. bank 4 the northbridge on families 10h-16h; not fixed at all on SMCA
+# processors, family 17h on), which this section does not hold
+_AMD_BANKS = ("what an AMD bank number means depends on the CPU family, which this section does "
+              "not hold; on SMCA processors (family 17h on) bank numbers are not fixed")
 def _amd(i: Inputs, d: dict, gaps: list[str]) -> None:
     status, p = i.status, i.paths
     arch = classify_mca_code(status)
@@ -98,11 +103,11 @@ def _amd(i: Inputs, d: dict, gaps: list[str]) -> None:
         d["cites"]["error"] = p.of("status.mca_error_code")
         if i.ipid_not_recorded:
             gaps.append("MCA_IPID is not in the record (ExtendedRegisterCount does not include the "
-                        "AMD extended registers), so the bank's unit cannot be identified (SMCA "
-                        "bank numbers are not fixed)")
+                        "AMD extended registers), so the bank's unit cannot be identified from it "
+                        f"({_AMD_BANKS})")
         elif i.ipid is None:
             gaps.append("this XPF MCA layout carries no MCA_IPID, so the bank's unit cannot be "
-                        "identified (SMCA bank numbers are not fixed)")
+                        f"identified from it ({_AMD_BANKS})")
         else:
             gaps.append(f"MCA_IPID 0x{i.ipid:016X} names no known SMCA bank type "
                         f"(HardwareID 0x{i.ipid >> 32 & 0xFFF:X}, McaType 0x{i.ipid >> 48:X})")
