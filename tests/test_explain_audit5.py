@@ -182,3 +182,23 @@ def test_a_named_unit_whose_core_is_unknown_is_not_unit_not_identified():
     assert "unit not identified" not in text and "does not identify the bank's unit" not in text
     assert "does not say whether the level-2 data cache of this bank belongs to one core or is shared" in text
     assert "CPU may be degrading" not in text
+
+
+def test_an_arm_bus_errors_time_out_and_address_space_are_said():
+    # A5-8: UEFI N.2.4.4 bus error information: bit 31 time-out, bits 33:32 address space (3 =
+    # device memory), each with its valid bit (8, 9): the main facts of such an error
+    plain = _record("arm", {"type": 4})
+    at, _ = _body_offset(plain, "section_0.error_info_0.error_information")
+
+    def timed_out(body: bytearray) -> None:
+        info = struct.unpack_from("<Q", body, at)[0] | 1 << 31 | 3 << 32 | 1 << 8 | 1 << 9
+        struct.pack_into("<Q", body, at, info)
+    rec = decode_record(_record("arm", {"type": 4}, timed_out))
+    assert "timed out, device memory access" in rec.sections[0].summary, rec.sections[0].summary
+    assert rec.root.find("section_0.error_info_0.error_information.timed_out").value == 1
+    # without their valid bits nothing is said
+    def not_valid(body: bytearray) -> None:
+        info = struct.unpack_from("<Q", body, at)[0] | 1 << 31 | 3 << 32
+        struct.pack_into("<Q", body, at, info & ~(1 << 8 | 1 << 9))
+    rec = decode_record(_record("arm", {"type": 4}, not_valid))
+    assert "timed out" not in rec.sections[0].summary and "device memory" not in rec.sections[0].summary

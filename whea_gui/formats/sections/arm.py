@@ -334,6 +334,10 @@ def _info_text(vals: dict[str, Any]) -> str:
         parts.append("corrected" if vals["corrected"] else "uncorrected")
     if vals.get("processor_context_corrupt"):
         parts.append("processor context corrupt")
+    if vals.get("timed_out"):  # (a bus error's; null when its valid bit is clear)
+        parts.append("timed out")
+    if vals.get("address_space_name"):
+        parts.append(vals["address_space_name"])
     return ", ".join(parts) or "no valid sub-fields"
 
 
