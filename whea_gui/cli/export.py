@@ -56,6 +56,8 @@ def run(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
+        import pyarrow  # noqa: F401 - the writer imports it late; checked here, before any input is read
+
         from ..report.parquet import ForeignFiles, export_inputs
     except ImportError as exc:
         print(f"whea export: Parquet needs pyarrow ({exc}); pip install pyarrow", file=sys.stderr)

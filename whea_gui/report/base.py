@@ -15,6 +15,9 @@ from ..core.model import DecodedRecord
 from .summary import SummaryBuilder
 
 CHUNK = 1 << 16
+# A string that is no valid UTF-8 (a file name's undecodable bytes given on the command line, a
+# lone surrogate) is written as its escape (\udcff) rather than failing the whole report
+TEXT_ERRORS = "backslashreplace"
 
 
 @dataclass
@@ -36,7 +39,7 @@ class Spool:
     file, so memory stays flat however many records there are)."""
 
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
+        self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="", errors=TEXT_ERRORS)
 
     def write(self, text: str) -> None:
         self.file.write(text)

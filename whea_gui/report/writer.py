@@ -19,7 +19,7 @@ from typing import Any
 
 from ..sources.base import Problem
 from ..store.backend import redact
-from .base import ReportMeta
+from .base import TEXT_ERRORS, ReportMeta
 from .filters import ReportFilters
 from .inputs import ReportCancelled, select_records
 from .summary import CountingBuilder, SummaryBuilder
@@ -164,12 +164,14 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
         fh = sys.stdout.buffer if cls.binary else sys.stdout
         tmp = None
     elif direct:
-        fh = open(target, "wb") if cls.binary else open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        fh = open(target, "wb") if cls.binary else open(target, "w", encoding="utf-8", newline="",  # noqa: SIM115
+                                                          errors=TEXT_ERRORS)
         tmp = None
     else:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
                                    dir=str(target.parent) if str(target.parent) else ".")
-        fh = os.fdopen(fd, "wb") if cls.binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        fh = os.fdopen(fd, "wb") if cls.binary else os.fdopen(fd, "w", encoding="utf-8", newline="",
+                                                              errors=TEXT_ERRORS)
     writer = cls(fh, meta)
     builder = SummaryBuilder() if cls.needs_summary else CountingBuilder()
     done = 0

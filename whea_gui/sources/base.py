@@ -51,6 +51,44 @@ class Problem:
         return f"{self.path}{where}: {self.message}"
 
 
+def utf8_text(text: str) -> str:
+    """``text`` as valid UTF-8: a file name's undecodable bytes (surrogate escapes, e.g. from
+    ``os.listdir`` or the command line) as ``\\xff``, a lone surrogate from JSON (``\\ud800``)
+    as ``\\ud800``. Stores, reports and JSON consumers refuse such strings, so every string a
+    reader hands on is made printable here (the input's own text is otherwise kept)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                       else f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def utf8_values(value, depth: int = 0):
+    """``value`` (a provenance dict, a list, a string) with every string made ``utf8_text``;
+    dicts and lists are changed in place. Bounded: provenance is a few levels deep."""
+    if isinstance(value, str):
+        return utf8_text(value)
+    if depth > 8:
+        return value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (str, dict, list)):
+                value[key] = utf8_values(item, depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, (str, dict, list)):
+                value[i] = utf8_values(item, depth + 1)
+    return value
+
+
+def utf8_problem(problem: Problem) -> Problem:
+    problem.path, problem.message = utf8_text(problem.path), utf8_text(problem.message)
+    return problem
+
+
 class SourceError(Exception):
     """The input cannot be used at all (unreadable file, unknown format); says path and why."""
 

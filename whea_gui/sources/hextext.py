@@ -1126,7 +1126,15 @@ def _block_place(block: Block) -> str:
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     from .raw import read_bytes as split_raw
 
-    scan = scan_text(decode_text(data))
+    text = decode_text(data)
+    if "\0" in text:  # (a few, or looks_like_text would not have claimed it)
+        first = text.index("\0")
+        on_problem(Problem(path, None, f"the text holds {text.count(chr(0))} NUL character(s), the "
+                                       f"first at character offset {first} (line {text.count(chr(10), 0, first) + 1}); "
+                                       "each is left out (a NUL inserted into hex or base64 text)",
+                           "warning"))
+        text = text.replace("\0", "")
+    scan = scan_text(text)
     for p in scan.problems:
         on_problem(Problem(path, None, str(p), p.level))
     blocks = scan.blocks

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import raw, sniff
-from .base import Problem, RecordRef, SourceError, open_input
+from .base import Problem, RecordRef, SourceError, open_input, utf8_problem, utf8_values
 from .folder import walk
 
 ProblemSink = Callable[[Problem], None]
@@ -127,7 +127,21 @@ def _nv_volume_inside(buf) -> bool:
 def iter_bytes(data: bytes, path: str = "<bytes>",
                on_problem: ProblemSink | None = None) -> Iterator[RecordRef]:
     reader = detect_input(data, path)
-    yield from reader.read_bytes(data, path, on_problem or _ignore)
+    yield from _utf8(reader.read_bytes(data, path, _utf8_sink(on_problem)))
+
+
+def _utf8(refs: Iterator[RecordRef]) -> Iterator[RecordRef]:
+    """Every string of every item's provenance as valid UTF-8 (``base.utf8_values``): a file
+    name with undecodable bytes or a lone surrogate in a BMC's JSON must not make a store, a
+    report or a JSON consumer fail on the item, or on every other item with it."""
+    for ref in refs:
+        utf8_values(ref.source)
+        yield ref
+
+
+def _utf8_sink(on_problem: ProblemSink | None) -> ProblemSink:
+    sink = on_problem or _ignore
+    return lambda problem: sink(utf8_problem(problem))
 
 
 def iter_file(path: str, on_problem: ProblemSink | None = None) -> Iterator[RecordRef]:
@@ -169,20 +183,23 @@ def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progre
             if ref.source.get("format") != "unknown":
                 yield ref
         return
-    p = str(path)
+    yield from _utf8(_iter_path(str(path), _utf8_sink(on_problem), progress, cancel))
+
+
+def _iter_path(p: str, on_problem: ProblemSink, progress, cancel) -> Iterator[RecordRef]:
     if p == "-":
         yield from iter_file(p, on_problem)
         return
     if "://" in p and _server_spec(p):  # a store on a server (store.postgres)
         from .store_file import read_spec
-        yield from read_spec(p, on_problem or _ignore)
+        yield from read_spec(p, on_problem)
         return
     if p.startswith("live:"):
         from .live import iter_live
         channels = [c for c in p[5:].split(",") if c] or None
         yield from iter_live(channels, on_problem)
         return
-    yield from walk(p, on_problem or _ignore, iter_file, progress=progress, cancel=cancel)
+    yield from walk(p, on_problem, iter_file, progress=progress, cancel=cancel)
 
 
 def _server_spec(p: str) -> bool:

@@ -1,0 +1,120 @@
+"""Independent fuzzing 5 (F5-1 … F5-4): strings that are no valid UTF-8 (a file name's
+undecodable bytes, a lone surrogate in a BMC's JSON) made a store import, a report and JSON
+consumers fail on every record of the run; a missing optional package gave a traceback; one NUL
+byte in a hex or base64 text made the whole text be read as binary and every record in it lost.
+Inputs are the shared real records (../shared/vectors/DecodeWheaRecord) in those forms."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from whea_gui.cli import main
+from whea_gui.sources import iter_path
+
+NAMES = ("cper_memory_1sec_padded.bin", "cper_mce_fatal_amd_xpfmca_v3.bin", "cper_cmc_amd_xpfmca_v2r1.bin")
+
+
+def _records(vectors) -> list[bytes]:
+    return [(vectors / "DecodeWheaRecord" / n).read_bytes() for n in NAMES]
+
+
+def _strict_json_lines(text: bytes) -> list[dict]:
+    """Each line parsed the way strict consumers do: UTF-8, no lone surrogates."""
+    lines = text.decode("utf-8", "strict").splitlines()
+    out = [json.loads(line) for line in lines if line.strip()]
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from strings(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from strings(v)
+    for obj in out:
+        for text in strings(obj):
+            text.encode("utf-8")  # raises on a lone surrogate
+    return out
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="byte file names")
+def test_a_file_name_that_is_no_utf8_is_stored_reported_and_printed(tmp_path, vectors, capsysbinary):
+    rec = _records(vectors)[0]
+    odd = os.fsdecode(bytes(tmp_path) + b"/\xff\xfe.bin")
+    with open(odd, "wb") as fh:
+        fh.write(rec)
+    good = str(vectors / "DecodeWheaRecord" / NAMES[2])
+    store = str(tmp_path / "s.wheastore")
+    assert main(["store", "--store", store, "import", odd, good]) == 0
+    capsysbinary.readouterr()
+    assert main(["store", "--store", store, "list"]) == 0
+    listed = capsysbinary.readouterr().out.decode("utf-8").splitlines()
+    assert len(listed) == 2 and "\\xff\\xfe.bin@0" in listed[0]  # the good input after it is stored too
+    out = tmp_path / "r.html"
+    assert main(["report", odd, "-q", "-o", str(out)]) == 0
+    assert "\\xff\\xfe.bin" in out.read_text("utf-8")
+    capsysbinary.readouterr()
+    assert main(["decode", "--json", odd]) == 0
+    (line,) = _strict_json_lines(capsysbinary.readouterr().out)
+    assert line["source"]["path"].endswith("\\xff\\xfe.bin")
+
+
+def test_a_lone_surrogate_in_a_bmc_log_entry_loses_no_record(tmp_path, vectors, capsysbinary):
+    members = [{"@odata.id": f"/redfish/v1/Systems/1/LogServices/Log/Entries/{i}", "Id": str(i),
+                "DiagnosticDataType": "CPER", "DiagnosticData": base64.b64encode(r).decode()}
+               for i, r in enumerate(_records(vectors))]
+    members[1]["Id"], members[1]["Message"] = "\ud800x", "\udfff\ud800"
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps({"Members": members}))  # json escapes them: valid JSON text
+    capsysbinary.readouterr()
+    assert main(["decode", "--json", str(path)]) in (0, 1)
+    lines = _strict_json_lines(capsysbinary.readouterr().out)
+    assert len(lines) == 3
+    out = tmp_path / "r.md"
+    assert main(["report", str(path), "-q", "-o", str(out)]) in (0, 1)
+    assert "Records: **3**" in out.read_text("utf-8")
+    refs = list(iter_path(str(path)))
+    assert all(isinstance(v, str) and v.encode("utf-8") for r in refs for v in r.source.values()
+               if isinstance(v, str))
+
+
+def test_export_without_pyarrow_says_so_without_a_traceback(tmp_path, vectors):
+    code = ("import sys; sys.modules['pyarrow'] = None\n"
+            "from whea_gui.cli import main\n"
+            f"sys.exit(main(['export', {str(tmp_path / 'out')!r}, {str(vectors / 'DecodeWheaRecord' / NAMES[0])!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "pip install pyarrow" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("form", ["xxd-p", "xxd", "base64"])
+@pytest.mark.parametrize("where", ["end", "middle"])
+def test_one_nul_in_a_text_dump_loses_no_record(tmp_path, vectors, form, where):
+    data = b"".join(_records(vectors))
+    if form == "xxd-p":
+        text = "\n".join(binascii.hexlify(data[i:i + 30]).decode() for i in range(0, len(data), 30))
+    elif form == "xxd":
+        text = "\n".join(f"{i:08x}: " + " ".join(data[j:j + 2].hex() for j in range(i, min(i + 16, len(data)), 2))
+                         for i in range(0, len(data), 16))
+    else:
+        b64 = base64.b64encode(data).decode()
+        text = "\n".join(b64[i:i + 76] for i in range(0, len(b64), 76))
+    raw = text.encode() + b"\n"
+    at = len(raw) - 1 if where == "end" else raw.index(b"\n", len(raw) // 2) - 3
+    raw = raw[:at] + b"\0" + raw[at:]
+    path = tmp_path / "dump.txt"
+    path.write_bytes(raw)
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [r.data for r in refs] == _records(vectors), [str(p) for p in problems]
+    nul = [p for p in problems if "NUL" in p.message]
+    assert len(nul) == 1 and nul[0].level == "warning" and f"character offset {at}" in nul[0].message
