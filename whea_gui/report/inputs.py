@@ -4,7 +4,6 @@ bytes, ``RecordRef``s or already decoded records, filtered and decoded one at a 
 
 from __future__ import annotations
 
-
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from os import PathLike
