@@ -58,7 +58,7 @@ def run(args) -> int:
     try:
         import pyarrow  # noqa: F401 - the writer imports it late; checked here, before any input is read
 
-        from ..report.parquet import ForeignFiles, export_inputs
+        from ..report.parquet import ForeignFiles, NothingExported, export_inputs
     except ImportError as exc:
         print(f"whea export: Parquet needs pyarrow ({exc}); pip install pyarrow", file=sys.stderr)
         return EXIT_USAGE
@@ -78,6 +78,9 @@ def run(args) -> int:
             print(f"whea export: stopped by {name}; the temporary folder was removed and "
                   f"{args.output} was left as it was", file=sys.stderr)
         return 128 + exc.signum
+    except NothingExported as exc:
+        print(f"whea export: {exc}; {args.output} was left as it was", file=sys.stderr)
+        return EXIT_USAGE
     except ForeignFiles as exc:
         print(f"whea export: {exc}; nothing was written", file=sys.stderr)
         return EXIT_USAGE

@@ -352,6 +352,7 @@ def export_inputs(paths: list[str], folder, on_problem, replace: bool = False, *
     from ..store import engine_of, open_store
 
     def fill(export):
+        failed = 0
         for path in paths:
             if engine_of(path) != "sqlite":
                 with open_store(path, readonly=True, create=False) as store:
@@ -363,7 +364,15 @@ def export_inputs(paths: list[str], folder, on_problem, replace: bool = False, *
                                                                 records_only=True), found)))
             if not found[0] and not is_store(path):  # as decode, timeline and report count it
                 on_problem(Problem(path, None, NO_RECORD, "error"))
+                failed += 1
+        if failed and not export.result.records and not export.records.n:
+            # an export of nothing but failed inputs must not replace the one DIR holds
+            raise NothingExported(f"{failed} input(s) held no record and no record was found")
     return _write(folder, fill, replace, signals)
+
+
+class NothingExported(Exception):
+    """Every input failed and none held a record: DIR is left as it was."""
 
 
 def _counted(refs, found: list[int]):
