@@ -37,6 +37,7 @@ MAX_RECORD = 64 << 20  # a larger RecordLength is taken as noise, not a record
 MAX_WHLG = 16 << 20
 WINDOW = 8 << 20  # bytes searched per regex call (bounded pages touched between releases)
 HEADER = 128
+WHLG_HEADER = 32  # a WhLg entry's header (Length counts it)
 DESCRIPTOR = 72
 WHOLE_CHECKED = 64  # descriptors of a header found inside another record checked for sense
 _HDR = struct.Struct("<4sHIHII")  # signature, revision, signature end, count, severity, valid bits
@@ -203,6 +204,8 @@ def record_end(buf, pos: int, length: int, end: int, pages=None) -> int:
     that runs, record after record, exactly to the cut: those were concatenated after the cut
     record, not copies embedded in it. An intact record keeps its embedded copies."""
     stop = min(pos + length, end)
+    if bytes(buf[pos:pos + 4]) == WHLG_SIG:
+        return _whlg_end(buf, pos, length, end, pages)
     if bytes(buf[pos:pos + 4]) != CPER_SIG or stop - pos <= HEADER:
         return stop
     if stop - pos <= WINDOW and _CANDIDATE.search(buf, pos + 1, stop + _CANDIDATE_LEN - 1) is None:
@@ -224,6 +227,20 @@ def record_end(buf, pos: int, length: int, end: int, pages=None) -> int:
     if cut >= pos + length or not held:
         return cut
     return _chain_start(held, cut)
+
+
+def _whlg_end(buf, pos: int, length: int, end: int, pages=None) -> int:
+    """Where a WhLg entry at ``pos`` ends: at its Length, or, when it runs past the data (it was
+    cut short), at the first whole record that starts inside it (a record concatenated after
+    the cut, as for a CPER record cut short). An entry that is all there keeps what its
+    payload holds: nothing says what a payload may carry."""
+    stop = min(pos + length, end)
+    if pos + length <= end:
+        return stop
+    for at, inner in candidates(buf, pos + WHLG_HEADER, end, pages, before=stop):
+        if _whole_record(buf, at, inner, end):
+            return at
+    return stop
 
 
 def table_cut(buf, pos: int, end: int) -> int:

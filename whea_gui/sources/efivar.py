@@ -8,6 +8,7 @@ import re
 import struct
 from collections.abc import Iterator
 
+from ..decode.boundary import plausible_length, record_end
 from .base import Problem, RecordRef
 
 name = "efivar"
@@ -44,7 +45,33 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     if not attrs & 0x8:
         on_problem(Problem(path, 0, f"attributes 0x{attrs:08X} lack HARDWARE_ERROR_RECORD (0x8)", "note", 4))
     _check_length(data, path, on_problem)
-    yield RecordRef(bytes(data[4:]), src)
+    body = bytes(data[4:])
+    cut = _cut_at_next_record(body)
+    if cut is None:
+        yield RecordRef(body, src)
+        return
+    # a record cut short with another after it (two writes in one file): each is shown, as a
+    # raw file's records are, never one decoded from the other's bytes
+    from .carve import cut_short
+    from .raw import read_bytes as read_raw
+    cut_short(on_problem, path, 4, plausible_length(body, 0, len(body)) or 0, 4 + cut)
+    yield RecordRef(body[:cut], src)
+
+    def shifted(p: Problem) -> None:
+        on_problem(Problem(p.path, None if p.offset is None else p.offset + 4 + cut, p.message, p.level,
+                           p.length))
+    for ref in read_raw(body[cut:], path, shifted):
+        ref.source.update({**src, "offset": 4 + cut + int(ref.source.get("offset") or 0)})
+        yield ref
+
+
+def _cut_at_next_record(body: bytes) -> int | None:
+    """Where the variable's record is cut short by a record that starts inside it, or None."""
+    length = plausible_length(body, 0, len(body))
+    if length is None or length <= len(body):
+        return None
+    end = record_end(body, 0, length, len(body))
+    return end if 0 < end < len(body) else None
 
 
 def _check_length(data: bytes, path: str, on_problem) -> None:
