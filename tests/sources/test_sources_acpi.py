@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 
 import pytest
@@ -234,3 +235,20 @@ def test_efivar_truncated_or_tiny_variables(tmp_path):
     problems.clear()
     assert list(efivar.read_bytes(b"\x0f\0\0\0CP", name, problems.append)) == []
     assert problems[0].level == "error" and "6 bytes" in problems[0].message
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_region_file_that_is_no_regular_file_is_never_opened(tmp_path, kind):
+    # fuzzing 5, F5-11: the reader opens data/BERT itself: a FIFO there blocked forever, a link
+    # to /dev/zero took all memory (11-16 GB)
+    (tmp_path / "data").mkdir()
+    region = tmp_path / "data" / "BERT"
+    if kind == "fifo":
+        os.mkfifo(region)
+    else:
+        region.symlink_to("/dev/zero")
+    (tmp_path / "BERT").write_bytes(h.bert_table(4096))
+    problems = []
+    assert list(iter_path(tmp_path / "BERT", problems.append)) == []  # returns at once
+    said = [p for p in problems if "data/BERT" in p.message]
+    assert len(said) == 1 and "not a regular file" in said[0].message and said[0].level == "warning"

@@ -11,6 +11,8 @@ block (entry headers located, bodies through the section decoders).
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +20,7 @@ from pathlib import Path
 from ..core import guids
 from ..formats.gesb_sizes import ENTRY_V1_SIZE, ENTRY_V3_SIZE
 from ..formats.gesb_sizes import HEADER_SIZE as BLOCK_HEADER_SIZE
-from .base import Problem, RecordRef, SourceError
-from .base import read_bytes as read_file
+from .base import MAX_DEVICE, Problem, RecordRef, SourceError
 
 name = "gesb"
 BERT_TABLE_SIZE = 48
@@ -90,14 +91,36 @@ def _bert_table(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
                                      f"0x{region_addr:X}) is not in this input", "warning", 12))
         return
     try:
-        region = read_file(region_path)
-    except SourceError:
+        region = _read_region(region_path)
+    except SourceError as exc:
         on_problem(Problem(path, 40, f"the boot error region ({region_len} bytes at physical address "
                                      f"0x{region_addr:X}) is not in this file and {region_path} cannot "
-                                     "be read; on Linux it is /sys/firmware/acpi/tables/data/BERT "
+                                     f"be read ({exc}); on Linux it is /sys/firmware/acpi/tables/data/BERT "
                                      "(readable by root)", "warning", 12))
         return
+    if len(region) > MAX_REGION:
+        on_problem(Problem(str(region_path), MAX_REGION, f"the region file holds more than {MAX_REGION} bytes "
+                                                         "(no boot error region is that big); the rest is not read",
+                           "error"))
+        region = region[:MAX_REGION]
     yield from walk_region(region, str(region_path), on_problem, info, region_len=region_len)
+
+
+# The region file beside a BERT table is opened by this reader, not named by the user: only a
+# regular file is read (a FIFO would block, a device never ends), and at most this much of it
+MAX_REGION = MAX_DEVICE
+
+
+def _read_region(region_path: Path) -> bytes:
+    """At most MAX_REGION + 1 bytes of the region file; SourceError when it is missing or not a
+    regular file (checked before it is opened: opening a FIFO blocks)."""
+    try:
+        if not stat.S_ISREG(os.stat(region_path).st_mode):
+            raise SourceError("it is not a regular file")
+        with open(region_path, "rb") as fh:
+            return fh.read(MAX_REGION + 1)
+    except OSError as exc:
+        raise SourceError(exc.strerror or str(exc)) from exc
 
 
 def walk_region(data: bytes, path: str, on_problem, info: dict, *, start: int = 0,
