@@ -118,3 +118,22 @@ def test_one_nul_in_a_text_dump_loses_no_record(tmp_path, vectors, form, where):
     assert [r.data for r in refs] == _records(vectors), [str(p) for p in problems]
     nul = [p for p in problems if "NUL" in p.message]
     assert len(nul) == 1 and nul[0].level == "warning" and f"character offset {at}" in nul[0].message
+
+
+def test_a_long_non_hex_token_in_a_dump_costs_no_memory_per_character(tmp_path, vectors):
+    # F5-7: a 20 MB token took 1.9 GB (a list entry per non-hex pair) and lost every record
+    import tracemalloc
+    data = b"".join(_records(vectors))
+    rows = [f"{i:08x}: " + " ".join(data[j:j + 2].hex() for j in range(i, min(i + 16, len(data)), 2))
+            for i in range(0, len(data), 16)]
+    rows.insert(len(rows) - 3, "x" * 4_000_000)  # inside the last record's rows
+    path = tmp_path / "dump.txt"
+    path.write_text("\n".join(rows) + "\n")
+    tracemalloc.start()
+    try:
+        refs = list(iter_path(str(path), lambda p: None))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r.data for r in refs][:2] == _records(vectors)[:2]
+    assert peak < 60e6, peak  # the text is 4 MB; pair by pair it took over 400 MB

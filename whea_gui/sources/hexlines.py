@@ -485,6 +485,11 @@ def _loose_tokens(text: str, base: int, end: int, no: int, style: str) -> Loose 
     return Loose(no, b"".join(out), style) if out else None
 
 
+# typos in hex are single pairs here and there: this many non-hex pairs one after another
+# end the reading as holes (a long non-hex token would otherwise be walked pair by pair)
+MAX_HOLES_IN_A_ROW = 4
+
+
 def _loose_holes(text: str, start: int, end: int, before: int) -> tuple[bytes, tuple] | None:
     """The rest of a line of loose hex from ``start``, when it is plain hex pairs of which a few
     are not hex (``g1`` typed for ``01``): (its bytes with each such pair as 00, ((index in the
@@ -508,6 +513,9 @@ def _loose_holes(text: str, start: int, end: int, before: int) -> tuple[bytes, t
             if any(c in _NOT_PLACEHOLDER and c not in HEX_DIGITS for c in pair):
                 return None  # a quote, bracket or bar: text around the hex, not a typo in it
             unknown.append((before + len(out), m.start() + stop + 1, pair))
+            if len(unknown) > MAX_HOLES_IN_A_ROW and unknown[-1 - MAX_HOLES_IN_A_ROW][0] == before + len(out) \
+                    - MAX_HOLES_IN_A_ROW:
+                return None  # a run of non-hex pairs is a word or a blob, not typos in hex
             out.append(0)
             at = stop + 2
     if not unknown or unknown[-1][0] == before + len(out) - 1:
