@@ -35,6 +35,7 @@ MAX_ENTRY_DEPTH = 16  # lists / Members nested inside each other that are walked
 MAX_INT_DIGITS = 40  # longer integer literals are kept as text (no 64-bit value is longer)
 MAX_TEXT = 4096  # provenance strings are clipped to this many characters
 MAX_LINE_PROBLEMS = 50  # JSON Lines: lines reported one by one before a summary
+_LEVELS = ("note", "warning", "error")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)
 
 
@@ -46,8 +47,13 @@ def _parse_int(text: str) -> int | LongNumber:
     return int(text) if len(text) <= MAX_INT_DIGITS else LongNumber(text)
 
 
+# one decoder for every document and line (json.loads makes a new one per call when given
+# parse_int: most of the cost of a JSON Lines file of short lines)
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
 def _loads(text: str):
-    return json.loads(text, parse_int=_parse_int)
+    return _DECODER.decode(text)
 
 
 class _Reader:
@@ -56,16 +62,29 @@ class _Reader:
         self.text = decode_text(data)
         self.byte_offset = byte_offset_function(data, self.text)
         self.counts: dict[str, int] = {}  # problems of one kind, listed up to MAX_LINE_PROBLEMS
+        self.entry_problems, self.unlisted_level = 0, "note"
 
     def limited(self, kind: str, message: str, level: str) -> None:
         n = self.counts[kind] = self.counts.get(kind, 0) + 1
         if n <= MAX_LINE_PROBLEMS:
             self.on_problem(Problem(self.path, None, message, level))
 
+    def entry_problem(self, message: str, level: str) -> None:
+        """A problem with one entry's values: the first MAX_LINE_PROBLEMS are listed, the rest
+        counted (a file of 200,000 bad entries printed a line for each)."""
+        self.entry_problems += 1
+        if self.entry_problems <= MAX_LINE_PROBLEMS:
+            self.problem(message, level)
+        elif _LEVELS.index(level) > _LEVELS.index(self.unlisted_level):
+            self.unlisted_level = level
+
     def summarise(self) -> None:
         for kind, n in self.counts.items():
             if n > MAX_LINE_PROBLEMS:
                 self.problem(f"{n - MAX_LINE_PROBLEMS} more members {kind}", "note")
+        if self.entry_problems > MAX_LINE_PROBLEMS:
+            self.problem(f"{self.entry_problems - MAX_LINE_PROBLEMS} more problems with single entries are "
+                         f"not listed (the first {MAX_LINE_PROBLEMS} are)", self.unlisted_level)
 
     def problem(self, message: str, level: str = "warning", pos: int | None = None) -> None:
         offset = self.byte_offset(pos) if pos is not None else None
@@ -87,40 +106,46 @@ class _Reader:
             first = ("invalid", exc)
         # JSON Lines needs lines that are whole objects: when too few could be, the text is one
         # document with a fault, and its (maybe 100,000) lines are not parsed one by one
-        lines = [line.strip() for line in text.split("\n")]
-        candidates = sum(line[:1] == "{" and line[-1:] == "}" for line in lines)
-        blank = lines.count("")
+        candidates = blank = count = 0
+        for line in text.split("\n"):  # (counted, not kept: a file may hold a million lines)
+            line = line.strip()
+            count += 1
+            blank += not line
+            candidates += line[:1] == "{" and line[-1:] == "}"
         if not candidates or (first[0] == "invalid" and getattr(first[1], "msg", "") != "Extra data"
-                              and 2 * candidates < len(lines) - blank):
+                              and 2 * candidates < count - blank):
             yield from self._recover(text, first)
             return
         parsed = []  # (line number, start, document or the error)
         start = 0
+        failed = 0  # only the first MAX_LINE_PROBLEMS failures are kept (for their messages)
         for line_no, line in enumerate(text.split("\n"), 1):
             if line.strip():
                 try:
                     parsed.append((line_no, start, _loads(line)))
                 except RecursionError:
-                    parsed.append((line_no, start, ("deep", None, line)))
+                    failed += 1
+                    if failed <= MAX_LINE_PROBLEMS:
+                        parsed.append((line_no, start, ("deep", None, line)))
                 except ValueError as exc:
-                    parsed.append((line_no, start, ("invalid", exc, line)))
+                    failed += 1
+                    if failed <= MAX_LINE_PROBLEMS:
+                        parsed.append((line_no, start, ("invalid", exc.with_traceback(None), line)))
             start += len(line) + 1
         objects = sum(isinstance(doc, dict) for _n, _s, doc in parsed)
-        lines_mode = len(parsed) >= 2 and objects and (
-            first[0] == "deep" or getattr(first[1], "msg", "") == "Extra data" or 2 * objects >= len(parsed))
+        lines = len(parsed) - min(failed, MAX_LINE_PROBLEMS) + failed  # non-blank lines
+        lines_mode = lines >= 2 and objects and (
+            first[0] == "deep" or getattr(first[1], "msg", "") == "Extra data" or 2 * objects >= lines)
         if not lines_mode:  # one document with an error in it: keep what comes before the fault
             yield from self._recover(text, first)
             return
-        bad = 0
         for no, start, doc in parsed:
             if isinstance(doc, tuple):
-                bad += 1
-                if bad <= MAX_LINE_PROBLEMS:
-                    self._bad_json(doc[2], start, doc[:2], f"line {no}: ")
+                self._bad_json(doc[2], start, doc[:2], f"line {no}: ")
                 continue
             yield doc, f"line {no} "
-        if bad > MAX_LINE_PROBLEMS:
-            self.problem(f"{bad - MAX_LINE_PROBLEMS} more lines are not valid JSON; skipped", "error")
+        if failed > MAX_LINE_PROBLEMS:
+            self.problem(f"{failed - MAX_LINE_PROBLEMS} more lines are not valid JSON; skipped", "error")
 
     def _without_deep_values(self, text: str):
         """The document with every value nested deeper than ``MAX_DEPTH`` read as null (each
@@ -390,8 +415,8 @@ class _Fields:
         return None
 
     def report(self, rel: str, message: str, level: str = "warning") -> None:
-        self.reader.problem(f"{self.label}{self.pointer}{_escape_path(rel)} ({self.entry_name}): {message}",
-                            level)
+        self.reader.entry_problem(f"{self.label}{self.pointer}{_escape_path(rel)} ({self.entry_name}): "
+                                  f"{message}", level)
 
 
 def _escape_path(rel: str) -> str:
