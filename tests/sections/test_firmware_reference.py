@@ -37,7 +37,8 @@ def test_windows_boot_record_with_three_crashlog_references():
         assert (data.offset, data.length) == (s.body.offset + 32, s.values["length"] - 32)
         check_located(rec, s.index)
     assert rec.sections[2].summary == (
-        "Fatal firmware error: SOC firmware error record type 2 carrying 40 bytes of Intel CrashLog data")
+        "Fatal error recorded by the firmware: SOC firmware error record type 2 carrying 40 bytes of Intel "
+        "CrashLog data")
     assert not [f for f in rec.findings if f.message.startswith("Section")]
 
 
@@ -69,7 +70,7 @@ def test_type_0_guid_is_marked_ignored():
     body = struct.pack("<BB6xQ", 0, 2, 0) + uuid.UUID(CRASHLOG).bytes_le
     rec, sec = decode_body(body, GUID)
     assert sec.body.find("record_guid").valid is False
-    assert sec.summary == "Corrected firmware error: IPF SAL error record"
+    assert sec.summary == "Corrected error recorded by the firmware: IPF SAL error record"
 
 
 def test_truncated_reference():
