@@ -166,3 +166,20 @@ def test_json_lines_with_many_bad_lines_keep_both_good_entries_and_few_messages(
     assert len(problems) <= 52, len(problems)
     assert any("19950 more" in p.message for p in problems), [p.message for p in problems[-3:]]
     assert peak < 40e6, peak  # a 0.2-0.8 MB file
+
+
+@pytest.mark.parametrize("form", ["redfish", "xxd"])
+def test_utf16_big_endian_text_without_a_bom_is_read_as_text(tmp_path, vectors, form):
+    # F5-15: UTF-16LE without a BOM was known by its NULs, big-endian was read as binary
+    records = _records(vectors)
+    if form == "redfish":
+        text = json.dumps({"Members": [json.loads(_entry(i, base64.b64encode(r).decode()))
+                                       for i, r in enumerate(records)]})
+    else:
+        data = b"".join(records)
+        text = "\n".join(f"{i:08x}: " + " ".join(data[j:j + 2].hex() for j in range(i, min(i + 16, len(data)), 2))
+                         for i in range(0, len(data), 16))
+    path = tmp_path / "be.txt"
+    path.write_bytes(text.encode("utf-16-be"))
+    problems = []
+    assert [r.data for r in iter_path(str(path), problems.append)] == records, [str(p) for p in problems]

@@ -20,7 +20,8 @@ _JSON_START = re.compile(r'\ufeff?\s*(?:\{\s*(?:["}]|$)|\[\s*(?:[\[{"\]]|$))')
 
 
 def decode_text(raw: bytes) -> str:
-    """Text of a file: UTF-8 / UTF-16 by BOM, UTF-16 without BOM by its NUL pattern."""
+    """Text of a file: UTF-8 / UTF-16 by BOM, UTF-16 (either byte order) without BOM by its NUL
+    pattern."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", "replace")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -28,6 +29,8 @@ def decode_text(raw: bytes) -> str:
     sample = raw[:512]
     if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and not sample[0::2].count(0):
         return raw.decode("utf-16-le", "replace")
+    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4 and not sample[1::2].count(0):
+        return raw.decode("utf-16-be", "replace")  # (big-endian: the NUL comes first)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
