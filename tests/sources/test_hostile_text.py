@@ -183,3 +183,28 @@ def test_utf16_big_endian_text_without_a_bom_is_read_as_text(tmp_path, vectors, 
     path.write_bytes(text.encode("utf-16-be"))
     problems = []
     assert [r.data for r in iter_path(str(path), problems.append)] == records, [str(p) for p in problems]
+
+
+NS = "http://schemas.microsoft.com/win/2004/08/events/event"
+
+
+def _event(record: bytes, rid: int, prefix: str = "") -> str:
+    p = f"{prefix}:" if prefix else ""
+    decl = f'xmlns{":" + prefix if prefix else ""}="{NS}"'
+    return (f'<{p}Event {decl}><{p}System><{p}Provider Name="Microsoft-Windows-WHEA-Logger"/>'
+            f"<{p}EventID>18</{p}EventID><{p}EventRecordID>{rid}</{p}EventRecordID></{p}System>"
+            f'<{p}EventData><{p}Data Name="RawData">{record.hex().upper()}</{p}Data></{p}EventData></{p}Event>')
+
+
+@pytest.mark.parametrize("root", [True, False])
+def test_an_event_written_with_a_namespace_prefix_is_read(tmp_path, vectors, root):
+    # F5-8: <e:Event xmlns:e="…"> is the same element to an XML parser; it was dropped silently
+    records = _records(vectors)
+    events = [_event(records[0], 1), _event(records[1], 2, "e"), _event(records[2], 3)] if root else \
+        [_event(r, i, "w") for i, r in enumerate(records, 1)]
+    path = tmp_path / "events.xml"
+    path.write_text(("<Events>" + "".join(events) + "</Events>") if root else "\n".join(events))
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [r.data for r in refs] == records, [str(p) for p in problems]
+    assert [r.source["event_record_id"] for r in refs] == [1, 2, 3]

@@ -21,8 +21,9 @@ from .sniff import event_xml_sniff as sniff  # noqa: F401 - the reader's sniff
 from .winevent import EventCollector, EventInfo, parse_binaries, parse_event, parse_system
 
 name = "eventxml"
-_OPEN = re.compile(r"<Event[\s>]")
-_CLOSE = re.compile(r"</Event\s*>")
+# with or without a namespace prefix (<e:Event xmlns:e="…">: the same element to an XML parser)
+_OPEN = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Event[\s>]")
+_CLOSE = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?Event\s*>")
 MAX_EVENT_PROBLEMS = 50  # unclosed / broken events reported one by one, then counted
 
 

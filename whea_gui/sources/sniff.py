@@ -16,6 +16,7 @@ EVENT_NS = "schemas.microsoft.com/win/2004/08/events/event"
 # what a piece of an event copied out of Event Viewer starts with: the event, its EventData,
 # one data field or a classic <Binary>, on one line or many, with or without <System>
 _FRAGMENT_TAG = re.compile(r"<(?:Event|EventData|UserData|Binary)[\s/>]|<Data\s+Name\s*=")
+_EVENT_TAG = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Events?[\s>]")  # (a namespace prefix allowed)
 _JSON_START = re.compile(r'\ufeff?\s*(?:\{\s*(?:["}]|$)|\[\s*(?:[\[{"\]]|$))')
 
 
@@ -61,7 +62,7 @@ def text_sniff(head: bytes, path: str = "") -> int:
 def event_xml_sniff(head: bytes, path: str = "") -> int:
     """Windows events as XML (``eventxml``)."""
     text = decode_text(head)
-    if "<Event" in text and (EVENT_NS in text or "<Events>" in text or "<Events " in text):
+    if (EVENT_NS in text or "<Events>" in text or "<Events " in text) and _EVENT_TAG.search(text):
         return 80
     if _FRAGMENT_TAG.search(text):
         return 75  # below Redfish JSON (80), whose messages may quote XML
