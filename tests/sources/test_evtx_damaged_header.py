@@ -88,6 +88,24 @@ def test_a_damaged_chunk_signature_as_well_is_read_behind_the_repaired_header(tm
     assert [(p.level, p.offset) for p in problems] == [("error", 0), ("warning", CHUNK0)]
 
 
+def test_flips_in_the_header_signature_its_checksum_and_chunk_0_still_make_a_log(tmp_path):
+    # fuzzing 5, F5-10: three bit flips (file signature, header checksum, chunk 0's signature)
+    # made the log be carved as raw binary: 70 items, stale slack records shown as live, exit 0
+    blob = bytearray(h.EVTX.read_bytes())
+    for at in (0, 124, CHUNK0):
+        blob[at] ^= 1
+    path = tmp_path / "flips.evtx"
+    path.write_bytes(bytes(blob))
+    problems = []
+    got = [(r.data, r.source) for r in iter_path(path, problems.append)]
+    assert _without_path(got) == _without_path(_intact())
+    assert [(p.level, p.offset) for p in problems] == [("error", 0), ("warning", CHUNK0)]
+    # a binary that merely holds one chunk among many used slots is no log
+    image = bytearray(random.Random(3).randbytes(CHUNK0 + 8 * 65536))
+    image[CHUNK0 + 65536:CHUNK0 + 2 * 65536] = h.EVTX.read_bytes()[CHUNK0:CHUNK0 + 65536]
+    assert not [r for r in iter_bytes(bytes(image), "image.bin") if "event_record_id" in r.source]
+
+
 def test_a_log_without_its_file_header_is_read_by_its_chunks():
     # recheck N4: the file starts at a chunk (a chunk carved out of a log, or a log whose first
     # 4096 bytes are cut off): it was carved as raw binary, 70 items (20 stale), no provenance

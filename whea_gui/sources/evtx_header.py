@@ -29,12 +29,25 @@ def only_signature_damaged(buf) -> bool:
     return zlib.crc32(FILE_MAGIC + bytes(buf[8:120])) == struct.unpack_from("<I", buf, 124)[0]
 
 
+MAX_SLOTS_CHECKED = 4096  # chunk slots looked at to tell a damaged log (256 MiB of them)
+CHUNK_HEADER = 512
+ZERO_CHUNK_HEADER = bytes(CHUNK_HEADER)
+
+
 def is_damaged_log(buf) -> bool:
     """An event log whose header signature is damaged (or whose header is garbled or zeroed):
     its first chunk slot holds a chunk, or only the header's signature is wrong."""
     if bytes(buf[:8]) == FILE_MAGIC:
         return False
-    return bytes(buf[HEADER_SIZE:HEADER_SIZE + 8]) == CHUNK_MAGIC or only_signature_damaged(buf)
+    if bytes(buf[HEADER_SIZE:HEADER_SIZE + 8]) == CHUNK_MAGIC or only_signature_damaged(buf):
+        return True
+    # the first chunk's signature damaged too: most used chunk slots still hold chunks (free
+    # slots are zeros; a disk image that merely contains a log somewhere has far more used
+    # slots than chunks)
+    slots = range(HEADER_SIZE, min(len(buf), HEADER_SIZE + MAX_SLOTS_CHECKED * CHUNK_SIZE) - 8 + 1, CHUNK_SIZE)
+    used = [at for at in slots if bytes(buf[at:at + CHUNK_HEADER]) != ZERO_CHUNK_HEADER]
+    found = sum(bytes(buf[at:at + 8]) == CHUNK_MAGIC for at in used)
+    return found >= 1 and 2 * found >= len(used)
 
 
 def repaired(buf) -> bytes:
