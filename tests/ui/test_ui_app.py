@@ -49,6 +49,15 @@ def test_screenshot_reports_what_it_could_not_do(qtbot, tmp_path, capsys):
         app.main([str(CMC), "--screenshot", str(out), "--record", "0"])
     assert stop.value.code == 2 and "counted from 1" in capsys.readouterr().err
     assert app.main([str(tmp_path / "missing.bin"), "--screenshot", str(out)]) == 2
+    # an input that yields no record: its own problem is said, not "--record 1" (never given;
+    # fuzzing 5, F5-16)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    capsys.readouterr()
+    assert app.main([str(notes), "--screenshot", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "--record" not in err and "no record to show in" in err
+    assert f"{notes} at byte offset 0: the text holds no hex or base64 record data" in err
 
 
 def test_screenshot_as_a_separate_process(tmp_path):

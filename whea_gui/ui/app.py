@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"whea-gui {__version__}")
     p.add_argument("--screenshot", metavar="OUT.png",
                    help="render the window to this PNG after loading, then exit")
-    p.add_argument("--record", type=_record_number, default=1, metavar="N",
+    p.add_argument("--record", type=_record_number, default=None, metavar="N",
                    help="with --screenshot: select the N-th listed record, counted from 1 "
                         "(as whea report --record)")
     p.add_argument("--select", metavar="FIELD-PATH",
@@ -186,7 +186,10 @@ def wait_for_load(app, window, timeout_s: float = 120.0) -> None:
     wait_until(app, lambda: not window.loading, timeout_s)
 
 
-def screenshot(app, window, paths, out, record: int, select: str | None,
+MAX_PROBLEMS_PRINTED = 20  # an input's problems printed when it yields no record to show
+
+
+def screenshot(app, window, paths, out, record: int | None, select: str | None,
                size: tuple[int, int], raise_dock: str | None = None) -> int:
     """Load, select, render to ``out`` and report what could not be done."""
     from PySide6.QtGui import QImage
@@ -197,9 +200,14 @@ def screenshot(app, window, paths, out, record: int, select: str | None,
         window.open_paths(paths)
         wait_for_load(app, window)
     status = EXIT_OK
-    if paths and not window.select_record(record - 1):  # --record counts from 1
-        print(f"whea-gui: --record {record}: only {window.records_panel.model.rowCount()} "
-              "record(s) listed", file=sys.stderr)
+    listed = window.records_panel.model.rowCount()
+    if paths and not listed:  # say why, as whea decode would (the problems dock shows it too)
+        for problem in window.session.problems[:MAX_PROBLEMS_PRINTED]:
+            print(f"whea-gui: {problem}", file=sys.stderr)
+        print(f"whea-gui: no record to show in {', '.join(map(str, paths))}", file=sys.stderr)
+        status = EXIT_FAIL
+    elif paths and not window.select_record((record or 1) - 1):  # --record counts from 1
+        print(f"whea-gui: --record {record}: only {listed} record(s) listed", file=sys.stderr)
         status = EXIT_FAIL
     app.processEvents()
     if select and not window.select_field(select):
