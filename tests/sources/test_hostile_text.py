@@ -208,3 +208,32 @@ def test_an_event_written_with_a_namespace_prefix_is_read(tmp_path, vectors, roo
     refs = list(iter_path(str(path), problems.append))
     assert [r.data for r in refs] == records, [str(p) for p in problems]
     assert [r.source["event_record_id"] for r in refs] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("damage", ["inserted", "inserted-b64", "deleted", "replaced"])
+def test_a_damaged_base64_line_keeps_the_lines_after_it(tmp_path, vectors, damage):
+    # F5-5: one bad or missing character ended the base64 there; the lines after it were read
+    # as hex ("AAAA…") and the record after the damage was lost
+    from whea_gui.decode import decode_record
+    records = _records(vectors)
+    b64 = base64.b64encode(b"".join(records)).decode()
+    lines = [b64[i:i + 76] for i in range(0, len(b64), 76)]
+    n = 10  # inside the second record (bytes 570-626; it spans 277-1295)
+    line = lines[n]
+    lines[n] = {"inserted": line[:20] + "!" + line[20:], "inserted-b64": line[:20] + "Q" + line[20:],
+                "deleted": line[:20] + line[21:],
+                "replaced": line[:20] + "#" + line[21:]}[damage]
+    path = tmp_path / "b64.txt"
+    path.write_text("\n".join(lines) + "\n")
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [len(r.data) for r in refs] == [len(r) for r in records], [str(p) for p in problems]
+    assert refs[0].data == records[0] and refs[2].data == records[2]
+    second = bytearray(records[1])
+    second[570 - 277:627 - 277] = bytes(57)
+    assert refs[1].data == bytes(second)
+    said = [p for p in problems if "this base64 line is damaged" in p.message]
+    assert len(said) == 1 and said[0].level == "error" and "line 11" in str(said[0])
+    rec = decode_record(refs[1].data, source=refs[1].source)
+    unread = [f for f in rec.findings if f.code == "bytes-unread"]
+    assert unread and unread[0].offset == 570 - 277

@@ -393,6 +393,7 @@ class _Scanner:
         self.b64_width = 0
         self.b64_chars = 0
         self.b64_need = 0  # characters a block needs when its first line starts a CPER record
+        self.b64_bad: list[tuple[int, int, int, str]] = []  # damaged lines: (index, line, column, what)
         self.dumps = _Dumps(self)
         self.unlisted = self.first_unlisted = 0
         self.unlisted_level = "note"
@@ -424,6 +425,8 @@ class _Scanner:
             if self.b64 and self._continues_b64(line):
                 self.b64.append(line.strip())  # a wrapped line that happens to be all hex ("AAAA…")
                 self.b64_chars += len(self.b64[-1])
+                continue
+            if self.b64 and self._damaged_b64(line, no):
                 continue
             self.feed(classify(line, no), no)
         self.flush_orphan()
@@ -555,9 +558,45 @@ class _Scanner:
                 and len(text) <= self.b64_width
                 and _B64_CHARS.issuperset(text) and _B64_LINE.fullmatch(text) is not None)
 
+    def _damaged_b64(self, line: str, no: int) -> bool:
+        """A line inside wrapped base64 with a character or two inserted, deleted or replaced
+        (a line of another width, or non-base64 characters in it). Every whole line of a width
+        divisible by 4 decodes to its own bytes, so the line is kept as zeros of its width (marked
+        unread: the lines after it keep their places) instead of ending the block there and the
+        lines after it being read as something else (hex, from their "AAAA…")."""
+        text = line.strip()
+        width = self.b64_width
+        last = self.b64[-1]
+        if (width % 4 == 0 and width >= 16 and len(self.b64) >= 2 and width - 2 <= len(last) < width
+                and len(text) == width and _B64_LINE.fullmatch(text) and not self._next_record(text)):
+            # the line before, shorter, was no last line: a full one follows it (a character or
+            # two deleted from it)
+            self.b64_bad.append((len(self.b64) - 1, no - 1, len(last) + 1,
+                                 f"{len(last)} characters where the lines around it have {width}"))
+            self.b64[-1] = "A" * width
+            self.b64_chars += width - len(last)
+            self.b64.append(text)
+            self.b64_chars += width
+            return True
+        if width % 4 or width < 16 or len(last) != width or not width - 2 <= len(text) <= width + 2 \
+                or self._next_record(text):
+            return False
+        body = text.rstrip("=")  # (padding ends the last line)
+        bad = [i for i, c in enumerate(body) if c not in _B64_CHARS or c == "="]
+        if len(bad) > 2 or (not bad and len(text) <= width):
+            return False  # text of its own, or all base64: an intact line, a last line, another block
+        column = line.index(text) + (bad[0] if bad else len(text)) + 1
+        what = (f"{_quote(text[bad[0]])} is not base64" if bad else
+                f"{len(text)} characters where the lines around it have {width}")
+        self.b64_bad.append((len(self.b64), no, column, what))
+        self.b64.append("A" * width)  # zero bits: the same number of bytes, in their places
+        self.b64_chars += width
+        return True
+
     def close_b64(self) -> None:
         if not self.b64:
             return
+        bad, self.b64_bad = self.b64_bad, []
         text = "".join(self.b64)
         data = _b64(text)
         if not data and len(self.b64) > 1 and (head := _b64("".join(self.b64[:-1]))):
@@ -569,6 +608,12 @@ class _Scanner:
             block = Block(self.b64_line, "base64", "base64", data)
             stride = self.b64_width * 3 // 4 if self.b64_width % 4 == 0 else 0
             block.segments.append((0, self.b64_line, stride, None))
+            for index, line, column, what in bad[:MAX_UNKNOWN_RANGES]:
+                block.unknown.append((index * stride, stride, line, column, ""))
+                self.problem(line, f"column {column}: {what}: this base64 line is damaged; its {stride} bytes "
+                                   f"(bytes {index * stride}–{index * stride + stride - 1} of the base64 from "
+                                   f"line {self.b64_line}) are read as 00 so the lines after it keep their "
+                                   "places; a record that holds them is marked", "error")
             self.blocks.append(block)
         elif len(self.b64) > 1 or len(text) >= 16:
             self.problem(self.b64_line, f"{len(self.b64)} line(s) of base64-like text that do not "
