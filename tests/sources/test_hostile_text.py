@@ -237,3 +237,31 @@ def test_a_damaged_base64_line_keeps_the_lines_after_it(tmp_path, vectors, damag
     rec = decode_record(refs[1].data, source=refs[1].source)
     unread = [f for f in rec.findings if f.code == "bytes-unread"]
     assert unread and unread[0].offset == 570 - 277
+
+
+@pytest.mark.parametrize("style", ["xxd", "hexdump-C"])
+def test_two_rows_pasted_in_swapped_order_are_placed_by_their_offsets(tmp_path, vectors, style):
+    # F5-12: the later row first left a hole "read as 00" (the row was there, one line below)
+    # and the earlier row then split the dump: the record was cut short
+    records = _records(vectors)
+    data = b"".join(records)
+
+    def row(i: int) -> str:
+        chunk = data[i:i + 16]
+        if style == "xxd":
+            return f"{i:08x}: " + " ".join(chunk[j:j + 2].hex() for j in range(0, len(chunk), 2))
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        return f"{i:08x}  " + " ".join(f"{b:02x}" for b in chunk[:8]) + "  " + \
+            " ".join(f"{b:02x}" for b in chunk[8:]) + f"  |{text}|"
+    rows = [row(i) for i in range(0, len(data), 16)]
+    k = 0x280 // 16
+    rows[k], rows[k + 1] = rows[k + 1], rows[k]
+    path = tmp_path / "dump.txt"
+    path.write_text("\n".join(rows) + "\n")
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [r.data for r in refs] == records, [str(p) for p in problems]
+    assert not [p for p in problems if p.level == "error"], [str(p) for p in problems]
+    said = [p for p in problems if "out of order" in p.message]
+    assert len(said) == 1 and said[0].level == "warning"
+    assert not any("unread" in r.source for r in refs)

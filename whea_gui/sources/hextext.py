@@ -639,6 +639,7 @@ class _Dumps:
         self.last_off = 0  # the dump offset of ``last``
         self.star_line = 0
         self.cut = False  # the next block starts after a '*' run that was not made
+        self.holes: list[tuple[int, int, int, int, int]] = []  # see _open
 
     # -- feeding ----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
@@ -873,6 +874,8 @@ class _Dumps:
 
     # -- placing bytes ----------------------------------------------------------------------
     def _open(self, row: Row, offset: int, line: int = 0) -> None:
+        # rows found missing in this block: (dump offset, byte index, length, line, problem index)
+        self.holes: list[tuple[int, int, int, int, int]] = []
         self.b = _Builder(line or row.line, "hex", self._style(row), words=row.width // 2 if row.width > 2 else 0,
                           written_order=self._written_order(row))
         self.b.block.cut, self.cut = self.cut, False
@@ -894,7 +897,7 @@ class _Dumps:
                 if not self._expand(off, row.line):
                     self._close()
             elif off != self.expected:
-                if self._repeated(row, off):
+                if self._repeated(row, off) or self._fills_hole(row, off):
                     return
                 if not self._missing_rows(row, off):
                     self._jump(off, row.line)
@@ -950,6 +953,7 @@ class _Dumps:
         at = len(self.b.mem)
         self.b.add(bytes(gap), bytes(gap) if last.width > 2 else None, row.line, self.expected, stride=0)
         self.b.mark_unknown(at, gap, row.line, 0, "")  # no token: no line gave these bytes
+        self.holes.append((self.expected, at, gap, row.line, len(self.s.problems)))
         self.s.problem(row.line, f"offset {_fmt(off)} skips {gap} bytes after line {last.line} (which "
                                  f"ends at {_fmt(self.expected)}) with no '*' line: {gap // size} row(s) "
                                  f"missing inside the record begun above; read as 00 at dump offsets "
@@ -957,6 +961,49 @@ class _Dumps:
                                  "offset; a record that holds them is marked", "error")
         self.expected = off
         return True
+
+    def _fills_hole(self, row: Row, off: int) -> bool:
+        """A row whose offset goes back into rows found missing just above (``_missing_rows``):
+        rows pasted out of order. Its bytes are placed by its offset, the hole's marks are
+        taken off those bytes, and when the hole is filled its "missing" error is replaced by a
+        warning naming both lines."""
+        for i, (hole_off, at, length, line, said) in enumerate(self.holes):
+            if not (hole_off <= off and off + len(row.mem) <= hole_off + length):
+                continue
+            pos = at + off - hole_off
+            self.b.mem[pos:pos + len(row.mem)] = row.mem
+            if self.b.written is not None and row.width > 2:
+                self.b.written[pos:pos + len(row.mem)] = row.written
+            self._unmark(pos, len(row.mem))
+            if row.unknown:
+                self._unknown(row, pos, off)
+            filled = not any(p < at + length and p + n > at and mark[-1] == ""
+                             for p, n, *mark in self.b.block.unknown)
+            if filled:
+                del self.holes[i]
+                if said < len(self.s.problems) and "row(s) missing" in self.s.problems[said].message:
+                    self.s.problems[said] = TextProblem(line, f"rows out of order: line {row.line} (offset "
+                                                              f"{_fmt(off)}) belongs before line {line}; each is "
+                                                              "placed by its offset", "warning")
+            else:
+                self.s.problem(row.line, f"offset {_fmt(off)} goes back into rows missing above line {line}: "
+                                         "placed there by its offset (rows pasted out of order)", "warning")
+            return True
+        return False
+
+    def _unmark(self, pos: int, length: int) -> None:
+        """Take the "missing" marks off ``length`` bytes at ``pos`` (a row found for them)."""
+        kept = []
+        for mark in self.b.block.unknown:
+            p, n, *rest = mark
+            if rest[-1] != "" or p + n <= pos or p >= pos + length:
+                kept.append(mark)
+                continue
+            if p < pos:
+                kept.append((p, pos - p, *rest))
+            if p + n > pos + length:
+                kept.append((pos + length, p + n - pos - length, *rest))
+        self.b.block.unknown[:] = kept
 
     def _unknown(self, row: Row, start: int, off: int) -> None:
         """Name the pairs of ``row`` that are not hex (read as 00) and remember where they are."""
