@@ -46,3 +46,19 @@ def test_a_variable_holding_a_cut_record_then_a_whole_one_shows_both(tmp_path, v
     assert [r.source["offset"] for r in refs] == [4, 504]
     assert all(r.source["kind"] == "efivar" for r in refs)
     assert any("cut short at 504" in p.message and p.level == "error" for p in problems)
+
+
+def test_a_variable_holding_a_whole_record_after_its_own_shows_it(tmp_path, vectors):
+    # fuzzing 5, F5-19: a whole second record after the declared length was only "N bytes
+    # after the record's declared length"
+    good = (vectors / D / "cper_memory_1sec_padded.bin").read_bytes()
+    fatal = (vectors / D / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+    path = tmp_path / "HwErrRec0002-414e6bdd-e47b-47cc-b244-bb61020cf516"
+    path.write_bytes(struct.pack("<I", 0x0F) + good + fatal)
+    refs, problems = _read(path)
+    assert [r.data for r in refs] == [good, fatal], [str(p) for p in problems]
+    assert [r.source["offset"] for r in refs] == [4, 4 + len(good)]
+    # bytes after the record that hold no record stay its trailing bytes
+    path.write_bytes(struct.pack("<I", 0x0F) + good + bytes(40))
+    refs, _ = _read(path)
+    assert [r.data for r in refs] == [good + bytes(40)]

@@ -265,3 +265,16 @@ def test_two_rows_pasted_in_swapped_order_are_placed_by_their_offsets(tmp_path, 
     said = [p for p in problems if "out of order" in p.message]
     assert len(said) == 1 and said[0].level == "warning"
     assert not any("unread" in r.source for r in refs)
+
+
+def test_a_few_bytes_of_rawdata_without_a_signature_are_no_record(tmp_path, vectors):
+    # F5-20: RawData "ZZ" (valid base64 for one byte) became a 1-byte "record" a report counted
+    records = _records(vectors)
+    odd = _event(records[0], 2).replace(records[0].hex().upper(), "ZZ")
+    path = tmp_path / "events.xml"
+    path.write_text("<Events>" + _event(records[0], 1) + odd + _event(records[2], 3) + "</Events>")
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [r.data for r in refs] == [records[0], records[2]]
+    said = [p for p in problems if "too few for a record" in p.message]
+    assert len(said) == 1 and said[0].level == "error" and "event record 2" in said[0].message

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from ..decode.boundary import plausible_length, record_end
 from .base import Problem, RecordRef
+from .carve import cut_short
 
 name = "efivar"
 HW_ERROR_VARIABLE_GUID = "414e6bdd-e47b-47cc-b244-bb61020cf516"
@@ -48,13 +49,15 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     body = bytes(data[4:])
     cut = _cut_at_next_record(body)
     if cut is None:
-        yield RecordRef(body, src)
-        return
+        cut = _whole_record_after(body)
+        if cut is None:
+            yield RecordRef(body, src)
+            return
+    else:
+        cut_short(on_problem, path, 4, plausible_length(body, 0, len(body)) or 0, 4 + cut)
     # a record cut short with another after it (two writes in one file): each is shown, as a
     # raw file's records are, never one decoded from the other's bytes
-    from .carve import cut_short
     from .raw import read_bytes as read_raw
-    cut_short(on_problem, path, 4, plausible_length(body, 0, len(body)) or 0, 4 + cut)
     yield RecordRef(body[:cut], src)
 
     def shifted(p: Problem) -> None:
@@ -63,6 +66,16 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     for ref in read_raw(body[cut:], path, shifted):
         ref.source.update({**src, "offset": 4 + cut + int(ref.source.get("offset") or 0)})
         yield ref
+
+
+def _whole_record_after(body: bytes) -> int | None:
+    """The end of the variable's record when a whole record follows it in the file (a second
+    write), or None: bytes after a record are otherwise its trailing bytes."""
+    length = plausible_length(body, 0, len(body))
+    if length is None or length >= len(body):
+        return None
+    nxt = plausible_length(body, length, len(body))
+    return length if nxt is not None and length + nxt <= len(body) else None
 
 
 def _cut_at_next_record(body: bytes) -> int | None:

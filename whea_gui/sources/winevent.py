@@ -40,6 +40,9 @@ _SIGNATURE_HEX = ("43504552", "57684C67")  # "CPER" / "WhLg" written as hex
 _TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:[.,]([0-9]+))?\s*"
                    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?")
 
+# binary data without a signature shorter than any record header (a WhLg entry's is 32 bytes)
+# is no item to show: one byte of "ZZ" read as base64 was counted as a record
+MIN_RECORD_BYTES = 32
 UNREAD_LISTED = 20  # garbled pairs listed on one record (the total is given too), as hextext does
 MAX_TEXT = 1024  # provenance strings (provider, computer, channel) are clipped to this
 
@@ -454,6 +457,10 @@ class EventCollector:
             if data[:4] not in SIGNATURES:
                 if info.provider and not info.is_whea:
                     continue  # some other provider's binary data (unknown provider: a pasted fragment)
+                if len(data) < MIN_RECORD_BYTES:  # (e.g. "ZZ", read as base64: one byte)
+                    self.report(offset, f"{info.where}: {_short(fname)} holds {len(data)} byte(s) and no "
+                                        "CPER or WhLg signature: too few for a record; skipped", "error")
+                    continue
                 self.report(offset, f"{info.where}: {_short(fname)} does not start with a CPER or WhLg "
                                     "signature", "warning")
             source = {"path": self.path, "offset": offset, "kind": self.kind,
