@@ -278,3 +278,14 @@ def test_a_few_bytes_of_rawdata_without_a_signature_are_no_record(tmp_path, vect
     assert [r.data for r in refs] == [records[0], records[2]]
     said = [p for p in problems if "too few for a record" in p.message]
     assert len(said) == 1 and said[0].level == "error" and "event record 2" in said[0].message
+
+
+@pytest.mark.parametrize("size", [36, 4095])
+def test_an_evtx_cut_inside_its_file_header_is_said_with_its_place(tmp_path, vectors, size):
+    # F5-22: the parser's own text ("failed to fill whole buffer") with no place
+    path = tmp_path / "cut.evtx"
+    path.write_bytes((vectors / "evtx" / "kernel_whea_operational_52events.evtx").read_bytes()[:size])
+    problems = []
+    assert list(iter_path(str(path), problems.append)) == []
+    assert [(p.level, p.offset) for p in problems] == [("error", size)]
+    assert f"ends at byte {size}, inside the 4096-byte event log file header" in problems[0].message

@@ -54,8 +54,21 @@ def sniff(head: bytes, path: str = "") -> int:
     return 90 if head[:8] == FILE_MAGIC else 0
 
 
+def _too_short(size: int, path: str, on_problem) -> bool:
+    """A file that ends inside the 4096-byte file header holds no chunk, so no event: said with
+    its place (the parser's own message names none)."""
+    if size >= FILE_HEADER_SIZE:
+        return False
+    on_problem(Problem(path, size, f"the file ends at byte {size}, inside the {FILE_HEADER_SIZE}-byte "
+                                   "event log file header (a truncated copy?): it holds no chunk and no "
+                                   "events", "error"))
+    return True
+
+
 def read_path(path: str, on_problem) -> Iterator[RecordRef]:
     with open_input(path) as inp:  # mapped when it can be; SourceError names the path
+        if _too_short(len(inp.buf), path, on_problem):
+            return
         chunks, slots = _scan(inp.buf, path, on_problem)
         header = _parser_header(inp.buf)
     source = path if header is None else evtx_header.PatchedFile(path, header)
@@ -67,6 +80,8 @@ def read_path(path: str, on_problem) -> Iterator[RecordRef]:
 
 
 def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
+    if _too_short(len(data), path, on_problem):
+        return
     chunks, slots = _scan(data, path, on_problem)
     header = _parser_header(data)
     blob = data if header is None else header + bytes(data[FILE_HEADER_SIZE:])
