@@ -95,3 +95,20 @@ def test_whea_decode_reads_a_volume_behind_a_prefix_as_a_variable_store(
               for o in out]
     assert states == [("HwErrRec0000", "added", None), ("HwErrRec0001", "deleted", True)]
     assert [o["source"]["offset"] >= len(noise) for o in out] == [True, True]
+
+
+def test_a_hwerrrec_variable_under_a_damaged_vendor_guid_is_named_not_lost_silently(ovmf_with_record,
+                                                                                   real_records, tmp_path):
+    # fuzzing 5, F5-18: one field of the GUID changed made the record vanish with no word
+    image = bytearray(ovmf_with_record)
+    guid = vs.HW_ERROR_GUID.bytes_le
+    at = image.find(guid)
+    assert at > 0 and image.find(guid, at + 1) < 0
+    image[at] ^= 0xFF
+    from whea_gui.sources import uefi_varstore
+    problems = []
+    refs = list(uefi_varstore.read_bytes(bytes(image), "vars.fd", problems.append))
+    assert refs == []  # not a HwErrRec variable to the firmware
+    said = [p for p in problems if "holds a record but its vendor GUID" in p.message]
+    assert len(said) == 1 and said[0].level == "warning" and said[0].length == len(real_records[0])
+    assert bytes(image[said[0].offset:said[0].offset + 4]) == b"CPER"
