@@ -68,19 +68,20 @@ def utf8_text(text: str) -> str:
 
 def utf8_values(value, depth: int = 0):
     """``value`` (a provenance dict, a list, a string) with every string made ``utf8_text``;
-    dicts and lists are changed in place. Bounded: provenance is a few levels deep."""
-    if isinstance(value, str):
-        return utf8_text(value)
-    if depth > 8:
+    dicts and lists are changed in place. Bounded: provenance is a few levels deep. (Every item
+    of every input passes here: ASCII strings, nearly all of them, are passed over at once.)"""
+    kind = type(value)
+    if kind is str:
+        return value if value.isascii() else utf8_text(value)
+    if depth > 8 or (kind is not dict and kind is not list):
         return value
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, (str, dict, list)):
-                value[key] = utf8_values(item, depth + 1)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            if isinstance(item, (str, dict, list)):
-                value[i] = utf8_values(item, depth + 1)
+    for key, item in (value.items() if kind is dict else enumerate(value)):
+        t = type(item)
+        if t is str:
+            if not item.isascii():
+                value[key] = utf8_text(item)
+        elif t is dict or t is list:
+            utf8_values(item, depth + 1)
     return value
 
 

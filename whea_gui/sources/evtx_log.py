@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from .winevent import EventInfo
 
 name = "evtx"
+# provenance strings are the path and the parser's own (valid UTF-8): registry.iter_file
+VALID_TEXT = True
 FILE_MAGIC = b"ElfFile\0"
 CHUNK_MAGIC = b"ElfChnk\0"
 FILE_HEADER_SIZE = 4096

@@ -27,6 +27,8 @@ from .carve import (
 )
 
 name = "raw"
+# provenance strings are the path and the parser's own (valid UTF-8): registry.iter_file
+VALID_TEXT = True
 SMALL_FILE = 64 << 10  # an explicitly opened small file with no record is still shown as bytes
 TRAILING_KEPT = 64 << 10  # bytes after a record (or past a damaged header's claim) kept with it
 EMPTY = "the file is empty"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import raw, sniff
-from .base import Problem, RecordRef, SourceError, open_input, utf8_problem, utf8_values
+from .base import Problem, RecordRef, SourceError, open_input, utf8_problem, utf8_text, utf8_values
 from .folder import walk
 
 ProblemSink = Callable[[Problem], None]
@@ -159,12 +159,18 @@ def iter_file(path: str, on_problem: ProblemSink | None = None) -> Iterator[Reco
             return
         reader = detect_input(inp.buf, inp.name)
         if reader is raw:
-            yield from raw.read_buffer(inp.buf, inp.name, sink)
+            refs = raw.read_buffer(inp.buf, inp.name, sink)
         elif inp.regular and hasattr(reader, "read_path"):
             # a regular file may be opened again: the reader maps or queries it itself (SQLite)
-            yield from reader.read_path(path, sink)
+            refs = reader.read_path(path, sink)
         else:
-            yield from reader.read_bytes(inp.data(), inp.name, sink)
+            refs = reader.read_bytes(inp.data(), inp.name, sink)
+        # a reader whose provenance strings are its own or its parser's (valid UTF-8) needs only
+        # the path checked, once per file: the .evtx reader's items are too many to walk each
+        if getattr(reader, "VALID_TEXT", False) and utf8_text(inp.name) == inp.name:
+            yield from refs
+        else:
+            yield from _utf8(refs)
 
 
 def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progress=None,
@@ -183,7 +189,7 @@ def iter_path(path: str | Path, on_problem: ProblemSink | None = None, *, progre
             if ref.source.get("format") != "unknown":
                 yield ref
         return
-    yield from _utf8(_iter_path(str(path), _utf8_sink(on_problem), progress, cancel))
+    yield from _iter_path(str(path), _utf8_sink(on_problem), progress, cancel)
 
 
 def _iter_path(p: str, on_problem: ProblemSink, progress, cancel) -> Iterator[RecordRef]:
@@ -192,12 +198,12 @@ def _iter_path(p: str, on_problem: ProblemSink, progress, cancel) -> Iterator[Re
         return
     if "://" in p and _server_spec(p):  # a store on a server (store.postgres)
         from .store_file import read_spec
-        yield from read_spec(p, on_problem)
+        yield from _utf8(read_spec(p, on_problem))
         return
     if p.startswith("live:"):
         from .live import iter_live
         channels = [c for c in p[5:].split(",") if c] or None
-        yield from iter_live(channels, on_problem)
+        yield from _utf8(iter_live(channels, on_problem))
         return
     yield from walk(p, on_problem, iter_file, progress=progress, cancel=cancel)
 
