@@ -119,3 +119,15 @@ def check(rec, e: dict, bases: dict | None = None, where_from: str = "") -> None
 def check_bases(bases: dict) -> None:
     mixed = {label: seen for label, seen in bases.items() if len(seen) > 1}
     assert not mixed, f"a kind of number is shown in two bases: {mixed}"
+
+
+def explained(data: bytes, what: str):
+    """(record, explanation, its statements' text) of ``data``, with the checks above run and
+    no decoder failure swallowed (no ``internal`` / ``decoder-failed`` finding)."""
+    from whea_gui.decode.explain import explain_record
+    from whea_gui.decode.record import decode_record
+    rec = decode_record(data)
+    assert not [x for x in rec.findings if x.code in ("internal", "decoder-failed")]
+    e = explain_record(rec)
+    check(rec, e, None, what)
+    return rec, e, " ".join(s["text"] for s in e["statements"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import struct
 
-from tests.explain_checks import check
+from tests.explain_checks import check, explained
 from whea_gui.compose.bodies import catalog
 from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
 from whea_gui.compose.status_block import data_entry, status_block
@@ -28,12 +28,7 @@ def _body(kind: str, severity: int, **over) -> bytes:
     return catalog.find(kind).pack(random.Random(7), severity, over)
 
 
-def _explained(data: bytes, what: str):
-    rec = decode_record(data)
-    assert not [x for x in rec.findings if x.code in ("internal", "decoder-failed")]
-    e = explain_record(rec)
-    check(rec, e, None, what)
-    return rec, e, " ".join(s["text"] for s in e["statements"])
+_explained = explained
 
 
 def test_a_fatal_entry_in_a_microsoft_generic_section_makes_the_record_fatal():

@@ -8,11 +8,10 @@ from __future__ import annotations
 import random
 import struct
 
-from tests.explain_checks import check
+from tests.explain_checks import explained
 from whea_gui.compose.bodies import catalog
 from whea_gui.compose.bodies._pack import ERROR_STATUS_MEM, error_status
 from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
-from whea_gui.decode.explain import explain_record
 from whea_gui.decode.record import decode_record
 
 CORRECTED = 2
@@ -39,12 +38,7 @@ def _body_offset(data: bytes, path: str) -> tuple[int, int]:
     return node.offset - rec.sections[0].body.offset, node.bit_offset or 0
 
 
-def _explained(data: bytes, what: str):
-    rec = decode_record(data)
-    assert not [x for x in rec.findings if x.code in ("internal", "decoder-failed")]
-    e = explain_record(rec)
-    check(rec, e, None, what)
-    return rec, e, " ".join(s["text"] for s in e["statements"])
+_explained = explained
 
 
 def _not_single(rec, e: dict, text: str, said: str, path: str, value: int) -> None:

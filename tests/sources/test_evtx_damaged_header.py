@@ -77,15 +77,20 @@ def test_decode_exits_1_and_shows_every_event(tmp_path, capsysbinary):
     assert b"hold no CPER record" not in err  # not carved as raw binary
 
 
-def test_a_damaged_chunk_signature_as_well_is_read_behind_the_repaired_header(tmp_path):
-    blob = bytearray(_damaged("signature"))
-    blob[CHUNK0:CHUNK0 + 8] = b"YYYYYYYY"  # chunk 0 is recovered on its own (evtx_repair)
-    path = tmp_path / "both.evtx"
-    path.write_bytes(bytes(blob))
+def _read_as_intact_with_two_problems(blob: bytes, path) -> None:
+    """The damaged log gives the intact log's items, with an error at the file header and a
+    warning at chunk 0."""
+    path.write_bytes(blob)
     problems = []
     got = [(r.data, r.source) for r in iter_path(path, problems.append)]
     assert _without_path(got) == _without_path(_intact())
     assert [(p.level, p.offset) for p in problems] == [("error", 0), ("warning", CHUNK0)]
+
+
+def test_a_damaged_chunk_signature_as_well_is_read_behind_the_repaired_header(tmp_path):
+    blob = bytearray(_damaged("signature"))
+    blob[CHUNK0:CHUNK0 + 8] = b"YYYYYYYY"  # chunk 0 is recovered on its own (evtx_repair)
+    _read_as_intact_with_two_problems(bytes(blob), tmp_path / "both.evtx")
 
 
 def test_flips_in_the_header_signature_its_checksum_and_chunk_0_still_make_a_log(tmp_path):
@@ -94,12 +99,7 @@ def test_flips_in_the_header_signature_its_checksum_and_chunk_0_still_make_a_log
     blob = bytearray(h.EVTX.read_bytes())
     for at in (0, 124, CHUNK0):
         blob[at] ^= 1
-    path = tmp_path / "flips.evtx"
-    path.write_bytes(bytes(blob))
-    problems = []
-    got = [(r.data, r.source) for r in iter_path(path, problems.append)]
-    assert _without_path(got) == _without_path(_intact())
-    assert [(p.level, p.offset) for p in problems] == [("error", 0), ("warning", CHUNK0)]
+    _read_as_intact_with_two_problems(bytes(blob), tmp_path / "flips.evtx")
     # a binary that merely holds one chunk among many used slots is no log
     image = bytearray(random.Random(3).randbytes(CHUNK0 + 8 * 65536))
     image[CHUNK0 + 65536:CHUNK0 + 2 * 65536] = h.EVTX.read_bytes()[CHUNK0:CHUNK0 + 65536]
