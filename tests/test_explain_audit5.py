@@ -196,3 +196,18 @@ def test_an_arm_bus_errors_time_out_and_address_space_are_said():
         struct.pack_into("<Q", body, at, info & ~(1 << 8 | 1 << 9))
     rec = decode_record(_record("arm", {"type": 4}, not_valid))
     assert "timed out" not in rec.sections[0].summary and "device memory" not in rec.sections[0].summary
+
+
+def test_a_cxl_media_events_device_mask_is_kept_as_a_mask():
+    # A5-9: the General Media event's valid Device field (CXL 3.0: a bit mask of the rank's
+    # media devices, not one device number) was dropped from the place
+    plain = _record("cxl-media", {})
+    at, _ = _body_offset(plain, "section_0.event_log.event_specific.device")
+    assert decode_record(plain).root.find("section_0.event_log.event_specific.validation_bits.device").value == 1
+
+    def device(body: bytearray) -> None:
+        body[at:at + 3] = (5).to_bytes(3, "little")  # devices 0 and 2
+    rec, e, text = _explained(_record("cxl-media", {}, device), "cxl device mask")
+    assert rec.sections[0].location["media_device_mask"] == 5
+    assert "media device mask 0x5" in text and "media device mask 0x5" in rec.sections[0].summary
+    assert "device ID 0x0D93" in e["where"]  # four hex digits, as the summary has it

@@ -83,6 +83,7 @@ MEMORY_KEYS: list[tuple[str, str, str, bool]] = [
     ("bank_address", "bank address", DEC, False),
     ("bank", "bank", DEC, False),
     ("dram_device", "DRAM device", DEC, False),
+    ("media_device_mask", "media device mask", HEX, False),  # CXL: the rank's devices, one bit each
     ("chip_id", "chip ID", DEC, False),
     ("row", "row", DEC, False),
     ("column", "column", DEC, False),
@@ -115,6 +116,7 @@ FIRMWARE_KEYS: list[tuple[str, str, str, bool]] = [
 PCI_EXTRA_KEYS: list[tuple[str, str, str, bool]] = [
     ("vendor_id", "vendor", PCI_ID, False),
     ("device_id", "device ID", PCI_ID, False),
+    ("media_device_mask", "media device mask", HEX, False),  # CXL: the rank's devices, one bit each
     ("serial_number", "serial number", HEX, False),
     ("rcrb_base_address", "RCRB base address", HEX, False),
     ("device_address", "device address", HEX, False),

@@ -160,4 +160,6 @@ def location_of(event: dict[str, Any] | None) -> dict[str, Any]:
     for key in ("channel", "sub_channel", "rank", "bank_group", "bank", "row", "column"):
         if event.get(key) is not None:
             loc[key] = event[key]
+    if isinstance(event.get("device"), int):  # (a bit mask of the rank's devices, not one number)
+        loc["media_device_mask"] = event["device"]
     return loc

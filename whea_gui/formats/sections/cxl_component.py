@@ -232,6 +232,8 @@ def _media_text(media: dict) -> str:
         ("channel", "channel"), ("sub_channel", "sub-channel"), ("rank", "rank"),
         ("bank_group", "bank group"), ("bank", "bank"), ("row", "row"), ("column", "column"))
         if media.get(k) is not None]
+    if isinstance(media.get("device"), int):
+        where.append(f"media device mask 0x{media['device']:X}")  # (one bit per device of the rank)
     if where:
         text += ", " + ", ".join(where)
     if media.get("transaction_type") not in (None, 0):
