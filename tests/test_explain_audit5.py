@@ -211,3 +211,18 @@ def test_a_cxl_media_events_device_mask_is_kept_as_a_mask():
     assert rec.sections[0].location["media_device_mask"] == 5
     assert "media device mask 0x5" in text and "media device mask 0x5" in rec.sections[0].summary
     assert "device ID 0x0D93" in e["where"]  # four hex digits, as the summary has it
+
+
+def test_an_amd_memory_controller_bank_holding_no_error_blames_no_memory():
+    # recheck 5, N-1: the unit of a VAL-clear bank is named from MCA_IPID (recheck 4, N2), but
+    # a bank that holds no error is no memory error: no DIMM blame, no memory test
+    ipid = 0x96 << 32 | 1 << 20  # UMC, channel 1
+    status = EN | 1 << 44 | 0x081F  # VAL clear
+    rec, e, text = _explained(_record("xpf-mca", {"vendor": "amd", "bank": 17, "apic_id": 9, "status": status,
+                                                  "extended_registers": struct.pack("<10Q", ipid, 0, 0x25, 0, 0, 0, 0,
+                                                                                    0, 0, 0x3) + bytes(112)}),
+                              "umc not valid")
+    assert rec.sections[0].fields["diagnosis"]["unit"].startswith("unified memory controller")
+    assert "memory" not in e["headline"].split(" at ")[0], e["headline"]
+    assert "DIMM" not in text and "memory test" not in text
+    assert "holds no valid error" in text

@@ -63,6 +63,7 @@ def diagnose(i: Inputs) -> dict:
         gaps.append("MCi_STATUS.VAL is clear: the bank holds no valid error")
         if i.vendor == 2 and i.ipid:  # MCA_IPID names the bank's unit whatever MCi_STATUS holds
             _amd_unit(i, d, amd_smca.bank_type(i.ipid))
+            d["part"] = None  # but the bank holds no error: nothing failed there (no memory reading)
     elif i.vendor == 2:
         _amd(i, d, gaps)
     elif i.vendor == 1:

@@ -744,10 +744,16 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts, _cite) -> 
                 _cite(hints, hint, _status_path, s, {"overflow": "over"}.get(key, key))
         if status.get("mca_error_kind") == "memory_controller":
             _cite(hints, "memory_controller", _status_path, s, "mca_error_code")
-    if lead is not None:
+    if lead is not None and _bank_valid(lead):  # (a bank that holds no error names no memory)
         bank = next((p for p in f.location.parts if p.kind == "cpu_unit"), None)
         if bank is not None and "UMC" in bank.value:
             _cite(hints, "memory_controller", list, bank.cites)
+
+
+def _bank_valid(s: DecodedSection) -> bool:
+    """False for a machine-check section whose MCi_STATUS.VAL is clear (it holds no error)."""
+    status = s.fields.get("status") if isinstance(s.fields, dict) else None
+    return not (isinstance(status, dict) and "valid" in status and not status["valid"])
 
 
 def _own_counts(s: DecodedSection, f: Facts, _cite) -> None:
