@@ -31,6 +31,13 @@ def test_a_cut_whlg_entry_ends_where_a_whole_record_starts(tmp_path, vectors):
         assert [r.source["offset"] for r in refs] == [0, 600]
         cut = [p for p in problems if "cut short at 600" in p.message]
         assert len(cut) == 1 and cut[0].level == "error"
+    # with more data after it than the entry's Length claims (recheck 5): the same cut
+    fatal = (vectors / D / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+    good = (vectors / D / "cper_memory_1sec_padded.bin").read_bytes()
+    path = tmp_path / "cut_then_many.bin"
+    path.write_bytes(entry[:600] + fatal + good * 20)
+    refs, problems = _read(path)
+    assert [r.data for r in refs] == [entry[:600], fatal] + [good] * 20, [str(p) for p in problems]
     # a whole entry keeps what its payload holds
     refs, _ = _read(vectors / D / "whlg_wheainit_1.bin")
     assert [r.data for r in refs] == [entry]

@@ -230,13 +230,14 @@ def record_end(buf, pos: int, length: int, end: int, pages=None) -> int:
 
 
 def _whlg_end(buf, pos: int, length: int, end: int, pages=None) -> int:
-    """Where a WhLg entry at ``pos`` ends: at its Length, or, when it runs past the data (it was
-    cut short), at the first whole record that starts inside it (a record concatenated after
-    the cut, as for a CPER record cut short). An entry that is all there keeps what its
-    payload holds: nothing says what a payload may carry."""
+    """Where a WhLg entry at ``pos`` ends: at its Length, or at the first whole record that
+    starts inside it (a record concatenated after the entry was cut, as for a CPER record cut
+    short: a cut entry's Length still claims the bytes after the cut, whether the data ends
+    before it or goes on). No WhLg payload carries a whole record: one there was written
+    after the entry."""
     stop = min(pos + length, end)
-    if pos + length <= end:
-        return stop
+    if stop - pos <= WHLG_HEADER or _CANDIDATE.search(buf, pos + WHLG_HEADER, stop) is None:
+        return stop  # the common case, one search in C
     for at, inner in candidates(buf, pos + WHLG_HEADER, end, pages, before=stop):
         if _whole_record(buf, at, inner, end):
             return at
