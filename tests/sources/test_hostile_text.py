@@ -289,3 +289,15 @@ def test_an_evtx_cut_inside_its_file_header_is_said_with_its_place(tmp_path, vec
     assert list(iter_path(str(path), problems.append)) == []
     assert [(p.level, p.offset) for p in problems] == [("error", size)]
     assert f"ends at byte {size}, inside the 4096-byte event log file header" in problems[0].message
+
+
+def test_a_zero_filled_block_inside_a_dump_keeps_it_text(tmp_path, vectors):
+    # recheck 5 (F5-4): a run of 600 NULs (a zero-filled block) inside an xxd text made it binary
+    data = b"".join(_records(vectors))
+    rows = [f"{i:08x}: " + " ".join(data[j:j + 2].hex() for j in range(i, min(i + 16, len(data)), 2))
+            for i in range(0, len(data), 16)]
+    path = tmp_path / "dump.txt"
+    path.write_bytes(("\n".join(rows[:40]) + "\n").encode() + bytes(600) + ("\n" + "\n".join(rows[40:]) + "\n").encode())
+    problems = []
+    assert [r.data for r in iter_path(str(path), problems.append)] == _records(vectors), [str(p) for p in problems]
+    assert any("600 NUL character(s)" in p.message for p in problems)

@@ -516,6 +516,8 @@ def _loose_holes(text: str, start: int, end: int, before: int) -> tuple[bytes, t
             if len(unknown) > MAX_HOLES_IN_A_ROW and unknown[-1 - MAX_HOLES_IN_A_ROW][0] == before + len(out) \
                     - MAX_HOLES_IN_A_ROW:
                 return None  # a run of non-hex pairs is a word or a blob, not typos in hex
+            if len(unknown) > MAX_HOLES_IN_A_ROW and before + len(out) < HOLES_PER_BYTES * (len(unknown) - 1):
+                return None  # more than one such pair per HOLES_PER_BYTES bytes so far: no typos
             out.append(0)
             at = stop + 2
     if not unknown or unknown[-1][0] == before + len(out) - 1:

@@ -38,20 +38,19 @@ def decode_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-# NUL characters a text may hold and still be text (a stray NUL appended by a copy, a tool's
-# padding): at most one per this many characters; binary records hold far more
-TEXT_NUL_RATIO = 100
-
-
 def looks_like_text(head: bytes) -> bool:
+    """Mostly printable text. NULs (a stray one from a copy, a zero-filled block from a crash
+    or a pre-allocated file) are not counted against it while at least half the head is other
+    characters: a binary record's other bytes are far from all printable."""
     if not head:
         return False
     text = decode_text(head)
     nuls = text.count("\0")
-    if nuls and nuls * TEXT_NUL_RATIO > len(text):
+    rest = len(text) - nuls
+    if 2 * rest < len(text):
         return False
     printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
-    return printable + nuls >= 0.95 * len(text) and printable >= 0.9 * len(text)
+    return printable >= 0.95 * rest
 
 
 def text_sniff(head: bytes, path: str = "") -> int:
