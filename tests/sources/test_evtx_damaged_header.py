@@ -120,3 +120,21 @@ def test_a_log_without_its_file_header_is_read_by_its_chunks():
     # one chunk alone
     refs = list(iter_bytes(whole[4096:4096 + 65536], "chunk.bin", lambda p: None))
     assert refs and all(r.source["kind"] == "evtx" for r in refs)
+
+
+def test_a_one_chunk_log_with_its_header_and_chunk_signatures_flipped_is_a_log(tmp_path):
+    # recheck 5, N-9: the majority rule of F5-10 cannot hold for a log of one chunk; two
+    # signatures each a bit off are damage, not another format
+    one = h.EVTX.read_bytes()[:CHUNK0 + 65536]
+    (tmp_path / "one.evtx").write_bytes(one)
+    intact = [(r.data, {k: v for k, v in r.source.items() if k != "path"}) for r in iter_path(tmp_path / "one.evtx")]
+    assert intact
+    blob = bytearray(one)
+    for at in (0, 124, CHUNK0):
+        blob[at] ^= 1
+    path = tmp_path / "flips.evtx"
+    path.write_bytes(bytes(blob))
+    problems = []
+    got = [(r.data, {k: v for k, v in r.source.items() if k != "path"}) for r in iter_path(path, problems.append)]
+    assert got == intact
+    assert [(p.level, p.offset) for p in problems] == [("error", 0), ("warning", CHUNK0)]

@@ -29,6 +29,11 @@ def only_signature_damaged(buf) -> bool:
     return zlib.crc32(FILE_MAGIC + bytes(buf[8:120])) == struct.unpack_from("<I", buf, 124)[0]
 
 
+def _near(found: bytes, magic: bytes) -> bool:
+    """At most two of the 8 signature bytes differ (damage, not another format)."""
+    return len(found) == len(magic) and sum(a != b for a, b in zip(found, magic)) <= 2
+
+
 MAX_SLOTS_CHECKED = 4096  # chunk slots looked at to tell a damaged log (256 MiB of them)
 CHUNK_HEADER = 512
 ZERO_CHUNK_HEADER = bytes(CHUNK_HEADER)
@@ -41,6 +46,8 @@ def is_damaged_log(buf) -> bool:
         return False
     if bytes(buf[HEADER_SIZE:HEADER_SIZE + 8]) == CHUNK_MAGIC or only_signature_damaged(buf):
         return True
+    if _near(bytes(buf[:8]), FILE_MAGIC) and _near(bytes(buf[HEADER_SIZE:HEADER_SIZE + 8]), CHUNK_MAGIC):
+        return True  # both signatures a byte or two off (bit flips): a small log, one chunk maybe
     # the first chunk's signature damaged too: most used chunk slots still hold chunks (free
     # slots are zeros; a disk image that merely contains a log somewhere has far more used
     # slots than chunks)
