@@ -226,3 +226,19 @@ def test_an_amd_memory_controller_bank_holding_no_error_blames_no_memory():
     assert "memory" not in e["headline"].split(" at ")[0], e["headline"]
     assert "DIMM" not in text and "memory test" not in text
     assert "holds no valid error" in text
+
+
+def test_no_advice_says_no_action_beside_an_overflow_and_a_threshold_names_its_register():
+    # recheck 5, N-7: a PCI/PCI-X bus section's overflow bit beside "Usually link noise: no
+    # action needed"; N-8: a core's bank threshold was "plan to replace … the part at … MCA bank"
+    from whea_gui.compose.bodies._pack import ERROR_STATUS_BUS
+    status = error_status(ERROR_STATUS_BUS, data=True, overflow=True)
+    _rec, e, text = _explained(_record("pci-bus", {"error_status": status}), "pci bus overflow")
+    assert NOT_SINGLE in e["advice"][0] and "no action needed" not in text.lower(), e["advice"]
+    yellow = VAL | EN | 2 << 53 | 1 << 38 | 0x0135
+    _rec, e, text = _explained(_record("xpf-mca", {"vendor": "intel", "bank": 1, "apic_id": 4, "status": yellow,
+                                                   "global_capability": GCAP}), "yellow core")
+    assert e["advice"][0].startswith("The error threshold was exceeded (the threshold status of MCi_STATUS of "
+                                     "MCA bank 1 (yellow: threshold exceeded) says so) in a core's "
+                                     "machine-check bank"), e["advice"][0]
+    assert "plan to replace" not in text

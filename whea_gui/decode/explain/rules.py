@@ -245,6 +245,16 @@ NO_ACTION = "No action needed"
 MAX_REPEATS_SAID = 3  # fields named in the "not a single event" advice
 
 
+def _threshold_said(f: Facts, text: str) -> str:
+    """``text`` ("The error threshold was exceeded…") naming what said so, when that is not the
+    record's own Threshold exceeded flag (a register's threshold status, a CXL event's bit)."""
+    said = [s for s in dict.fromkeys(f.threshold_said) if s != THRESHOLD_FLAG]
+    if not said:
+        return text
+    return text.replace("The error threshold was exceeded", f"The error threshold was exceeded "
+                                                            f"({_sections(said)} says so)", 1)
+
+
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -268,7 +278,7 @@ def _advice(f: Facts) -> list[Statement]:
         out.append(Statement("advice", *hedge))
 
     def say(text: str, cites=None, located: bool = False) -> None:
-        if (hedge is not None or f.repeats) and text.startswith(NO_ACTION):
+        if (hedge is not None or f.repeats) and NO_ACTION.lower() in text.lower():
             return  # the section's registers say worse, or more than one error: not "no action"
         out.append(Statement("advice", text, unique((cites or []) + (wc if located else [])),
                              "location" if located else "", located))
@@ -277,10 +287,13 @@ def _advice(f: Facts) -> list[Statement]:
         say(f"The record's Threshold exceeded flag is set, but IOMMU event "
             f"0x{f.iommu_no_device[0]:X} names no device: the record identifies no part to replace.",
             f.hints["threshold_exceeded"] + f.iommu_no_device[1])
-    elif level == "service" and mca_kind(f) in ("memory", "unknown", "shared"):
+    elif level == "service" and mca_kind(f) in ("memory", "unknown", "shared", "core"):
         # a machine-check bank is no replaceable part: say what the record supports
         at = f" ({where})" if where else ""
-        text = {"memory": f"The error threshold was exceeded in a memory-controller bank{at}: find "
+        text = {"core": f"The error threshold was exceeded in a core's machine-check bank{at}: update "
+                        "firmware/microcode and check cooling; if it persists, contact the system or CPU "
+                        "vendor (the processor may need service).",
+                "memory": f"The error threshold was exceeded in a memory-controller bank{at}: find "
                           "the DIMM behind it in the BMC/firmware log and plan to replace it.",
                 "unknown": (f"The error threshold was exceeded in a machine-check bank{at} whose unit "
                             "is not known to be one core's: find whether it is one core's or shared on "
@@ -290,7 +303,7 @@ def _advice(f: Facts) -> list[Statement]:
                             "replacing anything."),
                 "shared": f"The error threshold was exceeded in a shared unit's machine-check "
                           f"bank{at}: contact the system or CPU vendor to service it."}[mca_kind(f)]
-        say(text, f.hints["threshold_exceeded"], located=bool(where))
+        say(_threshold_said(f, text), f.hints["threshold_exceeded"], located=bool(where))
     elif level == "service" and f.pcie_port is not None:
         say(f"The error threshold was exceeded at {where or 'a PCIe port'}: "
             f"{_below(f.pcie_port, f.pcie_sources)}",
@@ -298,8 +311,8 @@ def _advice(f: Facts) -> list[Statement]:
             located=bool(where))
     elif level == "service":
         if where:
-            say(f"The error threshold was exceeded: plan to replace or service the part at {where}.",
-                f.hints["threshold_exceeded"], located=True)
+            say(_threshold_said(f, f"The error threshold was exceeded: plan to replace or service the part "
+                                   f"at {where}."), f.hints["threshold_exceeded"], located=True)
         else:
             say("The error threshold was exceeded: plan to replace or service the failing part "
                 "(the record does not say which one; see the caveats).", f.hints["threshold_exceeded"])
