@@ -20,7 +20,7 @@ def test_an_export_of_only_failed_inputs_leaves_the_folder_as_it_was(tmp_path, v
     notes = tmp_path / "notes.txt"
     notes.write_text("hello\n")
     capsys.readouterr()
-    assert main(["export", str(out), str(notes)]) == 2
+    assert main(["export", str(out), str(notes)]) == 1  # the input failed, as in decode
     err = capsys.readouterr().err
     assert "no record was found" in err and "was left as it was" in err and "Traceback" not in err
     assert _files(out) == before

@@ -78,9 +78,9 @@ def run(args) -> int:
             print(f"whea export: stopped by {name}; the temporary folder was removed and "
                   f"{args.output} was left as it was", file=sys.stderr)
         return 128 + exc.signum
-    except NothingExported as exc:
+    except NothingExported as exc:  # (the inputs were read: they failed, as in decode: exit 1)
         print(f"whea export: {exc}; {args.output} was left as it was", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_FINDINGS
     except ForeignFiles as exc:
         print(f"whea export: {exc}; nothing was written", file=sys.stderr)
         return EXIT_USAGE

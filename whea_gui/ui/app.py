@@ -202,9 +202,10 @@ def screenshot(app, window, paths, out, record: int | None, select: str | None,
     status = EXIT_OK
     listed = window.records_panel.model.rowCount()
     if paths and not listed:  # say why, as whea decode would (the problems dock shows it too)
+        from ..store.backend import redact  # (a store URL's password never leaves the program)
         for problem in window.session.problems[:MAX_PROBLEMS_PRINTED]:
-            print(f"whea-gui: {problem}", file=sys.stderr)
-        print(f"whea-gui: no record to show in {', '.join(map(str, paths))}", file=sys.stderr)
+            print(f"whea-gui: {redact(problem, *paths)}", file=sys.stderr)
+        print(f"whea-gui: no record to show in {redact(', '.join(map(str, paths)), *paths)}", file=sys.stderr)
         status = EXIT_FAIL
     elif paths and not window.select_record((record or 1) - 1):  # --record counts from 1
         print(f"whea-gui: --record {record}: only {listed} record(s) listed", file=sys.stderr)
