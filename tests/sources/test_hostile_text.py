@@ -301,3 +301,15 @@ def test_a_zero_filled_block_inside_a_dump_keeps_it_text(tmp_path, vectors):
     problems = []
     assert [r.data for r in iter_path(str(path), problems.append)] == _records(vectors), [str(p) for p in problems]
     assert any("600 NUL character(s)" in p.message for p in problems)
+
+
+def test_events_whose_prefix_is_declared_on_the_root_are_read(tmp_path, vectors):
+    # recheck 5 (F5-8): <ev:Events xmlns:ev="…"><ev:Event>…: each event parsed alone had an
+    # unbound prefix, and every event was lost as "not well-formed"
+    records = _records(vectors)
+    decl = f' xmlns:ev="{NS}"'
+    events = [_event(r, i, "ev").replace(decl, "") for i, r in enumerate(records, 1)]
+    path = tmp_path / "events.xml"
+    path.write_text(f"<ev:Events{decl}>" + "".join(events) + "</ev:Events>")
+    problems = []
+    assert [r.data for r in iter_path(str(path), problems.append)] == records, [str(p) for p in problems]

@@ -157,6 +157,33 @@ def event_spans(text: str) -> Iterator[tuple[int, int | None]]:
         start = following
 
 
+_XMLNS = re.compile(r'\sxmlns(?::[A-Za-z_][\w.-]*)?\s*=\s*(?:"[^"<]*"|\'[^\'<]*\')')
+MAX_PROLOGUE = 1 << 20  # where namespace declarations for the events are looked for
+
+
+def _with_outer_namespaces(text: str, start: int, end: int, exc, outer: dict):
+    """An event whose prefix is declared on an element around it (``<ev:Events xmlns:ev=…>``):
+    parsed alone it has an unbound prefix; parsed inside an element carrying the namespace
+    declarations written before the first event (found once, in at most MAX_PROLOGUE
+    characters), it is the same element as in the whole document. None when that is not the
+    fault or does not help."""
+    if "unbound prefix" not in str(exc):
+        return None
+    import xml.etree.ElementTree as ET
+    if "decls" not in outer:
+        first = _OPEN.search(text)
+        stop = first.start() if first else 0
+        outer["decls"] = " ".join(m.group().strip() for m in _XMLNS.finditer(text, max(0, stop - MAX_PROLOGUE), stop))
+    decls = outer["decls"]
+    if not decls:
+        return None
+    try:
+        outer = ET.fromstring(f"<outer {decls}>{text[start:end]}</outer>")
+    except (ET.ParseError, ValueError):
+        return None
+    return outer[0] if len(outer) else None
+
+
 def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=None
                      ) -> Iterator[RecordRef]:
     import xml.etree.ElementTree as ET  # see fragment_refs
@@ -169,6 +196,7 @@ def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=N
         if broken <= MAX_EVENT_PROBLEMS:
             on_problem(Problem(path, offset, message, "error"))
 
+    outer: dict = {}  # namespace declarations before the first event (_with_outer_namespaces)
     for start, end in event_spans(text):
         found += 1
         offset = offset_of(start) if offset_of else start
@@ -179,8 +207,10 @@ def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=N
         try:
             elem = ET.fromstring(text[start:end])
         except ET.ParseError as exc:
-            report(offset, f"event {found} is not well-formed XML ({exc}); skipped")
-            continue
+            elem = _with_outer_namespaces(text, start, end, exc, outer)
+            if elem is None:
+                report(offset, f"event {found} is not well-formed XML ({exc}); skipped")
+                continue
         except (ValueError, RecursionError, MemoryError) as exc:  # e.g. expat refusing the text
             report(offset, f"event {found} cannot be parsed ({type(exc).__name__}: {str(exc)[:120]}); "
                            "skipped")
