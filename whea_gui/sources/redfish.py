@@ -358,7 +358,8 @@ def _entries(doc, reader: _Reader, label: str) -> Iterator[tuple[str, dict]]:
                 children.append((p, item, depth + 1))
             stack.extend(reversed(children))
         elif not isinstance(node, dict):
-            reader.problem(f"{label}{pointer or '/'}: is {_describe(node)}, not a LogEntry object; ignored")
+            reader.entry_problem(f"{label}{pointer or '/'}: is {_describe(node)}, not a LogEntry object; "
+                                 "ignored", "warning")
         else:
             if "Members" in node and node["Members"] is not None:
                 reader.problem(f"{label}{pointer}/Members: is {_describe(node['Members'])}, not an array; "
