@@ -314,3 +314,18 @@ def test_events_whose_prefix_is_declared_on_the_root_are_read(tmp_path, vectors)
     path.write_text(f"<ev:Events{decl}>" + "".join(events) + "</ev:Events>")
     problems = []
     assert [r.data for r in iter_path(str(path), problems.append)] == records, [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("inserted", ["xxxxxxxxxx", "ABCDEFGHIJKLMNOPQRST"])
+def test_a_base64_looking_line_between_dump_rows_does_not_split_the_dump(tmp_path, vectors, inserted):
+    # recheck 5, N-2: the line was read as base64, ended the dump and cut the record across it
+    data = b"".join(_records(vectors))
+    rows = [f"{i:08x}: " + " ".join(data[j:j + 2].hex() for j in range(i, min(i + 16, len(data)), 2))
+            for i in range(0, len(data), 16)]
+    rows.insert(30, inserted)  # inside the second record
+    path = tmp_path / "dump.txt"
+    path.write_text("\n".join(rows) + "\n")
+    problems = []
+    assert [r.data for r in iter_path(str(path), problems.append)] == _records(vectors), [str(p) for p in problems]
+    said = [p for p in problems if "between the rows of a dump" in p.message]
+    assert len(said) == 1 and "line 31" in str(said[0])

@@ -398,6 +398,9 @@ class _Scanner:
         self.unlisted = self.first_unlisted = 0
         self.unlisted_level = "note"
         self.orphan: Loose | None = None  # a dump row with no offset, until the next line says where
+        # a base64-like line among a dump's rows (a word, a blob): read as base64, it would end
+        # the dump and cut the record across it, unless the next row continues the offsets
+        self.stray: Base64Line | None = None
 
     def problem(self, line: int, message: str, level: str = "warning") -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -422,6 +425,8 @@ class _Scanner:
                 # Format-Hex's column header (indented under its Path/Label line), not bytes; the
                 # same 16 bytes inside loose hex, or flush left, are a record's bytes
                 continue
+            if self.stray is not None and self.settle_stray(line, no):
+                continue
             if self.b64 and self._continues_b64(line):
                 self.b64.append(line.strip())  # a wrapped line that happens to be all hex ("AAAA…")
                 self.b64_chars += len(self.b64[-1])
@@ -439,7 +444,24 @@ class _Scanner:
                                              "here on are not listed", self.unlisted_level))
         return TextScan(self.blocks, self.problems)
 
+    def settle_stray(self, line: str, no: int) -> bool:
+        """Decide the line held in ``stray`` by the line after it: True when that line is the
+        dump's next row (the held line is left out, the row placed); otherwise the held line is
+        read as it would have been, and this line is read as usual (False)."""
+        stray, self.stray = self.stray, None
+        item = classify(line, no)
+        if isinstance(item, Row) and self.dumps.continues(item):
+            self.problem(stray.line, f"{_quote(stray.text)} between the rows of a dump is not part of "
+                                     "it (the next row continues the offsets); left out")
+            self.feed(item, no)
+            return True
+        self._feed(stray, stray.line)
+        return False
+
     def feed(self, item, no: int) -> None:
+        if isinstance(item, Base64Line) and self.dumps.continues_after():
+            self.stray = item  # the next line tells whether the dump goes on past it
+            return
         if self.orphan is not None:
             orphan, self.orphan = self.orphan, None
             if not (isinstance(item, Row) and self.dumps.place_orphan(orphan, item)):
@@ -472,6 +494,9 @@ class _Scanner:
             self.prose(item)
 
     def flush_orphan(self) -> None:
+        if self.stray is not None:
+            stray, self.stray = self.stray, None
+            self._feed(stray, stray.line)
         if self.orphan is not None:
             orphan, self.orphan = self.orphan, None
             self._feed(orphan, orphan.line)
@@ -690,6 +715,15 @@ class _Dumps:
             return self.last if self.b is not None else None
         last = self.pending[-1] if self.pending else None
         return last if isinstance(last, Row) else None
+
+    def continues_after(self) -> bool:
+        """Whether rows of a decided offset base are being placed (a line may be waited on)."""
+        return self.key is not None and self.base is not None and self.b is not None and not self.star_line
+
+    def continues(self, row: Row) -> bool:
+        """Whether ``row`` is the next row of the dump being placed (same kind, the next offset)."""
+        return (self.continues_after() and row.key == self.key and _in_base(row.addr, self.base)
+                and int(row.addr, self.base) == self.expected)
 
     def place_orphan(self, orphan: Loose, row: Row) -> bool:
         """Put a row with no offset (``may_be_row``) where it must be: between the row above
