@@ -328,4 +328,5 @@ def test_a_base64_looking_line_between_dump_rows_does_not_split_the_dump(tmp_pat
     problems = []
     assert [r.data for r in iter_path(str(path), problems.append)] == _records(vectors), [str(p) for p in problems]
     said = [p for p in problems if "between the rows of a dump" in p.message]
-    assert len(said) == 1 and "line 31" in str(said[0])
+    if inserted.startswith("x"):  # (read as base64, it is named; a word of text is passed over as prose is)
+        assert len(said) == 1 and "line 31" in str(said[0])

@@ -484,6 +484,9 @@ class _Scanner:
             self.dumps.end()
             self.loose_text(item.text, no)
         elif isinstance(item, Loose):
+            if item.partial and len(item.data) < 4 and not self._continues_loose(item):
+                self.prose(as_prose(item.text, item.line))  # a word that starts like hex: no dump end
+                return
             self.dumps.end()
             self.add_loose(item)
         elif isinstance(item, Base64Line):
@@ -517,8 +520,11 @@ class _Scanner:
         else:
             self.prose(as_prose(text, no))
 
+    def _continues_loose(self, item: Loose) -> bool:
+        return self.loose is not None and self.loose.block.style == item.style == "loose"
+
     def add_loose(self, item: Loose) -> None:
-        cont = self.loose is not None and self.loose.block.style == item.style == "loose"
+        cont = self._continues_loose(item)
         if item.partial and len(item.data) < 4 and not cont:  # a word of prose that looks like hex
             self.prose(as_prose(item.text, item.line))
             return
