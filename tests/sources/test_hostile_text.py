@@ -330,3 +330,19 @@ def test_a_base64_looking_line_between_dump_rows_does_not_split_the_dump(tmp_pat
     said = [p for p in problems if "between the rows of a dump" in p.message]
     if inserted.startswith("x"):  # (read as base64, it is named; a word of text is passed over as prose is)
         assert len(said) == 1 and "line 31" in str(said[0])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-be", "utf-32-le", "utf-32-be", "utf-32"])
+def test_event_xml_in_other_unicode_forms_gives_the_events_at_their_byte_offsets(tmp_path, vectors, encoding):
+    # F5-15 / recheck 5 N-12: UTF-16BE and UTF-32 text were read as binary; offsets follow the encoding
+    records = _records(vectors)
+    text = "<Events>" + "".join(_event(r, i) for i, r in enumerate(records, 1)) + "</Events>"
+    raw = text.encode(encoding)
+    path = tmp_path / "events.xml"
+    path.write_bytes(raw)
+    refs = list(iter_path(str(path)))
+    assert [r.data for r in refs] == records
+    unit = len("<".encode(encoding.replace("utf-32", "utf-32-le") if encoding == "utf-32" else encoding))
+    bom = len(raw) - unit * len(text)
+    starts = [i for i in range(len(text)) if text.startswith("<Event ", i)]
+    assert [r.source["offset"] for r in refs] == [bom + unit * i for i in starts]

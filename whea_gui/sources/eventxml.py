@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from .base import Problem, RecordRef
-from .sniff import decode_text
+from .sniff import decode_text, text_codec
 from .sniff import event_xml_sniff as sniff  # noqa: F401 - the reader's sniff
 from .winevent import EventCollector, EventInfo, parse_binaries, parse_event, parse_system
 
@@ -35,14 +35,7 @@ _SYSTEM_CLOSE = re.compile(r"</System\s*>")
 def byte_offset_function(data: bytes, text: str) -> Callable[[int], int]:
     """Character index in ``text`` (``decode_text(data)``) → byte offset in ``data``, counted
     incrementally (linear over increasing indexes, as readers ask)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        codec, bom = "utf-8", 3
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        codec, bom = "utf-16-le", 2
-    elif len(data) >= 4 and data[:512][1::2].count(0) > len(data[:512]) // 4 and not data[:512][0::2].count(0):
-        codec, bom = "utf-16-le", 0
-    else:
-        codec, bom = ("latin-1" if len(text) == len(data) else "utf-8"), 0
+    codec, bom = text_codec(data)
     if codec == "latin-1":
         return lambda index: min(index, len(data))
     state = [0, bom]  # (character, byte) reached so far

@@ -20,22 +20,40 @@ _EVENT_TAG = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Events?[\s>]")  # (a namespace 
 _JSON_START = re.compile(r'\ufeff?\s*(?:\{\s*(?:["}]|$)|\[\s*(?:[\[{"\]]|$))')
 
 
-def decode_text(raw: bytes) -> str:
-    """Text of a file: UTF-8 / UTF-16 by BOM, UTF-16 (either byte order) without BOM by its NUL
-    pattern."""
+def text_codec(raw: bytes) -> tuple[str, int]:
+    """(codec, byte-order-mark length) of a file's text: UTF-8 / UTF-16 / UTF-32 by BOM, UTF-16
+    and UTF-32 (either byte order) without BOM by their NUL patterns, else UTF-8 ("latin-1"
+    when it is not valid UTF-8). One answer for the text and for its byte offsets."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", "replace")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16", "replace")
+        return "utf-8", 3
+    if raw.startswith(b"\xff\xfe\x00\x00"):
+        return "utf-32-le", 4
+    if raw.startswith(b"\x00\x00\xfe\xff"):
+        return "utf-32-be", 4
+    if raw.startswith(b"\xff\xfe"):
+        return "utf-16-le", 2
+    if raw.startswith(b"\xfe\xff"):
+        return "utf-16-be", 2
     sample = raw[:512]
+    if len(sample) >= 8 and not any(sample[1::4] + sample[2::4]):  # UTF-32 of text: 2 NULs in 4
+        le = any(sample[0::4])
+        if not any(sample[3::4] if le else sample[0::4]):
+            return ("utf-32-le" if le else "utf-32-be"), 0
     if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and not sample[0::2].count(0):
-        return raw.decode("utf-16-le", "replace")
+        return "utf-16-le", 0
     if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4 and not sample[1::2].count(0):
-        return raw.decode("utf-16-be", "replace")  # (big-endian: the NUL comes first)
+        return "utf-16-be", 0  # (big-endian: the NUL comes first)
     try:
-        return raw.decode("utf-8")
+        raw.decode("utf-8")
+        return "utf-8", 0
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return "latin-1", 0
+
+
+def decode_text(raw: bytes) -> str:
+    """Text of a file (``text_codec``); undecodable bytes as U+FFFD."""
+    codec, bom = text_codec(raw)
+    return raw[bom:].decode(codec, "replace")
 
 
 def looks_like_text(head: bytes) -> bool:

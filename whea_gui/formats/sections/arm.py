@@ -336,8 +336,9 @@ def _info_text(vals: dict[str, Any]) -> str:
         parts.append("processor context corrupt")
     if vals.get("timed_out"):  # (a bus error's; null when its valid bit is clear)
         parts.append("timed out")
-    if vals.get("address_space_name"):
-        parts.append(vals["address_space_name"])
+    if vals.get("address_space") is not None:  # (2 is undefined: said as its number, not "Unknown")
+        space = vals["address_space"]
+        parts.append(ADDRESS_SPACE.get(space, f"address space {space} (undefined)"))
     return ", ".join(parts) or "no valid sub-fields"
 
 
