@@ -346,3 +346,15 @@ def test_event_xml_in_other_unicode_forms_gives_the_events_at_their_byte_offsets
     bom = len(raw) - unit * len(text)
     starts = [i for i in range(len(text)) if text.startswith("<Event ", i)]
     assert [r.source["offset"] for r in refs] == [bom + unit * i for i in starts]
+
+
+def test_a_tiny_redfish_entry_without_a_signature_is_no_record(tmp_path, vectors):
+    # recheck 5, N-13 (the Redfish form of F5-20): "AAE=" (two bytes) was counted as a record
+    records = _records(vectors)
+    members = [json.loads(_entry(0, base64.b64encode(records[0]).decode())), json.loads(_entry(1, "AAE=")),
+               json.loads(_entry(2, base64.b64encode(records[2]).decode()))]
+    path = tmp_path / "log.json"
+    path.write_text(json.dumps({"Members": members}))
+    problems = []
+    assert [r.data for r in iter_path(str(path), problems.append)] == [records[0], records[2]]
+    assert [p.level for p in problems if "too few for a record" in p.message] == ["error"]

@@ -251,4 +251,7 @@ def test_a_region_file_that_is_no_regular_file_is_never_opened(tmp_path, kind):
     problems = []
     assert list(iter_path(tmp_path / "BERT", problems.append)) == []  # returns at once
     said = [p for p in problems if "data/BERT" in p.message]
-    assert len(said) == 1 and "not a regular file" in said[0].message and said[0].level == "warning"
+    assert len(said) == 1 and "not a regular file" in said[0].message and said[0].level == "error"
+    # in a folder walk too the input is read only in part: exit 1 (recheck 5, N-5)
+    from whea_gui.cli import main
+    assert main(["decode", "--json", str(tmp_path)]) == 1

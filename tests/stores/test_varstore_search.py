@@ -112,3 +112,12 @@ def test_a_hwerrrec_variable_under_a_damaged_vendor_guid_is_named_not_lost_silen
     said = [p for p in problems if "holds a record but its vendor GUID" in p.message]
     assert len(said) == 1 and said[0].level == "warning" and said[0].length == len(real_records[0])
     assert bytes(image[said[0].offset:said[0].offset + 4]) == b"CPER"
+    # a damaged name under the hardware error GUID is named too (recheck 5, N-10)
+    image = bytearray(ovmf_with_record)
+    name = "HwErrRec".encode("utf-16-le")
+    at = image.find(name)
+    image[at:at + 2] = "X".encode("utf-16-le")
+    problems = []
+    assert list(uefi_varstore.read_bytes(bytes(image), "vars.fd", problems.append)) == []
+    said = [p for p in problems if "holds a record but its name is not HwErrRec####" in p.message]
+    assert len(said) == 1 and said[0].level == "warning"

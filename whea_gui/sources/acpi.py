@@ -96,7 +96,7 @@ def _bert_table(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
         on_problem(Problem(path, 40, f"the boot error region ({region_len} bytes at physical address "
                                      f"0x{region_addr:X}) is not in this file and {region_path} cannot "
                                      f"be read ({exc}); on Linux it is /sys/firmware/acpi/tables/data/BERT "
-                                     "(readable by root)", "warning", 12))
+                                     "(readable by root); the boot error it holds is not read", "error", 12))
         return
     if len(region) > MAX_REGION:
         on_problem(Problem(str(region_path), MAX_REGION, f"the region file holds more than {MAX_REGION} bytes "

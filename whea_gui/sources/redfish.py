@@ -36,6 +36,7 @@ MAX_INT_DIGITS = 40  # longer integer literals are kept as text (no 64-bit value
 MAX_TEXT = 4096  # provenance strings are clipped to this many characters
 MAX_LINE_PROBLEMS = 50  # JSON Lines: lines reported one by one before a summary
 _LEVELS = ("note", "warning", "error")
+MIN_RECORD_BYTES = 32  # DiagnosticData without a signature shorter than a header is no record
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)
 
 
@@ -469,6 +470,10 @@ def _entry_ref(entry: dict, pointer: str, label: str, reader: _Reader) -> Record
         data = base64.b64decode("".join(raw.split()), validate=True)
     except (binascii.Error, ValueError):
         f.report("/DiagnosticData", "DiagnosticData is not valid base64; skipped", "error")
+        return None
+    if dtype == "CPER" and len(data) < MIN_RECORD_BYTES and data[:4] != b"CPER":
+        f.report("/DiagnosticData", f"holds {len(data)} byte(s) and no CPER signature: too few for a "
+                                    "record; skipped", "error")
         return None
     odata_id = f.text("@odata.id") or ""
     links = entry.get("Links")

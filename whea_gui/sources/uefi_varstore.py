@@ -44,15 +44,19 @@ def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
         if v.state_text == vs.DELETED:
             src["recoverable"] = True
         yield RecordRef(bytes(data[v.data_offset:v.end]), src)
-    for v in lay.variables:  # named like one, holding a record, but under another vendor GUID
-        if v.is_hw_error or not vs.HW_NAME.match(v.name) or not v.complete \
-                or bytes(data[v.data_offset:v.data_offset + 4]) not in (b"CPER", b"WhLg"):
+    for v in lay.variables:  # a record in a variable the firmware does not take for one
+        if v.is_hw_error or not v.complete or bytes(data[v.data_offset:v.data_offset + 4]) not in (b"CPER", b"WhLg"):
             continue
-        on_problem(Problem(path, v.data_offset, f"variable {v.name} holds a record but its vendor GUID is "
-                                                f"{v.guid}, not the hardware error record GUID "
-                                                f"{vs.HW_ERROR_GUID}; it is not a HwErrRec variable to the "
-                                                "firmware, so it is left out (a damaged GUID?)", "warning",
-                           v.end - v.data_offset))
+        if vs.HW_NAME.match(v.name):
+            why = (f"its vendor GUID is {v.guid}, not the hardware error record GUID {vs.HW_ERROR_GUID}; "
+                   "it is not a HwErrRec variable to the firmware, so it is left out (a damaged GUID?)")
+        elif v.guid == vs.HW_ERROR_GUID:
+            why = ("its name is not HwErrRec#### although its vendor GUID is the hardware error record "
+                   "GUID; it is not a HwErrRec variable to the firmware, so it is left out (a damaged name?)")
+        else:
+            continue  # some other vendor's variable that happens to hold a record
+        on_problem(Problem(path, v.data_offset, f"variable {_printable(v.name)} holds a record but {why}",
+                           "warning", v.end - v.data_offset))
     for start, stop in lay.skipped:  # bytes the walk resynchronised over: a record may be there
         if bytes(data[start:stop]).find(b"CPER") < 0:
             continue
@@ -65,6 +69,10 @@ def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
 
 
 MAX_LISTED = 16  # recovered records named one by one in the message
+
+
+def _printable(name: str) -> str:
+    return repr(name) if not name.isprintable() else name
 
 
 def _torn_tail(data, path: str, on_problem, start: int, stop: int) -> Iterator[RecordRef]:
