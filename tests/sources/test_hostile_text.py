@@ -358,3 +358,45 @@ def test_a_tiny_redfish_entry_without_a_signature_is_no_record(tmp_path, vectors
     problems = []
     assert [r.data for r in iter_path(str(path), problems.append)] == [records[0], records[2]]
     assert [p.level for p in problems if "too few for a record" in p.message] == ["error"]
+
+
+@pytest.mark.parametrize("damage", ["inserted", "replaced"])
+def test_a_damaged_first_line_of_wrapped_base64_keeps_the_lines_after_it(tmp_path, vectors, damage):
+    # recheck 5 (F5-5): damage on the first line (the width not known yet) made the lines after
+    # it that look like hex be read as hex, losing the record after it
+    records = _records(vectors)
+    b64 = base64.b64encode(b"".join(records)).decode()
+    lines = [b64[i:i + 76] for i in range(0, len(b64), 76)]
+    lines[0] = lines[0][:30] + "!" + (lines[0][30:] if damage == "inserted" else lines[0][31:])
+    path = tmp_path / "b64.txt"
+    path.write_text("\n".join(lines) + "\n")
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [len(r.data) for r in refs] == [len(r) for r in records], [str(p) for p in problems]
+    assert [r.data for r in refs[1:]] == records[1:]
+    assert refs[0].data == records[0] or damage == "replaced"  # (replaced: 1-2 bytes read as 0 bits)
+    if damage == "replaced":
+        assert refs[0].source["unread"], refs[0].source
+    assert [p.level for p in problems if "column 31: '!' is not base64" in p.message] == ["error"]
+
+
+@pytest.mark.parametrize("damage", ["inserted", "replaced"])
+def test_one_line_base64_with_a_bad_character_keeps_its_records(tmp_path, vectors, damage):
+    # recheck 5 (F5-5): `base64 -w0` text with one bad character lost every record
+    from whea_gui.decode import decode_record
+    records = _records(vectors)
+    b64 = base64.b64encode(b"".join(records)).decode()
+    at = 4 * 150 + 1  # character 601: bits of byte 450, inside the second record (277-1295)
+    line = b64[:at] + "!" + (b64[at:] if damage == "inserted" else b64[at + 1:])
+    path = tmp_path / "b64.txt"
+    path.write_text(line + "\n")
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [len(r.data) for r in refs] == [len(r) for r in records], [str(p) for p in problems]
+    assert refs[0].data == records[0] and refs[2].data == records[2]
+    if damage == "inserted":
+        assert refs[1].data == records[1]
+    else:
+        rec = decode_record(refs[1].data, source=refs[1].source)
+        assert [f for f in rec.findings if f.code == "bytes-unread"]
+    assert [p.level for p in problems if "is not base64" in p.message] == ["error"]

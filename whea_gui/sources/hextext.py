@@ -394,6 +394,7 @@ class _Scanner:
         self.b64_chars = 0
         self.b64_need = 0  # characters a block needs when its first line starts a CPER record
         self.b64_bad: list[tuple[int, int, int, str]] = []  # damaged lines: (index, line, column, what)
+        self.b64_marks: list[tuple] = []  # bytes of a repaired first line not read: Block.unknown entries
         self.dumps = _Dumps(self)
         self.unlisted = self.first_unlisted = 0
         self.unlisted_level = "note"
@@ -401,6 +402,7 @@ class _Scanner:
         # a base64-like line among a dump's rows (a word, a blob): read as base64, it would end
         # the dump and cut the record across it, unless the next row continues the offsets
         self.stray: Base64Line | None = None
+        self.held_b64: tuple | None = None  # a damaged base64 line, until the next line says what it is
 
     def problem(self, line: int, message: str, level: str = "warning") -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -425,6 +427,8 @@ class _Scanner:
                 # Format-Hex's column header (indented under its Path/Label line), not bytes; the
                 # same 16 bytes inside loose hex, or flush left, are a record's bytes
                 continue
+            if self.held_b64 is not None:
+                self.settle_held_b64(line, no)
             if self.stray is not None and self.settle_stray(line, no):
                 continue
             if self.b64 and self._continues_b64(line):
@@ -443,6 +447,59 @@ class _Scanner:
             self.problems.append(TextProblem(self.first_unlisted, f"{self.unlisted} more problems from "
                                              "here on are not listed", self.unlisted_level))
         return TextScan(self.blocks, self.problems)
+
+    def _held_b64_candidate(self, item: Prose) -> bool:
+        """A line of base64 with a character or two damaged (not base64, or one inserted), where
+        no base64 is open: the first line of wrapped base64, or a one-line base64 text. Held
+        until the next line says which (``settle_held_b64``): read as prose, the lines after it
+        that look like hex ("AAAA…") were read as hex and the record lost."""
+        text = item.text.strip()
+        if len(text) < 20 or any(c.isspace() for c in text):
+            return False
+        body = text.rstrip("=")
+        bad = [i for i, c in enumerate(body) if c not in _B64_CHARS or c == "="]
+        if not 1 <= len(bad) <= 2 or len(body) - len(bad) < 16:
+            return False
+        if len(text) % 4 == 0:
+            repaired, width, how = "".join("A" if i in bad else c for i, c in enumerate(text)), len(text), "replaced"
+        elif (len(text) - len(bad)) % 4 == 0:
+            repaired, width, how = "".join(c for i, c in enumerate(text) if i not in bad), len(text) - len(bad), "inserted"
+        else:
+            return False
+        column = item.text.index(text) + bad[0] + 1
+        self.held_b64 = (item, repaired, width, how, bad, column)
+        return True
+
+    def settle_held_b64(self, line: str | None, no: int) -> None:
+        """Decide the held damaged base64 line (``_held_b64_candidate``) by the line after it
+        (None: the text ends or a blank line follows)."""
+        item, repaired, width, how, bad, column = self.held_b64
+        self.held_b64 = None
+        text = (line or "").strip()
+        nxt_is_b64 = bool(text) and len(text) <= width and _B64_CHARS.issuperset(text) \
+            and _B64_LINE.fullmatch(text) is not None and width % 4 == 0 and width >= 16
+        what = f"{_quote(item.text.strip()[bad[0]])} is not base64"
+        lead = item.text.index(item.text.strip())
+        marks = [(6 * i // 8, (6 * i + 5) // 8 - 6 * i // 8 + 1, item.line, lead + i + 1, "")
+                 for i in bad] if how == "replaced" else []
+        said = ("read as zero bits; the bytes it held are marked" if how == "replaced"
+                else "taken for an inserted character and left out")
+        if nxt_is_b64:  # the first line of wrapped base64: the rest follows at its width
+            self.b64_line, self.b64_width, self.b64_chars, self.b64_need = item.line, width, width, 0
+            self.b64.append(repaired)
+            self.b64_marks += marks
+            self.problem(item.line, f"column {column}: {what}: {said} (the rest of the line is base64)", "error")
+            return
+        data = _b64(repaired) if len(repaired) >= 64 else b""
+        if not data:
+            self._say_prose(item)
+            return
+        # one line of base64 (`base64 -w0`) with a character or two damaged
+        block = Block(item.line, "base64", "base64", data)
+        block.segments.append((0, item.line, 0, None))
+        block.unknown += marks
+        self.problem(item.line, f"column {column}: {what}: {said} (the rest of the line is base64)", "error")
+        self.blocks.append(block)
 
     def settle_stray(self, line: str, no: int) -> bool:
         """Decide the line held in ``stray`` by the line after it: True when that line is the
@@ -497,6 +554,8 @@ class _Scanner:
             self.prose(item)
 
     def flush_orphan(self) -> None:
+        if self.held_b64 is not None:
+            self.settle_held_b64(None, 0)
         if self.stray is not None:
             stray, self.stray = self.stray, None
             self._feed(stray, stray.line)
@@ -507,6 +566,11 @@ class _Scanner:
     def prose(self, item: Prose) -> None:
         self.close_loose()
         self.close_b64()
+        if self._held_b64_candidate(item):
+            return
+        self._say_prose(item)
+
+    def _say_prose(self, item: Prose) -> None:
         if item.hexlike:
             digits = sum(c in _HEX_CHARS for c in item.text)
             why = f"an odd number of hex digits ({digits})" if digits % 2 else "not whole hex bytes"
@@ -628,6 +692,7 @@ class _Scanner:
         if not self.b64:
             return
         bad, self.b64_bad = self.b64_bad, []
+        marks, self.b64_marks = self.b64_marks, []
         text = "".join(self.b64)
         data = _b64(text)
         if not data and len(self.b64) > 1 and (head := _b64("".join(self.b64[:-1]))):
@@ -639,6 +704,7 @@ class _Scanner:
             block = Block(self.b64_line, "base64", "base64", data)
             stride = self.b64_width * 3 // 4 if self.b64_width % 4 == 0 else 0
             block.segments.append((0, self.b64_line, stride, None))
+            block.unknown += [m for m in marks if m[0] < len(data)]
             for index, line, column, what in bad[:MAX_UNKNOWN_RANGES]:
                 block.unknown.append((index * stride, stride, line, column, ""))
                 self.problem(line, f"column {column}: {what}: this base64 line is damaged; its {stride} bytes "
