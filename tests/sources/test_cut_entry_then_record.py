@@ -38,6 +38,14 @@ def test_a_cut_whlg_entry_ends_where_a_whole_record_starts(tmp_path, vectors):
     path.write_bytes(entry[:600] + fatal + good * 20)
     refs, problems = _read(path)
     assert [r.data for r in refs] == [entry[:600], fatal] + [good] * 20, [str(p) for p in problems]
+    # an entry missing only its last few bytes (recheck 6): the header after it starts before
+    # the Length's end and runs past it
+    hest = (vectors / D / "whlg_process_hest.bin").read_bytes()
+    for k in (1, 7, 9):
+        path = tmp_path / f"short_{k}.bin"
+        path.write_bytes(hest[:-k] + fatal)
+        refs, problems = _read(path)
+        assert [r.data for r in refs] == [hest[:-k], fatal], (k, [str(p) for p in problems])
     # a whole entry keeps what its payload holds
     refs, _ = _read(vectors / D / "whlg_wheainit_1.bin")
     assert [r.data for r in refs] == [entry]

@@ -236,7 +236,8 @@ def _whlg_end(buf, pos: int, length: int, end: int, pages=None) -> int:
     before it or goes on). No WhLg payload carries a whole record: one there was written
     after the entry."""
     stop = min(pos + length, end)
-    if stop - pos <= WHLG_HEADER or _CANDIDATE.search(buf, pos + WHLG_HEADER, stop) is None:
+    # (a header starting just before the Length's end runs past it: the search reaches on)
+    if stop - pos <= WHLG_HEADER or _CANDIDATE.search(buf, pos + WHLG_HEADER, min(stop + _CANDIDATE_LEN - 1, end)) is None:
         return stop  # the common case, one search in C
     for at, inner in candidates(buf, pos + WHLG_HEADER, end, pages, before=stop):
         if _whole_record(buf, at, inner, end):

@@ -50,7 +50,8 @@ def read_bytes(data, path: str, on_problem) -> Iterator[RecordRef]:
         if vs.HW_NAME.match(v.name):
             why = (f"its vendor GUID is {v.guid}, not the hardware error record GUID {vs.HW_ERROR_GUID}; "
                    "it is not a HwErrRec variable to the firmware, so it is left out (a damaged GUID?)")
-        elif v.guid == vs.HW_ERROR_GUID:
+        elif v.guid == vs.HW_ERROR_GUID and not any(v.offset <= f.offset < v.data_offset for f in lay.findings):
+            # (a name the parse already reported, e.g. without its NUL, is not said twice)
             why = ("its name is not HwErrRec#### although its vendor GUID is the hardware error record "
                    "GUID; it is not a HwErrRec variable to the firmware, so it is left out (a damaged name?)")
         else:
