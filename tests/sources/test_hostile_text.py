@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -400,3 +401,24 @@ def test_one_line_base64_with_a_bad_character_keeps_its_records(tmp_path, vector
         rec = decode_record(refs[1].data, source=refs[1].source)
         assert [f for f in rec.findings if f.code == "bytes-unread"]
     assert [p.level for p in problems if "is not base64" in p.message] == ["error"]
+
+
+@pytest.mark.parametrize("prefix", ["log", "utf32-like"])
+def test_binary_records_after_text_like_bytes_are_read_as_binary(tmp_path, vectors, prefix):
+    # recheck 6, N6-4 / N6-2: records appended after 4 KiB of log text, or after 32-bit values
+    # that read as UTF-32 text, were lost (the text held no hex)
+    records = _records(vectors)
+    head = (b"Dec  7 12:00:00 host kernel: mce: [Hardware Error]: Machine check events logged\n" * 60
+            if prefix == "log" else b"".join(struct.pack("<I", 0x41 + i % 26) for i in range(1024)))
+    path = tmp_path / "mixed.bin"
+    path.write_bytes(head + b"".join(records))
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [r.data for r in refs] == records, [str(p) for p in problems]
+    assert [r.source["offset"] for r in refs] == [len(head), len(head) + len(records[0]),
+                                                  len(head) + len(records[0]) + len(records[1])]
+    # a text that only mentions "CPER" holds no binary record: still the text's own message
+    path.write_bytes(b"The CPER record was logged; CPER\\xff\\xff\\xff\\xff is its signature.\n" * 20)
+    problems = []
+    assert list(iter_path(str(path), problems.append)) == []
+    assert any("holds no hex or base64 record data" in p.message for p in problems)

@@ -10,7 +10,7 @@ free-form data (a vendor section, a firmware record reference, an error packet, 
 in the header/descriptor area, in bytes no section claims, overrunning the section it starts
 in, or inside a section of a fixed layout (processor, memory, PCIe, machine-check bank dump)
 is not part of the record. Inside a span the later header must be whole and consistent (see
-``_whole_record``), so the bytes "CPER" found by chance in a body never split a record.
+``whole_record``), so the bytes "CPER" found by chance in a body never split a record.
 Only an intact record keeps embedded copies: in a record cut short, whole records in its
 sections that run one after another exactly to the cut were concatenated after it
 (``record_end``). A header whose descriptor table holds another record's header was cut at its
@@ -174,7 +174,7 @@ class _Sections:
         return i >= 0 and self.reach[i] >= end
 
 
-def _whole_record(buf, at: int, length: int, end: int) -> bool:
+def whole_record(buf, at: int, length: int, end: int) -> bool:
     """Whether the header at ``at`` (already plausible) starts a whole, consistent record: all
     of it in the data, a revision of a known major, and its descriptors (the first
     WHOLE_CHECKED) each inside it with defined reserved bits and severity."""
@@ -219,7 +219,7 @@ def record_end(buf, pos: int, length: int, end: int, pages=None) -> int:
         if rel >= own.used:
             cut = at  # after every byte the record's descriptors claim
             break
-        if _whole_record(buf, at, inner, end):
+        if whole_record(buf, at, inner, end):
             if not own.holds(rel, rel + inner):
                 cut = at
                 break
@@ -240,7 +240,7 @@ def _whlg_end(buf, pos: int, length: int, end: int, pages=None) -> int:
     if stop - pos <= WHLG_HEADER or _CANDIDATE.search(buf, pos + WHLG_HEADER, min(stop + _CANDIDATE_LEN - 1, end)) is None:
         return stop  # the common case, one search in C
     for at, inner in candidates(buf, pos + WHLG_HEADER, end, pages, before=stop):
-        if _whole_record(buf, at, inner, end):
+        if whole_record(buf, at, inner, end):
             return at
     return stop
 
@@ -288,7 +288,7 @@ def embedded_records(buf, start: int, end: int, limit: int) -> tuple[list[tuple[
     count = 0
     after = start
     for at, inner in candidates(buf, start, end):
-        if at < after or not _whole_record(buf, at, inner, end):
+        if at < after or not whole_record(buf, at, inner, end):
             continue
         count += 1
         if len(found) < limit:

@@ -1279,6 +1279,13 @@ def _whole_base64(text: str) -> Block | None:
 
 
 # -- text files -------------------------------------------------------------------------------
+def _binary_records_inside(data: bytes) -> bool:
+    """Whether the bytes hold a whole, consistent binary record (a plausible header whose record
+    fits): text holds none, however it mentions "CPER"."""
+    from ..decode.boundary import find_headers, whole_record
+    return any(whole_record(data, at, length, len(data)) for at, length in find_headers(data))
+
+
 def _unsigned_message(blocks: list[Block], alone: bool) -> str:
     """One message for every block whose bytes hold no CPER or WhLg signature."""
     where = "; ".join(_block_place(b) for b in blocks[:5]) + (
@@ -1336,11 +1343,18 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     for p in scan.problems:
         on_problem(Problem(path, None, str(p), p.level))
     blocks = scan.blocks
+    with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
+    if not any(with_sig) and _binary_records_inside(data):
+        # no record in the text, but whole binary records in its bytes (records appended to a
+        # log, a binary that begins like text): read as the raw reader reads a binary file
+        on_problem(Problem(path, None, "the file begins like text but holds no hex or base64 record data; "
+                                       "binary records are in its bytes, so it is read as binary", "note"))
+        yield from split_raw(data, path, on_problem)
+        return
     if not blocks:
         # text is never decoded as a record from its own characters: it is reported, not shown
         on_problem(Problem(path, 0, NO_DATA, "warning"))
         return
-    with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
     if len(blocks) == 1 and _inspectable(blocks[0]):
         with_sig = [True]  # the whole text is one small piece of bytes: shown as a small binary file is
     unsigned = [b for b, sig in zip(blocks, with_sig) if not sig]
