@@ -460,24 +460,26 @@ class _Scanner:
         bad = [i for i, c in enumerate(body) if c not in _B64_CHARS or c == "="]
         if not 1 <= len(bad) <= 2 or len(body) - len(bad) < 16:
             return False
-        if len(text) % 4 == 0:
-            repaired, width, how = "".join("A" if i in bad else c for i, c in enumerate(text)), len(text), "replaced"
-        elif (len(text) - len(bad)) % 4 == 0:
-            repaired, width, how = "".join(c for i, c in enumerate(text) if i not in bad), len(text) - len(bad), "inserted"
-        else:
-            return False
         column = item.text.index(text) + bad[0] + 1
-        self.held_b64 = (item, repaired, width, how, bad, column)
+        self.held_b64 = (item, text, bad, column)
         return True
 
     def settle_held_b64(self, line: str | None, no: int) -> None:
         """Decide the held damaged base64 line (``_held_b64_candidate``) by the line after it
         (None: the text ends or a blank line follows)."""
-        item, repaired, width, how, bad, column = self.held_b64
+        item, held, bad, column = self.held_b64
         self.held_b64 = None
+        replaced = "".join("A" if i in bad else c for i, c in enumerate(held))
+        inserted = "".join(c for i, c in enumerate(held) if i not in bad)
         text = (line or "").strip()
-        nxt_is_b64 = bool(text) and len(text) <= width and _B64_CHARS.issuperset(text) \
-            and _B64_LINE.fullmatch(text) is not None and width % 4 == 0 and width >= 16
+        width = len(text)  # a full line after it gives the width
+        nxt_is_b64 = width % 4 == 0 and width >= 16 and _B64_CHARS.issuperset(text) \
+            and _B64_LINE.fullmatch(text) is not None and width in (len(replaced), len(inserted))
+        if nxt_is_b64:
+            how = "replaced" if len(replaced) == width else "inserted"
+        else:  # one line: the reading that gives more whole records (the other shifts the bytes)
+            how = max(("replaced", "inserted"), key=lambda h: _records_in(replaced if h == "replaced" else inserted))
+        repaired = replaced if how == "replaced" else inserted
         what = f"{_quote(item.text.strip()[bad[0]])} is not base64"
         lead = item.text.index(item.text.strip())
         marks = [(6 * i // 8, (6 * i + 5) // 8 - 6 * i // 8 + 1, item.line, lead + i + 1, "")
@@ -1279,6 +1281,13 @@ def _whole_base64(text: str) -> Block | None:
 
 
 # -- text files -------------------------------------------------------------------------------
+def _records_in(text: str) -> int:
+    """Whole records in the bytes of a base64 text (0 when it does not decode)."""
+    from ..decode.boundary import find_headers, whole_record
+    data = _b64(text) or b""
+    return sum(whole_record(data, at, length, len(data)) for at, length in find_headers(data))
+
+
 def _binary_records_inside(data: bytes) -> bool:
     """Whether the bytes hold a whole, consistent binary record (a plausible header whose record
     fits): text holds none, however it mentions "CPER"."""
