@@ -401,7 +401,7 @@ class _Scanner:
         self.orphan: Loose | None = None  # a dump row with no offset, until the next line says where
         # a base64-like line among a dump's rows (a word, a blob): read as base64, it would end
         # the dump and cut the record across it, unless the next row continues the offsets
-        self.stray: Base64Line | None = None
+        self.stray: Base64Line | Loose | None = None
         self.held_b64: tuple | None = None  # a damaged base64 line, until the next line says what it is
 
     def problem(self, line: int, message: str, level: str = "warning") -> None:
@@ -510,15 +510,17 @@ class _Scanner:
         stray, self.stray = self.stray, None
         item = classify(line, no)
         if isinstance(item, Row) and self.dumps.continues(item):
-            self.problem(stray.line, f"{_quote(stray.text)} between the rows of a dump is not part of "
-                                     "it (the next row continues the offsets); left out")
+            what = _quote(stray.text) if stray.text else "the line"
+            self.problem(stray.line, f"{what} between the rows of a dump is not part of it (the next row "
+                                     "continues the offsets); left out")
             self.feed(item, no)
             return True
         self._feed(stray, stray.line)
         return False
 
     def feed(self, item, no: int) -> None:
-        if isinstance(item, Base64Line) and self.dumps.continues_after():
+        if (isinstance(item, Base64Line) or (isinstance(item, Loose) and not self.dumps.may_be_row(item))) \
+                and self.dumps.continues_after():
             self.stray = item  # the next line tells whether the dump goes on past it
             return
         if self.orphan is not None:
