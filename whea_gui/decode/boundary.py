@@ -193,6 +193,11 @@ def whole_record(buf, at: int, length: int, end: int) -> bool:
     return True
 
 
+def whole_records(buf) -> int:
+    """How many whole, consistent records (``whole_record``) headers in ``buf`` begin."""
+    return sum(whole_record(buf, at, length, len(buf)) for at, length in find_headers(buf))
+
+
 def record_end(buf, pos: int, length: int, end: int, pages=None) -> int:
     """Where the plausible record at ``pos`` (declaring ``length`` bytes) ends: at its declared
     length or the end of the data, or earlier where another record starts that the record's

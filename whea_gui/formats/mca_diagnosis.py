@@ -92,6 +92,8 @@ def diagnose(i: Inputs) -> dict:
 # processors, family 17h on), which this section does not hold
 _AMD_BANKS = ("what an AMD bank number means depends on the CPU family, which this section does "
               "not hold; on SMCA processors (family 17h on) bank numbers are not fixed")
+
+
 def _amd(i: Inputs, d: dict, gaps: list[str]) -> None:
     status, p = i.status, i.paths
     arch = classify_mca_code(status)

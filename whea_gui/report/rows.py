@@ -81,9 +81,13 @@ def record_severity(rec: DecodedRecord) -> int | None:
     return explained_severity(rec) if rec.kind in SEVERITY_KINDS else None
 
 
-def severity_label(rec: DecodedRecord) -> str:
+_UNSET = object()
+
+
+def severity_label(rec: DecodedRecord, code=_UNSET) -> str:
+    """The record's severity in words; ``code``: its ``record_severity`` when already known."""
     if rec.kind in SEVERITY_KINDS:
-        code = record_severity(rec)
+        code = record_severity(rec) if code is _UNSET else code
         return SEVERITY.get(code, "Unknown") if isinstance(code, int) else "Unknown"
     if rec.kind == "whlg":
         return "Event log entry"

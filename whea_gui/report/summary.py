@@ -107,7 +107,8 @@ class SummaryBuilder:
     def add(self, rec: DecodedRecord, index: int) -> None:
         self.total += 1
         by = self.by
-        by["severity"][severity_label(rec)] += 1
+        sev = record_severity(rec)  # (the explanation's severity: worked out once)
+        by["severity"][severity_label(rec, sev)] += 1
         by["kind"][rec.kind] += 1
         for name in dict.fromkeys(section_type_labels(rec)):
             by["section_type"][name] += 1
@@ -126,7 +127,6 @@ class SummaryBuilder:
         self.times.append(epoch_seconds(when) if when is not None else -1)
         self.time_source.append({"none": 0, "record": 1, "event": 2}[tsrc])
         self.log_entry.append(rec.kind in _analysis.LOG_ENTRY_KINDS)
-        sev = record_severity(rec)
         self.severity.append(sev if sev is not None and 0 <= sev <= 3 else -1)
         component, key, scopes = record_fault(rec)
         if component:

@@ -34,6 +34,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ..decode.boundary import whole_records
 from ._lazy_re import lazy_compile
 from .base import Problem, RecordRef
 from .carve import MAX_RECORD, MAX_WHLG, SIGNATURES, carve, plausible_length
@@ -478,7 +479,8 @@ class _Scanner:
         if nxt_is_b64:
             how = "replaced" if len(replaced) == width else "inserted"
         else:  # one line: the reading that gives more whole records (the other shifts the bytes)
-            how = max(("replaced", "inserted"), key=lambda h: _records_in(replaced if h == "replaced" else inserted))
+            how = max(("replaced", "inserted"),
+                      key=lambda h: whole_records(_b64(replaced if h == "replaced" else inserted) or b""))
         repaired = replaced if how == "replaced" else inserted
         what = f"{_quote(item.text.strip()[bad[0]])} is not base64"
         lead = item.text.index(item.text.strip())
@@ -1283,20 +1285,6 @@ def _whole_base64(text: str) -> Block | None:
 
 
 # -- text files -------------------------------------------------------------------------------
-def _records_in(text: str) -> int:
-    """Whole records in the bytes of a base64 text (0 when it does not decode)."""
-    from ..decode.boundary import find_headers, whole_record
-    data = _b64(text) or b""
-    return sum(whole_record(data, at, length, len(data)) for at, length in find_headers(data))
-
-
-def _binary_records_inside(data: bytes) -> bool:
-    """Whether the bytes hold a whole, consistent binary record (a plausible header whose record
-    fits): text holds none, however it mentions "CPER"."""
-    from ..decode.boundary import find_headers, whole_record
-    return any(whole_record(data, at, length, len(data)) for at, length in find_headers(data))
-
-
 def _unsigned_message(blocks: list[Block], alone: bool) -> str:
     """One message for every block whose bytes hold no CPER or WhLg signature."""
     where = "; ".join(_block_place(b) for b in blocks[:5]) + (
@@ -1343,25 +1331,25 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     from .raw import read_bytes as split_raw
 
     text = decode_text(data)
+    scan = scan_text(text.replace("\0", ""))
+    blocks = scan.blocks
+    with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
+    if not any(with_sig) and whole_records(data):
+        # no record in the text, but whole binary records in its bytes (records appended to a
+        # log, a binary that begins like text): read as the raw reader reads a binary file, and
+        # what the text reading found (NULs, lines) is not said
+        on_problem(Problem(path, None, "the file begins like text but holds no hex or base64 record data; "
+                                       "binary records are in its bytes, so it is read as binary", "note"))
+        yield from split_raw(data, path, on_problem)
+        return
     if "\0" in text:  # (a few, or looks_like_text would not have claimed it)
         first = text.index("\0")
         on_problem(Problem(path, None, f"the text holds {text.count(chr(0))} NUL character(s), the "
                                        f"first at character offset {first} (line {text.count(chr(10), 0, first) + 1}); "
                                        "each is left out (a NUL inserted into hex or base64 text)",
                            "warning"))
-        text = text.replace("\0", "")
-    scan = scan_text(text)
     for p in scan.problems:
         on_problem(Problem(path, None, str(p), p.level))
-    blocks = scan.blocks
-    with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
-    if not any(with_sig) and _binary_records_inside(data):
-        # no record in the text, but whole binary records in its bytes (records appended to a
-        # log, a binary that begins like text): read as the raw reader reads a binary file
-        on_problem(Problem(path, None, "the file begins like text but holds no hex or base64 record data; "
-                                       "binary records are in its bytes, so it is read as binary", "note"))
-        yield from split_raw(data, path, on_problem)
-        return
     if not blocks:
         # text is never decoded as a record from its own characters: it is reported, not shown
         on_problem(Problem(path, 0, NO_DATA, "warning"))

@@ -245,14 +245,11 @@ NO_ACTION = "No action needed"
 MAX_REPEATS_SAID = 3  # fields named in the "not a single event" advice
 
 
-def _threshold_said(f: Facts, text: str) -> str:
-    """``text`` ("The error threshold was exceeded…") naming what said so, when that is not the
-    record's own Threshold exceeded flag (a register's threshold status, a CXL event's bit)."""
+def _exceeded(f: Facts) -> str:
+    """"The error threshold was exceeded", naming what said so when that is not the record's own
+    Threshold exceeded flag (a register's threshold status, a CXL event's bit)."""
     said = [s for s in dict.fromkeys(f.threshold_said) if s != THRESHOLD_FLAG]
-    if not said:
-        return text
-    return text.replace("The error threshold was exceeded", f"The error threshold was exceeded "
-                                                            f"({_sections(said)} says so)", 1)
+    return "The error threshold was exceeded" + (f" ({_sections(said)} says so)" if said else "")
 
 
 def _upper_first(text: str) -> str:
@@ -290,32 +287,33 @@ def _advice(f: Facts) -> list[Statement]:
     elif level == "service" and mca_kind(f) in ("memory", "unknown", "shared", "core"):
         # a machine-check bank is no replaceable part: say what the record supports
         at = f" ({where})" if where else ""
-        text = {"core": f"The error threshold was exceeded in a core's machine-check bank{at}: update "
+        exceeded = _exceeded(f)
+        text = {"core": f"{exceeded} in a core's machine-check bank{at}: update "
                         "firmware/microcode and check cooling; if it persists, contact the system or CPU "
                         "vendor (the processor may need service).",
-                "memory": f"The error threshold was exceeded in a memory-controller bank{at}: find "
+                "memory": f"{exceeded} in a memory-controller bank{at}: find "
                           "the DIMM behind it in the BMC/firmware log and plan to replace it.",
-                "unknown": (f"The error threshold was exceeded in a machine-check bank{at} whose unit "
+                "unknown": (f"{exceeded} in a machine-check bank{at} whose unit "
                             "is not known to be one core's: find whether it is one core's or shared on "
                             "this CPU model before replacing anything." if _unit_named(f) else
-                            f"The error threshold was exceeded in a machine-check bank{at} whose unit "
+                            f"{exceeded} in a machine-check bank{at} whose unit "
                             "the record does not identify: find the unit for this CPU model before "
                             "replacing anything."),
-                "shared": f"The error threshold was exceeded in a shared unit's machine-check "
+                "shared": f"{exceeded} in a shared unit's machine-check "
                           f"bank{at}: contact the system or CPU vendor to service it."}[mca_kind(f)]
-        say(_threshold_said(f, text), f.hints["threshold_exceeded"], located=bool(where))
+        say(text, f.hints["threshold_exceeded"], located=bool(where))
     elif level == "service" and f.pcie_port is not None:
-        say(f"The error threshold was exceeded at {where or 'a PCIe port'}: "
+        say(f"{_exceeded(f)} at {where or 'a PCIe port'}: "
             f"{_below(f.pcie_port, f.pcie_sources)}",
             f.hints["threshold_exceeded"] + f.pcie_port[2] + _source_cites(f.pcie_sources),
             located=bool(where))
     elif level == "service":
         if where:
-            say(_threshold_said(f, f"The error threshold was exceeded: plan to replace or service the part "
-                                   f"at {where}."), f.hints["threshold_exceeded"], located=True)
+            say(f"{_exceeded(f)}: plan to replace or service the part at {where}.",
+                f.hints["threshold_exceeded"], located=True)
         else:
-            say("The error threshold was exceeded: plan to replace or service the failing part "
-                "(the record does not say which one; see the caveats).", f.hints["threshold_exceeded"])
+            say(f"{_exceeded(f)}: plan to replace or service the failing part (the record does not say "
+                "which one; see the caveats).", f.hints["threshold_exceeded"])
     if f.repeats and level == "monitor" and "mca_overflow" not in f.hints:  # (that says it itself)
         said = [text for text, _ in f.repeats[:MAX_REPEATS_SAID]]
         more = f" and {len(f.repeats) - MAX_REPEATS_SAID} more" if len(f.repeats) > MAX_REPEATS_SAID else ""
