@@ -420,6 +420,8 @@ def test_binary_records_after_text_like_bytes_are_read_as_binary(tmp_path, vecto
     assert [r.data for r in refs] == records, [str(p) for p in problems]
     assert [r.source["offset"] for r in refs] == [len(head), len(head) + len(records[0]),
                                                   len(head) + len(records[0]) + len(records[1])]
+    # what the text reading met (NULs in the records' bytes, lines that are no hex) is not said
+    assert not [p for p in problems if "NUL" in p.message or "line" in p.message], [str(p) for p in problems]
     # a text that only mentions "CPER" holds no binary record: still the text's own message
     path.write_bytes(b"The CPER record was logged; CPER\\xff\\xff\\xff\\xff is its signature.\n" * 20)
     problems = []
