@@ -15,13 +15,9 @@ import struct
 import warnings
 import zlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from . import evtx_header
 from .base import Problem, RecordRef, SourceError, open_input
-
-if TYPE_CHECKING:
-    from .winevent import EventInfo
 
 name = "evtx"
 # provenance strings are the path and the parser's own (valid UTF-8): registry.iter_file
@@ -129,6 +125,17 @@ def _header_chunks(buf, path: str, on_problem) -> tuple[int | None, bool]:
     return (last + 1 if last < 1 << 16 else None), trusted
 
 
+def fast_crc32():
+    """zlib's ``crc32``, from zlib-ng when it is installed (a dependency): its SIMD CRC reads a
+    chunk's 64 KiB in about 1 µs where the system zlib takes 14 (benchmarks/bench_sources.py);
+    imported when a log is read, not when every run judges its input."""
+    try:
+        from zlib_ng.zlib_ng import crc32
+    except ImportError:
+        crc32 = zlib.crc32
+    return crc32
+
+
 def _slot(n: int) -> int:
     return FILE_HEADER_SIZE + n * CHUNK_SIZE
 
@@ -139,6 +146,7 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
     chunks = []
     reported: set[int] = set()
     named, trusted = _header_chunks(buf, path, on_problem)
+    crc32 = fast_crc32()
     for off in range(FILE_HEADER_SIZE, len(buf) - 512 + 1, CHUNK_SIZE):
         number = (off - FILE_HEADER_SIZE) // CHUNK_SIZE
         end = min(off + CHUNK_SIZE, len(buf))
@@ -161,9 +169,8 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
         # error of its own), which says nothing about the bytes present
         cut = 512 <= free <= CHUNK_SIZE and off + free > end
         with memoryview(buf) as view:  # the checksums read the input in place (no copy of each chunk)
-            ok_header = zlib.crc32(view[off + 128:off + 512], zlib.crc32(view[off + 8:off + 120], _MAGIC_CRC)) \
-                == header_crc
-            ok_data = 512 <= free <= CHUNK_SIZE and not cut and zlib.crc32(view[off + 512:off + free]) == data_crc
+            ok_header = crc32(view[off + 128:off + 512], crc32(view[off + 8:off + 120], _MAGIC_CRC)) == header_crc
+            ok_data = 512 <= free <= CHUNK_SIZE and not cut and crc32(view[off + 512:off + free]) == data_crc
         chunk = {"offset": off, "number": number, "first": first, "last": last, "records": {},
                  "length": end - off, "truncated": end - off < CHUNK_SIZE}
         if signature != CHUNK_MAGIC:
@@ -228,58 +235,92 @@ def _missing_chunks(path: str, size: int, named: int, trusted: bool, present: se
                                        "would be missing (a truncated copy, or a damaged header)", "warning"))
 
 
+# Events taken from the parser between two hand-overs to the consumer: holding every event of a
+# large log before the first was used cost a fifth of the reading time (the events' text and
+# bytes fell out of the CPU cache); a batch stays in it.
+_BATCH = 64
+
+
+def _parsed(source, as_json: bool, reasons: list[str], stops: list[BaseException]) -> Iterator[list[tuple[int, str]]]:
+    """The parser's events as (record id, JSON or XML text), in batches. The parser's warnings
+    (records it skipped) are caught only while it runs, never while the consumer holds a batch,
+    and added to ``reasons``; what stopped it early (an error, a Rust panic) to ``stops``."""
+    import evtx
+    parser = evtx.PyEvtxParser(source, skip_errors=True)
+    records = iter(parser.records_json() if as_json else parser.records())
+    done = False
+    while not done:
+        batch: list[tuple[int, str]] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                for rec in records:
+                    rid, data = rec.get("event_record_id"), rec.get("data")
+                    if type(rid) is int and type(data) is str:  # (the parser's own types: no subclass)
+                        batch.append((rid, data))
+                        if len(batch) == _BATCH:
+                            break
+                else:
+                    done = True
+            except Exception as exc:  # noqa: BLE001 - the parser's errors are not typed
+                stops.append(exc)
+                done = True
+            except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException
+                if type(exc).__name__ != "PanicException":
+                    raise
+                stops.append(exc)
+                done = True
+        reasons.extend(str(w.message) for w in caught)
+        if batch:
+            yield batch
+
+
 def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, read) -> Iterator[RecordRef]:
     """The parser's events, then the records of the chunks it gave up on (``read(offset, length)``
-    gives the file's bytes), then one problem per loss."""
+    gives the file's bytes), then one problem per loss. A sound log's events are handed on as
+    the parser gives them (in file order); a damaged log's are put in file order with the
+    records recovered from its damaged chunks."""
     try:
-        import evtx
+        import evtx  # noqa: F401 - said here, before any event is read
     except ImportError as exc:
         raise SourceError(f"{path}: reading .evtx needs the 'evtx' package (pip install evtx)") from exc
-    # (record id, what it holds): the event read from its JSON (read as it comes, while its
-    # text is fresh in the cache; or why it is unreadable), or its XML text, read below
     # imported here, not at the top: every run imports this reader to judge its input
-    from .winevent import EventCollector, parse_event, parse_event_json
-    wanted: list[tuple[int, EventInfo | ValueError | str]] = []
+    from .winevent import EventCollector, event_json_reader, parse_event
+    # (record id, its XML text) of a damaged log's selected events, read after the recovery
+    wanted: list[tuple[int, str]] = []
     seen: set[int] = set()
     damaged = {rid for c in chunks if c.get("damaged") for rid in c["records"]}
+    offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
+    collector = EventCollector(path, name, on_problem)
     # A sound log is read in the parser's JSON form: selecting and reading the few fields we
     # use from it costs a fraction of parsing XML. A log with a damaged chunk is read as XML,
     # the form the garbled-event checks and the chunk repair (evtx_repair) work on.
     as_json = not damaged
-    selected = _wanted_json if as_json else _wanted_xml
-    from orjson import loads  # the fastest JSON reader at hand (a dependency: decode --json)
+    read_json = event_json_reader()
     garbled: list[int] = []
-    stopped = None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            parser = evtx.PyEvtxParser(source, skip_errors=True)
-            for rec in (parser.records_json() if as_json else parser.records()):
-                rid, data = rec.get("event_record_id"), rec.get("data")
-                if not isinstance(rid, int) or not isinstance(data, str):
+    reasons: list[str] = []
+    stops: list[BaseException] = []
+    for batch in _parsed(source, as_json, reasons, stops):
+        for rid, data in batch:
+            seen.add(rid)
+            if as_json:  # (no chunk is damaged: nothing to mark)
+                if "WHEA" not in data and not _wanted_json(data):
                     continue
-                seen.add(rid)
-                if rid in damaged and _garbled(rid, data):
-                    garbled.append(rid)
-                elif not selected(data):
+                try:
+                    info = read_json(data)
+                except (ValueError, RecursionError) as exc:
+                    on_problem(Problem(path, offsets.get(rid), f"event record {rid}: unreadable JSON ({exc}); "
+                                                               "skipped", "error"))
                     continue
-                elif as_json:
-                    try:
-                        wanted.append((rid, parse_event_json(loads(data))))
-                    except (ValueError, RecursionError) as exc:
-                        wanted.append((rid, ValueError(f"unreadable JSON ({exc})")))
-                else:
-                    wanted.append((rid, data))
-        except Exception as exc:  # noqa: BLE001 - the parser's errors are not typed
-            stopped = exc
-        except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException
-            if type(exc).__name__ != "PanicException":
-                raise
-            stopped = exc
-    if stopped is not None:
+                yield from collector.refs(info, offsets.get(rid))
+            elif rid in damaged and _garbled(rid, data):
+                garbled.append(rid)
+            elif _wanted_xml(data):
+                wanted.append((rid, data))
+    if stops:
+        stopped = stops[0]
         on_problem(Problem(path, None, f"the event log could not be read further "
                                        f"({type(stopped).__name__}: {str(stopped)[:200]})", "error"))
-    reasons = [str(w.message) for w in caught]
     reasons = [r for r in reasons if not _names_slot(r, slots)]
     for c in chunks:
         if c.get("damaged") and ("signature" in c or _expected(c) - seen):
@@ -293,22 +334,19 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                     wanted.append((rid, data))
     for problem in _lost_records(path, chunks, seen, reasons):
         on_problem(problem)
-    offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
+    offsets = {rid: off for c in chunks for rid, off in c["records"].items()}  # with those recovered
     for rid in garbled[:50]:
         on_problem(Problem(path, offsets.get(rid), f"event record {rid} (in a chunk whose checksum fails) came "
                                                    "out garbled (no readable provider name, or another record id in its XML); "
                                                    "it may have been a WHEA event; skipped", "warning"))
     wanted.sort(key=lambda item: offsets.get(item[0], 1 << 62))
     marked = {rid: c for c in chunks if c.get("checksum_fails") for rid in c["records"]}
-    collector = EventCollector(path, name, on_problem)
-    for rid, info in wanted:
-        if isinstance(info, str):
-            try:
-                info = parse_event(_xml(info))
-            except (ValueError, RecursionError) as exc:
-                info = ValueError(f"unreadable XML ({exc})")
-        if isinstance(info, ValueError):
-            on_problem(Problem(path, offsets.get(rid), f"event record {rid}: {info}; skipped", "error"))
+    for rid, text in wanted:
+        try:
+            info = parse_event(_xml(text))
+        except (ValueError, RecursionError) as exc:
+            on_problem(Problem(path, offsets.get(rid), f"event record {rid}: unreadable XML ({exc}); skipped",
+                               "error"))
             continue
         for ref in collector.refs(info, offsets.get(rid)):
             yield _mark_damaged(ref, marked.get(rid))

@@ -1,0 +1,196 @@
+"""The .evtx reader reads a sound log's events from the Rust parser's JSON form with in-line
+paths for the usual values (issue #18: the reading rate). Those paths must say exactly what the
+XML reading of the same event says: hypothesis builds events, writes each both as the parser's
+JSON (attributes under ``#attributes``, an element with attributes and text as ``#text``, the
+second ``<Data Name="X">`` as ``X_1``) and as XML, and compares the two readings (every value,
+every issue) and what the collector makes of them (records and problems)."""
+
+from __future__ import annotations
+
+import random
+import re
+import xml.etree.ElementTree as ET
+import zlib
+
+import orjson
+import pytest
+import sources_helpers as h
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from whea_gui.sources import evtx_log
+from whea_gui.sources.winevent import (
+    EventCollector,
+    event_json_reader,
+    parse_event,
+    parse_event_json,
+    parse_time,
+)
+
+RECORD = (h.DWR / "cper_mce_fatal_amd_xpfmca_v3.bin").read_bytes()
+WHLG = b"WhLg" + bytes(range(60))
+NS = "http://schemas.microsoft.com/win/2004/08/events/event"
+
+_texts = st.one_of(
+    st.sampled_from(["", " ", "System", "Microsoft-Windows-WHEA-Logger", " Microsoft-Windows-Kernel-WHEA ",
+                     "Whea", "Other", "HOST", "x" * 1030, " " + "y" * 1024, "43504552", "57684c67AB", "²",
+                     "0x1F", "0X", "18", "-1", "65536", "00000000000000000000000019",
+                     "2024-10-24T14:20:21.1234567Z", "2024-02-30T01:00:00.000000Z"]),
+    st.text(alphabet="0123456789abcdefABCDEF -_:TZ.xX", max_size=30))
+_numbers = st.one_of(st.sampled_from([0, 1, 18, 65535, 65536, 43504551, 43504552, 435045520, 4350455299,
+                                      1280201291, 2147483660, 2**64 - 1, -1]),
+                     st.integers(min_value=0, max_value=2**40))
+_times = st.one_of(
+    st.builds(lambda y, mo, d, hh, mm, ss, f: f"{y}-{mo:02d}-{d:02d}T{hh:02d}:{mm:02d}:{ss:02d}.{f:06d}Z",
+              st.sampled_from(["0000", "0001", "1999", "2023", "2024", "2100", "9999"]),
+              st.integers(0, 13), st.integers(0, 32), st.integers(0, 25), st.integers(0, 61),
+              st.integers(0, 61), st.integers(0, 999999)),
+    _texts)
+_binary_texts = st.sampled_from([RECORD.hex().upper(), RECORD.hex(), WHLG.hex().upper(), RECORD.hex()[:-1],
+                                 RECORD.hex().upper()[:200] + "ZZ" + RECORD.hex().upper()[202:],
+                                 " ".join(RECORD.hex()[i:i + 2] for i in range(0, 64, 2)),
+                                 "AAAA", "0011", "ZZ", ""])
+_names = st.sampled_from(["RawData", "rawdata", "ErrorRecord", "Binary", "ErrorSourceTable", "Length", "LENGTH",
+                          "ErrorSourceCount", "ErrorRecordFormat", "ErrorSourceTableLength", "Type", "Owner",
+                          "Id", "Flags", "Foo", "Foo_1", "RawData_1", "Length_2"])
+_values = st.one_of(st.none(), _numbers, _texts, _binary_texts,
+                    _numbers.map(str), st.just(str(len(RECORD))), st.just(len(RECORD)))
+
+
+@st.composite
+def events(draw) -> dict:
+    system = {}
+    if draw(st.booleans()):
+        attrs = {}
+        for attr in draw(st.lists(st.sampled_from(["Name", "EventSourceName", "Guid"]), unique=True)):
+            attrs[attr] = draw(_texts)
+        system["Provider"] = {"#attributes": attrs}
+    if draw(st.booleans()):
+        system["EventID"] = draw(st.one_of(_numbers, _texts, _numbers.map(
+            lambda n: {"#attributes": {"Qualifiers": 16384}, "#text": n})))
+    if draw(st.booleans()):
+        system["TimeCreated"] = {"#attributes": {"SystemTime": draw(_times)}}
+    if draw(st.booleans()):
+        system["EventRecordID"] = draw(st.one_of(_numbers, _texts))
+    for tag in ("Channel", "Computer"):
+        if draw(st.booleans()):
+            system[tag] = draw(st.one_of(_texts, _numbers))
+    data = {}
+    for name in draw(st.lists(_names, unique=True, max_size=7)):
+        data[name] = draw(_values)
+    return {"Event": {"#attributes": {"xmlns": NS}, "System": system, "EventData": data}}
+
+
+def _element(parent: ET.Element, tag: str, value) -> None:
+    el = ET.SubElement(parent, f"{{{NS}}}{tag}")
+    if isinstance(value, dict):
+        for k, v in value.get("#attributes", {}).items():
+            el.set(k, str(v))
+        value = value.get("#text")
+    if value is not None:
+        el.text = str(value)
+
+
+def _as_xml(doc: dict) -> ET.Element:
+    """The event as the XML the parser renders the same binary event to."""
+    event = ET.Element(f"{{{NS}}}Event")
+    system = ET.SubElement(event, f"{{{NS}}}System")
+    for tag, value in doc["Event"]["System"].items():
+        _element(system, tag, value)
+    data = ET.SubElement(event, f"{{{NS}}}EventData")
+    names = doc["Event"]["EventData"]
+    for name, value in names.items():
+        m = re.fullmatch(r"(.+)_[0-9]+", name)
+        _element(data, "Data", {"#attributes": {"Name": m.group(1) if m and m.group(1) in names else name},
+                                "#text": value})
+    return event
+
+
+def _collected(info, path="log.evtx"):
+    problems = []
+    collector = EventCollector(path, "evtx", problems.append)
+    refs = [(r.data, r.source) for r in collector.refs(info, 4096)]
+    collector.finish()
+    return refs, [(p.offset, p.level, p.message) for p in problems]
+
+
+@settings(max_examples=400, deadline=None)
+@given(events())
+def test_the_json_reading_says_what_the_xml_reading_says(doc):
+    text = orjson.dumps(doc).decode()
+    from_json = READ(text)  # what the .evtx reader uses
+    from_xml = parse_event(_as_xml(doc))
+    assert from_json == from_xml == parse_event_json(orjson.loads(text))
+    assert _collected(from_json) == _collected(from_xml)
+
+
+READ = event_json_reader()
+
+
+@pytest.mark.parametrize("text", [
+    '[1, 2]', '"Event"', 'null', '{}', '{"Event": null}', '{"Event": 5}', '{"Event": [{"System": {}}]}',
+    '{"Event": {"System": "x", "EventData": {"RawData": "43504552AA"}}}',
+    '{"Event": {"System": [], "EventData": null}}',
+    '{"Event": {"System": {"EventID": 19, "EventID": 20, "Channel": null}}}',  # a repeated key: the last
+    '{"Event": {"UserData": {"RawData": "57684C6700"}, "System": {"EventRecordID": "7"}, '
+    '"EventData": {"ErrorRecord": "43504552BB"}}}',  # both, UserData first: document order
+    '{"Event": {"EventData": [{"#attributes": {"Name": "RawData"}, "#text": "43504552"}], '
+    '"System": {"Provider": {"#attributes": {"EventSourceName": "WHEA"}}, "TimeCreated": 5}}}',
+    '{"Event": {"EventData": {"RawData": {"#attributes": {"x": 1}, "#text": "43504552CC"}, "Length": [1]}}}',
+    '{"Event": {"System": {"Provider": null, "EventID": {"#text": 19}, "Computer": {"#text": ["a", "b"]}}}}',
+    '{"Event": {"System": {"Computer": "\\ud800 \\u0000 h\\u00e9"}}}',
+    '{"Event": {"EventData": {"RawData": 43504552000000, "Other": 4350455}}}',
+    '{"Event": {"EventData": {"Binary": true, "RawData": 1.5, "ErrorRecord": -43504552}}}',
+    "[" * 5000 + "]" * 5000,
+    '{"Event": {"EventData": ' + '{"a": ' * 3000 + "1" + "}" * 3000 + "}}",
+    '{"Event": {"EventData": ' + '[' * 3000 + ']' * 3000 + "}}",
+])
+def test_any_json_shape_reads_as_the_general_path_reads_it(text):
+    # the reader decodes its usual shape with msgspec and hands every other shape to orjson
+    # and the general path: each shape must give what the general path gives, or fail alike
+    try:
+        general = parse_event_json(orjson.loads(text))
+    except (ValueError, RecursionError) as exc:
+        with pytest.raises(type(exc) if isinstance(exc, RecursionError) else ValueError):
+            READ(text)
+        return
+    assert READ(text) == general
+
+
+def test_the_in_line_time_path_agrees_with_the_general_one():
+    # the general path is taken for a time with a space before it; the in-line one for the
+    # parser's own form: every kind of date, valid or not, must come out the same
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = (f"{rng.choice(['0000', '0001', '1900', '2000', '2023', '2024', '2100', '9999'])}-"
+                f"{rng.randrange(0, 14):02d}-{rng.randrange(0, 33):02d}T{rng.randrange(0, 26):02d}:"
+                f"{rng.randrange(0, 62):02d}:{rng.randrange(0, 62):02d}.{rng.randrange(10**6):06d}Z")
+        fast, general = parse_time(text), parse_time(" " + text)
+        assert (fast[1] is None) == (general[1] is None), text
+        if fast[1] is None:
+            assert fast[0] == general[0] == text
+
+
+def test_chunk_checksums_are_zlibs_with_or_without_zlib_ng(monkeypatch):
+    blob = h.EVTX.read_bytes()
+    chunks = [blob[off:off + evtx_log.CHUNK_SIZE] for off in range(4096, len(blob), evtx_log.CHUNK_SIZE)]
+    crc32 = evtx_log.fast_crc32()
+    assert crc32 is not zlib.crc32  # zlib-ng is a dependency: the fast one is in use
+    for chunk in chunks:
+        assert crc32(memoryview(chunk)[512:]) == zlib.crc32(chunk[512:])
+        assert crc32(chunk[128:512], crc32(chunk[8:120], 77)) == zlib.crc32(chunk[128:512], zlib.crc32(chunk[8:120], 77))
+    with_ng = [(r.data, r.source) for r in evtx_log.read_bytes(blob, "log.evtx", lambda p: None)]
+    monkeypatch.setitem(__import__("sys").modules, "zlib_ng.zlib_ng", None)  # not installed
+    assert evtx_log.fast_crc32() is zlib.crc32
+    problems = []
+    assert [(r.data, r.source) for r in evtx_log.read_bytes(blob, "log.evtx", problems.append)] == with_ng
+    assert len(with_ng) == 52 and not [p for p in problems if p.level != "note"]
+    # a chunk whose checksum fails is found by either
+    bad = bytearray(blob)
+    bad[4096 + 600] ^= 1
+    for crc in (None, crc32):
+        if crc is not None:
+            monkeypatch.undo()
+        found = []
+        list(evtx_log.read_bytes(bytes(bad), "log.evtx", found.append))
+        assert [p.offset for p in found if "fails its checksum" in p.message] == [4096]
