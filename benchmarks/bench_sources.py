@@ -117,7 +117,7 @@ def compare_evtx_parsers(path: Path) -> None:
           f"(stops at the header's chunk count)")
 
 
-def evtx_ratio(path: Path, repeat: int = 3) -> None:
+def evtx_ratio(path: Path, repeat: int = 7) -> None:
     """Events/s of reading the .evtx (iter_path: parse, select, XML, records) against the Rust
     parser's own events/s, alternated and best-of so machine load hits both alike.
     Target (issue #18, 6): >= 25%."""
