@@ -122,6 +122,15 @@ def test_the_json_reading_says_what_the_xml_reading_says(doc):
     from_xml = parse_event(_as_xml(doc))
     assert from_json == from_xml == parse_event_json(orjson.loads(text))
     assert _collected(from_json) == _collected(from_xml)
+    # the collector's in-line path for one record's hex gives what its general path gives
+    general, problems = [], []
+    refs = [(r.data, r.source) for r in EventCollector("log.evtx", "evtx", problems.append).refs(from_json, 4096)]
+    collector = EventCollector("log.evtx", "evtx", general.append)
+    for issue in from_json.issues:  # (said by refs before either path)
+        collector.report(4096, f"{from_json.where}: {issue}", "warning")
+    if from_json.binaries:
+        assert refs == [(r.data, r.source) for r in collector._each_binary(from_json, 4096)]
+        assert [(p.offset, p.message) for p in problems] == [(p.offset, p.message) for p in general]
 
 
 READ = event_json_reader()

@@ -531,15 +531,20 @@ class EventCollector:
             if info.is_whea or not info.provider:  # no provider: a pasted event or piece of one
                 self.report(offset, f"{where}: no RawData (binary) field; nothing to decode", "note")
             return
+        # the usual event: hex of one whole record, read in line
+        ref = self._one_record(info, offset) if len(info.binaries) == 1 else None
+        if ref is not None:
+            yield ref
+        else:
+            yield from self._each_binary(info, offset)
+
+    def _each_binary(self, info: EventInfo, offset: int | None) -> Iterator[RecordRef]:
+        """The items of an event's binary fields, whatever their text (hex, base64, garbled,
+        cut short), each problem reported."""
         tables = [fname.lower() == TABLE_FIELD for fname, _ in info.binaries]
         records = len(tables) - sum(tables)
         for (fname, text), is_table in zip(info.binaries, tables):
-            try:  # the usual text, hex of a record, in line; decode_binary says what else it can be
-                data = binascii.unhexlify(text)
-                if not is_table and data[:4] not in SIGNATURES:
-                    data = decode_binary(text)
-            except ValueError:
-                data = decode_binary(text, signed=not is_table)
+            data = decode_binary(text, signed=not is_table)
             odd = odd_hex(text) if data is None else None
             if odd is not None:  # one nibble too many (or too few): the whole bytes are kept
                 data, digits, last = odd
@@ -557,11 +562,8 @@ class EventCollector:
             if data is None:
                 self.report(offset, f"{info.where}: {_short(fname)} is neither hex nor base64; skipped", "error")
                 continue
-            if not is_table and records == 1 and info.length is not None:
-                declared = info.length[1]
-                if not (len(declared) <= 10 and declared.isdigit() and declared.isascii()
-                        and int(declared) == len(data)):  # (the usual case, in line)
-                    self._check_length(info, fname, len(data), offset)
+            if not is_table and records == 1:
+                self._check_length(info, fname, len(data), offset)
             if is_table:
                 if info.is_whea or not info.provider:
                     yield RecordRef(data, {"path": self.path, "offset": offset, "kind": self.kind,
@@ -585,6 +587,25 @@ class EventCollector:
                 source["unread"] = [[at, 1, None, column, pair, None] for at, column, pair in holes[:UNREAD_LISTED]]
                 source["unread_bytes"] = len(holes)
             yield RecordRef(data, source)
+
+    def _one_record(self, info: EventInfo, offset: int | None) -> RecordRef | None:
+        """The item of an event's one binary field when it is plain hex of a record whose size is
+        the event's Length (if it gives one); None for anything else, which ``refs`` reads."""
+        fname, text = info.binaries[0]
+        if fname.lower() == TABLE_FIELD:
+            return None
+        try:
+            data = binascii.unhexlify(text)
+        except ValueError:
+            return None
+        if data[:4] not in SIGNATURES or len(fname) > 200:
+            return None
+        if info.length is not None:
+            declared = info.length[1]
+            if not (len(declared) <= 10 and declared.isdigit() and declared.isascii() and int(declared) == len(data)):
+                return None
+        source = {"path": self.path, "offset": offset, "kind": self.kind, "field": fname}
+        return RecordRef(data, info.add_provenance(source))
 
     def _report_holes(self, info: EventInfo, fname: str, holes: list, offset: int | None) -> None:
         at, column, pair = holes[0]
