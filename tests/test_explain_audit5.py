@@ -242,3 +242,23 @@ def test_no_advice_says_no_action_beside_an_overflow_and_a_threshold_names_its_r
                                      "MCA bank 1 (yellow: threshold exceeded) says so) in a core's "
                                      "machine-check bank"), e["advice"][0]
     assert "plan to replace" not in text
+
+
+def test_an_informational_report_of_more_than_one_error_is_not_no_action():
+    # recheck 6, N6-9: an Informational PCI/PCI-X bus record whose error status has its overflow
+    # bit set was "No action needed: this is a status report"
+    from whea_gui.compose.bodies._pack import ERROR_STATUS_BUS
+    informational = 3
+    kind = catalog.find("pci-bus")
+    body = kind.pack(random.Random(5), informational,
+                     {"error_status": error_status(ERROR_STATUS_BUS, data=True, overflow=True)})
+    data = assemble(make_header(severity=informational),
+                    [SectionPart(make_descriptor(kind.guid, severity=informational), body)])
+    rec, e, text = _explained(data, "informational overflow")
+    [advice] = e["advice"]
+    assert advice.startswith("This is a status report, but the error status of section 0 has its overflow bit set")
+    assert NOT_SINGLE in advice and "no action needed" not in text.lower(), advice
+    statement = next(s for s in e["statements"] if s["text"] == advice)
+    assert "section_0.error_status.overflow" in statement["cites"] and "header.severity" in statement["cites"]
+    assert rec.root.find("section_0.error_status.overflow").value == 1
+    assert rec.summary.endswith(advice)

@@ -252,6 +252,13 @@ def _exceeded(f: Facts) -> str:
     return "The error threshold was exceeded" + (f" ({_sections(said)} says so)" if said else "")
 
 
+def _repeats_said(f: Facts) -> str:
+    """The fields that say more than one error happened, the first few named."""
+    said = [text for text, _ in f.repeats[:MAX_REPEATS_SAID]]
+    more = f" and {len(f.repeats) - MAX_REPEATS_SAID} more" if len(f.repeats) > MAX_REPEATS_SAID else ""
+    return _sections(said) + more
+
+
 def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -266,6 +273,11 @@ def _advice(f: Facts) -> list[Statement]:
         hedge = own_severity.advice_text(f)
         if hedge:  # the section's registers say worse: not "no action needed"
             return [Statement("advice", *hedge)]
+        if f.repeats:  # a status report of more than one error is still no single event
+            return [Statement("advice", f"This is a status report, but {_repeats_said(f)}: more than one error "
+                                        "happened, so this is not a single event; if such reports keep "
+                                        "coming, check the part they name.",
+                              unique(sev + [c for _, cites in f.repeats for c in cites]))]
         return [Statement("advice", "No action needed: this is a status report.", sev)]
     where = f.location.short_text()  # names the unit to act on; empty when none is named
     wc = f.location.short_cites()
@@ -315,9 +327,7 @@ def _advice(f: Facts) -> list[Statement]:
             say(f"{_exceeded(f)}: plan to replace or service the failing part (the record does not say "
                 "which one; see the caveats).", f.hints["threshold_exceeded"])
     if f.repeats and level == "monitor" and "mca_overflow" not in f.hints:  # (that says it itself)
-        said = [text for text, _ in f.repeats[:MAX_REPEATS_SAID]]
-        more = f" and {len(f.repeats) - MAX_REPEATS_SAID} more" if len(f.repeats) > MAX_REPEATS_SAID else ""
-        say(f"{_upper_first(_sections(said))}{more}: more than one error happened, so this is not a "
+        say(f"{_upper_first(_repeats_said(f))}: more than one error happened, so this is not a "
             "single event; treat it as a repeating error (below).",
             unique(c for _, cites in f.repeats for c in cites))
     comp = f.component
