@@ -160,3 +160,23 @@ def test_newer_entry_ids_are_named_before_any_payload_is_decoded():
     assert whlg.ENTRY_IDS is ENTRY_IDS and recordset.ENTRY_IDS is ENTRY_IDS
     # the record list's type column names them (it used to show 0x80000075 until a decode)
     assert recordset.type_key_name((f"whlg:{0x80000075}:0",)) == "Event ErrorRecordFull"
+
+
+def test_a_cut_wheainit_entry_does_not_say_zero_error_sources():
+    # recheck 6, N6-12: a WheaInit entry cut inside its payload said "initialised with 0 error
+    # source(s): none"; the payload length says how many it holds, the cut how many are here
+    from whea_gui.sources import iter_path
+    whole = next(r.data for r in iter_path(EVTX) if r.data[:4] == b"WhLg"
+                 and decode_record(r.data).header["id_name"] == "WheaInit")
+    rec = decode_record(whole)
+    assert rec.header["payload_length"] == 9648 and len(rec.header["payload"]["error_sources"]) == 9
+    assert rec.summary.endswith("initialised with 9 error source(s): PCIe, PCIe, PCIe, DeviceDriver, "
+                                "DeviceDriver, MCE, CMC, NMI, BOOT")
+    cut = decode_record(whole[:32 + 50])
+    assert "0 error source" not in cut.summary
+    assert cut.summary.endswith("the entry is cut short: its payload length (9648 bytes) makes 9 error "
+                                "source(s), none of them present")
+    assert "truncated" in [f.code for f in cut.findings]
+    eight = decode_record(whole[:-100])
+    assert eight.summary.endswith("makes 9 error source(s), 8 of them present: PCIe, PCIe, PCIe, "
+                                  "DeviceDriver, DeviceDriver, MCE, CMC, NMI")

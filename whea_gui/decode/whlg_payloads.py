@@ -230,7 +230,14 @@ def whea_init(rec: DecodedRecord, buf: bytes, start: int, end: int, node: FieldN
         node.add(FieldNode("leftover", "Left-over bytes", bytes(buf[tail:end]), f"{rest} bytes",
                            tail, rest, kind="bytes"))
     kinds = ", ".join(s["type_name"] for s in sources) or "none"
-    _set_summary(rec, f"WHEA initialised with {count} error source(s): {kinds}")
+    declared = rec.header.get("payload_length")
+    if isinstance(declared, int) and declared > size:  # the entry is cut short: not all are here
+        total = -(-declared // PAYLOAD_SIZE_WHEAINIT)
+        present = f"{count} of them present: {kinds}" if sources else "none of them present"
+        _set_summary(rec, f"WHEA initialised; the entry is cut short: its payload length ({declared} bytes) "
+                          f"makes {total} error source(s), {present}")
+    else:
+        _set_summary(rec, f"WHEA initialised with {count} error source(s): {kinds}")
     return {"error_sources": sources}
 
 
