@@ -259,7 +259,9 @@ def _mark_unread(rec: DecodedRecord, source: dict) -> None:
     for offset, length, line, column, token, dump in listed:
         at = f" (dump offset 0x{dump:x})" if dump is not None else ""
         what = f"byte {offset}" if length == 1 else f"bytes {offset}–{offset + length - 1}"
-        if not token:  # no line gave them: the dump's offsets skip a row (sources/hextext.py)
+        if source.get("encoding") == "base64":  # the token says what is wrong with the line
+            why = f"line {line}, column {column}: {token or 'a damaged base64 line'}"
+        elif not token:  # no line gave them: the dump's offsets skip a row (sources/hextext.py)
             why = f"the dump has no line for them (line {line}, after the gap, is placed by its offset)"
         else:
             # an event's binary field has no lines: a character offset in its text
@@ -272,7 +274,8 @@ def _mark_unread(rec: DecodedRecord, source: dict) -> None:
     total = source.get("unread_bytes", 0)
     shown = sum(u[1] for u in listed)
     if total > shown:
-        rec.add_finding(ERROR, f"{total - shown} more bytes are not from the input (unreadable hex, "
+        unreadable = "base64" if source.get("encoding") == "base64" else "hex"
+        rec.add_finding(ERROR, f"{total - shown} more bytes are not from the input (unreadable {unreadable}, "
                                "read as 00)", 0, 0, "bytes-unread")
 
 

@@ -484,8 +484,9 @@ class _Scanner:
         repaired = replaced if how == "replaced" else inserted
         what = f"{_quote(item.text.strip()[bad[0]])} is not base64"
         lead = item.text.index(item.text.strip())
-        marks = [(6 * i // 8, (6 * i + 5) // 8 - 6 * i // 8 + 1, item.line, lead + i + 1, "")
-                 for i in bad] if how == "replaced" else []
+        stripped = item.text.strip()
+        marks = [(6 * i // 8, (6 * i + 5) // 8 - 6 * i // 8 + 1, item.line, lead + i + 1,
+                  f"{_quote(stripped[i])} is not base64") for i in bad] if how == "replaced" else []
         said = ("read as zero bits; the bytes it held are marked" if how == "replaced"
                 else "taken for an inserted character and left out")
         if nxt_is_b64:  # the first line of wrapped base64: the rest follows at its width
@@ -712,7 +713,7 @@ class _Scanner:
             block.segments.append((0, self.b64_line, stride, None))
             block.unknown += [m for m in marks if m[0] < len(data)]
             for index, line, column, what in bad[:MAX_UNKNOWN_RANGES]:
-                block.unknown.append((index * stride, stride, line, column, ""))
+                block.unknown.append((index * stride, stride, line, column, what))  # (record.py words it)
                 self.problem(line, f"column {column}: {what}: this base64 line is damaged; its {stride} bytes "
                                    f"(bytes {index * stride}–{index * stride + stride - 1} of the base64 from "
                                    f"line {self.b64_line}) are read as 00 so the lines after it keep their "
