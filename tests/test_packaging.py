@@ -39,3 +39,12 @@ def test_bundle_builds_and_runs_headless(tmp_path):
                          env=env, capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr
     assert cli.stdout.count("\n") == 400  # every bundled sample record, decoded by the bundle
+    # an .evtx: its readers' libraries (the Rust parser, msgspec, zlib-ng) are imported by name
+    # inside functions; the bundle must hold them
+    log = REPO.parent / "shared" / "vectors" / "evtx" / "kernel_whea_operational_52events.evtx"
+    cli = subprocess.run([str(dist / "whea"), "decode", "--json", str(log)], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert cli.returncode == 0 and cli.stdout.count("\n") == 52, cli.stderr
+    assert "No module named" not in cli.stderr
+    for package in ("msgspec", "zlib_ng", "orjson", "evtx"):  # (zlib-ng has a silent fallback)
+        assert list(dist.rglob(f"{package}*")), f"{package} is not in the bundle"
