@@ -285,7 +285,7 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     except ImportError as exc:
         raise SourceError(f"{path}: reading .evtx needs the 'evtx' package (pip install evtx)") from exc
     # imported here, not at the top: every run imports this reader to judge its input
-    from .winevent import EventCollector, event_json_reader, parse_event
+    from .winevent import EventCollector, RepeatedName, event_json_reader, parse_event
     # (record id, its XML text) of a damaged log's selected events, read after the recovery
     wanted: list[tuple[int, str]] = []
     seen: set[int] = set()
@@ -295,7 +295,8 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     # A sound log is read in the parser's JSON form: selecting and reading the few fields we
     # use from it costs a fraction of parsing XML. A log with a damaged chunk is read as XML,
     # the form the garbled-event checks and the chunk repair (evtx_repair) work on.
-    as_json = not damaged
+    as_json = not any(c.get("damaged") for c in chunks)  # (one may hold no record found)
+    as_xml = _ChunkXml(read, chunks)  # an event whose JSON is ambiguous, read as XML
     read_json = event_json_reader()
     garbled: list[int] = []
     reasons: list[str] = []
@@ -308,6 +309,13 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                     continue
                 try:
                     info = read_json(data)
+                except RepeatedName:  # X and X_1: a repeated name, or one really named X_1
+                    info = as_xml.event(rid, offsets.get(rid))
+                    if info is None:
+                        on_problem(Problem(path, offsets.get(rid), f"event record {rid}: its JSON names a "
+                                                                   "field twice and its XML could not be read; "
+                                                                   "skipped", "error"))
+                        continue
                 except (ValueError, RecursionError) as exc:
                     on_problem(Problem(path, offsets.get(rid), f"event record {rid}: unreadable JSON ({exc}); "
                                                                "skipped", "error"))
@@ -351,6 +359,32 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
         for ref in collector.refs(info, offsets.get(rid)):
             yield _mark_damaged(ref, marked.get(rid))
     collector.finish()
+
+
+class _ChunkXml:
+    """The XML of one event of a sound log, parsed from its chunk alone (evtx_repair), for the
+    rare event whose JSON cannot say what its XML says; the chunk last parsed is kept."""
+
+    def __init__(self, read, chunks: list[dict]) -> None:
+        self.read, self.chunks = read, chunks
+        self.chunk: int | None = None
+        self.events: dict[int, str] = {}
+
+    def event(self, rid: int, offset: int | None):
+        from . import evtx_repair
+        from .winevent import parse_event
+        c = next((c for c in self.chunks if offset is not None and c["offset"] <= offset < c["offset"] + c["length"]),
+                 None)
+        if c is None:
+            return None
+        if self.chunk != c["offset"]:
+            got, _ = evtx_repair.parse_chunk(self.read(0, FILE_HEADER_SIZE), self.read(c["offset"], c["length"]))
+            self.chunk, self.events = c["offset"], dict(got)
+        text = self.events.get(rid)
+        try:
+            return None if text is None else parse_event(_xml(text))
+        except (ValueError, RecursionError):
+            return None
 
 
 def _mark_damaged(ref: RecordRef, chunk: dict | None) -> RecordRef:

@@ -315,6 +315,18 @@ def _system_json(system: dict, info: EventInfo) -> None:
 _REPEATED = re.compile(r"(.+)_[0-9]+")
 
 
+class RepeatedName(Exception):
+    """An event's JSON holds ``X`` and ``X_1``: the parser's name for a second ``<Data
+    Name="X">``, or a field really named ``X_1``; the JSON cannot tell which, the event's XML
+    can (evtx_log reads it from there)."""
+
+
+def _check_repeated(key: str, values: dict) -> None:
+    m = _REPEATED.fullmatch(key)
+    if m and m.group(1) in values:
+        raise RepeatedName(key)
+
+
 def _nested_binaries(tag: str, value, info: EventInfo) -> None:
     """``parse_binaries`` over the JSON form: every element below ``tag`` in document order
     (a loop, not recursion: a hostile log can nest deeply). The usual flat EventData is read by
@@ -363,10 +375,8 @@ def _flat_binaries(values: dict, info: EventInfo) -> bool:
     found = []
     roles = _ROLES
     for key, child in values.items():
-        if "_" in key:  # the second <Data Name="X"> of an event is "X_1": it is an X
-            m = _REPEATED.fullmatch(key)
-            if m and m.group(1) in values:
-                key = m.group(1)
+        if "_" in key:
+            _check_repeated(key, values)
         role = roles.get(key)
         if role is None:
             role = _role(key)
@@ -419,9 +429,8 @@ def _json_children(node, name: str = ""):
     for key, child in node.items():
         if key in ("#attributes", "#text"):
             continue
-        m = _REPEATED.fullmatch(key)
-        if m and m.group(1) in node:  # the second <Data Name="X"> of an event is "X_1"
-            key = m.group(1)
+        if "_" in key:
+            _check_repeated(key, node)
         if isinstance(child, list):
             yield from _json_children(child, key)
         else:
