@@ -263,3 +263,58 @@ def test_a_damaged_chunk_with_no_record_found_keeps_file_order(tmp_path):
     ids = [s["event_record_id"] for _, s in items]
     assert ids == sorted(ids) == [s["event_record_id"] for _, s in intact]
     assert [d for d, _ in items] == [d for d, _ in intact]
+
+
+def _chunk_records(blob: bytes, chunk: int) -> list[tuple[int, int]]:
+    """(offset, record id) of a chunk's event records, walked by their sizes."""
+    off = 4096 + chunk * evtx_log.CHUNK_SIZE
+    pos, out = off + 512, []
+    while blob[pos:pos + 4] == b"**\0\0":
+        size, rid = struct.unpack_from("<IQ", blob, pos + 4)
+        out.append((pos, rid))
+        pos += size
+    return out
+
+
+def test_a_sound_chunk_with_one_bad_record_loses_only_that_record(tmp_path):
+    # EVTX fuzzing, finding 3: record 5's size field zeroed and the checksums made to hold: the
+    # parser stops there and records 6-25 (intact) were lost; a chunk whose checksum fails
+    # already had its other records recovered
+    intact, _ = _items(h.EVTX.read_bytes(), tmp_path, "intact.evtx")
+    blob = bytearray(h.EVTX.read_bytes())
+    at, rid = _chunk_records(bytes(blob), 0)[4]
+    struct.pack_into("<I", blob, at + 4, 0)
+    items, problems = _items(_sound(blob), tmp_path)
+    assert [s["event_record_id"] for _, s in items] == [s["event_record_id"] for _, s in intact if s["event_record_id"] != rid]
+    [err] = problems
+    assert err.offset == at and err.message.startswith(f"chunk 0: event record(s) {rid} damaged (size field 0")
+    assert "the other 24 record(s) of the chunk were read" in err.message
+
+
+def test_a_free_space_offset_inside_the_records_loses_none_and_reads_no_stale_record(tmp_path):
+    # EVTX fuzzing, finding 3: chunk 1's free-space offset set to 600 (inside its first record),
+    # checksums made to hold: records 27-49 were lost. They are read by their own sizes, and the
+    # stale records in the chunk's slack (other ids, from earlier use) are not
+    intact, _ = _items(h.EVTX.read_bytes(), tmp_path, "intact.evtx")
+    blob = bytearray(h.EVTX.read_bytes())
+    struct.pack_into("<I", blob, 4096 + evtx_log.CHUNK_SIZE + 48, 600)
+    items, problems = _items(_sound(blob), tmp_path)
+    assert [(d, s["event_record_id"], s["offset"]) for d, s in items] == [
+        (d, s["event_record_id"], s["offset"]) for d, s in intact]
+    [warning] = problems
+    assert warning.offset == 4096 + evtx_log.CHUNK_SIZE + 48 and warning.level == "warning"
+    assert "free-space offset (600) falls inside the event record that ends at chunk byte 3448" in warning.message
+
+
+def test_a_zeroed_chunk_the_header_names_is_an_error(tmp_path):
+    # EVTX fuzzing, finding 4: chunk 1 zeroed while the file header (checksum intact) names
+    # chunks 0-1: its 24 events went without a word, exit 0
+    blob = bytearray(h.EVTX.read_bytes())
+    start = 4096 + evtx_log.CHUNK_SIZE
+    blob[start:start + evtx_log.CHUNK_SIZE] = bytes(evtx_log.CHUNK_SIZE)
+    items, problems = _items(bytes(blob), tmp_path)
+    assert len(items) == 28
+    [err] = [p for p in problems if p.level == "error"]
+    assert (err.offset, err.length) == (start, evtx_log.CHUNK_SIZE)
+    assert err.message == ("chunk 1 is all zeros, though the file header names chunks 0–1: its events, "
+                           "if it held any, are lost")

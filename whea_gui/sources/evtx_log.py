@@ -153,6 +153,12 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
         signature = bytes(buf[off:off + 8])
         if signature != CHUNK_MAGIC:
             if buf[off:end] == bytes(end - off):  # compared in C, not byte by byte
+                if named is not None and number < named:  # the header says a chunk is here
+                    on_problem(Problem(path, off, f"chunk {number} is all zeros, though the file header names "
+                                                  f"chunks 0–{named - 1}: its events, if it held any, are lost"
+                                                  + ("" if trusted else " (the header fails its checksum)"),
+                                       "error" if trusted else "warning", end - off))
+                    reported.add(number)
                 continue  # free space
             # a chunk whose signature alone is damaged still holds event records
             from . import evtx_repair  # here: only a damaged log needs it
@@ -192,6 +198,16 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
                 break
             records[rid] = pos
             pos += size
+        if 512 <= free <= CHUNK_SIZE and not cut and pos != limit:
+            # the records do not end where the chunk says its free space starts (a damaged size
+            # field, whatever the checksums say): the parser stops there, so the records after
+            # it are recovered as in a chunk whose checksum fails (read as XML)
+            chunk["damaged"] = True
+            chunk["walk_ends"] = pos - off  # where the records walked from 512 end
+            if pos > limit:
+                on_problem(Problem(path, off + 48, f"chunk {number}: its free-space offset ({free}) falls inside "
+                                                   f"the event record that ends at chunk byte {pos - off}; the "
+                                                   "chunk's records are read by their own sizes", "warning", 4))
         chunks.append(chunk)
     if named is not None:
         _missing_chunks(path, len(buf), named, trusted, {c["number"] for c in chunks}, on_problem)
@@ -415,8 +431,14 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
         return []
     free = struct.unpack_from("<I", raw, 48)[0]
     end = free if 512 <= free <= len(raw) else len(raw)
+    extended = c.get("walk_ends", 0) > end
+    if extended:  # the free-space offset falls inside a record: records may follow it
+        end = len(raw)
     from . import evtx_repair
     records = evtx_repair.find_records(raw, end)
+    if extended:  # past the true end lie stale records of earlier use: only the chunk's own ids
+        records = [r for r in records if c["first"] <= r[2] <= c["last"]]
+        end = max((at + size for at, size, _ in records), default=512)
     holes = evtx_repair.gaps(records, end)
     chunk = evtx_repair.rebuild(raw, records, holes)
     if chunk is None or not records:
