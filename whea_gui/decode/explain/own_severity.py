@@ -32,8 +32,8 @@ def detail_words(f: Facts) -> list[str]:
     if f.what is None or f.severity is None:
         return []
     said = []
-    for word in re.findall(r"(?:non-|not )?[A-Za-z]+", f.what.value):
-        w = word.lower()  # "non-recoverable" and "not corrected" are not severity claims
+    for word in re.findall(r"(?:[Nn]on-|[Nn]ot )?[A-Za-z]+", f.what.value):
+        w = word.lower()  # "non-recoverable", "Non-Fatal" and "not corrected" are not severity claims
         if w in DETAIL_SEVERITY and f.severity not in DETAIL_SEVERITY[w] and w not in said:
             said.append(w)
     known = {SEVERITY_WORD[sev].lower() for _, sev, _ in f.worse_sections}

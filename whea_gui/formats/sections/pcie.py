@@ -220,10 +220,22 @@ def _json(head, dev, mid, cap, aer, vb, rcrb_form) -> dict[str, Any]:
 
 
 def error_class(fields: dict, severity_name: str | None) -> tuple[str, list[str]]:
-    """("uncorrectable"|"correctable"|"", error names) from the AER block, else from the severity."""
+    """("uncorrectable"|"correctable"|"", error names) from the AER block, else from the severity.
+    Only unmasked status bits count: a masked error sets its status bit but is not reported (PCIe
+    Base spec, AER mask registers; Linux prints ``status & ~mask``), and stale masked bits are
+    common. A Corrected section's error is the correctable one it reports, as Linux reads it: an
+    uncorrectable status bit beside it is an advisory non-fatal error signalled as correctable, or
+    stale."""
     aer = fields.get("aer_info") or {}
-    unc = aer.get("uncorrectable_error_status", {}).get("value", 0)
-    cor = aer.get("correctable_error_status", {}).get("value", 0)
+
+    def register(name: str) -> int:
+        value = aer.get(name)
+        value = value.get("value", 0) if isinstance(value, dict) else value
+        return value if isinstance(value, int) else 0
+    unc = register("uncorrectable_error_status") & ~register("uncorrectable_error_mask")
+    cor = register("correctable_error_status") & ~register("correctable_error_mask")
+    if cor and (severity_name == "Corrected" or not unc):
+        return "correctable", regs.correctable_names(cor)
     if unc:
         names = regs.uncorrectable_names(unc)
         first = aer.get("advanced_error_capabilities_and_control", {}).get("first_error_pointer")
@@ -233,8 +245,6 @@ def error_class(fields: dict, severity_name: str | None) -> tuple[str, list[str]
             names.remove(first_name)
             names.insert(0, first_name)
         return "uncorrectable", names
-    if cor:
-        return "correctable", regs.correctable_names(cor)
     if severity_name == "Corrected":
         return "correctable", []
     if severity_name in ("Fatal", "Recoverable"):

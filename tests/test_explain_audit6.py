@@ -1,0 +1,74 @@
+"""Independent audit 6: what a section's own registers say, read as the specifications read them.
+Records are made with the project's builder; fields are set at the offsets their decoded nodes
+give (the audit's own inputs were made the same way, /work/AUDIT6_REPORT.md)."""
+
+from __future__ import annotations
+
+import random
+import struct
+
+from tests.explain_checks import explained
+from whea_gui.compose.bodies import catalog
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
+from whea_gui.decode.record import decode_record
+
+FATAL, RECOVERABLE, CORRECTED = 1, 0, 2
+UR, CT, RECEIVER_ERROR, ANFE = 1 << 20, 1 << 14, 1 << 0, 1 << 13
+
+
+def _record(kind_key: str, severity: int, over: dict, patch=None) -> bytes:
+    kind = catalog.find(kind_key)
+    body = bytearray(kind.pack(random.Random(5), severity, dict(over)))
+    if patch is not None:
+        patch(body)
+    return assemble(make_header(severity=severity),
+                    [SectionPart(make_descriptor(kind.guid, severity=severity), bytes(body))])
+
+
+def _aer(severity: int, **registers: int) -> bytes:
+    """An endpoint's PCIe section with the named AER registers set (the rest as the builder makes them)."""
+    plain = _record("pcie", severity, {"port_type": 0})
+    rec = decode_record(plain)
+    body = rec.sections[0].body.offset
+    at = {name: rec.root.find(f"section_0.aer_info.{name}").offset - body for name in registers}
+
+    def patch(b: bytearray) -> None:
+        for name, value in registers.items():
+            struct.pack_into("<I", b, at[name], value)
+    return _record("pcie", severity, {"port_type": 0}, patch)
+
+
+def test_masked_uncorrectable_bits_do_not_make_a_corrected_record_contradict_itself():
+    # A6-1: a Corrected endpoint reports a Receiver Error; a stale Unsupported Request sits in the
+    # uncorrectable status, masked. It was "PCIe uncorrectable error …: Unsupported Request Error"
+    # and "the record contradicts itself: check whether the system stopped"
+    data = _aer(CORRECTED, correctable_error_status=RECEIVER_ERROR, correctable_error_mask=0,
+                uncorrectable_error_status=UR, uncorrectable_error_mask=UR)
+    rec, e, text = explained(data, "stale masked UR")
+    assert rec.sections[0].summary.startswith("PCIe correctable error")
+    assert rec.sections[0].summary.endswith(": Receiver Error")
+    assert "Unsupported Request" not in text and "contradicts" not in text and "stopped" not in text, text
+    assert rec.root.find("section_0.aer_info.uncorrectable_error_mask.unsupported_request_error").value == 1
+
+
+def test_an_advisory_non_fatal_error_is_no_contradiction():
+    # A6-1: an uncorrectable error of non-fatal severity signalled as correctable (Advisory
+    # Non-Fatal Error, PCIe Base spec "Advisory Non-Fatal Error cases"); "Non-Fatal" was read as
+    # the section saying "fatal"
+    data = _aer(CORRECTED, correctable_error_status=ANFE, correctable_error_mask=0,
+                uncorrectable_error_status=UR, uncorrectable_error_mask=0)
+    rec, e, text = explained(data, "advisory non-fatal")
+    assert rec.sections[0].summary.endswith(": Advisory Non-Fatal Error")
+    assert "own error information says" not in text and "contradicts" not in text, text
+
+
+def test_masked_bits_are_not_named_as_the_failure():
+    # A6-2: Completion Timeout unmasked, Unsupported Request masked: only the first was reported
+    data = _aer(RECOVERABLE, uncorrectable_error_status=CT | UR, uncorrectable_error_mask=UR)
+    rec, e, text = explained(data, "CT + masked UR")
+    assert rec.sections[0].summary.endswith(": Completion Timeout")
+    assert "Unsupported Request" not in text
+    # a corrected section's masked correctable bit likewise
+    data = _aer(CORRECTED, correctable_error_status=RECEIVER_ERROR | 1 << 6, correctable_error_mask=RECEIVER_ERROR)
+    rec, e, text = explained(data, "masked receiver error")
+    assert rec.sections[0].summary.endswith(": Bad TLP") and "Receiver Error" not in text
