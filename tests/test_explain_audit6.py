@@ -72,3 +72,32 @@ def test_masked_bits_are_not_named_as_the_failure():
     data = _aer(CORRECTED, correctable_error_status=RECEIVER_ERROR | 1 << 6, correctable_error_mask=RECEIVER_ERROR)
     rec, e, text = explained(data, "masked receiver error")
     assert rec.sections[0].summary.endswith(": Bad TLP") and "Receiver Error" not in text
+
+
+def _with_recovery(severity: int, recovery: dict) -> bytes:
+    memory, info = catalog.find("memory"), catalog.find("recovery-info")
+    rng = random.Random(3)
+    return assemble(make_header(severity=severity), [
+        SectionPart(make_descriptor(memory.guid, severity=severity), memory.pack(rng, severity, {})),
+        SectionPart(make_descriptor(info.guid, severity=severity), info.pack(rng, severity, dict(recovery)))])
+
+
+def test_a_failed_windows_recovery_is_not_contained():
+    # A6-3: RecoverySucceeded = FALSE (TerminateProcess, NotContinuable), or no recovery
+    # attempted for Pcc: the severity still said the system "contained it … and kept running"
+    for recovery, said in (
+            ({"recovery_action": 1 << 3, "recovery_succeeded": False, "failure_reason": 4,
+              "process_name": "app.exe"}, "did not succeed"),
+            ({"recovery_action": 1, "recovery_succeeded": False, "failure_reason": 5}, "no recovery was attempted")):
+        rec, e, text = explained(_with_recovery(RECOVERABLE, recovery), "failed recovery")
+        [severity] = [s for s in e["statements"] if s["kind"] == "severity"]
+        assert "contained it" not in severity["text"] and "kept running" not in severity["text"], severity["text"]
+        assert said in severity["text"] and "does not show that the error was contained" in severity["text"]
+        assert "section_1.failure_reason" in severity["cites"]
+        assert e["advice"][0].startswith("The error recovery section (section 1) says Windows did not recover")
+        assert rec.summary.endswith(e["advice"][0])
+    # a recovery that succeeded keeps the plain meaning
+    rec, e, text = explained(_with_recovery(RECOVERABLE, {"recovery_action": 1 << 3, "recovery_succeeded": True,
+                                                          "failure_reason": 0}), "succeeded")
+    [severity] = [s for s in e["statements"] if s["kind"] == "severity"]
+    assert "contained it" in severity["text"] and "did not recover" not in text

@@ -107,6 +107,9 @@ class Facts:
     # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
     # it says data may be lost: a process terminated or recovery not succeeding)
     recovery: tuple[int, str, list[str], bool] | None = None
+    # that section says Windows did not contain the error: recovery attempted and not
+    # succeeded, or none attempted for a failure reason (e.g. Pcc, NotContinuable)
+    recovery_failed: bool = False
     # the section followed holds bytes the input did not give: (index, how many, cites)
     unread_lead: tuple[int, int, list[str]] | None = None
     # location parts left out because their fields lie in bytes the input did not give
@@ -375,10 +378,13 @@ def _recovery(rec: DecodedRecord, f: Facts) -> None:
             continue
         names = s.fields.get("recovery_action_names") or ()
         attempted = "none_attempted" not in names and bool(names)
-        lost = "terminate_process" in names or (attempted and s.fields.get("recovery_succeeded") is False)
+        failed = (attempted and s.fields.get("recovery_succeeded") is False) or (
+            not attempted and bool(s.fields.get("failure_reason")))
+        lost = "terminate_process" in names or failed
         cites = [p for n in ("recovery_action", "recovery_succeeded", "process_name")
-                 for p in _node_path(s, n)]
+                 + (("failure_reason",) if failed else ()) for p in _node_path(s, n)]
         f.recovery = (s.index, s.summary, cites, lost)
+        f.recovery_failed = failed
         break
     for s in rec.sections:  # what Windows did about a PCIe error (DPC / AER recovery)
         if (s.type_guid or "").lower() == PCI_RECOVERY and isinstance(s.fields, dict) \

@@ -213,6 +213,12 @@ def _severity(f: Facts) -> Statement:
                 f"section (section {index}) says: {said}. Data handled by that process may have been "
                 "lost, so this was not an error the hardware fixed on its own.")
         cites += rcites
+    elif f.recovery is not None and f.recovery_failed and f.severity == 0:
+        index, said, rcites, _ = f.recovery
+        text = (f"Recoverable, as the record header says: the hardware could not fix the error; but the "
+                f"error recovery section (section {index}) says: {said}. So the record does not show "
+                "that the error was contained.")
+        cites += rcites
     elif (own := own_severity.severity_text(f)) is not None:  # the section's registers say worse
         text, own_cites = own
         cites += own_cites
@@ -285,6 +291,11 @@ def _advice(f: Facts) -> list[Statement]:
     hedge = own_severity.advice_text(f) if level in ("monitor", "service") else None
     if hedge is not None:  # before any "no action needed": the section's registers say worse
         out.append(Statement("advice", *hedge))
+    if f.recovery is not None and f.recovery_failed and f.severity == 0:
+        out.append(Statement("advice", f"The error recovery section (section {f.recovery[0]}) says Windows did "
+                                       "not recover from this error: check whether the system stopped or "
+                                       "restarted at this time; if it did, treat the error as fatal.",
+                             unique(sev + f.recovery[2])))
 
     def say(text: str, cites=None, located: bool = False) -> None:
         if (hedge is not None or f.repeats) and NO_ACTION.lower() in text.lower():
