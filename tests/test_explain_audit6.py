@@ -101,3 +101,22 @@ def test_a_failed_windows_recovery_is_not_contained():
                                                           "failure_reason": 0}), "succeeded")
     [severity] = [s for s in e["statements"] if s["kind"] == "severity"]
     assert "contained it" in severity["text"] and "did not recover" not in text
+
+
+def test_a_processor_generic_overflow_flag_is_not_a_single_event():
+    # A6-10: Processor Generic Flags bit 2 (Overflow, UEFI N.2.4.1) was ignored: "No action
+    # needed for a single event"
+    plain = _record("processor-generic", CORRECTED, {})
+    rec = decode_record(plain)
+    at = rec.root.find("section_0.flags").offset - rec.sections[0].body.offset
+    valid_at = rec.root.find("section_0.valid_bits").offset - rec.sections[0].body.offset
+
+    def overflow(b: bytearray) -> None:
+        b[at] = 0x0C  # overflow, corrected
+        b[valid_at] |= 1 << 4  # Flags valid
+    rec, e, text = explained(_record("processor-generic", CORRECTED, {}, overflow), "proc overflow")
+    assert rec.root.find("section_0.flags.overflow").value == 1
+    assert "single event." not in text and "No action needed" not in text, e["advice"]
+    first = e["advice"][0]
+    assert first.startswith("The flags of section 0 have the overflow bit set") and "not a single event" in first
+    assert "section_0.flags.overflow" in next(s for s in e["statements"] if s["text"] == first)["cites"]

@@ -396,6 +396,7 @@ def _recovery(rec: DecodedRecord, f: Facts) -> None:
 
 
 PCI_RECOVERY = "dd060800-f6e1-4204-ac27-c4bca9568402"  # Microsoft PCI Recovery section
+PROCESSOR_GENERIC = "9876ccad-47b4-4bdb-b65e-16f193c4f3db"  # its Flags bit 2: Overflow (UEFI N.2.4.1)
 FIRMWARE_REFERENCE = "81212a96-09ed-4996-9471-8d729c8e69ed"
 
 
@@ -788,6 +789,9 @@ def _own_counts(s: DecodedSection, f: Facts, _cite) -> None:
         if "overflow" in (info.get("flag_names") or ()):
             repeat(f"error information {i} of {where} has its overflow flag set (errors were lost)",
                    _node_path, s, f"error_info_{i}.flags")
+    if (s.type_guid or "").lower() == PROCESSOR_GENERIC and "overflow" in (fields.get("flag_names") or ()):
+        repeat(f"the flags of {where} have the overflow bit set (more errors happened than were "
+               "recorded)", _node_path, s, "flags.overflow")
     status = fields.get("error_status")
     if isinstance(status, dict) and status.get("overflow") is True:
         repeat(f"the error status of {where} has its overflow bit set (further errors were not "
