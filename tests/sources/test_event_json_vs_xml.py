@@ -318,3 +318,54 @@ def test_a_zeroed_chunk_the_header_names_is_an_error(tmp_path):
     assert (err.offset, err.length) == (start, evtx_log.CHUNK_SIZE)
     assert err.message == ("chunk 1 is all zeros, though the file header names chunks 0–1: its events, "
                            "if it held any, are lost")
+
+
+def test_each_item_of_a_log_whose_ids_repeat_has_its_own_offset(tmp_path):
+    # EVTX fuzzing, finding 2: chunk 0 copied after the others (header count 4): every copy of a
+    # record id was given the offset of the last copy, without a word
+    src = h.EVTX.read_bytes()
+    blob = bytearray(src[:4096 + 3 * evtx_log.CHUNK_SIZE] + src[4096:4096 + evtx_log.CHUNK_SIZE])
+    struct.pack_into("<Q", blob, 16, 3)  # last chunk number
+    struct.pack_into("<Q", blob, 24, 25)  # next record id (as it was)
+    struct.pack_into("<I", blob, 124, zlib.crc32(bytes(blob[:120])))
+    items, problems = _items(bytes(blob), tmp_path)
+    assert len(items) == 52 + 25
+    for _, source in items:  # each offset is an event record with the item's id
+        at = source["offset"]
+        assert blob[at:at + 4] == b"**\0\0" and struct.unpack_from("<Q", blob, at + 8)[0] == source["event_record_id"]
+    assert len({s["offset"] for _, s in items}) == len(items)
+    [warning] = problems
+    assert warning.level == "warning" and warning.message.startswith("25 event record id(s) appear more than once")
+
+
+def test_an_event_naming_another_record_id_keeps_its_records_id_and_says_so(tmp_path):
+    # EVTX fuzzing, finding 5: record 1's EventRecordID value (its substitution) edited to 2, the
+    # checksums made to hold: two items said record 2, and nothing was said
+    blob = bytearray(h.EVTX.read_bytes())
+    start = 4096 + 512
+    assert struct.unpack_from("<Q", blob, start + 8)[0] == 1
+    value = blob.index(struct.pack("<Q", 1), start + 24, start + 4096)  # the System value
+    struct.pack_into("<Q", blob, value, 2)
+    items, problems = _items(_sound(blob), tmp_path)
+    ids = [s["event_record_id"] for _, s in items]
+    assert ids[:2] == [1, 2] and len(set(ids)) == len(ids) == 52
+    [warning] = problems
+    assert warning.offset == start and warning.message == (
+        "event record 1 (Event ID 42): its System part gives EventRecordID 2, but its event record's "
+        "header gives 1; the header's id is used")
+
+
+def test_an_event_the_parser_refuses_in_a_sound_chunk_is_not_called_damaged(tmp_path):
+    # EVTX fuzzing, finding 6: record 1's TimeCreated FILETIME set to all ones (the parser
+    # refuses the date), checksums made to hold: the event is lost (the parser's limit), but the
+    # chunk, whose checksums and records are sound, was "damaged chunk 0"
+    blob = bytearray(h.EVTX.read_bytes())
+    start = 4096 + 512
+    written = bytes(blob[start + 16:start + 24])  # the record header's time: TimeCreated's value too
+    value = blob.index(written, start + 24, start + 4096)
+    blob[value:value + 8] = b"\xff" * 8
+    items, problems = _items(_sound(blob), tmp_path)
+    assert len(items) == 51
+    [err] = problems
+    assert err.offset == start and err.message.startswith("chunk 0: event record(s) 1 could not be read")
+    assert "damaged" not in err.message.split("(")[0]

@@ -14,6 +14,7 @@ import re
 import struct
 import warnings
 import zlib
+from collections import deque
 from collections.abc import Iterator
 
 from . import evtx_header
@@ -302,11 +303,12 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
         raise SourceError(f"{path}: reading .evtx needs the 'evtx' package (pip install evtx)") from exc
     # imported here, not at the top: every run imports this reader to judge its input
     from .winevent import EventCollector, RepeatedName, event_json_reader, parse_event
-    # (record id, its XML text) of a damaged log's selected events, read after the recovery
-    wanted: list[tuple[int, str]] = []
+    # (offset, record id, its XML text) of a damaged log's selected events, read after the recovery
+    wanted: list[tuple[int, int, str]] = []
     seen: set[int] = set()
     damaged = {rid for c in chunks if c.get("damaged") for rid in c["records"]}
     offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
+    places = _places(path, chunks, on_problem)
     collector = EventCollector(path, name, on_problem)
     # A sound log is read in the parser's JSON form: selecting and reading the few fields we
     # use from it costs a fraction of parsing XML. A log with a damaged chunk is read as XML,
@@ -320,27 +322,29 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     for batch in _parsed(source, as_json, reasons, stops):
         for rid, data in batch:
             seen.add(rid)
+            # the parser gives records in file order: the n-th with an id is the n-th found
+            queue = places.get(rid)
+            offset = (queue.popleft() if len(queue) > 1 else queue[0]) if queue else None
             if as_json:  # (no chunk is damaged: nothing to mark)
                 if "WHEA" not in data and not _wanted_json(data):
                     continue
                 try:
                     info = read_json(data)
                 except RepeatedName:  # X and X_1: a repeated name, or one really named X_1
-                    info = as_xml.event(rid, offsets.get(rid))
+                    info = as_xml.event(rid, offset)
                     if info is None:
-                        on_problem(Problem(path, offsets.get(rid), f"event record {rid}: its JSON names a "
-                                                                   "field twice and its XML could not be read; "
-                                                                   "skipped", "error"))
+                        on_problem(Problem(path, offset, f"event record {rid}: its JSON names a field twice "
+                                                         "and its XML could not be read; skipped", "error"))
                         continue
                 except (ValueError, RecursionError) as exc:
-                    on_problem(Problem(path, offsets.get(rid), f"event record {rid}: unreadable JSON ({exc}); "
-                                                               "skipped", "error"))
+                    on_problem(Problem(path, offset, f"event record {rid}: unreadable JSON ({exc}); skipped",
+                                       "error"))
                     continue
-                yield from collector.refs(info, offsets.get(rid))
+                yield from collector.refs(_own_id(info, rid), offset)
             elif rid in damaged and _garbled(rid, data):
                 garbled.append(rid)
             elif _wanted_xml(data):
-                wanted.append((rid, data))
+                wanted.append((offset if offset is not None else 1 << 62, rid, data))
     if stops:
         stopped = stops[0]
         on_problem(Problem(path, None, f"the event log could not be read further "
@@ -355,7 +359,7 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                 if _garbled(rid, data):
                     garbled.append(rid)
                 elif _wanted_xml(data):
-                    wanted.append((rid, data))
+                    wanted.append((c["records"].get(rid, c["offset"]), rid, data))
     for problem in _lost_records(path, chunks, seen, reasons):
         on_problem(problem)
     offsets = {rid: off for c in chunks for rid, off in c["records"].items()}  # with those recovered
@@ -363,18 +367,53 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
         on_problem(Problem(path, offsets.get(rid), f"event record {rid} (in a chunk whose checksum fails) came "
                                                    "out garbled (no readable provider name, or another record id in its XML); "
                                                    "it may have been a WHEA event; skipped", "warning"))
-    wanted.sort(key=lambda item: offsets.get(item[0], 1 << 62))
-    marked = {rid: c for c in chunks if c.get("checksum_fails") for rid in c["records"]}
-    for rid, text in wanted:
+    wanted.sort(key=lambda item: item[0])  # (stable: the parser's order for equal places)
+    for offset, rid, text in wanted:
+        at = offset if offset < 1 << 62 else None
         try:
             info = parse_event(_xml(text))
         except (ValueError, RecursionError) as exc:
-            on_problem(Problem(path, offsets.get(rid), f"event record {rid}: unreadable XML ({exc}); skipped",
-                               "error"))
+            on_problem(Problem(path, at, f"event record {rid}: unreadable XML ({exc}); skipped", "error"))
             continue
-        for ref in collector.refs(info, offsets.get(rid)):
-            yield _mark_damaged(ref, marked.get(rid))
+        chunk = _chunk_at(chunks, at)
+        for ref in collector.refs(_own_id(info, rid), at):
+            yield _mark_damaged(ref, chunk if chunk is not None and chunk.get("checksum_fails") else None)
     collector.finish()
+
+
+def _places(path: str, chunks: list[dict], on_problem) -> dict[int, deque]:
+    """Record id → the file offsets of the event records with that id, in file order. A log
+    whose ids repeat (a chunk copied, logs joined) is said once: each item still gets its own
+    record's offset."""
+    places: dict[int, deque] = {}
+    for c in chunks:
+        for rid, off in c["records"].items():
+            places.setdefault(rid, deque()).append(off)
+    repeated = [(rid, offs) for rid, offs in places.items() if len(offs) > 1]
+    if repeated:
+        rid, offs = min(repeated, key=lambda item: item[1][1])
+        on_problem(Problem(path, offs[1], f"{len(repeated)} event record id(s) appear more than once in the log "
+                                          f"(e.g. id {rid} at bytes {offs[0]} and {offs[1]}: a copied chunk, or "
+                                          "logs joined); each item's offset is that of its own event record",
+                           "warning"))
+    return places
+
+
+def _chunk_at(chunks: list[dict], offset: int | None) -> dict | None:
+    if offset is None:
+        return None
+    return next((c for c in chunks if c["offset"] <= offset < c["offset"] + c["length"]), None)
+
+
+def _own_id(info, rid: int):
+    """The event's record id is its event record's (the header the chunk and the offsets are
+    walked by); a System part naming another (an edit, a damaged value) is said."""
+    if info.record_id != rid:
+        said = "no EventRecordID" if info.record_id is None else f"EventRecordID {info.record_id}"
+        info.issues.append(f"its System part gives {said}, but its event record's header gives "
+                           f"{rid}; the header's id is used")
+        info.record_id = rid
+    return info
 
 
 class _ChunkXml:
@@ -528,7 +567,10 @@ def _lost_records(path: str, chunks: list[dict], seen: set[int], reasons: list[s
             "the file ends inside the chunk" if c.get("truncated") else "the parser skipped them")
         whole = len(lost) == len(expected)
         offset = c["offset"] if whole else c["records"].get(lost[0], c["offset"])
-        yield Problem(path, offset, f"damaged chunk {index}: event record(s) {_runs(lost)} could not be read, "
+        # a chunk whose checksums and records are sound is not called damaged: the parser
+        # refused a value in it (e.g. a time out of its range)
+        label = f"damaged chunk {index}" if c.get("damaged") or c.get("truncated") else f"chunk {index}"
+        yield Problem(path, offset, f"{label}: event record(s) {_runs(lost)} could not be read, "
                                     f"their events are lost ({because})", "error",
                       c["length"] if offset == c["offset"] else None)
     for i, r in enumerate(reasons):
