@@ -120,3 +120,25 @@ def test_a_processor_generic_overflow_flag_is_not_a_single_event():
     first = e["advice"][0]
     assert first.startswith("The flags of section 0 have the overflow bit set") and "not a single event" in first
     assert "section_0.flags.overflow" in next(s for s in e["statements"] if s["text"] == first)["cites"]
+
+
+def test_memory_error_types_that_are_no_dimm_cell_fault():
+    # A6-7: mirror broken, sparing and map-out were "No action needed for an occasional corrected
+    # error"; master abort, invalid address and watchdog timeout blamed the module; "No error"
+    # was headlined as an error
+    for kind in (11, 12, 15):
+        rec, e, text = explained(_record("memory", CORRECTED, {"error_type": kind}), f"memory type {kind}")
+        assert "No action needed" not in text, (kind, e["advice"])
+        first = e["advice"][0]
+        assert first.startswith("The section reports ") and "restore the mirror or spare configuration" in first
+        assert "section_0.error_type" in next(s for s in e["statements"] if s["text"] == first)["cites"]
+    for kind, name in ((6, "Master abort"), (9, "Watchdog timeout"), (10, "Invalid address")):
+        rec, e, text = explained(_record("memory", CORRECTED, {"error_type": kind}), f"memory type {kind}")
+        assert e["advice"][0].startswith(f"The section's error type is “{name}”") and "not evidence of a faulty DIMM" in text
+        assert "schedule its replacement" not in text and "replace the memory module" not in text, e["advice"]
+    rec, e, text = explained(_record("memory", CORRECTED, {"error_type": 1}), "no error")
+    assert e["headline"].startswith("Corrected memory (RAM) report") and e["advice"] == [
+        "No action needed: the section's error type says “No error”."]
+    # the usual types keep their advice
+    rec, e, text = explained(_record("memory", CORRECTED, {"error_type": 2}), "single-bit")
+    assert e["advice"][0] == "No action needed for an occasional corrected error."

@@ -110,6 +110,8 @@ class Facts:
     # that section says Windows did not contain the error: recovery attempted and not
     # succeeded, or none attempted for a failure reason (e.g. Pcc, NotContinuable)
     recovery_failed: bool = False
+    # the lead memory section's error type: (value, its name, cites), when the type is valid
+    memory_type: tuple[int, str, list[str]] | None = None
     # the section followed holds bytes the input did not give: (index, how many, cites)
     unread_lead: tuple[int, int, list[str]] | None = None
     # location parts left out because their fields lie in bytes the input did not give
@@ -197,6 +199,12 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     if f.component == "cxl" and lead is not None:
         f.cxl_media = cxl_media_kind(f.type_guid)
         _cxl_port(lead, f)
+    if (lead is not None and (lead.type_guid or "").lower() in PLATFORM_MEMORY
+            and isinstance(lead.fields, dict)):  # (UEFI's memory error types, N.2.5)
+        kind = lead.fields.get("error_type")
+        if type(kind) is int:  # (null when its validation bit is clear)
+            f.memory_type = (kind, str(lead.fields.get("error_type_name") or kind),
+                             _node_path(lead, "error_type") if cites else [])
     _cut_short(rec, f)
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
@@ -396,6 +404,7 @@ def _recovery(rec: DecodedRecord, f: Facts) -> None:
 
 
 PCI_RECOVERY = "dd060800-f6e1-4204-ac27-c4bca9568402"  # Microsoft PCI Recovery section
+PLATFORM_MEMORY = ("a5bc1114-6f64-4ede-b863-3e83ed7c83b1", "61ec04fc-48e6-d813-25c9-8daa44750b12")
 PROCESSOR_GENERIC = "9876ccad-47b4-4bdb-b65e-16f193c4f3db"  # its Flags bit 2: Overflow (UEFI N.2.4.1)
 FIRMWARE_REFERENCE = "81212a96-09ed-4996-9471-8d729c8e69ed"
 

@@ -152,7 +152,8 @@ def _not_a_record(f: Facts) -> list[Statement]:
 # -- headline and severity --------------------------------------------------------------------------
 def _headline(f: Facts) -> Statement:
     word = f.severity_word
-    noun = "report" if f.severity == 3 else "error"
+    noun = "report" if f.severity == 3 or (f.severity == 2 and (f.memory_type or (None,))[0] == MEMORY_NO_ERROR
+                                           and urgency(f) == "monitor") else "error"
     cname = component_name(f)
     cites = list(f.severity_cites)
     if f.lead is None:
@@ -443,7 +444,43 @@ def names_memory_module(f: Facts) -> bool:
     return any(p.kind in MODULE_PARTS for p in f.location.parts)
 
 
+# Memory error types (UEFI N.2.5) that are no DIMM-cell fault: 1 No error; memory taken out of
+# service or redundancy lost (mirror broken, sparing, map-out); an access nothing answered
+# (master or target abort, watchdog timeout, invalid address: an address map, firmware or
+# software cause, not a DIMM's cells)
+MEMORY_NO_ERROR = 1
+MEMORY_REDUNDANCY = {11: "memory mirroring is broken (redundancy lost)",
+                     12: "a memory sparing event (the platform replaced failing memory with a spare)",
+                     15: "a physical memory map-out (the platform took failing memory out of service)"}
+MEMORY_ACCESS = {6, 7, 9, 10}
+
+
+def _memory_type_advice(f: Facts, where: str, say, sev) -> bool:
+    """Advice for a memory error type that is no DIMM-cell fault; False for the others."""
+    if f.memory_type is None:
+        return False
+    kind, name, cites = f.memory_type
+    if kind == MEMORY_NO_ERROR and f.severity in (2, 3) and urgency(f) == "monitor":
+        say(f"No action needed: the section's error type says “{name}”.", cites + sev)
+        return True
+    if kind in MEMORY_REDUNDANCY:
+        at = f" at {where}" if where else ""
+        say(f"The section reports {MEMORY_REDUNDANCY[kind]}{at}: until the failing module is replaced "
+            "the memory runs without that redundancy; find the module in the BMC/firmware log, replace "
+            "it and restore the mirror or spare configuration.", cites + sev, located=bool(where))
+        return True
+    if kind in MEMORY_ACCESS:
+        say(f"The section's error type is “{name}”: an access that no memory answered as expected "
+            "(an address-map, firmware or software cause), not evidence of a faulty DIMM; update the "
+            "firmware and look at the records and drivers active at this time before replacing memory.",
+            cites + sev)
+        return True
+    return False
+
+
 def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    if level in ("act", "monitor", "service") and _memory_type_advice(f, where, say, sev):
+        return
     on_device = "pci_address" in f.location.kinds()  # memory on a CXL/PCI device, not a DIMM
     names_module = on_device or names_memory_module(f)  # (the device is the unit to replace)
     narrowed = any(p.coarse for p in f.location.parts)
