@@ -142,3 +142,26 @@ def test_memory_error_types_that_are_no_dimm_cell_fault():
     # the usual types keep their advice
     rec, e, text = explained(_record("memory", CORRECTED, {"error_type": 2}), "single-bit")
     assert e["advice"][0] == "No action needed for an occasional corrected error."
+
+
+def test_a_cxl_ras_threshold_status_is_a_threshold_exceeded():
+    # A6-13: the CXL RAS capability's CRC threshold (correctable status bit 2: the link's CRC
+    # error count passed its threshold) was "Usually link noise: no action needed"
+    plain = _record("cxl-protocol", CORRECTED, {})
+    rec = decode_record(plain)
+    body = rec.sections[0].body.offset
+    status = rec.root.find("section_0.error_log.correctable_error_status").offset - body
+    mask = rec.root.find("section_0.error_log.correctable_error_mask").offset - body
+
+    def crc_threshold(b: bytearray, masked: bool = False) -> None:
+        struct.pack_into("<I", b, status, 1 << 2)
+        struct.pack_into("<I", b, mask, (1 << 2) if masked else 0)
+    rec, e, text = explained(_record("cxl-protocol", CORRECTED, {}, crc_threshold), "cxl crc threshold")
+    assert "link noise" not in text and "No action needed" not in text, e["advice"]
+    first = e["advice"][0]
+    assert first.startswith("The error threshold was exceeded (the CXL RAS capability of section 0 (CRC threshold)")
+    cites = next(s for s in e["statements"] if s["text"] == first)["cites"]
+    assert "section_0.error_log.correctable_error_status.crc_threshold" in cites
+    # masked, it was not reported: no threshold
+    rec, e, text = explained(_record("cxl-protocol", CORRECTED, {}, lambda b: crc_threshold(b, True)), "masked")
+    assert "threshold was exceeded" not in text

@@ -814,6 +814,16 @@ def _own_counts(s: DecodedSection, f: Facts, _cite) -> None:
         if str(diag.get("threshold_status") or "").startswith("yellow"):
             f.threshold_said.append(f"the threshold status of {bank} (yellow: threshold exceeded)")
             _cite(f.hints, "threshold_exceeded", _diag_cite, diag, "threshold_status")
+    ras = fields.get("ras_capability")  # a CXL protocol section's RAS capability (CXL 3.0 §8.2.4.16)
+    if isinstance(ras, dict):
+        for status, mask, bit, words in (
+                ("correctable_error_status", "correctable_error_mask", "crc_threshold", "CRC threshold"),
+                ("correctable_error_status", "correctable_error_mask", "retry_threshold", "Retry threshold"),
+                ("uncorrectable_error_status", "uncorrectable_error_mask", "reinit_threshold", "REINIT threshold")):
+            said, masked = ras.get(status), ras.get(mask)
+            if isinstance(said, dict) and said.get(bit) is True and not (isinstance(masked, dict) and masked.get(bit)):
+                f.threshold_said.append(f"the CXL RAS capability of {where} ({words})")
+                _cite(f.hints, "threshold_exceeded", _node_path, s, f"error_log.{status}.{bit}")  # (its tree name)
     specific = ((fields.get("event_log") or {}).get("event_specific") if isinstance(fields.get("event_log"), dict)
                 else None)
     if isinstance(specific, dict):
