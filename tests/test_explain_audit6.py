@@ -165,3 +165,20 @@ def test_a_cxl_ras_threshold_status_is_a_threshold_exceeded():
     # masked, it was not reported: no threshold
     rec, e, text = explained(_record("cxl-protocol", CORRECTED, {}, lambda b: crc_threshold(b, True)), "masked")
     assert "threshold was exceeded" not in text
+
+
+def test_vt_d_interrupt_remapping_faults_are_named_and_not_a_dma_access():
+    # A6-12: fault reasons 20h-26h (interrupt remapping) were "reserved or non-recoverable", on a
+    # "write request … at address …", with DMA-driver advice
+    sid = 0x17 << 8
+    for reason, name in ((0x23, "error accessing the interrupt-remapping table"),
+                         (0x26, "interrupt request blocked: its source-id failed verification")):
+        data = _record("dmar-vtd", CORRECTED, {"fault_record_hi": (1 << 63) | (reason << 32) | sid})
+        rec, e, text = explained(data, f"vt-d {reason:#x}")
+        assert rec.sections[0].summary == f"Intel VT-d interrupt remapping fault 0x{reason:02X} ({name}) from 17:00.0"
+        assert "device_address" not in rec.sections[0].location and "address 0x" not in text
+        assert "DMA remapping faults" not in text and "interrupt-remapping fault comes from" in text
+    # a DMA remapping fault keeps its address and advice
+    rec, e, text = explained(_record("dmar-vtd", CORRECTED, {"fault_record_hi": (1 << 63) | (5 << 32) | sid}), "dma")
+    assert rec.sections[0].summary.startswith("Intel VT-d DMA remapping fault 0x05 (write access not allowed")
+    assert "device_address" in rec.sections[0].location and "DMA remapping faults" in text

@@ -136,6 +136,18 @@ VTD_FAULT_REASONS = {
     0xB: "reserved field set in the context entry", 0xC: "reserved field set in a page-table entry",
     0xD: "translation request blocked by the context entry",
 }
+# Interrupt-remapping fault reasons (Intel VT-d specification, interrupt remapping fault
+# conditions; Linux intel/dmar.c names the same seven): the fault record's address field then
+# holds no DMA address and the request is an interrupt, not a read or write
+VTD_INTERRUPT_FAULT_REASONS = {
+    0x20: "reserved field set in the interrupt request",
+    0x21: "interrupt index beyond the interrupt-remapping table's size",
+    0x22: "present bit clear in the interrupt-remapping table entry",
+    0x23: "error accessing the interrupt-remapping table",
+    0x24: "reserved field set in the interrupt-remapping table entry",
+    0x25: "compatibility-format interrupt request blocked",
+    0x26: "interrupt request blocked: its source-id failed verification",
+}
 
 _GCMD_BITS = (
     Bits(23, "cfi", "Compatibility format interrupt"), Bits(24, "sirtp", "Set interrupt remap table pointer"),
@@ -249,7 +261,8 @@ def _fault_record_json(lo: int, hi: int) -> dict[str, Any]:
         "execute_permission_requested": bool(hi >> 30 & 1),
         "pasid_present": bool(hi >> 31 & 1),
         "fault_reason": hi >> 32 & 0xFF,
-        "fault_reason_name": VTD_FAULT_REASONS.get(hi >> 32 & 0xFF, "reserved or non-recoverable"),
+        "fault_reason_name": VTD_FAULT_REASONS.get(hi >> 32 & 0xFF) or VTD_INTERRUPT_FAULT_REASONS.get(
+            hi >> 32 & 0xFF, "reserved or non-recoverable"),
         "pasid_value": hi >> 40 & 0xFFFFF,
         "address_type": hi >> 60 & 3,
         "type1": t1,
@@ -271,6 +284,11 @@ def _describe_vtd(ctx: SectionContext, fields: dict) -> None:
         sec.location = {}
         return
     sid = fr["source_identifier"]
+    if fr["fault_reason"] in VTD_INTERRUPT_FAULT_REASONS:  # no DMA address, no read or write
+        sec.location = {"requester_id": sid, "bus": sid >> 8, "device": sid >> 3 & 0x1F, "function": sid & 7}
+        sec.summary = (f"Intel VT-d interrupt remapping fault {numbers.hex_id(fr['fault_reason'], 2)} "
+                       f"({fr['fault_reason_name']}) from {requester_bdf(sid)}")
+        return
     sec.location = {"requester_id": sid, "bus": sid >> 8, "device": sid >> 3 & 0x1F,
                     "function": sid & 7, "device_address": fr["fault_address"]}
     sec.summary = (f"Intel VT-d DMA remapping fault {numbers.hex_id(fr['fault_reason'], 2)} "
