@@ -182,3 +182,21 @@ def test_vt_d_interrupt_remapping_faults_are_named_and_not_a_dma_access():
     rec, e, text = explained(_record("dmar-vtd", CORRECTED, {"fault_record_hi": (1 << 63) | (5 << 32) | sid}), "dma")
     assert rec.sections[0].summary.startswith("Intel VT-d DMA remapping fault 0x05 (write access not allowed")
     assert "device_address" in rec.sections[0].location and "DMA remapping faults" in text
+
+
+def test_a_pci_bus_section_names_a_bus_and_an_unanswered_access_is_not_noise():
+    # A6-11: "Reseat or replace the device at PCI bus 0000:17" (a bus, not a device), a master
+    # abort or DEVSEL# timeout "Usually link noise", the valid requester/completer IDs unused,
+    # and "PCI/PCI-X bus bus timeout"
+    rec, e, text = explained(_record("pci-bus", FATAL, {"error_type": 4}), "bus timeout")
+    assert rec.sections[0].summary.startswith("PCI/PCI-X bus timeout or no device present")
+    first = e["advice"][0]
+    assert "that no device answered: a bus timeout" in first and "requester ID 0x" in first, first
+    assert "Reseat or replace the device at PCI bus" not in text and "link noise" not in text
+    cites = next(s for s in e["statements"] if s["text"] == first)["cites"]
+    assert {"section_0.error_type", "section_0.requestor_id", "section_0.completer_id"} <= set(cites)
+    rec, e, text = explained(_record("pci-bus", CORRECTED, {"error_type": 3}), "master abort")
+    assert "no device answered: a master abort" in e["advice"][0] and "noise" not in text
+    rec, e, text = explained(_record("pci-bus", CORRECTED, {"error_type": 1}), "data parity")
+    assert e["advice"][0] == "Usually electrical noise on the bus: no action needed for occasional events."
+    assert "the record names the bus, not the device" not in text or "If frequent" in text

@@ -909,6 +909,9 @@ def _node_path(s: DecodedSection, path: str) -> list[str]:
     return [node.path] if node is not None else []
 
 
+field_path = _node_path  # (rules cite a section's own fields by it)
+
+
 def _status_path(s: DecodedSection, bit: str) -> list[str]:
     node = s.body.find(f"status.{bit}") if s.body is not None else None
     if node is None and s.body is not None:

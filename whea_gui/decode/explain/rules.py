@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import own_severity
-from .facts import FIRMWARE_REFERENCE, THRESHOLD_FLAG, Facts
+from .facts import FIRMWARE_REFERENCE, THRESHOLD_FLAG, Facts, field_path
 from .location import desc_path, unique
 from .tables import COMPONENT_NAME, PLATFORM_MEMORY_TYPES, SEVERITY_MEANING, SEVERITY_RANK, SEVERITY_WORD
 
@@ -373,6 +373,8 @@ def _advice(f: Facts) -> list[Statement]:
         _port_advice(f.pcie_port, f.pcie_sources, level, where, say, sev)
     elif comp == "cxl" and f.cxl_media:
         _cxl_media_advice(f, level, where, say, sev)
+    elif comp == "pci" and (f.type_guid or "").lower() == PCI_BUS and f.lead is not None:
+        _pci_bus_advice(f, level, where, say, sev)
     elif comp in ("pcie", "pci", "cxl", "ccix"):
         _device_advice(level, where, say, sev)
     elif comp == "iommu" and f.iommu_no_device is not None:
@@ -668,6 +670,42 @@ def _port_advice(port, sources, level: str, where: str, say, sev) -> None:
     elif level == "monitor":
         say("Usually link noise: no action needed for occasional events.", sev)
         say(f"If frequent{at}: {_below(port, sources)}", cites, located=bool(where))
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+PCI_BUS = "c5753963-3b84-4095-bf78-eddad3f9c9dd"  # PCI/PCI-X Bus error section (UEFI N.2.7)
+PCI_BUS_UNANSWERED = {3: "a master abort", 4: "a bus timeout, no device claiming it with DEVSEL#"}
+
+
+def _pci_bus_advice(f: Facts, level: str, where: str, say, sev) -> None:
+    """A PCI/PCI-X bus section names a bus, not a device; its requester and completer IDs (when
+    valid) say which agents took part. A master abort or a DEVSEL# timeout is an access that no
+    device answered, not electrical noise."""
+    fields = f.lead.fields if isinstance(f.lead.fields, dict) else {}
+    kind = fields.get("error_type")
+    ids = [f"{label} ID 0x{fields[key]:04X}" for key, label in (("requestor_id", "requester"),
+                                                                  ("completer_id", "completer"))
+           if type(fields.get(key)) is int]
+    named = f"; the section gives {' and '.join(ids)}" if ids else ""
+    cites = [c for key in ("error_type", "requestor_id", "completer_id") if fields.get(key) is not None
+             for c in field_path(f.lead, key)]
+    on = f" on {where}" if where else ""
+    if kind in PCI_BUS_UNANSWERED:
+        say(f"An access{on} that no device answered: {PCI_BUS_UNANSWERED[kind]}{named}. Find the target "
+            "device; if it is missing, hung or failing, reseat or replace it; otherwise update the firmware "
+            "and the driver that made the access.", cites + sev, located=bool(where))
+        return
+    if level == "act":
+        say(f"Find the device{on} that the error involves: the record names the bus, not the device{named}. "
+            "Check its slot, riser and cables.", cites + sev, located=bool(where))
+        say("Update the device's firmware and driver and the system BIOS.")
+    elif level == "service":
+        say("Update the device's firmware and driver and the system BIOS.")
+    elif level == "monitor":
+        say("Usually electrical noise on the bus: no action needed for occasional events.", sev)
+        say(f"If frequent, find the device{on} that the errors involve{named}. Check its slot, riser and "
+            "cables and update its firmware.", cites, located=bool(where))
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 

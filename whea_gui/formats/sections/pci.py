@@ -117,8 +117,8 @@ def decode_pci_bus(ctx: SectionContext) -> dict[str, Any]:
         loc = {"segment": fields["bus_id"]["segment"], "bus": fields["bus_id"]["bus"]}
     sec.location = loc
     if fields.get("error_type_name") is not None:
-        name = fields["error_type_name"]
-        text = f"PCI/PCI-X bus {name[0].lower() + name[1:]}"
+        name = fields["error_type_name"][0].lower() + fields["error_type_name"][1:]
+        text = "PCI/PCI-X " + (name if name.startswith("bus ") else f"bus {name}")  # (not "bus bus timeout")
     elif fields.get("error_status") is not None:
         text = f"PCI/PCI-X bus error ({error_status_text(values['error_status'])})"
     else:
