@@ -69,7 +69,7 @@ def test_an_id_whose_received_bit_is_clear_is_stale_and_not_used():
     assert "the ERR_FATAL/NONFATAL message from 0000:02:00.0" in text
     assert "0000:01:00.0" not in text
     # bus 2 is not the secondary bus 1
-    assert "the link below the port is secondary bus 1 (0x01), so a sender on another bus" in text
+    assert "the link below the port is secondary bus 1 (0x01), so a sender on a higher bus" in text
 
 
 def test_no_message_received_keeps_the_link_advice():
@@ -89,3 +89,16 @@ def test_the_port_naming_itself_is_not_a_device_below():
 def test_an_endpoint_never_reads_the_root_registers():
     _rec, e, text = _explained(_root_port(2, root_status=0x1, source_id=0x0100, port=0))
     assert "Error Source Identification" not in text
+
+
+def test_a_sender_on_a_bus_lower_than_the_secondary_bus_is_not_below_the_port():
+    # audit 6, A6-5: secondary bus 0x3C, ERR_COR received from 00:02.0 (bus 0, the port's own
+    # primary bus): it was "further below it, behind a switch. Reseat that device"
+    rec, e, text = _explained(_root_port(2, root_status=0x1, source_id=0x0010, secondary=0x3C))
+    assert "behind a switch" not in text and "Reseat that device" not in text, text
+    assert ("names 0000:00:02.0 for the ERR_COR message, on a bus lower than the port's secondary bus: "
+            "no device there is below this port") in text
+    assert "The record does not name the device on that bus" in text
+    # a higher bus is still below the port
+    rec, e, text = _explained(_root_port(2, root_status=0x1, source_id=0x3E09, secondary=0x3C))
+    assert "so a sender on a higher bus sits further below it, behind a switch" in text

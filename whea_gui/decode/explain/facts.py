@@ -103,7 +103,9 @@ class Facts:
     # the senders a root port / event collector names in its AER Error Source Identification
     # register, for messages its Root Error Status says were received: (message, address, the
     # address is the port's own, the address is on its secondary bus, cites)
-    pcie_sources: list[tuple[str, str, bool, bool, list[str]]] = field(default_factory=list)
+    # (message, requester address, the port itself, where: "link" (its secondary bus), "below"
+    # (a higher bus), "outside" (a lower bus: not below the port) or "" (no secondary bus), cites)
+    pcie_sources: list[tuple[str, str, bool, str, list[str]]] = field(default_factory=list)
     # what a Microsoft error recovery section says: (section index, its sentence, cites, whether
     # it says data may be lost: a process terminated or recovery not succeeding)
     recovery: tuple[int, str, list[str], bool] | None = None
@@ -355,8 +357,10 @@ def _aer_sources(lead: DecodedSection, fields: dict, ids: dict, secondary) -> li
         text = (f"{seg:04x}:" if seg is not None else "") + f"{bus:02x}:{dev:02x}.{fn:x}"
         cites = _node_path(lead, f"aer_info.root_error_status.{received}") \
             + _node_path(lead, f"aer_info.error_source_id.{key}")
-        out.append((message, text, (bus, dev, fn) == own, isinstance(secondary, int) and bus == secondary,
-                    cites))
+        # bus numbers below a bridge are its secondary bus and higher (PCI-to-PCI bridge spec)
+        place = ("" if not isinstance(secondary, int) else "link" if bus == secondary
+                 else "below" if bus > secondary else "outside")
+        out.append((message, text, (bus, dev, fn) == own, place, cites))
     return out
 
 

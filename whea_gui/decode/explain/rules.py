@@ -628,8 +628,13 @@ def _below(port: tuple[int, int | None, list[str]], sources=()) -> str:
     """What a port's record supports: the link below it, and a device only when the port's
     Error Source Identification register names one for a message it received."""
     kind, bus, _ = port
-    named = [(m, addr) for m, addr, own, _on_link, _c in sources if not own]
+    named = [(m, addr) for m, addr, own, place, _c in sources if not own and place != "outside"]
     sent = " and ".join(f"the {m} message from {addr}" for m, addr in named)
+    outside = [(m, addr) for m, addr, own, place, _c in sources if not own and place == "outside"]
+    stale = ("" if not outside else f" Its Error Source Identification register {'also ' if named else ''}names "
+             + " and ".join(f"{addr} for the {m} message" for m, addr in outside)
+             + ", on a bus lower than the port's secondary bus: no device there is below this port, so "
+             "that ID (left from an earlier message, or wrong) names no device here.")
     if kind in (9, 10):
         also = (f" Its Error Source Identification register says it received {sent} (a function of "
                 "the root complex)." if named and kind == 10 else "")
@@ -639,18 +644,18 @@ def _below(port: tuple[int, int | None, list[str]], sources=()) -> str:
     itself = ("the root port is part of the CPU/chipset and cannot be reseated" if kind == 4 else
               "the port belongs to a PCIe switch and is not the device")
     if named:
-        on_link = all(on for m, _a, own, on, _c in sources if not own)
+        on_link = all(place == "link" for m, _a, own, place, _c in sources if not own and place != "outside")
         where = (f"; it is on the link below the port, {link}" if on_link else
-                 f"; the link below the port is {link}, so a sender on another bus sits further "
+                 f"; the link below the port is {link}, so a sender on a higher bus sits further "
                  "below it, behind a switch")
         return (f"{itself}; its Error Source Identification register says it received {sent}{where}. "
-                "Reseat that device and check its slot, riser and cables.")
+                "Reseat that device and check its slot, riser and cables." + stale)
     self_named = any(own for _m, _a, own, _on, _c in sources)
     also = (" (its Error Source Identification register names the port itself as the sender, so "
             "the port detected the error on its side of that link)" if self_named else "")
     return (f"{itself}; the link below it, {link}, is the likely place{also}. "
             "The record does not name the device on that bus: find it (for example with the "
-            "system's device list), then reseat it and check its slot, riser and cables.")
+            "system's device list), then reseat it and check its slot, riser and cables." + stale)
 
 
 def _source_cites(sources) -> list[str]:
