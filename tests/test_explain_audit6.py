@@ -200,3 +200,12 @@ def test_a_pci_bus_section_names_a_bus_and_an_unanswered_access_is_not_noise():
     rec, e, text = explained(_record("pci-bus", CORRECTED, {"error_type": 1}), "data parity")
     assert e["advice"][0] == "Usually electrical noise on the bus: no action needed for occasional events."
     assert "the record names the bus, not the device" not in text or "If frequent" in text
+
+
+def test_an_upstream_switch_port_is_not_a_device_to_reseat():
+    # A6-4: PCIe port type 5 (upstream switch port) and CXL agent type 7 were "PCIe device …
+    # reseat the device"; an upstream port's errors are on its link towards the root port
+    rec, e, text = explained(_record("pcie", CORRECTED, {"port_type": 5}), "usp")
+    assert "at PCIe upstream switch port " in e["headline"], e["headline"]
+    assert "reseat the device" not in text.lower() and "switch's upstream port" in text
+    assert "section_0.port_type" in next(s for s in e["statements"] if "upstream port" in s["text"])["cites"]

@@ -287,7 +287,7 @@ def _iommu_event(lead: DecodedSection, f: Facts) -> None:
 # PCIe port types (UEFI CPER PCI Express section) that are no card: a root port and a switch's
 # downstream port have a link below them (secondary bus); a root-complex integrated endpoint
 # and an event collector are functions of the CPU/chipset with no link to reseat.
-PCIE_PORT_NAMES = {4: "PCIe root port", 6: "PCIe downstream switch port",
+PCIE_PORT_NAMES = {4: "PCIe root port", 5: "PCIe upstream switch port", 6: "PCIe downstream switch port",
                    9: "root-complex integrated PCIe device", 10: "PCIe root complex event collector"}
 
 
@@ -315,7 +315,7 @@ def _pcie_port(lead: DecodedSection, f: Facts) -> None:
 # host's side of a restricted CXL link) is part of the CPU/chipset, a downstream switch port is a
 # switch's: neither is a device to reseat, the link below is the place to look.
 CXL_PORT_AGENTS = {5: (4, "CXL root port"), 1: (4, "CXL RCH downstream port"),
-                   6: (6, "CXL downstream switch port")}
+                   6: (6, "CXL downstream switch port"), 7: (5, "CXL upstream switch port")}
 
 
 def _cxl_port(lead: DecodedSection, f: Facts) -> None:

@@ -640,6 +640,11 @@ def _below(port: tuple[int, int | None, list[str]], sources=()) -> str:
                 "the root complex)." if named and kind == 10 else "")
         return ("it is part of the root complex (CPU/chipset) and cannot be reseated; update the "
                 "system BIOS and, if it repeats, contact the system vendor." + also)
+    if kind == 5:  # a switch's upstream port: its link is the one above it, towards the root port
+        return ("the port is a PCIe switch's upstream port, and the errors are on its link to the port "
+                "above it (towards the root port), not on a device below: check how the switch's card "
+                "or riser is seated and its slot, or the board the switch is on, and update the "
+                "switch's firmware if it has its own.")
     link = f"secondary bus {bus} (0x{bus:02X})" if bus is not None else "its secondary bus (not recorded)"
     itself = ("the root port is part of the CPU/chipset and cannot be reseated" if kind == 4 else
               "the port belongs to a PCIe switch and is not the device")
