@@ -209,3 +209,27 @@ def test_an_upstream_switch_port_is_not_a_device_to_reseat():
     assert "at PCIe upstream switch port " in e["headline"], e["headline"]
     assert "reseat the device" not in text.lower() and "switch's upstream port" in text
     assert "section_0.port_type" in next(s for s in e["statements"] if "upstream port" in s["text"])["cites"]
+
+
+def test_the_capability_says_the_port_type_when_the_field_is_not_valid():
+    # A6-6: Port Type not valid, the valid PCIe capability says root port (4): it was "PCIe
+    # device … reseat the device"; a field and capability that disagree got no finding
+    plain = _record("pcie", CORRECTED, {"port_type": 4})
+    rec = decode_record(plain)
+    valid_at = rec.root.find("section_0.validation_bits").offset - rec.sections[0].body.offset
+
+    def port_type_not_valid(b: bytearray) -> None:
+        b[valid_at] &= ~1
+    rec, e, text = explained(_record("pcie", CORRECTED, {"port_type": 4}, port_type_not_valid), "cap root port")
+    assert rec.sections[0].fields["port_type"] is None
+    assert "at PCIe root port " in e["headline"] and "reseat the device" not in text.lower()
+    assert any("capability_structure.pcie_capabilities.device_port_type" in c
+               for s in e["statements"] for c in s["cites"])
+    # the field says endpoint, the capability root port: a warning finding
+    at = rec.root.find("section_0.port_type").offset - rec.sections[0].body.offset
+
+    def endpoint(b: bytearray) -> None:
+        struct.pack_into("<I", b, at, 0)
+    rec = decode_record(_record("pcie", CORRECTED, {"port_type": 4}, endpoint))
+    [mismatch] = [x for x in rec.findings if x.code == "pcie-port-type-mismatch"]
+    assert mismatch.level == "warning" and "Device/Port Type 4 (Root port)" in mismatch.message

@@ -117,6 +117,8 @@ _ROWS = [
     ("pcie-capability-id", "note", "Capability block does not start with the PCIe capability ID",
      "FORMAT.md §6.7.1"),
     ("pcie-port-type", "warning", "Undefined PCIe device/port type", "FORMAT.md §6.7"),
+    ("pcie-port-type-mismatch", "warning", "Port type disagrees with the PCIe capability's Device/Port Type",
+     "FORMAT.md §6.7, §6.7.1"),
     ("pcie-version-bcd", "note", "PCIe version is not binary-coded decimal", "FORMAT.md §6.7"),
     ("pci-address-range", "warning", "A PCI device number above 31 or function above 7",
      "PCI Local Bus 3.0 §3.2.2.3.1"),

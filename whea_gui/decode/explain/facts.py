@@ -294,11 +294,17 @@ PCIE_PORT_NAMES = {4: "PCIe root port", 5: "PCIe upstream switch port", 6: "PCIe
 def _pcie_port(lead: DecodedSection, f: Facts) -> None:
     fields = lead.fields if isinstance(lead.fields, dict) else {}
     port = fields.get("port_type")
+    cites = _node_path(lead, "port_type")
+    if port is None:  # Port Type not valid: the PCIe capability's Device/Port Type says the same
+        caps = (fields.get("capability_structure") or {}).get("pcie_capabilities") \
+            if isinstance(fields.get("capability_structure"), dict) else None
+        if isinstance(caps, dict) and type(caps.get("device_port_type")) is int:
+            port = caps["device_port_type"]
+            cites = _node_path(lead, "capability_structure.pcie_capabilities.device_port_type")
     if port not in PCIE_PORT_NAMES:
         return
     ids = fields.get("device_id") if isinstance(fields.get("device_id"), dict) else {}
     below = ids.get("secondary_bus") if port in (4, 6) else None
-    cites = _node_path(lead, "port_type")
     if below is not None:
         cites += _node_path(lead, "device_id.secondary_bus")
     f.pcie_port = (port, below if isinstance(below, int) else None, cites)

@@ -178,6 +178,13 @@ def _checks(ctx, head, vb, rcrb_form, cap, aer) -> None:
             ctx.finding(NOTE, f"capability structure starts with capability ID 0x{cid:02X}, not the "
                               "PCI Express capability ID 0x10", body + OFF_CAPABILITY, 1,
                         code="pcie-capability-id")
+        else:
+            cap_type = cap.get("pcie_capabilities", {}).get("device_port_type")
+            if pt is not None and vb & 1 and cap_type is not None and cap_type != pt:
+                ctx.finding(WARNING, f"port type {pt} ({regs.PORT_TYPES.get(pt, 'undefined')}) disagrees with "
+                                     f"the PCIe capability's Device/Port Type {cap_type} "
+                                     f"({regs.PORT_TYPES.get(cap_type, 'undefined')}); the explanation follows "
+                                     "the port type field", body + 8, 4, code="pcie-port-type-mismatch")
     if aer and vb >> 7 & 1:
         aid = aer["capability_header"]["capability_id"]
         if aid != regs.AER_CAPABILITY_ID:
