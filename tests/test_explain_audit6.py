@@ -233,3 +233,43 @@ def test_the_capability_says_the_port_type_when_the_field_is_not_valid():
     rec = decode_record(_record("pcie", CORRECTED, {"port_type": 4}, endpoint))
     [mismatch] = [x for x in rec.findings if x.code == "pcie-port-type-mismatch"]
     assert mismatch.level == "warning" and "Device/Port Type 4 (Root port)" in mismatch.message
+
+
+def test_two_memory_sections_naming_different_modules_are_both_said():
+    # A6-8: two Corrected memory sections, node 0 module 1 and node 1 module 7, no address: only
+    # one was named, without a word about the other
+    memory = catalog.find("memory")
+    rng = random.Random(7)
+    parts = [SectionPart(make_descriptor(memory.guid, severity=CORRECTED),
+                         memory.pack(rng, CORRECTED, {"node": node, "module": module, "physical_address": None}))
+             for node, module in ((0, 1), (1, 7))]
+    data = assemble(make_header(severity=CORRECTED), parts)
+    rec, e, text = explained(data, "two modules")
+    located = [s for s in rec.sections if s.location.get("module") is not None]
+    assert len(located) == 2
+    lead = e["headline"]
+    other = ("node 0", "module 1") if "node 1," in lead else ("node 1", "module 7")
+    [caveat] = [c for c in e["caveats"] if "names another memory module" in c]
+    assert all(part in caveat.split(") than")[0] for part in other) and "check both modules" in caveat, caveat
+
+
+def test_a_primary_section_the_explanation_does_not_follow_is_said():
+    # A6-9: a Fatal Primary processor section beside a Fatal memory section: the explanation
+    # follows the memory section and said nothing of the section the firmware marked Primary
+    cpu, memory = catalog.find("processor-generic"), catalog.find("memory")
+    rng = random.Random(11)
+    primary = make_descriptor(cpu.guid, severity=FATAL)
+    data = assemble(make_header(severity=FATAL), [
+        SectionPart(primary, cpu.pack(rng, FATAL, {})),
+        SectionPart(make_descriptor(memory.guid, severity=FATAL), memory.pack(rng, FATAL, {}))])
+    rec = decode_record(data)
+    flags_at = rec.root.find("descriptor_0.flags").offset
+    data = bytearray(data)
+    data[flags_at] |= 1  # Primary (UEFI N.2.2 section descriptor flags bit 0)
+    rec, e, text = explained(bytes(data), "primary cpu")
+    assert rec.root.find("descriptor_0.flags.primary").value == 1
+    assert e["headline"].startswith("Fatal memory")  # (memory ranks first: docs/explain.md)
+    [caveat] = [c for c in e["caveats"] if "marks Primary" in c]
+    assert caveat.startswith("Section 0, which the record marks Primary") and "processor (CPU)" in caveat
+    said = next(s for s in e["statements"] if s["text"] == caveat)
+    assert "descriptor_0.flags.primary" in said["cites"]

@@ -123,6 +123,12 @@ class Facts:
     # other memory sections giving another physical address than the lead: (index, address,
     # the lead's address, cites)
     memory_conflicts: list[tuple[int, int, int, list[str]]] = field(default_factory=list)
+    # a section the record marks Primary that the explanation does not follow: (index, its
+    # component name key, its location text, cites)
+    primary_elsewhere: tuple[int, str, str, list[str]] | None = None
+    # other memory sections naming another module than the lead (no address to compare):
+    # (index, its module text, cites)
+    module_conflicts: list[tuple[int, str, list[str]]] = field(default_factory=list)
     outvoted_extensions: set[int] = field(default_factory=set)  # memory extensions not followed
     cxl_media: str = ""  # "DRAM" / "General Media": a CXL memory-media event, not a link error
     # a record cut short: what is missing and which sections present name nothing (CutShort)
@@ -213,6 +219,14 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     f.own_claims = own_claims(rec, empty_descriptor, cites=cites)
     _memory_gaps(rec, f)
     _memory_conflicts(rec, f)
+    if lead is not None and "primary" not in (lead.values.get("flag_names") or ()):
+        primary = next((s for s in rec.sections if "primary" in (s.values.get("flag_names") or ())
+                        and s.index != lead.index and component_of(s) and not empty_descriptor(s)
+                        and not section_evidence(s)), None)  # (one that names nothing is said elsewhere)
+        if primary is not None:
+            where = read_location(primary, component_of(primary), cites=False).short_text()
+            f.primary_elsewhere = (primary.index, component_of(primary), where,
+                                   desc_path(primary, "flags.primary") if cites else [])
     if f.component == "firmware":
         _firmware(rec, f)
     return f
@@ -887,6 +901,21 @@ def _memory_conflicts(rec: DecodedRecord, f: Facts) -> None:
         if differ:
             cites = [p.path for p in (s.body, lead.body) if p is not None]
             f.memory_conflicts.append((s.index, differ[0], differ[1], cites))
+            continue
+        mine, theirs = _modules(f.location), _modules(read_location(s, "memory", cites=False))
+        if mine and theirs and mine != theirs and len(f.module_conflicts) < MAX_HINT_CITES:
+            f.module_conflicts.append((s.index, read_location(s, "memory", cites=False).short_text(),
+                                       [p.path for p in (s.body, lead.body) if p is not None]))
+
+
+MODULE_KINDS = ("module", "dimm_slot", "fru_text", "module_handle")  # parts that name a DIMM
+
+
+def _modules(location: Location) -> frozenset:
+    """The parts naming the module (with the node, card... that place it), when a module is named."""
+    if not any(p.kind in MODULE_KINDS for p in location.parts):
+        return frozenset()
+    return frozenset((p.kind, p.value) for p in location.parts if p.coarse or p.kind in MODULE_KINDS)
 
 
 # -- paths ----------------------------------------------------------------------------------------

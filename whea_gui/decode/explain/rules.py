@@ -820,6 +820,20 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "the record contradicts itself. The headline, the advice and "
                                        f"the timeline use section {f.lead.index}, {why}.",
                              cites, "location"))
+    if f.primary_elsewhere is not None:
+        index, comp, where, cites = f.primary_elsewhere
+        at = f" at {where}" if where else ""
+        out.append(Statement("caveat", f"Section {index}, which the record marks Primary (the section most "
+                                       f"directly associated with the error, UEFI), is a "
+                                       f"{COMPONENT_NAME.get(comp, comp)} section{at}; this explanation "
+                                       f"follows section {f.lead.index} (its severity, evidence and location "
+                                       "rank first: docs/explain.md). Look at both.", cites))
+    for index, theirs, cites in f.module_conflicts:
+        out.append(Statement("caveat", f"Section {index} names another memory module ({theirs}) than "
+                                       f"section {f.lead.index} ({f.location.short_text()}): the record names "
+                                       f"two places. The headline, the advice and the timeline use section "
+                                       f"{f.lead.index} (the richer location, then the Primary flag: "
+                                       "docs/explain.md); check both modules.", cites, "location"))
     out += _cut_short_caveat(f)
     out += [Statement("caveat", *said) for said in (own_severity.caveat(f),
                                                    own_severity.extended_banks_text(f)) if said]
