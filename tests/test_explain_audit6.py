@@ -273,3 +273,21 @@ def test_a_primary_section_the_explanation_does_not_follow_is_said():
     assert caveat.startswith("Section 0, which the record marks Primary") and "processor (CPU)" in caveat
     said = next(s for s in e["statements"] if s["text"] == caveat)
     assert "descriptor_0.flags.primary" in said["cites"]
+
+
+def test_a_status_blocks_multiple_errors_bit_is_not_a_single_event():
+    # A6-14: a Generic Error Status Block's "Multiple correctable errors" bit (ACPI GESB Block
+    # Status bit 3) was ignored: "No action needed for an occasional corrected error"
+    plain = _record("generic-error", CORRECTED, {})
+    rec = decode_record(plain)
+    node = rec.root.find("section_0.error_status_block.header.block_status")
+    at = node.offset - rec.sections[0].body.offset
+
+    def multiple(b: bytearray) -> None:
+        b[at] |= 1 << 3 | 1 << 1  # multiple correctable, correctable valid
+    rec, e, text = explained(_record("generic-error", CORRECTED, {}, multiple), "gesb multiple")
+    first = e["advice"][0]
+    assert "has its Multiple correctable errors bit set" in first and "not a single event" in first, e["advice"]
+    assert "No action needed" not in text
+    cites = next(s for s in e["statements"] if s["text"] == first)["cites"]
+    assert "section_0.error_status_block.header.block_status.multiple_correctable" in cites

@@ -838,6 +838,11 @@ def _own_counts(s: DecodedSection, f: Facts, _cite) -> None:
         if str(diag.get("threshold_status") or "").startswith("yellow"):
             f.threshold_said.append(f"the threshold status of {bank} (yellow: threshold exceeded)")
             _cite(f.hints, "threshold_exceeded", _diag_cite, diag, "threshold_status")
+    for key, kind in (("multiple_correctable", "correctable"), ("multiple_uncorrectable", "uncorrectable")):
+        if fields.get(key) is True and "error_data_entry_count" in fields:  # a Generic Error Status Block
+            repeat(f"the error status block of {where} has its Multiple {kind} errors bit set (more "
+                   "errors happened than its entries report)", _node_path, s,
+                   f"error_status_block.header.block_status.{key}")
     ras = fields.get("ras_capability")  # a CXL protocol section's RAS capability (CXL 3.0 §8.2.4.16)
     if isinstance(ras, dict):
         for status, mask, bit, words in (
