@@ -369,3 +369,18 @@ def test_an_event_the_parser_refuses_in_a_sound_chunk_is_not_called_damaged(tmp_
     [err] = problems
     assert err.offset == start and err.message.startswith("chunk 0: event record(s) 1 could not be read")
     assert "damaged" not in err.message.split("(")[0]
+
+
+def test_an_empty_rawdata_beside_a_length_is_a_warning():
+    # EVTX fuzzing, finding 9: RawData given empty (its value type set to NULL) while Length
+    # says 133: only the note "no RawData (binary) field"
+    doc = {"Event": {"System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Kernel-WHEA"}},
+                                "EventID": 42, "EventRecordID": 1},
+                     "EventData": {"Type": 0, "Length": 133, "RawData": ""}}}
+    for info in (READ(orjson.dumps(doc).decode()), parse_event(_as_xml(doc))):
+        refs, problems = _collected(info)
+        assert refs == [] and problems[0] == (4096, "warning", "event record 1 (Event ID 42): RawData is empty, "
+                                                          "though Length says 133 bytes; nothing to decode")
+    del doc["Event"]["EventData"]["RawData"]
+    refs, problems = _collected(READ(orjson.dumps(doc).decode()))
+    assert problems[0] == (4096, "note", "event record 1 (Event ID 42): no RawData (binary) field; nothing to decode")

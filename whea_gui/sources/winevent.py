@@ -65,6 +65,7 @@ class EventInfo:
     table_values: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (field name, text)
     issues: list[str] = field(default_factory=list)  # values that could not be used, in words
     length: tuple[str, str] | None = None  # the EventData "Length" value: (field name, text)
+    empty_binary: str | None = None  # a binary field's name (RawData …) given with no text
 
     @property
     def is_whea(self) -> bool:
@@ -396,10 +397,12 @@ def _flat_binaries(values: dict, info: EventInfo) -> bool:
         elif kind is str:
             text = child.strip()
         elif child is None:
-            continue
+            text = ""
         else:
             return False
         if not text or key == "#text":
+            if role == _BINARY and not text and info.empty_binary is None and key.lower() != TABLE_FIELD:
+                info.empty_binary = key
             continue
         if role == _BINARY or text[:8].upper() in _SIGNATURE_HEX:
             found.append((key, text))
@@ -479,6 +482,8 @@ def parse_binaries(data: ET.Element, info: EventInfo) -> None:
             _length_value(info, el.get("Name") or tag, text)
         elif text and (key in BINARY_FIELDS or _signature_hex(text)):
             info.binaries.append((el.get("Name") or tag, text))
+        elif key in BINARY_FIELDS and key != TABLE_FIELD and info.empty_binary is None:
+            info.empty_binary = el.get("Name") or tag
 
 
 def decode_binary(text: str, signed: bool = True) -> bytes | None:
@@ -538,7 +543,15 @@ class EventCollector:
             if info.is_whea:
                 self.without_data[info.event_id] += 1
             if info.is_whea or not info.provider:  # no provider: a pasted event or piece of one
-                self.report(offset, f"{where}: no RawData (binary) field; nothing to decode", "note")
+                declared = info.length[1] if info.length is not None else ""
+                if info.empty_binary is not None and declared.isdigit() and int(declared) > 0:
+                    self.report(offset, f"{where}: {_short(info.empty_binary)} is empty, though "
+                                        f"{_short(info.length[0])} says {int(declared)} bytes; nothing to decode",
+                                "warning")
+                elif info.empty_binary is not None:
+                    self.report(offset, f"{where}: {_short(info.empty_binary)} is empty; nothing to decode", "note")
+                else:
+                    self.report(offset, f"{where}: no RawData (binary) field; nothing to decode", "note")
             return
         # the usual event: hex of one whole record, read in line
         ref = self._one_record(info, offset) if len(info.binaries) == 1 else None
