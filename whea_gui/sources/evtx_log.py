@@ -305,7 +305,9 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     from .winevent import EventCollector, RepeatedName, event_json_reader, parse_event
     # (offset, record id, its XML text) of a damaged log's selected events, read after the recovery
     wanted: list[tuple[int, int, str]] = []
-    seen: set[int] = set()
+    # record ids the parser gave, by chunk number (a copied chunk repeats ids: each copy counts
+    # its own; an id whose record the scan did not place goes to the chunk whose range holds it)
+    seen: dict[int, set[int]] = {}
     damaged = {rid for c in chunks if c.get("damaged") for rid in c["records"]}
     offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
     places = _places(path, chunks, on_problem)
@@ -321,10 +323,10 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     stops: list[BaseException] = []
     for batch in _parsed(source, as_json, reasons, stops):
         for rid, data in batch:
-            seen.add(rid)
             # the parser gives records in file order: the n-th with an id is the n-th found
             queue = places.get(rid)
             offset = (queue.popleft() if len(queue) > 1 else queue[0]) if queue else None
+            seen.setdefault(_chunk_number(chunks, offset, rid, seen), set()).add(rid)
             if as_json:  # (no chunk is damaged: nothing to mark)
                 if "WHEA" not in data and not _wanted_json(data):
                     continue
@@ -351,11 +353,12 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                                        f"({type(stopped).__name__}: {str(stopped)[:200]})", "error"))
     reasons = [r for r in reasons if not _names_slot(r, slots)]
     for c in chunks:
-        if c.get("damaged") and ("signature" in c or _expected(c) - seen):
-            recovered = _recover(path, read(0, FILE_HEADER_SIZE), read(c["offset"], c["length"]), c, seen,
+        mine = seen.setdefault(c["number"], set())
+        if c.get("damaged") and ("signature" in c or _expected(c) - mine):
+            recovered = _recover(path, read(0, FILE_HEADER_SIZE), read(c["offset"], c["length"]), c, mine,
                                  reasons, on_problem)
             for rid, data in recovered:
-                seen.add(rid)
+                mine.add(rid)
                 if _garbled(rid, data):
                     garbled.append(rid)
                 elif _wanted_xml(data):
@@ -550,7 +553,15 @@ _PROVIDER = re.compile(r'<Provider Name="[A-Za-z0-9][-\w. /]*"', re.ASCII)
 MAX_RECORDS_PER_CHUNK = (CHUNK_SIZE - 512) // 24  # an event record is at least 24 bytes
 
 
-def _lost_records(path: str, chunks: list[dict], seen: set[int], reasons: list[str]) -> Iterator[Problem]:
+def _chunk_number(chunks: list[dict], offset: int | None, rid: int, seen: dict[int, set[int]]) -> int:
+    if offset is not None:
+        return (offset - FILE_HEADER_SIZE) // CHUNK_SIZE
+    return next((c["number"] for c in chunks if c["first"] <= rid <= c["last"]
+                 and rid not in seen.get(c["number"], ())), -1)
+
+
+def _lost_records(path: str, chunks: list[dict], seen: dict[int, set[int]], reasons: list[str]
+                  ) -> Iterator[Problem]:
     """One error per chunk whose event records did not all come out of the parser, naming the
     record ids lost (from the chunk header's range and the records found in the chunk) and the
     parser's reason; parser messages that name no chunk are reported as they are."""
@@ -558,7 +569,7 @@ def _lost_records(path: str, chunks: list[dict], seen: set[int], reasons: list[s
     for c in chunks:
         index = c["number"]
         expected = _expected(c)
-        lost = sorted(expected - seen - c.get("explained", set()))
+        lost = sorted(expected - seen.get(index, set()) - c.get("explained", set()))
         if not lost:
             continue
         why = [i for i, r in enumerate(reasons) if _names_chunk(r, index, c, lost)]
