@@ -384,3 +384,30 @@ def test_an_empty_rawdata_beside_a_length_is_a_warning():
     del doc["Event"]["EventData"]["RawData"]
     refs, problems = _collected(READ(orjson.dumps(doc).decode()))
     assert problems[0] == (4096, "note", "event record 1 (Event ID 42): no RawData (binary) field; nothing to decode")
+
+
+def test_records_that_do_not_fit_the_chunk_headers_range_are_all_read(tmp_path):
+    # recheck 7, N1 and N2, finding 3's variations: checksums made to hold each time
+    intact, _ = _items(h.EVTX.read_bytes(), tmp_path, "intact.evtx")
+    want = [(d, s["offset"]) for d, s in intact]
+    records = _chunk_records(h.EVTX.read_bytes(), 0)
+    cases = {}
+    blob = bytearray(h.EVTX.read_bytes())  # record 6's header id made 5: an id repeated in one chunk
+    struct.pack_into("<Q", blob, records[5][0] + 8, 5)
+    cases["repeat"] = (blob, "does not match its 25 event records (ids 1–5, 7–25)")
+    blob = bytearray(h.EVTX.read_bytes())  # the chunk header's last record id made 2 (the parser stopped)
+    struct.pack_into("<Q", blob, 4096 + 32, 2)
+    cases["last id"] = (blob, "its header's range of event record ids (1–2) does not match its 25 event records")
+    blob = bytearray(h.EVTX.read_bytes())  # chunk 1's free-space offset at the end of record 45
+    chunk1 = _chunk_records(bytes(blob), 1)
+    end45 = next(off for off, rid in chunk1 if rid == 46) - (4096 + evtx_log.CHUNK_SIZE)
+    struct.pack_into("<I", blob, 4096 + evtx_log.CHUNK_SIZE + 48, end45)
+    cases["free at a record's end"] = (blob, f"event records continue past its free-space offset ({end45})")
+    for name, (blob, said) in cases.items():
+        items, problems = _items(_sound(blob), tmp_path, f"{name}.evtx")
+        assert [(d, s["offset"]) for d, s in items] == want, name
+        assert not [p for p in problems if p.level == "error"], (name, problems)
+        assert any(said in p.message for p in problems), (name, [p.message for p in problems])
+        for _, source in items:  # each offset is a record with the item's id
+            at = source["offset"]
+            assert struct.unpack_from("<Q", blob, at + 8)[0] == source["event_record_id"], name

@@ -193,12 +193,32 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
         pos = off + 512
         limit = min(off + max(free, 512), end)
         records = chunk["records"]
+        walked = chunk["walked"] = []  # (record id, offset) of every record, repeats kept
         while pos + 16 <= limit:
             magic, size, rid = _RECORD_START.unpack_from(buf, pos)
             if magic != RECORD_MAGIC or size < 24 or pos + size > end:
                 break
-            records[rid] = pos
+            records.setdefault(rid, pos)
+            walked.append((rid, pos))
             pos += size
+        if (512 <= free <= CHUNK_SIZE and not cut and pos == limit and walked
+                and (last - first + 1 != len(walked) or len(records) != len(walked)
+                     or not all(first <= rid <= last for rid, _ in walked))):
+            # the records do not fit the chunk header's range of ids (a damaged last id: the
+            # parser stops at it; a record id repeated or out of the range): recovered as a
+            # damaged chunk is, its records read by their own sizes
+            chunk["damaged"] = True
+            chunk["ids_off"] = True
+            if last - first + 1 > len(walked) and buf[pos:pos + 4] == RECORD_MAGIC:
+                chunk["walk_ends"] = CHUNK_SIZE  # records follow the free-space offset: read on
+                said = (f"event records continue past its free-space offset ({free}), and its header's range "
+                        f"of ids {first}–{last} names them")
+            else:
+                ids = sorted({rid for rid, _ in walked})
+                said = (f"its header's range of event record ids ({first}–{last}) does not match its "
+                        f"{len(walked)} event records (ids {_runs(ids)})")
+            on_problem(Problem(path, off + 8, f"chunk {number}: {said}; the records are read by their own "
+                                              "sizes", "warning", 40))
         if 512 <= free <= CHUNK_SIZE and not cut and pos != limit:
             # the records do not end where the chunk says its free space starts (a damaged size
             # field, whatever the checksums say): the parser stops there, so the records after
@@ -308,7 +328,8 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     # record ids the parser gave, by chunk number (a copied chunk repeats ids: each copy counts
     # its own; an id whose record the scan did not place goes to the chunk whose range holds it)
     seen: dict[int, set[int]] = {}
-    damaged = {rid for c in chunks if c.get("damaged") for rid in c["records"]}
+    # events of a chunk whose bytes are in doubt (checksum, signature) are checked for garbling
+    damaged = {rid for c in chunks if c.get("checksum_fails") or "signature" in c for rid in c["records"]}
     offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
     places = _places(path, chunks, on_problem)
     collector = EventCollector(path, name, on_problem)
@@ -390,7 +411,7 @@ def _places(path: str, chunks: list[dict], on_problem) -> dict[int, deque]:
     record's offset."""
     places: dict[int, deque] = {}
     for c in chunks:
-        for rid, off in c["records"].items():
+        for rid, off in c.get("walked") or c["records"].items():
             places.setdefault(rid, deque()).append(off)
     repeated = [(rid, offs) for rid, offs in places.items() if len(offs) > 1]
     if repeated:
@@ -569,9 +590,12 @@ def _lost_records(path: str, chunks: list[dict], seen: dict[int, set[int]], reas
     for c in chunks:
         index = c["number"]
         expected = _expected(c)
-        lost = sorted(expected - seen.get(index, set()) - c.get("explained", set()))
+        mine = seen.get(index, set())
+        lost = sorted(expected - mine - c.get("explained", set()))
         if not lost:
             continue
+        if c.get("ids_off") and len(mine) >= len(set(rid for rid, _ in c.get("walked", ()))):
+            continue  # every record walked was read: the range's other ids are ids, not records (said)
         why = [i for i, r in enumerate(reasons) if _names_chunk(r, index, c, lost)]
         used.update(why)
         because = "; ".join(_clean(reasons[i]) for i in why[:2]) or (

@@ -68,6 +68,9 @@ def rebuild(chunk: bytes, records: list[tuple[int, int, int]], holes: list[tuple
     if records:
         last_end = records[-1][0] + records[-1][1]
         struct.pack_into("<I", out, 48, last_end)  # free-space offset: just past the last good record
+        # the chunk header's range of ids as the records give it (the parser stops at its last id)
+        ids = [rid for _, _, rid in records]
+        struct.pack_into("<QQ", out, 24, min(ids), max(ids))
     # a chunk cut short (a truncated file) is padded with free space after its last good record
     return bytes(out.ljust(CHUNK_SIZE, b"\0"))
 
