@@ -291,3 +291,34 @@ def test_a_status_blocks_multiple_errors_bit_is_not_a_single_event():
     assert "No action needed" not in text
     cites = next(s for s in e["statements"] if s["text"] == first)["cites"]
     assert "section_0.error_status_block.header.block_status.multiple_correctable" in cites
+
+
+def test_recheck_7_variations():
+    # N6: Advisory Non-Fatal beside an unmasked uncorrectable error of Fatal severity (Malformed
+    # TLP, bit 18, set in the builder's Severity register 0x00462030): not advisory, so named
+    data = _aer(CORRECTED, correctable_error_status=ANFE, correctable_error_mask=0,
+                uncorrectable_error_status=1 << 18, uncorrectable_error_mask=0)
+    rec, e, text = explained(data, "anfe + fatal mtlp")
+    assert rec.sections[0].summary.endswith(": Malformed TLP") and "uncorrectable" in text
+    # A6-2: only masked bits: said, not left bare
+    rec, e, text = explained(_aer(RECOVERABLE, uncorrectable_error_status=UR, uncorrectable_error_mask=UR),
+                             "only masked")
+    assert rec.sections[0].summary.endswith(": its AER status bits are all masked (errors the device does not report)")
+    # N4: an Informational mirror broken keeps the redundancy advice; a Recoverable "No error"
+    # says the record contradicts itself
+    rec, e, text = explained(_record("memory", 3, {"error_type": 11}), "info mirror")
+    assert e["advice"][0].startswith("The section reports memory mirroring is broken") and "No action" not in text
+    rec, e, text = explained(_record("memory", RECOVERABLE, {"error_type": 1}), "recoverable no error")
+    assert e["advice"][0].startswith("The section's error type says “No error” although the record is Recoverable")
+    # N7: a masked CXL RAS bit is not named
+    plain = _record("cxl-protocol", CORRECTED, {})
+    r = decode_record(plain)
+    body = r.sections[0].body.offset
+    status = r.root.find("section_0.error_log.correctable_error_status").offset - body
+    mask = r.root.find("section_0.error_log.correctable_error_mask").offset - body
+
+    def masked(b: bytearray) -> None:
+        struct.pack_into("<I", b, status, 1 << 2)
+        struct.pack_into("<I", b, mask, 1 << 2)
+    rec, e, text = explained(_record("cxl-protocol", CORRECTED, {}, masked), "cxl masked")
+    assert "CRC threshold" not in rec.sections[0].summary and "threshold" not in text

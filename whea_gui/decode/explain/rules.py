@@ -280,6 +280,11 @@ def _advice(f: Facts) -> list[Statement]:
         hedge = own_severity.advice_text(f)
         if hedge:  # the section's registers say worse: not "no action needed"
             return [Statement("advice", *hedge)]
+        if f.memory_type is not None and f.memory_type[0] in MEMORY_REDUNDANCY:  # redundancy lost
+            where = f.location.short_text()
+            return [Statement("advice", _redundancy_text(f.memory_type[0], where),
+                              unique(f.memory_type[2] + sev + (f.location.short_cites() if where else [])),
+                              "location" if where else "", bool(where))]
         if f.repeats:  # a status report of more than one error is still no single event
             return [Statement("advice", f"This is a status report, but {_repeats_said(f)}: more than one error "
                                         "happened, so this is not a single event; if such reports keep "
@@ -461,6 +466,13 @@ MEMORY_REDUNDANCY = {11: "memory mirroring is broken (redundancy lost)",
 MEMORY_ACCESS = {6, 7, 9, 10}
 
 
+def _redundancy_text(kind: int, where: str) -> str:
+    at = f" at {where}" if where else ""
+    return (f"The section reports {MEMORY_REDUNDANCY[kind]}{at}: until the failing module is replaced the "
+            "memory runs without that redundancy; find the module in the BMC/firmware log, replace it and "
+            "restore the mirror or spare configuration.")
+
+
 def _memory_type_advice(f: Facts, where: str, say, sev) -> bool:
     """Advice for a memory error type that is no DIMM-cell fault; False for the others."""
     if f.memory_type is None:
@@ -469,11 +481,13 @@ def _memory_type_advice(f: Facts, where: str, say, sev) -> bool:
     if kind == MEMORY_NO_ERROR and f.severity in (2, 3) and urgency(f) == "monitor":
         say(f"No action needed: the section's error type says “{name}”.", cites + sev)
         return True
+    if kind == MEMORY_NO_ERROR and f.severity in (0, 1):
+        say(f"The section's error type says “{name}” although the record is {f.severity_word}: the "
+            "record contradicts itself; look at the records logged at the same time before acting on it.",
+            cites + sev)
+        return False
     if kind in MEMORY_REDUNDANCY:
-        at = f" at {where}" if where else ""
-        say(f"The section reports {MEMORY_REDUNDANCY[kind]}{at}: until the failing module is replaced "
-            "the memory runs without that redundancy; find the module in the BMC/firmware log, replace "
-            "it and restore the mirror or spare configuration.", cites + sev, located=bool(where))
+        say(_redundancy_text(kind, where), cites + sev, located=bool(where))
         return True
     if kind in MEMORY_ACCESS:
         say(f"The section's error type is “{name}”: an access that no memory answered as expected "

@@ -462,3 +462,10 @@ def uncorrectable_names(status: int, mask: int = 0) -> list[str]:
 
 def correctable_names(status: int, mask: int = 0) -> list[str]:
     return [label for bit, _n, label in CORRECTABLE_ERRORS if status >> bit & 1 and not mask >> bit & 1]
+
+
+def register_value(block: dict, name: str) -> int:
+    """A register's number in a decoded block (``{"value": N, ...bits}`` or N); 0 when absent."""
+    value = block.get(name)
+    value = value.get("value", 0) if isinstance(value, dict) else value
+    return value if isinstance(value, int) else 0

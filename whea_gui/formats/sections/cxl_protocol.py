@@ -250,8 +250,9 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
         text += f" at RCRB {numbers.address(loc['rcrb_base_address'])}"
     text += vendor_device_text(loc)
     ras = fields.get("ras_capability") or {}
-    unc = ras.get("uncorrectable_error_status", {}).get("value", 0)
-    cor = ras.get("correctable_error_status", {}).get("value", 0)
+    # only unmasked bits: a masked error sets its status bit but is not reported (as PCIe AER)
+    unc = regs.register_value(ras, "uncorrectable_error_status") & ~regs.register_value(ras, "uncorrectable_error_mask")
+    cor = regs.register_value(ras, "correctable_error_status") & ~regs.register_value(ras, "correctable_error_mask")
     names = [b.label for b in _UNCORRECTABLE if unc >> b.bit & 1] or \
         [b.label for b in _CORRECTABLE if cor >> b.bit & 1]
     if names:

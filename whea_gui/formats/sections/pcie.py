@@ -236,12 +236,13 @@ def error_class(fields: dict, severity_name: str | None) -> tuple[str, list[str]
     aer = fields.get("aer_info") or {}
 
     def register(name: str) -> int:
-        value = aer.get(name)
-        value = value.get("value", 0) if isinstance(value, dict) else value
-        return value if isinstance(value, int) else 0
+        return regs.register_value(aer, name)
     unc = register("uncorrectable_error_status") & ~register("uncorrectable_error_mask")
     cor = register("correctable_error_status") & ~register("correctable_error_mask")
-    if cor and (severity_name == "Corrected" or not unc):
+    # an uncorrectable error of Fatal severity (its Severity register bit) is never signalled as
+    # an advisory correctable one: beside it, a Corrected record does contradict itself
+    fatal = unc & register("uncorrectable_error_severity")
+    if cor and (severity_name == "Corrected" and not fatal or not unc):
         return "correctable", regs.correctable_names(cor)
     if unc:
         names = regs.uncorrectable_names(unc)
@@ -283,4 +284,17 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
     if names:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         text += f": {shown}"
+    elif _only_masked(fields):
+        text += ": its AER status bits are all masked (errors the device does not report)"
     sec.summary = text
+
+
+def _only_masked(fields: dict) -> bool:
+    """Whether the AER block has status bits set and every one of them masked."""
+    aer = fields.get("aer_info") or {}
+
+    def register(name: str) -> int:
+        return regs.register_value(aer, name)
+    pairs = (("uncorrectable_error_status", "uncorrectable_error_mask"),
+             ("correctable_error_status", "correctable_error_mask"))
+    return any(register(st) for st, _ in pairs) and not any(register(st) & ~register(m) for st, m in pairs)
