@@ -131,3 +131,18 @@ def explained(data: bytes, what: str):
     e = explain_record(rec)
     check(rec, e, None, what)
     return rec, e, " ".join(s["text"] for s in e["statements"])
+
+
+def build_record(kind_key: str, severity: int, over: dict, patch=None) -> bytes:
+    """A one-section record of the builder's ``kind_key`` (seeded), its body optionally patched
+    in place (``patch(bytearray)``) before it is assembled."""
+    import random
+
+    from whea_gui.compose.bodies import catalog
+    from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
+    kind = catalog.find(kind_key)
+    body = bytearray(kind.pack(random.Random(5), severity, dict(over)))
+    if patch is not None:
+        patch(body)
+    return assemble(make_header(severity=severity),
+                    [SectionPart(make_descriptor(kind.guid, severity=severity), bytes(body))])

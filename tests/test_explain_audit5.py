@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import struct
 
-from tests.explain_checks import explained
+from tests.explain_checks import build_record, explained
 from whea_gui.compose.bodies import catalog
 from whea_gui.compose.bodies._pack import ERROR_STATUS_MEM, error_status
 from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
@@ -23,12 +23,7 @@ GCAP = 0x0F000C14
 
 
 def _record(kind_key: str, over: dict, patch=None) -> bytes:
-    kind = catalog.find(kind_key)
-    body = bytearray(kind.pack(random.Random(5), CORRECTED, dict(over)))
-    if patch is not None:
-        patch(body)
-    return assemble(make_header(severity=CORRECTED),
-                    [SectionPart(make_descriptor(kind.guid, severity=CORRECTED), bytes(body))])
+    return build_record(kind_key, CORRECTED, over, patch)
 
 
 def _body_offset(data: bytes, path: str) -> tuple[int, int]:

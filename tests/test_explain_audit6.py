@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import struct
 
-from tests.explain_checks import explained
+from tests.explain_checks import build_record, explained
 from whea_gui.compose.bodies import catalog
 from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
 from whea_gui.decode.record import decode_record
@@ -16,13 +16,7 @@ FATAL, RECOVERABLE, CORRECTED = 1, 0, 2
 UR, CT, RECEIVER_ERROR, ANFE = 1 << 20, 1 << 14, 1 << 0, 1 << 13
 
 
-def _record(kind_key: str, severity: int, over: dict, patch=None) -> bytes:
-    kind = catalog.find(kind_key)
-    body = bytearray(kind.pack(random.Random(5), severity, dict(over)))
-    if patch is not None:
-        patch(body)
-    return assemble(make_header(severity=severity),
-                    [SectionPart(make_descriptor(kind.guid, severity=severity), bytes(body))])
+_record = build_record
 
 
 def _aer(severity: int, **registers: int) -> bytes:
