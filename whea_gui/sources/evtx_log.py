@@ -192,18 +192,20 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
                                           "checksum; its events may be damaged (each is marked)", "error", end - off))
         pos = off + 512
         limit = min(off + max(free, 512), end)
-        records = chunk["records"]
         walked = chunk["walked"] = []  # (record id, offset) of every record, repeats kept
         while pos + 16 <= limit:
             magic, size, rid = _RECORD_START.unpack_from(buf, pos)
             if magic != RECORD_MAGIC or size < 24 or pos + size > end:
                 break
-            records.setdefault(rid, pos)
             walked.append((rid, pos))
             pos += size
+        records = chunk["records"] = dict(walked)  # record id → offset (of its first record)
+        if len(records) != len(walked):
+            for rid, at in reversed(walked):
+                records[rid] = at
         if (512 <= free <= CHUNK_SIZE and not cut and pos == limit and walked
                 and (last - first + 1 != len(walked) or len(records) != len(walked)
-                     or not all(first <= rid <= last for rid, _ in walked))):
+                     or min(records) < first or max(records) > last)):
             # the records do not fit the chunk header's range of ids (a damaged last id: the
             # parser stops at it; a record id repeated or out of the range): recovered as a
             # damaged chunk is, its records read by their own sizes
@@ -278,8 +280,9 @@ def _missing_chunks(path: str, size: int, named: int, trusted: bool, present: se
 _BATCH = 64
 
 
-def _parsed(source, as_json: bool, reasons: list[str], stops: list[BaseException]) -> Iterator[list[tuple[int, str]]]:
-    """The parser's events as (record id, JSON or XML text), in batches. The parser's warnings
+def _parsed(source, as_json: bool, reasons: list[str], stops: list[BaseException]) -> Iterator[list[dict]]:
+    """The parser's events (its dicts: ``event_record_id``, ``data``, the JSON or XML text), in
+    batches. The parser's warnings
     (records it skipped) are caught only while it runs, never while the consumer holds a batch,
     and added to ``reasons``; what stopped it early (an error, a Rust panic) to ``stops``."""
     import evtx
@@ -287,16 +290,14 @@ def _parsed(source, as_json: bool, reasons: list[str], stops: list[BaseException
     records = iter(parser.records_json() if as_json else parser.records())
     done = False
     while not done:
-        batch: list[tuple[int, str]] = []
+        batch: list[dict] = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 for rec in records:
-                    rid, data = rec.get("event_record_id"), rec.get("data")
-                    if type(rid) is int and type(data) is str:  # (the parser's own types: no subclass)
-                        batch.append((rid, data))
-                        if len(batch) == _BATCH:
-                            break
+                    batch.append(rec)
+                    if len(batch) == _BATCH:
+                        break
                 else:
                     done = True
             except Exception as exc:  # noqa: BLE001 - the parser's errors are not typed
@@ -332,6 +333,7 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     damaged = {rid for c in chunks if c.get("checksum_fails") or "signature" in c for rid in c["records"]}
     offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
     places = _places(path, chunks, on_problem)
+    seen_number, seen_here = None, set()
     collector = EventCollector(path, name, on_problem)
     # A sound log is read in the parser's JSON form: selecting and reading the few fields we
     # use from it costs a fraction of parsing XML. A log with a damaged chunk is read as XML,
@@ -342,12 +344,23 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     garbled: list[int] = []
     reasons: list[str] = []
     stops: list[BaseException] = []
+    one_record = collector.one_record
     for batch in _parsed(source, as_json, reasons, stops):
-        for rid, data in batch:
+        for rec in batch:
+            rid, data = rec.get("event_record_id"), rec.get("data")
+            if type(rid) is not int or type(data) is not str:  # (the parser's own types: no subclass)
+                continue
             # the parser gives records in file order: the n-th with an id is the n-th found
-            queue = places.get(rid)
-            offset = (queue.popleft() if len(queue) > 1 else queue[0]) if queue else None
-            seen.setdefault(_chunk_number(chunks, offset, rid, seen), set()).add(rid)
+            place = places.get(rid)  # an offset; a queue of them for an id that repeats
+            if place is None or type(place) is int:
+                offset = place
+            else:
+                offset = place.popleft() if len(place) > 1 else place[0]
+            number = (offset - FILE_HEADER_SIZE) // CHUNK_SIZE if offset is not None \
+                else _chunk_number(chunks, rid, seen)
+            if number != seen_number:  # (the parser gives a chunk's records together)
+                seen_number, seen_here = number, seen.setdefault(number, set())
+            seen_here.add(rid)
             if as_json:  # (no chunk is damaged: nothing to mark)
                 if "WHEA" not in data and not _wanted_json(data):
                     continue
@@ -363,7 +376,13 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                     on_problem(Problem(path, offset, f"event record {rid}: unreadable JSON ({exc}); skipped",
                                        "error"))
                     continue
-                yield from collector.refs(_own_id(info, rid), offset)
+                if info.record_id != rid:
+                    _own_id(info, rid)
+                ref = one_record(info, offset)  # the usual event, without the general path's generator
+                if ref is not None:
+                    yield ref
+                else:
+                    yield from collector.refs(info, offset)
             elif rid in damaged and _garbled(rid, data):
                 garbled.append(rid)
             elif _wanted_xml(data):
@@ -405,15 +424,20 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     collector.finish()
 
 
-def _places(path: str, chunks: list[dict], on_problem) -> dict[int, deque]:
+def _places(path: str, chunks: list[dict], on_problem) -> dict[int, int | deque]:
     """Record id → the file offsets of the event records with that id, in file order. A log
     whose ids repeat (a chunk copied, logs joined) is said once: each item still gets its own
     record's offset."""
-    places: dict[int, deque] = {}
+    places: dict[int, int | deque] = {}
+    repeated: dict[int, deque] = {}
     for c in chunks:
         for rid, off in c.get("walked") or c["records"].items():
-            places.setdefault(rid, deque()).append(off)
-    repeated = [(rid, offs) for rid, offs in places.items() if len(offs) > 1]
+            known = places.setdefault(rid, off)
+            if known != off:  # the id again: a queue of its offsets, in file order
+                if type(known) is int:
+                    known = places[rid] = repeated[rid] = deque((known,))
+                known.append(off)
+    repeated = list(repeated.items())
     if repeated:
         rid, offs = min(repeated, key=lambda item: item[1][1])
         on_problem(Problem(path, offs[1], f"{len(repeated)} event record id(s) appear more than once in the log "
@@ -574,9 +598,8 @@ _PROVIDER = re.compile(r'<Provider Name="[A-Za-z0-9][-\w. /]*"', re.ASCII)
 MAX_RECORDS_PER_CHUNK = (CHUNK_SIZE - 512) // 24  # an event record is at least 24 bytes
 
 
-def _chunk_number(chunks: list[dict], offset: int | None, rid: int, seen: dict[int, set[int]]) -> int:
-    if offset is not None:
-        return (offset - FILE_HEADER_SIZE) // CHUNK_SIZE
+def _chunk_number(chunks: list[dict], rid: int, seen: dict[int, set[int]]) -> int:
+    """The chunk of a record the scan did not place: the first whose range holds its id."""
     return next((c["number"] for c in chunks if c["first"] <= rid <= c["last"]
                  and rid not in seen.get(c["number"], ())), -1)
 

@@ -554,7 +554,7 @@ class EventCollector:
                     self.report(offset, f"{where}: no RawData (binary) field; nothing to decode", "note")
             return
         # the usual event: hex of one whole record, read in line
-        ref = self._one_record(info, offset) if len(info.binaries) == 1 else None
+        ref = self.one_record(info, offset)
         if ref is not None:
             yield ref
         else:
@@ -610,9 +610,12 @@ class EventCollector:
                 source["unread_bytes"] = len(holes)
             yield RecordRef(data, source)
 
-    def _one_record(self, info: EventInfo, offset: int | None) -> RecordRef | None:
-        """The item of an event's one binary field when it is plain hex of a record whose size is
-        the event's Length (if it gives one); None for anything else, which ``refs`` reads."""
+    def one_record(self, info: EventInfo, offset: int | None) -> RecordRef | None:
+        """``refs`` of the usual event, in line: the item of its one binary field when that is
+        plain hex of a record whose size is the event's Length (if it gives one) and nothing about
+        the event needs saying; None for anything else, which ``refs`` reads."""
+        if len(info.binaries) != 1 or info.issues:
+            return None
         fname, text = info.binaries[0]
         if fname.lower() == TABLE_FIELD:
             return None
