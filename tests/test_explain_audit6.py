@@ -316,3 +316,15 @@ def test_recheck_7_variations():
         struct.pack_into("<I", b, mask, 1 << 2)
     rec, e, text = explained(_record("cxl-protocol", CORRECTED, {}, masked), "cxl masked")
     assert "CRC threshold" not in rec.sections[0].summary and "threshold" not in text
+
+
+def test_a_granularity_mask_shows_the_address_to_its_block():
+    # A6-16: physical address 0x12345678 with mask 0xFFFFFFFFFFFFF000 (a 4 KiB granularity) was
+    # shown as exact; a mask of the address width (low bits set) changes nothing
+    rec, e, text = explained(_record("memory", CORRECTED, {"physical_address": 0x12345678,
+                                                           "physical_address_mask": 0xFFFFFFFFFFFFF000}), "mask")
+    assert "physical address 0x12345000 (the 4 KiB block its address mask gives)" in e["where"]
+    assert "0x12345678" not in e["where"]
+    rec, e, text = explained(_record("memory", CORRECTED, {"physical_address": 0x12345678,
+                                                           "physical_address_mask": 0x3FFFFFFFFFFF}), "width")
+    assert "physical address 0x12345678" in e["where"] and "block" not in e["where"]

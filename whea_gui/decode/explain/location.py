@@ -181,6 +181,7 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
             out.parts += _pci_parts(loc, cite, "cxl_memory" if _on_cxl(sec) else component,
                                     out.problems)
         out.parts += _keyed(loc, MEMORY_KEYS, cite) + _keyed(loc, PCI_EXTRA_KEYS, cite)
+        _granularity(sec, out, cites)
     elif component == "cpu":
         out = Location("cpu", _cpu_parts(loc, cite))
     elif has_pci:
@@ -199,6 +200,32 @@ def read_location(sec: DecodedSection, component: str, extra: dict | None = None
         else:
             out.parts.append(part)
     return out
+
+
+def _granularity(sec: DecodedSection, out: Location, cites: bool) -> None:
+    """A Platform Memory section's physical address mask that leaves low bits out (a granularity,
+    UEFI N.2.5: e.g. 0xFFFFFFFFFFFFF000, a 4 KiB block): the address is shown to that block, so
+    no one takes the low bits as exact. A mask of the address width (low bits all set) changes
+    nothing."""
+    fields = sec.fields if isinstance(sec.fields, dict) else {}
+    mask = fields.get("physical_address_mask")
+    if type(mask) is not int or not 0 < mask < 1 << 64:
+        return
+    low = (mask & -mask).bit_length() - 1  # the zero bits below the mask's lowest one
+    if low < 6 or (mask >> low) & ((mask >> low) + 1):  # not one run of ones from bit `low` up
+        return
+    for part in out.parts:
+        if part.kind == "physical_address":
+            address = int(part.value, 16) if part.value.startswith("0x") else None
+            if address is None:
+                return
+            size = 1 << low
+            block = f"{size >> 30} GiB" if size >= 1 << 30 else f"{size >> 20} MiB" if size >= 1 << 20 \
+                else f"{size >> 10} KiB" if size >= 1 << 10 else f"{size} bytes"
+            part.value = f"0x{address & mask:X} (the {block} block its address mask gives)"
+            node = sec.body.find("physical_address_mask") if cites and sec.body is not None else None
+            if node is not None and node.path not in part.cites:
+                part.cites.append(node.path)
 
 
 # -- families -------------------------------------------------------------------------------------
