@@ -411,3 +411,17 @@ def test_records_that_do_not_fit_the_chunk_headers_range_are_all_read(tmp_path):
         for _, source in items:  # each offset is a record with the item's id
             at = source["offset"]
             assert struct.unpack_from("<Q", blob, at + 8)[0] == source["event_record_id"], name
+
+
+def test_ids_another_chunk_gave_are_not_lost_from_a_chunk_whose_range_is_too_wide(tmp_path):
+    # recheck 8, R8-4: chunk 0's header says its ids run to 40 and record 10's size is zeroed:
+    # besides record 10, "damaged chunk 0: event record(s) 26–40 … lost" (chunk 1's, all read)
+    blob = bytearray(h.EVTX.read_bytes())
+    struct.pack_into("<Q", blob, 4096 + 32, 40)
+    at, rid = _chunk_records(bytes(blob), 0)[9]
+    struct.pack_into("<I", blob, at + 4, 0)
+    items, problems = _items(_sound(blob), tmp_path)
+    assert [s["event_record_id"] for _, s in items] == [i for i in range(1, 53) if i != 10]
+    errors = [p for p in problems if p.level == "error"]
+    assert [p.message.split(" (")[0] for p in errors] == ["chunk 0: event record(s) 10 damaged"], errors
+    assert not [p for p in problems if "26–40" in p.message]

@@ -610,11 +610,19 @@ def _lost_records(path: str, chunks: list[dict], seen: dict[int, set[int]], reas
     record ids lost (from the chunk header's range and the records found in the chunk) and the
     parser's reason; parser messages that name no chunk are reported as they are."""
     used: set[int] = set()
+    everywhere: dict[int, int] = {}  # record id → how many chunks gave it
+    for ids in seen.values():
+        for rid in ids:
+            everywhere[rid] = everywhere.get(rid, 0) + 1
     for c in chunks:
         index = c["number"]
         expected = _expected(c)
         mine = seen.get(index, set())
-        lost = sorted(expected - mine - c.get("explained", set()))
+        # an id the chunk header's range names but another chunk gave, and no record of this
+        # chunk carries, is that chunk's record (a range too wide), not one lost here
+        walked = c["records"]
+        elsewhere = {rid for rid in expected - mine if rid not in walked and everywhere.get(rid)}
+        lost = sorted(expected - mine - elsewhere - c.get("explained", set()))
         if not lost:
             continue
         if c.get("ids_off") and len(mine) >= len(set(rid for rid, _ in c.get("walked", ()))):
