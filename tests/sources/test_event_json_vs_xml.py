@@ -425,3 +425,17 @@ def test_ids_another_chunk_gave_are_not_lost_from_a_chunk_whose_range_is_too_wid
     errors = [p for p in problems if p.level == "error"]
     assert [p.message.split(" (")[0] for p in errors] == ["chunk 0: event record(s) 10 damaged"], errors
     assert not [p for p in problems if "26–40" in p.message]
+
+
+def test_a_damaged_record_the_range_does_not_name_is_still_said_lost(tmp_path):
+    # recheck 8, R8-2: chunk 1's header says its ids end at 26 and its last record's size is
+    # zeroed: that record was lost without a word (exit 0); also with a range that is right
+    for last_id in (26, 49):
+        blob = bytearray(h.EVTX.read_bytes())
+        struct.pack_into("<Q", blob, 4096 + evtx_log.CHUNK_SIZE + 32, last_id)
+        at, rid = _chunk_records(bytes(blob), 1)[-1]
+        struct.pack_into("<I", blob, at + 4, 0)
+        items, problems = _items(_sound(blob), tmp_path, f"last{last_id}.evtx")
+        assert [s["event_record_id"] for _, s in items] == [i for i in range(1, 53) if i != rid]
+        [err] = [p for p in problems if p.level == "error"]
+        assert err.offset == at and err.message.startswith(f"chunk 1: event record(s) {rid} damaged (size field 0")

@@ -178,7 +178,7 @@ def _scan(buf, path: str, on_problem) -> tuple[list[dict], set[int]]:
         with memoryview(buf) as view:  # the checksums read the input in place (no copy of each chunk)
             ok_header = crc32(view[off + 128:off + 512], crc32(view[off + 8:off + 120], _MAGIC_CRC)) == header_crc
             ok_data = 512 <= free <= CHUNK_SIZE and not cut and crc32(view[off + 512:off + free]) == data_crc
-        chunk = {"offset": off, "number": number, "first": first, "last": last, "records": {},
+        chunk = {"offset": off, "number": number, "first": first, "last": last, "records": {}, "free": free,
                  "length": end - off, "truncated": end - off < CHUNK_SIZE}
         if signature != CHUNK_MAGIC:
             chunk["signature"] = signature
@@ -394,7 +394,9 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     reasons = [r for r in reasons if not _names_slot(r, slots)]
     for c in chunks:
         mine = seen.setdefault(c["number"], set())
-        if c.get("damaged") and ("signature" in c or _expected(c) - mine):
+        # (a walk that broke before the free space: a damaged record the range may not name)
+        if c.get("damaged") and ("signature" in c or _expected(c) - mine
+                                 or c.get("walk_ends", CHUNK_SIZE) < c.get("free", 0)):
             recovered = _recover(path, read(0, FILE_HEADER_SIZE), read(c["offset"], c["length"]), c, mine,
                                  reasons, on_problem)
             for rid, data in recovered:
@@ -536,7 +538,10 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
     ids = {rid for rid, _ in got}
     for rid in ids:
         c["records"].setdefault(rid, off + by_id.get(rid, 512))
+    tail_lost = _damaged_tail(path, raw, c, records, seen | ids, free, on_problem)
     if not got:
+        if tail_lost:  # the parser's complaint about it is answered by that error
+            reasons[:] = [r for r in reasons if _names_any(r) and not _names_chunk(r, c["number"], c, tail_lost)]
         return []
     # the parser's complaints about this chunk are answered here
     lost_here = sorted(_expected(c) - seen)
@@ -552,6 +557,8 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
         nxt = min((rid for at, _, rid in records if at >= stop), default=None)
         lost = sorted(i for i in _expected(c) - seen - ids
                       if (prev is None or i > prev) and (nxt is None or i < nxt))
+        if not lost:  # the chunk header's range names none there: the damaged record's own id
+            lost = _own_lost_id(raw, start, seen | ids)
         place = f"chunk {c['number']}"  # the bytes are the problem's offset and length
         if raw[start:start + 4] == RECORD_MAGIC:
             why_bad = (f"size field {struct.unpack_from('<I', raw, start + 4)[0]}, which disagrees with the "
@@ -567,6 +574,34 @@ def _recover(path: str, file_header: bytes, raw: bytes, c: dict, seen: set[int],
                                                   "skipped, no record id is missing", "warning", stop - start))
         c.setdefault("explained", set()).update(lost)
     return got
+
+
+def _damaged_tail(path: str, raw: bytes, c: dict, records: list, read: set[int], free: int, on_problem
+                  ) -> list[int]:
+    """A damaged record after the last good one, before the free space (the gaps end there):
+    reported, and its id returned."""
+    tail = max((at + size for at, size, _ in records), default=512)
+    stop = free if 512 <= free <= len(raw) else len(raw)
+    if tail + 24 > stop or c.get("truncated"):  # (a chunk the file's end cuts is said as such)
+        return []
+    lost = _own_lost_id(raw, tail, read | c.get("explained", set()))
+    if lost:
+        whole = len(_expected(c) & read)
+        on_problem(Problem(path, c["offset"] + tail, f"chunk {c['number']}: event record(s) {_runs(lost)} damaged "
+                                                     f"(size field {struct.unpack_from('<I', raw, tail + 4)[0]}, which "
+                                                     "disagrees with the record's end); lost, the other "
+                                                     f"{whole} record(s) of the chunk were read", "error", stop - tail))
+        c.setdefault("explained", set()).update(lost)
+    return lost
+
+
+def _own_lost_id(raw: bytes, start: int, read: set[int]) -> list[int]:
+    """The id a damaged record's own header gives, when a record signature starts there and
+    no record with that id was read."""
+    if raw[start:start + 4] != RECORD_MAGIC or start + 16 > len(raw):
+        return []
+    rid = struct.unpack_from("<Q", raw, start + 8)[0]
+    return [] if rid in read else [rid]
 
 
 def _garbled(rid: int, xml: str) -> bool:
