@@ -439,3 +439,18 @@ def test_a_damaged_record_the_range_does_not_name_is_still_said_lost(tmp_path):
         assert [s["event_record_id"] for _, s in items] == [i for i in range(1, 53) if i != rid]
         [err] = [p for p in problems if p.level == "error"]
         assert err.offset == at and err.message.startswith(f"chunk 1: event record(s) {rid} damaged (size field 0")
+
+
+def test_a_wrong_range_and_a_repeated_id_in_one_chunk_keep_every_record_in_its_place(tmp_path):
+    # recheck 8, R8-1: chunk 0's last id made 2 and record 6's header id made 5: two items at
+    # one offset, or record 6 lost as "garbled (in a chunk whose checksum fails)"
+    intact, _ = _items(h.EVTX.read_bytes(), tmp_path, "intact.evtx")
+    blob = bytearray(h.EVTX.read_bytes())
+    struct.pack_into("<Q", blob, 4096 + 32, 2)
+    at6, _rid = _chunk_records(bytes(blob), 0)[5]
+    struct.pack_into("<Q", blob, at6 + 8, 5)
+    items, problems = _items(_sound(blob), tmp_path)
+    assert [(d, s["offset"]) for d, s in items] == [(d, s["offset"]) for d, s in intact]
+    assert not [p for p in problems if p.level == "error" or "checksum" in p.message], problems
+    for _, source in items:
+        assert struct.unpack_from("<Q", blob, source["offset"] + 8)[0] == source["event_record_id"]

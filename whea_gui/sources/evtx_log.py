@@ -399,12 +399,20 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
                                  or c.get("walk_ends", CHUNK_SIZE) < c.get("free", 0)):
             recovered = _recover(path, read(0, FILE_HEADER_SIZE), read(c["offset"], c["length"]), c, mine,
                                  reasons, on_problem)
+            # each recovered record at its own place: an id repeated in the chunk takes its
+            # records' offsets in file order (the parser gives them in that order)
+            own: dict[int, deque] = {}
+            for rid, at in c.get("walked") or ():
+                own.setdefault(rid, deque()).append(at)
+            doubtful = c.get("checksum_fails") or "signature" in c  # (else only its ids are off)
             for rid, data in recovered:
                 mine.add(rid)
-                if _garbled(rid, data):
+                queue = own.get(rid)
+                at = (queue.popleft() if len(queue) > 1 else queue[0]) if queue else c["records"].get(rid, c["offset"])
+                if doubtful and _garbled(rid, data):
                     garbled.append(rid)
                 elif _wanted_xml(data):
-                    wanted.append((c["records"].get(rid, c["offset"]), rid, data))
+                    wanted.append((at, rid, data))
     for problem in _lost_records(path, chunks, seen, reasons):
         on_problem(problem)
     offsets = {rid: off for c in chunks for rid, off in c["records"].items()}  # with those recovered
