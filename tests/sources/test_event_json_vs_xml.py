@@ -454,3 +454,16 @@ def test_a_wrong_range_and_a_repeated_id_in_one_chunk_keep_every_record_in_its_p
     assert not [p for p in problems if p.level == "error" or "checksum" in p.message], problems
     for _, source in items:
         assert struct.unpack_from("<Q", blob, source["offset"] + 8)[0] == source["event_record_id"]
+
+
+def test_a_range_too_large_and_a_damaged_record_in_the_last_chunk(tmp_path):
+    # recheck 8, R8-3: the last chunk's header says its ids run to 5000 and record 51's size is
+    # zeroed: intact record 52 was lost too, and the only message named no place
+    blob = bytearray(h.EVTX.read_bytes())
+    struct.pack_into("<Q", blob, 4096 + 2 * evtx_log.CHUNK_SIZE + 32, 5000)
+    at, rid = _chunk_records(bytes(blob), 2)[1]
+    struct.pack_into("<I", blob, at + 4, 0)
+    items, problems = _items(_sound(blob), tmp_path)
+    assert [s["event_record_id"] for _, s in items] == [i for i in range(1, 53) if i != rid]
+    [err] = [p for p in problems if p.level == "error"]
+    assert err.offset == at and err.message.startswith(f"chunk 2: event record(s) {rid} damaged (size field 0")
