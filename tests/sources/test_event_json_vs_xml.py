@@ -381,6 +381,11 @@ def test_an_empty_rawdata_beside_a_length_is_a_warning():
         refs, problems = _collected(info)
         assert refs == [] and problems[0] == (4096, "warning", "event record 1 (Event ID 42): RawData is empty, "
                                                           "though Length says 133 bytes; nothing to decode")
+    for length in ("²", "1" * 30, "-5", "0x"):  # no count: said as empty, never a traceback
+        doc["Event"]["EventData"]["Length"] = length
+        refs, problems = _collected(READ(orjson.dumps(doc).decode()))
+        assert refs == [] and (4096, "note", "event record 1 (Event ID 42): RawData is empty; nothing to "
+                                             "decode") in problems, (length, problems)
     del doc["Event"]["EventData"]["RawData"]
     refs, problems = _collected(READ(orjson.dumps(doc).decode()))
     assert problems[0] == (4096, "note", "event record 1 (Event ID 42): no RawData (binary) field; nothing to decode")

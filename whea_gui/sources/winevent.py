@@ -543,10 +543,11 @@ class EventCollector:
             if info.is_whea:
                 self.without_data[info.event_id] += 1
             if info.is_whea or not info.provider:  # no provider: a pasted event or piece of one
-                declared = info.length[1] if info.length is not None else ""
-                if info.empty_binary is not None and declared.isdigit() and int(declared) > 0:
+                # (checked_int: a Length of "²" or 30 digits is no count; its issue is said elsewhere)
+                declared = checked_int(info.length[1], "", 0xFFFFFFFF, []) if info.length is not None else None
+                if info.empty_binary is not None and declared:
                     self.report(offset, f"{where}: {_short(info.empty_binary)} is empty, though "
-                                        f"{_short(info.length[0])} says {int(declared)} bytes; nothing to decode",
+                                        f"{_short(info.length[0])} says {declared} bytes; nothing to decode",
                                 "warning")
                 elif info.empty_binary is not None:
                     self.report(offset, f"{where}: {_short(info.empty_binary)} is empty; nothing to decode", "note")
