@@ -172,6 +172,8 @@ def test_vt_d_interrupt_remapping_faults_are_named_and_not_a_dma_access():
         assert rec.sections[0].summary == f"Intel VT-d interrupt remapping fault 0x{reason:02X} ({name}) from 17:00.0"
         assert "device_address" not in rec.sections[0].location and "address 0x" not in text
         assert "DMA remapping faults" not in text and "interrupt-remapping fault comes from" in text
+        said = next(s for s in e["statements"] if "interrupt-remapping fault comes from" in s["text"])
+        assert "section_0.fault_record_hi.fault_reason" in said["cites"]
     # a DMA remapping fault keeps its address and advice
     rec, e, text = explained(_record("dmar-vtd", CORRECTED, {"fault_record_hi": (1 << 63) | (5 << 32) | sid}), "dma")
     assert rec.sections[0].summary.startswith("Intel VT-d DMA remapping fault 0x05 (write access not allowed")

@@ -331,7 +331,6 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
     seen: dict[int, set[int]] = {}
     # events of a chunk whose bytes are in doubt (checksum, signature) are checked for garbling
     damaged = {rid for c in chunks if c.get("checksum_fails") or "signature" in c for rid in c["records"]}
-    offsets = {rid: off for c in chunks for rid, off in c["records"].items()}
     places = _places(path, chunks, on_problem)
     seen_number, seen_here = None, set()
     collector = EventCollector(path, name, on_problem)
@@ -351,11 +350,7 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
             if type(rid) is not int or type(data) is not str:  # (the parser's own types: no subclass)
                 continue
             # the parser gives records in file order: the n-th with an id is the n-th found
-            place = places.get(rid)  # an offset; a queue of them for an id that repeats
-            if place is None or type(place) is int:
-                offset = place
-            else:
-                offset = place.popleft() if len(place) > 1 else place[0]
+            offset = _next_place(places.get(rid))
             number = (offset - FILE_HEADER_SIZE) // CHUNK_SIZE if offset is not None \
                 else _chunk_number(chunks, rid, seen)
             if number != seen_number:  # (the parser gives a chunk's records together)
@@ -407,8 +402,8 @@ def _events(source, path: str, chunks: list[dict], slots: set[int], on_problem, 
             doubtful = c.get("checksum_fails") or "signature" in c  # (else only its ids are off)
             for rid, data in recovered:
                 mine.add(rid)
-                queue = own.get(rid)
-                at = (queue.popleft() if len(queue) > 1 else queue[0]) if queue else c["records"].get(rid, c["offset"])
+                at = _next_place(own.get(rid))
+                at = c["records"].get(rid, c["offset"]) if at is None else at
                 if doubtful and _garbled(rid, data):
                     garbled.append(rid)
                 elif _wanted_xml(data):
@@ -457,6 +452,14 @@ def _places(path: str, chunks: list[dict], on_problem) -> dict[int, int | deque]
     return places
 
 
+def _next_place(place: int | deque | None) -> int | None:
+    """The offset of the next record with an id: its one offset, or the next of a queue of them
+    (the last one stays, for a later look-up of the same id)."""
+    if place is None or type(place) is int:
+        return place
+    return place.popleft() if len(place) > 1 else place[0]
+
+
 def _chunk_at(chunks: list[dict], offset: int | None) -> dict | None:
     if offset is None:
         return None
@@ -486,8 +489,7 @@ class _ChunkXml:
     def event(self, rid: int, offset: int | None):
         from . import evtx_repair
         from .winevent import parse_event
-        c = next((c for c in self.chunks if offset is not None and c["offset"] <= offset < c["offset"] + c["length"]),
-                 None)
+        c = _chunk_at(self.chunks, offset)
         if c is None:
             return None
         if self.chunk != c["offset"]:
@@ -653,22 +655,18 @@ def _lost_records(path: str, chunks: list[dict], seen: dict[int, set[int]], reas
     record ids lost (from the chunk header's range and the records found in the chunk) and the
     parser's reason; parser messages that name no chunk are reported as they are."""
     used: set[int] = set()
-    everywhere: dict[int, int] = {}  # record id → how many chunks gave it
-    for ids in seen.values():
-        for rid in ids:
-            everywhere[rid] = everywhere.get(rid, 0) + 1
+    everywhere = set().union(*seen.values())  # every record id the parser gave
     for c in chunks:
         index = c["number"]
         expected = _expected(c)
         mine = seen.get(index, set())
         # an id the chunk header's range names but another chunk gave, and no record of this
         # chunk carries, is that chunk's record (a range too wide), not one lost here
-        walked = c["records"]
-        elsewhere = {rid for rid in expected - mine if rid not in walked and everywhere.get(rid)}
+        elsewhere = {rid for rid in expected - mine if rid not in c["records"] and rid in everywhere}
         lost = sorted(expected - mine - elsewhere - c.get("explained", set()))
         if not lost:
             continue
-        if c.get("ids_off") and len(mine) >= len(set(rid for rid, _ in c.get("walked", ()))):
+        if c.get("ids_off") and len(mine) >= len(c["records"]):
             continue  # every record walked was read: the range's other ids are ids, not records (said)
         why = [i for i, r in enumerate(reasons) if _names_chunk(r, index, c, lost)]
         used.update(why)

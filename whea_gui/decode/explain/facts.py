@@ -97,6 +97,8 @@ class Facts:
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
     # an AMD IOMMU event-log entry whose type carries no DeviceID: (event code, cites)
     iommu_no_device: tuple[int, list[str]] | None = None
+    # an Intel VT-d interrupt-remapping fault (not a DMA access): the fault reason's cites
+    vtd_interrupt: list[str] | None = None
     # a PCIe section logged by a port or a root-complex function, not a device in a slot:
     # (port type, secondary bus or None, cites)
     pcie_port: tuple[int, int | None, list[str]] | None = None
@@ -202,6 +204,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
     if f.component == "iommu" and lead is not None:
         _iommu_event(lead, f)
+        f.vtd_interrupt = _vtd_interrupt(lead)
     if f.component == "pcie" and lead is not None:
         _pcie_port(lead, f)
     if f.component == "cxl" and lead is not None:
@@ -303,6 +306,19 @@ def _iommu_event(lead: DecodedSection, f: Facts) -> None:
 # and an event collector are functions of the CPU/chipset with no link to reseat.
 PCIE_PORT_NAMES = {4: "PCIe root port", 5: "PCIe upstream switch port", 6: "PCIe downstream switch port",
                    9: "root-complex integrated PCIe device", 10: "PCIe root complex event collector"}
+
+
+def _vtd_interrupt(lead: DecodedSection) -> list[str] | None:
+    """The fault reason's cites when a VT-d section's fault record is an interrupt-remapping
+    fault (the reasons formats/sections/dmar.py names), else None."""
+    record = lead.fields.get("fault_record") if isinstance(lead.fields, dict) else None
+    if not isinstance(record, dict):
+        return None
+    # imported here: only a VT-d section asks (its decoder has loaded it)
+    from ...formats.sections import dmar
+    if record.get("fault_reason") not in dmar.VTD_INTERRUPT_FAULT_REASONS:
+        return None
+    return _node_path(lead, "fault_record_hi.fault_reason")
 
 
 def _pcie_port(lead: DecodedSection, f: Facts) -> None:
@@ -907,9 +923,10 @@ def _memory_conflicts(rec: DecodedRecord, f: Facts) -> None:
             cites = [p.path for p in (s.body, lead.body) if p is not None]
             f.memory_conflicts.append((s.index, differ[0], differ[1], cites))
             continue
-        mine, theirs = _modules(f.location), _modules(read_location(s, "memory", cites=False))
+        other = read_location(s, "memory", cites=False)
+        mine, theirs = _modules(f.location), _modules(other)
         if mine and theirs and mine != theirs and len(f.module_conflicts) < MAX_HINT_CITES:
-            f.module_conflicts.append((s.index, read_location(s, "memory", cites=False).short_text(),
+            f.module_conflicts.append((s.index, other.short_text(),
                                        [p.path for p in (s.body, lead.body) if p is not None]))
 
 

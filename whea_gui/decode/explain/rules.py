@@ -384,10 +384,11 @@ def _advice(f: Facts) -> list[Statement]:
         _device_advice(level, where, say, sev)
     elif comp == "iommu" and f.iommu_no_device is not None:
         _iommu_no_device_advice(f.iommu_no_device, say)
-    elif comp == "iommu" and f.what is not None and "interrupt remapping fault" in f.what.value:
+    elif comp == "iommu" and f.vtd_interrupt is not None:
         say("Update the system BIOS and the driver of the device named: an interrupt-remapping fault "
             "comes from an interrupt request that the remapping table did not allow or could not "
-            "serve (table set-up by the operating system or firmware, or the device's request).")
+            "serve (table set-up by the operating system or firmware, or the device's request).",
+            f.vtd_interrupt)
     elif comp == "iommu":
         say("Update the system BIOS and the driver of the device doing DMA; a driver bug is a common "
             "cause of DMA remapping faults.")

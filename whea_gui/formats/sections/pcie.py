@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ...core.fields import Bits, Field, Layout, layout_json, make_node
@@ -234,9 +235,7 @@ def error_class(fields: dict, severity_name: str | None) -> tuple[str, list[str]
     uncorrectable status bit beside it is an advisory non-fatal error signalled as correctable, or
     stale."""
     aer = fields.get("aer_info") or {}
-
-    def register(name: str) -> int:
-        return regs.register_value(aer, name)
+    register = functools.partial(regs.register_value, aer)
     unc = register("uncorrectable_error_status") & ~register("uncorrectable_error_mask")
     cor = register("correctable_error_status") & ~register("correctable_error_mask")
     # an uncorrectable error of Fatal severity (its Severity register bit) is never signalled as
@@ -291,10 +290,7 @@ def _describe(ctx: SectionContext, fields: dict) -> None:
 
 def _only_masked(fields: dict) -> bool:
     """Whether the AER block has status bits set and every one of them masked."""
-    aer = fields.get("aer_info") or {}
-
-    def register(name: str) -> int:
-        return regs.register_value(aer, name)
+    register = functools.partial(regs.register_value, fields.get("aer_info") or {})
     pairs = (("uncorrectable_error_status", "uncorrectable_error_mask"),
              ("correctable_error_status", "correctable_error_mask"))
     return any(register(st) for st, _ in pairs) and not any(register(st) & ~register(m) for st, m in pairs)
