@@ -136,7 +136,7 @@ def _serve(where: str, registry) -> int:
     from prometheus_client import start_http_server
 
     host, sep, port = where.rpartition(":")
-    if not sep or not port.isdigit() or int(port) > 65535:
+    if not sep or not (port.isascii() and port.isdigit()) or int(port) > 65535:
         print(f"whea metrics: --serve {where!r}: expected HOST:PORT", file=sys.stderr)
         return EXIT_USAGE
     host = host.strip("[]") or "127.0.0.1"

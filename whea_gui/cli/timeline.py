@@ -71,7 +71,7 @@ def _rules(overrides: list[str]):
     for item in overrides:
         scope, _, value = item.partition("=")
         idx = next((i for i, r in enumerate(rules) if r.scope == scope.strip()), None)
-        if idx is None or not value.strip().isdigit() or int(value) < 1:
+        if idx is None or not (value.strip().isascii() and value.strip().isdigit()) or int(value) < 1:
             raise ValueError(f"--threshold {item!r}: expected SCOPE=N with SCOPE one of "
                              f"{', '.join(r.scope for r in rules)} and N >= 1")
         rules[idx] = replace(rules[idx], threshold=int(value))

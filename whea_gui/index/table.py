@@ -388,7 +388,7 @@ def _iso(secs: int) -> str | None:
 def _severity_code(value) -> int:
     if isinstance(value, str):
         name = value.strip().lower()
-        if name.isdigit():
+        if name.isascii() and name.isdigit():
             return int(name)
         return SEVERITY_NAMES.index(name)
     return int(value)

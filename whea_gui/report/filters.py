@@ -114,7 +114,7 @@ def _severity_code(value: Any) -> int:
     if isinstance(value, int):
         return value
     text = str(value).strip().lower()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # not '²', which int() refuses
         return int(text)
     if text in _SEVERITY_CODES:
         return _SEVERITY_CODES[text]

@@ -69,11 +69,13 @@ def format_for(out_path: str | os.PathLike, fmt: str | None = None) -> str:
 
 def generated_now() -> str:
     """The report's generated-at time: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    else:
-        when = dt.datetime.now(dt.UTC)
+    epoch = (os.environ.get("SOURCE_DATE_EPOCH") or "").strip()
+    when = dt.datetime.now(dt.UTC)
+    if epoch.isascii() and epoch.isdigit() and len(epoch) <= 12:  # not '²', nor past year 9999
+        try:
+            when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        except (OverflowError, ValueError, OSError):  # beyond what datetime holds: now, as unset
+            pass
     return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 

@@ -157,7 +157,7 @@ class PostgresStore:
         out = []
         for key in ("max_bytes", "max_records"):
             value = rows.get(key)
-            if value is not None and not value.isdigit():
+            if value is not None and not (value.isascii() and value.isdigit()):
                 raise StoreDamaged(f"{self.path}: whea_meta.{key} is {value!r}, not a count")
             out.append(None if value is None else int(value))
         return out[0], out[1]
