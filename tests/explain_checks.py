@@ -15,7 +15,7 @@ import re
 
 from whea_gui.decode.explain.facts import component_of
 from whea_gui.decode.explain.rules import CXL_MEDIA_PART_NAME, FIRMWARE_RECORD_PART, MCA_PART_NAME
-from whea_gui.decode.explain.tables import COMPONENT_NAME
+from whea_gui.decode.explain.tables import COMPONENT_NAME, IOMMU_INTERRUPT_NAME
 
 NUMBER = re.compile(r"\b(physical address|MCi_ADDR|error address|device address|DRAM device|"
                     r"bank group|MCA bank|DIMM slot|memory controller|APIC ID|chip ID|row|column|"
@@ -87,7 +87,8 @@ def check(rec, e: dict, bases: dict | None = None, where_from: str = "") -> None
         if comp in COMPONENT_NAME:
             # a machine check names the part its facts point at (MCA_PART_NAME), else the CPU
             names = (COMPONENT_NAME[comp],) + {"cpu": tuple(MCA_PART_NAME.values()),
-                                               "cxl": tuple(CXL_MEDIA_PART_NAME.values())}.get(comp, ())
+                                               "cxl": tuple(CXL_MEDIA_PART_NAME.values()),
+                                               "iommu": (IOMMU_INTERRUPT_NAME,)}.get(comp, ())
             # (a headline without a severity word starts with the component name, capitalised)
             headline = e["headline"][:1].lower() + e["headline"][1:]
             if e["component_name"] == FIRMWARE_RECORD_PART:

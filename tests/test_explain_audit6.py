@@ -167,9 +167,14 @@ def test_vt_d_interrupt_remapping_faults_are_named_and_not_a_dma_access():
     sid = 0x17 << 8
     for reason, name in ((0x23, "error accessing the interrupt-remapping table"),
                          (0x26, "interrupt request blocked: its source-id failed verification")):
-        data = _record("dmar-vtd", CORRECTED, {"fault_record_hi": (1 << 63) | (reason << 32) | sid})
+        data = _record("dmar-vtd", CORRECTED, {"fault_record_hi": (1 << 63) | (reason << 32) | sid,
+                                               "fault_record_lo": 0x2A << 48})
         rec, e, text = explained(data, f"vt-d {reason:#x}")
-        assert rec.sections[0].summary == f"Intel VT-d interrupt remapping fault 0x{reason:02X} ({name}) from 17:00.0"
+        assert rec.sections[0].summary == (f"Intel VT-d interrupt remapping fault 0x{reason:02X} ({name}) "
+                                           "from 17:00.0, interrupt index 42")
+        assert rec.sections[0].fields["fault_record"]["interrupt_index"] == 42  # FI bits 63:48
+        # the part is the interrupt-remapping unit, not "IOMMU (DMA remapping)"
+        assert "IOMMU (interrupt remapping)" in text and "DMA remapping)" not in text
         assert "device_address" not in rec.sections[0].location and "address 0x" not in text
         assert "DMA remapping faults" not in text and "interrupt-remapping fault comes from" in text
         said = next(s for s in e["statements"] if "interrupt-remapping fault comes from" in s["text"])
@@ -178,6 +183,8 @@ def test_vt_d_interrupt_remapping_faults_are_named_and_not_a_dma_access():
     rec, e, text = explained(_record("dmar-vtd", CORRECTED, {"fault_record_hi": (1 << 63) | (5 << 32) | sid}), "dma")
     assert rec.sections[0].summary.startswith("Intel VT-d DMA remapping fault 0x05 (write access not allowed")
     assert "device_address" in rec.sections[0].location and "DMA remapping faults" in text
+    assert "interrupt_index" not in rec.sections[0].fields["fault_record"]
+    assert "IOMMU (DMA remapping)" in text
 
 
 def test_a_pci_bus_section_names_a_bus_and_an_unanswered_access_is_not_noise():

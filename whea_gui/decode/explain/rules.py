@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from . import own_severity
 from .facts import FIRMWARE_REFERENCE, THRESHOLD_FLAG, Facts, field_path
 from .location import desc_path, unique
-from .tables import COMPONENT_NAME, PLATFORM_MEMORY_TYPES, SEVERITY_MEANING, SEVERITY_RANK, SEVERITY_WORD
+from .tables import (
+    COMPONENT_NAME,
+    IOMMU_INTERRUPT_NAME,
+    PLATFORM_MEMORY_TYPES,
+    SEVERITY_MEANING,
+    SEVERITY_RANK,
+    SEVERITY_WORD,
+)
 
 
 @dataclass
@@ -106,6 +113,8 @@ def component_name(f: Facts) -> str:
         return MCA_PART_NAME[kind]
     if f.cxl_media:
         return CXL_MEDIA_PART_NAME[f.cxl_media]
+    if f.component == "iommu" and f.vtd_interrupt is not None:
+        return IOMMU_INTERRUPT_NAME  # no DMA request: its fault reason says so
     if f.component:
         return COMPONENT_NAME.get(f.component, f"{f.component} device")
     if "device_driver" in f.header_flags:

@@ -22,6 +22,9 @@ COMPONENT_NAME = {
     "storage": "storage device or controller", "gpu": "GPU",
 }
 # Fallback component by section type, for sections whose decoder did not say (or has none).
+# a VT-d fault whose reason is an interrupt-remapping one: no DMA request went wrong
+IOMMU_INTERRUPT_NAME = "IOMMU (interrupt remapping)"
+
 TYPE_COMPONENT = {
     "9876ccad-47b4-4bdb-b65e-16f193c4f3db": "cpu", "dc3ea0b0-a144-4797-b95b-53fa242b6e1d": "cpu",
     "e429faf1-3cb7-11d4-bca7-0080c73c8881": "cpu", "e19e3d16-bc11-11e4-9caa-c2051d5d46b0": "cpu",

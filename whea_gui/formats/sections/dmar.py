@@ -171,7 +171,10 @@ _FSTS_BITS = (
     Bits(6, "ite", "Invalidation time-out error"), Bits(7, "pro", "Page request overflow"),
     Bits(8, "fri", "Fault record index", 8),
 )
-_FRCD_LO_BITS = (Bits(12, "fault_information", "Fault information (page address bits 63:12)", 52),)
+# VT-d §11.4.14 (FRCD_REG): FI is the faulting page address of a DMA request; for an
+# interrupt-remapping fault reason, bits 63:48 hold the interrupt_index and 47:12 are clear
+_FRCD_LO_BITS = (Bits(12, "fault_information",
+                      "Fault information (page address; an interrupt fault's index in bits 63:48)", 52),)
 _FRCD_HI_BITS = (
     Bits(0, "source_identifier", "Source identifier", 16),
     Bits(28, "type2", "Type bit 2", meaning="With type bit 1 set: 0 read request, 1 AtomicOp request"),
@@ -268,6 +271,8 @@ def _fault_record_json(lo: int, hi: int) -> dict[str, Any]:
         "type1": t1,
         "request_type": "write request" if not t1 else ("AtomicOp request" if t2 else "read request"),
         "fault": bool(hi >> 63 & 1),
+        # an interrupt-remapping fault has no page address: FI's bits 63:48 are the interrupt index
+        **({"interrupt_index": lo >> 48} if hi >> 32 & 0xFF in VTD_INTERRUPT_FAULT_REASONS else {}),
     }
 
 
@@ -287,7 +292,8 @@ def _describe_vtd(ctx: SectionContext, fields: dict) -> None:
     if fr["fault_reason"] in VTD_INTERRUPT_FAULT_REASONS:  # no DMA address, no read or write
         sec.location = {"requester_id": sid, "bus": sid >> 8, "device": sid >> 3 & 0x1F, "function": sid & 7}
         sec.summary = (f"Intel VT-d interrupt remapping fault {numbers.hex_id(fr['fault_reason'], 2)} "
-                       f"({fr['fault_reason_name']}) from {requester_bdf(sid)}")
+                       f"({fr['fault_reason_name']}) from {requester_bdf(sid)}, "
+                       f"interrupt index {fr['interrupt_index']}")
         return
     sec.location = {"requester_id": sid, "bus": sid >> 8, "device": sid >> 3 & 0x1F,
                     "function": sid & 7, "device_address": fr["fault_address"]}
