@@ -162,7 +162,11 @@ def test_the_arm_detail_word_gets_the_same_hedge():
     assert OWN not in text and "no data was lost" in e["severity_meaning"]
     rec, e, text = _explained(_record("arm", 2, {"type": 1}, uncorrected), "arm uncorrected")
     _contradicted(rec, e, text, "uncorrected")
-    assert f"{OWN} “uncorrected”, but the record is marked Corrected" in text
+    # the register is named and cited, as an IA32/X64 check information's is (audit 7, A7-1)
+    assert (f"{OWN} “uncorrected” (section 0, ErrorInformation of error-information structure 0 "
+            "(cache)), but the record is marked Corrected") in text
+    caveat = next(s for s in e["statements"] if s["text"].startswith(OWN))
+    assert "section_0.error_info_0.error_information.corrected" in caveat["cites"]
 
 
 # -- A4-7: XPF MCA v4 extended banks -------------------------------------------------------------

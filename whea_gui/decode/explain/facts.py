@@ -92,7 +92,11 @@ class Facts:
     # firmware error record references: (format name, bytes carried, sections, cites) and the
     # record IDs of revision-0 references that point into the platform's own log
     empty_sections: list[tuple[int, list[str]]] = field(default_factory=list)  # all-zero descriptors
-    cpu_scope: str = ""  # "shared" / "unknown" when the MCA bank is not known to be one core's
+    cpu_scope: str = ""  # "shared" / "unknown" when the MCA bank is not known to be one core's,
+    # "bus" when a UEFI bus check says the processor only responded to or observed the request
+    # an IA32/X64 or ARM bus check whose processor did not originate the request:
+    # (participation in words, the requester/responder/target it names, cites)
+    bus_role: tuple[str, str, list[str]] | None = None
     firmware_data: tuple[str, int, int, list[str]] | None = None
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
     # an AMD IOMMU event-log entry whose type carries no DeviceID: (event code, cites)
@@ -200,6 +204,9 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
                 if count:
                     f.unread_lead = (lead.index, count, [body.path])
         f.what = _what(lead, diag)
+        f.bus_role = _bus_role(lead)
+        if f.bus_role is not None and f.component == "cpu":
+            _logged_by(f, {"scope": "bus"})
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
     if f.component == "iommu" and lead is not None:
@@ -708,6 +715,31 @@ def _diagnosis_cites(loc: Location, diag: dict) -> None:
 
 
 LOGGING_CPU = ("processor_number", "apic_id", "mpidr", "processor_id")
+# UEFI N.2.4.2.3 / N.2.4.4.3 bus check Participation Type: 1 the local processor responded to
+# the request, 2 it observed the error as a third party (Intel SDM's PP field: RES, OBS)
+BYSTANDER = {1: "responded to the request (another agent made it)",
+             2: "only observed the error (as a third party)"}
+
+
+def _bus_role(s: DecodedSection) -> tuple[str, str, list[str]] | None:
+    """The bus check the section's summary describes (its worst structure), when its processor
+    did not originate the failed request."""
+    infos = s.fields.get("error_info") if isinstance(s.fields, dict) else None
+    if not isinstance(infos, list) or not infos:
+        return None
+    from ...formats.sections._cpu_ids import lead_error_info  # (loaded with the CPU decoders)
+    key = "error_information" if isinstance(infos[0], dict) and "error_information" in infos[0] else "check_info"
+    i = lead_error_info(infos, lambda e: e.get(key))
+    info = infos[i] if i is not None else None
+    check = info.get(key) if isinstance(info, dict) else None
+    if not isinstance(check, dict) or check.get("kind") != "bus" or check.get("participation_type") not in BYSTANDER:
+        return None
+    ids = [f"{label} 0x{info[name]:X}" for name, label in (("requestor_id", "requester ID"),
+           ("responder_id", "responder ID"), ("target_id", "target ID")) if isinstance(info.get(name), int)]
+    if isinstance(info.get("physical_fault_address"), int):
+        ids.append(f"physical address 0x{info['physical_fault_address']:X}")
+    cites = _node_path(s, f"error_info_{i}.{key}.participation_type")
+    return BYSTANDER[check["participation_type"]], ", ".join(ids), cites
 
 
 def _logged_by(f: Facts, diag: dict) -> None:

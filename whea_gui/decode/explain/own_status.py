@@ -91,20 +91,31 @@ def _mca(s: DecodedSection, path) -> list[Claim]:
 
 
 def _check_info(s: DecodedSection, path) -> list[Claim]:
+    """IA32/X64 check information (Uncorrected bit) and ARM error information (its Corrected bit
+    clear), each with Processor context corrupt: every structure, not only the first."""
     infos = s.fields.get("error_info")
     out = []
     for i, info in enumerate(infos if isinstance(infos, list) else ()):
-        check = info.get("check_info") if isinstance(info, dict) else None
+        if not isinstance(info, dict):
+            continue
+        arm = "error_information" in info
+        check = info.get("error_information" if arm else "check_info")
         if not isinstance(check, dict):
-            continue  # its Check info valid bit is clear
+            continue  # its Check info / Error information valid bit is clear
         # True only when the bit and its own valid bit are both set (null when not valid)
-        words = [w for w, key in zip(WORSE, ("uncorrected", "processor_context_corrupt"))
-                 if check.get(key) is True]
+        uncorrected = check.get("corrected") is False if arm else check.get("uncorrected") is True
+        words = [w for w, said in zip(WORSE, (uncorrected, check.get("processor_context_corrupt") is True))
+                 if said]
         if words:
-            names = {"uncorrected": "uncorrected", "processor context corrupt": "processor_context_corrupt"}
-            cites = [c for w in words for c in path(s, f"error_info_{i}.check_info.{names[w]}")]
-            out.append(Claim(s.index, f"check information of error information {i} "
-                                      f"({info.get('type_name') or 'unknown check'})", words, cites))
+            names = {"uncorrected": "corrected" if arm else "uncorrected",
+                     "processor context corrupt": "processor_context_corrupt"}
+            block = "error_information" if arm else "check_info"
+            cites = [c for w in words for c in path(s, f"error_info_{i}.{block}.{names[w]}")]
+            kind = ("/".join(info.get("type_names") or ()) or "unknown type") if arm \
+                else (info.get("type_name") or "unknown check")
+            register = (f"ErrorInformation of error-information structure {i}" if arm
+                        else f"check information of error information {i}")
+            out.append(Claim(s.index, f"{register} ({kind})", words, cites))
     return out
 
 

@@ -79,7 +79,9 @@ def record_component(f: Facts) -> str:
 MCA_PART_NAME = {"memory": "memory (machine check from the memory controller)",
                  "unknown": "machine check (unit not identified)",
                  # the unit is named (an Intel L2 cache) but not whether one core owns it
-                 "unknown-core": "machine check (core not identified)"}
+                 "unknown-core": "machine check (core not identified)",
+                 # a bus check whose processor did not make the failed request (A7-4)
+                 "bus": "bus or interconnect (not the processor's own request)"}
 
 
 CXL_MEDIA_PART_NAME = {"DRAM": "CXL memory device (DRAM media)",
@@ -566,6 +568,9 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
     if kind == "memory":
         _memory_controller_advice(f, level, where, say, sev)
         return
+    if kind == "bus":
+        _bus_advice(f, level, say, sev)
+        return
     # a bank not known to be one core's names no processor, only the bank (and its unit)
     same = "in the same machine-check bank" if f.cpu_scope else "on the same processor"
     if level == "act":
@@ -600,6 +605,24 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
             say("If it repeats, update firmware/microcode and check cooling; a rising rate means the "
                 "CPU may be degrading." if kind == "core" else
                 "If it repeats, update firmware/microcode and check cooling.")
+    else:
+        say("Look at the records logged at the same time: this one does not state how severe it is.")
+
+
+def _bus_advice(f: Facts, level: str, say, sev) -> None:
+    """A bus error the processor answered or only observed: the request was another agent's,
+    so the processor is no more suspect than the requester, the target or the link."""
+    role, ids, cites = f.bus_role
+    named = f" ({ids})" if ids else ""
+    say(f"The bus check says the processor {role}: look at the requester, the responder and the "
+        f"target of the failed transaction{named}, and the link between them, before the processor.",
+        cites)
+    if level in ("act", "service"):
+        say("Check for BIOS/UEFI firmware updates and install them.")
+        say("If it recurs, contact the system vendor with these records: a bus or interconnect error "
+            "points at the platform or a device on it, not at one processor.")
+    elif level == "monitor":
+        say("No action needed for a single event.", sev)
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
@@ -888,7 +911,11 @@ def _scope_caveat(f: Facts) -> list[Statement]:
     cites = unique(c for p in f.location.parts for c in p.cites
                     if p.kind in ("cpu_unit", "processor_number", "apic_id", "mpidr", "processor_id"))
     unit = next((p.value for p in f.location.parts if p.kind == "cpu_unit"), "")
-    if f.cpu_scope == "shared":
+    if f.cpu_scope == "bus" and f.bus_role is not None:
+        text = (f"The bus check says the processor {f.bus_role[0]}: {who} logged the error, which "
+                "does not make it where the error happened.")
+        cites = unique(cites + f.bus_role[2])
+    elif f.cpu_scope == "shared":
         text = (f"The {unit or 'unit of this bank'} is shared, not part of one core: {who} only "
                 "logged the error, it is not where the error happened.")
     elif unit:

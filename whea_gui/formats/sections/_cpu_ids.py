@@ -92,3 +92,37 @@ def mpidr_fields(mpidr: int) -> dict[str, int]:
 def mpidr_text(mpidr: int) -> str:
     a = mpidr_fields(mpidr)
     return f"{a['aff3']}.{a['aff2']}.{a['aff1']}.{a['aff0']}"
+
+
+def lead_error_info(infos: list, info_of) -> int | None:
+    """Index of the error-information structure a section's summary describes: the worst one
+    (processor context corrupt, then uncorrected, then of unstated correction, then corrected),
+    the first of equals; a structure saying "no error" (an MS check's error type 0) or naming no
+    error kind comes last. ``info_of(structure)`` gives its decoded check/error information dict
+    (keys ``kind``, ``processor_context_corrupt``, and ``uncorrected`` or ``corrected``, each
+    None when its valid bit is clear). A Fatal record whose structure 0 is a corrected TLB error
+    and structure 1 an uncorrected bus time-out is explained by the bus time-out (UEFI N.2.4.2:
+    each structure describes its own error)."""
+    def rank(info: Any) -> int:
+        if not isinstance(info, dict) or not info.get("kind") or info.get("error_type") == 0:
+            return 0
+        if info.get("processor_context_corrupt") is True:
+            return 4
+        corrected = info.get("corrected")
+        if "uncorrected" in info and info["uncorrected"] is not None:
+            corrected = not info["uncorrected"]
+        return {False: 3, None: 2, True: 1}[corrected]
+    ranks = [rank(info_of(e)) if isinstance(e, dict) else -1 for e in infos]
+    if not ranks:
+        return None
+    best = max(ranks)
+    return ranks.index(best) if best >= 0 else None
+
+
+def more_structures_text(count: int, lead: int | None) -> str:
+    """The summary's note of the other structures: "; 1 more error structure", or which one the
+    detail describes when it is not the first ("; error structure 1 of 3")."""
+    if not lead:
+        more = count - 1
+        return f"; {more} more error structure{'s' if more > 1 else ''}" if more > 0 else ""
+    return f"; error structure {lead} of {count}"

@@ -379,7 +379,8 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
         sec.location = {"mpidr": mpidr, "processor_id": mpidr}
         where = f"on CPU with MPIDR {numbers.hex_id(mpidr)} (affinity {ids.mpidr_text(mpidr)})"
     infos = f["error_info"]
-    first = infos[0] if infos else None
+    lead = ids.lead_error_info(infos, lambda e: e.get("error_information"))
+    first = infos[lead] if lead is not None else None
     what, detail = "processor error", ""
     if first is not None and first["type_names"]:
         what = "/".join(KIND_WORDS[k] for k in first["type_names"]) + " error"
@@ -390,7 +391,6 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
         if pa is not None:
             pa_text = f"physical address {numbers.address(pa)}"
             detail = f"{detail}, {pa_text}" if detail else pa_text
-    more = len(infos) - 1
-    extra = f"; {more} more error structure{'s' if more > 1 else ''}" if more > 0 else ""
+    extra = ids.more_structures_text(len(infos), lead)
     tail = f"({detail}{extra})" if detail or extra else ""
     sec.summary = sentence(severity_word(ctx), what, where, tail)

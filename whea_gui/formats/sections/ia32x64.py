@@ -322,9 +322,11 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
     if apic is not None:
         sec.location = {"apic_id": apic, "processor_id": apic}
     where = f"on CPU with APIC id {apic}" if apic is not None else "on a processor"
-    first = next((e for e in f["error_info"] if e.get("check_info")), None)
+    infos = f["error_info"]
+    lead = ids.lead_error_info(infos, lambda e: e.get("check_info"))
+    first = infos[lead] if lead is not None else None
     what, detail = "processor error", ""
-    if first is not None and first["check_info"].get("kind"):
+    if first is not None and first.get("check_info") and first["check_info"].get("kind"):
         ci = first["check_info"]
         what = f"{ci['kind']} error"
         parts = [ci.get("operation_name") or ci.get("error_type_name") or ""]
@@ -333,7 +335,6 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
         if ci.get("processor_context_corrupt"):
             parts.append("processor context corrupt")
         detail = ", ".join(p for p in parts if p)
-    more = len(f["error_info"]) - 1
-    extra = f"; {more} more error structure{'s' if more > 1 else ''}" if more > 0 else ""
+    extra = ids.more_structures_text(len(infos), lead)
     tail = f"({detail}{extra})" if detail or extra else ""
     sec.summary = sentence(severity_word(ctx), what, where, tail)

@@ -1,0 +1,130 @@
+"""Audit 7 (a helper who had not seen the code built 109 well-formed records): processor
+sections with several error-information structures, bus checks the processor did not originate,
+and the other findings fixed with them. Each record is built here from the project's layouts."""
+
+from __future__ import annotations
+
+from explain_checks import explained
+
+from whea_gui.compose.bodies._pack import pack
+from whea_gui.compose.bodies.processor import CHECK_GUIDS
+from whea_gui.compose.layout import SectionPart, assemble, make_descriptor, make_header
+from whea_gui.formats.sections import arm, ia32x64
+
+CORRECTED, FATAL, RECOVERABLE = 2, 1, 0
+
+
+def _record(guid: str, severity: int, body: bytes) -> bytes:
+    return assemble(make_header(severity=severity), [SectionPart(make_descriptor(guid, severity=severity), body)])
+
+
+# -- ARM (UEFI N.2.4.4): error information bits ------------------------------------------------
+def _arm_info(kind: int, corrected: bool, pcc: bool = False, participation: int | None = None,
+              address: int | None = None) -> bytes:
+    info = 1 << 16 | 1 << 18 | int(corrected) << 26 | 1 << 4  # data access / op 1; Corrected valid
+    info |= (1 << 3 | int(pcc) << 25)  # processor context corrupt valid (bit 3), value (bit 25)
+    if participation is not None:
+        info |= 1 << 7 | participation << 29  # (bus) participation type valid / value
+    v = {"length": arm.INFO.size, "valid_bits": 0x4 | (0x10 if address is not None else 0),
+         "type": kind, "error_information": info}
+    if address is not None:
+        v["physical_fault_address"] = address
+    return pack(arm.INFO, v)
+
+
+def _arm(infos: list[bytes], mpidr: int = 0x80000009) -> bytes:
+    total = arm.HEADER.size + sum(map(len, infos))
+    return pack(arm.HEADER, {"valid_bits": 0x1, "err_info_num": len(infos), "context_info_num": 0,
+                             "section_length": total, "mpidr": mpidr}) + b"".join(infos)
+
+
+# -- IA32/X64 (UEFI N.2.4.2): check information ---------------------------------------------
+def _check(kind: str, uncorrected: bool | None, pcc: bool = False, participation: int | None = None,
+           error_type: int | None = None) -> int:
+    if kind == "ms":  # MS check: error type valid (bit 0), type in bits 16-18
+        return 0x1 | (error_type or 0) << 16 | (0 if uncorrected is None else 1 << 2 | int(uncorrected) << 20)
+    v = 1 << 1 | 1 << 2 | 1 << 16 | 1 << 18  # operation, level valid; transaction type, op
+    if uncorrected is not None:
+        v |= 1 << 4 | int(uncorrected) << 26
+    v |= 1 << 5 | int(pcc) << 27
+    if participation is not None:
+        v |= 1 << 8 | participation << 30
+    return v
+
+
+def _ia32(checks: list[tuple[str, int]], apic: int = 20, requester: int | None = None,
+          responder: int | None = None) -> bytes:
+    head = pack(ia32x64.HEADER, {"valid_bits": 0x1 | len(checks) << 2, "local_apic_id": apic})
+    body = head
+    for kind, info in checks:
+        v = {"type": CHECK_GUIDS[kind], "valid_bits": 0x1, "check_info": info}
+        if requester is not None:
+            v["valid_bits"] |= 1 << 2
+            v["requestor_id"] = requester
+        if responder is not None:
+            v["valid_bits"] |= 1 << 3
+            v["responder_id"] = responder
+        body += pack(ia32x64.INFO, v)
+    return body
+
+
+ARM = arm.GUID
+IA32 = ia32x64.GUID
+
+
+def test_an_arm_section_is_read_past_its_first_error_information():
+    # A7-1: structure 1 uncorrected and context corrupt in a Corrected record was "no data was
+    # lost ... No action needed"; the summary named the corrected structure 0
+    body = _arm([_arm_info(1, corrected=True), _arm_info(1, corrected=False, pcc=True)])
+    rec, e, text = explained(_record(ARM, CORRECTED, body), "arm second info")
+    assert rec.sections[0].summary.endswith("(uncorrected, processor context corrupt; "
+                                            "error structure 1 of 2)"), rec.sections[0].summary
+    assert "no data was lost" not in e["severity_meaning"] and "contradicts itself" in e["severity_meaning"]
+    assert "No action needed" not in text
+    caveat = next(s for s in e["statements"] if "ErrorInformation of error-information structure 1" in s["text"])
+    assert {"section_0.error_info_1.error_information.corrected",
+            "section_0.error_info_1.error_information.processor_context_corrupt"} <= set(caveat["cites"])
+    # a Fatal record: its uncorrected structure is the one described, no "says corrected" caveat
+    rec, e, text = explained(_record(ARM, FATAL, body), "arm fatal")
+    assert "says “corrected”" not in text and "uncorrected" in e["detail"]
+
+
+def test_an_ia32_section_describes_its_worst_check_not_its_first():
+    # A7-2: a corrected cache check first, an uncorrected context-corrupt bus check second
+    body = _ia32([("cache", _check("cache", False)), ("bus", _check("bus", True, pcc=True))])
+    rec, e, text = explained(_record(IA32, FATAL, body), "ia32 worst")
+    assert rec.sections[0].summary.startswith("Fatal bus error on CPU with APIC id 20")
+    assert "error structure 1 of 2" in rec.sections[0].summary
+    # an MS check saying "no error" is not what a Recoverable record is about
+    body = _ia32([("ms", _check("ms", None, error_type=0)), ("cache", _check("cache", True))])
+    rec, e, text = explained(_record(IA32, RECOVERABLE, body), "ia32 no error first")
+    assert "(no error" not in rec.sections[0].summary and "cache error" in rec.sections[0].summary
+    # equals: the first is described, the others counted
+    body = _ia32([("cache", _check("cache", False)), ("tlb", _check("tlb", False))])
+    rec, e, text = explained(_record(IA32, CORRECTED, body), "ia32 equals")
+    assert rec.sections[0].summary.endswith("; 1 more error structure)")
+
+
+def test_a_bus_check_the_processor_did_not_originate_does_not_blame_it():
+    # A7-4: participation 2 (observed) / 1 (responded): "contact the CPU vendor" about APIC 10
+    for participation, said in ((2, "only observed the error"), (1, "responded to the request")):
+        body = _ia32([("bus", _check("bus", True, pcc=True, participation=participation))], apic=10,
+                     requester=0x40, responder=0x2)
+        rec, e, text = explained(_record(IA32, FATAL, body), f"bus {participation}")
+        assert e["headline"].startswith("Fatal bus or interconnect (not the processor's own request)")
+        assert "CPU vendor" not in text and "same processor" not in text
+        assert e["where"] == "logged by APIC ID 10"
+        first = e["advice"][0]
+        assert said in first and "requester ID 0x40, responder ID 0x2" in first
+        cited = next(s for s in e["statements"] if s["text"] == first)["cites"]
+        assert "section_0.error_info_0.check_info.participation_type" in cited
+    # the processor that made the request (0) keeps the CPU advice
+    body = _ia32([("bus", _check("bus", True, pcc=True, participation=0))], apic=10)
+    rec, e, text = explained(_record(IA32, FATAL, body), "bus originated")
+    assert "CPU vendor" in text and "interconnect" not in e["headline"]
+    # ARM: the same participation field, in the structure the summary describes
+    body = _arm([_arm_info(2, corrected=True), _arm_info(4, corrected=False, pcc=True, participation=2,
+                                                           address=0x40000000)])
+    rec, e, text = explained(_record(ARM, FATAL, body), "arm bus observed")
+    assert "only observed" in e["advice"][0] and "physical address 0x40000000" in e["advice"][0]
+    assert "CPU vendor" not in text
