@@ -4,7 +4,7 @@ and the other findings fixed with them. Each record is built here from the proje
 
 from __future__ import annotations
 
-from explain_checks import explained
+from explain_checks import build_record, explained
 
 from whea_gui.compose.bodies._pack import pack
 from whea_gui.compose.bodies.processor import CHECK_GUIDS
@@ -128,3 +128,51 @@ def test_a_bus_check_the_processor_did_not_originate_does_not_blame_it():
     rec, e, text = explained(_record(ARM, FATAL, body), "arm bus observed")
     assert "only observed" in e["advice"][0] and "physical address 0x40000000" in e["advice"][0]
     assert "CPU vendor" not in text
+
+
+# -- CXL General Media events (CXL 3.0 §8.2.9.2.1) -------------------------------------------
+def _cxl_media(severity: int, event_type: int | None = None, transaction: int | None = None,
+               flags: int | None = None) -> bytes:
+    from whea_gui.formats.sections import _cxl_media as media
+    from whea_gui.formats.sections import cxl_component as cxl
+    log = cxl.HEAD.size + cxl.DEVICE_ID.size + cxl.SERIAL.size  # the event record (from offset 16)
+    event = log + cxl.EVENT_HEADER.size
+
+    def patch(body: bytearray) -> None:
+        if flags is not None:
+            body[log + 1:log + 4] = flags.to_bytes(3, "little")
+        if event_type is not None:
+            body[event + media.GENERAL_MEDIA.offsets["memory_event_type"]] = event_type
+        if transaction is not None:
+            body[event + media.GENERAL_MEDIA.offsets["transaction_type"]] = transaction
+    return build_record("cxl-media", severity, {}, patch)
+
+
+def test_a_cxl_invalid_address_or_injected_poison_is_no_media_fault():
+    # A7-3: Memory Event Type 01h "Invalid Address" (a host access outside the media) had
+    # "plan its replacement"; A7-9: Transaction Type 04h "Host Inject Poison" (the host's test)
+    rec, e, text = explained(_cxl_media(CORRECTED, event_type=1, transaction=2), "cxl invalid address")
+    assert e["headline"].startswith("Corrected CXL memory device (access to an invalid address) error")
+    assert "replace" not in text.lower() and "region" in e["advice"][0]
+    cited = next(s for s in e["statements"] if s["text"] == e["advice"][0])["cites"]
+    assert "section_0.event_log.event_specific.memory_event_type" in cited
+    rec, e, text = explained(_cxl_media(RECOVERABLE, event_type=0, transaction=4), "cxl inject poison")
+    assert "injected this poison" in e["advice"][0] and "replace" not in " ".join(e["advice"]).lower()
+    cited = next(s for s in e["statements"] if s["text"] == e["advice"][0])["cites"]
+    assert "section_0.event_log.event_specific.transaction_type" in cited
+    # a host read's media ECC error keeps the media advice
+    rec, e, text = explained(_cxl_media(RECOVERABLE, event_type=0, transaction=1), "cxl media ecc")
+    assert "If memory media errors recur, replace" in text
+
+
+def test_cxl_event_record_flags_are_decoded_and_a_replacement_the_device_asks_for_is_said():
+    # A7-10: flags 0x26 (failure, permanent condition, hardware replacement needed) were raw
+    # bytes, and the advice said "if ... recur"
+    rec, e, text = explained(_cxl_media(RECOVERABLE, event_type=0, transaction=1, flags=0x26), "cxl flags")
+    log = rec.sections[0].fields["event_log"]
+    assert log["flags"] == 0x26 and log["event_record_severity_name"] == "failure"
+    assert log["permanent_condition"] and log["hardware_replacement_needed"] and not log["maintenance_needed"]
+    assert e["advice"][0].startswith("The device's own event record flags say hardware replacement is needed")
+    assert "recur" not in " ".join(e["advice"])
+    cited = next(s for s in e["statements"] if s["text"] == e["advice"][0])["cites"]
+    assert "section_0.event_log.flags" in cited

@@ -137,6 +137,11 @@ class Facts:
     module_conflicts: list[tuple[int, str, list[str]]] = field(default_factory=list)
     outvoted_extensions: set[int] = field(default_factory=set)  # memory extensions not followed
     cxl_media: str = ""  # "DRAM" / "General Media": a CXL memory-media event, not a link error
+    # what the media event's own fields say beyond a media fault: "invalid_address" (a host
+    # access outside the media), "injected" (poison the host injected), with their cites; and the
+    # Event Record Flags' "hardware replacement needed" / "permanent condition" (cites)
+    cxl_event: tuple[str, list[str]] | None = None
+    cxl_replace: list[str] | None = None
     # a record cut short: what is missing and which sections present name nothing (CutShort)
     cut_short: CutShort | None = None
     part_unknown: bool = False  # cut short, and no section present names the failing part
@@ -216,6 +221,8 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         _pcie_port(lead, f)
     if f.component == "cxl" and lead is not None:
         f.cxl_media = cxl_media_kind(f.type_guid)
+        if f.cxl_media:
+            _cxl_event(lead, f)
         _cxl_port(lead, f)
     if (lead is not None and (lead.type_guid or "").lower() in PLATFORM_MEMORY
             and isinstance(lead.fields, dict)):  # (UEFI's memory error types, N.2.5)
@@ -408,6 +415,22 @@ def _aer_sources(lead: DecodedSection, fields: dict, ids: dict, secondary) -> li
 
 
 CXL_MEDIA_KINDS = ("DRAM", "General Media")
+
+
+def _cxl_event(lead: DecodedSection, f: Facts) -> None:
+    """CXL 3.x General Media / DRAM event fields that change what the event is evidence of."""
+    log = lead.fields.get("event_log") if isinstance(lead.fields, dict) else None
+    media = log.get("event_specific") if isinstance(log, dict) else None
+    if not isinstance(media, dict):
+        return
+    # General Media type 01h "Invalid Address": a host access outside the device's media (the
+    # DRAM record's 1 and 2 mean different things in CXL 3.0 and 3.1: not read here)
+    if f.cxl_media == "General Media" and media.get("memory_event_type") == 1:
+        f.cxl_event = ("invalid_address", _node_path(lead, "event_log.event_specific.memory_event_type"))
+    elif media.get("transaction_type") == 4:  # Host Inject Poison: the host's own test command
+        f.cxl_event = ("injected", _node_path(lead, "event_log.event_specific.transaction_type"))
+    if log.get("hardware_replacement_needed"):
+        f.cxl_replace = _node_path(lead, "event_log.flags")
 
 
 def cxl_media_kind(type_guid: str) -> str:

@@ -85,7 +85,9 @@ MCA_PART_NAME = {"memory": "memory (machine check from the memory controller)",
 
 
 CXL_MEDIA_PART_NAME = {"DRAM": "CXL memory device (DRAM media)",
-                       "General Media": "CXL memory device (media)"}
+                       "General Media": "CXL memory device (media)",
+                       # General Media "Invalid Address": the host's access, not the media (A7-3)
+                       "invalid_address": "CXL memory device (access to an invalid address)"}
 
 
 # A Firmware Error Record Reference (UEFI N.2.10) points at an error record the firmware keeps in
@@ -114,7 +116,8 @@ def component_name(f: Facts) -> str:
     if kind in MCA_PART_NAME:
         return MCA_PART_NAME[kind]
     if f.cxl_media:
-        return CXL_MEDIA_PART_NAME[f.cxl_media]
+        invalid = f.cxl_event is not None and f.cxl_event[0] == "invalid_address"
+        return CXL_MEDIA_PART_NAME["invalid_address" if invalid else f.cxl_media]
     if f.component == "iommu" and f.vtd_interrupt is not None:
         return IOMMU_INTERRUPT_NAME  # no DMA request: its fault reason says so
     if f.component:
@@ -659,6 +662,23 @@ def _cxl_media_advice(f: Facts, level: str, where: str, say, sev) -> None:
     what = "DRAM" if f.cxl_media == "DRAM" else "memory media"
     at = f" at {where}" if where else " (the record gives no PCI address: find it by its serial number, " \
         "if given, or in the system event log)"
+    event = f.cxl_event[0] if f.cxl_event is not None else ""
+    if event == "invalid_address":
+        say("The device reports an invalid address: the host accessed a device physical address its "
+            "media does not hold. That points at the host's address set-up (the CXL region and HDM "
+            "decoders, firmware or driver), not at the media: check the region configuration and "
+            "update the system BIOS and the CXL driver.", f.cxl_event[1])
+        return
+    if event == "injected":
+        say("The transaction type says the host injected this poison (a test or validation command), "
+            "so the event is no evidence of a media fault: if no test was running, find what issued "
+            "the command.", f.cxl_event[1])
+        return
+    if f.cxl_replace is not None and level != "unknown":
+        say(f"The device's own event record flags say hardware replacement is needed: replace the CXL "
+            f"memory device{at}.", f.cxl_replace, located=bool(where))
+        say("Read its health and media error log with the vendor's tools for the replacement.")
+        return
     if level in ("act", "service"):
         say(f"Check the CXL memory device{at} with its vendor's tools (health and media error log) "
             "and update its firmware.", sev, located=bool(where))

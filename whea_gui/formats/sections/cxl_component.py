@@ -56,10 +56,22 @@ DEVICE_ID = Layout("cxl_component_device_id", [
     Field("reserved", "Reserved", 1, "hex"),
 ])
 SERIAL = Layout("cxl_component_serial", [Field("device_serial_number", "Device serial number", 8, "hex")])
+# CXL 3.0 §8.2.9.2.1 Common Event Record, Event Record Flags (Linux CXL_EVENT_RECORD_FLAG_*)
+EVENT_SEVERITY = {0: "informational", 1: "warning", 2: "failure", 3: "fatal"}
+FLAG_BITS = (
+    Bits(0, "event_record_severity", "Event record severity", 2, values=EVENT_SEVERITY),
+    Bits(2, "permanent_condition", "Permanent condition"),
+    Bits(3, "maintenance_needed", "Maintenance needed"),
+    Bits(4, "performance_degraded", "Performance degraded"),
+    Bits(5, "hardware_replacement_needed", "Hardware replacement needed"),
+)
 # CXL common event record header as carried here (from its offset 16: no UUID)
 EVENT_HEADER = Layout("cxl_event_header", [
     Field("record_length", "Event record length", 1, "int"),
-    Field("flags", "Event record flags", 3, "bytes"),
+    Field("flags", "Event record flags", 3, "bytes",
+          description="Bits 1:0 event record severity (informational, warning, failure, fatal); bit 2 "
+                      "permanent condition; 3 maintenance needed; 4 performance degraded; 5 hardware "
+                      "replacement needed"),
     Field("handle", "Event record handle", 2, "hex"),
     Field("related_handle", "Related event record handle", 2, "hex"),
     Field("timestamp", "Event record timestamp", 8, "int", description="Nanoseconds since 1970-01-01 UTC"),
@@ -176,7 +188,16 @@ def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool,
     if specific is not None:
         extra["event_specific"] = specific
     return layout_json(EVENT_HEADER, hv, omit=("reserved",), extra=extra,
-                       convert={"flags": lambda raw: int.from_bytes(raw, "little")}, order=("data",))
+                       convert={"flags": lambda raw: int.from_bytes(raw, "little")},
+                       after={"flags": flags_json}, order=("data",))
+
+
+def flags_json(raw: bytes) -> dict[str, Any]:
+    """The Event Record Flags' meaning beside their value (the device's own judgement: a
+    permanent condition, maintenance or a replacement it says is needed)."""
+    value = int.from_bytes(raw, "little")
+    return {"event_record_severity": value & 3, "event_record_severity_name": EVENT_SEVERITY[value & 3],
+            **{b.name: bool(value >> b.bit & 1) for b in FLAG_BITS[1:]}}
 
 
 def _event_specific(ctx: SectionContext, kind: str, start: int, end: int, node) -> dict | None:
