@@ -46,7 +46,7 @@ def _check(kind: str, uncorrected: bool | None, pcc: bool = False, participation
     v = 1 << 1 | 1 << 2 | 1 << 16 | 1 << 18  # operation, level valid; transaction type, op
     if uncorrected is not None:
         v |= 1 << 4 | int(uncorrected) << 26
-    v |= 1 << 5 | int(pcc) << 27
+    v |= 1 << 3 | int(pcc) << 25  # processor context corrupt valid, value
     if participation is not None:
         v |= 1 << 8 | participation << 30
     return v
@@ -176,3 +176,18 @@ def test_cxl_event_record_flags_are_decoded_and_a_replacement_the_device_asks_fo
     assert "recur" not in " ".join(e["advice"])
     cited = next(s for s in e["statements"] if s["text"] == e["advice"][0])["cites"]
     assert "section_0.event_log.flags" in cited
+
+
+def test_a_recoverable_record_with_a_corrupt_processor_context_is_not_said_contained():
+    # A7-7: PCC set (and valid) in a Recoverable record was "contained ... and kept running"
+    body = _ia32([("cache", _check("cache", True, pcc=True))], apic=6)
+    rec, e, text = explained(_record(IA32, RECOVERABLE, body), "recoverable pcc")
+    assert "kept running" not in e["severity_meaning"] and "does not show that the error was contained" \
+        in e["severity_meaning"]
+    assert e["advice"][0].startswith("Section 0's own error information says processor context corrupt")
+    cited = next(s for s in e["statements"] if s["text"] == e["advice"][0])["cites"]
+    assert "section_0.error_info_0.check_info.processor_context_corrupt" in cited
+    # PCC clear: contained, as before
+    body = _ia32([("cache", _check("cache", True, pcc=False))], apic=6)
+    rec, e, text = explained(_record(IA32, RECOVERABLE, body), "recoverable no pcc")
+    assert "kept running" in e["severity_meaning"] and "processor context corrupt" not in text

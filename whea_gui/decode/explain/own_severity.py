@@ -56,6 +56,41 @@ def worse_words(f: Facts) -> list[str]:
     return words
 
 
+def pcc_claims(f: Facts) -> list:
+    """Registers saying processor context corrupt in a record marked Recoverable: the processor
+    state may not have allowed execution to go on (Intel SDM vol. 3B, PCC; the UCR classes
+    SRAR/SRAO require PCC = 0), so the record cannot show that the error was contained."""
+    return [c for c in f.own_claims if "processor context corrupt" in c.words] if f.severity == 0 else []
+
+
+def _pcc_whose(claims: list) -> str:
+    indices = sorted({c.index for c in claims})
+    return ("the sections' own error information" if len(indices) > 1
+            else f"section {indices[0]}'s own error information")
+
+
+def recoverable_pcc_text(f: Facts) -> tuple[str, list[str]] | None:
+    """The severity statement of a Recoverable record whose registers say context corrupt."""
+    claims = pcc_claims(f)
+    if not claims:
+        return None
+    text = (f"Recoverable, as the record marks it: the hardware could not fix the error; but "
+            f"{_pcc_whose(claims)} says processor context corrupt, so the processor may not have been "
+            "able to continue safely: the record does not show that the error was contained.")
+    return text, unique(list(f.severity_cites) + [p for c in claims[:MAX_NAMED] for p in c.cites])
+
+
+def recoverable_pcc_advice(f: Facts) -> tuple[str, list[str]] | None:
+    claims = pcc_claims(f)
+    if not claims:
+        return None
+    whose = _pcc_whose(claims)
+    text = (f"{whose[0].upper()}{whose[1:]} says processor context corrupt although the record is "
+            "marked Recoverable: check whether the system stopped or restarted at this time; if it "
+            "did, treat the error as fatal.")
+    return text, unique(list(f.severity_cites) + [p for c in claims[:MAX_NAMED] for p in c.cites])
+
+
 def _quoted(words: list[str]) -> str:
     return " and ".join(f"“{w}”" for w in words)
 

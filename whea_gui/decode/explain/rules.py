@@ -234,8 +234,8 @@ def _severity(f: Facts) -> Statement:
                 f"error recovery section (section {index}) says: {said}. So the record does not show "
                 "that the error was contained.")
         cites += rcites
-    elif (own := own_severity.severity_text(f)) is not None:  # the section's registers say worse
-        text, own_cites = own
+    elif (own := own_severity.severity_text(f) or own_severity.recoverable_pcc_text(f)) is not None:
+        text, own_cites = own  # the section's registers say worse
         cites += own_cites
     if f.header_severity is not None:  # the header says less than a section (F4a)
         where = max(f.worse_sections, key=lambda w: SEVERITY_RANK[w[1]])[0]
@@ -316,6 +316,8 @@ def _advice(f: Facts) -> list[Statement]:
                                        "not recover from this error: check whether the system stopped or "
                                        "restarted at this time; if it did, treat the error as fatal.",
                              unique(sev + f.recovery[2])))
+    elif (pcc := own_severity.recoverable_pcc_advice(f)) is not None:
+        out.append(Statement("advice", *pcc))
 
     def say(text: str, cites=None, located: bool = False) -> None:
         if (hedge is not None or f.repeats) and NO_ACTION.lower() in text.lower():
