@@ -191,3 +191,34 @@ def test_a_recoverable_record_with_a_corrupt_processor_context_is_not_said_conta
     body = _ia32([("cache", _check("cache", True, pcc=False))], apic=6)
     rec, e, text = explained(_record(IA32, RECOVERABLE, body), "recoverable no pcc")
     assert "kept running" in e["severity_meaning"] and "processor context corrupt" not in text
+
+
+# -- Microsoft correctable-error summaries (WDK WHEA_MEMORY_CORRECTABLE_ERROR_SECTION) ----------
+def _memory_summary(entries: list[tuple[int, dict]]) -> bytes:
+    from whea_gui.formats.sections import ms_summaries as ms
+    body = pack(ms.HEADER, {"version": 1, "count": len(entries)})
+    for valid, values in entries:
+        body += pack(ms.MEM_ENTRY, {"valid_bits": valid, **values})
+    return _record(ms.MEMORY_SUMMARY_GUID, CORRECTED, body)
+
+
+def test_a_correctable_error_summary_of_many_errors_is_no_occasional_error():
+    # A7-13: 40 errors counted at one socket were "No action needed for an occasional corrected
+    # error", and the entry (socket and count valid only) was "1 DIMM(s)"
+    rec, e, text = explained(_memory_summary([(0x9, {"socket_id": 1, "correctable_error_count": 40})]),
+                             "memory summary, socket only")
+    assert "occasional" not in " ".join(e["advice"])
+    first = next(a for a in e["advice"] if "counts 40 corrected errors" in a)
+    cited = next(s for s in e["statements"] if s["text"] == first)["cites"]
+    assert "section_0.entry_0.correctable_error_count" in cited
+    assert rec.sections[0].summary == "Corrected memory error summary: 40 errors in 1 entry; most on socket 1 (40)"
+    # one error in the whole summary is a single event; an entry with its DIMM slot is a DIMM
+    rec, e, text = explained(_memory_summary([(0xF, {"socket_id": 0, "channel_id": 2, "dimm_slot": 1,
+                                                      "correctable_error_count": 1})]), "memory summary, one")
+    assert "No action needed for an occasional corrected error." in e["advice"]
+    assert "on 1 DIMM(s)" in rec.sections[0].summary
+    # the PCIe summary: its devices' totals
+    data = build_record("pcie-summary", CORRECTED, {"count": 1})
+    rec, e, text = explained(data, "pcie summary")
+    total = rec.sections[0].fields["devices"][0]["total"]
+    assert total > 1 and f"counts {total} corrected errors" in text and "occasional events" not in text

@@ -737,6 +737,9 @@ def _diagnosis_cites(loc: Location, diag: dict) -> None:
         p.cites += [c for c in extra if c not in p.cites]
 
 
+# Microsoft memory / PCIe correctable error summary sections (WDK: WHEA_MEMORY_CORRECTABLE_ERROR_SECTION,
+# WHEA_PCIE_CORRECTABLE_ERROR_SECTION)
+MS_SUMMARIES = {"0e36c93e-ca15-4a83-ba8a-cbe80f7f0017", "e96eca99-53e2-4f52-9be7-d2dbe9508ed0"}
 LOGGING_CPU = ("processor_number", "apic_id", "mpidr", "processor_id")
 # UEFI N.2.4.2.3 / N.2.4.4.3 bus check Participation Type: 1 the local processor responded to
 # the request, 2 it observed the error as a third party (Intel SDM's PP field: RES, OBS)
@@ -900,6 +903,16 @@ def _own_counts(s: DecodedSection, f: Facts, _cite) -> None:
     if isinstance(status, dict) and status.get("overflow") is True:
         repeat(f"the error status of {where} has its overflow bit set (further errors were not "
                "logged)", _node_path, s, "error_status.overflow")
+    # Microsoft's correctable-error summaries: each entry (a DIMM, a PCIe device) carries its count
+    for key, count, what in (("entries", "correctable_error_count", "entry"), ("devices", "total", "device")):
+        entries = fields.get(key) if (s.type_guid or "").lower() in MS_SUMMARIES else None
+        counted = [(i, e[count]) for i, e in enumerate(entries if isinstance(entries, list) else ())
+                   if isinstance(e, dict) and type(e.get(count)) is int and e[count] > 0]
+        total = sum(c for _, c in counted)
+        if total > 1:
+            top = max(counted, key=lambda ic: ic[1])[0]
+            repeat(f"the summary in {where} counts {total} corrected errors", _node_path, s,
+                   f"{'entry' if what == 'entry' else 'device'}_{top}.correctable_error_count")
     diag = fields.get("diagnosis")
     if isinstance(diag, dict):
         bank = f"MCi_STATUS of MCA bank {diag.get('bank', '?')}"

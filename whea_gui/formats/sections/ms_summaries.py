@@ -84,7 +84,10 @@ def decode_memory_summary(ctx: SectionContext) -> dict:
                                                   ("channel", worst["channel_id"]),
                                                   ("dimm_slot", worst["dimm_slot"])) if v is not None}
         where = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ctx.section.location.items())
-        ctx.section.summary = (f"Corrected memory error summary: {total} errors on {n} DIMM(s); "
+        # an entry whose DIMM slot is not valid names a socket or channel, not a DIMM (A7-13)
+        on = (f"on {n} DIMM(s)" if all(e["dimm_slot"] is not None for e in f["entries"])
+              else f"in {n} entr{'y' if n == 1 else 'ies'}")
+        ctx.section.summary = (f"Corrected memory error summary: {total} errors {on}; "
                                f"most on {where or 'an unidentified DIMM'} "
                                f"({worst['correctable_error_count']})")
     else:
