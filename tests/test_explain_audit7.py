@@ -222,3 +222,21 @@ def test_a_correctable_error_summary_of_many_errors_is_no_occasional_error():
     rec, e, text = explained(data, "pcie summary")
     total = rec.sections[0].fields["devices"][0]["total"]
     assert total > 1 and f"counts {total} corrected errors" in text and "occasional events" not in text
+
+
+def test_an_arm_error_of_a_shared_affinity_level_is_not_one_processors():
+    # A7-12: Error affinity level 2 was ignored: "If it repeats on the same processor (MPIDR ...)"
+    def with_level(level: int) -> bytes:
+        body = bytearray(_arm([_arm_info(1, corrected=True)], mpidr=0x80020000))
+        vb = arm.HEADER.offsets["valid_bits"]
+        body[vb] |= 0x2  # Error affinity level valid
+        body[arm.HEADER.offsets["error_affinity_level"]] = level
+        return _record(ARM, CORRECTED, bytes(body))
+    rec, e, text = explained(with_level(2), "arm affinity 2")
+    assert "same processor" not in text and e["where"] == "logged by MPIDR 0x80020000"
+    caveat = next(c for c in e["caveats"] if "error affinity level is 2" in c)
+    assert "sharing MPIDR affinity 0.2" in caveat
+    assert any("affinity-level-2 group (MPIDR affinity 0.2)" in a for a in e["advice"])
+    # level 0 is the processor's own
+    rec, e, text = explained(with_level(0), "arm affinity 0")
+    assert "same processor (MPIDR 0x80020000)" in text and "affinity level is" not in text

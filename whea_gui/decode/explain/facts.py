@@ -97,6 +97,9 @@ class Facts:
     # an IA32/X64 or ARM bus check whose processor did not originate the request:
     # (participation in words, the requester/responder/target it names, cites)
     bus_role: tuple[str, str, list[str]] | None = None
+    # an ARM section's Error affinity level above 0: (level, the MPIDR affinity prefix of the
+    # processors sharing that level, cites); the error is that group's, not one processor's
+    arm_affinity: tuple[int, str, list[str]] | None = None
     firmware_data: tuple[str, int, int, list[str]] | None = None
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
     # an AMD IOMMU event-log entry whose type carries no DeviceID: (event code, cites)
@@ -212,6 +215,9 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         f.bus_role = _bus_role(lead)
         if f.bus_role is not None and f.component == "cpu":
             _logged_by(f, {"scope": "bus"})
+        elif f.component == "cpu" and (aff := _arm_affinity(lead)) is not None:
+            f.arm_affinity = aff
+            _logged_by(f, {"scope": "affinity"})
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
     if f.component == "iommu" and lead is not None:
@@ -745,6 +751,17 @@ LOGGING_CPU = ("processor_number", "apic_id", "mpidr", "processor_id")
 # the request, 2 it observed the error as a third party (Intel SDM's PP field: RES, OBS)
 BYSTANDER = {1: "responded to the request (another agent made it)",
              2: "only observed the error (as a third party)"}
+
+
+def _arm_affinity(s: DecodedSection) -> tuple[int, str, list[str]] | None:
+    """UEFI N.2.4.4 Error affinity level (1-3): the error belongs to that affinity level (a
+    cluster, or a higher shared level) of the processor's MPIDR, not to the processor alone."""
+    fields = s.fields if isinstance(s.fields, dict) else {}
+    level, aff = fields.get("error_affinity_level"), fields.get("mpidr_affinity")
+    if type(level) is not int or not 1 <= level <= 3 or not isinstance(aff, dict):
+        return None
+    group = ".".join(str(aff.get(f"aff{k}", "?")) for k in range(3, level - 1, -1))
+    return level, group, _node_path(s, "error_affinity_level")
 
 
 def _bus_role(s: DecodedSection) -> tuple[str, str, list[str]] | None:

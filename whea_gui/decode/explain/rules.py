@@ -578,6 +578,9 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
         return
     # a bank not known to be one core's names no processor, only the bank (and its unit)
     same = "in the same machine-check bank" if f.cpu_scope else "on the same processor"
+    if kind == "affinity":  # an ARM error of a cluster (or higher) level: that group's
+        same = (f"among the processors of the same affinity-level-{f.arm_affinity[0]} group "
+                f"(MPIDR affinity {f.arm_affinity[1]})")
     if level == "act":
         say("Check for BIOS/UEFI firmware and CPU microcode updates and install them.")
         say("Remove any overclocking or undervolting; check cooling and the power supply.")
@@ -606,6 +609,8 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
             rate = "; a rising rate means the CPU may be degrading" if kind == "core" else ""
             say(f"If it repeats {same} ({where}), update firmware/microcode and check cooling{rate}.",
                 located=True)
+        elif kind == "affinity":
+            say(f"If it repeats {same}, update firmware/microcode and check cooling.", f.arm_affinity[2])
         else:
             say("If it repeats, update firmware/microcode and check cooling; a rising rate means the "
                 "CPU may be degrading." if kind == "core" else
@@ -933,7 +938,13 @@ def _scope_caveat(f: Facts) -> list[Statement]:
     cites = unique(c for p in f.location.parts for c in p.cites
                     if p.kind in ("cpu_unit", "processor_number", "apic_id", "mpidr", "processor_id"))
     unit = next((p.value for p in f.location.parts if p.kind == "cpu_unit"), "")
-    if f.cpu_scope == "bus" and f.bus_role is not None:
+    if f.cpu_scope == "affinity" and f.arm_affinity is not None:
+        level, group, acites = f.arm_affinity
+        text = (f"The section's error affinity level is {level}: the error belongs to the processors "
+                f"sharing MPIDR affinity {group} (a cluster or a higher shared level), not to {who} "
+                "alone, which logged it.")
+        cites = unique(cites + acites)
+    elif f.cpu_scope == "bus" and f.bus_role is not None:
         text = (f"The bus check says the processor {f.bus_role[0]}: {who} logged the error, which "
                 "does not make it where the error happened.")
         cites = unique(cites + f.bus_role[2])
