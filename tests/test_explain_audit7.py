@@ -4,6 +4,8 @@ and the other findings fixed with them. Each record is built here from the proje
 
 from __future__ import annotations
 
+import struct
+
 from explain_checks import build_record, explained
 
 from whea_gui.compose.bodies._pack import pack
@@ -240,3 +242,40 @@ def test_an_arm_error_of_a_shared_affinity_level_is_not_one_processors():
     # level 0 is the processor's own
     rec, e, text = explained(with_level(0), "arm affinity 0")
     assert "same processor (MPIDR 0x80020000)" in text and "affinity level is" not in text
+
+
+def test_an_amd_core_number_alone_does_not_make_a_bank_one_cores():
+    # A7-5: MCA_IPID naming no SMCA bank type, ErrCoreIdVal with ErrCoreId 5: "the CPU may be
+    # degrading" beside "names no known SMCA bank type" (shared banks report ErrCoreId too)
+    from whea_gui.formats import amd_smca
+    from whea_gui.formats.mca_diagnosis import Inputs, diagnose
+    status = 1 << 63 | 1 << 60 | 1 << 56 | 5 << 32  # VAL, EN, ErrCoreIdVal, ErrCoreId 5
+    unknown = 0x0000000700020000  # HardwareID 0x07, McaType 0: no SMCA type
+    assert amd_smca.bank_type(unknown) is None
+    d = diagnose(Inputs(vendor=2, bank=22, status=status, ipid=unknown))
+    assert d["core"] == 5 and d["scope"] is None
+    regs = struct.pack("<10Q", unknown, 0, 0x25, 0, 0, 0, 0, 0, 0, 0x3) + bytes(112)
+    data = build_record("xpf-mca", CORRECTED, {"vendor": "amd", "bank": 22, "status": status,
+                                               "extended_registers": regs, "apic_id": 24})
+    rec, e, text = explained(data, "amd unknown bank with a core id")
+    assert "may be degrading" not in text and e["where"].startswith("logged by")
+    assert e["headline"].startswith("Corrected machine check (unit not identified) error")
+
+
+def test_an_intel_srar_data_load_points_at_the_memory_too():
+    # A7-11: MCACOD 0x134 / 0x150 with UC, S, AR (PCC clear) were CPU-only advice; the data the
+    # core consumed is usually bad in memory (Intel SDM, "MCA Error Codes for SRAR")
+    srar = 1 << 63 | 1 << 61 | 1 << 60 | 1 << 59 | 1 << 58 | 1 << 56 | 1 << 55
+    for code in (0x134, 0x150):
+        data = build_record("xpf-mca", RECOVERABLE, {"vendor": "intel", "bank": 1, "status": srar | code,
+                                                     "address": 0x123456000})
+        rec, e, text = explained(data, f"srar {code:#x}")
+        said = next(a for a in e["advice"] if a.startswith("The core consumed uncorrectable data"))
+        assert "test the memory that held it" in said
+        cited = next(s for s in e["statements"] if s["text"] == said)["cites"]
+        assert "section_0.status.ar" in cited
+    # the same code without AR (SRAO or UCNA) or with PCC is no SRAR
+    for status in ((srar & ~(1 << 55)) | 0x134, srar | 1 << 57 | 0x134):
+        data = build_record("xpf-mca", RECOVERABLE, {"vendor": "intel", "bank": 1, "status": status})
+        rec, e, text = explained(data, "no srar")
+        assert "consumed uncorrectable data" not in text

@@ -77,8 +77,8 @@ def diagnose(i: Inputs) -> dict:
                     "it is the core that logged the error"
                     + (f" (the CPU with APIC ID {i.apic_id}; its core number needs the CPU "
                        "topology)" if i.apic_id is not None else ""))
-    if d["scope"] is None and d["core"] is not None:
-        d["scope"] = "core"  # the registers number the core
+    # (a core number alone (AMD ErrCoreId) does not make a bank core-local: shared banks such as
+    # the L3 report the core whose access met the error too; the scope comes from the bank type)
     if d["unit"] is not None or d["error"] is not None:
         gaps.append("the socket is not recorded (mapping an APIC ID to a socket needs the "
                     "CPU topology, which the record does not hold)")

@@ -746,6 +746,10 @@ def _diagnosis_cites(loc: Location, diag: dict) -> None:
 # Microsoft memory / PCIe correctable error summary sections (WDK: WHEA_MEMORY_CORRECTABLE_ERROR_SECTION,
 # WHEA_PCIE_CORRECTABLE_ERROR_SECTION)
 MS_SUMMARIES = {"0e36c93e-ca15-4a83-ba8a-cbe80f7f0017", "e96eca99-53e2-4f52-9be7-d2dbe9508ed0"}
+# Intel SDM vol. 3B, "MCA Error Codes for SRAR": a data load (0x134) or instruction fetch (0x150)
+# that consumed uncorrectable data, with UC, S and AR set and PCC clear; the data's address is in
+# MCi_ADDR and the OS recovers by retiring that page (the fault is usually the memory's)
+SRAR_CODES = {0x134: "data load", 0x150: "instruction fetch"}
 LOGGING_CPU = ("processor_number", "apic_id", "mpidr", "processor_id")
 # UEFI N.2.4.2.3 / N.2.4.4.3 bus check Participation Type: 1 the local processor responded to
 # the request, 2 it observed the error as a third party (Intel SDM's PP field: RES, OBS)
@@ -875,6 +879,9 @@ def _hints(rec: DecodedRecord, lead: DecodedSection | None, f: Facts, _cite) -> 
                 _cite(hints, hint, _status_path, s, {"overflow": "over"}.get(key, key))
         if status.get("mca_error_kind") == "memory_controller":
             _cite(hints, "memory_controller", _status_path, s, "mca_error_code")
+        if (status.get("mca_error_code") in SRAR_CODES and status.get("uncorrected") and status.get("s")
+                and status.get("ar") and not status.get("pcc")):
+            _cite(hints, "srar", _status_path, s, "ar")  # (the AMD counterpart is the Poison bit)
     if lead is not None and _bank_valid(lead):  # (a bank that holds no error names no memory)
         bank = next((p for p in f.location.parts if p.kind == "cpu_unit"), None)
         if bank is not None and "UMC" in bank.value:

@@ -426,6 +426,10 @@ def _advice(f: Facts) -> list[Statement]:
     if level != "simulated":
         if "poison" in f.hints:
             say("Poisoned (corrupted) data was consumed: test the memory that held it.", f.hints["poison"])
+        if "srar" in f.hints:
+            say("The core consumed uncorrectable data (a software-recoverable action-required machine "
+                "check of a data load or instruction fetch): the data is usually bad in memory, at the "
+                "address MCi_ADDR gives if it is valid; test the memory that held it.", f.hints["srar"])
     return out
 
 
