@@ -279,3 +279,26 @@ def test_an_intel_srar_data_load_points_at_the_memory_too():
         data = build_record("xpf-mca", RECOVERABLE, {"vendor": "intel", "bank": 1, "status": status})
         rec, e, text = explained(data, "no srar")
         assert "consumed uncorrectable data" not in text
+
+
+def test_a_section_saying_corrected_in_a_fatal_or_informational_record_is_reconciled():
+    # A7-6: ARM did this; IA32/X64 check information, a valid MCi_STATUS and Memory Error 2's
+    # Status saying corrected did not
+    body = _ia32([("cache", _check("cache", False))], apic=8)
+    rec, e, text = explained(_record(IA32, FATAL, body), "ia32 fatal, check corrected")
+    caveat = next(c for c in e["caveats"] if c.startswith("The section's own error information says “corrected”"))
+    assert "check information of error information 0" in caveat and "marked Fatal" in caveat
+    # an uncorrected structure beside it: the record agrees with the section, no caveat
+    body = _ia32([("cache", _check("cache", False)), ("bus", _check("bus", True))], apic=8)
+    rec, e, text = explained(_record(IA32, FATAL, body), "ia32 fatal, one uncorrected")
+    assert "says “corrected”" not in text
+    # an Informational record whose valid MCi_STATUS holds a corrected error
+    status = 1 << 63 | 1 << 60 | 0x134  # VAL, EN, data load; UC clear
+    rec, e, text = explained(build_record("xpf-mca", 3, {"vendor": "intel", "bank": 1, "status": status}),
+                             "informational xpf")
+    assert any("(section 0, MCi_STATUS of MCA bank 1), but the record is marked Informational" in c
+               for c in e["caveats"])
+    # Memory Error 2, Status valid (bit 14) saying corrected, in a Fatal record
+    rec, e, text = explained(build_record("memory2", FATAL, {"status": 0}), "memory2 fatal")
+    assert rec.sections[0].fields["status"] == {"value": 0, "uncorrected": False, "state": "corrected"}
+    assert any("(section 0, Status byte), but the record is marked Fatal" in c for c in e["caveats"])

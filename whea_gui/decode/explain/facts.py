@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ...core import guids
 from ...core.model import ERROR, DecodedRecord, DecodedSection
 from .location import Location, desc_path, read_location
-from .own_status import Claim, own_claims
+from .own_status import Claim, corrected_claims, own_claims
 from .tables import (
     COMPONENT_PRIORITY,
     METADATA_TYPES,
@@ -150,6 +150,7 @@ class Facts:
     part_unknown: bool = False  # cut short, and no section present names the failing part
     # what sections' own registers say (uncorrected, processor context corrupt): own_status.Claim
     own_claims: list[Claim] = field(default_factory=list)
+    own_corrected: list[Claim] = field(default_factory=list)  # the lead's registers saying corrected
 
     @property
     def severity_word(self) -> str:
@@ -240,6 +241,8 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
     f.own_claims = own_claims(rec, empty_descriptor, cites=cites)
+    if lead is not None and not f.own_claims and f.severity in (0, 1, 3):
+        f.own_corrected = corrected_claims(lead, cites=cites)
     _memory_gaps(rec, f)
     _memory_conflicts(rec, f)
     if lead is not None and "primary" not in (lead.values.get("flag_names") or ()):

@@ -144,7 +144,7 @@ def caveat(f: Facts) -> tuple[str, list[str]] | None:
     """One severity per record: when the section's own information (its sentence or its
     registers) rates the error differently from the record, say so where the reader sees it."""
     words = detail_words(f)
-    claims = worse_claims(f)
+    claims = worse_claims(f) or list(f.own_corrected)  # (own_corrected: never beside worse ones)
     for c in claims:
         words += [w for w in c.words if w not in words]
     if not words:

@@ -124,3 +124,41 @@ def _memory2_status(s: DecodedSection, path) -> list[Claim]:
     if not isinstance(status, dict) or status.get("uncorrected") is not True or "state" not in status:
         return []  # (an MCA status has no "state"; Memory Error 2's is null when not valid)
     return [Claim(s.index, "Status byte", ["uncorrected"], path(s, "status.uncorrected"))]
+
+
+def corrected_claims(s: DecodedSection, *, cites: bool = True) -> list[Claim]:
+    """The registers of section ``s`` that say the error was corrected (a valid MCi_STATUS with
+    UC, PCC and Deferred clear; check / error information whose Uncorrected or Corrected bit is
+    valid and says corrected; Memory Error 2's valid Status saying corrected): a Fatal,
+    Recoverable or Informational record with only these says something else than its section
+    (audit 7, A7-6). Empty when any of them says worse (that is ``own_claims``' to tell)."""
+    f = s.fields if isinstance(s.fields, dict) else None
+    if f is None:
+        return []
+    path = _tree_path if cites else _no_path
+    out = []
+    status = f.get("status")
+    if isinstance(status, dict) and "pcc" in status:
+        if status.get("valid") and not (status.get("uncorrected") or status.get("pcc") or status.get("deferred")):
+            out.append(Claim(s.index, f"MCi_STATUS of MCA bank {f.get('bank_number', '?')}", ["corrected"],
+                             path(s, "status.uc") or path(s, "status")))
+    elif isinstance(status, dict) and "state" in status and status.get("uncorrected") is False:
+        out.append(Claim(s.index, "Status byte", ["corrected"], path(s, "status.uncorrected")))
+    infos = f.get("error_info")
+    for i, info in enumerate(infos if isinstance(infos, list) else ()):
+        if not isinstance(info, dict):
+            continue
+        arm = "error_information" in info
+        check = info.get("error_information" if arm else "check_info")
+        if not isinstance(check, dict):
+            continue
+        said = check.get("corrected") if arm else (None if check.get("uncorrected") is None
+                                                   else not check["uncorrected"])
+        if said is False or check.get("processor_context_corrupt") is True:
+            return []  # a structure says worse: not a corrected section
+        if said is True:
+            block, bit = ("error_information", "corrected") if arm else ("check_info", "uncorrected")
+            register = (f"ErrorInformation of error-information structure {i}" if arm
+                        else f"check information of error information {i}")
+            out.append(Claim(s.index, register, ["corrected"], path(s, f"error_info_{i}.{block}.{bit}")))
+    return out
