@@ -309,6 +309,8 @@ def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
         real(self, upto)
     monkeypatch.setattr(base.PageReleaser, "release", spy)
     monkeypatch.setattr(boundary, "WINDOW", 1 << 20)
+    from whea_gui.sources import registry  # (its varstore sniff releases what it searched: not here)
+    monkeypatch.setattr(registry, "_contains", lambda buf, needle: buf.find(needle) >= 0)
     rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
     path = tmp_path / "sparse.img"
     with open(path, "wb") as fh:
@@ -345,3 +347,34 @@ def test_a_header_cut_at_its_end_inside_an_image_is_a_cut_record_not_skipped_byt
                       f"there (it declares {len(whole)} bytes, {cut} are present)") in said, said
         assert (0, "5000 bytes hold no CPER record or WhLg entry; skipped") in said, said
         assert not any("hold no CPER" in m and o == 0 and "5000 bytes" not in m for o, m in said), said
+
+
+def test_the_varstore_sniff_does_not_leave_a_big_file_resident(tmp_path, monkeypatch):
+    """Before any reader runs, a raw file is searched for an edk2 NVRAM volume header; over a
+    mapped file that search went through every page at once, so a 1M-record file (384 MB) was
+    wholly resident before the first record was read (benchmarks/bench_commands.py: store import
+    and timeline peaked at the file's size). It now searches a window at a time, releasing the
+    pages behind it, and still finds a header that straddles two windows."""
+    from whea_gui.formats.edk2_sniff import NV_DATA_FV_LE
+    from whea_gui.sources import registry
+    released = []
+    real = base.PageReleaser.release
+
+    def spy(self, upto):
+        released.append(upto)
+        real(self, upto)
+    monkeypatch.setattr(base.PageReleaser, "release", spy)
+    monkeypatch.setattr(base.PageReleaser, "STEP", 1 << 20)
+    monkeypatch.setattr(registry, "FIND_STEP", 1 << 20)
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    path = tmp_path / "many.bin"
+    path.write_bytes(rec * ((6 << 20) // len(rec)))
+    first = next(iter(iter_path(path)))
+    assert first.data == rec
+    assert released and max(released) >= path.stat().st_size - (1 << 20)  # the search went by
+    # a header across a window boundary is found (the windows overlap by the needle's length)
+    for at in ((1 << 20) - 3, 1 << 20, (2 << 20) - len(NV_DATA_FV_LE)):
+        buf = bytearray(3 << 20)
+        buf[at:at + len(NV_DATA_FV_LE)] = NV_DATA_FV_LE
+        assert registry._contains(bytes(buf), NV_DATA_FV_LE), at
+    assert not registry._contains(bytes(3 << 20), NV_DATA_FV_LE)

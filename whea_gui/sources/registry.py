@@ -12,7 +12,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import raw, sniff
-from .base import Problem, RecordRef, SourceError, open_input, utf8_problem, utf8_text, utf8_values
+from .base import (
+    PageReleaser,
+    Problem,
+    RecordRef,
+    SourceError,
+    open_input,
+    utf8_problem,
+    utf8_text,
+    utf8_values,
+)
 from .folder import walk
 
 ProblemSink = Callable[[Problem], None]
@@ -115,13 +124,29 @@ def _nv_volume_inside(buf) -> bool:
     deleted HwErrRec variables are said to be deleted instead of carved out as live records.
     One linear search for the volume header's 24 fixed bytes (edk2_varstore.parse)."""
     from ..formats.edk2_sniff import NV_DATA_FV_LE
-    find = getattr(buf, "find", None)  # bytes and mmap: a fast substring search first
-    if find is not None and find(NV_DATA_FV_LE) < 0:
+    if hasattr(buf, "find") and not _contains(buf, NV_DATA_FV_LE):  # a fast substring search first
         return False
     from ..formats import edk2_varstore as vs
     if vs.find_nv_volume(buf) is None:
         return False
     return vs.parse(buf).usable
+
+
+FIND_STEP = 64 << 20
+
+
+def _contains(buf, needle: bytes) -> bool:
+    """``needle in buf``; a mapped file is searched a window at a time with the pages behind
+    dropped, so the search does not leave the whole file resident (a 1M-record file is 384 MB:
+    every command reading it peaked at that size before its reader had begun)."""
+    pages = PageReleaser(buf)
+    pos, n = 0, len(buf)
+    while pos < n:
+        if buf.find(needle, pos, min(n, pos + FIND_STEP + len(needle) - 1)) >= 0:
+            return True
+        pos += FIND_STEP
+        pages.release(min(pos, n))
+    return False
 
 
 def iter_bytes(data: bytes, path: str = "<bytes>",
