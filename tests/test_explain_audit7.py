@@ -302,3 +302,22 @@ def test_a_section_saying_corrected_in_a_fatal_or_informational_record_is_reconc
     rec, e, text = explained(build_record("memory2", FATAL, {"status": 0}), "memory2 fatal")
     assert rec.sections[0].fields["status"] == {"value": 0, "uncorrected": False, "state": "corrected"}
     assert any("(section 0, Status byte), but the record is marked Fatal" in c for c in e["caveats"])
+
+
+def test_overflow_wording_claims_no_bank_and_no_lost_order():
+    # A7-14: an IA32/X64 check information has no bank; the logged error may be the earlier one
+    # (Intel SDM overwrite rules); the same action twice
+    overflow = _check("cache", False) | 1 << 7 | 1 << 29  # overflow valid, overflow
+    rec, e, text = explained(_record(IA32, CORRECTED, _ia32([("cache", overflow)], apic=3)), "ia32 overflow")
+    assert "in this bank" not in text and "earlier ones were not logged" not in text
+    assert "not every one was logged" in text
+    assert sum("update firmware/microcode" in a for a in e["advice"]) == 1
+
+
+def test_a_firmware_reference_carrying_its_data_says_it_is_carried():
+    # A7-16: type 1 with data after the reference: the caveat said the detail was "referenced"
+    from whea_gui.formats.sections import firmware_reference as fw
+    body = pack(fw.LONG, {"record_type": 1, "revision": 2}) + bytes(range(32))
+    rec, e, text = explained(_record(fw.GUID, FATAL, body), "firmware type 1 with data")
+    assert any("carried in the record itself" in a for a in e["advice"])
+    assert "it references holds the detail" not in text and "the firmware record data it carries" in text

@@ -596,10 +596,10 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
     elif level == "service":
         say("Check for BIOS/UEFI firmware and CPU microcode updates; check cooling.")
     elif level == "monitor":
-        if over is not None:  # more than one error: not "a single event"
-            cool = "" if kind == "unknown" else " and check cooling"
-            say("The overflow bit says more than one error occurred in this bank before it was "
-                f"read, so this is not a single event: update firmware/microcode{cool}.", over)
+        if over is not None:  # more than one error: not "a single event" (the next advice acts)
+            banked = isinstance(f.lead.fields, dict) and "bank_number" in f.lead.fields  # (IA32/X64: none)
+            say(f"The overflow bit says more than one error occurred{' in this bank' if banked else ''} "
+                "before it was read, so this is not a single event.", over)
         else:
             say("No action needed for a single event.", sev)
         if kind == "unknown":  # the record cannot say the error was in a core: no CPU blame
@@ -822,8 +822,10 @@ def _device_advice(level: str, where: str, say, sev) -> None:
 
 # -- caveats --------------------------------------------------------------------------------------
 HINT_TEXT = {
+    # (Intel SDM vol. 3B, overwrite rules: an uncorrected error is kept over a later corrected
+    # one, so the error logged may be the earlier; what the bit says is that one was not logged)
     "mca_overflow": "The machine check's overflow bit is set: more than one error occurred before it "
-                    "was read, and the earlier ones were not logged.",
+                    "was read, and not every one was logged (the one kept may be the earlier).",
     "mca_pcc": "The processor context was corrupt: execution could not safely continue.",
     "mca_not_valid": "A machine-check bank in this record holds no valid error.",
     "latent_error": "Latent error: bad data was found but had not been used yet.",
@@ -1016,7 +1018,10 @@ def _location_caveats(f: Facts) -> list[Statement]:
                                        "failed or where.", f.section_count_cites, "location"))
     elif not f.location:
         cites = [f.lead.body.path] if f.lead.body is not None else []
-        if firmware_reference(f):
+        if firmware_reference(f) and f.firmware_data is not None:  # (A7-16: carried, not referenced)
+            text = ("The record does not say which part failed: the firmware record data it carries "
+                    "holds the detail.")
+        elif firmware_reference(f):
             text = ("The record does not say which part failed: the firmware's own error record it "
                     "references holds the detail.")
         elif f.component:
