@@ -154,8 +154,9 @@ def test_a_firmware_error_record_reference_is_no_firmware_failure():
     assert e["headline"] == "Fatal error recorded by the platform firmware in an Intel CrashLog", e["headline"]
     assert e["component_name"].startswith("not named here")
     assert "platform firmware error" not in text and "where in the platform firmware" not in text
-    assert "The record does not say which part failed: the firmware's own error record it references " \
-        "holds the detail." in e["caveats"]
+    # (the CrashLog data is carried in the record's sections: audit 7, A7-16)
+    assert "The record does not say which part failed: the firmware record data it carries holds " \
+        "the detail." in e["caveats"]
     assert all(s.summary.startswith("Fatal error recorded by the firmware:") for s in rec.sections), \
         [s.summary for s in rec.sections]
 

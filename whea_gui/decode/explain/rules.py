@@ -596,12 +596,15 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
     elif level == "service":
         say("Check for BIOS/UEFI firmware and CPU microcode updates; check cooling.")
     elif level == "monitor":
-        if over is not None:  # more than one error: not "a single event" (the next advice acts)
+        if over is not None:  # more than one error: not "a single event"
             banked = isinstance(f.lead.fields, dict) and "bank_number" in f.lead.fields  # (IA32/X64: none)
+            cool = "" if kind == "unknown" else " and check cooling"
             say(f"The overflow bit says more than one error occurred{' in this bank' if banked else ''} "
-                "before it was read, so this is not a single event.", over)
+                f"before it was read, so this is not a single event: update firmware/microcode{cool}.", over)
         else:
             say("No action needed for a single event.", sev)
+        # (after the overflow advice, what a repeat adds, not the same action again: A7-14)
+        act = "" if over is not None and kind != "unknown" else "update firmware/microcode and check cooling"
         if kind == "unknown":  # the record cannot say the error was in a core: no CPU blame
             repeat = (f"If it repeats {same} ({where}), " if where else "If it repeats, ")
             find = ("find whether this unit is one core's or shared on this CPU model" if _unit_named(f)
@@ -609,16 +612,18 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
                          "identify it)")
             say(repeat + f"update firmware/microcode and {find} before replacing anything.",
                 located=bool(where))
+        elif not act:
+            if kind == "core":
+                say(f"If it keeps repeating{f' {same} ({where})' if where else ''}, the CPU may be "
+                    "degrading: contact the system or CPU vendor.", located=bool(where))
         elif where:
             rate = "; a rising rate means the CPU may be degrading" if kind == "core" else ""
-            say(f"If it repeats {same} ({where}), update firmware/microcode and check cooling{rate}.",
-                located=True)
+            say(f"If it repeats {same} ({where}), {act}{rate}.", located=True)
         elif kind == "affinity":
-            say(f"If it repeats {same}, update firmware/microcode and check cooling.", f.arm_affinity[2])
+            say(f"If it repeats {same}, {act}.", f.arm_affinity[2])
         else:
-            say("If it repeats, update firmware/microcode and check cooling; a rising rate means the "
-                "CPU may be degrading." if kind == "core" else
-                "If it repeats, update firmware/microcode and check cooling.")
+            say(f"If it repeats, {act}; a rising rate means the CPU may be degrading." if kind == "core" else
+                f"If it repeats, {act}.")
     else:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
