@@ -321,3 +321,19 @@ def test_a_firmware_reference_carrying_its_data_says_it_is_carried():
     rec, e, text = explained(_record(fw.GUID, FATAL, body), "firmware type 1 with data")
     assert any("carried in the record itself" in a for a in e["advice"])
     assert "it references holds the detail" not in text and "the firmware record data it carries" in text
+
+
+def _cache_check(level: int, uncorrected: bool = False) -> int:
+    return (_check("cache", uncorrected) & ~(7 << 22)) | level << 22
+
+
+def test_an_ia32_cache_check_of_a_shared_level_does_not_blame_the_core():
+    # A7-8: level 2 (Intel's LL: levels 0 and 1 are a core's own) was "the CPU may be degrading",
+    # while the same LL in an XPF MCA bank is "core not identified"
+    rec, e, text = explained(_record(IA32, CORRECTED, _ia32([("cache", _cache_check(2))], apic=11)), "ia32 l2")
+    assert "may be degrading" not in text and "same processor" not in text
+    assert e["where"] == "logged by APIC ID 11"
+    caveat = next(s for s in e["statements"] if "names cache level 2" in s["text"])
+    assert "section_0.error_info_0.check_info.level" in caveat["cites"]
+    rec, e, text = explained(_record(IA32, CORRECTED, _ia32([("cache", _cache_check(1))], apic=11)), "ia32 l1")
+    assert "same processor (APIC ID 11)" in text and "names cache level" not in text

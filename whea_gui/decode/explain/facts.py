@@ -100,6 +100,9 @@ class Facts:
     # an ARM section's Error affinity level above 0: (level, the MPIDR affinity prefix of the
     # processors sharing that level, cites); the error is that group's, not one processor's
     arm_affinity: tuple[int, str, list[str]] | None = None
+    # an IA32/X64 cache or TLB check of level 2 or above (Intel's LL encoding: levels 0 and 1 are
+    # a core's own, level 2 is usually shared): (level, kind, cites)
+    cache_level: tuple[int, str, list[str]] | None = None
     firmware_data: tuple[str, int, int, list[str]] | None = None
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
     # an AMD IOMMU event-log entry whose type carries no DeviceID: (event code, cites)
@@ -219,6 +222,9 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         elif f.component == "cpu" and (aff := _arm_affinity(lead)) is not None:
             f.arm_affinity = aff
             _logged_by(f, {"scope": "affinity"})
+        elif f.component == "cpu" and (level := _shared_cache_level(lead)) is not None:
+            f.cache_level = level
+            _logged_by(f, {"scope": "level"})
         if diag and diag.get("undecoded"):
             f.undecoded = Fact(str(diag["undecoded"]), _diag_cite(diag, "undecoded"))
     if f.component == "iommu" and lead is not None:
@@ -758,6 +764,23 @@ LOGGING_CPU = ("processor_number", "apic_id", "mpidr", "processor_id")
 # the request, 2 it observed the error as a third party (Intel SDM's PP field: RES, OBS)
 BYSTANDER = {1: "responded to the request (another agent made it)",
              2: "only observed the error (as a third party)"}
+
+
+def _shared_cache_level(s: DecodedSection) -> tuple[int, str, list[str]] | None:
+    """The IA32/X64 check the section's summary describes, when it is a cache or TLB check of
+    level 2 or above: not known to be one core's (as the XPF MCA reading of the same LL field)."""
+    infos = s.fields.get("error_info") if isinstance(s.fields, dict) else None
+    if not isinstance(infos, list) or not infos or not isinstance(infos[0], dict) or "check_info" not in infos[0]:
+        return None
+    from ...formats.sections._cpu_ids import lead_error_info  # (loaded with the CPU decoders)
+    i = lead_error_info(infos, lambda e: e.get("check_info"))
+    check = infos[i].get("check_info") if i is not None and isinstance(infos[i], dict) else None
+    if not isinstance(check, dict) or check.get("kind") not in ("cache", "TLB", "tlb"):
+        return None
+    level = check.get("level")
+    if type(level) is not int or level < 2:
+        return None
+    return level, check["kind"], _node_path(s, f"error_info_{i}.check_info.level")
 
 
 def _arm_affinity(s: DecodedSection) -> tuple[int, str, list[str]] | None:

@@ -585,6 +585,8 @@ def _cpu_advice(f: Facts, level: str, where: str, say, sev) -> None:
     if kind == "affinity":  # an ARM error of a cluster (or higher) level: that group's
         same = (f"among the processors of the same affinity-level-{f.arm_affinity[0]} group "
                 f"(MPIDR affinity {f.arm_affinity[1]})")
+    elif kind == "level":  # an IA32/X64 cache level that cores usually share
+        same = "in the same cache level of this processor package"
     if level == "act":
         say("Check for BIOS/UEFI firmware and CPU microcode updates and install them.")
         say("Remove any overclocking or undervolting; check cooling and the power supply.")
@@ -949,7 +951,13 @@ def _scope_caveat(f: Facts) -> list[Statement]:
     cites = unique(c for p in f.location.parts for c in p.cites
                     if p.kind in ("cpu_unit", "processor_number", "apic_id", "mpidr", "processor_id"))
     unit = next((p.value for p in f.location.parts if p.kind == "cpu_unit"), "")
-    if f.cpu_scope == "affinity" and f.arm_affinity is not None:
+    if f.cpu_scope == "level" and f.cache_level is not None:
+        level, what, lcites = f.cache_level
+        text = (f"The check information names {what} level {level}, which on most processors is shared "
+                f"by several cores (levels 0 and 1 are a core's own): {who} logged the error, which "
+                "does not make its core where the error happened.")
+        cites = unique(cites + lcites)
+    elif f.cpu_scope == "affinity" and f.arm_affinity is not None:
         level, group, acites = f.arm_affinity
         text = (f"The section's error affinity level is {level}: the error belongs to the processors "
                 f"sharing MPIDR affinity {group} (a cluster or a higher shared level), not to {who} "
