@@ -337,3 +337,12 @@ def test_an_ia32_cache_check_of_a_shared_level_does_not_blame_the_core():
     assert "section_0.error_info_0.check_info.level" in caveat["cites"]
     rec, e, text = explained(_record(IA32, CORRECTED, _ia32([("cache", _cache_check(1))], apic=11)), "ia32 l1")
     assert "same processor (APIC ID 11)" in text and "names cache level" not in text
+
+
+def test_an_ms_check_reporting_no_error_is_no_error():
+    # A7-15: "Informational micro-architectural error on CPU with APIC id 1 (no error)"
+    rec, e, text = explained(_record(IA32, 3, _ia32([("ms", _check("ms", None, error_type=0))], apic=1)), "ms 0")
+    assert rec.sections[0].summary == "Informational micro-architectural check on CPU with APIC id 1 (no error)"
+    rec, e, text = explained(_record(IA32, CORRECTED, _ia32([("ms", _check("ms", False, error_type=1))], apic=1)),
+                             "ms 1")
+    assert "micro-architectural error" in rec.sections[0].summary

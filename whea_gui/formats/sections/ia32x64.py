@@ -328,7 +328,8 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
     what, detail = "processor error", ""
     if first is not None and first.get("check_info") and first["check_info"].get("kind"):
         ci = first["check_info"]
-        what = f"{ci['kind']} error"
+        # an MS check of error type 0 reports "no error": not "a micro-architectural error" (A7-15)
+        what = f"{ci['kind']} check" if ci.get("error_type") == 0 else f"{ci['kind']} error"
         parts = [ci.get("operation_name") or ci.get("error_type_name") or ""]
         if ci.get("level") is not None:
             parts.append(f"level {ci['level']}")
