@@ -346,3 +346,12 @@ def test_an_ms_check_reporting_no_error_is_no_error():
     rec, e, text = explained(_record(IA32, CORRECTED, _ia32([("ms", _check("ms", False, error_type=1))], apic=1)),
                              "ms 1")
     assert "micro-architectural error" in rec.sections[0].summary
+
+
+def test_msr_context_registers_are_named_in_the_tree():
+    # A7-17 (in part): "MSR 0x401" with no name although the README says register contexts by name
+    from whea_gui.decode.record import decode_record
+    rec = decode_record(build_record("ia32x64", CORRECTED, {"contexts": 1, "bank": 3}))
+    labels = [n.label for n in rec.sections[0].body.walk() if n.label.startswith("MSR 0x")]
+    assert labels == ["MSR 0x40C (IA32_MC3_CTL)", "MSR 0x40D (IA32_MC3_STATUS)",
+                      "MSR 0x40E (IA32_MC3_ADDR)", "MSR 0x40F (IA32_MC3_MISC)"], labels

@@ -74,6 +74,20 @@ def msr_name(addr: int) -> str:
     return f"msr_0x{addr:x}"
 
 
+def msr_label(addr: int) -> str:
+    """The tree's label: the address, and the architectural register it is in the machine-check
+    bank ranges (Intel SDM vol. 4: IA32_MCi_CTL/STATUS/ADDR/MISC = 0x400 + 4i + 0..3; AMD SMCA
+    MCA_*: 0xC0002000 + 0x10 i + register)."""
+    name = msr_name(addr)
+    if name.startswith("mc") and not name.startswith("mca"):
+        bank, reg = name[2:].split("_", 1)
+        return f"MSR 0x{addr:X} (IA32_MC{bank}_{reg.upper()})"
+    if name.startswith("mca"):
+        bank, reg = name[3:].split("_", 1)
+        return f"MSR 0x{addr:X} (MCA_{reg.upper()} of SMCA bank {bank})"
+    return f"MSR 0x{addr:X}"
+
+
 def _read_header(data: bytes):
     def read(off: int) -> tuple[int, int]:
         return struct.unpack_from("<HH", data, off)
@@ -222,7 +236,7 @@ def _register_run(ctype: int, base: int, count: int) -> Layout:
     """The layout of ``count`` 64-bit registers from ``base``: consecutive MSRs (type 1), or
     memory-mapped registers 8 bytes apart (type 7), each named by its address."""
     if ctype == 1:
-        fields = [Field(msr_name(base + k), f"MSR 0x{base + k:X}", 8, "hex") for k in range(count)]
+        fields = [Field(msr_name(base + k), msr_label(base + k), 8, "hex") for k in range(count)]
     else:
         fields = [Field(f"mmio_0x{base + 8 * k:x}", f"Register at 0x{base + 8 * k:X}", 8, "hex")
                   for k in range(count)]
