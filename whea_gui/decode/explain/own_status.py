@@ -93,15 +93,8 @@ def _mca(s: DecodedSection, path) -> list[Claim]:
 def _check_info(s: DecodedSection, path) -> list[Claim]:
     """IA32/X64 check information (Uncorrected bit) and ARM error information (its Corrected bit
     clear), each with Processor context corrupt: every structure, not only the first."""
-    infos = s.fields.get("error_info")
     out = []
-    for i, info in enumerate(infos if isinstance(infos, list) else ()):
-        if not isinstance(info, dict):
-            continue
-        arm = "error_information" in info
-        check = info.get("error_information" if arm else "check_info")
-        if not isinstance(check, dict):
-            continue  # its Check info / Error information valid bit is clear
+    for i, info, arm, check in _structures(s.fields):
         # True only when the bit and its own valid bit are both set (null when not valid)
         uncorrected = check.get("corrected") is False if arm else check.get("uncorrected") is True
         words = [w for w, said in zip(WORSE, (uncorrected, check.get("processor_context_corrupt") is True))
@@ -117,6 +110,19 @@ def _check_info(s: DecodedSection, path) -> list[Claim]:
                         else f"check information of error information {i}")
             out.append(Claim(s.index, f"{register} ({kind})", words, cites))
     return out
+
+
+def _structures(fields: dict):
+    """(index, structure, is ARM, its check / error information) of each IA32/X64 or ARM
+    error-information structure whose check information is decoded (its valid bit set)."""
+    infos = fields.get("error_info")
+    for i, info in enumerate(infos if isinstance(infos, list) else ()):
+        if not isinstance(info, dict):
+            continue
+        arm = "error_information" in info
+        check = info.get("error_information" if arm else "check_info")
+        if isinstance(check, dict):
+            yield i, info, arm, check
 
 
 def _memory2_status(s: DecodedSection, path) -> list[Claim]:
@@ -144,14 +150,7 @@ def corrected_claims(s: DecodedSection, *, cites: bool = True) -> list[Claim]:
                              path(s, "status.uc") or path(s, "status")))
     elif isinstance(status, dict) and "state" in status and status.get("uncorrected") is False:
         out.append(Claim(s.index, "Status byte", ["corrected"], path(s, "status.uncorrected")))
-    infos = f.get("error_info")
-    for i, info in enumerate(infos if isinstance(infos, list) else ()):
-        if not isinstance(info, dict):
-            continue
-        arm = "error_information" in info
-        check = info.get("error_information" if arm else "check_info")
-        if not isinstance(check, dict):
-            continue
+    for i, _info, arm, check in _structures(f):
         said = check.get("corrected") if arm else (None if check.get("uncorrected") is None
                                                    else not check["uncorrected"])
         if said is False or check.get("processor_context_corrupt") is True:
