@@ -398,3 +398,41 @@ def test_index_rows_are_rebuilt_when_the_columns_change(tmp_path, dwr_cper):
     with Store(path) as s:
         after = s.record_table()
     assert [after.row(i) for i in range(len(after))] == [before.row(i) for i in range(len(before))]
+
+
+@pytest.mark.parametrize("tables", [["CREATE TABLE t (x)"],
+                                    ["CREATE TABLE meta (key, value)", "CREATE TABLE records (x)"]])
+def test_a_refused_foreign_sqlite_file_is_left_as_it_was(tmp_path, tables):
+    # fuzzing campaign 7, F7-4: a command that refused another program's database still switched
+    # it to WAL mode (file header bytes 18-19), changing it for good
+    foreign = tmp_path / "other.db"
+    conn = sqlite3.connect(foreign)
+    for sql in tables:
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="not a WHEA store"):
+            Store(foreign, readonly=readonly)
+    assert foreign.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]  # no -wal / -shm left
+
+
+def test_a_damaged_index_row_is_a_store_error_not_a_traceback():
+    # F7-5: `whea store read 0` on a row whose RecordId and length are NULL raised TypeError
+    from whea_gui.store.results import StoreDamaged, locate_record
+
+    class Rows:
+        def execute(self, *_a):
+            return self
+
+        def fetchone(self):
+            return (0, "", None, None)
+
+        def fetchall(self):
+            return [self.fetchone()]
+    with pytest.raises(StoreDamaged, match="slot 0 is damaged"):
+        locate_record(Rows(), "records", "?", "s.wheastore", 0, None)
+    with pytest.raises(StoreDamaged, match="slot 0 is damaged"):
+        locate_record(Rows(), "records", "?", "s.wheastore", 5, None)

@@ -177,7 +177,12 @@ def locate_record(conn, table: str, mark: str, path, record_id: int, host: str |
     else:
         row = conn.execute(f"{cols} WHERE host = {mark} AND record_id = {mark}",
                            (host, signed(record_id))).fetchone()
-    return None if row is None else (row[0], row[1], unsigned(row[2]), row[3])
+    if row is None:
+        return None
+    if not all(isinstance(v, int) for v in (row[0], row[2], row[3])):  # a damaged row (NULLs)
+        raise StoreDamaged(f"{path}: the record index row of slot {row[0]!r} is damaged (RecordId "
+                           f"{row[2]!r}, length {row[3]!r}); `whea store check` salvages the rest")
+    return row[0], row[1], unsigned(row[2]), row[3]
 
 
 def fit_capacity(path, sizes: list[int], todo: list[int], keys: list, existing: dict, results: list,

@@ -182,16 +182,21 @@ def harden(conn: sqlite3.Connection) -> None:
 
 
 def configure(conn: sqlite3.Connection, *, readonly: bool) -> None:
-    """Per-connection settings: bounded value lengths, durable commits, zeroed deleted
-    content, WAL."""
+    """Per-connection settings that write nothing to the file: bounded value lengths, durable
+    commits, zeroed deleted content, the page size of a file still empty. WAL (which rewrites
+    the file's header) waits for ``use_wal``, once the file is known to be a store: a foreign
+    SQLite file a command refuses must be left as it was (fuzzing campaign 7, F7-4)."""
     harden(conn)
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA secure_delete = ON")  # a cleared record must not linger in free pages
     if not readonly:
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # no effect once the file has pages
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise sqlite3.OperationalError(f"cannot switch the store to WAL mode (got {mode})")
+
+
+def use_wal(conn: sqlite3.Connection) -> None:
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise sqlite3.OperationalError(f"cannot switch the store to WAL mode (got {mode})")
 
 
 def user_tables(conn: sqlite3.Connection) -> set[str]:

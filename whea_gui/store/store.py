@@ -137,6 +137,8 @@ class Store:
             if self._check_schema(conn) == "copy":
                 conn.close()
                 conn = self._migrated_copy(timeout)
+            elif not self.readonly:
+                schema.use_wal(conn)  # (only a file known to be a store)
         except BaseException:
             conn.close()
             raise
