@@ -55,8 +55,11 @@ def _check(kind: str, uncorrected: bool | None, pcc: bool = False, participation
 
 
 def _ia32(checks: list[tuple[str, int]], apic: int = 20, requester: int | None = None,
-          responder: int | None = None) -> bytes:
-    head = pack(ia32x64.HEADER, {"valid_bits": 0x1 | len(checks) << 2, "local_apic_id": apic})
+          responder: int | None = None, cpuid_eax: int | None = None) -> bytes:
+    v = {"valid_bits": 0x1 | len(checks) << 2, "local_apic_id": apic}
+    if cpuid_eax is not None:  # CPUID(1) EAX..EDX, CPUID valid (bit 1)
+        v.update(valid_bits=v["valid_bits"] | 0x2, cpuid_info=struct.pack("<4Q", cpuid_eax, 0, 0, 0))
+    head = pack(ia32x64.HEADER, v)
     body = head
     for kind, info in checks:
         v = {"type": CHECK_GUIDS[kind], "valid_bits": 0x1, "check_info": info}
@@ -80,7 +83,7 @@ def test_an_arm_section_is_read_past_its_first_error_information():
     body = _arm([_arm_info(1, corrected=True), _arm_info(1, corrected=False, pcc=True)])
     rec, e, text = explained(_record(ARM, CORRECTED, body), "arm second info")
     assert rec.sections[0].summary.endswith("(uncorrected, processor context corrupt; "
-                                            "error structure 1 of 2)"), rec.sections[0].summary
+                                            "error information 1, the second of 2)"), rec.sections[0].summary
     assert "no data was lost" not in e["severity_meaning"] and "contradicts itself" in e["severity_meaning"]
     assert "No action needed" not in text
     caveat = next(s for s in e["statements"] if "ErrorInformation of error-information structure 1" in s["text"])
@@ -96,7 +99,7 @@ def test_an_ia32_section_describes_its_worst_check_not_its_first():
     body = _ia32([("cache", _check("cache", False)), ("bus", _check("bus", True, pcc=True))])
     rec, e, text = explained(_record(IA32, FATAL, body), "ia32 worst")
     assert rec.sections[0].summary.startswith("Fatal bus error on CPU with APIC id 20")
-    assert "error structure 1 of 2" in rec.sections[0].summary
+    assert "error information 1, the second of 2" in rec.sections[0].summary
     # an MS check saying "no error" is not what a Recoverable record is about
     body = _ia32([("ms", _check("ms", None, error_type=0)), ("cache", _check("cache", True))])
     rec, e, text = explained(_record(IA32, RECOVERABLE, body), "ia32 no error first")
@@ -330,13 +333,20 @@ def _cache_check(level: int, uncorrected: bool = False) -> int:
 def test_an_ia32_cache_check_of_a_shared_level_does_not_blame_the_core():
     # A7-8: level 2 (Intel's LL: levels 0 and 1 are a core's own) was "the CPU may be degrading",
     # while the same LL in an XPF MCA bank is "core not identified"
-    rec, e, text = explained(_record(IA32, CORRECTED, _ia32([("cache", _cache_check(2))], apic=11)), "ia32 l2")
+    intel, amd = 0x00050657, 0x00A10F11  # CPUID(1).EAX: family 6 (Intel's LL numbering), family 19h
+    rec, e, text = explained(_record(IA32, CORRECTED, _ia32([("cache", _cache_check(2))], apic=11,
+                                                           cpuid_eax=intel)), "ia32 l2")
     assert "may be degrading" not in text and "same processor" not in text
     assert e["where"] == "logged by APIC ID 11"
     caveat = next(s for s in e["statements"] if "names cache level 2" in s["text"])
     assert "section_0.error_info_0.check_info.level" in caveat["cites"]
-    rec, e, text = explained(_record(IA32, CORRECTED, _ia32([("cache", _cache_check(1))], apic=11)), "ia32 l1")
-    assert "same processor (APIC ID 11)" in text and "names cache level" not in text
+    # recheck 9, N9-4: not level 1, not a TLB (a core's own), not AMD (its level 2 is a core's
+    # L2), not without CPUID (the vendor unknown)
+    for checks, eax in (([("cache", _cache_check(1))], intel), ([("cache", _cache_check(2))], amd),
+                        ([("tlb", (_check("tlb", False) & ~(7 << 22)) | 2 << 22)], intel),
+                        ([("cache", _cache_check(2))], None)):
+        rec, e, text = explained(_record(IA32, CORRECTED, _ia32(checks, apic=11, cpuid_eax=eax)), "ia32 core")
+        assert "same processor (APIC ID 11)" in text and "names cache level" not in text
 
 
 def test_an_ms_check_reporting_no_error_is_no_error():
@@ -355,3 +365,42 @@ def test_msr_context_registers_are_named_in_the_tree():
     labels = [n.label for n in rec.sections[0].body.walk() if n.label.startswith("MSR 0x")]
     assert labels == ["MSR 0x40C (IA32_MC3_CTL)", "MSR 0x40D (IA32_MC3_STATUS)",
                       "MSR 0x40E (IA32_MC3_ADDR)", "MSR 0x40F (IA32_MC3_MISC)"], labels
+
+
+def test_recheck9_cxl_dram_invalid_address_module_events_and_the_replacement_flag():
+    from whea_gui.formats.sections import _cxl_media as media
+    from whea_gui.formats.sections import cxl_component as cxl
+    log = cxl.HEAD.size + cxl.DEVICE_ID.size + cxl.SERIAL.size
+    event = log + cxl.EVENT_HEADER.size
+
+    def dram(event_type: int, transaction: int) -> bytes:
+        def patch(body: bytearray) -> None:
+            body[event + media.DRAM.offsets["memory_event_type"]] = event_type
+            body[event + media.DRAM.offsets["transaction_type"]] = transaction
+        return build_record("cxl-dram", RECOVERABLE, {}, patch)
+    # N9-1: DRAM 02h "Invalid Address" (CXL 3.1 numbering, as Linux reads it) on a host read
+    rec, e, text = explained(dram(2, 1), "dram invalid address")
+    assert "replace" not in text.lower() and "invalid address" in e["advice"][0]
+    # N9-11: found by the device's own scrub (transaction 05h): not said to be a host access
+    rec, e, text = explained(dram(2, 5), "dram invalid address in a scrub")
+    assert "the host accessed" not in text
+    # N9-2: the replacement flag in an Informational record, and a Memory Module event
+    rec, e, text = explained(_cxl_media(3, event_type=0, transaction=1, flags=0x20), "informational flag")
+    assert e["advice"][0].startswith("The device's own event record flags say hardware replacement is needed")
+
+    def module(body: bytearray) -> None:
+        body[log + 1] = 0x20
+    rec, e, text = explained(build_record("cxl-memory-module", CORRECTED, {}, module), "module flag")
+    assert "link noise" not in text and "reseat" not in text
+    assert e["advice"][0].startswith("The device's own event record flags say hardware replacement is needed")
+    rec, e, text = explained(build_record("cxl-memory-module", CORRECTED, {}), "module")
+    assert "link noise" not in text and "CXL memory device (module)" in e["headline"]
+
+
+def test_recheck9_an_arm_level_1_error_with_the_mt_bit_is_one_cores():
+    # N9-5: MPIDR.MT set (e.g. Neoverse N1): affinity level 0 numbers threads, level 1 is a core
+    body = bytearray(_arm([_arm_info(1, corrected=True)], mpidr=0x81000500))
+    body[arm.HEADER.offsets["valid_bits"]] |= 0x2
+    body[arm.HEADER.offsets["error_affinity_level"]] = 1
+    rec, e, text = explained(_record(ARM, CORRECTED, bytes(body)), "arm mt level 1")
+    assert "affinity level is" not in text and "same processor (MPIDR 0x81000500)" in text

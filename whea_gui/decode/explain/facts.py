@@ -429,23 +429,30 @@ def _aer_sources(lead: DecodedSection, fields: dict, ids: dict, secondary) -> li
     return out
 
 
-CXL_MEDIA_KINDS = ("DRAM", "General Media")
+# (a Memory Module event reports the device's health, temperature, life used: no link)
+CXL_MEDIA_KINDS = ("DRAM", "General Media", "Memory Module")
 
 
 def _cxl_event(lead: DecodedSection, f: Facts) -> None:
     """CXL 3.x General Media / DRAM event fields that change what the event is evidence of."""
     log = lead.fields.get("event_log") if isinstance(lead.fields, dict) else None
-    media = log.get("event_specific") if isinstance(log, dict) else None
+    if not isinstance(log, dict):
+        return
+    media = log.get("event_specific")
+    if log.get("hardware_replacement_needed"):  # (any event kind, any record severity)
+        f.cxl_replace = _node_path(lead, "event_log.flags")
     if not isinstance(media, dict):
         return
-    # General Media type 01h "Invalid Address": a host access outside the device's media (the
-    # DRAM record's 1 and 2 mean different things in CXL 3.0 and 3.1: not read here)
-    if f.cxl_media == "General Media" and media.get("memory_event_type") == 1:
-        f.cxl_event = ("invalid_address", _node_path(lead, "event_log.event_specific.memory_event_type"))
+    # events that are no fault of the media: "Invalid Address" (General Media 01h, DRAM 02h in
+    # CXL 3.1 numbering, as Linux reads it) and the access violations TE state / CKID
+    kind = media.get("memory_event_type")
+    host = media.get("transaction_type") in (0, 1, 2, 3, 4)  # (else the device's own scrub etc.)
+    refused = {"General Media": {1: "invalid_address", 3: "violation", 6: "violation"},
+               "DRAM": {2: "invalid_address", 4: "violation", 6: "violation"}}.get(f.cxl_media, {})
+    if kind in refused and host:
+        f.cxl_event = (refused[kind], _node_path(lead, "event_log.event_specific.memory_event_type"))
     elif media.get("transaction_type") == 4:  # Host Inject Poison: the host's own test command
         f.cxl_event = ("injected", _node_path(lead, "event_log.event_specific.transaction_type"))
-    if log.get("hardware_replacement_needed"):
-        f.cxl_replace = _node_path(lead, "event_log.flags")
 
 
 def cxl_media_kind(type_guid: str) -> str:
@@ -775,7 +782,13 @@ def _shared_cache_level(s: DecodedSection) -> tuple[int, str, list[str]] | None:
     from ...formats.sections._cpu_ids import lead_error_info  # (loaded with the CPU decoders)
     i = lead_error_info(infos, lambda e: e.get("check_info"))
     check = infos[i].get("check_info") if i is not None and isinstance(infos[i], dict) else None
-    if not isinstance(check, dict) or check.get("kind") not in ("cache", "TLB", "tlb"):
+    if not isinstance(check, dict) or check.get("kind") != "cache":  # (a TLB is a core's own)
+        return None
+    # Intel's LL numbering (display family 6): on AMD the field counts L1 = 1, so its level 2
+    # is a core's own L2 (Linux mce_amd.c); without CPUID the vendor is not known: no claim
+    cpuid = s.fields.get("cpuid_info")
+    signature = cpuid.get("signature") if isinstance(cpuid, dict) else None
+    if not isinstance(signature, dict) or signature.get("display_family") != 6:
         return None
     level = check.get("level")
     if type(level) is not int or level < 2:
@@ -788,7 +801,10 @@ def _arm_affinity(s: DecodedSection) -> tuple[int, str, list[str]] | None:
     cluster, or a higher shared level) of the processor's MPIDR, not to the processor alone."""
     fields = s.fields if isinstance(s.fields, dict) else {}
     level, aff = fields.get("error_affinity_level"), fields.get("mpidr_affinity")
-    if type(level) is not int or not 1 <= level <= 3 or not isinstance(aff, dict):
+    mpidr = fields.get("mpidr")
+    # MPIDR.MT (bit 24) set: affinity level 0 numbers threads, so level 1 is still one core
+    lowest_shared = 2 if type(mpidr) is int and mpidr >> 24 & 1 else 1
+    if type(level) is not int or not lowest_shared <= level <= 3 or not isinstance(aff, dict):
         return None
     group = ".".join(str(aff.get(f"aff{k}", "?")) for k in range(3, level - 1, -1))
     return level, group, _node_path(s, "error_affinity_level")

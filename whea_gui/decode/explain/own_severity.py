@@ -109,7 +109,8 @@ def _whose(f: Facts) -> str:
 
 def _cites(f: Facts) -> list[str]:
     cites = list(f.severity_cites) + (list(f.what.cites) if detail_words(f) and f.what else [])
-    return unique(cites + [p for c in worse_claims(f)[:MAX_NAMED] for p in c.cites])
+    claims = worse_claims(f) or list(f.own_corrected)  # (the registers the caveat names)
+    return unique(cites + [p for c in claims[:MAX_NAMED] for p in c.cites])
 
 
 def severity_text(f: Facts) -> tuple[str, list[str]] | None:

@@ -86,6 +86,7 @@ MCA_PART_NAME = {"memory": "memory (machine check from the memory controller)",
 
 CXL_MEDIA_PART_NAME = {"DRAM": "CXL memory device (DRAM media)",
                        "General Media": "CXL memory device (media)",
+                       "Memory Module": "CXL memory device (module)",
                        # General Media "Invalid Address": the host's access, not the media (A7-3)
                        "invalid_address": "CXL memory device (access to an invalid address)"}
 
@@ -298,6 +299,12 @@ def _advice(f: Facts) -> list[Statement]:
             where = f.location.short_text()
             return [Statement("advice", _redundancy_text(f.memory_type[0], where),
                               unique(f.memory_type[2] + sev + (f.location.short_cites() if where else [])),
+                              "location" if where else "", bool(where))]
+        if f.cxl_replace is not None:  # the device's own flag, whatever the record's severity
+            where = f.location.short_text()
+            return [Statement("advice", "The device's own event record flags say hardware replacement "
+                                        f"is needed: plan to replace the CXL memory device{' at ' + where if where else ''}.",
+                              unique(f.cxl_replace + (f.location.short_cites() if where else [])),
                               "location" if where else "", bool(where))]
         if f.repeats:  # a status report of more than one error is still no single event
             return [Statement("advice", f"This is a status report, but {_repeats_said(f)}: more than one error "
@@ -677,10 +684,19 @@ def _memory_controller_advice(f: Facts, level: str, where: str, say, sev) -> Non
 def _cxl_media_advice(f: Facts, level: str, where: str, say, sev) -> None:
     """A CXL General Media / DRAM event reports the device's memory media, not its link: the
     advice is a memory device's (its vendor's health and media error log), never a reseat."""
-    what = "DRAM" if f.cxl_media == "DRAM" else "memory media"
+    what = {"DRAM": "DRAM", "Memory Module": "memory module"}.get(f.cxl_media, "memory media")
     at = f" at {where}" if where else " (the record gives no PCI address: find it by its serial number, " \
         "if given, or in the system event log)"
     event = f.cxl_event[0] if f.cxl_event is not None else ""
+    if f.cxl_replace is not None and level != "unknown":
+        say(f"The device's own event record flags say hardware replacement is needed: replace the CXL "
+            f"memory device{at}.", f.cxl_replace, located=bool(where))
+        say("Read its health and media error log with the vendor's tools for the replacement.")
+        return
+    if event == "violation":
+        say("The device reports an access it refused (a TE state or CKID violation): the host's "
+            "access or its security set-up, not the media, is what to check.", f.cxl_event[1])
+        return
     if event == "invalid_address":
         say("The device reports an invalid address: the host accessed a device physical address its "
             "media does not hold. That points at the host's address set-up (the CXL region and HDM "
@@ -691,11 +707,6 @@ def _cxl_media_advice(f: Facts, level: str, where: str, say, sev) -> None:
         say("The transaction type says the host injected this poison (a test or validation command), "
             "so the event is no evidence of a media fault: if no test was running, find what issued "
             "the command.", f.cxl_event[1])
-        return
-    if f.cxl_replace is not None and level != "unknown":
-        say(f"The device's own event record flags say hardware replacement is needed: replace the CXL "
-            f"memory device{at}.", f.cxl_replace, located=bool(where))
-        say("Read its health and media error log with the vendor's tools for the replacement.")
         return
     if level in ("act", "service"):
         say(f"Check the CXL memory device{at} with its vendor's tools (health and media error log) "

@@ -121,8 +121,11 @@ def lead_error_info(infos: list, info_of) -> int | None:
 
 def more_structures_text(count: int, lead: int | None) -> str:
     """The summary's note of the other structures: "; 1 more error structure", or which one the
-    detail describes when it is not the first ("; error structure 1 of 3")."""
+    detail describes when it is not the first ("; error information 1, the second of 3")."""
     if not lead:
         more = count - 1
         return f"; {more} more error structure{'s' if more > 1 else ''}" if more > 0 else ""
-    return f"; error structure {lead} of {count}"
+    return f"; error information {lead}, the {_ORDINAL.get(lead + 1, f'{lead + 1}th')} of {count}"
+
+
+_ORDINAL = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}

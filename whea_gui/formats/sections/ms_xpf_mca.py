@@ -421,7 +421,7 @@ def _summarise(ctx: SectionContext, fields: dict) -> None:
     how = "Uncorrected" if status["uncorrected"] else "Corrected"
     if status.get("deferred"):
         how = "Deferred (uncorrected, not yet consumed)"
-    extras = [t for k, t in (("pcc", "processor context corrupt"), ("overflow", "overflow: earlier errors lost"),
+    extras = [t for k, t in (("pcc", "processor context corrupt"), ("overflow", "overflow: more errors than were logged"),
                              ("poison", "poisoned data consumed")) if status.get(k)]
     addr = f" at MCi_ADDR 0x{fields['address']:X}" if "address" in loc else ""
     if diag.get("address") is not None and diag.get("address_kind", "").startswith("UMC"):
