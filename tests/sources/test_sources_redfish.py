@@ -346,3 +346,23 @@ def test_diagnostic_data_without_a_type_is_read_when_it_is_a_cper_record():
     assert [(r.source["entry_id"], r.source["format"], r.data) for r in refs] == [("1", "cper", G)]
     assert [(p.message.split(" ")[0], p.level) for p in problems] == [
         ("/Members/0/DiagnosticDataType", "warning"), ("/Members/1/DiagnosticDataType", "warning")]
+
+
+@pytest.mark.parametrize("layout", ["one member a line", "pretty-printed"])
+def test_a_damaged_member_loses_only_itself(layout):
+    # fuzzing campaign 7, F7-11: one syntax error in member 1 lost members 2 and 3
+    members = [_entry(str(i), "CPER", REC) for i in range(4)]
+    if layout == "pretty-printed":
+        text = json.dumps({"@odata.type": "#LogEntryCollection.LogEntryCollection",
+                           "Members@odata.count": 4, "Members": members}, indent=2)
+    else:
+        text = ('{"@odata.type": "#LogEntryCollection.LogEntryCollection", "Members@odata.count": 4, '
+                '"Members": [\n' + ",\n".join(json.dumps(m) for m in members) + "\n]}")
+    at = text.index('"Id": "1"')
+    damaged = (text[:at] + "\x01" + text[at:]).encode()  # a control character: not valid JSON
+    problems = []
+    refs = list(iter_bytes(damaged, "bmc.json", problems.append))
+    assert [r.source["entry_id"] for r in refs] == ["0", "2", "3"]
+    assert all(r.data == REC for r in refs)
+    [p] = [p for p in problems if p.level == "error"]
+    assert "damaged member left out" in p.message and p.offset == damaged.index(b"\x01")

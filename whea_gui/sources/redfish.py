@@ -198,6 +198,7 @@ class _Reader:
             at = top + 1 if text[top:top + 1] == "[" else _members_start(text)
         is_list = at is not None and text[at - 1] == "[" and at - 1 == _SPACE.match(text).end()
         items: list = []
+        skipped: list[int] = []  # where a damaged item was left out (the next line's item read)
         pos = at
         while pos is not None:
             pos = _SPACE.match(text, pos).end()  # not a slice: items are read in linear time
@@ -206,24 +207,48 @@ class _Reader:
             try:
                 item, pos = decoder.raw_decode(text, pos)
             except (RecursionError, ValueError):
-                break
+                # a damaged member: go on at the next one that starts a line (a BMC writes one
+                # member per line, or pretty-printed): "a good record beside a bad one is kept"
+                pos = self._next_member(text, pos, len(skipped))
+                if pos is None:
+                    break
+                skipped.append(pos)
+                continue
+            if skipped and not _member_like(item):  # a resync that met an object inside a member
+                pos = self._next_member(text, pos - 1, len(skipped))
+                if pos is None:
+                    break
+                continue
             items.append(item)
             pos = _SPACE.match(text, pos).end()
             if text[pos:pos + 1] != ",":
-                break
+                if not skipped or text[pos:pos + 1] == "]":
+                    break
+                pos = self._next_member(text, pos, len(skipped))  # (after a resync: on to the next)
+                if pos is None:
+                    break
+                continue
             pos += 1
         if not items:
             self._bad_json(text, 0, first, "")
             return
         where = "before it" if at < exc.pos else "in /Members"
-        if is_list:
-            self.problem(f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); the rest is not "
-                         f"read; kept {_entries_text(len(items))} before it", "error", exc.pos)
-            yield items, ""
-            return
-        self.problem(f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); the rest is not "
-                     f"read; kept {_entries_text(len(items))} {where}", "error", exc.pos)
-        yield {"Members": items}, ""
+        rest = (f"the damaged member{'s' if len(skipped) > 1 else ''} left out, read on at the next "
+                f"member; kept {_entries_text(len(items))}") if skipped else \
+            f"the rest is not read; kept {_entries_text(len(items))} {'before it' if is_list else where}"
+        self.problem(f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno}); {rest}", "error",
+                     exc.pos)
+        yield (items if is_list else {"Members": items}), ""
+
+    @staticmethod
+    def _next_member(text: str, pos: int, tries: int) -> int | None:
+        """Where the next member starts after a damaged one at ``pos``: an ``{`` that begins a
+        line at the members' indentation. At most MAX_RESYNC of them are tried (each failed try
+        reads at most up to its own fault), so hostile text stays linear."""
+        if tries >= MAX_RESYNC:
+            return None
+        m = _MEMBER_LINE.search(text, pos + 1)
+        return m.end() - 1 if m else None
 
     def _bad_json(self, text: str, start: int, first, label: str) -> None:
         kind, exc = first
@@ -236,6 +261,16 @@ class _Reader:
             self.problem(f"{label}not valid JSON: {exc.msg} ({place}); not read", "error", start + exc.pos)
         else:
             self.problem(f"{label}JSON cannot be read: {str(exc)[:200]}", "error", start)
+
+
+def _member_like(item) -> bool:
+    """A LogEntry (or a member a reader knows), not an object nested in one."""
+    return isinstance(item, dict) and any(k.startswith("@odata") or k in ("DiagnosticData", "Id")
+                                          for k in item)
+
+
+MAX_RESYNC = 1000
+_MEMBER_LINE = re.compile(r"\n[ \t]*\{")
 
 
 def _entries_text(n: int) -> str:
