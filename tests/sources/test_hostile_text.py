@@ -427,3 +427,24 @@ def test_binary_records_after_text_like_bytes_are_read_as_binary(tmp_path, vecto
     problems = []
     assert list(iter_path(str(path), problems.append)) == []
     assert any("holds no hex or base64 record data" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("between", ["x" * 80, "XX" * 31, "zz" * 2000, "g1abcdef0123456789abcdef01234567" * 4])
+def test_a_placeholder_or_garbled_line_between_hex_pastes_loses_no_record(tmp_path, vectors, between):
+    # fuzzing campaign 7, F7-3: such a line (valid base64 characters) was read as base64 and took
+    # the next paste's hex lines in: its record was lost, exit 0, "no signature" said of it
+    first, second = _records(vectors)[:2]
+
+    def xxd_p(data: bytes) -> str:
+        h = data.hex()
+        return "\n".join(h[i:i + 60] for i in range(0, len(h), 60))
+    path = tmp_path / "paste.txt"
+    path.write_text(xxd_p(first) + "\n" + between + "\n" + xxd_p(second) + "\n")
+    problems = []
+    assert [r.data for r in iter_path(path, problems.append)] == [first, second]
+    [p] = problems
+    placeholder_line = len(xxd_p(first).splitlines()) + 1
+    assert p.level == "error" and p.message.startswith(f"line {placeholder_line}: ") and "left out" in p.message
+    # base64 right after hex is still base64
+    path.write_text(xxd_p(first) + "\n" + base64.b64encode(second).decode() + "\n")
+    assert [r.data for r in iter_path(path)] == [first, second]

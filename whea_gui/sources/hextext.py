@@ -214,6 +214,21 @@ def _decimal_list(text: str) -> TextScan | None:
 
 
 # -- the scanner --------------------------------------------------------------------------------
+def _not_base64(text: str) -> bool:
+    """A line after loose hex that base64 would misread: placeholder pairs only, or three
+    quarters hex digits or more (base64 has a third) and no record signature in base64."""
+    if text.startswith(("Q1BFU", "V2hMZ")) or len(text) < 8 or len(text) % 2:
+        return False
+    return _placeholder_line(text) or sum(c in _HEX_CHARS for c in text) * 4 >= len(text) * 3
+
+
+def _placeholder_line(text: str) -> bool:
+    """A line that repeats one two-character token that is not a hex byte ("xx", "zz", "g1")."""
+    pair = text[:2]
+    return (len(text) >= 8 and len(text) % 2 == 0 and text == pair * (len(text) // 2)
+            and not all(c in _HEX_CHARS for c in pair))
+
+
 class _Builder:
     """The bytes of one block as lines are added, and a compact byte → line map."""
 
@@ -553,6 +568,16 @@ class _Scanner:
                 return
             self.dumps.end()
             self.add_loose(item)
+        elif isinstance(item, Base64Line) and self.loose is not None and _not_base64(item.text):
+            # right after loose hex, a line of one non-hex pair over and over ("xxxx…") or of hex
+            # with a few pairs that are not ("g1abcdef…"), that starts no record in base64: a
+            # redaction or garbled line between pastes; as base64 it took the next paste's hex
+            # lines in and lost its record (fuzzing campaign 7, F7-3); the hex after it starts anew
+            self.close_loose()
+            what = (f"a line of {len(item.text) // 2} {_quote(item.text[:2])} pairs"
+                    if _placeholder_line(item.text) else "a line of hex with pairs that are not hex")
+            self.problem(no, f"{what} between hex lines: its place in the bytes is not known, so it "
+                             "is left out; the hex after it is read on its own", "error")
         elif isinstance(item, Base64Line):
             self.dumps.end()
             self.close_loose()
