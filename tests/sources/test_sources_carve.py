@@ -378,3 +378,23 @@ def test_the_varstore_sniff_does_not_leave_a_big_file_resident(tmp_path, monkeyp
         buf[at:at + len(NV_DATA_FV_LE)] = NV_DATA_FV_LE
         assert registry._contains(bytes(buf), NV_DATA_FV_LE), at
     assert not registry._contains(bytes(3 << 20), NV_DATA_FV_LE)
+
+
+def test_the_damaged_log_sniff_leaves_no_big_file_resident(tmp_path, monkeypatch):
+    """The sniff for an event log with a damaged header looks at every 64 KiB chunk slot of the
+    first 256 MiB; the kernel maps the pages around each, so a 1M-record file was 240 MB
+    resident before the first record (bench_commands.py, store import). A file that starts with
+    a record signature is no log; any other has the pages it looked at dropped."""
+    from whea_gui.sources import evtx_header
+    released = []
+    real = base.PageReleaser.release
+
+    def spy(self, upto):
+        released.append(upto)
+        real(self, upto)
+    monkeypatch.setattr(base.PageReleaser, "release", spy)
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    assert not evtx_header.is_damaged_log(rec * 2000) and not released  # no slot looked at
+    blob = bytes(64) + rec * 2000  # no signature at its start: the slots are looked at
+    assert not evtx_header.is_damaged_log(blob)
+    assert released and released[-1] >= len(blob) - evtx_header.CHUNK_SIZE

@@ -42,8 +42,8 @@ ZERO_CHUNK_HEADER = bytes(CHUNK_HEADER)
 def is_damaged_log(buf) -> bool:
     """An event log whose header signature is damaged (or whose header is garbled or zeroed):
     its first chunk slot holds a chunk, or only the header's signature is wrong."""
-    if bytes(buf[:8]) == FILE_MAGIC:
-        return False
+    if bytes(buf[:8]) == FILE_MAGIC or bytes(buf[:4]) in (b"CPER", b"WhLg"):
+        return False  # (a file of error records: its chunk slots need no look, see below)
     if bytes(buf[HEADER_SIZE:HEADER_SIZE + 8]) == CHUNK_MAGIC or only_signature_damaged(buf):
         return True
     if _near(bytes(buf[:8]), FILE_MAGIC) and _near(bytes(buf[HEADER_SIZE:HEADER_SIZE + 8]), CHUNK_MAGIC):
@@ -54,6 +54,10 @@ def is_damaged_log(buf) -> bool:
     slots = range(HEADER_SIZE, min(len(buf), HEADER_SIZE + MAX_SLOTS_CHECKED * CHUNK_SIZE) - 8 + 1, CHUNK_SIZE)
     used = [at for at in slots if bytes(buf[at:at + CHUNK_HEADER]) != ZERO_CHUNK_HEADER]
     found = sum(bytes(buf[at:at + 8]) == CHUNK_MAGIC for at in used)
+    # one page a slot, but the kernel maps the pages around each: drop what was looked at, or a
+    # 256 MiB stretch of a big file stays resident before any reader has begun
+    from .base import PageReleaser
+    PageReleaser(buf).release(slots[-1] + CHUNK_HEADER if slots else 0)
     return found >= 1 and 2 * found >= len(used)
 
 

@@ -132,7 +132,7 @@ def _nv_volume_inside(buf) -> bool:
     return vs.parse(buf).usable
 
 
-FIND_STEP = 64 << 20
+FIND_STEP = 16 << 20  # (the resident window: PageReleaser.STEP)
 
 
 def _contains(buf, needle: bytes) -> bool:
