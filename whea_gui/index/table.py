@@ -186,12 +186,24 @@ class RecordTable:
         """Mask of rows whose fault columns have been computed."""
         return self.columns["fault_state"] == FAULT_COMPUTED
 
-    def set_fault_keys(self, rows: Iterable[int], keys: Iterable[Sequence[str | None]]) -> None:
-        """Fill the fault columns of ``rows`` from ``index.faults.record_fault_keys`` tuples."""
-        strings = list(self.strings)  # may hold repeats (a store's has '' for unused ids)
+    def string_positions(self) -> dict[str, int]:
+        """Each string's first code (the strings may hold repeats: a store's has '' for unused
+        ids), for ``set_fault_keys`` called chunk by chunk."""
         pos: dict[str, int] = {}
-        for i, text in enumerate(strings):
+        for i, text in enumerate(self.strings):
             pos.setdefault(text, i)
+        return pos
+
+    def set_fault_keys(self, rows: Iterable[int], keys: Iterable[Sequence[str | None]],
+                       pos: dict[str, int] | None = None) -> None:
+        """Fill the fault columns of ``rows`` from ``index.faults.record_fault_keys`` tuples.
+        ``pos``: ``string_positions()`` kept by a caller that sets keys a chunk at a time (it is
+        updated, and the strings appended to in place)."""
+        if pos is None:
+            strings = list(self.strings)
+            pos = self.string_positions()
+        else:
+            strings = self.strings
         cols = [self.columns[name] for name in FAULT_COLUMNS]
         state = self.columns["fault_state"]
         for row, values in zip(rows, keys):
@@ -343,7 +355,10 @@ class RecordTable:
                 elif name == "section_types":
                     col = lmap[col]
                 parts[name].append(col)
-        return cls({k: np.concatenate(v) for k, v in parts.items()}, list(spos), list(lpos))
+        # one table (a store's index): its columns as they are, only the remapped ones new; a
+        # copy of every column of 1M rows was ~200 MB more at the peak (bench_commands.py)
+        join = (lambda v: v[0]) if len(tables) == 1 else np.concatenate
+        return cls({k: join(v) for k, v in parts.items()}, list(spos), list(lpos))
 
 
 # -- helpers --------------------------------------------------------------------------------

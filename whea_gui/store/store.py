@@ -91,6 +91,8 @@ def _same_record(a: bytes, b: bytes) -> bool:
     return len(a) == len(b) and a[:108] == b[:108] and a[116:] == b[116:]
 
 
+KEYS_AT_ONCE = 16384  # fault keys set into the analysis table a chunk at a time
+
 class Store:
     """One store file. ``readonly=None`` opens read-only when the file has no write permission.
 
@@ -770,6 +772,7 @@ class Store:
         bad_keys: list[tuple[str, int]] = []
         todo_rows: list[int] = []
         todo_keys: list[tuple] = []
+        strings = table.string_positions()
         for pos, host, rid, data in self._checked_bytes(chunk):
             if pos >= len(table):
                 raise StoreDamaged(f"{self.path}: records were added while reading the index")
@@ -779,7 +782,10 @@ class Store:
             elif not known[pos]:
                 todo_rows.append(pos)
                 todo_keys.append(keyer.keys(data, {"host": host} if host else {}))
-        table.set_fault_keys(todo_rows, todo_keys)
+                if len(todo_rows) >= KEYS_AT_ONCE:  # (a million keys held at once: ~130 MB)
+                    table.set_fault_keys(todo_rows, todo_keys, strings)
+                    todo_rows, todo_keys = [], []
+        table.set_fault_keys(todo_rows, todo_keys, strings)
         return table, np.array(bad, np.int64), bad_keys
 
     def damaged_rows(self, chunk: int = 2048) -> tuple[np.ndarray, list[tuple[str, int]]]:
