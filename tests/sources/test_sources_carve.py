@@ -298,16 +298,22 @@ def test_a_record_then_a_huge_empty_tail_is_not_one_huge_record():
     assert [(p.offset, p.length) for p in problems] == [(len(rec), raw.TRAILING_KEPT + 1)]
 
 
-def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
-    """A big memory-mapped file is scanned front to back and released as it goes, so resident
-    memory does not grow with the file (benchmarks/bench_streams.py measures it)."""
-    released = []
+def _spy_releases(monkeypatch) -> list[int]:
+    """Every ``PageReleaser.release(upto)`` call from now on, in order (pages still released)."""
+    released: list[int] = []
     real = base.PageReleaser.release
 
     def spy(self, upto):
         released.append(upto)
         real(self, upto)
     monkeypatch.setattr(base.PageReleaser, "release", spy)
+    return released
+
+
+def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
+    """A big memory-mapped file is scanned front to back and released as it goes, so resident
+    memory does not grow with the file (benchmarks/bench_streams.py measures it)."""
+    released = _spy_releases(monkeypatch)
     monkeypatch.setattr(boundary, "WINDOW", 1 << 20)
     from whea_gui.sources import registry  # (its varstore sniff releases what it searched: not here)
     monkeypatch.setattr(registry, "_contains", lambda buf, needle: buf.find(needle) >= 0)
@@ -358,13 +364,7 @@ def test_the_varstore_sniff_does_not_leave_a_big_file_resident(tmp_path, monkeyp
     pages behind it, and still finds a header that straddles two windows."""
     from whea_gui.formats.edk2_sniff import NV_DATA_FV_LE
     from whea_gui.sources import registry
-    released = []
-    real = base.PageReleaser.release
-
-    def spy(self, upto):
-        released.append(upto)
-        real(self, upto)
-    monkeypatch.setattr(base.PageReleaser, "release", spy)
+    released = _spy_releases(monkeypatch)
     monkeypatch.setattr(base.PageReleaser, "STEP", 1 << 20)
     monkeypatch.setattr(registry, "FIND_STEP", 1 << 20)
     rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
@@ -387,13 +387,7 @@ def test_the_damaged_log_sniff_leaves_no_big_file_resident(tmp_path, monkeypatch
     resident before the first record (bench_commands.py, store import). A file that starts with
     a record signature is no log; any other has the pages it looked at dropped."""
     from whea_gui.sources import evtx_header
-    released = []
-    real = base.PageReleaser.release
-
-    def spy(self, upto):
-        released.append(upto)
-        real(self, upto)
-    monkeypatch.setattr(base.PageReleaser, "release", spy)
+    released = _spy_releases(monkeypatch)
     rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
     assert not evtx_header.is_damaged_log(rec * 2000) and not released  # no slot looked at
     blob = bytes(64) + rec * 2000  # no signature at its start: the slots are looked at
