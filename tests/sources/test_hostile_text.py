@@ -448,3 +448,27 @@ def test_a_placeholder_or_garbled_line_between_hex_pastes_loses_no_record(tmp_pa
     # base64 right after hex is still base64
     path.write_text(xxd_p(first) + "\n" + base64.b64encode(second).decode() + "\n")
     assert [r.data for r in iter_path(path)] == [first, second]
+
+
+@pytest.mark.parametrize("line, limit", [("z!", 14e6), (" z! ", 18e6)])
+def test_a_long_line_of_prose_between_hex_records_costs_little_memory(tmp_path, vectors, line, limit):
+    # F7-2: a 200 MB line of "z!" took 4.8 GB: every non-base64 character's index was listed
+    # (to judge a damaged base64 line), and each line was stripped and upper-cased to compare
+    # with Format-Hex's column header
+    import tracemalloc
+    first, last = _records(vectors)[0], _records(vectors)[2]
+    long_line = (line * (4_000_000 // len(line)))[:4_000_000]
+    path = tmp_path / "long.txt"
+    path.write_text(first.hex() + "\n" + long_line + "\n" + last.hex() + "\n")
+    problems = []
+    tracemalloc.start()
+    try:
+        refs = list(iter_path(str(path), problems.append))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r.data for r in refs] == [first, last]
+    assert not [p for p in problems if p.level == "error"], problems
+    # the file's bytes, its text, the line and (indented) the line stripped: 4 MB each; the
+    # list took 86 MB, the upper-cased copy 4 MB more
+    assert peak < limit, peak

@@ -68,6 +68,8 @@ _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 NO_DATA = "the text holds no hex or base64 record data (nor event XML with it); nothing to decode"
 _B64_LINE = lazy_compile(r"[A-Za-z0-9+/]+={0,2}")
+_NOT_B64 = lazy_compile(r"[^A-Za-z0-9+/]")  # '=' too: inside the body it is damage
+_SPACE = lazy_compile(r"\s")
 
 
 @dataclass(slots=True)
@@ -439,7 +441,8 @@ class _Scanner:
                 self.close_loose()
                 self.close_b64()
                 continue
-            if line.strip().upper() == FORMAT_HEX_HEADER and line[:1].isspace() and self.loose is None:
+            if line[:1].isspace() and len(line) < 200 and line.strip().upper() == FORMAT_HEX_HEADER \
+                    and self.loose is None:
                 # Format-Hex's column header (indented under its Path/Label line), not bytes; the
                 # same 16 bytes inside loose hex, or flush left, are a record's bytes
                 continue
@@ -470,11 +473,15 @@ class _Scanner:
         until the next line says which (``settle_held_b64``): read as prose, the lines after it
         that look like hex ("AAAA…") were read as hex and the record lost."""
         text = item.text.strip()
-        if len(text) < 20 or any(c.isspace() for c in text):
+        if len(text) < 20 or _SPACE.search(text):
             return False
         body = text.rstrip("=")
-        bad = [i for i, c in enumerate(body) if c not in _B64_CHARS or c == "="]
-        if not 1 <= len(bad) <= 2 or len(body) - len(bad) < 16:
+        bad = []
+        for found in _NOT_B64.finditer(body):  # stop at the third: a long line of prose is not
+            bad.append(found.start())          # held, nor listed character by character (F7-2)
+            if len(bad) > 2:
+                return False
+        if not bad or len(body) - len(bad) < 16:
             return False
         column = item.text.index(text) + bad[0] + 1
         self.held_b64 = (item, text, bad, column)
