@@ -13,6 +13,9 @@ from .explained import Explanation, explain
 from .rows import record_row
 
 MAX_DISPLAY = 2000  # longer display texts (raw dumps) are cut; JSON keeps every byte
+# Sections shown in full in one record's detail; a hostile record can have 65,535 (F7-1: a
+# 203 MB page). The rest are counted under the last one shown; the JSON export has them all.
+MAX_SECTIONS_SHOWN = 128
 
 
 @dataclass(slots=True)
@@ -35,6 +38,7 @@ class SectionView:
     location: str
     descriptor: list[FieldRow]
     body: list[FieldRow]
+    same_body_as: int | None = None  # the body is that earlier section's bytes: not repeated
 
 
 @dataclass(slots=True)
@@ -60,6 +64,7 @@ class RecordDetail:
     findings: list[FindingView]
     explanation: Explanation
     provenance: list[tuple[str, str]] = field(default_factory=list)
+    sections_not_shown: int = 0  # past MAX_SECTIONS_SHOWN
 
 
 def _words(value: Any) -> str:
@@ -113,10 +118,13 @@ _SECTION_DEFAULTS = {"severity_name": None, "flag_names": [], "fru_text": None, 
 
 def _section_view(s: DecodedSection) -> SectionView:
     v = {**_SECTION_DEFAULTS, **s.values}
+    # a body another section already shows (the same offset, length and descriptor) has the
+    # same fields at the same bytes: said once
+    body = field_rows(s.body) if s.body is not None and s.same_body_as is None else []
     return SectionView(s.index, v.get("type_name") or v.get("type") or "Unknown section", v,
                        s.summary, s.component, _location_text(s.location or {}),
                        field_rows(s.descriptor) if s.descriptor is not None else [],
-                       field_rows(s.body) if s.body is not None else [])
+                       body, s.same_body_as)
 
 
 def _label_path(node: FieldNode | None) -> str:
@@ -154,9 +162,10 @@ def record_detail(rec: DecodedRecord, index: int) -> RecordDetail:
         title += f" — {row['section_types']}"
     elif row["notify_type"]:
         title += f" — {row['notify_type']}"
+    shown = rec.sections[:MAX_SECTIONS_SHOWN]
     return RecordDetail(index, f"record-{index}", title, row, rec.kind, rec.summary, header,
-                        [_section_view(s) for s in rec.sections], other, findings,
-                        explain(rec), prov)
+                        [_section_view(s) for s in shown], other, findings,
+                        explain(rec), prov, len(rec.sections) - len(shown))
 
 
 def header_facts(rec: DecodedRecord) -> list[tuple[str, Any]]:

@@ -99,10 +99,16 @@ def detail_markdown(d: RecordDetail, facts: list[tuple[str, Any]], level: int = 
         if s.summary:
             lines += [md(s.summary), ""]
         lines += _table(["Descriptor", "Value"], facts_s) + [""]
-        if s.body:
+        if s.same_body_as is not None:
+            lines += [f"Body: the same bytes as section {s.same_body_as}'s (this descriptor points at "
+                      "them too); its fields are shown there.", ""]
+        elif s.body:
             lines += _field_table(s.body) + [""]
         else:
             lines += ["Body not decoded.", ""]
+    if d.sections_not_shown:
+        lines += [f"{d.sections_not_shown} more section(s) are not shown (at most {len(d.sections)} per "
+                  "record in a report); `whea decode --json` lists every one.", ""]
     return "\n".join(lines)
 
 
