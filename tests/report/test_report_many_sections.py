@@ -44,6 +44,9 @@ def test_html_detail_caps_sections_and_says_a_shared_body_once(tmp_path):
     assert html.count("<h4>Body</h4>") == MAX_SECTIONS_SHOWN
     same = html.count('<a href="#record-1-section-0">section 0</a>\'s body')
     assert same == MAX_SECTIONS_SHOWN - 1
+    # the record list's cell and the record's title count the types (each was 300 names)
+    assert len(re.findall(r"<td>300 sections: Platform Memory ×300</td>", html)) == 1
+    assert re.search(r"Record 1: \w+ — 300 sections: Platform Memory ×300<", html)
     section0 = html.split('id="record-1-section-0"')[1].split('id="record-1-section-1"')[0]
     assert "<table" in section0.split("<h4>Body</h4>")[1]  # its fields, in a table
 
@@ -57,6 +60,16 @@ def test_markdown_detail_caps_sections_too(tmp_path):
     assert len(re.findall(r"^#+ Section \d+:", md, re.M)) == MAX_SECTIONS_SHOWN
     assert "2 more section(s) are not shown" in md
     assert md.count("Body: the same bytes as section 0's") == MAX_SECTIONS_SHOWN - 1
+
+
+def test_the_pdf_title_and_contents_count_section_types(tmp_path):
+    # the PDF's record title and contents line held every section's type name: 74 MB, 256 s
+    src = tmp_path / "many.cper"
+    src.write_bytes(_shared_body_record(3000))
+    out = tmp_path / "r.pdf"
+    write_report([src], out, detail=True)
+    pages = out.read_bytes().count(b"/Type /Page\n")
+    assert 0 < pages < 100, pages  # the 3,000 names took 73 more pages (152)
 
 
 def test_a_record_within_the_cap_is_shown_whole(tmp_path):

@@ -107,6 +107,24 @@ def section_type_labels(rec: DecodedRecord) -> list[str]:
     return [s.values.get("type_name") or s.values.get("type") or "?" for s in rec.sections]
 
 
+TYPES_LISTED = 16  # section types listed one by one; a record with more has them counted
+
+
+def section_types_text(labels: list[str]) -> str:
+    """The record list's "section types" cell: each section's type, in order; past
+    ``TYPES_LISTED`` sections each type once with its count (F7-1: 65,535 sections made a 1.2 MB
+    cell, title and PDF contents line), at most ``TYPES_LISTED`` types."""
+    if len(labels) <= TYPES_LISTED:
+        return "; ".join(labels)
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    named = [f"{label} ×{n:,}" for label, n in list(counts.items())[:TYPES_LISTED]]
+    if len(counts) > TYPES_LISTED:
+        named.append(f"{len(counts) - TYPES_LISTED:,} more types")
+    return f"{len(labels):,} sections: " + "; ".join(named)
+
+
 def findings_text(rec: DecodedRecord) -> str:
     counts = {level: 0 for level in LEVELS}
     for f in rec.findings:
@@ -126,7 +144,7 @@ def record_row(rec: DecodedRecord, index: int) -> dict[str, Any]:
         "severity": severity_label(rec),
         "kind": rec.kind,
         "notify_type": notify_label(rec),
-        "section_types": "; ".join(section_type_labels(rec)),
+        "section_types": section_types_text(section_type_labels(rec)),
         "summary": rec.summary,
         "findings": findings_text(rec),
         "path": str(src.get("path", "")),
