@@ -24,7 +24,9 @@ def test_report_and_timeline_fail_on_an_input_that_holds_no_record(tmp_path, cap
     assert main(["report", str(garbage), "-o", str(tmp_path / "k.md"), "-q"]) == 1
     err = capsys.readouterr().err
     assert f"{garbage}: no record found in this input" in err
-    assert "no record found in this input" in (tmp_path / "k.md").read_text()  # listed in the report
+    # F7-15: no report of no record (it replaced an existing one; an unopenable input did not)
+    assert f"no record was read (the errors are listed above); {tmp_path / 'k.md'} was not written" in err
+    assert not (tmp_path / "k.md").exists()
     assert main(["timeline", str(good)]) == 0
     assert main(["timeline", str(garbage), str(good)]) == 1
     assert f"{garbage}: no record found in this input" in capsys.readouterr().err
@@ -40,6 +42,23 @@ def test_report_on_a_missing_input_replaces_no_existing_output(tmp_path, capsys)
     err = capsys.readouterr().err
     assert f"{tmp_path / 'missing.bin'}: no such file or folder; {existing} was not written" in err
     assert set(tmp_path.iterdir()) == {existing, good}  # no temporary file left either
+
+
+def test_report_of_inputs_that_give_no_record_replaces_no_existing_output(tmp_path, capsys):
+    # F7-15: prose (a text with no record) replaced the report there with an empty one
+    existing = tmp_path / "existing.html"
+    existing.write_text("an earlier report\n")
+    prose = tmp_path / "notes.txt"
+    prose.write_text("no hex here, only words\n" * 300)
+    assert main(["report", str(prose), "-o", str(existing), "-q"]) == 1
+    assert existing.read_text() == "an earlier report\n"
+    assert set(tmp_path.iterdir()) == {existing, prose}
+    assert f"{existing} was not written" in capsys.readouterr().err
+    # filters that leave every record out still give an (empty) report: nothing failed
+    good = tmp_path / "good.bin"
+    good.write_bytes(RECORD)
+    assert main(["report", str(good), "-o", str(existing), "-q", "--since", "2100-01-01"]) == 0
+    assert "an earlier report" not in existing.read_text()
 
 
 def test_build_with_a_refused_field_value_fails_and_writes_nothing(tmp_path, capsys):

@@ -158,7 +158,7 @@ def run(args) -> int:
     except NothingRead as exc:
         progress.end()
         print(f"whea report: {exc}; {args.output} was not written", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_FINDINGS if exc.opened else EXIT_USAGE
     except (KeyboardInterrupt, ReportCancelled):
         progress.end()
         print(f"whea report: interrupted; {args.output} was not written", file=sys.stderr)

@@ -100,7 +100,12 @@ def _input_names(items) -> list[str]:
 
 
 class NothingRead(Exception):
-    """No input could be read: no report is written (an existing file is left as it was)."""
+    """No input could be read, or none gave a record and one failed: no report is written (an
+    existing file is left as it was). ``opened``: every input opened (and gave no record)."""
+
+    def __init__(self, message: str, opened: bool = False) -> None:
+        super().__init__(message)
+        self.opened = opened
 
 
 def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str | os.PathLike,
@@ -130,9 +135,11 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     fmt = format_for(out_path, fmt)
     flt = ReportFilters.coerce(filters)
     problems: list[str] = []
-    unreadable = 0
+    unreadable = failed = 0
 
     def problem(p: Problem) -> None:
+        nonlocal failed
+        failed += getattr(p, "level", "error") == "error"
         if len(problems) < MAX_PROBLEMS:
             problems.append(str(p))
         if on_problem is not None:
@@ -189,6 +196,10 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
         if unreadable and not done and tmp is not None:
             # every input failed to open: an empty report must not replace the one there
             raise NothingRead(f"{unreadable} input(s) could not be read and no record was found")
+        if failed and not done and not flt.active and tmp is not None:
+            # F7-15: no record, because an input failed (no filter left records out): the
+            # report there is kept, as when an input cannot be opened
+            raise NothingRead("no record was read (the errors are listed above)", opened=True)
         summary = builder.result()
         writer.finish(summary, builder)
         if tmp is not None:
