@@ -134,3 +134,58 @@ def test_salvage_keeps_provenance_when_the_index_is_readable(tmp_path, healthy):
         table = store.record_table()
         row = table.row(0)
         assert row["path"] == "gen.bin" and row["host"] == "h1" and row["offset"] == row["record_id"]
+
+
+def test_decode_reads_the_intact_records_of_a_truncated_store(tmp_path, healthy, capsys):
+    # F7-8: `decode`, `timeline` and `report` gave exit 2 and no record for a cut store that
+    # `store check` salvages: they now read what a salvage would copy, with an error (exit 1)
+    from whea_gui.cli import main
+    from whea_gui.sources import iter_path
+    path, kept, cleared = healthy
+    raw = path.read_bytes()
+    bad = tmp_path / "t.sqlite"
+    bad.write_bytes(raw[: len(raw) * 55 // 100])
+    problems = []
+    refs = list(iter_path(str(bad), problems.append))
+    expected = _intact(kept, bad.read_bytes())
+    assert 0 < len(expected) < len(kept)
+    assert {r.source["record_id"]: r.data for r in refs} == {rid: kept[rid] for rid in expected}
+    assert not {r.source["record_id"] for r in refs} & cleared
+    [problem] = [p for p in problems if p.level == "error"]
+    assert f"{len(expected)} intact record(s) are read from it all the same" in problem.message
+    capsys.readouterr()
+    assert main(["decode", "--json", str(bad)]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == len(expected) and "all the same" in err
+
+
+def test_decode_reads_the_records_a_damaged_unique_index_hides(tmp_path, template, capsys):
+    # F7-9: a damaged page of the records table's unique index made `decode` find no record
+    # (the lookup by RecordId went through it) while `list` showed them all
+    import sqlite3
+
+    from whea_gui.cli import main
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        items = [(child_record(template, rid), {"path": "g.bin", "offset": rid}) for rid in range(1, 41)]
+        assert store.write_records(items, validate="header").written == 40
+        kept = {rid: data for rid, data in store}
+    conn = sqlite3.connect(path)
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name LIKE "
+                        "'sqlite_autoindex_records%'").fetchone()[0]
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    raw = bytearray(path.read_bytes())
+    at = (root - 1) * page
+    assert raw[at] in (0x0A, 0x02)  # an index b-tree page
+    raw[at + 8:at + 16] = b"\xff" * 8  # its cell pointers: the index gives no row
+    path.write_bytes(bytes(raw))
+    assert main(["decode", "--json", str(path)]) == 1
+    out, err = capsys.readouterr()
+    got = {}
+    import json
+    for line in out.splitlines():
+        obj = json.loads(line)
+        got[obj["source"]["record_id"]] = obj
+    assert set(got) == set(kept), err
+    assert "could not be read by their RecordId" in err and "store file is damaged" in err

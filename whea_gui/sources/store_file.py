@@ -20,6 +20,7 @@ def read_path(path, on_problem) -> Iterator[RecordRef]:
     from ..store import Store
     from ..store.results import StoreDamaged, StoreError
 
+    missing: dict[tuple[str, int], str | None] = {}  # (host, RecordId) -> why, when known
     try:
         with Store(path, readonly=True) as store:
             table = store.record_table()
@@ -28,11 +29,12 @@ def read_path(path, on_problem) -> Iterator[RecordRef]:
                 rid = row["record_id"]
                 try:
                     data = store.get(rid, host=row.get("host") or "")
-                except StoreDamaged as exc:
-                    on_problem(Problem(str(path), None,
-                                       str(exc).removeprefix(f"{store.path}: "), "error"))
+                except StoreDamaged as exc:  # its bytes, or the page holding them: an intact
+                    why = str(exc).removeprefix(f"{store.path}: ")  # copy is looked for below
+                    missing[(row.get("host") or "", rid)] = why
                     continue
-                if data is None:  # cleared by another process since the index was read
+                if data is None:  # cleared by another process since the index was read, or
+                    missing[(row.get("host") or "", rid)] = None  # a damaged SQLite index (F7-9)
                     continue
                 src = {"path": str(path), "offset": 0, "kind": name, "record_id": rid}
                 for key, field in (("host", "host"), ("path", "origin_path"),
@@ -41,9 +43,81 @@ def read_path(path, on_problem) -> Iterator[RecordRef]:
                     if row.get(key) not in (None, ""):
                         src[field] = row[key]
                 yield RecordRef(data, src)
+        if missing:
+            yield from _missing_rows(str(path), missing, on_problem)
+    except StoreDamaged as exc:
+        yield from _salvaged(str(path), exc, on_problem)
     except StoreError as exc:
         text = str(exc)  # (the store's own messages mostly name the file already)
         raise SourceError(text if text.startswith(f"{path}: ") else f"{path}: {text}") from exc
+
+
+def _missing_rows(path: str, missing: dict[tuple[str, int], str | None],
+                  on_problem) -> Iterator[RecordRef]:
+    """Records the store lists but did not give by their RecordId: cleared meanwhile by another
+    process (nothing to say), damaged (said as the store said it), or lost to a damaged SQLite
+    index (F7-9: every record of a store whose unique index was damaged). An intact copy found
+    as a salvage finds them is read, after the others."""
+    from ..store.salvage import check_store
+
+    check = check_store(path)
+    if check.ok:
+        return
+    refs = [ref for ref in _salvaged_refs(path)
+            if (ref.source.get("host") or "", ref.source["record_id"]) in missing]
+    found = {(ref.source.get("host") or "", ref.source["record_id"]) for ref in refs}
+    for key, why in missing.items():
+        if why is not None and key not in found:
+            on_problem(Problem(path, None, why, "error"))
+    unexplained = [key for key, why in missing.items() if why is None and key not in found]
+    if refs or unexplained:
+        first = "; ".join(line.strip() for line in check.problems[0].splitlines()[:2])
+        first = first.removeprefix(f"{path}: ").split("; `whea store check")[0]
+        damage = first if first.startswith("the store file is damaged") else \
+            f"the store file is damaged ({first})"
+        named = ", ".join(f"0x{rid:016X}" for _, rid in sorted(unexplained)[:5])
+        if len(unexplained) > 5:
+            named += f" and {len(unexplained) - 5} more"
+        on_problem(Problem(path, None, f"{damage}: {len(missing)} record(s) it lists could not be "
+                                       f"read by their RecordId; {len(refs)} of them are read from "
+                                       "its tables and pages (as `whea store check` salvages them), "
+                                       "after the others" + (f"; lost: {named}" if named else ""),
+                           "error"))
+    yield from refs
+
+
+def _salvaged(path: str, damage: Exception, on_problem) -> Iterator[RecordRef]:
+    """A store SQLite refuses: its intact records as ``whea store check --salvage-to`` finds
+    them (its tables as far as readable, then its pages), each one's checksum verified (F7-8:
+    every record of a cut store was lost to ``decode``, ``timeline`` and ``report``)."""
+    from ..store.salvage import SalvageReport
+
+    report = SalvageReport("")
+    refs = _salvaged_refs(path, report)
+    text = str(damage).removeprefix(f"{path}: ")
+    on_problem(Problem(path, None, f"{text}; {len(refs)} intact record(s) are read from it all the "
+                                   f"same ({report.from_tables} through SQLite, {report.from_pages} "
+                                   "from the file's pages); any in damaged pages are missing", "error"))
+    yield from refs
+
+
+def _salvaged_refs(path: str, report=None) -> list[RecordRef]:
+    from ..index.table import _iso
+    from ..store.rules import record_id_of
+    from ..store.salvage import SalvageReport, salvaged_items
+
+    refs = []
+    for data, prov, inserted in salvaged_items(path, report or SalvageReport("")):
+        src = {"path": path, "offset": 0, "kind": name, "record_id": record_id_of(data)}
+        for key, field in (("host", "host"), ("path", "origin_path"), ("offset", "origin_offset")):
+            if prov.get(key) not in (None, ""):
+                src[field] = prov[key]
+        if prov.get("time_created") is not None:
+            src["time_created"] = _iso(prov["time_created"])
+        if inserted is not None:
+            src["inserted_at"] = _iso(inserted)
+        refs.append(RecordRef(data, src))
+    return refs
 
 
 def read_spec(spec: str, on_problem) -> Iterator[RecordRef]:

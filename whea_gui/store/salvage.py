@@ -188,6 +188,17 @@ def salvage(path: str, output: str) -> SalvageReport:
     if not os.path.isfile(path):
         raise StoreError(f"{path}: no such store file")
     report = SalvageReport(output)
+    items = salvaged_items(path, report)
+    with Store(output) as out:
+        out.restore_records(items)
+        report.recovered = len(out)
+    return report
+
+
+def salvaged_items(path: str, report: SalvageReport) -> list[tuple[bytes, dict, int | None]]:
+    """(record bytes, provenance, inserted) of every intact record of the store at ``path``, in
+    store order, as ``salvage`` copies them (also read by ``decode`` and the other readers when
+    SQLite refuses the store: F7-8)."""
     index, names, data_rows = _read_tables(path, report)
     live_ids = {entry[0] for entry in index.values()} if report.index_complete else None
 
@@ -225,10 +236,7 @@ def salvage(path: str, output: str) -> SalvageReport:
         report.from_pages += 1
 
     items = sorted(chosen.values(), key=lambda item: item[0])
-    with Store(output) as out:
-        out.restore_records([(data, source, inserted) for _, data, source, inserted in items])
-        report.recovered = len(out)
-    return report
+    return [(data, source, inserted) for _, data, source, inserted in items]
 
 
 def _connect_ro(path: str) -> sqlite3.Connection:
