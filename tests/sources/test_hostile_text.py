@@ -472,3 +472,57 @@ def test_a_long_line_of_prose_between_hex_records_costs_little_memory(tmp_path, 
     # the file's bytes, its text, the line and (indented) the line stripped: 4 MB each; the
     # list took 86 MB, the upper-cased copy 4 MB more
     assert peak < limit, peak
+
+
+@pytest.mark.parametrize("order", ["dump-first", "events-first"])
+def test_hex_and_base64_records_beside_event_xml_are_read_too(tmp_path, vectors, order):
+    # F7-6: a hexdump and a base64 block in the same file as an <Events> export were dropped
+    # without a word (only the events were read)
+    import sources.sources_helpers as h
+    records = _records(vectors)
+    dump = "Record from the crash cart:\n" + h.hexdump_c(records[0]) + "\n"
+    b64 = "and base64:\n" + h.b64_wrapped(records[1]) + "\n"
+    events = "<Events>\n" + _event(records[2], 7) + "\n</Events>\n"
+    text = dump + b64 + events if order == "dump-first" else events + dump + b64
+    path = tmp_path / "mixed.txt"
+    path.write_text(text)
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [r.data for r in refs] == [records[2], records[0], records[1]]  # events, then the text
+    assert [r.source["kind"] for r in refs] == ["eventxml", "text", "text"]
+    lines = text.splitlines()
+    assert lines[refs[1].source["line"] - 1].startswith("00000000  43 50 45 52")  # the file's line
+    assert any("besides its events" in p.message and p.level == "note" for p in problems)
+    assert not [p for p in problems if p.level == "error"], problems
+
+
+def test_event_xml_alone_reads_nothing_else(tmp_path, vectors):
+    records = _records(vectors)
+    path = tmp_path / "events.xml"
+    path.write_text('<?xml version="1.0"?>\n<Events>\n' + _event(records[0], 1) + "\n</Events>\n")
+    problems = []
+    assert [r.data for r in iter_path(str(path), problems.append)] == [records[0]]
+    assert problems == []
+
+
+@pytest.mark.parametrize("before", ["prose", "comment"])
+def test_event_xml_after_a_long_preamble_is_read(tmp_path, vectors, before):
+    # F7-7: event XML after more than 4 KiB of prose or a comment was refused as "no record data"
+    records = _records(vectors)
+    long = "These events were exported from the server after the crash. " * 100
+    head = long + "\n" if before == "prose" else f'<?xml version="1.0"?>\n<!-- {long} -->\n'
+    path = tmp_path / "late.xml"
+    path.write_text(head + "<Events>" + _event(records[0], 1) + _event(records[1], 2) + "</Events>\n")
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [r.data for r in refs] == records[:2]
+    assert refs[0].source["offset"] == path.read_text().index("<Event xmlns")
+    assert not [p for p in problems if p.level == "error"], problems
+
+
+def test_an_event_only_inside_a_comment_after_prose_is_not_read(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("notes " * 1000 + "\n<!-- <Event><System/></Event> -->\n")
+    problems = []
+    assert list(iter_path(str(path), problems.append)) == []
+    assert any("no hex or base64 record data" in p.message for p in problems)

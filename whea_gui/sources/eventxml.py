@@ -86,6 +86,7 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     text = blank_non_markup(text)
     if _CLOSE.search(text):
         yield from events_from_text(text, path, on_problem, name, offset_of=offset_of)
+        yield from records_outside_events(text, path, on_problem)
         return
     # no whole <Event>: a fragment (EventData, Data or Binary elements, maybe a System block)
     found = False
@@ -95,6 +96,37 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     if not found:  # no data field at all: the XML was only mentioned next to other text
         from .hextext import read_bytes as read_text
         yield from read_text(data, path, on_problem)
+
+
+def records_outside_events(text: str, path: str, on_problem) -> Iterator[RecordRef]:
+    """Hex or base64 records in the text around the events (a paste of a hexdump and an event
+    export in one file: F7-6, they were dropped without a word), read as pasted text is, after
+    the events. The events' own characters are left out (a line break kept for each, so the
+    lines named are the file's); comments are already blank."""
+    from .carve import SIGNATURES
+    from .hextext import read_bytes as read_text
+    from .hextext import scan_text
+
+    pieces, pos = [], 0
+    for start, end in event_spans(text):
+        if start < pos:
+            continue
+        pieces.append(text[pos:start])
+        stop = len(text) if end is None else end  # an unclosed event: up to the next (below)
+        if end is None:
+            following = _OPEN.search(text, start + 1)
+            stop = following.start() if following else len(text)
+        pieces.append("\n" * text.count("\n", start, stop))
+        pos = stop
+    pieces.append(text[pos:])
+    outside = "".join(pieces)
+    if not outside.strip() or not any(sig in block.data for block in scan_text(outside).blocks
+                                      for sig in SIGNATURES):
+        return
+    on_problem(Problem(path, None, "the text holds hex or base64 record data besides its events; "
+                                   "those records are read after the events (their line numbers "
+                                   "are the file's)", "note"))
+    yield from read_text(outside.encode("utf-8"), path, on_problem)
 
 
 def fragment_refs(text: str, path: str, on_problem, offset_of) -> Iterator[RecordRef]:

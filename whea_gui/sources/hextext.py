@@ -1353,6 +1353,17 @@ def _inspectable(block: Block) -> bool:
     return not block.cut and len(block.data) <= SMALL_FILE
 
 
+def _holds_events(text: str) -> bool:
+    """A whole ``<Event>`` element somewhere in the text (not in a comment: the event reader
+    blanks those, and would hand such a text back here)."""
+    from .eventxml import _CLOSE, _OPEN, blank_non_markup
+    if _OPEN.search(text) is None:
+        return False
+    text = blank_non_markup(text)
+    opened = _OPEN.search(text)
+    return opened is not None and _CLOSE.search(text, opened.end()) is not None
+
+
 def _block_place(block: Block) -> str:
     start = block.dump_offset_at(0)
     if start is None:
@@ -1374,6 +1385,12 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
         on_problem(Problem(path, None, "the file begins like text but holds no hex or base64 record data; "
                                        "binary records are in its bytes, so it is read as binary", "note"))
         yield from split_raw(data, path, on_problem)
+        return
+    if not any(with_sig) and _holds_events(text):
+        # event XML after more than the sniffed head of prose, a comment or a DTD (F7-7: "no
+        # record data" was said of a file of good events): read by the event XML reader
+        from .eventxml import read_bytes as read_events
+        yield from read_events(data, path, on_problem)
         return
     if "\0" in text:  # (a few, or looks_like_text would not have claimed it)
         first = text.index("\0")
