@@ -263,6 +263,11 @@ def test_an_amd_core_number_alone_does_not_make_a_bank_one_cores():
     rec, e, text = explained(data, "amd unknown bank with a core id")
     assert "may be degrading" not in text and e["where"].startswith("logged by")
     assert e["headline"].startswith("Corrected machine check (unit not identified) error")
+    # N9-12: nor is the error "at core 5" in the headline beside "cannot tell whether the error
+    # happened in a core" (the tree still shows ErrCoreId)
+    assert "core 5" not in e["headline"] and "core 5" not in e["where"], e["headline"]
+    assert "cannot tell whether the error happened in a core" in text
+    assert any(n.label.startswith("ErrCoreId") and n.display == "core 5" for n in rec.root.walk())
 
 
 def test_an_intel_srar_data_load_points_at_the_memory_too():

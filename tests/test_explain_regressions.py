@@ -149,6 +149,7 @@ def test_cpu_diagnosis_is_used_when_present():
     sec = rec.sections[0]
     sec.fields["diagnosis"] = {"vendor": "AMD", "unit": "L2 cache", "error": "data read error",
                                "core": 5, "socket": 1, "channel": None, "bank": 2, "address": None,
+                               "scope": "core",  # (an L2 bank is core-local: N9-12)
                                "cites": {"unit": "section_0.amd_extended_registers.ipid",
                                          "error": "section_0.status.mca_error_code"},
                                "undecoded": "model-specific code 0x1B"}

@@ -207,6 +207,11 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
         if diag:
             _diagnosis_cites(f.location, diag)
             _logged_by(f, diag)
+            if diag.get("scope") != "core":
+                # a core the registers name (AMD ErrCoreId) places the error only in a
+                # core-local bank: beside a shared or unidentified unit "at core 5" contradicts
+                # the caveat that the record cannot tell (N9-12); the tree still shows it
+                f.location.parts = [p for p in f.location.parts if p.kind != "core"]
         if unread:
             _leave_out_unread(rec, f, unread)
             body = lead.body
