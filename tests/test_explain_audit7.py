@@ -409,3 +409,28 @@ def test_recheck9_an_arm_level_1_error_with_the_mt_bit_is_one_cores():
     body[arm.HEADER.offsets["error_affinity_level"]] = 1
     rec, e, text = explained(_record(ARM, CORRECTED, bytes(body)), "arm mt level 1")
     assert "affinity level is" not in text and "same processor (MPIDR 0x81000500)" in text
+
+
+def test_an_mca_bus_error_the_processor_only_answered_or_observed_blames_the_bus():
+    # N9-7: MCACOD bus/interconnect with PP 1 (RES) or 2 (OBS) said "processor (CPU) error" and
+    # "contact the system or CPU vendor", while the UEFI bus check's Participation Type, the same
+    # encoding, blamed the bus (Intel SDM vol. 3B, "Bus and Interconnect Errors")
+    base = 1 << 63 | 1 << 61 | 1 << 60 | 1 << 57  # VAL, UC, EN, PCC
+    said = {}
+    for pp in range(4):
+        code = 0x0813 | pp << 9 | 1 << 8  # 0000 1PPT RRRR IILL: generic read, timed out
+        data = build_record("xpf-mca", FATAL, {"vendor": "intel", "bank": 4, "status": base | code})
+        rec, e, text = explained(data, f"xpf bus pp {pp}")
+        assert rec.sections[0].fields["status"]["mca_error_fields"]["pp"] == pp
+        said[pp] = e
+    for pp, role in ((1, "responded to the request"), (2, "only observed the error")):
+        e = said[pp]
+        assert e["headline"].startswith("Fatal bus or interconnect (not the processor's own request) error")
+        first = e["advice"][0]
+        assert first.startswith(f"The machine-check error code (its PP field) says the processor {role}")
+        assert not any("CPU vendor" in a or "overclocking" in a for a in e["advice"]), e["advice"]
+        cited = next(s for s in e["statements"] if s["text"] == first)["cites"]
+        assert "section_0.status.mca_error_code" in cited
+        assert e["where"].startswith("logged by CPU") and "logged by logged by" not in e["where"]
+    for pp in (0, 3):  # the processor's own request, or generic: as before
+        assert said[pp]["headline"].startswith("Fatal processor (CPU) error"), said[pp]["headline"]

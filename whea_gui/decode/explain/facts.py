@@ -96,7 +96,7 @@ class Facts:
     # "bus" when a UEFI bus check says the processor only responded to or observed the request
     # an IA32/X64 or ARM bus check whose processor did not originate the request:
     # (participation in words, the requester/responder/target it names, cites)
-    bus_role: tuple[str, str, list[str]] | None = None
+    bus_role: tuple[str, str, list[str]] | None = None  # (what says what, agents' ids, cites)
     # an ARM section's Error affinity level above 0: (level, the MPIDR affinity prefix of the
     # processors sharing that level, cites); the error is that group's, not one processor's
     arm_affinity: tuple[int, str, list[str]] | None = None
@@ -818,6 +818,9 @@ def _arm_affinity(s: DecodedSection) -> tuple[int, str, list[str]] | None:
 def _bus_role(s: DecodedSection) -> tuple[str, str, list[str]] | None:
     """The bus check the section's summary describes (its worst structure), when its processor
     did not originate the failed request."""
+    mca = _mca_bus_role(s)
+    if mca is not None:
+        return mca
     infos = s.fields.get("error_info") if isinstance(s.fields, dict) else None
     if not isinstance(infos, list) or not infos:
         return None
@@ -833,7 +836,24 @@ def _bus_role(s: DecodedSection) -> tuple[str, str, list[str]] | None:
     if isinstance(info.get("physical_fault_address"), int):
         ids.append(f"physical address 0x{info['physical_fault_address']:X}")
     cites = _node_path(s, f"error_info_{i}.{key}.participation_type")
-    return BYSTANDER[check["participation_type"]], ", ".join(ids), cites
+    return f"the bus check says the processor {BYSTANDER[check['participation_type']]}", ", ".join(ids), cites
+
+
+def _mca_bus_role(s: DecodedSection) -> tuple[str, str, list[str]] | None:
+    """The same for a machine-check bank (XPF MCA) whose MCACOD is a bus/interconnect error with
+    PP 1 (RES) or 2 (OBS): the encoding the UEFI Participation Type copies (Intel SDM vol. 3B,
+    "Bus and Interconnect Errors"); read alike, the two sections give the same advice (N9-7)."""
+    status = s.fields.get("status") if isinstance(s.fields, dict) else None
+    if not isinstance(status, dict) or status.get("mca_error_kind") != "bus":
+        return None
+    parts = status.get("mca_error_fields")
+    pp = parts.get("pp") if isinstance(parts, dict) else None
+    if pp not in BYSTANDER:
+        return None
+    where = (s.location or {}).get("address")  # (only when MCi_STATUS says ADDRV)
+    ids = f"MCi_ADDR 0x{where:X}" if isinstance(where, int) else ""
+    return (f"the machine-check error code (its PP field) says the processor {BYSTANDER[pp]}", ids,
+            _node_path(s, "status.mca_error_code"))
 
 
 def _logged_by(f: Facts, diag: dict) -> None:
@@ -847,9 +867,9 @@ def _logged_by(f: Facts, diag: dict) -> None:
     for p in f.location.parts:
         if p.kind in LOGGING_CPU:
             p.coarse = False
-            if first:
+            if first and not p.label.startswith("logged by "):  # (a bus role after a shared bank)
                 p.label = f"logged by {p.label}"
-                first = False
+            first = False
 
 
 def _what(s: DecodedSection, diag: dict | None) -> Fact | None:

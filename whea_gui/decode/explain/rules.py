@@ -642,7 +642,7 @@ def _bus_advice(f: Facts, level: str, say, sev) -> None:
     so the processor is no more suspect than the requester, the target or the link."""
     role, ids, cites = f.bus_role
     named = f" ({ids})" if ids else ""
-    say(f"The bus check says the processor {role}: look at the requester, the responder and the "
+    say(f"{role[:1].upper()}{role[1:]}: look at the requester, the responder and the "
         f"target of the failed transaction{named}, and the link between them, before the processor.",
         cites)
     if level in ("act", "service"):
@@ -975,7 +975,8 @@ def _scope_caveat(f: Facts) -> list[Statement]:
                 "alone, which logged it.")
         cites = unique(cites + acites)
     elif f.cpu_scope == "bus" and f.bus_role is not None:
-        text = (f"The bus check says the processor {f.bus_role[0]}: {who} logged the error, which "
+        role = f.bus_role[0]
+        text = (f"{role[:1].upper()}{role[1:]}: {who} logged the error, which "
                 "does not make it where the error happened.")
         cites = unique(cites + f.bus_role[2])
     elif f.cpu_scope == "shared":
