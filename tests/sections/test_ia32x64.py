@@ -102,7 +102,7 @@ def test_cache_check_decoded_bit_by_bit():
         child = node.find(name)
         assert (child.offset - node.offset, child.bit_offset, child.bit_width) == (byte, bit, width)
     assert sec.summary == ("Corrected cache error on CPU with APIC id 5 "
-                           "(data write, level 2, processor context corrupt)")
+                           "(data write, level 2, uncorrected, processor context corrupt)")
     check_located(rec)
 
 
@@ -198,3 +198,24 @@ def test_header_shorter_than_64_bytes():
     assert sec.fields["local_apic_id"] == 5 and sec.fields["cpuid_info"] is None
     assert [f.code for f in rec.findings if f.message.startswith("Section 0")] == ["body-truncated"]
     check_located(rec)
+
+
+def test_the_summary_says_what_the_check_says_of_itself():
+    # N9-17: the summary dropped "uncorrected" and "timed out" (ARM's says them): a Corrected
+    # record's structure saying uncorrected read as a corrected TLB error
+    from whea_gui.decode import decode_record
+    seen = {"uncorrected": 0, "timed_out": 0}
+    for path in sorted((VECTORS / "libcper-generated" / "ia32x64").glob("*.cper")):
+        sec = decode_record(path.read_bytes()).sections[0]
+        infos = sec.fields["error_info"] if isinstance(sec.fields, dict) else []
+        from whea_gui.formats.sections._cpu_ids import lead_error_info
+        lead = lead_error_info(infos, lambda e: e.get("check_info"))
+        ci = infos[lead].get("check_info") if lead is not None else None
+        if not isinstance(ci, dict) or not ci.get("kind"):
+            continue
+        detail = sec.summary[sec.summary.index("("):]
+        assert ("uncorrected" in detail) == bool(ci.get("uncorrected")), (path.name, sec.summary)
+        assert ("timed out" in detail) == bool(ci.get("timed_out")), (path.name, sec.summary)
+        for key in ("uncorrected", "timed_out"):
+            seen[key] += bool(ci.get(key))
+    assert all(seen.values()), seen  # the corpus has each case

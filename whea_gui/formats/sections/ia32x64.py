@@ -333,8 +333,14 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
         parts = [ci.get("operation_name") or ci.get("error_type_name") or ""]
         if ci.get("level") is not None:
             parts.append(f"level {ci['level']}")
+        # what the check says of itself, as ARM's summary says it (N9-17): a Corrected record
+        # whose structure says uncorrected must not read as a corrected error
+        if ci.get("uncorrected"):
+            parts.append("uncorrected")
         if ci.get("processor_context_corrupt"):
             parts.append("processor context corrupt")
+        if ci.get("timed_out"):
+            parts.append("timed out")
         detail = ", ".join(p for p in parts if p)
     extra = ids.more_structures_text(len(infos), lead)
     tail = f"({detail}{extra})" if detail or extra else ""
