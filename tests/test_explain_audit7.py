@@ -434,3 +434,22 @@ def test_an_mca_bus_error_the_processor_only_answered_or_observed_blames_the_bus
         assert e["where"].startswith("logged by CPU") and "logged by logged by" not in e["where"]
     for pp in (0, 3):  # the processor's own request, or generic: as before
         assert said[pp]["headline"].startswith("Fatal processor (CPU) error"), said[pp]["headline"]
+
+
+def test_vt_d_scalable_mode_fault_reasons_are_named():
+    # N9-21: VT-d 3.x scalable-mode reasons 30h-90h were "reserved or non-recoverable"
+    from whea_gui.formats.sections.dmar import fault_reason_name
+    sid = 0x3A << 8 | 0x10
+    for reason, name in ((0x39, "scalable mode: present bit in the root entry is clear"),
+                         (0x59, "scalable mode: present bit in the PASID table entry is clear"),
+                         (0x86, "scalable mode: no read permission for a read or AtomicOp request")):
+        data = build_record("dmar-vtd", CORRECTED, {"fault_record_hi": (1 << 63) | (reason << 32) | sid,
+                                                    "fault_record_lo": 0x12345000})
+        rec, e, text = explained(data, f"vt-d {reason:#x}")
+        fr = rec.sections[0].fields["fault_record"]
+        assert fr["fault_reason_name"] == name
+        assert rec.sections[0].summary.startswith(f"Intel VT-d DMA remapping fault 0x{reason:02X} ({name})")
+        assert "interrupt_index" not in fr and "DMA remapping faults" in text  # a DMA fault
+    # the gaps between the spec's blocks stay unnamed, as do reasons past 90h
+    for reason in (0x33, 0x3B, 0x49, 0x5E, 0x7D, 0x88, 0x91, 0xFF):
+        assert fault_reason_name(reason) == "reserved or non-recoverable", hex(reason)

@@ -136,6 +136,57 @@ VTD_FAULT_REASONS = {
     0xB: "reserved field set in the context entry", 0xC: "reserved field set in a page-table entry",
     0xD: "translation request blocked by the context entry",
 }
+# Scalable-mode DMA remapping fault reasons (Intel VT-d specification 3.x, "Non-Recoverable
+# Fault Reason Encodings" 30h-90h; Linux drivers/iommu/intel/dmar.c lists the same codes): the
+# translation structure whose entry failed, and how (N9-21: they were "reserved")
+VTD_SCALABLE_FAULT_REASONS = {
+    0x30: "scalable mode: invalid root table address",
+    0x31: "scalable mode: translation type 0 for a request with a PASID",
+    0x32: "scalable mode: translation type 0 for a page group request",
+    0x38: "scalable mode: error accessing the root entry",
+    0x39: "scalable mode: present bit in the root entry is clear",
+    0x3A: "scalable mode: reserved field set in the root entry",
+    0x40: "scalable mode: error accessing the context entry",
+    0x41: "scalable mode: present bit in the context entry is clear",
+    0x42: "scalable mode: reserved field set in the context entry",
+    0x43: "scalable mode: invalid context entry",
+    0x44: "scalable mode: DTE field of the context entry is clear",
+    0x45: "scalable mode: PASID Enable field of the context entry is clear",
+    0x46: "scalable mode: PASID beyond the context entry's maximum",
+    0x47: "scalable mode: PRE field of the context entry is clear",
+    0x48: "scalable mode: RID_PASID field error in the context entry",
+    0x50: "scalable mode: error accessing the PASID directory entry",
+    0x51: "scalable mode: present bit in the PASID directory entry is clear",
+    0x52: "scalable mode: reserved field set in the PASID directory entry",
+    0x58: "scalable mode: error accessing the PASID table entry",
+    0x59: "scalable mode: present bit in the PASID table entry is clear",
+    0x5A: "scalable mode: reserved field set in the PASID table entry",
+    0x5B: "scalable mode: invalid PASID table entry",
+    0x5C: "scalable mode: ERE field of the PASID table entry is clear",
+    0x5D: "scalable mode: SRE field of the PASID table entry is clear",
+    0x70: "scalable mode: error accessing a first-level paging entry",
+    0x71: "scalable mode: present bit in a first-level paging entry is clear",
+    0x72: "scalable mode: reserved field set in a first-level paging entry",
+    0x73: "scalable mode: error accessing the first-level PML4 entry",
+    0x74: "scalable mode: first-level entry address beyond the guest address width (nested)",
+    0x75: "scalable mode: read permission error in the first-level PML4 entry (nested)",
+    0x76: "scalable mode: read permission error in a first-level paging entry (nested)",
+    0x77: "scalable mode: write permission error in a first-level paging entry (nested)",
+    0x78: "scalable mode: error accessing a second-level paging entry",
+    0x79: "scalable mode: read or write permission error in a second-level paging entry",
+    0x7A: "scalable mode: reserved field set in a second-level paging entry",
+    0x7B: "scalable mode: invalid second-level page-table pointer",
+    0x7C: "scalable mode: accessed/dirty update needed in a second-level entry set up for no-snoop",
+    0x80: "scalable mode: non-canonical address in first-level translation",
+    0x81: "scalable mode: user access to a supervisor first-level page",
+    0x82: "scalable mode: no execute permission for a request with a PASID and ER=1",
+    0x83: "scalable mode: address beyond the remapping hardware's maximum",
+    0x84: "scalable mode: second-level entry address beyond the maximum",
+    0x85: "scalable mode: no write permission for a write or AtomicOp request",
+    0x86: "scalable mode: no read permission for a read or AtomicOp request",
+    0x87: "scalable mode: invalid address-interrupt address",
+    0x90: "scalable mode: accessed/dirty update needed in a first-level entry set up for no-snoop",
+}
 # Interrupt-remapping fault reasons (Intel VT-d specification, interrupt remapping fault
 # conditions; Linux intel/dmar.c names the same seven): the fault record's address field then
 # holds no DMA address and the request is an interrupt, not a read or write
@@ -264,8 +315,7 @@ def _fault_record_json(lo: int, hi: int) -> dict[str, Any]:
         "execute_permission_requested": bool(hi >> 30 & 1),
         "pasid_present": bool(hi >> 31 & 1),
         "fault_reason": hi >> 32 & 0xFF,
-        "fault_reason_name": VTD_FAULT_REASONS.get(hi >> 32 & 0xFF) or VTD_INTERRUPT_FAULT_REASONS.get(
-            hi >> 32 & 0xFF, "reserved or non-recoverable"),
+        "fault_reason_name": fault_reason_name(hi >> 32 & 0xFF),
         "pasid_value": hi >> 40 & 0xFFFFF,
         "address_type": hi >> 60 & 3,
         "type1": t1,
@@ -274,6 +324,11 @@ def _fault_record_json(lo: int, hi: int) -> dict[str, Any]:
         # an interrupt-remapping fault has no page address: FI's bits 63:48 are the interrupt index
         **({"interrupt_index": lo >> 48} if hi >> 32 & 0xFF in VTD_INTERRUPT_FAULT_REASONS else {}),
     }
+
+
+def fault_reason_name(reason: int) -> str:
+    return (VTD_FAULT_REASONS.get(reason) or VTD_INTERRUPT_FAULT_REASONS.get(reason)
+            or VTD_SCALABLE_FAULT_REASONS.get(reason, "reserved or non-recoverable"))
 
 
 def _article(noun: str) -> str:
