@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from whea_gui.decode.explain.facts import component_of
-from whea_gui.decode.explain.rules import CXL_MEDIA_PART_NAME, FIRMWARE_RECORD_PART, MCA_PART_NAME
+from whea_gui.decode.explain.rules import (CXL_MEDIA_PART_NAME, FIRMWARE_DATA_PART, FIRMWARE_RECORD_PART,
+                                           MCA_PART_NAME)
 from whea_gui.decode.explain.tables import COMPONENT_NAME, IOMMU_INTERRUPT_NAME
 
 NUMBER = re.compile(r"\b(physical address|MCi_ADDR|error address|device address|DRAM device|"
@@ -91,7 +92,7 @@ def check(rec, e: dict, bases: dict | None = None, where_from: str = "") -> None
                                                "iommu": (IOMMU_INTERRUPT_NAME,)}.get(comp, ())
             # (a headline without a severity word starts with the component name, capitalised)
             headline = e["headline"][:1].lower() + e["headline"][1:]
-            if e["component_name"] == FIRMWARE_RECORD_PART:
+            if e["component_name"] in (FIRMWARE_RECORD_PART, FIRMWARE_DATA_PART):
                 # a firmware error record reference names no part: the firmware recorded it
                 assert "recorded by the platform firmware" in headline, ctx
             else:

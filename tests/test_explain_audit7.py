@@ -165,6 +165,9 @@ def test_a_cxl_invalid_address_or_injected_poison_is_no_media_fault():
     assert "injected this poison" in e["advice"][0] and "replace" not in " ".join(e["advice"]).lower()
     cited = next(s for s in e["statements"] if s["text"] == e["advice"][0])["cites"]
     assert "section_0.event_log.event_specific.transaction_type" in cited
+    # N9-19: nor is it a "(media) error" in the headline beside "no evidence of a media fault"
+    assert e["headline"].startswith("Recoverable CXL memory device (host-injected poison) error")
+    assert e["component_name"] == "CXL memory device (host-injected poison)" and "(media)" not in text
     # a host read's media ECC error keeps the media advice
     rec, e, text = explained(_cxl_media(RECOVERABLE, event_type=0, transaction=1), "cxl media ecc")
     assert "If memory media errors recur, replace" in text
@@ -329,6 +332,11 @@ def test_a_firmware_reference_carrying_its_data_says_it_is_carried():
     rec, e, text = explained(_record(fw.GUID, FATAL, body), "firmware type 1 with data")
     assert any("carried in the record itself" in a for a in e["advice"])
     assert "it references holds the detail" not in text and "the firmware record data it carries" in text
+    # N9-20: the part's name said the detail was in "the firmware's own error record" beside it
+    assert e["component_name"] == "not named here (the detail is in the firmware record data this section carries)"
+    body = pack(fw.LONG, {"record_type": 1, "revision": 2})  # a reference alone keeps the old name
+    rec, e, text = explained(_record(fw.GUID, FATAL, body), "firmware type 1 without data")
+    assert e["component_name"] == "not named here (the detail is in the firmware's own error record)"
 
 
 def _cache_check(level: int, uncorrected: bool = False) -> int:

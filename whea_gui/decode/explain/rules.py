@@ -88,13 +88,18 @@ CXL_MEDIA_PART_NAME = {"DRAM": "CXL memory device (DRAM media)",
                        "General Media": "CXL memory device (media)",
                        "Memory Module": "CXL memory device (module)",
                        # General Media "Invalid Address": the host's access, not the media (A7-3)
-                       "invalid_address": "CXL memory device (access to an invalid address)"}
+                       "invalid_address": "CXL memory device (access to an invalid address)",
+                       # poison the host injected (a test command), no evidence of a media fault
+                       # (A7-9): not "(media)" beside that sentence (N9-19)
+                       "injected": "CXL memory device (host-injected poison)"}
 
 
 # A Firmware Error Record Reference (UEFI N.2.10) points at an error record the firmware keeps in
 # its own format (a CrashLog, an IPF SAL record): the firmware recorded the error, which is no
 # claim that the firmware failed; the failing part is named, if at all, in that record.
 FIRMWARE_RECORD_PART = "not named here (the detail is in the firmware's own error record)"
+# the same when the section carries that record's data (N9-20: beside the carried-data caveat)
+FIRMWARE_DATA_PART = "not named here (the detail is in the firmware record data this section carries)"
 
 
 def firmware_reference(f: Facts) -> bool:
@@ -110,15 +115,15 @@ def component_name(f: Facts) -> str:
     if f.part_unknown:
         return "unknown part (the record is cut short)"
     if firmware_reference(f):
-        return FIRMWARE_RECORD_PART
+        return FIRMWARE_DATA_PART if f.firmware_data is not None else FIRMWARE_RECORD_PART
     kind = mca_kind(f)
     if kind == "unknown" and _unit_named(f):
         return MCA_PART_NAME["unknown-core"]
     if kind in MCA_PART_NAME:
         return MCA_PART_NAME[kind]
     if f.cxl_media:
-        invalid = f.cxl_event is not None and f.cxl_event[0] == "invalid_address"
-        return CXL_MEDIA_PART_NAME["invalid_address" if invalid else f.cxl_media]
+        event = f.cxl_event[0] if f.cxl_event is not None else None
+        return CXL_MEDIA_PART_NAME[event if event in ("invalid_address", "injected") else f.cxl_media]
     if f.component == "iommu" and f.vtd_interrupt is not None:
         return IOMMU_INTERRUPT_NAME  # no DMA request: its fault reason says so
     if f.component:
