@@ -184,6 +184,14 @@ def test_cxl_event_record_flags_are_decoded_and_a_replacement_the_device_asks_fo
     assert "recur" not in " ".join(e["advice"])
     cited = next(s for s in e["statements"] if s["text"] == e["advice"][0])["cites"]
     assert "section_0.event_log.flags" in cited
+    # N9-22: the tree names them too (it showed "26 00 00" alone), at the flag byte's bits
+    node = rec.root.find("section_0.event_log.flags")
+    assert node.display == "26 00 00"
+    bits = {c.name: (c.display, c.bit_offset) for c in node.children}
+    assert bits["event_record_severity"] == ("failure (2)", 0)
+    assert bits["permanent_condition"] == ("set", 2) and bits["hardware_replacement_needed"] == ("set", 5)
+    assert bits["maintenance_needed"] == ("clear", 3)
+    assert all(c.offset == node.offset and c.length == 1 for c in node.children)
 
 
 def test_a_recoverable_record_with_a_corrupt_processor_context_is_not_said_contained():

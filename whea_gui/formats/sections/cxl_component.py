@@ -10,11 +10,12 @@ from typing import Any
 
 from ...core import guids
 from ...core.fields import Bits, Field, Layout, layout_json
-from ...core.model import ERROR, NOTE
+from ...core.model import ERROR, NOTE, FieldNode
 from ...core.sections import SectionContext, register
 from .. import numbers
 from . import _cxl_media
 from ._kit import (
+    bit_children,
     check_pci_address,
     decode_fields,
     fixed_size_check,
@@ -180,7 +181,7 @@ def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool,
         raw_node(node, ctx, "raw", "Event record bytes (shorter than the 32-byte common header)",
                  start, n)
     else:
-        hv = decode_fields(ctx, EVENT_HEADER, start, node, end=end)
+        hv = decode_fields(ctx, EVENT_HEADER, start, node, end=end, hooks=_FLAG_HOOKS)
         specific = _event_specific(ctx, kind, start + EVENT_HEADER.size, end, node)
     # the whole record as hex first, then its common header's fields, then the decoded
     # event-specific fields (General Media and DRAM events)
@@ -190,6 +191,18 @@ def _decode_event(ctx: SectionContext, start: int, end: int, valid: bool,
     return layout_json(EVENT_HEADER, hv, omit=("reserved",), extra=extra,
                        convert={"flags": lambda raw: int.from_bytes(raw, "little")},
                        after={"flags": flags_json}, order=("data",))
+
+
+def _flags_node(f: Field, raw: bytes, offset: int) -> FieldNode:
+    """The 3 flag bytes as before, with a node per flag under them (N9-22: the tree showed
+    "26 00 00" while the JSON named the flags)."""
+    value = int.from_bytes(raw, "little")
+    return FieldNode(f.name, f.label, raw, None, offset, f.size, kind=f.kind, description=f.description,
+                     make_children=bit_children(FLAG_BITS, value, offset, f.size),
+                     fmt=lambda: f.text_of(raw), spec=f)
+
+
+_FLAG_HOOKS = {"flags": _flags_node}
 
 
 def flags_json(raw: bytes) -> dict[str, Any]:
