@@ -469,3 +469,31 @@ def test_vt_d_scalable_mode_fault_reasons_are_named():
     # the gaps between the spec's blocks stay unnamed, as do reasons past 90h
     for reason in (0x33, 0x3B, 0x49, 0x5E, 0x7D, 0x88, 0x91, 0xFF):
         assert fault_reason_name(reason) == "reserved or non-recoverable", hex(reason)
+
+
+def test_a_structure_whose_correction_is_unstated_keeps_the_section_from_saying_corrected():
+    # N9-6: structure 0 a TLB check whose Uncorrected bit is not valid, structure 1 a corrected
+    # cache check, in a Fatal record: "the section's own error information says corrected" was
+    # false for the section (the unstated one may be the fatal error)
+    for order in ((("tlb", _check("tlb", None)), ("cache", _check("cache", False))),
+                  (("cache", _check("cache", False)), ("tlb", _check("tlb", None)))):
+        rec, e, text = explained(_record(IA32, FATAL, _ia32(list(order))), "ia32 unstated + corrected")
+        assert "says “corrected”" not in text, [c for c in e["caveats"] if "corrected" in c]
+    # ARM: a corrected structure beside one whose ErrorInformation is not valid
+    unstated = pack(arm.INFO, {"length": arm.INFO.size, "valid_bits": 0x10, "type": 1,
+                               "physical_fault_address": 0x90000000})
+    rec, e, text = explained(_record(ARM, FATAL, _arm([_arm_info(1, True), unstated])), "arm unstated")
+    assert "says “corrected”" not in text, [c for c in e["caveats"] if "corrected" in c]
+    # every structure corrected: the caveat stays, naming both (A7-6)
+    rec, e, text = explained(_record(ARM, FATAL, _arm([_arm_info(1, True), _arm_info(1, True)])), "arm all corrected")
+    said = next(c for c in e["caveats"] if "says “corrected”" in c)
+    assert "error-information structure 0" in said and "error-information structure 1" in said
+    rec, e, text = explained(_record(IA32, FATAL, _ia32([("cache", _check("cache", False)),
+                                                         ("tlb", _check("tlb", False))])), "ia32 all corrected")
+    assert any("says “corrected”" in c for c in e["caveats"])
+
+
+def test_a_summary_with_no_detail_does_not_start_its_parenthesis_with_a_semicolon():
+    # seen beside N9-6: "(; 1 more error structure)" when the described structure states no kind
+    rec, e, text = explained(_record(ARM, FATAL, _arm([_arm_info(0, True), _arm_info(0, True)])), "no detail")
+    assert rec.sections[0].summary.endswith("(1 more error structure)"), rec.sections[0].summary

@@ -145,6 +145,10 @@ def caveat(f: Facts) -> tuple[str, list[str]] | None:
     """One severity per record: when the section's own information (its sentence or its
     registers) rates the error differently from the record, say so where the reader sees it."""
     words = detail_words(f)
+    if not f.own_corrected and _several_structures(f):
+        # the sentence describes one error-information structure; "corrected" of it is no claim
+        # of the section when another structure states nothing (N9-6: a false caveat)
+        words = [w for w in words if w not in ("corrected", "correctable")]
     claims = worse_claims(f) or list(f.own_corrected)  # (own_corrected: never beside worse ones)
     for c in claims:
         words += [w for w in c.words if w not in words]
@@ -160,6 +164,12 @@ def caveat(f: Facts) -> tuple[str, list[str]] | None:
     if worse_words(f):
         text += " Whether the error was really corrected is not established."
     return text, _cites(f)
+
+
+def _several_structures(f: Facts) -> bool:
+    fields = f.lead.fields if f.lead is not None and isinstance(f.lead.fields, dict) else {}
+    infos = fields.get("error_info")
+    return isinstance(infos, list) and len(infos) > 1
 
 
 def extended_banks_text(f: Facts) -> tuple[str, list[str]] | None:

@@ -150,11 +150,18 @@ def corrected_claims(s: DecodedSection, *, cites: bool = True) -> list[Claim]:
                              path(s, "status.uc") or path(s, "status")))
     elif isinstance(status, dict) and "state" in status and status.get("uncorrected") is False:
         out.append(Claim(s.index, "Status byte", ["corrected"], path(s, "status.uncorrected")))
-    for i, _info, arm, check in _structures(f):
+    infos = f.get("error_info")
+    for i, info in enumerate(infos if isinstance(infos, list) else ()):
+        arm = isinstance(info, dict) and "error_information" in info
+        check = info.get("error_information" if arm else "check_info") if isinstance(info, dict) else None
+        if not isinstance(check, dict):
+            return []  # a structure that states nothing may be the worse error (N9-6)
         said = check.get("corrected") if arm else (None if check.get("uncorrected") is None
                                                    else not check["uncorrected"])
         if said is False or check.get("processor_context_corrupt") is True:
             return []  # a structure says worse: not a corrected section
+        if said is None:
+            return []  # its correction is not stated: the section does not say only corrected
         if said is True:
             block, bit = ("error_information", "corrected") if arm else ("check_info", "uncorrected")
             register = (f"ErrorInformation of error-information structure {i}" if arm

@@ -392,5 +392,5 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
             pa_text = f"physical address {numbers.address(pa)}"
             detail = f"{detail}, {pa_text}" if detail else pa_text
     extra = ids.more_structures_text(len(infos), lead)
-    tail = f"({detail}{extra})" if detail or extra else ""
+    tail = f"({detail}{extra})" if detail else (f"({extra.removeprefix('; ')})" if extra else "")
     sec.summary = sentence(severity_word(ctx), what, where, tail)

@@ -343,5 +343,5 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
             parts.append("timed out")
         detail = ", ".join(p for p in parts if p)
     extra = ids.more_structures_text(len(infos), lead)
-    tail = f"({detail}{extra})" if detail or extra else ""
+    tail = f"({detail}{extra})" if detail else (f"({extra.removeprefix('; ')})" if extra else "")
     sec.summary = sentence(severity_word(ctx), what, where, tail)
