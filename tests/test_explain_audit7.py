@@ -497,3 +497,30 @@ def test_a_summary_with_no_detail_does_not_start_its_parenthesis_with_a_semicolo
     # seen beside N9-6: "(; 1 more error structure)" when the described structure states no kind
     rec, e, text = explained(_record(ARM, FATAL, _arm([_arm_info(0, True), _arm_info(0, True)])), "no detail")
     assert rec.sections[0].summary.endswith("(1 more error structure)"), rec.sections[0].summary
+
+
+def test_other_uncorrected_structures_are_named_and_keep_the_processor_in_the_frame():
+    # N9-8: structure 0 an uncorrected level-0 cache error (the core's own), structure 1 an
+    # observed bus time-out with PCC: the explanation blamed the bus ("not at one processor")
+    # and never said structure 0's uncorrected error
+    rec, e, text = explained(_record(IA32, FATAL, _ia32([("cache", _check("cache", True)),
+                                                         ("bus", _check("bus", True, pcc=True, participation=2))],
+                                                        apic=33)), "ia32 cache uc + bus obs pcc")
+    assert e["headline"].startswith("Fatal processor (CPU) error at APIC ID 33"), e["headline"]
+    assert "not at one processor" not in text
+    said = next(c for c in e["caveats"] if "beside the one described" in c)
+    assert "error information 0 (cache error, level 0, uncorrected)" in said
+    cited = next(s for s in e["statements"] if s["text"] == said)["cites"]
+    assert "section_0.error_info_0.check_info.uncorrected" in cited
+    # ARM: an uncorrected TLB error beside the bus one the processor answered
+    rec, e, text = explained(_record(ARM, FATAL, _arm([_arm_info(2, corrected=False),
+                                                       _arm_info(4, corrected=False, pcc=True, participation=1)])),
+                             "arm tlb uc + bus res pcc")
+    assert "not at one processor" not in text
+    assert any("(TLB error, uncorrected)" in c or "(TLB error, level" in c for c in e["caveats"]), e["caveats"]
+    # a bystander bus error beside corrected structures only keeps the bus reading (A7-4)
+    rec, e, text = explained(_record(IA32, FATAL, _ia32([("cache", _check("cache", False)),
+                                                         ("bus", _check("bus", True, participation=2))])),
+                             "ia32 cache corrected + bus obs")
+    assert e["headline"].startswith("Fatal bus or interconnect (not the processor's own request) error")
+    assert not any("beside the one described" in c for c in e["caveats"])

@@ -103,6 +103,9 @@ class Facts:
     # an IA32/X64 cache or TLB check of level 2 or above (Intel's LL encoding: levels 0 and 1 are
     # a core's own, level 2 is usually shared): (level, kind, cites)
     cache_level: tuple[int, str, list[str]] | None = None
+    # error-information structures of the lead section, other than the one its summary
+    # describes, that say uncorrected or context corrupt: (index, what, cites) (N9-8)
+    other_uncorrected: list = field(default_factory=list)
     firmware_data: tuple[str, int, int, list[str]] | None = None
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
     # an AMD IOMMU event-log entry whose type carries no DeviceID: (event code, cites)
@@ -221,6 +224,7 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
                 if count:
                     f.unread_lead = (lead.index, count, [body.path])
         f.what = _what(lead, diag)
+        f.other_uncorrected = _other_uncorrected(lead)
         f.bus_role = _bus_role(lead)
         if f.bus_role is not None and f.component == "cpu":
             _logged_by(f, {"scope": "bus"})
@@ -831,12 +835,55 @@ def _bus_role(s: DecodedSection) -> tuple[str, str, list[str]] | None:
     check = info.get(key) if isinstance(info, dict) else None
     if not isinstance(check, dict) or check.get("kind") != "bus" or check.get("participation_type") not in BYSTANDER:
         return None
+    if any(_own_uncorrected(other.get(key), arm=key == "error_information")
+           for j, other in enumerate(infos) if j != i and isinstance(other, dict)):
+        return None  # the processor's own uncorrected error beside it: no bystander (N9-8)
     ids = [f"{label} 0x{info[name]:X}" for name, label in (("requestor_id", "requester ID"),
            ("responder_id", "responder ID"), ("target_id", "target ID")) if isinstance(info.get(name), int)]
     if isinstance(info.get("physical_fault_address"), int):
         ids.append(f"physical address 0x{info['physical_fault_address']:X}")
     cites = _node_path(s, f"error_info_{i}.{key}.participation_type")
     return f"the bus check says the processor {BYSTANDER[check['participation_type']]}", ", ".join(ids), cites
+
+
+def _other_uncorrected(s: DecodedSection) -> list[tuple[int, str, list[str]]]:
+    """Structures beside the one the section's summary describes that report an uncorrected or
+    context-corrupt error of their own: each is an error (UEFI N.2.4.2), which the summary's
+    "1 more error structure" did not say (N9-8)."""
+    infos = s.fields.get("error_info") if isinstance(s.fields, dict) else None
+    if not isinstance(infos, list) or len(infos) < 2 or not isinstance(infos[0], dict):
+        return []
+    from ...formats.sections._cpu_ids import lead_error_info  # (loaded with the CPU decoders)
+    key = "error_information" if "error_information" in infos[0] else "check_info"
+    lead = lead_error_info(infos, lambda e: e.get(key))
+    out = []
+    for j, info in enumerate(infos):
+        check = info.get(key) if isinstance(info, dict) else None
+        if j == lead or not isinstance(check, dict) or not check.get("kind"):
+            continue
+        arm = key == "error_information"
+        uncorrected = check.get("corrected") is False if arm else check.get("uncorrected") is True
+        pcc = check.get("processor_context_corrupt") is True
+        if not (uncorrected or pcc):
+            continue
+        words = [w for w, on in (("uncorrected", uncorrected), ("processor context corrupt", pcc)) if on]
+        level = f", level {check['level']}" if check.get("level") is not None else ""
+        cites = _node_path(s, f"error_info_{j}.{key}.{'corrected' if arm else 'uncorrected'}") \
+            if uncorrected else _node_path(s, f"error_info_{j}.{key}.processor_context_corrupt")
+        kind = "TLB" if str(check["kind"]).lower() == "tlb" else check["kind"]
+        out.append((j, f"{kind} error{level}, {' and '.join(words)}", cites))
+    return out
+
+
+def _own_uncorrected(check, *, arm: bool) -> bool:
+    """A structure's check saying uncorrected or context corrupt, other than a bus check the
+    processor only answered or observed."""
+    if not isinstance(check, dict) or not check.get("kind"):
+        return False
+    if check.get("kind") == "bus" and check.get("participation_type") in BYSTANDER:
+        return False
+    worse = check.get("corrected") is False if arm else check.get("uncorrected") is True
+    return worse or check.get("processor_context_corrupt") is True
 
 
 def _mca_bus_role(s: DecodedSection) -> tuple[str, str, list[str]] | None:

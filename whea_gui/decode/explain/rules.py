@@ -896,6 +896,16 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "itself (a record's severity is that of its most severe section); "
                                        "the headline and the advice follow the header, the more severe "
                                        "reading.", unique(f.severity_cites + cites)))
+    if f.other_uncorrected and f.lead is not None:
+        told = [f"error information {j} ({what})" for j, what, _ in f.other_uncorrected[:4]]
+        if len(f.other_uncorrected) > 4:
+            told.append(f"{len(f.other_uncorrected) - 4} more")
+        several = len(f.other_uncorrected) > 1
+        out.append(Statement("caveat", f"Section {f.lead.index} holds {'other errors' if several else 'another error'} "
+                                       f"beside the one described: {'; '.join(told)}. Each error-"
+                                       "information structure is an error of its own; look at "
+                                       f"{'them' if several else 'it'} too.",
+                             unique(c for _, _, cs in f.other_uncorrected for c in cs)))
     for index, cites in f.empty_sections:
         out.append(Statement("caveat", f"Section descriptor {index} is empty (null section type, zero "
                                        "length): it describes nothing and is left out of this "
