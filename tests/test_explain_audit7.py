@@ -524,3 +524,22 @@ def test_other_uncorrected_structures_are_named_and_keep_the_processor_in_the_fr
                              "ia32 cache corrected + bus obs")
     assert e["headline"].startswith("Fatal bus or interconnect (not the processor's own request) error")
     assert not any("beside the one described" in c for c in e["caveats"])
+
+
+def test_another_processor_section_reporting_worse_is_named_with_its_processor():
+    # N9-3: a Fatal record whose Primary section 0 (APIC 1) says corrected and whose section 1
+    # (APIC 2) says uncorrected and context corrupt named only APIC 1
+    parts = [SectionPart(make_descriptor(IA32, severity=FATAL, flags=1),  # Primary
+                         _ia32([("cache", _check("cache", False))], apic=1)),
+             SectionPart(make_descriptor(IA32, severity=FATAL),
+                         _ia32([("cache", _check("cache", True, pcc=True))], apic=2))]
+    rec, e, text = explained(assemble(make_header(severity=FATAL), parts), "two ia32 sections")
+    said = next(c for c in e["caveats"] if c.startswith("Section 1 (APIC ID 2) also reports an error"))
+    assert "uncorrected and processor context corrupt" in said and "follows section 0" in said
+    cited = next(s for s in e["statements"] if s["text"] == said)["cites"]
+    assert "section_1.error_info_0.check_info.uncorrected" in cited
+    # the same record with section 1 corrected too: nothing to name
+    parts[1] = SectionPart(make_descriptor(IA32, severity=FATAL),
+                           _ia32([("cache", _check("cache", False))], apic=2))
+    rec, e, text = explained(assemble(make_header(severity=FATAL), parts), "two corrected ia32 sections")
+    assert "also reports an error" not in text

@@ -106,6 +106,9 @@ class Facts:
     # error-information structures of the lead section, other than the one its summary
     # describes, that say uncorrected or context corrupt: (index, what, cites) (N9-8)
     other_uncorrected: list = field(default_factory=list)
+    # other sections whose own registers report an uncorrected or context-corrupt error while
+    # the lead section's do not: (index, words, where, cites) (N9-3)
+    worse_elsewhere: list = field(default_factory=list)
     firmware_data: tuple[str, int, int, list[str]] | None = None
     firmware_record_ids: list[tuple[int, list[str]]] = field(default_factory=list)
     # an AMD IOMMU event-log entry whose type carries no DeviceID: (event code, cites)
@@ -256,6 +259,8 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
     _hints(rec, lead, f, _cite if cites else _note)
     _recovery(rec, f)
     f.own_claims = own_claims(rec, empty_descriptor, cites=cites)
+    if lead is not None and not any(c.index == lead.index for c in f.own_claims):
+        f.worse_elsewhere = _worse_elsewhere(rec, f.own_claims)
     if lead is not None and not f.own_claims and f.severity in (0, 1, 3):
         f.own_corrected = corrected_claims(lead, cites=cites)
     _memory_gaps(rec, f)
@@ -844,6 +849,27 @@ def _bus_role(s: DecodedSection) -> tuple[str, str, list[str]] | None:
         ids.append(f"physical address 0x{info['physical_fault_address']:X}")
     cites = _node_path(s, f"error_info_{i}.{key}.participation_type")
     return f"the bus check says the processor {BYSTANDER[check['participation_type']]}", ", ".join(ids), cites
+
+
+WORSE_ELSEWHERE_NAMED = 4  # other sections named one by one
+
+
+def _worse_elsewhere(rec: DecodedRecord, claims: list[Claim]) -> list[tuple[int, list[str], str, list[str]]]:
+    """Sections other than the lead whose registers report an uncorrected or context-corrupt
+    error (a second processor's section beside a Primary one that says corrected): named with
+    their own processor, since the explanation follows the lead (UEFI N.2: every section
+    carries its own error)."""
+    by_index: dict[int, list[Claim]] = {}
+    for c in claims:
+        if not c.extended:
+            by_index.setdefault(c.index, []).append(c)
+    out = []
+    for index, said in list(by_index.items())[:WORSE_ELSEWHERE_NAMED]:
+        s = rec.sections[index]
+        words = list(dict.fromkeys(w for c in said for w in c.words))
+        where = read_location(s, component_of(s), cites=False).short_text()
+        out.append((index, words, where, [p for c in said for p in c.cites]))
+    return out
 
 
 def _other_uncorrected(s: DecodedSection) -> list[tuple[int, str, list[str]]]:

@@ -896,6 +896,11 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "itself (a record's severity is that of its most severe section); "
                                        "the headline and the advice follow the header, the more severe "
                                        "reading.", unique(f.severity_cites + cites)))
+    for index, words, where, cites in f.worse_elsewhere:
+        at = f" ({where})" if where else ""
+        out.append(Statement("caveat", f"Section {index}{at} also reports an error, which its registers call "
+                                       f"{' and '.join(words)}; this explanation follows section "
+                                       f"{f.lead.index}, whose registers do not: look at both.", unique(cites)))
     if f.other_uncorrected and f.lead is not None:
         told = [f"error information {j} ({what})" for j, what, _ in f.other_uncorrected[:4]]
         if len(f.other_uncorrected) > 4:
