@@ -14,8 +14,12 @@ from __future__ import annotations
 import re
 
 from whea_gui.decode.explain.facts import component_of
-from whea_gui.decode.explain.rules import (CXL_MEDIA_PART_NAME, FIRMWARE_DATA_PART, FIRMWARE_RECORD_PART,
-                                           MCA_PART_NAME)
+from whea_gui.decode.explain.rules import (
+    CXL_MEDIA_PART_NAME,
+    FIRMWARE_DATA_PART,
+    FIRMWARE_RECORD_PART,
+    MCA_PART_NAME,
+)
 from whea_gui.decode.explain.tables import COMPONENT_NAME, IOMMU_INTERRUPT_NAME
 
 NUMBER = re.compile(r"\b(physical address|MCi_ADDR|error address|device address|DRAM device|"

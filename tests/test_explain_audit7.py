@@ -543,3 +543,45 @@ def test_another_processor_section_reporting_worse_is_named_with_its_processor()
                            _ia32([("cache", _check("cache", False))], apic=2))
     rec, e, text = explained(assemble(make_header(severity=FATAL), parts), "two corrected ia32 sections")
     assert "also reports an error" not in text
+
+
+def _dimm(socket: int, channel: int, slot: int, count: int | None) -> tuple[int, dict]:
+    values = {"socket_id": socket, "channel_id": channel, "dimm_slot": slot}
+    if count is not None:
+        values["correctable_error_count"] = count
+    return (0x7 | (0x8 if count is not None else 0), values)
+
+
+def test_a_summary_tie_puts_no_module_up_for_replacement():
+    # N9-14: one error on each of three DIMMs (or 5 and 5) put the first DIMM up for
+    # replacement ("most on socket 0 … (1)", "If corrected errors repeat on the same memory
+    # module (socket 0, channel 1, DIMM slot 2), schedule its replacement")
+    for counts, total in (((1, 1, 1), 3), ((5, 5, 1), 11)):
+        entries = [_dimm(0, 1, 2, counts[0]), _dimm(0, 1, 3, counts[1]), _dimm(1, 0, 0, counts[2])]
+        rec, e, text = explained(_memory_summary(entries), f"tie {counts}")
+        top = max(counts)
+        tied = counts.count(top)
+        assert rec.sections[0].summary.endswith(f"; {top} on each of {tied}, none more"), rec.sections[0].summary
+        assert f"{total} errors on 3 DIMM(s)" in rec.sections[0].summary
+        assert rec.sections[0].location == {} and "same memory module" not in text
+        assert "not a single event" in text  # more than one error still (A7-13)
+        said = next(c for c in e["caveats"] if c.startswith("The summary names"))
+        assert f"names {tied} parts with the most errors" in said and "socket 0, channel 1, DIMM slot 2" in said
+        assert "does not say where" not in text
+        assert any("find which of the modules the summary names" in a for a in e["advice"])
+    # a clear maximum still names its DIMM
+    rec, e, text = explained(_memory_summary([_dimm(0, 1, 2, 5), _dimm(1, 0, 0, 2)]), "clear max")
+    assert rec.sections[0].summary.endswith("most on socket 0, channel 1, dimm slot 2 (5)")
+    assert "same memory module (socket 0, channel 1, DIMM slot 2)" in text
+
+
+def test_a_summary_entry_without_a_count_still_says_where():
+    # N9-13: a DIMM entry with a valid place but no valid count (or a count of 0) was "does
+    # not say where"
+    rec, e, text = explained(_memory_summary([_dimm(0, 1, 2, None)]), "no count")
+    assert rec.sections[0].summary == "Corrected memory error summary: socket 0, channel 1, dimm slot 2, no count reported"
+    assert "does not say where" not in text and "DIMM slot 2" in e["where"]
+    rec, e, text = explained(_memory_summary([_dimm(0, 1, 2, 0)]), "count 0")
+    assert rec.sections[0].summary.endswith("a count of 0")
+    rec, e, text = explained(_memory_summary([]), "no entries")
+    assert rec.sections[0].summary == "Corrected memory error summary with no entries"

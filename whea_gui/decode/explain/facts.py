@@ -106,6 +106,9 @@ class Facts:
     # error-information structures of the lead section, other than the one its summary
     # describes, that say uncorrected or context corrupt: (index, what, cites) (N9-8)
     other_uncorrected: list = field(default_factory=list)
+    # a Microsoft summary that names several parts but singles out none (a tie for the most, or
+    # no counts): the parts it names, for the caveat and the advice (N9-13, N9-14)
+    summary_places: list = field(default_factory=list)
     # other sections whose own registers report an uncorrected or context-corrupt error while
     # the lead section's do not: (index, words, where, cites) (N9-3)
     worse_elsewhere: list = field(default_factory=list)
@@ -228,6 +231,8 @@ def gather(rec: DecodedRecord, *, cites: bool = True) -> Facts:
                     f.unread_lead = (lead.index, count, [body.path])
         f.what = _what(lead, diag)
         f.other_uncorrected = _other_uncorrected(lead)
+        if not f.location:
+            f.summary_places = _summary_places(lead)
         f.bus_role = _bus_role(lead)
         if f.bus_role is not None and f.component == "cpu":
             _logged_by(f, {"scope": "bus"})
@@ -849,6 +854,32 @@ def _bus_role(s: DecodedSection) -> tuple[str, str, list[str]] | None:
         ids.append(f"physical address 0x{info['physical_fault_address']:X}")
     cites = _node_path(s, f"error_info_{i}.{key}.participation_type")
     return f"the bus check says the processor {BYSTANDER[check['participation_type']]}", ", ".join(ids), cites
+
+
+def _summary_places(s: DecodedSection) -> list[str]:
+    """The parts a Microsoft summary without one location names (its entries with the most
+    errors, or every entry when none is counted)."""
+    if (s.type_guid or "").lower() not in MS_SUMMARIES or not isinstance(s.fields, dict):
+        return []
+    from ...formats import numbers
+    places, counts = [], []
+    for e in s.fields.get("entries") or s.fields.get("devices") or ():
+        if not isinstance(e, dict):
+            continue
+        if "socket_id" in e:
+            place = ", ".join(f"{label} {e[k]}" for k, label in (("socket_id", "socket"), ("channel_id", "channel"),
+                                                                   ("dimm_slot", "DIMM slot")) if e.get(k) is not None)
+            count = e.get("correctable_error_count")
+        else:
+            addr = [e.get(k) for k in ("segment", "bus", "device", "function")]
+            place = f"PCIe device {numbers.pci_address(*addr)}" if None not in addr else ""
+            count = e.get("total")
+        if place:
+            places.append(place)
+            counts.append(count if type(count) is int else 0)
+    top = max(counts, default=0)
+    named = [p for p, c in zip(places, counts) if c == top]
+    return list(dict.fromkeys(named))
 
 
 WORSE_ELSEWHERE_NAMED = 4  # other sections named one by one

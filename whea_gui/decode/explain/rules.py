@@ -409,7 +409,7 @@ def _advice(f: Facts) -> list[Statement]:
     elif comp == "pci" and (f.type_guid or "").lower() == PCI_BUS and f.lead is not None:
         _pci_bus_advice(f, level, where, say, sev)
     elif comp in ("pcie", "pci", "cxl", "ccix"):
-        _device_advice(level, where, say, sev)
+        _device_advice(level, where, say, sev, f.summary_places)
     elif comp == "iommu" and f.iommu_no_device is not None:
         _iommu_no_device_advice(f.iommu_no_device, say)
     elif comp == "iommu" and f.vtd_interrupt is not None:
@@ -567,6 +567,9 @@ def _memory_advice(f: Facts, level: str, where: str, say, sev) -> None:
             say("If corrected errors repeat, map the physical address to a module with the vendor's "
                 "tools or the BMC/firmware log, and schedule its replacement.",
                 next(p.cites for p in f.location.parts if p.kind == "physical_address"), located=True)
+        elif len(f.summary_places) > 1:  # (N9-14: none singled out, so none is put up for replacement)
+            say(f"If corrected errors repeat, find which of the modules the summary names "
+                f"({'; '.join(f.summary_places[:4])}) keeps reporting them, and schedule its replacement.")
         else:
             say("If corrected errors repeat, find the module in the BMC/firmware log (the record does "
                 "not name it) and schedule its replacement.")
@@ -821,7 +824,7 @@ def _pci_bus_advice(f: Facts, level: str, where: str, say, sev) -> None:
         say("Look at the records logged at the same time: this one does not state how severe it is.")
 
 
-def _device_advice(level: str, where: str, say, sev) -> None:
+def _device_advice(level: str, where: str, say, sev, places: list[str] = ()) -> None:
     if level == "act":
         if where:
             say(f"Reseat or replace the device at {where}; check its slot, riser and cables.", located=True)
@@ -836,6 +839,9 @@ def _device_advice(level: str, where: str, say, sev) -> None:
         if where:
             say(f"If frequent, reseat the device at {where}, check the slot/riser/cables and update "
                 "its firmware.", located=True)
+        elif len(places) > 1:
+            say(f"If frequent, find which of the devices the summary names ({'; '.join(places[:4])}) "
+                "keeps reporting, then check its slot/riser/cables and update its firmware.")
         else:
             say("If frequent, find the device (the record does not name it), check its slot/riser/"
                 "cables and update its firmware.")
@@ -1069,6 +1075,11 @@ def _location_caveats(f: Facts) -> list[Statement]:
         elif firmware_reference(f):
             text = ("The record does not say which part failed: the firmware's own error record it "
                     "references holds the detail.")
+        elif len(f.summary_places) > 1:  # a summary naming several parts, none above the others
+            listed = "; ".join(f.summary_places[:4]) + (f"; {len(f.summary_places) - 4} more"
+                                                         if len(f.summary_places) > 4 else "")
+            text = (f"The summary names {len(f.summary_places)} parts with the most errors, as many "
+                    f"on each ({listed}): it singles out no one of them.")
         elif f.component:
             text = f"The record does not say where in the {component_name(f)} the error happened."
         else:

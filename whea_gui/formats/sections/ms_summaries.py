@@ -78,21 +78,49 @@ def decode_memory_summary(ctx: SectionContext) -> dict:
     note_extra(ctx, HEADER.size + MEM_ENTRY.size * n, "summary")
     ctx.section.component = "memory"
     total = sum(e["correctable_error_count"] or 0 for e in f["entries"])
-    worst = max(f["entries"], key=lambda e: e["correctable_error_count"] or 0, default=None)
-    if worst and worst["correctable_error_count"]:
-        ctx.section.location = {k: v for k, v in (("socket", worst["socket_id"]),
-                                                  ("channel", worst["channel_id"]),
-                                                  ("dimm_slot", worst["dimm_slot"])) if v is not None}
-        where = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ctx.section.location.items())
-        # an entry whose DIMM slot is not valid names a socket or channel, not a DIMM (A7-13)
-        on = (f"on {n} DIMM(s)" if all(e["dimm_slot"] is not None for e in f["entries"])
-              else f"in {n} entr{'y' if n == 1 else 'ies'}")
-        ctx.section.summary = (f"Corrected memory error summary: {total} errors {on}; "
+    worst = unique_worst(f["entries"], lambda e: e["correctable_error_count"] or 0)
+    # an entry whose DIMM slot is not valid names a socket or channel, not a DIMM (A7-13)
+    on = (f"on {n} DIMM(s)" if all(e["dimm_slot"] is not None for e in f["entries"])
+          else f"in {n} entr{'y' if n == 1 else 'ies'}")
+    errors = f"{total} error{'' if total == 1 else 's'} {on}"
+    if worst is not None:
+        ctx.section.location = _dimm_place(worst)
+        where = _dimm_text(worst)
+        ctx.section.summary = (f"Corrected memory error summary: {errors}; "
                                f"most on {where or 'an unidentified DIMM'} "
                                f"({worst['correctable_error_count']})")
+    elif total:  # a tie for the most (one error on each, 5 and 5): no DIMM stands out (N9-14)
+        top = max(e["correctable_error_count"] or 0 for e in f["entries"])
+        tied = sum((e["correctable_error_count"] or 0) == top for e in f["entries"])
+        ctx.section.summary = f"Corrected memory error summary: {errors}; {top} on each of {tied}, none more"
+    elif n == 1 and _dimm_place(f["entries"][0]):  # a DIMM without a count still says where (N9-13)
+        ctx.section.location = _dimm_place(f["entries"][0])
+        said = "no count reported" if f["entries"][0]["correctable_error_count"] is None else "a count of 0"
+        ctx.section.summary = f"Corrected memory error summary: {_dimm_text(f['entries'][0])}, {said}"
+    elif n == 0:
+        ctx.section.summary = "Corrected memory error summary with no entries"
     else:
         ctx.section.summary = f"Corrected memory error summary: {n} DIMM(s), no counts reported"
     return f
+
+
+def unique_worst(entries: list[dict], count_of):
+    """The entry with the most errors when it has more than every other one (and at least one
+    error); None for a tie: naming one of equals would put an arbitrary part up for
+    replacement (N9-14)."""
+    counts = [count_of(e) for e in entries]
+    if not counts or max(counts) <= 0 or counts.count(max(counts)) > 1:
+        return None
+    return entries[counts.index(max(counts))]
+
+
+def _dimm_place(e: dict) -> dict:
+    return {k: v for k, v in (("socket", e["socket_id"]), ("channel", e["channel_id"]),
+                              ("dimm_slot", e["dimm_slot"])) if v is not None}
+
+
+def _dimm_text(e: dict) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in _dimm_place(e).items())
 
 
 def _per_device(devices: list[dict]) -> list[dict]:
@@ -147,14 +175,30 @@ def decode_pcie_summary(ctx: SectionContext) -> dict:
     ctx.section.component = "pcie"
     by_device = _per_device(f["devices"])
     count = f"{len(by_device)} device(s)" + (f" in {n} entries" if len(by_device) != n else "")
-    worst = max(by_device, key=lambda d: d["total"] or 0, default=None)
-    if worst and worst["total"]:
+    worst = unique_worst(by_device, lambda d: d["total"] or 0)
+    total = sum(d["total"] or 0 for d in by_device)
+    if worst is not None:
         ctx.section.location = {k: worst[k] for k in ("segment", "bus", "device", "function")
                                 if worst[k] is not None}
         kinds = [f"{AER_CORRECTABLE.get(b, b)} ×{c}" for b, c in enumerate(worst["counts"]) if c]
-        ctx.section.summary = (f"Corrected PCIe error summary: {count}; most on "
-                               f"{numbers.pci_address(worst['segment'], worst['bus'], worst['device'], worst['function'])}"
-                               f" ({worst['total']}: {', '.join(kinds)})")
+        addr = [worst[k] for k in ("segment", "bus", "device", "function")]
+        on = numbers.pci_address(*addr) if None not in addr else "a device whose address is not valid"
+        ctx.section.summary = (f"Corrected PCIe error summary: {count}; most on {on} "
+                               f"({worst['total']}: {', '.join(kinds)})")
+    elif total:  # a tie for the most: no device stands out (N9-14)
+        top = max(d["total"] or 0 for d in by_device)
+        tied = sum((d["total"] or 0) == top for d in by_device)
+        ctx.section.summary = (f"Corrected PCIe error summary: {count}, {total} error{'' if total == 1 else 's'}; "
+                               f"{top} on each of {tied}, none more")
+    elif len(by_device) == 1 and None not in (by_device[0][k] for k in ("segment", "bus", "device", "function")):
+        d = by_device[0]  # one device without counts still says where (N9-13)
+        ctx.section.location = {k: d[k] for k in ("segment", "bus", "device", "function")}
+        said = "no counts reported" if d["total"] is None else "a count of 0"
+        ctx.section.summary = (f"Corrected PCIe error summary: 1 device ("
+                               f"{numbers.pci_address(d['segment'], d['bus'], d['device'], d['function'])}), "
+                               f"{said}")
+    elif not by_device:
+        ctx.section.summary = "Corrected PCIe error summary with no entries"
     else:
         ctx.section.summary = f"Corrected PCIe error summary: {count}, no counts reported"
     return f
