@@ -31,12 +31,16 @@ def _shared_body_record(copies: int) -> bytes:
     return bytes(head) + bytes(desc) * copies + body
 
 
-def test_html_detail_caps_sections_and_says_a_shared_body_once(tmp_path):
+def _report(tmp_path, copies: int, suffix: str) -> str:
     src = tmp_path / "many.cper"
-    src.write_bytes(_shared_body_record(MAX_SECTIONS_SHOWN + 172))
-    out = tmp_path / "r.html"
+    src.write_bytes(_shared_body_record(copies))
+    out = tmp_path / f"r{suffix}"
     write_report([src], out)
-    html = out.read_text()
+    return out.read_text()
+
+
+def test_html_detail_caps_sections_and_says_a_shared_body_once(tmp_path):
+    html = _report(tmp_path, MAX_SECTIONS_SHOWN + 172, ".html")
     shown = re.findall(r'<h3 id="record-1-section-(\d+)">', html)
     assert [int(i) for i in shown] == list(range(MAX_SECTIONS_SHOWN))
     assert f"172 more section(s) are not shown (at most {MAX_SECTIONS_SHOWN} per record" in html
@@ -52,11 +56,7 @@ def test_html_detail_caps_sections_and_says_a_shared_body_once(tmp_path):
 
 
 def test_markdown_detail_caps_sections_too(tmp_path):
-    src = tmp_path / "many.cper"
-    src.write_bytes(_shared_body_record(MAX_SECTIONS_SHOWN + 2))
-    out = tmp_path / "r.md"
-    write_report([src], out)
-    md = out.read_text()
+    md = _report(tmp_path, MAX_SECTIONS_SHOWN + 2, ".md")
     assert len(re.findall(r"^#+ Section \d+:", md, re.M)) == MAX_SECTIONS_SHOWN
     assert "2 more section(s) are not shown" in md
     assert md.count("Body: the same bytes as section 0's") == MAX_SECTIONS_SHOWN - 1
@@ -73,10 +73,6 @@ def test_the_pdf_title_and_contents_count_section_types(tmp_path):
 
 
 def test_a_record_within_the_cap_is_shown_whole(tmp_path):
-    src = tmp_path / "two.cper"
-    src.write_bytes(_shared_body_record(2))
-    out = tmp_path / "r.html"
-    write_report([src], out)
-    html = out.read_text()
+    html = _report(tmp_path, 2, ".html")
     assert re.findall(r'<h3 id="record-1-section-(\d+)">', html) == ["0", "1"]
     assert "more section(s) are not shown" not in html

@@ -26,6 +26,18 @@ def _records(vectors) -> list[bytes]:
     return [(vectors / "DecodeWheaRecord" / n).read_bytes() for n in NAMES]
 
 
+def _read_with_peak(path) -> tuple[list, list, int]:
+    """(items, problems, peak traced memory) of reading ``path``."""
+    import tracemalloc
+    problems: list = []
+    tracemalloc.start()
+    try:
+        refs = list(iter_path(str(path), problems.append))
+        return refs, problems, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def _strict_json_lines(text: bytes) -> list[dict]:
     """Each line parsed the way strict consumers do: UTF-8, no lone surrogates."""
     lines = text.decode("utf-8", "strict").splitlines()
@@ -123,19 +135,13 @@ def test_one_nul_in_a_text_dump_loses_no_record(tmp_path, vectors, form, where):
 
 def test_a_long_non_hex_token_in_a_dump_costs_no_memory_per_character(tmp_path, vectors):
     # F5-7: a 20 MB token took 1.9 GB (a list entry per non-hex pair) and lost every record
-    import tracemalloc
     data = b"".join(_records(vectors))
     rows = [f"{i:08x}: " + " ".join(data[j:j + 2].hex() for j in range(i, min(i + 16, len(data)), 2))
             for i in range(0, len(data), 16)]
     rows.insert(len(rows) - 3, "x" * 4_000_000)  # inside the last record's rows
     path = tmp_path / "dump.txt"
     path.write_text("\n".join(rows) + "\n")
-    tracemalloc.start()
-    try:
-        refs = list(iter_path(str(path), lambda p: None))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    refs, _problems, peak = _read_with_peak(path)
     assert [r.data for r in refs][:2] == _records(vectors)[:2]
     assert peak < 60e6, peak  # the text is 4 MB; pair by pair it took over 400 MB
 
@@ -149,20 +155,13 @@ def _entry(i: int, data: str) -> str:
 def test_json_lines_with_many_bad_lines_keep_both_good_entries_and_few_messages(tmp_path, vectors, bad):
     # F5-13 / F5-14: 900,000 bad lines took over 120 s and 1.9 GB; 200,000 bad base64 entries
     # printed 200,001 lines: each bad line now costs a parse, the messages stop at 50
-    import tracemalloc
     first, last = _records(vectors)[0], _records(vectors)[2]
     middle = {"syntax": '{"Id": ', "base64": _entry(7, "!!"), "array": "[1, 2, 3]"}[bad]
     lines = [_entry(0, base64.b64encode(first).decode())] + [middle] * 20_000 + \
         [_entry(1, base64.b64encode(last).decode())]
     path = tmp_path / "log.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    problems = []
-    tracemalloc.start()
-    try:
-        refs = list(iter_path(str(path), problems.append))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    refs, problems, peak = _read_with_peak(path)
     assert [r.data for r in refs] == [first, last]
     assert len(problems) <= 52, len(problems)
     more = {"syntax": 19950, "base64": 19950, "array": 59950}[bad]  # (an array line: 3 values)
@@ -455,18 +454,11 @@ def test_a_long_line_of_prose_between_hex_records_costs_little_memory(tmp_path, 
     # F7-2: a 200 MB line of "z!" took 4.8 GB: every non-base64 character's index was listed
     # (to judge a damaged base64 line), and each line was stripped and upper-cased to compare
     # with Format-Hex's column header
-    import tracemalloc
     first, last = _records(vectors)[0], _records(vectors)[2]
     long_line = (line * (4_000_000 // len(line)))[:4_000_000]
     path = tmp_path / "long.txt"
     path.write_text(first.hex() + "\n" + long_line + "\n" + last.hex() + "\n")
-    problems = []
-    tracemalloc.start()
-    try:
-        refs = list(iter_path(str(path), problems.append))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    refs, problems, peak = _read_with_peak(path)
     assert [r.data for r in refs] == [first, last]
     assert not [p for p in problems if p.level == "error"], problems
     # the file's bytes, its text, the line and (indented) the line stripped: 4 MB each; the
