@@ -518,3 +518,31 @@ def test_an_event_only_inside_a_comment_after_prose_is_not_read(tmp_path):
     problems = []
     assert list(iter_path(str(path), problems.append)) == []
     assert any("no hex or base64 record data" in p.message for p in problems)
+
+
+def test_a_redfish_entry_with_a_key_given_twice_says_so(tmp_path, vectors):
+    # F7-16: "DiagnosticData" twice in one entry: the last value won without a word
+    record = _records(vectors)[0]
+    good = base64.b64encode(record).decode()
+    for first, last, read in ((good, "!!!notb64", 0), ("!!!notb64", good, 1)):
+        member = _entry(0, first)[:-1] + f', "DiagnosticData": "{last}"}}'
+        path = tmp_path / "dup.json"
+        path.write_text('{"Members": [' + member + "]}")
+        problems = []
+        refs = list(iter_path(str(path), problems.append))
+        assert len(refs) == read
+        said = [p.message for p in problems if "more than once" in p.message]
+        assert said and "/Members/0/DiagnosticData" in said[0] and "the last value is used" in said[0]
+
+
+def test_a_redfish_file_that_is_not_utf8_says_so(tmp_path, vectors):
+    # F7-16: bytes that are not UTF-8 were read as Latin-1 without a word (JSON is UTF-8)
+    record = _records(vectors)[0]
+    text = '{"Members": [' + _entry(0, base64.b64encode(record).decode())[:-1] + ', "Message": "X"}]}'
+    data = text.encode().replace(b'"X"', b'"\xff\xfe\xc3("')
+    path = tmp_path / "latin.json"
+    path.write_bytes(data)
+    problems = []
+    assert [r.data for r in iter_path(str(path), problems.append)] == [record]
+    [said] = [p for p in problems if "not valid UTF-8" in p.message]
+    assert said.offset == data.index(b"\xff") and said.level == "warning"

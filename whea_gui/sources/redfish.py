@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from .base import Problem, RecordRef
 from .eventxml import byte_offset_function
-from .sniff import decode_text
+from .sniff import decode_text, text_codec
 from .sniff import json_sniff as sniff  # noqa: F401 - the reader's sniff
 from .winevent import parse_time
 
@@ -48,9 +48,23 @@ def _parse_int(text: str) -> int | LongNumber:
     return int(text) if len(text) <= MAX_INT_DIGITS else LongNumber(text)
 
 
+class _Object(dict):
+    """A JSON object that remembers the keys it was given more than once (the last value wins,
+    as in every JSON parser; F7-16: a second "DiagnosticData" replaced the first silently)."""
+    __slots__ = ("repeated",)
+
+
+def _object(pairs: list) -> dict:
+    obj = _Object(pairs)
+    if len(obj) < len(pairs):
+        seen: set = set()
+        obj.repeated = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+    return obj
+
+
 # one decoder for every document and line (json.loads makes a new one per call when given
 # parse_int: most of the cost of a JSON Lines file of short lines)
-_DECODER = json.JSONDecoder(parse_int=_parse_int)
+_DECODER = json.JSONDecoder(parse_int=_parse_int, object_pairs_hook=_object)
 
 
 def _loads(text: str):
@@ -64,6 +78,13 @@ class _Reader:
         self.byte_offset = byte_offset_function(data, self.text)
         self.counts: dict[str, int] = {}  # problems of one kind, listed up to MAX_LINE_PROBLEMS
         self.entry_problems, self.unlisted_level = 0, "note"
+        if text_codec(data)[0] == "latin-1":  # JSON is UTF-8 (RFC 8259 §8.1); said, not silent (F7-16)
+            try:
+                bytes(data).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                on_problem(Problem(path, exc.start, f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02X} "
+                                                    "here); its text is read as Latin-1, so names and "
+                                                    "messages may show wrong characters", "warning"))
 
     def limited(self, kind: str, message: str, level: str) -> None:
         n = self.counts[kind] = self.counts.get(kind, 0) + 1
@@ -181,7 +202,7 @@ class _Reader:
         of the top-level ``Members`` array before the fault (read one by one), so one syntax
         error does not lose the entries a BMC wrote before it."""
         kind, exc = first
-        decoder = json.JSONDecoder(parse_int=_parse_int)
+        decoder = json.JSONDecoder(parse_int=_parse_int, object_pairs_hook=_object)
         if kind == "invalid" and getattr(exc, "msg", "") == "Extra data":
             try:
                 doc, _end = decoder.raw_decode(text, len(text) - len(text.lstrip()))
@@ -466,6 +487,9 @@ def _entry_ref(entry: dict, pointer: str, label: str, reader: _Reader) -> Record
     entry_name = f"LogEntry {_clip(raw_id)}" if isinstance(raw_id, str) and not isinstance(
         raw_id, LongNumber) else "LogEntry"
     f = _Fields(entry, pointer, label, reader, entry_name)
+    for key in getattr(entry, "repeated", None) or ():
+        if key in _ENTRY_KEYS or key in ("DiagnosticData", "DiagnosticDataType", "Id"):
+            f.report(f"/{key}", "is given more than once in this entry; the last value is used")
     dtype = entry.get("DiagnosticDataType")
     raw = entry.get("DiagnosticData")
     if dtype is None:
