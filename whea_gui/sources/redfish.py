@@ -444,8 +444,9 @@ def _describe(value) -> str:
         return "a boolean"
     if isinstance(value, int | float):
         return f"the number {value}"
-    return {dict: "an object", list: "an array", type(None): "null", str: "a string"}.get(
-        type(value), type(value).__name__)
+    if isinstance(value, dict):  # (_Object too)
+        return "an object"
+    return {list: "an array", type(None): "null", str: "a string"}.get(type(value), type(value).__name__)
 
 
 class _Fields:
