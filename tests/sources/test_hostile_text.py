@@ -546,3 +546,22 @@ def test_a_redfish_file_that_is_not_utf8_says_so(tmp_path, vectors):
     assert [r.data for r in iter_path(str(path), problems.append)] == [record]
     [said] = [p for p in problems if "not valid UTF-8" in p.message]
     assert said.offset == data.index(b"\xff") and said.level == "warning"
+
+
+def test_events_past_the_head_of_a_hexdump_paste_are_read_and_a_broken_one_loses_nothing_else(tmp_path, vectors):
+    # fresh check of F7-6: a hexdump first, the <Events> more than 4 KiB on: the events were
+    # dropped silently; an unclosed event then swallowed the hexdump after its export
+    import sources.sources_helpers as h
+    records = _records(vectors)
+    broken = _event(records[1], 8).replace("</Event>", "")
+    text = ("Here is the dump:\n" + h.hexdump_c(records[0]) + "\n"
+            + "The server rebooted again and we saw this in the log. " * 100 + "\n"
+            + "<Events>\n" + _event(records[2], 7) + broken + "</Events>\n\n"
+            + h.hexdump_c(records[1]) + "\n")
+    path = tmp_path / "paste.txt"
+    path.write_text(text)
+    problems = []
+    refs = list(iter_path(str(path), problems.append))
+    assert [r.data for r in refs] == [records[2], records[0], records[1]]
+    assert [r.source["kind"] for r in refs] == ["eventxml", "text", "text"]
+    assert any("has no closing </Event>" in p.message and p.level == "error" for p in problems)

@@ -24,6 +24,7 @@ name = "eventxml"
 # with or without a namespace prefix (<e:Event xmlns:e="…">: the same element to an XML parser)
 _OPEN = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Event[\s>]")
 _CLOSE = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?Event\s*>")
+_EVENTS_CLOSE = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?Events\s*>")
 MAX_EVENT_PROBLEMS = 50  # unclosed / broken events reported one by one, then counted
 
 
@@ -113,9 +114,11 @@ def records_outside_events(text: str, path: str, on_problem) -> Iterator[RecordR
             continue
         pieces.append(text[pos:start])
         stop = len(text) if end is None else end  # an unclosed event: up to the next (below)
-        if end is None:
+        if end is None:  # up to the next event or the end of the export, not past it
             following = _OPEN.search(text, start + 1)
             stop = following.start() if following else len(text)
+            closing = _EVENTS_CLOSE.search(text, start + 1, stop)
+            stop = closing.start() if closing else stop
         pieces.append("\n" * text.count("\n", start, stop))
         pos = stop
     pieces.append(text[pos:])

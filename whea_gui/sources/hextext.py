@@ -1375,6 +1375,13 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     from .raw import read_bytes as split_raw
 
     text = decode_text(data)
+    if _holds_events(text):
+        # whole <Event> elements past the sniffed head (after prose, a comment, a DTD, or a
+        # hexdump: F7-7, and the fresh check's mixed files): the event reader reads them, then
+        # the text around them as this reader would (eventxml.records_outside_events)
+        from .eventxml import read_bytes as read_events
+        yield from read_events(data, path, on_problem)
+        return
     scan = scan_text(text.replace("\0", ""))
     blocks = scan.blocks
     with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]
@@ -1385,12 +1392,6 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
         on_problem(Problem(path, None, "the file begins like text but holds no hex or base64 record data; "
                                        "binary records are in its bytes, so it is read as binary", "note"))
         yield from split_raw(data, path, on_problem)
-        return
-    if not any(with_sig) and _holds_events(text):
-        # event XML after more than the sniffed head of prose, a comment or a DTD (F7-7: "no
-        # record data" was said of a file of good events): read by the event XML reader
-        from .eventxml import read_bytes as read_events
-        yield from read_events(data, path, on_problem)
         return
     if "\0" in text:  # (a few, or looks_like_text would not have claimed it)
         first = text.index("\0")
