@@ -1353,17 +1353,6 @@ def _inspectable(block: Block) -> bool:
     return not block.cut and len(block.data) <= SMALL_FILE
 
 
-def _holds_events(text: str) -> bool:
-    """A whole ``<Event>`` element somewhere in the text (not in a comment: the event reader
-    blanks those, and would hand such a text back here)."""
-    from .eventxml import _CLOSE, _OPEN, blank_non_markup
-    if _OPEN.search(text) is None:
-        return False
-    text = blank_non_markup(text)
-    opened = _OPEN.search(text)
-    return opened is not None and _CLOSE.search(text, opened.end()) is not None
-
-
 def _block_place(block: Block) -> str:
     start = block.dump_offset_at(0)
     if start is None:
@@ -1375,13 +1364,6 @@ def read_bytes(data: bytes, path: str, on_problem) -> Iterator[RecordRef]:
     from .raw import read_bytes as split_raw
 
     text = decode_text(data)
-    if _holds_events(text):
-        # whole <Event> elements past the sniffed head (after prose, a comment, a DTD, or a
-        # hexdump: F7-7, and the fresh check's mixed files): the event reader reads them, then
-        # the text around them as this reader would (eventxml.records_outside_events)
-        from .eventxml import read_bytes as read_events
-        yield from read_events(data, path, on_problem)
-        return
     scan = scan_text(text.replace("\0", ""))
     blocks = scan.blocks
     with_sig = [any(sig in b.data for sig in SIGNATURES) for b in blocks]

@@ -8,6 +8,7 @@ the highest score wins (``raw`` is the fallback and carves records out of any bi
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -96,6 +97,11 @@ def detect_input(buf, path: str = "") -> object:
         return evtx_chunks
     if reader.name == "raw" and _nv_volume_inside(buf):
         return reader_named("uefi-varstore")
+    if reader.name == "text" and len(buf) > HEAD_SIZE and _events_past_head(buf):
+        # whole <Event> elements past the sniffed head (after prose, a comment, a DTD or a
+        # hexdump: F7-7, F7-6): the event reader reads them, then the text around them as the
+        # text reader would (eventxml.records_outside_events)
+        return reader_named("eventxml")
     if reader.name not in ("raw", "text") or head.strip(_BLANK) or len(buf) <= HEAD_SIZE:
         return reader
     pos = HEAD_SIZE
@@ -108,6 +114,30 @@ def detect_input(buf, path: str = "") -> object:
             return redfish if redfish.sniff(bytes(buf[start:start + HEAD_SIZE]), path) else reader
         pos += SCAN_CHUNK
     return reader
+
+
+def _events_past_head(buf) -> bool:
+    """A whole ``<Event>`` element anywhere in a text (not inside a comment: the event reader
+    blanks those and would hand the text back). UTF-8 and Latin-1 text is searched in its
+    bytes; UTF-16/32 text is decoded first."""
+    from .eventxml import _CLOSE, _OPEN, blank_non_markup
+    from .sniff import decode_text, text_codec
+    if not hasattr(buf, "find"):  # (a memoryview)
+        buf = bytes(buf)
+    codec, _bom = text_codec(bytes(buf[:HEAD_SIZE]))
+    if codec in ("utf-8", "latin-1"):
+        opened = _OPEN_BYTES.search(buf)
+        if opened is None or _CLOSE_BYTES.search(buf, opened.end()) is None:
+            return False
+    elif buf.find("</Event".encode(codec)) < 0:  # (a cheap look before decoding it all)
+        return False
+    text = blank_non_markup(decode_text(bytes(buf)))
+    opened = _OPEN.search(text)
+    return opened is not None and _CLOSE.search(text, opened.end()) is not None
+
+
+_OPEN_BYTES = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Event[\s>]")
+_CLOSE_BYTES = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?Event\s*>")
 
 
 def _evtx_damaged_header(buf) -> bool:
