@@ -54,11 +54,27 @@ def test_report_of_inputs_that_give_no_record_replaces_no_existing_output(tmp_pa
     assert existing.read_text() == "an earlier report\n"
     assert set(tmp_path.iterdir()) == {existing, prose}
     assert f"{existing} was not written" in capsys.readouterr().err
+    # with a filter too: no record was read, so the filter left nothing out (fresh check 4)
+    for flt in (["--since", "2020-01-01"], ["--severity", "fatal"], ["--type", "memory"], ["--record", "1"]):
+        assert main(["report", str(prose), "-o", str(existing), "-q", *flt]) == 1, flt
+        assert existing.read_text() == "an earlier report\n", flt
+    capsys.readouterr()
     # filters that leave every record out still give an (empty) report: nothing failed
     good = tmp_path / "good.bin"
     good.write_bytes(RECORD)
     assert main(["report", str(good), "-o", str(existing), "-q", "--since", "2100-01-01"]) == 0
     assert "an earlier report" not in existing.read_text()
+
+
+def test_report_of_a_record_beyond_the_inputs_replaces_no_existing_output(tmp_path, capsys):
+    # fresh check 10: --record past the end was refused (exit 2) after the report was replaced
+    existing = tmp_path / "existing.md"
+    existing.write_text("an earlier report\n")
+    good = tmp_path / "good.bin"
+    good.write_bytes(RECORD)
+    assert main(["report", str(good), "--record", "5", "-o", str(existing), "-q"]) == 2
+    assert existing.read_text() == "an earlier report\n"
+    assert f"no record 5: the inputs hold 1 record(s); {existing} was not written" in capsys.readouterr().err
 
 
 def test_build_with_a_refused_field_value_fails_and_writes_nothing(tmp_path, capsys):

@@ -75,12 +75,14 @@ def _refs(items, on_problem: Callable[[Problem], None],
 def select_records(items: Iterable, filters: ReportFilters,
                    on_problem: Callable[[Problem], None],
                    cancel: Callable[[], bool] | None = None,
-                   on_unreadable: Callable[[Problem], None] | None = None) -> Iterator[Selected]:
+                   on_unreadable: Callable[[Problem], None] | None = None,
+                   seen: list[int] | None = None) -> Iterator[Selected]:
     """Decoded records that pass ``filters``, in input order.
 
     With conditions beyond ``record``, a record is first decoded without its bodies (cheap) to
     test them, and fully decoded only when it passes. An unreadable path is passed to
     ``on_unreadable`` (default: ``on_problem``) and the others are still read. Raises ReportCancelled when ``cancel()`` turns true.
+    ``seen[0]`` counts the records read, before filtering.
     """
     # the cheap test leaves severity to the full decode: a record is as severe as its worst
     # section or status-block entry, and entries are read from the bodies
@@ -90,6 +92,8 @@ def select_records(items: Iterable, filters: ReportFilters,
                                  start=1):
         if cancel is not None and cancel():
             raise ReportCancelled()
+        if seen is not None:
+            seen[0] = index
         if not filters.wants_index(index):
             if filters.record is not None and index > filters.record:
                 return

@@ -184,8 +184,9 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
     writer = cls(fh, meta)
     builder = SummaryBuilder() if cls.needs_summary else CountingBuilder()
     done = 0
+    read = [0]  # records read before the filters
     try:
-        for sel in select_records(records_or_paths, flt, problem, cancel, cannot_read):
+        for sel in select_records(records_or_paths, flt, problem, cancel, cannot_read, read):
             writer.add(sel.record, sel.index)
             builder.add(sel.record, sel.index)
             done += 1
@@ -196,10 +197,14 @@ def write_report(records_or_paths: Iterable | str | os.PathLike, out_path: str |
         if unreadable and not done and tmp is not None:
             # every input failed to open: an empty report must not replace the one there
             raise NothingRead(f"{unreadable} input(s) could not be read and no record was found")
-        if failed and not done and not flt.active and tmp is not None:
-            # F7-15: no record, because an input failed (no filter left records out): the
-            # report there is kept, as when an input cannot be opened
+        if failed and not read[0] and tmp is not None:
+            # F7-15: no record at all, and an input failed (with or without filters): the report
+            # there is kept, as when an input cannot be opened
             raise NothingRead("no record was read (the errors are listed above)", opened=True)
+        if flt.record is not None and read[0] < flt.record and tmp is not None:
+            # beyond the inputs: refused (exit 2), so nothing replaces the report there (it was
+            # written, then refused); a record the other filters leave out gives an empty report
+            raise NothingRead(f"no record {flt.record}: the inputs hold {read[0]} record(s)")
         summary = builder.result()
         writer.finish(summary, builder)
         if tmp is not None:
