@@ -189,3 +189,69 @@ def test_decode_reads_the_records_a_damaged_unique_index_hides(tmp_path, templat
         got[obj["source"]["record_id"]] = obj
     assert set(got) == set(kept), err
     assert "could not be read by their RecordId" in err and "store file is damaged" in err
+
+
+def _small_store(tmp_path, template, n=12):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        items = [(child_record(template, rid), {"path": "g.bin", "offset": rid}) for rid in range(1, n + 1)]
+        assert store.write_records(items, validate="header").written == n
+        kept = {rid: data for rid, data in store}
+    return path, kept
+
+
+def _decoded_ids(capsys, path) -> tuple[int, list[int], str]:
+    import json
+
+    from whea_gui.cli import main
+    capsys.readouterr()
+    rc = main(["decode", "--json", str(path)])
+    out, err = capsys.readouterr()
+    return rc, [json.loads(line)["source"]["record_id"] for line in out.splitlines()], err
+
+
+def test_an_index_row_overwritten_by_another_records_row_reads_each_record_once(tmp_path, template, capsys):
+    # fresh check 3: a damaged index row naming another record gave that record twice (the
+    # second under the wrong provenance) and lost the record whose row it was
+    import sqlite3
+    path, kept = _small_store(tmp_path, template)
+    conn = sqlite3.connect(path)
+    other = conn.execute("SELECT idx FROM records WHERE record_id = 3").fetchone()[0]
+    conn.execute("UPDATE records SET idx = ? WHERE record_id = 7", (other,))
+    conn.commit()
+    conn.close()
+    rc, ids, err = _decoded_ids(capsys, path)
+    assert rc == 1 and sorted(ids) == sorted(kept), ids
+    assert "1 index row(s) name a record already read" in err
+
+
+def test_a_store_whose_row_layout_is_another_versions_is_read_as_salvaged(tmp_path, template, capsys):
+    # fresh check 8: a damaged meta.row_format (another layout) refused every record (exit 2)
+    import json
+    import sqlite3
+    path, kept = _small_store(tmp_path, template)
+    conn = sqlite3.connect(path)
+    layout = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'row_format'").fetchone()[0])
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'row_format'", (json.dumps(layout[:-1]),))
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    rc, ids, err = _decoded_ids(capsys, path)
+    assert rc == 1 and sorted(ids) == sorted(kept)
+    assert "need rebuilding" in err and f"{len(kept)} intact record(s) are read from it all the same" in err
+    assert path.read_bytes() == before  # read, never rebuilt in place
+
+
+def test_records_whose_bytes_fail_are_each_named(tmp_path, template, capsys):
+    import sqlite3
+    path, kept = _small_store(tmp_path, template)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE record_data SET data = zeroblob(length(data)) WHERE slot IN (2, 3, 4)")
+    conn.commit()
+    conn.close()
+    rc, ids, err = _decoded_ids(capsys, path)
+    assert rc == 1 and len(ids) == len(kept) - 3
+    lines = [line for line in err.splitlines() if "fails its checksum" in line and "decoded" not in line]
+    assert len(lines) == 3, lines
+    for rid in (2, 3, 4):
+        assert sum(f"0x{rid:016X}" in line for line in lines) == 1, (rid, lines)

@@ -21,10 +21,14 @@ def read_path(path, on_problem) -> Iterator[RecordRef]:
     from ..store.results import StoreDamaged, StoreError
 
     missing: dict[tuple[str, int], str | None] = {}  # (host, RecordId) -> why, when known
+    table = None
     try:
         with Store(path, readonly=True) as store:
             table = store.record_table()
+            repeated = _repeated_rows(table)
             for i in range(len(table)):
+                if i in repeated:  # a damaged index row naming a record already read
+                    continue
                 row = table.row(i)
                 rid = row["record_id"]
                 try:
@@ -43,17 +47,42 @@ def read_path(path, on_problem) -> Iterator[RecordRef]:
                     if row.get(key) not in (None, ""):
                         src[field] = row[key]
                 yield RecordRef(data, src)
-        if missing:
-            yield from _missing_rows(str(path), missing, on_problem)
+        if missing or repeated:
+            yield from _missing_rows(str(path), missing, on_problem, table, len(repeated))
     except StoreDamaged as exc:
         yield from _salvaged(str(path), exc, on_problem)
     except StoreError as exc:
         text = str(exc)  # (the store's own messages mostly name the file already)
-        raise SourceError(text if text.startswith(f"{path}: ") else f"{path}: {text}") from exc
+        # a store this version cannot open as it is (damaged metadata asking for a rebuild): its
+        # intact records are read as a salvage reads them; a foreign SQLite file gives none
+        refs = _salvaged_refs(str(path)) if table is None else []
+        if not refs:
+            raise SourceError(text if text.startswith(f"{path}: ") else f"{path}: {text}") from exc
+        on_problem(Problem(str(path), None, f"{text.removeprefix(f'{path}: ')}; {len(refs)} intact "
+                                            "record(s) are read from it all the same, as `whea store "
+                                            "check` salvages them", "error"))
+        yield from refs
 
 
-def _missing_rows(path: str, missing: dict[tuple[str, int], str | None],
-                  on_problem) -> Iterator[RecordRef]:
+def _repeated_rows(table) -> set[int]:
+    """Positions of index rows naming a (host, RecordId) an earlier row names: the store keeps
+    one record per key, so such a row is damaged (the fresh check: one record read twice under
+    two provenances, and the record whose row it overwrote lost). One numpy pass; empty for an
+    intact store."""
+    import numpy as np
+    n = len(table)
+    if n < 2:
+        return set()
+    keys = np.empty(n, dtype=[("host", np.int32), ("rid", np.uint64)])
+    keys["host"], keys["rid"] = table.columns["host"], table.columns["record_id"]
+    _, first = np.unique(keys, return_index=True)
+    if len(first) == n:
+        return set()
+    return set(range(n)) - set(first.tolist())
+
+
+def _missing_rows(path: str, missing: dict[tuple[str, int], str | None], on_problem,
+                  table=None, repeated: int = 0) -> Iterator[RecordRef]:
     """Records the store lists but did not give by their RecordId: cleared meanwhile by another
     process (nothing to say), damaged (said as the store said it), or lost to a damaged SQLite
     index (F7-9: every record of a store whose unique index was damaged). An intact copy found
@@ -63,14 +92,22 @@ def _missing_rows(path: str, missing: dict[tuple[str, int], str | None],
     check = check_store(path)
     if check.ok:
         return
+    listed = set()
+    if repeated and table is not None:  # records whose index rows were overwritten: any not listed
+        listed = {(table.string(int(h)) if h >= 0 else "", int(r))
+                  for h, r in zip(table.columns["host"].tolist(), table.columns["record_id"].tolist())}
     refs = [ref for ref in _salvaged_refs(path)
-            if (ref.source.get("host") or "", ref.source["record_id"]) in missing]
+            if (key := (ref.source.get("host") or "", ref.source["record_id"])) in missing
+            or (repeated and key not in listed)]
     found = {(ref.source.get("host") or "", ref.source["record_id"]) for ref in refs}
+    whys: dict[str, int] = {}  # one message per distinct reason (a zeroed page: 39 alike)
     for key, why in missing.items():
         if why is not None and key not in found:
-            on_problem(Problem(path, None, why, "error"))
+            whys[why] = whys.get(why, 0) + 1
+    for why, n in whys.items():
+        on_problem(Problem(path, None, why + (f" ({n} records)" if n > 1 else ""), "error"))
     unexplained = [key for key, why in missing.items() if why is None and key not in found]
-    if refs or unexplained:
+    if refs or unexplained or repeated:
         first = "; ".join(line.strip() for line in check.problems[0].splitlines()[:2])
         first = first.removeprefix(f"{path}: ").split("; `whea store check")[0]
         damage = first if first.startswith("the store file is damaged") else \
@@ -78,10 +115,12 @@ def _missing_rows(path: str, missing: dict[tuple[str, int], str | None],
         named = ", ".join(f"0x{rid:016X}" for _, rid in sorted(unexplained)[:5])
         if len(unexplained) > 5:
             named += f" and {len(unexplained) - 5} more"
-        on_problem(Problem(path, None, f"{damage}: {len(missing)} record(s) it lists could not be "
-                                       f"read by their RecordId; {len(refs)} of them are read from "
-                                       "its tables and pages (as `whea store check` salvages them), "
-                                       "after the others" + (f"; lost: {named}" if named else ""),
+        said = [f"{len(missing)} record(s) it lists could not be read by their RecordId"] if missing else []
+        if repeated:
+            said.append(f"{repeated} index row(s) name a record already read (damaged rows: skipped)")
+        on_problem(Problem(path, None, f"{damage}: {'; '.join(said)}; {len(refs)} record(s) are read "
+                                       "from its tables and pages (as `whea store check` salvages "
+                                       "them), after the others" + (f"; lost: {named}" if named else ""),
                            "error"))
     yield from refs
 
