@@ -585,3 +585,19 @@ def test_a_summary_entry_without_a_count_still_says_where():
     assert rec.sections[0].summary.endswith("a count of 0")
     rec, e, text = explained(_memory_summary([]), "no entries")
     assert rec.sections[0].summary == "Corrected memory error summary with no entries"
+
+
+def test_caveats_said_section_by_section_are_capped_and_the_rest_counted():
+    # fresh check 5: 65,535 sections marked worse than the header gave 32,785 caveats (a 14 MB
+    # report page); now at most 8 are said one by one and the rest counted
+    from whea_gui.decode.explain.rules import PER_SECTION_SAID
+    body = _ia32([("cache", _check("cache", False))], apic=4)
+    parts = [SectionPart(make_descriptor(IA32, severity=FATAL), body) for _ in range(30)]
+    rec, e, text = explained(assemble(make_header(severity=CORRECTED), parts), "30 fatal sections")
+    worse = [c for c in e["caveats"] if "worse than the record header's Corrected" in c]
+    assert len(worse) == PER_SECTION_SAID
+    more = [c for c in e["caveats"] if c.startswith(f"{30 - PER_SECTION_SAID} more sections are marked worse")]
+    assert len(more) == 1, e["caveats"]
+    cited = next(s for s in e["statements"] if s["text"] == more[0])["cites"]
+    assert cited[:2] == ["descriptor_8.severity", "descriptor_9.severity"], cited
+    assert len(e["caveats"]) < 20

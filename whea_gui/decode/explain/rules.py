@@ -878,6 +878,20 @@ FLAG_TEXT = {
 }
 
 
+PER_SECTION_SAID = 8  # caveats of one kind said section by section; the rest are counted (a
+# record of 65,535 sections had 32,785 caveats: a 14 MB report page, a 2,149-page PDF)
+
+
+def _more_sections(items: list, what: str, cites_of) -> list[Statement]:
+    """One caveat counting the sections of one kind past PER_SECTION_SAID."""
+    rest = items[PER_SECTION_SAID:]
+    if not rest:
+        return []
+    cites = unique(c for item in rest[:PER_SECTION_SAID] for c in cites_of(item))
+    return [Statement("caveat", f"{len(rest):,} more sections {what}; they are not listed one by one "
+                                "here (`whea decode --json` has each).", cites)]
+
+
 def _caveats(f: Facts) -> list[Statement]:
     out = [Statement("caveat", t, f.header_flags[k]) for k, t in FLAG_TEXT.items() if k in f.header_flags]
     # beside a Corrected severity the PCC bit is the bank's word against the record's (own_severity)
@@ -889,12 +903,14 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "an error threshold was exceeded: more errors were counted on "
                                        "this part than its limit.",
                              unique(f.hints["threshold_exceeded"])))
-    for where, sev, cites in f.worse_sections:
+    for where, sev, cites in f.worse_sections[:PER_SECTION_SAID]:
         header = SEVERITY_WORD[f.header_severity] if f.header_severity is not None else f.severity_word
         out.append(Statement("caveat", f"{where[:1].upper()}{where[1:]} is marked {SEVERITY_WORD[sev]}, worse than the "
                                        f"record header's {header}: the record contradicts itself; the "
                                        "headline and the advice follow the most severe section.",
                              unique(f.severity_cites + cites)))
+    out += _more_sections(f.worse_sections, "are marked worse than the record header too",
+                          lambda item: item[2])
     if f.header_above_sections is not None:
         worst, cites = f.header_above_sections
         out.append(Statement("caveat", f"The record header says {f.severity_word}, but no section is "
@@ -917,7 +933,7 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "information structure is an error of its own; look at "
                                        f"{'them' if several else 'it'} too.",
                              unique(c for _, _, cs in f.other_uncorrected for c in cs)))
-    for index, cites in f.empty_sections:
+    for index, cites in f.empty_sections[:PER_SECTION_SAID]:
         out.append(Statement("caveat", f"Section descriptor {index} is empty (null section type, zero "
                                        "length): it describes nothing and is left out of this "
                                        "explanation.", cites))
@@ -933,7 +949,7 @@ def _caveats(f: Facts) -> list[Statement]:
     if f.pci_recovery is not None:
         index, said, cites = f.pci_recovery
         out.append(Statement("caveat", f"The PCI recovery section (section {index}) says: {said}.", cites))
-    for index, addr, mine, cites in f.memory_conflicts:
+    for index, addr, mine, cites in f.memory_conflicts[:PER_SECTION_SAID]:
         why = ("the Platform Memory section: a memory extension is its companion, and when they "
                "disagree the UEFI section is followed (docs/explain.md)"
                if (f.lead.type_guid or "").lower() in PLATFORM_MEMORY_TYPES
@@ -952,12 +968,16 @@ def _caveats(f: Facts) -> list[Statement]:
                                        f"{COMPONENT_NAME.get(comp, comp)} section{at}; this explanation "
                                        f"follows section {f.lead.index} (its severity, evidence and location "
                                        "rank first: docs/explain.md). Look at both.", cites))
-    for index, theirs, cites in f.module_conflicts:
+    for index, theirs, cites in f.module_conflicts[:PER_SECTION_SAID]:
         out.append(Statement("caveat", f"Section {index} names another memory module ({theirs}) than "
                                        f"section {f.lead.index} ({f.location.short_text()}): the record names "
                                        f"two places. The headline, the advice and the timeline use section "
                                        f"{f.lead.index} (the richer location, then the Primary flag: "
                                        "docs/explain.md); check both modules.", cites, "location"))
+    out += _more_sections(f.empty_sections, "are empty too (null section type, zero length)",
+                          lambda item: item[1])
+    out += _more_sections(f.memory_conflicts, "give other memory locations too", lambda item: item[3])
+    out += _more_sections(f.module_conflicts, "name other memory modules too", lambda item: item[2])
     out += _cut_short_caveat(f)
     out += [Statement("caveat", *said) for said in (own_severity.caveat(f),
                                                    own_severity.extended_banks_text(f)) if said]
