@@ -318,6 +318,7 @@ def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
     from whea_gui.sources import registry  # (its varstore sniff releases what it searched: not here)
     monkeypatch.setattr(registry, "_contains", lambda buf, needle: buf.find(needle) >= 0)
     monkeypatch.setattr(registry, "_evtx_damaged_header", lambda buf: False)  # (releases too)
+    monkeypatch.setattr(registry, "SCAN_CHUNK", 1 << 30)  # (the blank-start look releases too)
     rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
     path = tmp_path / "sparse.img"
     with open(path, "wb") as fh:
@@ -393,3 +394,61 @@ def test_the_damaged_log_sniff_leaves_no_big_file_resident(tmp_path, monkeypatch
     blob = bytes(64) + rec * 2000  # no signature at its start: the slots are looked at
     assert not evtx_header.is_damaged_log(blob)
     assert released and released[-1] >= len(blob) - evtx_header.CHUNK_SIZE
+
+
+def test_the_reader_choice_releases_pages_as_it_looks(tmp_path, monkeypatch):
+    """A 1 GB sparse file was wholly resident before its reader began (bench_streams
+    sparse_1gb: 1.04 GB): the look for the first non-blank byte of a file that starts blank
+    kept every page, and the damaged-log check of the first 256 MiB of chunk slots released
+    them only at its end (and read ahead around each). Both release as they go now."""
+    import mmap
+
+    from whea_gui.sources import evtx_header, registry
+    released = _spy_releases(monkeypatch)
+    monkeypatch.setattr(base.PageReleaser, "STEP", 1 << 20)
+    monkeypatch.setattr(registry, "SCAN_CHUNK", 1 << 20)
+    monkeypatch.setattr(registry, "_contains", lambda buf, needle: buf.find(needle) >= 0)
+    monkeypatch.setattr(registry, "_evtx_damaged_header", lambda buf: False)
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    path = tmp_path / "blank.img"
+    with open(path, "wb") as fh:
+        fh.truncate(8 << 20)
+        fh.seek(7 << 20)
+        fh.write(rec)
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        assert registry.detect_input(mm, str(path)).name == "raw"
+        assert len(released) >= 5 and released == sorted(released) and released[-1] >= 6 << 20
+        released.clear()
+        assert not evtx_header.is_damaged_log(mm)
+        assert len(released) >= 5 and released[0] < 2 << 20  # during the look, not only after it
+
+
+def _many_sections(copies: int) -> bytes:
+    """The memory record with its descriptor repeated ``copies`` times, all at one body."""
+    import struct
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    desc = bytearray(rec[128:200])
+    offset, length = struct.unpack_from("<II", desc, 0)
+    body = rec[offset:offset + length]
+    struct.pack_into("<I", desc, 0, 128 + 72 * copies)
+    head = bytearray(rec[:128])
+    struct.pack_into("<H", head, 10, copies)
+    struct.pack_into("<I", head, 20, 128 + 72 * copies + len(body))
+    return bytes(head) + bytes(desc) * copies + body
+
+
+def test_records_of_more_than_1024_sections_back_to_back_are_each_read():
+    # the fresh check: a second record of more than 1,024 sections (SectionCount is 16 bits)
+    # after another was lost, "4653304 bytes hold no CPER record" said of it
+    big = _many_sections(1100)
+    small = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    for parts in ([big, big], [small, big, big], [big, small, big, big]):
+        problems = []
+        refs = list(iter_bytes(b"".join(parts), "many.bin", problems.append))
+        assert [r.data for r in refs] == parts, [len(r.data) for r in refs]
+        assert not any("hold no CPER" in p.message for p in problems), problems
+    # such a header whose record is not all there, or whose descriptors point into the
+    # descriptors, is no record start: the bytes stay with the record before
+    cut = big[:-100]
+    refs = list(iter_bytes(small + cut, "cut.bin", lambda p: None))
+    assert refs[0].data == small

@@ -105,6 +105,7 @@ def detect_input(buf, path: str = "") -> object:
     if reader.name not in ("raw", "text") or head.strip(_BLANK) or len(buf) <= HEAD_SIZE:
         return reader
     pos = HEAD_SIZE
+    pages = PageReleaser(buf)  # (a 1 GB sparse file of zeros was made wholly resident here)
     while pos < len(buf):
         chunk = bytes(buf[pos:pos + SCAN_CHUNK])
         rest = chunk.lstrip(_BLANK)
@@ -113,6 +114,7 @@ def detect_input(buf, path: str = "") -> object:
             redfish = reader_named("redfish")
             return redfish if redfish.sniff(bytes(buf[start:start + HEAD_SIZE]), path) else reader
         pos += SCAN_CHUNK
+        pages.release(pos)
     return reader
 
 
