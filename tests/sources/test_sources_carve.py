@@ -310,6 +310,16 @@ def _spy_releases(monkeypatch) -> list[int]:
     return released
 
 
+def _sparse_with_record(path, size: int, at: int):
+    """A sparse file of ``size`` bytes (holes) with the memory record at ``at``."""
+    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
+    with open(path, "wb") as fh:
+        fh.truncate(size)
+        fh.seek(at)
+        fh.write(rec)
+    return path, rec
+
+
 def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
     """A big memory-mapped file is scanned front to back and released as it goes, so resident
     memory does not grow with the file (benchmarks/bench_streams.py measures it)."""
@@ -319,12 +329,7 @@ def test_pages_behind_the_scan_are_released(tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "_contains", lambda buf, needle: buf.find(needle) >= 0)
     monkeypatch.setattr(registry, "_evtx_damaged_header", lambda buf: False)  # (releases too)
     monkeypatch.setattr(registry, "SCAN_CHUNK", 1 << 30)  # (the blank-start look releases too)
-    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
-    path = tmp_path / "sparse.img"
-    with open(path, "wb") as fh:
-        fh.truncate(6 << 20)
-        fh.seek(5 << 20)
-        fh.write(rec)
+    path, rec = _sparse_with_record(tmp_path / "sparse.img", 6 << 20, 5 << 20)
     refs = list(iter_path(path))
     assert [(r.source["offset"], r.data) for r in refs] == [(5 << 20, rec)]
     assert released and released == sorted(released) and released[-1] >= 5 << 20
@@ -409,12 +414,7 @@ def test_the_reader_choice_releases_pages_as_it_looks(tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "SCAN_CHUNK", 1 << 20)
     monkeypatch.setattr(registry, "_contains", lambda buf, needle: buf.find(needle) >= 0)
     monkeypatch.setattr(registry, "_evtx_damaged_header", lambda buf: False)
-    rec = (DWR / "cper_memory_1sec_padded.bin").read_bytes()
-    path = tmp_path / "blank.img"
-    with open(path, "wb") as fh:
-        fh.truncate(8 << 20)
-        fh.seek(7 << 20)
-        fh.write(rec)
+    path, _rec = _sparse_with_record(tmp_path / "blank.img", 8 << 20, 7 << 20)
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         assert registry.detect_input(mm, str(path)).name == "raw"
         assert len(released) >= 5 and released == sorted(released) and released[-1] >= 6 << 20
