@@ -255,3 +255,25 @@ def test_records_whose_bytes_fail_are_each_named(tmp_path, template, capsys):
     assert len(lines) == 3, lines
     for rid in (2, 3, 4):
         assert sum(f"0x{rid:016X}" in line for line in lines) == 1, (rid, lines)
+
+
+def test_a_store_whose_sqlite_header_is_gone_is_read_as_a_store(tmp_path, template, capsys):
+    # the fresh check: read as raw bytes, its provenance was lost, and `decode` said exit 0
+    # where `timeline` and `report` said 1 (a message of their own)
+    import json
+
+    from whea_gui.cli import main
+    path, kept = _small_store(tmp_path, template)
+    raw = bytearray(path.read_bytes())
+    raw[:100] = bytes(100)
+    path.write_bytes(bytes(raw))
+    capsys.readouterr()
+    assert main(["decode", "--json", str(path)]) == 1
+    out, err = capsys.readouterr()
+    sources = [json.loads(line)["source"] for line in out.splitlines()]
+    assert sorted(s["record_id"] for s in sources) == sorted(kept)
+    assert {s["kind"] for s in sources} == {"store"}
+    assert err.count("the store file is damaged") == 2  # the problem, and the run's summary line
+    assert main(["timeline", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("the store file is damaged") == 1 and "by its name" not in err

@@ -29,6 +29,17 @@ class ProblemLog:
         print(f"{self.prefix}: {_redact(message)}", file=sys.stderr)
 
 
+def _holds_store_mark(path: str) -> bool:
+    import mmap
+
+    from ..sources.registry import STORE_MARK, _contains
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return _contains(mm, STORE_MARK)
+    except (OSError, ValueError):
+        return False
+
+
 def _redact(text) -> str:
     """A message without any store URL password (imported late: ``decode`` must not pay for
     the store package)."""
@@ -49,8 +60,8 @@ def damaged_store_problem(path: str) -> str | None:
             head = fh.read(len(SQLITE_MAGIC))
     except OSError:
         return None  # the reader reports why it cannot be opened
-    if not head or head == SQLITE_MAGIC:
-        return None
+    if not head or head == SQLITE_MAGIC or _holds_store_mark(path):
+        return None  # (a store by its content: its reader says what it read, as a salvage)
     return (f"{path}: looks like a record store (by its name) but its SQLite header is damaged; "
             "records found by scanning the raw bytes are shown, others may be missing "
             f"(`whea store check --store {path} -o NEW.sqlite` salvages what is intact)")

@@ -8,6 +8,7 @@ the highest score wins (``raw`` is the fallback and carves records out of any bi
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -97,6 +98,8 @@ def detect_input(buf, path: str = "") -> object:
         return evtx_chunks
     if reader.name == "raw" and _nv_volume_inside(buf):
         return reader_named("uefi-varstore")
+    if reader.name == "raw" and store_without_header(buf, path):
+        return reader_named("store")  # (read as `whea store check` salvages it: hosts kept)
     if reader.name == "text" and len(buf) > HEAD_SIZE and _events_past_head(buf):
         # whole <Event> elements past the sniffed head (after prose, a comment, a DTD or a
         # hexdump: F7-7, F7-6): the event reader reads them, then the text around them as the
@@ -116,6 +119,20 @@ def detect_input(buf, path: str = "") -> object:
         pos += SCAN_CHUNK
         pages.release(pos)
     return reader
+
+
+STORE_NAMES = (".wheastore", ".sqlite", ".sqlite3", ".db")
+STORE_MARK = b"whea-inspector store"  # the meta table's application value (store.schema)
+
+
+def store_without_header(buf, path: str) -> bool:
+    """A WHEA Inspector store whose SQLite header is damaged (the fresh check: carved as raw
+    bytes, its hosts and original paths were lost): named like a store, not starting with the
+    SQLite header, and holding the store's application mark."""
+    name = os.path.basename(path or "").lower()
+    if not (name.endswith(STORE_NAMES) or name.startswith("whea-store")):
+        return False
+    return not bytes(buf[:16]).startswith(b"SQLite format 3") and _contains(buf, STORE_MARK)
 
 
 def _events_past_head(buf) -> bool:
