@@ -157,6 +157,8 @@ def test_decode_reads_the_intact_records_of_a_truncated_store(tmp_path, healthy,
     assert main(["decode", "--json", str(bad)]) == 1
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == len(expected) and "all the same" in err
+    # reading it wrote nothing beside it either (the fresh check: -wal and -shm files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.sqlite"]
 
 
 def test_decode_reads_the_records_a_damaged_unique_index_hides(tmp_path, template, capsys):

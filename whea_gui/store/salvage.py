@@ -241,6 +241,8 @@ def salvaged_items(path: str, report: SalvageReport) -> list[tuple[bytes, dict, 
 
 def _connect_ro(path: str) -> sqlite3.Connection:
     uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
+    if not os.path.exists(path + "-wal"):  # as Store does: looking creates no -wal/-shm files
+        uri += "&immutable=1"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None)
     schema.harden(conn)
     conn.execute("PRAGMA query_only = ON")
