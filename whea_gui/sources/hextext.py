@@ -379,6 +379,15 @@ def _fmt(offset: int) -> str:
     return f"0x{offset:x}"
 
 
+def _splice(text: str, at: list[int], fill: str) -> str:
+    """``text`` with the characters at the positions ``at`` replaced by ``fill``."""
+    pieces, last = [], 0
+    for i in sorted(at):
+        pieces += [text[last:i], fill]
+        last = i + 1
+    return "".join(pieces) + text[last:]
+
+
 def _quote(text: str, limit: int = 40) -> str:
     text = text if len(text) <= limit else text[:limit] + "…"
     return repr(text)
@@ -492,8 +501,8 @@ class _Scanner:
         (None: the text ends or a blank line follows)."""
         item, held, bad, column = self.held_b64
         self.held_b64 = None
-        replaced = "".join("A" if i in bad else c for i, c in enumerate(held))
-        inserted = "".join(c for i, c in enumerate(held) if i not in bad)
+        replaced = _splice(held, bad, "A")  # (slices: a 100 MB line went character by character)
+        inserted = _splice(held, bad, "")
         text = (line or "").strip()
         width = len(text)  # a full line after it gives the width
         nxt_is_b64 = width % 4 == 0 and width >= 16 and _B64_CHARS.issuperset(text) \
@@ -1323,8 +1332,9 @@ def _unsigned_message(blocks: list[Block], alone: bool) -> str:
     where = "; ".join(_block_place(b) for b in blocks[:5]) + (
         f"; and {len(blocks) - 5} more" if len(blocks) > 5 else "")
     total = sum(len(b.data) for b in blocks)
-    return (f"no CPER or WhLg signature in {len(blocks)} block(s) of hex ({total} bytes: {where}), so no "
-            f"record is made from them; {'nothing to decode' if alone else 'skipped'}")
+    kinds = " or ".join(dict.fromkeys(b.encoding for b in blocks))  # hex, base64 (F7-17)
+    return (f"no CPER or WhLg signature in {len(blocks)} block(s) of {kinds} ({total} bytes: {where}), so "
+            f"no record is made from them; {'nothing to decode' if alone else 'skipped'}")
 
 
 def _block_refs(block: Block, path: str, sink, split_raw) -> Iterator[RecordRef]:
