@@ -145,3 +145,24 @@ def test_a_file_cut_just_after_the_map_entries_names_every_lost_record(tmp_path,
     err = capsys.readouterr().err  # no record: the problems are said, no report written (F7-15)
     assert "map entry" in err and "Unknown" not in err and "r.md was not written" in err
     assert not (tmp_path / "r.md").exists()
+
+
+def test_a_record_displaced_by_bytes_inserted_or_deleted_before_it_is_read(tmp_path, real_records):
+    # F7-10: one byte inserted in slot 1 moved slot 2's record a byte on: "slot 2 holds no
+    # record" and the record was lost, though whole and one byte away
+    records = [r for r in real_records if 200 < len(r) < 4000][:3]
+    full, first = _store(tmp_path, records)
+    slot = 8192
+    for edit, shift in (("insert", 1), ("delete", -3)):
+        at = (first + 1) * slot + len(records[1]) + 10  # in slot 1's padding
+        data = full[:at] + b"\x00" + full[at:] if edit == "insert" else full[:at] + full[at + 3:]
+        path = tmp_path / f"{edit}.bin"
+        path.write_bytes(data)
+        problems = []
+        refs = list(iter_file(str(path), problems.append))
+        assert [r.data for r in refs] == records, (edit, [len(r.data) for r in refs])
+        moved = refs[2].source
+        assert moved["offset"] == (first + 2) * slot + shift and moved["displaced_by"] == shift
+        assert moved["slot"] == first + 2 and moved["record_id"] == rid(records[2])
+        said = [p.message for p in problems if "from the slot's start" in p.message]
+        assert said and f"{shift:+d} from the slot's start" in said[0]

@@ -41,6 +41,11 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
             yield from _carve(data, path, on_problem, fd)
         return
     for s in lay.slots:
+        if s.state == ec.BAD and s.map_id:
+            ref = _displaced(data, lay, s, path, on_problem, ec.LIVE)
+            if ref is not None:
+                yield ref
+            continue
         if s.state not in (ec.LIVE, ec.CLEARED):
             continue
         src = {"path": path, "offset": s.offset, "kind": name, "slot": s.index,
@@ -50,6 +55,32 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
         elif not s.visible:
             src["hidden_by_record_count"] = True
         yield RecordRef(ec.record_bytes(data, s), src)
+
+
+DISPLACED_REACH = 4096  # bytes before a slot's start searched for its record (bytes deleted)
+
+
+def _displaced(data, lay, s, path: str, on_problem, live: str) -> RecordRef | None:
+    """The record a live map entry names, found off its slot's start (bytes inserted or deleted
+    before it: F7-10, the record one byte away was said to be lost): a plausible CPER header
+    near the slot whose RecordID is the one the map holds, and all of whose bytes are there."""
+    from ..decode.boundary import plausible_length
+    lo = max(0, s.offset - DISPLACED_REACH)
+    hi = min(len(data), s.offset + lay.slot_size)
+    at = data.find(b"CPER", lo, hi)
+    while at >= 0:
+        length = plausible_length(data, at, len(data))
+        if length and at + length <= len(data) and at != s.offset \
+                and int.from_bytes(bytes(data[at + 96:at + 104]), "little") == s.map_id:
+            on_problem(Problem(path, at, f"slot {s.index}'s record (RecordID 0x{s.map_id:016X}) is at "
+                                         f"byte {at}, {at - s.offset:+d} from the slot's start: bytes "
+                                         "were inserted or deleted before it; read from there",
+                               "warning", length))
+            return RecordRef(bytes(data[at:at + length]),
+                             {"path": path, "offset": at, "kind": name, "slot": s.index,
+                              "state": live, "record_id": s.map_id, "displaced_by": at - s.offset})
+        at = data.find(b"CPER", at + 1, hi)
+    return None
 
 
 def _carve(data, path: str, on_problem, fd: int | None) -> Iterator[RecordRef]:
