@@ -601,3 +601,18 @@ def test_caveats_said_section_by_section_are_capped_and_the_rest_counted():
     cited = next(s for s in e["statements"] if s["text"] == more[0])["cites"]
     assert cited[:2] == ["descriptor_8.severity", "descriptor_9.severity"], cited
     assert len(e["caveats"]) < 20
+
+
+def test_an_informational_processor_section_is_a_check_unless_it_says_worse():
+    # A7-15 (the rest): "Informational cache error on CPU …" beside "Informational: a status
+    # report, not a hardware fault"
+    INFORMATIONAL = 3
+    rec, e, text = explained(_record(IA32, INFORMATIONAL, _ia32([("cache", _check("cache", False))], apic=15)),
+                             "informational cache")
+    assert rec.sections[0].summary.startswith("Informational cache check on CPU with APIC id 15")
+    # a structure saying uncorrected stays an error (the section may report one)
+    rec, e, text = explained(_record(IA32, INFORMATIONAL, _ia32([("cache", _check("cache", True))], apic=15)),
+                             "informational uncorrected cache")
+    assert rec.sections[0].summary.startswith("Informational cache error on CPU")
+    rec, e, text = explained(_record(ARM, INFORMATIONAL, _arm([_arm_info(2, corrected=True)])), "informational arm")
+    assert " check on CPU with MPIDR" in rec.sections[0].summary, rec.sections[0].summary

@@ -383,7 +383,10 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
     first = infos[lead] if lead is not None else None
     what, detail = "processor error", ""
     if first is not None and first["type_names"]:
-        what = "/".join(KIND_WORDS[k] for k in first["type_names"]) + " error"
+        info = first.get("error_information") if isinstance(first.get("error_information"), dict) else {}
+        worse = info.get("corrected") is False or info.get("processor_context_corrupt") is True
+        noun = "check" if severity_word(ctx) == "Informational" and not worse else "error"  # (A7-15)
+        what = "/".join(KIND_WORDS[k] for k in first["type_names"]) + f" {noun}"
         ei = first["error_information"]
         if ei is not None and ei["kind"] in INFO_LAYOUTS:
             detail = _info_text(ei)

@@ -329,7 +329,11 @@ def _describe(ctx: SectionContext, f: dict[str, Any]) -> None:
     if first is not None and first.get("check_info") and first["check_info"].get("kind"):
         ci = first["check_info"]
         # an MS check of error type 0 reports "no error": not "a micro-architectural error" (A7-15)
-        what = f"{ci['kind']} check" if ci.get("error_type") == 0 else f"{ci['kind']} error"
+        # an MS check of error type 0 reports "no error", and an Informational section reports
+        # a status, not a hardware fault (A7-15): a "check", not an "error"
+        status = severity_word(ctx) == "Informational" and not (ci.get("uncorrected") or
+                                                                ci.get("processor_context_corrupt"))
+        what = f"{ci['kind']} check" if ci.get("error_type") == 0 or status else f"{ci['kind']} error"
         parts = [ci.get("operation_name") or ci.get("error_type_name") or ""]
         if ci.get("level") is not None:
             parts.append(f"level {ci['level']}")
