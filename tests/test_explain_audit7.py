@@ -616,3 +616,19 @@ def test_an_informational_processor_section_is_a_check_unless_it_says_worse():
     assert rec.sections[0].summary.startswith("Informational cache error on CPU")
     rec, e, text = explained(_record(ARM, INFORMATIONAL, _arm([_arm_info(2, corrected=True)])), "informational arm")
     assert " check on CPU with MPIDR" in rec.sections[0].summary, rec.sections[0].summary
+
+
+def test_the_other_cxl_event_record_flags_and_the_devices_severity_are_said():
+    # N9-9: permanent condition, maintenance needed, performance degraded and the device's own
+    # event severity were decoded but never said
+    rec, e, text = explained(_cxl_media(RECOVERABLE, event_type=0, transaction=1, flags=0x1C), "cxl flags 1c")
+    for said in ("the condition is permanent", "maintenance is needed", "its performance is degraded"):
+        caveat = next(c for c in e["caveats"] if said in c)
+        cited = next(s for s in e["statements"] if s["text"] == caveat)["cites"]
+        assert cited == ["section_0.event_log.flags"]
+    rec, e, text = explained(_cxl_media(CORRECTED, event_type=0, transaction=1, flags=0x03), "cxl fatal flag")
+    assert any(c.startswith("The device rates the event “fatal”") and "worse than the record's Corrected" in c
+               for c in e["caveats"]), e["caveats"]
+    # a device severity no worse than the record's, and no flags: nothing said
+    rec, e, text = explained(_cxl_media(RECOVERABLE, event_type=0, transaction=1, flags=0x02), "cxl failure recov")
+    assert not any("The device" in c for c in e["caveats"]), e["caveats"]

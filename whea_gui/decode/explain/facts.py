@@ -157,6 +157,10 @@ class Facts:
     # Event Record Flags' "hardware replacement needed" / "permanent condition" (cites)
     cxl_event: tuple[str, list[str]] | None = None
     cxl_replace: list[str] | None = None
+    # the other Event Record Flags (permanent condition, maintenance needed, performance
+    # degraded) and the device's own event severity when it rates the event worse than the
+    # record: caveats (text, cites) (N9-9: decoded, never said)
+    cxl_flags_said: list[tuple[str, list[str]]] = field(default_factory=list)
     # a record cut short: what is missing and which sections present name nothing (CutShort)
     cut_short: CutShort | None = None
     part_unknown: bool = False  # cut short, and no section present names the failing part
@@ -460,6 +464,16 @@ def _cxl_event(lead: DecodedSection, f: Facts) -> None:
     media = log.get("event_specific")
     if log.get("hardware_replacement_needed"):  # (any event kind, any record severity)
         f.cxl_replace = _node_path(lead, "event_log.flags")
+    flags = _node_path(lead, "event_log.flags")
+    for key, text in (("permanent_condition", "the condition is permanent: it will not clear by itself"),
+                      ("maintenance_needed", "maintenance is needed (the vendor's tools say which)"),
+                      ("performance_degraded", "its performance is degraded")):
+        if log.get(key) is True:
+            f.cxl_flags_said.append((f"The device's own event record flags say {text}.", flags))
+    device, name = log.get("event_record_severity"), log.get("event_record_severity_name")
+    if type(device) is int and device >= 2 and f.severity in (2, 3):  # failure / fatal, record milder
+        f.cxl_flags_said.append((f"The device rates the event “{name}” (its event record severity), worse "
+                                 f"than the record's {SEVERITY_WORD.get(f.severity, '')}.", flags))
     if not isinstance(media, dict):
         return
     # events that are no fault of the media: "Invalid Address" (General Media 01h, DRAM 02h in

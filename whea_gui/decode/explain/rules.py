@@ -903,6 +903,7 @@ def _caveats(f: Facts) -> list[Statement]:
                                        "an error threshold was exceeded: more errors were counted on "
                                        "this part than its limit.",
                              unique(f.hints["threshold_exceeded"])))
+    out += [Statement("caveat", text, cites) for text, cites in f.cxl_flags_said]
     for where, sev, cites in f.worse_sections[:PER_SECTION_SAID]:
         header = SEVERITY_WORD[f.header_severity] if f.header_severity is not None else f.severity_word
         out.append(Statement("caveat", f"{where[:1].upper()}{where[1:]} is marked {SEVERITY_WORD[sev]}, worse than the "
