@@ -566,7 +566,7 @@ def test_a_summary_tie_puts_no_module_up_for_replacement():
         assert rec.sections[0].location == {} and "same memory module" not in text
         assert "not a single event" in text  # more than one error still (A7-13)
         said = next(c for c in e["caveats"] if c.startswith("The summary names"))
-        assert f"names {tied} parts with the most errors" in said and "socket 0, channel 1, DIMM slot 2" in said
+        assert f"names {tied} parts (" in said and "socket 0, channel 1, DIMM slot 2" in said
         assert "does not say where" not in text
         assert any("find which of the modules the summary names" in a for a in e["advice"])
     # a clear maximum still names its DIMM
@@ -632,3 +632,26 @@ def test_the_other_cxl_event_record_flags_and_the_devices_severity_are_said():
     # a device severity no worse than the record's, and no flags: nothing said
     rec, e, text = explained(_cxl_media(RECOVERABLE, event_type=0, transaction=1, flags=0x02), "cxl failure recov")
     assert not any("The device" in c for c in e["caveats"]), e["caveats"]
+
+
+def test_a_corrected_cxl_event_the_device_rates_worse_gets_no_no_action_advice():
+    # the fresh check: "No action needed for an occasional corrected memory media error" above
+    # caveats saying the device rates it fatal, permanent, maintenance needed
+    rec, e, text = explained(_cxl_media(CORRECTED, event_type=0, transaction=1, flags=0x0F), "cxl corrected fatal")
+    assert not any(a.startswith("No action needed") for a in e["advice"]), e["advice"]
+    first = e["advice"][0]
+    assert first.startswith("The device's own event record says more than a corrected error (rated “fatal”")
+    assert "section_0.event_log.flags" in next(s for s in e["statements"] if s["text"] == first)["cites"]
+    rec, e, text = explained(_cxl_media(3, event_type=0, transaction=1, flags=0x02), "cxl informational failure")
+    assert e["advice"][0].startswith("This is a status report, but the device's own event record says more")
+
+
+def test_a_summary_beside_an_uncounted_entry_singles_out_no_dimm():
+    # the fresh check: 7 errors on one DIMM, no valid count on another: the first was put up
+    # for replacement; counts of 0 were "no counts reported"
+    rec, e, text = explained(_memory_summary([_dimm(0, 1, 2, 7), _dimm(1, 0, 0, None)]), "uncounted")
+    assert rec.sections[0].summary.endswith("7 on socket 0, channel 1, dimm slot 2, 1 entry without a count")
+    assert rec.sections[0].location == {} and "same memory module" not in text
+    assert any("socket 1, channel 0, DIMM slot 0" in c for c in e["caveats"])
+    rec, e, text = explained(_memory_summary([_dimm(0, 1, 2, 0), _dimm(0, 1, 3, 0)]), "zeros")
+    assert rec.sections[0].summary == "Corrected memory error summary: 2 DIMM(s), 0 errors counted"

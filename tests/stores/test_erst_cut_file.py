@@ -166,3 +166,5 @@ def test_a_record_displaced_by_bytes_inserted_or_deleted_before_it_is_read(tmp_p
         assert moved["slot"] == first + 2 and moved["record_id"] == rid(records[2])
         said = [p.message for p in problems if "from the slot's start" in p.message]
         assert said and f"{shift:+d} from the slot's start" in said[0]
+        # and no "holds no record" beside it for the same slot (the fresh check)
+        assert not [p for p in problems if f"slot {first + 2} at" in p.message and "holds no record" in p.message]

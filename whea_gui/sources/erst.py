@@ -32,8 +32,25 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
     from ..formats import erst_container as ec  # numpy: only when an ERST file is read
 
     lay = ec.parse(data, fd)
+    # records a live map entry names, off their slot's start: found first, so the "holds no
+    # record" error of their slot is not said beside the "read from there" (the fresh check)
+    moved = {}
+    if lay.slot_count > lay.first_index:
+        for s in lay.slots:
+            if s.state == ec.BAD and s.map_id:
+                ref = _displaced(data, lay, s, path, ec.LIVE)
+                if ref is not None:
+                    moved[s.index] = ref
+    found_at = {lay.map_offset(i) for i in moved}
     for f in lay.findings:
+        if f.code == "erst-map-no-record" and f.offset in found_at:
+            continue
         on_problem(Problem(path, f.offset, f.message, f.level, f.length or None))
+    for i, ref in moved.items():
+        at, shift = ref.source["offset"], ref.source["displaced_by"]
+        on_problem(Problem(path, at, f"slot {i}'s record (RecordID 0x{ref.source['record_id']:016X}) is at "
+                                     f"byte {at}, {shift:+d} from the slot's start: bytes were inserted or "
+                                     "deleted before it; read from there", "warning", len(ref.data)))
     if lay.slot_count <= lay.first_index:
         if lay.formatted:  # a header QEMU refuses, or no whole slot: carve what is there
             on_problem(Problem(path, None, "reading the records found in the file's bytes "
@@ -41,10 +58,8 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
             yield from _carve(data, path, on_problem, fd)
         return
     for s in lay.slots:
-        if s.state == ec.BAD and s.map_id:
-            ref = _displaced(data, lay, s, path, on_problem, ec.LIVE)
-            if ref is not None:
-                yield ref
+        if s.index in moved:
+            yield moved[s.index]
             continue
         if s.state not in (ec.LIVE, ec.CLEARED):
             continue
@@ -60,7 +75,7 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
 DISPLACED_REACH = 4096  # bytes before a slot's start searched for its record (bytes deleted)
 
 
-def _displaced(data, lay, s, path: str, on_problem, live: str) -> RecordRef | None:
+def _displaced(data, lay, s, path: str, live: str) -> RecordRef | None:
     """The record a live map entry names, found off its slot's start (bytes inserted or deleted
     before it: F7-10, the record one byte away was said to be lost): a plausible CPER header
     near the slot whose RecordID is the one the map holds, and all of whose bytes are there."""
@@ -72,10 +87,6 @@ def _displaced(data, lay, s, path: str, on_problem, live: str) -> RecordRef | No
         length = plausible_length(data, at, len(data))
         if length and at + length <= len(data) and at != s.offset \
                 and int.from_bytes(bytes(data[at + 96:at + 104]), "little") == s.map_id:
-            on_problem(Problem(path, at, f"slot {s.index}'s record (RecordID 0x{s.map_id:016X}) is at "
-                                         f"byte {at}, {at - s.offset:+d} from the slot's start: bytes "
-                                         "were inserted or deleted before it; read from there",
-                               "warning", length))
             return RecordRef(bytes(data[at:at + length]),
                              {"path": path, "offset": at, "kind": name, "slot": s.index,
                               "state": live, "record_id": s.map_id, "displaced_by": at - s.offset})

@@ -161,6 +161,9 @@ class Facts:
     # degraded) and the device's own event severity when it rates the event worse than the
     # record: caveats (text, cites) (N9-9: decoded, never said)
     cxl_flags_said: list[tuple[str, list[str]]] = field(default_factory=list)
+    # the same, in a few words, when they say more than a corrected or informational event:
+    # no "no action needed" beside them (words, cites)
+    cxl_concern: tuple[list[str], list[str]] | None = None
     # a record cut short: what is missing and which sections present name nothing (CutShort)
     cut_short: CutShort | None = None
     part_unknown: bool = False  # cut short, and no section present names the failing part
@@ -465,15 +468,22 @@ def _cxl_event(lead: DecodedSection, f: Facts) -> None:
     if log.get("hardware_replacement_needed"):  # (any event kind, any record severity)
         f.cxl_replace = _node_path(lead, "event_log.flags")
     flags = _node_path(lead, "event_log.flags")
-    for key, text in (("permanent_condition", "the condition is permanent: it will not clear by itself"),
-                      ("maintenance_needed", "maintenance is needed (the vendor's tools say which)"),
-                      ("performance_degraded", "its performance is degraded")):
+    words = []
+    for key, text, word in (("permanent_condition", "the condition is permanent: it will not clear by itself",
+                             "a permanent condition"),
+                            ("maintenance_needed", "maintenance is needed (the vendor's tools say which)",
+                             "maintenance needed"),
+                            ("performance_degraded", "its performance is degraded", "performance degraded")):
         if log.get(key) is True:
             f.cxl_flags_said.append((f"The device's own event record flags say {text}.", flags))
+            words.append(word)
     device, name = log.get("event_record_severity"), log.get("event_record_severity_name")
     if type(device) is int and device >= 2 and f.severity in (2, 3):  # failure / fatal, record milder
         f.cxl_flags_said.append((f"The device rates the event “{name}” (its event record severity), worse "
                                  f"than the record's {SEVERITY_WORD.get(f.severity, '')}.", flags))
+        words.insert(0, f"rated “{name}”")
+    if words and f.severity in (2, 3):
+        f.cxl_concern = (words, flags)
     if not isinstance(media, dict):
         return
     # events that are no fault of the media: "Invalid Address" (General Media 01h, DRAM 02h in
@@ -890,9 +900,10 @@ def _summary_places(s: DecodedSection) -> list[str]:
             count = e.get("total")
         if place:
             places.append(place)
-            counts.append(count if type(count) is int else 0)
-    top = max(counts, default=0)
-    named = [p for p, c in zip(places, counts) if c == top]
+            counts.append(count if type(count) is int else None)
+    top = max((c for c in counts if c is not None), default=0)
+    # the parts with the most errors, and those whose count is not known (they may have more)
+    named = [p for p, c in zip(places, counts) if c is None or c == top]
     return list(dict.fromkeys(named))
 
 

@@ -316,6 +316,11 @@ def _advice(f: Facts) -> list[Statement]:
                                         "happened, so this is not a single event; if such reports keep "
                                         "coming, check the part they name.",
                               unique(sev + [c for _, cites in f.repeats for c in cites]))]
+        if f.cxl_concern is not None:  # a status report the device itself rates worse
+            said, cites = f.cxl_concern
+            return [Statement("advice", "This is a status report, but the device's own event record says "
+                                        f"more ({', '.join(said)}): check the device with its vendor's "
+                                        "tools (health and error log).", cites)]
         return [Statement("advice", "No action needed: this is a status report.", sev)]
     where = f.location.short_text()  # names the unit to act on; empty when none is named
     wc = f.location.short_cites()
@@ -721,7 +726,13 @@ def _cxl_media_advice(f: Facts, level: str, where: str, say, sev) -> None:
             "and update its firmware.", sev, located=bool(where))
         say(f"If {what} errors recur, replace the CXL memory device{at}.", sev, located=bool(where))
     elif level == "monitor":
-        say(f"No action needed for an occasional corrected {what} error.", sev)
+        if f.cxl_concern is not None:  # the device says more than "corrected" (the fresh check)
+            said, cites = f.cxl_concern
+            say(f"The device's own event record says more than a corrected error ({', '.join(said)}): "
+                f"check the CXL memory device{at} with its vendor's tools (health and media error log).",
+                cites, located=bool(where))
+        else:
+            say(f"No action needed for an occasional corrected {what} error.", sev)
         say(f"If corrected errors repeat on the CXL memory device{at}, check its health and media "
             "error log with the vendor's tools and plan its replacement.", located=bool(where))
     else:
@@ -1099,8 +1110,8 @@ def _location_caveats(f: Facts) -> list[Statement]:
         elif len(f.summary_places) > 1:  # a summary naming several parts, none above the others
             listed = "; ".join(f.summary_places[:4]) + (f"; {len(f.summary_places) - 4} more"
                                                          if len(f.summary_places) > 4 else "")
-            text = (f"The summary names {len(f.summary_places)} parts with the most errors, as many "
-                    f"on each ({listed}): it singles out no one of them.")
+            text = (f"The summary names {len(f.summary_places)} parts ({listed}) and singles out no one "
+                    "of them: as many errors on each, or counts it does not give.")
         elif f.component:
             text = f"The record does not say where in the {component_name(f)} the error happened."
         else:

@@ -83,7 +83,14 @@ def decode_memory_summary(ctx: SectionContext) -> dict:
     on = (f"on {n} DIMM(s)" if all(e["dimm_slot"] is not None for e in f["entries"])
           else f"in {n} entr{'y' if n == 1 else 'ies'}")
     errors = f"{total} error{'' if total == 1 else 's'} {on}"
-    if worst is not None:
+    uncounted = sum(e["correctable_error_count"] is None for e in f["entries"])
+    if worst is not None and uncounted:
+        # the most among those counted, beside an entry whose count is not known: not singled
+        # out (the fresh check: that DIMM was put up for replacement)
+        top = worst["correctable_error_count"]
+        ctx.section.summary = (f"Corrected memory error summary: {errors}; {top} on {_dimm_text(worst) or 'one entry'}, "
+                               f"{uncounted} entr{'y' if uncounted == 1 else 'ies'} without a count")
+    elif worst is not None:
         ctx.section.location = _dimm_place(worst)
         where = _dimm_text(worst)
         ctx.section.summary = (f"Corrected memory error summary: {errors}; "
@@ -99,6 +106,8 @@ def decode_memory_summary(ctx: SectionContext) -> dict:
         ctx.section.summary = f"Corrected memory error summary: {_dimm_text(f['entries'][0])}, {said}"
     elif n == 0:
         ctx.section.summary = "Corrected memory error summary with no entries"
+    elif any(e["correctable_error_count"] is not None for e in f["entries"]):
+        ctx.section.summary = f"Corrected memory error summary: {n} DIMM(s), 0 errors counted"
     else:
         ctx.section.summary = f"Corrected memory error summary: {n} DIMM(s), no counts reported"
     return f
