@@ -596,7 +596,7 @@ def test_caveats_said_section_by_section_are_capped_and_the_rest_counted():
     rec, e, text = explained(assemble(make_header(severity=CORRECTED), parts), "30 fatal sections")
     worse = [c for c in e["caveats"] if "worse than the record header's Corrected" in c]
     assert len(worse) == PER_SECTION_SAID
-    more = [c for c in e["caveats"] if c.startswith(f"{30 - PER_SECTION_SAID} more sections are marked worse")]
+    more = [c for c in e["caveats"] if c.startswith(f"{30 - PER_SECTION_SAID} more sections or entries are marked worse")]
     assert len(more) == 1, e["caveats"]
     cited = next(s for s in e["statements"] if s["text"] == more[0])["cites"]
     assert cited[:2] == ["descriptor_8.severity", "descriptor_9.severity"], cited

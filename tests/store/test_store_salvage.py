@@ -279,3 +279,22 @@ def test_a_store_whose_sqlite_header_is_gone_is_read_as_a_store(tmp_path, templa
     assert main(["timeline", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.count("the store file is damaged") == 1 and "by its name" not in err
+
+
+def test_a_store_failing_part_way_through_gives_no_record_twice(tmp_path, template, monkeypatch):
+    # the last read of the change: damage met after some records were given fell back to the
+    # salvage of every record, giving those again
+    from whea_gui.index.table import RecordTable
+    from whea_gui.sources import iter_path
+    path, kept = _small_store(tmp_path, template)
+    real = RecordTable.row
+
+    def row(self, i):
+        if i == 5:
+            raise StoreDamaged(f"{path}: the store file is damaged (a test)")
+        return real(self, i)
+    monkeypatch.setattr(RecordTable, "row", row)
+    problems = []
+    ids = [r.source["record_id"] for r in iter_path(str(path), problems.append)]
+    assert sorted(ids) == sorted(kept) and len(ids) == len(set(ids))
+    assert any("a test" in p.message and p.level == "error" for p in problems)

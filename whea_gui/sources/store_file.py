@@ -22,11 +22,13 @@ def read_path(path, on_problem) -> Iterator[RecordRef]:
 
     missing: dict[tuple[str, int], str | None] = {}  # (host, RecordId) -> why, when known
     table = None
+    given = 0  # rows read (their records yielded): a store failing later must not repeat them
     try:
         with Store(path, readonly=True) as store:
             table = store.record_table()
             repeated = _repeated_rows(table)
             for i in range(len(table)):
+                given = i
                 if i in repeated:  # a damaged index row naming a record already read
                     continue
                 row = table.row(i)
@@ -50,7 +52,11 @@ def read_path(path, on_problem) -> Iterator[RecordRef]:
         if missing or repeated:
             yield from _missing_rows(str(path), missing, on_problem, table, len(repeated))
     except StoreDamaged as exc:
-        yield from _salvaged(str(path), exc, on_problem)
+        read = set()
+        if table is not None and given:  # (records already given are not given again)
+            read = {(table.string(int(h)) if h >= 0 else "", int(r)) for h, r in
+                    zip(table.columns["host"][:given].tolist(), table.columns["record_id"][:given].tolist())}
+        yield from _salvaged(str(path), exc, on_problem, read)
     except StoreError as exc:
         text = str(exc)  # (the store's own messages mostly name the file already)
         # a store this version cannot open as it is (damaged metadata asking for a rebuild): its
@@ -125,14 +131,15 @@ def _missing_rows(path: str, missing: dict[tuple[str, int], str | None], on_prob
     yield from refs
 
 
-def _salvaged(path: str, damage: Exception, on_problem) -> Iterator[RecordRef]:
+def _salvaged(path: str, damage: Exception, on_problem, read: set = frozenset()) -> Iterator[RecordRef]:
     """A store SQLite refuses: its intact records as ``whea store check --salvage-to`` finds
     them (its tables as far as readable, then its pages), each one's checksum verified (F7-8:
     every record of a cut store was lost to ``decode``, ``timeline`` and ``report``)."""
     from ..store.salvage import SalvageReport
 
     report = SalvageReport("")
-    refs = _salvaged_refs(path, report)
+    refs = [ref for ref in _salvaged_refs(path, report)
+            if (ref.source.get("host") or "", ref.source["record_id"]) not in read]
     text = str(damage).removeprefix(f"{path}: ")
     on_problem(Problem(path, None, f"{text}; {len(refs)} intact record(s) are read from it all the "
                                    f"same ({report.from_tables} through SQLite, {report.from_pages} "

@@ -899,7 +899,7 @@ def _more_sections(items: list, what: str, cites_of) -> list[Statement]:
     if not rest:
         return []
     cites = unique(c for item in rest[:PER_SECTION_SAID] for c in cites_of(item))
-    return [Statement("caveat", f"{len(rest):,} more sections {what}; they are not listed one by one "
+    return [Statement("caveat", f"{len(rest):,} more {what}; they are not listed one by one "
                                 "here (`whea decode --json` has each).", cites)]
 
 
@@ -921,7 +921,7 @@ def _caveats(f: Facts) -> list[Statement]:
                                        f"record header's {header}: the record contradicts itself; the "
                                        "headline and the advice follow the most severe section.",
                              unique(f.severity_cites + cites)))
-    out += _more_sections(f.worse_sections, "are marked worse than the record header too",
+    out += _more_sections(f.worse_sections, "sections or entries are marked worse than the record header too",
                           lambda item: item[2])
     if f.header_above_sections is not None:
         worst, cites = f.header_above_sections
@@ -986,10 +986,10 @@ def _caveats(f: Facts) -> list[Statement]:
                                        f"two places. The headline, the advice and the timeline use section "
                                        f"{f.lead.index} (the richer location, then the Primary flag: "
                                        "docs/explain.md); check both modules.", cites, "location"))
-    out += _more_sections(f.empty_sections, "are empty too (null section type, zero length)",
+    out += _more_sections(f.empty_sections, "section descriptors are empty too (null section type, zero length)",
                           lambda item: item[1])
-    out += _more_sections(f.memory_conflicts, "give other memory locations too", lambda item: item[3])
-    out += _more_sections(f.module_conflicts, "name other memory modules too", lambda item: item[2])
+    out += _more_sections(f.memory_conflicts, "sections give other memory locations too", lambda item: item[3])
+    out += _more_sections(f.module_conflicts, "sections name other memory modules too", lambda item: item[2])
     out += _cut_short_caveat(f)
     out += [Statement("caveat", *said) for said in (own_severity.caveat(f),
                                                    own_severity.extended_banks_text(f)) if said]
