@@ -83,7 +83,7 @@ def analyse(data: TimelineData, sources, args) -> dict:
     or a ``TimelineBuilder`` (then ``record_times`` is produced lazily, see ``write_json``)."""
     rules = _rules(args.threshold)
     h = data.histogram(by=args.by, width=args.bin) if data.timed else None
-    crossings = [c for r in rules for c in data.crossings(r)]
+    crossings = [c for r in rules for c in data.crossings(r, keep=False)]  # one pass: none kept
     crossings.sort(key=lambda c: c.time)
     span = data.span()
     return {

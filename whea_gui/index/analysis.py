@@ -206,23 +206,27 @@ class TimelineData:
         return Histogram(edges, counts[:, :len(labels)], labels, width)
 
     # -- rates and thresholds -------------------------------------------------------------
-    def rolling(self, rule: ThresholdRule) -> Rolling:
+    def rolling(self, rule: ThresholdRule, keep: bool = True) -> Rolling:
+        """Rolling counts of the rule's records, kept for the next call unless ``keep`` is
+        False (a one-off analysis: about 32 bytes a counted record per rule)."""
         key = (rule.scope, rule.window, tuple(rule.severities))
-        if key not in self._rolling:
-            if rule.scope not in self.faults:
-                return Rolling(*(np.zeros(0, np.int64) for _ in range(4)))
-            mask = None
-            if rule.severities:
-                if self._sev_sorted is None:
-                    self._sev_sorted = self.severity[self.order]
-                mask = np.isin(self._sev_sorted, rule.severities)
-            self._rolling[key] = rolling_counts(self.t, self.sorted_codes(rule.scope),
-                                                rule.window, mask)
-        return self._rolling[key]
+        if key in self._rolling:
+            return self._rolling[key]
+        if rule.scope not in self.faults:
+            return Rolling(*(np.zeros(0, np.int64) for _ in range(4)))
+        mask = None
+        if rule.severities:
+            if self._sev_sorted is None:
+                self._sev_sorted = self.severity[self.order]
+            mask = np.isin(self._sev_sorted, rule.severities)
+        roll = rolling_counts(self.t, self.sorted_codes(rule.scope), rule.window, mask)
+        if keep:
+            self._rolling[key] = roll
+        return roll
 
-    def crossings(self, rule: ThresholdRule) -> list[Crossing]:
+    def crossings(self, rule: ThresholdRule, keep: bool = True) -> list[Crossing]:
         labels = self.faults[rule.scope].labels if rule.scope in self.faults else []
-        out = crossings(self.rolling(rule), rule.threshold, rule.name, labels)
+        out = crossings(self.rolling(rule, keep), rule.threshold, rule.name, labels)
         for c in out:
             c.record = int(self.order[c.record])  # back to the caller's record index
         return out

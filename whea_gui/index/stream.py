@@ -85,7 +85,7 @@ class TimelineBuilder:
             return
         table = RecordTable.from_records(self._pending)
         self.keyer.fill(table, [d for d, _ in self._pending], [s for _, s in self._pending])
-        self._tables.append(table)
+        self._tables.append(table.slim())  # only what the analysis reads is kept
         self._pending.clear()
 
     def add_table(self, table: RecordTable, path: str) -> None:

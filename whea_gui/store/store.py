@@ -25,7 +25,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ..index.faultindex import FaultKeyer
-from ..index.table import COLUMNS, FAULT_COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
+from ..index.table import ANALYSIS_COLUMNS, COLUMNS, FAULT_COLUMNS, ROW_DTYPE, STRING_COLUMNS, RecordTable
 from . import meta, reindex, rules, schema
 from .results import (
     DB_ERRORS,
@@ -758,15 +758,16 @@ class Store:
                 yield unsigned(rid), bytes(data)
             last = advance(last, rows, self.path)
 
-    def analysis_table(self, keyer: FaultKeyer | None = None, chunk: int = 2048
+    def analysis_table(self, keyer: FaultKeyer | None = None, chunk: int = 2048,
+                       keep: Iterable[str] | None = None
                        ) -> tuple[RecordTable, np.ndarray, list[tuple[str, int]]]:
         """``record_table()`` with every row's fault keys, for an analysis of all records: one
         pass over the bytes checks each record's CRC and decodes only the records whose keys
         were not computed when they were stored (a header-only import). Returns the table, the
         positions of damaged records (missing or failing bytes; their keys stay unknown) and
-        their (host, RecordId)."""
+        their (host, RecordId). ``keep``: the columns to hold (``record_table``)."""
         keyer = keyer or self._keyer
-        table = self.record_table()
+        table = self.record_table(keep)
         known = table.faults_known()
         bad: list[int] = []
         bad_keys: list[tuple[str, int]] = []
@@ -815,23 +816,33 @@ class Store:
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
         return self.iter_records()
 
-    def record_table(self) -> RecordTable:
-        """The columnar index of every stored record, without reading a record's bytes."""
+    def record_table(self, keep: Iterable[str] | None = None) -> RecordTable:
+        """The columnar index of every stored record, without reading a record's bytes.
+        ``keep``: hold only these columns (``RecordTable.slim``), loaded chunk by chunk, so the
+        whole 96-byte rows of a million records are never held at once."""
+        keep = None if keep is None else set(keep)
         with self._read() as conn:
             names = conn.execute("SELECT id, kind, text FROM names").fetchall()
             count, lo, hi = conn.execute("SELECT count(*), min(slot), max(slot) FROM records").fetchone()
-            rows = np.zeros(count, ROW_DTYPE)
-            filled = 0
-            if count:
-                filled = self._load_rows(conn, rows, lo, hi)
+            size = max((n[0] for n in names), default=-1) + 1
+            held = [(name, code) for name, code in COLUMNS if keep is None or name in keep]
+            cols = {name: np.zeros(count, code) for name, code in held}
+            bad_rows = [0, 0]  # how many damaged rows, and the RecordId of the first
+
+            def take(at: int, part: np.ndarray) -> None:
+                bad = np.flatnonzero(meta.bad_index_rows(part, size))
+                if len(bad) and not bad_rows[0]:
+                    bad_rows[1] = int(part["record_id"][bad[0]])
+                bad_rows[0] += len(bad)
+                for name, _ in held:
+                    cols[name][at:at + len(part)] = part[name]
+            filled = self._load_rows(conn, take, count, lo, hi) if count else 0
         if filled != count:
             raise StoreDamaged(f"{self.path}: the record index has {filled} rows, expected {count}")
-        size = max((n[0] for n in names), default=-1) + 1
-        bad = np.flatnonzero(meta.bad_index_rows(rows, size))
-        if len(bad):
+        if bad_rows[0]:
             raise StoreDamaged(
-                f"{self.path}: {len(bad)} index rows are damaged (values out of range, first at "
-                f"record 0x{int(rows['record_id'][bad[0]]):016X}); `whea store check --store "
+                f"{self.path}: {bad_rows[0]} index rows are damaged (values out of range, first at "
+                f"record 0x{bad_rows[1]:016X}); `whea store check --store "
                 f"{self.path}` rebuilds them from the record bytes")
         strings, type_lists = [""] * size, [()] * size
         for nid, kind, text in names:
@@ -839,9 +850,13 @@ class Store:
                 type_lists[nid] = tuple(text.split(",")) if text else ()
             else:
                 strings[nid] = text
-        return RecordTable({name: rows[name] for name, _ in COLUMNS}, strings, type_lists)
+        table = RecordTable(cols, strings, type_lists)
+        return table if keep is None else table.slim(keep)
 
-    def _load_rows(self, conn, rows: np.ndarray, lo: int, hi: int) -> int:
+    def _load_rows(self, conn, take: Callable[[int, np.ndarray], None], count: int,
+                   lo: int, hi: int) -> int:
+        """Hand ``take(position, packed rows)`` the index rows in slot order, a chunk at a
+        time; the number of rows read."""
         # group_concat joins the packed rows inside SQLite: one bytes object per chunk instead
         # of a Python object per row and column (text_factory=bytes keeps the bytes as they are)
         size = ROW_DTYPE.itemsize
@@ -865,9 +880,9 @@ class Store:
                                            "them from the record bytes")
                     blob = b"".join(parts)
                 if n:
-                    if filled + n > len(rows):
+                    if filled + n > count:
                         raise StoreDamaged(f"{self.path}: the index has more rows than it counts")
-                    rows[filled:filled + n] = np.frombuffer(blob, ROW_DTYPE)
+                    take(filled, np.frombuffer(blob, ROW_DTYPE))
                     filled += n
                 # jump over empty slot ranges (a damaged max slot must not mean endless chunks)
                 start = conn.execute("SELECT min(slot) FROM records WHERE slot >= ?",
@@ -910,7 +925,7 @@ def intact_analysis_table(path: str, keyer: FaultKeyer | None = None
             if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
                 return None
         with Store(path, readonly=True) as store:
-            table, bad, bad_keys = store.analysis_table(keyer)
+            table, bad, bad_keys = store.analysis_table(keyer, keep=ANALYSIS_COLUMNS)
     except (OSError, StoreError):
         return None
     said = [f"the bytes of record 0x{rid:016X}{f' of host {host}' if host else ''} are missing or "
