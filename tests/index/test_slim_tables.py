@@ -107,3 +107,28 @@ def test_a_damaged_row_in_a_later_chunk_is_still_named(tmp_path, records, monkey
 
 
 ROW_SEVERITY = np.dtype([(n, c) for n, c in COLUMNS]).fields["severity"][1]
+
+
+def test_an_analysis_that_consumes_its_table_answers_the_same_and_lets_every_column_go(records):
+    kept = _report(_table(records).slim())
+    table = _table(records).slim()
+    data = from_record_table(table, first_seen=True, consume=True)
+    assert not set(table.columns) & set(ANALYSIS_COLUMNS) - {"fault_state"}  # all let go
+    import argparse
+    args = argparse.Namespace(by="component", bin=None, top=20, storm=10, storm_window=60, threshold=[])
+    rep = analyse(data, [{}] * len(records), args)
+    rep["record_times"] = [e["time"] for e in rep["record_times"]]
+    assert rep == kept
+
+
+def test_a_store_source_column_names_only_the_hosts_its_rows_have(tmp_path, records):
+    from whea_gui.index.stream import TimelineBuilder
+
+    path = tmp_path / "s.sqlite"
+    with Store(path) as s:
+        assert s.write_records([(r, {"host": "web-01"}) for r in records]).written == len(records)
+    builder = TimelineBuilder()
+    table, _ = intact_analysis_table(str(path), builder.keyer)
+    assert len(table.strings) > 100  # GUIDs, fault keys ...
+    builder.add_table(table, str(path))
+    assert builder.data().groups["source"].labels == ["web-01"]  # ... none of them a source

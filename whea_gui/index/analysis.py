@@ -343,17 +343,21 @@ def _relabel(codes: np.ndarray, labels: Sequence[str | None], first_seen: bool =
     return Categorical(lut[codes], list(mapping))
 
 
-def table_fault_columns(table, first_seen: bool = False) -> dict[str, Categorical] | None:
+def table_fault_columns(table, first_seen: bool = False, consume: bool = False
+                        ) -> dict[str, Categorical] | None:
     """The fault columns kept in the table (``index.faultindex``), or None unless every row has
-    them: an analysis over part of the records must not pass for one over all of them."""
+    them: an analysis over part of the records must not pass for one over all of them.
+    ``consume``: each column is taken out of the table once relabelled."""
     if len(table) == 0 or not bool(table.faults_known().all()):
         return None
     strings = list(table.strings)
-    return {name: _relabel(table.columns[f"fault_{name}"], strings, first_seen)
+    get = table.columns.pop if consume else table.columns.__getitem__
+    return {name: _relabel(get(f"fault_{name}"), strings, first_seen)
             for name in _faults.FAULT_KEY_NAMES}
 
 
-def from_record_table(table, faults: Mapping | None = None, first_seen: bool = False) -> TimelineData:
+def from_record_table(table, faults: Mapping | None = None, first_seen: bool = False,
+                      consume: bool = False) -> TimelineData:
     """Analysis input from the columnar ``RecordTable`` (whea_gui.index.table).
 
     Times (with their source), severity, notify type, section types, host and path come from
@@ -362,41 +366,47 @@ def from_record_table(table, faults: Mapping | None = None, first_seen: bool = F
     when every row has them; otherwise there are none (no thresholds, no top locations).
     ``first_seen``: labels in order of first appearance (see ``_relabel``). WhLg entries and
     error-source tables (their index kinds) are WHEA's log entries (``TimelineData.log_entry``).
+    ``consume``: the table is handed over, each column let go once read (a million rows: the
+    table's 48 MB is not held beside the analysis columns made from it).
     """
     note = ""
     if faults is None:
-        faults = table_fault_columns(table, first_seen)
-        unknown = int((~table.faults_known()).sum()) if faults is None else 0
+        unknown = int((~table.faults_known()).sum())
+        faults = table_fault_columns(table, first_seen, consume)
         if unknown:
             note = (f"Fault locations are not known for {unknown:,} of {len(table):,} records "
                     "(their sections are not decoded yet): no threshold crossings or top "
                     "locations are counted")
     faults = dict(faults) if faults is not None else None
     c = table.columns
+    take = c.pop if consume else c.__getitem__
     strings = list(table.strings)
-    source = np.asarray(c["time_source"], dtype=np.uint8)
-    times = np.where(source > 0, c["timestamp"], np.iinfo(np.int64).min)
-    sev = np.asarray(c["severity"], dtype=np.int16)
+    source = np.asarray(take("time_source"), dtype=np.uint8)
+    times = np.where(source > 0, take("timestamp"), np.iinfo(np.int64).min)
+    sev = np.asarray(take("severity"), dtype=np.int16)
     firsts = [lst[0] if lst else None for lst in table.type_lists]
     comps = [next((_faults.component_of_section_type(g) for g in lst
                    if _faults.component_of_section_type(g)), "") for lst in table.type_lists]
-    host, path = np.asarray(c["host"]), np.asarray(c["path"])
+    host, path = np.asarray(take("host")), np.asarray(take("path"))
     src_codes = np.where(host >= 0, host, np.where(path >= 0, path + len(strings), -1))
+    del host, path
     src_labels = strings + [os.path.basename(s) or s for s in strings]
-    notify_used = {int(x) for x in np.unique(c["notify"]) if x >= 0}
+    notify, sections = take("notify"), take("section_types")
+    notify_used = {int(x) for x in np.unique(notify) if x >= 0}
     groups = {
-        "notify": _relabel(c["notify"], [guids.name_of(s, "notify") if i in notify_used else None
-                                         for i, s in enumerate(strings)], first_seen),
-        "section": _relabel(c["section_types"], [guids.name_of(g, "section") if g else None
-                                                 for g in firsts], first_seen),
-        "component": _relabel(c["section_types"], [_faults.COMPONENT_LABELS.get(k, k.upper())
-                                                   if k else None for k in comps], first_seen),
+        "notify": _relabel(notify, [guids.name_of(s, "notify") if i in notify_used else None
+                                    for i, s in enumerate(strings)], first_seen),
+        "section": _relabel(sections, [guids.name_of(g, "section") if g else None
+                                       for g in firsts], first_seen),
+        "component": _relabel(sections, [_faults.COMPONENT_LABELS.get(k, k.upper())
+                                         if k else None for k in comps], first_seen),
         "source": _relabel(src_codes, src_labels, first_seen),
     }
+    del notify, sections, src_codes
     if faults is not None and "component" in faults:  # the decoded component, when known
         groups["component"] = faults.pop("component")
     data = TimelineData(times, time_source=source, severity=np.where(sev <= 3, sev, -1),
                         groups=groups, faults=faults,
-                        log_entry=np.isin(np.asarray(c["kind"]), (KIND_WHLG, KIND_TABLE)))
+                        log_entry=np.isin(np.asarray(take("kind")), (KIND_WHLG, KIND_TABLE)))
     data.faults_note = note
     return data

@@ -338,6 +338,14 @@ class RecordTable:
         return RecordTable({k: _constant(k, v.dtype, n) if _is_constant(v) else v[idx]
                             for k, v in self.columns.items()}, self.strings, self.type_lists)
 
+    @classmethod
+    def holding(cls, columns: dict[str, np.ndarray], strings: Sequence[str] = (),
+                type_lists: Sequence[tuple[str, ...]] = ()) -> RecordTable:
+        """A slim table of only ``columns`` (the others never made, not even once)."""
+        n = len(next(iter(columns.values()))) if columns else 0
+        return cls({name: columns[name] if name in columns else _constant(name, code, n)
+                    for name, code in COLUMNS}, strings, type_lists)
+
     def slim(self, keep: Iterable[str] = ANALYSIS_COLUMNS) -> RecordTable:
         """This table holding only the ``keep`` columns; the others read as their defaults (a
         zero-stride view each). For an analysis of a million rows: about half the memory."""
@@ -350,19 +358,25 @@ class RecordTable:
         return self.take(self.argsort(by, descending))
 
     @classmethod
-    def concat(cls, tables: Sequence[RecordTable]) -> RecordTable:
-        """One table from several; string and type-list codes are remapped to shared tables."""
+    def concat(cls, tables: Sequence[RecordTable], consume: bool = False) -> RecordTable:
+        """One table from several; string and type-list codes are remapped to shared tables.
+        ``consume``: the tables are handed over, each column let go once joined (joining a
+        million rows of chunks then holds one column twice at most, not every column)."""
         tables = list(tables)
         if not tables:
             return cls.empty()
         spos: dict[str, int] = {}
         lpos: dict[tuple[str, ...], int] = {}
-        parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in COLUMNS}
+        smaps, lmaps = [], []
         for t in tables:
-            smap = np.array([spos.setdefault(s, len(spos)) for s in t.strings] + [-1], np.int32)
-            lmap = np.array([lpos.setdefault(x, len(lpos)) for x in t.type_lists] + [-1], np.int32)
-            for name, _ in COLUMNS:
-                col = t.columns[name]
+            smaps.append(np.array([spos.setdefault(s, len(spos)) for s in t.strings] + [-1], np.int32))
+            lmaps.append(np.array([lpos.setdefault(x, len(lpos)) for x in t.type_lists] + [-1], np.int32))
+        n = sum(len(t) for t in tables)
+        out: dict[str, np.ndarray] = {}
+        for name, _ in COLUMNS:
+            parts = []
+            for t, smap, lmap in zip(tables, smaps, lmaps):
+                col = t.columns.pop(name) if consume else t.columns[name]
                 if _is_constant(col):
                     pass  # not held (``slim``): its default, no code to remap
                 elif name in STRING_COLUMNS:
@@ -371,18 +385,17 @@ class RecordTable:
                     col = np.where(col >= 0, smap[np.maximum(col, 0)], -1)
                 elif name == "section_types":
                     col = lmap[col]
-                parts[name].append(col)
-        # one table (a store's index): its columns as they are, only the remapped ones new; a
-        # copy of every column of 1M rows was ~200 MB more at the peak (bench_commands.py)
-        n = sum(len(t) for t in tables)
-
-        def join(name: str, v: list[np.ndarray]) -> np.ndarray:
-            if len(v) == 1:
-                return v[0]
-            if all(_is_constant(p) for p in v):  # a column no table holds (``slim``)
-                return _constant(name, v[0].dtype, n)
-            return np.concatenate(v)
-        return cls({k: join(k, v) for k, v in parts.items()}, list(spos), list(lpos))
+                parts.append(col)
+            # one table (a store's index): its columns as they are, only the remapped ones new;
+            # a copy of every column of 1M rows was ~200 MB more at the peak (bench_commands.py)
+            if len(parts) == 1:
+                out[name] = parts[0]
+            elif all(_is_constant(p) for p in parts):  # a column no table holds (``slim``)
+                out[name] = _constant(name, parts[0].dtype, n)
+            else:
+                out[name] = np.concatenate(parts)
+            del parts
+        return cls(out, list(spos), list(lpos))
 
 
 # -- helpers --------------------------------------------------------------------------------

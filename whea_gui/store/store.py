@@ -59,7 +59,8 @@ from .status import (
 DEFAULT_PATH = "whea-store.sqlite"
 _SQLITE_CORRUPT, _SQLITE_NOTADB, _SQLITE_FULL, _SQLITE_READONLY = 11, 26, 13, 8
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_TOOBIG = 5, 6, 10, 18
-_LOAD_CHUNK = 1 << 17  # slots per group_concat when loading the index
+_LOAD_CHUNK = 1 << 15  # slots per group_concat when loading the index (3 MB: SQLite builds
+# the string by doubling, and 1 << 17 slots kept about 13 MB more resident for the whole run)
 
 
 def host_of(source: dict | None) -> str:
@@ -822,9 +823,16 @@ class Store:
         whole 96-byte rows of a million records are never held at once."""
         keep = None if keep is None else set(keep)
         with self._read() as conn:
-            names = conn.execute("SELECT id, kind, text FROM names").fetchall()
+            size = (conn.execute("SELECT max(id) FROM names").fetchone()[0] or -1) + 1
+            strings, type_lists = [""] * size, [()] * size
+            # row by row: a fetchall of a million fault keys' names held a tuple each at once,
+            # and the memory they left scattered stayed resident
+            for nid, kind, text in conn.execute("SELECT id, kind, text FROM names"):
+                if kind == "t":
+                    type_lists[nid] = tuple(text.split(",")) if text else ()
+                else:
+                    strings[nid] = text
             count, lo, hi = conn.execute("SELECT count(*), min(slot), max(slot) FROM records").fetchone()
-            size = max((n[0] for n in names), default=-1) + 1
             held = [(name, code) for name, code in COLUMNS if keep is None or name in keep]
             cols = {name: np.zeros(count, code) for name, code in held}
             bad_rows = [0, 0]  # how many damaged rows, and the RecordId of the first
@@ -844,14 +852,9 @@ class Store:
                 f"{self.path}: {bad_rows[0]} index rows are damaged (values out of range, first at "
                 f"record 0x{bad_rows[1]:016X}); `whea store check --store "
                 f"{self.path}` rebuilds them from the record bytes")
-        strings, type_lists = [""] * size, [()] * size
-        for nid, kind, text in names:
-            if kind == "t":
-                type_lists[nid] = tuple(text.split(",")) if text else ()
-            else:
-                strings[nid] = text
-        table = RecordTable(cols, strings, type_lists)
-        return table if keep is None else table.slim(keep)
+        if keep is None:
+            return RecordTable(cols, strings, type_lists)
+        return RecordTable.holding(cols, strings, type_lists)
 
     def _load_rows(self, conn, take: Callable[[int, np.ndarray], None], count: int,
                    lo: int, hi: int) -> int:
