@@ -430,6 +430,12 @@ def test_storms_match_brute_force(offsets, min_count, window):
     found = storms(t, min_count, window)
     assert [(s.first, s.first + s.count - 1) for s in found] == [tuple(m) for m in merged]
     assert all(s.start == t[s.first] and s.end == t[s.first + s.count - 1] for s in found)
+    from whea_gui.index import rates
+    whole, rates._STORM_BLOCK = rates._STORM_BLOCK, 7  # windows counted a few records at a time
+    try:
+        assert storms(t, min_count, window) == found
+    finally:
+        rates._STORM_BLOCK = whole
 
 
 @settings(max_examples=150, deadline=None)
