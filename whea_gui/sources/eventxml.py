@@ -11,12 +11,13 @@ so a file full of unclosed tags costs linear time and loses none of the whole ev
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from .base import Problem, RecordRef
-from .sniff import decode_text, text_codec
+from .sniff import decode_text, decode_text_strays, text_codec
 from .sniff import event_xml_sniff as sniff  # noqa: F401 - the reader's sniff
 from .winevent import EventCollector, EventInfo, parse_binaries, parse_event, parse_system
 
@@ -39,12 +40,16 @@ def byte_offset_function(data: bytes, text: str) -> Callable[[int], int]:
     codec, bom = text_codec(data)
     if codec == "latin-1":
         return lambda index: min(index, len(data))
+    # a U+FFFD standing for one stray byte of damaged UTF-16 (``sniff.utf16_strays``) is one
+    # byte, not the two it encodes to
+    strays = decode_text_strays(data)[1] if codec.startswith("utf-16") else []
     state = [0, bom]  # (character, byte) reached so far
 
     def offset_of(index: int) -> int:
         if index < state[0]:
             state[0], state[1] = 0, bom
         state[1] += len(text[state[0]:index].encode(codec, "surrogatepass"))
+        state[1] -= bisect.bisect_left(strays, index) - bisect.bisect_left(strays, state[0])
         state[0] = index
         return min(state[1], len(data))
     return offset_of

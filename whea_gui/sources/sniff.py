@@ -52,8 +52,70 @@ def text_codec(raw: bytes) -> tuple[str, int]:
 
 def decode_text(raw: bytes) -> str:
     """Text of a file (``text_codec``); undecodable bytes as U+FFFD."""
+    return decode_text_strays(raw)[0]
+
+
+def decode_text_strays(raw: bytes) -> tuple[str, list[int]]:
+    """``decode_text`` and the indexes in it of the U+FFFD that each stand for one stray byte
+    of UTF-16 text (``utf16_strays``; every other character stands for whole code units)."""
     codec, bom = text_codec(raw)
-    return raw[bom:].decode(codec, "replace")
+    strays = utf16_strays(raw, codec, bom) if codec.startswith("utf-16") else []
+    if not strays:
+        return raw[bom:].decode(codec, "replace"), []
+    parts, at, pos = [], [], bom
+    length = 0
+    for stray in strays:
+        part = raw[pos:stray].decode(codec, "replace")
+        parts.append(part)
+        length += len(part)
+        at.append(length)
+        parts.append("\ufffd")
+        length += 1
+        pos = stray + 1
+    parts.append(raw[pos:].decode(codec, "replace"))
+    return "".join(parts), at
+
+
+MAX_STRAYS = 64  # resynchronisations per file (each one a decode of the rest: bounded time)
+_SHIFTED_RUN = 8  # ASCII characters read one byte off, in a row, that tell a lost alignment
+_SCAN_WINDOW = 1 << 20
+
+
+def utf16_strays(raw: bytes, codec: str, bom: int) -> list[int]:
+    """Byte offsets of stray bytes in UTF-16 text: where one byte was inserted or deleted, the
+    ASCII characters after it read one byte off ("A\\0" as "\\0A": U+4100, CJK), so a whole
+    hex dump or event after the damage was lost, and the text judged not to be text (F7-12).
+    The first of a run of such characters marks it; decoding goes on from the byte after."""
+    import numpy as np
+
+    printable = np.zeros(256, bool)
+    printable[0x20:0x7F] = True
+    printable[[9, 10, 13]] = True
+    big = codec.endswith("be")
+    strays: list[int] = []
+    pos = bom
+    while pos + 2 * _SHIFTED_RUN <= len(raw) and len(strays) < MAX_STRAYS:
+        end = min(len(raw), pos + _SCAN_WINDOW + 2 * _SHIFTED_RUN)
+        end -= (end - pos) % 2
+        a = np.frombuffer(raw, np.uint8, count=end - pos, offset=pos)
+        first, second = a[0::2], a[1::2]
+        # a code unit whose ASCII byte sits where the NUL belongs, and its NUL where the
+        # next character's ASCII byte belongs
+        shifted = (first == 0) & printable[second] if not big else (second == 0) & printable[first]
+        runs = np.convolve(shifted, np.ones(_SHIFTED_RUN, np.int8), "valid") >= _SHIFTED_RUN \
+            if len(shifted) >= _SHIFTED_RUN else np.zeros(0, bool)
+        hit = np.flatnonzero(runs)
+        if len(hit):
+            unit = int(hit[0])
+            # the stray byte: the last before the run's first unit that keeps the run aligned
+            stray = pos + 2 * unit
+            strays.append(stray)
+            pos = stray + 1
+            continue
+        if end >= len(raw) - 1:
+            break
+        pos = end - 2 * _SHIFTED_RUN  # (a run across the window's end is found next time)
+    return strays
 
 
 def looks_like_text(head: bytes) -> bool:
