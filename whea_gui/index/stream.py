@@ -61,6 +61,7 @@ class TimelineBuilder:
     def __init__(self, keyer: FaultKeyer | None = None) -> None:
         self.keyer = keyer or FaultKeyer()
         self._tables: list[RecordTable] = []
+        self._canon: dict = {}  # one object for each distinct string and type list
         self._pending: list[tuple[bytes, dict]] = []
         self.source = _Labels()  # the "source" group: host, else the file name
         self.prov_path = _Labels()  # the provenance the report prints: path ...
@@ -88,7 +89,12 @@ class TimelineBuilder:
             return
         table = RecordTable.from_records(self._pending)
         self.keyer.fill(table, [d for d, _ in self._pending], [s for _, s in self._pending])
-        self._tables.append(table.slim())  # only what the analysis reads is kept
+        # only what the analysis reads is kept, and one copy of each string: every chunk names
+        # the same GUIDs, hosts and fault keys again (a million records: ~50 MB of repeats)
+        table = table.slim()
+        table.strings = [self._canon.setdefault(text, text) for text in table.strings]
+        table.type_lists = [self._canon.setdefault(types, types) for types in table.type_lists]
+        self._tables.append(table)
         self._pending.clear()
 
     def add_table(self, table: RecordTable, path: str) -> None:
@@ -111,6 +117,7 @@ class TimelineBuilder:
         """The analysis input of everything added (once: the columns are handed over)."""
         self.flush()
         tables, self._tables = self._tables, []
+        self._canon.clear()
         table = RecordTable.concat(tables, consume=True)
         del tables  # the chunks go as soon as they are joined; the table once analysed
         # labels as decoding records gave them; the table handed over, column by column
