@@ -2,8 +2,9 @@
 
 ``TimelineBuilder`` turns (record bytes, source) pairs into compact columnar chunks (a
 ``RecordTable`` per chunk with its fault keys, plus per-record source label and provenance) and
-drops the bytes; ``data()`` gives the ``TimelineData`` of everything added. Memory is a few
-dozen bytes a record whatever the record size, and no decoded record is ever kept: fault keys
+drops the bytes; ``data()`` gives the ``TimelineData`` of everything added. Memory is the
+analysis columns (``table.ANALYSIS_COLUMNS``: 48 bytes a record) plus 16 of provenance, whatever
+the record size, and no decoded record is ever kept: fault keys
 come from ``FaultKeyer`` (one decode per distinct record) or, for a store, from its index.
 """
 
