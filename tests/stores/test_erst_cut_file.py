@@ -168,3 +168,57 @@ def test_a_record_displaced_by_bytes_inserted_or_deleted_before_it_is_read(tmp_p
         assert said and f"{shift:+d} from the slot's start" in said[0]
         # and no "holds no record" beside it for the same slot (the fresh check)
         assert not [p for p in problems if f"slot {first + 2} at" in p.message and "holds no record" in p.message]
+
+
+def _read(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    problems: list = []
+    refs = list(iter_file(str(path), problems.append))
+    return refs, problems
+
+
+def test_bytes_inserted_in_the_map_move_every_record_and_each_is_still_read(tmp_path, real_records):
+    # the fresh check of F7-10: eight bytes inserted in the RecordID map shift the map by one
+    # entry and every slot by eight bytes; no record matched its slot's map entry any more and
+    # all four were lost
+    records = [r for r in real_records if 200 < len(r) < 4000][:4]
+    full, first = _store(tmp_path, records)
+    for keep_size in (False, True):
+        data = full[:30] + b"\xab" * 8 + full[30:]
+        data = data[:len(full)] if keep_size else data
+        refs, problems = _read(tmp_path, f"map{keep_size}.bin", data)
+        assert [r.data for r in refs] == records
+        assert [r.source["record_id"] for r in refs] == [rid(r) for r in records]
+        assert all(r.source["state"] == "live" and r.source["displaced_by"] == 8 for r in refs)
+        assert not [p for p in problems if "holds no record" in p.message]
+
+
+def test_a_whole_slot_inserted_keeps_every_record_live_under_its_own_record_id(tmp_path, real_records):
+    # a whole slot inserted before slot 2: slot 5, which the map calls free, held the fourth
+    # live record and it was listed as cleared (and left out of timelines); slots 3 and 4 were
+    # read under their neighbours' RecordIDs
+    records = [r for r in real_records if 200 < len(r) < 4000][:4]
+    full, first = _store(tmp_path, records)
+    slot = 8192
+    at = (first + 1) * slot
+    refs, problems = _read(tmp_path, "slot.bin", full[:at] + b"\xab" * slot + full[at:])
+    assert [r.data for r in refs] == records
+    assert [r.source["record_id"] for r in refs] == [rid(r) for r in records]
+    assert {r.source["state"] for r in refs} == {"live"} and not any("recoverable" in r.source for r in refs)
+    said = " ".join(p.message for p in problems)
+    assert "holds a cleared record" not in said and "read as that live record" in said
+    assert not [p for p in problems if p.level == "error"]
+
+
+def test_a_whole_slot_deleted_names_the_record_it_took(tmp_path, real_records, capsys):
+    records = [r for r in real_records if 200 < len(r) < 4000][:4]
+    full, first = _store(tmp_path, records)
+    slot = 8192
+    at = (first + 1) * slot
+    refs, problems = _read(tmp_path, "gone.bin", full[:at] + full[at + slot:])
+    assert [r.data for r in refs] == [records[0], records[2], records[3]]
+    assert [r.source["record_id"] for r in refs] == [rid(records[i]) for i in (0, 2, 3)]
+    lost = [p for p in problems if p.level == "error" and "the record is lost" in p.message]
+    assert len(lost) == 1 and f"0x{rid(records[1]):016X}" in lost[0].message
+    assert main(["decode", "--json", str(tmp_path / "gone.bin")]) == 1

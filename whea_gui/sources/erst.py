@@ -32,18 +32,39 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
     from ..formats import erst_container as ec  # numpy: only when an ERST file is read
 
     lay = ec.parse(data, fd)
+    # The RecordIDs the map holds for live records. Bytes inserted or deleted in the map or
+    # before a slot move the records against the map: a record found off its slot, or in the
+    # wrong slot, whose own RecordID the map holds, is that live record (fresh check 10: eight
+    # bytes in the map lost every record; a whole slot inserted showed a live record as cleared
+    # and two others under their neighbours' RecordIDs)
+    live_ids = {s.map_id for s in lay.slots if s.state in (ec.LIVE, ec.BAD)
+                and s.map_id not in (ec.EMPTY_ID, ec.END_ID)}
+    own = {s.record_id for s in lay.slots if s.state == ec.LIVE}  # read at a slot's start
     # records a live map entry names, off their slot's start: found first, so the "holds no
     # record" error of their slot is not said beside the "read from there" (the fresh check)
-    moved = {}
+    moved: dict[int, RecordRef] = {}
     if lay.slot_count > lay.first_index:
+        taken: set[int] = set()
         for s in lay.slots:
             if s.state == ec.BAD and s.map_id:
-                ref = _displaced(data, lay, s, path, ec.LIVE)
+                ref = _displaced(data, lay, s, path, ec.LIVE, live_ids - own - taken)
                 if ref is not None:
                     moved[s.index] = ref
-    found_at = {lay.map_offset(i) for i in moved}
+                    taken.add(ref.source["record_id"])
+    # a record in a slot the map calls free, whose RecordID the map holds for a slot that does
+    # not have it: the live record, moved by whole slots (not a cleared one)
+    promoted = {s.index for s in lay.slots if s.state == ec.CLEARED and s.record_id in live_ids
+                and s.record_id not in own and s.record_id not in {r.source["record_id"]
+                                                                   for r in moved.values()}}
+    read_ids = own | {r.source["record_id"] for r in moved.values()} \
+        | {s.record_id for s in lay.slots if s.index in promoted}
+    said_no_record = {lay.map_offset(s.index) for s in lay.slots
+                      if s.state == ec.BAD and (s.index in moved or s.map_id in read_ids)}
+    promoted_at = {s.offset for s in lay.slots if s.index in promoted}
     for f in lay.findings:
-        if f.code == "erst-map-no-record" and f.offset in found_at:
+        if f.code == "erst-map-no-record" and f.offset in said_no_record:
+            continue
+        if f.code == "erst-cleared" and f.offset in promoted_at:
             continue
         on_problem(Problem(path, f.offset, f.message, f.level, f.length or None))
     for i, ref in moved.items():
@@ -51,6 +72,23 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
         on_problem(Problem(path, at, f"slot {i}'s record (RecordID 0x{ref.source['record_id']:016X}) is at "
                                      f"byte {at}, {shift:+d} from the slot's start: bytes were inserted or "
                                      "deleted before it; read from there", "warning", len(ref.data)))
+    for s in lay.slots:
+        if s.state == ec.BAD and s.index not in moved and s.map_id in read_ids:
+            on_problem(Problem(path, lay.map_offset(s.index), f"map entry {s.index} holds RecordID "
+                               f"0x{s.map_id:016X}; slot {s.index} does not hold it, the record was "
+                               "found in another slot (records moved by inserted or deleted bytes)",
+                               "warning", 8))
+        if s.state == ec.LIVE and s.record_id != s.map_id and s.record_id in live_ids \
+                and s.map_id not in read_ids:
+            on_problem(Problem(path, lay.map_offset(s.index), f"map entry {s.index} holds RecordID "
+                               f"0x{s.map_id:016X}, but no slot holds that record (slot {s.index} holds "
+                               f"0x{s.record_id:016X}, which the map places elsewhere): the record is "
+                               "lost", "error", 8))
+        if s.index in promoted:
+            on_problem(Problem(path, s.offset, f"slot {s.index}'s map entry is free, but its record "
+                               f"(RecordID 0x{s.record_id:016X}) is one the map holds as live for "
+                               "another slot: read as that live record, moved by inserted or deleted "
+                               "bytes", "warning", s.length))
     if lay.slot_count <= lay.first_index:
         if lay.formatted:  # a header QEMU refuses, or no whole slot: carve what is there
             on_problem(Problem(path, None, "reading the records found in the file's bytes "
@@ -63,9 +101,13 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
             continue
         if s.state not in (ec.LIVE, ec.CLEARED):
             continue
+        rid = s.map_id or s.record_id
+        if s.state == ec.LIVE and s.record_id != s.map_id and s.record_id in live_ids:
+            rid = s.record_id  # its own: the map holds it for another slot (records moved)
+        state = ec.LIVE if s.index in promoted else s.state
         src = {"path": path, "offset": s.offset, "kind": name, "slot": s.index,
-               "state": s.state, "record_id": s.map_id or s.record_id}
-        if s.state == ec.CLEARED:
+               "state": state, "record_id": rid if s.index not in promoted else s.record_id}
+        if state == ec.CLEARED:
             src["recoverable"] = True
         elif not s.visible:
             src["hidden_by_record_count"] = True
@@ -75,21 +117,23 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
 DISPLACED_REACH = 4096  # bytes before a slot's start searched for its record (bytes deleted)
 
 
-def _displaced(data, lay, s, path: str, live: str) -> RecordRef | None:
+def _displaced(data, lay, s, path: str, live: str, others: set[int]) -> RecordRef | None:
     """The record a live map entry names, found off its slot's start (bytes inserted or deleted
     before it: F7-10, the record one byte away was said to be lost): a plausible CPER header
-    near the slot whose RecordID is the one the map holds, and all of whose bytes are there."""
+    near the slot whose RecordID is the one the map holds for this slot, or one it holds for
+    another slot that has no record (``others``: the map moved too), all of whose bytes are there."""
     from ..decode.boundary import plausible_length
     lo = max(0, s.offset - DISPLACED_REACH)
     hi = min(len(data), s.offset + lay.slot_size)
     at = data.find(b"CPER", lo, hi)
     while at >= 0:
         length = plausible_length(data, at, len(data))
+        rid = int.from_bytes(bytes(data[at + 96:at + 104]), "little")
         if length and at + length <= len(data) and at != s.offset \
-                and int.from_bytes(bytes(data[at + 96:at + 104]), "little") == s.map_id:
+                and (rid == s.map_id or rid in others):
             return RecordRef(bytes(data[at:at + length]),
                              {"path": path, "offset": at, "kind": name, "slot": s.index,
-                              "state": live, "record_id": s.map_id, "displaced_by": at - s.offset})
+                              "state": live, "record_id": rid, "displaced_by": at - s.offset})
         at = data.find(b"CPER", at + 1, hi)
     return None
 
