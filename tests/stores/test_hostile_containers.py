@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import struct
 
+import pytest
+
 from whea_gui.formats import edk2_varstore as vs
 from whea_gui.formats import erst_container as ec
 from whea_gui.sources.registry import iter_file
 from whea_gui.store.erst import ErstStore, format_header
+from whea_gui.store.status import STATUS_SUCCESS
+from whea_gui.store.varstore import VarStore
 
 
 def test_erst_record_count_huge_is_a_warning_and_every_record_still_reads(tmp_path, real_records):
@@ -86,3 +90,31 @@ def test_a_name_without_its_nul_is_a_warning_at_the_name(ovmf_templates, real_re
     warn = [p for p in problems if p.level == "warning"]
     assert [(p.offset, p.path) for p in warn] == [(lay.free_offset + name_at, str(path))]
     assert refs == []  # "HwErrRec0001Z" is not a HwErrRec#### name: not offered as a record
+
+
+@pytest.mark.parametrize("header_length", [0xFFFF, 0, 7, 63])
+def test_a_damaged_volume_header_length_still_reads_the_records_after_the_block_map(
+        ovmf_templates, real_records, tmp_path, header_length):
+    # F7-17: FV HeaderLength 0xFFFF lost all three intact HwErrRec records (0 of 3, exit 1)
+    for template in ovmf_templates:
+        buf = bytearray(template.read_bytes())
+        lay = vs.parse(bytes(buf))
+        pos = lay.free_offset
+        for i, rec in enumerate(real_records[:3]):
+            blob = vs.variable_bytes(lay, f"HwErrRec{i:04X}", rec)
+            buf[pos:pos + len(blob)] = blob
+            pos = vs.align4(pos + len(blob))
+        fv = lay.fv_offset
+        struct.pack_into("<H", buf, fv + 48, header_length)
+        path = tmp_path / f"hl{header_length}-{template.name}"
+        path.write_bytes(bytes(buf))
+        problems = []
+        refs = list(iter_file(str(path), problems.append))
+        assert [r.data for r in refs] == real_records[:3]
+        said = [p for p in problems if p.level == "error" and p.offset == fv + 48]
+        assert len(said) == 1 and f"header length {header_length} is not valid" not in said[0].message
+        assert "block map ends at byte" in said[0].message
+        with VarStore(str(path)) as store:  # a damaged store is never written to
+            result = store.write_error_record(real_records[3])
+            assert result.status != STATUS_SUCCESS and "damaged" in result.reason
+        assert path.read_bytes() == bytes(buf)

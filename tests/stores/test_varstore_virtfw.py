@@ -220,6 +220,8 @@ def test_hostile_volume_headers_are_errors_naming_the_offset(template, tmp_path)
         assert errors and errors[0].offset == offset, name
         path = tmp_path / f"{name.replace(' ', '-')}.fd"
         path.write_bytes(bytes(blob))
-        if name != "store size past the volume":
+        # (an odd header length is read past by its block map, F7-17; a store size past the
+        # volume is read up to the volume's end: both open, with the error, and refuse writes)
+        if name not in ("store size past the volume", "odd header length"):
             with pytest.raises(StoreDamaged, match=rf"{path.name} at byte offset {offset}"):
                 VarStore(path, readonly=True)

@@ -258,9 +258,19 @@ def _parse_volume(lay: VarStoreLayout, buf, fv: int) -> None:
                 fv + 32, 8, "fv-header")
         lay.fv_end = n
     if hlen < FV_HEADER_MIN or hlen & 1:
+        # the block map ends the header: where its (0, 0) terminator ends, the store header
+        # begins, which its signature GUID confirms (F7-17: a damaged HeaderLength of 0xFFFF lost
+        # three intact HwErrRec records)
+        mapped = _header_length_by_block_map(buf, fv, lay.fv_end)
+        if mapped is None:
+            lay.add(ERROR, f"header length {hlen} is not a valid firmware volume header length "
+                           f"(even, at least {FV_HEADER_MIN})", fv + 48, 2, "fv-header")
+            return
         lay.add(ERROR, f"header length {hlen} is not a valid firmware volume header length "
-                       f"(even, at least {FV_HEADER_MIN})", fv + 48, 2, "fv-header")
-        return
+                       f"(even, at least {FV_HEADER_MIN}); the header's block map ends at byte "
+                       f"0x{fv + mapped:X}, where the variable store header is: read from there",
+                fv + 48, 2, "fv-header")
+        hlen = mapped
     if fv + hlen + STORE_HEADER_SIZE > lay.fv_end:
         where = (f"the file ends {n - fv} bytes after the volume start" if cut
                  else f"the volume is {lay.fv_end - fv} bytes long")
@@ -276,6 +286,24 @@ def _parse_volume(lay: VarStoreLayout, buf, fv: int) -> None:
     if lay.usable:
         _walk(lay, buf)
         _find_ftw(lay, buf)
+
+
+MAX_BLOCK_MAP = 64  # block-map entries read looking for the terminator
+
+
+def _header_length_by_block_map(buf, fv: int, end: int) -> int | None:
+    """The volume header's length from its block map (entries of NumBlocks, Length up to a
+    (0, 0) pair), when a variable store signature follows it; else None."""
+    at = fv + 56
+    for _ in range(MAX_BLOCK_MAP):
+        if at + 8 + STORE_HEADER_SIZE > end:
+            return None
+        blocks, length = struct.unpack_from("<II", buf, at)
+        at += 8
+        if blocks == 0 and length == 0:
+            sig = uuid.UUID(bytes_le=bytes(buf[at:at + 16]))
+            return at - fv if sig in (VARIABLE_GUID, AUTH_VARIABLE_GUID) else None
+    return None
 
 
 def _store_header(lay: VarStoreLayout, buf, at: int) -> None:
