@@ -81,3 +81,4 @@ def test_undamaged_utf16_text_has_no_strays_and_byte_offsets_count_a_stray_once(
     offset_of = byte_offset_function(raw, decoded)
     last = decoded.rindex("<Event ")  # after the damage: its byte offset is where its bytes are
     assert raw[offset_of(last):offset_of(last) + 14] == "<Event ".encode("utf-16-le")
+

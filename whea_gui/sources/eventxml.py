@@ -217,6 +217,25 @@ def _with_outer_namespaces(text: str, start: int, end: int, exc, outer: dict):
     return outer[0] if len(outer) else None
 
 
+def _where_in_file(text: str, start: int, exc) -> str:
+    """The parser's complaint with the line and column of the file, not of the event cut out of
+    it (F7-17: "line 1, column 291" of an event on line 11)."""
+    reason = re.sub(r": line \d+, column \d+$", "", str(exc))
+    line, column = getattr(exc, "position", (0, 0)) or (0, 0)
+    if line < 1:
+        return reason
+    at = start
+    for _ in range(line - 1):  # the start of the event's line ``line``
+        nl = text.find("\n", at)
+        if nl < 0:
+            return reason
+        at = nl + 1
+    at += column
+    file_line = text.count("\n", 0, at) + 1
+    file_column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return f"{reason}: line {file_line}, column {file_column} of the file"
+
+
 def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=None
                      ) -> Iterator[RecordRef]:
     import xml.etree.ElementTree as ET  # see fragment_refs
@@ -242,7 +261,8 @@ def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=N
         except ET.ParseError as exc:
             elem = _with_outer_namespaces(text, start, end, exc, outer)
             if elem is None:
-                report(offset, f"event {found} is not well-formed XML ({exc}); skipped")
+                report(offset, f"event {found} is not well-formed XML ({_where_in_file(text, start, exc)}); "
+                               "skipped")
                 continue
         except (ValueError, RecursionError, MemoryError) as exc:  # e.g. expat refusing the text
             report(offset, f"event {found} cannot be parsed ({type(exc).__name__}: {str(exc)[:120]}); "

@@ -1,0 +1,33 @@
+"""F7-17 (fuzzing campaign 7): an event that is not well-formed XML is named with the line and
+column of the file; expat counts them inside the event cut out of it ("line 1, column 291" of an
+event on line 11). Inputs: the shared real Windows records (../shared/vectors/DecodeWheaRecord)."""
+
+from __future__ import annotations
+
+from hexformats import ev_xml_event
+
+from whea_gui.sources import iter_path
+
+
+def _records(vectors) -> list[bytes]:
+    return [(vectors / "DecodeWheaRecord" / n).read_bytes()
+            for n in ("cper_memory_1sec_padded.bin", "cper_mce_fatal_amd_xpfmca_v3.bin")]
+
+
+def test_an_events_xml_error_names_the_line_and_column_of_the_file(tmp_path, vectors):
+    # F7-17: "undefined entity: line 1, column 291" was counted inside the event cut out of
+    # the file, not in the file
+    records = _records(vectors)
+    good = ev_xml_event(records[0])
+    bad = ev_xml_event(records[1]).replace("<Computer>DESKTOP-4F2K9Q1</Computer>",
+                                           "<Computer>&nope;</Computer>")
+    text = "<Events>\r\n" + good + bad + "</Events>\r\n"
+    path = tmp_path / "entity.xml"
+    path.write_bytes(text.encode())
+    problems: list = []
+    got = [r.data for r in iter_path(str(path), problems.append)]
+    assert got == [records[0]]
+    line = next(i for i, s in enumerate(text.split("\n"), 1) if "&nope;" in s)
+    column = text.split("\n")[line - 1].index("&nope;") + 1
+    said = [p.message for p in problems if "not well-formed" in p.message]
+    assert said and f"line {line}, column {column} of the file" in said[0], said
