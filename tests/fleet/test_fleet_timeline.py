@@ -189,3 +189,18 @@ def test_pruned_crossings_with_several_severities_and_longer_windows(pg_url, tmp
     assert {c["rule"] for c in decoded["crossings"]} == {r.name for r in rules}
     server = _timeline(capsys, "--store", pg_url)
     assert _without_sources(server) == _without_sources(decoded)
+
+
+def test_a_bin_too_narrow_for_the_span_is_refused_by_the_server_and_the_files(pg_url, tmp_path, fleet, capsys):
+    # the fresh check: `--bin 1` over records ten years apart made 306M bins (a traceback at
+    # 3 GB); refused with the narrowest usable width, as for files
+    sqlite = fill(str(tmp_path / "fleet.sqlite"), fleet)
+    fill(pg_url, fleet)
+    for source in (["--store", pg_url], [sqlite]):
+        capsys.readouterr()
+        assert main(["timeline", *source, "--bin", "1"]) == 2
+        err = capsys.readouterr().err
+        assert "bins over the records' span" in err and "give a bin of at least" in err
+        least = int(err.split("at least ")[1].split(" seconds")[0].replace(",", ""))
+        assert main(["timeline", *source, "--bin", str(least), "--json"]) == 0
+        assert len(json.loads(capsys.readouterr().out)["bins"]["counts"]) <= 100_001

@@ -19,7 +19,7 @@ from ..index.analysis import GROUPINGS, TimelineData
 from ..index.faults import TIME_SOURCE_NAMES
 from ..index.rates import default_rules
 from ..index.stream import TimelineBuilder
-from ..index.timebins import width_text
+from ..index.timebins import too_many_bins, width_text
 from ..sources import iter_path
 from ..sources.base import Problem, SourceError
 from ..sources.recoverable import is_recoverable, left_out
@@ -208,7 +208,12 @@ def run(args) -> int:
             continue
         if not found[0]:  # as `whea decode` counts it: an input with no record failed
             problems.error(f"{redact(path)}: no record found in this input")
-    report = analyse(builder.data(), builder, args)
+    data = builder.data()
+    too_many = _too_many_bins(data, args.bin)
+    if too_many:
+        print(f"whea timeline: {too_many}", file=sys.stderr)
+        return EXIT_USAGE
+    report = analyse(data, builder, args)
     if args.json:
         write_json(report, sys.stdout)
     else:
@@ -218,8 +223,15 @@ def run(args) -> int:
     return status
 
 
+def _too_many_bins(data: TimelineData, width: int | None) -> str | None:
+    """Why ``--bin`` cannot be used over the records' span, or None."""
+    span = data.span()
+    return None if span is None else too_many_bins(span, width, _iso)
+
+
 def _run_in_server(args, rules) -> int:
     """A PostgreSQL store: bins, rolling windows and crossings computed by the server."""
+    from ..index.timebins import TooManyBins
     from ..store import StoreError, open_store
     from ..store.pg_timeline import analyse_store
 
@@ -233,6 +245,9 @@ def _run_in_server(args, rules) -> int:
                                    storm=args.storm, storm_window=args.storm_window)
     except StoreError as exc:
         print(f"whea: {redact(exc, args.paths[0])}", file=sys.stderr)
+        return EXIT_USAGE
+    except TooManyBins as exc:
+        print(f"whea timeline: {exc}", file=sys.stderr)
         return EXIT_USAGE
     text = json.dumps(report) if args.json else render_text(report, args)
     sys.stdout.write(text + "\n")

@@ -30,6 +30,25 @@ def choose_bin_width(span: float, max_bins: int = MAX_BINS) -> int:
     return BIN_WIDTHS[-1]
 
 
+MAX_COUNTED_BINS = 100_000  # a --bin too narrow for the span: 300M bins of 10 years by the second
+
+
+class TooManyBins(ValueError):
+    """A bin width that would make more than ``MAX_COUNTED_BINS`` bins over the span."""
+
+
+def too_many_bins(span: tuple[int, int], width: int | None, iso=str) -> str | None:
+    """Why ``width`` cannot bin the records of ``span`` (first, last second), or None."""
+    if not width:
+        return None
+    bins = (span[1] - span[0]) // width + 1
+    if bins <= MAX_COUNTED_BINS:
+        return None
+    least = -(-(span[1] - span[0] + 1) // MAX_COUNTED_BINS)
+    return (f"--bin {width} makes {bins:,} bins over the records' span ({iso(span[0])} – "
+            f"{iso(span[1])}); at most {MAX_COUNTED_BINS:,}: give a bin of at least {least:,} seconds")
+
+
 def width_text(width: int) -> str:
     for unit, name in ((WEEK, "week"), (DAY, "day"), (HOUR, "hour"), (MINUTE, "minute"), (1, "second")):
         if width % unit == 0:

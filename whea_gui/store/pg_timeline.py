@@ -27,7 +27,7 @@ from ..formats.cper import SEVERITY
 from ..index.analysis import NONE_LABEL, OTHER_LABEL, SEVERITY_ORDER
 from ..index.faults import TIME_SOURCE_NAMES
 from ..index.rates import storms as find_storms
-from ..index.timebins import bin_edges, choose_bin_width
+from ..index.timebins import TooManyBins, bin_edges, choose_bin_width, too_many_bins
 
 TIMED = "ts IS NOT NULL AND time_source > 0"
 # above this share of a scope's records in the candidate ranges, crossings read the candidate
@@ -59,6 +59,9 @@ RECORD_COLUMNS = {"notify": "notify_name", "section": "section_name", "component
 def histogram(conn, by: str, width: int | None, span, label: str, max_groups: int = 8) -> dict:
     t0, t1 = span
     width = width or choose_bin_width(t1 - t0)
+    too_many = too_many_bins(span, width, _iso)
+    if too_many:
+        raise TooManyBins(too_many)
     edges = bin_edges(t0, t1, width)
     start, nbins = int(edges[0]), len(edges) - 1
     if width % 3600 == 0 and by in ROLLUP_GROUPS:  # whole hours: the hourly rollup
