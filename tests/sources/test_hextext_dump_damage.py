@@ -391,3 +391,25 @@ def test_a_row_without_offset_before_a_redacted_row_and_a_redacted_row_after_a_s
         ("error", "line 5"), ("warning", "line 10"), ("error", "line 11")]
     unread = [f for f in _decoded(refs[0]).findings if f.code == "bytes-unread"]
     assert [(f.offset, f.length) for f in unread] == [(0x40, 16), (0xA0, 16)]
+
+
+@pytest.mark.parametrize("codec", ["ascii", "utf-16-le"])
+def test_a_garbled_line_above_a_star_ends_the_dump_instead_of_repeating_the_row_above_it(vectors, codec):
+    # the fresh check of F7-12: the '*' repeated the last good row in place of the garbled one,
+    # so the record came out whole with wrong bytes, exit 0 and no word said
+    for name in ("cper_memory_1sec_padded.bin", "cper_mce_fatal_amd_xpfmca_v3.bin"):
+        record = (vectors / "DecodeWheaRecord" / name).read_bytes()
+        lines = h.hexdump_c_squeezed([(0, record)], len(record)).splitlines()
+        star = lines.index("*")
+        assert star >= 2  # a row above it, and one above that
+        lines[star - 1] = lines[star - 1][:3] + "\u3041 garbled"
+        text = "\n".join(lines) + "\n"
+        data = text.encode() if codec == "ascii" else b"\xff\xfe" + text.encode(codec)
+        problems: list = []
+        refs = list(iter_bytes(data, f"{name}.txt", problems.append))
+        said = [p for p in problems if "'*' follows line" in p.message]
+        assert said and said[0].level == "error", problems
+        assert f"line {star + 1}: '*' follows line {star}" in str(said[0])
+        # the record as far as the rows above the garbled line go (cut: its own error), never
+        # the whole record with made-up bytes
+        assert [r.data for r in refs] == [record[:(star - 1) * 16]]

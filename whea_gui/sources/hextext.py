@@ -465,7 +465,11 @@ class _Scanner:
                 continue
             if self.b64 and self._damaged_b64(line, no):
                 continue
-            self.feed(classify(line, no), no)
+            item = classify(line, no)
+            if item is STAR:  # (a '*' may be placed only once later lines decide the base)
+                self.dumps.star_before[no] = self.dumps.line_before
+            self.feed(item, no)
+            self.dumps.line_before = no
         self.flush_orphan()
         self.dumps.end()
         self.close_loose()
@@ -783,6 +787,8 @@ class _Dumps:
         self.last: Row | None = None
         self.last_off = 0  # the dump offset of ``last``
         self.star_line = 0
+        self.line_before = 0  # the last non-blank line before the one being read (run())
+        self.star_before: dict[int, int] = {}  # a '*' line's number → the line above it
         self.cut = False  # the next block starts after a '*' run that was not made
         self.holes: list[tuple[int, int, int, int, int]] = []  # see _open
 
@@ -916,6 +922,16 @@ class _Dumps:
         elif self.b is None:
             self.s.problem(no, "'*' after the end of a dump; ignored")
         elif not self.star_line:
+            above = self.star_before.pop(no, 0)
+            if self.last is not None and above not in (0, self.last.line):
+                # '*' repeats the line above it: not a row (a garbled one), so its bytes are
+                # unknown; filling the run with the last row's bytes made a wrong record with
+                # no word said (the fresh check of F7-12)
+                self.s.problem(no, f"'*' follows line {above}, which is not a row of the "
+                                   f"dump: the bytes it repeats are unknown, so the dump ends at line "
+                                   f"{self.last.line}", "error")
+                self._close()
+                return
             self.star_line = no
         # more '*' lines in a row say nothing more
 
