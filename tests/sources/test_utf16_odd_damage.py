@@ -82,3 +82,25 @@ def test_undamaged_utf16_text_has_no_strays_and_byte_offsets_count_a_stray_once(
     last = decoded.rindex("<Event ")  # after the damage: its byte offset is where its bytes are
     assert raw[offset_of(last):offset_of(last) + 14] == "<Event ".encode("utf-16-le")
 
+
+
+@pytest.mark.parametrize("form", ["hexdump", "base64", "eventxml"])
+def test_a_hundred_damaged_records_lose_none_of_the_others(tmp_path, vectors, form):
+    # the fresh check: after the 64th damaged place every later record was lost, silently
+    records = _records(vectors)
+    many = [records[i % 3] for i in range(200)]
+    text = _texts(many)[form]
+    raw = bytearray(b"\xff\xfe" + text.encode("utf-16-le"))
+    starts = [m for m in range(len(text)) if text.startswith("Record " if form != "eventxml" else "<Event ", m)]
+    assert len(starts) == 200
+    for k in reversed(range(1, 200, 2)):  # one byte inserted inside every second record
+        at = 2 + 2 * (starts[k] + 200) + 1
+        raw[at:at] = b"A"
+    path = tmp_path / f"many-{form}.txt"
+    path.write_bytes(bytes(raw))
+    problems: list = []
+    got = [r.data for r in iter_path(str(path), problems.append)]
+    untouched = [many[k] for k in range(0, 200, 2)]
+    assert all(d[:4] == b"CPER" for d in got)  # nothing made from the text's own bytes
+    counts = {r: sum(1 for d in got if d == r) for r in records}
+    assert all(counts[r] >= untouched.count(r) for r in records)

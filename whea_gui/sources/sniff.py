@@ -76,8 +76,11 @@ def decode_text_strays(raw: bytes) -> tuple[str, list[int]]:
     return "".join(parts), at
 
 
-MAX_STRAYS = 64  # resynchronisations per file (each one a decode of the rest: bounded time)
+# resynchronisations per file: a damaged file may have many (64 lost every record after the
+# 64th, the fresh check); each costs a scan of a window that starts small, so time stays linear
+MAX_STRAYS = 1 << 16
 _SHIFTED_RUN = 8  # ASCII characters read one byte off, in a row, that tell a lost alignment
+_FIRST_WINDOW = 4096
 _SCAN_WINDOW = 1 << 20
 
 
@@ -93,9 +96,9 @@ def utf16_strays(raw: bytes, codec: str, bom: int) -> list[int]:
     printable[[9, 10, 13]] = True
     big = codec.endswith("be")
     strays: list[int] = []
-    pos = bom
+    pos, window = bom, _FIRST_WINDOW
     while pos + 2 * _SHIFTED_RUN <= len(raw) and len(strays) < MAX_STRAYS:
-        end = min(len(raw), pos + _SCAN_WINDOW + 2 * _SHIFTED_RUN)
+        end = min(len(raw), pos + window + 2 * _SHIFTED_RUN)
         end -= (end - pos) % 2
         a = np.frombuffer(raw, np.uint8, count=end - pos, offset=pos)
         first, second = a[0::2], a[1::2]
@@ -110,11 +113,12 @@ def utf16_strays(raw: bytes, codec: str, bom: int) -> list[int]:
             # the stray byte: the last before the run's first unit that keeps the run aligned
             stray = pos + 2 * unit
             strays.append(stray)
-            pos = stray + 1
+            pos, window = stray + 1, _FIRST_WINDOW
             continue
         if end >= len(raw) - 1:
             break
         pos = end - 2 * _SHIFTED_RUN  # (a run across the window's end is found next time)
+        window = min(2 * window, _SCAN_WINDOW)
     return strays
 
 
