@@ -31,3 +31,20 @@ def test_an_events_xml_error_names_the_line_and_column_of_the_file(tmp_path, vec
     column = text.split("\n")[line - 1].index("&nope;") + 1
     said = [p.message for p in problems if "not well-formed" in p.message]
     assert said and f"line {line}, column {column} of the file" in said[0], said
+
+
+def test_a_broken_event_is_named_by_its_line_not_by_a_count_that_damage_threw_off(tmp_path, vectors):
+    # the fresh check: "event 197" was the 206th event (earlier events whose start tag was
+    # garbled were not counted); the line is what can be checked
+    records = _records(vectors)
+    events = [ev_xml_event(records[i % 2]) for i in range(6)]
+    events[1] = events[1].replace("<Event ", "<Evxnt ", 1)  # not an event start any more
+    events[4] = events[4].replace("</Event>", "</Evxnt>")  # no closing tag
+    text = "<Events>\r\n" + "".join(events) + "</Events>\r\n"
+    path = tmp_path / "drift.xml"
+    path.write_bytes(text.encode())
+    problems: list = []
+    list(iter_path(str(path), problems.append))
+    line = text[:text.index("<Event ", len("".join(events[:4])))].count("\n") + 1
+    said = [p.message for p in problems if "no closing </Event>" in p.message]
+    assert said and said[0].startswith(f"the event on line {line} has no closing"), said

@@ -249,11 +249,21 @@ def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=N
             on_problem(Problem(path, offset, message, "error"))
 
     outer: dict = {}  # namespace declarations before the first event (_with_outer_namespaces)
+    counted = [0, 1]  # (character index, its line): lines counted on from the last event
+
+    def line_of(index: int) -> int:
+        counted[1] += text.count("\n", counted[0], index)
+        counted[0] = index
+        return counted[1]
+
     for start, end in event_spans(text):
         found += 1
         offset = offset_of(start) if offset_of else start
+        # named by its line: a count of events goes wrong where damage hid an event's start
+        # (the fresh check: "event 197" was the 206th)
+        what = f"the event on line {line_of(start)}"
         if end is None:
-            report(offset, f"event {found} has no closing </Event> before the next event or the end "
+            report(offset, f"{what} has no closing </Event> before the next event or the end "
                            "of the file; skipped")
             continue
         try:
@@ -261,11 +271,11 @@ def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=N
         except ET.ParseError as exc:
             elem = _with_outer_namespaces(text, start, end, exc, outer)
             if elem is None:
-                report(offset, f"event {found} is not well-formed XML ({_where_in_file(text, start, exc)}); "
+                report(offset, f"{what} is not well-formed XML ({_where_in_file(text, start, exc)}); "
                                "skipped")
                 continue
         except (ValueError, RecursionError, MemoryError) as exc:  # e.g. expat refusing the text
-            report(offset, f"event {found} cannot be parsed ({type(exc).__name__}: {str(exc)[:120]}); "
+            report(offset, f"{what} cannot be parsed ({type(exc).__name__}: {str(exc)[:120]}); "
                            "skipped")
             continue
         for ref in collector.refs(parse_event(elem), offset):
