@@ -104,3 +104,25 @@ def test_a_hundred_damaged_records_lose_none_of_the_others(tmp_path, vectors, fo
     assert all(d[:4] == b"CPER" for d in got)  # nothing made from the text's own bytes
     counts = {r: sum(1 for d in got if d == r) for r in records}
     assert all(counts[r] >= untouched.count(r) for r in records)
+
+
+def test_utf16_without_a_bom_damaged_early_is_still_utf16(tmp_path, vectors):
+    # the fresh check: a byte inserted 427 bytes in swapped the NULs' side inside the 512 bytes
+    # that tell the encoding, so the text was read as Latin-1 and "2,123 NULs inserted" was said
+    records = _records(vectors)
+    text = _texts(records)["base64"]
+    raw = text.encode("utf-16-le")
+    raw = raw[:427] + b"A" + raw[427:]
+    assert text_codec(raw) == ("utf-16-le", 0)
+    path = tmp_path / "early.txt"
+    path.write_bytes(raw)
+    problems: list = []
+    got = [r.data for r in iter_path(str(path), problems.append)]
+    assert records[1] in got and records[2] in got
+    assert not [p for p in problems if "NUL character" in p.message]
+
+
+@pytest.mark.parametrize("name", ["cper_memory_1sec_padded.bin", "cper_mce_fatal_amd_xpfmca_v3.bin"])
+def test_a_binary_record_is_never_taken_for_utf16_text(vectors, name):
+    data = (vectors / "DecodeWheaRecord" / name).read_bytes()
+    assert not text_codec(data)[0].startswith("utf-16")
