@@ -26,11 +26,12 @@ def test_an_events_xml_error_names_the_line_and_column_of_the_file(tmp_path, vec
     path.write_bytes(text.encode())
     problems: list = []
     got = [r.data for r in iter_path(str(path), problems.append)]
-    assert got == [records[0]]
+    assert got == records  # (the bad entity is in <System>: its RawData is read on its own)
     line = next(i for i, s in enumerate(text.split("\n"), 1) if "&nope;" in s)
     column = text.split("\n")[line - 1].index("&nope;") + 1
     said = [p.message for p in problems if "not well-formed" in p.message]
-    assert said and f"line {line}, column {column} of the file" in said[0], said
+    assert said and f"line {line}, column {column} of the file" in said[-1], said
+    assert not [m for m in said if "line" in m and "of the file" not in m]  # no count of a piece
 
 
 def test_a_broken_event_is_named_by_its_line_not_by_a_count_that_damage_threw_off(tmp_path, vectors):
@@ -48,3 +49,19 @@ def test_a_broken_event_is_named_by_its_line_not_by_a_count_that_damage_threw_of
     line = text[:text.index("<Event ", len("".join(events[:4])))].count("\n") + 1
     said = [p.message for p in problems if "no closing </Event>" in p.message]
     assert said and said[0].startswith(f"the event on line {line} has no closing"), said
+
+
+def test_an_event_damaged_outside_its_data_still_gives_its_record(tmp_path, vectors):
+    # the fresh check: a byte inserted in an event's <System> markup made the event not
+    # well-formed, and its intact RawData was skipped with it
+    records = _records(vectors)
+    bad = ev_xml_event(records[1]).replace("<EventID>20</EventID>", "<EventID>20</EvAentID>")
+    text = "<Events>\r\n" + ev_xml_event(records[0]) + bad + "</Events>\r\n"
+    path = tmp_path / "system.xml"
+    path.write_bytes(text.encode())
+    problems: list = []
+    got = list(iter_path(str(path), problems.append))
+    assert [r.data for r in got] == records
+    said = [p for p in problems if "not well-formed" in p.message and "the event on line" in p.message]
+    assert said and said[0].level == "error" and "read on their own" in said[0].message
+    assert said[0].offset == len(("<Events>\r\n" + ev_xml_event(records[0])).encode())

@@ -150,8 +150,11 @@ def fragment_refs(text: str, path: str, on_problem, offset_of) -> Iterator[Recor
         try:
             parse_system(ET.fromstring(text[system.start():close.end()]), info)
         except (ET.ParseError, ValueError, RecursionError, MemoryError) as exc:
+            # (no line and column: expat's count inside the block, not the file's; the block's
+            # byte offset says where)
+            reason = re.sub(r": line \d+, column \d+$", "", str(exc))[:120]
             on_problem(Problem(path, offset_of(system.start()), f"the <System> block is not well-formed "
-                                                                 f"XML ({str(exc)[:120]}); left out", "warning"))
+                                                                 f"XML ({reason}); left out", "warning"))
     collector = EventCollector(path, name, on_problem)
     issues, info.issues = info.issues, []
     for m in _FRAGMENT_ELEMENT.finditer(text):
@@ -271,8 +274,15 @@ def events_from_text(text: str, path: str, on_problem, kind: str, *, offset_of=N
         except ET.ParseError as exc:
             elem = _with_outer_namespaces(text, start, end, exc, outer)
             if elem is None:
+                # its data fields may be whole where the damage is elsewhere (in <System>, say):
+                # read on their own, as a piece of an event is (the fresh check lost them)
+                pieces = list(fragment_refs(text[start:end], path, on_problem,
+                                            lambda i, at=start: offset_of(at + i) if offset_of else at + i))
                 report(offset, f"{what} is not well-formed XML ({_where_in_file(text, start, exc)}); "
-                               "skipped")
+                               + (f"its {len(pieces)} record data field(s) were read on their own"
+                                  if pieces else "skipped"))
+                records += len(pieces)
+                yield from pieces
                 continue
         except (ValueError, RecursionError, MemoryError) as exc:  # e.g. expat refusing the text
             report(offset, f"{what} cannot be parsed ({type(exc).__name__}: {str(exc)[:120]}); "

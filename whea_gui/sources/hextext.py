@@ -466,10 +466,13 @@ class _Scanner:
             if self.b64 and self._damaged_b64(line, no):
                 continue
             item = classify(line, no)
-            if item is STAR:  # (a '*' may be placed only once later lines decide the base)
+            if item is STAR and self.dumps.line_before and not self.dumps.row_before:
+                # a '*' below a line that is no row (kept for when the '*' is placed: it may
+                # wait until later lines decide the offsets' base)
                 self.dumps.star_before[no] = self.dumps.line_before
             self.feed(item, no)
             self.dumps.line_before = no
+            self.dumps.row_before = item is STAR or isinstance(item, Row)
         self.flush_orphan()
         self.dumps.end()
         self.close_loose()
@@ -788,7 +791,8 @@ class _Dumps:
         self.last_off = 0  # the dump offset of ``last``
         self.star_line = 0
         self.line_before = 0  # the last non-blank line before the one being read (run())
-        self.star_before: dict[int, int] = {}  # a '*' line's number → the line above it
+        self.row_before = False  # ... and whether it was a row (or a '*')
+        self.star_before: dict[int, int] = {}  # a '*' line below a line that is no row → that line
         self.cut = False  # the next block starts after a '*' run that was not made
         self.holes: list[tuple[int, int, int, int, int]] = []  # see _open
 
@@ -923,7 +927,7 @@ class _Dumps:
             self.s.problem(no, "'*' after the end of a dump; ignored")
         elif not self.star_line:
             above = self.star_before.pop(no, 0)
-            if self.last is not None and above not in (0, self.last.line):
+            if self.last is not None and above:
                 # '*' repeats the line above it: not a row (a garbled one), so its bytes are
                 # unknown; filling the run with the last row's bytes made a wrong record with
                 # no word said (the fresh check of F7-12)
