@@ -65,3 +65,21 @@ def test_an_event_damaged_outside_its_data_still_gives_its_record(tmp_path, vect
     said = [p for p in problems if "not well-formed" in p.message and "the event on line" in p.message]
     assert said and said[0].level == "error" and "read on their own" in said[0].message
     assert said[0].offset == len(("<Events>\r\n" + ev_xml_event(records[0])).encode())
+
+
+def test_raw_data_with_a_digit_lost_in_the_middle_is_never_read_as_base64(tmp_path, vectors):
+    # the fresh check: hex digits only, an odd number of them (one lost in the middle), made a
+    # length base64 accepts, and a made-up 1,403-byte "record" was shown
+    records = _records(vectors)
+    for record in records:
+        hexed = record.hex().upper()
+        for lost in (1, 3):  # odd lengths of both remainders modulo 4 (base64 takes 3 of 4)
+            damaged = hexed[:101] + hexed[101 + lost:]
+            text = "<Events>\r\n" + ev_xml_event(record).replace(hexed, damaged) + "</Events>\r\n"
+            path = tmp_path / "odd.xml"
+            path.write_bytes(text.encode())
+            problems: list = []
+            got = [r.data for r in iter_path(str(path), problems.append)]
+            assert all(d[:4] == b"CPER" for d in got), (lost, [d[:8] for d in got])
+            assert any("odd number of hex digits" in p.message or "neither hex" in p.message
+                       for p in problems if p.level == "error"), problems

@@ -498,6 +498,10 @@ def decode_binary(text: str, signed: bool = True) -> bytes | None:
         pass
     compact = "".join(text.split())
     as_hex = None
+    if signed and len(compact) % 2 and _HEXTEXT.fullmatch(compact):
+        # hex digits only, an odd number of them: hex with a digit lost or added, never base64
+        # (read as base64 it made up a record: the fresh check)
+        return None
     if _HEXTEXT.fullmatch(compact) and len(compact) % 2 == 0:
         as_hex = bytes.fromhex(compact)
         if as_hex[:4] in SIGNATURES:
@@ -572,8 +576,10 @@ class EventCollector:
             if odd is not None:  # one nibble too many (or too few): the whole bytes are kept
                 data, digits, last = odd
                 self.report(offset, f"{info.where}: {_short(fname)} has an odd number of hex digits "
-                                    f"({digits}): the last digit {last!r} (byte {len(data)}) is left "
-                                    f"out and the {len(data)} whole bytes before it are decoded", "error")
+                                    f"({digits}): a digit is missing or extra somewhere, and the bytes "
+                                    "after that place may be shifted by half a byte; the last digit "
+                                    f"{last!r} (byte {len(data)}) is left out and the {len(data)} whole "
+                                    "bytes before it are decoded", "error")
             holes = None
             if not is_table and (data is None or data[:4] not in SIGNATURES):
                 # hex of a record with a few characters garbled: read as base64 it would be a
