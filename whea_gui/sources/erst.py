@@ -51,6 +51,20 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
                 if ref is not None:
                     moved[s.index] = ref
                     taken.add(ref.source["record_id"])
+        # a live RecordID still not found may have moved into a slot the map calls free (eight
+        # bytes inserted in the map's first entries shift slot 1's record under a free entry:
+        # the second fresh check); those slots, up to the last one used, are searched too
+        missing = live_ids - own - taken
+        if missing:
+            used = {s.index for s in lay.slots}
+            last = min(lay.slot_count, max(used, default=lay.first_index) + 2)
+            free = [i for i in range(lay.first_index, last) if i not in used][:MAX_FREE_SEARCHED]
+            for i in free:
+                ref = _displaced(data, lay, ec.Slot(i, i * lay.slot_size, 0, ec.BAD), path, ec.LIVE,
+                                 missing - taken)
+                if ref is not None:
+                    moved[i] = ref
+                    taken.add(ref.source["record_id"])
     # a record in a slot the map calls free, whose RecordID the map holds for a slot that does
     # not have it: the live record, moved by whole slots (not a cleared one)
     promoted = {s.index for s in lay.slots if s.state == ec.CLEARED and s.record_id in live_ids
@@ -95,6 +109,9 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
                                            "instead of through the map", "note"))
             yield from _carve(data, path, on_problem, fd)
         return
+    listed = {s.index for s in lay.slots}
+    for i in sorted(set(moved) - listed):  # found in a slot the map calls free
+        yield moved[i]
     for s in lay.slots:
         if s.index in moved:
             yield moved[s.index]
@@ -115,6 +132,7 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
 
 
 DISPLACED_REACH = 4096  # bytes before a slot's start searched for its record (bytes deleted)
+MAX_FREE_SEARCHED = 4096  # free slots searched for live RecordIDs not found elsewhere
 
 
 def _displaced(data, lay, s, path: str, live: str, others: set[int]) -> RecordRef | None:
