@@ -92,7 +92,7 @@ def test_a_name_without_its_nul_is_a_warning_at_the_name(ovmf_templates, real_re
     assert refs == []  # "HwErrRec0001Z" is not a HwErrRec#### name: not offered as a record
 
 
-@pytest.mark.parametrize("header_length", [0xFFFF, 0, 7, 63])
+@pytest.mark.parametrize("header_length", [0xFFFF, 0, 7, 63, 200, 0x1000])
 def test_a_damaged_volume_header_length_still_reads_the_records_after_the_block_map(
         ovmf_templates, real_records, tmp_path, header_length):
     # F7-17: FV HeaderLength 0xFFFF lost all three intact HwErrRec records (0 of 3, exit 1)

@@ -271,6 +271,16 @@ def _parse_volume(lay: VarStoreLayout, buf, fv: int) -> None:
                        f"0x{fv + mapped:X}, where the variable store header is: read from there",
                 fv + 48, 2, "fv-header")
         hlen = mapped
+    elif not _store_signature_at(buf, fv + hlen, lay.fv_end):
+        # a length that is even and long enough, but no store header where it points (200 for
+        # 72: the second fresh check lost every record); the block map says where it ends
+        mapped = _header_length_by_block_map(buf, fv, lay.fv_end)
+        if mapped is not None and mapped != hlen:
+            lay.add(ERROR, f"header length {hlen} does not end the firmware volume header: no "
+                           f"variable store header at byte 0x{fv + hlen:X}; the header's block map "
+                           f"ends at byte 0x{fv + mapped:X}, where the variable store header is: "
+                           "read from there", fv + 48, 2, "fv-header")
+            hlen = mapped
     if fv + hlen + STORE_HEADER_SIZE > lay.fv_end:
         where = (f"the file ends {n - fv} bytes after the volume start" if cut
                  else f"the volume is {lay.fv_end - fv} bytes long")
@@ -291,6 +301,12 @@ def _parse_volume(lay: VarStoreLayout, buf, fv: int) -> None:
 MAX_BLOCK_MAP = 64  # block-map entries read looking for the terminator
 
 
+def _store_signature_at(buf, at: int, end: int) -> bool:
+    if at + 16 > end:
+        return False
+    return uuid.UUID(bytes_le=bytes(buf[at:at + 16])) in (VARIABLE_GUID, AUTH_VARIABLE_GUID)
+
+
 def _header_length_by_block_map(buf, fv: int, end: int) -> int | None:
     """The volume header's length from its block map (entries of NumBlocks, Length up to a
     (0, 0) pair), when a variable store signature follows it; else None."""
@@ -301,8 +317,7 @@ def _header_length_by_block_map(buf, fv: int, end: int) -> int | None:
         blocks, length = struct.unpack_from("<II", buf, at)
         at += 8
         if blocks == 0 and length == 0:
-            sig = uuid.UUID(bytes_le=bytes(buf[at:at + 16]))
-            return at - fv if sig in (VARIABLE_GUID, AUTH_VARIABLE_GUID) else None
+            return at - fv if _store_signature_at(buf, at, end) else None
     return None
 
 
