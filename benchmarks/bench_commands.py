@@ -7,8 +7,8 @@ import``. Each command runs in its own process; its peak RSS comes from wait4().
     python benchmarks/bench_commands.py --only timeline,report --counts 1000000
 
 Target (issue #18, 4): every command streams, so peak RSS stays roughly flat from 10k to 1M
-records (what grows is the columnar index and the analysis columns: 180 bytes a record at the
-timeline's peak, README); the HTML report of 1M
+records (what grows is the columnar index and the analysis columns: 180–220 bytes a record at
+the timeline's peak, README); the HTML report of 1M
 records stays under ~50 MB. Figures are of this run on this machine; compare within a run.
 """
 

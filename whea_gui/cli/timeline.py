@@ -2,7 +2,7 @@
 locations that keep failing, for every record in the files (the timeline panel, as text).
 
 Records stream through ``index.stream.TimelineBuilder``: only their index columns and fault keys
-are kept (64 bytes a record while they are gathered, about 180 at the analysis's peak with the
+are kept (64 bytes a record while they are gathered, 180–220 at the analysis's peak with the
 fault keys' text and the sorts), never the decoded records: a million records fit in 220–280 MB. A store file is read from its index (fault keys stored on import): no decode."""
 
 from __future__ import annotations
