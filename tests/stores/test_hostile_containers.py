@@ -118,3 +118,29 @@ def test_a_damaged_volume_header_length_still_reads_the_records_after_the_block_
             result = store.write_error_record(real_records[3])
             assert result.status != STATUS_SUCCESS and "damaged" in result.reason
         assert path.read_bytes() == bytes(buf)
+
+
+@pytest.mark.parametrize("field,at,value,words", [
+    ("FvLength", 32, struct.pack("<Q", 0), "volume length 0x0 is shorter than the volume's own header"),
+    ("store size", None, struct.pack("<I", 0), "variable store size 0x0 is smaller than the store's own"),
+])
+def test_a_length_too_small_for_its_own_header_still_reads_the_records(
+        ovmf_templates, real_records, tmp_path, field, at, value, words):
+    # the second fresh check: an FvLength or a variable store size of 0 lost every record, and
+    # the size was said to "run past the firmware volume"
+    buf = bytearray(ovmf_templates[1].read_bytes())
+    lay = vs.parse(bytes(buf))
+    pos = lay.free_offset
+    for i, rec in enumerate(real_records[:3]):
+        blob = vs.variable_bytes(lay, f"HwErrRec{i:04X}", rec)
+        buf[pos:pos + len(blob)] = blob
+        pos = vs.align4(pos + len(blob))
+    where = lay.fv_offset + at if at is not None else lay.store_offset + 16
+    buf[where:where + len(value)] = value
+    path = tmp_path / f"{field}.fd"
+    path.write_bytes(bytes(buf))
+    problems = []
+    refs = list(iter_file(str(path), problems.append))
+    assert [r.data for r in refs] == real_records[:3]
+    said = [p for p in problems if p.level == "error" and p.offset == where]
+    assert len(said) == 1 and words in said[0].message and "runs past" not in said[0].message

@@ -257,6 +257,12 @@ def _parse_volume(lay: VarStoreLayout, buf, fv: int) -> None:
                        f"({n - fv} bytes from the volume start); read up to the file's end",
                 fv + 32, 8, "fv-header")
         lay.fv_end = n
+    elif fv_len < FV_HEADER_MIN + STORE_HEADER_SIZE:
+        # shorter than its own header: the length is damaged, not the volume (an FvLength of 0
+        # lost every record: the second fresh check)
+        lay.add(ERROR, f"volume length 0x{fv_len:X} is shorter than the volume's own header; read "
+                       "up to the file's end", fv + 32, 8, "fv-header")
+        lay.fv_end = n
     if hlen < FV_HEADER_MIN or hlen & 1:
         # the block map ends the header: where its (0, 0) terminator ends, the store header
         # begins, which its signature GUID confirms (F7-17: a damaged HeaderLength of 0xFFFF lost
@@ -340,10 +346,13 @@ def _store_header(lay: VarStoreLayout, buf, at: int) -> None:
     size = s["size"]
     end = at + size
     if size < STORE_HEADER_SIZE or end > lay.fv_end:
-        lay.add(ERROR, f"variable store size 0x{size:X} runs past the firmware volume (which ends "
-                       f"at 0x{lay.fv_end:X}); read up to the volume's end", at + 16, 4,
-                "varstore-header")
-        end = lay.fv_end if size >= STORE_HEADER_SIZE else at + STORE_HEADER_SIZE
+        # (a size smaller than the store's own header is damage too: read on to the volume's
+        # end, as for one past it; "runs past" was said of a size of 0: the second fresh check)
+        why = (f"is smaller than the store's own {STORE_HEADER_SIZE}-byte header" if size < STORE_HEADER_SIZE
+               else f"runs past the firmware volume (which ends at 0x{lay.fv_end:X})")
+        lay.add(ERROR, f"variable store size 0x{size:X} {why}; read up to the volume's end",
+                at + 16, 4, "varstore-header")
+        end = lay.fv_end
     lay.store_end = end
 
 
