@@ -144,3 +144,27 @@ def test_a_length_too_small_for_its_own_header_still_reads_the_records(
     assert [r.data for r in refs] == real_records[:3]
     said = [p for p in problems if p.level == "error" and p.offset == where]
     assert len(said) == 1 and words in said[0].message and "runs past" not in said[0].message
+
+
+def test_a_damaged_volume_signature_is_read_as_the_variable_store_it_is(ovmf_templates, real_records, tmp_path):
+    # the second fresh check: "_FVX" for "_FVH" carved the records as raw bytes (variable
+    # names lost) with exit 0 and no word of the damage
+    buf = bytearray(ovmf_templates[0].read_bytes())
+    lay = vs.parse(bytes(buf))
+    pos = lay.free_offset
+    for i, rec in enumerate(real_records[:3]):
+        blob = vs.variable_bytes(lay, f"HwErrRec{i:04X}", rec)
+        buf[pos:pos + len(blob)] = blob
+        pos = vs.align4(pos + len(blob))
+    buf[lay.fv_offset + 40:lay.fv_offset + 44] = b"_FVX"
+    path = tmp_path / "sig.fd"
+    path.write_bytes(bytes(buf))
+    problems = []
+    refs = list(iter_file(str(path), problems.append))
+    assert [(r.source["variable"], r.data) for r in refs] == \
+        [(f"HwErrRec{i:04X}", rec) for i, rec in enumerate(real_records[:3])]
+    said = [p for p in problems if p.level == "error" and p.offset == lay.fv_offset + 40]
+    assert len(said) == 1 and "not '_FVH'" in said[0].message
+    with VarStore(str(path)) as store:
+        assert store.write_error_record(real_records[3]).status != STATUS_SUCCESS
+    assert path.read_bytes() == bytes(buf)

@@ -203,8 +203,11 @@ def test_hostile_volume_headers_are_errors_naming_the_offset(template, tmp_path)
     data = bytearray(template.read_bytes())
     cases = {}
     bad = bytearray(data)
-    bad[40:44] = b"_FVX"
+    bad[16:32] = uuid.uuid4().bytes_le  # not the NV data GUID: no NVRAM volume at all
     cases["no volume"] = (bad, 0)
+    bad = bytearray(data)
+    bad[40:44] = b"_FVX"  # read by its block map and store header (the eighth session)
+    cases["damaged signature"] = (bad, 40)
     bad = bytearray(data)
     struct.pack_into("<H", bad, 48, 7)
     cases["odd header length"] = (bad, 48)
@@ -222,6 +225,6 @@ def test_hostile_volume_headers_are_errors_naming_the_offset(template, tmp_path)
         path.write_bytes(bytes(blob))
         # (an odd header length is read past by its block map, F7-17; a store size past the
         # volume is read up to the volume's end: both open, with the error, and refuse writes)
-        if name not in ("store size past the volume", "odd header length"):
+        if name not in ("store size past the volume", "odd header length", "damaged signature"):
             with pytest.raises(StoreDamaged, match=rf"{path.name} at byte offset {offset}"):
                 VarStore(path, readonly=True)

@@ -187,17 +187,25 @@ def _guid(buf, offset: int) -> uuid.UUID:
     return uuid.UUID(bytes_le=bytes(buf[offset:offset + 16]))
 
 
-# A candidate volume header: the NV data GUID at +16, FvLength, then "_FVH" at +40. Matched by
-# the regex engine in one linear pass, so no "_FVH" noise can hide a later real volume.
-_CANDIDATE = re.compile(re.escape(NV_DATA_FV.bytes_le) + b".{8}" + re.escape(FVH), re.DOTALL)
+# A candidate volume header: the NV data GUID at +16, then "_FVH" at +40 (or a damaged
+# signature whose header's block map ends where a variable store header is). Matched by the
+# regex engine in one linear pass, so no "_FVH" noise can hide a later real volume.
+_CANDIDATE = re.compile(re.escape(NV_DATA_FV.bytes_le), re.DOTALL)
 MAX_FV_TRIES = 4096  # unusable NV volume headers tried before giving up (said in the message)
 
 
 def nv_volume_candidates(buf) -> Iterator[int]:
-    """Offsets of every firmware volume header with the NV data GUID, in file order."""
+    """Offsets of every firmware volume header with the NV data GUID, in file order; one whose
+    "_FVH" signature is damaged only when its block map leads to a variable store header (a
+    damaged signature carved the records as raw bytes, their variables and the damage unsaid:
+    the second fresh check)."""
+    n = len(buf)
     for m in _CANDIDATE.finditer(buf):
-        if m.start() >= 16:
-            yield m.start() - 16
+        fv = m.start() - 16
+        if fv < 0 or fv + FV_HEADER_MIN > n:
+            continue
+        if bytes(buf[fv + 40:fv + 44]) == FVH or _header_length_by_block_map(buf, fv, n) is not None:
+            yield fv
 
 
 def find_nv_volume(buf) -> int | None:
@@ -249,6 +257,10 @@ def _parse_volume(lay: VarStoreLayout, buf, fv: int) -> None:
     if fv:
         lay.add(NOTE, f"the NVRAM firmware volume starts at byte 0x{fv:X} of the image", fv, 56,
                 "fv-located")
+    if bytes(h["signature"]) != FVH:
+        lay.add(ERROR, f"the volume signature is {bytes(h['signature'])!r}, not '_FVH': firmware "
+                       "would not use this volume; read by its header's block map and variable store "
+                       "header", fv + 40, 4, "fv-signature")
     hlen, fv_len = h["header_length"], h["fv_length"]
     lay.fv_end = fv + fv_len
     cut = fv_len > n - fv
