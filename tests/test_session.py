@@ -160,6 +160,10 @@ def test_provenance_labels_say_what_an_offset_is():
     assert "file" not in offset_text(store, 3)
     store["origin_path"] = "/logs/host-1.bin"
     assert source_label(store) == "host-1.bin · store record 0x0000000000001234"
+    # an ERST slot's record and a variable's data are bytes of the file, not text
+    for kind in ("erst", "uefi-varstore"):
+        assert offset_text({"path": "/f/e.bin", "offset": 8192, "kind": kind}, 16) \
+            .endswith("file 0x2010 (8208)")
 
 
 def test_loosening_a_filter_that_listed_nothing_shows_a_record_again():

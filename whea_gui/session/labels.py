@@ -15,7 +15,9 @@ from ..sources import Problem
 from .recordset import source_key_parts
 
 EVENT_KINDS = ("evtx", "eventxml")
-FILE_KINDS = (None, "", "raw", "gesb", "pstore", "efivar", "live")  # offset: where the bytes are
+# offset: where the record's bytes are in the file (an ERST slot's record, a variable's data:
+# the status bar called them "erst text" / "uefi-varstore text")
+FILE_KINDS = (None, "", "raw", "gesb", "pstore", "efivar", "live", "erst", "uefi-varstore")
 
 
 def _name(path) -> str:
