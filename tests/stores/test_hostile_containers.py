@@ -97,13 +97,7 @@ def test_a_damaged_volume_header_length_still_reads_the_records_after_the_block_
         ovmf_templates, real_records, tmp_path, header_length):
     # F7-17: FV HeaderLength 0xFFFF lost all three intact HwErrRec records (0 of 3, exit 1)
     for template in ovmf_templates:
-        buf = bytearray(template.read_bytes())
-        lay = vs.parse(bytes(buf))
-        pos = lay.free_offset
-        for i, rec in enumerate(real_records[:3]):
-            blob = vs.variable_bytes(lay, f"HwErrRec{i:04X}", rec)
-            buf[pos:pos + len(blob)] = blob
-            pos = vs.align4(pos + len(blob))
+        buf, lay = _with_three_records(template, real_records)
         fv = lay.fv_offset
         struct.pack_into("<H", buf, fv + 48, header_length)
         path = tmp_path / f"hl{header_length}-{template.name}"
@@ -128,13 +122,7 @@ def test_a_length_too_small_for_its_own_header_still_reads_the_records(
         ovmf_templates, real_records, tmp_path, field, at, value, words):
     # the second fresh check: an FvLength or a variable store size of 0 lost every record, and
     # the size was said to "run past the firmware volume"
-    buf = bytearray(ovmf_templates[1].read_bytes())
-    lay = vs.parse(bytes(buf))
-    pos = lay.free_offset
-    for i, rec in enumerate(real_records[:3]):
-        blob = vs.variable_bytes(lay, f"HwErrRec{i:04X}", rec)
-        buf[pos:pos + len(blob)] = blob
-        pos = vs.align4(pos + len(blob))
+    buf, lay = _with_three_records(ovmf_templates[1], real_records)
     where = lay.fv_offset + at if at is not None else lay.store_offset + 16
     buf[where:where + len(value)] = value
     path = tmp_path / f"{field}.fd"
@@ -149,13 +137,7 @@ def test_a_length_too_small_for_its_own_header_still_reads_the_records(
 def test_a_damaged_volume_signature_is_read_as_the_variable_store_it_is(ovmf_templates, real_records, tmp_path):
     # the second fresh check: "_FVX" for "_FVH" carved the records as raw bytes (variable
     # names lost) with exit 0 and no word of the damage
-    buf = bytearray(ovmf_templates[0].read_bytes())
-    lay = vs.parse(bytes(buf))
-    pos = lay.free_offset
-    for i, rec in enumerate(real_records[:3]):
-        blob = vs.variable_bytes(lay, f"HwErrRec{i:04X}", rec)
-        buf[pos:pos + len(blob)] = blob
-        pos = vs.align4(pos + len(blob))
+    buf, lay = _with_three_records(ovmf_templates[0], real_records)
     buf[lay.fv_offset + 40:lay.fv_offset + 44] = b"_FVX"
     path = tmp_path / "sig.fd"
     path.write_bytes(bytes(buf))
@@ -168,3 +150,15 @@ def test_a_damaged_volume_signature_is_read_as_the_variable_store_it_is(ovmf_tem
     with VarStore(str(path)) as store:
         assert store.write_error_record(real_records[3]).status != STATUS_SUCCESS
     assert path.read_bytes() == bytes(buf)
+
+
+def _with_three_records(template, real_records) -> tuple[bytearray, vs.VarStoreLayout]:
+    """An OVMF variable store with the first three real records as HwErrRec0000-0002."""
+    buf = bytearray(template.read_bytes())
+    lay = vs.parse(bytes(buf))
+    pos = lay.free_offset
+    for i, rec in enumerate(real_records[:3]):
+        blob = vs.variable_bytes(lay, f"HwErrRec{i:04X}", rec)
+        buf[pos:pos + len(blob)] = blob
+        pos = vs.align4(pos + len(blob))
+    return buf, lay
