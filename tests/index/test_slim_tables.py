@@ -132,3 +132,17 @@ def test_a_store_source_column_names_only_the_hosts_its_rows_have(tmp_path, reco
     assert len(table.strings) > 100  # GUIDs, fault keys ...
     builder.add_table(table, str(path))
     assert builder.data().groups["source"].labels == ["web-01"]  # ... none of them a source
+
+
+def test_a_store_whose_only_name_has_id_0_loads(tmp_path):
+    # (reading the names row by row first took the largest id with `or`: an id of 0 made an
+    # empty list and a traceback)
+    path = tmp_path / "s.sqlite"
+    with Store(path):
+        pass
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO names (id, kind, text) VALUES (0, 's', 'host-0')")
+    with Store(path, readonly=True) as s:
+        for keep in (None, ANALYSIS_COLUMNS):
+            table = s.record_table(keep)
+            assert len(table) == 0 and table.strings == ["host-0"]

@@ -823,7 +823,8 @@ class Store:
         whole 96-byte rows of a million records are never held at once."""
         keep = None if keep is None else set(keep)
         with self._read() as conn:
-            size = (conn.execute("SELECT max(id) FROM names").fetchone()[0] or -1) + 1
+            top = conn.execute("SELECT max(id) FROM names").fetchone()[0]
+            size = (-1 if top is None else top) + 1
             strings, type_lists = [""] * size, [()] * size
             # row by row: a fetchall of a million fault keys' names held a tuple each at once,
             # and the memory they left scattered stayed resident
