@@ -258,7 +258,7 @@ def _parse_volume(lay: VarStoreLayout, buf, fv: int) -> None:
         lay.add(NOTE, f"the NVRAM firmware volume starts at byte 0x{fv:X} of the image", fv, 56,
                 "fv-located")
     if bytes(h["signature"]) != FVH:
-        lay.add(ERROR, f"the volume signature is {bytes(h['signature'])!r}, not '_FVH': firmware "
+        lay.add(ERROR, f"the volume signature is {bytes_text(bytes(h['signature']))}, not \"_FVH\": firmware "
                        "would not use this volume; read by its header's block map and variable store "
                        "header", fv + 40, 4, "fv-signature")
     hlen, fv_len = h["header_length"], h["fv_length"]

@@ -67,11 +67,10 @@ def read_bytes(data, path: str, on_problem, fd: int | None = None) -> Iterator[R
                     taken.add(ref.source["record_id"])
     # a record in a slot the map calls free, whose RecordID the map holds for a slot that does
     # not have it: the live record, moved by whole slots (not a cleared one)
+    moved_ids = {r.source["record_id"] for r in moved.values()}
     promoted = {s.index for s in lay.slots if s.state == ec.CLEARED and s.record_id in live_ids
-                and s.record_id not in own and s.record_id not in {r.source["record_id"]
-                                                                   for r in moved.values()}}
-    read_ids = own | {r.source["record_id"] for r in moved.values()} \
-        | {s.record_id for s in lay.slots if s.index in promoted}
+                and s.record_id not in own | moved_ids}
+    read_ids = own | moved_ids | {s.record_id for s in lay.slots if s.index in promoted}
     said_no_record = {lay.map_offset(s.index) for s in lay.slots
                       if s.state == ec.BAD and (s.index in moved or s.map_id in read_ids)}
     promoted_at = {s.offset for s in lay.slots if s.index in promoted}
